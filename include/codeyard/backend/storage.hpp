@@ -1,0 +1,136 @@
+// The storage backend interface, for people who write a backend (SQLite and PostgreSQL are
+// built in and implement exactly this). Codeyard's data is relational, so a backend offers
+// transactions that run parameterized SQL in a small portable dialect; every entity (users,
+// workspaces, items, pods, ...) is a versioned migration plus a repository in the core,
+// written once against this interface. Adding an entity therefore touches no backend.
+//
+// The portable dialect, which repositories and migrations keep to:
+//   - Placeholders are `?`, bound positionally; a backend rewrites them as it needs
+//     (PostgreSQL: `$1, $2, ...`). A `?` never appears inside a string literal.
+//   - Column types: BIGINT, DOUBLE PRECISION, TEXT (UTF-8), and in migrations the tokens
+//     `{blob}` (bytes) and `{id}` (auto-increment 64-bit primary key), which
+//     `Storage::Dialect()` expands. Timestamps are BIGINT milliseconds since the epoch.
+//   - ON CONFLICT ... DO UPDATE / DO NOTHING, RETURNING, LIMIT/OFFSET, `||`, substr(), lower().
+//
+// Threads: a Storage is shared by all threads. A Transaction belongs to the thread that began
+// it until it commits or rolls back; a thread must not begin a second write transaction while
+// it holds one (the backend returns kFailedPrecondition rather than deadlock).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "codeyard/error.hpp"
+
+namespace codeyard {
+
+// Bytes, kept apart from text so a backend can bind them as BLOB/BYTEA.
+struct Blob {
+  std::string bytes;
+  friend bool operator==(const Blob&, const Blob&) = default;
+};
+
+// A bound parameter or a result cell. NULL is std::monostate.
+using Value = std::variant<std::monostate, int64_t, double, std::string, Blob>;
+
+// One result row. Accessors check the type and fail with kInternal on a mismatch, so a
+// repository bug shows up as an error, never as garbage.
+class Row {
+ public:
+  Row() = default;
+  explicit Row(std::vector<Value> cells) : cells_(std::move(cells)) {}
+
+  [[nodiscard]] std::size_t size() const noexcept { return cells_.size(); }
+  [[nodiscard]] bool IsNull(std::size_t i) const { return cells_.at(i).index() == 0; }
+  [[nodiscard]] const Value& at(std::size_t i) const { return cells_.at(i); }
+  [[nodiscard]] Value& at(std::size_t i) { return cells_.at(i); }
+
+  [[nodiscard]] Result<int64_t> Int(std::size_t i) const;
+  [[nodiscard]] Result<double> Double(std::size_t i) const;
+  // TEXT as is; a BLOB's bytes are returned too (some backends report TEXT as bytes).
+  [[nodiscard]] Result<std::string> Text(std::size_t i) const;
+  // Moves the bytes out of the row (for large contents); the cell becomes NULL.
+  [[nodiscard]] Result<std::string> TakeBytes(std::size_t i);
+
+ private:
+  std::vector<Value> cells_;
+};
+
+using Rows = std::vector<Row>;
+
+enum class TxKind {
+  kRead,    // a consistent snapshot; statements that write fail
+  kWrite,   // reads and writes; one writer at a time on SQLite, many on PostgreSQL
+  kSchema,  // like kWrite, and serialized against every other kSchema transaction on the
+            // same database in any process (used for migrations)
+};
+
+class Transaction {
+ public:
+  Transaction() = default;
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  // Rolls back if neither Commit() nor Rollback() was called.
+  virtual ~Transaction() = default;
+
+  // Runs one statement and returns every row it produced (none for most writes).
+  // Errors: kAlreadyExists (unique key), kFailedPrecondition (foreign key),
+  // kInvalidArgument (CHECK / NOT NULL / bad data), kAborted (deadlock or serialization
+  // failure: run the whole transaction again), kUnavailable (busy or disconnected).
+  // After any error the transaction can only be rolled back.
+  [[nodiscard]] virtual Result<Rows> Query(std::string_view sql, std::span<const Value> params) = 0;
+
+  // Runs one statement and returns how many rows it changed.
+  [[nodiscard]] virtual Result<int64_t> Exec(std::string_view sql,
+                                             std::span<const Value> params) = 0;
+
+  // Makes the changes durable and visible. On error nothing was applied.
+  [[nodiscard]] virtual Result<void> Commit() = 0;
+
+  // Discards the changes. Never fails from the caller's point of view.
+  virtual void Rollback() noexcept = 0;
+
+  // Convenience overloads taking parameters inline: tx.Query("... ?", {Value{id}}).
+  [[nodiscard]] Result<Rows> Query(std::string_view sql, std::initializer_list<Value> params) {
+    return Query(sql, std::span<const Value>(params.begin(), params.size()));
+  }
+  [[nodiscard]] Result<int64_t> Exec(std::string_view sql, std::initializer_list<Value> params) {
+    return Exec(sql, std::span<const Value>(params.begin(), params.size()));
+  }
+};
+
+// What a backend says about itself (for `codeyard doctor`, logs and metrics).
+struct StorageInfo {
+  std::string backend;   // "sqlite", "postgres"
+  std::string location;  // a path or host:port/db, never a password
+  std::string server_version;
+};
+
+class Storage {
+ public:
+  Storage() = default;
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  // Waits for nothing: every Transaction must be finished before the Storage is destroyed.
+  virtual ~Storage() = default;
+
+  // Starts a transaction. Errors: kUnavailable (no connection within the pool timeout),
+  // kFailedPrecondition (this thread already holds a write transaction on SQLite).
+  [[nodiscard]] virtual Result<std::unique_ptr<Transaction>> Begin(TxKind kind) = 0;
+
+  // Expands the migration tokens `{blob}` and `{id}` into this backend's SQL.
+  [[nodiscard]] virtual std::string Dialect(std::string_view migration_sql) const = 0;
+
+  [[nodiscard]] virtual StorageInfo Info() const = 0;
+
+  // Optional: reclaim space / refresh planner statistics. Default: kUnimplemented.
+  [[nodiscard]] virtual Result<void> Maintain();
+};
+
+}  // namespace codeyard

@@ -1,0 +1,10 @@
+// Everything an embedding application needs, in one include. Backend writers include the
+// headers under codeyard/backend/ themselves.
+#pragma once
+
+#include "codeyard/clock.hpp"
+#include "codeyard/config.hpp"
+#include "codeyard/error.hpp"
+#include "codeyard/id.hpp"
+#include "codeyard/log.hpp"
+#include "codeyard/platform.hpp"

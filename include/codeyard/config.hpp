@@ -1,0 +1,63 @@
+// Configuration of a Codeyard process, read from three sources in rising precedence: a JSON
+// file (comments allowed), environment variables `CODEYARD_<KEY>` (dots become underscores:
+// `storage.uri` -> `CODEYARD_STORAGE_URI`), and `key=value` overrides from the command line.
+// Every value passes the same validation whatever its source, and an error names the key,
+// where the value came from, and why it was refused. Plain data; thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "codeyard/error.hpp"
+#include "codeyard/log.hpp"
+
+namespace codeyard {
+
+struct Config {
+  std::string listen_host = "127.0.0.1";  // server.listen, "host:port"
+  int listen_port = 8080;
+  std::string data_dir = "./data";        // data_dir
+  std::string storage_uri;                // storage.uri; empty = sqlite in data_dir
+  int storage_pool_size = 8;              // storage.pool_size (1-256)
+  LogLevel log_level = LogLevel::kInfo;   // log.level
+  bool dev_mode = false;                  // dev_mode
+  std::string secret;                     // secret (never logged)
+  int64_t max_body_bytes = 16 << 20;      // server.max_body_bytes
+
+  // Keys from the environment that look like ours but are not known (likely typos).
+  std::vector<std::string> warnings;
+
+  // storage_uri, or the default "sqlite://<data_dir>/codeyard.db" when it is empty.
+  [[nodiscard]] std::string EffectiveStorageUri() const;
+};
+
+struct ConfigInputs {
+  std::string file;  // a JSON file, or empty for none; a named file must exist
+  std::vector<std::pair<std::string, std::string>> env;    // NAME=value pairs
+  std::vector<std::pair<std::string, std::string>> flags;  // key=value overrides
+};
+
+// One known key: its name, a one-line description, and its default as text.
+struct ConfigKey {
+  std::string_view name;
+  std::string_view description;
+  std::string_view default_value;
+};
+
+// Every key Config understands, for `--help` output and documentation.
+[[nodiscard]] std::vector<ConfigKey> ConfigKeys();
+
+// Builds a Config from the inputs. Errors are kInvalidArgument with a message such as
+//   config: server.listen (from env CODEYARD_SERVER_LISTEN): expected host:port, got "80"
+[[nodiscard]] Result<Config> LoadConfig(const ConfigInputs& inputs);
+
+// The process environment as ConfigInputs::env expects it.
+[[nodiscard]] std::vector<std::pair<std::string, std::string>> ProcessEnvironment();
+
+// Splits "key=value" (as given to --set); kInvalidArgument without '='.
+[[nodiscard]] Result<std::pair<std::string, std::string>> SplitAssignment(std::string_view text);
+
+}  // namespace codeyard

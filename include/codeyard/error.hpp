@@ -1,0 +1,68 @@
+// Error model of the whole library. Every fallible call returns `Result<T>`, an
+// `std::expected<T, Error>`; exceptions never cross the public API. `Error::Code` is a small
+// closed set that shells map to HTTP statuses, exit codes and Python exceptions, so a
+// backend must pick the code that describes what the caller can do about the failure
+// (retry, fix the input, give up), not where it happened. Values of these types are plain
+// data: safe to copy and to move between threads.
+#pragma once
+
+#include <expected>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace codeyard {
+
+class Error {
+ public:
+  enum class Code {
+    kInvalidArgument,     // the input is wrong; retrying the same call fails again
+    kNotFound,            // the named thing does not exist (or the caller may not see it)
+    kAlreadyExists,       // a unique name or id is taken
+    kConflict,            // a stale version: re-read and retry the edit
+    kFailedPrecondition,  // the system is not in a state that allows the call
+    kPermissionDenied,    // authenticated, but not allowed
+    kUnauthenticated,     // no valid credentials
+    kResourceExhausted,   // a quota, cap or rate limit was hit
+    kAborted,             // a concurrency failure (deadlock, serialization); retry the call
+    kUnavailable,         // a dependency is down or busy; retry later
+    kDeadlineExceeded,    // the call ran out of time
+    kUnimplemented,       // the backend does not offer this optional capability
+    kDataLoss,            // stored data is corrupt or unreadable
+    kInternal,            // a bug or an unexpected failure of a dependency
+  };
+
+  Error(Code code, std::string message) : code_(code), message_(std::move(message)) {}
+
+  [[nodiscard]] Code code() const noexcept { return code_; }
+  [[nodiscard]] const std::string& message() const noexcept { return message_; }
+
+  // Returns a copy whose message is "<context>: <message>", for adding what the caller was
+  // doing as an error travels up.
+  [[nodiscard]] Error WithContext(std::string_view context) const;
+
+  // "invalid_argument: <message>"; for logs and one-line CLI errors.
+  [[nodiscard]] std::string ToString() const;
+
+  friend bool operator==(const Error&, const Error&) = default;
+
+ private:
+  Code code_;
+  std::string message_;
+};
+
+// The snake_case name of a code ("not_found"), stable for JSON and logs.
+[[nodiscard]] std::string_view CodeName(Error::Code code) noexcept;
+
+template <class T>
+using Result = std::expected<T, Error>;
+
+// Shorthand for `return Fail(Error::Code::kNotFound, "...")` in functions returning Result.
+[[nodiscard]] inline std::unexpected<Error> Fail(Error::Code code, std::string message) {
+  return std::unexpected<Error>(std::in_place, code, std::move(message));
+}
+[[nodiscard]] inline std::unexpected<Error> Fail(Error error) {
+  return std::unexpected<Error>(std::move(error));
+}
+
+}  // namespace codeyard

@@ -1,0 +1,111 @@
+// The stored entities as plain structs: what the repositories read and write and what the
+// services of later steps hand to callers. Timestamps are milliseconds since the Unix epoch;
+// ids are UUIDv4 strings; `version` counts committed changes and backs optimistic
+// concurrency (a write names the version it read; a stale one is a kConflict).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "codeyard/error.hpp"
+
+namespace codeyard {
+
+enum class Role { kUser, kAdmin };
+[[nodiscard]] std::string_view RoleName(Role role) noexcept;
+[[nodiscard]] Result<Role> ParseRole(std::string_view text);
+
+struct User {
+  std::string id;
+  std::string username;  // lower-case, unique
+  std::string display_name;
+  std::string password_hash;
+  Role role = Role::kUser;
+  int reviewer_level = 0;  // 0-4
+  bool disabled = false;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  int64_t version = 1;
+};
+
+struct RefreshToken {
+  std::string id;
+  std::string user_id;
+  std::string family_id;
+  std::string token_hash;  // hex SHA-256 of the opaque token; the token itself is never stored
+  int64_t created_at = 0;
+  int64_t expires_at = 0;
+  std::optional<int64_t> revoked_at;
+  std::optional<std::string> replaced_by;
+};
+
+enum class WorkspaceState { kStopped, kStarting, kRunning, kStopping };
+[[nodiscard]] std::string_view WorkspaceStateName(WorkspaceState state) noexcept;
+[[nodiscard]] Result<WorkspaceState> ParseWorkspaceState(std::string_view text);
+
+struct Workspace {
+  std::string id;
+  std::string owner_id;
+  std::string name;
+  WorkspaceState state = WorkspaceState::kStopped;
+  int64_t total_bytes = 0;  // sum of file sizes, for the per-workspace quota
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  int64_t last_active_at = 0;
+  int64_t version = 1;
+};
+
+enum class ItemKind { kFile, kDir };
+[[nodiscard]] std::string_view ItemKindName(ItemKind kind) noexcept;
+[[nodiscard]] Result<ItemKind> ParseItemKind(std::string_view text);
+
+struct WorkspaceItem {
+  std::string id;
+  std::string workspace_id;
+  std::optional<std::string> parent_id;  // the folder holding it; none at the top level
+  std::string path;                      // normalized, relative: "src/main.py"
+  ItemKind kind = ItemKind::kFile;
+  std::string content;                   // bytes; empty when not loaded or a folder
+  bool content_loaded = false;           // listings leave content out
+  int64_t size = 0;
+  std::string sha256;                    // hex; empty for folders
+  int64_t version = 1;
+  int64_t mtime = 0;
+  int64_t created_at = 0;
+};
+
+// Which pod serves a workspace and which server node owns it.
+struct PodRecord {
+  std::string workspace_id;
+  std::string pod_id;
+  std::string executor;  // "local", "k8s"
+  std::string node;
+  std::string state;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+// One path as storage and pod agreed at the last sync.
+struct ManifestEntry {
+  std::string path;
+  ItemKind kind = ItemKind::kFile;
+  int64_t size = 0;
+  int64_t mtime_ns = 0;
+  std::string sha256;
+  int64_t item_version = 0;
+  friend bool operator==(const ManifestEntry&, const ManifestEntry&) = default;
+};
+
+struct AuditEntry {
+  int64_t id = 0;  // assigned on append, increasing
+  int64_t ts = 0;
+  std::optional<std::string> actor_id;
+  std::string action;  // "user.login", "workspace.delete", ...
+  std::string target;
+  std::string detail = "{}";  // JSON object
+  std::string request_id;
+};
+
+}  // namespace codeyard

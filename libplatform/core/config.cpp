@@ -1,0 +1,274 @@
+#include "codeyard/config.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include <boost/json.hpp>
+
+extern char** environ;  // NOLINT: POSIX
+
+namespace codeyard {
+namespace {
+
+namespace json = boost::json;
+
+using Setter = std::function<Result<void>(Config&, std::string_view)>;
+
+struct KeySpec {
+  std::string_view name;
+  std::string_view description;
+  std::string_view default_value;
+  Setter set;
+};
+
+Error Invalid(std::string why) { return Error(Error::Code::kInvalidArgument, std::move(why)); }
+
+Result<int64_t> ParseInt(std::string_view text, int64_t min, int64_t max) {
+  int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return Fail(Invalid("expected an integer, got \"" + std::string(text) + "\""));
+  }
+  if (value < min || value > max) {
+    return Fail(Invalid("expected an integer from " + std::to_string(min) + " to " +
+                        std::to_string(max) + ", got " + std::string(text)));
+  }
+  return value;
+}
+
+Result<bool> ParseBool(std::string_view text) {
+  if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
+  if (text == "false" || text == "0" || text == "no" || text == "off") return false;
+  return Fail(Invalid("expected true or false, got \"" + std::string(text) + "\""));
+}
+
+Result<void> SetListen(Config& c, std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return Fail(Invalid("expected host:port, got \"" + std::string(text) + "\""));
+  }
+  std::string_view host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);  // [::1]:8080
+  }
+  auto port = ParseInt(text.substr(colon + 1), 1, 65535);
+  if (!port) return Fail(port.error().WithContext("port"));
+  c.listen_host = std::string(host);
+  c.listen_port = static_cast<int>(*port);
+  return {};
+}
+
+const std::vector<KeySpec>& Specs() {
+  static const std::vector<KeySpec> specs = {
+      {"server.listen", "address the server listens on, host:port", "127.0.0.1:8080", SetListen},
+      {"server.max_body_bytes", "largest request body the server accepts", "16777216",
+       [](Config& c, std::string_view v) -> Result<void> {
+         auto n = ParseInt(v, 1024, int64_t{1} << 30);
+         if (!n) return Fail(n.error());
+         c.max_body_bytes = *n;
+         return {};
+       }},
+      {"data_dir", "directory for the SQLite database, secrets and workspaces", "./data",
+       [](Config& c, std::string_view v) -> Result<void> {
+         if (v.empty()) return Fail(Invalid("must not be empty"));
+         c.data_dir = std::string(v);
+         return {};
+       }},
+      {"storage.uri", "storage backend URI (sqlite://..., postgres://...)",
+       "sqlite://<data_dir>/codeyard.db",
+       [](Config& c, std::string_view v) -> Result<void> {
+         if (v.find(':') == std::string_view::npos) {
+           return Fail(Invalid("expected a URI such as sqlite:///var/lib/codeyard/db or "
+                               "postgres://user@host/db, got \"" + std::string(v) + "\""));
+         }
+         c.storage_uri = std::string(v);
+         return {};
+       }},
+      {"storage.pool_size", "connections a PostgreSQL storage may open", "8",
+       [](Config& c, std::string_view v) -> Result<void> {
+         auto n = ParseInt(v, 1, 256);
+         if (!n) return Fail(n.error());
+         c.storage_pool_size = static_cast<int>(*n);
+         return {};
+       }},
+      {"log.level", "lowest level logged: debug, info, warn, error, off", "info",
+       [](Config& c, std::string_view v) -> Result<void> {
+         auto level = ParseLogLevel(v);
+         if (!level) return Fail(level.error());
+         c.log_level = *level;
+         return {};
+       }},
+      {"dev_mode", "development mode: generated secret, relaxed checks", "false",
+       [](Config& c, std::string_view v) -> Result<void> {
+         auto b = ParseBool(v);
+         if (!b) return Fail(b.error());
+         c.dev_mode = *b;
+         return {};
+       }},
+      {"secret", "server signing secret, at least 32 bytes (required unless dev_mode)", "",
+       [](Config& c, std::string_view v) -> Result<void> {
+         c.secret = std::string(v);
+         return {};
+       }},
+  };
+  return specs;
+}
+
+const KeySpec* FindSpec(std::string_view name) {
+  for (const auto& s : Specs()) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+std::size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+Error UnknownKey(std::string_view key, std::string_view source) {
+  std::string msg = "config: unknown key \"" + std::string(key) + "\" (from " +
+                    std::string(source) + ")";
+  const KeySpec* best = nullptr;
+  std::size_t best_distance = 4;
+  for (const auto& s : Specs()) {
+    const std::size_t d = EditDistance(key, s.name);
+    if (d < best_distance) best = &s, best_distance = d;
+  }
+  if (best != nullptr) msg += "; did you mean \"" + std::string(best->name) + "\"?";
+  return Invalid(msg);
+}
+
+Result<void> Apply(Config& config, std::string_view key, std::string_view value,
+                   std::string_view source) {
+  const KeySpec* spec = FindSpec(key);
+  if (spec == nullptr) return Fail(UnknownKey(key, source));
+  auto applied = spec->set(config, value);
+  if (!applied) {
+    return Fail(Invalid("config: " + std::string(key) + " (from " + std::string(source) +
+                        "): " + applied.error().message()));
+  }
+  return {};
+}
+
+// "storage.uri" -> "CODEYARD_STORAGE_URI"
+std::string EnvName(std::string_view key) {
+  std::string out = "CODEYARD_";
+  for (const char c : key) {
+    out.push_back(c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  }
+  return out;
+}
+
+// Flattens nested objects to dotted keys; scalars become their text form.
+Result<void> Flatten(const json::value& v, const std::string& prefix,
+                     std::vector<std::pair<std::string, std::string>>& out) {
+  switch (v.kind()) {
+    case json::kind::object:
+      for (const auto& [k, child] : v.get_object()) {
+        auto r = Flatten(child, prefix.empty() ? std::string(k) : prefix + "." + std::string(k),
+                         out);
+        if (!r) return r;
+      }
+      return {};
+    case json::kind::string: out.emplace_back(prefix, std::string(v.get_string())); return {};
+    case json::kind::bool_: out.emplace_back(prefix, v.get_bool() ? "true" : "false"); return {};
+    case json::kind::int64: out.emplace_back(prefix, std::to_string(v.get_int64())); return {};
+    case json::kind::uint64: out.emplace_back(prefix, std::to_string(v.get_uint64())); return {};
+    default:
+      return Fail(Invalid("config: " + prefix + ": expected a string, number or boolean"));
+  }
+}
+
+Result<void> LoadFile(Config& config, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Fail(Invalid("config: cannot read file " + path));
+  std::stringstream buf;
+  buf << in.rdbuf();
+  json::parse_options opts;
+  opts.allow_comments = true;
+  opts.allow_trailing_commas = true;
+  boost::system::error_code ec;
+  const json::value root = json::parse(buf.str(), ec, {}, opts);
+  if (ec) return Fail(Invalid("config: " + path + " is not valid JSON: " + ec.message()));
+  if (!root.is_object()) return Fail(Invalid("config: " + path + " must hold a JSON object"));
+  std::vector<std::pair<std::string, std::string>> pairs;
+  if (auto r = Flatten(root, "", pairs); !r) return Fail(r.error().WithContext(path));
+  for (const auto& [k, v] : pairs) {
+    if (auto r = Apply(config, k, v, "file " + path); !r) return r;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string Config::EffectiveStorageUri() const {
+  if (!storage_uri.empty()) return storage_uri;
+  std::string dir = data_dir;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return "sqlite://" + dir + "/codeyard.db";
+}
+
+std::vector<ConfigKey> ConfigKeys() {
+  std::vector<ConfigKey> out;
+  for (const auto& s : Specs()) out.push_back({s.name, s.description, s.default_value});
+  return out;
+}
+
+Result<Config> LoadConfig(const ConfigInputs& inputs) {
+  Config config;
+  if (!inputs.file.empty()) {
+    if (auto r = LoadFile(config, inputs.file); !r) return Fail(r.error());
+  }
+  for (const auto& [name, value] : inputs.env) {
+    if (!name.starts_with("CODEYARD_")) continue;
+    const KeySpec* match = nullptr;
+    for (const auto& s : Specs()) {
+      if (EnvName(s.name) == name) match = &s;
+    }
+    if (match == nullptr) {
+      // Tests and tools use CODEYARD_TEST_* and friends; note, do not refuse.
+      config.warnings.push_back("unknown environment variable " + name + " ignored");
+      continue;
+    }
+    if (auto r = Apply(config, match->name, value, "env " + name); !r) return Fail(r.error());
+  }
+  for (const auto& [key, value] : inputs.flags) {
+    if (auto r = Apply(config, key, value, "flag --set " + key); !r) return Fail(r.error());
+  }
+  return config;
+}
+
+std::vector<std::pair<std::string, std::string>> ProcessEnvironment() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const auto eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    out.emplace_back(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+  }
+  return out;
+}
+
+Result<std::pair<std::string, std::string>> SplitAssignment(std::string_view text) {
+  const auto eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    return Fail(Invalid("expected key=value, got \"" + std::string(text) + "\""));
+  }
+  return std::pair{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
+}
+
+}  // namespace codeyard

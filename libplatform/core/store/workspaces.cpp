@@ -1,0 +1,105 @@
+#include "core/store/workspaces.hpp"
+
+#include "core/store/store_util.hpp"
+#include "core/try.hpp"
+
+namespace codeyard::store::workspaces {
+namespace {
+
+constexpr std::string_view kSelect =
+    "SELECT id, owner_id, name, state, total_bytes, created_at, updated_at, last_active_at, "
+    "version FROM workspaces ";
+
+Result<Workspace> FromRow(const Row& r) {
+  Workspace w;
+  CY_TRY(w.id, r.Text(0));
+  CY_TRY(w.owner_id, r.Text(1));
+  CY_TRY(w.name, r.Text(2));
+  CY_TRY(const std::string state, r.Text(3));
+  CY_TRY(w.state, ParseWorkspaceState(state));
+  CY_TRY(w.total_bytes, r.Int(4));
+  CY_TRY(w.created_at, r.Int(5));
+  CY_TRY(w.updated_at, r.Int(6));
+  CY_TRY(w.last_active_at, r.Int(7));
+  CY_TRY(w.version, r.Int(8));
+  return w;
+}
+
+Result<std::vector<Workspace>> Many(Transaction& tx, std::string_view where, const Value& key) {
+  CY_TRY(Rows rows, tx.Query(std::string(kSelect) + std::string(where), {key}));
+  std::vector<Workspace> out;
+  out.reserve(rows.size());
+  for (const Row& r : rows) {
+    CY_TRY(Workspace w, FromRow(r));
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<void> Insert(Transaction& tx, const Workspace& w) {
+  CY_CHECK(tx.Exec(
+      "INSERT INTO workspaces (id, owner_id, name, state, total_bytes, created_at, updated_at, "
+      "last_active_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {Text(w.id), Text(w.owner_id), Text(w.name), Text(WorkspaceStateName(w.state)),
+       Value{w.total_bytes}, Value{w.created_at}, Value{w.updated_at}, Value{w.last_active_at},
+       Value{w.version}}));
+  return {};
+}
+
+Result<Workspace> Get(Transaction& tx, std::string_view id) {
+  CY_TRY(Rows rows, tx.Query(std::string(kSelect) + "WHERE id = ?", {Text(id)}));
+  if (rows.empty()) return Fail(NotFound("workspace", id));
+  return FromRow(rows.front());
+}
+
+Result<std::vector<Workspace>> ListByOwner(Transaction& tx, std::string_view owner_id) {
+  return Many(tx, "WHERE owner_id = ? ORDER BY created_at DESC, id", Text(owner_id));
+}
+
+Result<std::vector<Workspace>> ListByState(Transaction& tx, WorkspaceState state) {
+  return Many(tx, "WHERE state = ? ORDER BY last_active_at, id", Text(WorkspaceStateName(state)));
+}
+
+Result<Workspace> Update(Transaction& tx, const Workspace& w, int64_t now) {
+  CY_TRY(const int64_t changed,
+         tx.Exec("UPDATE workspaces SET name = ?, state = ?, updated_at = ?, "
+                 "version = version + 1 WHERE id = ? AND version = ?",
+                 {Text(w.name), Text(WorkspaceStateName(w.state)), Value{now}, Text(w.id),
+                  Value{w.version}}));
+  if (changed == 0) return Fail(StaleOrMissing(tx, "workspaces", w.id, "workspace"));
+  return Get(tx, w.id);
+}
+
+Result<bool> TransitionState(Transaction& tx, std::string_view id, WorkspaceState from,
+                             WorkspaceState to, int64_t now) {
+  CY_TRY(const int64_t changed,
+         tx.Exec("UPDATE workspaces SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
+                 {Text(WorkspaceStateName(to)), Value{now}, Text(id),
+                  Text(WorkspaceStateName(from))}));
+  return changed > 0;
+}
+
+Result<void> Touch(Transaction& tx, std::string_view id, int64_t now) {
+  CY_TRY(const int64_t changed,
+         tx.Exec("UPDATE workspaces SET last_active_at = ? WHERE id = ?", {Value{now}, Text(id)}));
+  if (changed == 0) return Fail(NotFound("workspace", id));
+  return {};
+}
+
+Result<void> AddBytes(Transaction& tx, std::string_view id, int64_t delta) {
+  CY_TRY(const int64_t changed,
+         tx.Exec("UPDATE workspaces SET total_bytes = total_bytes + ? WHERE id = ?",
+                 {Value{delta}, Text(id)}));
+  if (changed == 0) return Fail(NotFound("workspace", id));
+  return {};
+}
+
+Result<void> Delete(Transaction& tx, std::string_view id) {
+  CY_TRY(const int64_t changed, tx.Exec("DELETE FROM workspaces WHERE id = ?", {Text(id)}));
+  if (changed == 0) return Fail(NotFound("workspace", id));
+  return {};
+}
+
+}  // namespace codeyard::store::workspaces

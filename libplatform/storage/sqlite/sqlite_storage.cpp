@@ -1,0 +1,305 @@
+#include "storage/sqlite/sqlite_storage.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <charconv>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "storage/sql/sql_text.hpp"
+#include "storage/sqlite/sqlite_connection.hpp"
+
+namespace codeyard {
+namespace {
+
+using sqlite::Connection;
+
+struct SqliteParams {
+  std::string path;  // ":memory:" for an in-memory database
+  int readers = 4;
+  int busy_timeout_ms = 5000;
+};
+
+Error BadUri(std::string_view uri, std::string why) {
+  return Error(Error::Code::kInvalidArgument,
+               "sqlite: bad URI \"" + std::string(uri) + "\": " + std::move(why));
+}
+
+Result<SqliteParams> ParseUri(std::string_view uri) {
+  SqliteParams p;
+  std::string_view rest = uri.substr(std::string_view("sqlite:").size());
+  std::string_view query;
+  if (const auto q = rest.find('?'); q != std::string_view::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  if (rest == ":memory:") {
+    p.path = ":memory:";
+    p.readers = 0;
+  } else if (rest.starts_with("//") && rest.size() > 2) {
+    p.path = std::string(rest.substr(2));  // "///abs" -> "/abs", "//rel" -> "rel"
+  } else {
+    return Fail(BadUri(uri, "expected sqlite:///absolute/path.db, sqlite://relative/path.db "
+                            "or sqlite::memory:"));
+  }
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const auto eq = pair.find('=');
+    const std::string_view key = pair.substr(0, eq);
+    const std::string_view value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+    int n = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    const bool numeric = ec == std::errc() && end == value.data() + value.size();
+    if (key == "readers" && numeric && n >= 0 && n <= 64) {
+      if (p.path != ":memory:") p.readers = n;
+    } else if (key == "busy_timeout_ms" && numeric && n >= 0) {
+      p.busy_timeout_ms = n;
+    } else if (key == "readers" || key == "busy_timeout_ms") {
+      return Fail(BadUri(uri, std::string(key) + " must be a number (readers: 0-64), got \"" +
+                                  std::string(value) + "\""));
+    } else {
+      return Fail(BadUri(uri, "unknown parameter \"" + std::string(key) +
+                                  "\" (known: readers, busy_timeout_ms)"));
+    }
+  }
+  return p;
+}
+
+// Explains up front what SQLite would report as a bare "unable to open database file".
+Result<void> CheckLocation(const std::string& path) {
+  const auto slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  struct stat st{};
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return Fail(Error::Code::kFailedPrecondition,
+                "sqlite: the directory " + dir + " of database " + path + " does not exist");
+  }
+  const bool exists = access(path.c_str(), F_OK) == 0;
+  if (exists && access(path.c_str(), R_OK | W_OK) != 0) {
+    return Fail(Error::Code::kPermissionDenied,
+                "sqlite: database file " + path + " is not readable and writable: " +
+                    std::strerror(errno));  // NOLINT(concurrency-mt-unsafe)
+  }
+  // WAL mode creates path-wal and path-shm beside the database, so the directory itself must
+  // be writable even when the file exists.
+  if (access(dir.c_str(), W_OK) != 0) {
+    return Fail(Error::Code::kPermissionDenied,
+                "sqlite: the directory " + dir + " is read-only (" +
+                    std::strerror(errno) +  // NOLINT(concurrency-mt-unsafe)
+                    "); the database and its -wal/-shm files must be created there");
+  }
+  return {};
+}
+
+class SqliteStorage;
+
+class SqliteTransaction final : public Transaction {
+ public:
+  SqliteTransaction(SqliteStorage* owner, Connection* conn, bool writer)
+      : owner_(owner), conn_(conn), writer_(writer) {}
+  ~SqliteTransaction() override { Rollback(); }
+
+  using Transaction::Exec;
+  using Transaction::Query;
+
+  Result<Rows> Query(std::string_view sql, std::span<const Value> params) override {
+    if (auto r = Usable(); !r) return Fail(r.error());
+    Rows rows;
+    auto n = conn_->Run(sql, params, &rows);
+    if (!n) return Fail(Poison(n.error()));
+    return rows;
+  }
+
+  Result<int64_t> Exec(std::string_view sql, std::span<const Value> params) override {
+    if (auto r = Usable(); !r) return Fail(r.error());
+    auto n = conn_->Run(sql, params, nullptr);
+    if (!n) return Fail(Poison(n.error()));
+    return *n;
+  }
+
+  Result<void> Commit() override;
+  void Rollback() noexcept override;
+
+ private:
+  Result<void> Usable() const {
+    if (conn_ == nullptr) {
+      return Fail(Error::Code::kFailedPrecondition, "sqlite: transaction already finished");
+    }
+    if (failed_) {
+      return Fail(Error::Code::kFailedPrecondition,
+                  "sqlite: transaction already failed; roll it back");
+    }
+    return {};
+  }
+  Error Poison(Error e) {
+    failed_ = true;
+    return e;
+  }
+  void Release();
+
+  SqliteStorage* owner_;
+  Connection* conn_;
+  bool writer_;
+  bool failed_ = false;
+};
+
+class SqliteStorage final : public Storage {
+ public:
+  SqliteStorage(SqliteParams params, std::unique_ptr<Connection> writer,
+                std::vector<std::unique_ptr<Connection>> readers)
+      : params_(std::move(params)), writer_(std::move(writer)), readers_(std::move(readers)) {
+    for (auto& r : readers_) free_readers_.push_back(r.get());
+  }
+
+  Result<std::unique_ptr<Transaction>> Begin(TxKind kind) override {
+    const bool use_writer = kind != TxKind::kRead || readers_.empty();
+    if (use_writer) {
+      if (writer_owner_.load() == std::this_thread::get_id()) {
+        return Fail(Error::Code::kFailedPrecondition,
+                    "sqlite: this thread already holds the write transaction; finish it first");
+      }
+      writer_mu_.lock();
+      writer_owner_.store(std::this_thread::get_id());
+      const char* begin = kind == TxKind::kRead ? "BEGIN" : "BEGIN IMMEDIATE";
+      if (auto r = writer_->Execute(begin); !r) {
+        ReleaseWriter();
+        return Fail(r.error());
+      }
+      if (kind == TxKind::kRead) {
+        // Single-connection (in-memory) mode: reads share the writer but must not write.
+        if (auto r = writer_->Execute("PRAGMA query_only=ON"); !r) {
+          (void)writer_->Execute("ROLLBACK");
+          ReleaseWriter();
+          return Fail(r.error());
+        }
+      }
+      return std::make_unique<SqliteTransaction>(this, writer_.get(), true);
+    }
+    Connection* conn = nullptr;
+    {
+      std::unique_lock lock(readers_mu_);
+      readers_cv_.wait(lock, [&] { return !free_readers_.empty(); });
+      conn = free_readers_.back();
+      free_readers_.pop_back();
+    }
+    if (auto r = conn->Execute("BEGIN"); !r) {
+      ReturnReader(conn);
+      return Fail(r.error());
+    }
+    return std::make_unique<SqliteTransaction>(this, conn, false);
+  }
+
+  std::string Dialect(std::string_view migration_sql) const override {
+    return sql::ExpandTokens(migration_sql, "BLOB", "INTEGER PRIMARY KEY AUTOINCREMENT");
+  }
+
+  StorageInfo Info() const override {
+    return {"sqlite", params_.path, sqlite3_libversion()};
+  }
+
+  Result<void> Maintain() override {
+    std::lock_guard lock(writer_mu_);
+    if (auto r = writer_->Execute("PRAGMA optimize"); !r) return r;
+    return writer_->Execute("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+
+  void ReleaseWriter() {
+    // Clears query_only whatever the transaction was; cheap and keeps the writer writable.
+    (void)writer_->Execute("PRAGMA query_only=OFF");
+    writer_owner_.store(std::thread::id());
+    writer_mu_.unlock();
+  }
+
+  void ReturnReader(Connection* conn) {
+    {
+      std::lock_guard lock(readers_mu_);
+      free_readers_.push_back(conn);
+    }
+    readers_cv_.notify_one();
+  }
+
+ private:
+  SqliteParams params_;
+  std::unique_ptr<Connection> writer_;
+  std::mutex writer_mu_;
+  std::atomic<std::thread::id> writer_owner_{};
+  std::vector<std::unique_ptr<Connection>> readers_;
+  std::mutex readers_mu_;
+  std::condition_variable readers_cv_;
+  std::vector<Connection*> free_readers_;
+};
+
+Result<void> SqliteTransaction::Commit() {
+  if (auto r = Usable(); !r) {
+    Rollback();
+    return r;
+  }
+  auto r = conn_->Execute("COMMIT");
+  if (!r) {
+    failed_ = true;
+    Rollback();
+    return r;
+  }
+  Release();
+  return {};
+}
+
+void SqliteTransaction::Rollback() noexcept {
+  if (conn_ == nullptr) return;
+  // A failed COMMIT or statement may already have ended the transaction; ROLLBACK then
+  // reports "no transaction is active", which is harmless.
+  if (!sqlite3_get_autocommit(conn_->handle())) (void)conn_->Execute("ROLLBACK");
+  Release();
+}
+
+void SqliteTransaction::Release() {
+  if (conn_ == nullptr) return;
+  if (writer_) {
+    owner_->ReleaseWriter();
+  } else {
+    owner_->ReturnReader(conn_);
+  }
+  conn_ = nullptr;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Storage>> OpenSqliteStorage(std::string_view uri,
+                                                   const BackendContext& context) {
+  auto params = ParseUri(uri);
+  if (!params) return Fail(params.error());
+  if (params->path != ":memory:") {
+    if (auto r = CheckLocation(params->path); !r) return Fail(r.error());
+  }
+  auto writer = Connection::Open(params->path, true, params->busy_timeout_ms, false);
+  if (!writer) {
+    if (writer.error().code() == Error::Code::kDataLoss) {
+      return Fail(Error::Code::kDataLoss, "sqlite: " + params->path +
+                                              " is not a SQLite database or is corrupt (" +
+                                              writer.error().message() + ")");
+    }
+    return Fail(writer.error());
+  }
+  std::vector<std::unique_ptr<Connection>> readers;
+  for (int i = 0; i < params->readers; ++i) {
+    auto reader = Connection::Open(params->path, false, params->busy_timeout_ms, true);
+    if (!reader) return Fail(reader.error());
+    readers.push_back(std::move(*reader));
+  }
+  if (context.logger) {
+    context.logger->Info("sqlite storage opened",
+                         {{"path", params->path}, {"readers", params->readers}});
+  }
+  return std::make_unique<SqliteStorage>(std::move(*params), std::move(*writer),
+                                         std::move(readers));
+}
+
+}  // namespace codeyard

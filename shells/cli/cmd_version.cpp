@@ -1,0 +1,13 @@
+#include <cstdio>
+
+#include "codeyard/platform.hpp"
+#include "commands.hpp"
+
+namespace codeyard::cli {
+
+void AddVersionCommand(CLI::App& app) {
+  auto* cmd = app.add_subcommand("version", "print the library version");
+  cmd->callback([] { std::printf("codeyard %s\n", Version()); });
+}
+
+}  // namespace codeyard::cli

@@ -1,0 +1,95 @@
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "codeyard/config.hpp"
+
+namespace codeyard {
+namespace {
+
+struct TempFile {
+  explicit TempFile(const std::string& text) {
+    path = std::filesystem::temp_directory_path() /
+           ("codeyard-config-" + std::to_string(reinterpret_cast<uintptr_t>(this)) + ".json");
+    std::ofstream(path) << text;
+  }
+  ~TempFile() { std::filesystem::remove(path); }
+  std::filesystem::path path;
+};
+
+TEST_CASE("defaults, then file, then environment, then flags", "[config]") {
+  auto defaults = LoadConfig({});
+  REQUIRE(defaults);
+  CHECK(defaults->listen_host == "127.0.0.1");
+  CHECK(defaults->listen_port == 8080);
+  CHECK(defaults->EffectiveStorageUri() == "sqlite://./data/codeyard.db");
+
+  TempFile file(R"({
+    // comments are fine
+    "server": {"listen": "0.0.0.0:9000"},
+    "data_dir": "/var/lib/codeyard/",
+    "log.level": "debug",
+    "dev_mode": true,
+  })");
+  ConfigInputs in;
+  in.file = file.path.string();
+  auto from_file = LoadConfig(in);
+  REQUIRE(from_file);
+  CHECK(from_file->listen_host == "0.0.0.0");
+  CHECK(from_file->listen_port == 9000);
+  CHECK(from_file->log_level == LogLevel::kDebug);
+  CHECK(from_file->dev_mode);
+  CHECK(from_file->EffectiveStorageUri() == "sqlite:///var/lib/codeyard/codeyard.db");
+
+  in.env = {{"CODEYARD_SERVER_LISTEN", "127.0.0.1:9001"}, {"HOME", "/root"},
+            {"CODEYARD_STOARGE_URI", "typo"}};
+  in.flags = {{"server.listen", "[::1]:9002"}};
+  auto layered = LoadConfig(in);
+  REQUIRE(layered);
+  CHECK(layered->listen_host == "::1");
+  CHECK(layered->listen_port == 9002);
+  REQUIRE(layered->warnings.size() == 1);
+  CHECK_THAT(layered->warnings[0], Catch::Contains("CODEYARD_STOARGE_URI"));
+}
+
+TEST_CASE("a bad value names the key, its source and why", "[config]") {
+  ConfigInputs in;
+  in.env = {{"CODEYARD_SERVER_LISTEN", "localhost"}};
+  auto r = LoadConfig(in);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code() == Error::Code::kInvalidArgument);
+  CHECK_THAT(r.error().message(), Catch::Contains("server.listen") &&
+                                      Catch::Contains("env CODEYARD_SERVER_LISTEN") &&
+                                      Catch::Contains("host:port"));
+
+  ConfigInputs port;
+  port.flags = {{"server.listen", "127.0.0.1:70000"}};
+  CHECK_THAT(LoadConfig(port).error().message(), Catch::Contains("1 to 65535"));
+
+  ConfigInputs unknown;
+  unknown.flags = {{"storage.url", "sqlite::memory:"}};
+  CHECK_THAT(LoadConfig(unknown).error().message(),
+             Catch::Contains("unknown key \"storage.url\"") &&
+                 Catch::Contains("did you mean \"storage.uri\""));
+
+  ConfigInputs pool;
+  pool.flags = {{"storage.pool_size", "lots"}};
+  CHECK_THAT(LoadConfig(pool).error().message(), Catch::Contains("storage.pool_size"));
+
+  TempFile broken("{\"data_dir\": ");
+  ConfigInputs bad_file;
+  bad_file.file = broken.path.string();
+  CHECK_THAT(LoadConfig(bad_file).error().message(), Catch::Contains("not valid JSON"));
+
+  ConfigInputs missing;
+  missing.file = "/nonexistent/codeyard.json";
+  CHECK_THAT(LoadConfig(missing).error().message(), Catch::Contains("cannot read"));
+
+  CHECK(SplitAssignment("a=b=c")->second == "b=c");
+  CHECK_FALSE(SplitAssignment("novalue"));
+}
+
+}  // namespace
+}  // namespace codeyard
