@@ -21,8 +21,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   const codeyard::StorageInfo info = (*platform)->storage().Info();
-  std::printf("opened %s at %s, schema version %lld\n", info.backend.c_str(),
-              info.location.c_str(), static_cast<long long>((*platform)->schema_version()));
+  std::printf("opened %s at %s, schema version %lld\n", info.backend.c_str(), info.location.c_str(),
+              static_cast<long long>((*platform)->schema_version()));
   if (auto ping = (*platform)->Ping(); !ping) {
     std::fprintf(stderr, "storage does not answer: %s\n", ping.error().ToString().c_str());
     return 1;

@@ -22,8 +22,7 @@ class Clock {
 
   // Wall-clock milliseconds since the Unix epoch, the form timestamps are stored in.
   [[nodiscard]] int64_t NowMillis() const {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(Now().time_since_epoch())
-        .count();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Now().time_since_epoch()).count();
   }
 };
 

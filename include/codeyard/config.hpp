@@ -19,13 +19,12 @@ namespace codeyard {
 struct Config {
   std::string listen_host = "127.0.0.1";  // server.listen, "host:port"
   int listen_port = 8080;
-  std::string data_dir = "./data";        // data_dir
-  std::string storage_uri;                // storage.uri; empty = sqlite in data_dir
-  int storage_pool_size = 8;              // storage.pool_size (1-256)
-  LogLevel log_level = LogLevel::kInfo;   // log.level
-  bool dev_mode = false;                  // dev_mode
-  std::string secret;                     // secret (never logged)
-  int64_t max_body_bytes = 16 << 20;      // server.max_body_bytes
+  std::string data_dir = "./data";       // data_dir
+  std::string storage_uri;               // storage.uri; empty = sqlite in data_dir
+  LogLevel log_level = LogLevel::kInfo;  // log.level
+  bool dev_mode = false;                 // dev_mode
+  std::string secret;                    // secret (never logged)
+  int64_t max_body_bytes = 16 << 20;     // server.max_body_bytes
 
   // Keys from the environment that look like ours but are not known (likely typos).
   std::vector<std::string> warnings;

@@ -36,8 +36,8 @@ struct LogField {
   LogField(std::string_view k, bool v) : key(k), value(v) {}
   LogField(std::string_view k, double v) : key(k), value(v) {}
   template <class I>
-    requires(std::is_integral_v<I> && !std::is_same_v<I, bool>)
-  LogField(std::string_view k, I v) : key(k), value(static_cast<int64_t>(v)) {}
+  requires(std::is_integral_v<I> && !std::is_same_v<I, bool>) LogField(std::string_view k, I v)
+      : key(k), value(static_cast<int64_t>(v)) {}
 
   std::string key;
   Value value;

@@ -67,10 +67,10 @@ struct WorkspaceItem {
   std::optional<std::string> parent_id;  // the folder holding it; none at the top level
   std::string path;                      // normalized, relative: "src/main.py"
   ItemKind kind = ItemKind::kFile;
-  std::string content;                   // bytes; empty when not loaded or a folder
-  bool content_loaded = false;           // listings leave content out
+  std::string content;          // bytes; empty when not loaded or a folder
+  bool content_loaded = false;  // listings leave content out
   int64_t size = 0;
-  std::string sha256;                    // hex; empty for folders
+  std::string sha256;  // hex; empty for folders
   int64_t version = 1;
   int64_t mtime = 0;
   int64_t created_at = 0;

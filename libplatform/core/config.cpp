@@ -81,17 +81,12 @@ const std::vector<KeySpec>& Specs() {
        "sqlite://<data_dir>/codeyard.db",
        [](Config& c, std::string_view v) -> Result<void> {
          if (v.find(':') == std::string_view::npos) {
-           return Fail(Invalid("expected a URI such as sqlite:///var/lib/codeyard/db or "
-                               "postgres://user@host/db, got \"" + std::string(v) + "\""));
+           return Fail(
+               Invalid("expected a URI such as sqlite:///var/lib/codeyard/db or "
+                       "postgres://user@host/db, got \"" +
+                       std::string(v) + "\""));
          }
          c.storage_uri = std::string(v);
-         return {};
-       }},
-      {"storage.pool_size", "connections a PostgreSQL storage may open", "8",
-       [](Config& c, std::string_view v) -> Result<void> {
-         auto n = ParseInt(v, 1, 256);
-         if (!n) return Fail(n.error());
-         c.storage_pool_size = static_cast<int>(*n);
          return {};
        }},
       {"log.level", "lowest level logged: debug, info, warn, error, off", "info",
@@ -140,8 +135,8 @@ std::size_t EditDistance(std::string_view a, std::string_view b) {
 }
 
 Error UnknownKey(std::string_view key, std::string_view source) {
-  std::string msg = "config: unknown key \"" + std::string(key) + "\" (from " +
-                    std::string(source) + ")";
+  std::string msg =
+      "config: unknown key \"" + std::string(key) + "\" (from " + std::string(source) + ")";
   const KeySpec* best = nullptr;
   std::size_t best_distance = 4;
   for (const auto& s : Specs()) {
@@ -179,15 +174,23 @@ Result<void> Flatten(const json::value& v, const std::string& prefix,
   switch (v.kind()) {
     case json::kind::object:
       for (const auto& [k, child] : v.get_object()) {
-        auto r = Flatten(child, prefix.empty() ? std::string(k) : prefix + "." + std::string(k),
-                         out);
+        auto r =
+            Flatten(child, prefix.empty() ? std::string(k) : prefix + "." + std::string(k), out);
         if (!r) return r;
       }
       return {};
-    case json::kind::string: out.emplace_back(prefix, std::string(v.get_string())); return {};
-    case json::kind::bool_: out.emplace_back(prefix, v.get_bool() ? "true" : "false"); return {};
-    case json::kind::int64: out.emplace_back(prefix, std::to_string(v.get_int64())); return {};
-    case json::kind::uint64: out.emplace_back(prefix, std::to_string(v.get_uint64())); return {};
+    case json::kind::string:
+      out.emplace_back(prefix, std::string(v.get_string()));
+      return {};
+    case json::kind::bool_:
+      out.emplace_back(prefix, v.get_bool() ? "true" : "false");
+      return {};
+    case json::kind::int64:
+      out.emplace_back(prefix, std::to_string(v.get_int64()));
+      return {};
+    case json::kind::uint64:
+      out.emplace_back(prefix, std::to_string(v.get_uint64()));
+      return {};
     default:
       return Fail(Invalid("config: " + prefix + ": expected a string, number or boolean"));
   }

@@ -18,20 +18,34 @@ std::string Error::ToString() const {
 
 std::string_view CodeName(Error::Code code) noexcept {
   switch (code) {
-    case Error::Code::kInvalidArgument: return "invalid_argument";
-    case Error::Code::kNotFound: return "not_found";
-    case Error::Code::kAlreadyExists: return "already_exists";
-    case Error::Code::kConflict: return "conflict";
-    case Error::Code::kFailedPrecondition: return "failed_precondition";
-    case Error::Code::kPermissionDenied: return "permission_denied";
-    case Error::Code::kUnauthenticated: return "unauthenticated";
-    case Error::Code::kResourceExhausted: return "resource_exhausted";
-    case Error::Code::kAborted: return "aborted";
-    case Error::Code::kUnavailable: return "unavailable";
-    case Error::Code::kDeadlineExceeded: return "deadline_exceeded";
-    case Error::Code::kUnimplemented: return "unimplemented";
-    case Error::Code::kDataLoss: return "data_loss";
-    case Error::Code::kInternal: return "internal";
+    case Error::Code::kInvalidArgument:
+      return "invalid_argument";
+    case Error::Code::kNotFound:
+      return "not_found";
+    case Error::Code::kAlreadyExists:
+      return "already_exists";
+    case Error::Code::kConflict:
+      return "conflict";
+    case Error::Code::kFailedPrecondition:
+      return "failed_precondition";
+    case Error::Code::kPermissionDenied:
+      return "permission_denied";
+    case Error::Code::kUnauthenticated:
+      return "unauthenticated";
+    case Error::Code::kResourceExhausted:
+      return "resource_exhausted";
+    case Error::Code::kAborted:
+      return "aborted";
+    case Error::Code::kUnavailable:
+      return "unavailable";
+    case Error::Code::kDeadlineExceeded:
+      return "deadline_exceeded";
+    case Error::Code::kUnimplemented:
+      return "unimplemented";
+    case Error::Code::kDataLoss:
+      return "data_loss";
+    case Error::Code::kInternal:
+      return "internal";
   }
   return "internal";
 }

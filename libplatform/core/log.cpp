@@ -50,17 +50,22 @@ Result<LogLevel> ParseLogLevel(std::string_view text) {
   if (text == "warn" || text == "warning") return LogLevel::kWarn;
   if (text == "error") return LogLevel::kError;
   if (text == "off") return LogLevel::kOff;
-  return Fail(Error::Code::kInvalidArgument,
-              "unknown log level \"" + std::string(text) + "\" (use debug, info, warn, error, off)");
+  return Fail(Error::Code::kInvalidArgument, "unknown log level \"" + std::string(text) +
+                                                 "\" (use debug, info, warn, error, off)");
 }
 
 std::string_view LogLevelName(LogLevel level) noexcept {
   switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
-    case LogLevel::kOff: return "off";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
+    case LogLevel::kOff:
+      return "off";
   }
   return "off";
 }

@@ -16,9 +16,9 @@ Result<std::unique_ptr<Platform>> Platform::Open(Options options) {
   auto version = ApplyMigrations(*storage, *clock);
   if (!version) return Fail(version.error());
   const StorageInfo info = storage->Info();
-  logger->Info("storage ready", {{"backend", info.backend},
-                                 {"location", info.location},
-                                 {"schema_version", *version}});
+  logger->Info(
+      "storage ready",
+      {{"backend", info.backend}, {"location", info.location}, {"schema_version", *version}});
   return std::unique_ptr<Platform>(
       new Platform(std::move(storage), std::move(clock), std::move(logger), *version));
 }

@@ -13,8 +13,8 @@ Result<E> ParseName(std::string_view text, const std::pair<E, std::string_view> 
     if (name == text) return value;
     known += (known.empty() ? "" : ", ") + std::string(name);
   }
-  return Fail(Error::Code::kInvalidArgument,
-              "unknown " + std::string(what) + " \"" + std::string(text) + "\" (use " + known + ")");
+  return Fail(Error::Code::kInvalidArgument, "unknown " + std::string(what) + " \"" +
+                                                 std::string(text) + "\" (use " + known + ")");
 }
 
 constexpr std::pair<Role, std::string_view> kRoles[] = {{Role::kUser, "user"},

@@ -29,7 +29,6 @@ void AddConfigCommand(CLI::App& app) {
     std::printf("server.max_body_bytes %lld\n", static_cast<long long>(c.max_body_bytes));
     std::printf("data_dir              %s\n", c.data_dir.c_str());
     std::printf("storage.uri           %s\n", RedactUri(c.EffectiveStorageUri()).c_str());
-    std::printf("storage.pool_size     %d\n", c.storage_pool_size);
     std::printf("log.level             %s\n", std::string(LogLevelName(c.log_level)).c_str());
     std::printf("dev_mode              %s\n", c.dev_mode ? "true" : "false");
     std::printf("secret                %s\n", c.secret.empty() ? "(unset)" : "(set, hidden)");

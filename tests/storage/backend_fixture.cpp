@@ -36,8 +36,9 @@ void TestDatabase::OpenAndMigrate() {
 std::string PostgresServerUri() {
   const char* uri = std::getenv("CODEYARD_TEST_POSTGRES_URI");
   if (uri == nullptr || *uri == '\0') {
-    FAIL("CODEYARD_TEST_POSTGRES_URI is not set: run ./scripts/test, which starts a "
-         "throwaway PostgreSQL and sets it");
+    FAIL(
+        "CODEYARD_TEST_POSTGRES_URI is not set: run ./scripts/test, which starts a "
+        "throwaway PostgreSQL and sets it");
   }
   return uri;
 }
@@ -58,7 +59,8 @@ class SqliteDatabase final : public TestDatabase {
 class PostgresDatabase final : public TestDatabase {
  public:
   PostgresDatabase()
-      : server_(PostgresServerUri()), schema_("t_" + NewUuid().substr(0, 8) + NewUuid().substr(0, 8)) {
+      : server_(PostgresServerUri()),
+        schema_("t_" + NewUuid().substr(0, 8) + NewUuid().substr(0, 8)) {
     const std::string error = Admin("CREATE SCHEMA " + schema_);
     if (!error.empty()) FAIL(error);
     OpenAndMigrate();

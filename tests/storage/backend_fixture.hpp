@@ -58,4 +58,5 @@ struct PostgresBackend {
 
 }  // namespace codeyard::testing
 
-#define CODEYARD_STORAGE_BACKENDS codeyard::testing::SqliteBackend, codeyard::testing::PostgresBackend
+#define CODEYARD_STORAGE_BACKENDS \
+  codeyard::testing::SqliteBackend, codeyard::testing::PostgresBackend

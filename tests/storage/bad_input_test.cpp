@@ -78,7 +78,8 @@ std::string OpenInReadOnlyDir(const std::filesystem::path& dir) {
     close(fds[0]);
     std::string out;
     if (geteuid() == 0) {
-      if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+      if (unshare(CLONE_NEWNS) != 0 ||
+          mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
           mount("tmpfs", dir.c_str(), "tmpfs", MS_RDONLY, "size=1m") != 0) {
         out = "setup failed";
       }
@@ -86,7 +87,8 @@ std::string OpenInReadOnlyDir(const std::filesystem::path& dir) {
       chmod(dir.c_str(), 0555);
     }
     if (out.empty()) {
-      auto s = BackendRegistry::WithBuiltins().OpenStorage("sqlite://" + (dir / "db.sqlite").string(), {});
+      auto s = BackendRegistry::WithBuiltins().OpenStorage(
+          "sqlite://" + (dir / "db.sqlite").string(), {});
       out = s ? "" : s.error().ToString();
     }
     (void)!write(fds[1], out.data(), out.size());
@@ -134,8 +136,7 @@ TEST_CASE("SQLite refuses a nested write transaction on one thread instead of de
   CHECK(s->Begin(TxKind::kWrite));  // free again
 }
 
-TEST_CASE("an in-memory SQLite database works and is private to its Storage",
-          "[storage]") {
+TEST_CASE("an in-memory SQLite database works and is private to its Storage", "[storage]") {
   Options a;
   a.storage_uri = "sqlite::memory:";
   Options b = a;

@@ -24,8 +24,8 @@ std::string SeedCounter(Storage& s) {
   const std::string ws = NewUuid();
   const std::string user = NewUuid();
   auto r = store::Transact(s, TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
-    CY_CHECK(store::users::Insert(tx, User{user, "u" + user.substr(0, 8), "", "h", Role::kUser,
-                                           0, false, 1, 1, 1}));
+    CY_CHECK(store::users::Insert(
+        tx, User{user, "u" + user.substr(0, 8), "", "h", Role::kUser, 0, false, 1, 1, 1}));
     CY_CHECK(store::workspaces::Insert(
         tx, Workspace{ws, user, "w", WorkspaceState::kStopped, 0, 1, 1, 1, 1}));
     WorkspaceItem item;

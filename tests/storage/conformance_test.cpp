@@ -39,9 +39,9 @@ TEMPLATE_TEST_CASE("values round-trip exactly", "[storage]", CODEYARD_STORAGE_BA
   {
     auto tx = s.Begin(TxKind::kWrite);
     REQUIRE(tx);
-    REQUIRE((*tx)->Exec("INSERT INTO scratch (n, d, t, b) VALUES (?, ?, ?, ?)",
-                        {Value{int64_t{-9007199254740993}}, Value{3.25}, Value{unicode},
-                         Value{Blob{all_bytes}}}));
+    REQUIRE((*tx)->Exec(
+        "INSERT INTO scratch (n, d, t, b) VALUES (?, ?, ?, ?)",
+        {Value{int64_t{-9007199254740993}}, Value{3.25}, Value{unicode}, Value{Blob{all_bytes}}}));
     REQUIRE((*tx)->Exec("INSERT INTO scratch (n, d, t, b) VALUES (?, ?, ?, ?)",
                         {Value{}, Value{}, Value{std::string()}, Value{Blob{}}}));
     REQUIRE((*tx)->Commit());
@@ -127,8 +127,8 @@ TEMPLATE_TEST_CASE("transactions commit, roll back, and isolate", "[storage]",
   }
 }
 
-TEMPLATE_TEST_CASE("migrations are recorded, idempotent, and refuse a newer schema",
-                   "[storage]", CODEYARD_STORAGE_BACKENDS) {
+TEMPLATE_TEST_CASE("migrations are recorded, idempotent, and refuse a newer schema", "[storage]",
+                   CODEYARD_STORAGE_BACKENDS) {
   auto db = TestType::Create();
   const int64_t latest = BuiltinMigrations().back().version;
   CHECK(*SchemaVersion(db->storage()) == latest);
@@ -143,10 +143,10 @@ TEMPLATE_TEST_CASE("migrations are recorded, idempotent, and refuse a newer sche
   {
     auto tx = again->Begin(TxKind::kWrite);
     REQUIRE(tx);
-    REQUIRE((*tx)->Exec("INSERT INTO schema_migrations (version, name, applied_at) "
-                        "VALUES (?, ?, ?)",
-                        {Value{latest + 1}, Value{std::string("from the future")},
-                         Value{int64_t{0}}}));
+    REQUIRE(
+        (*tx)->Exec("INSERT INTO schema_migrations (version, name, applied_at) "
+                    "VALUES (?, ?, ?)",
+                    {Value{latest + 1}, Value{std::string("from the future")}, Value{int64_t{0}}}));
     REQUIRE((*tx)->Commit());
   }
   auto newer = ApplyMigrations(*again, *DefaultClock());
@@ -160,8 +160,9 @@ TEMPLATE_TEST_CASE("a failing migration leaves the schema unchanged", "[storage]
   auto db = TestType::Create();
   const int64_t latest = BuiltinMigrations().back().version;
   std::vector<Migration> migrations(BuiltinMigrations().begin(), BuiltinMigrations().end());
-  migrations.push_back({latest + 1, "half good",
-                        "CREATE TABLE half_good (x BIGINT); INSERT INTO no_such_table (x) VALUES (1)"});
+  migrations.push_back(
+      {latest + 1, "half good",
+       "CREATE TABLE half_good (x BIGINT); INSERT INTO no_such_table (x) VALUES (1)"});
   auto r = ApplyMigrations(db->storage(), *DefaultClock(), migrations);
   REQUIRE_FALSE(r);
   CHECK_THAT(r.error().message(), Catch::Contains("half good"));

@@ -15,16 +15,15 @@ namespace codeyard::testing {
 inline constexpr const char* kCounterPath = "counter.txt";
 
 // Returns the number of conflicts retried, or the first non-conflict error.
-inline Result<int> IncrementCounter(Storage& storage, const std::string& workspace_id,
-                                    int times) {
+inline Result<int> IncrementCounter(Storage& storage, const std::string& workspace_id, int times) {
   int conflicts = 0;
   for (int i = 0; i < times;) {
     auto r = store::Transact(storage, TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
-      CY_TRY(auto item, store::items::Get(tx, workspace_id, kCounterPath,
-                                          store::items::Content::kLoad));
+      CY_TRY(auto item,
+             store::items::Get(tx, workspace_id, kCounterPath, store::items::Content::kLoad));
       const std::string next = std::to_string(std::stoll(item.content) + 1);
-      CY_CHECK(store::items::WriteContent(tx, workspace_id, kCounterPath, next, Sha256Hex(next),
-                                          0, item.version));
+      CY_CHECK(store::items::WriteContent(tx, workspace_id, kCounterPath, next, Sha256Hex(next), 0,
+                                          item.version));
       return {};
     });
     if (r) {

@@ -136,23 +136,25 @@ TEMPLATE_TEST_CASE("refresh tokens: rotate once, revoke families", "[storage][en
                          [&](Transaction& tx) { return st::refresh_tokens::Insert(tx, orphan); });
   CHECK(fk.error().code() == Error::Code::kFailedPrecondition);
 
-  auto found = Read(s, [&](Transaction& tx) {
-    return st::refresh_tokens::GetByHash(tx, Sha256Hex("token-1"));
-  });
+  auto found = Read(
+      s, [&](Transaction& tx) { return st::refresh_tokens::GetByHash(tx, Sha256Hex("token-1")); });
   REQUIRE(found);
   CHECK(found->id == t1.id);
   CHECK_FALSE(found->revoked_at.has_value());
 
   // Only the first rotation wins.
-  CHECK(Write(s, [&](Transaction& tx) { return st::refresh_tokens::Revoke(tx, t1.id, 50, t2.id); }));
+  CHECK(
+      Write(s, [&](Transaction& tx) { return st::refresh_tokens::Revoke(tx, t1.id, 50, t2.id); }));
   CHECK_FALSE(
       Write(s, [&](Transaction& tx) { return st::refresh_tokens::Revoke(tx, t1.id, 60, "x"); }));
-  auto revoked = Read(s, [&](Transaction& tx) { return st::refresh_tokens::GetByHash(tx, t1.token_hash); });
+  auto revoked =
+      Read(s, [&](Transaction& tx) { return st::refresh_tokens::GetByHash(tx, t1.token_hash); });
   CHECK(revoked->revoked_at == 50);
   CHECK(revoked->replaced_by == t2.id);
 
-  CHECK(Write(s, [&](Transaction& tx) { return st::refresh_tokens::RevokeFamily(tx, "fam-1", 70); }) ==
-        1);
+  CHECK(Write(s, [&](Transaction& tx) {
+          return st::refresh_tokens::RevokeFamily(tx, "fam-1", 70);
+        }) == 1);
   CHECK(Write(s, [&](Transaction& tx) { return st::refresh_tokens::DeleteExpired(tx, 150); }) == 1);
   auto left = Read(s, [&](Transaction& tx) { return st::refresh_tokens::ListForUser(tx, ada.id); });
   REQUIRE(left->size() == 1);
@@ -212,11 +214,11 @@ TEMPLATE_TEST_CASE("workspaces: lifecycle fields, states, owner foreign key", "[
   renamed.name = "homework-2";
   CHECK(Write(s, [&](Transaction& tx) { return st::workspaces::Update(tx, renamed, 7); }).version ==
         2);
-  auto stale = st::Transact(s, TxKind::kWrite,
-                            [&](Transaction& tx) { return st::workspaces::Update(tx, renamed, 8); });
+  auto stale = st::Transact(
+      s, TxKind::kWrite, [&](Transaction& tx) { return st::workspaces::Update(tx, renamed, 8); });
   CHECK(stale.error().code() == Error::Code::kConflict);
-  auto missing = st::Transact(s, TxKind::kWrite,
-                              [&](Transaction& tx) { return st::workspaces::Delete(tx, NewUuid()); });
+  auto missing = st::Transact(
+      s, TxKind::kWrite, [&](Transaction& tx) { return st::workspaces::Delete(tx, NewUuid()); });
   CHECK(missing.error().code() == Error::Code::kNotFound);
 }
 
@@ -250,7 +252,8 @@ TEMPLATE_TEST_CASE("items: tree, content, versions, move and delete", "[storage]
   CHECK_FALSE(all->front().content_loaded);
   auto top = Read(s, [&](Transaction& tx) { return st::items::ListChildren(tx, ws.id, {}); });
   REQUIRE(top->size() == 2);
-  auto in_src = Read(s, [&](Transaction& tx) { return st::items::ListChildren(tx, ws.id, src.id); });
+  auto in_src =
+      Read(s, [&](Transaction& tx) { return st::items::ListChildren(tx, ws.id, src.id); });
   REQUIRE(in_src->size() == 2);
 
   // Content write with the right version, then a stale one.
@@ -276,9 +279,7 @@ TEMPLATE_TEST_CASE("items: tree, content, versions, move and delete", "[storage]
   CHECK(folder_write.error().code() == Error::Code::kInvalidArgument);
 
   // Moving a folder moves what it holds.
-  Write(s, [&](Transaction& tx) {
-    return st::items::Move(tx, ws.id, "src", "app", {}, 5000, {});
-  });
+  Write(s, [&](Transaction& tx) { return st::items::Move(tx, ws.id, "src", "app", {}, 5000, {}); });
   auto moved = Read(s, [&](Transaction& tx) {
     return st::items::Get(tx, ws.id, "app/lib/ütil.py", st::items::Content::kLoad);
   });
@@ -359,8 +360,10 @@ TEMPLATE_TEST_CASE("pods, manifests and the audit log", "[storage][entities]",
   Write(s, [&](Transaction& tx) { return st::pods::Upsert(tx, pod); });  // replaces
   auto got = Read(s, [&](Transaction& tx) { return st::pods::Get(tx, ws.id); });
   CHECK(got->pod_id == "pod-2");
-  CHECK_FALSE(Write(s, [&](Transaction& tx) { return st::pods::SetState(tx, ws.id, "pod-1", "x", 2); }));
-  CHECK(Write(s, [&](Transaction& tx) { return st::pods::SetState(tx, ws.id, "pod-2", "stopping", 2); }));
+  CHECK_FALSE(
+      Write(s, [&](Transaction& tx) { return st::pods::SetState(tx, ws.id, "pod-1", "x", 2); }));
+  CHECK(Write(
+      s, [&](Transaction& tx) { return st::pods::SetState(tx, ws.id, "pod-2", "stopping", 2); }));
   auto by_node = Read(s, [&](Transaction& tx) { return st::pods::ListByNode(tx, "node-a"); });
   REQUIRE(by_node->size() == 1);
   CHECK(by_node->front().state == "stopping");

@@ -43,7 +43,8 @@ TEST_CASE("defaults, then file, then environment, then flags", "[config]") {
   CHECK(from_file->dev_mode);
   CHECK(from_file->EffectiveStorageUri() == "sqlite:///var/lib/codeyard/codeyard.db");
 
-  in.env = {{"CODEYARD_SERVER_LISTEN", "127.0.0.1:9001"}, {"HOME", "/root"},
+  in.env = {{"CODEYARD_SERVER_LISTEN", "127.0.0.1:9001"},
+            {"HOME", "/root"},
             {"CODEYARD_STOARGE_URI", "typo"}};
   in.flags = {{"server.listen", "[::1]:9002"}};
   auto layered = LoadConfig(in);
@@ -74,9 +75,10 @@ TEST_CASE("a bad value names the key, its source and why", "[config]") {
              Catch::Contains("unknown key \"storage.url\"") &&
                  Catch::Contains("did you mean \"storage.uri\""));
 
-  ConfigInputs pool;
-  pool.flags = {{"storage.pool_size", "lots"}};
-  CHECK_THAT(LoadConfig(pool).error().message(), Catch::Contains("storage.pool_size"));
+  ConfigInputs body;
+  body.flags = {{"server.max_body_bytes", "lots"}};
+  CHECK_THAT(LoadConfig(body).error().message(),
+             Catch::Contains("server.max_body_bytes") && Catch::Contains("integer"));
 
   TempFile broken("{\"data_dir\": ");
   ConfigInputs bad_file;

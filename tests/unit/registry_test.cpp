@@ -34,12 +34,13 @@ std::unique_ptr<Storage> OpenMemory() {
 TEST_CASE("a backend registered on one Options is used by that Platform only", "[registry]") {
   std::atomic<int> opened{0};
   Options mine;
-  mine.registry.RegisterStorage("counting", [&](std::string_view uri, const BackendContext&)
-                                                -> Result<std::unique_ptr<Storage>> {
-    ++opened;
-    CHECK(uri == "counting://x");
-    return std::make_unique<StorageWrapper>(std::shared_ptr<Storage>(OpenMemory()));
-  });
+  mine.registry.RegisterStorage(
+      "counting",
+      [&](std::string_view uri, const BackendContext&) -> Result<std::unique_ptr<Storage>> {
+        ++opened;
+        CHECK(uri == "counting://x");
+        return std::make_unique<StorageWrapper>(std::shared_ptr<Storage>(OpenMemory()));
+      });
   mine.storage_uri = "counting://x";
   auto p = Platform::Open(std::move(mine));
   REQUIRE(p);

@@ -16,9 +16,9 @@
 namespace codeyard {
 
 struct Migration {
-  int64_t version;           // 1, 2, 3, ... with no gaps
-  std::string_view name;     // short, for the schema_migrations table and logs
-  std::string_view sql;      // statements separated by ';', in the portable dialect
+  int64_t version;        // 1, 2, 3, ... with no gaps
+  std::string_view name;  // short, for the schema_migrations table and logs
+  std::string_view sql;   // statements separated by ';', in the portable dialect
 };
 
 // Every migration the library knows, oldest first.
@@ -27,9 +27,9 @@ struct Migration {
 // Applies the migrations not yet recorded in the database and returns the schema version.
 // Errors: kFailedPrecondition when the database holds a newer schema than this build knows
 // (an older binary must not write to it), else the backend's error with the migration named.
-[[nodiscard]] Result<int64_t> ApplyMigrations(Storage& storage, const Clock& clock,
-                                              std::span<const Migration> migrations =
-                                                  BuiltinMigrations());
+[[nodiscard]] Result<int64_t> ApplyMigrations(
+    Storage& storage, const Clock& clock,
+    std::span<const Migration> migrations = BuiltinMigrations());
 
 // The highest applied version, 0 for an empty database.
 [[nodiscard]] Result<int64_t> SchemaVersion(Storage& storage);

@@ -21,8 +21,7 @@ class TransactionWrapper : public Transaction {
   [[nodiscard]] Result<Rows> Query(std::string_view sql, std::span<const Value> params) override {
     return target_->Query(sql, params);
   }
-  [[nodiscard]] Result<int64_t> Exec(std::string_view sql,
-                                     std::span<const Value> params) override {
+  [[nodiscard]] Result<int64_t> Exec(std::string_view sql, std::span<const Value> params) override {
     return target_->Exec(sql, params);
   }
   [[nodiscard]] Result<void> Commit() override { return target_->Commit(); }

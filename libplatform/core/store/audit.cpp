@@ -43,11 +43,9 @@ Result<std::vector<AuditEntry>> List(Transaction& tx, int64_t after_id, int limi
   return Many(rows);
 }
 
-Result<std::vector<AuditEntry>> ListByActor(Transaction& tx, std::string_view actor_id,
-                                            int limit) {
-  CY_TRY(Rows rows,
-         tx.Query(std::string(kSelect) + "WHERE actor_id = ? ORDER BY id DESC LIMIT ?",
-                  {Text(actor_id), Value{int64_t{limit}}}));
+Result<std::vector<AuditEntry>> ListByActor(Transaction& tx, std::string_view actor_id, int limit) {
+  CY_TRY(Rows rows, tx.Query(std::string(kSelect) + "WHERE actor_id = ? ORDER BY id DESC LIMIT ?",
+                             {Text(actor_id), Value{int64_t{limit}}}));
   return Many(rows);
 }
 

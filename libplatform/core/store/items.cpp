@@ -95,9 +95,8 @@ Result<std::vector<WorkspaceItem>> ListChildren(Transaction& tx, std::string_vie
   return Many(std::move(rows));
 }
 
-Result<Written> WriteContent(Transaction& tx, std::string_view workspace_id,
-                             std::string_view path, std::string_view content,
-                             std::string_view sha256, int64_t mtime,
+Result<Written> WriteContent(Transaction& tx, std::string_view workspace_id, std::string_view path,
+                             std::string_view content, std::string_view sha256, int64_t mtime,
                              std::optional<int64_t> expected_version) {
   CY_TRY(const WorkspaceItem current, Get(tx, workspace_id, path, Content::kSkip));
   if (current.kind != ItemKind::kFile) {
@@ -132,16 +131,16 @@ Result<void> Move(Transaction& tx, std::string_view workspace_id, std::string_vi
   CY_TRY(const int64_t changed,
          tx.Exec("UPDATE workspace_items SET path = ?, parent_id = ?, mtime = ?, "
                  "version = version + 1 WHERE id = ? AND version = ?",
-                 {Text(to), Opt(new_parent_id), Value{mtime}, Text(item.id),
-                  Value{item.version}}));
+                 {Text(to), Opt(new_parent_id), Value{mtime}, Text(item.id), Value{item.version}}));
   if (changed == 0) return Fail(Stale(from));
   if (item.kind == ItemKind::kDir) {
     const std::string prefix = std::string(from) + "/";
-    CY_CHECK(tx.Exec(
-        "UPDATE workspace_items SET path = ? || substr(path, CAST(? AS INTEGER)), version = version + 1 "
-        "WHERE workspace_id = ? AND substr(path, 1, CAST(? AS INTEGER)) = ?",
-        {Text(to), Value{CharCount(from) + 1}, Text(workspace_id), Value{CharCount(prefix)},
-         Text(prefix)}));
+    CY_CHECK(
+        tx.Exec("UPDATE workspace_items SET path = ? || substr(path, CAST(? AS INTEGER)), version "
+                "= version + 1 "
+                "WHERE workspace_id = ? AND substr(path, 1, CAST(? AS INTEGER)) = ?",
+                {Text(to), Value{CharCount(from) + 1}, Text(workspace_id), Value{CharCount(prefix)},
+                 Text(prefix)}));
   }
   return {};
 }
@@ -151,15 +150,15 @@ Result<int64_t> Delete(Transaction& tx, std::string_view workspace_id, std::stri
   CY_TRY(const WorkspaceItem item, Get(tx, workspace_id, path, Content::kSkip));
   if (expected_version && *expected_version != item.version) return Fail(Stale(path));
   const std::string prefix = std::string(path) + "/";
-  CY_TRY(Rows sum, tx.Query("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM workspace_items "
-                            "WHERE workspace_id = ? AND (path = ? OR substr(path, 1, CAST(? AS INTEGER)) = ?)",
-                            {Text(workspace_id), Text(path), Value{CharCount(prefix)},
-                             Text(prefix)}));
+  CY_TRY(
+      Rows sum,
+      tx.Query("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM workspace_items "
+               "WHERE workspace_id = ? AND (path = ? OR substr(path, 1, CAST(? AS INTEGER)) = ?)",
+               {Text(workspace_id), Text(path), Value{CharCount(prefix)}, Text(prefix)}));
   CY_TRY(const int64_t freed, sum.front().Int(0));
   // Children go with their folder through the parent_id foreign key.
-  CY_TRY(const int64_t changed,
-         tx.Exec("DELETE FROM workspace_items WHERE id = ? AND version = ?",
-                 {Text(item.id), Value{item.version}}));
+  CY_TRY(const int64_t changed, tx.Exec("DELETE FROM workspace_items WHERE id = ? AND version = ?",
+                                        {Text(item.id), Value{item.version}}));
   if (changed == 0) return Fail(Stale(path));
   return freed;
 }

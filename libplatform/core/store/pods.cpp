@@ -36,7 +36,8 @@ Result<void> Upsert(Transaction& tx, const PodRecord& p) {
 }
 
 Result<PodRecord> Get(Transaction& tx, std::string_view workspace_id) {
-  CY_TRY(Rows rows, tx.Query(std::string(kSelect) + "WHERE workspace_id = ?", {Text(workspace_id)}));
+  CY_TRY(Rows rows,
+         tx.Query(std::string(kSelect) + "WHERE workspace_id = ?", {Text(workspace_id)}));
   if (rows.empty()) return Fail(NotFound("pod of workspace", workspace_id));
   return FromRow(rows.front());
 }

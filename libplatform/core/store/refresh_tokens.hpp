@@ -20,8 +20,7 @@ namespace codeyard::store::refresh_tokens {
 [[nodiscard]] Result<bool> Revoke(Transaction& tx, std::string_view id, int64_t at,
                                   std::string_view replaced_by);
 // Revokes every live token of a family or of a user; returns how many.
-[[nodiscard]] Result<int64_t> RevokeFamily(Transaction& tx, std::string_view family_id,
-                                           int64_t at);
+[[nodiscard]] Result<int64_t> RevokeFamily(Transaction& tx, std::string_view family_id, int64_t at);
 [[nodiscard]] Result<int64_t> RevokeAllForUser(Transaction& tx, std::string_view user_id,
                                                int64_t at);
 // Deletes tokens that expired before `now`; returns how many.

@@ -39,12 +39,12 @@ Result<User> GetBy(Transaction& tx, std::string_view column, std::string_view ke
 }  // namespace
 
 Result<void> Insert(Transaction& tx, const User& u) {
-  CY_CHECK(tx.Exec(
-      "INSERT INTO users (id, username, display_name, password_hash, role, reviewer_level, "
-      "disabled, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      {Text(u.id), Text(u.username), Text(u.display_name), Text(u.password_hash),
-       Text(RoleName(u.role)), Value{int64_t{u.reviewer_level}}, Value{int64_t{u.disabled}},
-       Value{u.created_at}, Value{u.updated_at}, Value{u.version}}));
+  CY_CHECK(
+      tx.Exec("INSERT INTO users (id, username, display_name, password_hash, role, reviewer_level, "
+              "disabled, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              {Text(u.id), Text(u.username), Text(u.display_name), Text(u.password_hash),
+               Text(RoleName(u.role)), Value{int64_t{u.reviewer_level}}, Value{int64_t{u.disabled}},
+               Value{u.created_at}, Value{u.updated_at}, Value{u.version}}));
   return {};
 }
 
@@ -55,10 +55,9 @@ Result<User> GetByUsername(Transaction& tx, std::string_view username) {
 }
 
 Result<std::vector<User>> List(Transaction& tx, std::string_view after, int limit) {
-  CY_TRY(Rows rows,
-         tx.Query("SELECT " + std::string(kColumns) +
-                      " FROM users WHERE username > ? ORDER BY username LIMIT ?",
-                  {Text(after), Value{int64_t{limit}}}));
+  CY_TRY(Rows rows, tx.Query("SELECT " + std::string(kColumns) +
+                                 " FROM users WHERE username > ? ORDER BY username LIMIT ?",
+                             {Text(after), Value{int64_t{limit}}}));
   std::vector<User> out;
   out.reserve(rows.size());
   for (const Row& r : rows) {

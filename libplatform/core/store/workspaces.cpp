@@ -75,9 +75,9 @@ Result<Workspace> Update(Transaction& tx, const Workspace& w, int64_t now) {
 Result<bool> TransitionState(Transaction& tx, std::string_view id, WorkspaceState from,
                              WorkspaceState to, int64_t now) {
   CY_TRY(const int64_t changed,
-         tx.Exec("UPDATE workspaces SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
-                 {Text(WorkspaceStateName(to)), Value{now}, Text(id),
-                  Text(WorkspaceStateName(from))}));
+         tx.Exec(
+             "UPDATE workspaces SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
+             {Text(WorkspaceStateName(to)), Value{now}, Text(id), Text(WorkspaceStateName(from))}));
   return changed > 0;
 }
 

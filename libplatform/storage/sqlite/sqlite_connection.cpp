@@ -13,33 +13,45 @@ constexpr std::size_t kMaxCachedStatements = 256;
 Error::Code CodeFor(int extended, int sys_errno) {
   switch (extended) {
     case SQLITE_CONSTRAINT_UNIQUE:
-    case SQLITE_CONSTRAINT_PRIMARYKEY: return Error::Code::kAlreadyExists;
-    case SQLITE_CONSTRAINT_FOREIGNKEY: return Error::Code::kFailedPrecondition;
-    case SQLITE_BUSY_SNAPSHOT: return Error::Code::kAborted;
-    default: break;
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+      return Error::Code::kAlreadyExists;
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+      return Error::Code::kFailedPrecondition;
+    case SQLITE_BUSY_SNAPSHOT:
+      return Error::Code::kAborted;
+    default:
+      break;
   }
   switch (extended & 0xff) {
     case SQLITE_CONSTRAINT:
     case SQLITE_MISMATCH:
-    case SQLITE_RANGE: return Error::Code::kInvalidArgument;
+    case SQLITE_RANGE:
+      return Error::Code::kInvalidArgument;
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-    case SQLITE_PROTOCOL: return Error::Code::kUnavailable;
+    case SQLITE_PROTOCOL:
+      return Error::Code::kUnavailable;
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: return Error::Code::kDataLoss;
+    case SQLITE_NOTADB:
+      return Error::Code::kDataLoss;
     case SQLITE_FULL:
     case SQLITE_TOOBIG:
-    case SQLITE_NOMEM: return Error::Code::kResourceExhausted;
+    case SQLITE_NOMEM:
+      return Error::Code::kResourceExhausted;
     case SQLITE_READONLY:
     case SQLITE_PERM:
-    case SQLITE_AUTH: return Error::Code::kPermissionDenied;
+    case SQLITE_AUTH:
+      return Error::Code::kPermissionDenied;
     case SQLITE_CANTOPEN:
       return (sys_errno == EACCES || sys_errno == EROFS || sys_errno == EPERM)
                  ? Error::Code::kPermissionDenied
                  : Error::Code::kUnavailable;
-    case SQLITE_IOERR: return Error::Code::kUnavailable;
-    case SQLITE_INTERRUPT: return Error::Code::kDeadlineExceeded;
-    default: return Error::Code::kInternal;
+    case SQLITE_IOERR:
+      return Error::Code::kUnavailable;
+    case SQLITE_INTERRUPT:
+      return Error::Code::kDeadlineExceeded;
+    default:
+      return Error::Code::kInternal;
   }
 }
 
@@ -50,7 +62,8 @@ Error ErrorFrom(sqlite3* db, int rc, std::string_view what) {
   const int sys_errno = db != nullptr ? sqlite3_system_errno(db) : 0;
   std::string message = "sqlite: " + std::string(what) + ": ";
   message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  if (sys_errno != 0 && ((extended & 0xff) == SQLITE_CANTOPEN || (extended & 0xff) == SQLITE_IOERR)) {
+  if (sys_errno != 0 &&
+      ((extended & 0xff) == SQLITE_CANTOPEN || (extended & 0xff) == SQLITE_IOERR)) {
     message += " (";
     message += std::strerror(sys_errno);  // NOLINT(concurrency-mt-unsafe): glibc's is safe
     message += ")";
@@ -151,11 +164,16 @@ Result<int64_t> Connection::Run(std::string_view sql, std::span<const Value> par
     cells.reserve(static_cast<std::size_t>(columns));
     for (int c = 0; c < columns; ++c) {
       switch (sqlite3_column_type(stmt, c)) {
-        case SQLITE_INTEGER: cells.emplace_back(sqlite3_column_int64(stmt, c)); break;
-        case SQLITE_FLOAT: cells.emplace_back(sqlite3_column_double(stmt, c)); break;
+        case SQLITE_INTEGER:
+          cells.emplace_back(sqlite3_column_int64(stmt, c));
+          break;
+        case SQLITE_FLOAT:
+          cells.emplace_back(sqlite3_column_double(stmt, c));
+          break;
         case SQLITE_TEXT: {
           const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
-          cells.emplace_back(std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, c))));
+          cells.emplace_back(
+              std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, c))));
           break;
         }
         case SQLITE_BLOB: {
@@ -164,7 +182,9 @@ Result<int64_t> Connection::Run(std::string_view sql, std::span<const Value> par
           cells.emplace_back(Blob{p == nullptr ? std::string() : std::string(p, n)});
           break;
         }
-        default: cells.emplace_back(std::monostate{}); break;
+        default:
+          cells.emplace_back(std::monostate{});
+          break;
       }
     }
     rows->emplace_back(std::move(cells));

@@ -45,8 +45,9 @@ Result<SqliteParams> ParseUri(std::string_view uri) {
   } else if (rest.starts_with("//") && rest.size() > 2) {
     p.path = std::string(rest.substr(2));  // "///abs" -> "/abs", "//rel" -> "rel"
   } else {
-    return Fail(BadUri(uri, "expected sqlite:///absolute/path.db, sqlite://relative/path.db "
-                            "or sqlite::memory:"));
+    return Fail(BadUri(uri,
+                       "expected sqlite:///absolute/path.db, sqlite://relative/path.db "
+                       "or sqlite::memory:"));
   }
   while (!query.empty()) {
     const auto amp = query.find('&');
@@ -66,8 +67,8 @@ Result<SqliteParams> ParseUri(std::string_view uri) {
       return Fail(BadUri(uri, std::string(key) + " must be a number (readers: 0-64), got \"" +
                                   std::string(value) + "\""));
     } else {
-      return Fail(BadUri(uri, "unknown parameter \"" + std::string(key) +
-                                  "\" (known: readers, busy_timeout_ms)"));
+      return Fail(BadUri(
+          uri, "unknown parameter \"" + std::string(key) + "\" (known: readers, busy_timeout_ms)"));
     }
   }
   return p;
@@ -76,8 +77,9 @@ Result<SqliteParams> ParseUri(std::string_view uri) {
 // Explains up front what SQLite would report as a bare "unable to open database file".
 Result<void> CheckLocation(const std::string& path) {
   const auto slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-  struct stat st{};
+  const std::string dir =
+      slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  struct stat st {};
   if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return Fail(Error::Code::kFailedPrecondition,
                 "sqlite: the directory " + dir + " of database " + path + " does not exist");
@@ -201,9 +203,7 @@ class SqliteStorage final : public Storage {
     return sql::ExpandTokens(migration_sql, "BLOB", "INTEGER PRIMARY KEY AUTOINCREMENT");
   }
 
-  StorageInfo Info() const override {
-    return {"sqlite", params_.path, sqlite3_libversion()};
-  }
+  StorageInfo Info() const override { return {"sqlite", params_.path, sqlite3_libversion()}; }
 
   Result<void> Maintain() override {
     std::lock_guard lock(writer_mu_);
