@@ -1,0 +1,66 @@
+// The libwebsockets glue of the server: one service thread owns the lws context and makes every
+// lws call (creation, service, writes, destruction); a WorkerPool runs the request handler,
+// which may block. A request flows
+//   service thread: LWS_CALLBACK_HTTP (+ HTTP_BODY ...) -> Request -> WorkerPool::TrySubmit
+//   worker:         handler(Request) -> Response -> completion queue -> lws_cancel_service()
+//   service thread: EVENT_WAIT_CANCELLED -> lws_callback_on_writable -> HTTP_WRITEABLE writes
+//                   the headers, then one body chunk per callback -> access log record.
+// Connections are known to workers only by a numeric id, so a response for a connection that
+// closed meanwhile is dropped instead of touching a freed wsi. The server sets its own
+// security headers (lws's "best practices" option is off: its CSP breaks xterm.js).
+// Start, Stop and the destructor may be called from any thread but the service thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "codeyard/error.hpp"
+#include "codeyard/log.hpp"
+#include "router.hpp"
+
+namespace codeyard::server {
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";  // an IP literal, a host name, "0.0.0.0" or "::"
+  int port = 8080;                 // 0 lets the kernel choose (see HttpServer::port)
+  int64_t max_body_bytes = 16 << 20;
+  int worker_threads = 4;
+  std::size_t max_queued_requests = 256;           // beyond this, requests get 503
+  int handler_timeout_seconds = 60;                // a connection waiting longer is closed
+  std::chrono::milliseconds drain_timeout{10000};  // Stop waits this long for open requests
+  std::shared_ptr<Logger> logger;
+  // Runs on a worker thread for every well-formed request; returns the full response.
+  std::function<Response(Request)> handler;
+};
+
+class HttpServer {
+ public:
+  explicit HttpServer(HttpServerOptions options);
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+  ~HttpServer();  // Stop()
+
+  // Binds and starts serving; returns once the socket accepts connections. Errors:
+  // kUnavailable "cannot listen on HOST:PORT: address already in use" (or the OS's reason),
+  // kInvalidArgument for a host that does not resolve, kInternal if lws cannot start.
+  [[nodiscard]] Result<void> Start();
+
+  // Stops accepting new requests (they get 503), waits up to drain_timeout for requests in
+  // flight, closes every connection and joins the threads. Idempotent.
+  void Stop();
+
+  // False once the service loop has ended, on Stop or because lws failed.
+  [[nodiscard]] bool serving() const noexcept;
+
+  // The port actually bound (differs from options.port when that was 0).
+  [[nodiscard]] int port() const noexcept;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace codeyard::server

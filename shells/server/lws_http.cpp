@@ -1,0 +1,169 @@
+#include "lws_http.hpp"
+
+#include <libwebsockets.h>
+
+#include <cctype>
+#include <cstring>
+
+#include "codeyard/id.hpp"
+
+namespace codeyard::server {
+namespace {
+
+constexpr int kMaxQueryArgs = 128;
+
+// The request headers handlers get to see: lws parses these into tokens.
+struct KnownHeader {
+  lws_token_indexes token;
+  const char* name;
+};
+constexpr KnownHeader kKnownHeaders[] = {
+    {WSI_TOKEN_HTTP_CONTENT_TYPE, "content-type"},
+    {WSI_TOKEN_HTTP_CONTENT_LENGTH, "content-length"},
+    {WSI_TOKEN_HTTP_AUTHORIZATION, "authorization"},
+    {WSI_TOKEN_HTTP_COOKIE, "cookie"},
+    {WSI_TOKEN_ORIGIN, "origin"},
+    {WSI_TOKEN_HTTP_ACCEPT, "accept"},
+    {WSI_TOKEN_HTTP_IF_MATCH, "if-match"},
+    {WSI_TOKEN_HTTP_IF_NONE_MATCH, "if-none-match"},
+    {WSI_TOKEN_HTTP_USER_AGENT, "user-agent"},
+};
+
+bool HasHeader(const Fields& headers, std::string_view lower_name) {
+  for (const auto& [k, v] : headers) {
+    if (k.size() != lower_name.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < k.size() && same; ++i) {
+      same = std::tolower(static_cast<unsigned char>(k[i])) == lower_name[i];
+    }
+    if (same) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<Method> RequestMethodAndPath(lws* wsi, std::string* path) {
+  char* uri = nullptr;
+  int uri_len = 0;
+  const int method = lws_http_get_uri_and_method(wsi, &uri, &uri_len);
+  path->clear();
+  if (uri != nullptr && uri_len > 0) path->assign(uri, static_cast<std::size_t>(uri_len));
+  switch (method) {
+    case LWSHUMETH_GET:
+      return Method::kGet;
+    case LWSHUMETH_HEAD:
+      return Method::kHead;
+    case LWSHUMETH_POST:
+      return Method::kPost;
+    case LWSHUMETH_PUT:
+      return Method::kPut;
+    case LWSHUMETH_PATCH:
+      return Method::kPatch;
+    case LWSHUMETH_DELETE:
+      return Method::kDelete;
+    case LWSHUMETH_OPTIONS:
+      return Method::kOptions;
+    default:
+      return std::nullopt;
+  }
+}
+
+bool ValidRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (const char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string IncomingOrNewRequestId(lws* wsi) {
+  static constexpr char kName[] = "x-request-id:";
+  const int nlen = static_cast<int>(sizeof(kName) - 1);
+  const int n = lws_hdr_custom_length(wsi, kName, nlen);
+  if (n >= 1 && n <= 64) {
+    std::string value(static_cast<std::size_t>(n) + 1, '\0');
+    if (lws_hdr_custom_copy(wsi, value.data(), n + 1, kName, nlen) == n) {
+      value.resize(static_cast<std::size_t>(n));
+      if (ValidRequestId(value)) return value;
+    }
+  }
+  return NewUuid();
+}
+
+Fields CaptureHeaders(lws* wsi) {
+  Fields out;
+  for (const KnownHeader& h : kKnownHeaders) {
+    const int n = lws_hdr_total_length(wsi, h.token);
+    if (n <= 0) continue;
+    std::string value(static_cast<std::size_t>(n) + 1, '\0');
+    const int got = lws_hdr_copy(wsi, value.data(), n + 1, h.token);
+    if (got < 0) continue;
+    value.resize(static_cast<std::size_t>(got));
+    out.emplace_back(h.name, std::move(value));
+  }
+  return out;
+}
+
+// lws splits the query at '&' into decoded fragments "name=value".
+Fields QueryArgs(lws* wsi) {
+  Fields out;
+  for (int i = 0; i < kMaxQueryArgs; ++i) {
+    const int n = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i);
+    if (n <= 0) break;
+    std::string frag(static_cast<std::size_t>(n) + 1, '\0');
+    const int got = lws_hdr_copy_fragment(wsi, frag.data(), n + 1, WSI_TOKEN_HTTP_URI_ARGS, i);
+    if (got < 0) break;
+    frag.resize(static_cast<std::size_t>(got));
+    const std::size_t eq = frag.find('=');
+    if (eq == std::string::npos) {
+      out.emplace_back(std::move(frag), "");
+    } else {
+      out.emplace_back(frag.substr(0, eq), frag.substr(eq + 1));
+    }
+  }
+  return out;
+}
+
+bool HasTransferEncoding(lws* wsi) {
+  return lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
+}
+
+bool WriteResponseHeaders(lws* wsi, const Response& response, std::string_view request_id,
+                          bool head_only, bool close_after, std::vector<unsigned char>& scratch) {
+  const Response& r = response;
+  std::size_t budget = 1024 + r.content_type.size() + request_id.size();
+  for (const auto& [k, v] : r.headers) budget += k.size() + v.size() + 8;
+  scratch.assign(LWS_PRE + budget, 0);
+  unsigned char* start = scratch.data() + LWS_PRE;
+  unsigned char* p = start;
+  unsigned char* end = scratch.data() + scratch.size();
+  auto add = [&](std::string name, std::string_view value) {
+    for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    name += ':';
+    return lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>(name.c_str()),
+                                       reinterpret_cast<const unsigned char*>(value.data()),
+                                       static_cast<int>(value.size()), &p, end) == 0;
+  };
+  // HEAD: the GET length, but lws must not expect body bytes (it then adds Connection: close).
+  const lws_filepos_t length = head_only ? LWS_ILLEGAL_HTTP_CONTENT_LEN : r.body.size();
+  bool ok = lws_add_http_common_headers(
+                wsi, static_cast<unsigned>(r.status) | LWSAHH_FLAG_NO_SERVER_NAME,
+                r.content_type.empty() ? nullptr : r.content_type.c_str(), length, &p, end) == 0;
+  if (head_only) ok = ok && add("content-length", std::to_string(r.body.size()));
+  ok = ok && add("x-request-id", request_id);
+  ok = ok && add("x-content-type-options", "nosniff");
+  ok = ok && add("referrer-policy", "no-referrer");
+  ok = ok && add("x-frame-options", "DENY");
+  if (!HasHeader(r.headers, "cache-control")) ok = ok && add("cache-control", "no-store");
+  if (!HasHeader(r.headers, "content-security-policy")) {
+    ok = ok && add("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+  }
+  for (const auto& [k, v] : r.headers) ok = ok && add(k, v);
+  if (close_after && !head_only) ok = ok && add("connection", "close");
+  return ok && lws_finalize_write_http_header(wsi, start, &p, end) == 0;
+}
+
+}  // namespace codeyard::server

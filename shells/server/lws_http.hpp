@@ -1,0 +1,49 @@
+// The libwebsockets HTTP plumbing that does not depend on connection state: reading a
+// request's method, path, headers, query and request id out of lws's parsed header table, and
+// writing a Response's status line and headers (ours, the security headers, X-Request-Id).
+// Service thread only, and only while lws still holds the request's headers (from
+// LWS_CALLBACK_HTTP until the transaction completes).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "router.hpp"
+
+struct lws;
+
+namespace codeyard::server {
+
+// The request's method, or nullopt for one the server does not serve (CONNECT); sets *path
+// to the percent-decoded path without the query.
+[[nodiscard]] std::optional<Method> RequestMethodAndPath(lws* wsi, std::string* path);
+
+// True for 1-64 characters of [A-Za-z0-9._-].
+[[nodiscard]] bool ValidRequestId(std::string_view id);
+
+// The client's X-Request-Id when ValidRequestId accepts it, else a fresh UUID.
+[[nodiscard]] std::string IncomingOrNewRequestId(lws* wsi);
+
+// The headers handlers may read (content-type, content-length, authorization, cookie, origin,
+// accept, if-match, if-none-match, user-agent), with lower-case names.
+[[nodiscard]] Fields CaptureHeaders(lws* wsi);
+
+// The query's decoded name/value pairs, in order (at most 128).
+[[nodiscard]] Fields QueryArgs(lws* wsi);
+
+// True if the request announced a chunked (length-less) body.
+[[nodiscard]] bool HasTransferEncoding(lws* wsi);
+
+// Writes the status line and headers of `response` in one lws_write: Content-Type,
+// Content-Length, X-Request-Id, X-Content-Type-Options, Referrer-Policy, X-Frame-Options, the
+// API's Cache-Control and Content-Security-Policy unless the response sets its own, the
+// response's extra headers, and Connection: close if `close_after`. For HEAD (`head_only`)
+// the length is the body's but no body may follow. `scratch` is reused buffer space.
+// Returns false if the headers do not fit or the write fails (close the connection).
+[[nodiscard]] bool WriteResponseHeaders(lws* wsi, const Response& response,
+                                        std::string_view request_id, bool head_only,
+                                        bool close_after, std::vector<unsigned char>& scratch);
+
+}  // namespace codeyard::server

@@ -1,0 +1,171 @@
+// `codeyard-server`: the HTTP shell over the library. Reads flags and configuration, opens the
+// Platform, serves the API until SIGINT or SIGTERM, then drains and exits 0. Exit codes: 1 when
+// it cannot run (port taken, storage down, data dir not creatable, the server failing), 2 for
+// bad flags or configuration. Startup failures are one plain line on stderr; everything else
+// there is JSON log records.
+#include <pthread.h>
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "api.hpp"
+#include "codeyard/backend/registry.hpp"
+#include "codeyard/config.hpp"
+#include "codeyard/platform.hpp"
+#include "http_server.hpp"
+#include "router.hpp"
+
+namespace codeyard::server {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitBadInput = 2;
+
+struct Flags {
+  std::string config_file;
+  std::vector<std::string> sets;
+  std::string listen;
+  std::string data_dir;
+  std::string storage;
+  bool dev = false;
+};
+
+int Fatal(int exit_code, std::string_view message) {
+  (void)std::fprintf(stderr, "codeyard-server: %.*s\n", static_cast<int>(message.size()),
+                     message.data());
+  return exit_code;
+}
+
+int ExitCodeFor(const Error& error) {
+  return error.code() == Error::Code::kInvalidArgument ? kExitBadInput : kExitFailed;
+}
+
+// Dedicated flags are shorthands for keys and win over --set.
+Result<Config> LoadServerConfig(const Flags& flags) {
+  ConfigInputs inputs;
+  inputs.file = flags.config_file;
+  inputs.env = ProcessEnvironment();
+  for (const std::string& s : flags.sets) {
+    auto kv = SplitAssignment(s);
+    if (!kv) return Fail(kv.error().WithContext("--set"));
+    inputs.flags.push_back(std::move(*kv));
+  }
+  if (!flags.listen.empty()) inputs.flags.emplace_back("server.listen", flags.listen);
+  if (!flags.data_dir.empty()) inputs.flags.emplace_back("data_dir", flags.data_dir);
+  if (!flags.storage.empty()) inputs.flags.emplace_back("storage.uri", flags.storage);
+  if (flags.dev) inputs.flags.emplace_back("dev_mode", "true");
+  return LoadConfig(inputs);
+}
+
+Result<void> EnsureDataDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (!ec && !std::filesystem::is_directory(dir, ec)) {
+    ec = std::make_error_code(std::errc::not_a_directory);
+  }
+  if (ec) {
+    return Fail(Error::Code::kFailedPrecondition,
+                "cannot create data directory " + dir + ": " + ec.message());
+  }
+  return {};
+}
+
+// Waits for SIGINT or SIGTERM (blocked in every thread, so only this wait sees them) and
+// returns it, or 0 if the server stopped serving on its own.
+int WaitForShutdown(const sigset_t& signals, const HttpServer& server) {
+  const timespec tick{0, 250'000'000};
+  while (server.serving()) {
+    const int sig = sigtimedwait(&signals, nullptr, &tick);
+    if (sig > 0) return sig;
+  }
+  return 0;
+}
+
+int Run(int argc, char** argv) {
+  // Before any thread exists, so that every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  (void)std::signal(SIGPIPE, SIG_IGN);
+
+  CLI::App app{"codeyard-server: the Codeyard HTTP API and terminal server"};
+  Flags flags;
+  app.add_option("--config", flags.config_file, "JSON configuration file")
+      ->check(CLI::ExistingFile);
+  app.add_option("--set", flags.sets, "override a configuration key: --set key=value");
+  app.add_option("--listen", flags.listen, "address to listen on, host:port (server.listen)");
+  app.add_option("--data-dir", flags.data_dir, "data directory, created if missing (data_dir)");
+  app.add_option("--storage", flags.storage, "storage URI (storage.uri)");
+  app.add_flag("--dev", flags.dev, "development mode (dev_mode=true)");
+  app.set_version_flag("--version", codeyard::Version());
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitBadInput;
+  }
+
+  auto config = LoadServerConfig(flags);
+  if (!config) return Fatal(kExitBadInput, config.error().message());
+  auto logger = std::make_shared<Logger>(config->log_level);
+  for (const std::string& w : config->warnings) logger->Warn("config", {{"detail", w}});
+
+  if (auto dir = EnsureDataDir(config->data_dir); !dir) {
+    return Fatal(kExitFailed, dir.error().message());
+  }
+
+  const std::string storage_uri = config->EffectiveStorageUri();
+  Options options;
+  options.storage_uri = storage_uri;
+  options.logger = logger;
+  auto platform = Platform::Open(std::move(options));
+  if (!platform) {
+    return Fatal(ExitCodeFor(platform.error()), "cannot open storage " + RedactUri(storage_uri) +
+                                                    ": " + platform.error().message());
+  }
+
+  Router router;
+  for (const AddRoutes add : kRouteGroups) add(router, **platform);
+
+  HttpServerOptions server_options;
+  server_options.host = config->listen_host;
+  server_options.port = config->listen_port;
+  server_options.max_body_bytes = config->max_body_bytes;
+  server_options.logger = logger;
+  server_options.handler = [&router](Request request) { return router.Handle(std::move(request)); };
+  HttpServer server(std::move(server_options));
+  if (auto started = server.Start(); !started) {
+    return Fatal(ExitCodeFor(started.error()), started.error().message());
+  }
+  logger->Info("server listening", {{"host", config->listen_host},
+                                    {"port", server.port()},
+                                    {"storage", RedactUri(storage_uri)},
+                                    {"dev_mode", config->dev_mode}});
+
+  const int sig = WaitForShutdown(signals, server);
+  if (sig != 0) {
+    logger->Info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+  }
+  server.Stop();
+  if (sig == 0) {
+    logger->Error("server stopped unexpectedly");
+    return kExitFailed;
+  }
+  logger->Info("server stopped");
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace codeyard::server
+
+int main(int argc, char** argv) { return codeyard::server::Run(argc, argv); }

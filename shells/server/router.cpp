@@ -1,0 +1,126 @@
+#include "router.hpp"
+
+#include "http_errors.hpp"
+
+namespace codeyard::server {
+namespace {
+
+std::vector<std::string_view> Split(std::string_view path) {
+  std::vector<std::string_view> out;
+  std::size_t start = 1;  // skip the leading '/'
+  while (start <= path.size()) {
+    const std::size_t slash = path.find('/', start);
+    const std::size_t end = slash == std::string_view::npos ? path.size() : slash;
+    out.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+bool IsParam(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+// True if `path` fits the route's segments; collects "{name}" values into `params`.
+bool Matches(const std::vector<std::string>& pattern, const std::vector<std::string_view>& path,
+             Fields* params) {
+  if (pattern.size() != path.size()) return false;
+  Fields found;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (IsParam(pattern[i])) {
+      if (path[i].empty()) return false;
+      found.emplace_back(pattern[i].substr(1, pattern[i].size() - 2), std::string(path[i]));
+    } else if (pattern[i] != path[i]) {
+      return false;
+    }
+  }
+  if (params != nullptr) *params = std::move(found);
+  return true;
+}
+
+std::optional<std::string_view> Find(const Fields& fields, std::string_view name) {
+  for (const auto& [k, v] : fields) {
+    if (k == name) return v;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view MethodName(Method method) noexcept {
+  switch (method) {
+    case Method::kGet:
+      return "GET";
+    case Method::kHead:
+      return "HEAD";
+    case Method::kPost:
+      return "POST";
+    case Method::kPut:
+      return "PUT";
+    case Method::kPatch:
+      return "PATCH";
+    case Method::kDelete:
+      return "DELETE";
+    case Method::kOptions:
+      return "OPTIONS";
+  }
+  return "GET";
+}
+
+std::optional<std::string_view> Request::Header(std::string_view name) const {
+  return Find(headers, name);
+}
+std::optional<std::string_view> Request::Query(std::string_view name) const {
+  return Find(query, name);
+}
+std::optional<std::string_view> Request::Param(std::string_view name) const {
+  return Find(params, name);
+}
+
+Response Response::Json(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+void Router::Add(Method method, std::string_view pattern, Handler handler) {
+  std::vector<std::string> segments;
+  for (const std::string_view s : Split(pattern)) segments.emplace_back(s);
+  routes_.push_back(Route{method, std::move(segments), std::move(handler)});
+}
+
+Response Router::Handle(Request request) const {
+  const std::vector<std::string_view> path = Split(request.path);
+  const Method wanted = request.method == Method::kHead ? Method::kGet : request.method;
+  const Route* match = nullptr;
+  std::string allow;
+  for (const Route& route : routes_) {
+    if (!Matches(route.segments, path, nullptr)) continue;
+    if (route.method == wanted && match == nullptr) match = &route;
+    const std::string_view name = MethodName(route.method);
+    if (allow.find(name) == std::string::npos) {
+      if (!allow.empty()) allow += ", ";
+      allow += name;
+    }
+  }
+  if (match == nullptr && allow.empty()) {
+    return ErrorResponse(Error(Error::Code::kNotFound, "no such endpoint: " + request.path),
+                         request.request_id);
+  }
+  if (match == nullptr) {
+    Response r = ErrorResponse(
+        405,
+        Error(Error::Code::kInvalidArgument, "method " + std::string(MethodName(request.method)) +
+                                                 " is not allowed on " + request.path),
+        request.request_id);
+    r.headers.emplace_back("Allow", allow);
+    return r;
+  }
+  (void)Matches(match->segments, path, &request.params);
+  Result<Response> result = match->handler(request);
+  if (!result) return ErrorResponse(result.error(), request.request_id);
+  return std::move(*result);
+}
+
+}  // namespace codeyard::server

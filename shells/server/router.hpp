@@ -1,0 +1,79 @@
+// The server's request and response types and the table that maps method + path to a handler.
+// Nothing here knows about libwebsockets: http_server turns a wire request into a Request,
+// calls Router::Handle on a worker thread, and writes the Response back. Paths are patterns
+// of '/'-separated segments where "{name}" matches any one non-empty segment and lands in
+// Request::params. An unknown path answers 404; a known path with another method answers 405
+// with an Allow header. A Router is filled in before the server starts and is read-only
+// afterwards, so Handle may run on many threads at once.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "codeyard/error.hpp"
+
+namespace codeyard::server {
+
+enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions };
+
+// "GET", "POST", ...
+[[nodiscard]] std::string_view MethodName(Method method) noexcept;
+
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+struct Request {
+  Method method = Method::kGet;
+  std::string path;  // percent-decoded by libwebsockets, without the query
+  Fields query;      // decoded name/value pairs, in order
+  Fields headers;    // lower-case names; only the headers http_server captures
+  Fields params;     // "{name}" segments of the matched route
+  std::string body;  // at most server.max_body_bytes
+  std::string request_id;
+
+  // The first value of a header (name in lower case), query argument or path parameter.
+  [[nodiscard]] std::optional<std::string_view> Header(std::string_view name) const;
+  [[nodiscard]] std::optional<std::string_view> Query(std::string_view name) const;
+  [[nodiscard]] std::optional<std::string_view> Param(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  // Extra headers. A Cache-Control or Content-Security-Policy here replaces the server's
+  // API default; the security headers and X-Request-Id are always added by the server.
+  Fields headers;
+
+  [[nodiscard]] static Response Json(int status, std::string body);
+};
+
+// Runs on a worker thread; may block. An Error becomes the JSON error envelope with the
+// status http_errors maps its code to. Should not throw; the server answers a throw with 500
+// and logs it.
+using Handler = std::function<Result<Response>(const Request&)>;
+
+class Router {
+ public:
+  // Registers `pattern` (starting with '/') for `method`. A HEAD request is served by the
+  // GET handler of the same path, without the body.
+  void Add(Method method, std::string_view pattern, Handler handler);
+
+  // Finds the route, fills request.params, runs the handler and maps errors. Returns a
+  // complete response (404, 405, or the handler's result); lets a handler's throw through.
+  [[nodiscard]] Response Handle(Request request) const;
+
+ private:
+  struct Route {
+    Method method;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+
+  std::vector<Route> routes_;
+};
+
+}  // namespace codeyard::server
