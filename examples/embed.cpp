@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
   options.storage_uri = argc > 1 ? argv[1] : "sqlite:///tmp/codeyard-example.db";
   options.logger = std::make_shared<codeyard::Logger>(codeyard::LogLevel::kInfo);
 
-  auto platform = codeyard::Platform::Open(std::move(options));
+  auto platform = codeyard::Platform::Open(options);
   if (!platform) {
     std::fprintf(stderr, "cannot open: %s\n", platform.error().ToString().c_str());
     return 1;

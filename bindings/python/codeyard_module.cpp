@@ -36,7 +36,7 @@ std::shared_ptr<codeyard::Platform> Open(const std::string& storage_uri) {
   options.storage_uri = storage_uri;
   codeyard::Result<std::unique_ptr<codeyard::Platform>> platform = [&] {
     py::gil_scoped_release release;
-    return codeyard::Platform::Open(std::move(options));
+    return codeyard::Platform::Open(options);
   }();
   return std::shared_ptr<codeyard::Platform>(Unwrap(std::move(platform)));
 }

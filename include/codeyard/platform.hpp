@@ -38,7 +38,7 @@ class Platform {
   // backend's own errors (kUnavailable for an unreachable server, kDataLoss for a corrupt
   // file, kPermissionDenied for a read-only location), kFailedPrecondition (schema newer
   // than this build).
-  [[nodiscard]] static Result<std::unique_ptr<Platform>> Open(Options options);
+  [[nodiscard]] static Result<std::unique_ptr<Platform>> Open(const Options& options);
 
   Platform(const Platform&) = delete;
   Platform& operator=(const Platform&) = delete;

@@ -4,7 +4,7 @@
 
 namespace codeyard {
 
-Result<std::unique_ptr<Platform>> Platform::Open(Options options) {
+Result<std::unique_ptr<Platform>> Platform::Open(const Options& options) {
   auto clock = options.clock ? options.clock : DefaultClock();
   auto logger = options.logger ? options.logger : NullLogger();
   std::shared_ptr<Storage> storage = options.storage;

@@ -42,6 +42,7 @@ Result<std::unique_ptr<Storage>> BackendRegistry::OpenStorage(std::string_view u
 
 std::vector<std::string> BackendRegistry::StorageSchemes() const {
   std::vector<std::string> out;
+  out.reserve(storage_.size());
   for (const auto& [name, _] : storage_) out.push_back(name);
   return out;
 }

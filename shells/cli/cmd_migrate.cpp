@@ -17,7 +17,7 @@ void AddMigrateCommand(CLI::App& app) {
     Options opts;
     opts.storage_uri = config.EffectiveStorageUri();
     opts.logger = std::make_shared<Logger>(config.log_level);
-    auto platform = Platform::Open(std::move(opts));
+    auto platform = Platform::Open(opts);
     if (!platform) Raise(platform.error());
     const StorageInfo info = (*platform)->storage().Info();
     std::printf("%s %s: schema version %lld\n", info.backend.c_str(), info.location.c_str(),

@@ -128,7 +128,7 @@ int Run(int argc, char** argv) {
   Options options;
   options.storage_uri = storage_uri;
   options.logger = logger;
-  auto platform = Platform::Open(std::move(options));
+  auto platform = Platform::Open(options);
   if (!platform) {
     return Fatal(ExitCodeFor(platform.error()), "cannot open storage " + RedactUri(storage_uri) +
                                                     ": " + platform.error().message());

@@ -32,7 +32,7 @@ TEST_CASE("an unknown or missing scheme names the known ones", "[storage][bad-in
   // Through the single entry point too.
   Options options;
   options.storage_uri = "mongodb://x";
-  auto p = Platform::Open(std::move(options));
+  auto p = Platform::Open(options);
   REQUIRE_FALSE(p);
   CHECK(p.error().code() == Error::Code::kInvalidArgument);
 }
@@ -140,8 +140,8 @@ TEST_CASE("an in-memory SQLite database works and is private to its Storage", "[
   Options a;
   a.storage_uri = "sqlite::memory:";
   Options b = a;
-  auto pa = Platform::Open(std::move(a));
-  auto pb = Platform::Open(std::move(b));
+  auto pa = Platform::Open(a);
+  auto pb = Platform::Open(b);
   REQUIRE(pa);
   REQUIRE(pb);
   CHECK((*pa)->Ping());

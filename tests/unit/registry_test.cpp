@@ -42,14 +42,14 @@ TEST_CASE("a backend registered on one Options is used by that Platform only", "
         return std::make_unique<StorageWrapper>(std::shared_ptr<Storage>(OpenMemory()));
       });
   mine.storage_uri = "counting://x";
-  auto p = Platform::Open(std::move(mine));
+  auto p = Platform::Open(mine);
   REQUIRE(p);
   CHECK(opened == 1);
   CHECK((*p)->schema_version() >= 1);
 
   Options other;  // a fresh registry does not know "counting"
   other.storage_uri = "counting://x";
-  auto q = Platform::Open(std::move(other));
+  auto q = Platform::Open(other);
   REQUIRE_FALSE(q);
   CHECK_THAT(q.error().message(), Catch::Contains("unknown storage backend \"counting\""));
   CHECK(opened == 1);
@@ -62,7 +62,7 @@ TEST_CASE("StorageWrapper forwards calls and can inject faults", "[registry]") {
   auto faulty = std::make_shared<FaultyStorage>(std::shared_ptr<Storage>(OpenMemory()));
   Options options;
   options.storage = faulty;
-  auto p = Platform::Open(std::move(options));
+  auto p = Platform::Open(options);
   REQUIRE(p);
   CHECK(faulty->begins > 0);  // migrations went through the wrapper
   CHECK((*p)->Ping());
