@@ -67,7 +67,8 @@ CREATE TABLE workspace_items (
   created_at   BIGINT NOT NULL,
   UNIQUE (workspace_id, path)
 );
-CREATE INDEX workspace_items_parent ON workspace_items (workspace_id, parent_id);
+-- Leading with parent_id: the ON DELETE CASCADE of a folder looks children up by it alone.
+CREATE INDEX workspace_items_parent ON workspace_items (parent_id);
 
 -- Which pod serves a workspace now, and which server node owns it.
 CREATE TABLE pods (

@@ -179,10 +179,12 @@ class SqliteStorage final : public Storage {
         // Single-connection (in-memory) mode: reads share the writer but must not write.
         if (auto r = writer_->Execute("PRAGMA query_only=ON"); !r) {
           (void)writer_->Execute("ROLLBACK");
+          writer_query_only_ = true;
           ReleaseWriter();
           return Fail(r.error());
         }
       }
+      writer_query_only_ = kind == TxKind::kRead;
       return std::make_unique<SqliteTransaction>(this, writer_.get(), true);
     }
     Connection* conn = nullptr;
@@ -212,8 +214,10 @@ class SqliteStorage final : public Storage {
   }
 
   void ReleaseWriter() {
-    // Clears query_only whatever the transaction was; cheap and keeps the writer writable.
-    (void)writer_->Execute("PRAGMA query_only=OFF");
+    // Only after a read on the writer (in-memory mode): setting a pragma expires every
+    // prepared statement of the connection, which would defeat the statement cache.
+    if (writer_query_only_) (void)writer_->Execute("PRAGMA query_only=OFF");
+    writer_query_only_ = false;
     writer_owner_.store(std::thread::id());
     writer_mu_.unlock();
   }
@@ -231,6 +235,7 @@ class SqliteStorage final : public Storage {
   std::unique_ptr<Connection> writer_;
   std::mutex writer_mu_;
   std::atomic<std::thread::id> writer_owner_{};
+  bool writer_query_only_ = false;  // guarded by writer_mu_
   std::vector<std::unique_ptr<Connection>> readers_;
   std::mutex readers_mu_;
   std::condition_variable readers_cv_;

@@ -1,0 +1,36 @@
+// The `codeyard-bench` command table, in the style of shells/cli: each benchmark is one
+// function that adds a CLI11 subcommand with its options and a callback; main() installs
+// every entry of kCommands. A callback reports failure by throwing BenchFailed.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <array>
+#include <stdexcept>
+#include <string>
+
+namespace codeyard::bench {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;    // the benchmark ran and failed
+inline constexpr int kExitBadInput = 2;  // bad flags or URI
+
+class BenchFailed : public std::runtime_error {
+ public:
+  BenchFailed(int exit_code, const std::string& message)
+      : std::runtime_error(message), exit_code_(exit_code) {}
+  [[nodiscard]] int exit_code() const noexcept { return exit_code_; }
+
+ private:
+  int exit_code_;
+};
+
+// `storage`: Codeyard's storage layer against the raw driver (cmd_storage.cpp).
+void AddStorageCommand(CLI::App& app);
+
+using AddCommand = void (*)(CLI::App&);
+inline constexpr std::array<AddCommand, 1> kCommands = {
+    AddStorageCommand,
+};
+
+}  // namespace codeyard::bench
