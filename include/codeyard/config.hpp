@@ -25,6 +25,8 @@ struct Config {
   bool dev_mode = false;                 // dev_mode
   std::string secret;                    // secret (never logged)
   int64_t max_body_bytes = 16 << 20;     // server.max_body_bytes
+  std::string executor_uri = "local:";   // executor.uri
+  int64_t pool_size = 2;                 // executor.pool_size (warm pods for one-shot runs)
 
   // Keys from the environment that look like ours but are not known (likely typos).
   std::vector<std::string> warnings;

@@ -54,6 +54,9 @@ class Error {
 // The snake_case name of a code ("not_found"), stable for JSON and logs.
 [[nodiscard]] std::string_view CodeName(Error::Code code) noexcept;
 
+// The code named by CodeName's text, or kInternal for a name it does not know.
+[[nodiscard]] Error::Code CodeFromName(std::string_view name) noexcept;
+
 template <class T>
 using Result = std::expected<T, Error>;
 

@@ -89,6 +89,23 @@ const std::vector<KeySpec>& Specs() {
          c.storage_uri = std::string(v);
          return {};
        }},
+      {"executor.uri", "executor backend URI (local:, local:?state_dir=/run/codeyard/pods)",
+       "local:",
+       [](Config& c, std::string_view v) -> Result<void> {
+         if (v.find(':') == std::string_view::npos) {
+           return Fail(Invalid("expected a URI such as local: or local:?allow_unlimited=1, got \"" +
+                               std::string(v) + "\""));
+         }
+         c.executor_uri = std::string(v);
+         return {};
+       }},
+      {"executor.pool_size", "pods kept ready for one-shot runs (0 turns the pool off)", "2",
+       [](Config& c, std::string_view v) -> Result<void> {
+         auto n = ParseInt(v, 0, 256);
+         if (!n) return Fail(n.error());
+         c.pool_size = *n;
+         return {};
+       }},
       {"log.level", "lowest level logged: debug, info, warn, error, off", "info",
        [](Config& c, std::string_view v) -> Result<void> {
          auto level = ParseLogLevel(v);

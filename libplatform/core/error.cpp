@@ -50,4 +50,12 @@ std::string_view CodeName(Error::Code code) noexcept {
   return "internal";
 }
 
+Error::Code CodeFromName(std::string_view name) noexcept {
+  for (int i = 0; i <= static_cast<int>(Error::Code::kInternal); ++i) {
+    const auto code = static_cast<Error::Code>(i);
+    if (CodeName(code) == name) return code;
+  }
+  return Error::Code::kInternal;
+}
+
 }  // namespace codeyard

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "executor/local/local_executor.hpp"
 #include "storage/postgres/postgres_storage.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
 
@@ -12,6 +13,7 @@ BackendRegistry BackendRegistry::WithBuiltins() {
   r.RegisterStorage("sqlite", OpenSqliteStorage);
   r.RegisterStorage("postgres", OpenPostgresStorage);
   r.RegisterStorage("postgresql", OpenPostgresStorage);
+  r.RegisterExecutor("local", local::OpenLocalExecutor);
   return r;
 }
 
@@ -44,6 +46,36 @@ std::vector<std::string> BackendRegistry::StorageSchemes() const {
   std::vector<std::string> out;
   out.reserve(storage_.size());
   for (const auto& [name, _] : storage_) out.push_back(name);
+  return out;
+}
+
+void BackendRegistry::RegisterExecutor(std::string scheme, ExecutorFactory factory) {
+  executors_[std::move(scheme)] = std::move(factory);
+}
+
+Result<std::shared_ptr<Executor>> BackendRegistry::OpenExecutor(
+    std::string_view uri, const BackendContext& context) const {
+  const auto colon = uri.find(':');
+  if (uri.empty() || colon == std::string_view::npos || colon == 0) {
+    return Fail(Error::Code::kInvalidArgument,
+                "executor URI \"" + std::string(uri) + "\" has no scheme; expected e.g. local:");
+  }
+  const std::string_view scheme = uri.substr(0, colon);
+  const auto it = executors_.find(scheme);
+  if (it == executors_.end()) {
+    std::string known;
+    for (const auto& [name, _] : executors_) known += (known.empty() ? "" : ", ") + name;
+    return Fail(Error::Code::kInvalidArgument,
+                "unknown executor backend \"" + std::string(scheme) + "\" in \"" +
+                    std::string(uri) + "\"; known: " + (known.empty() ? "none registered" : known));
+  }
+  return it->second(uri, context);
+}
+
+std::vector<std::string> BackendRegistry::ExecutorSchemes() const {
+  std::vector<std::string> out;
+  out.reserve(executors_.size());
+  for (const auto& [name, _] : executors_) out.push_back(name);
   return out;
 }
 

@@ -48,12 +48,12 @@ struct CommonOptions {
 void AddVersionCommand(CLI::App& app);
 void AddMigrateCommand(CLI::App& app);
 void AddConfigCommand(CLI::App& app);
+void AddRunCommand(CLI::App& app);
+void AddDoctorCommand(CLI::App& app);
 
 using AddCommand = void (*)(CLI::App&);
-inline constexpr std::array<AddCommand, 3> kCommands = {
-    AddVersionCommand,
-    AddMigrateCommand,
-    AddConfigCommand,
+inline constexpr std::array<AddCommand, 5> kCommands = {
+    AddVersionCommand, AddMigrateCommand, AddConfigCommand, AddRunCommand, AddDoctorCommand,
 };
 
 }  // namespace codeyard::cli

@@ -48,7 +48,8 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? kExitOk : kExitBadInput;
   } catch (const CommandFailed& e) {
-    std::fprintf(stderr, "codeyard: %s\n", e.what());
+    // An empty message means the command already said everything (e.g. a run's verdict).
+    if (*e.what() != '\0') std::fprintf(stderr, "codeyard: %s\n", e.what());
     return e.exit_code();
   }
   return kExitOk;

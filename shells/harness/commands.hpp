@@ -27,10 +27,13 @@ class BenchFailed : public std::runtime_error {
 
 // `storage`: Codeyard's storage layer against the raw driver (cmd_storage.cpp).
 void AddStorageCommand(CLI::App& app);
+// `exec`: sandboxed exec and one-shot runs against bare python3 (cmd_exec.cpp).
+void AddExecCommand(CLI::App& app);
 
 using AddCommand = void (*)(CLI::App&);
-inline constexpr std::array<AddCommand, 1> kCommands = {
+inline constexpr std::array<AddCommand, 2> kCommands = {
     AddStorageCommand,
+    AddExecCommand,
 };
 
 }  // namespace codeyard::bench

@@ -1,0 +1,279 @@
+// The executor interface: where code runs. The model is Kubernetes' own (a pod is a
+// long-lived sandbox with limits and labels; exec starts a process inside it), so the local
+// sandbox backend and the Kubernetes backend implement the same classes. An embedding app
+// gets one from `BackendRegistry::OpenExecutor("local:")` or builds its own; a
+// backend writer implements Executor, Pod and Process. Every method may be called from any
+// thread; a Process is driven by one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "codeyard/error.hpp"
+
+namespace codeyard {
+
+using Labels = std::map<std::string, std::string, std::less<>>;
+
+// Resource limits of a pod. A limit left empty is "none"; the local executor refuses a pod
+// without memory and pids limits unless it was opened with allow_unlimited.
+struct ResourceLimits {
+  std::optional<uint64_t> memory_bytes;     // RAM of the whole pod, swap off
+  std::optional<double> cpus;               // CPU quota in cores (0.5 = half a core)
+  std::optional<uint32_t> pids;             // processes + threads in the pod
+  std::optional<uint64_t> workspace_bytes;  // size of the writable workspace
+  std::optional<uint64_t> tmp_bytes;        // size of the pod's /tmp
+  std::optional<uint64_t> file_bytes;       // largest single file a process may write
+  std::optional<uint32_t> open_files;       // descriptors per process
+};
+
+struct PodSpec {
+  Labels labels;
+  ResourceLimits limits;
+  bool network = false;  // false: the pod sees only its own loopback
+  // Environment every exec starts from (an ExecSpec's env is merged over it).
+  std::map<std::string, std::string> env;
+};
+
+enum class PodPhase { kPending, kRunning, kTerminated };
+
+[[nodiscard]] std::string_view PodPhaseName(PodPhase phase) noexcept;
+
+struct PodInfo {
+  std::string id;
+  PodSpec spec;
+  PodPhase phase = PodPhase::kPending;
+  int64_t created_unix_ms = 0;
+  std::string message;  // why a pod is terminated, if known
+};
+
+struct TerminalSize {
+  uint16_t rows = 24;
+  uint16_t cols = 80;
+};
+
+struct ExecSpec {
+  std::vector<std::string> argv;          // argv[0] is looked up in PATH when it has no '/'
+  std::string cwd = "/workspace";         // inside the pod
+  std::map<std::string, std::string> env;  // merged over PodSpec::env
+  // Bytes fed to stdin, which is then closed; ignored when stdin_open is set.
+  std::string stdin_data;
+  // Keeps stdin open for Process::WriteStdin/CloseStdin (terminals, interactive runs).
+  bool stdin_open = false;
+  // Runs on a pseudo-terminal: stdout and stderr arrive merged as kStdout.
+  bool tty = false;
+  TerminalSize tty_size;
+  std::optional<std::chrono::milliseconds> cpu_time_limit;
+  std::optional<std::chrono::milliseconds> wall_time_limit;
+  // Output kept per process (stdout + stderr together). Past it, further output is dropped,
+  // ExitStatus::output_truncated is set and, with kill_on_output_limit, the process is killed.
+  uint64_t output_limit_bytes = uint64_t{64} << 20;
+  bool kill_on_output_limit = true;
+};
+
+struct ExitStatus {
+  std::optional<int> exit_code;  // set when the process exited
+  std::optional<int> signal;     // set when a signal ended it
+  int64_t cpu_ms = 0;            // user + system time of the process and its children
+  int64_t wall_ms = 0;
+  uint64_t memory_kb = 0;        // peak resident memory
+  bool oom_killed = false;       // killed because the pod ran out of memory
+  bool time_limit_exceeded = false;
+  bool output_truncated = false;
+};
+
+enum class OutputStream { kStdout, kStderr };
+
+struct OutputChunk {
+  OutputStream stream = OutputStream::kStdout;
+  std::string data;
+};
+
+// A process started by Pod::Exec. Destroying a Process that is still running kills it.
+class Process {
+ public:
+  Process() = default;
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  virtual ~Process() = default;
+
+  // Next piece of output as it comes. Returns nullopt once the process has ended and what
+  // it wrote has been read (background processes it left holding stdout are not waited
+  // for), or once stdout and stderr are both closed. kDeadlineExceeded if nothing arrived
+  // within `timeout` (no timeout: wait as long as it takes).
+  [[nodiscard]] virtual Result<std::optional<OutputChunk>> ReadOutput(
+      std::optional<std::chrono::milliseconds> timeout) = 0;
+
+  // Writes to stdin (ExecSpec::stdin_open). kFailedPrecondition if stdin is closed,
+  // kAborted if the process no longer reads it.
+  [[nodiscard]] virtual Result<void> WriteStdin(std::string_view data) = 0;
+  [[nodiscard]] virtual Result<void> CloseStdin() = 0;
+
+  // Changes the terminal size (ExecSpec::tty); kFailedPrecondition without a terminal.
+  [[nodiscard]] virtual Result<void> Resize(TerminalSize size) = 0;
+
+  // Sends a signal to the process (SIGKILL also kills what it started in its session).
+  [[nodiscard]] virtual Result<void> Signal(int signal) = 0;
+
+  // Waits for the process to end. Output not yet read is drained and dropped (it still
+  // counts against the output limit). Calling it again returns the same status.
+  [[nodiscard]] virtual Result<ExitStatus> Wait() = 0;
+};
+
+enum class FileKind { kFile, kDirectory, kSymlink };
+
+// One entry of a pod's workspace manifest. Paths are relative to the workspace, '/'-separated,
+// never absolute and never containing "." or ".." segments.
+struct FileEntry {
+  std::string path;
+  FileKind kind = FileKind::kFile;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  uint32_t mode = 0;   // permission bits
+  std::string sha256;  // lower-case hex, files only
+  std::string target;  // symlinks only
+};
+
+// A file to write into, or read from, a workspace.
+struct FileData {
+  std::string path;
+  FileKind kind = FileKind::kFile;
+  std::string content;  // file bytes; the target for a symlink
+  uint32_t mode = 0644;
+  std::optional<int64_t> mtime_ns;
+};
+
+struct ListFilesOptions {
+  std::string under;             // a directory to list, "" for the whole workspace
+  bool with_sha256 = true;       // skip hashing for a cheap listing
+  std::vector<std::string> skip_dirs;  // directory names not descended into
+};
+
+class Pod {
+ public:
+  Pod() = default;
+  Pod(const Pod&) = delete;
+  Pod& operator=(const Pod&) = delete;
+  virtual ~Pod() = default;
+
+  [[nodiscard]] virtual const std::string& id() const = 0;
+  [[nodiscard]] virtual PodInfo Info() const = 0;
+
+  // Starts a process. Errors: kInvalidArgument (empty argv, relative cwd), kNotFound
+  // (program not found), kFailedPrecondition (pod not running), kResourceExhausted.
+  [[nodiscard]] virtual Result<std::unique_ptr<Process>> Exec(const ExecSpec& spec) = 0;
+
+  // Writes files (creating parent directories), replacing what is there. Never follows a
+  // symlink: a path through one is kPermissionDenied. Over the disk cap: kResourceExhausted.
+  [[nodiscard]] virtual Result<void> PutFiles(std::span<const FileData> files) = 0;
+
+  // Reads files. kNotFound for a missing path, kPermissionDenied through a symlink.
+  [[nodiscard]] virtual Result<std::vector<FileData>> GetFiles(
+      std::span<const std::string> paths) = 0;
+
+  // Removes files and directories (recursively); a missing path is not an error.
+  [[nodiscard]] virtual Result<void> DeleteFiles(std::span<const std::string> paths) = 0;
+
+  // The manifest of the workspace (or a directory of it), sorted by path.
+  [[nodiscard]] virtual Result<std::vector<FileEntry>> ListFiles(
+      const ListFilesOptions& options) = 0;
+};
+
+// Equality on every listed label (Kubernetes' matchLabels); empty selects all.
+using LabelSelector = Labels;
+
+[[nodiscard]] bool LabelsMatch(const Labels& labels, const LabelSelector& selector);
+
+// What the host offers, for `codeyard doctor`.
+struct HostCheck {
+  std::string name;     // "user namespaces", "cgroup memory limit", ...
+  bool ok = false;
+  bool required = false;  // pods cannot start without it
+  std::string detail;   // plain words: what was found, what is missing and how to fix it
+};
+
+class Executor {
+ public:
+  Executor() = default;
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+  virtual ~Executor() = default;
+
+  // Creates and starts a pod; returns once it accepts Exec. Errors: kInvalidArgument (bad
+  // spec), kFailedPrecondition (a limit this host cannot enforce, or no memory/pids limit
+  // while unlimited pods are not allowed), kResourceExhausted, kUnavailable.
+  [[nodiscard]] virtual Result<std::shared_ptr<Pod>> CreatePod(const PodSpec& spec) = 0;
+
+  // A pod this executor runs; kNotFound otherwise.
+  [[nodiscard]] virtual Result<std::shared_ptr<Pod>> GetPod(std::string_view id) = 0;
+
+  [[nodiscard]] virtual Result<std::vector<PodInfo>> ListPods(const LabelSelector& selector) = 0;
+
+  // Kills every process in the pod and frees what it held. kNotFound for an unknown id.
+  [[nodiscard]] virtual Result<void> DeletePod(std::string_view id) = 0;
+
+  // Protections and limits the host offers. Optional: the default says it is not supported.
+  [[nodiscard]] virtual Result<std::vector<HostCheck>> Doctor() {
+    return Fail(Error::Code::kUnimplemented, "this executor has no host checks");
+  }
+};
+
+// Forwards every call to a target executor. Derive and override one method to inject
+// faults, count calls or add metrics.
+class ExecutorWrapper : public Executor {
+ public:
+  explicit ExecutorWrapper(std::shared_ptr<Executor> target) : target_(std::move(target)) {}
+
+  [[nodiscard]] Executor& target() const { return *target_; }
+
+  Result<std::shared_ptr<Pod>> CreatePod(const PodSpec& spec) override {
+    return target_->CreatePod(spec);
+  }
+  Result<std::shared_ptr<Pod>> GetPod(std::string_view id) override { return target_->GetPod(id); }
+  Result<std::vector<PodInfo>> ListPods(const LabelSelector& selector) override {
+    return target_->ListPods(selector);
+  }
+  Result<void> DeletePod(std::string_view id) override { return target_->DeletePod(id); }
+  Result<std::vector<HostCheck>> Doctor() override { return target_->Doctor(); }
+
+ private:
+  std::shared_ptr<Executor> target_;
+};
+
+// Forwards every call to a target pod; the companion of ExecutorWrapper.
+class PodWrapper : public Pod {
+ public:
+  explicit PodWrapper(std::shared_ptr<Pod> target) : target_(std::move(target)) {}
+
+  [[nodiscard]] Pod& target() const { return *target_; }
+
+  const std::string& id() const override { return target_->id(); }
+  PodInfo Info() const override { return target_->Info(); }
+  Result<std::unique_ptr<Process>> Exec(const ExecSpec& spec) override {
+    return target_->Exec(spec);
+  }
+  Result<void> PutFiles(std::span<const FileData> files) override {
+    return target_->PutFiles(files);
+  }
+  Result<std::vector<FileData>> GetFiles(std::span<const std::string> paths) override {
+    return target_->GetFiles(paths);
+  }
+  Result<void> DeleteFiles(std::span<const std::string> paths) override {
+    return target_->DeleteFiles(paths);
+  }
+  Result<std::vector<FileEntry>> ListFiles(const ListFilesOptions& options) override {
+    return target_->ListFiles(options);
+  }
+
+ private:
+  std::shared_ptr<Pod> target_;
+};
+
+}  // namespace codeyard

@@ -1,0 +1,119 @@
+// One-shot runs: source files in, a verdict out (what Judge0 calls a submission and Piston
+// an execute). A Runner takes pods from a warm pool of pre-started ones (each used once,
+// then destroyed), compiles C and C++ in a separate, roomier pod so the program's limits
+// apply to the program only, runs it, and classifies the outcome. `codeyard run`, the
+// benchmark harness and (later) the job queue are thin callers of Runner::Run. A Runner is
+// safe to use from many threads at once.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "codeyard/backend/executor.hpp"
+#include "codeyard/error.hpp"
+#include "codeyard/log.hpp"
+
+namespace codeyard {
+
+enum class Language { kPython, kNode, kC, kCpp, kBash };
+
+// "python", "node", "c", "cpp", "bash" (also "py", "js", "javascript", "c++", "sh").
+[[nodiscard]] Result<Language> ParseLanguage(std::string_view name);
+[[nodiscard]] std::string_view LanguageName(Language language) noexcept;
+// From a file name's extension (.py .js .mjs .c .cc .cpp .cxx .sh); kInvalidArgument otherwise.
+[[nodiscard]] Result<Language> LanguageFromFileName(std::string_view file_name);
+
+enum class Verdict {
+  kOk,
+  kCompileError,
+  kRuntimeError,
+  kTimeLimitExceeded,
+  kMemoryLimitExceeded,
+  kOutputLimitExceeded,
+  kInternalError,
+};
+
+// "ok", "compile_error", "runtime_error", "time_limit_exceeded", "memory_limit_exceeded",
+// "output_limit_exceeded", "internal_error".
+[[nodiscard]] std::string_view VerdictName(Verdict verdict) noexcept;
+
+struct RunLimits {
+  std::chrono::milliseconds cpu_time{5000};    // CPU time of the program
+  std::chrono::milliseconds wall_time{10000};  // real time, whatever the program does
+  uint64_t memory_bytes = uint64_t{256} << 20;
+  uint32_t pids = 64;
+  uint64_t output_bytes = uint64_t{1} << 20;  // stdout + stderr kept; past it the run stops
+  uint64_t disk_bytes = uint64_t{64} << 20;   // workspace and /tmp each
+  uint64_t file_bytes = uint64_t{64} << 20;   // largest single file
+  double cpus = 1.0;
+
+  friend bool operator==(const RunLimits&, const RunLimits&) = default;
+};
+
+struct RunRequest {
+  std::vector<FileData> files;       // placed in /workspace; the first is the entry point
+  std::optional<Language> language;  // default: from the first file's extension
+  std::vector<std::string> args;     // program arguments
+  std::string stdin_data;
+  RunLimits limits;
+};
+
+struct RunResult {
+  Verdict verdict = Verdict::kInternalError;
+  ExitStatus status;
+  std::string stdout_data;
+  std::string stderr_data;
+  std::string compile_output;  // compiler diagnostics (C and C++)
+  int64_t compile_ms = 0;
+  std::string message;  // why, for compile_error and internal_error
+};
+
+// How a finished process maps to a verdict (shared with graders).
+[[nodiscard]] Verdict Classify(const ExitStatus& status, const RunLimits& limits);
+
+struct RunnerOptions {
+  size_t pool_size = 0;  // pods kept ready for requests with the default limits
+  RunLimits default_limits;
+  RunLimits compile_limits{std::chrono::milliseconds(20000), std::chrono::milliseconds(30000),
+                           uint64_t{1} << 30, 128, uint64_t{1} << 20, uint64_t{256} << 20,
+                           uint64_t{256} << 20, 1.0};
+  std::shared_ptr<Logger> logger;
+};
+
+struct PoolStats {
+  uint64_t hits = 0;    // runs served by a ready pod
+  uint64_t misses = 0;  // runs that had to wait for a new pod
+  size_t ready = 0;
+};
+
+class Runner {
+ public:
+  static Result<std::unique_ptr<Runner>> Create(std::shared_ptr<Executor> executor,
+                                                RunnerOptions options = {});
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+  ~Runner();  // stops refilling and deletes every pod it holds
+
+  // Runs the request to the end. Errors are for bad requests (kInvalidArgument: no files,
+  // unknown language, bad paths) and an unusable executor; whatever the program does is
+  // a verdict in the result.
+  [[nodiscard]] Result<RunResult> Run(const RunRequest& request);
+
+  // Blocks until the pool holds pool_size ready pods (or `timeout` passes); for benchmarks
+  // and tests. Returns whether it filled.
+  bool WaitForPool(std::chrono::milliseconds timeout);
+
+  [[nodiscard]] PoolStats pool_stats() const;
+
+ private:
+  class Impl;
+  explicit Runner(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace codeyard

@@ -1,0 +1,365 @@
+#include "executor/local/local_executor.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <random>
+
+#include "codeyard/id.hpp"
+#include "core/try.hpp"
+#include "executor/local/local_pod.hpp"
+#include "executor/local/pod_record.hpp"
+
+#ifndef CODEYARD_POD_BINARY_DEFAULT
+#define CODEYARD_POD_BINARY_DEFAULT "codeyard-pod"
+#endif
+
+namespace codeyard::local {
+namespace {
+
+constexpr std::string_view kManagedBy = "codeyard.dev/executor";
+
+Result<void> MakeDirs(const std::string& path, mode_t mode) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) return Fail(Error::Code::kPermissionDenied, "cannot create " + path + ": " + ec.message());
+  ::chmod(path.c_str(), mode);
+  return {};
+}
+
+std::string DefaultStateDir() {
+  if (::geteuid() == 0) return "/run/codeyard/pods";
+  if (const char* runtime = ::getenv("XDG_RUNTIME_DIR"); runtime != nullptr && *runtime == '/') {
+    return std::string(runtime) + "/codeyard/pods";
+  }
+  return "/tmp/codeyard-" + std::to_string(::geteuid()) + "/pods";
+}
+
+std::string FindPodBinary(const std::string& configured) {
+  if (!configured.empty()) return configured;
+  if (const char* env = ::getenv("CODEYARD_POD_BINARY"); env != nullptr && *env != '\0') return env;
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto beside = self.parent_path() / "codeyard-pod";
+    if (::access(beside.c_str(), X_OK) == 0) return beside.string();
+  }
+  return CODEYARD_POD_BINARY_DEFAULT;
+}
+
+bool ValidLabelText(std::string_view text, size_t max) {
+  if (text.empty() || text.size() > max) return false;
+  for (const char c : text) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-' || c == '/';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Result<void> ValidateSpec(const PodSpec& spec) {
+  for (const auto& [key, value] : spec.labels) {
+    if (!ValidLabelText(key, 253) || (!value.empty() && !ValidLabelText(value, 63))) {
+      return Fail(Error::Code::kInvalidArgument,
+                  "label \"" + key + "\"=\"" + value +
+                      "\" is not valid (letters, digits, . _ - /; key <= 253, value <= 63 chars)");
+    }
+  }
+  const auto& l = spec.limits;
+  if (l.memory_bytes && *l.memory_bytes < (uint64_t{4} << 20)) {
+    return Fail(Error::Code::kInvalidArgument, "memory limit must be at least 4 MiB");
+  }
+  if (l.pids && *l.pids < 2) {
+    return Fail(Error::Code::kInvalidArgument, "pids limit must be at least 2 (init + one)");
+  }
+  if (l.cpus && !(*l.cpus > 0.0 && *l.cpus <= 1024.0)) {
+    return Fail(Error::Code::kInvalidArgument, "cpu limit must be a positive number of cores");
+  }
+  for (const auto& [key, _] : spec.env) {
+    if (key.empty() || key.find('=') != std::string::npos || key.find('\0') != std::string::npos) {
+      return Fail(Error::Code::kInvalidArgument, "bad environment variable name \"" + key + "\"");
+    }
+  }
+  return {};
+}
+
+// Holds an exclusive flock on the state directory's lock file.
+class StateLock {
+ public:
+  explicit StateLock(const std::string& state_dir)
+      : fd_(::open((state_dir + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+  }
+  StateLock(const StateLock&) = delete;
+  StateLock& operator=(const StateLock&) = delete;
+  ~StateLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+Result<LocalExecutorOptions> ParseLocalUri(std::string_view uri) {
+  LocalExecutorOptions options;
+  if (!uri.starts_with("local:")) {
+    return Fail(Error::Code::kInvalidArgument, "not a local executor URI: " + std::string(uri));
+  }
+  std::string_view rest = uri.substr(6);
+  if (rest.starts_with("//")) rest.remove_prefix(2);
+  if (rest.empty()) return options;
+  if (rest.front() != '?') {
+    return Fail(Error::Code::kInvalidArgument,
+                "local executor URI takes only parameters, e.g. local:?state_dir=/run/pods");
+  }
+  rest.remove_prefix(1);
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    const auto eq = pair.find('=');
+    const std::string key(pair.substr(0, eq));
+    const std::string value(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+    const auto number = [&](uint32_t& out) -> Result<void> {
+      const auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
+      if (ec != std::errc() || p != value.data() + value.size()) {
+        return Fail(Error::Code::kInvalidArgument, "local executor: " + key + " must be a number");
+      }
+      return {};
+    };
+    if (key == "state_dir") {
+      options.state_dir = value;
+    } else if (key == "pod_binary") {
+      options.pod_binary = value;
+    } else if (key == "allow_unlimited") {
+      options.allow_unlimited = value == "1" || value == "true";
+    } else if (key == "uid_base") {
+      CY_CHECK(number(options.uid_base));
+    } else if (key == "uid_count") {
+      CY_CHECK(number(options.uid_count));
+    } else if (key == "cgroup_base") {
+      options.cgroups.base_override = value;
+    } else {
+      return Fail(Error::Code::kInvalidArgument,
+                  "local executor: unknown parameter \"" + key +
+                      "\" (known: state_dir, pod_binary, allow_unlimited, uid_base, uid_count, "
+                      "cgroup_base)");
+    }
+  }
+  if (!options.state_dir.empty() && options.state_dir.front() != '/') {
+    return Fail(Error::Code::kInvalidArgument, "local executor: state_dir must be absolute");
+  }
+  return options;
+}
+
+Result<std::shared_ptr<Executor>> OpenLocalExecutor(std::string_view uri,
+                                                    const BackendContext& context) {
+  CY_TRY(auto options, ParseLocalUri(uri));
+  CY_TRY(auto executor, LocalExecutor::Open(std::move(options), context));
+  return std::shared_ptr<Executor>(std::move(executor));
+}
+
+LocalExecutor::LocalExecutor(LocalExecutorOptions options, const BackendContext& context)
+    : options_(std::move(options)),
+      logger_(context.logger),
+      cgroups_(CgroupManager::Detect(options_.cgroups)),
+      rootless_(::geteuid() != 0) {}
+
+Result<std::shared_ptr<LocalExecutor>> LocalExecutor::Open(LocalExecutorOptions options,
+                                                           const BackendContext& context) {
+  if (options.state_dir.empty()) options.state_dir = DefaultStateDir();
+  options.pod_binary = FindPodBinary(options.pod_binary);
+  if (options.uid_count == 0 || options.uid_base == 0) {
+    return Fail(Error::Code::kInvalidArgument, "local executor: uid range must be non-empty");
+  }
+  CY_CHECK(MakeDirs(options.state_dir, 0700));
+  std::shared_ptr<LocalExecutor> executor(new LocalExecutor(std::move(options), context));
+  if (auto swept = executor->SweepOrphans(); !swept && executor->logger_) {
+    executor->logger_->Warn("orphan pod sweep incomplete", {{"error", swept.error().ToString()}});
+  }
+  return executor;
+}
+
+LocalExecutor::~LocalExecutor() {
+  std::map<std::string, std::shared_ptr<LocalPod>, std::less<>> pods;
+  {
+    std::lock_guard lock(mu_);
+    pods.swap(pods_);
+  }
+  for (auto& [id, pod] : pods) (void)pod->Terminate();
+}
+
+Result<void> LocalExecutor::SweepOrphans() {
+  StateLock lock(options_.state_dir);
+  Result<void> outcome;
+  for (const auto& record : ListPodRecords(options_.state_dir)) {
+    if (ProcessAlive(record.owner_pid, record.owner_start)) continue;
+    if (auto cgroup = cgroups_.Open(record.info.id); cgroup) {
+      if (auto killed = cgroup->KillAll(); !killed) outcome = killed;
+      if (auto removed = cgroup->Remove(); !removed) outcome = removed;
+    }
+    if (auto removed = RemoveTree(options_.state_dir + "/" + record.info.id); !removed) {
+      outcome = removed;
+    }
+    ++orphans_removed_;
+    if (logger_) logger_->Info("removed orphan pod", {{"pod", record.info.id}});
+  }
+  return outcome;
+}
+
+Result<uint32_t> LocalExecutor::AllocateUid() {
+  if (rootless_) return static_cast<uint32_t>(::geteuid());
+  std::vector<uint32_t> taken;
+  for (const auto& record : ListPodRecords(options_.state_dir)) taken.push_back(record.host_uid);
+  std::random_device seed;
+  std::mt19937 gen(seed());
+  std::uniform_int_distribution<uint32_t> pick(0, options_.uid_count - 1);
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    const uint32_t uid = options_.uid_base + pick(gen);
+    if (std::find(taken.begin(), taken.end(), uid) == taken.end()) return uid;
+  }
+  return Fail(Error::Code::kResourceExhausted, "no free pod uid in the configured range");
+}
+
+Result<std::shared_ptr<Pod>> LocalExecutor::CreatePod(const PodSpec& requested) {
+  CY_CHECK(ValidateSpec(requested));
+  PodSpec spec = requested;
+  spec.labels[std::string(kManagedBy)] = "local";
+  if (!options_.allow_unlimited) {
+    if (!spec.limits.memory_bytes || !spec.limits.pids) {
+      return Fail(Error::Code::kFailedPrecondition,
+                  "pod has no memory or pids limit; set both (or open the executor with "
+                  "allow_unlimited=1 to run without them)");
+    }
+  }
+  CgroupLimits limits{spec.limits.memory_bytes, spec.limits.cpus, spec.limits.pids};
+  if (options_.allow_unlimited) {
+    // Allowed to run unlimited: drop what this host cannot enforce instead of refusing.
+    if (!cgroups_.CanLimitMemory()) limits.memory_bytes.reset();
+    if (!cgroups_.CanLimitCpu()) limits.cpus.reset();
+    if (!cgroups_.CanLimitPids()) limits.pids.reset();
+  }
+
+  PodInfo info;
+  info.id = NewUuid();
+  info.spec = spec;
+  info.phase = PodPhase::kPending;
+  info.created_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  PodLaunch launch;
+  launch.info = info;
+  launch.pod_binary = options_.pod_binary;
+  launch.pod_dir = options_.state_dir + "/" + info.id;
+  launch.rootless = rootless_;
+  PodRecord record;
+  record.info = info;
+  record.owner_pid = ::getpid();
+  record.owner_start = ProcessStartTime(record.owner_pid);
+  {
+    StateLock lock(options_.state_dir);
+    CY_TRY(launch.host_uid, AllocateUid());
+    launch.host_gid = rootless_ ? static_cast<uint32_t>(::getegid()) : launch.host_uid;
+    record.host_uid = launch.host_uid;
+    if (::mkdir(launch.pod_dir.c_str(), 0711) != 0) {
+      return Fail(Error::Code::kInternal, "cannot create " + launch.pod_dir + ": " + std::strerror(errno));
+    }
+    CY_CHECK(WritePodRecord(launch.pod_dir, record));  // reserves the uid
+  }
+  if (cgroups_.version() != 0 &&
+      (limits.memory_bytes || limits.cpus || limits.pids || !rootless_)) {
+    auto cgroup = cgroups_.Create(info.id, limits);
+    if (!cgroup) {
+      (void)RemoveTree(launch.pod_dir);
+      return std::unexpected(cgroup.error());
+    }
+    launch.cgroup = std::make_shared<Cgroup>(std::move(*cgroup));
+  } else if (limits.memory_bytes || limits.cpus || limits.pids) {
+    (void)RemoveTree(launch.pod_dir);
+    return Fail(Error::Code::kFailedPrecondition,
+                "this host offers no usable cgroups, so pod limits cannot be enforced; run "
+                "`codeyard doctor`");
+  }
+  CY_TRY(auto pod, LocalPod::Start(std::move(launch), logger_));
+  record.info = pod->Info();
+  record.shim_pid = pod->shim_pid();
+  record.init_pid = pod->init_pid();
+  (void)WritePodRecord(options_.state_dir + "/" + info.id, record);
+  {
+    std::lock_guard lock(mu_);
+    pods_[info.id] = pod;
+  }
+  if (logger_) logger_->Debug("pod created", {{"pod", info.id}});
+  return std::shared_ptr<Pod>(pod);
+}
+
+Result<std::shared_ptr<Pod>> LocalExecutor::GetPod(std::string_view id) {
+  std::lock_guard lock(mu_);
+  const auto it = pods_.find(id);
+  if (it == pods_.end()) return Fail(Error::Code::kNotFound, "no pod " + std::string(id));
+  return std::shared_ptr<Pod>(it->second);
+}
+
+Result<std::vector<PodInfo>> LocalExecutor::ListPods(const LabelSelector& selector) {
+  std::vector<PodInfo> out;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, pod] : pods_) {
+      PodInfo info = pod->Info();
+      if (LabelsMatch(info.spec.labels, selector)) out.push_back(std::move(info));
+    }
+  }
+  // Pods of other processes sharing the state directory.
+  for (auto& record : ListPodRecords(options_.state_dir)) {
+    bool mine = false;
+    {
+      std::lock_guard lock(mu_);
+      mine = pods_.contains(record.info.id);
+    }
+    if (mine || !LabelsMatch(record.info.spec.labels, selector)) continue;
+    if (!ProcessAlive(record.owner_pid, record.owner_start)) {
+      record.info.phase = PodPhase::kTerminated;
+      record.info.message = "orphan: its owner process is gone";
+    }
+    out.push_back(std::move(record.info));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const PodInfo& a, const PodInfo& b) { return a.created_unix_ms < b.created_unix_ms; });
+  return out;
+}
+
+Result<void> LocalExecutor::DeletePod(std::string_view id) {
+  std::shared_ptr<LocalPod> pod;
+  {
+    std::lock_guard lock(mu_);
+    const auto it = pods_.find(id);
+    if (it != pods_.end()) {
+      pod = it->second;
+      pods_.erase(it);
+    }
+  }
+  if (pod) return pod->Terminate();
+  const std::string dir = options_.state_dir + "/" + std::string(id);
+  auto record = ReadPodRecord(dir);
+  if (!record) return Fail(Error::Code::kNotFound, "no pod " + std::string(id));
+  if (ProcessAlive(record->owner_pid, record->owner_start)) {
+    return Fail(Error::Code::kFailedPrecondition,
+                "pod " + std::string(id) + " belongs to process " +
+                    std::to_string(record->owner_pid) + ", which is still running");
+  }
+  if (auto cgroup = cgroups_.Open(id); cgroup) {
+    CY_CHECK(cgroup->KillAll());
+    CY_CHECK(cgroup->Remove());
+  }
+  return RemoveTree(dir);
+}
+
+}  // namespace codeyard::local

@@ -1,0 +1,73 @@
+// One local pod as the library holds it: the `codeyard-pod` shim it started (its child, so
+// the pid cannot be reused behind its back), a pidfd of the pod's init, the control socket,
+// the workspace directory fd, the pod's cgroups and its state directory. Exec sends one
+// request to the init and gets back the process's channels; file calls go straight to the
+// workspace through WorkspaceFiles. Thread-safe.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "codeyard/backend/executor.hpp"
+#include "codeyard/log.hpp"
+#include "executor/local/cgroup.hpp"
+#include "executor/local/workspace_files.hpp"
+
+namespace codeyard::local {
+
+struct PodLaunch {
+  PodInfo info;
+  std::string pod_binary;
+  std::string pod_dir;  // <state_dir>/<id>; its "root" subdirectory is the mount point
+  uint32_t host_uid = 0;
+  uint32_t host_gid = 0;
+  bool rootless = false;
+  std::shared_ptr<Cgroup> cgroup;  // null when the host has no usable cgroups
+};
+
+class LocalPod : public Pod {
+ public:
+  // Starts the pod and waits until its init accepts exec (or fails, or 30 s pass).
+  static Result<std::shared_ptr<LocalPod>> Start(PodLaunch launch, std::shared_ptr<Logger> logger);
+  ~LocalPod() override;
+
+  const std::string& id() const override { return info_.id; }
+  PodInfo Info() const override;
+  Result<std::unique_ptr<Process>> Exec(const ExecSpec& spec) override;
+  Result<void> PutFiles(std::span<const FileData> files) override;
+  Result<std::vector<FileData>> GetFiles(std::span<const std::string> paths) override;
+  Result<void> DeleteFiles(std::span<const std::string> paths) override;
+  Result<std::vector<FileEntry>> ListFiles(const ListFilesOptions& options) override;
+
+  // Kills every process of the pod, waits until they are gone, and frees the cgroups and the
+  // state directory. Idempotent.
+  Result<void> Terminate();
+
+  [[nodiscard]] pid_t shim_pid() const { return shim_pid_; }
+  [[nodiscard]] pid_t init_pid() const { return init_pid_; }
+
+ private:
+  LocalPod(PodLaunch launch, std::shared_ptr<Logger> logger);
+  Result<void> Launch();
+  [[nodiscard]] bool Alive() const;
+
+  PodInfo info_;
+  PodLaunch launch_;
+  std::shared_ptr<Logger> logger_;
+  mutable std::mutex mu_;
+  pid_t shim_pid_ = -1;
+  pid_t init_pid_ = -1;
+  int init_pidfd_ = -1;
+  int control_fd_ = -1;
+  std::unique_ptr<WorkspaceFiles> files_;
+  bool terminated_ = false;
+};
+
+// Default environment of every exec before PodSpec::env and ExecSpec::env are merged in.
+std::vector<std::string> MergedEnvironment(const PodSpec& pod, const ExecSpec& exec);
+
+}  // namespace codeyard::local

@@ -1,0 +1,301 @@
+#include "executor/local/local_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "core/try.hpp"
+
+namespace codeyard::local {
+namespace {
+
+void SetNonBlocking(int fd) {
+  if (fd < 0) return;
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+// write(2) that never raises SIGPIPE in the embedding process: the signal is blocked for
+// this thread and a pending one is consumed before unblocking.
+ssize_t WriteNoSigpipe(int fd, const char* data, size_t size) {
+  sigset_t pipe_set;
+  sigset_t old_set;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+  const ssize_t n = ::write(fd, data, size);
+  const int saved = errno;
+  if (n < 0 && saved == EPIPE) {
+    const timespec zero{0, 0};
+    while (sigtimedwait(&pipe_set, nullptr, &zero) == SIGPIPE) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
+  errno = saved;
+  return n;
+}
+
+}  // namespace
+
+LocalProcess::LocalProcess(ProcessChannels channels, const ExecSpec& spec,
+                           std::shared_ptr<Cgroup> cgroup, uint64_t oom_kills_before)
+    : status_fd_(channels.status),
+      stdin_fd_(channels.stdin_fd),
+      stdout_fd_(channels.stdout_fd),
+      stderr_fd_(channels.stderr_fd),
+      tty_(channels.tty),
+      output_limit_(spec.output_limit_bytes),
+      kill_on_output_limit_(spec.kill_on_output_limit),
+      cgroup_(std::move(cgroup)),
+      oom_kills_before_(oom_kills_before) {
+  SetNonBlocking(stdin_fd_);
+  SetNonBlocking(stdout_fd_);
+  SetNonBlocking(stderr_fd_);
+  if (!spec.stdin_open) {
+    pending_stdin_ = spec.stdin_data;
+    close_stdin_after_pending_ = !tty_;
+  }
+  FlushPendingStdin();
+}
+
+LocalProcess::~LocalProcess() {
+  // Closing the status socket before the exit report makes the init kill the process group.
+  CloseFd(status_fd_);
+  CloseFd(stdin_fd_);
+  CloseFd(stdout_fd_);
+  CloseFd(stderr_fd_);
+}
+
+void LocalProcess::CloseFd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+void LocalProcess::FlushPendingStdin() {
+  while (stdin_fd_ >= 0 && !pending_stdin_.empty()) {
+    const ssize_t n = WriteNoSigpipe(stdin_fd_, pending_stdin_.data(), pending_stdin_.size());
+    if (n > 0) {
+      pending_stdin_.erase(0, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    pending_stdin_.clear();  // the process stopped reading (EPIPE) or the pty went away
+  }
+  if (pending_stdin_.empty() && close_stdin_after_pending_) {
+    CloseFd(stdin_fd_);
+    close_stdin_after_pending_ = false;
+  }
+}
+
+std::optional<OutputChunk> LocalProcess::Accept(OutputStream stream, const char* data,
+                                                size_t size) {
+  const uint64_t room = output_limit_ - std::min(output_seen_, output_limit_);
+  size_t keep = size;
+  if (size > room) {
+    keep = static_cast<size_t>(room);
+    truncated_ = true;
+    if (kill_on_output_limit_ && !kill_sent_) {
+      kill_sent_ = true;
+      (void)Signal(SIGKILL);
+    }
+  }
+  output_seen_ += keep;
+  if (keep == 0) return std::nullopt;
+  return OutputChunk{stream, std::string(data, keep)};
+}
+
+Result<void> LocalProcess::ReadStatus() {
+  CY_TRY(auto message, ReceiveMessage(status_fd_));
+  if (!message) {
+    // The init went away without a report: the pod was deleted under the process.
+    if (!report_) {
+      ExitReport gone;
+      gone.signal = SIGKILL;
+      report_ = gone;
+    }
+    CloseFd(status_fd_);
+    return {};
+  }
+  CloseAll(message->fds);
+  if (message->type() == "exit") {
+    CY_TRY(auto report, ExitReportFromJson(message->body));
+    report_ = report;
+    CloseFd(status_fd_);
+  }
+  return {};
+}
+
+Result<bool> LocalProcess::PollOnce(int timeout_ms, std::optional<OutputChunk>& chunk) {
+  pollfd fds[4];
+  nfds_t count = 0;
+  const auto add = [&](int fd, short events) {
+    if (fd >= 0) fds[count++] = pollfd{fd, events, 0};
+  };
+  add(stdout_fd_, POLLIN);
+  add(stderr_fd_, POLLIN);
+  add(status_fd_, POLLIN);
+  if (!pending_stdin_.empty() && stdin_fd_ >= 0 && stdin_fd_ != stdout_fd_) add(stdin_fd_, POLLOUT);
+  if (count == 0) return false;
+  int ready = 0;
+  do {
+    ready = ::poll(fds, count, timeout_ms);
+  } while (ready < 0 && errno == EINTR);
+  if (ready < 0) return Fail(Error::Code::kInternal, std::string("poll: ") + std::strerror(errno));
+  if (ready == 0) return false;
+  for (nfds_t i = 0; i < count; ++i) {
+    if (fds[i].revents == 0) continue;
+    const int fd = fds[i].fd;
+    if (fd == status_fd_) {
+      CY_CHECK(ReadStatus());
+    } else if (fd == stdin_fd_ && (fds[i].events & POLLOUT) != 0) {
+      FlushPendingStdin();
+    } else if (!chunk && (fd == stdout_fd_ || fd == stderr_fd_)) {
+      char buffer[65536];
+      const ssize_t n = ::read(fd, buffer, sizeof(buffer));
+      if (n > 0) {
+        chunk = Accept(fd == stdout_fd_ ? OutputStream::kStdout : OutputStream::kStderr, buffer,
+                       static_cast<size_t>(n));
+      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        // EOF; a terminal's master reports EIO once every holder of the slave is gone.
+        if (fd == stdout_fd_) {
+          if (tty_ && stdin_fd_ >= 0) CloseFd(stdin_fd_);
+          CloseFd(stdout_fd_);
+        } else {
+          CloseFd(stderr_fd_);
+        }
+      }
+    }
+  }
+  if (!pending_stdin_.empty() && tty_) FlushPendingStdin();
+  return true;
+}
+
+Result<std::optional<OutputChunk>> LocalProcess::ReadOutput(
+    std::optional<std::chrono::milliseconds> timeout) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = timeout ? Clock::now() + *timeout : Clock::time_point::max();
+  while (OutputOpen()) {
+    if (report_) {
+      // The process ended: hand over what it wrote, but do not wait for background
+      // processes it left holding the pipes.
+      std::optional<OutputChunk> chunk;
+      CY_TRY(const bool progressed, PollOnce(0, chunk));
+      if (chunk) return chunk;
+      if (!progressed) break;
+      continue;
+    }
+    int wait_ms = -1;
+    if (timeout) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      wait_ms = static_cast<int>(std::max<int64_t>(0, left));
+    }
+    std::optional<OutputChunk> chunk;
+    CY_TRY(const bool progressed, PollOnce(wait_ms, chunk));
+    if (chunk) return chunk;
+    if (!progressed && timeout && Clock::now() >= deadline) {
+      return Fail(Error::Code::kDeadlineExceeded, "no output within the timeout");
+    }
+  }
+  return std::optional<OutputChunk>();
+}
+
+Result<void> LocalProcess::WriteStdin(std::string_view data) {
+  if (stdin_fd_ < 0) return Fail(Error::Code::kFailedPrecondition, "stdin is closed");
+  pending_stdin_.append(data);
+  FlushPendingStdin();
+  // Block until written, reading output meanwhile is the caller's job: wait for room only.
+  while (!pending_stdin_.empty() && stdin_fd_ >= 0) {
+    pollfd p{stdin_fd_, POLLOUT, 0};
+    if (::poll(&p, 1, 1000) < 0 && errno != EINTR) break;
+    if ((p.revents & (POLLERR | POLLHUP)) != 0) {
+      pending_stdin_.clear();
+      return Fail(Error::Code::kAborted, "the process no longer reads its input");
+    }
+    FlushPendingStdin();
+    if (report_) break;
+  }
+  return {};
+}
+
+Result<void> LocalProcess::CloseStdin() {
+  if (tty_) {
+    // A terminal has no separate input to close: send end-of-file the way a keyboard does.
+    if (stdin_fd_ >= 0) return WriteStdin("\x04");
+    return {};
+  }
+  if (pending_stdin_.empty()) {
+    CloseFd(stdin_fd_);
+  } else {
+    close_stdin_after_pending_ = true;
+  }
+  return {};
+}
+
+Result<void> LocalProcess::Resize(TerminalSize size) {
+  if (!tty_) return Fail(Error::Code::kFailedPrecondition, "the process has no terminal");
+  if (stdout_fd_ < 0) return Fail(Error::Code::kFailedPrecondition, "the terminal is closed");
+  winsize ws{};
+  ws.ws_row = size.rows;
+  ws.ws_col = size.cols;
+  if (::ioctl(stdout_fd_, TIOCSWINSZ, &ws) != 0) {
+    return Fail(Error::Code::kInternal, std::string("TIOCSWINSZ: ") + std::strerror(errno));
+  }
+  return {};
+}
+
+Result<void> LocalProcess::Signal(int signal) {
+  if (signal <= 0 || signal >= NSIG) {
+    return Fail(Error::Code::kInvalidArgument, "no such signal: " + std::to_string(signal));
+  }
+  if (report_ || status_fd_ < 0) return Fail(Error::Code::kFailedPrecondition, "the process ended");
+  boost::json::object message;
+  message["type"] = "signal";
+  message["signal"] = signal;
+  return SendMessage(status_fd_, message);
+}
+
+Result<ExitStatus> LocalProcess::Wait() {
+  if (final_) return *final_;
+  std::optional<OutputChunk> dropped;
+  while (!report_) {
+    dropped.reset();
+    CY_TRY(const bool progressed, PollOnce(-1, dropped));
+    if (!progressed && status_fd_ < 0 && !report_) {
+      return Fail(Error::Code::kInternal, "lost the process's status channel");
+    }
+  }
+  // What the process wrote before it ended is already in the pipes: take it without waiting
+  // for background processes that may still hold them open.
+  while (OutputOpen()) {
+    dropped.reset();
+    CY_TRY(const bool progressed, PollOnce(0, dropped));
+    if (!progressed) break;
+  }
+  ExitStatus status;
+  status.exit_code = report_->exit_code;
+  status.signal = report_->signal;
+  status.cpu_ms = report_->cpu_ms;
+  status.wall_ms = report_->wall_ms;
+  status.memory_kb = report_->memory_kb;
+  status.time_limit_exceeded = report_->time_limit_exceeded;
+  status.output_truncated = truncated_;
+  if (cgroup_ && status.signal == SIGKILL) {
+    auto usage = cgroup_->Usage();
+    if (usage && usage->oom_kills > oom_kills_before_) {
+      status.oom_killed = true;
+      status.memory_kb = std::max<uint64_t>(status.memory_kb, usage->memory_peak_bytes / 1024);
+    }
+  }
+  final_ = status;
+  return status;
+}
+
+}  // namespace codeyard::local

@@ -1,0 +1,240 @@
+#include "executor/local/pod/init_loop.hpp"
+
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <ctime>
+#include <vector>
+
+#include "core/try.hpp"
+#include "executor/local/pod/spawn.hpp"
+
+namespace codeyard::local::pod {
+namespace {
+
+namespace json = boost::json;
+
+// epoll keys of the fixed fds; exec ids count up from 1 and never get near these.
+constexpr uint64_t kControlKey = ~uint64_t{0};
+constexpr uint64_t kSignalKey = kControlKey - 1;
+constexpr uint64_t kTimerKey = kControlKey - 2;
+
+int64_t NowMs() {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  return int64_t{now.tv_sec} * 1000 + now.tv_nsec / 1'000'000;
+}
+
+int64_t Ms(const timeval& time) { return int64_t{time.tv_sec} * 1000 + time.tv_usec / 1000; }
+
+Result<void> Watch(int epoll, int fd, uint64_t key) {
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.u64 = key;
+  return Check(::epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event), "epoll_ctl");
+}
+
+// Kills the exec's whole process group: it called setsid, so the group id is its pid.
+void KillGroup(pid_t pid) { ::kill(-pid, SIGKILL); }
+
+}  // namespace
+
+Result<void> InitLoop::Open() {
+  sigset_t child;
+  ::sigemptyset(&child);
+  ::sigaddset(&child, SIGCHLD);
+  const int rc = ::pthread_sigmask(SIG_BLOCK, &child, nullptr);
+  if (rc != 0) return std::unexpected(SystemError("block SIGCHLD", rc));
+  signals_.Reset(::signalfd(-1, &child, SFD_NONBLOCK | SFD_CLOEXEC));
+  if (!signals_.valid()) return std::unexpected(SystemError("signalfd"));
+  timer_.Reset(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+  if (!timer_.valid()) return std::unexpected(SystemError("timerfd_create"));
+  epoll_.Reset(::epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll_.valid()) return std::unexpected(SystemError("epoll_create1"));
+  CY_CHECK(Watch(epoll_.get(), kControlFd, kControlKey));
+  CY_CHECK(Watch(epoll_.get(), signals_.get(), kSignalKey));
+  return Watch(epoll_.get(), timer_.get(), kTimerKey);
+}
+
+Result<void> InitLoop::Run() {
+  CY_CHECK(Open());
+  std::array<epoll_event, 16> events{};
+  while (true) {
+    const int count =
+        ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), -1);
+    if (count < 0) {
+      if (errno == EINTR) continue;
+      return std::unexpected(SystemError("epoll_wait"));
+    }
+    for (int i = 0; i < count; ++i) {
+      const uint64_t key = events.at(static_cast<size_t>(i)).data.u64;
+      if (key == kControlKey) {
+        if (!OnControl()) {
+          // PID 1's kill(-1) reaches every other process of the namespace.
+          ::kill(-1, SIGKILL);
+          return {};
+        }
+      } else if (key == kSignalKey) {
+        OnChildren();
+      } else if (key == kTimerKey) {
+        OnTimer();
+      } else {
+        OnStatus(key);
+      }
+    }
+  }
+}
+
+bool InitLoop::OnControl() {
+  auto received = ReceiveMessage(kControlFd);
+  // A broken socket or a malformed message both mean the library side is not sane any more.
+  if (!received || !*received) return false;
+  Message message = std::move(**received);
+  if (message.type() == "exec") {
+    OnExec(std::move(message));
+  } else {
+    CloseAll(message.fds);  // nothing else is expected here; ignore it
+  }
+  return true;
+}
+
+void InitLoop::OnExec(Message message) {
+  if (message.fds.empty()) return;  // no status socket: nowhere to answer
+  UniqueFd status(message.fds.front());
+  std::vector<UniqueFd> stdio;
+  for (size_t i = 1; i < message.fds.size(); ++i) stdio.emplace_back(message.fds[i]);
+  message.fds.clear();
+  const auto answer_error = [&status](const Error& error) {
+    (void)SendMessage(status.get(), ErrorMessage(error));
+  };
+  auto request = ExecRequestFromJson(message.body);
+  if (!request) return answer_error(request.error());
+  if (stdio.size() != (request->tty ? 0U : 3U)) {
+    return answer_error(Error(Error::Code::kInvalidArgument,
+                              "an exec carries [status] for a terminal, "
+                              "[status, stdin, stdout, stderr] for pipes"));
+  }
+  const int64_t start_ms = NowMs();
+  auto started = StartChild(*request, std::move(stdio), filter_);
+  if (!started) return answer_error(started.error());
+  json::object reply;
+  reply["type"] = "started";
+  reply["pid"] = started->pid;
+  std::vector<int> fds;
+  if (started->terminal.valid()) fds.push_back(started->terminal.get());
+  const uint64_t id = next_id_++;
+  if (!SendMessage(status.get(), reply, fds) || !Watch(epoll_.get(), status.get(), id)) {
+    KillGroup(started->pid);  // nobody can see it; reaped like an orphan
+    return;
+  }
+  Exec exec;
+  exec.pid = started->pid;
+  exec.status = std::move(status);
+  exec.start_ms = start_ms;
+  if (request->wall_ms) exec.deadline_ms = start_ms + *request->wall_ms;
+  exec.cpu_limit_ms = request->cpu_ms;
+  execs_.emplace(id, std::move(exec));
+  ArmTimer();
+}
+
+void InitLoop::OnStatus(uint64_t id) {
+  const auto it = execs_.find(id);
+  if (it == execs_.end() || !it->second.status.valid()) return;
+  Exec& exec = it->second;
+  auto received = ReceiveMessage(exec.status.get());
+  if (!received || !*received) {
+    // The library dropped the process: take its session's group with it; the entry stays
+    // until the main process is reaped, without a report.
+    KillGroup(exec.pid);
+    Forget(exec);
+    return;
+  }
+  Message message = std::move(**received);
+  CloseAll(message.fds);
+  const auto* signal = message.body.if_contains("signal");
+  if (message.type() != "signal" || signal == nullptr || !signal->is_int64()) return;
+  const auto number = static_cast<int>(signal->get_int64());
+  if (number == SIGKILL) {
+    KillGroup(exec.pid);
+  } else {
+    ::kill(exec.pid, number);
+  }
+}
+
+void InitLoop::OnChildren() {
+  signalfd_siginfo info{};
+  while (::read(signals_.get(), &info, sizeof(info)) == sizeof(info)) {
+  }
+  // One SIGCHLD may stand for many exits; reap until nothing is left.
+  while (true) {
+    int wait_status = 0;
+    rusage usage{};
+    const pid_t pid = ::wait4(-1, &wait_status, WNOHANG, &usage);
+    if (pid <= 0) break;
+    const auto it = std::find_if(execs_.begin(), execs_.end(),
+                                 [pid](const auto& entry) { return entry.second.pid == pid; });
+    if (it == execs_.end()) continue;  // an orphan re-parented to PID 1, or a failed start
+    Report(it->second, wait_status, usage);
+    execs_.erase(it);
+  }
+  ArmTimer();
+}
+
+void InitLoop::Report(Exec& exec, int wait_status, const rusage& usage) {
+  if (!exec.status.valid()) return;
+  ExitReport report;
+  if (WIFEXITED(wait_status)) report.exit_code = WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status)) report.signal = WTERMSIG(wait_status);
+  report.cpu_ms = Ms(usage.ru_utime) + Ms(usage.ru_stime);
+  report.wall_ms = NowMs() - exec.start_ms;
+  report.memory_kb = static_cast<uint64_t>(usage.ru_maxrss);
+  // RLIMIT_CPU sends SIGXCPU at the soft limit and SIGKILL at the hard one.
+  const bool cpu_exceeded =
+      report.signal == SIGXCPU ||
+      (report.signal == SIGKILL && exec.cpu_limit_ms && report.cpu_ms >= *exec.cpu_limit_ms);
+  report.time_limit_exceeded = exec.timed_out || cpu_exceeded;
+  (void)SendMessage(exec.status.get(), ToJson(report));
+  Forget(exec);
+}
+
+void InitLoop::Forget(Exec& exec) {
+  ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, exec.status.get(), nullptr);
+  exec.status.Reset();
+}
+
+void InitLoop::OnTimer() {
+  uint64_t expirations = 0;
+  (void)::read(timer_.get(), &expirations, sizeof(expirations));
+  const int64_t now = NowMs();
+  for (auto& [id, exec] : execs_) {
+    if (exec.deadline_ms && !exec.timed_out && *exec.deadline_ms <= now) {
+      KillGroup(exec.pid);
+      exec.timed_out = true;
+    }
+  }
+  ArmTimer();
+}
+
+void InitLoop::ArmTimer() {
+  std::optional<int64_t> next;
+  for (const auto& [id, exec] : execs_) {
+    if (exec.deadline_ms && !exec.timed_out)
+      next = std::min(next.value_or(*exec.deadline_ms), *exec.deadline_ms);
+  }
+  itimerspec spec{};  // all zero disarms
+  if (next) {
+    const int64_t at = std::max<int64_t>(*next, 1);
+    spec.it_value.tv_sec = at / 1000;
+    spec.it_value.tv_nsec = (at % 1000) * 1'000'000;
+  }
+  ::timerfd_settime(timer_.get(), TFD_TIMER_ABSTIME, &spec, nullptr);
+}
+
+}  // namespace codeyard::local::pod

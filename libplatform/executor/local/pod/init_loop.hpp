@@ -1,0 +1,58 @@
+// The init's event loop, from "ready" until the library hangs up. One thread and one epoll
+// set: the control socket (exec requests), a signalfd for SIGCHLD, one timerfd armed at the
+// nearest wall-time deadline, and each running exec's status socket ("signal" requests,
+// hang-ups). Every handler returns quickly; the only blocking wait is the few milliseconds
+// between fork and exec of a child. As PID 1 it also reaps the orphans the pod leaves.
+#pragma once
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+
+#include "codeyard/error.hpp"
+#include "executor/local/pod/seccomp_filter.hpp"
+#include "executor/local/pod/sys.hpp"
+#include "executor/local/protocol.hpp"
+
+namespace codeyard::local::pod {
+
+class InitLoop {
+ public:
+  explicit InitLoop(const ChildFilter& filter) : filter_(filter) {}
+
+  // Serves kControlFd until it closes (or fails), then kills every other process of the
+  // pod. An error means the loop itself broke (epoll, signalfd).
+  [[nodiscard]] Result<void> Run();
+
+ private:
+  struct Exec {
+    pid_t pid = 0;
+    UniqueFd status;  // invalid once the library hung up: no exit report then
+    int64_t start_ms = 0;
+    std::optional<int64_t> deadline_ms;
+    std::optional<int64_t> cpu_limit_ms;
+    bool timed_out = false;
+  };
+
+  [[nodiscard]] Result<void> Open();
+  [[nodiscard]] bool OnControl();  // false when the library is gone
+  void OnExec(Message message);
+  void OnStatus(uint64_t id);
+  void OnChildren();
+  void OnTimer();
+  void ArmTimer();
+  void Report(Exec& exec, int wait_status, const rusage& usage);
+  void Forget(Exec& exec);  // stops watching and closes the status socket
+
+  const ChildFilter& filter_;
+  UniqueFd epoll_;
+  UniqueFd signals_;
+  UniqueFd timer_;
+  uint64_t next_id_ = 1;
+  std::map<uint64_t, Exec> execs_;  // by a serial id, never reused (unlike pids)
+};
+
+}  // namespace codeyard::local::pod

@@ -1,0 +1,35 @@
+// The seccomp filter every process of a pod runs under, built once by the init and loaded
+// by each exec'd child just before execve (the init itself stays unfiltered so it can keep
+// serving). Default allow, so ordinary programs, compilers and runtimes work; denied with
+// EPERM are the calls that reach the kernel's less-hardened surfaces or could undo the
+// sandbox if a namespace or capability check failed: mounting, namespaces, ptrace and
+// cross-process memory, keyrings, bpf, perf, io_uring, module and clock changes, terminal
+// input injection. Other architectures' system call tables (x32, i386) kill the process.
+#pragma once
+
+#include <seccomp.h>
+
+#include <memory>
+
+#include "codeyard/error.hpp"
+
+namespace codeyard::local::pod {
+
+class ChildFilter {
+ public:
+  [[nodiscard]] static Result<ChildFilter> Build();
+
+  // Installs the filter on the calling process (a forked child). Returns 0 or -errno;
+  // allocates, which is fine in the child of a single-threaded process.
+  [[nodiscard]] int Load() const;
+
+ private:
+  struct Release {
+    void operator()(void* context) const { seccomp_release(context); }
+  };
+  explicit ChildFilter(scmp_filter_ctx context) : context_(context) {}
+
+  std::unique_ptr<void, Release> context_;
+};
+
+}  // namespace codeyard::local::pod

@@ -1,0 +1,104 @@
+#include "executor/local/pod/sys.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace codeyard::local::pod {
+
+void UniqueFd::Reset(int fd) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+}
+
+std::string ErrnoText(int err) { return std::generic_category().message(err); }
+
+Error::Code CodeForErrno(int err) {
+  switch (err) {
+    case EPERM:
+    case EACCES:
+    case EROFS:
+      return Error::Code::kPermissionDenied;
+    case ENOMEM:
+    case ENOSPC:
+    case EAGAIN:
+    case EMFILE:
+    case ENFILE:
+    case EUSERS:
+      return Error::Code::kResourceExhausted;
+    case ENOSYS:
+    case EOPNOTSUPP:
+    case ENODEV:
+      return Error::Code::kFailedPrecondition;
+    default:
+      return Error::Code::kInternal;
+  }
+}
+
+Error SystemError(std::string_view step, int err) {
+  std::string message(step);
+  message += ": ";
+  message += ErrnoText(err);
+  return {CodeForErrno(err), std::move(message)};
+}
+
+Error SystemError(std::string_view step) { return SystemError(step, errno); }
+
+Result<void> Check(long rc, std::string_view step) {
+  if (rc == -1) return std::unexpected(SystemError(step));
+  return {};
+}
+
+Result<void> WriteExisting(const std::string& path, std::string_view content) {
+  const UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd.valid()) return std::unexpected(SystemError("open " + path));
+  if (!WriteAll(fd.get(), content.data(), content.size())) {
+    return std::unexpected(SystemError("write " + path));
+  }
+  return {};
+}
+
+Result<void> WriteNew(const std::string& path, std::string_view content, mode_t mode) {
+  const UniqueFd fd(
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+  if (!fd.valid()) return std::unexpected(SystemError("create " + path));
+  if (!WriteAll(fd.get(), content.data(), content.size())) {
+    return std::unexpected(SystemError("write " + path));
+  }
+  // The umask may have taken bits away; the files of the pod's /etc need exactly `mode`.
+  return Check(::fchmod(fd.get(), mode), "chmod " + path);
+}
+
+bool WriteAll(int fd, const void* data, size_t size) {
+  const auto* bytes = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::write(fd, bytes, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    bytes += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+ssize_t ReadExact(int fd, void* data, size_t size) {
+  auto* bytes = static_cast<char*>(data);
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::read(fd, bytes + done, size - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    if (n == 0) return done == 0 ? 0 : -1;
+    done += static_cast<size_t>(n);
+  }
+  return static_cast<ssize_t>(done);
+}
+
+}  // namespace codeyard::local::pod
