@@ -7,7 +7,9 @@
 #include <memory>
 #include <string>
 
+#include "codeyard/backend/registry.hpp"
 #include "codeyard/codeyard.hpp"
+#include "codeyard/run.hpp"
 
 namespace py = pybind11;
 
@@ -39,6 +41,58 @@ std::shared_ptr<codeyard::Platform> Open(const std::string& storage_uri) {
     return codeyard::Platform::Open(options);
   }();
   return std::shared_ptr<codeyard::Platform>(Unwrap(std::move(platform)));
+}
+
+std::shared_ptr<codeyard::Runner> NewRunner(const std::string& executor_uri, size_t pool_size) {
+  auto executor = codeyard::BackendRegistry::WithBuiltins().OpenExecutor(
+      executor_uri, codeyard::BackendContext{});
+  codeyard::RunnerOptions options;
+  options.pool_size = pool_size;
+  auto runner = codeyard::Runner::Create(Unwrap(std::move(executor)), options);
+  return std::shared_ptr<codeyard::Runner>(Unwrap(std::move(runner)));
+}
+
+// files: an ordered dict of name -> str or bytes; the first is the entry point.
+py::dict Run(codeyard::Runner& runner, const py::dict& files, const std::string& language,
+             const std::string& stdin_data, const std::vector<std::string>& args, double time_limit,
+             double wall_time_limit, double memory_limit_mb, double output_limit_mb) {
+  codeyard::RunRequest request;
+  for (const auto& [name, content] : files) {
+    codeyard::FileData file;
+    file.path = py::cast<std::string>(name);
+    file.content = py::isinstance<py::bytes>(content) ? std::string(py::cast<py::bytes>(content))
+                                                      : py::cast<std::string>(content);
+    request.files.push_back(std::move(file));
+  }
+  if (!language.empty()) request.language = Unwrap(codeyard::ParseLanguage(language));
+  request.stdin_data = stdin_data;
+  request.args = args;
+  const auto ms = [](double s) {
+    return std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
+  };
+  request.limits.cpu_time = ms(time_limit);
+  request.limits.wall_time =
+      ms(wall_time_limit > 0 ? wall_time_limit : std::max(2 * time_limit, 1.0));
+  request.limits.memory_bytes = static_cast<uint64_t>(memory_limit_mb * 1024 * 1024);
+  request.limits.output_bytes = static_cast<uint64_t>(output_limit_mb * 1024 * 1024);
+  codeyard::Result<codeyard::RunResult> result = [&] {
+    py::gil_scoped_release release;
+    return runner.Run(request);
+  }();
+  const codeyard::RunResult r = Unwrap(std::move(result));
+  py::dict d;
+  d["verdict"] = std::string(codeyard::VerdictName(r.verdict));
+  d["exit_code"] = r.status.exit_code ? py::cast(*r.status.exit_code) : py::none();
+  d["signal"] = r.status.signal ? py::cast(*r.status.signal) : py::none();
+  d["cpu_ms"] = r.status.cpu_ms;
+  d["wall_ms"] = r.status.wall_ms;
+  d["memory_kb"] = r.status.memory_kb;
+  d["stdout"] = py::bytes(r.stdout_data);
+  d["stderr"] = py::bytes(r.stderr_data);
+  d["output_truncated"] = r.status.output_truncated;
+  d["compile_output"] = r.compile_output;
+  d["message"] = r.message;
+  return d;
 }
 
 }  // namespace
@@ -73,4 +127,14 @@ PYBIND11_MODULE(codeyard, m) {
         }();
         Unwrap(std::move(r));
       });
+
+  py::class_<codeyard::Runner, std::shared_ptr<codeyard::Runner>>(m, "Runner")
+      .def(py::init(&NewRunner), py::arg("executor") = "local:", py::arg("pool_size") = 0,
+           "One-shot runs in fresh sandboxes (executor URI as in executor.uri).")
+      .def("run", &Run, py::arg("files"), py::arg("language") = "", py::arg("stdin") = "",
+           py::arg("args") = std::vector<std::string>{}, py::arg("time_limit") = 5.0,
+           py::arg("wall_time_limit") = 0.0, py::arg("memory_limit_mb") = 256.0,
+           py::arg("output_limit_mb") = 1.0,
+           "Run {name: source} (the first file is the entry point); returns a dict with "
+           "verdict, exit_code, signal, cpu_ms, wall_ms, memory_kb, stdout, stderr (bytes).");
 }

@@ -79,9 +79,14 @@ struct RunResult {
 struct RunnerOptions {
   size_t pool_size = 0;  // pods kept ready for requests with the default limits
   RunLimits default_limits;
-  RunLimits compile_limits{std::chrono::milliseconds(20000), std::chrono::milliseconds(30000),
-                           uint64_t{1} << 30, 128, uint64_t{1} << 20, uint64_t{256} << 20,
-                           uint64_t{256} << 20, 1.0};
+  RunLimits compile_limits{std::chrono::milliseconds(20000),
+                           std::chrono::milliseconds(30000),
+                           uint64_t{1} << 30,
+                           128,
+                           uint64_t{1} << 20,
+                           uint64_t{256} << 20,
+                           uint64_t{256} << 20,
+                           1.0};
   std::shared_ptr<Logger> logger;
 };
 

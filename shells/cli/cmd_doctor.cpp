@@ -17,9 +17,8 @@ void AddDoctorCommand(CLI::App& app) {
   cmd->callback([common, uri] {
     const Config config = common->Load();
     BackendContext context{std::make_shared<Logger>(config.log_level), nullptr};
-    auto executor =
-        BackendRegistry::WithBuiltins().OpenExecutor(uri->empty() ? config.executor_uri : *uri,
-                                                     context);
+    auto executor = BackendRegistry::WithBuiltins().OpenExecutor(
+        uri->empty() ? config.executor_uri : *uri, context);
     if (!executor) Raise(executor.error());
     auto checks = (*executor)->Doctor();
     if (!checks) Raise(checks.error());

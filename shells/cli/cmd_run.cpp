@@ -130,8 +130,9 @@ void AddRunCommand(CLI::App& app) {
   auto flags = std::make_shared<RunFlags>();
   auto common = std::make_shared<CommonOptions>();
   common->AddTo(*cmd);
-  cmd->add_option("--lang", flags->language, "python, node, c, cpp or bash (default: from the "
-                                             "first file's extension)");
+  cmd->add_option("--lang", flags->language,
+                  "python, node, c, cpp or bash (default: from the "
+                  "first file's extension)");
   cmd->add_option("--time-limit", flags->time_limit_s, "CPU time limit in seconds")
       ->check(CLI::Range(0.01, 3600.0));
   cmd->add_option("--wall-time-limit", flags->wall_limit_s,

@@ -67,8 +67,9 @@ ExecReport RunExecBench(const ExecBenchOptions& options) {
   std::filesystem::create_directories(dir);
   const std::string hello = (dir / "hello.py").string();
   std::ofstream(hello) << "print('hello')\n";
-  const std::string uri =
-      options.executor_uri.empty() ? "local:?state_dir=" + (dir / "pods").string() : options.executor_uri;
+  const std::string uri = options.executor_uri.empty()
+                              ? "local:?state_dir=" + (dir / "pods").string()
+                              : options.executor_uri;
   auto executor = BackendRegistry::WithBuiltins().OpenExecutor(uri, BackendContext{});
   if (!executor) Fail(executor.error().ToString());
   const std::vector<std::string> bare_pass = {"/usr/bin/python3", "-c", "pass"};

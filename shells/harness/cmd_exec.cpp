@@ -43,12 +43,11 @@ boost::json::object PairJson(const Paired& p) {
 
 }  // namespace
 
-void PrintExecTable(const ExecBenchOptions& options, const MachineLoad& load,
-                    const ExecReport& r) {
+void PrintExecTable(const ExecBenchOptions& options, const MachineLoad& load, const ExecReport& r) {
   std::printf("codeyard-bench exec: %d iterations, %u cores, load %.2f -> %.2f\n",
               options.iterations, load.cores, load.before, load.after);
-  std::printf("%-34s %9s %9s %9s %9s %8s %8s\n", "latency (ms)", "bare p50", "bare p95",
-              "p50", "p95", "p50 x", "p95 x");
+  std::printf("%-34s %9s %9s %9s %9s %8s %8s\n", "latency (ms)", "bare p50", "bare p95", "p50",
+              "p95", "p50 x", "p95 x");
   PairRow("exec python3 -c pass (warm pod)", r.exec);
   PairRow("run hello.py (warm pool)", r.run);
   PairRow("codeyard run hello.py (process)", r.cli);
@@ -67,8 +66,7 @@ void PrintExecTable(const ExecBenchOptions& options, const MachineLoad& load,
   }
 }
 
-void PrintExecJson(const ExecBenchOptions& options, const MachineLoad& load,
-                   const ExecReport& r) {
+void PrintExecJson(const ExecBenchOptions& options, const MachineLoad& load, const ExecReport& r) {
   boost::json::object o;
   o["iterations"] = options.iterations;
   o["cores"] = load.cores;

@@ -133,7 +133,8 @@ TEST_CASE("hostile: 1 GiB to stdout is truncated, flagged, and costs the host li
   PodFixture f;
   auto runner = NewRunner(f);
   const RunResult r = RunPython(
-      *runner, "import sys\nblock = 'x' * 65536\nfor _ in range(16384):\n    sys.stdout.write(block)\n");
+      *runner,
+      "import sys\nblock = 'x' * 65536\nfor _ in range(16384):\n    sys.stdout.write(block)\n");
   CHECK(r.verdict == Verdict::kOutputLimitExceeded);
   CHECK(r.status.output_truncated);
   CHECK(r.stdout_data.size() == RunLimits{}.output_bytes);

@@ -181,8 +181,8 @@ TEST_CASE("workspace files: put, get, list with sha256, delete", "[executor][fil
   REQUIRE(listed.has_value());
   std::vector<std::string> paths;
   for (const auto& e : *listed) paths.push_back(e.path);
-  CHECK(paths == std::vector<std::string>{"empty", "link", "made.txt", "main.py", "pkg",
-                                          "pkg/util", "pkg/util/helpers.py"});
+  CHECK(paths == std::vector<std::string>{"empty", "link", "made.txt", "main.py", "pkg", "pkg/util",
+                                          "pkg/util/helpers.py"});
   const auto& main = *std::find_if(listed->begin(), listed->end(),
                                    [](const FileEntry& e) { return e.path == "main.py"; });
   CHECK(main.size == 12);
@@ -240,8 +240,9 @@ TEST_CASE("pods are listed by label and deleted with everything they started", "
   CHECK(f.executor().GetPod(pod_b->id()).value()->id() == pod_b->id());
 
   // A daemon that double-forks into its own session still dies with its pod.
-  const Ran daemon = Shell(*pod_a, "setsid sh -c 'sleep 1000 & sleep 1000' >/dev/null 2>&1 & "
-                                   "(sleep 1000 &) ; echo started");
+  const Ran daemon = Shell(*pod_a,
+                           "setsid sh -c 'sleep 1000 & sleep 1000' >/dev/null 2>&1 & "
+                           "(sleep 1000 &) ; echo started");
   CHECK(daemon.out == "started\n");
   const uint32_t uid = HostUid(f, *pod_a);
   CHECK(HostProcessesOf(uid).size() >= 3);

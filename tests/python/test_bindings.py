@@ -42,6 +42,20 @@ class BindingsTest(unittest.TestCase):
             codeyard.Platform.open("postgres://u@127.0.0.1:1/db")
         self.assertEqual(ctx.exception.code, "unavailable")
 
+    def test_run_in_a_sandbox(self):
+        with tempfile.TemporaryDirectory() as d:
+            runner = codeyard.Runner(f"local:?state_dir={d}/pods")
+            r = runner.run({"main.py": "import sys\nprint(input()[::-1], sys.argv[1])\n"},
+                           stdin="olleh\n", args=["x"])
+            self.assertEqual(r["verdict"], "ok")
+            self.assertEqual(r["stdout"], b"hello x\n")
+            self.assertEqual(r["exit_code"], 0)
+            slow = runner.run({"loop.py": "while True: pass\n"}, time_limit=0.5)
+            self.assertEqual(slow["verdict"], "time_limit_exceeded")
+            with self.assertRaises(codeyard.Error) as ctx:
+                runner.run({"notes.txt": "hi"})
+            self.assertEqual(ctx.exception.code, "invalid_argument")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=1)

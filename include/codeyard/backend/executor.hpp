@@ -60,8 +60,8 @@ struct TerminalSize {
 };
 
 struct ExecSpec {
-  std::vector<std::string> argv;          // argv[0] is looked up in PATH when it has no '/'
-  std::string cwd = "/workspace";         // inside the pod
+  std::vector<std::string> argv;           // argv[0] is looked up in PATH when it has no '/'
+  std::string cwd = "/workspace";          // inside the pod
   std::map<std::string, std::string> env;  // merged over PodSpec::env
   // Bytes fed to stdin, which is then closed; ignored when stdin_open is set.
   std::string stdin_data;
@@ -83,8 +83,8 @@ struct ExitStatus {
   std::optional<int> signal;     // set when a signal ended it
   int64_t cpu_ms = 0;            // user + system time of the process and its children
   int64_t wall_ms = 0;
-  uint64_t memory_kb = 0;        // peak resident memory
-  bool oom_killed = false;       // killed because the pod ran out of memory
+  uint64_t memory_kb = 0;   // peak resident memory
+  bool oom_killed = false;  // killed because the pod ran out of memory
   bool time_limit_exceeded = false;
   bool output_truncated = false;
 };
@@ -151,8 +151,8 @@ struct FileData {
 };
 
 struct ListFilesOptions {
-  std::string under;             // a directory to list, "" for the whole workspace
-  bool with_sha256 = true;       // skip hashing for a cheap listing
+  std::string under;                   // a directory to list, "" for the whole workspace
+  bool with_sha256 = true;             // skip hashing for a cheap listing
   std::vector<std::string> skip_dirs;  // directory names not descended into
 };
 
@@ -193,10 +193,10 @@ using LabelSelector = Labels;
 
 // What the host offers, for `codeyard doctor`.
 struct HostCheck {
-  std::string name;     // "user namespaces", "cgroup memory limit", ...
+  std::string name;  // "user namespaces", "cgroup memory limit", ...
   bool ok = false;
   bool required = false;  // pods cannot start without it
-  std::string detail;   // plain words: what was found, what is missing and how to fix it
+  std::string detail;     // plain words: what was found, what is missing and how to fix it
 };
 
 class Executor {

@@ -1,9 +1,9 @@
 // The backend registry: maps a URI scheme ("sqlite", "postgres", "local") to a factory that
-// opens a storage or executor backend. A registry is a value held by `codeyard::Options`, never a static global, so two
-// platforms in one process can carry different backends. `BackendRegistry::WithBuiltins()`
-// holds the backends that ship with the library; a third party adds its own with
-// RegisterStorage() or RegisterExecutor() before calling `Platform::Open`. Not thread-safe while being filled;
-// safe to read from many threads afterwards.
+// opens a storage or executor backend. A registry is a value held by `codeyard::Options`, never a
+// static global, so two platforms in one process can carry different backends.
+// `BackendRegistry::WithBuiltins()` holds the backends that ship with the library; a third party
+// adds its own with RegisterStorage() or RegisterExecutor() before calling `Platform::Open`. Not
+// thread-safe while being filled; safe to read from many threads afterwards.
 #pragma once
 
 #include <functional>
@@ -33,8 +33,8 @@ using StorageFactory =
     std::function<Result<std::unique_ptr<Storage>>(std::string_view uri, const BackendContext&)>;
 
 // Opens an executor for the whole URI ("local:", "local:?state_dir=/run/codeyard/pods").
-using ExecutorFactory = std::function<Result<std::shared_ptr<Executor>>(
-    std::string_view uri, const BackendContext&)>;
+using ExecutorFactory =
+    std::function<Result<std::shared_ptr<Executor>>(std::string_view uri, const BackendContext&)>;
 
 class BackendRegistry {
  public:

@@ -55,14 +55,15 @@ class Runner::Impl {
   Impl(std::shared_ptr<Executor> executor, RunnerOptions options)
       : executor_(std::move(executor)), options_(std::move(options)) {
     if (options_.pool_size > 0) {
-      pool_ = std::make_unique<run::WarmPool>(
-          executor_, run::PodSpecFor(options_.default_limits, "run"), options_.pool_size,
-          options_.logger);
+      pool_ = std::make_unique<run::WarmPool>(executor_,
+                                              run::PodSpecFor(options_.default_limits, "run"),
+                                              options_.pool_size, options_.logger);
     }
   }
 
   Result<RunResult> Run(RunRequest request) {
-    if (request.files.empty()) return Fail(Error::Code::kInvalidArgument, "nothing to run: no files");
+    if (request.files.empty())
+      return Fail(Error::Code::kInvalidArgument, "nothing to run: no files");
     if (!request.language) {
       CY_TRY(request.language, LanguageFromFileName(request.files.front().path));
     }
@@ -130,8 +131,8 @@ class Runner::Impl {
   // binary to request.files.
   Result<bool> Compile(RunRequest& request, RunResult& result) {
     const bool cpp = *request.language == Language::kCpp;
-    std::vector<std::string> argv = {cpp ? "g++" : "gcc", "-O2", "-pipe",
-                                     cpp ? "-std=gnu++20" : "-std=gnu17", "-o", kBinary};
+    std::vector<std::string> argv = {
+        cpp ? "g++" : "gcc", "-O2", "-pipe", cpp ? "-std=gnu++20" : "-std=gnu17", "-o", kBinary};
     const auto sources = SourcesOf(request);
     if (sources.empty()) {
       return Fail(Error::Code::kInvalidArgument, "no source files for the compiler");
@@ -191,7 +192,8 @@ class Runner::Impl {
 Result<std::unique_ptr<Runner>> Runner::Create(std::shared_ptr<Executor> executor,
                                                RunnerOptions options) {
   if (!executor) return Fail(Error::Code::kInvalidArgument, "Runner needs an executor");
-  return std::unique_ptr<Runner>(new Runner(std::make_unique<Impl>(std::move(executor), std::move(options))));
+  return std::unique_ptr<Runner>(
+      new Runner(std::make_unique<Impl>(std::move(executor), std::move(options))));
 }
 
 Runner::Runner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

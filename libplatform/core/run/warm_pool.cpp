@@ -17,7 +17,10 @@ PodSpec PodSpecFor(const RunLimits& limits, std::string_view purpose) {
 
 WarmPool::WarmPool(std::shared_ptr<Executor> executor, PodSpec spec, size_t size,
                    std::shared_ptr<Logger> logger)
-    : executor_(std::move(executor)), spec_(std::move(spec)), size_(size), logger_(std::move(logger)) {
+    : executor_(std::move(executor)),
+      spec_(std::move(spec)),
+      size_(size),
+      logger_(std::move(logger)) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -94,7 +97,8 @@ void WarmPool::Loop() {
     if (!pod) {
       // Do not spin on a host that cannot start pods; a later Acquire (a miss) retries.
       ++failures_in_row_;
-      if (logger_) logger_->Warn("warm pool cannot start a pod", {{"error", pod.error().ToString()}});
+      if (logger_)
+        logger_->Warn("warm pool cannot start a pod", {{"error", pod.error().ToString()}});
       continue;
     }
     failures_in_row_ = 0;

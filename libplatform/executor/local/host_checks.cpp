@@ -37,8 +37,15 @@ RunOutcome RunIn(Pod& pod, std::vector<std::string> argv) {
   }
   auto status = (*process)->Wait();
   if (!status) return {false, status.error().message()};
-  const auto newline = text.find('\n');
-  if (newline != std::string::npos) text.resize(newline);
+  // The first line says what a version command printed; the last one why a command failed
+  // (a Python traceback ends with the exception).
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  if (status->exit_code != 0) {
+    const auto last = text.rfind('\n');
+    if (last != std::string::npos) text.erase(0, last + 1);
+  } else if (const auto newline = text.find('\n'); newline != std::string::npos) {
+    text.resize(newline);
+  }
   return {status->exit_code == 0, text};
 }
 
@@ -84,7 +91,8 @@ Result<std::vector<HostCheck>> LocalExecutor::Doctor() {
               : "this kernel has no seccomp; pods cannot be sandboxed");
   const bool binary = ::access(options_.pod_binary.c_str(), X_OK) == 0;
   add("pod program", binary, true,
-      options_.pod_binary + (binary ? "" : " is missing or not executable; set CODEYARD_POD_BINARY"));
+      options_.pod_binary +
+          (binary ? "" : " is missing or not executable; set CODEYARD_POD_BINARY"));
   for (auto& check : cgroups_.Checks()) checks.push_back(std::move(check));
 
   PodSpec spec;

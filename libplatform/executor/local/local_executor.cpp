@@ -28,7 +28,8 @@ constexpr std::string_view kManagedBy = "codeyard.dev/executor";
 Result<void> MakeDirs(const std::string& path, mode_t mode) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
-  if (ec) return Fail(Error::Code::kPermissionDenied, "cannot create " + path + ": " + ec.message());
+  if (ec)
+    return Fail(Error::Code::kPermissionDenied, "cannot create " + path + ": " + ec.message());
   ::chmod(path.c_str(), mode);
   return {};
 }
@@ -270,7 +271,8 @@ Result<std::shared_ptr<Pod>> LocalExecutor::CreatePod(const PodSpec& requested) 
     launch.host_gid = rootless_ ? static_cast<uint32_t>(::getegid()) : launch.host_uid;
     record.host_uid = launch.host_uid;
     if (::mkdir(launch.pod_dir.c_str(), 0711) != 0) {
-      return Fail(Error::Code::kInternal, "cannot create " + launch.pod_dir + ": " + std::strerror(errno));
+      return Fail(Error::Code::kInternal,
+                  "cannot create " + launch.pod_dir + ": " + std::strerror(errno));
     }
     CY_CHECK(WritePodRecord(launch.pod_dir, record));  // reserves the uid
   }
@@ -286,7 +288,8 @@ Result<std::shared_ptr<Pod>> LocalExecutor::CreatePod(const PodSpec& requested) 
     (void)RemoveTree(launch.pod_dir);
     return Fail(Error::Code::kFailedPrecondition,
                 "this host offers no usable cgroups, so pod limits cannot be enforced; run "
-                "`codeyard doctor`");
+                "`codeyard doctor`, or open the executor with allow_unlimited=1 to run pods "
+                "without them");
   }
   CY_TRY(auto pod, LocalPod::Start(std::move(launch), logger_));
   record.info = pod->Info();
@@ -331,8 +334,9 @@ Result<std::vector<PodInfo>> LocalExecutor::ListPods(const LabelSelector& select
     }
     out.push_back(std::move(record.info));
   }
-  std::sort(out.begin(), out.end(),
-            [](const PodInfo& a, const PodInfo& b) { return a.created_unix_ms < b.created_unix_ms; });
+  std::sort(out.begin(), out.end(), [](const PodInfo& a, const PodInfo& b) {
+    return a.created_unix_ms < b.created_unix_ms;
+  });
   return out;
 }
 

@@ -123,7 +123,8 @@ Result<void> LocalPod::Launch() {
   sigfillset(&all);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
   std::string binary = launch_.pod_binary;
   char* argv[] = {binary.data(), nullptr};
   char path_env[] = "PATH=/usr/bin:/bin";
@@ -161,7 +162,8 @@ Result<void> LocalPod::Launch() {
     if (message->type() == "init") {
       CloseAll(message->fds);
       const auto* pid = message->body.if_contains("pid");
-      if (pid == nullptr || !pid->is_int64()) return Fail(Error::Code::kInternal, "bad init message");
+      if (pid == nullptr || !pid->is_int64())
+        return Fail(Error::Code::kInternal, "bad init message");
       init_pid_ = static_cast<pid_t>(pid->get_int64());
       init_pidfd_ = PidfdOpen(init_pid_);
       continue;
@@ -171,8 +173,8 @@ Result<void> LocalPod::Launch() {
         CloseAll(message->fds);
         return Fail(Error::Code::kInternal, "ready message without the workspace fd");
       }
-      files_ = std::make_unique<WorkspaceFiles>(message->fds[0], launch_.host_uid,
-                                                launch_.host_gid);
+      files_ =
+          std::make_unique<WorkspaceFiles>(message->fds[0], launch_.host_uid, launch_.host_gid);
       return {};
     }
     CloseAll(message->fds);
@@ -206,7 +208,8 @@ Result<std::unique_ptr<Process>> LocalPod::Exec(const ExecSpec& spec) {
   int control = -1;
   {
     std::lock_guard lock(mu_);
-    if (!Alive()) return Fail(Error::Code::kFailedPrecondition, "pod " + info_.id + " is not running");
+    if (!Alive())
+      return Fail(Error::Code::kFailedPrecondition, "pod " + info_.id + " is not running");
     control = control_fd_;
   }
   ExecRequest request;
@@ -342,7 +345,8 @@ Result<void> LocalPod::Terminate() {
   }
   if (auto removed = RemoveTree(launch_.pod_dir); !removed && outcome) outcome = removed;
   if (!outcome && logger_) {
-    logger_->Warn("pod cleanup incomplete", {{"pod", info_.id}, {"error", outcome.error().ToString()}});
+    logger_->Warn("pod cleanup incomplete",
+                  {{"pod", info_.id}, {"error", outcome.error().ToString()}});
   }
   return outcome;
 }

@@ -4,10 +4,10 @@
 // identified by pid and start time so a reused pid does not count, is gone).
 #pragma once
 
+#include <sys/types.h>
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 #include <vector>
 
 #include "codeyard/backend/executor.hpp"

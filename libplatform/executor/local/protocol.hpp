@@ -34,7 +34,7 @@ namespace codeyard::local {
 
 inline constexpr size_t kMaxMessage = size_t{256} * 1024;
 inline constexpr int kMaxFds = 4;
-inline constexpr int kControlFd = 3;  // where the shim finds its control socket
+inline constexpr int kControlFd = 3;       // where the shim finds its control socket
 inline constexpr uint32_t kPodUid = 1000;  // the pod user's uid and gid, as seen inside
 inline constexpr const char* kWorkspace = "/workspace";
 
@@ -68,8 +68,8 @@ struct ExecRequest {
   bool tty = false;
   uint16_t rows = 24;
   uint16_t cols = 80;
-  std::optional<int64_t> cpu_ms;   // RLIMIT_CPU (rounded up to whole seconds) + accounting
-  std::optional<int64_t> wall_ms;  // the init kills the process group at this deadline
+  std::optional<int64_t> cpu_ms;       // RLIMIT_CPU (rounded up to whole seconds) + accounting
+  std::optional<int64_t> wall_ms;      // the init kills the process group at this deadline
   std::optional<uint64_t> file_bytes;  // RLIMIT_FSIZE
   std::optional<uint32_t> open_files;  // RLIMIT_NOFILE
 };
@@ -102,7 +102,8 @@ struct Message {
 };
 
 // Sends one message with optional fds (not closed). Retries EINTR; kAborted on EPIPE.
-Result<void> SendMessage(int socket, const boost::json::object& body, const std::vector<int>& fds = {});
+Result<void> SendMessage(int socket, const boost::json::object& body,
+                         const std::vector<int>& fds = {});
 
 // Receives one message. nullopt on EOF. Received fds are marked close-on-exec.
 Result<std::optional<Message>> ReceiveMessage(int socket);

@@ -141,8 +141,8 @@ Result<void> PutOne(int root, const FileData& file, uint32_t uid, uint32_t gid) 
     }
     ::fchownat(parent.get(), tmp.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW);
   } else {
-    Fd out(::openat(parent.get(), tmp.c_str(),
-                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    Fd out(::openat(parent.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                    0600));
     if (out.get() < 0) return std::unexpected(Errno(errno, "cannot create", file.path));
     auto written = WriteAll(out.get(), file.content, file.path);
     if (written && ::fchown(out.get(), uid, gid) != 0) {
@@ -171,8 +171,10 @@ Result<void> PutOne(int root, const FileData& file, uint32_t uid, uint32_t gid) 
 
 Result<void> RemoveAt(int parent, const std::string& name, std::string_view path, int depth) {
   if (::unlinkat(parent, name.c_str(), 0) == 0 || errno == ENOENT) return {};
-  if (errno != EISDIR && errno != EPERM) return std::unexpected(Errno(errno, "cannot remove", path));
-  if (depth > 256) return Fail(Error::Code::kResourceExhausted, "directory tree too deep: " + std::string(path));
+  if (errno != EISDIR && errno != EPERM)
+    return std::unexpected(Errno(errno, "cannot remove", path));
+  if (depth > 256)
+    return Fail(Error::Code::kResourceExhausted, "directory tree too deep: " + std::string(path));
   {
     const int fd = ::openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return std::unexpected(Errno(errno, "cannot open", path));

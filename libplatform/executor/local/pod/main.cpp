@@ -94,8 +94,10 @@ Result<bool> Handshake(const PodConfig& config, pid_t init, const UniqueFd& to_i
   const std::string proc = "/proc/" + std::to_string(init);
   if (!config.rootless) {
     // So that the OOM killer takes the pod's processes, not the init that reports on them.
-    // Best effort: it needs CAP_SYS_RESOURCE, which some container hosts withhold.
-    const auto adjusted = WriteExisting(proc + "/oom_score_adj", "-1000");
+    // -999, not -1000: a privileged write also sets the floor children inherit, and a pod
+    // process that set itself to -1000 could never be OOM-killed, stalling its pod at the
+    // memory limit. Best effort: it needs CAP_SYS_RESOURCE, which some hosts withhold.
+    const auto adjusted = WriteExisting(proc + "/oom_score_adj", "-999");
     if (!adjusted) {
       const std::string line = "codeyard-pod: warning: " + adjusted.error().message() + "\n";
       (void)WriteAll(STDERR_FILENO, line.data(), line.size());
