@@ -33,6 +33,7 @@ using Clock = std::chrono::steady_clock;
 
 bool SpawnAndWait(const std::vector<std::string>& argv, bool quiet = true) {
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   posix_spawn_file_actions_t actions;
@@ -138,6 +139,7 @@ ExecReport RunExecBench(const ExecBenchOptions& options) {
         std::atomic<bool> failed{false};
         const auto end = Clock::now() + options.throughput_window;
         std::vector<std::thread> threads;
+        threads.reserve(static_cast<size_t>(clients));
         for (int c = 0; c < clients; ++c) {
           threads.emplace_back([&] {
             while (Clock::now() < end) {

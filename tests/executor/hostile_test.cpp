@@ -13,7 +13,6 @@
 #include <thread>
 
 #include "codeyard/run.hpp"
-#include "executor/local/pod_record.hpp"
 #include "executor/pod_fixture.hpp"
 
 using namespace codeyard;
@@ -21,12 +20,6 @@ using namespace codeyard::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-uint32_t HostUid(const PodFixture& f, const Pod& pod) {
-  auto record = local::ReadPodRecord((f.state_dir() / pod.id()).string());
-  REQUIRE(record.has_value());
-  return record->host_uid;
-}
 
 RunResult RunPython(Runner& runner, const std::string& code, RunLimits limits = {}) {
   RunRequest request;
@@ -65,7 +58,7 @@ TEST_CASE("hostile: a fork bomb is capped by the pids limit", "[hostile]") {
   PodSpec spec = PodFixture::DefaultSpec();
   spec.limits.pids = 32;
   auto pod = f.NewPod(spec);
-  const uint32_t uid = HostUid(f, *pod);
+  const uint32_t uid = f.HostUid(*pod);
   ExecSpec bomb;
   bomb.argv = {"bash", "-c", "b() { b | b & }; b; sleep 30"};
   bomb.wall_time_limit = 4s;
@@ -102,10 +95,14 @@ TEST_CASE("hostile: an infinite loop is time_limit_exceeded within the limit + s
   auto runner = NewRunner(f);
   RunLimits limits;
   limits.cpu_time = 1000ms;
-  limits.wall_time = 5000ms;
+  limits.wall_time = 10000ms;
   const RunResult r = RunPython(*runner, "while True:\n    pass\n", limits);
   CHECK(r.verdict == Verdict::kTimeLimitExceeded);
-  CHECK(r.status.wall_ms < 2500);
+  // The CPU limit stopped it (not the wall clock), with little CPU past the limit; wall time
+  // depends on how busy the machine is, so it is not asserted beyond "not the wall limit".
+  CHECK(r.status.cpu_ms >= 1000);
+  CHECK(r.status.cpu_ms < 1600);
+  CHECK(r.status.wall_ms < 9000);
 
   limits.wall_time = 1000ms;  // a sleeper burns no CPU: the wall clock catches it
   const RunResult s = RunPython(*runner, "import time\ntime.sleep(60)\n", limits);
@@ -184,8 +181,8 @@ TEST_CASE("hostile: host secrets, other pods and other processes are invisible",
   PodFixture f;
   auto pod_a = f.NewPod();
   auto pod_b = f.NewPod();
-  CHECK(HostUid(f, *pod_a) != 0);
-  CHECK(HostUid(f, *pod_a) != HostUid(f, *pod_b));
+  CHECK(f.HostUid(*pod_a) != 0);
+  CHECK(f.HostUid(*pod_a) != f.HostUid(*pod_b));
   REQUIRE(Shell(*pod_a, "echo s3cret > /workspace/secret-of-a.txt").status.exit_code == 0);
 
   CHECK(RunIn(*pod_b, {"cat", "/etc/shadow"}).status.exit_code != 0);
@@ -215,7 +212,7 @@ TEST_CASE("hostile: a process of another pod cannot be killed", "[hostile]") {
   REQUIRE(victim.has_value());
   std::vector<int> pids;
   for (int i = 0; i < 100 && pids.size() < 2; ++i) {
-    pids = HostProcessesOf(HostUid(f, *pod_a));
+    pids = HostProcessesOf(f.HostUid(*pod_a));
     std::this_thread::sleep_for(10ms);
   }
   REQUIRE_FALSE(pids.empty());

@@ -10,22 +10,11 @@
 
 #include "codeyard/backend/registry.hpp"
 #include "codeyard/id.hpp"
-#include "executor/local/pod_record.hpp"
 #include "executor/pod_fixture.hpp"
 
 using namespace codeyard;
 using namespace codeyard::testing;
 using namespace std::chrono_literals;
-
-namespace {
-
-uint32_t HostUid(const PodFixture& f, const Pod& pod) {
-  auto record = local::ReadPodRecord((f.state_dir() / pod.id()).string());
-  REQUIRE(record.has_value());
-  return record->host_uid;
-}
-
-}  // namespace
 
 TEST_CASE("exec runs argv with env, cwd and stdin, and reports the exit", "[executor]") {
   PodFixture f;
@@ -244,7 +233,7 @@ TEST_CASE("pods are listed by label and deleted with everything they started", "
                            "setsid sh -c 'sleep 1000 & sleep 1000' >/dev/null 2>&1 & "
                            "(sleep 1000 &) ; echo started");
   CHECK(daemon.out == "started\n");
-  const uint32_t uid = HostUid(f, *pod_a);
+  const uint32_t uid = f.HostUid(*pod_a);
   CHECK(HostProcessesOf(uid).size() >= 3);
   REQUIRE(f.executor().DeletePod(pod_a->id()).has_value());
   CHECK(HostProcessesOf(uid).empty());

@@ -8,6 +8,7 @@
 
 #include "codeyard/backend/registry.hpp"
 #include "codeyard/id.hpp"
+#include "executor/local/pod_record.hpp"
 
 namespace codeyard::testing {
 
@@ -39,6 +40,12 @@ std::shared_ptr<Pod> PodFixture::NewPod(PodSpec spec) {
   auto pod = executor_->CreatePod(spec);
   if (!pod) FAIL("CreatePod: " << pod.error().ToString());
   return *pod;
+}
+
+uint32_t PodFixture::HostUid(const Pod& pod) const {
+  auto record = local::ReadPodRecord((state_dir_ / pod.id()).string());
+  REQUIRE(record.has_value());
+  return record->host_uid;
 }
 
 Ran RunSpec(Pod& pod, const ExecSpec& spec) {

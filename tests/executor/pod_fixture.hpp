@@ -35,6 +35,9 @@ class PodFixture {
   [[nodiscard]] std::shared_ptr<Pod> NewPod(PodSpec spec = DefaultSpec());
   [[nodiscard]] static PodSpec DefaultSpec();
 
+  // The host uid a pod's user maps to (from the pod's record in the state directory).
+  [[nodiscard]] uint32_t HostUid(const Pod& pod) const;
+
  private:
   std::filesystem::path state_dir_;
   std::shared_ptr<Executor> executor_;

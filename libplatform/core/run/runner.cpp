@@ -38,12 +38,12 @@ ExecSpec SpecFor(std::vector<std::string> argv, const RunLimits& limits) {
   return spec;
 }
 
-std::vector<std::string> SourcesOf(const RunRequest& request) {
+std::vector<std::string> SourcesOf(const RunRequest& request, Language wanted) {
   std::vector<std::string> out;
   for (const auto& f : request.files) {
     if (f.kind != FileKind::kFile) continue;
     auto language = LanguageFromFileName(f.path);
-    if (language && *language == *request.language) out.push_back(f.path);
+    if (language && *language == wanted) out.push_back(f.path);
   }
   return out;
 }
@@ -62,15 +62,19 @@ class Runner::Impl {
   }
 
   Result<RunResult> Run(RunRequest request) {
-    if (request.files.empty())
+    if (request.files.empty()) {
       return Fail(Error::Code::kInvalidArgument, "nothing to run: no files");
-    if (!request.language) {
-      CY_TRY(request.language, LanguageFromFileName(request.files.front().path));
+    }
+    Language language = Language::kPython;
+    if (request.language) {
+      language = *request.language;
+    } else {
+      CY_TRY(language, LanguageFromFileName(request.files.front().path));
     }
     RunResult result;
     std::vector<std::string> argv;
     const std::string& main = request.files.front().path;
-    switch (*request.language) {
+    switch (language) {
       case Language::kPython:
         argv = {"python3", main};
         break;
@@ -82,7 +86,7 @@ class Runner::Impl {
         break;
       case Language::kC:
       case Language::kCpp: {
-        CY_TRY(const bool compiled, Compile(request, result));
+        CY_TRY(const bool compiled, Compile(request, language, result));
         if (!compiled) return result;
         argv = {std::string("./") + kBinary};
         break;
@@ -129,11 +133,11 @@ class Runner::Impl {
  private:
   // Compiles C/C++ in a pod of its own with the compile limits; on success appends the
   // binary to request.files.
-  Result<bool> Compile(RunRequest& request, RunResult& result) {
-    const bool cpp = *request.language == Language::kCpp;
+  Result<bool> Compile(RunRequest& request, Language language, RunResult& result) {
+    const bool cpp = language == Language::kCpp;
     std::vector<std::string> argv = {
         cpp ? "g++" : "gcc", "-O2", "-pipe", cpp ? "-std=gnu++20" : "-std=gnu17", "-o", kBinary};
-    const auto sources = SourcesOf(request);
+    const auto sources = SourcesOf(request, language);
     if (sources.empty()) {
       return Fail(Error::Code::kInvalidArgument, "no source files for the compiler");
     }

@@ -32,8 +32,10 @@ RunOutcome RunIn(Pod& pod, std::vector<std::string> argv) {
   std::string text;
   while (true) {
     auto chunk = (*process)->ReadOutput(std::nullopt);
-    if (!chunk || !*chunk) break;
-    if (text.size() < 4096) text += (*chunk)->data;
+    if (!chunk) break;
+    const std::optional<OutputChunk>& piece = *chunk;
+    if (!piece) break;
+    if (text.size() < 4096) text += piece->data;
   }
   auto status = (*process)->Wait();
   if (!status) return {false, status.error().message()};

@@ -12,6 +12,7 @@
 #include <random>
 
 #include "codeyard/id.hpp"
+#include "core/errno_text.hpp"
 #include "core/try.hpp"
 #include "executor/local/local_pod.hpp"
 #include "executor/local/pod_record.hpp"
@@ -36,6 +37,7 @@ Result<void> MakeDirs(const std::string& path, mode_t mode) {
 
 std::string DefaultStateDir() {
   if (::geteuid() == 0) return "/run/codeyard/pods";
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): nothing here sets the environment
   if (const char* runtime = ::getenv("XDG_RUNTIME_DIR"); runtime != nullptr && *runtime == '/') {
     return std::string(runtime) + "/codeyard/pods";
   }
@@ -44,6 +46,7 @@ std::string DefaultStateDir() {
 
 std::string FindPodBinary(const std::string& configured) {
   if (!configured.empty()) return configured;
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): nothing here sets the environment
   if (const char* env = ::getenv("CODEYARD_POD_BINARY"); env != nullptr && *env != '\0') return env;
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -67,9 +70,12 @@ bool ValidLabelText(std::string_view text, size_t max) {
 Result<void> ValidateSpec(const PodSpec& spec) {
   for (const auto& [key, value] : spec.labels) {
     if (!ValidLabelText(key, 253) || (!value.empty() && !ValidLabelText(value, 63))) {
-      return Fail(Error::Code::kInvalidArgument,
-                  "label \"" + key + "\"=\"" + value +
-                      "\" is not valid (letters, digits, . _ - /; key <= 253, value <= 63 chars)");
+      std::string message = "label \"";
+      message += key;
+      message += "\"=\"";
+      message += value;
+      message += "\" is not valid (letters, digits, . _ - /; key <= 253, value <= 63 chars)";
+      return Fail(Error::Code::kInvalidArgument, std::move(message));
     }
   }
   const auto& l = spec.limits;
@@ -272,7 +278,7 @@ Result<std::shared_ptr<Pod>> LocalExecutor::CreatePod(const PodSpec& requested) 
     record.host_uid = launch.host_uid;
     if (::mkdir(launch.pod_dir.c_str(), 0711) != 0) {
       return Fail(Error::Code::kInternal,
-                  "cannot create " + launch.pod_dir + ": " + std::strerror(errno));
+                  "cannot create " + launch.pod_dir + ": " + ErrnoText(errno));
     }
     CY_CHECK(WritePodRecord(launch.pod_dir, record));  // reserves the uid
   }

@@ -16,6 +16,7 @@
 #include <map>
 #include <thread>
 
+#include "core/errno_text.hpp"
 #include "core/try.hpp"
 #include "executor/local/local_process.hpp"
 #include "executor/local/pod_record.hpp"
@@ -30,7 +31,7 @@ constexpr int kStartTimeoutMs = 30000;
 constexpr int kExecTimeoutMs = 30000;
 
 Error Sys(std::string_view what) {
-  return {Error::Code::kInternal, std::string(what) + ": " + std::strerror(errno)};
+  return {Error::Code::kInternal, std::string(what) + ": " + ErrnoText(errno)};
 }
 
 int PidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
@@ -72,7 +73,12 @@ std::vector<std::string> MergedEnvironment(const PodSpec& pod, const ExecSpec& e
   for (const auto& [k, v] : exec.env) env[k] = v;
   std::vector<std::string> out;
   out.reserve(env.size());
-  for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+  for (const auto& [k, v] : env) {
+    std::string item = k;
+    item += '=';
+    item += v;
+    out.push_back(std::move(item));
+  }
   return out;
 }
 
@@ -111,6 +117,7 @@ Result<void> LocalPod::Launch() {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): nothing here sets the environment
   if (::getenv("CODEYARD_POD_DEBUG") == nullptr) {
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   }
@@ -135,9 +142,9 @@ Result<void> LocalPod::Launch() {
   ::close(theirs);
   if (spawned != 0) {
     shim_pid_ = -1;
-    return Fail(Error::Code::kUnavailable,
-                "cannot start " + binary + ": " + std::strerror(spawned));
+    return Fail(Error::Code::kUnavailable, "cannot start " + binary + ": " + ErrnoText(spawned));
   }
+  shim_pidfd_ = PidfdOpen(shim_pid_);  // our child: its pid cannot be reused yet
 
   PodConfig config;
   config.pod_id = info_.id;
@@ -317,26 +324,30 @@ Result<void> LocalPod::Terminate() {
   }
   CloseFd(control_fd_);
   if (shim_pid_ > 0) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (true) {
-      int status = 0;
-      const pid_t done = ::waitpid(shim_pid_, &status, WNOHANG);
-      if (done == shim_pid_ || (done < 0 && errno == ECHILD)) break;
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(shim_pid_, SIGKILL);
-        ::waitpid(shim_pid_, &status, 0);
-        break;
-      }
-      if (init_pidfd_ >= 0) {
-        pollfd p{init_pidfd_, POLLIN, 0};
-        ::poll(&p, 1, 10);
-      } else {
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    // The shim exits once the init has, and the kernel lets the init exit only after every
+    // other process of its pid namespace: when the shim is gone, so is the whole pod.
+    int status = 0;
+    bool exited = false;
+    if (shim_pidfd_ >= 0) {
+      pollfd p{shim_pidfd_, POLLIN, 0};
+      int ready = 0;
+      do {
+        ready = ::poll(&p, 1, 5000);
+      } while (ready < 0 && errno == EINTR);
+      exited = ready > 0;
+    } else {
+      for (int i = 0; i < 2500 && !exited; ++i) {
+        const pid_t done = ::waitpid(shim_pid_, &status, WNOHANG);
+        exited = done == shim_pid_ || (done < 0 && errno == ECHILD);
+        if (!exited) std::this_thread::sleep_for(std::chrono::milliseconds(2));
       }
     }
+    if (!exited) ::kill(shim_pid_, SIGKILL);  // stuck: take the shim down; the init follows
+    ::waitpid(shim_pid_, &status, 0);
     shim_pid_ = -1;
   }
   CloseFd(init_pidfd_);
+  CloseFd(shim_pidfd_);
   files_.reset();
   Result<void> outcome;
   if (launch_.cgroup) {

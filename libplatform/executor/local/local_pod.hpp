@@ -62,6 +62,7 @@ class LocalPod : public Pod {
   pid_t shim_pid_ = -1;
   pid_t init_pid_ = -1;
   int init_pidfd_ = -1;
+  int shim_pidfd_ = -1;  // becomes readable when the shim exits (after every pod process)
   int control_fd_ = -1;
   std::unique_ptr<WorkspaceFiles> files_;
   bool terminated_ = false;

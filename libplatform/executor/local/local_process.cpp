@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "core/errno_text.hpp"
 #include "core/try.hpp"
 
 namespace codeyard::local {
@@ -147,7 +148,7 @@ Result<bool> LocalProcess::PollOnce(int timeout_ms, std::optional<OutputChunk>& 
   do {
     ready = ::poll(fds, count, timeout_ms);
   } while (ready < 0 && errno == EINTR);
-  if (ready < 0) return Fail(Error::Code::kInternal, std::string("poll: ") + std::strerror(errno));
+  if (ready < 0) return Fail(Error::Code::kInternal, std::string("poll: ") + ErrnoText(errno));
   if (ready == 0) return false;
   for (nfds_t i = 0; i < count; ++i) {
     if (fds[i].revents == 0) continue;
@@ -246,7 +247,7 @@ Result<void> LocalProcess::Resize(TerminalSize size) {
   ws.ws_row = size.rows;
   ws.ws_col = size.cols;
   if (::ioctl(stdout_fd_, TIOCSWINSZ, &ws) != 0) {
-    return Fail(Error::Code::kInternal, std::string("TIOCSWINSZ: ") + std::strerror(errno));
+    return Fail(Error::Code::kInternal, std::string("TIOCSWINSZ: ") + ErrnoText(errno));
   }
   return {};
 }

@@ -1,5 +1,7 @@
 #include "executor/local/pod_record.hpp"
 
+#include "core/errno_text.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -89,7 +91,7 @@ Result<void> WritePodRecord(const std::string& dir, const PodRecord& r) {
   const std::string tmp = dir + "/pod.json.tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
-    return Fail(Error::Code::kInternal, "cannot write " + tmp + ": " + std::strerror(errno));
+    return Fail(Error::Code::kInternal, "cannot write " + tmp + ": " + ErrnoText(errno));
   }
   const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   ::close(fd);

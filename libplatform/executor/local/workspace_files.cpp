@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "codeyard/id.hpp"
+#include "core/errno_text.hpp"
 #include "core/try.hpp"
 
 namespace codeyard::local {
@@ -66,7 +67,7 @@ Error Errno(int err, std::string_view what, std::string_view path) {
     default:
       break;
   }
-  return {code, std::string(what) + " " + std::string(path) + ": " + std::strerror(err)};
+  return {code, std::string(what) + " " + std::string(path) + ": " + ErrnoText(err)};
 }
 
 Error ThroughSymlink(std::string_view path) {
@@ -184,6 +185,7 @@ Result<void> RemoveAt(int parent, const std::string& name, std::string_view path
       return std::unexpected(Errno(errno, "cannot list", path));
     }
     std::vector<std::string> names;
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): each call has its own DIR stream
     while (const dirent* e = ::readdir(dir.get())) {
       const std::string_view n = e->d_name;
       if (n != "." && n != "..") names.emplace_back(n);
@@ -198,6 +200,21 @@ Result<void> RemoveAt(int parent, const std::string& name, std::string_view path
   return {};
 }
 
+// Reads `fd` to the end in blocks, handing each to `sink`; stops at the sink's first error.
+template <class Sink>
+Result<void> ReadBlocks(int fd, std::string_view path, Sink&& sink) {
+  char buffer[65536];
+  while (true) {
+    const ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::unexpected(Errno(errno, "cannot read", path));
+    }
+    if (n == 0) return {};
+    CY_CHECK(sink(std::string_view(buffer, static_cast<size_t>(n))));
+  }
+}
+
 Result<std::string> ReadFd(int fd, uint64_t size, std::string_view path) {
   if (size > WorkspaceFiles::kMaxReadBytes) {
     return Fail(Error::Code::kResourceExhausted,
@@ -206,19 +223,13 @@ Result<std::string> ReadFd(int fd, uint64_t size, std::string_view path) {
   }
   std::string out;
   out.reserve(size);
-  char buffer[65536];
-  while (true) {
-    const ssize_t n = ::read(fd, buffer, sizeof(buffer));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return std::unexpected(Errno(errno, "cannot read", path));
-    }
-    if (n == 0) break;
-    out.append(buffer, static_cast<size_t>(n));
+  CY_CHECK(ReadBlocks(fd, path, [&](std::string_view block) -> Result<void> {
+    out.append(block);
     if (out.size() > WorkspaceFiles::kMaxReadBytes) {
       return Fail(Error::Code::kResourceExhausted, std::string(path) + " grew past the read cap");
     }
-  }
+    return {};
+  }));
   return out;
 }
 
@@ -234,13 +245,16 @@ struct Walker {
       ::close(fd);
       return std::unexpected(Errno(errno, "cannot list", prefix.empty() ? "." : prefix));
     }
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): each call has its own DIR stream
     while (const dirent* e = ::readdir(dir.get())) {
       const std::string name = e->d_name;
       if (name == "." || name == "..") continue;
       if (out.size() >= WorkspaceFiles::kMaxEntries) {
         return Fail(Error::Code::kResourceExhausted, "workspace holds too many entries to list");
       }
-      const std::string path = prefix.empty() ? name : prefix + "/" + name;
+      std::string path = prefix;
+      if (!path.empty()) path += '/';
+      path += name;
       struct stat st {};
       if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // raced
       FileEntry entry;
@@ -282,16 +296,10 @@ struct Walker {
   static Result<std::string> HashFd(int fd, std::string_view path) {
     std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
     EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-    char buffer[65536];
-    while (true) {
-      const ssize_t n = ::read(fd, buffer, sizeof(buffer));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return std::unexpected(Errno(errno, "cannot read", path));
-      }
-      if (n == 0) break;
-      EVP_DigestUpdate(ctx.get(), buffer, static_cast<size_t>(n));
-    }
+    CY_CHECK(ReadBlocks(fd, path, [&](std::string_view block) -> Result<void> {
+      EVP_DigestUpdate(ctx.get(), block.data(), block.size());
+      return {};
+    }));
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
     EVP_DigestFinal_ex(ctx.get(), digest, &length);

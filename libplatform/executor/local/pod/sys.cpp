@@ -1,5 +1,7 @@
 #include "executor/local/pod/sys.hpp"
 
+#include "core/errno_text.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,7 +16,7 @@ void UniqueFd::Reset(int fd) {
   fd_ = fd;
 }
 
-std::string ErrnoText(int err) { return std::generic_category().message(err); }
+std::string ErrnoText(int err) { return codeyard::ErrnoText(err); }
 
 Error::Code CodeForErrno(int err) {
   switch (err) {
