@@ -1,8 +1,10 @@
 #include "storage/sqlite/sqlite_connection.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <string>
+#include <thread>
 
 namespace codeyard::sqlite {
 namespace {
@@ -85,10 +87,21 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bo
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, busy_timeout_ms);
   // journal_mode is persistent in the file; setting it also proves the file is a database.
+  // Two processes switching a new file to WAL at once can deadlock on the upgrade to an
+  // exclusive lock; SQLite then answers SQLITE_BUSY at once, without its busy handler, so
+  // retry within the busy timeout here.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
   for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON",
                              "PRAGMA synchronous=NORMAL", "PRAGMA temp_store=MEMORY"}) {
-    if (auto r = conn->Execute(pragma); !r) {
-      return Fail(r.error().WithContext(path));
+    while (true) {
+      auto r = conn->Execute(pragma);
+      if (r) break;
+      if (r.error().code() != Error::Code::kUnavailable ||
+          std::chrono::steady_clock::now() >= deadline) {
+        return Fail(r.error().WithContext(path));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }
   if (query_only) {
