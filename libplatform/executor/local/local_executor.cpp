@@ -207,7 +207,11 @@ LocalExecutor::~LocalExecutor() {
 Result<void> LocalExecutor::SweepOrphans() {
   StateLock lock(options_.state_dir);
   Result<void> outcome;
+  const LabelSelector ours = {{std::string(kManagedBy), "local"}};
   for (const auto& record : ListPodRecords(options_.state_dir)) {
+    // A record that cannot be read (no labels) is ours too: nothing else writes here.
+    const bool readable = record.owner_pid != 0;
+    if (readable && !LabelsMatch(record.info.spec.labels, ours)) continue;
     if (ProcessAlive(record.owner_pid, record.owner_start)) continue;
     if (auto cgroup = cgroups_.Open(record.info.id); cgroup) {
       if (auto killed = cgroup->KillAll(); !killed) outcome = killed;
