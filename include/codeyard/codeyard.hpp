@@ -2,6 +2,7 @@
 // headers under codeyard/backend/ themselves.
 #pragma once
 
+#include "codeyard/accounts.hpp"
 #include "codeyard/clock.hpp"
 #include "codeyard/config.hpp"
 #include "codeyard/error.hpp"

@@ -29,11 +29,14 @@ class BenchFailed : public std::runtime_error {
 void AddStorageCommand(CLI::App& app);
 // `exec`: sandboxed exec and one-shot runs against bare python3 (cmd_exec.cpp).
 void AddExecCommand(CLI::App& app);
+// `sync`: workspace start and sync passes against the host's own tree copy (cmd_sync.cpp).
+void AddSyncCommand(CLI::App& app);
 
 using AddCommand = void (*)(CLI::App&);
-inline constexpr std::array<AddCommand, 2> kCommands = {
+inline constexpr std::array<AddCommand, 3> kCommands = {
     AddStorageCommand,
     AddExecCommand,
+    AddSyncCommand,
 };
 
 }  // namespace codeyard::bench

@@ -1,8 +1,8 @@
 // `codeyard-server`: the HTTP shell over the library. Reads flags and configuration, opens the
 // Platform, serves the API until SIGINT or SIGTERM, then drains and exits 0. Exit codes: 1 when
 // it cannot run (port taken, storage down, data dir not creatable, the server failing), 2 for
-// bad flags or configuration. Startup failures are one plain line on stderr; everything else
-// there is JSON log records.
+// bad flags or configuration (a missing or weak secret outside dev mode among them). Startup
+// failures are one plain line on stderr; everything else there is JSON log records.
 #include <pthread.h>
 #include <CLI/CLI.hpp>
 
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "api.hpp"
+#include "codeyard/accounts.hpp"
 #include "codeyard/backend/registry.hpp"
 #include "codeyard/config.hpp"
 #include "codeyard/platform.hpp"
@@ -119,6 +120,14 @@ int Run(int argc, char** argv) {
   if (!config) return Fatal(kExitBadInput, config.error().message());
   auto logger = std::make_shared<Logger>(config->log_level);
   for (const std::string& w : config->warnings) logger->Warn("config", {{"detail", w}});
+
+  // Before anything is created: outside dev mode a server must not run with a guessable
+  // token-signing key. In dev mode this generates <data_dir>/secret on first start.
+  auto secret = ResolveSecret(*config);
+  if (!secret) {
+    const bool bad_config = secret.error().code() == Error::Code::kFailedPrecondition;
+    return Fatal(bad_config ? kExitBadInput : kExitFailed, secret.error().message());
+  }
 
   if (auto dir = EnsureDataDir(config->data_dir); !dir) {
     return Fatal(kExitFailed, dir.error().message());

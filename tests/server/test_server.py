@@ -9,6 +9,7 @@ import http.client
 import json
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -19,6 +20,8 @@ import pytest
 
 SERVER_BIN = os.environ.get("CODEYARD_SERVER_BIN", "")
 START_DEADLINE_S = 10.0
+# Outside dev mode the server refuses to start without a strong secret; tests pass one.
+TEST_SECRET = secrets.token_hex(32)
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 # Never skip: a missing binary is a broken build, and must fail the suite.
@@ -32,20 +35,23 @@ def free_port():
         return s.getsockname()[1]
 
 
-def clean_env():
+def clean_env(secret=TEST_SECRET):
     # Our own CODEYARD_* variables (CODEYARD_SERVER_BIN among them) would be read as config.
-    return {k: v for k, v in os.environ.items() if not k.startswith("CODEYARD_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CODEYARD_")}
+    if secret is not None:
+        env["CODEYARD_SECRET"] = secret
+    return env
 
 
-def run_to_exit(*args, timeout=10):
+def run_to_exit(*args, timeout=10, env=None):
     return subprocess.run([SERVER_BIN, *args], capture_output=True, text=True, timeout=timeout,
-                          env=clean_env())
+                          env=clean_env() if env is None else env)
 
 
 class Server:
     """One codeyard-server process; stderr goes to a file so it can never block."""
 
-    def __init__(self, tmp_path, *extra_args):
+    def __init__(self, tmp_path, *extra_args, env=None):
         self.port = free_port()
         self.data_dir = tmp_path / "data"
         self.stderr_path = tmp_path / "stderr.log"
@@ -53,7 +59,8 @@ class Server:
         self.proc = subprocess.Popen(
             [SERVER_BIN, "--listen", f"127.0.0.1:{self.port}", "--data-dir", str(self.data_dir),
              *extra_args],
-            stdout=subprocess.DEVNULL, stderr=self._stderr, env=clean_env())
+            stdout=subprocess.DEVNULL, stderr=self._stderr,
+            env=clean_env() if env is None else env)
         self._wait_ready()
 
     def _wait_ready(self):
@@ -264,3 +271,37 @@ def test_sigint_also_stops_cleanly(tmp_path):
     s = Server(tmp_path)
     code, _ = s.stop(signal.SIGINT)
     assert code == 0
+
+
+def test_no_secret_outside_dev_mode_exits_2_naming_the_key(tmp_path):
+    data_dir = tmp_path / "d"
+    result = run_to_exit("--data-dir", str(data_dir), env=clean_env(secret=None))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("codeyard-server: config: secret ")
+    assert "CODEYARD_SECRET" in lines[0] and "openssl rand -hex 32" in lines[0]
+    assert not data_dir.exists()  # refused before creating anything
+
+
+@pytest.mark.parametrize("weak", ["Xq7!short", "changeme" * 4, "a" * 64, "0123456789abcdef" * 4])
+def test_weak_secret_exits_2(tmp_path, weak):
+    result = run_to_exit("--data-dir", str(tmp_path / "d"), env=clean_env(secret=weak))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("codeyard-server: config: secret ")
+    assert weak not in lines[0]  # never echoed
+
+
+def test_dev_mode_generates_a_private_secret_and_reuses_it(tmp_path):
+    s = Server(tmp_path, "--dev", env=clean_env(secret=None))
+    assert s.stop()[0] == 0
+    secret_file = s.data_dir / "secret"
+    assert secret_file.stat().st_mode & 0o777 == 0o600
+    first = secret_file.read_text()
+    assert re.fullmatch(r"[0-9a-f]{64}\n", first)
+
+    s = Server(tmp_path, "--dev", env=clean_env(secret=None))
+    assert s.stop()[0] == 0
+    assert secret_file.read_text() == first

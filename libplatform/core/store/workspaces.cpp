@@ -88,6 +88,13 @@ Result<void> Touch(Transaction& tx, std::string_view id, int64_t now) {
   return {};
 }
 
+Result<void> Lock(Transaction& tx, std::string_view id) {
+  CY_TRY(const int64_t changed,
+         tx.Exec("UPDATE workspaces SET version = version WHERE id = ?", {Text(id)}));
+  if (changed == 0) return Fail(NotFound("workspace", id));
+  return {};
+}
+
 Result<void> AddBytes(Transaction& tx, std::string_view id, int64_t delta) {
   CY_TRY(const int64_t changed,
          tx.Exec("UPDATE workspaces SET total_bytes = total_bytes + ? WHERE id = ?",

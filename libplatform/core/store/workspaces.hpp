@@ -25,6 +25,11 @@ namespace codeyard::store::workspaces {
                                            WorkspaceState from, WorkspaceState to, int64_t now);
 // Records activity without bumping the version (it is not an edit).
 [[nodiscard]] Result<void> Touch(Transaction& tx, std::string_view id, int64_t now);
+// Takes the workspace row's write lock until the transaction ends (an update that changes
+// nothing), so that changes to one workspace's files run one at a time even on PostgreSQL,
+// where writers are concurrent: what a file operation checks after it (caps, parents,
+// versions, the bytes under a folder) stays true until it commits. kNotFound when absent.
+[[nodiscard]] Result<void> Lock(Transaction& tx, std::string_view id);
 // Adds `delta` (may be negative) to total_bytes.
 [[nodiscard]] Result<void> AddBytes(Transaction& tx, std::string_view id, int64_t delta);
 // Deletes the workspace with its items, pod record and manifest (foreign-key cascade).

@@ -239,7 +239,9 @@ struct Walker {
 
   Result<void> Walk(int dir_fd, const std::string& prefix, int depth) {
     if (depth > 256) return Fail(Error::Code::kResourceExhausted, "directory tree too deep");
-    const int fd = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
+    // A fresh open file description: a dup would share the directory offset, and a second
+    // listing of the same directory would start where the first one ended (at the end).
+    const int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(fd), ::closedir);
     if (!dir) {
       ::close(fd);

@@ -1,0 +1,149 @@
+// User accounts and sessions: registration, password login, short-lived signed access tokens
+// and long-lived opaque refresh tokens, roles and reviewer levels. Passwords are hashed with
+// argon2id (libsodium). An access token is a JWT (HS256 over the server secret) that a
+// service checks without touching storage, so it stays valid until it expires (15 minutes by
+// default) even if the user is disabled meanwhile. A refresh token is 256 random bits, stored
+// only as its SHA-256, rotated on every use; presenting an already rotated token again is
+// treated as theft and revokes every token of that login (its "family"). Users returned by
+// this API always have an empty `password_hash`: the hash never leaves the library. An
+// Accounts object is safe to use from many threads at once; it keeps a reference to the
+// Platform, which must outlive it.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "codeyard/config.hpp"
+#include "codeyard/error.hpp"
+#include "codeyard/platform.hpp"
+#include "codeyard/records.hpp"
+
+namespace codeyard {
+
+// The cost of argon2id. The defaults are libsodium's OPSLIMIT/MEMLIMIT_INTERACTIVE (about
+// 0.1 s and 64 MiB per hash); kPasswordCostMinimum is for tests only.
+struct PasswordCost {
+  unsigned long long opslimit = 2;               // crypto_pwhash_OPSLIMIT_INTERACTIVE
+  std::size_t memlimit = std::size_t{64} << 20;  // crypto_pwhash_MEMLIMIT_INTERACTIVE
+};
+inline constexpr PasswordCost kPasswordCostMinimum{1, 8192};  // *_MIN: fast, never in production
+
+struct AccountsOptions {
+  // The HMAC-SHA256 key for access tokens, at least 32 bytes (see ResolveSecret). With a
+  // shorter one every call that signs or checks a token fails with kFailedPrecondition.
+  std::string secret;
+  std::chrono::seconds access_token_ttl = std::chrono::minutes(15);
+  // Each rotation starts a fresh lifetime, so a client that refreshes keeps its login.
+  std::chrono::seconds refresh_token_ttl = std::chrono::hours(24 * 30);
+  PasswordCost password_cost;
+};
+
+struct NewUser {
+  std::string username;      // see NormalizeUsername; stored lower-case
+  std::string password;      // 8 to 1024 bytes, any bytes
+  std::string display_name;  // at most 100 bytes, no control characters; empty = username
+  // kAdmin is for trusted callers (bootstrap tools, tests); the HTTP API always asks kUser.
+  Role role = Role::kUser;
+};
+
+// What a valid access token says. Times are milliseconds since the epoch (whole seconds).
+struct AccessClaims {
+  std::string user_id;
+  Role role = Role::kUser;  // the role when the token was issued
+  int64_t issued_at = 0;
+  int64_t expires_at = 0;
+  std::string token_id;  // the `jti` claim, unique per token
+};
+
+// A login: what the client keeps. Expiry times are milliseconds since the epoch.
+struct Session {
+  std::string access_token;
+  int64_t access_expires_at = 0;
+  std::string refresh_token;
+  int64_t refresh_expires_at = 0;
+  User user;  // password_hash is empty
+};
+
+// Lower-cases a username and checks it: 3 to 32 characters from [a-z0-9_.-] (upper-case
+// ASCII letters are folded), starting with a letter or digit. kInvalidArgument names the
+// rule that failed.
+[[nodiscard]] Result<std::string> NormalizeUsername(std::string_view username);
+
+// The access-token signing secret a server should use. A configured `secret` must be at
+// least 32 bytes and not a known weak value (a word such as "changeme", too few distinct
+// bytes, a repeated or sequential pattern); otherwise, and when it is missing outside dev
+// mode, kFailedPrecondition says how to set one. In dev mode without one, 32 random bytes
+// (as 64 hex characters) are generated once into `<data_dir>/secret` (mode 0600, created
+// atomically along with data_dir) and read back on later starts. File errors are
+// kPermissionDenied or kInternal.
+[[nodiscard]] Result<std::string> ResolveSecret(const Config& config);
+
+class Accounts {
+ public:
+  Accounts(Platform& platform, AccountsOptions options);
+  Accounts(const Accounts&) = delete;
+  Accounts& operator=(const Accounts&) = delete;
+
+  // Creates a user. kInvalidArgument for a username, password or display name that breaks a
+  // rule (the message names it); kAlreadyExists when the username is taken in any case.
+  [[nodiscard]] Result<User> Register(const NewUser& user);
+
+  // Checks the password and starts a session. kUnauthenticated "wrong username or password"
+  // for an unknown user and a wrong password alike (both spend the same argon2 work);
+  // kPermissionDenied for a disabled user whose password was right.
+  [[nodiscard]] Result<Session> Login(std::string_view username, std::string_view password);
+
+  // Trades a refresh token for a new access and refresh token pair; the old one is revoked.
+  // kUnauthenticated for an unknown, expired or revoked token; presenting a token that was
+  // already rotated also revokes the whole family (so the token that replaced it fails too).
+  // Of two calls racing with one token, exactly one succeeds. kPermissionDenied when the
+  // user is disabled.
+  [[nodiscard]] Result<Session> Refresh(std::string_view refresh_token);
+
+  // Ends the login the token belongs to: revokes its whole family. Logging out twice is fine;
+  // kUnauthenticated for a token that was never issued.
+  [[nodiscard]] Result<void> Logout(std::string_view refresh_token);
+
+  // Requires the current password (kUnauthenticated if wrong); revokes every refresh token
+  // of the user. Access tokens already issued run until they expire. kNotFound for an
+  // unknown user; kConflict if the user changed meanwhile (call again).
+  [[nodiscard]] Result<void> ChangePassword(std::string_view user_id, std::string_view old_password,
+                                            std::string_view new_password);
+
+  // Checks signature (constant time), algorithm (HS256 only) and expiry against the
+  // platform clock. Every failure is kUnauthenticated with a message saying which check.
+  [[nodiscard]] Result<AccessClaims> VerifyAccessToken(std::string_view token) const;
+
+  // kNotFound when absent.
+  [[nodiscard]] Result<User> GetUser(std::string_view user_id) const;
+  [[nodiscard]] Result<User> GetUserByUsername(std::string_view username) const;
+
+  // Admin-only changes: kPermissionDenied unless `acting_user_id` is an enabled admin;
+  // kNotFound for an unknown target; kFailedPrecondition when an admin would demote or
+  // disable themselves (so the last admin cannot lock everyone out by accident).
+  [[nodiscard]] Result<User> SetRole(std::string_view acting_user_id, std::string_view user_id,
+                                     Role role);
+  // kInvalidArgument outside 0-4.
+  [[nodiscard]] Result<User> SetReviewerLevel(std::string_view acting_user_id,
+                                              std::string_view user_id, int level);
+  // Disabling also revokes every refresh token of the user.
+  [[nodiscard]] Result<User> SetDisabled(std::string_view acting_user_id, std::string_view user_id,
+                                         bool disabled);
+
+ private:
+  // A session in a new refresh-token family (a fresh login).
+  [[nodiscard]] Result<Session> StartSession(const User& user);
+  [[nodiscard]] Result<void> CheckSecret() const;
+  [[nodiscard]] const std::string& DummyHash();
+
+  Platform& platform_;
+  AccountsOptions options_;
+  std::once_flag dummy_once_;
+  std::string dummy_hash_;  // a hash of a random password, verified for unknown usernames
+};
+
+}  // namespace codeyard

@@ -1,0 +1,91 @@
+// The files of a workspace, as the IDE and the API see them: a tree of folders and files
+// held in storage (the source of truth), edited with optimistic concurrency. Every call
+// names the calling user; a workspace the user does not own behaves exactly like one that
+// does not exist (kNotFound), so ids cannot be probed. Paths are relative and normalized
+// ("src/main.py"); NormalizePath states the rules. Caps on file and workspace size are
+// kResourceExhausted. Changes record activity on the workspace (its last_active_at, which
+// keeps its pod from being stopped as idle); reads do not. A Files object is safe to use
+// from many threads.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "codeyard/error.hpp"
+#include "codeyard/platform.hpp"
+#include "codeyard/records.hpp"
+
+namespace codeyard {
+
+struct FileLimits {
+  int64_t max_file_bytes = int64_t{10} << 20;
+  int64_t max_workspace_bytes = int64_t{100} << 20;
+};
+
+// Normalizes a workspace path: strips one leading "./" and trailing '/', collapses repeated
+// '/'. kInvalidArgument, naming the rule, for: empty, absolute ("/x"), a "." or ".."
+// component, NUL or other control characters (bytes below 0x20, and 0x7f), invalid UTF-8
+// (PostgreSQL could not store it), a component over 255 bytes, or a path over 4096 bytes.
+[[nodiscard]] Result<std::string> NormalizePath(std::string_view path);
+
+struct FileInfo {
+  std::string path;
+  ItemKind kind = ItemKind::kFile;
+  int64_t size = 0;
+  std::string sha256;  // hex, files only
+  int64_t version = 1;
+  int64_t mtime = 0;  // ms since the epoch
+};
+
+struct FileContent {
+  FileInfo info;
+  std::string content;  // bytes
+};
+
+class Files {
+ public:
+  explicit Files(Platform& platform, FileLimits limits = {});
+
+  // Every file and folder, ordered by path.
+  [[nodiscard]] Result<std::vector<FileInfo>> Tree(std::string_view user_id,
+                                                   std::string_view workspace_id) const;
+
+  // kNotFound for a missing path; kInvalidArgument for a folder.
+  [[nodiscard]] Result<FileContent> Read(std::string_view user_id, std::string_view workspace_id,
+                                         std::string_view path) const;
+
+  // Creates or replaces a file, creating missing parent folders. `expected_version`:
+  // nullopt writes whatever is there (last writer wins), 0 requires that nothing exists at
+  // the path (kAlreadyExists otherwise), N requires the file to be at version N (kConflict
+  // otherwise, also when it is gone, and nothing changes). kFailedPrecondition when a parent
+  // is a file or a folder is at the path; kResourceExhausted over a cap.
+  [[nodiscard]] Result<FileInfo> Write(std::string_view user_id, std::string_view workspace_id,
+                                       std::string_view path, std::string_view content,
+                                       std::optional<int64_t> expected_version = std::nullopt);
+
+  // Creates a folder and missing parents; an existing folder is fine (returns it).
+  [[nodiscard]] Result<FileInfo> MakeDir(std::string_view user_id, std::string_view workspace_id,
+                                         std::string_view path);
+
+  // Deletes a file or a folder with everything in it. kNotFound, kConflict as above.
+  [[nodiscard]] Result<void> Delete(std::string_view user_id, std::string_view workspace_id,
+                                    std::string_view path,
+                                    std::optional<int64_t> expected_version = std::nullopt);
+
+  // Renames or moves a file or folder (with its contents), creating missing parents of `to`.
+  // kAlreadyExists when `to` is taken; kInvalidArgument when moving a folder into itself.
+  [[nodiscard]] Result<FileInfo> Move(std::string_view user_id, std::string_view workspace_id,
+                                      std::string_view from, std::string_view to,
+                                      std::optional<int64_t> expected_version = std::nullopt);
+
+  [[nodiscard]] const FileLimits& limits() const { return limits_; }
+
+ private:
+  Platform& platform_;
+  FileLimits limits_;
+};
+
+}  // namespace codeyard

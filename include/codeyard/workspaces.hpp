@@ -1,0 +1,125 @@
+// Workspaces: named, persistent sets of files (held in storage, see files.hpp) that come to
+// life in a pod when someone opens them. The pod is created lazily on the first open, exec
+// or terminal, gets every stored file in one stream, and is kept in step with storage by a
+// two-way sync after each exec (and, in step 4, each terminal command). Idle pods are
+// stopped after a final sync; a pod that dies is replaced on the next open, from storage,
+// with no stored file lost. Every call names the calling user; another user's workspace
+// behaves as one that does not exist. A Workspaces object is safe to use from many
+// threads; calls on one workspace are serialized.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "codeyard/backend/executor.hpp"
+#include "codeyard/error.hpp"
+#include "codeyard/files.hpp"
+#include "codeyard/platform.hpp"
+#include "codeyard/records.hpp"
+
+namespace codeyard {
+
+struct SyncConflict {
+  std::string path;           // kept as storage had it
+  std::string conflict_path;  // the pod's version, saved beside it
+};
+
+struct SyncSkip {
+  std::string path;
+  std::string reason;  // "file larger than the 10485760-byte cap", "symlink", ...
+};
+
+// What one sync pass did. bytes_from_pod counts file content read out of the pod: a pass in
+// which nothing changed reads none (the pod's listing compares size and mtime first).
+struct SyncReport {
+  int pushed = 0;  // files and folders written into the pod
+  int pulled = 0;  // files and folders stored from the pod
+  int deleted_in_pod = 0;
+  int deleted_in_storage = 0;
+  int renamed_in_storage = 0;  // pod-side renames applied as moves (history kept)
+  std::vector<SyncConflict> conflicts;
+  std::vector<SyncSkip> skipped;
+  uint64_t bytes_from_pod = 0;
+  uint64_t bytes_to_pod = 0;
+};
+
+struct WorkspaceOptions {
+  std::chrono::milliseconds idle_timeout{std::chrono::minutes(15)};
+  std::chrono::milliseconds start_timeout{std::chrono::seconds(30)};
+  int max_running_per_user = 3;
+  int max_running_total = 32;
+  FileLimits file_limits;
+  // Limits of workspace pods (labels are added). The workspace and /tmp caps default to
+  // twice the workspace file cap, so build output fits beside the sources.
+  ResourceLimits pod_limits{uint64_t{1} << 30,   1.0, 256, uint64_t{200} << 20, uint64_t{256} << 20,
+                            uint64_t{100} << 20, 1024};
+  bool pod_network = false;
+};
+
+// The result of running a command in a workspace.
+struct WorkspaceExec {
+  ExitStatus status;
+  std::string stdout_data;
+  std::string stderr_data;
+  SyncReport sync;  // the pass that ran after the command
+};
+
+class Workspaces {
+ public:
+  Workspaces(Platform& platform, std::shared_ptr<Executor> executor, WorkspaceOptions options = {});
+  Workspaces(const Workspaces&) = delete;
+  Workspaces& operator=(const Workspaces&) = delete;
+  ~Workspaces();  // stops every pod it runs (after a final sync)
+
+  // Names: 1-100 characters, no control characters. kNotFound for an unknown user.
+  [[nodiscard]] Result<Workspace> Create(std::string_view user_id, std::string_view name);
+  [[nodiscard]] Result<std::vector<Workspace>> List(std::string_view user_id);
+  [[nodiscard]] Result<Workspace> Get(std::string_view user_id, std::string_view workspace_id);
+  // kConflict when `expected_version` is stale.
+  [[nodiscard]] Result<Workspace> Rename(std::string_view user_id, std::string_view workspace_id,
+                                         std::string_view name,
+                                         std::optional<int64_t> expected_version = std::nullopt);
+  // Stops the pod (no final sync: the files go too) and removes the workspace with its files.
+  [[nodiscard]] Result<void> Delete(std::string_view user_id, std::string_view workspace_id);
+
+  // Makes sure the workspace's pod runs (stopped -> starting -> running), creating it and
+  // writing the files in if needed. kResourceExhausted past a running-pod limit (the message
+  // names it); kDeadlineExceeded when the pod is not ready within start_timeout.
+  [[nodiscard]] Result<Workspace> Open(std::string_view user_id, std::string_view workspace_id);
+
+  // Final sync, then deletes the pod (running -> stopping -> stopped). Fine when stopped.
+  [[nodiscard]] Result<void> Stop(std::string_view user_id, std::string_view workspace_id);
+
+  // Runs a command in the workspace (opening it if needed): syncs storage into the pod,
+  // runs the command to the end, then syncs both ways.
+  [[nodiscard]] Result<WorkspaceExec> Exec(std::string_view user_id, std::string_view workspace_id,
+                                           const ExecSpec& spec);
+
+  // One two-way sync pass now (the terminal calls this after each command).
+  [[nodiscard]] Result<SyncReport> Sync(std::string_view user_id, std::string_view workspace_id);
+
+  // The running pod of an open workspace (for terminals); opens it if needed.
+  [[nodiscard]] Result<std::shared_ptr<Pod>> PodOf(std::string_view user_id,
+                                                   std::string_view workspace_id);
+
+  // Stops every pod idle (no exec, terminal input or file operation) for longer than
+  // idle_timeout; returns how many. StartIdleReaper runs it every `period` on a thread.
+  [[nodiscard]] Result<int> StopIdle();
+  void StartIdleReaper(std::chrono::milliseconds period);
+
+  // Records activity on a workspace (terminal input) so it is not stopped as idle.
+  void Touch(std::string_view workspace_id);
+
+  [[nodiscard]] const WorkspaceOptions& options() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace codeyard

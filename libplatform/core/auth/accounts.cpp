@@ -1,0 +1,239 @@
+// Users: registration, password login and changes, and the admin-only setters. Sessions and
+// tokens are in sessions.cpp.
+#include "codeyard/accounts.hpp"
+
+#include <utility>
+
+#include "codeyard/id.hpp"
+#include "core/auth/passwords.hpp"
+#include "core/store/refresh_tokens.hpp"
+#include "core/store/transact.hpp"
+#include "core/store/users.hpp"
+#include "core/try.hpp"
+
+namespace codeyard {
+namespace {
+
+constexpr std::size_t kMinUsername = 3;
+constexpr std::size_t kMaxUsername = 32;
+constexpr std::size_t kMaxDisplayName = 100;
+constexpr std::string_view kWrongCredentials = "accounts: wrong username or password";
+
+User Public(User user) {
+  user.password_hash.clear();
+  return user;
+}
+
+Result<void> ValidateDisplayName(std::string_view name) {
+  if (name.size() > kMaxDisplayName) {
+    return Fail(Error::Code::kInvalidArgument, "accounts: display name must be at most 100 bytes");
+  }
+  for (const char c : name) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b < 0x20 || b == 0x7f) {
+      return Fail(Error::Code::kInvalidArgument,
+                  "accounts: display name must not contain control characters");
+    }
+  }
+  return {};
+}
+
+// Runs `change` on the target user in one write transaction, after checking that the acting
+// user is an enabled admin. `change` edits the user and may touch other rows.
+template <class F>
+Result<User> AdminUpdate(Platform& platform, std::string_view acting_user_id,
+                         std::string_view user_id, F&& change) {
+  return store::Transact(platform.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<User> {
+    auto actor = store::users::Get(tx, acting_user_id);
+    if (!actor && actor.error().code() != Error::Code::kNotFound) return Fail(actor.error());
+    if (!actor || actor->role != Role::kAdmin || actor->disabled) {
+      return Fail(Error::Code::kPermissionDenied, "accounts: only an admin may do this");
+    }
+    CY_TRY(User user, store::users::Get(tx, user_id));
+    CY_CHECK(change(tx, user));
+    CY_TRY(User updated, store::users::Update(tx, user, platform.clock().NowMillis()));
+    return Public(std::move(updated));
+  });
+}
+
+}  // namespace
+
+Result<std::string> NormalizeUsername(std::string_view username) {
+  if (username.size() < kMinUsername || username.size() > kMaxUsername) {
+    return Fail(Error::Code::kInvalidArgument,
+                "accounts: username must be 3 to 32 characters long, got " +
+                    std::to_string(username.size()));
+  }
+  std::string out(username);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!alnum && c != '_' && c != '.' && c != '-') {
+      return Fail(Error::Code::kInvalidArgument,
+                  "accounts: username may contain only letters a-z, digits, '_', '.' and '-'");
+    }
+  }
+  // "..." or "-rf" would be confusing in URLs and command lines.
+  const char first = out.front();
+  if (!((first >= 'a' && first <= 'z') || (first >= '0' && first <= '9'))) {
+    return Fail(Error::Code::kInvalidArgument,
+                "accounts: username must start with a letter or a digit");
+  }
+  return out;
+}
+
+Accounts::Accounts(Platform& platform, AccountsOptions options)
+    : platform_(platform), options_(std::move(options)) {}
+
+const std::string& Accounts::DummyHash() {
+  std::call_once(dummy_once_, [this] {
+    auto password = RandomBytes(16);
+    auto hash =
+        auth::HashPassword(password ? *password : "unused-password", options_.password_cost);
+    dummy_hash_ = hash ? *hash : "";
+  });
+  return dummy_hash_;
+}
+
+Result<User> Accounts::Register(const NewUser& request) {
+  CY_TRY(std::string username, NormalizeUsername(request.username));
+  CY_CHECK(auth::ValidatePassword(request.password));
+  CY_CHECK(ValidateDisplayName(request.display_name));
+  // Hash before the transaction: argon2 takes a while and must not hold the SQLite writer.
+  CY_TRY(std::string hash, auth::HashPassword(request.password, options_.password_cost));
+  User user;
+  user.id = NewUuid();
+  user.display_name = request.display_name.empty() ? username : request.display_name;
+  user.username = std::move(username);
+  user.password_hash = std::move(hash);
+  user.role = request.role;
+  user.created_at = user.updated_at = platform_.clock().NowMillis();
+  auto inserted = store::Transact(platform_.storage(), TxKind::kWrite,
+                                  [&](Transaction& tx) { return store::users::Insert(tx, user); });
+  if (!inserted) {
+    if (inserted.error().code() == Error::Code::kAlreadyExists) {
+      return Fail(Error::Code::kAlreadyExists,
+                  "accounts: username \"" + user.username + "\" is taken");
+    }
+    return Fail(inserted.error());
+  }
+  return Public(std::move(user));
+}
+
+Result<Session> Accounts::Login(std::string_view username, std::string_view password) {
+  // Made on the first login of any kind, so that making it does not mark an unknown user.
+  const std::string& dummy_hash = DummyHash();
+  std::optional<User> user;
+  if (auto name = NormalizeUsername(username)) {
+    auto found = store::Transact(platform_.storage(), TxKind::kRead, [&](Transaction& tx) {
+      return store::users::GetByUsername(tx, *name);
+    });
+    if (found) {
+      user = std::move(*found);
+    } else if (found.error().code() != Error::Code::kNotFound) {
+      return Fail(found.error());
+    }
+  }
+  // The same argon2 work whether or not the user exists, so timing does not tell which.
+  const std::string_view bounded = password.substr(0, auth::kMaxPasswordBytes);
+  const bool match = auth::VerifyPassword(user ? user->password_hash : dummy_hash, bounded);
+  if (!user || !match || password.size() > auth::kMaxPasswordBytes) {
+    return Fail(Error::Code::kUnauthenticated, std::string(kWrongCredentials));
+  }
+  if (user->disabled) {
+    return Fail(Error::Code::kPermissionDenied, "accounts: this account is disabled");
+  }
+  if (auth::NeedsRehash(user->password_hash, options_.password_cost)) {
+    // Best effort: the old hash still works if this loses a race or fails.
+    if (auto rehashed = auth::HashPassword(password, options_.password_cost)) {
+      User updated = *user;
+      updated.password_hash = std::move(*rehashed);
+      auto saved = store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) {
+        return store::users::Update(tx, updated, platform_.clock().NowMillis());
+      });
+      if (saved) user = std::move(*saved);
+    }
+  }
+  return StartSession(*user);
+}
+
+Result<void> Accounts::ChangePassword(std::string_view user_id, std::string_view old_password,
+                                      std::string_view new_password) {
+  CY_CHECK(auth::ValidatePassword(new_password));
+  CY_TRY(User user, store::Transact(platform_.storage(), TxKind::kRead, [&](Transaction& tx) {
+           return store::users::Get(tx, user_id);
+         }));
+  if (!auth::VerifyPassword(user.password_hash, old_password)) {
+    return Fail(Error::Code::kUnauthenticated, "accounts: the current password is wrong");
+  }
+  CY_TRY(user.password_hash, auth::HashPassword(new_password, options_.password_cost));
+  return store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
+    const int64_t now = platform_.clock().NowMillis();
+    // The version read above: a concurrent change (another password change, a role change)
+    // is a kConflict rather than silently overwritten.
+    CY_CHECK(store::users::Update(tx, user, now));
+    CY_CHECK(store::refresh_tokens::RevokeAllForUser(tx, user.id, now));
+    return {};
+  });
+}
+
+Result<User> Accounts::GetUser(std::string_view user_id) const {
+  CY_TRY(User user, store::Transact(platform_.storage(), TxKind::kRead, [&](Transaction& tx) {
+           return store::users::Get(tx, user_id);
+         }));
+  return Public(std::move(user));
+}
+
+Result<User> Accounts::GetUserByUsername(std::string_view username) const {
+  auto name = NormalizeUsername(username);
+  if (!name) return Fail(Error::Code::kNotFound, "accounts: user not found");
+  CY_TRY(User user, store::Transact(platform_.storage(), TxKind::kRead, [&](Transaction& tx) {
+           return store::users::GetByUsername(tx, *name);
+         }));
+  return Public(std::move(user));
+}
+
+Result<User> Accounts::SetRole(std::string_view acting_user_id, std::string_view user_id,
+                               Role role) {
+  return AdminUpdate(platform_, acting_user_id, user_id,
+                     [&](Transaction&, User& user) -> Result<void> {
+                       if (user.id == acting_user_id && role != Role::kAdmin) {
+                         return Fail(Error::Code::kFailedPrecondition,
+                                     "accounts: an admin cannot demote themselves");
+                       }
+                       user.role = role;
+                       return {};
+                     });
+}
+
+Result<User> Accounts::SetReviewerLevel(std::string_view acting_user_id, std::string_view user_id,
+                                        int level) {
+  if (level < 0 || level > 4) {
+    return Fail(Error::Code::kInvalidArgument,
+                "accounts: reviewer level must be 0 to 4, got " + std::to_string(level));
+  }
+  return AdminUpdate(platform_, acting_user_id, user_id,
+                     [&](Transaction&, User& user) -> Result<void> {
+                       user.reviewer_level = level;
+                       return {};
+                     });
+}
+
+Result<User> Accounts::SetDisabled(std::string_view acting_user_id, std::string_view user_id,
+                                   bool disabled) {
+  return AdminUpdate(
+      platform_, acting_user_id, user_id, [&](Transaction& tx, User& user) -> Result<void> {
+        if (user.id == acting_user_id && disabled) {
+          return Fail(Error::Code::kFailedPrecondition,
+                      "accounts: an admin cannot disable themselves");
+        }
+        user.disabled = disabled;
+        if (disabled) {
+          CY_CHECK(
+              store::refresh_tokens::RevokeAllForUser(tx, user.id, platform_.clock().NowMillis()));
+        }
+        return {};
+      });
+}
+
+}  // namespace codeyard

@@ -1,0 +1,452 @@
+// Workspaces: lifecycle of workspace pods over any Executor (see codeyard/workspaces.hpp).
+#include "codeyard/workspaces.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "codeyard/id.hpp"
+#include "core/files/file_ops.hpp"
+#include "core/store/pods.hpp"
+#include "core/store/transact.hpp"
+#include "core/store/users.hpp"
+#include "core/store/workspaces.hpp"
+#include "core/sync/sync_engine.hpp"
+#include "core/try.hpp"
+
+namespace codeyard {
+namespace {
+
+std::string NodeName() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0) return "local";
+  return host;
+}
+
+Result<std::string> ValidName(std::string_view name) {
+  if (name.empty() || name.size() > 100) {
+    return Fail(Error::Code::kInvalidArgument, "workspace name must be 1-100 characters");
+  }
+  for (const unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f) {
+      return Fail(Error::Code::kInvalidArgument, "workspace name must not hold control characters");
+    }
+  }
+  return std::string(name);
+}
+
+}  // namespace
+
+class Workspaces::Impl {
+ public:
+  Impl(Platform& platform, std::shared_ptr<Executor> executor, WorkspaceOptions options)
+      : platform_(platform),
+        executor_(std::move(executor)),
+        options_(options),
+        engine_(platform.storage(), platform.clock(), platform.logger(), options_.file_limits),
+        node_(NodeName()) {
+    RecoverAfterRestart();
+  }
+
+  ~Impl() {
+    {
+      std::lock_guard lock(reaper_mu_);
+      stopping_ = true;
+    }
+    reaper_wake_.notify_all();
+    if (reaper_.joinable()) reaper_.join();
+    std::vector<std::string> ids;
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& [id, entry] : entries_) {
+        if (entry->pod) ids.push_back(id);
+      }
+    }
+    for (const auto& id : ids) (void)StopPod(id, /*final_sync=*/true);
+  }
+
+  struct Entry {
+    std::mutex mu;  // serializes lifecycle and sync passes of one workspace
+    std::shared_ptr<Pod> pod;
+    std::string owner_id;
+  };
+
+  Result<Workspace> Create(std::string_view user_id, std::string_view name) {
+    CY_TRY(const std::string valid, ValidName(name));
+    const int64_t now = platform_.clock().NowMillis();
+    Workspace ws;
+    ws.id = NewUuid();
+    ws.owner_id = std::string(user_id);
+    ws.name = valid;
+    ws.created_at = ws.updated_at = ws.last_active_at = now;
+    CY_CHECK(
+        store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
+          auto user = store::users::Get(tx, user_id);
+          if (!user) return Fail(Error::Code::kNotFound, "user not found");
+          return store::workspaces::Insert(tx, ws);
+        }));
+    return ws;
+  }
+
+  Result<std::vector<Workspace>> List(std::string_view user_id) {
+    return store::Transact(platform_.storage(), TxKind::kRead, [&](Transaction& tx) {
+      return store::workspaces::ListByOwner(tx, user_id);
+    });
+  }
+
+  Result<Workspace> Get(std::string_view user_id, std::string_view id) {
+    return store::Transact(platform_.storage(), TxKind::kRead,
+                           [&](Transaction& tx) { return files::OwnedWorkspace(tx, user_id, id); });
+  }
+
+  Result<Workspace> Rename(std::string_view user_id, std::string_view id, std::string_view name,
+                           std::optional<int64_t> expected_version) {
+    CY_TRY(const std::string valid, ValidName(name));
+    return store::Transact(
+        platform_.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<Workspace> {
+          CY_TRY(Workspace ws, files::OwnedWorkspace(tx, user_id, id));
+          if (expected_version && *expected_version != ws.version) {
+            return Fail(Error::Code::kConflict, "workspace changed since version " +
+                                                    std::to_string(*expected_version) +
+                                                    "; reload it");
+          }
+          ws.name = valid;
+          return store::workspaces::Update(tx, ws, platform_.clock().NowMillis());
+        });
+  }
+
+  Result<void> Delete(std::string_view user_id, std::string_view id) {
+    CY_TRY(const Workspace ws, Get(user_id, id));
+    auto entry = EntryFor(ws);
+    std::lock_guard lock(entry->mu);
+    if (entry->pod) {
+      (void)executor_->DeletePod(entry->pod->id());
+      entry->pod.reset();
+    }
+    CY_CHECK(store::Transact(platform_.storage(), TxKind::kWrite,
+                             [&](Transaction& tx) { return store::workspaces::Delete(tx, id); }));
+    std::lock_guard map_lock(mu_);
+    entries_.erase(std::string(id));
+    return {};
+  }
+
+  Result<std::shared_ptr<Pod>> Open(std::string_view user_id, std::string_view id) {
+    CY_TRY(const Workspace ws, Get(user_id, id));
+    auto entry = EntryFor(ws);
+    std::lock_guard lock(entry->mu);
+    return OpenLocked(ws, *entry);
+  }
+
+  Result<void> Stop(std::string_view user_id, std::string_view id) {
+    CY_TRY(const Workspace ws, Get(user_id, id));
+    return StopPod(ws.id, /*final_sync=*/true);
+  }
+
+  Result<WorkspaceExec> Exec(std::string_view user_id, std::string_view id, const ExecSpec& spec) {
+    CY_TRY(const Workspace ws, Get(user_id, id));
+    auto entry = EntryFor(ws);
+    std::shared_ptr<Pod> pod;
+    {
+      std::lock_guard lock(entry->mu);
+      CY_TRY(pod, OpenLocked(ws, *entry));
+      CY_CHECK(engine_.Sync(ws.id, *pod));  // what the API changed goes in first
+    }
+    Touch(ws.id);
+    CY_TRY(auto process, pod->Exec(spec));
+    WorkspaceExec out;
+    while (true) {
+      CY_TRY(auto chunk, process->ReadOutput(std::nullopt));
+      if (!chunk) break;
+      (chunk->stream == OutputStream::kStdout ? out.stdout_data : out.stderr_data) += chunk->data;
+    }
+    CY_TRY(out.status, process->Wait());
+    {
+      std::lock_guard lock(entry->mu);
+      if (entry->pod == pod) {
+        CY_TRY(out.sync, engine_.Sync(ws.id, *pod));
+      }
+    }
+    Touch(ws.id);
+    return out;
+  }
+
+  Result<SyncReport> Sync(std::string_view user_id, std::string_view id) {
+    CY_TRY(const Workspace ws, Get(user_id, id));
+    auto entry = EntryFor(ws);
+    std::lock_guard lock(entry->mu);
+    if (!entry->pod) return Fail(Error::Code::kFailedPrecondition, "workspace is not running");
+    return engine_.Sync(ws.id, *entry->pod);
+  }
+
+  Result<int> StopIdle() {
+    const int64_t now = platform_.clock().NowMillis();
+    CY_TRY(auto running, store::Transact(platform_.storage(), TxKind::kRead, [&](Transaction& tx) {
+             return store::workspaces::ListByState(tx, WorkspaceState::kRunning);
+           }));
+    int stopped = 0;
+    for (const auto& ws : running) {
+      if (now - ws.last_active_at <= options_.idle_timeout.count()) continue;
+      {
+        std::lock_guard lock(mu_);
+        const auto it = entries_.find(ws.id);
+        if (it == entries_.end() || !it->second->pod) continue;  // another node's
+      }
+      if (StopPod(ws.id, /*final_sync=*/true)) ++stopped;
+    }
+    return stopped;
+  }
+
+  void StartIdleReaper(std::chrono::milliseconds period) {
+    std::lock_guard lock(reaper_mu_);
+    if (reaper_.joinable()) return;
+    reaper_ = std::thread([this, period] {
+      std::unique_lock wait_lock(reaper_mu_);
+      while (!reaper_wake_.wait_for(wait_lock, period, [&] { return stopping_; })) {
+        wait_lock.unlock();
+        if (auto done = StopIdle(); !done) {
+          platform_.logger().Warn("idle workspace sweep failed",
+                                  {{"error", done.error().ToString()}});
+        }
+        wait_lock.lock();
+      }
+    });
+  }
+
+  void Touch(std::string_view id) {
+    (void)store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) {
+      return store::workspaces::Touch(tx, id, platform_.clock().NowMillis());
+    });
+  }
+
+  const WorkspaceOptions& options() const { return options_; }
+
+ private:
+  std::shared_ptr<Entry> EntryFor(const Workspace& ws) {
+    std::lock_guard lock(mu_);
+    auto& entry = entries_[ws.id];
+    if (!entry) entry = std::make_shared<Entry>();
+    entry->owner_id = ws.owner_id;
+    return entry;
+  }
+
+  Result<void> SetState(std::string_view id, WorkspaceState from, WorkspaceState to) {
+    return store::Transact(
+        platform_.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
+          CY_TRY(const bool moved, store::workspaces::TransitionState(
+                                       tx, id, from, to, platform_.clock().NowMillis()));
+          if (!moved) {
+            return Fail(Error::Code::kConflict,
+                        "workspace is not " + std::string(WorkspaceStateName(from)) + " any more");
+          }
+          return {};
+        });
+  }
+
+  // Forces the stored state to `to` whatever it was (after a crash or a dead pod).
+  void ResetState(std::string_view id, WorkspaceState to) {
+    for (const auto from : {WorkspaceState::kStarting, WorkspaceState::kRunning,
+                            WorkspaceState::kStopping, WorkspaceState::kStopped}) {
+      if (from != to && SetState(id, from, to)) return;
+    }
+  }
+
+  Result<std::shared_ptr<Pod>> OpenLocked(const Workspace& ws, Entry& entry) {
+    if (entry.pod) {
+      if (entry.pod->Info().phase == PodPhase::kRunning) {
+        Touch(ws.id);
+        return entry.pod;
+      }
+      // The pod died under us (killed from outside, OOM of its init): storage still has
+      // every synced file, so start over from it.
+      platform_.logger().Warn("workspace pod died; starting a new one", {{"workspace", ws.id}});
+      (void)executor_->DeletePod(entry.pod->id());
+      entry.pod.reset();
+      ResetState(ws.id, WorkspaceState::kStopped);
+    }
+    CY_CHECK(CheckLimits(ws));
+    ResetState(ws.id, WorkspaceState::kStarting);
+    auto pod = StartPod(ws);
+    if (!pod) {
+      ResetState(ws.id, WorkspaceState::kStopped);
+      return std::unexpected(pod.error());
+    }
+    auto seeded = engine_.Seed(ws.id, **pod);
+    if (!seeded) {
+      (void)executor_->DeletePod((*pod)->id());
+      ResetState(ws.id, WorkspaceState::kStopped);
+      return std::unexpected(seeded.error().WithContext("writing files into the pod"));
+    }
+    const int64_t now = platform_.clock().NowMillis();
+    auto recorded =
+        store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
+          PodRecord record{ws.id, (*pod)->id(), "local", node_, "running", now, now};
+          CY_CHECK(store::pods::Upsert(tx, record));
+          CY_TRY(const bool moved,
+                 store::workspaces::TransitionState(tx, ws.id, WorkspaceState::kStarting,
+                                                    WorkspaceState::kRunning, now));
+          if (!moved) return Fail(Error::Code::kAborted, "workspace changed state while starting");
+          return store::workspaces::Touch(tx, ws.id, now);
+        });
+    if (!recorded) {
+      (void)executor_->DeletePod((*pod)->id());
+      ResetState(ws.id, WorkspaceState::kStopped);
+      return std::unexpected(recorded.error());
+    }
+    entry.pod = *pod;
+    return entry.pod;
+  }
+
+  Result<void> CheckLimits(const Workspace& ws) {
+    std::lock_guard lock(mu_);
+    int total = 0;
+    int mine = 0;
+    for (const auto& [id, entry] : entries_) {
+      if (!entry->pod) continue;
+      ++total;
+      if (entry->owner_id == ws.owner_id) ++mine;
+    }
+    if (mine >= options_.max_running_per_user) {
+      return Fail(Error::Code::kResourceExhausted,
+                  "running workspaces limit reached: at most " +
+                      std::to_string(options_.max_running_per_user) +
+                      " per user (max_running_per_user); stop one first");
+    }
+    if (total >= options_.max_running_total) {
+      return Fail(Error::Code::kResourceExhausted,
+                  "running workspaces limit reached: at most " +
+                      std::to_string(options_.max_running_total) +
+                      " on this server (max_running_total); try again later");
+    }
+    return {};
+  }
+
+  // Creates the pod, giving up after start_timeout (a pod that arrives later is deleted).
+  Result<std::shared_ptr<Pod>> StartPod(const Workspace& ws) {
+    PodSpec spec;
+    spec.labels["codeyard.dev/workspace"] = ws.id;
+    spec.labels["codeyard.dev/purpose"] = "workspace";
+    spec.limits = options_.pod_limits;
+    spec.network = options_.pod_network;
+    auto promise = std::make_shared<std::promise<Result<std::shared_ptr<Pod>>>>();
+    auto future = promise->get_future();
+    auto abandoned = std::make_shared<std::atomic<bool>>(false);
+    std::thread([executor = executor_, spec, promise, abandoned] {
+      auto pod = executor->CreatePod(spec);
+      if (abandoned->load() && pod) (void)executor->DeletePod((*pod)->id());
+      promise->set_value(std::move(pod));
+    }).detach();
+    if (future.wait_for(options_.start_timeout) != std::future_status::ready) {
+      abandoned->store(true);
+      return Fail(Error::Code::kDeadlineExceeded,
+                  "the workspace's pod was not ready within " +
+                      std::to_string(options_.start_timeout.count()) + " ms");
+    }
+    return future.get();
+  }
+
+  Result<void> StopPod(std::string_view id, bool final_sync) {
+    std::shared_ptr<Entry> entry;
+    {
+      std::lock_guard lock(mu_);
+      const auto it = entries_.find(id);
+      if (it == entries_.end()) return {};
+      entry = it->second;
+    }
+    std::lock_guard lock(entry->mu);
+    if (!entry->pod) return {};
+    ResetState(id, WorkspaceState::kStopping);
+    if (final_sync && entry->pod->Info().phase == PodPhase::kRunning) {
+      if (auto synced = engine_.Sync(id, *entry->pod); !synced) {
+        platform_.logger().Warn(
+            "final sync before stop failed",
+            {{"workspace", std::string(id)}, {"error", synced.error().ToString()}});
+      }
+    }
+    (void)executor_->DeletePod(entry->pod->id());
+    entry->pod.reset();
+    (void)store::Transact(platform_.storage(), TxKind::kWrite,
+                          [&](Transaction& tx) { return store::pods::Delete(tx, id); });
+    ResetState(id, WorkspaceState::kStopped);
+    return {};
+  }
+
+  // Pods this node ran before a restart are gone (the executor removes them as orphans):
+  // mark their workspaces stopped. Storage has every file that was synced.
+  void RecoverAfterRestart() {
+    auto pods = store::Transact(platform_.storage(), TxKind::kRead, [&](Transaction& tx) {
+      return store::pods::ListByNode(tx, node_);
+    });
+    if (!pods) return;
+    for (const auto& record : *pods) {
+      (void)store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) {
+        return store::pods::Delete(tx, record.workspace_id);
+      });
+      ResetState(record.workspace_id, WorkspaceState::kStopped);
+    }
+  }
+
+  Platform& platform_;
+  std::shared_ptr<Executor> executor_;
+  WorkspaceOptions options_;
+  sync::SyncEngine engine_;
+  std::string node_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Entry>, std::less<>> entries_;
+  std::mutex reaper_mu_;
+  std::condition_variable reaper_wake_;
+  bool stopping_ = false;
+  std::thread reaper_;
+};
+
+Workspaces::Workspaces(Platform& platform, std::shared_ptr<Executor> executor,
+                       WorkspaceOptions options)
+    : impl_(std::make_unique<Impl>(platform, std::move(executor), options)) {}
+Workspaces::~Workspaces() = default;
+
+Result<Workspace> Workspaces::Create(std::string_view user_id, std::string_view name) {
+  return impl_->Create(user_id, name);
+}
+Result<std::vector<Workspace>> Workspaces::List(std::string_view user_id) {
+  return impl_->List(user_id);
+}
+Result<Workspace> Workspaces::Get(std::string_view user_id, std::string_view workspace_id) {
+  return impl_->Get(user_id, workspace_id);
+}
+Result<Workspace> Workspaces::Rename(std::string_view user_id, std::string_view workspace_id,
+                                     std::string_view name, std::optional<int64_t> expected) {
+  return impl_->Rename(user_id, workspace_id, name, expected);
+}
+Result<void> Workspaces::Delete(std::string_view user_id, std::string_view workspace_id) {
+  return impl_->Delete(user_id, workspace_id);
+}
+Result<Workspace> Workspaces::Open(std::string_view user_id, std::string_view workspace_id) {
+  CY_CHECK(impl_->Open(user_id, workspace_id));
+  return impl_->Get(user_id, workspace_id);
+}
+Result<void> Workspaces::Stop(std::string_view user_id, std::string_view workspace_id) {
+  return impl_->Stop(user_id, workspace_id);
+}
+Result<WorkspaceExec> Workspaces::Exec(std::string_view user_id, std::string_view workspace_id,
+                                       const ExecSpec& spec) {
+  return impl_->Exec(user_id, workspace_id, spec);
+}
+Result<SyncReport> Workspaces::Sync(std::string_view user_id, std::string_view workspace_id) {
+  return impl_->Sync(user_id, workspace_id);
+}
+Result<std::shared_ptr<Pod>> Workspaces::PodOf(std::string_view user_id,
+                                               std::string_view workspace_id) {
+  return impl_->Open(user_id, workspace_id);
+}
+Result<int> Workspaces::StopIdle() { return impl_->StopIdle(); }
+void Workspaces::StartIdleReaper(std::chrono::milliseconds period) {
+  impl_->StartIdleReaper(period);
+}
+void Workspaces::Touch(std::string_view workspace_id) { impl_->Touch(workspace_id); }
+const WorkspaceOptions& Workspaces::options() const { return impl_->options(); }
+
+}  // namespace codeyard

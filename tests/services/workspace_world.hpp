@@ -1,0 +1,56 @@
+// A complete little world for the service suites: a fresh database on one storage backend,
+// a Platform over it with a ManualClock, two users, and a real local executor on a private
+// state directory for the workspaces' pods.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "codeyard/backend/executor.hpp"
+#include "codeyard/clock.hpp"
+#include "codeyard/files.hpp"
+#include "codeyard/platform.hpp"
+#include "codeyard/workspaces.hpp"
+#include "storage/backend_fixture.hpp"
+
+namespace codeyard::testing {
+
+class WorkspaceWorld {
+ public:
+  explicit WorkspaceWorld(std::unique_ptr<TestDatabase> db, WorkspaceOptions options = {});
+  ~WorkspaceWorld();
+
+  [[nodiscard]] Platform& platform() const { return *platform_; }
+  [[nodiscard]] ManualClock& clock() const { return *clock_; }
+  [[nodiscard]] Executor& executor() const { return *executor_; }
+  [[nodiscard]] Workspaces& workspaces() const { return *workspaces_; }
+  [[nodiscard]] Files& files() const { return *files_; }
+  [[nodiscard]] const std::filesystem::path& state_dir() const { return state_dir_; }
+
+  // A new user; returns its id.
+  std::string NewUser(const std::string& name);
+
+  // Runs a shell command in the workspace through Workspaces::Exec; REQUIREs it ran.
+  WorkspaceExec Sh(const std::string& user, const std::string& ws, const std::string& script);
+
+  // Runs a command in the pod directly, bypassing the sync (as a terminal would).
+  std::string PodSh(const std::string& user, const std::string& ws, const std::string& script);
+
+  // A stored file's content, or "<missing>".
+  std::string Stored(const std::string& user, const std::string& ws, const std::string& path);
+
+  std::string alice;
+  std::string bob;
+
+ private:
+  std::unique_ptr<TestDatabase> db_;
+  std::shared_ptr<ManualClock> clock_;
+  std::unique_ptr<Platform> platform_;
+  std::filesystem::path state_dir_;
+  std::shared_ptr<Executor> executor_;
+  std::unique_ptr<Files> files_;
+  std::unique_ptr<Workspaces> workspaces_;
+};
+
+}  // namespace codeyard::testing
