@@ -19,14 +19,19 @@ namespace codeyard {
 struct Config {
   std::string listen_host = "127.0.0.1";  // server.listen, "host:port"
   int listen_port = 8080;
-  std::string data_dir = "./data";       // data_dir
-  std::string storage_uri;               // storage.uri; empty = sqlite in data_dir
-  LogLevel log_level = LogLevel::kInfo;  // log.level
-  bool dev_mode = false;                 // dev_mode
-  std::string secret;                    // secret (never logged)
-  int64_t max_body_bytes = 16 << 20;     // server.max_body_bytes
-  std::string executor_uri = "local:";   // executor.uri
-  int64_t pool_size = 2;                 // executor.pool_size (warm pods for one-shot runs)
+  std::string data_dir = "./data";          // data_dir
+  std::string storage_uri;                  // storage.uri; empty = sqlite in data_dir
+  LogLevel log_level = LogLevel::kInfo;     // log.level
+  bool dev_mode = false;                    // dev_mode
+  std::string secret;                       // secret (never logged)
+  int64_t max_body_bytes = 16 << 20;        // server.max_body_bytes
+  std::string executor_uri = "local:";      // executor.uri
+  int64_t pool_size = 2;                    // executor.pool_size (warm pods for one-shot runs)
+  int64_t idle_timeout_s = 900;             // workspace.idle_timeout_s
+  int64_t max_running_per_user = 3;         // workspace.max_running_per_user
+  int64_t max_running_total = 32;           // workspace.max_running_total
+  int64_t max_file_bytes = 10 << 20;        // files.max_file_bytes
+  int64_t max_workspace_bytes = 100 << 20;  // files.max_workspace_bytes
 
   // Keys from the environment that look like ours but are not known (likely typos).
   std::vector<std::string> warnings;

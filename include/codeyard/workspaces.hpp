@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "codeyard/backend/executor.hpp"
+#include "codeyard/config.hpp"
 #include "codeyard/error.hpp"
 #include "codeyard/files.hpp"
 #include "codeyard/platform.hpp"
@@ -59,7 +60,12 @@ struct WorkspaceOptions {
   ResourceLimits pod_limits{uint64_t{1} << 30,   1.0, 256, uint64_t{200} << 20, uint64_t{256} << 20,
                             uint64_t{100} << 20, 1024};
   bool pod_network = false;
+  // SyncSoon runs at most one pass per workspace in this window (a busy terminal).
+  std::chrono::milliseconds sync_debounce{2000};
 };
+
+// The options a Config names (workspace.* and files.* keys); the rest keep their defaults.
+[[nodiscard]] WorkspaceOptions WorkspaceOptionsFrom(const Config& config);
 
 // The result of running a command in a workspace.
 struct WorkspaceExec {
@@ -100,8 +106,17 @@ class Workspaces {
   [[nodiscard]] Result<WorkspaceExec> Exec(std::string_view user_id, std::string_view workspace_id,
                                            const ExecSpec& spec);
 
-  // One two-way sync pass now (the terminal calls this after each command).
+  // One two-way sync pass now.
   [[nodiscard]] Result<SyncReport> Sync(std::string_view user_id, std::string_view workspace_id);
+
+  // Asks for a sync pass soon, on a background thread: the terminal calls this after each
+  // command. Requests within sync_debounce of the last pass are merged into one pass at the
+  // end of the window, so a busy terminal syncs at most once per window. No-op for a
+  // workspace that is not running.
+  void SyncSoon(std::string_view workspace_id);
+
+  // Sync passes run so far by this object (all kinds), for tests and metrics.
+  [[nodiscard]] uint64_t sync_passes() const;
 
   // The running pod of an open workspace (for terminals); opens it if needed.
   [[nodiscard]] Result<std::shared_ptr<Pod>> PodOf(std::string_view user_id,

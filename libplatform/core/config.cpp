@@ -106,6 +106,42 @@ const std::vector<KeySpec>& Specs() {
          c.pool_size = *n;
          return {};
        }},
+      {"workspace.idle_timeout_s", "seconds without activity before a workspace pod is stopped",
+       "900",
+       [](Config& c, std::string_view v) -> Result<void> {
+         auto n = ParseInt(v, 10, int64_t{7} * 24 * 3600);
+         if (!n) return Fail(n.error());
+         c.idle_timeout_s = *n;
+         return {};
+       }},
+      {"workspace.max_running_per_user", "running workspace pods per user", "3",
+       [](Config& c, std::string_view v) -> Result<void> {
+         auto n = ParseInt(v, 1, 1000);
+         if (!n) return Fail(n.error());
+         c.max_running_per_user = *n;
+         return {};
+       }},
+      {"workspace.max_running_total", "running workspace pods on this server", "32",
+       [](Config& c, std::string_view v) -> Result<void> {
+         auto n = ParseInt(v, 1, 100000);
+         if (!n) return Fail(n.error());
+         c.max_running_total = *n;
+         return {};
+       }},
+      {"files.max_file_bytes", "largest file a workspace may hold", "10485760",
+       [](Config& c, std::string_view v) -> Result<void> {
+         auto n = ParseInt(v, 1, int64_t{1} << 32);
+         if (!n) return Fail(n.error());
+         c.max_file_bytes = *n;
+         return {};
+       }},
+      {"files.max_workspace_bytes", "total size of one workspace's files", "104857600",
+       [](Config& c, std::string_view v) -> Result<void> {
+         auto n = ParseInt(v, 1, int64_t{1} << 40);
+         if (!n) return Fail(n.error());
+         c.max_workspace_bytes = *n;
+         return {};
+       }},
       {"log.level", "lowest level logged: debug, info, warn, error, off", "info",
        [](Config& c, std::string_view v) -> Result<void> {
          auto level = ParseLogLevel(v);

@@ -153,3 +153,48 @@ TEMPLATE_TEST_CASE("workspaces: two threads editing one running workspace lose n
   REQUIRE(w.workspaces().Sync(w.alice, ws).has_value());
   CHECK(w.PodSh(w.alice, ws, "cat counter.txt") == std::to_string(2 * kPerThread));
 }
+
+TEMPLATE_TEST_CASE("workspaces: a busy terminal's sync requests are debounced", "[workspaces]",
+                   CODEYARD_STORAGE_BACKENDS) {
+  WorkspaceOptions options;
+  options.sync_debounce = 1500ms;
+  WorkspaceWorld w(TestType::Create(), options);
+  const auto ws = w.workspaces().Create(w.alice, "term").value().id;
+  REQUIRE(w.workspaces().Open(w.alice, ws).has_value());
+  const uint64_t before = w.workspaces().sync_passes();
+  for (int i = 0; i < 20; ++i) {
+    w.PodSh(w.alice, ws, "echo " + std::to_string(i) + " >> typed.txt");
+    w.workspaces().SyncSoon(ws);  // as a terminal would after each command
+  }
+  // The file arrives in storage without anyone calling Sync...
+  std::string stored;
+  for (int i = 0; i < 200 && stored.find("19\n") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(50ms);
+    stored = w.Stored(w.alice, ws, "typed.txt");
+  }
+  CHECK(stored.find("19\n") != std::string::npos);
+  // ...and 20 requests cost far fewer passes: one per window at most.
+  const uint64_t passes = w.workspaces().sync_passes() - before;
+  CHECK(passes >= 1);
+  CHECK(passes <= 6);
+  w.workspaces().SyncSoon("not-a-running-workspace");  // a no-op, never an error
+}
+
+TEST_CASE("workspaces: options come from the workspace.* and files.* config keys", "[workspaces]") {
+  ConfigInputs inputs;
+  inputs.flags = {{"workspace.idle_timeout_s", "60"},
+                  {"workspace.max_running_per_user", "2"},
+                  {"workspace.max_running_total", "5"},
+                  {"files.max_file_bytes", "1000"},
+                  {"files.max_workspace_bytes", "5000"}};
+  auto config = LoadConfig(inputs);
+  REQUIRE(config.has_value());
+  const WorkspaceOptions options = WorkspaceOptionsFrom(*config);
+  CHECK(options.idle_timeout == std::chrono::seconds(60));
+  CHECK(options.max_running_per_user == 2);
+  CHECK(options.max_running_total == 5);
+  CHECK(options.file_limits.max_file_bytes == 1000);
+  CHECK(options.file_limits.max_workspace_bytes == 5000);
+  inputs.flags = {{"workspace.idle_timeout_s", "1"}};
+  CHECK(LoadConfig(inputs).error().code() == Error::Code::kInvalidArgument);
+}

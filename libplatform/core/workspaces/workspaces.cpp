@@ -42,6 +42,18 @@ Result<std::string> ValidName(std::string_view name) {
 
 }  // namespace
 
+WorkspaceOptions WorkspaceOptionsFrom(const Config& config) {
+  WorkspaceOptions options;
+  options.idle_timeout = std::chrono::seconds(config.idle_timeout_s);
+  options.max_running_per_user = static_cast<int>(config.max_running_per_user);
+  options.max_running_total = static_cast<int>(config.max_running_total);
+  options.file_limits.max_file_bytes = config.max_file_bytes;
+  options.file_limits.max_workspace_bytes = config.max_workspace_bytes;
+  // Room in the pod for build output beside the sources.
+  options.pod_limits.workspace_bytes = static_cast<uint64_t>(config.max_workspace_bytes) * 2;
+  return options;
+}
+
 class Workspaces::Impl {
  public:
   Impl(Platform& platform, std::shared_ptr<Executor> executor, WorkspaceOptions options)
@@ -60,6 +72,12 @@ class Workspaces::Impl {
     }
     reaper_wake_.notify_all();
     if (reaper_.joinable()) reaper_.join();
+    {
+      std::lock_guard lock(debounce_mu_);
+      debounce_stop_ = true;
+    }
+    debounce_wake_.notify_all();
+    if (debouncer_.joinable()) debouncer_.join();
     std::vector<std::string> ids;
     {
       std::lock_guard lock(mu_);
@@ -154,7 +172,7 @@ class Workspaces::Impl {
     {
       std::lock_guard lock(entry->mu);
       CY_TRY(pod, OpenLocked(ws, *entry));
-      CY_CHECK(engine_.Sync(ws.id, *pod));  // what the API changed goes in first
+      CY_CHECK(RunSync(ws.id, *pod));  // what the API changed goes in first
     }
     Touch(ws.id);
     CY_TRY(auto process, pod->Exec(spec));
@@ -168,7 +186,7 @@ class Workspaces::Impl {
     {
       std::lock_guard lock(entry->mu);
       if (entry->pod == pod) {
-        CY_TRY(out.sync, engine_.Sync(ws.id, *pod));
+        CY_TRY(out.sync, RunSync(ws.id, *pod));
       }
     }
     Touch(ws.id);
@@ -180,7 +198,7 @@ class Workspaces::Impl {
     auto entry = EntryFor(ws);
     std::lock_guard lock(entry->mu);
     if (!entry->pod) return Fail(Error::Code::kFailedPrecondition, "workspace is not running");
-    return engine_.Sync(ws.id, *entry->pod);
+    return RunSync(ws.id, *entry->pod);
   }
 
   Result<int> StopIdle() {
@@ -225,7 +243,66 @@ class Workspaces::Impl {
 
   const WorkspaceOptions& options() const { return options_; }
 
+  uint64_t sync_passes() const { return passes_.load(); }
+
+  void SyncSoon(std::string_view id) {
+    std::lock_guard lock(debounce_mu_);
+    if (!debouncer_.joinable()) debouncer_ = std::thread([this] { DebounceLoop(); });
+    const auto now = std::chrono::steady_clock::now();
+    auto& slot = pending_[std::string(id)];
+    const auto last = last_pass_.contains(std::string(id))
+                          ? last_pass_[std::string(id)]
+                          : std::chrono::steady_clock::time_point{};
+    const auto due = std::max(now, last + options_.sync_debounce);
+    if (slot == std::chrono::steady_clock::time_point{} || due < slot) slot = due;
+    debounce_wake_.notify_all();
+  }
+
  private:
+  Result<SyncReport> RunSync(std::string_view id, Pod& pod) {
+    ++passes_;
+    return engine_.Sync(id, pod);
+  }
+
+  // Runs the passes SyncSoon asked for, each when its window has passed.
+  void DebounceLoop() {
+    std::unique_lock lock(debounce_mu_);
+    while (!debounce_stop_) {
+      if (pending_.empty()) {
+        debounce_wake_.wait(lock);
+        continue;
+      }
+      auto next = pending_.begin();
+      for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+        if (it->second < next->second) next = it;
+      }
+      if (std::chrono::steady_clock::now() < next->second) {
+        debounce_wake_.wait_until(lock, next->second);
+        continue;
+      }
+      const std::string id = next->first;
+      pending_.erase(next);
+      last_pass_[id] = std::chrono::steady_clock::now();
+      lock.unlock();
+      std::shared_ptr<Entry> entry;
+      {
+        std::lock_guard map_lock(mu_);
+        const auto it = entries_.find(id);
+        if (it != entries_.end()) entry = it->second;
+      }
+      if (entry) {
+        std::lock_guard entry_lock(entry->mu);
+        if (entry->pod) {
+          if (auto synced = RunSync(id, *entry->pod); !synced) {
+            platform_.logger().Warn("debounced sync failed",
+                                    {{"workspace", id}, {"error", synced.error().ToString()}});
+          }
+        }
+      }
+      lock.lock();
+    }
+  }
+
   std::shared_ptr<Entry> EntryFor(const Workspace& ws) {
     std::lock_guard lock(mu_);
     auto& entry = entries_[ws.id];
@@ -361,7 +438,7 @@ class Workspaces::Impl {
     if (!entry->pod) return {};
     ResetState(id, WorkspaceState::kStopping);
     if (final_sync && entry->pod->Info().phase == PodPhase::kRunning) {
-      if (auto synced = engine_.Sync(id, *entry->pod); !synced) {
+      if (auto synced = RunSync(id, *entry->pod); !synced) {
         platform_.logger().Warn(
             "final sync before stop failed",
             {{"workspace", std::string(id)}, {"error", synced.error().ToString()}});
@@ -401,6 +478,13 @@ class Workspaces::Impl {
   std::condition_variable reaper_wake_;
   bool stopping_ = false;
   std::thread reaper_;
+  std::atomic<uint64_t> passes_{0};
+  std::mutex debounce_mu_;
+  std::condition_variable debounce_wake_;
+  bool debounce_stop_ = false;
+  std::map<std::string, std::chrono::steady_clock::time_point, std::less<>> pending_;
+  std::map<std::string, std::chrono::steady_clock::time_point, std::less<>> last_pass_;
+  std::thread debouncer_;
 };
 
 Workspaces::Workspaces(Platform& platform, std::shared_ptr<Executor> executor,
@@ -447,6 +531,8 @@ void Workspaces::StartIdleReaper(std::chrono::milliseconds period) {
   impl_->StartIdleReaper(period);
 }
 void Workspaces::Touch(std::string_view workspace_id) { impl_->Touch(workspace_id); }
+void Workspaces::SyncSoon(std::string_view workspace_id) { impl_->SyncSoon(workspace_id); }
+uint64_t Workspaces::sync_passes() const { return impl_->sync_passes(); }
 const WorkspaceOptions& Workspaces::options() const { return impl_->options(); }
 
 }  // namespace codeyard

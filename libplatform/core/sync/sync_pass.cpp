@@ -1,0 +1,333 @@
+#include "core/sync/sync_pass.hpp"
+
+#include "codeyard/id.hpp"
+#include "core/files/file_ops.hpp"
+#include "core/json_text.hpp"
+#include "core/store/audit.hpp"
+#include "core/store/items.hpp"
+#include "core/store/manifests.hpp"
+#include "core/store/transact.hpp"
+#include "core/sync/sync_engine.hpp"
+#include "core/sync/sync_ignore.hpp"
+#include "core/try.hpp"
+
+namespace codeyard::sync {
+namespace {
+
+constexpr int64_t kNsPerMs = 1000000;
+
+bool IsDir(const FileEntry& e) { return e.kind == FileKind::kDirectory; }
+
+ManifestEntry EntryFor(const WorkspaceItem& item, int64_t mtime_ns) {
+  return ManifestEntry{item.path, item.kind, item.size, mtime_ns, item.sha256, item.version};
+}
+
+ManifestEntry EntryFor(const FileInfo& info, int64_t mtime_ns) {
+  return ManifestEntry{info.path, info.kind, info.size, mtime_ns, info.sha256, info.version};
+}
+
+// Storage refused what the pod holds because of the path or a cap: report, do not fail.
+bool Refusal(const Error& e) {
+  return e.code() == Error::Code::kResourceExhausted ||
+         e.code() == Error::Code::kFailedPrecondition || e.code() == Error::Code::kInvalidArgument;
+}
+
+}  // namespace
+
+SyncPass::SyncPass(Storage& storage, Logger& logger, const FileLimits& limits,
+                   std::string_view workspace_id, Pod& pod, int64_t now_ms)
+    : storage_(storage),
+      logger_(logger),
+      limits_(limits),
+      workspace_id_(workspace_id),
+      pod_(pod),
+      now_ms_(now_ms) {}
+
+Result<SyncReport> SyncPass::Run() {
+  CY_CHECK(Load());
+  Classify();
+  CY_CHECK(ReadChangedPodFiles());
+  for (const auto& m : base_) next_[m.path] = m;
+  ApplyPodRenames();
+  // Parents come before their children in map order, so folders exist before their files.
+  for (const auto& [path, st] : paths_) {
+    if (!handled_.contains(path)) CY_CHECK(Apply(path, st));
+  }
+  CY_CHECK(SaveManifest());
+  return report_;
+}
+
+Result<void> SyncPass::Load() {
+  CY_CHECK(store::Transact(storage_, TxKind::kRead, [&](Transaction& tx) -> Result<void> {
+    CY_TRY(base_, store::manifests::List(tx, workspace_id_));
+    CY_TRY(stored_, store::items::List(tx, workspace_id_));
+    auto rules =
+        store::items::Get(tx, workspace_id_, kSyncIgnoreFile, store::items::Content::kLoad);
+    ignore_text_ = rules ? rules->content : std::string();
+    return {};
+  }));
+  const SyncIgnore ignore = SyncIgnore::Parse(ignore_text_);
+  ListFilesOptions listing;
+  listing.with_sha256 = false;  // hash only what changed
+  listing.skip_dirs = ignore.SkippableDirNames();
+  CY_TRY(in_pod_, pod_.ListFiles(listing));
+  return {};
+}
+
+void SyncPass::Classify() {
+  const SyncIgnore ignore = SyncIgnore::Parse(ignore_text_);
+  for (const auto& m : base_) paths_[m.path].base = &m;
+  for (const auto& s : stored_) paths_[s.path].stored = &s;
+  for (const auto& p : in_pod_) {
+    if (p.kind == FileKind::kSymlink) {
+      if (!ignore.Ignored(p.path, false)) {
+        report_.skipped.push_back({p.path, "symlink (not synced)"});
+      }
+      continue;
+    }
+    paths_[p.path].pod = &p;
+  }
+  for (auto it = paths_.begin(); it != paths_.end();) {
+    PathState& st = it->second;
+    const bool is_dir = (st.pod != nullptr && IsDir(*st.pod)) ||
+                        (st.stored != nullptr && st.stored->kind == ItemKind::kDir) ||
+                        (st.base != nullptr && st.base->kind == ItemKind::kDir);
+    if (ignore.Ignored(it->first, is_dir)) {
+      it = paths_.erase(it);
+      continue;
+    }
+    const ManifestEntry* m = st.base;
+    if (m == nullptr) {
+      st.pod_change = st.pod != nullptr ? Change::kCreated : Change::kNone;
+      st.storage_change = st.stored != nullptr ? Change::kCreated : Change::kNone;
+    } else {
+      const bool m_dir = m->kind == ItemKind::kDir;
+      if (st.pod == nullptr) {
+        st.pod_change = Change::kDeleted;
+      } else if (m_dir != IsDir(*st.pod) ||
+                 (!m_dir && (st.pod->size != static_cast<uint64_t>(m->size) ||
+                             st.pod->mtime_ns != m->mtime_ns))) {
+        st.pod_change = Change::kChanged;
+      }
+      if (st.stored == nullptr) {
+        st.storage_change = Change::kDeleted;
+      } else if (m->kind != st.stored->kind || (!m_dir && st.stored->version != m->item_version)) {
+        st.storage_change = Change::kChanged;
+      }
+    }
+    ++it;
+  }
+}
+
+Result<void> SyncPass::ReadChangedPodFiles() {
+  std::vector<std::string> wanted;
+  for (const auto& [path, st] : paths_) {
+    const bool present = st.pod_change == Change::kChanged || st.pod_change == Change::kCreated;
+    if (present && st.pod != nullptr && !IsDir(*st.pod)) wanted.push_back(path);
+  }
+  if (wanted.empty()) return {};
+  CY_TRY(auto read, pod_.GetFiles(wanted));
+  for (auto& f : read) {
+    report_.bytes_from_pod += f.content.size();
+    pod_sha_[f.path] = Sha256Hex(f.content);
+    content_[f.path] = std::move(f.content);
+  }
+  return {};
+}
+
+void SyncPass::ApplyPodRenames() {
+  // A file gone from one path and new at another with the same content is a rename: move
+  // the stored item, so it keeps its id and history.
+  for (const auto& [from, st] : paths_) {
+    if (st.pod_change != Change::kDeleted || st.storage_change != Change::kNone ||
+        st.base == nullptr || st.base->kind != ItemKind::kFile) {
+      continue;
+    }
+    for (const auto& [to, target] : paths_) {
+      if (handled_.contains(to) || target.pod_change != Change::kCreated ||
+          target.stored != nullptr || target.pod == nullptr || IsDir(*target.pod) ||
+          pod_sha_[to] != st.base->sha256) {
+        continue;
+      }
+      const int64_t mtime_ns = target.pod->mtime_ns;
+      auto moved = store::Transact(storage_, TxKind::kWrite, [&](Transaction& tx) {
+        return files::MovePath(tx, workspace_id_, from, to, st.base->item_version,
+                               mtime_ns / kNsPerMs);
+      });
+      if (moved) {
+        next_.erase(from);
+        next_[to] = EntryFor(*moved, mtime_ns);
+        ++report_.renamed_in_storage;
+        handled_.insert(from);
+        handled_.insert(to);
+      }
+      break;
+    }
+  }
+}
+
+Result<void> SyncPass::Apply(const std::string& path, const PathState& st) {
+  const Change pc = st.pod_change;
+  const Change sc = st.storage_change;
+  const bool pod_has = pc == Change::kChanged || pc == Change::kCreated;
+  const bool storage_has = sc == Change::kChanged || sc == Change::kCreated;
+  if (pc == Change::kNone && sc == Change::kNone) return {};
+  if (pc == Change::kDeleted && sc == Change::kDeleted) {
+    next_.erase(path);
+    return {};
+  }
+  if (pc == Change::kChanged && sc == Change::kNone && st.pod != nullptr && !IsDir(*st.pod) &&
+      st.base != nullptr && st.base->kind == ItemKind::kFile && pod_sha_[path] == st.base->sha256) {
+    next_[path].mtime_ns = st.pod->mtime_ns;  // touched, not changed
+    return {};
+  }
+  if (pod_has && !storage_has && st.pod != nullptr) {
+    // Changed in the pod only, or re-made there after a delete in storage: store it.
+    return Pull(path, *st.pod,
+                st.stored != nullptr ? std::optional<int64_t>(st.stored->version)
+                                     : std::optional<int64_t>(0));
+  }
+  if (storage_has && !pod_has && st.stored != nullptr) return Push(*st.stored);
+  if (pc == Change::kDeleted && sc == Change::kNone && st.stored != nullptr) {
+    return DeleteInStorage(path, *st.stored);
+  }
+  if (sc == Change::kDeleted && pc == Change::kNone) {
+    const std::vector<std::string> one = {path};
+    CY_CHECK(pod_.DeleteFiles(one));
+    ++report_.deleted_in_pod;
+    next_.erase(path);
+    return {};
+  }
+  if (st.pod == nullptr || st.stored == nullptr) return {};
+  return KeepBoth(path, st);  // both sides changed it
+}
+
+Result<void> SyncPass::Pull(const std::string& path, const FileEntry& pod_entry,
+                            std::optional<int64_t> expected) {
+  auto pulled = store::Transact(storage_, TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
+    FileInfo info;
+    if (IsDir(pod_entry)) {
+      CY_TRY(info, files::MakeDirs(tx, workspace_id_, path, now_ms_));
+    } else {
+      CY_TRY(info, files::WriteFile(tx, workspace_id_, path, content_[path], expected,
+                                    pod_entry.mtime_ns / kNsPerMs, limits_));
+    }
+    next_[path] = EntryFor(info, pod_entry.mtime_ns);
+    return {};
+  });
+  if (pulled) {
+    ++report_.pulled;
+    return {};
+  }
+  const Error& e = pulled.error();
+  if (Refusal(e)) {
+    report_.skipped.push_back({path, e.message()});
+    return {};
+  }
+  if (e.code() == Error::Code::kConflict || e.code() == Error::Code::kAlreadyExists) {
+    // The API changed it between our reads and this write: the next pass sees both sides.
+    report_.skipped.push_back({path, "changed in storage during the sync; next pass"});
+    return {};
+  }
+  return std::unexpected(e);
+}
+
+Result<void> SyncPass::Push(const WorkspaceItem& item) {
+  FileData data;
+  data.path = item.path;
+  data.kind = item.kind == ItemKind::kDir ? FileKind::kDirectory : FileKind::kFile;
+  data.mode = item.kind == ItemKind::kDir ? 0755 : 0644;
+  const int64_t mtime_ns = item.mtime * kNsPerMs;
+  data.mtime_ns = mtime_ns;
+  if (item.kind == ItemKind::kFile) {
+    CY_TRY(auto loaded, store::Transact(storage_, TxKind::kRead, [&](Transaction& tx) {
+             return store::items::Get(tx, workspace_id_, item.path, store::items::Content::kLoad);
+           }));
+    data.content = std::move(loaded.content);
+    report_.bytes_to_pod += data.content.size();
+    next_[item.path] = EntryFor(loaded, mtime_ns);
+  } else {
+    next_[item.path] = EntryFor(item, mtime_ns);
+  }
+  std::vector<FileData> one;
+  one.push_back(std::move(data));
+  CY_CHECK(pod_.PutFiles(one));
+  ++report_.pushed;
+  return {};
+}
+
+Result<void> SyncPass::DeleteInStorage(const std::string& path, const WorkspaceItem& item) {
+  const std::optional<int64_t> expected =
+      item.kind == ItemKind::kFile ? std::optional<int64_t>(item.version) : std::nullopt;
+  auto deleted = store::Transact(storage_, TxKind::kWrite, [&](Transaction& tx) {
+    return files::DeletePath(tx, workspace_id_, path, expected);
+  });
+  if (deleted || deleted.error().code() == Error::Code::kNotFound) {
+    if (deleted) ++report_.deleted_in_storage;  // else: went with its folder
+    next_.erase(path);
+    return {};
+  }
+  // kConflict: edited through the API meanwhile; the next pass pushes the edit back.
+  return deleted.error().code() == Error::Code::kConflict ? Result<void>()
+                                                          : std::unexpected(deleted.error());
+}
+
+Result<void> SyncPass::KeepBoth(const std::string& path, const PathState& st) {
+  const FileEntry& pod_entry = *st.pod;
+  const WorkspaceItem& item = *st.stored;
+  const bool both_files = !IsDir(pod_entry) && item.kind == ItemKind::kFile;
+  if ((both_files && pod_sha_[path] == item.sha256) ||
+      (IsDir(pod_entry) && item.kind == ItemKind::kDir)) {
+    next_[path] = EntryFor(item, pod_entry.mtime_ns);  // the same edit on both sides
+    return {};
+  }
+  if (!both_files) {
+    report_.skipped.push_back({path, "a file on one side and a folder on the other"});
+    return {};
+  }
+  // Storage's version stays at the path; the pod's is saved beside it, on both sides.
+  const std::string conflict = ConflictName(path, now_ms_);
+  auto saved = store::Transact(storage_, TxKind::kWrite, [&](Transaction& tx) -> Result<FileInfo> {
+    CY_TRY(auto info, files::WriteFile(tx, workspace_id_, conflict, content_[path], 0,
+                                       pod_entry.mtime_ns / kNsPerMs, limits_));
+    AuditEntry audit;
+    audit.ts = now_ms_;
+    audit.action = "sync.conflict";
+    audit.target = workspace_id_;
+    std::string detail = R"({"path":)";
+    AppendJsonString(detail, path);
+    detail += R"(,"conflict_path":)";
+    AppendJsonString(detail, conflict);
+    detail += "}";
+    audit.detail = std::move(detail);
+    CY_CHECK(store::audit::Append(tx, audit));
+    return info;
+  });
+  if (!saved) {
+    report_.skipped.push_back({path, saved.error().message()});
+    return {};
+  }
+  std::vector<FileData> copy(1);
+  copy[0].path = conflict;
+  copy[0].content = content_[path];
+  copy[0].mtime_ns = pod_entry.mtime_ns;
+  CY_CHECK(pod_.PutFiles(copy));
+  next_[conflict] = EntryFor(*saved, pod_entry.mtime_ns);
+  CY_CHECK(Push(item));
+  report_.conflicts.push_back({path, conflict});
+  logger_.Warn("sync conflict: kept both versions",
+               {{"workspace", workspace_id_}, {"path", path}, {"conflict", conflict}});
+  return {};
+}
+
+Result<void> SyncPass::SaveManifest() {
+  std::vector<ManifestEntry> manifest;
+  manifest.reserve(next_.size());
+  for (auto& [path, entry] : next_) manifest.push_back(std::move(entry));
+  if (manifest == base_) return {};  // a quiet pass writes nothing
+  return store::Transact(storage_, TxKind::kWrite, [&](Transaction& tx) {
+    return store::manifests::Replace(tx, workspace_id_, manifest);
+  });
+}
+
+}  // namespace codeyard::sync

@@ -1,0 +1,72 @@
+// One two-way sync pass of one workspace (see sync_engine.hpp for the model). A SyncPass is
+// used once: Run() loads the three views (manifest, storage, pod listing), classifies every
+// path, reads only the pod files whose size or mtime moved, applies the changes, and writes
+// the manifest if it changed. Not thread-safe; the caller serializes passes per workspace.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "codeyard/backend/executor.hpp"
+#include "codeyard/backend/storage.hpp"
+#include "codeyard/files.hpp"
+#include "codeyard/log.hpp"
+#include "codeyard/workspaces.hpp"
+
+namespace codeyard::sync {
+
+class SyncPass {
+ public:
+  SyncPass(Storage& storage, Logger& logger, const FileLimits& limits,
+           std::string_view workspace_id, Pod& pod, int64_t now_ms);
+
+  [[nodiscard]] Result<SyncReport> Run();
+
+ private:
+  enum class Change { kNone, kChanged, kCreated, kDeleted };
+
+  // One path as seen on each side, with what changed since the manifest.
+  struct PathState {
+    const ManifestEntry* base = nullptr;
+    const FileEntry* pod = nullptr;
+    const WorkspaceItem* stored = nullptr;
+    Change pod_change = Change::kNone;
+    Change storage_change = Change::kNone;
+  };
+
+  Result<void> Load();
+  void Classify();
+  Result<void> ReadChangedPodFiles();
+  void ApplyPodRenames();
+  Result<void> Apply(const std::string& path, const PathState& st);
+  Result<void> Pull(const std::string& path, const FileEntry& pod_entry,
+                    std::optional<int64_t> expected);
+  Result<void> Push(const WorkspaceItem& item);
+  Result<void> DeleteInStorage(const std::string& path, const WorkspaceItem& item);
+  Result<void> KeepBoth(const std::string& path, const PathState& st);
+  Result<void> SaveManifest();
+
+  Storage& storage_;
+  Logger& logger_;
+  const FileLimits& limits_;
+  std::string workspace_id_;
+  Pod& pod_;
+  int64_t now_ms_;
+
+  SyncReport report_;
+  std::vector<ManifestEntry> base_;
+  std::vector<WorkspaceItem> stored_;
+  std::vector<FileEntry> in_pod_;
+  std::string ignore_text_;
+  std::map<std::string, PathState, std::less<>> paths_;
+  std::map<std::string, std::string, std::less<>> content_;  // pod files read this pass
+  std::map<std::string, std::string, std::less<>> pod_sha_;
+  std::map<std::string, ManifestEntry, std::less<>> next_;  // the manifest after this pass
+  std::set<std::string, std::less<>> handled_;
+};
+
+}  // namespace codeyard::sync
