@@ -1,22 +1,35 @@
 // The REST API as a table of route groups, like the CLI's command table: each group is one
 // function in its own api_*.cpp that registers its routes on the Router. Handlers run on
 // worker threads, call the public library API and return a Response or an Error; no business
-// rule lives here.
+// rule lives here. Every route but health, ready and the auth ones needs a bearer token.
 #pragma once
 
 #include <array>
 
-#include "codeyard/platform.hpp"
 #include "router.hpp"
+#include "services.hpp"
 
 namespace codeyard::server {
 
 // GET /api/v1/health: 200 {"status":"ok"} while the process serves requests (liveness).
-void AddHealthRoutes(Router& router, Platform& platform);
+// GET /api/v1/ready: 200 {"status":"ready"} when storage and the executor answer, else 503.
+void AddHealthRoutes(Router& router, Services& services);
 
-using AddRoutes = void (*)(Router&, Platform&);
-inline constexpr std::array<AddRoutes, 1> kRouteGroups = {
-    AddHealthRoutes,
+// /api/v1/auth/{register,login,refresh,logout}, GET and PATCH /api/v1/me.
+void AddAuthRoutes(Router& router, Services& services);
+
+// /api/v1/workspaces[/{id}[/start|/stop]].
+void AddWorkspaceRoutes(Router& router, Services& services);
+
+// /api/v1/workspaces/{id}/tree, /files/{path...}, /files:move, /dirs/{path...}.
+void AddFileRoutes(Router& router, Services& services);
+
+// POST /api/v1/workspaces/{id}/exec.
+void AddExecRoutes(Router& router, Services& services);
+
+using AddRoutes = void (*)(Router&, Services&);
+inline constexpr std::array<AddRoutes, 5> kRouteGroups = {
+    AddHealthRoutes, AddAuthRoutes, AddWorkspaceRoutes, AddFileRoutes, AddExecRoutes,
 };
 
 }  // namespace codeyard::server

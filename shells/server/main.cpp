@@ -23,6 +23,7 @@
 #include "codeyard/platform.hpp"
 #include "http_server.hpp"
 #include "router.hpp"
+#include "services.hpp"
 
 namespace codeyard::server {
 namespace {
@@ -134,17 +135,13 @@ int Run(int argc, char** argv) {
   }
 
   const std::string storage_uri = config->EffectiveStorageUri();
-  Options options;
-  options.storage_uri = storage_uri;
-  options.logger = logger;
-  auto platform = Platform::Open(options);
-  if (!platform) {
-    return Fatal(ExitCodeFor(platform.error()), "cannot open storage " + RedactUri(storage_uri) +
-                                                    ": " + platform.error().message());
+  auto services = OpenServices(*config, std::move(*secret), logger);
+  if (!services) {
+    return Fatal(ExitCodeFor(services.error()), services.error().message());
   }
 
   Router router;
-  for (const AddRoutes add : kRouteGroups) add(router, **platform);
+  for (const AddRoutes add : kRouteGroups) add(router, **services);
 
   HttpServerOptions server_options;
   server_options.host = config->listen_host;

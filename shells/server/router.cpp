@@ -21,13 +21,27 @@ bool IsParam(std::string_view segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
+// "{name...}": the rest of the path, one or more non-empty segments joined by '/'.
+bool IsRest(std::string_view segment) {
+  return IsParam(segment) && segment.size() > 5 && segment.substr(segment.size() - 4) == "...}";
+}
+
 // True if `path` fits the route's segments; collects "{name}" values into `params`.
 bool Matches(const std::vector<std::string>& pattern, const std::vector<std::string_view>& path,
              Fields* params) {
-  if (pattern.size() != path.size()) return false;
+  const bool rest = !pattern.empty() && IsRest(pattern.back());
+  if (rest ? path.size() < pattern.size() : pattern.size() != path.size()) return false;
   Fields found;
   for (std::size_t i = 0; i < pattern.size(); ++i) {
-    if (IsParam(pattern[i])) {
+    if (rest && i + 1 == pattern.size()) {
+      std::string tail;
+      for (std::size_t k = i; k < path.size(); ++k) {
+        if (path[k].empty()) return false;
+        if (k > i) tail += '/';
+        tail.append(path[k]);
+      }
+      found.emplace_back(pattern[i].substr(1, pattern[i].size() - 5), std::move(tail));
+    } else if (IsParam(pattern[i])) {
       if (path[i].empty()) return false;
       found.emplace_back(pattern[i].substr(1, pattern[i].size() - 2), std::string(path[i]));
     } else if (pattern[i] != path[i]) {

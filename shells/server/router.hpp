@@ -2,9 +2,10 @@
 // Nothing here knows about libwebsockets: http_server turns a wire request into a Request,
 // calls Router::Handle on a worker thread, and writes the Response back. Paths are patterns
 // of '/'-separated segments where "{name}" matches any one non-empty segment and lands in
-// Request::params. An unknown path answers 404; a known path with another method answers 405
-// with an Allow header. A Router is filled in before the server starts and is read-only
-// afterwards, so Handle may run on many threads at once.
+// Request::params; a last segment "{name...}" matches the rest of the path (one or more
+// non-empty segments, kept with their '/' separators, e.g. a file path). An unknown path answers
+// 404; a known path with another method answers 405 with an Allow header. A Router is filled in
+// before the server starts and is read-only afterwards, so Handle may run on many threads at once.
 #pragma once
 
 #include <functional>

@@ -1,0 +1,129 @@
+#include "api_json.hpp"
+
+#include <charconv>
+
+namespace codeyard::server {
+namespace {
+
+std::string Quoted(std::string_view name) { return "field '" + std::string(name) + "'"; }
+
+const boost::json::value* FieldOf(const boost::json::object& body, std::string_view name) {
+  const auto it = body.find(name);
+  if (it == body.end() || it->value().is_null()) return nullptr;
+  return &it->value();
+}
+
+}  // namespace
+
+Result<boost::json::object> JsonBody(const Request& request) {
+  if (request.body.empty()) {
+    return Fail(Error::Code::kInvalidArgument, "the request body must be a JSON object");
+  }
+  boost::system::error_code ec;
+  boost::json::value value = boost::json::parse(request.body, ec);
+  if (ec) {
+    return Fail(Error::Code::kInvalidArgument,
+                "the request body is not valid JSON: " + ec.message());
+  }
+  if (!value.is_object()) {
+    return Fail(Error::Code::kInvalidArgument, "the request body must be a JSON object");
+  }
+  return std::move(value.as_object());
+}
+
+Result<std::string> StringField(const boost::json::object& body, std::string_view name) {
+  auto value = OptionalString(body, name);
+  if (!value) return Fail(value.error());
+  std::optional<std::string>& present = *value;
+  if (!present) return Fail(Error::Code::kInvalidArgument, Quoted(name) + " is required");
+  return std::move(*present);
+}
+
+Result<std::optional<std::string>> OptionalString(const boost::json::object& body,
+                                                  std::string_view name) {
+  const boost::json::value* value = FieldOf(body, name);
+  if (value == nullptr) return std::optional<std::string>();
+  if (!value->is_string()) {
+    return Fail(Error::Code::kInvalidArgument, Quoted(name) + " must be a string");
+  }
+  return std::optional<std::string>(std::string(value->as_string()));
+}
+
+Result<std::optional<double>> OptionalNumber(const boost::json::object& body, std::string_view name,
+                                             double min, double max) {
+  const boost::json::value* value = FieldOf(body, name);
+  if (value == nullptr) return std::optional<double>();
+  if (!value->is_number()) {
+    return Fail(Error::Code::kInvalidArgument, Quoted(name) + " must be a number");
+  }
+  const double number = value->to_number<double>();
+  if (!(number >= min && number <= max)) {
+    return Fail(
+        Error::Code::kInvalidArgument,
+        Quoted(name) + " must be between " + std::to_string(min) + " and " + std::to_string(max));
+  }
+  return std::optional<double>(number);
+}
+
+Result<AccessClaims> Authenticate(const Accounts& accounts, const Request& request) {
+  const auto header = request.Header("authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!header || header->size() <= kBearer.size() || header->substr(0, kBearer.size()) != kBearer) {
+    return Fail(Error::Code::kUnauthenticated,
+                "an Authorization: Bearer <access token> is required");
+  }
+  return accounts.VerifyAccessToken(header->substr(kBearer.size()));
+}
+
+Result<std::optional<int64_t>> IfMatchVersion(const Request& request) {
+  auto header = request.Header("if-match");
+  if (!header) return std::optional<int64_t>();
+  std::string_view text = *header;
+  if (text.starts_with("W/")) text.remove_prefix(2);
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
+    text = text.substr(1, text.size() - 2);
+  }
+  int64_t version = -1;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), version);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || version < 0) {
+    return Fail(Error::Code::kInvalidArgument, "If-Match must be a version such as \"3\"");
+  }
+  return std::optional<int64_t>(version);
+}
+
+boost::json::object UserJson(const User& user) {
+  return {{"id", user.id},
+          {"username", user.username},
+          {"role", RoleName(user.role)},
+          {"reviewer_level", user.reviewer_level}};
+}
+
+boost::json::object WorkspaceJson(const Workspace& w) {
+  return {{"id", w.id},
+          {"name", w.name},
+          {"state", WorkspaceStateName(w.state)},
+          {"created_at", w.created_at},
+          {"updated_at", w.updated_at},
+          {"version", w.version}};
+}
+
+boost::json::object FileInfoJson(const FileInfo& info) {
+  return {{"path", info.path},
+          {"kind", ItemKindName(info.kind)},
+          {"size", info.size},
+          {"version", info.version},
+          {"mtime", info.mtime}};
+}
+
+Response JsonResponse(int status, const boost::json::value& value) {
+  return Response::Json(status, boost::json::serialize(value));
+}
+
+Response NoContent() {
+  Response r;
+  r.status = 204;
+  r.content_type.clear();
+  return r;
+}
+
+}  // namespace codeyard::server

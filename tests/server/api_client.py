@@ -1,0 +1,47 @@
+"""Helpers shared by the REST API suites: JSON requests against a test_server.Server."""
+
+import json
+import uuid
+
+from test_server import Server  # noqa: F401  (re-exported for the suites)
+
+API = "/api/v1"
+
+
+def call(server, method, path, token=None, json_body=None, body=None, headers=None):
+    """Returns (status, headers, parsed JSON or raw bytes)."""
+    hdrs = dict(headers or {})
+    if token is not None:
+        hdrs["Authorization"] = f"Bearer {token}"
+    if json_body is not None:
+        body = json.dumps(json_body).encode()
+        hdrs.setdefault("Content-Type", "application/json")
+    status, resp_headers, raw = server.request(method, API + path, headers=hdrs, body=body,
+                                               timeout=30.0)
+    if resp_headers.get("Content-Type", "").startswith("application/json") and raw:
+        return status, resp_headers, json.loads(raw)
+    return status, resp_headers, raw
+
+
+def error_code(doc):
+    assert set(doc) == {"error"}, doc
+    assert set(doc["error"]) == {"code", "message", "request_id"}, doc
+    return doc["error"]["code"]
+
+
+def new_username():
+    return "u" + uuid.uuid4().hex[:12]
+
+
+def register(server, username=None, password="correct horse"):
+    """A fresh user; returns the session document (tokens and user)."""
+    status, _, doc = call(server, "POST", "/auth/register",
+                          json_body={"username": username or new_username(), "password": password})
+    assert status == 201, doc
+    return doc
+
+
+def create_workspace(server, token, name="ws"):
+    status, _, doc = call(server, "POST", "/workspaces", token=token, json_body={"name": name})
+    assert status == 201, doc
+    return doc
