@@ -103,10 +103,8 @@ Result<std::vector<HostCheck>> LocalExecutor::Doctor() {
   if (cgroups_.CanLimitPids()) spec.limits.pids = 128;
   spec.limits.workspace_bytes = uint64_t{64} << 20;
   spec.limits.tmp_bytes = uint64_t{64} << 20;
-  const bool saved = options_.allow_unlimited;
-  options_.allow_unlimited = true;  // the checks above already say which limits are missing
-  auto pod = CreatePod(spec);
-  options_.allow_unlimited = saved;
+  // Unlimited is fine for this probe: the checks above already say which limits are missing.
+  auto pod = CreatePodWith(spec, /*allow_unlimited=*/true);
   if (!pod) {
     add("sandbox", false, true, "cannot start a pod: " + pod.error().message());
     return checks;

@@ -241,10 +241,15 @@ Result<uint32_t> LocalExecutor::AllocateUid() {
 }
 
 Result<std::shared_ptr<Pod>> LocalExecutor::CreatePod(const PodSpec& requested) {
+  return CreatePodWith(requested, options_.allow_unlimited);
+}
+
+Result<std::shared_ptr<Pod>> LocalExecutor::CreatePodWith(const PodSpec& requested,
+                                                          bool allow_unlimited) {
   CY_CHECK(ValidateSpec(requested));
   PodSpec spec = requested;
   spec.labels[std::string(kManagedBy)] = "local";
-  if (!options_.allow_unlimited) {
+  if (!allow_unlimited) {
     if (!spec.limits.memory_bytes || !spec.limits.pids) {
       return Fail(Error::Code::kFailedPrecondition,
                   "pod has no memory or pids limit; set both (or open the executor with "
@@ -252,7 +257,7 @@ Result<std::shared_ptr<Pod>> LocalExecutor::CreatePod(const PodSpec& requested) 
     }
   }
   CgroupLimits limits{spec.limits.memory_bytes, spec.limits.cpus, spec.limits.pids};
-  if (options_.allow_unlimited) {
+  if (allow_unlimited) {
     // Allowed to run unlimited: drop what this host cannot enforce instead of refusing.
     if (!cgroups_.CanLimitMemory()) limits.memory_bytes.reset();
     if (!cgroups_.CanLimitCpu()) limits.cpus.reset();

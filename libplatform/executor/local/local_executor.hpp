@@ -64,6 +64,8 @@ class LocalExecutor : public Executor, public std::enable_shared_from_this<Local
 
  private:
   LocalExecutor(LocalExecutorOptions options, const BackendContext& context);
+  // CreatePod, with the unlimited-pods rule given (Doctor allows them for its own probe).
+  Result<std::shared_ptr<Pod>> CreatePodWith(const PodSpec& spec, bool allow_unlimited);
   Result<void> SweepOrphans();
   Result<uint32_t> AllocateUid();
 
