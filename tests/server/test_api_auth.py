@@ -2,14 +2,7 @@
 
 import pytest
 
-from api_client import Server, call, error_code, new_username, register
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("api_auth"))
-    yield s
-    s.stop()
+from api_client import call, error_code, new_username, register
 
 
 def assert_session(doc, username):

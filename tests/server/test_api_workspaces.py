@@ -2,14 +2,7 @@
 
 import pytest
 
-from api_client import Server, call, create_workspace, error_code, register
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("api_ws"))
-    yield s
-    s.stop()
+from api_client import call, create_workspace, error_code, register
 
 
 @pytest.fixture(scope="module")

@@ -108,13 +108,6 @@ class Server:
         return self.proc.returncode, elapsed
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("server"))
-    yield s
-    s.stop()
-
-
 def error_of(body):
     doc = json.loads(body)
     assert set(doc) == {"error"}
