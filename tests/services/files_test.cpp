@@ -48,7 +48,7 @@ class World {
     User user;
     user.id = NewUuid();
     user.username = name;
-    user.password_hash = "$argon2id$stub";
+    user.password_hash = "$argon2id$test-only";
     Commit([&](Transaction& tx) { return store::users::Insert(tx, user); });
     return user.id;
   }

@@ -14,7 +14,7 @@ std::string InsertUser(Platform& platform, const std::string& name) {
   User user;
   user.id = NewUuid();
   user.username = name + "-" + user.id.substr(0, 6);
-  user.password_hash = "$argon2id$stub";
+  user.password_hash = "$argon2id$test-only";
   user.created_at = user.updated_at = platform.clock().NowMillis();
   auto inserted = store::Transact(platform.storage(), TxKind::kWrite,
                                   [&](Transaction& tx) { return store::users::Insert(tx, user); });

@@ -66,16 +66,16 @@ Result<void> SyncPass::Load() {
     ignore_text_ = rules ? rules->content : std::string();
     return {};
   }));
-  const SyncIgnore ignore = SyncIgnore::Parse(ignore_text_);
+  ignore_ = SyncIgnore::Parse(ignore_text_);
   ListFilesOptions listing;
   listing.with_sha256 = false;  // hash only what changed
-  listing.skip_dirs = ignore.SkippableDirNames();
+  listing.skip_dirs = ignore_.SkippableDirNames();
   CY_TRY(in_pod_, pod_.ListFiles(listing));
   return {};
 }
 
 void SyncPass::Classify() {
-  const SyncIgnore ignore = SyncIgnore::Parse(ignore_text_);
+  const SyncIgnore& ignore = ignore_;
   for (const auto& m : base_) paths_[m.path].base = &m;
   for (const auto& s : stored_) paths_[s.path].stored = &s;
   for (const auto& p : in_pod_) {

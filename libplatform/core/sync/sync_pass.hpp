@@ -16,6 +16,7 @@
 #include "codeyard/files.hpp"
 #include "codeyard/log.hpp"
 #include "codeyard/workspaces.hpp"
+#include "core/sync/sync_ignore.hpp"
 
 namespace codeyard::sync {
 
@@ -62,6 +63,7 @@ class SyncPass {
   std::vector<WorkspaceItem> stored_;
   std::vector<FileEntry> in_pod_;
   std::string ignore_text_;
+  SyncIgnore ignore_;
   std::map<std::string, PathState, std::less<>> paths_;
   std::map<std::string, std::string, std::less<>> content_;  // pod files read this pass
   std::map<std::string, std::string, std::less<>> pod_sha_;
