@@ -60,10 +60,10 @@ class TerminalSockets {
     State state = State::kHello;
     std::string workspace_id;
     std::string request_id;
-    std::string message;               // the message being assembled from fragments
-    std::vector<std::string> early;    // messages that came while attaching
+    std::string message;             // the message being assembled from fragments
+    std::vector<std::string> early;  // messages that came while attaching
     std::size_t early_bytes = 0;
-    std::deque<std::string> local;     // our own messages (the starting status)
+    std::deque<std::string> local;  // our own messages (the starting status)
     std::optional<terminal::Close> close;
     int64_t opened_ms = 0;
   };

@@ -105,12 +105,11 @@ std::optional<terminal::Close> TerminalHub::Attach(uint64_t viewer, std::string_
       // The session is not known yet: on_end finds it by pointer through this cell.
       auto self = std::make_shared<const TerminalSession*>(nullptr);
       hooks.on_end = [this, id, self] { Ended(id, *self); };
-      auto started =
-          TerminalSession::Start(*pod, spec, options_.limits, std::move(hooks), logger_);
+      auto started = TerminalSession::Start(*pod, spec, options_.limits, std::move(hooks), logger_);
       if (!started) {
         sessions_.erase(std::string(workspace_id));
-        logger_->Error("cannot start a terminal", {{"workspace_id", id},
-                                                   {"error", started.error().message()}});
+        logger_->Error("cannot start a terminal",
+                       {{"workspace_id", id}, {"error", started.error().message()}});
         return terminal::Close{terminal::kCloseInternal, started.error().message()};
       }
       *self = started->get();

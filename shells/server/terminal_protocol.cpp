@@ -31,8 +31,9 @@ Result<void> Dimension(const boost::json::object& o, std::string_view name, uint
     n = -1;
   }
   if (n < 1 || n > kMaxDimension) {
-    return Fail(Error::Code::kInvalidArgument,
-                std::string(name) + " must be an integer from 1 to " + std::to_string(kMaxDimension));
+    return Fail(
+        Error::Code::kInvalidArgument,
+        std::string(name) + " must be an integer from 1 to " + std::to_string(kMaxDimension));
   }
   *out = static_cast<uint16_t>(n);
   return {};

@@ -31,14 +31,14 @@ inline constexpr char kPong = '2';
 inline constexpr char kStatus = '3';
 
 // Close codes: the RFC 6455 ones, and 4xxx for the application (like HTTP statuses).
-inline constexpr uint16_t kCloseNormal = 1000;         // the shell exited
-inline constexpr uint16_t kCloseGoingAway = 1001;      // the server is shutting down
-inline constexpr uint16_t kCloseUnsupported = 1003;    // unknown message type
-inline constexpr uint16_t kCloseInvalidPayload = 1007; // malformed JSON in a message
-inline constexpr uint16_t kClosePolicy = 1008;         // a protocol rule was broken
-inline constexpr uint16_t kCloseTooBig = 1009;         // a message over the size cap
-inline constexpr uint16_t kCloseInternal = 1011;       // the shell or pod failed
-inline constexpr uint16_t kCloseTryAgain = 1013;       // the server is busy
+inline constexpr uint16_t kCloseNormal = 1000;           // the shell exited
+inline constexpr uint16_t kCloseGoingAway = 1001;        // the server is shutting down
+inline constexpr uint16_t kCloseUnsupported = 1003;      // unknown message type
+inline constexpr uint16_t kCloseInvalidPayload = 1007;   // malformed JSON in a message
+inline constexpr uint16_t kClosePolicy = 1008;           // a protocol rule was broken
+inline constexpr uint16_t kCloseTooBig = 1009;           // a message over the size cap
+inline constexpr uint16_t kCloseInternal = 1011;         // the shell or pod failed
+inline constexpr uint16_t kCloseTryAgain = 1013;         // the server is busy
 inline constexpr uint16_t kCloseUnauthenticated = 4001;  // no, bad or expired token
 inline constexpr uint16_t kCloseNotFound = 4004;         // no such workspace (or not yours)
 inline constexpr uint16_t kCloseLimit = 4029;            // a running-workspace limit

@@ -16,7 +16,9 @@ namespace {
 constexpr std::chrono::milliseconds kReadTimeout{30000};
 constexpr std::size_t kMaxPingPayload = 1024;
 // Full reset (RIS): a viewer about to get the scrollback starts from a clean screen.
-constexpr std::string_view kTerminalReset = "\x1b" "c";
+constexpr std::string_view kTerminalReset =
+    "\x1b"
+    "c";
 
 std::string HexByte(unsigned char c) {
   char buf[8];
@@ -28,8 +30,7 @@ std::string HexByte(unsigned char c) {
 
 Result<std::shared_ptr<TerminalSession>> TerminalSession::Start(std::shared_ptr<Pod> pod,
                                                                 const ExecSpec& spec,
-                                                                TerminalLimits limits,
-                                                                Hooks hooks,
+                                                                TerminalLimits limits, Hooks hooks,
                                                                 std::shared_ptr<Logger> logger) {
   auto process = pod->Exec(spec);
   if (!process) return Fail(process.error().WithContext("cannot start the shell"));
@@ -40,8 +41,7 @@ Result<std::shared_ptr<TerminalSession>> TerminalSession::Start(std::shared_ptr<
 }
 
 TerminalSession::TerminalSession(std::shared_ptr<Pod> pod, std::unique_ptr<Process> process,
-                                 TerminalLimits limits, Hooks hooks,
-                                 std::shared_ptr<Logger> logger)
+                                 TerminalLimits limits, Hooks hooks, std::shared_ptr<Logger> logger)
     : pod_(std::move(pod)),
       pod_id_(pod_->id()),
       process_(std::move(process)),
@@ -266,8 +266,7 @@ void TerminalSession::CommandLocked(Command command) {
   wake_.notify_all();
 }
 
-std::optional<terminal::Close> TerminalSession::Receive(uint64_t viewer,
-                                                        std::string_view message) {
+std::optional<terminal::Close> TerminalSession::Receive(uint64_t viewer, std::string_view message) {
   if (message.empty()) {
     return terminal::Close{terminal::kCloseUnsupported, "empty message"};
   }

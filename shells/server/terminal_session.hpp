@@ -40,7 +40,7 @@ struct TerminalLimits {
   std::size_t scrollback_bytes = std::size_t{64} << 10;
   std::size_t viewer_queue_bytes = std::size_t{1} << 20;  // a viewer past this is behind
   std::size_t max_frame_bytes = std::size_t{16} << 10;    // output payload per frame
-  std::size_t max_pending_input = std::size_t{1} << 20;  // input waiting for the shell
+  std::size_t max_pending_input = std::size_t{1} << 20;   // input waiting for the shell
 };
 
 // What to write next to a viewer: nothing, a message, or a close.
@@ -103,8 +103,8 @@ class TerminalSession {
     TerminalSize size;
   };
 
-  TerminalSession(std::shared_ptr<Pod> pod, std::unique_ptr<Process> process,
-                  TerminalLimits limits, Hooks hooks, std::shared_ptr<Logger> logger);
+  TerminalSession(std::shared_ptr<Pod> pod, std::unique_ptr<Process> process, TerminalLimits limits,
+                  Hooks hooks, std::shared_ptr<Logger> logger);
 
   void Drive();
   void Deliver(const std::string& data);

@@ -158,10 +158,7 @@ Result<bool> LocalProcess::PollOnce(int timeout_ms, std::optional<OutputChunk>& 
     if (fds[i].revents == 0) continue;
     const int fd = fds[i].fd;
     if (fd == wake_fd_) {
-      uint64_t count_read = 0;
-      while (::read(wake_fd_, &count_read, sizeof(count_read)) < 0 && errno == EINTR) {
-      }
-      interrupted_ = true;
+      DrainWake();
     } else if (fd == status_fd_) {
       CY_CHECK(ReadStatus());
     } else if (fd == stdin_fd_ && (fds[i].events & POLLOUT) != 0) {
@@ -192,10 +189,7 @@ Result<std::optional<OutputChunk>> LocalProcess::ReadOutput(
   using Clock = std::chrono::steady_clock;
   const auto deadline = timeout ? Clock::now() + *timeout : Clock::time_point::max();
   while (OutputOpen()) {
-    if (interrupted_) {  // woken while handing over an earlier chunk
-      interrupted_ = false;
-      return Fail(Error::Code::kAborted, "interrupted");
-    }
+    if (TakeInterrupt()) return Fail(Error::Code::kAborted, "interrupted");
     if (report_) {
       // The process ended: hand over what it wrote, but do not wait for background
       // processes it left holding the pipes.
@@ -248,6 +242,19 @@ Result<void> LocalProcess::QueueStdin(std::string_view data, std::size_t max_pen
   pending_stdin_.append(data);
   FlushPendingStdin();
   return {};
+}
+
+void LocalProcess::DrainWake() {
+  uint64_t count = 0;
+  while (::read(wake_fd_, &count, sizeof(count)) < 0 && errno == EINTR) {
+  }
+  interrupted_ = true;
+}
+
+bool LocalProcess::TakeInterrupt() {
+  const bool was = interrupted_;
+  interrupted_ = false;
+  return was;
 }
 
 void LocalProcess::Interrupt() {

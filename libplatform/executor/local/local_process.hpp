@@ -48,6 +48,10 @@ class LocalProcess : public Process {
   // timeout. Sets interrupted_ when Interrupt() woke it.
   Result<bool> PollOnce(int timeout_ms, std::optional<OutputChunk>& chunk);
   Result<void> ReadStatus();
+  // Consumes Interrupt()'s wake (PollOnce saw it) and remembers it for TakeInterrupt().
+  void DrainWake();
+  // True (once) after PollOnce saw Interrupt()'s wake.
+  bool TakeInterrupt();
   void FlushPendingStdin();
   std::optional<OutputChunk> Accept(OutputStream stream, const char* data, size_t size);
   void CloseFd(int& fd);
