@@ -75,13 +75,12 @@ boost::json::value Optional(const std::optional<int>& v) {
 }  // namespace
 
 void AddExecRoutes(Router& router, Services& services) {
-  Workspaces& ws = *services.workspaces;
   router.Add(Method::kPost, "/api/v1/workspaces/{id}/exec",
-             Authed(*services.accounts,
-                    [&ws](const Request& r, const std::string& user) -> Result<Response> {
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user) -> Result<Response> {
                       auto req = ParseExec(r);
                       if (!req) return Fail(req.error());
-                      auto run = ws.Exec(user, r.Param("id").value_or(""), req->spec);
+                      auto run = services.workspaces->Exec(user, r.Param("id").value_or(""), req->spec);
                       if (!run) return Fail(run.error());
                       const ExitStatus& s = run->status;
                       return JsonResponse(200,
