@@ -19,8 +19,8 @@ int Callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t
       unsigned char* start = buf.data() + LWS_PRE;
       unsigned char* p = start;
       unsigned char* end = buf.data() + buf.size() - 1;
-      if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "application/json", body_len, &p,
-                                      end) != 0 ||
+      if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "application/json", body_len, &p, end) !=
+              0 ||
           lws_finalize_write_http_header(wsi, start, &p, end) != 0) {
         return 1;
       }

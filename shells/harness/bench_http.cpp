@@ -29,7 +29,9 @@ using Clock = std::chrono::steady_clock;
 
 [[noreturn]] void Throw(const std::string& message) { throw std::runtime_error(message); }
 
-void Progress(const std::string& line) { (void)std::fprintf(stderr, "codeyard-bench: %s\n", line.c_str()); }
+void Progress(const std::string& line) {
+  (void)std::fprintf(stderr, "codeyard-bench: %s\n", line.c_str());
+}
 
 std::string RandomHex(std::size_t bytes) {
   std::random_device rd;
@@ -218,8 +220,9 @@ WrkResult ParseWrkOutput(const std::string& output) {
   if (std::regex_search(output, m, std::regex(R"(Non-2xx or 3xx responses: (\d+))"))) {
     Throw("wrk saw " + m[1].str() + " non-2xx answers");
   }
-  if (std::regex_search(output, m,
-                        std::regex(R"(Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+))"))) {
+  if (std::regex_search(
+          output, m,
+          std::regex(R"(Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+))"))) {
     Throw("wrk saw socket errors: " + m[0].str());
   }
   WrkResult r;
@@ -250,8 +253,7 @@ std::string LogTail(const std::string& log) {
   return all.size() > kTail ? all.substr(all.size() - kTail) : all;
 }
 
-HttpBenchReport RunIn(const HttpBenchOptions& options, const TempDir& tmp,
-                      const std::string& log) {
+HttpBenchReport RunIn(const HttpBenchOptions& options, const TempDir& tmp, const std::string& log) {
   HttpBenchReport report;
   report.cores = std::thread::hardware_concurrency();
   report.load_before = MachineLoad::Now();
@@ -272,14 +274,14 @@ HttpBenchReport RunIn(const HttpBenchOptions& options, const TempDir& tmp,
   Progress("codeyard-server " + binary + " on 127.0.0.1:" + std::to_string(port));
 
   const std::string user = "bench" + RandomHex(4);
-  auto session = JsonOf(
-      HttpCall(port, "POST", "/api/v1/auth/register",
-               boost::json::serialize(boost::json::object{{"username", user},
-                                                          {"password", RandomHex(12)}})),
-      201, "register");
+  auto session = JsonOf(HttpCall(port, "POST", "/api/v1/auth/register",
+                                 boost::json::serialize(boost::json::object{
+                                     {"username", user}, {"password", RandomHex(12)}})),
+                        201, "register");
   const std::string token(session.at("access_token").as_string());
-  auto workspace = JsonOf(HttpCall(port, "POST", "/api/v1/workspaces", R"({"name":"bench"})", token),
-                          201, "create workspace");
+  auto workspace =
+      JsonOf(HttpCall(port, "POST", "/api/v1/workspaces", R"({"name":"bench"})", token), 201,
+             "create workspace");
   const std::string file_path =
       "/api/v1/workspaces/" + std::string(workspace.at("id").as_string()) + "/files/small.txt";
   const std::string content(static_cast<std::size_t>(options.file_bytes), 'x');

@@ -80,10 +80,9 @@ void AddHttpCommand(CLI::App& app) {
     std::printf(
         "codeyard-bench http: wrk %d threads, %d connections, %d s x %d rounds (medians), "
         "%u cores, load %.2f -> %.2f\n",
-        o->threads, o->connections, o->duration_s, o->rounds, r.cores, r.load_before,
-        r.load_after);
-    std::printf("%-46s %10s %8s %8s %9s %9s\n", "target", "req/s", "p50 ms", "p99 ms",
-                "req/s x", "p99 x");
+        o->threads, o->connections, o->duration_s, o->rounds, r.cores, r.load_before, r.load_after);
+    std::printf("%-46s %10s %8s %8s %9s %9s\n", "target", "req/s", "p50 ms", "p99 ms", "req/s x",
+                "p99 x");
     Row(r.baseline, base);
     Row(r.health, base);
     Row(r.file, base);

@@ -44,10 +44,10 @@ Error Bad(std::string message) { return {Error::Code::kInvalidArgument, std::mov
 
 Result<std::vector<FileData>> ParseFiles(const boost::json::object& body) {
   const auto it = body.find("files");
-  if (it == body.end() || it->value().is_null()) return std::unexpected(Bad("field 'files' is required"));
+  if (it == body.end() || it->value().is_null())
+    return std::unexpected(Bad("field 'files' is required"));
   if (!it->value().is_object() || it->value().as_object().empty()) {
-    return std::unexpected(
-        Bad("field 'files' must be a non-empty object of file name to content"));
+    return std::unexpected(Bad("field 'files' must be a non-empty object of file name to content"));
   }
   const boost::json::object& files = it->value().as_object();
   if (files.size() > kMaxFiles) {
@@ -87,8 +87,8 @@ Result<std::vector<std::string>> ParseArgs(const boost::json::object& body) {
   if (!it->value().is_array()) return std::unexpected(Bad(shape));
   const boost::json::array& args = it->value().as_array();
   if (args.size() > kMaxArgs) {
-    return std::unexpected(Bad("field 'args' holds more than " + std::to_string(kMaxArgs) +
-                               " arguments"));
+    return std::unexpected(
+        Bad("field 'args' holds more than " + std::to_string(kMaxArgs) + " arguments"));
   }
   std::vector<std::string> out;
   for (const boost::json::value& arg : args) {
@@ -108,16 +108,20 @@ Result<RunLimits> ParseLimits(const boost::json::object& body) {
   RunLimits limits;
   auto time_limit = OptionalNumber(body, "time_limit_s", kMinTimeLimitS, kMaxTimeLimitS);
   if (!time_limit) return std::unexpected(time_limit.error());
-  if (*time_limit) {
-    limits.cpu_time = Ms(**time_limit);
-    limits.wall_time = Ms(std::max(2 * **time_limit, 1.0));
+  if (const std::optional<double> seconds = *time_limit) {
+    limits.cpu_time = Ms(*seconds);
+    limits.wall_time = Ms(std::max(2 * *seconds, 1.0));
   }
   auto memory = OptionalNumber(body, "memory_limit_mb", kMinMemoryMb, kMaxMemoryMb);
   if (!memory) return std::unexpected(memory.error());
-  if (*memory) limits.memory_bytes = static_cast<uint64_t>(std::llround(**memory * 1024 * 1024));
+  if (const std::optional<double> mb = *memory) {
+    limits.memory_bytes = static_cast<uint64_t>(std::llround(*mb * 1024 * 1024));
+  }
   auto output = OptionalNumber(body, "output_limit_kb", kMinOutputKb, kMaxOutputKb);
   if (!output) return std::unexpected(output.error());
-  if (*output) limits.output_bytes = static_cast<uint64_t>(std::llround(**output * 1024));
+  if (const std::optional<double> kb = *output) {
+    limits.output_bytes = static_cast<uint64_t>(std::llround(*kb * 1024));
+  }
   return limits;
 }
 
@@ -135,12 +139,12 @@ Result<RunRequest> ParseRun(const Request& r) {
   out.files = std::move(*files);
   auto stdin_data = OptionalString(*body, "stdin");
   if (!stdin_data) return std::unexpected(stdin_data.error());
-  if (*stdin_data) {
-    if ((*stdin_data)->size() > kMaxStdinBytes) {
+  if (std::optional<std::string>& text = *stdin_data; text) {
+    if (text->size() > kMaxStdinBytes) {
       return std::unexpected(
           Bad("field 'stdin' is larger than " + std::to_string(kMaxStdinBytes) + " bytes"));
     }
-    out.stdin_data = std::move(**stdin_data);
+    out.stdin_data = std::move(*text);
   }
   auto args = ParseArgs(*body);
   if (!args) return std::unexpected(args.error());
@@ -193,21 +197,22 @@ class RunSlot {
 
 void AddRunRoutes(Router& router, Services& services) {
   auto in_flight = std::make_shared<std::atomic<int>>(0);
-  router.Add(Method::kPost, "/api/v1/run",
-             Authed(services.accounts,
-                    [&services, in_flight](const Request& r, const std::string&) -> Result<Response> {
-                      auto request = ParseRun(r);
-                      if (!request) return Fail(request.error());
-                      const RunSlot slot(*in_flight);
-                      if (!slot.acquired()) {
-                        return Fail(Error::Code::kUnavailable,
-                                    "too many runs in progress (at most " +
-                                        std::to_string(kMaxConcurrentRuns) + "); retry later");
-                      }
-                      auto run = services.runner->Run(*request);
-                      if (!run) return Fail(run.error());
-                      return JsonResponse(200, RunJson(*run));
-                    }));
+  router.Add(
+      Method::kPost, "/api/v1/run",
+      Authed(services.accounts,
+             [&services, in_flight](const Request& r, const std::string&) -> Result<Response> {
+               auto request = ParseRun(r);
+               if (!request) return Fail(request.error());
+               const RunSlot slot(*in_flight);
+               if (!slot.acquired()) {
+                 return Fail(Error::Code::kUnavailable, "too many runs in progress (at most " +
+                                                            std::to_string(kMaxConcurrentRuns) +
+                                                            "); retry later");
+               }
+               auto run = services.runner->Run(*request);
+               if (!run) return Fail(run.error());
+               return JsonResponse(200, RunJson(*run));
+             }));
 }
 
 }  // namespace codeyard::server

@@ -111,8 +111,7 @@ int PrintRoutes() {
 }
 
 double UnixSecondsNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 int Run(int argc, char** argv) {

@@ -244,10 +244,9 @@ void Metrics::AddCallback(std::string_view name, std::string_view help, int kind
   for (const auto& c : e.callbacks) {
     if (c.values == values) Invalid("metric '" + std::string(name) + "': series already exists");
   }
-  const auto at = std::lower_bound(e.callbacks.begin(), e.callbacks.end(), values,
-                                   [](const Entry::Callback& c, const std::vector<std::string>& v) {
-                                     return c.values < v;
-                                   });
+  const auto at = std::lower_bound(
+      e.callbacks.begin(), e.callbacks.end(), values,
+      [](const Entry::Callback& c, const std::vector<std::string>& v) { return c.values < v; });
   e.callbacks.insert(at, Entry::Callback{std::move(values), std::move(value)});
 }
 
@@ -275,7 +274,8 @@ std::string Metrics::Render() const {
     out += kTypeNames.at(static_cast<std::size_t>(e->kind));
     out += '\n';
     if (e->callback) {
-      for (const auto& c : e->callbacks) Sample(out, e->name, LabelText(e->label_names, c.values), c.value());
+      for (const auto& c : e->callbacks)
+        Sample(out, e->name, LabelText(e->label_names, c.values), c.value());
     } else if (e->counters) {
       const std::shared_lock family_lock(e->counters->mu_);
       for (const auto& [values, counter] : e->counters->series_) {

@@ -41,8 +41,8 @@ TEST_CASE("metrics: values format as Prometheus reads them", "[metrics]") {
 
 TEST_CASE("metrics: counters and gauges render with HELP, TYPE and sorted series", "[metrics]") {
   Metrics m;
-  auto& requests = m.AddCounter("t_requests_total", "Requests \\ seen.\nSecond line.",
-                                {"method", "route"});
+  auto& requests =
+      m.AddCounter("t_requests_total", "Requests \\ seen.\nSecond line.", {"method", "route"});
   requests.With({"GET", "/b"}).Inc();
   requests.With({"GET", "/a\"x\""}).Inc(2);
   requests.With({"GET", "/b"}).Inc(0.5);
@@ -111,8 +111,7 @@ TEST_CASE("metrics: bad names and duplicates are refused", "[metrics]") {
   const std::vector<double> unsorted = {1, 0.5};
   CHECK_THROWS_AS(m.AddHistogram("t_unsorted", "x", {}, unsorted), std::invalid_argument);
   m.AddGauge("t_cb", "x", [] { return 1.0; }, {{"k", "v"}});
-  CHECK_THROWS_AS(m.AddGauge("t_cb", "x", [] { return 2.0; }, {{"k", "v"}}),
-                  std::invalid_argument);
+  CHECK_THROWS_AS(m.AddGauge("t_cb", "x", [] { return 2.0; }, {{"k", "v"}}), std::invalid_argument);
   auto& family = m.AddCounter("t_two_labels_total", "x", {"a", "b"});
   CHECK_THROWS_AS(family.With({"only one"}), std::invalid_argument);
 }

@@ -30,8 +30,7 @@ Router MakeRouter() {
 
 }  // namespace
 
-TEST_CASE("router: a response names the pattern that answered, never the raw path",
-          "[router]") {
+TEST_CASE("router: a response names the pattern that answered, never the raw path", "[router]") {
   const Router router = MakeRouter();
   CHECK(router.Handle(Get("/api/v1/health")).route == "/api/v1/health");
   const Response file = router.Handle(Get("/api/v1/workspaces/abc/files/src/a.py"));
