@@ -75,6 +75,14 @@ struct WorkspaceExec {
   SyncReport sync;  // the pass that ran after the command
 };
 
+// What one Workspaces object has done since it was made, for metrics.
+struct WorkspaceStats {
+  uint64_t sync_passes = 0;     // two-way passes of every kind (after exec, terminal, stop, Sync)
+  uint64_t bytes_to_pod = 0;    // file content written into pods, first seeding included
+  uint64_t bytes_from_pod = 0;  // file content read out of pods
+  int64_t running = 0;          // workspaces whose pod this object runs now
+};
+
 class Workspaces {
  public:
   Workspaces(Platform& platform, std::shared_ptr<Executor> executor, WorkspaceOptions options = {});
@@ -117,6 +125,9 @@ class Workspaces {
 
   // Sync passes run so far by this object (all kinds), for tests and metrics.
   [[nodiscard]] uint64_t sync_passes() const;
+
+  // Counters and the running-pod count; cheap (atomics only), safe from any thread.
+  [[nodiscard]] WorkspaceStats Stats() const;
 
   // The running pod of an open workspace (for terminals); opens it if needed.
   [[nodiscard]] Result<std::shared_ptr<Pod>> PodOf(std::string_view user_id,

@@ -31,12 +31,15 @@ void AddStorageCommand(CLI::App& app);
 void AddExecCommand(CLI::App& app);
 // `sync`: workspace start and sync passes against the host's own tree copy (cmd_sync.cpp).
 void AddSyncCommand(CLI::App& app);
+// `http`: codeyard-server under wrk against a bare libwebsockets server (cmd_http.cpp).
+void AddHttpCommand(CLI::App& app);
 
 using AddCommand = void (*)(CLI::App&);
-inline constexpr std::array<AddCommand, 3> kCommands = {
+inline constexpr std::array<AddCommand, 4> kCommands = {
     AddStorageCommand,
     AddExecCommand,
     AddSyncCommand,
+    AddHttpCommand,
 };
 
 }  // namespace codeyard::bench

@@ -1,7 +1,8 @@
 // The REST API as a table of route groups, like the CLI's command table: each group is one
 // function in its own api_*.cpp that registers its routes on the Router. Handlers run on
 // worker threads, call the public library API and return a Response or an Error; no business
-// rule lives here. Every route but health, ready and the auth ones needs a bearer token.
+// rule lives here. Every route but health, ready, metrics, openapi.json and the auth ones
+// needs a bearer token.
 #pragma once
 
 #include <array>
@@ -27,9 +28,21 @@ void AddFileRoutes(Router& router, Services& services);
 // POST /api/v1/workspaces/{id}/exec.
 void AddExecRoutes(Router& router, Services& services);
 
+// POST /api/v1/run: one-shot runs on the warm pool (Services::runner).
+void AddRunRoutes(Router& router, Services& services);
+
+// GET /api/v1/metrics (and /metrics): Services::metrics as Prometheus text, no auth.
+// GET /api/v1/openapi.json: the OpenAPI document built into the binary (openapi.json).
+void AddOpsRoutes(Router& router, Services& services);
+
+// GET /api/v1/workspaces/{id}/terminal without a WebSocket upgrade: 426 (the WebSocket
+// itself is served by lws_terminal before routing).
+void AddTerminalRoutes(Router& router, Services& services);
+
 using AddRoutes = void (*)(Router&, Services&);
-inline constexpr std::array<AddRoutes, 5> kRouteGroups = {
-    AddHealthRoutes, AddAuthRoutes, AddWorkspaceRoutes, AddFileRoutes, AddExecRoutes,
+inline constexpr std::array<AddRoutes, 8> kRouteGroups = {
+    AddHealthRoutes, AddAuthRoutes, AddWorkspaceRoutes, AddFileRoutes,
+    AddExecRoutes,   AddRunRoutes,  AddOpsRoutes,       AddTerminalRoutes,
 };
 
 }  // namespace codeyard::server

@@ -41,47 +41,46 @@ Result<std::string> RefreshTokenOf(const Request& request) {
 }  // namespace
 
 void AddAuthRoutes(Router& router, Services& services) {
-  Accounts& accounts = *services.accounts;
   router.Add(Method::kPost, "/api/v1/auth/register", [&](const Request& r) -> Result<Response> {
     auto creds = CredentialsOf(r);
     if (!creds) return Fail(creds.error());
     NewUser user;
     user.username = creds->username;
     user.password = creds->password;
-    if (auto made = accounts.Register(user); !made) return Fail(made.error());
-    auto session = accounts.Login(creds->username, creds->password);
+    if (auto made = services.accounts->Register(user); !made) return Fail(made.error());
+    auto session = services.accounts->Login(creds->username, creds->password);
     if (!session) return Fail(session.error());
     return JsonResponse(201, SessionJson(*session, NowMs(services)));
   });
   router.Add(Method::kPost, "/api/v1/auth/login", [&](const Request& r) -> Result<Response> {
     auto creds = CredentialsOf(r);
     if (!creds) return Fail(creds.error());
-    auto session = accounts.Login(creds->username, creds->password);
+    auto session = services.accounts->Login(creds->username, creds->password);
     if (!session) return Fail(session.error());
     return JsonResponse(200, SessionJson(*session, NowMs(services)));
   });
   router.Add(Method::kPost, "/api/v1/auth/refresh", [&](const Request& r) -> Result<Response> {
     auto token = RefreshTokenOf(r);
     if (!token) return Fail(token.error());
-    auto session = accounts.Refresh(*token);
+    auto session = services.accounts->Refresh(*token);
     if (!session) return Fail(session.error());
     return JsonResponse(200, SessionJson(*session, NowMs(services)));
   });
   router.Add(Method::kPost, "/api/v1/auth/logout", [&](const Request& r) -> Result<Response> {
     auto token = RefreshTokenOf(r);
     if (!token) return Fail(token.error());
-    if (auto done = accounts.Logout(*token); !done) return Fail(done.error());
+    if (auto done = services.accounts->Logout(*token); !done) return Fail(done.error());
     return NoContent();
   });
   router.Add(Method::kGet, "/api/v1/me", [&](const Request& r) -> Result<Response> {
-    auto claims = Authenticate(accounts, r);
+    auto claims = Authenticate(*services.accounts, r);
     if (!claims) return Fail(claims.error());
-    auto user = accounts.GetUser(claims->user_id);
+    auto user = services.accounts->GetUser(claims->user_id);
     if (!user) return Fail(user.error());
     return JsonResponse(200, UserJson(*user));
   });
   router.Add(Method::kPatch, "/api/v1/me", [&](const Request& r) -> Result<Response> {
-    auto claims = Authenticate(accounts, r);
+    auto claims = Authenticate(*services.accounts, r);
     if (!claims) return Fail(claims.error());
     auto body = JsonBody(r);
     if (!body) return Fail(body.error());
@@ -89,9 +88,9 @@ void AddAuthRoutes(Router& router, Services& services) {
     if (!old_password) return Fail(old_password.error());
     auto new_password = StringField(*body, "new_password");
     if (!new_password) return Fail(new_password.error());
-    auto changed = accounts.ChangePassword(claims->user_id, *old_password, *new_password);
+    auto changed = services.accounts->ChangePassword(claims->user_id, *old_password, *new_password);
     if (!changed) return Fail(changed.error());
-    auto user = accounts.GetUser(claims->user_id);
+    auto user = services.accounts->GetUser(claims->user_id);
     if (!user) return Fail(user.error());
     return JsonResponse(200, UserJson(*user));
   });

@@ -75,27 +75,26 @@ boost::json::value Optional(const std::optional<int>& v) {
 }  // namespace
 
 void AddExecRoutes(Router& router, Services& services) {
-  Workspaces& ws = *services.workspaces;
-  router.Add(Method::kPost, "/api/v1/workspaces/{id}/exec",
-             Authed(*services.accounts,
-                    [&ws](const Request& r, const std::string& user) -> Result<Response> {
-                      auto req = ParseExec(r);
-                      if (!req) return Fail(req.error());
-                      auto run = ws.Exec(user, r.Param("id").value_or(""), req->spec);
-                      if (!run) return Fail(run.error());
-                      const ExitStatus& s = run->status;
-                      return JsonResponse(200,
-                                          boost::json::object{
-                                              {"verdict", VerdictName(Classify(s, req->limits))},
-                                              {"exit_code", Optional(s.exit_code)},
-                                              {"signal", Optional(s.signal)},
-                                              {"stdout", ValidUtf8(run->stdout_data)},
-                                              {"stderr", ValidUtf8(run->stderr_data)},
-                                              {"cpu_ms", s.cpu_ms},
-                                              {"wall_ms", s.wall_ms},
-                                              {"memory_kb", s.memory_kb},
-                                          });
-                    }));
+  router.Add(
+      Method::kPost, "/api/v1/workspaces/{id}/exec",
+      Authed(services.accounts,
+             [&services](const Request& r, const std::string& user) -> Result<Response> {
+               auto req = ParseExec(r);
+               if (!req) return Fail(req.error());
+               auto run = services.workspaces->Exec(user, r.Param("id").value_or(""), req->spec);
+               if (!run) return Fail(run.error());
+               const ExitStatus& s = run->status;
+               return JsonResponse(200, boost::json::object{
+                                            {"verdict", VerdictName(Classify(s, req->limits))},
+                                            {"exit_code", Optional(s.exit_code)},
+                                            {"signal", Optional(s.signal)},
+                                            {"stdout", ValidUtf8(run->stdout_data)},
+                                            {"stderr", ValidUtf8(run->stderr_data)},
+                                            {"cpu_ms", s.cpu_ms},
+                                            {"wall_ms", s.wall_ms},
+                                            {"memory_kb", s.memory_kb},
+                                        });
+             }));
 }
 
 }  // namespace codeyard::server

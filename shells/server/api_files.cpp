@@ -31,79 +31,80 @@ Response ConflictAs412(const Error& error, const Request& r) {
 }  // namespace
 
 void AddFileRoutes(Router& router, Services& services) {
-  const Accounts& accounts = *services.accounts;
-  Files& files = *services.files;
-  router.Add(
-      Method::kGet, "/api/v1/workspaces/{id}/tree",
-      Authed(accounts, [&files](const Request& r, const std::string& user) -> Result<Response> {
-        auto tree = files.Tree(user, Param(r, "id"));
-        if (!tree) return Fail(tree.error());
-        boost::json::array items;
-        for (const FileInfo& info : *tree) items.push_back(FileInfoJson(info));
-        return JsonResponse(200, boost::json::object{{"items", std::move(items)}});
-      }));
-  router.Add(
-      Method::kGet, "/api/v1/workspaces/{id}/files/{path...}",
-      Authed(accounts, [&files](const Request& r, const std::string& user) -> Result<Response> {
-        auto file = files.Read(user, Param(r, "id"), Param(r, "path"));
-        if (!file) return Fail(file.error());
-        Response out;
-        out.content_type = "application/octet-stream";
-        out.body = std::move(file->content);
-        out.headers.emplace_back("ETag", "\"" + std::to_string(file->info.version) + "\"");
-        return out;
-      }));
-  router.Add(
-      Method::kPut, "/api/v1/workspaces/{id}/files/{path...}",
-      Authed(accounts, [&files](const Request& r, const std::string& user) -> Result<Response> {
-        auto expected = ExpectedVersion(r);
-        if (!expected) return Fail(expected.error());
-        auto info = files.Write(user, Param(r, "id"), Param(r, "path"), r.body, *expected);
-        if (!info && info.error().code() == Error::Code::kConflict) {
-          return ConflictAs412(info.error(), r);
-        }
-        if (!info) return Fail(info.error());
-        Response out = JsonResponse(200, FileInfoJson(*info));
-        out.headers.emplace_back("ETag", "\"" + std::to_string(info->version) + "\"");
-        return out;
-      }));
-  router.Add(
-      Method::kDelete, "/api/v1/workspaces/{id}/files/{path...}",
-      Authed(accounts, [&files](const Request& r, const std::string& user) -> Result<Response> {
-        auto expected = IfMatchVersion(r);
-        if (!expected) return Fail(expected.error());
-        auto done = files.Delete(user, Param(r, "id"), Param(r, "path"), *expected);
-        if (!done && done.error().code() == Error::Code::kConflict) {
-          return ConflictAs412(done.error(), r);
-        }
-        if (!done) return Fail(done.error());
-        return NoContent();
-      }));
-  router.Add(
-      Method::kPost, "/api/v1/workspaces/{id}/files:move",
-      Authed(accounts, [&files](const Request& r, const std::string& user) -> Result<Response> {
-        auto expected = IfMatchVersion(r);
-        if (!expected) return Fail(expected.error());
-        auto body = JsonBody(r);
-        if (!body) return Fail(body.error());
-        auto from = StringField(*body, "from");
-        if (!from) return Fail(from.error());
-        auto to = StringField(*body, "to");
-        if (!to) return Fail(to.error());
-        auto info = files.Move(user, Param(r, "id"), *from, *to, *expected);
-        if (!info && info.error().code() == Error::Code::kConflict) {
-          return ConflictAs412(info.error(), r);
-        }
-        if (!info) return Fail(info.error());
-        return JsonResponse(200, FileInfoJson(*info));
-      }));
-  router.Add(
-      Method::kPost, "/api/v1/workspaces/{id}/dirs/{path...}",
-      Authed(accounts, [&files](const Request& r, const std::string& user) -> Result<Response> {
-        auto info = files.MakeDir(user, Param(r, "id"), Param(r, "path"));
-        if (!info) return Fail(info.error());
-        return JsonResponse(201, FileInfoJson(*info));
-      }));
+  router.Add(Method::kGet, "/api/v1/workspaces/{id}/tree",
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user) -> Result<Response> {
+                      auto tree = services.files->Tree(user, Param(r, "id"));
+                      if (!tree) return Fail(tree.error());
+                      boost::json::array items;
+                      for (const FileInfo& info : *tree) items.push_back(FileInfoJson(info));
+                      return JsonResponse(200, boost::json::object{{"items", std::move(items)}});
+                    }));
+  router.Add(Method::kGet, "/api/v1/workspaces/{id}/files/{path...}",
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user) -> Result<Response> {
+                      auto file = services.files->Read(user, Param(r, "id"), Param(r, "path"));
+                      if (!file) return Fail(file.error());
+                      Response out;
+                      out.content_type = "application/octet-stream";
+                      out.body = std::move(file->content);
+                      out.headers.emplace_back("ETag",
+                                               "\"" + std::to_string(file->info.version) + "\"");
+                      return out;
+                    }));
+  router.Add(Method::kPut, "/api/v1/workspaces/{id}/files/{path...}",
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user) -> Result<Response> {
+                      auto expected = ExpectedVersion(r);
+                      if (!expected) return Fail(expected.error());
+                      auto info = services.files->Write(user, Param(r, "id"), Param(r, "path"),
+                                                        r.body, *expected);
+                      if (!info && info.error().code() == Error::Code::kConflict) {
+                        return ConflictAs412(info.error(), r);
+                      }
+                      if (!info) return Fail(info.error());
+                      Response out = JsonResponse(200, FileInfoJson(*info));
+                      out.headers.emplace_back("ETag", "\"" + std::to_string(info->version) + "\"");
+                      return out;
+                    }));
+  router.Add(Method::kDelete, "/api/v1/workspaces/{id}/files/{path...}",
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user) -> Result<Response> {
+                      auto expected = IfMatchVersion(r);
+                      if (!expected) return Fail(expected.error());
+                      auto done =
+                          services.files->Delete(user, Param(r, "id"), Param(r, "path"), *expected);
+                      if (!done && done.error().code() == Error::Code::kConflict) {
+                        return ConflictAs412(done.error(), r);
+                      }
+                      if (!done) return Fail(done.error());
+                      return NoContent();
+                    }));
+  router.Add(Method::kPost, "/api/v1/workspaces/{id}/files:move",
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user) -> Result<Response> {
+                      auto expected = IfMatchVersion(r);
+                      if (!expected) return Fail(expected.error());
+                      auto body = JsonBody(r);
+                      if (!body) return Fail(body.error());
+                      auto from = StringField(*body, "from");
+                      if (!from) return Fail(from.error());
+                      auto to = StringField(*body, "to");
+                      if (!to) return Fail(to.error());
+                      auto info = services.files->Move(user, Param(r, "id"), *from, *to, *expected);
+                      if (!info && info.error().code() == Error::Code::kConflict) {
+                        return ConflictAs412(info.error(), r);
+                      }
+                      if (!info) return Fail(info.error());
+                      return JsonResponse(200, FileInfoJson(*info));
+                    }));
+  router.Add(Method::kPost, "/api/v1/workspaces/{id}/dirs/{path...}",
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user) -> Result<Response> {
+                      auto info = services.files->MakeDir(user, Param(r, "id"), Param(r, "path"));
+                      if (!info) return Fail(info.error());
+                      return JsonResponse(201, FileInfoJson(*info));
+                    }));
 }
 
 }  // namespace codeyard::server

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,11 +42,12 @@ namespace codeyard::server {
 // when it is not a non-negative integer.
 [[nodiscard]] Result<std::optional<int64_t>> IfMatchVersion(const Request& request);
 
-// A handler that runs only for an authenticated user: f(request, user_id).
+// A handler that runs only for an authenticated user: f(request, user_id). `accounts` is the
+// Services member, dereferenced per request, so routes can be registered before it is opened.
 template <typename F>
-[[nodiscard]] Handler Authed(const Accounts& accounts, F f) {
+[[nodiscard]] Handler Authed(const std::unique_ptr<Accounts>& accounts, F f) {
   return [&accounts, f = std::move(f)](const Request& r) -> Result<Response> {
-    auto claims = Authenticate(accounts, r);
+    auto claims = Authenticate(*accounts, r);
     if (!claims) return Fail(claims.error());
     return f(r, claims->user_id);
   };

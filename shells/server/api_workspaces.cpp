@@ -11,65 +11,72 @@ std::string IdOf(const Request& r) { return std::string(r.Param("id").value_or("
 }  // namespace
 
 void AddWorkspaceRoutes(Router& router, Services& services) {
-  Accounts& accounts = *services.accounts;
-  Workspaces& ws = *services.workspaces;
   router.Add(Method::kGet, "/api/v1/workspaces",
-             Authed(accounts, [&ws](const Request&, const std::string& user) -> Result<Response> {
-               auto list = ws.List(user);
-               if (!list) return Fail(list.error());
-               boost::json::array items;
-               for (const Workspace& w : *list) items.push_back(WorkspaceJson(w));
-               return JsonResponse(200, boost::json::object{{"items", std::move(items)}});
-             }));
+             Authed(services.accounts,
+                    [&services](const Request&, const std::string& user) -> Result<Response> {
+                      auto list = services.workspaces->List(user);
+                      if (!list) return Fail(list.error());
+                      boost::json::array items;
+                      for (const Workspace& w : *list) items.push_back(WorkspaceJson(w));
+                      return JsonResponse(200, boost::json::object{{"items", std::move(items)}});
+                    }));
   router.Add(Method::kPost, "/api/v1/workspaces",
-             Authed(accounts, [&ws](const Request& r, const std::string& user) -> Result<Response> {
-               auto body = JsonBody(r);
-               if (!body) return Fail(body.error());
-               auto name = StringField(*body, "name");
-               if (!name) return Fail(name.error());
-               auto made = ws.Create(user, *name);
-               if (!made) return Fail(made.error());
-               return JsonResponse(201, WorkspaceJson(*made));
-             }));
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user) -> Result<Response> {
+                      auto body = JsonBody(r);
+                      if (!body) return Fail(body.error());
+                      auto name = StringField(*body, "name");
+                      if (!name) return Fail(name.error());
+                      auto made = services.workspaces->Create(user, *name);
+                      if (!made) return Fail(made.error());
+                      return JsonResponse(201, WorkspaceJson(*made));
+                    }));
   router.Add(Method::kGet, "/api/v1/workspaces/{id}",
-             Authed(accounts, [&ws](const Request& r, const std::string& user) -> Result<Response> {
-               auto w = ws.Get(user, IdOf(r));
-               if (!w) return Fail(w.error());
-               return JsonResponse(200, WorkspaceJson(*w));
-             }));
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user) -> Result<Response> {
+                      auto w = services.workspaces->Get(user, IdOf(r));
+                      if (!w) return Fail(w.error());
+                      return JsonResponse(200, WorkspaceJson(*w));
+                    }));
   router.Add(Method::kPatch, "/api/v1/workspaces/{id}",
-             Authed(accounts, [&ws](const Request& r, const std::string& user) -> Result<Response> {
-               auto version = IfMatchVersion(r);
-               if (!version) return Fail(version.error());
-               auto body = JsonBody(r);
-               if (!body) return Fail(body.error());
-               auto name = StringField(*body, "name");
-               if (!name) return Fail(name.error());
-               auto w = ws.Rename(user, IdOf(r), *name, *version);
-               if (!w && w.error().code() == Error::Code::kConflict && *version) {
-                 return Fail(Error::Code::kFailedPrecondition, w.error().message());
-               }
-               if (!w) return Fail(w.error());
-               return JsonResponse(200, WorkspaceJson(*w));
-             }));
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user) -> Result<Response> {
+                      auto version = IfMatchVersion(r);
+                      if (!version) return Fail(version.error());
+                      auto body = JsonBody(r);
+                      if (!body) return Fail(body.error());
+                      auto name = StringField(*body, "name");
+                      if (!name) return Fail(name.error());
+                      auto w = services.workspaces->Rename(user, IdOf(r), *name, *version);
+                      if (!w && w.error().code() == Error::Code::kConflict && *version) {
+                        return Fail(Error::Code::kFailedPrecondition, w.error().message());
+                      }
+                      if (!w) return Fail(w.error());
+                      return JsonResponse(200, WorkspaceJson(*w));
+                    }));
   router.Add(Method::kDelete, "/api/v1/workspaces/{id}",
-             Authed(accounts, [&ws](const Request& r, const std::string& user) -> Result<Response> {
-               if (auto done = ws.Delete(user, IdOf(r)); !done) return Fail(done.error());
-               return NoContent();
-             }));
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user) -> Result<Response> {
+                      if (auto done = services.workspaces->Delete(user, IdOf(r)); !done)
+                        return Fail(done.error());
+                      return NoContent();
+                    }));
   router.Add(Method::kPost, "/api/v1/workspaces/{id}/start",
-             Authed(accounts, [&ws](const Request& r, const std::string& user) -> Result<Response> {
-               auto w = ws.Open(user, IdOf(r));
-               if (!w) return Fail(w.error());
-               return JsonResponse(200, WorkspaceJson(*w));
-             }));
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user) -> Result<Response> {
+                      auto w = services.workspaces->Open(user, IdOf(r));
+                      if (!w) return Fail(w.error());
+                      return JsonResponse(200, WorkspaceJson(*w));
+                    }));
   router.Add(Method::kPost, "/api/v1/workspaces/{id}/stop",
-             Authed(accounts, [&ws](const Request& r, const std::string& user) -> Result<Response> {
-               if (auto done = ws.Stop(user, IdOf(r)); !done) return Fail(done.error());
-               auto w = ws.Get(user, IdOf(r));
-               if (!w) return Fail(w.error());
-               return JsonResponse(200, WorkspaceJson(*w));
-             }));
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user) -> Result<Response> {
+                      if (auto done = services.workspaces->Stop(user, IdOf(r)); !done)
+                        return Fail(done.error());
+                      auto w = services.workspaces->Get(user, IdOf(r));
+                      if (!w) return Fail(w.error());
+                      return JsonResponse(200, WorkspaceJson(*w));
+                    }));
 }
 
 }  // namespace codeyard::server

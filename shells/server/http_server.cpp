@@ -557,6 +557,11 @@ int HttpServer::Impl::Finish(Conn& c) {
 void HttpServer::Impl::LogAccess(const Conn& c, int status, bool aborted) const {
   const double ms =
       std::chrono::duration<double, std::milli>(SteadyClock::now() - c.started).count();
+  if (opts_.on_request_done) {
+    const bool answered = c.phase == Phase::kWriting && !c.response.route.empty();
+    opts_.on_request_done(RequestDone{c.method, answered ? c.response.route : "server", status,
+                                      ms / 1000.0, aborted});
+  }
   const double rounded = std::round(ms * 1000.0) / 1000.0;
   if (aborted) {
     opts_.logger->Info("request aborted", {{"method", c.method},

@@ -16,12 +16,26 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "codeyard/error.hpp"
 #include "codeyard/log.hpp"
 #include "router.hpp"
 
 namespace codeyard::server {
+
+// One finished (or abandoned) HTTP transaction, for metrics. The views live only during the
+// on_request_done call.
+struct RequestDone {
+  std::string_view method;  // "GET", ..., or "UNKNOWN"
+  // Response::route: the matched pattern, "unmatched" (404/405 from the router), or "server"
+  // for answers the server made before any route ran (411, 413, 501, 503, a handler's throw,
+  // and 499 when the client left before the answer).
+  std::string_view route;
+  int status = 0;
+  double seconds = 0;    // from the request line to the last byte written (or the close)
+  bool aborted = false;  // the connection closed before the response was complete
+};
 
 class TerminalHub;
 
@@ -39,6 +53,9 @@ struct HttpServerOptions {
   // Serves the terminal WebSocket (/api/v1/workspaces/{id}/terminal) when set; must outlive
   // the server. Stop() closes its connections with 1001 before the drain.
   TerminalHub* terminals = nullptr;
+  // Optional. Runs on the service thread once per request, where the access-log line is
+  // written; must be quick and must not block (metrics counters).
+  std::function<void(const RequestDone&)> on_request_done;
 };
 
 class HttpServer {

@@ -3,9 +3,11 @@
 // it cannot run (port taken, storage down, data dir not creatable, the server failing), 2 for
 // bad flags or configuration (a missing or weak secret outside dev mode among them). Startup
 // failures are one plain line on stderr; everything else there is JSON log records.
+// `--print-routes` prints every routed "METHOD pattern" and exits 0 without opening anything.
 #include <pthread.h>
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -23,6 +25,7 @@
 #include "codeyard/platform.hpp"
 #include "http_server.hpp"
 #include "router.hpp"
+#include "server_metrics.hpp"
 #include "services.hpp"
 #include "terminal_hub.hpp"
 
@@ -39,7 +42,9 @@ struct Flags {
   std::string listen;
   std::string data_dir;
   std::string storage;
+  std::string executor;
   bool dev = false;
+  bool print_routes = false;
 };
 
 int Fatal(int exit_code, std::string_view message) {
@@ -65,6 +70,7 @@ Result<Config> LoadServerConfig(const Flags& flags) {
   if (!flags.listen.empty()) inputs.flags.emplace_back("server.listen", flags.listen);
   if (!flags.data_dir.empty()) inputs.flags.emplace_back("data_dir", flags.data_dir);
   if (!flags.storage.empty()) inputs.flags.emplace_back("storage.uri", flags.storage);
+  if (!flags.executor.empty()) inputs.flags.emplace_back("executor.uri", flags.executor);
   if (flags.dev) inputs.flags.emplace_back("dev_mode", "true");
   return LoadConfig(inputs);
 }
@@ -93,7 +99,24 @@ int WaitForShutdown(const sigset_t& signals, const HttpServer& server) {
   return 0;
 }
 
+// Registers the routes over services that open nothing and prints them.
+int PrintRoutes() {
+  Services none;
+  Router router;
+  for (const AddRoutes add : kRouteGroups) add(router, none);
+  for (const auto& [method, pattern] : router.Routes()) {
+    const std::string_view name = MethodName(method);
+    (void)std::printf("%.*s %s\n", static_cast<int>(name.size()), name.data(), pattern.c_str());
+  }
+  return kExitOk;
+}
+
+double UnixSecondsNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 int Run(int argc, char** argv) {
+  const double start_unix_s = UnixSecondsNow();
   // Before any thread exists, so that every thread inherits the mask.
   sigset_t signals;
   sigemptyset(&signals);
@@ -108,15 +131,20 @@ int Run(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   app.add_option("--set", flags.sets, "override a configuration key: --set key=value");
   app.add_option("--listen", flags.listen, "address to listen on, host:port (server.listen)");
-  app.add_option("--data-dir", flags.data_dir, "data directory, created if missing (data_dir)");
+  app.add_option("--data,--data-dir", flags.data_dir,
+                 "data directory, created if missing (data_dir)");
   app.add_option("--storage", flags.storage, "storage URI (storage.uri)");
+  app.add_option("--executor", flags.executor, "executor URI (executor.uri)");
   app.add_flag("--dev", flags.dev, "development mode (dev_mode=true)");
+  app.add_flag("--print-routes", flags.print_routes,
+               "print every route as METHOD PATTERN and exit (opens nothing)");
   app.set_version_flag("--version", codeyard::Version());
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? kExitOk : kExitBadInput;
   }
+  if (flags.print_routes) return PrintRoutes();
 
   auto config = LoadServerConfig(flags);
   if (!config) return Fatal(kExitBadInput, config.error().message());
@@ -145,6 +173,7 @@ int Run(int argc, char** argv) {
   for (const AddRoutes add : kRouteGroups) add(router, **services);
 
   TerminalHub terminals(**services, TerminalHubOptions{}, logger);
+  InstallTerminalMetrics(**services, terminals);
 
   HttpServerOptions server_options;
   server_options.host = config->listen_host;
@@ -153,6 +182,7 @@ int Run(int argc, char** argv) {
   server_options.logger = logger;
   server_options.handler = [&router](Request request) { return router.Handle(std::move(request)); };
   server_options.terminals = &terminals;
+  server_options.on_request_done = InstallServerMetrics(**services, start_unix_s);
   HttpServer server(std::move(server_options));
   if (auto started = server.Start(); !started) {
     return Fatal(ExitCodeFor(started.error()), started.error().message());

@@ -5,6 +5,8 @@
 namespace codeyard::server {
 namespace {
 
+constexpr const char* kUnmatchedRoute = "unmatched";
+
 std::vector<std::string_view> Split(std::string_view path) {
   std::vector<std::string_view> out;
   std::size_t start = 1;  // skip the leading '/'
@@ -101,7 +103,14 @@ Response Response::Json(int status, std::string body) {
 void Router::Add(Method method, std::string_view pattern, Handler handler) {
   std::vector<std::string> segments;
   for (const std::string_view s : Split(pattern)) segments.emplace_back(s);
-  routes_.push_back(Route{method, std::move(segments), std::move(handler)});
+  routes_.push_back(Route{method, std::string(pattern), std::move(segments), std::move(handler)});
+}
+
+std::vector<std::pair<Method, std::string>> Router::Routes() const {
+  std::vector<std::pair<Method, std::string>> out;
+  out.reserve(routes_.size());
+  for (const Route& route : routes_) out.emplace_back(route.method, route.pattern);
+  return out;
 }
 
 Response Router::Handle(Request request) const {
@@ -119,8 +128,10 @@ Response Router::Handle(Request request) const {
     }
   }
   if (match == nullptr && allow.empty()) {
-    return ErrorResponse(Error(Error::Code::kNotFound, "no such endpoint: " + request.path),
-                         request.request_id);
+    Response r = ErrorResponse(Error(Error::Code::kNotFound, "no such endpoint: " + request.path),
+                               request.request_id);
+    r.route = kUnmatchedRoute;
+    return r;
   }
   if (match == nullptr) {
     Response r = ErrorResponse(
@@ -129,12 +140,14 @@ Response Router::Handle(Request request) const {
                                                  " is not allowed on " + request.path),
         request.request_id);
     r.headers.emplace_back("Allow", allow);
+    r.route = kUnmatchedRoute;
     return r;
   }
   (void)Matches(match->segments, path, &request.params);
   Result<Response> result = match->handler(request);
-  if (!result) return ErrorResponse(result.error(), request.request_id);
-  return std::move(*result);
+  Response out = result ? std::move(*result) : ErrorResponse(result.error(), request.request_id);
+  out.route = match->pattern;
+  return out;
 }
 
 }  // namespace codeyard::server

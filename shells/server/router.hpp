@@ -48,6 +48,10 @@ struct Response {
   // Extra headers. A Cache-Control or Content-Security-Policy here replaces the server's
   // API default; the security headers and X-Request-Id are always added by the server.
   Fields headers;
+  // The pattern of the route that answered ("/api/v1/workspaces/{id}"), "unmatched" for the
+  // router's own 404 and 405, empty for answers the server made itself. Set by Router::Handle
+  // for metrics (a bounded label, unlike the raw path); never sent to the client.
+  std::string route;
 
   [[nodiscard]] static Response Json(int status, std::string body);
 };
@@ -67,9 +71,13 @@ class Router {
   // complete response (404, 405, or the handler's result); lets a handler's throw through.
   [[nodiscard]] Response Handle(Request request) const;
 
+  // Every registered (method, pattern), in registration order (`codeyard-server --print-routes`).
+  [[nodiscard]] std::vector<std::pair<Method, std::string>> Routes() const;
+
  private:
   struct Route {
     Method method;
+    std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
   };

@@ -37,7 +37,7 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   if (!executor) {
     return Fail(executor.error().WithContext("cannot open executor " + RedactUri(executor_uri)));
   }
-  services->executor = std::move(*executor);
+  services->executor = std::make_shared<CountingExecutor>(std::move(*executor));
 
   AccountsOptions accounts_options;
   accounts_options.secret = std::move(secret);
@@ -47,6 +47,13 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   services->workspaces =
       std::make_unique<Workspaces>(*services->platform, services->executor, workspace_options);
   services->workspaces->StartIdleReaper(std::chrono::seconds(60));
+
+  RunnerOptions runner_options;
+  runner_options.pool_size = static_cast<size_t>(config.pool_size);
+  runner_options.logger = logger;
+  auto runner = Runner::Create(services->executor, runner_options);
+  if (!runner) return Fail(runner.error().WithContext("cannot start the runner"));
+  services->runner = std::move(*runner);
   return services;
 }
 

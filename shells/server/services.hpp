@@ -1,8 +1,11 @@
 // The library services the API routes call, opened once at startup from the Config and
-// shared by every worker thread: the Platform (storage), the executor that runs workspace
-// pods, Accounts, Files and Workspaces (with its idle reaper running). Every service is
-// thread-safe, so handlers use them concurrently without locks of their own. Destruction
-// stops the reaper and every pod before storage goes away (members are destroyed in reverse).
+// shared by every worker thread: the Platform (storage), the executor that runs pods (wrapped
+// to count them), Accounts, Files, Workspaces (with its idle reaper running), the one-shot
+// Runner with its warm pool, and the metrics registry. Every service is thread-safe, so
+// handlers use them concurrently without locks of their own. Destruction stops the runner's
+// pool, the reaper and every pod before storage goes away (members are destroyed in reverse).
+// A default-constructed Services opens nothing: route groups only keep a reference to it, so
+// `--print-routes` registers the routes over one without touching storage or pods.
 #pragma once
 
 #include <memory>
@@ -15,20 +18,26 @@
 #include "codeyard/files.hpp"
 #include "codeyard/log.hpp"
 #include "codeyard/platform.hpp"
+#include "codeyard/run.hpp"
 #include "codeyard/workspaces.hpp"
+#include "counting_executor.hpp"
+#include "metrics.hpp"
 
 namespace codeyard::server {
 
 struct Services {
+  Metrics metrics;  // first, so that it outlives what its callbacks read
   std::unique_ptr<Platform> platform;
-  std::shared_ptr<Executor> executor;
+  std::shared_ptr<CountingExecutor> executor;
   std::unique_ptr<Accounts> accounts;
   std::unique_ptr<Files> files;
   std::unique_ptr<Workspaces> workspaces;
+  std::unique_ptr<Runner> runner;  // POST /api/v1/run; pool of executor.pool_size pods
 };
 
 // Opens storage (config.EffectiveStorageUri()) and the executor (config.executor_uri; a bare
-// "local:" gets state_dir=<data_dir>/pods) and builds the services over them. `secret` is the
+// "local:" gets state_dir=<data_dir>/pods) and builds the services over them; the Runner's
+// warm pool (config.pool_size pods) starts filling in the background. `secret` is the
 // access-token key from ResolveSecret. Errors carry the failing part in their context.
 [[nodiscard]] Result<std::unique_ptr<Services>> OpenServices(const Config& config,
                                                              std::string secret,

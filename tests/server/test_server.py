@@ -51,14 +51,15 @@ def run_to_exit(*args, timeout=10, env=None):
 class Server:
     """One codeyard-server process; stderr goes to a file so it can never block."""
 
-    def __init__(self, tmp_path, *extra_args, env=None):
+    def __init__(self, tmp_path, *extra_args, env=None, data_flag=True):
+        """data_flag=False leaves the data directory to extra_args (tests of the flags)."""
         self.port = free_port()
         self.data_dir = tmp_path / "data"
         self.stderr_path = tmp_path / "stderr.log"
         self._stderr = open(self.stderr_path, "wb")
+        data_args = ["--data-dir", str(self.data_dir)] if data_flag else []
         self.proc = subprocess.Popen(
-            [SERVER_BIN, "--listen", f"127.0.0.1:{self.port}", "--data-dir", str(self.data_dir),
-             *extra_args],
+            [SERVER_BIN, "--listen", f"127.0.0.1:{self.port}", *data_args, *extra_args],
             stdout=subprocess.DEVNULL, stderr=self._stderr,
             env=clean_env() if env is None else env)
         self._wait_ready()

@@ -388,3 +388,34 @@ def login(server, user):
         "username": user["user"]["username"], "password": "correct horse"})
     assert status == 200, doc
     return doc["access_token"]
+
+
+def test_a_plain_get_of_the_terminal_path_is_426_upgrade_required(server, owner):
+    token, ws = owner
+    status, headers, doc = call(server, "GET", f"/workspaces/{ws}/terminal", token=token)
+    assert status == 426
+    assert headers["Upgrade"] == "websocket"
+    assert "WebSocket" in doc["error"]["message"]
+
+
+def test_metrics_count_terminal_connections_shells_and_output(server, owner):
+    token, ws = owner
+
+    def metric(name):
+        status, _, body = server.request("GET", "/metrics")
+        assert status == 200
+        for line in body.decode().splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+        raise AssertionError(f"{name} not exported")
+
+    async def scenario():
+        t = await Terminal.open(server, ws, token)
+        await t.wait_state("running")
+        await marker_echo(t, "counted")
+        assert metric("codeyard_terminal_connections") >= 1
+        assert metric("codeyard_terminal_shells") >= 1
+        assert metric("codeyard_terminal_output_bytes_total") >= len("counted_42")
+        await t.close()
+
+    run(scenario())

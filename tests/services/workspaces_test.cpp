@@ -180,6 +180,31 @@ TEMPLATE_TEST_CASE("workspaces: a busy terminal's sync requests are debounced", 
   w.workspaces().SyncSoon("not-a-running-workspace");  // a no-op, never an error
 }
 
+TEMPLATE_TEST_CASE("workspaces: Stats counts running pods, passes and bytes both ways",
+                   "[workspaces]", CODEYARD_STORAGE_BACKENDS) {
+  WorkspaceWorld w(TestType::Create());
+  auto& spaces = w.workspaces();
+  const auto ws = spaces.Create(w.alice, "stats").value().id;
+  REQUIRE(w.files().Write(w.alice, ws, "seed.txt", std::string(1000, 's')).has_value());
+  CHECK(spaces.Stats().running == 0);
+  REQUIRE(spaces.Open(w.alice, ws).has_value());
+  const WorkspaceStats opened = spaces.Stats();
+  CHECK(opened.running == 1);
+  CHECK(opened.bytes_to_pod >= 1000);  // the first seeding counts
+  // The pod writes 500 bytes; the exec's pass reads them out.
+  CHECK(w.Sh(w.alice, ws, "head -c 500 /dev/zero > out.bin").status.exit_code == 0);
+  const WorkspaceStats after = spaces.Stats();
+  CHECK(after.sync_passes >= opened.sync_passes + 1);
+  CHECK(after.sync_passes == spaces.sync_passes());
+  CHECK(after.bytes_from_pod >= opened.bytes_from_pod + 500);
+  // Storage writes 300 bytes; the next pass pushes them in.
+  REQUIRE(w.files().Write(w.alice, ws, "api.txt", std::string(300, 'a')).has_value());
+  REQUIRE(spaces.Sync(w.alice, ws).has_value());
+  CHECK(spaces.Stats().bytes_to_pod >= after.bytes_to_pod + 300);
+  REQUIRE(spaces.Stop(w.alice, ws).has_value());
+  CHECK(spaces.Stats().running == 0);
+}
+
 TEST_CASE("workspaces: options come from the workspace.* and files.* config keys", "[workspaces]") {
   ConfigInputs inputs;
   inputs.flags = {{"workspace.idle_timeout_s", "60"},

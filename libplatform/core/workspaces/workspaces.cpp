@@ -145,6 +145,7 @@ class Workspaces::Impl {
     if (entry->pod) {
       (void)executor_->DeletePod(entry->pod->id());
       entry->pod.reset();
+      --running_;
     }
     CY_CHECK(store::Transact(platform_.storage(), TxKind::kWrite,
                              [&](Transaction& tx) { return store::workspaces::Delete(tx, id); }));
@@ -245,6 +246,11 @@ class Workspaces::Impl {
 
   uint64_t sync_passes() const { return passes_.load(); }
 
+  WorkspaceStats Stats() const {
+    return WorkspaceStats{passes_.load(), bytes_to_pod_.load(), bytes_from_pod_.load(),
+                          running_.load()};
+  }
+
   void SyncSoon(std::string_view id) {
     std::lock_guard lock(debounce_mu_);
     if (!debouncer_.joinable()) debouncer_ = std::thread([this] { DebounceLoop(); });
@@ -261,7 +267,14 @@ class Workspaces::Impl {
  private:
   Result<SyncReport> RunSync(std::string_view id, Pod& pod) {
     ++passes_;
-    return engine_.Sync(id, pod);
+    auto report = engine_.Sync(id, pod);
+    if (report) Count(*report);
+    return report;
+  }
+
+  void Count(const SyncReport& report) {
+    bytes_to_pod_ += report.bytes_to_pod;
+    bytes_from_pod_ += report.bytes_from_pod;
   }
 
   // Runs the passes SyncSoon asked for, each when its window has passed.
@@ -343,6 +356,7 @@ class Workspaces::Impl {
       platform_.logger().Warn("workspace pod died; starting a new one", {{"workspace", ws.id}});
       (void)executor_->DeletePod(entry.pod->id());
       entry.pod.reset();
+      --running_;
       ResetState(ws.id, WorkspaceState::kStopped);
     }
     CY_CHECK(CheckLimits(ws));
@@ -358,6 +372,7 @@ class Workspaces::Impl {
       ResetState(ws.id, WorkspaceState::kStopped);
       return std::unexpected(seeded.error().WithContext("writing files into the pod"));
     }
+    Count(*seeded);
     const int64_t now = platform_.clock().NowMillis();
     auto recorded =
         store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
@@ -375,6 +390,7 @@ class Workspaces::Impl {
       return std::unexpected(recorded.error());
     }
     entry.pod = *pod;
+    ++running_;
     return entry.pod;
   }
 
@@ -446,6 +462,7 @@ class Workspaces::Impl {
     }
     (void)executor_->DeletePod(entry->pod->id());
     entry->pod.reset();
+    --running_;
     (void)store::Transact(platform_.storage(), TxKind::kWrite,
                           [&](Transaction& tx) { return store::pods::Delete(tx, id); });
     ResetState(id, WorkspaceState::kStopped);
@@ -479,6 +496,9 @@ class Workspaces::Impl {
   bool stopping_ = false;
   std::thread reaper_;
   std::atomic<uint64_t> passes_{0};
+  std::atomic<uint64_t> bytes_to_pod_{0};
+  std::atomic<uint64_t> bytes_from_pod_{0};
+  std::atomic<int64_t> running_{0};
   std::mutex debounce_mu_;
   std::condition_variable debounce_wake_;
   bool debounce_stop_ = false;
@@ -533,6 +553,7 @@ void Workspaces::StartIdleReaper(std::chrono::milliseconds period) {
 void Workspaces::Touch(std::string_view workspace_id) { impl_->Touch(workspace_id); }
 void Workspaces::SyncSoon(std::string_view workspace_id) { impl_->SyncSoon(workspace_id); }
 uint64_t Workspaces::sync_passes() const { return impl_->sync_passes(); }
+WorkspaceStats Workspaces::Stats() const { return impl_->Stats(); }
 const WorkspaceOptions& Workspaces::options() const { return impl_->options(); }
 
 }  // namespace codeyard

@@ -1,0 +1,346 @@
+#include "bench_http.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>  // mkdtemp
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <regex>
+#include <stdexcept>
+#include <thread>
+
+#include "bare_lws_server.hpp"
+#include "child_process.hpp"
+#include "stats.hpp"
+
+namespace codeyard::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+[[noreturn]] void Throw(const std::string& message) { throw std::runtime_error(message); }
+
+void Progress(const std::string& line) {
+  (void)std::fprintf(stderr, "codeyard-bench: %s\n", line.c_str());
+}
+
+std::string RandomHex(std::size_t bytes) {
+  std::random_device rd;
+  std::string out;
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (std::size_t i = 0; i < bytes; ++i) {
+    const auto b = static_cast<unsigned>(rd() & 0xffU);
+    out += kHex[b >> 4U];
+    out += kHex[b & 0xfU];
+  }
+  return out;
+}
+
+// A temporary directory removed with everything in it at the end of the scope.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "codeyard-bench-http-XXXXXX");
+    if (::mkdtemp(pattern.data()) == nullptr) Throw("cannot create a temporary directory");
+    path_ = pattern;
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::string ServerBinary(const HttpBenchOptions& options) {
+  std::filesystem::path path = options.server_binary;
+  if (path.empty()) {
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) Throw("cannot find this program's directory: " + ec.message());
+    path = self.parent_path() / "codeyard-server";
+  }
+  if (::access(path.c_str(), X_OK) != 0) {
+    Throw("no codeyard-server at " + path.string() + " (build it, or pass --server PATH)");
+  }
+  return path.string();
+}
+
+int FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) Throw("socket failed");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  int port = -1;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  ::close(fd);
+  if (port <= 0) Throw("cannot find a free port");
+  return port;
+}
+
+struct HttpAnswer {
+  int status = 0;
+  std::string body;
+};
+
+// One request on a fresh connection (Connection: close), for the set-up steps only.
+HttpAnswer HttpCall(int port, const std::string& method, const std::string& path,
+                    const std::string& body = {}, const std::string& token = {}) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) Throw("socket failed");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return {};
+  }
+  std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  if (!token.empty()) request += "Authorization: Bearer " + token + "\r\n";
+  request += "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+  request += body;
+  std::size_t sent = 0;
+  while (sent < request.size()) {
+    const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<std::size_t>(n);
+  }
+  std::string response;
+  char buf[4096];
+  for (ssize_t n = 0; (n = ::recv(fd, buf, sizeof(buf), 0)) > 0;) {
+    response.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  HttpAnswer out;
+  if (response.starts_with("HTTP/1.1 ") && response.size() >= 12) {
+    out.status = std::stoi(response.substr(9, 3));
+  }
+  const auto split = response.find("\r\n\r\n");
+  if (split != std::string::npos) out.body = response.substr(split + 4);
+  return out;
+}
+
+boost::json::object JsonOf(const HttpAnswer& answer, int want, const std::string& step) {
+  if (answer.status != want) {
+    Throw(step + ": HTTP " + std::to_string(answer.status) + " " + answer.body);
+  }
+  return boost::json::parse(answer.body).as_object();
+}
+
+void WaitHealthy(int port, ChildProcess& server) {
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (Clock::now() < deadline) {
+    if (!server.Running()) Throw("codeyard-server exited during start-up");
+    if (HttpCall(port, "GET", "/api/v1/health").status == 200) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  Throw("codeyard-server was not healthy within 20 s");
+}
+
+WrkResult Wrk(const HttpBenchOptions& o, const std::string& url, const std::string& script) {
+  std::vector<std::string> argv = {o.wrk,
+                                   "-t",
+                                   std::to_string(o.threads),
+                                   "-c",
+                                   std::to_string(o.connections),
+                                   "-d",
+                                   std::to_string(o.duration_s) + "s",
+                                   "--latency"};
+  if (!script.empty()) {
+    argv.emplace_back("-s");
+    argv.push_back(script);
+  }
+  argv.push_back(url);
+  int exit_code = 0;
+  const std::string out = RunCapture(argv, &exit_code);
+  if (exit_code != 0) {
+    Throw(o.wrk + " exited with " + std::to_string(exit_code) +
+          (exit_code == 127 ? " (is wrk installed? ./scripts/bootstrap)" : ""));
+  }
+  try {
+    return ParseWrkOutput(out);
+  } catch (const std::runtime_error& e) {
+    Throw(std::string(e.what()) + " (" + url + ")\n" + out);
+  }
+}
+
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+double ToMs(double value, const std::string& unit) {
+  if (unit == "us") return value / 1000;
+  if (unit == "ms") return value;
+  if (unit == "s") return value * 1000;
+  if (unit == "m") return value * 60'000;
+  Throw("unknown latency unit '" + unit + "' in wrk's output");
+}
+
+}  // namespace
+
+WrkResult HttpTarget::Median() const {
+  std::vector<double> rps;
+  std::vector<double> p50;
+  std::vector<double> p99;
+  std::vector<double> requests;
+  for (const WrkResult& r : runs) {
+    rps.push_back(r.requests_per_s);
+    p50.push_back(r.p50_ms);
+    p99.push_back(r.p99_ms);
+    requests.push_back(static_cast<double>(r.requests));
+  }
+  return WrkResult{bench::Median(rps), bench::Median(p50), bench::Median(p99),
+                   static_cast<long long>(bench::Median(requests))};
+}
+
+WrkResult ParseWrkOutput(const std::string& output) {
+  std::smatch m;
+  if (std::regex_search(output, m, std::regex(R"(Non-2xx or 3xx responses: (\d+))"))) {
+    Throw("wrk saw " + m[1].str() + " non-2xx answers");
+  }
+  if (std::regex_search(
+          output, m,
+          std::regex(R"(Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+))"))) {
+    Throw("wrk saw socket errors: " + m[0].str());
+  }
+  WrkResult r;
+  if (!std::regex_search(output, m, std::regex(R"(Requests/sec:\s+([0-9.]+))"))) {
+    Throw("no Requests/sec in wrk's output");
+  }
+  r.requests_per_s = std::stod(m[1].str());
+  if (!std::regex_search(output, m, std::regex(R"((\d+) requests in )"))) {
+    Throw("no request count in wrk's output");
+  }
+  r.requests = std::stoll(m[1].str());
+  const std::regex p50(R"(\n\s*50%\s+([0-9.]+)(us|ms|s|m)\s*\n)");
+  const std::regex p99(R"(\n\s*99%\s+([0-9.]+)(us|ms|s|m)\s*\n)");
+  if (!std::regex_search(output, m, p50)) Throw("no 50% latency in wrk's output (--latency)");
+  r.p50_ms = ToMs(std::stod(m[1].str()), m[2].str());
+  if (!std::regex_search(output, m, p99)) Throw("no 99% latency in wrk's output (--latency)");
+  r.p99_ms = ToMs(std::stod(m[1].str()), m[2].str());
+  return r;
+}
+
+namespace {
+
+// The last lines of the server's log, for an error message (the temp dir goes away).
+std::string LogTail(const std::string& log) {
+  std::ifstream in(log);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  constexpr std::size_t kTail = 2000;
+  return all.size() > kTail ? all.substr(all.size() - kTail) : all;
+}
+
+HttpBenchReport RunIn(const HttpBenchOptions& options, const TempDir& tmp, const std::string& log) {
+  HttpBenchReport report;
+  report.cores = std::thread::hardware_concurrency();
+  report.load_before = MachineLoad::Now();
+  const std::string binary = ServerBinary(options);
+
+  // The baseline first: if lws cannot serve here, nothing else matters.
+  BareLwsServer bare;
+  const int bare_port = bare.Start();
+  Progress("bare libwebsockets server on 127.0.0.1:" + std::to_string(bare_port));
+
+  const int port = FreePort();
+  std::vector<std::string> env = EnvironmentWithoutCodeyard();
+  env.push_back("CODEYARD_SECRET=" + RandomHex(32));
+  ChildProcess server({binary, "--listen", "127.0.0.1:" + std::to_string(port), "--data",
+                       (tmp.path() / "data").string(), "--set", "executor.pool_size=0"},
+                      env, log);
+  WaitHealthy(port, server);
+  Progress("codeyard-server " + binary + " on 127.0.0.1:" + std::to_string(port));
+
+  const std::string user = "bench" + RandomHex(4);
+  auto session = JsonOf(HttpCall(port, "POST", "/api/v1/auth/register",
+                                 boost::json::serialize(boost::json::object{
+                                     {"username", user}, {"password", RandomHex(12)}})),
+                        201, "register");
+  const std::string token(session.at("access_token").as_string());
+  auto workspace =
+      JsonOf(HttpCall(port, "POST", "/api/v1/workspaces", R"({"name":"bench"})", token), 201,
+             "create workspace");
+  const std::string file_path =
+      "/api/v1/workspaces/" + std::string(workspace.at("id").as_string()) + "/files/small.txt";
+  const std::string content(static_cast<std::size_t>(options.file_bytes), 'x');
+  (void)JsonOf(HttpCall(port, "PUT", file_path, content, token), 200, "write small.txt");
+  const HttpAnswer check = HttpCall(port, "GET", file_path, {}, token);
+  if (check.status != 200 || check.body != content) Throw("reading small.txt back failed");
+  const std::string script = (tmp.path() / "auth.lua").string();
+  std::ofstream(script) << "wrk.method = \"GET\"\nwrk.headers[\"Authorization\"] = \"Bearer "
+                        << token << "\"\n";
+  Progress("user, workspace and small.txt (" + std::to_string(options.file_bytes) +
+           " bytes) ready; wrk -t" + std::to_string(options.threads) + " -c" +
+           std::to_string(options.connections) + " -d" + std::to_string(options.duration_s) +
+           "s, " + std::to_string(options.rounds) + " rounds");
+
+  report.baseline.name = "bare lws, fixed 200 JSON";
+  report.health.name = "GET /api/v1/health";
+  report.file.name = "GET /api/v1/workspaces/{id}/files/small.txt";
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  for (int round = 1; round <= options.rounds; ++round) {
+    struct Step {
+      HttpTarget* target;
+      std::string url;
+      std::string script;
+    };
+    const Step steps[] = {
+        {&report.baseline, "http://127.0.0.1:" + std::to_string(bare_port) + "/", ""},
+        {&report.health, base + "/api/v1/health", ""},
+        {&report.file, base + file_path, script},
+    };
+    for (const Step& step : steps) {
+      const WrkResult r = Wrk(options, step.url, step.script);
+      step.target->runs.push_back(r);
+      char line[256];
+      (void)std::snprintf(line, sizeof(line), "round %d/%d: %-46s %10.0f req/s  p99 %7.2f ms",
+                          round, options.rounds, step.target->name.c_str(), r.requests_per_s,
+                          r.p99_ms);
+      Progress(line);
+    }
+    if (!server.Running()) Throw("codeyard-server died during the run");
+  }
+  bare.Stop();
+  const int code = server.Stop();
+  if (code != 0) Throw("codeyard-server exited with " + std::to_string(code) + " on SIGTERM");
+  report.load_after = MachineLoad::Now();
+  return report;
+}
+
+}  // namespace
+
+HttpBenchReport RunHttpBench(const HttpBenchOptions& options) {
+  const TempDir tmp;
+  const std::string log = (tmp.path() / "server.log").string();
+  try {
+    return RunIn(options, tmp, log);
+  } catch (const std::runtime_error& e) {
+    const std::string tail = LogTail(log);
+    if (tail.empty()) throw;
+    Throw(std::string(e.what()) + "\ncodeyard-server's log ends:\n" + tail);
+  }
+}
+
+}  // namespace codeyard::bench

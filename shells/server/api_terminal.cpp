@@ -1,0 +1,23 @@
+// The terminal's HTTP face. The terminal itself is a WebSocket (lws_terminal, served in the
+// upgrade path before any route runs); a plain GET of its URL reaches this route instead and
+// gets 426 Upgrade Required, so the path is documented in openapi.json like every other.
+#include "api.hpp"
+#include "http_errors.hpp"
+
+namespace codeyard::server {
+
+void AddTerminalRoutes(Router& router, Services& /*services*/) {
+  router.Add(Method::kGet, "/api/v1/workspaces/{id}/terminal",
+             [](const Request& r) -> Result<Response> {
+               Response response = ErrorResponse(
+                   426,
+                   Error(Error::Code::kFailedPrecondition,
+                         "the terminal is a WebSocket: connect with Upgrade: websocket "
+                         "(docs/api.md, \"Terminal WebSocket\")"),
+                   r.request_id);
+               response.headers.emplace_back("Upgrade", "websocket");
+               return response;
+             });
+}
+
+}  // namespace codeyard::server

@@ -1,0 +1,65 @@
+#include "server_metrics.hpp"
+
+#include <string>
+
+namespace codeyard::server {
+
+std::function<void(const RequestDone&)> InstallServerMetrics(Services& services,
+                                                             double start_unix_seconds) {
+  Metrics& m = services.metrics;
+  Family<Counter>& requests =
+      m.AddCounter("codeyard_http_requests_total",
+                   "HTTP requests answered, by method, route pattern and status.",
+                   {"method", "route", "status"});
+  Family<Histogram>& durations = m.AddHistogram(
+      "codeyard_http_request_duration_seconds",
+      "Time from the request line to the last byte of the answer, by method and route pattern.",
+      {"method", "route"});
+
+  m.AddGauge("codeyard_process_start_time_seconds", "Start time of the process, in Unix seconds.",
+             [start_unix_seconds] { return start_unix_seconds; });
+  m.AddGauge("codeyard_workspaces_running", "Workspaces whose pod this server runs.",
+             [&services] { return static_cast<double>(services.workspaces->Stats().running); });
+  m.AddGauge("codeyard_pods_running",
+             "Pods this server started and has not deleted: workspace pods, warm-pool pods and "
+             "one-shot compile and run pods.",
+             [&services] { return static_cast<double>(services.executor->live_pods()); });
+  m.AddGauge("codeyard_pool_size", "Pods ready in the warm pool for one-shot runs.",
+             [&services] { return static_cast<double>(services.runner->pool_stats().ready); });
+  m.AddCounter("codeyard_pool_hits_total", "One-shot runs served by a ready warm-pool pod.",
+               [&services] { return static_cast<double>(services.runner->pool_stats().hits); });
+  m.AddCounter("codeyard_pool_misses_total",
+               "One-shot runs with the default limits that found the warm pool empty.",
+               [&services] { return static_cast<double>(services.runner->pool_stats().misses); });
+  m.AddCounter("codeyard_sync_passes_total", "Two-way workspace sync passes.", [&services] {
+    return static_cast<double>(services.workspaces->Stats().sync_passes);
+  });
+  const char* const sync_help = "File content copied between storage and workspace pods.";
+  m.AddCounter(
+      "codeyard_sync_bytes_total", sync_help,
+      [&services] { return static_cast<double>(services.workspaces->Stats().bytes_to_pod); },
+      {{"direction", "to_pod"}});
+  m.AddCounter(
+      "codeyard_sync_bytes_total", sync_help,
+      [&services] { return static_cast<double>(services.workspaces->Stats().bytes_from_pod); },
+      {{"direction", "from_pod"}});
+
+  return [&requests, &durations](const RequestDone& done) {
+    const std::string status = std::to_string(done.status);
+    requests.With({done.method, done.route, status}).Inc();
+    durations.With({done.method, done.route}).Observe(done.seconds);
+  };
+}
+
+void InstallTerminalMetrics(Services& services, const TerminalHub& terminals) {
+  Metrics& m = services.metrics;
+  m.AddGauge("codeyard_terminal_connections", "Terminal WebSocket connections attached to a shell.",
+             [&terminals] { return static_cast<double>(terminals.viewers()); });
+  m.AddGauge("codeyard_terminal_shells", "Workspace shells running for terminals.",
+             [&terminals] { return static_cast<double>(terminals.shells()); });
+  m.AddCounter("codeyard_terminal_output_bytes_total",
+               "Bytes of terminal output read from shells.",
+               [&terminals] { return static_cast<double>(terminals.output_bytes()); });
+}
+
+}  // namespace codeyard::server

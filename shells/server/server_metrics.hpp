@@ -1,0 +1,27 @@
+// The server's own metrics, registered on Services::metrics: HTTP request counts and latency
+// by route pattern (fed by the observer this returns, which main installs as
+// HttpServerOptions::on_request_done), and callback gauges and counters that read the
+// services at scrape time (workspaces, pods, the warm pool, sync). The full list with help
+// texts is in docs/api.md ("Metrics"). Other components add theirs on the same registry.
+#pragma once
+
+#include <functional>
+
+#include "http_server.hpp"
+#include "services.hpp"
+#include "terminal_hub.hpp"
+
+namespace codeyard::server {
+
+// Registers every codeyard_* metric the server shell owns. `start_unix_seconds` is the
+// process start time for codeyard_process_start_time_seconds. The returned observer updates
+// codeyard_http_requests_total and codeyard_http_request_duration_seconds; it is cheap and
+// thread-safe. Call once per Services.
+[[nodiscard]] std::function<void(const RequestDone&)> InstallServerMetrics(
+    Services& services, double start_unix_seconds);
+
+// The terminal metrics, read from `terminals` at scrape time: open terminal connections,
+// running shells, and output bytes. `terminals` must outlive scraping (the server).
+void InstallTerminalMetrics(Services& services, const TerminalHub& terminals);
+
+}  // namespace codeyard::server

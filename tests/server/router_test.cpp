@@ -1,0 +1,57 @@
+// The router records which route pattern answered (the metrics' route label) and lists its
+// routes for --print-routes.
+#include <catch2/catch.hpp>
+
+#include "router.hpp"
+
+using namespace codeyard;
+using namespace codeyard::server;
+
+namespace {
+
+Request Get(std::string path) {
+  Request r;
+  r.method = Method::kGet;
+  r.path = std::move(path);
+  return r;
+}
+
+Router MakeRouter() {
+  Router router;
+  router.Add(Method::kGet, "/api/v1/health",
+             [](const Request&) -> Result<Response> { return Response::Json(200, "{}"); });
+  router.Add(Method::kGet, "/api/v1/workspaces/{id}/files/{path...}",
+             [](const Request& r) -> Result<Response> {
+               if (r.Param("path") == "missing") return Fail(Error::Code::kNotFound, "no file");
+               return Response::Json(200, "{}");
+             });
+  return router;
+}
+
+}  // namespace
+
+TEST_CASE("router: a response names the pattern that answered, never the raw path", "[router]") {
+  const Router router = MakeRouter();
+  CHECK(router.Handle(Get("/api/v1/health")).route == "/api/v1/health");
+  const Response file = router.Handle(Get("/api/v1/workspaces/abc/files/src/a.py"));
+  CHECK(file.status == 200);
+  CHECK(file.route == "/api/v1/workspaces/{id}/files/{path...}");
+  // A handler's error keeps the route.
+  const Response missing = router.Handle(Get("/api/v1/workspaces/abc/files/missing"));
+  CHECK(missing.status == 404);
+  CHECK(missing.route == "/api/v1/workspaces/{id}/files/{path...}");
+  // The router's own 404 and 405 are "unmatched".
+  CHECK(router.Handle(Get("/api/v1/nothing/here")).route == "unmatched");
+  Request post = Get("/api/v1/health");
+  post.method = Method::kPost;
+  const Response not_allowed = router.Handle(post);
+  CHECK(not_allowed.status == 405);
+  CHECK(not_allowed.route == "unmatched");
+}
+
+TEST_CASE("router: Routes lists every method and pattern in registration order", "[router]") {
+  const auto routes = MakeRouter().Routes();
+  REQUIRE(routes.size() == 2);
+  CHECK(routes[0] == std::pair<Method, std::string>(Method::kGet, "/api/v1/health"));
+  CHECK(routes[1].second == "/api/v1/workspaces/{id}/files/{path...}");
+}
