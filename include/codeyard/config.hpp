@@ -25,6 +25,14 @@ struct Config {
   bool dev_mode = false;                    // dev_mode
   std::string secret;                       // secret (never logged)
   int64_t max_body_bytes = 16 << 20;        // server.max_body_bytes
+  // server.cors_origins: exact origins ("https://ide.example.com") whose pages may call the
+  // API from another origin; empty = same-origin only. Lower-case, no path, no duplicates.
+  std::vector<std::string> cors_origins;
+  int64_t http_idle_timeout_s = 30;       // server.idle_timeout_s (keep-alive idle, header read)
+  int64_t request_timeout_s = 60;         // server.request_timeout_s (body read, response write)
+  int64_t hsts_max_age_s = 0;             // server.hsts_max_age_s; 0 = no Strict-Transport-Security
+  int64_t drain_timeout_s = 10;           // server.drain_timeout_s (requests in flight at stop)
+  int64_t shutdown_sync_timeout_s = 20;   // server.shutdown_sync_timeout_s (final workspace sync)
   std::string executor_uri = "local:";      // executor.uri
   int64_t pool_size = 2;                    // executor.pool_size (warm pods for one-shot runs)
   int64_t idle_timeout_s = 900;             // workspace.idle_timeout_s

@@ -6,7 +6,9 @@
 #include <pthread.h>
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -31,6 +33,8 @@ namespace {
 constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
 constexpr int kExitBadInput = 2;
+// How long past server.shutdown_sync_timeout_s a sync pass already under way may run.
+constexpr std::chrono::seconds kLastSyncGrace{10};
 
 struct Flags {
   std::string config_file;
@@ -147,6 +151,11 @@ int Run(int argc, char** argv) {
   server_options.host = config->listen_host;
   server_options.port = config->listen_port;
   server_options.max_body_bytes = config->max_body_bytes;
+  server_options.idle_timeout_seconds = static_cast<int>(config->http_idle_timeout_s);
+  server_options.request_timeout_seconds = static_cast<int>(config->request_timeout_s);
+  server_options.drain_timeout = std::chrono::seconds(config->drain_timeout_s);
+  server_options.cors_origins = config->cors_origins;
+  server_options.hsts_max_age_seconds = config->hsts_max_age_s;
   server_options.logger = logger;
   server_options.handler = [&router](Request request) { return router.Handle(std::move(request)); };
   HttpServer server(std::move(server_options));
@@ -163,6 +172,11 @@ int Run(int argc, char** argv) {
     logger->Info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
   }
   server.Stop();
+  // Requests have drained; what running workspaces hold since their last sync is stored now.
+  if (!StopWorkspacesForShutdown(**services, std::chrono::seconds(config->shutdown_sync_timeout_s),
+                                 kLastSyncGrace, *logger)) {
+    std::_Exit(kExitFailed);  // a sync is stuck in a pod: leave it to the OS (see services.hpp)
+  }
   if (sig == 0) {
     logger->Error("server stopped unexpectedly");
     return kExitFailed;

@@ -2,9 +2,11 @@
 // shared by every worker thread: the Platform (storage), the executor that runs workspace
 // pods, Accounts, Files and Workspaces (with its idle reaper running). Every service is
 // thread-safe, so handlers use them concurrently without locks of their own. Destruction
-// stops the reaper and every pod before storage goes away (members are destroyed in reverse).
+// stops the reaper and every pod before storage goes away (members are destroyed in reverse);
+// a server stops the pods itself first, with a deadline, through StopWorkspacesForShutdown.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -33,5 +35,13 @@ struct Services {
 [[nodiscard]] Result<std::unique_ptr<Services>> OpenServices(const Config& config,
                                                              std::string secret,
                                                              const std::shared_ptr<Logger>& logger);
+
+// The server's last step before it exits, after the HTTP server has drained: every running
+// workspace gets a final sync and its pod is stopped (Workspaces::StopAll), each logged, then
+// one summary line. Workspaces reached after `timeout` are stopped without a sync. Returns
+// false, without waiting further, when a sync under way still runs `grace` past the deadline
+// (a stuck pod): the caller then exits at once instead of destroying services in use.
+[[nodiscard]] bool StopWorkspacesForShutdown(Services& services, std::chrono::seconds timeout,
+                                             std::chrono::seconds grace, Logger& logger);
 
 }  // namespace codeyard::server
