@@ -66,6 +66,7 @@ struct Conn {
   bool head_only = false;
   bool close_after = false;
   bool headers_sent = false;
+  bool rx_paused = false;  // reading stopped while the request is handled (Dispatch)
   std::size_t body_offset = 0;
 };
 
@@ -473,10 +474,11 @@ int HttpServer::Impl::OnUpgrade(lws* wsi, const void* in) const {
 int HttpServer::Impl::Dispatch(Conn& c) {
   c.phase = Phase::kHandling;
   lws_set_timeout(c.wsi, PENDING_TIMEOUT_HTTP_CONTENT, opts_.handler_timeout_seconds);
-  // Read nothing more until the answer is ready (Respond turns reading back on): with input
-  // pipelined behind a request with a body, lws would otherwise spin on it meanwhile. (lws
-  // also sends no WRITEABLE to a flow-controlled connection, hence not until Finish.)
+  // Read nothing more until the answer is ready: with input pipelined behind a request with
+  // a body, lws would otherwise spin on it meanwhile. lws sends no WRITEABLE to a
+  // flow-controlled connection, so Respond turns reading back on.
   (void)lws_rx_flow_control(c.wsi, 0);
+  c.rx_paused = true;
   const uint64_t id = c.id;
   const bool queued = pool_->TrySubmit([this, id, request = std::move(c.request)]() mutable {
     Complete(id, RunHandler(std::move(request)));
@@ -535,7 +537,10 @@ int HttpServer::Impl::Respond(Conn& c, Response response, bool close_after) {
   c.phase = Phase::kWriting;
   c.headers_sent = false;
   c.body_offset = 0;
-  (void)lws_rx_flow_control(c.wsi, 1);  // see Dispatch
+  if (c.rx_paused) {  // see Dispatch
+    (void)lws_rx_flow_control(c.wsi, 1);
+    c.rx_paused = false;
+  }
   // Re-armed after each chunk: a client that takes nothing for this long is cut off.
   lws_set_timeout(c.wsi, PENDING_TIMEOUT_HTTP_CONTENT, opts_.request_timeout_seconds);
   lws_callback_on_writable(c.wsi);
