@@ -347,9 +347,7 @@ int HttpServer::Impl::OnHttp(lws* wsi, Pss* pss) {
   // HTTP_BODY and spin. Any answer means returning 0, so such a request is closed unanswered.
   if (reused_.contains(wsi) && LwsContentLength(wsi) > 0 && MayHaveBufferedInput(wsi)) {
     opts_.logger->Warn("pipelined request with a body refused; connection closed",
-                       {{"method", c.method},
-                        {"path", c.log_path},
-                        {"request_id", c.request_id}});
+                       {{"method", c.method}, {"path", c.log_path}, {"request_id", c.request_id}});
     return -1;
   }
   if (!method) {
@@ -357,14 +355,16 @@ int HttpServer::Impl::OnHttp(lws* wsi, Pss* pss) {
                    true);
   }
   c.head_only = *method == Method::kHead;
-  if (const auto url_bytes = c.path.size() + static_cast<std::size_t>(std::max(
-                                 0, lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS)));
+  if (const auto url_bytes =
+          c.path.size() +
+          static_cast<std::size_t>(std::max(0, lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS)));
       url_bytes > kMaxUrlBytes) {
-    return Respond(c,
-                   MakeError(c, 414, Error::Code::kInvalidArgument,
-                             "URL of " + std::to_string(url_bytes) + " bytes exceeds the limit of " +
-                                 std::to_string(kMaxUrlBytes) + " bytes"),
-                   true);
+    return Respond(
+        c,
+        MakeError(c, 414, Error::Code::kInvalidArgument,
+                  "URL of " + std::to_string(url_bytes) + " bytes exceeds the limit of " +
+                      std::to_string(kMaxUrlBytes) + " bytes"),
+        true);
   }
   if (stop_requested_.load()) {
     return Respond(c, MakeError(c, 503, Error::Code::kUnavailable, "the server is shutting down"),
@@ -405,7 +405,8 @@ int HttpServer::Impl::OnHttp(lws* wsi, Pss* pss) {
   // CORS: a preflight is answered here; an allowed origin's actual request is marked for
   // the CORS headers on its answer.
   if (const auto origin = r.Header("origin")) {
-    if (r.method == Method::kOptions) return Respond(c, cors_.Preflight(*origin, c.request_id), length > 0);
+    if (r.method == Method::kOptions)
+      return Respond(c, cors_.Preflight(*origin, c.request_id), length > 0);
     if (cors_.Allows(*origin)) c.cors_origin = std::string(*origin);
   }
   if (length > 0) {

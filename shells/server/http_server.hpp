@@ -7,7 +7,8 @@
 //                   the headers, then one body chunk per callback -> access log record.
 // Connections are known to workers only by a numeric id, so a response for a connection that
 // closed meanwhile is dropped instead of touching a freed wsi. The server sets its own
-// security headers (lws's "best practices" option is off: its CSP breaks xterm.js).
+// security headers (lws's "best practices" option is off: its CSP breaks xterm.js), answers
+// CORS preflights, caps URLs and cuts off slow clients (docs/api.md, "Security").
 // Start, Stop and the destructor may be called from any thread but the service thread.
 #pragma once
 

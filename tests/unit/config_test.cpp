@@ -138,8 +138,10 @@ TEST_CASE("server timeouts and HSTS take bounded integers", "[config]") {
   CHECK(defaults->shutdown_sync_timeout_s == 20);
 
   ConfigInputs in;
-  in.env = {{"CODEYARD_SERVER_IDLE_TIMEOUT_S", "2"}, {"CODEYARD_SERVER_HSTS_MAX_AGE_S", "31536000"}};
-  in.flags = {{"server.request_timeout_s", "3"}, {"server.drain_timeout_s", "0"},
+  in.env = {{"CODEYARD_SERVER_IDLE_TIMEOUT_S", "2"},
+            {"CODEYARD_SERVER_HSTS_MAX_AGE_S", "31536000"}};
+  in.flags = {{"server.request_timeout_s", "3"},
+              {"server.drain_timeout_s", "0"},
               {"server.shutdown_sync_timeout_s", "5"}};
   auto set = LoadConfig(in);
   REQUIRE(set);
