@@ -33,6 +33,16 @@ struct Config {
   int64_t max_file_bytes = 10 << 20;        // files.max_file_bytes
   int64_t max_workspace_bytes = 100 << 20;  // files.max_workspace_bytes
 
+  // The server's HTTP limits and shutdown (docs/api.md, "Security").
+  // server.cors_origins: exact origins ("https://ide.example.com") whose pages may call the
+  // API from another origin; empty = same-origin only. Lower-case, no path, no duplicates.
+  std::vector<std::string> cors_origins;
+  int64_t http_idle_timeout_s = 30;      // server.idle_timeout_s: idle keep-alive, header read
+  int64_t request_timeout_s = 60;        // server.request_timeout_s: body read, answer taken
+  int64_t hsts_max_age_s = 0;            // server.hsts_max_age_s; 0 = no HSTS header
+  int64_t drain_timeout_s = 10;          // server.drain_timeout_s: requests in flight at stop
+  int64_t shutdown_sync_timeout_s = 20;  // server.shutdown_sync_timeout_s: final syncs
+
   // Keys from the environment that look like ours but are not known (likely typos).
   std::vector<std::string> warnings;
 

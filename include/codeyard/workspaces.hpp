@@ -67,6 +67,13 @@ struct WorkspaceOptions {
 // The options a Config names (workspace.* and files.* keys); the rest keep their defaults.
 [[nodiscard]] WorkspaceOptions WorkspaceOptionsFrom(const Config& config);
 
+// What Workspaces::StopAll did; every pod it found is stopped whichever count it lands in.
+struct StopAllReport {
+  int synced = 0;       // final sync done, then stopped
+  int sync_failed = 0;  // the final sync failed (logged); stopped anyway
+  int unsynced = 0;     // reached after the deadline: stopped without a final sync
+};
+
 // The result of running a command in a workspace.
 struct WorkspaceExec {
   ExitStatus status;
@@ -137,6 +144,12 @@ class Workspaces {
   // idle_timeout; returns how many. StartIdleReaper runs it every `period` on a thread.
   [[nodiscard]] Result<int> StopIdle();
   void StartIdleReaper(std::chrono::milliseconds period);
+
+  // Stops every pod this object runs, as a server does on its way out: each gets a final sync
+  // (what commands wrote since the last one is stored) and is logged, unless it is reached
+  // after `deadline`, when it is stopped without one. Sequential; a sync under way is not cut
+  // short, so the caller allows for one pass past the deadline.
+  [[nodiscard]] StopAllReport StopAll(std::chrono::steady_clock::time_point deadline);
 
   // Records activity on a workspace (terminal input) so it is not stopped as idle.
   void Touch(std::string_view workspace_id);

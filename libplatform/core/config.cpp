@@ -1,6 +1,7 @@
 #include "codeyard/config.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <functional>
@@ -61,6 +62,90 @@ Result<void> SetListen(Config& c, std::string_view text) {
   return {};
 }
 
+// A setter for an integer key stored in `field`, accepting [min, max].
+Setter IntSetter(int64_t Config::*field, int64_t min, int64_t max) {
+  return [field, min, max](Config& c, std::string_view v) -> Result<void> {
+    auto n = ParseInt(v, min, max);
+    if (!n) return Fail(n.error());
+    c.*field = *n;
+    return {};
+  };
+}
+
+// One web origin as browsers send it in the Origin header: "http" or "https", "://", a host
+// (a name, an IPv4 address or a bracketed IPv6 address) and an optional port; no path, query,
+// user info or trailing slash. Returned in lower case, which is how browsers serialize it.
+Result<std::string> ParseOrigin(std::string_view text) {
+  auto bad = [&](std::string_view why) {
+    return Fail(Invalid("origin \"" + std::string(text) + "\" " + std::string(why) +
+                        " (expected scheme://host[:port], e.g. https://ide.example.com)"));
+  };
+  std::string lower(text);
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  std::string_view rest(lower);
+  if (rest.starts_with("https://")) {
+    rest.remove_prefix(8);
+  } else if (rest.starts_with("http://")) {
+    rest.remove_prefix(7);
+  } else {
+    return bad("must start with http:// or https://");
+  }
+  std::string_view host = rest;
+  std::string_view port;
+  if (rest.starts_with('[')) {
+    const auto close = rest.find(']');
+    if (close == std::string_view::npos) return bad("has an unclosed [");
+    host = rest.substr(0, close + 1);
+    const std::string_view after = rest.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return bad("has text after the host");
+      port = after.substr(1);
+      if (port.empty()) return bad("has an empty port");
+    }
+  } else if (const auto colon = rest.find(':'); colon != std::string_view::npos) {
+    host = rest.substr(0, colon);
+    port = rest.substr(colon + 1);
+    if (port.empty()) return bad("has an empty port");
+  }
+  if (host.empty()) return bad("has no host");
+  for (const char ch : host) {
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+                    ch == '.' || ch == '[' || ch == ']' || ch == ':';
+    if (!ok) return bad("has a path, user info or a character not allowed in a host");
+  }
+  if (!port.empty()) {
+    auto n = ParseInt(port, 1, 65535);
+    if (!n) return bad("has an invalid port");
+  }
+  return lower;
+}
+
+Result<void> SetCorsOrigins(Config& c, std::string_view text) {
+  std::vector<std::string> origins;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = text.find(',', start);
+    const std::size_t end = comma == std::string_view::npos ? text.size() : comma;
+    std::string_view item = text.substr(start, end - start);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (item == "*") {
+      return Fail(Invalid("\"*\" is not allowed: list each origin that may call the API"));
+    }
+    if (!item.empty()) {
+      auto origin = ParseOrigin(item);
+      if (!origin) return Fail(origin.error());
+      if (std::find(origins.begin(), origins.end(), *origin) == origins.end()) {
+        origins.push_back(std::move(*origin));
+      }
+    }
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  c.cors_origins = std::move(origins);
+  return {};
+}
+
 const std::vector<KeySpec>& Specs() {
   static const std::vector<KeySpec> specs = {
       {"server.listen", "address the server listens on, host:port", "127.0.0.1:8080", SetListen},
@@ -71,6 +156,23 @@ const std::vector<KeySpec>& Specs() {
          c.max_body_bytes = *n;
          return {};
        }},
+      {"server.cors_origins",
+       "origins (scheme://host[:port], comma-separated) whose pages may call the API", "",
+       SetCorsOrigins},
+      {"server.idle_timeout_s",
+       "seconds a connection may sit idle between requests or take to send its headers", "30",
+       IntSetter(&Config::http_idle_timeout_s, 1, 3600)},
+      {"server.request_timeout_s",
+       "seconds a client has to send a request body, and may stall taking a response", "60",
+       IntSetter(&Config::request_timeout_s, 1, 3600)},
+      {"server.hsts_max_age_s",
+       "Strict-Transport-Security max-age on every response (0 = header off; only behind TLS)", "0",
+       IntSetter(&Config::hsts_max_age_s, 0, int64_t{2} * 365 * 24 * 3600)},
+      {"server.drain_timeout_s", "seconds a stopping server waits for requests in flight", "10",
+       IntSetter(&Config::drain_timeout_s, 0, 3600)},
+      {"server.shutdown_sync_timeout_s",
+       "seconds a stopping server spends syncing running workspaces before it exits", "20",
+       IntSetter(&Config::shutdown_sync_timeout_s, 1, 3600)},
       {"data_dir", "directory for the SQLite database, secrets and workspaces", "./data",
        [](Config& c, std::string_view v) -> Result<void> {
          if (v.empty()) return Fail(Invalid("must not be empty"));
@@ -235,6 +337,18 @@ Result<void> Flatten(const json::value& v, const std::string& prefix,
     case json::kind::string:
       out.emplace_back(prefix, std::string(v.get_string()));
       return {};
+    case json::kind::array: {  // a list of strings, as "a,b" (server.cors_origins)
+      std::string joined;
+      for (const auto& item : v.get_array()) {
+        if (!item.is_string()) {
+          return Fail(Invalid("config: " + prefix + ": expected a list of strings"));
+        }
+        if (!joined.empty()) joined += ',';
+        joined += std::string(item.get_string());
+      }
+      out.emplace_back(prefix, std::move(joined));
+      return {};
+    }
     case json::kind::bool_:
       out.emplace_back(prefix, v.get_bool() ? "true" : "false");
       return {};
@@ -245,7 +359,8 @@ Result<void> Flatten(const json::value& v, const std::string& prefix,
       out.emplace_back(prefix, std::to_string(v.get_uint64()));
       return {};
     default:
-      return Fail(Invalid("config: " + prefix + ": expected a string, number or boolean"));
+      return Fail(
+          Invalid("config: " + prefix + ": expected a string, number, boolean or list of strings"));
   }
 }
 

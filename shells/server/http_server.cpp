@@ -6,21 +6,25 @@
 #include <atomic>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <future>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "cors.hpp"
 #include "http_errors.hpp"
 #include "listen_address.hpp"
 #include "lws_http.hpp"
 #include "lws_log.hpp"
 #include "lws_terminal.hpp"
 #include "terminal_hub.hpp"
+#include "security_headers.hpp"
 #include "worker_pool.hpp"
 
 namespace codeyard::server {
@@ -29,8 +33,15 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::size_t kBodyChunk = std::size_t{16} * 1024;  // bytes written per WRITEABLE callback
-constexpr int kWriteTimeoutSeconds = 30;
-constexpr unsigned short kMaxHeaderBytes = 8192;  // lws drops headers beyond this
+// lws keeps the request line and headers of a connection in one buffer of this size while it
+// parses them; a request that does not fit is dropped by lws without an answer (it cannot
+// answer: its parser fails before any callback). docs/api.md, "Security".
+constexpr unsigned short kMaxHeaderBytes = 16384;
+// Path plus query, percent-decoded; longer ones get 414 (when they fit kMaxHeaderBytes).
+constexpr std::size_t kMaxUrlBytes = 8192;
+// Grown as body bytes arrive rather than reserved at once for the announced length, so that
+// connections announcing bodies they never send hold no memory.
+constexpr std::size_t kMaxBodyReserve = std::size_t{256} * 1024;
 
 // What lws keeps per connection: only an id into Impl::conns_, so that nothing with a
 // destructor lives in memory lws allocates and frees.
@@ -51,13 +62,25 @@ struct Conn {
   std::string path;
   std::string log_path;  // path made valid UTF-8 for the JSON log
   std::string request_id;
+  std::string cors_origin;  // the Origin, when the allow-list admits it: CORS headers go out
   SteadyClock::time_point started;
+  SteadyClock::time_point body_deadline;  // the whole body must be in by then
   Response response;
   bool head_only = false;
   bool close_after = false;
   bool headers_sent = false;
+  bool rx_paused = false;  // reading stopped while the request is handled (Dispatch)
   std::size_t body_offset = 0;
 };
+
+// The Content-Length as lws reads it (atoll, so that "12abc" is 12 here too), 0 without one.
+int64_t LwsContentLength(lws* wsi) {
+  const int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+  if (n <= 0 || n > 64) return n > 64 ? 1 : 0;
+  std::string value(static_cast<std::size_t>(n) + 1, '\0');
+  if (lws_hdr_copy(wsi, value.data(), n + 1, WSI_TOKEN_HTTP_CONTENT_LENGTH) < 0) return 1;
+  return std::strtoll(value.c_str(), nullptr, 10);
+}
 
 // Back to idle for the next transaction on the same connection.
 void Reset(Conn& c, lws* wsi) {
@@ -71,7 +94,10 @@ void Reset(Conn& c, lws* wsi) {
 
 class HttpServer::Impl {
  public:
-  explicit Impl(HttpServerOptions options) : opts_(std::move(options)) {
+  explicit Impl(HttpServerOptions options)
+      : opts_(std::move(options)),
+        cors_(opts_.cors_origins),
+        hsts_(StrictTransportSecurity(opts_.hsts_max_age_seconds)) {
     if (!opts_.logger) opts_.logger = NullLogger();
     protocols_[0].name = "http";
     protocols_[0].callback = &Impl::Callback;
@@ -113,6 +139,8 @@ class HttpServer::Impl {
   void LogAccess(const Conn& c, int status, bool aborted) const;
 
   HttpServerOptions opts_;
+  const CorsPolicy cors_;
+  const std::string hsts_;  // the Strict-Transport-Security value, or empty
   lws_protocols protocols_[2] = {};
   ListenAddress address_;
   std::unique_ptr<WorkerPool> pool_;
@@ -132,6 +160,9 @@ class HttpServer::Impl {
 
   // Service thread only.
   std::unordered_map<uint64_t, std::unique_ptr<Conn>> conns_;
+  // Connections that have completed a transaction and stay open (keep-alive): only their
+  // requests can come out of lws's pipelining buffer (see OnHttp).
+  std::unordered_set<const lws*> reused_;
   uint64_t next_conn_id_ = 1;
   std::vector<unsigned char> scratch_;
 };
@@ -176,6 +207,7 @@ void HttpServer::Impl::ServiceThread(std::promise<Result<void>> started) {
   info.port = CONTEXT_PORT_NO_LISTEN;
   info.user = this;
   info.max_http_header_data = kMaxHeaderBytes;
+  info.timeout_secs = static_cast<unsigned>(opts_.request_timeout_seconds);
   lws_context* ctx = lws_create_context(&info);
   if (ctx == nullptr) {
     started.set_value(Fail(Error::Code::kInternal, "cannot start libwebsockets (see its log)"));
@@ -187,6 +219,12 @@ void HttpServer::Impl::ServiceThread(std::promise<Result<void>> started) {
   vinfo.port = opts_.port;
   vinfo.iface = address_.numeric.empty() ? nullptr : address_.numeric.c_str();
   vinfo.protocols = protocols_;
+  // Idle keep-alive connections, and ones slow to send their headers (slowloris), are closed
+  // by lws's own timers. lws re-arms timeout_secs after each body chunk (a stalled body);
+  // the whole body's deadline is OnBody's, the response's is Respond's.
+  vinfo.keepalive_timeout = opts_.idle_timeout_seconds;
+  vinfo.timeout_secs_ah_idle = static_cast<unsigned>(opts_.idle_timeout_seconds);
+  vinfo.timeout_secs = static_cast<unsigned>(opts_.request_timeout_seconds);
   // Never LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE (see header).
   vinfo.options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
   if (!address_.ipv6) vinfo.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
@@ -279,6 +317,10 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
       self->OnClosed(pss);
+      if (reason == LWS_CALLBACK_CLOSED_HTTP) self->reused_.erase(wsi);
+      break;
+    case LWS_CALLBACK_WSI_DESTROY:
+      self->reused_.erase(wsi);
       break;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
       self->DeliverResponses();
@@ -335,11 +377,30 @@ int HttpServer::Impl::OnHttp(lws* wsi, Pss* pss) {
   const std::optional<Method> method = RequestMethodAndPath(wsi, &c.path);
   c.log_path = ValidUtf8(c.path);
   c.method = method ? std::string(MethodName(*method)) : "UNKNOWN";
+  // lws 4.1.6 cannot read the body of a request pipelined behind another one (see
+  // MayHaveBufferedInput): after this callback returns 0 it would feed the header bytes to
+  // HTTP_BODY and spin. Any answer means returning 0, so such a request is closed unanswered.
+  if (reused_.contains(wsi) && LwsContentLength(wsi) > 0 && MayHaveBufferedInput(wsi)) {
+    opts_.logger->Warn("pipelined request with a body refused; connection closed",
+                       {{"method", c.method}, {"path", c.log_path}, {"request_id", c.request_id}});
+    return -1;
+  }
   if (!method) {
     return Respond(c, MakeError(c, 501, Error::Code::kUnimplemented, "unsupported HTTP method"),
                    true);
   }
   c.head_only = *method == Method::kHead;
+  if (const auto url_bytes =
+          c.path.size() +
+          static_cast<std::size_t>(std::max(0, lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS)));
+      url_bytes > kMaxUrlBytes) {
+    return Respond(
+        c,
+        MakeError(c, 414, Error::Code::kInvalidArgument,
+                  "URL of " + std::to_string(url_bytes) + " bytes exceeds the limit of " +
+                      std::to_string(kMaxUrlBytes) + " bytes"),
+        true);
+  }
   if (stop_requested_.load()) {
     return Respond(c, MakeError(c, 503, Error::Code::kUnavailable, "the server is shutting down"),
                    true);
@@ -376,9 +437,20 @@ int HttpServer::Impl::OnHttp(lws* wsi, Pss* pss) {
                       std::to_string(opts_.max_body_bytes) + " bytes"),
         true);
   }
+  // CORS: a preflight is answered here; an allowed origin's actual request is marked for
+  // the CORS headers on its answer.
+  if (const auto origin = r.Header("origin")) {
+    if (r.method == Method::kOptions)
+      return Respond(c, cors_.Preflight(*origin, c.request_id), length > 0);
+    if (cors_.Allows(*origin)) c.cors_origin = std::string(*origin);
+  }
   if (length > 0) {
     c.phase = Phase::kReadingBody;
-    r.body.reserve(static_cast<std::size_t>(length));
+    r.body.reserve(std::min(static_cast<std::size_t>(length), kMaxBodyReserve));
+    // The whole body must arrive within request_timeout: lws closes a connection that sends
+    // nothing meanwhile, and OnBody answers 408 to one that trickles past the deadline.
+    c.body_deadline = SteadyClock::now() + std::chrono::seconds(opts_.request_timeout_seconds);
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, opts_.request_timeout_seconds);
     return 0;  // lws delivers HTTP_BODY ... HTTP_BODY_COMPLETION
   }
   return Dispatch(c);
@@ -387,6 +459,13 @@ int HttpServer::Impl::OnHttp(lws* wsi, Pss* pss) {
 int HttpServer::Impl::OnBody(const Pss* pss, const void* in, size_t len) {
   Conn* c = Find(pss);
   if (c == nullptr || c->phase != Phase::kReadingBody) return 0;
+  if (SteadyClock::now() >= c->body_deadline) {
+    return Respond(*c,
+                   MakeError(*c, 408, Error::Code::kDeadlineExceeded,
+                             "request body not received within " +
+                                 std::to_string(opts_.request_timeout_seconds) + " s"),
+                   true);
+  }
   if (static_cast<int64_t>(c->request.body.size() + len) > opts_.max_body_bytes) {
     return Respond(*c,
                    MakeError(*c, 413, Error::Code::kResourceExhausted,
@@ -446,6 +525,11 @@ void HttpServer::Impl::OnEstablished(lws* wsi, Pss* pss) {
 int HttpServer::Impl::Dispatch(Conn& c) {
   c.phase = Phase::kHandling;
   lws_set_timeout(c.wsi, PENDING_TIMEOUT_HTTP_CONTENT, opts_.handler_timeout_seconds);
+  // Read nothing more until the answer is ready: with input pipelined behind a request with
+  // a body, lws would otherwise spin on it meanwhile. lws sends no WRITEABLE to a
+  // flow-controlled connection, so Respond turns reading back on.
+  (void)lws_rx_flow_control(c.wsi, 0);
+  c.rx_paused = true;
   const uint64_t id = c.id;
   const bool queued = pool_->TrySubmit([this, id, request = std::move(c.request)]() mutable {
     Complete(id, RunHandler(std::move(request)));
@@ -504,7 +588,12 @@ int HttpServer::Impl::Respond(Conn& c, Response response, bool close_after) {
   c.phase = Phase::kWriting;
   c.headers_sent = false;
   c.body_offset = 0;
-  lws_set_timeout(c.wsi, PENDING_TIMEOUT_HTTP_CONTENT, kWriteTimeoutSeconds);
+  if (c.rx_paused) {  // see Dispatch
+    (void)lws_rx_flow_control(c.wsi, 1);
+    c.rx_paused = false;
+  }
+  // Re-armed after each chunk: a client that takes nothing for this long is cut off.
+  lws_set_timeout(c.wsi, PENDING_TIMEOUT_HTTP_CONTENT, opts_.request_timeout_seconds);
   lws_callback_on_writable(c.wsi);
   return 0;
 }
@@ -530,11 +619,14 @@ int HttpServer::Impl::OnWriteable(const Pss* pss) {
   }
   c->body_offset += n;
   if (last) return Finish(*c);
+  lws_set_timeout(c->wsi, PENDING_TIMEOUT_HTTP_CONTENT, opts_.request_timeout_seconds);
   lws_callback_on_writable(c->wsi);
   return 0;
 }
 
 int HttpServer::Impl::WriteHeaders(Conn& c) {
+  if (!c.cors_origin.empty()) CorsPolicy::AddResponseHeaders(c.cors_origin, c.response.headers);
+  if (!hsts_.empty()) c.response.headers.emplace_back("Strict-Transport-Security", hsts_);
   if (!WriteResponseHeaders(c.wsi, c.response, c.request_id, c.head_only, c.close_after,
                             scratch_)) {
     opts_.logger->Error("cannot write response headers", {{"request_id", c.request_id}});
@@ -550,6 +642,7 @@ int HttpServer::Impl::Finish(Conn& c) {
   Reset(c, wsi);  // idle; frees the request and response
   if (close) return -1;
   lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+  reused_.insert(wsi);
   // May start the next pipelined request at once (re-entering OnHttp): touch nothing after.
   return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
 }

@@ -7,7 +7,8 @@
 //                   the headers, then one body chunk per callback -> access log record.
 // Connections are known to workers only by a numeric id, so a response for a connection that
 // closed meanwhile is dropped instead of touching a freed wsi. The server sets its own
-// security headers (lws's "best practices" option is off: its CSP breaks xterm.js).
+// security headers (lws's "best practices" option is off: its CSP breaks xterm.js), answers
+// CORS preflights, caps URLs and cuts off slow clients (docs/api.md, "Security").
 // Start, Stop and the destructor may be called from any thread but the service thread.
 #pragma once
 
@@ -17,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "codeyard/error.hpp"
 #include "codeyard/log.hpp"
@@ -47,6 +49,14 @@ struct HttpServerOptions {
   std::size_t max_queued_requests = 256;           // beyond this, requests get 503
   int handler_timeout_seconds = 60;                // a connection waiting longer is closed
   std::chrono::milliseconds drain_timeout{10000};  // Stop waits this long for open requests
+  // Slow or silent clients (see docs/api.md, "Security"): a connection is closed when it sits
+  // idle between requests, or takes to send its request line and headers, longer than
+  // idle_timeout_seconds; when its body has not fully arrived request_timeout_seconds after
+  // the headers; and when it takes nothing of a response for request_timeout_seconds.
+  int idle_timeout_seconds = 30;
+  int request_timeout_seconds = 60;
+  std::vector<std::string> cors_origins;  // exact origins allowed to call cross-origin
+  int64_t hsts_max_age_seconds = 0;       // Strict-Transport-Security on every answer; 0 = off
   std::shared_ptr<Logger> logger;
   // Runs on a worker thread for every well-formed request; returns the full response.
   std::function<Response(Request)> handler;

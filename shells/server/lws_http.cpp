@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "codeyard/id.hpp"
+#include "security_headers.hpp"
 
 namespace codeyard::server {
 namespace {
@@ -131,6 +132,11 @@ bool HasTransferEncoding(lws* wsi) {
   return lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
 }
 
+bool MayHaveBufferedInput(lws* wsi) {
+  constexpr int kProbeMs = 1000;  // any value > 0: the answer is 0 or this
+  return lws_service_adjust_timeout(lws_get_context(wsi), kProbeMs, 0) == 0;
+}
+
 bool WriteResponseHeaders(lws* wsi, const Response& response, std::string_view request_id,
                           bool head_only, bool close_after, std::vector<unsigned char>& scratch) {
   const Response& r = response;
@@ -154,12 +160,14 @@ bool WriteResponseHeaders(lws* wsi, const Response& response, std::string_view r
                 r.content_type.empty() ? nullptr : r.content_type.c_str(), length, &p, end) == 0;
   if (head_only) ok = ok && add("content-length", std::to_string(r.body.size()));
   ok = ok && add("x-request-id", request_id);
-  ok = ok && add("x-content-type-options", "nosniff");
-  ok = ok && add("referrer-policy", "no-referrer");
-  ok = ok && add("x-frame-options", "DENY");
-  if (!HasHeader(r.headers, "cache-control")) ok = ok && add("cache-control", "no-store");
+  ok = ok && add("x-content-type-options", kContentTypeOptions);
+  ok = ok && add("referrer-policy", kReferrerPolicy);
+  ok = ok && add("x-frame-options", kFrameOptions);
+  ok = ok && add("cross-origin-opener-policy", kCrossOriginOpenerPolicy);
+  ok = ok && add("permissions-policy", kPermissionsPolicy);
+  if (!HasHeader(r.headers, "cache-control")) ok = ok && add("cache-control", kApiCacheControl);
   if (!HasHeader(r.headers, "content-security-policy")) {
-    ok = ok && add("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    ok = ok && add("content-security-policy", kApiContentSecurityPolicy);
   }
   for (const auto& [k, v] : r.headers) ok = ok && add(k, v);
   if (close_after && !head_only) ok = ok && add("connection", "close");

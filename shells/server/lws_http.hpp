@@ -36,9 +36,19 @@ namespace codeyard::server {
 // True if the request announced a chunked (length-less) body.
 [[nodiscard]] bool HasTransferEncoding(lws* wsi);
 
+// True when lws may hold bytes of a connection that it read but has not parsed yet (a client
+// pipelined another request behind the current one). libwebsockets 4.1.6 mis-reads the body of
+// a request parsed from that buffer: it feeds the request's own header bytes to HTTP_BODY and
+// then loops forever, so a request with a body must be refused when its connection may hold
+// such bytes. lws has no per-connection query: this asks lws_service_adjust_timeout, which is
+// 0 while any connection that is neither flow-controlled nor between transactions holds
+// unparsed input. Never false when the calling connection holds some; true also when another
+// one does at this instant (one service pass), or when lws has other forced work pending.
+[[nodiscard]] bool MayHaveBufferedInput(lws* wsi);
+
 // Writes the status line and headers of `response` in one lws_write: Content-Type,
-// Content-Length, X-Request-Id, X-Content-Type-Options, Referrer-Policy, X-Frame-Options, the
-// API's Cache-Control and Content-Security-Policy unless the response sets its own, the
+// Content-Length, X-Request-Id, the security headers of security_headers.hpp (the API's
+// Cache-Control and Content-Security-Policy unless the response sets its own), the
 // response's extra headers, and Connection: close if `close_after`. For HEAD (`head_only`)
 // the length is the body's but no body may follow. `scratch` is reused buffer space.
 // Returns false if the headers do not fit or the write fails (close the connection).

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <memory>
@@ -35,6 +36,8 @@ namespace {
 constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
 constexpr int kExitBadInput = 2;
+// How long past server.shutdown_sync_timeout_s a sync pass already under way may run.
+constexpr std::chrono::seconds kLastSyncGrace{10};
 
 struct Flags {
   std::string config_file;
@@ -179,6 +182,11 @@ int Run(int argc, char** argv) {
   server_options.host = config->listen_host;
   server_options.port = config->listen_port;
   server_options.max_body_bytes = config->max_body_bytes;
+  server_options.idle_timeout_seconds = static_cast<int>(config->http_idle_timeout_s);
+  server_options.request_timeout_seconds = static_cast<int>(config->request_timeout_s);
+  server_options.drain_timeout = std::chrono::seconds(config->drain_timeout_s);
+  server_options.cors_origins = config->cors_origins;
+  server_options.hsts_max_age_seconds = config->hsts_max_age_s;
   server_options.logger = logger;
   server_options.handler = [&router](Request request) { return router.Handle(std::move(request)); };
   server_options.terminals = &terminals;
@@ -197,7 +205,12 @@ int Run(int argc, char** argv) {
     logger->Info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
   }
   server.Stop();         // terminals get 1001, requests in flight finish
-  terminals.Shutdown();  // then the shells end, before the services go
+  terminals.Shutdown();  // then the shells end
+  // Requests have drained; what running workspaces hold since their last sync is stored now.
+  if (!StopWorkspacesForShutdown(**services, std::chrono::seconds(config->shutdown_sync_timeout_s),
+                                 kLastSyncGrace, *logger)) {
+    std::_Exit(kExitFailed);  // a sync is stuck in a pod: leave it to the OS (see services.hpp)
+  }
   if (sig == 0) {
     logger->Error("server stopped unexpectedly");
     return kExitFailed;

@@ -1,6 +1,10 @@
 #include "services.hpp"
 
 #include <chrono>
+#include <cmath>
+#include <future>
+#include <memory>
+#include <thread>
 #include <utility>
 
 #include "codeyard/backend/registry.hpp"
@@ -55,6 +59,33 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   if (!runner) return Fail(runner.error().WithContext("cannot start the runner"));
   services->runner = std::move(*runner);
   return services;
+}
+
+bool StopWorkspacesForShutdown(Services& services, std::chrono::seconds timeout,
+                               std::chrono::seconds grace, Logger& logger) {
+  using Clock = std::chrono::steady_clock;
+  const auto started = Clock::now();
+  const auto deadline = started + timeout;
+  Workspaces& workspaces = *services.workspaces;
+  // A detached thread and a promise rather than std::async, whose future would wait for a
+  // stuck sync in its destructor.
+  auto promise = std::make_shared<std::promise<StopAllReport>>();
+  std::future<StopAllReport> done = promise->get_future();
+  std::thread([&workspaces, deadline, promise] {
+    promise->set_value(workspaces.StopAll(deadline));
+  }).detach();
+  if (done.wait_until(deadline + grace) != std::future_status::ready) {
+    logger.Error("workspaces still syncing after the shutdown deadline; exiting without them",
+                 {{"timeout_s", static_cast<int64_t>(timeout.count())}});
+    return false;
+  }
+  const StopAllReport report = done.get();
+  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+  logger.Info("workspaces stopped", {{"synced", report.synced},
+                                     {"sync_failed", report.sync_failed},
+                                     {"unsynced", report.unsynced},
+                                     {"duration_ms", std::round(ms)}});
+  return true;
 }
 
 }  // namespace codeyard::server

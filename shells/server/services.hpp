@@ -6,8 +6,10 @@
 // pool, the reaper and every pod before storage goes away (members are destroyed in reverse).
 // A default-constructed Services opens nothing: route groups only keep a reference to it, so
 // `--print-routes` registers the routes over one without touching storage or pods.
+// A server stops the pods itself first, with a deadline, through StopWorkspacesForShutdown.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -42,5 +44,13 @@ struct Services {
 [[nodiscard]] Result<std::unique_ptr<Services>> OpenServices(const Config& config,
                                                              std::string secret,
                                                              const std::shared_ptr<Logger>& logger);
+
+// The server's last step before it exits, after the HTTP server has drained: every running
+// workspace gets a final sync and its pod is stopped (Workspaces::StopAll), each logged, then
+// one summary line. Workspaces reached after `timeout` are stopped without a sync. Returns
+// false, without waiting further, when a sync under way still runs `grace` past the deadline
+// (a stuck pod): the caller then exits at once instead of destroying services in use.
+[[nodiscard]] bool StopWorkspacesForShutdown(Services& services, std::chrono::seconds timeout,
+                                             std::chrono::seconds grace, Logger& logger);
 
 }  // namespace codeyard::server

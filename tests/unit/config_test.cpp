@@ -93,5 +93,69 @@ TEST_CASE("a bad value names the key, its source and why", "[config]") {
   CHECK_FALSE(SplitAssignment("novalue"));
 }
 
+TEST_CASE("server.cors_origins is a list of exact origins", "[config]") {
+  auto defaults = LoadConfig({});
+  REQUIRE(defaults);
+  CHECK(defaults->cors_origins.empty());
+
+  ConfigInputs in;
+  in.flags = {{"server.cors_origins",
+               " https://IDE.example.com, http://localhost:5173,,http://[::1]:8080 ,"
+               "https://ide.example.com"}};
+  auto listed = LoadConfig(in);
+  REQUIRE(listed);
+  CHECK(listed->cors_origins == std::vector<std::string>{"https://ide.example.com",
+                                                         "http://localhost:5173",
+                                                         "http://[::1]:8080"});
+
+  TempFile file(R"({"server": {"cors_origins": ["https://a.example", "http://b.example:81"]}})");
+  ConfigInputs from_file;
+  from_file.file = file.path.string();
+  auto array = LoadConfig(from_file);
+  REQUIRE(array);
+  CHECK(array->cors_origins ==
+        std::vector<std::string>{"https://a.example", "http://b.example:81"});
+
+  for (const char* bad : {"*", "ide.example.com", "ftp://x.example", "https://x.example/",
+                          "https://x.example/app", "https://user@x.example", "https://x.example:",
+                          "https://x.example:99999", "https://", "http://[::1"}) {
+    ConfigInputs refused;
+    refused.flags = {{"server.cors_origins", bad}};
+    auto r = LoadConfig(refused);
+    INFO(bad);
+    REQUIRE_FALSE(r);
+    CHECK_THAT(r.error().message(), Catch::Contains("server.cors_origins"));
+  }
+}
+
+TEST_CASE("server timeouts and HSTS take bounded integers", "[config]") {
+  auto defaults = LoadConfig({});
+  REQUIRE(defaults);
+  CHECK(defaults->http_idle_timeout_s == 30);
+  CHECK(defaults->request_timeout_s == 60);
+  CHECK(defaults->hsts_max_age_s == 0);
+  CHECK(defaults->drain_timeout_s == 10);
+  CHECK(defaults->shutdown_sync_timeout_s == 20);
+
+  ConfigInputs in;
+  in.env = {{"CODEYARD_SERVER_IDLE_TIMEOUT_S", "2"},
+            {"CODEYARD_SERVER_HSTS_MAX_AGE_S", "31536000"}};
+  in.flags = {{"server.request_timeout_s", "3"},
+              {"server.drain_timeout_s", "0"},
+              {"server.shutdown_sync_timeout_s", "5"}};
+  auto set = LoadConfig(in);
+  REQUIRE(set);
+  CHECK(set->http_idle_timeout_s == 2);
+  CHECK(set->request_timeout_s == 3);
+  CHECK(set->hsts_max_age_s == 31536000);
+  CHECK(set->drain_timeout_s == 0);
+  CHECK(set->shutdown_sync_timeout_s == 5);
+
+  ConfigInputs zero;
+  zero.flags = {{"server.idle_timeout_s", "0"}};
+  CHECK_THAT(LoadConfig(zero).error().message(),
+             Catch::Contains("server.idle_timeout_s") && Catch::Contains("1 to 3600"));
+}
+
 }  // namespace
 }  // namespace codeyard

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <condition_variable>
 #include <future>
 #include <map>
@@ -218,6 +219,43 @@ class Workspaces::Impl {
       if (StopPod(ws.id, /*final_sync=*/true)) ++stopped;
     }
     return stopped;
+  }
+
+  StopAllReport StopAll(std::chrono::steady_clock::time_point deadline) {
+    std::vector<std::string> ids;
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& [id, entry] : entries_) {
+        if (entry->pod) ids.push_back(id);
+      }
+    }
+    StopAllReport report;
+    for (const auto& id : ids) {
+      const auto started = std::chrono::steady_clock::now();
+      const bool in_time = started < deadline;
+      std::optional<Result<SyncReport>> synced;
+      if (!StopPod(id, /*final_sync=*/in_time, &synced)) continue;
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+              .count();
+      if (!in_time) {
+        ++report.unsynced;
+        platform_.logger().Warn("workspace stopped without a final sync: shutdown deadline passed",
+                                {{"workspace", id}});
+      } else if (!synced || !*synced) {
+        ++report.sync_failed;  // StopPod logged why
+      } else {
+        ++report.synced;
+        platform_.logger().Info("workspace synced and stopped",
+                                {{"workspace", id},
+                                 {"pulled", (*synced)->pulled},
+                                 {"pushed", (*synced)->pushed},
+                                 {"conflicts", static_cast<int64_t>((*synced)->conflicts.size())},
+                                 {"bytes_from_pod", (*synced)->bytes_from_pod},
+                                 {"duration_ms", std::round(ms)}});
+      }
+    }
+    return report;
   }
 
   void StartIdleReaper(std::chrono::milliseconds period) {
@@ -442,7 +480,9 @@ class Workspaces::Impl {
     return future.get();
   }
 
-  Result<void> StopPod(std::string_view id, bool final_sync) {
+  // `sync_result`, when given, receives the final sync's outcome if one ran.
+  Result<void> StopPod(std::string_view id, bool final_sync,
+                       std::optional<Result<SyncReport>>* sync_result = nullptr) {
     std::shared_ptr<Entry> entry;
     {
       std::lock_guard lock(mu_);
@@ -454,11 +494,13 @@ class Workspaces::Impl {
     if (!entry->pod) return {};
     ResetState(id, WorkspaceState::kStopping);
     if (final_sync && entry->pod->Info().phase == PodPhase::kRunning) {
-      if (auto synced = RunSync(id, *entry->pod); !synced) {
+      auto synced = RunSync(id, *entry->pod);
+      if (!synced) {
         platform_.logger().Warn(
             "final sync before stop failed",
             {{"workspace", std::string(id)}, {"error", synced.error().ToString()}});
       }
+      if (sync_result != nullptr) *sync_result = std::move(synced);
     }
     (void)executor_->DeletePod(entry->pod->id());
     entry->pod.reset();
@@ -547,6 +589,9 @@ Result<std::shared_ptr<Pod>> Workspaces::PodOf(std::string_view user_id,
   return impl_->Open(user_id, workspace_id);
 }
 Result<int> Workspaces::StopIdle() { return impl_->StopIdle(); }
+StopAllReport Workspaces::StopAll(std::chrono::steady_clock::time_point deadline) {
+  return impl_->StopAll(deadline);
+}
 void Workspaces::StartIdleReaper(std::chrono::milliseconds period) {
   impl_->StartIdleReaper(period);
 }

@@ -1,0 +1,82 @@
+"""Raw-socket HTTP helpers for the suites that send what http.client will not: oversized or
+malformed requests, slow clients, pipelining. Every wait is bounded by a deadline."""
+
+import socket
+import time
+
+
+def connect(server, timeout=5.0, rcvbuf=None):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf is not None:  # before connect, so the TCP window stays small
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.settimeout(timeout)
+    s.connect(("127.0.0.1", server.port))
+    return s
+
+
+def send_quietly(sock, data):
+    """Sends what the server takes; True if all of it went (it may close early on purpose)."""
+    try:
+        sock.sendall(data)
+        return True
+    except OSError:
+        return False
+
+
+def read_until_closed(sock, deadline_s):
+    """Reads until the server closes the connection or `deadline_s` passes.
+
+    Returns (data, how, seconds): how is "eof" (orderly close), "reset" (closed with unread
+    input, which the kernel answers with RST) or "open" (still open at the deadline)."""
+    started = time.monotonic()
+    data = b""
+    while True:
+        left = deadline_s - (time.monotonic() - started)
+        if left <= 0:
+            return data, "open", time.monotonic() - started
+        sock.settimeout(min(left, 0.5))
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            continue
+        except (ConnectionResetError, BrokenPipeError):
+            return data, "reset", time.monotonic() - started
+        if not chunk:
+            return data, "eof", time.monotonic() - started
+        data += chunk
+
+
+def split_response(data):
+    """(status, lower-case headers, body) of the first response in `data`."""
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if "content-length" in headers:
+        body = body[:int(headers["content-length"])]
+    return status, headers, body
+
+
+def split_responses(data):
+    """Every complete response in `data` (pipelining), as split_response gives them."""
+    out = []
+    while data:
+        head, sep, rest = data.partition(b"\r\n\r\n")
+        if not sep:
+            break
+        status, headers, _ = split_response(head + sep)
+        length = int(headers.get("content-length", "0"))
+        out.append((status, headers, rest[:length]))
+        data = rest[length:]
+    return out
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
