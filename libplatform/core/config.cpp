@@ -71,6 +71,11 @@ const std::vector<KeySpec>& Specs() {
          c.max_body_bytes = *n;
          return {};
        }},
+      {"server.web_dir", "directory of the built browser UI (empty: ../web beside the binary)", "",
+       [](Config& c, std::string_view v) -> Result<void> {
+         c.web_dir = std::string(v);
+         return {};
+       }},
       {"data_dir", "directory for the SQLite database, secrets and workspaces", "./data",
        [](Config& c, std::string_view v) -> Result<void> {
          if (v.empty()) return Fail(Invalid("must not be empty"));

@@ -27,9 +27,14 @@ void AddFileRoutes(Router& router, Services& services);
 // POST /api/v1/workspaces/{id}/exec.
 void AddExecRoutes(Router& router, Services& services);
 
+// The browser UI's files from services.web_dir at every path no route claims (the router's
+// fallback): index.html for app pages, the JSON 404 under /api/ (api_static.cpp).
+void AddStaticRoutes(Router& router, Services& services);
+
 using AddRoutes = void (*)(Router&, Services&);
-inline constexpr std::array<AddRoutes, 5> kRouteGroups = {
+inline constexpr std::array<AddRoutes, 6> kRouteGroups = {
     AddHealthRoutes, AddAuthRoutes, AddWorkspaceRoutes, AddFileRoutes, AddExecRoutes,
+    AddStaticRoutes,
 };
 
 }  // namespace codeyard::server

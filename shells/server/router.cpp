@@ -104,6 +104,8 @@ void Router::Add(Method method, std::string_view pattern, Handler handler) {
   routes_.push_back(Route{method, std::move(segments), std::move(handler)});
 }
 
+void Router::SetFallback(Handler handler) { fallback_ = std::move(handler); }
+
 Response Router::Handle(Request request) const {
   const std::vector<std::string_view> path = Split(request.path);
   const Method wanted = request.method == Method::kHead ? Method::kGet : request.method;
@@ -117,6 +119,11 @@ Response Router::Handle(Request request) const {
       if (!allow.empty()) allow += ", ";
       allow += name;
     }
+  }
+  if (match == nullptr && allow.empty() && fallback_) {
+    Result<Response> result = fallback_(request);
+    if (!result) return ErrorResponse(result.error(), request.request_id);
+    return std::move(*result);
   }
   if (match == nullptr && allow.empty()) {
     return ErrorResponse(Error(Error::Code::kNotFound, "no such endpoint: " + request.path),

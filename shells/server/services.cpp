@@ -47,6 +47,7 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   services->workspaces =
       std::make_unique<Workspaces>(*services->platform, services->executor, workspace_options);
   services->workspaces->StartIdleReaper(std::chrono::seconds(60));
+  services->web_dir = config.web_dir;
   return services;
 }
 

@@ -25,6 +25,7 @@ struct Services {
   std::unique_ptr<Accounts> accounts;
   std::unique_ptr<Files> files;
   std::unique_ptr<Workspaces> workspaces;
+  std::string web_dir;  // config.web_dir as given: the browser UI's files (see api_static.cpp)
 };
 
 // Opens storage (config.EffectiveStorageUri()) and the executor (config.executor_uri; a bare
