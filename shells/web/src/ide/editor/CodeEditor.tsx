@@ -1,7 +1,8 @@
 // One Monaco editor showing the active tab. Each open file has its own Monaco model (own undo
 // history and language); switching tabs swaps the model and restores the cursor and scroll.
-// Text set from outside (a reload from the server, "take theirs") is applied as an edit so undo
-// still works, and is not reported back as a person's edit.
+// Text set from outside (a reload from the server, "take theirs"; OpenDoc.external says when) is
+// applied as an edit so undo still works, and is not reported back as a person's edit. The
+// editor's own text is never replaced by the document's: while typing, the document lags.
 import { useEffect, useRef } from "react";
 import type { DocsState } from "./documents";
 import { languageForPath } from "./language";
@@ -21,6 +22,7 @@ export default function CodeEditor({ state, onEdit }: Props) {
   const editor = useRef<Editor | null>(null);
   const models = useRef(new Map<string, Model>());
   const views = useRef(new Map<string, ViewState>());
+  const external = useRef(new Map<string, number>());
   const applying = useRef(false);
   const shown = useRef<string | null>(null);
   const onEditRef = useRef(onEdit);
@@ -57,11 +59,14 @@ export default function CodeEditor({ state, onEdit }: Props) {
         model.dispose();
         all.delete(path);
         views.current.delete(path);
+        external.current.delete(path);
       }
     }
     for (const doc of Object.values(state.docs)) {
       if (doc.binary) continue;
       let model = all.get(doc.path);
+      const seen = external.current.get(doc.path);
+      external.current.set(doc.path, doc.external);
       if (!model) {
         const uri = monaco.Uri.from({ scheme: "codeyard", path: "/" + doc.path });
         monaco.editor.getModel(uri)?.dispose();
@@ -72,7 +77,8 @@ export default function CodeEditor({ state, onEdit }: Props) {
           if (!applying.current) onEditRef.current(path, m.getValue());
         });
         all.set(doc.path, model);
-      } else if (model.getValue() !== doc.text) {
+      } else if (seen !== doc.external && model.getValue() !== doc.text) {
+        // Only text set from outside is copied in: while typing, doc.text may lag the model.
         applying.current = true;
         try {
           model.pushEditOperations([], [{ range: model.getFullModelRange(), text: doc.text }], () => null);

@@ -73,6 +73,18 @@ describe("changes from elsewhere", () => {
   });
 });
 
+describe("text from outside the editor", () => {
+  it("bumps `external` for server reloads and choices, never for typing", () => {
+    let s = run(open("a.py"), { type: "edit", path: "a.py", text: "typed" });
+    expect(s.docs["a.py"].external).toBe(0);
+    s = docsReducer(s, { type: "edit", path: "a.py", text: "v1" });
+    s = docsReducer(s, { type: "remote", path: "a.py", text: "reloaded", version: 2 });
+    expect(s.docs["a.py"].external).toBe(1);
+    s = docsReducer(s, { type: "edit", path: "a.py", text: "merged", external: true });
+    expect(s.docs["a.py"].external).toBe(2);
+  });
+});
+
 describe("conflicts", () => {
   const conflicted = () =>
     run(

@@ -21,6 +21,9 @@ export interface OpenDoc {
   remoteChanged: boolean; // the server has a newer version than savedVersion (edits pending)
   deleted: boolean; // gone from the server
   error: string | null; // the last save's error
+  // Bumped whenever the text is set from outside the editor (server reload, conflict choice),
+  // so the editor knows to copy it in; its own edits never bump it.
+  external: number;
 }
 
 export interface DocsState {
@@ -39,7 +42,7 @@ export type DocsAction =
   | { type: "open"; path: string; text: string; version: number; binary: boolean }
   | { type: "activate"; path: string }
   | { type: "close"; path: string }
-  | { type: "edit"; path: string; text: string }
+  | { type: "edit"; path: string; text: string; external?: boolean }
   | { type: "saveStarted"; path: string }
   | { type: "saved"; path: string; text: string; version: number }
   | { type: "saveFailed"; path: string; error: string }
@@ -80,6 +83,7 @@ export function docsReducer(state: DocsState, action: DocsAction): DocsState {
         remoteChanged: false,
         deleted: false,
         error: null,
+        external: 0,
       };
       return { docs: { ...state.docs, [action.path]: doc }, order: [...state.order, action.path], active: action.path };
     }
@@ -96,7 +100,9 @@ export function docsReducer(state: DocsState, action: DocsAction): DocsState {
       return { docs, order, active };
     }
     case "edit":
-      return update(state, action.path, (d) => (d.text === action.text ? d : { ...d, text: action.text }));
+      return update(state, action.path, (d) =>
+        d.text === action.text ? d : { ...d, text: action.text, external: d.external + (action.external ? 1 : 0) },
+      );
     case "saveStarted":
       return update(state, action.path, (d) => ({ ...d, saving: true, error: null }));
     case "saved":
@@ -142,6 +148,7 @@ export function docsReducer(state: DocsState, action: DocsAction): DocsState {
               savedVersion: d.conflict.theirsVersion,
               conflict: null,
               remoteChanged: false,
+              external: d.external + 1,
             }
           : d,
       );
@@ -149,7 +156,8 @@ export function docsReducer(state: DocsState, action: DocsAction): DocsState {
       return update(state, action.path, (d) => {
         if (action.version === d.savedVersion || d.saving) return d;
         if (!isDirty(d)) {
-          return { ...d, text: action.text, savedText: action.text, savedVersion: action.version, deleted: false };
+          const external = d.external + (d.text === action.text ? 0 : 1);
+          return { ...d, text: action.text, savedText: action.text, savedVersion: action.version, deleted: false, external };
         }
         return d.remoteChanged ? d : { ...d, remoteChanged: true };
       });

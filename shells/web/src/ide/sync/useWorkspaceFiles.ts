@@ -140,7 +140,7 @@ export function useWorkspaceFiles(client: ApiClient, workspaceId: string, report
       const doc = docsRef.current.docs[path];
       if (!doc?.conflict) return;
       const base = doc.conflict.theirsVersion;
-      dispatch({ type: "edit", path, text });
+      dispatch({ type: "edit", path, text, external: true });
       dispatch({ type: "keepMine", path });
       await writeText(path, text, base);
     },
