@@ -55,14 +55,18 @@ export function treeRow(page, path) {
   return page.locator(`[role=treeitem][data-path="${path}"]`);
 }
 
-/** Creates a file with the explorer's New file button; it opens in the editor. */
-export async function newFile(page, name) {
+/**
+ * Creates a file with the explorer's New file button (in the selected row's folder, `dir`);
+ * it opens in the editor.
+ */
+export async function newFile(page, name, dir = "") {
+  const path = dir ? `${dir}/${name}` : name;
   await page.getByRole("button", { name: "New file" }).click();
   const dialog = page.getByRole("dialog");
   await dialog.getByLabel("File name").fill(name);
   await dialog.getByRole("button", { name: "Create" }).click();
-  await treeRow(page, name).waitFor();
-  await page.locator(`[role=tab][data-path="${name}"][aria-selected=true]`).waitFor();
+  await treeRow(page, path).waitFor();
+  await page.locator(`[role=tab][data-path="${path}"][aria-selected=true]`).waitFor();
   await page.locator("[data-testid=editor] .monaco-editor .view-lines").waitFor();
 }
 

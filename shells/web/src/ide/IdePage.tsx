@@ -97,6 +97,7 @@ export default function IdePage({ id }: { id: string }) {
       if (!path) return false;
       const outcome = await files.save(path);
       if (outcome.conflict) setConflictPath(path);
+      if (outcome.ok) setMessage((m) => (m?.startsWith("Cannot save") ? null : m));
       return outcome.ok;
     },
     [files.save],

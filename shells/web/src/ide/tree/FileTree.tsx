@@ -52,9 +52,10 @@ export function FileTree({ items, activePath, onOpen, onNew, onRename, onDelete,
 
   const focusRow = (path: string) => {
     setFocused(path);
-    requestAnimationFrame(() =>
-      treeRef.current?.querySelector<HTMLElement>(`[data-path="${CSS.escape(path)}"]`)?.focus(),
-    );
+    const find = () => treeRef.current?.querySelector<HTMLElement>(`[data-path="${CSS.escape(path)}"]`);
+    const row = find();
+    if (row) row.focus();
+    else requestAnimationFrame(() => find()?.focus()); // a row that appears with this render
   };
 
   const activate = (node: TreeNode) => {
