@@ -33,8 +33,8 @@ void AddStaticRoutes(Router& router, Services& services);
 
 using AddRoutes = void (*)(Router&, Services&);
 inline constexpr std::array<AddRoutes, 6> kRouteGroups = {
-    AddHealthRoutes, AddAuthRoutes, AddWorkspaceRoutes, AddFileRoutes, AddExecRoutes,
-    AddStaticRoutes,
+    AddHealthRoutes, AddAuthRoutes, AddWorkspaceRoutes,
+    AddFileRoutes,   AddExecRoutes, AddStaticRoutes,
 };
 
 }  // namespace codeyard::server

@@ -22,8 +22,8 @@ bool IsApiPath(std::string_view path) { return path == "/api" || path.starts_wit
 bool LooksLikeAsset(std::string_view relative) {
   if (relative.starts_with("assets/")) return true;
   const std::size_t slash = relative.rfind('/');
-  const std::string_view last = slash == std::string_view::npos ? relative
-                                                                 : relative.substr(slash + 1);
+  const std::string_view last =
+      slash == std::string_view::npos ? relative : relative.substr(slash + 1);
   return last.find('.') != std::string_view::npos;
 }
 
@@ -48,12 +48,11 @@ Result<Response> ServeUi(const std::string& root, const Request& r) {
     return Fail(Error::Code::kNotFound, "no such endpoint: " + r.path);
   }
   if (r.method != Method::kGet && r.method != Method::kHead) {
-    Response out =
-        ErrorResponse(405,
-                      Error(Error::Code::kInvalidArgument,
-                            "method " + std::string(MethodName(r.method)) +
-                                " is not allowed on " + r.path),
-                      r.request_id);
+    Response out = ErrorResponse(
+        405,
+        Error(Error::Code::kInvalidArgument,
+              "method " + std::string(MethodName(r.method)) + " is not allowed on " + r.path),
+        r.request_id);
     out.headers.emplace_back("Allow", "GET, HEAD");
     return out;
   }
@@ -73,9 +72,8 @@ Result<Response> ServeUi(const std::string& root, const Request& r) {
 }  // namespace
 
 void AddStaticRoutes(Router& router, Services& services) {
-  router.SetFallback([root = ResolveWebDir(services.web_dir)](const Request& r) {
-    return ServeUi(root, r);
-  });
+  router.SetFallback(
+      [root = ResolveWebDir(services.web_dir)](const Request& r) { return ServeUi(root, r); });
 }
 
 }  // namespace codeyard::server

@@ -44,8 +44,7 @@ Error NotFound(std::string_view relative) {
 std::string ErrnoMessage(int err) { return std::system_category().message(err); }
 
 bool SafeSegment(std::string_view segment) {
-  return !segment.empty() && segment.front() != '.' &&
-         segment.find('\0') == std::string_view::npos;
+  return !segment.empty() && segment.front() != '.' && segment.find('\0') == std::string_view::npos;
 }
 
 std::string Hex(uint64_t value) {
@@ -98,9 +97,8 @@ std::string ResolveWebDir(std::string_view configured) {
 Result<StaticFile> ReadStaticFile(const std::string& root, std::string_view relative) {
   const int root_fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0) {
-    return Fail(Error::Code::kNotFound,
-                "the browser UI is not built: no directory " + root +
-                    " (server.web_dir; ./scripts/build makes build/web)");
+    return Fail(Error::Code::kNotFound, "the browser UI is not built: no directory " + root +
+                                            " (server.web_dir; ./scripts/build makes build/web)");
   }
   Fd dir(root_fd);
   std::string_view rest = relative;
@@ -116,8 +114,8 @@ Result<StaticFile> ReadStaticFile(const std::string& root, std::string_view rela
       struct stat st {};
       if (::fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode)) return Fail(NotFound(relative));
       if (st.st_size > kMaxStaticFileBytes) {
-        return Fail(Error::Code::kResourceExhausted, "file too large to serve: /" +
-                                                         std::string(relative));
+        return Fail(Error::Code::kResourceExhausted,
+                    "file too large to serve: /" + std::string(relative));
       }
       StaticFile out;
       out.content.resize(static_cast<std::size_t>(st.st_size));
@@ -138,8 +136,8 @@ Result<StaticFile> ReadStaticFile(const std::string& root, std::string_view rela
       out.etag = "\"" + Hex(mtime_ns) + "-" + Hex(done) + "\"";
       return out;
     }
-    const int next = ::openat(dir.get(), segment.c_str(),
-                              O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    const int next =
+        ::openat(dir.get(), segment.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (next < 0) return Fail(NotFound(relative));
     dir = Fd(next);
     rest.remove_prefix(slash + 1);

@@ -39,8 +39,7 @@ struct StaticFile {
 // missing, a segment is empty, "..", or starts with '.', a component is a symlink or missing,
 // or the target is not a regular file; kResourceExhausted past kMaxStaticFileBytes;
 // kInternal for other read errors.
-[[nodiscard]] Result<StaticFile> ReadStaticFile(const std::string& root,
-                                                std::string_view relative);
+[[nodiscard]] Result<StaticFile> ReadStaticFile(const std::string& root, std::string_view relative);
 
 // The Content-Type for a file name by its extension ("application/octet-stream" if unknown).
 [[nodiscard]] std::string_view ContentTypeFor(std::string_view name);
