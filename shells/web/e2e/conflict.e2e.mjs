@@ -54,6 +54,7 @@ test("edits are never overwritten silently", async (t) => {
     const now = await api.file(ws, "notes.py");
     await api.put(ws, "notes.py", "x = 100  # from the API\n", now.version);
     await page.locator('[role=tab][data-path="notes.py"] .tab-warn').waitFor();
+    await page.getByTestId("changed-banner").waitFor();
     const text = normal(await editorText(page));
     assert.match(text, /y = 3/);
     assert.doesNotMatch(text, /from the API/);
@@ -85,6 +86,22 @@ test("edits are never overwritten silently", async (t) => {
     await waitFor(async () => normal(await editorText(page)).includes("server wins"), { what: "the server's text" });
     assert.equal(await page.getByTestId("status-save").innerText(), "All saved");
     assert.equal((await api.file(ws, "notes.py")).text, "server wins\n");
+  });
+
+  await t.test("the changed-on-server banner opens the comparison", async () => {
+    await typeInEditor(page, "w = 5\n");
+    const now = await api.file(ws, "notes.py");
+    await api.put(ws, "notes.py", "compare me\n", now.version);
+    await page.getByTestId("changed-banner").getByRole("button", { name: "Compare and choose" }).click();
+    const dialog = page.getByRole("dialog", { name: "Save conflict" });
+    await waitFor(async () => normal(await dialog.innerText()).includes("compare me"), { what: "the server's version" });
+    await dialog.getByRole("button", { name: "Use the server's version" }).click();
+    await waitFor(async () => normal(await editorText(page)).includes("compare me"), { what: "the server's text" });
+    assert.equal(await page.getByTestId("changed-banner").count(), 0);
+    // back to the text the next case starts from
+    const again = await api.file(ws, "notes.py");
+    await api.put(ws, "notes.py", "server wins\n", again.version);
+    await waitFor(async () => normal(await editorText(page)).includes("server wins"), { what: "the reload" });
   });
 
   await t.test("decide later keeps the edits and the conflict", async () => {

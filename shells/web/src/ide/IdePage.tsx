@@ -90,7 +90,15 @@ export default function IdePage({ id }: { id: string }) {
   );
 
   const activePath = docs.active;
+  const activeDoc = activePath ? docs.docs[activePath] : undefined;
   const conflictDoc = conflictPath ? docs.docs[conflictPath] : undefined;
+
+  useEffect(() => {
+    if (workspace) document.title = `${workspace.name} — Codeyard`;
+    return () => {
+      document.title = "Codeyard";
+    };
+  }, [workspace]);
 
   const save = useCallback(
     async (path: string | null) => {
@@ -240,9 +248,27 @@ export default function IdePage({ id }: { id: string }) {
       <Splitter orientation="vertical" size={treeWidth} min={160} max={560} label="Resize the explorer" onResize={setTreeWidth} />
       <section className="ide-center" style={{ gridTemplateRows: `auto 1fr 5px ${panelHeight}px` }}>
         <Tabs state={docs} onActivate={(p) => files.dispatch({ type: "activate", path: p })} onClose={closeTab} />
+        <div className="editor-area">
         <ErrorBoundary where="the editor">
+          {activeDoc?.remoteChanged && !activeDoc.conflict && (
+            <div className="banner warn" role="status" data-testid="changed-banner">
+              {activeDoc.path} changed on the server while you were editing it; your edits are kept.
+              <button
+                className="link"
+                onClick={() => void files.compare(activeDoc.path).then((ok) => ok && setConflictPath(activeDoc.path))}
+              >
+                Compare and choose
+              </button>
+            </div>
+          )}
+          {activeDoc?.deleted && (
+            <div className="banner warn" role="status">
+              {activeDoc.path} was deleted on the server. Saving creates it again; closing the tab drops it.
+            </div>
+          )}
           <CodeEditor state={docs} onEdit={(path, text) => files.dispatch({ type: "edit", path, text })} />
         </ErrorBoundary>
+        </div>
         <Splitter
           orientation="horizontal"
           size={panelHeight}

@@ -9,6 +9,32 @@ import { languageForPath } from "./language";
 import { monaco } from "./monaco";
 import { Modal } from "../../ui/Dialog";
 
+type DiffEditor = ReturnType<typeof monaco.editor.createDiffEditor>;
+
+// One diff editor for the page's life, moved into each conflict dialog. Disposing a Monaco diff
+// editor leaves a disposed service behind that later hovers in the main editor trip over
+// ("InstantiationService has been disposed", microsoft/monaco-editor#4612, in 0.55), so it
+// is never disposed; only its models are.
+let shared: { host: HTMLDivElement; diff: DiffEditor } | null = null;
+
+function sharedDiffEditor(): { host: HTMLDivElement; diff: DiffEditor } {
+  if (!shared) {
+    const host = document.createElement("div");
+    host.style.width = "100%";
+    host.style.height = "100%";
+    const diff = monaco.editor.createDiffEditor(host, {
+      theme: "vs-dark",
+      automaticLayout: true,
+      renderSideBySide: true,
+      originalEditable: false,
+      minimap: { enabled: false },
+      fontSize: 13,
+    });
+    shared = { host, diff };
+  }
+  return shared;
+}
+
 interface Props {
   doc: OpenDoc;
   onKeepMine(text: string): void;
@@ -26,17 +52,13 @@ export default function ConflictView({ doc, onKeepMine, onTakeTheirs, onCancel }
     const original = monaco.editor.createModel(theirsText, language);
     const modified = monaco.editor.createModel(doc.text, language);
     mine.current = modified;
-    const diff = monaco.editor.createDiffEditor(host.current!, {
-      theme: "vs-dark",
-      automaticLayout: true,
-      renderSideBySide: true,
-      originalEditable: false,
-      minimap: { enabled: false },
-      fontSize: 13,
-    });
+    const { host: editorHost, diff } = sharedDiffEditor();
+    host.current!.appendChild(editorHost);
     diff.setModel({ original, modified });
+    diff.layout();
     return () => {
-      diff.dispose();
+      diff.setModel(null);
+      editorHost.remove();
       original.dispose();
       modified.dispose();
       mine.current = null;

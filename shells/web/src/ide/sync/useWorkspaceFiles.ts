@@ -147,6 +147,22 @@ export function useWorkspaceFiles(client: ApiClient, workspaceId: string, report
     [writeText],
   );
 
+  /** Shows the server's version of a file with unsaved edits next to them (as a conflict). */
+  const compare = useCallback(
+    async (path: string): Promise<boolean> => {
+      try {
+        const theirs = await client.readFile(workspaceId, path);
+        dispatch({ type: "conflict", path, theirsText: theirs.text, theirsVersion: theirs.version });
+        return true;
+      } catch (err) {
+        noteFailure(err);
+        report(`Cannot read ${path}: ${describeError(err)}`);
+        return false;
+      }
+    },
+    [client, workspaceId, report, noteFailure],
+  );
+
   const takeTheirs = useCallback((path: string) => dispatch({ type: "takeTheirs", path }), []);
 
   /** Applies a move/rename made through the API to the open documents. */
@@ -169,6 +185,7 @@ export function useWorkspaceFiles(client: ApiClient, workspaceId: string, report
     open,
     save,
     keepMine,
+    compare,
     takeTheirs,
     moved,
     removed,
