@@ -19,6 +19,8 @@
 #include "listen_address.hpp"
 #include "lws_http.hpp"
 #include "lws_log.hpp"
+#include "lws_terminal.hpp"
+#include "terminal_hub.hpp"
 #include "worker_pool.hpp"
 
 namespace codeyard::server {
@@ -33,7 +35,8 @@ constexpr unsigned short kMaxHeaderBytes = 8192;  // lws drops headers beyond th
 // What lws keeps per connection: only an id into Impl::conns_, so that nothing with a
 // destructor lives in memory lws allocates and frees.
 struct Pss {
-  uint64_t conn_id;
+  uint64_t conn_id;  // an HTTP transaction in Impl::conns_
+  uint64_t term_id;  // a terminal WebSocket in Impl::terminals_
 };
 
 enum class Phase { kIdle, kReadingBody, kHandling, kWriting };
@@ -73,6 +76,9 @@ class HttpServer::Impl {
     protocols_[0].name = "http";
     protocols_[0].callback = &Impl::Callback;
     protocols_[0].per_session_data_size = sizeof(Pss);
+    if (opts_.terminals != nullptr) {
+      terminals_ = std::make_unique<TerminalSockets>(*opts_.terminals, opts_.logger);
+    }
   }
 
   Result<void> Start();
@@ -94,6 +100,7 @@ class HttpServer::Impl {
   int OnWriteable(const Pss* pss);
   void OnClosed(Pss* pss);
   int OnUpgrade(lws* wsi, const void* in) const;
+  void OnEstablished(lws* wsi, Pss* pss);
 
   int Dispatch(Conn& c);
   Response RunHandler(Request request) const;
@@ -109,6 +116,7 @@ class HttpServer::Impl {
   lws_protocols protocols_[2] = {};
   ListenAddress address_;
   std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<TerminalSockets> terminals_;  // service thread only
   std::thread thread_;
   std::future<void> loop_done_;
   std::atomic<bool> serving_{false};
@@ -139,6 +147,10 @@ Result<void> HttpServer::Impl::Start() {
   }
   address_ = *address;
   pool_ = std::make_unique<WorkerPool>(opts_.worker_threads, opts_.max_queued_requests);
+  if (terminals_) {
+    terminals_->Bind(pool_.get(), [this] { Wake(); });
+    opts_.terminals->SetWake([this] { Wake(); });
+  }
   std::promise<Result<void>> started;
   std::future<Result<void>> started_future = started.get_future();
   std::promise<void> done;
@@ -225,19 +237,23 @@ void HttpServer::Impl::Stop() {
   }
   drain_deadline_.store((SteadyClock::now() + opts_.drain_timeout).time_since_epoch().count());
   stop_requested_.store(true);
+  if (opts_.terminals != nullptr) {
+    opts_.terminals->CloseAll({terminal::kCloseGoingAway, "the server is shutting down"});
+  }
   // Each wake lets the loop re-check whether the drain is over.
   do {
     Wake();
   } while (loop_done_.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready);
   thread_.join();
   pool_->Shutdown();
+  if (opts_.terminals != nullptr) opts_.terminals->SetWake(nullptr);
 }
 
 bool HttpServer::Impl::AllIdle() const {
   for (const auto& [id, c] : conns_) {
     if (c->phase != Phase::kIdle) return false;
   }
-  return true;
+  return !terminals_ || terminals_->open() == 0;
 }
 
 void HttpServer::Impl::Wake() {
@@ -266,9 +282,28 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
       break;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
       self->DeliverResponses();
+      if (self->terminals_) self->terminals_->OnWake();
       break;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
       return self->OnUpgrade(wsi, in);
+    // The terminal WebSocket (only upgraded when terminals_ exists).
+    case LWS_CALLBACK_ESTABLISHED:
+      self->OnEstablished(wsi, pss);
+      break;
+    case LWS_CALLBACK_RECEIVE:
+      return pss != nullptr && pss->term_id != 0
+                 ? self->terminals_->OnReceive(pss->term_id, in, len)
+                 : -1;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+      return pss != nullptr && pss->term_id != 0 ? self->terminals_->OnWriteable(pss->term_id) : 0;
+    case LWS_CALLBACK_TIMER:
+      return pss != nullptr && pss->term_id != 0 ? self->terminals_->OnTimer(pss->term_id) : 0;
+    case LWS_CALLBACK_CLOSED:
+      if (pss != nullptr && pss->term_id != 0) {
+        self->terminals_->OnClosed(pss->term_id);
+        pss->term_id = 0;
+      }
+      break;
     default:
       break;
   }
@@ -379,16 +414,31 @@ void HttpServer::Impl::OnClosed(Pss* pss) {
   pss->conn_id = 0;
 }
 
-// No route upgrades yet (the terminal WebSocket comes later). Without this, lws would upgrade
-// any WebSocket request to protocols[0], which is this HTTP protocol.
+// Only the terminal path upgrades, to a WebSocket, and not while stopping. Without this,
+// lws would upgrade any WebSocket request to protocols[0], which is this HTTP protocol.
 int HttpServer::Impl::OnUpgrade(lws* wsi, const void* in) const {
   std::string path;
   (void)RequestMethodAndPath(wsi, &path);
+  const bool websocket =
+      in != nullptr && std::strcmp(static_cast<const char*>(in), "websocket") == 0;
+  if (terminals_ && websocket && !stop_requested_.load() &&
+      TerminalSockets::IsTerminalPath(path, nullptr)) {
+    return 0;
+  }
   opts_.logger->Info("upgrade refused",
                      {{"path", ValidUtf8(path)},
                       {"protocol", in != nullptr ? static_cast<const char*>(in) : ""},
                       {"request_id", IncomingOrNewRequestId(wsi)}});
   return -1;  // hang up
+}
+
+void HttpServer::Impl::OnEstablished(lws* wsi, Pss* pss) {
+  if (pss == nullptr || !terminals_) return;
+  if (pss->conn_id != 0) {  // the upgrade came on a keep-alive connection: its HTTP is over
+    conns_.erase(pss->conn_id);
+    pss->conn_id = 0;
+  }
+  pss->term_id = terminals_->Open(wsi);
 }
 
 // ---- handing requests to workers and back -----------------------------------------------

@@ -23,6 +23,8 @@
 
 namespace codeyard::server {
 
+class TerminalHub;
+
 struct HttpServerOptions {
   std::string host = "127.0.0.1";  // an IP literal, a host name, "0.0.0.0" or "::"
   int port = 8080;                 // 0 lets the kernel choose (see HttpServer::port)
@@ -34,6 +36,9 @@ struct HttpServerOptions {
   std::shared_ptr<Logger> logger;
   // Runs on a worker thread for every well-formed request; returns the full response.
   std::function<Response(Request)> handler;
+  // Serves the terminal WebSocket (/api/v1/workspaces/{id}/terminal) when set; must outlive
+  // the server. Stop() closes its connections with 1001 before the drain.
+  TerminalHub* terminals = nullptr;
 };
 
 class HttpServer {
@@ -48,8 +53,9 @@ class HttpServer {
   // kInvalidArgument for a host that does not resolve, kInternal if lws cannot start.
   [[nodiscard]] Result<void> Start();
 
-  // Stops accepting new requests (they get 503), waits up to drain_timeout for requests in
-  // flight, closes every connection and joins the threads. Idempotent.
+  // Stops accepting new requests (they get 503) and terminals, asks every terminal to close
+  // (1001), waits up to drain_timeout for requests in flight and terminals to close, closes
+  // every connection and joins the threads. Idempotent.
   void Stop();
 
   // False once the service loop has ended, on Stop or because lws failed.

@@ -24,6 +24,7 @@
 #include "http_server.hpp"
 #include "router.hpp"
 #include "services.hpp"
+#include "terminal_hub.hpp"
 
 namespace codeyard::server {
 namespace {
@@ -143,12 +144,15 @@ int Run(int argc, char** argv) {
   Router router;
   for (const AddRoutes add : kRouteGroups) add(router, **services);
 
+  TerminalHub terminals(**services, TerminalHubOptions{}, logger);
+
   HttpServerOptions server_options;
   server_options.host = config->listen_host;
   server_options.port = config->listen_port;
   server_options.max_body_bytes = config->max_body_bytes;
   server_options.logger = logger;
   server_options.handler = [&router](Request request) { return router.Handle(std::move(request)); };
+  server_options.terminals = &terminals;
   HttpServer server(std::move(server_options));
   if (auto started = server.Start(); !started) {
     return Fatal(ExitCodeFor(started.error()), started.error().message());
@@ -162,7 +166,8 @@ int Run(int argc, char** argv) {
   if (sig != 0) {
     logger->Info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
   }
-  server.Stop();
+  server.Stop();         // terminals get 1001, requests in flight finish
+  terminals.Shutdown();  // then the shells end, before the services go
   if (sig == 0) {
     logger->Error("server stopped unexpectedly");
     return kExitFailed;

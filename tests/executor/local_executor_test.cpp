@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <future>
 #include <thread>
 
 #include "codeyard/backend/registry.hpp"
@@ -136,6 +137,53 @@ TEST_CASE("a terminal exec gets a tty of the asked size and can be resized", "[e
   auto plain = pod->Exec(pipes);
   REQUIRE(plain.has_value());
   CHECK((*plain)->Resize({10, 10}).error().code() == Error::Code::kFailedPrecondition);
+}
+
+TEST_CASE("a terminal driver queues input without blocking and can be interrupted", "[executor]") {
+  PodFixture f;
+  auto pod = f.NewPod();
+  ExecSpec spec;
+  spec.argv = {"cat"};
+  spec.tty = true;
+  spec.stdin_open = true;
+  spec.wall_time_limit = 60s;
+  auto started = pod->Exec(spec);
+  REQUIRE(started.has_value());
+  Process& process = **started;
+
+  // Interrupt wakes a ReadOutput blocked (with no timeout) on another thread.
+  auto blocked = std::async(std::launch::async, [&] { return process.ReadOutput(std::nullopt); });
+  process.Interrupt();
+  REQUIRE(blocked.wait_for(10s) == std::future_status::ready);
+  const auto woken = blocked.get();
+  REQUIRE_FALSE(woken.has_value());
+  CHECK(woken.error().code() == Error::Code::kAborted);
+
+  // 1 MiB of input is far more than a terminal buffers while nobody reads the echo: it is
+  // queued, not written, and a second MiB over the cap is refused.
+  std::string input;
+  const std::string line(99, 'x');
+  while (input.size() < (std::size_t{1} << 20) - 200) input += line + "\n";
+  input += "END\n";
+  REQUIRE(process.QueueStdin(input, std::size_t{1} << 20).has_value());
+  const auto over = process.QueueStdin(input, std::size_t{1} << 20);
+  REQUIRE_FALSE(over.has_value());
+  CHECK(over.error().code() == Error::Code::kResourceExhausted);
+
+  // Reading the output lets the queued input through: the echo and cat's copy both end.
+  std::string out;
+  std::size_t ends = 0;
+  while (ends < 2) {
+    auto chunk = process.ReadOutput(30s);
+    REQUIRE(chunk.has_value());
+    REQUIRE(chunk->has_value());
+    out += (*chunk)->data;
+    ends = 0;
+    for (auto at = out.find("END"); at != std::string::npos; at = out.find("END", at + 1)) ++ends;
+  }
+  CHECK(out.size() > 2 * ((std::size_t{1} << 20) - 200));
+  REQUIRE(process.Signal(SIGKILL).has_value());
+  CHECK(process.Wait().has_value());
 }
 
 TEST_CASE("output over the cap is truncated, flagged, and the process killed", "[executor]") {

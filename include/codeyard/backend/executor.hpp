@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -107,7 +108,7 @@ class Process {
   // Next piece of output as it comes. Returns nullopt once the process has ended and what
   // it wrote has been read (background processes it left holding stdout are not waited
   // for), or once stdout and stderr are both closed. kDeadlineExceeded if nothing arrived
-  // within `timeout` (no timeout: wait as long as it takes).
+  // within `timeout` (no timeout: wait as long as it takes); kAborted after Interrupt().
   [[nodiscard]] virtual Result<std::optional<OutputChunk>> ReadOutput(
       std::optional<std::chrono::milliseconds> timeout) = 0;
 
@@ -115,6 +116,22 @@ class Process {
   // kAborted if the process no longer reads it.
   [[nodiscard]] virtual Result<void> WriteStdin(std::string_view data) = 0;
   [[nodiscard]] virtual Result<void> CloseStdin() = 0;
+
+  // Queues bytes for stdin without blocking: what the process cannot take at once is kept
+  // and written by later ReadOutput calls as it reads. For a driver thread that must never
+  // block on input while the process waits for its output to be read (a terminal pasting
+  // into `cat`). kResourceExhausted, queuing nothing, when more than `max_pending` bytes
+  // would wait; kFailedPrecondition if stdin is closed. The default blocks in WriteStdin.
+  [[nodiscard]] virtual Result<void> QueueStdin(std::string_view data, std::size_t max_pending) {
+    (void)max_pending;
+    return WriteStdin(data);
+  }
+
+  // The one call allowed from any thread while another drives the process: makes a
+  // ReadOutput blocked on that thread (or the next one to start) return kAborted
+  // ("interrupted") at once, so the driver can take new input. The default does nothing,
+  // and a blocked ReadOutput then waits for output or its timeout.
+  virtual void Interrupt() {}
 
   // Changes the terminal size (ExecSpec::tty); kFailedPrecondition without a terminal.
   [[nodiscard]] virtual Result<void> Resize(TerminalSize size) = 0;

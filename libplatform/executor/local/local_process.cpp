@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -50,6 +51,7 @@ LocalProcess::LocalProcess(ProcessChannels channels, const ExecSpec& spec,
       stdin_fd_(channels.stdin_fd),
       stdout_fd_(channels.stdout_fd),
       stderr_fd_(channels.stderr_fd),
+      wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
       tty_(channels.tty),
       output_limit_(spec.output_limit_bytes),
       kill_on_output_limit_(spec.kill_on_output_limit),
@@ -71,6 +73,7 @@ LocalProcess::~LocalProcess() {
   CloseFd(stdin_fd_);
   CloseFd(stdout_fd_);
   CloseFd(stderr_fd_);
+  CloseFd(wake_fd_);
 }
 
 void LocalProcess::CloseFd(int& fd) {
@@ -134,7 +137,7 @@ Result<void> LocalProcess::ReadStatus() {
 }
 
 Result<bool> LocalProcess::PollOnce(int timeout_ms, std::optional<OutputChunk>& chunk) {
-  pollfd fds[4];
+  pollfd fds[5];
   nfds_t count = 0;
   const auto add = [&](int fd, short events) {
     if (fd >= 0) fds[count++] = pollfd{fd, events, 0};
@@ -144,6 +147,7 @@ Result<bool> LocalProcess::PollOnce(int timeout_ms, std::optional<OutputChunk>& 
   add(status_fd_, POLLIN);
   if (!pending_stdin_.empty() && stdin_fd_ >= 0 && stdin_fd_ != stdout_fd_) add(stdin_fd_, POLLOUT);
   if (count == 0) return false;
+  add(wake_fd_, POLLIN);
   int ready = 0;
   do {
     ready = ::poll(fds, count, timeout_ms);
@@ -153,7 +157,12 @@ Result<bool> LocalProcess::PollOnce(int timeout_ms, std::optional<OutputChunk>& 
   for (nfds_t i = 0; i < count; ++i) {
     if (fds[i].revents == 0) continue;
     const int fd = fds[i].fd;
-    if (fd == status_fd_) {
+    if (fd == wake_fd_) {
+      uint64_t count_read = 0;
+      while (::read(wake_fd_, &count_read, sizeof(count_read)) < 0 && errno == EINTR) {
+      }
+      interrupted_ = true;
+    } else if (fd == status_fd_) {
       CY_CHECK(ReadStatus());
     } else if (fd == stdin_fd_ && (fds[i].events & POLLOUT) != 0) {
       FlushPendingStdin();
@@ -183,6 +192,10 @@ Result<std::optional<OutputChunk>> LocalProcess::ReadOutput(
   using Clock = std::chrono::steady_clock;
   const auto deadline = timeout ? Clock::now() + *timeout : Clock::time_point::max();
   while (OutputOpen()) {
+    if (interrupted_) {  // woken while handing over an earlier chunk
+      interrupted_ = false;
+      return Fail(Error::Code::kAborted, "interrupted");
+    }
     if (report_) {
       // The process ended: hand over what it wrote, but do not wait for background
       // processes it left holding the pipes.
@@ -224,6 +237,24 @@ Result<void> LocalProcess::WriteStdin(std::string_view data) {
     if (report_) break;
   }
   return {};
+}
+
+Result<void> LocalProcess::QueueStdin(std::string_view data, std::size_t max_pending) {
+  if (stdin_fd_ < 0) return Fail(Error::Code::kFailedPrecondition, "stdin is closed");
+  if (pending_stdin_.size() + data.size() > max_pending) {
+    return Fail(Error::Code::kResourceExhausted,
+                "more than " + std::to_string(max_pending) + " bytes of input are waiting");
+  }
+  pending_stdin_.append(data);
+  FlushPendingStdin();
+  return {};
+}
+
+void LocalProcess::Interrupt() {
+  if (wake_fd_ < 0) return;
+  const uint64_t one = 1;
+  while (::write(wake_fd_, &one, sizeof(one)) < 0 && errno == EINTR) {
+  }
 }
 
 Result<void> LocalProcess::CloseStdin() {

@@ -1,7 +1,8 @@
 // A process running in a local pod, seen from the library: its stdio pipes (or the master
 // side of its terminal), which the init handed over so output flows straight from the
 // process to the caller without a copy through the init, and the per-process status
-// socket on which the init reports the exit. Enforces the output cap. One thread at a time.
+// socket on which the init reports the exit. Enforces the output cap. One thread at a time, but
+// Interrupt() from any thread.
 #pragma once
 
 #include <sys/types.h>
@@ -36,13 +37,15 @@ class LocalProcess : public Process {
       std::optional<std::chrono::milliseconds> timeout) override;
   Result<void> WriteStdin(std::string_view data) override;
   Result<void> CloseStdin() override;
+  Result<void> QueueStdin(std::string_view data, std::size_t max_pending) override;
+  void Interrupt() override;
   Result<void> Resize(TerminalSize size) override;
   Result<void> Signal(int signal) override;
   Result<ExitStatus> Wait() override;
 
  private:
   // Polls everything once; fills `chunk` with output if some arrived. Returns false on
-  // timeout.
+  // timeout. Sets interrupted_ when Interrupt() woke it.
   Result<bool> PollOnce(int timeout_ms, std::optional<OutputChunk>& chunk);
   Result<void> ReadStatus();
   void FlushPendingStdin();
@@ -54,6 +57,8 @@ class LocalProcess : public Process {
   int stdin_fd_;
   int stdout_fd_;
   int stderr_fd_;
+  int wake_fd_;  // an eventfd Interrupt() signals; polled with the output
+  bool interrupted_ = false;
   bool tty_;
   std::string pending_stdin_;  // ExecSpec::stdin_data not yet written
   bool close_stdin_after_pending_ = false;

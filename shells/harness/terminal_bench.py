@@ -1,0 +1,367 @@
+#!/usr/bin/python3
+"""Terminal WebSocket benchmark: keystroke echo round trips and many idle terminals.
+
+Starts the real codeyard-server on a free loopback port with a temporary data dir, and in the
+same run two baselines that use the same Python websockets client, so the client's own cost
+cancels out of the ratios:
+  * "ws echo": a minimal websockets echo server in this process (the cost of any WebSocket
+    round trip on this machine);
+  * "pty echo": bash on a host pseudo-terminal read and written directly (the cost of the
+    shell's own echo, with no server and no sandbox).
+
+  echo   N keystrokes typed one at a time into a workspace's bash; each round trip is the
+         time from sending the key until its echo arrives. p50/p99 for Codeyard and both
+         baselines, and the ratios.
+  idle   C concurrent terminal connections spread over W workspaces (viewers share a
+         workspace's shell), left idle; prints the server's resident memory per connection,
+         then checks every connection still answers a ping and sees a command typed in its
+         workspace.
+
+Run with Debian's python3 (it has python3-websockets):
+  /usr/bin/python3 shells/harness/terminal_bench.py [--server build/bin/codeyard-server]
+      [--keystrokes 1000] [--connections 1000] [--workspaces 10]
+Progress goes to stderr, results to stdout (one line each, and --json for a document).
+"""
+
+import argparse
+import asyncio
+import http.client
+import json
+import os
+import pty
+import resource
+import secrets
+import select
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+import websockets
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_SERVER = os.path.normpath(os.path.join(HERE, "..", "..", "build", "bin", "codeyard-server"))
+API = "/api/v1"
+
+
+def progress(message):
+    print(f"terminal-bench: {message}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def vm_rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+class Server:
+    def __init__(self, binary, workspaces):
+        self.dir = tempfile.mkdtemp(prefix="codeyard-terminal-bench-")
+        self.port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CODEYARD_")}
+        env["CODEYARD_SECRET"] = secrets.token_hex(32)
+        self.log = open(os.path.join(self.dir, "server.log"), "wb")
+        self.proc = subprocess.Popen(
+            [binary, "--listen", f"127.0.0.1:{self.port}", "--data-dir",
+             os.path.join(self.dir, "data"),
+             "--set", f"workspace.max_running_total={max(32, workspaces)}",
+             "--set", "log.level=warn"],
+            stdout=subprocess.DEVNULL, stderr=self.log, env=env)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}")
+            try:
+                if self.call("GET", "/health")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("server not healthy within 15 s")
+
+    def call(self, method, path, token=None, body=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        try:
+            conn.request(method, API + path, body=json.dumps(body) if body is not None else None,
+                         headers=headers)
+            resp = conn.getresponse()
+            raw = resp.read()
+            return resp.status, json.loads(raw) if raw else None
+        finally:
+            conn.close()
+
+    def user_with_workspace(self):
+        status, doc = self.call("POST", "/auth/register", body={
+            "username": "b" + uuid.uuid4().hex[:12], "password": "benchmark password"})
+        assert status == 201, doc
+        token = doc["access_token"]
+        status, ws = self.call("POST", "/workspaces", token, {"name": "bench"})
+        assert status == 201, ws
+        return token, ws["id"]
+
+    def url(self, workspace):
+        return f"ws://127.0.0.1:{self.port}{API}/workspaces/{workspace}/terminal"
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ---- a terminal connection -----------------------------------------------------------------
+
+class Term:
+    def __init__(self, ws):
+        self.ws = ws
+        self.output = bytearray()
+
+    @classmethod
+    async def open(cls, url, token, cols=200, rows=50):
+        ws = await websockets.connect(url, max_size=None, ping_interval=None, open_timeout=60,
+                                      close_timeout=5)
+        await ws.send(json.dumps({"token": token, "cols": cols, "rows": rows}))
+        term = cls(ws)
+        while True:
+            message = await asyncio.wait_for(ws.recv(), 60)
+            if message[:1] == b"3" and json.loads(message[1:])["state"] == "running":
+                return term
+            if message[:1] == b"0":
+                term.output += message[1:]
+
+    async def until(self, needle, start, timeout=30):
+        scanned = start
+        deadline = time.monotonic() + timeout
+        while self.output.find(needle, scanned) == -1:
+            scanned = max(start, len(self.output) - len(needle) + 1)
+            message = await asyncio.wait_for(self.ws.recv(), max(0.001, deadline - time.monotonic()))
+            if message[:1] == b"0":
+                self.output += message[1:]
+
+
+async def wait_prompt(term):
+    start = len(term.output)
+    await term.ws.send(b"0echo ready_$((6*7))\r")
+    await term.until(b"ready_42", start)
+
+
+# ---- echo ----------------------------------------------------------------------------------
+
+KEYS = b"abcdefghijklmnopqrstuvwxyz"
+
+
+async def echo_codeyard(server, keystrokes):
+    token, ws = server.user_with_workspace()
+    term = await Term.open(server.url(ws), token)
+    await wait_prompt(term)
+    times = []
+    for i in range(keystrokes):
+        if i % 100 == 99:  # keep the line short: ctrl-U erases it
+            await term.ws.send(b"0\x15")
+            await asyncio.sleep(0.01)
+        key = KEYS[i % len(KEYS):i % len(KEYS) + 1]
+        start = len(term.output)
+        t0 = time.perf_counter()
+        await term.ws.send(b"0" + key)
+        await term.until(key, start)
+        times.append((time.perf_counter() - t0) * 1000)
+    await term.ws.close()
+    return times
+
+
+async def echo_ws_baseline(keystrokes):
+    async def handler(ws, *_):
+        async for message in ws:
+            await ws.send(b"0" + message[1:])
+
+    port = free_port()
+    async with websockets.serve(handler, "127.0.0.1", port, ping_interval=None):
+        ws = await websockets.connect(f"ws://127.0.0.1:{port}/", ping_interval=None)
+        times = []
+        for i in range(keystrokes):
+            t0 = time.perf_counter()
+            await ws.send(b"0" + KEYS[i % len(KEYS):i % len(KEYS) + 1])
+            await ws.recv()
+            times.append((time.perf_counter() - t0) * 1000)
+        await ws.close()
+    return times
+
+
+def echo_pty_baseline(keystrokes):
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvpe("bash", ["bash", "--norc", "--noprofile", "-i"],
+                   {"PATH": "/usr/bin:/bin", "TERM": "xterm-256color", "PS1": "$ "})
+    try:
+        def read_until(needle, timeout=10):
+            buf = b""
+            deadline = time.monotonic() + timeout
+            while needle not in buf:
+                ready, _, _ = select.select([fd], [], [], max(0, deadline - time.monotonic()))
+                if not ready:
+                    raise RuntimeError("pty baseline: no echo")
+                buf += os.read(fd, 65536)
+            return buf
+
+        os.write(fd, b"echo ready_$((6*7))\r")
+        read_until(b"ready_42")
+        times = []
+        for i in range(keystrokes):
+            if i % 100 == 99:
+                os.write(fd, b"\x15")
+                time.sleep(0.01)
+                try:
+                    while select.select([fd], [], [], 0)[0]:
+                        os.read(fd, 65536)
+                except OSError:
+                    pass
+            key = KEYS[i % len(KEYS):i % len(KEYS) + 1]
+            t0 = time.perf_counter()
+            os.write(fd, key)
+            read_until(key)
+            times.append((time.perf_counter() - t0) * 1000)
+        return times
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        os.close(fd)
+
+
+def summary(times):
+    return {"p50_ms": round(percentile(times, 50), 3), "p99_ms": round(percentile(times, 99), 3),
+            "mean_ms": round(statistics.mean(times), 3)}
+
+
+# ---- idle connections ----------------------------------------------------------------------
+
+async def idle(server, connections, workspaces):
+    owners = [server.user_with_workspace() for _ in range(workspaces)]
+    # Start every workspace's shell first, then attach the rest in bounded batches.
+    rss_before = None
+    terms = []
+    for token, ws in owners:
+        terms.append((await Term.open(server.url(ws), token), token, ws))
+    for t, _, _ in terms:
+        await wait_prompt(t)
+    rss_before = vm_rss_kib(server.proc.pid)
+    progress(f"idle: {workspaces} shells running, server RSS {rss_before / 1024:.1f} MiB")
+    batch = 50
+    while len(terms) < connections:
+        n = min(batch, connections - len(terms))
+        group = [owners[(len(terms) + i) % workspaces] for i in range(n)]
+        opened = await asyncio.gather(*(Term.open(server.url(ws), token) for token, ws in group))
+        terms.extend((t, token, ws) for t, (token, ws) in zip(opened, group))
+        if len(terms) % 200 == 0 or len(terms) == connections:
+            progress(f"idle: {len(terms)}/{connections} connected")
+    # Let the attaches' replies settle, then measure.
+    await asyncio.sleep(1.0)
+    rss_after = vm_rss_kib(server.proc.pid)
+    per_conn_kib = (rss_after - rss_before) / max(1, connections - workspaces)
+
+    # Every connection answers a ping.
+    async def ping(t, i):
+        payload = f"p{i}".encode()
+        await t.ws.send(b"2" + payload)
+        while True:
+            message = await asyncio.wait_for(t.ws.recv(), 60)
+            if message == b"2" + payload:
+                return True
+            if message[:1] == b"0":
+                t.output += message[1:]
+
+    pinged = await asyncio.gather(*(ping(t, i) for i, (t, _, _) in enumerate(terms)))
+
+    # A command typed in each workspace reaches every viewer of it.
+    starts = [len(t.output) for t, _, _ in terms]
+    for index, (token, ws) in enumerate(owners):
+        writer = next(t for t, _, w in terms if w == ws)
+        await writer.ws.send(f"0echo seen_{index}_$((1+1))\r".encode())
+
+    async def sees(i):
+        t, _, ws = terms[i]
+        index = [w for _, w in owners].index(ws)
+        await t.until(f"seen_{index}_2".encode(), starts[i], timeout=60)
+        return True
+
+    seen = await asyncio.gather(*(sees(i) for i in range(len(terms))))
+    await asyncio.gather(*(t.ws.close() for t, _, _ in terms))
+    return {"connections": len(terms), "workspaces": workspaces,
+            "rss_before_mib": round(rss_before / 1024, 1), "rss_after_mib": round(rss_after / 1024, 1),
+            "kib_per_connection": round(per_conn_kib, 1), "answered_ping": sum(pinged),
+            "saw_command": sum(seen)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--server", default=DEFAULT_SERVER)
+    parser.add_argument("--keystrokes", type=int, default=1000)
+    parser.add_argument("--connections", type=int, default=1000)
+    parser.add_argument("--workspaces", type=int, default=10)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if not os.access(args.server, os.X_OK):
+        print(f"terminal-bench: no server binary at {args.server}", file=sys.stderr)
+        return 2
+    if args.keystrokes < 1 or args.connections < args.workspaces or args.workspaces < 1:
+        print("terminal-bench: need keystrokes >= 1 and connections >= workspaces >= 1",
+              file=sys.stderr)
+        return 2
+    # Each connection is a descriptor here and in the server (which inherits the limit).
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = min(hard, max(soft, 4 * args.connections + 256))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+
+    server = Server(args.server, args.workspaces)
+    try:
+        progress(f"echo: {args.keystrokes} keystrokes through codeyard-server")
+        ours = asyncio.run(echo_codeyard(server, args.keystrokes))
+        progress("echo: websockets echo baseline")
+        ws_base = asyncio.run(echo_ws_baseline(args.keystrokes))
+        progress("echo: host pty baseline")
+        pty_base = echo_pty_baseline(args.keystrokes)
+        echo = {"codeyard": summary(ours), "ws_echo": summary(ws_base), "pty_echo": summary(pty_base)}
+        c, w, p = echo["codeyard"], echo["ws_echo"], echo["pty_echo"]
+        print(f"echo {args.keystrokes} keystrokes: codeyard p50 {c['p50_ms']} ms p99 {c['p99_ms']} ms"
+              f" | ws echo p50 {w['p50_ms']} ms p99 {w['p99_ms']} ms"
+              f" | pty echo p50 {p['p50_ms']} ms p99 {p['p99_ms']} ms"
+              f" | codeyard / (ws + pty) p50 {c['p50_ms'] / (w['p50_ms'] + p['p50_ms']):.2f}x")
+        progress(f"idle: {args.connections} connections over {args.workspaces} workspaces")
+        idle_result = asyncio.run(idle(server, args.connections, args.workspaces))
+        r = idle_result
+        print(f"idle {r['connections']} terminals over {r['workspaces']} workspaces: server RSS "
+              f"{r['rss_before_mib']} -> {r['rss_after_mib']} MiB ({r['kib_per_connection']} KiB per "
+              f"connection); answered ping {r['answered_ping']}/{r['connections']}, saw a command "
+              f"{r['saw_command']}/{r['connections']}")
+        if args.json:
+            print(json.dumps({"echo": echo, "idle": idle_result}))
+        ok = r["answered_ping"] == r["connections"] and r["saw_command"] == r["connections"]
+        return 0 if ok else 1
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+// The terminal WebSocket's side of libwebsockets: the connections to
+// /api/v1/workspaces/{id}/terminal, from the upgrade to the close. http_server hands it the
+// WebSocket callbacks; it reads whole messages, takes the hello (which must come first,
+// within 10 s), hands the attach to a worker (it may start the pod), then passes messages to
+// the TerminalHub and writes what the hub queued, one message per WRITEABLE callback. A
+// close is sent with its code and reason (terminal_protocol.hpp) after what was queued
+// before it. Service thread only; the worker jobs it submits report back through a queue
+// and the wake function.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "codeyard/log.hpp"
+#include "terminal_hub.hpp"
+#include "terminal_protocol.hpp"
+#include "worker_pool.hpp"
+
+struct lws;
+
+namespace codeyard::server {
+
+class TerminalSockets {
+ public:
+  TerminalSockets(TerminalHub& hub, std::shared_ptr<Logger> logger);
+
+  // Before serving: where attach jobs run, and how a worker wakes the service thread.
+  void Bind(WorkerPool* pool, std::function<void()> wake);
+
+  // True for /api/v1/workspaces/{id}/terminal; sets *workspace_id.
+  [[nodiscard]] static bool IsTerminalPath(std::string_view path, std::string* workspace_id);
+
+  // LWS_CALLBACK_ESTABLISHED: registers the connection (headers are still readable) and
+  // returns its id, which the caller keeps in the connection's user data.
+  [[nodiscard]] uint64_t Open(lws* wsi);
+
+  // The other callbacks; each returns what the lws callback should (-1 closes).
+  [[nodiscard]] int OnReceive(uint64_t id, const void* in, std::size_t len);
+  [[nodiscard]] int OnWriteable(uint64_t id);
+  [[nodiscard]] int OnTimer(uint64_t id);
+  void OnClosed(uint64_t id);
+
+  // LWS_CALLBACK_EVENT_WAIT_CANCELLED: finished attaches and viewers with output.
+  void OnWake();
+
+  [[nodiscard]] std::size_t open() const { return conns_.size(); }
+
+ private:
+  enum class State { kHello, kAttaching, kAttached };
+  struct Conn {
+    lws* wsi = nullptr;
+    State state = State::kHello;
+    std::string workspace_id;
+    std::string request_id;
+    std::string message;               // the message being assembled from fragments
+    std::vector<std::string> early;    // messages that came while attaching
+    std::size_t early_bytes = 0;
+    std::deque<std::string> local;     // our own messages (the starting status)
+    std::optional<terminal::Close> close;
+    int64_t opened_ms = 0;
+  };
+  struct Attached {
+    uint64_t id;
+    std::optional<terminal::Close> close;
+  };
+
+  int OnMessage(uint64_t id, Conn& c, std::string message);
+  int StartAttach(uint64_t id, Conn& c, const terminal::Hello& hello);
+  void CloseWith(Conn& c, terminal::Close close);
+  int Write(Conn& c, std::string_view message);
+  int SendClose(Conn& c, const terminal::Close& close);
+
+  TerminalHub& hub_;
+  std::shared_ptr<Logger> logger_;
+  WorkerPool* pool_ = nullptr;
+  std::function<void()> wake_;
+
+  std::unordered_map<uint64_t, Conn> conns_;
+  uint64_t next_id_ = 1;
+  std::vector<unsigned char> scratch_;
+
+  std::mutex done_mu_;  // attach results from workers
+  std::vector<Attached> done_;
+};
+
+}  // namespace codeyard::server

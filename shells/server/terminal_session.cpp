@@ -1,0 +1,338 @@
+#include "terminal_session.hpp"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include <boost/json/object.hpp>
+
+namespace codeyard::server {
+namespace {
+
+// A safety net for executors without Process::Interrupt: the driver looks at its inbox at
+// least this often.
+constexpr std::chrono::milliseconds kReadTimeout{30000};
+constexpr std::size_t kMaxPingPayload = 1024;
+// Full reset (RIS): a viewer about to get the scrollback starts from a clean screen.
+constexpr std::string_view kTerminalReset = "\x1b" "c";
+
+std::string HexByte(unsigned char c) {
+  char buf[8];
+  (void)std::snprintf(buf, sizeof(buf), "0x%02x", c);
+  return buf;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<TerminalSession>> TerminalSession::Start(std::shared_ptr<Pod> pod,
+                                                                const ExecSpec& spec,
+                                                                TerminalLimits limits,
+                                                                Hooks hooks,
+                                                                std::shared_ptr<Logger> logger) {
+  auto process = pod->Exec(spec);
+  if (!process) return Fail(process.error().WithContext("cannot start the shell"));
+  std::shared_ptr<TerminalSession> session(new TerminalSession(
+      std::move(pod), std::move(*process), limits, std::move(hooks), std::move(logger)));
+  session->driver_ = std::thread([s = session.get()] { s->Drive(); });
+  return session;
+}
+
+TerminalSession::TerminalSession(std::shared_ptr<Pod> pod, std::unique_ptr<Process> process,
+                                 TerminalLimits limits, Hooks hooks,
+                                 std::shared_ptr<Logger> logger)
+    : pod_(std::move(pod)),
+      pod_id_(pod_->id()),
+      process_(std::move(process)),
+      limits_(limits),
+      hooks_(std::move(hooks)),
+      logger_(logger ? std::move(logger) : NullLogger()),
+      live_(process_.get()) {}
+
+TerminalSession::~TerminalSession() {
+  if (driver_.joinable() && driver_.get_id() == std::this_thread::get_id()) {
+    driver_.detach();  // the driver dropped the last reference itself; it ends right after
+    return;
+  }
+  Stop();
+}
+
+void TerminalSession::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    if (live_ != nullptr) live_->Interrupt();
+  }
+  wake_.notify_all();
+  if (driver_.joinable() && driver_.get_id() != std::this_thread::get_id()) driver_.join();
+}
+
+bool TerminalSession::ended() const {
+  std::lock_guard lock(mu_);
+  return ended_;
+}
+
+std::size_t TerminalSession::viewer_count() const {
+  std::lock_guard lock(mu_);
+  return viewers_.size();
+}
+
+// ---- the driver thread ------------------------------------------------------------------
+
+void TerminalSession::Drive() {
+  for (;;) {
+    std::vector<Command> commands;
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait(lock, [&] { return stopping_ || !inbox_.empty() || !PausedLocked(); });
+      if (stopping_) break;
+      commands.swap(inbox_);
+      inbox_bytes_ = 0;
+    }
+    for (Command& c : commands) {
+      if (c.resize) {
+        (void)process_->Resize(c.size);
+        continue;
+      }
+      auto queued = process_->QueueStdin(c.input, limits_.max_pending_input);
+      if (!queued && queued.error().code() == Error::Code::kResourceExhausted) {
+        logger_->Warn("terminal input dropped: the shell is not reading it",
+                      {{"pod", pod_id_}, {"bytes", static_cast<int64_t>(c.input.size())}});
+      }
+    }
+    {
+      std::lock_guard lock(mu_);
+      if (PausedLocked() || !inbox_.empty()) continue;
+    }
+    auto chunk = process_->ReadOutput(kReadTimeout);
+    if (!chunk) {
+      const Error::Code code = chunk.error().code();
+      if (code == Error::Code::kAborted || code == Error::Code::kDeadlineExceeded) continue;
+      logger_->Error("terminal read failed",
+                     {{"pod", pod_id_}, {"error", chunk.error().message()}});
+      break;
+    }
+    if (!chunk->has_value()) break;  // the shell ended
+    const std::string& data = (*chunk)->data;
+    Deliver(data);
+    if (hooks_.on_output) hooks_.on_output(data);
+  }
+
+  bool stopping = false;
+  {
+    std::lock_guard lock(mu_);
+    stopping = stopping_;
+  }
+  if (stopping) (void)process_->Signal(SIGKILL);
+  const Result<ExitStatus> status = process_->Wait();
+  {
+    std::lock_guard lock(mu_);
+    live_ = nullptr;
+  }
+  process_.reset();
+  if (!stopping) Finish(status);
+  {
+    std::lock_guard lock(mu_);
+    ended_ = true;
+  }
+  if (hooks_.on_end) hooks_.on_end();
+}
+
+// Paused while every viewer still being written to is full. Viewers behind (whose output is
+// dropped until they resync) and closing ones do not hold the shell back.
+bool TerminalSession::PausedLocked() const {
+  bool any = false;
+  for (const auto& [id, v] : viewers_) {
+    if (v.close || v.behind) continue;
+    any = true;
+    if (v.queued_bytes < limits_.viewer_queue_bytes) return false;
+  }
+  return any;
+}
+
+void TerminalSession::Deliver(const std::string& data) {
+  std::lock_guard lock(mu_);
+  scrollback_ += data;
+  if (scrollback_.size() > limits_.scrollback_bytes) {
+    std::size_t cut = scrollback_.size() - limits_.scrollback_bytes;
+    // Start the kept part at a line when one begins soon after the cut.
+    const std::size_t nl = scrollback_.find('\n', cut);
+    if (nl != std::string::npos && nl - cut < 1024) cut = nl + 1;
+    scrollback_.erase(0, cut);
+  }
+  const bool all_full = PausedLocked();
+  for (auto& [id, v] : viewers_) {
+    if (v.close || v.behind) continue;
+    if (!all_full && v.queued_bytes >= limits_.viewer_queue_bytes) {
+      v.behind = true;  // dropped from here on; resynced once its queue drains
+      continue;
+    }
+    PushOutputLocked(id, v, data);
+  }
+}
+
+void TerminalSession::Finish(const Result<ExitStatus>& status) {
+  boost::json::object s;
+  s["state"] = "exited";
+  if (status && status->exit_code) s["exit_code"] = *status->exit_code;
+  if (status && status->signal) s["signal"] = *status->signal;
+  const std::string message = terminal::StatusMessage(s);
+  std::lock_guard lock(mu_);
+  for (auto& [id, v] : viewers_) {
+    if (v.close) continue;
+    PushLocked(id, v, message);
+    v.close = terminal::Close{terminal::kCloseNormal, "the shell exited"};
+  }
+}
+
+// ---- viewers ----------------------------------------------------------------------------
+
+void TerminalSession::PushLocked(uint64_t id, Viewer& v, std::string message) {
+  const bool was_empty = v.queue.empty();
+  v.queued_bytes += message.size();
+  v.queue.push_back(std::move(message));
+  if (was_empty && hooks_.notify) hooks_.notify(id);
+}
+
+void TerminalSession::PushOutputLocked(uint64_t id, Viewer& v, std::string_view data) {
+  const bool was_empty = v.queue.empty();
+  while (!data.empty()) {
+    // Coalesce into the last queued output message while it has room (it is not in flight:
+    // Next() hands out only what it pops).
+    if (!v.queue.empty() && v.queue.back().front() == terminal::kOutput &&
+        v.queue.back().size() - 1 < limits_.max_frame_bytes) {
+      std::string& back = v.queue.back();
+      const std::size_t n = std::min(limits_.max_frame_bytes - (back.size() - 1), data.size());
+      back.append(data.substr(0, n));
+      v.queued_bytes += n;
+      data.remove_prefix(n);
+      continue;
+    }
+    const std::size_t n = std::min(limits_.max_frame_bytes, data.size());
+    v.queue.push_back(terminal::Message(terminal::kOutput, data.substr(0, n)));
+    v.queued_bytes += n + 1;
+    data.remove_prefix(n);
+  }
+  if (was_empty && !v.queue.empty() && hooks_.notify) hooks_.notify(id);
+}
+
+void TerminalSession::ReplayLocked(uint64_t id, Viewer& v) {
+  v.behind = false;
+  std::string replay(kTerminalReset);
+  replay += scrollback_;
+  PushOutputLocked(id, v, replay);
+}
+
+void TerminalSession::AddViewer(uint64_t viewer, bool readonly, TerminalSize size,
+                                std::string_view title) {
+  std::lock_guard lock(mu_);
+  Viewer& v = viewers_[viewer];
+  v.readonly = readonly;
+  PushLocked(viewer, v, terminal::Message(terminal::kTitle, title));
+  ReplayLocked(viewer, v);
+  boost::json::object status;
+  status["state"] = "running";
+  status["readonly"] = readonly;
+  status["viewers"] = viewers_.size();
+  PushLocked(viewer, v, terminal::StatusMessage(status));
+  if (!readonly) CommandLocked(Command{true, {}, size});
+}
+
+void TerminalSession::RemoveViewer(uint64_t viewer) {
+  {
+    std::lock_guard lock(mu_);
+    viewers_.erase(viewer);
+  }
+  wake_.notify_all();  // the rest may no longer all be behind
+}
+
+void TerminalSession::CommandLocked(Command command) {
+  if (!command.resize) {
+    if (inbox_bytes_ + command.input.size() > limits_.max_pending_input) {
+      logger_->Warn("terminal input dropped: too much is waiting",
+                    {{"pod", pod_id_}, {"bytes", static_cast<int64_t>(command.input.size())}});
+      return;
+    }
+    inbox_bytes_ += command.input.size();
+  }
+  inbox_.push_back(std::move(command));
+  if (live_ != nullptr) live_->Interrupt();
+  wake_.notify_all();
+}
+
+std::optional<terminal::Close> TerminalSession::Receive(uint64_t viewer,
+                                                        std::string_view message) {
+  if (message.empty()) {
+    return terminal::Close{terminal::kCloseUnsupported, "empty message"};
+  }
+  const char type = message.front();
+  const std::string_view payload = message.substr(1);
+  std::lock_guard lock(mu_);
+  const auto it = viewers_.find(viewer);
+  if (it == viewers_.end()) return std::nullopt;
+  Viewer& v = it->second;
+  switch (type) {
+    case terminal::kInput:
+      if (!v.readonly && !payload.empty()) CommandLocked(Command{false, std::string(payload), {}});
+      return std::nullopt;
+    case terminal::kResize: {
+      auto size = terminal::ParseResize(payload);
+      if (!size) return terminal::Close{terminal::kCloseInvalidPayload, size.error().message()};
+      if (!v.readonly) CommandLocked(Command{true, {}, *size});
+      return std::nullopt;
+    }
+    case terminal::kPing:
+      if (payload.size() > kMaxPingPayload) {
+        return terminal::Close{terminal::kClosePolicy, "a ping payload is at most 1024 bytes"};
+      }
+      PushLocked(viewer, v, terminal::Message(terminal::kPong, payload));
+      return std::nullopt;
+    case terminal::kHelloStart:
+      return terminal::Close{terminal::kClosePolicy, "the hello was already received"};
+    default:
+      return terminal::Close{terminal::kCloseUnsupported,
+                             "unknown message type " + HexByte(static_cast<unsigned char>(type))};
+  }
+}
+
+TerminalOut TerminalSession::Next(uint64_t viewer, bool* more) {
+  *more = false;
+  bool unpaused = false;
+  TerminalOut out;
+  {
+    std::lock_guard lock(mu_);
+    const auto it = viewers_.find(viewer);
+    if (it == viewers_.end()) return out;
+    Viewer& v = it->second;
+    if (!v.queue.empty()) {
+      const bool was_full = v.queued_bytes >= limits_.viewer_queue_bytes;
+      std::string message = std::move(v.queue.front());
+      v.queue.pop_front();
+      v.queued_bytes -= message.size();
+      unpaused = was_full && v.queued_bytes < limits_.viewer_queue_bytes;
+      if (v.queue.empty() && v.behind && !v.close) ReplayLocked(viewer, v);
+      *more = !v.queue.empty() || v.close.has_value();
+      out = std::move(message);
+    } else if (v.close) {
+      out = *v.close;
+    }
+  }
+  if (unpaused) wake_.notify_all();
+  return out;
+}
+
+void TerminalSession::CloseViewers(const terminal::Close& close) {
+  std::lock_guard lock(mu_);
+  for (auto& [id, v] : viewers_) {
+    if (v.close) continue;
+    // Output still queued is dropped: the close goes out next, even to a viewer that reads
+    // slowly (it would hold a shutdown up to its drain deadline otherwise).
+    v.queue.clear();
+    v.queued_bytes = 0;
+    v.close = close;
+    if (hooks_.notify) hooks_.notify(id);
+  }
+}
+
+}  // namespace codeyard::server

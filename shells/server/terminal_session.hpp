@@ -1,0 +1,137 @@
+// One workspace's shell: a process on a pseudo-terminal in the workspace's pod, shared by
+// every connection attached to it (its viewers). A driver thread owns the Process (which is
+// driven by one thread at a time): it takes viewers' input and resizes from an inbox,
+// queues input without blocking, reads output, keeps the last 64 KiB as scrollback and
+// appends the output to each viewer's bounded queue, coalescing it into frames.
+//
+// Flow control: while the queue of every viewer being written to is full, the driver stops
+// reading the terminal, so the shell blocks on its writes and nothing piles up. When only
+// some are full, the others keep going: the full ones fall "behind", their output is dropped,
+// and once their queue drains they get a reset and the scrollback again (a resync), the same
+// as a reconnect. With no viewer at all the shell keeps running and its output goes
+// only to the scrollback, so a reconnect finds the same shell.
+//
+// Viewers are written to by the server's service thread via Next(); `notify(viewer)` is
+// called (from any thread, possibly under the session's lock, so it must only queue and
+// wake) whenever a viewer has something new to write.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "codeyard/backend/executor.hpp"
+#include "codeyard/log.hpp"
+#include "terminal_protocol.hpp"
+
+namespace codeyard::server {
+
+struct TerminalLimits {
+  std::size_t scrollback_bytes = std::size_t{64} << 10;
+  std::size_t viewer_queue_bytes = std::size_t{1} << 20;  // a viewer past this is behind
+  std::size_t max_frame_bytes = std::size_t{16} << 10;    // output payload per frame
+  std::size_t max_pending_input = std::size_t{1} << 20;  // input waiting for the shell
+};
+
+// What to write next to a viewer: nothing, a message, or a close.
+using TerminalOut = std::variant<std::monostate, std::string, terminal::Close>;
+
+class TerminalSession {
+ public:
+  struct Hooks {
+    std::function<void(uint64_t viewer)> notify;
+    // Called on the driver thread with every piece of output (the hub counts it, and after a
+    // line ended, touches the workspace and asks for a sync).
+    std::function<void(std::string_view)> on_output;
+    // Called on the driver thread as its last act (the shell ended or Stop()).
+    std::function<void()> on_end;
+  };
+
+  // Starts `spec` (a terminal exec) in `pod` and the driver thread.
+  [[nodiscard]] static Result<std::shared_ptr<TerminalSession>> Start(
+      std::shared_ptr<Pod> pod, const ExecSpec& spec, TerminalLimits limits, Hooks hooks,
+      std::shared_ptr<Logger> logger);
+
+  TerminalSession(const TerminalSession&) = delete;
+  TerminalSession& operator=(const TerminalSession&) = delete;
+  ~TerminalSession();  // Stop()
+
+  // Adds a viewer: it gets `title`, the scrollback (after a terminal reset) and a running
+  // status. A writing viewer's size becomes the terminal's (the last resize wins).
+  void AddViewer(uint64_t viewer, bool readonly, TerminalSize size, std::string_view title);
+  void RemoveViewer(uint64_t viewer);
+
+  // One message from a viewer (type byte first, not the hello). Returns the close to send
+  // for a message that breaks the protocol. Read-only viewers' input and resizes are
+  // ignored.
+  [[nodiscard]] std::optional<terminal::Close> Receive(uint64_t viewer, std::string_view message);
+
+  // The next thing to write to `viewer`; *more tells whether more is queued after it.
+  [[nodiscard]] TerminalOut Next(uint64_t viewer, bool* more);
+
+  // Makes `close` the next message of every viewer (what was queued is dropped).
+  void CloseViewers(const terminal::Close& close);
+
+  // Ends the shell (kills it) and joins the driver. Idempotent.
+  void Stop();
+
+  [[nodiscard]] const std::string& pod_id() const { return pod_id_; }
+  [[nodiscard]] bool ended() const;
+  [[nodiscard]] std::size_t viewer_count() const;
+
+ private:
+  struct Viewer {
+    bool readonly = false;
+    std::deque<std::string> queue;
+    std::size_t queued_bytes = 0;
+    bool behind = false;  // output was dropped; resync when the queue drains
+    std::optional<terminal::Close> close;
+  };
+  struct Command {
+    bool resize = false;
+    std::string input;
+    TerminalSize size;
+  };
+
+  TerminalSession(std::shared_ptr<Pod> pod, std::unique_ptr<Process> process,
+                  TerminalLimits limits, Hooks hooks, std::shared_ptr<Logger> logger);
+
+  void Drive();
+  void Deliver(const std::string& data);
+  void Finish(const Result<ExitStatus>& status);
+  bool PausedLocked() const;
+  void PushLocked(uint64_t id, Viewer& v, std::string message);
+  void PushOutputLocked(uint64_t id, Viewer& v, std::string_view data);
+  void ReplayLocked(uint64_t id, Viewer& v);
+  void CommandLocked(Command command);
+
+  const std::shared_ptr<Pod> pod_;  // kept alive while the shell runs in it
+  const std::string pod_id_;
+  std::unique_ptr<Process> process_;  // driver thread only
+  const TerminalLimits limits_;
+  const Hooks hooks_;
+  const std::shared_ptr<Logger> logger_;
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;  // the driver waits here while paused
+  std::map<uint64_t, Viewer> viewers_;
+  Process* live_;  // process_ while it exists, for Interrupt() from other threads
+  std::vector<Command> inbox_;
+  std::size_t inbox_bytes_ = 0;
+  std::string scrollback_;
+  bool stopping_ = false;
+  bool ended_ = false;
+  std::thread driver_;
+};
+
+}  // namespace codeyard::server
