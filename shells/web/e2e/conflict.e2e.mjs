@@ -68,7 +68,7 @@ test("edits are never overwritten silently", async (t) => {
       const text = normal(await dialog.innerText());
       return text.includes("from the API") && text.includes("y = 3");
     }, { what: "both versions in the diff" });
-    await screenshot(page, "06-conflict");
+    await screenshot(page, "conflict-dialog");
     assert.equal(await page.getByTestId("status-save").innerText(), "Conflict");
     await dialog.getByRole("button", { name: "Save my version" }).click();
     await waitFor(async () => (await page.getByTestId("status-save").innerText()) === "All saved", { what: "the save" });

@@ -93,7 +93,7 @@ test("explorer and workspace list", async (t) => {
     await page.keyboard.press("Enter");
     await page.locator('[role=tab][data-path="zz.txt"][aria-selected=true]').waitFor();
     assert.equal(await treeRow(page, "zz.txt").getAttribute("aria-selected"), "true");
-    await screenshot(page, "08-explorer");
+    await screenshot(page, "explorer");
   });
 
   await t.test("delete a folder after confirming; its tabs close", async () => {
@@ -101,7 +101,7 @@ test("explorer and workspace list", async (t) => {
     await page.keyboard.press("Delete");
     const dialog = page.getByRole("dialog", { name: "Delete folder" });
     await dialog.getByText("and everything in it").waitFor();
-    await screenshot(page, "09-delete-confirm");
+    await screenshot(page, "explorer-delete-confirm");
     await dialog.getByRole("button", { name: "Delete" }).click();
     await treeRow(page, "src").waitFor({ state: "detached" });
     await waitFor(async () => (await page.locator('[role=tab][data-path="src/helpers.py"]').count()) === 0, { what: "the tab to close" });

@@ -110,3 +110,26 @@ export async function runInTerminal(page, command, expect) {
     { what: `terminal output ${expect}` },
   );
 }
+
+const nbsp = (text) => text.replace(/\u00a0/g, " ");
+
+/** The last match of `re` (global, with a capture group) in the terminal's text. */
+export async function lastTerminalMatch(page, re) {
+  const all = [...nbsp(await terminalText(page)).matchAll(re)];
+  return all.length ? all[all.length - 1] : null;
+}
+
+/** The shell's $$, asked with a fresh marker so the answer differs from the command line. */
+export async function shellPid(page) {
+  const marker = `m${Date.now() % 100000}`;
+  await runInTerminal(page, `echo ${marker}=$$`, new RegExp(`${marker}=\\d+`));
+  return (await lastTerminalMatch(page, new RegExp(`${marker}=(\\d+)`, "g")))[1];
+}
+
+/** `stty size` as the shell sees it. */
+export async function sttySize(page) {
+  const marker = `s${Date.now() % 100000}`;
+  await runInTerminal(page, `echo ${marker} $(stty size)`, new RegExp(`${marker} \\d+ \\d+`));
+  const m = await lastTerminalMatch(page, new RegExp(`${marker} (\\d+) (\\d+)`, "g"));
+  return { rows: Number(m[1]), cols: Number(m[2]) };
+}

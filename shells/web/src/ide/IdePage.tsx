@@ -295,7 +295,8 @@ export default function IdePage({ id }: { id: string }) {
                 podState={podState}
                 onConnection={setTerminal}
                 onStatus={(s) => {
-                  if (typeof s.state === "string") setPodState(s.state);
+                  // "starting" and "running" say what the pod does; "exited" is the shell only.
+                  if (s.state === "starting" || s.state === "running") setPodState(s.state);
                 }}
               />
             </ErrorBoundary>

@@ -95,7 +95,7 @@ export function WorkspacesPage() {
         )}
         {items === null && !error && <p className="muted">Loading…</p>}
         {items !== null && items.length === 0 && (
-          <p className="muted empty">No workspaces yet. Create one to start coding.</p>
+          <p className="muted ws-empty">No workspaces yet. Create one to start coding.</p>
         )}
         {items !== null && items.length > 0 && (
           <table className="ws-table" aria-label="Workspaces">

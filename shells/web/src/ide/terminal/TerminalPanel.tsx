@@ -55,8 +55,10 @@ export default function TerminalPanel({ workspaceId, client, podState, onConnect
       onOutput: (data) => term.write(data),
       onTitle: (title) => term.element?.setAttribute("aria-label", `Terminal: ${title}`),
       onStatus: (status) => {
-        if (typeof status.exit === "number") setExited(`The shell exited with code ${status.exit}.`);
-        else if (status.state === "running") setExited(null);
+        if (status.state === "exited") {
+          const how = typeof status.signal === "number" ? `signal ${status.signal}` : `code ${status.exit_code ?? "?"}`;
+          setExited(`The shell exited (${how}).`);
+        } else if (status.state === "running") setExited(null);
         callbacks.current.onStatus(status);
       },
       onState: (s, d) => {
@@ -90,7 +92,7 @@ export default function TerminalPanel({ workspaceId, client, podState, onConnect
           Starting the workspace…
         </div>
       )}
-      {state !== "open" && (
+      {(state === "connecting" || state === "reconnecting") && (
         <div className="banner warn" role="status" data-testid="terminal-banner">
           {state === "connecting" ? "Connecting to the terminal…" : "Terminal disconnected — reconnecting…"}
           {detail && <span className="muted"> ({detail})</span>}
@@ -101,9 +103,12 @@ export default function TerminalPanel({ workspaceId, client, podState, onConnect
           )}
         </div>
       )}
-      {exited && (
-        <div className="banner info" role="status">
-          {exited}
+      {state === "closed" && detail && (
+        <div className="banner info" role="status" data-testid="terminal-closed">
+          {exited ?? `The terminal closed: ${detail}.`}
+          <button className="link" onClick={() => connRef.current?.reconnectNow()}>
+            {exited ? "Start a new shell" : "Try again"}
+          </button>
         </div>
       )}
       <div ref={host} className="xterm-host" data-testid="terminal" />

@@ -2,7 +2,9 @@
 // every 15 s, and when the socket drops (server restart, network, idle timeout) it reconnects
 // with a growing delay (0.25 s doubling to 5 s) until stop(). The server keeps the shell and
 // replays its scrollback, so a reconnect continues the same session. A close that says the
-// token was refused (1008, 4001, 4401, 4403) gets a refreshed token on the next attempt.
+// token was refused (4001) gets a refreshed token on the next attempt. Two closes are final
+// (no retry until reconnectNow): 1000, the shell exited (a reconnect would start a new one),
+// and 4004, no such workspace (docs/api.md, "Close codes").
 import { decodeServerFrame, encodeHello, encodeInput, encodePing, encodeResize, type TerminalStatus } from "./protocol";
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
@@ -24,7 +26,14 @@ export interface ConnectionOptions extends ConnectionEvents {
 
 const PING_MS = 15_000;
 const SILENCE_MS = 40_000;
-const AUTH_CLOSE_CODES = new Set([1008, 4001, 4401, 4403]);
+const AUTH_CLOSE_CODES = new Set([4001]);
+
+/** Why a close is final, or null when reconnecting may help. */
+export function finalClose(code: number, reason: string): string | null {
+  if (code === 1000) return reason || "the shell exited";
+  if (code === 4004) return reason || "no such workspace";
+  return null;
+}
 
 /** The delay before reconnect attempt `attempt` (0-based): 250 ms doubling, at most 5 s. */
 export function reconnectDelay(attempt: number): number {
@@ -67,7 +76,7 @@ export class TerminalConnection {
     this.opts.onState("closed", "");
   }
 
-  /** Reconnects now (after a long outage the person may not want to wait for the timer). */
+  /** Reconnects now: after a long outage, or to start a new shell after one exited. */
   reconnectNow(): void {
     if (this.stopped || this.socket) return;
     if (this.retryTimer) clearTimeout(this.retryTimer);
@@ -140,6 +149,12 @@ export class TerminalConnection {
       this.openAnnounced = false;
       this.clearPing();
       if (AUTH_CLOSE_CODES.has(event.code)) this.freshToken = true;
+      const final = finalClose(event.code, event.reason);
+      if (final !== null && !this.stopped) {
+        this.attempt = 0;
+        this.opts.onState("closed", final);
+        return;
+      }
       const why = event.reason ? `${event.code} ${event.reason}` : `code ${event.code}`;
       this.scheduleRetry(`disconnected (${why})`);
     };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decodeServerFrame, encodeHello, encodeInput, encodePing, encodeResize } from "./protocol";
-import { reconnectDelay, terminalUrl } from "./connection";
+import { finalClose, reconnectDelay, terminalUrl } from "./connection";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
@@ -52,6 +52,11 @@ describe("server frames", () => {
 describe("connection helpers", () => {
   it("backs off from 250 ms to at most 5 s", () => {
     expect([0, 1, 2, 3, 4, 5, 6, 50].map(reconnectDelay)).toEqual([250, 500, 1000, 2000, 4000, 5000, 5000, 5000]);
+  });
+  it("stops retrying only when the shell exited or the workspace is not there", () => {
+    expect(finalClose(1000, "the shell exited")).toBe("the shell exited");
+    expect(finalClose(4004, "")).toBe("no such workspace");
+    for (const code of [1001, 1006, 1011, 1013, 4001, 4029]) expect(finalClose(code, "x")).toBeNull();
   });
   it("builds the terminal URL from the page's origin", () => {
     expect(terminalUrl({ protocol: "http:", host: "127.0.0.1:8080" }, "w 1")).toBe(

@@ -7,9 +7,14 @@
 export const ClientType = { Input: 0x30, Resize: 0x31, Ping: 0x32 } as const;
 export const ServerType = { Output: 0x30, Title: 0x31, Pong: 0x32, Status: 0x33 } as const;
 
+// {"state":"starting"} after the hello, {"state":"running","readonly","viewers"} once attached,
+// {"state":"exited","exit_code"} (or "signal") when the shell ends (docs/api.md).
 export interface TerminalStatus {
-  state?: string; // pod state: "starting", "running", "stopped", ...
-  exit?: number | null; // the shell's exit code when it ended
+  state?: "starting" | "running" | "exited" | string;
+  exit_code?: number;
+  signal?: number;
+  readonly?: boolean;
+  viewers?: number;
   message?: string;
   [key: string]: unknown;
 }
