@@ -173,16 +173,21 @@ void TerminalSession::Deliver(const std::string& data) {
 }
 
 void TerminalSession::Finish(const Result<ExitStatus>& status) {
+  // The shell ends by itself (exit), or with its pod (the workspace stopped or was deleted).
+  const bool pod_gone = pod_->Info().phase == PodPhase::kTerminated;
   boost::json::object s;
-  s["state"] = "exited";
+  s["state"] = pod_gone ? "stopped" : "exited";
   if (status && status->exit_code) s["exit_code"] = *status->exit_code;
   if (status && status->signal) s["signal"] = *status->signal;
   const std::string message = terminal::StatusMessage(s);
+  const terminal::Close close =
+      pod_gone ? terminal::Close{terminal::kCloseGoingAway, "the workspace stopped"}
+               : terminal::Close{terminal::kCloseNormal, "the shell exited"};
   std::lock_guard lock(mu_);
   for (auto& [id, v] : viewers_) {
     if (v.close) continue;
     PushLocked(id, v, message);
-    v.close = terminal::Close{terminal::kCloseNormal, "the shell exited"};
+    v.close = close;
   }
 }
 

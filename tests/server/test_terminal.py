@@ -156,6 +156,24 @@ def test_exit_ends_the_shell_with_its_status_and_a_new_one_starts(server):
     run(scenario())
 
 
+def test_stopping_the_workspace_closes_its_terminals_with_1001(server):
+    user = register(server)
+    token = user["access_token"]
+    ws = create_workspace(server, token, "stops")["id"]
+
+    async def scenario():
+        t = await Terminal.open(server, ws, token)
+        await t.wait_state("running")
+        await marker_echo(t, "alive")
+        status, _, doc = await asyncio.get_running_loop().run_in_executor(
+            None, lambda: call(server, "POST", f"/workspaces/{ws}/stop", token=token))
+        assert status == 200, doc
+        assert await t.wait_closed() == (1001, "the workspace stopped")
+        assert t.statuses[-1]["state"] == "stopped"
+
+    run(scenario())
+
+
 # ---- authentication, authorization and bad input --------------------------------------
 
 def expect_close(server, ws, first_message, want_code, token="unused", **kwargs):
