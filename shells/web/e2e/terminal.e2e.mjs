@@ -1,11 +1,12 @@
 // The terminal panel against the real server's terminal WebSocket: it follows its panel's
-// size, survives switching panels, and when the shell exits it says so and starts a new shell
-// on request. (Running code, files from the shell, reloads and server restarts are in
+// size, survives switching panels, and when the shell exits (or the workspace is stopped) it
+// says so, does not restart anything by itself, and starts again on request. (Running code, files from the shell, reloads and server restarts are in
 // ide_flow and restart.)
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { CodeyardServer, launchBrowser, newPage, screenshot, waitFor } from "./lib/harness.mjs";
+import { Api, CodeyardServer, launchBrowser, newPage, screenshot, waitFor } from "./lib/harness.mjs";
 import {
+  PASSWORD,
   createWorkspace,
   openWorkspace,
   runInTerminal,
@@ -30,10 +31,11 @@ after(async () => {
 
 test("the terminal panel", async (t) => {
   const page = await newPage(browser);
+  let ws = "";
 
   await t.test("it connects once the pod runs", async () => {
     await signUp(page, server.url, "dennis");
-    await createWorkspace(page, "shell work");
+    ws = await createWorkspace(page, "shell work");
     await openWorkspace(page, "shell work");
     await waitForTerminal(page);
     assert.equal(await page.getByTestId("terminal-banner").count(), 0);
@@ -70,6 +72,20 @@ test("the terminal panel", async (t) => {
     const fresh = await shellPid(page);
     assert.notEqual(fresh, pid);
     await runInTerminal(page, "echo alive-$((1+1))", "alive-2");
+  });
+
+  await t.test("a workspace stopped elsewhere stays stopped until asked", async () => {
+    const api = new Api(server.url);
+    await api.login("dennis", PASSWORD);
+    assert.equal((await api.call("POST", `/workspaces/${ws}/stop`)).status, 200);
+    const closed = page.getByTestId("terminal-closed");
+    await closed.filter({ hasText: "The workspace stopped" }).waitFor();
+    await waitFor(async () => (await page.getByTestId("status-pod").innerText()) === "Pod: stopped", { what: "the pod state" });
+    assert.equal((await (await api.call("GET", `/workspaces/${ws}`)).json()).state, "stopped");
+    await closed.getByRole("button", { name: "Start it again" }).click();
+    await waitForTerminal(page);
+    await waitFor(async () => (await page.getByTestId("status-pod").innerText()) === "Pod: running", { what: "the pod to run" });
+    await runInTerminal(page, "echo again-$((3+4))", "again-7");
   });
 
   assert.deepEqual(page.problems, []);

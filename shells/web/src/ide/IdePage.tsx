@@ -295,8 +295,8 @@ export default function IdePage({ id }: { id: string }) {
                 podState={podState}
                 onConnection={setTerminal}
                 onStatus={(s) => {
-                  // "starting" and "running" say what the pod does; "exited" is the shell only.
-                  if (s.state === "starting" || s.state === "running") setPodState(s.state);
+                  // "starting", "running" and "stopped" say what the pod does; "exited" is the shell only.
+                  if (s.state === "starting" || s.state === "running" || s.state === "stopped") setPodState(s.state);
                 }}
               />
             </ErrorBoundary>

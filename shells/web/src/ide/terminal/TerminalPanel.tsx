@@ -58,6 +58,8 @@ export default function TerminalPanel({ workspaceId, client, podState, onConnect
         if (status.state === "exited") {
           const how = typeof status.signal === "number" ? `signal ${status.signal}` : `code ${status.exit_code ?? "?"}`;
           setExited(`The shell exited (${how}).`);
+        } else if (status.state === "stopped") {
+          setExited("The workspace stopped (it was idle, or stopped elsewhere).");
         } else if (status.state === "running") setExited(null);
         callbacks.current.onStatus(status);
       },
@@ -107,7 +109,7 @@ export default function TerminalPanel({ workspaceId, client, podState, onConnect
         <div className="banner info" role="status" data-testid="terminal-closed">
           {exited ?? `The terminal closed: ${detail}.`}
           <button className="link" onClick={() => connRef.current?.reconnectNow()}>
-            {exited ? "Start a new shell" : "Try again"}
+            {exited?.startsWith("The workspace stopped") ? "Start it again" : exited ? "Start a new shell" : "Try again"}
           </button>
         </div>
       )}

@@ -4,7 +4,8 @@
 // replays its scrollback, so a reconnect continues the same session. A close that says the
 // token was refused (4001) gets a refreshed token on the next attempt. Two closes are final
 // (no retry until reconnectNow): 1000, the shell exited (a reconnect would start a new one),
-// and 4004, no such workspace (docs/api.md, "Close codes").
+// 4004, no such workspace, and 1001 after a "stopped" status, the workspace stopped (a
+// reconnect would start its pod again) (docs/api.md, "Close codes").
 import { decodeServerFrame, encodeHello, encodeInput, encodePing, encodeResize, type TerminalStatus } from "./protocol";
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
@@ -28,10 +29,15 @@ const PING_MS = 15_000;
 const SILENCE_MS = 40_000;
 const AUTH_CLOSE_CODES = new Set([4001]);
 
-/** Why a close is final, or null when reconnecting may help. */
-export function finalClose(code: number, reason: string): string | null {
+/**
+ * Why a close is final, or null when reconnecting may help. `lastState` is the state of the
+ * last status frame: a 1001 after {"state":"stopped"} means the workspace stopped (idle stop,
+ * /stop), and reconnecting would start it again behind the person's back.
+ */
+export function finalClose(code: number, reason: string, lastState?: string): string | null {
   if (code === 1000) return reason || "the shell exited";
   if (code === 4004) return reason || "no such workspace";
+  if (code === 1001 && lastState === "stopped") return reason || "the workspace stopped";
   return null;
 }
 
@@ -56,6 +62,7 @@ export class TerminalConnection {
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private lastHeard = 0;
   private openAnnounced = false; // the server has answered on this socket
+  private lastState: string | undefined; // of the last status frame on this socket
 
   constructor(options: ConnectionOptions) {
     this.opts = options;
@@ -136,6 +143,7 @@ export class TerminalConnection {
         this.opts.onOutput(frame.data);
       } else if (frame.type === "status") {
         this.announceOpen();
+        this.lastState = typeof frame.status.state === "string" ? frame.status.state : this.lastState;
         this.opts.onStatus(frame.status);
       } else if (frame.type === "title") {
         this.opts.onTitle?.(frame.title);
@@ -149,7 +157,8 @@ export class TerminalConnection {
       this.openAnnounced = false;
       this.clearPing();
       if (AUTH_CLOSE_CODES.has(event.code)) this.freshToken = true;
-      const final = finalClose(event.code, event.reason);
+      const final = finalClose(event.code, event.reason, this.lastState);
+      this.lastState = undefined;
       if (final !== null && !this.stopped) {
         this.attempt = 0;
         this.opts.onState("closed", final);

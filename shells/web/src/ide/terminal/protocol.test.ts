@@ -57,6 +57,8 @@ describe("connection helpers", () => {
     expect(finalClose(1000, "the shell exited")).toBe("the shell exited");
     expect(finalClose(4004, "")).toBe("no such workspace");
     for (const code of [1001, 1006, 1011, 1013, 4001, 4029]) expect(finalClose(code, "x")).toBeNull();
+    expect(finalClose(1001, "the workspace stopped", "stopped")).toBe("the workspace stopped");
+    expect(finalClose(1001, "shutting down", "running")).toBeNull();
   });
   it("builds the terminal URL from the page's origin", () => {
     expect(terminalUrl({ protocol: "http:", host: "127.0.0.1:8080" }, "w 1")).toBe(
