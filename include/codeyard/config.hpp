@@ -25,6 +25,7 @@ struct Config {
   bool dev_mode = false;                    // dev_mode
   std::string secret;                       // secret (never logged)
   int64_t max_body_bytes = 16 << 20;        // server.max_body_bytes
+  std::string web_dir;                      // server.web_dir; empty = <binary>/../web
   std::string executor_uri = "local:";      // executor.uri
   int64_t pool_size = 2;                    // executor.pool_size (warm pods for one-shot runs)
   int64_t idle_timeout_s = 900;             // workspace.idle_timeout_s

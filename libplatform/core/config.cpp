@@ -173,6 +173,11 @@ const std::vector<KeySpec>& Specs() {
       {"server.shutdown_sync_timeout_s",
        "seconds a stopping server spends syncing running workspaces before it exits", "20",
        IntSetter(&Config::shutdown_sync_timeout_s, 1, 3600)},
+      {"server.web_dir", "directory of the built browser UI (empty: ../web beside the binary)", "",
+       [](Config& c, std::string_view v) -> Result<void> {
+         c.web_dir = std::string(v);
+         return {};
+       }},
       {"data_dir", "directory for the SQLite database, secrets and workspaces", "./data",
        [](Config& c, std::string_view v) -> Result<void> {
          if (v.empty()) return Fail(Invalid("must not be empty"));

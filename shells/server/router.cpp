@@ -6,6 +6,7 @@ namespace codeyard::server {
 namespace {
 
 constexpr const char* kUnmatchedRoute = "unmatched";
+constexpr const char* kFallbackRoute = "static";  // the fallback answered (UI files)
 
 std::vector<std::string_view> Split(std::string_view path) {
   std::vector<std::string_view> out;
@@ -113,6 +114,8 @@ std::vector<std::pair<Method, std::string>> Router::Routes() const {
   return out;
 }
 
+void Router::SetFallback(Handler handler) { fallback_ = std::move(handler); }
+
 Response Router::Handle(Request request) const {
   const std::vector<std::string_view> path = Split(request.path);
   const Method wanted = request.method == Method::kHead ? Method::kGet : request.method;
@@ -126,6 +129,12 @@ Response Router::Handle(Request request) const {
       if (!allow.empty()) allow += ", ";
       allow += name;
     }
+  }
+  if (match == nullptr && allow.empty() && fallback_) {
+    Result<Response> result = fallback_(request);
+    Response r = result ? std::move(*result) : ErrorResponse(result.error(), request.request_id);
+    r.route = r.status == 404 ? kUnmatchedRoute : kFallbackRoute;
+    return r;
   }
   if (match == nullptr && allow.empty()) {
     Response r = ErrorResponse(Error(Error::Code::kNotFound, "no such endpoint: " + request.path),

@@ -67,6 +67,11 @@ class Router {
   // GET handler of the same path, without the body.
   void Add(Method method, std::string_view pattern, Handler handler);
 
+  // Sets the handler for requests whose path matches no route at all (any method), e.g. the
+  // browser UI's static files. Without one such requests get the JSON 404. Its answers get
+  // Response::route "static", or "unmatched" when it answers 404.
+  void SetFallback(Handler handler);
+
   // Finds the route, fills request.params, runs the handler and maps errors. Returns a
   // complete response (404, 405, or the handler's result); lets a handler's throw through.
   [[nodiscard]] Response Handle(Request request) const;
@@ -83,6 +88,7 @@ class Router {
   };
 
   std::vector<Route> routes_;
+  Handler fallback_;
 };
 
 }  // namespace codeyard::server

@@ -58,6 +58,7 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   auto runner = Runner::Create(services->executor, runner_options);
   if (!runner) return Fail(runner.error().WithContext("cannot start the runner"));
   services->runner = std::move(*runner);
+  services->web_dir = config.web_dir;
   return services;
 }
 

@@ -35,6 +35,7 @@ struct Services {
   std::unique_ptr<Files> files;
   std::unique_ptr<Workspaces> workspaces;
   std::unique_ptr<Runner> runner;  // POST /api/v1/run; pool of executor.pool_size pods
+  std::string web_dir;  // config.web_dir as given: the browser UI's files (see api_static.cpp)
 };
 
 // Opens storage (config.EffectiveStorageUri()) and the executor (config.executor_uri; a bare

@@ -1,0 +1,61 @@
+// The JSON shapes of the Codeyard REST API (docs/api.md) that the UI uses.
+
+export interface User {
+  id: string;
+  username: string;
+  role: string;
+  reviewer_level: number;
+}
+
+export interface AuthResponse {
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+  user: User;
+}
+
+export type WorkspaceState = "stopped" | "starting" | "running" | "stopping" | string;
+
+export interface Workspace {
+  id: string;
+  name: string;
+  state: WorkspaceState;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export type ItemKind = "file" | "dir";
+
+export interface FileInfo {
+  path: string;
+  kind: ItemKind;
+  size: number;
+  version: number;
+  mtime: string | number;
+}
+
+export interface FileContent {
+  text: string;
+  version: number;
+  binary: boolean;
+}
+
+export interface ExecRequest {
+  argv: string[];
+  stdin?: string;
+  cwd?: string;
+  time_limit_s?: number;
+  memory_limit_mb?: number;
+}
+
+export interface ExecResult {
+  verdict: string;
+  exit_code: number | null;
+  signal: number | null;
+  stdout: string;
+  stderr: string;
+  cpu_ms: number;
+  wall_ms: number;
+  memory_kb: number;
+}

@@ -1,0 +1,373 @@
+// The IDE for one workspace: explorer | editor tabs over the terminal and run output, with a
+// status bar. Opening the page starts the workspace's pod. Ctrl/Cmd+S saves the current file,
+// F5 saves and runs it; both work wherever the focus is. The panels resize with splitters.
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { ApiError, describeError } from "../api/errors";
+import type { Workspace } from "../api/types";
+import { useSession } from "../auth/session";
+import { navigate } from "../router";
+import { ConfirmDialog } from "../ui/Dialog";
+import { ErrorBoundary } from "../ui/ErrorBoundary";
+import { Splitter } from "../ui/Splitter";
+import { TopBar } from "../ui/TopBar";
+import { usePolling } from "../ui/usePolling";
+import CodeEditor from "./editor/CodeEditor";
+import ConflictView from "./editor/ConflictView";
+import { isDirty, saveSummary } from "./editor/documents";
+import { languageForPath } from "./editor/language";
+import { Tabs } from "./editor/Tabs";
+import { RunPanel, type RunState } from "./run/RunPanel";
+import { commandFor, runtimeName } from "./run/runtime";
+import { StatusBar } from "./statusbar/StatusBar";
+import { TREE_POLL_MS, useWorkspaceFiles } from "./sync/useWorkspaceFiles";
+import type { ConnectionState } from "./terminal/connection";
+import TerminalPanel from "./terminal/TerminalPanel";
+import { FileTree } from "./tree/FileTree";
+import { TreeDialogs, type TreeDialog } from "./tree/TreeDialogs";
+import { isInside } from "./tree/paths";
+
+export default function IdePage({ id }: { id: string }) {
+  const { client } = useSession();
+  const [workspace, setWorkspace] = useState<Workspace | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [podState, setPodState] = useState("stopped");
+  const [message, setMessage] = useState<string | null>(null);
+  const [terminal, setTerminal] = useState<ConnectionState>("connecting");
+  const [bottom, setBottom] = useState<"terminal" | "output">("terminal");
+  const [run, setRun] = useState<RunState>({ status: "idle" });
+  const [treeDialog, setTreeDialog] = useState<TreeDialog | null>(null);
+  const [closing, setClosing] = useState<string | null>(null);
+  const [conflictPath, setConflictPath] = useState<string | null>(null);
+  const [treeWidth, setTreeWidth] = useState(240);
+  const [panelHeight, setPanelHeight] = useState(260);
+  const files = useWorkspaceFiles(client, id, setMessage);
+  const { docs, docsRef } = files;
+
+  // Load the workspace and its files, then start its pod.
+  useEffect(() => {
+    let cancelled = false;
+    (async () => {
+      try {
+        const w = await client.getWorkspace(id);
+        if (cancelled) return;
+        setWorkspace(w);
+        setPodState(w.state);
+        await files.refresh();
+        if (w.state !== "running") {
+          setPodState("starting");
+          const started = await client.startWorkspace(id);
+          if (cancelled) return;
+          setWorkspace(started);
+          setPodState(started.state);
+        }
+      } catch (err) {
+        if (cancelled) return;
+        if (err instanceof ApiError && err.status === 404) setLoadError("This workspace does not exist, or it is not yours.");
+        else if (err instanceof ApiError && err.status === 429) {
+          setPodState("stopped");
+          setMessage(`The workspace could not start: ${describeError(err)}`);
+        } else setMessage(describeError(err));
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [client, id]);
+
+  usePolling(() => files.refresh().catch((err) => setMessage(describeError(err))), TREE_POLL_MS, !loadError);
+  usePolling(
+    async () => {
+      try {
+        const w = await client.getWorkspace(id);
+        setWorkspace(w);
+        setPodState((s) => (s === "starting" && w.state !== "running" ? s : w.state));
+      } catch {
+        // the tree poll reports connectivity
+      }
+    },
+    10000,
+    !loadError,
+  );
+
+  const activePath = docs.active;
+  const activeDoc = activePath ? docs.docs[activePath] : undefined;
+  const conflictDoc = conflictPath ? docs.docs[conflictPath] : undefined;
+
+  useEffect(() => {
+    if (workspace) document.title = `${workspace.name} — Codeyard`;
+    return () => {
+      document.title = "Codeyard";
+    };
+  }, [workspace]);
+
+  const save = useCallback(
+    async (path: string | null) => {
+      if (!path) return false;
+      const outcome = await files.save(path);
+      if (outcome.conflict) setConflictPath(path);
+      if (outcome.ok) setMessage((m) => (m?.startsWith("Cannot save") ? null : m));
+      return outcome.ok;
+    },
+    [files.save],
+  );
+
+  const runCurrent = useCallback(async () => {
+    const path = docsRef.current.active;
+    if (!path) {
+      setMessage("Open a file to run it.");
+      return;
+    }
+    const argv = commandFor(path);
+    if (!argv) {
+      setMessage(`There is no runtime for ${path}. Run it from the terminal instead.`);
+      return;
+    }
+    if (!(await save(path))) return;
+    setBottom("output");
+    setRun({ status: "running", path, argv });
+    try {
+      const result = await client.exec(id, { argv, time_limit_s: 10 });
+      setRun({ status: "done", path, argv, result });
+    } catch (err) {
+      setRun({ status: "failed", path, argv, error: describeError(err) });
+    }
+    files.wrote();
+    void files.refresh().catch(() => {});
+  }, [client, id, files.wrote, files.refresh, save, docsRef]);
+
+  // Ctrl/Cmd+S and F5 wherever the focus is (capture: before Monaco or the browser).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const modal = document.querySelector(".modal");
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "s") {
+        e.preventDefault();
+        e.stopPropagation();
+        if (!modal) void save(docsRef.current.active);
+      } else if (e.key === "F5" && !e.ctrlKey && !e.metaKey) {
+        e.preventDefault();
+        e.stopPropagation();
+        if (!modal) void runCurrent();
+      }
+    };
+    window.addEventListener("keydown", onKey, true);
+    return () => window.removeEventListener("keydown", onKey, true);
+  }, [save, runCurrent, docsRef]);
+
+  // Warn before leaving with unsaved edits.
+  useEffect(() => {
+    const onUnload = (e: BeforeUnloadEvent) => {
+      if (Object.values(docsRef.current.docs).some(isDirty)) e.preventDefault();
+    };
+    window.addEventListener("beforeunload", onUnload);
+    return () => window.removeEventListener("beforeunload", onUnload);
+  }, [docsRef]);
+
+  const closeTab = (path: string) => {
+    const doc = docs.docs[path];
+    if (doc && isDirty(doc)) setClosing(path);
+    else files.dispatch({ type: "close", path });
+  };
+
+  const summary = useMemo(() => saveSummary(docs), [docs]);
+
+  if (loadError) {
+    return (
+      <div className="page">
+        <TopBar />
+        <main className="workspaces">
+          <p className="error" role="alert">
+            {loadError}
+          </p>
+          <button onClick={() => navigate("/")}>Back to workspaces</button>
+        </main>
+      </div>
+    );
+  }
+
+  const runtime = activePath ? runtimeName(activePath) : null;
+  return (
+    <div className="ide" style={{ gridTemplateColumns: `${treeWidth}px 5px 1fr` }}>
+      <div className="ide-top">
+        <TopBar>
+          <span className="ws-name" data-testid="workspace-name">
+            {workspace?.name ?? "…"}
+          </span>
+          <button
+            className="primary run-btn"
+            onClick={() => void runCurrent()}
+            disabled={!activePath || !runtime || run.status === "running"}
+            title={runtime ? `Save and run with ${runtime} (F5)` : "Open a file with a known runtime to run it"}
+          >
+            ▶ Run
+          </button>
+        </TopBar>
+        {!files.online && (
+          <div className="banner warn" role="status" data-testid="offline-banner">
+            Lost the connection to the server — retrying…
+          </div>
+        )}
+        {message && (
+          <div className="banner error" role="alert" data-testid="message">
+            {message}
+            <button className="link" onClick={() => setMessage(null)} aria-label="Dismiss">
+              Dismiss
+            </button>
+          </div>
+        )}
+      </div>
+      <aside className="ide-tree">
+        <ErrorBoundary where="the explorer">
+          <FileTree
+            items={files.items ?? []}
+            activePath={activePath}
+            onOpen={(p) => void files.open(p)}
+            onNew={(itemKind, dir) => setTreeDialog({ kind: "new", itemKind, dir })}
+            onRename={(node) => setTreeDialog({ kind: "rename", node })}
+            onMoveDialog={(node) => setTreeDialog({ kind: "move", node })}
+            onDelete={(node) =>
+              setTreeDialog({
+                kind: "delete",
+                node,
+                unsaved: Object.values(docs.docs).some((d) => isInside(d.path, node.path) && isDirty(d)),
+              })
+            }
+            onMove={async (from, toDir) => {
+              const to = toDir ? `${toDir}/${from.slice(from.lastIndexOf("/") + 1)}` : from.slice(from.lastIndexOf("/") + 1);
+              try {
+                files.wrote();
+                await client.move(id, from, to);
+                files.moved(from, to);
+                await files.refresh();
+              } catch (err) {
+                setMessage(`Cannot move ${from}: ${describeError(err)}`);
+              }
+            }}
+          />
+        </ErrorBoundary>
+      </aside>
+      <Splitter orientation="vertical" size={treeWidth} min={160} max={560} label="Resize the explorer" onResize={setTreeWidth} />
+      <section className="ide-center" style={{ gridTemplateRows: `auto 1fr 5px ${panelHeight}px` }}>
+        <Tabs state={docs} onActivate={(p) => files.dispatch({ type: "activate", path: p })} onClose={closeTab} />
+        <div className="editor-area">
+        <ErrorBoundary where="the editor">
+          {activeDoc?.remoteChanged && !activeDoc.conflict && (
+            <div className="banner warn" role="status" data-testid="changed-banner">
+              {activeDoc.path} changed on the server while you were editing it; your edits are kept.
+              <button
+                className="link"
+                onClick={() => void files.compare(activeDoc.path).then((ok) => ok && setConflictPath(activeDoc.path))}
+              >
+                Compare and choose
+              </button>
+            </div>
+          )}
+          {activeDoc?.deleted && (
+            <div className="banner warn" role="status">
+              {activeDoc.path} was deleted on the server. Saving creates it again; closing the tab drops it.
+            </div>
+          )}
+          <CodeEditor state={docs} onEdit={(path, text) => files.dispatch({ type: "edit", path, text })} />
+        </ErrorBoundary>
+        </div>
+        <Splitter
+          orientation="horizontal"
+          size={panelHeight}
+          min={100}
+          max={Math.max(140, window.innerHeight - 220)}
+          invert
+          label="Resize the terminal"
+          onResize={setPanelHeight}
+        />
+        <div className="bottom-panel">
+          <div className="panel-tabs" role="tablist" aria-label="Panels">
+            <button role="tab" aria-selected={bottom === "terminal"} className={bottom === "terminal" ? "active" : ""} onClick={() => setBottom("terminal")}>
+              Terminal
+            </button>
+            <button role="tab" aria-selected={bottom === "output"} className={bottom === "output" ? "active" : ""} onClick={() => setBottom("output")}>
+              Output{run.status === "running" ? " (running…)" : ""}
+            </button>
+          </div>
+          <div className="panel-body" hidden={bottom !== "terminal"}>
+            <ErrorBoundary where="the terminal">
+              <TerminalPanel
+                workspaceId={id}
+                client={client}
+                podState={podState}
+                onConnection={setTerminal}
+                onStatus={(s) => {
+                  // "starting", "running" and "stopped" say what the pod does; "exited" is the shell only.
+                  if (s.state === "starting" || s.state === "running" || s.state === "stopped") setPodState(s.state);
+                }}
+              />
+            </ErrorBoundary>
+          </div>
+          <div className="panel-body" hidden={bottom !== "output"}>
+            <RunPanel run={run} />
+          </div>
+        </div>
+      </section>
+      <StatusBar
+        podState={podState}
+        online={files.online}
+        terminal={terminal}
+        save={summary}
+        language={activePath ? languageForPath(activePath) : null}
+      />
+      {treeDialog && (
+        <TreeDialogs
+          dialog={treeDialog}
+          client={client}
+          workspaceId={id}
+          items={files.items ?? []}
+          onDone={() => setTreeDialog(null)}
+          onCreated={(path, kind) => {
+            files.wrote();
+            void files.refresh().then(() => {
+              if (kind === "file") void files.open(path);
+            });
+          }}
+          onMoved={(from, to) => {
+            files.wrote();
+            files.moved(from, to);
+            void files.refresh();
+          }}
+          onDeleted={(path) => {
+            files.wrote();
+            files.removed(path);
+            void files.refresh();
+          }}
+        />
+      )}
+      {closing && (
+        <ConfirmDialog
+          title="Unsaved changes"
+          danger
+          confirm="Close without saving"
+          message={<p>{closing} has unsaved edits. Close it and lose them?</p>}
+          onCancel={() => setClosing(null)}
+          onConfirm={() => {
+            files.dispatch({ type: "close", path: closing });
+            setClosing(null);
+          }}
+        />
+      )}
+      {conflictDoc?.conflict && (
+        <ConflictView
+          doc={conflictDoc}
+          onCancel={() => setConflictPath(null)}
+          onTakeTheirs={() => {
+            files.takeTheirs(conflictDoc.path);
+            setConflictPath(null);
+          }}
+          onKeepMine={(text) => {
+            const path = conflictDoc.path;
+            setConflictPath(null);
+            void files.keepMine(path, text).then(() => {
+              if (docsRef.current.docs[path]?.conflict) setConflictPath(path);
+            });
+          }}
+        />
+      )}
+    </div>
+  );
+}

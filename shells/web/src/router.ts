@@ -1,0 +1,36 @@
+// A tiny history router: the app's pages are plain paths (/login, /signup, /, /w/<id>), which the
+// server answers with index.html (SPA fallback), so links and reloads work.
+import { useSyncExternalStore } from "react";
+
+const CHANGE = "codeyard:navigate";
+
+function subscribe(fn: () => void): () => void {
+  window.addEventListener("popstate", fn);
+  window.addEventListener(CHANGE, fn);
+  return () => {
+    window.removeEventListener("popstate", fn);
+    window.removeEventListener(CHANGE, fn);
+  };
+}
+
+export function usePath(): string {
+  return useSyncExternalStore(subscribe, () => window.location.pathname);
+}
+
+export function navigate(path: string, options: { replace?: boolean } = {}): void {
+  if (path === window.location.pathname) return;
+  if (options.replace) window.history.replaceState(null, "", path);
+  else window.history.pushState(null, "", path);
+  window.dispatchEvent(new Event(CHANGE));
+}
+
+export type Route = { page: "login" } | { page: "signup" } | { page: "workspaces" } | { page: "ide"; id: string } | { page: "missing" };
+
+export function parseRoute(path: string): Route {
+  if (path === "/login") return { page: "login" };
+  if (path === "/signup") return { page: "signup" };
+  if (path === "/" || path === "/workspaces") return { page: "workspaces" };
+  const m = /^\/w\/([^/]+)\/?$/.exec(path);
+  if (m) return { page: "ide", id: decodeURIComponent(m[1]) };
+  return { page: "missing" };
+}

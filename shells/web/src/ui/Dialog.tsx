@@ -1,0 +1,161 @@
+// Modal dialogs: a text prompt (names, paths) and a confirmation. Focus goes to the first field
+// or button, Escape cancels, Enter confirms, and focus returns where it was when it closes.
+import { useEffect, useRef, useState, type ReactNode } from "react";
+import { describeError } from "../api/errors";
+
+interface ModalProps {
+  title: string;
+  onCancel(): void;
+  children: ReactNode;
+  wide?: boolean;
+  label?: string;
+}
+
+export function Modal({ title, onCancel, children, wide, label }: ModalProps) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const previous = document.activeElement as HTMLElement | null;
+    const first = box.current?.querySelector<HTMLElement>("[data-autofocus], input, textarea, button");
+    first?.focus();
+    return () => previous?.focus?.();
+  }, []);
+  return (
+    <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onCancel()}>
+      <div
+        ref={box}
+        className={wide ? "modal wide" : "modal"}
+        role="dialog"
+        aria-modal="true"
+        aria-label={label ?? title}
+        onKeyDown={(e) => {
+          if (e.key === "Escape") {
+            e.stopPropagation();
+            onCancel();
+          }
+        }}
+      >
+        <h2>{title}</h2>
+        {children}
+      </div>
+    </div>
+  );
+}
+
+interface PromptProps {
+  title: string;
+  label: string;
+  initial?: string;
+  confirm: string;
+  validate?(value: string): string | null;
+  onSubmit(value: string): Promise<void> | void;
+  onCancel(): void;
+}
+
+export function PromptDialog({ title, label, initial = "", confirm, validate, onSubmit, onCancel }: PromptProps) {
+  const [value, setValue] = useState(initial);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    // select the name without its extension, like desktop file managers
+    const dot = initial.lastIndexOf(".");
+    input.current?.setSelectionRange(0, dot > 0 ? dot : initial.length);
+  }, [initial]);
+  const submit = async () => {
+    const problem = validate?.(value) ?? null;
+    if (problem) {
+      setError(problem);
+      return;
+    }
+    setBusy(true);
+    try {
+      await onSubmit(value);
+    } catch (err) {
+      setError(describeError(err));
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal title={title} onCancel={onCancel}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <label className="field">
+          <span>{label}</span>
+          <input
+            ref={input}
+            value={value}
+            autoFocus
+            spellCheck={false}
+            aria-invalid={error ? true : undefined}
+            onChange={(e) => {
+              setValue(e.target.value);
+              setError(null);
+            }}
+          />
+        </label>
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="row end">
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={busy}>
+            {confirm}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+interface ConfirmProps {
+  title: string;
+  message: ReactNode;
+  confirm: string;
+  danger?: boolean;
+  onConfirm(): Promise<void> | void;
+  onCancel(): void;
+}
+
+export function ConfirmDialog({ title, message, confirm, danger, onConfirm, onCancel }: ConfirmProps) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <Modal title={title} onCancel={onCancel}>
+      <div className="modal-body">{message}</div>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="row end">
+        <button type="button" onClick={onCancel} data-autofocus>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className={danger ? "danger" : "primary"}
+          disabled={busy}
+          onClick={async () => {
+            setBusy(true);
+            try {
+              await onConfirm();
+            } catch (err) {
+              setError(describeError(err));
+              setBusy(false);
+            }
+          }}
+        >
+          {confirm}
+        </button>
+      </div>
+    </Modal>
+  );
+}

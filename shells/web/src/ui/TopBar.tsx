@@ -1,0 +1,30 @@
+// The bar at the top of every signed-in page: the product, where you are, who you are, log out.
+import type { ReactNode } from "react";
+import { useSession } from "../auth/session";
+import { navigate } from "../router";
+
+export function TopBar({ children }: { children?: ReactNode }) {
+  const session = useSession();
+  return (
+    <header className="topbar">
+      <a
+        className="brand"
+        href="/"
+        onClick={(e) => {
+          e.preventDefault();
+          navigate("/");
+        }}
+      >
+        <span className="logo" aria-hidden="true">
+          &lt;/&gt;
+        </span>{" "}
+        Codeyard
+      </a>
+      <div className="topbar-middle">{children}</div>
+      <span className="muted" data-testid="current-user">
+        {session.user?.username}
+      </span>
+      <button onClick={() => void session.logout()}>Log out</button>
+    </header>
+  );
+}
