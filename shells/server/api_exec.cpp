@@ -15,7 +15,9 @@ namespace codeyard::server {
 namespace {
 
 constexpr uint64_t kOutputCap = uint64_t{1} << 20;
-constexpr double kMaxTimeLimitS = 300;
+// The wall limit (twice this) must end before the server's 60 s handler timeout closes the
+// connection; longer work belongs in the terminal.
+constexpr double kMaxTimeLimitS = 25;
 
 struct ExecRequest {
   ExecSpec spec;

@@ -45,7 +45,8 @@ struct HttpServerOptions {
   std::string host = "127.0.0.1";  // an IP literal, a host name, "0.0.0.0" or "::"
   int port = 8080;                 // 0 lets the kernel choose (see HttpServer::port)
   int64_t max_body_bytes = 16 << 20;
-  int worker_threads = 4;
+  // Handlers block (storage, exec, pod starts), so there are more workers than cores.
+  int worker_threads = 16;
   std::size_t max_queued_requests = 256;           // beyond this, requests get 503
   int handler_timeout_seconds = 60;                // a connection waiting longer is closed
   std::chrono::milliseconds drain_timeout{10000};  // Stop waits this long for open requests

@@ -121,6 +121,7 @@ def test_create_workspace_bad_bodies_are_400(server, alice, body, field):
     ({"argv": ["true"], "stdin": 3}, "stdin"), ({"argv": ["true"], "cwd": "../x"}, "cwd"),
     ({"argv": ["true"], "time_limit_s": "1"}, "time_limit_s"),
     ({"argv": ["true"], "time_limit_s": -1}, "time_limit_s"),
+    ({"argv": ["true"], "time_limit_s": 26}, "time_limit_s"),  # wall would pass the 60 s timeout
     ({"argv": ["true"], "memory_limit_mb": 0}, "memory_limit_mb"),
 ])
 def test_exec_bad_bodies_are_400(server, alice, ws, body, field):
