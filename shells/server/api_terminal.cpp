@@ -7,17 +7,17 @@
 namespace codeyard::server {
 
 void AddTerminalRoutes(Router& router, Services& /*services*/) {
-  router.Add(Method::kGet, "/api/v1/workspaces/{id}/terminal",
-             [](const Request& r) -> Result<Response> {
-               Response response = ErrorResponse(
-                   426,
-                   Error(Error::Code::kFailedPrecondition,
-                         "the terminal is a WebSocket: connect with Upgrade: websocket "
-                         "(docs/api.md, \"Terminal WebSocket\")"),
-                   r.request_id);
-               response.headers.emplace_back("Upgrade", "websocket");
-               return response;
-             });
+  router.Add(
+      Method::kGet, "/api/v1/workspaces/{id}/terminal", [](const Request& r) -> Result<Response> {
+        Response response =
+            ErrorResponse(426,
+                          Error(Error::Code::kFailedPrecondition,
+                                "the terminal is a WebSocket: connect with Upgrade: websocket "
+                                "(docs/api.md, \"Terminal WebSocket\")"),
+                          r.request_id);
+        response.headers.emplace_back("Upgrade", "websocket");
+        return response;
+      });
 }
 
 }  // namespace codeyard::server

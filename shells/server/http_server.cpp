@@ -23,8 +23,8 @@
 #include "lws_http.hpp"
 #include "lws_log.hpp"
 #include "lws_terminal.hpp"
-#include "terminal_hub.hpp"
 #include "security_headers.hpp"
+#include "terminal_hub.hpp"
 #include "worker_pool.hpp"
 
 namespace codeyard::server {

@@ -75,7 +75,18 @@ Result<Config> LoadServerConfig(const Flags& flags) {
   if (!flags.storage.empty()) inputs.flags.emplace_back("storage.uri", flags.storage);
   if (!flags.executor.empty()) inputs.flags.emplace_back("executor.uri", flags.executor);
   if (flags.dev) inputs.flags.emplace_back("dev_mode", "true");
-  return LoadConfig(inputs);
+  auto config = LoadConfig(inputs);
+  if (!config) return config;
+  // Absolute from here on: the pod state dir and the SQLite path are derived from it, and the
+  // local executor refuses a relative state dir.
+  std::error_code ec;
+  const std::filesystem::path absolute = std::filesystem::absolute(config->data_dir, ec);
+  if (ec) {
+    return Fail(Error::Code::kInvalidArgument,
+                "data_dir " + config->data_dir + ": " + ec.message());
+  }
+  config->data_dir = absolute.lexically_normal().string();
+  return config;
 }
 
 Result<void> EnsureDataDir(const std::string& dir) {

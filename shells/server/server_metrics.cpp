@@ -57,8 +57,7 @@ void InstallTerminalMetrics(Services& services, const TerminalHub& terminals) {
              [&terminals] { return static_cast<double>(terminals.viewers()); });
   m.AddGauge("codeyard_terminal_shells", "Workspace shells running for terminals.",
              [&terminals] { return static_cast<double>(terminals.shells()); });
-  m.AddCounter("codeyard_terminal_output_bytes_total",
-               "Bytes of terminal output read from shells.",
+  m.AddCounter("codeyard_terminal_output_bytes_total", "Bytes of terminal output read from shells.",
                [&terminals] { return static_cast<double>(terminals.output_bytes()); });
 }
 

@@ -8,7 +8,7 @@ import time
 
 import prometheus_text
 from api_client import API, call, create_workspace, register
-from test_server import Server, run_to_exit
+from test_server import Server, clean_env, run_to_exit
 
 OPENAPI_FILE = pathlib.Path(__file__).resolve().parents[2] / "shells" / "server" / "openapi.json"
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
@@ -233,6 +233,22 @@ def test_data_and_executor_flags(tmp_path):
             time.sleep(0.05)
         assert pods.is_dir() and any(pods.iterdir())
         assert not (data / "pods").exists()  # not the default place
+    finally:
+        assert s.stop()[0] == 0
+
+
+def test_a_relative_data_dir_works_as_scripts_run_passes_it(tmp_path):
+    # ./scripts/run starts `codeyard-server --data ./data --dev` from the checkout.
+    s = Server(tmp_path, "--data", "data", "--dev", data_flag=False, cwd=tmp_path,
+               env=clean_env(secret=None))
+    try:
+        assert (tmp_path / "data" / "codeyard.db").is_file()
+        assert (tmp_path / "data" / "secret").is_file()
+        token = register(s)["access_token"]
+        ws = create_workspace(s, token)["id"]
+        status, _, doc = call(s, "POST", f"/workspaces/{ws}/exec", token=token,
+                              json_body={"argv": ["echo", "pod ok"]})
+        assert (status, doc["stdout"]) == (200, "pod ok\n"), doc
     finally:
         assert s.stop()[0] == 0
 

@@ -51,7 +51,7 @@ def run_to_exit(*args, timeout=10, env=None):
 class Server:
     """One codeyard-server process; stderr goes to a file so it can never block."""
 
-    def __init__(self, tmp_path, *extra_args, env=None, data_flag=True):
+    def __init__(self, tmp_path, *extra_args, env=None, data_flag=True, cwd=None):
         """data_flag=False leaves the data directory to extra_args (tests of the flags)."""
         self.port = free_port()
         self.data_dir = tmp_path / "data"
@@ -61,7 +61,7 @@ class Server:
         self.proc = subprocess.Popen(
             [SERVER_BIN, "--listen", f"127.0.0.1:{self.port}", *data_args, *extra_args],
             stdout=subprocess.DEVNULL, stderr=self._stderr,
-            env=clean_env() if env is None else env)
+            env=clean_env() if env is None else env, cwd=cwd)
         self._wait_ready()
 
     def _wait_ready(self):
