@@ -113,8 +113,9 @@ void TerminalSession::Drive() {
                      {{"pod", pod_id_}, {"error", chunk.error().message()}});
       break;
     }
-    if (!chunk->has_value()) break;  // the shell ended
-    const std::string& data = (*chunk)->data;
+    const std::optional<OutputChunk>& piece = *chunk;
+    if (!piece) break;  // the shell ended
+    const std::string& data = piece->data;
     Deliver(data);
     if (hooks_.on_output) hooks_.on_output(data);
   }
@@ -143,7 +144,10 @@ void TerminalSession::Drive() {
 // dropped until they resync) and closing ones do not hold the shell back.
 bool TerminalSession::PausedLocked() const {
   bool any = false;
-  for (const auto& [id, v] : viewers_) {
+  // No structured bindings over viewers_ in this file: clang-tidy 16's optional-access
+  // dataflow crashes on them (with Viewer::close an optional).
+  for (const auto& entry : viewers_) {
+    const Viewer& v = entry.second;
     if (v.close || v.behind) continue;
     any = true;
     if (v.queued_bytes < limits_.viewer_queue_bytes) return false;
@@ -162,7 +166,9 @@ void TerminalSession::Deliver(const std::string& data) {
     scrollback_.erase(0, cut);
   }
   const bool all_full = PausedLocked();
-  for (auto& [id, v] : viewers_) {
+  for (auto& entry : viewers_) {
+    const uint64_t id = entry.first;
+    Viewer& v = entry.second;
     if (v.close || v.behind) continue;
     if (!all_full && v.queued_bytes >= limits_.viewer_queue_bytes) {
       v.behind = true;  // dropped from here on; resynced once its queue drains
@@ -177,14 +183,19 @@ void TerminalSession::Finish(const Result<ExitStatus>& status) {
   const bool pod_gone = pod_->Info().phase == PodPhase::kTerminated;
   boost::json::object s;
   s["state"] = pod_gone ? "stopped" : "exited";
-  if (status && status->exit_code) s["exit_code"] = *status->exit_code;
-  if (status && status->signal) s["signal"] = *status->signal;
+  if (status) {
+    const ExitStatus& ended = *status;
+    if (ended.exit_code) s["exit_code"] = *ended.exit_code;
+    if (ended.signal) s["signal"] = *ended.signal;
+  }
   const std::string message = terminal::StatusMessage(s);
   const terminal::Close close =
       pod_gone ? terminal::Close{terminal::kCloseGoingAway, "the workspace stopped"}
                : terminal::Close{terminal::kCloseNormal, "the shell exited"};
   std::lock_guard lock(mu_);
-  for (auto& [id, v] : viewers_) {
+  for (auto& entry : viewers_) {
+    const uint64_t id = entry.first;
+    Viewer& v = entry.second;
     if (v.close) continue;
     PushLocked(id, v, message);
     v.close = close;
@@ -328,7 +339,9 @@ TerminalOut TerminalSession::Next(uint64_t viewer, bool* more) {
 
 void TerminalSession::CloseViewers(const terminal::Close& close) {
   std::lock_guard lock(mu_);
-  for (auto& [id, v] : viewers_) {
+  for (auto& entry : viewers_) {
+    const uint64_t id = entry.first;
+    Viewer& v = entry.second;
     if (v.close) continue;
     // Output still queued is dropped: the close goes out next, even to a viewer that reads
     // slowly (it would hold a shutdown up to its drain deadline otherwise).
