@@ -1,6 +1,9 @@
 #include "lws_terminal.hpp"
 
 #include <libwebsockets.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <cstring>
@@ -15,6 +18,22 @@ namespace {
 constexpr lws_usec_t kHelloTimeoutUs = 10LL * LWS_USEC_PER_SEC;
 constexpr std::size_t kMaxEarlyBytes = std::size_t{1} << 20;
 constexpr std::size_t kMaxCloseReason = 123;  // RFC 6455: 125 bytes with the code
+
+// Terminals sit idle for hours, so a peer that vanished (a laptop closed, a NAT that forgot
+// the flow) would hold its connection forever: TCP keepalive probes after 60 s of silence,
+// every 10 s, and the kernel drops the connection after 3 unanswered probes.
+void EnableKeepalive(lws* wsi) {
+  const int fd = lws_get_socket_fd(wsi);
+  if (fd < 0) return;
+  const int on = 1;
+  const int idle_s = 60;
+  const int interval_s = 10;
+  const int probes = 3;
+  (void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+  (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle_s, sizeof(idle_s));
+  (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval_s, sizeof(interval_s));
+  (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof(probes));
+}
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -61,6 +80,7 @@ uint64_t TerminalSockets::Open(lws* wsi) {
   (void)RequestMethodAndPath(wsi, &path);
   (void)IsTerminalPath(path, &c.workspace_id);
   lws_set_timer_usecs(wsi, kHelloTimeoutUs);
+  EnableKeepalive(wsi);
   logger_->Info("terminal connected",
                 {{"workspace_id", ValidUtf8(c.workspace_id)}, {"request_id", c.request_id}});
   return id;

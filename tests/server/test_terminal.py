@@ -419,3 +419,33 @@ def test_metrics_count_terminal_connections_shells_and_output(server, owner):
         await t.close()
 
     run(scenario())
+
+
+def test_terminal_connections_have_tcp_keepalive_against_vanished_peers(server, owner):
+    # A peer that disappears without a FIN is found by the kernel's keepalive probes (60 s
+    # idle, then 3 probes 10 s apart); `ss -o` shows the server side's keepalive timer.
+    import subprocess
+
+    token, ws = owner
+
+    async def scenario():
+        t = await Terminal.open(server, ws, token)
+        await t.wait_state("running")
+        client_port = t.ws.transport.get_extra_info("sockname")[1]
+        # While sent data is unacknowledged ss shows the retransmit timer instead; poll.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + DEADLINE_S
+        while True:
+            out = subprocess.run(
+                ["ss", "-tnoH", "state", "established",
+                 f"( sport = :{server.port} and dport = :{client_port} )"],
+                capture_output=True, text=True, check=True).stdout
+            if "timer:(keepalive" in out or loop.time() > deadline:
+                break
+            await asyncio.sleep(0.05)
+        await t.close()
+        return out
+
+    out = run(scenario())
+    assert out.strip(), "the server side of the terminal connection is not listed"
+    assert "timer:(keepalive" in out, out
