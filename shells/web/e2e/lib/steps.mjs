@@ -72,9 +72,18 @@ export async function newFile(page, name, dir = "") {
 
 /** Types into Monaco (its own auto-closing of brackets and quotes included). */
 export async function typeInEditor(page, text) {
-  await page.locator("[data-testid=editor] .monaco-editor .view-lines").click();
+  const lines = page.locator("[data-testid=editor] .monaco-editor .view-lines");
+  await lines.click();
   await page.keyboard.press("Control+End");
   await page.keyboard.type(text);
+  // Monaco may apply keys after type() returns (the suggest widget that opens after "." holds
+  // them up): wait until the last typed line shows, so a following Ctrl+S or F5 saves it all.
+  const last = text.split("\n").filter((l) => l.trim() !== "").pop();
+  if (last !== undefined) {
+    await waitFor(async () => (await lines.innerText()).replace(/\u00a0/g, " ").includes(last), {
+      what: `the editor to show ${JSON.stringify(last)}`,
+    });
+  }
 }
 
 /** Ctrl+S, then waits for the status bar to say everything is saved. */
