@@ -16,10 +16,15 @@ def run(coro):
     return asyncio.run(coro)
 
 
+def own_workspace(server, name):
+    """A fresh user's access token and a workspace of theirs (a terminal to itself)."""
+    token = register(server)["access_token"]
+    return token, create_workspace(server, token, name)["id"]
+
+
 @pytest.fixture(scope="module")
 def owner(server):
-    user = register(server)
-    return user["access_token"], create_workspace(server, user["access_token"], "term")["id"]
+    return own_workspace(server, "term")
 
 
 def test_echo_hi_reaches_the_shell_and_comes_back(server, owner):
@@ -132,9 +137,7 @@ def test_files_made_in_the_terminal_reach_storage(server, owner):
 
 
 def test_exit_ends_the_shell_with_its_status_and_a_new_one_starts(server):
-    user = register(server)
-    token = user["access_token"]
-    ws = create_workspace(server, token, "exits")["id"]
+    token, ws = own_workspace(server, "exits")
 
     async def scenario():
         t = await Terminal.open(server, ws, token)
@@ -157,9 +160,7 @@ def test_exit_ends_the_shell_with_its_status_and_a_new_one_starts(server):
 
 
 def test_stopping_the_workspace_closes_its_terminals_with_1001(server):
-    user = register(server)
-    token = user["access_token"]
-    ws = create_workspace(server, token, "stops")["id"]
+    token, ws = own_workspace(server, "stops")
 
     async def scenario():
         t = await Terminal.open(server, ws, token)
@@ -273,9 +274,7 @@ def file_exists_in_pod(server, token, ws, name):
 
 
 def test_a_viewer_that_reads_nothing_pauses_the_shell_without_buffering(server):
-    user = register(server)
-    token = user["access_token"]
-    ws = create_workspace(server, token, "flood")["id"]
+    token, ws = own_workspace(server, "flood")
     flood_mib = 32
 
     async def scenario():
@@ -308,9 +307,7 @@ def test_a_viewer_that_reads_nothing_pauses_the_shell_without_buffering(server):
 
 
 def test_a_slow_viewer_does_not_hold_back_a_fast_one_and_is_resynced(server):
-    user = register(server)
-    token = user["access_token"]
-    ws = create_workspace(server, token, "slowfast")["id"]
+    token, ws = own_workspace(server, "slowfast")
 
     async def scenario():
         fast = await Terminal.open(server, ws, token)
