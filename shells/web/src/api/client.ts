@@ -125,6 +125,11 @@ export class ApiClient {
     return this.tokens.accessToken;
   }
 
+  /** Ends the session from outside a request (the terminal's socket was refused twice). */
+  endSession(): void {
+    this.authLost();
+  }
+
   private authLost(): ApiError {
     this.tokens.clear();
     this.onAuthLost();
