@@ -82,7 +82,15 @@ export default function IdePage({ id }: { id: string }) {
     };
   }, [client, id, setPod]);
 
-  usePolling(() => files.refresh().catch((err) => setMessage(describeError(err))), TREE_POLL_MS, !loadError);
+  usePolling(
+    () =>
+      files.refresh().catch((err) => {
+        setMessage(describeError(err));
+        throw err; // a 429 pauses the poll for its Retry-After
+      }),
+    TREE_POLL_MS,
+    !loadError,
+  );
   usePolling(
     async () => {
       try {
