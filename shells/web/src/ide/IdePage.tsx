@@ -1,6 +1,7 @@
 // The IDE for one workspace: explorer | editor tabs over the terminal and run output, with a
 // status bar. Opening the page starts the workspace's pod. Ctrl/Cmd+S saves the current file,
-// F5 saves every edited file and runs the current one; both work wherever the focus is. The panels resize with splitters.
+// F5 saves every edited file and runs the current one; both work wherever the focus is. The
+// panels resize with splitters.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, describeError } from "../api/errors";
 import type { Workspace } from "../api/types";
@@ -232,7 +233,7 @@ export default function IdePage({ id }: { id: string }) {
             className="primary run-btn"
             onClick={() => void runCurrent()}
             disabled={!activePath || !runtime || run.status === "running"}
-            title={runtime ? `Save and run with ${runtime} (F5)` : "Open a file with a known runtime to run it"}
+            title={runtime ? `Save all and run with ${runtime} (F5)` : "Open a file with a known runtime to run it"}
           >
             ▶ Run
           </button>
