@@ -391,7 +391,9 @@ TEST_CASE("ExecutorWrapper forwards every call", "[executor]") {
 // written in it, for AdoptPod; deleting the adopted pod leaves nothing behind.
 TEST_CASE("a pod made to survive its owner is adopted after the owner is killed",
           "[executor][adopt]") {
-  const std::string state_dir = "/tmp/cy-adopt-" + NewUuid().substr(0, 8);
+  // Deep enough that <state_dir>/<pod id>/adopt.sock overflows a unix socket path.
+  const std::string root = "/tmp/cy-adopt-" + NewUuid().substr(0, 8);
+  const std::string state_dir = root + "/a-state-directory-deep-down-in-a-data-dir";
   const std::string uri = "local:?state_dir=" + state_dir;
   int ready[2];
   REQUIRE(::pipe(ready) == 0);
@@ -464,5 +466,5 @@ TEST_CASE("a pod made to survive its owner is adopted after the owner is killed"
   CHECK_FALSE(std::filesystem::exists(state_dir + "/" + kept_id));
   CHECK(HostProcessesOf(uid).empty());
   executor->reset();
-  std::filesystem::remove_all(state_dir);
+  std::filesystem::remove_all(root);
 }

@@ -58,22 +58,40 @@ void CloseFd(int& fd) {
   fd = -1;
 }
 
-Result<sockaddr_un> AdoptAddress(const std::string& pod_dir) {
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  const std::string path = pod_dir + "/" + kAdoptSocket;
-  if (path.size() >= sizeof(address.sun_path)) {
-    return Fail(Error::Code::kInvalidArgument,
-                "the executor's state_dir is too long for a unix socket path: " + path);
+// The address of a pod's adopt socket. A state directory deep enough to overflow sun_path
+// (108 bytes) is reached through /proc/self/fd/<dir fd> instead, which bind and connect
+// resolve like any path; `dir` keeps that fd open while the address is used.
+struct AdoptAddress {
+  AdoptAddress() = default;
+  AdoptAddress(AdoptAddress&& other) noexcept : address(other.address), dir(other.dir) {
+    other.dir = -1;
   }
-  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
-  return address;
+  AdoptAddress(const AdoptAddress&) = delete;
+  AdoptAddress& operator=(const AdoptAddress&) = delete;
+  AdoptAddress& operator=(AdoptAddress&&) = delete;
+  ~AdoptAddress() { CloseFd(dir); }
+  sockaddr_un address{};
+  int dir = -1;
+};
+
+Result<AdoptAddress> AdoptAddressOf(const std::string& pod_dir) {
+  AdoptAddress out;
+  out.address.sun_family = AF_UNIX;
+  std::string path = pod_dir + "/" + kAdoptSocket;
+  if (path.size() >= sizeof(out.address.sun_path)) {
+    out.dir = ::open(pod_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (out.dir < 0) return std::unexpected(Sys("open " + pod_dir));
+    path = "/proc/self/fd/" + std::to_string(out.dir) + "/" + kAdoptSocket;
+  }
+  std::memcpy(out.address.sun_path, path.c_str(), path.size() + 1);
+  return out;
 }
 
 // The socket an adoptable pod's init waits on once its owner is gone (protocol.hpp). Only
 // its owner's user may connect: the socket is 0600 in the state directory.
 Result<int> ListenForAdopter(const std::string& pod_dir) {
-  CY_TRY(const sockaddr_un address, AdoptAddress(pod_dir));
+  CY_TRY(const AdoptAddress adopt, AdoptAddressOf(pod_dir));
+  const sockaddr_un& address = adopt.address;
   const int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
   if (fd < 0) return std::unexpected(Sys("socket"));
   if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0 ||
@@ -128,7 +146,8 @@ Result<std::shared_ptr<LocalPod>> LocalPod::Start(PodLaunch launch,
 Result<std::shared_ptr<LocalPod>> LocalPod::Adopt(PodLaunch launch, pid_t init_pid,
                                                   std::shared_ptr<Logger> logger) {
   std::shared_ptr<LocalPod> pod(new LocalPod(std::move(launch), std::move(logger)));
-  CY_TRY(const sockaddr_un address, AdoptAddress(pod->launch_.pod_dir));
+  CY_TRY(const AdoptAddress adopt, AdoptAddressOf(pod->launch_.pod_dir));
+  const sockaddr_un& address = adopt.address;
   const int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
   if (fd < 0) return std::unexpected(Sys("socket"));
   pod->control_fd_ = fd;
