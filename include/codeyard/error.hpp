@@ -6,6 +6,7 @@
 // data: safe to copy and to move between threads.
 #pragma once
 
+#include <cstdint>
 #include <expected>
 #include <string>
 #include <string_view>
@@ -41,6 +42,17 @@ class Error {
   // doing as an error travels up.
   [[nodiscard]] Error WithContext(std::string_view context) const;
 
+  // Returns a copy marked as refused by a named limit: `limit` is the configuration key of
+  // the quota, cap or rate limit ("workspace.max_per_user"), `retry_after_s` how many whole
+  // seconds the caller should wait before trying again (0 when waiting will not help, e.g. a
+  // quota that only a deletion frees). Shells turn it into HTTP 429 with Retry-After and
+  // count refusals per limit; WithContext keeps both.
+  [[nodiscard]] Error WithLimit(std::string_view limit, int64_t retry_after_s) const;
+
+  // The limit that refused the call (empty for other errors) and the suggested wait.
+  [[nodiscard]] const std::string& limit() const noexcept { return limit_; }
+  [[nodiscard]] int64_t retry_after_s() const noexcept { return retry_after_s_; }
+
   // "invalid_argument: <message>"; for logs and one-line CLI errors.
   [[nodiscard]] std::string ToString() const;
 
@@ -49,6 +61,8 @@ class Error {
  private:
   Code code_;
   std::string message_;
+  std::string limit_;
+  int64_t retry_after_s_ = 0;
 };
 
 // The snake_case name of a code ("not_found"), stable for JSON and logs.

@@ -6,7 +6,17 @@ Error Error::WithContext(std::string_view context) const {
   std::string message(context);
   message += ": ";
   message += message_;
-  return Error(code_, std::move(message));
+  Error out(code_, std::move(message));
+  out.limit_ = limit_;
+  out.retry_after_s_ = retry_after_s_;
+  return out;
+}
+
+Error Error::WithLimit(std::string_view limit, int64_t retry_after_s) const {
+  Error out = *this;
+  out.limit_ = std::string(limit);
+  out.retry_after_s_ = retry_after_s < 0 ? 0 : retry_after_s;
+  return out;
 }
 
 std::string Error::ToString() const {

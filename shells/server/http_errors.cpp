@@ -88,7 +88,15 @@ Response ErrorResponse(const Error& error, std::string_view request_id) {
 }
 
 Response ErrorResponse(int status, const Error& error, std::string_view request_id) {
-  return Response::Json(status, ErrorBody(error.code(), error.message(), request_id));
+  Response out = Response::Json(status, ErrorBody(error.code(), error.message(), request_id));
+  out.limit = error.limit();
+  // A client told to come back later is told when: always on 429 (at least 1 s, so that a
+  // well-behaved client never retries in a tight loop), on 503 when the library said.
+  if (status == 429 || (status == 503 && error.retry_after_s() > 0)) {
+    const int64_t wait = error.retry_after_s() > 0 ? error.retry_after_s() : 1;
+    out.headers.emplace_back("Retry-After", std::to_string(wait));
+  }
+  return out;
 }
 
 }  // namespace codeyard::server

@@ -31,7 +31,9 @@ namespace codeyard::server {
 // A JSON response with the envelope and HttpStatus(error.code()).
 [[nodiscard]] Response ErrorResponse(const Error& error, std::string_view request_id);
 
-// The same with an explicit status, for transport-level errors (405, 413, 411).
+// The same with an explicit status, for transport-level errors (405, 413, 411). A 429 always
+// carries Retry-After (error.retry_after_s(), at least 1), a 503 when the error names a wait;
+// Response::limit is error.limit().
 [[nodiscard]] Response ErrorResponse(int status, const Error& error, std::string_view request_id);
 
 }  // namespace codeyard::server

@@ -653,6 +653,7 @@ void HttpServer::Impl::LogAccess(const Conn& c, int status, bool aborted) const 
   if (opts_.on_request_done) {
     const bool answered = c.phase == Phase::kWriting && !c.response.route.empty();
     opts_.on_request_done(RequestDone{c.method, answered ? c.response.route : "server", status,
+                                      c.phase == Phase::kWriting ? c.response.limit : "",
                                       ms / 1000.0, aborted});
   }
   const double rounded = std::round(ms * 1000.0) / 1000.0;

@@ -35,8 +35,9 @@ struct RequestDone {
   // and 499 when the client left before the answer).
   std::string_view route;
   int status = 0;
-  double seconds = 0;    // from the request line to the last byte written (or the close)
-  bool aborted = false;  // the connection closed before the response was complete
+  std::string_view limit;  // Response::limit: the limit that refused it, or empty
+  double seconds = 0;      // from the request line to the last byte written (or the close)
+  bool aborted = false;    // the connection closed before the response was complete
 };
 
 class TerminalHub;

@@ -52,6 +52,9 @@ struct Response {
   // router's own 404 and 405, empty for answers the server made itself. Set by Router::Handle
   // for metrics (a bounded label, unlike the raw path); never sent to the client.
   std::string route;
+  // The configuration key of the limit that refused the request (Error::limit()), for the
+  // codeyard_limit_refusals_total counter; empty otherwise. Never sent to the client.
+  std::string limit;
 
   [[nodiscard]] static Response Json(int status, std::string body);
 };

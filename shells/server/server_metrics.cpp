@@ -15,6 +15,10 @@ std::function<void(const RequestDone&)> InstallServerMetrics(Services& services,
       "codeyard_http_request_duration_seconds",
       "Time from the request line to the last byte of the answer, by method and route pattern.",
       {"method", "route"});
+  Family<Counter>& refusals = m.AddCounter(
+      "codeyard_limit_refusals_total",
+      "Requests refused by a quota, cap or rate limit, by the limit's configuration key.",
+      {"limit"});
 
   m.AddGauge("codeyard_process_start_time_seconds", "Start time of the process, in Unix seconds.",
              [start_unix_seconds] { return start_unix_seconds; });
@@ -44,10 +48,11 @@ std::function<void(const RequestDone&)> InstallServerMetrics(Services& services,
       [&services] { return static_cast<double>(services.workspaces->Stats().bytes_from_pod); },
       {{"direction", "from_pod"}});
 
-  return [&requests, &durations](const RequestDone& done) {
+  return [&requests, &durations, &refusals](const RequestDone& done) {
     const std::string status = std::to_string(done.status);
     requests.With({done.method, done.route, status}).Inc();
     durations.With({done.method, done.route}).Observe(done.seconds);
+    if (!done.limit.empty()) refusals.With({done.limit}).Inc();
   };
 }
 

@@ -55,3 +55,38 @@ TEST_CASE("router: Routes lists every method and pattern in registration order",
   CHECK(routes[0] == std::pair<Method, std::string>(Method::kGet, "/api/v1/health"));
   CHECK(routes[1].second == "/api/v1/workspaces/{id}/files/{path...}");
 }
+
+namespace codeyard::server {
+
+TEST_CASE("router: a limit's refusal is 429 with Retry-After and names the limit", "[router]") {
+  Router router;
+  router.Add(Method::kPost, "/api/v1/things", [](const Request&) -> Result<Response> {
+    return Fail(Error(Error::Code::kResourceExhausted, "too many things")
+                    .WithLimit("things.per_minute", 7));
+  });
+  router.Add(Method::kGet, "/api/v1/things", [](const Request&) -> Result<Response> {
+    return Fail(Error::Code::kResourceExhausted, "no limit named");
+  });
+  Request post;
+  post.method = Method::kPost;
+  post.path = "/api/v1/things";
+  const Response refused = router.Handle(post);
+  CHECK(refused.status == 429);
+  CHECK(refused.limit == "things.per_minute");
+  const auto retry = std::find_if(refused.headers.begin(), refused.headers.end(),
+                                  [](const auto& h) { return h.first == "Retry-After"; });
+  REQUIRE(retry != refused.headers.end());
+  CHECK(retry->second == "7");
+
+  Request get;
+  get.path = "/api/v1/things";
+  const Response bare = router.Handle(get);
+  CHECK(bare.status == 429);
+  CHECK(bare.limit.empty());
+  const auto one = std::find_if(bare.headers.begin(), bare.headers.end(),
+                                [](const auto& h) { return h.first == "Retry-After"; });
+  REQUIRE(one != bare.headers.end());
+  CHECK(one->second == "1");
+}
+
+}  // namespace codeyard::server

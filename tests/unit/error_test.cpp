@@ -22,5 +22,16 @@ TEST_CASE("Result carries a value or an error with a stable code name", "[error]
   CHECK(CodeName(Error::Code::kDataLoss) == "data_loss");
 }
 
+TEST_CASE("an error names the limit that refused it, and keeps it through context", "[error]") {
+  const Error plain(Error::Code::kResourceExhausted, "too many");
+  CHECK(plain.limit().empty());
+  CHECK(plain.retry_after_s() == 0);
+  const Error limited = plain.WithLimit("auth.login_per_account", 30).WithContext("login");
+  CHECK(limited.limit() == "auth.login_per_account");
+  CHECK(limited.retry_after_s() == 30);
+  CHECK(limited.message() == "login: too many");
+  CHECK(plain.WithLimit("x", -5).retry_after_s() == 0);
+}
+
 }  // namespace
 }  // namespace codeyard
