@@ -3,15 +3,16 @@
 #include <libwebsockets.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
 
 #include "codeyard/id.hpp"
+#include "lws_raw_tap.hpp"
+#include "request_target.hpp"
 #include "security_headers.hpp"
 
 namespace codeyard::server {
 namespace {
-
-constexpr int kMaxQueryArgs = 128;
 
 // The request headers handlers get to see: lws parses these into tokens.
 struct KnownHeader {
@@ -42,15 +43,11 @@ bool HasHeader(const Fields& headers, std::string_view lower_name) {
   return false;
 }
 
-}  // namespace
-
-std::optional<Method> RequestMethodAndPath(lws* wsi, std::string* path) {
+// The method lws parsed, or nullopt for one the server does not serve.
+std::optional<Method> LwsMethod(lws* wsi) {
   char* uri = nullptr;
   int uri_len = 0;
-  const int method = lws_http_get_uri_and_method(wsi, &uri, &uri_len);
-  path->clear();
-  if (uri != nullptr && uri_len > 0) path->assign(uri, static_cast<std::size_t>(uri_len));
-  switch (method) {
+  switch (lws_http_get_uri_and_method(wsi, &uri, &uri_len)) {
     case LWSHUMETH_GET:
       return Method::kGet;
     case LWSHUMETH_HEAD:
@@ -68,6 +65,57 @@ std::optional<Method> RequestMethodAndPath(lws* wsi, std::string* path) {
     default:
       return std::nullopt;
   }
+}
+
+// The body length lws will read: it parses Content-Length with atoll.
+uint64_t LwsBodyLength(lws* wsi) {
+  const int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+  if (n <= 0 || n > 64) return 0;
+  std::string value(static_cast<std::size_t>(n) + 1, '\0');
+  if (lws_hdr_copy(wsi, value.data(), n + 1, WSI_TOKEN_HTTP_CONTENT_LENGTH) < 0) return 0;
+  const long long length = std::atoll(value.c_str());
+  return length > 0 ? static_cast<uint64_t>(length) : 0;
+}
+
+}  // namespace
+
+void BeginRequest(lws* wsi) {
+  RawTap* tap = RawTap::OfThisThread();
+  const int fd = lws_get_socket_fd(wsi);
+  if (tap == nullptr || fd < 0) return;
+  if (tap->TakeRequestLine(fd)) tap->SkipBody(fd, LwsBodyLength(wsi));
+}
+
+RequestLine ReadRequestLine(lws* wsi) {
+  RequestLine out;
+  out.method = LwsMethod(wsi);
+  const RawTap* tap = RawTap::OfThisThread();
+  const std::string* line = tap == nullptr ? nullptr : tap->CurrentRequestLine(lws_get_socket_fd(wsi));
+  if (line == nullptr) {
+    out.error = "cannot read the request line";
+    return out;
+  }
+  auto target = ParseRequestLine(*line);
+  if (!target) {
+    out.error = target.error().message();
+    return out;
+  }
+  // Both parsers must agree on which request this is; a disagreement means one of them framed
+  // the connection's bytes differently, and nothing read from lws's table could be trusted.
+  if (out.method && target->method != MethodName(*out.method)) {
+    out.error = "malformed request line";
+    return out;
+  }
+  out.path = std::move(target->path);
+  out.query = std::move(target->query);
+  return out;
+}
+
+std::optional<Method> RequestMethodAndPath(lws* wsi, std::string* path) {
+  RequestLine line = ReadRequestLine(wsi);
+  path->clear();
+  if (line.error.empty()) *path = std::move(line.path);
+  return line.method;
 }
 
 bool ValidRequestId(std::string_view id) {
@@ -104,26 +152,6 @@ Fields CaptureHeaders(lws* wsi) {
     if (got < 0) continue;
     value.resize(static_cast<std::size_t>(got));
     out.emplace_back(h.name, std::move(value));
-  }
-  return out;
-}
-
-// lws splits the query at '&' into decoded fragments "name=value".
-Fields QueryArgs(lws* wsi) {
-  Fields out;
-  for (int i = 0; i < kMaxQueryArgs; ++i) {
-    const int n = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i);
-    if (n <= 0) break;
-    std::string frag(static_cast<std::size_t>(n) + 1, '\0');
-    const int got = lws_hdr_copy_fragment(wsi, frag.data(), n + 1, WSI_TOKEN_HTTP_URI_ARGS, i);
-    if (got < 0) break;
-    frag.resize(static_cast<std::size_t>(got));
-    const std::size_t eq = frag.find('=');
-    if (eq == std::string::npos) {
-      out.emplace_back(std::move(frag), "");
-    } else {
-      out.emplace_back(frag.substr(0, eq), frag.substr(eq + 1));
-    }
   }
   return out;
 }
