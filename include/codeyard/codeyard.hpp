@@ -5,6 +5,7 @@
 #include "codeyard/accounts.hpp"
 #include "codeyard/clock.hpp"
 #include "codeyard/config.hpp"
+#include "codeyard/exec_limits.hpp"
 #include "codeyard/error.hpp"
 #include "codeyard/id.hpp"
 #include "codeyard/log.hpp"
