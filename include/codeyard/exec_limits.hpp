@@ -15,9 +15,9 @@
 namespace codeyard {
 
 struct ExecSpecLimits {
-  std::size_t max_args = 4096;                      // exec.max_args
+  std::size_t max_args = 4096;                         // exec.max_args
   std::size_t max_arg_bytes = std::size_t{128} << 10;  // exec.max_arg_bytes (Linux MAX_ARG_STRLEN)
-  std::size_t max_env = 256;                        // exec.max_env
+  std::size_t max_env = 256;                           // exec.max_env
   std::size_t max_total_bytes = std::size_t{1} << 20;  // exec.max_total_bytes
 };
 

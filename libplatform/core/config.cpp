@@ -176,8 +176,8 @@ const std::vector<KeySpec>& Specs() {
       // exec.* and terminal.*: issue 13 items 11 and 16 (docs/security/edges.md).
       {"exec.max_args", "argv elements one command may be given", "4096",
        IntSetter(&Config::exec_max_args, 1, 1 << 20)},
-      {"exec.max_arg_bytes", "bytes of one argv element or NAME=value environment entry",
-       "131072", IntSetter(&Config::exec_max_arg_bytes, 16, int64_t{128} << 10)},
+      {"exec.max_arg_bytes", "bytes of one argv element or NAME=value environment entry", "131072",
+       IntSetter(&Config::exec_max_arg_bytes, 16, int64_t{128} << 10)},
       {"exec.max_env", "environment entries one command may be given", "256",
        IntSetter(&Config::exec_max_env, 0, 1 << 16)},
       {"exec.max_total_bytes", "bytes of one command's argv and environment together", "1048576",

@@ -58,8 +58,8 @@ Result<void> ValidateExecSpec(const ExecSpec& spec, const ExecSpecLimits& limits
     }
     const std::size_t entry = key.size() + 1 + value.size();
     if (entry > limits.max_arg_bytes) {
-      return Invalid("the environment entry " + key + " is " + Bytes(entry) +
-                     "; the limit is " + Bytes(limits.max_arg_bytes) + " (exec.max_arg_bytes)");
+      return Invalid("the environment entry " + key + " is " + Bytes(entry) + "; the limit is " +
+                     Bytes(limits.max_arg_bytes) + " (exec.max_arg_bytes)");
     }
     total += entry + 1;
   }

@@ -2,13 +2,13 @@
 
 #include <libwebsockets.h>
 
+#include <strings.h>
 #include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <strings.h>
 #include <future>
 #include <mutex>
 #include <optional>

@@ -90,7 +90,8 @@ RequestLine ReadRequestLine(lws* wsi) {
   RequestLine out;
   out.method = LwsMethod(wsi);
   const RawTap* tap = RawTap::OfThisThread();
-  const std::string* line = tap == nullptr ? nullptr : tap->CurrentRequestLine(lws_get_socket_fd(wsi));
+  const std::string* line =
+      tap == nullptr ? nullptr : tap->CurrentRequestLine(lws_get_socket_fd(wsi));
   if (line == nullptr) {
     out.error = "cannot read the request line";
     return out;

@@ -125,7 +125,8 @@ void RawTap::Defuse(const std::string& head, std::size_t old_size, unsigned char
        i = head.find('%', i + 1)) {
     if (i + 2 < old_size || head[i + 1] != '0') continue;
     const char lo = head[i + 2];
-    if (lo == '0' || lo == 'a' || lo == 'A' || lo == 'd' || lo == 'D') fresh[i + 2 - old_size] = '1';
+    if (lo == '0' || lo == 'a' || lo == 'A' || lo == 'd' || lo == 'D')
+      fresh[i + 2 - old_size] = '1';
   }
 }
 

@@ -78,7 +78,7 @@ class RawTap {
     // HTTP: the head(s) read and not yet taken, and body bytes still to skip.
     std::string head;
     uint64_t skip = 0;
-    bool overflow = false;  // more than kMaxHeadBytes arrived before a head was taken
+    bool overflow = false;            // more than kMaxHeadBytes arrived before a head was taken
     std::optional<std::string> line;  // the current request's line
     // WebSocket: the frame header being read (up to 14 bytes), payload bytes still to skip.
     unsigned char header[14] = {};

@@ -76,12 +76,12 @@ int TerminalSockets::ConfirmUpgrade(lws* wsi) {
   const int n = lws_hdr_copy(wsi, version, sizeof(version), WSI_TOKEN_VERSION);
   if (n > 0 && std::string_view(version, static_cast<std::size_t>(n)) == "13") return 0;
   const std::string request_id = IncomingOrNewRequestId(wsi);
-  Response r = ErrorResponse(
-      426,
-      Error(Error::Code::kInvalidArgument,
-            n > 0 ? "unsupported Sec-WebSocket-Version; this server speaks version 13"
-                  : "a WebSocket handshake needs Sec-WebSocket-Version: 13"),
-      request_id);
+  Response r =
+      ErrorResponse(426,
+                    Error(Error::Code::kInvalidArgument,
+                          n > 0 ? "unsupported Sec-WebSocket-Version; this server speaks version 13"
+                                : "a WebSocket handshake needs Sec-WebSocket-Version: 13"),
+                    request_id);
   r.headers.emplace_back("Sec-WebSocket-Version", "13");
   logger_->Info("upgrade refused", {{"reason", "websocket version"},
                                     {"version", ValidUtf8(std::string_view(version))},

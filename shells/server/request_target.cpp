@@ -18,9 +18,8 @@ bool IsTokenChar(char c) {
 // NUL, CR and LF: lws's parser treats a decoded CR or LF as the end of the request line.
 std::unexpected<Error> RefuseBreak(std::string_view where, char c) {
   const char* name = c == '\0' ? "%00 (NUL)" : c == '\r' ? "%0D (CR)" : "%0A (LF)";
-  return Fail(Error::Code::kInvalidArgument,
-              "the URL's " + std::string(where) + " contains " + name +
-                  ", which no path or query value may hold");
+  return Fail(Error::Code::kInvalidArgument, "the URL's " + std::string(where) + " contains " +
+                                                 name + ", which no path or query value may hold");
 }
 
 Result<void> CheckNoBreaks(std::string_view text, std::string_view where) {

@@ -15,8 +15,7 @@ constexpr std::chrono::seconds kTouchEvery{30};
 TerminalHubOptions TerminalHubOptionsFrom(const Config& config) {
   TerminalHubOptions out;
   out.limits.viewer_queue_bytes = static_cast<std::size_t>(config.terminal_viewer_queue_bytes);
-  out.max_viewers_per_terminal =
-      static_cast<std::size_t>(config.terminal_max_viewers_per_terminal);
+  out.max_viewers_per_terminal = static_cast<std::size_t>(config.terminal_max_viewers_per_terminal);
   out.max_viewers_per_user = static_cast<std::size_t>(config.terminal_max_viewers_per_user);
   out.reauth_interval = std::chrono::seconds(config.terminal_reauth_interval_s);
   return out;
@@ -42,15 +41,14 @@ std::optional<terminal::Close> TerminalHub::ReserveLocked(uint64_t viewer,
   std::optional<terminal::Close> refused;
   if (workspace >= options_.max_viewers_per_terminal) {
     refused_per_terminal_.fetch_add(1);
-    refused = terminal::Close{
-        terminal::kCloseLimit, "this terminal has " + std::to_string(workspace) +
-                                   " viewers, the limit (terminal.max_viewers_per_terminal)"};
+    refused = terminal::Close{terminal::kCloseLimit,
+                              "this terminal has " + std::to_string(workspace) +
+                                  " viewers, the limit (terminal.max_viewers_per_terminal)"};
   } else if (user >= options_.max_viewers_per_user) {
     refused_per_user_.fetch_add(1);
-    refused = terminal::Close{terminal::kCloseLimit,
-                              "you have " + std::to_string(user) +
-                                  " terminal connections, the limit "
-                                  "(terminal.max_viewers_per_user)"};
+    refused = terminal::Close{terminal::kCloseLimit, "you have " + std::to_string(user) +
+                                                         " terminal connections, the limit "
+                                                         "(terminal.max_viewers_per_user)"};
   }
   if (refused) {
     if (user == 0) per_user_.erase(user_id);

@@ -121,7 +121,7 @@ class TerminalHub {
   std::unordered_map<uint64_t, ViewerEntry> viewers_;
   std::unordered_map<std::string, std::size_t> per_user_;       // viewers (and reservations)
   std::unordered_map<std::string, std::size_t> per_workspace_;  // likewise, per terminal
-  std::vector<std::shared_ptr<TerminalSession>> ended_;  // to join
+  std::vector<std::shared_ptr<TerminalSession>> ended_;         // to join
   bool closing_ = false;
 
   std::mutex ready_mu_;

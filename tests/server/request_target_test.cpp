@@ -18,10 +18,10 @@ TEST_CASE("a request target is decoded exactly once and nothing else is rewritte
 }
 
 TEST_CASE("an encoded NUL, CR or LF, or a broken line, is refused", "[security]") {
-  for (const char* line : {"PUT /f/victim.txt%0a.bak HTTP/1.1", "PUT /f/v%0D HTTP/1.1",
-                           "GET /f/a%00b HTTP/1.1", "GET /x?q=%0a HTTP/1.1", "GET /f/%zz HTTP/1.1",
-                           "GET /f/%2 HTTP/1.1", "GET /a b HTTP/1.1", "GET /a", "GET a HTTP/1.1",
-                           "GET /a HTTP/2", "GET /a\tb HTTP/1.1"}) {
+  for (const char* line :
+       {"PUT /f/victim.txt%0a.bak HTTP/1.1", "PUT /f/v%0D HTTP/1.1", "GET /f/a%00b HTTP/1.1",
+        "GET /x?q=%0a HTTP/1.1", "GET /f/%zz HTTP/1.1", "GET /f/%2 HTTP/1.1", "GET /a b HTTP/1.1",
+        "GET /a", "GET a HTTP/1.1", "GET /a HTTP/2", "GET /a\tb HTTP/1.1"}) {
     INFO(line);
     const auto t = ParseRequestLine(line);
     REQUIRE_FALSE(t);

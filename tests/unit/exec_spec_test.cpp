@@ -41,8 +41,7 @@ TEST_CASE("ValidateExecSpec bounds argv and environment by their keys", "[securi
   limits.max_total_bytes = 30;
   CHECK(ValidateExecSpec(Spec({"a", "0123456789"}), limits));
   CHECK(RefusedNaming(ValidateExecSpec(Spec({"a", "b", "c", "d"}), limits), "exec.max_args"));
-  CHECK(RefusedNaming(ValidateExecSpec(Spec({"a", "0123456789x"}), limits),
-                      "exec.max_arg_bytes"));
+  CHECK(RefusedNaming(ValidateExecSpec(Spec({"a", "0123456789x"}), limits), "exec.max_arg_bytes"));
   CHECK(RefusedNaming(ValidateExecSpec(Spec({"0123456789", "0123456789", "0123456789"}), limits),
                       "exec.max_total_bytes"));
   ExecSpec env = Spec({"a"});
