@@ -2,6 +2,7 @@
 
 #include <libwebsockets.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
@@ -43,11 +44,32 @@ bool HasHeader(const Fields& headers, std::string_view lower_name) {
   return false;
 }
 
+// True when lws's copy of the path (`theirs`) can have come from `ours`: lws only drops bytes
+// (resolving `.`, `..` and `//`, cutting at a raw ';' or '&') and turns '+' into a space, so
+// its copy is a subsequence of ours; and without any of those in the raw path, the two are
+// equal. Anything else means the tap and lws framed the connection's bytes differently (lws
+// answers some requests itself, unseen, e.g. an unknown Upgrade), and the line is not this
+// request's.
+bool SamePath(std::string_view raw_path, std::string_view ours, std::string_view theirs) {
+  if (raw_path.find_first_of("%;&+") == std::string_view::npos &&
+      raw_path.find("/.") == std::string_view::npos &&
+      raw_path.find("//") == std::string_view::npos) {
+    return ours == theirs;
+  }
+  std::size_t i = 0;
+  for (const char c : ours) {
+    if (i < theirs.size() && (theirs[i] == c || (c == '+' && theirs[i] == ' '))) ++i;
+  }
+  return i == theirs.size();
+}
+
 // The method lws parsed, or nullopt for one the server does not serve.
-std::optional<Method> LwsMethod(lws* wsi) {
+std::optional<Method> LwsMethod(lws* wsi, std::string_view* path) {
   char* uri = nullptr;
   int uri_len = 0;
-  switch (lws_http_get_uri_and_method(wsi, &uri, &uri_len)) {
+  const int method = lws_http_get_uri_and_method(wsi, &uri, &uri_len);
+  *path = uri == nullptr ? std::string_view() : std::string_view(uri);  // its first fragment
+  switch (method) {
     case LWSHUMETH_GET:
       return Method::kGet;
     case LWSHUMETH_HEAD:
@@ -88,7 +110,8 @@ void BeginRequest(lws* wsi) {
 
 RequestLine ReadRequestLine(lws* wsi) {
   RequestLine out;
-  out.method = LwsMethod(wsi);
+  std::string_view lws_path;
+  out.method = LwsMethod(wsi, &lws_path);
   const RawTap* tap = RawTap::OfThisThread();
   const std::string* line =
       tap == nullptr ? nullptr : tap->CurrentRequestLine(lws_get_socket_fd(wsi));
@@ -103,7 +126,13 @@ RequestLine ReadRequestLine(lws* wsi) {
   }
   // Both parsers must agree on which request this is; a disagreement means one of them framed
   // the connection's bytes differently, and nothing read from lws's table could be trusted.
-  if (out.method && target->method != MethodName(*out.method)) {
+  // ParseRequestLine accepted exactly "METHOD SP target SP VERSION".
+  const std::string_view sent(*line);
+  const std::size_t sp1 = sent.find(' ');
+  const std::string_view target_text = sent.substr(sp1 + 1, sent.rfind(' ') - sp1 - 1);
+  const std::string_view raw_path = target_text.substr(0, target_text.find('?'));
+  if ((out.method && target->method != MethodName(*out.method)) ||
+      !SamePath(raw_path, target->path, lws_path)) {
     out.error = "malformed request line";
     return out;
   }

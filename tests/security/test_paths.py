@@ -11,7 +11,7 @@ import json
 import pytest
 
 from api_client import call, create_workspace, error_code, register
-from raw_http import connect, read_until_closed, split_response
+from raw_http import connect, read_until_closed, split_response, split_responses
 
 HOSTILE = [
     "victim.txt%0a.bak",        # LF: lws cut the path here
@@ -144,3 +144,28 @@ def test_escapes_decode_exactly_once(server, owner, encoded, name):
     assert name in tree_paths(server, token, ws)
     status, _, content = raw(server, "GET", f"/api/v1/workspaces/{ws}/files/{encoded}", token)
     assert status == 200 and content == b"once"
+
+
+def test_a_request_libwebsockets_answers_itself_cannot_lend_its_path_to_the_next(server, owner,
+                                                                                 planted):
+    # lws answers an unknown Upgrade with its own 403 and keeps the connection; the server never
+    # sees that request, so the next one on the connection must not be read with its path.
+    token, ws = owner
+    first = (f"PUT /api/v1/workspaces/{ws}/files/victim.txt HTTP/1.1\r\nHost: t\r\n"
+             "Upgrade: foo\r\nConnection: upgrade\r\n\r\n").encode()
+    second = (f"PUT /api/v1/workspaces/{ws}/files/other.txt HTTP/1.1\r\nHost: t\r\n"
+              f"Authorization: Bearer {token}\r\nContent-Length: 11\r\nConnection: close\r\n"
+              "\r\noverwritten").encode()
+    with connect(server) as s:
+        s.sendall(first)
+        s.sendall(second)
+        data, _, _ = read_until_closed(s, 10.0)
+    assert victim(server, token, ws) == planted
+    answers = split_responses(data)
+    assert answers and answers[0][0] == 403, data[:300]
+    # The second request is answered as itself (other.txt written) or refused; never as the
+    # first one's path.
+    for status, _, body in answers[1:]:
+        assert status in (200, 201, 400), (status, body[:200])
+        if status != 400:
+            assert json.loads(body)["path"] == "other.txt"
