@@ -63,8 +63,9 @@ bool RawTap::TakeRequestLine(int fd) {
 
 const std::string* RawTap::CurrentRequestLine(int fd) const {
   const auto it = streams_.find(fd);
-  if (it == streams_.end() || !it->second.line) return nullptr;
-  return &*it->second.line;
+  if (it == streams_.end()) return nullptr;
+  const std::optional<std::string>& line = it->second.line;
+  return line.has_value() ? &line.value() : nullptr;
 }
 
 void RawTap::SkipBody(int fd, uint64_t bytes) {
