@@ -16,6 +16,7 @@
 
 #include "codeyard/backend/executor.hpp"
 #include "codeyard/error.hpp"
+#include "codeyard/exec_limits.hpp"
 #include "codeyard/log.hpp"
 
 namespace codeyard {
@@ -88,6 +89,7 @@ struct RunnerOptions {
                            uint64_t{256} << 20,
                            1.0};
   std::shared_ptr<Logger> logger;
+  ExecSpecLimits exec_limits;  // what a run's arguments may be (ValidateExecSpec)
 };
 
 struct PoolStats {

@@ -19,6 +19,7 @@
 #include "codeyard/backend/executor.hpp"
 #include "codeyard/config.hpp"
 #include "codeyard/error.hpp"
+#include "codeyard/exec_limits.hpp"
 #include "codeyard/files.hpp"
 #include "codeyard/platform.hpp"
 #include "codeyard/records.hpp"
@@ -62,6 +63,7 @@ struct WorkspaceOptions {
   bool pod_network = false;
   // SyncSoon runs at most one pass per workspace in this window (a busy terminal).
   std::chrono::milliseconds sync_debounce{2000};
+  ExecSpecLimits exec_limits;  // what Exec's commands may be given (ValidateExecSpec)
 };
 
 // The options a Config names (workspace.* and files.* keys); the rest keep their defaults.

@@ -55,6 +55,7 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   RunnerOptions runner_options;
   runner_options.pool_size = static_cast<size_t>(config.pool_size);
   runner_options.logger = logger;
+  runner_options.exec_limits = ExecSpecLimitsFrom(config);
   auto runner = Runner::Create(services->executor, runner_options);
   if (!runner) return Fail(runner.error().WithContext("cannot start the runner"));
   services->runner = std::move(*runner);

@@ -53,6 +53,7 @@ WorkspaceOptions WorkspaceOptionsFrom(const Config& config) {
   options.file_limits.max_workspace_bytes = config.max_workspace_bytes;
   // Room in the pod for build output beside the sources.
   options.pod_limits.workspace_bytes = static_cast<uint64_t>(config.max_workspace_bytes) * 2;
+  options.exec_limits = ExecSpecLimitsFrom(config);
   return options;
 }
 
@@ -170,6 +171,7 @@ class Workspaces::Impl {
 
   Result<WorkspaceExec> Exec(std::string_view user_id, std::string_view id, const ExecSpec& spec) {
     CY_TRY(const Workspace ws, Get(user_id, id));
+    CY_CHECK(ValidateExecSpec(spec, options_.exec_limits));  // before the pod starts
     auto entry = EntryFor(ws);
     std::shared_ptr<Pod> pod;
     {
