@@ -78,7 +78,15 @@ Result<SyncReport> SyncPass::Run() {
   CY_CHECK(ReadChangedPodFiles());
   for (const auto& m : base_) next_[m.path] = m;
   ApplyPodRenames();
-  // Parents come before their children in map order, so folders exist before their files.
+  // Deletions from the pod go first, so the room they free counts for what the pod created
+  // (SkipPastQuota counted it). Then parents come before their children in map order, so
+  // folders exist before their files.
+  for (const auto& [path, st] : paths_) {
+    if (!handled_.contains(path) && DeletedInPodOnly(st)) {
+      CY_CHECK(Apply(path, st));
+      handled_.insert(path);
+    }
+  }
   for (const auto& [path, st] : paths_) {
     if (!handled_.contains(path)) CY_CHECK(Apply(path, st));
   }
@@ -160,16 +168,24 @@ void SyncPass::Classify() {
   }
 }
 
+bool SyncPass::DeletedInPodOnly(const PathState& st) {
+  return st.pod_change == Change::kDeleted && st.storage_change == Change::kNone &&
+         st.stored != nullptr;
+}
+
 void SyncPass::SkipPastQuota() {
   // Items created in the pod are stored in path order (parents first) while the quotas have
   // room; the rest stay in the pod, reported, without a storage write each (a pod can hold
   // far more entries than the quota, and each refusal would cost a transaction).
-  const int64_t room = std::min(limits_.max_workspace_entries - workspace_entries_,
-                                limits_.max_user_entries - user_entries_);
-  const std::string rule = limits_.max_workspace_entries - workspace_entries_ <=
-                                   limits_.max_user_entries - user_entries_
-                               ? "files.max_workspace_entries"
-                               : "files.max_user_entries";
+  int64_t freed = 0;  // stored items this pass deletes (gone from the pod)
+  for (const auto& [path, st] : paths_) {
+    if (DeletedInPodOnly(st)) ++freed;
+  }
+  const int64_t workspace_room = limits_.max_workspace_entries - workspace_entries_ + freed;
+  const int64_t user_room = limits_.max_user_entries - user_entries_ + freed;
+  const int64_t room = std::min(workspace_room, user_room);
+  const std::string rule =
+      workspace_room <= user_room ? "files.max_workspace_entries" : "files.max_user_entries";
   int64_t created = 0;
   for (auto it = paths_.begin(); it != paths_.end();) {
     const PathState& st = it->second;

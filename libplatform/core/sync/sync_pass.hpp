@@ -41,6 +41,7 @@ class SyncPass {
 
   Result<void> Load();
   void Classify();
+  static bool DeletedInPodOnly(const PathState& st);
   void SkipPastQuota();
   void Skip(std::string path, std::string reason, std::string rule);
   Result<void> ReadChangedPodFiles();
