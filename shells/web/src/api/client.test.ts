@@ -56,12 +56,12 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
     return reply(res, 200, issue());
   }
   if (req.method === "POST" && req.url === "/api/v1/auth/login") return reply(res, 200, issue());
-  if (req.method === "GET" && req.url === "/api/v1/workspaces") {
+  if (req.method === "GET" && req.url?.split("?")[0] === "/api/v1/workspaces") {
     world.listCalls += 1;
     if (world.rejectAll || req.headers.authorization !== `Bearer ${world.access}`) {
       return fail(res, 401, "unauthenticated", "access token expired");
     }
-    return reply(res, 200, { items: [] });
+    return reply(res, 200, { items: [], next_cursor: null });
   }
   return fail(res, 404, "not_found", "no such endpoint: " + req.url);
 }

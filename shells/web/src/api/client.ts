@@ -189,8 +189,21 @@ export class ApiClient {
 
   // ---- workspaces ------------------------------------------------------------------------
 
+  // Every page of a paginated list route ({items, next_cursor}), 200 items at a time.
+  private async allPages<T>(path: string): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+      const page: { items: T[]; next_cursor: string | null } = await this.json("GET", path + query);
+      items.push(...page.items);
+      cursor = page.next_cursor;
+    } while (cursor);
+    return items;
+  }
+
   async listWorkspaces(): Promise<Workspace[]> {
-    return (await this.json<{ items: Workspace[] }>("GET", "/workspaces")).items;
+    return this.allPages<Workspace>("/workspaces");
   }
   createWorkspace(name: string): Promise<Workspace> {
     return this.json<Workspace>("POST", "/workspaces", { json: { name } });
@@ -211,7 +224,7 @@ export class ApiClient {
   // ---- files -----------------------------------------------------------------------------
 
   async tree(id: string): Promise<FileInfo[]> {
-    return (await this.json<{ items: FileInfo[] }>("GET", `/workspaces/${encodeURIComponent(id)}/tree`)).items;
+    return this.allPages<FileInfo>(`/workspaces/${encodeURIComponent(id)}/tree`);
   }
 
   async readFile(id: string, path: string): Promise<FileContent> {
