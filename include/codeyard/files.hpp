@@ -83,8 +83,7 @@ class Files {
   [[nodiscard]] Result<std::vector<FileInfo>> Tree(std::string_view user_id,
                                                    std::string_view workspace_id) const;
   // One page of the tree, ordered by path (byte order), keyset-paginated.
-  [[nodiscard]] Result<Page<FileInfo>> Tree(std::string_view user_id,
-                                            std::string_view workspace_id,
+  [[nodiscard]] Result<Page<FileInfo>> Tree(std::string_view user_id, std::string_view workspace_id,
                                             const PageRequest& page) const;
 
   // kNotFound for a missing path; kInvalidArgument for a folder.

@@ -20,9 +20,9 @@ const std::string kNfc = "caf\xc3\xa9";   // "café" as U+00E9
 TEST_CASE("names: one rule refuses invisible and bidi characters and stores NFC", "[names]") {
   CHECK(NormalizePath(kNfd + ".txt").value() == kNfc + ".txt");
   CHECK(NormalizePath("src/" + kNfc).value() == "src/" + kNfc);
-  for (const std::string bad : {"evil\xe2\x80\xaetxt.exe", "a\xe2\x80\x8b.txt", "b\xe2\x81\xa6.txt",
-                                "c\xef\xbb\xbf", "d\xe2\x81\xa0", "e\xc2\x85", "f\nname",
-                                "g\x1b[31m", "h\xff.txt"}) {
+  for (const std::string bad :
+       {"evil\xe2\x80\xaetxt.exe", "a\xe2\x80\x8b.txt", "b\xe2\x81\xa6.txt", "c\xef\xbb\xbf",
+        "d\xe2\x81\xa0", "e\xc2\x85", "f\nname", "g\x1b[31m", "h\xff.txt"}) {
     auto refused = NormalizePath(bad);
     REQUIRE_FALSE(refused.has_value());
     CHECK(refused.error().code() == Error::Code::kInvalidArgument);
@@ -59,8 +59,9 @@ TEMPLATE_TEST_CASE("names: NFC and NFD spellings are one file and one workspace 
   CHECK(w.files().Tree(w.alice, ws->id)->size() == 1);
 }
 
-TEMPLATE_TEST_CASE("sync: names the rule refuses and files over a cap are reported, kept in the pod",
-                   "[sync][names]", CODEYARD_STORAGE_BACKENDS) {
+TEMPLATE_TEST_CASE(
+    "sync: names the rule refuses and files over a cap are reported, kept in the pod",
+    "[sync][names]", CODEYARD_STORAGE_BACKENDS) {
   WorkspaceOptions options;
   options.file_limits.max_file_bytes = 1000;
   WorkspaceWorld w(TestType::Create(), options);

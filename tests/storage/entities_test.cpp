@@ -431,11 +431,11 @@ TEMPLATE_TEST_CASE("workspaces: the quota migration keeps duplicate names and co
     CY_CHECK(st::users::Insert(tx, ada));
     CY_CHECK(st::users::Insert(tx, bob));
     for (const Workspace* w : {&older, &newer, &bobs}) {
-      CY_CHECK(tx.Exec(
-          "INSERT INTO workspaces (id, owner_id, name, state, total_bytes, created_at, "
-          "updated_at, last_active_at, version) VALUES (?, ?, ?, 'stopped', 0, ?, ?, ?, 1)",
-          {Value{w->id}, Value{w->owner_id}, Value{w->name}, Value{w->created_at},
-           Value{w->created_at}, Value{w->created_at}}));
+      CY_CHECK(
+          tx.Exec("INSERT INTO workspaces (id, owner_id, name, state, total_bytes, created_at, "
+                  "updated_at, last_active_at, version) VALUES (?, ?, ?, 'stopped', 0, ?, ?, ?, 1)",
+                  {Value{w->id}, Value{w->owner_id}, Value{w->name}, Value{w->created_at},
+                   Value{w->created_at}, Value{w->created_at}}));
     }
     CY_CHECK(st::items::Insert(tx, MakeItem(older, "src", ItemKind::kDir, std::nullopt)));
     return {};

@@ -102,8 +102,7 @@ Result<std::optional<std::string>> MakeParents(Transaction& tx, std::string_view
 // was lowered since, so that a user can make room. Quotas that only a deletion frees carry a
 // retry-after of 0.
 Result<void> CheckRoom(Transaction& tx, std::string_view workspace_id, std::string_view path,
-                       int64_t size, int64_t delta, int64_t new_entries,
-                       const FileLimits& limits) {
+                       int64_t size, int64_t delta, int64_t new_entries, const FileLimits& limits) {
   if (delta <= 0 && new_entries <= 0) return {};
   CY_TRY(const Workspace ws, store::workspaces::Get(tx, workspace_id));
   if (delta > 0 && ws.total_bytes + delta > limits.max_workspace_bytes) {
@@ -184,10 +183,10 @@ Result<FileInfo> WriteFile(Transaction& tx, std::string_view workspace_id, std::
                            int64_t mtime, const FileLimits& limits) {
   const auto size = static_cast<int64_t>(content.size());
   if (size > limits.max_file_bytes) {
-    return Fail(Error(Code::kResourceExhausted,
-                      "files: " + Str(path) + " is " + Num(size) +
-                          " bytes, over the per-file cap of " + Num(limits.max_file_bytes) +
-                          " bytes (files.max_file_bytes)")
+    return Fail(Error(Code::kResourceExhausted, "files: " + Str(path) + " is " + Num(size) +
+                                                    " bytes, over the per-file cap of " +
+                                                    Num(limits.max_file_bytes) +
+                                                    " bytes (files.max_file_bytes)")
                     .WithLimit("files.max_file_bytes", 0));
   }
   CY_CHECK(store::workspaces::Lock(tx, workspace_id));
@@ -265,8 +264,7 @@ Result<void> DeletePath(Transaction& tx, std::string_view workspace_id, std::str
          Find(tx, workspace_id, path, items::Content::kSkip));
   if (!current) return Fail(Missing(path));
   CY_CHECK(CheckVersion(*current, expected_version));
-  CY_TRY(const items::Freed freed,
-         items::DeleteCounted(tx, workspace_id, path, current->version));
+  CY_TRY(const items::Freed freed, items::DeleteCounted(tx, workspace_id, path, current->version));
   if (freed.bytes != 0) CY_CHECK(store::workspaces::AddBytes(tx, workspace_id, -freed.bytes));
   if (freed.entries != 0) CY_CHECK(store::workspaces::AddEntries(tx, workspace_id, -freed.entries));
   return {};
@@ -291,8 +289,8 @@ Result<FileInfo> MovePath(Transaction& tx, std::string_view workspace_id, std::s
                 "files: cannot move " + Str(from) + " to " + Str(to) + ": it already exists");
   }
   CY_TRY(const Parents parents, FindParents(tx, workspace_id, to));
-  CY_CHECK(CheckRoom(tx, workspace_id, to, 0, 0, static_cast<int64_t>(parents.missing.size()),
-                     limits));
+  CY_CHECK(
+      CheckRoom(tx, workspace_id, to, 0, 0, static_cast<int64_t>(parents.missing.size()), limits));
   CY_TRY(const std::optional<std::string> parent_id,
          MakeCountedParents(tx, workspace_id, parents, mtime));
   CY_CHECK(items::Move(tx, workspace_id, from, to, parent_id, mtime, item->version));

@@ -50,20 +50,22 @@ Result<Page<FileInfo>> Files::Tree(std::string_view user_id, std::string_view wo
                                    const PageRequest& page) const {
   CY_CHECK(files::CheckPageLimit(page));
   CY_TRY(const std::optional<std::string> after, files::DecodeCursor("t", page.cursor));
-  return store::Transact(
-      platform_.storage(), TxKind::kRead, [&](Transaction& tx) -> Result<Page<FileInfo>> {
-        CY_CHECK(files::OwnedWorkspace(tx, user_id, workspace_id));
-        // One row more than asked tells whether another page follows.
-        CY_TRY(std::vector<WorkspaceItem> rows,
-               store::items::ListAfter(tx, workspace_id, after, page.limit + 1));
-        Page<FileInfo> out;
-        const bool more = static_cast<int64_t>(rows.size()) > page.limit;
-        if (more) rows.resize(static_cast<std::size_t>(page.limit));
-        out.items.reserve(rows.size());
-        for (const WorkspaceItem& item : rows) out.items.push_back(files::InfoOf(item));
-        if (more) out.next_cursor = files::EncodeCursor("t", out.items.back().path);
-        return out;
-      });
+  return store::Transact(platform_.storage(), TxKind::kRead,
+                         [&](Transaction& tx) -> Result<Page<FileInfo>> {
+                           CY_CHECK(files::OwnedWorkspace(tx, user_id, workspace_id));
+                           // One row more than asked tells whether another page follows.
+                           CY_TRY(std::vector<WorkspaceItem> rows,
+                                  store::items::ListAfter(tx, workspace_id, after, page.limit + 1));
+                           Page<FileInfo> out;
+                           const bool more = static_cast<int64_t>(rows.size()) > page.limit;
+                           if (more) rows.resize(static_cast<std::size_t>(page.limit));
+                           out.items.reserve(rows.size());
+                           for (const WorkspaceItem& item : rows)
+                             out.items.push_back(files::InfoOf(item));
+                           if (more)
+                             out.next_cursor = files::EncodeCursor("t", out.items.back().path);
+                           return out;
+                         });
 }
 
 Result<FileContent> Files::Read(std::string_view user_id, std::string_view workspace_id,

@@ -15,9 +15,8 @@ Error BadCursor() {
 
 Result<void> CheckPageLimit(const PageRequest& page) {
   if (page.limit < 1 || page.limit > kMaxPageLimit) {
-    return Fail(Error::Code::kInvalidArgument,
-                "limit must be 1-" + std::to_string(kMaxPageLimit) + ", got " +
-                    std::to_string(page.limit));
+    return Fail(Error::Code::kInvalidArgument, "limit must be 1-" + std::to_string(kMaxPageLimit) +
+                                                   ", got " + std::to_string(page.limit));
   }
   return {};
 }

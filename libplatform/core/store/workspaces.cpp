@@ -70,8 +70,8 @@ Result<std::vector<Workspace>> ListByOwnerAfter(Transaction& tx, std::string_vie
   return Many(tx,
               "WHERE owner_id = ? AND (created_at > ? OR (created_at = ? AND id > ?)) "
               "ORDER BY created_at, id LIMIT ?",
-              {Text(owner_id), Value{after->created_at}, Value{after->created_at},
-               Text(after->id), Value{limit}});
+              {Text(owner_id), Value{after->created_at}, Value{after->created_at}, Text(after->id),
+               Value{limit}});
 }
 
 Result<std::optional<Workspace>> FindByName(Transaction& tx, std::string_view owner_id,

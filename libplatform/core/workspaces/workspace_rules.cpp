@@ -18,8 +18,10 @@ Result<std::string> ValidName(std::string_view name) {
     return Fail(Error::Code::kInvalidArgument, "workspace name must be 1-100 characters");
   }
   CY_TRY(std::string normal, NormalizeName("workspace name", name));
-  const auto chars = static_cast<std::size_t>(std::count_if(
-      normal.begin(), normal.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
+  const auto chars =
+      static_cast<std::size_t>(std::count_if(normal.begin(), normal.end(), [](char c) {
+        return (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+      }));
   if (chars > kMaxChars) {
     return Fail(Error::Code::kInvalidArgument, "workspace name must be 1-100 characters");
   }

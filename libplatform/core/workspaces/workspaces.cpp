@@ -13,14 +13,14 @@
 
 #include "codeyard/id.hpp"
 #include "core/files/file_ops.hpp"
+#include "core/files/pages.hpp"
 #include "core/store/pods.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/users.hpp"
 #include "core/store/workspaces.hpp"
-#include "core/files/pages.hpp"
 #include "core/sync/sync_engine.hpp"
-#include "core/workspaces/workspace_rules.hpp"
 #include "core/try.hpp"
+#include "core/workspaces/workspace_rules.hpp"
 
 namespace codeyard {
 namespace {
@@ -79,8 +79,7 @@ class Workspaces::Impl {
 
   static Error NameTaken(std::string_view name) {
     return {Error::Code::kAlreadyExists,
-            "you already have a workspace named \"" + std::string(name) +
-                "\"; pick another name"};
+            "you already have a workspace named \"" + std::string(name) + "\"; pick another name"};
   }
 
   Result<Workspace> Create(std::string_view user_id, std::string_view name) {
@@ -129,9 +128,8 @@ class Workspaces::Impl {
       // "<created_at>:<id>"
       const auto colon = key->find(':');
       char* end = nullptr;
-      const long long created = colon == std::string::npos
-                                    ? 0
-                                    : std::strtoll(key->substr(0, colon).c_str(), &end, 10);
+      const long long created =
+          colon == std::string::npos ? 0 : std::strtoll(key->substr(0, colon).c_str(), &end, 10);
       if (colon == std::string::npos || colon == 0 || end == nullptr || *end != '\0') {
         return Fail(Error::Code::kInvalidArgument,
                     "cursor is malformed: pass the next_cursor of the previous page unchanged");
@@ -394,12 +392,11 @@ class Workspaces::Impl {
       sync_skipped_ += static_cast<uint64_t>(report->unstored);
       if (report->unstored > 0) {
         const SyncSkip& first = report->skipped.front();
-        platform_.logger().Warn("sync left pod files unstored",
-                                {{"workspace", std::string(id)},
-                                 {"unstored", report->unstored},
-                                 {"path", first.path},
-                                 {"rule", first.rule},
-                                 {"reason", first.reason}});
+        platform_.logger().Warn("sync left pod files unstored", {{"workspace", std::string(id)},
+                                                                 {"unstored", report->unstored},
+                                                                 {"path", first.path},
+                                                                 {"rule", first.rule},
+                                                                 {"reason", first.reason}});
       }
     }
     std::lock_guard lock(mu_);
@@ -572,8 +569,8 @@ class Workspaces::Impl {
       return Fail(Error(Error::Code::kResourceExhausted,
                         "the server's workspace memory is full: " + std::to_string(total) +
                             " running workspaces reserve " + std::to_string(reserved) + " of " +
-                            std::to_string(memory_capacity_) +
-                            " bytes and another needs " + std::to_string(each) +
+                            std::to_string(memory_capacity_) + " bytes and another needs " +
+                            std::to_string(each) +
                             " (workspace.memory_capacity_bytes); try again later")
                       .WithLimit("workspace.memory_capacity_bytes", kFullRetryAfterS));
     }
@@ -640,8 +637,8 @@ class Workspaces::Impl {
         const SyncSkip& first = synced->skipped.front();
         refused = Error(Error::Code::kFailedPrecondition,
                         "workspace not stopped: " + std::to_string(synced->unstored) +
-                            " file(s) in the pod could not be stored (first: " + first.path +
-                            ": " + first.reason +
+                            " file(s) in the pod could not be stored (first: " + first.path + ": " +
+                            first.reason +
                             "); the pod keeps running with its files. Fix or remove them in "
                             "the pod (GET .../sync lists them), then stop again");
       }
