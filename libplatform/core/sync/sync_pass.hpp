@@ -53,6 +53,8 @@ class SyncPass {
   Result<void> DeleteInStorage(const std::string& path, const WorkspaceItem& item);
   Result<void> KeepBoth(const std::string& path, const PathState& st);
   Result<void> SaveManifest();
+  // True if `path` or one of its parent folders is a symlink in the pod.
+  [[nodiscard]] bool UnderPodLink(std::string_view path) const;
 
   Storage& storage_;
   Logger& logger_;
@@ -74,6 +76,7 @@ class SyncPass {
   std::set<std::string, std::less<>> handled_;
   int64_t workspace_entries_ = 0;  // entry_count before the pass, for the quotas
   int64_t user_entries_ = 0;
+  std::set<std::string, std::less<>> pod_links_;  // symlinks the pod listing showed
 };
 
 }  // namespace codeyard::sync
