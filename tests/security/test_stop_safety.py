@@ -149,7 +149,11 @@ def test_quota_of_workspaces_and_pagination(server):
         cursor = page["next_cursor"]
         if cursor is None:
             break
-    assert seen == ids  # creation order, stable
+    # The pages, joined, are the one-page list: (created_at, id) order, stable across calls.
+    status, _, whole = call(server, "GET", "/workspaces?limit=200", token=token)
+    assert seen == [w["id"] for w in whole["items"]] and sorted(seen) == sorted(ids)
+    assert [w["created_at"] for w in whole["items"]] == sorted(w["created_at"]
+                                                               for w in whole["items"])
     for query in ["?limit=0", "?limit=201", "?limit=x", "?cursor=%21%21"]:
         status, _, doc = call(server, "GET", "/workspaces" + query, token=token)
         assert status == 400 and error_code(doc) == "invalid_argument", query
