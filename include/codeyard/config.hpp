@@ -34,6 +34,13 @@ struct Config {
   int64_t max_file_bytes = 10 << 20;        // files.max_file_bytes
   int64_t max_workspace_bytes = 100 << 20;  // files.max_workspace_bytes
 
+  // Workspace quotas and admission (docs/security/files.md).
+  int64_t max_workspace_entries = 10000;      // files.max_workspace_entries
+  int64_t max_user_bytes = int64_t{1} << 30;  // files.max_user_bytes
+  int64_t max_user_entries = 50000;           // files.max_user_entries
+  int64_t max_workspaces_per_user = 100;      // workspace.max_per_user
+  int64_t memory_capacity_bytes = 0;          // workspace.memory_capacity_bytes; 0 = auto
+
   // The server's HTTP limits and shutdown (docs/api.md, "Security").
   // server.cors_origins: exact origins ("https://ide.example.com") whose pages may call the
   // API from another origin; empty = same-origin only. Lower-case, no path, no duplicates.

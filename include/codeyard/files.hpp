@@ -20,16 +20,46 @@
 
 namespace codeyard {
 
+// Caps on what storage holds; each is a config key (in parentheses) and its refusal is
+// kResourceExhausted carrying that key (Error::limit()).
 struct FileLimits {
-  int64_t max_file_bytes = int64_t{10} << 20;
-  int64_t max_workspace_bytes = int64_t{100} << 20;
+  int64_t max_file_bytes = int64_t{10} << 20;        // files.max_file_bytes
+  int64_t max_workspace_bytes = int64_t{100} << 20;  // files.max_workspace_bytes
+  // Files and folders in one workspace (files.max_workspace_entries). Well under what a
+  // pod's listing returns (200,000), so the sync of a workspace at its quota always works.
+  int64_t max_workspace_entries = 10000;
+  int64_t max_user_bytes = int64_t{1} << 30;  // files.max_user_bytes: over all workspaces
+  int64_t max_user_entries = 50000;           // files.max_user_entries: over all workspaces
 };
 
-// Normalizes a workspace path: strips one leading "./" and trailing '/', collapses repeated
-// '/'. kInvalidArgument, naming the rule, for: empty, absolute ("/x"), a "." or ".."
-// component, NUL or other control characters (bytes below 0x20, and 0x7f), invalid UTF-8
-// (PostgreSQL could not store it), a component over 255 bytes, or a path over 4096 bytes.
+// The character rule every name shares (file paths and workspace names): valid UTF-8, no
+// control character (C0, DEL, C1), no invisible or bidirectional-control character
+// (U+200B-U+200F, U+202A-U+202E, U+2060, U+2066-U+2069, U+FEFF, U+061C); returns the text
+// in Unicode NFC, so that "é" typed as one code point or as "e" + U+0301 is one name.
+// kInvalidArgument naming the rule; `what` starts the message ("workspace name").
+[[nodiscard]] Result<std::string> NormalizeName(std::string_view what, std::string_view text);
+
+// Normalizes a workspace path: the rule of NormalizeName (so the result is NFC), then strips
+// one leading "./" and trailing '/', collapses repeated '/'. kInvalidArgument, naming the
+// rule, for: empty, absolute ("/x"), a "." or ".." component, a component over 255 bytes, or
+// a path over 4096 bytes. The API and the sync both use it: a path created in a pod that
+// this function would change or refuse is not stored (the sync reports it).
 [[nodiscard]] Result<std::string> NormalizePath(std::string_view path);
+
+// One page of a list: `limit` items (1-200, default 50) after `cursor` (empty: the first
+// page; otherwise the next_cursor of the previous page, opaque to the caller). kInvalidArgument
+// for a limit outside 1-200 or a cursor this list did not make.
+struct PageRequest {
+  int64_t limit = 50;
+  std::string cursor;
+};
+inline constexpr int64_t kMaxPageLimit = 200;
+
+template <class T>
+struct Page {
+  std::vector<T> items;
+  std::optional<std::string> next_cursor;  // nullopt on the last page
+};
 
 struct FileInfo {
   std::string path;
@@ -52,6 +82,9 @@ class Files {
   // Every file and folder, ordered by path.
   [[nodiscard]] Result<std::vector<FileInfo>> Tree(std::string_view user_id,
                                                    std::string_view workspace_id) const;
+  // One page of the tree, ordered by path (byte order), keyset-paginated.
+  [[nodiscard]] Result<Page<FileInfo>> Tree(std::string_view user_id, std::string_view workspace_id,
+                                            const PageRequest& page) const;
 
   // kNotFound for a missing path; kInvalidArgument for a folder.
   [[nodiscard]] Result<FileContent> Read(std::string_view user_id, std::string_view workspace_id,

@@ -51,6 +51,7 @@ struct Workspace {
   std::string name;
   WorkspaceState state = WorkspaceState::kStopped;
   int64_t total_bytes = 0;  // sum of file sizes, for the per-workspace quota
+  int64_t entry_count = 0;  // files and folders, for the per-workspace entry quota
   int64_t created_at = 0;
   int64_t updated_at = 0;
   int64_t last_active_at = 0;

@@ -33,8 +33,19 @@ struct SyncConflict {
 
 struct SyncSkip {
   std::string path;
-  std::string reason;  // "file larger than the 10485760-byte cap", "symlink", ...
+  std::string reason;  // one line for people: "files: a.bin is 20971520 bytes, over ..."
+  // What refused it, for programs: "symlink" (never synced, by design), "name" (the path
+  // rule, NormalizePath), a limit key ("files.max_file_bytes", "files.max_workspace_entries",
+  // ...), "kind" (a file on one side, a folder on the other) or "busy" (changed through the
+  // API during the pass; the next pass takes it).
+  std::string rule;
+  // Everything but a symlink is pod content that storage does not hold: it stays in the pod
+  // (the sync never deletes it there) and a stop refuses to discard it.
+  [[nodiscard]] bool unstored() const { return rule != "symlink"; }
 };
+
+// SyncReport::skipped lists at most this many entries; skipped_total counts them all.
+inline constexpr std::size_t kMaxSyncSkipsListed = 100;
 
 // What one sync pass did. bytes_from_pod counts file content read out of the pod: a pass in
 // which nothing changed reads none (the pod's listing compares size and mtime first).
@@ -45,7 +56,9 @@ struct SyncReport {
   int deleted_in_storage = 0;
   int renamed_in_storage = 0;  // pod-side renames applied as moves (history kept)
   std::vector<SyncConflict> conflicts;
-  std::vector<SyncSkip> skipped;
+  std::vector<SyncSkip> skipped;  // the first kMaxSyncSkipsListed, in path order
+  int skipped_total = 0;          // every skip, listed or not
+  int unstored = 0;               // skips that are pod content storage lacks (not symlinks)
   uint64_t bytes_from_pod = 0;
   uint64_t bytes_to_pod = 0;
 };
@@ -55,6 +68,10 @@ struct WorkspaceOptions {
   std::chrono::milliseconds start_timeout{std::chrono::seconds(30)};
   int max_running_per_user = 3;
   int max_running_total = 32;
+  // A pod starts only when the memory every running pod's limit reserves, its own included,
+  // fits here (workspace.memory_capacity_bytes); 0 = DefaultMemoryCapacity().
+  uint64_t memory_capacity_bytes = 0;
+  int max_workspaces_per_user = 100;  // workspace.max_per_user: workspaces one user may own
   FileLimits file_limits;
   // Limits of workspace pods (labels are added). The workspace and /tmp caps default to
   // twice the workspace file cap, so build output fits beside the sources.
@@ -69,11 +86,25 @@ struct WorkspaceOptions {
 // The options a Config names (workspace.* and files.* keys); the rest keep their defaults.
 [[nodiscard]] WorkspaceOptions WorkspaceOptionsFrom(const Config& config);
 
-// What Workspaces::StopAll did; every pod it found is stopped whichever count it lands in.
+// The host's MemTotal (/proc/meminfo) minus a reserve for the server, the database and the
+// run pool: a quarter of it, at least 1 GiB. At least one 1 GiB pod fits on any host.
+[[nodiscard]] uint64_t DefaultMemoryCapacity();
+
+// What Workspaces::StopAll did.
 struct StopAllReport {
   int synced = 0;       // final sync done, then stopped
-  int sync_failed = 0;  // the final sync failed (logged); stopped anyway
-  int unsynced = 0;     // reached after the deadline: stopped without a final sync
+  int sync_failed = 0;  // the final sync did not complete (logged): the pod was NOT deleted
+  int unsynced = 0;     // reached after the deadline: left running, not deleted
+};
+
+// The last sync pass of a workspace on this server, for the IDE and the API.
+struct SyncStatus {
+  std::optional<int64_t> last_pass_at;  // ms since the epoch; none before the first pass
+  bool ok = true;                       // false: the last pass failed (see error)
+  std::string error;
+  std::vector<SyncSkip> skipped;  // of the last pass, at most kMaxSyncSkipsListed
+  int skipped_total = 0;
+  int unstored = 0;  // pod files storage does not hold; a stop refuses while this is > 0
 };
 
 // The result of running a command in a workspace.
@@ -87,6 +118,9 @@ struct WorkspaceExec {
 // What one Workspaces object has done since it was made, for metrics.
 struct WorkspaceStats {
   uint64_t sync_passes = 0;     // two-way passes of every kind (after exec, terminal, stop, Sync)
+  uint64_t sync_failures = 0;   // passes that ended in an error
+  uint64_t sync_skipped = 0;    // pod entries left unstored by passes (name, caps, quotas)
+  uint64_t stops_refused = 0;   // stops (API, idle, shutdown) that kept a pod: sync incomplete
   uint64_t bytes_to_pod = 0;    // file content written into pods, first seeding included
   uint64_t bytes_from_pod = 0;  // file content read out of pods
   int64_t running = 0;          // workspaces whose pod this object runs now
@@ -99,11 +133,17 @@ class Workspaces {
   Workspaces& operator=(const Workspaces&) = delete;
   ~Workspaces();  // stops every pod it runs (after a final sync)
 
-  // Names: 1-100 characters, no control characters. kNotFound for an unknown user.
+  // Names: 1-100 characters under the rule of NormalizeName (stored NFC), unique per user
+  // (kAlreadyExists). kNotFound for an unknown user; kResourceExhausted past
+  // max_workspaces_per_user.
   [[nodiscard]] Result<Workspace> Create(std::string_view user_id, std::string_view name);
+  // Every workspace of the user, oldest first (created_at, then id).
   [[nodiscard]] Result<std::vector<Workspace>> List(std::string_view user_id);
+  // One page of List, in the same order.
+  [[nodiscard]] Result<Page<Workspace>> List(std::string_view user_id, const PageRequest& page);
   [[nodiscard]] Result<Workspace> Get(std::string_view user_id, std::string_view workspace_id);
-  // kConflict when `expected_version` is stale.
+  // kConflict when `expected_version` is stale; kAlreadyExists when the user has another
+  // workspace of that name.
   [[nodiscard]] Result<Workspace> Rename(std::string_view user_id, std::string_view workspace_id,
                                          std::string_view name,
                                          std::optional<int64_t> expected_version = std::nullopt);
@@ -116,7 +156,14 @@ class Workspaces {
   [[nodiscard]] Result<Workspace> Open(std::string_view user_id, std::string_view workspace_id);
 
   // Final sync, then deletes the pod (running -> stopping -> stopped). Fine when stopped.
+  // When the final sync does not complete (it failed, or left pod files that storage does
+  // not hold: a refused name, a cap, a quota) the pod is kept running with its files and the
+  // call fails (kFailedPrecondition naming what to fix; other codes for a storage failure).
   [[nodiscard]] Result<void> Stop(std::string_view user_id, std::string_view workspace_id);
+
+  // The workspace's last sync pass on this server (kNotFound like Get).
+  [[nodiscard]] Result<SyncStatus> GetSyncStatus(std::string_view user_id,
+                                                 std::string_view workspace_id);
 
   // Runs a command in the workspace (opening it if needed): syncs storage into the pod,
   // runs the command to the end, then syncs both ways.
@@ -143,14 +190,17 @@ class Workspaces {
                                                    std::string_view workspace_id);
 
   // Stops every pod idle (no exec, terminal input or file operation) for longer than
-  // idle_timeout; returns how many. StartIdleReaper runs it every `period` on a thread.
+  // idle_timeout; returns how many. A pod whose final sync does not complete is kept (logged,
+  // counted in stops_refused) and tried again at the next sweep. StartIdleReaper runs it
+  // every `period` on a thread.
   [[nodiscard]] Result<int> StopIdle();
   void StartIdleReaper(std::chrono::milliseconds period);
 
   // Stops every pod this object runs, as a server does on its way out: each gets a final sync
-  // (what commands wrote since the last one is stored) and is logged, unless it is reached
-  // after `deadline`, when it is stopped without one. Sequential; a sync under way is not cut
-  // short, so the caller allows for one pass past the deadline.
+  // (what commands wrote since the last one is stored) and is logged. A pod whose final sync
+  // does not complete, or that is reached after `deadline`, is not deleted: it keeps its files
+  // for the next server to adopt (its pod record stays). Sequential; a sync under way is not
+  // cut short, so the caller allows for one pass past the deadline.
   [[nodiscard]] StopAllReport StopAll(std::chrono::steady_clock::time_point deadline);
 
   // Records activity on a workspace (terminal input) so it is not stopped as idle.

@@ -268,6 +268,20 @@ const std::vector<KeySpec>& Specs() {
          c.max_workspace_bytes = *n;
          return {};
        }},
+      // Workspace quotas and admission (the files area of issue 13).
+      {"files.max_workspace_entries",
+       "files and folders one workspace may hold (the pod's listing returns 200000)", "10000",
+       IntSetter(&Config::max_workspace_entries, 1, 150000)},
+      {"files.max_user_bytes", "total size of the files of all of one user's workspaces",
+       "1073741824", IntSetter(&Config::max_user_bytes, 1, int64_t{1} << 44)},
+      {"files.max_user_entries", "files and folders over all of one user's workspaces", "50000",
+       IntSetter(&Config::max_user_entries, 1, int64_t{1} << 32)},
+      {"workspace.max_per_user", "workspaces one user may own", "100",
+       IntSetter(&Config::max_workspaces_per_user, 1, 1000000)},
+      {"workspace.memory_capacity_bytes",
+       "memory the running workspace pods' limits may reserve in total (0 = MemTotal minus a "
+       "quarter, at least 1 GiB)",
+       "0", IntSetter(&Config::memory_capacity_bytes, 0, int64_t{1} << 50)},
       {"log.level", "lowest level logged: debug, info, warn, error, off", "info",
        [](Config& c, std::string_view v) -> Result<void> {
          auto level = ParseLogLevel(v);

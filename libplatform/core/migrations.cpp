@@ -107,8 +107,26 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_ts ON audit_log (ts);
 )sql";
 
+// Workspace quotas and names (issue 13): entry_count is kept like total_bytes, for the
+// per-workspace and per-user entry quotas; a user's workspace names are unique. Databases
+// may already hold duplicate names: the newer of each pair is renamed "<name> (<id prefix>)"
+// (oldest first keeps its name), so the unique index can be built and nothing is lost.
+constexpr std::string_view kV2WorkspaceQuotas = R"sql(
+ALTER TABLE workspaces ADD COLUMN entry_count BIGINT NOT NULL DEFAULT 0;
+UPDATE workspaces SET entry_count =
+  (SELECT COUNT(*) FROM workspace_items i WHERE i.workspace_id = workspaces.id);
+UPDATE workspaces SET name = substr(name, 1, 88) || ' (' || substr(id, 1, 8) || ')'
+WHERE EXISTS (SELECT 1 FROM workspaces older
+              WHERE older.owner_id = workspaces.owner_id AND older.name = workspaces.name
+                AND (older.created_at < workspaces.created_at
+                     OR (older.created_at = workspaces.created_at AND older.id < workspaces.id)));
+CREATE UNIQUE INDEX workspaces_owner_name ON workspaces (owner_id, name);
+CREATE INDEX workspaces_owner_created ON workspaces (owner_id, created_at, id);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "core entities", kV1Core},
+    Migration{2, "workspace quotas and unique names", kV2WorkspaceQuotas},
 };
 
 constexpr std::string_view kCreateMigrationsTable =

@@ -8,6 +8,7 @@
 
 #include "api.hpp"
 #include "api_json.hpp"
+#include "api_lists.hpp"
 #include "codeyard/run.hpp"
 #include "http_errors.hpp"
 
@@ -95,6 +96,7 @@ void AddExecRoutes(Router& router, Services& services) {
                                             {"cpu_ms", s.cpu_ms},
                                             {"wall_ms", s.wall_ms},
                                             {"memory_kb", s.memory_kb},
+                                            {"sync", SyncReportJson(run->sync)},
                                         });
              }));
 }

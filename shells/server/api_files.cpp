@@ -6,6 +6,7 @@
 // If-Match is 412 with code "conflict".
 #include "api.hpp"
 #include "api_json.hpp"
+#include "api_lists.hpp"
 #include "http_errors.hpp"
 
 namespace codeyard::server {
@@ -34,11 +35,13 @@ void AddFileRoutes(Router& router, Services& services) {
   router.Add(Method::kGet, "/api/v1/workspaces/{id}/tree",
              Authed(services.accounts,
                     [&services](const Request& r, const std::string& user) -> Result<Response> {
-                      auto tree = services.files->Tree(user, Param(r, "id"));
+                      auto page = PageFrom(r);
+                      if (!page) return Fail(page.error());
+                      auto tree = services.files->Tree(user, Param(r, "id"), *page);
                       if (!tree) return Fail(tree.error());
                       boost::json::array items;
-                      for (const FileInfo& info : *tree) items.push_back(FileInfoJson(info));
-                      return JsonResponse(200, boost::json::object{{"items", std::move(items)}});
+                      for (const FileInfo& info : tree->items) items.push_back(FileInfoJson(info));
+                      return JsonResponse(200, PageJson(std::move(items), tree->next_cursor));
                     }));
   router.Add(Method::kGet, "/api/v1/workspaces/{id}/files/{path...}",
              Authed(services.accounts,

@@ -1,7 +1,9 @@
 // Workspaces over HTTP. The library answers kNotFound for another user's workspace, so ids
-// cannot be probed; PATCH turns a stale If-Match (kConflict) into 412.
+// cannot be probed; PATCH turns a stale If-Match (kConflict) into 412. The list is paginated
+// (?limit, ?cursor) in creation order.
 #include "api.hpp"
 #include "api_json.hpp"
+#include "api_lists.hpp"
 
 namespace codeyard::server {
 namespace {
@@ -13,12 +15,21 @@ std::string IdOf(const Request& r) { return std::string(r.Param("id").value_or("
 void AddWorkspaceRoutes(Router& router, Services& services) {
   router.Add(Method::kGet, "/api/v1/workspaces",
              Authed(services.accounts,
-                    [&services](const Request&, const std::string& user) -> Result<Response> {
-                      auto list = services.workspaces->List(user);
+                    [&services](const Request& r, const std::string& user) -> Result<Response> {
+                      auto page = PageFrom(r);
+                      if (!page) return Fail(page.error());
+                      auto list = services.workspaces->List(user, *page);
                       if (!list) return Fail(list.error());
                       boost::json::array items;
-                      for (const Workspace& w : *list) items.push_back(WorkspaceJson(w));
-                      return JsonResponse(200, boost::json::object{{"items", std::move(items)}});
+                      for (const Workspace& w : list->items) items.push_back(WorkspaceJson(w));
+                      return JsonResponse(200, PageJson(std::move(items), list->next_cursor));
+                    }));
+  router.Add(Method::kGet, "/api/v1/workspaces/{id}/sync",
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user) -> Result<Response> {
+                      auto status = services.workspaces->GetSyncStatus(user, IdOf(r));
+                      if (!status) return Fail(status.error());
+                      return JsonResponse(200, SyncStatusJson(*status));
                     }));
   router.Add(Method::kPost, "/api/v1/workspaces",
              Authed(services.accounts,

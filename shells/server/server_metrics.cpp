@@ -38,6 +38,17 @@ std::function<void(const RequestDone&)> InstallServerMetrics(Services& services,
   m.AddCounter("codeyard_sync_passes_total", "Two-way workspace sync passes.", [&services] {
     return static_cast<double>(services.workspaces->Stats().sync_passes);
   });
+  m.AddCounter(
+      "codeyard_sync_failures_total", "Workspace sync passes that ended in an error.",
+      [&services] { return static_cast<double>(services.workspaces->Stats().sync_failures); });
+  m.AddCounter("codeyard_sync_unstored_total",
+               "Pod files a sync pass left unstored (refused name, size cap, quota).", [&services] {
+                 return static_cast<double>(services.workspaces->Stats().sync_skipped);
+               });
+  m.AddCounter(
+      "codeyard_workspace_stops_refused_total",
+      "Workspace stops (API, idle, shutdown) that kept the pod: final sync incomplete.",
+      [&services] { return static_cast<double>(services.workspaces->Stats().stops_refused); });
   const char* const sync_help = "File content copied between storage and workspace pods.";
   m.AddCounter(
       "codeyard_sync_bytes_total", sync_help,

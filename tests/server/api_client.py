@@ -41,7 +41,9 @@ def register(server, username=None, password="correct horse"):
     return doc
 
 
-def create_workspace(server, token, name="ws"):
+def create_workspace(server, token, name=None):
+    """A user's workspace names are unique (409 otherwise): the default is a fresh one."""
+    name = name or "ws-" + uuid.uuid4().hex[:8]
     status, _, doc = call(server, "POST", "/workspaces", token=token, json_body={"name": name})
     assert status == 201, doc
     return doc

@@ -39,7 +39,8 @@ def test_full_flow_write_exec_read_back(server):
     assert run["verdict"] == "ok" and run["exit_code"] == 0 and run["signal"] is None
     assert run["stdout"] == "done\n"
     assert set(run) == {"verdict", "exit_code", "signal", "stdout", "stderr", "cpu_ms",
-                        "wall_ms", "memory_kb"}
+                        "wall_ms", "memory_kb", "sync"}
+    assert run["sync"]["pulled"] == 1 and run["sync"]["skipped"] == []
     status, headers, body = call(server, "GET", f"/workspaces/{wid}/files/out.txt", token=token)
     assert status == 200 and body == b"hello from exec"
     assert headers["Content-Type"] == "application/octet-stream"

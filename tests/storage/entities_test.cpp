@@ -1,6 +1,8 @@
 // CRUD and constraints of every entity through its repository, on every backend.
 #include <catch2/catch.hpp>
 
+#include "codeyard/backend/schema.hpp"
+#include "codeyard/clock.hpp"
 #include "codeyard/id.hpp"
 #include "core/store/audit.hpp"
 #include "core/store/items.hpp"
@@ -187,7 +189,7 @@ TEMPLATE_TEST_CASE("workspaces: lifecycle fields, states, owner foreign key", "[
 
   auto list = Read(s, [&](Transaction& tx) { return st::workspaces::ListByOwner(tx, ada.id); });
   REQUIRE(list->size() == 2);
-  CHECK(list->at(0).name == "ünïcode ✓");  // newest first
+  CHECK(list->at(1).name == "ünïcode ✓");  // oldest first: created_at, then id
 
   CHECK(Write(s, [&](Transaction& tx) {
     return st::workspaces::TransitionState(tx, w1.id, WorkspaceState::kStopped,
@@ -407,4 +409,54 @@ TEMPLATE_TEST_CASE("pods, manifests and the audit log", "[storage][entities]",
 }
 
 }  // namespace
+TEMPLATE_TEST_CASE("workspaces: the quota migration keeps duplicate names and counts entries",
+                   "[storage][entities][migrations]", CODEYARD_STORAGE_BACKENDS) {
+  auto db = TestType::Create();
+  Storage& s = db->storage();
+  // Back to the schema before migration 2, as an existing database would be.
+  Write(s, [&](Transaction& tx) -> Result<void> {
+    CY_CHECK(tx.Exec("DROP INDEX workspaces_owner_name", {}));
+    CY_CHECK(tx.Exec("DROP INDEX workspaces_owner_created", {}));
+    CY_CHECK(tx.Exec("ALTER TABLE workspaces DROP COLUMN entry_count", {}));
+    CY_CHECK(tx.Exec("DELETE FROM schema_migrations WHERE version >= 2", {}));
+    return {};
+  });
+  const User ada = MakeUser("ada");
+  const User bob = MakeUser("bob");
+  Workspace older = MakeWorkspace(ada, "Python basics");
+  Workspace newer = MakeWorkspace(ada, "Python basics");
+  newer.created_at = 2500;
+  Workspace bobs = MakeWorkspace(bob, "Python basics");
+  Write(s, [&](Transaction& tx) -> Result<void> {
+    CY_CHECK(st::users::Insert(tx, ada));
+    CY_CHECK(st::users::Insert(tx, bob));
+    for (const Workspace* w : {&older, &newer, &bobs}) {
+      CY_CHECK(
+          tx.Exec("INSERT INTO workspaces (id, owner_id, name, state, total_bytes, created_at, "
+                  "updated_at, last_active_at, version) VALUES (?, ?, ?, 'stopped', 0, ?, ?, ?, 1)",
+                  {Value{w->id}, Value{w->owner_id}, Value{w->name}, Value{w->created_at},
+                   Value{w->created_at}, Value{w->created_at}}));
+    }
+    CY_CHECK(st::items::Insert(tx, MakeItem(older, "src", ItemKind::kDir, std::nullopt)));
+    return {};
+  });
+  auto applied = ApplyMigrations(s, *DefaultClock());
+  REQUIRE(applied.has_value());
+
+  auto got_older = Read(s, [&](Transaction& tx) { return st::workspaces::Get(tx, older.id); });
+  auto got_newer = Read(s, [&](Transaction& tx) { return st::workspaces::Get(tx, newer.id); });
+  auto got_bobs = Read(s, [&](Transaction& tx) { return st::workspaces::Get(tx, bobs.id); });
+  CHECK(got_older->name == "Python basics");
+  CHECK(got_newer->name == "Python basics (" + newer.id.substr(0, 8) + ")");
+  CHECK(got_bobs->name == "Python basics");  // another user's is no duplicate
+  CHECK(got_older->entry_count == 1);
+  CHECK(got_newer->entry_count == 0);
+  // From now on the index refuses a duplicate, whoever checks first.
+  Workspace dup = MakeWorkspace(ada, "Python basics");
+  auto refused = st::Transact(s, TxKind::kWrite,
+                              [&](Transaction& tx) { return st::workspaces::Insert(tx, dup); });
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code() == Error::Code::kAlreadyExists);
+}
+
 }  // namespace codeyard

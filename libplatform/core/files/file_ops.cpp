@@ -97,19 +97,58 @@ Result<std::optional<std::string>> MakeParents(Transaction& tx, std::string_view
   return parent_id;
 }
 
-// Fails when growing the workspace by `delta` would cross its cap. Shrinking is always
-// allowed, even over a cap that was lowered since, so that a user can make room.
-Result<void> CheckWorkspaceCap(Transaction& tx, std::string_view workspace_id,
-                               std::string_view path, int64_t size, int64_t delta,
-                               const FileLimits& limits) {
-  if (delta <= 0) return {};
+// Fails when growing the workspace by `delta` bytes and `new_entries` items would cross a
+// quota of the workspace or of its owner. Shrinking is always allowed, even over a quota that
+// was lowered since, so that a user can make room. Quotas that only a deletion frees carry a
+// retry-after of 0.
+Result<void> CheckRoom(Transaction& tx, std::string_view workspace_id, std::string_view path,
+                       int64_t size, int64_t delta, int64_t new_entries, const FileLimits& limits) {
+  if (delta <= 0 && new_entries <= 0) return {};
   CY_TRY(const Workspace ws, store::workspaces::Get(tx, workspace_id));
-  if (ws.total_bytes + delta <= limits.max_workspace_bytes) return {};
-  return Fail(Code::kResourceExhausted, "files: writing " + Str(path) + " (" + Num(size) +
-                                            " bytes) would bring the workspace to " +
-                                            Num(ws.total_bytes + delta) +
-                                            " bytes, over the per-workspace cap of " +
-                                            Num(limits.max_workspace_bytes) + " bytes");
+  if (delta > 0 && ws.total_bytes + delta > limits.max_workspace_bytes) {
+    return Fail(Error(Code::kResourceExhausted,
+                      "files: writing " + Str(path) + " (" + Num(size) +
+                          " bytes) would bring the workspace to " + Num(ws.total_bytes + delta) +
+                          " bytes, over the per-workspace cap of " +
+                          Num(limits.max_workspace_bytes) + " bytes (files.max_workspace_bytes)")
+                    .WithLimit("files.max_workspace_bytes", 0));
+  }
+  if (new_entries > 0 && ws.entry_count + new_entries > limits.max_workspace_entries) {
+    return Fail(Error(Code::kResourceExhausted,
+                      "files: cannot create " + Str(path) + ": the workspace holds " +
+                          Num(ws.entry_count) + " files and folders, and its quota is " +
+                          Num(limits.max_workspace_entries) +
+                          " (files.max_workspace_entries); delete some first")
+                    .WithLimit("files.max_workspace_entries", 0));
+  }
+  CY_TRY(const store::workspaces::Usage usage, store::workspaces::UsageOf(tx, ws.owner_id));
+  if (delta > 0 && usage.bytes + delta > limits.max_user_bytes) {
+    return Fail(Error(Code::kResourceExhausted,
+                      "files: writing " + Str(path) + " would bring your workspaces to " +
+                          Num(usage.bytes + delta) + " bytes, over the per-user quota of " +
+                          Num(limits.max_user_bytes) + " bytes (files.max_user_bytes)")
+                    .WithLimit("files.max_user_bytes", 0));
+  }
+  if (new_entries > 0 && usage.entries + new_entries > limits.max_user_entries) {
+    return Fail(Error(Code::kResourceExhausted,
+                      "files: cannot create " + Str(path) + ": your workspaces hold " +
+                          Num(usage.entries) + " files and folders, and the per-user quota is " +
+                          Num(limits.max_user_entries) + " (files.max_user_entries)")
+                    .WithLimit("files.max_user_entries", 0));
+  }
+  return {};
+}
+
+// Creates the missing parents and counts them into the workspace's entries.
+Result<std::optional<std::string>> MakeCountedParents(Transaction& tx,
+                                                      std::string_view workspace_id,
+                                                      const Parents& parents, int64_t mtime) {
+  CY_TRY(std::optional<std::string> parent_id, MakeParents(tx, workspace_id, parents, mtime));
+  if (!parents.missing.empty()) {
+    CY_CHECK(store::workspaces::AddEntries(tx, workspace_id,
+                                           static_cast<int64_t>(parents.missing.size())));
+  }
+  return parent_id;
 }
 
 }  // namespace
@@ -144,9 +183,11 @@ Result<FileInfo> WriteFile(Transaction& tx, std::string_view workspace_id, std::
                            int64_t mtime, const FileLimits& limits) {
   const auto size = static_cast<int64_t>(content.size());
   if (size > limits.max_file_bytes) {
-    return Fail(Code::kResourceExhausted, "files: " + Str(path) + " is " + Num(size) +
-                                              " bytes, over the per-file cap of " +
-                                              Num(limits.max_file_bytes) + " bytes");
+    return Fail(Error(Code::kResourceExhausted, "files: " + Str(path) + " is " + Num(size) +
+                                                    " bytes, over the per-file cap of " +
+                                                    Num(limits.max_file_bytes) +
+                                                    " bytes (files.max_file_bytes)")
+                    .WithLimit("files.max_file_bytes", 0));
   }
   CY_CHECK(store::workspaces::Lock(tx, workspace_id));
   // Every check comes before the first row is written, so that a caller which carries on
@@ -173,7 +214,8 @@ Result<FileInfo> WriteFile(Transaction& tx, std::string_view workspace_id, std::
     CY_TRY(parents, FindParents(tx, workspace_id, path));
   }
   const int64_t delta = size - (current ? current->size : 0);
-  CY_CHECK(CheckWorkspaceCap(tx, workspace_id, path, size, delta, limits));
+  const int64_t new_entries = current ? 0 : 1 + static_cast<int64_t>(parents.missing.size());
+  CY_CHECK(CheckRoom(tx, workspace_id, path, size, delta, new_entries, limits));
 
   FileInfo info{Str(path), ItemKind::kFile, size, Sha256Hex(content), 1, mtime};
   if (current) {
@@ -182,19 +224,20 @@ Result<FileInfo> WriteFile(Transaction& tx, std::string_view workspace_id, std::
     info.version = written.version;
   } else {
     CY_TRY(const std::optional<std::string> parent_id,
-           MakeParents(tx, workspace_id, parents, mtime));
+           MakeCountedParents(tx, workspace_id, parents, mtime));
     WorkspaceItem item = NewItem(workspace_id, Str(path), ItemKind::kFile, parent_id, mtime);
     item.content = content;
     item.size = size;
     item.sha256 = info.sha256;
     CY_CHECK(items::Insert(tx, item));
+    CY_CHECK(store::workspaces::AddEntries(tx, workspace_id, 1));
   }
   if (delta != 0) CY_CHECK(store::workspaces::AddBytes(tx, workspace_id, delta));
   return info;
 }
 
 Result<FileInfo> MakeDirs(Transaction& tx, std::string_view workspace_id, std::string_view path,
-                          int64_t mtime) {
+                          int64_t mtime, const FileLimits& limits) {
   CY_CHECK(store::workspaces::Lock(tx, workspace_id));
   CY_TRY(const std::optional<WorkspaceItem> current,
          Find(tx, workspace_id, path, items::Content::kSkip));
@@ -204,9 +247,13 @@ Result<FileInfo> MakeDirs(Transaction& tx, std::string_view workspace_id, std::s
                 "files: cannot create folder " + Str(path) + ": it is a file");
   }
   CY_TRY(const Parents parents, FindParents(tx, workspace_id, path));
-  CY_TRY(const std::optional<std::string> parent_id, MakeParents(tx, workspace_id, parents, mtime));
+  CY_CHECK(CheckRoom(tx, workspace_id, path, 0, 0, 1 + static_cast<int64_t>(parents.missing.size()),
+                     limits));
+  CY_TRY(const std::optional<std::string> parent_id,
+         MakeCountedParents(tx, workspace_id, parents, mtime));
   const WorkspaceItem folder = NewItem(workspace_id, Str(path), ItemKind::kDir, parent_id, mtime);
   CY_CHECK(items::Insert(tx, folder));
+  CY_CHECK(store::workspaces::AddEntries(tx, workspace_id, 1));
   return InfoOf(folder);
 }
 
@@ -217,14 +264,15 @@ Result<void> DeletePath(Transaction& tx, std::string_view workspace_id, std::str
          Find(tx, workspace_id, path, items::Content::kSkip));
   if (!current) return Fail(Missing(path));
   CY_CHECK(CheckVersion(*current, expected_version));
-  CY_TRY(const int64_t freed, items::Delete(tx, workspace_id, path, current->version));
-  if (freed != 0) CY_CHECK(store::workspaces::AddBytes(tx, workspace_id, -freed));
+  CY_TRY(const items::Freed freed, items::DeleteCounted(tx, workspace_id, path, current->version));
+  if (freed.bytes != 0) CY_CHECK(store::workspaces::AddBytes(tx, workspace_id, -freed.bytes));
+  if (freed.entries != 0) CY_CHECK(store::workspaces::AddEntries(tx, workspace_id, -freed.entries));
   return {};
 }
 
 Result<FileInfo> MovePath(Transaction& tx, std::string_view workspace_id, std::string_view from,
                           std::string_view to, std::optional<int64_t> expected_version,
-                          int64_t mtime) {
+                          int64_t mtime, const FileLimits& limits) {
   CY_CHECK(store::workspaces::Lock(tx, workspace_id));
   CY_TRY(const std::optional<WorkspaceItem> item,
          Find(tx, workspace_id, from, items::Content::kSkip));
@@ -241,7 +289,10 @@ Result<FileInfo> MovePath(Transaction& tx, std::string_view workspace_id, std::s
                 "files: cannot move " + Str(from) + " to " + Str(to) + ": it already exists");
   }
   CY_TRY(const Parents parents, FindParents(tx, workspace_id, to));
-  CY_TRY(const std::optional<std::string> parent_id, MakeParents(tx, workspace_id, parents, mtime));
+  CY_CHECK(
+      CheckRoom(tx, workspace_id, to, 0, 0, static_cast<int64_t>(parents.missing.size()), limits));
+  CY_TRY(const std::optional<std::string> parent_id,
+         MakeCountedParents(tx, workspace_id, parents, mtime));
   CY_CHECK(items::Move(tx, workspace_id, from, to, parent_id, mtime, item->version));
   CY_TRY(const WorkspaceItem moved, items::Get(tx, workspace_id, to, items::Content::kSkip));
   return InfoOf(moved);

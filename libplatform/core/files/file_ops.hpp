@@ -20,25 +20,28 @@ namespace codeyard::files {
                                            std::string_view path);
 
 // Creates or replaces a file (see Files::Write for `expected_version`), creating parents,
-// keeping workspaces.total_bytes right and enforcing both caps. `mtime` in ms.
+// keeping workspaces.total_bytes and entry_count right and enforcing every cap and quota of
+// `limits` (per file, per workspace, per user). `mtime` in ms.
 [[nodiscard]] Result<FileInfo> WriteFile(Transaction& tx, std::string_view workspace_id,
                                          std::string_view path, std::string_view content,
                                          std::optional<int64_t> expected_version, int64_t mtime,
                                          const FileLimits& limits);
 
-// Creates a folder and its missing parents; returns the folder.
+// Creates a folder and its missing parents; returns the folder. The entry quotas apply.
 [[nodiscard]] Result<FileInfo> MakeDirs(Transaction& tx, std::string_view workspace_id,
-                                        std::string_view path, int64_t mtime);
+                                        std::string_view path, int64_t mtime,
+                                        const FileLimits& limits);
 
 // Deletes a file or folder tree, keeping total_bytes right.
 [[nodiscard]] Result<void> DeletePath(Transaction& tx, std::string_view workspace_id,
                                       std::string_view path,
                                       std::optional<int64_t> expected_version);
 
-// Moves a file or folder tree, creating missing parents of `to`.
+// Moves a file or folder tree, creating missing parents of `to` (within the entry quotas).
 [[nodiscard]] Result<FileInfo> MovePath(Transaction& tx, std::string_view workspace_id,
                                         std::string_view from, std::string_view to,
-                                        std::optional<int64_t> expected_version, int64_t mtime);
+                                        std::optional<int64_t> expected_version, int64_t mtime,
+                                        const FileLimits& limits);
 
 // Checks the user owns the workspace and returns it. kNotFound otherwise, with the message
 // of a missing workspace ("workspace not found", the same for every id).

@@ -4,6 +4,7 @@
 #include "codeyard/files.hpp"
 
 #include "core/files/file_ops.hpp"
+#include "core/files/pages.hpp"
 #include "core/store/items.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/workspaces.hpp"
@@ -45,6 +46,28 @@ Result<std::vector<FileInfo>> Files::Tree(std::string_view user_id,
       });
 }
 
+Result<Page<FileInfo>> Files::Tree(std::string_view user_id, std::string_view workspace_id,
+                                   const PageRequest& page) const {
+  CY_CHECK(files::CheckPageLimit(page));
+  CY_TRY(const std::optional<std::string> after, files::DecodeCursor("t", page.cursor));
+  return store::Transact(platform_.storage(), TxKind::kRead,
+                         [&](Transaction& tx) -> Result<Page<FileInfo>> {
+                           CY_CHECK(files::OwnedWorkspace(tx, user_id, workspace_id));
+                           // One row more than asked tells whether another page follows.
+                           CY_TRY(std::vector<WorkspaceItem> rows,
+                                  store::items::ListAfter(tx, workspace_id, after, page.limit + 1));
+                           Page<FileInfo> out;
+                           const bool more = static_cast<int64_t>(rows.size()) > page.limit;
+                           if (more) rows.resize(static_cast<std::size_t>(page.limit));
+                           out.items.reserve(rows.size());
+                           for (const WorkspaceItem& item : rows)
+                             out.items.push_back(files::InfoOf(item));
+                           if (more)
+                             out.next_cursor = files::EncodeCursor("t", out.items.back().path);
+                           return out;
+                         });
+}
+
 Result<FileContent> Files::Read(std::string_view user_id, std::string_view workspace_id,
                                 std::string_view path) const {
   CY_TRY(const std::string norm, NormalizePath(path));
@@ -68,7 +91,7 @@ Result<FileInfo> Files::MakeDir(std::string_view user_id, std::string_view works
                                 std::string_view path) {
   CY_TRY(const std::string norm, NormalizePath(path));
   return Change(platform_, user_id, workspace_id, [&](Transaction& tx, int64_t now) {
-    return files::MakeDirs(tx, workspace_id, norm, now);
+    return files::MakeDirs(tx, workspace_id, norm, now, limits_);
   });
 }
 
@@ -86,7 +109,7 @@ Result<FileInfo> Files::Move(std::string_view user_id, std::string_view workspac
   CY_TRY(const std::string norm_from, NormalizePath(from));
   CY_TRY(const std::string norm_to, NormalizePath(to));
   return Change(platform_, user_id, workspace_id, [&](Transaction& tx, int64_t now) {
-    return files::MovePath(tx, workspace_id, norm_from, norm_to, expected_version, now);
+    return files::MovePath(tx, workspace_id, norm_from, norm_to, expected_version, now, limits_);
   });
 }
 

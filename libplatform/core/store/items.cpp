@@ -85,6 +85,17 @@ Result<std::vector<WorkspaceItem>> List(Transaction& tx, std::string_view worksp
   return Many(std::move(rows));
 }
 
+Result<std::vector<WorkspaceItem>> ListAfter(Transaction& tx, std::string_view workspace_id,
+                                             const std::optional<std::string>& after,
+                                             int64_t limit) {
+  const std::string sql = "SELECT " + std::string(kMeta) +
+                          " FROM workspace_items WHERE workspace_id = ?" +
+                          (after ? " AND path > ?" : "") + " ORDER BY path LIMIT ?";
+  CY_TRY(Rows rows, after ? tx.Query(sql, {Text(workspace_id), Text(*after), Value{limit}})
+                          : tx.Query(sql, {Text(workspace_id), Value{limit}}));
+  return Many(std::move(rows));
+}
+
 Result<std::vector<WorkspaceItem>> ListChildren(Transaction& tx, std::string_view workspace_id,
                                                 const std::optional<std::string>& parent_id) {
   const std::string sql = "SELECT " + std::string(kMeta) +
@@ -147,15 +158,23 @@ Result<void> Move(Transaction& tx, std::string_view workspace_id, std::string_vi
 
 Result<int64_t> Delete(Transaction& tx, std::string_view workspace_id, std::string_view path,
                        std::optional<int64_t> expected_version) {
+  CY_TRY(const Freed freed, DeleteCounted(tx, workspace_id, path, expected_version));
+  return freed.bytes;
+}
+
+Result<Freed> DeleteCounted(Transaction& tx, std::string_view workspace_id, std::string_view path,
+                            std::optional<int64_t> expected_version) {
   CY_TRY(const WorkspaceItem item, Get(tx, workspace_id, path, Content::kSkip));
   if (expected_version && *expected_version != item.version) return Fail(Stale(path));
   const std::string prefix = std::string(path) + "/";
   CY_TRY(
       Rows sum,
-      tx.Query("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM workspace_items "
+      tx.Query("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT), COUNT(*) FROM workspace_items "
                "WHERE workspace_id = ? AND (path = ? OR substr(path, 1, CAST(? AS INTEGER)) = ?)",
                {Text(workspace_id), Text(path), Value{CharCount(prefix)}, Text(prefix)}));
-  CY_TRY(const int64_t freed, sum.front().Int(0));
+  Freed freed;
+  CY_TRY(freed.bytes, sum.front().Int(0));
+  CY_TRY(freed.entries, sum.front().Int(1));
   // Children go with their folder through the parent_id foreign key.
   CY_TRY(const int64_t changed, tx.Exec("DELETE FROM workspace_items WHERE id = ? AND version = ?",
                                         {Text(item.id), Value{item.version}}));

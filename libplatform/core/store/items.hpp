@@ -24,6 +24,12 @@ enum class Content { kSkip, kLoad };
 // Every item of the workspace, ordered by path, without content.
 [[nodiscard]] Result<std::vector<WorkspaceItem>> List(Transaction& tx,
                                                       std::string_view workspace_id);
+// At most `limit` items after the path `after` (nullopt: from the first), ordered by path,
+// without content: keyset pagination on the (workspace_id, path) unique index.
+[[nodiscard]] Result<std::vector<WorkspaceItem>> ListAfter(Transaction& tx,
+                                                           std::string_view workspace_id,
+                                                           const std::optional<std::string>& after,
+                                                           int64_t limit);
 // The items directly inside a folder (nullopt: the top level), ordered by path.
 [[nodiscard]] Result<std::vector<WorkspaceItem>> ListChildren(
     Transaction& tx, std::string_view workspace_id, const std::optional<std::string>& parent_id);
@@ -52,6 +58,15 @@ struct Written {
 [[nodiscard]] Result<int64_t> Delete(Transaction& tx, std::string_view workspace_id,
                                      std::string_view path,
                                      std::optional<int64_t> expected_version);
+
+// What a DeleteCounted removed: file bytes and items (the item and everything under it).
+struct Freed {
+  int64_t bytes = 0;
+  int64_t entries = 0;
+};
+[[nodiscard]] Result<Freed> DeleteCounted(Transaction& tx, std::string_view workspace_id,
+                                          std::string_view path,
+                                          std::optional<int64_t> expected_version);
 
 // Sum of file sizes in the workspace, recomputed from the items.
 [[nodiscard]] Result<int64_t> TotalBytes(Transaction& tx, std::string_view workspace_id);

@@ -8,7 +8,7 @@ namespace {
 
 constexpr std::string_view kSelect =
     "SELECT id, owner_id, name, state, total_bytes, created_at, updated_at, last_active_at, "
-    "version FROM workspaces ";
+    "version, entry_count FROM workspaces ";
 
 Result<Workspace> FromRow(const Row& r) {
   Workspace w;
@@ -22,11 +22,13 @@ Result<Workspace> FromRow(const Row& r) {
   CY_TRY(w.updated_at, r.Int(6));
   CY_TRY(w.last_active_at, r.Int(7));
   CY_TRY(w.version, r.Int(8));
+  CY_TRY(w.entry_count, r.Int(9));
   return w;
 }
 
-Result<std::vector<Workspace>> Many(Transaction& tx, std::string_view where, const Value& key) {
-  CY_TRY(Rows rows, tx.Query(std::string(kSelect) + std::string(where), {key}));
+Result<std::vector<Workspace>> Many(Transaction& tx, std::string_view where,
+                                    std::vector<Value> keys) {
+  CY_TRY(Rows rows, tx.Query(std::string(kSelect) + std::string(where), std::move(keys)));
   std::vector<Workspace> out;
   out.reserve(rows.size());
   for (const Row& r : rows) {
@@ -55,11 +57,53 @@ Result<Workspace> Get(Transaction& tx, std::string_view id) {
 }
 
 Result<std::vector<Workspace>> ListByOwner(Transaction& tx, std::string_view owner_id) {
-  return Many(tx, "WHERE owner_id = ? ORDER BY created_at DESC, id", Text(owner_id));
+  return Many(tx, "WHERE owner_id = ? ORDER BY created_at, id", {Text(owner_id)});
+}
+
+Result<std::vector<Workspace>> ListByOwnerAfter(Transaction& tx, std::string_view owner_id,
+                                                const std::optional<PageKey>& after,
+                                                int64_t limit) {
+  if (!after) {
+    return Many(tx, "WHERE owner_id = ? ORDER BY created_at, id LIMIT ?",
+                {Text(owner_id), Value{limit}});
+  }
+  return Many(tx,
+              "WHERE owner_id = ? AND (created_at > ? OR (created_at = ? AND id > ?)) "
+              "ORDER BY created_at, id LIMIT ?",
+              {Text(owner_id), Value{after->created_at}, Value{after->created_at}, Text(after->id),
+               Value{limit}});
+}
+
+Result<std::optional<Workspace>> FindByName(Transaction& tx, std::string_view owner_id,
+                                            std::string_view name) {
+  CY_TRY(std::vector<Workspace> found,
+         Many(tx, "WHERE owner_id = ? AND name = ?", {Text(owner_id), Text(name)}));
+  if (found.empty()) return std::optional<Workspace>();
+  return std::optional<Workspace>(std::move(found.front()));
+}
+
+Result<Usage> UsageOf(Transaction& tx, std::string_view owner_id) {
+  CY_TRY(Rows rows, tx.Query("SELECT COUNT(*), CAST(COALESCE(SUM(total_bytes), 0) AS BIGINT), "
+                             "CAST(COALESCE(SUM(entry_count), 0) AS BIGINT) FROM workspaces "
+                             "WHERE owner_id = ?",
+                             {Text(owner_id)}));
+  Usage usage;
+  CY_TRY(usage.workspaces, rows.front().Int(0));
+  CY_TRY(usage.bytes, rows.front().Int(1));
+  CY_TRY(usage.entries, rows.front().Int(2));
+  return usage;
+}
+
+Result<void> AddEntries(Transaction& tx, std::string_view id, int64_t delta) {
+  CY_TRY(const int64_t changed,
+         tx.Exec("UPDATE workspaces SET entry_count = entry_count + ? WHERE id = ?",
+                 {Value{delta}, Text(id)}));
+  if (changed == 0) return Fail(NotFound("workspace", id));
+  return {};
 }
 
 Result<std::vector<Workspace>> ListByState(Transaction& tx, WorkspaceState state) {
-  return Many(tx, "WHERE state = ? ORDER BY last_active_at, id", Text(WorkspaceStateName(state)));
+  return Many(tx, "WHERE state = ? ORDER BY last_active_at, id", {Text(WorkspaceStateName(state))});
 }
 
 Result<Workspace> Update(Transaction& tx, const Workspace& w, int64_t now) {

@@ -1,6 +1,8 @@
 // Repository of workspaces. Runs inside the caller's transaction.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -9,12 +11,37 @@
 
 namespace codeyard::store::workspaces {
 
-// kFailedPrecondition for an unknown owner; kAlreadyExists for a duplicate id.
+// kFailedPrecondition for an unknown owner; kAlreadyExists for a duplicate id or a name the
+// owner already uses (unique index on (owner_id, name)).
 [[nodiscard]] Result<void> Insert(Transaction& tx, const Workspace& ws);
 [[nodiscard]] Result<Workspace> Get(Transaction& tx, std::string_view id);
-// Newest first.
+// Oldest first (created_at, then id): a stable order that new workspaces only append to.
 [[nodiscard]] Result<std::vector<Workspace>> ListByOwner(Transaction& tx,
                                                          std::string_view owner_id);
+// Where a page of ListByOwnerAfter starts: after this (created_at, id).
+struct PageKey {
+  int64_t created_at = 0;
+  std::string id;
+};
+// At most `limit` workspaces of the owner after `after` (nullopt: from the first), in the
+// order of ListByOwner; keyset pagination on the (owner_id, created_at, id) index.
+[[nodiscard]] Result<std::vector<Workspace>> ListByOwnerAfter(Transaction& tx,
+                                                              std::string_view owner_id,
+                                                              const std::optional<PageKey>& after,
+                                                              int64_t limit);
+// The owner's workspace with exactly this (normalized) name, if any.
+[[nodiscard]] Result<std::optional<Workspace>> FindByName(Transaction& tx,
+                                                          std::string_view owner_id,
+                                                          std::string_view name);
+// What one user holds over all their workspaces, for the per-user quotas.
+struct Usage {
+  int64_t workspaces = 0;
+  int64_t bytes = 0;
+  int64_t entries = 0;
+};
+[[nodiscard]] Result<Usage> UsageOf(Transaction& tx, std::string_view owner_id);
+// Adds `delta` (may be negative) to entry_count.
+[[nodiscard]] Result<void> AddEntries(Transaction& tx, std::string_view id, int64_t delta);
 // All workspaces in a state (e.g. every running one, for the idle sweeper).
 [[nodiscard]] Result<std::vector<Workspace>> ListByState(Transaction& tx, WorkspaceState state);
 // Writes name and state if `ws.version` is current; bumps the version.

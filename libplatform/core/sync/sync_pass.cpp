@@ -7,6 +7,7 @@
 #include "core/store/items.hpp"
 #include "core/store/manifests.hpp"
 #include "core/store/transact.hpp"
+#include "core/store/workspaces.hpp"
 #include "core/sync/sync_engine.hpp"
 #include "core/sync/sync_ignore.hpp"
 #include "core/try.hpp"
@@ -32,6 +33,26 @@ bool Refusal(const Error& e) {
          e.code() == Error::Code::kFailedPrecondition || e.code() == Error::Code::kInvalidArgument;
 }
 
+// The rule behind a refusal, for SyncSkip::rule.
+std::string RuleOf(const Error& e) {
+  if (!e.limit().empty()) return e.limit();
+  if (e.code() == Error::Code::kInvalidArgument) return "name";
+  if (e.code() == Error::Code::kResourceExhausted) return "files.max_file_bytes";
+  return "kind";
+}
+
+// Why the path rule refuses a path found in the pod, or nullopt when it is storable as is.
+// A path the rule would rewrite (not NFC) is refused too: storing it under another name
+// would leave the pod's original beside a copy, and the next pass would push the copy back.
+std::optional<std::string> PodPathRefused(std::string_view path) {
+  auto normal = NormalizePath(path);
+  if (!normal) return normal.error().message();
+  if (*normal != path) {
+    return "files: path is not in Unicode NFC form (stored names are NFC); rename it in the pod";
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 SyncPass::SyncPass(Storage& storage, Logger& logger, const FileLimits& limits,
@@ -43,13 +64,29 @@ SyncPass::SyncPass(Storage& storage, Logger& logger, const FileLimits& limits,
       pod_(pod),
       now_ms_(now_ms) {}
 
+void SyncPass::Skip(std::string path, std::string reason, std::string rule) {
+  SyncSkip skip{std::move(path), std::move(reason), std::move(rule)};
+  ++report_.skipped_total;
+  if (skip.unstored()) ++report_.unstored;
+  if (report_.skipped.size() < kMaxSyncSkipsListed) report_.skipped.push_back(std::move(skip));
+}
+
 Result<SyncReport> SyncPass::Run() {
   CY_CHECK(Load());
   Classify();
+  SkipPastQuota();
   CY_CHECK(ReadChangedPodFiles());
   for (const auto& m : base_) next_[m.path] = m;
   ApplyPodRenames();
-  // Parents come before their children in map order, so folders exist before their files.
+  // Deletions from the pod go first, so the room they free counts for what the pod created
+  // (SkipPastQuota counted it). Then parents come before their children in map order, so
+  // folders exist before their files.
+  for (const auto& [path, st] : paths_) {
+    if (!handled_.contains(path) && DeletedInPodOnly(st)) {
+      CY_CHECK(Apply(path, st));
+      handled_.insert(path);
+    }
+  }
   for (const auto& [path, st] : paths_) {
     if (!handled_.contains(path)) CY_CHECK(Apply(path, st));
   }
@@ -64,6 +101,10 @@ Result<void> SyncPass::Load() {
     auto rules =
         store::items::Get(tx, workspace_id_, kSyncIgnoreFile, store::items::Content::kLoad);
     ignore_text_ = rules ? rules->content : std::string();
+    CY_TRY(const Workspace ws, store::workspaces::Get(tx, workspace_id_));
+    CY_TRY(const store::workspaces::Usage usage, store::workspaces::UsageOf(tx, ws.owner_id));
+    workspace_entries_ = ws.entry_count;
+    user_entries_ = usage.entries;
     return {};
   }));
   ignore_ = SyncIgnore::Parse(ignore_text_);
@@ -78,16 +119,24 @@ void SyncPass::Classify() {
   const SyncIgnore& ignore = ignore_;
   for (const auto& m : base_) paths_[m.path].base = &m;
   for (const auto& s : stored_) paths_[s.path].stored = &s;
+  std::vector<std::string> refused;
   for (const auto& p : in_pod_) {
+    if (p.kind == FileKind::kSymlink) pod_links_.insert(p.path);
+    if (ignore.Ignored(p.path, IsDir(p))) continue;
+    if (auto why = PodPathRefused(p.path)) {
+      Skip(p.path, std::move(*why), "name");
+      refused.push_back(p.path);
+      continue;
+    }
     if (p.kind == FileKind::kSymlink) {
-      pod_links_.insert(p.path);
-      if (!ignore.Ignored(p.path, false)) {
-        report_.skipped.push_back({p.path, "symlink (not synced)"});
-      }
+      Skip(p.path, "symlink (not synced)", "symlink");
       continue;
     }
     paths_[p.path].pod = &p;
   }
+  // A refused pod path is left alone on both sides: not stored, and not deleted from the pod
+  // or (if storage held it from before the rule) from storage.
+  for (const auto& path : refused) paths_.erase(path);
   for (auto it = paths_.begin(); it != paths_.end();) {
     PathState& st = it->second;
     const bool is_dir = (st.pod != nullptr && IsDir(*st.pod)) ||
@@ -120,11 +169,61 @@ void SyncPass::Classify() {
   }
 }
 
+bool SyncPass::DeletedInPodOnly(const PathState& st) {
+  return st.pod_change == Change::kDeleted && st.storage_change == Change::kNone &&
+         st.stored != nullptr;
+}
+
+void SyncPass::SkipPastQuota() {
+  // Items created in the pod are stored in path order (parents first) while the quotas have
+  // room; the rest stay in the pod, reported, without a storage write each (a pod can hold
+  // far more entries than the quota, and each refusal would cost a transaction).
+  int64_t freed = 0;  // stored items this pass deletes (gone from the pod)
+  for (const auto& [path, st] : paths_) {
+    if (DeletedInPodOnly(st)) ++freed;
+  }
+  const int64_t workspace_room = limits_.max_workspace_entries - workspace_entries_ + freed;
+  const int64_t user_room = limits_.max_user_entries - user_entries_ + freed;
+  const int64_t room = std::min(workspace_room, user_room);
+  const std::string rule =
+      workspace_room <= user_room ? "files.max_workspace_entries" : "files.max_user_entries";
+  int64_t created = 0;
+  for (auto it = paths_.begin(); it != paths_.end();) {
+    const PathState& st = it->second;
+    if (st.pod_change != Change::kCreated || st.stored != nullptr || st.pod == nullptr) {
+      ++it;
+      continue;
+    }
+    if (++created <= room) {
+      ++it;
+      continue;
+    }
+    Skip(it->first,
+         "files: not stored: the workspace is at its quota of files and folders (" + rule +
+             "); delete some to make room",
+         rule);
+    it = paths_.erase(it);
+  }
+}
+
 Result<void> SyncPass::ReadChangedPodFiles() {
   std::vector<std::string> wanted;
-  for (const auto& [path, st] : paths_) {
+  for (auto it = paths_.begin(); it != paths_.end();) {
+    const auto& [path, st] = *it;
     const bool present = st.pod_change == Change::kChanged || st.pod_change == Change::kCreated;
+    if (present && st.pod != nullptr && !IsDir(*st.pod) &&
+        st.pod->size > static_cast<uint64_t>(limits_.max_file_bytes)) {
+      // Not read at all: the pod's version stays there and storage keeps what it had.
+      Skip(path,
+           "files: " + path + " is " + std::to_string(st.pod->size) +
+               " bytes, over the per-file cap of " + std::to_string(limits_.max_file_bytes) +
+               " bytes (files.max_file_bytes)",
+           "files.max_file_bytes");
+      it = paths_.erase(it);
+      continue;
+    }
     if (present && st.pod != nullptr && !IsDir(*st.pod)) wanted.push_back(path);
+    ++it;
   }
   if (wanted.empty()) return {};
   CY_TRY(auto read, pod_.GetFiles(wanted));
@@ -153,7 +252,7 @@ void SyncPass::ApplyPodRenames() {
       const int64_t mtime_ns = target.pod->mtime_ns;
       auto moved = store::Transact(storage_, TxKind::kWrite, [&](Transaction& tx) {
         return files::MovePath(tx, workspace_id_, from, to, st.base->item_version,
-                               mtime_ns / kNsPerMs);
+                               mtime_ns / kNsPerMs, limits_);
       });
       if (moved) {
         next_.erase(from);
@@ -194,7 +293,7 @@ Result<void> SyncPass::Apply(const std::string& path, const PathState& st) {
     // A pod-made link stands where storage has content: writing would go through the link
     // (refused by the pod's file API, failing every pass and so every exec). Leave both
     // sides as they are and say so each pass, like the symlink itself.
-    report_.skipped.push_back({path, "under a symlink in the pod (not synced)"});
+    Skip(path, "under a symlink in the pod (not synced)", "symlink");
     return {};
   }
   if (storage_has && !pod_has && st.stored != nullptr) return Push(*st.stored);
@@ -224,7 +323,7 @@ Result<void> SyncPass::Pull(const std::string& path, const FileEntry& pod_entry,
   auto pulled = store::Transact(storage_, TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
     FileInfo info;
     if (IsDir(pod_entry)) {
-      CY_TRY(info, files::MakeDirs(tx, workspace_id_, path, now_ms_));
+      CY_TRY(info, files::MakeDirs(tx, workspace_id_, path, now_ms_, limits_));
     } else {
       CY_TRY(info, files::WriteFile(tx, workspace_id_, path, content_[path], expected,
                                     pod_entry.mtime_ns / kNsPerMs, limits_));
@@ -238,12 +337,12 @@ Result<void> SyncPass::Pull(const std::string& path, const FileEntry& pod_entry,
   }
   const Error& e = pulled.error();
   if (Refusal(e)) {
-    report_.skipped.push_back({path, e.message()});
+    Skip(path, e.message(), RuleOf(e));
     return {};
   }
   if (e.code() == Error::Code::kConflict || e.code() == Error::Code::kAlreadyExists) {
     // The API changed it between our reads and this write: the next pass sees both sides.
-    report_.skipped.push_back({path, "changed in storage during the sync; next pass"});
+    Skip(path, "changed in storage during the sync; next pass", "busy");
     return {};
   }
   return std::unexpected(e);
@@ -299,7 +398,7 @@ Result<void> SyncPass::KeepBoth(const std::string& path, const PathState& st) {
     return {};
   }
   if (!both_files) {
-    report_.skipped.push_back({path, "a file on one side and a folder on the other"});
+    Skip(path, "a file on one side and a folder on the other", "kind");
     return {};
   }
   // Storage's version stays at the path; the pod's is saved beside it, on both sides.
@@ -321,7 +420,7 @@ Result<void> SyncPass::KeepBoth(const std::string& path, const PathState& st) {
     return info;
   });
   if (!saved) {
-    report_.skipped.push_back({path, saved.error().message()});
+    Skip(path, saved.error().message(), RuleOf(saved.error()));
     return {};
   }
   std::vector<FileData> copy(1);

@@ -41,6 +41,9 @@ class SyncPass {
 
   Result<void> Load();
   void Classify();
+  static bool DeletedInPodOnly(const PathState& st);
+  void SkipPastQuota();
+  void Skip(std::string path, std::string reason, std::string rule);
   Result<void> ReadChangedPodFiles();
   void ApplyPodRenames();
   Result<void> Apply(const std::string& path, const PathState& st);
@@ -71,6 +74,8 @@ class SyncPass {
   std::map<std::string, std::string, std::less<>> pod_sha_;
   std::map<std::string, ManifestEntry, std::less<>> next_;  // the manifest after this pass
   std::set<std::string, std::less<>> handled_;
+  int64_t workspace_entries_ = 0;  // entry_count before the pass, for the quotas
+  int64_t user_entries_ = 0;
   std::set<std::string, std::less<>> pod_links_;  // symlinks the pod listing showed
 };
 

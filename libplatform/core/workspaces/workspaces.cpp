@@ -14,12 +14,14 @@
 
 #include "codeyard/id.hpp"
 #include "core/files/file_ops.hpp"
+#include "core/files/pages.hpp"
 #include "core/store/pods.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/users.hpp"
 #include "core/store/workspaces.hpp"
 #include "core/sync/sync_engine.hpp"
 #include "core/try.hpp"
+#include "core/workspaces/workspace_rules.hpp"
 
 namespace codeyard {
 namespace {
@@ -30,32 +32,7 @@ std::string NodeName() {
   return host;
 }
 
-Result<std::string> ValidName(std::string_view name) {
-  if (name.empty() || name.size() > 100) {
-    return Fail(Error::Code::kInvalidArgument, "workspace name must be 1-100 characters");
-  }
-  for (const unsigned char c : name) {
-    if (c < 0x20 || c == 0x7f) {
-      return Fail(Error::Code::kInvalidArgument, "workspace name must not hold control characters");
-    }
-  }
-  return std::string(name);
-}
-
 }  // namespace
-
-WorkspaceOptions WorkspaceOptionsFrom(const Config& config) {
-  WorkspaceOptions options;
-  options.idle_timeout = std::chrono::seconds(config.idle_timeout_s);
-  options.max_running_per_user = static_cast<int>(config.max_running_per_user);
-  options.max_running_total = static_cast<int>(config.max_running_total);
-  options.file_limits.max_file_bytes = config.max_file_bytes;
-  options.file_limits.max_workspace_bytes = config.max_workspace_bytes;
-  // Room in the pod for build output beside the sources.
-  options.pod_limits.workspace_bytes = static_cast<uint64_t>(config.max_workspace_bytes) * 2;
-  options.exec_limits = ExecSpecLimitsFrom(config);
-  return options;
-}
 
 class Workspaces::Impl {
  public:
@@ -63,6 +40,8 @@ class Workspaces::Impl {
       : platform_(platform),
         executor_(std::move(executor)),
         options_(options),
+        memory_capacity_(options.memory_capacity_bytes != 0 ? options.memory_capacity_bytes
+                                                            : DefaultMemoryCapacity()),
         engine_(platform.storage(), platform.clock(), platform.logger(), options_.file_limits),
         node_(NodeName()) {
     RecoverAfterRestart();
@@ -95,10 +74,17 @@ class Workspaces::Impl {
     std::mutex mu;  // serializes lifecycle and sync passes of one workspace
     std::shared_ptr<Pod> pod;
     std::string owner_id;
+    bool starting = false;  // admitted, pod on its way (guarded by Impl::mu_)
+    SyncStatus sync;        // guarded by Impl::mu_
   };
 
+  static Error NameTaken(std::string_view name) {
+    return {Error::Code::kAlreadyExists,
+            "you already have a workspace named \"" + std::string(name) + "\"; pick another name"};
+  }
+
   Result<Workspace> Create(std::string_view user_id, std::string_view name) {
-    CY_TRY(const std::string valid, ValidName(name));
+    CY_TRY(const std::string valid, workspaces::ValidName(name));
     const int64_t now = platform_.clock().NowMillis();
     Workspace ws;
     ws.id = NewUuid();
@@ -109,7 +95,22 @@ class Workspaces::Impl {
         store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
           auto user = store::users::Get(tx, user_id);
           if (!user) return Fail(Error::Code::kNotFound, "user not found");
-          return store::workspaces::Insert(tx, ws);
+          CY_TRY(const store::workspaces::Usage usage, store::workspaces::UsageOf(tx, user_id));
+          if (usage.workspaces >= options_.max_workspaces_per_user) {
+            return Fail(Error(Error::Code::kResourceExhausted,
+                              "workspaces: you have " + std::to_string(usage.workspaces) +
+                                  " workspaces, the most one user may own "
+                                  "(workspace.max_per_user); delete one first")
+                            .WithLimit("workspace.max_per_user", 0));
+          }
+          CY_TRY(const auto taken, store::workspaces::FindByName(tx, user_id, valid));
+          if (taken) return Fail(NameTaken(valid));
+          auto inserted = store::workspaces::Insert(tx, ws);
+          // A concurrent create of the same name loses on the unique index.
+          if (!inserted && inserted.error().code() == Error::Code::kAlreadyExists) {
+            return Fail(NameTaken(valid));
+          }
+          return inserted;
         }));
     return ws;
   }
@@ -120,6 +121,47 @@ class Workspaces::Impl {
     });
   }
 
+  Result<Page<Workspace>> List(std::string_view user_id, const PageRequest& page) {
+    CY_CHECK(files::CheckPageLimit(page));
+    CY_TRY(const std::optional<std::string> key, files::DecodeCursor("w", page.cursor));
+    std::optional<store::workspaces::PageKey> after;
+    if (key) {
+      // "<created_at>:<id>"
+      const auto colon = key->find(':');
+      char* end = nullptr;
+      const long long created =
+          colon == std::string::npos ? 0 : std::strtoll(key->substr(0, colon).c_str(), &end, 10);
+      if (colon == std::string::npos || colon == 0 || end == nullptr || *end != '\0') {
+        return Fail(Error::Code::kInvalidArgument,
+                    "cursor is malformed: pass the next_cursor of the previous page unchanged");
+      }
+      after = store::workspaces::PageKey{created, key->substr(colon + 1)};
+    }
+    return store::Transact(
+        platform_.storage(), TxKind::kRead, [&](Transaction& tx) -> Result<Page<Workspace>> {
+          CY_TRY(std::vector<Workspace> rows,
+                 store::workspaces::ListByOwnerAfter(tx, user_id, after, page.limit + 1));
+          Page<Workspace> out;
+          const bool more = static_cast<int64_t>(rows.size()) > page.limit;
+          if (more) rows.resize(static_cast<std::size_t>(page.limit));
+          out.items = std::move(rows);
+          if (more) {
+            const Workspace& last = out.items.back();
+            out.next_cursor =
+                files::EncodeCursor("w", std::to_string(last.created_at) + ":" + last.id);
+          }
+          return out;
+        });
+  }
+
+  Result<SyncStatus> GetSyncStatus(std::string_view user_id, std::string_view id) {
+    CY_TRY(const Workspace ws, Get(user_id, id));
+    std::lock_guard lock(mu_);
+    const auto it = entries_.find(ws.id);
+    if (it == entries_.end()) return SyncStatus{};
+    return it->second->sync;
+  }
+
   Result<Workspace> Get(std::string_view user_id, std::string_view id) {
     return store::Transact(platform_.storage(), TxKind::kRead,
                            [&](Transaction& tx) { return files::OwnedWorkspace(tx, user_id, id); });
@@ -127,7 +169,7 @@ class Workspaces::Impl {
 
   Result<Workspace> Rename(std::string_view user_id, std::string_view id, std::string_view name,
                            std::optional<int64_t> expected_version) {
-    CY_TRY(const std::string valid, ValidName(name));
+    CY_TRY(const std::string valid, workspaces::ValidName(name));
     return store::Transact(
         platform_.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<Workspace> {
           CY_TRY(Workspace ws, files::OwnedWorkspace(tx, user_id, id));
@@ -136,8 +178,14 @@ class Workspaces::Impl {
                                                     std::to_string(*expected_version) +
                                                     "; reload it");
           }
+          CY_TRY(const auto taken, store::workspaces::FindByName(tx, user_id, valid));
+          if (taken && taken->id != ws.id) return Fail(NameTaken(valid));
           ws.name = valid;
-          return store::workspaces::Update(tx, ws, platform_.clock().NowMillis());
+          auto updated = store::workspaces::Update(tx, ws, platform_.clock().NowMillis());
+          if (!updated && updated.error().code() == Error::Code::kAlreadyExists) {
+            return Fail(NameTaken(valid));
+          }
+          return updated;
         });
   }
 
@@ -147,7 +195,10 @@ class Workspaces::Impl {
     std::lock_guard lock(entry->mu);
     if (entry->pod) {
       (void)executor_->DeletePod(entry->pod->id());
-      entry->pod.reset();
+      {
+        std::lock_guard map_lock(mu_);
+        entry->pod.reset();
+      }
       --running_;
     }
     CY_CHECK(store::Transact(platform_.storage(), TxKind::kWrite,
@@ -219,6 +270,8 @@ class Workspaces::Impl {
         const auto it = entries_.find(ws.id);
         if (it == entries_.end() || !it->second->pod) continue;  // another node's
       }
+      // A pod whose final sync did not complete stays (StopPod logged and counted it); the
+      // next sweep tries again.
       if (StopPod(ws.id, /*final_sync=*/true)) ++stopped;
     }
     return stopped;
@@ -235,28 +288,32 @@ class Workspaces::Impl {
     StopAllReport report;
     for (const auto& id : ids) {
       const auto started = std::chrono::steady_clock::now();
-      const bool in_time = started < deadline;
+      if (started >= deadline) {
+        // No time for a final sync: the pod keeps what was written since the last one.
+        ++report.unsynced;
+        ++stops_refused_;
+        platform_.logger().Warn(
+            "workspace left running at shutdown: the deadline passed before its final sync",
+            {{"workspace", id}});
+        continue;
+      }
       std::optional<Result<SyncReport>> synced;
-      if (!StopPod(id, /*final_sync=*/in_time, &synced)) continue;
+      if (auto stopped = StopPod(id, /*final_sync=*/true, &synced); !stopped) {
+        ++report.sync_failed;  // StopPod logged why; the pod is kept
+        continue;
+      }
+      if (!synced || !*synced) continue;  // no pod any more, or it had died
       const double ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
               .count();
-      if (!in_time) {
-        ++report.unsynced;
-        platform_.logger().Warn("workspace stopped without a final sync: shutdown deadline passed",
-                                {{"workspace", id}});
-      } else if (!synced || !*synced) {
-        ++report.sync_failed;  // StopPod logged why
-      } else {
-        ++report.synced;
-        platform_.logger().Info("workspace synced and stopped",
-                                {{"workspace", id},
-                                 {"pulled", (*synced)->pulled},
-                                 {"pushed", (*synced)->pushed},
-                                 {"conflicts", static_cast<int64_t>((*synced)->conflicts.size())},
-                                 {"bytes_from_pod", (*synced)->bytes_from_pod},
-                                 {"duration_ms", std::round(ms)}});
-      }
+      ++report.synced;
+      platform_.logger().Info("workspace synced and stopped",
+                              {{"workspace", id},
+                               {"pulled", (*synced)->pulled},
+                               {"pushed", (*synced)->pushed},
+                               {"conflicts", static_cast<int64_t>((*synced)->conflicts.size())},
+                               {"bytes_from_pod", (*synced)->bytes_from_pod},
+                               {"duration_ms", std::round(ms)}});
     }
     return report;
   }
@@ -288,8 +345,15 @@ class Workspaces::Impl {
   uint64_t sync_passes() const { return passes_.load(); }
 
   WorkspaceStats Stats() const {
-    return WorkspaceStats{passes_.load(), bytes_to_pod_.load(), bytes_from_pod_.load(),
-                          running_.load()};
+    WorkspaceStats stats;
+    stats.sync_passes = passes_.load();
+    stats.sync_failures = sync_failures_.load();
+    stats.sync_skipped = sync_skipped_.load();
+    stats.stops_refused = stops_refused_.load();
+    stats.bytes_to_pod = bytes_to_pod_.load();
+    stats.bytes_from_pod = bytes_from_pod_.load();
+    stats.running = running_.load();
+    return stats;
   }
 
   void SyncSoon(std::string_view id) {
@@ -310,7 +374,36 @@ class Workspaces::Impl {
     ++passes_;
     auto report = engine_.Sync(id, pod);
     if (report) Count(*report);
+    Record(id, report);
     return report;
+  }
+
+  // Keeps the pass's outcome as the workspace's sync status; logs and counts what it left
+  // unstored (one line per pass, not per file).
+  void Record(std::string_view id, const Result<SyncReport>& report) {
+    SyncStatus status;
+    status.last_pass_at = platform_.clock().NowMillis();
+    if (!report) {
+      ++sync_failures_;
+      status.ok = false;
+      status.error = report.error().ToString();
+    } else {
+      status.skipped = report->skipped;
+      status.skipped_total = report->skipped_total;
+      status.unstored = report->unstored;
+      sync_skipped_ += static_cast<uint64_t>(report->unstored);
+      if (report->unstored > 0) {
+        const SyncSkip& first = report->skipped.front();
+        platform_.logger().Warn("sync left pod files unstored", {{"workspace", std::string(id)},
+                                                                 {"unstored", report->unstored},
+                                                                 {"path", first.path},
+                                                                 {"rule", first.rule},
+                                                                 {"reason", first.reason}});
+      }
+    }
+    std::lock_guard lock(mu_);
+    const auto it = entries_.find(id);
+    if (it != entries_.end()) it->second->sync = std::move(status);
   }
 
   void Count(const SyncReport& report) {
@@ -396,11 +489,19 @@ class Workspaces::Impl {
       // every synced file, so start over from it.
       platform_.logger().Warn("workspace pod died; starting a new one", {{"workspace", ws.id}});
       (void)executor_->DeletePod(entry.pod->id());
-      entry.pod.reset();
+      {
+        std::lock_guard map_lock(mu_);
+        entry.pod.reset();
+      }
       --running_;
       ResetState(ws.id, WorkspaceState::kStopped);
     }
-    CY_CHECK(CheckLimits(ws));
+    CY_CHECK(Admit(ws, entry));
+    struct Release {
+      Impl& impl;
+      Entry& entry;
+      ~Release() { impl.Admitted(entry); }
+    } release{*this, entry};
     ResetState(ws.id, WorkspaceState::kStarting);
     auto pod = StartPod(ws);
     if (!pod) {
@@ -430,33 +531,58 @@ class Workspaces::Impl {
       ResetState(ws.id, WorkspaceState::kStopped);
       return std::unexpected(recorded.error());
     }
-    entry.pod = *pod;
+    {
+      std::lock_guard lock(mu_);  // Admit reads pod under mu_
+      entry.pod = *pod;
+    }
     ++running_;
     return entry.pod;
   }
 
-  Result<void> CheckLimits(const Workspace& ws) {
+  // Admits a pod start: the user's and the server's running limits, and the memory that
+  // every admitted pod's limit reserves. Marks the entry as starting, so that concurrent
+  // starts of other workspaces count it; the caller clears it (Admitted).
+  Result<void> Admit(const Workspace& ws, Entry& self) {
     std::lock_guard lock(mu_);
     int total = 0;
     int mine = 0;
     for (const auto& [id, entry] : entries_) {
-      if (!entry->pod) continue;
+      if (!entry->pod && !entry->starting) continue;
       ++total;
       if (entry->owner_id == ws.owner_id) ++mine;
     }
     if (mine >= options_.max_running_per_user) {
-      return Fail(Error::Code::kResourceExhausted,
-                  "running workspaces limit reached: at most " +
-                      std::to_string(options_.max_running_per_user) +
-                      " per user (max_running_per_user); stop one first");
+      return Fail(Error(Error::Code::kResourceExhausted,
+                        "running workspaces limit reached: at most " +
+                            std::to_string(options_.max_running_per_user) +
+                            " per user (workspace.max_running_per_user); stop one first")
+                      .WithLimit("workspace.max_running_per_user", 0));
     }
     if (total >= options_.max_running_total) {
-      return Fail(Error::Code::kResourceExhausted,
-                  "running workspaces limit reached: at most " +
-                      std::to_string(options_.max_running_total) +
-                      " on this server (max_running_total); try again later");
+      return Fail(Error(Error::Code::kResourceExhausted,
+                        "running workspaces limit reached: at most " +
+                            std::to_string(options_.max_running_total) +
+                            " on this server (workspace.max_running_total); try again later")
+                      .WithLimit("workspace.max_running_total", kFullRetryAfterS));
     }
+    const uint64_t each = options_.pod_limits.memory_bytes.value_or(0);
+    const uint64_t reserved = static_cast<uint64_t>(total) * each;
+    if (reserved + each > memory_capacity_) {
+      return Fail(Error(Error::Code::kResourceExhausted,
+                        "the server's workspace memory is full: " + std::to_string(total) +
+                            " running workspaces reserve " + std::to_string(reserved) + " of " +
+                            std::to_string(memory_capacity_) + " bytes and another needs " +
+                            std::to_string(each) +
+                            " (workspace.memory_capacity_bytes); try again later")
+                      .WithLimit("workspace.memory_capacity_bytes", kFullRetryAfterS));
+    }
+    self.starting = true;
     return {};
+  }
+
+  void Admitted(Entry& self) {
+    std::lock_guard lock(mu_);
+    self.starting = false;
   }
 
   // Creates the pod, giving up after start_timeout (a pod that arrives later is deleted).
@@ -484,7 +610,9 @@ class Workspaces::Impl {
     return future.get();
   }
 
-  // `sync_result`, when given, receives the final sync's outcome if one ran.
+  // `sync_result`, when given, receives the final sync's outcome if one ran. A final sync
+  // that fails or leaves pod files unstored keeps the pod (and its record and state): the
+  // call fails and nothing is deleted.
   Result<void> StopPod(std::string_view id, bool final_sync,
                        std::optional<Result<SyncReport>>* sync_result = nullptr) {
     std::shared_ptr<Entry> entry;
@@ -496,18 +624,41 @@ class Workspaces::Impl {
     }
     std::lock_guard lock(entry->mu);
     if (!entry->pod) return {};
-    ResetState(id, WorkspaceState::kStopping);
     if (final_sync && entry->pod->Info().phase == PodPhase::kRunning) {
       auto synced = RunSync(id, *entry->pod);
+      std::optional<Error> refused;
       if (!synced) {
-        platform_.logger().Warn(
-            "final sync before stop failed",
-            {{"workspace", std::string(id)}, {"error", synced.error().ToString()}});
+        const Error& e = synced.error();
+        const bool content = e.code() == Error::Code::kResourceExhausted ||
+                             e.code() == Error::Code::kInvalidArgument ||
+                             e.code() == Error::Code::kFailedPrecondition;
+        refused = Error(content ? Error::Code::kFailedPrecondition : e.code(),
+                        "workspace not stopped: its final sync failed (" + e.message() +
+                            "); the pod keeps running with its files. Remove what the error "
+                            "names in the pod (a terminal or exec), then stop again");
+      } else if (synced->unstored > 0) {
+        const SyncSkip& first = synced->skipped.front();
+        refused = Error(Error::Code::kFailedPrecondition,
+                        "workspace not stopped: " + std::to_string(synced->unstored) +
+                            " file(s) in the pod could not be stored (first: " + first.path + ": " +
+                            first.reason +
+                            "); the pod keeps running with its files. Fix or remove them in "
+                            "the pod (GET .../sync lists them), then stop again");
       }
       if (sync_result != nullptr) *sync_result = std::move(synced);
+      if (refused) {
+        ++stops_refused_;
+        platform_.logger().Warn("stop refused: the final sync did not complete; pod kept",
+                                {{"workspace", std::string(id)}, {"error", refused->message()}});
+        return Fail(*refused);
+      }
     }
+    ResetState(id, WorkspaceState::kStopping);
     (void)executor_->DeletePod(entry->pod->id());
-    entry->pod.reset();
+    {
+      std::lock_guard map_lock(mu_);
+      entry->pod.reset();
+    }
     --running_;
     (void)store::Transact(platform_.storage(), TxKind::kWrite,
                           [&](Transaction& tx) { return store::pods::Delete(tx, id); });
@@ -551,18 +702,26 @@ class Workspaces::Impl {
     auto pod = executor_->AdoptPod(record.pod_id);
     if (pod && ws) {
       auto synced = RunSync(id, **pod);
-      if (synced) {
+      // A pass that left pod files unstored (refused names, caps, quotas) must not discard
+      // them either: the pod stays, like one whose pass failed.
+      if (synced && synced->unstored == 0) {
         platform_.logger().Info("saved a workspace pod's files after a restart",
                                 {{"workspace", id},
                                  {"pulled", synced->pulled},
                                  {"conflicts", static_cast<int64_t>(synced->conflicts.size())}});
         (void)executor_->DeletePod((*pod)->id());
       } else {
-        platform_.logger().Warn("sync of an adopted workspace pod failed; it keeps running",
-                                {{"workspace", id}, {"error", synced.error().ToString()}});
+        platform_.logger().Warn(
+            "sync of an adopted workspace pod did not complete; it keeps running",
+            {{"workspace", id},
+             {"error", synced ? std::to_string(synced->unstored) + " file(s) left unstored"
+                              : synced.error().ToString()}});
         auto entry = EntryFor(*ws);
         std::lock_guard lock(entry->mu);
-        entry->pod = *pod;
+        {
+          std::lock_guard map_lock(mu_);  // Admit reads pod under mu_
+          entry->pod = *pod;
+        }
         ++running_;
         ResetState(id, WorkspaceState::kRunning);
         return true;
@@ -581,9 +740,13 @@ class Workspaces::Impl {
     return false;
   }
 
+  // Retry-After of a refusal that another user's stop may lift soon.
+  static constexpr int64_t kFullRetryAfterS = 30;
+
   Platform& platform_;
   std::shared_ptr<Executor> executor_;
   WorkspaceOptions options_;
+  uint64_t memory_capacity_;
   sync::SyncEngine engine_;
   std::string node_;
   std::mutex mu_;
@@ -593,6 +756,9 @@ class Workspaces::Impl {
   bool stopping_ = false;
   std::thread reaper_;
   std::atomic<uint64_t> passes_{0};
+  std::atomic<uint64_t> sync_failures_{0};
+  std::atomic<uint64_t> sync_skipped_{0};
+  std::atomic<uint64_t> stops_refused_{0};
   std::atomic<uint64_t> bytes_to_pod_{0};
   std::atomic<uint64_t> bytes_from_pod_{0};
   std::atomic<int64_t> running_{0};
@@ -614,6 +780,13 @@ Result<Workspace> Workspaces::Create(std::string_view user_id, std::string_view 
 }
 Result<std::vector<Workspace>> Workspaces::List(std::string_view user_id) {
   return impl_->List(user_id);
+}
+Result<Page<Workspace>> Workspaces::List(std::string_view user_id, const PageRequest& page) {
+  return impl_->List(user_id, page);
+}
+Result<SyncStatus> Workspaces::GetSyncStatus(std::string_view user_id,
+                                             std::string_view workspace_id) {
+  return impl_->GetSyncStatus(user_id, workspace_id);
 }
 Result<Workspace> Workspaces::Get(std::string_view user_id, std::string_view workspace_id) {
   return impl_->Get(user_id, workspace_id);
