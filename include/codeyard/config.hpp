@@ -44,6 +44,13 @@ struct Config {
   int64_t drain_timeout_s = 10;          // server.drain_timeout_s: requests in flight at stop
   int64_t shutdown_sync_timeout_s = 20;  // server.shutdown_sync_timeout_s: final syncs
 
+  // The server's capacity against one client taking it all (docs/security/server.md).
+  int64_t max_long_requests = 64;  // server.max_long_requests: exec, runs, pod starts at once
+  int64_t max_inflight_body_bytes = int64_t{256} << 20;  // server.max_inflight_body_bytes
+  int64_t max_connections = 10000;                       // server.max_connections
+  int64_t max_connections_per_ip = 256;                  // server.max_connections_per_ip
+  int64_t header_timeout_s = 10;  // server.header_timeout_s: a new connection's request headers
+
   // Keys from the environment that look like ours but are not known (likely typos).
   std::vector<std::string> warnings;
 
