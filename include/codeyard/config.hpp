@@ -45,6 +45,7 @@ struct Config {
   int64_t shutdown_sync_timeout_s = 20;  // server.shutdown_sync_timeout_s: final syncs
 
   // The server's capacity against one client taking it all (docs/security/server.md).
+  int64_t worker_threads = 16;     // server.worker_threads: quick request handlers at once
   int64_t max_long_requests = 64;  // server.max_long_requests: exec, runs, pod starts at once
   int64_t max_inflight_body_bytes = int64_t{256} << 20;  // server.max_inflight_body_bytes
   int64_t max_connections = 10000;                       // server.max_connections

@@ -267,9 +267,18 @@ HttpBenchReport RunIn(const HttpBenchOptions& options, const TempDir& tmp, const
   const int port = FreePort();
   std::vector<std::string> env = EnvironmentWithoutCodeyard();
   env.push_back("CODEYARD_SECRET=" + RandomHex(32));
-  ChildProcess server({binary, "--listen", "127.0.0.1:" + std::to_string(port), "--data",
-                       (tmp.path() / "data").string(), "--set", "executor.pool_size=0"},
-                      env, log);
+  std::vector<std::string> argv = {binary,
+                                   "--listen",
+                                   "127.0.0.1:" + std::to_string(port),
+                                   "--data",
+                                   (tmp.path() / "data").string(),
+                                   "--set",
+                                   "executor.pool_size=0"};
+  for (const std::string& set : options.server_sets) {
+    argv.emplace_back("--set");
+    argv.push_back(set);
+  }
+  ChildProcess server(argv, env, log);
   WaitHealthy(port, server);
   Progress("codeyard-server " + binary + " on 127.0.0.1:" + std::to_string(port));
 

@@ -217,7 +217,7 @@ class HttpServer::Impl {
   void DeliverResponses();
   int Respond(Conn& c, Response response, bool close_after);
   Response MakeError(const Conn& c, int status, Error::Code code, std::string message) const;
-  int WriteHeaders(Conn& c);
+  int WriteHeaders(Conn& c, bool with_body);
   int Finish(Conn& c);
   void LogAccess(const Conn& c, int status, bool aborted) const;
 
@@ -775,11 +775,15 @@ Response HttpServer::Impl::RunHandler(Request request) const {
 }
 
 void HttpServer::Impl::Complete(uint64_t conn_id, Response response) {
+  bool first = false;
   {
     std::lock_guard lock(done_mu_);
+    first = done_.empty();
     done_.emplace_back(conn_id, std::move(response));
   }
-  Wake();
+  // One wake per batch: the service thread takes every queued response when it wakes, so a
+  // response queued behind another needs no wake (and no syscall) of its own.
+  if (first) Wake();
 }
 
 void HttpServer::Impl::DeliverResponses() {
@@ -822,9 +826,11 @@ int HttpServer::Impl::OnWriteable(const Pss* pss) {
   Conn* c = Find(pss);
   if (c == nullptr || c->phase != Phase::kWriting) return 0;
   if (!c->headers_sent) {
-    if (WriteHeaders(*c) != 0) return -1;
+    // A small body goes out with the headers, in one write and this one callback.
+    const bool with_body = !c->head_only && c->response.body.size() <= kBodyChunk;
+    if (WriteHeaders(*c, with_body) != 0) return -1;
     c->headers_sent = true;
-    if (c->head_only || c->response.body.empty()) return Finish(*c);
+    if (with_body || c->head_only || c->response.body.empty()) return Finish(*c);
     lws_callback_on_writable(c->wsi);
     return 0;
   }
@@ -844,11 +850,12 @@ int HttpServer::Impl::OnWriteable(const Pss* pss) {
   return 0;
 }
 
-int HttpServer::Impl::WriteHeaders(Conn& c) {
+int HttpServer::Impl::WriteHeaders(Conn& c, bool with_body) {
   if (!c.cors_origin.empty()) CorsPolicy::AddResponseHeaders(c.cors_origin, c.response.headers);
   if (!hsts_.empty()) c.response.headers.emplace_back("Strict-Transport-Security", hsts_);
   if (!WriteResponseHeaders(c.wsi, c.response, c.request_id, c.head_only, c.close_after,
-                            scratch_)) {
+                            scratch_,
+                            with_body ? std::string_view(c.response.body) : std::string_view())) {
     opts_.logger->Error("cannot write response headers", {{"request_id", c.request_id}});
     return -1;
   }

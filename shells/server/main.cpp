@@ -218,6 +218,7 @@ int Run(int argc, char** argv) {
   server_options.request_timeout_seconds = static_cast<int>(config->request_timeout_s);
   server_options.header_timeout_seconds = static_cast<int>(config->header_timeout_s);
   server_options.max_inflight_body_bytes = config->max_inflight_body_bytes;
+  server_options.worker_threads = static_cast<int>(config->worker_threads);
   server_options.long_work_threads = static_cast<int>(config->max_long_requests);
   server_options.max_connections = static_cast<int>(config->max_connections);
   server_options.max_connections_per_ip = static_cast<int>(config->max_connections_per_ip);

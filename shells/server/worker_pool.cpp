@@ -15,12 +15,16 @@ WorkerPool::WorkerPool(int threads, std::size_t max_queued)
 WorkerPool::~WorkerPool() { Shutdown(); }
 
 bool WorkerPool::TrySubmit(Task task) {
+  bool wake = false;
   {
     std::lock_guard lock(mu_);
     if (stopping_ || queue_.size() + running_ >= capacity_) return false;
     queue_.push_back(std::move(task));
+    // A busy thread takes the task when it is done; wake one only if more tasks wait than
+    // threads are awake to take them (a wake costs a futex call and a context switch).
+    wake = waiting_ > 0 && queue_.size() > threads_.size() - waiting_ - running_;
   }
-  cv_.notify_one();
+  if (wake) cv_.notify_one();
   return true;
 }
 
@@ -45,7 +49,9 @@ void WorkerPool::Run() {
     Task task;
     {
       std::unique_lock lock(mu_);
+      ++waiting_;
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      --waiting_;
       if (queue_.empty()) return;  // stopping and drained
       task = std::move(queue_.front());
       queue_.pop_front();

@@ -46,6 +46,7 @@ class WorkerPool {
   std::condition_variable cv_;
   std::deque<Task> queue_;
   std::size_t running_ = 0;
+  std::size_t waiting_ = 0;  // threads asleep on cv_
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };
