@@ -853,8 +853,7 @@ int HttpServer::Impl::OnWriteable(const Pss* pss) {
 int HttpServer::Impl::WriteHeaders(Conn& c, bool with_body) {
   if (!c.cors_origin.empty()) CorsPolicy::AddResponseHeaders(c.cors_origin, c.response.headers);
   if (!hsts_.empty()) c.response.headers.emplace_back("Strict-Transport-Security", hsts_);
-  if (!WriteResponseHeaders(c.wsi, c.response, c.request_id, c.head_only, c.close_after,
-                            scratch_,
+  if (!WriteResponseHeaders(c.wsi, c.response, c.request_id, c.head_only, c.close_after, scratch_,
                             with_body ? std::string_view(c.response.body) : std::string_view())) {
     opts_.logger->Error("cannot write response headers", {{"request_id", c.request_id}});
     return -1;
