@@ -65,6 +65,7 @@ std::vector<Summary> Measure(const std::vector<Kind>& kinds, int samples) {
     }
   }
   std::vector<Summary> out;
+  out.reserve(per.size());
   for (const Samples& s : per) out.push_back(s.Summarize());
   return out;
 }
@@ -131,6 +132,7 @@ StallBenchReport RunIn(const StallBenchOptions& o, const TempDir& tmp, const std
   std::vector<std::thread> execs;
   const std::string exec_body =
       R"({"argv":["sleep",")" + tag + R"("],"time_limit_s":)" + std::to_string(o.sleep_s + 4) + "}";
+  execs.reserve(static_cast<std::size_t>(o.execs));
   for (int i = 0; i < o.execs; ++i) {
     execs.emplace_back([&] {
       const HttpAnswer a = HttpCall(port, "POST", exec_path, exec_body, busy_token);

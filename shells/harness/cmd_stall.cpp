@@ -10,7 +10,9 @@ namespace codeyard::bench {
 namespace {
 
 double Ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
-double Ratio(int64_t a, int64_t b) { return b > 0 ? static_cast<double>(a) / b : 0.0; }
+double Ratio(int64_t a, int64_t b) {
+  return b > 0 ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
+}
 
 }  // namespace
 
