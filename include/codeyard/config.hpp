@@ -51,6 +51,13 @@ struct Config {
   int64_t drain_timeout_s = 10;          // server.drain_timeout_s: requests in flight at stop
   int64_t shutdown_sync_timeout_s = 20;  // server.shutdown_sync_timeout_s: final syncs
 
+  // The server's capacity against one client taking it all (docs/security/server.md).
+  int64_t worker_threads = 16;     // server.worker_threads: quick request handlers at once
+  int64_t max_long_requests = 64;  // server.max_long_requests: exec, runs, pod starts at once
+  int64_t max_inflight_body_bytes = int64_t{256} << 20;  // server.max_inflight_body_bytes
+  int64_t max_connections = 10000;                       // server.max_connections
+  int64_t max_connections_per_ip = 256;                  // server.max_connections_per_ip
+  int64_t header_timeout_s = 10;  // server.header_timeout_s: a new connection's request headers
   // What one command may be given (ValidateExecSpec, codeyard/exec_limits.hpp), for exec in
   // a workspace and one-shot runs alike; Linux's own bounds are 128 KiB per string (argv or
   // environment) and about 2 MiB for both together.

@@ -173,6 +173,24 @@ const std::vector<KeySpec>& Specs() {
       {"server.shutdown_sync_timeout_s",
        "seconds a stopping server spends syncing running workspaces before it exits", "20",
        IntSetter(&Config::shutdown_sync_timeout_s, 1, 3600)},
+      {"server.worker_threads",
+       "threads running quick request handlers (storage reads and writes)", "16",
+       IntSetter(&Config::worker_threads, 1, 1024)},
+      {"server.max_long_requests",
+       "requests doing long work (exec, runs, workspace start and stop, terminal attach) at once; "
+       "more get 503",
+       "64", IntSetter(&Config::max_long_requests, 1, 4096)},
+      {"server.max_inflight_body_bytes",
+       "request body bytes the server buffers at once, over all requests; past it new bodies get "
+       "503",
+       "268435456", IntSetter(&Config::max_inflight_body_bytes, 1 << 20, int64_t{1} << 40)},
+      {"server.max_connections", "open client connections (HTTP and terminals); more are refused",
+       "10000", IntSetter(&Config::max_connections, 16, 1000000)},
+      {"server.max_connections_per_ip", "open client connections from one IP address", "256",
+       IntSetter(&Config::max_connections_per_ip, 1, 1000000)},
+      {"server.header_timeout_s",
+       "seconds a new connection may take to send its first request's line and headers", "10",
+       IntSetter(&Config::header_timeout_s, 1, 3600)},
       // exec.* and terminal.*: issue 13 items 11 and 16 (docs/security/edges.md).
       {"exec.max_args", "argv elements one command may be given", "4096",
        IntSetter(&Config::exec_max_args, 1, 1 << 20)},
@@ -457,6 +475,14 @@ Result<Config> LoadConfig(const ConfigInputs& inputs) {
   }
   for (const auto& [key, value] : inputs.flags) {
     if (auto r = Apply(config, key, value, "flag --set " + key); !r) return Fail(r.error());
+  }
+  // A body the size server.max_body_bytes allows must fit the in-flight budget, or such
+  // requests would be refused forever.
+  if (config.max_inflight_body_bytes < config.max_body_bytes) {
+    return Fail(Invalid("config: server.max_inflight_body_bytes (" +
+                        std::to_string(config.max_inflight_body_bytes) +
+                        ") must be at least server.max_body_bytes (" +
+                        std::to_string(config.max_body_bytes) + ")"));
   }
   return config;
 }

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "bare_lws_server.hpp"
+#include "bench_server.hpp"
 #include "child_process.hpp"
 #include "stats.hpp"
 
@@ -31,129 +32,6 @@ using Clock = std::chrono::steady_clock;
 
 void Progress(const std::string& line) {
   (void)std::fprintf(stderr, "codeyard-bench: %s\n", line.c_str());
-}
-
-std::string RandomHex(std::size_t bytes) {
-  std::random_device rd;
-  std::string out;
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (std::size_t i = 0; i < bytes; ++i) {
-    const auto b = static_cast<unsigned>(rd() & 0xffU);
-    out += kHex[b >> 4U];
-    out += kHex[b & 0xfU];
-  }
-  return out;
-}
-
-// A temporary directory removed with everything in it at the end of the scope.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "codeyard-bench-http-XXXXXX");
-    if (::mkdtemp(pattern.data()) == nullptr) Throw("cannot create a temporary directory");
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
-std::string ServerBinary(const HttpBenchOptions& options) {
-  std::filesystem::path path = options.server_binary;
-  if (path.empty()) {
-    std::error_code ec;
-    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (ec) Throw("cannot find this program's directory: " + ec.message());
-    path = self.parent_path() / "codeyard-server";
-  }
-  if (::access(path.c_str(), X_OK) != 0) {
-    Throw("no codeyard-server at " + path.string() + " (build it, or pass --server PATH)");
-  }
-  return path.string();
-}
-
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) Throw("socket failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = -1;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  if (port <= 0) Throw("cannot find a free port");
-  return port;
-}
-
-struct HttpAnswer {
-  int status = 0;
-  std::string body;
-};
-
-// One request on a fresh connection (Connection: close), for the set-up steps only.
-HttpAnswer HttpCall(int port, const std::string& method, const std::string& path,
-                    const std::string& body = {}, const std::string& token = {}) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) Throw("socket failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ::close(fd);
-    return {};
-  }
-  std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-  if (!token.empty()) request += "Authorization: Bearer " + token + "\r\n";
-  request += "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
-  request += body;
-  std::size_t sent = 0;
-  while (sent < request.size()) {
-    const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    sent += static_cast<std::size_t>(n);
-  }
-  std::string response;
-  char buf[4096];
-  for (ssize_t n = 0; (n = ::recv(fd, buf, sizeof(buf), 0)) > 0;) {
-    response.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  HttpAnswer out;
-  if (response.starts_with("HTTP/1.1 ") && response.size() >= 12) {
-    out.status = std::stoi(response.substr(9, 3));
-  }
-  const auto split = response.find("\r\n\r\n");
-  if (split != std::string::npos) out.body = response.substr(split + 4);
-  return out;
-}
-
-boost::json::object JsonOf(const HttpAnswer& answer, int want, const std::string& step) {
-  if (answer.status != want) {
-    Throw(step + ": HTTP " + std::to_string(answer.status) + " " + answer.body);
-  }
-  return boost::json::parse(answer.body).as_object();
-}
-
-void WaitHealthy(int port, ChildProcess& server) {
-  const auto deadline = Clock::now() + std::chrono::seconds(20);
-  while (Clock::now() < deadline) {
-    if (!server.Running()) Throw("codeyard-server exited during start-up");
-    if (HttpCall(port, "GET", "/api/v1/health").status == 200) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  Throw("codeyard-server was not healthy within 20 s");
 }
 
 WrkResult Wrk(const HttpBenchOptions& o, const std::string& url, const std::string& script) {
@@ -257,7 +135,7 @@ HttpBenchReport RunIn(const HttpBenchOptions& options, const TempDir& tmp, const
   HttpBenchReport report;
   report.cores = std::thread::hardware_concurrency();
   report.load_before = MachineLoad::Now();
-  const std::string binary = ServerBinary(options);
+  const std::string binary = ServerBinary(options.server_binary);
 
   // The baseline first: if lws cannot serve here, nothing else matters.
   BareLwsServer bare;
@@ -267,9 +145,18 @@ HttpBenchReport RunIn(const HttpBenchOptions& options, const TempDir& tmp, const
   const int port = FreePort();
   std::vector<std::string> env = EnvironmentWithoutCodeyard();
   env.push_back("CODEYARD_SECRET=" + RandomHex(32));
-  ChildProcess server({binary, "--listen", "127.0.0.1:" + std::to_string(port), "--data",
-                       (tmp.path() / "data").string(), "--set", "executor.pool_size=0"},
-                      env, log);
+  std::vector<std::string> argv = {binary,
+                                   "--listen",
+                                   "127.0.0.1:" + std::to_string(port),
+                                   "--data",
+                                   (tmp.path() / "data").string(),
+                                   "--set",
+                                   "executor.pool_size=0"};
+  for (const std::string& set : options.server_sets) {
+    argv.emplace_back("--set");
+    argv.push_back(set);
+  }
+  ChildProcess server(argv, env, log);
   WaitHealthy(port, server);
   Progress("codeyard-server " + binary + " on 127.0.0.1:" + std::to_string(port));
 

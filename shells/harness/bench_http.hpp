@@ -22,6 +22,7 @@ struct HttpBenchOptions {
   int rounds = 3;
   int file_bytes = 64;
   bool json = false;
+  std::vector<std::string> server_sets;  // extra --set key=value for codeyard-server
 };
 
 struct WrkResult {

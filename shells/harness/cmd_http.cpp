@@ -53,6 +53,8 @@ void AddHttpCommand(CLI::App& app) {
   cmd->add_option("--file-bytes", o->file_bytes, "size of small.txt")
       ->check(CLI::Range(0, 1 << 20))
       ->capture_default_str();
+  cmd->add_option("--server-set", o->server_sets,
+                  "configuration for codeyard-server, key=value (repeatable)");
   cmd->add_flag("--json", o->json, "print one JSON object instead of a table");
   cmd->callback([o] {
     if (o->threads > o->connections) {

@@ -33,13 +33,12 @@ void AddExecCommand(CLI::App& app);
 void AddSyncCommand(CLI::App& app);
 // `http`: codeyard-server under wrk against a bare libwebsockets server (cmd_http.cpp).
 void AddHttpCommand(CLI::App& app);
+// `stall`: a second user's latency while a first saturates exec, against idle (cmd_stall.cpp).
+void AddStallCommand(CLI::App& app);
 
 using AddCommand = void (*)(CLI::App&);
-inline constexpr std::array<AddCommand, 4> kCommands = {
-    AddStorageCommand,
-    AddExecCommand,
-    AddSyncCommand,
-    AddHttpCommand,
+inline constexpr std::array<AddCommand, 5> kCommands = {
+    AddStorageCommand, AddExecCommand, AddSyncCommand, AddHttpCommand, AddStallCommand,
 };
 
 }  // namespace codeyard::bench

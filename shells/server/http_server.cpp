@@ -1,6 +1,9 @@
 #include "http_server.hpp"
 
+#include <arpa/inet.h>
 #include <libwebsockets.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
 
 #include <strings.h>
 #include <algorithm>
@@ -45,6 +48,79 @@ constexpr std::size_t kMaxUrlBytes = 8192;
 // connections announcing bodies they never send hold no memory.
 constexpr std::size_t kMaxBodyReserve = std::size_t{256} * 1024;
 
+// Descriptors kept free of client connections for the database, pods, logs and the listener
+// itself (server.max_connections is held below RLIMIT_NOFILE minus this).
+constexpr int kFdReserve = 256;
+// How long to wait before retrying, told to a client refused for lack of capacity.
+constexpr int64_t kRetryBusyS = 1;
+constexpr int64_t kRetryLongWorkS = 2;
+// A refused connection is logged at most this often (with the count since the last line).
+constexpr std::chrono::seconds kRefusalLogInterval{1};
+
+// Bytes of request bodies buffered over all connections, shared with the workers that free
+// them. A Charge holds its bytes until destroyed (with the request it travelled with).
+class BodyBudget {
+ public:
+  explicit BodyBudget(int64_t capacity) : capacity_(capacity) {}
+
+  class Charge {
+   public:
+    Charge() = default;
+    Charge(BodyBudget* budget, int64_t bytes) : budget_(budget), bytes_(bytes) {}
+    Charge(Charge&& other) noexcept
+        : budget_(std::exchange(other.budget_, nullptr)), bytes_(other.bytes_) {}
+    Charge& operator=(Charge&& other) noexcept {
+      if (this != &other) {
+        Release();
+        budget_ = std::exchange(other.budget_, nullptr);
+        bytes_ = other.bytes_;
+      }
+      return *this;
+    }
+    Charge(const Charge&) = delete;
+    Charge& operator=(const Charge&) = delete;
+    ~Charge() { Release(); }
+
+   private:
+    void Release() {
+      if (budget_ != nullptr) budget_->used_.fetch_sub(bytes_, std::memory_order_relaxed);
+      budget_ = nullptr;
+    }
+    BodyBudget* budget_ = nullptr;
+    int64_t bytes_ = 0;
+  };
+
+  // Reserves `bytes`, or returns nullopt when they do not fit now.
+  std::optional<Charge> TryTake(int64_t bytes) {
+    int64_t used = used_.load(std::memory_order_relaxed);
+    do {
+      if (used + bytes > capacity_) return std::nullopt;
+    } while (!used_.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed));
+    return Charge(this, bytes);
+  }
+
+ private:
+  const int64_t capacity_;
+  std::atomic<int64_t> used_{0};
+};
+
+// The peer's address as text ("127.0.0.1", "::1"), the key of the per-address limit.
+std::string PeerAddress(const sockaddr_storage& addr) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (addr.ss_family == AF_INET) {
+    (void)inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(addr).sin_addr, text,
+                    sizeof(text));
+  } else if (addr.ss_family == AF_INET6) {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(addr);
+    if (IN6_IS_ADDR_V4MAPPED(&in6.sin6_addr)) {  // one client, one key, whatever the socket
+      (void)inet_ntop(AF_INET, &in6.sin6_addr.s6_addr[12], text, sizeof(text));
+    } else {
+      (void)inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof(text));
+    }
+  }
+  return text;
+}
+
 // What lws keeps per connection: only an id into Impl::conns_, so that nothing with a
 // destructor lives in memory lws allocates and frees.
 struct Pss {
@@ -59,7 +135,9 @@ struct Conn {
   uint64_t id = 0;
   lws* wsi = nullptr;
   Phase phase = Phase::kIdle;
-  Request request;  // moved to the worker when dispatched
+  Request request;                 // moved to the worker when dispatched
+  BodyBudget::Charge body_charge;  // the body's bytes, held until the request is freed
+  Work work = Work::kQuick;
   std::string method;
   std::string path;
   std::string log_path;  // path made valid UTF-8 for the JSON log
@@ -99,7 +177,8 @@ class HttpServer::Impl {
   explicit Impl(HttpServerOptions options)
       : opts_(std::move(options)),
         cors_(opts_.cors_origins),
-        hsts_(StrictTransportSecurity(opts_.hsts_max_age_seconds)) {
+        hsts_(StrictTransportSecurity(opts_.hsts_max_age_seconds)),
+        body_budget_(opts_.max_inflight_body_bytes) {
     if (!opts_.logger) opts_.logger = NullLogger();
     protocols_[0].name = "http";
     protocols_[0].callback = &Impl::Callback;
@@ -129,6 +208,10 @@ class HttpServer::Impl {
   void OnClosed(Pss* pss);
   int OnUpgrade(lws* wsi, const void* in) const;
   void OnEstablished(lws* wsi, Pss* pss);
+  int OnAccept(const lws_filter_network_conn_args& args);
+  void OnAdopted(lws* wsi);
+  void OnDestroyed(const lws* wsi);
+  void RefuseConnection(const std::string& address, std::string_view limit);
 
   int Dispatch(Conn& c);
   Response RunHandler(Request request) const;
@@ -136,7 +219,7 @@ class HttpServer::Impl {
   void DeliverResponses();
   int Respond(Conn& c, Response response, bool close_after);
   Response MakeError(const Conn& c, int status, Error::Code code, std::string message) const;
-  int WriteHeaders(Conn& c);
+  int WriteHeaders(Conn& c, bool with_body);
   int Finish(Conn& c);
   void LogAccess(const Conn& c, int status, bool aborted) const;
 
@@ -145,7 +228,9 @@ class HttpServer::Impl {
   const std::string hsts_;  // the Strict-Transport-Security value, or empty
   lws_protocols protocols_[2] = {};
   ListenAddress address_;
-  std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<WorkerPool> pool_;       // quick handlers
+  std::unique_ptr<WorkerPool> long_pool_;  // Work::kLong handlers and terminal attaches
+  BodyBudget body_budget_;
   std::unique_ptr<TerminalSockets> terminals_;  // service thread only
   std::thread thread_;
   std::future<void> loop_done_;
@@ -167,6 +252,15 @@ class HttpServer::Impl {
   std::unordered_set<const lws*> reused_;
   uint64_t next_conn_id_ = 1;
   std::vector<unsigned char> scratch_;
+  // Open connections by peer address, for the connection limits. An accepted socket's address
+  // waits in accepted_ (by descriptor) until lws has made its wsi.
+  int max_connections_ = 0;  // opts_.max_connections, held below the descriptor limit
+  int open_connections_ = 0;
+  std::unordered_map<std::string, int> per_address_;
+  std::unordered_map<int, std::string> accepted_;
+  std::unordered_map<const lws*, std::string> address_of_;
+  SteadyClock::time_point last_refusal_log_{};
+  uint64_t refusals_unlogged_ = 0;
 };
 
 // ---- lifecycle --------------------------------------------------------------------------
@@ -179,9 +273,22 @@ Result<void> HttpServer::Impl::Start() {
         address.error().WithContext("cannot listen on " + HostPort(opts_.host, opts_.port)));
   }
   address_ = *address;
+  max_connections_ = opts_.max_connections;
+  if (rlimit fds{}; ::getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur != RLIM_INFINITY) {
+    const auto room = static_cast<int64_t>(fds.rlim_cur) - kFdReserve;
+    if (room < max_connections_) {
+      max_connections_ = static_cast<int>(std::max<int64_t>(room, 16));
+      opts_.logger->Warn("server.max_connections lowered to fit the descriptor limit",
+                         {{"max_connections", max_connections_},
+                          {"rlimit_nofile", static_cast<int64_t>(fds.rlim_cur)},
+                          {"reserve", kFdReserve}});
+    }
+  }
   pool_ = std::make_unique<WorkerPool>(opts_.worker_threads, opts_.max_queued_requests);
+  long_pool_ = std::make_unique<WorkerPool>(opts_.long_work_threads, 0);
   if (terminals_) {
-    terminals_->Bind(pool_.get(), [this] { Wake(); });
+    // Attaching may start the workspace's pod: long work.
+    terminals_->Bind(long_pool_.get(), [this] { Wake(); });
     opts_.terminals->SetWake([this] { Wake(); });
   }
   std::promise<Result<void>> started;
@@ -196,6 +303,7 @@ Result<void> HttpServer::Impl::Start() {
   if (!result) {
     thread_.join();
     pool_->Shutdown();
+    long_pool_->Shutdown();
   }
   return result;
 }
@@ -227,7 +335,10 @@ void HttpServer::Impl::ServiceThread(std::promise<Result<void>> started) {
   // by lws's own timers. lws re-arms timeout_secs after each body chunk (a stalled body);
   // the whole body's deadline is OnBody's, the response's is Respond's.
   vinfo.keepalive_timeout = opts_.idle_timeout_seconds;
-  vinfo.timeout_secs_ah_idle = static_cast<unsigned>(opts_.idle_timeout_seconds);
+  // A connection holds a header table from its first byte until its headers are complete:
+  // new connections that never send a whole request are dropped after the header timeout.
+  vinfo.timeout_secs_ah_idle =
+      static_cast<unsigned>(std::min(opts_.header_timeout_seconds, opts_.idle_timeout_seconds));
   vinfo.timeout_secs = static_cast<unsigned>(opts_.request_timeout_seconds);
   // Never LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE (see header).
   vinfo.options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
@@ -275,6 +386,7 @@ void HttpServer::Impl::ServiceThread(std::promise<Result<void>> started) {
 void HttpServer::Impl::Stop() {
   if (!thread_.joinable()) {
     if (pool_) pool_->Shutdown();
+    if (long_pool_) long_pool_->Shutdown();
     return;
   }
   drain_deadline_.store((SteadyClock::now() + opts_.drain_timeout).time_since_epoch().count());
@@ -288,6 +400,7 @@ void HttpServer::Impl::Stop() {
   } while (loop_done_.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready);
   thread_.join();
   pool_->Shutdown();
+  long_pool_->Shutdown();
   if (opts_.terminals != nullptr) opts_.terminals->SetWake(nullptr);
 }
 
@@ -326,9 +439,15 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
     case LWS_CALLBACK_WSI_DESTROY:
       self->reused_.erase(wsi);
       if (RawTap* tap = RawTap::OfThisThread()) tap->Forget(lws_get_socket_fd(wsi));
+      self->OnDestroyed(wsi);
       break;
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:  // `user` is the accept's arguments here
+      return user == nullptr
+                 ? 0
+                 : self->OnAccept(*static_cast<const lws_filter_network_conn_args*>(user));
     case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
       if (RawTap* tap = RawTap::OfThisThread()) tap->Watch(lws_get_socket_fd(wsi));
+      self->OnAdopted(wsi);
       break;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
       self->DeliverResponses();
@@ -443,13 +562,23 @@ int HttpServer::Impl::OnHttp(lws* wsi, Pss* pss) {
                      true);
     }
   }
-  if (length > opts_.max_body_bytes) {
-    return Respond(
-        c,
-        MakeError(c, 413, Error::Code::kResourceExhausted,
-                  "request body of " + std::to_string(length) + " bytes exceeds the limit of " +
-                      std::to_string(opts_.max_body_bytes) + " bytes"),
-        true);
+  // The route decides where the handler runs and how large a body it takes, before any byte
+  // of the body is read (login needs a few KiB; a file upload up to server.max_body_bytes).
+  const RouteOptions& route =
+      opts_.route_options ? opts_.route_options(r.method, c.path) : Router::UnroutedOptions();
+  c.work = route.work;
+  const int64_t body_cap = opts_.route_options
+                               ? std::min(route.max_body_bytes, opts_.max_body_bytes)
+                               : opts_.max_body_bytes;
+  if (length > body_cap) {
+    Response refused = ErrorResponse(
+        413,
+        Error(Error::Code::kResourceExhausted,
+              "request body of " + std::to_string(length) + " bytes exceeds the limit of " +
+                  std::to_string(body_cap) + " bytes for " + c.method + " on this path"),
+        c.request_id);
+    refused.limit = "server.max_body_bytes";
+    return Respond(c, std::move(refused), true);
   }
   // CORS: a preflight is answered here; an allowed origin's actual request is marked for
   // the CORS headers on its answer.
@@ -459,6 +588,20 @@ int HttpServer::Impl::OnHttp(lws* wsi, Pss* pss) {
     if (cors_.Allows(*origin)) c.cors_origin = std::string(*origin);
   }
   if (length > 0) {
+    // Every buffered body is charged to one server-wide budget before it is read, so that
+    // many parallel uploads cannot take the memory: past it, 503 and the body is not read.
+    std::optional<BodyBudget::Charge> charge = body_budget_.TryTake(length);
+    if (!charge) {
+      return Respond(c,
+                     ErrorResponse(503,
+                                   Error(Error::Code::kUnavailable,
+                                         "the server is receiving too many request bodies at "
+                                         "once; retry later")
+                                       .WithLimit("server.max_inflight_body_bytes", kRetryBusyS),
+                                   c.request_id),
+                     true);
+    }
+    c.body_charge = std::move(*charge);
     c.phase = Phase::kReadingBody;
     r.body.reserve(std::min(static_cast<std::size_t>(length), kMaxBodyReserve));
     // The whole body must arrive within request_timeout: lws closes a connection that sends
@@ -480,6 +623,8 @@ int HttpServer::Impl::OnBody(const Pss* pss, const void* in, size_t len) {
                                  std::to_string(opts_.request_timeout_seconds) + " s"),
                    true);
   }
+  // lws stops at Content-Length, which was checked against the route's cap and charged to
+  // the budget; this only guards against lws delivering more.
   if (static_cast<int64_t>(c->request.body.size() + len) > opts_.max_body_bytes) {
     return Respond(*c,
                    MakeError(*c, 413, Error::Code::kResourceExhausted,
@@ -535,10 +680,72 @@ void HttpServer::Impl::OnEstablished(lws* wsi, Pss* pss) {
   pss->term_id = terminals_->Open(wsi);
 }
 
+// ---- connection limits (service thread) -------------------------------------------------
+
+int HttpServer::Impl::OnAccept(const lws_filter_network_conn_args& args) {
+  std::string address = PeerAddress(args.cli_addr);
+  // A descriptor left here by an adoption that failed is closed by now: forget it.
+  if (const auto stale = accepted_.find(args.accept_fd); stale != accepted_.end()) {
+    if (--per_address_[stale->second] <= 0) per_address_.erase(stale->second);
+    --open_connections_;
+    accepted_.erase(stale);
+  }
+  if (open_connections_ >= max_connections_) {
+    RefuseConnection(address, "server.max_connections");
+    return -1;  // lws closes the socket
+  }
+  int& from_here = per_address_[address];
+  if (from_here >= std::min(opts_.max_connections_per_ip, max_connections_)) {
+    if (from_here == 0) per_address_.erase(address);
+    RefuseConnection(address, "server.max_connections_per_ip");
+    return -1;
+  }
+  ++from_here;
+  ++open_connections_;
+  accepted_.emplace(args.accept_fd, std::move(address));
+  return 0;
+}
+
+void HttpServer::Impl::OnAdopted(lws* wsi) {
+  const auto it = accepted_.find(lws_get_socket_fd(wsi));
+  if (it == accepted_.end()) return;
+  address_of_.emplace(wsi, std::move(it->second));
+  accepted_.erase(it);
+}
+
+void HttpServer::Impl::OnDestroyed(const lws* wsi) {
+  const auto it = address_of_.find(wsi);
+  if (it == address_of_.end()) return;
+  if (const auto n = per_address_.find(it->second); n != per_address_.end() && --n->second <= 0) {
+    per_address_.erase(n);
+  }
+  --open_connections_;
+  address_of_.erase(it);
+}
+
+void HttpServer::Impl::RefuseConnection(const std::string& address, std::string_view limit) {
+  if (opts_.on_connection_refused) opts_.on_connection_refused(limit);
+  ++refusals_unlogged_;
+  // A flood of refusals makes one line a second, not one per connection.
+  const SteadyClock::time_point now = SteadyClock::now();
+  if (now - last_refusal_log_ < kRefusalLogInterval) return;
+  last_refusal_log_ = now;
+  opts_.logger->Warn("connection refused", {{"limit", std::string(limit)},
+                                            {"address", address},
+                                            {"open_connections", open_connections_},
+                                            {"refused_since_last_line", refusals_unlogged_}});
+  refusals_unlogged_ = 0;
+}
+
 // ---- handing requests to workers and back -----------------------------------------------
 
 int HttpServer::Impl::Dispatch(Conn& c) {
   c.phase = Phase::kHandling;
+  if (c.work == Work::kInline) {  // never blocks: no hand-off, answered in this callback
+    Response response = RunHandler(std::move(c.request));
+    c.body_charge = {};
+    return Respond(c, std::move(response), false);
+  }
   lws_set_timeout(c.wsi, PENDING_TIMEOUT_HTTP_CONTENT, opts_.handler_timeout_seconds);
   // Read nothing more until the answer is ready: with input pipelined behind a request with
   // a body, lws would otherwise spin on it meanwhile. lws sends no WRITEABLE to a
@@ -546,12 +753,23 @@ int HttpServer::Impl::Dispatch(Conn& c) {
   (void)lws_rx_flow_control(c.wsi, 0);
   c.rx_paused = true;
   const uint64_t id = c.id;
-  const bool queued = pool_->TrySubmit([this, id, request = std::move(c.request)]() mutable {
-    Complete(id, RunHandler(std::move(request)));
-  });
+  const bool is_long = c.work == Work::kLong;
+  WorkerPool& pool = is_long ? *long_pool_ : *pool_;
+  // The body's charge travels with the request and is released when the task is freed.
+  const bool queued = pool.TrySubmit(
+      [this, id, request = std::move(c.request), charge = std::move(c.body_charge)]() mutable {
+        Response response = RunHandler(std::move(request));
+        Complete(id, std::move(response));
+      });
   if (!queued) {
-    return Respond(
-        c, MakeError(c, 503, Error::Code::kUnavailable, "the server is busy; retry later"), false);
+    // Refused at once, never queued behind the work that fills the pool.
+    Error busy = is_long ? Error(Error::Code::kUnavailable,
+                                 "the server is running as many long requests (exec, runs, "
+                                 "workspace starts) as it can; retry later")
+                               .WithLimit("server.max_long_requests", kRetryLongWorkS)
+                         : Error(Error::Code::kUnavailable, "the server is busy; retry later")
+                               .WithLimit("", kRetryBusyS);
+    return Respond(c, ErrorResponse(503, busy, c.request_id), false);
   }
   return 0;
 }
@@ -570,11 +788,15 @@ Response HttpServer::Impl::RunHandler(Request request) const {
 }
 
 void HttpServer::Impl::Complete(uint64_t conn_id, Response response) {
+  bool first = false;
   {
     std::lock_guard lock(done_mu_);
+    first = done_.empty();
     done_.emplace_back(conn_id, std::move(response));
   }
-  Wake();
+  // One wake per batch: the service thread takes every queued response when it wakes, so a
+  // response queued behind another needs no wake (and no syscall) of its own.
+  if (first) Wake();
 }
 
 void HttpServer::Impl::DeliverResponses() {
@@ -617,9 +839,11 @@ int HttpServer::Impl::OnWriteable(const Pss* pss) {
   Conn* c = Find(pss);
   if (c == nullptr || c->phase != Phase::kWriting) return 0;
   if (!c->headers_sent) {
-    if (WriteHeaders(*c) != 0) return -1;
+    // A small body goes out with the headers, in one write and this one callback.
+    const bool with_body = !c->head_only && c->response.body.size() <= kBodyChunk;
+    if (WriteHeaders(*c, with_body) != 0) return -1;
     c->headers_sent = true;
-    if (c->head_only || c->response.body.empty()) return Finish(*c);
+    if (with_body || c->head_only || c->response.body.empty()) return Finish(*c);
     lws_callback_on_writable(c->wsi);
     return 0;
   }
@@ -639,11 +863,11 @@ int HttpServer::Impl::OnWriteable(const Pss* pss) {
   return 0;
 }
 
-int HttpServer::Impl::WriteHeaders(Conn& c) {
+int HttpServer::Impl::WriteHeaders(Conn& c, bool with_body) {
   if (!c.cors_origin.empty()) CorsPolicy::AddResponseHeaders(c.cors_origin, c.response.headers);
   if (!hsts_.empty()) c.response.headers.emplace_back("Strict-Transport-Security", hsts_);
-  if (!WriteResponseHeaders(c.wsi, c.response, c.request_id, c.head_only, c.close_after,
-                            scratch_)) {
+  if (!WriteResponseHeaders(c.wsi, c.response, c.request_id, c.head_only, c.close_after, scratch_,
+                            with_body ? std::string_view(c.response.body) : std::string_view())) {
     opts_.logger->Error("cannot write response headers", {{"request_id", c.request_id}});
     return -1;
   }

@@ -1,6 +1,8 @@
 // The libwebsockets glue of the server: one service thread owns the lws context and makes every
-// lws call (creation, service, writes, destruction); a WorkerPool runs the request handler,
-// which may block. A request flows
+// lws call (creation, service, writes, destruction); worker pools run the request handlers,
+// which may block: quick ones on the request workers, long ones (exec, runs, pod starts) on a
+// separate bounded long-work pool so that they can never take every worker (RouteOptions).
+// A request flows
 //   service thread: LWS_CALLBACK_HTTP (+ HTTP_BODY ...) -> Request -> WorkerPool::TrySubmit
 //   worker:         handler(Request) -> Response -> completion queue -> lws_cancel_service()
 //   service thread: EVENT_WAIT_CANCELLED -> lws_callback_on_writable -> HTTP_WRITEABLE writes
@@ -8,7 +10,8 @@
 // Connections are known to workers only by a numeric id, so a response for a connection that
 // closed meanwhile is dropped instead of touching a freed wsi. The server sets its own
 // security headers (lws's "best practices" option is off: its CSP breaks xterm.js), answers
-// CORS preflights, caps URLs and cuts off slow clients (docs/api.md, "Security").
+// CORS preflights, caps URLs, bodies (per route and in total) and connections (in total and
+// per address), and cuts off slow clients (docs/api.md, "Security"; docs/security/server.md).
 // Start, Stop and the destructor may be called from any thread but the service thread.
 #pragma once
 
@@ -43,19 +46,36 @@ struct RequestDone {
 class TerminalHub;
 
 struct HttpServerOptions {
-  std::string host = "127.0.0.1";  // an IP literal, a host name, "0.0.0.0" or "::"
-  int port = 8080;                 // 0 lets the kernel choose (see HttpServer::port)
-  int64_t max_body_bytes = 16 << 20;
-  // Handlers block (storage, exec, pod starts), so there are more workers than cores.
+  std::string host = "127.0.0.1";     // an IP literal, a host name, "0.0.0.0" or "::"
+  int port = 8080;                    // 0 lets the kernel choose (see HttpServer::port)
+  int64_t max_body_bytes = 16 << 20;  // no route takes more (RouteOptions::max_body_bytes)
+  // Bytes of request bodies buffered at once over all requests, reserved from Content-Length
+  // before a body is read; a body that does not fit gets 503 with Retry-After.
+  int64_t max_inflight_body_bytes = int64_t{256} << 20;
+  // Quick handlers block on storage for milliseconds, so there are more workers than cores.
   int worker_threads = 16;
-  std::size_t max_queued_requests = 256;           // beyond this, requests get 503
+  std::size_t max_queued_requests = 256;  // beyond this, quick requests get 503
+  // Threads of the long-work pool (Work::kLong routes and terminal attaches); a long request
+  // finding them all busy gets 503 with Retry-After at once.
+  int long_work_threads = 64;
+  // Where a request's handler runs and its largest body, asked on the service thread before
+  // the body is read. Unset: every route is quick and takes up to max_body_bytes.
+  std::function<const RouteOptions&(Method, std::string_view path)> route_options;
+  // Open connections (HTTP and terminals) in total and from one IP address; more are closed
+  // as soon as they are accepted, logged and counted. max_connections is also held below the
+  // process's descriptor limit (RLIMIT_NOFILE) minus a reserve for storage and pods.
+  int max_connections = 10000;
+  int max_connections_per_ip = 256;
   int handler_timeout_seconds = 60;                // a connection waiting longer is closed
   std::chrono::milliseconds drain_timeout{10000};  // Stop waits this long for open requests
   // Slow or silent clients (see docs/api.md, "Security"): a connection is closed when it sits
   // idle between requests, or takes to send its request line and headers, longer than
   // idle_timeout_seconds; when its body has not fully arrived request_timeout_seconds after
   // the headers; and when it takes nothing of a response for request_timeout_seconds.
+  // A connection's request line and headers must also arrive within header_timeout_seconds
+  // (when shorter): idle connections that never complete a request are dropped quickly.
   int idle_timeout_seconds = 30;
+  int header_timeout_seconds = 10;
   int request_timeout_seconds = 60;
   std::vector<std::string> cors_origins;  // exact origins allowed to call cross-origin
   int64_t hsts_max_age_seconds = 0;       // Strict-Transport-Security on every answer; 0 = off
@@ -68,6 +88,9 @@ struct HttpServerOptions {
   // Optional. Runs on the service thread once per request, where the access-log line is
   // written; must be quick and must not block (metrics counters).
   std::function<void(const RequestDone&)> on_request_done;
+  // Optional. Runs on the service thread for every connection refused at accept, with the
+  // configuration key of the limit ("server.max_connections_per_ip"); must be quick.
+  std::function<void(std::string_view limit)> on_connection_refused;
 };
 
 class HttpServer {

@@ -196,9 +196,10 @@ bool MayHaveBufferedInput(lws* wsi) {
 }
 
 bool WriteResponseHeaders(lws* wsi, const Response& response, std::string_view request_id,
-                          bool head_only, bool close_after, std::vector<unsigned char>& scratch) {
+                          bool head_only, bool close_after, std::vector<unsigned char>& scratch,
+                          std::string_view body) {
   const Response& r = response;
-  std::size_t budget = 1024 + r.content_type.size() + request_id.size();
+  std::size_t budget = 1024 + r.content_type.size() + request_id.size() + body.size();
   for (const auto& [k, v] : r.headers) budget += k.size() + v.size() + 8;
   scratch.assign(LWS_PRE + budget, 0);
   unsigned char* start = scratch.data() + LWS_PRE;
@@ -229,7 +230,16 @@ bool WriteResponseHeaders(lws* wsi, const Response& response, std::string_view r
   }
   for (const auto& [k, v] : r.headers) ok = ok && add(k, v);
   if (close_after && !head_only) ok = ok && add("connection", "close");
-  return ok && lws_finalize_write_http_header(wsi, start, &p, end) == 0;
+  if (body.empty()) return ok && lws_finalize_write_http_header(wsi, start, &p, end) == 0;
+  if (!ok || lws_finalize_http_header(wsi, &p, end) != 0 ||
+      static_cast<std::size_t>(end - p) < body.size()) {
+    return false;
+  }
+  std::memcpy(p, body.data(), body.size());
+  p += body.size();
+  // For HTTP/1 lws_write sends the bytes as given (buffering what the socket does not take).
+  const auto bytes = static_cast<std::size_t>(p - start);
+  return lws_write(wsi, start, bytes, LWS_WRITE_HTTP_FINAL) == static_cast<int>(bytes);
 }
 
 }  // namespace codeyard::server

@@ -66,8 +66,11 @@ struct RequestLine {
 // response's extra headers, and Connection: close if `close_after`. For HEAD (`head_only`)
 // the length is the body's but no body may follow. `scratch` is reused buffer space.
 // Returns false if the headers do not fit or the write fails (close the connection).
+// `body`, when given, is the whole body and goes out in the same write (one send for a small
+// answer instead of one per part and per WRITEABLE callback).
 [[nodiscard]] bool WriteResponseHeaders(lws* wsi, const Response& response,
                                         std::string_view request_id, bool head_only,
-                                        bool close_after, std::vector<unsigned char>& scratch);
+                                        bool close_after, std::vector<unsigned char>& scratch,
+                                        std::string_view body = {});
 
 }  // namespace codeyard::server

@@ -5,6 +5,7 @@
 // failures are one plain line on stderr; everything else there is JSON log records.
 // `--print-routes` prints every routed "METHOD pattern" and exits 0 without opening anything.
 #include <pthread.h>
+#include <sys/resource.h>
 #include <CLI/CLI.hpp>
 
 #include <chrono>
@@ -25,6 +26,7 @@
 #include "codeyard/config.hpp"
 #include "codeyard/platform.hpp"
 #include "http_server.hpp"
+#include "route_options.hpp"
 #include "router.hpp"
 #include "server_metrics.hpp"
 #include "services.hpp"
@@ -118,11 +120,26 @@ int PrintRoutes() {
   Services none;
   Router router;
   for (const AddRoutes add : kRouteGroups) add(router, none);
+  if (auto options = ApplyRouteOptions(router); !options) {
+    return Fatal(kExitFailed, options.error().message());
+  }
   for (const auto& [method, pattern] : router.Routes()) {
     const std::string_view name = MethodName(method);
     (void)std::printf("%.*s %s\n", static_cast<int>(name.size()), name.data(), pattern.c_str());
   }
   return kExitOk;
+}
+
+// Client connections need descriptors: the soft limit goes up to the hard one, so that
+// server.max_connections (held below it with a reserve) can be reached.
+void RaiseDescriptorLimit(Logger& logger) {
+  rlimit fds{};
+  if (::getrlimit(RLIMIT_NOFILE, &fds) != 0 || fds.rlim_cur >= fds.rlim_max) return;
+  const rlim_t was = fds.rlim_cur;
+  fds.rlim_cur = fds.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &fds) != 0) {
+    logger.Warn("cannot raise the descriptor limit", {{"soft", static_cast<int64_t>(was)}});
+  }
 }
 
 double UnixSecondsNow() {
@@ -185,6 +202,10 @@ int Run(int argc, char** argv) {
 
   Router router;
   for (const AddRoutes add : kRouteGroups) add(router, **services);
+  if (auto options = ApplyRouteOptions(router); !options) {
+    return Fatal(kExitFailed, options.error().message());
+  }
+  RaiseDescriptorLimit(*logger);
 
   TerminalHub terminals(**services, TerminalHubOptionsFrom(*config), logger);
   InstallTerminalMetrics(**services, terminals);
@@ -195,13 +216,24 @@ int Run(int argc, char** argv) {
   server_options.max_body_bytes = config->max_body_bytes;
   server_options.idle_timeout_seconds = static_cast<int>(config->http_idle_timeout_s);
   server_options.request_timeout_seconds = static_cast<int>(config->request_timeout_s);
+  server_options.header_timeout_seconds = static_cast<int>(config->header_timeout_s);
+  server_options.max_inflight_body_bytes = config->max_inflight_body_bytes;
+  server_options.worker_threads = static_cast<int>(config->worker_threads);
+  server_options.long_work_threads = static_cast<int>(config->max_long_requests);
+  server_options.max_connections = static_cast<int>(config->max_connections);
+  server_options.max_connections_per_ip = static_cast<int>(config->max_connections_per_ip);
+  server_options.route_options = [&router](Method method,
+                                           std::string_view path) -> const RouteOptions& {
+    return router.Options(method, path);
+  };
   server_options.drain_timeout = std::chrono::seconds(config->drain_timeout_s);
   server_options.cors_origins = config->cors_origins;
   server_options.hsts_max_age_seconds = config->hsts_max_age_s;
   server_options.logger = logger;
   server_options.handler = [&router](Request request) { return router.Handle(std::move(request)); };
   server_options.terminals = &terminals;
-  server_options.on_request_done = InstallServerMetrics(**services, start_unix_s);
+  server_options.on_request_done =
+      InstallServerMetrics(**services, start_unix_s, &server_options.on_connection_refused);
   HttpServer server(std::move(server_options));
   if (auto started = server.Start(); !started) {
     return Fatal(ExitCodeFor(started.error()), started.error().message());

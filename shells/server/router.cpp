@@ -29,6 +29,31 @@ bool IsRest(std::string_view segment) {
   return IsParam(segment) && segment.size() > 5 && segment.substr(segment.size() - 4) == "...}";
 }
 
+// The same match as Matches without building anything: the service thread asks it for every
+// request before reading its body.
+bool MatchesPath(const std::vector<std::string>& pattern, std::string_view path) {
+  const bool rest = !pattern.empty() && IsRest(pattern.back());
+  std::size_t start = 1;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (start > path.size()) return false;
+    if (rest && i + 1 == pattern.size()) {
+      // One or more non-empty segments remain.
+      if (start == path.size()) return false;
+      for (std::size_t k = start; k <= path.size(); ++k) {
+        const bool boundary = k == path.size() || path[k] == '/';
+        if (boundary && (k == start || path[k - 1] == '/')) return false;
+      }
+      return true;
+    }
+    const std::size_t slash = path.find('/', start);
+    const std::size_t end = slash == std::string_view::npos ? path.size() : slash;
+    const std::string_view segment = path.substr(start, end - start);
+    if (IsParam(pattern[i]) ? segment.empty() : segment != pattern[i]) return false;
+    start = end + 1;
+  }
+  return start == path.size() + 1;
+}
+
 // True if `path` fits the route's segments; collects "{name}" values into `params`.
 bool Matches(const std::vector<std::string>& pattern, const std::vector<std::string_view>& path,
              Fields* params) {
@@ -101,10 +126,36 @@ Response Response::Json(int status, std::string body) {
   return r;
 }
 
-void Router::Add(Method method, std::string_view pattern, Handler handler) {
+void Router::Add(Method method, std::string_view pattern, Handler handler, RouteOptions options) {
   std::vector<std::string> segments;
   for (const std::string_view s : Split(pattern)) segments.emplace_back(s);
-  routes_.push_back(Route{method, std::string(pattern), std::move(segments), std::move(handler)});
+  routes_.push_back(
+      Route{method, std::string(pattern), std::move(segments), std::move(handler), options});
+}
+
+Result<void> Router::SetOptions(Method method, std::string_view pattern, RouteOptions options) {
+  for (Route& route : routes_) {
+    if (route.method == method && route.pattern == pattern) {
+      route.options = options;
+      return {};
+    }
+  }
+  return Fail(Error::Code::kNotFound, "no route " + std::string(MethodName(method)) + " " +
+                                          std::string(pattern) + " to set options on");
+}
+
+const RouteOptions& Router::UnroutedOptions() {
+  static const RouteOptions kUnrouted{};
+  return kUnrouted;
+}
+
+const RouteOptions& Router::Options(Method method, std::string_view path) const {
+  const Method wanted = method == Method::kHead ? Method::kGet : method;
+  if (path.empty() || path.front() != '/') return UnroutedOptions();
+  for (const Route& route : routes_) {
+    if (route.method == wanted && MatchesPath(route.segments, path)) return route.options;
+  }
+  return UnroutedOptions();
 }
 
 std::vector<std::pair<Method, std::string>> Router::Routes() const {

@@ -4,8 +4,11 @@
 // of '/'-separated segments where "{name}" matches any one non-empty segment and lands in
 // Request::params; a last segment "{name...}" matches the rest of the path (one or more
 // non-empty segments, kept with their '/' separators, e.g. a file path). An unknown path answers
-// 404; a known path with another method answers 405 with an Allow header. A Router is filled in
-// before the server starts and is read-only afterwards, so Handle may run on many threads at once.
+// 404; a known path with another method answers 405 with an Allow header. Each route carries
+// RouteOptions that the server reads on the service thread before it reads the body: where the
+// handler runs (quick work, long work, or inline) and the largest body it takes. A Router is
+// filled in before the server starts and is read-only afterwards, so Handle and Options may run
+// on many threads at once.
 #pragma once
 
 #include <functional>
@@ -59,6 +62,29 @@ struct Response {
   [[nodiscard]] static Response Json(int status, std::string body);
 };
 
+// Where a route's handler runs (docs/architecture.md, "Server threading").
+enum class Work {
+  // A request worker: storage and other work of a few milliseconds at most.
+  kQuick,
+  // The long-work pool: anything that waits on a pod (exec, runs, workspace start and stop,
+  // sync). Its capacity is bounded separately; when it is full the request gets 503 at once,
+  // so long work can never take the workers quick requests need.
+  kLong,
+  // The service thread itself, without a hand-off: only for handlers that never block and
+  // take microseconds (liveness).
+  kInline,
+};
+
+struct RouteOptions {
+  Work work = Work::kQuick;
+  // The largest body the route accepts, checked against Content-Length before any byte of
+  // the body is read (413). Capped by server.max_body_bytes.
+  int64_t max_body_bytes = kDefaultMaxBodyBytes;
+
+  // Enough for any JSON document of names, ids and settings.
+  static constexpr int64_t kDefaultMaxBodyBytes = int64_t{64} << 10;
+};
+
 // Runs on a worker thread; may block. An Error becomes the JSON error envelope with the
 // status http_errors maps its code to. Should not throw; the server answers a throw with 500
 // and logs it.
@@ -68,7 +94,17 @@ class Router {
  public:
   // Registers `pattern` (starting with '/') for `method`. A HEAD request is served by the
   // GET handler of the same path, without the body.
-  void Add(Method method, std::string_view pattern, Handler handler);
+  void Add(Method method, std::string_view pattern, Handler handler, RouteOptions options = {});
+
+  // Replaces the options of the route registered for (method, pattern). kNotFound when there
+  // is no such route (a table of options out of step with the routes).
+  [[nodiscard]] Result<void> SetOptions(Method method, std::string_view pattern,
+                                        RouteOptions options);
+
+  // The options of the route that serves (method, path) (HEAD: the GET route), or
+  // UnroutedOptions() when none does (its answer is a 404 or 405, or the fallback's).
+  [[nodiscard]] const RouteOptions& Options(Method method, std::string_view path) const;
+  [[nodiscard]] static const RouteOptions& UnroutedOptions();
 
   // Sets the handler for requests whose path matches no route at all (any method), e.g. the
   // browser UI's static files. Without one such requests get the JSON 404. Its answers get
@@ -88,6 +124,7 @@ class Router {
     std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
+    RouteOptions options;
   };
 
   std::vector<Route> routes_;

@@ -4,8 +4,9 @@
 
 namespace codeyard::server {
 
-std::function<void(const RequestDone&)> InstallServerMetrics(Services& services,
-                                                             double start_unix_seconds) {
+std::function<void(const RequestDone&)> InstallServerMetrics(
+    Services& services, double start_unix_seconds,
+    std::function<void(std::string_view)>* on_connection_refused) {
   Metrics& m = services.metrics;
   Family<Counter>& requests =
       m.AddCounter("codeyard_http_requests_total",
@@ -19,6 +20,9 @@ std::function<void(const RequestDone&)> InstallServerMetrics(Services& services,
       "codeyard_limit_refusals_total",
       "Requests refused by a quota, cap or rate limit, by the limit's configuration key.",
       {"limit"});
+  if (on_connection_refused != nullptr) {
+    *on_connection_refused = [&refusals](std::string_view limit) { refusals.With({limit}).Inc(); };
+  }
 
   m.AddGauge("codeyard_process_start_time_seconds", "Start time of the process, in Unix seconds.",
              [start_unix_seconds] { return start_unix_seconds; });

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <string_view>
 
 #include "http_server.hpp"
 #include "services.hpp"
@@ -16,9 +17,12 @@ namespace codeyard::server {
 // Registers every codeyard_* metric the server shell owns. `start_unix_seconds` is the
 // process start time for codeyard_process_start_time_seconds. The returned observer updates
 // codeyard_http_requests_total and codeyard_http_request_duration_seconds; it is cheap and
-// thread-safe. Call once per Services.
+// thread-safe. Call once per Services. When `on_connection_refused` is given, it is set to an
+// observer for HttpServerOptions::on_connection_refused that counts a connection refused at
+// accept in codeyard_limit_refusals_total{limit}.
 [[nodiscard]] std::function<void(const RequestDone&)> InstallServerMetrics(
-    Services& services, double start_unix_seconds);
+    Services& services, double start_unix_seconds,
+    std::function<void(std::string_view)>* on_connection_refused = nullptr);
 
 // The terminal metrics, read from `terminals` at scrape time: open terminal connections,
 // running shells, and output bytes. `terminals` must outlive scraping (the server).

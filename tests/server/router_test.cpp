@@ -90,3 +90,43 @@ TEST_CASE("router: a limit's refusal is 429 with Retry-After and names the limit
 }
 
 }  // namespace codeyard::server
+
+TEST_CASE("router: Options finds the route Handle would run, before any body is read",
+          "[router]") {
+  Router router = MakeRouter();
+  router.Add(
+      Method::kPost, "/api/v1/workspaces/{id}/exec",
+      [](const Request&) -> Result<Response> { return Response::Json(200, "{}"); },
+      RouteOptions{Work::kLong, 1 << 20});
+  REQUIRE(router.SetOptions(Method::kGet, "/api/v1/health", RouteOptions{Work::kInline, 0}));
+  CHECK(router.SetOptions(Method::kGet, "/api/v1/nope", {}).error().code() ==
+        Error::Code::kNotFound);
+
+  CHECK(router.Options(Method::kGet, "/api/v1/health").work == Work::kInline);
+  CHECK(router.Options(Method::kHead, "/api/v1/health").work == Work::kInline);
+  const RouteOptions& exec = router.Options(Method::kPost, "/api/v1/workspaces/w1/exec");
+  CHECK(exec.work == Work::kLong);
+  CHECK(exec.max_body_bytes == 1 << 20);
+  // Anything Handle would not run with that route gets the unrouted options.
+  for (const char* path : {"/api/v1/workspaces//exec", "/api/v1/workspaces/w1/exec/x",
+                           "/api/v1/workspaces/w1", "", "api/v1/health", "/api/v1/health/"}) {
+    CAPTURE(path);
+    CHECK(&router.Options(Method::kPost, path) == &Router::UnroutedOptions());
+  }
+  CHECK(&router.Options(Method::kPost, "/api/v1/health") == &Router::UnroutedOptions());
+  // A rest parameter takes one or more non-empty segments, as in Handle.
+  const auto files = [&](const char* path) {
+    return &router.Options(Method::kGet, path) != &Router::UnroutedOptions();
+  };
+  CHECK(files("/api/v1/workspaces/w1/files/a"));
+  CHECK(files("/api/v1/workspaces/w1/files/a/b/c.txt"));
+  CHECK_FALSE(files("/api/v1/workspaces/w1/files"));
+  CHECK_FALSE(files("/api/v1/workspaces/w1/files/"));
+  CHECK_FALSE(files("/api/v1/workspaces/w1/files/a//b"));
+  CHECK_FALSE(files("/api/v1/workspaces/w1/files/a/"));
+  for (const char* path : {"/api/v1/workspaces/w1/files/a", "/api/v1/workspaces/w1/files/a/b",
+                           "/api/v1/workspaces/w1/files/a//b", "/api/v1/workspaces/w1/files/a/"}) {
+    CAPTURE(path);
+    CHECK(files(path) == (router.Handle(Get(path)).route != "unmatched"));
+  }
+}

@@ -1,0 +1,54 @@
+#include "route_options.hpp"
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <string_view>
+
+namespace codeyard::server {
+namespace {
+
+// Usernames, passwords and tokens: far below this.
+constexpr int64_t kAuthBodyBytes = int64_t{8} << 10;
+// Only server.max_body_bytes caps these (files, stdin, program sources).
+constexpr int64_t kLargeBodyBytes = std::numeric_limits<int64_t>::max();
+
+struct Entry {
+  Method method;
+  std::string_view pattern;
+  RouteOptions options;
+};
+
+constexpr RouteOptions Quick(int64_t max_body_bytes) { return {Work::kQuick, max_body_bytes}; }
+constexpr RouteOptions Long(int64_t max_body_bytes) { return {Work::kLong, max_body_bytes}; }
+
+constexpr int64_t kDefault = RouteOptions::kDefaultMaxBodyBytes;
+
+constexpr std::array<Entry, 12> kTable = {{
+    {Method::kGet, "/api/v1/health", {Work::kInline, kDefault}},
+    {Method::kPost, "/api/v1/auth/register", Quick(kAuthBodyBytes)},
+    {Method::kPost, "/api/v1/auth/login", Quick(kAuthBodyBytes)},
+    {Method::kPost, "/api/v1/auth/refresh", Quick(kAuthBodyBytes)},
+    {Method::kPost, "/api/v1/auth/logout", Quick(kAuthBodyBytes)},
+    {Method::kPatch, "/api/v1/me", Quick(kAuthBodyBytes)},
+    {Method::kPut, "/api/v1/workspaces/{id}/files/{path...}", Quick(kLargeBodyBytes)},
+    // Starting, stopping and deleting a workspace start or stop its pod and sync it.
+    {Method::kPost, "/api/v1/workspaces/{id}/start", Long(kDefault)},
+    {Method::kPost, "/api/v1/workspaces/{id}/stop", Long(kDefault)},
+    {Method::kDelete, "/api/v1/workspaces/{id}", Long(kDefault)},
+    {Method::kPost, "/api/v1/workspaces/{id}/exec", Long(kLargeBodyBytes)},
+    {Method::kPost, "/api/v1/run", Long(kLargeBodyBytes)},
+}};
+
+}  // namespace
+
+Result<void> ApplyRouteOptions(Router& router) {
+  for (const Entry& entry : kTable) {
+    if (auto set = router.SetOptions(entry.method, entry.pattern, entry.options); !set) {
+      return Fail(set.error().WithContext("route_options.cpp"));
+    }
+  }
+  return {};
+}
+
+}  // namespace codeyard::server
