@@ -20,6 +20,7 @@
 #include "codeyard/config.hpp"
 #include "codeyard/error.hpp"
 #include "codeyard/files.hpp"
+#include "codeyard/limits.hpp"
 #include "codeyard/platform.hpp"
 #include "codeyard/records.hpp"
 
@@ -62,6 +63,8 @@ struct WorkspaceOptions {
   bool pod_network = false;
   // SyncSoon runs at most one pass per workspace in this window (a busy terminal).
   std::chrono::milliseconds sync_debounce{2000};
+  // Creations and execs per user, concurrent execs (the other fields are for Accounts).
+  UsageLimits limits;
 };
 
 // The options a Config names (workspace.* and files.* keys); the rest keep their defaults.

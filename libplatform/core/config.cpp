@@ -249,6 +249,41 @@ const std::vector<KeySpec>& Specs() {
          c.max_workspace_bytes = *n;
          return {};
        }},
+      // Rate limits and caps (docs/security/accounts.md).
+      {"auth.login_failures_per_account",
+       "failed logins per account within auth.login_failure_window_s before each attempt waits "
+       "(0 = off)",
+       "5", IntSetter(&Config::login_failures_per_account, 0, 1000000)},
+      {"auth.login_failures_per_address",
+       "failed logins per client address within auth.login_failure_window_s before each "
+       "attempt waits (0 = off)",
+       "100", IntSetter(&Config::login_failures_per_address, 0, 1000000)},
+      {"auth.login_failure_window_s",
+       "seconds a failed login is remembered (each failure restarts it); the longest wait", "900",
+       IntSetter(&Config::login_failure_window_s, 1, int64_t{7} * 24 * 3600)},
+      {"auth.login_backoff_s",
+       "seconds of the first wait once a login budget is spent; doubled for each further failure",
+       "30", IntSetter(&Config::login_backoff_s, 1, int64_t{24} * 3600)},
+      {"auth.registrations_per_address",
+       "accounts one client address may register per auth.registration_window_s (0 = off)", "30",
+       IntSetter(&Config::registrations_per_address, 0, 1000000)},
+      {"auth.registration_window_s", "seconds of the registration window", "3600",
+       IntSetter(&Config::registration_window_s, 1, int64_t{7} * 24 * 3600)},
+      {"workspace.creates_per_minute", "workspaces one user may create per minute (0 = off)", "60",
+       IntSetter(&Config::workspace_creates_per_minute, 0, 1000000)},
+      {"exec.per_minute", "execs one user may start per minute (0 = off)", "120",
+       IntSetter(&Config::execs_per_minute, 0, 1000000)},
+      {"exec.max_concurrent_per_user", "execs of one user running at once (0 = no cap)", "4",
+       IntSetter(&Config::exec_max_concurrent_per_user, 0, 10000)},
+      {"exec.max_concurrent_per_workspace", "execs in one workspace running at once (0 = no cap)",
+       "2", IntSetter(&Config::exec_max_concurrent_per_workspace, 0, 10000)},
+      {"run.max_concurrent", "one-shot runs (POST /api/v1/run) at once on this server", "2",
+       IntSetter(&Config::run_max_concurrent, 1, 10000)},
+      {"run.max_concurrent_per_user", "one-shot runs of one user at once", "1",
+       IntSetter(&Config::run_max_concurrent_per_user, 1, 10000)},
+      {"storage.min_free_bytes",
+       "free bytes the data directory needs for /api/v1/ready to answer ready (0 = no check)",
+       "16777216", IntSetter(&Config::storage_min_free_bytes, 0, int64_t{1} << 50)},
       {"log.level", "lowest level logged: debug, info, warn, error, off", "info",
        [](Config& c, std::string_view v) -> Result<void> {
          auto level = ParseLogLevel(v);

@@ -107,8 +107,22 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_ts ON audit_log (ts);
 )sql";
 
+// Rate-limit counters shared by every server on the database (core/limits): `id` is
+// "<limit key>:<subject>", `hits` the events counted in the window ending at `reset_at`,
+// `blocked_until` the end of a backoff wait (0 = none). Old rows are swept by time.
+constexpr std::string_view kV2RateLimits = R"sql(
+CREATE TABLE rate_limits (
+  id            TEXT PRIMARY KEY,
+  hits          BIGINT NOT NULL,
+  reset_at      BIGINT NOT NULL,
+  blocked_until BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX rate_limits_reset ON rate_limits (reset_at);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "core entities", kV1Core},
+    Migration{2, "rate limits", kV2RateLimits},
 };
 
 constexpr std::string_view kCreateMigrationsTable =

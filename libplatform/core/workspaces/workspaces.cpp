@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
@@ -52,6 +53,7 @@ WorkspaceOptions WorkspaceOptionsFrom(const Config& config) {
   options.file_limits.max_workspace_bytes = config.max_workspace_bytes;
   // Room in the pod for build output beside the sources.
   options.pod_limits.workspace_bytes = static_cast<uint64_t>(config.max_workspace_bytes) * 2;
+  options.limits = UsageLimitsFrom(config);
   return options;
 }
 
@@ -96,6 +98,7 @@ class Workspaces::Impl {
   };
 
   Result<Workspace> Create(std::string_view user_id, std::string_view name) {
+    CY_CHECK(limiter_.Take(options_.limits.workspace_creates_per_user, user_id));
     CY_TRY(const std::string valid, ValidName(name));
     const int64_t now = platform_.clock().NowMillis();
     Workspace ws;
@@ -168,6 +171,14 @@ class Workspaces::Impl {
   }
 
   Result<WorkspaceExec> Exec(std::string_view user_id, std::string_view id, const ExecSpec& spec) {
+    // Refused at once, never queued (per process; rates in storage): docs/security/accounts.md.
+    const std::array<ConcurrencyLimiter::Cap, 2> caps = {
+        ConcurrencyLimiter::Cap{"exec.max_concurrent_per_user", "user:" + std::string(user_id),
+                                options_.limits.exec_max_concurrent_per_user},
+        ConcurrencyLimiter::Cap{"exec.max_concurrent_per_workspace", "ws:" + std::string(id),
+                                options_.limits.exec_max_concurrent_per_workspace}};
+    CY_TRY(const auto exec_slots, exec_slots_.Acquire(caps));
+    CY_CHECK(limiter_.Take(options_.limits.execs_per_user, user_id));
     CY_TRY(const Workspace ws, Get(user_id, id));
     auto entry = EntryFor(ws);
     std::shared_ptr<Pod> pod;
@@ -529,6 +540,8 @@ class Workspaces::Impl {
   Platform& platform_;
   std::shared_ptr<Executor> executor_;
   WorkspaceOptions options_;
+  RateLimiter limiter_{platform_.storage(), platform_.clock()};  // creations, execs
+  ConcurrencyLimiter exec_slots_;
   sync::SyncEngine engine_;
   std::string node_;
   std::mutex mu_;
