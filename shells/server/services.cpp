@@ -29,6 +29,7 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   Options options;
   options.storage_uri = storage_uri;
   options.logger = logger;
+  options.min_free_bytes = config.storage_min_free_bytes;
   auto platform = Platform::Open(options);
   if (!platform) {
     return Fail(platform.error().WithContext("cannot open storage " + RedactUri(storage_uri)));
