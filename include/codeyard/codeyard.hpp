@@ -6,6 +6,7 @@
 #include "codeyard/clock.hpp"
 #include "codeyard/config.hpp"
 #include "codeyard/error.hpp"
+#include "codeyard/exec_limits.hpp"
 #include "codeyard/id.hpp"
 #include "codeyard/log.hpp"
 #include "codeyard/platform.hpp"

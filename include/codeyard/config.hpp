@@ -59,6 +59,21 @@ struct Config {
   int64_t run_max_concurrent_per_user = 1;        // run.max_concurrent_per_user
   int64_t storage_min_free_bytes = 16 << 20;      // storage.min_free_bytes: ready needs this free
 
+  // What one command may be given (ValidateExecSpec, codeyard/exec_limits.hpp), for exec in
+  // a workspace and one-shot runs alike; Linux's own bounds are 128 KiB per string (argv or
+  // environment) and about 2 MiB for both together.
+  int64_t exec_max_args = 4096;                     // exec.max_args: argv elements
+  int64_t exec_max_arg_bytes = int64_t{128} << 10;  // exec.max_arg_bytes: one element or env
+  int64_t exec_max_env = 256;                       // exec.max_env: environment entries
+  int64_t exec_max_total_bytes = int64_t{1} << 20;  // exec.max_total_bytes: argv + env
+
+  // Terminal viewers (docs/security/edges.md): each one holds up to terminal.viewer_queue_bytes
+  // of output, so these bound a terminal's and a user's memory.
+  int64_t terminal_max_viewers_per_terminal = 16;          // terminal.max_viewers_per_terminal
+  int64_t terminal_max_viewers_per_user = 32;              // terminal.max_viewers_per_user
+  int64_t terminal_viewer_queue_bytes = int64_t{1} << 20;  // terminal.viewer_queue_bytes
+  int64_t terminal_reauth_interval_s = 5;                  // terminal.reauth_interval_s
+
   // Keys from the environment that look like ours but are not known (likely typos).
   std::vector<std::string> warnings;
 

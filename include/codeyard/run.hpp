@@ -16,6 +16,7 @@
 
 #include "codeyard/backend/executor.hpp"
 #include "codeyard/error.hpp"
+#include "codeyard/exec_limits.hpp"
 #include "codeyard/limits.hpp"
 #include "codeyard/log.hpp"
 
@@ -97,6 +98,7 @@ struct RunnerOptions {
   // key with a 1 s wait (Error::WithLimit). Counted in this process.
   int max_concurrent = 2;
   int max_concurrent_per_user = 1;
+  ExecSpecLimits exec_limits;  // what a run's arguments may be (ValidateExecSpec)
 };
 
 struct PoolStats {

@@ -19,6 +19,7 @@
 #include "codeyard/backend/executor.hpp"
 #include "codeyard/config.hpp"
 #include "codeyard/error.hpp"
+#include "codeyard/exec_limits.hpp"
 #include "codeyard/files.hpp"
 #include "codeyard/limits.hpp"
 #include "codeyard/platform.hpp"
@@ -65,6 +66,7 @@ struct WorkspaceOptions {
   std::chrono::milliseconds sync_debounce{2000};
   // Creations and execs per user, concurrent execs (the other fields are for Accounts).
   UsageLimits limits;
+  ExecSpecLimits exec_limits;  // what Exec's commands may be given (ValidateExecSpec)
 };
 
 // The options a Config names (workspace.* and files.* keys); the rest keep their defaults.

@@ -1,5 +1,7 @@
 #include "api_json.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace codeyard::server {
@@ -65,14 +67,43 @@ Result<std::optional<double>> OptionalNumber(const boost::json::object& body, st
   return std::optional<double>(number);
 }
 
-Result<AccessClaims> Authenticate(const Accounts& accounts, const Request& request) {
-  const auto header = request.Header("authorization");
-  constexpr std::string_view kBearer = "Bearer ";
-  if (!header || header->size() <= kBearer.size() || header->substr(0, kBearer.size()) != kBearer) {
+// RFC 7235 §2.1: `credentials = auth-scheme [ 1*SP ( token68 / #auth-param ) ]`, the scheme
+// compared case-insensitively; surrounding spaces are tolerated. Only Bearer is spoken here.
+Result<std::string_view> BearerToken(std::string_view header) {
+  const auto trim = [](std::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    return v;
+  };
+  header = trim(header);
+  const std::size_t sp = header.find_first_of(" \t");
+  const std::string_view scheme = header.substr(0, sp);
+  const std::string_view token =
+      sp == std::string_view::npos ? std::string_view() : trim(header.substr(sp));
+  const bool bearer =
+      scheme.size() == 6 && std::equal(scheme.begin(), scheme.end(), "bearer", [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == b;
+      });
+  if (!bearer) {
+    return Fail(Error::Code::kUnauthenticated,
+                "unsupported Authorization scheme; use Authorization: Bearer <access token>");
+  }
+  if (token.empty() || token.find_first_of(" \t") != std::string_view::npos) {
     return Fail(Error::Code::kUnauthenticated,
                 "an Authorization: Bearer <access token> is required");
   }
-  return accounts.VerifyAccessToken(header->substr(kBearer.size()));
+  return token;
+}
+
+Result<AccessClaims> Authenticate(const Accounts& accounts, const Request& request) {
+  const auto header = request.Header("authorization");
+  if (!header) {
+    return Fail(Error::Code::kUnauthenticated,
+                "an Authorization: Bearer <access token> is required");
+  }
+  auto token = BearerToken(*header);
+  if (!token) return Fail(token.error());
+  return accounts.VerifyAccessToken(*token);
 }
 
 Result<std::optional<int64_t>> IfMatchVersion(const Request& request) {

@@ -35,6 +35,11 @@ namespace codeyard::server {
                                                            std::string_view name, double min,
                                                            double max);
 
+// The token of an Authorization header value: the scheme "Bearer" in any case, then the
+// token, spaces around either tolerated (RFC 7235). kUnauthenticated naming Bearer for another
+// scheme, no token, or a token with a space in it.
+[[nodiscard]] Result<std::string_view> BearerToken(std::string_view header);
+
 // The verified claims of "Authorization: Bearer <token>"; kUnauthenticated otherwise.
 [[nodiscard]] Result<AccessClaims> Authenticate(const Accounts& accounts, const Request& request);
 

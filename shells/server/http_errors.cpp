@@ -96,6 +96,8 @@ Response ErrorResponse(int status, const Error& error, std::string_view request_
     const int64_t wait = error.retry_after_s() > 0 ? error.retry_after_s() : 1;
     out.headers.emplace_back("Retry-After", std::to_string(wait));
   }
+  // RFC 7235 §3.1: a 401 names the scheme the server accepts.
+  if (status == 401) out.headers.emplace_back("WWW-Authenticate", "Bearer");
   return out;
 }
 

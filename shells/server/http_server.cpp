@@ -2,6 +2,7 @@
 
 #include <libwebsockets.h>
 
+#include <strings.h>
 #include <algorithm>
 #include <atomic>
 #include <charconv>
@@ -22,6 +23,7 @@
 #include "listen_address.hpp"
 #include "lws_http.hpp"
 #include "lws_log.hpp"
+#include "lws_raw_tap.hpp"
 #include "lws_terminal.hpp"
 #include "security_headers.hpp"
 #include "terminal_hub.hpp"
@@ -200,6 +202,8 @@ Result<void> HttpServer::Impl::Start() {
 
 void HttpServer::Impl::ServiceThread(std::promise<Result<void>> started) {
   LwsLogRoute route(opts_.logger);
+  RawTap tap;  // what clients send, as sent (lws_raw_tap.hpp)
+  if (terminals_) tap.SetOnUnmaskedFrame([this](int fd) { terminals_->OnUnmaskedFrame(fd); });
 
   lws_context_creation_info info{};
   info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
@@ -321,6 +325,10 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
       break;
     case LWS_CALLBACK_WSI_DESTROY:
       self->reused_.erase(wsi);
+      if (RawTap* tap = RawTap::OfThisThread()) tap->Forget(lws_get_socket_fd(wsi));
+      break;
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+      if (RawTap* tap = RawTap::OfThisThread()) tap->Watch(lws_get_socket_fd(wsi));
       break;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
       self->DeliverResponses();
@@ -374,7 +382,10 @@ int HttpServer::Impl::OnHttp(lws* wsi, Pss* pss) {
   c.started = SteadyClock::now();
   c.request_id = IncomingOrNewRequestId(wsi);
 
-  const std::optional<Method> method = RequestMethodAndPath(wsi, &c.path);
+  BeginRequest(wsi);
+  RequestLine line = ReadRequestLine(wsi);
+  const std::optional<Method> method = line.method;
+  c.path = std::move(line.path);
   c.log_path = ValidUtf8(c.path);
   c.method = method ? std::string(MethodName(*method)) : "UNKNOWN";
   // lws 4.1.6 cannot read the body of a request pipelined behind another one (see
@@ -390,6 +401,9 @@ int HttpServer::Impl::OnHttp(lws* wsi, Pss* pss) {
                    true);
   }
   c.head_only = *method == Method::kHead;
+  if (!line.error.empty()) {  // lws's reading of the rest of this request is unreliable: close
+    return Respond(c, MakeError(c, 400, Error::Code::kInvalidArgument, line.error), true);
+  }
   if (const auto url_bytes =
           c.path.size() +
           static_cast<std::size_t>(std::max(0, lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS)));
@@ -410,7 +424,7 @@ int HttpServer::Impl::OnHttp(lws* wsi, Pss* pss) {
   r.method = *method;
   r.path = c.path;
   r.request_id = c.request_id;
-  r.query = QueryArgs(wsi);
+  r.query = std::move(line.query);
   r.headers = CaptureHeaders(wsi);
   char peer[64] = {};  // the accounts' per-address limits; no proxy header is trusted
   r.client_address = lws_get_peer_simple(wsi, peer, sizeof(peer)) != nullptr ? peer : "";
@@ -498,13 +512,14 @@ void HttpServer::Impl::OnClosed(Pss* pss) {
 // Only the terminal path upgrades, to a WebSocket, and not while stopping. Without this,
 // lws would upgrade any WebSocket request to protocols[0], which is this HTTP protocol.
 int HttpServer::Impl::OnUpgrade(lws* wsi, const void* in) const {
+  BeginRequest(wsi);
   std::string path;
   (void)RequestMethodAndPath(wsi, &path);
   const bool websocket =
-      in != nullptr && std::strcmp(static_cast<const char*>(in), "websocket") == 0;
+      in != nullptr && strcasecmp(static_cast<const char*>(in), "websocket") == 0;
   if (terminals_ && websocket && !stop_requested_.load() &&
       TerminalSockets::IsTerminalPath(path, nullptr)) {
-    return 0;
+    return terminals_->ConfirmUpgrade(wsi);
   }
   opts_.logger->Info("upgrade refused",
                      {{"path", ValidUtf8(path)},

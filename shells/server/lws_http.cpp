@@ -2,16 +2,18 @@
 
 #include <libwebsockets.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
 
 #include "codeyard/id.hpp"
+#include "lws_raw_tap.hpp"
+#include "request_target.hpp"
 #include "security_headers.hpp"
 
 namespace codeyard::server {
 namespace {
-
-constexpr int kMaxQueryArgs = 128;
 
 // The request headers handlers get to see: lws parses these into tokens.
 struct KnownHeader {
@@ -42,14 +44,31 @@ bool HasHeader(const Fields& headers, std::string_view lower_name) {
   return false;
 }
 
-}  // namespace
+// True when lws's copy of the path (`theirs`) can have come from `ours`: lws only drops bytes
+// (resolving `.`, `..` and `//`, cutting at a raw ';' or '&') and turns '+' into a space, so
+// its copy is a subsequence of ours; and without any of those in the raw path, the two are
+// equal. Anything else means the tap and lws framed the connection's bytes differently (lws
+// answers some requests itself, unseen, e.g. an unknown Upgrade), and the line is not this
+// request's.
+bool SamePath(std::string_view raw_path, std::string_view ours, std::string_view theirs) {
+  if (raw_path.find_first_of("%;&+") == std::string_view::npos &&
+      raw_path.find("/.") == std::string_view::npos &&
+      raw_path.find("//") == std::string_view::npos) {
+    return ours == theirs;
+  }
+  std::size_t i = 0;
+  for (const char c : ours) {
+    if (i < theirs.size() && (theirs[i] == c || (c == '+' && theirs[i] == ' '))) ++i;
+  }
+  return i == theirs.size();
+}
 
-std::optional<Method> RequestMethodAndPath(lws* wsi, std::string* path) {
+// The method lws parsed, or nullopt for one the server does not serve.
+std::optional<Method> LwsMethod(lws* wsi, std::string_view* path) {
   char* uri = nullptr;
   int uri_len = 0;
   const int method = lws_http_get_uri_and_method(wsi, &uri, &uri_len);
-  path->clear();
-  if (uri != nullptr && uri_len > 0) path->assign(uri, static_cast<std::size_t>(uri_len));
+  *path = uri == nullptr ? std::string_view() : std::string_view(uri);  // its first fragment
   switch (method) {
     case LWSHUMETH_GET:
       return Method::kGet;
@@ -68,6 +87,65 @@ std::optional<Method> RequestMethodAndPath(lws* wsi, std::string* path) {
     default:
       return std::nullopt;
   }
+}
+
+// The body length lws will read: it parses Content-Length with atoll.
+uint64_t LwsBodyLength(lws* wsi) {
+  const int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+  if (n <= 0 || n > 64) return 0;
+  std::string value(static_cast<std::size_t>(n) + 1, '\0');
+  if (lws_hdr_copy(wsi, value.data(), n + 1, WSI_TOKEN_HTTP_CONTENT_LENGTH) < 0) return 0;
+  const long long length = std::atoll(value.c_str());
+  return length > 0 ? static_cast<uint64_t>(length) : 0;
+}
+
+}  // namespace
+
+void BeginRequest(lws* wsi) {
+  RawTap* tap = RawTap::OfThisThread();
+  const int fd = lws_get_socket_fd(wsi);
+  if (tap == nullptr || fd < 0) return;
+  if (tap->TakeRequestLine(fd)) tap->SkipBody(fd, LwsBodyLength(wsi));
+}
+
+RequestLine ReadRequestLine(lws* wsi) {
+  RequestLine out;
+  std::string_view lws_path;
+  out.method = LwsMethod(wsi, &lws_path);
+  const RawTap* tap = RawTap::OfThisThread();
+  const std::string* line =
+      tap == nullptr ? nullptr : tap->CurrentRequestLine(lws_get_socket_fd(wsi));
+  if (line == nullptr) {
+    out.error = "cannot read the request line";
+    return out;
+  }
+  auto target = ParseRequestLine(*line);
+  if (!target) {
+    out.error = target.error().message();
+    return out;
+  }
+  // Both parsers must agree on which request this is; a disagreement means one of them framed
+  // the connection's bytes differently, and nothing read from lws's table could be trusted.
+  // ParseRequestLine accepted exactly "METHOD SP target SP VERSION".
+  const std::string_view sent(*line);
+  const std::size_t sp1 = sent.find(' ');
+  const std::string_view target_text = sent.substr(sp1 + 1, sent.rfind(' ') - sp1 - 1);
+  const std::string_view raw_path = target_text.substr(0, target_text.find('?'));
+  if ((out.method && target->method != MethodName(*out.method)) ||
+      !SamePath(raw_path, target->path, lws_path)) {
+    out.error = "malformed request line";
+    return out;
+  }
+  out.path = std::move(target->path);
+  out.query = std::move(target->query);
+  return out;
+}
+
+std::optional<Method> RequestMethodAndPath(lws* wsi, std::string* path) {
+  RequestLine line = ReadRequestLine(wsi);
+  path->clear();
+  if (line.error.empty()) *path = std::move(line.path);
+  return line.method;
 }
 
 bool ValidRequestId(std::string_view id) {
@@ -104,26 +182,6 @@ Fields CaptureHeaders(lws* wsi) {
     if (got < 0) continue;
     value.resize(static_cast<std::size_t>(got));
     out.emplace_back(h.name, std::move(value));
-  }
-  return out;
-}
-
-// lws splits the query at '&' into decoded fragments "name=value".
-Fields QueryArgs(lws* wsi) {
-  Fields out;
-  for (int i = 0; i < kMaxQueryArgs; ++i) {
-    const int n = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i);
-    if (n <= 0) break;
-    std::string frag(static_cast<std::size_t>(n) + 1, '\0');
-    const int got = lws_hdr_copy_fragment(wsi, frag.data(), n + 1, WSI_TOKEN_HTTP_URI_ARGS, i);
-    if (got < 0) break;
-    frag.resize(static_cast<std::size_t>(got));
-    const std::size_t eq = frag.find('=');
-    if (eq == std::string::npos) {
-      out.emplace_back(std::move(frag), "");
-    } else {
-      out.emplace_back(frag.substr(0, eq), frag.substr(eq + 1));
-    }
   }
   return out;
 }

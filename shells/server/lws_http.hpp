@@ -1,6 +1,8 @@
 // The libwebsockets HTTP plumbing that does not depend on connection state: reading a
-// request's method, path, headers, query and request id out of lws's parsed header table, and
-// writing a Response's status line and headers (ours, the security headers, X-Request-Id).
+// request's method, path and query from its request line as the client sent it (recorded by
+// the RawTap, decoded once by request_target.hpp: lws's own decoded copy is not used, see
+// lws_raw_tap.hpp), its headers and request id out of lws's parsed header table, and writing a
+// Response's status line and headers (ours, the security headers, X-Request-Id).
 // Service thread only, and only while lws still holds the request's headers (from
 // LWS_CALLBACK_HTTP until the transaction completes).
 #pragma once
@@ -16,8 +18,23 @@ struct lws;
 
 namespace codeyard::server {
 
-// The request's method, or nullopt for one the server does not serve (CONNECT); sets *path
-// to the percent-decoded path without the query.
+// Once per request, first thing in LWS_CALLBACK_HTTP and LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+// takes the request line of the head lws has just parsed from the thread's RawTap, and has the
+// tap skip its body (lws's Content-Length).
+void BeginRequest(lws* wsi);
+
+// The current request's line as the server reads it.
+struct RequestLine {
+  std::optional<Method> method;  // nullopt for one the server does not serve (CONNECT)
+  std::string path;              // percent-decoded once, without the query
+  Fields query;                  // decoded name/value pairs, in order
+  // Non-empty when the request line cannot be served (answer 400 and close): it is malformed,
+  // holds an encoded NUL, CR or LF, or disagrees with what lws parsed.
+  std::string error;
+};
+[[nodiscard]] RequestLine ReadRequestLine(lws* wsi);
+
+// ReadRequestLine's method, and its path in *path (empty when the line has an error).
 [[nodiscard]] std::optional<Method> RequestMethodAndPath(lws* wsi, std::string* path);
 
 // True for 1-64 characters of [A-Za-z0-9._-].
@@ -29,9 +46,6 @@ namespace codeyard::server {
 // The headers handlers may read (content-type, content-length, authorization, cookie, origin,
 // accept, if-match, if-none-match, user-agent), with lower-case names.
 [[nodiscard]] Fields CaptureHeaders(lws* wsi);
-
-// The query's decoded name/value pairs, in order (at most 128).
-[[nodiscard]] Fields QueryArgs(lws* wsi);
 
 // True if the request announced a chunked (length-less) body.
 [[nodiscard]] bool HasTransferEncoding(lws* wsi);

@@ -11,6 +11,7 @@
 
 #include "http_errors.hpp"
 #include "lws_http.hpp"
+#include "lws_raw_tap.hpp"
 
 namespace codeyard::server {
 namespace {
@@ -70,6 +71,39 @@ bool TerminalSockets::IsTerminalPath(std::string_view path, std::string* workspa
   return true;
 }
 
+int TerminalSockets::ConfirmUpgrade(lws* wsi) {
+  char version[16] = {};
+  const int n = lws_hdr_copy(wsi, version, sizeof(version), WSI_TOKEN_VERSION);
+  if (n > 0 && std::string_view(version, static_cast<std::size_t>(n)) == "13") return 0;
+  const std::string request_id = IncomingOrNewRequestId(wsi);
+  Response r =
+      ErrorResponse(426,
+                    Error(Error::Code::kInvalidArgument,
+                          n > 0 ? "unsupported Sec-WebSocket-Version; this server speaks version 13"
+                                : "a WebSocket handshake needs Sec-WebSocket-Version: 13"),
+                    request_id);
+  r.headers.emplace_back("Sec-WebSocket-Version", "13");
+  logger_->Info("upgrade refused", {{"reason", "websocket version"},
+                                    {"version", ValidUtf8(std::string_view(version))},
+                                    {"request_id", request_id}});
+  if (!WriteResponseHeaders(wsi, r, request_id, false, false, scratch_)) return -1;
+  scratch_.resize(LWS_PRE + r.body.size());
+  std::memcpy(scratch_.data() + LWS_PRE, r.body.data(), r.body.size());
+  if (lws_write(wsi, scratch_.data() + LWS_PRE, r.body.size(), LWS_WRITE_HTTP_FINAL) < 0) {
+    return -1;
+  }
+  return 1;  // answered: lws completes the transaction
+}
+
+void TerminalSockets::OnUnmaskedFrame(int fd) {
+  for (auto& [id, c] : conns_) {
+    if (lws_get_socket_fd(c.wsi) == fd) {
+      CloseWith(c, {terminal::kCloseProtocolError, "client frames must be masked (RFC 6455)"});
+      return;
+    }
+  }
+}
+
 uint64_t TerminalSockets::Open(lws* wsi) {
   const uint64_t id = next_id_++;
   Conn& c = conns_[id];
@@ -81,6 +115,7 @@ uint64_t TerminalSockets::Open(lws* wsi) {
   (void)IsTerminalPath(path, &c.workspace_id);
   lws_set_timer_usecs(wsi, kHelloTimeoutUs);
   EnableKeepalive(wsi);
+  if (RawTap* tap = RawTap::OfThisThread()) tap->WatchFrames(lws_get_socket_fd(wsi));
   logger_->Info("terminal connected",
                 {{"workspace_id", ValidUtf8(c.workspace_id)}, {"request_id", c.request_id}});
   return id;
@@ -90,7 +125,7 @@ int TerminalSockets::OnReceive(uint64_t id, const void* in, std::size_t len) {
   const auto it = conns_.find(id);
   if (it == conns_.end()) return -1;
   Conn& c = it->second;
-  if (c.close) return 0;  // closing: what comes now is ignored
+  if (c.close) return 0;  // closing: what comes now is ignored (an unmasked frame too)
   if (lws_is_first_fragment(c.wsi) != 0) c.message.clear();
   if (c.message.size() + len > terminal::kMaxClientMessage) {
     c.message.clear();

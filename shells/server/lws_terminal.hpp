@@ -38,6 +38,15 @@ class TerminalSockets {
   // True for /api/v1/workspaces/{id}/terminal; sets *workspace_id.
   [[nodiscard]] static bool IsTerminalPath(std::string_view path, std::string* workspace_id);
 
+  // LWS_CALLBACK_HTTP_CONFIRM_UPGRADE of a terminal path: 0 to upgrade; 1 after answering a
+  // handshake in another protocol version than 13 with 426 and `Sec-WebSocket-Version: 13`
+  // (RFC 6455 §4.4; lws 4.1.6 would upgrade any version as if it were 13).
+  [[nodiscard]] int ConfirmUpgrade(lws* wsi);
+
+  // The RawTap saw an unmasked frame from the client on `fd` (RFC 6455 §5.1: a server must
+  // close such a connection; lws 4.1.6 accepts them): it is closed with 1002.
+  void OnUnmaskedFrame(int fd);
+
   // LWS_CALLBACK_ESTABLISHED: registers the connection (headers are still readable) and
   // returns its id, which the caller keeps in the connection's user data.
   [[nodiscard]] uint64_t Open(lws* wsi);

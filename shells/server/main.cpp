@@ -186,7 +186,7 @@ int Run(int argc, char** argv) {
   Router router;
   for (const AddRoutes add : kRouteGroups) add(router, **services);
 
-  TerminalHub terminals(**services, TerminalHubOptions{}, logger);
+  TerminalHub terminals(**services, TerminalHubOptionsFrom(*config), logger);
   InstallTerminalMetrics(**services, terminals);
 
   HttpServerOptions server_options;

@@ -64,6 +64,17 @@ void InstallTerminalMetrics(Services& services, const TerminalHub& terminals) {
              [&terminals] { return static_cast<double>(terminals.shells()); });
   m.AddCounter("codeyard_terminal_output_bytes_total", "Bytes of terminal output read from shells.",
                [&terminals] { return static_cast<double>(terminals.output_bytes()); });
+  const char* const refused_help =
+      "Terminal connections refused by a viewer cap, by the limit's configuration key.";
+  m.AddCounter("codeyard_terminal_refusals_total", refused_help,
+               [&terminals] { return static_cast<double>(terminals.refused_per_terminal()); },
+               {{"limit", "terminal.max_viewers_per_terminal"}});
+  m.AddCounter("codeyard_terminal_refusals_total", refused_help,
+               [&terminals] { return static_cast<double>(terminals.refused_per_user()); },
+               {{"limit", "terminal.max_viewers_per_user"}});
+  m.AddCounter("codeyard_terminal_reauth_closes_total",
+               "Terminal viewers closed because their access token was revoked or expired.",
+               [&terminals] { return static_cast<double>(terminals.reauth_closed()); });
 }
 
 }  // namespace codeyard::server

@@ -59,6 +59,7 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   runner_options.logger = logger;
   runner_options.max_concurrent = static_cast<int>(config.run_max_concurrent);
   runner_options.max_concurrent_per_user = static_cast<int>(config.run_max_concurrent_per_user);
+  runner_options.exec_limits = ExecSpecLimitsFrom(config);
   auto runner = Runner::Create(services->executor, runner_options);
   if (!runner) return Fail(runner.error().WithContext("cannot start the runner"));
   services->runner = std::move(*runner);

@@ -12,13 +12,121 @@ constexpr std::chrono::seconds kTouchEvery{30};
 
 }  // namespace
 
+TerminalHubOptions TerminalHubOptionsFrom(const Config& config) {
+  TerminalHubOptions out;
+  out.limits.viewer_queue_bytes = static_cast<std::size_t>(config.terminal_viewer_queue_bytes);
+  out.max_viewers_per_terminal = static_cast<std::size_t>(config.terminal_max_viewers_per_terminal);
+  out.max_viewers_per_user = static_cast<std::size_t>(config.terminal_max_viewers_per_user);
+  out.reauth_interval = std::chrono::seconds(config.terminal_reauth_interval_s);
+  return out;
+}
+
 TerminalHub::TerminalHub(Services& services, TerminalHubOptions options,
                          std::shared_ptr<Logger> logger)
     : services_(services),
       options_(std::move(options)),
-      logger_(logger ? std::move(logger) : NullLogger()) {}
+      logger_(logger ? std::move(logger) : NullLogger()),
+      reauth_([this] { ReauthLoop(); }) {}
 
 TerminalHub::~TerminalHub() { Shutdown(); }
+
+// ---- viewer caps ----------------------------------------------------------------------
+
+std::optional<terminal::Close> TerminalHub::ReserveLocked(uint64_t viewer,
+                                                          const std::string& user_id,
+                                                          std::string_view workspace_id,
+                                                          const std::string& token) {
+  std::size_t& user = per_user_[user_id];
+  std::size_t& workspace = per_workspace_[std::string(workspace_id)];
+  std::optional<terminal::Close> refused;
+  if (workspace >= options_.max_viewers_per_terminal) {
+    refused_per_terminal_.fetch_add(1);
+    refused = terminal::Close{terminal::kCloseLimit,
+                              "this terminal has " + std::to_string(workspace) +
+                                  " viewers, the limit (terminal.max_viewers_per_terminal)"};
+  } else if (user >= options_.max_viewers_per_user) {
+    refused_per_user_.fetch_add(1);
+    refused = terminal::Close{terminal::kCloseLimit, "you have " + std::to_string(user) +
+                                                         " terminal connections, the limit "
+                                                         "(terminal.max_viewers_per_user)"};
+  }
+  if (refused) {
+    if (user == 0) per_user_.erase(user_id);
+    if (workspace == 0) per_workspace_.erase(std::string(workspace_id));
+    logger_->Info("terminal viewer refused", {{"workspace_id", std::string(workspace_id)},
+                                              {"user_id", user_id},
+                                              {"reason", refused->reason}});
+    return refused;
+  }
+  ++user;
+  ++workspace;
+  viewers_[viewer] = ViewerEntry{nullptr, user_id, std::string(workspace_id), token};
+  return std::nullopt;
+}
+
+void TerminalHub::ReleaseLocked(uint64_t viewer) {
+  const auto it = viewers_.find(viewer);
+  if (it == viewers_.end()) return;
+  if (const auto u = per_user_.find(it->second.user_id); u != per_user_.end() && --u->second == 0) {
+    per_user_.erase(u);
+  }
+  if (const auto w = per_workspace_.find(it->second.workspace_id);
+      w != per_workspace_.end() && --w->second == 0) {
+    per_workspace_.erase(w);
+  }
+  viewers_.erase(it);
+}
+
+// ---- the token re-check -----------------------------------------------------------------
+
+// A terminal lives as long as the token it was opened with: once Accounts no longer accepts
+// that token (revoked by logout, a password change, a disabled or deleted user, or expired),
+// the viewer is closed with 4001 and the browser reconnects with a fresh token, finding the
+// same shell. Verification may read storage, so it runs here, never on the service thread.
+void TerminalHub::ReauthLoop() {
+  std::unique_lock lock(reauth_mu_);
+  while (!reauth_stop_) {
+    reauth_wake_.wait_for(lock, options_.reauth_interval, [&] { return reauth_stop_; });
+    if (reauth_stop_) break;
+    lock.unlock();
+    ReauthPass();
+    lock.lock();
+  }
+}
+
+void TerminalHub::ReauthPass() {
+  struct Check {
+    uint64_t viewer;
+    std::shared_ptr<TerminalSession> session;
+    std::string token;
+  };
+  std::vector<Check> checks;
+  {
+    std::lock_guard lock(mu_);
+    if (services_.accounts == nullptr) return;
+    checks.reserve(viewers_.size());
+    for (const auto& [id, entry] : viewers_) {
+      if (entry.session) checks.push_back({id, entry.session, entry.token});
+    }
+  }
+  // Token -> why Accounts refused it (empty when it verified); each token checked once.
+  // No optional or structured bindings here: clang-tidy 16's optional-access check crashes.
+  std::unordered_map<std::string, std::string> verdicts;
+  for (const Check& c : checks) {
+    auto it = verdicts.find(c.token);
+    if (it == verdicts.end()) {
+      auto claims = services_.accounts->VerifyAccessToken(c.token);
+      it = verdicts.emplace(c.token, claims ? std::string() : claims.error().message()).first;
+    }
+    const std::string& why = it->second;
+    if (why.empty()) continue;
+    reauth_closed_.fetch_add(1);
+    logger_->Info("terminal viewer closed: token no longer valid",
+                  {{"viewer", static_cast<int64_t>(c.viewer)}, {"error", why}});
+    c.session->CloseViewer(c.viewer, {terminal::kCloseUnauthenticated,
+                                      "session revoked or expired: reconnect with a fresh token"});
+  }
+}
 
 void TerminalHub::SetWake(std::function<void()> wake) {
   std::lock_guard lock(ready_mu_);
@@ -74,9 +182,18 @@ std::optional<terminal::Close> TerminalHub::Attach(uint64_t viewer, std::string_
   {
     std::lock_guard lock(mu_);
     if (closing_) return terminal::Close{terminal::kCloseGoingAway, "the server is shutting down"};
+    // The slot is held from here, so concurrent attaches cannot all pass the caps at once.
+    if (auto refused = ReserveLocked(viewer, claims->user_id, workspace_id, hello.token)) {
+      return refused;
+    }
   }
+  auto release = [&] {
+    std::lock_guard lock(mu_);
+    ReleaseLocked(viewer);
+  };
   auto pod = services_.workspaces->PodOf(claims->user_id, workspace_id);
   if (!pod) {
+    release();
     if (pod.error().code() == Error::Code::kInvalidArgument) {
       return terminal::Close{terminal::kCloseNotFound, "workspace not found"};
     }
@@ -88,7 +205,10 @@ std::optional<terminal::Close> TerminalHub::Attach(uint64_t viewer, std::string_
   std::shared_ptr<TerminalSession> session;
   {
     std::lock_guard lock(mu_);
-    if (closing_) return terminal::Close{terminal::kCloseGoingAway, "the server is shutting down"};
+    if (closing_) {
+      ReleaseLocked(viewer);
+      return terminal::Close{terminal::kCloseGoingAway, "the server is shutting down"};
+    }
     auto& slot = sessions_[std::string(workspace_id)];
     if (!slot || slot->ended() || slot->pod_id() != (*pod)->id()) {
       ExecSpec spec;
@@ -108,6 +228,7 @@ std::optional<terminal::Close> TerminalHub::Attach(uint64_t viewer, std::string_
       auto started = TerminalSession::Start(*pod, spec, options_.limits, std::move(hooks), logger_);
       if (!started) {
         sessions_.erase(std::string(workspace_id));
+        ReleaseLocked(viewer);
         logger_->Error("cannot start a terminal",
                        {{"workspace_id", id}, {"error", started.error().message()}});
         return terminal::Close{terminal::kCloseInternal, started.error().message()};
@@ -118,7 +239,7 @@ std::optional<terminal::Close> TerminalHub::Attach(uint64_t viewer, std::string_
       logger_->Info("terminal started", {{"workspace_id", id}, {"pod", slot->pod_id()}});
     }
     session = slot;
-    viewers_[viewer] = session;
+    viewers_[viewer].session = session;
   }
   session->AddViewer(viewer, hello.readonly, hello.size, title);
   return std::nullopt;
@@ -147,7 +268,7 @@ void TerminalHub::Reap() {
 std::shared_ptr<TerminalSession> TerminalHub::SessionOf(uint64_t viewer) const {
   std::lock_guard lock(mu_);
   const auto it = viewers_.find(viewer);
-  return it == viewers_.end() ? nullptr : it->second;
+  return it == viewers_.end() ? nullptr : it->second.session;
 }
 
 std::optional<terminal::Close> TerminalHub::Receive(uint64_t viewer, std::string_view message) {
@@ -169,10 +290,10 @@ void TerminalHub::Detach(uint64_t viewer) {
     std::lock_guard lock(mu_);
     const auto it = viewers_.find(viewer);
     if (it == viewers_.end()) return;
-    session = std::move(it->second);
-    viewers_.erase(it);
+    session = std::move(it->second.session);
+    ReleaseLocked(viewer);
   }
-  session->RemoveViewer(viewer);
+  if (session) session->RemoveViewer(viewer);
 }
 
 void TerminalHub::CloseAll(const terminal::Close& close) {
@@ -180,12 +301,20 @@ void TerminalHub::CloseAll(const terminal::Close& close) {
   {
     std::lock_guard lock(mu_);
     closing_ = true;
-    for (const auto& [id, s] : viewers_) all.push_back(s);
+    for (const auto& [id, v] : viewers_) {
+      if (v.session) all.push_back(v.session);
+    }
   }
   for (const auto& s : all) s->CloseViewers(close);
 }
 
 void TerminalHub::Shutdown() {
+  {
+    std::lock_guard lock(reauth_mu_);
+    reauth_stop_ = true;
+  }
+  reauth_wake_.notify_all();
+  if (reauth_.joinable() && reauth_.get_id() != std::this_thread::get_id()) reauth_.join();
   std::vector<std::shared_ptr<TerminalSession>> all;
   {
     std::lock_guard lock(mu_);
@@ -200,7 +329,9 @@ void TerminalHub::Shutdown() {
 
 std::size_t TerminalHub::viewers() const {
   std::lock_guard lock(mu_);
-  return viewers_.size();
+  std::size_t n = 0;
+  for (const auto& [id, v] : viewers_) n += v.session ? 1 : 0;
+  return n;
 }
 
 std::size_t TerminalHub::shells() const {

@@ -33,6 +33,7 @@ inline constexpr char kStatus = '3';
 // Close codes: the RFC 6455 ones, and 4xxx for the application (like HTTP statuses).
 inline constexpr uint16_t kCloseNormal = 1000;           // the shell exited
 inline constexpr uint16_t kCloseGoingAway = 1001;        // the server is shutting down
+inline constexpr uint16_t kCloseProtocolError = 1002;    // an unmasked client frame
 inline constexpr uint16_t kCloseUnsupported = 1003;      // unknown message type
 inline constexpr uint16_t kCloseInvalidPayload = 1007;   // malformed JSON in a message
 inline constexpr uint16_t kClosePolicy = 1008;           // a protocol rule was broken

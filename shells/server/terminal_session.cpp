@@ -337,6 +337,20 @@ TerminalOut TerminalSession::Next(uint64_t viewer, bool* more) {
   return out;
 }
 
+void TerminalSession::CloseViewer(uint64_t viewer, const terminal::Close& close) {
+  {
+    std::lock_guard lock(mu_);
+    const auto it = viewers_.find(viewer);
+    if (it == viewers_.end() || it->second.close) return;
+    Viewer& v = it->second;
+    v.queue.clear();
+    v.queued_bytes = 0;
+    v.close = close;
+    if (hooks_.notify) hooks_.notify(viewer);
+  }
+  wake_.notify_all();  // a full viewer closing may unpause the shell
+}
+
 void TerminalSession::CloseViewers(const terminal::Close& close) {
   std::lock_guard lock(mu_);
   for (auto& entry : viewers_) {

@@ -81,6 +81,8 @@ class TerminalSession {
 
   // Makes `close` the next message of every viewer (what was queued is dropped).
   void CloseViewers(const terminal::Close& close);
+  // The same for one viewer.
+  void CloseViewer(uint64_t viewer, const terminal::Close& close);
 
   // Ends the shell (kills it) and joins the driver. Idempotent.
   void Stop();

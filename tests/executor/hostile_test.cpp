@@ -291,3 +291,183 @@ TEST_CASE("hostile: symlinks out of the workspace are never followed by the file
   CHECK(Shell(*pod, "cat passwd-link").out == "mine\n");
   CHECK(ReadHostFile("/etc/passwd") == host_passwd);
 }
+
+// Every address family the kernel knows, and a few values past them: a pod may open AF_UNIX,
+// AF_INET, AF_INET6 and AF_NETLINK with NETLINK_ROUTE; everything else is EAFNOSUPPORT from
+// the filter, before the kernel looks at the family (so the answer does not depend on which
+// modules this host has loaded, and vsock never reaches the VM host).
+TEST_CASE("hostile: only unix, inet, inet6 and netlink-route sockets can be opened",
+          "[hostile][seccomp]") {
+  PodFixture f;
+  auto pod = f.NewPod();
+  struct Family {
+    const char* name;
+    long long family;
+    int type;
+    int protocol;
+    const char* expected;  // "ok" or the errno name
+  };
+  // SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_RAW 3, SOCK_SEQPACKET 5.
+  const std::vector<Family> table = {
+      {"unix_stream", 1, 1, 0, "ok"},
+      {"unix_dgram", 1, 2, 0, "ok"},
+      {"unix_seqpacket", 1, 5, 0, "ok"},
+      {"inet_tcp", 2, 1, 0, "ok"},
+      {"inet_udp", 2, 2, 0, "ok"},
+      {"inet6_tcp", 10, 1, 0, "ok"},
+      {"inet6_udp", 10, 2, 0, "ok"},
+      {"netlink_route", 16, 3, 0, "ok"},
+      {"netlink_route_dgram", 16, 2, 0, "ok"},
+      {"unspec", 0, 1, 0, "EAFNOSUPPORT"},
+      {"ax25", 3, 5, 0, "EAFNOSUPPORT"},
+      {"ipx", 4, 2, 0, "EAFNOSUPPORT"},
+      {"appletalk", 5, 2, 0, "EAFNOSUPPORT"},
+      {"netrom", 6, 5, 0, "EAFNOSUPPORT"},
+      {"bridge", 7, 1, 0, "EAFNOSUPPORT"},
+      {"atmpvc", 8, 2, 0, "EAFNOSUPPORT"},
+      {"x25", 9, 5, 0, "EAFNOSUPPORT"},
+      {"rose", 11, 5, 0, "EAFNOSUPPORT"},
+      {"decnet", 12, 5, 0, "EAFNOSUPPORT"},
+      {"netbeui", 13, 2, 0, "EAFNOSUPPORT"},
+      {"security", 14, 2, 0, "EAFNOSUPPORT"},
+      {"key", 15, 3, 2, "EAFNOSUPPORT"},
+      {"netlink_sock_diag", 16, 3, 4, "EAFNOSUPPORT"},
+      {"netlink_xfrm", 16, 3, 6, "EAFNOSUPPORT"},
+      {"netlink_audit", 16, 3, 9, "EAFNOSUPPORT"},
+      {"netlink_netfilter", 16, 3, 12, "EAFNOSUPPORT"},
+      {"netlink_uevent", 16, 2, 15, "EAFNOSUPPORT"},
+      {"netlink_generic", 16, 3, 16, "EAFNOSUPPORT"},
+      {"netlink_high_protocol", 16, 3, 0x10000, "EAFNOSUPPORT"},
+      {"packet", 17, 3, 0, "EAFNOSUPPORT"},
+      {"ash", 18, 2, 0, "EAFNOSUPPORT"},
+      {"econet", 19, 2, 0, "EAFNOSUPPORT"},
+      {"atmsvc", 20, 5, 0, "EAFNOSUPPORT"},
+      {"rds", 21, 5, 0, "EAFNOSUPPORT"},
+      {"sna", 22, 1, 0, "EAFNOSUPPORT"},
+      {"irda", 23, 1, 0, "EAFNOSUPPORT"},
+      {"pppox", 24, 1, 0, "EAFNOSUPPORT"},
+      {"wanpipe", 25, 3, 0, "EAFNOSUPPORT"},
+      {"llc", 26, 2, 0, "EAFNOSUPPORT"},
+      {"ib", 27, 2, 0, "EAFNOSUPPORT"},
+      {"mpls", 28, 2, 0, "EAFNOSUPPORT"},
+      {"can", 29, 3, 1, "EAFNOSUPPORT"},
+      {"tipc", 30, 5, 0, "EAFNOSUPPORT"},
+      {"bluetooth", 31, 1, 3, "EAFNOSUPPORT"},
+      {"iucv", 32, 1, 0, "EAFNOSUPPORT"},
+      {"rxrpc", 33, 2, 2, "EAFNOSUPPORT"},
+      {"isdn", 34, 3, 0, "EAFNOSUPPORT"},
+      {"phonet", 35, 2, 0, "EAFNOSUPPORT"},
+      {"ieee802154", 36, 2, 0, "EAFNOSUPPORT"},
+      {"caif", 37, 1, 0, "EAFNOSUPPORT"},
+      {"alg", 38, 5, 0, "EAFNOSUPPORT"},
+      {"nfc", 39, 5, 0, "EAFNOSUPPORT"},
+      {"vsock_stream", 40, 1, 0, "EAFNOSUPPORT"},
+      {"vsock_dgram", 40, 2, 0, "EAFNOSUPPORT"},
+      {"kcm", 41, 2, 0, "EAFNOSUPPORT"},
+      {"qipcrtr", 42, 2, 0, "EAFNOSUPPORT"},
+      {"smc", 43, 1, 0, "EAFNOSUPPORT"},
+      {"xdp", 44, 3, 0, "EAFNOSUPPORT"},
+      {"mctp", 45, 2, 0, "EAFNOSUPPORT"},
+      {"af_max", 46, 1, 0, "EAFNOSUPPORT"},
+      {"family_63", 63, 1, 0, "EAFNOSUPPORT"},
+      {"family_64", 64, 1, 0, "EAFNOSUPPORT"},
+      {"family_4096", 4096, 1, 0, "EAFNOSUPPORT"},
+      {"family_negative", -1, 1, 0, "EAFNOSUPPORT"},
+      // The kernel reads the family as a 32-bit int: high bits must not smuggle vsock past.
+      {"vsock_high_bits", 0x100000028LL, 1, 0, "EAFNOSUPPORT"},
+      {"netlink_audit_high_bits", 0x700000010LL, 3, 9, "EAFNOSUPPORT"},
+  };
+  // Raw system calls (41 socket, 53 socketpair on x86-64), so no library second-guesses the
+  // arguments. Each line: name, socket's answer, socketpair's answer.
+  std::string script = R"(
+import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+def answer(rc):
+    if rc >= 0:
+        return 'ok'
+    return errno.errorcode.get(ctypes.get_errno(), str(ctypes.get_errno()))
+def try_socket(family, kind, protocol):
+    ctypes.set_errno(0)
+    rc = libc.syscall(ctypes.c_long(41), ctypes.c_long(family), ctypes.c_long(kind),
+                      ctypes.c_long(protocol))
+    if rc >= 0:
+        os.close(rc)
+    return answer(rc)
+def try_pair(family, kind, protocol):
+    fds = (ctypes.c_int * 2)()
+    ctypes.set_errno(0)
+    rc = libc.syscall(ctypes.c_long(53), ctypes.c_long(family), ctypes.c_long(kind),
+                      ctypes.c_long(protocol), fds)
+    if rc >= 0:
+        os.close(fds[0]); os.close(fds[1])
+    return answer(rc)
+table = [
+)";
+  for (const Family& row : table) {
+    script += "  ('" + std::string(row.name) + "', " + std::to_string(row.family) + ", " +
+              std::to_string(row.type) + ", " + std::to_string(row.protocol) + "),\n";
+  }
+  script += R"(]
+for name, family, kind, protocol in table:
+    print(name, try_socket(family, kind, protocol), try_pair(family, kind, protocol))
+)";
+  const Ran ran = RunIn(*pod, {"python3", "-c", script});
+  INFO(ran.err);
+  REQUIRE(ran.status.exit_code == 0);
+  std::istringstream lines(ran.out);
+  size_t seen = 0;
+  for (std::string name, socket_answer, pair_answer; lines >> name >> socket_answer >> pair_answer;
+       ++seen) {
+    REQUIRE(seen < table.size());
+    const Family& row = table[seen];
+    INFO(name << ": socket " << socket_answer << ", socketpair " << pair_answer);
+    CHECK(name == row.name);
+    CHECK(socket_answer == row.expected);
+    const std::string expected(row.expected);
+    if (expected != "ok") {
+      CHECK(pair_answer == expected);
+    } else if (row.family == 1) {
+      CHECK(pair_answer == "ok");  // the only family with socketpair
+    } else {
+      CHECK(pair_answer != "EAFNOSUPPORT");  // the kernel's own answer, not the filter's
+    }
+  }
+  CHECK(seen == table.size());
+}
+
+TEST_CASE("hostile: a TCP server and its client talk inside one pod over loopback",
+          "[hostile][seccomp]") {
+  PodFixture f;
+  auto pod = f.NewPod();
+  const std::string script = R"(
+import socket, threading
+def serve(listener):
+    conn, _ = listener.accept()
+    conn.sendall(conn.recv(100).upper())
+    conn.close()
+for family, host in ((socket.AF_INET, '127.0.0.1'), (socket.AF_INET6, '::1')):
+    try:
+        listener = socket.socket(family, socket.SOCK_STREAM)
+        listener.bind((host, 0))
+    except OSError as e:
+        print(host, 'unavailable', e.errno)
+        continue
+    listener.listen(1)
+    port = listener.getsockname()[1]
+    threading.Thread(target=serve, args=(listener,)).start()
+    client = socket.create_connection((host, port), timeout=5)
+    client.sendall(b'hello')
+    print(host, client.recv(100).decode())
+nl = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+nl.bind((0, 0))
+print('netlink', 'bound')
+print('resolved', socket.getaddrinfo('localhost', 80)[0][4][0])
+)";
+  const Ran ran = RunIn(*pod, {"python3", "-c", script});
+  INFO(ran.err);
+  CHECK(ran.status.exit_code == 0);
+  CHECK_THAT(ran.out, Catch::Contains("127.0.0.1 HELLO"));
+  CHECK_THAT(ran.out, Catch::Contains("netlink bound"));
+  CHECK_THAT(ran.out, Catch::Contains("resolved "));
+}

@@ -11,8 +11,6 @@ import threading
 import time
 import uuid
 
-import urllib.parse
-
 import pytest
 
 from api_client import call, create_workspace, register
@@ -359,31 +357,19 @@ TRAVERSALS = [
 ]
 
 
-def resolved_path(target):
-    """The path after percent-decoding once and resolving "." and "..", as lws does."""
-    parts = []
-    for segment in urllib.parse.unquote(target).split("/"):
-        if segment == "..":
-            if parts:
-                parts.pop()
-        elif segment not in ("", "."):
-            parts.append(segment)
-    return "/" + "/".join(parts)
-
-
 @pytest.mark.parametrize("template", TRAVERSALS)
 def test_path_traversal_never_leaves_the_callers_workspace(server, two_users, template):
-    # lws resolves "." and ".." (also percent-encoded) before the router sees the path, so a
-    # traversal lands on another route (where ownership is checked) or on none; a double
-    # encoding decodes once, to a literal "%2e%2e" name inside the caller's workspace.
+    # The server decodes the target once and resolves no "." or ".." segment: inside a file
+    # path the path rule refuses them (400); elsewhere they match no route. A double encoding
+    # decodes once, to a literal "%2e%2e" name inside the caller's workspace.
     target = template.format(**two_users)
     for method in ("GET", "DELETE"):
         data, _ = raw_request(server, method, target, two_users["a"])
         status, headers, payload = split_response(data)
         assert b"B-SECRET" not in data and b"root:" not in data
-        if not resolved_path(target).startswith("/api/"):
-            # Resolved to a path outside the API: the browser UI's fallback, which serves its
-            # page to GET and refuses other methods (405).
+        if not target.startswith("/api/"):
+            # A path outside the API: the browser UI's fallback, which serves its page to GET
+            # (it refuses ".." segments itself) and refuses other methods (405).
             if method == "GET":
                 assert status == 200, data[:300]
                 assert headers.get("content-type", "").startswith("text/html"), data[:300]
@@ -403,7 +389,7 @@ def test_put_through_encoded_dots_cannot_write_into_another_workspace(server, tw
         "/files/secret.txt"
     data, _ = raw_request(server, "PUT", target, two_users["a"], b"overwritten")
     status, _, body = split_response(data)
-    assert status == 404 and error_of(body)["code"] == "not_found"
+    assert status == 400 and error_of(body)["code"] == "invalid_argument"
     _, _, content = call(server, "GET", f"/workspaces/{two_users['wb']}/files/secret.txt",
                          token=two_users["b"])
     assert content == b"B-SECRET"
@@ -425,17 +411,11 @@ def test_double_encoded_dots_are_plain_names_inside_the_workspace(server, two_us
 @pytest.mark.parametrize("suffix", ["files/a%00b", "files/%00", "files/x/%00/../y",
                                     "files/a%00/../../../etc/passwd"])
 def test_nul_in_a_path_never_reaches_a_file(server, two_users, suffix):
-    # lws drops a URL with %00 inside a segment in its parser (closed, no answer), and cuts
-    # one where %00 starts a segment (the shorter path then matches no file): never a success.
+    # A decoded NUL anywhere in the URL is refused before routing (tests/security/test_paths.py).
     target = f"/api/v1/workspaces/{two_users['wa']}/{suffix}"
-    data, how = raw_request(server, "GET", target, two_users["a"])
-    if data:
-        status, _, body = split_response(data)
-        assert status in (400, 404) and error_of(body)["code"] in ("invalid_argument",
-                                                                   "not_found")
-    else:
-        assert how in ("eof", "reset")
-    assert b"root:" not in data
+    data, _ = raw_request(server, "GET", target, two_users["a"])
+    status, _, body = split_response(data)
+    assert status == 400 and error_of(body)["code"] == "invalid_argument"
     assert_serving(server)
 
 

@@ -2,6 +2,7 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <set>
 #include <thread>
 
 #include "core/sync/sync_engine.hpp"
@@ -174,4 +175,50 @@ TEMPLATE_TEST_CASE("sync: a pass reads only what changed", "[sync]", CODEYARD_ST
   auto touched = w.workspaces().Sync(w.alice, ws);
   CHECK(touched->pulled == 0);
   CHECK(touched->bytes_from_pod == 1000);
+}
+
+// Directory symlinks made in the pod (a loop to itself, the root, the parent, a cycle, a
+// big directory) are never followed: exec and the passes around it finish, and each link is
+// reported as a skipped "symlink" without storing anything through it.
+TEMPLATE_TEST_CASE("sync: directory symlinks in the pod never hang exec", "[sync][symlink]",
+                   CODEYARD_STORAGE_BACKENDS) {
+  WorkspaceWorld w(TestType::Create());
+  const auto ws = NewWorkspace(w, w.alice);
+  Put(w, w.alice, ws, "main.py", "print('hi')\n");
+  const auto made = w.Sh(w.alice, ws,
+                         "mkdir -p many sub && for i in $(seq 1 500); do echo $i > many/f$i; done;"
+                         " ln -s . loop; ln -s / root; ln -s .. up; ln -s b a; ln -s a b;"
+                         " ln -s many lots; ln -s ../.. sub/upup; echo made");
+  CHECK(made.stdout_data == "made\n");
+  const auto again = w.Sh(w.alice, ws, "ls loop/loop/loop/main.py && cat up/workspace/main.py");
+  CHECK(again.status.exit_code == 0);
+  std::set<std::string> skipped;
+  for (const auto& s : again.sync.skipped) {
+    CHECK_THAT(s.reason, Catch::Contains("symlink"));
+    skipped.insert(s.path);
+  }
+  CHECK(skipped == std::set<std::string>{"a", "b", "lots", "loop", "root", "sub/upup", "up"});
+  CHECK(w.Stored(w.alice, ws, "many/f500") == "500\n");
+  CHECK(w.Stored(w.alice, ws, "loop/main.py") == "<missing>");
+  CHECK(w.Stored(w.alice, ws, "lots/f1") == "<missing>");
+  auto synced = w.workspaces().Sync(w.alice, ws);
+  REQUIRE(synced.has_value());
+  CHECK(synced->skipped.size() == 7);
+
+  // Storage gets content where the pod has a link (a folder made through the API): the
+  // pass leaves it out of the pod, reports it, and exec keeps working.
+  Put(w, w.alice, ws, "loop/x.txt", "through loop");
+  Put(w, w.alice, ws, "root/etc/owned", "through root");
+  Put(w, w.alice, ws, "up/escape.txt", "through up");
+  const auto after = w.Sh(w.alice, ws, "echo still; ls /etc/owned ../escape.txt 2>&1 | wc -l");
+  CHECK(after.stdout_data == "still\n2\n");
+  std::set<std::string> under;
+  for (const auto& s : after.sync.skipped) {
+    if (s.reason.find("under a symlink") != std::string::npos) under.insert(s.path);
+  }
+  CHECK(under.contains("loop/x.txt"));
+  CHECK(under.contains("root/etc/owned"));
+  CHECK(under.contains("up/escape.txt"));
+  CHECK(w.Stored(w.alice, ws, "loop/x.txt") == "through loop");
+  CHECK(w.PodSh(w.alice, ws, "test -e /etc/owned || echo absent") == "absent\n");
 }

@@ -41,6 +41,10 @@ struct PodSpec {
   bool network = false;  // false: the pod sees only its own loopback
   // Environment every exec starts from (an ExecSpec's env is merged over it).
   std::map<std::string, std::string> env;
+  // Keep the pod (its processes end, its files stay) when the process that created it dies,
+  // so the next process on the same executor state can AdoptPod it and save its files. Off:
+  // the pod dies with its owner (one-shot runs, warm pools).
+  bool survive_owner = false;
 };
 
 enum class PodPhase { kPending, kRunning, kTerminated };
@@ -240,6 +244,16 @@ class Executor {
   [[nodiscard]] virtual Result<std::vector<HostCheck>> Doctor() {
     return Fail(Error::Code::kUnimplemented, "this executor has no host checks");
   }
+
+  // Takes over a pod (PodSpec::survive_owner) whose creating process died, so this process
+  // can use and delete it: after a crash, the files in the pod are still there to save.
+  // kNotFound if the pod is gone (what it held is then gone too), kFailedPrecondition if its
+  // owner still runs or it was not made to survive. Optional: the default is kUnimplemented,
+  // and a caller then treats every pod of a dead process as lost.
+  [[nodiscard]] virtual Result<std::shared_ptr<Pod>> AdoptPod(std::string_view id) {
+    return Fail(Error::Code::kUnimplemented,
+                "this executor cannot adopt pods (" + std::string(id) + ")");
+  }
 };
 
 // Forwards every call to a target executor. Derive and override one method to inject
@@ -259,6 +273,9 @@ class ExecutorWrapper : public Executor {
   }
   Result<void> DeletePod(std::string_view id) override { return target_->DeletePod(id); }
   Result<std::vector<HostCheck>> Doctor() override { return target_->Doctor(); }
+  Result<std::shared_ptr<Pod>> AdoptPod(std::string_view id) override {
+    return target_->AdoptPod(id);
+  }
 
  private:
   std::shared_ptr<Executor> target_;

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <optional>
 
+#include "codeyard/exec_limits.hpp"
 #include "codeyard/run.hpp"
 #include "core/run/warm_pool.hpp"
 #include "core/try.hpp"
@@ -64,6 +65,13 @@ class Runner::Impl {
   Result<RunResult> Run(RunRequest request) {
     if (request.files.empty()) {
       return Fail(Error::Code::kInvalidArgument, "nothing to run: no files");
+    }
+    {  // the program's arguments, under the same rules as any command (before any compile)
+      ExecSpec args;
+      args.argv.reserve(request.args.size() + 1);
+      args.argv.emplace_back("program");
+      args.argv.insert(args.argv.end(), request.args.begin(), request.args.end());
+      CY_CHECK(ValidateExecSpec(args, options_.exec_limits));
     }
     CY_TRY(const auto slots, TakeSlots(request.user_id));
     Language language = Language::kPython;

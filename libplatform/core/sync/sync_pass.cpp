@@ -80,6 +80,7 @@ void SyncPass::Classify() {
   for (const auto& s : stored_) paths_[s.path].stored = &s;
   for (const auto& p : in_pod_) {
     if (p.kind == FileKind::kSymlink) {
+      pod_links_.insert(p.path);
       if (!ignore.Ignored(p.path, false)) {
         report_.skipped.push_back({p.path, "symlink (not synced)"});
       }
@@ -187,6 +188,15 @@ Result<void> SyncPass::Apply(const std::string& path, const PathState& st) {
                 st.stored != nullptr ? std::optional<int64_t>(st.stored->version)
                                      : std::optional<int64_t>(0));
   }
+  const bool writes_pod = (storage_has && !pod_has && st.stored != nullptr) ||
+                          (sc == Change::kDeleted && pc == Change::kNone);
+  if (writes_pod && UnderPodLink(path)) {
+    // A pod-made link stands where storage has content: writing would go through the link
+    // (refused by the pod's file API, failing every pass and so every exec). Leave both
+    // sides as they are and say so each pass, like the symlink itself.
+    report_.skipped.push_back({path, "under a symlink in the pod (not synced)"});
+    return {};
+  }
   if (storage_has && !pod_has && st.stored != nullptr) return Push(*st.stored);
   if (pc == Change::kDeleted && sc == Change::kNone && st.stored != nullptr) {
     return DeleteInStorage(path, *st.stored);
@@ -200,6 +210,13 @@ Result<void> SyncPass::Apply(const std::string& path, const PathState& st) {
   }
   if (st.pod == nullptr || st.stored == nullptr) return {};
   return KeepBoth(path, st);  // both sides changed it
+}
+
+bool SyncPass::UnderPodLink(std::string_view path) const {
+  for (size_t end = path.find('/'); end != std::string_view::npos; end = path.find('/', end + 1)) {
+    if (pod_links_.contains(path.substr(0, end))) return true;
+  }
+  return pod_links_.contains(path);
 }
 
 Result<void> SyncPass::Pull(const std::string& path, const FileEntry& pod_entry,

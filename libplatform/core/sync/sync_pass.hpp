@@ -50,6 +50,8 @@ class SyncPass {
   Result<void> DeleteInStorage(const std::string& path, const WorkspaceItem& item);
   Result<void> KeepBoth(const std::string& path, const PathState& st);
   Result<void> SaveManifest();
+  // True if `path` or one of its parent folders is a symlink in the pod.
+  [[nodiscard]] bool UnderPodLink(std::string_view path) const;
 
   Storage& storage_;
   Logger& logger_;
@@ -69,6 +71,7 @@ class SyncPass {
   std::map<std::string, std::string, std::less<>> pod_sha_;
   std::map<std::string, ManifestEntry, std::less<>> next_;  // the manifest after this pass
   std::set<std::string, std::less<>> handled_;
+  std::set<std::string, std::less<>> pod_links_;  // symlinks the pod listing showed
 };
 
 }  // namespace codeyard::sync

@@ -10,6 +10,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "codeyard/id.hpp"
@@ -54,6 +55,7 @@ WorkspaceOptions WorkspaceOptionsFrom(const Config& config) {
   // Room in the pod for build output beside the sources.
   options.pod_limits.workspace_bytes = static_cast<uint64_t>(config.max_workspace_bytes) * 2;
   options.limits = UsageLimitsFrom(config);
+  options.exec_limits = ExecSpecLimitsFrom(config);
   return options;
 }
 
@@ -180,6 +182,7 @@ class Workspaces::Impl {
     CY_TRY(const auto exec_slots, exec_slots_.Acquire(caps));
     CY_CHECK(limiter_.Take(options_.limits.execs_per_user, user_id));
     CY_TRY(const Workspace ws, Get(user_id, id));
+    CY_CHECK(ValidateExecSpec(spec, options_.exec_limits));  // before the pod starts
     auto entry = EntryFor(ws);
     std::shared_ptr<Pod> pod;
     {
@@ -474,6 +477,7 @@ class Workspaces::Impl {
     spec.labels["codeyard.dev/purpose"] = "workspace";
     spec.limits = options_.pod_limits;
     spec.network = options_.pod_network;
+    spec.survive_owner = true;  // a crash must not take unsynced files with it
     auto promise = std::make_shared<std::promise<Result<std::shared_ptr<Pod>>>>();
     auto future = promise->get_future();
     auto abandoned = std::make_shared<std::atomic<bool>>(false);
@@ -522,19 +526,70 @@ class Workspaces::Impl {
     return {};
   }
 
-  // Pods this node ran before a restart are gone (the executor removes them as orphans):
-  // mark their workspaces stopped. Storage has every file that was synced.
+  // After a crash (kill -9), this node's workspace pods are still running
+  // (PodSpec::survive_owner) with whatever was written in them since their last sync pass:
+  // an exec in flight, terminal writes inside the debounce window. Before anything else can
+  // touch them, each is adopted, one sync pass pulls its files into storage (conflicts kept
+  // as conflict copies), and it is stopped. A pod whose pass fails stays the workspace's
+  // running pod (counted, idle-reaped, synced again at stop) so its files are not lost. A pod
+  // that is gone, or an executor that cannot adopt, leaves what storage had, as before.
+  // Done at start-up, not at first open: see "Restart" in docs/architecture.md.
   void RecoverAfterRestart() {
     auto pods = store::Transact(platform_.storage(), TxKind::kRead, [&](Transaction& tx) {
       return store::pods::ListByNode(tx, node_);
     });
-    if (!pods) return;
-    for (const auto& record : *pods) {
-      (void)store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) {
-        return store::pods::Delete(tx, record.workspace_id);
-      });
-      ResetState(record.workspace_id, WorkspaceState::kStopped);
+    std::set<std::string, std::less<>> kept;
+    if (pods) {
+      for (const auto& record : *pods) {
+        if (RecoverPod(record)) kept.insert(record.pod_id);
+      }
     }
+    // Workspace pods no record names (a crash between CreatePod and the record, or a
+    // workspace deleted meanwhile) would otherwise run forever: DeletePod refuses the pods
+    // of a live process, so only a dead owner's go.
+    auto listed = executor_->ListPods({{"codeyard.dev/purpose", "workspace"}});
+    if (!listed) return;
+    for (const auto& info : *listed) {
+      if (!kept.contains(info.id)) (void)executor_->DeletePod(info.id);
+    }
+  }
+
+  // True if the pod stays running as the workspace's pod.
+  bool RecoverPod(const PodRecord& record) {
+    const std::string& id = record.workspace_id;
+    auto ws = store::Transact(platform_.storage(), TxKind::kRead,
+                              [&](Transaction& tx) { return store::workspaces::Get(tx, id); });
+    auto pod = executor_->AdoptPod(record.pod_id);
+    if (pod && ws) {
+      auto synced = RunSync(id, **pod);
+      if (synced) {
+        platform_.logger().Info("saved a workspace pod's files after a restart",
+                                {{"workspace", id},
+                                 {"pulled", synced->pulled},
+                                 {"conflicts", static_cast<int64_t>(synced->conflicts.size())}});
+        (void)executor_->DeletePod((*pod)->id());
+      } else {
+        platform_.logger().Warn("sync of an adopted workspace pod failed; it keeps running",
+                                {{"workspace", id}, {"error", synced.error().ToString()}});
+        auto entry = EntryFor(*ws);
+        std::lock_guard lock(entry->mu);
+        entry->pod = *pod;
+        ++running_;
+        ResetState(id, WorkspaceState::kRunning);
+        return true;
+      }
+    } else if (pod) {
+      (void)executor_->DeletePod((*pod)->id());  // its workspace was deleted meanwhile
+    } else if (pod.error().code() != Error::Code::kNotFound &&
+               pod.error().code() != Error::Code::kUnimplemented) {
+      platform_.logger().Error("a workspace pod left by a crash could not be adopted",
+                               {{"workspace", id}, {"error", pod.error().ToString()}});
+      (void)executor_->DeletePod(record.pod_id);
+    }
+    (void)store::Transact(platform_.storage(), TxKind::kWrite,
+                          [&](Transaction& tx) { return store::pods::Delete(tx, id); });
+    ResetState(id, WorkspaceState::kStopped);
+    return false;
   }
 
   Platform& platform_;

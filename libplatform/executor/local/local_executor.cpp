@@ -1,6 +1,7 @@
 #include "executor/local/local_executor.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -213,17 +214,76 @@ Result<void> LocalExecutor::SweepOrphans() {
     const bool readable = record.owner_pid != 0;
     if (readable && !LabelsMatch(record.info.spec.labels, ours)) continue;
     if (ProcessAlive(record.owner_pid, record.owner_start)) continue;
-    if (auto cgroup = cgroups_.Open(record.info.id); cgroup) {
-      if (auto killed = cgroup->KillAll(); !killed) outcome = killed;
-      if (auto removed = cgroup->Remove(); !removed) outcome = removed;
+    if (record.info.spec.survive_owner && ProcessAlive(record.init_pid, record.init_start)) {
+      continue;  // waits for its adopter (AdoptPod), which saves its files first
     }
-    if (auto removed = RemoveTree(options_.state_dir + "/" + record.info.id); !removed) {
-      outcome = removed;
-    }
+    if (auto removed = RemoveOrphan(record); !removed) outcome = removed;
     ++orphans_removed_;
     if (logger_) logger_->Info("removed orphan pod", {{"pod", record.info.id}});
   }
   return outcome;
+}
+
+Result<void> LocalExecutor::RemoveOrphan(const PodRecord& record) {
+  Result<void> outcome;
+  // Without cgroups (rootless), only the init's pid reaches the pod; its death ends the rest.
+  if (ProcessAlive(record.init_pid, record.init_start)) ::kill(record.init_pid, SIGKILL);
+  if (auto cgroup = cgroups_.Open(record.info.id); cgroup) {
+    if (auto killed = cgroup->KillAll(); !killed) outcome = killed;
+    if (auto removed = cgroup->Remove(); !removed) outcome = removed;
+  }
+  if (auto removed = RemoveTree(options_.state_dir + "/" + record.info.id); !removed) {
+    outcome = removed;
+  }
+  return outcome;
+}
+
+Result<std::shared_ptr<Pod>> LocalExecutor::AdoptPod(std::string_view id) {
+  {
+    std::lock_guard lock(mu_);
+    if (const auto it = pods_.find(id); it != pods_.end()) return std::shared_ptr<Pod>(it->second);
+  }
+  if (id.empty() || id.find('/') != std::string_view::npos || id.front() == '.') {
+    return Fail(Error::Code::kInvalidArgument, "not a pod id: " + std::string(id));
+  }
+  StateLock lock(options_.state_dir);
+  const std::string dir = options_.state_dir + "/" + std::string(id);
+  auto record = ReadPodRecord(dir);
+  if (!record) return Fail(Error::Code::kNotFound, "no pod " + std::string(id));
+  if (record->owner_pid != ::getpid() && ProcessAlive(record->owner_pid, record->owner_start)) {
+    return Fail(Error::Code::kFailedPrecondition,
+                "pod " + std::string(id) + " belongs to process " +
+                    std::to_string(record->owner_pid) + ", which is still running");
+  }
+  if (!record->info.spec.survive_owner) {
+    return Fail(Error::Code::kFailedPrecondition,
+                "pod " + std::string(id) + " was not made to survive its owner");
+  }
+  if (!ProcessAlive(record->init_pid, record->init_start)) {
+    (void)RemoveOrphan(*record);
+    return Fail(Error::Code::kNotFound, "pod " + std::string(id) + " is gone");
+  }
+  PodLaunch launch;
+  launch.info = record->info;
+  launch.info.phase = PodPhase::kRunning;
+  launch.pod_binary = options_.pod_binary;
+  launch.pod_dir = dir;
+  launch.host_uid = record->host_uid;
+  launch.host_gid = rootless_ ? static_cast<uint32_t>(::getegid()) : record->host_uid;
+  launch.rootless = rootless_;
+  if (auto cgroup = cgroups_.Open(id); cgroup) {
+    launch.cgroup = std::make_shared<Cgroup>(std::move(*cgroup));
+  }
+  CY_TRY(auto pod, LocalPod::Adopt(std::move(launch), record->init_pid, logger_));
+  record->owner_pid = ::getpid();
+  record->owner_start = ProcessStartTime(record->owner_pid);
+  CY_CHECK(WritePodRecord(dir, *record));
+  {
+    std::lock_guard map_lock(mu_);
+    pods_[std::string(id)] = pod;
+  }
+  if (logger_) logger_->Info("adopted pod", {{"pod", std::string(id)}});
+  return std::shared_ptr<Pod>(pod);
 }
 
 Result<uint32_t> LocalExecutor::AllocateUid() {
@@ -310,6 +370,7 @@ Result<std::shared_ptr<Pod>> LocalExecutor::CreatePodWith(const PodSpec& request
   record.info = pod->Info();
   record.shim_pid = pod->shim_pid();
   record.init_pid = pod->init_pid();
+  record.init_start = ProcessStartTime(record.init_pid);
   (void)WritePodRecord(options_.state_dir + "/" + info.id, record);
   {
     std::lock_guard lock(mu_);
@@ -374,11 +435,7 @@ Result<void> LocalExecutor::DeletePod(std::string_view id) {
                 "pod " + std::string(id) + " belongs to process " +
                     std::to_string(record->owner_pid) + ", which is still running");
   }
-  if (auto cgroup = cgroups_.Open(id); cgroup) {
-    CY_CHECK(cgroup->KillAll());
-    CY_CHECK(cgroup->Remove());
-  }
-  return RemoveTree(dir);
+  return RemoveOrphan(*record);
 }
 
 }  // namespace codeyard::local

@@ -19,6 +19,7 @@
 namespace codeyard::local {
 
 class LocalPod;
+struct PodRecord;
 
 struct LocalExecutorOptions {
   // Where pod records and root mount points live. Default: /run/codeyard/pods as root,
@@ -46,7 +47,8 @@ Result<std::shared_ptr<Executor>> OpenLocalExecutor(std::string_view uri,
 class LocalExecutor : public Executor, public std::enable_shared_from_this<LocalExecutor> {
  public:
   // Prepares the state directory and removes orphan pods (those whose owning process is
-  // gone). Pods themselves are checked for at CreatePod.
+  // gone), except running pods made to survive their owner (PodSpec::survive_owner), which
+  // wait for AdoptPod or DeletePod. Pods themselves are checked for at CreatePod.
   static Result<std::shared_ptr<LocalExecutor>> Open(LocalExecutorOptions options,
                                                      const BackendContext& context);
   ~LocalExecutor() override;  // deletes every pod it created
@@ -56,6 +58,7 @@ class LocalExecutor : public Executor, public std::enable_shared_from_this<Local
   Result<std::vector<PodInfo>> ListPods(const LabelSelector& selector) override;
   Result<void> DeletePod(std::string_view id) override;
   Result<std::vector<HostCheck>> Doctor() override;
+  Result<std::shared_ptr<Pod>> AdoptPod(std::string_view id) override;
 
   [[nodiscard]] const LocalExecutorOptions& options() const { return options_; }
   [[nodiscard]] const CgroupManager& cgroups() const { return cgroups_; }
@@ -67,6 +70,8 @@ class LocalExecutor : public Executor, public std::enable_shared_from_this<Local
   // CreatePod, with the unlimited-pods rule given (Doctor allows them for its own probe).
   Result<std::shared_ptr<Pod>> CreatePodWith(const PodSpec& spec, bool allow_unlimited);
   Result<void> SweepOrphans();
+  // Kills and removes the pod of a record whose owner is gone; the caller holds StateLock.
+  Result<void> RemoveOrphan(const PodRecord& record);
   Result<uint32_t> AllocateUid();
 
   LocalExecutorOptions options_;

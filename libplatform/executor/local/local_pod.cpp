@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,6 +58,51 @@ void CloseFd(int& fd) {
   fd = -1;
 }
 
+// The address of a pod's adopt socket. A state directory deep enough to overflow sun_path
+// (108 bytes) is reached through /proc/self/fd/<dir fd> instead, which bind and connect
+// resolve like any path; `dir` keeps that fd open while the address is used.
+struct AdoptAddress {
+  AdoptAddress() = default;
+  AdoptAddress(AdoptAddress&& other) noexcept : address(other.address), dir(other.dir) {
+    other.dir = -1;
+  }
+  AdoptAddress(const AdoptAddress&) = delete;
+  AdoptAddress& operator=(const AdoptAddress&) = delete;
+  AdoptAddress& operator=(AdoptAddress&&) = delete;
+  ~AdoptAddress() { CloseFd(dir); }
+  sockaddr_un address{};
+  int dir = -1;
+};
+
+Result<AdoptAddress> AdoptAddressOf(const std::string& pod_dir) {
+  AdoptAddress out;
+  out.address.sun_family = AF_UNIX;
+  std::string path = pod_dir + "/" + kAdoptSocket;
+  if (path.size() >= sizeof(out.address.sun_path)) {
+    out.dir = ::open(pod_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (out.dir < 0) return std::unexpected(Sys("open " + pod_dir));
+    path = "/proc/self/fd/" + std::to_string(out.dir) + "/" + kAdoptSocket;
+  }
+  std::memcpy(out.address.sun_path, path.c_str(), path.size() + 1);
+  return out;
+}
+
+// The socket an adoptable pod's init waits on once its owner is gone (protocol.hpp). Only
+// its owner's user may connect: the socket is 0600 in the state directory.
+Result<int> ListenForAdopter(const std::string& pod_dir) {
+  CY_TRY(const AdoptAddress adopt, AdoptAddressOf(pod_dir));
+  const sockaddr_un& address = adopt.address;
+  const int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::unexpected(Sys("socket"));
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0 ||
+      ::chmod(address.sun_path, 0600) != 0 || ::listen(fd, 1) != 0) {
+    const Error error = Sys(std::string("listen on ") + address.sun_path);
+    ::close(fd);
+    return std::unexpected(error);
+  }
+  return fd;
+}
+
 }  // namespace
 
 std::vector<std::string> MergedEnvironment(const PodSpec& pod, const ExecSpec& exec) {
@@ -93,6 +139,34 @@ Result<std::shared_ptr<LocalPod>> LocalPod::Start(PodLaunch launch,
     (void)pod->Terminate();
     return std::unexpected(started.error().WithContext("starting pod " + pod->id()));
   }
+  pod->info_.phase = PodPhase::kRunning;
+  return pod;
+}
+
+Result<std::shared_ptr<LocalPod>> LocalPod::Adopt(PodLaunch launch, pid_t init_pid,
+                                                  std::shared_ptr<Logger> logger) {
+  std::shared_ptr<LocalPod> pod(new LocalPod(std::move(launch), std::move(logger)));
+  CY_TRY(const AdoptAddress adopt, AdoptAddressOf(pod->launch_.pod_dir));
+  const sockaddr_un& address = adopt.address;
+  const int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::unexpected(Sys("socket"));
+  pod->control_fd_ = fd;
+  // From here a failure must not kill the pod: another try may still adopt it.
+  pod->terminated_ = true;
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+    return Fail(Error::Code::kUnavailable,
+                "pod " + pod->id() + " does not take an adopter: " + ErrnoText(errno));
+  }
+  CY_TRY(auto message, ReceiveWithin(fd, kStartTimeoutMs));
+  if (!message || message->type() != "ready" || message->fds.size() != 1) {
+    if (message) CloseAll(message->fds);
+    return Fail(Error::Code::kUnavailable, "pod " + pod->id() + " did not answer its adopter");
+  }
+  pod->files_ = std::make_unique<WorkspaceFiles>(message->fds[0], pod->launch_.host_uid,
+                                                 pod->launch_.host_gid);
+  pod->init_pid_ = init_pid;
+  pod->init_pidfd_ = PidfdOpen(init_pid);
+  pod->terminated_ = false;
   pod->info_.phase = PodPhase::kRunning;
   return pod;
 }
@@ -157,7 +231,14 @@ Result<void> LocalPod::Launch() {
   config.workspace_bytes = info_.spec.limits.workspace_bytes.value_or(0);
   config.tmp_bytes = info_.spec.limits.tmp_bytes.value_or(0);
   if (launch_.cgroup) config.cgroup_procs_files = launch_.cgroup->ProcsFiles();
-  CY_CHECK(SendMessage(control_fd_, ToJson(config)));
+  std::vector<int> adopt;
+  if (info_.spec.survive_owner) {
+    CY_TRY(const int listener, ListenForAdopter(launch_.pod_dir));
+    adopt.push_back(listener);
+  }
+  auto sent = SendMessage(control_fd_, ToJson(config), adopt);
+  CloseAll(adopt);  // the pod holds it now
+  CY_CHECK(sent);
 
   while (true) {
     CY_TRY(auto message, ReceiveWithin(control_fd_, kStartTimeoutMs));
@@ -345,6 +426,14 @@ Result<void> LocalPod::Terminate() {
     if (!exited) ::kill(shim_pid_, SIGKILL);  // stuck: take the shim down; the init follows
     ::waitpid(shim_pid_, &status, 0);
     shim_pid_ = -1;
+  } else if (init_pidfd_ >= 0) {
+    // An adopted pod: its shim is not our child, but its init's exit (after every other
+    // process of the pod) shows on the pidfd all the same.
+    pollfd p{init_pidfd_, POLLIN, 0};
+    int ready = 0;
+    do {
+      ready = ::poll(&p, 1, 5000);
+    } while (ready < 0 && errno == EINTR);
   }
   CloseFd(init_pidfd_);
   CloseFd(shim_pidfd_);
@@ -362,6 +451,9 @@ Result<void> LocalPod::Terminate() {
   return outcome;
 }
 
-LocalPod::~LocalPod() { (void)Terminate(); }
+LocalPod::~LocalPod() {
+  (void)Terminate();
+  CloseFd(control_fd_);  // a failed adoption leaves the pod as it was, but not this socket
+}
 
 }  // namespace codeyard::local

@@ -33,6 +33,10 @@ class LocalPod : public Pod {
  public:
   // Starts the pod and waits until its init accepts exec (or fails, or 30 s pass).
   static Result<std::shared_ptr<LocalPod>> Start(PodLaunch launch, std::shared_ptr<Logger> logger);
+  // Connects to the adopt socket of a running adoptable pod whose owner died (protocol.hpp)
+  // and takes it over: `init_pid` is its init, checked alive by the caller.
+  static Result<std::shared_ptr<LocalPod>> Adopt(PodLaunch launch, pid_t init_pid,
+                                                 std::shared_ptr<Logger> logger);
   ~LocalPod() override;
 
   const std::string& id() const override { return info_.id; }

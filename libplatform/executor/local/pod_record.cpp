@@ -78,6 +78,7 @@ Result<void> WritePodRecord(const std::string& dir, const PodRecord& r) {
   o["labels"] = std::move(labels);
   o["limits"] = LimitsJson(r.info.spec.limits);
   o["network"] = r.info.spec.network;
+  o["survive_owner"] = r.info.spec.survive_owner;
   json::object env;
   for (const auto& [k, v] : r.info.spec.env) env[k] = v;
   o["env"] = std::move(env);
@@ -86,6 +87,7 @@ Result<void> WritePodRecord(const std::string& dir, const PodRecord& r) {
   o["owner_start"] = r.owner_start;
   o["shim_pid"] = r.shim_pid;
   o["init_pid"] = r.init_pid;
+  o["init_start"] = r.init_start;
   o["host_uid"] = r.host_uid;
   const std::string text = json::serialize(o);
   const std::string tmp = dir + "/pod.json.tmp";
@@ -128,12 +130,17 @@ Result<PodRecord> ReadPodRecord(const std::string& dir) {
   if (const auto* net = o.if_contains("network"); net != nullptr && net->is_bool()) {
     r.info.spec.network = net->get_bool();
   }
+  if (const auto* survive = o.if_contains("survive_owner");
+      survive != nullptr && survive->is_bool()) {
+    r.info.spec.survive_owner = survive->get_bool();
+  }
   r.info.created_unix_ms = Int(o, "created_unix_ms");
   r.info.phase = PodPhase::kRunning;
   r.owner_pid = static_cast<pid_t>(Int(o, "owner_pid"));
   r.owner_start = static_cast<uint64_t>(Int(o, "owner_start"));
   r.shim_pid = static_cast<pid_t>(Int(o, "shim_pid"));
   r.init_pid = static_cast<pid_t>(Int(o, "init_pid"));
+  r.init_start = static_cast<uint64_t>(Int(o, "init_start"));
   r.host_uid = static_cast<uint32_t>(Int(o, "host_uid"));
   return r;
 }

@@ -21,6 +21,7 @@ struct PodRecord {
   uint64_t owner_start = 0;  // start time of the owner in clock ticks since boot
   pid_t shim_pid = 0;
   pid_t init_pid = 0;
+  uint64_t init_start = 0;  // start time of the init, so a reused pid is never signalled
   uint32_t host_uid = 0;
 };
 

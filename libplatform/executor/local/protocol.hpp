@@ -10,7 +10,14 @@
 // sends {"type":"ready"} with one fd attached: an O_DIRECTORY fd of the pod's /workspace.
 // On failure either sends {"type":"error","code":"<error code name>","message":"..."} and
 // exits. The library never gets "ready" later than the shim's and init's exit: EOF on the
-// control socket means the pod is gone. If the library's end closes, the init kills the pod.
+// control socket means the pod is gone. If the library's end closes, the init kills the pod,
+// unless the config message carried one fd: a listening SOCK_SEQPACKET socket bound at
+// <pod dir>/adopt.sock (kAdoptSocket). Then the pod outlives the library's process: the init
+// lets go of the control socket (running execs end as their status sockets hang up), waits
+// for one connection on that socket, and answers it with {"type":"ready"} and the
+// workspace fd, as at start-up; that connection is the control socket from then on
+// (Executor::AdoptPod). Only the library's user can connect: the socket sits in the state
+// directory, which pods never see.
 //
 // Exec. The library sends {"type":"exec", ...ExecRequest} on the control socket with fds:
 // [status, stdin, stdout, stderr] for pipes, or [status] for a terminal. `status` is one end
@@ -37,6 +44,7 @@ inline constexpr int kMaxFds = 4;
 inline constexpr int kControlFd = 3;       // where the shim finds its control socket
 inline constexpr uint32_t kPodUid = 1000;  // the pod user's uid and gid, as seen inside
 inline constexpr const char* kWorkspace = "/workspace";
+inline constexpr const char* kAdoptSocket = "adopt.sock";  // in the pod's state directory
 
 struct PodConfig {
   std::string pod_id;

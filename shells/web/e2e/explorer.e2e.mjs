@@ -108,6 +108,48 @@ test("explorer and workspace list", async (t) => {
     assert.deepEqual(await treePaths(page), ["zz.txt"]);
   });
 
+  await t.test("the top level stays reachable once a folder is selected", async () => {
+    const tree = page.getByRole("tree", { name: "Workspace files" });
+    /** Opens the New file dialog, checks where it would create, and closes it. */
+    const newFileGoes = async (title) => {
+      await page.getByRole("button", { name: "New file" }).click();
+      const dialog = page.getByRole("dialog");
+      await dialog.waitFor();
+      const name = await dialog.getByRole("heading").innerText();
+      await page.keyboard.press("Escape");
+      await dialog.waitFor({ state: "detached" });
+      assert.equal(name, title);
+    };
+    await page.getByRole("button", { name: "New folder" }).click();
+    await page.getByRole("dialog").getByLabel("Folder name").fill("lib");
+    await page.keyboard.press("Enter");
+    await treeRow(page, "lib").click();
+    await newFile(page, "mathutils.py", "lib");
+    await newFileGoes("New file in lib/");
+    // A click on the tree's empty space selects the root.
+    const box = await tree.boundingBox();
+    await tree.click({ position: { x: box.width / 2, y: box.height - 10 } });
+    await newFileGoes("New file at the top level");
+    await newFile(page, "main.py");
+    // Escape in the tree selects the root too.
+    await treeRow(page, "lib").click();
+    await newFileGoes("New file in lib/");
+    await treeRow(page, "lib").focus();
+    await page.keyboard.press("Escape");
+    await newFileGoes("New file at the top level");
+    // The dialog offers the top level whatever is selected.
+    await treeRow(page, "lib").click();
+    await page.getByRole("button", { name: "New file" }).click();
+    await page.getByRole("dialog", { name: "New file in lib/" }).waitFor();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Location").selectOption({ label: "top level (/)" });
+    await page.getByRole("dialog", { name: "New file at the top level" }).waitFor();
+    await dialog.getByLabel("File name").fill("other.py");
+    await page.keyboard.press("Enter");
+    await treeRow(page, "other.py").waitFor();
+    assert.equal((await api.file(ws, "other.py")).status, 200);
+  });
+
   await t.test("rename and delete workspaces from the list", async () => {
     await page.getByRole("link", { name: "Codeyard" }).click();
     await page.getByRole("button", { name: "Rename tree work" }).click();
@@ -119,7 +161,8 @@ test("explorer and workspace list", async (t) => {
     await dialog.getByRole("button", { name: "Cancel" }).click();
     await page.getByRole("link", { name: "renamed work" }).waitFor();
     await page.getByRole("button", { name: "Delete renamed work" }).click();
-    await dialog.getByRole("button", { name: "Delete" }).click();
+    await dialog.getByLabel(/Type the workspace's name/).fill("renamed work"); // it holds files
+    await dialog.getByRole("button", { name: "Delete", exact: true }).click();
     await page.getByText("No workspaces yet").waitFor();
     assert.equal((await api.call("GET", `/workspaces/${ws}`)).status, 404);
   });

@@ -21,6 +21,7 @@ import {
   signUp,
   treeRow,
   typeInEditor,
+  typeThenPress,
   waitForIde,
 } from "./lib/steps.mjs";
 
@@ -98,8 +99,10 @@ test("sign up, edit, save, run, reload, log out, and users are isolated", async 
   });
 
   await t.test("F5 saves and runs the file: output and verdict", async () => {
-    await typeInEditor(page, "import sys; print('to stderr', file=sys.stderr)");
-    await page.keyboard.press("F5");
+    // Typed and F5 pressed with no wait between (issue 13, item 18: F5 ran a stale copy).
+    await page.locator("[data-testid=editor] .monaco-editor .view-lines").click();
+    await page.keyboard.press("Control+End");
+    await typeThenPress(page, "import sys; print('to stderr', file=sys.stderr)", "F5");
     const output = page.getByTestId("run-output");
     await page.getByTestId("verdict").waitFor({ timeout: 60_000 });
     const text = await output.innerText();

@@ -59,12 +59,13 @@ Result<void> WatchShim(ShimLink& link) {
   return {};
 }
 
-// Everything between the fork and "ready". Returns the filter for the children.
-Result<ChildFilter> SetUp(const PodConfig& config, ShimLink& link) {
+// Everything between the fork and "ready". Returns the filter for the children; `workspace`
+// receives the workspace's fd, kept for a later adopter.
+Result<ChildFilter> SetUp(const PodConfig& config, ShimLink& link, UniqueFd& workspace) {
   CY_CHECK(BuildRootFs(config));
   if (!config.network) CY_CHECK(BringUpLoopback());
   CY_CHECK(Check(::sethostname(config.hostname.data(), config.hostname.size()), "sethostname"));
-  const UniqueFd workspace(::open(kWorkspace, O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  workspace.Reset(::open(kWorkspace, O_DIRECTORY | O_RDONLY | O_CLOEXEC));
   if (!workspace.valid()) return std::unexpected(SystemError("open the workspace"));
   CY_CHECK(EnterUserNamespace(config, link));
   CY_CHECK(DropPrivileges());
@@ -84,19 +85,20 @@ void ReportError(const Error& error) {
   (void)WriteAll(STDERR_FILENO, line.data(), line.size());
 }
 
-void RunInit(const PodConfig& config, ShimLink link) {
+void RunInit(const PodConfig& config, ShimLink link, UniqueFd adopt) {
   // The pod lives no longer than its shim. A shim that died before this prctl shows up as
   // EOF instead of kGo (getppid() cannot tell: the shim is outside our pid namespace).
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || !Await(link.from_shim, kGo)) {
     ::_exit(1);
   }
   ::signal(SIGPIPE, SIG_IGN);  // a vanished peer must show up as EPIPE, not kill PID 1
-  auto filter = SetUp(config, link);
+  UniqueFd workspace;
+  auto filter = SetUp(config, link, workspace);
   if (!filter) {
     ReportError(filter.error().WithContext("pod init"));
     ::_exit(1);
   }
-  InitLoop loop(*filter);
+  InitLoop loop(*filter, std::move(workspace), std::move(adopt));
   const auto result = loop.Run();
   if (!result) ReportError(result.error().WithContext("pod init"));
   ::_exit(result ? 0 : 1);

@@ -24,8 +24,9 @@ struct ShimLink {
   UniqueFd to_shim;    // and writes kMapRequest here
 };
 
-// Runs the init in the shim's freshly forked child; never returns.
-[[noreturn]] void RunInit(const PodConfig& config, ShimLink link);
+// Runs the init in the shim's freshly forked child; never returns. `adopt` is the listening
+// socket of an adoptable pod (protocol.hpp), or invalid.
+[[noreturn]] void RunInit(const PodConfig& config, ShimLink link, UniqueFd adopt);
 
 // Sends `error` on the control socket (ignoring failure: the library may be gone) and
 // repeats it on stderr for whoever watches the pod's own output.

@@ -2,6 +2,7 @@
 
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@ namespace json = boost::json;
 constexpr uint64_t kControlKey = ~uint64_t{0};
 constexpr uint64_t kSignalKey = kControlKey - 1;
 constexpr uint64_t kTimerKey = kControlKey - 2;
+constexpr uint64_t kAdoptKey = kControlKey - 3;
 
 int64_t NowMs() {
   timespec now{};
@@ -76,11 +78,13 @@ Result<void> InitLoop::Run() {
     for (int i = 0; i < count; ++i) {
       const uint64_t key = events.at(static_cast<size_t>(i)).data.u64;
       if (key == kControlKey) {
-        if (!OnControl()) {
+        if (!OnControl() && !AwaitAdopter()) {
           // PID 1's kill(-1) reaches every other process of the namespace.
           ::kill(-1, SIGKILL);
           return {};
         }
+      } else if (key == kAdoptKey) {
+        OnAdopter();
       } else if (key == kSignalKey) {
         OnChildren();
       } else if (key == kTimerKey) {
@@ -103,6 +107,35 @@ bool InitLoop::OnControl() {
     CloseAll(message.fds);  // nothing else is expected here; ignore it
   }
   return true;
+}
+
+bool InitLoop::AwaitAdopter() {
+  if (!adopt_.valid()) return false;
+  // Stop watching the dead socket (it would report a hang-up forever) and take the next
+  // library's connection instead. Running execs lose their status sockets with the old
+  // library and end through OnStatus; what they wrote stays in the workspace.
+  ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, kControlFd, nullptr);
+  ::close(kControlFd);
+  return Watch(epoll_.get(), adopt_.get(), kAdoptKey).has_value();
+}
+
+void InitLoop::OnAdopter() {
+  UniqueFd peer(::accept4(adopt_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  if (!peer.valid()) return;
+  boost::json::object ready;
+  ready["type"] = "ready";
+  if (!SendMessage(peer.get(), ready, {workspace_.get()})) return;  // gone again: keep waiting
+  // The old control fd is closed, so accept4 most likely reused its number.
+  if (peer.get() == kControlFd) {
+    (void)peer.Release();
+  } else if (::dup2(peer.get(), kControlFd) != kControlFd) {
+    return;
+  }
+  if (!Watch(epoll_.get(), kControlFd, kControlKey)) {
+    ::close(kControlFd);
+    return;
+  }
+  ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, adopt_.get(), nullptr);
 }
 
 void InitLoop::OnExec(Message message) {

@@ -21,10 +21,13 @@ namespace codeyard::local::pod {
 
 class InitLoop {
  public:
-  explicit InitLoop(const ChildFilter& filter) : filter_(filter) {}
+  // `adopt`: the listening socket of an adoptable pod, or invalid (protocol.hpp).
+  InitLoop(const ChildFilter& filter, UniqueFd workspace, UniqueFd adopt)
+      : filter_(filter), workspace_(std::move(workspace)), adopt_(std::move(adopt)) {}
 
   // Serves kControlFd until it closes (or fails), then kills every other process of the
-  // pod. An error means the loop itself broke (epoll, signalfd).
+  // pod; an adoptable pod instead waits for its next library on the adopt socket. An error
+  // means the loop itself broke (epoll, signalfd).
   [[nodiscard]] Result<void> Run();
 
  private:
@@ -39,6 +42,9 @@ class InitLoop {
 
   [[nodiscard]] Result<void> Open();
   [[nodiscard]] bool OnControl();  // false when the library is gone
+  // The library is gone: true if the pod waits for an adopter instead of ending.
+  [[nodiscard]] bool AwaitAdopter();
+  void OnAdopter();
   void OnExec(Message message);
   void OnStatus(uint64_t id);
   void OnChildren();
@@ -48,6 +54,8 @@ class InitLoop {
   void Forget(Exec& exec);  // stops watching and closes the status socket
 
   const ChildFilter& filter_;
+  UniqueFd workspace_;
+  UniqueFd adopt_;
   UniqueFd epoll_;
   UniqueFd signals_;
   UniqueFd timer_;

@@ -39,16 +39,26 @@ void ResetProcessState() {
   ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
 }
 
-Result<PodConfig> ReadConfig() {
+struct Configured {
+  PodConfig config;
+  UniqueFd adopt;  // the listening socket of an adoptable pod, if the config carried one
+};
+
+Result<Configured> ReadConfig() {
   CY_TRY(auto received, ReceiveMessage(kControlFd));
   if (!received) return Fail(Error::Code::kAborted, "the control socket closed before a config");
+  UniqueFd adopt;
+  if (received->fds.size() == 1) {
+    adopt.Reset(received->fds.front());
+    received->fds.clear();
+  }
   CloseAll(received->fds);
   if (received->type() != "config") {
     return Fail(Error::Code::kInvalidArgument, "expected a config message");
   }
   CY_TRY(PodConfig config, PodConfigFromJson(received->body));
   CY_CHECK(ValidateRootConfig(config));
-  return config;
+  return Configured{std::move(config), std::move(adopt)};
 }
 
 // Everything up to the fork: cgroups first, so the whole pod is accounted from its start.
@@ -119,7 +129,7 @@ int WaitFor(pid_t pid) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }
 
-Result<int> RunShim(const PodConfig& config) {
+Result<int> RunShim(const PodConfig& config, UniqueFd adopt) {
   CY_CHECK(EnterNamespaces(config));
   CY_TRY(Pipe down, MakePipe());  // shim to init
   CY_TRY(Pipe up, MakePipe());    // init to shim
@@ -128,8 +138,9 @@ Result<int> RunShim(const PodConfig& config) {
   if (init == 0) {
     down.write.Reset();
     up.read.Reset();
-    RunInit(config, ShimLink{std::move(down.read), std::move(up.write)});
+    RunInit(config, ShimLink{std::move(down.read), std::move(up.write)}, std::move(adopt));
   }
+  adopt.Reset();  // the init's alone: a connection must reach it, not wait on the shim
   // Only the init may hold its ends, or its death would not show as EOF here.
   down.read.Reset();
   up.write.Reset();
@@ -147,8 +158,8 @@ Result<int> RunShim(const PodConfig& config) {
 
 Result<int> Main() {
   ResetProcessState();
-  CY_TRY(const PodConfig config, ReadConfig());
-  return RunShim(config);
+  CY_TRY(Configured configured, ReadConfig());
+  return RunShim(configured.config, std::move(configured.adopt));
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 #include "executor/local/pod/seccomp_filter.hpp"
 
+#include <linux/netlink.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include <array>
 #include <cerrno>
@@ -77,6 +79,48 @@ Result<void> AddPersonalityRules(scmp_filter_ctx context) {
   return {};
 }
 
+// The address families a pod may open sockets of: local sockets, IP (whose reach the pod's
+// network namespace decides) and netlink, which glibc's resolver and `ip` use for routes.
+// Everything else (vsock reaches the VM host and other guests; packet, bluetooth, alg, key,
+// xdp, can, tipc, rds... are kernel surface nobody's program needs) fails with
+// EAFNOSUPPORT, the errno a kernel without that family gives, so programs fall back cleanly.
+constexpr std::array<uint64_t, 4> kAllowedFamilies = {AF_UNIX, AF_INET, AF_INET6, AF_NETLINK};
+
+bool FamilyAllowed(uint64_t family) {
+  for (const uint64_t allowed : kAllowedFamilies) {
+    if (family == allowed) return true;
+  }
+  return false;
+}
+
+// socket(2) and socketpair(2) take the family in argument 0 and the protocol in argument 2,
+// both read by the kernel as 32-bit ints. libseccomp cannot say "not in a set", so the
+// refused low-32-bit values are spelled out: each value below 64 that is not allowed, then
+// any value with a bit at or above 6 set (which covers 64 and up, negatives included).
+// Netlink is allowed for NETLINK_ROUTE (protocol 0) only: a protocol with any bit set is
+// refused, so audit, netfilter, uevents, sock_diag and the rest stay closed.
+Result<void> AddSocketFamilyRules(scmp_filter_ctx context, int call) {
+  const uint32_t refuse = SCMP_ACT_ERRNO(EAFNOSUPPORT);
+  constexpr uint64_t kLow32 = 0xffffffffULL;
+  constexpr unsigned kEnumerated = 6;  // values below 1 << 6 one by one
+  for (uint64_t family = 0; family < (uint64_t{1} << kEnumerated); ++family) {
+    if (FamilyAllowed(family)) continue;
+    CY_CHECK(Deny(context, refuse, call, Masked(0, kLow32, family)));
+  }
+  for (unsigned bit = kEnumerated; bit < 32; ++bit) {
+    const uint64_t one = uint64_t{1} << bit;
+    CY_CHECK(Deny(context, refuse, call, Masked(0, one, one)));
+  }
+  static_assert(NETLINK_ROUTE == 0);
+  for (unsigned bit = 0; bit < 32; ++bit) {
+    const uint64_t one = uint64_t{1} << bit;
+    CY_CHECK(Checked(seccomp_rule_add(context, refuse, call, 2, Masked(0, kLow32, AF_NETLINK),
+                                      Masked(2, one, one)),
+                     call));
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<ChildFilter> ChildFilter::Build() {
@@ -97,6 +141,8 @@ Result<ChildFilter> ChildFilter::Build() {
     CY_CHECK(Deny(raw, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), Masked(1, 0xffffffffULL, request)));
   }
   CY_CHECK(AddPersonalityRules(raw));
+  CY_CHECK(AddSocketFamilyRules(raw, SCMP_SYS(socket)));
+  CY_CHECK(AddSocketFamilyRules(raw, SCMP_SYS(socketpair)));
   return filter;
 }
 

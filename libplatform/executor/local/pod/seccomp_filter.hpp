@@ -4,7 +4,9 @@
 // EPERM are the calls that reach the kernel's less-hardened surfaces or could undo the
 // sandbox if a namespace or capability check failed: mounting, namespaces, ptrace and
 // cross-process memory, keyrings, bpf, perf, io_uring, module and clock changes, terminal
-// input injection. Other architectures' system call tables (x32, i386) kill the process.
+// input injection. Sockets may be of the families AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK
+// (NETLINK_ROUTE only); any other family fails with EAFNOSUPPORT. Other architectures' system call
+// tables (x32, i386) kill the process.
 #pragma once
 
 #include <seccomp.h>

@@ -145,7 +145,7 @@ export async function newPage(browser, { width = 1280, height = 800 } = {}) {
   const context = await browser.newContext({ viewport: { width, height } });
   const page = await context.newPage();
   page.problems = [];
-  page.on("pageerror", (err) => page.problems.push(`page error: ${err.message}`));
+  page.on("pageerror", (err) => page.problems.push(`page error: ${err.stack ?? err.message}`));
   // Network errors are expected while a server restarts; CSP violations never are.
   page.on("console", (msg) => {
     if (msg.type() === "error" && /Content.Security.Policy|Refused to/i.test(msg.text())) {

@@ -72,18 +72,9 @@ export async function newFile(page, name, dir = "") {
 
 /** Types into Monaco (its own auto-closing of brackets and quotes included). */
 export async function typeInEditor(page, text) {
-  const lines = page.locator("[data-testid=editor] .monaco-editor .view-lines");
-  await lines.click();
+  await page.locator("[data-testid=editor] .monaco-editor .view-lines").click();
   await page.keyboard.press("Control+End");
   await page.keyboard.type(text);
-  // Monaco may apply keys after type() returns (the suggest widget that opens after "." holds
-  // them up): wait until the last typed line shows, so a following Ctrl+S or F5 saves it all.
-  const last = text.split("\n").filter((l) => l.trim() !== "").pop();
-  if (last !== undefined) {
-    await waitFor(async () => (await lines.innerText()).replace(/\u00a0/g, " ").includes(last), {
-      what: `the editor to show ${JSON.stringify(last)}`,
-    });
-  }
 }
 
 /** Ctrl+S, then waits for the status bar to say everything is saved. */
@@ -141,4 +132,36 @@ export async function sttySize(page) {
   await runInTerminal(page, `echo ${marker} $(stty size)`, new RegExp(`${marker} \\d+ \\d+`));
   const m = await lastTerminalMatch(page, new RegExp(`${marker} (\\d+) (\\d+)`, "g"));
   return { rows: Number(m[1]), cols: Number(m[2]) };
+}
+
+/**
+ * Types `text` and then presses `key` with no wait at all between them: every key event is
+ * sent to the browser at once (CDP), not one after the other with an acknowledgement each, as a
+ * person typing fast and pressing F5 does. The page gets the key press before it has done any
+ * work of its own that the typing scheduled (React renders, timers).
+ */
+export async function typeThenPress(page, text, key) {
+  const cdp = await page.context().newCDPSession(page);
+  const sends = [];
+  for (const ch of text) {
+    if (ch === "\n") {
+      const enter = { key: "Enter", code: "Enter", windowsVirtualKeyCode: 13 };
+      sends.push(cdp.send("Input.dispatchKeyEvent", { type: "keyDown", text: "\r", ...enter }));
+      sends.push(cdp.send("Input.dispatchKeyEvent", { type: "keyUp", ...enter }));
+    } else {
+      sends.push(cdp.send("Input.dispatchKeyEvent", { type: "keyDown", text: ch, key: ch }));
+      sends.push(cdp.send("Input.dispatchKeyEvent", { type: "keyUp", key: ch }));
+    }
+  }
+  const keyCodes = { F5: 116 };
+  const k = { key, code: key, windowsVirtualKeyCode: keyCodes[key] };
+  sends.push(cdp.send("Input.dispatchKeyEvent", { type: "rawKeyDown", ...k }));
+  sends.push(cdp.send("Input.dispatchKeyEvent", { type: "keyUp", ...k }));
+  await Promise.all(sends);
+  await cdp.detach();
+}
+
+/** The text Monaco shows (its model's lines as rendered, spaces normalised). */
+export async function editorText(page) {
+  return (await page.locator("[data-testid=editor] .view-lines").innerText()).replace(/\u00a0/g, " ");
 }

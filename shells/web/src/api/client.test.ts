@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { MemoryStorage, TokenStore } from "../auth/tokens";
 import { ApiClient } from "./client";
-import { ApiError } from "./errors";
+import { ApiError, describeError, parseRetryAfter } from "./errors";
 
 interface AuthWorld {
   access: string | null; // the access token the server accepts
@@ -15,9 +15,25 @@ interface AuthWorld {
   refreshCalls: number;
   listCalls: number;
   rejectAll: boolean; // every bearer token is refused
+  workspaces: number; // how many the list route has
+  paging: "cursor" | "none" | "loop"; // cursors; one page without a cursor (older servers); a buggy repeat
+  listQueries: string[];
+  retryAfter: number | null; // answer the list with 429 and this Retry-After
 }
 
-const world: AuthWorld = { access: null, refresh: null, generation: 0, refreshCalls: 0, listCalls: 0, rejectAll: false };
+const fresh = (): AuthWorld => ({
+  access: null,
+  refresh: null,
+  generation: 0,
+  refreshCalls: 0,
+  listCalls: 0,
+  rejectAll: false,
+  workspaces: 0,
+  paging: "cursor",
+  listQueries: [],
+  retryAfter: null,
+});
+const world: AuthWorld = fresh();
 let server: Server;
 let base = "";
 
@@ -28,6 +44,17 @@ function reply(res: ServerResponse, status: number, body?: unknown) {
 
 function fail(res: ServerResponse, status: number, code: string, message: string) {
   reply(res, status, { error: { code, message, request_id: "rid-" + status } });
+}
+
+/** The paginated list as codeyard-server answers it, or all at once like an older server. */
+function listPage(res: ServerResponse, url: URL) {
+  const all = Array.from({ length: world.workspaces }, (_, i) => ({ id: `w${String(i).padStart(4, "0")}`, name: `ws ${i}` }));
+  if (world.paging === "none") return reply(res, 200, { items: all });
+  const limit = Math.min(200, Number(url.searchParams.get("limit") ?? 50));
+  const start = world.paging === "loop" ? 0 : Number(url.searchParams.get("cursor") ?? 0);
+  const items = all.slice(start, start + limit);
+  const next = start + limit < all.length ? String(start + limit) : null;
+  return reply(res, 200, { items, next_cursor: next });
 }
 
 function issue() {
@@ -56,12 +83,18 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
     return reply(res, 200, issue());
   }
   if (req.method === "POST" && req.url === "/api/v1/auth/login") return reply(res, 200, issue());
-  if (req.method === "GET" && req.url === "/api/v1/workspaces") {
+  const url = new URL(req.url ?? "/", "http://x");
+  if (req.method === "GET" && url.pathname === "/api/v1/workspaces") {
     world.listCalls += 1;
+    world.listQueries.push(url.search);
     if (world.rejectAll || req.headers.authorization !== `Bearer ${world.access}`) {
       return fail(res, 401, "unauthenticated", "access token expired");
     }
-    return reply(res, 200, { items: [] });
+    if (world.retryAfter !== null) {
+      res.setHeader("Retry-After", String(world.retryAfter));
+      return fail(res, 429, "resource_exhausted", "too many requests for this account.");
+    }
+    return listPage(res, url);
   }
   return fail(res, 404, "not_found", "no such endpoint: " + req.url);
 }
@@ -78,7 +111,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  Object.assign(world, { access: null, refresh: null, generation: 0, refreshCalls: 0, listCalls: 0, rejectAll: false });
+  Object.assign(world, fresh());
 });
 
 function makeClient() {
@@ -204,5 +237,69 @@ describe("ApiClient tokens", () => {
     expect(c.tokens.refreshToken).toBeNull();
     expect(c.tokens.accessToken).toBeNull();
     expect(c.tokens.user).toBeNull();
+  });
+});
+
+describe("ApiClient lists and limits", () => {
+  it("follows next_cursor until the last page, 200 items a page", async () => {
+    const c = makeClient();
+    await c.client.login("ada", "secret-password");
+    world.workspaces = 450;
+    const all = await c.client.listWorkspaces();
+    expect(all).toHaveLength(450);
+    expect(new Set(all.map((w) => w.id)).size).toBe(450);
+    expect(world.listQueries).toEqual(["?limit=200", "?limit=200&cursor=200", "?limit=200&cursor=400"]);
+  });
+
+  it("takes a server that answers every item in one page without a cursor", async () => {
+    const c = makeClient();
+    await c.client.login("ada", "secret-password");
+    world.workspaces = 300;
+    world.paging = "none";
+    expect(await c.client.listWorkspaces()).toHaveLength(300);
+    expect(world.listCalls).toBe(1);
+  });
+
+  it("stops at a repeated cursor instead of looping", async () => {
+    const c = makeClient();
+    await c.client.login("ada", "secret-password");
+    world.workspaces = 450;
+    world.paging = "loop";
+    const err = (await c.client.listWorkspaces().catch((e: unknown) => e)) as ApiError;
+    expect(err.code).toBe("bad_cursor");
+    expect(world.listCalls).toBe(2);
+  });
+
+  it("does not retry a 429 and says when to try again", async () => {
+    const c = makeClient();
+    await c.client.login("ada", "secret-password");
+    world.retryAfter = 7;
+    const err = (await c.client.listWorkspaces().catch((e: unknown) => e)) as ApiError;
+    expect(err.status).toBe(429);
+    expect(err.retryAfterS).toBe(7);
+    expect(world.listCalls).toBe(1);
+    expect(describeError(err)).toBe("Limit reached: Too many requests for this account. Try again in 7 s.");
+  });
+
+  it("reads Retry-After as seconds or as a date", () => {
+    expect(parseRetryAfter("12")).toBe(12);
+    expect(parseRetryAfter(null)).toBeNull();
+    expect(parseRetryAfter("soon")).toBeNull();
+    const now = Date.parse("2026-01-01T00:00:00Z");
+    expect(parseRetryAfter("Thu, 01 Jan 2026 00:00:30 GMT", now)).toBe(30);
+  });
+
+  it("a revoked session: one refresh, refused, then the login page and no further requests", async () => {
+    const c = makeClient();
+    await c.client.login("ada", "secret-password");
+    world.access = null; // logout elsewhere, a password change, or a disabled account
+    world.refresh = null;
+    const err = (await c.client.listWorkspaces().catch((e: unknown) => e)) as ApiError;
+    expect(err.status).toBe(401);
+    expect(world.refreshCalls).toBe(1);
+    expect(world.listCalls).toBe(1);
+    expect(c.lost()).toBe(1);
+    await c.client.listWorkspaces().catch(() => {});
+    expect(world.listCalls).toBe(1); // no token left: nothing is sent
   });
 });

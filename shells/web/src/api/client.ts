@@ -2,10 +2,16 @@
 // refresh (shared by every request that failed with the same token, and serialised across tabs
 // with a Web Lock), then one retry. A second 401, or a refresh the server refuses, ends the
 // session: tokens are forgotten and onAuthLost sends the person to log in. A network failure
-// never logs anyone out (the server may be restarting); it surfaces as ApiError status 0.
+// never logs anyone out (the server may be restarting); it surfaces as ApiError status 0. A 429
+// is never retried here: its Retry-After (seconds) travels in the ApiError for the person to see.
+// List routes are paginated (`?limit=N&cursor=C` -> {"items","next_cursor"}); `listAll` follows
+// the cursors, and also takes a server that answers every item at once without a cursor.
 import { ApiError, errorFromResponse } from "./errors";
-import type { AuthResponse, ExecRequest, ExecResult, FileContent, FileInfo, User, Workspace } from "./types";
+import type { AuthResponse, ExecRequest, ExecResult, FileContent, FileInfo, ListPage, User, Workspace } from "./types";
 import type { TokenStore } from "../auth/tokens";
+
+/** The largest page the list routes give (docs/api.md): the fewest requests for a long list. */
+export const LIST_PAGE_LIMIT = 200;
 
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 export type Lock = <T>(fn: () => Promise<T>) => Promise<T>;
@@ -125,6 +131,11 @@ export class ApiClient {
     return this.tokens.accessToken;
   }
 
+  /** Ends the session from outside a request (the terminal's socket was refused twice). */
+  endSession(): void {
+    this.authLost();
+  }
+
   private authLost(): ApiError {
     this.tokens.clear();
     this.onAuthLost();
@@ -155,6 +166,27 @@ export class ApiClient {
   private async json<T>(method: string, path: string, opts: CallOptions = {}): Promise<T> {
     const res = await this.call(method, path, opts);
     return (await res.json()) as T;
+  }
+
+  /**
+   * Every item of a paginated list route: pages of `limit` items, following `next_cursor`
+   * until it is null or absent (a server without pagination answers all items in one page).
+   */
+  async listAll<T>(path: string, limit = LIST_PAGE_LIMIT): Promise<T[]> {
+    const items: T[] = [];
+    const seen = new Set<string>();
+    let cursor: string | null = null;
+    for (;;) {
+      const query: string = `?limit=${limit}` + (cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`);
+      const page = await this.json<ListPage<T>>("GET", path + query);
+      items.push(...page.items);
+      const next = page.next_cursor ?? null;
+      if (next === null || next === "") return items;
+      // A cursor seen before would loop forever: a server bug, reported rather than followed.
+      if (seen.has(next)) throw new ApiError(502, "bad_cursor", `the server repeated a page cursor for ${path}`);
+      seen.add(next);
+      cursor = next;
+    }
   }
 
   // ---- auth ------------------------------------------------------------------------------
@@ -189,8 +221,9 @@ export class ApiClient {
 
   // ---- workspaces ------------------------------------------------------------------------
 
-  async listWorkspaces(): Promise<Workspace[]> {
-    return (await this.json<{ items: Workspace[] }>("GET", "/workspaces")).items;
+  /** All of the person's workspaces (every page). */
+  listWorkspaces(): Promise<Workspace[]> {
+    return this.listAll<Workspace>("/workspaces");
   }
   createWorkspace(name: string): Promise<Workspace> {
     return this.json<Workspace>("POST", "/workspaces", { json: { name } });
@@ -210,8 +243,15 @@ export class ApiClient {
 
   // ---- files -----------------------------------------------------------------------------
 
-  async tree(id: string): Promise<FileInfo[]> {
-    return (await this.json<{ items: FileInfo[] }>("GET", `/workspaces/${encodeURIComponent(id)}/tree`)).items;
+  /** Every file and folder of a workspace (every page). */
+  tree(id: string): Promise<FileInfo[]> {
+    return this.listAll<FileInfo>(`/workspaces/${encodeURIComponent(id)}/tree`);
+  }
+
+  /** The first page of a workspace's tree (at most `limit` items) and whether more follow. */
+  async treeHead(id: string, limit: number): Promise<{ items: FileInfo[]; more: boolean }> {
+    const page = await this.json<ListPage<FileInfo>>("GET", `/workspaces/${encodeURIComponent(id)}/tree?limit=${limit}`);
+    return { items: page.items, more: !!page.next_cursor };
   }
 
   async readFile(id: string, path: string): Promise<FileContent> {

@@ -20,8 +20,8 @@ export interface Workspace {
   id: string;
   name: string;
   state: WorkspaceState;
-  created_at: string;
-  updated_at: string;
+  created_at: number | string; // milliseconds since the epoch
+  updated_at: number | string;
   version: number;
 }
 
@@ -58,4 +58,10 @@ export interface ExecResult {
   cpu_ms: number;
   wall_ms: number;
   memory_kb: number;
+}
+
+/** One page of a list route; `next_cursor` is null (or absent, from older servers) on the last. */
+export interface ListPage<T> {
+  items: T[];
+  next_cursor?: string | null;
 }

@@ -1,7 +1,8 @@
 // The IDE for one workspace: explorer | editor tabs over the terminal and run output, with a
 // status bar. Opening the page starts the workspace's pod. Ctrl/Cmd+S saves the current file,
-// F5 saves and runs it; both work wherever the focus is. The panels resize with splitters.
-import { useCallback, useEffect, useMemo, useState } from "react";
+// F5 saves every edited file and runs the current one; both work wherever the focus is. The
+// panels resize with splitters.
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, describeError } from "../api/errors";
 import type { Workspace } from "../api/types";
 import { useSession } from "../auth/session";
@@ -18,6 +19,7 @@ import { languageForPath } from "./editor/language";
 import { Tabs } from "./editor/Tabs";
 import { RunPanel, type RunState } from "./run/RunPanel";
 import { commandFor, runtimeName } from "./run/runtime";
+import { runRefusal } from "./sync/saveAll";
 import { StatusBar } from "./statusbar/StatusBar";
 import { TREE_POLL_MS, useWorkspaceFiles } from "./sync/useWorkspaceFiles";
 import type { ConnectionState } from "./terminal/connection";
@@ -31,6 +33,13 @@ export default function IdePage({ id }: { id: string }) {
   const [workspace, setWorkspace] = useState<Workspace | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [podState, setPodState] = useState("stopped");
+  // Bumped by every pod state learned from an action or the terminal, so a poll that was under
+  // way meanwhile (and may answer the state from before) is not applied over it.
+  const podEpoch = useRef(0);
+  const setPod = useCallback((state: string) => {
+    podEpoch.current += 1;
+    setPodState(state);
+  }, []);
   const [message, setMessage] = useState<string | null>(null);
   const [terminal, setTerminal] = useState<ConnectionState>("connecting");
   const [bottom, setBottom] = useState<"terminal" | "output">("terminal");
@@ -51,20 +60,20 @@ export default function IdePage({ id }: { id: string }) {
         const w = await client.getWorkspace(id);
         if (cancelled) return;
         setWorkspace(w);
-        setPodState(w.state);
+        setPod(w.state);
         await files.refresh();
         if (w.state !== "running") {
-          setPodState("starting");
+          setPod("starting");
           const started = await client.startWorkspace(id);
           if (cancelled) return;
           setWorkspace(started);
-          setPodState(started.state);
+          setPod(started.state);
         }
       } catch (err) {
         if (cancelled) return;
         if (err instanceof ApiError && err.status === 404) setLoadError("This workspace does not exist, or it is not yours.");
         else if (err instanceof ApiError && err.status === 429) {
-          setPodState("stopped");
+          setPod("stopped");
           setMessage(`The workspace could not start: ${describeError(err)}`);
         } else setMessage(describeError(err));
       }
@@ -72,15 +81,24 @@ export default function IdePage({ id }: { id: string }) {
     return () => {
       cancelled = true;
     };
-  }, [client, id]);
+  }, [client, id, setPod]);
 
-  usePolling(() => files.refresh().catch((err) => setMessage(describeError(err))), TREE_POLL_MS, !loadError);
+  usePolling(
+    () =>
+      files.refresh().catch((err) => {
+        setMessage(describeError(err));
+        throw err; // a 429 pauses the poll for its Retry-After
+      }),
+    TREE_POLL_MS,
+    !loadError,
+  );
   usePolling(
     async () => {
       try {
+        const epoch = podEpoch.current;
         const w = await client.getWorkspace(id);
         setWorkspace(w);
-        setPodState((s) => (s === "starting" && w.state !== "running" ? s : w.state));
+        if (epoch === podEpoch.current) setPodState((s) => (s === "starting" && w.state !== "running" ? s : w.state));
       } catch {
         // the tree poll reports connectivity
       }
@@ -111,6 +129,9 @@ export default function IdePage({ id }: { id: string }) {
     [files.save],
   );
 
+  // Runs the current file after saving every open file with unsaved edits (what the editors
+  // show, the last keystrokes included), so the file and everything it imports run as shown.
+  // A file that cannot be saved, or is in conflict, stops the run with the reason.
   const runCurrent = useCallback(async () => {
     const path = docsRef.current.active;
     if (!path) {
@@ -122,7 +143,14 @@ export default function IdePage({ id }: { id: string }) {
       setMessage(`There is no runtime for ${path}. Run it from the terminal instead.`);
       return;
     }
-    if (!(await save(path))) return;
+    const saved = await files.saveAll();
+    const refusal = runRefusal(saved);
+    if (refusal) {
+      setMessage(refusal);
+      if (saved.conflicts.length > 0) setConflictPath(saved.conflicts[0]);
+      return;
+    }
+    setMessage((m) => (m?.startsWith("Cannot save") || m?.startsWith("Not run") ? null : m));
     setBottom("output");
     setRun({ status: "running", path, argv });
     try {
@@ -133,7 +161,16 @@ export default function IdePage({ id }: { id: string }) {
     }
     files.wrote();
     void files.refresh().catch(() => {});
-  }, [client, id, files.wrote, files.refresh, save, docsRef]);
+    // A run starts a stopped pod: the status bar and the terminal follow at once, not at the
+    // next poll.
+    try {
+      const epoch = podEpoch.current;
+      const w = await client.getWorkspace(id);
+      if (epoch === podEpoch.current) setPod(w.state);
+    } catch {
+      // the tree poll reports connectivity
+    }
+  }, [client, id, files.wrote, files.refresh, files.saveAll, docsRef, setPod]);
 
   // Ctrl/Cmd+S and F5 wherever the focus is (capture: before Monaco or the browser).
   useEffect(() => {
@@ -196,7 +233,7 @@ export default function IdePage({ id }: { id: string }) {
             className="primary run-btn"
             onClick={() => void runCurrent()}
             disabled={!activePath || !runtime || run.status === "running"}
-            title={runtime ? `Save and run with ${runtime} (F5)` : "Open a file with a known runtime to run it"}
+            title={runtime ? `Save all and run with ${runtime} (F5)` : "Open a file with a known runtime to run it"}
           >
             ▶ Run
           </button>
@@ -266,7 +303,11 @@ export default function IdePage({ id }: { id: string }) {
               {activeDoc.path} was deleted on the server. Saving creates it again; closing the tab drops it.
             </div>
           )}
-          <CodeEditor state={docs} onEdit={(path, text) => files.dispatch({ type: "edit", path, text })} />
+          <CodeEditor
+            state={docs}
+            buffers={files.buffers.current}
+            onEdit={(path, text) => files.dispatch({ type: "edit", path, text })}
+          />
         </ErrorBoundary>
         </div>
         <Splitter
@@ -296,7 +337,7 @@ export default function IdePage({ id }: { id: string }) {
                 onConnection={setTerminal}
                 onStatus={(s) => {
                   // "starting", "running" and "stopped" say what the pod does; "exited" is the shell only.
-                  if (s.state === "starting" || s.state === "running" || s.state === "stopped") setPodState(s.state);
+                  if (s.state === "starting" || s.state === "running" || s.state === "stopped") setPod(s.state);
                 }}
               />
             </ErrorBoundary>

@@ -46,12 +46,13 @@ interface PromptProps {
   label: string;
   initial?: string;
   confirm: string;
+  extra?: ReactNode; // more fields, above the text field
   validate?(value: string): string | null;
   onSubmit(value: string): Promise<void> | void;
   onCancel(): void;
 }
 
-export function PromptDialog({ title, label, initial = "", confirm, validate, onSubmit, onCancel }: PromptProps) {
+export function PromptDialog({ title, label, initial = "", confirm, extra, validate, onSubmit, onCancel }: PromptProps) {
   const [value, setValue] = useState(initial);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -83,6 +84,7 @@ export function PromptDialog({ title, label, initial = "", confirm, validate, on
           void submit();
         }}
       >
+        {extra}
         <label className="field">
           <span>{label}</span>
           <input

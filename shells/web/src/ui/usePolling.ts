@@ -1,6 +1,15 @@
 // Runs `tick` every `ms` while the page is visible (and once when it becomes visible again),
-// never two at once. A tick's errors are the caller's to handle.
+// never two at once. A tick handles (shows) its own errors and may rethrow them: a 429 rethrown
+// pauses the polling for its Retry-After, so a rate-limited poll does not keep knocking; other
+// errors are dropped here (the tick has shown them).
 import { useEffect, useRef } from "react";
+import { ApiError } from "../api/errors";
+
+/** How long a poll waits after `err`, in ms: a 429's Retry-After (at least one period), or 0. */
+export function pollPause(err: unknown, ms: number): number {
+  if (err instanceof ApiError && err.status === 429) return Math.max(ms, (err.retryAfterS ?? 0) * 1000);
+  return 0;
+}
 
 export function usePolling(tick: () => Promise<void>, ms: number, enabled = true): void {
   const latest = useRef(tick);
@@ -9,11 +18,14 @@ export function usePolling(tick: () => Promise<void>, ms: number, enabled = true
     if (!enabled) return;
     let running = false;
     let stopped = false;
+    let pausedUntil = 0;
     const run = async () => {
-      if (running || stopped || document.visibilityState !== "visible") return;
+      if (running || stopped || document.visibilityState !== "visible" || Date.now() < pausedUntil) return;
       running = true;
       try {
         await latest.current();
+      } catch (err) {
+        pausedUntil = Date.now() + pollPause(err, ms);
       } finally {
         running = false;
       }

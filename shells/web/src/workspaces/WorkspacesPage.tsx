@@ -1,25 +1,33 @@
 // The list of the person's workspaces with their pod state (refreshed every 5 s while the page
-// is visible): create, rename, delete (after a confirmation) and open.
-import { useCallback, useEffect, useState } from "react";
-import { describeError } from "../api/errors";
+// is visible): create, rename, delete (after a confirmation that names it beyond doubt) and
+// open. Every page of the list is fetched, shown in a fixed order (oldest first, then by id) so
+// a refresh never moves a row, and a search box finds one among hundreds.
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { ApiError, describeError } from "../api/errors";
 import type { Workspace } from "../api/types";
 import { useSession } from "../auth/session";
 import { navigate } from "../router";
-import { ConfirmDialog, PromptDialog } from "../ui/Dialog";
+import { PromptDialog } from "../ui/Dialog";
 import { TopBar } from "../ui/TopBar";
 import { usePolling } from "../ui/usePolling";
+import { DeleteWorkspaceDialog } from "./DeleteWorkspaceDialog";
+import {
+  filterWorkspaces,
+  shortId,
+  sortWorkspaces,
+  timeOf,
+  upsertWorkspace,
+  workspaceErrorMessage,
+  workspaceNameProblem,
+} from "./order";
 
 function StateBadge({ state }: { state: string }) {
   return <span className={`badge state-${state}`}>{state}</span>;
 }
 
-function when(text: string): string {
-  const d = new Date(text);
-  return Number.isNaN(d.getTime()) ? text : d.toLocaleString();
-}
-
-function nameProblem(name: string): string | null {
-  return name.trim() ? null : "A name is required.";
+function when(value: number | string): string {
+  const d = new Date(timeOf(value));
+  return Number.isNaN(d.getTime()) ? String(value) : d.toLocaleString();
 }
 
 export function WorkspacesPage() {
@@ -30,23 +38,27 @@ export function WorkspacesPage() {
   const [creating, setCreating] = useState(false);
   const [renaming, setRenaming] = useState<Workspace | null>(null);
   const [deleting, setDeleting] = useState<Workspace | null>(null);
+  const [query, setQuery] = useState("");
+  const [loads, setLoads] = useState(0); // lists applied so far (data-loads, for the tests)
 
   const load = useCallback(async () => {
     try {
-      setItems(await client.listWorkspaces());
+      setItems(sortWorkspaces(await client.listWorkspaces()));
+      setLoads((n) => n + 1);
       setError(null);
     } catch (err) {
       setError(describeError(err));
+      if (err instanceof ApiError && err.status === 429) throw err; // pauses the refresh
     }
   }, [client]);
 
   useEffect(() => {
-    void load();
+    void load().catch(() => {});
   }, [load]);
   usePolling(load, 5000);
 
   const create = async () => {
-    const problem = nameProblem(name);
+    const problem = workspaceNameProblem(name, items ?? []);
     if (problem) {
       setError(problem);
       return;
@@ -55,21 +67,23 @@ export function WorkspacesPage() {
     try {
       const w = await client.createWorkspace(name.trim());
       setName("");
-      setItems((list) => [...(list ?? []), w]);
+      setItems((list) => upsertWorkspace(list ?? [], w));
       setError(null);
     } catch (err) {
-      setError(describeError(err));
+      setError(workspaceErrorMessage(err, name, describeError));
     } finally {
       setCreating(false);
     }
   };
+
+  const shown = useMemo(() => filterWorkspaces(items ?? [], query), [items, query]);
 
   return (
     <div className="page">
       <TopBar>
         <span>Workspaces</span>
       </TopBar>
-      <main className="workspaces">
+      <main className="workspaces" data-loads={loads}>
         <form
           className="create-row"
           aria-label="Create a workspace"
@@ -97,12 +111,24 @@ export function WorkspacesPage() {
         {items !== null && items.length === 0 && (
           <p className="muted ws-empty">No workspaces yet. Create one to start coding.</p>
         )}
-        {items !== null && items.length > 0 && (
+        {items !== null && items.length > 10 && (
+          <input
+            className="ws-find"
+            type="search"
+            aria-label="Find a workspace"
+            placeholder={`Find among ${items.length} workspaces`}
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+          />
+        )}
+        {items !== null && items.length > 0 && shown.length === 0 && <p className="muted">No workspace matches.</p>}
+        {items !== null && shown.length > 0 && (
           <table className="ws-table" aria-label="Workspaces">
             <thead>
               <tr>
                 <th scope="col">Name</th>
                 <th scope="col">State</th>
+                <th scope="col">Created</th>
                 <th scope="col">Updated</th>
                 <th scope="col">
                   <span className="sr-only">Actions</span>
@@ -110,8 +136,8 @@ export function WorkspacesPage() {
               </tr>
             </thead>
             <tbody>
-              {items.map((w) => (
-                <tr key={w.id} data-workspace={w.name}>
+              {shown.map((w) => (
+                <tr key={w.id} data-workspace={w.name} data-id={w.id}>
                   <td>
                     <a
                       href={`/w/${w.id}`}
@@ -126,6 +152,9 @@ export function WorkspacesPage() {
                   <td>
                     <StateBadge state={w.state} />
                   </td>
+                  <td className="muted" title={`id ${shortId(w.id)}`}>
+                    {when(w.created_at)}
+                  </td>
                   <td className="muted">{when(w.updated_at)}</td>
                   <td className="actions">
                     <button className="primary" onClick={() => navigate(`/w/${w.id}`)}>
@@ -134,7 +163,11 @@ export function WorkspacesPage() {
                     <button onClick={() => setRenaming(w)} aria-label={`Rename ${w.name}`}>
                       Rename
                     </button>
-                    <button className="danger" onClick={() => setDeleting(w)} aria-label={`Delete ${w.name}`}>
+                    <button
+                      className="danger"
+                      onClick={() => setDeleting(w)}
+                      aria-label={`Delete ${w.name} (created ${when(w.created_at)})`}
+                    >
                       Delete
                     </button>
                   </td>
@@ -150,29 +183,26 @@ export function WorkspacesPage() {
           label="Name"
           initial={renaming.name}
           confirm="Rename"
-          validate={nameProblem}
+          validate={(value) => workspaceNameProblem(value, items ?? [], renaming.id)}
           onCancel={() => setRenaming(null)}
           onSubmit={async (value) => {
-            const w = await client.renameWorkspace(renaming.id, value.trim());
-            setItems((list) => (list ?? []).map((x) => (x.id === w.id ? w : x)));
-            setRenaming(null);
+            try {
+              const w = await client.renameWorkspace(renaming.id, value.trim());
+              setItems((list) => upsertWorkspace(list ?? [], w));
+              setRenaming(null);
+            } catch (err) {
+              throw new Error(workspaceErrorMessage(err, value, describeError));
+            }
           }}
         />
       )}
       {deleting && (
-        <ConfirmDialog
-          title="Delete workspace"
-          danger
-          confirm="Delete"
-          message={
-            <p>
-              Delete <strong>{deleting.name}</strong> and all its files? This cannot be undone.
-            </p>
-          }
+        <DeleteWorkspaceDialog
+          workspace={deleting}
+          client={client}
           onCancel={() => setDeleting(null)}
-          onConfirm={async () => {
-            await client.deleteWorkspace(deleting.id);
-            setItems((list) => (list ?? []).filter((x) => x.id !== deleting.id));
+          onDeleted={(id) => {
+            setItems((list) => (list ?? []).filter((x) => x.id !== id));
             setDeleting(null);
           }}
         />

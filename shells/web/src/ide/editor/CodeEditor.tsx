@@ -3,6 +3,8 @@
 // Text set from outside (a reload from the server, "take theirs"; OpenDoc.external says when) is
 // applied as an edit so undo still works, and is not reported back as a person's edit. The
 // editor's own text is never replaced by the document's: while typing, the document lags.
+// Each model registers a reader of its text in `buffers`, so a save takes exactly what the
+// editor shows, the last keystrokes included.
 import { useEffect, useRef } from "react";
 import type { DocsState } from "./documents";
 import { languageForPath } from "./language";
@@ -15,9 +17,10 @@ type ViewState = ReturnType<Editor["saveViewState"]>;
 interface Props {
   state: DocsState;
   onEdit(path: string, text: string): void;
+  buffers: Map<string, () => string>;
 }
 
-export default function CodeEditor({ state, onEdit }: Props) {
+export default function CodeEditor({ state, onEdit, buffers }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const editor = useRef<Editor | null>(null);
   const models = useRef(new Map<string, Model>());
@@ -45,7 +48,10 @@ export default function CodeEditor({ state, onEdit }: Props) {
     const all = models.current;
     return () => {
       e.dispose();
-      for (const m of all.values()) m.dispose();
+      for (const [path, m] of all) {
+        if (buffers.get(path)) buffers.delete(path);
+        m.dispose();
+      }
       all.clear();
       editor.current = null;
     };
@@ -58,6 +64,7 @@ export default function CodeEditor({ state, onEdit }: Props) {
       if (!state.docs[path]) {
         model.dispose();
         all.delete(path);
+        buffers.delete(path);
         views.current.delete(path);
         external.current.delete(path);
       }
@@ -77,6 +84,7 @@ export default function CodeEditor({ state, onEdit }: Props) {
           if (!applying.current) onEditRef.current(path, m.getValue());
         });
         all.set(doc.path, model);
+        buffers.set(path, () => m.getValue());
       } else if (seen !== doc.external && model.getValue() !== doc.text) {
         // Only text set from outside is copied in: while typing, doc.text may lag the model.
         applying.current = true;
@@ -87,7 +95,7 @@ export default function CodeEditor({ state, onEdit }: Props) {
         }
       }
     }
-  }, [state.docs]);
+  }, [state.docs, buffers]);
 
   // The editor shows the active document.
   useEffect(() => {

@@ -199,3 +199,28 @@ export function saveSummary(state: DocsState): string {
 export function expectedVersion(doc: OpenDoc): number | "new" {
   return doc.deleted || doc.savedVersion === 0 ? "new" : doc.savedVersion;
 }
+
+/**
+ * The documents with each one's text replaced by what its editor holds now (`live`, undefined
+ * for a document without an editor). React state lags the editor: the last keystrokes before a
+ * Ctrl+S or F5 may not have reached it yet, so a save must take its text from here.
+ */
+export function withEditorText(state: DocsState, live: (path: string) => string | undefined): DocsState {
+  let docs: Record<string, OpenDoc> | null = null;
+  for (const [path, doc] of Object.entries(state.docs)) {
+    const text = doc.binary ? undefined : live(path);
+    if (text === undefined || text === doc.text) continue;
+    docs ??= { ...state.docs };
+    docs[path] = { ...doc, text };
+  }
+  return docs ? { ...state, docs } : state;
+}
+
+/**
+ * True when a run must save `doc` first: its text differs from the server's. A file deleted
+ * elsewhere whose tab holds no edits is not written back (the deletion was someone's choice);
+ * one with edits is, as Ctrl+S would.
+ */
+export function needsSaveBeforeRun(doc: OpenDoc): boolean {
+  return !doc.binary && doc.text !== doc.savedText;
+}

@@ -41,6 +41,14 @@ window.MonacoEnvironment = {
   },
 };
 
+// Monaco cancels its own pending requests when the editor switches models (the word
+// highlighter's, for one) and leaves the rejected promise unhandled: an expected cancellation,
+// not an error of the page. Only that exact error is silenced.
+window.addEventListener("unhandledrejection", (event) => {
+  const reason = event.reason as { name?: unknown; message?: unknown } | null;
+  if (reason && reason.name === "Canceled" && reason.message === "Canceled") event.preventDefault();
+});
+
 // Makefiles are tab-indented shell-ish text: highlight them as shell.
 if (!monaco.languages.getLanguages().some((l) => l.id === "makefile")) {
   monaco.languages.register({ id: "makefile", filenames: ["Makefile", "makefile"] });

@@ -3,28 +3,53 @@
 // runs show up: a new version of an open file replaces it in the editor when it has no unsaved
 // edits, and only flags it otherwise (the next save then shows the conflict). A poll that was
 // already under way when this page wrote something is not used for the documents, so it
-// cannot bring back the text from before the write.
-import { useCallback, useReducer, useRef, useState } from "react";
+// cannot bring back the text from before the write. Saves take each document's text from its
+// editor (`buffers`), never from React state, which may lag the last keystrokes.
+import { useCallback, useRef, useState } from "react";
 import type { ApiClient } from "../../api/client";
 import { ApiError, describeError } from "../../api/errors";
 import type { FileInfo } from "../../api/types";
-import { docsReducer, emptyDocs, expectedVersion, isDirty, type DocsState } from "../editor/documents";
+import { docsReducer, emptyDocs, expectedVersion, isDirty, withEditorText, type DocsAction, type DocsState } from "../editor/documents";
 import { isInside } from "../tree/paths";
+import { saveAll as saveAllDocs, type SaveAllOutcome, type SaveOutcome } from "./saveAll";
+
+export type { SaveOutcome } from "./saveAll";
 
 export const TREE_POLL_MS = 2000;
 
-export interface SaveOutcome {
-  ok: boolean;
-  conflict: boolean;
-}
+/** Each open document's editor text, by path (the editor registers a reader per model). */
+export type EditorBuffers = Map<string, () => string>;
 
 export function useWorkspaceFiles(client: ApiClient, workspaceId: string, report: (message: string) => void) {
   const [items, setItems] = useState<FileInfo[] | null>(null);
   const [online, setOnline] = useState(true);
-  const [docs, dispatch] = useReducer(docsReducer, emptyDocs);
-  const docsRef = useRef<DocsState>(docs);
-  docsRef.current = docs;
+  // The documents' state is kept in a ref updated at once by dispatch, and copied into React
+  // state to render: code that dispatched and then reads docsRef (a save, then a run) sees the
+  // result at once, not after the next render.
+  const [docs, setDocs] = useState<DocsState>(emptyDocs);
+  const docsRef = useRef<DocsState>(emptyDocs);
+  const dispatch = useCallback((action: DocsAction) => {
+    const next = docsReducer(docsRef.current, action);
+    if (next === docsRef.current) return;
+    docsRef.current = next;
+    setDocs(next);
+  }, []);
   const writeEpoch = useRef(0);
+  const buffers = useRef<EditorBuffers>(new Map());
+  const inflight = useRef(new Map<string, Promise<SaveOutcome>>());
+
+  /**
+   * The documents as the editors show them now: edits the editor has and the state has not yet
+   * (its change events may come after a key press that reads the state) are applied first.
+   */
+  const flush = useCallback((): DocsState => {
+    const before = docsRef.current;
+    const now = withEditorText(before, (path) => buffers.current.get(path)?.());
+    for (const doc of Object.values(now.docs)) {
+      if (before.docs[doc.path] !== doc) dispatch({ type: "edit", path: doc.path, text: doc.text });
+    }
+    return docsRef.current;
+  }, [dispatch]);
 
   const noteFailure = useCallback((err: unknown) => {
     if (err instanceof ApiError && err.isNetwork) setOnline(false);
@@ -90,7 +115,7 @@ export function useWorkspaceFiles(client: ApiClient, workspaceId: string, report
     [client, workspaceId, report, noteFailure],
   );
 
-  const writeText = useCallback(
+  const writeTextNow = useCallback(
     async (path: string, text: string, expected: number | "new"): Promise<SaveOutcome> => {
       dispatch({ type: "saveStarted", path });
       wrote();
@@ -122,16 +147,44 @@ export function useWorkspaceFiles(client: ApiClient, workspaceId: string, report
     [client, workspaceId, refresh, report, wrote, noteFailure],
   );
 
-  /** Saves a document if it has unsaved edits; a stale version becomes a conflict. */
+  /** Writes a document, remembered as under way until it is done. */
+  const writeText = useCallback(
+    (path: string, text: string, expected: number | "new"): Promise<SaveOutcome> => {
+      const done = writeTextNow(path, text, expected).finally(() => {
+        if (inflight.current.get(path) === done) inflight.current.delete(path);
+      });
+      inflight.current.set(path, done);
+      return done;
+    },
+    [writeTextNow],
+  );
+
+  /**
+   * Saves a document if it has unsaved edits (the editor's text at this moment); a stale
+   * version becomes a conflict. A save of it already under way is waited for first.
+   */
   const save = useCallback(
     async (path: string): Promise<SaveOutcome> => {
-      const doc = docsRef.current.docs[path];
+      const running = inflight.current.get(path);
+      if (running) await running;
+      const doc = flush().docs[path];
       if (!doc || doc.binary) return { ok: true, conflict: false };
       if (doc.conflict) return { ok: false, conflict: true };
-      if (doc.saving || !isDirty(doc)) return { ok: !doc.saving, conflict: false };
+      if (!isDirty(doc)) return { ok: true, conflict: false };
       return writeText(path, doc.text, expectedVersion(doc));
     },
-    [writeText],
+    [writeText, flush],
+  );
+
+  /** Saves every open document whose editor text differs from the server's (before a run). */
+  const saveAll = useCallback(
+    (): Promise<SaveAllOutcome> =>
+      saveAllDocs({
+        pending: () => Promise.allSettled([...inflight.current.values()]),
+        current: flush,
+        write: writeText,
+      }),
+    [writeText, flush],
   );
 
   /** Conflict resolved in favour of `text` (the person's version, maybe merged). */
@@ -179,11 +232,13 @@ export function useWorkspaceFiles(client: ApiClient, workspaceId: string, report
     setOnline,
     docs,
     docsRef,
+    buffers,
     dispatch,
     refresh,
     wrote,
     open,
     save,
+    saveAll,
     keepMine,
     compare,
     takeTheirs,

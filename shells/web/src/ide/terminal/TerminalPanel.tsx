@@ -1,7 +1,9 @@
 // The workspace's shell in xterm.js. The fit addon sizes the terminal to its panel whenever the
 // panel changes size (a ResizeObserver), and the new size goes to the server as a resize frame.
 // While the socket is down a banner says so and the connection retries by itself; while the
-// pod starts, the panel says that too.
+// pod starts, the panel says that too. The terminal follows the pod: once the workspace
+// stopped it does not reconnect by itself (that would start the pod again), but when the pod
+// runs again (F5, a start in another tab, anything that starts it) it reconnects.
 import "@xterm/xterm/css/xterm.css";
 import { FitAddon } from "@xterm/addon-fit";
 import { Terminal } from "@xterm/xterm";
@@ -24,6 +26,7 @@ export default function TerminalPanel({ workspaceId, client, podState, onConnect
   const [state, setState] = useState<ConnectionState>("connecting");
   const [detail, setDetail] = useState("");
   const [exited, setExited] = useState<string | null>(null);
+  const [podStopped, setPodStopped] = useState(false); // closed because the workspace stopped
   const callbacks = useRef({ onConnection, onStatus });
   callbacks.current = { onConnection, onStatus };
 
@@ -60,14 +63,20 @@ export default function TerminalPanel({ workspaceId, client, podState, onConnect
           setExited(`The shell exited (${how}).`);
         } else if (status.state === "stopped") {
           setExited("The workspace stopped (it was idle, or stopped elsewhere).");
-        } else if (status.state === "running") setExited(null);
+          setPodStopped(true);
+        } else if (status.state === "running") {
+          setExited(null);
+          setPodStopped(false);
+        }
         callbacks.current.onStatus(status);
       },
       onState: (s, d) => {
         setState(s);
         setDetail(d);
+        if (s !== "closed") setPodStopped(false);
         callbacks.current.onConnection(s);
       },
+      onAuthLost: () => client.endSession(),
     });
     connRef.current = connection;
     const input = term.onData((data) => connection.sendInput(data));
@@ -86,6 +95,12 @@ export default function TerminalPanel({ workspaceId, client, podState, onConnect
       term.dispose();
     };
   }, [workspaceId, client]);
+
+  // The pod runs again after the terminal closed because it stopped: follow it.
+  const followPod = state === "closed" && podStopped && podState === "running";
+  useEffect(() => {
+    if (followPod) connRef.current?.reconnectNow();
+  }, [followPod]);
 
   return (
     <div className="terminal-panel">

@@ -2,7 +2,10 @@
 // every 15 s, and when the socket drops (server restart, network, idle timeout) it reconnects
 // with a growing delay (0.25 s doubling to 5 s) until stop(). The server keeps the shell and
 // replays its scrollback, so a reconnect continues the same session. A close that says the
-// token was refused (4001) gets a refreshed token on the next attempt. Two closes are final
+// token was refused or the session revoked (4001) gets one attempt with a refreshed token; a
+// second 4001 before the server answered, or no token at all, means the login is over: the
+// connection stops for good and onAuthLost sends the person to log in (never a reconnect
+// loop against a revoked session). Three closes are final
 // (no retry until reconnectNow): 1000, the shell exited (a reconnect would start a new one),
 // 4004, no such workspace, and 1001 after a "stopped" status, the workspace stopped (a
 // reconnect would start its pod again) (docs/api.md, "Close codes").
@@ -15,6 +18,8 @@ export interface ConnectionEvents {
   onStatus(status: TerminalStatus): void;
   onTitle?(title: string): void;
   onState(state: ConnectionState, detail: string): void;
+  /** The session was revoked (a second 4001): the person must log in again. */
+  onAuthLost?(): void;
 }
 
 export interface ConnectionOptions extends ConnectionEvents {
@@ -63,6 +68,7 @@ export class TerminalConnection {
   private lastHeard = 0;
   private openAnnounced = false; // the server has answered on this socket
   private lastState: string | undefined; // of the last status frame on this socket
+  private authRetried = false; // a 4001 was answered with a refreshed token, not yet accepted
 
   constructor(options: ConnectionOptions) {
     this.opts = options;
@@ -107,14 +113,19 @@ export class TerminalConnection {
     if (this.stopped) return;
     this.opts.onState(this.attempt === 0 ? "connecting" : "reconnecting", "");
     let token: string | null = null;
+    let tokenFailed = false;
     try {
       token = await this.opts.getToken(this.freshToken);
     } catch {
-      token = null; // the server is unreachable: retry later
+      tokenFailed = true; // the server is unreachable: retry later
     }
     if (this.stopped) return;
+    if (token === null && !tokenFailed) {
+      this.endForAuth(); // the client has already sent the person to log in
+      return;
+    }
     if (!token) {
-      this.scheduleRetry("cannot get a token");
+      this.scheduleRetry("cannot reach the server for a token");
       return;
     }
     this.freshToken = false;
@@ -154,9 +165,18 @@ export class TerminalConnection {
     socket.onclose = (event: CloseEvent) => {
       if (this.socket !== socket) return;
       this.socket = null;
+      const wasOpen = this.openAnnounced;
       this.openAnnounced = false;
       this.clearPing();
-      if (AUTH_CLOSE_CODES.has(event.code)) this.freshToken = true;
+      if (AUTH_CLOSE_CODES.has(event.code)) {
+        if (this.authRetried && !wasOpen) {
+          this.endForAuth();
+          this.opts.onAuthLost?.();
+          return;
+        }
+        this.authRetried = true;
+        this.freshToken = true;
+      }
       const final = finalClose(event.code, event.reason, this.lastState);
       this.lastState = undefined;
       if (final !== null && !this.stopped) {
@@ -172,9 +192,16 @@ export class TerminalConnection {
     };
   }
 
+  private endForAuth(): void {
+    this.stopped = true;
+    this.lastState = undefined;
+    this.opts.onState("closed", "your session has ended");
+  }
+
   private announceOpen(): void {
     if (this.openAnnounced) return;
     this.openAnnounced = true;
+    this.authRetried = false;
     this.attempt = 0;
     this.opts.onState("open", "");
   }

@@ -2,11 +2,14 @@
 // Enter opens, F2 renames, Delete deletes) of the workspace's files, with the open file
 // highlighted. Items move by drag and drop onto a folder (or the empty area for the root), or
 // with the Move dialog. The IDE page does the API calls; this component only asks for them.
+// New files and folders go into the selected row's folder; a click on the tree's empty space,
+// or Escape, selects the root again, so a top-level item can always be made (issue 13, item
+// 21), and the new-item dialog lets the person pick the top level as well.
 import { useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from "react";
 import type { FileInfo, ItemKind } from "../../api/types";
 import { ancestorsOf, buildTree, visibleRows, type TreeNode } from "./buildTree";
 import { iconForDir, iconForFile } from "./icons";
-import { isInside, parentOf } from "./paths";
+import { isInside, newItemDir, parentOf } from "./paths";
 
 interface Props {
   items: FileInfo[];
@@ -40,7 +43,14 @@ export function FileTree({ items, activePath, onOpen, onNew, onRename, onDelete,
   }, [activePath]);
 
   const focusedNode = rows.find((r) => r.node.path === focused)?.node ?? null;
-  const targetDir = focusedNode ? (focusedNode.kind === "dir" ? focusedNode.path : parentOf(focusedNode.path)) : "";
+  const targetDir = newItemDir(focusedNode);
+  const where = targetDir ? `in ${targetDir}/` : "at the top level";
+
+  /** Selects the root: new items go to the top level. */
+  const selectRoot = () => {
+    setFocused(null);
+    treeRef.current?.focus();
+  };
 
   const toggle = (path: string, open?: boolean) =>
     setExpanded((prev) => {
@@ -122,10 +132,10 @@ export function FileTree({ items, activePath, onOpen, onNew, onRename, onDelete,
     <div className="explorer">
       <div className="explorer-head">
         <span className="explorer-title">Files</span>
-        <button className="icon-btn" title="New file" aria-label="New file" onClick={() => onNew("file", targetDir)}>
+        <button className="icon-btn" title={`New file ${where}`} aria-label="New file" onClick={() => onNew("file", targetDir)}>
           + File
         </button>
-        <button className="icon-btn" title="New folder" aria-label="New folder" onClick={() => onNew("dir", targetDir)}>
+        <button className="icon-btn" title={`New folder ${where}`} aria-label="New folder" onClick={() => onNew("dir", targetDir)}>
           + Folder
         </button>
       </div>
@@ -134,11 +144,26 @@ export function FileTree({ items, activePath, onOpen, onNew, onRename, onDelete,
         className={`tree${dropTarget === "" ? " drop-root" : ""}`}
         role="tree"
         aria-label="Workspace files"
+        tabIndex={-1}
+        data-target={targetDir}
+        onClick={(e) => {
+          if (e.target === e.currentTarget) selectRoot(); // empty space below the rows
+        }}
+        onKeyDown={(e) => {
+          if (e.key === "Escape" && focused !== null) {
+            e.preventDefault();
+            selectRoot();
+          }
+        }}
         onDragOver={(e) => dragOver(e, "")}
         onDragLeave={() => setDropTarget(null)}
         onDrop={(e) => drop(e, "")}
       >
-        {rows.length === 0 && <p className="muted tree-empty">No files yet.</p>}
+        {rows.length === 0 && (
+          <p className="muted tree-empty" onClick={selectRoot}>
+            No files yet.
+          </p>
+        )}
         {rows.map(({ node, depth }, index) => {
           const open = expanded.has(node.path);
           const icon = node.kind === "dir" ? iconForDir(open) : iconForFile(node.name);
@@ -192,3 +217,4 @@ export function FileTree({ items, activePath, onOpen, onNew, onRename, onDelete,
     </div>
   );
 }
+

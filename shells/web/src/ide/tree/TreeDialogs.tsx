@@ -1,10 +1,11 @@
 // The dialogs behind the explorer's actions: new file or folder, rename, move, delete. Each one
 // calls the API, then tells the IDE what changed so the tree and open tabs follow.
+import { useState } from "react";
 import type { ApiClient } from "../../api/client";
 import type { FileInfo, ItemKind } from "../../api/types";
 import { ConfirmDialog, PromptDialog } from "../../ui/Dialog";
 import type { TreeNode } from "./buildTree";
-import { baseName, joinPath, nameProblem, parentOf, pathProblem } from "./paths";
+import { baseName, joinPath, locationChoices, nameProblem, parentOf, pathProblem } from "./paths";
 
 export type TreeDialog =
   | { kind: "new"; itemKind: ItemKind; dir: string }
@@ -26,20 +27,14 @@ interface Props {
 export function TreeDialogs({ dialog, client, workspaceId, items, onDone, onCreated, onMoved, onDeleted }: Props) {
   const exists = (path: string) => items.some((i) => i.path === path);
   switch (dialog.kind) {
-    case "new": {
-      const where = dialog.dir ? `in ${dialog.dir}/` : "at the top level";
-      const what = dialog.itemKind === "file" ? "file" : "folder";
+    case "new":
       return (
-        <PromptDialog
-          title={`New ${what} ${where}`}
-          label={`${what[0].toUpperCase()}${what.slice(1)} name`}
-          confirm="Create"
-          validate={(name) =>
-            nameProblem(name) ?? (exists(joinPath(dialog.dir, name)) ? `${name} already exists here.` : null)
-          }
+        <NewItemDialog
+          itemKind={dialog.itemKind}
+          dir={dialog.dir}
+          exists={exists}
           onCancel={onDone}
-          onSubmit={async (name) => {
-            const path = joinPath(dialog.dir, name);
+          onSubmit={async (path) => {
             if (dialog.itemKind === "file") await client.writeFile(workspaceId, path, "", "new");
             else await client.makeDir(workspaceId, path);
             onCreated(path, dialog.itemKind);
@@ -47,7 +42,6 @@ export function TreeDialogs({ dialog, client, workspaceId, items, onDone, onCrea
           }}
         />
       );
-    }
     case "rename": {
       const { node } = dialog;
       return (
@@ -127,4 +121,46 @@ export function TreeDialogs({ dialog, client, workspaceId, items, onDone, onCrea
       );
     }
   }
+}
+
+/** A location's name in the new-item dialog. */
+export function locationLabel(dir: string): string {
+  return dir ? `${dir}/` : "top level (/)";
+}
+
+interface NewItemProps {
+  itemKind: ItemKind;
+  dir: string; // the selected folder: the default location
+  exists(path: string): boolean;
+  onSubmit(path: string): Promise<void>;
+  onCancel(): void;
+}
+
+/** New file or folder: a name, and where (the selected folder, one above it, or the top level). */
+function NewItemDialog({ itemKind, dir, exists, onSubmit, onCancel }: NewItemProps) {
+  const [location, setLocation] = useState(dir);
+  const what = itemKind === "file" ? "file" : "folder";
+  const where = location ? `in ${location}/` : "at the top level";
+  return (
+    <PromptDialog
+      title={`New ${what} ${where}`}
+      label={`${what[0].toUpperCase()}${what.slice(1)} name`}
+      confirm="Create"
+      extra={
+        <label className="field">
+          <span>Location</span>
+          <select value={location} onChange={(e) => setLocation(e.target.value)}>
+            {locationChoices(dir).map((d) => (
+              <option key={d} value={d}>
+                {locationLabel(d)}
+              </option>
+            ))}
+          </select>
+        </label>
+      }
+      validate={(name) => nameProblem(name) ?? (exists(joinPath(location, name)) ? `${name} already exists here.` : null)}
+      onCancel={onCancel}
+      onSubmit={(name) => onSubmit(joinPath(location, name))}
+    />
+  );
 }

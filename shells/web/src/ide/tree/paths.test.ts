@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { baseName, isInside, joinPath, nameProblem, parentOf, pathProblem } from "./paths";
+import { locationChoices, newItemDir, baseName, isInside, joinPath, nameProblem, parentOf, pathProblem } from "./paths";
 
 describe("paths", () => {
   it("splits and joins", () => {
@@ -21,5 +21,19 @@ describe("paths", () => {
     for (const bad of ["", " ", ".", "..", "a/b", "a\\b", " x"]) expect(nameProblem(bad)).not.toBeNull();
     expect(pathProblem("src/lib")).toBeNull();
     for (const bad of ["/abs", "a//b", "a/../b", ""]) expect(pathProblem(bad)).not.toBeNull();
+  });
+});
+
+describe("where new items go", () => {
+  it("into the selected folder, the selected file's folder, or the root when nothing is selected", () => {
+    expect(newItemDir({ kind: "dir", path: "lib" })).toBe("lib");
+    expect(newItemDir({ kind: "file", path: "lib/mathutils.py" })).toBe("lib");
+    expect(newItemDir({ kind: "file", path: "main.py" })).toBe("");
+    expect(newItemDir(null)).toBe("");
+  });
+  it("offers the top level and every folder up to the selected one", () => {
+    expect(locationChoices("")).toEqual([""]);
+    expect(locationChoices("lib")).toEqual(["", "lib"]);
+    expect(locationChoices("a/b/c")).toEqual(["", "a", "a/b", "a/b/c"]);
   });
 });

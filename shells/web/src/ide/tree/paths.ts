@@ -41,3 +41,18 @@ export function pathProblem(path: string): string | null {
   }
   return null;
 }
+
+/** Where a new item may go from the selected folder `dir`: the top level, each folder above, `dir`. */
+export function locationChoices(dir: string): string[] {
+  const choices = [""];
+  if (!dir) return choices;
+  const parts = dir.split("/");
+  for (let i = 1; i <= parts.length; i++) choices.push(parts.slice(0, i).join("/"));
+  return choices;
+}
+
+/** The folder new items go into when `selected` is the selected row (null: the root). */
+export function newItemDir(selected: { kind: "file" | "dir"; path: string } | null): string {
+  if (!selected) return "";
+  return selected.kind === "dir" ? selected.path : parentOf(selected.path);
+}
