@@ -1,13 +1,16 @@
 // User accounts and sessions: registration, password login, short-lived signed access tokens
 // and long-lived opaque refresh tokens, roles and reviewer levels. Passwords are hashed with
-// argon2id (libsodium). An access token is a JWT (HS256 over the server secret) that a
-// service checks without touching storage, so it stays valid until it expires (15 minutes by
-// default) even if the user is disabled meanwhile. A refresh token is 256 random bits, stored
-// only as its SHA-256, rotated on every use; presenting an already rotated token again is
-// treated as theft and revokes every token of that login (its "family"). Users returned by
-// this API always have an empty `password_hash`: the hash never leaves the library. An
-// Accounts object is safe to use from many threads at once; it keeps a reference to the
-// Platform, which must outlive it.
+// argon2id (libsodium). An access token is a JWT (HS256 over the server secret) naming its
+// user and its login (the refresh-token family, claim `sid`); VerifyAccessToken checks the
+// signature and then, with one indexed read of storage, that the user still exists, is not
+// disabled and that the login was not ended, so logout, a password change, disabling or
+// deleting a user take effect on the next request, on every server sharing the storage. A
+// refresh token is 256 random bits, stored only as its SHA-256, rotated on every use;
+// presenting an already rotated token again is treated as theft and revokes every token of
+// that login (its "family"). Login and registration are rate-limited in storage (see
+// limits.hpp). Users returned by this API always have an empty `password_hash`: the hash
+// never leaves the library. An Accounts object is safe to use from many threads at once; it
+// keeps a reference to the Platform, which must outlive it.
 #pragma once
 
 #include <chrono>
@@ -19,6 +22,7 @@
 
 #include "codeyard/config.hpp"
 #include "codeyard/error.hpp"
+#include "codeyard/limits.hpp"
 #include "codeyard/platform.hpp"
 #include "codeyard/records.hpp"
 
@@ -40,6 +44,15 @@ struct AccountsOptions {
   // Each rotation starts a fresh lifetime, so a client that refreshes keeps its login.
   std::chrono::seconds refresh_token_ttl = std::chrono::hours(24 * 30);
   PasswordCost password_cost;
+  // Login failures and registrations per client address (the other fields are for
+  // Workspaces). UsageLimitsFrom(config) gives the configured ones.
+  UsageLimits limits;
+};
+
+// Who is calling, as far as the caller knows: the client's address (an IP address as text)
+// for the per-address limits. Empty fields are not counted.
+struct ClientInfo {
+  std::string address;
 };
 
 struct NewUser {
@@ -53,10 +66,11 @@ struct NewUser {
 // What a valid access token says. Times are milliseconds since the epoch (whole seconds).
 struct AccessClaims {
   std::string user_id;
-  Role role = Role::kUser;  // the role when the token was issued
+  Role role = Role::kUser;  // VerifyAccessToken gives the user's current role
   int64_t issued_at = 0;
   int64_t expires_at = 0;
-  std::string token_id;  // the `jti` claim, unique per token
+  std::string token_id;    // the `jti` claim, unique per token
+  std::string session_id;  // the `sid` claim: the login (refresh-token family) it belongs to
 };
 
 // A login: what the client keeps. Expiry times are milliseconds since the epoch.
@@ -89,13 +103,19 @@ class Accounts {
   Accounts& operator=(const Accounts&) = delete;
 
   // Creates a user. kInvalidArgument for a username, password or display name that breaks a
-  // rule (the message names it); kAlreadyExists when the username is taken in any case.
-  [[nodiscard]] Result<User> Register(const NewUser& user);
+  // rule (the message names it); kAlreadyExists when the username is taken in any case;
+  // kResourceExhausted (limit auth.registrations_per_address) when the client's address
+  // registered too many accounts in the window.
+  [[nodiscard]] Result<User> Register(const NewUser& user, const ClientInfo& client = {});
 
   // Checks the password and starts a session. kUnauthenticated "wrong username or password"
   // for an unknown user and a wrong password alike (both spend the same argon2 work);
-  // kPermissionDenied for a disabled user whose password was right.
-  [[nodiscard]] Result<Session> Login(std::string_view username, std::string_view password);
+  // kPermissionDenied for a disabled user whose password was right. kResourceExhausted
+  // (limits auth.login_failures_per_account / _per_address, with the wait) while the
+  // username or the client's address is waiting after too many failures; a refused attempt
+  // checks no password. Unknown usernames are counted like known ones.
+  [[nodiscard]] Result<Session> Login(std::string_view username, std::string_view password,
+                                      const ClientInfo& client = {});
 
   // Trades a refresh token for a new access and refresh token pair; the old one is revoked.
   // kUnauthenticated for an unknown, expired or revoked token; presenting a token that was
@@ -104,18 +124,24 @@ class Accounts {
   // user is disabled.
   [[nodiscard]] Result<Session> Refresh(std::string_view refresh_token);
 
-  // Ends the login the token belongs to: revokes its whole family. Logging out twice is fine;
+  // Ends the login the token belongs to: revokes its whole family, and with it the access
+  // tokens of that login (other logins of the user go on). Logging out twice is fine;
   // kUnauthenticated for a token that was never issued.
   [[nodiscard]] Result<void> Logout(std::string_view refresh_token);
 
   // Requires the current password (kUnauthenticated if wrong); revokes every refresh token
-  // of the user. Access tokens already issued run until they expire. kNotFound for an
-  // unknown user; kConflict if the user changed meanwhile (call again).
+  // of the user, which ends every login: access tokens already issued stop working at once.
+  // kNotFound for an unknown user; kConflict if the user changed meanwhile (call again).
   [[nodiscard]] Result<void> ChangePassword(std::string_view user_id, std::string_view old_password,
                                             std::string_view new_password);
 
   // Checks signature (constant time), algorithm (HS256 only) and expiry against the
-  // platform clock. Every failure is kUnauthenticated with a message saying which check.
+  // platform clock, then reads storage once (the user row by primary key and its login's
+  // live refresh token by the family index): a deleted or disabled user, or a login that was
+  // logged out, revoked for reuse or ended by a password change, fails. Every failure is
+  // kUnauthenticated with a message saying which check; storage errors pass through (an
+  // outage is not a reason to accept a token). Cheap and thread-safe: terminals call it
+  // periodically to close sessions whose token was revoked.
   [[nodiscard]] Result<AccessClaims> VerifyAccessToken(std::string_view token) const;
 
   // kNotFound when absent.
@@ -130,7 +156,7 @@ class Accounts {
   // kInvalidArgument outside 0-4.
   [[nodiscard]] Result<User> SetReviewerLevel(std::string_view acting_user_id,
                                               std::string_view user_id, int level);
-  // Disabling also revokes every refresh token of the user.
+  // Disabling also revokes every refresh token of the user; its access tokens stop working.
   [[nodiscard]] Result<User> SetDisabled(std::string_view acting_user_id, std::string_view user_id,
                                          bool disabled);
 
@@ -142,6 +168,7 @@ class Accounts {
 
   Platform& platform_;
   AccountsOptions options_;
+  RateLimiter limiter_;
   std::once_flag dummy_once_;
   std::string dummy_hash_;  // a hash of a random password, verified for unknown usernames
 };

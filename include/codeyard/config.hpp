@@ -51,6 +51,21 @@ struct Config {
   int64_t drain_timeout_s = 10;          // server.drain_timeout_s: requests in flight at stop
   int64_t shutdown_sync_timeout_s = 20;  // server.shutdown_sync_timeout_s: final syncs
 
+  // Rate limits, concurrency caps and storage headroom (docs/security/accounts.md).
+  int64_t login_failures_per_account = 5;         // auth.login_failures_per_account (0 = off)
+  int64_t login_failures_per_address = 100;       // auth.login_failures_per_address (0 = off)
+  int64_t login_failure_window_s = 900;           // auth.login_failure_window_s
+  int64_t login_backoff_s = 30;                   // auth.login_backoff_s: first wait, then doubled
+  int64_t registrations_per_address = 30;         // auth.registrations_per_address (0 = off)
+  int64_t registration_window_s = 3600;           // auth.registration_window_s
+  int64_t workspace_creates_per_minute = 60;      // workspace.creates_per_minute (0 = off)
+  int64_t execs_per_minute = 120;                 // exec.per_minute, per user (0 = off)
+  int64_t exec_max_concurrent_per_user = 4;       // exec.max_concurrent_per_user (0 = off)
+  int64_t exec_max_concurrent_per_workspace = 2;  // exec.max_concurrent_per_workspace (0 = off)
+  int64_t run_max_concurrent = 2;                 // run.max_concurrent: POST /run on this server
+  int64_t run_max_concurrent_per_user = 1;        // run.max_concurrent_per_user
+  int64_t storage_min_free_bytes = 16 << 20;      // storage.min_free_bytes: ready needs this free
+
   // The server's capacity against one client taking it all (docs/security/server.md).
   int64_t worker_threads = 16;     // server.worker_threads: quick request handlers at once
   int64_t max_long_requests = 64;  // server.max_long_requests: exec, runs, pod starts at once

@@ -27,6 +27,10 @@ struct Options {
   // Where backends are looked up; holds the built-in ones unless replaced.
   BackendRegistry registry = BackendRegistry::WithBuiltins();
 
+  // Ping reports storage as not ready with fewer free bytes than this where storage can see
+  // its disk (config storage.min_free_bytes; 0 = no check). See Storage::CheckSpace.
+  int64_t min_free_bytes = int64_t{16} << 20;
+
   // Defaults: the system clock and a logger that drops everything.
   std::shared_ptr<Clock> clock;
   std::shared_ptr<Logger> logger;
@@ -50,17 +54,19 @@ class Platform {
   [[nodiscard]] Logger& logger() const { return *logger_; }
   [[nodiscard]] int64_t schema_version() const noexcept { return schema_version_; }
 
-  // Checks that storage answers a trivial query; for readiness probes.
+  // Checks that storage answers a trivial query and has room to write (Storage::CheckSpace);
+  // for readiness probes.
   [[nodiscard]] Result<void> Ping() const;
 
  private:
   Platform(std::shared_ptr<Storage> storage, std::shared_ptr<Clock> clock,
-           std::shared_ptr<Logger> logger, int64_t schema_version);
+           std::shared_ptr<Logger> logger, int64_t schema_version, int64_t min_free_bytes);
 
   std::shared_ptr<Storage> storage_;
   std::shared_ptr<Clock> clock_;
   std::shared_ptr<Logger> logger_;
   int64_t schema_version_;
+  int64_t min_free_bytes_;
 };
 
 // The library version, "MAJOR.MINOR.PATCH".

@@ -17,6 +17,7 @@
 #include "codeyard/backend/executor.hpp"
 #include "codeyard/error.hpp"
 #include "codeyard/exec_limits.hpp"
+#include "codeyard/limits.hpp"
 #include "codeyard/log.hpp"
 
 namespace codeyard {
@@ -62,6 +63,8 @@ struct RunRequest {
   std::vector<std::string> args;     // program arguments
   std::string stdin_data;
   RunLimits limits;
+  // Who asks, for RunnerOptions::max_concurrent_per_user; empty = not counted per user.
+  std::string user_id;
 };
 
 struct RunResult {
@@ -89,6 +92,12 @@ struct RunnerOptions {
                            uint64_t{256} << 20,
                            1.0};
   std::shared_ptr<Logger> logger;
+  // Runs at once (config run.max_concurrent, run.max_concurrent_per_user; 0 = no cap). A run
+  // holds its caller's thread for up to its wall time, so past a cap a run is refused at once
+  // instead of queueing: per user kResourceExhausted, in all kUnavailable, each naming its
+  // key with a 1 s wait (Error::WithLimit). Counted in this process.
+  int max_concurrent = 2;
+  int max_concurrent_per_user = 1;
   ExecSpecLimits exec_limits;  // what a run's arguments may be (ValidateExecSpec)
 };
 
@@ -107,8 +116,8 @@ class Runner {
   ~Runner();  // stops refilling and deletes every pod it holds
 
   // Runs the request to the end. Errors are for bad requests (kInvalidArgument: no files,
-  // unknown language, bad paths) and an unusable executor; whatever the program does is
-  // a verdict in the result.
+  // unknown language, bad paths), the concurrency caps (see RunnerOptions) and an unusable
+  // executor; whatever the program does is a verdict in the result.
   [[nodiscard]] Result<RunResult> Run(const RunRequest& request);
 
   // Blocks until the pool holds pool_size ready pods (or `timeout` passes); for benchmarks
@@ -116,6 +125,9 @@ class Runner {
   bool WaitForPool(std::chrono::milliseconds timeout);
 
   [[nodiscard]] PoolStats pool_stats() const;
+
+  // Runs in progress now (counted when RunnerOptions::max_concurrent caps them).
+  [[nodiscard]] int runs_in_flight() const;
 
  private:
   class Impl;

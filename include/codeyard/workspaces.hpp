@@ -21,6 +21,7 @@
 #include "codeyard/error.hpp"
 #include "codeyard/exec_limits.hpp"
 #include "codeyard/files.hpp"
+#include "codeyard/limits.hpp"
 #include "codeyard/platform.hpp"
 #include "codeyard/records.hpp"
 
@@ -80,6 +81,8 @@ struct WorkspaceOptions {
   bool pod_network = false;
   // SyncSoon runs at most one pass per workspace in this window (a busy terminal).
   std::chrono::milliseconds sync_debounce{2000};
+  // Creations and execs per user, concurrent execs (the other fields are for Accounts).
+  UsageLimits limits;
   ExecSpecLimits exec_limits;  // what Exec's commands may be given (ValidateExecSpec)
 };
 

@@ -124,9 +124,23 @@ CREATE UNIQUE INDEX workspaces_owner_name ON workspaces (owner_id, name);
 CREATE INDEX workspaces_owner_created ON workspaces (owner_id, created_at, id);
 )sql";
 
+// Rate-limit counters shared by every server on the database (core/limits): `id` is
+// "<limit key>:<subject>", `hits` the events counted in the window ending at `reset_at`,
+// `blocked_until` the end of a backoff wait (0 = none). Old rows are swept by time.
+constexpr std::string_view kV3RateLimits = R"sql(
+CREATE TABLE rate_limits (
+  id            TEXT PRIMARY KEY,
+  hits          BIGINT NOT NULL,
+  reset_at      BIGINT NOT NULL,
+  blocked_until BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX rate_limits_reset ON rate_limits (reset_at);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "core entities", kV1Core},
     Migration{2, "workspace quotas and unique names", kV2WorkspaceQuotas},
+    Migration{3, "rate limits", kV3RateLimits},
 };
 
 constexpr std::string_view kCreateMigrationsTable =

@@ -19,20 +19,22 @@ Result<std::unique_ptr<Platform>> Platform::Open(const Options& options) {
   logger->Info(
       "storage ready",
       {{"backend", info.backend}, {"location", info.location}, {"schema_version", *version}});
-  return std::unique_ptr<Platform>(
-      new Platform(std::move(storage), std::move(clock), std::move(logger), *version));
+  return std::unique_ptr<Platform>(new Platform(
+      std::move(storage), std::move(clock), std::move(logger), *version, options.min_free_bytes));
 }
 
 Platform::Platform(std::shared_ptr<Storage> storage, std::shared_ptr<Clock> clock,
-                   std::shared_ptr<Logger> logger, int64_t schema_version)
+                   std::shared_ptr<Logger> logger, int64_t schema_version, int64_t min_free_bytes)
     : storage_(std::move(storage)),
       clock_(std::move(clock)),
       logger_(std::move(logger)),
-      schema_version_(schema_version) {}
+      schema_version_(schema_version),
+      min_free_bytes_(min_free_bytes) {}
 
 Platform::~Platform() = default;
 
 Result<void> Platform::Ping() const {
+  if (auto space = storage_->CheckSpace(min_free_bytes_); !space) return Fail(space.error());
   auto tx = storage_->Begin(TxKind::kRead);
   if (!tx) return Fail(tx.error());
   auto rows = (*tx)->Query("SELECT 1", {});

@@ -47,6 +47,8 @@ Result<std::string> Row::TakeBytes(std::size_t i) {
   return out;
 }
 
+Result<void> Storage::CheckSpace(int64_t /*min_free_bytes*/) { return {}; }
+
 Result<void> Storage::Maintain() {
   return Fail(Error::Code::kUnimplemented, "this storage backend has no maintenance task");
 }

@@ -1,5 +1,6 @@
 // Accounts over HTTP. Registration always asks for Role::kUser; the library checks every
-// rule (username, password length) and the handlers only move fields in and out.
+// rule (username, password length, the login and registration rate limits, which get the
+// client's address) and the handlers only move fields in and out.
 #include "api.hpp"
 #include "api_json.hpp"
 
@@ -47,15 +48,17 @@ void AddAuthRoutes(Router& router, Services& services) {
     NewUser user;
     user.username = creds->username;
     user.password = creds->password;
-    if (auto made = services.accounts->Register(user); !made) return Fail(made.error());
-    auto session = services.accounts->Login(creds->username, creds->password);
+    const ClientInfo client{r.client_address};
+    if (auto made = services.accounts->Register(user, client); !made) return Fail(made.error());
+    auto session = services.accounts->Login(creds->username, creds->password, client);
     if (!session) return Fail(session.error());
     return JsonResponse(201, SessionJson(*session, NowMs(services)));
   });
   router.Add(Method::kPost, "/api/v1/auth/login", [&](const Request& r) -> Result<Response> {
     auto creds = CredentialsOf(r);
     if (!creds) return Fail(creds.error());
-    auto session = services.accounts->Login(creds->username, creds->password);
+    auto session =
+        services.accounts->Login(creds->username, creds->password, ClientInfo{r.client_address});
     if (!session) return Fail(session.error());
     return JsonResponse(200, SessionJson(*session, NowMs(services)));
   });

@@ -2,14 +2,12 @@
 // in, a verdict out, nothing kept. The request mirrors `codeyard run`: the files (the first is
 // the entry point), a language, stdin, program arguments and limits; the Runner compiles C and
 // C++ in a pod of its own and runs the program in a pod from the warm pool when the limits are
-// the defaults (otherwise in a fresh pod with the asked limits). Runs hold a worker thread
-// until they end, so at most kMaxConcurrentRuns run at once and the rest get 503 at once,
-// leaving workers for the rest of the API. Caps keep every request small (see docs/api.md).
+// the defaults (otherwise in a fresh pod with the asked limits). The Runner caps runs at once
+// per user (429) and per server (503), refusing at once rather than queueing. Caps keep every
+// request small (see docs/api.md).
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,7 +32,6 @@ constexpr double kMinMemoryMb = 8;
 constexpr double kMaxMemoryMb = 1024;
 constexpr double kMinOutputKb = 1;
 constexpr double kMaxOutputKb = 4096;
-constexpr int kMaxConcurrentRuns = 2;
 
 std::chrono::milliseconds Ms(double seconds) {
   return std::chrono::milliseconds(static_cast<int64_t>(std::llround(seconds * 1000)));
@@ -177,42 +174,19 @@ boost::json::object RunJson(const RunResult& run) {
   };
 }
 
-// Holds one of kMaxConcurrentRuns slots for the life of a run.
-class RunSlot {
- public:
-  explicit RunSlot(std::atomic<int>& in_flight) : in_flight_(in_flight) {
-    acquired_ = in_flight_.fetch_add(1) < kMaxConcurrentRuns;
-  }
-  RunSlot(const RunSlot&) = delete;
-  RunSlot& operator=(const RunSlot&) = delete;
-  ~RunSlot() { in_flight_.fetch_sub(1); }
-  [[nodiscard]] bool acquired() const { return acquired_; }
-
- private:
-  std::atomic<int>& in_flight_;
-  bool acquired_ = false;
-};
-
 }  // namespace
 
 void AddRunRoutes(Router& router, Services& services) {
-  auto in_flight = std::make_shared<std::atomic<int>>(0);
-  router.Add(
-      Method::kPost, "/api/v1/run",
-      Authed(services.accounts,
-             [&services, in_flight](const Request& r, const std::string&) -> Result<Response> {
-               auto request = ParseRun(r);
-               if (!request) return Fail(request.error());
-               const RunSlot slot(*in_flight);
-               if (!slot.acquired()) {
-                 return Fail(Error::Code::kUnavailable, "too many runs in progress (at most " +
-                                                            std::to_string(kMaxConcurrentRuns) +
-                                                            "); retry later");
-               }
-               auto run = services.runner->Run(*request);
-               if (!run) return Fail(run.error());
-               return JsonResponse(200, RunJson(*run));
-             }));
+  router.Add(Method::kPost, "/api/v1/run",
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user_id) -> Result<Response> {
+                      auto request = ParseRun(r);
+                      if (!request) return Fail(request.error());
+                      request->user_id = user_id;
+                      auto run = services.runner->Run(*request);
+                      if (!run) return Fail(run.error());
+                      return JsonResponse(200, RunJson(*run));
+                    }));
 }
 
 }  // namespace codeyard::server

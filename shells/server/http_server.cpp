@@ -545,6 +545,8 @@ int HttpServer::Impl::OnHttp(lws* wsi, Pss* pss) {
   r.request_id = c.request_id;
   r.query = std::move(line.query);
   r.headers = CaptureHeaders(wsi);
+  char peer[64] = {};  // the accounts' per-address limits; no proxy header is trusted
+  r.client_address = lws_get_peer_simple(wsi, peer, sizeof(peer)) != nullptr ? peer : "";
 
   // Bodies: only with a Content-Length (no chunked uploads), and never over the cap. A body
   // that is refused is not read, so the connection closes after the answer.

@@ -37,6 +37,7 @@ struct Request {
   Fields params;     // "{name}" segments of the matched route
   std::string body;  // at most server.max_body_bytes
   std::string request_id;
+  std::string client_address;  // the peer's IP address as lws sees it (per-address limits)
 
   // The first value of a header (name in lower case), query argument or path parameter.
   [[nodiscard]] std::optional<std::string_view> Header(std::string_view name) const;

@@ -29,6 +29,7 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   Options options;
   options.storage_uri = storage_uri;
   options.logger = logger;
+  options.min_free_bytes = config.storage_min_free_bytes;
   auto platform = Platform::Open(options);
   if (!platform) {
     return Fail(platform.error().WithContext("cannot open storage " + RedactUri(storage_uri)));
@@ -45,6 +46,7 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
 
   AccountsOptions accounts_options;
   accounts_options.secret = std::move(secret);
+  accounts_options.limits = UsageLimitsFrom(config);
   services->accounts = std::make_unique<Accounts>(*services->platform, accounts_options);
   const WorkspaceOptions workspace_options = WorkspaceOptionsFrom(config);
   services->files = std::make_unique<Files>(*services->platform, workspace_options.file_limits);
@@ -55,6 +57,8 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   RunnerOptions runner_options;
   runner_options.pool_size = static_cast<size_t>(config.pool_size);
   runner_options.logger = logger;
+  runner_options.max_concurrent = static_cast<int>(config.run_max_concurrent);
+  runner_options.max_concurrent_per_user = static_cast<int>(config.run_max_concurrent_per_user);
   runner_options.exec_limits = ExecSpecLimitsFrom(config);
   auto runner = Runner::Create(services->executor, runner_options);
   if (!runner) return Fail(runner.error().WithContext("cannot start the runner"));

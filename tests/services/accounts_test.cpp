@@ -262,11 +262,16 @@ TEMPLATE_TEST_CASE("accounts: access tokens", "[accounts]", CODEYARD_STORAGE_BAC
   }
   CHECK_THAT(rejected("a.b"), Catch::Contains("malformed"));
   // Signed with another key.
-  const AccessClaims forged{ada.id, Role::kAdmin, claims.issued_at, claims.expires_at, "f"};
+  const AccessClaims forged{ada.id, Role::kAdmin,     claims.issued_at, claims.expires_at,
+                            "f",    claims.session_id};
   CHECK_THAT(rejected(auth::SignAccessToken(forged, std::string(40, 'k') + "other")),
              Catch::Contains("signature does not match"));
-  CHECK(Must(w.accounts->VerifyAccessToken(auth::SignAccessToken(forged, kSecret))).role ==
-        Role::kAdmin);  // the same claims with our key: the check above was the signature
+  // The same claims with our key pass: the check above was the signature. The role is the
+  // stored one, whatever the token says.
+  const AccessClaims ours =
+      Must(w.accounts->VerifyAccessToken(auth::SignAccessToken(forged, kSecret)));
+  CHECK(ours.user_id == ada.id);
+  CHECK(ours.role == Role::kUser);
 
   // Expiry by the platform clock: valid up to the last millisecond before `exp`.
   w.clock->Advance(std::chrono::milliseconds(s.access_expires_at - w.clock->NowMillis() - 1));

@@ -131,6 +131,13 @@ class Storage {
 
   // Optional: reclaim space / refresh planner statistics. Default: kUnimplemented.
   [[nodiscard]] virtual Result<void> Maintain();
+
+  // Optional, for readiness probes: whether there is room to write. kUnavailable with a
+  // message starting "storage is full" when a write ran out of space and no room came back
+  // since, or, where the backend can see its disk, fewer than `min_free_bytes` are free
+  // there. Default: OK. A write that runs out of space fails kUnavailable with such a
+  // message on every backend.
+  [[nodiscard]] virtual Result<void> CheckSpace(int64_t min_free_bytes);
 };
 
 }  // namespace codeyard

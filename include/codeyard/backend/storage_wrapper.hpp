@@ -45,6 +45,9 @@ class StorageWrapper : public Storage {
   }
   [[nodiscard]] StorageInfo Info() const override { return target_->Info(); }
   [[nodiscard]] Result<void> Maintain() override { return target_->Maintain(); }
+  [[nodiscard]] Result<void> CheckSpace(int64_t min_free_bytes) override {
+    return target_->CheckSpace(min_free_bytes);
+  }
 
   [[nodiscard]] Storage& target() { return *target_; }
 

@@ -2,6 +2,7 @@
 // tokens are in sessions.cpp.
 #include "codeyard/accounts.hpp"
 
+#include <array>
 #include <utility>
 
 #include "codeyard/id.hpp"
@@ -83,7 +84,9 @@ Result<std::string> NormalizeUsername(std::string_view username) {
 }
 
 Accounts::Accounts(Platform& platform, AccountsOptions options)
-    : platform_(platform), options_(std::move(options)) {}
+    : platform_(platform),
+      options_(std::move(options)),
+      limiter_(platform.storage(), platform.clock()) {}
 
 const std::string& Accounts::DummyHash() {
   std::call_once(dummy_once_, [this] {
@@ -95,10 +98,13 @@ const std::string& Accounts::DummyHash() {
   return dummy_hash_;
 }
 
-Result<User> Accounts::Register(const NewUser& request) {
+Result<User> Accounts::Register(const NewUser& request, const ClientInfo& client) {
   CY_TRY(std::string username, NormalizeUsername(request.username));
   CY_CHECK(auth::ValidatePassword(request.password));
   CY_CHECK(ValidateDisplayName(request.display_name));
+  // Counted before the hash (the costly part) and before the name is checked for being
+  // taken, so probing names costs the same budget.
+  CY_CHECK(limiter_.Take(options_.limits.registrations_per_address, client.address));
   // Hash before the transaction: argon2 takes a while and must not hold the SQLite writer.
   CY_TRY(std::string hash, auth::HashPassword(request.password, options_.password_cost));
   User user;
@@ -120,11 +126,19 @@ Result<User> Accounts::Register(const NewUser& request) {
   return Public(std::move(user));
 }
 
-Result<Session> Accounts::Login(std::string_view username, std::string_view password) {
+Result<Session> Accounts::Login(std::string_view username, std::string_view password,
+                                const ClientInfo& client) {
   // Made on the first login of any kind, so that making it does not mark an unknown user.
   const std::string& dummy_hash = DummyHash();
+  auto name = NormalizeUsername(username);
+  // Counted before the password is checked: parallel guesses are counted too, and a refused
+  // attempt spends no argon2 work. A name that cannot exist has no account counter.
+  const std::array<RateLimiter::Counter, 2> counters = {
+      RateLimiter::Counter{&options_.limits.login_failures_per_account, name ? *name : "", true},
+      RateLimiter::Counter{&options_.limits.login_failures_per_address, client.address, false}};
+  CY_CHECK(limiter_.Attempt(counters, options_.limits.login_backoff));
   std::optional<User> user;
-  if (auto name = NormalizeUsername(username)) {
+  if (name) {
     auto found = store::Transact(platform_.storage(), TxKind::kRead, [&](Transaction& tx) {
       return store::users::GetByUsername(tx, *name);
     });
@@ -140,6 +154,9 @@ Result<Session> Accounts::Login(std::string_view username, std::string_view pass
   if (!user || !match || password.size() > auth::kMaxPasswordBytes) {
     return Fail(Error::Code::kUnauthenticated, std::string(kWrongCredentials));
   }
+  // The password was right: the account's count starts again (a failure of bookkeeping
+  // must not fail a good login).
+  (void)limiter_.Succeeded(counters);
   if (user->disabled) {
     return Fail(Error::Code::kPermissionDenied, "accounts: this account is disabled");
   }

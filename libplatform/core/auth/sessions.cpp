@@ -36,6 +36,7 @@ Result<Issued> MakeSession(const AccountsOptions& options, int64_t now, const Us
   claims.issued_at = now / 1000 * 1000;  // JWT times are whole seconds
   claims.expires_at = claims.issued_at + Millis(options.access_token_ttl);
   claims.token_id = NewUuid();
+  claims.session_id = family_id;
   CY_TRY(std::string refresh, auth::NewRefreshToken());
 
   Issued out;
@@ -143,7 +144,30 @@ Result<void> Accounts::Logout(std::string_view refresh_token) {
 
 Result<AccessClaims> Accounts::VerifyAccessToken(std::string_view token) const {
   CY_CHECK(CheckSecret());
-  return auth::VerifyAccessToken(token, options_.secret, platform_.clock().NowMillis());
+  CY_TRY(AccessClaims claims,
+         auth::VerifyAccessToken(token, options_.secret, platform_.clock().NowMillis()));
+  // Revocation is state in storage, not in this process, so it holds on every replica.
+  auto standing = store::Transact(platform_.storage(), TxKind::kRead, [&](Transaction& tx) {
+    return store::users::GetStanding(tx, claims.user_id, claims.session_id);
+  });
+  if (!standing) {
+    if (standing.error().code() == Error::Code::kNotFound) {
+      return Fail(Error::Code::kUnauthenticated,
+                  "accounts: access token revoked: the user no longer exists");
+    }
+    return Fail(standing.error());
+  }
+  if (standing->disabled) {
+    return Fail(Error::Code::kUnauthenticated,
+                "accounts: access token revoked: the account is disabled");
+  }
+  if (!standing->session_live) {
+    return Fail(Error::Code::kUnauthenticated,
+                "accounts: access token revoked: the login has ended (logout, password change "
+                "or a reused refresh token); log in again");
+  }
+  claims.role = standing->role;
+  return claims;
 }
 
 }  // namespace codeyard

@@ -117,6 +117,7 @@ std::string SignAccessToken(const AccessClaims& claims, std::string_view secret)
   payload["iat"] = claims.issued_at / 1000;
   payload["exp"] = claims.expires_at / 1000;
   payload["jti"] = claims.token_id;
+  payload["sid"] = claims.session_id;
   std::string token = kHeader + "." + Base64UrlEncode(json::serialize(payload));
   token += "." + Base64UrlEncode(Hmac(secret, token));
   return token;
@@ -154,15 +155,20 @@ Result<AccessClaims> VerifyAccessToken(std::string_view token, std::string_view 
   const json::string* sub = StringField(*payload, "sub");
   const json::string* role = StringField(*payload, "role");
   const json::string* jti = StringField(*payload, "jti");
+  const json::string* sid = StringField(*payload, "sid");
   const auto iat = SecondsField(*payload, "iat");
   const auto exp = SecondsField(*payload, "exp");
-  if (sub == nullptr || sub->empty() || role == nullptr || jti == nullptr || !iat || !exp) {
-    return Bad("lacks a required claim (sub, role, iat, exp, jti)");
+  // A token without its login cannot be revoked: refused (tokens issued before `sid` existed
+  // expire within minutes, and their refresh tokens still work).
+  if (sub == nullptr || sub->empty() || role == nullptr || jti == nullptr || sid == nullptr ||
+      sid->empty() || !iat || !exp) {
+    return Bad("lacks a required claim (sub, role, iat, exp, jti, sid)");
   }
   auto parsed_role = ParseRole(*role);
   if (!parsed_role) return Bad("has an unknown role");
   if (now_ms >= *exp) return Bad("has expired");
-  return AccessClaims{std::string(*sub), *parsed_role, *iat, *exp, std::string(*jti)};
+  return AccessClaims{std::string(*sub), *parsed_role,     *iat, *exp,
+                      std::string(*jti), std::string(*sid)};
 }
 
 Result<std::string> NewRefreshToken() {

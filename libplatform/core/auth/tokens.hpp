@@ -1,10 +1,10 @@
 // The two token formats. Access tokens are compact JWTs, HS256 only:
 //   base64url({"alg":"HS256","typ":"JWT"}) . base64url(claims) . base64url(HMAC-SHA256)
-// with claims sub, role, iat, exp (seconds, as RFC 7519 says) and jti. Refresh tokens are 32
-// random bytes in base64url (43 characters) that only the client keeps; storage holds their
-// SHA-256. base64url here is RFC 4648 section 5 without padding, decoded strictly (no
-// padding, no other alphabet, no stray bits) so that each token has exactly one spelling.
-// Pure functions; thread-safe.
+// with claims sub, role, iat, exp (seconds, as RFC 7519 says), jti and sid (the login, i.e.
+// the refresh-token family). Refresh tokens are 32 random bytes in base64url (43 characters)
+// that only the client keeps; storage holds their SHA-256. base64url here is RFC 4648 section
+// 5 without padding, decoded strictly (no padding, no other alphabet, no stray bits) so that
+// each token has exactly one spelling. Pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>

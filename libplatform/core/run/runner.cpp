@@ -73,6 +73,7 @@ class Runner::Impl {
       args.argv.insert(args.argv.end(), request.args.begin(), request.args.end());
       CY_CHECK(ValidateExecSpec(args, options_.exec_limits));
     }
+    CY_TRY(const auto slots, TakeSlots(request.user_id));
     Language language = Language::kPython;
     if (request.language) {
       language = *request.language;
@@ -137,8 +138,29 @@ class Runner::Impl {
   }
 
   PoolStats stats() const { return pool_ ? pool_->stats() : PoolStats{}; }
+  int in_flight() const { return slots_.InFlight("all"); }
 
  private:
+  // The per-user cap first, so that a user at their cap never holds one of the server's.
+  struct RunSlots {
+    ConcurrencyLimiter::Slots user;
+    ConcurrencyLimiter::Slots server;
+  };
+  Result<RunSlots> TakeSlots(const std::string& user_id) {
+    const ConcurrencyLimiter::Cap mine{"run.max_concurrent_per_user", "user:" + user_id,
+                                       user_id.empty() ? 0 : options_.max_concurrent_per_user};
+    CY_TRY(auto user_slot, slots_.Acquire(std::span(&mine, 1)));
+    const ConcurrencyLimiter::Cap all{"run.max_concurrent", "all", options_.max_concurrent};
+    auto server_slot = slots_.Acquire(std::span(&all, 1));
+    if (!server_slot) {
+      return Fail(Error(Error::Code::kUnavailable,
+                        "too many runs in progress on this server (at most " +
+                            std::to_string(options_.max_concurrent) + "); retry later")
+                      .WithLimit("run.max_concurrent", 1));
+    }
+    return RunSlots{std::move(user_slot), std::move(*server_slot)};
+  }
+
   // Compiles C/C++ in a pod of its own with the compile limits; on success appends the
   // binary to request.files.
   Result<bool> Compile(RunRequest& request, Language language, RunResult& result) {
@@ -199,6 +221,7 @@ class Runner::Impl {
   std::shared_ptr<Executor> executor_;
   RunnerOptions options_;
   std::unique_ptr<run::WarmPool> pool_;
+  ConcurrencyLimiter slots_;
 };
 
 Result<std::unique_ptr<Runner>> Runner::Create(std::shared_ptr<Executor> executor,
@@ -214,5 +237,6 @@ Runner::~Runner() = default;
 Result<RunResult> Runner::Run(const RunRequest& request) { return impl_->Run(request); }
 bool Runner::WaitForPool(std::chrono::milliseconds timeout) { return impl_->WaitForPool(timeout); }
 PoolStats Runner::pool_stats() const { return impl_->stats(); }
+int Runner::runs_in_flight() const { return impl_->in_flight(); }
 
 }  // namespace codeyard

@@ -88,4 +88,21 @@ Result<void> Delete(Transaction& tx, std::string_view id) {
   return {};
 }
 
+Result<Standing> GetStanding(Transaction& tx, std::string_view id, std::string_view family_id) {
+  CY_TRY(Rows rows,
+         tx.Query("SELECT role, disabled, CAST(CASE WHEN EXISTS (SELECT 1 FROM refresh_tokens "
+                  "WHERE family_id = ? AND user_id = users.id AND revoked_at IS NULL) "
+                  "THEN 1 ELSE 0 END AS BIGINT) FROM users WHERE id = ?",
+                  {Text(family_id), Text(id)}));
+  if (rows.empty()) return Fail(NotFound("user", id));
+  Standing out;
+  CY_TRY(const std::string role, rows.front().Text(0));
+  CY_TRY(out.role, ParseRole(role));
+  CY_TRY(const int64_t disabled, rows.front().Int(1));
+  out.disabled = disabled != 0;
+  CY_TRY(const int64_t live, rows.front().Int(2));
+  out.session_live = live != 0;
+  return out;
+}
+
 }  // namespace codeyard::store::users

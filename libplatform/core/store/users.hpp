@@ -22,4 +22,15 @@ namespace codeyard::store::users {
 [[nodiscard]] Result<User> Update(Transaction& tx, const User& user, int64_t now);
 [[nodiscard]] Result<void> Delete(Transaction& tx, std::string_view id);
 
+// What an access token's check needs, in one statement: the user's role and disabled flag
+// (primary key) and whether the login `family_id` still holds a live refresh token (the
+// family index). kNotFound when the user is gone.
+struct Standing {
+  Role role = Role::kUser;
+  bool disabled = false;
+  bool session_live = false;
+};
+[[nodiscard]] Result<Standing> GetStanding(Transaction& tx, std::string_view id,
+                                           std::string_view family_id);
+
 }  // namespace codeyard::store::users

@@ -62,6 +62,7 @@ WorkspaceOptions WorkspaceOptionsFrom(const Config& config) {
   options.file_limits.max_user_entries = config.max_user_entries;
   // Room in the pod for build output beside the sources.
   options.pod_limits.workspace_bytes = static_cast<uint64_t>(config.max_workspace_bytes) * 2;
+  options.limits = UsageLimitsFrom(config);
   options.exec_limits = ExecSpecLimitsFrom(config);
   return options;
 }

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
@@ -85,6 +86,7 @@ class Workspaces::Impl {
 
   Result<Workspace> Create(std::string_view user_id, std::string_view name) {
     CY_TRY(const std::string valid, workspaces::ValidName(name));
+    CY_CHECK(limiter_.Take(options_.limits.workspace_creates_per_user, user_id));
     const int64_t now = platform_.clock().NowMillis();
     Workspace ws;
     ws.id = NewUuid();
@@ -221,6 +223,14 @@ class Workspaces::Impl {
   }
 
   Result<WorkspaceExec> Exec(std::string_view user_id, std::string_view id, const ExecSpec& spec) {
+    // Refused at once, never queued (per process; rates in storage): docs/security/accounts.md.
+    const std::array<ConcurrencyLimiter::Cap, 2> caps = {
+        ConcurrencyLimiter::Cap{"exec.max_concurrent_per_user", "user:" + std::string(user_id),
+                                options_.limits.exec_max_concurrent_per_user},
+        ConcurrencyLimiter::Cap{"exec.max_concurrent_per_workspace", "ws:" + std::string(id),
+                                options_.limits.exec_max_concurrent_per_workspace}};
+    CY_TRY(const auto exec_slots, exec_slots_.Acquire(caps));
+    CY_CHECK(limiter_.Take(options_.limits.execs_per_user, user_id));
     CY_TRY(const Workspace ws, Get(user_id, id));
     CY_CHECK(ValidateExecSpec(spec, options_.exec_limits));  // before the pod starts
     auto entry = EntryFor(ws);
@@ -747,6 +757,8 @@ class Workspaces::Impl {
   std::shared_ptr<Executor> executor_;
   WorkspaceOptions options_;
   uint64_t memory_capacity_;
+  RateLimiter limiter_{platform_.storage(), platform_.clock()};  // creations, execs
+  ConcurrencyLimiter exec_slots_;
   sync::SyncEngine engine_;
   std::string node_;
   std::mutex mu_;

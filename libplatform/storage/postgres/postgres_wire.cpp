@@ -163,6 +163,8 @@ Error::Code CodeForSqlState(std::string_view state) {
   if (state.starts_with("08") || state.starts_with("57P0") || state == "55P03") {
     return Code::kUnavailable;
   }
+  // 53100 disk_full: the server's disk, not the caller's request; retry once space is freed.
+  if (state == "53100") return Code::kUnavailable;
   if (state.starts_with("53")) return Code::kResourceExhausted;
   if (state == "25006" || state == "25P02") return Code::kFailedPrecondition;
   if (state == "XX001" || state == "XX002") return Code::kDataLoss;
@@ -265,6 +267,7 @@ Error StatementError(const PGconn* conn, const PGresult* result) {
   if (primary.empty()) primary = PQerrorMessage(conn);
   if (primary.empty()) primary = "unknown error";
   std::string message = "postgres: " + OneLine(primary);
+  if (state == "53100") message = "postgres: storage is full: " + OneLine(primary);
   if (state.empty()) {
     // Client-side failures carry no SQLSTATE; a dead socket is the common one.
     if (PQstatus(conn) != CONNECTION_OK) {

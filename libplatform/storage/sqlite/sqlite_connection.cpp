@@ -37,6 +37,8 @@ Error::Code CodeFor(int extended, int sys_errno) {
     case SQLITE_NOTADB:
       return Error::Code::kDataLoss;
     case SQLITE_FULL:
+      // The disk, not the caller's input: retry once space is freed (sqlite_space.hpp).
+      return Error::Code::kUnavailable;
     case SQLITE_TOOBIG:
     case SQLITE_NOMEM:
       return Error::Code::kResourceExhausted;
@@ -59,10 +61,19 @@ Error::Code CodeFor(int extended, int sys_errno) {
 
 }  // namespace
 
+bool IsDiskFull(sqlite3* db) {
+  const int extended = sqlite3_extended_errcode(db);
+  if ((extended & 0xff) == SQLITE_FULL) return true;
+  const int sys_errno = sqlite3_system_errno(db);
+  return (extended & 0xff) == SQLITE_IOERR && (sys_errno == ENOSPC || sys_errno == EDQUOT);
+}
+
 Error ErrorFrom(sqlite3* db, int rc, std::string_view what) {
   const int extended = db != nullptr ? sqlite3_extended_errcode(db) : rc;
   const int sys_errno = db != nullptr ? sqlite3_system_errno(db) : 0;
-  std::string message = "sqlite: " + std::string(what) + ": ";
+  std::string message = "sqlite: ";
+  if (db != nullptr && IsDiskFull(db)) message += "storage is full: ";
+  message += std::string(what) + ": ";
   message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   if (sys_errno != 0 &&
       ((extended & 0xff) == SQLITE_CANTOPEN || (extended & 0xff) == SQLITE_IOERR)) {

@@ -17,6 +17,10 @@ namespace codeyard::sqlite {
 // Maps the connection's last error (extended code + message) to an Error.
 [[nodiscard]] Error ErrorFrom(sqlite3* db, int rc, std::string_view what);
 
+// Whether the last error on `db` was a full disk (SQLITE_FULL, or an I/O error with ENOSPC or
+// EDQUOT underneath). Such errors are kUnavailable "sqlite: storage is full: ...".
+[[nodiscard]] bool IsDiskFull(sqlite3* db);
+
 class Connection {
  public:
   // Opens `path` ("" or ":memory:" for a private in-memory database) and applies the

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
@@ -14,6 +15,7 @@
 
 #include "storage/sql/sql_text.hpp"
 #include "storage/sqlite/sqlite_connection.hpp"
+#include "storage/sqlite/sqlite_space.hpp"
 
 namespace codeyard {
 namespace {
@@ -24,6 +26,7 @@ struct SqliteParams {
   std::string path;  // ":memory:" for an in-memory database
   int readers = 4;
   int busy_timeout_ms = 5000;
+  int64_t reserve_bytes = int64_t{4} << 20;  // see sqlite_space.hpp
 };
 
 Error BadUri(std::string_view uri, std::string why) {
@@ -56,19 +59,23 @@ Result<SqliteParams> ParseUri(std::string_view uri) {
     const auto eq = pair.find('=');
     const std::string_view key = pair.substr(0, eq);
     const std::string_view value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
-    int n = 0;
+    int64_t n = 0;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
     const bool numeric = ec == std::errc() && end == value.data() + value.size();
     if (key == "readers" && numeric && n >= 0 && n <= 64) {
-      if (p.path != ":memory:") p.readers = n;
-    } else if (key == "busy_timeout_ms" && numeric && n >= 0) {
-      p.busy_timeout_ms = n;
-    } else if (key == "readers" || key == "busy_timeout_ms") {
-      return Fail(BadUri(uri, std::string(key) + " must be a number (readers: 0-64), got \"" +
+      if (p.path != ":memory:") p.readers = static_cast<int>(n);
+    } else if (key == "busy_timeout_ms" && numeric && n >= 0 && n <= 3600000) {
+      p.busy_timeout_ms = static_cast<int>(n);
+    } else if (key == "reserve_bytes" && numeric && n >= 0 && n <= (int64_t{1} << 34)) {
+      p.reserve_bytes = n;
+    } else if (key == "readers" || key == "busy_timeout_ms" || key == "reserve_bytes") {
+      return Fail(BadUri(uri, std::string(key) +
+                                  " must be a number (readers: 0-64, reserve_bytes: at most "
+                                  "16 GiB), got \"" +
                                   std::string(value) + "\""));
     } else {
-      return Fail(BadUri(
-          uri, "unknown parameter \"" + std::string(key) + "\" (known: readers, busy_timeout_ms)"));
+      return Fail(BadUri(uri, "unknown parameter \"" + std::string(key) +
+                                  "\" (known: readers, busy_timeout_ms, reserve_bytes)"));
     }
   }
   return p;
@@ -143,8 +150,10 @@ class SqliteTransaction final : public Transaction {
   }
   Error Poison(Error e) {
     failed_ = true;
+    NoteDiskFull();
     return e;
   }
+  void NoteDiskFull();
   void Release();
 
   SqliteStorage* owner_;
@@ -156,10 +165,69 @@ class SqliteTransaction final : public Transaction {
 class SqliteStorage final : public Storage {
  public:
   SqliteStorage(SqliteParams params, std::unique_ptr<Connection> writer,
-                std::vector<std::unique_ptr<Connection>> readers)
-      : params_(std::move(params)), writer_(std::move(writer)), readers_(std::move(readers)) {
+                std::vector<std::unique_ptr<Connection>> readers, std::shared_ptr<Logger> logger)
+      : params_(std::move(params)),
+        writer_(std::move(writer)),
+        readers_(std::move(readers)),
+        space_(params_.path, params_.reserve_bytes),
+        logger_(std::move(logger)) {
     for (auto& r : readers_) free_readers_.push_back(r.get());
+    if (params_.reserve_bytes > 0 && params_.path != ":memory:") {
+      // Committed frames in the WAL need room again in the database when they are
+      // checkpointed; keeping them under the reserve's size means the released reserve is
+      // enough to empty the WAL on a full disk. A WAL grown by one big transaction is cut
+      // back to that size too.
+      const int64_t pages = std::max<int64_t>(64, params_.reserve_bytes / 4096);
+      (void)writer_->Execute(("PRAGMA wal_autocheckpoint = " + std::to_string(pages)).c_str());
+      (void)writer_->Execute(
+          ("PRAGMA journal_size_limit = " + std::to_string(params_.reserve_bytes)).c_str());
+    }
+    space_.Open();
+    if (space_.full()) {
+      ShrinkWal();
+      PinPages();
+      if (logger_)
+        logger_->Warn("sqlite: storage is full at open; only deletes will work",
+                      {{"path", params_.path}});
+    }
   }
+
+  Result<void> CheckSpace(int64_t min_free_bytes) override {
+    // A probe may be what notices that space came back (no write may come first). It never
+    // waits for the writer: a busy writer means the next write will notice instead.
+    if (space_.full() && writer_mu_.try_lock()) {
+      if (space_.TryRecover()) Unpin();
+      writer_mu_.unlock();
+    }
+    return space_.Check(min_free_bytes);
+  }
+
+  void Unpin() {
+    (void)writer_->Execute("PRAGMA max_page_count = 4294967294");
+    if (logger_) logger_->Info("sqlite: space is free again", {{"path", params_.path}});
+  }
+
+  // A write of the transaction that holds the writer ran out of space. The reserve goes back
+  // to the filesystem now; the page cap waits until the writer is released.
+  void OnDiskFull() {
+    if (!space_.full() && logger_) {
+      logger_->Error("sqlite: storage is full; the reserve is released so deletes can run",
+                     {{"path", params_.path}, {"free_bytes", space_.FreeBytes()}});
+    }
+    space_.MarkFull();
+    pin_pending_ = true;
+  }
+
+  // While full, each commit moves the WAL into the database and empties it, so the -wal file
+  // holds one transaction at most and its space comes back at once.
+  void AfterCommit() {
+    if (space_.full()) ShrinkWal();
+  }
+
+  // Copies the committed frames into the database (growing it with the pages they add, out of
+  // the released reserve) and truncates the -wal file, which gives back what it held, the
+  // frames of the transaction that ran out of space included.
+  void ShrinkWal() { (void)writer_->Execute("PRAGMA wal_checkpoint(TRUNCATE)"); }
 
   Result<std::unique_ptr<Transaction>> Begin(TxKind kind) override {
     const bool use_writer = kind != TxKind::kRead || readers_.empty();
@@ -170,8 +238,10 @@ class SqliteStorage final : public Storage {
       }
       writer_mu_.lock();
       writer_owner_.store(std::this_thread::get_id());
+      if (space_.full() && kind != TxKind::kRead && space_.TryRecover()) Unpin();
       const char* begin = kind == TxKind::kRead ? "BEGIN" : "BEGIN IMMEDIATE";
       if (auto r = writer_->Execute(begin); !r) {
+        if (sqlite::IsDiskFull(writer_->handle())) OnDiskFull();
         ReleaseWriter();
         return Fail(r.error());
       }
@@ -213,7 +283,25 @@ class SqliteStorage final : public Storage {
     return writer_->Execute("PRAGMA wal_checkpoint(TRUNCATE)");
   }
 
+  // The database may not grow past the pages it has: a delete frees pages that later writes
+  // may reuse, but nothing eats the room the released reserve gave back.
+  void PinPages() {
+    Rows rows;
+    if (auto n = writer_->Run("PRAGMA page_count", {}, &rows); n && !rows.empty()) {
+      if (auto pages = rows.front().Int(0)) {
+        (void)writer_->Execute(("PRAGMA max_page_count = " + std::to_string(*pages)).c_str());
+      }
+    }
+  }
+
   void ReleaseWriter() {
+    if (pin_pending_) {
+      pin_pending_ = false;
+      if (sqlite3_get_autocommit(writer_->handle())) {
+        ShrinkWal();
+        PinPages();
+      }
+    }
     // Only after a read on the writer (in-memory mode): setting a pragma expires every
     // prepared statement of the connection, which would defeat the statement cache.
     if (writer_query_only_) (void)writer_->Execute("PRAGMA query_only=OFF");
@@ -240,6 +328,9 @@ class SqliteStorage final : public Storage {
   std::mutex readers_mu_;
   std::condition_variable readers_cv_;
   std::vector<Connection*> free_readers_;
+  sqlite::Space space_;
+  bool pin_pending_ = false;  // guarded by writer_mu_
+  std::shared_ptr<Logger> logger_;
 };
 
 Result<void> SqliteTransaction::Commit() {
@@ -250,11 +341,17 @@ Result<void> SqliteTransaction::Commit() {
   auto r = conn_->Execute("COMMIT");
   if (!r) {
     failed_ = true;
+    NoteDiskFull();
     Rollback();
     return r;
   }
+  if (writer_) owner_->AfterCommit();
   Release();
   return {};
+}
+
+void SqliteTransaction::NoteDiskFull() {
+  if (writer_ && conn_ != nullptr && sqlite::IsDiskFull(conn_->handle())) owner_->OnDiskFull();
 }
 
 void SqliteTransaction::Rollback() noexcept {
@@ -303,8 +400,8 @@ Result<std::unique_ptr<Storage>> OpenSqliteStorage(std::string_view uri,
     context.logger->Info("sqlite storage opened",
                          {{"path", params->path}, {"readers", params->readers}});
   }
-  return std::make_unique<SqliteStorage>(std::move(*params), std::move(*writer),
-                                         std::move(readers));
+  return std::make_unique<SqliteStorage>(std::move(*params), std::move(*writer), std::move(readers),
+                                         context.logger);
 }
 
 }  // namespace codeyard

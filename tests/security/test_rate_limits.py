@@ -1,0 +1,142 @@
+"""Issue 13 items 9 (rates), 1 (exec caps) and 12 (runs per user) against the real server.
+
+Each test starts a server with small limits (--set), reaches them through the API and checks
+the refusal's shape: 429, Retry-After in whole seconds, code resource_exhausted, and the
+refusal counted in codeyard_limit_refusals_total under the limit's configuration key. The
+counters live in storage; the library tests run them on SQLite and PostgreSQL, with two
+limiters on one database standing for two replicas.
+"""
+
+import concurrent.futures
+import re
+
+import pytest
+
+from api_client import call, create_workspace, error_code, new_username, register
+from test_server import Server
+
+PASSWORD = "correct horse"
+
+
+@pytest.fixture
+def make_server(tmp_path):
+    servers = []
+
+    def start(*settings):
+        args = []
+        for s in settings:
+            args += ["--set", s]
+        home = tmp_path / str(len(servers))
+        home.mkdir()
+        servers.append(Server(home, *args))
+        return servers[-1]
+
+    yield start
+    for s in servers:
+        s.stop()
+
+
+def assert_limited(status, headers, doc, limit, retry_after=None):
+    assert status == 429, doc
+    assert error_code(doc) == "resource_exhausted"
+    assert limit in doc["error"]["message"]
+    wait = headers["Retry-After"]
+    assert re.fullmatch(r"[1-9][0-9]*", wait), wait
+    if retry_after is not None:
+        assert int(wait) == retry_after
+
+
+def refusals(server, limit):
+    _, _, body = server.request("GET", "/metrics")
+    m = re.search(r'^codeyard_limit_refusals_total\{limit="%s"\} (\d+)' % re.escape(limit),
+                  body.decode(), re.M)
+    return int(m.group(1)) if m else 0
+
+
+def login(server, username, password):
+    return call(server, "POST", "/auth/login",
+                json_body={"username": username, "password": password})
+
+
+def test_failed_logins_per_account_wait_with_backoff(make_server):
+    server = make_server("auth.login_failures_per_account=3", "auth.login_backoff_s=30")
+    name = new_username()
+    register(server, name)
+    for _ in range(3):
+        assert login(server, name, "wrong password")[0] == 401
+    # Even the right password waits now; unknown and known names alike.
+    assert_limited(*login(server, name, PASSWORD), "auth.login_failures_per_account", 30)
+    ghost = new_username()
+    for _ in range(3):
+        assert login(server, ghost, "wrong password")[0] == 401
+    assert_limited(*login(server, ghost, PASSWORD), "auth.login_failures_per_account", 30)
+    assert refusals(server, "auth.login_failures_per_account") == 2
+    # Another account is not held up.
+    other = new_username()
+    register(server, other)
+    assert login(server, other, PASSWORD)[0] == 200
+
+
+def test_failed_logins_per_address(make_server):
+    server = make_server("auth.login_failures_per_address=5", "auth.login_backoff_s=60")
+    name = new_username()
+    register(server, name)
+    for i in range(5):  # spread over names: no account counter fills
+        assert login(server, f"{name}x{i}", "wrong password")[0] == 401
+    assert_limited(*login(server, name, PASSWORD), "auth.login_failures_per_address", 60)
+
+
+def test_registrations_per_address(make_server):
+    server = make_server("auth.registrations_per_address=3")
+    for _ in range(3):
+        register(server)
+    status, headers, doc = call(server, "POST", "/auth/register",
+                                json_body={"username": new_username(), "password": PASSWORD})
+    assert_limited(status, headers, doc, "auth.registrations_per_address")
+    assert int(headers["Retry-After"]) > 3000  # the rest of the hour
+
+
+def test_workspace_creations_and_execs_per_user(make_server):
+    server = make_server("workspace.creates_per_minute=3", "exec.per_minute=2")
+    token = register(server)["access_token"]
+    ws = create_workspace(server, token, "one")
+    create_workspace(server, token, "two")
+    create_workspace(server, token, "three")
+    assert_limited(*call(server, "POST", "/workspaces", token=token, json_body={"name": "x"}),
+                   "workspace.creates_per_minute")
+    other = register(server)["access_token"]
+    create_workspace(server, other, "theirs")
+    for _ in range(2):
+        status, _, doc = call(server, "POST", f"/workspaces/{ws['id']}/exec", token=token,
+                              json_body={"argv": ["true"]})
+        assert status == 200, doc
+    assert_limited(*call(server, "POST", f"/workspaces/{ws['id']}/exec", token=token,
+                         json_body={"argv": ["true"]}), "exec.per_minute")
+    assert refusals(server, "exec.per_minute") == 1
+
+
+def slow_run(server, token):
+    # Sleeps through its wall time (2 s); sent together, such runs overlap.
+    return call(server, "POST", "/run", token=token,
+                json_body={"language": "python", "time_limit_s": 1,
+                           "files": {"main.py": "import time\ntime.sleep(30)\n"}})
+
+
+def test_runs_per_user_and_per_server(make_server):
+    server = make_server("run.max_concurrent_per_user=1", "run.max_concurrent=2",
+                         "executor.pool_size=0")
+    greedy = register(server)["access_token"]
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(lambda _: slow_run(server, greedy), range(3)))
+    statuses = sorted(a[0] for a in answers)
+    assert statuses == [200, 429, 429], [a[2] for a in answers]
+    for status, headers, doc in answers:
+        if status == 429:
+            assert_limited(status, headers, doc, "run.max_concurrent_per_user", 1)
+    # Three users at once on a server that runs two: one is told the server is full.
+    tokens = [register(server)["access_token"] for _ in range(3)]
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(lambda t: slow_run(server, t), tokens))
+    assert sorted(a[0] for a in answers) == [200, 200, 503], [a[2] for a in answers]
+    full = next(a for a in answers if a[0] == 503)
+    assert error_code(full[2]) == "unavailable" and full[1]["Retry-After"] == "1"
