@@ -173,9 +173,8 @@ const std::vector<KeySpec>& Specs() {
       {"server.shutdown_sync_timeout_s",
        "seconds a stopping server spends syncing running workspaces before it exits", "20",
        IntSetter(&Config::shutdown_sync_timeout_s, 1, 3600)},
-      {"server.worker_threads",
-       "threads running quick request handlers (storage reads and writes)", "16",
-       IntSetter(&Config::worker_threads, 1, 1024)},
+      {"server.worker_threads", "threads running quick request handlers (storage reads and writes)",
+       "16", IntSetter(&Config::worker_threads, 1, 1024)},
       {"server.max_long_requests",
        "requests doing long work (exec, runs, workspace start and stop, terminal attach) at once; "
        "more get 503",

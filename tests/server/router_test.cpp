@@ -91,8 +91,7 @@ TEST_CASE("router: a limit's refusal is 429 with Retry-After and names the limit
 
 }  // namespace codeyard::server
 
-TEST_CASE("router: Options finds the route Handle would run, before any body is read",
-          "[router]") {
+TEST_CASE("router: Options finds the route Handle would run, before any body is read", "[router]") {
   Router router = MakeRouter();
   router.Add(
       Method::kPost, "/api/v1/workspaces/{id}/exec",
