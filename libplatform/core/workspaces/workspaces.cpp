@@ -339,6 +339,11 @@ class Workspaces::Impl {
           platform_.logger().Warn("idle workspace sweep failed",
                                   {{"error", done.error().ToString()}});
         }
+        // Rate-limit rows whose window is over would otherwise stay forever (one per user and
+        // address that ever hit a limit); any replica's sweep clears them for all.
+        if (auto swept = limiter_.DeleteExpired(); !swept) {
+          platform_.logger().Warn("rate-limit sweep failed", {{"error", swept.error().ToString()}});
+        }
         wait_lock.lock();
       }
     });
