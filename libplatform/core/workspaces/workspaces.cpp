@@ -40,9 +40,9 @@ class Workspaces::Impl {
   Impl(Platform& platform, std::shared_ptr<Executor> executor, WorkspaceOptions options)
       : platform_(platform),
         executor_(std::move(executor)),
-        options_(options),
-        memory_capacity_(options.memory_capacity_bytes != 0 ? options.memory_capacity_bytes
-                                                            : DefaultMemoryCapacity()),
+        options_(std::move(options)),
+        memory_capacity_(options_.memory_capacity_bytes != 0 ? options_.memory_capacity_bytes
+                                                             : DefaultMemoryCapacity()),
         engine_(platform.storage(), platform.clock(), platform.logger(), options_.file_limits),
         node_(NodeName()) {
     RecoverAfterRestart();
@@ -789,7 +789,7 @@ class Workspaces::Impl {
 
 Workspaces::Workspaces(Platform& platform, std::shared_ptr<Executor> executor,
                        WorkspaceOptions options)
-    : impl_(std::make_unique<Impl>(platform, std::move(executor), options)) {}
+    : impl_(std::make_unique<Impl>(platform, std::move(executor), std::move(options))) {}
 Workspaces::~Workspaces() = default;
 
 Result<Workspace> Workspaces::Create(std::string_view user_id, std::string_view name) {

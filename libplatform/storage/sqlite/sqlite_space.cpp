@@ -8,7 +8,7 @@
 
 namespace codeyard::sqlite {
 
-Space::Space(std::string db_path, int64_t reserve_bytes) : reserve_bytes_(reserve_bytes) {
+Space::Space(const std::string& db_path, int64_t reserve_bytes) : reserve_bytes_(reserve_bytes) {
   if (db_path.empty() || db_path == ":memory:") return;
   const auto slash = db_path.rfind('/');
   dir_ = slash == std::string::npos ? "." : (slash == 0 ? "/" : db_path.substr(0, slash));

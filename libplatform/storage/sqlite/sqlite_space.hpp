@@ -23,7 +23,7 @@ namespace codeyard::sqlite {
 class Space {
  public:
   // `db_path` empty (an in-memory database): never full, no reserve.
-  Space(std::string db_path, int64_t reserve_bytes);
+  Space(const std::string& db_path, int64_t reserve_bytes);
 
   // At open: makes the reserve when there is room for it, else releases it and starts full.
   void Open();
