@@ -5,39 +5,11 @@
 #include <netinet/in.h>
 #include <sys/resource.h>
 
-#include <strings.h>
-#include <algorithm>
-#include <atomic>
-#include <charconv>
-#include <cmath>
-#include <cstdlib>
-#include <cstring>
-#include <future>
-#include <mutex>
-#include <optional>
-#include <thread>
-#include <unordered_map>
-#include <unordered_set>
-#include <utility>
-#include <vector>
-
-#include "cors.hpp"
-#include "http_errors.hpp"
-#include "listen_address.hpp"
-#include "lws_http.hpp"
-#include "lws_log.hpp"
-#include "lws_raw_tap.hpp"
-#include "lws_terminal.hpp"
-#include "security_headers.hpp"
-#include "terminal_hub.hpp"
-#include "worker_pool.hpp"
+#include "http_server_impl.hpp"
 
 namespace codeyard::server {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
-
-constexpr std::size_t kBodyChunk = std::size_t{16} * 1024;  // bytes written per WRITEABLE callback
 // lws keeps the request line and headers of a connection in one buffer of this size while it
 // parses them; a request that does not fit is dropped by lws without an answer (it cannot
 // answer: its parser fails before any callback). docs/api.md, "Security".
@@ -47,62 +19,11 @@ constexpr std::size_t kMaxUrlBytes = 8192;
 // Grown as body bytes arrive rather than reserved at once for the announced length, so that
 // connections announcing bodies they never send hold no memory.
 constexpr std::size_t kMaxBodyReserve = std::size_t{256} * 1024;
-
 // Descriptors kept free of client connections for the database, pods, logs and the listener
 // itself (server.max_connections is held below RLIMIT_NOFILE minus this).
 constexpr int kFdReserve = 256;
-// How long to wait before retrying, told to a client refused for lack of capacity.
-constexpr int64_t kRetryBusyS = 1;
-constexpr int64_t kRetryLongWorkS = 2;
 // A refused connection is logged at most this often (with the count since the last line).
 constexpr std::chrono::seconds kRefusalLogInterval{1};
-
-// Bytes of request bodies buffered over all connections, shared with the workers that free
-// them. A Charge holds its bytes until destroyed (with the request it travelled with).
-class BodyBudget {
- public:
-  explicit BodyBudget(int64_t capacity) : capacity_(capacity) {}
-
-  class Charge {
-   public:
-    Charge() = default;
-    Charge(BodyBudget* budget, int64_t bytes) : budget_(budget), bytes_(bytes) {}
-    Charge(Charge&& other) noexcept
-        : budget_(std::exchange(other.budget_, nullptr)), bytes_(other.bytes_) {}
-    Charge& operator=(Charge&& other) noexcept {
-      if (this != &other) {
-        Release();
-        budget_ = std::exchange(other.budget_, nullptr);
-        bytes_ = other.bytes_;
-      }
-      return *this;
-    }
-    Charge(const Charge&) = delete;
-    Charge& operator=(const Charge&) = delete;
-    ~Charge() { Release(); }
-
-   private:
-    void Release() {
-      if (budget_ != nullptr) budget_->used_.fetch_sub(bytes_, std::memory_order_relaxed);
-      budget_ = nullptr;
-    }
-    BodyBudget* budget_ = nullptr;
-    int64_t bytes_ = 0;
-  };
-
-  // Reserves `bytes`, or returns nullopt when they do not fit now.
-  std::optional<Charge> TryTake(int64_t bytes) {
-    int64_t used = used_.load(std::memory_order_relaxed);
-    do {
-      if (used + bytes > capacity_) return std::nullopt;
-    } while (!used_.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed));
-    return Charge(this, bytes);
-  }
-
- private:
-  const int64_t capacity_;
-  std::atomic<int64_t> used_{0};
-};
 
 // The peer's address as text ("127.0.0.1", "::1"), the key of the per-address limit.
 std::string PeerAddress(const sockaddr_storage& addr) {
@@ -121,38 +42,6 @@ std::string PeerAddress(const sockaddr_storage& addr) {
   return text;
 }
 
-// What lws keeps per connection: only an id into Impl::conns_, so that nothing with a
-// destructor lives in memory lws allocates and frees.
-struct Pss {
-  uint64_t conn_id;  // an HTTP transaction in Impl::conns_
-  uint64_t term_id;  // a terminal WebSocket in Impl::terminals_
-};
-
-enum class Phase { kIdle, kReadingBody, kHandling, kWriting };
-
-// One HTTP connection's current transaction. Service thread only.
-struct Conn {
-  uint64_t id = 0;
-  lws* wsi = nullptr;
-  Phase phase = Phase::kIdle;
-  Request request;                 // moved to the worker when dispatched
-  BodyBudget::Charge body_charge;  // the body's bytes, held until the request is freed
-  Work work = Work::kQuick;
-  std::string method;
-  std::string path;
-  std::string log_path;  // path made valid UTF-8 for the JSON log
-  std::string request_id;
-  std::string cors_origin;  // the Origin, when the allow-list admits it: CORS headers go out
-  SteadyClock::time_point started;
-  SteadyClock::time_point body_deadline;  // the whole body must be in by then
-  Response response;
-  bool head_only = false;
-  bool close_after = false;
-  bool headers_sent = false;
-  bool rx_paused = false;  // reading stopped while the request is handled (Dispatch)
-  std::size_t body_offset = 0;
-};
-
 // The Content-Length as lws reads it (atoll, so that "12abc" is 12 here too), 0 without one.
 int64_t LwsContentLength(lws* wsi) {
   const int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
@@ -162,106 +51,7 @@ int64_t LwsContentLength(lws* wsi) {
   return std::strtoll(value.c_str(), nullptr, 10);
 }
 
-// Back to idle for the next transaction on the same connection.
-void Reset(Conn& c, lws* wsi) {
-  const uint64_t id = c.id;
-  c = Conn();
-  c.id = id;
-  c.wsi = wsi;
-}
-
 }  // namespace
-
-class HttpServer::Impl {
- public:
-  explicit Impl(HttpServerOptions options)
-      : opts_(std::move(options)),
-        cors_(opts_.cors_origins),
-        hsts_(StrictTransportSecurity(opts_.hsts_max_age_seconds)),
-        body_budget_(opts_.max_inflight_body_bytes) {
-    if (!opts_.logger) opts_.logger = NullLogger();
-    protocols_[0].name = "http";
-    protocols_[0].callback = &Impl::Callback;
-    protocols_[0].per_session_data_size = sizeof(Pss);
-    if (opts_.terminals != nullptr) {
-      terminals_ = std::make_unique<TerminalSockets>(*opts_.terminals, opts_.logger);
-    }
-  }
-
-  Result<void> Start();
-  void Stop();
-  [[nodiscard]] bool serving() const noexcept { return serving_.load(); }
-  [[nodiscard]] int port() const noexcept { return port_.load(); }
-
- private:
-  static int Callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
-
-  void ServiceThread(std::promise<Result<void>> started);
-  [[nodiscard]] bool AllIdle() const;
-  void Wake();
-
-  Conn* Find(const Pss* pss);
-  int OnHttp(lws* wsi, Pss* pss);
-  int OnBody(const Pss* pss, const void* in, size_t len);
-  int OnBodyComplete(const Pss* pss);
-  int OnWriteable(const Pss* pss);
-  void OnClosed(Pss* pss);
-  int OnUpgrade(lws* wsi, const void* in) const;
-  void OnEstablished(lws* wsi, Pss* pss);
-  int OnAccept(const lws_filter_network_conn_args& args);
-  void OnAdopted(lws* wsi);
-  void OnDestroyed(const lws* wsi);
-  void RefuseConnection(const std::string& address, std::string_view limit);
-
-  int Dispatch(Conn& c);
-  Response RunHandler(Request request) const;
-  void Complete(uint64_t conn_id, Response response);
-  void DeliverResponses();
-  int Respond(Conn& c, Response response, bool close_after);
-  Response MakeError(const Conn& c, int status, Error::Code code, std::string message) const;
-  int WriteHeaders(Conn& c, bool with_body);
-  int Finish(Conn& c);
-  void LogAccess(const Conn& c, int status, bool aborted) const;
-
-  HttpServerOptions opts_;
-  const CorsPolicy cors_;
-  const std::string hsts_;  // the Strict-Transport-Security value, or empty
-  lws_protocols protocols_[2] = {};
-  ListenAddress address_;
-  std::unique_ptr<WorkerPool> pool_;       // quick handlers
-  std::unique_ptr<WorkerPool> long_pool_;  // Work::kLong handlers and terminal attaches
-  BodyBudget body_budget_;
-  std::unique_ptr<TerminalSockets> terminals_;  // service thread only
-  std::thread thread_;
-  std::future<void> loop_done_;
-  std::atomic<bool> serving_{false};
-  std::atomic<bool> stop_requested_{false};
-  std::atomic<SteadyClock::rep> drain_deadline_{0};
-  std::atomic<int> port_{0};
-
-  std::mutex ctx_mu_;  // guards ctx_ for Wake() from other threads
-  lws_context* ctx_ = nullptr;
-
-  std::mutex done_mu_;  // responses from workers waiting for the service thread
-  std::vector<std::pair<uint64_t, Response>> done_;
-
-  // Service thread only.
-  std::unordered_map<uint64_t, std::unique_ptr<Conn>> conns_;
-  // Connections that have completed a transaction and stay open (keep-alive): only their
-  // requests can come out of lws's pipelining buffer (see OnHttp).
-  std::unordered_set<const lws*> reused_;
-  uint64_t next_conn_id_ = 1;
-  std::vector<unsigned char> scratch_;
-  // Open connections by peer address, for the connection limits. An accepted socket's address
-  // waits in accepted_ (by descriptor) until lws has made its wsi.
-  int max_connections_ = 0;  // opts_.max_connections, held below the descriptor limit
-  int open_connections_ = 0;
-  std::unordered_map<std::string, int> per_address_;
-  std::unordered_map<int, std::string> accepted_;
-  std::unordered_map<const lws*, std::string> address_of_;
-  SteadyClock::time_point last_refusal_log_{};
-  uint64_t refusals_unlogged_ = 0;
-};
 
 // ---- lifecycle --------------------------------------------------------------------------
 
@@ -737,180 +527,6 @@ void HttpServer::Impl::RefuseConnection(const std::string& address, std::string_
                                             {"open_connections", open_connections_},
                                             {"refused_since_last_line", refusals_unlogged_}});
   refusals_unlogged_ = 0;
-}
-
-// ---- handing requests to workers and back -----------------------------------------------
-
-int HttpServer::Impl::Dispatch(Conn& c) {
-  c.phase = Phase::kHandling;
-  if (c.work == Work::kInline) {  // never blocks: no hand-off, answered in this callback
-    Response response = RunHandler(std::move(c.request));
-    c.body_charge = {};
-    return Respond(c, std::move(response), false);
-  }
-  lws_set_timeout(c.wsi, PENDING_TIMEOUT_HTTP_CONTENT, opts_.handler_timeout_seconds);
-  // Read nothing more until the answer is ready: with input pipelined behind a request with
-  // a body, lws would otherwise spin on it meanwhile. lws sends no WRITEABLE to a
-  // flow-controlled connection, so Respond turns reading back on.
-  (void)lws_rx_flow_control(c.wsi, 0);
-  c.rx_paused = true;
-  const uint64_t id = c.id;
-  const bool is_long = c.work == Work::kLong;
-  WorkerPool& pool = is_long ? *long_pool_ : *pool_;
-  // The body's charge travels with the request and is released when the task is freed.
-  const bool queued = pool.TrySubmit(
-      [this, id, request = std::move(c.request), charge = std::move(c.body_charge)]() mutable {
-        Response response = RunHandler(std::move(request));
-        Complete(id, std::move(response));
-      });
-  if (!queued) {
-    // Refused at once, never queued behind the work that fills the pool.
-    Error busy = is_long ? Error(Error::Code::kUnavailable,
-                                 "the server is running as many long requests (exec, runs, "
-                                 "workspace starts) as it can; retry later")
-                               .WithLimit("server.max_long_requests", kRetryLongWorkS)
-                         : Error(Error::Code::kUnavailable, "the server is busy; retry later")
-                               .WithLimit("", kRetryBusyS);
-    return Respond(c, ErrorResponse(503, busy, c.request_id), false);
-  }
-  return 0;
-}
-
-Response HttpServer::Impl::RunHandler(Request request) const {
-  const std::string request_id = request.request_id;
-  try {
-    return opts_.handler(std::move(request));
-  } catch (const std::exception& e) {
-    opts_.logger->Error("request handler threw",
-                        {{"request_id", request_id}, {"exception", e.what()}});
-  } catch (...) {
-    opts_.logger->Error("request handler threw", {{"request_id", request_id}});
-  }
-  return ErrorResponse(codeyard::Error(Error::Code::kInternal, "internal error"), request_id);
-}
-
-void HttpServer::Impl::Complete(uint64_t conn_id, Response response) {
-  bool first = false;
-  {
-    std::lock_guard lock(done_mu_);
-    first = done_.empty();
-    done_.emplace_back(conn_id, std::move(response));
-  }
-  // One wake per batch: the service thread takes every queued response when it wakes, so a
-  // response queued behind another needs no wake (and no syscall) of its own.
-  if (first) Wake();
-}
-
-void HttpServer::Impl::DeliverResponses() {
-  std::vector<std::pair<uint64_t, Response>> ready;
-  {
-    std::lock_guard lock(done_mu_);
-    ready.swap(done_);
-  }
-  for (auto& [id, response] : ready) {
-    const auto it = conns_.find(id);
-    if (it == conns_.end() || it->second->phase != Phase::kHandling) continue;  // closed
-    (void)Respond(*it->second, std::move(response), false);
-  }
-}
-
-Response HttpServer::Impl::MakeError(const Conn& c, int status, Error::Code code,
-                                     std::string message) const {
-  return ErrorResponse(status, codeyard::Error(code, std::move(message)), c.request_id);
-}
-
-// ---- writing (one lws_write per WRITEABLE callback) -------------------------------------
-
-int HttpServer::Impl::Respond(Conn& c, Response response, bool close_after) {
-  c.response = std::move(response);
-  c.close_after = close_after;
-  c.phase = Phase::kWriting;
-  c.headers_sent = false;
-  c.body_offset = 0;
-  if (c.rx_paused) {  // see Dispatch
-    (void)lws_rx_flow_control(c.wsi, 1);
-    c.rx_paused = false;
-  }
-  // Re-armed after each chunk: a client that takes nothing for this long is cut off.
-  lws_set_timeout(c.wsi, PENDING_TIMEOUT_HTTP_CONTENT, opts_.request_timeout_seconds);
-  lws_callback_on_writable(c.wsi);
-  return 0;
-}
-
-int HttpServer::Impl::OnWriteable(const Pss* pss) {
-  Conn* c = Find(pss);
-  if (c == nullptr || c->phase != Phase::kWriting) return 0;
-  if (!c->headers_sent) {
-    // A small body goes out with the headers, in one write and this one callback.
-    const bool with_body = !c->head_only && c->response.body.size() <= kBodyChunk;
-    if (WriteHeaders(*c, with_body) != 0) return -1;
-    c->headers_sent = true;
-    if (with_body || c->head_only || c->response.body.empty()) return Finish(*c);
-    lws_callback_on_writable(c->wsi);
-    return 0;
-  }
-  const std::string& body = c->response.body;
-  const std::size_t n = std::min(kBodyChunk, body.size() - c->body_offset);
-  const bool last = c->body_offset + n == body.size();
-  scratch_.resize(LWS_PRE + n);
-  std::memcpy(scratch_.data() + LWS_PRE, body.data() + c->body_offset, n);
-  if (lws_write(c->wsi, scratch_.data() + LWS_PRE, n,
-                last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < 0) {
-    return -1;
-  }
-  c->body_offset += n;
-  if (last) return Finish(*c);
-  lws_set_timeout(c->wsi, PENDING_TIMEOUT_HTTP_CONTENT, opts_.request_timeout_seconds);
-  lws_callback_on_writable(c->wsi);
-  return 0;
-}
-
-int HttpServer::Impl::WriteHeaders(Conn& c, bool with_body) {
-  if (!c.cors_origin.empty()) CorsPolicy::AddResponseHeaders(c.cors_origin, c.response.headers);
-  if (!hsts_.empty()) c.response.headers.emplace_back("Strict-Transport-Security", hsts_);
-  if (!WriteResponseHeaders(c.wsi, c.response, c.request_id, c.head_only, c.close_after, scratch_,
-                            with_body ? std::string_view(c.response.body) : std::string_view())) {
-    opts_.logger->Error("cannot write response headers", {{"request_id", c.request_id}});
-    return -1;
-  }
-  return 0;
-}
-
-int HttpServer::Impl::Finish(Conn& c) {
-  LogAccess(c, c.response.status, false);
-  lws* wsi = c.wsi;
-  const bool close = c.close_after;
-  Reset(c, wsi);  // idle; frees the request and response
-  if (close) return -1;
-  lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
-  reused_.insert(wsi);
-  // May start the next pipelined request at once (re-entering OnHttp): touch nothing after.
-  return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
-}
-
-void HttpServer::Impl::LogAccess(const Conn& c, int status, bool aborted) const {
-  const double ms =
-      std::chrono::duration<double, std::milli>(SteadyClock::now() - c.started).count();
-  if (opts_.on_request_done) {
-    const bool answered = c.phase == Phase::kWriting && !c.response.route.empty();
-    opts_.on_request_done(RequestDone{c.method, answered ? c.response.route : "server", status,
-                                      c.phase == Phase::kWriting ? c.response.limit : "",
-                                      ms / 1000.0, aborted});
-  }
-  const double rounded = std::round(ms * 1000.0) / 1000.0;
-  if (aborted) {
-    opts_.logger->Info("request aborted", {{"method", c.method},
-                                           {"path", c.log_path},
-                                           {"status", status},
-                                           {"duration_ms", rounded},
-                                           {"request_id", c.request_id}});
-    return;
-  }
-  opts_.logger->Info("request", {{"method", c.method},
-                                 {"path", c.log_path},
-                                 {"status", status},
-                                 {"duration_ms", rounded},
-                                 {"request_id", c.request_id}});
 }
 
 // ---- public face ------------------------------------------------------------------------

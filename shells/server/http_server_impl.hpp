@@ -1,0 +1,183 @@
+// The inside of HttpServer (http_server.hpp), shared by its two source files:
+// http_server.cpp (lifecycle, the lws callbacks, reading requests, connection limits) and
+// http_server_io.cpp (handing requests to the worker pools and writing the answers). Private
+// to the server; the threading rules are the public header's: everything here runs on the
+// service thread except what says otherwise (Wake, Complete, RunHandler).
+#pragma once
+
+#include "http_server.hpp"
+
+#include <arpa/inet.h>
+#include <libwebsockets.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+
+#include <strings.h>
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "body_budget.hpp"
+#include "cors.hpp"
+#include "http_errors.hpp"
+#include "listen_address.hpp"
+#include "lws_http.hpp"
+#include "lws_log.hpp"
+#include "lws_raw_tap.hpp"
+#include "lws_terminal.hpp"
+#include "security_headers.hpp"
+#include "terminal_hub.hpp"
+#include "worker_pool.hpp"
+
+namespace codeyard::server {
+
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr std::size_t kBodyChunk = std::size_t{16} * 1024;  // bytes written per WRITEABLE callback
+// How long to wait before retrying, told to a client refused for lack of capacity.
+constexpr int64_t kRetryBusyS = 1;
+constexpr int64_t kRetryLongWorkS = 2;
+
+// What lws keeps per connection: only an id into Impl::conns_, so that nothing with a
+// destructor lives in memory lws allocates and frees.
+struct Pss {
+  uint64_t conn_id;  // an HTTP transaction in Impl::conns_
+  uint64_t term_id;  // a terminal WebSocket in Impl::terminals_
+};
+
+enum class Phase { kIdle, kReadingBody, kHandling, kWriting };
+
+// One HTTP connection's current transaction. Service thread only.
+struct Conn {
+  uint64_t id = 0;
+  lws* wsi = nullptr;
+  Phase phase = Phase::kIdle;
+  Request request;                 // moved to the worker when dispatched
+  BodyBudget::Charge body_charge;  // the body's bytes, held until the request is freed
+  Work work = Work::kQuick;
+  std::string method;
+  std::string path;
+  std::string log_path;  // path made valid UTF-8 for the JSON log
+  std::string request_id;
+  std::string cors_origin;  // the Origin, when the allow-list admits it: CORS headers go out
+  SteadyClock::time_point started;
+  SteadyClock::time_point body_deadline;  // the whole body must be in by then
+  Response response;
+  bool head_only = false;
+  bool close_after = false;
+  bool headers_sent = false;
+  bool rx_paused = false;  // reading stopped while the request is handled (Dispatch)
+  std::size_t body_offset = 0;
+};
+
+// Back to idle for the next transaction on the same connection.
+inline void Reset(Conn& c, lws* wsi) {
+  const uint64_t id = c.id;
+  c = Conn();
+  c.id = id;
+  c.wsi = wsi;
+}
+
+class HttpServer::Impl {
+ public:
+  explicit Impl(HttpServerOptions options)
+      : opts_(std::move(options)),
+        cors_(opts_.cors_origins),
+        hsts_(StrictTransportSecurity(opts_.hsts_max_age_seconds)),
+        body_budget_(opts_.max_inflight_body_bytes) {
+    if (!opts_.logger) opts_.logger = NullLogger();
+    protocols_[0].name = "http";
+    protocols_[0].callback = &Impl::Callback;
+    protocols_[0].per_session_data_size = sizeof(Pss);
+    if (opts_.terminals != nullptr) {
+      terminals_ = std::make_unique<TerminalSockets>(*opts_.terminals, opts_.logger);
+    }
+  }
+
+  Result<void> Start();
+  void Stop();
+  [[nodiscard]] bool serving() const noexcept { return serving_.load(); }
+  [[nodiscard]] int port() const noexcept { return port_.load(); }
+
+ private:
+  static int Callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
+
+  void ServiceThread(std::promise<Result<void>> started);
+  [[nodiscard]] bool AllIdle() const;
+  void Wake();
+
+  Conn* Find(const Pss* pss);
+  int OnHttp(lws* wsi, Pss* pss);
+  int OnBody(const Pss* pss, const void* in, size_t len);
+  int OnBodyComplete(const Pss* pss);
+  int OnWriteable(const Pss* pss);
+  void OnClosed(Pss* pss);
+  int OnUpgrade(lws* wsi, const void* in) const;
+  void OnEstablished(lws* wsi, Pss* pss);
+  int OnAccept(const lws_filter_network_conn_args& args);
+  void OnAdopted(lws* wsi);
+  void OnDestroyed(const lws* wsi);
+  void RefuseConnection(const std::string& address, std::string_view limit);
+
+  int Dispatch(Conn& c);
+  Response RunHandler(Request request) const;
+  void Complete(uint64_t conn_id, Response response);
+  void DeliverResponses();
+  int Respond(Conn& c, Response response, bool close_after);
+  Response MakeError(const Conn& c, int status, Error::Code code, std::string message) const;
+  int WriteHeaders(Conn& c, bool with_body);
+  int Finish(Conn& c);
+  void LogAccess(const Conn& c, int status, bool aborted) const;
+
+  HttpServerOptions opts_;
+  const CorsPolicy cors_;
+  const std::string hsts_;  // the Strict-Transport-Security value, or empty
+  lws_protocols protocols_[2] = {};
+  ListenAddress address_;
+  std::unique_ptr<WorkerPool> pool_;       // quick handlers
+  std::unique_ptr<WorkerPool> long_pool_;  // Work::kLong handlers and terminal attaches
+  BodyBudget body_budget_;
+  std::unique_ptr<TerminalSockets> terminals_;  // service thread only
+  std::thread thread_;
+  std::future<void> loop_done_;
+  std::atomic<bool> serving_{false};
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<SteadyClock::rep> drain_deadline_{0};
+  std::atomic<int> port_{0};
+
+  std::mutex ctx_mu_;  // guards ctx_ for Wake() from other threads
+  lws_context* ctx_ = nullptr;
+
+  std::mutex done_mu_;  // responses from workers waiting for the service thread
+  std::vector<std::pair<uint64_t, Response>> done_;
+
+  // Service thread only.
+  std::unordered_map<uint64_t, std::unique_ptr<Conn>> conns_;
+  // Connections that have completed a transaction and stay open (keep-alive): only their
+  // requests can come out of lws's pipelining buffer (see OnHttp).
+  std::unordered_set<const lws*> reused_;
+  uint64_t next_conn_id_ = 1;
+  std::vector<unsigned char> scratch_;
+  // Open connections by peer address, for the connection limits. An accepted socket's address
+  // waits in accepted_ (by descriptor) until lws has made its wsi.
+  int max_connections_ = 0;  // opts_.max_connections, held below the descriptor limit
+  int open_connections_ = 0;
+  std::unordered_map<std::string, int> per_address_;
+  std::unordered_map<int, std::string> accepted_;
+  std::unordered_map<const lws*, std::string> address_of_;
+  SteadyClock::time_point last_refusal_log_{};
+  uint64_t refusals_unlogged_ = 0;
+};
+
+}  // namespace codeyard::server

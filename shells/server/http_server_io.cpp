@@ -1,0 +1,183 @@
+// HttpServer's second half (see http_server_impl.hpp): requests go to a worker pool and come
+// back through the completion queue; answers are written one lws_write per WRITEABLE callback.
+#include <libwebsockets.h>
+
+#include "http_server_impl.hpp"
+
+namespace codeyard::server {
+
+// ---- handing requests to workers and back -----------------------------------------------
+
+int HttpServer::Impl::Dispatch(Conn& c) {
+  c.phase = Phase::kHandling;
+  if (c.work == Work::kInline) {  // never blocks: no hand-off, answered in this callback
+    Response response = RunHandler(std::move(c.request));
+    c.body_charge = {};
+    return Respond(c, std::move(response), false);
+  }
+  lws_set_timeout(c.wsi, PENDING_TIMEOUT_HTTP_CONTENT, opts_.handler_timeout_seconds);
+  // Read nothing more until the answer is ready: with input pipelined behind a request with
+  // a body, lws would otherwise spin on it meanwhile. lws sends no WRITEABLE to a
+  // flow-controlled connection, so Respond turns reading back on.
+  (void)lws_rx_flow_control(c.wsi, 0);
+  c.rx_paused = true;
+  const uint64_t id = c.id;
+  const bool is_long = c.work == Work::kLong;
+  WorkerPool& pool = is_long ? *long_pool_ : *pool_;
+  // The body's charge travels with the request and is released when the task is freed.
+  const bool queued = pool.TrySubmit(
+      [this, id, request = std::move(c.request), charge = std::move(c.body_charge)]() mutable {
+        Response response = RunHandler(std::move(request));
+        Complete(id, std::move(response));
+      });
+  if (!queued) {
+    // Refused at once, never queued behind the work that fills the pool.
+    Error busy = is_long ? Error(Error::Code::kUnavailable,
+                                 "the server is running as many long requests (exec, runs, "
+                                 "workspace starts) as it can; retry later")
+                               .WithLimit("server.max_long_requests", kRetryLongWorkS)
+                         : Error(Error::Code::kUnavailable, "the server is busy; retry later")
+                               .WithLimit("", kRetryBusyS);
+    return Respond(c, ErrorResponse(503, busy, c.request_id), false);
+  }
+  return 0;
+}
+
+Response HttpServer::Impl::RunHandler(Request request) const {
+  const std::string request_id = request.request_id;
+  try {
+    return opts_.handler(std::move(request));
+  } catch (const std::exception& e) {
+    opts_.logger->Error("request handler threw",
+                        {{"request_id", request_id}, {"exception", e.what()}});
+  } catch (...) {
+    opts_.logger->Error("request handler threw", {{"request_id", request_id}});
+  }
+  return ErrorResponse(codeyard::Error(Error::Code::kInternal, "internal error"), request_id);
+}
+
+void HttpServer::Impl::Complete(uint64_t conn_id, Response response) {
+  bool first = false;
+  {
+    std::lock_guard lock(done_mu_);
+    first = done_.empty();
+    done_.emplace_back(conn_id, std::move(response));
+  }
+  // One wake per batch: the service thread takes every queued response when it wakes, so a
+  // response queued behind another needs no wake (and no syscall) of its own.
+  if (first) Wake();
+}
+
+void HttpServer::Impl::DeliverResponses() {
+  std::vector<std::pair<uint64_t, Response>> ready;
+  {
+    std::lock_guard lock(done_mu_);
+    ready.swap(done_);
+  }
+  for (auto& [id, response] : ready) {
+    const auto it = conns_.find(id);
+    if (it == conns_.end() || it->second->phase != Phase::kHandling) continue;  // closed
+    (void)Respond(*it->second, std::move(response), false);
+  }
+}
+
+Response HttpServer::Impl::MakeError(const Conn& c, int status, Error::Code code,
+                                     std::string message) const {
+  return ErrorResponse(status, codeyard::Error(code, std::move(message)), c.request_id);
+}
+
+// ---- writing (one lws_write per WRITEABLE callback) -------------------------------------
+
+int HttpServer::Impl::Respond(Conn& c, Response response, bool close_after) {
+  c.response = std::move(response);
+  c.close_after = close_after;
+  c.phase = Phase::kWriting;
+  c.headers_sent = false;
+  c.body_offset = 0;
+  if (c.rx_paused) {  // see Dispatch
+    (void)lws_rx_flow_control(c.wsi, 1);
+    c.rx_paused = false;
+  }
+  // Re-armed after each chunk: a client that takes nothing for this long is cut off.
+  lws_set_timeout(c.wsi, PENDING_TIMEOUT_HTTP_CONTENT, opts_.request_timeout_seconds);
+  lws_callback_on_writable(c.wsi);
+  return 0;
+}
+
+int HttpServer::Impl::OnWriteable(const Pss* pss) {
+  Conn* c = Find(pss);
+  if (c == nullptr || c->phase != Phase::kWriting) return 0;
+  if (!c->headers_sent) {
+    // A small body goes out with the headers, in one write and this one callback.
+    const bool with_body = !c->head_only && c->response.body.size() <= kBodyChunk;
+    if (WriteHeaders(*c, with_body) != 0) return -1;
+    c->headers_sent = true;
+    if (with_body || c->head_only || c->response.body.empty()) return Finish(*c);
+    lws_callback_on_writable(c->wsi);
+    return 0;
+  }
+  const std::string& body = c->response.body;
+  const std::size_t n = std::min(kBodyChunk, body.size() - c->body_offset);
+  const bool last = c->body_offset + n == body.size();
+  scratch_.resize(LWS_PRE + n);
+  std::memcpy(scratch_.data() + LWS_PRE, body.data() + c->body_offset, n);
+  if (lws_write(c->wsi, scratch_.data() + LWS_PRE, n,
+                last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < 0) {
+    return -1;
+  }
+  c->body_offset += n;
+  if (last) return Finish(*c);
+  lws_set_timeout(c->wsi, PENDING_TIMEOUT_HTTP_CONTENT, opts_.request_timeout_seconds);
+  lws_callback_on_writable(c->wsi);
+  return 0;
+}
+
+int HttpServer::Impl::WriteHeaders(Conn& c, bool with_body) {
+  if (!c.cors_origin.empty()) CorsPolicy::AddResponseHeaders(c.cors_origin, c.response.headers);
+  if (!hsts_.empty()) c.response.headers.emplace_back("Strict-Transport-Security", hsts_);
+  if (!WriteResponseHeaders(c.wsi, c.response, c.request_id, c.head_only, c.close_after, scratch_,
+                            with_body ? std::string_view(c.response.body) : std::string_view())) {
+    opts_.logger->Error("cannot write response headers", {{"request_id", c.request_id}});
+    return -1;
+  }
+  return 0;
+}
+
+int HttpServer::Impl::Finish(Conn& c) {
+  LogAccess(c, c.response.status, false);
+  lws* wsi = c.wsi;
+  const bool close = c.close_after;
+  Reset(c, wsi);  // idle; frees the request and response
+  if (close) return -1;
+  lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+  reused_.insert(wsi);
+  // May start the next pipelined request at once (re-entering OnHttp): touch nothing after.
+  return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
+}
+
+void HttpServer::Impl::LogAccess(const Conn& c, int status, bool aborted) const {
+  const double ms =
+      std::chrono::duration<double, std::milli>(SteadyClock::now() - c.started).count();
+  if (opts_.on_request_done) {
+    const bool answered = c.phase == Phase::kWriting && !c.response.route.empty();
+    opts_.on_request_done(RequestDone{c.method, answered ? c.response.route : "server", status,
+                                      c.phase == Phase::kWriting ? c.response.limit : "",
+                                      ms / 1000.0, aborted});
+  }
+  const double rounded = std::round(ms * 1000.0) / 1000.0;
+  if (aborted) {
+    opts_.logger->Info("request aborted", {{"method", c.method},
+                                           {"path", c.log_path},
+                                           {"status", status},
+                                           {"duration_ms", rounded},
+                                           {"request_id", c.request_id}});
+    return;
+  }
+  opts_.logger->Info("request", {{"method", c.method},
+                                 {"path", c.log_path},
+                                 {"status", status},
+                                 {"duration_ms", rounded},
+                                 {"request_id", c.request_id}});
+}
+
+}  // namespace codeyard::server
