@@ -138,7 +138,10 @@ def test_connections_past_the_total_are_refused_but_the_server_recovers(tmp_path
         for i in range(TOTAL // PER_IP):
             held += open_idle(s.port, f"127.0.0.{10 + i}", PER_IP)
         open_now, _ = wait_closed(held, 1.0)
-        assert len(open_now) == TOTAL
+        # The metrics request just before closed its connection, but the server counts a
+        # connection until it has seen the close: on a busy machine that can still be pending
+        # when the fill starts, and then the last connection of the fill is the one refused.
+        assert TOTAL - 1 <= len(open_now) <= TOTAL
         extra = open_idle(s.port, "127.0.0.50", 20)
         still_open, _ = wait_closed(extra, 3.0)
         assert not still_open, "a connection past server.max_connections was kept"
