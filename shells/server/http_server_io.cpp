@@ -24,10 +24,14 @@ int HttpServer::Impl::Dispatch(Conn& c) {
   const uint64_t id = c.id;
   const bool is_long = c.work == Work::kLong;
   WorkerPool& pool = is_long ? *long_pool_ : *pool_;
-  // The body's charge travels with the request and is released when the task is freed.
+  // The body's charge travels with the request and is released before the answer is handed
+  // back: a client that has its answer must find the budget free again (were it released with
+  // the task, after Complete, a preempted worker would still hold it when the next request
+  // arrives, and a budget filled to the byte refused that one).
   const bool queued = pool.TrySubmit(
       [this, id, request = std::move(c.request), charge = std::move(c.body_charge)]() mutable {
         Response response = RunHandler(std::move(request));
+        charge = BodyBudget::Charge();
         Complete(id, std::move(response));
       });
   if (!queued) {
