@@ -86,12 +86,8 @@ int TerminalSockets::ConfirmUpgrade(lws* wsi) {
   logger_->Info("upgrade refused", {{"reason", "websocket version"},
                                     {"version", ValidUtf8(std::string_view(version))},
                                     {"request_id", request_id}});
-  if (!WriteResponseHeaders(wsi, r, request_id, false, false, scratch_)) return -1;
-  scratch_.resize(LWS_PRE + r.body.size());
-  std::memcpy(scratch_.data() + LWS_PRE, r.body.data(), r.body.size());
-  if (lws_write(wsi, scratch_.data() + LWS_PRE, r.body.size(), LWS_WRITE_HTTP_FINAL) < 0) {
-    return -1;
-  }
+  // Headers and body in one write, so that a client sees the whole answer at once.
+  if (!WriteResponseHeaders(wsi, r, request_id, false, false, scratch_, r.body)) return -1;
   return 1;  // answered: lws completes the transaction
 }
 
