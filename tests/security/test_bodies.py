@@ -7,11 +7,9 @@ closed), and all bodies in flight share server.max_inflight_body_bytes (503 with
 past it). docs/security/server.md."""
 
 import concurrent.futures
-import json
-import re
 import time
 
-from api_client import call, create_workspace, register
+from api_client import call, create_workspace, limit_refusals as refusals, register
 from raw_http import connect, read_until_closed, send_quietly, split_response
 from test_server import Server, error_of
 
@@ -59,13 +57,6 @@ def test_parallel_large_login_bodies_get_413_at_once_and_memory_stays_bounded(se
                                      "password": "correct horse"})
     assert status == 200, doc
 
-
-def refusals(server, limit):
-    status, _, text = server.request("GET", "/api/v1/metrics")
-    assert status == 200
-    m = re.search(r'^codeyard_limit_refusals_total\{limit="%s"\} (\d+)' % re.escape(limit),
-                  text.decode(), re.M)
-    return int(m.group(1)) if m else 0
 
 
 def test_bodies_in_flight_share_one_budget(tmp_path):

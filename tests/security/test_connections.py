@@ -6,13 +6,12 @@ logged and counted), all clients together at most server.max_connections, and a 
 that has not sent a whole request within server.header_timeout_s is closed. Another address
 (127.0.0.2 is loopback too) keeps being served throughout. docs/security/server.md."""
 
-import re
 import resource
 import selectors
 import socket
 import time
 
-from api_client import call, create_workspace, register
+from api_client import create_workspace, limit_refusals as refusals, register
 from test_server import Server
 
 PER_IP = 100
@@ -75,13 +74,6 @@ def health_from(port, source):
             data += chunk
     return int(data.split(b" ", 2)[1]) if data else None
 
-
-def refusals(server, limit):
-    status, _, text = server.request("GET", "/api/v1/metrics")
-    assert status == 200
-    m = re.search(r'^codeyard_limit_refusals_total\{limit="%s"\} (\d+)' % re.escape(limit),
-                  text.decode(), re.M)
-    return int(m.group(1)) if m else 0
 
 
 def test_idle_connections_are_capped_per_address_and_closed_after_the_header_timeout(tmp_path):

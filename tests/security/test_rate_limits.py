@@ -12,7 +12,8 @@ import re
 
 import pytest
 
-from api_client import call, create_workspace, error_code, new_username, register
+from api_client import (call, create_workspace, error_code, limit_refusals as refusals,
+                        new_username, register)
 from test_server import Server
 
 PASSWORD = "correct horse"
@@ -45,12 +46,6 @@ def assert_limited(status, headers, doc, limit, retry_after=None):
     if retry_after is not None:
         assert int(wait) == retry_after
 
-
-def refusals(server, limit):
-    _, _, body = server.request("GET", "/metrics")
-    m = re.search(r'^codeyard_limit_refusals_total\{limit="%s"\} (\d+)' % re.escape(limit),
-                  body.decode(), re.M)
-    return int(m.group(1)) if m else 0
 
 
 def login(server, username, password):

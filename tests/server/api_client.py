@@ -1,6 +1,7 @@
 """Helpers shared by the REST API suites: JSON requests against a test_server.Server."""
 
 import json
+import re
 import uuid
 
 from test_server import Server  # noqa: F401  (re-exported for the suites)
@@ -47,3 +48,13 @@ def create_workspace(server, token, name=None):
     status, _, doc = call(server, "POST", "/workspaces", token=token, json_body={"name": name})
     assert status == 201, doc
     return doc
+
+
+def limit_refusals(server, limit):
+    """How many requests the limit with configuration key `limit` has refused so far
+    (codeyard_limit_refusals_total; 0 before the first)."""
+    status, _, text = server.request("GET", "/api/v1/metrics")
+    assert status == 200
+    m = re.search(r'^codeyard_limit_refusals_total\{limit="%s"\} (\d+)' % re.escape(limit),
+                  text.decode(), re.M)
+    return int(m.group(1)) if m else 0
