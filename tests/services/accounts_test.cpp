@@ -15,6 +15,7 @@
 #include "core/auth/tokens.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/users.hpp"
+#include "services/must.hpp"
 #include "storage/backend_fixture.hpp"
 
 namespace codeyard {
@@ -27,21 +28,8 @@ using std::chrono::seconds;
 constexpr std::string_view kSecret = "q8Zr2LmX7vTn4WcJ0yHbE5sKdP1gA9uF6oRiY3eN";
 constexpr std::string_view kPassword = "correct horse battery";
 
-template <class T>
-T Must(Result<T> r) {
-  if (!r) FAIL(r.error().ToString());
-  return std::move(*r);
-}
-void Must(const Result<void>& r) {
-  if (!r) FAIL(r.error().ToString());
-}
-
-// The error of a call that must fail.
-template <class T>
-Error Failure(const Result<T>& r) {
-  REQUIRE_FALSE(r.has_value());
-  return r.error();
-}
+using testing::Failure;
+using testing::Must;
 
 NewUser Creds(std::string username, std::string password) {
   NewUser u;
