@@ -177,6 +177,15 @@ struct ListFilesOptions {
   std::vector<std::string> skip_dirs;  // directory names not descended into
 };
 
+// One attachment to a pod's named terminal session (Pod::OpenSession).
+struct SessionAttachment {
+  // Reads the session's scrollback first, then its live output; writes, resizes and signals
+  // go to the session's shell. Destroying it detaches: the shell keeps running for the next
+  // attachment. ReadOutput returns nullopt and Wait the status once the shell has ended.
+  std::unique_ptr<Process> process;
+  bool started = false;  // true: this call started the shell; false: attached to a running one
+};
+
 class Pod {
  public:
   Pod() = default;
@@ -205,6 +214,19 @@ class Pod {
   // The manifest of the workspace (or a directory of it), sorted by path.
   [[nodiscard]] virtual Result<std::vector<FileEntry>> ListFiles(
       const ListFilesOptions& options) = 0;
+
+  // Attaches to the pod's terminal session `name` ([a-z0-9._-], 1-64 characters), starting
+  // it with `spec` (which must ask for a tty) when none of that name runs. The session lives
+  // in the pod, not in the calling process: it keeps its shell, its last 64 KiB of output and
+  // any other attachments (from this process or another) when an attachment goes away, and
+  // ends when its shell exits or the pod is deleted. Optional: the default is kUnimplemented,
+  // and a caller then falls back to Exec, whose shell ends with its Process.
+  [[nodiscard]] virtual Result<SessionAttachment> OpenSession(std::string_view name,
+                                                              const ExecSpec& spec) {
+    (void)spec;
+    return Fail(Error::Code::kUnimplemented,
+                "this pod has no detachable sessions (" + std::string(name) + ")");
+  }
 };
 
 // Equality on every listed label (Kubernetes' matchLabels); empty selects all.
@@ -304,6 +326,9 @@ class PodWrapper : public Pod {
   }
   Result<std::vector<FileEntry>> ListFiles(const ListFilesOptions& options) override {
     return target_->ListFiles(options);
+  }
+  Result<SessionAttachment> OpenSession(std::string_view name, const ExecSpec& spec) override {
+    return target_->OpenSession(name, spec);
   }
 
  private:
