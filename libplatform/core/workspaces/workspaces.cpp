@@ -700,8 +700,8 @@ class Workspaces::Impl {
       }
     }
     // Workspace pods no record names (a crash between CreatePod and the record, or a
-    // workspace deleted meanwhile) would otherwise run forever: DeletePod refuses the pods
-    // of a live process, so only a dead owner's go.
+    // workspace deleted meanwhile). DeletePod now ends any process's pod: with replicas
+    // sharing the executor state this would end theirs too (the leases rewrite replaces it).
     auto listed = executor_->ListPods({{"codeyard.dev/purpose", "workspace"}});
     if (!listed) return;
     for (const auto& info : *listed) {
@@ -714,7 +714,7 @@ class Workspaces::Impl {
     const std::string& id = record.workspace_id;
     auto ws = store::Transact(platform_.storage(), TxKind::kRead,
                               [&](Transaction& tx) { return store::workspaces::Get(tx, id); });
-    auto pod = executor_->AdoptPod(record.pod_id);
+    auto pod = executor_->GetPod(record.pod_id);
     if (pod && ws) {
       auto synced = RunSync(id, **pod);
       // A pass that left pod files unstored (refused names, caps, quotas) must not discard
