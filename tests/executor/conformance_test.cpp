@@ -205,8 +205,7 @@ TEST_CASE("conformance: a put over the workspace cap is refused", "[executor][co
   CHECK(pod->PutFiles(big).error().code() == Error::Code::kResourceExhausted);
 }
 
-TEST_CASE("conformance: pods are found by id and label, and deleted",
-          "[executor][conformance]") {
+TEST_CASE("conformance: pods are found by id and label, and deleted", "[executor][conformance]") {
   const BackendRow& row = EachBackend();
   CAPTURE(row.name);
   auto backend = row.make();

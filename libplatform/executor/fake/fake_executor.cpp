@@ -99,7 +99,8 @@ class FakePod : public Pod, public FakeWorkspace {
            slash = file.path.find('/', slash + 1)) {
         auto& parent = next[file.path.substr(0, slash)];
         if (parent.kind == FileKind::kSymlink) {
-          return Fail(Error::Code::kPermissionDenied, "path \"" + file.path + "\" is through a symlink");
+          return Fail(Error::Code::kPermissionDenied,
+                      "path \"" + file.path + "\" is through a symlink");
         }
         parent.kind = FileKind::kDirectory;
         parent.content.clear();
@@ -115,8 +116,8 @@ class FakePod : public Pod, public FakeWorkspace {
       uint64_t used = 0;
       for (const auto& [path, entry] : next) used += entry.content.size();
       if (used > *cap) {
-        return Fail(Error::Code::kResourceExhausted, "the workspace is full (" +
-                                                         std::to_string(*cap) + " bytes)");
+        return Fail(Error::Code::kResourceExhausted,
+                    "the workspace is full (" + std::to_string(*cap) + " bytes)");
       }
     }
     files_ = std::move(next);
@@ -133,8 +134,8 @@ class FakePod : public Pod, public FakeWorkspace {
       }
       const auto it = files_.find(path);
       if (it == files_.end()) return Fail(Error::Code::kNotFound, "no file " + path);
-      out.push_back({path, it->second.kind, it->second.content, it->second.mode,
-                     it->second.mtime_ns});
+      out.push_back(
+          {path, it->second.kind, it->second.content, it->second.mode, it->second.mtime_ns});
     }
     return out;
   }
@@ -385,9 +386,9 @@ Result<FakeExecutorOptions> ParseFakeUri(std::string_view uri) {
       }
       options.max_pods = n;
     } else {
-      return Fail(Error::Code::kInvalidArgument, "fake executor: unknown parameter \"" +
-                                                     std::string(key) +
-                                                     "\" (known: name, max_pods)");
+      return Fail(
+          Error::Code::kInvalidArgument,
+          "fake executor: unknown parameter \"" + std::string(key) + "\" (known: name, max_pods)");
     }
   }
   return options;

@@ -1,9 +1,9 @@
 #include "executor/local/local_executor.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
-#include <poll.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -401,7 +401,8 @@ Result<std::shared_ptr<Pod>> LocalExecutor::GetPod(std::string_view id) {
       pods_.erase(it);  // ended (deleted by another process): ask the state directory
     }
   }
-  if (!ValidPodId(id)) return Fail(Error::Code::kInvalidArgument, "not a pod id: " + std::string(id));
+  if (!ValidPodId(id))
+    return Fail(Error::Code::kInvalidArgument, "not a pod id: " + std::string(id));
   const std::string dir = options_.state_dir + "/" + std::string(id);
   Result<PodRecord> record = [&] {
     StateLock lock(options_.state_dir);
@@ -486,7 +487,8 @@ Result<void> LocalExecutor::DeletePod(std::string_view id) {
     }
   }
   if (pod) return pod->Terminate();
-  if (!ValidPodId(id)) return Fail(Error::Code::kInvalidArgument, "not a pod id: " + std::string(id));
+  if (!ValidPodId(id))
+    return Fail(Error::Code::kInvalidArgument, "not a pod id: " + std::string(id));
   StateLock lock(options_.state_dir);
   auto record = ReadPodRecord(options_.state_dir + "/" + std::string(id));
   if (!record) return Fail(Error::Code::kNotFound, "no pod " + std::string(id));

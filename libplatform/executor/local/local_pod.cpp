@@ -11,10 +11,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <algorithm>
 #include <map>
 #include <thread>
 
@@ -239,8 +239,8 @@ Result<void> LocalPod::Launch() {
   config.workspace_bytes = info_.spec.limits.workspace_bytes.value_or(0);
   config.tmp_bytes = info_.spec.limits.tmp_bytes.value_or(0);
   if (info_.spec.survive_owner) {
-    config.orphan_timeout_ms = static_cast<uint64_t>(
-        std::max<int64_t>(int64_t{0}, info_.spec.orphan_timeout.count()));
+    config.orphan_timeout_ms =
+        static_cast<uint64_t>(std::max<int64_t>(int64_t{0}, info_.spec.orphan_timeout.count()));
   }
   if (launch_.cgroup) config.cgroup_procs_files = launch_.cgroup->ProcsFiles();
   std::vector<int> listener;
@@ -439,8 +439,8 @@ Result<void> LocalPod::Terminate() {
     ::waitpid(shim_pid_, &status, 0);
     shim_pid_ = -1;
   } else if (init_pidfd_ >= 0) {
-    // A pod another process started: its shim is not our child, but its init's exit (after every other
-    // process of the pod) shows on the pidfd all the same.
+    // A pod another process started: its shim is not our child, but its init's exit (after every
+    // other process of the pod) shows on the pidfd all the same.
     pollfd p{init_pidfd_, POLLIN, 0};
     int ready = 0;
     do {

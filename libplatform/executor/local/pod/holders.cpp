@@ -33,9 +33,7 @@ Result<void> InitLoop::OpenHolders() {
   return Watch(epoll_.get(), listener_.get(), kListenerKey);
 }
 
-bool InitLoop::IsHolderKey(uint64_t key) {
-  return key >= kHolderBase && key <= kOrphanKey;
-}
+bool InitLoop::IsHolderKey(uint64_t key) { return key >= kHolderBase && key <= kOrphanKey; }
 
 bool InitLoop::OnHolder(uint64_t key) {
   if (key == kListenerKey) {

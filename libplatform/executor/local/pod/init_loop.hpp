@@ -2,8 +2,9 @@
 // control sockets of the pod's holders (exec requests; holders.cpp), the listening socket a
 // survivable pod takes new holders on, a signalfd for SIGCHLD, one timerfd armed at the
 // nearest wall-time deadline, one for the orphan timeout, and each running exec's status
-// socket ("signal" requests, hang-ups). Every handler returns quickly; the only blocking wait is the few milliseconds
-// between fork and exec of a child. As PID 1 it also reaps the orphans the pod leaves.
+// socket ("signal" requests, hang-ups). Every handler returns quickly; the only blocking wait is
+// the few milliseconds between fork and exec of a child. As PID 1 it also reaps the orphans the pod
+// leaves.
 #pragma once
 
 #include <sys/resource.h>
@@ -78,9 +79,9 @@ class InitLoop {
   UniqueFd signals_;
   UniqueFd timer_;
   UniqueFd orphan_timer_;
-  bool orphaned_ = false;                    // the orphan timer fired: the loop ends
-  uint64_t next_holder_ = 0;                 // serial of the next holder key
-  std::map<uint64_t, UniqueFd> holders_;     // by key; kControlFd's entry holds no fd
+  bool orphaned_ = false;                 // the orphan timer fired: the loop ends
+  uint64_t next_holder_ = 0;              // serial of the next holder key
+  std::map<uint64_t, UniqueFd> holders_;  // by key; kControlFd's entry holds no fd
   uint64_t next_id_ = 1;
   std::map<uint64_t, Exec> execs_;  // by a serial id, never reused (unlike pids)
 };
