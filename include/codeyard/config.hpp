@@ -88,6 +88,9 @@ struct Config {
   int64_t terminal_viewer_queue_bytes = int64_t{1} << 20;  // terminal.viewer_queue_bytes
   int64_t terminal_reauth_interval_s = 5;                  // terminal.reauth_interval_s
 
+  // Workspace pods outliving their server (docs/sandbox.md, "Lifetime").
+  int64_t pod_orphan_timeout_s = 600;  // workspace.pod_orphan_timeout_s (0 = until deleted)
+
   // Keys from the environment that look like ours but are not known (likely typos).
   std::vector<std::string> warnings;
 

@@ -608,6 +608,7 @@ class Workspaces::Impl {
     spec.limits = options_.pod_limits;
     spec.network = options_.pod_network;
     spec.survive_owner = true;  // a crash must not take unsynced files with it
+    spec.orphan_timeout = options_.pod_orphan_timeout;
     auto promise = std::make_shared<std::promise<Result<std::shared_ptr<Pod>>>>();
     auto future = promise->get_future();
     auto abandoned = std::make_shared<std::atomic<bool>>(false);
