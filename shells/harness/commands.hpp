@@ -35,10 +35,13 @@ void AddSyncCommand(CLI::App& app);
 void AddHttpCommand(CLI::App& app);
 // `stall`: a second user's latency while a first saturates exec, against idle (cmd_stall.cpp).
 void AddStallCommand(CLI::App& app);
+// `pods`: reaching a running pod from another executor, against creating one (cmd_pods.cpp).
+void AddPodsCommand(CLI::App& app);
 
 using AddCommand = void (*)(CLI::App&);
-inline constexpr std::array<AddCommand, 5> kCommands = {
-    AddStorageCommand, AddExecCommand, AddSyncCommand, AddHttpCommand, AddStallCommand,
+inline constexpr std::array<AddCommand, 6> kCommands = {
+    AddStorageCommand, AddExecCommand,  AddSyncCommand,
+    AddHttpCommand,    AddStallCommand, AddPodsCommand,
 };
 
 }  // namespace codeyard::bench
