@@ -289,6 +289,8 @@ TEST_CASE("a pod with no holder ends after its orphan timeout; the sweep removes
   auto holder = OpenLocal(state.path);
   PodSpec spec = PodFixture::DefaultSpec();
   spec.survive_owner = true;
+  spec.orphan_timeout = -1ms;
+  CHECK(creator->CreatePod(spec).error().code() == Error::Code::kInvalidArgument);
   spec.orphan_timeout = 300ms;
   auto created = creator->CreatePod(spec);
   REQUIRE(created.has_value());

@@ -91,6 +91,9 @@ Result<void> ValidateSpec(const PodSpec& spec) {
   if (l.cpus && !(*l.cpus > 0.0 && *l.cpus <= 1024.0)) {
     return Fail(Error::Code::kInvalidArgument, "cpu limit must be a positive number of cores");
   }
+  if (spec.orphan_timeout.count() < 0) {
+    return Fail(Error::Code::kInvalidArgument, "orphan_timeout must not be negative");
+  }
   for (const auto& [key, _] : spec.env) {
     if (key.empty() || key.find('=') != std::string::npos || key.find('\0') != std::string::npos) {
       return Fail(Error::Code::kInvalidArgument, "bad environment variable name \"" + key + "\"");
