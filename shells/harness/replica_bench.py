@@ -196,19 +196,16 @@ def bench_rate(cluster, seconds):
         progress(f"rate: one replica, {seconds} s")
         one = wrk(a.port, path, token, 16, seconds)
         progress(f"rate: two replicas, {seconds} s")
-        with open(os.devnull, "w"):
-            procs = []
-            for replica in (a, b):
-                procs.append(subprocess.Popen(
-                    ["wrk", "-t", "1", "-c", "8", "-d", f"{seconds}s", "-H",
-                     f"Authorization: Bearer {token}", f"http://127.0.0.1:{replica.port}{path}"],
-                    stdout=subprocess.PIPE, text=True))
-            two = 0.0
-            for p in procs:
-                out, _ = p.communicate()
-                if "Non-2xx" in out or "Socket errors" in out:
-                    raise RuntimeError(f"wrk saw errors:\n{out}")
-                two += float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))
+        procs = [subprocess.Popen(
+            ["wrk", "-t", "1", "-c", "8", "-d", f"{seconds}s", "-H",
+             f"Authorization: Bearer {token}", f"http://127.0.0.1:{replica.port}{path}"],
+            stdout=subprocess.PIPE, text=True) for replica in (a, b)]
+        two = 0.0
+        for p in procs:
+            out, _ = p.communicate()
+            if "Non-2xx" in out or "Socket errors" in out:
+                raise RuntimeError(f"wrk saw errors:\n{out}")
+            two += float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))
         return {"one_replica_rps": round(one), "two_replicas_rps": round(two),
                 "ratio": round(two / one, 2)}
     finally:
