@@ -1,6 +1,6 @@
 // The init's event loop, from "ready" until the library hangs up. One thread and one epoll
-// set: the control socket (exec requests), a signalfd for SIGCHLD, one timerfd armed at the
-// nearest wall-time deadline, and each running exec's status socket ("signal" requests,
+// set: the control socket (exec and attach requests), a signalfd for SIGCHLD, one timerfd armed at
+// the nearest wall-time deadline, and each running exec's status socket ("signal" requests,
 // hang-ups). Every handler returns quickly; the only blocking wait is the few milliseconds
 // between fork and exec of a child. As PID 1 it also reaps the orphans the pod leaves.
 #pragma once
@@ -14,6 +14,7 @@
 
 #include "codeyard/error.hpp"
 #include "executor/local/pod/seccomp_filter.hpp"
+#include "executor/local/pod/session.hpp"
 #include "executor/local/pod/sys.hpp"
 #include "executor/local/protocol.hpp"
 
@@ -23,7 +24,10 @@ class InitLoop {
  public:
   // `adopt`: the listening socket of an adoptable pod, or invalid (protocol.hpp).
   InitLoop(const ChildFilter& filter, UniqueFd workspace, UniqueFd adopt)
-      : filter_(filter), workspace_(std::move(workspace)), adopt_(std::move(adopt)) {}
+      : filter_(filter),
+        workspace_(std::move(workspace)),
+        adopt_(std::move(adopt)),
+        sessions_(filter) {}
 
   // Serves kControlFd until it closes (or fails), then kills every other process of the
   // pod; an adoptable pod instead waits for its next library on the adopt socket. An error
@@ -61,6 +65,7 @@ class InitLoop {
   UniqueFd timer_;
   uint64_t next_id_ = 1;
   std::map<uint64_t, Exec> execs_;  // by a serial id, never reused (unlike pids)
+  SessionTable sessions_;           // detachable terminals ("attach" messages)
 };
 
 }  // namespace codeyard::local::pod
