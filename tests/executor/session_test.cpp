@@ -2,13 +2,18 @@
 // pod's init, attachments come and go, several see the same output, the shell's exit reaches
 // all of them, and neither a flooding shell nor a reader that stopped reading grows the init.
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <string>
 
+#include "codeyard/backend/registry.hpp"
+#include "codeyard/id.hpp"
 #include "executor/local/local_pod.hpp"
 #include "executor/pod_fixture.hpp"
 
@@ -115,6 +120,66 @@ TEST_CASE("a session outlives its attachment: reattaching finds the shell and it
   CHECK(other.started);
   REQUIRE(other.process->WriteStdin("echo \"other x [$X] $((6*7))\"\n").has_value());
   ReadUntil(*other.process, "other x [] 42");
+}
+
+// The server-restart case: the process that opened the session is SIGKILLed; the next
+// process on the same state directory takes the pod over and finds the same shell.
+TEST_CASE("a session outlives the process that opened it", "[executor][sessions][adopt]") {
+  const std::string root = "/tmp/cy-session-" + NewUuid().substr(0, 8);
+  const std::string uri = "local:?state_dir=" + root;
+  int ready[2];
+  REQUIRE(::pipe(ready) == 0);
+  const pid_t owner = ::fork();
+  REQUIRE(owner >= 0);
+  if (owner == 0) {
+    ::close(ready[0]);
+    auto executor = BackendRegistry::WithBuiltins().OpenExecutor(uri, BackendContext{});
+    if (!executor) ::_exit(2);
+    PodSpec spec = PodFixture::DefaultSpec();
+    spec.survive_owner = true;
+    auto pod = (*executor)->CreatePod(spec);
+    if (!pod) ::_exit(3);
+    auto session = (*pod)->OpenSession("main", ShellSpec());
+    if (!session || !session->started) ::_exit(4);
+    if (!session->process->WriteStdin("export X=42; echo before-$((40+1))\n")) ::_exit(5);
+    std::string out;
+    while (out.find("before-41") == std::string::npos) {
+      auto chunk = session->process->ReadOutput(20s);
+      if (!chunk || !*chunk) ::_exit(6);
+      out += (*chunk)->data;
+    }
+    const std::string id = (*pod)->id() + "\n";
+    (void)!::write(ready[1], id.data(), id.size());
+    ::pause();
+    ::_exit(0);
+  }
+  ::close(ready[1]);
+  std::string id;
+  char buffer[128];
+  for (ssize_t n; (n = ::read(ready[0], buffer, sizeof(buffer))) > 0;) {
+    id.append(buffer, static_cast<size_t>(n));
+    if (id.ends_with('\n')) break;
+  }
+  ::close(ready[0]);
+  ::kill(owner, SIGKILL);
+  int status = 0;
+  ::waitpid(owner, &status, 0);
+  REQUIRE(id.size() > 1);
+  id.pop_back();
+
+  auto executor = BackendRegistry::WithBuiltins().OpenExecutor(uri, BackendContext{});
+  REQUIRE(executor.has_value());
+  auto pod = (*executor)->AdoptPod(id);
+  REQUIRE(pod.has_value());
+  SessionAttachment again = Open(**pod, "main");
+  CHECK_FALSE(again.started);
+  ReadUntil(*again.process, "before-41", 10s);  // the scrollback
+  REQUIRE(again.process->WriteStdin("echo \"x is [$X]\"\n").has_value());
+  ReadUntil(*again.process, "x is [42]");
+  again.process.reset();
+  REQUIRE((*executor)->DeletePod(id).has_value());
+  executor->reset();
+  std::filesystem::remove_all(root);
 }
 
 TEST_CASE("two attachments see the same output and both can type", "[executor][sessions]") {
