@@ -5,6 +5,9 @@
 //                                                                 until its prompt
 //   full replay  OpenSession until the end of the scrollback  (no baseline: a fresh shell
 //                                                                 has none)
+//   echo         one keystroke to its echo through a session  vs  through an exec'd shell's
+//                (output passes through the init)                 tty (straight from the PTY)
+//   throughput   16 MiB of `head -c` output through each, MiB/s
 // Each attachment is dropped after the measurement (a detach; the exec'd shell is killed).
 #include <boost/json.hpp>
 #include <chrono>
@@ -35,7 +38,15 @@ struct AttachReport {
   Samples attach_first;
   Samples attach_full;
   Samples exec_first;
+  Samples session_echo;
+  Samples exec_echo;
+  Samples session_flood;  // one sample per 16 MiB
+  Samples exec_flood;
 };
+
+constexpr int kEchoKeys = 200;
+constexpr int kFloodRounds = 3;
+constexpr uint64_t kFloodBytes = uint64_t{16} << 20;
 
 constexpr std::string_view kEndMark = "filled-2";
 
@@ -73,6 +84,41 @@ std::string ReadFirst(Process& process) {
   return std::move(chunk->data);
 }
 
+// Types kEchoKeys keystrokes into `cat` one at a time, each timed to its echo.
+void Echo(Process& process, Samples& samples) {
+  Must(process.WriteStdin("exec cat\n"), "typing");
+  (void)ReadUntil(process, "exec cat\r\n");
+  for (int i = 0; i < kEchoKeys; ++i) {
+    const char key = static_cast<char>('a' + i % 26);
+    const auto start = std::chrono::steady_clock::now();
+    Must(process.WriteStdin(std::string_view(&key, 1)), "typing");
+    (void)ReadUntil(process, std::string_view(&key, 1));
+    samples.Add(std::chrono::steady_clock::now() - start);
+  }
+}
+
+// Prints kFloodBytes and reads them all; one sample.
+void Flood(Process& process, Samples& samples, int round) {
+  const std::string command = "head -c " + std::to_string(kFloodBytes) +
+                              " /dev/zero | tr '\\0' y; echo; echo flood-" + std::to_string(round) +
+                              "-$((1))done\n";
+  const auto start = std::chrono::steady_clock::now();
+  Must(process.WriteStdin(command), "typing");
+  uint64_t seen = 0;
+  std::string tail;
+  // The shell prints flood-N-1done; its echo of the command line shows $((1)) instead.
+  const std::string done = "flood-" + std::to_string(round) + "-1done";
+  while (tail.find(done) == std::string::npos) {
+    auto chunk = Must(process.ReadOutput(30s), "reading the flood");
+    if (!chunk) throw std::runtime_error("the shell ended");
+    seen += chunk->data.size();
+    tail += chunk->data;
+    if (tail.size() > 4096) tail.erase(0, tail.size() - 4096);
+  }
+  if (seen < kFloodBytes) throw std::runtime_error("the flood came short");
+  samples.Add(std::chrono::steady_clock::now() - start);
+}
+
 AttachReport Run(const AttachOptions& options, Pod& pod) {
   {
     // Fill the scrollback: 64 KiB of output, then a mark at its very end.
@@ -104,6 +150,18 @@ AttachReport Run(const AttachOptions& options, Pod& pod) {
       if (counted) report.exec_first.Add(std::chrono::steady_clock::now() - start);
     }
   }
+  {
+    auto session = Must(pod.OpenSession("echo", Shell()), "opening the echo session");
+    auto exec = Must(pod.Exec(Shell()), "exec of a shell");
+    Echo(*session.process, report.session_echo);
+    Echo(*exec, report.exec_echo);
+  }
+  for (int round = 0; round < kFloodRounds; ++round) {
+    auto session = Must(pod.OpenSession("flood", Shell()), "opening the flood session");
+    auto exec = Must(pod.Exec(Shell()), "exec of a shell");
+    Flood(*session.process, report.session_flood, round);
+    Flood(*exec, report.exec_flood, round);
+  }
   return report;
 }
 
@@ -113,6 +171,12 @@ double Ratio(const Summary& subject, const Summary& baseline) {
   return baseline.p50_ns > 0
              ? static_cast<double>(subject.p50_ns) / static_cast<double>(baseline.p50_ns)
              : 0.0;
+}
+
+// Throughput at the median flood.
+double MiBs(const Summary& s) {
+  return s.p50_ns > 0 ? static_cast<double>(kFloodBytes >> 20) * 1e9 / static_cast<double>(s.p50_ns)
+                      : 0.0;
 }
 
 boost::json::object Row(const Samples& samples) {
@@ -134,6 +198,11 @@ void Print(const AttachOptions& options, const MachineLoad& load, const AttachRe
     o["attach_full_replay"] = Row(r.attach_full);
     o["exec_first_byte"] = Row(r.exec_first);
     o["ratio_first_byte_p50"] = Ratio(first, exec);
+    o["session_echo"] = Row(r.session_echo);
+    o["exec_echo"] = Row(r.exec_echo);
+    o["ratio_echo_p50"] = Ratio(r.session_echo.Summarize(), r.exec_echo.Summarize());
+    o["session_flood_mib_s"] = MiBs(r.session_flood.Summarize());
+    o["exec_flood_mib_s"] = MiBs(r.exec_flood.Summarize());
     o["load_before"] = load.before;
     o["load_after"] = load.after;
     std::printf("%s\n", boost::json::serialize(o).c_str());
@@ -149,6 +218,16 @@ void Print(const AttachOptions& options, const MachineLoad& load, const AttachRe
               Ms(full.p95_ns), Ratio(full, exec));
   std::printf("%-36s %9.2f %9.2f %9s\n", "baseline: exec a shell, first byte", Ms(exec.p50_ns),
               Ms(exec.p95_ns), "1.00x");
+  const Summary session_echo = r.session_echo.Summarize();
+  const Summary exec_echo = r.exec_echo.Summarize();
+  std::printf("%-36s %9.3f %9.3f %8.2fx\n", "keystroke echo, session", Ms(session_echo.p50_ns),
+              Ms(session_echo.p95_ns), Ratio(session_echo, exec_echo));
+  std::printf("%-36s %9.3f %9.3f %9s\n", "baseline: keystroke echo, exec tty", Ms(exec_echo.p50_ns),
+              Ms(exec_echo.p95_ns), "1.00x");
+  const double session_mib = MiBs(r.session_flood.Summarize());
+  const double exec_mib = MiBs(r.exec_flood.Summarize());
+  std::printf("%-36s %9.0f MiB/s, exec tty %.0f MiB/s: %.2fx\n", "output throughput, session",
+              session_mib, exec_mib, exec_mib > 0 ? session_mib / exec_mib : 0.0);
 }
 
 }  // namespace

@@ -311,6 +311,35 @@ TEST_CASE("a flooding shell with a reader that stopped reading grows nothing and
   CHECK(caught_up.size() < (uint64_t{2} << 20));
 }
 
+// Flow control: the shell waits for a reader that keeps up, so it loses nothing, while one
+// that stopped reading holds the shell only for the hold time and is then skipped.
+TEST_CASE("a reader that keeps up gets every byte, even beside one that stopped reading",
+          "[executor][sessions]") {
+  PodFixture f;
+  auto pod = f.NewPod();
+  SessionAttachment stalled = Open(*pod, "exact");  // never reads
+  SessionAttachment reader = Open(*pod, "exact");
+  constexpr size_t kBytes = 8'000'000;
+  REQUIRE(reader.process
+              ->WriteStdin("head -c " + std::to_string(kBytes) +
+                           " /dev/zero | tr '\\0' '\\132'; echo; echo end-$((1+1))\n")
+              .has_value());
+  std::string tail;
+  size_t zs = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (tail.find("end-2") == std::string::npos) {
+    if (std::chrono::steady_clock::now() > deadline) FAIL("only " << zs << " bytes came");
+    auto chunk = reader.process->ReadOutput(10s);
+    if (!chunk || !*chunk) FAIL("the reader's stream stopped after " << zs << " bytes");
+    // 'Z' (\132 to tr) appears nowhere in the command line the terminal echoes.
+    for (const char c : (*chunk)->data) zs += c == 'Z' ? 1 : 0;
+    CHECK((*chunk)->data.find("output skipped") == std::string::npos);
+    tail += (*chunk)->data;
+    if (tail.size() > 64) tail.erase(0, tail.size() - 64);
+  }
+  CHECK(zs == kBytes);
+}
+
 TEST_CASE("session names and specs are checked", "[executor][sessions]") {
   PodFixture f;
   auto pod = f.NewPod();

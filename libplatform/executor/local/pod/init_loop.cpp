@@ -60,7 +60,7 @@ Result<void> InitLoop::Open() {
   if (!timer_.valid()) return std::unexpected(SystemError("timerfd_create"));
   epoll_.Reset(::epoll_create1(EPOLL_CLOEXEC));
   if (!epoll_.valid()) return std::unexpected(SystemError("epoll_create1"));
-  sessions_.SetEpoll(epoll_.get());
+  CY_CHECK(sessions_.Start(epoll_.get()));
   CY_CHECK(Watch(epoll_.get(), kControlFd, kControlKey));
   CY_CHECK(Watch(epoll_.get(), signals_.get(), kSignalKey));
   return Watch(epoll_.get(), timer_.get(), kTimerKey);

@@ -4,6 +4,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -110,6 +111,16 @@ void SessionTable::SetInterest(int fd, uint64_t key, uint32_t& current, uint32_t
   current = wanted;
 }
 
+Result<void> SessionTable::Start(int epoll) {
+  epoll_ = epoll;
+  timer_.Reset(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+  if (!timer_.valid()) return std::unexpected(SystemError("timerfd_create"));
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.u64 = kKeyBase;
+  return Check(::epoll_ctl(epoll_, EPOLL_CTL_ADD, timer_.get(), &event), "epoll_ctl");
+}
+
 void SessionTable::Attach(UniqueFd stream) {
   const size_t unopened = static_cast<size_t>(std::count_if(
       attachments_.begin(), attachments_.end(), [](const auto& a) { return !a.second.opened; }));
@@ -138,7 +149,7 @@ void SessionTable::UpdateInterest(uint64_t key, Attachment& attachment) {
 void SessionTable::UpdateMaster(uint64_t key, Session& session) {
   uint32_t wanted = 0;
   if (session.master_open) {
-    wanted = EPOLLIN;
+    if (!session.held) wanted |= EPOLLIN;
     if (!session.pending_input.empty()) wanted |= EPOLLOUT;
   }
   SetInterest(session.master.get(), key, session.master_interest, wanted);
@@ -152,6 +163,7 @@ void SessionTable::UpdateAttachments(const Session& session) {
 }
 
 void SessionTable::OnEvent(uint64_t key, uint32_t events) {
+  if (key == kKeyBase) return OnTimer();
   if (const auto s = sessions_.find(key); s != sessions_.end()) {
     OnMaster(key, s->second, events);
   } else if (const auto a = attachments_.find(key); a != attachments_.end()) {
@@ -165,23 +177,37 @@ void SessionTable::OnMaster(uint64_t key, Session& session, uint32_t events) {
     UpdateAttachments(session);
   }
   // One chunk per wake-up keeps a flooding shell from starving the rest of the loop.
-  if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) ReadOutput(session, kMaxFramePayload);
+  if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) ReadOutput(key, session, kMaxFramePayload);
   UpdateMaster(key, session);
 }
 
-void SessionTable::ReadOutput(Session& session, size_t budget) {
-  while (budget > 0 && session.master_open) {
-    const ssize_t n = ::read(session.master.get(), g_buffer, std::min(budget, sizeof(g_buffer)));
-    if (n > 0) {
-      const std::string_view chunk(g_buffer, static_cast<size_t>(n));
+void SessionTable::ReadOutput(uint64_t key, Session& session, size_t budget) {
+  while (budget > 0 && session.master_open && !session.held) {
+    // A PTY hands out a few KiB per read: gather them into one frame (one write to each
+    // attachment, one read on its side) instead of a frame per read.
+    const size_t want = std::min(budget, sizeof(g_buffer));
+    size_t got = 0;
+    bool more = true;
+    while (got < want) {
+      const ssize_t n = ::read(session.master.get(), g_buffer + got, want - got);
+      if (n > 0) {
+        got += static_cast<size_t>(n);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else {
+        if (n == 0 || errno != EAGAIN) session.master_open = false;  // EOF or EIO: no holder
+        more = false;
+        break;
+      }
+    }
+    if (got > 0) {
+      const std::string_view chunk(g_buffer, got);
       session.scrollback.Append(chunk);
       Broadcast(session, FrameType::kOutput, std::string(chunk));
-      budget -= static_cast<size_t>(n);
-      continue;
+      budget -= got;
+      UpdateHold(key, session);
     }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) break;
-    session.master_open = false;  // EOF, or EIO: nothing holds the terminal any more
+    if (!more) break;
   }
 }
 
@@ -223,6 +249,84 @@ void SessionTable::Resync(Attachment& attachment, const Session& session) {
   }
 }
 
+void SessionTable::SkipForward(Attachment& attachment, size_t also_skipped) {
+  // Drops queued output, but not a frame half written nor a control frame.
+  size_t skipped = also_skipped + attachment.skipped.value_or(0);
+  std::deque<Pending> kept;
+  for (size_t i = 0; i < attachment.queue.size(); ++i) {
+    Pending& pending = attachment.queue[i];
+    const bool started = i == 0 && attachment.written > 0;
+    if (pending.type == FrameType::kOutput && !started) {
+      skipped += pending.payload;
+      attachment.queued_output -= pending.payload;
+    } else {
+      kept.push_back(std::move(pending));
+    }
+  }
+  attachment.queue = std::move(kept);
+  attachment.skipped = skipped;
+  attachment.full_since_ms = 0;
+}
+
+void SessionTable::UpdateHold(uint64_t key, Session& session) {
+  const int64_t now = NowMs();
+  bool held = false;
+  for (const uint64_t attachment_key : session.attachments) {
+    if (session.draining) break;
+    const auto it = attachments_.find(attachment_key);
+    if (it == attachments_.end()) continue;
+    Attachment& attachment = it->second;
+    const bool full = !attachment.closing && !attachment.skipped &&
+                      attachment.queued_output + kMaxFramePayload > kAttachmentQueueBytes;
+    if (!full) {
+      attachment.full_since_ms = 0;
+      continue;
+    }
+    if (attachment.full_since_ms == 0) attachment.full_since_ms = now;
+    if (now - attachment.full_since_ms >= kHoldMs) {
+      SkipForward(attachment, 0);
+      UpdateInterest(attachment_key, attachment);
+      continue;
+    }
+    held = true;
+  }
+  if (held != session.held) {
+    session.held = held;
+    UpdateMaster(key, session);
+    ArmTimer();
+  }
+}
+
+void SessionTable::OnTimer() {
+  uint64_t expirations = 0;
+  (void)::read(timer_.get(), &expirations, sizeof(expirations));
+  for (auto& [key, session] : sessions_) {
+    if (session.held) UpdateHold(key, session);
+  }
+  ArmTimer();
+}
+
+void SessionTable::ArmTimer() {
+  if (!timer_.valid()) return;
+  std::optional<int64_t> next;
+  for (const auto& [key, session] : sessions_) {
+    if (!session.held) continue;
+    for (const uint64_t attachment_key : session.attachments) {
+      const auto it = attachments_.find(attachment_key);
+      if (it == attachments_.end() || it->second.full_since_ms == 0) continue;
+      const int64_t at = it->second.full_since_ms + kHoldMs;
+      next = std::min(next.value_or(at), at);
+    }
+  }
+  itimerspec spec{};  // all zero disarms
+  if (next) {
+    const int64_t at = std::max<int64_t>(*next, 1);
+    spec.it_value.tv_sec = at / 1000;
+    spec.it_value.tv_nsec = (at % 1000) * 1'000'000;
+  }
+  ::timerfd_settime(timer_.get(), TFD_TIMER_ABSTIME, &spec, nullptr);
+}
+
 void SessionTable::Broadcast(Session& session, FrameType type, const std::string& payload) {
   std::vector<uint64_t> keys(session.attachments.begin(), session.attachments.end());
   for (const uint64_t key : keys) {
@@ -235,22 +339,8 @@ void SessionTable::Broadcast(Session& session, FrameType type, const std::string
         continue;
       }
       if (attachment.queued_output + payload.size() > kAttachmentQueueBytes) {
-        // Behind: drop its queued output (not a frame half written, not a control frame)
-        // and send nothing more until it has caught up; then it gets the scrollback.
-        size_t skipped = payload.size();
-        std::deque<Pending> kept;
-        for (size_t i = 0; i < attachment.queue.size(); ++i) {
-          Pending& pending = attachment.queue[i];
-          const bool started = i == 0 && attachment.written > 0;
-          if (pending.type == FrameType::kOutput && !started) {
-            skipped += pending.payload;
-            attachment.queued_output -= pending.payload;
-          } else {
-            kept.push_back(std::move(pending));
-          }
-        }
-        attachment.queue = std::move(kept);
-        attachment.skipped = skipped;
+        // Only the last drain of an ended shell reads past a holder; skip it forward.
+        SkipForward(attachment, payload.size());
         UpdateInterest(key, attachment);
         continue;
       }
@@ -286,6 +376,10 @@ bool SessionTable::Flush(uint64_t key, Attachment& attachment) {
     return false;
   }
   UpdateInterest(key, attachment);
+  if (attachment.session != 0) {
+    const auto s = sessions_.find(attachment.session);
+    if (s != sessions_.end() && s->second.held) UpdateHold(s->first, s->second);
+  }
   return true;
 }
 
@@ -439,7 +533,9 @@ bool SessionTable::OnReaped(pid_t pid, int wait_status, const rusage& usage) {
   if (it == sessions_.end()) return false;
   const uint64_t session_key = it->first;
   Session& session = it->second;
-  ReadOutput(session, kExitDrainBytes);
+  session.held = false;  // the last drain reads past holders (they are skipped forward)
+  session.draining = true;
+  ReadOutput(session_key, session, kExitDrainBytes);
   ExitReport report;
   if (WIFEXITED(wait_status)) report.exit_code = WEXITSTATUS(wait_status);
   if (WIFSIGNALED(wait_status)) report.signal = WTERMSIG(wait_status);
@@ -473,11 +569,15 @@ void SessionTable::Drop(uint64_t key) {
   if (it == attachments_.end()) return;
   Attachment& attachment = it->second;
   SetInterest(attachment.stream.get(), key, attachment.interest, 0);
-  if (attachment.session != 0) {
-    const auto s = sessions_.find(attachment.session);
-    if (s != sessions_.end()) s->second.attachments.erase(key);
-  }
+  const uint64_t session_key = attachment.session;
   attachments_.erase(it);
+  if (session_key != 0) {
+    const auto s = sessions_.find(session_key);
+    if (s != sessions_.end()) {
+      s->second.attachments.erase(key);
+      if (s->second.held) UpdateHold(session_key, s->second);  // the holder may be this one
+    }
+  }
 }
 
 }  // namespace codeyard::local::pod

@@ -4,12 +4,16 @@
 // connection. Output passes through the init here, unlike an exec's, because the terminal
 // must outlive every client.
 //
-// Bounds, so that neither a flooding shell nor a slow client grows the init: the PTY is
-// always drained (a shell never waits for a viewer, detached or slow), output goes into the
-// fixed ring and into each attachment's queue; a queue past kAttachmentQueueBytes is skipped
-// forward (its pending output dropped, a kGap frame and the ring sent instead). Input waiting
-// for a shell that does not read is capped at kPendingInputBytes; past it the init stops
-// reading that session's attachments until the shell catches up.
+// Flow control and bounds, so that neither a flooding shell nor a slow client grows the
+// init, and no client holds the shell for long. Output goes into the fixed ring and into
+// each attachment's queue. While an attachment's queue has no room for another read, the
+// init stops reading the PTY (the shell blocks in write, as on a slow terminal), so a viewer
+// that keeps up on average loses nothing; an attachment that stays without room for
+// kHoldMs is skipped forward (its queued output dropped, a kGap frame and the ring sent once
+// it has drained) and holds nothing back from then until it has caught up. With no
+// attachment the PTY is always drained: a detached shell never waits. Input waiting for a
+// shell that does not read is capped at kPendingInputBytes; past it the init stops reading
+// that session's attachments until the shell catches up.
 //
 // Part of the init's single-threaded event loop: every method returns without blocking.
 #pragma once
@@ -33,7 +37,8 @@
 namespace codeyard::local::pod {
 
 inline constexpr size_t kScrollbackBytes = size_t{64} * 1024;
-inline constexpr size_t kAttachmentQueueBytes = size_t{64} * 1024;
+inline constexpr size_t kAttachmentQueueBytes = size_t{128} * 1024;
+inline constexpr int64_t kHoldMs = 1000;
 inline constexpr size_t kPendingInputBytes = size_t{64} * 1024;
 inline constexpr size_t kMaxSessions = 8;
 inline constexpr size_t kMaxAttachments = 16;  // per session
@@ -56,12 +61,13 @@ class Ring {
 class SessionTable {
  public:
   // epoll keys from this base up belong to the table (exec ids stay far below it).
-  static constexpr uint64_t kKeyBase = uint64_t{1} << 62;
+  static constexpr uint64_t kKeyBase = uint64_t{1} << 62;  // the hold timer's key
   static constexpr uint64_t kKeyEnd = kKeyBase * 2;
   [[nodiscard]] static bool Owns(uint64_t key) { return key >= kKeyBase && key < kKeyEnd; }
 
   explicit SessionTable(const ChildFilter& filter) : filter_(filter) {}
-  void SetEpoll(int epoll) { epoll_ = epoll; }
+  // Makes the hold timer and watches it in `epoll`.
+  [[nodiscard]] Result<void> Start(int epoll);
 
   // A new attachment's stream (a "attach" control message); the first frame must be kOpen.
   void Attach(UniqueFd stream);
@@ -76,6 +82,8 @@ class SessionTable {
     UniqueFd master;
     bool master_open = true;  // false once the PTY reported EOF or EIO
     uint32_t master_interest = 0;
+    bool held = false;      // an attachment without room: the PTY is not read meanwhile
+    bool draining = false;  // the shell ended: its last output is read past any holder
     Ring scrollback{kScrollbackBytes};
     std::string pending_input;
     int64_t start_ms = 0;
@@ -99,14 +107,15 @@ class SessionTable {
     // Set while the attachment is behind: output bytes dropped for it since. Once its queue
     // has no output left it gets a kGap frame and the scrollback, and live output again.
     std::optional<size_t> skipped;
-    uint32_t interest = 0;  // the epoll events registered now
+    uint32_t interest = 0;      // the epoll events registered now
+    int64_t full_since_ms = 0;  // when it last ran out of room; 0 while it has room
   };
 
   void OnMaster(uint64_t key, Session& session, uint32_t events);
   void OnAttachment(uint64_t key, Attachment& attachment, uint32_t events);
   void HandleFrame(uint64_t key, Attachment& attachment, Frame frame);
   void Open(uint64_t key, Attachment& attachment, std::string_view payload);
-  void ReadOutput(Session& session, size_t budget);
+  void ReadOutput(uint64_t key, Session& session, size_t budget);
   void Broadcast(Session& session, FrameType type, const std::string& payload);
   static void Queue(Attachment& attachment, FrameType type, std::string_view payload);
   // Queues a kGap (if the attachment was behind) and the scrollback.
@@ -120,11 +129,18 @@ class SessionTable {
   void UpdateMaster(uint64_t key, Session& session);
   void SetInterest(int fd, uint64_t key, uint32_t& current, uint32_t wanted);
   void Drop(uint64_t key);
+  // Recomputes which attachments hold the session's PTY, skips those past kHoldMs and
+  // re-arms the timer.
+  void UpdateHold(uint64_t key, Session& session);
+  static void SkipForward(Attachment& attachment, size_t also_skipped);
+  void OnTimer();
+  void ArmTimer();
   [[nodiscard]] bool InputPaused(const Attachment& attachment) const;
 
   const ChildFilter& filter_;
   int epoll_ = -1;
-  uint64_t next_key_ = kKeyBase;
+  UniqueFd timer_;
+  uint64_t next_key_ = kKeyBase + 1;
   std::map<uint64_t, Session> sessions_;        // by the key of its PTY master
   std::map<uint64_t, Attachment> attachments_;  // by the key of its stream
   std::map<std::string, uint64_t, std::less<>> by_name_;
