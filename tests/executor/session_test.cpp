@@ -182,6 +182,38 @@ TEST_CASE("a session outlives the process that opened it", "[executor][sessions]
   std::filesystem::remove_all(root);
 }
 
+TEST_CASE("the scrollback is exactly the last 64 KiB of output", "[executor][sessions]") {
+  PodFixture f;
+  auto pod = f.NewPod();
+  std::string everything;
+  {
+    SessionAttachment first = Open(*pod, "ring");
+    // ~190 KiB of numbered lines: the ring wraps about three times.
+    REQUIRE(first.process->WriteStdin("seq 1 30000 | sed 's/$/ ----/'; echo end-$((1+1))\n")
+                .has_value());
+    everything = ReadUntil(*first.process, "end-2");
+    // What follows the mark (the newline, the prompt) is in the ring too: wait for the prompt.
+    const size_t mark = everything.find("end-2");
+    while (everything.find("$ ", mark) == std::string::npos) {
+      auto chunk = first.process->ReadOutput(10s);
+      REQUIRE(chunk.has_value());
+      REQUIRE(chunk->has_value());
+      everything += (*chunk)->data;
+    }
+  }
+  REQUIRE(everything.size() > 3 * 65536);
+  SessionAttachment again = Open(*pod, "ring");
+  std::string replay;
+  while (replay.size() < 65536) {
+    auto chunk = again.process->ReadOutput(10s);
+    REQUIRE(chunk.has_value());
+    REQUIRE(chunk->has_value());
+    replay += (*chunk)->data;
+  }
+  CHECK(replay.size() == 65536);
+  CHECK(replay == everything.substr(everything.size() - 65536));
+}
+
 TEST_CASE("two attachments see the same output and both can type", "[executor][sessions]") {
   PodFixture f;
   auto pod = f.NewPod();
