@@ -104,7 +104,8 @@ TEST_CASE("a session outlives its attachment: reattaching finds the shell and it
   const std::string replay = ReadUntil(*again.process, "marker-41", 10s);
   CHECK_THAT(replay, Catch::Contains("export X=42"));
   REQUIRE(again.process->WriteStdin("echo \"x is [$X]\"\n").has_value());
-  ReadUntil(*again.process, "x is [42]");
+  // Up to the prompt that follows, so that no output is pending for the reader below.
+  ReadUntil(*again.process, "x is [42]\r\n$ ");
 
   // Interrupt wakes a reader blocked on another thread, as for an exec.
   auto blocked =
