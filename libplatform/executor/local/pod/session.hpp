@@ -113,7 +113,7 @@ class SessionTable {
 
   void OnMaster(uint64_t key, Session& session, uint32_t events);
   void OnAttachment(uint64_t key, Attachment& attachment, uint32_t events);
-  void HandleFrame(uint64_t key, Attachment& attachment, Frame frame);
+  void HandleFrame(uint64_t key, Attachment& attachment, const Frame& frame);
   void Open(uint64_t key, Attachment& attachment, std::string_view payload);
   void ReadOutput(uint64_t key, Session& session, size_t budget);
   void Broadcast(Session& session, FrameType type, const std::string& payload);
