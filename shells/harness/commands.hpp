@@ -37,11 +37,13 @@ void AddHttpCommand(CLI::App& app);
 void AddStallCommand(CLI::App& app);
 // `pods`: reaching a running pod from another executor, against creating one (cmd_pods.cpp).
 void AddPodsCommand(CLI::App& app);
+// `attach`: attaching to an existing terminal session against exec of a shell (cmd_attach.cpp).
+void AddAttachCommand(CLI::App& app);
 
 using AddCommand = void (*)(CLI::App&);
-inline constexpr std::array<AddCommand, 6> kCommands = {
+inline constexpr std::array<AddCommand, 7> kCommands = {
     AddStorageCommand, AddExecCommand,  AddSyncCommand,
-    AddHttpCommand,    AddStallCommand, AddPodsCommand,
+    AddHttpCommand,    AddStallCommand, AddPodsCommand, AddAttachCommand,
 };
 
 }  // namespace codeyard::bench

@@ -228,6 +228,12 @@ class Pod {
   // any other attachments (from this process or another) when an attachment goes away, and
   // ends when its shell exits or the pod is deleted. Optional: the default is kUnimplemented,
   // and a caller then falls back to Exec, whose shell ends with its Process.
+  // `spec` matters only when the shell starts (joining keeps the session's size and env;
+  // Resize to change it); a wall_time_limit is kInvalidArgument, since a session lasts until
+  // its shell exits; output_limit_bytes counts per attachment. An attachment that falls
+  // behind the shell is skipped forward: it reads a one-line note, then the scrollback, then
+  // live output again. A pod holds a bounded number of sessions and attachments (the local
+  // backend: 8 and 16 each); past it, kResourceExhausted.
   [[nodiscard]] virtual Result<SessionAttachment> OpenSession(std::string_view name,
                                                               const ExecSpec& spec) {
     (void)spec;

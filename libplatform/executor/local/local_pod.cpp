@@ -21,6 +21,7 @@
 #include "core/errno_text.hpp"
 #include "core/try.hpp"
 #include "executor/local/local_process.hpp"
+#include "executor/local/local_session.hpp"
 #include "executor/local/pod_record.hpp"
 #include "executor/local/protocol.hpp"
 
@@ -382,6 +383,18 @@ Result<std::unique_ptr<Process>> LocalPod::Exec(const ExecSpec& spec) {
     CloseAll(reply->fds);
   }
   return std::unique_ptr<Process>(std::move(process));
+}
+
+Result<SessionAttachment> LocalPod::OpenSession(std::string_view name, const ExecSpec& spec) {
+  CY_CHECK(CheckSessionRequest(name, spec));
+  int control = -1;
+  {
+    std::lock_guard lock(mu_);
+    if (!Alive())
+      return Fail(Error::Code::kFailedPrecondition, "pod " + info_.id + " is not running");
+    control = control_fd_;
+  }
+  return LocalSession::Open(control, name, SessionRequest(info_.spec, spec), spec, launch_.cgroup);
 }
 
 Result<void> LocalPod::PutFiles(std::span<const FileData> files) {

@@ -29,6 +29,11 @@
 // {"type":"started","pid":N} (with the pty master fd attached for a terminal) or
 // {"type":"error",...}; later {"type":"exit", ...ExitReport}. The library may send
 // {"type":"signal","signal":N} on the status socket; closing it kills the process group.
+//
+// Sessions. The library sends {"type":"attach"} with one fd: its end of a fresh stream
+// socket, on which the init then speaks the session protocol (pod/session_frames.hpp: open
+// or join a named terminal session, its output, input, resize, signal, exit). Unlike an
+// exec's, the session's PTY stays with the init, so closing the stream only detaches.
 #pragma once
 
 #include <cstdint>

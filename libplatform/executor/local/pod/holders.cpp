@@ -14,8 +14,9 @@ namespace {
 
 // Holder keys sit in their own range, far above exec ids (which count up from 1) and below
 // the fixed keys at the top of the range (init_loop.cpp).
-constexpr uint64_t kHolderBase = uint64_t{1} << 62;
-constexpr uint64_t kHolderEnd = uint64_t{1} << 63;
+// Above the session table's keys (SessionTable::Owns: [2^62, 2^63)) and far from exec ids.
+constexpr uint64_t kHolderBase = uint64_t{1} << 63;
+constexpr uint64_t kHolderEnd = kHolderBase + (uint64_t{1} << 61);
 constexpr uint64_t kListenerKey = kHolderEnd;
 constexpr uint64_t kOrphanKey = kHolderEnd + 1;
 

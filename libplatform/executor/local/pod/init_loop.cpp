@@ -59,6 +59,7 @@ Result<void> InitLoop::Open() {
   if (!timer_.valid()) return std::unexpected(SystemError("timerfd_create"));
   epoll_.Reset(::epoll_create1(EPOLL_CLOEXEC));
   if (!epoll_.valid()) return std::unexpected(SystemError("epoll_create1"));
+  CY_CHECK(sessions_.Start(epoll_.get()));
   CY_CHECK(Watch(epoll_.get(), signals_.get(), kSignalKey));
   CY_CHECK(Watch(epoll_.get(), timer_.get(), kTimerKey));
   return OpenHolders();
@@ -76,6 +77,7 @@ Result<void> InitLoop::Run() {
     }
     for (int i = 0; i < count; ++i) {
       const uint64_t key = events.at(static_cast<size_t>(i)).data.u64;
+      const uint32_t mask = events.at(static_cast<size_t>(i)).events;
       if (IsHolderKey(key)) {
         if (!OnHolder(key) || orphaned_) {
           // PID 1's kill(-1) reaches every other process of the namespace.
@@ -86,6 +88,8 @@ Result<void> InitLoop::Run() {
         OnChildren();
       } else if (key == kTimerKey) {
         OnTimer();
+      } else if (SessionTable::Owns(key)) {
+        sessions_.OnEvent(key, mask);
       } else {
         OnStatus(key);
       }
@@ -100,6 +104,8 @@ bool InitLoop::OnControl(int fd) {
   Message message = std::move(**received);
   if (message.type() == "exec") {
     OnExec(std::move(message));
+  } else if (message.type() == "attach" && message.fds.size() == 1) {
+    sessions_.Attach(UniqueFd(message.fds.front()));  // session.hpp speaks on that stream
   } else {
     CloseAll(message.fds);  // nothing else is expected here; ignore it
   }
@@ -179,6 +185,7 @@ void InitLoop::OnChildren() {
     rusage usage{};
     const pid_t pid = ::wait4(-1, &wait_status, WNOHANG, &usage);
     if (pid <= 0) break;
+    if (sessions_.OnReaped(pid, wait_status, usage)) continue;
     const auto it = std::find_if(execs_.begin(), execs_.end(),
                                  [pid](const auto& entry) { return entry.second.pid == pid; });
     if (it == execs_.end()) continue;  // an orphan re-parented to PID 1, or a failed start

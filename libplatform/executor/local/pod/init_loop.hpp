@@ -1,5 +1,5 @@
 // The init's event loop, from "ready" until the pod ends. One thread and one epoll set: the
-// control sockets of the pod's holders (exec requests; holders.cpp), the listening socket a
+// control sockets of the pod's holders (exec and attach requests; holders.cpp), the listening socket a
 // survivable pod takes new holders on, a signalfd for SIGCHLD, one timerfd armed at the
 // nearest wall-time deadline, one for the orphan timeout, and each running exec's status
 // socket ("signal" requests, hang-ups). Every handler returns quickly; the only blocking wait is
@@ -16,6 +16,7 @@
 
 #include "codeyard/error.hpp"
 #include "executor/local/pod/seccomp_filter.hpp"
+#include "executor/local/pod/session.hpp"
 #include "executor/local/pod/sys.hpp"
 #include "executor/local/protocol.hpp"
 
@@ -33,7 +34,8 @@ class InitLoop {
       : filter_(filter),
         workspace_(std::move(workspace)),
         listener_(std::move(listener)),
-        orphan_timeout_ms_(orphan_timeout_ms) {}
+        orphan_timeout_ms_(orphan_timeout_ms),
+        sessions_(filter) {}
 
   // Serves the holders until the pod ends, then kills every other process of the pod. A pod
   // without a listener ends when kControlFd closes (or fails); one with a listener when it
@@ -84,6 +86,7 @@ class InitLoop {
   std::map<uint64_t, UniqueFd> holders_;  // by key; kControlFd's entry holds no fd
   uint64_t next_id_ = 1;
   std::map<uint64_t, Exec> execs_;  // by a serial id, never reused (unlike pids)
+  SessionTable sessions_;           // detachable terminals ("attach" messages)
 };
 
 }  // namespace codeyard::local::pod
