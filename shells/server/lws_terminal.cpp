@@ -52,7 +52,7 @@ std::string_view CutReason(std::string_view reason) {
 
 }  // namespace
 
-TerminalSockets::TerminalSockets(TerminalHub& hub, std::shared_ptr<Logger> logger)
+TerminalSockets::TerminalSockets(Terminals& hub, std::shared_ptr<Logger> logger)
     : hub_(hub), logger_(logger ? std::move(logger) : NullLogger()) {}
 
 void TerminalSockets::Bind(WorkerPool* pool, std::function<void()> wake) {
@@ -168,9 +168,7 @@ int TerminalSockets::OnMessage(uint64_t id, Conn& c, std::string message) {
 int TerminalSockets::StartAttach(uint64_t id, Conn& c, const terminal::Hello& hello) {
   lws_set_timer_usecs(c.wsi, LWS_SET_TIMER_USEC_CANCEL);
   c.state = State::kAttaching;
-  boost::json::object starting;
-  starting["state"] = "starting";
-  c.local.push_back(terminal::StatusMessage(starting));
+  c.local.push_back(terminal::Message(terminal::kStatus, R"({"state":"starting"})"));
   lws_callback_on_writable(c.wsi);
   const bool queued =
       pool_ != nullptr && pool_->TrySubmit([this, id, workspace = c.workspace_id, hello] {

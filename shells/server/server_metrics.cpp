@@ -71,7 +71,7 @@ std::function<void(const RequestDone&)> InstallServerMetrics(
   };
 }
 
-void InstallTerminalMetrics(Services& services, const TerminalHub& terminals) {
+void InstallTerminalMetrics(Services& services, const Terminals& terminals) {
   Metrics& m = services.metrics;
   m.AddGauge("codeyard_terminal_connections", "Terminal WebSocket connections attached to a shell.",
              [&terminals] { return static_cast<double>(terminals.viewers()); });

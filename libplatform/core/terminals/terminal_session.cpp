@@ -1,4 +1,4 @@
-#include "terminal_session.hpp"
+#include "core/terminals/terminal_session.hpp"
 
 #include <signal.h>
 
@@ -8,7 +8,9 @@
 
 #include <boost/json/object.hpp>
 
-namespace codeyard::server {
+#include "core/terminals/protocol.hpp"
+
+namespace codeyard {
 namespace {
 
 // A safety net for executors without Process::Interrupt: the driver looks at its inbox at
@@ -28,23 +30,40 @@ std::string HexByte(unsigned char c) {
 
 }  // namespace
 
-Result<std::shared_ptr<TerminalSession>> TerminalSession::Start(std::shared_ptr<Pod> pod,
-                                                                const ExecSpec& spec,
-                                                                TerminalLimits limits, Hooks hooks,
-                                                                std::shared_ptr<Logger> logger) {
-  auto process = pod->Exec(spec);
-  if (!process) return Fail(process.error().WithContext("cannot start the shell"));
-  std::shared_ptr<TerminalSession> session(new TerminalSession(
-      std::move(pod), std::move(*process), limits, std::move(hooks), std::move(logger)));
+Result<std::shared_ptr<TerminalSession>> TerminalSession::Start(
+    std::shared_ptr<Pod> pod, std::string_view name, const ExecSpec& spec, TerminalLimits limits,
+    Hooks hooks, std::shared_ptr<Logger> logger) {
+  std::unique_ptr<Process> process;
+  bool detachable = true;
+  bool started = true;
+  auto attached = pod->OpenSession(name, spec);
+  if (attached) {
+    process = std::move(attached->process);
+    started = attached->started;
+  } else if (attached.error().code() == Error::Code::kUnimplemented) {
+    // A pod without sessions: the shell is this process's child and ends with it.
+    detachable = false;
+    auto exec = pod->Exec(spec);
+    if (!exec) return Fail(exec.error().WithContext("cannot start the shell"));
+    process = std::move(*exec);
+  } else {
+    return Fail(attached.error().WithContext("cannot attach to the shell"));
+  }
+  std::shared_ptr<TerminalSession> session(
+      new TerminalSession(std::move(pod), std::move(process), detachable, started, limits,
+                          std::move(hooks), std::move(logger)));
   session->driver_ = std::thread([s = session.get()] { s->Drive(); });
   return session;
 }
 
 TerminalSession::TerminalSession(std::shared_ptr<Pod> pod, std::unique_ptr<Process> process,
-                                 TerminalLimits limits, Hooks hooks, std::shared_ptr<Logger> logger)
+                                 bool detachable, bool started, TerminalLimits limits, Hooks hooks,
+                                 std::shared_ptr<Logger> logger)
     : pod_(std::move(pod)),
       pod_id_(pod_->id()),
       process_(std::move(process)),
+      detachable_(detachable),
+      started_(started),
       limits_(limits),
       hooks_(std::move(hooks)),
       logger_(logger ? std::move(logger) : NullLogger()),
@@ -58,13 +77,17 @@ TerminalSession::~TerminalSession() {
   Stop();
 }
 
-void TerminalSession::Stop() {
+void TerminalSession::Release() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
     if (live_ != nullptr) live_->Interrupt();
   }
   wake_.notify_all();
+}
+
+void TerminalSession::Stop() {
+  Release();
   if (driver_.joinable() && driver_.get_id() != std::this_thread::get_id()) driver_.join();
 }
 
@@ -125,8 +148,12 @@ void TerminalSession::Drive() {
     std::lock_guard lock(mu_);
     stopping = stopping_;
   }
-  if (stopping) (void)process_->Signal(SIGKILL);
-  const Result<ExitStatus> status = process_->Wait();
+  // Letting go of a pod session detaches (destroying the attachment): the shell keeps running
+  // in the pod, and waiting for it would wait for its exit.
+  const bool detach = stopping && detachable_;
+  if (stopping && !detachable_) (void)process_->Signal(SIGKILL);
+  Result<ExitStatus> status = ExitStatus{};
+  if (!detach) status = process_->Wait();
   {
     std::lock_guard lock(mu_);
     live_ = nullptr;
@@ -241,7 +268,7 @@ void TerminalSession::ReplayLocked(uint64_t id, Viewer& v) {
 }
 
 void TerminalSession::AddViewer(uint64_t viewer, bool readonly, TerminalSize size,
-                                std::string_view title) {
+                                std::string_view title, bool started) {
   std::lock_guard lock(mu_);
   Viewer& v = viewers_[viewer];
   v.readonly = readonly;
@@ -251,6 +278,7 @@ void TerminalSession::AddViewer(uint64_t viewer, bool readonly, TerminalSize siz
   status["state"] = "running";
   status["readonly"] = readonly;
   status["viewers"] = viewers_.size();
+  status["started"] = started;
   PushLocked(viewer, v, terminal::StatusMessage(status));
   if (!readonly) CommandLocked(Command{true, {}, size});
 }
@@ -366,4 +394,4 @@ void TerminalSession::CloseViewers(const terminal::Close& close) {
   }
 }
 
-}  // namespace codeyard::server
+}  // namespace codeyard

@@ -1,19 +1,22 @@
-#include "terminal_hub.hpp"
+#include "codeyard/terminals.hpp"
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <limits>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
 
-namespace codeyard::server {
-namespace {
+#include "core/terminals/protocol.hpp"
+#include "core/terminals/terminal_session.hpp"
 
-// The workspace is touched (a storage write) at most this often by terminal output.
-constexpr std::chrono::seconds kTouchEvery{30};
+namespace codeyard {
 
-}  // namespace
-
-TerminalHubOptions TerminalHubOptionsFrom(const Config& config) {
-  TerminalHubOptions out;
+TerminalOptions TerminalOptionsFrom(const Config& config) {
+  TerminalOptions out;
   out.limits.viewer_queue_bytes = static_cast<std::size_t>(config.terminal_viewer_queue_bytes);
   out.max_viewers_per_terminal = static_cast<std::size_t>(config.terminal_max_viewers_per_terminal);
   out.max_viewers_per_user = static_cast<std::size_t>(config.terminal_max_viewers_per_user);
@@ -21,18 +24,85 @@ TerminalHubOptions TerminalHubOptionsFrom(const Config& config) {
   return out;
 }
 
-TerminalHub::TerminalHub(Services& services, TerminalHubOptions options,
-                         std::shared_ptr<Logger> logger)
-    : services_(services),
+
+class Terminals::Impl {
+ public:
+  Impl(Accounts& accounts, Workspaces& workspaces, TerminalOptions options,
+       std::shared_ptr<Logger> logger);
+  ~Impl() { Shutdown(); }
+
+  void SetWake(std::function<void()> wake);
+  std::vector<uint64_t> TakeReady();
+  std::optional<terminal::Close> Attach(uint64_t viewer, std::string_view workspace_id,
+                                        const terminal::Hello& hello);
+  std::optional<terminal::Close> Receive(uint64_t viewer, std::string_view message);
+  TerminalOut Next(uint64_t viewer, bool* more);
+  void Detach(uint64_t viewer);
+  void CloseAll(const terminal::Close& close);
+  void Shutdown();
+  std::size_t viewers() const;
+  std::size_t shells() const;
+
+  std::atomic<uint64_t> output_bytes_{0};
+  std::atomic<uint64_t> refused_per_terminal_{0};
+  std::atomic<uint64_t> refused_per_user_{0};
+  std::atomic<uint64_t> reauth_closed_{0};
+
+ private:
+  struct ViewerEntry {
+    std::shared_ptr<TerminalSession> session;  // null while attaching (a reserved slot)
+    std::string user_id;
+    std::string workspace_id;
+    std::string token;
+  };
+
+  std::optional<terminal::Close> ReserveLocked(uint64_t viewer, const std::string& user_id,
+                                               std::string_view workspace_id,
+                                               const std::string& token);
+  // Frees the viewer's slot; returns true when it was the workspace's last one here.
+  bool ReleaseLocked(uint64_t viewer);
+  void ReauthLoop();
+  void ReauthPass();
+  std::shared_ptr<TerminalSession> SessionOf(uint64_t viewer) const;
+  void MarkReady(uint64_t viewer);
+  void Ended(const std::string& workspace_id, const TerminalSession* session);
+  void Reap();
+  TerminalSession::Hooks HooksFor(const std::string& workspace_id);
+
+  Accounts& accounts_;
+  Workspaces& workspaces_;
+  const TerminalOptions options_;
+  const std::shared_ptr<Logger> logger_;
+
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<TerminalSession>, std::less<>> sessions_;
+  std::unordered_map<uint64_t, ViewerEntry> viewers_;
+  std::unordered_map<std::string, std::size_t> per_user_;       // viewers (and reservations)
+  std::unordered_map<std::string, std::size_t> per_workspace_;  // likewise, per terminal
+  std::vector<std::shared_ptr<TerminalSession>> ended_;         // to join
+  bool closing_ = false;
+
+  std::mutex ready_mu_;
+  std::vector<uint64_t> ready_;
+  std::function<void()> wake_;
+
+  std::mutex reauth_mu_;
+  std::condition_variable reauth_wake_;
+  bool reauth_stop_ = false;
+  std::thread reauth_;  // last: started once everything above exists
+};
+
+Terminals::Impl::Impl(Accounts& accounts, Workspaces& workspaces, TerminalOptions options,
+                      std::shared_ptr<Logger> logger)
+    : accounts_(accounts),
+      workspaces_(workspaces),
       options_(std::move(options)),
       logger_(logger ? std::move(logger) : NullLogger()),
       reauth_([this] { ReauthLoop(); }) {}
 
-TerminalHub::~TerminalHub() { Shutdown(); }
-
 // ---- viewer caps ----------------------------------------------------------------------
 
-std::optional<terminal::Close> TerminalHub::ReserveLocked(uint64_t viewer,
+std::optional<terminal::Close> Terminals::Impl::ReserveLocked(uint64_t viewer,
                                                           const std::string& user_id,
                                                           std::string_view workspace_id,
                                                           const std::string& token) {
@@ -64,17 +134,20 @@ std::optional<terminal::Close> TerminalHub::ReserveLocked(uint64_t viewer,
   return std::nullopt;
 }
 
-void TerminalHub::ReleaseLocked(uint64_t viewer) {
+bool Terminals::Impl::ReleaseLocked(uint64_t viewer) {
   const auto it = viewers_.find(viewer);
-  if (it == viewers_.end()) return;
+  if (it == viewers_.end()) return false;
+  bool last = false;
   if (const auto u = per_user_.find(it->second.user_id); u != per_user_.end() && --u->second == 0) {
     per_user_.erase(u);
   }
   if (const auto w = per_workspace_.find(it->second.workspace_id);
       w != per_workspace_.end() && --w->second == 0) {
     per_workspace_.erase(w);
+    last = true;
   }
   viewers_.erase(it);
+  return last;
 }
 
 // ---- the token re-check -----------------------------------------------------------------
@@ -83,7 +156,7 @@ void TerminalHub::ReleaseLocked(uint64_t viewer) {
 // that token (revoked by logout, a password change, a disabled or deleted user, or expired),
 // the viewer is closed with 4001 and the browser reconnects with a fresh token, finding the
 // same shell. Verification may read storage, so it runs here, never on the service thread.
-void TerminalHub::ReauthLoop() {
+void Terminals::Impl::ReauthLoop() {
   std::unique_lock lock(reauth_mu_);
   while (!reauth_stop_) {
     reauth_wake_.wait_for(lock, options_.reauth_interval, [&] { return reauth_stop_; });
@@ -94,7 +167,7 @@ void TerminalHub::ReauthLoop() {
   }
 }
 
-void TerminalHub::ReauthPass() {
+void Terminals::Impl::ReauthPass() {
   struct Check {
     uint64_t viewer;
     std::shared_ptr<TerminalSession> session;
@@ -103,7 +176,6 @@ void TerminalHub::ReauthPass() {
   std::vector<Check> checks;
   {
     std::lock_guard lock(mu_);
-    if (services_.accounts == nullptr) return;
     checks.reserve(viewers_.size());
     for (const auto& [id, entry] : viewers_) {
       if (entry.session) checks.push_back({id, entry.session, entry.token});
@@ -115,7 +187,7 @@ void TerminalHub::ReauthPass() {
   for (const Check& c : checks) {
     auto it = verdicts.find(c.token);
     if (it == verdicts.end()) {
-      auto claims = services_.accounts->VerifyAccessToken(c.token);
+      auto claims = accounts_.VerifyAccessToken(c.token);
       it = verdicts.emplace(c.token, claims ? std::string() : claims.error().message()).first;
     }
     const std::string& why = it->second;
@@ -128,26 +200,26 @@ void TerminalHub::ReauthPass() {
   }
 }
 
-void TerminalHub::SetWake(std::function<void()> wake) {
+void Terminals::Impl::SetWake(std::function<void()> wake) {
   std::lock_guard lock(ready_mu_);
   wake_ = std::move(wake);
 }
 
-std::vector<uint64_t> TerminalHub::TakeReady() {
+std::vector<uint64_t> Terminals::Impl::TakeReady() {
   std::lock_guard lock(ready_mu_);
   std::vector<uint64_t> out;
   out.swap(ready_);
   return out;
 }
 
-void TerminalHub::MarkReady(uint64_t viewer) {
+void Terminals::Impl::MarkReady(uint64_t viewer) {
   std::lock_guard lock(ready_mu_);
   const bool first = ready_.empty();
   ready_.push_back(viewer);
   if (first && wake_) wake_();  // one wake collects the whole list
 }
 
-TerminalSession::Hooks TerminalHub::HooksFor(const std::string& workspace_id) {
+TerminalSession::Hooks Terminals::Impl::HooksFor(const std::string& workspace_id) {
   struct Activity {
     std::mutex mu;
     std::chrono::steady_clock::time_point last_touch;
@@ -158,23 +230,23 @@ TerminalSession::Hooks TerminalHub::HooksFor(const std::string& workspace_id) {
   hooks.on_output = [this, workspace_id, activity](std::string_view data) {
     output_bytes_.fetch_add(data.size());
     if (data.find('\n') == std::string_view::npos) return;
-    services_.workspaces->SyncSoon(workspace_id);
+    workspaces_.SyncSoon(workspace_id);
     const auto now = std::chrono::steady_clock::now();
     {
       std::lock_guard lock(activity->mu);
-      if (now - activity->last_touch < kTouchEvery) return;
+      if (now - activity->last_touch < options_.touch_every) return;
       activity->last_touch = now;
     }
-    services_.workspaces->Touch(workspace_id);
+    workspaces_.Touch(workspace_id);
   };
   // Set once the session exists (Start needs the hooks first).
   return hooks;
 }
 
-std::optional<terminal::Close> TerminalHub::Attach(uint64_t viewer, std::string_view workspace_id,
+std::optional<terminal::Close> Terminals::Impl::Attach(uint64_t viewer, std::string_view workspace_id,
                                                    const terminal::Hello& hello) {
   Reap();
-  auto claims = services_.accounts->VerifyAccessToken(hello.token);
+  auto claims = accounts_.VerifyAccessToken(hello.token);
   if (!claims) {
     return terminal::Close{terminal::kCloseUnauthenticated,
                            "authentication failed: " + claims.error().message()};
@@ -189,9 +261,9 @@ std::optional<terminal::Close> TerminalHub::Attach(uint64_t viewer, std::string_
   }
   auto release = [&] {
     std::lock_guard lock(mu_);
-    ReleaseLocked(viewer);
+    (void)ReleaseLocked(viewer);
   };
-  auto pod = services_.workspaces->PodOf(claims->user_id, workspace_id);
+  auto pod = workspaces_.PodOf(claims->user_id, workspace_id);
   if (!pod) {
     release();
     if (pod.error().code() == Error::Code::kInvalidArgument) {
@@ -200,13 +272,14 @@ std::optional<terminal::Close> TerminalHub::Attach(uint64_t viewer, std::string_
     return terminal::CloseFor(pod.error());
   }
   std::string title(workspace_id);
-  if (auto ws = services_.workspaces->Get(claims->user_id, workspace_id); ws) title = ws->name;
+  if (auto ws = workspaces_.Get(claims->user_id, workspace_id); ws) title = ws->name;
 
   std::shared_ptr<TerminalSession> session;
+  bool started = false;  // by this attach (the first viewer of a new attachment)
   {
     std::lock_guard lock(mu_);
     if (closing_) {
-      ReleaseLocked(viewer);
+      (void)ReleaseLocked(viewer);
       return terminal::Close{terminal::kCloseGoingAway, "the server is shutting down"};
     }
     auto& slot = sessions_[std::string(workspace_id)];
@@ -225,27 +298,32 @@ std::optional<terminal::Close> TerminalHub::Attach(uint64_t viewer, std::string_
       // The session is not known yet: on_end finds it by pointer through this cell.
       auto self = std::make_shared<const TerminalSession*>(nullptr);
       hooks.on_end = [this, id, self] { Ended(id, *self); };
-      auto started = TerminalSession::Start(*pod, spec, options_.limits, std::move(hooks), logger_);
-      if (!started) {
+      auto opened = TerminalSession::Start(*pod, options_.session_name, spec, options_.limits,
+                                           std::move(hooks), logger_);
+      if (!opened) {
         sessions_.erase(std::string(workspace_id));
-        ReleaseLocked(viewer);
+        (void)ReleaseLocked(viewer);
         logger_->Error("cannot start a terminal",
-                       {{"workspace_id", id}, {"error", started.error().message()}});
-        return terminal::Close{terminal::kCloseInternal, started.error().message()};
+                       {{"workspace_id", id}, {"error", opened.error().message()}});
+        return terminal::Close{terminal::kCloseInternal, opened.error().message()};
       }
-      *self = started->get();
+      *self = opened->get();
       if (slot) ended_.push_back(slot);  // an old shell in a pod that is gone
-      slot = std::move(*started);
-      logger_->Info("terminal started", {{"workspace_id", id}, {"pod", slot->pod_id()}});
+      slot = std::move(*opened);
+      started = slot->started();
+      logger_->Info(started ? "terminal started" : "terminal attached",
+                    {{"workspace_id", id},
+                     {"pod", slot->pod_id()},
+                     {"detachable", slot->detachable()}});
     }
     session = slot;
     viewers_[viewer].session = session;
   }
-  session->AddViewer(viewer, hello.readonly, hello.size, title);
+  session->AddViewer(viewer, hello.readonly, hello.size, title, started);
   return std::nullopt;
 }
 
-void TerminalHub::Ended(const std::string& workspace_id, const TerminalSession* session) {
+void Terminals::Impl::Ended(const std::string& workspace_id, const TerminalSession* session) {
   std::lock_guard lock(mu_);
   const auto it = sessions_.find(workspace_id);
   if (it != sessions_.end() && it->second.get() == session) {
@@ -256,7 +334,7 @@ void TerminalHub::Ended(const std::string& workspace_id, const TerminalSession* 
 }
 
 // Joins the driver threads of shells that ended (their last act was Ended()).
-void TerminalHub::Reap() {
+void Terminals::Impl::Reap() {
   std::vector<std::shared_ptr<TerminalSession>> done;
   {
     std::lock_guard lock(mu_);
@@ -265,38 +343,52 @@ void TerminalHub::Reap() {
   for (const auto& s : done) s->Stop();
 }
 
-std::shared_ptr<TerminalSession> TerminalHub::SessionOf(uint64_t viewer) const {
+std::shared_ptr<TerminalSession> Terminals::Impl::SessionOf(uint64_t viewer) const {
   std::lock_guard lock(mu_);
   const auto it = viewers_.find(viewer);
   return it == viewers_.end() ? nullptr : it->second.session;
 }
 
-std::optional<terminal::Close> TerminalHub::Receive(uint64_t viewer, std::string_view message) {
+std::optional<terminal::Close> Terminals::Impl::Receive(uint64_t viewer, std::string_view message) {
   const auto session = SessionOf(viewer);
   if (!session) return std::nullopt;
   return session->Receive(viewer, message);
 }
 
-TerminalOut TerminalHub::Next(uint64_t viewer, bool* more) {
+TerminalOut Terminals::Impl::Next(uint64_t viewer, bool* more) {
   *more = false;
   const auto session = SessionOf(viewer);
   if (!session) return {};
   return session->Next(viewer, more);
 }
 
-void TerminalHub::Detach(uint64_t viewer) {
+void Terminals::Impl::Detach(uint64_t viewer) {
   std::shared_ptr<TerminalSession> session;
+  bool let_go = false;
   {
     std::lock_guard lock(mu_);
     const auto it = viewers_.find(viewer);
     if (it == viewers_.end()) return;
     session = std::move(it->second.session);
-    ReleaseLocked(viewer);
+    const std::string workspace_id = it->second.workspace_id;
+    // The last viewer here of a shell that lives in the pod: nobody in this process watches
+    // it, so its attachment goes (the next viewer attaches again and gets the pod's
+    // scrollback). Counted with reservations, so an attach under way keeps it.
+    if (ReleaseLocked(viewer) && session && session->detachable()) {
+      const auto s = sessions_.find(workspace_id);
+      if (s != sessions_.end() && s->second == session) {
+        ended_.push_back(s->second);  // joined by Reap
+        sessions_.erase(s);
+        let_go = true;
+      }
+    }
   }
-  if (session) session->RemoveViewer(viewer);
+  if (!session) return;
+  session->RemoveViewer(viewer);
+  if (let_go) session->Release();  // never blocks: the service thread may be calling
 }
 
-void TerminalHub::CloseAll(const terminal::Close& close) {
+void Terminals::Impl::CloseAll(const terminal::Close& close) {
   std::vector<std::shared_ptr<TerminalSession>> all;
   {
     std::lock_guard lock(mu_);
@@ -308,7 +400,7 @@ void TerminalHub::CloseAll(const terminal::Close& close) {
   for (const auto& s : all) s->CloseViewers(close);
 }
 
-void TerminalHub::Shutdown() {
+void Terminals::Impl::Shutdown() {
   {
     std::lock_guard lock(reauth_mu_);
     reauth_stop_ = true;
@@ -324,19 +416,49 @@ void TerminalHub::Shutdown() {
     for (auto& s : ended_) all.push_back(std::move(s));
     ended_.clear();
   }
+  // Pod sessions are detached, not ended: the shells outlive this process (a restart, a
+  // rolling upgrade) and the next attach, from here or another replica, finds them.
   for (const auto& s : all) s->Stop();
 }
 
-std::size_t TerminalHub::viewers() const {
+std::size_t Terminals::Impl::viewers() const {
   std::lock_guard lock(mu_);
   std::size_t n = 0;
   for (const auto& [id, v] : viewers_) n += v.session ? 1 : 0;
   return n;
 }
 
-std::size_t TerminalHub::shells() const {
+std::size_t Terminals::Impl::shells() const {
   std::lock_guard lock(mu_);
   return sessions_.size();
 }
 
-}  // namespace codeyard::server
+// ---- the public face --------------------------------------------------------------------
+
+Terminals::Terminals(Accounts& accounts, Workspaces& workspaces, TerminalOptions options,
+                     std::shared_ptr<Logger> logger)
+    : impl_(std::make_unique<Impl>(accounts, workspaces, std::move(options), std::move(logger))) {}
+
+Terminals::~Terminals() { Shutdown(); }
+
+void Terminals::SetWake(std::function<void()> wake) { impl_->SetWake(std::move(wake)); }
+std::vector<uint64_t> Terminals::TakeReady() { return impl_->TakeReady(); }
+std::optional<terminal::Close> Terminals::Attach(uint64_t viewer, std::string_view workspace_id,
+                                                 const terminal::Hello& hello) {
+  return impl_->Attach(viewer, workspace_id, hello);
+}
+std::optional<terminal::Close> Terminals::Receive(uint64_t viewer, std::string_view message) {
+  return impl_->Receive(viewer, message);
+}
+TerminalOut Terminals::Next(uint64_t viewer, bool* more) { return impl_->Next(viewer, more); }
+void Terminals::Detach(uint64_t viewer) { impl_->Detach(viewer); }
+void Terminals::CloseAll(const terminal::Close& close) { impl_->CloseAll(close); }
+void Terminals::Shutdown() { impl_->Shutdown(); }
+std::size_t Terminals::viewers() const { return impl_->viewers(); }
+std::size_t Terminals::shells() const { return impl_->shells(); }
+uint64_t Terminals::output_bytes() const { return impl_->output_bytes_.load(); }
+uint64_t Terminals::refused_per_terminal() const { return impl_->refused_per_terminal_.load(); }
+uint64_t Terminals::refused_per_user() const { return impl_->refused_per_user_.load(); }
+uint64_t Terminals::reauth_closed() const { return impl_->reauth_closed_.load(); }
+
+}  // namespace codeyard

@@ -1,17 +1,24 @@
-// One workspace's shell: a process on a pseudo-terminal in the workspace's pod, shared by
-// every connection attached to it (its viewers). A driver thread owns the Process (which is
-// driven by one thread at a time): it takes viewers' input and resizes from an inbox,
-// queues input without blocking, reads output, keeps the last 64 KiB as scrollback and
-// appends the output to each viewer's bounded queue, coalescing it into frames.
+// One workspace's shell as seen by this process: an attachment to the pod's terminal session
+// (Pod::OpenSession), or on a pod without sessions a process started with Pod::Exec, shared
+// by every viewer this process serves. A driver thread owns the Process (which is driven by
+// one thread at a time): it takes viewers' input and resizes from an inbox, queues input
+// without blocking, reads output, keeps the last 64 KiB as scrollback and appends the output
+// to each viewer's bounded queue, coalescing it into frames.
+//
+// Scrollback: a pod session replays its own ring as the attachment's first output, so the
+// local copy starts empty and mirrors the pod's from there; it serves viewers that join this
+// attachment later and resyncs (below), and goes with the attachment. An Exec shell has only
+// the local copy.
 //
 // Flow control: while the queue of every viewer being written to is full, the driver stops
 // reading the terminal, so the shell blocks on its writes and nothing piles up. When only
 // some are full, the others keep going: the full ones fall "behind", their output is dropped,
 // and once their queue drains they get a reset and the scrollback again (a resync), the same
-// as a reconnect. With no viewer at all the shell keeps running and its output goes
-// only to the scrollback, so a reconnect finds the same shell.
+// as a reconnect. With no viewer at all an Exec shell keeps running and its output goes
+// only to the scrollback, so a reconnect finds the same shell; a pod session is let go
+// instead (Release) and the next viewer attaches again.
 //
-// Viewers are written to by the server's service thread via Next(); `notify(viewer)` is
+// Viewers are written to by the caller's service thread via Next(); `notify(viewer)` is
 // called (from any thread, possibly under the session's lock, so it must only queue and
 // wake) whenever a viewer has something new to write.
 #pragma once
@@ -32,19 +39,9 @@
 
 #include "codeyard/backend/executor.hpp"
 #include "codeyard/log.hpp"
-#include "terminal_protocol.hpp"
+#include "codeyard/terminals.hpp"
 
-namespace codeyard::server {
-
-struct TerminalLimits {
-  std::size_t scrollback_bytes = std::size_t{64} << 10;
-  std::size_t viewer_queue_bytes = std::size_t{1} << 20;  // a viewer past this is behind
-  std::size_t max_frame_bytes = std::size_t{16} << 10;    // output payload per frame
-  std::size_t max_pending_input = std::size_t{1} << 20;   // input waiting for the shell
-};
-
-// What to write next to a viewer: nothing, a message, or a close.
-using TerminalOut = std::variant<std::monostate, std::string, terminal::Close>;
+namespace codeyard {
 
 class TerminalSession {
  public:
@@ -53,22 +50,26 @@ class TerminalSession {
     // Called on the driver thread with every piece of output (the hub counts it, and after a
     // line ended, touches the workspace and asks for a sync).
     std::function<void(std::string_view)> on_output;
-    // Called on the driver thread as its last act (the shell ended or Stop()).
+    // Called on the driver thread as its last act (the shell ended, Release() or Stop()).
     std::function<void()> on_end;
   };
 
-  // Starts `spec` (a terminal exec) in `pod` and the driver thread.
+  // Attaches to the pod's session `name`, starting it with `spec` (a terminal exec) when none
+  // runs; on a pod without sessions (kUnimplemented) starts `spec` with Exec. Then starts the
+  // driver thread.
   [[nodiscard]] static Result<std::shared_ptr<TerminalSession>> Start(
-      std::shared_ptr<Pod> pod, const ExecSpec& spec, TerminalLimits limits, Hooks hooks,
-      std::shared_ptr<Logger> logger);
+      std::shared_ptr<Pod> pod, std::string_view name, const ExecSpec& spec,
+      TerminalLimits limits, Hooks hooks, std::shared_ptr<Logger> logger);
 
   TerminalSession(const TerminalSession&) = delete;
   TerminalSession& operator=(const TerminalSession&) = delete;
   ~TerminalSession();  // Stop()
 
   // Adds a viewer: it gets `title`, the scrollback (after a terminal reset) and a running
-  // status. A writing viewer's size becomes the terminal's (the last resize wins).
-  void AddViewer(uint64_t viewer, bool readonly, TerminalSize size, std::string_view title);
+  // status with `started` (whether this viewer's attach started the shell). A writing
+  // viewer's size becomes the terminal's (the last resize wins).
+  void AddViewer(uint64_t viewer, bool readonly, TerminalSize size, std::string_view title,
+                 bool started);
   void RemoveViewer(uint64_t viewer);
 
   // One message from a viewer (type byte first, not the hello). Returns the close to send
@@ -84,10 +85,17 @@ class TerminalSession {
   // The same for one viewer.
   void CloseViewer(uint64_t viewer, const terminal::Close& close);
 
-  // Ends the shell (kills it) and joins the driver. Idempotent.
+  // Asks the driver to let go without waiting for it: a pod session is detached (its shell
+  // keeps running in the pod), an Exec shell is killed. on_end follows on the driver thread.
+  void Release();
+  // Release() and joins the driver. Idempotent.
   void Stop();
 
   [[nodiscard]] const std::string& pod_id() const { return pod_id_; }
+  // True when the shell lives in the pod (a session), false for an Exec fallback.
+  [[nodiscard]] bool detachable() const { return detachable_; }
+  // True when Start started the shell, false when it attached to one already running.
+  [[nodiscard]] bool started() const { return started_; }
   [[nodiscard]] bool ended() const;
   [[nodiscard]] std::size_t viewer_count() const;
 
@@ -105,8 +113,8 @@ class TerminalSession {
     TerminalSize size;
   };
 
-  TerminalSession(std::shared_ptr<Pod> pod, std::unique_ptr<Process> process, TerminalLimits limits,
-                  Hooks hooks, std::shared_ptr<Logger> logger);
+  TerminalSession(std::shared_ptr<Pod> pod, std::unique_ptr<Process> process, bool detachable,
+                  bool started, TerminalLimits limits, Hooks hooks, std::shared_ptr<Logger> logger);
 
   void Drive();
   void Deliver(const std::string& data);
@@ -120,6 +128,8 @@ class TerminalSession {
   const std::shared_ptr<Pod> pod_;  // kept alive while the shell runs in it
   const std::string pod_id_;
   std::unique_ptr<Process> process_;  // driver thread only
+  const bool detachable_;
+  const bool started_;
   const TerminalLimits limits_;
   const Hooks hooks_;
   const std::shared_ptr<Logger> logger_;
@@ -136,4 +146,4 @@ class TerminalSession {
   std::thread driver_;
 };
 
-}  // namespace codeyard::server
+}  // namespace codeyard
