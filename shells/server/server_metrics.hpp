@@ -8,9 +8,9 @@
 #include <functional>
 #include <string_view>
 
+#include "codeyard/terminals.hpp"
 #include "http_server.hpp"
 #include "services.hpp"
-#include "codeyard/terminals.hpp"
 
 namespace codeyard::server {
 

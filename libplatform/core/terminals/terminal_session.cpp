@@ -30,9 +30,11 @@ std::string HexByte(unsigned char c) {
 
 }  // namespace
 
-Result<std::shared_ptr<TerminalSession>> TerminalSession::Start(
-    std::shared_ptr<Pod> pod, std::string_view name, const ExecSpec& spec, TerminalLimits limits,
-    Hooks hooks, std::shared_ptr<Logger> logger) {
+Result<std::shared_ptr<TerminalSession>> TerminalSession::Start(std::shared_ptr<Pod> pod,
+                                                                std::string_view name,
+                                                                const ExecSpec& spec,
+                                                                TerminalLimits limits, Hooks hooks,
+                                                                std::shared_ptr<Logger> logger) {
   std::unique_ptr<Process> process;
   bool detachable = true;
   bool started = true;
@@ -164,6 +166,7 @@ void TerminalSession::Drive() {
     std::lock_guard lock(mu_);
     ended_ = true;
   }
+  output_.notify_all();
   if (hooks_.on_end) hooks_.on_end();
 }
 
@@ -182,8 +185,17 @@ bool TerminalSession::PausedLocked() const {
   return any;
 }
 
+void TerminalSession::WaitForOutput(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  output_.wait_for(lock, timeout, [&] { return got_output_ || ended_ || stopping_; });
+}
+
 void TerminalSession::Deliver(const std::string& data) {
   std::lock_guard lock(mu_);
+  if (!got_output_) {
+    got_output_ = true;
+    output_.notify_all();
+  }
   scrollback_ += data;
   if (scrollback_.size() > limits_.scrollback_bytes) {
     std::size_t cut = scrollback_.size() - limits_.scrollback_bytes;

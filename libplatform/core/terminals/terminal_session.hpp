@@ -23,6 +23,7 @@
 // wake) whenever a viewer has something new to write.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -58,8 +59,8 @@ class TerminalSession {
   // runs; on a pod without sessions (kUnimplemented) starts `spec` with Exec. Then starts the
   // driver thread.
   [[nodiscard]] static Result<std::shared_ptr<TerminalSession>> Start(
-      std::shared_ptr<Pod> pod, std::string_view name, const ExecSpec& spec,
-      TerminalLimits limits, Hooks hooks, std::shared_ptr<Logger> logger);
+      std::shared_ptr<Pod> pod, std::string_view name, const ExecSpec& spec, TerminalLimits limits,
+      Hooks hooks, std::shared_ptr<Logger> logger);
 
   TerminalSession(const TerminalSession&) = delete;
   TerminalSession& operator=(const TerminalSession&) = delete;
@@ -84,6 +85,11 @@ class TerminalSession {
   void CloseViewers(const terminal::Close& close);
   // The same for one viewer.
   void CloseViewer(uint64_t viewer, const terminal::Close& close);
+
+  // Waits until the shell has written something (a resumed session's replay comes first),
+  // it ended, or `timeout` passed, so that the first viewer of a resumed shell gets its
+  // scrollback before the running status, as from a shell of this process.
+  void WaitForOutput(std::chrono::milliseconds timeout);
 
   // Asks the driver to let go without waiting for it: a pod session is detached (its shell
   // keeps running in the pod), an Exec shell is killed. on_end follows on the driver thread.
@@ -135,7 +141,9 @@ class TerminalSession {
   const std::shared_ptr<Logger> logger_;
 
   mutable std::mutex mu_;
-  std::condition_variable wake_;  // the driver waits here while paused
+  std::condition_variable wake_;    // the driver waits here while paused
+  std::condition_variable output_;  // WaitForOutput waits here
+  bool got_output_ = false;
   std::map<uint64_t, Viewer> viewers_;
   Process* live_;  // process_ while it exists, for Interrupt() from other threads
   std::vector<Command> inbox_;

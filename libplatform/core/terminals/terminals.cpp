@@ -15,6 +15,14 @@
 
 namespace codeyard {
 
+namespace {
+
+// How long the first viewer of a resumed shell waits for the pod's replay (it is the
+// attachment's first output, already there when the pod answered).
+constexpr std::chrono::seconds kReplayWait{2};
+
+}  // namespace
+
 TerminalOptions TerminalOptionsFrom(const Config& config) {
   TerminalOptions out;
   out.limits.viewer_queue_bytes = static_cast<std::size_t>(config.terminal_viewer_queue_bytes);
@@ -23,7 +31,6 @@ TerminalOptions TerminalOptionsFrom(const Config& config) {
   out.reauth_interval = std::chrono::seconds(config.terminal_reauth_interval_s);
   return out;
 }
-
 
 class Terminals::Impl {
  public:
@@ -103,9 +110,9 @@ Terminals::Impl::Impl(Accounts& accounts, Workspaces& workspaces, TerminalOption
 // ---- viewer caps ----------------------------------------------------------------------
 
 std::optional<terminal::Close> Terminals::Impl::ReserveLocked(uint64_t viewer,
-                                                          const std::string& user_id,
-                                                          std::string_view workspace_id,
-                                                          const std::string& token) {
+                                                              const std::string& user_id,
+                                                              std::string_view workspace_id,
+                                                              const std::string& token) {
   std::size_t& user = per_user_[user_id];
   std::size_t& workspace = per_workspace_[std::string(workspace_id)];
   std::optional<terminal::Close> refused;
@@ -243,8 +250,9 @@ TerminalSession::Hooks Terminals::Impl::HooksFor(const std::string& workspace_id
   return hooks;
 }
 
-std::optional<terminal::Close> Terminals::Impl::Attach(uint64_t viewer, std::string_view workspace_id,
-                                                   const terminal::Hello& hello) {
+std::optional<terminal::Close> Terminals::Impl::Attach(uint64_t viewer,
+                                                       std::string_view workspace_id,
+                                                       const terminal::Hello& hello) {
   Reap();
   auto claims = accounts_.VerifyAccessToken(hello.token);
   if (!claims) {
@@ -275,7 +283,8 @@ std::optional<terminal::Close> Terminals::Impl::Attach(uint64_t viewer, std::str
   if (auto ws = workspaces_.Get(claims->user_id, workspace_id); ws) title = ws->name;
 
   std::shared_ptr<TerminalSession> session;
-  bool started = false;  // by this attach (the first viewer of a new attachment)
+  bool fresh = false;    // this attach opened the attachment
+  bool started = false;  // this attach started the shell
   {
     std::lock_guard lock(mu_);
     if (closing_) {
@@ -310,15 +319,18 @@ std::optional<terminal::Close> Terminals::Impl::Attach(uint64_t viewer, std::str
       *self = opened->get();
       if (slot) ended_.push_back(slot);  // an old shell in a pod that is gone
       slot = std::move(*opened);
+      fresh = true;
       started = slot->started();
-      logger_->Info(started ? "terminal started" : "terminal attached",
-                    {{"workspace_id", id},
-                     {"pod", slot->pod_id()},
-                     {"detachable", slot->detachable()}});
+      logger_->Info(
+          started ? "terminal started" : "terminal attached",
+          {{"workspace_id", id}, {"pod", slot->pod_id()}, {"detachable", slot->detachable()}});
     }
     session = slot;
     viewers_[viewer].session = session;
   }
+  // A new attachment to a shell already running in the pod: its first output is the pod's
+  // scrollback, which this viewer should get before the running status.
+  if (fresh && !started) session->WaitForOutput(kReplayWait);
   session->AddViewer(viewer, hello.readonly, hello.size, title, started);
   return std::nullopt;
 }
