@@ -329,7 +329,10 @@ std::optional<terminal::Close> TerminalSession::Receive(uint64_t viewer, std::st
   Viewer& v = it->second;
   switch (type) {
     case terminal::kInput:
-      if (!v.readonly && !payload.empty()) CommandLocked(Command{false, std::string(payload), {}});
+      if (!v.readonly && !payload.empty()) {
+        if (hooks_.on_input) hooks_.on_input();
+        CommandLocked(Command{false, std::string(payload), {}});
+      }
       return std::nullopt;
     case terminal::kResize: {
       auto size = terminal::ParseResize(payload);

@@ -48,9 +48,11 @@ class TerminalSession {
  public:
   struct Hooks {
     std::function<void(uint64_t viewer)> notify;
-    // Called on the driver thread with every piece of output (the hub counts it, and after a
-    // line ended, touches the workspace and asks for a sync).
+    // Called on the driver thread with every piece of output (Terminals counts it and applies
+    // the activity policy: touch the workspace, ask for a sync).
     std::function<void(std::string_view)> on_output;
+    // Called with a writing viewer's input (under the session's lock: it must only record).
+    std::function<void()> on_input;
     // Called on the driver thread as its last act (the shell ended, Release() or Stop()).
     std::function<void()> on_end;
   };

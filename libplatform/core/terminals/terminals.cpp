@@ -230,21 +230,35 @@ TerminalSession::Hooks Terminals::Impl::HooksFor(const std::string& workspace_id
   struct Activity {
     std::mutex mu;
     std::chrono::steady_clock::time_point last_touch;
+    bool after_line = false;  // a line ended since the last input
   };
   auto activity = std::make_shared<Activity>();
   TerminalSession::Hooks hooks;
   hooks.notify = [this](uint64_t viewer) { MarkReady(viewer); };
+  // A command's files are on disk by the time it prints its last output or the prompt after
+  // it, which may end no line. So once a line has ended (the echo of Enter, before the
+  // command even ran) every output asks for a sync until the next input: Workspaces
+  // debounces them into one pass per sync_debounce, and typing alone asks for none.
+  hooks.on_input = [activity] {
+    std::lock_guard lock(activity->mu);
+    activity->after_line = false;
+  };
   hooks.on_output = [this, workspace_id, activity](std::string_view data) {
     output_bytes_.fetch_add(data.size());
-    if (data.find('\n') == std::string_view::npos) return;
-    workspaces_.SyncSoon(workspace_id);
+    const bool ends_line = data.find('\n') != std::string_view::npos;
     const auto now = std::chrono::steady_clock::now();
+    bool touch = false;
     {
       std::lock_guard lock(activity->mu);
-      if (now - activity->last_touch < options_.touch_every) return;
-      activity->last_touch = now;
+      if (!ends_line && !activity->after_line) return;
+      activity->after_line = true;
+      if (ends_line && now - activity->last_touch >= options_.touch_every) {
+        activity->last_touch = now;
+        touch = true;
+      }
     }
-    workspaces_.Touch(workspace_id);
+    workspaces_.SyncSoon(workspace_id);
+    if (touch) workspaces_.Touch(workspace_id);
   };
   // Set once the session exists (Start needs the hooks first).
   return hooks;
