@@ -324,6 +324,8 @@ std::optional<terminal::Close> Terminals::Impl::Attach(uint64_t viewer,
       auto opened = TerminalSession::Start(*pod, options_.session_name, spec, options_.limits,
                                            std::move(hooks), logger_);
       if (!opened) {
+        // An old session is joined by Reap, never here: its driver may be waiting for mu_.
+        if (slot) ended_.push_back(slot);
         sessions_.erase(std::string(workspace_id));
         (void)ReleaseLocked(viewer);
         logger_->Error("cannot start a terminal",
