@@ -551,3 +551,39 @@ TEST_CASE("terminals: a shell in a pod session is shared by processes and outliv
   restarted->Detach(4);
   restarted->Shutdown();
 }
+
+TEST_CASE("terminals: concurrent attaches to one workspace open one attachment", "[terminals]") {
+  World w(true);
+  const Session ada = w.NewUser("ada");
+  const std::string ws = w.NewWorkspace(ada, "crowd");
+  auto terminals = w.NewTerminals();
+  constexpr int kViewers = 8;
+  std::vector<std::optional<terminal::Close>> refused(kViewers);
+  {
+    std::vector<std::jthread> threads;
+    for (int i = 0; i < kViewers; ++i) {
+      threads.emplace_back([&, i] {
+        terminal::Hello hello;
+        hello.token = ada.access_token;
+        refused[static_cast<std::size_t>(i)] =
+            terminals->Attach(static_cast<uint64_t>(100 + i), ws, hello);
+      });
+    }
+  }
+  int started = 0;
+  for (int i = 0; i < kViewers; ++i) {
+    REQUIRE_FALSE(refused[static_cast<std::size_t>(i)].has_value());
+    Viewer v{*terminals, static_cast<uint64_t>(100 + i), {}, {}, {}, {}};
+    v.Running();
+    started += v.Started() ? 1 : 0;
+  }
+  CHECK(started == 1);
+  CHECK(terminals->shells() == 1);
+  auto pod = Must(w.workspaces->PodOf(ada.user.id, ws));
+  auto sessions = w.session_executor->Of(pod->id());
+  CHECK(sessions->opens == 1);
+  CHECK(sessions->sessions.at("terminal")->attachments() == 1);
+  for (int i = 0; i < kViewers; ++i) terminals->Detach(static_cast<uint64_t>(100 + i));
+  terminals->Shutdown();
+  CHECK(sessions->sessions.at("terminal")->attachments() == 0);
+}

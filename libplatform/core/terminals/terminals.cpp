@@ -87,6 +87,9 @@ class Terminals::Impl {
   std::unordered_map<std::string, std::size_t> per_user_;       // viewers (and reservations)
   std::unordered_map<std::string, std::size_t> per_workspace_;  // likewise, per terminal
   std::vector<std::shared_ptr<TerminalSession>> ended_;         // to join
+  // One per workspace with viewers or attaches here (dropped with its last slot, when no
+  // attach can hold it): serializes opening its attachment.
+  std::unordered_map<std::string, std::shared_ptr<std::mutex>> openers_;
   bool closing_ = false;
 
   std::mutex ready_mu_;
@@ -151,6 +154,7 @@ bool Terminals::Impl::ReleaseLocked(uint64_t viewer) {
   if (const auto w = per_workspace_.find(it->second.workspace_id);
       w != per_workspace_.end() && --w->second == 0) {
     per_workspace_.erase(w);
+    openers_.erase(it->second.workspace_id);
     last = true;
   }
   viewers_.erase(it);
@@ -296,54 +300,85 @@ std::optional<terminal::Close> Terminals::Impl::Attach(uint64_t viewer,
   std::string title(workspace_id);
   if (auto ws = workspaces_.Get(claims->user_id, workspace_id); ws) title = ws->name;
 
-  std::shared_ptr<TerminalSession> session;
-  bool fresh = false;    // this attach opened the attachment
-  bool started = false;  // this attach started the shell
+  const std::string id(workspace_id);
+  auto going_away = [&] {
+    release();
+    return terminal::Close{terminal::kCloseGoingAway, "the server is shutting down"};
+  };
+  // Opening an attachment talks to the pod, so it happens outside mu_ (which the service
+  // thread takes for every message), one opener per workspace at a time.
+  std::shared_ptr<std::mutex> opener;
   {
     std::lock_guard lock(mu_);
     if (closing_) {
       (void)ReleaseLocked(viewer);
       return terminal::Close{terminal::kCloseGoingAway, "the server is shutting down"};
     }
-    auto& slot = sessions_[std::string(workspace_id)];
-    if (!slot || slot->ended() || slot->pod_id() != (*pod)->id()) {
-      ExecSpec spec;
-      spec.argv = options_.shell;
-      spec.tty = true;
-      spec.tty_size = hello.size;
-      spec.stdin_open = true;
-      spec.env["PS1"] = "\\w\\$ ";
-      spec.env["COLORTERM"] = "truecolor";
-      spec.output_limit_bytes = std::numeric_limits<uint64_t>::max();
-      spec.kill_on_output_limit = false;
-      const std::string id(workspace_id);
-      TerminalSession::Hooks hooks = HooksFor(id);
-      // The session is not known yet: on_end finds it by pointer through this cell.
-      auto self = std::make_shared<const TerminalSession*>(nullptr);
-      hooks.on_end = [this, id, self] { Ended(id, *self); };
-      auto opened = TerminalSession::Start(*pod, options_.session_name, spec, options_.limits,
-                                           std::move(hooks), logger_);
-      if (!opened) {
-        // An old session is joined by Reap, never here: its driver may be waiting for mu_.
-        if (slot) ended_.push_back(slot);
-        sessions_.erase(std::string(workspace_id));
-        (void)ReleaseLocked(viewer);
-        logger_->Error("cannot start a terminal",
-                       {{"workspace_id", id}, {"error", opened.error().message()}});
-        return terminal::Close{terminal::kCloseInternal, opened.error().message()};
-      }
-      *self = opened->get();
-      if (slot) ended_.push_back(slot);  // an old shell in a pod that is gone
-      slot = std::move(*opened);
-      fresh = true;
-      started = slot->started();
-      logger_->Info(
-          started ? "terminal started" : "terminal attached",
-          {{"workspace_id", id}, {"pod", slot->pod_id()}, {"detachable", slot->detachable()}});
-    }
-    session = slot;
-    viewers_[viewer].session = session;
+    auto& o = openers_[id];
+    if (!o) o = std::make_shared<std::mutex>();
+    opener = o;
   }
+  std::unique_lock open_lock(*opener);
+  std::shared_ptr<TerminalSession> session;
+  {
+    std::lock_guard lock(mu_);
+    if (closing_) {
+      (void)ReleaseLocked(viewer);
+      return terminal::Close{terminal::kCloseGoingAway, "the server is shutting down"};
+    }
+    const auto it = sessions_.find(id);
+    if (it != sessions_.end() && !it->second->ended() && it->second->pod_id() == (*pod)->id()) {
+      session = it->second;
+      viewers_[viewer].session = session;
+    }
+  }
+  bool fresh = false;    // this attach opened the attachment
+  bool started = false;  // this attach started the shell
+  if (!session) {
+    ExecSpec spec;
+    spec.argv = options_.shell;
+    spec.tty = true;
+    spec.tty_size = hello.size;
+    spec.stdin_open = true;
+    spec.env["PS1"] = "\\w\\$ ";
+    spec.env["COLORTERM"] = "truecolor";
+    spec.output_limit_bytes = std::numeric_limits<uint64_t>::max();
+    spec.kill_on_output_limit = false;
+    TerminalSession::Hooks hooks = HooksFor(id);
+    // The session is not known yet: on_end finds it by pointer through this cell (a shell
+    // that ends before it is set stays in sessions_ as ended, and the next attach replaces it).
+    auto self = std::make_shared<std::atomic<const TerminalSession*>>(nullptr);
+    hooks.on_end = [this, id, self] { Ended(id, self->load()); };
+    auto opened = TerminalSession::Start(*pod, options_.session_name, spec, options_.limits,
+                                         std::move(hooks), logger_);
+    if (!opened) {
+      release();
+      logger_->Error("cannot start a terminal",
+                     {{"workspace_id", id}, {"error", opened.error().message()}});
+      return terminal::Close{terminal::kCloseInternal, opened.error().message()};
+    }
+    self->store(opened->get());
+    {
+      std::lock_guard lock(mu_);
+      if (!closing_) {
+        auto& slot = sessions_[id];
+        if (slot) ended_.push_back(slot);  // ended, or an old shell in a pod that is gone
+        slot = *opened;
+        session = slot;
+        viewers_[viewer].session = session;
+      }
+    }
+    if (!session) {  // Shutdown came while the pod answered: let go of it here
+      (*opened)->Stop();
+      return going_away();
+    }
+    fresh = true;
+    started = session->started();
+    logger_->Info(
+        started ? "terminal started" : "terminal attached",
+        {{"workspace_id", id}, {"pod", session->pod_id()}, {"detachable", session->detachable()}});
+  }
+  open_lock.unlock();
   // A new attachment to a shell already running in the pod: its first output is the pod's
   // scrollback, which this viewer should get before the running status.
   if (fresh && !started) session->WaitForOutput(kReplayWait);
