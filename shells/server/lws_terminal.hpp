@@ -29,7 +29,7 @@ namespace codeyard::server {
 
 class TerminalSockets {
  public:
-  TerminalSockets(Terminals& hub, std::shared_ptr<Logger> logger);
+  TerminalSockets(Terminals& terminals, std::shared_ptr<Logger> logger);
 
   // Before serving: where attach jobs run, and how a worker wakes the service thread.
   void Bind(WorkerPool* pool, std::function<void()> wake);
@@ -86,7 +86,7 @@ class TerminalSockets {
   int Write(Conn& c, std::string_view message);
   int SendClose(Conn& c, const terminal::Close& close);
 
-  Terminals& hub_;
+  Terminals& terminals_;
   std::shared_ptr<Logger> logger_;
   WorkerPool* pool_ = nullptr;
   std::function<void()> wake_;

@@ -65,6 +65,8 @@ class FakeSession : public std::enable_shared_from_this<FakeSession> {
     std::lock_guard lock(mu_);
     return ended_;
   }
+  // Every attachment's next read fails, as when the connection to the pod breaks.
+  void BreakAttachments();
 
  private:
   friend struct Attachment;
@@ -107,7 +109,9 @@ struct FakeSession::Attachment : public Process {
       std::optional<std::chrono::milliseconds> timeout) override {
     std::unique_lock lock(s->mu_);
     const auto until = std::chrono::steady_clock::now() + timeout.value_or(1h);
-    s->cv_.wait_until(lock, until, [&] { return !queue.empty() || s->ended_ || interrupted; });
+    s->cv_.wait_until(lock, until,
+                      [&] { return !queue.empty() || s->ended_ || interrupted || broken; });
+    if (broken) return Fail(Error::Code::kUnavailable, "the connection to the pod broke");
     if (!queue.empty()) {
       OutputChunk chunk;
       chunk.data = std::move(queue.front());
@@ -151,7 +155,14 @@ struct FakeSession::Attachment : public Process {
   std::shared_ptr<FakeSession> s;
   std::deque<std::string> queue;  // under s->mu_
   bool interrupted = false;
+  bool broken = false;
 };
+
+void FakeSession::BreakAttachments() {
+  std::lock_guard lock(mu_);
+  for (Attachment* a : attached_) a->broken = true;
+  cv_.notify_all();
+}
 
 std::unique_ptr<Process> FakeSession::Attach() {
   auto a = std::make_unique<Attachment>(shared_from_this());
@@ -586,4 +597,33 @@ TEST_CASE("terminals: concurrent attaches to one workspace open one attachment",
   for (int i = 0; i < kViewers; ++i) terminals->Detach(static_cast<uint64_t>(100 + i));
   terminals->Shutdown();
   CHECK(sessions->sessions.at("terminal")->attachments() == 0);
+}
+
+TEST_CASE("terminals: a lost attachment closes its viewers with 1011 and the shell goes on",
+          "[terminals]") {
+  World w(true);
+  const Session ada = w.NewUser("ada");
+  const std::string ws = w.NewWorkspace(ada, "lost");
+  auto terminals = w.NewTerminals();
+  Viewer v = Open(*terminals, 1, ws, ada);
+  v.Type("export KEPT=across-the-loss\r");
+  v.Marker("before_loss");
+  auto pod = Must(w.workspaces->PodOf(ada.user.id, ws));
+  auto shell = w.session_executor->Of(pod->id())->sessions.at("terminal");
+  shell->BreakAttachments();
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (v.Pull(), !v.closed) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(5ms);
+  }
+  CHECK(v.closed->code == terminal::kCloseInternal);
+  CHECK_FALSE(shell->ended());
+  terminals->Detach(1);
+  // The reconnect attaches again to the same shell.
+  Viewer again = Open(*terminals, 2, ws, ada);
+  CHECK_FALSE(again.Started());
+  const std::size_t a0 = again.output.size();
+  again.Type("echo kept=$KEPT\r");
+  again.Wait("kept=across-the-loss", a0);
+  terminals->Detach(2);
 }

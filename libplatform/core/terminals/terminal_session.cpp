@@ -106,6 +106,7 @@ std::size_t TerminalSession::viewer_count() const {
 // ---- the driver thread ------------------------------------------------------------------
 
 void TerminalSession::Drive() {
+  bool lost = false;  // reading failed: the shell may still run
   for (;;) {
     std::vector<Command> commands;
     {
@@ -136,6 +137,7 @@ void TerminalSession::Drive() {
       if (code == Error::Code::kAborted || code == Error::Code::kDeadlineExceeded) continue;
       logger_->Error("terminal read failed",
                      {{"pod", pod_id_}, {"error", chunk.error().message()}});
+      lost = true;
       break;
     }
     const std::optional<OutputChunk>& piece = *chunk;
@@ -152,7 +154,8 @@ void TerminalSession::Drive() {
   }
   // Letting go of a pod session detaches (destroying the attachment): the shell keeps running
   // in the pod, and waiting for it would wait for its exit.
-  const bool detach = stopping && detachable_;
+  // A lost attachment is let go as well: the shell may run on, and Wait would wait for it.
+  const bool detach = (stopping || lost) && detachable_;
   if (stopping && !detachable_) (void)process_->Signal(SIGKILL);
   Result<ExitStatus> status = ExitStatus{};
   if (!detach) status = process_->Wait();
@@ -161,7 +164,11 @@ void TerminalSession::Drive() {
     live_ = nullptr;
   }
   process_.reset();
-  if (!stopping) Finish(status);
+  if (!stopping && detach) {
+    CloseViewers({terminal::kCloseInternal, "lost the connection to the shell: reconnect"});
+  } else if (!stopping) {
+    Finish(status);
+  }
   {
     std::lock_guard lock(mu_);
     ended_ = true;
