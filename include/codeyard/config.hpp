@@ -88,6 +88,11 @@ struct Config {
   int64_t terminal_viewer_queue_bytes = int64_t{1} << 20;  // terminal.viewer_queue_bytes
   int64_t terminal_reauth_interval_s = 5;                  // terminal.reauth_interval_s
 
+  // Changes pushed to pages (codeyard/events.hpp, GET /api/v1/events; docs/api.md).
+  int64_t events_poll_interval_ms = 250;  // events.poll_interval_ms: how often a process reads
+  int64_t events_queue_limit = 1000;      // events.queue_limit: queued per subscriber, then closed
+  int64_t events_retention_s = 86400;     // events.retention_s: events older are pruned
+
   // Keys from the environment that look like ours but are not known (likely typos).
   std::vector<std::string> warnings;
 

@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "codeyard/config.hpp"
 #include "codeyard/error.hpp"
 #include "codeyard/platform.hpp"
 
@@ -71,6 +72,9 @@ struct EventsOptions {
   // Who may read an event; empty: the workspace's owner only.
   EventAudience may_read;
 };
+
+// The events.* keys of a Config.
+[[nodiscard]] EventsOptions EventsOptionsFrom(const Config& config);
 
 class EventSubscription {
  public:

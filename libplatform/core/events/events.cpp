@@ -137,6 +137,14 @@ std::string EventJson(const Event& event) {
   return out;
 }
 
+EventsOptions EventsOptionsFrom(const Config& config) {
+  EventsOptions options;
+  options.poll_interval = std::chrono::milliseconds(config.events_poll_interval_ms);
+  options.queue_limit = static_cast<std::size_t>(config.events_queue_limit);
+  options.retention = std::chrono::seconds(config.events_retention_s);
+  return options;
+}
+
 class Events::Impl {
  public:
   Impl(Platform& platform, EventsOptions options)
