@@ -35,6 +35,7 @@
 #include "lws_http.hpp"
 #include "lws_log.hpp"
 #include "lws_raw_tap.hpp"
+#include "lws_events.hpp"
 #include "lws_terminal.hpp"
 #include "security_headers.hpp"
 #include "terminal_hub.hpp"
@@ -54,6 +55,7 @@ constexpr int64_t kRetryLongWorkS = 2;
 struct Pss {
   uint64_t conn_id;  // an HTTP transaction in Impl::conns_
   uint64_t term_id;  // a terminal WebSocket in Impl::terminals_
+  uint64_t events_id;  // an events WebSocket in Impl::events_
 };
 
 enum class Phase { kIdle, kReadingBody, kHandling, kWriting };
@@ -103,6 +105,10 @@ class HttpServer::Impl {
     if (opts_.terminals != nullptr) {
       terminals_ = std::make_unique<TerminalSockets>(*opts_.terminals, opts_.logger);
     }
+    if (opts_.events != nullptr && opts_.accounts != nullptr) {
+      events_ = std::make_unique<EventSockets>(*opts_.events, *opts_.accounts,
+                                               opts_.events_reauth_interval, opts_.logger);
+    }
   }
 
   Result<void> Start();
@@ -149,6 +155,7 @@ class HttpServer::Impl {
   std::unique_ptr<WorkerPool> long_pool_;  // Work::kLong handlers and terminal attaches
   BodyBudget body_budget_;
   std::unique_ptr<TerminalSockets> terminals_;  // service thread only
+  std::unique_ptr<EventSockets> events_;        // service thread only
   std::thread thread_;
   std::future<void> loop_done_;
   std::atomic<bool> serving_{false};

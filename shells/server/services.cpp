@@ -64,6 +64,11 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   if (!runner) return Fail(runner.error().WithContext("cannot start the runner"));
   services->runner = std::move(*runner);
   services->web_dir = config.web_dir;
+
+  services->events = std::make_unique<Events>(*services->platform, EventsOptionsFrom(config));
+  if (auto started = services->events->Start(); !started) {
+    return Fail(started.error().WithContext("cannot start the events service"));
+  }
   return services;
 }
 

@@ -17,6 +17,7 @@
 #include "codeyard/backend/executor.hpp"
 #include "codeyard/config.hpp"
 #include "codeyard/error.hpp"
+#include "codeyard/events.hpp"
 #include "codeyard/files.hpp"
 #include "codeyard/log.hpp"
 #include "codeyard/platform.hpp"
@@ -35,6 +36,7 @@ struct Services {
   std::unique_ptr<Files> files;
   std::unique_ptr<Workspaces> workspaces;
   std::unique_ptr<Runner> runner;  // POST /api/v1/run; pool of executor.pool_size pods
+  std::unique_ptr<Events> events;  // GET /api/v1/events; its poller runs from OpenServices on
   std::string web_dir;  // config.web_dir as given: the browser UI's files (see api_static.cpp)
 };
 
