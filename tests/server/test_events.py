@@ -275,3 +275,9 @@ def test_an_event_made_on_replica_a_reaches_a_page_on_replica_b(tmp_path):
             b.stop()
     finally:
         a.stop()
+
+
+def test_a_plain_get_is_told_to_upgrade(server):
+    status, headers, doc = call(server, "GET", "/events")
+    assert status == 426 and headers["Upgrade"] == "websocket"
+    assert doc["error"]["code"] == "failed_precondition"
