@@ -106,8 +106,9 @@ class Events {
   // Subscribes `user_id` to the events it may read, live or after the event `after`.
   // `wake` is called (poller thread) when events arrive or the subscription closes.
   // kFailedPrecondition when the service is not started or already stopped.
-  [[nodiscard]] Result<std::shared_ptr<EventSubscription>> Subscribe(
-      std::string user_id, std::optional<int64_t> after, std::function<void()> wake);
+  [[nodiscard]] Result<std::shared_ptr<EventSubscription>> Subscribe(std::string user_id,
+                                                                     std::optional<int64_t> after,
+                                                                     std::function<void()> wake);
 
   // Subscriptions open now, and events delivered in all (for metrics).
   [[nodiscard]] std::size_t subscribers() const;

@@ -49,8 +49,8 @@ void AddStaticRoutes(Router& router, Services& services);
 
 using AddRoutes = void (*)(Router&, Services&);
 inline constexpr std::array<AddRoutes, 10> kRouteGroups = {
-    AddHealthRoutes, AddAuthRoutes,     AddWorkspaceRoutes, AddFileRoutes,   AddExecRoutes,
-    AddRunRoutes,    AddOpsRoutes,      AddTerminalRoutes,  AddEventRoutes,  AddStaticRoutes,
+    AddHealthRoutes, AddAuthRoutes, AddWorkspaceRoutes, AddFileRoutes,  AddExecRoutes,
+    AddRunRoutes,    AddOpsRoutes,  AddTerminalRoutes,  AddEventRoutes, AddStaticRoutes,
 };
 
 }  // namespace codeyard::server

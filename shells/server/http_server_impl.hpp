@@ -32,10 +32,10 @@
 #include "cors.hpp"
 #include "http_errors.hpp"
 #include "listen_address.hpp"
+#include "lws_events.hpp"
 #include "lws_http.hpp"
 #include "lws_log.hpp"
 #include "lws_raw_tap.hpp"
-#include "lws_events.hpp"
 #include "lws_terminal.hpp"
 #include "security_headers.hpp"
 #include "terminal_hub.hpp"
@@ -53,8 +53,8 @@ constexpr int64_t kRetryLongWorkS = 2;
 // What lws keeps per connection: only an id into Impl::conns_, so that nothing with a
 // destructor lives in memory lws allocates and frees.
 struct Pss {
-  uint64_t conn_id;  // an HTTP transaction in Impl::conns_
-  uint64_t term_id;  // a terminal WebSocket in Impl::terminals_
+  uint64_t conn_id;    // an HTTP transaction in Impl::conns_
+  uint64_t term_id;    // a terminal WebSocket in Impl::terminals_
   uint64_t events_id;  // an events WebSocket in Impl::events_
 };
 

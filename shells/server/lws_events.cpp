@@ -36,8 +36,8 @@ std::string_view CutReason(std::string_view reason) {
 Result<std::string> HelloToken(std::string_view message) {
   boost::system::error_code ec;
   boost::json::value value = boost::json::parse(message, ec);
-  const boost::json::value* token = !ec && value.is_object() ? value.as_object().if_contains("token")
-                                                             : nullptr;
+  const boost::json::value* token =
+      !ec && value.is_object() ? value.as_object().if_contains("token") : nullptr;
   if (token == nullptr || !token->is_string() || token->as_string().empty()) {
     return Fail(Error::Code::kUnauthenticated,
                 "the first message must be the hello {\"token\":\"<access token>\"}");
@@ -149,8 +149,8 @@ int EventSockets::OnMessage(uint64_t id, Conn& c, std::string message) {
   // Verifying reads storage: a worker does it, and subscribes (which never waits).
   Submit(id, c, [this, id, token = c.token, after = c.after]() -> Done {
     auto claims = accounts_.VerifyAccessToken(token);
-    if (!claims) return {id, nullptr, "", Close{events_ws::kCloseUnauthenticated,
-                                                claims.error().message()}};
+    if (!claims)
+      return {id, nullptr, "", Close{events_ws::kCloseUnauthenticated, claims.error().message()}};
     auto sub = events_.Subscribe(claims->user_id, after, [this, id] {
       {
         std::lock_guard lock(mu_);
@@ -165,9 +165,8 @@ int EventSockets::OnMessage(uint64_t id, Conn& c, std::string message) {
 }
 
 void EventSockets::Submit(uint64_t id, Conn& c, std::function<Done()> job) {
-  const bool queued = pool_ != nullptr && pool_->TrySubmit([this, job = std::move(job)] {
-    Report(job());
-  });
+  const bool queued =
+      pool_ != nullptr && pool_->TrySubmit([this, job = std::move(job)] { Report(job()); });
   if (queued) return;
   if (c.state == State::kSubscribed) {
     c.reauth_pending = false;  // busy: the next timer tries again
@@ -216,8 +215,8 @@ void EventSockets::OnWake(bool stopping) {
     c.user_id = std::move(d.user_id);
     c.state = State::kSubscribed;
     c.out.push_back("{\"type\":\"ready\",\"id\":" + std::to_string(c.sub->start_id()) + "}");
-    lws_set_timer_usecs(c.wsi, static_cast<lws_usec_t>(reauth_interval_.count()) *
-                                   LWS_USEC_PER_SEC);
+    lws_set_timer_usecs(c.wsi,
+                        static_cast<lws_usec_t>(reauth_interval_.count()) * LWS_USEC_PER_SEC);
     lws_callback_on_writable(c.wsi);
   }
   for (const uint64_t id : ready) {
@@ -225,7 +224,8 @@ void EventSockets::OnWake(bool stopping) {
     if (it != conns_.end()) lws_callback_on_writable(it->second.wsi);
   }
   if (stopping) {
-    for (auto& [id, c] : conns_) CloseWith(c, {events_ws::kCloseGoingAway, "the server is shutting down"});
+    for (auto& [id, c] : conns_)
+      CloseWith(c, {events_ws::kCloseGoingAway, "the server is shutting down"});
   }
 }
 

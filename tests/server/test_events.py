@@ -14,6 +14,7 @@ import pytest
 import websockets
 
 from api_client import API, call, create_workspace, register
+from terminal_client import Terminal
 from test_server import Server, TEST_SECRET, clean_env
 
 DEADLINE_S = 20.0
@@ -268,6 +269,15 @@ def test_an_event_made_on_replica_a_reaches_a_page_on_replica_b(tmp_path):
                 put(a, token, ws, "from-a.txt")
                 await on_b.until(lambda c: len(c.of("file.created")) == 1)
                 assert on_b.of("file.created")[0]["path"] == "from-a.txt"
+                # A file written from a terminal on A: A's sync stores it, B's page hears.
+                term = await Terminal.open(a, ws, token)
+                await term.wait_state("running")
+                await term.type("echo hi > from-terminal-on-a.txt\r")
+                await on_b.until(lambda c: any(e.get("path") == "from-terminal-on-a.txt"
+                                               for e in c.of("file.created")))
+                await term.close()
+                states = [e["state"] for e in on_b.of("workspace.state")]
+                assert "running" in states, states
                 await on_b.close()
 
             run(scenario())

@@ -89,8 +89,8 @@ TEMPLATE_TEST_CASE("events: written with their change, or not at all", "[storage
                                                              WorkspaceState::kStarting, 9));
     REQUIRE(moved);
     // A transition that does not happen records nothing.
-    CY_TRY(const bool again, st::workspaces::TransitionState(
-                                 tx, w.ws.id, WorkspaceState::kStopped, WorkspaceState::kStarting, 9));
+    CY_TRY(const bool again, st::workspaces::TransitionState(tx, w.ws.id, WorkspaceState::kStopped,
+                                                             WorkspaceState::kStarting, 9));
     REQUIRE_FALSE(again);
     return {};
   });
@@ -98,8 +98,7 @@ TEMPLATE_TEST_CASE("events: written with their change, or not at all", "[storage
 
   const std::vector<Event> events = ReadAll(s);
   CHECK(Types(events) == std::vector<std::string>{"file.created", "file.changed", "file.created",
-                                                  "file.moved", "file.deleted",
-                                                  "workspace.state"});
+                                                  "file.moved", "file.deleted", "workspace.state"});
   for (const Event& e : events) {
     CHECK(e.workspace_id == w.ws.id);
     CHECK(e.owner_id == w.user.id);
@@ -108,8 +107,9 @@ TEMPLATE_TEST_CASE("events: written with their change, or not at all", "[storage
   CHECK(EventJson(events[0]).starts_with("{\"id\":" + std::to_string(events[0].id) +
                                          ",\"type\":\"file.created\",\"workspace_id\":\"" +
                                          w.ws.id + "\",\"at\":"));
-  CHECK(EventJson(events[0]).ends_with(",\"path\":\"src/a.txt\",\"kind\":\"file\",\"size\":1,"
-                                       "\"version\":1,\"mtime\":5}"));
+  CHECK(
+      EventJson(events[0]).ends_with(",\"path\":\"src/a.txt\",\"kind\":\"file\",\"size\":1,"
+                                     "\"version\":1,\"mtime\":5}"));
   CHECK(EventJson(events[1]).find("\"size\":2,\"version\":2") != std::string::npos);
   CHECK(EventJson(events[2]).find("\"path\":\"docs\",\"kind\":\"dir\"") != std::string::npos);
   CHECK(EventJson(events[3]).ends_with(",\"from\":\"src\",\"to\":\"lib\"}"));
@@ -125,9 +125,8 @@ TEMPLATE_TEST_CASE("events: written with their change, or not at all", "[storage
   });
   REQUIRE(tail.has_value());
   CHECK(*tail == st::events::PositionOfEvent(events.back()));
-  auto found = st::Transact(s, TxKind::kRead, [&](Transaction& tx) {
-    return st::events::PositionOf(tx, events[3].id);
-  });
+  auto found = st::Transact(
+      s, TxKind::kRead, [&](Transaction& tx) { return st::events::PositionOf(tx, events[3].id); });
   REQUIRE(found.has_value());
   CHECK(*found == std::optional<Position>(st::events::PositionOfEvent(events[3])));
 

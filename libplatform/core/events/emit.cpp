@@ -67,8 +67,7 @@ Result<void> FileMoved(Transaction& tx, std::string_view workspace_id, std::stri
 Result<void> StateChanged(Transaction& tx, std::string_view workspace_id, WorkspaceState state) {
   std::string data = "{";
   Field(data, "state", WorkspaceStateName(state));
-  return store::events::Append(tx, kEventWorkspaceState, workspace_id, data + "}",
-                               WallMillis());
+  return store::events::Append(tx, kEventWorkspaceState, workspace_id, data + "}", WallMillis());
 }
 
 }  // namespace codeyard::events

@@ -162,12 +162,11 @@ class Events::Impl {
 
   Result<void> Start() {
     CY_TRY(const Position tail,
-           store::Transact(platform_.storage(), TxKind::kRead,
-                           [&](Transaction& tx) -> Result<Position> {
-                             CY_TRY(const auto horizon,
-                                    store::events::Horizon(tx, concurrent_writers_));
-                             return store::events::Tail(tx, horizon);
-                           }));
+           store::Transact(
+               platform_.storage(), TxKind::kRead, [&](Transaction& tx) -> Result<Position> {
+                 CY_TRY(const auto horizon, store::events::Horizon(tx, concurrent_writers_));
+                 return store::events::Tail(tx, horizon);
+               }));
     std::lock_guard lock(mu_);
     if (started_) return {};
     tail_ = tail;
@@ -290,8 +289,11 @@ class Events::Impl {
     Position tail;
     {
       std::lock_guard lock(mu_);
+      // Cancelled ones go here too, not only when events come: an idle table must not keep
+      // every closed connection's subscription.
+      std::erase_if(subs_, [](const auto& s) { return s->cancelled(); });
       for (const auto& s : subs_) {
-        if (!s->live && !s->cancelled()) pending.push_back(s);
+        if (!s->live) pending.push_back(s);
       }
       tail = tail_;
     }

@@ -35,16 +35,15 @@ Result<void> Append(Transaction& tx, std::string_view type, std::string_view wor
                  {Value{at}, Value{std::string(type)}, Value{std::string(data_json)},
                   Value{std::string(workspace_id)}}));
   if (added == 0) {
-    return Fail(Error::Code::kNotFound, "events: workspace " + std::string(workspace_id) +
-                                            " not found");
+    return Fail(Error::Code::kNotFound,
+                "events: workspace " + std::string(workspace_id) + " not found");
   }
   return {};
 }
 
 Result<std::optional<int64_t>> Horizon(Transaction& tx, bool concurrent_writers) {
   if (!concurrent_writers) return std::optional<int64_t>();
-  CY_TRY(Rows rows,
-         tx.Query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", {}));
+  CY_TRY(Rows rows, tx.Query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", {}));
   CY_TRY(const int64_t xmin, rows.front().Int(0));
   return std::optional<int64_t>(xmin);
 }
@@ -52,9 +51,8 @@ Result<std::optional<int64_t>> Horizon(Transaction& tx, bool concurrent_writers)
 Result<std::vector<Event>> ReadAfter(Transaction& tx, const Position& after,
                                      std::optional<int64_t> horizon, int64_t limit) {
   CY_TRY(Rows rows,
-         tx.Query(std::string(kSelect) +
-                      "WHERE (xact > ? OR (xact = ? AND id > ?)) AND xact < ? "
-                      "ORDER BY xact, id LIMIT ?",
+         tx.Query(std::string(kSelect) + "WHERE (xact > ? OR (xact = ? AND id > ?)) AND xact < ? "
+                                         "ORDER BY xact, id LIMIT ?",
                   {Value{after.xact}, Value{after.xact}, Value{after.id},
                    Value{horizon.value_or(kNoHorizon)}, Value{limit}}));
   std::vector<Event> out;

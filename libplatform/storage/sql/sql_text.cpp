@@ -85,8 +85,8 @@ int CountPlaceholders(std::string_view sql) {
   return n;
 }
 
-std::string ExpandTokens(std::string_view sql, std::string_view blob_type,
-                         std::string_view id_type, std::string_view xact) {
+std::string ExpandTokens(std::string_view sql, std::string_view blob_type, std::string_view id_type,
+                         std::string_view xact) {
   std::string out;
   out.reserve(sql.size());
   for (std::size_t i = 0; i < sql.size();) {
