@@ -1,6 +1,9 @@
 #include "lws_events.hpp"
 
 #include <libwebsockets.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -18,6 +21,22 @@ constexpr lws_usec_t kHelloTimeoutUs = 10LL * LWS_USEC_PER_SEC;
 constexpr std::size_t kMaxHello = std::size_t{64} << 10;
 constexpr std::size_t kMaxCloseReason = 123;  // RFC 6455: 125 bytes with the code
 constexpr std::size_t kTakeBatch = 64;
+
+// An events channel is silent for as long as nothing changes, like a terminal: TCP keepalive
+// (probes after 60 s of silence, every 10 s, 3 unanswered drop it) frees the connection and its
+// subscription when the peer vanished without closing.
+void EnableKeepalive(lws* wsi) {
+  const int fd = lws_get_socket_fd(wsi);
+  if (fd < 0) return;
+  const int on = 1;
+  const int idle_s = 60;
+  const int interval_s = 10;
+  const int probes = 3;
+  (void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+  (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle_s, sizeof(idle_s));
+  (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval_s, sizeof(interval_s));
+  (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof(probes));
+}
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -101,6 +120,7 @@ uint64_t EventSockets::Open(lws* wsi) {
     }
   }
   lws_set_timer_usecs(wsi, kHelloTimeoutUs);
+  EnableKeepalive(wsi);
   if (RawTap* tap = RawTap::OfThisThread()) tap->WatchFrames(lws_get_socket_fd(wsi));
   logger_->Info("events connected", {{"request_id", c.request_id}});
   return id;

@@ -240,6 +240,38 @@ def test_a_logout_closes_the_channel_on_the_next_token_check(server):
     run(scenario())
 
 
+def test_after_resumes_across_a_server_restart(tmp_path):
+    first = Server(tmp_path, *FAST)
+    try:
+        token, ws = user_with_workspace(first)
+
+        async def before_restart():
+            conn = await (await Events.open(first, token)).wait_ready()
+            put(first, token, ws, "before.txt")
+            await conn.until(lambda c: len(c.events) == 1)
+            stopping = asyncio.create_task(conn.wait_closed())
+            await asyncio.to_thread(first.stop)
+            assert (await stopping)[0] == 1001
+            return conn.events[-1]["id"]
+
+        last = run(before_restart())
+    finally:
+        first.stop()
+    second = Server(tmp_path, *FAST)  # the same data directory: the same database
+    try:
+        put(second, token, ws, "while-away.txt")
+
+        async def after_restart():
+            conn = await (await Events.open(second, token, after=last)).wait_ready()
+            await conn.until(lambda c: len(c.events) == 1)
+            assert [e["path"] for e in conn.events] == ["while-away.txt"]
+            await conn.close()
+
+        run(after_restart())
+    finally:
+        second.stop()
+
+
 # ---- two replicas on one PostgreSQL ------------------------------------------------------
 
 def postgres_schema_uri():
