@@ -148,6 +148,30 @@ def test_a_file_made_by_a_command_in_the_pod_arrives_with_the_state(server):
     run(scenario())
 
 
+def metric(server, name):
+    status, _, body = server.request("GET", "/metrics")
+    assert status == 200
+    for line in body.decode().splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} not exported")
+
+
+def test_metrics_count_subscribers_and_deliveries(server):
+    token, ws = user_with_workspace(server)
+
+    async def scenario():
+        delivered = metric(server, "codeyard_events_delivered_total")
+        conn = await (await Events.open(server, token)).wait_ready()
+        assert metric(server, "codeyard_events_subscribers") >= 1
+        put(server, token, ws, "counted.txt")
+        await conn.until(lambda c: len(c.events) == 1)
+        assert metric(server, "codeyard_events_delivered_total") >= delivered + 1
+        await conn.close()
+
+    run(scenario())
+
+
 def test_another_users_events_never_arrive(server):
     alice, alice_ws = user_with_workspace(server)
     bob, bob_ws = user_with_workspace(server)
