@@ -298,10 +298,14 @@ class Events::Impl {
       tail = tail_;
     }
     for (const auto& s : pending) {
-      if (auto r = CatchUpOne(*s, tail); !r) {
-        s->Close(r.error());
-        s->Wake();
+      auto r = CatchUpOne(*s, tail);
+      if (r) continue;
+      if (r.error().code() != Error::Code::kNotFound) {
+        Warn("events: catching a subscriber up failed; retrying", r.error());
+        continue;  // storage trouble: the next tick tries again
       }
+      s->Close(r.error());  // its `after` is not kept
+      s->Wake();
     }
   }
 
