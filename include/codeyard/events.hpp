@@ -69,7 +69,9 @@ struct EventsOptions {
   // Events older than this are deleted (events.retention_s); a client away for longer
   // cannot resume with `after` and reloads instead.
   std::chrono::seconds retention{24 * 3600};
-  // Who may read an event; empty: the workspace's owner only.
+  // Who may read an event; empty: the workspace's owner only. Called on the poller thread
+  // under the service's lock, once per subscriber and event: it must be quick and must not
+  // read storage (keep what it needs, e.g. a workspace's reviewers, in memory).
   EventAudience may_read;
 };
 
