@@ -91,6 +91,11 @@ struct Config {
   // Workspace pods outliving their server (docs/sandbox.md, "Lifetime").
   int64_t pod_orphan_timeout_s = 600;  // workspace.pod_orphan_timeout_s (0 = until deleted)
 
+  // Changes pushed to pages (codeyard/events.hpp, GET /api/v1/events; docs/api.md).
+  int64_t events_poll_interval_ms = 250;  // events.poll_interval_ms: how often a process reads
+  int64_t events_queue_limit = 1000;      // events.queue_limit: queued per subscriber, then closed
+  int64_t events_retention_s = 86400;     // events.retention_s: events older are pruned
+
   // Keys from the environment that look like ours but are not known (likely typos).
   std::vector<std::string> warnings;
 

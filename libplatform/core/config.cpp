@@ -209,6 +209,17 @@ const std::vector<KeySpec>& Specs() {
       {"terminal.reauth_interval_s",
        "seconds between re-checks of the access token of every open terminal", "5",
        IntSetter(&Config::terminal_reauth_interval_s, 1, 3600)},
+      // events.*: issue 14, changes pushed (docs/api.md, "Events").
+      {"events.poll_interval_ms",
+       "milliseconds between two reads of new events by one process (the latency of an event "
+       "made on another replica)",
+       "250", IntSetter(&Config::events_poll_interval_ms, 10, 60000)},
+      {"events.queue_limit",
+       "events queued for one /api/v1/events connection before it is closed as too slow", "1000",
+       IntSetter(&Config::events_queue_limit, 10, 1000000)},
+      {"events.retention_s",
+       "seconds events are kept; a client away longer cannot resume with after= and reloads",
+       "86400", IntSetter(&Config::events_retention_s, 60, int64_t{366} * 86400)},
       {"server.web_dir", "directory of the built browser UI (empty: ../web beside the binary)", "",
        [](Config& c, std::string_view v) -> Result<void> {
          c.web_dir = std::string(v);

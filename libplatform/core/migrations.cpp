@@ -137,10 +137,30 @@ CREATE TABLE rate_limits (
 CREATE INDEX rate_limits_reset ON rate_limits (reset_at);
 )sql";
 
+// Changes pushed, not polled (issue 14): an append-only record of changes, written in the
+// transaction that makes each one. `xact` is the writing transaction's id on PostgreSQL
+// (readers order by (xact, id) and read only below the commit horizon: sequence order is not
+// commit order there); 0 on SQLite, whose writers commit one at a time. No foreign keys: an
+// event outlives its workspace, and owner_id says who may read it. Pruned by `at`.
+constexpr std::string_view kV4Events = R"sql(
+CREATE TABLE events (
+  id           {id},
+  xact         BIGINT NOT NULL DEFAULT {xact},
+  at           BIGINT NOT NULL,
+  type         TEXT NOT NULL,
+  workspace_id TEXT NOT NULL,
+  owner_id     TEXT NOT NULL,
+  data         TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX events_order ON events (xact, id);
+CREATE INDEX events_at ON events (at);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "core entities", kV1Core},
     Migration{2, "workspace quotas and unique names", kV2WorkspaceQuotas},
     Migration{3, "rate limits", kV3RateLimits},
+    Migration{4, "events", kV4Events},
 };
 
 constexpr std::string_view kCreateMigrationsTable =

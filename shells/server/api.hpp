@@ -39,14 +39,18 @@ void AddOpsRoutes(Router& router, Services& services);
 // itself is served by lws_terminal before routing).
 void AddTerminalRoutes(Router& router, Services& services);
 
+// GET /api/v1/events without a WebSocket upgrade: 426 (the WebSocket itself is served by
+// lws_events before routing).
+void AddEventRoutes(Router& router, Services& services);
+
 // The browser UI's files from services.web_dir at every path no route claims (the router's
 // fallback): index.html for app pages, the JSON 404 under /api/ (api_static.cpp).
 void AddStaticRoutes(Router& router, Services& services);
 
 using AddRoutes = void (*)(Router&, Services&);
-inline constexpr std::array<AddRoutes, 9> kRouteGroups = {
-    AddHealthRoutes, AddAuthRoutes, AddWorkspaceRoutes, AddFileRoutes,   AddExecRoutes,
-    AddRunRoutes,    AddOpsRoutes,  AddTerminalRoutes,  AddStaticRoutes,
+inline constexpr std::array<AddRoutes, 10> kRouteGroups = {
+    AddHealthRoutes, AddAuthRoutes, AddWorkspaceRoutes, AddFileRoutes,  AddExecRoutes,
+    AddRunRoutes,    AddOpsRoutes,  AddTerminalRoutes,  AddEventRoutes, AddStaticRoutes,
 };
 
 }  // namespace codeyard::server

@@ -81,6 +81,7 @@ Result<void> HttpServer::Impl::Start() {
     terminals_->Bind(long_pool_.get(), [this] { Wake(); });
     opts_.terminals->SetWake([this] { Wake(); });
   }
+  if (events_) events_->Bind(pool_.get(), [this] { Wake(); });  // token checks are quick
   std::promise<Result<void>> started;
   std::future<Result<void>> started_future = started.get_future();
   std::promise<void> done;
@@ -101,7 +102,10 @@ Result<void> HttpServer::Impl::Start() {
 void HttpServer::Impl::ServiceThread(std::promise<Result<void>> started) {
   LwsLogRoute route(opts_.logger);
   RawTap tap;  // what clients send, as sent (lws_raw_tap.hpp)
-  if (terminals_) tap.SetOnUnmaskedFrame([this](int fd) { terminals_->OnUnmaskedFrame(fd); });
+  tap.SetOnUnmaskedFrame([this](int fd) {
+    if (terminals_) terminals_->OnUnmaskedFrame(fd);
+    if (events_) events_->OnUnmaskedFrame(fd);
+  });
 
   lws_context_creation_info info{};
   info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
@@ -198,7 +202,7 @@ bool HttpServer::Impl::AllIdle() const {
   for (const auto& [id, c] : conns_) {
     if (c->phase != Phase::kIdle) return false;
   }
-  return !terminals_ || terminals_->open() == 0;
+  return (!terminals_ || terminals_->open() == 0) && (!events_ || events_->open() == 0);
 }
 
 void HttpServer::Impl::Wake() {
@@ -242,6 +246,7 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
       self->DeliverResponses();
       if (self->terminals_) self->terminals_->OnWake();
+      if (self->events_) self->events_->OnWake(self->stop_requested_.load());
       break;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
       return self->OnUpgrade(wsi, in);
@@ -250,14 +255,23 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
       self->OnEstablished(wsi, pss);
       break;
     case LWS_CALLBACK_RECEIVE:
+      if (pss != nullptr && pss->events_id != 0) {
+        return self->events_->OnReceive(pss->events_id, in, len);
+      }
       return pss != nullptr && pss->term_id != 0
                  ? self->terminals_->OnReceive(pss->term_id, in, len)
                  : -1;
     case LWS_CALLBACK_SERVER_WRITEABLE:
+      if (pss != nullptr && pss->events_id != 0) return self->events_->OnWriteable(pss->events_id);
       return pss != nullptr && pss->term_id != 0 ? self->terminals_->OnWriteable(pss->term_id) : 0;
     case LWS_CALLBACK_TIMER:
+      if (pss != nullptr && pss->events_id != 0) return self->events_->OnTimer(pss->events_id);
       return pss != nullptr && pss->term_id != 0 ? self->terminals_->OnTimer(pss->term_id) : 0;
     case LWS_CALLBACK_CLOSED:
+      if (pss != nullptr && pss->events_id != 0) {
+        self->events_->OnClosed(pss->events_id);
+        pss->events_id = 0;
+      }
       if (pss != nullptr && pss->term_id != 0) {
         self->terminals_->OnClosed(pss->term_id);
         pss->term_id = 0;
@@ -456,6 +470,12 @@ int HttpServer::Impl::OnUpgrade(lws* wsi, const void* in) const {
       TerminalSockets::IsTerminalPath(path, nullptr)) {
     return terminals_->ConfirmUpgrade(wsi);
   }
+  // The events WebSocket; the version check (426) is the terminal's, which is not
+  // terminal-specific.
+  if (events_ && terminals_ && websocket && !stop_requested_.load() &&
+      EventSockets::IsEventsPath(path)) {
+    return terminals_->ConfirmUpgrade(wsi);
+  }
   opts_.logger->Info("upgrade refused",
                      {{"path", ValidUtf8(path)},
                       {"protocol", in != nullptr ? static_cast<const char*>(in) : ""},
@@ -464,12 +484,18 @@ int HttpServer::Impl::OnUpgrade(lws* wsi, const void* in) const {
 }
 
 void HttpServer::Impl::OnEstablished(lws* wsi, Pss* pss) {
-  if (pss == nullptr || !terminals_) return;
+  if (pss == nullptr || (!terminals_ && !events_)) return;
   if (pss->conn_id != 0) {  // the upgrade came on a keep-alive connection: its HTTP is over
     conns_.erase(pss->conn_id);
     pss->conn_id = 0;
   }
-  pss->term_id = terminals_->Open(wsi);
+  std::string path;
+  (void)RequestMethodAndPath(wsi, &path);
+  if (events_ && EventSockets::IsEventsPath(path)) {
+    pss->events_id = events_->Open(wsi);
+    return;
+  }
+  if (terminals_) pss->term_id = terminals_->Open(wsi);
 }
 
 // ---- connection limits (service thread) -------------------------------------------------

@@ -27,6 +27,11 @@
 #include "codeyard/log.hpp"
 #include "router.hpp"
 
+namespace codeyard {
+class Accounts;
+class Events;
+}  // namespace codeyard
+
 namespace codeyard::server {
 
 // One finished (or abandoned) HTTP transaction, for metrics. The views live only during the
@@ -89,6 +94,11 @@ struct HttpServerOptions {
   // Serves the terminal WebSocket (/api/v1/workspaces/{id}/terminal) when set; must outlive
   // the server. Stop() closes its connections with 1001 before the drain.
   Terminals* terminals = nullptr;
+  // Serves the events WebSocket (/api/v1/events) when both are set; they must outlive the
+  // server. Tokens are verified again every events_reauth_interval; Stop() closes with 1001.
+  Events* events = nullptr;
+  Accounts* accounts = nullptr;
+  std::chrono::seconds events_reauth_interval{5};
   // Optional. Runs on the service thread once per request, where the access-log line is
   // written; must be quick and must not block (metrics counters).
   std::function<void(const RequestDone&)> on_request_done;

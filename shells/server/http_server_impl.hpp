@@ -32,6 +32,7 @@
 #include "cors.hpp"
 #include "http_errors.hpp"
 #include "listen_address.hpp"
+#include "lws_events.hpp"
 #include "lws_http.hpp"
 #include "lws_log.hpp"
 #include "lws_raw_tap.hpp"
@@ -51,8 +52,9 @@ constexpr int64_t kRetryLongWorkS = 2;
 // What lws keeps per connection: only an id into Impl::conns_, so that nothing with a
 // destructor lives in memory lws allocates and frees.
 struct Pss {
-  uint64_t conn_id;  // an HTTP transaction in Impl::conns_
-  uint64_t term_id;  // a terminal WebSocket in Impl::terminals_
+  uint64_t conn_id;    // an HTTP transaction in Impl::conns_
+  uint64_t term_id;    // a terminal WebSocket in Impl::terminals_
+  uint64_t events_id;  // an events WebSocket in Impl::events_
 };
 
 enum class Phase { kIdle, kReadingBody, kHandling, kWriting };
@@ -102,6 +104,10 @@ class HttpServer::Impl {
     if (opts_.terminals != nullptr) {
       terminals_ = std::make_unique<TerminalSockets>(*opts_.terminals, opts_.logger);
     }
+    if (opts_.events != nullptr && opts_.accounts != nullptr) {
+      events_ = std::make_unique<EventSockets>(*opts_.events, *opts_.accounts,
+                                               opts_.events_reauth_interval, opts_.logger);
+    }
   }
 
   Result<void> Start();
@@ -148,6 +154,7 @@ class HttpServer::Impl {
   std::unique_ptr<WorkerPool> long_pool_;  // Work::kLong handlers and terminal attaches
   BodyBudget body_budget_;
   std::unique_ptr<TerminalSockets> terminals_;  // service thread only
+  std::unique_ptr<EventSockets> events_;        // service thread only
   std::thread thread_;
   std::future<void> loop_done_;
   std::atomic<bool> serving_{false};

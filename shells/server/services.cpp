@@ -66,6 +66,18 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   services->terminals = std::make_unique<Terminals>(*services->accounts, *services->workspaces,
                                                     TerminalOptionsFrom(config), logger);
   services->web_dir = config.web_dir;
+
+  services->events = std::make_unique<Events>(*services->platform, EventsOptionsFrom(config));
+  if (auto started = services->events->Start(); !started) {
+    return Fail(started.error().WithContext("cannot start the events service"));
+  }
+  Events* events = services->events.get();
+  services->metrics.AddGauge("codeyard_events_subscribers",
+                             "Open /api/v1/events subscriptions on this server.",
+                             [events] { return static_cast<double>(events->subscribers()); });
+  services->metrics.AddCounter("codeyard_events_delivered_total",
+                               "Events queued to subscribers of this server.",
+                               [events] { return static_cast<double>(events->delivered()); });
   return services;
 }
 

@@ -18,6 +18,7 @@
 #include "codeyard/backend/executor.hpp"
 #include "codeyard/config.hpp"
 #include "codeyard/error.hpp"
+#include "codeyard/events.hpp"
 #include "codeyard/files.hpp"
 #include "codeyard/log.hpp"
 #include "codeyard/platform.hpp"
@@ -37,6 +38,7 @@ struct Services {
   std::unique_ptr<Files> files;
   std::unique_ptr<Workspaces> workspaces;
   std::unique_ptr<Runner> runner;  // POST /api/v1/run; pool of executor.pool_size pods
+  std::unique_ptr<Events> events;  // GET /api/v1/events; its poller runs from OpenServices on
   // After what it uses (accounts, workspaces), so it goes first: its shells are let go before
   // the pods they run in are stopped.
   std::unique_ptr<Terminals> terminals;

@@ -419,6 +419,7 @@ TEMPLATE_TEST_CASE("workspaces: the quota migration keeps duplicate names and co
     CY_CHECK(tx.Exec("DROP INDEX workspaces_owner_created", {}));
     CY_CHECK(tx.Exec("ALTER TABLE workspaces DROP COLUMN entry_count", {}));
     CY_CHECK(tx.Exec("DROP TABLE rate_limits", {}));
+    CY_CHECK(tx.Exec("DROP TABLE events", {}));  // migration 4
     CY_CHECK(tx.Exec("DELETE FROM schema_migrations WHERE version >= 2", {}));
     return {};
   });

@@ -8,7 +8,9 @@
 //   - Placeholders are `?`, bound positionally; a backend rewrites them as it needs
 //     (PostgreSQL: `$1, $2, ...`). A `?` never appears inside a string literal.
 //   - Column types: BIGINT, DOUBLE PRECISION, TEXT (UTF-8), and in migrations the tokens
-//     `{blob}` (bytes) and `{id}` (auto-increment 64-bit primary key), which
+//     `{blob}` (bytes), `{id}` (auto-increment 64-bit primary key) and `{xact}` (a column
+//     default: the writing transaction's id as BIGINT where writers commit concurrently,
+//     PostgreSQL's pg_current_xact_id(); 0 where they commit one at a time), which
 //     `Storage::Dialect()` expands. Timestamps are BIGINT milliseconds since the epoch.
 //   - ON CONFLICT ... DO UPDATE / DO NOTHING, RETURNING, LIMIT/OFFSET, `||`, substr(), lower().
 //

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "codeyard/id.hpp"
+#include "core/events/emit.hpp"
 #include "core/store/items.hpp"
 #include "core/store/workspaces.hpp"
 #include "core/try.hpp"
@@ -233,6 +234,8 @@ Result<FileInfo> WriteFile(Transaction& tx, std::string_view workspace_id, std::
     CY_CHECK(store::workspaces::AddEntries(tx, workspace_id, 1));
   }
   if (delta != 0) CY_CHECK(store::workspaces::AddBytes(tx, workspace_id, delta));
+  CY_CHECK(current ? events::FileChanged(tx, workspace_id, info)
+                   : events::FileCreated(tx, workspace_id, info));
   return info;
 }
 
@@ -254,6 +257,7 @@ Result<FileInfo> MakeDirs(Transaction& tx, std::string_view workspace_id, std::s
   const WorkspaceItem folder = NewItem(workspace_id, Str(path), ItemKind::kDir, parent_id, mtime);
   CY_CHECK(items::Insert(tx, folder));
   CY_CHECK(store::workspaces::AddEntries(tx, workspace_id, 1));
+  CY_CHECK(events::FileCreated(tx, workspace_id, InfoOf(folder)));
   return InfoOf(folder);
 }
 
@@ -267,6 +271,7 @@ Result<void> DeletePath(Transaction& tx, std::string_view workspace_id, std::str
   CY_TRY(const items::Freed freed, items::DeleteCounted(tx, workspace_id, path, current->version));
   if (freed.bytes != 0) CY_CHECK(store::workspaces::AddBytes(tx, workspace_id, -freed.bytes));
   if (freed.entries != 0) CY_CHECK(store::workspaces::AddEntries(tx, workspace_id, -freed.entries));
+  CY_CHECK(events::FileDeleted(tx, workspace_id, path));
   return {};
 }
 
@@ -295,6 +300,7 @@ Result<FileInfo> MovePath(Transaction& tx, std::string_view workspace_id, std::s
          MakeCountedParents(tx, workspace_id, parents, mtime));
   CY_CHECK(items::Move(tx, workspace_id, from, to, parent_id, mtime, item->version));
   CY_TRY(const WorkspaceItem moved, items::Get(tx, workspace_id, to, items::Content::kSkip));
+  CY_CHECK(events::FileMoved(tx, workspace_id, from, to));
   return InfoOf(moved);
 }
 

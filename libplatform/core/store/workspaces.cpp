@@ -1,5 +1,6 @@
 #include "core/store/workspaces.hpp"
 
+#include "core/events/emit.hpp"
 #include "core/store/store_util.hpp"
 #include "core/try.hpp"
 
@@ -122,6 +123,7 @@ Result<bool> TransitionState(Transaction& tx, std::string_view id, WorkspaceStat
          tx.Exec(
              "UPDATE workspaces SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
              {Text(WorkspaceStateName(to)), Value{now}, Text(id), Text(WorkspaceStateName(from))}));
+  if (changed > 0) CY_CHECK(events::StateChanged(tx, id, to));  // in the same transaction
   return changed > 0;
 }
 

@@ -85,8 +85,8 @@ int CountPlaceholders(std::string_view sql) {
   return n;
 }
 
-std::string ExpandTokens(std::string_view sql, std::string_view blob_type,
-                         std::string_view id_type) {
+std::string ExpandTokens(std::string_view sql, std::string_view blob_type, std::string_view id_type,
+                         std::string_view xact) {
   std::string out;
   out.reserve(sql.size());
   for (std::size_t i = 0; i < sql.size();) {
@@ -96,6 +96,9 @@ std::string ExpandTokens(std::string_view sql, std::string_view blob_type,
     } else if (sql.substr(i, 4) == "{id}") {
       out += id_type;
       i += 4;
+    } else if (sql.substr(i, 6) == "{xact}") {
+      out += xact;
+      i += 6;
     } else {
       out.push_back(sql[i++]);
     }

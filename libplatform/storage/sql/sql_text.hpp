@@ -18,8 +18,10 @@ namespace codeyard::sql {
 // Counts `?` placeholders outside single-quoted literals.
 [[nodiscard]] int CountPlaceholders(std::string_view sql);
 
-// Replaces every "{name}" token with its value; other text is copied as is.
+// Replaces every "{name}" token with its value; other text is copied as is. `{xact}` is
+// an expression for the writing transaction's id, ordered like the backend's commit horizon
+// (the events table's commit-order cursor); "0" where writers commit one at a time.
 [[nodiscard]] std::string ExpandTokens(std::string_view sql, std::string_view blob_type,
-                                       std::string_view id_type);
+                                       std::string_view id_type, std::string_view xact = "0");
 
 }  // namespace codeyard::sql

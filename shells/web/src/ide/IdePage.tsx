@@ -21,7 +21,8 @@ import { RunPanel, type RunState } from "./run/RunPanel";
 import { commandFor, runtimeName } from "./run/runtime";
 import { runRefusal } from "./sync/saveAll";
 import { StatusBar } from "./statusbar/StatusBar";
-import { TREE_POLL_MS, useWorkspaceFiles } from "./sync/useWorkspaceFiles";
+import { EventChannel, eventsUrl } from "./sync/events";
+import { TREE_FALLBACK_POLL_MS, useWorkspaceFiles } from "./sync/useWorkspaceFiles";
 import type { ConnectionState } from "./terminal/connection";
 import TerminalPanel from "./terminal/TerminalPanel";
 import { FileTree } from "./tree/FileTree";
@@ -83,14 +84,41 @@ export default function IdePage({ id }: { id: string }) {
     };
   }, [client, id, setPod]);
 
+  // Changes pushed by the server (docs/api.md, "Events"); the polls below run only while the
+  // channel is down.
+  const [pushed, setPushed] = useState(false);
+  const applyEvent = files.applyEvent;
+  const refreshFiles = files.refresh;
+  const setOnline = files.setOnline;
+  useEffect(() => {
+    if (loadError) return;
+    const channel = new EventChannel({
+      url: eventsUrl(window.location),
+      getToken: (fresh) => client.accessToken(fresh),
+      onConnected: (connected) => {
+        setPushed(connected);
+        // A drop may be the server going away: one read at once says so (the banner).
+        if (connected) setOnline(true);
+        else void refreshFiles().catch(() => {});
+      },
+      onReset: () => void refreshFiles().catch(() => {}),
+      onEvent: (event) => {
+        if (event.workspace_id !== id) return;
+        if (event.type === "workspace.state" && event.state) setPod(event.state);
+        else void applyEvent(event);
+      },
+    });
+    channel.start();
+    return () => channel.stop();
+  }, [client, id, loadError, applyEvent, refreshFiles, setOnline, setPod]);
   usePolling(
     () =>
       files.refresh().catch((err) => {
         setMessage(describeError(err));
         throw err; // a 429 pauses the poll for its Retry-After
       }),
-    TREE_POLL_MS,
-    !loadError,
+    TREE_FALLBACK_POLL_MS,
+    !loadError && !pushed,
   );
   usePolling(
     async () => {
@@ -104,7 +132,7 @@ export default function IdePage({ id }: { id: string }) {
       }
     },
     10000,
-    !loadError,
+    !loadError && !pushed,
   );
 
   const activePath = docs.active;

@@ -1,9 +1,11 @@
-// The IDE's file state: the tree (polled every 2 s while the page is visible), the open
-// documents, and the operations on both. Polling is how changes made by terminal commands or
-// runs show up: a new version of an open file replaces it in the editor when it has no unsaved
-// edits, and only flags it otherwise (the next save then shows the conflict). A poll that was
-// already under way when this page wrote something is not used for the documents, so it
-// cannot bring back the text from before the write. Saves take each document's text from its
+// The IDE's file state: the tree, the open documents, and the operations on both. Changes
+// made elsewhere (terminal commands, runs, another tab or person) arrive as pushed events
+// (applyEvent, from the events channel) and update the tree without fetching it; the tree is
+// polled only while that channel is down (TREE_FALLBACK_POLL_MS). Either way a new version of
+// an open file replaces it in the editor when it has no unsaved edits, and only flags it
+// otherwise (the next save then shows the conflict). A read that was already under way when
+// this page wrote something is not used for the documents, so it cannot bring back the text
+// from before the write. Saves take each document's text from its
 // editor (`buffers`), never from React state, which may lag the last keystrokes.
 import { useCallback, useRef, useState } from "react";
 import type { ApiClient } from "../../api/client";
@@ -11,17 +13,24 @@ import { ApiError, describeError } from "../../api/errors";
 import type { FileInfo } from "../../api/types";
 import { docsReducer, emptyDocs, expectedVersion, isDirty, withEditorText, type DocsAction, type DocsState } from "../editor/documents";
 import { isInside } from "../tree/paths";
+import { applyFileEvent, type ServerEvent } from "./events";
 import { saveAll as saveAllDocs, type SaveAllOutcome, type SaveOutcome } from "./saveAll";
 
 export type { SaveOutcome } from "./saveAll";
 
-export const TREE_POLL_MS = 2000;
+/** The tree poll while the events channel is disconnected (connected: no poll at all). */
+export const TREE_FALLBACK_POLL_MS = 10_000;
 
 /** Each open document's editor text, by path (the editor registers a reader per model). */
 export type EditorBuffers = Map<string, () => string>;
 
 export function useWorkspaceFiles(client: ApiClient, workspaceId: string, report: (message: string) => void) {
-  const [items, setItems] = useState<FileInfo[] | null>(null);
+  const [items, setItemsState] = useState<FileInfo[] | null>(null);
+  const itemsRef = useRef<FileInfo[] | null>(null); // what events apply to, at once
+  const setItems = useCallback((list: FileInfo[]) => {
+    itemsRef.current = list;
+    setItemsState(list);
+  }, []);
   const [online, setOnline] = useState(true);
   // The documents' state is kept in a ref updated at once by dispatch, and copied into React
   // state to render: code that dispatched and then reads docsRef (a save, then a run) sees the
@@ -91,7 +100,25 @@ export function useWorkspaceFiles(client: ApiClient, workspaceId: string, report
       noteFailure(err);
       if (!(err instanceof ApiError && err.isNetwork)) throw err;
     }
-  }, [client, workspaceId, syncDocs, noteFailure]);
+  }, [client, workspaceId, syncDocs, noteFailure, setItems]);
+
+  /** Applies a pushed event of this workspace to the tree and the open documents. */
+  const applyEvent = useCallback(
+    async (event: ServerEvent) => {
+      if (event.workspace_id !== workspaceId || itemsRef.current === null) return;
+      const next = applyFileEvent(itemsRef.current, event);
+      if (next === itemsRef.current) return;
+      setItems(next);
+      if (event.type === "file.moved" && event.from && event.to) dispatch({ type: "moved", from: event.from, to: event.to });
+      const epoch = writeEpoch.current;
+      try {
+        if (epoch === writeEpoch.current) await syncDocs(next);
+      } catch (err) {
+        noteFailure(err);
+      }
+    },
+    [workspaceId, syncDocs, noteFailure, setItems, dispatch],
+  );
 
   /** Marks a write by this page (so polls already under way are not used for documents). */
   const wrote = useCallback(() => {
@@ -235,6 +262,7 @@ export function useWorkspaceFiles(client: ApiClient, workspaceId: string, report
     buffers,
     dispatch,
     refresh,
+    applyEvent,
     wrote,
     open,
     save,

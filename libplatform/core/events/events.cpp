@@ -1,0 +1,399 @@
+// codeyard::Events: one poller thread tails the events table and fans out to subscribers.
+// The poller alone reads storage and alone moves `tail_` (the position up to which live
+// subscribers have been served), under `mu_` together with the fan-out, so a subscription
+// registered live at `tail_` gets exactly the events after it. A subscription with `after`
+// catches up from storage in the poller, up to `tail_`, and only then turns live: the stored
+// and the live events meet at `tail_`, without a gap or a duplicate.
+#include "codeyard/events.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "core/json_text.hpp"
+#include "core/store/events.hpp"
+#include "core/store/transact.hpp"
+#include "core/try.hpp"
+
+namespace codeyard {
+namespace {
+
+using store::events::Position;
+
+constexpr int64_t kPage = 500;
+constexpr std::chrono::seconds kPruneEvery{60};
+
+bool Before(const Position& a, const Position& b) {
+  return a.xact < b.xact || (a.xact == b.xact && a.id < b.id);
+}
+
+class Subscription final : public EventSubscription {
+ public:
+  Subscription(std::string user, int64_t start, std::function<void()> wake)
+      : user_id(std::move(user)), start_(start), last_taken_(start), wake_(std::move(wake)) {}
+
+  std::vector<Event> Take(std::size_t max) override {
+    std::lock_guard lock(mu_);
+    std::vector<Event> out;
+    while (!queue_.empty() && out.size() < max) {
+      out.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    if (!out.empty()) last_taken_ = out.back().id;
+    return out;
+  }
+
+  std::optional<Error> closed() const override {
+    std::lock_guard lock(mu_);
+    return closed_;
+  }
+
+  int64_t start_id() const override { return start_; }
+
+  void Cancel() override {
+    {
+      std::lock_guard lock(mu_);
+      cancelled_ = true;
+      queue_.clear();
+    }
+    std::lock_guard lock(wake_mu_);
+    wake_ = nullptr;
+  }
+
+  // ---- the poller's side ----
+  bool cancelled() const {
+    std::lock_guard lock(mu_);
+    return cancelled_;
+  }
+
+  std::size_t room(std::size_t limit) const {
+    std::lock_guard lock(mu_);
+    return queue_.size() >= limit ? 0 : limit - queue_.size();
+  }
+
+  // Queues the events the user may read, in order; closes the subscription when that would
+  // pass `limit`. Returns whether anything changed for the consumer.
+  bool Deliver(const std::vector<const Event*>& events, std::size_t limit) {
+    std::lock_guard lock(mu_);
+    if (closed_ || cancelled_) return false;
+    for (const Event* e : events) {
+      if (queue_.size() >= limit) {
+        closed_ = Error(Error::Code::kResourceExhausted,
+                        "events: fell behind by " + std::to_string(limit) +
+                            " events; reconnect with ?after=" + std::to_string(last_taken_));
+        return true;
+      }
+      queue_.push_back(*e);
+    }
+    return !events.empty();
+  }
+
+  void Close(Error why) {
+    std::lock_guard lock(mu_);
+    if (!closed_) closed_ = std::move(why);
+  }
+
+  void Wake() {
+    std::lock_guard lock(wake_mu_);
+    if (wake_) wake_();
+  }
+
+  const std::string user_id;
+  // Poller thread only: where this subscription stands, and what it still has to do.
+  Position pos;
+  std::optional<int64_t> unresolved_after;
+  bool live = false;  // written under Impl::mu_
+
+ private:
+  const int64_t start_;
+  mutable std::mutex mu_;
+  std::deque<Event> queue_;
+  std::optional<Error> closed_;
+  bool cancelled_ = false;
+  int64_t last_taken_;
+  std::mutex wake_mu_;
+  std::function<void()> wake_;
+};
+
+}  // namespace
+
+std::string EventJson(const Event& event) {
+  std::string out = "{\"id\":" + std::to_string(event.id) + ",\"type\":";
+  AppendJsonString(out, event.type);
+  out += ",\"workspace_id\":";
+  AppendJsonString(out, event.workspace_id);
+  out += ",\"at\":" + std::to_string(event.at);
+  // data is a JSON object the library wrote: its members follow the common ones.
+  const std::string_view data = event.data;
+  if (data.size() > 2 && data.front() == '{' && data.back() == '}') {
+    out += ',';
+    out += data.substr(1);
+  } else {
+    out += '}';
+  }
+  return out;
+}
+
+EventsOptions EventsOptionsFrom(const Config& config) {
+  EventsOptions options;
+  options.poll_interval = std::chrono::milliseconds(config.events_poll_interval_ms);
+  options.queue_limit = static_cast<std::size_t>(config.events_queue_limit);
+  options.retention = std::chrono::seconds(config.events_retention_s);
+  return options;
+}
+
+class Events::Impl {
+ public:
+  Impl(Platform& platform, EventsOptions options)
+      : platform_(platform),
+        options_(std::move(options)),
+        concurrent_writers_(platform.storage().Info().backend == "postgres") {
+    if (!options_.may_read) {
+      options_.may_read = [](std::string_view user_id, const Event& e) {
+        return e.owner_id == user_id;
+      };
+    }
+  }
+
+  ~Impl() { Stop(); }
+
+  Result<void> Start() {
+    CY_TRY(const Position tail,
+           store::Transact(
+               platform_.storage(), TxKind::kRead, [&](Transaction& tx) -> Result<Position> {
+                 CY_TRY(const auto horizon, store::events::Horizon(tx, concurrent_writers_));
+                 return store::events::Tail(tx, horizon);
+               }));
+    std::lock_guard lock(mu_);
+    if (started_) return {};
+    tail_ = tail;
+    started_ = true;
+    thread_ = std::thread([this] { Loop(); });
+    return {};
+  }
+
+  void Stop() {
+    std::vector<std::shared_ptr<Subscription>> subs;
+    {
+      std::lock_guard lock(mu_);
+      if (stopped_) return;
+      stopped_ = true;
+      subs.swap(subs_);
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    for (const auto& s : subs) {
+      s->Close(Error(Error::Code::kUnavailable, "events: the server is stopping"));
+      s->Wake();
+    }
+  }
+
+  Result<std::shared_ptr<EventSubscription>> Subscribe(std::string user_id,
+                                                       std::optional<int64_t> after,
+                                                       std::function<void()> wake) {
+    std::lock_guard lock(mu_);
+    if (!started_ || stopped_) {
+      return Fail(Error::Code::kFailedPrecondition, "events: the service is not running");
+    }
+    auto sub = std::make_shared<Subscription>(std::move(user_id), after ? *after : tail_.id,
+                                              std::move(wake));
+    if (after) {
+      sub->unresolved_after = after;  // the poller looks it up: this call never waits
+      kicked_ = true;
+      cv_.notify_all();
+    } else {
+      sub->pos = tail_;
+      sub->live = true;
+    }
+    subs_.push_back(sub);
+    return std::shared_ptr<EventSubscription>(sub);
+  }
+
+  std::size_t subscribers() const {
+    std::lock_guard lock(mu_);
+    return subs_.size();
+  }
+
+  int64_t delivered() const { return delivered_.load(); }
+
+ private:
+  void Loop() {
+    auto next_prune = std::chrono::steady_clock::now();
+    std::unique_lock lock(mu_);
+    while (!stopped_) {
+      cv_.wait_for(lock, options_.poll_interval, [&] { return stopped_ || kicked_; });
+      if (stopped_) break;
+      kicked_ = false;
+      lock.unlock();
+      if (auto r = PollLive(); !r) Warn("events: reading new events failed", r.error());
+      CatchUp();
+      if (std::chrono::steady_clock::now() >= next_prune) {
+        next_prune = std::chrono::steady_clock::now() + kPruneEvery;
+        Prune();
+      }
+      lock.lock();
+    }
+  }
+
+  void Warn(std::string_view what, const Error& error) {
+    platform_.logger().Warn(what, {{"error", error.ToString()}});
+  }
+
+  // Reads what committed after tail_ and hands it to the live subscribers.
+  Result<void> PollLive() {
+    for (;;) {
+      CY_TRY(std::vector<Event> events,
+             store::Transact(platform_.storage(), TxKind::kRead,
+                             [&](Transaction& tx) -> Result<std::vector<Event>> {
+                               CY_TRY(const auto horizon,
+                                      store::events::Horizon(tx, concurrent_writers_));
+                               return store::events::ReadAfter(tx, tail_, horizon, kPage);
+                             }));
+      if (events.empty()) return {};
+      const bool full = static_cast<int64_t>(events.size()) == kPage;
+      std::vector<std::shared_ptr<Subscription>> woken;
+      {
+        std::lock_guard lock(mu_);
+        std::erase_if(subs_, [](const auto& s) { return s->cancelled(); });
+        for (const auto& s : subs_) {
+          if (s->live && Serve(*s, events, std::nullopt)) woken.push_back(s);
+        }
+        tail_ = store::events::PositionOfEvent(events.back());
+      }
+      for (const auto& s : woken) s->Wake();
+      if (!full) return {};
+    }
+  }
+
+  // Queues to `s` the events after its position (up to `upto`) that its user may read.
+  bool Serve(Subscription& s, const std::vector<Event>& events, std::optional<Position> upto) {
+    std::vector<const Event*> readable;
+    for (const Event& e : events) {
+      const Position p = store::events::PositionOfEvent(e);
+      if (!Before(s.pos, p)) continue;  // already had it (an `after` ahead of tail_)
+      if (upto && Before(*upto, p)) break;
+      s.pos = p;
+      if (options_.may_read(s.user_id, e)) readable.push_back(&e);
+    }
+    delivered_.fetch_add(static_cast<int64_t>(readable.size()));
+    return s.Deliver(readable, options_.queue_limit);
+  }
+
+  // Subscriptions with `after`: stored events up to tail_ (which only this thread moves),
+  // as much as their queue has room for; then they turn live.
+  void CatchUp() {
+    std::vector<std::shared_ptr<Subscription>> pending;
+    Position tail;
+    {
+      std::lock_guard lock(mu_);
+      // Cancelled ones go here too, not only when events come: an idle table must not keep
+      // every closed connection's subscription.
+      std::erase_if(subs_, [](const auto& s) { return s->cancelled(); });
+      for (const auto& s : subs_) {
+        if (!s->live) pending.push_back(s);
+      }
+      tail = tail_;
+    }
+    for (const auto& s : pending) {
+      auto r = CatchUpOne(*s, tail);
+      if (r) continue;
+      if (r.error().code() != Error::Code::kNotFound) {
+        Warn("events: catching a subscriber up failed; retrying", r.error());
+        continue;  // storage trouble: the next tick tries again
+      }
+      s->Close(r.error());  // its `after` is not kept
+      s->Wake();
+    }
+  }
+
+  Result<void> CatchUpOne(Subscription& s, const Position& tail) {
+    if (s.unresolved_after) {
+      const int64_t after = *s.unresolved_after;
+      std::optional<Position> found = Position{};
+      if (after != 0) {
+        CY_TRY(found, store::Transact(platform_.storage(), TxKind::kRead,
+                                      [&](Transaction& tx) -> Result<std::optional<Position>> {
+                                        return store::events::PositionOf(tx, after);
+                                      }));
+      }
+      if (!found) {
+        return Fail(Error::Code::kNotFound,
+                    "events: event " + std::to_string(after) +
+                        " is not kept (pruned, or never was); reload and subscribe without after");
+      }
+      s.pos = *found;
+      s.unresolved_after.reset();
+    }
+    bool woke = false;
+    while (Before(s.pos, tail)) {
+      const std::size_t room = s.room(options_.queue_limit);
+      if (room == 0) break;  // the consumer drains first; the next tick goes on
+      const int64_t want = std::min<int64_t>(kPage, static_cast<int64_t>(room));
+      CY_TRY(const std::vector<Event> events,
+             store::Transact(platform_.storage(), TxKind::kRead,
+                             [&](Transaction& tx) -> Result<std::vector<Event>> {
+                               // Everything up to tail is committed: no horizon needed.
+                               return store::events::ReadAfter(tx, s.pos, std::nullopt, want);
+                             }));
+      woke = Serve(s, events, tail) || woke;
+      const bool more = static_cast<int64_t>(events.size()) == want &&
+                        Before(store::events::PositionOfEvent(events.back()), tail);
+      if (!more) s.pos = tail;  // every stored event up to tail is served
+    }
+    if (!Before(s.pos, tail)) {
+      std::lock_guard lock(mu_);
+      // tail_ may not have moved: this thread alone moves it.
+      s.live = true;
+    }
+    if (woke) s.Wake();
+    return {};
+  }
+
+  void Prune() {
+    const int64_t before =
+        platform_.clock().NowMillis() -
+        std::chrono::duration_cast<std::chrono::milliseconds>(options_.retention).count();
+    auto pruned = store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) {
+      return store::events::PruneBefore(tx, before);
+    });
+    if (!pruned) Warn("events: pruning old events failed", pruned.error());
+  }
+
+  Platform& platform_;
+  EventsOptions options_;
+  const bool concurrent_writers_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool started_ = false;
+  bool stopped_ = false;
+  bool kicked_ = false;
+  Position tail_;
+  std::vector<std::shared_ptr<Subscription>> subs_;
+  std::thread thread_;
+  std::atomic<int64_t> delivered_{0};
+};
+
+Events::Events(Platform& platform, EventsOptions options)
+    : impl_(std::make_unique<Impl>(platform, std::move(options))) {}
+
+Events::~Events() = default;
+
+Result<void> Events::Start() { return impl_->Start(); }
+
+void Events::Stop() { impl_->Stop(); }
+
+Result<std::shared_ptr<EventSubscription>> Events::Subscribe(std::string user_id,
+                                                             std::optional<int64_t> after,
+                                                             std::function<void()> wake) {
+  return impl_->Subscribe(std::move(user_id), after, std::move(wake));
+}
+
+std::size_t Events::subscribers() const { return impl_->subscribers(); }
+
+int64_t Events::delivered() const { return impl_->delivered(); }
+
+}  // namespace codeyard

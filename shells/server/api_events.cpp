@@ -1,0 +1,21 @@
+// The events channel's HTTP face. The channel is a WebSocket (lws_events, served in the
+// upgrade path before any route runs); a plain GET of its URL reaches this route instead and
+// gets 426 Upgrade Required, so the path is documented in openapi.json like every other.
+#include "api.hpp"
+#include "http_errors.hpp"
+
+namespace codeyard::server {
+
+void AddEventRoutes(Router& router, Services& /*services*/) {
+  router.Add(Method::kGet, "/api/v1/events", [](const Request& r) -> Result<Response> {
+    Response response = ErrorResponse(
+        426,
+        Error(Error::Code::kFailedPrecondition,
+              "events are a WebSocket: connect with Upgrade: websocket (docs/api.md, \"Events\")"),
+        r.request_id);
+    response.headers.emplace_back("Upgrade", "websocket");
+    return response;
+  });
+}
+
+}  // namespace codeyard::server

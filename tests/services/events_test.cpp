@@ -1,0 +1,246 @@
+// The events service on both storage backends, as two replicas see it: two Platforms on one
+// database, changes made through one (Files on "A"), subscribers on the other ("B"). Each
+// subscriber gets the events of what it may read, in order, live or resumed after an id
+// without a gap or a duplicate; a slow one is closed; a reviewer audience can widen who reads.
+#include <catch2/catch.hpp>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "codeyard/events.hpp"
+#include "codeyard/files.hpp"
+#include "codeyard/id.hpp"
+#include "core/store/transact.hpp"
+#include "core/store/users.hpp"
+#include "core/store/workspaces.hpp"
+#include "services/must.hpp"
+#include "storage/backend_fixture.hpp"
+
+namespace codeyard {
+namespace {
+
+using testing::Must;
+using namespace std::chrono_literals;
+
+// Counts wakes, so a test waits on a condition with a deadline instead of sleeping.
+class Waker {
+ public:
+  std::function<void()> fn() {
+    return [this] {
+      std::lock_guard lock(mu_);
+      ++wakes_;
+      cv_.notify_all();
+    };
+  }
+  // Waits until `done()` holds, checking at each wake, for at most 10 s.
+  template <class Done>
+  bool Wait(Done done) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    std::unique_lock lock(mu_);
+    for (;;) {
+      const int64_t before = wakes_;  // a wake while done() runs is not lost
+      lock.unlock();
+      const bool ok = done();
+      lock.lock();
+      if (ok) return true;
+      if (!cv_.wait_until(lock, deadline, [&] { return wakes_ != before; })) return false;
+    }
+  }
+  // Takes events from `sub` until `done(all taken)` holds or 10 s pass.
+  template <class Done>
+  std::vector<Event> TakeUntil(EventSubscription& sub, Done done) {
+    std::vector<Event> all;
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    std::unique_lock lock(mu_);
+    for (;;) {
+      lock.unlock();
+      for (Event& e : sub.Take(1000)) all.push_back(std::move(e));
+      lock.lock();
+      if (done(all) || sub.closed()) return all;
+      if (!cv_.wait_until(lock, deadline, [&] { return wakes_ != seen_; })) return all;
+      seen_ = wakes_;
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int64_t wakes_ = 0;
+  int64_t seen_ = 0;
+};
+
+class Replicas {
+ public:
+  explicit Replicas(std::unique_ptr<testing::TestDatabase> db) : db_(std::move(db)) {
+    a_ = Open(db_->shared());
+    b_ = Open(testing::OpenOrDie(db_->uri()));
+    files_ = std::make_unique<Files>(*a_);
+    ada = AddUser("ada");
+    bob = AddUser("bob");
+    ada_ws = AddWorkspace(ada);
+    bob_ws = AddWorkspace(bob);
+  }
+
+  // The events service of replica B (stopped before the platforms go).
+  Events& StartEvents(EventsOptions options = {}) {
+    options.poll_interval = 10ms;
+    events_ = std::make_unique<Events>(*b_, std::move(options));
+    Must(events_->Start());
+    return *events_;
+  }
+  ~Replicas() {
+    if (events_) events_->Stop();
+  }
+
+  void Write(const std::string& user, const std::string& ws, const std::string& path) {
+    Must(files_->Write(user, ws, path, "x", std::nullopt));
+  }
+
+  std::string ada, bob, ada_ws, bob_ws;
+
+ private:
+  static std::unique_ptr<Platform> Open(std::shared_ptr<Storage> storage) {
+    Options options;
+    options.storage = std::move(storage);
+    return Must(Platform::Open(options));
+  }
+  std::string AddUser(const std::string& name) {
+    User user;
+    user.id = NewUuid();
+    user.username = name;
+    user.password_hash = "$argon2id$test-only";
+    Must(store::Transact(a_->storage(), TxKind::kWrite,
+                         [&](Transaction& tx) { return store::users::Insert(tx, user); }));
+    return user.id;
+  }
+  std::string AddWorkspace(const std::string& owner) {
+    Workspace w;
+    w.id = NewUuid();
+    w.owner_id = owner;
+    w.name = "proj";
+    Must(store::Transact(a_->storage(), TxKind::kWrite,
+                         [&](Transaction& tx) { return store::workspaces::Insert(tx, w); }));
+    return w.id;
+  }
+
+  std::unique_ptr<testing::TestDatabase> db_;
+  std::unique_ptr<Platform> a_, b_;
+  std::unique_ptr<Files> files_;
+  std::unique_ptr<Events> events_;
+};
+
+std::vector<std::string> Paths(const std::vector<Event>& events) {
+  std::vector<std::string> out;
+  for (const Event& e : events) {
+    const auto at = e.data.find("\"path\":\"");
+    out.push_back(at == std::string::npos
+                      ? e.type
+                      : e.data.substr(at + 8, e.data.find('"', at + 8) - at - 8));
+  }
+  return out;
+}
+
+auto Count(std::size_t n) {
+  return [n](const std::vector<Event>& all) { return all.size() >= n; };
+}
+
+TEMPLATE_TEST_CASE("events: a change on replica A reaches its owner's subscriber on B only",
+                   "[services][events]", CODEYARD_STORAGE_BACKENDS) {
+  Replicas r(TestType::Create());
+  Events& events = r.StartEvents();
+  Waker ada_wake, bob_wake;
+  auto ada = Must(events.Subscribe(r.ada, std::nullopt, ada_wake.fn()));
+  auto bob = Must(events.Subscribe(r.bob, std::nullopt, bob_wake.fn()));
+  CHECK(events.subscribers() == 2);
+
+  r.Write(r.ada, r.ada_ws, "a1.txt");
+  r.Write(r.ada, r.ada_ws, "a2.txt");
+  r.Write(r.bob, r.bob_ws, "b1.txt");
+  const std::vector<Event> got = ada_wake.TakeUntil(*ada, Count(2));
+  CHECK(Paths(got) == std::vector<std::string>{"a1.txt", "a2.txt"});
+  CHECK(got[0].type == "file.created");
+  CHECK(got[0].workspace_id == r.ada_ws);
+  // Bob's own event comes after ada's two in the table: had those reached bob, they would
+  // be in front of it.
+  CHECK(Paths(bob_wake.TakeUntil(*bob, Count(1))) == std::vector<std::string>{"b1.txt"});
+  CHECK_FALSE(ada->closed());
+
+  ada->Cancel();
+  bob->Cancel();
+}
+
+TEMPLATE_TEST_CASE("events: resuming after an id replays what followed, then goes live",
+                   "[services][events]", CODEYARD_STORAGE_BACKENDS) {
+  Replicas r(TestType::Create());
+  Events& events = r.StartEvents();
+  Waker w1;
+  auto first = Must(events.Subscribe(r.ada, std::nullopt, w1.fn()));
+  r.Write(r.ada, r.ada_ws, "one.txt");
+  const std::vector<Event> seen = w1.TakeUntil(*first, Count(1));
+  REQUIRE(seen.size() == 1);
+  first->Cancel();  // the page disconnects
+
+  r.Write(r.ada, r.ada_ws, "two.txt");
+  r.Write(r.bob, r.bob_ws, "bob.txt");
+  r.Write(r.ada, r.ada_ws, "three.txt");
+  Waker w2;
+  auto resumed = Must(events.Subscribe(r.ada, seen.back().id, w2.fn()));
+  CHECK(resumed->start_id() == seen.back().id);
+  std::vector<Event> got = w2.TakeUntil(*resumed, Count(2));
+  r.Write(r.ada, r.ada_ws, "four.txt");  // live, after the replay
+  for (Event& e : w2.TakeUntil(*resumed, Count(1))) got.push_back(std::move(e));
+  CHECK(Paths(got) == std::vector<std::string>{"two.txt", "three.txt", "four.txt"});
+
+  // From the start of the table (after=0): everything of ada's, once each.
+  Waker w3;
+  auto all = Must(events.Subscribe(r.ada, 0, w3.fn()));
+  CHECK(Paths(w3.TakeUntil(*all, Count(4))) ==
+        std::vector<std::string>{"one.txt", "two.txt", "three.txt", "four.txt"});
+
+  // An id that is not kept cannot be resumed from: the client reloads.
+  Waker w4;
+  auto gone = Must(events.Subscribe(r.ada, 1'000'000'000, w4.fn()));
+  (void)w4.TakeUntil(*gone, Count(1));
+  REQUIRE(gone->closed());
+  CHECK(gone->closed()->code() == Error::Code::kNotFound);
+}
+
+TEMPLATE_TEST_CASE("events: a subscriber that falls behind is closed, with where to resume",
+                   "[services][events]", CODEYARD_STORAGE_BACKENDS) {
+  Replicas r(TestType::Create());
+  EventsOptions options;
+  options.queue_limit = 3;
+  Events& events = r.StartEvents(options);
+  Waker w;
+  auto slow = Must(events.Subscribe(r.ada, std::nullopt, w.fn()));
+  const int64_t start = slow->start_id();
+  for (int i = 0; i < 5; ++i) r.Write(r.ada, r.ada_ws, "f" + std::to_string(i));
+  // Never take: wait for the close.
+  REQUIRE(w.Wait([&] { return slow->closed().has_value(); }));
+  CHECK(slow->closed()->code() == Error::Code::kResourceExhausted);
+  CHECK_THAT(slow->closed()->message(),
+             Catch::Matchers::Contains("?after=" + std::to_string(start)));
+  // What was queued before the close can still be taken.
+  CHECK(slow->Take(100).size() == 3);
+}
+
+TEMPLATE_TEST_CASE("events: the audience is a function of the event (a reviewer reads too)",
+                   "[services][events]", CODEYARD_STORAGE_BACKENDS) {
+  Replicas r(TestType::Create());
+  EventsOptions options;
+  const std::string reviewed = r.ada_ws;
+  const std::string reviewer = r.bob;
+  options.may_read = [&](std::string_view user, const Event& e) {
+    return e.owner_id == user || (user == reviewer && e.workspace_id == reviewed);
+  };
+  Events& events = r.StartEvents(options);
+  Waker w;
+  auto bob = Must(events.Subscribe(r.bob, std::nullopt, w.fn()));
+  r.Write(r.ada, r.ada_ws, "review-me.txt");
+  r.Write(r.bob, r.bob_ws, "mine.txt");
+  CHECK(Paths(w.TakeUntil(*bob, Count(2))) ==
+        std::vector<std::string>{"review-me.txt", "mine.txt"});
+}
+
+}  // namespace
+}  // namespace codeyard
