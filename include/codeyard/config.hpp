@@ -88,6 +88,11 @@ struct Config {
   int64_t terminal_viewer_queue_bytes = int64_t{1} << 20;  // terminal.viewer_queue_bytes
   int64_t terminal_reauth_interval_s = 5;                  // terminal.reauth_interval_s
 
+  // server.inline_reads: file reads and tree pages run on the server's event thread, without
+  // a hand-off to a worker, when storage is SQLite on a file (local reads of microseconds);
+  // the server ignores it for other storage. Off: every such read goes to a worker.
+  bool inline_reads = true;
+
   // Keys from the environment that look like ours but are not known (likely typos).
   std::vector<std::string> warnings;
 

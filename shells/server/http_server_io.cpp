@@ -10,7 +10,8 @@ namespace codeyard::server {
 
 int HttpServer::Impl::Dispatch(Conn& c) {
   c.phase = Phase::kHandling;
-  if (c.work == Work::kInline) {  // never blocks: no hand-off, answered in this callback
+  // Never blocks, or reads local storage: no hand-off, answered in this callback.
+  if (c.work == Work::kInline || (c.work == Work::kRead && opts_.inline_reads)) {
     Response response = RunHandler(std::move(c.request));
     c.body_charge = {};
     return Respond(c, std::move(response), false);

@@ -24,8 +24,11 @@ constexpr RouteOptions Long(int64_t max_body_bytes) { return {Work::kLong, max_b
 
 constexpr int64_t kDefault = RouteOptions::kDefaultMaxBodyBytes;
 
-constexpr std::array<Entry, 12> kTable = {{
+constexpr std::array<Entry, 14> kTable = {{
     {Method::kGet, "/api/v1/health", {Work::kInline, kDefault}},
+    // Storage reads only, one small row or one page: inline where storage is local SQLite.
+    {Method::kGet, "/api/v1/workspaces/{id}/files/{path...}", {Work::kRead, kDefault}},
+    {Method::kGet, "/api/v1/workspaces/{id}/tree", {Work::kRead, kDefault}},
     {Method::kPost, "/api/v1/auth/register", Quick(kAuthBodyBytes)},
     {Method::kPost, "/api/v1/auth/login", Quick(kAuthBodyBytes)},
     {Method::kPost, "/api/v1/auth/refresh", Quick(kAuthBodyBytes)},
@@ -49,6 +52,25 @@ Result<void> ApplyRouteOptions(Router& router) {
     }
   }
   return {};
+}
+
+bool InlineReadsFit(const StorageInfo& storage, std::string_view storage_uri) {
+  if (storage.backend != "sqlite" || storage.location == ":memory:") return false;
+  const std::size_t query = storage_uri.find('?');
+  if (query == std::string_view::npos) return true;
+  // The query's parameters, '&'-separated; the SQLite backend rejects malformed ones.
+  std::string_view rest = storage_uri.substr(query + 1);
+  while (!rest.empty()) {
+    const std::size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    if (pair.starts_with("readers=") &&
+        pair.find_first_not_of('0', sizeof("readers=") - 1) == std::string_view::npos) {
+      return false;
+    }
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return true;
 }
 
 }  // namespace codeyard::server

@@ -2,6 +2,7 @@
 // routes for --print-routes.
 #include <catch2/catch.hpp>
 
+#include "route_options.hpp"
 #include "router.hpp"
 
 using namespace codeyard;
@@ -128,4 +129,16 @@ TEST_CASE("router: Options finds the route Handle would run, before any body is 
     CAPTURE(path);
     CHECK(files(path) == (router.Handle(Get(path)).route != "unmatched"));
   }
+}
+
+TEST_CASE("route options: reads run inline only over SQLite on a file with readers", "[router]") {
+  const StorageInfo file{"sqlite", "/data/codeyard.db", "3.40"};
+  CHECK(InlineReadsFit(file, "sqlite:///data/codeyard.db"));
+  CHECK(InlineReadsFit(file, "sqlite:///data/codeyard.db?readers=8&busy_timeout_ms=100"));
+  CHECK(InlineReadsFit(file, "sqlite:///data/codeyard.db?readers=10"));
+  // Without readers every read takes the writer's lock, held through any write.
+  CHECK_FALSE(InlineReadsFit(file, "sqlite:///data/codeyard.db?readers=0"));
+  CHECK_FALSE(InlineReadsFit(file, "sqlite:///data/codeyard.db?busy_timeout_ms=9&readers=00"));
+  CHECK_FALSE(InlineReadsFit({"sqlite", ":memory:", "3.40"}, "sqlite::memory:"));
+  CHECK_FALSE(InlineReadsFit({"postgres", "db:5432/codeyard", "16"}, "postgres://db/codeyard"));
 }
