@@ -11,8 +11,14 @@ namespace codeyard::server {
 int HttpServer::Impl::Dispatch(Conn& c) {
   c.phase = Phase::kHandling;
   // Never blocks, or reads local storage: no hand-off, answered in this callback.
-  if (c.work == Work::kInline || (c.work == Work::kRead && opts_.inline_reads)) {
+  const bool inline_read =
+      c.work == Work::kRead && opts_.inline_reads && read_guard_.Allows(SteadyClock::now());
+  if (c.work == Work::kInline || inline_read) {
+    const auto cpu_before = inline_read ? InlineReadGuard::ThreadCpu() : std::chrono::nanoseconds();
     Response response = RunHandler(std::move(c.request));
+    if (inline_read) {
+      read_guard_.Ran(InlineReadGuard::ThreadCpu() - cpu_before, SteadyClock::now());
+    }
     c.body_charge = {};
     return Respond(c, std::move(response), false);
   }

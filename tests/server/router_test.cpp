@@ -2,6 +2,7 @@
 // routes for --print-routes.
 #include <catch2/catch.hpp>
 
+#include "inline_read_guard.hpp"
 #include "route_options.hpp"
 #include "router.hpp"
 
@@ -141,4 +142,27 @@ TEST_CASE("route options: reads run inline only over SQLite on a file with reade
   CHECK_FALSE(InlineReadsFit(file, "sqlite:///data/codeyard.db?busy_timeout_ms=9&readers=00"));
   CHECK_FALSE(InlineReadsFit({"sqlite", ":memory:", "3.40"}, "sqlite::memory:"));
   CHECK_FALSE(InlineReadsFit({"postgres", "db:5432/codeyard", "16"}, "postgres://db/codeyard"));
+}
+
+TEST_CASE("inline reads: a slow one sends the reads of the next pause to the workers", "[router]") {
+  using Clock = InlineReadGuard::Clock;
+  using std::chrono::microseconds;
+  InlineReadGuard guard;
+  const Clock::time_point t0 = Clock::time_point() + std::chrono::hours(1);
+  CHECK(guard.Allows(t0));
+  guard.Ran(microseconds(40), t0);  // a usual read
+  CHECK(guard.Allows(t0));
+  guard.Ran(InlineReadGuard::kSlowRead, t0);  // not over the threshold
+  CHECK(guard.Allows(t0));
+
+  guard.Ran(std::chrono::milliseconds(5), t0);
+  CHECK_FALSE(guard.Allows(t0));
+  CHECK_FALSE(guard.Allows(t0 + InlineReadGuard::kPause - microseconds(1)));
+  CHECK(guard.Allows(t0 + InlineReadGuard::kPause));
+
+  // The thread's own CPU clock moves with work done, and only forward.
+  const auto before = InlineReadGuard::ThreadCpu();
+  volatile uint64_t sink = 0;
+  for (uint64_t i = 0; i < 2000000; ++i) sink = sink + i;
+  CHECK(InlineReadGuard::ThreadCpu() > before);
 }
