@@ -149,7 +149,7 @@ class HttpServer::Impl {
   std::unique_ptr<WorkerPool> pool_;       // quick handlers
   std::unique_ptr<WorkerPool> long_pool_;  // Work::kLong handlers and terminal attaches
   BodyBudget body_budget_;
-  InlineReadGuard read_guard_;  // service thread only
+  InlineReadGuard read_guard_;                  // service thread only
   std::unique_ptr<TerminalSockets> terminals_;  // service thread only
   std::thread thread_;
   std::future<void> loop_done_;
