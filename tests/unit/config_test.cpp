@@ -157,5 +157,21 @@ TEST_CASE("server timeouts and HSTS take bounded integers", "[config]") {
              Catch::Contains("server.idle_timeout_s") && Catch::Contains("1 to 3600"));
 }
 
+TEST_CASE("server.inline_reads is a boolean, on by default", "[config]") {
+  auto defaults = LoadConfig({});
+  REQUIRE(defaults);
+  CHECK(defaults->inline_reads);
+
+  ConfigInputs off;
+  off.env = {{"CODEYARD_SERVER_INLINE_READS", "false"}};
+  auto set = LoadConfig(off);
+  REQUIRE(set);
+  CHECK_FALSE(set->inline_reads);
+
+  ConfigInputs bad;
+  bad.flags = {{"server.inline_reads", "sometimes"}};
+  CHECK_THAT(LoadConfig(bad).error().message(), Catch::Contains("server.inline_reads"));
+}
+
 }  // namespace
 }  // namespace codeyard
