@@ -14,11 +14,10 @@ int HttpServer::Impl::Dispatch(Conn& c) {
   const bool inline_read =
       c.work == Work::kRead && opts_.inline_reads && read_guard_.Allows(SteadyClock::now());
   if (c.work == Work::kInline || inline_read) {
-    const auto cpu_before = inline_read ? InlineReadGuard::ThreadCpu() : std::chrono::nanoseconds();
+    const InlineReadGuard::Sample before =
+        inline_read ? InlineReadGuard::Now() : InlineReadGuard::Sample();
     Response response = RunHandler(std::move(c.request));
-    if (inline_read) {
-      read_guard_.Ran(InlineReadGuard::ThreadCpu() - cpu_before, SteadyClock::now());
-    }
+    if (inline_read) read_guard_.Ran(before, InlineReadGuard::Now());
     c.body_charge = {};
     return Respond(c, std::move(response), false);
   }

@@ -1,15 +1,18 @@
 // Whether a Work::kRead request may run inline on the service thread now
 // (HttpServerOptions::inline_reads). An inline read holds up every other connection for as
-// long as it takes. Most take tens of microseconds of CPU; one that takes more than kSlowRead
-// (a file near files.max_file_bytes) sends every read of the next kPause to the request
-// workers. So however many large reads clients ask for, they hold the service thread for at
-// most one such read per kPause. CPU time, not elapsed time, because the service thread being
-// preempted by other processes says nothing about the read. Service thread only.
+// long as it takes. Most take tens of microseconds of CPU and never sleep. One that used more
+// than kSlowRead of CPU (a file near files.max_file_bytes), or slept and took longer than
+// kSlowRead in all (every reader connection taken, say by workspace starts that load a whole
+// workspace in one read transaction; a cold disk), sends every read of the next kPause to the
+// request workers. So such reads hold the service thread at most once per kPause. Sleeping is
+// told apart from being preempted by other processes (which says nothing about the read) by
+// the thread's voluntary context switches. Service thread only.
 #pragma once
 
-#include <time.h>
+#include <sys/resource.h>
 
 #include <chrono>
+#include <cstdint>
 
 namespace codeyard::server {
 
@@ -19,18 +22,29 @@ class InlineReadGuard {
   static constexpr std::chrono::microseconds kSlowRead{1000};
   static constexpr std::chrono::milliseconds kPause{100};
 
-  [[nodiscard]] bool Allows(Clock::time_point now) const noexcept { return now >= paused_until_; }
+  // The calling thread's CPU time and sleeps (voluntary context switches) so far, and the time.
+  struct Sample {
+    std::chrono::microseconds cpu{};
+    int64_t sleeps = 0;
+    Clock::time_point at;
+  };
 
-  // An inline read that used `cpu` of the service thread ended at `now`.
-  void Ran(std::chrono::nanoseconds cpu, Clock::time_point now) noexcept {
-    if (cpu > kSlowRead) paused_until_ = now + kPause;
+  [[nodiscard]] static Sample Now() noexcept {
+    rusage ru{};
+    (void)getrusage(RUSAGE_THREAD, &ru);
+    const auto us = [](const timeval& t) {
+      return std::chrono::seconds(t.tv_sec) + std::chrono::microseconds(t.tv_usec);
+    };
+    return {us(ru.ru_utime) + us(ru.ru_stime), ru.ru_nvcsw, Clock::now()};
   }
 
-  // CPU time the calling thread has used so far.
-  [[nodiscard]] static std::chrono::nanoseconds ThreadCpu() noexcept {
-    timespec ts{};
-    (void)clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+  [[nodiscard]] bool Allows(Clock::time_point now) const noexcept { return now >= paused_until_; }
+
+  // An inline read ran between the two samples.
+  void Ran(const Sample& before, const Sample& after) noexcept {
+    const bool heavy = after.cpu - before.cpu > kSlowRead;
+    const bool waited = after.sleeps > before.sleeps && after.at - before.at > kSlowRead;
+    if (heavy || waited) paused_until_ = after.at + kPause;
   }
 
  private:

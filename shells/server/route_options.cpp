@@ -26,7 +26,7 @@ constexpr int64_t kDefault = RouteOptions::kDefaultMaxBodyBytes;
 
 constexpr std::array<Entry, 14> kTable = {{
     {Method::kGet, "/api/v1/health", {Work::kInline, kDefault}},
-    // Storage reads only, one small row or one page: inline where storage is local SQLite.
+    // Storage reads only (a file, a page of the tree): inline where storage is local SQLite.
     {Method::kGet, "/api/v1/workspaces/{id}/files/{path...}", {Work::kRead, kDefault}},
     {Method::kGet, "/api/v1/workspaces/{id}/tree", {Work::kRead, kDefault}},
     {Method::kPost, "/api/v1/auth/register", Quick(kAuthBodyBytes)},
