@@ -19,10 +19,11 @@ namespace codeyard::server {
 // table names a route the router does not have (the table must follow the routes).
 [[nodiscard]] Result<void> ApplyRouteOptions(Router& router);
 
-// Whether Work::kRead routes may run on the service thread (HttpServerOptions::inline_reads)
-// over this storage: SQLite on a file with reader connections, whose reads are local and wait
-// at most on another read for a reader. Not PostgreSQL (the network), not an in-memory
-// database or "readers=0" (reads share the writer's lock, held through any write).
-[[nodiscard]] bool InlineReadsFit(const StorageInfo& storage, std::string_view storage_uri);
+// Whether Work::kRead routes may run on the service thread over this storage
+// (HttpServerOptions::inline_reads): the number of reader connections of SQLite on a file
+// (its "readers" parameter, 4 by default), whose reads are local and wait at most for a
+// reader; 0 for PostgreSQL (the network), an in-memory database or "readers=0" (reads share
+// the writer's lock, held through any write).
+[[nodiscard]] int InlineReaders(const StorageInfo& storage, std::string_view storage_uri);
 
 }  // namespace codeyard::server

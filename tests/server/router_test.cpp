@@ -137,14 +137,15 @@ TEST_CASE("router: Options finds the route Handle would run, before any body is 
 
 TEST_CASE("route options: reads run inline only over SQLite on a file with readers", "[router]") {
   const StorageInfo file{"sqlite", "/data/codeyard.db", "3.40"};
-  CHECK(InlineReadsFit(file, "sqlite:///data/codeyard.db"));
-  CHECK(InlineReadsFit(file, "sqlite:///data/codeyard.db?readers=8&busy_timeout_ms=100"));
-  CHECK(InlineReadsFit(file, "sqlite:///data/codeyard.db?readers=10"));
+  CHECK(InlineReaders(file, "sqlite:///data/codeyard.db") == 4);
+  CHECK(InlineReaders(file, "sqlite:///data/codeyard.db?readers=8&busy_timeout_ms=100") == 8);
+  CHECK(InlineReaders(file, "sqlite:///data/codeyard.db?busy_timeout_ms=100&readers=10") == 10);
+  CHECK(InlineReaders(file, "sqlite:///data/codeyard.db?busy_timeout_ms=100") == 4);
   // Without readers every read takes the writer's lock, held through any write.
-  CHECK_FALSE(InlineReadsFit(file, "sqlite:///data/codeyard.db?readers=0"));
-  CHECK_FALSE(InlineReadsFit(file, "sqlite:///data/codeyard.db?busy_timeout_ms=9&readers=00"));
-  CHECK_FALSE(InlineReadsFit({"sqlite", ":memory:", "3.40"}, "sqlite::memory:"));
-  CHECK_FALSE(InlineReadsFit({"postgres", "db:5432/codeyard", "16"}, "postgres://db/codeyard"));
+  CHECK(InlineReaders(file, "sqlite:///data/codeyard.db?readers=0") == 0);
+  CHECK(InlineReaders(file, "sqlite:///data/codeyard.db?busy_timeout_ms=9&readers=00") == 0);
+  CHECK(InlineReaders({"sqlite", ":memory:", "3.40"}, "sqlite::memory:") == 0);
+  CHECK(InlineReaders({"postgres", "db:5432/codeyard", "16"}, "postgres://db/codeyard") == 0);
 }
 
 TEST_CASE("inline reads: a heavy or waiting one sends the next pause's reads to the workers",
