@@ -1,7 +1,7 @@
 // Where each route's handler runs and how large a body it takes (RouteOptions), in one table
 // next to the route groups of api.hpp: long work (anything that waits on a pod) goes to the
 // long-work pool, the liveness check runs inline, reads of stored files run inline where
-// storage is local (InlineReadsFit), and bodies are capped per route before they
+// storage is local (InlineReaders), and bodies are capped per route before they
 // are read (the auth routes take a few KiB; file uploads, exec and runs up to
 // server.max_body_bytes; everything else RouteOptions::kDefaultMaxBodyBytes). Kept apart from
 // the api_*.cpp files so that the server's capacity rules read in one place.
