@@ -190,6 +190,17 @@ const std::vector<KeySpec>& Specs() {
       {"server.header_timeout_s",
        "seconds a new connection may take to send its first request's line and headers", "10",
        IntSetter(&Config::header_timeout_s, 1, 3600)},
+      // The file-read goal of issue 13 (docs/benchmarks.md).
+      {"server.inline_reads",
+       "with SQLite storage on a file, serve file reads and tree pages on the server's event "
+       "thread instead of handing them to a worker",
+       "true",
+       [](Config& c, std::string_view v) -> Result<void> {
+         auto b = ParseBool(v);
+         if (!b) return Fail(b.error());
+         c.inline_reads = *b;
+         return {};
+       }},
       // exec.* and terminal.*: issue 13 items 11 and 16 (docs/security/edges.md).
       {"exec.max_args", "argv elements one command may be given", "4096",
        IntSetter(&Config::exec_max_args, 1, 1 << 20)},

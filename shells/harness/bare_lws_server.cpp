@@ -1,6 +1,8 @@
 #include "bare_lws_server.hpp"
 
 #include <libwebsockets.h>
+#include <pthread.h>
+#include <time.h>
 
 #include <array>
 #include <chrono>
@@ -95,6 +97,16 @@ int BareLwsServer::Start() {
     throw std::runtime_error("the bare libwebsockets server could not start");
   }
   return bound;
+}
+
+double BareLwsServer::CpuSeconds() {
+  clockid_t clock{};
+  timespec ts{};
+  if (!thread_.joinable() || pthread_getcpuclockid(thread_.native_handle(), &clock) != 0 ||
+      clock_gettime(clock, &ts) != 0) {
+    return 0;
+  }
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 void BareLwsServer::Stop() {

@@ -28,6 +28,9 @@ class BareLwsServer {
   int Start();
   void Stop();
 
+  // CPU time its serving thread has used so far (user + system), in seconds.
+  [[nodiscard]] double CpuSeconds();
+
   static constexpr const char* kBody = R"({"status":"ok"})";
 
  private:

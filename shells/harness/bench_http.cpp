@@ -12,9 +12,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <random>
 #include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -83,14 +85,16 @@ WrkResult HttpTarget::Median() const {
   std::vector<double> p50;
   std::vector<double> p99;
   std::vector<double> requests;
+  std::vector<double> cpu;
   for (const WrkResult& r : runs) {
     rps.push_back(r.requests_per_s);
     p50.push_back(r.p50_ms);
     p99.push_back(r.p99_ms);
     requests.push_back(static_cast<double>(r.requests));
+    cpu.push_back(r.cpu_us_per_request);
   }
   return WrkResult{bench::Median(rps), bench::Median(p50), bench::Median(p99),
-                   static_cast<long long>(bench::Median(requests))};
+                   static_cast<long long>(bench::Median(requests)), bench::Median(cpu)};
 }
 
 WrkResult ParseWrkOutput(const std::string& output) {
@@ -122,6 +126,23 @@ WrkResult ParseWrkOutput(const std::string& output) {
 }
 
 namespace {
+
+// CPU time (user + system, every thread) the process has used so far, in seconds.
+double ProcessCpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The fields after the command name (which may hold spaces) in parentheses; utime and stime
+  // are fields 14 and 15, the 12th and 13th after it.
+  const std::size_t close = stat.rfind(')');
+  if (close == std::string::npos) Throw("cannot read /proc/" + std::to_string(pid) + "/stat");
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i >= 14) ticks += std::stod(field);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
 
 // The last lines of the server's log, for an error message (the temp dir goes away).
 std::string LogTail(const std::string& log) {
@@ -192,19 +213,28 @@ HttpBenchReport RunIn(const HttpBenchOptions& options, const TempDir& tmp, const
       HttpTarget* target;
       std::string url;
       std::string script;
+      std::function<double()> cpu_seconds;  // of the server that answers
     };
+    const auto server_cpu = [&server] { return ProcessCpuSeconds(server.pid()); };
     const Step steps[] = {
-        {&report.baseline, "http://127.0.0.1:" + std::to_string(bare_port) + "/", ""},
-        {&report.health, base + "/api/v1/health", ""},
-        {&report.file, base + file_path, script},
+        {&report.baseline, "http://127.0.0.1:" + std::to_string(bare_port) + "/", "",
+         [&bare] { return bare.CpuSeconds(); }},
+        {&report.health, base + "/api/v1/health", "", server_cpu},
+        {&report.file, base + file_path, script, server_cpu},
     };
     for (const Step& step : steps) {
-      const WrkResult r = Wrk(options, step.url, step.script);
+      const double cpu_before = step.cpu_seconds();
+      WrkResult r = Wrk(options, step.url, step.script);
+      if (r.requests > 0) {
+        r.cpu_us_per_request =
+            (step.cpu_seconds() - cpu_before) * 1e6 / static_cast<double>(r.requests);
+      }
       step.target->runs.push_back(r);
       char line[256];
-      (void)std::snprintf(line, sizeof(line), "round %d/%d: %-46s %10.0f req/s  p99 %7.2f ms",
-                          round, options.rounds, step.target->name.c_str(), r.requests_per_s,
-                          r.p99_ms);
+      (void)std::snprintf(line, sizeof(line),
+                          "round %d/%d: %-46s %10.0f req/s  p99 %7.2f ms  cpu %6.1f us/req", round,
+                          options.rounds, step.target->name.c_str(), r.requests_per_s, r.p99_ms,
+                          r.cpu_us_per_request);
       Progress(line);
     }
     if (!server.Running()) Throw("codeyard-server died during the run");

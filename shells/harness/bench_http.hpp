@@ -5,7 +5,9 @@
 // rounds, each round hitting in turn the baseline, GET /api/v1/health, and the authenticated
 // GET /api/v1/workspaces/{id}/files/small.txt (a wrk Lua script sets the Authorization
 // header). Per target it reports the median over rounds of req/s and of wrk's p99 latency,
-// and the ratios against the baseline. Any non-2xx answer or socket error fails the bench.
+// and the ratios against the baseline, and the server's CPU time per request with its ratio
+// (baseline / target: 1.0 = as cheap as bare lws). Any non-2xx answer or socket error fails
+// the bench.
 #pragma once
 
 #include <string>
@@ -30,6 +32,10 @@ struct WrkResult {
   double p50_ms = 0;
   double p99_ms = 0;
   long long requests = 0;
+  // CPU time the server spent per request during the run (all its threads, user + system):
+  // unlike req/s, barely moved by other processes on the machine, which take CPU from the
+  // server and wrk alike but add none to the server's own account.
+  double cpu_us_per_request = 0;
 };
 
 struct HttpTarget {

@@ -28,6 +28,8 @@ class ChildProcess {
   // (128 + signal when a signal ended it).
   int Stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
 
+  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+
  private:
   pid_t pid_ = -1;
   int status_ = -1;  // set once reaped

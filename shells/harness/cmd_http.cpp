@@ -14,9 +14,10 @@ double Ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
 
 void Row(const HttpTarget& target, const WrkResult& base) {
   const WrkResult m = target.Median();
-  std::printf("%-46s %10.0f %8.2f %8.2f %8.2fx %8.2fx\n", target.name.c_str(), m.requests_per_s,
-              m.p50_ms, m.p99_ms, Ratio(m.requests_per_s, base.requests_per_s),
-              Ratio(m.p99_ms, base.p99_ms));
+  std::printf("%-46s %10.0f %8.2f %8.2f %8.2fx %8.2fx %8.1f %8.2fx\n", target.name.c_str(),
+              m.requests_per_s, m.p50_ms, m.p99_ms, Ratio(m.requests_per_s, base.requests_per_s),
+              Ratio(m.p99_ms, base.p99_ms), m.cpu_us_per_request,
+              Ratio(base.cpu_us_per_request, m.cpu_us_per_request));
 }
 
 boost::json::object RowJson(const HttpTarget& target, const WrkResult& base) {
@@ -26,7 +27,9 @@ boost::json::object RowJson(const HttpTarget& target, const WrkResult& base) {
           {"p50_ms", m.p50_ms},
           {"p99_ms", m.p99_ms},
           {"ratio_requests_per_s", Ratio(m.requests_per_s, base.requests_per_s)},
-          {"ratio_p99", Ratio(m.p99_ms, base.p99_ms)}};
+          {"ratio_p99", Ratio(m.p99_ms, base.p99_ms)},
+          {"cpu_us_per_request", m.cpu_us_per_request},
+          {"ratio_cpu", Ratio(base.cpu_us_per_request, m.cpu_us_per_request)}};
 }
 
 }  // namespace
@@ -83,8 +86,8 @@ void AddHttpCommand(CLI::App& app) {
         "codeyard-bench http: wrk %d threads, %d connections, %d s x %d rounds (medians), "
         "%u cores, load %.2f -> %.2f\n",
         o->threads, o->connections, o->duration_s, o->rounds, r.cores, r.load_before, r.load_after);
-    std::printf("%-46s %10s %8s %8s %9s %9s\n", "target", "req/s", "p50 ms", "p99 ms", "req/s x",
-                "p99 x");
+    std::printf("%-46s %10s %8s %8s %9s %9s %8s %9s\n", "target", "req/s", "p50 ms", "p99 ms",
+                "req/s x", "p99 x", "cpu us", "cpu x");
     Row(r.baseline, base);
     Row(r.health, base);
     Row(r.file, base);

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <libwebsockets.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sys/resource.h>
 
 #include "http_server_impl.hpp"
@@ -24,6 +25,10 @@ constexpr std::size_t kMaxBodyReserve = std::size_t{256} * 1024;
 constexpr int kFdReserve = 256;
 // A refused connection is logged at most this often (with the count since the last line).
 constexpr std::chrono::seconds kRefusalLogInterval{1};
+// Thread names (/proc/PID/task/TID/comm), which tests/server/test_inline_reads.py reads.
+constexpr const char* kServiceThreadName = "cy-http";
+constexpr const char* kQuickThreadName = "cy-quick";
+constexpr const char* kLongThreadName = "cy-long";
 
 // The peer's address as text ("127.0.0.1", "::1"), the key of the per-address limit.
 std::string PeerAddress(const sockaddr_storage& addr) {
@@ -74,8 +79,9 @@ Result<void> HttpServer::Impl::Start() {
                           {"reserve", kFdReserve}});
     }
   }
-  pool_ = std::make_unique<WorkerPool>(opts_.worker_threads, opts_.max_queued_requests);
-  long_pool_ = std::make_unique<WorkerPool>(opts_.long_work_threads, 0);
+  pool_ = std::make_unique<WorkerPool>(opts_.worker_threads, opts_.max_queued_requests,
+                                       kQuickThreadName);
+  long_pool_ = std::make_unique<WorkerPool>(opts_.long_work_threads, 0, kLongThreadName);
   if (terminals_) {
     // Attaching may start the workspace's pod: long work.
     terminals_->Bind(long_pool_.get(), [this] { Wake(); });
@@ -100,6 +106,7 @@ Result<void> HttpServer::Impl::Start() {
 }
 
 void HttpServer::Impl::ServiceThread(std::promise<Result<void>> started) {
+  (void)pthread_setname_np(pthread_self(), kServiceThreadName);
   LwsLogRoute route(opts_.logger);
   RawTap tap;  // what clients send, as sent (lws_raw_tap.hpp)
   tap.SetOnUnmaskedFrame([this](int fd) {

@@ -70,6 +70,13 @@ struct HttpServerOptions {
   // Where a request's handler runs and its largest body, asked on the service thread before
   // the body is read. Unset: every route is quick and takes up to max_body_bytes.
   std::function<const RouteOptions&(Method, std::string_view path)> route_options;
+  // Whether Work::kRead routes may run inline on the service thread: 0 = never, else the
+  // number of storage reader connections. Only when storage reads are local and never wait on
+  // a writer (SQLite on a file, with reader connections): a read then takes microseconds,
+  // less than the two thread switches of a hand-off. A read runs inline only while fewer
+  // tasks run in the pools than this, so that it finds a reader free. Never with PostgreSQL,
+  // whose reads wait on the network.
+  int inline_reads = 0;
   // Open connections (HTTP and terminals) in total and from one IP address; more are closed
   // as soon as they are accepted, logged and counted. max_connections is also held below the
   // process's descriptor limit (RLIMIT_NOFILE) minus a reserve for storage and pods.

@@ -31,6 +31,7 @@
 #include "body_budget.hpp"
 #include "cors.hpp"
 #include "http_errors.hpp"
+#include "inline_read_guard.hpp"
 #include "listen_address.hpp"
 #include "lws_events.hpp"
 #include "lws_http.hpp"
@@ -153,6 +154,7 @@ class HttpServer::Impl {
   std::unique_ptr<WorkerPool> pool_;       // quick handlers
   std::unique_ptr<WorkerPool> long_pool_;  // Work::kLong handlers and terminal attaches
   BodyBudget body_budget_;
+  InlineReadGuard read_guard_;                  // service thread only
   std::unique_ptr<TerminalSockets> terminals_;  // service thread only
   std::unique_ptr<EventSockets> events_;        // service thread only
   std::thread thread_;

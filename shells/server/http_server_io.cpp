@@ -10,8 +10,18 @@ namespace codeyard::server {
 
 int HttpServer::Impl::Dispatch(Conn& c) {
   c.phase = Phase::kHandling;
-  if (c.work == Work::kInline) {  // never blocks: no hand-off, answered in this callback
+  // Never blocks, or reads local storage: no hand-off, answered in this callback. A read only
+  // while fewer pool tasks run than there are reader connections, so one is free: the pools'
+  // threads are the ones that hold them, and waiting for a holder starved of CPU on a busy
+  // machine would stall this thread with it.
+  const bool inline_read =
+      c.work == Work::kRead && opts_.inline_reads > 0 && read_guard_.Allows(SteadyClock::now()) &&
+      pool_->load() + long_pool_->load() < static_cast<std::size_t>(opts_.inline_reads);
+  if (c.work == Work::kInline || inline_read) {
+    const InlineReadGuard::Sample before =
+        inline_read ? InlineReadGuard::Now() : InlineReadGuard::Sample();
     Response response = RunHandler(std::move(c.request));
+    if (inline_read) read_guard_.Ran(before, InlineReadGuard::Now());
     c.body_charge = {};
     return Respond(c, std::move(response), false);
   }

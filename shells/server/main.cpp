@@ -225,6 +225,9 @@ int Run(int argc, char** argv) {
                                            std::string_view path) -> const RouteOptions& {
     return router.Options(method, path);
   };
+  server_options.inline_reads =
+      config->inline_reads ? InlineReaders((*services)->platform->storage().Info(), storage_uri)
+                           : 0;
   server_options.drain_timeout = std::chrono::seconds(config->drain_timeout_s);
   server_options.cors_origins = config->cors_origins;
   server_options.hsts_max_age_seconds = config->hsts_max_age_s;

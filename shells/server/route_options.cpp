@@ -1,6 +1,7 @@
 #include "route_options.hpp"
 
 #include <array>
+#include <charconv>
 #include <cstdint>
 #include <limits>
 #include <string_view>
@@ -24,8 +25,14 @@ constexpr RouteOptions Long(int64_t max_body_bytes) { return {Work::kLong, max_b
 
 constexpr int64_t kDefault = RouteOptions::kDefaultMaxBodyBytes;
 
-constexpr std::array<Entry, 12> kTable = {{
+// The SQLite backend's reader connections without a "readers" parameter (sqlite_storage.hpp).
+constexpr int kSqliteDefaultReaders = 4;
+
+constexpr std::array<Entry, 14> kTable = {{
     {Method::kGet, "/api/v1/health", {Work::kInline, kDefault}},
+    // Storage reads only (a file, a page of the tree): inline where storage is local SQLite.
+    {Method::kGet, "/api/v1/workspaces/{id}/files/{path...}", {Work::kRead, kDefault}},
+    {Method::kGet, "/api/v1/workspaces/{id}/tree", {Work::kRead, kDefault}},
     {Method::kPost, "/api/v1/auth/register", Quick(kAuthBodyBytes)},
     {Method::kPost, "/api/v1/auth/login", Quick(kAuthBodyBytes)},
     {Method::kPost, "/api/v1/auth/refresh", Quick(kAuthBodyBytes)},
@@ -49,6 +56,28 @@ Result<void> ApplyRouteOptions(Router& router) {
     }
   }
   return {};
+}
+
+int InlineReaders(const StorageInfo& storage, std::string_view storage_uri) {
+  if (storage.backend != "sqlite" || storage.location == ":memory:") return 0;
+  int readers = kSqliteDefaultReaders;
+  const std::size_t query = storage_uri.find('?');
+  // The query's parameters, '&'-separated; the SQLite backend refused malformed ones already.
+  std::string_view rest =
+      query == std::string_view::npos ? std::string_view() : storage_uri.substr(query + 1);
+  while (!rest.empty()) {
+    const std::size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    if (pair.starts_with("readers=")) {
+      const std::string_view value = pair.substr(sizeof("readers=") - 1);
+      int n = 0;
+      const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      readers = ec == std::errc() && end == value.data() + value.size() ? n : 0;
+    }
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return readers;
 }
 
 }  // namespace codeyard::server

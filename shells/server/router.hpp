@@ -74,6 +74,11 @@ enum class Work {
   // The service thread itself, without a hand-off: only for handlers that never block and
   // take microseconds (liveness).
   kInline,
+  // A read of stored state that never waits on a pod (a file's content, a page of the tree):
+  // inline on the service thread when the server's storage reads are local and bounded
+  // (HttpServerOptions::inline_reads: SQLite on a file, with reader connections), else a
+  // request worker like kQuick. A hand-off costs two thread switches, more than such a read.
+  kRead,
 };
 
 struct RouteOptions {

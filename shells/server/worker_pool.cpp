@@ -1,15 +1,22 @@
 #include "worker_pool.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <utility>
 
 namespace codeyard::server {
 
-WorkerPool::WorkerPool(int threads, std::size_t max_queued)
+WorkerPool::WorkerPool(int threads, std::size_t max_queued, const char* name)
     : capacity_(static_cast<std::size_t>(std::max(threads, 1)) + max_queued) {
   const int n = std::max(threads, 1);
   threads_.reserve(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) threads_.emplace_back([this] { Run(); });
+  for (int i = 0; i < n; ++i) {
+    threads_.emplace_back([this, name] {
+      (void)pthread_setname_np(pthread_self(), name);
+      Run();
+    });
+  }
 }
 
 WorkerPool::~WorkerPool() { Shutdown(); }

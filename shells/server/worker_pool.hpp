@@ -21,8 +21,9 @@ class WorkerPool {
   using Task = std::move_only_function<void()>;
 
   // Starts `threads` threads (at least one) that accept up to `max_queued` waiting tasks
-  // beyond those running.
-  WorkerPool(int threads, std::size_t max_queued);
+  // beyond those running. `name` (at most 15 bytes) names the threads for top -H, perf and
+  // /proc/PID/task/TID/comm.
+  WorkerPool(int threads, std::size_t max_queued, const char* name);
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
   ~WorkerPool();  // Shutdown()

@@ -2,6 +2,11 @@
 // routes for --print-routes.
 #include <catch2/catch.hpp>
 
+#include <thread>
+#include <tuple>
+
+#include "inline_read_guard.hpp"
+#include "route_options.hpp"
 #include "router.hpp"
 
 using namespace codeyard;
@@ -128,4 +133,61 @@ TEST_CASE("router: Options finds the route Handle would run, before any body is 
     CAPTURE(path);
     CHECK(files(path) == (router.Handle(Get(path)).route != "unmatched"));
   }
+}
+
+TEST_CASE("route options: reads run inline only over SQLite on a file with readers", "[router]") {
+  const StorageInfo file{"sqlite", "/data/codeyard.db", "3.40"};
+  CHECK(InlineReaders(file, "sqlite:///data/codeyard.db") == 4);
+  CHECK(InlineReaders(file, "sqlite:///data/codeyard.db?readers=8&busy_timeout_ms=100") == 8);
+  CHECK(InlineReaders(file, "sqlite:///data/codeyard.db?busy_timeout_ms=100&readers=10") == 10);
+  CHECK(InlineReaders(file, "sqlite:///data/codeyard.db?busy_timeout_ms=100") == 4);
+  // Without readers every read takes the writer's lock, held through any write.
+  CHECK(InlineReaders(file, "sqlite:///data/codeyard.db?readers=0") == 0);
+  CHECK(InlineReaders(file, "sqlite:///data/codeyard.db?busy_timeout_ms=9&readers=00") == 0);
+  CHECK(InlineReaders({"sqlite", ":memory:", "3.40"}, "sqlite::memory:") == 0);
+  CHECK(InlineReaders({"postgres", "db:5432/codeyard", "16"}, "postgres://db/codeyard") == 0);
+}
+
+TEST_CASE("inline reads: a heavy or waiting one sends the next pause's reads to the workers",
+          "[router]") {
+  using Sample = InlineReadGuard::Sample;
+  using std::chrono::microseconds;
+  const InlineReadGuard::Clock::time_point t0 =
+      InlineReadGuard::Clock::time_point() + std::chrono::hours(1);
+  const auto read = [&](microseconds cpu, int64_t sleeps, microseconds took) {
+    InlineReadGuard guard;
+    guard.Ran(Sample{microseconds(500), 7, t0},
+              Sample{microseconds(500) + cpu, 7 + sleeps, t0 + took});
+    return guard;
+  };
+  const auto end = [&](microseconds took) { return t0 + took; };
+
+  // Usual reads, and a read preempted for long by other processes (no sleep of its own).
+  for (const auto& [cpu, sleeps, took] :
+       {std::tuple{microseconds(40), 0, microseconds(45)},
+        std::tuple{InlineReadGuard::kSlowRead, 0, InlineReadGuard::kSlowRead},
+        std::tuple{microseconds(40), 0, microseconds(30000)},
+        std::tuple{microseconds(40), 1, microseconds(200)}}) {
+    CAPTURE(cpu.count(), sleeps, took.count());
+    CHECK(read(cpu, sleeps, took).Allows(end(took)));
+  }
+  // A large file (CPU), a wait for a reader connection or the disk (slept, and long).
+  for (const auto& [cpu, sleeps, took] : {std::tuple{microseconds(5000), 0, microseconds(5000)},
+                                          std::tuple{microseconds(60), 1, microseconds(20000)}}) {
+    CAPTURE(cpu.count(), sleeps, took.count());
+    const InlineReadGuard guard = read(cpu, sleeps, took);
+    CHECK_FALSE(guard.Allows(end(took)));
+    CHECK_FALSE(guard.Allows(end(took) + InlineReadGuard::kPause - microseconds(1)));
+    CHECK(guard.Allows(end(took) + InlineReadGuard::kPause));
+  }
+
+  // The samples come from this thread: CPU moves with work done, sleeps with a sleep.
+  const Sample before = InlineReadGuard::Now();
+  volatile uint64_t sink = 0;
+  for (uint64_t i = 0; i < 5000000; ++i) sink = sink + i;
+  std::this_thread::sleep_for(microseconds(100));  // what is measured: a sleep of its own
+  const Sample after = InlineReadGuard::Now();
+  CHECK(after.cpu > before.cpu);
+  CHECK(after.sleeps > before.sleeps);
+  CHECK(after.at > before.at);
 }

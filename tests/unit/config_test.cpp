@@ -173,5 +173,21 @@ TEST_CASE("workspace.pod_orphan_timeout_s reaches the workspace pods' spec", "[c
              Catch::Contains("workspace.pod_orphan_timeout_s") && Catch::Contains("0 to 604800"));
 }
 
+TEST_CASE("server.inline_reads is a boolean, on by default", "[config]") {
+  auto defaults = LoadConfig({});
+  REQUIRE(defaults);
+  CHECK(defaults->inline_reads);
+
+  ConfigInputs off;
+  off.env = {{"CODEYARD_SERVER_INLINE_READS", "false"}};
+  auto set = LoadConfig(off);
+  REQUIRE(set);
+  CHECK_FALSE(set->inline_reads);
+
+  ConfigInputs bad;
+  bad.flags = {{"server.inline_reads", "sometimes"}};
+  CHECK_THAT(LoadConfig(bad).error().message(), Catch::Contains("server.inline_reads"));
+}
+
 }  // namespace
 }  // namespace codeyard

@@ -1,11 +1,11 @@
 #include "core/auth/tokens.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <sodium.h>
 #include <boost/json.hpp>
 
 #include <array>
+#include <functional>
 #include <limits>
 
 #include "codeyard/id.hpp"
@@ -32,12 +32,18 @@ int DecodeChar(char c) {
   return -1;
 }
 
+// libsodium's HMAC-SHA256, not OpenSSL's HMAC(): in OpenSSL 3 that looks the algorithm up
+// again on every call, which cost more than the rest of verifying a token (docs/benchmarks.md).
 std::string Hmac(std::string_view secret, std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac.data(), &len);
-  return {reinterpret_cast<const char*>(mac.data()), len};
+  std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac{};
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(secret.data()),
+                              secret.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(data.data()),
+                                data.size());
+  crypto_auth_hmacsha256_final(&state, mac.data());
+  sodium_memzero(&state, sizeof(state));
+  return {reinterpret_cast<const char*>(mac.data()), mac.size()};
 }
 
 std::unexpected<Error> Bad(std::string_view why) {
@@ -123,8 +129,10 @@ std::string SignAccessToken(const AccessClaims& claims, std::string_view secret)
   return token;
 }
 
-Result<AccessClaims> VerifyAccessToken(std::string_view token, std::string_view secret,
-                                       int64_t now_ms) {
+namespace {
+
+Result<AccessClaims> VerifyUncached(std::string_view token, std::string_view secret,
+                                    int64_t now_ms) {
   if (token.empty()) return Bad("is missing");
   if (token.size() > kMaxAccessTokenBytes) return Bad("is too long");
   const std::size_t dot1 = token.find('.');
@@ -169,6 +177,35 @@ Result<AccessClaims> VerifyAccessToken(std::string_view token, std::string_view 
   if (now_ms >= *exp) return Bad("has expired");
   return AccessClaims{std::string(*sub), *parsed_role,     *iat, *exp,
                       std::string(*jti), std::string(*sid)};
+}
+
+bool SameBytes(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace
+
+Result<AccessClaims> VerifyAccessToken(std::string_view token, std::string_view secret,
+                                       int64_t now_ms) {
+  // Tokens this thread verified lately. A token's signature and claims are fixed, so a hit
+  // gives the same answer as checking it again; only the expiry depends on the time. Decoding
+  // and the HMAC were most of a token check, which every authenticated request makes
+  // (docs/benchmarks.md). Compared in constant time, like the signature itself.
+  struct Verified {
+    std::string token;
+    std::string secret;
+    AccessClaims claims;
+  };
+  static constexpr std::size_t kSlots = 32;
+  thread_local std::array<Verified, kSlots> verified;
+  Verified& slot = verified[std::hash<std::string_view>{}(token) % kSlots];
+  if (!token.empty() && SameBytes(slot.token, token) && SameBytes(slot.secret, secret)) {
+    if (now_ms >= slot.claims.expires_at) return Bad("has expired");
+    return slot.claims;
+  }
+  auto claims = VerifyUncached(token, secret, now_ms);
+  if (claims) slot = Verified{std::string(token), std::string(secret), *claims};
+  return claims;
 }
 
 Result<std::string> NewRefreshToken() {
