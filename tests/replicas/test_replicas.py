@@ -82,9 +82,11 @@ def test_the_terminal_through_b_is_the_shell_opened_through_a(cluster):
     async def scenario():
         ta = await Terminal.open(a, ws, token)
         await ta.wait_state("running")
+        assert ta.statuses[-1]["started"] is True
         await ta.type("export CY_SHARED=m$((40+2))x\r")
         tb = await Terminal.open(b, ws, token)
         await tb.wait_state("running")
+        assert tb.statuses[-1]["started"] is False  # b attached to the shell a started
         start_a, start_b = len(ta.output), len(tb.output)
         await tb.type("echo shared:$CY_SHARED\r")
         # Typed through b, expanded by the shell a started, seen by both viewers.

@@ -23,6 +23,7 @@ async def open_and_mark(server, token, ws, n):
 async def check_same_shell(server, token, ws, n):
     t = await Terminal.open(server, ws, token)
     await t.wait_state("running", timeout=120)
+    assert t.statuses[-1]["started"] is False
     # The scrollback comes back first: the line typed before the restarts is in it.
     await t.wait_output(f"marked-n{n}x", timeout=60)
     start = len(t.output)
@@ -59,6 +60,7 @@ def test_a_rolling_restart_of_two_replicas_keeps_50_shells(cluster):
             async def reconnect(i, other=other):
                 t = await Terminal.open(servers[other], workspaces[i], token)
                 await t.wait_state("running", timeout=120)
+                assert t.statuses[-1]["started"] is False
                 await t.wait_output(f"marked-n{i}x", timeout=60)  # the scrollback
                 terminals[i] = t
 
