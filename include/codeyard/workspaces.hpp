@@ -84,7 +84,18 @@ struct WorkspaceOptions {
   // Creations and execs per user, concurrent execs (the other fields are for Accounts).
   UsageLimits limits;
   ExecSpecLimits exec_limits;  // what Exec's commands may be given (ValidateExecSpec)
+  // Leases (docs/workspaces.md): this replica's name in the pods table (server.replica_id;
+  // empty: DefaultReplicaId()), how long a lease lasts unrenewed (workspace.lease_s) and how
+  // often a thread renews this replica's leases (workspace.lease_renew_s; 0: no thread, the
+  // caller calls RenewLeases, as tests on a ManualClock do).
+  std::string replica_id;
+  std::chrono::milliseconds lease{std::chrono::seconds(15)};
+  std::chrono::milliseconds lease_renew{std::chrono::seconds(5)};
 };
+
+// "<hostname>-<pid>-<8 random hex digits>": distinct for every process, even two on one host
+// or a process that reuses a dead one's pid.
+[[nodiscard]] std::string DefaultReplicaId();
 
 // The options a Config names (workspace.* and files.* keys); the rest keep their defaults.
 [[nodiscard]] WorkspaceOptions WorkspaceOptionsFrom(const Config& config);
@@ -126,7 +137,7 @@ struct WorkspaceStats {
   uint64_t stops_refused = 0;   // stops (API, idle, shutdown) that kept a pod: sync incomplete
   uint64_t bytes_to_pod = 0;    // file content written into pods, first seeding included
   uint64_t bytes_from_pod = 0;  // file content read out of pods
-  int64_t running = 0;          // workspaces whose pod this object runs now
+  int64_t running = 0;          // workspaces whose pod lease this replica holds now
 };
 
 class Workspaces {
@@ -208,6 +219,14 @@ class Workspaces {
 
   // Records activity on a workspace (terminal input) so it is not stopped as idle.
   void Touch(std::string_view workspace_id);
+
+  // Renews every lease this replica holds (the heartbeat thread calls it every lease_renew).
+  // A lease another replica took over meanwhile is dropped: this replica stops acting for
+  // that pod (its cached Pod may still serve terminals). Returns how many were renewed.
+  int RenewLeases();
+
+  // This replica's name in the pods table.
+  [[nodiscard]] const std::string& replica_id() const;
 
   [[nodiscard]] const WorkspaceOptions& options() const;
 
