@@ -3,9 +3,12 @@
 // or terminal, gets every stored file in one stream, and is kept in step with storage by a
 // two-way sync after each exec (and, in step 4, each terminal command). Idle pods are
 // stopped after a final sync; a pod that dies is replaced on the next open, from storage,
-// with no stored file lost. Every call names the calling user; another user's workspace
-// behaves as one that does not exist. A Workspaces object is safe to use from many
-// threads; calls on one workspace are serialized.
+// with no stored file lost. Which pod serves a workspace is a lease in storage (the pods
+// row), so several Workspaces objects, one per server replica on one database and executor,
+// serve every workspace alike (docs/workspaces.md, "Leases"). Every call names the calling
+// user; another user's workspace behaves as one that does not exist. A Workspaces object is
+// safe to use from many threads; calls on one workspace are serialized on this replica, and
+// across replicas by the lease.
 #pragma once
 
 #include <chrono>
@@ -145,7 +148,7 @@ class Workspaces {
   Workspaces(Platform& platform, std::shared_ptr<Executor> executor, WorkspaceOptions options = {});
   Workspaces(const Workspaces&) = delete;
   Workspaces& operator=(const Workspaces&) = delete;
-  ~Workspaces();  // stops every pod it runs (after a final sync)
+  ~Workspaces();  // StopAll without a deadline: stops every pod whose lease it holds
 
   // Names: 1-100 characters under the rule of NormalizeName (stored NFC), unique per user
   // (kAlreadyExists). kNotFound for an unknown user; kResourceExhausted past
@@ -165,7 +168,8 @@ class Workspaces {
   [[nodiscard]] Result<void> Delete(std::string_view user_id, std::string_view workspace_id);
 
   // Makes sure the workspace's pod runs (stopped -> starting -> running), creating it and
-  // writing the files in if needed. kResourceExhausted past a running-pod limit (the message
+  // writing the files in if needed, or using the pod another replica's live lease names.
+  // kResourceExhausted past a running-pod limit (counted over every replica; the message
   // names it); kDeadlineExceeded when the pod is not ready within start_timeout.
   [[nodiscard]] Result<Workspace> Open(std::string_view user_id, std::string_view workspace_id);
 
@@ -204,17 +208,19 @@ class Workspaces {
                                                    std::string_view workspace_id);
 
   // Stops every pod idle (no exec, terminal input or file operation) for longer than
-  // idle_timeout; returns how many. A pod whose final sync does not complete is kept (logged,
-  // counted in stops_refused) and tried again at the next sweep. StartIdleReaper runs it
-  // every `period` on a thread.
+  // idle_timeout whose lease this replica holds or has expired (its replica died); returns
+  // how many. Also deletes workspace pods no lease names, once older than one lease. A pod
+  // whose final sync does not complete is kept (logged, counted in stops_refused) and tried
+  // again at the next sweep. StartIdleReaper runs it every `period` on a thread.
   [[nodiscard]] Result<int> StopIdle();
   void StartIdleReaper(std::chrono::milliseconds period);
 
-  // Stops every pod this object runs, as a server does on its way out: each gets a final sync
-  // (what commands wrote since the last one is stored) and is logged. A pod whose final sync
-  // does not complete, or that is reached after `deadline`, is not deleted: it keeps its files
-  // for the next server to adopt (its pod record stays). Sequential; a sync under way is not
-  // cut short, so the caller allows for one pass past the deadline.
+  // Stops every pod whose lease this replica holds, as a server does on its way out: each
+  // gets a final sync (what commands wrote since the last one is stored) and is logged. A pod
+  // whose final sync does not complete, or that is reached after `deadline`, is not deleted:
+  // it keeps its files under its lease, for the replica that takes the lease over once it
+  // expires. Sequential; a sync under way is not cut short, so the caller allows for one
+  // pass past the deadline.
   [[nodiscard]] StopAllReport StopAll(std::chrono::steady_clock::time_point deadline);
 
   // Records activity on a workspace (terminal input) so it is not stopped as idle.
