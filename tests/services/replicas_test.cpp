@@ -8,6 +8,7 @@
 
 #include "core/store/pods.hpp"
 #include "core/store/transact.hpp"
+#include "core/store/workspaces.hpp"
 #include "services/workspace_world.hpp"
 
 using namespace codeyard;
@@ -202,4 +203,46 @@ TEMPLATE_TEST_CASE("replicas: running limits hold across replicas", "[workspaces
   // A stop on either side frees the slot for both.
   REQUIRE(a.Stop(w.bob, bobs->id));
   REQUIRE(a.Open(carol, carols->id));
+}
+
+TEMPLATE_TEST_CASE("replicas: a lease abandoned while starting is ended by the reaper",
+                   "[workspaces][replicas]", CODEYARD_STORAGE_BACKENDS) {
+  WorkspaceOptions options = Replica("b");
+  options.max_running_per_user = 1;
+  WorkspaceWorld w(TestType::Create(), options);
+  auto stuck = w.workspaces().Create(w.alice, "stuck");
+  auto other = w.workspaces().Create(w.alice, "other");
+  REQUIRE(stuck.has_value());
+  REQUIRE(other.has_value());
+  // Replica "dead" claimed `stuck` and died before its pod was recorded.
+  auto claimed =
+      store::Transact(w.platform().storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
+        store::pods::ClaimRequest rq;
+        rq.workspace_id = stuck->id;
+        rq.owner_id = w.alice;
+        rq.replica = "dead";
+        rq.executor = "local";
+        rq.now = w.platform().clock().NowMillis();
+        rq.lease_ms = 15000;
+        rq.max_running_per_user = 1;
+        rq.max_running_total = 10;
+        CY_CHECK(store::pods::Claim(tx, rq));
+        CY_TRY(const bool moved,
+               store::workspaces::TransitionState(tx, stuck->id, WorkspaceState::kStopped,
+                                                  WorkspaceState::kStarting, rq.now));
+        if (!moved) return Fail(Error::Code::kInternal, "not stopped");
+        return {};
+      });
+  REQUIRE(claimed.has_value());
+  auto refused = w.workspaces().Open(w.alice, other->id);  // the stuck lease counts
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code() == Error::Code::kResourceExhausted);
+
+  CHECK(w.workspaces().StopIdle().value() == 0);  // still live: left alone
+  CHECK(Lease(w, stuck->id).replica == "dead");
+  w.clock().Advance(std::chrono::seconds(16));
+  (void)w.workspaces().StopIdle();
+  CHECK(Lease(w, stuck->id).state == "released");
+  CHECK(w.workspaces().Get(w.alice, stuck->id)->state == WorkspaceState::kStopped);
+  REQUIRE(w.workspaces().Open(w.alice, other->id));
 }

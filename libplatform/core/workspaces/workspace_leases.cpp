@@ -331,10 +331,16 @@ Result<void> Workspaces::Impl::Delete(std::string_view user_id, std::string_view
   CY_TRY(const Workspace ws, Get(user_id, id));
   auto entry = EntryFor(ws.id, ws.owner_id);
   std::lock_guard lock(entry->mu);
-  // Taking the lease first fences out a holder's sync passes; the pod then goes with it.
-  CY_TRY(const pods::Claimed claimed,
-         Claim(ws.id, ws.owner_id, /*take_live=*/true, /*check_limits=*/false));
-  if (!claimed.lease.pod_id.empty()) (void)executor_->DeletePod(claimed.lease.pod_id);
+  auto current = store::Transact(platform_.storage(), TxKind::kRead,
+                                 [&](Transaction& tx) { return pods::Get(tx, ws.id); });
+  if (current && current->state != pods::kReleased) {
+    // Taking the lease first fences out a holder's sync passes; the pod then goes with it.
+    CY_TRY(const pods::Claimed claimed,
+           Claim(ws.id, ws.owner_id, /*take_live=*/true, /*check_limits=*/false));
+    if (!claimed.lease.pod_id.empty()) (void)executor_->DeletePod(claimed.lease.pod_id);
+  } else if (!current && current.error().code() != Error::Code::kNotFound) {
+    return Fail(current.error());
+  }
   Cache(*entry, nullptr, 0);
   CY_CHECK(store::Transact(platform_.storage(), TxKind::kWrite,
                            [&](Transaction& tx) { return store::workspaces::Delete(tx, id); }));
@@ -363,6 +369,22 @@ Result<int> Workspaces::Impl::StopIdle() {
     // A pod whose final sync did not complete stays (StopPod logged and counted it); the
     // next sweep tries again.
     if (StopPod(ws.id, /*take_live=*/false)) ++stopped;
+  }
+  // Expired leases of workspaces that are not running: a replica died while starting or
+  // stopping the pod. They would count against the limits forever; end them.
+  CY_TRY(const auto held, store::Transact(platform_.storage(), TxKind::kRead,
+                                          [&](Transaction& tx) { return pods::ListHeld(tx); }));
+  for (const PodRecord& lease : held) {
+    if (lease.lease_until > now) continue;
+    auto ws = store::Transact(platform_.storage(), TxKind::kRead, [&](Transaction& tx) {
+      return store::workspaces::Get(tx, lease.workspace_id);
+    });
+    if (!ws || ws->state == WorkspaceState::kRunning) continue;
+    EntryFor(ws->id, ws->owner_id);
+    if (auto ended = StopPod(ws->id, /*take_live=*/false); !ended) {
+      platform_.logger().Warn("could not end an abandoned workspace lease",
+                              {{"workspace", ws->id}, {"error", ended.error().ToString()}});
+    }
   }
   SweepOrphans();
   return stopped;
