@@ -223,6 +223,14 @@ class Workspaces {
   // pass past the deadline.
   [[nodiscard]] StopAllReport StopAll(std::chrono::steady_clock::time_point deadline);
 
+  // Hands every lease this replica holds over without stopping the pods, as a replica does
+  // on its way out in a rolling restart: a final sync each (what commands wrote is stored),
+  // then the lease is ended at once, so any other replica (or this one's successor) takes
+  // the workspace over at its next request, pod, shells and all. A pass that fails or is
+  // reached after `deadline` leaves the lease to expire by itself (the next holder adopts the
+  // pod and syncs it then). Returns how many were handed over after a completed pass.
+  int HandOff(std::chrono::steady_clock::time_point deadline);
+
   // Records activity on a workspace (terminal input) so it is not stopped as idle.
   void Touch(std::string_view workspace_id);
 

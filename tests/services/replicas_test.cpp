@@ -246,3 +246,33 @@ TEMPLATE_TEST_CASE("replicas: a lease abandoned while starting is ended by the r
   CHECK(w.workspaces().Get(w.alice, stuck->id)->state == WorkspaceState::kStopped);
   REQUIRE(w.workspaces().Open(w.alice, other->id));
 }
+
+TEMPLATE_TEST_CASE("replicas: a hand-off keeps the pod and lets the next replica take it at once",
+                   "[workspaces][replicas]", CODEYARD_STORAGE_BACKENDS) {
+  WorkspaceWorld w(TestType::Create(), Replica("b"));
+  auto a = std::make_unique<Workspaces>(w.platform(), w.shared_executor(), Replica("a"));
+  auto ws = a->Create(w.alice, "rolling");
+  REQUIRE(ws.has_value());
+  CHECK(Run(*a, w.alice, ws->id, "echo ok") == "ok\n");
+  auto pod = a->PodOf(w.alice, ws->id);
+  REQUIRE(pod.has_value());
+  const std::string pod_id = (*pod)->id();
+  ExecSpec late;
+  late.argv = {"sh", "-c", "echo late > late.txt"};  // after the last pass, as a terminal
+  auto process = (*pod)->Exec(late);
+  REQUIRE(process.has_value());
+  REQUIRE((*process)->Wait().has_value());
+
+  CHECK(a->HandOff(std::chrono::steady_clock::time_point::max()) == 1);
+  CHECK(w.Stored(w.alice, ws->id, "late.txt") == "late\n");  // the hand-off's final sync
+  CHECK(a->Stats().running == 0);
+  a.reset();  // holds no lease: its destructor stops nothing
+  CHECK(PodsOf(w, ws->id) == 1);
+
+  // No waiting for expiry: B's first request takes the same pod over.
+  CHECK(Run(w.workspaces(), w.alice, ws->id, "cat late.txt") == "late\n");
+  const PodRecord lease = Lease(w, ws->id);
+  CHECK(lease.replica == "b");
+  CHECK(lease.pod_id == pod_id);
+  CHECK(PodsOf(w, ws->id) == 1);
+}

@@ -446,6 +446,46 @@ int Workspaces::Impl::RenewLeases() {
   return renewed;
 }
 
+int Workspaces::Impl::HandOff(std::chrono::steady_clock::time_point deadline) {
+  std::vector<std::string> ids;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, entry] : entries_) {
+      if (entry->pod && entry->generation > 0) ids.push_back(id);
+    }
+  }
+  int handed = 0;
+  for (const auto& id : ids) {
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    auto entry = FindEntry(id);
+    if (!entry) continue;
+    std::lock_guard lock(entry->mu);
+    std::shared_ptr<Pod> pod;
+    int64_t generation = 0;
+    {
+      std::lock_guard map_lock(mu_);
+      pod = entry->pod;
+      generation = entry->generation;
+    }
+    if (!pod || generation == 0) continue;
+    if (auto synced = RunSync(id, *pod, generation); !synced || synced->unstored > 0) {
+      platform_.logger().Warn(
+          "lease left to expire: the hand-off sync did not complete",
+          {{"workspace", id},
+           {"error", synced ? std::to_string(synced->unstored) + " file(s) left unstored"
+                            : synced.error().ToString()}});
+      continue;
+    }
+    // A renewal that ends now: the lease is expired for every claimer from this moment.
+    auto ended = store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) {
+      return pods::Renew(tx, id, replica_, generation, platform_.clock().NowMillis(), 0);
+    });
+    Cache(*entry, nullptr, 0);
+    if (ended) ++handed;
+  }
+  return handed;
+}
+
 StopAllReport Workspaces::Impl::StopAll(std::chrono::steady_clock::time_point deadline) {
   std::vector<std::string> ids;
   {

@@ -467,6 +467,9 @@ void Workspaces::StartIdleReaper(std::chrono::milliseconds period) {
 }
 void Workspaces::Touch(std::string_view workspace_id) { impl_->Touch(workspace_id); }
 int Workspaces::RenewLeases() { return impl_->RenewLeases(); }
+int Workspaces::HandOff(std::chrono::steady_clock::time_point deadline) {
+  return impl_->HandOff(deadline);
+}
 const std::string& Workspaces::replica_id() const { return impl_->replica_id(); }
 void Workspaces::SyncSoon(std::string_view workspace_id) { impl_->SyncSoon(workspace_id); }
 uint64_t Workspaces::sync_passes() const { return impl_->sync_passes(); }

@@ -70,6 +70,7 @@ class Workspaces::Impl {
   Result<int> StopIdle();
   StopAllReport StopAll(std::chrono::steady_clock::time_point deadline);
   int RenewLeases();
+  int HandOff(std::chrono::steady_clock::time_point deadline);
 
  private:
   // workspaces.cpp
