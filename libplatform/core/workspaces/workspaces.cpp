@@ -61,6 +61,11 @@ Workspaces::Impl::~Impl() {
   // Pods whose lease this replica holds get their final sync and stop, as before leases; the
   // heartbeat runs on meanwhile, so no lease lapses during a slow final sync.
   (void)StopAll(std::chrono::steady_clock::time_point::max());
+  {
+    std::lock_guard lock(reaper_mu_);
+    heartbeat_stop_ = true;
+  }
+  reaper_wake_.notify_all();
   if (heartbeat_.joinable()) heartbeat_.join();
 }
 
@@ -262,7 +267,7 @@ void Workspaces::Impl::StartIdleReaper(std::chrono::milliseconds period) {
 
 void Workspaces::Impl::HeartbeatLoop() {
   std::unique_lock wait_lock(reaper_mu_);
-  while (!reaper_wake_.wait_for(wait_lock, options_.lease_renew, [&] { return stopping_; })) {
+  while (!reaper_wake_.wait_for(wait_lock, options_.lease_renew, [&] { return heartbeat_stop_; })) {
     wait_lock.unlock();
     (void)RenewLeases();
     wait_lock.lock();

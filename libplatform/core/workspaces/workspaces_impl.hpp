@@ -122,7 +122,8 @@ class Workspaces::Impl {
   std::map<std::string, std::shared_ptr<Entry>, std::less<>> entries_;
   std::mutex reaper_mu_;
   std::condition_variable reaper_wake_;
-  bool stopping_ = false;  // guarded by reaper_mu_; ends the reaper and the heartbeat
+  bool stopping_ = false;        // guarded by reaper_mu_; ends the reaper
+  bool heartbeat_stop_ = false;  // guarded by reaper_mu_; ends the heartbeat, after StopAll
   std::thread reaper_;
   std::thread heartbeat_;
   std::atomic<uint64_t> passes_{0};
