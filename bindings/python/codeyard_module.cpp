@@ -67,12 +67,7 @@ py::dict Run(codeyard::Runner& runner, const py::dict& files, const std::string&
   if (!language.empty()) request.language = Unwrap(codeyard::ParseLanguage(language));
   request.stdin_data = stdin_data;
   request.args = args;
-  const auto ms = [](double s) {
-    return std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
-  };
-  request.limits.cpu_time = ms(time_limit);
-  request.limits.wall_time =
-      ms(wall_time_limit > 0 ? wall_time_limit : std::max(2 * time_limit, 1.0));
+  request.limits = codeyard::WithTimeLimit(request.limits, time_limit, wall_time_limit);
   request.limits.memory_bytes = static_cast<uint64_t>(memory_limit_mb * 1024 * 1024);
   request.limits.output_bytes = static_cast<uint64_t>(output_limit_mb * 1024 * 1024);
   codeyard::Result<codeyard::RunResult> result = [&] {

@@ -94,6 +94,9 @@ struct Config {
   int64_t workspace_lease_s = 15;       // workspace.lease_s: a dead replica's pods wait this long
   int64_t workspace_lease_renew_s = 5;  // workspace.lease_renew_s: heartbeat period
 
+  // Workspace pods outliving their server (docs/sandbox.md, "Lifetime").
+  int64_t pod_orphan_timeout_s = 600;  // workspace.pod_orphan_timeout_s (0 = until deleted)
+
   // Keys from the environment that look like ours but are not known (likely typos).
   std::vector<std::string> warnings;
 

@@ -80,6 +80,17 @@ struct RunResult {
 // How a finished process maps to a verdict (shared with graders).
 [[nodiscard]] Verdict Classify(const ExitStatus& status, const RunLimits& limits);
 
+// The one time rule of every caller (server, CLI, Python, graders): the CPU time limit as
+// given, the wall time as given or, when not given (<= 0), twice the CPU time and at least one
+// second, so that a program waiting on input or sleeping still ends while one that computes
+// gets all its CPU time on a busy host. Seconds are rounded to whole milliseconds.
+[[nodiscard]] RunLimits WithTimeLimit(RunLimits limits, double cpu_seconds,
+                                      double wall_seconds = 0);
+
+// The limits of `limits` a process enforces itself: CPU and wall time, and the output kept
+// (past it the process is killed).
+void ApplyRunLimits(const RunLimits& limits, ExecSpec& spec);
+
 struct RunnerOptions {
   size_t pool_size = 0;  // pods kept ready for requests with the default limits
   RunLimits default_limits;

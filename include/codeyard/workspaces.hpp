@@ -70,6 +70,9 @@ struct SyncReport {
 struct WorkspaceOptions {
   std::chrono::milliseconds idle_timeout{std::chrono::minutes(15)};
   std::chrono::milliseconds start_timeout{std::chrono::seconds(30)};
+  // How long a workspace pod lives with no process holding it (PodSpec::orphan_timeout;
+  // workspace.pod_orphan_timeout_s).
+  std::chrono::milliseconds pod_orphan_timeout{std::chrono::minutes(10)};
   int max_running_per_user = 3;
   int max_running_total = 32;
   // A pod starts only when the memory every running pod's limit reserves, its own included,

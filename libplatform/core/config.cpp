@@ -381,6 +381,10 @@ const std::vector<KeySpec>& Specs() {
          c.secret = std::string(v);
          return {};
        }},
+      // Workspace pods outliving their server.
+      {"workspace.pod_orphan_timeout_s",
+       "seconds a workspace pod keeps running with no server holding it (0 = until deleted)", "600",
+       IntSetter(&Config::pod_orphan_timeout_s, 0, int64_t{7} * 24 * 3600)},
   };
   return specs;
 }

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "executor/fake/fake_registry.hpp"
 #include "executor/local/local_executor.hpp"
 #include "storage/postgres/postgres_storage.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
@@ -14,6 +15,7 @@ BackendRegistry BackendRegistry::WithBuiltins() {
   r.RegisterStorage("postgres", OpenPostgresStorage);
   r.RegisterStorage("postgresql", OpenPostgresStorage);
   r.RegisterExecutor("local", local::OpenLocalExecutor);
+  r.RegisterExecutor("fake", OpenFakeExecutor);
   return r;
 }
 

@@ -94,12 +94,7 @@ void Execute(const RunFlags& flags, const CommonOptions& common) {
   }
   if (!flags.stdin_file.empty()) request.stdin_data = ReadFileOrRaise(flags.stdin_file);
   request.args = flags.args;
-  const auto ms = [](double seconds) {
-    return std::chrono::milliseconds(static_cast<int64_t>(std::llround(seconds * 1000)));
-  };
-  request.limits.cpu_time = ms(flags.time_limit_s);
-  request.limits.wall_time =
-      ms(flags.wall_limit_s > 0 ? flags.wall_limit_s : std::max(2 * flags.time_limit_s, 1.0));
+  request.limits = WithTimeLimit(request.limits, flags.time_limit_s, flags.wall_limit_s);
   request.limits.memory_bytes = static_cast<uint64_t>(flags.memory_limit_mb * 1024 * 1024);
   request.limits.output_bytes = static_cast<uint64_t>(flags.output_limit_mb * 1024 * 1024);
 

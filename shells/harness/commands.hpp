@@ -35,10 +35,15 @@ void AddSyncCommand(CLI::App& app);
 void AddHttpCommand(CLI::App& app);
 // `stall`: a second user's latency while a first saturates exec, against idle (cmd_stall.cpp).
 void AddStallCommand(CLI::App& app);
+// `pods`: reaching a running pod from another executor, against creating one (cmd_pods.cpp).
+void AddPodsCommand(CLI::App& app);
+// `attach`: attaching to an existing terminal session against exec of a shell (cmd_attach.cpp).
+void AddAttachCommand(CLI::App& app);
 
 using AddCommand = void (*)(CLI::App&);
-inline constexpr std::array<AddCommand, 5> kCommands = {
-    AddStorageCommand, AddExecCommand, AddSyncCommand, AddHttpCommand, AddStallCommand,
+inline constexpr std::array<AddCommand, 7> kCommands = {
+    AddStorageCommand, AddExecCommand,  AddSyncCommand,
+    AddHttpCommand,    AddStallCommand, AddPodsCommand, AddAttachCommand,
 };
 
 }  // namespace codeyard::bench

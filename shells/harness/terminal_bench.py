@@ -12,6 +12,12 @@ cancels out of the ratios:
   echo   N keystrokes typed one at a time into a workspace's bash; each round trip is the
          time from sending the key until its echo arrives. p50/p99 for Codeyard and both
          baselines, and the ratios.
+  attach A connections, one after another, to a workspace whose shell already runs and has
+         nobody watching it: the time from the WebSocket connect to the running status (with
+         the scrollback before it), p50/p95, against a baseline of a connect plus one round
+         trip to the in-process websockets echo server. With pod sessions this is a new
+         attachment to the pod's shell each time (the server lets go when the last viewer
+         leaves); without, the server's own shell.
   idle   C concurrent terminal connections spread over W workspaces (viewers share a
          workspace's shell), left idle; prints the server's resident memory per connection,
          then checks every connection still answers a ping and sees a command typed in its
@@ -19,7 +25,7 @@ cancels out of the ratios:
 
 Run with Debian's python3 (it has python3-websockets):
   /usr/bin/python3 shells/harness/terminal_bench.py [--server build/bin/codeyard-server]
-      [--keystrokes 1000] [--connections 1000] [--workspaces 10]
+      [--keystrokes 1000] [--attaches 200] [--connections 1000] [--workspaces 10]
 Progress goes to stderr, results to stdout (one line each, and --json for a document).
 """
 
@@ -72,7 +78,8 @@ def vm_rss_kib(pid):
 
 
 class Server:
-    def __init__(self, binary, workspaces):
+    def __init__(self, binary, workspaces, connections):
+        viewers_per_workspace = -(-connections // workspaces) + 1
         self.dir = tempfile.mkdtemp(prefix="codeyard-terminal-bench-")
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("CODEYARD_")}
@@ -82,6 +89,11 @@ class Server:
             [binary, "--listen", f"127.0.0.1:{self.port}", "--data-dir",
              os.path.join(self.dir, "data"),
              "--set", f"workspace.max_running_total={max(32, workspaces)}",
+             # The idle test's viewers of one workspace are over the default caps (16, 32) ...
+             "--set", f"terminal.max_viewers_per_terminal={max(16, viewers_per_workspace)}",
+             "--set", f"terminal.max_viewers_per_user={max(32, viewers_per_workspace)}",
+             # ... and all come from 127.0.0.1.
+             "--set", f"server.max_connections_per_ip={max(256, connections + 64)}",
              "--set", "log.level=warn"],
             stdout=subprocess.DEVNULL, stderr=self.log, env=env)
         deadline = time.monotonic() + 15
@@ -251,8 +263,45 @@ def echo_pty_baseline(keystrokes):
 
 
 def summary(times):
-    return {"p50_ms": round(percentile(times, 50), 3), "p99_ms": round(percentile(times, 99), 3),
-            "mean_ms": round(statistics.mean(times), 3)}
+    return {"p50_ms": round(percentile(times, 50), 3), "p95_ms": round(percentile(times, 95), 3),
+            "p99_ms": round(percentile(times, 99), 3), "mean_ms": round(statistics.mean(times), 3)}
+
+
+# ---- attach to a running shell -------------------------------------------------------------
+
+async def attach_codeyard(server, attaches):
+    token, ws = server.user_with_workspace()
+    first = await Term.open(server.url(ws), token)  # starts the pod and the shell
+    await wait_prompt(first)
+    await first.ws.close()
+    times = []
+    for _ in range(attaches):
+        t0 = time.perf_counter()
+        term = await Term.open(server.url(ws), token)
+        times.append((time.perf_counter() - t0) * 1000)
+        if b"ready_42" not in term.output:
+            raise RuntimeError("an attach did not replay the scrollback before its status")
+        await term.ws.close()
+    return times
+
+
+async def attach_ws_baseline(attaches):
+    async def handler(ws, *_):
+        async for message in ws:
+            await ws.send(message)
+
+    port = free_port()
+    async with websockets.serve(handler, "127.0.0.1", port, max_size=None):
+        times = []
+        for _ in range(attaches):
+            t0 = time.perf_counter()
+            ws = await websockets.connect(f"ws://127.0.0.1:{port}/", max_size=None,
+                                          ping_interval=None, close_timeout=5)
+            await ws.send(json.dumps({"token": "x", "cols": 200, "rows": 50}))
+            await ws.recv()
+            times.append((time.perf_counter() - t0) * 1000)
+            await ws.close()
+    return times
 
 
 # ---- idle connections ----------------------------------------------------------------------
@@ -318,6 +367,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--server", default=DEFAULT_SERVER)
     parser.add_argument("--keystrokes", type=int, default=1000)
+    parser.add_argument("--attaches", type=int, default=200)
     parser.add_argument("--connections", type=int, default=1000)
     parser.add_argument("--workspaces", type=int, default=10)
     parser.add_argument("--json", action="store_true")
@@ -325,8 +375,9 @@ def main():
     if not os.access(args.server, os.X_OK):
         print(f"terminal-bench: no server binary at {args.server}", file=sys.stderr)
         return 2
-    if args.keystrokes < 1 or args.connections < args.workspaces or args.workspaces < 1:
-        print("terminal-bench: need keystrokes >= 1 and connections >= workspaces >= 1",
+    if (args.keystrokes < 1 or args.attaches < 1 or args.connections < args.workspaces
+            or args.workspaces < 1):
+        print("terminal-bench: need keystrokes, attaches >= 1 and connections >= workspaces >= 1",
               file=sys.stderr)
         return 2
     # Each connection is a descriptor here and in the server (which inherits the limit).
@@ -334,7 +385,7 @@ def main():
     want = min(hard, max(soft, 4 * args.connections + 256))
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
-    server = Server(args.server, args.workspaces)
+    server = Server(args.server, args.workspaces, args.connections)
     try:
         progress(f"echo: {args.keystrokes} keystrokes through codeyard-server")
         ours = asyncio.run(echo_codeyard(server, args.keystrokes))
@@ -348,6 +399,14 @@ def main():
               f" | ws echo p50 {w['p50_ms']} ms p99 {w['p99_ms']} ms"
               f" | pty echo p50 {p['p50_ms']} ms p99 {p['p99_ms']} ms"
               f" | codeyard / (ws + pty) p50 {c['p50_ms'] / (w['p50_ms'] + p['p50_ms']):.2f}x")
+        progress(f"attach: {args.attaches} attaches to a running shell")
+        attach = {"codeyard": summary(asyncio.run(attach_codeyard(server, args.attaches))),
+                  "ws_connect": summary(asyncio.run(attach_ws_baseline(args.attaches)))}
+        a, b = attach["codeyard"], attach["ws_connect"]
+        print(f"attach {args.attaches} times to a running shell: codeyard p50 {a['p50_ms']} ms "
+              f"p95 {a['p95_ms']} ms | ws connect + round trip p50 {b['p50_ms']} ms p95 "
+              f"{b['p95_ms']} ms | codeyard / ws p50 {a['p50_ms'] / b['p50_ms']:.1f}x "
+              f"p95 {a['p95_ms'] / b['p95_ms']:.1f}x")
         progress(f"idle: {args.connections} connections over {args.workspaces} workspaces")
         idle_result = asyncio.run(idle(server, args.connections, args.workspaces))
         r = idle_result
@@ -356,7 +415,7 @@ def main():
               f"connection); answered ping {r['answered_ping']}/{r['connections']}, saw a command "
               f"{r['saw_command']}/{r['connections']}")
         if args.json:
-            print(json.dumps({"echo": echo, "idle": idle_result}))
+            print(json.dumps({"echo": echo, "attach": attach, "idle": idle_result}))
         ok = r["answered_ping"] == r["connections"] and r["saw_command"] == r["connections"]
         return 0 if ok else 1
     finally:

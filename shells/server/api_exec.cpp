@@ -55,19 +55,12 @@ Result<ExecRequest> ParseExec(const Request& r) {
   }
   auto time_limit = OptionalNumber(*body, "time_limit_s", 0.001, kMaxTimeLimitS);
   if (!time_limit) return Fail(time_limit.error());
-  if (*time_limit) {
-    const std::chrono::milliseconds ms(static_cast<int64_t>(**time_limit * 1000));
-    out.limits.cpu_time = ms;
-    out.limits.wall_time = 2 * ms;
-  }
+  if (*time_limit) out.limits = WithTimeLimit(out.limits, **time_limit);
   auto memory = OptionalNumber(*body, "memory_limit_mb", 1, 1 << 20);
   if (!memory) return Fail(memory.error());
   if (*memory) out.limits.memory_bytes = static_cast<uint64_t>(**memory) << 20;  // see top
   out.limits.output_bytes = kOutputCap;
-  out.spec.cpu_time_limit = out.limits.cpu_time;
-  out.spec.wall_time_limit = out.limits.wall_time;
-  out.spec.output_limit_bytes = kOutputCap;
-  out.spec.kill_on_output_limit = true;
+  ApplyRunLimits(out.limits, out.spec);
   return out;
 }
 

@@ -33,10 +33,6 @@ constexpr double kMaxMemoryMb = 1024;
 constexpr double kMinOutputKb = 1;
 constexpr double kMaxOutputKb = 4096;
 
-std::chrono::milliseconds Ms(double seconds) {
-  return std::chrono::milliseconds(static_cast<int64_t>(std::llround(seconds * 1000)));
-}
-
 Error Bad(std::string message) { return {Error::Code::kInvalidArgument, std::move(message)}; }
 
 Result<std::vector<FileData>> ParseFiles(const boost::json::object& body) {
@@ -99,16 +95,13 @@ Result<std::vector<std::string>> ParseArgs(const boost::json::object& body) {
   return out;
 }
 
-// Limits as `codeyard run` sets them: wall time twice the CPU time (at least 1 s). With no
+// Limits by the library's one time rule (WithTimeLimit), as `codeyard run` sets them. With no
 // limit given they equal RunnerOptions::default_limits, which is what the warm pool serves.
 Result<RunLimits> ParseLimits(const boost::json::object& body) {
   RunLimits limits;
   auto time_limit = OptionalNumber(body, "time_limit_s", kMinTimeLimitS, kMaxTimeLimitS);
   if (!time_limit) return std::unexpected(time_limit.error());
-  if (const std::optional<double> seconds = *time_limit) {
-    limits.cpu_time = Ms(*seconds);
-    limits.wall_time = Ms(std::max(2 * *seconds, 1.0));
-  }
+  if (const std::optional<double> seconds = *time_limit) limits = WithTimeLimit(limits, *seconds);
   auto memory = OptionalNumber(body, "memory_limit_mb", kMinMemoryMb, kMaxMemoryMb);
   if (!memory) return std::unexpected(memory.error());
   if (const std::optional<double> mb = *memory) {

@@ -43,7 +43,11 @@ struct RequestDone {
   bool aborted = false;    // the connection closed before the response was complete
 };
 
-class TerminalHub;
+}  // namespace codeyard::server
+namespace codeyard {
+class Terminals;
+}  // namespace codeyard
+namespace codeyard::server {
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";     // an IP literal, a host name, "0.0.0.0" or "::"
@@ -84,7 +88,7 @@ struct HttpServerOptions {
   std::function<Response(Request)> handler;
   // Serves the terminal WebSocket (/api/v1/workspaces/{id}/terminal) when set; must outlive
   // the server. Stop() closes its connections with 1001 before the drain.
-  TerminalHub* terminals = nullptr;
+  Terminals* terminals = nullptr;
   // Optional. Runs on the service thread once per request, where the access-log line is
   // written; must be quick and must not block (metrics counters).
   std::function<void(const RequestDone&)> on_request_done;

@@ -37,7 +37,6 @@
 #include "lws_raw_tap.hpp"
 #include "lws_terminal.hpp"
 #include "security_headers.hpp"
-#include "terminal_hub.hpp"
 #include "worker_pool.hpp"
 
 namespace codeyard::server {

@@ -52,8 +52,8 @@ std::string_view CutReason(std::string_view reason) {
 
 }  // namespace
 
-TerminalSockets::TerminalSockets(TerminalHub& hub, std::shared_ptr<Logger> logger)
-    : hub_(hub), logger_(logger ? std::move(logger) : NullLogger()) {}
+TerminalSockets::TerminalSockets(Terminals& terminals, std::shared_ptr<Logger> logger)
+    : terminals_(terminals), logger_(logger ? std::move(logger) : NullLogger()) {}
 
 void TerminalSockets::Bind(WorkerPool* pool, std::function<void()> wake) {
   pool_ = pool;
@@ -159,7 +159,7 @@ int TerminalSockets::OnMessage(uint64_t id, Conn& c, std::string message) {
       c.early.push_back(std::move(message));
       return 0;
     case State::kAttached:
-      if (auto close = hub_.Receive(id, message)) CloseWith(c, std::move(*close));
+      if (auto close = terminals_.Receive(id, message)) CloseWith(c, std::move(*close));
       return 0;
   }
   return 0;
@@ -168,13 +168,11 @@ int TerminalSockets::OnMessage(uint64_t id, Conn& c, std::string message) {
 int TerminalSockets::StartAttach(uint64_t id, Conn& c, const terminal::Hello& hello) {
   lws_set_timer_usecs(c.wsi, LWS_SET_TIMER_USEC_CANCEL);
   c.state = State::kAttaching;
-  boost::json::object starting;
-  starting["state"] = "starting";
-  c.local.push_back(terminal::StatusMessage(starting));
+  c.local.push_back(terminal::Message(terminal::kStatus, R"({"state":"starting"})"));
   lws_callback_on_writable(c.wsi);
   const bool queued =
       pool_ != nullptr && pool_->TrySubmit([this, id, workspace = c.workspace_id, hello] {
-        std::optional<terminal::Close> close = hub_.Attach(id, workspace, hello);
+        std::optional<terminal::Close> close = terminals_.Attach(id, workspace, hello);
         {
           std::lock_guard lock(done_mu_);
           done_.push_back({id, std::move(close)});
@@ -194,7 +192,7 @@ void TerminalSockets::OnWake() {
   for (Attached& a : done) {
     const auto it = conns_.find(a.id);
     if (it == conns_.end()) {
-      hub_.Detach(a.id);  // closed while attaching
+      terminals_.Detach(a.id);  // closed while attaching
       continue;
     }
     Conn& c = it->second;
@@ -208,11 +206,11 @@ void TerminalSockets::OnWake() {
     c.early_bytes = 0;
     for (std::string& m : early) {
       if (c.close) break;
-      if (auto close = hub_.Receive(a.id, m)) CloseWith(c, std::move(*close));
+      if (auto close = terminals_.Receive(a.id, m)) CloseWith(c, std::move(*close));
     }
     lws_callback_on_writable(c.wsi);
   }
-  for (const uint64_t id : hub_.TakeReady()) {
+  for (const uint64_t id : terminals_.TakeReady()) {
     const auto it = conns_.find(id);
     if (it != conns_.end()) lws_callback_on_writable(it->second.wsi);
   }
@@ -238,7 +236,7 @@ int TerminalSockets::OnWriteable(uint64_t id) {
   if (c.close) return SendClose(c, *c.close);
   if (c.state != State::kAttached) return 0;
   bool more = false;
-  TerminalOut out = hub_.Next(id, &more);
+  TerminalOut out = terminals_.Next(id, &more);
   if (auto* message = std::get_if<std::string>(&out)) {
     if (Write(c, *message) != 0) return -1;
   } else if (auto* close = std::get_if<terminal::Close>(&out)) {
@@ -280,7 +278,7 @@ void TerminalSockets::OnClosed(uint64_t id) {
   const auto it = conns_.find(id);
   if (it == conns_.end()) return;
   const Conn& c = it->second;
-  if (c.state == State::kAttached) hub_.Detach(id);
+  if (c.state == State::kAttached) terminals_.Detach(id);
   // A connection closed while attaching is detached when its attach finishes (OnWake).
   logger_->Info("terminal disconnected", {{"workspace_id", ValidUtf8(c.workspace_id)},
                                           {"request_id", c.request_id},

@@ -2,8 +2,8 @@
 // /api/v1/workspaces/{id}/terminal, from the upgrade to the close. http_server hands it the
 // WebSocket callbacks; it reads whole messages, takes the hello (which must come first,
 // within 10 s), hands the attach to a worker (it may start the pod), then passes messages to
-// the TerminalHub and writes what the hub queued, one message per WRITEABLE callback. A
-// close is sent with its code and reason (terminal_protocol.hpp) after what was queued
+// the library's Terminals and writes what they queued, one message per WRITEABLE callback. A
+// close is sent with its code and reason (codeyard/terminals.hpp) after what was queued
 // before it. Service thread only; the worker jobs it submits report back through a queue
 // and the wake function.
 #pragma once
@@ -20,8 +20,7 @@
 #include <vector>
 
 #include "codeyard/log.hpp"
-#include "terminal_hub.hpp"
-#include "terminal_protocol.hpp"
+#include "codeyard/terminals.hpp"
 #include "worker_pool.hpp"
 
 struct lws;
@@ -30,7 +29,7 @@ namespace codeyard::server {
 
 class TerminalSockets {
  public:
-  TerminalSockets(TerminalHub& hub, std::shared_ptr<Logger> logger);
+  TerminalSockets(Terminals& terminals, std::shared_ptr<Logger> logger);
 
   // Before serving: where attach jobs run, and how a worker wakes the service thread.
   void Bind(WorkerPool* pool, std::function<void()> wake);
@@ -87,7 +86,7 @@ class TerminalSockets {
   int Write(Conn& c, std::string_view message);
   int SendClose(Conn& c, const terminal::Close& close);
 
-  TerminalHub& hub_;
+  Terminals& terminals_;
   std::shared_ptr<Logger> logger_;
   WorkerPool* pool_ = nullptr;
   std::function<void()> wake_;

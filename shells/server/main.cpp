@@ -30,7 +30,6 @@
 #include "router.hpp"
 #include "server_metrics.hpp"
 #include "services.hpp"
-#include "terminal_hub.hpp"
 
 namespace codeyard::server {
 namespace {
@@ -207,7 +206,7 @@ int Run(int argc, char** argv) {
   }
   RaiseDescriptorLimit(*logger);
 
-  TerminalHub terminals(**services, TerminalHubOptionsFrom(*config), logger);
+  Terminals& terminals = *(*services)->terminals;
   InstallTerminalMetrics(**services, terminals);
 
   HttpServerOptions server_options;
@@ -248,7 +247,7 @@ int Run(int argc, char** argv) {
     logger->Info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
   }
   server.Stop();         // terminals get 1001, requests in flight finish
-  terminals.Shutdown();  // then the shells end
+  terminals.Shutdown();  // then the shells are let go (pod sessions keep running)
   // Requests have drained; what running workspaces hold since their last sync is stored now.
   if (!StopWorkspacesForShutdown(**services, std::chrono::seconds(config->shutdown_sync_timeout_s),
                                  kLastSyncGrace, *logger)) {

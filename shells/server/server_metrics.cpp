@@ -71,11 +71,12 @@ std::function<void(const RequestDone&)> InstallServerMetrics(
   };
 }
 
-void InstallTerminalMetrics(Services& services, const TerminalHub& terminals) {
+void InstallTerminalMetrics(Services& services, const Terminals& terminals) {
   Metrics& m = services.metrics;
   m.AddGauge("codeyard_terminal_connections", "Terminal WebSocket connections attached to a shell.",
              [&terminals] { return static_cast<double>(terminals.viewers()); });
-  m.AddGauge("codeyard_terminal_shells", "Workspace shells running for terminals.",
+  m.AddGauge("codeyard_terminal_shells",
+             "Workspace shells this server is attached to for terminals.",
              [&terminals] { return static_cast<double>(terminals.shells()); });
   m.AddCounter("codeyard_terminal_output_bytes_total", "Bytes of terminal output read from shells.",
                [&terminals] { return static_cast<double>(terminals.output_bytes()); });

@@ -8,9 +8,9 @@
 #include <functional>
 #include <string_view>
 
+#include "codeyard/terminals.hpp"
 #include "http_server.hpp"
 #include "services.hpp"
-#include "terminal_hub.hpp"
 
 namespace codeyard::server {
 
@@ -26,6 +26,6 @@ namespace codeyard::server {
 
 // The terminal metrics, read from `terminals` at scrape time: open terminal connections,
 // running shells, and output bytes. `terminals` must outlive scraping (the server).
-void InstallTerminalMetrics(Services& services, const TerminalHub& terminals);
+void InstallTerminalMetrics(Services& services, const Terminals& terminals);
 
 }  // namespace codeyard::server

@@ -63,6 +63,8 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   auto runner = Runner::Create(services->executor, runner_options);
   if (!runner) return Fail(runner.error().WithContext("cannot start the runner"));
   services->runner = std::move(*runner);
+  services->terminals = std::make_unique<Terminals>(*services->accounts, *services->workspaces,
+                                                    TerminalOptionsFrom(config), logger);
   services->web_dir = config.web_dir;
   return services;
 }

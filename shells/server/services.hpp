@@ -1,7 +1,8 @@
 // The library services the API routes call, opened once at startup from the Config and
 // shared by every worker thread: the Platform (storage), the executor that runs pods (wrapped
 // to count them), Accounts, Files, Workspaces (with its idle reaper running), the one-shot
-// Runner with its warm pool, and the metrics registry. Every service is thread-safe, so
+// Runner with its warm pool, the Terminals (every workspace's shell and its viewers), and the
+// metrics registry. Every service is thread-safe, so
 // handlers use them concurrently without locks of their own. Destruction stops the runner's
 // pool, the reaper and every pod before storage goes away (members are destroyed in reverse).
 // A default-constructed Services opens nothing: route groups only keep a reference to it, so
@@ -21,6 +22,7 @@
 #include "codeyard/log.hpp"
 #include "codeyard/platform.hpp"
 #include "codeyard/run.hpp"
+#include "codeyard/terminals.hpp"
 #include "codeyard/workspaces.hpp"
 #include "counting_executor.hpp"
 #include "metrics.hpp"
@@ -35,6 +37,9 @@ struct Services {
   std::unique_ptr<Files> files;
   std::unique_ptr<Workspaces> workspaces;
   std::unique_ptr<Runner> runner;  // POST /api/v1/run; pool of executor.pool_size pods
+  // After what it uses (accounts, workspaces), so it goes first: its shells are let go before
+  // the pods they run in are stopped.
+  std::unique_ptr<Terminals> terminals;
   std::string web_dir;  // config.web_dir as given: the browser UI's files (see api_static.cpp)
 };
 

@@ -78,13 +78,39 @@ def test_reconnect_finds_the_same_shell_and_its_scrollback(server, owner):
 
         second = await Terminal.open(server, ws, token)
         await second.wait_state("running")
-        # The scrollback replay (after a terminal reset) shows what the first one saw.
+        # Attached to the running shell, not a new one.
+        assert second.statuses[-1]["started"] is False
+        # The scrollback replay (after a terminal reset) shows what the first one saw. With a
+        # shell in a pod session the replay is the pod's, and may arrive in several pieces.
         assert second.output.startswith(b"\x1bc")
-        assert b"before_disconnect_42" in second.output
+        await second.wait_output("before_disconnect_42")
         start = len(second.output)
         await second.type("echo pid=$$ $REMEMBERED\r")
         await second.wait_output(b"pid=" + pid + b" kept-value", after=start)
         await second.close()
+
+    run(scenario())
+
+
+def test_the_running_status_says_whether_the_attach_started_the_shell(server):
+    token, ws = own_workspace(server, "started")
+
+    async def scenario():
+        first = await Terminal.open(server, ws, token)
+        await first.wait_state("running")
+        running = first.statuses[-1]
+        assert running["started"] is True and running["viewers"] == 1, running
+        second = await Terminal.open(server, ws, token, readonly=True)
+        await second.wait_state("running")
+        assert second.statuses[-1]["started"] is False
+        await first.close()
+        await second.close()
+        # With no viewer left the shell keeps running (in this process or in the pod), and
+        # the next viewer resumes it.
+        third = await Terminal.open(server, ws, token)
+        await third.wait_state("running")
+        assert third.statuses[-1]["started"] is False
+        await third.close()
 
     run(scenario())
 
@@ -150,6 +176,7 @@ def test_exit_ends_the_shell_with_its_status_and_a_new_one_starts(server):
 
         again = await Terminal.open(server, ws, token)
         await again.wait_state("running")
+        assert again.statuses[-1]["started"] is True
         start = len(again.output)
         await again.type("echo pid=$$\r")
         await again.read_until(lambda t: re.search(rb"pid=(\d+)\r\n", t.output[start:]))

@@ -45,6 +45,10 @@ WorkspaceWorld::WorkspaceWorld(std::unique_ptr<TestDatabase> db, WorkspaceOption
 
 WorkspaceWorld::~WorkspaceWorld() {
   workspaces_.reset();
+  // Workspace pods (survive_owner) outlive the executor that made them: end them here.
+  for (const auto& info : executor_->ListPods({}).value_or(std::vector<PodInfo>{})) {
+    (void)executor_->DeletePod(info.id);
+  }
   executor_.reset();
   std::error_code ec;
   std::filesystem::remove_all(state_dir_, ec);

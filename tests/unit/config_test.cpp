@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "codeyard/config.hpp"
+#include "codeyard/workspaces.hpp"
 
 namespace codeyard {
 namespace {
@@ -155,6 +156,21 @@ TEST_CASE("server timeouts and HSTS take bounded integers", "[config]") {
   zero.flags = {{"server.idle_timeout_s", "0"}};
   CHECK_THAT(LoadConfig(zero).error().message(),
              Catch::Contains("server.idle_timeout_s") && Catch::Contains("1 to 3600"));
+}
+
+TEST_CASE("workspace.pod_orphan_timeout_s reaches the workspace pods' spec", "[config]") {
+  auto defaults = LoadConfig({});
+  REQUIRE(defaults);
+  CHECK(defaults->pod_orphan_timeout_s == 600);
+  CHECK(WorkspaceOptionsFrom(*defaults).pod_orphan_timeout == std::chrono::minutes(10));
+  ConfigInputs in;
+  in.flags = {{"workspace.pod_orphan_timeout_s", "0"}};
+  auto never = LoadConfig(in);
+  REQUIRE(never);
+  CHECK(WorkspaceOptionsFrom(*never).pod_orphan_timeout == std::chrono::milliseconds(0));
+  in.flags = {{"workspace.pod_orphan_timeout_s", "-1"}};
+  CHECK_THAT(LoadConfig(in).error().message(),
+             Catch::Contains("workspace.pod_orphan_timeout_s") && Catch::Contains("0 to 604800"));
 }
 
 }  // namespace

@@ -41,10 +41,17 @@ struct PodSpec {
   bool network = false;  // false: the pod sees only its own loopback
   // Environment every exec starts from (an ExecSpec's env is merged over it).
   std::map<std::string, std::string> env;
-  // Keep the pod (its processes end, its files stay) when the process that created it dies,
-  // so the next process on the same executor state can AdoptPod it and save its files. Off:
-  // the pod dies with its owner (one-shot runs, warm pools).
+  // The pod belongs to no process: it keeps running when the process that created it lets
+  // go of it or dies, and any process using the same executor (for the local backend: the
+  // same state directory) reaches it with GetPod, several at once. It ends on DeletePod (from
+  // any process), or by itself once no process has held it for `orphan_timeout`. Off: the
+  // pod dies with the process that created it (one-shot runs, warm pools).
   bool survive_owner = false;
+  // How long a survive_owner pod lives with no holder (no process that got it from CreatePod
+  // or GetPod still has it open): long enough for a restarted server, or another replica,
+  // to reach it; short enough that a crashed host leaves nothing running for long. Zero:
+  // until DeletePod. Ignored without survive_owner.
+  std::chrono::milliseconds orphan_timeout = std::chrono::minutes(10);
 };
 
 enum class PodPhase { kPending, kRunning, kTerminated };
@@ -221,6 +228,12 @@ class Pod {
   // any other attachments (from this process or another) when an attachment goes away, and
   // ends when its shell exits or the pod is deleted. Optional: the default is kUnimplemented,
   // and a caller then falls back to Exec, whose shell ends with its Process.
+  // `spec` matters only when the shell starts (joining keeps the session's size and env;
+  // Resize to change it); a wall_time_limit is kInvalidArgument, since a session lasts until
+  // its shell exits; output_limit_bytes counts per attachment. An attachment that falls
+  // behind the shell is skipped forward: it reads a one-line note, then the scrollback, then
+  // live output again. A pod holds a bounded number of sessions and attachments (the local
+  // backend: 8 and 16 each); past it, kResourceExhausted.
   [[nodiscard]] virtual Result<SessionAttachment> OpenSession(std::string_view name,
                                                               const ExecSpec& spec) {
     (void)spec;
@@ -254,27 +267,23 @@ class Executor {
   // while unlimited pods are not allowed), kResourceExhausted, kUnavailable.
   [[nodiscard]] virtual Result<std::shared_ptr<Pod>> CreatePod(const PodSpec& spec) = 0;
 
-  // A pod this executor runs; kNotFound otherwise.
+  // A running pod of this executor, whoever created it: a pod this object created, or a
+  // survive_owner pod created by any process using the same executor state, which this call
+  // then holds (PodSpec::orphan_timeout) until DeletePod or this executor goes. kNotFound if
+  // no such pod runs; kFailedPrecondition for another process's pod that dies with it.
   [[nodiscard]] virtual Result<std::shared_ptr<Pod>> GetPod(std::string_view id) = 0;
 
+  // Pods of this executor state matching `selector`, whoever created them (one that ended
+  // and is not yet swept shows as kTerminated).
   [[nodiscard]] virtual Result<std::vector<PodInfo>> ListPods(const LabelSelector& selector) = 0;
 
-  // Kills every process in the pod and frees what it held. kNotFound for an unknown id.
+  // Kills every process in the pod and frees what it held, whoever created it (any process
+  // using the same executor state may). kNotFound for an unknown id.
   [[nodiscard]] virtual Result<void> DeletePod(std::string_view id) = 0;
 
   // Protections and limits the host offers. Optional: the default says it is not supported.
   [[nodiscard]] virtual Result<std::vector<HostCheck>> Doctor() {
     return Fail(Error::Code::kUnimplemented, "this executor has no host checks");
-  }
-
-  // Takes over a pod (PodSpec::survive_owner) whose creating process died, so this process
-  // can use and delete it: after a crash, the files in the pod are still there to save.
-  // kNotFound if the pod is gone (what it held is then gone too), kFailedPrecondition if its
-  // owner still runs or it was not made to survive. Optional: the default is kUnimplemented,
-  // and a caller then treats every pod of a dead process as lost.
-  [[nodiscard]] virtual Result<std::shared_ptr<Pod>> AdoptPod(std::string_view id) {
-    return Fail(Error::Code::kUnimplemented,
-                "this executor cannot adopt pods (" + std::string(id) + ")");
   }
 };
 
@@ -295,9 +304,6 @@ class ExecutorWrapper : public Executor {
   }
   Result<void> DeletePod(std::string_view id) override { return target_->DeletePod(id); }
   Result<std::vector<HostCheck>> Doctor() override { return target_->Doctor(); }
-  Result<std::shared_ptr<Pod>> AdoptPod(std::string_view id) override {
-    return target_->AdoptPod(id);
-  }
 
  private:
   std::shared_ptr<Executor> target_;

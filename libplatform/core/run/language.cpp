@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <string>
 
@@ -79,6 +80,22 @@ Verdict Classify(const ExitStatus& status, const RunLimits& limits) {
   if (status.output_truncated) return Verdict::kOutputLimitExceeded;
   if (status.signal || status.exit_code.value_or(1) != 0) return Verdict::kRuntimeError;
   return Verdict::kOk;
+}
+
+RunLimits WithTimeLimit(RunLimits limits, double cpu_seconds, double wall_seconds) {
+  const auto ms = [](double seconds) {
+    return std::chrono::milliseconds(static_cast<int64_t>(std::llround(seconds * 1000)));
+  };
+  limits.cpu_time = ms(cpu_seconds);
+  limits.wall_time = ms(wall_seconds > 0 ? wall_seconds : std::max(2 * cpu_seconds, 1.0));
+  return limits;
+}
+
+void ApplyRunLimits(const RunLimits& limits, ExecSpec& spec) {
+  spec.cpu_time_limit = limits.cpu_time;
+  spec.wall_time_limit = limits.wall_time;
+  spec.output_limit_bytes = limits.output_bytes;
+  spec.kill_on_output_limit = true;
 }
 
 }  // namespace codeyard

@@ -33,9 +33,7 @@ Result<Collected> ExecAndCollect(Pod& pod, const ExecSpec& spec) {
 ExecSpec SpecFor(std::vector<std::string> argv, const RunLimits& limits) {
   ExecSpec spec;
   spec.argv = std::move(argv);
-  spec.cpu_time_limit = limits.cpu_time;
-  spec.wall_time_limit = limits.wall_time;
-  spec.output_limit_bytes = limits.output_bytes;
+  ApplyRunLimits(limits, spec);
   return spec;
 }
 

@@ -51,6 +51,7 @@ uint64_t DefaultMemoryCapacity() {
 WorkspaceOptions WorkspaceOptionsFrom(const Config& config) {
   WorkspaceOptions options;
   options.idle_timeout = std::chrono::seconds(config.idle_timeout_s);
+  options.pod_orphan_timeout = std::chrono::seconds(config.pod_orphan_timeout_s);
   options.max_running_per_user = static_cast<int>(config.max_running_per_user);
   options.max_running_total = static_cast<int>(config.max_running_total);
   options.memory_capacity_bytes = static_cast<uint64_t>(config.memory_capacity_bytes);

@@ -1,9 +1,11 @@
 #include "executor/local/local_executor.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -89,12 +91,46 @@ Result<void> ValidateSpec(const PodSpec& spec) {
   if (l.cpus && !(*l.cpus > 0.0 && *l.cpus <= 1024.0)) {
     return Fail(Error::Code::kInvalidArgument, "cpu limit must be a positive number of cores");
   }
+  if (spec.orphan_timeout.count() < 0) {
+    return Fail(Error::Code::kInvalidArgument, "orphan_timeout must not be negative");
+  }
   for (const auto& [key, _] : spec.env) {
     if (key.empty() || key.find('=') != std::string::npos || key.find('\0') != std::string::npos) {
       return Fail(Error::Code::kInvalidArgument, "bad environment variable name \"" + key + "\"");
     }
   }
   return {};
+}
+
+constexpr int64_t kSweepEveryMs = 30000;
+
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+int PidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
+int PidfdSignal(int pidfd, int signal) {
+  return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, signal, nullptr, 0));
+}
+
+bool ValidPodId(std::string_view id) {
+  return !id.empty() && id.size() <= 64 && id.find('/') == std::string_view::npos &&
+         id.front() != '.';
+}
+
+enum class PodLiveness { kStarting, kRunning, kDead };
+
+// What a record says of its pod. A pod whose init runs is alive unless it is a one-shot pod
+// whose owner is gone (its init is about to kill it). A record without an init is a pod its
+// owner is still starting, or one whose owner died starting it.
+PodLiveness Liveness(const PodRecord& record) {
+  const bool owner = ProcessAlive(record.owner_pid, record.owner_start);
+  if (record.init_pid <= 0) return owner ? PodLiveness::kStarting : PodLiveness::kDead;
+  if (!ProcessAlive(record.init_pid, record.init_start)) return PodLiveness::kDead;
+  return owner || record.info.spec.survive_owner ? PodLiveness::kRunning : PodLiveness::kDead;
 }
 
 // Holds an exclusive flock on the state directory's lock file.
@@ -191,7 +227,7 @@ Result<std::shared_ptr<LocalExecutor>> LocalExecutor::Open(LocalExecutorOptions 
   CY_CHECK(MakeDirs(options.state_dir, 0700));
   std::shared_ptr<LocalExecutor> executor(new LocalExecutor(std::move(options), context));
   if (auto swept = executor->SweepOrphans(); !swept && executor->logger_) {
-    executor->logger_->Warn("orphan pod sweep incomplete", {{"error", swept.error().ToString()}});
+    executor->logger_->Warn("dead pod sweep incomplete", {{"error", swept.error().ToString()}});
   }
   return executor;
 }
@@ -202,32 +238,53 @@ LocalExecutor::~LocalExecutor() {
     std::lock_guard lock(mu_);
     pods.swap(pods_);
   }
-  for (auto& [id, pod] : pods) (void)pod->Terminate();
+  for (auto& [id, pod] : pods) {
+    if (pod->Info().spec.survive_owner) {
+      pod->Release();  // it belongs to no process: another may still use it
+    } else {
+      (void)pod->Terminate();
+    }
+  }
 }
 
-Result<void> LocalExecutor::SweepOrphans() {
+Result<int> LocalExecutor::SweepOrphans() {
+  last_sweep_ms_ = SteadyMs();
   StateLock lock(options_.state_dir);
   Result<void> outcome;
+  int removed = 0;
   const LabelSelector ours = {{std::string(kManagedBy), "local"}};
   for (const auto& record : ListPodRecords(options_.state_dir)) {
-    // A record that cannot be read (no labels) is ours too: nothing else writes here.
+    // A record that cannot be read (no labels) is ours too: nothing else writes here, and
+    // it is written whole (rename) under the lock this sweep holds.
     const bool readable = record.owner_pid != 0;
     if (readable && !LabelsMatch(record.info.spec.labels, ours)) continue;
-    if (ProcessAlive(record.owner_pid, record.owner_start)) continue;
-    if (record.info.spec.survive_owner && ProcessAlive(record.init_pid, record.init_start)) {
-      continue;  // waits for its adopter (AdoptPod), which saves its files first
-    }
-    if (auto removed = RemoveOrphan(record); !removed) outcome = removed;
-    ++orphans_removed_;
-    if (logger_) logger_->Info("removed orphan pod", {{"pod", record.info.id}});
+    if (readable && Liveness(record) != PodLiveness::kDead) continue;
+    if (auto gone = RemovePod(record); !gone && outcome) outcome = gone;
+    ++removed;
+    if (logger_) logger_->Info("removed a dead pod", {{"pod", record.info.id}});
   }
-  return outcome;
+  orphans_removed_ += removed;
+  if (!outcome) return std::unexpected(outcome.error());
+  return removed;
 }
 
-Result<void> LocalExecutor::RemoveOrphan(const PodRecord& record) {
+Result<void> LocalExecutor::RemovePod(const PodRecord& record) {
   Result<void> outcome;
-  // Without cgroups (rootless), only the init's pid reaches the pod; its death ends the rest.
-  if (ProcessAlive(record.init_pid, record.init_start)) ::kill(record.init_pid, SIGKILL);
+  // Without cgroups (rootless), only the init reaches the whole pod: its death ends the rest
+  // (the kernel tears its pid namespace down before the init is seen to exit).
+  if (record.init_pid > 0) {
+    const int pidfd = PidfdOpen(record.init_pid);
+    // The pidfd first, then the start time: a pidfd of a reused pid would name another.
+    if (pidfd >= 0 && ProcessAlive(record.init_pid, record.init_start)) {
+      PidfdSignal(pidfd, SIGKILL);
+      pollfd p{pidfd, POLLIN, 0};
+      int ready = 0;
+      do {
+        ready = ::poll(&p, 1, 5000);
+      } while (ready < 0 && errno == EINTR);
+    }
+    if (pidfd >= 0) ::close(pidfd);
+  }
   if (auto cgroup = cgroups_.Open(record.info.id); cgroup) {
     if (auto killed = cgroup->KillAll(); !killed) outcome = killed;
     if (auto removed = cgroup->Remove(); !removed) outcome = removed;
@@ -236,54 +293,6 @@ Result<void> LocalExecutor::RemoveOrphan(const PodRecord& record) {
     outcome = removed;
   }
   return outcome;
-}
-
-Result<std::shared_ptr<Pod>> LocalExecutor::AdoptPod(std::string_view id) {
-  {
-    std::lock_guard lock(mu_);
-    if (const auto it = pods_.find(id); it != pods_.end()) return std::shared_ptr<Pod>(it->second);
-  }
-  if (id.empty() || id.find('/') != std::string_view::npos || id.front() == '.') {
-    return Fail(Error::Code::kInvalidArgument, "not a pod id: " + std::string(id));
-  }
-  StateLock lock(options_.state_dir);
-  const std::string dir = options_.state_dir + "/" + std::string(id);
-  auto record = ReadPodRecord(dir);
-  if (!record) return Fail(Error::Code::kNotFound, "no pod " + std::string(id));
-  if (record->owner_pid != ::getpid() && ProcessAlive(record->owner_pid, record->owner_start)) {
-    return Fail(Error::Code::kFailedPrecondition,
-                "pod " + std::string(id) + " belongs to process " +
-                    std::to_string(record->owner_pid) + ", which is still running");
-  }
-  if (!record->info.spec.survive_owner) {
-    return Fail(Error::Code::kFailedPrecondition,
-                "pod " + std::string(id) + " was not made to survive its owner");
-  }
-  if (!ProcessAlive(record->init_pid, record->init_start)) {
-    (void)RemoveOrphan(*record);
-    return Fail(Error::Code::kNotFound, "pod " + std::string(id) + " is gone");
-  }
-  PodLaunch launch;
-  launch.info = record->info;
-  launch.info.phase = PodPhase::kRunning;
-  launch.pod_binary = options_.pod_binary;
-  launch.pod_dir = dir;
-  launch.host_uid = record->host_uid;
-  launch.host_gid = rootless_ ? static_cast<uint32_t>(::getegid()) : record->host_uid;
-  launch.rootless = rootless_;
-  if (auto cgroup = cgroups_.Open(id); cgroup) {
-    launch.cgroup = std::make_shared<Cgroup>(std::move(*cgroup));
-  }
-  CY_TRY(auto pod, LocalPod::Adopt(std::move(launch), record->init_pid, logger_));
-  record->owner_pid = ::getpid();
-  record->owner_start = ProcessStartTime(record->owner_pid);
-  CY_CHECK(WritePodRecord(dir, *record));
-  {
-    std::lock_guard map_lock(mu_);
-    pods_[std::string(id)] = pod;
-  }
-  if (logger_) logger_->Info("adopted pod", {{"pod", std::string(id)}});
-  return std::shared_ptr<Pod>(pod);
 }
 
 Result<uint32_t> LocalExecutor::AllocateUid() {
@@ -301,6 +310,11 @@ Result<uint32_t> LocalExecutor::AllocateUid() {
 }
 
 Result<std::shared_ptr<Pod>> LocalExecutor::CreatePod(const PodSpec& requested) {
+  if (SteadyMs() - last_sweep_ms_.load() > kSweepEveryMs) {
+    if (auto swept = SweepOrphans(); !swept && logger_) {
+      logger_->Warn("dead pod sweep incomplete", {{"error", swept.error().ToString()}});
+    }
+  }
   return CreatePodWith(requested, options_.allow_unlimited);
 }
 
@@ -381,32 +395,81 @@ Result<std::shared_ptr<Pod>> LocalExecutor::CreatePodWith(const PodSpec& request
 }
 
 Result<std::shared_ptr<Pod>> LocalExecutor::GetPod(std::string_view id) {
+  {
+    std::lock_guard lock(mu_);
+    if (const auto it = pods_.find(id); it != pods_.end()) {
+      if (it->second->Info().phase != PodPhase::kTerminated) {
+        return std::shared_ptr<Pod>(it->second);
+      }
+      pods_.erase(it);  // ended (deleted by another process): ask the state directory
+    }
+  }
+  if (!ValidPodId(id))
+    return Fail(Error::Code::kInvalidArgument, "not a pod id: " + std::string(id));
+  const std::string dir = options_.state_dir + "/" + std::string(id);
+  Result<PodRecord> record = [&] {
+    StateLock lock(options_.state_dir);
+    return ReadPodRecord(dir);
+  }();
+  if (!record || !LabelsMatch(record->info.spec.labels, {{std::string(kManagedBy), "local"}})) {
+    return Fail(Error::Code::kNotFound, "no pod " + std::string(id));
+  }
+  if (Liveness(*record) != PodLiveness::kRunning) {
+    return Fail(Error::Code::kNotFound, "pod " + std::string(id) + " is not running");
+  }
+  if (!record->info.spec.survive_owner) {
+    return Fail(Error::Code::kFailedPrecondition,
+                "pod " + std::string(id) + " belongs to process " +
+                    std::to_string(record->owner_pid) +
+                    " and dies with it (it was not made with survive_owner)");
+  }
+  PodLaunch launch;
+  launch.info = record->info;
+  launch.info.phase = PodPhase::kRunning;
+  launch.pod_binary = options_.pod_binary;
+  launch.pod_dir = dir;
+  launch.host_uid = record->host_uid;
+  launch.host_gid = rootless_ ? static_cast<uint32_t>(::getegid()) : record->host_uid;
+  launch.rootless = rootless_;
+  if (auto cgroup = cgroups_.Open(id); cgroup) {
+    launch.cgroup = std::make_shared<Cgroup>(std::move(*cgroup));
+  }
+  CY_TRY(auto pod,
+         LocalPod::Connect(std::move(launch), record->init_pid, record->init_start, logger_));
   std::lock_guard lock(mu_);
-  const auto it = pods_.find(id);
-  if (it == pods_.end()) return Fail(Error::Code::kNotFound, "no pod " + std::string(id));
+  // Another thread may have connected meanwhile: keep one holder (this one lets go).
+  const auto [it, inserted] = pods_.emplace(std::string(id), pod);
   return std::shared_ptr<Pod>(it->second);
 }
 
 Result<std::vector<PodInfo>> LocalExecutor::ListPods(const LabelSelector& selector) {
   std::vector<PodInfo> out;
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& [id, pod] : pods_) {
-      PodInfo info = pod->Info();
-      if (LabelsMatch(info.spec.labels, selector)) out.push_back(std::move(info));
-    }
-  }
-  // Pods of other processes sharing the state directory.
   for (auto& record : ListPodRecords(options_.state_dir)) {
-    bool mine = false;
+    if (!LabelsMatch(record.info.spec.labels, selector)) continue;
+    std::shared_ptr<LocalPod> held;
     {
       std::lock_guard lock(mu_);
-      mine = pods_.contains(record.info.id);
+      if (const auto it = pods_.find(record.info.id); it != pods_.end()) held = it->second;
     }
-    if (mine || !LabelsMatch(record.info.spec.labels, selector)) continue;
-    if (!ProcessAlive(record.owner_pid, record.owner_start)) {
-      record.info.phase = PodPhase::kTerminated;
-      record.info.message = "orphan: its owner process is gone";
+    if (held) {
+      out.push_back(held->Info());
+      continue;
+    }
+    if (record.owner_pid != 0) {  // a record that could not be read is already terminated
+      switch (Liveness(record)) {
+        case PodLiveness::kStarting:
+          record.info.phase = PodPhase::kPending;
+          break;
+        case PodLiveness::kRunning:
+          record.info.phase = PodPhase::kRunning;
+          break;
+        case PodLiveness::kDead:
+          record.info.phase = PodPhase::kTerminated;
+          record.info.message = ProcessAlive(record.init_pid, record.init_start)
+                                    ? "orphan: its owner process is gone"
+                                    : "the pod's init exited";
+          break;
+      }
     }
     out.push_back(std::move(record.info));
   }
@@ -427,15 +490,13 @@ Result<void> LocalExecutor::DeletePod(std::string_view id) {
     }
   }
   if (pod) return pod->Terminate();
-  const std::string dir = options_.state_dir + "/" + std::string(id);
-  auto record = ReadPodRecord(dir);
+  if (!ValidPodId(id))
+    return Fail(Error::Code::kInvalidArgument, "not a pod id: " + std::string(id));
+  StateLock lock(options_.state_dir);
+  auto record = ReadPodRecord(options_.state_dir + "/" + std::string(id));
   if (!record) return Fail(Error::Code::kNotFound, "no pod " + std::string(id));
-  if (ProcessAlive(record->owner_pid, record->owner_start)) {
-    return Fail(Error::Code::kFailedPrecondition,
-                "pod " + std::string(id) + " belongs to process " +
-                    std::to_string(record->owner_pid) + ", which is still running");
-  }
-  return RemoveOrphan(*record);
+  // Whoever started it: a process holding it sees its control socket hang up.
+  return RemovePod(*record);
 }
 
 }  // namespace codeyard::local

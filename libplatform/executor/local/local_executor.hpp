@@ -1,10 +1,11 @@
 // The local sandbox executor, the embedded default ("local:" URIs). Each pod is a
 // `codeyard-pod` process tree (see protocol.hpp) in its own user, pid, mount, network, ipc
 // and uts namespaces, limited by cgroups (cgroup.hpp), with its bookkeeping in a state
-// directory so that pods left behind by a dead server are found and removed at start-up.
-// Thread-safe.
+// directory shared by every process that opens it: any of them lists, reaches (GetPod) and
+// deletes the survive_owner pods of the others, and sweeps what dead pods left. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -46,39 +47,46 @@ Result<std::shared_ptr<Executor>> OpenLocalExecutor(std::string_view uri,
 
 class LocalExecutor : public Executor, public std::enable_shared_from_this<LocalExecutor> {
  public:
-  // Prepares the state directory and removes orphan pods (those whose owning process is
-  // gone), except running pods made to survive their owner (PodSpec::survive_owner), which
-  // wait for AdoptPod or DeletePod. Pods themselves are checked for at CreatePod.
+  // Prepares the state directory and sweeps it (SweepOrphans). Pods themselves are checked
+  // for at CreatePod.
   static Result<std::shared_ptr<LocalExecutor>> Open(LocalExecutorOptions options,
                                                      const BackendContext& context);
-  ~LocalExecutor() override;  // deletes every pod it created
+  // Deletes the one-shot pods it created and lets go of the survive_owner pods it holds,
+  // which keep running for other processes (PodSpec::orphan_timeout).
+  ~LocalExecutor() override;
 
   Result<std::shared_ptr<Pod>> CreatePod(const PodSpec& spec) override;
   Result<std::shared_ptr<Pod>> GetPod(std::string_view id) override;
   Result<std::vector<PodInfo>> ListPods(const LabelSelector& selector) override;
   Result<void> DeletePod(std::string_view id) override;
   Result<std::vector<HostCheck>> Doctor() override;
-  Result<std::shared_ptr<Pod>> AdoptPod(std::string_view id) override;
+
+  // Removes what dead pods of this state directory left (cgroups, state directories): pods
+  // whose init is gone, and one-shot pods whose owner process is gone. Never touches a
+  // running survive_owner pod, nor a pod a live process is still starting. Runs at Open and
+  // at most every 30 s at CreatePod; returns how many it removed.
+  Result<int> SweepOrphans();
 
   [[nodiscard]] const LocalExecutorOptions& options() const { return options_; }
   [[nodiscard]] const CgroupManager& cgroups() const { return cgroups_; }
-  // How many orphan pods the start-up sweep removed.
-  [[nodiscard]] int orphans_removed() const { return orphans_removed_; }
+  // How many dead pods this object's sweeps removed.
+  [[nodiscard]] int orphans_removed() const { return orphans_removed_.load(); }
 
  private:
   LocalExecutor(LocalExecutorOptions options, const BackendContext& context);
   // CreatePod, with the unlimited-pods rule given (Doctor allows them for its own probe).
   Result<std::shared_ptr<Pod>> CreatePodWith(const PodSpec& spec, bool allow_unlimited);
-  Result<void> SweepOrphans();
-  // Kills and removes the pod of a record whose owner is gone; the caller holds StateLock.
-  Result<void> RemoveOrphan(const PodRecord& record);
+  // Kills the pod of a record (if its init still runs) and removes what it held; the caller
+  // holds StateLock.
+  Result<void> RemovePod(const PodRecord& record);
   Result<uint32_t> AllocateUid();
 
   LocalExecutorOptions options_;
   std::shared_ptr<Logger> logger_;
   CgroupManager cgroups_;
   bool rootless_ = false;
-  int orphans_removed_ = 0;
+  std::atomic<int> orphans_removed_ = 0;
+  std::atomic<int64_t> last_sweep_ms_ = 0;  // steady clock
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<LocalPod>, std::less<>> pods_;
 };

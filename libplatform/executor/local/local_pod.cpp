@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -20,6 +21,7 @@
 #include "core/errno_text.hpp"
 #include "core/try.hpp"
 #include "executor/local/local_process.hpp"
+#include "executor/local/local_session.hpp"
 #include "executor/local/pod_record.hpp"
 #include "executor/local/protocol.hpp"
 
@@ -58,44 +60,44 @@ void CloseFd(int& fd) {
   fd = -1;
 }
 
-// The address of a pod's adopt socket. A state directory deep enough to overflow sun_path
+// The address of a pod's control socket. A state directory deep enough to overflow sun_path
 // (108 bytes) is reached through /proc/self/fd/<dir fd> instead, which bind and connect
 // resolve like any path; `dir` keeps that fd open while the address is used.
-struct AdoptAddress {
-  AdoptAddress() = default;
-  AdoptAddress(AdoptAddress&& other) noexcept : address(other.address), dir(other.dir) {
+struct SocketAddress {
+  SocketAddress() = default;
+  SocketAddress(SocketAddress&& other) noexcept : address(other.address), dir(other.dir) {
     other.dir = -1;
   }
-  AdoptAddress(const AdoptAddress&) = delete;
-  AdoptAddress& operator=(const AdoptAddress&) = delete;
-  AdoptAddress& operator=(AdoptAddress&&) = delete;
-  ~AdoptAddress() { CloseFd(dir); }
+  SocketAddress(const SocketAddress&) = delete;
+  SocketAddress& operator=(const SocketAddress&) = delete;
+  SocketAddress& operator=(SocketAddress&&) = delete;
+  ~SocketAddress() { CloseFd(dir); }
   sockaddr_un address{};
   int dir = -1;
 };
 
-Result<AdoptAddress> AdoptAddressOf(const std::string& pod_dir) {
-  AdoptAddress out;
+Result<SocketAddress> ControlAddressOf(const std::string& pod_dir) {
+  SocketAddress out;
   out.address.sun_family = AF_UNIX;
-  std::string path = pod_dir + "/" + kAdoptSocket;
+  std::string path = pod_dir + "/" + kControlSocket;
   if (path.size() >= sizeof(out.address.sun_path)) {
     out.dir = ::open(pod_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (out.dir < 0) return std::unexpected(Sys("open " + pod_dir));
-    path = "/proc/self/fd/" + std::to_string(out.dir) + "/" + kAdoptSocket;
+    path = "/proc/self/fd/" + std::to_string(out.dir) + "/" + kControlSocket;
   }
   std::memcpy(out.address.sun_path, path.c_str(), path.size() + 1);
   return out;
 }
 
-// The socket an adoptable pod's init waits on once its owner is gone (protocol.hpp). Only
-// its owner's user may connect: the socket is 0600 in the state directory.
-Result<int> ListenForAdopter(const std::string& pod_dir) {
-  CY_TRY(const AdoptAddress adopt, AdoptAddressOf(pod_dir));
-  const sockaddr_un& address = adopt.address;
+// The socket a survive_owner pod's init takes its holders on (protocol.hpp). Only its
+// creator's user may connect: the socket is 0600 in the state directory.
+Result<int> ListenForHolders(const std::string& pod_dir) {
+  CY_TRY(const SocketAddress control, ControlAddressOf(pod_dir));
+  const sockaddr_un& address = control.address;
   const int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
   if (fd < 0) return std::unexpected(Sys("socket"));
   if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0 ||
-      ::chmod(address.sun_path, 0600) != 0 || ::listen(fd, 1) != 0) {
+      ::chmod(address.sun_path, 0600) != 0 || ::listen(fd, 64) != 0) {
     const Error error = Sys(std::string("listen on ") + address.sun_path);
     ::close(fd);
     return std::unexpected(error);
@@ -143,29 +145,36 @@ Result<std::shared_ptr<LocalPod>> LocalPod::Start(PodLaunch launch,
   return pod;
 }
 
-Result<std::shared_ptr<LocalPod>> LocalPod::Adopt(PodLaunch launch, pid_t init_pid,
-                                                  std::shared_ptr<Logger> logger) {
+Result<std::shared_ptr<LocalPod>> LocalPod::Connect(PodLaunch launch, pid_t init_pid,
+                                                    uint64_t init_start,
+                                                    std::shared_ptr<Logger> logger) {
   std::shared_ptr<LocalPod> pod(new LocalPod(std::move(launch), std::move(logger)));
-  CY_TRY(const AdoptAddress adopt, AdoptAddressOf(pod->launch_.pod_dir));
-  const sockaddr_un& address = adopt.address;
+  // A failure here must not end the pod: it is not ours to end.
+  pod->terminated_ = true;
+  // The pidfd first, then the start time: a pidfd of a reused pid would name another process.
+  pod->init_pidfd_ = PidfdOpen(init_pid);
+  if (pod->init_pidfd_ < 0 || ProcessStartTime(init_pid) != init_start) {
+    return Fail(Error::Code::kNotFound, "pod " + pod->id() + " is gone");
+  }
+  CY_TRY(const SocketAddress control, ControlAddressOf(pod->launch_.pod_dir));
+  const sockaddr_un& address = control.address;
   const int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
   if (fd < 0) return std::unexpected(Sys("socket"));
   pod->control_fd_ = fd;
-  // From here a failure must not kill the pod: another try may still adopt it.
-  pod->terminated_ = true;
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
-    return Fail(Error::Code::kUnavailable,
-                "pod " + pod->id() + " does not take an adopter: " + ErrnoText(errno));
+    // Gone between the record and here (its socket with it), or not taking holders.
+    return Fail(errno == ENOENT || errno == ECONNREFUSED ? Error::Code::kNotFound
+                                                         : Error::Code::kUnavailable,
+                "cannot reach pod " + pod->id() + ": " + ErrnoText(errno));
   }
   CY_TRY(auto message, ReceiveWithin(fd, kStartTimeoutMs));
   if (!message || message->type() != "ready" || message->fds.size() != 1) {
     if (message) CloseAll(message->fds);
-    return Fail(Error::Code::kUnavailable, "pod " + pod->id() + " did not answer its adopter");
+    return Fail(Error::Code::kNotFound, "pod " + pod->id() + " ended as it was reached");
   }
   pod->files_ = std::make_unique<WorkspaceFiles>(message->fds[0], pod->launch_.host_uid,
                                                  pod->launch_.host_gid);
   pod->init_pid_ = init_pid;
-  pod->init_pidfd_ = PidfdOpen(init_pid);
   pod->terminated_ = false;
   pod->info_.phase = PodPhase::kRunning;
   return pod;
@@ -230,14 +239,18 @@ Result<void> LocalPod::Launch() {
   config.network = info_.spec.network;
   config.workspace_bytes = info_.spec.limits.workspace_bytes.value_or(0);
   config.tmp_bytes = info_.spec.limits.tmp_bytes.value_or(0);
-  if (launch_.cgroup) config.cgroup_procs_files = launch_.cgroup->ProcsFiles();
-  std::vector<int> adopt;
   if (info_.spec.survive_owner) {
-    CY_TRY(const int listener, ListenForAdopter(launch_.pod_dir));
-    adopt.push_back(listener);
+    config.orphan_timeout_ms =
+        static_cast<uint64_t>(std::max<int64_t>(int64_t{0}, info_.spec.orphan_timeout.count()));
   }
-  auto sent = SendMessage(control_fd_, ToJson(config), adopt);
-  CloseAll(adopt);  // the pod holds it now
+  if (launch_.cgroup) config.cgroup_procs_files = launch_.cgroup->ProcsFiles();
+  std::vector<int> listener;
+  if (info_.spec.survive_owner) {
+    CY_TRY(const int fd, ListenForHolders(launch_.pod_dir));
+    listener.push_back(fd);
+  }
+  auto sent = SendMessage(control_fd_, ToJson(config), listener);
+  CloseAll(listener);  // the pod holds it now
   CY_CHECK(sent);
 
   while (true) {
@@ -372,6 +385,18 @@ Result<std::unique_ptr<Process>> LocalPod::Exec(const ExecSpec& spec) {
   return std::unique_ptr<Process>(std::move(process));
 }
 
+Result<SessionAttachment> LocalPod::OpenSession(std::string_view name, const ExecSpec& spec) {
+  CY_CHECK(CheckSessionRequest(name, spec));
+  int control = -1;
+  {
+    std::lock_guard lock(mu_);
+    if (!Alive())
+      return Fail(Error::Code::kFailedPrecondition, "pod " + info_.id + " is not running");
+    control = control_fd_;
+  }
+  return LocalSession::Open(control, name, SessionRequest(info_.spec, spec), spec, launch_.cgroup);
+}
+
 Result<void> LocalPod::PutFiles(std::span<const FileData> files) {
   if (!files_) return Fail(Error::Code::kFailedPrecondition, "pod " + info_.id + " is not running");
   return files_->Put(files);
@@ -427,8 +452,8 @@ Result<void> LocalPod::Terminate() {
     ::waitpid(shim_pid_, &status, 0);
     shim_pid_ = -1;
   } else if (init_pidfd_ >= 0) {
-    // An adopted pod: its shim is not our child, but its init's exit (after every other
-    // process of the pod) shows on the pidfd all the same.
+    // A pod another process started: its shim is not our child, but its init's exit (after every
+    // other process of the pod) shows on the pidfd all the same.
     pollfd p{init_pidfd_, POLLIN, 0};
     int ready = 0;
     do {
@@ -451,9 +476,25 @@ Result<void> LocalPod::Terminate() {
   return outcome;
 }
 
+void LocalPod::Release() {
+  std::lock_guard lock(mu_);
+  if (terminated_) return;
+  terminated_ = true;
+  CloseFd(control_fd_);  // the init counts one holder less
+  CloseFd(init_pidfd_);
+  files_.reset();
+  info_.message = "released by this process";
+}
+
 LocalPod::~LocalPod() {
-  (void)Terminate();
-  CloseFd(control_fd_);  // a failed adoption leaves the pod as it was, but not this socket
+  if (info_.spec.survive_owner) {
+    Release();
+  } else {
+    (void)Terminate();
+  }
+  CloseFd(control_fd_);  // a failed connection leaves the pod as it was, but not this socket
+  CloseFd(init_pidfd_);
+  CloseFd(shim_pidfd_);
 }
 
 }  // namespace codeyard::local

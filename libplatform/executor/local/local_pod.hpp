@@ -1,8 +1,10 @@
-// One local pod as the library holds it: the `codeyard-pod` shim it started (its child, so
-// the pid cannot be reused behind its back), a pidfd of the pod's init, the control socket,
-// the workspace directory fd, the pod's cgroups and its state directory. Exec sends one
-// request to the init and gets back the process's channels; file calls go straight to the
-// workspace through WorkspaceFiles. Thread-safe.
+// One local pod as this process holds it: the `codeyard-pod` shim it started (its child, so
+// the pid cannot be reused behind its back) or, for a pod another process started, only a
+// pidfd of the pod's init; the control socket (this process's hold on the pod), the
+// workspace directory fd, the pod's cgroups and its state directory. Exec sends one request
+// to the init and gets back the process's channels; file calls go straight to the workspace
+// through WorkspaceFiles. Destroying it ends a one-shot pod, and only lets go of a
+// survive_owner pod (protocol.hpp). Thread-safe.
 #pragma once
 
 #include <sys/types.h>
@@ -33,10 +35,11 @@ class LocalPod : public Pod {
  public:
   // Starts the pod and waits until its init accepts exec (or fails, or 30 s pass).
   static Result<std::shared_ptr<LocalPod>> Start(PodLaunch launch, std::shared_ptr<Logger> logger);
-  // Connects to the adopt socket of a running adoptable pod whose owner died (protocol.hpp)
-  // and takes it over: `init_pid` is its init, checked alive by the caller.
-  static Result<std::shared_ptr<LocalPod>> Adopt(PodLaunch launch, pid_t init_pid,
-                                                 std::shared_ptr<Logger> logger);
+  // Connects to the control socket of a running survive_owner pod, whoever started it
+  // (protocol.hpp): one more holder. `init_pid`/`init_start` name its init, as recorded.
+  static Result<std::shared_ptr<LocalPod>> Connect(PodLaunch launch, pid_t init_pid,
+                                                   uint64_t init_start,
+                                                   std::shared_ptr<Logger> logger);
   ~LocalPod() override;
 
   const std::string& id() const override { return info_.id; }
@@ -46,10 +49,15 @@ class LocalPod : public Pod {
   Result<std::vector<FileData>> GetFiles(std::span<const std::string> paths) override;
   Result<void> DeleteFiles(std::span<const std::string> paths) override;
   Result<std::vector<FileEntry>> ListFiles(const ListFilesOptions& options) override;
+  // The session lives in the init (local_session.hpp); this process only attaches.
+  Result<SessionAttachment> OpenSession(std::string_view name, const ExecSpec& spec) override;
 
   // Kills every process of the pod, waits until they are gone, and frees the cgroups and the
   // state directory. Idempotent.
   Result<void> Terminate();
+  // Lets go of the pod without ending it (survive_owner): closes this process's control
+  // socket. Idempotent.
+  void Release();
 
   [[nodiscard]] pid_t shim_pid() const { return shim_pid_; }
   [[nodiscard]] pid_t init_pid() const { return init_pid_; }

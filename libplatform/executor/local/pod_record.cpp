@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -79,6 +80,7 @@ Result<void> WritePodRecord(const std::string& dir, const PodRecord& r) {
   o["limits"] = LimitsJson(r.info.spec.limits);
   o["network"] = r.info.spec.network;
   o["survive_owner"] = r.info.spec.survive_owner;
+  o["orphan_timeout_ms"] = r.info.spec.orphan_timeout.count();
   json::object env;
   for (const auto& [k, v] : r.info.spec.env) env[k] = v;
   o["env"] = std::move(env);
@@ -134,6 +136,7 @@ Result<PodRecord> ReadPodRecord(const std::string& dir) {
       survive != nullptr && survive->is_bool()) {
     r.info.spec.survive_owner = survive->get_bool();
   }
+  r.info.spec.orphan_timeout = std::chrono::milliseconds(Int(o, "orphan_timeout_ms"));
   r.info.created_unix_ms = Int(o, "created_unix_ms");
   r.info.phase = PodPhase::kRunning;
   r.owner_pid = static_cast<pid_t>(Int(o, "owner_pid"));

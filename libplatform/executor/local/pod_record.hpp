@@ -1,7 +1,8 @@
 // The on-disk record of a local pod: `<state_dir>/<pod id>/pod.json`, written when the pod
-// starts and removed with it. It is how pods are listed by label across processes, and how
-// the pods of a server that died are recognised at the next start-up (the owner process,
-// identified by pid and start time so a reused pid does not count, is gone).
+// starts and removed with it. It is how pods are listed by label and reached across
+// processes (GetPod), and how what a dead pod left is recognised by the sweep: its init
+// (identified by pid and start time, so a reused pid does not count) is gone, or it was a
+// one-shot pod and its owner process is.
 #pragma once
 
 #include <sys/types.h>

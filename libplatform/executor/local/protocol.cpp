@@ -97,6 +97,7 @@ json::object ToJson(const PodConfig& c) {
   o["workspace_bytes"] = c.workspace_bytes;
   o["tmp_bytes"] = c.tmp_bytes;
   o["shm_bytes"] = c.shm_bytes;
+  o["orphan_timeout_ms"] = c.orphan_timeout_ms;
   o["cgroup_procs_files"] = Strings(c.cgroup_procs_files);
   o["extra_ro_binds"] = Strings(c.extra_ro_binds);
   return o;
@@ -109,6 +110,7 @@ Result<PodConfig> PodConfigFromJson(const json::object& o) {
       !GetBool(o, "rootless", c.rootless) || !GetString(o, "root_dir", c.root_dir) ||
       !GetBool(o, "network", c.network) || !GetInt(o, "workspace_bytes", c.workspace_bytes) ||
       !GetInt(o, "tmp_bytes", c.tmp_bytes) || !GetInt(o, "shm_bytes", c.shm_bytes) ||
+      !GetInt(o, "orphan_timeout_ms", c.orphan_timeout_ms) ||
       !GetStrings(o, "cgroup_procs_files", c.cgroup_procs_files) ||
       !GetStrings(o, "extra_ro_binds", c.extra_ro_binds)) {
     return std::unexpected(Bad("malformed config"));

@@ -12,11 +12,15 @@
 // exits. The library never gets "ready" later than the shim's and init's exit: EOF on the
 // control socket means the pod is gone. If the library's end closes, the init kills the pod,
 // unless the config message carried one fd: a listening SOCK_SEQPACKET socket bound at
-// <pod dir>/adopt.sock (kAdoptSocket). Then the pod outlives the library's process: the init
-// lets go of the control socket (running execs end as their status sockets hang up), waits
-// for one connection on that socket, and answers it with {"type":"ready"} and the
-// workspace fd, as at start-up; that connection is the control socket from then on
-// (Executor::AdoptPod). Only the library's user can connect: the socket sits in the state
+// <pod dir>/control.sock (kControlSocket). Such a pod (PodSpec::survive_owner) belongs to
+// no process: any process of the library's user that opens the same state directory
+// connects there (Executor::GetPod), as many at once as like, and the init answers each
+// connection with {"type":"ready"} and the workspace fd, as at start-up. Every connection,
+// the start-up socketpair included, is a control socket of its own ("a holder"); exec
+// requests may arrive on any of them. When the last holder hangs up, the init arms a timer
+// of `orphan_timeout_ms` (0: none); a new connection disarms it, and when it fires the init
+// kills the pod and exits. Running execs do not hold the pod: each ends when its own status
+// socket hangs up. Only the library's user can connect: the socket is 0600 in the state
 // directory, which pods never see.
 //
 // Exec. The library sends {"type":"exec", ...ExecRequest} on the control socket with fds:
@@ -25,6 +29,11 @@
 // {"type":"started","pid":N} (with the pty master fd attached for a terminal) or
 // {"type":"error",...}; later {"type":"exit", ...ExitReport}. The library may send
 // {"type":"signal","signal":N} on the status socket; closing it kills the process group.
+//
+// Sessions. The library sends {"type":"attach"} with one fd: its end of a fresh stream
+// socket, on which the init then speaks the session protocol (pod/session_frames.hpp: open
+// or join a named terminal session, its output, input, resize, signal, exit). Unlike an
+// exec's, the session's PTY stays with the init, so closing the stream only detaches.
 #pragma once
 
 #include <cstdint>
@@ -44,7 +53,7 @@ inline constexpr int kMaxFds = 4;
 inline constexpr int kControlFd = 3;       // where the shim finds its control socket
 inline constexpr uint32_t kPodUid = 1000;  // the pod user's uid and gid, as seen inside
 inline constexpr const char* kWorkspace = "/workspace";
-inline constexpr const char* kAdoptSocket = "adopt.sock";  // in the pod's state directory
+inline constexpr const char* kControlSocket = "control.sock";  // in the pod's state directory
 
 struct PodConfig {
   std::string pod_id;
@@ -61,6 +70,8 @@ struct PodConfig {
   uint64_t workspace_bytes = 0;  // tmpfs size caps; 0 means the kernel's default (half RAM)
   uint64_t tmp_bytes = 0;
   uint64_t shm_bytes = 64ull << 20;
+  // With a control socket (survive_owner): how long the pod lives with no holder; 0 forever.
+  uint64_t orphan_timeout_ms = 0;
   // cgroup "cgroup.procs" (v2) or "tasks"/"cgroup.procs" (v1) files the shim writes its own
   // pid into before making namespaces, so everything in the pod is accounted and limited.
   std::vector<std::string> cgroup_procs_files;

@@ -60,7 +60,7 @@ Result<void> WatchShim(ShimLink& link) {
 }
 
 // Everything between the fork and "ready". Returns the filter for the children; `workspace`
-// receives the workspace's fd, kept for a later adopter.
+// receives the workspace's fd, kept for later holders.
 Result<ChildFilter> SetUp(const PodConfig& config, ShimLink& link, UniqueFd& workspace) {
   CY_CHECK(BuildRootFs(config));
   if (!config.network) CY_CHECK(BringUpLoopback());
@@ -85,7 +85,7 @@ void ReportError(const Error& error) {
   (void)WriteAll(STDERR_FILENO, line.data(), line.size());
 }
 
-void RunInit(const PodConfig& config, ShimLink link, UniqueFd adopt) {
+void RunInit(const PodConfig& config, ShimLink link, UniqueFd listener) {
   // The pod lives no longer than its shim. A shim that died before this prctl shows up as
   // EOF instead of kGo (getppid() cannot tell: the shim is outside our pid namespace).
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || !Await(link.from_shim, kGo)) {
@@ -98,7 +98,7 @@ void RunInit(const PodConfig& config, ShimLink link, UniqueFd adopt) {
     ReportError(filter.error().WithContext("pod init"));
     ::_exit(1);
   }
-  InitLoop loop(*filter, std::move(workspace), std::move(adopt));
+  InitLoop loop(*filter, std::move(workspace), std::move(listener), config.orphan_timeout_ms);
   const auto result = loop.Run();
   if (!result) ReportError(result.error().WithContext("pod init"));
   ::_exit(result ? 0 : 1);

@@ -22,11 +22,10 @@ namespace {
 
 namespace json = boost::json;
 
-// epoll keys of the fixed fds; exec ids count up from 1 and never get near these.
-constexpr uint64_t kControlKey = ~uint64_t{0};
-constexpr uint64_t kSignalKey = kControlKey - 1;
-constexpr uint64_t kTimerKey = kControlKey - 2;
-constexpr uint64_t kAdoptKey = kControlKey - 3;
+// epoll keys of the fixed fds; exec ids count up from 1 and never get near these (nor near
+// the holders' keys, holders.cpp).
+constexpr uint64_t kSignalKey = ~uint64_t{0} - 1;
+constexpr uint64_t kTimerKey = ~uint64_t{0} - 2;
 
 int64_t NowMs() {
   timespec now{};
@@ -36,17 +35,17 @@ int64_t NowMs() {
 
 int64_t Ms(const timeval& time) { return int64_t{time.tv_sec} * 1000 + time.tv_usec / 1000; }
 
+// Kills the exec's whole process group: it called setsid, so the group id is its pid.
+void KillGroup(pid_t pid) { ::kill(-pid, SIGKILL); }
+
+}  // namespace
+
 Result<void> Watch(int epoll, int fd, uint64_t key) {
   epoll_event event{};
   event.events = EPOLLIN;
   event.data.u64 = key;
   return Check(::epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event), "epoll_ctl");
 }
-
-// Kills the exec's whole process group: it called setsid, so the group id is its pid.
-void KillGroup(pid_t pid) { ::kill(-pid, SIGKILL); }
-
-}  // namespace
 
 Result<void> InitLoop::Open() {
   sigset_t child;
@@ -60,9 +59,10 @@ Result<void> InitLoop::Open() {
   if (!timer_.valid()) return std::unexpected(SystemError("timerfd_create"));
   epoll_.Reset(::epoll_create1(EPOLL_CLOEXEC));
   if (!epoll_.valid()) return std::unexpected(SystemError("epoll_create1"));
-  CY_CHECK(Watch(epoll_.get(), kControlFd, kControlKey));
+  CY_CHECK(sessions_.Start(epoll_.get()));
   CY_CHECK(Watch(epoll_.get(), signals_.get(), kSignalKey));
-  return Watch(epoll_.get(), timer_.get(), kTimerKey);
+  CY_CHECK(Watch(epoll_.get(), timer_.get(), kTimerKey));
+  return OpenHolders();
 }
 
 Result<void> InitLoop::Run() {
@@ -77,18 +77,19 @@ Result<void> InitLoop::Run() {
     }
     for (int i = 0; i < count; ++i) {
       const uint64_t key = events.at(static_cast<size_t>(i)).data.u64;
-      if (key == kControlKey) {
-        if (!OnControl() && !AwaitAdopter()) {
+      const uint32_t mask = events.at(static_cast<size_t>(i)).events;
+      if (IsHolderKey(key)) {
+        if (!OnHolder(key) || orphaned_) {
           // PID 1's kill(-1) reaches every other process of the namespace.
           ::kill(-1, SIGKILL);
           return {};
         }
-      } else if (key == kAdoptKey) {
-        OnAdopter();
       } else if (key == kSignalKey) {
         OnChildren();
       } else if (key == kTimerKey) {
         OnTimer();
+      } else if (SessionTable::Owns(key)) {
+        sessions_.OnEvent(key, mask);
       } else {
         OnStatus(key);
       }
@@ -96,46 +97,19 @@ Result<void> InitLoop::Run() {
   }
 }
 
-bool InitLoop::OnControl() {
-  auto received = ReceiveMessage(kControlFd);
+bool InitLoop::OnControl(int fd) {
+  auto received = ReceiveMessage(fd);
   // A broken socket or a malformed message both mean the library side is not sane any more.
   if (!received || !*received) return false;
   Message message = std::move(**received);
   if (message.type() == "exec") {
     OnExec(std::move(message));
+  } else if (message.type() == "attach" && message.fds.size() == 1) {
+    sessions_.Attach(UniqueFd(message.fds.front()));  // session.hpp speaks on that stream
   } else {
     CloseAll(message.fds);  // nothing else is expected here; ignore it
   }
   return true;
-}
-
-bool InitLoop::AwaitAdopter() {
-  if (!adopt_.valid()) return false;
-  // Stop watching the dead socket (it would report a hang-up forever) and take the next
-  // library's connection instead. Running execs lose their status sockets with the old
-  // library and end through OnStatus; what they wrote stays in the workspace.
-  ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, kControlFd, nullptr);
-  ::close(kControlFd);
-  return Watch(epoll_.get(), adopt_.get(), kAdoptKey).has_value();
-}
-
-void InitLoop::OnAdopter() {
-  UniqueFd peer(::accept4(adopt_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-  if (!peer.valid()) return;
-  boost::json::object ready;
-  ready["type"] = "ready";
-  if (!SendMessage(peer.get(), ready, {workspace_.get()})) return;  // gone again: keep waiting
-  // The old control fd is closed, so accept4 most likely reused its number.
-  if (peer.get() == kControlFd) {
-    (void)peer.Release();
-  } else if (::dup2(peer.get(), kControlFd) != kControlFd) {
-    return;
-  }
-  if (!Watch(epoll_.get(), kControlFd, kControlKey)) {
-    ::close(kControlFd);
-    return;
-  }
-  ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, adopt_.get(), nullptr);
 }
 
 void InitLoop::OnExec(Message message) {
@@ -211,6 +185,7 @@ void InitLoop::OnChildren() {
     rusage usage{};
     const pid_t pid = ::wait4(-1, &wait_status, WNOHANG, &usage);
     if (pid <= 0) break;
+    if (sessions_.OnReaped(pid, wait_status, usage)) continue;
     const auto it = std::find_if(execs_.begin(), execs_.end(),
                                  [pid](const auto& entry) { return entry.second.pid == pid; });
     if (it == execs_.end()) continue;  // an orphan re-parented to PID 1, or a failed start

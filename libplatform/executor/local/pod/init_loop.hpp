@@ -1,8 +1,10 @@
-// The init's event loop, from "ready" until the library hangs up. One thread and one epoll
-// set: the control socket (exec requests), a signalfd for SIGCHLD, one timerfd armed at the
-// nearest wall-time deadline, and each running exec's status socket ("signal" requests,
-// hang-ups). Every handler returns quickly; the only blocking wait is the few milliseconds
-// between fork and exec of a child. As PID 1 it also reaps the orphans the pod leaves.
+// The init's event loop, from "ready" until the pod ends. One thread and one epoll set: the
+// control sockets of the pod's holders (exec and attach requests; holders.cpp), the listening socket a
+// survivable pod takes new holders on, a signalfd for SIGCHLD, one timerfd armed at the
+// nearest wall-time deadline, one for the orphan timeout, and each running exec's status
+// socket ("signal" requests, hang-ups). Every handler returns quickly; the only blocking wait is
+// the few milliseconds between fork and exec of a child. As PID 1 it also reaps the orphans the pod
+// leaves.
 #pragma once
 
 #include <sys/resource.h>
@@ -14,20 +16,31 @@
 
 #include "codeyard/error.hpp"
 #include "executor/local/pod/seccomp_filter.hpp"
+#include "executor/local/pod/session.hpp"
 #include "executor/local/pod/sys.hpp"
 #include "executor/local/protocol.hpp"
 
 namespace codeyard::local::pod {
 
+// Adds `fd` to the epoll set for reading, reported under `key`.
+[[nodiscard]] Result<void> Watch(int epoll, int fd, uint64_t key);
+
 class InitLoop {
  public:
-  // `adopt`: the listening socket of an adoptable pod, or invalid (protocol.hpp).
-  InitLoop(const ChildFilter& filter, UniqueFd workspace, UniqueFd adopt)
-      : filter_(filter), workspace_(std::move(workspace)), adopt_(std::move(adopt)) {}
+  // `listener`: the control socket a survivable pod takes holders on, or invalid
+  // (protocol.hpp); `orphan_timeout_ms`: how long it lives with none (0: forever).
+  InitLoop(const ChildFilter& filter, UniqueFd workspace, UniqueFd listener,
+           uint64_t orphan_timeout_ms)
+      : filter_(filter),
+        workspace_(std::move(workspace)),
+        listener_(std::move(listener)),
+        orphan_timeout_ms_(orphan_timeout_ms),
+        sessions_(filter) {}
 
-  // Serves kControlFd until it closes (or fails), then kills every other process of the
-  // pod; an adoptable pod instead waits for its next library on the adopt socket. An error
-  // means the loop itself broke (epoll, signalfd).
+  // Serves the holders until the pod ends, then kills every other process of the pod. A pod
+  // without a listener ends when kControlFd closes (or fails); one with a listener when it
+  // has had no holder for the orphan timeout. An error means the loop itself broke (epoll,
+  // signalfd).
   [[nodiscard]] Result<void> Run();
 
  private:
@@ -41,10 +54,17 @@ class InitLoop {
   };
 
   [[nodiscard]] Result<void> Open();
-  [[nodiscard]] bool OnControl();  // false when the library is gone
-  // The library is gone: true if the pod waits for an adopter instead of ending.
-  [[nodiscard]] bool AwaitAdopter();
-  void OnAdopter();
+  [[nodiscard]] bool OnControl(int fd);  // false when that holder is gone
+
+  // Holders (holders.cpp). Each control socket is one holder, watched under its own key.
+  [[nodiscard]] Result<void> OpenHolders();
+  [[nodiscard]] static bool IsHolderKey(uint64_t key);
+  // A holder's control socket is readable: false when the pod must end (its last holder
+  // went away and nothing can take its place).
+  [[nodiscard]] bool OnHolder(uint64_t key);
+  void OnListener();     // a new holder connects
+  void OnOrphanTimer();  // true orphan: the loop ends
+  void ArmOrphanTimer(bool armed);
   void OnExec(Message message);
   void OnStatus(uint64_t id);
   void OnChildren();
@@ -55,12 +75,18 @@ class InitLoop {
 
   const ChildFilter& filter_;
   UniqueFd workspace_;
-  UniqueFd adopt_;
+  UniqueFd listener_;
+  uint64_t orphan_timeout_ms_ = 0;
   UniqueFd epoll_;
   UniqueFd signals_;
   UniqueFd timer_;
+  UniqueFd orphan_timer_;
+  bool orphaned_ = false;                 // the orphan timer fired: the loop ends
+  uint64_t next_holder_ = 0;              // serial of the next holder key
+  std::map<uint64_t, UniqueFd> holders_;  // by key; kControlFd's entry holds no fd
   uint64_t next_id_ = 1;
   std::map<uint64_t, Exec> execs_;  // by a serial id, never reused (unlike pids)
+  SessionTable sessions_;           // detachable terminals ("attach" messages)
 };
 
 }  // namespace codeyard::local::pod

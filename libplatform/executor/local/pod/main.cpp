@@ -41,15 +41,15 @@ void ResetProcessState() {
 
 struct Configured {
   PodConfig config;
-  UniqueFd adopt;  // the listening socket of an adoptable pod, if the config carried one
+  UniqueFd listener;  // the control socket of a survivable pod, if the config carried one
 };
 
 Result<Configured> ReadConfig() {
   CY_TRY(auto received, ReceiveMessage(kControlFd));
   if (!received) return Fail(Error::Code::kAborted, "the control socket closed before a config");
-  UniqueFd adopt;
+  UniqueFd listener;
   if (received->fds.size() == 1) {
-    adopt.Reset(received->fds.front());
+    listener.Reset(received->fds.front());
     received->fds.clear();
   }
   CloseAll(received->fds);
@@ -58,7 +58,7 @@ Result<Configured> ReadConfig() {
   }
   CY_TRY(PodConfig config, PodConfigFromJson(received->body));
   CY_CHECK(ValidateRootConfig(config));
-  return Configured{std::move(config), std::move(adopt)};
+  return Configured{std::move(config), std::move(listener)};
 }
 
 // Everything up to the fork: cgroups first, so the whole pod is accounted from its start.
@@ -129,7 +129,7 @@ int WaitFor(pid_t pid) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }
 
-Result<int> RunShim(const PodConfig& config, UniqueFd adopt) {
+Result<int> RunShim(const PodConfig& config, UniqueFd listener) {
   CY_CHECK(EnterNamespaces(config));
   CY_TRY(Pipe down, MakePipe());  // shim to init
   CY_TRY(Pipe up, MakePipe());    // init to shim
@@ -138,9 +138,9 @@ Result<int> RunShim(const PodConfig& config, UniqueFd adopt) {
   if (init == 0) {
     down.write.Reset();
     up.read.Reset();
-    RunInit(config, ShimLink{std::move(down.read), std::move(up.write)}, std::move(adopt));
+    RunInit(config, ShimLink{std::move(down.read), std::move(up.write)}, std::move(listener));
   }
-  adopt.Reset();  // the init's alone: a connection must reach it, not wait on the shim
+  listener.Reset();  // the init's alone: a connection must reach it, not wait on the shim
   // Only the init may hold its ends, or its death would not show as EOF here.
   down.read.Reset();
   up.write.Reset();
@@ -159,7 +159,7 @@ Result<int> RunShim(const PodConfig& config, UniqueFd adopt) {
 Result<int> Main() {
   ResetProcessState();
   CY_TRY(Configured configured, ReadConfig());
-  return RunShim(configured.config, std::move(configured.adopt));
+  return RunShim(configured.config, std::move(configured.listener));
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "terminal_session.hpp"
+#include "core/terminals/terminal_session.hpp"
 
 #include <signal.h>
 
@@ -8,7 +8,9 @@
 
 #include <boost/json/object.hpp>
 
-namespace codeyard::server {
+#include "core/terminals/protocol.hpp"
+
+namespace codeyard {
 namespace {
 
 // A safety net for executors without Process::Interrupt: the driver looks at its inbox at
@@ -29,22 +31,41 @@ std::string HexByte(unsigned char c) {
 }  // namespace
 
 Result<std::shared_ptr<TerminalSession>> TerminalSession::Start(std::shared_ptr<Pod> pod,
+                                                                std::string_view name,
                                                                 const ExecSpec& spec,
                                                                 TerminalLimits limits, Hooks hooks,
                                                                 std::shared_ptr<Logger> logger) {
-  auto process = pod->Exec(spec);
-  if (!process) return Fail(process.error().WithContext("cannot start the shell"));
-  std::shared_ptr<TerminalSession> session(new TerminalSession(
-      std::move(pod), std::move(*process), limits, std::move(hooks), std::move(logger)));
+  std::unique_ptr<Process> process;
+  bool detachable = true;
+  bool started = true;
+  auto attached = pod->OpenSession(name, spec);
+  if (attached) {
+    process = std::move(attached->process);
+    started = attached->started;
+  } else if (attached.error().code() == Error::Code::kUnimplemented) {
+    // A pod without sessions: the shell is this process's child and ends with it.
+    detachable = false;
+    auto exec = pod->Exec(spec);
+    if (!exec) return Fail(exec.error().WithContext("cannot start the shell"));
+    process = std::move(*exec);
+  } else {
+    return Fail(attached.error().WithContext("cannot attach to the shell"));
+  }
+  std::shared_ptr<TerminalSession> session(
+      new TerminalSession(std::move(pod), std::move(process), detachable, started, limits,
+                          std::move(hooks), std::move(logger)));
   session->driver_ = std::thread([s = session.get()] { s->Drive(); });
   return session;
 }
 
 TerminalSession::TerminalSession(std::shared_ptr<Pod> pod, std::unique_ptr<Process> process,
-                                 TerminalLimits limits, Hooks hooks, std::shared_ptr<Logger> logger)
+                                 bool detachable, bool started, TerminalLimits limits, Hooks hooks,
+                                 std::shared_ptr<Logger> logger)
     : pod_(std::move(pod)),
       pod_id_(pod_->id()),
       process_(std::move(process)),
+      detachable_(detachable),
+      started_(started),
       limits_(limits),
       hooks_(std::move(hooks)),
       logger_(logger ? std::move(logger) : NullLogger()),
@@ -58,13 +79,17 @@ TerminalSession::~TerminalSession() {
   Stop();
 }
 
-void TerminalSession::Stop() {
+void TerminalSession::Release() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
     if (live_ != nullptr) live_->Interrupt();
   }
   wake_.notify_all();
+}
+
+void TerminalSession::Stop() {
+  Release();
   if (driver_.joinable() && driver_.get_id() != std::this_thread::get_id()) driver_.join();
 }
 
@@ -81,6 +106,7 @@ std::size_t TerminalSession::viewer_count() const {
 // ---- the driver thread ------------------------------------------------------------------
 
 void TerminalSession::Drive() {
+  bool lost = false;  // reading failed: the shell may still run
   for (;;) {
     std::vector<Command> commands;
     {
@@ -111,6 +137,7 @@ void TerminalSession::Drive() {
       if (code == Error::Code::kAborted || code == Error::Code::kDeadlineExceeded) continue;
       logger_->Error("terminal read failed",
                      {{"pod", pod_id_}, {"error", chunk.error().message()}});
+      lost = true;
       break;
     }
     const std::optional<OutputChunk>& piece = *chunk;
@@ -125,18 +152,28 @@ void TerminalSession::Drive() {
     std::lock_guard lock(mu_);
     stopping = stopping_;
   }
-  if (stopping) (void)process_->Signal(SIGKILL);
-  const Result<ExitStatus> status = process_->Wait();
+  // Letting go of a pod session detaches (destroying the attachment): the shell keeps running
+  // in the pod, and waiting for it would wait for its exit.
+  // A lost attachment is let go as well: the shell may run on, and Wait would wait for it.
+  const bool detach = (stopping || lost) && detachable_;
+  if (stopping && !detachable_) (void)process_->Signal(SIGKILL);
+  Result<ExitStatus> status = ExitStatus{};
+  if (!detach) status = process_->Wait();
   {
     std::lock_guard lock(mu_);
     live_ = nullptr;
   }
   process_.reset();
-  if (!stopping) Finish(status);
+  if (!stopping && detach) {
+    CloseViewers({terminal::kCloseInternal, "lost the connection to the shell: reconnect"});
+  } else if (!stopping) {
+    Finish(status);
+  }
   {
     std::lock_guard lock(mu_);
     ended_ = true;
   }
+  output_.notify_all();
   if (hooks_.on_end) hooks_.on_end();
 }
 
@@ -155,8 +192,17 @@ bool TerminalSession::PausedLocked() const {
   return any;
 }
 
+void TerminalSession::WaitForOutput(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  output_.wait_for(lock, timeout, [&] { return got_output_ || ended_ || stopping_; });
+}
+
 void TerminalSession::Deliver(const std::string& data) {
   std::lock_guard lock(mu_);
+  if (!got_output_) {
+    got_output_ = true;
+    output_.notify_all();
+  }
   scrollback_ += data;
   if (scrollback_.size() > limits_.scrollback_bytes) {
     std::size_t cut = scrollback_.size() - limits_.scrollback_bytes;
@@ -241,7 +287,7 @@ void TerminalSession::ReplayLocked(uint64_t id, Viewer& v) {
 }
 
 void TerminalSession::AddViewer(uint64_t viewer, bool readonly, TerminalSize size,
-                                std::string_view title) {
+                                std::string_view title, bool started) {
   std::lock_guard lock(mu_);
   Viewer& v = viewers_[viewer];
   v.readonly = readonly;
@@ -251,6 +297,7 @@ void TerminalSession::AddViewer(uint64_t viewer, bool readonly, TerminalSize siz
   status["state"] = "running";
   status["readonly"] = readonly;
   status["viewers"] = viewers_.size();
+  status["started"] = started;
   PushLocked(viewer, v, terminal::StatusMessage(status));
   if (!readonly) CommandLocked(Command{true, {}, size});
 }
@@ -289,7 +336,10 @@ std::optional<terminal::Close> TerminalSession::Receive(uint64_t viewer, std::st
   Viewer& v = it->second;
   switch (type) {
     case terminal::kInput:
-      if (!v.readonly && !payload.empty()) CommandLocked(Command{false, std::string(payload), {}});
+      if (!v.readonly && !payload.empty()) {
+        if (hooks_.on_input) hooks_.on_input();
+        CommandLocked(Command{false, std::string(payload), {}});
+      }
       return std::nullopt;
     case terminal::kResize: {
       auto size = terminal::ParseResize(payload);
@@ -366,4 +416,4 @@ void TerminalSession::CloseViewers(const terminal::Close& close) {
   }
 }
 
-}  // namespace codeyard::server
+}  // namespace codeyard

@@ -1,10 +1,10 @@
-#include "terminal_protocol.hpp"
+#include "core/terminals/protocol.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
-namespace codeyard::server::terminal {
+namespace codeyard::terminal {
 namespace {
 
 constexpr int64_t kMaxDimension = 1000;
@@ -105,4 +105,4 @@ Close CloseFor(const Error& error) {
   }
 }
 
-}  // namespace codeyard::server::terminal
+}  // namespace codeyard::terminal

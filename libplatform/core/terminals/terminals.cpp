@@ -1,0 +1,527 @@
+#include "codeyard/terminals.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "core/terminals/protocol.hpp"
+#include "core/terminals/terminal_session.hpp"
+
+namespace codeyard {
+
+namespace {
+
+// How long the first viewer of a resumed shell waits for the pod's replay (it is the
+// attachment's first output, already there when the pod answered).
+constexpr std::chrono::seconds kReplayWait{2};
+
+}  // namespace
+
+TerminalOptions TerminalOptionsFrom(const Config& config) {
+  TerminalOptions out;
+  out.limits.viewer_queue_bytes = static_cast<std::size_t>(config.terminal_viewer_queue_bytes);
+  out.max_viewers_per_terminal = static_cast<std::size_t>(config.terminal_max_viewers_per_terminal);
+  out.max_viewers_per_user = static_cast<std::size_t>(config.terminal_max_viewers_per_user);
+  out.reauth_interval = std::chrono::seconds(config.terminal_reauth_interval_s);
+  return out;
+}
+
+class Terminals::Impl {
+ public:
+  Impl(Accounts& accounts, Workspaces& workspaces, TerminalOptions options,
+       std::shared_ptr<Logger> logger);
+  ~Impl() { Shutdown(); }
+
+  void SetWake(std::function<void()> wake);
+  std::vector<uint64_t> TakeReady();
+  std::optional<terminal::Close> Attach(uint64_t viewer, std::string_view workspace_id,
+                                        const terminal::Hello& hello);
+  std::optional<terminal::Close> Receive(uint64_t viewer, std::string_view message);
+  TerminalOut Next(uint64_t viewer, bool* more);
+  void Detach(uint64_t viewer);
+  void CloseAll(const terminal::Close& close);
+  void Shutdown();
+  std::size_t viewers() const;
+  std::size_t shells() const;
+
+  std::atomic<uint64_t> output_bytes_{0};
+  std::atomic<uint64_t> refused_per_terminal_{0};
+  std::atomic<uint64_t> refused_per_user_{0};
+  std::atomic<uint64_t> reauth_closed_{0};
+
+ private:
+  struct ViewerEntry {
+    std::shared_ptr<TerminalSession> session;  // null while attaching (a reserved slot)
+    std::string user_id;
+    std::string workspace_id;
+    std::string token;
+  };
+
+  std::optional<terminal::Close> ReserveLocked(uint64_t viewer, const std::string& user_id,
+                                               std::string_view workspace_id,
+                                               const std::string& token);
+  // Frees the viewer's slot; returns true when it was the workspace's last one here.
+  bool ReleaseLocked(uint64_t viewer);
+  void ReauthLoop();
+  void ReauthPass();
+  std::shared_ptr<TerminalSession> SessionOf(uint64_t viewer) const;
+  void MarkReady(uint64_t viewer);
+  void Ended(const std::string& workspace_id, const TerminalSession* session);
+  void Reap();
+  TerminalSession::Hooks HooksFor(const std::string& workspace_id);
+
+  Accounts& accounts_;
+  Workspaces& workspaces_;
+  const TerminalOptions options_;
+  const std::shared_ptr<Logger> logger_;
+
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<TerminalSession>, std::less<>> sessions_;
+  std::unordered_map<uint64_t, ViewerEntry> viewers_;
+  std::unordered_map<std::string, std::size_t> per_user_;       // viewers (and reservations)
+  std::unordered_map<std::string, std::size_t> per_workspace_;  // likewise, per terminal
+  std::vector<std::shared_ptr<TerminalSession>> ended_;         // to join
+  // One per workspace with viewers or attaches here (dropped with its last slot, when no
+  // attach can hold it): serializes opening its attachment.
+  std::unordered_map<std::string, std::shared_ptr<std::mutex>> openers_;
+  bool closing_ = false;
+
+  std::mutex ready_mu_;
+  std::vector<uint64_t> ready_;
+  std::function<void()> wake_;
+
+  std::mutex reauth_mu_;
+  std::condition_variable reauth_wake_;
+  bool reauth_stop_ = false;
+  std::thread reauth_;  // last: started once everything above exists
+};
+
+Terminals::Impl::Impl(Accounts& accounts, Workspaces& workspaces, TerminalOptions options,
+                      std::shared_ptr<Logger> logger)
+    : accounts_(accounts),
+      workspaces_(workspaces),
+      options_(std::move(options)),
+      logger_(logger ? std::move(logger) : NullLogger()),
+      reauth_([this] { ReauthLoop(); }) {}
+
+// ---- viewer caps ----------------------------------------------------------------------
+
+std::optional<terminal::Close> Terminals::Impl::ReserveLocked(uint64_t viewer,
+                                                              const std::string& user_id,
+                                                              std::string_view workspace_id,
+                                                              const std::string& token) {
+  std::size_t& user = per_user_[user_id];
+  std::size_t& workspace = per_workspace_[std::string(workspace_id)];
+  std::optional<terminal::Close> refused;
+  if (workspace >= options_.max_viewers_per_terminal) {
+    refused_per_terminal_.fetch_add(1);
+    refused = terminal::Close{terminal::kCloseLimit,
+                              "this terminal has " + std::to_string(workspace) +
+                                  " viewers, the limit (terminal.max_viewers_per_terminal)"};
+  } else if (user >= options_.max_viewers_per_user) {
+    refused_per_user_.fetch_add(1);
+    refused = terminal::Close{terminal::kCloseLimit, "you have " + std::to_string(user) +
+                                                         " terminal connections, the limit "
+                                                         "(terminal.max_viewers_per_user)"};
+  }
+  if (refused) {
+    if (user == 0) per_user_.erase(user_id);
+    if (workspace == 0) per_workspace_.erase(std::string(workspace_id));
+    logger_->Info("terminal viewer refused", {{"workspace_id", std::string(workspace_id)},
+                                              {"user_id", user_id},
+                                              {"reason", refused->reason}});
+    return refused;
+  }
+  ++user;
+  ++workspace;
+  viewers_[viewer] = ViewerEntry{nullptr, user_id, std::string(workspace_id), token};
+  return std::nullopt;
+}
+
+bool Terminals::Impl::ReleaseLocked(uint64_t viewer) {
+  const auto it = viewers_.find(viewer);
+  if (it == viewers_.end()) return false;
+  bool last = false;
+  if (const auto u = per_user_.find(it->second.user_id); u != per_user_.end() && --u->second == 0) {
+    per_user_.erase(u);
+  }
+  if (const auto w = per_workspace_.find(it->second.workspace_id);
+      w != per_workspace_.end() && --w->second == 0) {
+    per_workspace_.erase(w);
+    openers_.erase(it->second.workspace_id);
+    last = true;
+  }
+  viewers_.erase(it);
+  return last;
+}
+
+// ---- the token re-check -----------------------------------------------------------------
+
+// A terminal lives as long as the token it was opened with: once Accounts no longer accepts
+// that token (revoked by logout, a password change, a disabled or deleted user, or expired),
+// the viewer is closed with 4001 and the browser reconnects with a fresh token, finding the
+// same shell. Verification may read storage, so it runs here, never on the service thread.
+void Terminals::Impl::ReauthLoop() {
+  std::unique_lock lock(reauth_mu_);
+  while (!reauth_stop_) {
+    reauth_wake_.wait_for(lock, options_.reauth_interval, [&] { return reauth_stop_; });
+    if (reauth_stop_) break;
+    lock.unlock();
+    ReauthPass();
+    lock.lock();
+  }
+}
+
+void Terminals::Impl::ReauthPass() {
+  struct Check {
+    uint64_t viewer;
+    std::shared_ptr<TerminalSession> session;
+    std::string token;
+  };
+  std::vector<Check> checks;
+  {
+    std::lock_guard lock(mu_);
+    checks.reserve(viewers_.size());
+    for (const auto& [id, entry] : viewers_) {
+      if (entry.session) checks.push_back({id, entry.session, entry.token});
+    }
+  }
+  // Token -> why Accounts refused it (empty when it verified); each token checked once.
+  // No optional or structured bindings here: clang-tidy 16's optional-access check crashes.
+  std::unordered_map<std::string, std::string> verdicts;
+  for (const Check& c : checks) {
+    auto it = verdicts.find(c.token);
+    if (it == verdicts.end()) {
+      auto claims = accounts_.VerifyAccessToken(c.token);
+      it = verdicts.emplace(c.token, claims ? std::string() : claims.error().message()).first;
+    }
+    const std::string& why = it->second;
+    if (why.empty()) continue;
+    reauth_closed_.fetch_add(1);
+    logger_->Info("terminal viewer closed: token no longer valid",
+                  {{"viewer", static_cast<int64_t>(c.viewer)}, {"error", why}});
+    c.session->CloseViewer(c.viewer, {terminal::kCloseUnauthenticated,
+                                      "session revoked or expired: reconnect with a fresh token"});
+  }
+}
+
+void Terminals::Impl::SetWake(std::function<void()> wake) {
+  std::lock_guard lock(ready_mu_);
+  wake_ = std::move(wake);
+}
+
+std::vector<uint64_t> Terminals::Impl::TakeReady() {
+  std::lock_guard lock(ready_mu_);
+  std::vector<uint64_t> out;
+  out.swap(ready_);
+  return out;
+}
+
+void Terminals::Impl::MarkReady(uint64_t viewer) {
+  std::lock_guard lock(ready_mu_);
+  const bool first = ready_.empty();
+  ready_.push_back(viewer);
+  if (first && wake_) wake_();  // one wake collects the whole list
+}
+
+TerminalSession::Hooks Terminals::Impl::HooksFor(const std::string& workspace_id) {
+  struct Activity {
+    std::mutex mu;
+    std::chrono::steady_clock::time_point last_touch;
+    bool after_line = false;  // a line ended since the last input
+  };
+  auto activity = std::make_shared<Activity>();
+  TerminalSession::Hooks hooks;
+  hooks.notify = [this](uint64_t viewer) { MarkReady(viewer); };
+  // A command's files are on disk by the time it prints its last output or the prompt after
+  // it, which may end no line. So once a line has ended (the echo of Enter, before the
+  // command even ran) every output asks for a sync until the next input: Workspaces
+  // debounces them into one pass per sync_debounce, and typing alone asks for none.
+  hooks.on_input = [activity] {
+    std::lock_guard lock(activity->mu);
+    activity->after_line = false;
+  };
+  hooks.on_output = [this, workspace_id, activity](std::string_view data) {
+    output_bytes_.fetch_add(data.size());
+    const bool ends_line = data.find('\n') != std::string_view::npos;
+    const auto now = std::chrono::steady_clock::now();
+    bool touch = false;
+    {
+      std::lock_guard lock(activity->mu);
+      if (!ends_line && !activity->after_line) return;
+      activity->after_line = true;
+      if (ends_line && now - activity->last_touch >= options_.touch_every) {
+        activity->last_touch = now;
+        touch = true;
+      }
+    }
+    workspaces_.SyncSoon(workspace_id);
+    if (touch) workspaces_.Touch(workspace_id);
+  };
+  // Set once the session exists (Start needs the hooks first).
+  return hooks;
+}
+
+std::optional<terminal::Close> Terminals::Impl::Attach(uint64_t viewer,
+                                                       std::string_view workspace_id,
+                                                       const terminal::Hello& hello) {
+  Reap();
+  auto claims = accounts_.VerifyAccessToken(hello.token);
+  if (!claims) {
+    return terminal::Close{terminal::kCloseUnauthenticated,
+                           "authentication failed: " + claims.error().message()};
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (closing_) return terminal::Close{terminal::kCloseGoingAway, "the server is shutting down"};
+    // The slot is held from here, so concurrent attaches cannot all pass the caps at once.
+    if (auto refused = ReserveLocked(viewer, claims->user_id, workspace_id, hello.token)) {
+      return refused;
+    }
+  }
+  auto release = [&] {
+    std::lock_guard lock(mu_);
+    (void)ReleaseLocked(viewer);
+  };
+  auto pod = workspaces_.PodOf(claims->user_id, workspace_id);
+  if (!pod) {
+    release();
+    if (pod.error().code() == Error::Code::kInvalidArgument) {
+      return terminal::Close{terminal::kCloseNotFound, "workspace not found"};
+    }
+    return terminal::CloseFor(pod.error());
+  }
+  std::string title(workspace_id);
+  if (auto ws = workspaces_.Get(claims->user_id, workspace_id); ws) title = ws->name;
+
+  const std::string id(workspace_id);
+  auto going_away = [&] {
+    release();
+    return terminal::Close{terminal::kCloseGoingAway, "the server is shutting down"};
+  };
+  // Opening an attachment talks to the pod, so it happens outside mu_ (which the service
+  // thread takes for every message), one opener per workspace at a time.
+  std::shared_ptr<std::mutex> opener;
+  {
+    std::lock_guard lock(mu_);
+    if (closing_) {
+      (void)ReleaseLocked(viewer);
+      return terminal::Close{terminal::kCloseGoingAway, "the server is shutting down"};
+    }
+    auto& o = openers_[id];
+    if (!o) o = std::make_shared<std::mutex>();
+    opener = o;
+  }
+  std::unique_lock open_lock(*opener);
+  std::shared_ptr<TerminalSession> session;
+  {
+    std::lock_guard lock(mu_);
+    if (closing_) {
+      (void)ReleaseLocked(viewer);
+      return terminal::Close{terminal::kCloseGoingAway, "the server is shutting down"};
+    }
+    const auto it = sessions_.find(id);
+    if (it != sessions_.end() && !it->second->ended() && it->second->pod_id() == (*pod)->id()) {
+      session = it->second;
+      viewers_[viewer].session = session;
+    }
+  }
+  bool fresh = false;    // this attach opened the attachment
+  bool started = false;  // this attach started the shell
+  if (!session) {
+    ExecSpec spec;
+    spec.argv = options_.shell;
+    spec.tty = true;
+    spec.tty_size = hello.size;
+    spec.stdin_open = true;
+    spec.env["PS1"] = "\\w\\$ ";
+    spec.env["COLORTERM"] = "truecolor";
+    spec.output_limit_bytes = std::numeric_limits<uint64_t>::max();
+    spec.kill_on_output_limit = false;
+    TerminalSession::Hooks hooks = HooksFor(id);
+    // The session is not known yet: on_end finds it by pointer through this cell (a shell
+    // that ends before it is set stays in sessions_ as ended, and the next attach replaces it).
+    auto self = std::make_shared<std::atomic<const TerminalSession*>>(nullptr);
+    hooks.on_end = [this, id, self] { Ended(id, self->load()); };
+    auto opened = TerminalSession::Start(*pod, options_.session_name, spec, options_.limits,
+                                         std::move(hooks), logger_);
+    if (!opened) {
+      release();
+      logger_->Error("cannot start a terminal",
+                     {{"workspace_id", id}, {"error", opened.error().message()}});
+      return terminal::Close{terminal::kCloseInternal, opened.error().message()};
+    }
+    self->store(opened->get());
+    {
+      std::lock_guard lock(mu_);
+      if (!closing_) {
+        auto& slot = sessions_[id];
+        if (slot) ended_.push_back(slot);  // ended, or an old shell in a pod that is gone
+        slot = *opened;
+        session = slot;
+        viewers_[viewer].session = session;
+      }
+    }
+    if (!session) {  // Shutdown came while the pod answered: let go of it here
+      (*opened)->Stop();
+      return going_away();
+    }
+    fresh = true;
+    started = session->started();
+    logger_->Info(
+        started ? "terminal started" : "terminal attached",
+        {{"workspace_id", id}, {"pod", session->pod_id()}, {"detachable", session->detachable()}});
+  }
+  open_lock.unlock();
+  // A new attachment to a shell already running in the pod: its first output is the pod's
+  // scrollback, which this viewer should get before the running status.
+  if (fresh && !started) session->WaitForOutput(kReplayWait);
+  session->AddViewer(viewer, hello.readonly, hello.size, title, started);
+  return std::nullopt;
+}
+
+void Terminals::Impl::Ended(const std::string& workspace_id, const TerminalSession* session) {
+  std::lock_guard lock(mu_);
+  const auto it = sessions_.find(workspace_id);
+  if (it != sessions_.end() && it->second.get() == session) {
+    ended_.push_back(it->second);
+    sessions_.erase(it);
+  }
+  logger_->Info("terminal ended", {{"workspace_id", workspace_id}});
+}
+
+// Joins the driver threads of shells that ended (their last act was Ended()).
+void Terminals::Impl::Reap() {
+  std::vector<std::shared_ptr<TerminalSession>> done;
+  {
+    std::lock_guard lock(mu_);
+    done.swap(ended_);
+  }
+  for (const auto& s : done) s->Stop();
+}
+
+std::shared_ptr<TerminalSession> Terminals::Impl::SessionOf(uint64_t viewer) const {
+  std::lock_guard lock(mu_);
+  const auto it = viewers_.find(viewer);
+  return it == viewers_.end() ? nullptr : it->second.session;
+}
+
+std::optional<terminal::Close> Terminals::Impl::Receive(uint64_t viewer, std::string_view message) {
+  const auto session = SessionOf(viewer);
+  if (!session) return std::nullopt;
+  return session->Receive(viewer, message);
+}
+
+TerminalOut Terminals::Impl::Next(uint64_t viewer, bool* more) {
+  *more = false;
+  const auto session = SessionOf(viewer);
+  if (!session) return {};
+  return session->Next(viewer, more);
+}
+
+void Terminals::Impl::Detach(uint64_t viewer) {
+  std::shared_ptr<TerminalSession> session;
+  bool let_go = false;
+  {
+    std::lock_guard lock(mu_);
+    const auto it = viewers_.find(viewer);
+    if (it == viewers_.end()) return;
+    session = std::move(it->second.session);
+    const std::string workspace_id = it->second.workspace_id;
+    // The last viewer here of a shell that lives in the pod: nobody in this process watches
+    // it, so its attachment goes (the next viewer attaches again and gets the pod's
+    // scrollback). Counted with reservations, so an attach under way keeps it.
+    if (ReleaseLocked(viewer) && session && session->detachable()) {
+      const auto s = sessions_.find(workspace_id);
+      if (s != sessions_.end() && s->second == session) {
+        ended_.push_back(s->second);  // joined by Reap
+        sessions_.erase(s);
+        let_go = true;
+      }
+    }
+  }
+  if (!session) return;
+  session->RemoveViewer(viewer);
+  if (let_go) session->Release();  // never blocks: the service thread may be calling
+}
+
+void Terminals::Impl::CloseAll(const terminal::Close& close) {
+  std::vector<std::shared_ptr<TerminalSession>> all;
+  {
+    std::lock_guard lock(mu_);
+    closing_ = true;
+    for (const auto& [id, v] : viewers_) {
+      if (v.session) all.push_back(v.session);
+    }
+  }
+  for (const auto& s : all) s->CloseViewers(close);
+}
+
+void Terminals::Impl::Shutdown() {
+  {
+    std::lock_guard lock(reauth_mu_);
+    reauth_stop_ = true;
+  }
+  reauth_wake_.notify_all();
+  if (reauth_.joinable() && reauth_.get_id() != std::this_thread::get_id()) reauth_.join();
+  std::vector<std::shared_ptr<TerminalSession>> all;
+  {
+    std::lock_guard lock(mu_);
+    closing_ = true;
+    for (auto& [id, s] : sessions_) all.push_back(std::move(s));
+    sessions_.clear();
+    for (auto& s : ended_) all.push_back(std::move(s));
+    ended_.clear();
+  }
+  // Pod sessions are detached, not ended: the shells outlive this process (a restart, a
+  // rolling upgrade) and the next attach, from here or another replica, finds them.
+  for (const auto& s : all) s->Stop();
+}
+
+std::size_t Terminals::Impl::viewers() const {
+  std::lock_guard lock(mu_);
+  std::size_t n = 0;
+  for (const auto& [id, v] : viewers_) n += v.session ? 1 : 0;
+  return n;
+}
+
+std::size_t Terminals::Impl::shells() const {
+  std::lock_guard lock(mu_);
+  return sessions_.size();
+}
+
+// ---- the public face --------------------------------------------------------------------
+
+Terminals::Terminals(Accounts& accounts, Workspaces& workspaces, TerminalOptions options,
+                     std::shared_ptr<Logger> logger)
+    : impl_(std::make_unique<Impl>(accounts, workspaces, std::move(options), std::move(logger))) {}
+
+Terminals::~Terminals() { Shutdown(); }
+
+void Terminals::SetWake(std::function<void()> wake) { impl_->SetWake(std::move(wake)); }
+std::vector<uint64_t> Terminals::TakeReady() { return impl_->TakeReady(); }
+std::optional<terminal::Close> Terminals::Attach(uint64_t viewer, std::string_view workspace_id,
+                                                 const terminal::Hello& hello) {
+  return impl_->Attach(viewer, workspace_id, hello);
+}
+std::optional<terminal::Close> Terminals::Receive(uint64_t viewer, std::string_view message) {
+  return impl_->Receive(viewer, message);
+}
+TerminalOut Terminals::Next(uint64_t viewer, bool* more) { return impl_->Next(viewer, more); }
+void Terminals::Detach(uint64_t viewer) { impl_->Detach(viewer); }
+void Terminals::CloseAll(const terminal::Close& close) { impl_->CloseAll(close); }
+void Terminals::Shutdown() { impl_->Shutdown(); }
+std::size_t Terminals::viewers() const { return impl_->viewers(); }
+std::size_t Terminals::shells() const { return impl_->shells(); }
+uint64_t Terminals::output_bytes() const { return impl_->output_bytes_.load(); }
+uint64_t Terminals::refused_per_terminal() const { return impl_->refused_per_terminal_.load(); }
+uint64_t Terminals::refused_per_user() const { return impl_->refused_per_user_.load(); }
+uint64_t Terminals::reauth_closed() const { return impl_->reauth_closed_.load(); }
+
+}  // namespace codeyard

@@ -1,0 +1,333 @@
+#!/usr/bin/python3
+"""Replica benchmark (issue 14): what sharing one database between server processes costs
+and how fast a replica's work moves to another. Everything is measured in one run, and each
+number is printed beside the baseline it is compared with:
+
+  rate      authenticated file reads per second (wrk, 2 threads, 16 connections) against one
+            replica, then against two replicas at once (two wrk, 8 connections each, summed);
+            ratio two/one.
+  takeover  a workspace is running through replica A; A is killed with SIGKILL; the time
+            until replica B serves it (an exec answers) and until B holds its lease (a stop
+            succeeds); p50/max over N rounds, as a ratio to the lease time.
+  events    a file written through A's API, the time until its event reaches a client of
+            /api/v1/events connected to B; baseline: the same event on a client of A.
+            p50/p95 and the ratio B/A.
+
+Starts a throwaway PostgreSQL (as the postgres user when run as root) unless --storage gives
+a postgres:// URI. Progress goes to stderr, results to stdout (--json for one document).
+  /usr/bin/python3 shells/harness/replica_bench.py [--server build/bin/codeyard-server]
+      [--seconds 10] [--rounds 5] [--events 200] [--lease 5]
+"""
+
+import argparse
+import asyncio
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+import websockets
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_SERVER = os.path.normpath(os.path.join(HERE, "..", "..", "build", "bin", "codeyard-server"))
+PG_BIN = "/usr/lib/postgresql/15/bin"
+API = "/api/v1"
+
+
+def progress(message):
+    print(f"replica-bench: {message}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+class Postgres:
+    """A throwaway PostgreSQL 15 on loopback (fsync off), removed at stop()."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="codeyard-replica-bench-pg-")
+        os.chmod(self.dir, 0o755)
+        as_owner = []
+        if os.getuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+            as_owner = ["runuser", "-u", "postgres", "--"]
+        self.as_owner = as_owner
+        port = free_port()
+        subprocess.run(as_owner + [f"{PG_BIN}/initdb", "-D", f"{self.dir}/data", "-A", "trust",
+                                   "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8"],
+                       check=True, capture_output=True)
+        subprocess.run(as_owner + [f"{PG_BIN}/pg_ctl", "-D", f"{self.dir}/data", "-l",
+                                   f"{self.dir}/server.log", "-w", "-t", "60", "-o",
+                                   f"-p {port} -k {self.dir} -c listen_addresses=127.0.0.1 "
+                                   "-c fsync=off -c synchronous_commit=off "
+                                   "-c max_connections=200", "start"],
+                       check=True, capture_output=True)
+        self.uri = f"postgres://postgres@127.0.0.1:{port}/postgres"
+
+    def stop(self):
+        subprocess.run(self.as_owner + [f"{PG_BIN}/pg_ctl", "-D", f"{self.dir}/data", "-m",
+                                        "immediate", "-w", "stop"], capture_output=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Replica:
+    def __init__(self, binary, name, data_dir, storage, secret, lease_s, log_dir):
+        self.name = name
+        self.port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CODEYARD_")}
+        env["CODEYARD_SECRET"] = secret
+        self.log = open(os.path.join(log_dir, f"{name}-{self.port}.log"), "wb")
+        self.proc = subprocess.Popen(
+            [binary, "--listen", f"127.0.0.1:{self.port}", "--data", data_dir,
+             "--storage", storage, "--set", f"server.replica_id={name}",
+             "--set", f"workspace.lease_s={lease_s}", "--set", "executor.pool_size=0",
+             "--set", "log.level=warn"],
+            stdout=subprocess.DEVNULL, stderr=self.log, env=env)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"replica {name} exited with {self.proc.returncode}")
+            try:
+                if self.call("GET", "/health")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"replica {name} not healthy within 30 s")
+
+    def call(self, method, path, token=None, body=None, raw=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        try:
+            conn.request(method, API + path, body=data, headers=headers)
+            resp = conn.getresponse()
+            text = resp.read()
+            try:
+                return resp.status, json.loads(text) if text else None
+            except ValueError:
+                return resp.status, text
+        finally:
+            conn.close()
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        self.log.close()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+class Cluster:
+    def __init__(self, binary, storage, lease_s):
+        self.binary = binary
+        self.storage = storage
+        self.lease_s = lease_s
+        self.secret = secrets.token_hex(32)
+        self.dir = tempfile.mkdtemp(prefix="codeyard-replica-bench-")
+        self.data = os.path.join(self.dir, "data")
+
+    def start(self, name):
+        return Replica(self.binary, name, self.data, self.storage, self.secret, self.lease_s,
+                       self.dir)
+
+    def remove(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def new_user(replica):
+    status, doc = replica.call("POST", "/auth/register", body={
+        "username": "r" + uuid.uuid4().hex[:12], "password": "benchmark password"})
+    assert status == 201, doc
+    return doc["access_token"]
+
+
+def new_workspace(replica, token):
+    status, doc = replica.call("POST", "/workspaces", token, {"name": "w" + uuid.uuid4().hex[:8]})
+    assert status == 201, doc
+    return doc["id"]
+
+
+def wrk(port, path, token, connections, seconds):
+    out = subprocess.run(
+        ["wrk", "-t", "2" if connections >= 2 else "1", "-c", str(connections), "-d",
+         f"{seconds}s", "-H", f"Authorization: Bearer {token}", f"http://127.0.0.1:{port}{path}"],
+        check=True, capture_output=True, text=True).stdout
+    if "Non-2xx" in out or "Socket errors" in out:
+        raise RuntimeError(f"wrk saw errors:\n{out}")
+    return float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))
+
+
+def bench_rate(cluster, seconds):
+    a, b = cluster.start("a"), cluster.start("b")
+    try:
+        token = new_user(a)
+        ws = new_workspace(a, token)
+        status, _ = a.call("PUT", f"/workspaces/{ws}/files/hello.txt", token, raw=b"hello\n")
+        assert status in (200, 201), status
+        path = f"{API}/workspaces/{ws}/files/hello.txt"
+        progress(f"rate: one replica, {seconds} s")
+        one = wrk(a.port, path, token, 16, seconds)
+        progress(f"rate: two replicas, {seconds} s")
+        procs = [subprocess.Popen(
+            ["wrk", "-t", "1", "-c", "8", "-d", f"{seconds}s", "-H",
+             f"Authorization: Bearer {token}", f"http://127.0.0.1:{replica.port}{path}"],
+            stdout=subprocess.PIPE, text=True) for replica in (a, b)]
+        two = 0.0
+        for p in procs:
+            out, _ = p.communicate()
+            if "Non-2xx" in out or "Socket errors" in out:
+                raise RuntimeError(f"wrk saw errors:\n{out}")
+            two += float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))
+        return {"one_replica_rps": round(one), "two_replicas_rps": round(two),
+                "ratio": round(two / one, 2)}
+    finally:
+        a.stop()
+        b.stop()
+
+
+def bench_takeover(cluster, rounds):
+    served, leased = [], []
+    b = cluster.start("b")
+    try:
+        token = new_user(b)
+        for i in range(rounds):
+            a = cluster.start(f"a{i}")
+            ws = new_workspace(a, token)
+            status, doc = a.call("POST", f"/workspaces/{ws}/start", token)
+            assert status == 200, doc
+            a.kill9()
+            t0 = time.monotonic()
+            while True:
+                status, doc = b.call("POST", f"/workspaces/{ws}/exec", token, {"argv": ["true"]})
+                if status == 200:
+                    break
+                time.sleep(0.02)
+            served.append(time.monotonic() - t0)
+            while b.call("POST", f"/workspaces/{ws}/stop", token)[0] != 200:
+                time.sleep(0.05)
+            leased.append(time.monotonic() - t0)
+            progress(f"takeover {i + 1}/{rounds}: served after {served[-1]:.2f} s, "
+                     f"lease after {leased[-1]:.2f} s")
+    finally:
+        b.stop()
+    return {"lease_s": cluster.lease_s,
+            "served_p50_s": round(statistics.median(served), 3),
+            "lease_p50_s": round(statistics.median(leased), 3),
+            "lease_max_s": round(max(leased), 3),
+            "lease_p50_over_lease_time": round(statistics.median(leased) / cluster.lease_s, 2)}
+
+
+async def event_latencies(a, b, token, ws, count):
+    async def channel(replica):
+        sock = await websockets.connect(f"ws://127.0.0.1:{replica.port}{API}/events",
+                                        open_timeout=30, ping_interval=None)
+        await sock.send(json.dumps({"token": token}))
+        return sock
+
+    on_a, on_b = await channel(a), await channel(b)
+    lat_a, lat_b = [], []
+
+    async def wait_for(sock, path):
+        while True:
+            event = json.loads(await asyncio.wait_for(sock.recv(), 30))
+            if event.get("path") == path:
+                return time.perf_counter()
+
+    for i in range(count):
+        path = f"e{i}.txt"
+        t0 = time.perf_counter()
+        waits = asyncio.gather(wait_for(on_a, path), wait_for(on_b, path))
+        status, _ = await asyncio.to_thread(a.call, "PUT", f"/workspaces/{ws}/files/{path}",
+                                            token, None, b"x")
+        assert status in (200, 201), status
+        got_a, got_b = await waits
+        lat_a.append((got_a - t0) * 1000)
+        lat_b.append((got_b - t0) * 1000)
+    await on_a.close()
+    await on_b.close()
+    return lat_a, lat_b
+
+
+def bench_events(cluster, count):
+    a, b = cluster.start("a"), cluster.start("b")
+    try:
+        token = new_user(a)
+        ws = new_workspace(a, token)
+        progress(f"events: {count} writes through a")
+        lat_a, lat_b = asyncio.run(event_latencies(a, b, token, ws, count))
+    finally:
+        a.stop()
+        b.stop()
+    return {"same_replica_p50_ms": round(statistics.median(lat_a), 1),
+            "same_replica_p95_ms": round(percentile(lat_a, 95), 1),
+            "other_replica_p50_ms": round(statistics.median(lat_b), 1),
+            "other_replica_p95_ms": round(percentile(lat_b, 95), 1),
+            "p50_ratio": round(statistics.median(lat_b) / statistics.median(lat_a), 2)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--server", default=DEFAULT_SERVER)
+    parser.add_argument("--storage", help="a postgres:// URI; default: a throwaway server")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--events", type=int, default=200)
+    parser.add_argument("--lease", type=int, default=5)
+    parser.add_argument("--only", choices=["rate", "takeover", "events"])
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    pg = None if args.storage else Postgres()
+    results = {}
+    try:
+        storage = args.storage or pg.uri
+        for name, run in (("rate", lambda c: bench_rate(c, args.seconds)),
+                          ("takeover", lambda c: bench_takeover(c, args.rounds)),
+                          ("events", lambda c: bench_events(c, args.events))):
+            if args.only and args.only != name:
+                continue
+            cluster = Cluster(args.server, storage, args.lease)
+            try:
+                results[name] = run(cluster)
+            finally:
+                cluster.remove()
+    finally:
+        if pg:
+            pg.stop()
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        for name, doc in results.items():
+            print(name + ": " + ", ".join(f"{k}={v}" for k, v in doc.items()))
+
+
+if __name__ == "__main__":
+    main()

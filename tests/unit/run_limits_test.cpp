@@ -1,0 +1,37 @@
+// The one time rule every caller of a run uses (codeyard/run.hpp WithTimeLimit).
+#include <catch2/catch.hpp>
+#include <chrono>
+
+#include "codeyard/run.hpp"
+
+using namespace std::chrono_literals;
+
+TEST_CASE("the wall time is twice the CPU time, at least one second, unless given") {
+  const codeyard::RunLimits base;
+  auto limits = codeyard::WithTimeLimit(base, 2.5);
+  CHECK(limits.cpu_time == 2500ms);
+  CHECK(limits.wall_time == 5000ms);
+  limits = codeyard::WithTimeLimit(base, 0.1);
+  CHECK(limits.cpu_time == 100ms);
+  CHECK(limits.wall_time == 1000ms);
+  limits = codeyard::WithTimeLimit(base, 1, 7.25);
+  CHECK(limits.wall_time == 7250ms);
+  // Everything else is kept.
+  CHECK(limits.memory_bytes == base.memory_bytes);
+  CHECK(limits.output_bytes == base.output_bytes);
+  // Rounded, not truncated: 0.0015 s is 2 ms (1.5 rounds up), 0.29 s is 290 ms.
+  CHECK(codeyard::WithTimeLimit(base, 0.0015).cpu_time == 2ms);
+  CHECK(codeyard::WithTimeLimit(base, 0.29).cpu_time == 290ms);
+}
+
+TEST_CASE("a process enforces the run's CPU, wall and output limits") {
+  codeyard::RunLimits limits = codeyard::WithTimeLimit({}, 3);
+  limits.output_bytes = 1234;
+  codeyard::ExecSpec spec;
+  spec.kill_on_output_limit = false;
+  codeyard::ApplyRunLimits(limits, spec);
+  CHECK(spec.cpu_time_limit == 3000ms);
+  CHECK(spec.wall_time_limit == 6000ms);
+  CHECK(spec.output_limit_bytes == 1234);
+  CHECK(spec.kill_on_output_limit);
+}
