@@ -88,6 +88,12 @@ struct Config {
   int64_t terminal_viewer_queue_bytes = int64_t{1} << 20;  // terminal.viewer_queue_bytes
   int64_t terminal_reauth_interval_s = 5;                  // terminal.reauth_interval_s
 
+  // Replicas and pod leases (docs/workspaces.md, "Leases"). replica_id names this server
+  // process in the pods table; empty: "<hostname>-<pid>-<random>", distinct per process.
+  std::string replica_id;               // server.replica_id
+  int64_t workspace_lease_s = 15;       // workspace.lease_s: a dead replica's pods wait this long
+  int64_t workspace_lease_renew_s = 5;  // workspace.lease_renew_s: heartbeat period
+
   // Workspace pods outliving their server (docs/sandbox.md, "Lifetime").
   int64_t pod_orphan_timeout_s = 600;  // workspace.pod_orphan_timeout_s (0 = until deleted)
 

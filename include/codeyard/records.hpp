@@ -77,13 +77,17 @@ struct WorkspaceItem {
   int64_t created_at = 0;
 };
 
-// Which pod serves a workspace and which server node owns it.
+// The lease on a workspace's pod: the one record of which pod serves it and which replica holds it.
 struct PodRecord {
   std::string workspace_id;
-  std::string pod_id;
-  std::string executor;  // "local", "k8s"
-  std::string node;
-  std::string state;
+  std::string pod_id;       // empty while the holder is starting the pod, and once released
+  std::string executor;     // "local", "k8s"
+  std::string replica;      // the server replica holding the lease (server.replica_id)
+  std::string state;        // "starting", "running", "released"
+  int64_t lease_until = 0;  // ms since the epoch; the lease is expired from then on
+  // Fencing token: bumped by every claim and takeover. Writes made on behalf of a pod carry
+  // (replica, generation), and storage refuses them once another claim has bumped it.
+  int64_t generation = 0;
   int64_t created_at = 0;
   int64_t updated_at = 0;
 };

@@ -3,9 +3,12 @@
 // or terminal, gets every stored file in one stream, and is kept in step with storage by a
 // two-way sync after each exec (and, in step 4, each terminal command). Idle pods are
 // stopped after a final sync; a pod that dies is replaced on the next open, from storage,
-// with no stored file lost. Every call names the calling user; another user's workspace
-// behaves as one that does not exist. A Workspaces object is safe to use from many
-// threads; calls on one workspace are serialized.
+// with no stored file lost. Which pod serves a workspace is a lease in storage (the pods
+// row), so several Workspaces objects, one per server replica on one database and executor,
+// serve every workspace alike (docs/workspaces.md, "Leases"). Every call names the calling
+// user; another user's workspace behaves as one that does not exist. A Workspaces object is
+// safe to use from many threads; calls on one workspace are serialized on this replica, and
+// across replicas by the lease.
 #pragma once
 
 #include <chrono>
@@ -87,7 +90,18 @@ struct WorkspaceOptions {
   // Creations and execs per user, concurrent execs (the other fields are for Accounts).
   UsageLimits limits;
   ExecSpecLimits exec_limits;  // what Exec's commands may be given (ValidateExecSpec)
+  // Leases (docs/workspaces.md): this replica's name in the pods table (server.replica_id;
+  // empty: DefaultReplicaId()), how long a lease lasts unrenewed (workspace.lease_s) and how
+  // often a thread renews this replica's leases (workspace.lease_renew_s; 0: no thread, the
+  // caller calls RenewLeases, as tests on a ManualClock do).
+  std::string replica_id;
+  std::chrono::milliseconds lease{std::chrono::seconds(15)};
+  std::chrono::milliseconds lease_renew{std::chrono::seconds(5)};
 };
+
+// "<hostname>-<pid>-<8 random hex digits>": distinct for every process, even two on one host
+// or a process that reuses a dead one's pid.
+[[nodiscard]] std::string DefaultReplicaId();
 
 // The options a Config names (workspace.* and files.* keys); the rest keep their defaults.
 [[nodiscard]] WorkspaceOptions WorkspaceOptionsFrom(const Config& config);
@@ -129,7 +143,7 @@ struct WorkspaceStats {
   uint64_t stops_refused = 0;   // stops (API, idle, shutdown) that kept a pod: sync incomplete
   uint64_t bytes_to_pod = 0;    // file content written into pods, first seeding included
   uint64_t bytes_from_pod = 0;  // file content read out of pods
-  int64_t running = 0;          // workspaces whose pod this object runs now
+  int64_t running = 0;          // workspaces whose pod lease this replica holds now
 };
 
 class Workspaces {
@@ -137,7 +151,7 @@ class Workspaces {
   Workspaces(Platform& platform, std::shared_ptr<Executor> executor, WorkspaceOptions options = {});
   Workspaces(const Workspaces&) = delete;
   Workspaces& operator=(const Workspaces&) = delete;
-  ~Workspaces();  // stops every pod it runs (after a final sync)
+  ~Workspaces();  // StopAll without a deadline: stops every pod whose lease it holds
 
   // Names: 1-100 characters under the rule of NormalizeName (stored NFC), unique per user
   // (kAlreadyExists). kNotFound for an unknown user; kResourceExhausted past
@@ -157,7 +171,8 @@ class Workspaces {
   [[nodiscard]] Result<void> Delete(std::string_view user_id, std::string_view workspace_id);
 
   // Makes sure the workspace's pod runs (stopped -> starting -> running), creating it and
-  // writing the files in if needed. kResourceExhausted past a running-pod limit (the message
+  // writing the files in if needed, or using the pod another replica's live lease names.
+  // kResourceExhausted past a running-pod limit (counted over every replica; the message
   // names it); kDeadlineExceeded when the pod is not ready within start_timeout.
   [[nodiscard]] Result<Workspace> Open(std::string_view user_id, std::string_view workspace_id);
 
@@ -196,21 +211,39 @@ class Workspaces {
                                                    std::string_view workspace_id);
 
   // Stops every pod idle (no exec, terminal input or file operation) for longer than
-  // idle_timeout; returns how many. A pod whose final sync does not complete is kept (logged,
-  // counted in stops_refused) and tried again at the next sweep. StartIdleReaper runs it
-  // every `period` on a thread.
+  // idle_timeout whose lease this replica holds or has expired (its replica died); returns
+  // how many. Also deletes workspace pods no lease names, once older than one lease. A pod
+  // whose final sync does not complete is kept (logged, counted in stops_refused) and tried
+  // again at the next sweep. StartIdleReaper runs it every `period` on a thread.
   [[nodiscard]] Result<int> StopIdle();
   void StartIdleReaper(std::chrono::milliseconds period);
 
-  // Stops every pod this object runs, as a server does on its way out: each gets a final sync
-  // (what commands wrote since the last one is stored) and is logged. A pod whose final sync
-  // does not complete, or that is reached after `deadline`, is not deleted: it keeps its files
-  // for the next server to adopt (its pod record stays). Sequential; a sync under way is not
-  // cut short, so the caller allows for one pass past the deadline.
+  // Stops every pod whose lease this replica holds, as a server does on its way out: each
+  // gets a final sync (what commands wrote since the last one is stored) and is logged. A pod
+  // whose final sync does not complete, or that is reached after `deadline`, is not deleted:
+  // it keeps its files under its lease, for the replica that takes the lease over once it
+  // expires. Sequential; a sync under way is not cut short, so the caller allows for one
+  // pass past the deadline.
   [[nodiscard]] StopAllReport StopAll(std::chrono::steady_clock::time_point deadline);
+
+  // Hands every lease this replica holds over without stopping the pods, as a replica does
+  // on its way out in a rolling restart: a final sync each (what commands wrote is stored),
+  // then the lease is ended at once, so any other replica (or this one's successor) takes
+  // the workspace over at its next request, pod, shells and all. A pass that fails or is
+  // reached after `deadline` leaves the lease to expire by itself (the next holder adopts the
+  // pod and syncs it then). Returns how many were handed over after a completed pass.
+  int HandOff(std::chrono::steady_clock::time_point deadline);
 
   // Records activity on a workspace (terminal input) so it is not stopped as idle.
   void Touch(std::string_view workspace_id);
+
+  // Renews every lease this replica holds (the heartbeat thread calls it every lease_renew).
+  // A lease another replica took over meanwhile is dropped: this replica stops acting for
+  // that pod (its cached Pod may still serve terminals). Returns how many were renewed.
+  int RenewLeases();
+
+  // This replica's name in the pods table.
+  [[nodiscard]] const std::string& replica_id() const;
 
   [[nodiscard]] const WorkspaceOptions& options() const;
 

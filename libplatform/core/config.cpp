@@ -356,6 +356,34 @@ const std::vector<KeySpec>& Specs() {
        "memory the running workspace pods' limits may reserve in total (0 = MemTotal minus a "
        "quarter, at least 1 GiB)",
        "0", IntSetter(&Config::memory_capacity_bytes, 0, int64_t{1} << 50)},
+      // Replicas and pod leases (issue 14).
+      {"server.replica_id",
+       "this replica's name in the pods table (on Kubernetes the pod name); empty: "
+       "<hostname>-<pid>-<random>, distinct for every process",
+       "",
+       [](Config& c, std::string_view v) -> Result<void> {
+         for (const char ch : v) {
+           const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                           (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_';
+           if (!ok) {
+             return Fail(
+                 Invalid("config: server.replica_id: expected letters, digits, '-', "
+                         "'.' or '_', got \"" +
+                         std::string(v) + "\""));
+           }
+         }
+         if (v.size() > 128)
+           return Fail(Invalid("config: server.replica_id: at most 128 characters"));
+         c.replica_id = std::string(v);
+         return {};
+       }},
+      {"workspace.lease_s",
+       "seconds a replica's lease on a workspace pod lasts unrenewed: after a replica dies, "
+       "others take its workspaces over this much later",
+       "15", IntSetter(&Config::workspace_lease_s, 2, 3600)},
+      {"workspace.lease_renew_s",
+       "seconds between renewals of this replica's leases (less than workspace.lease_s)", "5",
+       IntSetter(&Config::workspace_lease_renew_s, 1, 3600)},
       {"log.level", "lowest level logged: debug, info, warn, error, off", "info",
        [](Config& c, std::string_view v) -> Result<void> {
          auto level = ParseLogLevel(v);
@@ -543,6 +571,13 @@ Result<Config> LoadConfig(const ConfigInputs& inputs) {
                         std::to_string(config.max_inflight_body_bytes) +
                         ") must be at least server.max_body_bytes (" +
                         std::to_string(config.max_body_bytes) + ")"));
+  }
+  // A renewal period as long as the lease lets it expire between two heartbeats.
+  if (config.workspace_lease_renew_s >= config.workspace_lease_s) {
+    return Fail(Invalid("config: workspace.lease_renew_s (" +
+                        std::to_string(config.workspace_lease_renew_s) +
+                        ") must be less than workspace.lease_s (" +
+                        std::to_string(config.workspace_lease_s) + ")"));
   }
   return config;
 }

@@ -254,9 +254,10 @@ int Run(int argc, char** argv) {
   }
   server.Stop();         // terminals get 1001, requests in flight finish
   terminals.Shutdown();  // then the shells are let go (pod sessions keep running)
-  // Requests have drained; what running workspaces hold since their last sync is stored now.
-  if (!StopWorkspacesForShutdown(**services, std::chrono::seconds(config->shutdown_sync_timeout_s),
-                                 kLastSyncGrace, *logger)) {
+  // Requests have drained; each held workspace is synced and its lease ended, pod kept running.
+  if (!HandOffWorkspacesForShutdown(**services,
+                                    std::chrono::seconds(config->shutdown_sync_timeout_s),
+                                    kLastSyncGrace, *logger)) {
     std::_Exit(kExitFailed);  // a sync is stuck in a pod: leave it to the OS (see services.hpp)
   }
   if (sig == 0) {

@@ -1,5 +1,6 @@
 #include "services.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <future>
@@ -81,30 +82,30 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   return services;
 }
 
-bool StopWorkspacesForShutdown(Services& services, std::chrono::seconds timeout,
-                               std::chrono::seconds grace, Logger& logger) {
+bool HandOffWorkspacesForShutdown(Services& services, std::chrono::seconds timeout,
+                                  std::chrono::seconds grace, Logger& logger) {
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
   const auto deadline = started + timeout;
   Workspaces& workspaces = *services.workspaces;
+  const int held = static_cast<int>(workspaces.Stats().running);
   // A detached thread and a promise rather than std::async, whose future would wait for a
   // stuck sync in its destructor.
-  auto promise = std::make_shared<std::promise<StopAllReport>>();
-  std::future<StopAllReport> done = promise->get_future();
+  auto promise = std::make_shared<std::promise<int>>();
+  std::future<int> done = promise->get_future();
   std::thread([&workspaces, deadline, promise] {
-    promise->set_value(workspaces.StopAll(deadline));
+    promise->set_value(workspaces.HandOff(deadline));
   }).detach();
   if (done.wait_until(deadline + grace) != std::future_status::ready) {
     logger.Error("workspaces still syncing after the shutdown deadline; exiting without them",
                  {{"timeout_s", static_cast<int64_t>(timeout.count())}});
     return false;
   }
-  const StopAllReport report = done.get();
+  const int handed = done.get();
   const double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-  logger.Info("workspaces stopped", {{"synced", report.synced},
-                                     {"sync_failed", report.sync_failed},
-                                     {"unsynced", report.unsynced},
-                                     {"duration_ms", std::round(ms)}});
+  logger.Info("workspaces handed off", {{"handed_off", handed},
+                                        {"left_to_expire", std::max(0, held - handed)},
+                                        {"duration_ms", std::round(ms)}});
   return true;
 }
 

@@ -7,7 +7,7 @@
 // pool, the reaper and every pod before storage goes away (members are destroyed in reverse).
 // A default-constructed Services opens nothing: route groups only keep a reference to it, so
 // `--print-routes` registers the routes over one without touching storage or pods.
-// A server stops the pods itself first, with a deadline, through StopWorkspacesForShutdown.
+// A server hands its workspaces off first, with a deadline, through HandOffWorkspacesForShutdown.
 #pragma once
 
 #include <chrono>
@@ -53,12 +53,16 @@ struct Services {
                                                              std::string secret,
                                                              const std::shared_ptr<Logger>& logger);
 
-// The server's last step before it exits, after the HTTP server has drained: every running
-// workspace gets a final sync and its pod is stopped (Workspaces::StopAll), each logged, then
-// one summary line. Workspaces reached after `timeout` are stopped without a sync. Returns
-// false, without waiting further, when a sync under way still runs `grace` past the deadline
-// (a stuck pod): the caller then exits at once instead of destroying services in use.
-[[nodiscard]] bool StopWorkspacesForShutdown(Services& services, std::chrono::seconds timeout,
-                                             std::chrono::seconds grace, Logger& logger);
+// The server's last step before it exits, after the HTTP server has drained: every workspace
+// whose lease this replica holds gets a final sync and its lease is ended at once, its pod and
+// shells left running (Workspaces::HandOff), so the next request on any replica (or on this
+// server started again) takes it over with its terminals; each is logged, then one summary
+// line. A workspace reached after `timeout`, or whose sync fails, keeps its lease until it
+// expires (the next holder syncs it). Pods with no holder end after
+// workspace.pod_orphan_timeout_s. Returns false, without waiting further, when a sync under way
+// still runs `grace` past the deadline (a stuck pod): the caller then exits at once instead of
+// destroying services in use.
+[[nodiscard]] bool HandOffWorkspacesForShutdown(Services& services, std::chrono::seconds timeout,
+                                                std::chrono::seconds grace, Logger& logger);
 
 }  // namespace codeyard::server

@@ -40,6 +40,10 @@ def clean_env(secret=TEST_SECRET):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CODEYARD_")}
     if secret is not None:
         env["CODEYARD_SECRET"] = secret
+    # A stopped server hands its workspace pods off (they outlive it, for the next server):
+    # the suites restart within seconds, so pods nobody took over end soon after the suite
+    # rather than after the default ten minutes.
+    env["CODEYARD_WORKSPACE_POD_ORPHAN_TIMEOUT_S"] = "30"
     return env
 
 

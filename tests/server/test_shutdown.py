@@ -59,10 +59,11 @@ def test_exec_in_flight_at_sigterm_completes_and_its_files_survive_a_restart(tmp
     assert code == 0 and elapsed < DEADLINE_S
 
     records = log_records(s)
-    assert any(r["msg"] == "workspace synced and stopped" and r["workspace"] == ws
+    assert any(r["msg"] == "workspace synced and handed off" and r["workspace"] == ws
                for r in records)
-    summary = [r for r in records if r["msg"] == "workspaces stopped"]
-    assert len(summary) == 1 and summary[0]["synced"] == 1 and summary[0]["unsynced"] == 0
+    summary = [r for r in records if r["msg"] == "workspaces handed off"]
+    assert len(summary) == 1, records
+    assert summary[0]["handed_off"] == 1 and summary[0]["left_to_expire"] == 0
     assert records[-1]["msg"] == "server stopped"
 
     s2 = Server(tmp_path)
@@ -89,9 +90,13 @@ def test_file_written_in_a_pod_after_the_last_sync_is_stored_at_shutdown(tmp_pat
     status, _, _ = call(s, "GET", f"/workspaces/{ws}/files/late.txt", token=token)
     assert status == 404  # in the pod, not yet in storage
 
+    status, _, doc = call(s, "POST", f"/workspaces/{ws}/exec", token=token,
+                          json_body={"argv": ["sh", "-c", "echo kept > /tmp/marker"]})
+    assert status == 200 and doc["exit_code"] == 0, doc
     code, _ = s.stop(signal.SIGTERM, timeout=DEADLINE_S)
     assert code == 0
-    assert pod_workspace_dir(s.data_dir, ws) is None  # the pod is gone
+    # Handed off, not stopped: the pod (and any shell in it) outlives the server.
+    assert pod_workspace_dir(s.data_dir, ws) is not None
 
     s2 = Server(tmp_path)
     try:
@@ -100,7 +105,11 @@ def test_file_written_in_a_pod_after_the_last_sync_is_stored_at_shutdown(tmp_pat
         status, _, content = call(s2, "GET", f"/workspaces/{ws}/files/late.txt", token=token2)
         assert status == 200 and content == b"late\n"
         _, _, workspace = call(s2, "GET", f"/workspaces/{ws}", token=token2)
-        assert workspace["state"] == "stopped"
+        assert workspace["state"] == "running"
+        # The restarted server serves the same pod: its /tmp, never synced, is still there.
+        status, _, doc = call(s2, "POST", f"/workspaces/{ws}/exec", token=token2,
+                              json_body={"argv": ["cat", "/tmp/marker"]})
+        assert status == 200 and doc["stdout"] == "kept\n", doc
     finally:
         assert s2.stop()[0] == 0
 

@@ -24,6 +24,7 @@ class WorkspaceWorld {
   [[nodiscard]] Platform& platform() const { return *platform_; }
   [[nodiscard]] ManualClock& clock() const { return *clock_; }
   [[nodiscard]] Executor& executor() const { return *executor_; }
+  [[nodiscard]] std::shared_ptr<Executor> shared_executor() const { return executor_; }
   [[nodiscard]] Workspaces& workspaces() const { return *workspaces_; }
   [[nodiscard]] Files& files() const { return *files_; }
   [[nodiscard]] const std::filesystem::path& state_dir() const { return state_dir_; }

@@ -355,23 +355,30 @@ TEMPLATE_TEST_CASE("pods, manifests and the audit log", "[storage][entities]",
     return st::workspaces::Insert(tx, ws);
   });
 
-  PodRecord pod{ws.id, "pod-1", "local", "node-a", "starting", 1, 1};
-  Write(s, [&](Transaction& tx) { return st::pods::Upsert(tx, pod); });
-  pod.pod_id = "pod-2";
-  pod.state = "running";
-  Write(s, [&](Transaction& tx) { return st::pods::Upsert(tx, pod); });  // replaces
-  auto got = Read(s, [&](Transaction& tx) { return st::pods::Get(tx, ws.id); });
-  CHECK(got->pod_id == "pod-2");
-  CHECK_FALSE(
-      Write(s, [&](Transaction& tx) { return st::pods::SetState(tx, ws.id, "pod-1", "x", 2); }));
-  CHECK(Write(
-      s, [&](Transaction& tx) { return st::pods::SetState(tx, ws.id, "pod-2", "stopping", 2); }));
-  auto by_node = Read(s, [&](Transaction& tx) { return st::pods::ListByNode(tx, "node-a"); });
-  REQUIRE(by_node->size() == 1);
-  CHECK(by_node->front().state == "stopping");
-  auto orphan = st::Transact(s, TxKind::kWrite, [&](Transaction& tx) {
-    return st::pods::Upsert(tx, PodRecord{NewUuid(), "pod-3", "local", "n", "s", 1, 1});
+  st::pods::ClaimRequest claim{.workspace_id = ws.id,
+                               .owner_id = ada.id,
+                               .replica = "replica-a",
+                               .executor = "local",
+                               .now = 10,
+                               .lease_ms = 100,
+                               .max_running_per_user = 3,
+                               .max_running_total = 3};
+  const auto claimed = Write(s, [&](Transaction& tx) { return st::pods::Claim(tx, claim); });
+  CHECK(claimed.outcome == st::pods::ClaimOutcome::kNew);
+  Write(s, [&](Transaction& tx) {
+    return st::pods::SetPod(tx, ws.id, "replica-a", claimed.lease.generation, "pod-1", 11);
   });
+  auto got = Read(s, [&](Transaction& tx) { return st::pods::Get(tx, ws.id); });
+  CHECK(got->pod_id == "pod-1");
+  CHECK(got->replica == "replica-a");
+  CHECK(got->state == "running");
+  CHECK(got->lease_until == 110);
+  auto held = Read(s, [&](Transaction& tx) { return st::pods::ListHeld(tx); });
+  REQUIRE(held->size() == 1);
+  CHECK(held->front().workspace_id == ws.id);
+  claim.workspace_id = "no-such-workspace";
+  auto orphan =
+      st::Transact(s, TxKind::kWrite, [&](Transaction& tx) { return st::pods::Claim(tx, claim); });
   CHECK(orphan.error().code() == Error::Code::kFailedPrecondition);
 
   const std::vector<ManifestEntry> manifest = {
@@ -419,7 +426,15 @@ TEMPLATE_TEST_CASE("workspaces: the quota migration keeps duplicate names and co
     CY_CHECK(tx.Exec("DROP INDEX workspaces_owner_created", {}));
     CY_CHECK(tx.Exec("ALTER TABLE workspaces DROP COLUMN entry_count", {}));
     CY_CHECK(tx.Exec("DROP TABLE rate_limits", {}));
-    CY_CHECK(tx.Exec("DROP TABLE events", {}));  // migration 4
+    CY_CHECK(tx.Exec("DROP TABLE events", {}));  // migration 5
+    CY_CHECK(tx.Exec("DROP TABLE claim_locks", {}));
+    CY_CHECK(tx.Exec("DROP TABLE pods", {}));
+    CY_CHECK(
+        tx.Exec("CREATE TABLE pods (workspace_id TEXT PRIMARY KEY REFERENCES "
+                "workspaces(id) ON DELETE CASCADE, pod_id TEXT NOT NULL UNIQUE, executor "
+                "TEXT NOT NULL, node TEXT NOT NULL, state TEXT NOT NULL, created_at BIGINT "
+                "NOT NULL, updated_at BIGINT NOT NULL)",
+                {}));
     CY_CHECK(tx.Exec("DELETE FROM schema_migrations WHERE version >= 2", {}));
     return {};
   });
@@ -440,10 +455,24 @@ TEMPLATE_TEST_CASE("workspaces: the quota migration keeps duplicate names and co
                    Value{w->created_at}, Value{w->created_at}}));
     }
     CY_CHECK(st::items::Insert(tx, MakeItem(older, "src", ItemKind::kDir, std::nullopt)));
+    // A pod record of the node era, before leases (migration 4).
+    CY_CHECK(
+        tx.Exec("INSERT INTO pods (workspace_id, pod_id, executor, node, state, created_at, "
+                "updated_at) VALUES (?, 'pod-old', 'local', 'host-a', 'running', 7, 8)",
+                {Value{older.id}}));
     return {};
   });
   auto applied = ApplyMigrations(s, *DefaultClock());
   REQUIRE(applied.has_value());
+  // The old record became an expired lease on its pod: the next replica to open the
+  // workspace takes it over (and adopts the pod if it is alive).
+  auto old_pod = Read(s, [&](Transaction& tx) { return st::pods::Get(tx, older.id); });
+  REQUIRE(old_pod);
+  CHECK(old_pod->pod_id == "pod-old");
+  CHECK(old_pod->replica == "host-a");
+  CHECK(old_pod->state == "running");
+  CHECK(old_pod->lease_until == 0);
+  CHECK(old_pod->generation == 1);
 
   auto got_older = Read(s, [&](Transaction& tx) { return st::workspaces::Get(tx, older.id); });
   auto got_newer = Read(s, [&](Transaction& tx) { return st::workspaces::Get(tx, newer.id); });

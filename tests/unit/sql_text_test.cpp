@@ -22,9 +22,20 @@ TEST_CASE("scripts split on semicolons outside quotes; comment-only parts vanish
   CHECK(parts[1].find("CREATE INDEX") != std::string::npos);
 }
 
-TEST_CASE("dialect tokens expand", "[sql]") {
-  CHECK(ExpandTokens("id {id}, b {blob}, j TEXT DEFAULT '{}'", "BYTEA", "BIGSERIAL") ==
+TEST_CASE("dialect tokens expand outside literals and comments", "[sql]") {
+  const Tokens pg{"BYTEA", "BIGSERIAL", "FOR UPDATE SKIP LOCKED"};
+  CHECK(ExpandTokens("id {id}, b {blob}, j TEXT DEFAULT '{}'", pg) ==
         "id BIGSERIAL, b BYTEA, j TEXT DEFAULT '{}'");
+  CHECK(ExpandTokens("SELECT id FROM t LIMIT 1 {skip_locked}", pg) ==
+        "SELECT id FROM t LIMIT 1 FOR UPDATE SKIP LOCKED");
+  CHECK(ExpandTokens("SELECT id FROM t LIMIT 1 {skip_locked}", Tokens{"BLOB", "INTEGER", ""}) ==
+        "SELECT id FROM t LIMIT 1 ");
+  // A token inside a literal or a comment is data, not dialect.
+  CHECK(ExpandTokens("SELECT '{blob}', '{skip_locked}' -- {id}\n", pg) ==
+        "SELECT '{blob}', '{skip_locked}' -- {id}\n");
+  CHECK(ExpandTokens("{unknown} {id", pg) == "{unknown} {id");
+  CHECK_FALSE(MayHoldTokens("SELECT 1"));
+  CHECK(MayHoldTokens("SELECT 1 {skip_locked}"));
 }
 
 }  // namespace

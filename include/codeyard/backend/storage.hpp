@@ -7,11 +7,17 @@
 // The portable dialect, which repositories and migrations keep to:
 //   - Placeholders are `?`, bound positionally; a backend rewrites them as it needs
 //     (PostgreSQL: `$1, $2, ...`). A `?` never appears inside a string literal.
-//   - Column types: BIGINT, DOUBLE PRECISION, TEXT (UTF-8), and in migrations the tokens
-//     `{blob}` (bytes), `{id}` (auto-increment 64-bit primary key) and `{xact}` (a column
-//     default: the writing transaction's id as BIGINT where writers commit concurrently,
-//     PostgreSQL's pg_current_xact_id(); 0 where they commit one at a time), which
-//     `Storage::Dialect()` expands. Timestamps are BIGINT milliseconds since the epoch.
+//   - Column types: BIGINT, DOUBLE PRECISION, TEXT (UTF-8), and the tokens `{blob}` (bytes),
+//     `{id}` (auto-increment 64-bit primary key) and `{xact}` (a column default: the writing
+//     transaction's id as BIGINT where writers commit concurrently, PostgreSQL's
+//     pg_current_xact_id(); 0 where they commit one at a time). Timestamps are BIGINT
+//     milliseconds since the epoch.
+//   - `{skip_locked}` at the end of a SELECT in a write transaction: lock the rows returned
+//     and skip rows another transaction holds (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite,
+//     whose one writer is serial: nothing), so concurrent workers take distinct rows.
+//   - A backend expands the tokens in every statement a transaction runs (and Dialect()
+//     expands them for whoever wants the text), outside quoted literals and comments; a
+//     statement without '{' passes untouched, at no cost.
 //   - ON CONFLICT ... DO UPDATE / DO NOTHING, RETURNING, LIMIT/OFFSET, `||`, substr(), lower().
 //
 // Threads: a Storage is shared by all threads. A Transaction belongs to the thread that began
@@ -126,8 +132,8 @@ class Storage {
   // kFailedPrecondition (this thread already holds a write transaction on SQLite).
   [[nodiscard]] virtual Result<std::unique_ptr<Transaction>> Begin(TxKind kind) = 0;
 
-  // Expands the migration tokens `{blob}` and `{id}` into this backend's SQL.
-  [[nodiscard]] virtual std::string Dialect(std::string_view migration_sql) const = 0;
+  // Expands the dialect's tokens (`{blob}`, `{id}`, `{skip_locked}`) into this backend's SQL.
+  [[nodiscard]] virtual std::string Dialect(std::string_view sql) const = 0;
 
   [[nodiscard]] virtual StorageInfo Info() const = 0;
 

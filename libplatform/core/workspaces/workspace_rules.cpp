@@ -65,6 +65,9 @@ WorkspaceOptions WorkspaceOptionsFrom(const Config& config) {
   options.pod_limits.workspace_bytes = static_cast<uint64_t>(config.max_workspace_bytes) * 2;
   options.limits = UsageLimitsFrom(config);
   options.exec_limits = ExecSpecLimitsFrom(config);
+  options.replica_id = config.replica_id;
+  options.lease = std::chrono::seconds(config.workspace_lease_s);
+  options.lease_renew = std::chrono::seconds(config.workspace_lease_renew_s);
   return options;
 }
 

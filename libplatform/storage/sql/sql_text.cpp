@@ -85,24 +85,36 @@ int CountPlaceholders(std::string_view sql) {
   return n;
 }
 
-std::string ExpandTokens(std::string_view sql, std::string_view blob_type, std::string_view id_type,
-                         std::string_view xact) {
+std::string ExpandTokens(std::string_view sql, const Tokens& tokens) {
+  static constexpr std::string_view kBlob = "{blob}";
+  static constexpr std::string_view kId = "{id}";
+  static constexpr std::string_view kSkipLocked = "{skip_locked}";
+  static constexpr std::string_view kXact = "{xact}";
   std::string out;
-  out.reserve(sql.size());
-  for (std::size_t i = 0; i < sql.size();) {
-    if (sql.substr(i, 6) == "{blob}") {
-      out += blob_type;
-      i += 6;
-    } else if (sql.substr(i, 4) == "{id}") {
-      out += id_type;
-      i += 4;
-    } else if (sql.substr(i, 6) == "{xact}") {
-      out += xact;
-      i += 6;
-    } else {
-      out.push_back(sql[i++]);
-    }
-  }
+  out.reserve(sql.size() + 16);
+  std::size_t skip_until = 0;  // the rest of a token already written
+  Scan(
+      sql,
+      [&](std::size_t i) {
+        if (i < skip_until) return;
+        const std::string_view rest = sql.substr(i);
+        if (rest.starts_with(kBlob)) {
+          out += tokens.blob;
+          skip_until = i + kBlob.size();
+        } else if (rest.starts_with(kId)) {
+          out += tokens.id;
+          skip_until = i + kId.size();
+        } else if (rest.starts_with(kSkipLocked)) {
+          out += tokens.skip_locked;
+          skip_until = i + kSkipLocked.size();
+        } else if (rest.starts_with(kXact)) {
+          out += tokens.xact;
+          skip_until = i + kXact.size();
+        } else {
+          out.push_back(sql[i]);
+        }
+      },
+      [&](std::size_t i) { out.push_back(sql[i]); });
   return out;
 }
 

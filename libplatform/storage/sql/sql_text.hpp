@@ -18,10 +18,24 @@ namespace codeyard::sql {
 // Counts `?` placeholders outside single-quoted literals.
 [[nodiscard]] int CountPlaceholders(std::string_view sql);
 
-// Replaces every "{name}" token with its value; other text is copied as is. `{xact}` is
-// an expression for the writing transaction's id, ordered like the backend's commit horizon
-// (the events table's commit-order cursor); "0" where writers commit one at a time.
-[[nodiscard]] std::string ExpandTokens(std::string_view sql, std::string_view blob_type,
-                                       std::string_view id_type, std::string_view xact = "0");
+// What a backend writes for each token of the portable dialect (storage.hpp).
+struct Tokens {
+  std::string_view blob;         // {blob}: a bytes column type
+  std::string_view id;           // {id}: an auto-increment 64-bit primary key
+  std::string_view skip_locked;  // {skip_locked}: row locks that skip rows others hold
+  // {xact}: an expression for the writing transaction's id, ordered like the backend's commit
+  // horizon (the events table's commit-order cursor); "0" where writers commit one at a time.
+  std::string_view xact = "0";
+};
+
+// Replaces every "{name}" token outside single-quoted literals and `--` comments with its
+// value; other text (unknown braces included) is copied as is.
+[[nodiscard]] std::string ExpandTokens(std::string_view sql, const Tokens& tokens);
+
+// True when `sql` may hold a token: statements without '{' need no expansion (the cheap
+// test every statement passes through).
+[[nodiscard]] inline bool MayHoldTokens(std::string_view sql) {
+  return sql.find('{') != std::string_view::npos;
+}
 
 }  // namespace codeyard::sql

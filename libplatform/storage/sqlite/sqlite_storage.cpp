@@ -22,6 +22,10 @@ namespace {
 
 using sqlite::Connection;
 
+// The portable dialect's tokens (storage.hpp), expanded in every statement. The one writer
+// is serial, so row locks and skipping locked rows have nothing to do.
+constexpr sql::Tokens kTokens{"BLOB", "INTEGER PRIMARY KEY AUTOINCREMENT", "", "0"};
+
 struct SqliteParams {
   std::string path;  // ":memory:" for an in-memory database
   int readers = 4;
@@ -122,14 +126,16 @@ class SqliteTransaction final : public Transaction {
   Result<Rows> Query(std::string_view sql, std::span<const Value> params) override {
     if (auto r = Usable(); !r) return Fail(r.error());
     Rows rows;
-    auto n = conn_->Run(sql, params, &rows);
+    const std::string expanded = sql::MayHoldTokens(sql) ? sql::ExpandTokens(sql, kTokens) : "";
+    auto n = conn_->Run(expanded.empty() ? sql : expanded, params, &rows);
     if (!n) return Fail(Poison(n.error()));
     return rows;
   }
 
   Result<int64_t> Exec(std::string_view sql, std::span<const Value> params) override {
     if (auto r = Usable(); !r) return Fail(r.error());
-    auto n = conn_->Run(sql, params, nullptr);
+    const std::string expanded = sql::MayHoldTokens(sql) ? sql::ExpandTokens(sql, kTokens) : "";
+    auto n = conn_->Run(expanded.empty() ? sql : expanded, params, nullptr);
     if (!n) return Fail(Poison(n.error()));
     return *n;
   }
@@ -271,8 +277,8 @@ class SqliteStorage final : public Storage {
     return std::make_unique<SqliteTransaction>(this, conn, false);
   }
 
-  std::string Dialect(std::string_view migration_sql) const override {
-    return sql::ExpandTokens(migration_sql, "BLOB", "INTEGER PRIMARY KEY AUTOINCREMENT");
+  std::string Dialect(std::string_view sql) const override {
+    return sql::ExpandTokens(sql, kTokens);
   }
 
   StorageInfo Info() const override { return {"sqlite", params_.path, sqlite3_libversion()}; }

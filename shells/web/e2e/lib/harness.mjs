@@ -89,6 +89,8 @@ export class CodeyardServer {
     const log = openSync(join(this.dir, `server-${this.launches}.log`), "w");
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CODEYARD_")));
     env.CODEYARD_SECRET = this.secret;
+    // Pods outlive a stopped server (hand-off): end those nobody takes over soon after the test.
+    env.CODEYARD_WORKSPACE_POD_ORPHAN_TIMEOUT_S = "30";
     this.proc = spawn(
       SERVER_BIN,
       ["--listen", `127.0.0.1:${this.port}`, "--data-dir", join(this.dir, "data"), "--set", `server.web_dir=${WEB_DIR}`],
