@@ -106,6 +106,11 @@ struct WorkspaceOptions {
 // The options a Config names (workspace.* and files.* keys); the rest keep their defaults.
 [[nodiscard]] WorkspaceOptions WorkspaceOptionsFrom(const Config& config);
 
+// How often the idle reaper should run for these options: half the idle timeout and at most
+// one lease (so a dead replica's idle workspaces are stopped within about a lease of their
+// idle time), between 1 s and 60 s. Each run is one storage query per replica.
+[[nodiscard]] std::chrono::milliseconds IdleReaperPeriod(const WorkspaceOptions& options);
+
 // The host's MemTotal (/proc/meminfo) minus a reserve for the server, the database and the
 // run pool: a quarter of it, at least 1 GiB. At least one 1 GiB pod fits on any host.
 [[nodiscard]] uint64_t DefaultMemoryCapacity();

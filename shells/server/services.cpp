@@ -53,7 +53,7 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   services->files = std::make_unique<Files>(*services->platform, workspace_options.file_limits);
   services->workspaces =
       std::make_unique<Workspaces>(*services->platform, services->executor, workspace_options);
-  services->workspaces->StartIdleReaper(std::chrono::seconds(60));
+  services->workspaces->StartIdleReaper(IdleReaperPeriod(workspace_options));
 
   RunnerOptions runner_options;
   runner_options.pool_size = static_cast<size_t>(config.pool_size);

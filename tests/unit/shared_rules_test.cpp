@@ -1,8 +1,10 @@
-// The one time rule every caller of a run uses (codeyard/run.hpp WithTimeLimit).
+// Rules every caller shares: the time rule of a run (codeyard/run.hpp WithTimeLimit) and the
+// idle reaper's period (codeyard/workspaces.hpp IdleReaperPeriod).
 #include <catch2/catch.hpp>
 #include <chrono>
 
 #include "codeyard/run.hpp"
+#include "codeyard/workspaces.hpp"
 
 using namespace std::chrono_literals;
 
@@ -34,4 +36,17 @@ TEST_CASE("a process enforces the run's CPU, wall and output limits") {
   CHECK(spec.wall_time_limit == 6000ms);
   CHECK(spec.output_limit_bytes == 1234);
   CHECK(spec.kill_on_output_limit);
+}
+
+TEST_CASE("the idle reaper runs every half idle timeout, at most a lease, within 1-60 s") {
+  codeyard::WorkspaceOptions options;
+  options.idle_timeout = std::chrono::minutes(15);
+  options.lease = std::chrono::seconds(15);
+  CHECK(codeyard::IdleReaperPeriod(options) == 15s);
+  options.lease = std::chrono::minutes(10);
+  CHECK(codeyard::IdleReaperPeriod(options) == 60s);
+  options.idle_timeout = 4s;
+  CHECK(codeyard::IdleReaperPeriod(options) == 2s);
+  options.idle_timeout = 1s;
+  CHECK(codeyard::IdleReaperPeriod(options) == 1s);
 }
