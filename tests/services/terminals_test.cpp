@@ -426,10 +426,11 @@ TEST_CASE("terminals: viewers share one shell, read-only viewers cannot type", "
   CHECK(terminals->shells() == 1);
   CHECK(terminals->output_bytes() > 0);
 
-  // Without a pod session the shell is this process's: it stays for the next viewer.
+  // The local pod holds the shell as a session: when the last viewer leaves, this process
+  // lets its attachment go, and the shell waits in the pod for the next viewer.
   terminals->Detach(1);
   terminals->Detach(2);
-  CHECK(terminals->shells() == 1);
+  CHECK(terminals->shells() == 0);
   Viewer again = Open(*terminals, 3, ws, ada);
   CHECK_FALSE(again.Started());
   const std::size_t a0 = again.output.size();
