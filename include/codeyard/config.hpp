@@ -92,7 +92,7 @@ struct Config {
   // process in the pods table; empty: "<hostname>-<pid>-<random>", distinct per process.
   std::string replica_id;               // server.replica_id
   int64_t workspace_lease_s = 15;       // workspace.lease_s: a dead replica's pods wait this long
-  int64_t workspace_lease_renew_s = 5;  // workspace.lease_renew_s: heartbeat period
+  int64_t workspace_lease_renew_s = 0;  // workspace.lease_renew_s: heartbeat; 0 = lease / 3
 
   // Workspace pods outliving their server (docs/sandbox.md, "Lifetime").
   int64_t pod_orphan_timeout_s = 600;  // workspace.pod_orphan_timeout_s (0 = until deleted)

@@ -382,8 +382,9 @@ const std::vector<KeySpec>& Specs() {
        "others take its workspaces over this much later",
        "15", IntSetter(&Config::workspace_lease_s, 2, 3600)},
       {"workspace.lease_renew_s",
-       "seconds between renewals of this replica's leases (less than workspace.lease_s)", "5",
-       IntSetter(&Config::workspace_lease_renew_s, 1, 3600)},
+       "seconds between renewals of this replica's leases (less than workspace.lease_s; 0 = a "
+       "third of it)",
+       "0", IntSetter(&Config::workspace_lease_renew_s, 0, 3600)},
       {"log.level", "lowest level logged: debug, info, warn, error, off", "info",
        [](Config& c, std::string_view v) -> Result<void> {
          auto level = ParseLogLevel(v);
@@ -573,7 +574,7 @@ Result<Config> LoadConfig(const ConfigInputs& inputs) {
                         std::to_string(config.max_body_bytes) + ")"));
   }
   // A renewal period as long as the lease lets it expire between two heartbeats.
-  if (config.workspace_lease_renew_s >= config.workspace_lease_s) {
+  if (config.workspace_lease_renew_s >= config.workspace_lease_s) {  // 0 (a third) always fits
     return Fail(Invalid("config: workspace.lease_renew_s (" +
                         std::to_string(config.workspace_lease_renew_s) +
                         ") must be less than workspace.lease_s (" +

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 
+#include "codeyard/config.hpp"
 #include "codeyard/run.hpp"
 #include "codeyard/workspaces.hpp"
 
@@ -49,4 +50,16 @@ TEST_CASE("the idle reaper runs every half idle timeout, at most a lease, within
   CHECK(codeyard::IdleReaperPeriod(options) == 2s);
   options.idle_timeout = 1s;
   CHECK(codeyard::IdleReaperPeriod(options) == 1s);
+}
+
+TEST_CASE("an unset lease renewal is a third of the lease; a set one is kept") {
+  codeyard::Config config;
+  config.workspace_lease_s = 3;
+  CHECK(codeyard::WorkspaceOptionsFrom(config).lease_renew == 1s);
+  config.workspace_lease_s = 15;
+  CHECK(codeyard::WorkspaceOptionsFrom(config).lease_renew == 5s);
+  config.workspace_lease_s = 2;
+  CHECK(codeyard::WorkspaceOptionsFrom(config).lease_renew == 666ms);
+  config.workspace_lease_renew_s = 1;
+  CHECK(codeyard::WorkspaceOptionsFrom(config).lease_renew == 1s);
 }

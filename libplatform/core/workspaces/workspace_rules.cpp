@@ -67,7 +67,11 @@ WorkspaceOptions WorkspaceOptionsFrom(const Config& config) {
   options.exec_limits = ExecSpecLimitsFrom(config);
   options.replica_id = config.replica_id;
   options.lease = std::chrono::seconds(config.workspace_lease_s);
-  options.lease_renew = std::chrono::seconds(config.workspace_lease_renew_s);
+  // Unset: a third of the lease, two renewals of slack before it lapses.
+  options.lease_renew =
+      config.workspace_lease_renew_s > 0
+          ? std::chrono::milliseconds(std::chrono::seconds(config.workspace_lease_renew_s))
+          : std::max(std::chrono::milliseconds(500), options.lease / 3);
   return options;
 }
 
