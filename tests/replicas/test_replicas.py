@@ -156,7 +156,7 @@ def test_kill_9_of_a_replica_hands_its_workspaces_to_another(cluster):
 
 
 def test_the_reaper_stops_an_idle_workspace_whose_replica_died(tmp_path):
-    cluster = Cluster(tmp_path, ["--set", "workspace.idle_timeout_s=2"])
+    cluster = Cluster(tmp_path, ["--set", "workspace.idle_timeout_s=10"])
     try:
         a, b = cluster.start("a"), cluster.start("b")
         token = register(a)["access_token"]
@@ -165,7 +165,7 @@ def test_the_reaper_stops_an_idle_workspace_whose_replica_died(tmp_path):
         assert status == 200, doc
         sh(a, token, ws, "echo unsaved until the reaper syncs > reaped.txt && rm -f x")
         cluster.kill9("a")
-        wait_for(lambda: state_of(b, token, ws) == "stopped", TAKEOVER_DEADLINE_S + 60,
+        wait_for(lambda: state_of(b, token, ws) == "stopped", 10 + TAKEOVER_DEADLINE_S,
                  "b's reaper stops the idle workspace of the dead replica")
         assert get_file(b, token, ws, "reaped.txt") == "unsaved until the reaper syncs\n"
         wait_for(lambda: cluster.pod_dirs() == [], 10, "the reaped pod is deleted")
