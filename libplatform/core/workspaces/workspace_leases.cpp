@@ -357,9 +357,24 @@ Result<int> Workspaces::Impl::StopIdle() {
          }));
   int stopped = 0;
   for (const auto& ws : running) {
-    if (now - ws.last_active_at <= options_.idle_timeout.count()) continue;
+    const bool idle = now - ws.last_active_at > options_.idle_timeout.count();
     auto lease = store::Transact(platform_.storage(), TxKind::kRead,
                                  [&](Transaction& tx) { return pods::Get(tx, ws.id); });
+    if (!idle) {
+      // A running pod whose lease expired (its replica died, or handed it off) has no holder:
+      // take it over now, so what was written in it since the last pass is stored at once and
+      // the pod is not left to end by its orphan timeout before anyone opens the workspace.
+      if (lease && lease->state == pods::kRunning && !lease->pod_id.empty() &&
+          lease->lease_until <= now) {
+        auto entry = EntryFor(ws.id, ws.owner_id);
+        std::lock_guard lock(entry->mu);
+        if (auto adopted = AcquireLocked(ws, *entry, Need::kHold); !adopted) {
+          platform_.logger().Warn("could not take over a workspace whose lease expired",
+                                  {{"workspace", ws.id}, {"error", adopted.error().ToString()}});
+        }
+      }
+      continue;
+    }
     // A live lease of another replica: that replica reaps it. Ours, or expired (its replica
     // died): this one does.
     if (lease && lease->state != pods::kReleased && lease->replica != replica_ &&

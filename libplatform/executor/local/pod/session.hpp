@@ -9,8 +9,9 @@
 // each attachment's queue. While an attachment's queue has no room for another read, the
 // init stops reading the PTY (the shell blocks in write, as on a slow terminal), so a viewer
 // that keeps up on average loses nothing; an attachment that stays without room for
-// kHoldMs is skipped forward (its queued output dropped, a kGap frame and the ring sent once
-// it has drained) and holds nothing back from then until it has caught up. With no
+// kHoldMs while another keeps up is skipped forward (its queued output dropped, a kGap frame
+// and the ring sent once it has drained) and holds nothing back from then until it has caught
+// up. When every attachment is stalled the shell waits for them, as on one slow terminal. With no
 // attachment the PTY is always drained: a detached shell never waits. Input waiting for a
 // shell that does not read is capped at kPendingInputBytes; past it the init stops reading
 // that session's attachments until the shell catches up.
@@ -83,6 +84,7 @@ class SessionTable {
     bool master_open = true;  // false once the PTY reported EOF or EIO
     uint32_t master_interest = 0;
     bool held = false;      // an attachment without room: the PTY is not read meanwhile
+    bool can_skip = false;  // some attachment keeps up: a stalled one may be skipped
     bool draining = false;  // the shell ended: its last output is read past any holder
     Ring scrollback{kScrollbackBytes};
     std::string pending_input;

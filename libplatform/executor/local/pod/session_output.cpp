@@ -135,31 +135,44 @@ void SessionTable::SkipForward(Attachment& attachment, size_t also_skipped) {
 
 void SessionTable::UpdateHold(uint64_t key, Session& session) {
   const int64_t now = NowMs();
+  const auto is_full = [](const Attachment& attachment) {
+    return !attachment.closing && !attachment.skipped &&
+           attachment.queued_output + kMaxFramePayload > kAttachmentQueueBytes;
+  };
+  // A stalled attachment is skipped forward only for the sake of one that keeps up; when
+  // every attachment is stalled the shell waits, as on one slow terminal, and loses nothing.
+  bool any_flowing = false;
+  for (const uint64_t attachment_key : session.attachments) {
+    const auto it = attachments_.find(attachment_key);
+    if (it == attachments_.end()) continue;
+    const Attachment& attachment = it->second;
+    if (!attachment.closing && !attachment.skipped && !is_full(attachment)) any_flowing = true;
+  }
   bool held = false;
   for (const uint64_t attachment_key : session.attachments) {
     if (session.draining) break;
     const auto it = attachments_.find(attachment_key);
     if (it == attachments_.end()) continue;
     Attachment& attachment = it->second;
-    const bool full = !attachment.closing && !attachment.skipped &&
-                      attachment.queued_output + kMaxFramePayload > kAttachmentQueueBytes;
-    if (!full) {
+    if (!is_full(attachment)) {
       attachment.full_since_ms = 0;
       continue;
     }
     if (attachment.full_since_ms == 0) attachment.full_since_ms = now;
-    if (now - attachment.full_since_ms >= kHoldMs) {
+    if (any_flowing && now - attachment.full_since_ms >= kHoldMs) {
       SkipForward(attachment, 0);
       UpdateInterest(attachment_key, attachment);
       continue;
     }
     held = true;
   }
+  const bool rearm = held != session.held || any_flowing != session.can_skip;
+  session.can_skip = any_flowing;
   if (held != session.held) {
     session.held = held;
     UpdateMaster(key, session);
-    ArmTimer();
   }
+  if (rearm) ArmTimer();
 }
 
 void SessionTable::OnTimer() {
@@ -175,7 +188,7 @@ void SessionTable::ArmTimer() {
   if (!timer_.valid()) return;
   std::optional<int64_t> next;
   for (const auto& [key, session] : sessions_) {
-    if (!session.held) continue;
+    if (!session.held || !session.can_skip) continue;  // nobody to skip for: no deadline
     for (const uint64_t attachment_key : session.attachments) {
       const auto it = attachments_.find(attachment_key);
       if (it == attachments_.end() || it->second.full_since_ms == 0) continue;
