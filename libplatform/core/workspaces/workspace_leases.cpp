@@ -82,6 +82,7 @@ Result<std::shared_ptr<Pod>> Workspaces::Impl::Open(std::string_view user_id, st
 
 Result<std::shared_ptr<Pod>> Workspaces::Impl::AcquireLocked(const Workspace& ws, Entry& entry,
                                                              Need need) {
+  const bool activity = need != Need::kRescue;
   std::shared_ptr<Pod> cached;
   int64_t generation = 0;
   {
@@ -92,7 +93,7 @@ Result<std::shared_ptr<Pod>> Workspaces::Impl::AcquireLocked(const Workspace& ws
   if (cached) {
     if (cached->Info().phase == PodPhase::kRunning) {
       if (generation > 0 || need == Need::kServe) {
-        Touch(ws.id);
+        if (activity) Touch(ws.id);
         return cached;
       }
     } else {
@@ -116,7 +117,7 @@ Result<std::shared_ptr<Pod>> Workspaces::Impl::AcquireLocked(const Workspace& ws
           auto pod = executor_->GetPod(lease.pod_id);
           if (pod && (*pod)->Info().phase == PodPhase::kRunning) {
             Cache(entry, *pod, 0);
-            Touch(ws.id);
+            if (activity) Touch(ws.id);
             return *pod;
           }
           // Its holder's pod is gone: take the lease over and start a new one.
@@ -145,7 +146,7 @@ Result<std::shared_ptr<Pod>> Workspaces::Impl::AcquireLocked(const Workspace& ws
           }
           auto pod = executor_->GetPod(lease.pod_id);
           if (pod && (*pod)->Info().phase == PodPhase::kRunning)
-            return Adopt(ws, entry, lease, *pod);
+            return Adopt(ws, entry, lease, *pod, activity);
           // Gone with its replica, dead, or out of this executor's reach: what storage holds
           // is the workspace. A pod left running is deleted (its replica's lease is over).
           (void)executor_->DeletePod(lease.pod_id);
@@ -161,7 +162,7 @@ Result<std::shared_ptr<Pod>> Workspaces::Impl::AcquireLocked(const Workspace& ws
 // what was written in it since that replica's last pass, then it is this replica's pod.
 Result<std::shared_ptr<Pod>> Workspaces::Impl::Adopt(const Workspace& ws, Entry& entry,
                                                      const PodRecord& lease,
-                                                     std::shared_ptr<Pod> pod) {
+                                                     std::shared_ptr<Pod> pod, bool activity) {
   Cache(entry, pod, lease.generation);
   CY_CHECK(Transition(ws.id, lease.generation, WorkspaceState::kRunning));
   auto synced = RunSync(ws.id, *pod, lease.generation);
@@ -176,7 +177,7 @@ Result<std::shared_ptr<Pod>> Workspaces::Impl::Adopt(const Workspace& ws, Entry&
                                                         {"from_replica", lease.replica},
                                                         {"pulled", synced->pulled}});
   }
-  Touch(ws.id);
+  if (activity) Touch(ws.id);
   return pod;
 }
 
@@ -364,11 +365,12 @@ Result<int> Workspaces::Impl::StopIdle() {
       // A running pod whose lease expired (its replica died, or handed it off) has no holder:
       // take it over now, so what was written in it since the last pass is stored at once and
       // the pod is not left to end by its orphan timeout before anyone opens the workspace.
+      // (Its own expired lease is its heartbeat's to renew.)
       if (lease && lease->state == pods::kRunning && !lease->pod_id.empty() &&
-          lease->lease_until <= now) {
+          lease->lease_until <= now && lease->replica != replica_) {
         auto entry = EntryFor(ws.id, ws.owner_id);
         std::lock_guard lock(entry->mu);
-        if (auto adopted = AcquireLocked(ws, *entry, Need::kHold); !adopted) {
+        if (auto adopted = AcquireLocked(ws, *entry, Need::kRescue); !adopted) {
           platform_.logger().Warn("could not take over a workspace whose lease expired",
                                   {{"workspace", ws.id}, {"error", adopted.error().ToString()}});
         }

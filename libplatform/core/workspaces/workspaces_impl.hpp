@@ -43,6 +43,7 @@ class Workspaces::Impl {
   enum class Need {
     kServe,  // its running pod, whoever holds the lease (terminals, Open)
     kHold,   // the lease too (sync passes: exec, sync): taken over from a live holder
+    kRescue,  // the reaper taking over an expired lease: never a live one, and no activity
   };
 
   // workspaces.cpp
@@ -92,7 +93,7 @@ class Workspaces::Impl {
   // caller holds entry.mu.
   Result<std::shared_ptr<Pod>> AcquireLocked(const Workspace& ws, Entry& entry, Need need);
   Result<std::shared_ptr<Pod>> Adopt(const Workspace& ws, Entry& entry, const PodRecord& lease,
-                                     std::shared_ptr<Pod> pod);
+                                     std::shared_ptr<Pod> pod, bool activity);
   Result<std::shared_ptr<Pod>> StartNew(const Workspace& ws, Entry& entry, const PodRecord& lease);
   Result<std::shared_ptr<Pod>> StartPod(const Workspace& ws);
   Result<store::pods::Claimed> Claim(std::string_view id, std::string_view owner_id, bool take_live,
