@@ -42,8 +42,8 @@ void AddAttachCommand(CLI::App& app);
 
 using AddCommand = void (*)(CLI::App&);
 inline constexpr std::array<AddCommand, 7> kCommands = {
-    AddStorageCommand, AddExecCommand,  AddSyncCommand,
-    AddHttpCommand,    AddStallCommand, AddPodsCommand, AddAttachCommand,
+    AddStorageCommand, AddExecCommand, AddSyncCommand,   AddHttpCommand,
+    AddStallCommand,   AddPodsCommand, AddAttachCommand,
 };
 
 }  // namespace codeyard::bench

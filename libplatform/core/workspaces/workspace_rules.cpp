@@ -77,8 +77,7 @@ WorkspaceOptions WorkspaceOptionsFrom(const Config& config) {
 
 std::chrono::milliseconds IdleReaperPeriod(const WorkspaceOptions& options) {
   using std::chrono::milliseconds;
-  const milliseconds half_idle =
-      std::chrono::duration_cast<milliseconds>(options.idle_timeout) / 2;
+  const milliseconds half_idle = std::chrono::duration_cast<milliseconds>(options.idle_timeout) / 2;
   const milliseconds period = std::min(half_idle, options.lease);
   return std::clamp(period, milliseconds(1000), milliseconds(60000));
 }

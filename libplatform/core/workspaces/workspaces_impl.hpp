@@ -41,8 +41,8 @@ class Workspaces::Impl {
 
   // How much of a workspace a call needs.
   enum class Need {
-    kServe,  // its running pod, whoever holds the lease (terminals, Open)
-    kHold,   // the lease too (sync passes: exec, sync): taken over from a live holder
+    kServe,   // its running pod, whoever holds the lease (terminals, Open)
+    kHold,    // the lease too (sync passes: exec, sync): taken over from a live holder
     kRescue,  // the reaper taking over an expired lease: never a live one, and no activity
   };
 

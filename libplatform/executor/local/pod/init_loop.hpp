@@ -1,6 +1,6 @@
 // The init's event loop, from "ready" until the pod ends. One thread and one epoll set: the
-// control sockets of the pod's holders (exec and attach requests; holders.cpp), the listening socket a
-// survivable pod takes new holders on, a signalfd for SIGCHLD, one timerfd armed at the
+// control sockets of the pod's holders (exec and attach requests; holders.cpp), the listening
+// socket a survivable pod takes new holders on, a signalfd for SIGCHLD, one timerfd armed at the
 // nearest wall-time deadline, one for the orphan timeout, and each running exec's status
 // socket ("signal" requests, hang-ups). Every handler returns quickly; the only blocking wait is
 // the few milliseconds between fork and exec of a child. As PID 1 it also reaps the orphans the pod
