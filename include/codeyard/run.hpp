@@ -79,6 +79,9 @@ struct RunResult {
 
 // How a finished process maps to a verdict (shared with graders).
 [[nodiscard]] Verdict Classify(const ExitStatus& status, const RunLimits& limits);
+// The same for a process started with `spec` (a command in a workspace): judged by the CPU
+// time limit the spec set, none meaning no time verdict but the executor's own report.
+[[nodiscard]] Verdict Classify(const ExitStatus& status, const ExecSpec& spec);
 
 // The one time rule of every caller (server, CLI, Python, graders): the CPU time limit as
 // given, the wall time as given or, when not given (<= 0), twice the CPU time and at least one

@@ -27,6 +27,7 @@
 #include "codeyard/limits.hpp"
 #include "codeyard/platform.hpp"
 #include "codeyard/records.hpp"
+#include "codeyard/run.hpp"
 
 namespace codeyard {
 
@@ -135,6 +136,7 @@ struct SyncStatus {
 // The result of running a command in a workspace.
 struct WorkspaceExec {
   ExitStatus status;
+  Verdict verdict = Verdict::kInternalError;  // Classify(status, spec): the run's verdict rules
   std::string stdout_data;
   std::string stderr_data;
   SyncReport sync;  // the pass that ran after the command

@@ -1,9 +1,10 @@
 // Running a command in a workspace: the library opens the pod, syncs storage in, runs the
 // command and syncs both ways, so files the command writes are stored when this returns.
-// The verdict uses the same Classify as one-shot runs. Memory is bounded by the workspace
-// pod's limit (workspace.* config): memory_limit_mb is checked but cannot loosen or tighten it,
-// since one pod serves every command of the workspace. Output is not necessarily UTF-8; bytes
-// that are not become U+FFFD so the response stays valid JSON (raw bytes: write a file).
+// The library classifies the outcome with the rules of one-shot runs (WorkspaceExec::verdict).
+// Memory is bounded by the workspace pod's limit (workspace.* config): memory_limit_mb is checked
+// but cannot loosen or tighten it, since one pod serves every command of the workspace. Output is
+// not necessarily UTF-8; bytes that are not become U+FFFD so the response stays valid JSON (raw
+// bytes: write a file).
 #include <chrono>
 
 #include "api.hpp"
@@ -71,27 +72,27 @@ boost::json::value Optional(const std::optional<int>& v) {
 }  // namespace
 
 void AddExecRoutes(Router& router, Services& services) {
-  router.Add(
-      Method::kPost, "/api/v1/workspaces/{id}/exec",
-      Authed(services.accounts,
-             [&services](const Request& r, const std::string& user) -> Result<Response> {
-               auto req = ParseExec(r);
-               if (!req) return Fail(req.error());
-               auto run = services.workspaces->Exec(user, r.Param("id").value_or(""), req->spec);
-               if (!run) return Fail(run.error());
-               const ExitStatus& s = run->status;
-               return JsonResponse(200, boost::json::object{
-                                            {"verdict", VerdictName(Classify(s, req->limits))},
-                                            {"exit_code", Optional(s.exit_code)},
-                                            {"signal", Optional(s.signal)},
-                                            {"stdout", ValidUtf8(run->stdout_data)},
-                                            {"stderr", ValidUtf8(run->stderr_data)},
-                                            {"cpu_ms", s.cpu_ms},
-                                            {"wall_ms", s.wall_ms},
-                                            {"memory_kb", s.memory_kb},
-                                            {"sync", SyncReportJson(run->sync)},
-                                        });
-             }));
+  router.Add(Method::kPost, "/api/v1/workspaces/{id}/exec",
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user) -> Result<Response> {
+                      auto req = ParseExec(r);
+                      if (!req) return Fail(req.error());
+                      auto run =
+                          services.workspaces->Exec(user, r.Param("id").value_or(""), req->spec);
+                      if (!run) return Fail(run.error());
+                      const ExitStatus& s = run->status;
+                      return JsonResponse(200, boost::json::object{
+                                                   {"verdict", VerdictName(run->verdict)},
+                                                   {"exit_code", Optional(s.exit_code)},
+                                                   {"signal", Optional(s.signal)},
+                                                   {"stdout", ValidUtf8(run->stdout_data)},
+                                                   {"stderr", ValidUtf8(run->stderr_data)},
+                                                   {"cpu_ms", s.cpu_ms},
+                                                   {"wall_ms", s.wall_ms},
+                                                   {"memory_kb", s.memory_kb},
+                                                   {"sync", SyncReportJson(run->sync)},
+                                               });
+                    }));
 }
 
 }  // namespace codeyard::server

@@ -223,3 +223,18 @@ TEST_CASE("workspaces: options come from the workspace.* and files.* config keys
   inputs.flags = {{"workspace.idle_timeout_s", "1"}};
   CHECK(LoadConfig(inputs).error().code() == Error::Code::kInvalidArgument);
 }
+
+TEMPLATE_TEST_CASE("workspaces: an exec's verdict follows the rules of one-shot runs",
+                   "[workspaces]", CODEYARD_STORAGE_BACKENDS) {
+  WorkspaceWorld w(TestType::Create());
+  auto ws = w.workspaces().Create(w.alice, "verdicts").value();
+  CHECK(w.Sh(w.alice, ws.id, "true").verdict == Verdict::kOk);
+  CHECK(w.Sh(w.alice, ws.id, "exit 3").verdict == Verdict::kRuntimeError);
+  ExecSpec spin;
+  spin.argv = {"sh", "-c", "while :; do :; done"};
+  ApplyRunLimits(WithTimeLimit({}, 0.2), spin);
+  auto ran = w.workspaces().Exec(w.alice, ws.id, spin);
+  REQUIRE(ran.has_value());
+  CHECK(ran->verdict == Verdict::kTimeLimitExceeded);
+  REQUIRE(w.workspaces().Stop(w.alice, ws.id).has_value());
+}

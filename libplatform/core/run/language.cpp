@@ -82,6 +82,12 @@ Verdict Classify(const ExitStatus& status, const RunLimits& limits) {
   return Verdict::kOk;
 }
 
+Verdict Classify(const ExitStatus& status, const ExecSpec& spec) {
+  RunLimits limits;
+  limits.cpu_time = spec.cpu_time_limit.value_or(std::chrono::milliseconds::max());
+  return Classify(status, limits);
+}
+
 RunLimits WithTimeLimit(RunLimits limits, double cpu_seconds, double wall_seconds) {
   const auto ms = [](double seconds) {
     return std::chrono::milliseconds(static_cast<int64_t>(std::llround(seconds * 1000)));

@@ -205,6 +205,7 @@ Result<WorkspaceExec> Workspaces::Impl::Exec(std::string_view user_id, std::stri
     (chunk->stream == OutputStream::kStdout ? out.stdout_data : out.stderr_data) += chunk->data;
   }
   CY_TRY(out.status, process->Wait());
+  out.verdict = Classify(out.status, spec);
   {
     std::lock_guard lock(entry->mu);
     // Another replica may have taken the lease meanwhile (it syncs then): take it back, so
