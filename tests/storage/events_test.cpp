@@ -3,6 +3,8 @@
 // transitions record theirs, and on PostgreSQL the cursor copes with transactions that
 // commit out of id order.
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
 
 #include "codeyard/id.hpp"
 #include "core/files/file_ops.hpp"
@@ -51,6 +53,20 @@ std::vector<Event> ReadAll(Storage& s, Position from = {}) {
   });
   REQUIRE(r.has_value());
   return *r;
+}
+
+// Reads until `count` events are visible. On PostgreSQL the commit horizon is the whole
+// server's: a transaction of another test process running against the same server (ctest runs
+// suites in parallel) holds events back until it ends, so visibility is waited for, with a
+// deadline; what the tests check is what is read, never how soon.
+std::vector<Event> ReadWhenVisible(Storage& s, std::size_t count, Position from = {}) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::vector<Event> events = ReadAll(s, from);
+  while (events.size() < count && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    events = ReadAll(s, from);
+  }
+  return events;
 }
 
 std::vector<std::string> Types(const std::vector<Event>& events) {
@@ -184,7 +200,7 @@ TEST_CASE("events: the cursor never skips a transaction that commits late (postg
     CHECK(ReadAll(s).empty());
 
     REQUIRE((*first)->Commit());
-    const std::vector<Event> events = ReadAll(s);
+    const std::vector<Event> events = ReadWhenVisible(s, 2);
     REQUIRE(events.size() == 2);
     CHECK(events[0].data == "{\"path\":\"first\"}");
     CHECK(events[1].data == "{\"path\":\"second\"}");
@@ -203,14 +219,14 @@ TEST_CASE("events: the cursor never skips a transaction that commits late (postg
     REQUIRE((*late)->Commit());
 
     // "late" (higher id, lower transaction) is readable now; "early" is not yet.
-    const std::vector<Event> first_read = ReadAll(s);
+    const std::vector<Event> first_read = ReadWhenVisible(s, 1);
     REQUIRE(first_read.size() == 1);
     CHECK(first_read[0].data == "{\"path\":\"late\"}");
     const Position cursor = st::events::PositionOfEvent(first_read[0]);
 
     REQUIRE((*early)->Commit());
     // The cursor stands after "late", yet "early", with a lower id, still comes.
-    const std::vector<Event> second_read = ReadAll(s, cursor);
+    const std::vector<Event> second_read = ReadWhenVisible(s, 1, cursor);
     REQUIRE(second_read.size() == 1);
     CHECK(second_read[0].data == "{\"path\":\"early\"}");
     CHECK(second_read[0].id < first_read[0].id);
