@@ -25,8 +25,9 @@ def user(server, level=0):
 
 
 def test_a_claim_race_over_two_replicas_has_one_winner(cluster):
-    a = cluster.start("a", "--set", "events.poll_interval_ms=20")
-    b = cluster.start("b", "--set", "events.poll_interval_ms=20")
+    fast = ("--set", "events.poll_interval_ms=20", "--set", "auth.registrations_per_address=0")
+    a = cluster.start("a", *fast)
+    b = cluster.start("b", *fast)
     author, _ = user(a)
     ws = create_workspace(a, author)["id"]
     status, _, doc = call(a, "PUT", f"/workspaces/{ws}/files/main.py", token=author,
