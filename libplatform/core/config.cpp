@@ -233,8 +233,7 @@ const std::vector<KeySpec>& Specs() {
        "86400", IntSetter(&Config::events_retention_s, 60, int64_t{366} * 86400)},
       // reviews.*: issue 15, code review (docs/reviews.md).
       {"reviews.auto_assign",
-       "assign a new review at once to the eligible reviewer with the fewest open reviews "
-       "instead of queueing it for a claim",
+       "assign each new review at once to the eligible reviewer with the fewest open reviews",
        "false",
        [](Config& c, std::string_view v) -> Result<void> {
          auto b = ParseBool(v);

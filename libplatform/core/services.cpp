@@ -14,7 +14,7 @@ ServiceOptions ServiceOptionsFrom(const Config& config) {
   options.runner.exec_limits = ExecSpecLimitsFrom(config);
   options.terminals = TerminalOptionsFrom(config);
   options.events = EventsOptionsFrom(config);
-  options.reviews.auto_assign = config.reviews_auto_assign;
+  options.reviews = ReviewsOptionsFrom(config);
   return options;
 }
 
