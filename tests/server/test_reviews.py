@@ -167,7 +167,7 @@ def test_lists_author_queue_and_assigned(server):
 
     status, _, page = call(server, "GET", "/reviews?role=author", token=author.token)
     assert status == 200 and page["next_cursor"] is None
-    assert [r["id"] for r in page["items"]] == ids  # oldest first
+    assert [r["id"] for r in page["items"]] == ids[::-1]  # newest first
     status, _, default = call(server, "GET", "/reviews", token=author.token)
     assert default == page
 
@@ -193,7 +193,7 @@ def test_lists_author_queue_and_assigned(server):
         cursor = page["next_cursor"]
         if cursor is None:
             break
-    assert seen == ids
+    assert seen == ids[::-1]
 
     status, _, doc = act(server, reviewer, made[1], "claim")
     assert status == 200, doc
@@ -393,11 +393,13 @@ def test_revision_tree_and_files_are_an_immutable_snapshot(server):
     status, _, again = call(server, "GET", f"/reviews/{rid}/revisions/1/tree", token=author.token)
     assert again == tree
 
-    for path in (f"/reviews/{rid}/revisions/2/tree", f"/reviews/{rid}/revisions/1/files/nope.py"):
+    # A path is looked up in the manifest only, so ".." reaches nothing.
+    for path in (f"/reviews/{rid}/revisions/2/tree", f"/reviews/{rid}/revisions/1/files/nope.py",
+                 f"/reviews/{rid}/revisions/1/files/..%2Fetc"):
         status, _, doc = call(server, "GET", path, token=author.token)
         assert status == 404 and error_code(doc) == "not_found", (path, doc)
     for path in (f"/reviews/{rid}/revisions/x/tree", f"/reviews/{rid}/revisions/0/tree",
-                 f"/reviews/{rid}/revisions/1/files/..%2Fetc"):
+                 f"/reviews/{rid}/revisions/-1/files/main.py"):
         status, _, doc = call(server, "GET", path, token=author.token)
         assert status == 400 and error_code(doc) == "invalid_argument", (path, doc)
 
@@ -454,8 +456,11 @@ def test_comments_threads_resolve_and_their_failures(server):
     assert status == 200 and doc["resolved"] is True, doc
     status, _, listed = call(server, "GET", f"/reviews/{rid}/comments", token=reviewer.token)
     assert status == 200
-    assert [c["id"] for c in listed["items"]] == [top["id"], line["id"], reply["id"]]
-    assert listed["items"][1]["resolved"] is True
+    # Oldest first; comments of the same millisecond by id.
+    assert [(c["created_at"], c["id"]) for c in listed["items"]] == sorted(
+        (c["created_at"], c["id"]) for c in (top, line, reply))
+    assert {c["id"]: c["resolved"] for c in listed["items"]} == {
+        top["id"]: False, line["id"]: True, reply["id"]: False}
 
     for body in ({}, {"body": ""}, {"body": 1}, {"body": "x", "side": "middle"},
                  {"body": "x", "start_line": 0}, {"body": "x", "revision": 0},
