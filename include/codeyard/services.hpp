@@ -1,8 +1,8 @@
 // The one place that assembles the library. `Services::Open(Options, ServiceOptions)` opens
 // the Platform (storage and executor, from the Options' registry) and builds every service over
 // it: Accounts, Files, Workspaces (its idle reaper running), Terminals, Events (its tail
-// running), Reviews and the one-shot Runner (its warm pool filling in the background). The server, the
-// CLI, the harness and the Python module all start here, so they get the same graph with the
+// running), Reviews and the one-shot Runner (its warm pool filling in the background). The server,
+// the CLI, the harness and the Python module all start here, so they get the same graph with the
 // same rules; an embedding application does too. `ServiceOptionsFrom(config)` reads every
 // service's configuration keys.
 //

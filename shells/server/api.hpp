@@ -62,10 +62,9 @@ void AddStaticRoutes(Router& router, Services& services);
 
 using AddRoutes = void (*)(Router&, Services&);
 inline constexpr std::array<AddRoutes, 13> kRouteGroups = {
-    AddHealthRoutes,   AddAuthRoutes,     AddWorkspaceRoutes,     AddFileRoutes,
-    AddExecRoutes,     AddRunRoutes,      AddOpsRoutes,           AddTerminalRoutes,
-    AddEventRoutes,    AddReviewRoutes,   AddReviewContentRoutes, AddReviewerRoutes,
-    AddStaticRoutes,
+    AddHealthRoutes,        AddAuthRoutes,     AddWorkspaceRoutes, AddFileRoutes,  AddExecRoutes,
+    AddRunRoutes,           AddOpsRoutes,      AddTerminalRoutes,  AddEventRoutes, AddReviewRoutes,
+    AddReviewContentRoutes, AddReviewerRoutes, AddStaticRoutes,
 };
 
 }  // namespace codeyard::server

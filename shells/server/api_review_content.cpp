@@ -67,27 +67,29 @@ void AddReviewContentRoutes(Router& router, Services& services) {
                       auto tree = services.reviews->Tree(user, Param(r, "id"), *revision);
                       if (!tree) return Fail(tree.error());
                       boost::json::array items;
-                      for (const RevisionItem& item : *tree) items.push_back(RevisionItemJson(item));
+                      for (const RevisionItem& item : *tree)
+                        items.push_back(RevisionItemJson(item));
                       return JsonResponse(200, boost::json::object{{"revision", *revision},
                                                                    {"items", std::move(items)},
                                                                    {"next_cursor", nullptr}});
                     }));
-  router.Add(Method::kGet, "/api/v1/reviews/{id}/revisions/{n}/files/{path...}",
-             Authed(services.accounts,
-                    [&services](const Request& r, const std::string& user) -> Result<Response> {
-                      auto revision = RevisionParam(r);
-                      if (!revision) return Fail(revision.error());
-                      auto file = services.reviews->ReadFile(user, Param(r, "id"), *revision,
-                                                             Param(r, "path"));
-                      if (!file) return Fail(file.error());
-                      Response out;
-                      out.content_type = "application/octet-stream";
-                      out.body = std::move(file->content);
-                      out.headers.emplace_back("ETag", "\"" + file->item.sha256 + "\"");
-                      // The bytes of a revision never change; only who may read them does.
-                      out.headers.emplace_back("Cache-Control", "private, max-age=31536000, immutable");
-                      return out;
-                    }));
+  router.Add(
+      Method::kGet, "/api/v1/reviews/{id}/revisions/{n}/files/{path...}",
+      Authed(services.accounts,
+             [&services](const Request& r, const std::string& user) -> Result<Response> {
+               auto revision = RevisionParam(r);
+               if (!revision) return Fail(revision.error());
+               auto file =
+                   services.reviews->ReadFile(user, Param(r, "id"), *revision, Param(r, "path"));
+               if (!file) return Fail(file.error());
+               Response out;
+               out.content_type = "application/octet-stream";
+               out.body = std::move(file->content);
+               out.headers.emplace_back("ETag", "\"" + file->item.sha256 + "\"");
+               // The bytes of a revision never change; only who may read them does.
+               out.headers.emplace_back("Cache-Control", "private, max-age=31536000, immutable");
+               return out;
+             }));
   router.Add(Method::kGet, "/api/v1/reviews/{id}/diff",
              Authed(services.accounts,
                     [&services](const Request& r, const std::string& user) -> Result<Response> {
@@ -108,10 +110,10 @@ void AddReviewContentRoutes(Router& router, Services& services) {
                       boost::json::array items;
                       for (const FileDiff& d : *diff) items.push_back(FileDiffJson(d));
                       return JsonResponse(
-                          200, boost::json::object{
-                                   {"from", *from},
-                                   {"to", to ? boost::json::value(*to) : boost::json::value(nullptr)},
-                                   {"items", std::move(items)}});
+                          200, boost::json::object{{"from", *from},
+                                                   {"to", to ? boost::json::value(*to)
+                                                             : boost::json::value(nullptr)},
+                                                   {"items", std::move(items)}});
                     }));
   router.Add(Method::kGet, "/api/v1/reviews/{id}/comments",
              Authed(services.accounts,
@@ -126,7 +128,8 @@ void AddReviewContentRoutes(Router& router, Services& services) {
                       if (!comments) return Fail(comments.error());
                       UserNames names(*services.accounts);
                       boost::json::array items;
-                      for (const ReviewComment& c : *comments) items.push_back(CommentJson(c, names));
+                      for (const ReviewComment& c : *comments)
+                        items.push_back(CommentJson(c, names));
                       return JsonResponse(200, boost::json::object{{"items", std::move(items)}});
                     }));
   router.Add(Method::kPost, "/api/v1/reviews/{id}/comments",

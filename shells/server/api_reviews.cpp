@@ -72,13 +72,14 @@ Response ReviewResponse(int status, const Review& review, const Services& servic
 using Transition = Result<Review> (Reviews::*)(std::string_view, std::string_view);
 
 void AddTransition(Router& router, Services& services, std::string_view name, Transition call) {
-  router.Add(Method::kPost, "/api/v1/reviews/{id}/" + std::string(name),
-             Authed(services.accounts,
-                    [&services, call](const Request& r, const std::string& user) -> Result<Response> {
-                      auto review = ((*services.reviews).*call)(user, IdOf(r));
-                      if (!review) return Fail(review.error());
-                      return ReviewResponse(200, *review, services);
-                    }));
+  router.Add(
+      Method::kPost, "/api/v1/reviews/{id}/" + std::string(name),
+      Authed(services.accounts,
+             [&services, call](const Request& r, const std::string& user) -> Result<Response> {
+               auto review = ((*services.reviews).*call)(user, IdOf(r));
+               if (!review) return Fail(review.error());
+               return ReviewResponse(200, *review, services);
+             }));
 }
 
 }  // namespace
@@ -129,8 +130,8 @@ void AddReviewRoutes(Router& router, Services& services) {
                       if (!decision) return Fail(decision.error());
                       auto message = OptionalString(*body, "message");
                       if (!message) return Fail(message.error());
-                      auto review = services.reviews->Decide(user, IdOf(r), *decision,
-                                                             message->value_or(""));
+                      auto review =
+                          services.reviews->Decide(user, IdOf(r), *decision, message->value_or(""));
                       if (!review) return Fail(review.error());
                       return ReviewResponse(200, *review, services);
                     }));

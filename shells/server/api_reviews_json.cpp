@@ -33,8 +33,7 @@ boost::json::value UserNames::Json(const std::optional<std::string>& user_id) {
   auto it = names_.find(*user_id);
   if (it == names_.end()) {
     auto user = accounts_.GetUser(*user_id);
-    it = names_
-             .emplace(*user_id, user ? std::optional<std::string>(user->username) : std::nullopt)
+    it = names_.emplace(*user_id, user ? std::optional<std::string>(user->username) : std::nullopt)
              .first;
   }
   return boost::json::object{{"id", *user_id}, {"username", OrNull(it->second)}};
@@ -62,8 +61,8 @@ boost::json::object RevisionItemJson(const RevisionItem& item) {
                           {"kind", ItemKindName(item.kind)},
                           {"size", item.size},
                           {"mode", item.mode}};
-  out["sha256"] = item.kind == ItemKind::kFile ? boost::json::value(item.sha256)
-                                               : boost::json::value(nullptr);
+  out["sha256"] =
+      item.kind == ItemKind::kFile ? boost::json::value(item.sha256) : boost::json::value(nullptr);
   return out;
 }
 
@@ -152,9 +151,8 @@ Result<std::optional<int64_t>> OptionalInt(const boost::json::object& body, std:
   const auto it = body.find(name);
   if (it == body.end() || it->value().is_null()) return std::optional<int64_t>();
   const boost::json::value& v = it->value();
-  const std::string range =
-      Quoted(name) + " must be an integer from " + std::to_string(min) + " to " +
-      std::to_string(max);
+  const std::string range = Quoted(name) + " must be an integer from " + std::to_string(min) +
+                            " to " + std::to_string(max);
   int64_t n = 0;
   if (v.is_int64()) {
     n = v.as_int64();
@@ -179,8 +177,7 @@ Result<std::optional<bool>> OptionalBool(const boost::json::object& body, std::s
 Result<int64_t> IntText(std::string_view text, std::string_view name, int64_t min, int64_t max) {
   int64_t n = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || n < min ||
-      n > max) {
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || n < min || n > max) {
     return Fail(Error::Code::kInvalidArgument, std::string(name) + " must be an integer from " +
                                                    std::to_string(min) + " to " +
                                                    std::to_string(max));

@@ -2,9 +2,9 @@
 // library (codeyard::Services::Open, the one place that assembles it) and shared by every
 // worker thread: the Platform (storage and the executor, which counts its pods), Accounts,
 // Files, Workspaces (with its idle reaper running), the one-shot Runner with its warm pool,
-// Events, the Terminals (every workspace's shell and its viewers), Reviews, and the metrics registry.
-// Every service is thread-safe, so handlers use them concurrently without locks of their own,
-// and each holds what it uses, so members may go in any order; the declared order lets shells
+// Events, the Terminals (every workspace's shell and its viewers), Reviews, and the metrics
+// registry. Every service is thread-safe, so handlers use them concurrently without locks of their
+// own, and each holds what it uses, so members may go in any order; the declared order lets shells
 // go first, then the events tail, the runner's pool and the reaper.
 // A default-constructed Services opens nothing: route groups only keep a reference to it, so
 // `--print-routes` registers the routes over one without touching storage or pods.
