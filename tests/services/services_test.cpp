@@ -92,9 +92,9 @@ TEST_CASE("services: opening without an executor is refused with a clear error",
 
 TEST_CASE("services: the configuration's keys reach every service", "[services]") {
   ConfigInputs inputs;
-  inputs.flags = {{"data_dir", "/srv/cy"},      {"executor.pool_size", "5"},
-                  {"run.max_concurrent", "7"},  {"run.max_concurrent_per_user", "3"},
-                  {"server.replica_id", "r-9"}, {"storage.min_free_bytes", "1234"},
+  inputs.flags = {{"data_dir", "/srv/cy"},        {"executor.pool_size", "5"},
+                  {"run.max_concurrent", "7"},    {"run.max_concurrent_per_user", "3"},
+                  {"server.replica_id", "r-9"},   {"storage.min_free_bytes", "1234"},
                   {"reviews.auto_assign", "true"}};
   auto config = LoadConfig(inputs);
   REQUIRE(config.has_value());
