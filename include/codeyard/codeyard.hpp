@@ -11,3 +11,4 @@
 #include "codeyard/log.hpp"
 #include "codeyard/platform.hpp"
 #include "codeyard/reviews.hpp"
+#include "codeyard/services.hpp"
