@@ -131,7 +131,7 @@ void RunReviewsBench(const std::string& storage_uri, int files, int size, int re
   options.storage_uri = target.uri;
   std::shared_ptr<Platform> platform(Must(Platform::Open(options), "open platform"));
   Storage& s = platform->storage();
-  Files file_api(*platform);
+  Files file_api(platform);
   Reviews review_api(platform);
   const std::string author = AddUser(s, "author", 0);
   const std::string reviewer = AddUser(s, "reviewer", 4);
