@@ -93,10 +93,10 @@ int EventSockets::OnReceive(uint64_t id, const void* in, std::size_t len) {
   auto message = WsGlue::Assemble(c, in, len, kMaxHello,
                                   {events_ws::kCloseTooBig, "the hello is at most 64 KiB"});
   if (!message) return 0;
-  return OnMessage(id, c, std::move(*message));
+  return OnMessage(id, c, *message);
 }
 
-int EventSockets::OnMessage(uint64_t id, Conn& c, std::string message) {
+int EventSockets::OnMessage(uint64_t id, Conn& c, std::string_view message) {
   auto token = HelloToken(message);
   if (!token) {
     WsGlue::CloseWith(c, {events_ws::kCloseUnauthenticated, token.error().message()});

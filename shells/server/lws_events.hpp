@@ -94,7 +94,7 @@ class EventSockets {
     bool reauth = false;  // a re-check's verdict rather than a subscription
   };
 
-  int OnMessage(uint64_t id, Conn& c, std::string message);
+  int OnMessage(uint64_t id, Conn& c, std::string_view message);
   void Submit(Conn& c, std::function<Done()> job);
   int SendClose(Conn& c, const WsClose& close);
 
