@@ -187,11 +187,13 @@ void HttpServer::Impl::LogAccess(const Conn& c, int status, bool aborted) const 
                                            {"request_id", c.request_id}});
     return;
   }
-  opts_.logger->Info("request", {{"method", c.method},
-                                 {"path", c.log_path},
-                                 {"status", status},
-                                 {"duration_ms", rounded},
-                                 {"request_id", c.request_id}});
+  // Written with the turn's other access lines after lws_service returns (ServiceThread).
+  opts_.logger->LogDeferred(LogLevel::kInfo, "request",
+                            {{"method", c.method},
+                             {"path", c.log_path},
+                             {"status", status},
+                             {"duration_ms", rounded},
+                             {"request_id", c.request_id}});
 }
 
 }  // namespace codeyard::server
