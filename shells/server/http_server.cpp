@@ -360,11 +360,14 @@ int HttpServer::Impl::OnHttp(lws* wsi, Pss* pss) {
   r.request_id = c.request_id;
   r.query = std::move(line.query);
   r.headers = CaptureHeaders(wsi);
-  if (!c.peer) {  // the accounts' per-address limits; no proxy header is trusted
+  // The accounts' per-address limits; no proxy header is trusted. The address was read at
+  // accept (lws rebinds the protocol for each request, HTTP_DROP_PROTOCOL, which frees Conn).
+  if (const auto known = address_of_.find(wsi); known != address_of_.end()) {
+    r.client_address = known->second;
+  } else {
     char peer[64] = {};
-    c.peer = lws_get_peer_simple(wsi, peer, sizeof(peer)) != nullptr ? peer : "";
+    r.client_address = lws_get_peer_simple(wsi, peer, sizeof(peer)) != nullptr ? peer : "";
   }
-  r.client_address = *c.peer;
 
   // Bodies: only with a Content-Length (no chunked uploads), and never over the cap. A body
   // that is refused is not read, so the connection closes after the answer.

@@ -64,7 +64,6 @@ enum class Phase { kIdle, kReadingBody, kHandling, kWriting };
 struct Conn {
   uint64_t id = 0;
   lws* wsi = nullptr;
-  std::optional<std::string> peer;  // the client's address, looked up once per connection
   Phase phase = Phase::kIdle;
   Request request;                 // moved to the worker when dispatched
   BodyBudget::Charge body_charge;  // the body's bytes, held until the request is freed
@@ -87,11 +86,9 @@ struct Conn {
 // Back to idle for the next transaction on the same connection.
 inline void Reset(Conn& c, lws* wsi) {
   const uint64_t id = c.id;
-  std::optional<std::string> peer = c.wsi == wsi ? std::move(c.peer) : std::nullopt;
   c = Conn();
   c.id = id;
   c.wsi = wsi;
-  c.peer = std::move(peer);
 }
 
 class HttpServer::Impl {

@@ -57,7 +57,6 @@ TEST_CASE("records from many threads never interleave", "[log]") {
   for (const auto& l : lines) CHECK_NOTHROW(boost::json::parse(l));
 }
 
-
 TEST_CASE("deferred records wait for a flush and keep their order", "[log]") {
   std::vector<std::string> lines;
   Logger log(LogLevel::kInfo, [&](std::string_view l) { lines.emplace_back(l); });
