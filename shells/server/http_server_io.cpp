@@ -21,7 +21,7 @@ int HttpServer::Impl::Dispatch(Conn& c) {
     const InlineReadGuard::Sample before =
         inline_read ? InlineReadGuard::Now() : InlineReadGuard::Sample();
     Response response = RunHandler(std::move(c.request));
-    if (inline_read) read_guard_.Ran(before, InlineReadGuard::Now());
+    if (inline_read) read_guard_.Ran(before);
     c.body_charge = {};
     return Respond(c, std::move(response), false);
   }
