@@ -377,8 +377,9 @@ class Events::Impl {
   std::atomic<int64_t> delivered_{0};
 };
 
-Events::Events(Platform& platform, EventsOptions options)
-    : impl_(std::make_unique<Impl>(platform, std::move(options))) {}
+Events::Events(std::shared_ptr<Platform> platform, EventsOptions options)
+    : platform_(std::move(platform)),
+      impl_(std::make_unique<Impl>(*platform_, std::move(options))) {}
 
 Events::~Events() = default;
 
