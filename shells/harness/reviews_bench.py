@@ -27,121 +27,49 @@ Progress goes to stderr, results to stdout (one line each, and --json for a docu
 import argparse
 import asyncio
 import concurrent.futures
-import http.client
 import json
 import os
 import random
-import secrets
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 
-import websockets
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_lib import (DEFAULT_SERVER, Server, events_channel, new_user,  # noqa: E402
+                       percentile, progress_printer)
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_SERVER = os.path.normpath(os.path.join(HERE, "..", "..", "build", "bin", "codeyard-server"))
-API = "/api/v1"
-
-
-def progress(message):
-    print(f"reviews-bench: {message}", file=sys.stderr, flush=True)
+progress = progress_printer("reviews-bench")
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-class Server:
-    def __init__(self, binary, extra):
-        self.dir = tempfile.mkdtemp(prefix="codeyard-reviews-bench-")
-        self.port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CODEYARD_")}
-        env["CODEYARD_SECRET"] = secrets.token_hex(32)
-        self.log = open(os.path.join(self.dir, "server.log"), "wb")
-        self.proc = subprocess.Popen(
-            [binary, "--listen", f"127.0.0.1:{self.port}", "--data-dir",
-             os.path.join(self.dir, "data"), "--set", "executor.pool_size=0", *extra],
-            env=env, stdout=subprocess.DEVNULL, stderr=self.log)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited; see {self.dir}/server.log")
-            try:
-                if self.request("GET", "/health")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("server not healthy within 30 s")
-
-    def request(self, method, path, token=None, body=None, json_body=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        headers = {}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        if json_body is not None:
-            body = json.dumps(json_body).encode()
-            headers["Content-Type"] = "application/json"
-        try:
-            conn.request(method, API + path, body=body, headers=headers)
-            resp = conn.getresponse()
-            raw = resp.read()
-            return resp.status, (json.loads(raw) if raw.startswith(b"{") else raw)
-        finally:
-            conn.close()
-
-    def written(self):
-        """Bytes the server process has passed to write() so far (/proc/<pid>/io wchar)."""
-        with open(f"/proc/{self.proc.pid}/io") as f:
-            fields = dict(line.split(": ") for line in f.read().splitlines())
-        return int(fields["wchar"])
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+def written(server):
+    """Bytes the server process has passed to write() so far (/proc/<pid>/io wchar)."""
+    with open(f"/proc/{server.proc.pid}/io") as f:
+        fields = dict(line.split(": ") for line in f.read().splitlines())
+    return int(fields["wchar"])
 
 
 def user(server, level=0):
-    status, session = server.request("POST", "/auth/register", json_body={
-        "username": "u" + uuid.uuid4().hex[:10], "password": "correct horse battery"})
-    assert status == 201, session
-    token = session["access_token"]
+    token = new_user(server)
     if level:
-        status, doc = server.request("PATCH", "/me", token, json_body={"reviewer_level": level})
+        status, doc = server.call("PATCH", "/me", token, {"reviewer_level": level})
         assert status == 200, doc
     return token
 
 
 def workspace(server, token, name=None):
-    status, ws = server.request("POST", "/workspaces", token,
-                                json_body={"name": name or "ws-" + uuid.uuid4().hex[:10]})
+    status, ws = server.call("POST", "/workspaces", token,
+                             {"name": name or "ws-" + uuid.uuid4().hex[:10]})
     assert status == 201, ws
     return ws["id"]
 
 
 def put(server, token, ws, path, content):
-    status, doc = server.request("PUT", f"/workspaces/{ws}/files/{path}", token, body=content)
+    status, doc = server.call("PUT", f"/workspaces/{ws}/files/{path}", token, raw=content)
     assert status == 200, doc
 
 
 def submit(server, token, ws, priority="normal", level=1):
-    status, review = server.request("POST", "/reviews", token, json_body={
+    status, review = server.call("POST", "/reviews", token, {
         "workspace_id": ws, "title": "bench", "priority": priority, "required_level": level})
     assert status == 201, review
     return review
@@ -158,28 +86,28 @@ def bench_submit(server, results, files, file_bytes):
     ws = workspace(server, author)
     blobs = [os.urandom(file_bytes // 2).hex().encode()[:file_bytes] for _ in range(files)]
     progress(f"submit: writing {files} files of {file_bytes} bytes")
-    before = server.written()
+    before = written(server)
     start = time.perf_counter()
     for i, content in enumerate(blobs):
         put(server, author, ws, f"src/pkg{i // 100}/file{i}.txt", content)
     write_ms = (time.perf_counter() - start) * 1000
-    write_bytes = server.written() - before
+    write_bytes = written(server) - before
     progress("submit: POST /reviews")
-    before = server.written()
+    before = written(server)
     submit_ms, review = timed(submit, server, author, ws)
-    submit_bytes = server.written() - before
+    submit_bytes = written(server) - before
     # The second revision after changing one file in a hundred: what a resubmission costs.
     reviewer = user(server, 1)
-    status, doc = server.request("POST", f"/reviews/{review['id']}/claim", reviewer)
+    status, doc = server.call("POST", f"/reviews/{review['id']}/claim", reviewer)
     assert status == 200, doc
-    status, doc = server.request("POST", f"/reviews/{review['id']}/decision", reviewer,
-                                 json_body={"decision": "request_changes", "message": "m"})
+    status, doc = server.call("POST", f"/reviews/{review['id']}/decision", reviewer,
+                              {"decision": "request_changes", "message": "m"})
     assert status == 200, doc
     for i in range(0, files, 100):
         put(server, author, ws, f"src/pkg{i // 100}/file{i}.txt", b"changed\n")
-    before = server.written()
-    resubmit_ms, doc = timed(server.request, "POST", f"/reviews/{review['id']}/resubmit", author)
-    resubmit_bytes = server.written() - before
+    before = written(server)
+    resubmit_ms, doc = timed(server.call, "POST", f"/reviews/{review['id']}/resubmit", author)
+    resubmit_bytes = written(server) - before
     assert doc[0] == 200, doc
     row = {"case": "submit", "files": files, "file_bytes": file_bytes,
            "write_ms": round(write_ms, 1), "write_bytes": write_bytes,
@@ -205,17 +133,17 @@ def page_times(server, token, path, deep, samples):
     """p50 of the first page and of the page `deep` pages in (its cursor found once)."""
     cursor = None
     for _ in range(deep):
-        status, page = server.request("GET", path + (f"&cursor={cursor}" if cursor else ""), token)
+        status, page = server.call("GET", path + (f"&cursor={cursor}" if cursor else ""), token)
         assert status == 200, page
         cursor = page["next_cursor"]
         assert cursor, "fewer pages than --deep"
     deep_path = f"{path}&cursor={cursor}"
     first, deep_times = [], []
     for _ in range(samples):
-        ms, (status, page) = timed(server.request, "GET", path, token)
+        ms, (status, page) = timed(server.call, "GET", path, token)
         assert status == 200 and len(page["items"]) == 50, page
         first.append(ms)
-        ms, (status, page) = timed(server.request, "GET", deep_path, token)
+        ms, (status, page) = timed(server.call, "GET", deep_path, token)
         assert status == 200 and page["items"], page
         deep_times.append(ms)
     return percentile(first, 50), percentile(deep_times, 50)
@@ -256,15 +184,12 @@ async def latencies(server, n, poll_ms):
     ids = []
     for _ in range(n):
         review = submit(server, author, ws)
-        status, doc = server.request("POST", f"/reviews/{review['id']}/claim", reviewer)
+        status, doc = server.call("POST", f"/reviews/{review['id']}/claim", reviewer)
         assert status == 200, doc
         ids.append(review["id"])
     arrived = {}
-    async with websockets.connect(f"ws://127.0.0.1:{server.port}{API}/events",
-                                  ping_interval=None) as conn:
-        await conn.send(json.dumps({"token": author}))
-        assert json.loads(await conn.recv())["type"] == "ready"
-
+    conn = await events_channel(server, author)
+    try:
         async def reader():
             async for message in conn:
                 doc = json.loads(message)
@@ -288,12 +213,14 @@ async def latencies(server, n, poll_ms):
 
         decisions, files = [], []
         for i, rid in enumerate(ids):
-            decisions.append(await one(rid, lambda rid=rid: server.request(
-                "POST", f"/reviews/{rid}/decision", reviewer, json_body={"decision": "approve"})))
+            decisions.append(await one(rid, lambda rid=rid: server.call(
+                "POST", f"/reviews/{rid}/decision", reviewer, {"decision": "approve"})))
             path = f"lat-{i}.txt"
-            files.append(await one(path, lambda path=path: server.request(
-                "PUT", f"/workspaces/{ws}/files/{path}", author, body=b"x")))
+            files.append(await one(path, lambda path=path: server.call(
+                "PUT", f"/workspaces/{ws}/files/{path}", author, raw=b"x")))
         task.cancel()
+    finally:
+        await conn.close()
     return decisions, files
 
 
@@ -327,7 +254,7 @@ def main():
     args = parser.parse_args()
     results = []
     server = Server(args.server, [
-        "--set", f"events.poll_interval_ms={args.poll_ms}",
+        "--set", "executor.pool_size=0", "--set", f"events.poll_interval_ms={args.poll_ms}",
         "--set", f"workspace.max_per_user={max(100, args.reviews + 10)}",
         "--set", "workspace.creates_per_minute=0", "--set", "auth.registrations_per_address=0"])
     try:
