@@ -88,6 +88,11 @@ Result<void> Authorize(const Caller& c, const Review& r, Action action) {
               "reviews: cannot " + std::string(Verb(action)) + " this review: " + why);
 }
 
+Result<void> AuthorizeSetLevel(const Caller& c, std::string_view target_user) {
+  if (c.id == target_user || c.role == Role::kAdmin) return {};
+  return Fail(Code::kPermissionDenied, "reviews: only admins set another user's reviewer level");
+}
+
 Result<ReviewStatus> Next(const Review& r, Action action, std::optional<ReviewDecision> decision) {
   using S = ReviewStatus;
   std::optional<S> next;

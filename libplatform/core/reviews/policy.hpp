@@ -11,6 +11,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "codeyard/records.hpp"
 #include "codeyard/reviews.hpp"
@@ -45,6 +46,10 @@ enum class Action {
 // kConflict naming the current status when the action is not legal from it.
 [[nodiscard]] Result<ReviewStatus> Next(const Review& review, Action action,
                                         std::optional<ReviewDecision> decision = std::nullopt);
+
+// Who may set `target_user`'s reviewer level: the user themselves (self-service, 0-4) or an
+// admin. kPermissionDenied otherwise.
+[[nodiscard]] Result<void> AuthorizeSetLevel(const Caller& caller, std::string_view target_user);
 
 // "reviews: review not found", for every review a caller may not see.
 [[nodiscard]] Error ReviewNotFound();

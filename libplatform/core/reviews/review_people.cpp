@@ -105,10 +105,7 @@ Result<User> Reviews::SetReviewerLevel(std::string_view caller_id, std::string_v
   }
   return store::Transact(impl_->storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<User> {
     CY_TRY(const Caller caller, Impl::LoadCaller(tx, caller_id));
-    if (caller.id != user_id && caller.role != Role::kAdmin) {
-      return Fail(Code::kPermissionDenied,
-                  "reviews: only admins set another user's reviewer level");
-    }
+    CY_CHECK(reviews::AuthorizeSetLevel(caller, user_id));
     CY_TRY(User user, store::users::Get(tx, user_id));
     user.reviewer_level = level;
     return store::users::Update(tx, user, impl_->Now());
