@@ -1,0 +1,157 @@
+// The bell in the top bar: the unread count, live. It reloads the list when a `notification`
+// event arrives on the page's events channel (and after the channel resubscribes); while the
+// channel is down it polls slowly. Opening it lists the latest notifications; choosing one
+// marks it read and opens its review. Escape closes the list and gives focus back to the bell.
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { describeError } from "../api/errors";
+import { useSession } from "../auth/session";
+import { navigate } from "../router";
+import { usePolling } from "../ui/usePolling";
+import { ReviewsApi, type Notification, type NotificationPage } from "./api";
+import { statusLabel } from "./actions";
+import { useLiveEvents } from "./live";
+
+const FALLBACK_POLL_MS = 30_000;
+
+export function notificationText(n: Notification): string {
+  const who = n.actor?.username ?? "Someone";
+  const what = n.title ? `“${n.title}”` : "a review";
+  switch (n.type) {
+    case "review.queued":
+      return `New in your queue: ${what}`;
+    case "review.assigned":
+      return `${who} assigned you ${what}`;
+    case "review.claimed":
+      return `${who} claimed ${what}`;
+    case "review.unclaimed":
+      return `${who} handed back ${what}`;
+    case "review.commented":
+      return `${who} commented on ${what}`;
+    case "review.decided":
+      return `${who} decided ${what}: ${statusLabel(n.status ?? "")}`;
+    case "review.resubmitted":
+      return `${who} resubmitted ${what}`;
+    case "review.withdrawn":
+      return `${who} withdrew ${what}`;
+    default:
+      return `${n.type.replace(/^review\./, "")}: ${what}`;
+  }
+}
+
+export function NotificationBell() {
+  const { client } = useSession();
+  const api = useMemo(() => new ReviewsApi(client), [client]);
+  const [page, setPage] = useState<NotificationPage | null>(null);
+  const [open, setOpen] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const bell = useRef<HTMLButtonElement>(null);
+  const panel = useRef<HTMLDivElement>(null);
+  const loads = useRef(0);
+
+  const load = useCallback(async () => {
+    const n = ++loads.current;
+    try {
+      const p = await api.notifications();
+      if (n === loads.current) setPage(p); // an older answer never replaces a newer one
+      setError(null);
+    } catch (err) {
+      setError(describeError(err));
+      throw err;
+    }
+  }, [api]);
+
+  useEffect(() => {
+    void load().catch(() => {});
+  }, [load]);
+  const connected = useLiveEvents((e) => {
+    if (e === null || e.type === "notification") void load().catch(() => {});
+  });
+  usePolling(load, FALLBACK_POLL_MS, !connected);
+
+  useEffect(() => {
+    if (open) panel.current?.querySelector<HTMLElement>("button")?.focus();
+  }, [open]);
+
+  const close = () => {
+    setOpen(false);
+    bell.current?.focus();
+  };
+  const mark = async (which: { ids: number[] } | { all: true }) => {
+    try {
+      loads.current++;
+      setPage(await api.markRead(which));
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+
+  const unread = page?.unread ?? 0;
+  return (
+    <div className="bell-wrap">
+      <button
+        ref={bell}
+        className="bell"
+        aria-haspopup="dialog"
+        aria-expanded={open}
+        aria-label={`Notifications, ${unread} unread`}
+        data-testid="bell"
+        onClick={() => (open ? close() : setOpen(true))}
+      >
+        <span aria-hidden="true">🔔</span>
+        {unread > 0 && (
+          <span className="bell-count" data-testid="bell-count">
+            {unread}
+          </span>
+        )}
+      </button>
+      {open && (
+        <div
+          ref={panel}
+          className="bell-panel"
+          role="dialog"
+          aria-label="Notifications"
+          onKeyDown={(e) => {
+            if (e.key === "Escape") {
+              e.stopPropagation();
+              close();
+            }
+          }}
+        >
+          <div className="row bell-head">
+            <strong>Notifications</strong>
+            <button className="link" onClick={() => void mark({ all: true })} disabled={unread === 0}>
+              Mark all read
+            </button>
+            <button className="link" onClick={close}>
+              Close
+            </button>
+          </div>
+          {error && (
+            <p className="error" role="alert">
+              {error}
+            </p>
+          )}
+          {page && page.items.length === 0 && <p className="muted">Nothing yet.</p>}
+          <ul className="bell-list">
+            {page?.items.map((n) => (
+              <li key={n.id} className={n.read ? "read" : "unread"} data-testid="notification">
+                <button
+                  className="bell-item"
+                  onClick={() => {
+                    if (!n.read) void mark({ ids: [n.id] });
+                    setOpen(false);
+                    navigate(`/reviews/${encodeURIComponent(n.review_id)}`);
+                  }}
+                >
+                  {!n.read && <span className="sr-only">Unread: </span>}
+                  {notificationText(n)}
+                  <span className="muted small"> · {new Date(n.at).toLocaleString()}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </div>
+  );
+}
