@@ -7,36 +7,11 @@ import { describeError } from "../api/errors";
 import { useSession } from "../auth/session";
 import { navigate } from "../router";
 import { usePolling } from "../ui/usePolling";
-import { ReviewsApi, type Notification, type NotificationPage } from "./api";
-import { statusLabel } from "./actions";
+import { ReviewsApi, type NotificationPage } from "./api";
+import { notificationText } from "./notify";
 import { useLiveEvents } from "./live";
 
 const FALLBACK_POLL_MS = 30_000;
-
-export function notificationText(n: Notification): string {
-  const who = n.actor?.username ?? "Someone";
-  const what = n.title ? `“${n.title}”` : "a review";
-  switch (n.type) {
-    case "review.queued":
-      return `New in your queue: ${what}`;
-    case "review.assigned":
-      return `${who} assigned you ${what}`;
-    case "review.claimed":
-      return `${who} claimed ${what}`;
-    case "review.unclaimed":
-      return `${who} handed back ${what}`;
-    case "review.commented":
-      return `${who} commented on ${what}`;
-    case "review.decided":
-      return `${who} decided ${what}: ${statusLabel(n.status ?? "")}`;
-    case "review.resubmitted":
-      return `${who} resubmitted ${what}`;
-    case "review.withdrawn":
-      return `${who} withdrew ${what}`;
-    default:
-      return `${n.type.replace(/^review\./, "")}: ${what}`;
-  }
-}
 
 export function NotificationBell() {
   const { client } = useSession();

@@ -5,14 +5,10 @@
 import { useEffect, useRef } from "react";
 import { languageForPath } from "../ide/editor/language";
 import { monaco } from "../ide/editor/monaco";
-import type { Thread } from "./threads";
+import { selectionLines, type LineRange, type Thread } from "./threads";
 
 type Editor = ReturnType<typeof monaco.editor.create>;
 
-export interface LineRange {
-  start: number;
-  end: number;
-}
 
 interface Props {
   path: string;
@@ -21,13 +17,6 @@ interface Props {
   reveal: { line: number; seq: number } | null;
   onSelect(range: LineRange): void;
   onCommentKey(): void;
-}
-
-/** The lines a Monaco selection covers; a selection ending at column 1 stops at the line before. */
-export function selectionLines(s: { startLineNumber: number; endLineNumber: number; endColumn: number }): LineRange {
-  let end = s.endLineNumber;
-  if (end > s.startLineNumber && s.endColumn === 1) end -= 1;
-  return { start: s.startLineNumber, end };
 }
 
 export default function ReviewCode({ path, text, threads, reveal, onSelect, onCommentKey }: Props) {

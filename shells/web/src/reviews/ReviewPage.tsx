@@ -18,8 +18,7 @@ import { DecisionDialog } from "./DecisionDialog";
 import { DiffView } from "./DiffView";
 import { HistoryTimeline } from "./HistoryTimeline";
 import { isAboutReview, useLiveEvents } from "./live";
-import type { LineRange } from "./ReviewCode";
-import { buildThreads, reviewThreads, threadsForFile, unresolvedByFile } from "./threads";
+import { buildThreads, reviewThreads, threadsForFile, unresolvedByFile, type LineRange } from "./threads";
 
 const ReviewCode = lazy(() => import("./ReviewCode"));
 type Tab = "files" | "changes" | "history";

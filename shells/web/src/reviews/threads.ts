@@ -63,3 +63,15 @@ export function anchorLabel(c: ReviewComment): string {
   const side = c.side === "left" ? " (old)" : "";
   return end > c.start_line ? `lines ${c.start_line}–${end}${side}` : `line ${c.start_line}${side}`;
 }
+
+export interface LineRange {
+  start: number;
+  end: number;
+}
+
+/** The lines a Monaco selection covers; a selection ending at column 1 stops at the line before. */
+export function selectionLines(s: { startLineNumber: number; endLineNumber: number; endColumn: number }): LineRange {
+  let end = s.endLineNumber;
+  if (end > s.startLineNumber && s.endColumn === 1) end -= 1;
+  return { start: s.startLineNumber, end };
+}
