@@ -12,6 +12,8 @@ const VERB: Record<string, string> = {
   resubmitted: "resubmitted it",
   withdrawn: "withdrew it",
   commented: "commented",
+  resolved: "resolved a thread",
+  reopened: "reopened a thread",
 };
 
 export function HistoryTimeline({ entries, meId }: { entries: HistoryEntry[]; meId: string }) {
