@@ -65,7 +65,8 @@ test("submit, claim, comment on a line, request changes, resubmit, approve", asy
 
   // The reviewer makes themself a level 2 reviewer (self-service).
   await reviewer.getByRole("link", { name: "Reviews" }).click();
-  await reviewer.getByLabel("Reviewer level").selectOption("2");
+  await waitFor(async () => (await reviewer.getByTestId("my-level").innerText()) === "Now: 0", { what: "level 0" });
+  await reviewer.getByLabel("Reviewer level", { exact: true }).selectOption("2");
   await reviewer.getByRole("button", { name: "Save level" }).click();
   await waitFor(async () => (await reviewer.getByTestId("my-level").innerText()) === "Now: 2", { what: "level 2" });
 

@@ -102,14 +102,14 @@ export function ReviewsPage() {
 
   const load = useCallback(async () => {
     try {
-      const [u, author, queue, assigned, reviewers] = await Promise.all([
-        client.me(),
+      // Who I am first: the level form works even when a list cannot be read.
+      setMe(await client.me());
+      const [author, queue, assigned, reviewers] = await Promise.all([
         api.list("author"),
         api.list("queue"),
         api.list("assigned"),
         api.reviewers(),
       ]);
-      setMe(u);
       setLists({ author, queue: [...queue].sort(queueOrder), assigned, reviewers });
       setError(null);
     } catch (err) {
@@ -121,9 +121,10 @@ export function ReviewsPage() {
   useEffect(() => {
     void load().catch(() => {});
   }, [load]);
+  const myLevel = me?.reviewer_level;
   useEffect(() => {
-    if (me) setLevel(me.reviewer_level);
-  }, [me]);
+    if (myLevel !== undefined) setLevel(myLevel);
+  }, [myLevel]);
   const connected = useLiveEvents((e) => {
     if (e === null || e.type === "notification" || e.type.startsWith("review.")) void load().catch(() => {});
   });
