@@ -102,6 +102,9 @@ struct Config {
   int64_t events_queue_limit = 1000;      // events.queue_limit: queued per subscriber, then closed
   int64_t events_retention_s = 86400;     // events.retention_s: events older are pruned
 
+  // Code review (codeyard/reviews.hpp, docs/reviews.md).
+  bool reviews_auto_assign = false;  // reviews.auto_assign: new reviews go to the least busy
+
   // server.inline_reads: file reads and tree pages run on the server's event thread, without
   // a hand-off to a worker, when storage is SQLite on a file (local reads of microseconds);
   // the server ignores it for other storage. Off: every such read goes to a worker.

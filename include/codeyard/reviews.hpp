@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "codeyard/config.hpp"
 #include "codeyard/error.hpp"
 #include "codeyard/files.hpp"
 #include "codeyard/records.hpp"
@@ -204,6 +205,9 @@ struct ReviewsOptions {
   bool auto_assign = false;
 };
 
+// The options a Config sets (reviews.auto_assign).
+[[nodiscard]] ReviewsOptions ReviewsOptionsFrom(const Config& config);
+
 class Reviews {
  public:
   Reviews(std::shared_ptr<Platform> platform, ReviewsOptions options = {});
@@ -265,7 +269,7 @@ class Reviews {
                                                   const std::vector<int64_t>& ids, bool all);
 
   // Deletes the content blobs nothing references any more (deleted workspaces, overwritten
-  // files, deleted reviews); returns how many. The workspaces' idle sweep calls the same.
+  // files); returns how many. The workspaces' idle sweep calls the same.
   [[nodiscard]] Result<int64_t> CollectBlobs();
 
  private:

@@ -231,6 +231,16 @@ const std::vector<KeySpec>& Specs() {
       {"events.retention_s",
        "seconds events are kept; a client away longer cannot resume with after= and reloads",
        "86400", IntSetter(&Config::events_retention_s, 60, int64_t{366} * 86400)},
+      // reviews.*: issue 15, code review (docs/reviews.md).
+      {"reviews.auto_assign",
+       "assign each new review at once to the eligible reviewer with the fewest open reviews",
+       "false",
+       [](Config& c, std::string_view v) -> Result<void> {
+         auto b = ParseBool(v);
+         if (!b) return Fail(b.error());
+         c.reviews_auto_assign = *b;
+         return {};
+       }},
       {"server.web_dir", "directory of the built browser UI (empty: ../web beside the binary)", "",
        [](Config& c, std::string_view v) -> Result<void> {
          c.web_dir = std::string(v);

@@ -198,6 +198,10 @@ Result<void> Reviews::Impl::Announce(Transaction& tx, const Review& r, std::stri
   return {};
 }
 
+ReviewsOptions ReviewsOptionsFrom(const Config& config) {
+  return ReviewsOptions{config.reviews_auto_assign};
+}
+
 Reviews::Reviews(std::shared_ptr<Platform> platform, ReviewsOptions options)
     : impl_(std::make_unique<Impl>(std::move(platform), options)) {}
 Reviews::~Reviews() = default;
