@@ -128,6 +128,12 @@ test("submit, claim, comment on a line, request changes, resubmit, approve", asy
     const before = await bellCount(author);
     await reviewer.getByRole("button", { name: "Request changes" }).click();
     const dialog = reviewer.getByRole("dialog", { name: "Request changes" });
+    // The dialog keeps the focus: Tab and Shift+Tab go round its fields and buttons.
+    const inside = () => dialog.evaluate((d) => d.contains(document.activeElement));
+    for (const key of ["Tab", "Tab", "Tab", "Tab", "Shift+Tab", "Shift+Tab", "Shift+Tab", "Shift+Tab", "Shift+Tab"]) {
+      await reviewer.keyboard.press(key);
+      assert.ok(await inside(), `focus left the dialog after ${key}`);
+    }
     await dialog.getByRole("button", { name: "Request changes" }).click();
     await dialog.getByRole("alert").filter({ hasText: "needs a message" }).waitFor(); // a message is required
     await dialog.getByLabel(/Message/).fill("Compute c from a and b.");
