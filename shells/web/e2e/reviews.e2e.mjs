@@ -122,6 +122,8 @@ test("submit, claim, comment on a line, request changes, resubmit, approve", asy
     await thread.waitFor();
     assert.match(await thread.innerText(), /line 3[\s\S]*Why is c a constant\?/);
     await code.locator(".comment-line").first().waitFor(); // marked in the editor
+    const inline = code.locator('.inline-thread[data-line="3"]'); // and shown under its line
+    await inline.filter({ hasText: "Why is c a constant?" }).waitFor();
   });
 
   await t.test("the reviewer requests changes; the author's page learns it live", async () => {
@@ -174,6 +176,7 @@ test("submit, claim, comment on a line, request changes, resubmit, approve", asy
     await waitStatus(reviewer, "In review");
     await waitFor(async () => (await reviewer.getByTestId("review-revision").innerText()) === "2", { timeout: LIVE, what: "revision 2" });
     await reviewer.locator('[data-testid=thread][data-line="3"] .badge.outdated').waitFor({ timeout: LIVE });
+    await reviewer.locator('[data-testid=review-code] .inline-thread[data-line="3"]').filter({ hasText: "outdated" }).waitFor();
     await reviewer.getByRole("tab", { name: "Changes" }).click();
     const file = reviewer.locator('.diff-file[data-path="main.py"]');
     await file.waitFor();

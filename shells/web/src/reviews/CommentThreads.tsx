@@ -42,6 +42,7 @@ export function ThreadView({ thread, meId, canComment, onReveal, onReply, onReso
     <article
       className={`thread${root.resolved ? " resolved" : ""}${root.outdated ? " outdated" : ""}`}
       data-testid="thread"
+      data-thread={root.id}
       data-line={root.start_line ?? ""}
       aria-label={`Thread on ${anchor}`}
     >

@@ -1,7 +1,10 @@
 // A revision's file in a read-only Monaco editor. Lines with comment threads are marked (a
-// highlighted line and a glyph whose hover shows the thread); the selected lines are reported
-// so the comment form can anchor a new thread on them, and `reveal` scrolls a thread's line
-// into view. Alt+C in the editor asks to comment on the selected lines.
+// highlighted line and a glyph whose hover shows the thread), and each thread is shown inline
+// under its last line (a Monaco view zone: who said what, the last comments, outdated and
+// resolved); a click on it asks the page to show the thread in the panel, where replying and
+// resolving happen (a view zone has no focus of its own). The selected lines are reported so
+// the comment form can anchor a new thread on them, and `reveal` scrolls a thread's line into
+// view. Alt+C in the editor asks to comment on the selected lines.
 import { useEffect, useRef } from "react";
 import { languageForPath } from "../ide/editor/language";
 import { monaco } from "../ide/editor/monaco";
@@ -17,14 +20,49 @@ interface Props {
   reveal: { line: number; seq: number } | null;
   onSelect(range: LineRange): void;
   onCommentKey(): void;
+  onOpenThread(rootId: string): void;
 }
 
-export default function ReviewCode({ path, text, threads, reveal, onSelect, onCommentKey }: Props) {
+const ZONE_LINE_PX = 20;
+const ZONE_MAX_COMMENTS = 3;
+
+/** The inline summary of a thread: its state and its last few comments, as plain DOM. */
+function zoneNode(t: Thread, onOpen: () => void): { node: HTMLDivElement; height: number } {
+  const node = document.createElement("div");
+  node.className = `inline-thread${t.root.resolved ? " resolved" : ""}`;
+  node.dataset.line = String(t.root.start_line);
+  node.title = "Show this thread in the comments panel";
+  const all = [t.root, ...t.replies];
+  const shown = all.slice(-ZONE_MAX_COMMENTS);
+  const head = document.createElement("div");
+  head.className = "inline-thread-head";
+  const states = [t.root.outdated ? "outdated" : "", t.root.resolved ? "resolved" : ""].filter(Boolean).join(", ");
+  head.textContent = `${all.length} comment${all.length === 1 ? "" : "s"}${states ? ` · ${states}` : ""}${all.length > shown.length ? " · latest:" : ""}`;
+  node.appendChild(head);
+  for (const c of shown) {
+    const line = document.createElement("div");
+    line.className = "inline-comment";
+    const who = document.createElement("strong");
+    who.textContent = `${c.author.username ?? "someone"}: `;
+    line.appendChild(who);
+    line.appendChild(document.createTextNode(c.body.split("\n")[0]));
+    node.appendChild(line);
+  }
+  node.addEventListener("mousedown", (e) => {
+    e.preventDefault();
+    e.stopPropagation();
+    onOpen();
+  });
+  return { node, height: (shown.length + 1) * ZONE_LINE_PX + 8 };
+}
+
+export default function ReviewCode({ path, text, threads, reveal, onSelect, onCommentKey, onOpenThread }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const editor = useRef<Editor | null>(null);
   const decorations = useRef<ReturnType<Editor["createDecorationsCollection"]> | null>(null);
-  const callbacks = useRef({ onSelect, onCommentKey });
-  callbacks.current = { onSelect, onCommentKey };
+  const zones = useRef<string[]>([]);
+  const callbacks = useRef({ onSelect, onCommentKey, onOpenThread });
+  callbacks.current = { onSelect, onCommentKey, onOpenThread };
 
   useEffect(() => {
     const e = monaco.editor.create(host.current!, {
@@ -79,6 +117,16 @@ export default function ReviewCode({ path, text, threads, reveal, onSelect, onCo
         },
       })),
     );
+    const e = editor.current!;
+    const lastLine = e.getModel()?.getLineCount() ?? 0;
+    e.changeViewZones((acc) => {
+      for (const z of zones.current) acc.removeZone(z);
+      zones.current = lines.map((t) => {
+        const { node, height } = zoneNode(t, () => callbacks.current.onOpenThread(t.root.id));
+        const after = Math.min(t.root.end_line ?? t.root.start_line!, lastLine);
+        return acc.addZone({ afterLineNumber: after, heightInPx: height, domNode: node });
+      });
+    });
   }, [threads, path, text]);
 
   useEffect(() => {

@@ -346,6 +346,11 @@ export default function ReviewPage({ id }: { id: string }) {
                     reveal={reveal}
                     onSelect={setLines}
                     onCommentKey={() => commentBox.current?.focus()}
+                    onOpenThread={(rootId) => {
+                      const el = document.querySelector<HTMLElement>(`[data-thread="${CSS.escape(rootId)}"]`);
+                      el?.scrollIntoView({ block: "nearest" });
+                      el?.querySelector<HTMLElement>("button, textarea")?.focus();
+                    }}
                   />
                 </Suspense>
               ) : (
