@@ -149,6 +149,12 @@ test("submit, claim, comment on a line, request changes, resubmit, approve", asy
     assert.match(await author.getByTestId("decision-message").innerText(), /Compute c from a and b\./);
     await author.locator('[data-testid=thread][data-line="3"]').waitFor();
     await screenshot(author, "reviews-4-author-notified");
+    // Mark all read empties the count.
+    await author.getByTestId("bell").click();
+    await author.getByRole("dialog", { name: "Notifications" }).getByRole("button", { name: "Mark all read" }).click();
+    await author.getByTestId("bell-count").waitFor({ state: "detached" });
+    await author.keyboard.press("Escape");
+    assert.ok(await author.getByTestId("bell").evaluate((b) => b === document.activeElement), "focus back on the bell");
   });
 
   await t.test("the author edits line 3 in the IDE and resubmits", async () => {
@@ -167,6 +173,10 @@ test("submit, claim, comment on a line, request changes, resubmit, approve", asy
     assert.equal((await api.file(wsId, "main.py")).text, "a = 1\nb = 2\nc = 3 + a\nprint(a + b + c)\n");
     await author.goBack();
     await waitStatus(author, "Changes requested");
+    const thread = author.locator('[data-testid=thread][data-line="3"]');
+    await thread.getByLabel("Reply").fill("Now computed from a.");
+    await thread.getByRole("button", { name: "Reply" }).click();
+    await thread.filter({ hasText: "Now computed from a." }).waitFor();
     await author.getByRole("button", { name: "Resubmit" }).click();
     await waitStatus(author, "In review");
     assert.equal(await author.getByTestId("review-revision").innerText(), "2");
@@ -177,6 +187,11 @@ test("submit, claim, comment on a line, request changes, resubmit, approve", asy
     await waitFor(async () => (await reviewer.getByTestId("review-revision").innerText()) === "2", { timeout: LIVE, what: "revision 2" });
     await reviewer.locator('[data-testid=thread][data-line="3"] .badge.outdated').waitFor({ timeout: LIVE });
     await reviewer.locator('[data-testid=review-code] .inline-thread[data-line="3"]').filter({ hasText: "outdated" }).waitFor();
+    const thread = reviewer.locator('[data-testid=thread][data-line="3"]');
+    assert.match(await thread.innerText(), /Why is c a constant\?[\s\S]*ada[\s\S]*Now computed from a\./);
+    await thread.getByRole("button", { name: "Resolve" }).click();
+    await thread.locator(".resolved-badge").waitFor();
+    await thread.getByRole("button", { name: "Unresolve" }).waitFor();
     await reviewer.getByRole("tab", { name: "Changes" }).click();
     const file = reviewer.locator('.diff-file[data-path="main.py"]');
     await file.waitFor();
@@ -192,7 +207,7 @@ test("submit, claim, comment on a line, request changes, resubmit, approve", asy
   });
 
   await t.test("both see the history", async () => {
-    const expected = ["created", "claimed", "commented", "decided", "resubmitted", "decided"];
+    const expected = ["created", "claimed", "commented", "decided", "commented", "resubmitted", "resolved", "decided"];
     for (const page of [author, reviewer]) {
       assert.deepEqual(await historyActions(page), expected);
       const text = await page.getByTestId("history").innerText();

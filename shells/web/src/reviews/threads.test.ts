@@ -49,3 +49,14 @@ describe("comment threads", () => {
     expect(anchorLabel(c("a"))).toBe("review");
   });
 });
+
+describe("events about a review", () => {
+  it("are its review.* and notification events only", async () => {
+    const { isAboutReview } = await import("./live");
+    const e = (type: string, review_id?: string) => ({ id: 1, type, workspace_id: "w", at: 0, review_id });
+    expect(isAboutReview(e("review.claimed", "r1"), "r1")).toBe(true);
+    expect(isAboutReview(e("notification", "r1"), "r1")).toBe(true);
+    expect(isAboutReview(e("review.claimed", "r2"), "r1")).toBe(false);
+    expect(isAboutReview(e("file.changed"), "r1")).toBe(false);
+  });
+});
