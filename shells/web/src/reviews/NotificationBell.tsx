@@ -1,7 +1,8 @@
 // The bell in the top bar: the unread count, live. It reloads the list when a `notification`
 // event arrives on the page's events channel (and after the channel resubscribes); while the
 // channel is down it polls slowly. Opening it lists the latest notifications; choosing one
-// marks it read and opens its review. Escape closes the list and gives focus back to the bell.
+// marks it read and opens its review. Escape closes the list and gives focus back to the bell;
+// a click outside closes it too.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { describeError } from "../api/errors";
 import { useSession } from "../auth/session";
@@ -21,6 +22,7 @@ export function NotificationBell() {
   const [error, setError] = useState<string | null>(null);
   const bell = useRef<HTMLButtonElement>(null);
   const panel = useRef<HTMLDivElement>(null);
+  const wrap = useRef<HTMLDivElement>(null);
   const loads = useRef(0);
 
   const load = useCallback(async () => {
@@ -43,14 +45,29 @@ export function NotificationBell() {
   });
   usePolling(load, FALLBACK_POLL_MS, !connected);
 
-  useEffect(() => {
-    if (open) panel.current?.querySelector<HTMLElement>("button")?.focus();
-  }, [open]);
-
-  const close = () => {
+  const close = useCallback(() => {
     setOpen(false);
     bell.current?.focus();
-  };
+  }, []);
+
+  // Open: focus goes into the list; Escape anywhere closes it (focus back on the bell), and so
+  // does a click outside it.
+  useEffect(() => {
+    if (!open) return;
+    panel.current?.querySelector<HTMLElement>("button")?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") close();
+    };
+    const onDown = (e: MouseEvent) => {
+      if (!wrap.current?.contains(e.target as Node)) setOpen(false);
+    };
+    document.addEventListener("keydown", onKey);
+    document.addEventListener("mousedown", onDown);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      document.removeEventListener("mousedown", onDown);
+    };
+  }, [open, close]);
   const mark = async (which: { ids: number[] } | { all: true }) => {
     try {
       loads.current++;
@@ -62,7 +79,7 @@ export function NotificationBell() {
 
   const unread = page?.unread ?? 0;
   return (
-    <div className="bell-wrap">
+    <div className="bell-wrap" ref={wrap}>
       <button
         ref={bell}
         className="bell"
@@ -90,16 +107,11 @@ export function NotificationBell() {
           className="bell-panel"
           role="dialog"
           aria-label="Notifications"
-          onKeyDown={(e) => {
-            if (e.key === "Escape") {
-              e.stopPropagation();
-              close();
-            }
-          }}
         >
           <div className="row bell-head">
             <strong>Notifications</strong>
-            <button className="link" onClick={() => void mark({ all: true })} disabled={unread === 0}>
+            {/* never disabled: it holds the focus after a click, and a disabled button drops it */}
+            <button className="link" onClick={() => void mark({ all: true })}>
               Mark all read
             </button>
             <button className="link" onClick={close}>
