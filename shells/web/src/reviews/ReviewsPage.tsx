@@ -1,7 +1,8 @@
-// The Reviews page: my own reviewer level (self-service 0-4), my requests, my queue (pending
-// reviews I may claim, priority then age, with a Claim button each), the reviews assigned to
-// me, and every reviewer with their level and statistics. Lists reload when a review event or
-// notification arrives on the page's events channel, and poll slowly while it is down.
+// The Reviews page: my own reviewer level (self-service 0-4), my queue (pending reviews I may
+// claim, priority then age, filterable by priority, with a Claim button each), the reviews
+// assigned to me, my requests, and every reviewer with their level and statistics. Lists reload
+// when a review event or notification arrives on the page's events channel, and poll slowly
+// while it is down.
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { describeError } from "../api/errors";
 import type { User } from "../api/types";
@@ -9,7 +10,7 @@ import { useSession } from "../auth/session";
 import { navigate } from "../router";
 import { TopBar } from "../ui/TopBar";
 import { usePolling } from "../ui/usePolling";
-import { LEVELS, ReviewsApi, type Review, type Reviewer } from "./api";
+import { LEVELS, PRIORITIES, ReviewsApi, type Priority, type Review, type Reviewer } from "./api";
 import { formatDuration, queueOrder, statusLabel } from "./actions";
 import { useLiveEvents } from "./live";
 
@@ -99,6 +100,7 @@ export function ReviewsPage() {
   const [lists, setLists] = useState<Lists | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [priority, setPriority] = useState<Priority | "">("");
 
   const load = useCallback(async () => {
     try {
@@ -197,10 +199,23 @@ export function ReviewsPage() {
         {lists && (
           <>
             <section aria-labelledby="queue-h">
-              <h2 id="queue-h">My queue</h2>
+              <div className="row">
+                <h2 id="queue-h">My queue</h2>
+                <label className="field inline">
+                  <span>Priority</span>
+                  <select value={priority} onChange={(e) => setPriority(e.target.value as Priority | "")} aria-label="Queue priority">
+                    <option value="">all</option>
+                    {PRIORITIES.map((p) => (
+                      <option key={p} value={p}>
+                        {p}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+              </div>
               <ReviewTable
                 label="My queue"
-                reviews={lists.queue}
+                reviews={priority ? lists.queue.filter((r) => r.priority === priority) : lists.queue}
                 claim={(r) => void claim(r)}
                 empty={me && me.reviewer_level === 0 ? "Set a reviewer level above 0 to review others' code." : "Nothing waits for a reviewer of your level."}
               />
