@@ -38,10 +38,10 @@ Result<NewComment> NewCommentOf(const Request& r) {
   in.end_line = *end;
   auto side = OptionalString(*body, "side");
   if (!side) return Fail(side.error());
-  if (*side) {
-    if (**side == "left") {
+  if (const std::optional<std::string>& name = *side; name.has_value()) {
+    if (*name == "left") {
       in.side = CommentSide::kLeft;
-    } else if (**side == "right") {
+    } else if (*name == "right") {
       in.side = CommentSide::kRight;
     } else {
       return Fail(Error::Code::kInvalidArgument, "field 'side' must be \"left\" or \"right\"");

@@ -29,8 +29,8 @@ Result<NewReview> NewReviewOf(const Request& r) {
   in.description = description->value_or("");
   auto priority = OptionalString(*body, "priority");
   if (!priority) return Fail(priority.error());
-  if (*priority) {
-    auto parsed = ParseReviewPriority(**priority);
+  if (const std::optional<std::string>& name = *priority; name.has_value()) {
+    auto parsed = ParseReviewPriority(*name);
     if (!parsed) return Fail(parsed.error());
     in.priority = *parsed;
   }

@@ -30,7 +30,7 @@ class ReviewWorld {
     auto platform = Platform::Open(o);
     if (!platform) FAIL("Platform::Open: " << platform.error().ToString());
     platform_ = std::shared_ptr<Platform>(std::move(*platform));
-    files_ = std::make_unique<Files>(*platform_);
+    files_ = std::make_unique<Files>(platform_);
     reviews_ = std::make_unique<Reviews>(platform_, options);
     author = AddUser("ada", 0);
     r1 = AddUser("rob", 1);

@@ -155,7 +155,7 @@ struct World {
     auto opened = Platform::Open(o);
     if (!opened) FAIL(opened.error().ToString());
     platform = std::shared_ptr<Platform>(std::move(*opened));
-    files = std::make_unique<Files>(*platform);
+    files = std::make_unique<Files>(platform);
     User u;
     u.id = NewUuid();
     u.username = "ada";

@@ -19,8 +19,11 @@ CREATE TABLE review_requests (
   updated_at        BIGINT NOT NULL,
   version           BIGINT NOT NULL DEFAULT 1
 );
--- The queue: pending, by priority (highest first) then age, keyset-paginated.
-CREATE INDEX review_requests_queue ON review_requests (status, priority, created_at, id);
+-- The queue: pending, by priority (highest first) then age, keyset-paginated. The index is
+-- in exactly that order (priority DESC) so a page is read in order without a sort, and holds
+-- the queue's filters (level, author) so skipped rows cost no table lookup.
+CREATE INDEX review_requests_queue
+  ON review_requests (status, priority DESC, created_at, id, required_level, author_id);
 CREATE INDEX review_requests_author ON review_requests (author_id, created_at, id);
 CREATE INDEX review_requests_reviewer ON review_requests (reviewer_id, created_at, id);
 

@@ -88,7 +88,7 @@ def test_a_claim_race_over_two_replicas_has_one_winner(cluster):
                 left = deadline - asyncio.get_running_loop().time()
                 assert left > 0
                 event = json.loads(await asyncio.wait_for(conn.recv(), left))
-                if event["type"] == "notification":
+                if event["type"] == "notification" and event.get("action") == "decided":
                     return event
         finally:
             await conn.close()
