@@ -56,6 +56,9 @@ struct Workspace {
   int64_t updated_at = 0;
   int64_t last_active_at = 0;
   int64_t version = 1;
+  // The owner shares the terminal read-only with the assigned reviewer of an open review
+  // (policy: core/reviews/policy.cpp). Not part of `version`: toggling it is no edit.
+  bool terminal_shared = false;
 };
 
 enum class ItemKind { kFile, kDir };

@@ -268,6 +268,12 @@ class Reviews {
   [[nodiscard]] Result<NotificationPage> MarkRead(std::string_view caller,
                                                   const std::vector<int64_t>& ids, bool all);
 
+  // The watch policy of shared terminals (Terminals::SetWatchPolicy): ok when the caller may
+  // watch `workspace_id`'s terminal read-only (policy: reviews::MayWatchTerminal over the
+  // workspace's in_review reviews), kNotFound otherwise, as for a workspace not theirs.
+  [[nodiscard]] Result<void> AuthorizeTerminalWatch(std::string_view caller,
+                                                    std::string_view workspace_id);
+
   // Deletes the content blobs nothing references any more (deleted workspaces, overwritten
   // files); returns how many. The workspaces' idle sweep calls the same.
   [[nodiscard]] Result<int64_t> CollectBlobs();

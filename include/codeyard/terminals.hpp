@@ -66,6 +66,9 @@ inline constexpr uint16_t kCloseInternal = 1011;         // the shell or pod fai
 inline constexpr uint16_t kCloseTryAgain = 1013;         // busy
 inline constexpr uint16_t kCloseUnauthenticated = 4001;  // no, bad or expired token
 inline constexpr uint16_t kCloseNotFound = 4004;         // no such workspace (or not yours)
+// A watcher (see Terminals::SetWatchPolicy) whose right to watch ended: sharing turned off,
+// or the review left in_review or was reassigned. Also when the author's shell is not running.
+inline constexpr uint16_t kCloseNotShared = 4003;
 inline constexpr uint16_t kCloseLimit = 4029;            // a running limit or a viewer cap
 
 // The largest message a client may send (a paste is split by clients beyond this).
@@ -122,6 +125,12 @@ struct TerminalOptions {
 // The terminal.* keys of `config`.
 [[nodiscard]] TerminalOptions TerminalOptionsFrom(const Config& config);
 
+// Decides whether `user_id` may watch another user's workspace terminal read-only (the
+// shared shells of issue 15): ok to admit, an error to refuse. Reviews::AuthorizeTerminalWatch
+// is the one the server uses; it may read storage.
+using TerminalWatchPolicy =
+    std::function<Result<void>(std::string_view user_id, std::string_view workspace_id)>;
+
 // What to write next to a viewer: nothing, a message, or a close (the viewer's last).
 using TerminalOut = std::variant<std::monostate, std::string, terminal::Close>;
 
@@ -138,6 +147,12 @@ class Terminals {
   // before the first Attach; reset it to empty before the caller goes away.
   void SetWake(std::function<void()> wake);
 
+  // Who besides the owner may watch a terminal (none when unset). A watcher is always
+  // read-only, whatever its hello asks; it never starts the pod or the shell (only the
+  // owner's attach does), and the periodic re-check (reauth_interval) asks the policy again,
+  // closing with 4003 a watcher it refuses. Set it before the first Attach.
+  void SetWatchPolicy(TerminalWatchPolicy policy);
+
   // The viewers that got something to write since the last call.
   [[nodiscard]] std::vector<uint64_t> TakeReady();
 
@@ -145,7 +160,8 @@ class Terminals {
   // stopped), attaches to its shell (starting it unless it runs) and adds `viewer`, which
   // then gets the title, a terminal reset and the scrollback, and a running status saying
   // whether this attach started the shell ("started"). Returns the close to send on failure:
-  // 4001 bad token, 4004 not found (or another user's), 4029 a running limit or a viewer cap,
+  // 4001 bad token, 4004 not found (or another user's the watch policy refuses), 4003 a
+  // watcher of a shell not running in this process, 4029 a running limit or a viewer cap,
   // 1001 shutting down, 1011 otherwise. The viewer keeps the token for the re-check.
   [[nodiscard]] std::optional<terminal::Close> Attach(uint64_t viewer,
                                                       std::string_view workspace_id,

@@ -175,6 +175,11 @@ class Workspaces {
   [[nodiscard]] Result<Workspace> Rename(std::string_view user_id, std::string_view workspace_id,
                                          std::string_view name,
                                          std::optional<int64_t> expected_version = std::nullopt);
+  // The owner turns sharing of the workspace's terminal on or off (the assigned reviewer of
+  // an in_review review may then watch it read-only: Reviews::AuthorizeTerminalWatch).
+  // kNotFound for anyone else's workspace.
+  [[nodiscard]] Result<Workspace> SetTerminalShared(std::string_view user_id,
+                                                    std::string_view workspace_id, bool shared);
   // Stops the pod (no final sync: the files go too) and removes the workspace with its files.
   [[nodiscard]] Result<void> Delete(std::string_view user_id, std::string_view workspace_id);
 

@@ -61,6 +61,11 @@ Result<std::shared_ptr<Services>> Services::Open(std::shared_ptr<Platform> platf
   s->terminals_ =
       std::make_shared<Terminals>(s->accounts_, s->workspaces_, std::move(o.terminals), logger);
   s->reviews_ = std::make_shared<Reviews>(s->platform_, o.reviews);
+  // Shared shells (issue 15): the reviews policy decides who besides the owner may watch.
+  s->terminals_->SetWatchPolicy(
+      [reviews = s->reviews_](std::string_view user_id, std::string_view workspace_id) {
+        return reviews->AuthorizeTerminalWatch(user_id, workspace_id);
+      });
   return s;
 }
 

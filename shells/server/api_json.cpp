@@ -142,7 +142,8 @@ boost::json::object WorkspaceJson(const Workspace& w) {
           {"state", WorkspaceStateName(w.state)},
           {"created_at", w.created_at},
           {"updated_at", w.updated_at},
-          {"version", w.version}};
+          {"version", w.version},
+          {"terminal_shared", w.terminal_shared}};
 }
 
 boost::json::object FileInfoJson(const FileInfo& info) {

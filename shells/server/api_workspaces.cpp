@@ -65,6 +65,23 @@ void AddWorkspaceRoutes(Router& router, Services& services) {
                       if (!w) return Fail(w.error());
                       return JsonResponse(200, WorkspaceJson(*w));
                     }));
+  // The owner shares the terminal read-only with the assigned reviewer of an in_review
+  // review (who may watch is the library's rule: Reviews::AuthorizeTerminalWatch).
+  router.Add(Method::kPut, "/api/v1/workspaces/{id}/terminal/share",
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user) -> Result<Response> {
+                      auto body = JsonBody(r);
+                      if (!body) return Fail(body.error());
+                      const auto* shared = body->if_contains("shared");
+                      if (shared == nullptr || !shared->is_bool()) {
+                        return Fail(Error::Code::kInvalidArgument,
+                                    "field 'shared' is required and must be a boolean");
+                      }
+                      auto w = services.workspaces->SetTerminalShared(user, IdOf(r),
+                                                                      shared->as_bool());
+                      if (!w) return Fail(w.error());
+                      return JsonResponse(200, WorkspaceJson(*w));
+                    }));
   router.Add(Method::kDelete, "/api/v1/workspaces/{id}",
              Authed(services.accounts,
                     [&services](const Request& r, const std::string& user) -> Result<Response> {

@@ -88,6 +88,11 @@ Result<void> Authorize(const Caller& c, const Review& r, Action action) {
               "reviews: cannot " + std::string(Verb(action)) + " this review: " + why);
 }
 
+bool MayWatchTerminal(const Caller& c, const Review& r, bool shared) {
+  return shared && r.status == ReviewStatus::kInReview && c.id != r.author_id &&
+         (IsReviewer(c, r) || c.role == Role::kAdmin);
+}
+
 Result<void> AuthorizeSetLevel(const Caller& c, std::string_view target_user) {
   if (c.id == target_user || c.role == Role::kAdmin) return {};
   return Fail(Code::kPermissionDenied, "reviews: only admins set another user's reviewer level");

@@ -51,6 +51,12 @@ enum class Action {
 // admin. kPermissionDenied otherwise.
 [[nodiscard]] Result<void> AuthorizeSetLevel(const Caller& caller, std::string_view target_user);
 
+// The shared shells: whether the caller may watch the terminal of `review`'s workspace,
+// read-only, given the owner's sharing flag. Only while sharing is on and the review is
+// in_review, and only its assigned reviewer or an admin (never the author: it is theirs
+// anyway). Pending reviews grant nothing: an eligible reviewer has not committed to it.
+[[nodiscard]] bool MayWatchTerminal(const Caller& caller, const Review& review, bool shared);
+
 // "reviews: review not found", for every review a caller may not see.
 [[nodiscard]] Error ReviewNotFound();
 

@@ -300,6 +300,28 @@ Result<Review> Reviews::Get(std::string_view caller_id, std::string_view id) {
   });
 }
 
+Result<void> Reviews::AuthorizeTerminalWatch(std::string_view caller_id,
+                                             std::string_view workspace_id) {
+  return store::Transact(impl_->storage(), TxKind::kRead, [&](Transaction& tx) -> Result<void> {
+    const Error not_found(Error::Code::kNotFound, "terminals: workspace not found");
+    CY_TRY(const Caller caller, Impl::LoadCaller(tx, caller_id));
+    auto ws = store::workspaces::Get(tx, workspace_id);
+    if (!ws) return Fail(ws.error().code() == Error::Code::kNotFound ? not_found : ws.error());
+    if (!ws->terminal_shared) return Fail(not_found);
+    store::reviews::ListFilter filter;
+    filter.status = ReviewStatus::kInReview;
+    // A user has few reviews in review at once; the page bound keeps this one query.
+    CY_TRY(const std::vector<Review> open,
+           store::reviews::ByAuthor(tx, ws->owner_id, filter, std::nullopt, 200));
+    for (const Review& r : open) {
+      if (r.workspace_id == ws->id && reviews::MayWatchTerminal(caller, r, ws->terminal_shared)) {
+        return {};
+      }
+    }
+    return Fail(not_found);
+  });
+}
+
 Result<Review> Reviews::Impl::Transition(std::string_view caller_id, std::string_view id,
                                          Action action, std::optional<ReviewDecision> decision,
                                          std::string_view message) {

@@ -9,7 +9,7 @@ namespace {
 
 constexpr std::string_view kSelect =
     "SELECT id, owner_id, name, state, total_bytes, created_at, updated_at, last_active_at, "
-    "version, entry_count FROM workspaces ";
+    "version, entry_count, terminal_shared FROM workspaces ";
 
 Result<Workspace> FromRow(const Row& r) {
   Workspace w;
@@ -24,6 +24,8 @@ Result<Workspace> FromRow(const Row& r) {
   CY_TRY(w.last_active_at, r.Int(7));
   CY_TRY(w.version, r.Int(8));
   CY_TRY(w.entry_count, r.Int(9));
+  CY_TRY(const int64_t shared, r.Int(10));
+  w.terminal_shared = shared != 0;
   return w;
 }
 
@@ -125,6 +127,13 @@ Result<bool> TransitionState(Transaction& tx, std::string_view id, WorkspaceStat
              {Text(WorkspaceStateName(to)), Value{now}, Text(id), Text(WorkspaceStateName(from))}));
   if (changed > 0) CY_CHECK(events::StateChanged(tx, id, to));  // in the same transaction
   return changed > 0;
+}
+
+Result<Workspace> SetTerminalShared(Transaction& tx, std::string_view id, bool shared) {
+  CY_TRY(const int64_t changed, tx.Exec("UPDATE workspaces SET terminal_shared = ? WHERE id = ?",
+                                        {Value{int64_t{shared ? 1 : 0}}, Text(id)}));
+  if (changed == 0) return Fail(NotFound("workspace", id));
+  return Get(tx, id);
 }
 
 Result<void> Touch(Transaction& tx, std::string_view id, int64_t now) {

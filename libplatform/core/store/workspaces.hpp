@@ -51,6 +51,9 @@ struct Usage {
 [[nodiscard]] Result<bool> TransitionState(Transaction& tx, std::string_view id,
                                            WorkspaceState from, WorkspaceState to, int64_t now);
 // Records activity without bumping the version (it is not an edit).
+// Sets the terminal_shared flag (no version bump); the workspace after.
+[[nodiscard]] Result<Workspace> SetTerminalShared(Transaction& tx, std::string_view id,
+                                                  bool shared);
 [[nodiscard]] Result<void> Touch(Transaction& tx, std::string_view id, int64_t now);
 // Takes the workspace row's write lock until the transaction ends (an update that changes
 // nothing), so that changes to one workspace's files run one at a time even on PostgreSQL,

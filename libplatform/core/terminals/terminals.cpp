@@ -39,6 +39,7 @@ class Terminals::Impl {
   ~Impl() { Shutdown(); }
 
   void SetWake(std::function<void()> wake);
+  void SetWatchPolicy(TerminalWatchPolicy policy);
   std::vector<uint64_t> TakeReady();
   std::optional<terminal::Close> Attach(uint64_t viewer, std::string_view workspace_id,
                                         const terminal::Hello& hello);
@@ -61,8 +62,13 @@ class Terminals::Impl {
     std::string user_id;
     std::string workspace_id;
     std::string token;
+    bool watcher = false;  // another user's, admitted by the watch policy: read-only
   };
 
+  std::optional<terminal::Close> AttachWatcher(uint64_t viewer, const std::string& user_id,
+                                               const std::string& workspace_id,
+                                               const terminal::Hello& hello);
+  Result<void> MayWatch(std::string_view user_id, std::string_view workspace_id) const;
   std::optional<terminal::Close> ReserveLocked(uint64_t viewer, const std::string& user_id,
                                                std::string_view workspace_id,
                                                const std::string& token);
@@ -95,6 +101,9 @@ class Terminals::Impl {
   std::mutex ready_mu_;
   std::vector<uint64_t> ready_;
   std::function<void()> wake_;
+
+  mutable std::mutex policy_mu_;
+  TerminalWatchPolicy watch_policy_;
 
   std::mutex reauth_mu_;
   std::condition_variable reauth_wake_;
@@ -183,13 +192,19 @@ void Terminals::Impl::ReauthPass() {
     uint64_t viewer;
     std::shared_ptr<TerminalSession> session;
     std::string token;
+    std::string user_id;
+    std::string workspace_id;
+    bool watcher;
   };
   std::vector<Check> checks;
   {
     std::lock_guard lock(mu_);
     checks.reserve(viewers_.size());
     for (const auto& [id, entry] : viewers_) {
-      if (entry.session) checks.push_back({id, entry.session, entry.token});
+      if (entry.session) {
+        checks.push_back(
+            {id, entry.session, entry.token, entry.user_id, entry.workspace_id, entry.watcher});
+      }
     }
   }
   // Token -> why Accounts refused it (empty when it verified); each token checked once.
@@ -202,7 +217,19 @@ void Terminals::Impl::ReauthPass() {
       it = verdicts.emplace(c.token, claims ? std::string() : claims.error().message()).first;
     }
     const std::string& why = it->second;
-    if (why.empty()) continue;
+    if (why.empty()) {
+      // A watcher may watch only while the policy still says so (sharing on, review open).
+      if (!c.watcher) continue;
+      auto may = MayWatch(c.user_id, c.workspace_id);
+      if (may) continue;
+      logger_->Info("terminal watcher closed: no longer shared",
+                    {{"viewer", static_cast<int64_t>(c.viewer)},
+                     {"workspace_id", c.workspace_id},
+                     {"error", may.error().message()}});
+      c.session->CloseViewer(c.viewer, {terminal::kCloseNotShared,
+                                        "this terminal is no longer shared with you"});
+      continue;
+    }
     reauth_closed_.fetch_add(1);
     logger_->Info("terminal viewer closed: token no longer valid",
                   {{"viewer", static_cast<int64_t>(c.viewer)}, {"error", why}});
@@ -214,6 +241,50 @@ void Terminals::Impl::ReauthPass() {
 void Terminals::Impl::SetWake(std::function<void()> wake) {
   std::lock_guard lock(ready_mu_);
   wake_ = std::move(wake);
+}
+
+void Terminals::Impl::SetWatchPolicy(TerminalWatchPolicy policy) {
+  std::lock_guard lock(policy_mu_);
+  watch_policy_ = std::move(policy);
+}
+
+Result<void> Terminals::Impl::MayWatch(std::string_view user_id,
+                                       std::string_view workspace_id) const {
+  TerminalWatchPolicy policy;
+  {
+    std::lock_guard lock(policy_mu_);
+    policy = watch_policy_;
+  }
+  if (!policy) return Fail(Error::Code::kNotFound, "terminals: workspace not found");
+  return policy(user_id, workspace_id);
+}
+
+// Another user's attach the watch policy admitted: joins the shell this process already
+// holds for the workspace, read-only. It never opens the pod or starts the shell: a watcher
+// must not start the author's workspace (nor keep it from idling: it sends no input).
+std::optional<terminal::Close> Terminals::Impl::AttachWatcher(uint64_t viewer,
+                                                              const std::string& user_id,
+                                                              const std::string& workspace_id,
+                                                              const terminal::Hello& hello) {
+  std::shared_ptr<TerminalSession> session;
+  {
+    std::lock_guard lock(mu_);
+    const auto it = sessions_.find(workspace_id);
+    if (it != sessions_.end() && !it->second->ended()) session = it->second;
+    if (session) {
+      viewers_[viewer].session = session;
+      viewers_[viewer].watcher = true;
+    } else {
+      (void)ReleaseLocked(viewer);
+    }
+  }
+  if (!session) {
+    return terminal::Close{terminal::kCloseNotShared,
+                           "the author's terminal is not running: ask them to open it"};
+  }
+  logger_->Info("terminal watcher attached", {{"workspace_id", workspace_id}, {"user_id", user_id}});
+  session->AddViewer(viewer, /*readonly=*/true, hello.size, "shared terminal", false);
+  return std::nullopt;
 }
 
 std::vector<uint64_t> Terminals::Impl::TakeReady() {
@@ -291,6 +362,10 @@ std::optional<terminal::Close> Terminals::Impl::Attach(uint64_t viewer,
   };
   auto pod = workspaces_.PodOf(claims->user_id, workspace_id);
   if (!pod) {
+    if (pod.error().code() == Error::Code::kNotFound &&
+        MayWatch(claims->user_id, workspace_id)) {
+      return AttachWatcher(viewer, claims->user_id, std::string(workspace_id), hello);
+    }
     release();
     if (pod.error().code() == Error::Code::kInvalidArgument) {
       return terminal::Close{terminal::kCloseNotFound, "workspace not found"};
@@ -509,6 +584,10 @@ Terminals::~Terminals() { Shutdown(); }
 
 void Terminals::SetWake(std::function<void()> wake) { impl_->SetWake(std::move(wake)); }
 std::vector<uint64_t> Terminals::TakeReady() { return impl_->TakeReady(); }
+void Terminals::SetWatchPolicy(TerminalWatchPolicy policy) {
+  impl_->SetWatchPolicy(std::move(policy));
+}
+
 std::optional<terminal::Close> Terminals::Attach(uint64_t viewer, std::string_view workspace_id,
                                                  const terminal::Hello& hello) {
   return impl_->Attach(viewer, workspace_id, hello);

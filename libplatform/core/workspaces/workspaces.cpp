@@ -178,6 +178,15 @@ Result<Workspace> Workspaces::Impl::Rename(std::string_view user_id, std::string
       });
 }
 
+Result<Workspace> Workspaces::Impl::SetTerminalShared(std::string_view user_id,
+                                                      std::string_view id, bool shared) {
+  return store::Transact(platform_.storage(), TxKind::kWrite,
+                         [&](Transaction& tx) -> Result<Workspace> {
+                           CY_TRY(const Workspace ws, files::OwnedWorkspace(tx, user_id, id));
+                           return store::workspaces::SetTerminalShared(tx, ws.id, shared);
+                         });
+}
+
 Result<WorkspaceExec> Workspaces::Impl::Exec(std::string_view user_id, std::string_view id,
                                              const ExecSpec& spec) {
   // Refused at once, never queued (per process; rates in storage): docs/security/accounts.md.
@@ -450,6 +459,10 @@ Result<Workspace> Workspaces::Get(std::string_view user_id, std::string_view wor
 Result<Workspace> Workspaces::Rename(std::string_view user_id, std::string_view workspace_id,
                                      std::string_view name, std::optional<int64_t> expected) {
   return impl_->Rename(user_id, workspace_id, name, expected);
+}
+Result<Workspace> Workspaces::SetTerminalShared(std::string_view user_id,
+                                                std::string_view workspace_id, bool shared) {
+  return impl_->SetTerminalShared(user_id, workspace_id, shared);
 }
 Result<void> Workspaces::Delete(std::string_view user_id, std::string_view workspace_id) {
   return impl_->Delete(user_id, workspace_id);

@@ -54,6 +54,7 @@ class Workspaces::Impl {
   Result<Workspace> Get(std::string_view user_id, std::string_view id);
   Result<Workspace> Rename(std::string_view user_id, std::string_view id, std::string_view name,
                            std::optional<int64_t> expected_version);
+  Result<Workspace> SetTerminalShared(std::string_view user_id, std::string_view id, bool shared);
   Result<WorkspaceExec> Exec(std::string_view user_id, std::string_view id, const ExecSpec& spec);
   Result<SyncReport> Sync(std::string_view user_id, std::string_view id);
   void StartIdleReaper(std::chrono::milliseconds period);

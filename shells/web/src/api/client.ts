@@ -234,6 +234,9 @@ export class ApiClient {
   renameWorkspace(id: string, name: string): Promise<Workspace> {
     return this.json<Workspace>("PATCH", `/workspaces/${encodeURIComponent(id)}`, { json: { name } });
   }
+  shareTerminal(id: string, shared: boolean): Promise<Workspace> {
+    return this.json<Workspace>("PUT", `/workspaces/${encodeURIComponent(id)}/terminal/share`, { json: { shared } });
+  }
   async deleteWorkspace(id: string): Promise<void> {
     await this.call("DELETE", `/workspaces/${encodeURIComponent(id)}`);
   }

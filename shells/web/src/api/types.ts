@@ -23,6 +23,8 @@ export interface Workspace {
   created_at: number | string; // milliseconds since the epoch
   updated_at: number | string;
   version: number;
+  /** The owner shares the terminal read-only with the reviewer of an in_review review. */
+  terminal_shared?: boolean;
 }
 
 export type ItemKind = "file" | "dir";

@@ -26,6 +26,7 @@ import { StatusBar } from "./statusbar/StatusBar";
 import { EventChannel, eventsUrl } from "./sync/events";
 import { TREE_FALLBACK_POLL_MS, useWorkspaceFiles } from "./sync/useWorkspaceFiles";
 import type { ConnectionState } from "./terminal/connection";
+import ShareToggle from "./terminal/ShareToggle";
 import TerminalPanel from "./terminal/TerminalPanel";
 import { FileTree } from "./tree/FileTree";
 import { TreeDialogs, type TreeDialog } from "./tree/TreeDialogs";
@@ -361,6 +362,7 @@ export default function IdePage({ id }: { id: string }) {
             <button role="tab" aria-selected={bottom === "output"} className={bottom === "output" ? "active" : ""} onClick={() => setBottom("output")}>
               Output{run.status === "running" ? " (running…)" : ""}
             </button>
+            {workspace && bottom === "terminal" && <ShareToggle workspace={workspace} client={client} onChange={setWorkspace} />}
           </div>
           <div className="panel-body" hidden={bottom !== "terminal"}>
             <ErrorBoundary where="the terminal">

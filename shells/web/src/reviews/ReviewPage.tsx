@@ -1,9 +1,11 @@
 // One review: its header (status, priority, level, people, description, decision message), the
 // buttons its status allows the viewer (claim, unclaim, withdraw, resubmit, approve, request
-// changes, reject), and three tabs: Files (a revision's file list, the file in a read-only
+// changes, reject), and tabs: Files (a revision's file list, the file in a read-only
 // Monaco editor, its comment threads beside it, and the review-wide threads), Changes (the
-// diff between two revisions) and History (the append-only timeline). Everything reloads when
-// an event about this review arrives on the page's events channel.
+// diff between two revisions) and History (the append-only timeline), and for its assigned
+// reviewer (or an admin) while it is in review, Terminal: the author's live terminal,
+// read-only, when they share it (WatchTerminal). Everything reloads when an event about this
+// review arrives on the page's events channel.
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, describeError } from "../api/errors";
 import type { User } from "../api/types";
@@ -17,11 +19,12 @@ import { NewCommentForm, ThreadView } from "./CommentThreads";
 import { DecisionDialog } from "./DecisionDialog";
 import { DiffView } from "./DiffView";
 import { HistoryTimeline } from "./HistoryTimeline";
+import WatchTerminal from "./WatchTerminal";
 import { isAboutReview, useLiveEvents } from "./live";
 import { buildThreads, reviewThreads, threadsForFile, unresolvedByFile, type LineRange } from "./threads";
 
 const ReviewCode = lazy(() => import("./ReviewCode"));
-type Tab = "files" | "changes" | "history";
+type Tab = "files" | "changes" | "history" | "terminal";
 const TABS: { id: Tab; label: string }[] = [
   { id: "files", label: "Files" },
   { id: "changes", label: "Changes" },
@@ -203,6 +206,8 @@ export default function ReviewPage({ id }: { id: string }) {
       await loadComments();
     },
   };
+  const canWatch = review.status === "in_review" && (review.reviewer?.id === me.id || me.role === "admin");
+  const tabs = canWatch ? [...TABS, { id: "terminal" as Tab, label: "Watch terminal" }] : TABS;
   const person = (p: { id: string; username: string | null } | null) => (p === null ? "nobody yet" : p.id === me.id ? "you" : (p.username ?? "someone"));
 
   return (
@@ -258,7 +263,7 @@ export default function ReviewPage({ id }: { id: string }) {
           )}
         </header>
         <div className="row review-tabs" role="tablist" aria-label="Review views">
-          {TABS.map((t) => (
+          {tabs.map((t) => (
             <button
               key={t.id}
               id={`tab-${t.id}`}
@@ -268,10 +273,10 @@ export default function ReviewPage({ id }: { id: string }) {
               className={tab === t.id ? "active" : ""}
               onClick={() => setTab(t.id)}
               onKeyDown={(e) => {
-                const i = TABS.findIndex((x) => x.id === tab);
-                const step = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? TABS.length - 1 : 0;
+                const i = tabs.findIndex((x) => x.id === tab);
+                const step = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? tabs.length - 1 : 0;
                 if (step === 0) return;
-                const next = TABS[(i + step) % TABS.length].id;
+                const next = tabs[(i + step) % tabs.length].id;
                 setTab(next);
                 document.getElementById(`tab-${next}`)?.focus();
               }}
@@ -378,6 +383,11 @@ export default function ReviewPage({ id }: { id: string }) {
           <div className="review-scroll" role="tabpanel" aria-label="Changes">
             {latest === 1 && <p className="muted">Only one revision so far: its files are under Files.</p>}
             {latest > 1 && (diff === null ? <p className="muted">Loading the diff…</p> : <DiffView files={diff} />)}
+          </div>
+        )}
+        {tab === "terminal" && canWatch && (
+          <div className="review-scroll" role="tabpanel" aria-label="Watch terminal">
+            <WatchTerminal workspaceId={review.workspace_id} client={client} />
           </div>
         )}
         {tab === "history" && (

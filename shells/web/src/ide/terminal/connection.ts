@@ -28,6 +28,8 @@ export interface ConnectionOptions extends ConnectionEvents {
   /** The access token for the hello; `fresh` asks for a refreshed one. Null: cannot connect. */
   getToken(fresh: boolean): Promise<string | null>;
   size(): { cols: number; rows: number };
+  /** Ask for a read-only viewer (a reviewer watching a shared terminal always is one). */
+  readonly?: boolean;
   webSocket?: typeof WebSocket;
 }
 
@@ -43,6 +45,8 @@ const AUTH_CLOSE_CODES = new Set([4001]);
 export function finalClose(code: number, reason: string, lastState?: string): string | null {
   if (code === 1000) return reason || "the shell exited";
   if (code === 4004) return reason || "no such workspace";
+  // A watcher of a shared terminal: sharing ended, or the author's shell is not running.
+  if (code === 4003) return reason || "this terminal is not shared with you";
   if (code === 1001 && lastState === "stopped") return reason || "the workspace stopped";
   return null;
 }
@@ -124,7 +128,7 @@ export class TerminalConnection extends KeptSocket {
     this.socket = socket;
     socket.onopen = () => {
       const { cols, rows } = this.opts.size();
-      socket.send(encodeHello(token!, cols, rows));
+      socket.send(encodeHello(token!, cols, rows, this.opts.readonly ?? false));
       this.lastHeard = Date.now();
       this.startPing(socket);
     };

@@ -10,6 +10,7 @@ describe("client frames", () => {
     const hello = encodeHello("tok", 120, 40);
     expect(hello.startsWith("{")).toBe(true);
     expect(JSON.parse(hello)).toEqual({ token: "tok", cols: 120, rows: 40 });
+    expect(JSON.parse(encodeHello("tok", 80, 24, true))).toEqual({ token: "tok", cols: 80, rows: 24, readonly: true });
   });
   it("prefixes input with '0' and keeps UTF-8 and raw bytes", () => {
     const frame = encodeInput("ls é\r");
@@ -57,6 +58,9 @@ describe("connection helpers", () => {
   it("stops retrying only when the shell exited or the workspace is not there", () => {
     expect(finalClose(1000, "the shell exited")).toBe("the shell exited");
     expect(finalClose(4004, "")).toBe("no such workspace");
+    // A watcher of a shared terminal: sharing ended, or it was never shared with them.
+    expect(finalClose(4003, "")).toBe("this terminal is not shared with you");
+    expect(finalClose(4003, "the author's terminal is not running")).toBe("the author's terminal is not running");
     for (const code of [1001, 1006, 1011, 1013, 4001, 4029]) expect(finalClose(code, "x")).toBeNull();
     expect(finalClose(1001, "the workspace stopped", "stopped")).toBe("the workspace stopped");
     expect(finalClose(1001, "shutting down", "running")).toBeNull();

@@ -37,8 +37,8 @@ function frame(type: number, payload: Uint8Array): Uint8Array {
 }
 
 /** The first message: authenticates and sets the initial size. */
-export function encodeHello(token: string, cols: number, rows: number): string {
-  return JSON.stringify({ token, cols, rows });
+export function encodeHello(token: string, cols: number, rows: number, readonly = false): string {
+  return JSON.stringify(readonly ? { token, cols, rows, readonly } : { token, cols, rows });
 }
 
 export function encodeInput(data: string | Uint8Array): Uint8Array {
