@@ -69,7 +69,7 @@ inline constexpr uint16_t kCloseNotFound = 4004;         // no such workspace (o
 // A watcher (see Terminals::SetWatchPolicy) whose right to watch ended: sharing turned off,
 // or the review left in_review or was reassigned. Also when the author's shell is not running.
 inline constexpr uint16_t kCloseNotShared = 4003;
-inline constexpr uint16_t kCloseLimit = 4029;            // a running limit or a viewer cap
+inline constexpr uint16_t kCloseLimit = 4029;  // a running limit or a viewer cap
 
 // The largest message a client may send (a paste is split by clients beyond this).
 inline constexpr std::size_t kMaxClientMessage = std::size_t{1} << 20;

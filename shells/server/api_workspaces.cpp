@@ -77,8 +77,8 @@ void AddWorkspaceRoutes(Router& router, Services& services) {
                         return Fail(Error::Code::kInvalidArgument,
                                     "field 'shared' is required and must be a boolean");
                       }
-                      auto w = services.workspaces->SetTerminalShared(user, IdOf(r),
-                                                                      shared->as_bool());
+                      auto w =
+                          services.workspaces->SetTerminalShared(user, IdOf(r), shared->as_bool());
                       if (!w) return Fail(w.error());
                       return JsonResponse(200, WorkspaceJson(*w));
                     }));

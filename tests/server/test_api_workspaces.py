@@ -51,7 +51,8 @@ def test_full_flow_write_exec_read_back(server):
 
 def test_workspace_crud(server, alice):
     made = create_workspace(server, alice, "first")
-    assert set(made) == {"id", "name", "state", "created_at", "updated_at", "version"}
+    assert set(made) == {"id", "name", "state", "created_at", "updated_at", "version",
+                         "terminal_shared"}
     assert made["state"] == "stopped"
     wid = made["id"]
     status, _, listed = call(server, "GET", "/workspaces", token=alice)

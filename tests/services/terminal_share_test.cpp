@@ -114,8 +114,11 @@ struct Conn {
     Until([&] { return output.find(needle, after) != std::string::npos; }, needle);
   }
   void Running() {
-    Until([&] { return !statuses.empty() && statuses.back().find("\"running\"") != std::string::npos; },
-          "running status");
+    Until(
+        [&] {
+          return !statuses.empty() && statuses.back().find("\"running\"") != std::string::npos;
+        },
+        "running status");
   }
   void Type(const std::string& input) {
     REQUIRE_FALSE(t.Receive(id, terminal::Message(terminal::kInput, input)).has_value());
@@ -163,7 +166,8 @@ TEMPLATE_TEST_CASE("terminal sharing: the assigned reviewer watches read-only wh
   Terminals& t = *w.terminals;
 
   // A watcher never starts the author's workspace: nothing to watch yet.
-  const Review review = Must(w.reviews->Create(ada.user.id, {ws, "t", "d", ReviewPriority::kNormal, 1}));
+  const Review review =
+      Must(w.reviews->Create(ada.user.id, {ws, "t", "d", ReviewPriority::kNormal, 1}));
   CHECK_FALSE(Must(w.workspaces->Get(ada.user.id, ws)).terminal_shared);
   CHECK(Must(w.workspaces->SetTerminalShared(ada.user.id, ws, true)).terminal_shared);
   CHECK(Must(w.workspaces->Get(ada.user.id, ws)).terminal_shared);
@@ -226,7 +230,8 @@ TEMPLATE_TEST_CASE("terminal sharing: a watcher gets a clear close when no shell
   const Session ada = w.NewUser("ada");
   const Session rob = w.NewUser("rob", 1);
   const std::string ws = Must(w.workspaces->Create(ada.user.id, "proj")).id;
-  const Review review = Must(w.reviews->Create(ada.user.id, {ws, "t", "d", ReviewPriority::kNormal, 1}));
+  const Review review =
+      Must(w.reviews->Create(ada.user.id, {ws, "t", "d", ReviewPriority::kNormal, 1}));
   Must(w.reviews->Claim(rob.user.id, review.id));
   Must(w.workspaces->SetTerminalShared(ada.user.id, ws, true));
   CHECK(Refused(*w.terminals, 1, ws, rob) == terminal::kCloseNotShared);

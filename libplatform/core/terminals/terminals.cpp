@@ -226,8 +226,8 @@ void Terminals::Impl::ReauthPass() {
                     {{"viewer", static_cast<int64_t>(c.viewer)},
                      {"workspace_id", c.workspace_id},
                      {"error", may.error().message()}});
-      c.session->CloseViewer(c.viewer, {terminal::kCloseNotShared,
-                                        "this terminal is no longer shared with you"});
+      c.session->CloseViewer(
+          c.viewer, {terminal::kCloseNotShared, "this terminal is no longer shared with you"});
       continue;
     }
     reauth_closed_.fetch_add(1);
@@ -282,7 +282,8 @@ std::optional<terminal::Close> Terminals::Impl::AttachWatcher(uint64_t viewer,
     return terminal::Close{terminal::kCloseNotShared,
                            "the author's terminal is not running: ask them to open it"};
   }
-  logger_->Info("terminal watcher attached", {{"workspace_id", workspace_id}, {"user_id", user_id}});
+  logger_->Info("terminal watcher attached",
+                {{"workspace_id", workspace_id}, {"user_id", user_id}});
   session->AddViewer(viewer, /*readonly=*/true, hello.size, "shared terminal", false);
   return std::nullopt;
 }
@@ -362,8 +363,7 @@ std::optional<terminal::Close> Terminals::Impl::Attach(uint64_t viewer,
   };
   auto pod = workspaces_.PodOf(claims->user_id, workspace_id);
   if (!pod) {
-    if (pod.error().code() == Error::Code::kNotFound &&
-        MayWatch(claims->user_id, workspace_id)) {
+    if (pod.error().code() == Error::Code::kNotFound && MayWatch(claims->user_id, workspace_id)) {
       return AttachWatcher(viewer, claims->user_id, std::string(workspace_id), hello);
     }
     release();

@@ -178,8 +178,8 @@ Result<Workspace> Workspaces::Impl::Rename(std::string_view user_id, std::string
       });
 }
 
-Result<Workspace> Workspaces::Impl::SetTerminalShared(std::string_view user_id,
-                                                      std::string_view id, bool shared) {
+Result<Workspace> Workspaces::Impl::SetTerminalShared(std::string_view user_id, std::string_view id,
+                                                      bool shared) {
   return store::Transact(platform_.storage(), TxKind::kWrite,
                          [&](Transaction& tx) -> Result<Workspace> {
                            CY_TRY(const Workspace ws, files::OwnedWorkspace(tx, user_id, id));
