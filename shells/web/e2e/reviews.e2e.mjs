@@ -1,6 +1,7 @@
 // Code review end to end, two people in two browser contexts against the real server: the
 // author submits a workspace for review from the IDE; the reviewer (who set their own level on
-// the Reviews page) finds it in the queue, claims it, comments on line 3 from the editor and
+// the Reviews page) finds it in the queue, claims it, watches the author's shared terminal
+// read-only until the author stops sharing it, comments on line 3 from the editor and
 // requests changes; the author's page learns of it live (the bell and the review's status,
 // with no reload), the author edits line 3 in the IDE and resubmits; the reviewer's page follows
 // live, shows the diff between the revisions and the comment as outdated, and approves; both
@@ -9,7 +10,17 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Api, CodeyardServer, launchBrowser, newPage, screenshot, waitFor } from "./lib/harness.mjs";
-import { PASSWORD, createWorkspace, openWorkspace, saveWithKeyboard, signUp, treeRow } from "./lib/steps.mjs";
+import {
+  PASSWORD,
+  createWorkspace,
+  openWorkspace,
+  runInTerminal,
+  saveWithKeyboard,
+  signUp,
+  treeRow,
+  waitForIde,
+  waitForTerminal,
+} from "./lib/steps.mjs";
 
 const LIVE = 10_000;
 let server;
@@ -105,6 +116,33 @@ test("submit, claim, comment on a line, request changes, resubmit, approve", asy
     await waitStatus(reviewer, "In review");
     assert.equal(reviewer.url(), reviewUrl);
     await waitStatus(author, "In review"); // pushed to the author's open page
+  });
+
+  await t.test("the author shares the terminal; the reviewer watches it read-only", async () => {
+    // The author's IDE in a second tab of their browser: the shell the reviewer will watch.
+    const ide = await author.context().newPage();
+    await ide.goto(`${server.url}/w/${wsId}`);
+    await waitForIde(ide, "summer");
+    await waitForTerminal(ide);
+    const toggle = ide.getByTestId("share-terminal");
+    assert.equal(await toggle.innerText(), "Share terminal: off");
+    await reviewer.getByRole("tab", { name: "Watch terminal" }).click();
+    const watchState = reviewer.getByTestId("watch-state");
+    await waitFor(async () => (await watchState.innerText()).startsWith("Not shared"), { timeout: LIVE, what: "not shared" });
+    await toggle.click();
+    await waitFor(async () => (await toggle.getAttribute("aria-pressed")) === "true", { what: "sharing on" });
+    await watchState.getByRole("button", { name: "Try again" }).click();
+    await waitFor(async () => (await watchState.innerText()).startsWith("Watching"), { timeout: LIVE, what: "watching" });
+    await runInTerminal(ide, "echo shared_$((6*7))", "shared_42");
+    const watched = () => reviewer.locator("[data-testid=watch-terminal] .xterm-rows").innerText();
+    await waitFor(async () => (await watched()).includes("shared_42"), { timeout: LIVE, what: "the author's output" });
+    await screenshot(reviewer, "reviews-2b-watching");
+    // Turning sharing off closes the watcher (at the next re-check).
+    await toggle.click();
+    await waitFor(async () => (await toggle.getAttribute("aria-pressed")) === "false", { what: "sharing off" });
+    await waitFor(async () => (await watchState.innerText()).startsWith("Not shared"), { timeout: 20_000, what: "the watcher closed" });
+    await ide.close();
+    await reviewer.getByRole("tab", { name: "Files" }).click();
   });
 
   await t.test("the reviewer comments on line 3 from the editor", async () => {

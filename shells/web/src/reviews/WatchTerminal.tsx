@@ -67,7 +67,7 @@ export default function WatchTerminal({ workspaceId, client }: { workspaceId: st
       )}
       {state === "closed" && (
         <div className="banner info" role="status" data-testid="watch-state">
-          Not shared: {detail || "the author does not share their terminal"}.{" "}
+          Not shared: the author does not share their terminal with you now{detail ? ` (${detail})` : ""}.{" "}
           <button className="link" onClick={() => setAttempt((n) => n + 1)}>
             Try again
           </button>
