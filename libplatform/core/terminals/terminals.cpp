@@ -269,6 +269,10 @@ std::optional<terminal::Close> Terminals::Impl::AttachWatcher(uint64_t viewer,
   std::shared_ptr<TerminalSession> session;
   {
     std::lock_guard lock(mu_);
+    if (closing_) {
+      (void)ReleaseLocked(viewer);
+      return terminal::Close{terminal::kCloseGoingAway, "the server is shutting down"};
+    }
     const auto it = sessions_.find(workspace_id);
     if (it != sessions_.end() && !it->second->ended()) session = it->second;
     if (session) {
