@@ -188,6 +188,36 @@ def test_another_users_events_never_arrive(server):
     run(scenario())
 
 
+def test_deleting_a_workspace_reaches_its_owner_and_nobody_else(server):
+    token, ws = user_with_workspace(server)
+    name = call(server, "GET", f"/workspaces/{ws}", token=token)[2]["name"]
+    other, _ = user_with_workspace(server)
+
+    async def scenario():
+        owner = await (await Events.open(server, token)).wait_ready()
+        watcher = await (await Events.open(server, other)).wait_ready()
+        put(server, token, ws, "doomed.txt")
+        status, _, doc = call(server, "DELETE", f"/workspaces/{ws}", token=token)
+        assert status in (200, 204), doc
+        # The owner can no longer read the workspace, yet gets the event that says so.
+        assert call(server, "GET", f"/workspaces/{ws}", token=token)[0] == 404
+        await owner.until(lambda c: len(c.of("workspace.deleted")) == 1)
+        deleted = owner.of("workspace.deleted")[0]
+        assert set(deleted) == {"id", "type", "workspace_id", "at", "name"}
+        assert (deleted["workspace_id"], deleted["name"]) == (ws, name)
+        assert owner.events[-1] == deleted, "the deletion is the workspace's last event"
+        # Written after the deletion, so had the deletion reached the other user, it would
+        # be in front of this one.
+        other_ws = create_workspace(server, other)["id"]
+        put(server, other, other_ws, "mine.txt")
+        await watcher.until(lambda c: len(c.of("file.created")) == 1)
+        assert watcher.of("workspace.deleted") == []
+        await owner.close()
+        await watcher.close()
+
+    run(scenario())
+
+
 def test_after_resumes_without_a_gap_or_a_duplicate(server):
     token, ws = user_with_workspace(server)
 

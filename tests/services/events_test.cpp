@@ -6,10 +6,12 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "codeyard/events.hpp"
 #include "codeyard/files.hpp"
 #include "codeyard/id.hpp"
+#include "core/store/events.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/users.hpp"
 #include "core/store/workspaces.hpp"
@@ -83,7 +85,7 @@ class Replicas {
 
   // The events service of replica B (stopped before the platforms go).
   Events& StartEvents(EventsOptions options = {}) {
-    options.poll_interval = 10ms;
+    if (options.poll_interval == EventsOptions{}.poll_interval) options.poll_interval = 10ms;
     events_ = std::make_unique<Events>(*b_, std::move(options));
     Must(events_->Start());
     return *events_;
@@ -95,6 +97,9 @@ class Replicas {
   void Write(const std::string& user, const std::string& ws, const std::string& path) {
     Must(files_->Write(user, ws, path, "x", std::nullopt));
   }
+
+  std::string uri() const { return db_->uri(); }
+  Storage& storage() { return a_->storage(); }
 
   std::string ada, bob, ada_ws, bob_ws;
 
@@ -240,6 +245,101 @@ TEMPLATE_TEST_CASE("events: the audience is a function of the event (a reviewer 
   r.Write(r.bob, r.bob_ws, "mine.txt");
   CHECK(Paths(w.TakeUntil(*bob, Count(2))) ==
         std::vector<std::string>{"review-me.txt", "mine.txt"});
+}
+
+TEMPLATE_TEST_CASE("events: a change made in this process wakes its poller at once",
+                   "[services][events]", CODEYARD_STORAGE_BACKENDS) {
+  Replicas r(TestType::Create());
+  EventsOptions options;
+  options.poll_interval = 60s;  // far beyond the wait below: only the commit's wake can do it
+  Events& events = r.StartEvents(options);
+  Waker w;
+  auto sub = Must(events.Subscribe(r.ada, std::nullopt, w.fn()));
+  r.Write(r.ada, r.ada_ws, "now.txt");
+  CHECK(Paths(w.TakeUntil(*sub, Count(1))) == std::vector<std::string>{"now.txt"});
+}
+
+// The same server URI, another database on it.
+std::string OtherDatabase(const std::string& server_uri) {
+  const std::size_t query = server_uri.find('?');
+  const std::size_t slash = server_uri.rfind('/', query);
+  REQUIRE(slash != std::string::npos);
+  return server_uri.substr(0, slash) + "/template1" +
+         (query == std::string::npos ? "" : server_uri.substr(query));
+}
+
+// A transaction with a transaction id, left open: what a forgotten session does.
+std::unique_ptr<Transaction> HoldOpen(Storage& storage) {
+  auto tx = Must(storage.Begin(TxKind::kWrite));
+  Must(tx->Query("SELECT pg_current_xact_id()::text", {}));
+  return tx;
+}
+
+// Waits (deadline 20 s) until PostgreSQL's commit horizon has passed transaction `xact`:
+// other test processes on the server may hold it back a while too.
+bool HorizonPassed(Storage& storage, int64_t xact) {
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  for (;;) {
+    auto horizon = store::Transact(
+        storage, TxKind::kRead, [](Transaction& tx) { return store::events::Horizon(tx, true); });
+    if (horizon && horizon->value_or(0) > xact) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+// Sessions left open in this database and in another one of the server hold the horizon
+// back; events still come once they waited horizon_wait, in the order they committed, each
+// once: also one of an older transaction that commits late, below the cursor. When the
+// horizon passes them at last, none comes again.
+TEST_CASE("events: a transaction left open on the server delays events by horizon_wait only",
+          "[services][events][postgres]") {
+  Replicas r(testing::PostgresBackend::Create());
+  EventsOptions options;
+  options.horizon_wait = 100ms;
+  Events& events = r.StartEvents(options);
+  Waker w;
+  auto sub = Must(events.Subscribe(r.ada, std::nullopt, w.fn()));
+
+  auto elsewhere_db = testing::OpenOrDie(OtherDatabase(testing::PostgresServerUri()));
+  auto here_db = testing::OpenOrDie(r.uri());
+  auto held_elsewhere = HoldOpen(*elsewhere_db);
+  auto held_here = HoldOpen(*here_db);
+  // An older transaction with an event, committed only later: its id is below the others.
+  auto late = HoldOpen(*here_db);
+  Must(store::events::Append(*late, kEventFileCreated, r.ada_ws, R"({"path":"late"})", 1));
+
+  r.Write(r.ada, r.ada_ws, "w1");
+  r.Write(r.ada, r.ada_ws, "w2");
+  std::vector<Event> got = w.TakeUntil(*sub, Count(2));
+  CHECK(Paths(got) == std::vector<std::string>{"w1", "w2"});
+  CHECK(events.horizon_fallbacks() == 2);
+
+  Must(late->Commit());
+  for (Event& e : w.TakeUntil(*sub, Count(1))) got.push_back(std::move(e));
+  r.Write(r.ada, r.ada_ws, "w3");
+  for (Event& e : w.TakeUntil(*sub, Count(1))) got.push_back(std::move(e));
+  REQUIRE(Paths(got) == std::vector<std::string>{"w1", "w2", "late", "w3"});
+  CHECK(got[2].id < got[0].id);  // below the cursor, and delivered
+  CHECK(events.horizon_fallbacks() == 4);
+
+  // The sessions end; once the horizon has passed w3, the poller reads all four below it and
+  // must send none again: a duplicate would come before w4.
+  held_here->Rollback();
+  held_elsewhere->Rollback();
+  REQUIRE(HorizonPassed(r.storage(), got.back().xact));
+  r.Write(r.ada, r.ada_ws, "w4");
+  for (Event& e : w.TakeUntil(*sub, Count(1))) got.push_back(std::move(e));
+  CHECK(Paths(got) == std::vector<std::string>{"w1", "w2", "late", "w3", "w4"});
+  CHECK_FALSE(sub->closed());
+
+  // What a client had when it got w1 depended on timing, which no position records: a
+  // resume after it (on any replica) is told to reload rather than guess.
+  Waker w2;
+  auto resumed = Must(events.Subscribe(r.ada, got[0].id, w2.fn()));
+  REQUIRE(w2.Wait([&] { return resumed->closed().has_value(); }));
+  CHECK(resumed->closed()->code() == Error::Code::kNotFound);
+  CHECK(resumed->Take(10).empty());
 }
 
 }  // namespace

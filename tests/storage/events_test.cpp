@@ -198,6 +198,15 @@ TEST_CASE("events: the cursor never skips a transaction that commits late (postg
     CHECK(naive_ids_after(0).size() == 1);
     // The horizon holds the reader back while "first" runs.
     CHECK(ReadAll(s).empty());
+    // What the horizon fallback sees meanwhile: "second" committed above the horizon.
+    auto beyond =
+        st::Transact(s, TxKind::kRead, [&](Transaction& tx) -> Result<std::vector<Event>> {
+          CY_TRY(const auto horizon, st::events::Horizon(tx, true));
+          return st::events::ReadBeyond(tx, {}, *horizon, 1000);
+        });
+    REQUIRE(beyond.has_value());
+    REQUIRE(beyond->size() == 1);
+    CHECK((*beyond)[0].data == "{\"path\":\"second\"}");
 
     REQUIRE((*first)->Commit());
     const std::vector<Event> events = ReadWhenVisible(s, 2);

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "codeyard/backend/storage.hpp"
+#include "core/events/notify.hpp"
 #include "core/try.hpp"
 
 namespace codeyard::store {
@@ -18,12 +19,19 @@ auto Transact(Storage& storage, TxKind kind, F&& work, int attempts = kDefaultAt
     -> decltype(work(std::declval<Transaction&>())) {
   using R = decltype(work(std::declval<Transaction&>()));
   for (int attempt = 1;; ++attempt) {
+    const uint64_t appended = ::codeyard::events::AppendedOnThisThread();
     auto tx = storage.Begin(kind);
     if (!tx) return R(std::unexpected((tx.error())));
     R result = work(**tx);
     if (result) {
       auto committed = (*tx)->Commit();
-      if (committed) return result;
+      if (committed) {
+        // Events written here wake this process's pollers now, not at their next poll.
+        if (::codeyard::events::AppendedOnThisThread() != appended) {
+          ::codeyard::events::NotifyCommitted();
+        }
+        return result;
+      }
       result = R(std::unexpected(committed.error()));
     } else {
       (*tx)->Rollback();
