@@ -426,7 +426,8 @@ TEMPLATE_TEST_CASE("workspaces: the quota migration keeps duplicate names and co
     CY_CHECK(tx.Exec("DROP INDEX workspaces_owner_created", {}));
     CY_CHECK(tx.Exec("ALTER TABLE workspaces DROP COLUMN entry_count", {}));
     CY_CHECK(tx.Exec("DROP TABLE rate_limits", {}));
-    CY_CHECK(tx.Exec("DROP TABLE events", {}));  // migration 5
+    CY_CHECK(tx.Exec("DROP TABLE events", {}));        // migration 5
+    CY_CHECK(tx.Exec("DROP TABLE event_stalls", {}));  // migration 6
     CY_CHECK(tx.Exec("DROP TABLE claim_locks", {}));
     CY_CHECK(tx.Exec("DROP TABLE pods", {}));
     CY_CHECK(

@@ -359,7 +359,13 @@ class Events::Impl {
     CY_TRY(r.late, store::events::ReadOf(tx, pending, tail, *r.horizon));
     CY_TRY(r.fresh,
            store::events::ReadBeyond(tx, Before(seen_, tail) ? tail : seen_, *r.horizon, kPage));
-    CY_TRY(r.running, store::events::Running(tx));
+    // Pending transactions lie between tail and the last event seen above the horizon: none
+    // when nothing is seen above it (the common case costs no query).
+    const Position seen = r.fresh.empty() ? (Before(seen_, tail) ? tail : seen_)
+                                          : store::events::PositionOfEvent(r.fresh.back());
+    if (seen.xact > tail.xact) {
+      CY_TRY(r.running, store::events::Running(tx));
+    }
     return r;
   }
 
