@@ -4,6 +4,7 @@
 // without a gap or a duplicate; a slow one is closed; a reviewer audience can widen who reads.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -11,6 +12,7 @@
 #include "codeyard/events.hpp"
 #include "codeyard/files.hpp"
 #include "codeyard/id.hpp"
+#include "codeyard/log.hpp"
 #include "core/store/events.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/users.hpp"
@@ -99,14 +101,25 @@ class Replicas {
   }
 
   std::string uri() const { return db_->uri(); }
+  // Log lines (of both platforms) containing `text`.
+  std::size_t Logged(std::string_view text) {
+    std::lock_guard lock(log_mu_);
+    return static_cast<std::size_t>(std::count_if(log_.begin(), log_.end(), [&](const auto& l) {
+      return l.find(text) != std::string::npos;
+    }));
+  }
   Storage& storage() { return a_->storage(); }
 
   std::string ada, bob, ada_ws, bob_ws;
 
  private:
-  static std::unique_ptr<Platform> Open(std::shared_ptr<Storage> storage) {
+  std::unique_ptr<Platform> Open(std::shared_ptr<Storage> storage) {
     Options options;
     options.storage = std::move(storage);
+    options.logger = std::make_shared<Logger>(LogLevel::kInfo, [this](std::string_view line) {
+      std::lock_guard lock(log_mu_);
+      log_.emplace_back(line);
+    });
     return Must(Platform::Open(options));
   }
   std::string AddUser(const std::string& name) {
@@ -128,6 +141,8 @@ class Replicas {
     return w.id;
   }
 
+  std::mutex log_mu_;
+  std::vector<std::string> log_;
   std::unique_ptr<testing::TestDatabase> db_;
   std::unique_ptr<Platform> a_, b_;
   std::unique_ptr<Files> files_;
@@ -314,6 +329,8 @@ TEST_CASE("events: a transaction left open on the server delays events by horizo
   std::vector<Event> got = w.TakeUntil(*sub, Count(2));
   CHECK(Paths(got) == std::vector<std::string>{"w1", "w2"});
   CHECK(events.horizon_fallbacks() == 2);
+  constexpr std::string_view kStallWarning = "holds the commit horizon back";
+  CHECK(r.Logged(kStallWarning) == 1);
 
   Must(late->Commit());
   for (Event& e : w.TakeUntil(*sub, Count(1))) got.push_back(std::move(e));
@@ -322,6 +339,7 @@ TEST_CASE("events: a transaction left open on the server delays events by horizo
   REQUIRE(Paths(got) == std::vector<std::string>{"w1", "w2", "late", "w3"});
   CHECK(got[2].id < got[0].id);  // below the cursor, and delivered
   CHECK(events.horizon_fallbacks() == 4);
+  CHECK(r.Logged(kStallWarning) == 1);  // several fallback reads, one stall: one warning
 
   // The sessions end; once the horizon has passed w3, the poller reads all four below it and
   // must send none again: a duplicate would come before w4.

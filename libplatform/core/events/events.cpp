@@ -322,6 +322,7 @@ class Events::Impl {
           if (x > tail.xact && x <= seen_.xact) pending_.insert(x);
         }
         due = Due(*read.horizon, now);
+        NoteStall(read.horizon, due.size());  // the warning comes before what it explains
       } else if (Before(seen_, tail)) {
         seen_ = tail;
       }
@@ -342,7 +343,6 @@ class Events::Impl {
         }
         for (const auto& s : woken) s->Wake();
       }
-      NoteStall(read.horizon, due.size());
       if (!full) return {};
     }
   }
