@@ -7,7 +7,6 @@
 #include <memory>
 #include <string>
 
-#include "codeyard/backend/registry.hpp"
 #include "codeyard/codeyard.hpp"
 #include "codeyard/run.hpp"
 
@@ -36,20 +35,32 @@ T Unwrap(codeyard::Result<T> r) {
 std::shared_ptr<codeyard::Platform> Open(const std::string& storage_uri) {
   codeyard::Options options;
   options.storage_uri = storage_uri;
-  codeyard::Result<std::unique_ptr<codeyard::Platform>> platform = [&] {
+  codeyard::Result<std::shared_ptr<codeyard::Platform>> platform = [&] {
     py::gil_scoped_release release;
     return codeyard::Platform::Open(options);
   }();
-  return std::shared_ptr<codeyard::Platform>(Unwrap(std::move(platform)));
+  return Unwrap(std::move(platform));
 }
 
 std::shared_ptr<codeyard::Runner> NewRunner(const std::string& executor_uri, size_t pool_size) {
-  auto executor = codeyard::BackendRegistry::WithBuiltins().OpenExecutor(
-      executor_uri, codeyard::BackendContext{});
-  codeyard::RunnerOptions options;
-  options.pool_size = pool_size;
-  auto runner = codeyard::Runner::Create(Unwrap(std::move(executor)), options);
-  return std::shared_ptr<codeyard::Runner>(Unwrap(std::move(runner)));
+  // The library's one assembly, in memory and without background work: the runner keeps its
+  // executor (shared ownership) after the rest of the graph is let go.
+  codeyard::Options options;
+  options.executor_uri = executor_uri;
+  codeyard::ServiceOptions service_options;
+  service_options.runner.pool_size = pool_size;
+  service_options.start_background = false;
+  std::shared_ptr<codeyard::Runner> runner;
+  {
+    py::gil_scoped_release release;
+    auto services = codeyard::Services::Open(options, std::move(service_options));
+    if (services) runner = (*services)->shared_runner();
+    if (!services) {
+      py::gil_scoped_acquire acquire;
+      Raise(services.error());
+    }
+  }
+  return runner;
 }
 
 // files: an ordered dict of name -> str or bytes; the first is the entry point.

@@ -10,7 +10,7 @@
 // that login (its "family"). Login and registration are rate-limited in storage (see
 // limits.hpp). Users returned by this API always have an empty `password_hash`: the hash
 // never leaves the library. An Accounts object is safe to use from many threads at once; it
-// keeps a reference to the Platform, which must outlive it.
+// keeps its Platform alive.
 #pragma once
 
 #include <chrono>
@@ -98,7 +98,7 @@ struct Session {
 
 class Accounts {
  public:
-  Accounts(Platform& platform, AccountsOptions options);
+  Accounts(std::shared_ptr<Platform> platform, AccountsOptions options);
   Accounts(const Accounts&) = delete;
   Accounts& operator=(const Accounts&) = delete;
 
@@ -166,6 +166,7 @@ class Accounts {
   [[nodiscard]] Result<void> CheckSecret() const;
   [[nodiscard]] const std::string& DummyHash();
 
+  std::shared_ptr<Platform> owner_;  // keeps platform_ alive
   Platform& platform_;
   AccountsOptions options_;
   RateLimiter limiter_;

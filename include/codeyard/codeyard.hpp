@@ -10,3 +10,4 @@
 #include "codeyard/id.hpp"
 #include "codeyard/log.hpp"
 #include "codeyard/platform.hpp"
+#include "codeyard/services.hpp"

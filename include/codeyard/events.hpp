@@ -106,7 +106,7 @@ class EventSubscription {
 
 class Events {
  public:
-  explicit Events(Platform& platform, EventsOptions options = {});
+  explicit Events(std::shared_ptr<Platform> platform, EventsOptions options = {});
   Events(const Events&) = delete;
   Events& operator=(const Events&) = delete;
   ~Events();  // stops the poller; open subscriptions are closed
@@ -131,6 +131,7 @@ class Events {
 
  private:
   class Impl;
+  std::shared_ptr<Platform> platform_;  // before impl_, whose poller uses it until stopped
   std::unique_ptr<Impl> impl_;
 };
 

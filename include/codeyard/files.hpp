@@ -77,7 +77,7 @@ struct FileContent {
 
 class Files {
  public:
-  explicit Files(Platform& platform, FileLimits limits = {});
+  explicit Files(std::shared_ptr<Platform> platform, FileLimits limits = {});
 
   // Every file and folder, ordered by path.
   [[nodiscard]] Result<std::vector<FileInfo>> Tree(std::string_view user_id,
@@ -117,6 +117,7 @@ class Files {
   [[nodiscard]] const FileLimits& limits() const { return limits_; }
 
  private:
+  std::shared_ptr<Platform> owner_;  // keeps platform_ alive
   Platform& platform_;
   FileLimits limits_;
 };

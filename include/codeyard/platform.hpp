@@ -1,16 +1,23 @@
-// The single entry point of the library. `Platform::Open(Options)` opens the storage named
-// by URI (or takes a backend object directly), applies schema migrations, and returns the
-// platform that every service hangs off. Backends are looked up in the registry that the
-// Options carry, so two Platforms in one process never share hidden state. A Platform is
-// safe to use from many threads; destroy it only after every call into it has returned.
+// The library's foundation. `Platform::Open(Options)` opens the storage and the executor the
+// Options name (each by URI from the Options' registry, or given as an object), applies schema
+// migrations, and returns the platform every service holds. Services keep it alive with shared
+// ownership (they take a std::shared_ptr<Platform>), so no destruction order leaves one
+// pointing at a destroyed platform. To open the whole service graph at once (accounts, files,
+// workspaces, terminals, events, runner) use `Services::Open` (codeyard/services.hpp); tools
+// that measure one backend alone use OpenStorage / OpenExecutor below. Backends are looked up
+// in the registry the Options carry, so two Platforms in one process never share hidden state.
+// A Platform is safe to use from many threads.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
+#include "codeyard/backend/executor.hpp"
 #include "codeyard/backend/registry.hpp"
 #include "codeyard/backend/storage.hpp"
 #include "codeyard/clock.hpp"
+#include "codeyard/config.hpp"
 #include "codeyard/error.hpp"
 #include "codeyard/log.hpp"
 
@@ -24,6 +31,14 @@ struct Options {
   // A backend object to use instead of storage_uri (for embedding apps and tests).
   std::shared_ptr<Storage> storage;
 
+  // Which executor runs pods: "local:?state_dir=/var/lib/codeyard/pods", "fake:". Empty (the
+  // default) opens none: storage-only use (accounts, files) needs no executor; workspaces and
+  // runs do, and Services::Open refuses to start without one.
+  std::string executor_uri;
+
+  // An executor object to use instead of executor_uri.
+  std::shared_ptr<Executor> executor;
+
   // Where backends are looked up; holds the built-in ones unless replaced.
   BackendRegistry registry = BackendRegistry::WithBuiltins();
 
@@ -36,13 +51,27 @@ struct Options {
   std::shared_ptr<Logger> logger;
 };
 
+// The storage and executor a configuration names: config.EffectiveStorageUri(), and
+// config.executor_uri, where a bare "local:" keeps its pods under <data_dir>/pods so that
+// every process sharing the data directory shares its pods; storage.min_free_bytes.
+[[nodiscard]] Options OptionsFrom(const Config& config);
+
+// Opens the storage the Options name (their object, or their URI through their registry),
+// without migrating it: for tools that work on a backend alone (benchmarks, doctor).
+[[nodiscard]] Result<std::shared_ptr<Storage>> OpenStorage(const Options& options);
+
+// Opens the executor the Options name (their object, or their URI through their registry);
+// kInvalidArgument when they name none.
+[[nodiscard]] Result<std::shared_ptr<Executor>> OpenExecutor(const Options& options);
+
 class Platform {
  public:
-  // Opens storage and migrates it. Errors: kInvalidArgument (bad or unknown URI), the
-  // backend's own errors (kUnavailable for an unreachable server, kDataLoss for a corrupt
-  // file, kPermissionDenied for a read-only location), kFailedPrecondition (schema newer
-  // than this build).
-  [[nodiscard]] static Result<std::unique_ptr<Platform>> Open(const Options& options);
+  // Opens storage and migrates it, then the executor if the Options name one. Errors:
+  // kInvalidArgument (bad or unknown URI), the backend's own errors (kUnavailable for an
+  // unreachable server, kDataLoss for a corrupt file, kPermissionDenied for a read-only
+  // location), kFailedPrecondition (schema newer than this build). The error's context says
+  // which part failed ("cannot open storage sqlite:///...").
+  [[nodiscard]] static Result<std::shared_ptr<Platform>> Open(const Options& options);
 
   Platform(const Platform&) = delete;
   Platform& operator=(const Platform&) = delete;
@@ -50,19 +79,32 @@ class Platform {
 
   [[nodiscard]] Storage& storage() const { return *storage_; }
   [[nodiscard]] const std::shared_ptr<Storage>& shared_storage() const { return storage_; }
+  // The executor (counting the pods it creates), or null when the Options named none.
+  [[nodiscard]] const std::shared_ptr<Executor>& executor() const { return executor_; }
   [[nodiscard]] Clock& clock() const { return *clock_; }
+  [[nodiscard]] const std::shared_ptr<Clock>& shared_clock() const { return clock_; }
   [[nodiscard]] Logger& logger() const { return *logger_; }
+  [[nodiscard]] const std::shared_ptr<Logger>& shared_logger() const { return logger_; }
   [[nodiscard]] int64_t schema_version() const noexcept { return schema_version_; }
+
+  // Pods this process created through executor() and has not deleted (workspace pods, the
+  // warm pool's, one-shot runs): a set insert per pod, the same over every backend, and blind
+  // to other processes' pods, unlike Executor::ListPods. The source of codeyard_pods_running.
+  [[nodiscard]] std::size_t live_pods() const;
 
   // Checks that storage answers a trivial query and has room to write (Storage::CheckSpace);
   // for readiness probes.
   [[nodiscard]] Result<void> Ping() const;
 
  private:
-  Platform(std::shared_ptr<Storage> storage, std::shared_ptr<Clock> clock,
-           std::shared_ptr<Logger> logger, int64_t schema_version, int64_t min_free_bytes);
+  class PodCounter;
+  Platform(std::shared_ptr<Storage> storage, std::shared_ptr<Executor> executor,
+           std::shared_ptr<Clock> clock, std::shared_ptr<Logger> logger, int64_t schema_version,
+           int64_t min_free_bytes);
 
   std::shared_ptr<Storage> storage_;
+  std::shared_ptr<PodCounter> counter_;
+  std::shared_ptr<Executor> executor_;
   std::shared_ptr<Clock> clock_;
   std::shared_ptr<Logger> logger_;
   int64_t schema_version_;

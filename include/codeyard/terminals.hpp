@@ -127,9 +127,9 @@ using TerminalOut = std::variant<std::monostate, std::string, terminal::Close>;
 
 class Terminals {
  public:
-  // `accounts` and `workspaces` must outlive this object.
-  Terminals(Accounts& accounts, Workspaces& workspaces, TerminalOptions options,
-            std::shared_ptr<Logger> logger);
+  // Keeps `accounts` and `workspaces` alive.
+  Terminals(std::shared_ptr<Accounts> accounts, std::shared_ptr<Workspaces> workspaces,
+            TerminalOptions options, std::shared_ptr<Logger> logger);
   Terminals(const Terminals&) = delete;
   Terminals& operator=(const Terminals&) = delete;
   ~Terminals();  // Shutdown()
@@ -181,6 +181,8 @@ class Terminals {
 
  private:
   class Impl;
+  std::shared_ptr<Accounts> accounts_;  // before impl_, which uses both until shut down
+  std::shared_ptr<Workspaces> workspaces_;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -155,7 +155,8 @@ struct WorkspaceStats {
 
 class Workspaces {
  public:
-  Workspaces(Platform& platform, std::shared_ptr<Executor> executor, WorkspaceOptions options = {});
+  Workspaces(std::shared_ptr<Platform> platform, std::shared_ptr<Executor> executor,
+             WorkspaceOptions options = {});
   Workspaces(const Workspaces&) = delete;
   Workspaces& operator=(const Workspaces&) = delete;
   ~Workspaces();  // StopAll without a deadline: stops every pod whose lease it holds
@@ -256,6 +257,7 @@ class Workspaces {
 
  private:
   class Impl;
+  std::shared_ptr<Platform> platform_;  // before impl_, which uses it until destroyed
   std::unique_ptr<Impl> impl_;
 };
 

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "codeyard/backend/registry.hpp"
+#include "codeyard/platform.hpp"
 #include "commands.hpp"
 
 namespace codeyard::cli {
@@ -16,9 +16,10 @@ void AddDoctorCommand(CLI::App& app) {
   cmd->add_option("--executor", *uri, "executor URI (default: executor.uri)");
   cmd->callback([common, uri] {
     const Config config = common->Load();
-    BackendContext context{std::make_shared<Logger>(config.log_level), nullptr};
-    auto executor = BackendRegistry::WithBuiltins().OpenExecutor(
-        uri->empty() ? config.executor_uri : *uri, context);
+    Options options;
+    options.executor_uri = uri->empty() ? config.executor_uri : *uri;
+    options.logger = std::make_shared<Logger>(config.log_level);
+    auto executor = OpenExecutor(options);
     if (!executor) Raise(executor.error());
     auto checks = (*executor)->Doctor();
     if (!checks) Raise(checks.error());

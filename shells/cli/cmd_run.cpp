@@ -2,6 +2,7 @@
 // runs the files one-shot in a fresh pod and reports the verdict. The program's stdout and
 // stderr go to ours; the summary goes to stderr (or, with --json, everything is one JSON
 // object on stdout). Exit code 0 only for the verdict "ok".
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
@@ -10,8 +11,8 @@
 #include <memory>
 #include <sstream>
 
-#include "codeyard/backend/registry.hpp"
 #include "codeyard/run.hpp"
+#include "codeyard/services.hpp"
 #include "commands.hpp"
 
 namespace codeyard::cli {
@@ -98,15 +99,20 @@ void Execute(const RunFlags& flags, const CommonOptions& common) {
   request.limits.memory_bytes = static_cast<uint64_t>(flags.memory_limit_mb * 1024 * 1024);
   request.limits.output_bytes = static_cast<uint64_t>(flags.output_limit_mb * 1024 * 1024);
 
-  BackendContext context{std::make_shared<Logger>(config.log_level), nullptr};
-  const std::string uri = flags.executor_uri.empty() ? config.executor_uri : flags.executor_uri;
-  auto executor = BackendRegistry::WithBuiltins().OpenExecutor(uri, context);
-  if (!executor) Raise(executor.error());
-  RunnerOptions runner_options;
-  runner_options.logger = context.logger;
-  auto runner = Runner::Create(*executor, runner_options);
-  if (!runner) Raise(runner.error());
-  auto result = (*runner)->Run(request);
+  // A one-shot run stores nothing: storage stays in memory, no pods are kept warm and nothing
+  // runs in the background; the run follows the configured run.* rules.
+  Options options;
+  options.storage_uri = "sqlite::memory:";
+  options.executor_uri = flags.executor_uri.empty() ? config.executor_uri : flags.executor_uri;
+  // Opening the in-memory storage is no news to a person running code: info lines stay out of
+  // the run's stderr (warnings and errors still come through).
+  options.logger = std::make_shared<Logger>(std::max(config.log_level, LogLevel::kWarn));
+  ServiceOptions service_options = ServiceOptionsFrom(config);
+  service_options.runner.pool_size = 0;
+  service_options.start_background = false;
+  auto services = Services::Open(options, std::move(service_options));
+  if (!services) Raise(services.error());
+  auto result = (*services)->runner().Run(request);
   if (!result) Raise(result.error());
   if (flags.json) {
     PrintJson(*result);

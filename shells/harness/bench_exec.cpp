@@ -19,8 +19,8 @@
 #include <fstream>
 #include <thread>
 
-#include "codeyard/backend/registry.hpp"
 #include "codeyard/id.hpp"
+#include "codeyard/platform.hpp"
 #include "codeyard/run.hpp"
 #include "core/run/warm_pool.hpp"
 
@@ -71,7 +71,9 @@ ExecReport RunExecBench(const ExecBenchOptions& options) {
   const std::string uri = options.executor_uri.empty()
                               ? "local:?state_dir=" + (dir / "pods").string()
                               : options.executor_uri;
-  auto executor = BackendRegistry::WithBuiltins().OpenExecutor(uri, BackendContext{});
+  Options executor_options;
+  executor_options.executor_uri = uri;
+  auto executor = OpenExecutor(executor_options);
   if (!executor) Fail(executor.error().ToString());
   const std::vector<std::string> bare_pass = {"/usr/bin/python3", "-c", "pass"};
   const std::vector<std::string> bare_hello = {"/usr/bin/python3", hello};

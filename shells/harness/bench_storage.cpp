@@ -11,10 +11,10 @@
 #include <functional>
 #include <utility>
 
-#include "codeyard/backend/registry.hpp"
 #include "codeyard/backend/schema.hpp"
 #include "codeyard/clock.hpp"
 #include "codeyard/id.hpp"
+#include "codeyard/platform.hpp"
 #include "codeyard_subject.hpp"
 #include "cpu_pin.hpp"
 
@@ -49,7 +49,9 @@ struct Target {
 
 // Runs one statement outside any bench schema (CREATE/DROP SCHEMA), as the test fixture does.
 Result<void> Admin(const std::string& server_uri, const std::string& sql) {
-  auto admin = BackendRegistry::WithBuiltins().OpenStorage(server_uri, {});
+  Options options;
+  options.storage_uri = server_uri;
+  auto admin = OpenStorage(options);
   if (!admin) return Fail(admin.error());
   auto tx = (*admin)->Begin(TxKind::kWrite);
   if (!tx) return Fail(tx.error());
@@ -235,17 +237,19 @@ Result<void> RunPhases(const std::string& label, const Workload& w, Subject& cod
 Result<RunReport> RunStorageBench(const std::string& uri, const StorageBenchOptions& options) {
   auto target = MakeTarget(uri);
   if (!target) return Fail(target.error());
-  auto storage = BackendRegistry::WithBuiltins().OpenStorage((*target)->codeyard_uri, {});
-  if (!storage) return Fail(storage.error());
-  if (auto v = ApplyMigrations(**storage, *DefaultClock()); !v) return Fail(v.error());
+  Options platform_options;
+  platform_options.storage_uri = (*target)->codeyard_uri;
+  auto platform = Platform::Open(platform_options);
+  if (!platform) return Fail(platform.error());
+  const std::shared_ptr<Storage>& storage = (*platform)->shared_storage();
 
   RunReport report;
-  const StorageInfo info = (*storage)->Info();
+  const StorageInfo info = storage->Info();
   report.backend = info.backend;
   report.location = info.location;
   report.server_version = info.server_version;
   const Workload workload(options.items, options.size);
-  auto codeyard = OpenCodeyardSubject(**storage, workload);
+  auto codeyard = OpenCodeyardSubject(*storage, workload);
   if (!codeyard) return Fail(codeyard.error());
   auto baseline = (*target)->postgres ? OpenPostgresBaseline((*target)->baseline_location, workload)
                                       : OpenSqliteBaseline((*target)->baseline_location, workload);
@@ -255,7 +259,7 @@ Result<RunReport> RunStorageBench(const std::string& uri, const StorageBenchOpti
     (void)std::fprintf(stderr, "codeyard-bench: [%s] deleting the bench's rows...",
                        report.backend.c_str());
     const auto start = std::chrono::steady_clock::now();
-    auto removed = RemoveCodeyardData(**storage, workload);
+    auto removed = RemoveCodeyardData(*storage, workload);
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
     (void)std::fprintf(stderr, " %.1f s\n", took.count());
     return removed;

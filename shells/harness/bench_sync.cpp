@@ -16,7 +16,6 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "codeyard/backend/registry.hpp"
 #include "codeyard/id.hpp"
 #include "codeyard/platform.hpp"
 #include "codeyard/workspaces.hpp"
@@ -65,10 +64,9 @@ SyncBenchReport RunSyncBench(const SyncBenchOptions& options) {
   Options platform_options;
   platform_options.storage_uri =
       options.storage_uri.empty() ? "sqlite://" + (dir / "bench.db").string() : options.storage_uri;
-  auto platform = Must(Platform::Open(platform_options), "open storage");
-  auto executor = Must(BackendRegistry::WithBuiltins().OpenExecutor(
-                           "local:?state_dir=" + (dir / "pods").string(), BackendContext{}),
-                       "open executor");
+  platform_options.executor_uri = "local:?state_dir=" + (dir / "pods").string();
+  auto platform = Must(Platform::Open(platform_options), "open storage and executor");
+  const std::shared_ptr<Executor>& executor = platform->executor();
   User user;
   user.id = NewUuid();
   user.username = "bench-" + user.id.substr(0, 8);
@@ -79,8 +77,8 @@ SyncBenchReport RunSyncBench(const SyncBenchOptions& options) {
   WorkspaceOptions ws_options;
   ws_options.file_limits.max_workspace_bytes = int64_t{1} << 30;
   ws_options.pod_limits.workspace_bytes = uint64_t{1} << 30;
-  Workspaces spaces(*platform, executor, ws_options);
-  Files files(*platform, ws_options.file_limits);
+  Workspaces spaces(platform, executor, ws_options);
+  Files files(platform, ws_options.file_limits);
   const auto ws = Must(spaces.Create(user.id, "bench"), "create workspace");
   const std::string content(options.file_bytes, 'x');
   for (int i = 0; i < options.files; ++i) {

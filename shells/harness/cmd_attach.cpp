@@ -17,8 +17,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "codeyard/backend/registry.hpp"
 #include "codeyard/id.hpp"
+#include "codeyard/platform.hpp"
 #include "commands.hpp"
 #include "stats.hpp"
 
@@ -253,8 +253,9 @@ void AddAttachCommand(CLI::App& app) {
     load.before = MachineLoad::Now();
     AttachReport report;
     try {
-      auto executor = Must(BackendRegistry::WithBuiltins().OpenExecutor(uri, BackendContext{}),
-                           "opening the executor");
+      Options executor_options;
+      executor_options.executor_uri = uri;
+      auto executor = Must(OpenExecutor(executor_options), "opening the executor");
       PodSpec spec;
       spec.limits.memory_bytes = uint64_t{512} << 20;
       spec.limits.pids = 128;

@@ -7,8 +7,8 @@
 #include <memory>
 #include <thread>
 
-#include "codeyard/backend/registry.hpp"
 #include "codeyard/id.hpp"
+#include "codeyard/platform.hpp"
 #include "commands.hpp"
 #include "stats.hpp"
 
@@ -44,8 +44,9 @@ void FirstExec(Pod& pod) {
 void RunPodsBench(int iterations) {
   const auto state = std::filesystem::temp_directory_path() / ("cy-bench-pods-" + NewUuid());
   const std::string uri = "local:?state_dir=" + state.string();
-  const auto registry = BackendRegistry::WithBuiltins();
-  auto creator = Must(registry.OpenExecutor(uri, {}), "open executor");
+  Options options;
+  options.executor_uri = uri;
+  auto creator = Must(OpenExecutor(options), "open executor");
   Samples create;  // CreatePod + first exec: the baseline
   Samples reach;   // a new executor's GetPod + first exec on the same pod
   for (int i = 0; i < iterations; ++i) {
@@ -55,7 +56,7 @@ void RunPodsBench(int iterations) {
       FirstExec(*created);
       return created;
     });
-    auto other = Must(registry.OpenExecutor(uri, {}), "open a second executor");
+    auto other = Must(OpenExecutor(options), "open a second executor");
     (void)Timed(reach, [&] {
       auto reached = Must(other->GetPod(pod->id()), "get pod");
       FirstExec(*reached);

@@ -15,7 +15,7 @@ void AddHealthRoutes(Router& router, Services& services) {
     if (auto ping = services.platform->Ping(); !ping) {
       return Fail(Error::Code::kUnavailable, "storage: " + ping.error().message());
     }
-    if (auto pods = services.executor->ListPods({}); !pods) {
+    if (auto pods = services.platform->executor()->ListPods({}); !pods) {
       return Fail(Error::Code::kUnavailable, "executor: " + pods.error().message());
     }
     return Response::Json(200, R"({"status":"ready"})");

@@ -50,7 +50,7 @@ namespace codeyard::server {
 // A handler that runs only for an authenticated user: f(request, user_id). `accounts` is the
 // Services member, dereferenced per request, so routes can be registered before it is opened.
 template <typename F>
-[[nodiscard]] Handler Authed(const std::unique_ptr<Accounts>& accounts, F f) {
+[[nodiscard]] Handler Authed(const std::shared_ptr<Accounts>& accounts, F f) {
   return [&accounts, f = std::move(f)](const Request& r) -> Result<Response> {
     auto claims = Authenticate(*accounts, r);
     if (!claims) return Fail(claims.error());

@@ -31,7 +31,7 @@ std::function<void(const RequestDone&)> InstallServerMetrics(
   m.AddGauge("codeyard_pods_running",
              "Pods this server started and has not deleted: workspace pods, warm-pool pods and "
              "one-shot compile and run pods.",
-             [&services] { return static_cast<double>(services.executor->live_pods()); });
+             [&services] { return static_cast<double>(services.platform->live_pods()); });
   m.AddGauge("codeyard_pool_size", "Pods ready in the warm pool for one-shot runs.",
              [&services] { return static_cast<double>(services.runner->pool_stats().ready); });
   m.AddCounter("codeyard_pool_hits_total", "One-shot runs served by a ready warm-pool pod.",

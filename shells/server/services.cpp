@@ -8,70 +8,28 @@
 #include <thread>
 #include <utility>
 
-#include "codeyard/backend/registry.hpp"
-
 namespace codeyard::server {
-namespace {
-
-// Pods keep state on disk; a server without an explicit place keeps it beside its data.
-std::string ExecutorUri(const Config& config) {
-  if (config.executor_uri == "local:" || config.executor_uri == "local") {
-    return "local:?state_dir=" + config.data_dir + "/pods";
-  }
-  return config.executor_uri;
-}
-
-}  // namespace
 
 Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string secret,
                                                const std::shared_ptr<Logger>& logger) {
-  auto services = std::make_unique<Services>();
-  const std::string storage_uri = config.EffectiveStorageUri();
-  Options options;
-  options.storage_uri = storage_uri;
+  Options options = OptionsFrom(config);
   options.logger = logger;
-  options.min_free_bytes = config.storage_min_free_bytes;
-  auto platform = Platform::Open(options);
-  if (!platform) {
-    return Fail(platform.error().WithContext("cannot open storage " + RedactUri(storage_uri)));
-  }
-  services->platform = std::move(*platform);
+  ServiceOptions service_options = ServiceOptionsFrom(config);
+  service_options.accounts.secret = std::move(secret);
+  auto opened = codeyard::Services::Open(options, std::move(service_options));
+  if (!opened) return Fail(opened.error());
+  const codeyard::Services& graph = **opened;
 
-  const std::string executor_uri = ExecutorUri(config);
-  BackendContext context{logger, nullptr};
-  auto executor = BackendRegistry::WithBuiltins().OpenExecutor(executor_uri, context);
-  if (!executor) {
-    return Fail(executor.error().WithContext("cannot open executor " + RedactUri(executor_uri)));
-  }
-  services->executor = std::make_shared<CountingExecutor>(std::move(*executor));
-
-  AccountsOptions accounts_options;
-  accounts_options.secret = std::move(secret);
-  accounts_options.limits = UsageLimitsFrom(config);
-  services->accounts = std::make_unique<Accounts>(*services->platform, accounts_options);
-  const WorkspaceOptions workspace_options = WorkspaceOptionsFrom(config);
-  services->files = std::make_unique<Files>(*services->platform, workspace_options.file_limits);
-  services->workspaces =
-      std::make_unique<Workspaces>(*services->platform, services->executor, workspace_options);
-  services->workspaces->StartIdleReaper(IdleReaperPeriod(workspace_options));
-
-  RunnerOptions runner_options;
-  runner_options.pool_size = static_cast<size_t>(config.pool_size);
-  runner_options.logger = logger;
-  runner_options.max_concurrent = static_cast<int>(config.run_max_concurrent);
-  runner_options.max_concurrent_per_user = static_cast<int>(config.run_max_concurrent_per_user);
-  runner_options.exec_limits = ExecSpecLimitsFrom(config);
-  auto runner = Runner::Create(services->executor, runner_options);
-  if (!runner) return Fail(runner.error().WithContext("cannot start the runner"));
-  services->runner = std::move(*runner);
-  services->terminals = std::make_unique<Terminals>(*services->accounts, *services->workspaces,
-                                                    TerminalOptionsFrom(config), logger);
+  auto services = std::make_unique<Services>();
+  services->platform = graph.shared_platform();
+  services->accounts = graph.shared_accounts();
+  services->files = graph.shared_files();
+  services->workspaces = graph.shared_workspaces();
+  services->runner = graph.shared_runner();
+  services->events = graph.shared_events();
+  services->terminals = graph.shared_terminals();
   services->web_dir = config.web_dir;
 
-  services->events = std::make_unique<Events>(*services->platform, EventsOptionsFrom(config));
-  if (auto started = services->events->Start(); !started) {
-    return Fail(started.error().WithContext("cannot start the events service"));
-  }
   Events* events = services->events.get();
   services->metrics.AddGauge("codeyard_events_subscribers",
                              "Open /api/v1/events subscriptions on this server.",

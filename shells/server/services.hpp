@@ -1,10 +1,11 @@
-// The library services the API routes call, opened once at startup from the Config and
-// shared by every worker thread: the Platform (storage), the executor that runs pods (wrapped
-// to count them), Accounts, Files, Workspaces (with its idle reaper running), the one-shot
-// Runner with its warm pool, the Terminals (every workspace's shell and its viewers), and the
-// metrics registry. Every service is thread-safe, so
-// handlers use them concurrently without locks of their own. Destruction stops the runner's
-// pool, the reaper and every pod before storage goes away (members are destroyed in reverse).
+// The library services the API routes call, opened once at startup from the Config by the
+// library (codeyard::Services::Open, the one place that assembles it) and shared by every
+// worker thread: the Platform (storage and the executor, which counts its pods), Accounts,
+// Files, Workspaces (with its idle reaper running), the one-shot Runner with its warm pool,
+// Events, the Terminals (every workspace's shell and its viewers), and the metrics registry.
+// Every service is thread-safe, so handlers use them concurrently without locks of their own,
+// and each holds what it uses, so members may go in any order; the declared order lets shells
+// go first, then the events tail, the runner's pool and the reaper.
 // A default-constructed Services opens nothing: route groups only keep a reference to it, so
 // `--print-routes` registers the routes over one without touching storage or pods.
 // A server hands its workspaces off first, with a deadline, through HandOffWorkspacesForShutdown.
@@ -15,7 +16,6 @@
 #include <string>
 
 #include "codeyard/accounts.hpp"
-#include "codeyard/backend/executor.hpp"
 #include "codeyard/config.hpp"
 #include "codeyard/error.hpp"
 #include "codeyard/events.hpp"
@@ -23,32 +23,30 @@
 #include "codeyard/log.hpp"
 #include "codeyard/platform.hpp"
 #include "codeyard/run.hpp"
+#include "codeyard/services.hpp"
 #include "codeyard/terminals.hpp"
 #include "codeyard/workspaces.hpp"
-#include "counting_executor.hpp"
 #include "metrics.hpp"
 
 namespace codeyard::server {
 
 struct Services {
   Metrics metrics;  // first, so that it outlives what its callbacks read
-  std::unique_ptr<Platform> platform;
-  std::shared_ptr<CountingExecutor> executor;
-  std::unique_ptr<Accounts> accounts;
-  std::unique_ptr<Files> files;
-  std::unique_ptr<Workspaces> workspaces;
-  std::unique_ptr<Runner> runner;  // POST /api/v1/run; pool of executor.pool_size pods
-  std::unique_ptr<Events> events;  // GET /api/v1/events; its poller runs from OpenServices on
-  // After what it uses (accounts, workspaces), so it goes first: its shells are let go before
-  // the pods they run in are stopped.
-  std::unique_ptr<Terminals> terminals;
+  std::shared_ptr<Platform> platform;
+  std::shared_ptr<Accounts> accounts;
+  std::shared_ptr<Files> files;
+  std::shared_ptr<Workspaces> workspaces;
+  std::shared_ptr<Runner> runner;  // POST /api/v1/run; pool of executor.pool_size pods
+  std::shared_ptr<Events> events;  // GET /api/v1/events; its tail runs from OpenServices on
+  std::shared_ptr<Terminals> terminals;
   std::string web_dir;  // config.web_dir as given: the browser UI's files (see api_static.cpp)
 };
 
-// Opens storage (config.EffectiveStorageUri()) and the executor (config.executor_uri; a bare
-// "local:" gets state_dir=<data_dir>/pods) and builds the services over them; the Runner's
-// warm pool (config.pool_size pods) starts filling in the background. `secret` is the
-// access-token key from ResolveSecret. Errors carry the failing part in their context.
+// Opens the library's services from the configuration (codeyard::OptionsFrom,
+// ServiceOptionsFrom: a bare "local:" executor keeps its pods under <data_dir>/pods) and adds
+// the server's metrics over them; the Runner's warm pool (config.pool_size pods) starts filling
+// in the background. `secret` is the access-token key from ResolveSecret. Errors carry the
+// failing part in their context.
 [[nodiscard]] Result<std::unique_ptr<Services>> OpenServices(const Config& config,
                                                              std::string secret,
                                                              const std::shared_ptr<Logger>& logger);

@@ -48,8 +48,8 @@ AccountsOptions TestOptions() {
 struct World {
   std::unique_ptr<testing::TestDatabase> db;
   std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
-  std::unique_ptr<Platform> platform;
-  std::unique_ptr<Accounts> accounts;
+  std::shared_ptr<Platform> platform;
+  std::shared_ptr<Accounts> accounts;
 
   User Add(std::string name, Role role = Role::kUser) {
     return Must(accounts->Register({std::move(name), std::string(kPassword), "", role}));
@@ -69,7 +69,7 @@ World MakeWorld(AccountsOptions options = TestOptions()) {
   o.storage = w.db->shared();
   o.clock = w.clock;
   w.platform = Must(Platform::Open(o));
-  w.accounts = std::make_unique<Accounts>(*w.platform, std::move(options));
+  w.accounts = std::make_unique<Accounts>(w.platform, std::move(options));
   return w;
 }
 
@@ -144,7 +144,7 @@ TEMPLATE_TEST_CASE("accounts: passwords are argon2id hashes and obey the length 
   CHECK_THAT(w.Stored(bob.id).password_hash, Catch::StartsWith("$argon2id$v=19$m=8,t=1,p=1$"));
   AccountsOptions stronger = TestOptions();
   stronger.password_cost = {2, 16384};
-  Accounts upgraded(*w.platform, stronger);
+  Accounts upgraded(w.platform, stronger);
   Must(upgraded.Login("bob", kPassword));
   CHECK_THAT(w.Stored(bob.id).password_hash, Catch::StartsWith("$argon2id$v=19$m=16,t=2,p=1$"));
   Must(w.accounts->Login("bob", kPassword));  // and the old cost still verifies it
@@ -286,7 +286,7 @@ TEMPLATE_TEST_CASE("accounts: token lifetimes and the secret come from the optio
 
   // A short secret signs nothing and accepts nothing.
   options.secret = "too short";
-  Accounts weak(*w.platform, options);
+  Accounts weak(w.platform, options);
   CHECK(Failure(weak.Login("ada", kPassword)).code() == Code::kFailedPrecondition);
   CHECK(Failure(weak.VerifyAccessToken(s.access_token)).code() == Code::kFailedPrecondition);
 }

@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
   auto executor = BackendRegistry::WithBuiltins().OpenExecutor(
       std::string("local:?state_dir=") + argv[2], BackendContext{});
   if (!executor) return fail(executor.error());
-  Workspaces workspaces(**platform, *executor, WorkspaceOptions{});
+  Workspaces workspaces(*platform, *executor, WorkspaceOptions{});
   ExecSpec spec;
   spec.argv = {"sh", "-c", "echo synced by exec > synced.txt"};
   auto ran = workspaces.Exec(argv[3], argv[4], spec);

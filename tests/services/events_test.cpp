@@ -78,7 +78,7 @@ class Replicas {
   explicit Replicas(std::unique_ptr<testing::TestDatabase> db) : db_(std::move(db)) {
     a_ = Open(db_->shared());
     b_ = Open(testing::OpenOrDie(db_->uri()));
-    files_ = std::make_unique<Files>(*a_);
+    files_ = std::make_unique<Files>(a_);
     ada = AddUser("ada");
     bob = AddUser("bob");
     ada_ws = AddWorkspace(ada);
@@ -88,7 +88,7 @@ class Replicas {
   // The events service of replica B (stopped before the platforms go).
   Events& StartEvents(EventsOptions options = {}) {
     if (options.poll_interval == EventsOptions{}.poll_interval) options.poll_interval = 10ms;
-    events_ = std::make_unique<Events>(*b_, std::move(options));
+    events_ = std::make_unique<Events>(b_, std::move(options));
     Must(events_->Start());
     return *events_;
   }
@@ -113,7 +113,7 @@ class Replicas {
   std::string ada, bob, ada_ws, bob_ws;
 
  private:
-  std::unique_ptr<Platform> Open(std::shared_ptr<Storage> storage) {
+  std::shared_ptr<Platform> Open(std::shared_ptr<Storage> storage) {
     Options options;
     options.storage = std::move(storage);
     options.logger = std::make_shared<Logger>(LogLevel::kInfo, [this](std::string_view line) {
@@ -144,9 +144,9 @@ class Replicas {
   std::mutex log_mu_;
   std::vector<std::string> log_;
   std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<Platform> a_, b_;
-  std::unique_ptr<Files> files_;
-  std::unique_ptr<Events> events_;
+  std::shared_ptr<Platform> a_, b_;
+  std::shared_ptr<Files> files_;
+  std::shared_ptr<Events> events_;
 };
 
 std::vector<std::string> Paths(const std::vector<Event>& events) {

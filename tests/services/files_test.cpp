@@ -34,7 +34,7 @@ class World {
     auto platform = Platform::Open(options);
     if (!platform) FAIL("Platform::Open: " << platform.error().ToString());
     platform_ = std::move(*platform);
-    files_ = std::make_unique<Files>(*platform_, limits);
+    files_ = std::make_unique<Files>(platform_, limits);
     ada = AddUser("ada");
     bob = AddUser("bob");
     ws = AddWorkspace(ada);
@@ -104,8 +104,8 @@ class World {
 
   std::unique_ptr<testing::TestDatabase> db_;
   std::shared_ptr<ManualClock> clock_;
-  std::unique_ptr<Platform> platform_;
-  std::unique_ptr<Files> files_;
+  std::shared_ptr<Platform> platform_;
+  std::shared_ptr<Files> files_;
 };
 
 // REQUIREs success and returns the value.

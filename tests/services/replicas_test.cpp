@@ -54,7 +54,7 @@ TEMPLATE_TEST_CASE("replicas: a workspace opened through one is served by the ot
                    "[workspaces][replicas]", CODEYARD_STORAGE_BACKENDS) {
   WorkspaceWorld w(TestType::Create(), Replica("a"));
   Workspaces& a = w.workspaces();
-  Workspaces b(w.platform(), w.shared_executor(), Replica("b"));
+  Workspaces b(w.shared_platform(), w.shared_executor(), Replica("b"));
   auto ws = a.Create(w.alice, "shared");
   REQUIRE(ws.has_value());
 
@@ -105,7 +105,7 @@ TEMPLATE_TEST_CASE(
     "[workspaces][replicas]", CODEYARD_STORAGE_BACKENDS) {
   WorkspaceWorld w(TestType::Create(), Replica("a"));
   Workspaces& a = w.workspaces();
-  Workspaces b(w.platform(), w.shared_executor(), Replica("b"));
+  Workspaces b(w.shared_platform(), w.shared_executor(), Replica("b"));
   auto ws = a.Create(w.alice, "orphaned");
   REQUIRE(ws.has_value());
   CHECK(Run(a, w.alice, ws->id, "echo stored > stored.txt; echo ok") == "ok\n");
@@ -144,7 +144,7 @@ TEMPLATE_TEST_CASE(
     "[workspaces][replicas]", CODEYARD_STORAGE_BACKENDS) {
   WorkspaceWorld w(TestType::Create(), Replica("a"));
   Workspaces& a = w.workspaces();
-  Workspaces b(w.platform(), w.shared_executor(), Replica("b"));
+  Workspaces b(w.shared_platform(), w.shared_executor(), Replica("b"));
   auto live = a.Create(w.alice, "first");
   auto dead = a.Create(w.alice, "second");
   REQUIRE(live.has_value());
@@ -180,7 +180,7 @@ TEMPLATE_TEST_CASE("replicas: running limits hold across replicas", "[workspaces
   WorkspaceWorld w(TestType::Create(), options);
   Workspaces& a = w.workspaces();
   options.replica_id = "b";
-  Workspaces b(w.platform(), w.shared_executor(), options);
+  Workspaces b(w.shared_platform(), w.shared_executor(), options);
   auto first = a.Create(w.alice, "one");
   auto second = a.Create(w.alice, "two");
   auto bobs = a.Create(w.bob, "bob's");
@@ -252,7 +252,7 @@ TEMPLATE_TEST_CASE("replicas: a lease abandoned while starting is ended by the r
 TEMPLATE_TEST_CASE("replicas: a hand-off keeps the pod and lets the next replica take it at once",
                    "[workspaces][replicas]", CODEYARD_STORAGE_BACKENDS) {
   WorkspaceWorld w(TestType::Create(), Replica("b"));
-  auto a = std::make_unique<Workspaces>(w.platform(), w.shared_executor(), Replica("a"));
+  auto a = std::make_unique<Workspaces>(w.shared_platform(), w.shared_executor(), Replica("a"));
   auto ws = a->Create(w.alice, "rolling");
   REQUIRE(ws.has_value());
   CHECK(Run(*a, w.alice, ws->id, "echo ok") == "ok\n");

@@ -37,9 +37,9 @@ AccountsOptions Options(UsageLimits limits = {}) {
 struct World {
   std::unique_ptr<testing::TestDatabase> db;
   std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
-  std::unique_ptr<Platform> platform;
-  std::unique_ptr<Accounts> accounts;
-  std::unique_ptr<Accounts> replica;  // a second server on the same database
+  std::shared_ptr<Platform> platform;
+  std::shared_ptr<Accounts> accounts;
+  std::shared_ptr<Accounts> replica;  // a second server on the same database
 
   User Add(std::string name, Role role = Role::kUser) {
     return Must(accounts->Register({std::move(name), std::string(kPassword), "", role}));
@@ -57,8 +57,8 @@ World MakeWorld(UsageLimits limits = {}) {
   o.storage = w.db->shared();
   o.clock = w.clock;
   w.platform = Must(Platform::Open(o));
-  w.accounts = std::make_unique<Accounts>(*w.platform, Options(limits));
-  w.replica = std::make_unique<Accounts>(*w.platform, Options(limits));
+  w.accounts = std::make_unique<Accounts>(w.platform, Options(limits));
+  w.replica = std::make_unique<Accounts>(w.platform, Options(limits));
   return w;
 }
 

@@ -274,11 +274,11 @@ struct World {
     AccountsOptions ao;
     ao.secret = std::string(48, 's');
     ao.password_cost = kPasswordCostMinimum;
-    accounts = std::make_unique<Accounts>(*platform, ao);
+    accounts = std::make_unique<Accounts>(platform, ao);
     WorkspaceOptions wo;
     wo.sync_debounce = 100ms;
-    files = std::make_unique<Files>(*platform, wo.file_limits);
-    workspaces = std::make_unique<Workspaces>(*platform, executor, wo);
+    files = std::make_unique<Files>(platform, wo.file_limits);
+    workspaces = std::make_unique<Workspaces>(platform, executor, wo);
   }
   ~World() {
     workspaces.reset();
@@ -296,18 +296,18 @@ struct World {
   std::string NewWorkspace(const Session& s, const std::string& name) {
     return Must(workspaces->Create(s.user.id, name)).id;
   }
-  std::unique_ptr<Terminals> NewTerminals(TerminalOptions options = {}) {
-    return std::make_unique<Terminals>(*accounts, *workspaces, std::move(options), nullptr);
+  std::shared_ptr<Terminals> NewTerminals(TerminalOptions options = {}) {
+    return std::make_unique<Terminals>(accounts, workspaces, std::move(options), nullptr);
   }
 
   std::unique_ptr<TestDatabase> db;
-  std::unique_ptr<Platform> platform;
+  std::shared_ptr<Platform> platform;
   std::filesystem::path state_dir;
   std::shared_ptr<SessionExecutor> session_executor;
   std::shared_ptr<Executor> executor;
-  std::unique_ptr<Accounts> accounts;
-  std::unique_ptr<Files> files;
-  std::unique_ptr<Workspaces> workspaces;
+  std::shared_ptr<Accounts> accounts;
+  std::shared_ptr<Files> files;
+  std::shared_ptr<Workspaces> workspaces;
 };
 
 // Plays the part of a connection: pulls what Terminals queued for it.

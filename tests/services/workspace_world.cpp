@@ -37,8 +37,8 @@ WorkspaceWorld::WorkspaceWorld(std::unique_ptr<TestDatabase> db, WorkspaceOption
       "local:?state_dir=" + state_dir_.string(), BackendContext{});
   if (!executor) FAIL("local executor: " << executor.error().ToString());
   executor_ = *executor;
-  files_ = std::make_unique<Files>(*platform_, options.file_limits);
-  workspaces_ = std::make_unique<Workspaces>(*platform_, executor_, options);
+  files_ = std::make_unique<Files>(platform_, options.file_limits);
+  workspaces_ = std::make_unique<Workspaces>(platform_, executor_, options);
   alice = InsertUser(*platform_, "alice");
   bob = InsertUser(*platform_, "bob");
 }

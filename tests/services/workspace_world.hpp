@@ -22,6 +22,7 @@ class WorkspaceWorld {
   ~WorkspaceWorld();
 
   [[nodiscard]] Platform& platform() const { return *platform_; }
+  [[nodiscard]] const std::shared_ptr<Platform>& shared_platform() const { return platform_; }
   [[nodiscard]] ManualClock& clock() const { return *clock_; }
   [[nodiscard]] Executor& executor() const { return *executor_; }
   [[nodiscard]] std::shared_ptr<Executor> shared_executor() const { return executor_; }
@@ -47,11 +48,11 @@ class WorkspaceWorld {
  private:
   std::unique_ptr<TestDatabase> db_;
   std::shared_ptr<ManualClock> clock_;
-  std::unique_ptr<Platform> platform_;
+  std::shared_ptr<Platform> platform_;
   std::filesystem::path state_dir_;
   std::shared_ptr<Executor> executor_;
-  std::unique_ptr<Files> files_;
-  std::unique_ptr<Workspaces> workspaces_;
+  std::shared_ptr<Files> files_;
+  std::shared_ptr<Workspaces> workspaces_;
 };
 
 }  // namespace codeyard::testing

@@ -83,10 +83,11 @@ Result<std::string> NormalizeUsername(std::string_view username) {
   return out;
 }
 
-Accounts::Accounts(Platform& platform, AccountsOptions options)
-    : platform_(platform),
+Accounts::Accounts(std::shared_ptr<Platform> platform, AccountsOptions options)
+    : owner_(std::move(platform)),
+      platform_(*owner_),
       options_(std::move(options)),
-      limiter_(platform.storage(), platform.clock()) {}
+      limiter_(platform_.storage(), platform_.clock()) {}
 
 const std::string& Accounts::DummyHash() {
   std::call_once(dummy_once_, [this] {

@@ -583,8 +583,9 @@ class Events::Impl {
   bool stalled_ = false;
 };
 
-Events::Events(Platform& platform, EventsOptions options)
-    : impl_(std::make_unique<Impl>(platform, std::move(options))) {}
+Events::Events(std::shared_ptr<Platform> platform, EventsOptions options)
+    : platform_(std::move(platform)),
+      impl_(std::make_unique<Impl>(*platform_, std::move(options))) {}
 
 Events::~Events() = default;
 

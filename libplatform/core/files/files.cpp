@@ -31,7 +31,8 @@ auto Change(Platform& platform, std::string_view user_id, std::string_view works
 
 }  // namespace
 
-Files::Files(Platform& platform, FileLimits limits) : platform_(platform), limits_(limits) {}
+Files::Files(std::shared_ptr<Platform> platform, FileLimits limits)
+    : owner_(std::move(platform)), platform_(*owner_), limits_(limits) {}
 
 Result<std::vector<FileInfo>> Files::Tree(std::string_view user_id,
                                           std::string_view workspace_id) const {

@@ -498,9 +498,12 @@ std::size_t Terminals::Impl::shells() const {
 
 // ---- the public face --------------------------------------------------------------------
 
-Terminals::Terminals(Accounts& accounts, Workspaces& workspaces, TerminalOptions options,
-                     std::shared_ptr<Logger> logger)
-    : impl_(std::make_unique<Impl>(accounts, workspaces, std::move(options), std::move(logger))) {}
+Terminals::Terminals(std::shared_ptr<Accounts> accounts, std::shared_ptr<Workspaces> workspaces,
+                     TerminalOptions options, std::shared_ptr<Logger> logger)
+    : accounts_(std::move(accounts)),
+      workspaces_(std::move(workspaces)),
+      impl_(std::make_unique<Impl>(*accounts_, *workspaces_, std::move(options),
+                                   std::move(logger))) {}
 
 Terminals::~Terminals() { Shutdown(); }
 

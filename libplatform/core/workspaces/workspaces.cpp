@@ -418,9 +418,10 @@ std::shared_ptr<Workspaces::Impl::Entry> Workspaces::Impl::FindEntry(std::string
   return it == entries_.end() ? nullptr : it->second;
 }
 
-Workspaces::Workspaces(Platform& platform, std::shared_ptr<Executor> executor,
+Workspaces::Workspaces(std::shared_ptr<Platform> platform, std::shared_ptr<Executor> executor,
                        WorkspaceOptions options)
-    : impl_(std::make_unique<Impl>(platform, std::move(executor), std::move(options))) {}
+    : platform_(std::move(platform)),
+      impl_(std::make_unique<Impl>(*platform_, std::move(executor), std::move(options))) {}
 Workspaces::~Workspaces() = default;
 
 Result<Workspace> Workspaces::Create(std::string_view user_id, std::string_view name) {

@@ -1,0 +1,94 @@
+// The one place that assembles the library. `Services::Open(Options, ServiceOptions)` opens
+// the Platform (storage and executor, from the Options' registry) and builds every service over
+// it: Accounts, Files, Workspaces (its idle reaper running), Terminals, Events (its tail
+// running) and the one-shot Runner (its warm pool filling in the background). The server, the
+// CLI, the harness and the Python module all start here, so they get the same graph with the
+// same rules; an embedding application does too. `ServiceOptionsFrom(config)` reads every
+// service's configuration keys.
+//
+// Ownership is shared: each service holds what it uses (Workspaces the Platform and executor,
+// Terminals the Accounts and Workspaces, ...), so a caller may keep any one of them past the
+// Services object and no destruction order leaves one pointing at a destroyed Platform. Each
+// service stops its own background work when its last holder lets go; held only here, they go
+// in reverse order of opening: terminals first (their shells are let go, not ended, since they
+// live in the pods), then the events tail, the runner's pool, the reaper.
+//
+// Threading: Open blocks (it migrates storage and may start pods); every accessor and every
+// service is safe to use from many threads at once.
+#pragma once
+
+#include <memory>
+
+#include "codeyard/accounts.hpp"
+#include "codeyard/config.hpp"
+#include "codeyard/error.hpp"
+#include "codeyard/events.hpp"
+#include "codeyard/files.hpp"
+#include "codeyard/platform.hpp"
+#include "codeyard/run.hpp"
+#include "codeyard/terminals.hpp"
+#include "codeyard/workspaces.hpp"
+
+namespace codeyard {
+
+struct ServiceOptions {
+  AccountsOptions accounts;  // accounts.secret must be set (see ResolveSecret)
+  WorkspaceOptions workspaces;
+  RunnerOptions runner;  // a null logger gets the Platform's
+  TerminalOptions terminals;
+  EventsOptions events;
+  // Background work: the idle reaper (every IdleReaperPeriod(workspaces)) and the events tail.
+  // Off for tools that only run code once (the CLI's run); their services still answer calls,
+  // but idle workspaces are not stopped and subscribers get nothing.
+  bool start_background = true;
+};
+
+// Every service's configuration keys (see docs/configuration.md); accounts.secret stays empty.
+[[nodiscard]] ServiceOptions ServiceOptionsFrom(const Config& config);
+
+class Services {
+ public:
+  // Opens the Platform from `options`, then the services. Errors carry the failing part in
+  // their context ("cannot open executor local:?...", "cannot start the runner"); the Options
+  // must name an executor (kInvalidArgument otherwise).
+  [[nodiscard]] static Result<std::shared_ptr<Services>> Open(const Options& options,
+                                                              ServiceOptions service_options);
+  // Builds the services over a Platform already open (it must have an executor).
+  [[nodiscard]] static Result<std::shared_ptr<Services>> Open(std::shared_ptr<Platform> platform,
+                                                              ServiceOptions service_options);
+
+  Services(const Services&) = delete;
+  Services& operator=(const Services&) = delete;
+  ~Services();
+
+  [[nodiscard]] Platform& platform() const { return *platform_; }
+  [[nodiscard]] Executor& executor() const { return *platform_->executor(); }
+  [[nodiscard]] Accounts& accounts() const { return *accounts_; }
+  [[nodiscard]] Files& files() const { return *files_; }
+  [[nodiscard]] Workspaces& workspaces() const { return *workspaces_; }
+  [[nodiscard]] Terminals& terminals() const { return *terminals_; }
+  [[nodiscard]] Events& events() const { return *events_; }
+  [[nodiscard]] Runner& runner() const { return *runner_; }
+
+  // The same services, for a caller that keeps one beyond this object.
+  [[nodiscard]] const std::shared_ptr<Platform>& shared_platform() const { return platform_; }
+  [[nodiscard]] const std::shared_ptr<Accounts>& shared_accounts() const { return accounts_; }
+  [[nodiscard]] const std::shared_ptr<Files>& shared_files() const { return files_; }
+  [[nodiscard]] const std::shared_ptr<Workspaces>& shared_workspaces() const { return workspaces_; }
+  [[nodiscard]] const std::shared_ptr<Terminals>& shared_terminals() const { return terminals_; }
+  [[nodiscard]] const std::shared_ptr<Events>& shared_events() const { return events_; }
+  [[nodiscard]] const std::shared_ptr<Runner>& shared_runner() const { return runner_; }
+
+ private:
+  Services() = default;
+
+  std::shared_ptr<Platform> platform_;
+  std::shared_ptr<Accounts> accounts_;
+  std::shared_ptr<Files> files_;
+  std::shared_ptr<Workspaces> workspaces_;
+  std::shared_ptr<Runner> runner_;
+  std::shared_ptr<Events> events_;
+  std::shared_ptr<Terminals> terminals_;
+};
+
+}  // namespace codeyard

@@ -1,0 +1,67 @@
+#include "codeyard/services.hpp"
+
+#include <utility>
+
+namespace codeyard {
+
+ServiceOptions ServiceOptionsFrom(const Config& config) {
+  ServiceOptions options;
+  options.accounts.limits = UsageLimitsFrom(config);
+  options.workspaces = WorkspaceOptionsFrom(config);
+  options.runner.pool_size = static_cast<size_t>(config.pool_size);
+  options.runner.max_concurrent = static_cast<int>(config.run_max_concurrent);
+  options.runner.max_concurrent_per_user = static_cast<int>(config.run_max_concurrent_per_user);
+  options.runner.exec_limits = ExecSpecLimitsFrom(config);
+  options.terminals = TerminalOptionsFrom(config);
+  options.events = EventsOptionsFrom(config);
+  return options;
+}
+
+Result<std::shared_ptr<Services>> Services::Open(const Options& options,
+                                                 ServiceOptions service_options) {
+  if (!options.executor && options.executor_uri.empty()) {
+    return Fail(Error::Code::kInvalidArgument,
+                "services: the options name no executor (executor_uri or executor)");
+  }
+  auto platform = Platform::Open(options);
+  if (!platform) return Fail(platform.error());
+  return Open(std::move(*platform), std::move(service_options));
+}
+
+Result<std::shared_ptr<Services>> Services::Open(std::shared_ptr<Platform> platform,
+                                                 ServiceOptions service_options) {
+  if (!platform || !platform->executor()) {
+    return Fail(Error::Code::kInvalidArgument, "services: the platform has no executor");
+  }
+  std::shared_ptr<Services> s(new Services());
+  s->platform_ = std::move(platform);
+  const std::shared_ptr<Executor>& executor = s->platform_->executor();
+  const std::shared_ptr<Logger>& logger = s->platform_->shared_logger();
+  ServiceOptions& o = service_options;
+
+  s->accounts_ = std::make_shared<Accounts>(s->platform_, std::move(o.accounts));
+  s->files_ = std::make_shared<Files>(s->platform_, o.workspaces.file_limits);
+  const bool background = o.start_background;
+  const auto reaper_period = IdleReaperPeriod(o.workspaces);
+  s->workspaces_ = std::make_shared<Workspaces>(s->platform_, executor, std::move(o.workspaces));
+  if (background) s->workspaces_->StartIdleReaper(reaper_period);
+
+  if (!o.runner.logger) o.runner.logger = logger;
+  auto runner = Runner::Create(executor, std::move(o.runner));
+  if (!runner) return Fail(runner.error().WithContext("cannot start the runner"));
+  s->runner_ = std::move(*runner);
+
+  s->events_ = std::make_shared<Events>(s->platform_, std::move(o.events));
+  if (background) {
+    if (auto started = s->events_->Start(); !started) {
+      return Fail(started.error().WithContext("cannot start the events service"));
+    }
+  }
+  s->terminals_ =
+      std::make_shared<Terminals>(s->accounts_, s->workspaces_, std::move(o.terminals), logger);
+  return s;
+}
+
+Services::~Services() = default;
+
+}  // namespace codeyard
