@@ -52,8 +52,10 @@ struct Position {
 [[nodiscard]] Result<std::vector<Event>> ReadBeyond(Transaction& tx, const Position& after,
                                                     int64_t horizon, int64_t limit);
 
-// The transactions the caller's snapshot sees running (PostgreSQL's xip list: every
-// database's). An event of one of them may still commit below positions already read.
+// The transactions the caller's snapshot sees running below its xmax (PostgreSQL's xip
+// list, every database's): an event of one of them may still commit below positions already
+// read. One at or above xmax is not listed; its id is above every committed one, so its
+// events can only land after every event visible now.
 [[nodiscard]] Result<std::vector<int64_t>> Running(Transaction& tx);
 
 // The events after `after` written by the transactions `xacts` (at or above `horizon`), in
