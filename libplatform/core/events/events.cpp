@@ -182,18 +182,26 @@ class Events::Impl {
                  CY_TRY(const auto horizon, store::events::Horizon(tx, concurrent_writers_));
                  return store::events::Tail(tx, horizon);
                }));
-    std::lock_guard lock(mu_);
-    if (started_) return {};
-    tail_ = tail;
-    started_ = true;
-    thread_ = std::thread([this] { Loop(); });
-    listener_ = events::Listen([this] { Kick(); });
+    // Registered before mu_ is taken: a committing thread calls Kick (which takes mu_) under
+    // the listeners' lock, so this file never calls Listen or Unlisten under mu_.
+    const uint64_t id = events::Listen([this] { Kick(); });
+    bool first = false;
+    {
+      std::lock_guard lock(mu_);
+      if (!started_ && !stopped_) {
+        first = true;
+        tail_ = tail;
+        started_ = true;
+        listener_ = id;
+        thread_ = std::thread([this] { Loop(); });
+      }
+    }
+    if (!first) events::Unlisten(id);
     return {};
   }
 
   void Stop() {
-    // Not under mu_: a committing thread calls Kick (which takes mu_) under the listeners' lock.
-    if (const uint64_t id = listener_.exchange(0); id != 0) events::Unlisten(id);
+    if (const uint64_t id = listener_.exchange(0); id != 0) events::Unlisten(id);  // not under mu_
     std::vector<std::shared_ptr<Subscription>> subs;
     {
       std::lock_guard lock(mu_);
