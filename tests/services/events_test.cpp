@@ -9,10 +9,12 @@
 #include <mutex>
 #include <thread>
 
+#include "codeyard/backend/fake_executor.hpp"
 #include "codeyard/events.hpp"
 #include "codeyard/files.hpp"
 #include "codeyard/id.hpp"
 #include "codeyard/log.hpp"
+#include "codeyard/workspaces.hpp"
 #include "core/store/events.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/users.hpp"
@@ -109,6 +111,7 @@ class Replicas {
     }));
   }
   Storage& storage() { return a_->storage(); }
+  std::shared_ptr<Platform> platform_a() const { return a_; }
 
   std::string ada, bob, ada_ws, bob_ws;
 
@@ -260,6 +263,34 @@ TEMPLATE_TEST_CASE("events: the audience is a function of the event (a reviewer 
   r.Write(r.bob, r.bob_ws, "mine.txt");
   CHECK(Paths(w.TakeUntil(*bob, Count(2))) ==
         std::vector<std::string>{"review-me.txt", "mine.txt"});
+}
+
+TEMPLATE_TEST_CASE("events: a deleted workspace's event reaches its owner, after its files'",
+                   "[services][events]", CODEYARD_STORAGE_BACKENDS) {
+  Replicas r(TestType::Create());
+  Events& events = r.StartEvents();
+  Waker ada_wake, bob_wake;
+  auto ada = Must(events.Subscribe(r.ada, std::nullopt, ada_wake.fn()));
+  auto bob = Must(events.Subscribe(r.bob, std::nullopt, bob_wake.fn()));
+  Workspaces workspaces(r.platform_a(), std::make_shared<FakeExecutor>());
+  const Workspace doomed = Must(workspaces.Create(r.ada, "doomed"));
+  r.Write(r.ada, doomed.id, "last.txt");
+  Must(workspaces.Delete(r.ada, doomed.id));
+  // Nobody may read the workspace now; its owner still learns it went.
+  CHECK(workspaces.Get(r.ada, doomed.id).error().code() == Error::Code::kNotFound);
+  const std::vector<Event> got = ada_wake.TakeUntil(*ada, Count(2));
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].type == kEventFileCreated);
+  CHECK(got[1].type == kEventWorkspaceDeleted);
+  CHECK(got[1].workspace_id == doomed.id);
+  CHECK(got[1].data == R"({"name":"doomed"})");
+  CHECK(EventJson(got[1]) == "{\"id\":" + std::to_string(got[1].id) +
+                                 ",\"type\":\"workspace.deleted\",\"workspace_id\":\"" + doomed.id +
+                                 "\",\"at\":" + std::to_string(got[1].at) +
+                                 ",\"name\":\"doomed\"}");
+  // Written after the deletion: had it reached bob, it would come first.
+  r.Write(r.bob, r.bob_ws, "mine.txt");
+  CHECK(Paths(bob_wake.TakeUntil(*bob, Count(1))) == std::vector<std::string>{"mine.txt"});
 }
 
 TEMPLATE_TEST_CASE("events: a change made in this process wakes its poller at once",
