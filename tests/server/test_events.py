@@ -1,13 +1,16 @@
 """The events WebSocket against the real server: GET /api/v1/events pushes the changes a
 user may read, each one JSON text message (docs/api.md, "Events"). Files written through
 the API and by a command in the pod (found by the sync) arrive; another user's never do;
-?after= resumes without a gap; bad hellos and tokens are closed. Two replicas on one
-PostgreSQL: an event made through one reaches a page connected to the other."""
+?after= resumes without a gap; bad hellos and tokens are closed; a deleted workspace's event
+reaches its owner only. On PostgreSQL: an event made through one replica reaches a page
+connected to the other, and a session left idle in a transaction in another database delays
+events by events.horizon_wait_ms only."""
 
 import asyncio
 import json
 import os
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -371,6 +374,53 @@ def test_an_event_made_on_replica_a_reaches_a_page_on_replica_b(tmp_path):
             b.stop()
     finally:
         a.stop()
+
+
+def other_database(server_uri):
+    """The same PostgreSQL server, its template1 database."""
+    base, _, query = server_uri.partition("?")
+    return base.rsplit("/", 1)[0] + "/template1" + (f"?{query}" if query else "")
+
+
+def test_a_transaction_left_open_elsewhere_on_the_server_delays_events_by_the_wait_only(tmp_path):
+    server_uri = os.environ.get("CODEYARD_TEST_POSTGRES_URI")
+    storage = postgres_schema_uri()
+    s = Server(tmp_path, "--storage", storage, *FAST, "--set", "events.horizon_wait_ms=300")
+    # Another database, another application: a session that wrote and went idle.
+    idle = subprocess.Popen(["psql", other_database(server_uri), "-q", "-c",
+                             "SELECT pg_current_xact_id(); SELECT pg_sleep(120)"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        token, ws = user_with_workspace(s)
+
+        def idle_holds_an_id():
+            out = subprocess.run(["psql", server_uri, "-Atc",
+                                  "SELECT count(*) FROM pg_stat_activity WHERE "
+                                  "datname = 'template1' AND backend_xid IS NOT NULL"],
+                                 check=True, capture_output=True, text=True).stdout
+            return int(out.strip()) > 0
+
+        deadline = time.monotonic() + DEADLINE_S
+        while not idle_holds_an_id():
+            assert time.monotonic() < deadline, "the idle session never started"
+
+        async def scenario():
+            conn = await (await Events.open(s, token)).wait_ready()
+            for name in ("one.txt", "two.txt", "three.txt"):
+                put(s, token, ws, name)
+            # Without the fallback these wait for the idle session (120 s), past the deadline.
+            await conn.until(lambda c: len(c.of("file.created")) == 3)
+            assert [e["path"] for e in conn.of("file.created")] == ["one.txt", "two.txt",
+                                                                    "three.txt"]
+            assert len({e["id"] for e in conn.events}) == len(conn.events)
+            await conn.close()
+
+        run(scenario())
+        assert idle.poll() is None, "the idle session ended early: the test proved nothing"
+    finally:
+        idle.kill()
+        idle.wait()
+        s.stop()
 
 
 def test_a_plain_get_is_told_to_upgrade(server):
