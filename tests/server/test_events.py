@@ -377,26 +377,31 @@ def test_an_event_made_on_replica_a_reaches_a_page_on_replica_b(tmp_path):
 
 
 def other_database(server_uri):
-    """The same PostgreSQL server, its template1 database."""
+    """Another database of the test server, made once (never template1: a session left there
+    would make every CREATE DATABASE on the server fail, other suites' included)."""
+    subprocess.run(["psql", server_uri, "-q", "-c", "CREATE DATABASE codeyard_elsewhere"],
+                   capture_output=True)  # fails harmlessly when it exists
     base, _, query = server_uri.partition("?")
-    return base.rsplit("/", 1)[0] + "/template1" + (f"?{query}" if query else "")
+    return base.rsplit("/", 1)[0] + "/codeyard_elsewhere" + (f"?{query}" if query else "")
 
 
 def test_a_transaction_left_open_elsewhere_on_the_server_delays_events_by_the_wait_only(tmp_path):
     server_uri = os.environ.get("CODEYARD_TEST_POSTGRES_URI")
     storage = postgres_schema_uri()
     s = Server(tmp_path, "--storage", storage, *FAST, "--set", "events.horizon_wait_ms=300")
-    # Another database, another application: a session that wrote and went idle.
-    idle = subprocess.Popen(["psql", other_database(server_uri), "-q", "-c",
-                             "SELECT pg_current_xact_id(); SELECT pg_sleep(120)"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Another database, another application: a session that wrote and went idle in its
+    # transaction (psql waits on stdin; closing it ends the session at once).
+    idle = subprocess.Popen(["psql", other_database(server_uri), "-q"], stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+    idle.stdin.write("BEGIN;\nSELECT pg_current_xact_id();\n")
+    idle.stdin.flush()
     try:
         token, ws = user_with_workspace(s)
 
         def idle_holds_an_id():
             out = subprocess.run(["psql", server_uri, "-Atc",
-                                  "SELECT count(*) FROM pg_stat_activity WHERE "
-                                  "datname = 'template1' AND backend_xid IS NOT NULL"],
+                                  "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                  "'codeyard_elsewhere' AND backend_xid IS NOT NULL"],
                                  check=True, capture_output=True, text=True).stdout
             return int(out.strip()) > 0
 
@@ -408,7 +413,7 @@ def test_a_transaction_left_open_elsewhere_on_the_server_delays_events_by_the_wa
             conn = await (await Events.open(s, token)).wait_ready()
             for name in ("one.txt", "two.txt", "three.txt"):
                 put(s, token, ws, name)
-            # Without the fallback these wait for the idle session (120 s), past the deadline.
+            # Without the fallback these wait for the idle session, past the deadline.
             await conn.until(lambda c: len(c.of("file.created")) == 3)
             assert [e["path"] for e in conn.of("file.created")] == ["one.txt", "two.txt",
                                                                     "three.txt"]
@@ -416,10 +421,10 @@ def test_a_transaction_left_open_elsewhere_on_the_server_delays_events_by_the_wa
             await conn.close()
 
         run(scenario())
-        assert idle.poll() is None, "the idle session ended early: the test proved nothing"
+        assert idle_holds_an_id(), "the idle session ended early: the test proved nothing"
     finally:
-        idle.kill()
-        idle.wait()
+        idle.stdin.close()
+        idle.wait(timeout=DEADLINE_S)
         s.stop()
 
 
