@@ -1,6 +1,6 @@
 // Changes pushed, not polled. Every change a page shows (a workspace's state or its
-// deletion, a file created, changed, deleted or moved) is recorded in storage's events table in the
-// transaction that makes it, whichever process or replica made it. An Events object tails
+// deletion, a file created, changed, deleted or moved) is recorded in storage's events table
+// in the transaction that makes it, whichever process or replica made it. An Events object tails
 // that table with one poller thread per process and hands each event to the subscribers
 // allowed to read it: today the workspace's owner; the audience is a function of the event
 // (EventsOptions::may_read), so reviewers can be added without changing the service.
@@ -13,8 +13,8 @@
 // on the PostgreSQL server holds the commit horizon back, events wait for it at most
 // EventsOptions::horizon_wait; then they come out of id order, each still once, and a
 // subscription `after` one of them is closed like one whose event is not kept (kNotFound):
-// what the client had then depended on timing. A subscriber that lets
-// more than EventsOptions::queue_limit events pile up is closed with a reason saying so (it
+// what the client had then depended on timing. A subscriber that lets more than
+// EventsOptions::queue_limit events pile up is closed with a reason saying so (it
 // reconnects with `after`); a subscription whose `after` event is no longer kept (pruned)
 // is closed too (kNotFound: the client reloads what it shows and subscribes live).
 //

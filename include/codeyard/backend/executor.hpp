@@ -287,7 +287,7 @@ class Executor {
   }
 
   // The registry scheme of this backend ("local", "fake", later "k8s"), recorded in the
-  // pods row (PodLease::executor) so an operator sees which backend serves a workspace.
+  // pods row (PodRecord::executor) so an operator sees which backend serves a workspace.
   // Optional: an executor from outside the registry says "custom".
   [[nodiscard]] virtual std::string scheme() const { return "custom"; }
 };
