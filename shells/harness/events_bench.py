@@ -18,88 +18,17 @@ Progress goes to stderr, results to stdout (one line each, and --json for a docu
 
 import argparse
 import asyncio
-import http.client
 import json
-import os
 import random
 import secrets
-import shutil
-import socket
 import subprocess
-import sys
-import tempfile
 import time
 import uuid
 
-import websockets
+from bench_lib import DEFAULT_SERVER, Server, events_channel, new_user, new_workspace, \
+    percentile, progress_printer
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_SERVER = os.path.normpath(os.path.join(HERE, "..", "..", "build", "bin", "codeyard-server"))
-API = "/api/v1"
-
-
-def progress(message):
-    print(f"events-bench: {message}", file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-class Server:
-    def __init__(self, binary, secret, extra):
-        self.dir = tempfile.mkdtemp(prefix="codeyard-events-bench-")
-        self.port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CODEYARD_")}
-        env["CODEYARD_SECRET"] = secret
-        self.log = open(os.path.join(self.dir, "server.log"), "wb")
-        self.proc = subprocess.Popen(
-            [binary, "--listen", f"127.0.0.1:{self.port}", "--data-dir",
-             os.path.join(self.dir, "data"), *extra],
-            env=env, stdout=subprocess.DEVNULL, stderr=self.log)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited; see {self.dir}/server.log")
-            try:
-                if self.request("GET", "/health")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("server not healthy within 30 s")
-
-    def request(self, method, path, token=None, body=None, json_body=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = {}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        if json_body is not None:
-            body = json.dumps(json_body).encode()
-            headers["Content-Type"] = "application/json"
-        try:
-            conn.request(method, API + path, body=body, headers=headers)
-            resp = conn.getresponse()
-            raw = resp.read()
-            return resp.status, (json.loads(raw) if raw.startswith(b"{") else raw)
-        finally:
-            conn.close()
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+progress = progress_printer("events-bench")
 
 
 async def measure(writer, listener, token, ws_id, writes, tag, poll_ms):
@@ -107,11 +36,8 @@ async def measure(writer, listener, token, ws_id, writes, tag, poll_ms):
     random point of the poll interval: back to back, writes would fall in step with the
     poller (each one just after a read) and always wait the whole interval."""
     arrived = {}
-    async with websockets.connect(f"ws://127.0.0.1:{listener.port}{API}/events",
-                                  ping_interval=None) as ws:
-        await ws.send(json.dumps({"token": token}))
-        assert json.loads(await ws.recv())["type"] == "ready"
-
+    ws = await events_channel(listener, token)
+    try:
         async def reader():
             async for message in ws:
                 doc = json.loads(message)
@@ -124,8 +50,9 @@ async def measure(writer, listener, token, ws_id, writes, tag, poll_ms):
             path = f"{tag}-{i}.txt"
             await asyncio.sleep(random.uniform(0, poll_ms / 1000))
             start = time.perf_counter()
-            status, _ = await asyncio.to_thread(writer.request, "PUT",
-                                                f"/workspaces/{ws_id}/files/{path}", token, b"x")
+            status, _ = await asyncio.to_thread(writer.call, "PUT",
+                                                f"/workspaces/{ws_id}/files/{path}", token,
+                                                raw=b"x")
             assert status in (200, 201), status
             puts.append((time.perf_counter() - start) * 1000)
             deadline = time.monotonic() + 10
@@ -134,6 +61,8 @@ async def measure(writer, listener, token, ws_id, writes, tag, poll_ms):
                 await asyncio.sleep(0.001)
             latencies.append((arrived[path] - start) * 1000)
         task.cancel()
+    finally:
+        await ws.close()
     return puts, latencies
 
 
@@ -171,20 +100,16 @@ def main():
 
     def scenario(servers, cases):
         a = servers[0]
-        status, session = a.request("POST", "/auth/register", json_body={
-            "username": "u" + uuid.uuid4().hex[:10], "password": "correct horse battery"})
-        assert status == 201, session
-        token = session["access_token"]
-        status, ws = a.request("POST", "/workspaces", token, json_body={"name": "bench"})
-        assert status == 201, ws
+        token = new_user(a)
+        ws = new_workspace(a, token)
         for name, listener in cases:
             progress(f"{name}: {args.writes} writes")
             puts, latencies = asyncio.run(
-                measure(a, listener, token, ws["id"], args.writes, uuid.uuid4().hex[:8], args.poll_ms))
+                measure(a, listener, token, ws, args.writes, uuid.uuid4().hex[:8], args.poll_ms))
             report(results, name, puts, latencies)
 
     progress("sqlite, one server")
-    single = Server(args.server, secret, extra)
+    single = Server(args.server, extra, secret)
     try:
         scenario([single], [("sqlite same-server", single)])
     finally:
@@ -192,9 +117,9 @@ def main():
     if args.postgres:
         storage = new_schema(args.postgres)
         progress("postgres, replicas A and B")
-        a = Server(args.server, secret, ["--storage", storage, *extra])
+        a = Server(args.server, ["--storage", storage, *extra], secret, name="replica A")
         try:
-            b = Server(args.server, secret, ["--storage", storage, *extra])
+            b = Server(args.server, ["--storage", storage, *extra], secret, name="replica B")
             try:
                 scenario([a, b], [("postgres A->A", a), ("postgres A->B", b)])
             finally:

@@ -23,42 +23,21 @@ a postgres:// URI. Progress goes to stderr, results to stdout (--json for one do
 
 import argparse
 import asyncio
-import http.client
 import json
 import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-import uuid
 
-import websockets
+from bench_lib import API, DEFAULT_SERVER, Server, events_channel, free_port, new_user, \
+    new_workspace, percentile, progress_printer, wait_until
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_SERVER = os.path.normpath(os.path.join(HERE, "..", "..", "build", "bin", "codeyard-server"))
 PG_BIN = "/usr/lib/postgresql/15/bin"
-API = "/api/v1"
-
-
-def progress(message):
-    print(f"replica-bench: {message}", file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+progress = progress_printer("replica-bench")
 
 
 class Postgres:
@@ -90,63 +69,6 @@ class Postgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-class Replica:
-    def __init__(self, binary, name, data_dir, storage, secret, lease_s, log_dir):
-        self.name = name
-        self.port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CODEYARD_")}
-        env["CODEYARD_SECRET"] = secret
-        self.log = open(os.path.join(log_dir, f"{name}-{self.port}.log"), "wb")
-        self.proc = subprocess.Popen(
-            [binary, "--listen", f"127.0.0.1:{self.port}", "--data", data_dir,
-             "--storage", storage, "--set", f"server.replica_id={name}",
-             "--set", f"workspace.lease_s={lease_s}", "--set", "executor.pool_size=0",
-             "--set", "log.level=warn"],
-            stdout=subprocess.DEVNULL, stderr=self.log, env=env)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"replica {name} exited with {self.proc.returncode}")
-            try:
-                if self.call("GET", "/health")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"replica {name} not healthy within 30 s")
-
-    def call(self, method, path, token=None, body=None, raw=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
-        try:
-            conn.request(method, API + path, body=data, headers=headers)
-            resp = conn.getresponse()
-            text = resp.read()
-            try:
-                return resp.status, json.loads(text) if text else None
-            except ValueError:
-                return resp.status, text
-        finally:
-            conn.close()
-
-    def kill9(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-        self.log.close()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-
-
 class Cluster:
     def __init__(self, binary, storage, lease_s):
         self.binary = binary
@@ -157,24 +79,16 @@ class Cluster:
         self.data = os.path.join(self.dir, "data")
 
     def start(self, name):
-        return Replica(self.binary, name, self.data, self.storage, self.secret, self.lease_s,
-                       self.dir)
+        """Replica `name`, sharing the data dir, the database and the secret with the others."""
+        return Server(self.binary, ["--storage", self.storage,
+                                    "--set", f"server.replica_id={name}",
+                                    "--set", f"workspace.lease_s={self.lease_s}",
+                                    "--set", "executor.pool_size=0", "--set", "log.level=warn"],
+                      secret=self.secret, data_dir=self.data,
+                      log_path=os.path.join(self.dir, f"{name}.log"), name=f"replica {name}")
 
     def remove(self):
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def new_user(replica):
-    status, doc = replica.call("POST", "/auth/register", body={
-        "username": "r" + uuid.uuid4().hex[:12], "password": "benchmark password"})
-    assert status == 201, doc
-    return doc["access_token"]
-
-
-def new_workspace(replica, token):
-    status, doc = replica.call("POST", "/workspaces", token, {"name": "w" + uuid.uuid4().hex[:8]})
-    assert status == 201, doc
-    return doc["id"]
 
 
 def wrk(port, path, token, connections, seconds):
@@ -235,13 +149,14 @@ def bench_takeover(cluster, rounds):
             time.sleep(1.0)
             a.kill9()
             t0 = time.monotonic()
-            while b.call("POST", f"/workspaces/{used}/exec", token, {"argv": ["true"]})[0] != 200:
-                time.sleep(0.02)
+            patience = 10 * cluster.lease_s + 60
+            wait_until(lambda: b.call("POST", f"/workspaces/{used}/exec", token,
+                                      {"argv": ["true"]})[0] == 200,
+                       patience, "the dead replica's asked workspace was not served", 0.02)
             served.append(time.monotonic() - t0)
-            while b.call("GET", f"/workspaces/{idle}/files/late.txt", token)[0] != 200:
-                if time.monotonic() - t0 > 10 * cluster.lease_s + 60:
-                    raise RuntimeError("the dead replica's workspace was never taken over")
-                time.sleep(0.05)
+            wait_until(lambda: b.call("GET", f"/workspaces/{idle}/files/late.txt", token)[0] == 200,
+                       patience - (time.monotonic() - t0),
+                       "the dead replica's workspace was not taken over")
             rescued.append(time.monotonic() - t0)
             progress(f"takeover {i + 1}/{rounds}: served after {served[-1]:.2f} s, "
                      f"unsynced file stored after {rescued[-1]:.2f} s")
@@ -255,13 +170,7 @@ def bench_takeover(cluster, rounds):
 
 
 async def event_latencies(a, b, token, ws, count):
-    async def channel(replica):
-        sock = await websockets.connect(f"ws://127.0.0.1:{replica.port}{API}/events",
-                                        open_timeout=30, ping_interval=None)
-        await sock.send(json.dumps({"token": token}))
-        return sock
-
-    on_a, on_b = await channel(a), await channel(b)
+    on_a, on_b = await events_channel(a, token), await events_channel(b, token)
     lat_a, lat_b = [], []
 
     async def wait_for(sock, path):
@@ -275,7 +184,7 @@ async def event_latencies(a, b, token, ws, count):
         t0 = time.perf_counter()
         waits = asyncio.gather(wait_for(on_a, path), wait_for(on_b, path))
         status, _ = await asyncio.to_thread(a.call, "PUT", f"/workspaces/{ws}/files/{path}",
-                                            token, None, b"x")
+                                            token, raw=b"x")
         assert status in (200, 201), status
         got_a, got_b = await waits
         lat_a.append((got_a - t0) * 1000)

@@ -31,42 +31,21 @@ Progress goes to stderr, results to stdout (one line each, and --json for a docu
 
 import argparse
 import asyncio
-import http.client
 import json
 import os
 import pty
 import resource
-import secrets
 import select
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import uuid
 
 import websockets
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_SERVER = os.path.normpath(os.path.join(HERE, "..", "..", "build", "bin", "codeyard-server"))
-API = "/api/v1"
+from bench_lib import DEFAULT_SERVER, Server, free_port, new_user, new_workspace, percentile, \
+    progress_printer
 
-
-def progress(message):
-    print(f"terminal-bench: {message}", file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+progress = progress_printer("terminal-bench")
 
 
 def vm_rss_kib(pid):
@@ -77,71 +56,26 @@ def vm_rss_kib(pid):
     raise RuntimeError("no VmRSS")
 
 
-class Server:
+class TerminalServer(Server):
+    """The server, with caps raised for `connections` viewers over `workspaces` workspaces."""
+
     def __init__(self, binary, workspaces, connections):
         viewers_per_workspace = -(-connections // workspaces) + 1
-        self.dir = tempfile.mkdtemp(prefix="codeyard-terminal-bench-")
-        self.port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CODEYARD_")}
-        env["CODEYARD_SECRET"] = secrets.token_hex(32)
-        self.log = open(os.path.join(self.dir, "server.log"), "wb")
-        self.proc = subprocess.Popen(
-            [binary, "--listen", f"127.0.0.1:{self.port}", "--data-dir",
-             os.path.join(self.dir, "data"),
-             "--set", f"workspace.max_running_total={max(32, workspaces)}",
-             # The idle test's viewers of one workspace are over the default caps (16, 32) ...
-             "--set", f"terminal.max_viewers_per_terminal={max(16, viewers_per_workspace)}",
-             "--set", f"terminal.max_viewers_per_user={max(32, viewers_per_workspace)}",
-             # ... and all come from 127.0.0.1.
-             "--set", f"server.max_connections_per_ip={max(256, connections + 64)}",
-             "--set", "log.level=warn"],
-            stdout=subprocess.DEVNULL, stderr=self.log, env=env)
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}")
-            try:
-                if self.call("GET", "/health")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("server not healthy within 15 s")
-
-    def call(self, method, path, token=None, body=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        try:
-            conn.request(method, API + path, body=json.dumps(body) if body is not None else None,
-                         headers=headers)
-            resp = conn.getresponse()
-            raw = resp.read()
-            return resp.status, json.loads(raw) if raw else None
-        finally:
-            conn.close()
+        super().__init__(binary, [
+            "--set", f"workspace.max_running_total={max(32, workspaces)}",
+            # The idle test's viewers of one workspace are over the default caps (16, 32) ...
+            "--set", f"terminal.max_viewers_per_terminal={max(16, viewers_per_workspace)}",
+            "--set", f"terminal.max_viewers_per_user={max(32, viewers_per_workspace)}",
+            # ... and all come from 127.0.0.1.
+            "--set", f"server.max_connections_per_ip={max(256, connections + 64)}",
+            "--set", "log.level=warn"], startup_s=15)
 
     def user_with_workspace(self):
-        status, doc = self.call("POST", "/auth/register", body={
-            "username": "b" + uuid.uuid4().hex[:12], "password": "benchmark password"})
-        assert status == 201, doc
-        token = doc["access_token"]
-        status, ws = self.call("POST", "/workspaces", token, {"name": "bench"})
-        assert status == 201, ws
-        return token, ws["id"]
+        token = new_user(self)
+        return token, new_workspace(self, token)
 
-    def url(self, workspace):
-        return f"ws://127.0.0.1:{self.port}{API}/workspaces/{workspace}/terminal"
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+    def terminal_url(self, workspace):
+        return self.url(f"/workspaces/{workspace}/terminal")
 
 
 # ---- a terminal connection -----------------------------------------------------------------
@@ -187,7 +121,7 @@ KEYS = b"abcdefghijklmnopqrstuvwxyz"
 
 async def echo_codeyard(server, keystrokes):
     token, ws = server.user_with_workspace()
-    term = await Term.open(server.url(ws), token)
+    term = await Term.open(server.terminal_url(ws), token)
     await wait_prompt(term)
     times = []
     for i in range(keystrokes):
@@ -271,13 +205,13 @@ def summary(times):
 
 async def attach_codeyard(server, attaches):
     token, ws = server.user_with_workspace()
-    first = await Term.open(server.url(ws), token)  # starts the pod and the shell
+    first = await Term.open(server.terminal_url(ws), token)  # starts the pod and the shell
     await wait_prompt(first)
     await first.ws.close()
     times = []
     for _ in range(attaches):
         t0 = time.perf_counter()
-        term = await Term.open(server.url(ws), token)
+        term = await Term.open(server.terminal_url(ws), token)
         times.append((time.perf_counter() - t0) * 1000)
         if b"ready_42" not in term.output:
             raise RuntimeError("an attach did not replay the scrollback before its status")
@@ -312,7 +246,7 @@ async def idle(server, connections, workspaces):
     rss_before = None
     terms = []
     for token, ws in owners:
-        terms.append((await Term.open(server.url(ws), token), token, ws))
+        terms.append((await Term.open(server.terminal_url(ws), token), token, ws))
     for t, _, _ in terms:
         await wait_prompt(t)
     rss_before = vm_rss_kib(server.proc.pid)
@@ -321,7 +255,7 @@ async def idle(server, connections, workspaces):
     while len(terms) < connections:
         n = min(batch, connections - len(terms))
         group = [owners[(len(terms) + i) % workspaces] for i in range(n)]
-        opened = await asyncio.gather(*(Term.open(server.url(ws), token) for token, ws in group))
+        opened = await asyncio.gather(*(Term.open(server.terminal_url(ws), token) for token, ws in group))
         terms.extend((t, token, ws) for t, (token, ws) in zip(opened, group))
         if len(terms) % 200 == 0 or len(terms) == connections:
             progress(f"idle: {len(terms)}/{connections} connected")
@@ -385,7 +319,7 @@ def main():
     want = min(hard, max(soft, 4 * args.connections + 256))
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
-    server = Server(args.server, args.workspaces, args.connections)
+    server = TerminalServer(args.server, args.workspaces, args.connections)
     try:
         progress(f"echo: {args.keystrokes} keystrokes through codeyard-server")
         ours = asyncio.run(echo_codeyard(server, args.keystrokes))

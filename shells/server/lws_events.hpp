@@ -1,9 +1,9 @@
 // The events WebSocket's side of libwebsockets: the connections to /api/v1/events, from the
-// upgrade to the close, on the model of lws_terminal. The first client message is the hello,
-// {"token":"<access token>"} (within 10 s); a worker verifies the token and subscribes to
-// codeyard::Events (from ?after=<event id> when given); then every event is one text message
-// (EventJson), after a first {"type":"ready","id":N} saying the subscription is live and
-// where to resume from if nothing else arrives. Messages after the hello are ignored. The
+// upgrade to the close, over the glue it shares with lws_terminal (lws_ws_session). The first
+// client message is the hello, {"token":"<access token>"} (within 10 s); a worker verifies the
+// token and subscribes to codeyard::Events (from ?after=<event id> when given); then every event is
+// one text message (EventJson), after a first {"type":"ready","id":N} saying the subscription is
+// live and where to resume from if nothing else arrives. Messages after the hello are ignored. The
 // token is verified again every reauth interval (on a worker); once refused the connection
 // is closed with 4001 and the page reconnects with a fresh token and `after`.
 //
@@ -21,16 +21,15 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <vector>
 
 #include "codeyard/accounts.hpp"
 #include "codeyard/events.hpp"
 #include "codeyard/log.hpp"
+#include "lws_ws_session.hpp"
 #include "worker_pool.hpp"
 
 struct lws;
@@ -76,55 +75,40 @@ class EventSockets {
 
  private:
   enum class State { kHello, kSubscribing, kSubscribed };
-  struct Close {
-    uint16_t code;
-    std::string reason;
-  };
-  struct Conn {
-    lws* wsi = nullptr;
+  struct Conn : WsSession {
     State state = State::kHello;
-    std::string request_id;
     std::optional<int64_t> after;
     std::string after_error;  // a ?after that is not an event id
     std::string token;
     std::string user_id;
-    std::string message;  // being assembled from fragments
     std::shared_ptr<EventSubscription> sub;
     std::deque<std::string> out;  // messages taken, waiting for WRITEABLE
-    std::optional<Close> close;
     bool reauth_pending = false;
-    int64_t opened_ms = 0;
   };
   // What a worker found (any thread -> service thread).
   struct Done {
     uint64_t id;
     std::shared_ptr<EventSubscription> sub;  // set when subscribed
     std::string user_id;
-    std::optional<Close> close;
+    std::optional<WsClose> close;
     bool reauth = false;  // a re-check's verdict rather than a subscription
   };
 
-  int OnMessage(uint64_t id, Conn& c, std::string message);
-  void Submit(uint64_t id, Conn& c, std::function<Done()> job);
-  void CloseWith(Conn& c, Close close);
-  int Write(Conn& c, std::string_view message);
-  int SendClose(Conn& c, const Close& close);
-  void Report(Done done);  // any thread
+  int OnMessage(uint64_t id, Conn& c, std::string_view message);
+  void Submit(Conn& c, std::function<Done()> job);
+  int SendClose(Conn& c, const WsClose& close);
 
   Events& events_;
   Accounts& accounts_;
   const std::chrono::seconds reauth_interval_;
   std::shared_ptr<Logger> logger_;
-  WorkerPool* pool_ = nullptr;
-  std::function<void()> wake_;
+  WsGlue ws_{WsGlue::Frames::kText};
 
   std::unordered_map<uint64_t, Conn> conns_;
   uint64_t next_id_ = 1;
-  std::vector<unsigned char> scratch_;
 
-  std::mutex mu_;  // from workers and the events poller
-  std::vector<Done> done_;
-  std::vector<uint64_t> ready_;
+  WsInbox<Done> done_;       // from workers
+  WsInbox<uint64_t> ready_;  // from the events poller: subscriptions with events
 };
 
 }  // namespace codeyard::server

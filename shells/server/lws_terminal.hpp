@@ -4,15 +4,14 @@
 // within 10 s), hands the attach to a worker (it may start the pod), then passes messages to
 // the library's Terminals and writes what they queued, one message per WRITEABLE callback. A
 // close is sent with its code and reason (codeyard/terminals.hpp) after what was queued
-// before it. Service thread only; the worker jobs it submits report back through a queue
-// and the wake function.
+// before it. The connection glue is shared with lws_events (lws_ws_session). Service thread only;
+// the worker jobs it submits report back through a queue and the wake function.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +20,7 @@
 
 #include "codeyard/log.hpp"
 #include "codeyard/terminals.hpp"
+#include "lws_ws_session.hpp"
 #include "worker_pool.hpp"
 
 struct lws;
@@ -63,17 +63,12 @@ class TerminalSockets {
 
  private:
   enum class State { kHello, kAttaching, kAttached };
-  struct Conn {
-    lws* wsi = nullptr;
+  struct Conn : WsSession {
     State state = State::kHello;
     std::string workspace_id;
-    std::string request_id;
-    std::string message;             // the message being assembled from fragments
     std::vector<std::string> early;  // messages that came while attaching
     std::size_t early_bytes = 0;
     std::deque<std::string> local;  // our own messages (the starting status)
-    std::optional<terminal::Close> close;
-    int64_t opened_ms = 0;
   };
   struct Attached {
     uint64_t id;
@@ -83,20 +78,16 @@ class TerminalSockets {
   int OnMessage(uint64_t id, Conn& c, std::string message);
   int StartAttach(uint64_t id, Conn& c, const terminal::Hello& hello);
   void CloseWith(Conn& c, terminal::Close close);
-  int Write(Conn& c, std::string_view message);
-  int SendClose(Conn& c, const terminal::Close& close);
+  int SendClose(Conn& c, const WsClose& close);
 
   Terminals& terminals_;
   std::shared_ptr<Logger> logger_;
-  WorkerPool* pool_ = nullptr;
-  std::function<void()> wake_;
+  WsGlue ws_{WsGlue::Frames::kBinary};
 
   std::unordered_map<uint64_t, Conn> conns_;
   uint64_t next_id_ = 1;
-  std::vector<unsigned char> scratch_;
 
-  std::mutex done_mu_;  // attach results from workers
-  std::vector<Attached> done_;
+  WsInbox<Attached> done_;  // attach results from workers
 };
 
 }  // namespace codeyard::server

@@ -6,6 +6,7 @@
 
 #include "codeyard/id.hpp"
 #include "core/try.hpp"
+#include "core/uri_query.hpp"
 #include "executor/fake/fake_internal.hpp"
 #include "executor/fake/fake_registry.hpp"
 
@@ -369,13 +370,7 @@ Result<FakeExecutorOptions> ParseFakeUri(std::string_view uri) {
     return Fail(Error::Code::kInvalidArgument, "fake executor URI takes only parameters");
   }
   rest.remove_prefix(1);
-  while (!rest.empty()) {
-    const auto amp = rest.find('&');
-    const std::string_view pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-    const auto eq = pair.find('=');
-    const std::string_view key = pair.substr(0, eq);
-    const std::string_view value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+  for (const auto& [key, value] : SplitQuery(rest)) {
     if (key == "name") {
       options.name = value;
     } else if (key == "max_pods") {

@@ -17,6 +17,7 @@
 #include "codeyard/id.hpp"
 #include "core/errno_text.hpp"
 #include "core/try.hpp"
+#include "core/uri_query.hpp"
 #include "executor/local/local_pod.hpp"
 #include "executor/local/pod_record.hpp"
 
@@ -165,13 +166,9 @@ Result<LocalExecutorOptions> ParseLocalUri(std::string_view uri) {
                 "local executor URI takes only parameters, e.g. local:?state_dir=/run/pods");
   }
   rest.remove_prefix(1);
-  while (!rest.empty()) {
-    const auto amp = rest.find('&');
-    const std::string_view pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-    const auto eq = pair.find('=');
-    const std::string key(pair.substr(0, eq));
-    const std::string value(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+  for (const QueryParam& param : SplitQuery(rest)) {
+    const std::string key(param.key);
+    const std::string value(param.value);
     const auto number = [&](uint32_t& out) -> Result<void> {
       const auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
       if (ec != std::errc() || p != value.data() + value.size()) {

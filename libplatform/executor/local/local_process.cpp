@@ -1,9 +1,7 @@
 #include "executor/local/local_process.hpp"
 
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -16,12 +14,6 @@
 
 namespace codeyard::local {
 namespace {
-
-void SetNonBlocking(int fd) {
-  if (fd < 0) return;
-  const int flags = ::fcntl(fd, F_GETFL);
-  if (flags >= 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-}
 
 // write(2) that never raises SIGPIPE in the embedding process: the signal is blocked for
 // this thread and a pending one is consumed before unblocking.
@@ -51,10 +43,8 @@ LocalProcess::LocalProcess(ProcessChannels channels, const ExecSpec& spec,
       stdin_fd_(channels.stdin_fd),
       stdout_fd_(channels.stdout_fd),
       stderr_fd_(channels.stderr_fd),
-      wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
       tty_(channels.tty),
-      output_limit_(spec.output_limit_bytes),
-      kill_on_output_limit_(spec.kill_on_output_limit),
+      cap_(spec),
       cgroup_(std::move(cgroup)),
       oom_kills_before_(oom_kills_before) {
   SetNonBlocking(stdin_fd_);
@@ -73,7 +63,6 @@ LocalProcess::~LocalProcess() {
   CloseFd(stdin_fd_);
   CloseFd(stdout_fd_);
   CloseFd(stderr_fd_);
-  CloseFd(wake_fd_);
 }
 
 void LocalProcess::CloseFd(int& fd) {
@@ -100,17 +89,9 @@ void LocalProcess::FlushPendingStdin() {
 
 std::optional<OutputChunk> LocalProcess::Accept(OutputStream stream, const char* data,
                                                 size_t size) {
-  const uint64_t room = output_limit_ - std::min(output_seen_, output_limit_);
-  size_t keep = size;
-  if (size > room) {
-    keep = static_cast<size_t>(room);
-    truncated_ = true;
-    if (kill_on_output_limit_ && !kill_sent_) {
-      kill_sent_ = true;
-      (void)Signal(SIGKILL);
-    }
-  }
-  output_seen_ += keep;
+  bool kill = false;
+  const size_t keep = cap_.Keep(size, &kill);
+  if (kill) (void)Signal(SIGKILL);
   if (keep == 0) return std::nullopt;
   return OutputChunk{stream, std::string(data, keep)};
 }
@@ -147,30 +128,26 @@ Result<bool> LocalProcess::PollOnce(int timeout_ms, std::optional<OutputChunk>& 
   add(status_fd_, POLLIN);
   if (!pending_stdin_.empty() && stdin_fd_ >= 0 && stdin_fd_ != stdout_fd_) add(stdin_fd_, POLLOUT);
   if (count == 0) return false;
-  add(wake_fd_, POLLIN);
-  int ready = 0;
-  do {
-    ready = ::poll(fds, count, timeout_ms);
-  } while (ready < 0 && errno == EINTR);
-  if (ready < 0) return Fail(Error::Code::kInternal, std::string("poll: ") + ErrnoText(errno));
+  add(wake_.fd(), POLLIN);
+  CY_TRY(const int ready, Poll(fds, count, timeout_ms));
   if (ready == 0) return false;
   for (nfds_t i = 0; i < count; ++i) {
     if (fds[i].revents == 0) continue;
     const int fd = fds[i].fd;
-    if (fd == wake_fd_) {
-      DrainWake();
+    if (fd == wake_.fd()) {
+      wake_.Drain();
+      interrupted_ = true;
     } else if (fd == status_fd_) {
       CY_CHECK(ReadStatus());
     } else if (fd == stdin_fd_ && (fds[i].events & POLLOUT) != 0) {
       FlushPendingStdin();
     } else if (!chunk && (fd == stdout_fd_ || fd == stderr_fd_)) {
       char buffer[65536];
-      const ssize_t n = ::read(fd, buffer, sizeof(buffer));
-      if (n > 0) {
-        chunk = Accept(fd == stdout_fd_ ? OutputStream::kStdout : OutputStream::kStderr, buffer,
-                       static_cast<size_t>(n));
-      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-        // EOF; a terminal's master reports EIO once every holder of the slave is gone.
+      const auto data = ReadSome(fd, buffer, sizeof(buffer));
+      if (data && !data->empty()) {
+        chunk = Accept(fd == stdout_fd_ ? OutputStream::kStdout : OutputStream::kStderr,
+                       data->data(), data->size());
+      } else if (!data) {
         if (fd == stdout_fd_) {
           if (tty_ && stdin_fd_ >= 0) CloseFd(stdin_fd_);
           CloseFd(stdout_fd_);
@@ -186,8 +163,7 @@ Result<bool> LocalProcess::PollOnce(int timeout_ms, std::optional<OutputChunk>& 
 
 Result<std::optional<OutputChunk>> LocalProcess::ReadOutput(
     std::optional<std::chrono::milliseconds> timeout) {
-  using Clock = std::chrono::steady_clock;
-  const auto deadline = timeout ? Clock::now() + *timeout : Clock::time_point::max();
+  const Deadline deadline(timeout);
   while (OutputOpen()) {
     if (TakeInterrupt()) return Fail(Error::Code::kAborted, "interrupted");
     if (report_) {
@@ -199,16 +175,10 @@ Result<std::optional<OutputChunk>> LocalProcess::ReadOutput(
       if (!progressed) break;
       continue;
     }
-    int wait_ms = -1;
-    if (timeout) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      wait_ms = static_cast<int>(std::max<int64_t>(0, left));
-    }
     std::optional<OutputChunk> chunk;
-    CY_TRY(const bool progressed, PollOnce(wait_ms, chunk));
+    CY_TRY(const bool progressed, PollOnce(deadline.PollMs(), chunk));
     if (chunk) return chunk;
-    if (!progressed && timeout && Clock::now() >= deadline) {
+    if (!progressed && deadline.Passed()) {
       return Fail(Error::Code::kDeadlineExceeded, "no output within the timeout");
     }
   }
@@ -235,20 +205,10 @@ Result<void> LocalProcess::WriteStdin(std::string_view data) {
 
 Result<void> LocalProcess::QueueStdin(std::string_view data, std::size_t max_pending) {
   if (stdin_fd_ < 0) return Fail(Error::Code::kFailedPrecondition, "stdin is closed");
-  if (pending_stdin_.size() + data.size() > max_pending) {
-    return Fail(Error::Code::kResourceExhausted,
-                "more than " + std::to_string(max_pending) + " bytes of input are waiting");
-  }
+  CY_CHECK(CheckStdinRoom(pending_stdin_.size(), data.size(), max_pending));
   pending_stdin_.append(data);
   FlushPendingStdin();
   return {};
-}
-
-void LocalProcess::DrainWake() {
-  uint64_t count = 0;
-  while (::read(wake_fd_, &count, sizeof(count)) < 0 && errno == EINTR) {
-  }
-  interrupted_ = true;
 }
 
 bool LocalProcess::TakeInterrupt() {
@@ -257,12 +217,7 @@ bool LocalProcess::TakeInterrupt() {
   return was;
 }
 
-void LocalProcess::Interrupt() {
-  if (wake_fd_ < 0) return;
-  const uint64_t one = 1;
-  while (::write(wake_fd_, &one, sizeof(one)) < 0 && errno == EINTR) {
-  }
-}
+void LocalProcess::Interrupt() { wake_.Signal(); }
 
 Result<void> LocalProcess::CloseStdin() {
   if (tty_) {
@@ -291,9 +246,7 @@ Result<void> LocalProcess::Resize(TerminalSize size) {
 }
 
 Result<void> LocalProcess::Signal(int signal) {
-  if (signal <= 0 || signal >= NSIG) {
-    return Fail(Error::Code::kInvalidArgument, "no such signal: " + std::to_string(signal));
-  }
+  CY_CHECK(CheckSignal(signal));
   if (report_ || status_fd_ < 0) return Fail(Error::Code::kFailedPrecondition, "the process ended");
   boost::json::object message;
   message["type"] = "signal";
@@ -318,21 +271,7 @@ Result<ExitStatus> LocalProcess::Wait() {
     CY_TRY(const bool progressed, PollOnce(0, dropped));
     if (!progressed) break;
   }
-  ExitStatus status;
-  status.exit_code = report_->exit_code;
-  status.signal = report_->signal;
-  status.cpu_ms = report_->cpu_ms;
-  status.wall_ms = report_->wall_ms;
-  status.memory_kb = report_->memory_kb;
-  status.time_limit_exceeded = report_->time_limit_exceeded;
-  status.output_truncated = truncated_;
-  if (cgroup_ && status.signal == SIGKILL) {
-    auto usage = cgroup_->Usage();
-    if (usage && usage->oom_kills > oom_kills_before_) {
-      status.oom_killed = true;
-      status.memory_kb = std::max<uint64_t>(status.memory_kb, usage->memory_peak_bytes / 1024);
-    }
-  }
+  ExitStatus status = StatusFromReport(*report_, cap_.truncated(), cgroup_, oom_kills_before_);
   final_ = status;
   return status;
 }

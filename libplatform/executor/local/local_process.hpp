@@ -13,6 +13,7 @@
 
 #include "codeyard/backend/executor.hpp"
 #include "executor/local/cgroup.hpp"
+#include "executor/local/process_plumbing.hpp"
 #include "executor/local/protocol.hpp"
 
 namespace codeyard::local {
@@ -48,8 +49,6 @@ class LocalProcess : public Process {
   // timeout. Sets interrupted_ when Interrupt() woke it.
   Result<bool> PollOnce(int timeout_ms, std::optional<OutputChunk>& chunk);
   Result<void> ReadStatus();
-  // Consumes Interrupt()'s wake (PollOnce saw it) and remembers it for TakeInterrupt().
-  void DrainWake();
   // True (once) after PollOnce saw Interrupt()'s wake.
   bool TakeInterrupt();
   void FlushPendingStdin();
@@ -61,16 +60,12 @@ class LocalProcess : public Process {
   int stdin_fd_;
   int stdout_fd_;
   int stderr_fd_;
-  int wake_fd_;  // an eventfd Interrupt() signals; polled with the output
+  WakeFd wake_;  // polled with the output
   bool interrupted_ = false;
   bool tty_;
   std::string pending_stdin_;  // ExecSpec::stdin_data not yet written
   bool close_stdin_after_pending_ = false;
-  uint64_t output_limit_;
-  bool kill_on_output_limit_;
-  uint64_t output_seen_ = 0;
-  bool truncated_ = false;
-  bool kill_sent_ = false;
+  OutputCap cap_;
   std::shared_ptr<Cgroup> cgroup_;
   uint64_t oom_kills_before_;
   std::optional<ExitReport> report_;

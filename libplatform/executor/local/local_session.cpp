@@ -1,9 +1,7 @@
 #include "executor/local/local_session.hpp"
 
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -68,13 +66,8 @@ ExecRequest SessionRequest(const PodSpec& pod, const ExecSpec& spec) {
 }
 
 LocalSession::LocalSession(int stream, const ExecSpec& spec, std::shared_ptr<Cgroup> cgroup)
-    : stream_(stream),
-      wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
-      output_limit_(spec.output_limit_bytes),
-      kill_on_output_limit_(spec.kill_on_output_limit),
-      cgroup_(std::move(cgroup)) {
-  const int flags = ::fcntl(stream_, F_GETFL);
-  if (flags >= 0) ::fcntl(stream_, F_SETFL, flags | O_NONBLOCK);
+    : stream_(stream), cap_(spec), cgroup_(std::move(cgroup)) {
+  SetNonBlocking(stream_);
   if (cgroup_) {
     if (auto usage = cgroup_->Usage()) oom_kills_before_ = usage->oom_kills;
   }
@@ -83,7 +76,6 @@ LocalSession::LocalSession(int stream, const ExecSpec& spec, std::shared_ptr<Cgr
 LocalSession::~LocalSession() {
   // Only detaches: the init keeps the shell and its other attachments.
   if (stream_ >= 0) ::close(stream_);
-  if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
 Result<SessionAttachment> LocalSession::Open(int control, std::string_view name,
@@ -106,16 +98,13 @@ Result<SessionAttachment> LocalSession::Open(int control, std::string_view name,
   open["name"] = name;
   open["exec"] = ToJson(request);
   session->QueueFrame(FrameType::kOpen, json::serialize(open));
-  const auto deadline = std::chrono::steady_clock::now() + kOpenTimeout;
+  const Deadline deadline(kOpenTimeout);
   while (!session->started_ && !session->refused_ && !session->eof_) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          deadline - std::chrono::steady_clock::now())
-                          .count();
-    if (left <= 0) {
+    if (deadline.Passed()) {
       return Fail(Error::Code::kDeadlineExceeded,
                   "session " + std::string(name) + ": the pod did not answer in time");
     }
-    CY_TRY(const bool progressed, session->PollOnce(static_cast<int>(left)));
+    CY_TRY(const bool progressed, session->PollOnce(deadline.PollMs()));
     (void)progressed;
   }
   if (session->refused_) return std::unexpected(*session->refused_);
@@ -160,31 +149,25 @@ Result<bool> LocalSession::PollOnce(int timeout_ms) {
   if (ready_bytes_ < kReadAhead) events |= POLLIN;
   if (!out_.empty()) events |= POLLOUT;
   fds[0] = pollfd{stream_, events, 0};
-  fds[1] = pollfd{wake_fd_, POLLIN, 0};
-  int ready = 0;
-  do {
-    ready = ::poll(fds, 2, timeout_ms);
-  } while (ready < 0 && errno == EINTR);
-  if (ready < 0) return Fail(Error::Code::kInternal, std::string("poll: ") + ErrnoText(errno));
+  fds[1] = pollfd{wake_.fd(), POLLIN, 0};
+  CY_TRY(const int ready, Poll(fds, 2, timeout_ms));
   if (ready == 0) return false;
   if (fds[1].revents != 0) {
-    uint64_t count = 0;
-    while (::read(wake_fd_, &count, sizeof(count)) < 0 && errno == EINTR) {
-    }
+    wake_.Drain();
     interrupted_ = true;
   }
   if ((fds[0].revents & POLLOUT) != 0) FlushOut();
   if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
     char buffer[65536];
-    const ssize_t n = ::read(stream_, buffer, sizeof(buffer));
-    if (n > 0) {
-      reader_.Feed(std::string_view(buffer, static_cast<size_t>(n)));
+    const auto data = ReadSome(stream_, buffer, sizeof(buffer));
+    if (data && !data->empty()) {
+      reader_.Feed(*data);
       while (auto frame = reader_.Next()) Take(std::move(*frame));
       if (reader_.broken()) {
         eof_ = true;
         return Fail(Error::Code::kInternal, "session: the pod sent a malformed frame");
       }
-    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+    } else if (!data) {
       eof_ = true;  // the init closed the stream: after kExit, or the pod is gone
     }
   }
@@ -206,17 +189,9 @@ void LocalSession::Take(Frame frame) {
       return;
     }
     case FrameType::kOutput: {
-      const uint64_t room = output_limit_ - std::min(output_seen_, output_limit_);
-      size_t keep = frame.payload.size();
-      if (keep > room) {
-        keep = static_cast<size_t>(room);
-        truncated_ = true;
-        if (kill_on_output_limit_ && !kill_sent_) {
-          kill_sent_ = true;
-          (void)Signal(SIGKILL);
-        }
-      }
-      output_seen_ += keep;
+      bool kill = false;
+      const size_t keep = cap_.Keep(frame.payload.size(), &kill);
+      if (kill) (void)Signal(SIGKILL);
       if (keep == 0) return;
       frame.payload.resize(keep);
       ready_bytes_ += keep;
@@ -255,8 +230,7 @@ void LocalSession::Take(Frame frame) {
 
 Result<std::optional<OutputChunk>> LocalSession::ReadOutput(
     std::optional<std::chrono::milliseconds> timeout) {
-  using Clock = std::chrono::steady_clock;
-  const auto deadline = timeout ? Clock::now() + *timeout : Clock::time_point::max();
+  const Deadline deadline(timeout);
   while (true) {
     if (interrupted_) {
       interrupted_ = false;
@@ -269,14 +243,8 @@ Result<std::optional<OutputChunk>> LocalSession::ReadOutput(
       return std::optional<OutputChunk>(std::move(chunk));
     }
     if (Ended()) return std::optional<OutputChunk>();
-    int wait_ms = -1;
-    if (timeout) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      wait_ms = static_cast<int>(std::max<int64_t>(0, left));
-    }
-    CY_TRY(const bool progressed, PollOnce(wait_ms));
-    if (!progressed && timeout && Clock::now() >= deadline) {
+    CY_TRY(const bool progressed, PollOnce(deadline.PollMs()));
+    if (!progressed && deadline.Passed()) {
       return Fail(Error::Code::kDeadlineExceeded, "no output within the timeout");
     }
   }
@@ -297,10 +265,7 @@ Result<void> LocalSession::WriteStdin(std::string_view data) {
 
 Result<void> LocalSession::QueueStdin(std::string_view data, std::size_t max_pending) {
   if (Ended()) return Fail(Error::Code::kAborted, "the session's shell has ended");
-  if (out_.size() + data.size() > max_pending) {
-    return Fail(Error::Code::kResourceExhausted,
-                "more than " + std::to_string(max_pending) + " bytes of input are waiting");
-  }
+  CY_CHECK(CheckStdinRoom(out_.size(), data.size(), max_pending));
   QueueFrame(FrameType::kInput, data);
   return {};
 }
@@ -311,12 +276,7 @@ Result<void> LocalSession::CloseStdin() {
   return WriteStdin("\x04");
 }
 
-void LocalSession::Interrupt() {
-  if (wake_fd_ < 0) return;
-  const uint64_t one = 1;
-  while (::write(wake_fd_, &one, sizeof(one)) < 0 && errno == EINTR) {
-  }
-}
+void LocalSession::Interrupt() { wake_.Signal(); }
 
 Result<void> LocalSession::Resize(TerminalSize size) {
   if (Ended()) return Fail(Error::Code::kFailedPrecondition, "the terminal is closed");
@@ -328,9 +288,7 @@ Result<void> LocalSession::Resize(TerminalSize size) {
 }
 
 Result<void> LocalSession::Signal(int signal) {
-  if (signal <= 0 || signal >= NSIG) {
-    return Fail(Error::Code::kInvalidArgument, "no such signal: " + std::to_string(signal));
-  }
+  CY_CHECK(CheckSignal(signal));
   if (Ended()) return Fail(Error::Code::kFailedPrecondition, "the session's shell has ended");
   json::object body;
   body["signal"] = signal;
@@ -354,21 +312,7 @@ Result<ExitStatus> LocalSession::Wait() {
   } else {
     report.signal = SIGKILL;  // the stream ended without a report: the pod went away
   }
-  ExitStatus status;
-  status.exit_code = report.exit_code;
-  status.signal = report.signal;
-  status.cpu_ms = report.cpu_ms;
-  status.wall_ms = report.wall_ms;
-  status.memory_kb = report.memory_kb;
-  status.time_limit_exceeded = report.time_limit_exceeded;
-  status.output_truncated = truncated_;
-  if (cgroup_ && status.signal == SIGKILL) {
-    auto usage = cgroup_->Usage();
-    if (usage && usage->oom_kills > oom_kills_before_) {
-      status.oom_killed = true;
-      status.memory_kb = std::max<uint64_t>(status.memory_kb, usage->memory_peak_bytes / 1024);
-    }
-  }
+  ExitStatus status = StatusFromReport(report, cap_.truncated(), cgroup_, oom_kills_before_);
   final_ = status;
   return status;
 }

@@ -14,6 +14,7 @@
 #include "codeyard/backend/executor.hpp"
 #include "executor/local/cgroup.hpp"
 #include "executor/local/pod/session_frames.hpp"
+#include "executor/local/process_plumbing.hpp"
 #include "executor/local/protocol.hpp"
 
 namespace codeyard::local {
@@ -55,7 +56,7 @@ class LocalSession : public Process {
   [[nodiscard]] bool Ended() const { return report_.has_value() || eof_; }
 
   int stream_;
-  int wake_fd_;
+  WakeFd wake_;
   bool interrupted_ = false;
   FrameReader reader_;
   std::string out_;  // encoded frames not yet written
@@ -64,11 +65,7 @@ class LocalSession : public Process {
   std::optional<Error> refused_;  // a kError frame
   std::optional<bool> started_;   // set by kAttached
   bool eof_ = false;
-  uint64_t output_limit_;
-  bool kill_on_output_limit_;
-  uint64_t output_seen_ = 0;
-  bool truncated_ = false;
-  bool kill_sent_ = false;
+  OutputCap cap_;
   std::shared_ptr<Cgroup> cgroup_;
   uint64_t oom_kills_before_ = 0;
   std::optional<ExitReport> report_;

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/uri_query.hpp"
 #include "storage/sql/sql_text.hpp"
 #include "storage/sqlite/sqlite_connection.hpp"
 #include "storage/sqlite/sqlite_space.hpp"
@@ -56,13 +57,7 @@ Result<SqliteParams> ParseUri(std::string_view uri) {
                        "expected sqlite:///absolute/path.db, sqlite://relative/path.db "
                        "or sqlite::memory:"));
   }
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    const auto eq = pair.find('=');
-    const std::string_view key = pair.substr(0, eq);
-    const std::string_view value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+  for (const auto& [key, value] : SplitQuery(query)) {
     int64_t n = 0;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
     const bool numeric = ec == std::errc() && end == value.data() + value.size();

@@ -27,14 +27,6 @@ namespace json = boost::json;
 constexpr uint64_t kSignalKey = ~uint64_t{0} - 1;
 constexpr uint64_t kTimerKey = ~uint64_t{0} - 2;
 
-int64_t NowMs() {
-  timespec now{};
-  ::clock_gettime(CLOCK_MONOTONIC, &now);
-  return int64_t{now.tv_sec} * 1000 + now.tv_nsec / 1'000'000;
-}
-
-int64_t Ms(const timeval& time) { return int64_t{time.tv_sec} * 1000 + time.tv_usec / 1000; }
-
 // Kills the exec's whole process group: it called setsid, so the group id is its pid.
 void KillGroup(pid_t pid) { ::kill(-pid, SIGKILL); }
 
@@ -197,17 +189,8 @@ void InitLoop::OnChildren() {
 
 void InitLoop::Report(Exec& exec, int wait_status, const rusage& usage) {
   if (!exec.status.valid()) return;
-  ExitReport report;
-  if (WIFEXITED(wait_status)) report.exit_code = WEXITSTATUS(wait_status);
-  if (WIFSIGNALED(wait_status)) report.signal = WTERMSIG(wait_status);
-  report.cpu_ms = Ms(usage.ru_utime) + Ms(usage.ru_stime);
-  report.wall_ms = NowMs() - exec.start_ms;
-  report.memory_kb = static_cast<uint64_t>(usage.ru_maxrss);
-  // RLIMIT_CPU sends SIGXCPU at the soft limit and SIGKILL at the hard one.
-  const bool cpu_exceeded =
-      report.signal == SIGXCPU ||
-      (report.signal == SIGKILL && exec.cpu_limit_ms && report.cpu_ms >= *exec.cpu_limit_ms);
-  report.time_limit_exceeded = exec.timed_out || cpu_exceeded;
+  ExitReport report = ReapedReport(wait_status, usage, exec.start_ms, exec.cpu_limit_ms);
+  report.time_limit_exceeded = report.time_limit_exceeded || exec.timed_out;
   (void)SendMessage(exec.status.get(), ToJson(report));
   Forget(exec);
 }
@@ -236,13 +219,7 @@ void InitLoop::ArmTimer() {
     if (exec.deadline_ms && !exec.timed_out)
       next = std::min(next.value_or(*exec.deadline_ms), *exec.deadline_ms);
   }
-  itimerspec spec{};  // all zero disarms
-  if (next) {
-    const int64_t at = std::max<int64_t>(*next, 1);
-    spec.it_value.tv_sec = at / 1000;
-    spec.it_value.tv_nsec = (at % 1000) * 1'000'000;
-  }
-  ::timerfd_settime(timer_.get(), TFD_TIMER_ABSTIME, &spec, nullptr);
+  ArmTimerAt(timer_.get(), next);
 }
 
 }  // namespace codeyard::local::pod

@@ -29,14 +29,6 @@ constexpr size_t kExitDrainBytes = size_t{1} << 20;
 // Attachments that have not sent kOpen yet, beyond those the sessions may hold.
 constexpr size_t kMaxUnopened = 16;
 
-int64_t NowMs() {
-  timespec now{};
-  ::clock_gettime(CLOCK_MONOTONIC, &now);
-  return int64_t{now.tv_sec} * 1000 + now.tv_nsec / 1'000'000;
-}
-
-int64_t Ms(const timeval& time) { return int64_t{time.tv_sec} * 1000 + time.tv_usec / 1000; }
-
 void SetNonBlocking(int fd) {
   const int flags = ::fcntl(fd, F_GETFL);
   if (flags >= 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
@@ -318,15 +310,8 @@ bool SessionTable::OnReaped(pid_t pid, int wait_status, const rusage& usage) {
   session.held = false;  // the last drain reads past holders (they are skipped forward)
   session.draining = true;
   ReadOutput(session_key, session, kExitDrainBytes);
-  ExitReport report;
-  if (WIFEXITED(wait_status)) report.exit_code = WEXITSTATUS(wait_status);
-  if (WIFSIGNALED(wait_status)) report.signal = WTERMSIG(wait_status);
-  report.cpu_ms = Ms(usage.ru_utime) + Ms(usage.ru_stime);
-  report.wall_ms = NowMs() - session.start_ms;
-  report.memory_kb = static_cast<uint64_t>(usage.ru_maxrss);
-  report.time_limit_exceeded =
-      report.signal == SIGXCPU ||
-      (report.signal == SIGKILL && session.cpu_limit_ms && report.cpu_ms >= *session.cpu_limit_ms);
+  const ExitReport report =
+      ReapedReport(wait_status, usage, session.start_ms, session.cpu_limit_ms);
   const std::string exit = json::serialize(ToJson(report));
   const std::vector<uint64_t> keys(session.attachments.begin(), session.attachments.end());
   for (const uint64_t key : keys) {

@@ -19,12 +19,6 @@ namespace {
 
 namespace json = boost::json;
 
-int64_t NowMs() {
-  timespec now{};
-  ::clock_gettime(CLOCK_MONOTONIC, &now);
-  return int64_t{now.tv_sec} * 1000 + now.tv_nsec / 1'000'000;
-}
-
 // The PTY's read buffer, for the whole (single-threaded) init.
 char g_output[kMaxFramePayload];
 
@@ -196,13 +190,7 @@ void SessionTable::ArmTimer() {
       next = std::min(next.value_or(at), at);
     }
   }
-  itimerspec spec{};  // all zero disarms
-  if (next) {
-    const int64_t at = std::max<int64_t>(*next, 1);
-    spec.it_value.tv_sec = at / 1000;
-    spec.it_value.tv_nsec = (at % 1000) * 1'000'000;
-  }
-  ::timerfd_settime(timer_.get(), TFD_TIMER_ABSTIME, &spec, nullptr);
+  ArmTimerAt(timer_.get(), next);
 }
 
 void SessionTable::Broadcast(Session& session, FrameType type, const std::string& payload) {

@@ -4,6 +4,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -250,6 +251,20 @@ Result<StartedChild> StartChild(const ExecRequest& request, std::vector<UniqueFd
     return Fail(Error::Code::kInternal, "lost the start report of " + request.argv[0]);
   }
   return std::unexpected(DescribeFailure(request, failure));
+}
+
+ExitReport ReapedReport(int wait_status, const rusage& usage, int64_t start_ms,
+                        std::optional<int64_t> cpu_limit_ms) {
+  ExitReport report;
+  if (WIFEXITED(wait_status)) report.exit_code = WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status)) report.signal = WTERMSIG(wait_status);
+  report.cpu_ms = Ms(usage.ru_utime) + Ms(usage.ru_stime);
+  report.wall_ms = NowMs() - start_ms;
+  report.memory_kb = static_cast<uint64_t>(usage.ru_maxrss);
+  report.time_limit_exceeded =
+      report.signal == SIGXCPU ||
+      (report.signal == SIGKILL && cpu_limit_ms && report.cpu_ms >= *cpu_limit_ms);
+  return report;
 }
 
 }  // namespace codeyard::local::pod

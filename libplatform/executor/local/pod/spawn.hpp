@@ -3,10 +3,15 @@
 // pseudo-terminal, sheds every other descriptor, makes itself OOM-killable again, sets the
 // requested limits, enters the cwd, loads the seccomp filter and execs. A close-on-exec pipe
 // carries the first failure back (step + errno), so the init can answer "started" or a
-// precise error without guessing from an exit status.
+// precise error without guessing from an exit status. Once reaped, a child's exit is told
+// with ReapedReport.
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
 
 #include <vector>
 
@@ -28,5 +33,11 @@ struct StartedChild {
 [[nodiscard]] Result<StartedChild> StartChild(const ExecRequest& request,
                                               std::vector<UniqueFd> stdio,
                                               const ChildFilter& filter);
+
+// The exit report of a reaped child: its wait status and rusage, started at `start_ms`
+// (NowMs), under `cpu_limit_ms`. RLIMIT_CPU sends SIGXCPU at the soft limit and SIGKILL at
+// the hard one: either is the time limit exceeded.
+[[nodiscard]] ExitReport ReapedReport(int wait_status, const rusage& usage, int64_t start_ms,
+                                      std::optional<int64_t> cpu_limit_ms);
 
 }  // namespace codeyard::local::pod

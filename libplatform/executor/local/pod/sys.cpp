@@ -4,9 +4,12 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <ctime>
 #include <system_error>
 
 namespace codeyard::local::pod {
@@ -101,6 +104,24 @@ ssize_t ReadExact(int fd, void* data, size_t size) {
     done += static_cast<size_t>(n);
   }
   return static_cast<ssize_t>(done);
+}
+
+int64_t NowMs() {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  return int64_t{now.tv_sec} * 1000 + now.tv_nsec / 1'000'000;
+}
+
+int64_t Ms(const timeval& time) { return int64_t{time.tv_sec} * 1000 + time.tv_usec / 1000; }
+
+void ArmTimerAt(int fd, std::optional<int64_t> at_ms) {
+  itimerspec spec{};  // all zero disarms
+  if (at_ms) {
+    const int64_t at = std::max<int64_t>(*at_ms, 1);
+    spec.it_value.tv_sec = at / 1000;
+    spec.it_value.tv_nsec = (at % 1000) * 1'000'000;
+  }
+  ::timerfd_settime(fd, TFD_TIMER_ABSTIME, &spec, nullptr);
 }
 
 }  // namespace codeyard::local::pod

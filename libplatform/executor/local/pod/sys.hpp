@@ -1,11 +1,15 @@
 // Small system helpers shared by the shim and the init of `codeyard-pod`: an owning file
 // descriptor, errno-to-Error conversion (with the failed step named in the message, since
-// a pod that fails to start has only that message to explain itself) and whole-file writes.
-// The program is single-threaded, so nothing here needs locking.
+// a pod that fails to start has only that message to explain itself), whole-file writes,
+// the monotonic clock in milliseconds and the init's absolute timers. The program is
+// single-threaded, so nothing here needs locking.
 #pragma once
 
+#include <sys/time.h>
 #include <sys/types.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -61,5 +65,14 @@ bool WriteAll(int fd, const void* data, size_t size);
 
 // Reads exactly `size` bytes; 0 on EOF before any byte, -1 on error or a short read.
 ssize_t ReadExact(int fd, void* data, size_t size);
+
+// CLOCK_MONOTONIC in milliseconds.
+[[nodiscard]] int64_t NowMs();
+// A timeval (rusage times) in milliseconds.
+[[nodiscard]] int64_t Ms(const timeval& time);
+
+// Arms the CLOCK_MONOTONIC timerfd `fd` to fire at `at_ms` (NowMs; absolute), or disarms it
+// for nullopt.
+void ArmTimerAt(int fd, std::optional<int64_t> at_ms);
 
 }  // namespace codeyard::local::pod

@@ -2,37 +2,8 @@
 // the tree after each kind of file event.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { FileInfo } from "../../api/types";
+import { FakeSocket } from "../testing/fakeSocket";
 import { applyFileEvent, EventChannel, type ServerEvent } from "./events";
-
-class FakeSocket {
-  static all: FakeSocket[] = [];
-  readyState = 0;
-  sent: unknown[] = [];
-  onopen: (() => void) | null = null;
-  onmessage: ((e: { data: unknown }) => void) | null = null;
-  onclose: ((e: { code: number; reason: string }) => void) | null = null;
-  onerror: (() => void) | null = null;
-  constructor(readonly url: string) {
-    FakeSocket.all.push(this);
-  }
-  send(data: unknown) {
-    this.sent.push(data);
-  }
-  close() {
-    this.readyState = 3;
-  }
-  open() {
-    this.readyState = 1;
-    this.onopen?.();
-  }
-  message(doc: object) {
-    this.onmessage?.({ data: JSON.stringify(doc) });
-  }
-  closeWith(code: number, reason = "") {
-    this.readyState = 3;
-    this.onclose?.({ code, reason });
-  }
-}
 
 function channel() {
   const seen: ServerEvent[] = [];

@@ -6,7 +6,7 @@
 // (the `after` event is no longer kept) resubscribes live and asks the page to reload what it
 // shows (onReset); 4001 (token refused) retries once with a refreshed token.
 import type { FileInfo, ItemKind } from "../../api/types";
-import { reconnectDelay } from "../terminal/connection";
+import { KeptSocket } from "../keptSocket";
 import { isInside } from "../tree/paths";
 
 /** One event as the server sends it. */
@@ -43,33 +43,16 @@ export function eventsUrl(location: { protocol: string; host: string }): string 
   return `${scheme}//${location.host}/api/v1/events`;
 }
 
-export class EventChannel {
+export class EventChannel extends KeptSocket {
   private readonly opts: EventChannelOptions;
-  private socket: WebSocket | null = null;
   private after: number | null = null; // the last event id seen (or the ready id)
-  private attempt = 0;
-  private stopped = false;
-  private freshToken = false;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(options: EventChannelOptions) {
+    super();
     this.opts = options;
   }
 
-  start(): void {
-    this.stopped = false;
-    void this.connect();
-  }
-
-  stop(): void {
-    this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    const s = this.socket;
-    this.socket = null;
-    if (s && s.readyState <= 1) s.close(1000, "closed by the page");
-  }
-
-  private async connect(): Promise<void> {
+  protected async connect(): Promise<void> {
     if (this.stopped) return;
     let token: string | null = null;
     try {
@@ -79,7 +62,7 @@ export class EventChannel {
     }
     if (this.stopped) return;
     if (!token) {
-      this.scheduleRetry();
+      this.retryLater();
       return;
     }
     this.freshToken = false;
@@ -90,7 +73,7 @@ export class EventChannel {
     try {
       socket = new WS(url);
     } catch {
-      this.scheduleRetry();
+      this.retryLater();
       return;
     }
     this.socket = socket;
@@ -120,21 +103,11 @@ export class EventChannel {
       this.opts.onConnected(false);
       if (event.code === 4010) this.after = null; // not kept: a live subscription and a reload
       if (event.code === 4001) this.freshToken = true;
-      this.scheduleRetry();
+      this.retryLater();
     };
     socket.onerror = () => {
       // onclose follows
     };
-  }
-
-  private scheduleRetry(): void {
-    if (this.stopped) return;
-    const delay = reconnectDelay(this.attempt);
-    this.attempt += 1;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      void this.connect();
-    }, delay);
   }
 }
 

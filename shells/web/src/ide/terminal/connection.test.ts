@@ -1,38 +1,8 @@
 // The terminal connection's reaction to closes, against a scripted fake WebSocket (the timers
 // are Vitest's fake ones, so the backoff delays are stepped, not waited for).
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { FakeSocket } from "../testing/fakeSocket";
 import { TerminalConnection, type ConnectionState } from "./connection";
-
-class FakeSocket {
-  static all: FakeSocket[] = [];
-  readyState = 0;
-  binaryType = "";
-  sent: unknown[] = [];
-  onopen: (() => void) | null = null;
-  onmessage: ((e: { data: unknown }) => void) | null = null;
-  onclose: ((e: { code: number; reason: string }) => void) | null = null;
-  onerror: (() => void) | null = null;
-  constructor(readonly url: string) {
-    FakeSocket.all.push(this);
-  }
-  send(data: unknown) {
-    this.sent.push(data);
-  }
-  close() {
-    this.readyState = 3;
-  }
-  open() {
-    this.readyState = 1;
-    this.onopen?.();
-  }
-  status(state: string) {
-    this.onmessage?.({ data: new TextEncoder().encode("3" + JSON.stringify({ state })).buffer });
-  }
-  closeWith(code: number, reason = "") {
-    this.readyState = 3;
-    this.onclose?.({ code, reason });
-  }
-}
 
 function connect(getToken: (fresh: boolean) => Promise<string | null>) {
   const states: [ConnectionState, string][] = [];

@@ -9,6 +9,7 @@
 // (no retry until reconnectNow): 1000, the shell exited (a reconnect would start a new one),
 // 4004, no such workspace, and 1001 after a "stopped" status, the workspace stopped (a
 // reconnect would start its pod again) (docs/api.md, "Close codes").
+import { KeptSocket } from "../keptSocket";
 import { decodeServerFrame, encodeHello, encodeInput, encodePing, encodeResize, type TerminalStatus } from "./protocol";
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
@@ -46,24 +47,14 @@ export function finalClose(code: number, reason: string, lastState?: string): st
   return null;
 }
 
-/** The delay before reconnect attempt `attempt` (0-based): 250 ms doubling, at most 5 s. */
-export function reconnectDelay(attempt: number): number {
-  return Math.min(5000, 250 * 2 ** Math.min(attempt, 10));
-}
-
 /** ws:// or wss:// URL of a workspace's terminal, relative to the page's origin. */
 export function terminalUrl(location: { protocol: string; host: string }, workspaceId: string): string {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   return `${scheme}//${location.host}/api/v1/workspaces/${encodeURIComponent(workspaceId)}/terminal`;
 }
 
-export class TerminalConnection {
+export class TerminalConnection extends KeptSocket {
   private readonly opts: ConnectionOptions;
-  private socket: WebSocket | null = null;
-  private attempt = 0;
-  private stopped = false;
-  private freshToken = false;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private lastHeard = 0;
   private openAnnounced = false; // the server has answered on this socket
@@ -71,28 +62,20 @@ export class TerminalConnection {
   private authRetried = false; // a 4001 was answered with a refreshed token, not yet accepted
 
   constructor(options: ConnectionOptions) {
+    super();
     this.opts = options;
   }
 
-  start(): void {
-    this.stopped = false;
-    void this.connect();
-  }
-
-  stop(): void {
-    this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+  override stop(): void {
     this.clearPing();
-    const s = this.socket;
-    this.socket = null;
-    if (s && s.readyState <= 1) s.close(1000, "closed by the page");
+    super.stop();
     this.opts.onState("closed", "");
   }
 
   /** Reconnects now: after a long outage, or to start a new shell after one exited. */
   reconnectNow(): void {
     if (this.stopped || this.socket) return;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.cancelRetry();
     this.attempt = 0;
     void this.connect();
   }
@@ -109,7 +92,7 @@ export class TerminalConnection {
     if (this.isOpen) this.socket!.send(encodeResize(cols, rows));
   }
 
-  private async connect(): Promise<void> {
+  protected async connect(): Promise<void> {
     if (this.stopped) return;
     this.opts.onState(this.attempt === 0 ? "connecting" : "reconnecting", "");
     let token: string | null = null;
@@ -207,14 +190,7 @@ export class TerminalConnection {
   }
 
   private scheduleRetry(detail: string): void {
-    if (this.stopped) return;
-    const delay = reconnectDelay(this.attempt);
-    this.attempt += 1;
-    this.opts.onState("reconnecting", detail);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      void this.connect();
-    }, delay);
+    if (this.retryLater()) this.opts.onState("reconnecting", detail);
   }
 
   private startPing(socket: WebSocket): void {

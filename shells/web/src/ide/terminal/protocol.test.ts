@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { reconnectDelay } from "../keptSocket";
 import { decodeServerFrame, encodeHello, encodeInput, encodePing, encodeResize } from "./protocol";
-import { finalClose, reconnectDelay, terminalUrl } from "./connection";
+import { finalClose, terminalUrl } from "./connection";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
