@@ -2,7 +2,8 @@
 //   {"ts":"2026-11-22T05:17:00.123Z","level":"info","msg":"server started","port":8080}
 // Records below the logger's level are dropped before any formatting. The sink (stderr by
 // default) is injectable so that tests and embedding apps can capture records. A Logger is
-// safe to use from any number of threads; records are never interleaved.
+// safe to use from any number of threads; records are never interleaved. Records logged with
+// LogDeferred may wait for a Flush, to be written in one go; order is kept.
 #pragma once
 
 #include <atomic>
@@ -51,6 +52,9 @@ class Logger {
   // Writes to stderr.
   explicit Logger(LogLevel level = LogLevel::kInfo);
   Logger(LogLevel level, Sink sink);
+  ~Logger();  // writes the records still waiting (LogDeferred)
+  Logger(const Logger&) = delete;
+  Logger& operator=(const Logger&) = delete;
 
   void SetLevel(LogLevel level) noexcept { level_.store(level); }
   [[nodiscard]] LogLevel level() const noexcept { return level_.load(); }
@@ -72,10 +76,27 @@ class Logger {
     Log(LogLevel::kError, msg, fields);
   }
 
+  // Like Log, but the record may wait in memory until Flush(), until another record is
+  // logged without waiting (the waiting ones go first), or until 64 KiB wait; so a burst goes
+  // out in one write instead of one per record. For a loop that logs a record per event and
+  // flushes once per turn (the HTTP server's access lines). Records keep the order in which
+  // they were logged; a crash loses what waits.
+  void LogDeferred(LogLevel level, std::string_view msg,
+                   std::initializer_list<LogField> fields = {});
+  void Flush();
+
  private:
+  [[nodiscard]] std::string Format(LogLevel level, std::string_view msg,
+                                   std::initializer_list<LogField> fields) const;
+  void WriteHeldLocked();
+
   std::atomic<LogLevel> level_;
   Sink sink_;
+  // Writes text of one or more whole lines, each ending in '\n' (the stderr logger); without
+  // it, waiting records go to sink_ one line at a time.
+  std::function<void(std::string_view text)> write_lines_;
   std::mutex mu_;
+  std::string held_;  // guarded by mu_: waiting records, each line ending in '\n'
 };
 
 // A logger that drops everything, for callers that were given none.

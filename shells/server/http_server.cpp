@@ -166,7 +166,10 @@ void HttpServer::Impl::ServiceThread(std::promise<Result<void>> started) {
   started.set_value({});
 
   for (;;) {
-    if (lws_service(ctx, 0) < 0) {
+    const int serviced = lws_service(ctx, 0);
+    // The access lines of this turn's answers, in one write (LogAccess defers them).
+    opts_.logger->Flush();
+    if (serviced < 0) {
       opts_.logger->Error("libwebsockets service loop failed");
       break;
     }
@@ -182,6 +185,7 @@ void HttpServer::Impl::ServiceThread(std::promise<Result<void>> started) {
   }
   lws_context_destroy(ctx);  // closes every connection; their CLOSED_HTTP callbacks run here
   conns_.clear();
+  opts_.logger->Flush();
 }
 
 void HttpServer::Impl::Stop() {
@@ -356,8 +360,14 @@ int HttpServer::Impl::OnHttp(lws* wsi, Pss* pss) {
   r.request_id = c.request_id;
   r.query = std::move(line.query);
   r.headers = CaptureHeaders(wsi);
-  char peer[64] = {};  // the accounts' per-address limits; no proxy header is trusted
-  r.client_address = lws_get_peer_simple(wsi, peer, sizeof(peer)) != nullptr ? peer : "";
+  // The accounts' per-address limits; no proxy header is trusted. The address was read at
+  // accept (lws rebinds the protocol for each request, HTTP_DROP_PROTOCOL, which frees Conn).
+  if (const auto known = address_of_.find(wsi); known != address_of_.end()) {
+    r.client_address = known->second;
+  } else {
+    char peer[64] = {};
+    r.client_address = lws_get_peer_simple(wsi, peer, sizeof(peer)) != nullptr ? peer : "";
+  }
 
   // Bodies: only with a Content-Length (no chunked uploads), and never over the cap. A body
   // that is refused is not read, so the connection closes after the answer.

@@ -21,7 +21,7 @@ int HttpServer::Impl::Dispatch(Conn& c) {
     const InlineReadGuard::Sample before =
         inline_read ? InlineReadGuard::Now() : InlineReadGuard::Sample();
     Response response = RunHandler(std::move(c.request));
-    if (inline_read) read_guard_.Ran(before, InlineReadGuard::Now());
+    if (inline_read) read_guard_.Ran(before);
     c.body_charge = {};
     return Respond(c, std::move(response), false);
   }
@@ -187,11 +187,13 @@ void HttpServer::Impl::LogAccess(const Conn& c, int status, bool aborted) const 
                                            {"request_id", c.request_id}});
     return;
   }
-  opts_.logger->Info("request", {{"method", c.method},
-                                 {"path", c.log_path},
-                                 {"status", status},
-                                 {"duration_ms", rounded},
-                                 {"request_id", c.request_id}});
+  // Written with the turn's other access lines after lws_service returns (ServiceThread).
+  opts_.logger->LogDeferred(LogLevel::kInfo, "request",
+                            {{"method", c.method},
+                             {"path", c.log_path},
+                             {"status", status},
+                             {"duration_ms", rounded},
+                             {"request_id", c.request_id}});
 }
 
 }  // namespace codeyard::server

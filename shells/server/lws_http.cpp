@@ -237,31 +237,40 @@ bool WriteResponseHeaders(lws* wsi, const Response& response, std::string_view r
   unsigned char* start = scratch.data() + LWS_PRE;
   unsigned char* p = start;
   unsigned char* end = scratch.data() + scratch.size();
-  auto add = [&](std::string name, std::string_view value) {
-    for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    name += ':';
-    return lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>(name.c_str()),
+  // `name` is lower case and ends in ':', as lws wants it: the fixed headers are written so.
+  auto add_lower = [&](const char* name, std::string_view value) {
+    return lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>(name),
                                        reinterpret_cast<const unsigned char*>(value.data()),
                                        static_cast<int>(value.size()), &p, end) == 0;
+  };
+  auto add = [&](std::string_view name, std::string_view value) {
+    std::string lower(name.size() + 1, ':');
+    for (std::size_t i = 0; i < name.size(); ++i) {
+      const char ch = name[i];
+      lower[i] = ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch;
+    }
+    return add_lower(lower.c_str(), value);
   };
   // HEAD: the GET length, but lws must not expect body bytes (it then adds Connection: close).
   const lws_filepos_t length = head_only ? LWS_ILLEGAL_HTTP_CONTENT_LEN : r.body.size();
   bool ok = lws_add_http_common_headers(
                 wsi, static_cast<unsigned>(r.status) | LWSAHH_FLAG_NO_SERVER_NAME,
                 r.content_type.empty() ? nullptr : r.content_type.c_str(), length, &p, end) == 0;
-  if (head_only) ok = ok && add("content-length", std::to_string(r.body.size()));
-  ok = ok && add("x-request-id", request_id);
-  ok = ok && add("x-content-type-options", kContentTypeOptions);
-  ok = ok && add("referrer-policy", kReferrerPolicy);
-  ok = ok && add("x-frame-options", kFrameOptions);
-  ok = ok && add("cross-origin-opener-policy", kCrossOriginOpenerPolicy);
-  ok = ok && add("permissions-policy", kPermissionsPolicy);
-  if (!HasHeader(r.headers, "cache-control")) ok = ok && add("cache-control", kApiCacheControl);
+  if (head_only) ok = ok && add_lower("content-length:", std::to_string(r.body.size()));
+  ok = ok && add_lower("x-request-id:", request_id);
+  ok = ok && add_lower("x-content-type-options:", kContentTypeOptions);
+  ok = ok && add_lower("referrer-policy:", kReferrerPolicy);
+  ok = ok && add_lower("x-frame-options:", kFrameOptions);
+  ok = ok && add_lower("cross-origin-opener-policy:", kCrossOriginOpenerPolicy);
+  ok = ok && add_lower("permissions-policy:", kPermissionsPolicy);
+  if (!HasHeader(r.headers, "cache-control")) {
+    ok = ok && add_lower("cache-control:", kApiCacheControl);
+  }
   if (!HasHeader(r.headers, "content-security-policy")) {
-    ok = ok && add("content-security-policy", kApiContentSecurityPolicy);
+    ok = ok && add_lower("content-security-policy:", kApiContentSecurityPolicy);
   }
   for (const auto& [k, v] : r.headers) ok = ok && add(k, v);
-  if (close_after && !head_only) ok = ok && add("connection", "close");
+  if (close_after && !head_only) ok = ok && add_lower("connection:", "close");
   if (body.empty()) return ok && lws_finalize_write_http_header(wsi, start, &p, end) == 0;
   if (!ok || lws_finalize_http_header(wsi, &p, end) != 0 ||
       static_cast<std::size_t>(end - p) < body.size()) {

@@ -190,4 +190,11 @@ TEST_CASE("inline reads: a heavy or waiting one sends the next pause's reads to 
   CHECK(after.cpu > before.cpu);
   CHECK(after.sleeps > before.sleeps);
   CHECK(after.at > before.at);
+
+  // Ran(before) takes the sample after the read itself when the read took over kSlowRead:
+  // here one that began 2 kSlowRead ago and slept (its "before" has fewer sleeps than any
+  // thread has).
+  InlineReadGuard slow;
+  slow.Ran(Sample{after.cpu, -1, InlineReadGuard::Clock::now() - 2 * InlineReadGuard::kSlowRead});
+  CHECK_FALSE(slow.Allows(InlineReadGuard::Clock::now()));
 }

@@ -148,4 +148,34 @@ class Storage {
   [[nodiscard]] virtual Result<void> CheckSpace(int64_t min_free_bytes);
 };
 
+// One read transaction shared by the library's reads on this thread while the scope lives:
+// inside it, every read transaction the library runs on `storage` (store::Transact with
+// TxKind::kRead) joins one transaction, begun by the first read and ended with the scope,
+// instead of beginning its own. For a request made of several short reads, such as an
+// authenticated file read (the login's standing, then the file): one BEGIN/COMMIT instead of
+// one per read (on SQLite one set of file locks, on PostgreSQL two round trips fewer), and the
+// reads see one snapshot. Writes are untouched. A read that fails ends the shared transaction
+// (the next read begins a new one), so a failed statement never poisons the reads after it.
+// Hold a scope only around reads: on a storage whose reads use its writer (SQLite in memory),
+// a write inside the scope waits for the scope's own read. Thread-confined; a scope opened
+// inside another one on the same thread does nothing.
+class SharedRead {
+ public:
+  explicit SharedRead(Storage& storage) noexcept;
+  ~SharedRead();
+  SharedRead(const SharedRead&) = delete;
+  SharedRead& operator=(const SharedRead&) = delete;
+
+  // The scope open on this thread for `storage`, or nullptr.
+  [[nodiscard]] static SharedRead* Current(const Storage& storage) noexcept;
+  // The shared transaction, begun at the first call.
+  [[nodiscard]] Result<Transaction*> Get();
+  // Ends the shared transaction (after a failed read); the next Get begins another.
+  void Drop() noexcept;
+
+ private:
+  Storage* storage_ = nullptr;  // null for a scope nested in another (does nothing)
+  std::unique_ptr<Transaction> tx_;
+};
+
 }  // namespace codeyard
