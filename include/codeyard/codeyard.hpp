@@ -10,4 +10,5 @@
 #include "codeyard/id.hpp"
 #include "codeyard/log.hpp"
 #include "codeyard/platform.hpp"
+#include "codeyard/reviews.hpp"
 #include "codeyard/services.hpp"

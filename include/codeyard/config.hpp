@@ -105,6 +105,9 @@ struct Config {
   // (held back by any long transaction on the server) before it is delivered without it.
   int64_t events_horizon_wait_ms = 2000;
 
+  // Code review (codeyard/reviews.hpp, docs/reviews.md).
+  bool reviews_auto_assign = false;  // reviews.auto_assign: new reviews go to the least busy
+
   // server.inline_reads: file reads and tree pages run on the server's event thread, without
   // a hand-off to a worker, when storage is SQLite on a file (local reads of microseconds);
   // the server ignores it for other storage. Off: every such read goes to a worker.

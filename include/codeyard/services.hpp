@@ -1,8 +1,8 @@
 // The one place that assembles the library. `Services::Open(Options, ServiceOptions)` opens
 // the Platform (storage and executor, from the Options' registry) and builds every service over
 // it: Accounts, Files, Workspaces (its idle reaper running), Terminals, Events (its tail
-// running) and the one-shot Runner (its warm pool filling in the background). The server, the
-// CLI, the harness and the Python module all start here, so they get the same graph with the
+// running), Reviews and the one-shot Runner (its warm pool filling in the background). The server,
+// the CLI, the harness and the Python module all start here, so they get the same graph with the
 // same rules; an embedding application does too. `ServiceOptionsFrom(config)` reads every
 // service's configuration keys.
 //
@@ -25,6 +25,7 @@
 #include "codeyard/events.hpp"
 #include "codeyard/files.hpp"
 #include "codeyard/platform.hpp"
+#include "codeyard/reviews.hpp"
 #include "codeyard/run.hpp"
 #include "codeyard/terminals.hpp"
 #include "codeyard/workspaces.hpp"
@@ -37,6 +38,7 @@ struct ServiceOptions {
   RunnerOptions runner;  // a null logger gets the Platform's
   TerminalOptions terminals;
   EventsOptions events;
+  ReviewsOptions reviews;
   // Background work: the idle reaper (every IdleReaperPeriod(workspaces)) and the events tail.
   // Off for tools that only run code once (the CLI's run); their services still answer calls,
   // but idle workspaces are not stopped and subscribers get nothing.
@@ -69,6 +71,7 @@ class Services {
   [[nodiscard]] Terminals& terminals() const { return *terminals_; }
   [[nodiscard]] Events& events() const { return *events_; }
   [[nodiscard]] Runner& runner() const { return *runner_; }
+  [[nodiscard]] Reviews& reviews() const { return *reviews_; }
 
   // The same services, for a caller that keeps one beyond this object.
   [[nodiscard]] const std::shared_ptr<Platform>& shared_platform() const { return platform_; }
@@ -78,6 +81,7 @@ class Services {
   [[nodiscard]] const std::shared_ptr<Terminals>& shared_terminals() const { return terminals_; }
   [[nodiscard]] const std::shared_ptr<Events>& shared_events() const { return events_; }
   [[nodiscard]] const std::shared_ptr<Runner>& shared_runner() const { return runner_; }
+  [[nodiscard]] const std::shared_ptr<Reviews>& shared_reviews() const { return reviews_; }
 
  private:
   Services() = default;
@@ -89,6 +93,7 @@ class Services {
   std::shared_ptr<Runner> runner_;
   std::shared_ptr<Events> events_;
   std::shared_ptr<Terminals> terminals_;
+  std::shared_ptr<Reviews> reviews_;
 };
 
 }  // namespace codeyard

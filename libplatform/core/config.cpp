@@ -235,6 +235,16 @@ const std::vector<KeySpec>& Specs() {
        "milliseconds a committed event waits for PostgreSQL's server-wide commit horizon before "
        "it is delivered without it (a long transaction anywhere on the server holds it back)",
        "2000", IntSetter(&Config::events_horizon_wait_ms, 0, 600000)},
+      // reviews.*: issue 15, code review (docs/reviews.md).
+      {"reviews.auto_assign",
+       "assign each new review at once to the eligible reviewer with the fewest open reviews",
+       "false",
+       [](Config& c, std::string_view v) -> Result<void> {
+         auto b = ParseBool(v);
+         if (!b) return Fail(b.error());
+         c.reviews_auto_assign = *b;
+         return {};
+       }},
       {"server.web_dir", "directory of the built browser UI (empty: ../web beside the binary)", "",
        [](Config& c, std::string_view v) -> Result<void> {
          c.web_dir = std::string(v);

@@ -14,6 +14,7 @@ ServiceOptions ServiceOptionsFrom(const Config& config) {
   options.runner.exec_limits = ExecSpecLimitsFrom(config);
   options.terminals = TerminalOptionsFrom(config);
   options.events = EventsOptionsFrom(config);
+  options.reviews = ReviewsOptionsFrom(config);
   return options;
 }
 
@@ -59,6 +60,7 @@ Result<std::shared_ptr<Services>> Services::Open(std::shared_ptr<Platform> platf
   }
   s->terminals_ =
       std::make_shared<Terminals>(s->accounts_, s->workspaces_, std::move(o.terminals), logger);
+  s->reviews_ = std::make_shared<Reviews>(s->platform_, o.reviews);
   return s;
 }
 

@@ -40,10 +40,13 @@ void AddPodsCommand(CLI::App& app);
 // `attach`: attaching to an existing terminal session against exec of a shell (cmd_attach.cpp).
 void AddAttachCommand(CLI::App& app);
 
+// `reviews`: submitting a workspace for review and the review queue (cmd_reviews.cpp).
+void AddReviewsCommand(CLI::App& app);
+
 using AddCommand = void (*)(CLI::App&);
-inline constexpr std::array<AddCommand, 7> kCommands = {
+inline constexpr std::array<AddCommand, 8> kCommands = {
     AddStorageCommand, AddExecCommand, AddSyncCommand,   AddHttpCommand,
-    AddStallCommand,   AddPodsCommand, AddAttachCommand,
+    AddStallCommand,   AddPodsCommand, AddAttachCommand, AddReviewsCommand,
 };
 
 }  // namespace codeyard::bench

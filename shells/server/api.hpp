@@ -16,7 +16,8 @@ namespace codeyard::server {
 // GET /api/v1/ready: 200 {"status":"ready"} when storage and the executor answer, else 503.
 void AddHealthRoutes(Router& router, Services& services);
 
-// /api/v1/auth/{register,login,refresh,logout}, GET and PATCH /api/v1/me.
+// /api/v1/auth/{register,login,refresh,logout}, GET and PATCH /api/v1/me (password, reviewer
+// level).
 void AddAuthRoutes(Router& router, Services& services);
 
 // /api/v1/workspaces[/{id}[/start|/stop]].
@@ -43,14 +44,27 @@ void AddTerminalRoutes(Router& router, Services& services);
 // lws_events before routing).
 void AddEventRoutes(Router& router, Services& services);
 
+// Code review (api_reviews.cpp): POST/GET /api/v1/reviews, GET /api/v1/reviews/{id} and its
+// transitions (/claim, /unclaim, /withdraw, /resubmit, /decision).
+void AddReviewRoutes(Router& router, Services& services);
+
+// A review's revisions (/revisions/{n}/tree, /revisions/{n}/files/{path...}), /diff,
+// /comments[/{cid}] and /history (api_review_content.cpp).
+void AddReviewContentRoutes(Router& router, Services& services);
+
+// GET /api/v1/reviewers, GET /api/v1/notifications, POST /api/v1/notifications/read
+// (api_review_people.cpp).
+void AddReviewerRoutes(Router& router, Services& services);
+
 // The browser UI's files from services.web_dir at every path no route claims (the router's
 // fallback): index.html for app pages, the JSON 404 under /api/ (api_static.cpp).
 void AddStaticRoutes(Router& router, Services& services);
 
 using AddRoutes = void (*)(Router&, Services&);
-inline constexpr std::array<AddRoutes, 10> kRouteGroups = {
-    AddHealthRoutes, AddAuthRoutes, AddWorkspaceRoutes, AddFileRoutes,  AddExecRoutes,
-    AddRunRoutes,    AddOpsRoutes,  AddTerminalRoutes,  AddEventRoutes, AddStaticRoutes,
+inline constexpr std::array<AddRoutes, 13> kRouteGroups = {
+    AddHealthRoutes,        AddAuthRoutes,     AddWorkspaceRoutes, AddFileRoutes,  AddExecRoutes,
+    AddRunRoutes,           AddOpsRoutes,      AddTerminalRoutes,  AddEventRoutes, AddReviewRoutes,
+    AddReviewContentRoutes, AddReviewerRoutes, AddStaticRoutes,
 };
 
 }  // namespace codeyard::server

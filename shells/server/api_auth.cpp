@@ -3,6 +3,7 @@
 // client's address) and the handlers only move fields in and out.
 #include "api.hpp"
 #include "api_json.hpp"
+#include "api_reviews_json.hpp"
 
 namespace codeyard::server {
 namespace {
@@ -82,17 +83,34 @@ void AddAuthRoutes(Router& router, Services& services) {
     if (!user) return Fail(user.error());
     return JsonResponse(200, UserJson(*user));
   });
+  // Either field group, or both: {"reviewer_level"} (the library's self-service rule) and
+  // {"old_password","new_password"}.
   router.Add(Method::kPatch, "/api/v1/me", [&](const Request& r) -> Result<Response> {
     auto claims = Authenticate(*services.accounts, r);
     if (!claims) return Fail(claims.error());
     auto body = JsonBody(r);
     if (!body) return Fail(body.error());
-    auto old_password = StringField(*body, "old_password");
-    if (!old_password) return Fail(old_password.error());
-    auto new_password = StringField(*body, "new_password");
-    if (!new_password) return Fail(new_password.error());
-    auto changed = services.accounts->ChangePassword(claims->user_id, *old_password, *new_password);
-    if (!changed) return Fail(changed.error());
+    auto level = OptionalInt(*body, "reviewer_level", 0, kMaxReviewerLevel);
+    if (!level) return Fail(level.error());
+    const bool password = body->contains("old_password") || body->contains("new_password");
+    if (!*level && !password) {
+      return Fail(Error::Code::kInvalidArgument,
+                  "give field 'reviewer_level' or fields 'old_password' and 'new_password'");
+    }
+    if (*level) {
+      auto set = services.reviews->SetReviewerLevel(claims->user_id, claims->user_id,
+                                                    static_cast<int>(**level));
+      if (!set) return Fail(set.error());
+    }
+    if (password) {
+      auto old_password = StringField(*body, "old_password");
+      if (!old_password) return Fail(old_password.error());
+      auto new_password = StringField(*body, "new_password");
+      if (!new_password) return Fail(new_password.error());
+      auto changed =
+          services.accounts->ChangePassword(claims->user_id, *old_password, *new_password);
+      if (!changed) return Fail(changed.error());
+    }
     auto user = services.accounts->GetUser(claims->user_id);
     if (!user) return Fail(user.error());
     return JsonResponse(200, UserJson(*user));

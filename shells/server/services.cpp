@@ -28,6 +28,7 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   services->runner = graph.shared_runner();
   services->events = graph.shared_events();
   services->terminals = graph.shared_terminals();
+  services->reviews = graph.shared_reviews();
   services->web_dir = config.web_dir;
 
   Events* events = services->events.get();

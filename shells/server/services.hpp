@@ -2,9 +2,9 @@
 // library (codeyard::Services::Open, the one place that assembles it) and shared by every
 // worker thread: the Platform (storage and the executor, which counts its pods), Accounts,
 // Files, Workspaces (with its idle reaper running), the one-shot Runner with its warm pool,
-// Events, the Terminals (every workspace's shell and its viewers), and the metrics registry.
-// Every service is thread-safe, so handlers use them concurrently without locks of their own,
-// and each holds what it uses, so members may go in any order; the declared order lets shells
+// Events, the Terminals (every workspace's shell and its viewers), Reviews, and the metrics
+// registry. Every service is thread-safe, so handlers use them concurrently without locks of their
+// own, and each holds what it uses, so members may go in any order; the declared order lets shells
 // go first, then the events tail, the runner's pool and the reaper.
 // A default-constructed Services opens nothing: route groups only keep a reference to it, so
 // `--print-routes` registers the routes over one without touching storage or pods.
@@ -22,6 +22,7 @@
 #include "codeyard/files.hpp"
 #include "codeyard/log.hpp"
 #include "codeyard/platform.hpp"
+#include "codeyard/reviews.hpp"
 #include "codeyard/run.hpp"
 #include "codeyard/services.hpp"
 #include "codeyard/terminals.hpp"
@@ -39,6 +40,7 @@ struct Services {
   std::shared_ptr<Runner> runner;  // POST /api/v1/run; pool of executor.pool_size pods
   std::shared_ptr<Events> events;  // GET /api/v1/events; its tail runs from OpenServices on
   std::shared_ptr<Terminals> terminals;
+  std::shared_ptr<Reviews> reviews;  // /api/v1/reviews, /reviewers, /notifications
   std::string web_dir;  // config.web_dir as given: the browser UI's files (see api_static.cpp)
 };
 

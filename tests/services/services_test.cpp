@@ -33,6 +33,7 @@ TEST_CASE("services: the graph opens from Options and its services outlive it", 
   std::shared_ptr<Files> files = services->shared_files();
   std::shared_ptr<Workspaces> workspaces = services->shared_workspaces();
   std::shared_ptr<Terminals> terminals = services->shared_terminals();
+  std::shared_ptr<Reviews> reviews = services->shared_reviews();
   services.reset();  // the graph object goes; what the caller holds keeps working
 
   auto user = accounts->Register({"ada", "correct horse battery", "", {}});
@@ -50,6 +51,9 @@ TEST_CASE("services: the graph opens from Options and its services outlive it", 
   auto read = files->Read(user->id, ws->id, "a.txt");
   REQUIRE(read.has_value());
   CHECK(read->content == "alive");
+  auto review = reviews->Create(user->id, {ws->id, "kept", "", ReviewPriority::kNormal, 0});
+  REQUIRE(review.has_value());
+  CHECK(reviews->ReadFile(user->id, review->id, 1, "a.txt")->content == "alive");
 }
 
 TEST_CASE("services: a platform outlives the caller's handle while a service holds it",
@@ -88,9 +92,10 @@ TEST_CASE("services: opening without an executor is refused with a clear error",
 
 TEST_CASE("services: the configuration's keys reach every service", "[services]") {
   ConfigInputs inputs;
-  inputs.flags = {{"data_dir", "/srv/cy"},      {"executor.pool_size", "5"},
-                  {"run.max_concurrent", "7"},  {"run.max_concurrent_per_user", "3"},
-                  {"server.replica_id", "r-9"}, {"storage.min_free_bytes", "1234"}};
+  inputs.flags = {{"data_dir", "/srv/cy"},        {"executor.pool_size", "5"},
+                  {"run.max_concurrent", "7"},    {"run.max_concurrent_per_user", "3"},
+                  {"server.replica_id", "r-9"},   {"storage.min_free_bytes", "1234"},
+                  {"reviews.auto_assign", "true"}};
   auto config = LoadConfig(inputs);
   REQUIRE(config.has_value());
   const ServiceOptions o = ServiceOptionsFrom(*config);
@@ -98,6 +103,7 @@ TEST_CASE("services: the configuration's keys reach every service", "[services]"
   CHECK(o.runner.max_concurrent == 7);
   CHECK(o.runner.max_concurrent_per_user == 3);
   CHECK(o.workspaces.replica_id == "r-9");
+  CHECK(o.reviews.auto_assign);
   CHECK(o.accounts.secret.empty());
   CHECK(o.start_background);
 

@@ -27,8 +27,9 @@ std::unique_ptr<Storage> OpenOrDie(const std::string& uri) {
   return std::move(*storage);
 }
 
-void TestDatabase::OpenAndMigrate() {
+void TestDatabase::OpenAndMigrate(bool migrate) {
   storage_ = OpenOrDie(uri());
+  if (!migrate) return;
   auto version = ApplyMigrations(*storage_, *DefaultClock());
   if (!version) FAIL("migrations failed: " << version.error().ToString());
 }
@@ -47,7 +48,7 @@ namespace {
 
 class SqliteDatabase final : public TestDatabase {
  public:
-  SqliteDatabase() { OpenAndMigrate(); }
+  explicit SqliteDatabase(bool migrate) { OpenAndMigrate(migrate); }
   ~SqliteDatabase() override { storage_.reset(); }
   std::string uri() const override { return "sqlite://" + (dir_.path() / "test.db").string(); }
 
@@ -58,12 +59,12 @@ class SqliteDatabase final : public TestDatabase {
 // A fresh schema per test: much faster than CREATE DATABASE, and just as isolated.
 class PostgresDatabase final : public TestDatabase {
  public:
-  PostgresDatabase()
+  explicit PostgresDatabase(bool migrate)
       : server_(PostgresServerUri()),
         schema_("t_" + NewUuid().substr(0, 8) + NewUuid().substr(0, 8)) {
     const std::string error = Admin("CREATE SCHEMA " + schema_);
     if (!error.empty()) FAIL(error);
-    OpenAndMigrate();
+    OpenAndMigrate(migrate);
   }
   ~PostgresDatabase() override {
     storage_.reset();
@@ -92,9 +93,17 @@ class PostgresDatabase final : public TestDatabase {
 
 }  // namespace
 
-std::unique_ptr<TestDatabase> SqliteBackend::Create() { return std::make_unique<SqliteDatabase>(); }
+std::unique_ptr<TestDatabase> SqliteBackend::Create() {
+  return std::make_unique<SqliteDatabase>(true);
+}
+std::unique_ptr<TestDatabase> SqliteBackend::CreateEmpty() {
+  return std::make_unique<SqliteDatabase>(false);
+}
 std::unique_ptr<TestDatabase> PostgresBackend::Create() {
-  return std::make_unique<PostgresDatabase>();
+  return std::make_unique<PostgresDatabase>(true);
+}
+std::unique_ptr<TestDatabase> PostgresBackend::CreateEmpty() {
+  return std::make_unique<PostgresDatabase>(false);
 }
 
 }  // namespace codeyard::testing

@@ -31,23 +31,27 @@ class TestDatabase {
  public:
   virtual ~TestDatabase() = default;
   [[nodiscard]] virtual std::string uri() const = 0;
-  // The storage opened on uri() with migrations applied.
+  // The storage opened on uri() with migrations applied (none for CreateEmpty).
   [[nodiscard]] Storage& storage() const { return *storage_; }
   [[nodiscard]] std::shared_ptr<Storage> shared() const { return storage_; }
 
  protected:
-  void OpenAndMigrate();
+  void OpenAndMigrate(bool migrate = true);
   std::shared_ptr<Storage> storage_;
 };
 
+// Create: a migrated database. CreateEmpty: one with no schema at all, for tests that
+// build an older release's schema (ApplyMigrations with the first N) and migrate it.
 struct SqliteBackend {
   static constexpr const char* kName = "sqlite";
   static std::unique_ptr<TestDatabase> Create();
+  static std::unique_ptr<TestDatabase> CreateEmpty();
 };
 
 struct PostgresBackend {
   static constexpr const char* kName = "postgres";
   static std::unique_ptr<TestDatabase> Create();
+  static std::unique_ptr<TestDatabase> CreateEmpty();
 };
 
 // The server URI for PostgreSQL tests; REQUIREs that it is set.

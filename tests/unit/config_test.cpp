@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "codeyard/config.hpp"
+#include "codeyard/reviews.hpp"
 #include "codeyard/workspaces.hpp"
 
 namespace codeyard {
@@ -187,6 +188,20 @@ TEST_CASE("server.inline_reads is a boolean, on by default", "[config]") {
   ConfigInputs bad;
   bad.flags = {{"server.inline_reads", "sometimes"}};
   CHECK_THAT(LoadConfig(bad).error().message(), Catch::Contains("server.inline_reads"));
+}
+
+TEST_CASE("reviews.auto_assign is a boolean, off by default", "[config]") {
+  auto defaults = LoadConfig({});
+  REQUIRE(defaults);
+  CHECK_FALSE(ReviewsOptionsFrom(*defaults).auto_assign);
+  ConfigInputs on;
+  on.env = {{"CODEYARD_REVIEWS_AUTO_ASSIGN", "true"}};
+  auto set = LoadConfig(on);
+  REQUIRE(set);
+  CHECK(ReviewsOptionsFrom(*set).auto_assign);
+  ConfigInputs bad;
+  bad.flags = {{"reviews.auto_assign", "maybe"}};
+  CHECK_THAT(LoadConfig(bad).error().message(), Catch::Contains("reviews.auto_assign"));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "core/store/items.hpp"
 
+#include "core/store/blobs.hpp"
 #include "core/store/store_util.hpp"
 #include "core/try.hpp"
 
@@ -8,6 +9,10 @@ namespace {
 
 constexpr std::string_view kMeta =
     "id, workspace_id, parent_id, path, kind, size, sha256, version, mtime, created_at";
+// kMeta qualified, for the join with blobs (which has sha256 and size too).
+constexpr std::string_view kMetaI =
+    "i.id, i.workspace_id, i.parent_id, i.path, i.kind, i.size, i.sha256, i.version, i.mtime, "
+    "i.created_at";
 
 Result<WorkspaceItem> FromRow(Row& r) {
   WorkspaceItem it;
@@ -58,11 +63,12 @@ Error Stale(std::string_view path) {
 
 Result<void> Insert(Transaction& tx, const WorkspaceItem& it) {
   const bool is_file = it.kind == ItemKind::kFile;
+  if (is_file) CY_CHECK(blobs::Put(tx, it.sha256, it.content));
   CY_CHECK(tx.Exec(
-      "INSERT INTO workspace_items (id, workspace_id, parent_id, path, kind, content, size, "
+      "INSERT INTO workspace_items (id, workspace_id, parent_id, path, kind, blob_sha256, size, "
       "sha256, version, mtime, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {Text(it.id), Text(it.workspace_id), Opt(it.parent_id), Text(it.path),
-       Text(ItemKindName(it.kind)), is_file ? Value{Blob{it.content}} : Value{},
+       Text(ItemKindName(it.kind)), is_file ? Text(it.sha256) : Value{},
        Value{is_file ? static_cast<int64_t>(it.content.size()) : int64_t{0}}, Text(it.sha256),
        Value{it.version}, Value{it.mtime}, Value{it.created_at}}));
   return {};
@@ -70,9 +76,13 @@ Result<void> Insert(Transaction& tx, const WorkspaceItem& it) {
 
 Result<WorkspaceItem> Get(Transaction& tx, std::string_view workspace_id, std::string_view path,
                           Content content) {
-  std::string sql = "SELECT " + std::string(kMeta);
-  if (content == Content::kLoad) sql += ", content";
-  sql += " FROM workspace_items WHERE workspace_id = ? AND path = ?";
+  const std::string sql =
+      content == Content::kLoad
+          ? "SELECT " + std::string(kMetaI) +
+                ", b.content FROM workspace_items i LEFT JOIN blobs b ON b.sha256 = "
+                "i.blob_sha256 WHERE i.workspace_id = ? AND i.path = ?"
+          : "SELECT " + std::string(kMeta) +
+                " FROM workspace_items WHERE workspace_id = ? AND path = ?";
   CY_TRY(Rows rows, tx.Query(sql, {Text(workspace_id), Text(path)}));
   if (rows.empty()) return Fail(NotFound("item", path));
   return FromRow(rows.front());
@@ -116,11 +126,13 @@ Result<Written> WriteContent(Transaction& tx, std::string_view workspace_id, std
   if (expected_version && *expected_version != current.version) return Fail(Stale(path));
   // The version condition makes the write atomic even against a writer between the two
   // statements (PostgreSQL runs writers concurrently).
+  CY_CHECK(blobs::Put(tx, sha256, content));
+  // The blob the file held before stays until store::blobs::Collect finds it unreferenced.
   CY_TRY(const int64_t changed,
-         tx.Exec("UPDATE workspace_items SET content = ?, size = ?, sha256 = ?, mtime = ?, "
+         tx.Exec("UPDATE workspace_items SET blob_sha256 = ?, size = ?, sha256 = ?, mtime = ?, "
                  "version = version + 1 WHERE id = ? AND version = ?",
-                 {Value{Blob{std::string(content)}}, Value{static_cast<int64_t>(content.size())},
-                  Text(sha256), Value{mtime}, Text(current.id), Value{current.version}}));
+                 {Text(sha256), Value{static_cast<int64_t>(content.size())}, Text(sha256),
+                  Value{mtime}, Text(current.id), Value{current.version}}));
   if (changed == 0) return Fail(Stale(path));
   return Written{current.version + 1, static_cast<int64_t>(content.size()) - current.size};
 }

@@ -1,7 +1,9 @@
 // Repository of workspace items (the file tree). Paths are taken as already normalized by
 // the caller (the files service validates them); this layer keeps the tree consistent:
 // moving a folder moves everything under it, deleting one deletes everything under it.
-// Runs inside the caller's transaction.
+// File bytes live in the blobs table (store/blobs.hpp): Insert and WriteContent store the
+// content there under `sha256` (which the caller computed) and the item names it. Runs
+// inside the caller's transaction.
 #pragma once
 
 #include <optional>

@@ -10,6 +10,7 @@
 #include "codeyard/id.hpp"
 #include "core/files/file_ops.hpp"
 #include "core/files/pages.hpp"
+#include "core/store/blobs.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/users.hpp"
 #include "core/store/workspaces.hpp"
@@ -260,6 +261,12 @@ void Workspaces::Impl::StartIdleReaper(std::chrono::milliseconds period) {
       // address that ever hit a limit); any replica's sweep clears them for all.
       if (auto swept = limiter_.DeleteExpired(); !swept) {
         platform_.logger().Warn("rate-limit sweep failed", {{"error", swept.error().ToString()}});
+      }
+      // Content blobs that nothing references any more (deleted workspaces, overwritten
+      // files); a race with a new reference fails the batch harmlessly: the next sweep
+      // retries (core/store/blobs.hpp).
+      if (auto collected = store::blobs::CollectAll(platform_.storage()); !collected) {
+        platform_.logger().Warn("blob sweep failed", {{"error", collected.error().ToString()}});
       }
       wait_lock.lock();
     }

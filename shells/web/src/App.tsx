@@ -4,10 +4,13 @@ import { lazy, Suspense, useEffect } from "react";
 import { AuthPage } from "./auth/AuthPage";
 import { SessionProvider, useSession } from "./auth/session";
 import { navigate, parseRoute, usePath } from "./router";
+import { LiveEventsProvider } from "./reviews/live";
+import { ReviewsPage } from "./reviews/ReviewsPage";
 import { ErrorBoundary } from "./ui/ErrorBoundary";
 import { WorkspacesPage } from "./workspaces/WorkspacesPage";
 
 const IdePage = lazy(() => import("./ide/IdePage"));
+const ReviewPage = lazy(() => import("./reviews/ReviewPage"));
 
 function Loading({ text }: { text: string }) {
   return (
@@ -43,6 +46,14 @@ function Pages() {
           <IdePage key={route.id} id={route.id} />
         </Suspense>
       );
+    case "reviews":
+      return <ReviewsPage />;
+    case "review":
+      return (
+        <Suspense fallback={<Loading text="Loading the review…" />}>
+          <ReviewPage key={route.id} id={route.id} />
+        </Suspense>
+      );
     default:
       return (
         <main className="workspaces">
@@ -57,9 +68,11 @@ export function App() {
   return (
     <ErrorBoundary>
       <SessionProvider>
-        <ErrorBoundary>
-          <Pages />
-        </ErrorBoundary>
+        <LiveEventsProvider>
+          <ErrorBoundary>
+            <Pages />
+          </ErrorBoundary>
+        </LiveEventsProvider>
       </SessionProvider>
     </ErrorBoundary>
   );

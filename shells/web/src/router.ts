@@ -1,4 +1,5 @@
-// A tiny history router: the app's pages are plain paths (/login, /signup, /, /w/<id>), which the
+// A tiny history router: the app's pages are plain paths (/login, /signup, /, /w/<id>, /reviews,
+// /reviews/<id>), which the
 // server answers with index.html (SPA fallback), so links and reloads work.
 import { useSyncExternalStore } from "react";
 
@@ -24,7 +25,14 @@ export function navigate(path: string, options: { replace?: boolean } = {}): voi
   window.dispatchEvent(new Event(CHANGE));
 }
 
-export type Route = { page: "login" } | { page: "signup" } | { page: "workspaces" } | { page: "ide"; id: string } | { page: "missing" };
+export type Route =
+  | { page: "login" }
+  | { page: "signup" }
+  | { page: "workspaces" }
+  | { page: "ide"; id: string }
+  | { page: "reviews" }
+  | { page: "review"; id: string }
+  | { page: "missing" };
 
 export function parseRoute(path: string): Route {
   if (path === "/login") return { page: "login" };
@@ -32,5 +40,8 @@ export function parseRoute(path: string): Route {
   if (path === "/" || path === "/workspaces") return { page: "workspaces" };
   const m = /^\/w\/([^/]+)\/?$/.exec(path);
   if (m) return { page: "ide", id: decodeURIComponent(m[1]) };
+  if (path === "/reviews" || path === "/reviews/") return { page: "reviews" };
+  const r = /^\/reviews\/([^/]+)\/?$/.exec(path);
+  if (r) return { page: "review", id: decodeURIComponent(r[1]) };
   return { page: "missing" };
 }

@@ -1,12 +1,14 @@
 // The IDE for one workspace: explorer | editor tabs over the terminal and run output, with a
 // status bar. Opening the page starts the workspace's pod. Ctrl/Cmd+S saves the current file,
 // F5 saves every edited file and runs the current one; both work wherever the focus is. The
-// panels resize with splitters.
+// panels resize with splitters. "Submit for review" saves every edited file and submits the
+// workspace (reviews/SubmitReviewDialog).
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, describeError } from "../api/errors";
 import type { Workspace } from "../api/types";
 import { useSession } from "../auth/session";
 import { navigate } from "../router";
+import { SubmitReviewDialog } from "../reviews/SubmitReviewDialog";
 import { ConfirmDialog } from "../ui/Dialog";
 import { ErrorBoundary } from "../ui/ErrorBoundary";
 import { Splitter } from "../ui/Splitter";
@@ -48,6 +50,7 @@ export default function IdePage({ id }: { id: string }) {
   const [treeDialog, setTreeDialog] = useState<TreeDialog | null>(null);
   const [closing, setClosing] = useState<string | null>(null);
   const [conflictPath, setConflictPath] = useState<string | null>(null);
+  const [submitting, setSubmitting] = useState(false);
   const [treeWidth, setTreeWidth] = useState(240);
   const [panelHeight, setPanelHeight] = useState(260);
   const files = useWorkspaceFiles(client, id, setMessage);
@@ -265,6 +268,9 @@ export default function IdePage({ id }: { id: string }) {
           >
             ▶ Run
           </button>
+          <button onClick={() => setSubmitting(true)} disabled={!workspace}>
+            Submit for review
+          </button>
         </TopBar>
         {!files.online && (
           <div className="banner warn" role="status" data-testid="offline-banner">
@@ -405,6 +411,22 @@ export default function IdePage({ id }: { id: string }) {
             files.removed(path);
             void files.refresh();
           }}
+        />
+      )}
+      {submitting && workspace && (
+        <SubmitReviewDialog
+          workspaceId={id}
+          workspaceName={workspace.name}
+          beforeSubmit={async () => {
+            const saved = await files.saveAll();
+            const refusal = runRefusal(saved);
+            if (refusal) {
+              if (saved.conflicts.length > 0) setConflictPath(saved.conflicts[0]);
+              throw new Error(refusal.replace(/^Not run: /, "Not submitted: ").replace(/run again\.$/, "submit again."));
+            }
+            files.wrote();
+          }}
+          onClose={() => setSubmitting(false)}
         />
       )}
       {closing && (

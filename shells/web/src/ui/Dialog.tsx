@@ -1,7 +1,10 @@
 // Modal dialogs: a text prompt (names, paths) and a confirmation. Focus goes to the first field
-// or button, Escape cancels, Enter confirms, and focus returns where it was when it closes.
+// or button and stays inside (Tab and Shift+Tab wrap around), Escape cancels, Enter confirms,
+// and focus returns where it was when it closes.
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { describeError } from "../api/errors";
+
+const FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])";
 
 interface ModalProps {
   title: string;
@@ -31,6 +34,18 @@ export function Modal({ title, onCancel, children, wide, label }: ModalProps) {
           if (e.key === "Escape") {
             e.stopPropagation();
             onCancel();
+          } else if (e.key === "Tab" && box.current) {
+            const all = [...box.current.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => !el.hasAttribute("disabled"));
+            if (all.length === 0) return;
+            const first = all[0];
+            const last = all[all.length - 1];
+            if (e.shiftKey && document.activeElement === first) {
+              e.preventDefault();
+              last.focus();
+            } else if (!e.shiftKey && document.activeElement === last) {
+              e.preventDefault();
+              first.focus();
+            }
           }
         }}
       >

@@ -1,6 +1,8 @@
-// The bar at the top of every signed-in page: the product, where you are, who you are, log out.
+// The bar at the top of every signed-in page: the product, where you are, the reviews and their
+// notification bell, who you are, log out.
 import type { ReactNode } from "react";
 import { useSession } from "../auth/session";
+import { NotificationBell } from "../reviews/NotificationBell";
 import { navigate } from "../router";
 
 export function TopBar({ children }: { children?: ReactNode }) {
@@ -21,6 +23,16 @@ export function TopBar({ children }: { children?: ReactNode }) {
         Codeyard
       </a>
       <div className="topbar-middle">{children}</div>
+      <a
+        href="/reviews"
+        onClick={(e) => {
+          e.preventDefault();
+          navigate("/reviews");
+        }}
+      >
+        Reviews
+      </a>
+      <NotificationBell />
       <span className="muted" data-testid="current-user">
         {session.user?.username}
       </span>
