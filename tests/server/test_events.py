@@ -422,6 +422,7 @@ def test_a_transaction_left_open_elsewhere_on_the_server_delays_events_by_the_wa
 
         run(scenario())
         assert idle_holds_an_id(), "the idle session ended early: the test proved nothing"
+        assert metric(s, "codeyard_events_horizon_fallbacks_total") >= 3
     finally:
         idle.stdin.close()
         idle.wait(timeout=DEADLINE_S)
