@@ -101,6 +101,9 @@ struct Config {
   int64_t events_poll_interval_ms = 250;  // events.poll_interval_ms: how often a process reads
   int64_t events_queue_limit = 1000;      // events.queue_limit: queued per subscriber, then closed
   int64_t events_retention_s = 86400;     // events.retention_s: events older are pruned
+  // events.horizon_wait_ms: how long a committed event waits for PostgreSQL's commit horizon
+  // (held back by any long transaction on the server) before it is delivered without it.
+  int64_t events_horizon_wait_ms = 2000;
 
   // Code review (codeyard/reviews.hpp, docs/reviews.md).
   bool reviews_auto_assign = false;  // reviews.auto_assign: new reviews go to the least busy

@@ -1,6 +1,6 @@
-// Changes pushed, not polled. Every change a page shows (a workspace's state, a file
-// created, changed, deleted or moved) is recorded in storage's events table in the
-// transaction that makes it, whichever process or replica made it. An Events object tails
+// Changes pushed, not polled. Every change a page shows (a workspace's state or its
+// deletion, a file created, changed, deleted or moved) is recorded in storage's events table
+// in the transaction that makes it, whichever process or replica made it. An Events object tails
 // that table with one poller thread per process and hands each event to the subscribers
 // allowed to read it: today the workspace's owner; the audience is a function of the event
 // (EventsOptions::may_read), so reviewers can be added without changing the service.
@@ -9,10 +9,14 @@
 // start_id() gives) or after a given event id (`after`): then the stored events after it
 // come first, then the live ones, with no gap and no duplicate. Ids are unique but, on
 // PostgreSQL, the delivery order is commit order, which is not always id order: resume with
-// the id of the last event received, never with the largest one. A subscriber that lets
-// more than EventsOptions::queue_limit events pile up is closed with a reason saying so (it
+// the id of the last event received, never with the largest one. While a long transaction
+// on the PostgreSQL server holds the commit horizon back, events wait for it at most
+// EventsOptions::horizon_wait; then they come out of id order, each still once, and a
+// subscription `after` one of them is closed like one whose event is not kept (kNotFound):
+// what the client had then depended on timing. A subscriber that lets more than
+// EventsOptions::queue_limit events pile up is closed with a reason saying so (it
 // reconnects with `after`); a subscription whose `after` event is no longer kept (pruned)
-// is closed too (the client reloads what it shows and subscribes live).
+// is closed too (kNotFound: the client reloads what it shows and subscribes live).
 //
 // Threads: Events and EventSubscription are safe to use from any thread. Subscribe and the
 // subscription's methods never touch storage and never wait for it, so they may be called
@@ -37,11 +41,12 @@
 namespace codeyard {
 
 // The event types the library writes.
-inline constexpr std::string_view kEventWorkspaceState = "workspace.state";  // {"state"}
-inline constexpr std::string_view kEventFileCreated = "file.created";        // {"path","kind"}
-inline constexpr std::string_view kEventFileChanged = "file.changed";        // {"path"}
-inline constexpr std::string_view kEventFileDeleted = "file.deleted";        // {"path"}
-inline constexpr std::string_view kEventFileMoved = "file.moved";            // {"from","to"}
+inline constexpr std::string_view kEventWorkspaceState = "workspace.state";      // {"state"}
+inline constexpr std::string_view kEventFileCreated = "file.created";            // {"path","kind"}
+inline constexpr std::string_view kEventFileChanged = "file.changed";            // {"path"}
+inline constexpr std::string_view kEventFileDeleted = "file.deleted";            // {"path"}
+inline constexpr std::string_view kEventFileMoved = "file.moved";                // {"from","to"}
+inline constexpr std::string_view kEventWorkspaceDeleted = "workspace.deleted";  // {"name"}
 
 struct Event {
   int64_t id = 0;
@@ -69,6 +74,12 @@ struct EventsOptions {
   // Events older than this are deleted (events.retention_s); a client away for longer
   // cannot resume with `after` and reloads instead.
   std::chrono::seconds retention{24 * 3600};
+  // PostgreSQL only (events.horizon_wait_ms): how long a committed event waits for the
+  // server-wide commit horizon before it is delivered without it. Any transaction left open
+  // on the server (any database, any application) holds the horizon back; past this wait an
+  // event goes out anyway, and one of an older transaction that commits later still comes,
+  // once, after it. 0 delivers at once; a longer wait keeps id order longer in a stall.
+  std::chrono::milliseconds horizon_wait{2000};
   // Who may read an event; empty: the workspace's owner only. Called on the poller thread
   // under the service's lock, once per subscriber and event: it must be quick and must not
   // read storage (keep what it needs, e.g. a workspace's reviewers, in memory).
@@ -115,6 +126,8 @@ class Events {
   // Subscriptions open now, and events delivered in all (for metrics).
   [[nodiscard]] std::size_t subscribers() const;
   [[nodiscard]] int64_t delivered() const;
+  // Events the poller delivered without PostgreSQL's commit horizon, after horizon_wait.
+  [[nodiscard]] int64_t horizon_fallbacks() const;
 
  private:
   class Impl;

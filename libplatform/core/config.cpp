@@ -231,6 +231,10 @@ const std::vector<KeySpec>& Specs() {
       {"events.retention_s",
        "seconds events are kept; a client away longer cannot resume with after= and reloads",
        "86400", IntSetter(&Config::events_retention_s, 60, int64_t{366} * 86400)},
+      {"events.horizon_wait_ms",
+       "milliseconds a committed event waits for PostgreSQL's server-wide commit horizon before "
+       "it is delivered without it (a long transaction anywhere on the server holds it back)",
+       "2000", IntSetter(&Config::events_horizon_wait_ms, 0, 600000)},
       // reviews.*: issue 15, code review (docs/reviews.md).
       {"reviews.auto_assign",
        "assign each new review at once to the eligible reviewer with the fewest open reviews",

@@ -38,6 +38,11 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   services->metrics.AddCounter("codeyard_events_delivered_total",
                                "Events queued to subscribers of this server.",
                                [events] { return static_cast<double>(events->delivered()); });
+  services->metrics.AddCounter(
+      "codeyard_events_horizon_fallbacks_total",
+      "Events this server sent before PostgreSQL's commit horizon passed them, after "
+      "events.horizon_wait_ms (a long transaction elsewhere on the database server).",
+      [events] { return static_cast<double>(events->horizon_fallbacks()); });
   return services;
 }
 

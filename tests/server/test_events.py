@@ -1,13 +1,16 @@
 """The events WebSocket against the real server: GET /api/v1/events pushes the changes a
 user may read, each one JSON text message (docs/api.md, "Events"). Files written through
 the API and by a command in the pod (found by the sync) arrive; another user's never do;
-?after= resumes without a gap; bad hellos and tokens are closed. Two replicas on one
-PostgreSQL: an event made through one reaches a page connected to the other."""
+?after= resumes without a gap; bad hellos and tokens are closed; a deleted workspace's event
+reaches its owner only. On PostgreSQL: an event made through one replica reaches a page
+connected to the other, and a session left idle in a transaction in another database delays
+events by events.horizon_wait_ms only."""
 
 import asyncio
 import json
 import os
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -188,6 +191,36 @@ def test_another_users_events_never_arrive(server):
     run(scenario())
 
 
+def test_deleting_a_workspace_reaches_its_owner_and_nobody_else(server):
+    token, ws = user_with_workspace(server)
+    name = call(server, "GET", f"/workspaces/{ws}", token=token)[2]["name"]
+    other, _ = user_with_workspace(server)
+
+    async def scenario():
+        owner = await (await Events.open(server, token)).wait_ready()
+        watcher = await (await Events.open(server, other)).wait_ready()
+        put(server, token, ws, "doomed.txt")
+        status, _, doc = call(server, "DELETE", f"/workspaces/{ws}", token=token)
+        assert status in (200, 204), doc
+        # The owner can no longer read the workspace, yet gets the event that says so.
+        assert call(server, "GET", f"/workspaces/{ws}", token=token)[0] == 404
+        await owner.until(lambda c: len(c.of("workspace.deleted")) == 1)
+        deleted = owner.of("workspace.deleted")[0]
+        assert set(deleted) == {"id", "type", "workspace_id", "at", "name"}
+        assert (deleted["workspace_id"], deleted["name"]) == (ws, name)
+        assert owner.events[-1] == deleted, "the deletion is the workspace's last event"
+        # Written after the deletion, so had the deletion reached the other user, it would
+        # be in front of this one.
+        other_ws = create_workspace(server, other)["id"]
+        put(server, other, other_ws, "mine.txt")
+        await watcher.until(lambda c: len(c.of("file.created")) == 1)
+        assert watcher.of("workspace.deleted") == []
+        await owner.close()
+        await watcher.close()
+
+    run(scenario())
+
+
 def test_after_resumes_without_a_gap_or_a_duplicate(server):
     token, ws = user_with_workspace(server)
 
@@ -341,6 +374,59 @@ def test_an_event_made_on_replica_a_reaches_a_page_on_replica_b(tmp_path):
             b.stop()
     finally:
         a.stop()
+
+
+def other_database(server_uri):
+    """Another database of the test server, made once (never template1: a session left there
+    would make every CREATE DATABASE on the server fail, other suites' included)."""
+    subprocess.run(["psql", server_uri, "-q", "-c", "CREATE DATABASE codeyard_elsewhere"],
+                   capture_output=True)  # fails harmlessly when it exists
+    base, _, query = server_uri.partition("?")
+    return base.rsplit("/", 1)[0] + "/codeyard_elsewhere" + (f"?{query}" if query else "")
+
+
+def test_a_transaction_left_open_elsewhere_on_the_server_delays_events_by_the_wait_only(tmp_path):
+    server_uri = os.environ.get("CODEYARD_TEST_POSTGRES_URI")
+    storage = postgres_schema_uri()
+    s = Server(tmp_path, "--storage", storage, *FAST, "--set", "events.horizon_wait_ms=300")
+    # Another database, another application: a session that wrote and went idle in its
+    # transaction (psql waits on stdin; closing it ends the session at once).
+    idle = subprocess.Popen(["psql", other_database(server_uri), "-q"], stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+    idle.stdin.write("BEGIN;\nSELECT pg_current_xact_id();\n")
+    idle.stdin.flush()
+    try:
+        token, ws = user_with_workspace(s)
+
+        def idle_holds_an_id():
+            out = subprocess.run(["psql", server_uri, "-Atc",
+                                  "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                  "'codeyard_elsewhere' AND backend_xid IS NOT NULL"],
+                                 check=True, capture_output=True, text=True).stdout
+            return int(out.strip()) > 0
+
+        deadline = time.monotonic() + DEADLINE_S
+        while not idle_holds_an_id():
+            assert time.monotonic() < deadline, "the idle session never started"
+
+        async def scenario():
+            conn = await (await Events.open(s, token)).wait_ready()
+            for name in ("one.txt", "two.txt", "three.txt"):
+                put(s, token, ws, name)
+            # Without the fallback these wait for the idle session, past the deadline.
+            await conn.until(lambda c: len(c.of("file.created")) == 3)
+            assert [e["path"] for e in conn.of("file.created")] == ["one.txt", "two.txt",
+                                                                    "three.txt"]
+            assert len({e["id"] for e in conn.events}) == len(conn.events)
+            await conn.close()
+
+        run(scenario())
+        assert idle_holds_an_id(), "the idle session ended early: the test proved nothing"
+        assert metric(s, "codeyard_events_horizon_fallbacks_total") >= 3
+    finally:
+        idle.stdin.close()
+        idle.wait(timeout=DEADLINE_S)
+        s.stop()
 
 
 def test_a_plain_get_is_told_to_upgrade(server):

@@ -4,12 +4,19 @@
 // without a gap or a duplicate; a slow one is closed; a reviewer audience can widen who reads.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
+#include <thread>
 
+#include "codeyard/backend/fake_executor.hpp"
 #include "codeyard/events.hpp"
 #include "codeyard/files.hpp"
 #include "codeyard/id.hpp"
+#include "codeyard/log.hpp"
+#include "codeyard/workspaces.hpp"
+#include "core/store/events.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/users.hpp"
 #include "core/store/workspaces.hpp"
@@ -83,7 +90,7 @@ class Replicas {
 
   // The events service of replica B (stopped before the platforms go).
   Events& StartEvents(EventsOptions options = {}) {
-    options.poll_interval = 10ms;
+    if (options.poll_interval == EventsOptions{}.poll_interval) options.poll_interval = 10ms;
     events_ = std::make_unique<Events>(b_, std::move(options));
     Must(events_->Start());
     return *events_;
@@ -96,12 +103,27 @@ class Replicas {
     Must(files_->Write(user, ws, path, "x", std::nullopt));
   }
 
+  std::string uri() const { return db_->uri(); }
+  // Log lines (of both platforms) containing `text`.
+  std::size_t Logged(std::string_view text) {
+    std::lock_guard lock(log_mu_);
+    return static_cast<std::size_t>(std::count_if(log_.begin(), log_.end(), [&](const auto& l) {
+      return l.find(text) != std::string::npos;
+    }));
+  }
+  Storage& storage() { return a_->storage(); }
+  std::shared_ptr<Platform> platform_a() const { return a_; }
+
   std::string ada, bob, ada_ws, bob_ws;
 
  private:
-  static std::shared_ptr<Platform> Open(std::shared_ptr<Storage> storage) {
+  std::shared_ptr<Platform> Open(std::shared_ptr<Storage> storage) {
     Options options;
     options.storage = std::move(storage);
+    options.logger = std::make_shared<Logger>(LogLevel::kInfo, [this](std::string_view line) {
+      std::lock_guard lock(log_mu_);
+      log_.emplace_back(line);
+    });
     return Must(Platform::Open(options));
   }
   std::string AddUser(const std::string& name) {
@@ -123,6 +145,8 @@ class Replicas {
     return w.id;
   }
 
+  std::mutex log_mu_;
+  std::vector<std::string> log_;
   std::unique_ptr<testing::TestDatabase> db_;
   std::shared_ptr<Platform> a_, b_;
   std::shared_ptr<Files> files_;
@@ -240,6 +264,136 @@ TEMPLATE_TEST_CASE("events: the audience is a function of the event (a reviewer 
   r.Write(r.bob, r.bob_ws, "mine.txt");
   CHECK(Paths(w.TakeUntil(*bob, Count(2))) ==
         std::vector<std::string>{"review-me.txt", "mine.txt"});
+}
+
+TEMPLATE_TEST_CASE("events: a deleted workspace's event reaches its owner, after its files'",
+                   "[services][events]", CODEYARD_STORAGE_BACKENDS) {
+  Replicas r(TestType::Create());
+  Events& events = r.StartEvents();
+  Waker ada_wake, bob_wake;
+  auto ada = Must(events.Subscribe(r.ada, std::nullopt, ada_wake.fn()));
+  auto bob = Must(events.Subscribe(r.bob, std::nullopt, bob_wake.fn()));
+  Workspaces workspaces(r.platform_a(), std::make_shared<FakeExecutor>());
+  const Workspace doomed = Must(workspaces.Create(r.ada, "doomed"));
+  r.Write(r.ada, doomed.id, "last.txt");
+  Must(workspaces.Delete(r.ada, doomed.id));
+  // Nobody may read the workspace now; its owner still learns it went.
+  CHECK(workspaces.Get(r.ada, doomed.id).error().code() == Error::Code::kNotFound);
+  const std::vector<Event> got = ada_wake.TakeUntil(*ada, Count(2));
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].type == kEventFileCreated);
+  CHECK(got[1].type == kEventWorkspaceDeleted);
+  CHECK(got[1].workspace_id == doomed.id);
+  CHECK(got[1].data == R"({"name":"doomed"})");
+  CHECK(EventJson(got[1]) == "{\"id\":" + std::to_string(got[1].id) +
+                                 ",\"type\":\"workspace.deleted\",\"workspace_id\":\"" + doomed.id +
+                                 "\",\"at\":" + std::to_string(got[1].at) +
+                                 ",\"name\":\"doomed\"}");
+  // Written after the deletion: had it reached bob, it would come first.
+  r.Write(r.bob, r.bob_ws, "mine.txt");
+  CHECK(Paths(bob_wake.TakeUntil(*bob, Count(1))) == std::vector<std::string>{"mine.txt"});
+}
+
+TEMPLATE_TEST_CASE("events: a change made in this process wakes its poller at once",
+                   "[services][events]", CODEYARD_STORAGE_BACKENDS) {
+  Replicas r(TestType::Create());
+  EventsOptions options;
+  options.poll_interval = 60s;  // far beyond the wait below: only the commit's wake can do it
+  Events& events = r.StartEvents(options);
+  Waker w;
+  auto sub = Must(events.Subscribe(r.ada, std::nullopt, w.fn()));
+  r.Write(r.ada, r.ada_ws, "now.txt");
+  CHECK(Paths(w.TakeUntil(*sub, Count(1))) == std::vector<std::string>{"now.txt"});
+}
+
+// Another database of the test server, made once (never template1: a session left there
+// would make every CREATE DATABASE on the server fail, other suites' included).
+std::string OtherDatabase(const std::string& server_uri) {
+  const std::string create =
+      "psql '" + server_uri + "' -q -c 'CREATE DATABASE codeyard_elsewhere' >/dev/null 2>&1";
+  (void)std::system(create.c_str());  // fails harmlessly when it exists; the open below checks
+  const std::size_t query = server_uri.find('?');
+  const std::size_t slash = server_uri.rfind('/', query);
+  REQUIRE(slash != std::string::npos);
+  return server_uri.substr(0, slash) + "/codeyard_elsewhere" +
+         (query == std::string::npos ? "" : server_uri.substr(query));
+}
+
+// A transaction with a transaction id, left open: what a forgotten session does.
+std::unique_ptr<Transaction> HoldOpen(Storage& storage) {
+  auto tx = Must(storage.Begin(TxKind::kWrite));
+  Must(tx->Query("SELECT pg_current_xact_id()::text", {}));
+  return tx;
+}
+
+// Waits (deadline 20 s) until PostgreSQL's commit horizon has passed transaction `xact`:
+// other test processes on the server may hold it back a while too.
+bool HorizonPassed(Storage& storage, int64_t xact) {
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  for (;;) {
+    auto horizon = store::Transact(
+        storage, TxKind::kRead, [](Transaction& tx) { return store::events::Horizon(tx, true); });
+    if (horizon && horizon->value_or(0) > xact) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+// Sessions left open in this database and in another one of the server hold the horizon
+// back; events still come once they waited horizon_wait, in the order they committed, each
+// once: also one of an older transaction that commits late, below the cursor. When the
+// horizon passes them at last, none comes again.
+TEST_CASE("events: a transaction left open on the server delays events by horizon_wait only",
+          "[services][events][postgres]") {
+  Replicas r(testing::PostgresBackend::Create());
+  EventsOptions options;
+  options.horizon_wait = 100ms;
+  Events& events = r.StartEvents(options);
+  Waker w;
+  auto sub = Must(events.Subscribe(r.ada, std::nullopt, w.fn()));
+
+  auto elsewhere_db = testing::OpenOrDie(OtherDatabase(testing::PostgresServerUri()));
+  auto here_db = testing::OpenOrDie(r.uri());
+  auto held_elsewhere = HoldOpen(*elsewhere_db);
+  auto held_here = HoldOpen(*here_db);
+  // An older transaction with an event, committed only later: its id is below the others.
+  auto late = HoldOpen(*here_db);
+  Must(store::events::Append(*late, kEventFileCreated, r.ada_ws, R"({"path":"late"})", 1));
+
+  r.Write(r.ada, r.ada_ws, "w1");
+  r.Write(r.ada, r.ada_ws, "w2");
+  std::vector<Event> got = w.TakeUntil(*sub, Count(2));
+  CHECK(Paths(got) == std::vector<std::string>{"w1", "w2"});
+  CHECK(events.horizon_fallbacks() == 2);
+  constexpr std::string_view kStallWarning = "holds the commit horizon back";
+  CHECK(r.Logged(kStallWarning) == 1);
+
+  Must(late->Commit());
+  for (Event& e : w.TakeUntil(*sub, Count(1))) got.push_back(std::move(e));
+  r.Write(r.ada, r.ada_ws, "w3");
+  for (Event& e : w.TakeUntil(*sub, Count(1))) got.push_back(std::move(e));
+  REQUIRE(Paths(got) == std::vector<std::string>{"w1", "w2", "late", "w3"});
+  CHECK(got[2].id < got[0].id);  // below the cursor, and delivered
+  CHECK(events.horizon_fallbacks() == 4);
+  CHECK(r.Logged(kStallWarning) == 1);  // several fallback reads, one stall: one warning
+
+  // The sessions end; once the horizon has passed w3, the poller reads all four below it and
+  // must send none again: a duplicate would come before w4.
+  held_here->Rollback();
+  held_elsewhere->Rollback();
+  REQUIRE(HorizonPassed(r.storage(), got.back().xact));
+  r.Write(r.ada, r.ada_ws, "w4");
+  for (Event& e : w.TakeUntil(*sub, Count(1))) got.push_back(std::move(e));
+  CHECK(Paths(got) == std::vector<std::string>{"w1", "w2", "late", "w3", "w4"});
+  CHECK_FALSE(sub->closed());
+
+  // What a client had when it got w1 depended on timing, which no position records: a
+  // resume after it (on any replica) is told to reload rather than guess.
+  Waker w2;
+  auto resumed = Must(events.Subscribe(r.ada, got[0].id, w2.fn()));
+  REQUIRE(w2.Wait([&] { return resumed->closed().has_value(); }));
+  CHECK(resumed->closed()->code() == Error::Code::kNotFound);
+  CHECK(resumed->Take(10).empty());
 }
 
 }  // namespace

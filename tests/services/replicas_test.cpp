@@ -61,6 +61,8 @@ TEMPLATE_TEST_CASE("replicas: a workspace opened through one is served by the ot
   CHECK(Run(a, w.alice, ws->id, "echo from-a > a.txt; echo ok") == "ok\n");
   const PodRecord first = Lease(w, ws->id);
   CHECK(first.replica == "a");
+  CHECK(first.executor == w.executor().scheme());  // the backend's scheme, recorded
+  CHECK(first.executor == "local");
 
   // Serving a terminal does not move the lease: B resolves A's pod through the executor.
   auto pod_a = a.PodOf(w.alice, ws->id);

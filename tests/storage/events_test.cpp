@@ -2,6 +2,7 @@
 // (a change that rolls back, or is refused, leaves none), the file operations and state
 // transitions record theirs, and on PostgreSQL the cursor copes with transactions that
 // commit out of id order.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
@@ -112,7 +113,8 @@ TEMPLATE_TEST_CASE("events: written with their change, or not at all", "[storage
   });
   REQUIRE(r.has_value());
 
-  const std::vector<Event> events = ReadAll(s);
+  const std::vector<Event> events = ReadWhenVisible(s, 6);
+  REQUIRE(events.size() == 6);
   CHECK(Types(events) == std::vector<std::string>{"file.created", "file.changed", "file.created",
                                                   "file.moved", "file.deleted", "workspace.state"});
   for (const Event& e : events) {
@@ -198,6 +200,24 @@ TEST_CASE("events: the cursor never skips a transaction that commits late (postg
     CHECK(naive_ids_after(0).size() == 1);
     // The horizon holds the reader back while "first" runs.
     CHECK(ReadAll(s).empty());
+    // What the horizon fallback tracks meanwhile: "first" runs below a committed transaction
+    // ("second"), so its events may yet land below those seen.
+    auto xid = (*first)->Query("SELECT pg_current_xact_id()::text::bigint", {});
+    REQUIRE(xid.has_value());
+    const int64_t first_xact = *xid->front().Int(0);
+    auto running =
+        st::Transact(s, TxKind::kRead, [](Transaction& tx) { return st::events::Running(tx); });
+    REQUIRE(running.has_value());
+    CHECK(std::find(running->begin(), running->end(), first_xact) != running->end());
+    // What the horizon fallback sees meanwhile: "second" committed above the horizon.
+    auto beyond =
+        st::Transact(s, TxKind::kRead, [&](Transaction& tx) -> Result<std::vector<Event>> {
+          CY_TRY(const auto horizon, st::events::Horizon(tx, true));
+          return st::events::ReadBeyond(tx, {}, *horizon, 1000);
+        });
+    REQUIRE(beyond.has_value());
+    REQUIRE(beyond->size() == 1);
+    CHECK((*beyond)[0].data == "{\"path\":\"second\"}");
 
     REQUIRE((*first)->Commit());
     const std::vector<Event> events = ReadWhenVisible(s, 2);
@@ -223,14 +243,53 @@ TEST_CASE("events: the cursor never skips a transaction that commits late (postg
     REQUIRE(first_read.size() == 1);
     CHECK(first_read[0].data == "{\"path\":\"late\"}");
     const Position cursor = st::events::PositionOfEvent(first_read[0]);
+    auto xid = (*early)->Query("SELECT pg_current_xact_id()::text::bigint", {});
+    REQUIRE(xid.has_value());
+    const int64_t early_xact = *xid->front().Int(0);
 
     REQUIRE((*early)->Commit());
+    // Once it committed, the pending transaction's events are read by its id.
+    auto of_early = st::Transact(s, TxKind::kRead, [&](Transaction& tx) {
+      return st::events::ReadOf(tx, {early_xact, cursor.xact + 1000}, Position{}, 0);
+    });
+    REQUIRE(of_early.has_value());
+    REQUIRE(of_early->size() == 1);
+    CHECK((*of_early)[0].data == "{\"path\":\"early\"}");
     // The cursor stands after "late", yet "early", with a lower id, still comes.
     const std::vector<Event> second_read = ReadWhenVisible(s, 1, cursor);
     REQUIRE(second_read.size() == 1);
     CHECK(second_read[0].data == "{\"path\":\"early\"}");
     CHECK(second_read[0].id < first_read[0].id);
   }
+}
+
+TEMPLATE_TEST_CASE("events: stall ranges say which resumes cannot be exact, and are pruned",
+                   "[storage][events]", CODEYARD_STORAGE_BACKENDS) {
+  auto db = TestType::Create();
+  Storage& s = db->storage();
+  const auto in_stall = [&](int64_t xact) {
+    auto r = st::Transact(s, TxKind::kRead,
+                          [&](Transaction& tx) { return st::events::InStall(tx, xact); });
+    REQUIRE(r.has_value());
+    return *r;
+  };
+  CHECK_FALSE(in_stall(100));
+  REQUIRE(st::Transact(s, TxKind::kWrite, [](Transaction& tx) {
+    return st::events::RecordStall(tx, 100, 120, /*at=*/1000);
+  }));
+  REQUIRE(st::Transact(s, TxKind::kWrite, [](Transaction& tx) {
+    return st::events::RecordStall(tx, 200, 200, /*at=*/5000);
+  }));
+  CHECK_FALSE(in_stall(99));
+  CHECK(in_stall(100));
+  CHECK(in_stall(120));
+  CHECK_FALSE(in_stall(121));
+  CHECK(in_stall(200));
+  // Pruned with the events, by when they were recorded.
+  REQUIRE(st::Transact(s, TxKind::kWrite,
+                       [](Transaction& tx) { return st::events::PruneBefore(tx, 2000); }));
+  CHECK_FALSE(in_stall(110));
+  CHECK(in_stall(200));
 }
 
 }  // namespace

@@ -285,6 +285,11 @@ class Executor {
   [[nodiscard]] virtual Result<std::vector<HostCheck>> Doctor() {
     return Fail(Error::Code::kUnimplemented, "this executor has no host checks");
   }
+
+  // The registry scheme of this backend ("local", "fake", later "k8s"), recorded in the
+  // pods row (PodRecord::executor) so an operator sees which backend serves a workspace.
+  // Optional: an executor from outside the registry says "custom".
+  [[nodiscard]] virtual std::string scheme() const { return "custom"; }
 };
 
 // Forwards every call to a target executor. Derive and override one method to inject
@@ -304,6 +309,7 @@ class ExecutorWrapper : public Executor {
   }
   Result<void> DeletePod(std::string_view id) override { return target_->DeletePod(id); }
   Result<std::vector<HostCheck>> Doctor() override { return target_->Doctor(); }
+  std::string scheme() const override { return target_->scheme(); }
 
  private:
   std::shared_ptr<Executor> target_;

@@ -78,6 +78,7 @@ class FakeExecutor : public Executor {
   Result<std::shared_ptr<Pod>> GetPod(std::string_view id) override;
   Result<std::vector<PodInfo>> ListPods(const LabelSelector& selector) override;
   Result<void> DeletePod(std::string_view id) override;
+  std::string scheme() const override { return "fake"; }
 
   [[nodiscard]] FakeExecutorCalls calls() const;
   // Replaces the handler of later execs (of every pod of this executor); null removes it.

@@ -64,6 +64,13 @@ Result<void> FileMoved(Transaction& tx, std::string_view workspace_id, std::stri
   return store::events::Append(tx, kEventFileMoved, workspace_id, data + "}", WallMillis());
 }
 
+Result<void> WorkspaceDeleted(Transaction& tx, std::string_view workspace_id,
+                              std::string_view name) {
+  std::string data = "{";
+  Field(data, "name", name);
+  return store::events::Append(tx, kEventWorkspaceDeleted, workspace_id, data + "}", WallMillis());
+}
+
 Result<void> StateChanged(Transaction& tx, std::string_view workspace_id, WorkspaceState state) {
   std::string data = "{";
   Field(data, "state", WorkspaceStateName(state));

@@ -26,6 +26,10 @@ namespace codeyard::events {
 // file.moved: a file, or a folder with everything under it; carries `from` and `to`.
 [[nodiscard]] Result<void> FileMoved(Transaction& tx, std::string_view workspace_id,
                                      std::string_view from, std::string_view to);
+// workspace.deleted, with the workspace's `name`: written before the row goes, in the
+// deleting transaction (the event copies the owner from the row).
+[[nodiscard]] Result<void> WorkspaceDeleted(Transaction& tx, std::string_view workspace_id,
+                                            std::string_view name);
 // workspace.state with the new `state`.
 [[nodiscard]] Result<void> StateChanged(Transaction& tx, std::string_view workspace_id,
                                         WorkspaceState state);

@@ -1,5 +1,6 @@
 #include "core/store/events.hpp"
 
+#include "core/events/notify.hpp"
 #include "core/try.hpp"
 
 namespace codeyard::store::events {
@@ -38,6 +39,7 @@ Result<void> Append(Transaction& tx, std::string_view type, std::string_view wor
     return Fail(Error::Code::kNotFound,
                 "events: workspace " + std::string(workspace_id) + " not found");
   }
+  codeyard::events::NoteAppended();  // store::Transact wakes local pollers after the commit
   return {};
 }
 
@@ -64,6 +66,67 @@ Result<std::vector<Event>> ReadAfter(Transaction& tx, const Position& after,
   return out;
 }
 
+Result<std::vector<Event>> ReadBeyond(Transaction& tx, const Position& after, int64_t horizon,
+                                      int64_t limit) {
+  CY_TRY(Rows rows,
+         tx.Query(std::string(kSelect) + "WHERE (xact > ? OR (xact = ? AND id > ?)) AND xact >= ? "
+                                         "ORDER BY xact, id LIMIT ?",
+                  {Value{after.xact}, Value{after.xact}, Value{after.id}, Value{horizon},
+                   Value{limit}}));
+  std::vector<Event> out;
+  out.reserve(rows.size());
+  for (const Row& r : rows) {
+    CY_TRY(Event e, FromRow(r));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<std::vector<int64_t>> Running(Transaction& tx) {
+  CY_TRY(Rows rows, tx.Query("SELECT pg_snapshot_xip(pg_current_snapshot())::text::bigint", {}));
+  std::vector<int64_t> out;
+  out.reserve(rows.size());
+  for (const Row& r : rows) {
+    CY_TRY(const int64_t xact, r.Int(0));
+    out.push_back(xact);
+  }
+  return out;
+}
+
+Result<std::vector<Event>> ReadOf(Transaction& tx, const std::vector<int64_t>& xacts,
+                                  const Position& after, int64_t horizon) {
+  if (xacts.empty()) return std::vector<Event>();
+  // One text parameter, however many: PostgreSQL only (the one backend with a horizon).
+  std::string list;
+  for (const int64_t x : xacts) list += (list.empty() ? "" : ",") + std::to_string(x);
+  CY_TRY(Rows rows,
+         tx.Query(
+             std::string(kSelect) +
+                 "WHERE xact = ANY(string_to_array(?, ',')::bigint[]) AND xact >= ? "
+                 "AND (xact > ? OR (xact = ? AND id > ?)) ORDER BY xact, id",
+             {Value{list}, Value{horizon}, Value{after.xact}, Value{after.xact}, Value{after.id}}));
+  std::vector<Event> out;
+  out.reserve(rows.size());
+  for (const Row& r : rows) {
+    CY_TRY(Event e, FromRow(r));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<void> RecordStall(Transaction& tx, int64_t lo, int64_t hi, int64_t at) {
+  CY_TRY(const int64_t added, tx.Exec("INSERT INTO event_stalls (lo, hi, at) VALUES (?, ?, ?)",
+                                      {Value{lo}, Value{hi}, Value{at}}));
+  (void)added;
+  return {};
+}
+
+Result<bool> InStall(Transaction& tx, int64_t xact) {
+  CY_TRY(Rows rows, tx.Query("SELECT 1 FROM event_stalls WHERE lo <= ? AND hi >= ? LIMIT 1",
+                             {Value{xact}, Value{xact}}));
+  return !rows.empty();
+}
+
 Result<std::optional<Position>> PositionOf(Transaction& tx, int64_t id) {
   CY_TRY(Rows rows, tx.Query("SELECT xact, id FROM events WHERE id = ?", {Value{id}}));
   if (rows.empty()) return std::optional<Position>();
@@ -85,6 +148,8 @@ Result<Position> Tail(Transaction& tx, std::optional<int64_t> horizon) {
 }
 
 Result<int64_t> PruneBefore(Transaction& tx, int64_t before) {
+  CY_TRY(const int64_t stalls, tx.Exec("DELETE FROM event_stalls WHERE at < ?", {Value{before}}));
+  (void)stalls;
   return tx.Exec("DELETE FROM events WHERE at < ?", {Value{before}});
 }
 

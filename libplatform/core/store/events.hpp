@@ -45,13 +45,40 @@ struct Position {
 [[nodiscard]] Result<std::vector<Event>> ReadAfter(Transaction& tx, const Position& after,
                                                    std::optional<int64_t> horizon, int64_t limit);
 
+// At most `limit` events after `after` whose writing transaction is at or above `horizon`:
+// committed (the caller's snapshot sees them) but not yet passed by the horizon, because an
+// older transaction, of any database on the server, is still running. In order. The
+// horizon fallback (events.horizon_wait_ms) delivers them once they waited long enough.
+[[nodiscard]] Result<std::vector<Event>> ReadBeyond(Transaction& tx, const Position& after,
+                                                    int64_t horizon, int64_t limit);
+
+// The transactions the caller's snapshot sees running below its xmax (PostgreSQL's xip
+// list, every database's): an event of one of them may still commit below positions already
+// read. One at or above xmax is not listed; its id is above every committed one, so its
+// events can only land after every event visible now.
+[[nodiscard]] Result<std::vector<int64_t>> Running(Transaction& tx);
+
+// The events after `after` written by the transactions `xacts` (at or above `horizon`), in
+// order: what pending transactions committed since the last read.
+[[nodiscard]] Result<std::vector<Event>> ReadOf(Transaction& tx, const std::vector<int64_t>& xacts,
+                                                const Position& after, int64_t horizon);
+
+// Records, before the fallback sends them, that events of transactions in [lo, hi] may go
+// out of (xact, id) order: lo is the horizon of the read, hi the largest xact sent early.
+[[nodiscard]] Result<void> RecordStall(Transaction& tx, int64_t lo, int64_t hi, int64_t at);
+
+// Whether events of transaction `xact` may have been delivered out of order (a recorded
+// stall range holds it): a resume after one of them cannot be exact.
+[[nodiscard]] Result<bool> InStall(Transaction& tx, int64_t xact);
+
 // The position of the event with this id; nullopt when there is none (pruned, or never was).
 [[nodiscard]] Result<std::optional<Position>> PositionOf(Transaction& tx, int64_t id);
 
 // The position after the last event below `horizon` ({0, 0} when there is none).
 [[nodiscard]] Result<Position> Tail(Transaction& tx, std::optional<int64_t> horizon);
 
-// Deletes the events recorded before `before` (ms); returns how many.
+// Deletes the events (and stall ranges) recorded before `before` (ms); returns how many
+// events.
 [[nodiscard]] Result<int64_t> PruneBefore(Transaction& tx, int64_t before);
 
 // The position of an event read by ReadAfter.

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "codeyard/backend/storage.hpp"
+#include "core/events/notify.hpp"
 #include "core/try.hpp"
 
 namespace codeyard::store {
@@ -29,12 +30,19 @@ auto Transact(Storage& storage, TxKind kind, F&& work, int attempts = kDefaultAt
       if (result.error().code() != Error::Code::kAborted || attempt >= attempts) return result;
       continue;
     }
+    const uint64_t appended = ::codeyard::events::AppendedOnThisThread();
     auto tx = storage.Begin(kind);
     if (!tx) return R(std::unexpected((tx.error())));
     R result = work(**tx);
     if (result) {
       auto committed = (*tx)->Commit();
-      if (committed) return result;
+      if (committed) {
+        // Events written here wake this process's pollers now, not at their next poll.
+        if (::codeyard::events::AppendedOnThisThread() != appended) {
+          ::codeyard::events::NotifyCommitted();
+        }
+        return result;
+      }
       result = R(std::unexpected(committed.error()));
     } else {
       (*tx)->Rollback();

@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "core/events/emit.hpp"
 #include "core/store/pods.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/workspaces.hpp"
@@ -33,7 +34,7 @@ Result<pods::Claimed> Workspaces::Impl::Claim(std::string_view id, std::string_v
   rq.workspace_id = id;
   rq.owner_id = owner_id;
   rq.replica = replica_;
-  rq.executor = "local";
+  rq.executor = executor_->scheme();
   rq.now = platform_.clock().NowMillis();
   rq.lease_ms = options_.lease.count();
   rq.max_running_per_user = options_.max_running_per_user;
@@ -344,8 +345,14 @@ Result<void> Workspaces::Impl::Delete(std::string_view user_id, std::string_view
     return Fail(current.error());
   }
   Cache(*entry, nullptr, 0);
-  CY_CHECK(store::Transact(platform_.storage(), TxKind::kWrite,
-                           [&](Transaction& tx) { return store::workspaces::Delete(tx, id); }));
+  const auto deleted =
+      store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
+        // Before the row goes: the event copies the owner from it, and so reaches the owner
+        // although nobody may read the workspace any more.
+        CY_CHECK(events::WorkspaceDeleted(tx, ws.id, ws.name));
+        return store::workspaces::Delete(tx, id);
+      });
+  CY_CHECK(deleted);
   std::lock_guard map_lock(mu_);
   entries_.erase(std::string(id));
   return {};

@@ -60,6 +60,7 @@ class LocalExecutor : public Executor, public std::enable_shared_from_this<Local
   Result<std::vector<PodInfo>> ListPods(const LabelSelector& selector) override;
   Result<void> DeletePod(std::string_view id) override;
   Result<std::vector<HostCheck>> Doctor() override;
+  std::string scheme() const override { return "local"; }
 
   // Removes what dead pods of this state directory left (cgroups, state directories): pods
   // whose init is gone, and one-shot pods whose owner process is gone. Never touches a

@@ -72,5 +72,11 @@ test("the explorer follows pushed changes without polling the tree", async (t) =
 
   await screenshot(page, "events-pushed-tree");
   assert.equal(tree.asked, loaded, "no tree request after the page's own loads");
+
+  await t.test("deleting the workspace elsewhere tells the open page", async () => {
+    const res = await api.call("DELETE", `/workspaces/${ws}`);
+    assert.ok(res.ok, `delete: ${res.status}`);
+    await page.getByText("This workspace was deleted.").waitFor({ timeout: 5000 });
+  });
   assert.deepEqual(page.problems, []);
 });

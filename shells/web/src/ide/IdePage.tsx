@@ -109,6 +109,8 @@ export default function IdePage({ id }: { id: string }) {
       onEvent: (event) => {
         if (event.workspace_id !== id) return;
         if (event.type === "workspace.state" && event.state) setPod(event.state);
+        // Deleted from another tab or device: nothing here can be saved any more.
+        else if (event.type === "workspace.deleted") setLoadError("This workspace was deleted.");
         else void applyEvent(event);
       },
     });
