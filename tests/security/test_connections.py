@@ -134,9 +134,13 @@ def test_connections_past_the_total_are_refused_but_the_server_recovers(tmp_path
         # connection until it has seen the close: on a busy machine that can still be pending
         # when the fill starts, and then the last connection of the fill is the one refused.
         assert TOTAL - 1 <= len(open_now) <= TOTAL
+        # In that case the slot frees once the server sees the close, and one extra may take
+        # it legitimately: only connections past the total are refused.
+        free = TOTAL - len(open_now)
         extra = open_idle(s.port, "127.0.0.50", 20)
         still_open, _ = wait_closed(extra, 3.0)
-        assert not still_open, "a connection past server.max_connections was kept"
+        assert len(still_open) <= free, "a connection past server.max_connections was kept"
+        # The fill's refused connection and the extras refused: 20 in all either way.
         assert refusals_after_release(s, held) - before >= 20
     finally:
         for c in held:

@@ -117,7 +117,15 @@ test("edits are never overwritten silently", async (t) => {
     assert.equal((await api.file(ws, "notes.py")).text, "theirs = True\n");
     await page.keyboard.press("Control+s"); // reopens the choice
     await dialog.getByRole("button", { name: "Save my version" }).click();
-    await waitFor(async () => (await api.file(ws, "notes.py")).text === "server wins\nmine = True\n", { what: "the save" });
+    // Failed once under a loaded full run (not reproduced alone): say what each side held.
+    let stored = null;
+    try {
+      await waitFor(async () => (stored = (await api.file(ws, "notes.py")).text) === "server wins\nmine = True\n", { what: "the save" });
+    } catch (err) {
+      const editor = normal(await editorText(page));
+      const status = await page.getByTestId("status-save").innerText();
+      throw new Error(`${err.message}; stored ${JSON.stringify(stored)}, editor ${JSON.stringify(editor)}, status ${status}`);
+    }
   });
 
   assert.deepEqual(page.problems, []);
