@@ -8,6 +8,7 @@
 #include "codeyard/error.hpp"
 #include "codeyard/exec_limits.hpp"
 #include "codeyard/id.hpp"
+#include "codeyard/jobs.hpp"
 #include "codeyard/log.hpp"
 #include "codeyard/platform.hpp"
 #include "codeyard/reviews.hpp"

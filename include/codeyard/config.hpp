@@ -62,8 +62,6 @@ struct Config {
   int64_t execs_per_minute = 120;                 // exec.per_minute, per user (0 = off)
   int64_t exec_max_concurrent_per_user = 4;       // exec.max_concurrent_per_user (0 = off)
   int64_t exec_max_concurrent_per_workspace = 2;  // exec.max_concurrent_per_workspace (0 = off)
-  int64_t run_max_concurrent = 2;                 // run.max_concurrent: POST /run on this server
-  int64_t run_max_concurrent_per_user = 1;        // run.max_concurrent_per_user
   int64_t storage_min_free_bytes = 16 << 20;      // storage.min_free_bytes: ready needs this free
 
   // The server's capacity against one client taking it all (docs/security/server.md).
@@ -107,6 +105,18 @@ struct Config {
 
   // Code review (codeyard/reviews.hpp, docs/reviews.md).
   bool reviews_auto_assign = false;  // reviews.auto_assign: new reviews go to the least busy
+
+  // The job queue (codeyard/jobs.hpp, docs/jobs.md): its workers, leases and admission.
+  int64_t jobs_workers = 2;                 // jobs.workers: worker threads per server process
+  int64_t jobs_lease_s = 10;                // jobs.lease_s: a dead worker's job waits this long
+  int64_t jobs_max_attempts = 3;            // jobs.max_attempts: claims before internal_error
+  int64_t jobs_poll_ms = 100;               // jobs.poll_ms: idle workers and waiters re-read
+  int64_t jobs_max_queue_depth = 1000;      // jobs.max_queue_depth: queued jobs, then 503
+  int64_t limits_jobs_per_minute = 60;      // limits.jobs_per_minute, per user (0 = off)
+  int64_t limits_jobs_per_day = 2000;       // limits.jobs_per_day, per user (0 = off)
+  int64_t jobs_max_time_limit_s = 10;       // jobs.max_time_limit_s: largest CPU time a job asks
+  int64_t jobs_max_memory_limit_mb = 1024;  // jobs.max_memory_limit_mb
+  int64_t jobs_max_output_limit_kb = 4096;  // jobs.max_output_limit_kb
 
   // server.inline_reads: file reads and tree pages run on the server's event thread, without
   // a hand-off to a worker, when storage is SQLite on a file (local reads of microseconds);

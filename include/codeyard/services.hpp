@@ -1,7 +1,8 @@
 // The one place that assembles the library. `Services::Open(Options, ServiceOptions)` opens
 // the Platform (storage and executor, from the Options' registry) and builds every service over
 // it: Accounts, Files, Workspaces (its idle reaper running), Terminals, Events (its tail
-// running), Reviews and the one-shot Runner (its warm pool filling in the background). The server,
+// running), Reviews, the one-shot Runner (its warm pool filling in the background) and Jobs,
+// the durable queue every one-shot run goes through (its workers running). The server,
 // the CLI, the harness and the Python module all start here, so they get the same graph with the
 // same rules; an embedding application does too. `ServiceOptionsFrom(config)` reads every
 // service's configuration keys.
@@ -10,8 +11,9 @@
 // Terminals the Accounts and Workspaces, ...), so a caller may keep any one of them past the
 // Services object and no destruction order leaves one pointing at a destroyed Platform. Each
 // service stops its own background work when its last holder lets go; held only here, they go
-// in reverse order of opening: terminals first (their shells are let go, not ended, since they
-// live in the pods), then the events tail, the runner's pool, the reaper.
+// in reverse order of opening: the job workers first (after the jobs they run), terminals (their
+// shells are let go, not ended, since they live in the pods), then the events tail, the runner's
+// pool, the reaper.
 //
 // Threading: Open blocks (it migrates storage and may start pods); every accessor and every
 // service is safe to use from many threads at once.
@@ -24,6 +26,7 @@
 #include "codeyard/error.hpp"
 #include "codeyard/events.hpp"
 #include "codeyard/files.hpp"
+#include "codeyard/jobs.hpp"
 #include "codeyard/platform.hpp"
 #include "codeyard/reviews.hpp"
 #include "codeyard/run.hpp"
@@ -39,7 +42,9 @@ struct ServiceOptions {
   TerminalOptions terminals;
   EventsOptions events;
   ReviewsOptions reviews;
-  // Background work: the idle reaper (every IdleReaperPeriod(workspaces)) and the events tail.
+  JobsOptions jobs;  // an empty replica_id gets the workspaces' one
+  // Background work: the idle reaper (every IdleReaperPeriod(workspaces)), the events tail and
+  // the job workers.
   // Off for tools that only run code once (the CLI's run); their services still answer calls,
   // but idle workspaces are not stopped and subscribers get nothing.
   bool start_background = true;
@@ -72,6 +77,7 @@ class Services {
   [[nodiscard]] Events& events() const { return *events_; }
   [[nodiscard]] Runner& runner() const { return *runner_; }
   [[nodiscard]] Reviews& reviews() const { return *reviews_; }
+  [[nodiscard]] Jobs& jobs() const { return *jobs_; }
 
   // The same services, for a caller that keeps one beyond this object.
   [[nodiscard]] const std::shared_ptr<Platform>& shared_platform() const { return platform_; }
@@ -82,6 +88,7 @@ class Services {
   [[nodiscard]] const std::shared_ptr<Events>& shared_events() const { return events_; }
   [[nodiscard]] const std::shared_ptr<Runner>& shared_runner() const { return runner_; }
   [[nodiscard]] const std::shared_ptr<Reviews>& shared_reviews() const { return reviews_; }
+  [[nodiscard]] const std::shared_ptr<Jobs>& shared_jobs() const { return jobs_; }
 
  private:
   Services() = default;
@@ -94,6 +101,7 @@ class Services {
   std::shared_ptr<Events> events_;
   std::shared_ptr<Terminals> terminals_;
   std::shared_ptr<Reviews> reviews_;
+  std::shared_ptr<Jobs> jobs_;  // last: its workers stop first, before the runner they use
 };
 
 }  // namespace codeyard

@@ -245,6 +245,30 @@ const std::vector<KeySpec>& Specs() {
          c.reviews_auto_assign = *b;
          return {};
        }},
+      // jobs.* and limits.jobs_*: issue 16, the durable job queue (docs/jobs.md).
+      {"jobs.workers", "job worker threads in this server process (0: this process runs none)",
+       "2", IntSetter(&Config::jobs_workers, 0, 256)},
+      {"jobs.lease_s",
+       "seconds a claimed job's lease lasts without a heartbeat (a dead worker's job waits this "
+       "long before another worker takes it)",
+       "10", IntSetter(&Config::jobs_lease_s, 1, 3600)},
+      {"jobs.max_attempts", "claims of one job before it is finished as internal_error", "3",
+       IntSetter(&Config::jobs_max_attempts, 1, 100)},
+      {"jobs.poll_ms",
+       "milliseconds between storage reads of idle workers and of waiting GET /jobs/{id}?wait",
+       "100", IntSetter(&Config::jobs_poll_ms, 10, 60000)},
+      {"jobs.max_queue_depth", "queued jobs past which new jobs are refused with 503", "1000",
+       IntSetter(&Config::jobs_max_queue_depth, 1, 10000000)},
+      {"limits.jobs_per_minute", "jobs (and /run calls) one user may submit per minute (0 = off)",
+       "60", IntSetter(&Config::limits_jobs_per_minute, 0, 1000000)},
+      {"limits.jobs_per_day", "jobs (and /run calls) one user may submit per day (0 = off)",
+       "2000", IntSetter(&Config::limits_jobs_per_day, 0, 100000000)},
+      {"jobs.max_time_limit_s", "largest time_limit_s (CPU seconds) a job may ask", "10",
+       IntSetter(&Config::jobs_max_time_limit_s, 1, 3600)},
+      {"jobs.max_memory_limit_mb", "largest memory_limit_mb a job may ask", "1024",
+       IntSetter(&Config::jobs_max_memory_limit_mb, 8, 1 << 20)},
+      {"jobs.max_output_limit_kb", "largest output_limit_kb a job may ask", "4096",
+       IntSetter(&Config::jobs_max_output_limit_kb, 1, 1 << 20)},
       {"server.web_dir", "directory of the built browser UI (empty: ../web beside the binary)", "",
        [](Config& c, std::string_view v) -> Result<void> {
          c.web_dir = std::string(v);
@@ -349,10 +373,6 @@ const std::vector<KeySpec>& Specs() {
        IntSetter(&Config::exec_max_concurrent_per_user, 0, 10000)},
       {"exec.max_concurrent_per_workspace", "execs in one workspace running at once (0 = no cap)",
        "2", IntSetter(&Config::exec_max_concurrent_per_workspace, 0, 10000)},
-      {"run.max_concurrent", "one-shot runs (POST /api/v1/run) at once on this server", "2",
-       IntSetter(&Config::run_max_concurrent, 1, 10000)},
-      {"run.max_concurrent_per_user", "one-shot runs of one user at once", "1",
-       IntSetter(&Config::run_max_concurrent_per_user, 1, 10000)},
       {"storage.min_free_bytes",
        "free bytes the data directory needs for /api/v1/ready to answer ready (0 = no check)",
        "16777216", IntSetter(&Config::storage_min_free_bytes, 0, int64_t{1} << 50)},

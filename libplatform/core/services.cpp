@@ -9,12 +9,15 @@ ServiceOptions ServiceOptionsFrom(const Config& config) {
   options.accounts.limits = UsageLimitsFrom(config);
   options.workspaces = WorkspaceOptionsFrom(config);
   options.runner.pool_size = static_cast<size_t>(config.pool_size);
-  options.runner.max_concurrent = static_cast<int>(config.run_max_concurrent);
-  options.runner.max_concurrent_per_user = static_cast<int>(config.run_max_concurrent_per_user);
+  // Runs go through the job queue, whose workers (jobs.workers) bound them and whose admission
+  // refuses past its depth and per-user limits: the Runner's own caps stay off.
+  options.runner.max_concurrent = 0;
+  options.runner.max_concurrent_per_user = 0;
   options.runner.exec_limits = ExecSpecLimitsFrom(config);
   options.terminals = TerminalOptionsFrom(config);
   options.events = EventsOptionsFrom(config);
   options.reviews = ReviewsOptionsFrom(config);
+  options.jobs = JobsOptionsFrom(config);
   return options;
 }
 
@@ -61,6 +64,11 @@ Result<std::shared_ptr<Services>> Services::Open(std::shared_ptr<Platform> platf
   s->terminals_ =
       std::make_shared<Terminals>(s->accounts_, s->workspaces_, std::move(o.terminals), logger);
   s->reviews_ = std::make_shared<Reviews>(s->platform_, o.reviews);
+  if (o.jobs.replica_id.empty()) o.jobs.replica_id = s->workspaces_->replica_id();
+  s->jobs_ = std::make_shared<Jobs>(s->platform_, s->runner_, std::move(o.jobs));
+  // Other kinds (grading) are registered on jobs() before its workers start: a caller that
+  // adds kinds opens with start_background off and calls jobs().Start() itself.
+  if (background) s->jobs_->Start();
   // Shared shells (issue 15): the reviews policy decides who besides the owner may watch.
   s->terminals_->SetWatchPolicy(
       [reviews = s->reviews_](std::string_view user_id, std::string_view workspace_id) {

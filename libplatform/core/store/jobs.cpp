@@ -1,0 +1,172 @@
+#include "core/store/jobs.hpp"
+
+#include "core/store/store_util.hpp"
+#include "core/try.hpp"
+
+namespace codeyard::store::jobs {
+namespace {
+
+constexpr std::string_view kColumns =
+    "id, owner_id, kind, state, attempt, max_attempts, verdict, created_at, started_at, "
+    "finished_at, worker, payload, result FROM jobs ";
+constexpr std::string_view kLightColumns =
+    "id, owner_id, kind, state, attempt, max_attempts, verdict, created_at, started_at, "
+    "finished_at, worker FROM jobs ";
+
+Result<Job> FromRow(Row& r) {
+  Job j;
+  CY_TRY(j.id, r.Text(0));
+  CY_TRY(j.owner_id, r.Text(1));
+  CY_TRY(j.kind, r.Text(2));
+  CY_TRY(const std::string state, r.Text(3));
+  CY_TRY(j.state, ParseJobState(state));
+  CY_TRY(const int64_t attempt, r.Int(4));
+  j.attempt = static_cast<int>(attempt);
+  CY_TRY(const int64_t max_attempts, r.Int(5));
+  j.max_attempts = static_cast<int>(max_attempts);
+  CY_TRY(const auto verdict, OptText(r, 6));
+  j.verdict = verdict.value_or("");
+  CY_TRY(j.created_at, r.Int(7));
+  CY_TRY(j.started_at, OptInt(r, 8));
+  CY_TRY(j.finished_at, OptInt(r, 9));
+  CY_TRY(const auto worker, OptText(r, 10));
+  j.worker = worker.value_or("");
+  if (r.size() > 11) {
+    CY_TRY(j.payload, r.TakeBytes(11));
+    if (!r.IsNull(12)) {
+      CY_TRY(j.result, r.TakeBytes(12));
+    }
+  }
+  return j;
+}
+
+Result<std::optional<Job>> One(Result<Rows> rows) {
+  if (!rows) return Fail(rows.error());
+  if (rows->empty()) return std::optional<Job>();
+  CY_TRY(Job j, FromRow(rows->front()));
+  return std::optional<Job>(std::move(j));
+}
+
+}  // namespace
+
+Result<void> Insert(Transaction& tx, const Job& job) {
+  CY_CHECK(tx.Exec(
+      "INSERT INTO jobs (id, owner_id, kind, state, attempt, max_attempts, payload, created_at) "
+      "VALUES (?, ?, ?, ?, 0, ?, ?, ?)",
+      {Text(job.id), Text(job.owner_id), Text(job.kind), Text(JobStateName(JobState::kQueued)),
+       Value{int64_t{job.max_attempts}}, Value{Blob{job.payload}}, Value{job.created_at}}));
+  return {};
+}
+
+Result<std::optional<Job>> Get(Transaction& tx, std::string_view id) {
+  return One(tx.Query("SELECT " + std::string(kColumns) + "WHERE id = ?", {Text(id)}));
+}
+
+Result<int64_t> CountQueued(Transaction& tx) {
+  CY_TRY(Rows rows, tx.Query("SELECT COUNT(*) FROM jobs WHERE state = 'queued'", {}));
+  return rows.front().Int(0);
+}
+
+Result<bool> AnyClaimable(Transaction& tx, int64_t now) {
+  CY_TRY(Rows queued, tx.Query("SELECT 1 FROM jobs WHERE state = 'queued' LIMIT 1", {}));
+  if (!queued.empty()) return true;
+  CY_TRY(Rows expired,
+         tx.Query("SELECT 1 FROM jobs WHERE state = 'running' AND lease_until <= ? LIMIT 1",
+                  {Value{now}}));
+  return !expired.empty();
+}
+
+Result<std::optional<Job>> LockExpired(Transaction& tx, int64_t now) {
+  return One(tx.Query("SELECT " + std::string(kColumns) +
+                          "WHERE state = 'running' AND lease_until <= ? ORDER BY lease_until, id "
+                          "LIMIT 1 {skip_locked}",
+                      {Value{now}}));
+}
+
+Result<std::optional<Job>> LockOldestQueued(Transaction& tx) {
+  return One(tx.Query("SELECT " + std::string(kColumns) +
+                          "WHERE state = 'queued' ORDER BY created_at, id LIMIT 1 {skip_locked}",
+                      {}));
+}
+
+Result<bool> Take(Transaction& tx, const Job& job, std::string_view worker, int64_t now,
+                  int64_t lease_until) {
+  CY_TRY(const int64_t changed,
+         tx.Exec("UPDATE jobs SET state = 'running', attempt = attempt + 1, worker = ?, "
+                 "lease_until = ?, claimed_at = ?, started_at = COALESCE(started_at, ?) "
+                 "WHERE id = ? AND attempt = ? AND state = ?",
+                 {Text(worker), Value{lease_until}, Value{now}, Value{now}, Text(job.id),
+                  Value{int64_t{job.attempt}}, Text(JobStateName(job.state))}));
+  return changed == 1;
+}
+
+Result<bool> Renew(Transaction& tx, std::string_view id, int attempt, std::string_view worker,
+                   int64_t lease_until) {
+  CY_TRY(const int64_t changed,
+         tx.Exec("UPDATE jobs SET lease_until = ? WHERE id = ? AND attempt = ? AND worker = ? "
+                 "AND state = 'running'",
+                 {Value{lease_until}, Text(id), Value{int64_t{attempt}}, Text(worker)}));
+  return changed == 1;
+}
+
+Result<bool> Finish(Transaction& tx, std::string_view id, int attempt, std::string_view worker,
+                    std::string_view verdict, std::string_view result, int64_t now) {
+  CY_TRY(const int64_t changed,
+         tx.Exec("UPDATE jobs SET state = 'done', verdict = ?, result = ?, finished_at = ?, "
+                 "lease_until = 0 WHERE id = ? AND attempt = ? AND worker = ? "
+                 "AND state = 'running'",
+                 {Text(verdict), Value{Blob{std::string(result)}}, Value{now}, Text(id),
+                  Value{int64_t{attempt}}, Text(worker)}));
+  return changed == 1;
+}
+
+Result<std::vector<Job>> ListByOwner(Transaction& tx, std::string_view owner_id,
+                                     const std::optional<PageKey>& before, int64_t limit) {
+  Result<Rows> rows =
+      before
+          ? tx.Query("SELECT " + std::string(kLightColumns) +
+                         "WHERE owner_id = ? AND (created_at < ? OR (created_at = ? AND id < ?)) "
+                         "ORDER BY created_at DESC, id DESC LIMIT ?",
+                     {Text(owner_id), Value{before->created_at}, Value{before->created_at},
+                      Text(before->id), Value{limit}})
+          : tx.Query("SELECT " + std::string(kLightColumns) +
+                         "WHERE owner_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+                     {Text(owner_id), Value{limit}});
+  if (!rows) return Fail(rows.error());
+  std::vector<Job> out;
+  out.reserve(rows->size());
+  for (Row& r : *rows) {
+    CY_TRY(Job j, FromRow(r));
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+Result<Counts> CountStates(Transaction& tx, int64_t since) {
+  Counts c;
+  CY_TRY(Rows rows,
+         tx.Query("SELECT state, COUNT(*) FROM jobs WHERE state <> 'done' GROUP BY state", {}));
+  for (const Row& r : rows) {
+    CY_TRY(const std::string state, r.Text(0));
+    CY_TRY(const int64_t n, r.Int(1));
+    (state == "queued" ? c.queued : c.running) = n;
+  }
+  CY_TRY(Rows done, tx.Query("SELECT COUNT(*) FROM jobs WHERE finished_at >= ?", {Value{since}}));
+  CY_TRY(c.done_since, done.front().Int(0));
+  return c;
+}
+
+Result<std::vector<int64_t>> RecentWaits(Transaction& tx, int64_t since, int64_t limit) {
+  CY_TRY(Rows rows, tx.Query("SELECT started_at - created_at FROM jobs WHERE started_at >= ? "
+                             "ORDER BY started_at DESC LIMIT ?",
+                             {Value{since}, Value{limit}}));
+  std::vector<int64_t> out;
+  out.reserve(rows.size());
+  for (const Row& r : rows) {
+    CY_TRY(const int64_t wait, r.Int(0));
+    out.push_back(wait);
+  }
+  return out;
+}
+
+}  // namespace codeyard::store::jobs
