@@ -201,7 +201,8 @@ class Jobs {
   [[nodiscard]] Result<int64_t> Depth();
 
   [[nodiscard]] JobCounters Counters() const;
-  // Called on the worker thread after each job this process finished; set before Start.
+  // Called on the worker thread after each job this process finished (any time; the last set
+  // wins).
   void SetObserver(std::function<void(const JobTiming&)> observer);
 
   // A run job checked against the maxima, as the Runner will run it.

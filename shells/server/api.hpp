@@ -29,8 +29,12 @@ void AddFileRoutes(Router& router, Services& services);
 // POST /api/v1/workspaces/{id}/exec.
 void AddExecRoutes(Router& router, Services& services);
 
-// POST /api/v1/run: one-shot runs on the warm pool (Services::runner).
+// POST /api/v1/run: a one-shot run, queued as a job and waited for (Services::jobs).
 void AddRunRoutes(Router& router, Services& services);
+
+// The job queue: POST /api/v1/jobs, POST /api/v1/jobs/batch, GET /api/v1/jobs[/{id}],
+// GET /api/v1/queue/stats (api_jobs.cpp).
+void AddJobRoutes(Router& router, Services& services);
 
 // GET /api/v1/metrics (and /metrics): Services::metrics as Prometheus text, no auth.
 // GET /api/v1/openapi.json: the OpenAPI document built into the binary (openapi.json).
@@ -61,9 +65,9 @@ void AddReviewerRoutes(Router& router, Services& services);
 void AddStaticRoutes(Router& router, Services& services);
 
 using AddRoutes = void (*)(Router&, Services&);
-inline constexpr std::array<AddRoutes, 13> kRouteGroups = {
+inline constexpr std::array<AddRoutes, 14> kRouteGroups = {
     AddHealthRoutes,        AddAuthRoutes,     AddWorkspaceRoutes, AddFileRoutes,  AddExecRoutes,
-    AddRunRoutes,           AddOpsRoutes,      AddTerminalRoutes,  AddEventRoutes, AddReviewRoutes,
+    AddRunRoutes,           AddJobRoutes,      AddOpsRoutes,      AddTerminalRoutes,  AddEventRoutes, AddReviewRoutes,
     AddReviewContentRoutes, AddReviewerRoutes, AddStaticRoutes,
 };
 

@@ -28,7 +28,7 @@ constexpr int64_t kDefault = RouteOptions::kDefaultMaxBodyBytes;
 // The SQLite backend's reader connections without a "readers" parameter (sqlite_storage.hpp).
 constexpr int kSqliteDefaultReaders = 4;
 
-constexpr std::array<Entry, 17> kTable = {{
+constexpr std::array<Entry, 20> kTable = {{
     {Method::kGet, "/api/v1/health", {Work::kInline, kDefault}},
     // Storage reads only (a file, a page of the tree): inline where storage is local SQLite.
     {Method::kGet, "/api/v1/workspaces/{id}/files/{path...}", {Work::kRead, kDefault}},
@@ -45,6 +45,10 @@ constexpr std::array<Entry, 17> kTable = {{
     {Method::kDelete, "/api/v1/workspaces/{id}", Long(kDefault)},
     {Method::kPost, "/api/v1/workspaces/{id}/exec", Long(kLargeBodyBytes)},
     {Method::kPost, "/api/v1/run", Long(kLargeBodyBytes)},
+    // Jobs: submissions are one short write (quick); a read may wait up to 30 s for the result.
+    {Method::kPost, "/api/v1/jobs", Quick(kLargeBodyBytes)},
+    {Method::kPost, "/api/v1/jobs/batch", Quick(kLargeBodyBytes)},
+    {Method::kGet, "/api/v1/jobs/{id}", Long(kDefault)},
     // A submission and a resubmission snapshot the whole workspace; a diff reads and compares
     // two of them (bounded per file, not per review).
     {Method::kPost, "/api/v1/reviews", Long(kDefault)},

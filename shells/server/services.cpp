@@ -10,6 +10,44 @@
 
 namespace codeyard::server {
 
+namespace {
+
+// The queue's numbers: the library counts, the server exports. The histograms are fed by the
+// Jobs observer, called on a worker thread after each job this process finished.
+void AddJobMetrics(Services& services) {
+  Jobs* jobs = services.jobs.get();
+  Metrics& m = services.metrics;
+  m.AddGauge("codeyard_jobs_queue_depth", "Jobs queued in storage, on every replica.", [jobs] {
+    const auto depth = jobs->Depth();
+    return depth ? static_cast<double>(*depth) : -1.0;
+  });
+  m.AddCounter("codeyard_jobs_retries_total",
+               "Claims by this server of a job whose earlier lease had expired.",
+               [jobs] { return static_cast<double>(jobs->Counters().retries); });
+  m.AddCounter("codeyard_jobs_lost_total",
+               "Results this server dropped because the job had been claimed again.",
+               [jobs] { return static_cast<double>(jobs->Counters().lost); });
+  static constexpr double kJobBuckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                           1,     2.5,  5,     10,   30,  60,   300};
+  Family<Histogram>& waits =
+      m.AddHistogram("codeyard_jobs_queue_wait_seconds",
+                     "Seconds from a job's submission to its first claim, for jobs this server "
+                     "finished.",
+                     {}, kJobBuckets);
+  Family<Histogram>& runs = m.AddHistogram(
+      "codeyard_jobs_run_seconds", "Seconds the finishing attempt of a job ran on this server.",
+      {}, kJobBuckets);
+  Family<Counter>& finished = m.AddCounter(
+      "codeyard_jobs_finished_total", "Jobs this server finished, by verdict.", {"verdict"});
+  jobs->SetObserver([&waits, &runs, &finished](const JobTiming& t) {
+    waits.With({}).Observe(t.wait_s);
+    runs.With({}).Observe(t.run_s);
+    finished.With({t.verdict}).Inc();
+  });
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string secret,
                                                const std::shared_ptr<Logger>& logger) {
   Options options = OptionsFrom(config);
@@ -29,6 +67,7 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   services->events = graph.shared_events();
   services->terminals = graph.shared_terminals();
   services->reviews = graph.shared_reviews();
+  services->jobs = graph.shared_jobs();
   services->web_dir = config.web_dir;
 
   Events* events = services->events.get();
@@ -43,6 +82,7 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
       "Events this server sent before PostgreSQL's commit horizon passed them, after "
       "events.horizon_wait_ms (a long transaction elsewhere on the database server).",
       [events] { return static_cast<double>(events->horizon_fallbacks()); });
+  AddJobMetrics(*services);
   return services;
 }
 

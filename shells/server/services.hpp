@@ -20,6 +20,7 @@
 #include "codeyard/error.hpp"
 #include "codeyard/events.hpp"
 #include "codeyard/files.hpp"
+#include "codeyard/jobs.hpp"
 #include "codeyard/log.hpp"
 #include "codeyard/platform.hpp"
 #include "codeyard/reviews.hpp"
@@ -41,6 +42,7 @@ struct Services {
   std::shared_ptr<Events> events;  // GET /api/v1/events; its tail runs from OpenServices on
   std::shared_ptr<Terminals> terminals;
   std::shared_ptr<Reviews> reviews;  // /api/v1/reviews, /reviewers, /notifications
+  std::shared_ptr<Jobs> jobs;        // /api/v1/jobs, /queue/stats, /run; its workers run
   std::string web_dir;  // config.web_dir as given: the browser UI's files (see api_static.cpp)
 };
 

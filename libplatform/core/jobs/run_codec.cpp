@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include "codeyard/jobs.hpp"
@@ -105,6 +106,16 @@ Result<RunRequest> Jobs::ToRunRequest(const RunJob& job) const {
     FileData file = f;
     file.path = std::move(*path);
     out.files.push_back(std::move(file));
+  }
+  if (*language == Language::kC || *language == Language::kCpp) {
+    const bool any_source = std::any_of(out.files.begin(), out.files.end(), [&](const FileData& f) {
+      const auto of = LanguageFromFileName(f.path);
+      return of && *of == *language;
+    });
+    if (!any_source) {
+      return Fail(Bad("field 'files': no source files for the compiler (" +
+                      std::string(LanguageName(*language)) + ")"));
+    }
   }
   if (total > kMaxJobTotalBytes) {
     return Fail(Bad("field 'files': " + std::to_string(total) + " bytes in all; at most " +

@@ -116,13 +116,21 @@ Result<std::optional<Job>> Jobs::Impl::ClaimOne(const std::string& worker) {
              return c;
            }));
     if (claim.gave_up) {
+      std::function<void(const JobTiming&)> observer;
       {
         std::lock_guard lock(mu_);
         ++counters_.gave_up;
         ++counters_.by_verdict[std::string(kInternalError)];
         ++finishes_;
+        observer = observer_;
       }
       done_cv_.notify_all();
+      if (observer) {
+        const Job& j = *claim.gave_up;
+        observer(JobTiming{
+            static_cast<double>(j.started_at.value_or(j.created_at) - j.created_at) / 1000.0, 0,
+            std::string(kInternalError)});
+      }
       platform_->logger().Warn("jobs: gave up on a job",
                                {{"job", claim.gave_up->id}, {"attempts", claim.gave_up->attempt}});
       continue;  // then claim another
