@@ -115,15 +115,15 @@ void AddJobRoutes(Router& router, Services& services) {
                     [&services](const Request&, const std::string&) -> Result<Response> {
                       auto stats = services.jobs->Stats();
                       if (!stats) return Fail(stats.error());
-                      return JsonResponse(200, boost::json::object{
-                                                   {"depth", stats->depth},
-                                                   {"running", stats->running},
-                                                   {"throughput_per_minute",
-                                                    stats->done_last_minute},
-                                                   {"wait_p50_ms", stats->wait_p50_ms},
-                                                   {"wait_p95_ms", stats->wait_p95_ms},
-                                                   {"window_s", stats->window_s},
-                                               });
+                      return JsonResponse(200,
+                                          boost::json::object{
+                                              {"depth", stats->depth},
+                                              {"running", stats->running},
+                                              {"throughput_per_minute", stats->done_last_minute},
+                                              {"wait_p50_ms", stats->wait_p50_ms},
+                                              {"wait_p95_ms", stats->wait_p95_ms},
+                                              {"window_s", stats->window_s},
+                                          });
                     }));
 }
 

@@ -40,7 +40,8 @@ void AddRunRoutes(Router& router, Services& services) {
                       while (true) {
                         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                             deadline - std::chrono::steady_clock::now());
-                        auto got = jobs.Get(user_id, id, std::max(left, std::chrono::milliseconds(0)));
+                        auto got =
+                            jobs.Get(user_id, id, std::max(left, std::chrono::milliseconds(0)));
                         if (!got) return Fail(got.error());
                         if (got->state == JobState::kDone && got->run) {
                           Response out = JsonResponse(200, RunJson(*got->run));

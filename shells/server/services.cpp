@@ -34,11 +34,11 @@ void AddJobMetrics(Services& services) {
                      "Seconds from a job's submission to its first claim, for jobs this server "
                      "finished.",
                      {}, kJobBuckets);
-  Family<Histogram>& runs = m.AddHistogram(
-      "codeyard_jobs_run_seconds", "Seconds the finishing attempt of a job ran on this server.",
-      {}, kJobBuckets);
-  Family<Counter>& finished = m.AddCounter(
-      "codeyard_jobs_finished_total", "Jobs this server finished, by verdict.", {"verdict"});
+  Family<Histogram>& runs =
+      m.AddHistogram("codeyard_jobs_run_seconds",
+                     "Seconds the finishing attempt of a job ran on this server.", {}, kJobBuckets);
+  Family<Counter>& finished = m.AddCounter("codeyard_jobs_finished_total",
+                                           "Jobs this server finished, by verdict.", {"verdict"});
   jobs->SetObserver([&waits, &runs, &finished](const JobTiming& t) {
     waits.With({}).Observe(t.wait_s);
     runs.With({}).Observe(t.run_s);

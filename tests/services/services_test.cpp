@@ -93,15 +93,19 @@ TEST_CASE("services: opening without an executor is refused with a clear error",
 TEST_CASE("services: the configuration's keys reach every service", "[services]") {
   ConfigInputs inputs;
   inputs.flags = {{"data_dir", "/srv/cy"},        {"executor.pool_size", "5"},
-                  {"run.max_concurrent", "7"},    {"run.max_concurrent_per_user", "3"},
+                  {"jobs.workers", "7"},          {"limits.jobs_per_minute", "3"},
                   {"server.replica_id", "r-9"},   {"storage.min_free_bytes", "1234"},
                   {"reviews.auto_assign", "true"}};
   auto config = LoadConfig(inputs);
   REQUIRE(config.has_value());
   const ServiceOptions o = ServiceOptionsFrom(*config);
   CHECK(o.runner.pool_size == 5);
-  CHECK(o.runner.max_concurrent == 7);
-  CHECK(o.runner.max_concurrent_per_user == 3);
+  // Runs are bounded by the job queue's workers and admission, not by the Runner's caps.
+  CHECK(o.runner.max_concurrent == 0);
+  CHECK(o.runner.max_concurrent_per_user == 0);
+  CHECK(o.jobs.workers == 7);
+  CHECK(o.jobs.jobs_per_minute == 3);
+  CHECK(o.jobs.replica_id == "r-9");
   CHECK(o.workspaces.replica_id == "r-9");
   CHECK(o.reviews.auto_assign);
   CHECK(o.accounts.secret.empty());

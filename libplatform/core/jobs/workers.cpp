@@ -72,49 +72,25 @@ Result<std::optional<Job>> Jobs::Impl::ClaimOne(const std::string& worker) {
            return store::jobs::AnyClaimable(tx, now);
          }));
   if (!any) return std::optional<Job>();
-  struct Claim {
-    std::optional<Job> job;
-    std::optional<Job> gave_up;  // finished internal_error after its last attempt
-    bool retry = false;
+  const auto give_up = [this](const Job& job) {
+    return Failed(job, "jobs: no attempt finished (" + std::to_string(job.attempt) +
+                           " of jobs.max_attempts " + std::to_string(job.max_attempts) + ")");
   };
   while (true) {
-    CY_TRY(Claim claim,
-           store::Transact(storage, TxKind::kWrite, [&](Transaction& tx) -> Result<Claim> {
-             Claim c;
-             CY_TRY(std::optional<Job> expired, store::jobs::LockExpired(tx, now));
-             if (expired) {
-               if (expired->attempt >= expired->max_attempts) {
-                 // Its last holder died or hung: finished once, with that holder's claim, so a late
-                 // finish by that holder loses.
-                 const JobOutcome outcome = Failed(
-                     *expired, "jobs: no attempt finished (" + std::to_string(expired->attempt) +
-                                   " of jobs.max_attempts " +
-                                   std::to_string(expired->max_attempts) + ")");
-                 CY_TRY(const bool finished,
-                        store::jobs::Finish(tx, expired->id, expired->attempt, expired->worker,
-                                            outcome.verdict, outcome.data, now));
-                 if (finished) {
-                   const Kind* kind = KindOf(expired->kind);
-                   if (kind != nullptr && kind->hook) CY_CHECK(kind->hook(tx, *expired, outcome));
-                   c.gave_up = std::move(expired);
+    CY_TRY(store::jobs::Claimed claim,
+           store::Transact(
+               storage, TxKind::kWrite, [&](Transaction& tx) -> Result<store::jobs::Claimed> {
+                 CY_TRY(store::jobs::Claimed c,
+                        store::jobs::ClaimNext(tx, worker, now, LeaseMs(options_), give_up));
+                 if (c.gave_up) {
+                   const Kind* kind = KindOf(c.gave_up->kind);
+                   if (kind != nullptr && kind->hook) {
+                     CY_CHECK(kind->hook(tx, *c.gave_up,
+                                         JobOutcome{c.gave_up->verdict, c.gave_up->result}));
+                   }
                  }
                  return c;
-               }
-               CY_TRY(const bool taken,
-                      store::jobs::Take(tx, *expired, worker, now, now + LeaseMs(options_)));
-               if (taken) {
-                 c.retry = true;
-                 c.job = std::move(expired);
-                 return c;
-               }
-             }
-             CY_TRY(std::optional<Job> queued, store::jobs::LockOldestQueued(tx));
-             if (!queued) return c;
-             CY_TRY(const bool taken,
-                    store::jobs::Take(tx, *queued, worker, now, now + LeaseMs(options_)));
-             if (taken) c.job = std::move(queued);
-             return c;
-           }));
+               }));
     if (claim.gave_up) {
       std::function<void(const JobTiming&)> observer;
       {
@@ -136,10 +112,7 @@ Result<std::optional<Job>> Jobs::Impl::ClaimOne(const std::string& worker) {
       continue;  // then claim another
     }
     if (!claim.job) return std::optional<Job>();
-    Job& job = *claim.job;
-    ++job.attempt;
-    job.worker = worker;
-    if (!job.started_at) job.started_at = now;
+    const Job& job = *claim.job;
     {
       std::lock_guard lock(mu_);
       held_[job.id] = Held{job.attempt, worker};

@@ -120,6 +120,47 @@ Result<bool> Finish(Transaction& tx, std::string_view id, int attempt, std::stri
   return changed == 1;
 }
 
+Result<Claimed> ClaimNext(Transaction& tx, std::string_view worker, int64_t now, int64_t lease_ms,
+                          const std::function<JobOutcome(const Job&)>& give_up) {
+  Claimed c;
+  CY_TRY(std::optional<Job> expired, LockExpired(tx, now));
+  if (expired) {
+    if (expired->attempt >= expired->max_attempts) {
+      // Its last holder died or hung: finished once, with that holder's claim, so a late
+      // finish by that holder loses.
+      const JobOutcome outcome = give_up(*expired);
+      CY_TRY(const bool finished, Finish(tx, expired->id, expired->attempt, expired->worker,
+                                         outcome.verdict, outcome.data, now));
+      if (finished) {
+        expired->state = JobState::kDone;
+        expired->verdict = outcome.verdict;
+        expired->result = outcome.data;
+        expired->finished_at = now;
+        c.gave_up = std::move(expired);
+      }
+      return c;
+    }
+    CY_TRY(const bool taken, Take(tx, *expired, worker, now, now + lease_ms));
+    if (taken) {
+      c.retry = true;
+      c.job = std::move(expired);
+    }
+  }
+  if (!c.job) {
+    CY_TRY(std::optional<Job> queued, LockOldestQueued(tx));
+    if (!queued) return c;
+    CY_TRY(const bool taken, Take(tx, *queued, worker, now, now + lease_ms));
+    if (!taken) return c;
+    c.job = std::move(queued);
+  }
+  Job& job = *c.job;
+  ++job.attempt;
+  job.state = JobState::kRunning;
+  job.worker = std::string(worker);
+  if (!job.started_at) job.started_at = now;
+  return c;
+}
+
 Result<std::vector<Job>> ListByOwner(Transaction& tx, std::string_view owner_id,
                                      const std::optional<PageKey>& before, int64_t limit) {
   Result<Rows> rows =

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +49,20 @@ namespace codeyard::store::jobs {
 [[nodiscard]] Result<bool> Finish(Transaction& tx, std::string_view id, int attempt,
                                   std::string_view worker, std::string_view verdict,
                                   std::string_view result, int64_t now);
+
+// One claim for `worker` at `now`: the running job whose lease ended longest ago (a retry), or
+// else the oldest queued one, taken with a lease to now + lease_ms. An expired job that had its
+// max_attempts already is finished instead, under its last holder's claim, with what
+// `give_up(job)` says (verdict internal_error), and returned as `gave_up` (the caller runs the
+// kind's completion hook in the same transaction, then claims again).
+struct Claimed {
+  std::optional<Job> job;      // claimed: attempt, worker and started_at as stored now
+  std::optional<Job> gave_up;  // finished instead of claimed
+  bool retry = false;          // `job` had an earlier claim whose lease expired
+};
+[[nodiscard]] Result<Claimed> ClaimNext(Transaction& tx, std::string_view worker, int64_t now,
+                                        int64_t lease_ms,
+                                        const std::function<JobOutcome(const Job&)>& give_up);
 
 // A page of the owner's jobs, newest first, strictly before (created_at, id) when given;
 // without payloads and results.
