@@ -117,6 +117,10 @@ struct Config {
   int64_t jobs_max_time_limit_s = 10;       // jobs.max_time_limit_s: largest CPU time a job asks
   int64_t jobs_max_memory_limit_mb = 1024;  // jobs.max_memory_limit_mb
   int64_t jobs_max_output_limit_kb = 4096;  // jobs.max_output_limit_kb
+  // jobs.callback_hosts: hosts ("host" or "host:port", lower-case, comma-separated) a job's
+  // callback_url may name; empty = callbacks refused.
+  std::vector<std::string> jobs_callback_hosts;
+  int64_t jobs_callback_attempts = 8;  // jobs.callback_attempts: deliveries tried, then failed
 
   // server.inline_reads: file reads and tree pages run on the server's event thread, without
   // a hand-off to a worker, when storage is SQLite on a file (local reads of microseconds);

@@ -61,6 +61,10 @@ struct RunJob {
   std::optional<double> output_limit_kb;
 };
 
+// Where a job's result is POSTed once it is done (issue 16): "http://host[:port]/path" with a
+// host in JobsOptions::callback_hosts. Plain HTTP only: the library speaks no TLS; put a
+// receiver on a private network, or a local proxy in front of an https endpoint.
+
 // The bounds of a run job's request that are rules, not settings: what one request may carry.
 inline constexpr std::size_t kMaxJobFiles = 64;
 inline constexpr std::size_t kMaxJobFileBytes = std::size_t{1} << 20;   // one file
@@ -83,6 +87,8 @@ struct JobsOptions {
   double max_output_limit_kb = 4096;    // jobs.max_output_limit_kb
   // This process's name in the jobs' `worker` column; empty: Services gives the replica id.
   std::string replica_id;
+  std::vector<std::string> callback_hosts;  // jobs.callback_hosts; empty: no callbacks
+  int callback_attempts = 8;                // jobs.callback_attempts
 };
 
 [[nodiscard]] JobsOptions JobsOptionsFrom(const Config& config);
@@ -104,6 +110,9 @@ struct Job {
   std::string payload;                 // kind-specific bytes (a run job's request, encoded)
   std::string result;                  // kind-specific bytes, once done
   std::optional<RunResult> run;        // kind "run", done
+  std::string callback_url;            // empty: none
+  std::string callback_state;          // "", "pending", "delivered", "failed"
+  int callback_attempts = 0;
 };
 
 // What a handler returns: the verdict (for metrics and Stats: "ok", "accepted", ...) and the
@@ -127,6 +136,7 @@ struct JobSubmission {
   std::string kind{kRunJobKind};
   RunJob run;
   std::string payload;
+  std::string callback_url;  // optional; see JobsOptions::callback_hosts
 };
 
 // A user's standing under the per-user limits after a Submit (for RateLimit headers): the
@@ -154,6 +164,8 @@ struct QueueStats {
 
 // Counted in this process since it started, for metrics.
 struct JobCounters {
+  uint64_t callbacks_delivered = 0;
+  uint64_t callbacks_failed = 0;  // attempts that failed (each is retried until the last)
   std::map<std::string, uint64_t> by_verdict;  // jobs this process finished
   uint64_t retries = 0;                        // claims of a job whose earlier lease had expired
   uint64_t lost = 0;                           // completions refused: the lease had been taken

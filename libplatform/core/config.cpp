@@ -269,6 +269,33 @@ const std::vector<KeySpec>& Specs() {
        IntSetter(&Config::jobs_max_memory_limit_mb, 8, 1 << 20)},
       {"jobs.max_output_limit_kb", "largest output_limit_kb a job may ask", "4096",
        IntSetter(&Config::jobs_max_output_limit_kb, 1, 1 << 20)},
+      {"jobs.callback_hosts",
+       "hosts (host or host:port, comma-separated) a job's callback_url may name; empty: none",
+       "",
+       [](Config& c, std::string_view v) -> Result<void> {
+         std::vector<std::string> hosts;
+         while (!v.empty()) {
+           const std::size_t comma = v.find(',');
+           std::string_view host = v.substr(0, comma);
+           while (!host.empty() && host.front() == ' ') host.remove_prefix(1);
+           while (!host.empty() && host.back() == ' ') host.remove_suffix(1);
+           for (const char ch : host) {
+             const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+                             ch == '-' || ch == ':' || ch == '[' || ch == ']';
+             if (!ok) {
+               return Fail(Invalid("expected lower-case host or host:port names, got \"" +
+                                   std::string(host) + "\""));
+             }
+           }
+           if (!host.empty()) hosts.emplace_back(host);
+           if (comma == std::string_view::npos) break;
+           v.remove_prefix(comma + 1);
+         }
+         c.jobs_callback_hosts = std::move(hosts);
+         return {};
+       }},
+      {"jobs.callback_attempts", "deliveries of a job's callback tried before it is given up",
+       "8", IntSetter(&Config::jobs_callback_attempts, 1, 100)},
       {"server.web_dir", "directory of the built browser UI (empty: ../web beside the binary)", "",
        [](Config& c, std::string_view v) -> Result<void> {
          c.web_dir = std::string(v);

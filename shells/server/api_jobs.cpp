@@ -1,8 +1,8 @@
 // The job queue over HTTP (codeyard/jobs.hpp): POST /api/v1/jobs and /api/v1/jobs/batch queue
 // run jobs (202 with the ids), GET /api/v1/jobs/{id}?wait=S long-polls one (another user's is
 // 404), GET /api/v1/jobs pages the caller's, GET /api/v1/queue/stats reads the queue. Every rule
-// (bounds, admission, per-user limits) is the library's; refusals carry Retry-After, and the
-// per-user ones the RateLimit headers.
+// (bounds, admission, per-user limits, the callback_url allow-list) is the library's; refusals
+// carry Retry-After, and the per-user ones the RateLimit headers.
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -29,6 +29,18 @@ Result<std::chrono::milliseconds> WaitOf(const Request& r) {
     return Fail(Error::Code::kInvalidArgument, "wait must be a number of seconds from 0 to 30");
   }
   return std::chrono::milliseconds(std::llround(seconds * 1000));
+}
+
+// A job of the body: the run, and the optional callback_url.
+Result<JobSubmission> SubmissionOf(const boost::json::object& body) {
+  JobSubmission out;
+  auto job = ParseRunJob(body);
+  if (!job) return Fail(job.error());
+  out.run = std::move(*job);
+  auto callback = OptionalString(body, "callback_url");
+  if (!callback) return Fail(callback.error());
+  if (*callback) out.callback_url = std::move(**callback);
+  return out;
 }
 
 Result<Response> Accepted(Jobs& jobs, const Request& r, const std::string& user_id,
@@ -58,10 +70,10 @@ void AddJobRoutes(Router& router, Services& services) {
                     [&services](const Request& r, const std::string& user_id) -> Result<Response> {
                       auto body = JsonBody(r);
                       if (!body) return Fail(body.error());
-                      auto job = ParseRunJob(*body);
+                      auto job = SubmissionOf(*body);
                       if (!job) return Fail(job.error());
-                      std::vector<JobSubmission> one(1);
-                      one.front().run = std::move(*job);
+                      std::vector<JobSubmission> one;
+                      one.push_back(std::move(*job));
                       return Accepted(*services.jobs, r, user_id, std::move(one), false);
                     }));
   router.Add(
@@ -84,9 +96,9 @@ void AddJobRoutes(Router& router, Services& services) {
                    return Fail(Error::Code::kInvalidArgument,
                                "field 'jobs': job " + std::to_string(i) + " must be an object");
                  }
-                 auto job = ParseRunJob(list[i].as_object());
+                 auto job = SubmissionOf(list[i].as_object());
                  if (!job) return Fail(job.error().WithContext("job " + std::to_string(i)));
-                 jobs.emplace_back().run = std::move(*job);
+                 jobs.push_back(std::move(*job));
                }
                return Accepted(*services.jobs, r, user_id, std::move(jobs), true);
              }));

@@ -106,6 +106,13 @@ boost::json::object JobJson(const Job& job) {
       {"started_at", OptionalInt(job.started_at)},
       {"finished_at", OptionalInt(job.finished_at)},
   };
+  if (!job.callback_url.empty()) {
+    out["callback"] = boost::json::object{
+        {"url", job.callback_url},
+        {"state", job.callback_state.empty() ? boost::json::value(nullptr)
+                                             : boost::json::value(job.callback_state)},
+        {"attempts", job.callback_attempts}};
+  }
   if (job.state != JobState::kDone) return out;
   if (job.run) {
     for (auto& [key, value] : RunJson(*job.run)) out[key] = value;

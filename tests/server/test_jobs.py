@@ -1,8 +1,10 @@
 """The job queue over HTTP (issue 16): POST /api/v1/jobs and /jobs/batch, GET /jobs/{id}?wait,
 GET /jobs, GET /queue/stats, and the queue's refusals (503 for a full queue, 429 for a user
-over a limit) with their headers. Every job runs for real in the local sandbox."""
+over a limit) with their headers, and callbacks POSTed to a local listener. Every job runs for
+real in the local sandbox."""
 
 import concurrent.futures
+import threading
 import time
 
 import pytest
@@ -237,3 +239,87 @@ def test_concurrent_runs_all_finish_once(server):
     assert sorted(int(a[2]["stdout"]) for a in answers) == list(range(8))
     status, _, page = call(server, "GET", "/jobs?limit=50", token=token)
     assert len(page["items"]) == 8 and all(j["attempt"] == 1 for j in page["items"])
+
+
+class Receiver:
+    """A local HTTP listener for callbacks: answers each POST with the next status of
+    `statuses` (then 200) and keeps the bodies."""
+
+    def __init__(self, statuses=()):
+        import http.server
+        import json as json_module
+        self.statuses = list(statuses)
+        self.bodies = []
+        self.answered = []
+        self.changed = threading.Condition()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                with receiver.changed:
+                    status = receiver.statuses.pop(0) if receiver.statuses else 200
+                    receiver.bodies.append((self.path, json_module.loads(body)))
+                    receiver.answered.append(status)
+                    receiver.changed.notify_all()
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def wait_for(self, count, seconds):
+        with self.changed:
+            assert self.changed.wait_for(lambda: len(self.bodies) >= count, seconds), \
+                f"{len(self.bodies)} of {count} callbacks within {seconds}s"
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_a_callback_is_posted_and_retried_with_backoff(make_server):
+    receiver = Receiver(statuses=[500])
+    try:
+        server = make_server("jobs.callback_hosts=127.0.0.1", "jobs.poll_ms=50")
+        token = register(server)["access_token"]
+        url = f"http://127.0.0.1:{receiver.port}/hook?job=1"
+        status, _, doc = submit(server, token, {**HELLO, "callback_url": url})
+        assert status == 202, doc
+        done = wait_done(server, token, doc["id"])
+        assert done["callback"]["url"] == url
+        # The first delivery gets a 500; the second, a backoff later, is accepted.
+        receiver.wait_for(2, 30)
+        assert receiver.answered[:2] == [500, 200]
+        path, body = receiver.bodies[1]
+        assert path == "/hook?job=1"
+        assert body["id"] == doc["id"] and body["state"] == "done"
+        assert body["verdict"] == "ok" and body["stdout"] == "hello ada\n"
+        assert RUN_KEYS <= set(body)
+
+        def delivered():
+            job = call(server, "GET", f"/jobs/{doc['id']}", token=token)[2]
+            return job["callback"]["state"] == "delivered" and job
+        deadline = time.monotonic() + 10
+        while not delivered():
+            assert time.monotonic() < deadline, "the delivery is recorded"
+            time.sleep(0.05)
+        assert delivered()["callback"]["attempts"] == 2
+        # Hosts outside jobs.callback_hosts, and other schemes, are refused at submission.
+        for bad in (f"http://localhost:{receiver.port}/", "https://127.0.0.1/", "ftp://x/",
+                    "http://user@127.0.0.1/"):
+            status, _, err = submit(server, token, {**HELLO, "callback_url": bad})
+            assert status == 400 and "callback_url" in err["error"]["message"], bad
+    finally:
+        receiver.close()
+
+
+def test_callbacks_are_refused_without_an_allow_list(server, token):
+    status, _, err = submit(server, token, {**HELLO, "callback_url": "http://127.0.0.1:9/"})
+    assert status == 400 and "jobs.callback_hosts" in err["error"]["message"], err

@@ -5,6 +5,7 @@
 
 #include "codeyard/id.hpp"
 #include "core/files/pages.hpp"
+#include "core/jobs/callbacks.hpp"
 #include "core/jobs/jobs_impl.hpp"
 #include "core/jobs/run_codec.hpp"
 #include "core/store/jobs.hpp"
@@ -72,6 +73,8 @@ JobsOptions JobsOptionsFrom(const Config& c) {
   o.max_memory_limit_mb = c.jobs_max_memory_limit_mb;
   o.max_output_limit_kb = c.jobs_max_output_limit_kb;
   o.replica_id = c.replica_id;
+  o.callback_hosts = c.jobs_callback_hosts;
+  o.callback_attempts = static_cast<int>(c.jobs_callback_attempts);
   return o;
 }
 
@@ -124,6 +127,14 @@ Result<Submitted> Jobs::Impl::Submit(std::string_view user_id, std::vector<JobSu
     job.kind = s.kind;
     job.max_attempts = options_.max_attempts;
     job.created_at = now;
+    if (!s.callback_url.empty()) {
+      auto target = jobs::ParseCallbackUrl(s.callback_url, options_.callback_hosts);
+      if (!target) {
+        return Fail(jobs.size() == 1 ? target.error()
+                                     : target.error().WithContext("job " + std::to_string(i)));
+      }
+      job.callback_url = s.callback_url;
+    }
     if (KindOf(s.kind) == nullptr) {
       return Fail(Error::Code::kInvalidArgument, "jobs: unknown kind \"" + s.kind + "\"");
     }

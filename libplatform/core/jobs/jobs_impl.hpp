@@ -47,6 +47,7 @@ class Jobs::Impl {
   // workers.cpp
   void WorkerLoop(int index);
   void HeartbeatLoop();
+  void CallbackLoop();  // callbacks.cpp
   Result<std::optional<Job>> ClaimOne(const std::string& worker);
   void RunClaimed(Job job, const std::string& worker);
   Result<JobOutcome> Execute(const Job& job);
@@ -78,6 +79,7 @@ class Jobs::Impl {
   std::function<void(const JobTiming&)> observer_;
   std::vector<std::thread> workers_;
   std::thread heartbeat_;
+  std::thread callbacks_;
 };
 
 }  // namespace codeyard

@@ -26,6 +26,10 @@ void Jobs::Impl::Start() {
   started_ = true;
   for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this, i] { WorkerLoop(i); });
   if (options_.workers > 0) heartbeat_ = std::thread([this] { HeartbeatLoop(); });
+  // Callbacks are delivered by processes that may send them (the allow-list is set).
+  if (options_.workers > 0 && !options_.callback_hosts.empty()) {
+    callbacks_ = std::thread([this] { CallbackLoop(); });
+  }
 }
 
 Jobs::Impl::~Impl() {
@@ -37,6 +41,7 @@ Jobs::Impl::~Impl() {
   done_cv_.notify_all();
   for (std::thread& t : workers_) t.join();
   if (heartbeat_.joinable()) heartbeat_.join();
+  if (callbacks_.joinable()) callbacks_.join();
 }
 
 void Jobs::Impl::WorkerLoop(int index) {

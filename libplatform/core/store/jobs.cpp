@@ -8,10 +8,11 @@ namespace {
 
 constexpr std::string_view kColumns =
     "id, owner_id, kind, state, attempt, max_attempts, verdict, created_at, started_at, "
-    "finished_at, worker, payload, result FROM jobs ";
+    "finished_at, worker, callback_url, callback_state, callback_attempts, payload, result "
+    "FROM jobs ";
 constexpr std::string_view kLightColumns =
     "id, owner_id, kind, state, attempt, max_attempts, verdict, created_at, started_at, "
-    "finished_at, worker FROM jobs ";
+    "finished_at, worker, callback_url, callback_state, callback_attempts FROM jobs ";
 
 Result<Job> FromRow(Row& r) {
   Job j;
@@ -31,10 +32,16 @@ Result<Job> FromRow(Row& r) {
   CY_TRY(j.finished_at, OptInt(r, 9));
   CY_TRY(const auto worker, OptText(r, 10));
   j.worker = worker.value_or("");
-  if (r.size() > 11) {
-    CY_TRY(j.payload, r.TakeBytes(11));
-    if (!r.IsNull(12)) {
-      CY_TRY(j.result, r.TakeBytes(12));
+  CY_TRY(const auto callback_url, OptText(r, 11));
+  j.callback_url = callback_url.value_or("");
+  CY_TRY(const auto callback_state, OptText(r, 12));
+  j.callback_state = callback_state.value_or("");
+  CY_TRY(const int64_t callback_attempts, r.Int(13));
+  j.callback_attempts = static_cast<int>(callback_attempts);
+  if (r.size() > 14) {
+    CY_TRY(j.payload, r.TakeBytes(14));
+    if (!r.IsNull(15)) {
+      CY_TRY(j.result, r.TakeBytes(15));
     }
   }
   return j;
@@ -51,10 +58,11 @@ Result<std::optional<Job>> One(Result<Rows> rows) {
 
 Result<void> Insert(Transaction& tx, const Job& job) {
   CY_CHECK(tx.Exec(
-      "INSERT INTO jobs (id, owner_id, kind, state, attempt, max_attempts, payload, created_at) "
-      "VALUES (?, ?, ?, ?, 0, ?, ?, ?)",
+      "INSERT INTO jobs (id, owner_id, kind, state, attempt, max_attempts, payload, created_at, "
+      "callback_url) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)",
       {Text(job.id), Text(job.owner_id), Text(job.kind), Text(JobStateName(JobState::kQueued)),
-       Value{int64_t{job.max_attempts}}, Value{Blob{job.payload}}, Value{job.created_at}}));
+       Value{int64_t{job.max_attempts}}, Value{Blob{job.payload}}, Value{job.created_at},
+       job.callback_url.empty() ? Value{} : Text(job.callback_url)}));
   return {};
 }
 
@@ -113,9 +121,10 @@ Result<bool> Finish(Transaction& tx, std::string_view id, int attempt, std::stri
                     std::string_view verdict, std::string_view result, int64_t now) {
   CY_TRY(const int64_t changed,
          tx.Exec("UPDATE jobs SET state = 'done', verdict = ?, result = ?, finished_at = ?, "
-                 "lease_until = 0 WHERE id = ? AND attempt = ? AND worker = ? "
-                 "AND state = 'running'",
-                 {Text(verdict), Value{Blob{std::string(result)}}, Value{now}, Text(id),
+                 "lease_until = 0, callback_state = CASE WHEN callback_url IS NULL THEN NULL "
+                 "ELSE 'pending' END, callback_next_at = ? WHERE id = ? AND attempt = ? "
+                 "AND worker = ? AND state = 'running'",
+                 {Text(verdict), Value{Blob{std::string(result)}}, Value{now}, Value{now}, Text(id),
                   Value{int64_t{attempt}}, Text(worker)}));
   return changed == 1;
 }
@@ -159,6 +168,31 @@ Result<Claimed> ClaimNext(Transaction& tx, std::string_view worker, int64_t now,
   job.worker = std::string(worker);
   if (!job.started_at) job.started_at = now;
   return c;
+}
+
+Result<std::vector<Job>> TakeDueCallbacks(Transaction& tx, int64_t now, int64_t limit,
+                                          int64_t hold_until) {
+  CY_TRY(Rows rows, tx.Query("SELECT " + std::string(kColumns) +
+                                 "WHERE callback_state = 'pending' AND callback_next_at <= ? "
+                                 "ORDER BY callback_next_at, id LIMIT ? {skip_locked}",
+                             {Value{now}, Value{limit}}));
+  std::vector<Job> out;
+  for (Row& r : rows) {
+    CY_TRY(Job j, FromRow(r));
+    CY_CHECK(tx.Exec("UPDATE jobs SET callback_next_at = ? WHERE id = ?",
+                     {Value{hold_until}, Text(j.id)}));
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+Result<void> RecordCallback(Transaction& tx, std::string_view id, std::string_view state,
+                            int attempts, int64_t next_at) {
+  CY_CHECK(
+      tx.Exec("UPDATE jobs SET callback_state = ?, callback_attempts = ?, "
+              "callback_next_at = ? WHERE id = ? AND callback_state = 'pending'",
+              {Text(state), Value{int64_t{attempts}}, Value{next_at}, Text(id)}));
+  return {};
 }
 
 Result<std::vector<Job>> ListByOwner(Transaction& tx, std::string_view owner_id,

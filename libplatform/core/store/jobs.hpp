@@ -64,6 +64,15 @@ struct Claimed {
                                         int64_t lease_ms,
                                         const std::function<JobOutcome(const Job&)>& give_up);
 
+// Callbacks (codeyard/jobs.hpp): up to `limit` done jobs whose callback is pending and due by
+// `now`, oldest due first, each held until `hold_until` (so no other process delivers it
+// meanwhile; a deliverer that dies leaves it due again then).
+[[nodiscard]] Result<std::vector<Job>> TakeDueCallbacks(Transaction& tx, int64_t now, int64_t limit,
+                                                        int64_t hold_until);
+// After a delivery attempt: state "pending" (due again at next_at), "delivered" or "failed".
+[[nodiscard]] Result<void> RecordCallback(Transaction& tx, std::string_view id,
+                                          std::string_view state, int attempts, int64_t next_at);
+
 // A page of the owner's jobs, newest first, strictly before (created_at, id) when given;
 // without payloads and results.
 struct PageKey {
