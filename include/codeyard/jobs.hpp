@@ -36,6 +36,7 @@
 #include "codeyard/backend/storage.hpp"
 #include "codeyard/config.hpp"
 #include "codeyard/error.hpp"
+#include "codeyard/exec_limits.hpp"
 #include "codeyard/files.hpp"
 #include "codeyard/platform.hpp"
 #include "codeyard/run.hpp"
@@ -89,6 +90,7 @@ struct JobsOptions {
   std::string replica_id;
   std::vector<std::string> callback_hosts;  // jobs.callback_hosts; empty: no callbacks
   int callback_attempts = 8;                // jobs.callback_attempts
+  ExecSpecLimits exec_limits;  // what a run's program arguments may be (exec.max_* keys)
 };
 
 [[nodiscard]] JobsOptions JobsOptionsFrom(const Config& config);

@@ -289,6 +289,9 @@ TEMPLATE_TEST_CASE("jobs: a run's limits are checked against the configured maxi
   up.run.files.front().path = "../up.py";
   refused(up, "files");
   refused(JobSubmission{}, "language");
+  JobSubmission nul = Python("1");
+  nul.run.args = {std::string("a\0b", 3)};
+  refused(nul, "NUL");
   CHECK(jobs.Submit(ada, {}).error().code() == Code::kInvalidArgument);
   std::vector<JobSubmission> many(kMaxJobBatch + 1, Python("1"));
   CHECK(jobs.Submit(ada, many).error().code() == Code::kInvalidArgument);

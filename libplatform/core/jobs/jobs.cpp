@@ -75,6 +75,7 @@ JobsOptions JobsOptionsFrom(const Config& c) {
   o.replica_id = c.replica_id;
   o.callback_hosts = c.jobs_callback_hosts;
   o.callback_attempts = static_cast<int>(c.jobs_callback_attempts);
+  o.exec_limits = ExecSpecLimitsFrom(c);
   return o;
 }
 

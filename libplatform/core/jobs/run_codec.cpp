@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "codeyard/exec_limits.hpp"
 #include "codeyard/jobs.hpp"
 #include "core/try.hpp"
 
@@ -134,6 +135,13 @@ Result<RunRequest> Jobs::ToRunRequest(const RunJob& job) const {
       return Fail(
           Bad("field 'args': an argument is longer than " + std::to_string(kMaxJobArgBytes)));
     }
+  }
+  {  // the program's arguments, under the rules of any command (a NUL byte, the exec.max_* keys)
+    ExecSpec spec;
+    spec.argv.reserve(job.args.size() + 1);
+    spec.argv.emplace_back("program");
+    spec.argv.insert(spec.argv.end(), job.args.begin(), job.args.end());
+    CY_CHECK(ValidateExecSpec(spec, o.exec_limits));
   }
   out.args = job.args;
   // With no limit given the limits equal RunnerOptions::default_limits: what the pool serves.
