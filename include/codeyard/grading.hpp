@@ -43,7 +43,7 @@ enum class TestVerdict {
 [[nodiscard]] Result<TestVerdict> ParseTestVerdict(std::string_view name);
 
 struct Submission {
-  std::string language;  // an id or alias of the language table
+  std::string language;         // an id or alias of the language table
   std::vector<FileData> files;  // the first is the entry point
 };
 
@@ -86,10 +86,10 @@ struct GroupReport {
 };
 
 struct GradeReport {
-  std::string problem;  // Problem::id
+  std::string problem;                                // Problem::id
   TestVerdict verdict = TestVerdict::kInternalError;  // accepted or the first failure's
   double score = 0;
-  double max_score = 0;  // MaxScore(problem)
+  double max_score = 0;        // MaxScore(problem)
   std::string compile_output;  // the compiler's diagnostics, capped
   int64_t compile_ms = 0;
   std::string message;  // why, for compile_error and internal_error at the submission level

@@ -59,8 +59,7 @@ struct World {
     if (!report) FAIL("Grade: " << report.error().ToString());
     return *report;
   }
-  GradeReport Python(const Problem& problem, std::string source,
-                     const GradeOptions& options = {}) {
+  GradeReport Python(const Problem& problem, std::string source, const GradeOptions& options = {}) {
     return Grade(problem, "python", "main.py", std::move(source), options);
   }
 };
@@ -71,9 +70,9 @@ const char* const kSumPy = "a, b = map(int, input().split())\nprint(a + b)\n";
 
 TEST_CASE("an accepted submission: compiled once, every test run and scored", "[grading]") {
   World w;
-  const auto report =
-      w.Grade(Sum(), "cpp", "main.cpp",
-              "#include <iostream>\nint main(){long a,b; std::cin>>a>>b; std::cout<<a+b<<'\\n';}\n");
+  const auto report = w.Grade(
+      Sum(), "cpp", "main.cpp",
+      "#include <iostream>\nint main(){long a,b; std::cin>>a>>b; std::cout<<a+b<<'\\n';}\n");
   CHECK(report.verdict == TestVerdict::kAccepted);
   CHECK(report.score == 2);
   CHECK(report.max_score == 2);
@@ -125,7 +124,8 @@ TEST_CASE("every verdict comes from a real program", "[grading]") {
     CHECK(r.tests[0].exit_code == 3);
   }
   SECTION("the right answer and then a crash is runtime_error: the exit status wins") {
-    const auto r = w.Python(sum, std::string(kSumPy) + "import sys\nsys.stdout.flush()\nsys.exit(1)\n");
+    const auto r =
+        w.Python(sum, std::string(kSumPy) + "import sys\nsys.stdout.flush()\nsys.exit(1)\n");
     CHECK(r.verdict == TestVerdict::kRuntimeError);
     CHECK(r.tests[0].output == "3\n");
     CHECK(r.score == 0);
@@ -143,9 +143,10 @@ TEST_CASE("every verdict comes from a real program", "[grading]") {
     CHECK(r.score == 0);
   }
   SECTION("a compiler flooding errors is stopped at the output cap: compile_error") {
-    std::string flood = "#define A int x = \"s\"; int x = \"s\"; int x = \"s\"; int x = \"s\";\n"
-                        "#define B A A A A A A A A A A\n#define C B B B B B B B B B B\n"
-                        "#define D C C C C C C C C C C\nD D D D D D D D D D\nint main(){}\n";
+    std::string flood =
+        "#define A int x = \"s\"; int x = \"s\"; int x = \"s\"; int x = \"s\";\n"
+        "#define B A A A A A A A A A A\n#define C B B B B B B B B B B\n"
+        "#define D C C C C C C C C C C\nD D D D D D D D D D\nint main(){}\n";
     const auto r = w.Grade(sum, "cpp", "main.cpp", flood);
     CHECK(r.verdict == TestVerdict::kCompileError);
     CHECK(r.compile_output.size() <= (size_t{16} << 10));
@@ -197,8 +198,9 @@ TEST_CASE("groups score all-or-nothing; pass-fail problems score 0 or max", "[gr
   Problem p = Sum();
   p.scoring = true;
   p.groups = {{"g1", 30}, {"g2", 70}};
-  p.tests = {Test("sample/1", "1 1\n", "2\n", true, "", 0), Test("g1/1", "1 2\n", "3\n", false, "g1"),
-             Test("g1/2", "2 2\n", "4\n", false, "g1"), Test("g2/1", "100 1\n", "101\n", false, "g2"),
+  p.tests = {Test("sample/1", "1 1\n", "2\n", true, "", 0),
+             Test("g1/1", "1 2\n", "3\n", false, "g1"), Test("g1/2", "2 2\n", "4\n", false, "g1"),
+             Test("g2/1", "100 1\n", "101\n", false, "g2"),
              Test("g2/2", "100 2\n", "102\n", false, "g2")};
   // Wrong for sums over 100: g2 fails one test and scores nothing.
   const char* partial = "a, b = map(int, input().split())\nprint(a + b if a + b < 102 else 0)\n";
@@ -322,8 +324,9 @@ TEST_CASE("an interactive problem: guess the number", "[grading]") {
 
   // Counting up: the interactor gives up after 12 guesses (43); the submission then crashes
   // on end of input, which stays a wrong answer (the interactor hung up first).
-  const auto linear = w.Python(p, "input()\ni = 1\nwhile True:\n    print(i, flush=True)\n"
-                                  "    if input() == 'correct': break\n    i += 1\n");
+  const auto linear = w.Python(p,
+                               "input()\ni = 1\nwhile True:\n    print(i, flush=True)\n"
+                               "    if input() == 'correct': break\n    i += 1\n");
   CHECK(linear.verdict == TestVerdict::kWrongAnswer);
 
   // Both sides waiting to read: ends at the submission's wall limit.
@@ -338,8 +341,7 @@ TEST_CASE("an interactive problem: guess the number", "[grading]") {
 TEST_CASE("hidden tests stay hidden in the submitter's view and its JSON", "[grading]") {
   World w;
   Problem p = Sum();
-  p.tests = {Test("sample/1", "1 2\n", "3\n", true),
-             Test("secret/1", "4000 4321\n", "8321\n")};
+  p.tests = {Test("sample/1", "1 2\n", "3\n", true), Test("secret/1", "4000 4321\n", "8321\n")};
   // Prints its input back, so a leak of the output would show the hidden input.
   const auto report = w.Python(p, "import sys\nx = sys.stdin.read()\nprint(x)\nsys.exit(7)\n");
   CHECK(report.tests[1].verdict == TestVerdict::kRuntimeError);
@@ -356,8 +358,8 @@ TEST_CASE("hidden tests stay hidden in the submitter's view and its JSON", "[gra
 
   // A custom checker's feedback about a hidden test stays with the judge.
   p.checker.kind = CheckerKind::kCustom;
-  p.checker.program = HelperProgram{
-      "bash", {File("check.sh", "cat \"$2\" > \"$3/judgemessage.txt\"\nexit 43\n")}};
+  p.checker.program =
+      HelperProgram{"bash", {File("check.sh", "cat \"$2\" > \"$3/judgemessage.txt\"\nexit 43\n")}};
   const auto checked = w.Python(p, "print(0)\n");
   CHECK(checked.tests[1].feedback == "8321");
   CHECK(GradeReportToJson(SubmitterView(checked)).find("8321") == std::string::npos);

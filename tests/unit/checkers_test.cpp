@@ -57,8 +57,8 @@ TEST_CASE("trimmed ignores trailing whitespace per line and trailing empty lines
   CHECK(Passes(trimmed, "1 2\n3", "1 2\n3\n"));
   CHECK(Passes(trimmed, "1 2  \t\r\n3\r\n\n\n", "1 2\n3\n"));
   CHECK(Passes(trimmed, "", "\n\n"));
-  CHECK_FALSE(Passes(trimmed, " 1 2\n3\n", "1 2\n3\n"));  // leading space counts
-  CHECK_FALSE(Passes(trimmed, "1  2\n3\n", "1 2\n3\n"));  // inner space counts
+  CHECK_FALSE(Passes(trimmed, " 1 2\n3\n", "1 2\n3\n"));   // leading space counts
+  CHECK_FALSE(Passes(trimmed, "1  2\n3\n", "1 2\n3\n"));   // inner space counts
   CHECK_FALSE(Passes(trimmed, "1 2\n\n3\n", "1 2\n3\n"));  // an empty line inside counts
   CHECK_FALSE(Passes(trimmed, "1 2\n", "1 2\n3\n"));
   CHECK_FALSE(Passes(trimmed, "Yes\n", "yes\n"));
@@ -120,8 +120,8 @@ TEST_CASE("float: within the absolute or the relative tolerance (Kattis)", "[che
   CHECK_FALSE(Passes(rel_only, "0.0000001", "0"));  // relative to 0: exact only
   CHECK(Passes(rel_only, "0", "0"));
   const auto both = Float(1e-3, 1e-3);
-  CHECK(Passes(both, "1000.9", "1000"));   // relative
-  CHECK(Passes(both, "0.0005", "0"));      // absolute
+  CHECK(Passes(both, "1000.9", "1000"));  // relative
+  CHECK(Passes(both, "0.0005", "0"));     // absolute
   CHECK_FALSE(Passes(both, "1002", "1000"));
   const auto by_default = Spec(CheckerKind::kFloat);  // neither set: 1e-6 each
   CHECK(Passes(by_default, "3.1415926", "3.14159265"));
@@ -144,7 +144,7 @@ TEST_CASE("float edge cases: exponents, -0, nan, inf, text tokens", "[checkers]"
   CHECK_FALSE(Passes(f, "inf", "-inf"));
   CHECK_FALSE(Passes(f, "1e308", "inf"));
   CHECK_FALSE(Passes(f, "inf", "1e308"));
-  CHECK_FALSE(Passes(f, "abc", "1.0"));      // a number expected, text given
+  CHECK_FALSE(Passes(f, "abc", "1.0"));  // a number expected, text given
   CHECK(Passes(f, "case 1: 0.5", "case 1: 0.5000001"));
   CHECK_FALSE(Passes(f, "Case 1: 0.5", "case 1: 0.5"));
   auto nocase = f;
@@ -156,7 +156,8 @@ TEST_CASE("float edge cases: exponents, -0, nan, inf, text tokens", "[checkers]"
 
 TEST_CASE("checkers handle large outputs in one pass", "[checkers]") {
   std::string expected;
-  for (int i = 0; i < 200000; ++i) expected += std::to_string(i) + " " + std::to_string(i * 0.5) + "\n";
+  for (int i = 0; i < 200000; ++i)
+    expected += std::to_string(i) + " " + std::to_string(i * 0.5) + "\n";
   std::string output = expected;
   for (const auto kind : {CheckerKind::kExact, CheckerKind::kTrimmed, CheckerKind::kTokens,
                           CheckerKind::kFloat, CheckerKind::kUnorderedLines}) {

@@ -81,13 +81,12 @@ CheckOutcome Reject(std::string feedback) { return {false, 0.0, std::move(feedba
 
 CheckOutcome CheckExact(std::string_view output, std::string_view expected) {
   if (output == expected) return Accept();
-  const auto [o, e] = std::mismatch(output.begin(), output.end(), expected.begin(),
-                                    expected.end());
+  const auto [o, e] = std::mismatch(output.begin(), output.end(), expected.begin(), expected.end());
   const size_t at = static_cast<size_t>(o - output.begin());
   const size_t line = static_cast<size_t>(std::count(output.begin(), o, '\n')) + 1;
   (void)e;
-  return Reject("byte " + std::to_string(at) + " (line " + std::to_string(line) +
-                "): expected " + Show(expected.substr(at)) + ", got " + Show(output.substr(at)));
+  return Reject("byte " + std::to_string(at) + " (line " + std::to_string(line) + "): expected " +
+                Show(expected.substr(at)) + ", got " + Show(output.substr(at)));
 }
 
 CheckOutcome CheckLines(std::string_view output, std::string_view expected) {

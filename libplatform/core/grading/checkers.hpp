@@ -15,8 +15,8 @@ namespace codeyard::grading {
 
 struct CheckOutcome {
   bool accepted = false;
-  double fraction = 0;    // of the test's points: 1 for a built-in accept
-  std::string feedback;   // the first difference, or the checker's message
+  double fraction = 0;   // of the test's points: 1 for a built-in accept
+  std::string feedback;  // the first difference, or the checker's message
 };
 
 // Every CheckerKind but kCustom (which is refused as not accepted, with a message).
@@ -49,8 +49,7 @@ class CustomChecker {
                                            std::string_view output);
 
  private:
-  explicit CustomChecker(std::unique_ptr<PreparedProgram> program)
-      : program_(std::move(program)) {}
+  explicit CustomChecker(std::unique_ptr<PreparedProgram> program) : program_(std::move(program)) {}
   std::unique_ptr<PreparedProgram> program_;
 };
 

@@ -33,10 +33,10 @@ std::string HowItEnded(const RunResult& run) {
 }  // namespace
 
 void AddHelperTestFiles(std::string_view input, std::string_view expected, RunInput& run) {
-  run.files.push_back({std::string(kHelperInput), FileKind::kFile, std::string(input), 0644,
-                       std::nullopt});
-  run.files.push_back({std::string(kHelperAnswer), FileKind::kFile, std::string(expected), 0644,
-                       std::nullopt});
+  run.files.push_back(
+      {std::string(kHelperInput), FileKind::kFile, std::string(input), 0644, std::nullopt});
+  run.files.push_back(
+      {std::string(kHelperAnswer), FileKind::kFile, std::string(expected), 0644, std::nullopt});
   run.files.push_back(
       {std::string(kHelperFeedbackDir), FileKind::kDirectory, "", 0777, std::nullopt});
   run.args = {std::string(kHelperInput), std::string(kHelperAnswer),
@@ -59,21 +59,21 @@ Result<void> ReadFeedback(const std::vector<FileData>& collected, CheckOutcome& 
     double value = -1;
     const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc() || ptr != text.data() + text.size() || !(value >= 0 && value <= 1)) {
-      return Fail(Error::Code::kInternal,
-                  "grading: the checker wrote score.txt \"" + text.substr(0, 64) +
-                      "\"; it must be a fraction from 0 to 1");
+      return Fail(Error::Code::kInternal, "grading: the checker wrote score.txt \"" +
+                                              text.substr(0, 64) +
+                                              "\"; it must be a fraction from 0 to 1");
     }
     outcome.fraction = value;
   }
   return {};
 }
 
-Result<std::unique_ptr<PreparedProgram>> PrepareHelper(Runner& runner,
-                                                       const HelperProgram& program,
+Result<std::unique_ptr<PreparedProgram>> PrepareHelper(Runner& runner, const HelperProgram& program,
                                                        const RunLimits& limits,
                                                        std::string_view role) {
   if (program.files.empty()) {
-    return Fail(Error::Code::kInvalidArgument, "grading: the " + std::string(role) + " has no files");
+    return Fail(Error::Code::kInvalidArgument,
+                "grading: the " + std::string(role) + " has no files");
   }
   CY_TRY(const Language language, ParseLanguage(program.language));
   PrepareRequest request;
@@ -84,8 +84,8 @@ Result<std::unique_ptr<PreparedProgram>> PrepareHelper(Runner& runner,
   CY_TRY(auto prepared, runner.Prepare(request));
   if (!prepared->ready()) {
     return Fail(Error::Code::kFailedPrecondition,
-                "grading: the " + std::string(role) + " does not compile: " +
-                    prepared->compile().message + "\n" +
+                "grading: the " + std::string(role) +
+                    " does not compile: " + prepared->compile().message + "\n" +
                     prepared->compile().compile_output.substr(0, kMaxMessage));
   }
   return prepared;
@@ -109,9 +109,8 @@ Result<CheckOutcome> CustomChecker::Check(std::string_view input, std::string_vi
   if (result.verdict == Verdict::kInternalError || result.status.signal || !code ||
       (*code != kValidatorAccepted && *code != kValidatorWrongAnswer) ||
       result.status.time_limit_exceeded || result.status.oom_killed) {
-    return Fail(Error::Code::kInternal,
-                "grading: the checker failed (" + HowItEnded(result) +
-                    "); it must exit 42 (accepted) or 43 (wrong answer)");
+    return Fail(Error::Code::kInternal, "grading: the checker failed (" + HowItEnded(result) +
+                                            "); it must exit 42 (accepted) or 43 (wrong answer)");
   }
   outcome.accepted = *code == kValidatorAccepted;
   CY_CHECK(ReadFeedback(result.collected, outcome));

@@ -133,8 +133,8 @@ class Grader {
     if (checker_) {
       Judge(report, checker_->Check(test.input, test.expected_output, run->stdout_data));
     } else {
-      Judge(report, grading::CheckBuiltIn(problem_.checker, run->stdout_data,
-                                          test.expected_output));
+      Judge(report,
+            grading::CheckBuiltIn(problem_.checker, run->stdout_data, test.expected_output));
     }
   }
 
@@ -153,16 +153,17 @@ class Grader {
     const RunResult& judge = ran->interactor;
     TakeStatus(sub, report);
     if (test.is_public) report.output = sub.stdout_data;
-    if (sub.verdict == Verdict::kTimeLimitExceeded || sub.verdict == Verdict::kMemoryLimitExceeded ||
+    if (sub.verdict == Verdict::kTimeLimitExceeded ||
+        sub.verdict == Verdict::kMemoryLimitExceeded ||
         sub.verdict == Verdict::kOutputLimitExceeded) {
       report.verdict = FromRun(sub.verdict);
       return;
     }
     const auto code = judge.status.exit_code;
-    const bool judged = judge.verdict != Verdict::kInternalError && !judge.status.signal &&
-                        !judge.status.time_limit_exceeded && !judge.status.oom_killed && code &&
-                        (*code == grading::kValidatorAccepted ||
-                         *code == grading::kValidatorWrongAnswer);
+    const bool judged =
+        judge.verdict != Verdict::kInternalError && !judge.status.signal &&
+        !judge.status.time_limit_exceeded && !judge.status.oom_killed && code &&
+        (*code == grading::kValidatorAccepted || *code == grading::kValidatorWrongAnswer);
     if (!judged) {
       report.verdict = TestVerdict::kInternalError;
       std::string how = judge.verdict == Verdict::kInternalError

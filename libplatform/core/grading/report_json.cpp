@@ -12,10 +12,14 @@ namespace codeyard {
 namespace {
 
 constexpr TestVerdict kAllVerdicts[] = {
-    TestVerdict::kAccepted,           TestVerdict::kWrongAnswer,
-    TestVerdict::kTimeLimitExceeded,  TestVerdict::kMemoryLimitExceeded,
-    TestVerdict::kOutputLimitExceeded, TestVerdict::kRuntimeError,
-    TestVerdict::kCompileError,       TestVerdict::kInternalError,
+    TestVerdict::kAccepted,
+    TestVerdict::kWrongAnswer,
+    TestVerdict::kTimeLimitExceeded,
+    TestVerdict::kMemoryLimitExceeded,
+    TestVerdict::kOutputLimitExceeded,
+    TestVerdict::kRuntimeError,
+    TestVerdict::kCompileError,
+    TestVerdict::kInternalError,
 };
 
 boost::json::value OptionalInt(const std::optional<int>& v) {
