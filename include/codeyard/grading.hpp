@@ -49,6 +49,9 @@ struct Submission {
 
 struct GradeOptions {
   bool stop_at_first_failure = false;  // the tests after the first that fails are not run
+  // Pods started ahead for the next tests while one runs (PrepareRequest::prefetch): each
+  // test still gets a fresh pod, but rarely waits for one (docs/grading.md measures it).
+  size_t prefetch = 2;
   // After each test: how many have run and how many will (the total shrinks to the number run
   // when grading stops early).
   std::function<void(size_t done, size_t total)> progress;

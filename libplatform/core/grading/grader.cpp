@@ -249,7 +249,7 @@ Result<GradeReport> Grade(Runner& runner, const Problem& problem, const Submissi
   request.files = submission.files;
   request.language = language;
   request.limits = limits;
-  request.prefetch = 1;
+  request.prefetch = options.prefetch;
   CY_TRY(auto program, runner.Prepare(request));
   report.compile_output = program->compile().compile_output;
   report.compile_ms = program->compile().compile_ms;

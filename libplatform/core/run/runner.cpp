@@ -50,16 +50,20 @@ class SharedPoolSource final : public run::PodSource {
   run::WarmPool& pool_;
 };
 
-// A pool of the program's own, for many runs with other limits: the next pod starts while a
-// run goes on, and used ones are deleted off the runs' path.
+// A pool of the program's own, for many runs with other limits: the next pods start while a
+// run goes on, and used ones are deleted by a second pool's thread (one of size 0), so that
+// deleting never holds up starting.
 class OwnPoolSource final : public run::PodSource {
  public:
-  explicit OwnPoolSource(std::unique_ptr<run::WarmPool> pool) : pool_(std::move(pool)) {}
-  Result<std::shared_ptr<Pod>> Acquire() override { return pool_->Acquire(); }
-  void Release(std::shared_ptr<Pod> pod) override { pool_->Retire(std::move(pod)); }
+  OwnPoolSource(std::shared_ptr<Executor> executor, PodSpec spec, size_t size,
+                std::shared_ptr<Logger> logger)
+      : ready_(executor, spec, size, logger), reaper_(executor, spec, 0, logger) {}
+  Result<std::shared_ptr<Pod>> Acquire() override { return ready_.Acquire(); }
+  void Release(std::shared_ptr<Pod> pod) override { reaper_.Retire(std::move(pod)); }
 
  private:
-  std::unique_ptr<run::WarmPool> pool_;
+  run::WarmPool ready_;
+  run::WarmPool reaper_;
 };
 
 // One pod made on demand per run, deleted after it.
@@ -174,8 +178,8 @@ class Runner::Impl {
     }
     PodSpec spec = run::PodSpecFor(request.limits, "run");
     if (request.prefetch > 0) {
-      return std::make_unique<OwnPoolSource>(std::make_unique<run::WarmPool>(
-          executor_, std::move(spec), request.prefetch, options_.logger));
+      return std::make_unique<OwnPoolSource>(executor_, std::move(spec), request.prefetch,
+                                             options_.logger);
     }
     return std::make_unique<DirectSource>(executor_, std::move(spec));
   }
