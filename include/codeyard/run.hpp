@@ -161,8 +161,8 @@ class PreparedProgram {
   [[nodiscard]] virtual Language language() const = 0;
   [[nodiscard]] virtual const RunLimits& limits() const = 0;
 
-  // Runs once to the end. kFailedPrecondition when not ready(); whatever the program does is
-  // a verdict (a pod that cannot start is kInternalError in the result).
+  // Runs once to the end; whatever the program does is a verdict. Errors: kFailedPrecondition
+  // when not ready(), the executor's when no pod starts, bad extra files as PutFiles says.
   [[nodiscard]] virtual Result<RunResult> Run(const RunInput& input) = 0;
   // Starts a run and hands over the process (interactive problems). Errors as Run.
   [[nodiscard]] virtual Result<std::unique_ptr<LiveRun>> Start(const RunInput& input) = 0;

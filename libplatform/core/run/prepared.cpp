@@ -82,11 +82,7 @@ class PreparedImpl final : public PreparedProgram {
     result.compile_ms = compile_.compile_ms;
     result.compile_command = compile_.compile_command;
     auto pod = pods_->Acquire();
-    if (!pod) {
-      result.verdict = Verdict::kInternalError;
-      result.message = pod.error().ToString();
-      return result;
-    }
+    if (!pod) return std::unexpected(pod.error());  // an unusable executor, as Runner::Run says
     auto finish = [&](Result<RunResult> outcome) {
       pods_->Release(std::move(*pod));
       return outcome;
