@@ -389,10 +389,13 @@ TEST_CASE("a prepared program compiles once and runs isolated, in a fresh pod ea
                         " printf(\"%s\\n\", f ? \"seen\" : \"clean\"); f = fopen(\"/tmp/left\", "
                         "\"w\"); fputs(\"x\", f); return 0; }\n")};
   request.prefetch = 1;
+  request.files.push_back(File("it's a helper.c", "int helper(void) { return 1; }\n"));
   auto program = w.runner->Prepare(request).value();
   REQUIRE(program->ready());
-  CHECK(program->compile().compile_command.front() == "gcc");
-  CHECK(program->compile().compile_command.back() == "-lm");
+  // What ran is recorded as argv: a file name with quotes and spaces is one argument.
+  CHECK(program->compile().compile_command ==
+        std::vector<std::string>{"gcc", "-O2", "-pipe", "-std=gnu17", "-o", ".codeyard-main",
+                                 "main.c", "it's a helper.c", "-lm"});
   for (int i = 0; i < 3; ++i) {
     const auto run = program->Run(RunInput{}).value();
     CHECK(run.verdict == Verdict::kOk);
