@@ -48,6 +48,7 @@ void Check(bool ok, const std::string& what) {
 
 bool SpawnWithStdin(const std::vector<std::string>& argv, const std::string& input_path) {
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   posix_spawn_file_actions_t actions;

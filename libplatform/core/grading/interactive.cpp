@@ -59,15 +59,17 @@ void Drive(Side& self, Side& peer) {
       self.error = chunk.error();
       break;
     }
-    if (!*chunk) break;  // ended and drained
-    if ((*chunk)->stream == OutputStream::kStderr) {
-      Append(self.err, (*chunk)->data);
+    const std::optional<OutputChunk> got = std::move(*chunk);
+    if (!got) break;  // ended and drained
+    const OutputChunk& piece = *got;
+    if (piece.stream == OutputStream::kStderr) {
+      Append(self.err, piece.data);
       continue;
     }
-    Append(self.sent, (*chunk)->data);
+    Append(self.sent, piece.data);
     {
       std::lock_guard lock(peer.inbox.mu);
-      peer.inbox.data += (*chunk)->data;
+      peer.inbox.data += piece.data;
     }
     peer.process->Interrupt();
   }

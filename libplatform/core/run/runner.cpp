@@ -55,8 +55,8 @@ class SharedPoolSource final : public run::PodSource {
 // deleting never holds up starting.
 class OwnPoolSource final : public run::PodSource {
  public:
-  OwnPoolSource(std::shared_ptr<Executor> executor, PodSpec spec, size_t size,
-                std::shared_ptr<Logger> logger)
+  OwnPoolSource(const std::shared_ptr<Executor>& executor, const PodSpec& spec, size_t size,
+                const std::shared_ptr<Logger>& logger)
       : ready_(executor, spec, size, logger), reaper_(executor, spec, 0, logger) {}
   Result<std::shared_ptr<Pod>> Acquire() override { return ready_.Acquire(); }
   void Release(std::shared_ptr<Pod> pod) override { reaper_.Retire(std::move(pod)); }
