@@ -193,7 +193,7 @@ TEST_CASE("each built-in checker end to end", "[grading]") {
   }
 }
 
-TEST_CASE("groups score all-or-nothing; pass-fail problems score 0 or max", "[grading]") {
+TEST_CASE("groups score all-or-nothing and pass-fail problems score 0 or max", "[grading]") {
   World w;
   Problem p = Sum();
   p.scoring = true;
@@ -220,7 +220,7 @@ TEST_CASE("groups score all-or-nothing; pass-fail problems score 0 or max", "[gr
   CHECK(right.score == 100);
 }
 
-TEST_CASE("stop at the first failure; progress reports test i of n", "[grading]") {
+TEST_CASE("stop at the first failure and progress reports test i of n", "[grading]") {
   World w;
   Problem p = Sum();
   p.tests.push_back(Test("secret/2", "5 5\n", "10\n"));
@@ -368,7 +368,7 @@ TEST_CASE("hidden tests stay hidden in the submitter's view and its JSON", "[gra
   CHECK(GradeReportToJson(SubmitterView(checked)).find("8321") == std::string::npos);
 }
 
-TEST_CASE("a report survives JSON both ways; bad JSON is refused", "[grading]") {
+TEST_CASE("a report survives JSON both ways and bad JSON is refused", "[grading]") {
   World w;
   const auto report = w.Python(Sum(), "input()\nprint(3)\n");
   const auto back = GradeReportFromJson(GradeReportToJson(report));

@@ -65,7 +65,7 @@ TEST_CASE("trimmed ignores trailing whitespace per line and trailing empty lines
   CHECK_THAT(CheckBuiltIn(trimmed, "1\n2\n", "1\n3\n").feedback, Catch::Contains("line 2"));
 }
 
-TEST_CASE("tokens ignore all whitespace; case as configured", "[checkers]") {
+TEST_CASE("tokens ignore all whitespace and case as configured", "[checkers]") {
   auto tokens = Spec(CheckerKind::kTokens);
   CHECK(Passes(tokens, "  a   b\n\nc\t", "a b c\n"));
   CHECK_FALSE(Passes(tokens, "a b", "a b c"));
