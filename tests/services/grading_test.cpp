@@ -93,6 +93,7 @@ TEST_CASE("every verdict comes from a real program", "[grading]") {
   const Problem sum = Sum();
   SECTION("wrong answer") {
     const auto r = w.Python(sum, "input()\nprint(3)\n");
+    INFO(GradeReportToJson(r));
     CHECK(r.verdict == TestVerdict::kWrongAnswer);  // the first failure: secret/1
     CHECK(r.tests[0].verdict == TestVerdict::kAccepted);
     CHECK(r.tests[1].verdict == TestVerdict::kWrongAnswer);
@@ -101,16 +102,19 @@ TEST_CASE("every verdict comes from a real program", "[grading]") {
   }
   SECTION("an infinite loop is time_limit_exceeded") {
     const auto r = w.Python(sum, "while True:\n    pass\n");
+    INFO(GradeReportToJson(r));
     CHECK(r.verdict == TestVerdict::kTimeLimitExceeded);
   }
   SECTION("sleeping past the wall limit is time_limit_exceeded") {
     const auto r = w.Python(sum, "import time\ntime.sleep(30)\n");
+    INFO(GradeReportToJson(r));
     CHECK(r.verdict == TestVerdict::kTimeLimitExceeded);
     CHECK(r.tests[0].wall_ms >= 1900);
     CHECK(r.tests[0].time_ms < 900);
   }
   SECTION("a memory hog is memory_limit_exceeded") {
     const auto r = w.Python(sum, "x = b'a' * (300 << 20)\nprint(len(x))\n");
+    INFO(GradeReportToJson(r));
     CHECK(r.verdict == TestVerdict::kMemoryLimitExceeded);
   }
   SECTION("a segfault is runtime_error with the signal") {
@@ -120,6 +124,7 @@ TEST_CASE("every verdict comes from a real program", "[grading]") {
   }
   SECTION("a non-zero exit is runtime_error") {
     const auto r = w.Python(sum, "import sys\nsys.exit(3)\n");
+    INFO(GradeReportToJson(r));
     CHECK(r.verdict == TestVerdict::kRuntimeError);
     CHECK(r.tests[0].exit_code == 3);
   }
@@ -132,6 +137,7 @@ TEST_CASE("every verdict comes from a real program", "[grading]") {
   }
   SECTION("an output flood is output_limit_exceeded") {
     const auto r = w.Python(sum, "while True:\n    print('x' * 1000)\n");
+    INFO(GradeReportToJson(r));
     CHECK(r.verdict == TestVerdict::kOutputLimitExceeded);
     CHECK(r.tests[0].output.size() <= sum.limits.output_bytes);
   }
@@ -148,6 +154,7 @@ TEST_CASE("every verdict comes from a real program", "[grading]") {
         "#define B A A A A A A A A A A\n#define C B B B B B B B B B B\n"
         "#define D C C C C C C C C C C\nD D D D D D D D D D\nint main(){}\n";
     const auto r = w.Grade(sum, "cpp", "main.cpp", flood);
+    INFO(GradeReportToJson(r));
     CHECK(r.verdict == TestVerdict::kCompileError);
     CHECK(r.compile_output.size() <= (size_t{16} << 10));
     CHECK_THAT(r.message, Catch::Contains("cap"));
@@ -159,6 +166,7 @@ TEST_CASE("every verdict comes from a real program", "[grading]") {
         "int main(){ return v == 0; }\n";
     Submission s{"cpp", {File("main.cpp", loop)}};
     const auto r = Grade(*w.runner, sum, s).value();
+    INFO(GradeReportToJson(r));
     CHECK(r.verdict == TestVerdict::kCompileError);
     INFO(r.compile_output);
     CHECK_THAT(r.message, Catch::Contains("time limit"));
