@@ -119,6 +119,7 @@ TEST_CASE("every verdict comes from a real program", "[grading]") {
   }
   SECTION("a segfault is runtime_error with the signal") {
     const auto r = w.Grade(sum, "c", "main.c", "int main(void){ volatile int *p = 0; *p = 1; }\n");
+    INFO(GradeReportToJson(r));
     CHECK(r.verdict == TestVerdict::kRuntimeError);
     CHECK(r.tests[0].signal == 11);
   }
@@ -131,6 +132,7 @@ TEST_CASE("every verdict comes from a real program", "[grading]") {
   SECTION("the right answer and then a crash is runtime_error: the exit status wins") {
     const auto r =
         w.Python(sum, std::string(kSumPy) + "import sys\nsys.stdout.flush()\nsys.exit(1)\n");
+    INFO(GradeReportToJson(r));
     CHECK(r.verdict == TestVerdict::kRuntimeError);
     CHECK(r.tests[0].output == "3\n");
     CHECK(r.score == 0);
@@ -143,6 +145,7 @@ TEST_CASE("every verdict comes from a real program", "[grading]") {
   }
   SECTION("a compile error ends grading with the compiler's output") {
     const auto r = w.Grade(sum, "c", "main.c", "int main(void) { return undeclared_thing; }\n");
+    INFO(GradeReportToJson(r));
     CHECK(r.verdict == TestVerdict::kCompileError);
     CHECK_THAT(r.compile_output, Catch::Contains("undeclared_thing"));
     CHECK(r.tests.empty());
