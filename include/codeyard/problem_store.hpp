@@ -64,6 +64,8 @@ class Problems {
   [[nodiscard]] Result<PublicProblem> Get(std::string_view caller_id, std::string_view id);
   [[nodiscard]] Result<Page<ProblemSummary>> List(std::string_view caller_id,
                                                   const ProblemListRequest& request);
+  // Every problem, private ones included, for a tool that holds the storage (the CLI).
+  [[nodiscard]] Result<Page<ProblemSummary>> ListAsOperator(const ProblemListRequest& request);
 
   // The whole problem with its hidden tests, for the grader and for exports by operators.
   // Never hand it to a submitter.
@@ -71,6 +73,8 @@ class Problems {
 
  private:
   [[nodiscard]] Result<bool> IsAdmin(std::string_view caller_id);
+  [[nodiscard]] Result<Page<ProblemSummary>> ListPage(const ProblemListRequest& request,
+                                                      bool include_private);
   std::shared_ptr<Platform> platform_;
 };
 

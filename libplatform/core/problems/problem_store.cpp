@@ -85,6 +85,15 @@ Result<PublicProblem> Problems::Get(std::string_view caller_id, std::string_view
 Result<Page<ProblemSummary>> Problems::List(std::string_view caller_id,
                                             const ProblemListRequest& request) {
   CY_TRY(const bool admin, IsAdmin(caller_id));
+  return ListPage(request, admin);
+}
+
+Result<Page<ProblemSummary>> Problems::ListAsOperator(const ProblemListRequest& request) {
+  return ListPage(request, true);
+}
+
+Result<Page<ProblemSummary>> Problems::ListPage(const ProblemListRequest& request,
+                                                bool admin) {
   const int64_t limit = std::clamp<int64_t>(request.page.limit, 1, kMaxPageLimit);
   store::problems::ListFilter filter{request.level, request.topic, admin};
   CY_TRY(std::vector<store::problems::Summary> rows,
