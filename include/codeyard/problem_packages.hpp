@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "codeyard/config.hpp"
 #include "codeyard/error.hpp"
 #include "codeyard/problems.hpp"
 
@@ -34,6 +35,9 @@ struct PackageCaps {
   uint64_t max_compression_ratio = 500;
 };
 
+// The caps the configuration sets (problems.max_package_bytes, ...; docs/configuration.md).
+[[nodiscard]] PackageCaps PackageCapsFrom(const Config& config);
+
 // An example submission of a package (submissions/<verdict>/<file or folder>): a program the
 // grader should judge `expected_verdict`. Verdicts are the grader's names: "accepted",
 // "wrong_answer", "time_limit_exceeded", "runtime_error" (Kattis' run_time_error),
@@ -41,10 +45,10 @@ struct PackageCaps {
 // "partially_accepted" (accepted with less than the maximum score), "rejected" (any failure)
 // and "brute_force" (never a wrong answer, but too slow or crashing).
 struct ExampleSubmission {
-  std::string name;              // its path under submissions/, e.g. "accepted/sol.py"
-  std::string expected_verdict;  // from its folder
-  std::string language;          // language id ("python", "cpp", ...) from its entry point
-  std::vector<FileData> files;   // the entry point first
+  std::string name;                      // its path under submissions/, e.g. "accepted/sol.py"
+  std::string expected_verdict;          // from its folder
+  std::string language;                  // language id ("python", "cpp", ...) from its entry point
+  std::vector<FileData> files;           // the entry point first
   std::optional<double> expected_score;  // scoring problems: from submissions.yaml `score`
 
   friend bool operator==(const ExampleSubmission&, const ExampleSubmission&) = default;

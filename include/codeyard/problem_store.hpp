@@ -41,8 +41,8 @@ struct ProblemSummary {
 };
 
 struct ProblemListRequest {
-  PageRequest page;          // cursor: the last id of the previous page
-  std::optional<int> level;  // only this level
+  PageRequest page;                  // cursor: the last id of the previous page
+  std::optional<int> level;          // only this level
   std::optional<std::string> topic;  // only problems with this topic
 };
 

@@ -131,8 +131,7 @@ TEST_CASE("packages: guess is interactive with a Python interactor", "[packages]
   CHECK(p.problem.interactor->files.front().path == "interactor.py");
   CHECK(p.problem.checker == CheckerSpec{});
   CHECK(p.problem.tests.size() == 4);
-  CHECK(Find(p, "time_limit_exceeded/never_guesses.c")->expected_verdict ==
-        "time_limit_exceeded");
+  CHECK(Find(p, "time_limit_exceeded/never_guesses.c")->expected_verdict == "time_limit_exceeded");
 }
 
 TEST_CASE("packages: sum (our format) has groups with points and starter code", "[packages]") {
@@ -393,8 +392,8 @@ TEMPLATE_TEST_CASE("problems: list filters by level and topic in keyset pages", 
   CHECK(by_topic.items[1].id == "sum");
 }
 
-TEMPLATE_TEST_CASE("problems: equal test data is stored once and kept by collection",
-                   "[problems]", CODEYARD_STORAGE_BACKENDS) {
+TEMPLATE_TEST_CASE("problems: equal test data is stored once and kept by collection", "[problems]",
+                   CODEYARD_STORAGE_BACKENDS) {
   ProblemWorld w(TestType::Create());
   Problem a = Load("sortlines").problem;
   Must(w.problems->Put(w.admin, a));

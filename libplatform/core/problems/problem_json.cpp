@@ -9,7 +9,8 @@ namespace {
 
 json::object ProgramJson(const HelperProgram& program) {
   json::array files;
-  for (const FileData& f : program.files) files.push_back(json::object{{"path", f.path}, {"content", f.content}});
+  for (const FileData& f : program.files)
+    files.push_back(json::object{{"path", f.path}, {"content", f.content}});
   return {{"language", program.language}, {"files", std::move(files)}};
 }
 
@@ -40,7 +41,8 @@ std::string SpecToJson(const Problem& p) {
                              {"memory_bytes", p.limits.memory_bytes},
                              {"output_bytes", p.limits.output_bytes}};
   json::array groups;
-  for (const TestGroup& g : p.groups) groups.push_back(json::object{{"name", g.name}, {"points", g.points}});
+  for (const TestGroup& g : p.groups)
+    groups.push_back(json::object{{"name", g.name}, {"points", g.points}});
   o["groups"] = std::move(groups);
   json::object checker{{"kind", std::string(CheckerKindName(p.checker.kind))},
                        {"case_sensitive", p.checker.case_sensitive},
@@ -62,18 +64,21 @@ Result<void> SpecFromJson(std::string_view text, Problem& p) {
       p.starter_code[std::string(language)] = json::value_to<std::string>(source);
     }
     p.tags.topics.clear();
-    for (const json::value& t : o.at("topics").as_array()) p.tags.topics.push_back(json::value_to<std::string>(t));
+    for (const json::value& t : o.at("topics").as_array())
+      p.tags.topics.push_back(json::value_to<std::string>(t));
     const json::object& limits = o.at("limits").as_object();
     p.limits.time_limit_s = json::value_to<double>(limits.at("time_limit_s"));
     p.limits.memory_bytes = json::value_to<uint64_t>(limits.at("memory_bytes"));
     p.limits.output_bytes = json::value_to<uint64_t>(limits.at("output_bytes"));
     p.groups.clear();
     for (const json::value& g : o.at("groups").as_array()) {
-      p.groups.push_back({json::value_to<std::string>(g.at("name")), json::value_to<double>(g.at("points"))});
+      p.groups.push_back(
+          {json::value_to<std::string>(g.at("name")), json::value_to<double>(g.at("points"))});
     }
     const json::object& checker = o.at("checker").as_object();
     auto kind = ParseCheckerKind(json::value_to<std::string>(checker.at("kind")));
-    if (!kind) return Fail(Error::Code::kDataLoss, "problems: stored checker: " + kind.error().message());
+    if (!kind)
+      return Fail(Error::Code::kDataLoss, "problems: stored checker: " + kind.error().message());
     p.checker.kind = *kind;
     p.checker.case_sensitive = checker.at("case_sensitive").as_bool();
     p.checker.absolute_tolerance = json::value_to<double>(checker.at("absolute_tolerance"));

@@ -92,8 +92,7 @@ Result<Page<ProblemSummary>> Problems::ListAsOperator(const ProblemListRequest& 
   return ListPage(request, true);
 }
 
-Result<Page<ProblemSummary>> Problems::ListPage(const ProblemListRequest& request,
-                                                bool admin) {
+Result<Page<ProblemSummary>> Problems::ListPage(const ProblemListRequest& request, bool admin) {
   const int64_t limit = std::clamp<int64_t>(request.page.limit, 1, kMaxPageLimit);
   store::problems::ListFilter filter{request.level, request.topic, admin};
   CY_TRY(std::vector<store::problems::Summary> rows,

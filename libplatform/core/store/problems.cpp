@@ -35,19 +35,19 @@ Result<int64_t> Put(Transaction& tx, const Problem& p, int64_t now) {
   const std::string spec = ::codeyard::problems::SpecToJson(p);
   int64_t created = now;
   if (old.empty()) {
-    CY_CHECK(tx.Exec(
-        "INSERT INTO problems (id, title, level, age_group, is_public, spec, created_at, "
-        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        {Text(p.id), Text(p.title), level, Text(p.tags.age_group), Int(p.is_public),
-         Text(spec), Int(now), Int(now)}));
+    CY_CHECK(
+        tx.Exec("INSERT INTO problems (id, title, level, age_group, is_public, spec, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                {Text(p.id), Text(p.title), level, Text(p.tags.age_group), Int(p.is_public),
+                 Text(spec), Int(now), Int(now)}));
   } else {
     CY_TRY(created, old.front().Int(0));
     CY_CHECK(DeleteParts(tx, p.id));
-    CY_CHECK(tx.Exec(
-        "UPDATE problems SET title = ?, level = ?, age_group = ?, is_public = ?, spec = ?, "
-        "updated_at = ?, version = version + 1 WHERE id = ?",
-        {Text(p.title), level, Text(p.tags.age_group), Int(p.is_public), Text(spec),
-         Int(now), Text(p.id)}));
+    CY_CHECK(
+        tx.Exec("UPDATE problems SET title = ?, level = ?, age_group = ?, is_public = ?, spec = ?, "
+                "updated_at = ?, version = version + 1 WHERE id = ?",
+                {Text(p.title), level, Text(p.tags.age_group), Int(p.is_public), Text(spec),
+                 Int(now), Text(p.id)}));
   }
   for (const std::string& topic : p.tags.topics) {
     CY_CHECK(tx.Exec(
@@ -61,8 +61,8 @@ Result<int64_t> Put(Transaction& tx, const Problem& p, int64_t now) {
     CY_CHECK(tx.Exec(
         "INSERT INTO problem_tests (problem_id, ordinal, name, group_name, points, is_public, "
         "input_sha256, output_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        {Text(p.id), Int(ordinal++), Text(t.name), Text(t.group), Real(t.points),
-         Int(t.is_public), Text(in), Text(out)}));
+        {Text(p.id), Int(ordinal++), Text(t.name), Text(t.group), Real(t.points), Int(t.is_public),
+         Text(in), Text(out)}));
   }
   ordinal = 0;
   for (const ProblemAsset& a : p.assets) {

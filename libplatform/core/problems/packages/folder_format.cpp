@@ -192,8 +192,7 @@ Result<ProblemPackage> packages::ImportFolderTree(const Tree& tree) {
     CY_TRY(HelperProgram interactor, packages::ReadProgram(tree, "interactor/"));
     problem.interactor = std::move(interactor);
   }
-  CY_TRY(const std::optional<std::string> flags,
-         OptString(tree, kYaml, yaml, "validator_flags"));
+  CY_TRY(const std::optional<std::string> flags, OptString(tree, kYaml, yaml, "validator_flags"));
   package.validator_flags = flags.value_or("");
 
   if (const std::string* statement = tree.Find("statement.md")) {
@@ -212,7 +211,8 @@ Result<ProblemPackage> packages::ImportFolderTree(const Tree& tree) {
   CY_CHECK(ReadTests(tree, yaml, problem));
   CY_TRY(package.submissions, packages::ReadSubmissions(tree));
   if (auto valid = ValidateProblem(problem); !valid) {
-    return Fail(Error(valid.error().code(), "package " + tree.name + ": " + valid.error().message()));
+    return Fail(
+        Error(valid.error().code(), "package " + tree.name + ": " + valid.error().message()));
   }
   return package;
 }
@@ -253,8 +253,7 @@ Result<void> ExportProblemFolder(const ProblemPackage& package, const std::files
   y << YAML::Key << "output_mib" << YAML::Value
     << FormatNumber(static_cast<double>(problem.limits.output_bytes) / (1 << 20));
   y << YAML::Key << "time_multiplier" << YAML::Value << FormatNumber(package.time_multiplier);
-  y << YAML::Key << "time_safety_margin" << YAML::Value
-    << FormatNumber(package.time_safety_margin);
+  y << YAML::Key << "time_safety_margin" << YAML::Value << FormatNumber(package.time_safety_margin);
   y << YAML::EndMap;
   const CheckerSpec& checker = problem.checker;
   y << YAML::Key << "checker" << YAML::Value << YAML::BeginMap;
@@ -268,8 +267,8 @@ Result<void> ExportProblemFolder(const ProblemPackage& package, const std::files
   }
   y << YAML::Key << "groups" << YAML::Value << YAML::BeginSeq;
   for (const TestGroup& g : problem.groups) {
-    y << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << g.name
-      << YAML::Key << "points" << YAML::Value << FormatNumber(g.points) << YAML::EndMap;
+    y << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << g.name << YAML::Key
+      << "points" << YAML::Value << FormatNumber(g.points) << YAML::EndMap;
   }
   y << YAML::EndSeq;
   y << YAML::Key << "tests" << YAML::Value << YAML::BeginSeq;

@@ -136,7 +136,8 @@ Result<void> ExportKattisPackage(const ProblemPackage& package, const std::files
     out << YAML::EndMap;
     return std::string(out.c_str()) + "\n";
   };
-  if (ungrouped && *ungrouped != 1) tree.files["data/secret/testdata.yaml"] = group_yaml(*ungrouped);
+  if (ungrouped && *ungrouped != 1)
+    tree.files["data/secret/testdata.yaml"] = group_yaml(*ungrouped);
   for (const TestGroup& group : problem.groups) {
     tree.files["data/secret/" + group.name + "/testdata.yaml"] = group_yaml(group.points);
   }

@@ -102,9 +102,8 @@ Result<void> ReadStatement(const Tree& tree, ProblemPackage& package, std::strin
   if (dir.empty()) return {};
   const std::vector<std::string> files = tree.Under(dir);
   std::string chosen;
-  for (std::string_view want :
-       {"problem.en.md", "problem.md", "problem.en.tex", "problem.tex", "problem.en.pdf",
-        "problem.pdf"}) {
+  for (std::string_view want : {"problem.en.md", "problem.md", "problem.en.tex", "problem.tex",
+                                "problem.en.pdf", "problem.pdf"}) {
     if (tree.Find(dir + std::string(want))) {
       chosen = dir + std::string(want);
       break;
@@ -134,7 +133,8 @@ Result<void> ReadStatement(const Tree& tree, ProblemPackage& package, std::strin
   }
   for (const std::string& f : files) {
     const std::string base = f.substr(dir.size());
-    const bool statement_text = base.starts_with("problem.") && base.find('/') == std::string::npos &&
+    const bool statement_text = base.starts_with("problem.") &&
+                                base.find('/') == std::string::npos &&
                                 (base.ends_with(".md") || base.ends_with(".tex"));
     if (!statement_text) problem.assets.push_back({base, *tree.Find(f)});
   }
@@ -274,8 +274,10 @@ Result<void> ReadLimits(const Tree& tree, const YAML::Node& yaml, ProblemPackage
   // time_multiplier with the same map. Legacy: time_multiplier and time_safety_margin.
   for (const char* key : {"time_multipliers", "time_multiplier"}) {
     if (limits[key] && limits[key].IsMap()) {
-      CY_TRY(const std::optional<double> ac, OptNumber(tree, where, limits[key], "ac_to_time_limit"));
-      CY_TRY(const std::optional<double> tle, OptNumber(tree, where, limits[key], "time_limit_to_tle"));
+      CY_TRY(const std::optional<double> ac,
+             OptNumber(tree, where, limits[key], "ac_to_time_limit"));
+      CY_TRY(const std::optional<double> tle,
+             OptNumber(tree, where, limits[key], "time_limit_to_tle"));
       if ((ac && *ac < 1) || (tle && *tle < 1)) {
         return Fail(FileError(tree, where, std::string("limits.") + key + " values must be >= 1"));
       }
@@ -333,7 +335,8 @@ Result<ProblemPackage> packages::ImportKattisTree(const Tree& tree) {
   // name: a string, or a map of language -> name (English first).
   if (yaml.IsMap() && yaml["name"] && yaml["name"].IsMap()) {
     for (const auto& entry : yaml["name"]) {
-      if (!entry.second.IsScalar()) return Fail(FileError(tree, where, "name values must be strings"));
+      if (!entry.second.IsScalar())
+        return Fail(FileError(tree, where, "name values must be strings"));
       const std::string lang = entry.first.Scalar();
       if (problem.title.empty() || lang == "en") problem.title = entry.second.Scalar();
       if (lang == "en") break;
@@ -416,7 +419,8 @@ Result<ProblemPackage> packages::ImportKattisTree(const Tree& tree) {
 
   CY_TRY(package.submissions, packages::ReadSubmissions(tree));
   if (auto valid = ValidateProblem(problem); !valid) {
-    return Fail(Error(valid.error().code(), "package " + tree.name + ": " + valid.error().message()));
+    return Fail(
+        Error(valid.error().code(), "package " + tree.name + ": " + valid.error().message()));
   }
   return package;
 }

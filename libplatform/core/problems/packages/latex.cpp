@@ -42,8 +42,8 @@ std::string Convert(std::string_view tex, std::string& name);
 std::string Heading(const std::string& title) { return "\n## " + title + "\n\n"; }
 
 std::string Environment(const std::string& env, bool begin) {
-  static const std::array<std::pair<const char*, const char*>, 3> kSections = {{
-      {"Input", "Input"}, {"Output", "Output"}, {"Interaction", "Interaction"}}};
+  static const std::array<std::pair<const char*, const char*>, 3> kSections = {
+      {{"Input", "Input"}, {"Output", "Output"}, {"Interaction", "Interaction"}}};
   for (const auto& [tex, title] : kSections) {
     if (env == tex) return begin ? Heading(title) : "\n";
   }
@@ -58,11 +58,13 @@ std::string Convert(std::string_view tex, std::string& name) {
     const char c = tex[pos];
     if (c == '%') {  // a comment to the end of the line
       const size_t eol = tex.find('\n', pos);
-      const std::string_view line = tex.substr(pos, eol == std::string_view::npos ? tex.npos : eol - pos);
+      const std::string_view line =
+          tex.substr(pos, eol == std::string_view::npos ? tex.npos : eol - pos);
       constexpr std::string_view kPlain = "%% plainproblemname:";
       if (line.starts_with(kPlain)) {
         std::string plain(line.substr(kPlain.size()));
-        while (!plain.empty() && std::isspace(static_cast<unsigned char>(plain.front()))) plain.erase(0, 1);
+        while (!plain.empty() && std::isspace(static_cast<unsigned char>(plain.front())))
+          plain.erase(0, 1);
         name = plain;
       }
       pos = eol == std::string_view::npos ? tex.size() : eol + 1;

@@ -31,19 +31,19 @@ Result<std::string> PickEntry(const Tree& tree, const std::string& where,
   std::vector<size_t> sources;
   for (size_t i = 0; i < files.size(); ++i) {
     if (files[i].path == "build" || files[i].path == "run") {
-      return Fail(FileError(tree, where,
-                            "build/run scripts are not supported; give the program's source"));
+      return Fail(
+          FileError(tree, where, "build/run scripts are not supported; give the program's source"));
     }
     if (LanguageOf(files[i].path)) sources.push_back(i);
   }
   if (sources.empty()) {
-    return Fail(FileError(tree, where,
-                          "no source file of a known language (.py .js .c .cc .cpp .sh)"));
+    return Fail(
+        FileError(tree, where, "no source file of a known language (.py .js .c .cc .cpp .sh)"));
   }
   size_t entry = sources.front();
   if (sources.size() > 1) {
-    static constexpr std::array<std::string_view, 6> kNames = {
-        "main", "__main__", "validator", "checker", "interactor", "solution"};
+    static constexpr std::array<std::string_view, 6> kNames = {"main",    "__main__",   "validator",
+                                                               "checker", "interactor", "solution"};
     for (std::string_view want : kNames) {
       const auto it = std::find_if(sources.begin(), sources.end(),
                                    [&](size_t i) { return Stem(files[i].path) == want; });
@@ -136,8 +136,7 @@ Result<std::vector<ExampleSubmission>> ReadSubmissions(const Tree& tree) {
   return out;
 }
 
-void WriteSubmissions(Tree& tree, const std::vector<ExampleSubmission>& submissions,
-                      bool kattis) {
+void WriteSubmissions(Tree& tree, const std::vector<ExampleSubmission>& submissions, bool kattis) {
   YAML::Emitter meta;
   bool any_score = false;
   meta << YAML::BeginMap;

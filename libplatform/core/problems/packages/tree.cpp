@@ -45,8 +45,8 @@ struct Budget {
 
   Result<void> Add(const std::string& rel, uint64_t size) {
     if (++files > caps.max_files) {
-      return Fail(Cap(name, "more than " + std::to_string(caps.max_files) +
-                                " files (cap max_files)"));
+      return Fail(
+          Cap(name, "more than " + std::to_string(caps.max_files) + " files (cap max_files)"));
     }
     if (Depth(rel) > caps.max_depth) {
       return Fail(Cap(name, rel + " is nested more than " + std::to_string(caps.max_depth) +
@@ -99,10 +99,12 @@ Result<Tree> LoadFolder(const fs::path& path, const PackageCaps& caps) {
       target = fs::weakly_canonical(p, ec);
       const std::string inside = target.lexically_relative(root).generic_string();
       if (ec || inside.empty() || inside.starts_with("..")) {
-        return Fail(Bad(tree.name, "symlink " + rel + " points outside the package (cap symlinks)"));
+        return Fail(
+            Bad(tree.name, "symlink " + rel + " points outside the package (cap symlinks)"));
       }
       if (!fs::is_regular_file(target, ec)) {
-        return Fail(Bad(tree.name, "symlink " + rel + " must name a file of the package (cap symlinks)"));
+        return Fail(
+            Bad(tree.name, "symlink " + rel + " must name a file of the package (cap symlinks)"));
       }
     } else if (fs::is_directory(link)) {
       continue;
@@ -144,8 +146,8 @@ Result<Tree> LoadZip(const fs::path& path, const PackageCaps& caps) {
   Tree tree;
   tree.name = ShortName(path);
   int error = 0;
-  std::unique_ptr<zip_t, decltype(&zip_discard)> archive(
-      zip_open(path.c_str(), ZIP_RDONLY, &error), &zip_discard);
+  std::unique_ptr<zip_t, decltype(&zip_discard)> archive(zip_open(path.c_str(), ZIP_RDONLY, &error),
+                                                         &zip_discard);
   if (!archive) {
     zip_error_t ze;
     zip_error_init_with_code(&ze, error);
@@ -155,8 +157,8 @@ Result<Tree> LoadZip(const fs::path& path, const PackageCaps& caps) {
   }
   const zip_int64_t entries = zip_get_num_entries(archive.get(), 0);
   if (entries > caps.max_files) {
-    return Fail(Cap(tree.name, "more than " + std::to_string(caps.max_files) +
-                                   " files (cap max_files)"));
+    return Fail(
+        Cap(tree.name, "more than " + std::to_string(caps.max_files) + " files (cap max_files)"));
   }
   Budget budget{caps, tree.name};
   for (zip_int64_t i = 0; i < entries; ++i) {
@@ -181,7 +183,8 @@ Result<Tree> LoadZip(const fs::path& path, const PackageCaps& caps) {
     const uint64_t size = (st.valid & ZIP_STAT_SIZE) ? st.size : 0;
     const uint64_t packed = (st.valid & ZIP_STAT_COMP_SIZE) ? st.comp_size : 0;
     if (auto added = budget.Add(name, size); !added) return Fail(added.error());
-    if (size > (uint64_t{1} << 20) && size / std::max<uint64_t>(packed, 1) > caps.max_compression_ratio) {
+    if (size > (uint64_t{1} << 20) &&
+        size / std::max<uint64_t>(packed, 1) > caps.max_compression_ratio) {
       return Fail(Cap(tree.name, name + " expands more than " +
                                      std::to_string(caps.max_compression_ratio) +
                                      " times (cap max_compression_ratio)"));
@@ -215,7 +218,8 @@ Result<Tree> LoadZip(const fs::path& path, const PackageCaps& caps) {
                                    [&](const auto& f) { return f.first.starts_with(top); });
       if (all) {
         std::map<std::string, std::string, std::less<>> inner;
-        for (auto& [rel, content] : tree.files) inner.emplace(rel.substr(top.size()), std::move(content));
+        for (auto& [rel, content] : tree.files)
+          inner.emplace(rel.substr(top.size()), std::move(content));
         tree.files = std::move(inner);
       }
     }
@@ -288,3 +292,17 @@ Result<void> WriteTree(const Tree& tree, const fs::path& dir) {
 }
 
 }  // namespace codeyard::packages
+
+namespace codeyard {
+
+PackageCaps PackageCapsFrom(const Config& config) {
+  PackageCaps caps;
+  caps.max_total_bytes = static_cast<uint64_t>(config.problems_max_package_bytes);
+  caps.max_file_bytes = static_cast<uint64_t>(config.problems_max_package_file_bytes);
+  caps.max_files = config.problems_max_package_files;
+  caps.max_depth = static_cast<int>(config.problems_max_package_depth);
+  caps.max_compression_ratio = static_cast<uint64_t>(config.problems_max_zip_ratio);
+  return caps;
+}
+
+}  // namespace codeyard

@@ -2,7 +2,10 @@
 #include "core/problems/packages/yaml_util.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 namespace codeyard::packages {
 
@@ -47,6 +50,10 @@ Result<std::optional<std::string>> OptString(const Tree& tree, std::string_view 
 }
 
 std::string FormatNumber(double value) {
+  // Whole numbers as integers ("70", not "7e+01": %g's shortest form of it).
+  if (std::trunc(value) == value && std::fabs(value) < 1e15) {
+    return std::to_string(static_cast<int64_t>(value));
+  }
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.17g", value);
   // The shortest form that reads back equal.

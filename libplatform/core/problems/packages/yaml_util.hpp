@@ -24,10 +24,8 @@ namespace codeyard::packages {
 // Typed reads of an optional key; a present key of the wrong type is an error naming it.
 [[nodiscard]] Result<std::optional<double>> OptNumber(const Tree& tree, std::string_view path,
                                                       const YAML::Node& map, const char* key);
-[[nodiscard]] Result<std::optional<std::string>> OptString(const Tree& tree,
-                                                           std::string_view path,
-                                                           const YAML::Node& map,
-                                                           const char* key);
+[[nodiscard]] Result<std::optional<std::string>> OptString(const Tree& tree, std::string_view path,
+                                                           const YAML::Node& map, const char* key);
 
 // Formats a double without trailing zeros ("1", "0.5", "1e-06").
 [[nodiscard]] std::string FormatNumber(double value);
