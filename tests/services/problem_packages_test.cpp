@@ -247,6 +247,21 @@ TEST_CASE("packages: hostile packages are refused with the cap named", "[package
   CHECK(ErrorOf(ImportKattisPackage(big, total)).find("max_total_bytes") != std::string::npos);
 }
 
+TEST_CASE("packages: the caps come from problems.* configuration keys", "[packages]") {
+  ConfigInputs inputs;
+  inputs.flags = {{"problems.max_package_files", "2"}, {"problems.max_zip_ratio", "40"}};
+  const Config config = Must(LoadConfig(inputs));
+  const PackageCaps caps = PackageCapsFrom(config);
+  CHECK(caps.max_files == 2);
+  CHECK(caps.max_compression_ratio == 40);
+  CHECK(caps.max_total_bytes == PackageCaps{}.max_total_bytes);
+  TempDir dir;
+  MinimalPackage(dir.path() / "three");
+  CHECK(ErrorOf(ImportPackage(dir.path() / "three", caps)).find("max_files") != std::string::npos);
+  inputs.flags = {{"problems.max_zip_ratio", "1"}};
+  CHECK_FALSE(LoadConfig(inputs));
+}
+
 TEST_CASE("packages: faults name the file", "[packages]") {
   TempDir dir;
   const fs::path p = dir.path() / "broken";
