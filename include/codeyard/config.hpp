@@ -121,6 +121,12 @@ struct Config {
   // callback_url may name; empty = callbacks refused.
   std::vector<std::string> jobs_callback_hosts;
   int64_t jobs_callback_attempts = 8;  // jobs.callback_attempts: deliveries tried, then failed
+  // Problem packages read on import (codeyard/problem_packages.hpp, docs/problems.md).
+  int64_t problems_max_package_bytes = int64_t{512} << 20;       // problems.max_package_bytes
+  int64_t problems_max_package_file_bytes = int64_t{128} << 20;  // .max_package_file_bytes
+  int64_t problems_max_package_files = 20000;                    // problems.max_package_files
+  int64_t problems_max_package_depth = 12;                       // problems.max_package_depth
+  int64_t problems_max_zip_ratio = 500;                          // problems.max_zip_ratio
 
   // server.inline_reads: file reads and tree pages run on the server's event thread, without
   // a hand-off to a worker, when storage is SQLite on a file (local reads of microseconds);

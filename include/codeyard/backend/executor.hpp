@@ -176,6 +176,9 @@ struct FileData {
   std::string content;  // file bytes; the target for a symlink
   uint32_t mode = 0644;
   std::optional<int64_t> mtime_ns;
+
+  // Problems compare their helper programs' files (codeyard/problems.hpp).
+  friend bool operator==(const FileData&, const FileData&) = default;
 };
 
 struct ListFilesOptions {
@@ -237,6 +240,15 @@ class Pod {
   [[nodiscard]] virtual Result<SessionAttachment> OpenSession(std::string_view name,
                                                               const ExecSpec& spec) {
     (void)spec;
+    return Fail(Error::Code::kUnimplemented,
+                "this pod has no detachable sessions (" + std::string(name) + ")");
+  }
+
+  // Attaches to the running session `name` like OpenSession, but never starts one: kNotFound
+  // when no session of that name runs. For a caller that must only watch (a reviewer
+  // watching the author's shell must not start a shell in the author's pod). Optional: the
+  // default is kUnimplemented, as for OpenSession.
+  [[nodiscard]] virtual Result<SessionAttachment> JoinSession(std::string_view name) {
     return Fail(Error::Code::kUnimplemented,
                 "this pod has no detachable sessions (" + std::string(name) + ")");
   }
@@ -341,6 +353,9 @@ class PodWrapper : public Pod {
   }
   Result<SessionAttachment> OpenSession(std::string_view name, const ExecSpec& spec) override {
     return target_->OpenSession(name, spec);
+  }
+  Result<SessionAttachment> JoinSession(std::string_view name) override {
+    return target_->JoinSession(name);
   }
 
  private:
