@@ -153,14 +153,23 @@ TEST_CASE("a cached read transaction never mixes answers from two states",
   CHECK(*both == "ann,bo");
   CHECK(attempts == 2);
 
-  // A transaction whose first statement goes to SQLite just reads the newer state.
-  auto fresh = storage.Begin(TxKind::kRead);
-  REQUIRE(fresh);
+  // A transaction reads the state it began in (as a SQLite snapshot taken then would), and
+  // one begun after a commit reads the commit.
+  auto older = storage.Begin(TxKind::kRead);
+  REQUIRE(older);
   Rename(storage, b, "bill");
-  auto rows = (*fresh)->Query(kNameSql, {Value{b}});
-  REQUIRE(rows);
-  CHECK(std::get<std::string>(rows->front().at(0)) == "bill");
-  (*fresh)->Rollback();
+  auto newer = storage.Begin(TxKind::kRead);
+  REQUIRE(newer);
+  const int64_t before = Hits(storage);
+  auto old_rows = (*older)->Query(kNameSql, {Value{b}});
+  REQUIRE(old_rows);
+  CHECK(std::get<std::string>(old_rows->front().at(0)) == "bo");
+  CHECK(Hits(storage) == before + 1);
+  auto new_rows = (*newer)->Query(kNameSql, {Value{b}});
+  REQUIRE(new_rows);
+  CHECK(std::get<std::string>(new_rows->front().at(0)) == "bill");
+  (*older)->Rollback();
+  (*newer)->Rollback();
 }
 
 TEST_CASE("the read cache can be turned off and leaves probes to SQLite", "[storage][read_cache]") {

@@ -122,23 +122,22 @@ std::optional<WalStamp> WalHeader::Read() const noexcept {
 }
 
 std::optional<Rows> ReadCache::Find(const WalStamp& stamp, const std::string& key) {
-  const std::lock_guard lock(mu_);
-  if (stamp != stamp_) {
-    ++misses_;
-    return std::nullopt;
+  std::shared_ptr<const Rows> found;
+  {
+    const std::lock_guard lock(mu_);
+    if (stamp == stamp_) {
+      if (const auto it = entries_.find(key); it != entries_.end()) found = it->second;
+    }
+    ++(found ? hits_ : misses_);
   }
-  const auto it = entries_.find(key);
-  if (it == entries_.end()) {
-    ++misses_;
-    return std::nullopt;
-  }
-  ++hits_;
-  return it->second;
+  if (!found) return std::nullopt;
+  return *found;
 }
 
 void ReadCache::Store(const WalStamp& stamp, std::string key, const Rows& rows) {
   const int64_t size = SizeOf(key, rows);
   if (size > max_bytes_ / 8) return;  // a few large results would evict everything else
+  auto entry = std::make_shared<const Rows>(rows);
   const std::lock_guard lock(mu_);
   if (stamp != stamp_) {
     // A transaction that began before the last commit keeps what it read to itself.
@@ -152,7 +151,7 @@ void ReadCache::Store(const WalStamp& stamp, std::string key, const Rows& rows) 
     entries_.clear();
     bytes_ = 0;
   }
-  if (entries_.try_emplace(std::move(key), rows).second) bytes_ += size;
+  if (entries_.try_emplace(std::move(key), std::move(entry)).second) bytes_ += size;
 }
 
 ReadCacheStats ReadCache::stats() const {

@@ -69,7 +69,8 @@ class ReadCache {
   const int64_t max_bytes_;
   mutable std::mutex mu_;
   WalStamp stamp_{};  // the header the entries were read under
-  std::unordered_map<std::string, Rows> entries_;
+  // Shared so that a hit copies the rows after releasing the lock.
+  std::unordered_map<std::string, std::shared_ptr<const Rows>> entries_;
   int64_t bytes_ = 0;
   int64_t hits_ = 0;
   int64_t misses_ = 0;
