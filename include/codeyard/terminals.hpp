@@ -67,7 +67,8 @@ inline constexpr uint16_t kCloseTryAgain = 1013;         // busy
 inline constexpr uint16_t kCloseUnauthenticated = 4001;  // no, bad or expired token
 inline constexpr uint16_t kCloseNotFound = 4004;         // no such workspace (or not yours)
 // A watcher (see Terminals::SetWatchPolicy) whose right to watch ended: sharing turned off,
-// or the review left in_review or was reassigned. Also when the author's shell is not running.
+// or the review left in_review or was reassigned. Also when the author's shell is not running
+// (the workspace is stopped, or its pod has no shell): the watcher never starts one.
 inline constexpr uint16_t kCloseNotShared = 4003;
 inline constexpr uint16_t kCloseLimit = 4029;  // a running limit or a viewer cap
 
@@ -148,9 +149,14 @@ class Terminals {
   void SetWake(std::function<void()> wake);
 
   // Who besides the owner may watch a terminal (none when unset). A watcher is always
-  // read-only, whatever its hello asks; it never starts the pod or the shell (only the
-  // owner's attach does), and the periodic re-check (reauth_interval) asks the policy again,
-  // closing with 4003 a watcher it refuses. Set it before the first Attach.
+  // read-only, whatever its hello asks. It joins the shell this process holds for the
+  // workspace, or else attaches to the shell session in the workspace's running pod
+  // (Workspaces::RunningPod, Pod::JoinSession), so it watches from any replica, whichever
+  // one serves the author. It never starts the pod or the shell, takes or renews no lease
+  // and touches nothing (only the owner's attach does), and the periodic re-check
+  // (reauth_interval) asks the policy again, closing with 4003 a watcher it refuses: that
+  // re-check reads storage, so unsharing on any replica closes watchers on every replica
+  // within one interval. Set it before the first Attach.
   void SetWatchPolicy(TerminalWatchPolicy policy);
 
   // The viewers that got something to write since the last call.
@@ -161,7 +167,8 @@ class Terminals {
   // then gets the title, a terminal reset and the scrollback, and a running status saying
   // whether this attach started the shell ("started"). Returns the close to send on failure:
   // 4001 bad token, 4004 not found (or another user's the watch policy refuses), 4003 a
-  // watcher of a shell not running in this process, 4029 a running limit or a viewer cap,
+  // watcher of a workspace that is not running or whose pod has no shell, 4029 a running
+  // limit or a viewer cap,
   // 1001 shutting down, 1011 otherwise. The viewer keeps the token for the re-check.
   [[nodiscard]] std::optional<terminal::Close> Attach(uint64_t viewer,
                                                       std::string_view workspace_id,

@@ -223,6 +223,13 @@ class Workspaces {
   [[nodiscard]] Result<std::shared_ptr<Pod>> PodOf(std::string_view user_id,
                                                    std::string_view workspace_id);
 
+  // The workspace's pod if it runs now, whoever holds its lease, for a caller that only
+  // watches (a reviewer watching the author's terminal): it opens, claims, renews and
+  // touches nothing, so it never starts, keeps alive or moves a workspace. No user check:
+  // the caller has decided who may see the pod. kFailedPrecondition when the workspace is
+  // not running (no live lease naming a running pod); storage errors as usual.
+  [[nodiscard]] Result<std::shared_ptr<Pod>> RunningPod(std::string_view workspace_id);
+
   // Stops every pod idle (no exec, terminal input or file operation) for longer than
   // idle_timeout whose lease this replica holds or has expired (its replica died); returns
   // how many. Also deletes workspace pods no lease names, once older than one lease. A pod

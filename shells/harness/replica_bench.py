@@ -87,6 +87,21 @@ class Cluster:
                       secret=self.secret, data_dir=self.data,
                       log_path=os.path.join(self.dir, f"{name}.log"), name=f"replica {name}")
 
+    def pod_file(self, workspace_id, path):
+        """Where a file of the workspace's running pod is seen from the host: through its
+        init's /proc root (the pod's /workspace is a tmpfs of its own mount namespace), so
+        the bench can wait for a file written in the pod without a sync storing it."""
+        pods = os.path.join(self.data, "pods")
+        for pod in os.listdir(pods):
+            try:
+                with open(os.path.join(pods, pod, "pod.json")) as f:
+                    record = json.load(f)
+            except (OSError, ValueError):
+                continue
+            if record.get("labels", {}).get("codeyard.dev/workspace") == workspace_id:
+                return f"/proc/{record['init_pid']}/root/workspace/{path}"
+        raise RuntimeError(f"no pod record for workspace {workspace_id} under {pods}")
+
     def remove(self):
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -146,7 +161,8 @@ def bench_takeover(cluster, rounds):
                 "sh", "-c", "setsid sh -c 'sleep 0.5; echo late > late.txt' "
                 "</dev/null >/dev/null 2>&1 &"]})
             assert status == 200, doc
-            time.sleep(1.0)
+            late = cluster.pod_file(idle, "late.txt")
+            wait_until(lambda: os.path.exists(late), 30, "late.txt was not written in the pod")
             a.kill9()
             t0 = time.monotonic()
             patience = 10 * cluster.lease_s + 60

@@ -289,6 +289,37 @@ TEST_CASE("the shell's exit reaches every attachment; the next open starts a new
   CHECK(fresh.process->Signal(SIGTERM).error().code() == Error::Code::kFailedPrecondition);
 }
 
+// The watcher's attach (Pod::JoinSession): a running session is joined like any attachment,
+// scrollback first; with none of that name, or once its shell exited, the answer is
+// kNotFound and no shell starts (the next open is the one that starts it).
+TEST_CASE("joining attaches only to a running session and never starts one",
+          "[executor][sessions]") {
+  PodFixture f;
+  auto pod = f.NewPod();
+  auto none = pod->JoinSession("main");
+  REQUIRE_FALSE(none.has_value());
+  CHECK(none.error().code() == Error::Code::kNotFound);
+  CHECK(pod->JoinSession("BAD NAME").error().code() == Error::Code::kInvalidArgument);
+
+  SessionAttachment a = Open(*pod, "main");
+  CHECK(a.started);  // the failed joins left nothing running
+  REQUIRE(a.process->WriteStdin("echo before-$((2*5))\n").has_value());
+  ReadUntil(*a.process, "before-10");
+  auto joined = pod->JoinSession("main");
+  if (!joined) FAIL("JoinSession: " << joined.error().ToString());
+  CHECK_FALSE(joined->started);
+  ReadUntil(*joined->process, "before-10");  // the scrollback
+  REQUIRE(a.process->WriteStdin("echo after-$((3*5))\n").has_value());
+  ReadUntil(*joined->process, "after-15");  // live output
+
+  REQUIRE(a.process->WriteStdin("exit\n").has_value());
+  ReadToEnd(*a.process);
+  ReadToEnd(*joined->process);
+  CHECK(pod->JoinSession("main").error().code() == Error::Code::kNotFound);
+  SessionAttachment fresh = Open(*pod, "main");
+  CHECK(fresh.started);
+}
+
 TEST_CASE("deleting the pod ends its sessions' attachments", "[executor][sessions]") {
   PodFixture f;
   auto pod = f.NewPod();

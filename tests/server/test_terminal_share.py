@@ -42,16 +42,18 @@ def share(server, user, ws, shared):
                 json_body={"shared": shared})
 
 
-def reviewed_workspace(server, claim=True):
-    """An author's workspace under review, claimed by a reviewer (in_review) unless not."""
-    author, reviewer = User(server), User(server, level=1)
+def reviewed_workspace(server, claim=True, reviewer_server=None):
+    """An author's workspace under review, claimed by a reviewer (in_review) unless not. The
+    reviewer registers and claims through `reviewer_server` (another replica) when given."""
+    reviewer_server = reviewer_server or server
+    author, reviewer = User(server), User(reviewer_server, level=1)
     ws = create_workspace(server, author.token)["id"]
     status, _, review = call(server, "POST", "/reviews", token=author.token,
                              json_body={"workspace_id": ws, "title": "t", "description": "d",
                                         "priority": "normal", "required_level": 1})
     assert status == 201, review
     if claim:
-        status, _, doc = call(server, "POST", f"/reviews/{review['id']}/claim",
+        status, _, doc = call(reviewer_server, "POST", f"/reviews/{review['id']}/claim",
                               token=reviewer.token)
         assert status == 200 and doc["status"] == "in_review", doc
     return author, reviewer, ws, review

@@ -23,6 +23,7 @@
 #include "codeyard/terminals.hpp"
 #include "codeyard/workspaces.hpp"
 #include "services/must.hpp"
+#include "services/terminal_viewer.hpp"
 #include "storage/backend_fixture.hpp"
 
 using namespace codeyard;
@@ -32,7 +33,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto kDeadline = 20s;
+constexpr auto kDeadline = kTerminalDeadline;
 
 // ---- a pod session stand-in -------------------------------------------------------------
 // What codeyard-pod provides (Pod::OpenSession): one shell per name, its last 64 KiB of
@@ -219,9 +220,21 @@ class SessionPod : public PodWrapper {
     out.process = s->Attach();
     return out;
   }
+  Result<SessionAttachment> JoinSession(std::string_view name) override {
+    std::lock_guard lock(mu_);
+    joins++;
+    const auto it = sessions.find(std::string(name));
+    if (it == sessions.end() || it->second->ended()) {
+      return Fail(Error::Code::kNotFound, "session " + std::string(name) + " is not running");
+    }
+    SessionAttachment out;
+    out.process = it->second->Attach();
+    return out;
+  }
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<FakeSession>> sessions;
   int opens = 0;
+  int joins = 0;
 };
 
 // Wraps every pod of the target in one SessionPod per pod id (what the pod's own init
@@ -310,68 +323,7 @@ struct World {
   std::shared_ptr<Workspaces> workspaces;
 };
 
-// Plays the part of a connection: pulls what Terminals queued for it.
-struct Viewer {
-  Terminals& t;
-  uint64_t id;
-  std::string output;
-  std::vector<std::string> statuses;
-  std::vector<std::string> titles;
-  std::optional<terminal::Close> closed;
-
-  void Pull() {
-    for (;;) {
-      bool more = false;
-      TerminalOut out = t.Next(id, &more);
-      if (auto* m = std::get_if<std::string>(&out)) {
-        const std::string payload = m->substr(1);
-        if (m->front() == terminal::kOutput) output += payload;
-        if (m->front() == terminal::kStatus) statuses.push_back(payload);
-        if (m->front() == terminal::kTitle) titles.push_back(payload);
-      } else if (auto* c = std::get_if<terminal::Close>(&out)) {
-        closed = *c;
-        return;
-      } else {
-        return;
-      }
-    }
-  }
-  // Pulls until `done` holds; FAILs at the deadline (no fixed sleeps: polls what is queued).
-  template <class F>
-  void Until(F done, const std::string& what) {
-    const auto deadline = std::chrono::steady_clock::now() + kDeadline;
-    while (Pull(), !done()) {
-      if (closed || std::chrono::steady_clock::now() > deadline) {
-        FAIL("terminal: " << what << " not seen; closed=" << (closed ? closed->code : 0)
-                          << " output tail: "
-                          << output.substr(output.size() > 300 ? output.size() - 300 : 0));
-      }
-      std::this_thread::sleep_for(5ms);
-    }
-  }
-  void Wait(const std::string& needle, std::size_t after = 0) {
-    Until([&] { return output.find(needle, after) != std::string::npos; }, needle);
-  }
-  void Running() {
-    Until(
-        [&] {
-          return !statuses.empty() && statuses.back().find("\"running\"") != std::string::npos;
-        },
-        "running status");
-  }
-  bool Started() const {
-    return !statuses.empty() && statuses.back().find("\"started\":true") != std::string::npos;
-  }
-  void Type(const std::string& input) {
-    REQUIRE_FALSE(t.Receive(id, terminal::Message(terminal::kInput, input)).has_value());
-  }
-  // Types `echo marker_$((6*7))` and waits for marker_42 (the output, not the echoed input).
-  void Marker(const std::string& marker) {
-    const std::size_t start = output.size();
-    Type("echo " + marker + "_$((6*7))\r");
-    Wait(marker + "_42", start);
-  }
-};
+using Viewer = TerminalViewer;
 
 Viewer Open(Terminals& t, uint64_t id, const std::string& ws, const Session& s,
             bool readonly = false) {
@@ -380,7 +332,7 @@ Viewer Open(Terminals& t, uint64_t id, const std::string& ws, const Session& s,
   hello.readonly = readonly;
   auto refused = t.Attach(id, ws, hello);
   if (refused) FAIL("attach refused: " << refused->code << " " << refused->reason);
-  Viewer v{t, id, {}, {}, {}, {}};
+  Viewer v{t, id};
   v.Running();
   return v;
 }
@@ -564,6 +516,71 @@ TEST_CASE("terminals: a shell in a pod session is shared by processes and outliv
   restarted->Shutdown();
 }
 
+// A watcher (another user the watch policy admits) on a process that holds no shell of the
+// workspace joins the pod's session (Pod::JoinSession) read-only; it never opens one, so with
+// the workspace stopped or its shell exited it gets 4003 and nothing starts.
+TEST_CASE("terminals: a watcher joins the pod's shell from another process, never starting one",
+          "[terminals]") {
+  World w(true);
+  const Session ada = w.NewUser("ada");
+  const Session bob = w.NewUser("bob");
+  const std::string ws = w.NewWorkspace(ada, "watched");
+  auto replica_a = w.NewTerminals();
+  auto replica_b = w.NewTerminals();
+  for (auto* t : {replica_a.get(), replica_b.get()}) {
+    t->SetWatchPolicy([id = bob.user.id](std::string_view user, std::string_view) -> Result<void> {
+      if (user == id) return {};
+      return Fail(Error::Code::kNotFound, "not shared with you");
+    });
+  }
+
+  // Stopped: nothing to watch, and watching starts nothing.
+  CHECK(Refusal(*replica_b, 1, ws, bob.access_token) == terminal::kCloseNotShared);
+  CHECK(Must(w.workspaces->Get(ada.user.id, ws)).state == WorkspaceState::kStopped);
+  CHECK(replica_b->viewers() == 0);
+
+  Viewer a = Open(*replica_a, 2, ws, ada);
+  CHECK(a.Started());
+  a.Marker("before_watch");
+  auto pod = Must(w.workspaces->PodOf(ada.user.id, ws));
+  auto sessions = w.session_executor->Of(pod->id());
+  REQUIRE(sessions != nullptr);
+  auto shell = sessions->sessions.at("terminal");
+
+  Viewer b = Open(*replica_b, 3, ws, bob);  // asks to write; a watcher never does
+  CHECK_FALSE(b.Started());
+  CHECK(b.statuses.back().find("\"readonly\":true") != std::string::npos);
+  b.Wait("before_watch_42");  // the pod's scrollback
+  const std::size_t b0 = b.output.size();
+  a.Marker("live");
+  b.Wait("live_42", b0);
+  b.Type("echo from_bob_$((4*4))\r");
+  REQUIRE_FALSE(
+      replica_b->Receive(3, terminal::Message(terminal::kResize, R"({"cols":9,"rows":3})")));
+  a.Marker("after_bob");
+  CHECK(a.output.find("from_bob") == std::string::npos);
+  // A second watcher on B shares B's attachment.
+  Viewer b2 = Open(*replica_b, 4, ws, bob);
+  b2.Wait("after_bob_42");
+  CHECK(shell->attachments() == 2);
+  CHECK(sessions->opens == 1);
+  CHECK(sessions->joins == 1);
+
+  // The shell exits: every viewer is told, and a watcher then finds nothing to join.
+  a.Type("exit\r");
+  a.Until([&] { return a.closed.has_value(); }, "a's close");
+  b.Until([&] { return b.closed.has_value(); }, "b's close");
+  CHECK(b.closed->code == terminal::kCloseNormal);
+  replica_a->Detach(2);
+  replica_b->Detach(3);
+  replica_b->Detach(4);
+  CHECK(Refusal(*replica_b, 5, ws, bob.access_token) == terminal::kCloseNotShared);
+  CHECK(sessions->opens == 1);  // no shell started by a watcher
+  CHECK(shell->ended());
+  replica_a->Shutdown();
+  replica_b->Shutdown();
+}
+
 TEST_CASE("terminals: concurrent attaches to one workspace open one attachment", "[terminals]") {
   World w(true);
   const Session ada = w.NewUser("ada");
@@ -585,7 +602,7 @@ TEST_CASE("terminals: concurrent attaches to one workspace open one attachment",
   int started = 0;
   for (int i = 0; i < kViewers; ++i) {
     REQUIRE_FALSE(refused[static_cast<std::size_t>(i)].has_value());
-    Viewer v{*terminals, static_cast<uint64_t>(100 + i), {}, {}, {}, {}};
+    Viewer v{*terminals, static_cast<uint64_t>(100 + i)};
     v.Running();
     started += v.Started() ? 1 : 0;
   }

@@ -240,6 +240,15 @@ class Pod {
     return Fail(Error::Code::kUnimplemented,
                 "this pod has no detachable sessions (" + std::string(name) + ")");
   }
+
+  // Attaches to the running session `name` like OpenSession, but never starts one: kNotFound
+  // when no session of that name runs. For a caller that must only watch (a reviewer
+  // watching the author's shell must not start a shell in the author's pod). Optional: the
+  // default is kUnimplemented, as for OpenSession.
+  [[nodiscard]] virtual Result<SessionAttachment> JoinSession(std::string_view name) {
+    return Fail(Error::Code::kUnimplemented,
+                "this pod has no detachable sessions (" + std::string(name) + ")");
+  }
 };
 
 // Equality on every listed label (Kubernetes' matchLabels); empty selects all.
@@ -341,6 +350,9 @@ class PodWrapper : public Pod {
   }
   Result<SessionAttachment> OpenSession(std::string_view name, const ExecSpec& spec) override {
     return target_->OpenSession(name, spec);
+  }
+  Result<SessionAttachment> JoinSession(std::string_view name) override {
+    return target_->JoinSession(name);
   }
 
  private:

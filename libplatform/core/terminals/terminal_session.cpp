@@ -58,6 +58,19 @@ Result<std::shared_ptr<TerminalSession>> TerminalSession::Start(std::shared_ptr<
   return session;
 }
 
+Result<std::shared_ptr<TerminalSession>> TerminalSession::Join(std::shared_ptr<Pod> pod,
+                                                               std::string_view name,
+                                                               TerminalLimits limits, Hooks hooks,
+                                                               std::shared_ptr<Logger> logger) {
+  auto attached = pod->JoinSession(name);
+  if (!attached) return Fail(attached.error());
+  std::shared_ptr<TerminalSession> session(
+      new TerminalSession(std::move(pod), std::move(attached->process), /*detachable=*/true,
+                          /*started=*/false, limits, std::move(hooks), std::move(logger)));
+  session->driver_ = std::thread([s = session.get()] { s->Drive(); });
+  return session;
+}
+
 TerminalSession::TerminalSession(std::shared_ptr<Pod> pod, std::unique_ptr<Process> process,
                                  bool detachable, bool started, TerminalLimits limits, Hooks hooks,
                                  std::shared_ptr<Logger> logger)

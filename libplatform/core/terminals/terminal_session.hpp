@@ -64,6 +64,13 @@ class TerminalSession {
       std::shared_ptr<Pod> pod, std::string_view name, const ExecSpec& spec, TerminalLimits limits,
       Hooks hooks, std::shared_ptr<Logger> logger);
 
+  // Attaches to the pod's session `name` only if it runs (Pod::JoinSession): never starts a
+  // shell, nor falls back to Exec. kNotFound when no such session runs, kUnimplemented on a
+  // pod without sessions. For watchers, who only read.
+  [[nodiscard]] static Result<std::shared_ptr<TerminalSession>> Join(
+      std::shared_ptr<Pod> pod, std::string_view name, TerminalLimits limits, Hooks hooks,
+      std::shared_ptr<Logger> logger);
+
   TerminalSession(const TerminalSession&) = delete;
   TerminalSession& operator=(const TerminalSession&) = delete;
   ~TerminalSession();  // Stop()

@@ -2,26 +2,16 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <limits>
-#include <map>
 #include <mutex>
 #include <thread>
-#include <unordered_map>
 
 #include "core/terminals/protocol.hpp"
 #include "core/terminals/terminal_session.hpp"
+#include "core/terminals/terminals_impl.hpp"
 
 namespace codeyard {
-
-namespace {
-
-// How long the first viewer of a resumed shell waits for the pod's replay (it is the
-// attachment's first output, already there when the pod answered).
-constexpr std::chrono::seconds kReplayWait{2};
-
-}  // namespace
 
 TerminalOptions TerminalOptionsFrom(const Config& config) {
   TerminalOptions out;
@@ -31,85 +21,6 @@ TerminalOptions TerminalOptionsFrom(const Config& config) {
   out.reauth_interval = std::chrono::seconds(config.terminal_reauth_interval_s);
   return out;
 }
-
-class Terminals::Impl {
- public:
-  Impl(Accounts& accounts, Workspaces& workspaces, TerminalOptions options,
-       std::shared_ptr<Logger> logger);
-  ~Impl() { Shutdown(); }
-
-  void SetWake(std::function<void()> wake);
-  void SetWatchPolicy(TerminalWatchPolicy policy);
-  std::vector<uint64_t> TakeReady();
-  std::optional<terminal::Close> Attach(uint64_t viewer, std::string_view workspace_id,
-                                        const terminal::Hello& hello);
-  std::optional<terminal::Close> Receive(uint64_t viewer, std::string_view message);
-  TerminalOut Next(uint64_t viewer, bool* more);
-  void Detach(uint64_t viewer);
-  void CloseAll(const terminal::Close& close);
-  void Shutdown();
-  std::size_t viewers() const;
-  std::size_t shells() const;
-
-  std::atomic<uint64_t> output_bytes_{0};
-  std::atomic<uint64_t> refused_per_terminal_{0};
-  std::atomic<uint64_t> refused_per_user_{0};
-  std::atomic<uint64_t> reauth_closed_{0};
-
- private:
-  struct ViewerEntry {
-    std::shared_ptr<TerminalSession> session;  // null while attaching (a reserved slot)
-    std::string user_id;
-    std::string workspace_id;
-    std::string token;
-    bool watcher = false;  // another user's, admitted by the watch policy: read-only
-  };
-
-  std::optional<terminal::Close> AttachWatcher(uint64_t viewer, const std::string& user_id,
-                                               const std::string& workspace_id,
-                                               const terminal::Hello& hello);
-  Result<void> MayWatch(std::string_view user_id, std::string_view workspace_id) const;
-  std::optional<terminal::Close> ReserveLocked(uint64_t viewer, const std::string& user_id,
-                                               std::string_view workspace_id,
-                                               const std::string& token);
-  // Frees the viewer's slot; returns true when it was the workspace's last one here.
-  bool ReleaseLocked(uint64_t viewer);
-  void ReauthLoop();
-  void ReauthPass();
-  std::shared_ptr<TerminalSession> SessionOf(uint64_t viewer) const;
-  void MarkReady(uint64_t viewer);
-  void Ended(const std::string& workspace_id, const TerminalSession* session);
-  void Reap();
-  TerminalSession::Hooks HooksFor(const std::string& workspace_id);
-
-  Accounts& accounts_;
-  Workspaces& workspaces_;
-  const TerminalOptions options_;
-  const std::shared_ptr<Logger> logger_;
-
-  mutable std::mutex mu_;
-  std::map<std::string, std::shared_ptr<TerminalSession>, std::less<>> sessions_;
-  std::unordered_map<uint64_t, ViewerEntry> viewers_;
-  std::unordered_map<std::string, std::size_t> per_user_;       // viewers (and reservations)
-  std::unordered_map<std::string, std::size_t> per_workspace_;  // likewise, per terminal
-  std::vector<std::shared_ptr<TerminalSession>> ended_;         // to join
-  // One per workspace with viewers or attaches here (dropped with its last slot, when no
-  // attach can hold it): serializes opening its attachment.
-  std::unordered_map<std::string, std::shared_ptr<std::mutex>> openers_;
-  bool closing_ = false;
-
-  std::mutex ready_mu_;
-  std::vector<uint64_t> ready_;
-  std::function<void()> wake_;
-
-  mutable std::mutex policy_mu_;
-  TerminalWatchPolicy watch_policy_;
-
-  std::mutex reauth_mu_;
-  std::condition_variable reauth_wake_;
-  bool reauth_stop_ = false;
-  std::thread reauth_;  // last: started once everything above exists
-};
 
 Terminals::Impl::Impl(Accounts& accounts, Workspaces& workspaces, TerminalOptions options,
                       std::shared_ptr<Logger> logger)
@@ -243,53 +154,10 @@ void Terminals::Impl::SetWake(std::function<void()> wake) {
   wake_ = std::move(wake);
 }
 
-void Terminals::Impl::SetWatchPolicy(TerminalWatchPolicy policy) {
-  std::lock_guard lock(policy_mu_);
-  watch_policy_ = std::move(policy);
-}
-
-Result<void> Terminals::Impl::MayWatch(std::string_view user_id,
-                                       std::string_view workspace_id) const {
-  TerminalWatchPolicy policy;
-  {
-    std::lock_guard lock(policy_mu_);
-    policy = watch_policy_;
-  }
-  if (!policy) return Fail(Error::Code::kNotFound, "terminals: workspace not found");
-  return policy(user_id, workspace_id);
-}
-
-// Another user's attach the watch policy admitted: joins the shell this process already
-// holds for the workspace, read-only. It never opens the pod or starts the shell: a watcher
-// must not start the author's workspace (nor keep it from idling: it sends no input).
-std::optional<terminal::Close> Terminals::Impl::AttachWatcher(uint64_t viewer,
-                                                              const std::string& user_id,
-                                                              const std::string& workspace_id,
-                                                              const terminal::Hello& hello) {
-  std::shared_ptr<TerminalSession> session;
-  {
-    std::lock_guard lock(mu_);
-    if (closing_) {
-      (void)ReleaseLocked(viewer);
-      return terminal::Close{terminal::kCloseGoingAway, "the server is shutting down"};
-    }
-    const auto it = sessions_.find(workspace_id);
-    if (it != sessions_.end() && !it->second->ended()) session = it->second;
-    if (session) {
-      viewers_[viewer].session = session;
-      viewers_[viewer].watcher = true;
-    } else {
-      (void)ReleaseLocked(viewer);
-    }
-  }
-  if (!session) {
-    return terminal::Close{terminal::kCloseNotShared,
-                           "the author's terminal is not running: ask them to open it"};
-  }
-  logger_->Info("terminal watcher attached",
-                {{"workspace_id", workspace_id}, {"user_id", user_id}});
-  session->AddViewer(viewer, /*readonly=*/true, hello.size, "shared terminal", false);
-  return std::nullopt;
+std::shared_ptr<std::mutex> Terminals::Impl::OpenerLocked(const std::string& workspace_id) {
+  auto& o = openers_[workspace_id];
+  if (!o) o = std::make_shared<std::mutex>();
+  return o;
 }
 
 std::vector<uint64_t> Terminals::Impl::TakeReady() {
@@ -393,9 +261,7 @@ std::optional<terminal::Close> Terminals::Impl::Attach(uint64_t viewer,
       (void)ReleaseLocked(viewer);
       return terminal::Close{terminal::kCloseGoingAway, "the server is shutting down"};
     }
-    auto& o = openers_[id];
-    if (!o) o = std::make_shared<std::mutex>();
-    opener = o;
+    opener = OpenerLocked(id);
   }
   std::unique_lock open_lock(*opener);
   std::shared_ptr<TerminalSession> session;
@@ -467,10 +333,12 @@ std::optional<terminal::Close> Terminals::Impl::Attach(uint64_t viewer,
 
 void Terminals::Impl::Ended(const std::string& workspace_id, const TerminalSession* session) {
   std::lock_guard lock(mu_);
-  const auto it = sessions_.find(workspace_id);
-  if (it != sessions_.end() && it->second.get() == session) {
-    ended_.push_back(it->second);
-    sessions_.erase(it);
+  for (auto* map : {&sessions_, &watched_}) {
+    const auto it = map->find(workspace_id);
+    if (it != map->end() && it->second.get() == session) {
+      ended_.push_back(it->second);
+      map->erase(it);
+    }
   }
   logger_->Info("terminal ended", {{"workspace_id", workspace_id}});
 }
@@ -506,28 +374,30 @@ TerminalOut Terminals::Impl::Next(uint64_t viewer, bool* more) {
 
 void Terminals::Impl::Detach(uint64_t viewer) {
   std::shared_ptr<TerminalSession> session;
-  bool let_go = false;
+  std::vector<std::shared_ptr<TerminalSession>> let_go;
   {
     std::lock_guard lock(mu_);
     const auto it = viewers_.find(viewer);
     if (it == viewers_.end()) return;
     session = std::move(it->second.session);
     const std::string workspace_id = it->second.workspace_id;
-    // The last viewer here of a shell that lives in the pod: nobody in this process watches
-    // it, so its attachment goes (the next viewer attaches again and gets the pod's
-    // scrollback). Counted with reservations, so an attach under way keeps it.
-    if (ReleaseLocked(viewer) && session && session->detachable()) {
-      const auto s = sessions_.find(workspace_id);
-      if (s != sessions_.end() && s->second == session) {
-        ended_.push_back(s->second);  // joined by Reap
-        sessions_.erase(s);
-        let_go = true;
+    // The last viewer here of the workspace: nobody in this process watches its shell, so
+    // the attachments to a shell that lives in the pod go (the next viewer attaches again
+    // and gets the pod's scrollback). Counted with reservations, so an attach under way
+    // keeps them.
+    if (ReleaseLocked(viewer)) {
+      for (auto* map : {&sessions_, &watched_}) {
+        const auto s = map->find(workspace_id);
+        if (s != map->end() && s->second->detachable()) {
+          ended_.push_back(s->second);  // joined by Reap
+          let_go.push_back(s->second);
+          map->erase(s);
+        }
       }
     }
   }
-  if (!session) return;
-  session->RemoveViewer(viewer);
-  if (let_go) session->Release();  // never blocks: the service thread may be calling
+  if (session) session->RemoveViewer(viewer);
+  for (const auto& s : let_go) s->Release();  // never blocks: the service thread may be calling
 }
 
 void Terminals::Impl::CloseAll(const terminal::Close& close) {
@@ -553,8 +423,10 @@ void Terminals::Impl::Shutdown() {
   {
     std::lock_guard lock(mu_);
     closing_ = true;
-    for (auto& [id, s] : sessions_) all.push_back(std::move(s));
-    sessions_.clear();
+    for (auto* map : {&sessions_, &watched_}) {
+      for (auto& [id, s] : *map) all.push_back(std::move(s));
+      map->clear();
+    }
     for (auto& s : ended_) all.push_back(std::move(s));
     ended_.clear();
   }
@@ -572,7 +444,7 @@ std::size_t Terminals::Impl::viewers() const {
 
 std::size_t Terminals::Impl::shells() const {
   std::lock_guard lock(mu_);
-  return sessions_.size();
+  return sessions_.size() + watched_.size();
 }
 
 // ---- the public face --------------------------------------------------------------------

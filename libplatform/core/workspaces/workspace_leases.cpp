@@ -81,6 +81,37 @@ Result<std::shared_ptr<Pod>> Workspaces::Impl::Open(std::string_view user_id, st
   return AcquireLocked(ws, *entry, Need::kServe);
 }
 
+Result<std::shared_ptr<Pod>> Workspaces::Impl::RunningPod(std::string_view id) {
+  auto not_running = [&] {
+    return Fail(Error::Code::kFailedPrecondition,
+                "workspaces: workspace " + std::string(id) + " is not running");
+  };
+  auto lease = store::Transact(platform_.storage(), TxKind::kRead,
+                               [&](Transaction& tx) { return pods::Get(tx, id); });
+  if (!lease) {
+    if (lease.error().code() == Error::Code::kNotFound) return not_running();
+    return Fail(lease.error());
+  }
+  // An expired lease's pod may still run, but nobody serves it: it is on its way out.
+  if (lease->state != pods::kRunning || lease->pod_id.empty() ||
+      lease->lease_until <= platform_.clock().NowMillis()) {
+    return not_running();
+  }
+  // This replica's cached pod when it is the one (no second hold on it), else the executor's.
+  std::shared_ptr<Pod> pod;
+  if (auto entry = FindEntry(id)) {
+    std::lock_guard lock(mu_);
+    if (entry->pod && entry->pod->id() == lease->pod_id) pod = entry->pod;
+  }
+  if (!pod) {
+    auto got = executor_->GetPod(lease->pod_id);
+    if (!got) return not_running();
+    pod = std::move(*got);
+  }
+  if (pod->Info().phase != PodPhase::kRunning) return not_running();
+  return pod;
+}
+
 Result<std::shared_ptr<Pod>> Workspaces::Impl::AcquireLocked(const Workspace& ws, Entry& entry,
                                                              Need need) {
   const bool activity = need != Need::kRescue;

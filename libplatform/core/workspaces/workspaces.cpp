@@ -485,6 +485,9 @@ Result<std::shared_ptr<Pod>> Workspaces::PodOf(std::string_view user_id,
                                                std::string_view workspace_id) {
   return impl_->Open(user_id, workspace_id);
 }
+Result<std::shared_ptr<Pod>> Workspaces::RunningPod(std::string_view workspace_id) {
+  return impl_->RunningPod(workspace_id);
+}
 Result<int> Workspaces::StopIdle() { return impl_->StopIdle(); }
 StopAllReport Workspaces::StopAll(std::chrono::steady_clock::time_point deadline) {
   return impl_->StopAll(deadline);

@@ -68,6 +68,7 @@ class Workspaces::Impl {
   // workspace_leases.cpp
   Result<void> Delete(std::string_view user_id, std::string_view id);
   Result<std::shared_ptr<Pod>> Open(std::string_view user_id, std::string_view id);
+  Result<std::shared_ptr<Pod>> RunningPod(std::string_view id);
   Result<void> Stop(std::string_view user_id, std::string_view id);
   Result<int> StopIdle();
   StopAllReport StopAll(std::chrono::steady_clock::time_point deadline);

@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <thread>
 
@@ -394,7 +395,30 @@ Result<SessionAttachment> LocalPod::OpenSession(std::string_view name, const Exe
       return Fail(Error::Code::kFailedPrecondition, "pod " + info_.id + " is not running");
     control = control_fd_;
   }
-  return LocalSession::Open(control, name, SessionRequest(info_.spec, spec), spec, launch_.cgroup);
+  const ExecRequest request = SessionRequest(info_.spec, spec);
+  return LocalSession::Open(control, name, &request, spec, launch_.cgroup);
+}
+
+Result<SessionAttachment> LocalPod::JoinSession(std::string_view name) {
+  // The attachment's own side of a spec (it starts nothing): a terminal, and no output cap
+  // that would cut a watcher off a long-lived shell.
+  ExecSpec spec;
+  spec.tty = true;
+  spec.output_limit_bytes = std::numeric_limits<uint64_t>::max();
+  spec.kill_on_output_limit = false;
+  if (!ValidSessionName(name)) {
+    return Fail(
+        Error::Code::kInvalidArgument,
+        "a session name is 1-64 characters of [a-z0-9._-], not \"" + std::string(name) + "\"");
+  }
+  int control = -1;
+  {
+    std::lock_guard lock(mu_);
+    if (!Alive())
+      return Fail(Error::Code::kFailedPrecondition, "pod " + info_.id + " is not running");
+    control = control_fd_;
+  }
+  return LocalSession::Open(control, name, nullptr, spec, launch_.cgroup);
 }
 
 Result<void> LocalPod::PutFiles(std::span<const FileData> files) {

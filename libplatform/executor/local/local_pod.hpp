@@ -51,6 +51,7 @@ class LocalPod : public Pod {
   Result<std::vector<FileEntry>> ListFiles(const ListFilesOptions& options) override;
   // The session lives in the init (local_session.hpp); this process only attaches.
   Result<SessionAttachment> OpenSession(std::string_view name, const ExecSpec& spec) override;
+  Result<SessionAttachment> JoinSession(std::string_view name) override;
 
   // Kills every process of the pod, waits until they are gone, and frees the cgroups and the
   // state directory. Idempotent.

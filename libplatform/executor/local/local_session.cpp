@@ -79,7 +79,7 @@ LocalSession::~LocalSession() {
 }
 
 Result<SessionAttachment> LocalSession::Open(int control, std::string_view name,
-                                             const ExecRequest& request, const ExecSpec& spec,
+                                             const ExecRequest* request, const ExecSpec& spec,
                                              std::shared_ptr<Cgroup> cgroup) {
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
@@ -96,7 +96,11 @@ Result<SessionAttachment> LocalSession::Open(int control, std::string_view name,
   std::unique_ptr<LocalSession> session(new LocalSession(pair[0], spec, std::move(cgroup)));
   json::object open;
   open["name"] = name;
-  open["exec"] = ToJson(request);
+  if (request != nullptr) {
+    open["exec"] = ToJson(*request);
+  } else {
+    open["join"] = true;
+  }
   session->QueueFrame(FrameType::kOpen, json::serialize(open));
   const Deadline deadline(kOpenTimeout);
   while (!session->started_ && !session->refused_ && !session->eof_) {

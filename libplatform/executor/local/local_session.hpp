@@ -28,9 +28,10 @@ ExecRequest SessionRequest(const PodSpec& pod, const ExecSpec& spec);
 class LocalSession : public Process {
  public:
   // Hands a fresh stream to the init over `control` (an "attach" message), opens or joins
-  // session `name` (starting `request` when it is new) and waits for the answer.
+  // session `name` (starting `request` when it is new) and waits for the answer. Without a
+  // request it only joins: kNotFound when no session of that name runs.
   static Result<SessionAttachment> Open(int control, std::string_view name,
-                                        const ExecRequest& request, const ExecSpec& spec,
+                                        const ExecRequest* request, const ExecSpec& spec,
                                         std::shared_ptr<Cgroup> cgroup);
   ~LocalSession() override;
 

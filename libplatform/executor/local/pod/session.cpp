@@ -259,6 +259,12 @@ void SessionTable::Open(uint64_t key, Attachment& attachment, std::string_view p
                                                              " attachments already"));
     }
   } else {
+    // A join (a watcher) never starts a shell: no session of that name is an answer.
+    if (const auto* join = body->if_contains("join");
+        join != nullptr && join->is_bool() && join->get_bool()) {
+      return Fail(key, attachment,
+                  Error(Error::Code::kNotFound, "session " + name + " is not running"));
+    }
     if (sessions_.size() >= kMaxSessions) {
       return Fail(key, attachment,
                   Error(Error::Code::kResourceExhausted,

@@ -4,7 +4,8 @@
 // runs it over a unix stream socket handed to the init, and a backend that reaches its pods
 // only through an exec API (Kubernetes) can carry the same bytes over that stream.
 //
-// Client to pod: kOpen first (JSON {"name","exec":ExecRequest}), then any of kInput (raw
+// Client to pod: kOpen first (JSON {"name","exec":ExecRequest}, or {"name","join":true} to
+// attach only to a running session, kNotFound when none runs), then any of kInput (raw
 // bytes for the shell), kResize (JSON {"rows","cols"}), kSignal (JSON {"signal"}).
 // Pod to client: kAttached (JSON {"started","pid"}) or kError (an ErrorMessage) answers
 // kOpen; then kOutput (raw bytes: the scrollback first, then live output), kGap (JSON
