@@ -108,6 +108,13 @@ struct Config {
   // Code review (codeyard/reviews.hpp, docs/reviews.md).
   bool reviews_auto_assign = false;  // reviews.auto_assign: new reviews go to the least busy
 
+  // Problem packages read on import (codeyard/problem_packages.hpp, docs/problems.md).
+  int64_t problems_max_package_bytes = int64_t{512} << 20;       // problems.max_package_bytes
+  int64_t problems_max_package_file_bytes = int64_t{128} << 20;  // .max_package_file_bytes
+  int64_t problems_max_package_files = 20000;                    // problems.max_package_files
+  int64_t problems_max_package_depth = 12;                       // problems.max_package_depth
+  int64_t problems_max_zip_ratio = 500;                          // problems.max_zip_ratio
+
   // server.inline_reads: file reads and tree pages run on the server's event thread, without
   // a hand-off to a worker, when storage is SQLite on a file (local reads of microseconds);
   // the server ignores it for other storage. Off: every such read goes to a worker.

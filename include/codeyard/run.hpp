@@ -1,9 +1,12 @@
 // One-shot runs: source files in, a verdict out (what Judge0 calls a submission and Piston
 // an execute). A Runner takes pods from a warm pool of pre-started ones (each used once,
 // then destroyed), compiles C and C++ in a separate, roomier pod so the program's limits
-// apply to the program only, runs it, and classifies the outcome. `codeyard run`, the
-// benchmark harness and (later) the job queue are thin callers of Runner::Run. A Runner is
-// safe to use from many threads at once.
+// apply to the program only, runs it, and classifies the outcome. Languages and their
+// commands come from the one table (codeyard/languages.hpp). Runner::Prepare compiles once
+// and runs the program many times, each run in a fresh pod (grading); Runner::Run is one
+// prepare and one run. `codeyard run`, the benchmark harness, the job queue and the grader
+// are thin callers. A Runner is safe to use from many threads at once; a PreparedProgram from
+// one thread at a time.
 #pragma once
 
 #include <chrono>
@@ -17,18 +20,11 @@
 #include "codeyard/backend/executor.hpp"
 #include "codeyard/error.hpp"
 #include "codeyard/exec_limits.hpp"
+#include "codeyard/languages.hpp"
 #include "codeyard/limits.hpp"
 #include "codeyard/log.hpp"
 
 namespace codeyard {
-
-enum class Language { kPython, kNode, kC, kCpp, kBash };
-
-// "python", "node", "c", "cpp", "bash" (also "py", "js", "javascript", "c++", "sh").
-[[nodiscard]] Result<Language> ParseLanguage(std::string_view name);
-[[nodiscard]] std::string_view LanguageName(Language language) noexcept;
-// From a file name's extension (.py .js .mjs .c .cc .cpp .cxx .sh); kInvalidArgument otherwise.
-[[nodiscard]] Result<Language> LanguageFromFileName(std::string_view file_name);
 
 enum class Verdict {
   kOk,
@@ -72,9 +68,13 @@ struct RunResult {
   ExitStatus status;
   std::string stdout_data;
   std::string stderr_data;
-  std::string compile_output;  // compiler diagnostics (C and C++)
+  std::string compile_output;  // compiler diagnostics (C and C++), capped
   int64_t compile_ms = 0;
+  // The compiler's argv exactly as it ran (empty for interpreted languages).
+  std::vector<std::string> compile_command;
   std::string message;  // why, for compile_error and internal_error
+  // PreparedProgram runs: the files found under RunInput::collect_dir after the run.
+  std::vector<FileData> collected;
 };
 
 // How a finished process maps to a verdict (shared with graders).
@@ -97,6 +97,8 @@ void ApplyRunLimits(const RunLimits& limits, ExecSpec& spec);
 struct RunnerOptions {
   size_t pool_size = 0;  // pods kept ready for requests with the default limits
   RunLimits default_limits;
+  // Memory, pids and disk of the compile pod; its time and output come from the language
+  // table (LanguageInfo::compile_limits) unless compile_override is set.
   RunLimits compile_limits{std::chrono::milliseconds(20000),
                            std::chrono::milliseconds(30000),
                            uint64_t{1} << 30,
@@ -105,6 +107,7 @@ struct RunnerOptions {
                            uint64_t{256} << 20,
                            uint64_t{256} << 20,
                            1.0};
+  std::optional<CompileLimits> compile_override;  // one compile limit for every language
   std::shared_ptr<Logger> logger;
   // Runs at once (config run.max_concurrent, run.max_concurrent_per_user; 0 = no cap). A run
   // holds its caller's thread for up to its wall time, so past a cap a run is refused at once
@@ -121,6 +124,59 @@ struct PoolStats {
   size_t ready = 0;
 };
 
+// One run of a prepared program: its own stdin, arguments and extra files.
+struct RunInput {
+  std::string stdin_data;
+  std::vector<std::string> args;  // after the language's run command
+  // Placed in /workspace beside the program before it starts (a checker's test data). A
+  // directory entry (FileKind::kDirectory) makes an empty directory.
+  std::vector<FileData> files;
+  // Read back after the run into RunResult::collected (regular files directly under it, at
+  // most 64 KiB each); empty: nothing is read.
+  std::string collect_dir;
+  // For a started run (PreparedProgram::Start): stdin stays open for WriteStdin.
+  bool stdin_open = false;
+};
+
+// A started run (PreparedProgram::Start): the process in its pod, which is deleted when this
+// goes. Driven by one thread at a time, as any Process (Interrupt from any thread).
+class LiveRun {
+ public:
+  virtual ~LiveRun() = default;
+  [[nodiscard]] virtual Process& process() = 0;
+  // Once the process has ended: the files under RunInput::collect_dir (as RunResult::collected).
+  [[nodiscard]] virtual Result<std::vector<FileData>> Collect() = 0;
+};
+
+// A program compiled (or, interpreted, only checked) once, run many times, each run in a
+// fresh pod with the limits it was prepared with: nothing one run leaves (files, /tmp,
+// background processes) reaches the next. Made by Runner::Prepare; the Runner must outlive it.
+class PreparedProgram {
+ public:
+  virtual ~PreparedProgram() = default;
+  // verdict kOk when the program can run; kCompileError (compile_output, capped, and
+  // message) or kInternalError otherwise. Carries compile_ms and compile_command.
+  [[nodiscard]] virtual const RunResult& compile() const = 0;
+  [[nodiscard]] bool ready() const { return compile().verdict == Verdict::kOk; }
+  [[nodiscard]] virtual Language language() const = 0;
+  [[nodiscard]] virtual const RunLimits& limits() const = 0;
+
+  // Runs once to the end; whatever the program does is a verdict. Errors: kFailedPrecondition
+  // when not ready(), the executor's when no pod starts, bad extra files as PutFiles says.
+  [[nodiscard]] virtual Result<RunResult> Run(const RunInput& input) = 0;
+  // Starts a run and hands over the process (interactive problems). Errors as Run.
+  [[nodiscard]] virtual Result<std::unique_ptr<LiveRun>> Start(const RunInput& input) = 0;
+};
+
+struct PrepareRequest {
+  std::vector<FileData> files;       // the first is the entry point
+  std::optional<Language> language;  // default: from the first file's extension
+  RunLimits limits;                  // of every run
+  // Pods started ahead in the background for runs whose limits are not the warm pool's (and
+  // deleted in the background after use), so a run of many tests waits for none.
+  size_t prefetch = 0;
+};
+
 class Runner {
  public:
   static Result<std::unique_ptr<Runner>> Create(std::shared_ptr<Executor> executor,
@@ -133,6 +189,13 @@ class Runner {
   // unknown language, bad paths), the concurrency caps (see RunnerOptions) and an unusable
   // executor; whatever the program does is a verdict in the result.
   [[nodiscard]] Result<RunResult> Run(const RunRequest& request);
+
+  // Compiles once (C, C++: in a compile pod with the language's compile limits) for runs with
+  // request.limits. Errors are for bad requests (no files, unknown language, bad paths) and an
+  // unusable executor; a compile error is PreparedProgram::compile(). Not counted against
+  // max_concurrent: its caller (the job queue) bounds how many run at once. The Runner must
+  // outlive the program.
+  [[nodiscard]] Result<std::unique_ptr<PreparedProgram>> Prepare(const PrepareRequest& request);
 
   // Blocks until the pool holds pool_size ready pods (or `timeout` passes); for benchmarks
   // and tests. Returns whether it filled.

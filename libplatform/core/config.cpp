@@ -245,6 +245,18 @@ const std::vector<KeySpec>& Specs() {
          c.reviews_auto_assign = *b;
          return {};
        }},
+      // problems.*: issue 16, caps on problem packages read by import (docs/problems.md).
+      {"problems.max_package_bytes", "bytes of all files of one problem package, uncompressed",
+       "536870912", IntSetter(&Config::problems_max_package_bytes, 1024, int64_t{16} << 30)},
+      {"problems.max_package_file_bytes", "bytes of one file of a problem package, uncompressed",
+       "134217728", IntSetter(&Config::problems_max_package_file_bytes, 1024, int64_t{16} << 30)},
+      {"problems.max_package_files", "files in one problem package", "20000",
+       IntSetter(&Config::problems_max_package_files, 1, 10000000)},
+      {"problems.max_package_depth", "folders below a problem package's root", "12",
+       IntSetter(&Config::problems_max_package_depth, 2, 256)},
+      {"problems.max_zip_ratio",
+       "times a zipped problem package's entry (over 1 MiB) may expand; more is a zip bomb",
+       "500", IntSetter(&Config::problems_max_zip_ratio, 2, 1000000)},
       {"server.web_dir", "directory of the built browser UI (empty: ../web beside the binary)", "",
        [](Config& c, std::string_view v) -> Result<void> {
          c.web_dir = std::string(v);

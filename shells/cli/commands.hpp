@@ -50,10 +50,12 @@ void AddMigrateCommand(CLI::App& app);
 void AddConfigCommand(CLI::App& app);
 void AddRunCommand(CLI::App& app);
 void AddDoctorCommand(CLI::App& app);
+void AddProblemsCommand(CLI::App& app);
 
 using AddCommand = void (*)(CLI::App&);
-inline constexpr std::array<AddCommand, 5> kCommands = {
-    AddVersionCommand, AddMigrateCommand, AddConfigCommand, AddRunCommand, AddDoctorCommand,
+inline constexpr std::array<AddCommand, 6> kCommands = {
+    AddVersionCommand, AddMigrateCommand, AddConfigCommand,
+    AddRunCommand,     AddDoctorCommand,  AddProblemsCommand,
 };
 
 }  // namespace codeyard::cli

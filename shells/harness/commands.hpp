@@ -43,10 +43,13 @@ void AddAttachCommand(CLI::App& app);
 // `reviews`: submitting a workspace for review and the review queue (cmd_reviews.cpp).
 void AddReviewsCommand(CLI::App& app);
 
+// `grading`: grading a problem of N tests against the same N runs bare (cmd_grading.cpp).
+void AddGradingCommand(CLI::App& app);
+
 using AddCommand = void (*)(CLI::App&);
-inline constexpr std::array<AddCommand, 8> kCommands = {
-    AddStorageCommand, AddExecCommand, AddSyncCommand,   AddHttpCommand,
-    AddStallCommand,   AddPodsCommand, AddAttachCommand, AddReviewsCommand,
+inline constexpr std::array<AddCommand, 9> kCommands = {
+    AddStorageCommand, AddExecCommand,   AddSyncCommand,    AddHttpCommand,    AddStallCommand,
+    AddPodsCommand,    AddAttachCommand, AddReviewsCommand, AddGradingCommand,
 };
 
 }  // namespace codeyard::bench

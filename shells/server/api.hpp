@@ -32,6 +32,9 @@ void AddExecRoutes(Router& router, Services& services);
 // POST /api/v1/run: one-shot runs on the warm pool (Services::runner).
 void AddRunRoutes(Router& router, Services& services);
 
+// GET /api/v1/languages: the language table, public (api_languages.cpp).
+void AddLanguageRoutes(Router& router, Services& services);
+
 // GET /api/v1/metrics (and /metrics): Services::metrics as Prometheus text, no auth.
 // GET /api/v1/openapi.json: the OpenAPI document built into the binary (openapi.json).
 void AddOpsRoutes(Router& router, Services& services);
@@ -61,10 +64,10 @@ void AddReviewerRoutes(Router& router, Services& services);
 void AddStaticRoutes(Router& router, Services& services);
 
 using AddRoutes = void (*)(Router&, Services&);
-inline constexpr std::array<AddRoutes, 13> kRouteGroups = {
-    AddHealthRoutes,        AddAuthRoutes,     AddWorkspaceRoutes, AddFileRoutes,  AddExecRoutes,
-    AddRunRoutes,           AddOpsRoutes,      AddTerminalRoutes,  AddEventRoutes, AddReviewRoutes,
-    AddReviewContentRoutes, AddReviewerRoutes, AddStaticRoutes,
+inline constexpr std::array<AddRoutes, 14> kRouteGroups = {
+    AddHealthRoutes,        AddAuthRoutes,     AddWorkspaceRoutes, AddFileRoutes,   AddExecRoutes,
+    AddRunRoutes,           AddOpsRoutes,      AddTerminalRoutes,  AddEventRoutes,  AddReviewRoutes,
+    AddReviewContentRoutes, AddReviewerRoutes, AddLanguageRoutes,  AddStaticRoutes,
 };
 
 }  // namespace codeyard::server

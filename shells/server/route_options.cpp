@@ -28,8 +28,9 @@ constexpr int64_t kDefault = RouteOptions::kDefaultMaxBodyBytes;
 // The SQLite backend's reader connections without a "readers" parameter (sqlite_storage.hpp).
 constexpr int kSqliteDefaultReaders = 4;
 
-constexpr std::array<Entry, 17> kTable = {{
+constexpr std::array<Entry, 18> kTable = {{
     {Method::kGet, "/api/v1/health", {Work::kInline, kDefault}},
+    {Method::kGet, "/api/v1/languages", {Work::kInline, kDefault}},  // a constant answer
     // Storage reads only (a file, a page of the tree): inline where storage is local SQLite.
     {Method::kGet, "/api/v1/workspaces/{id}/files/{path...}", {Work::kRead, kDefault}},
     {Method::kGet, "/api/v1/workspaces/{id}/tree", {Work::kRead, kDefault}},

@@ -208,7 +208,7 @@ def test_openapi_document_is_well_formed():
                     assert schema == {"$ref": "#/components/schemas/Error"}, (method, path)
             # The terminal and the events channel authenticate in their first WebSocket
             # message, not by header.
-            public = path in ("/api/v1/health", "/api/v1/ready", "/metrics",
+            public = path in ("/api/v1/health", "/api/v1/ready", "/metrics", "/api/v1/languages",
                               "/api/v1/metrics", "/api/v1/openapi.json",
                               "/api/v1/workspaces/{id}/terminal", "/api/v1/events") or "/auth/" in path
             assert (op["security"] == []) == public, (method, path)

@@ -176,6 +176,9 @@ struct FileData {
   std::string content;  // file bytes; the target for a symlink
   uint32_t mode = 0644;
   std::optional<int64_t> mtime_ns;
+
+  // Problems compare their helper programs' files (codeyard/problems.hpp).
+  friend bool operator==(const FileData&, const FileData&) = default;
 };
 
 struct ListFilesOptions {

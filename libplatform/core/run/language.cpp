@@ -1,52 +1,157 @@
+// The language table (codeyard/languages.hpp) and the verdict rules of one-shot runs
+// (codeyard/run.hpp).
 #include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <string>
 
+#include "codeyard/languages.hpp"
 #include "codeyard/run.hpp"
 
 namespace codeyard {
+namespace {
+
+std::vector<LanguageInfo> BuildTable() {
+  // C and C++ get -O2 and the current GNU dialects, as most judges do; -lm last so that the
+  // sources' uses of it resolve.
+  return {
+      {Language::kPython,
+       "python",
+       "Python 3",
+       {"python3", "py"},
+       "main.py",
+       {"py"},
+       {},
+       {"python3", "{main}"},
+       {"python3", "--version"},
+       {}},
+      {Language::kNode,
+       "node",
+       "Node.js",
+       {"js", "javascript", "nodejs"},
+       "main.js",
+       {"js", "mjs", "cjs"},
+       {},
+       {"node", "{main}"},
+       {"node", "--version"},
+       {}},
+      {Language::kC,
+       "c",
+       "C (gcc, GNU17)",
+       {},
+       "main.c",
+       {"c"},
+       {"gcc", "-O2", "-pipe", "-std=gnu17", "-o", "{binary}", "{sources}", "-lm"},
+       {"./{binary}"},
+       {"gcc", "--version"},
+       {}},
+      {Language::kCpp,
+       "cpp",
+       "C++ (g++, GNU++20)",
+       {"c++", "cxx"},
+       "main.cpp",
+       {"cpp", "cc", "cxx", "C"},
+       {"g++", "-O2", "-pipe", "-std=gnu++20", "-o", "{binary}", "{sources}", "-lm"},
+       {"./{binary}"},
+       {"g++", "--version"},
+       {}},
+      {Language::kBash,
+       "bash",
+       "Bash",
+       {"sh"},
+       "main.sh",
+       {"sh", "bash"},
+       {},
+       {"bash", "{main}"},
+       {"bash", "--version"},
+       {}},
+  };
+}
+
+const std::vector<LanguageInfo>& Table() {
+  static const std::vector<LanguageInfo> table = BuildTable();
+  return table;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string KnownIds() {
+  std::string out;
+  for (const auto& info : Table()) out += (out.empty() ? "" : ", ") + info.id;
+  return out;
+}
+
+void ReplaceAll(std::string& s, std::string_view from, std::string_view to) {
+  for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
+    s.replace(at, from.size(), to);
+  }
+}
+
+}  // namespace
+
+std::span<const LanguageInfo> Languages() noexcept { return Table(); }
+
+const LanguageInfo& InfoOf(Language language) noexcept {
+  for (const auto& info : Table()) {
+    if (info.language == language) return info;
+  }
+  return Table().front();  // unreachable: every enumerator has a row
+}
 
 Result<Language> ParseLanguage(std::string_view name) {
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (lower == "python" || lower == "python3" || lower == "py") return Language::kPython;
-  if (lower == "node" || lower == "js" || lower == "javascript") return Language::kNode;
-  if (lower == "c") return Language::kC;
-  if (lower == "cpp" || lower == "c++" || lower == "cxx") return Language::kCpp;
-  if (lower == "bash" || lower == "sh") return Language::kBash;
+  const std::string lower = Lower(name);
+  for (const auto& info : Table()) {
+    if (lower == info.id) return info.language;
+    for (const auto& alias : info.aliases) {
+      if (lower == alias) return info.language;
+    }
+  }
   return Fail(Error::Code::kInvalidArgument,
-              "unknown language \"" + std::string(name) + "\"; known: python, node, c, cpp, bash");
+              "unknown language \"" + std::string(name) + "\"; known: " + KnownIds());
 }
 
-std::string_view LanguageName(Language language) noexcept {
-  switch (language) {
-    case Language::kPython:
-      return "python";
-    case Language::kNode:
-      return "node";
-    case Language::kC:
-      return "c";
-    case Language::kCpp:
-      return "cpp";
-    case Language::kBash:
-      return "bash";
-  }
-  return "unknown";
-}
+std::string_view LanguageName(Language language) noexcept { return InfoOf(language).id; }
 
 Result<Language> LanguageFromFileName(std::string_view file_name) {
-  const auto dot = file_name.rfind('.');
-  const std::string_view ext = dot == std::string_view::npos ? "" : file_name.substr(dot + 1);
-  if (ext == "py") return Language::kPython;
-  if (ext == "js" || ext == "mjs" || ext == "cjs") return Language::kNode;
-  if (ext == "c") return Language::kC;
-  if (ext == "cc" || ext == "cpp" || ext == "cxx" || ext == "C") return Language::kCpp;
-  if (ext == "sh" || ext == "bash") return Language::kBash;
+  const auto slash = file_name.rfind('/');
+  const std::string_view base =
+      slash == std::string_view::npos ? file_name : file_name.substr(slash + 1);
+  const auto dot = base.rfind('.');
+  if (dot != std::string_view::npos && dot > 0) {
+    const std::string_view ext = base.substr(dot + 1);
+    for (const auto& info : Table()) {
+      for (const auto& known : info.extensions) {
+        if (ext == known) return info.language;
+      }
+    }
+  }
   return Fail(Error::Code::kInvalidArgument,
               "cannot tell the language of \"" + std::string(file_name) +
-                  "\" from its extension; pass one (python, node, c, cpp, bash)");
+                  "\" from its extension; pass one (" + KnownIds() + ")");
+}
+
+std::vector<std::string> ExpandCommand(std::span<const std::string> command, std::string_view main,
+                                       std::span<const std::string> sources) {
+  std::vector<std::string> out;
+  out.reserve(command.size() + sources.size());
+  for (const auto& word : command) {
+    if (word == "{sources}") {
+      out.insert(out.end(), sources.begin(), sources.end());
+      continue;
+    }
+    std::string expanded = word;
+    ReplaceAll(expanded, "{binary}", kCompiledBinary);
+    // A file named like an option ("-c") must not become one of the interpreter's.
+    ReplaceAll(expanded, "{main}",
+               word == "{main}" && main.starts_with('-') ? "./" + std::string(main) : main);
+    out.push_back(std::move(expanded));
+  }
+  return out;
 }
 
 std::string_view VerdictName(Verdict verdict) noexcept {

@@ -1,51 +1,84 @@
-// Runner: one-shot runs over any Executor (see codeyard/run.hpp).
+// Runner: one-shot runs and prepared programs over any Executor (see codeyard/run.hpp).
+#include <algorithm>
 #include <chrono>
 #include <optional>
 
 #include "codeyard/exec_limits.hpp"
+#include "codeyard/files.hpp"
 #include "codeyard/run.hpp"
+#include "core/run/prepared.hpp"
 #include "core/run/warm_pool.hpp"
 #include "core/try.hpp"
 
 namespace codeyard {
 namespace {
 
-constexpr const char* kBinary = ".codeyard-main";
+constexpr int64_t kCpuTickSlackMs = 20;
 
-struct Collected {
-  ExitStatus status;
-  std::string out;
-  std::string err;
-};
-
-Result<Collected> ExecAndCollect(Pod& pod, const ExecSpec& spec) {
-  CY_TRY(auto process, pod.Exec(spec));
-  Collected c;
-  while (true) {
-    CY_TRY(auto chunk, process->ReadOutput(std::nullopt));
-    if (!chunk) break;
-    (chunk->stream == OutputStream::kStdout ? c.out : c.err) += chunk->data;
-  }
-  CY_TRY(c.status, process->Wait());
-  return c;
-}
-
-ExecSpec SpecFor(std::vector<std::string> argv, const RunLimits& limits) {
-  ExecSpec spec;
-  spec.argv = std::move(argv);
-  ApplyRunLimits(limits, spec);
-  return spec;
-}
-
-std::vector<std::string> SourcesOf(const RunRequest& request, Language wanted) {
+std::vector<std::string> SourcesOf(const std::vector<FileData>& files, Language wanted) {
   std::vector<std::string> out;
-  for (const auto& f : request.files) {
+  for (const auto& f : files) {
     if (f.kind != FileKind::kFile) continue;
     auto language = LanguageFromFileName(f.path);
     if (language && *language == wanted) out.push_back(f.path);
   }
   return out;
 }
+
+std::string CompileStopped(Verdict verdict, const RunLimits& limits) {
+  switch (verdict) {
+    case Verdict::kTimeLimitExceeded:
+      return "the compiler ran past its time limit (" + std::to_string(limits.cpu_time.count()) +
+             " ms CPU, " + std::to_string(limits.wall_time.count()) + " ms wall) and was stopped";
+    case Verdict::kOutputLimitExceeded:
+      return "the compiler's output passed its cap (" + std::to_string(limits.output_bytes) +
+             " bytes) and it was stopped";
+    case Verdict::kMemoryLimitExceeded:
+      return "the compiler ran out of memory";
+    default:
+      return "the compiler reported errors";
+  }
+}
+
+// The runner's warm pool: limits equal to RunnerOptions::default_limits.
+class SharedPoolSource final : public run::PodSource {
+ public:
+  explicit SharedPoolSource(run::WarmPool& pool) : pool_(pool) {}
+  Result<std::shared_ptr<Pod>> Acquire() override { return pool_.Acquire(); }
+  void Release(std::shared_ptr<Pod> pod) override { pool_.Retire(std::move(pod)); }
+
+ private:
+  run::WarmPool& pool_;
+};
+
+// A pool of the program's own, for many runs with other limits: the next pods start while a
+// run goes on, and used ones are deleted by a second pool's thread (one of size 0), so that
+// deleting never holds up starting.
+class OwnPoolSource final : public run::PodSource {
+ public:
+  OwnPoolSource(const std::shared_ptr<Executor>& executor, const PodSpec& spec, size_t size,
+                const std::shared_ptr<Logger>& logger)
+      : ready_(executor, spec, size, logger), reaper_(executor, spec, 0, logger) {}
+  Result<std::shared_ptr<Pod>> Acquire() override { return ready_.Acquire(); }
+  void Release(std::shared_ptr<Pod> pod) override { reaper_.Retire(std::move(pod)); }
+
+ private:
+  run::WarmPool ready_;
+  run::WarmPool reaper_;
+};
+
+// One pod made on demand per run, deleted after it.
+class DirectSource final : public run::PodSource {
+ public:
+  DirectSource(std::shared_ptr<Executor> executor, PodSpec spec)
+      : executor_(std::move(executor)), spec_(std::move(spec)) {}
+  Result<std::shared_ptr<Pod>> Acquire() override { return executor_->CreatePod(spec_); }
+  void Release(std::shared_ptr<Pod> pod) override { (void)executor_->DeletePod(pod->id()); }
+
+ private:
+  std::shared_ptr<Executor> executor_;
+  PodSpec spec_;
+};
 
 }  // namespace
 
@@ -60,7 +93,7 @@ class Runner::Impl {
     }
   }
 
-  Result<RunResult> Run(RunRequest request) {
+  Result<RunResult> Run(const RunRequest& request) {
     if (request.files.empty()) {
       return Fail(Error::Code::kInvalidArgument, "nothing to run: no files");
     }
@@ -72,63 +105,44 @@ class Runner::Impl {
       CY_CHECK(ValidateExecSpec(args, options_.exec_limits));
     }
     CY_TRY(const auto slots, TakeSlots(request.user_id));
+    PrepareRequest prepare;
+    prepare.files = request.files;
+    prepare.language = request.language;
+    prepare.limits = request.limits;
+    CY_TRY(auto program, Prepare(prepare));
+    if (!program->ready()) return program->compile();
+    RunInput input;
+    input.stdin_data = request.stdin_data;
+    input.args = request.args;
+    return program->Run(input);
+  }
+
+  Result<std::unique_ptr<PreparedProgram>> Prepare(const PrepareRequest& request) {
+    if (request.files.empty()) {
+      return Fail(Error::Code::kInvalidArgument, "nothing to run: no files");
+    }
+    for (const auto& file : request.files) {
+      CY_TRY(const auto normal, NormalizePath(file.path));
+      if (normal != file.path) {
+        return Fail(Error::Code::kInvalidArgument,
+                    "runner: file path \"" + file.path + "\" is not normal (\"" + normal + "\")");
+      }
+    }
     Language language = Language::kPython;
     if (request.language) {
       language = *request.language;
     } else {
       CY_TRY(language, LanguageFromFileName(request.files.front().path));
     }
-    RunResult result;
-    std::vector<std::string> argv;
-    const std::string& main = request.files.front().path;
-    switch (language) {
-      case Language::kPython:
-        argv = {"python3", main};
-        break;
-      case Language::kNode:
-        argv = {"node", main};
-        break;
-      case Language::kBash:
-        argv = {"bash", main};
-        break;
-      case Language::kC:
-      case Language::kCpp: {
-        CY_TRY(const bool compiled, Compile(request, language, result));
-        if (!compiled) return result;
-        argv = {std::string("./") + kBinary};
-        break;
-      }
-    }
-    argv.insert(argv.end(), request.args.begin(), request.args.end());
-
-    CY_TRY(auto pod, AcquirePod(request.limits));
-    auto put = pod->PutFiles(request.files);
-    if (put) {
-      ExecSpec spec = SpecFor(argv, request.limits);
-      spec.stdin_data = request.stdin_data;
-      auto run = ExecAndCollect(*pod, spec);
-      if (run) {
-        result.status = run->status;
-        result.stdout_data = std::move(run->out);
-        result.stderr_data = std::move(run->err);
-        result.verdict = Classify(result.status, request.limits);
-      } else {
-        result.verdict = Verdict::kInternalError;
-        result.message = run.error().ToString();
-      }
-    }
-    ReleasePod(std::move(pod));
-    if (!put) {
-      // Bad paths and files that do not fit are the submission's fault; the rest is ours.
-      const auto code = put.error().code();
-      if (code == Error::Code::kInvalidArgument || code == Error::Code::kResourceExhausted ||
-          code == Error::Code::kPermissionDenied) {
-        return std::unexpected(put.error());
-      }
-      result.verdict = Verdict::kInternalError;
-      result.message = put.error().ToString();
-    }
-    return result;
+    std::vector<FileData> files = request.files;
+    RunResult compile;
+    compile.verdict = Verdict::kOk;
+    const LanguageInfo& info = InfoOf(language);
+    if (!info.compile_command.empty()) CY_CHECK(Compile(info, files, compile));
+    std::unique_ptr<run::PodSource> pods;
+    if (compile.verdict == Verdict::kOk) pods = SourceFor(request);
+    return run::MakePrepared(language, request.limits, std::move(files), std::move(compile),
+                             std::move(pods));
   }
 
   bool WaitForPool(std::chrono::milliseconds timeout) {
@@ -159,61 +173,74 @@ class Runner::Impl {
     return RunSlots{std::move(user_slot), std::move(*server_slot)};
   }
 
-  // Compiles C/C++ in a pod of its own with the compile limits; on success appends the
-  // binary to request.files.
-  Result<bool> Compile(RunRequest& request, Language language, RunResult& result) {
-    const bool cpp = language == Language::kCpp;
-    std::vector<std::string> argv = {
-        cpp ? "g++" : "gcc", "-O2", "-pipe", cpp ? "-std=gnu++20" : "-std=gnu17", "-o", kBinary};
-    const auto sources = SourcesOf(request, language);
+  std::unique_ptr<run::PodSource> SourceFor(const PrepareRequest& request) {
+    if (pool_ && request.limits == options_.default_limits) {
+      return std::make_unique<SharedPoolSource>(*pool_);
+    }
+    PodSpec spec = run::PodSpecFor(request.limits, "run");
+    if (request.prefetch > 0) {
+      return std::make_unique<OwnPoolSource>(executor_, std::move(spec), request.prefetch,
+                                             options_.logger);
+    }
+    return std::make_unique<DirectSource>(executor_, std::move(spec));
+  }
+
+  RunLimits CompileLimitsOf(const LanguageInfo& info) const {
+    const CompileLimits& c = options_.compile_override.value_or(info.compile_limits);
+    RunLimits limits = options_.compile_limits;
+    limits.cpu_time = c.cpu_time;
+    limits.wall_time = c.wall_time;
+    limits.output_bytes = c.output_bytes;
+    return limits;
+  }
+
+  // Compiles in a pod of its own with the compile limits. Compiled: the binary is appended to
+  // `files` and `result` stays kOk; otherwise `result` says why (kCompileError). Errors: the
+  // executor failed or the request is bad.
+  Result<void> Compile(const LanguageInfo& info, std::vector<FileData>& files, RunResult& result) {
+    const auto sources = SourcesOf(files, info.language);
     if (sources.empty()) {
       return Fail(Error::Code::kInvalidArgument, "no source files for the compiler");
     }
-    argv.insert(argv.end(), sources.begin(), sources.end());
-    argv.emplace_back("-lm");
+    const RunLimits limits = CompileLimitsOf(info);
+    result.compile_command = ExpandCommand(info.compile_command, files.front().path, sources);
     const auto started = std::chrono::steady_clock::now();
-    CY_TRY(auto pod, executor_->CreatePod(run::PodSpecFor(options_.compile_limits, "compile")));
-    auto finish = [&](Result<bool> outcome) {
+    CY_TRY(auto pod, executor_->CreatePod(run::PodSpecFor(limits, "compile")));
+    auto finish = [&](Result<void> outcome) {
       (void)executor_->DeletePod(pod->id());
       result.compile_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::steady_clock::now() - started)
                               .count();
       return outcome;
     };
-    if (auto put = pod->PutFiles(request.files); !put) return finish(std::unexpected(put.error()));
-    auto compiled = ExecAndCollect(*pod, SpecFor(argv, options_.compile_limits));
+    if (auto put = pod->PutFiles(files); !put) return finish(std::unexpected(put.error()));
+    auto compiled = run::ExecAndCollect(*pod, run::SpecFor(result.compile_command, limits));
     if (!compiled) return finish(std::unexpected(compiled.error()));
     result.compile_output = compiled->err + compiled->out;
-    const Verdict verdict = Classify(compiled->status, options_.compile_limits);
+    Verdict verdict = Classify(compiled->status, limits);
+    // The CPU limit (RLIMIT_CPU) kills the compiler proper (cc1, cc1plus) with SIGXCPU, and
+    // its driver then exits non-zero (4, "internal compiler error") as if the sources were
+    // wrong. The kernel's sampled user+system time of the tree then reads up to ~7% under
+    // the limit (measured: 2814-2992 ms of a 3000 ms limit), so a tenth of slack.
+    const int64_t cpu_limit = limits.cpu_time.count();
+    if (verdict == Verdict::kRuntimeError &&
+        compiled->status.cpu_ms + std::max<int64_t>(kCpuTickSlackMs, cpu_limit / 10) >= cpu_limit) {
+      verdict = Verdict::kTimeLimitExceeded;
+    }
     if (verdict != Verdict::kOk) {
       result.verdict = Verdict::kCompileError;
       result.status = compiled->status;
-      result.message = verdict == Verdict::kRuntimeError
-                           ? "the compiler reported errors"
-                           : "the compiler stopped: " + std::string(VerdictName(verdict));
-      return finish(false);
+      result.message = CompileStopped(verdict, limits);
+      return finish({});
     }
-    const std::string binary_path = kBinary;
+    const std::string binary_path(kCompiledBinary);
     auto binary = pod->GetFiles(std::span<const std::string>(&binary_path, 1));
     if (!binary) return finish(std::unexpected(binary.error()));
     FileData exe = std::move(binary->front());
     exe.mode = 0755;
     exe.mtime_ns.reset();
-    request.files.push_back(std::move(exe));
-    return finish(true);
-  }
-
-  Result<std::shared_ptr<Pod>> AcquirePod(const RunLimits& limits) {
-    if (pool_ && limits == options_.default_limits) return pool_->Acquire();
-    return executor_->CreatePod(run::PodSpecFor(limits, "run"));
-  }
-
-  void ReleasePod(std::shared_ptr<Pod> pod) {
-    if (pool_) {
-      pool_->Retire(std::move(pod));
-    } else {
-      (void)executor_->DeletePod(pod->id());
-    }
+    files.push_back(std::move(exe));
+    return finish({});
   }
 
   std::shared_ptr<Executor> executor_;
@@ -233,6 +260,9 @@ Runner::Runner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Runner::~Runner() = default;
 
 Result<RunResult> Runner::Run(const RunRequest& request) { return impl_->Run(request); }
+Result<std::unique_ptr<PreparedProgram>> Runner::Prepare(const PrepareRequest& request) {
+  return impl_->Prepare(request);
+}
 bool Runner::WaitForPool(std::chrono::milliseconds timeout) { return impl_->WaitForPool(timeout); }
 PoolStats Runner::pool_stats() const { return impl_->stats(); }
 int Runner::runs_in_flight() const { return impl_->in_flight(); }

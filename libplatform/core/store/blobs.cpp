@@ -33,7 +33,10 @@ Result<int64_t> Collect(Transaction& tx, int64_t limit) {
   return tx.Exec(
       "DELETE FROM blobs WHERE sha256 IN (SELECT b.sha256 FROM blobs b "
       "WHERE NOT EXISTS (SELECT 1 FROM workspace_items i WHERE i.blob_sha256 = b.sha256) "
-      "AND NOT EXISTS (SELECT 1 FROM review_files f WHERE f.blob_sha256 = b.sha256) LIMIT ?)",
+      "AND NOT EXISTS (SELECT 1 FROM review_files f WHERE f.blob_sha256 = b.sha256) "
+      "AND NOT EXISTS (SELECT 1 FROM problem_tests t WHERE t.input_sha256 = b.sha256) "
+      "AND NOT EXISTS (SELECT 1 FROM problem_tests t WHERE t.output_sha256 = b.sha256) "
+      "AND NOT EXISTS (SELECT 1 FROM problem_assets a WHERE a.blob_sha256 = b.sha256) LIMIT ?)",
       {Value{limit}});
 }
 

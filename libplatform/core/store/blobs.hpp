@@ -21,7 +21,8 @@ namespace codeyard::store::blobs {
 // The bytes of a blob. kNotFound when absent.
 [[nodiscard]] Result<std::string> Get(Transaction& tx, std::string_view sha256);
 
-// Deletes at most `limit` blobs that no workspace item or review snapshot references;
+// Deletes at most `limit` blobs that no workspace item, review snapshot, problem test or
+// problem asset references;
 // returns how many. A full scan of the blobs table (an index probe per blob per reference):
 // run it from a periodic sweep, not per request. On a race with a new reference the
 // statement fails (kFailedPrecondition, a foreign key) and nothing is deleted: run it again

@@ -1,0 +1,3 @@
+import sys
+# Keeps the duplicates.
+sys.stdout.write(sys.stdin.read())

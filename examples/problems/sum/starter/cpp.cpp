@@ -1,0 +1,6 @@
+#include <iostream>
+
+int main() {
+  // Your code here
+  return 0;
+}

@@ -1,0 +1,122 @@
+// The Problems service over store::problems (see codeyard/problem_store.hpp).
+#include "codeyard/problem_store.hpp"
+
+#include "codeyard/platform.hpp"
+#include "core/store/problems.hpp"
+#include "core/store/transact.hpp"
+#include "core/store/users.hpp"
+#include "core/try.hpp"
+
+namespace codeyard {
+namespace {
+
+Error ProblemNotFound() { return {Error::Code::kNotFound, "problems: problem not found"}; }
+
+}  // namespace
+
+Problems::Problems(std::shared_ptr<Platform> platform) : platform_(std::move(platform)) {}
+
+Result<bool> Problems::IsAdmin(std::string_view caller_id) {
+  if (caller_id.empty()) return false;
+  return store::Transact(platform_->storage(), TxKind::kRead, [&](Transaction& tx) -> Result<bool> {
+    auto user = store::users::Get(tx, caller_id);
+    if (!user) {
+      if (user.error().code() == Error::Code::kNotFound) return false;
+      return Fail(user.error());
+    }
+    return user->role == Role::kAdmin && !user->disabled;
+  });
+}
+
+Result<Problem> Problems::Put(std::string_view caller_id, Problem problem) {
+  CY_TRY(const bool admin, IsAdmin(caller_id));
+  if (!admin) return Fail(Error::Code::kPermissionDenied, "problems: only admins change problems");
+  return PutAsOperator(std::move(problem));
+}
+
+Result<Problem> Problems::PutAsOperator(Problem problem) {
+  CY_CHECK(ValidateProblem(problem));
+  const int64_t now = platform_->clock().NowMillis();
+  CY_TRY(problem.created_at,
+         store::Transact(platform_->storage(), TxKind::kWrite,
+                         [&](Transaction& tx) { return store::problems::Put(tx, problem, now); }));
+  problem.updated_at = now;
+  return problem;
+}
+
+Result<void> Problems::Delete(std::string_view caller_id, std::string_view id) {
+  CY_TRY(const bool admin, IsAdmin(caller_id));
+  if (!admin) return Fail(Error::Code::kPermissionDenied, "problems: only admins change problems");
+  CY_TRY(const bool deleted,
+         store::Transact(platform_->storage(), TxKind::kWrite,
+                         [&](Transaction& tx) { return store::problems::Delete(tx, id); }));
+  if (!deleted) return Fail(ProblemNotFound());
+  return {};
+}
+
+Result<PublicProblem> Problems::Get(std::string_view caller_id, std::string_view id) {
+  CY_TRY(const bool admin, IsAdmin(caller_id));
+  return store::Transact(
+      platform_->storage(), TxKind::kRead, [&](Transaction& tx) -> Result<PublicProblem> {
+        auto problem = store::problems::Get(tx, id, /*hidden=*/false);
+        if (!problem) {
+          if (problem.error().code() == Error::Code::kNotFound) return Fail(ProblemNotFound());
+          return Fail(problem.error());
+        }
+        if (!problem->is_public && !admin) return Fail(ProblemNotFound());
+        CY_TRY(Rows counts, tx.Query("SELECT COUNT(*) FROM problem_tests WHERE problem_id = ? "
+                                     "AND is_public = 0",
+                                     {Value{std::string(id)}}));
+        PublicProblem out;
+        CY_TRY(out.hidden_tests, counts.front().Int(0));
+        // Hidden tests outside groups count towards the maximum with their points.
+        CY_TRY(Rows points, tx.Query("SELECT COALESCE(SUM(points), 0) FROM problem_tests WHERE "
+                                     "problem_id = ? AND is_public = 0 AND group_name = ''",
+                                     {Value{std::string(id)}}));
+        CY_TRY(const double hidden_points, points.front().Double(0));
+        out.max_score = MaxScore(*problem) + hidden_points;
+        problem->checker.program.reset();
+        if (problem->interactor) problem->interactor->files.clear();
+        out.problem = std::move(*problem);
+        return out;
+      });
+}
+
+Result<Page<ProblemSummary>> Problems::List(std::string_view caller_id,
+                                            const ProblemListRequest& request) {
+  CY_TRY(const bool admin, IsAdmin(caller_id));
+  return ListPage(request, admin);
+}
+
+Result<Page<ProblemSummary>> Problems::ListAsOperator(const ProblemListRequest& request) {
+  return ListPage(request, true);
+}
+
+Result<Page<ProblemSummary>> Problems::ListPage(const ProblemListRequest& request, bool admin) {
+  const int64_t limit = std::clamp<int64_t>(request.page.limit, 1, kMaxPageLimit);
+  store::problems::ListFilter filter{request.level, request.topic, admin};
+  CY_TRY(std::vector<store::problems::Summary> rows,
+         store::Transact(platform_->storage(), TxKind::kRead, [&](Transaction& tx) {
+           return store::problems::List(tx, filter, request.page.cursor, limit + 1);
+         }));
+  Page<ProblemSummary> page;
+  for (auto& r : rows) {
+    if (static_cast<int64_t>(page.items.size()) == limit) {
+      page.next_cursor = page.items.back().id;
+      break;
+    }
+    page.items.push_back({std::move(r.id), std::move(r.title), std::move(r.tags), r.is_public,
+                          r.public_tests, r.hidden_tests, r.updated_at});
+  }
+  return page;
+}
+
+Result<Problem> Problems::ForGrading(std::string_view id) {
+  auto problem = store::Transact(platform_->storage(), TxKind::kRead, [&](Transaction& tx) {
+    return store::problems::Get(tx, id, /*hidden=*/true);
+  });
+  if (!problem && problem.error().code() == Error::Code::kNotFound) return Fail(ProblemNotFound());
+  return problem;
+}
+
+}  // namespace codeyard
