@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,31 @@ struct SubmissionView {
   std::string message;
 };
 
+// A user's standing on one problem, from their graded submissions (a submission the judge could
+// not grade, internal_error, costs no attempt).
+struct ProblemProgress {
+  std::string problem;
+  std::optional<int> level;  // the problem's, while it exists and has one
+  int64_t attempts = 0;
+  double best_score = 0;
+  double max_score = 0;                    // the problem's at the latest graded submission
+  bool solved = false;                     // some submission was accepted
+  std::optional<int64_t> first_solved_at;  // the first accepted submission's time (ms)
+  int64_t last_submitted_at = 0;
+};
+
+struct ProgressSummary {
+  int64_t attempted = 0;  // problems with at least one graded submission
+  int64_t solved = 0;
+  double points = 0;  // the sum of best scores
+};
+
+struct UserProgress {
+  std::vector<ProblemProgress> problems;  // by problem id
+  std::map<int, ProgressSummary> levels;  // per level, over problems that have one
+  ProgressSummary overall;
+};
+
 struct SubmissionListRequest {
   PageRequest page;                    // cursor: as Jobs::List's
   std::optional<std::string> problem;  // only submissions to this problem
@@ -62,10 +88,12 @@ struct GradeJob {
 
 class Submissions {
  public:
-  Submissions(std::shared_ptr<Jobs> jobs, std::shared_ptr<Problems> problems);
+  Submissions(std::shared_ptr<Platform> platform, std::shared_ptr<Jobs> jobs,
+              std::shared_ptr<Problems> problems);
 
   // Registers the "grade" kind on the queue (before jobs.Start()): the handler grades over
-  // `runner`.
+  // `runner`; its completion hook records progress in the transaction that stores the result,
+  // so a submission counts once even when a worker dies and another grades it again.
   [[nodiscard]] static Result<void> RegisterGradeKind(Jobs& jobs,
                                                       std::shared_ptr<Problems> problems,
                                                       std::shared_ptr<Runner> runner);
@@ -86,7 +114,11 @@ class Submissions {
   [[nodiscard]] Result<Page<SubmissionView>> List(std::string_view user_id,
                                                   const SubmissionListRequest& request);
 
+  // The user's progress: per problem, per level and overall.
+  [[nodiscard]] Result<UserProgress> Progress(std::string_view user_id);
+
  private:
+  std::shared_ptr<Platform> platform_;
   std::shared_ptr<Jobs> jobs_;
   std::shared_ptr<Problems> problems_;
 };

@@ -71,7 +71,7 @@ Result<std::shared_ptr<Services>> Services::Open(std::shared_ptr<Platform> platf
       !registered) {
     return Fail(registered.error().WithContext("cannot register the grade jobs"));
   }
-  s->submissions_ = std::make_shared<Submissions>(s->jobs_, s->problems_);
+  s->submissions_ = std::make_shared<Submissions>(s->platform_, s->jobs_, s->problems_);
   // Further kinds are registered on jobs() before its workers start: a caller that adds kinds
   // opens with start_background off and calls jobs().Start() itself.
   if (background) s->jobs_->Start();

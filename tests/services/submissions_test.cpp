@@ -50,7 +50,7 @@ class SubmissionWorld {
     problems = std::make_shared<Problems>(platform_);
     Must(Submissions::RegisterGradeKind(*jobs_, problems, runner_));
     jobs_->Start();
-    submissions = std::make_unique<Submissions>(jobs_, problems);
+    submissions = std::make_unique<Submissions>(platform_, jobs_, problems);
     admin = AddUser("root", Role::kAdmin);
     user = AddUser("pupil", Role::kUser);
   }
@@ -172,13 +172,16 @@ TEMPLATE_TEST_CASE("submissions: visibility, request checks and lists", "[submis
   sum.problem.is_public = false;
   Must(w.problems->Put(w.admin, sum.problem));
 
-  const auto ok = [] { return std::vector<FileData>{File("hello.py", "print('Hello, World!')\n")}; };
+  const auto ok = [] {
+    return std::vector<FileData>{File("hello.py", "print('Hello, World!')\n")};
+  };
   // A problem the user cannot see, or none at all, is not found; admins see private ones.
   CHECK(Failure(w.submissions->Submit(w.user, "sum", "python", ok())).code() ==
         Error::Code::kNotFound);
   CHECK(Failure(w.submissions->Submit(w.user, "nope", "python", ok())).code() ==
         Error::Code::kNotFound);
-  CHECK(w.submissions->Submit(w.admin, "sum", "python", ok()).has_value());
+  const SubmissionView private_one = w.SubmitAndWait(w.admin, "sum", "python", ok());
+  CHECK(private_one.verdict != "accepted");
   // Language and files are checked as a run job's.
   CHECK(Failure(w.submissions->Submit(w.user, "hello", "cobol", ok())).code() ==
         Error::Code::kInvalidArgument);
@@ -213,6 +216,29 @@ TEMPLATE_TEST_CASE("submissions: visibility, request checks and lists", "[submis
   per_problem.problem = "sum";
   CHECK(Must(w.submissions->List(w.user, per_problem)).items.empty());
   CHECK(Must(w.submissions->List(w.admin, per_problem)).items.size() == 1);
+
+  // Progress: two graded attempts, solved by the first; hello's level counts in its summary.
+  const UserProgress progress = Must(w.submissions->Progress(w.user));
+  REQUIRE(progress.problems.size() == 1);
+  const ProblemProgress& p = progress.problems[0];
+  CHECK(p.problem == "hello");
+  CHECK(p.attempts == 2);
+  CHECK(p.solved);
+  CHECK(p.best_score == first.max_score);
+  CHECK(p.first_solved_at == first.created_at);
+  CHECK(p.last_submitted_at == second.created_at);
+  CHECK(p.level == hello.problem.tags.level);
+  CHECK(progress.overall.attempted == 1);
+  CHECK(progress.overall.solved == 1);
+  CHECK(progress.overall.points == first.max_score);
+  if (p.level) CHECK(progress.levels.at(*p.level).solved == 1);
+  // A wrong answer alone attempts without solving; the admin's private submission counts too.
+  const UserProgress admin = Must(w.submissions->Progress(w.admin));
+  REQUIRE(admin.problems.size() == 1);
+  CHECK(admin.problems[0].problem == "sum");
+  CHECK(admin.problems[0].attempts == 1);
+  CHECK_FALSE(admin.problems[0].solved);
+  CHECK(admin.overall.solved == 0);
 }
 
 }  // namespace codeyard::testing

@@ -5,6 +5,7 @@
 
 #include <utility>
 
+#include "core/store/progress.hpp"
 #include "core/try.hpp"
 
 namespace codeyard {
@@ -60,8 +61,9 @@ Result<GradeJob> DecodeGradeJob(std::string_view data) {
   return job;
 }
 
-Submissions::Submissions(std::shared_ptr<Jobs> jobs, std::shared_ptr<Problems> problems)
-    : jobs_(std::move(jobs)), problems_(std::move(problems)) {}
+Submissions::Submissions(std::shared_ptr<Platform> platform, std::shared_ptr<Jobs> jobs,
+                         std::shared_ptr<Problems> problems)
+    : platform_(std::move(platform)), jobs_(std::move(jobs)), problems_(std::move(problems)) {}
 
 Result<void> Submissions::RegisterGradeKind(Jobs& jobs, std::shared_ptr<Problems> problems,
                                             std::shared_ptr<Runner> runner) {
@@ -75,6 +77,16 @@ Result<void> Submissions::RegisterGradeKind(Jobs& jobs, std::shared_ptr<Problems
         CY_TRY(const Problem problem, problems->ForGrading(grade.problem));
         CY_TRY(const GradeReport report, Grade(*runner, problem, grade.submission));
         return JobOutcome{std::string(TestVerdictName(report.verdict)), GradeReportToJson(report)};
+      },
+      [](Transaction& tx, const Job& job, const JobOutcome& outcome) -> Result<void> {
+        // A job finished without a report (the handler failed, or the queue gave up on it)
+        // or a judge failure is not the person's attempt.
+        auto report = GradeReportFromJson(outcome.data);
+        if (!report || report->verdict == TestVerdict::kInternalError) return {};
+        CY_TRY(const GradeJob grade, DecodeGradeJob(job.payload));
+        return store::progress::Record(tx, job.owner_id, grade.problem, report->score,
+                                       report->max_score, report->verdict == TestVerdict::kAccepted,
+                                       job.created_at);
       });
 }
 
