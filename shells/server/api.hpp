@@ -63,6 +63,9 @@ void AddReviewContentRoutes(Router& router, Services& services);
 // (api_review_people.cpp).
 void AddReviewerRoutes(Router& router, Services& services);
 
+// Problems (api_problems.cpp): GET /api/v1/problems[/{id}], admin DELETE /api/v1/problems/{id}.
+void AddProblemRoutes(Router& router, Services& services);
+
 // Submissions and progress (api_submissions.cpp): POST /api/v1/problems/{id}/submissions,
 // GET /api/v1/submissions[/{id}], GET /api/v1/progress.
 void AddSubmissionRoutes(Router& router, Services& services);
@@ -72,11 +75,12 @@ void AddSubmissionRoutes(Router& router, Services& services);
 void AddStaticRoutes(Router& router, Services& services);
 
 using AddRoutes = void (*)(Router&, Services&);
-inline constexpr std::array<AddRoutes, 16> kRouteGroups = {
-    AddHealthRoutes,   AddAuthRoutes,     AddWorkspaceRoutes,  AddFileRoutes,
-    AddExecRoutes,     AddRunRoutes,      AddJobRoutes,        AddOpsRoutes,
-    AddTerminalRoutes, AddEventRoutes,    AddReviewRoutes,     AddReviewContentRoutes,
-    AddReviewerRoutes, AddLanguageRoutes, AddSubmissionRoutes, AddStaticRoutes,
+inline constexpr std::array<AddRoutes, 17> kRouteGroups = {
+    AddHealthRoutes,   AddAuthRoutes,     AddWorkspaceRoutes, AddFileRoutes,
+    AddExecRoutes,     AddRunRoutes,      AddJobRoutes,       AddOpsRoutes,
+    AddTerminalRoutes, AddEventRoutes,    AddReviewRoutes,    AddReviewContentRoutes,
+    AddReviewerRoutes, AddLanguageRoutes, AddProblemRoutes,   AddSubmissionRoutes,
+    AddStaticRoutes,
 };
 
 }  // namespace codeyard::server

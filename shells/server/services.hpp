@@ -44,6 +44,7 @@ struct Services {
   std::shared_ptr<Terminals> terminals;
   std::shared_ptr<Reviews> reviews;          // /api/v1/reviews, /reviewers, /notifications
   std::shared_ptr<Jobs> jobs;                // /api/v1/jobs, /queue/stats, /run; its workers run
+  std::shared_ptr<Problems> problems;        // /api/v1/problems
   std::shared_ptr<Submissions> submissions;  // /api/v1/submissions, /progress
   std::string web_dir;  // config.web_dir as given: the browser UI's files (see api_static.cpp)
 };
