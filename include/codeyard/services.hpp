@@ -1,8 +1,9 @@
 // The one place that assembles the library. `Services::Open(Options, ServiceOptions)` opens
 // the Platform (storage and executor, from the Options' registry) and builds every service over
 // it: Accounts, Files, Workspaces (its idle reaper running), Terminals, Events (its tail
-// running), Reviews, the one-shot Runner (its warm pool filling in the background) and Jobs,
-// the durable queue every one-shot run goes through (its workers running). The server,
+// running), Reviews, the one-shot Runner (its warm pool filling in the background), Problems, Jobs,
+// the durable queue every one-shot run goes through (its workers running, the "grade" kind
+// registered), and Submissions, gradings queued as jobs. The server,
 // the CLI, the harness and the Python module all start here, so they get the same graph with the
 // same rules; an embedding application does too. `ServiceOptionsFrom(config)` reads every
 // service's configuration keys.
@@ -28,8 +29,10 @@
 #include "codeyard/files.hpp"
 #include "codeyard/jobs.hpp"
 #include "codeyard/platform.hpp"
+#include "codeyard/problem_store.hpp"
 #include "codeyard/reviews.hpp"
 #include "codeyard/run.hpp"
+#include "codeyard/submissions.hpp"
 #include "codeyard/terminals.hpp"
 #include "codeyard/workspaces.hpp"
 
@@ -78,6 +81,8 @@ class Services {
   [[nodiscard]] Runner& runner() const { return *runner_; }
   [[nodiscard]] Reviews& reviews() const { return *reviews_; }
   [[nodiscard]] Jobs& jobs() const { return *jobs_; }
+  [[nodiscard]] Problems& problems() const { return *problems_; }
+  [[nodiscard]] Submissions& submissions() const { return *submissions_; }
 
   // The same services, for a caller that keeps one beyond this object.
   [[nodiscard]] const std::shared_ptr<Platform>& shared_platform() const { return platform_; }
@@ -89,6 +94,10 @@ class Services {
   [[nodiscard]] const std::shared_ptr<Runner>& shared_runner() const { return runner_; }
   [[nodiscard]] const std::shared_ptr<Reviews>& shared_reviews() const { return reviews_; }
   [[nodiscard]] const std::shared_ptr<Jobs>& shared_jobs() const { return jobs_; }
+  [[nodiscard]] const std::shared_ptr<Problems>& shared_problems() const { return problems_; }
+  [[nodiscard]] const std::shared_ptr<Submissions>& shared_submissions() const {
+    return submissions_;
+  }
 
  private:
   Services() = default;
@@ -101,7 +110,9 @@ class Services {
   std::shared_ptr<Events> events_;
   std::shared_ptr<Terminals> terminals_;
   std::shared_ptr<Reviews> reviews_;
-  std::shared_ptr<Jobs> jobs_;  // last: its workers stop first, before the runner they use
+  std::shared_ptr<Problems> problems_;
+  std::shared_ptr<Jobs> jobs_;                // its workers stop first, before the runner they use
+  std::shared_ptr<Submissions> submissions_;  // holds jobs_ and problems_
 };
 
 }  // namespace codeyard

@@ -66,8 +66,14 @@ Result<std::shared_ptr<Services>> Services::Open(std::shared_ptr<Platform> platf
   s->reviews_ = std::make_shared<Reviews>(s->platform_, o.reviews);
   if (o.jobs.replica_id.empty()) o.jobs.replica_id = s->workspaces_->replica_id();
   s->jobs_ = std::make_shared<Jobs>(s->platform_, s->runner_, std::move(o.jobs));
-  // Other kinds (grading) are registered on jobs() before its workers start: a caller that
-  // adds kinds opens with start_background off and calls jobs().Start() itself.
+  s->problems_ = std::make_shared<Problems>(s->platform_);
+  if (auto registered = Submissions::RegisterGradeKind(*s->jobs_, s->problems_, s->runner_);
+      !registered) {
+    return Fail(registered.error().WithContext("cannot register the grade jobs"));
+  }
+  s->submissions_ = std::make_shared<Submissions>(s->platform_, s->jobs_, s->problems_);
+  // Further kinds are registered on jobs() before its workers start: a caller that adds kinds
+  // opens with start_background off and calls jobs().Start() itself.
   if (background) s->jobs_->Start();
   // Shared shells (issue 15): the reviews policy decides who besides the owner may watch.
   s->terminals_->SetWatchPolicy(

@@ -63,15 +63,24 @@ void AddReviewContentRoutes(Router& router, Services& services);
 // (api_review_people.cpp).
 void AddReviewerRoutes(Router& router, Services& services);
 
+// Problems (api_problems.cpp): GET /api/v1/problems[/{id}], admin DELETE /api/v1/problems/{id}.
+void AddProblemRoutes(Router& router, Services& services);
+
+// Submissions and progress (api_submissions.cpp): POST /api/v1/problems/{id}/submissions,
+// GET /api/v1/submissions[/{id}], GET /api/v1/progress.
+void AddSubmissionRoutes(Router& router, Services& services);
+
 // The browser UI's files from services.web_dir at every path no route claims (the router's
 // fallback): index.html for app pages, the JSON 404 under /api/ (api_static.cpp).
 void AddStaticRoutes(Router& router, Services& services);
 
 using AddRoutes = void (*)(Router&, Services&);
-inline constexpr std::array<AddRoutes, 15> kRouteGroups = {
-    AddHealthRoutes,        AddAuthRoutes,     AddWorkspaceRoutes, AddFileRoutes,     AddExecRoutes,
-    AddRunRoutes,           AddJobRoutes,      AddOpsRoutes,       AddTerminalRoutes, AddEventRoutes,
-    AddReviewRoutes,        AddReviewContentRoutes, AddReviewerRoutes, AddLanguageRoutes, AddStaticRoutes,
+inline constexpr std::array<AddRoutes, 17> kRouteGroups = {
+    AddHealthRoutes,   AddAuthRoutes,     AddWorkspaceRoutes, AddFileRoutes,
+    AddExecRoutes,     AddRunRoutes,      AddJobRoutes,       AddOpsRoutes,
+    AddTerminalRoutes, AddEventRoutes,    AddReviewRoutes,    AddReviewContentRoutes,
+    AddReviewerRoutes, AddLanguageRoutes, AddProblemRoutes,   AddSubmissionRoutes,
+    AddStaticRoutes,
 };
 
 }  // namespace codeyard::server

@@ -17,20 +17,6 @@
 namespace codeyard::server {
 namespace {
 
-constexpr double kMaxWaitS = 30;
-
-Result<std::chrono::milliseconds> WaitOf(const Request& r) {
-  const auto wait = r.Query("wait");
-  if (!wait) return std::chrono::milliseconds(0);
-  double seconds = -1;
-  const auto [end, ec] = std::from_chars(wait->data(), wait->data() + wait->size(), seconds);
-  if (ec != std::errc() || end != wait->data() + wait->size() || !std::isfinite(seconds) ||
-      seconds < 0 || seconds > kMaxWaitS) {
-    return Fail(Error::Code::kInvalidArgument, "wait must be a number of seconds from 0 to 30");
-  }
-  return std::chrono::milliseconds(std::llround(seconds * 1000));
-}
-
 // A job of the body: the run, and the optional callback_url.
 Result<JobSubmission> SubmissionOf(const boost::json::object& body) {
   JobSubmission out;

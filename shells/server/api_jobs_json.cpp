@@ -1,5 +1,9 @@
 #include "api_jobs_json.hpp"
 
+#include <charconv>
+#include <chrono>
+#include <cmath>
+
 #include "api_json.hpp"
 #include "http_errors.hpp"
 
@@ -140,6 +144,19 @@ Response SubmitRefused(const Error& error, const JobsOptions& options,
     AddQuotaHeaders(out, JobQuota{error.limit(), limit, 0, error.retry_after_s()});
   }
   return out;
+}
+
+Result<std::chrono::milliseconds> WaitOf(const Request& r) {
+  constexpr double kMaxWaitS = 30;
+  const auto wait = r.Query("wait");
+  if (!wait) return std::chrono::milliseconds(0);
+  double seconds = -1;
+  const auto [end, ec] = std::from_chars(wait->data(), wait->data() + wait->size(), seconds);
+  if (ec != std::errc() || end != wait->data() + wait->size() || !std::isfinite(seconds) ||
+      seconds < 0 || seconds > kMaxWaitS) {
+    return Fail(Error::Code::kInvalidArgument, "wait must be a number of seconds from 0 to 30");
+  }
+  return std::chrono::milliseconds(std::llround(seconds * 1000));
 }
 
 }  // namespace codeyard::server

@@ -6,6 +6,8 @@
 
 #include <boost/json.hpp>
 
+#include <chrono>
+
 #include "codeyard/jobs.hpp"
 #include "router.hpp"
 
@@ -22,6 +24,9 @@ namespace codeyard::server {
 // {"id","kind","state","attempt","created_at","started_at","finished_at"} and, once a run job
 // is done, RunJson's fields (another kind's: "verdict").
 [[nodiscard]] boost::json::object JobJson(const Job& job);
+
+// The `wait` query parameter of a long-poll read: 0 to 30 seconds (0 when absent).
+[[nodiscard]] Result<std::chrono::milliseconds> WaitOf(const Request& r);
 
 // RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset for the user's tighter job limit.
 void AddQuotaHeaders(Response& response, const JobQuota& quota);

@@ -28,7 +28,7 @@ constexpr int64_t kDefault = RouteOptions::kDefaultMaxBodyBytes;
 // The SQLite backend's reader connections without a "readers" parameter (sqlite_storage.hpp).
 constexpr int kSqliteDefaultReaders = 4;
 
-constexpr std::array<Entry, 21> kTable = {{
+constexpr std::array<Entry, 23> kTable = {{
     {Method::kGet, "/api/v1/health", {Work::kInline, kDefault}},
     {Method::kGet, "/api/v1/languages", {Work::kInline, kDefault}},  // a constant answer
     // Storage reads only (a file, a page of the tree): inline where storage is local SQLite.
@@ -50,6 +50,9 @@ constexpr std::array<Entry, 21> kTable = {{
     {Method::kPost, "/api/v1/jobs", Quick(kLargeBodyBytes)},
     {Method::kPost, "/api/v1/jobs/batch", Quick(kLargeBodyBytes)},
     {Method::kGet, "/api/v1/jobs/{id}", Long(kDefault)},
+    // Submissions: as jobs (a submission's files are program sources).
+    {Method::kPost, "/api/v1/problems/{id}/submissions", Quick(kLargeBodyBytes)},
+    {Method::kGet, "/api/v1/submissions/{id}", Long(kDefault)},
     // A submission and a resubmission snapshot the whole workspace; a diff reads and compares
     // two of them (bounded per file, not per review).
     {Method::kPost, "/api/v1/reviews", Long(kDefault)},

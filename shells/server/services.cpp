@@ -68,6 +68,8 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   services->terminals = graph.shared_terminals();
   services->reviews = graph.shared_reviews();
   services->jobs = graph.shared_jobs();
+  services->problems = graph.shared_problems();
+  services->submissions = graph.shared_submissions();
   services->web_dir = config.web_dir;
 
   Events* events = services->events.get();

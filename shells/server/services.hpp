@@ -26,6 +26,7 @@
 #include "codeyard/reviews.hpp"
 #include "codeyard/run.hpp"
 #include "codeyard/services.hpp"
+#include "codeyard/submissions.hpp"
 #include "codeyard/terminals.hpp"
 #include "codeyard/workspaces.hpp"
 #include "metrics.hpp"
@@ -41,8 +42,10 @@ struct Services {
   std::shared_ptr<Runner> runner;  // POST /api/v1/run; pool of executor.pool_size pods
   std::shared_ptr<Events> events;  // GET /api/v1/events; its tail runs from OpenServices on
   std::shared_ptr<Terminals> terminals;
-  std::shared_ptr<Reviews> reviews;  // /api/v1/reviews, /reviewers, /notifications
-  std::shared_ptr<Jobs> jobs;        // /api/v1/jobs, /queue/stats, /run; its workers run
+  std::shared_ptr<Reviews> reviews;          // /api/v1/reviews, /reviewers, /notifications
+  std::shared_ptr<Jobs> jobs;                // /api/v1/jobs, /queue/stats, /run; its workers run
+  std::shared_ptr<Problems> problems;        // /api/v1/problems
+  std::shared_ptr<Submissions> submissions;  // /api/v1/submissions, /progress
   std::string web_dir;  // config.web_dir as given: the browser UI's files (see api_static.cpp)
 };
 

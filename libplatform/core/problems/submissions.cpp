@@ -1,0 +1,176 @@
+// Submissions: the "grade" job kind and the submitter's reads over the queue.
+#include "codeyard/submissions.hpp"
+
+#include <boost/json.hpp>
+
+#include <utility>
+
+#include "core/store/progress.hpp"
+#include "core/try.hpp"
+
+namespace codeyard {
+namespace {
+
+namespace json = boost::json;
+
+Error Corrupt(std::string what) {
+  return {Error::Code::kDataLoss, "submissions: the stored " + std::move(what) + " is corrupt"};
+}
+
+Result<json::object> ParseObject(std::string_view data, std::string_view what) {
+  json::parse_options options;
+  options.allow_invalid_utf8 = true;  // file contents are bytes
+  boost::system::error_code ec;
+  json::value v = json::parse(data, ec, {}, options);
+  if (ec || !v.is_object()) return Fail(Corrupt(std::string(what)));
+  return std::move(v.as_object());
+}
+
+Result<std::string> StringField(const json::object& o, std::string_view name) {
+  const json::value* v = o.if_contains(name);
+  if (v == nullptr || !v->is_string()) return Fail(Corrupt("grade job field " + std::string(name)));
+  return std::string(v->get_string());
+}
+
+}  // namespace
+
+std::string EncodeGradeJob(const GradeJob& job) {
+  json::array files;
+  for (const FileData& f : job.submission.files) {
+    files.push_back(json::object{{"path", f.path}, {"content", f.content}});
+  }
+  return json::serialize(json::object{{"problem", job.problem},
+                                      {"language", job.submission.language},
+                                      {"files", std::move(files)}});
+}
+
+Result<GradeJob> DecodeGradeJob(std::string_view data) {
+  CY_TRY(const json::object o, ParseObject(data, "grade job"));
+  GradeJob job;
+  CY_TRY(job.problem, StringField(o, "problem"));
+  CY_TRY(job.submission.language, StringField(o, "language"));
+  const json::value* files = o.if_contains("files");
+  if (files == nullptr || !files->is_array()) return Fail(Corrupt("grade job's files"));
+  for (const json::value& f : files->get_array()) {
+    if (!f.is_object()) return Fail(Corrupt("grade job's files"));
+    FileData file;
+    CY_TRY(file.path, StringField(f.get_object(), "path"));
+    CY_TRY(file.content, StringField(f.get_object(), "content"));
+    job.submission.files.push_back(std::move(file));
+  }
+  return job;
+}
+
+Submissions::Submissions(std::shared_ptr<Platform> platform, std::shared_ptr<Jobs> jobs,
+                         std::shared_ptr<Problems> problems)
+    : platform_(std::move(platform)), jobs_(std::move(jobs)), problems_(std::move(problems)) {}
+
+Result<void> Submissions::RegisterGradeKind(Jobs& jobs, std::shared_ptr<Problems> problems,
+                                            std::shared_ptr<Runner> runner) {
+  return jobs.Register(
+      std::string(kGradeJobKind),
+      [problems = std::move(problems),
+       runner = std::move(runner)](const Job& job) -> Result<JobOutcome> {
+        CY_TRY(const GradeJob grade, DecodeGradeJob(job.payload));
+        // Loaded when the job runs, not when it was queued: an admin's fix to a problem
+        // applies to the submissions still waiting.
+        CY_TRY(const Problem problem, problems->ForGrading(grade.problem));
+        CY_TRY(const GradeReport report, Grade(*runner, problem, grade.submission));
+        return JobOutcome{std::string(TestVerdictName(report.verdict)), GradeReportToJson(report)};
+      },
+      [](Transaction& tx, const Job& job, const JobOutcome& outcome) -> Result<void> {
+        // A job finished without a report (the handler failed, or the queue gave up on it)
+        // or a judge failure is not the person's attempt.
+        auto report = GradeReportFromJson(outcome.data);
+        if (!report || report->verdict == TestVerdict::kInternalError) return {};
+        CY_TRY(const GradeJob grade, DecodeGradeJob(job.payload));
+        return store::progress::Record(tx, job.owner_id, grade.problem, report->score,
+                                       report->max_score, report->verdict == TestVerdict::kAccepted,
+                                       job.created_at);
+      });
+}
+
+Result<Submitted> Submissions::Submit(std::string_view user_id, std::string_view problem_id,
+                                      std::string_view language, std::vector<FileData> files) {
+  // Visible to this user, or it does not exist for them.
+  CY_CHECK(problems_->Get(user_id, problem_id));
+  RunJob run;
+  run.language = std::string(language);
+  run.files = std::move(files);
+  // The same rules as a run job's files and language, so both paths refuse the same requests.
+  CY_TRY(const RunRequest checked, jobs_->ToRunRequest(run));
+  GradeJob grade;
+  grade.problem = std::string(problem_id);
+  grade.submission.language =
+      checked.language ? std::string(LanguageName(*checked.language)) : run.language;
+  grade.submission.files = std::move(run.files);
+  JobSubmission submission;
+  submission.kind = std::string(kGradeJobKind);
+  submission.payload = EncodeGradeJob(grade);
+  std::vector<JobSubmission> batch;
+  batch.push_back(std::move(submission));
+  return jobs_->Submit(user_id, std::move(batch));
+}
+
+namespace {
+
+Result<SubmissionView> ViewOf(const Job& job) {
+  if (job.kind != kGradeJobKind) {
+    return Fail(Error::Code::kNotFound, "submissions: no submission " + job.id);
+  }
+  SubmissionView view;
+  view.id = job.id;
+  view.state = job.state;
+  view.created_at = job.created_at;
+  view.finished_at = job.finished_at;
+  if (!job.payload.empty()) {
+    CY_TRY(const GradeJob grade, DecodeGradeJob(job.payload));
+    view.problem = grade.problem;
+    view.language = grade.submission.language;
+  }
+  if (job.state != JobState::kDone) return view;
+  view.verdict = job.verdict;
+  auto report = GradeReportFromJson(job.result);
+  if (!report) {
+    // The queue finished the job without a report (the handler failed, or no worker finished
+    // it within jobs.max_attempts): its result holds why.
+    view.verdict = std::string(TestVerdictName(TestVerdict::kInternalError));
+    view.message = job.result;
+    return view;
+  }
+  GradeReport shown = SubmitterView(*report);
+  view.verdict = std::string(TestVerdictName(shown.verdict));
+  view.score = shown.score;
+  view.max_score = shown.max_score;
+  view.report = std::move(shown);
+  return view;
+}
+
+}  // namespace
+
+Result<SubmissionView> Submissions::Get(std::string_view user_id, std::string_view id,
+                                        std::chrono::milliseconds wait) {
+  CY_TRY(const Job job, jobs_->Get(user_id, id, wait));
+  return ViewOf(job);
+}
+
+Result<Page<SubmissionView>> Submissions::List(std::string_view user_id,
+                                               const SubmissionListRequest& request) {
+  // Jobs::List carries no payloads, so each grade job is read for its problem: a page costs
+  // one read per submission on it. Filtering makes pages short, never wrong: the cursor is the
+  // queue's own.
+  CY_TRY(const Page<Job> jobs, jobs_->List(user_id, request.page));
+  Page<SubmissionView> out;
+  out.next_cursor = jobs.next_cursor;
+  for (const Job& listed : jobs.items) {
+    if (listed.kind != kGradeJobKind) continue;
+    CY_TRY(const Job job, jobs_->Get(user_id, listed.id));
+    CY_TRY(SubmissionView view, ViewOf(job));
+    if (request.problem && view.problem != *request.problem) continue;
+    view.report.reset();
+    out.items.push_back(std::move(view));
+  }
+  return out;
+}
+
+}  // namespace codeyard
