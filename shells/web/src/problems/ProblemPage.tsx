@@ -113,7 +113,7 @@ export default function ProblemPage({ id }: { id: string }) {
             navigate("/problems");
           }}
         >
-          Problems
+          All problems
         </a>
         <span> / {problem.title}</span>
       </TopBar>
@@ -134,7 +134,9 @@ export default function ProblemPage({ id }: { id: string }) {
               {problem.public_tests.map((t) => (
                 <div className="example" key={t.name}>
                   <h3>{t.name}</h3>
+                  <span className="muted">Input</span>
                   <pre className="output">{t.input}</pre>
+                  <span className="muted">Output</span>
                   <pre className="output">{t.output}</pre>
                   <button onClick={() => setStdin(t.input)}>Use as input</button>
                 </div>
