@@ -39,6 +39,19 @@ std::function<void(const RequestDone&)> InstallServerMetrics(
   m.AddCounter("codeyard_pool_misses_total",
                "One-shot runs with the default limits that found the warm pool empty.",
                [&services] { return static_cast<double>(services.runner->pool_stats().misses); });
+  // SQLite's read cache (zero elsewhere): hits are statements answered without SQLite.
+  const auto cache = [&services](int64_t ReadCacheStats::*field) {
+    const auto stats = services.platform->storage().CacheStats();
+    return stats ? static_cast<double>((*stats).*field) : 0.0;
+  };
+  m.AddCounter("codeyard_storage_read_cache_hits_total",
+               "Read statements answered from the storage's read cache (SQLite).",
+               [cache] { return cache(&ReadCacheStats::hits); });
+  m.AddCounter("codeyard_storage_read_cache_misses_total",
+               "Read statements the storage's read cache could not answer (SQLite).",
+               [cache] { return cache(&ReadCacheStats::misses); });
+  m.AddGauge("codeyard_storage_read_cache_bytes", "Bytes held by the storage's read cache.",
+             [cache] { return cache(&ReadCacheStats::bytes); });
   m.AddCounter("codeyard_sync_passes_total", "Two-way workspace sync passes.", [&services] {
     return static_cast<double>(services.workspaces->Stats().sync_passes);
   });

@@ -42,6 +42,9 @@ def test_metrics_need_no_auth_and_both_paths_serve_the_same_families(server):
         "codeyard_pool_misses_total": "counter",
         "codeyard_sync_passes_total": "counter",
         "codeyard_sync_bytes_total": "counter",
+        "codeyard_storage_read_cache_hits_total": "counter",
+        "codeyard_storage_read_cache_misses_total": "counter",
+        "codeyard_storage_read_cache_bytes": "gauge",
     }
     for name, kind in expected.items():
         assert api[name]["type"] == kind, name

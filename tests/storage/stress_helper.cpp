@@ -3,6 +3,7 @@
 //   storage_stress_helper increment URI WS N       N conflict-retrying counter increments
 //   storage_stress_helper claim URI USERS REVIEWS   one thread per user (comma-separated ids),
 //                                                   each claiming every review; prints the wins
+//   storage_stress_helper exec URI SQL             one write transaction running SQL
 // Exit 0 on success; otherwise the error on stderr and exit 1.
 #include <atomic>
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include "codeyard/backend/schema.hpp"
 #include "codeyard/platform.hpp"
 #include "codeyard/reviews.hpp"
+#include "core/store/transact.hpp"
 #include "storage/counter.hpp"
 
 int main(int argc, char** argv) {
@@ -86,6 +88,18 @@ int main(int argc, char** argv) {
     for (auto& t : threads) t.join();
     std::printf("won %d\n", wins.load());
     return failures == 0 ? 0 : 1;
+  }
+  if (command == "exec" && argc == 4) {
+    auto r = store::Transact(**storage, TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
+      CY_TRY(const int64_t changed, tx.Exec(argv[3], {}));
+      std::printf("changed %lld\n", static_cast<long long>(changed));
+      return {};
+    });
+    if (!r) {
+      std::fprintf(stderr, "%s\n", r.error().ToString().c_str());
+      return 1;
+    }
+    return 0;
   }
   std::fprintf(stderr, "unknown command %s\n", command.c_str());
   return 2;

@@ -19,6 +19,9 @@
 //     expands them for whoever wants the text), outside quoted literals and comments; a
 //     statement without '{' passes untouched, at no cost.
 //   - ON CONFLICT ... DO UPDATE / DO NOTHING, RETURNING, LIMIT/OFFSET, `||`, substr(), lower().
+//   - A statement in a read transaction depends on the data only (no random(), no clock in
+//     SQL: times are parameters), so a backend may answer it again from memory while the
+//     data is unchanged (SQLite's read cache does).
 //
 // Threads: a Storage is shared by all threads. A Transaction belongs to the thread that began
 // it until it commits or rolls back; a thread must not begin a second write transaction while
@@ -27,6 +30,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -113,6 +117,13 @@ class Transaction {
   }
 };
 
+// What a backend's cache of read results did, for metrics (SQLite's read cache).
+struct ReadCacheStats {
+  int64_t hits = 0;    // statements answered from memory
+  int64_t misses = 0;  // statements the cache could not answer
+  int64_t bytes = 0;   // held now
+};
+
 // What a backend says about itself (for `codeyard doctor`, logs and metrics).
 struct StorageInfo {
   std::string backend;   // "sqlite", "postgres"
@@ -146,6 +157,9 @@ class Storage {
   // there. Default: OK. A write that runs out of space fails kUnavailable with such a
   // message on every backend.
   [[nodiscard]] virtual Result<void> CheckSpace(int64_t min_free_bytes);
+
+  // Optional: the counters of the backend's read cache; nullopt where it has none (default).
+  [[nodiscard]] virtual std::optional<ReadCacheStats> CacheStats() const { return std::nullopt; }
 };
 
 // One read transaction shared by the library's reads on this thread while the scope lives:

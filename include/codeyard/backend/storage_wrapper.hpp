@@ -48,6 +48,9 @@ class StorageWrapper : public Storage {
   [[nodiscard]] Result<void> CheckSpace(int64_t min_free_bytes) override {
     return target_->CheckSpace(min_free_bytes);
   }
+  [[nodiscard]] std::optional<ReadCacheStats> CacheStats() const override {
+    return target_->CacheStats();
+  }
 
   [[nodiscard]] Storage& target() { return *target_; }
 

@@ -16,6 +16,7 @@
 #include "core/uri_query.hpp"
 #include "storage/sql/sql_text.hpp"
 #include "storage/sqlite/sqlite_connection.hpp"
+#include "storage/sqlite/sqlite_read_cache.hpp"
 #include "storage/sqlite/sqlite_space.hpp"
 
 namespace codeyard {
@@ -31,7 +32,8 @@ struct SqliteParams {
   std::string path;  // ":memory:" for an in-memory database
   int readers = 4;
   int busy_timeout_ms = 5000;
-  int64_t reserve_bytes = int64_t{4} << 20;  // see sqlite_space.hpp
+  int64_t reserve_bytes = int64_t{4} << 20;     // see sqlite_space.hpp
+  int64_t read_cache_bytes = int64_t{8} << 20;  // see sqlite_read_cache.hpp; 0: none
 };
 
 Error BadUri(std::string_view uri, std::string why) {
@@ -67,14 +69,18 @@ Result<SqliteParams> ParseUri(std::string_view uri) {
       p.busy_timeout_ms = static_cast<int>(n);
     } else if (key == "reserve_bytes" && numeric && n >= 0 && n <= (int64_t{1} << 34)) {
       p.reserve_bytes = n;
-    } else if (key == "readers" || key == "busy_timeout_ms" || key == "reserve_bytes") {
+    } else if (key == "read_cache_bytes" && numeric && n >= 0 && n <= (int64_t{1} << 30)) {
+      p.read_cache_bytes = n;
+    } else if (key == "readers" || key == "busy_timeout_ms" || key == "reserve_bytes" ||
+               key == "read_cache_bytes") {
       return Fail(BadUri(uri, std::string(key) +
                                   " must be a number (readers: 0-64, reserve_bytes: at most "
-                                  "16 GiB), got \"" +
+                                  "16 GiB, read_cache_bytes: at most 1 GiB), got \"" +
                                   std::string(value) + "\""));
     } else {
       return Fail(BadUri(uri, "unknown parameter \"" + std::string(key) +
-                                  "\" (known: readers, busy_timeout_ms, reserve_bytes)"));
+                                  "\" (known: readers, busy_timeout_ms, reserve_bytes, "
+                                  "read_cache_bytes)"));
     }
   }
   return p;
@@ -163,7 +169,7 @@ class SqliteTransaction final : public Transaction {
   bool failed_ = false;
 };
 
-class SqliteStorage final : public Storage {
+class SqliteStorage final : public Storage, public sqlite::ReaderSource {
  public:
   SqliteStorage(SqliteParams params, std::unique_ptr<Connection> writer,
                 std::vector<std::unique_ptr<Connection>> readers, std::shared_ptr<Logger> logger)
@@ -173,6 +179,7 @@ class SqliteStorage final : public Storage {
         space_(params_.path, params_.reserve_bytes),
         logger_(std::move(logger)) {
     for (auto& r : readers_) free_readers_.push_back(r.get());
+    OpenReadCache();
     if (params_.reserve_bytes > 0 && params_.path != ":memory:") {
       // Committed frames in the WAL need room again in the database when they are
       // checkpointed; keeping them under the reserve's size means the released reserve is
@@ -258,6 +265,20 @@ class SqliteStorage final : public Storage {
       writer_query_only_ = kind == TxKind::kRead;
       return std::make_unique<SqliteTransaction>(this, writer_.get(), true);
     }
+    if (cache_) {
+      // No stamp while a writer is rewriting the header: this read goes to SQLite.
+      if (const auto stamp = cache_->header().Read()) {
+        return std::make_unique<sqlite::CachedRead>(*cache_, *this, *stamp);
+      }
+    }
+    return BeginOnReader(false);
+  }
+
+  // For a CachedRead: a read transaction whose snapshot is already taken (the cache must know
+  // which state it reads), i.e. BEGIN and one statement that reads the database.
+  Result<std::unique_ptr<Transaction>> BeginReader() override { return BeginOnReader(true); }
+
+  Result<std::unique_ptr<Transaction>> BeginOnReader(bool snapshot) {
     Connection* conn = nullptr;
     {
       std::unique_lock lock(readers_mu_);
@@ -269,7 +290,16 @@ class SqliteStorage final : public Storage {
       ReturnReader(conn);
       return Fail(r.error());
     }
-    return std::make_unique<SqliteTransaction>(this, conn, false);
+    auto tx = std::make_unique<SqliteTransaction>(this, conn, false);
+    if (snapshot) {
+      if (auto r = tx->Query("SELECT 1 FROM sqlite_schema LIMIT 0", {}); !r) return Fail(r.error());
+    }
+    return tx;
+  }
+
+  std::optional<ReadCacheStats> CacheStats() const override {
+    if (!cache_) return std::nullopt;
+    return cache_->stats();
   }
 
   std::string Dialect(std::string_view sql) const override {
@@ -311,6 +341,20 @@ class SqliteStorage final : public Storage {
     writer_mu_.unlock();
   }
 
+  // The cache needs the WAL-index header, which the readers' VFS maps once one has read.
+  void OpenReadCache() {
+    if (params_.read_cache_bytes <= 0 || readers_.empty()) return;
+    Connection& reader = *readers_.front();
+    Rows rows;
+    if (!reader.Run("SELECT 1 FROM sqlite_schema LIMIT 0", {}, &rows)) return;
+    if (auto header = sqlite::WalHeader::Map(reader.handle())) {
+      cache_ = std::make_unique<sqlite::ReadCache>(*header, params_.read_cache_bytes);
+    } else if (logger_) {
+      logger_->Warn("sqlite: no WAL shared memory; the read cache is off",
+                    {{"path", params_.path}});
+    }
+  }
+
   void ReturnReader(Connection* conn) {
     {
       std::lock_guard lock(readers_mu_);
@@ -332,6 +376,7 @@ class SqliteStorage final : public Storage {
   sqlite::Space space_;
   bool pin_pending_ = false;  // guarded by writer_mu_
   std::shared_ptr<Logger> logger_;
+  std::unique_ptr<sqlite::ReadCache> cache_;  // null: off (read_cache_bytes=0, no readers, no WAL)
 };
 
 Result<void> SqliteTransaction::Commit() {
