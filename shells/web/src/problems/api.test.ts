@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../api/errors";
-import { filterQuery, problemOf, refusalMessage, submissionOf } from "./api";
+import type { ApiClient } from "../api/client";
+import { filterQuery, ProblemsApi, problemOf, refusalMessage, submissionOf } from "./api";
 import { codeKey, loadCode, saveCode } from "./storage";
 
 describe("refusalMessage", () => {
@@ -48,5 +49,19 @@ describe("storage", () => {
     expect(loadCode("hello", "python", storage)).toBe("print(1)");
     expect(loadCode("hello", "cpp", storage)).toBeNull();
     expect(map.has(codeKey("hello", "python"))).toBe(true);
+  });
+});
+
+describe("progress", () => {
+  it("reads the server's per-problem rows and per-level sums", async () => {
+    const body = {
+      problems: [{ problem: "hello", level: 1, attempts: 2, best_score: 100, max_score: 100, solved: true, first_solved_at: 5 }],
+      levels: [{ level: 1, attempted: 1, solved: 1, points: 100 }],
+      overall: { attempted: 1, solved: 1, points: 100 },
+    };
+    const client = { call: async () => new Response(JSON.stringify(body)) } as unknown as ApiClient;
+    const p = await new ProblemsApi(client).progress();
+    expect(p.rows).toEqual([{ problem: "hello", title: "hello", level: "1", attempts: 2, best_score: 100, max_score: 100, solved: true, first_solved_at: 5 }]);
+    expect(p.levels).toEqual([{ level: "1", solved: 1, attempted: 1, score: 100 }]);
   });
 });

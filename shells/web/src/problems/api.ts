@@ -245,10 +245,14 @@ export class ProblemsApi {
     return (await this.json<RunResult>("GET", `/jobs/${encodeURIComponent(id)}?wait=${waitS}`)) as RunResult;
   }
 
-  async progress(): Promise<ProgressRow[]> {
+  /** My progress: per problem, and per level as the server sums it (null when it gives none). */
+  async progress(): Promise<{ rows: ProgressRow[]; levels: ServerLevel[] | null }> {
     const doc = await this.json<Json>("GET", "/progress");
     const items = (Array.isArray(doc) ? doc : (doc.items ?? doc.problems ?? [])) as Json[];
-    return items.map((r) => ({
+    const levels = Array.isArray(doc.levels)
+      ? (doc.levels as Json[]).map((l) => ({ level: str(l.level), solved: num(l.solved), attempted: num(l.attempted), score: num(l.points ?? l.score) }))
+      : null;
+    const rows = items.map((r) => ({
       problem: str(r.problem ?? r.id),
       title: str(r.title, str(r.problem ?? r.id)),
       level: str(r.level),
@@ -258,7 +262,15 @@ export class ProblemsApi {
       solved: r.solved === true,
       first_solved_at: time(r.first_solved_at),
     }));
+    return { rows, levels };
   }
+}
+
+export interface ServerLevel {
+  level: string;
+  solved: number;
+  attempted: number;
+  score: number; // the sum of best scores
 }
 
 /** The window a quota refusal names ("per minute" / "per day"), read from the server's message. */

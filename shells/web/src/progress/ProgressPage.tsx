@@ -1,9 +1,9 @@
 // My progress (GET /progress): per problem the attempts, best score, whether and when it was
-// first solved, and a summary per level (solved of attempted, and of all problems listed).
+// first solved, and a summary per level (solved, attempted, points).
 import { useEffect, useMemo, useState } from "react";
 import { describeError } from "../api/errors";
 import { useSession } from "../auth/session";
-import { ProblemsApi, type ProgressRow } from "../problems/api";
+import { ProblemsApi, type ProgressRow, type ServerLevel } from "../problems/api";
 import { navigate } from "../router";
 import { TopBar } from "../ui/TopBar";
 import { levelSummary } from "./summary";
@@ -12,11 +12,22 @@ export function ProgressPage() {
   const { client } = useSession();
   const api = useMemo(() => new ProblemsApi(client), [client]);
   const [rows, setRows] = useState<ProgressRow[] | null>(null);
+  const [serverLevels, setServerLevels] = useState<ServerLevel[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    api.progress().then(setRows, (err) => setError(describeError(err)));
+    api.progress().then(
+      (p) => {
+        setRows(p.rows);
+        setServerLevels(p.levels);
+      },
+      (err) => setError(describeError(err)),
+    );
   }, [api]);
-  const levels = useMemo(() => levelSummary(rows ?? []), [rows]);
+  // The server's sums when it gives them (the library's rule); else summed here from the rows.
+  const levels = useMemo(
+    () => serverLevels?.map((l) => ({ ...l, max_score: null as number | null })) ?? levelSummary(rows ?? []),
+    [rows, serverLevels],
+  );
 
   return (
     <div className="page">
@@ -50,7 +61,8 @@ export function ProgressPage() {
                     <td>{l.solved}</td>
                     <td>{l.attempted}</td>
                     <td>
-                      {l.score} / {l.max_score}
+                      {l.score}
+                      {l.max_score !== null ? ` / ${l.max_score}` : ""}
                     </td>
                   </tr>
                 ))}
