@@ -76,6 +76,9 @@ export interface Submission {
   score: number;
   max_score: number;
   tests: TestResult[];
+  groups: { name: string; score: number; max_score: number }[];
+  compile_output: string;
+  message: string;
 }
 
 export interface ProgressRow {
@@ -174,6 +177,11 @@ export function submissionOf(raw: Json): Submission {
           score: typeof t.score === "number" ? t.score : undefined,
         }))
       : [],
+    groups: Array.isArray(raw.groups)
+      ? (raw.groups as Json[]).map((g) => ({ name: str(g.name), score: num(g.score), max_score: num(g.max_score) }))
+      : [],
+    compile_output: str(raw.compile_output),
+    message: str(raw.message),
   };
 }
 

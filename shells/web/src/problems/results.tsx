@@ -67,6 +67,13 @@ export function SubmissionView({ submission }: { submission: Submission }) {
         </span>{" "}
         score <span data-testid="submission-score">{s.score}</span> / {s.max_score}
       </p>
+      {s.message ? <p className="error">{s.message}</p> : null}
+      {s.compile_output ? <pre className="output">{s.compile_output}</pre> : null}
+      {s.groups.length > 1 && (
+        <p className="muted" data-testid="submission-groups">
+          {s.groups.map((g) => `${g.name} ${g.score} / ${g.max_score}`).join(" · ")}
+        </p>
+      )}
       <table className="ws-table" aria-label="Test results">
         <thead>
           <tr>
