@@ -41,6 +41,16 @@ describe("shapes", () => {
   });
 });
 
+describe("problem shapes", () => {
+  it("reads the model's tags object and a list of assets", () => {
+    const p = problemOf({ id: "sum", title: "Sum", tags: { level: 1, age_group: "", topics: ["loops"] }, assets: [{ path: "images/sum.svg", data: "PHN2Zz4=" }, { path: "b.png" }] });
+    expect(p.level).toBe("1");
+    expect(p.tags).toEqual(["loops"]);
+    expect(p.assets["images/sum.svg"]).toBe("data:image/svg+xml;base64,PHN2Zz4=");
+    expect(p.assets["b.png"]).toBe("/api/v1/problems/sum/assets/b.png");
+  });
+});
+
 describe("storage", () => {
   it("keeps code per problem and language", () => {
     const map = new Map<string, string>();

@@ -116,26 +116,41 @@ function progressOf(raw: unknown): MyProgress {
 }
 
 export function summaryOf(raw: Json): ProblemSummary {
+  // Tags come as a list of topics, or as the model's {level, age_group, topics}.
+  const tagObj = raw.tags && !Array.isArray(raw.tags) && typeof raw.tags === "object" ? (raw.tags as Json) : null;
+  const topics = Array.isArray(raw.tags) ? raw.tags : Array.isArray(raw.topics) ? raw.topics : Array.isArray(tagObj?.topics) ? (tagObj!.topics as unknown[]) : [];
   return {
     id: str(raw.id),
     title: str(raw.title ?? raw.name, str(raw.id)),
-    level: str(raw.level),
-    tags: Array.isArray(raw.tags) ? raw.tags.map((t) => str(t)) : [],
+    level: str(raw.level ?? tagObj?.level),
+    tags: topics.map((t) => str(t)),
     max_score: num(raw.max_score, 100),
     progress: progressOf(raw.progress ?? raw.my_progress),
   };
 }
 
-/** Assets as name -> URL, whatever form the server gives: a map, or a list of {name,url|data}. */
+const IMAGE_TYPES: Record<string, string> = { png: "image/png", gif: "image/gif", jpg: "image/jpeg", jpeg: "image/jpeg", webp: "image/webp", svg: "image/svg+xml" };
+
+/**
+ * Assets as name -> URL, whatever form the server gives: a map of name to URL, or a list of
+ * {name|path, url | data (base64) | content_base64}; else the asset route by name.
+ */
 function assetsOf(raw: unknown, id: string): Record<string, string> {
   const out: Record<string, string> = {};
   const url = (name: string, v: Json | string): string => {
     if (typeof v === "string") return v;
     if (typeof v.url === "string") return v.url;
-    if (typeof v.data === "string") return `data:${str(v.content_type, "image/png")};base64,${v.data}`;
-    return `/api/v1/problems/${encodeURIComponent(id)}/assets/${encodeURIComponent(name)}`;
+    const b64 = v.data ?? v.content_base64;
+    const type = str(v.content_type, IMAGE_TYPES[name.split(".").pop()!.toLowerCase()] ?? "image/png");
+    if (typeof b64 === "string") return `data:${type};base64,${b64}`;
+    return `/api/v1/problems/${encodeURIComponent(id)}/assets/${name.split("/").map(encodeURIComponent).join("/")}`;
   };
-  if (Array.isArray(raw)) for (const a of raw as Json[]) out[str(a.name)] = url(str(a.name), a);
+  if (Array.isArray(raw)) {
+    for (const a of raw as Json[]) {
+      const name = str(a.name ?? a.path);
+      out[name] = url(name, a);
+    }
+  }
   else if (raw && typeof raw === "object") for (const [k, v] of Object.entries(raw as Json)) out[k] = url(k, v as Json | string);
   return out;
 }
