@@ -48,6 +48,8 @@ describe("problem shapes", () => {
     expect(p.tags).toEqual(["loops"]);
     expect(p.assets["images/sum.svg"]).toBe("data:image/svg+xml;base64,PHN2Zz4=");
     expect(p.assets["b.png"]).toBe("/api/v1/problems/sum/assets/b.png");
+    const q = problemOf({ id: "h", starter_code: { python: "x" }, limits: { time_limit_s: 1, memory_bytes: 268435456 }, tests: [{ name: "sample/1", input: "", expected_output: "Hello\n" }] });
+    expect(q).toMatchObject({ starter: { python: "x" }, memory_limit_mb: 256, public_tests: [{ name: "sample/1", input: "", output: "Hello\n" }] });
   });
 });
 

@@ -166,10 +166,13 @@ export function problemOf(raw: Json): Problem {
     assets: assetsOf(raw.assets, str(raw.id)),
     starter,
     time_limit_s: num(limits.time_limit_s ?? raw.time_limit_s),
-    memory_limit_mb: num(limits.memory_limit_mb ?? raw.memory_limit_mb),
-    public_tests: Array.isArray(raw.public_tests)
-      ? (raw.public_tests as Json[]).map((t) => ({ name: str(t.name), input: str(t.input), output: str(t.output ?? t.answer) }))
-      : [],
+    memory_limit_mb: num(limits.memory_limit_mb ?? raw.memory_limit_mb, num(limits.memory_bytes) / (1024 * 1024)),
+    // The public tests: `tests` of GET /problems/{id} (hidden ones are never sent).
+    public_tests: ((Array.isArray(raw.public_tests) ? raw.public_tests : Array.isArray(raw.tests) ? raw.tests : []) as Json[]).map((t) => ({
+      name: str(t.name),
+      input: str(t.input),
+      output: str(t.expected_output ?? t.output ?? t.answer),
+    })),
   };
 }
 
