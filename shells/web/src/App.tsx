@@ -6,11 +6,14 @@ import { SessionProvider, useSession } from "./auth/session";
 import { navigate, parseRoute, usePath } from "./router";
 import { LiveEventsProvider } from "./reviews/live";
 import { ReviewsPage } from "./reviews/ReviewsPage";
+import { ProblemsPage } from "./problems/ProblemsPage";
+import { ProgressPage } from "./progress/ProgressPage";
 import { ErrorBoundary } from "./ui/ErrorBoundary";
 import { WorkspacesPage } from "./workspaces/WorkspacesPage";
 
 const IdePage = lazy(() => import("./ide/IdePage"));
 const ReviewPage = lazy(() => import("./reviews/ReviewPage"));
+const ProblemPage = lazy(() => import("./problems/ProblemPage"));
 
 function Loading({ text }: { text: string }) {
   return (
@@ -54,6 +57,16 @@ function Pages() {
           <ReviewPage key={route.id} id={route.id} />
         </Suspense>
       );
+    case "problems":
+      return <ProblemsPage />;
+    case "problem":
+      return (
+        <Suspense fallback={<Loading text="Loading the problem…" />}>
+          <ProblemPage key={route.id} id={route.id} />
+        </Suspense>
+      );
+    case "progress":
+      return <ProgressPage />;
     default:
       return (
         <main className="workspaces">

@@ -1,5 +1,5 @@
 // A tiny history router: the app's pages are plain paths (/login, /signup, /, /w/<id>, /reviews,
-// /reviews/<id>), which the
+// /reviews/<id>, /problems, /problems/<id>, /progress), which the
 // server answers with index.html (SPA fallback), so links and reloads work.
 import { useSyncExternalStore } from "react";
 
@@ -32,6 +32,9 @@ export type Route =
   | { page: "ide"; id: string }
   | { page: "reviews" }
   | { page: "review"; id: string }
+  | { page: "problems" }
+  | { page: "problem"; id: string }
+  | { page: "progress" }
   | { page: "missing" };
 
 export function parseRoute(path: string): Route {
@@ -43,5 +46,9 @@ export function parseRoute(path: string): Route {
   if (path === "/reviews" || path === "/reviews/") return { page: "reviews" };
   const r = /^\/reviews\/([^/]+)\/?$/.exec(path);
   if (r) return { page: "review", id: decodeURIComponent(r[1]) };
+  if (path === "/problems" || path === "/problems/") return { page: "problems" };
+  const p = /^\/problems\/([^/]+)\/?$/.exec(path);
+  if (p) return { page: "problem", id: decodeURIComponent(p[1]) };
+  if (path === "/progress" || path === "/progress/") return { page: "progress" };
   return { page: "missing" };
 }

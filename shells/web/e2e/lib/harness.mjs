@@ -68,9 +68,11 @@ export async function freePort() {
 
 /** One codeyard-server process; `restart` keeps the port and the data. */
 export class CodeyardServer {
-  static async start(name) {
+  /** `settings`: extra configuration keys, as `key=value` for `--set` (e.g. a tiny rate limit). */
+  static async start(name, { settings = [] } = {}) {
     const dir = mkdtempSync(join(tmpdir(), `codeyard-e2e-${name}-`));
     const server = new CodeyardServer(dir, await freePort());
+    server.settings = settings;
     await server.launch();
     return server;
   }
@@ -82,6 +84,11 @@ export class CodeyardServer {
     this.secret = randomBytes(32).toString("hex");
     this.proc = null;
     this.launches = 0;
+    this.settings = [];
+  }
+
+  get dataDir() {
+    return join(this.dir, "data");
   }
 
   async launch() {
@@ -93,7 +100,15 @@ export class CodeyardServer {
     env.CODEYARD_WORKSPACE_POD_ORPHAN_TIMEOUT_S = "30";
     this.proc = spawn(
       SERVER_BIN,
-      ["--listen", `127.0.0.1:${this.port}`, "--data-dir", join(this.dir, "data"), "--set", `server.web_dir=${WEB_DIR}`],
+      [
+        "--listen",
+        `127.0.0.1:${this.port}`,
+        "--data-dir",
+        this.dataDir,
+        "--set",
+        `server.web_dir=${WEB_DIR}`,
+        ...this.settings.flatMap((kv) => ["--set", kv]),
+      ],
       { env, stdio: ["ignore", "ignore", log] },
     );
     const proc = this.proc;

@@ -7,14 +7,16 @@ export class ApiError extends Error {
   readonly code: string;
   readonly requestId: string;
   readonly retryAfterS: number | null; // from Retry-After, whole seconds
+  readonly rateLimit: number | null; // from RateLimit-Limit: the quota a 429 refers to
 
-  constructor(status: number, code: string, message: string, requestId = "", retryAfterS: number | null = null) {
+  constructor(status: number, code: string, message: string, requestId = "", retryAfterS: number | null = null, rateLimit: number | null = null) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
     this.requestId = requestId;
     this.retryAfterS = retryAfterS;
+    this.rateLimit = rateLimit;
   }
 
   get isNetwork(): boolean {
@@ -46,7 +48,8 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
   } catch {
     // not JSON: keep the status text
   }
-  return new ApiError(res.status, code, message, requestId, parseRetryAfter(res.headers.get("retry-after")));
+  const limit = /^\s*(\d+)/.exec(res.headers.get("ratelimit-limit") ?? "");
+  return new ApiError(res.status, code, message, requestId, parseRetryAfter(res.headers.get("retry-after")), limit ? Number(limit[1]) : null);
 }
 
 function tryAgain(err: ApiError): string {

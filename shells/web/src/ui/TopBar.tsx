@@ -1,5 +1,5 @@
-// The bar at the top of every signed-in page: the product, where you are, the reviews and their
-// notification bell, who you are, log out.
+// The bar at the top of every signed-in page: the product, where you are, problems and progress,
+// the reviews and their notification bell, who you are, log out.
 import type { ReactNode } from "react";
 import { useSession } from "../auth/session";
 import { NotificationBell } from "../reviews/NotificationBell";
@@ -23,6 +23,24 @@ export function TopBar({ children }: { children?: ReactNode }) {
         Codeyard
       </a>
       <div className="topbar-middle">{children}</div>
+      <a
+        href="/problems"
+        onClick={(e) => {
+          e.preventDefault();
+          navigate("/problems");
+        }}
+      >
+        Problems
+      </a>
+      <a
+        href="/progress"
+        onClick={(e) => {
+          e.preventDefault();
+          navigate("/progress");
+        }}
+      >
+        Progress
+      </a>
       <a
         href="/reviews"
         onClick={(e) => {
