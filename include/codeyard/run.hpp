@@ -109,10 +109,11 @@ struct RunnerOptions {
                            1.0};
   std::optional<CompileLimits> compile_override;  // one compile limit for every language
   std::shared_ptr<Logger> logger;
-  // Runs at once (config run.max_concurrent, run.max_concurrent_per_user; 0 = no cap). A run
-  // holds its caller's thread for up to its wall time, so past a cap a run is refused at once
-  // instead of queueing: per user kResourceExhausted, in all kUnavailable, each naming its
-  // key with a 1 s wait (Error::WithLimit). Counted in this process.
+  // Runs at once, for an embedder that calls Run directly (0 = no cap; the service graph sets
+  // 0, since its job queue's workers bound runs). A run holds its caller's thread for up to its
+  // wall time, so past a cap a run is refused at once instead of queueing: per user
+  // kResourceExhausted, in all kUnavailable, each naming the option with a 1 s wait
+  // (Error::WithLimit). Counted in this process.
   int max_concurrent = 2;
   int max_concurrent_per_user = 1;
   ExecSpecLimits exec_limits;  // what a run's arguments may be (ValidateExecSpec)

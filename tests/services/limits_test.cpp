@@ -228,10 +228,10 @@ TEST_CASE("limits: one-shot runs per user and per server", "[limits][security]")
   };
   const Error mine = refused("u1");
   CHECK(mine.code() == Code::kResourceExhausted);
-  CHECK(mine.limit() == "run.max_concurrent_per_user");
+  CHECK(mine.limit() == "RunnerOptions::max_concurrent_per_user");
   const Error full = refused("u3");
   CHECK(full.code() == Code::kUnavailable);
-  CHECK(full.limit() == "run.max_concurrent");
+  CHECK(full.limit() == "RunnerOptions::max_concurrent");
   for (auto& t : held) t.join();
   CHECK(runner->Run(request("u1", "pass\n")));
   runner.reset();

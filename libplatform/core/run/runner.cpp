@@ -159,16 +159,16 @@ class Runner::Impl {
     ConcurrencyLimiter::Slots server;
   };
   Result<RunSlots> TakeSlots(const std::string& user_id) {
-    const ConcurrencyLimiter::Cap mine{"run.max_concurrent_per_user", "user:" + user_id,
+    const ConcurrencyLimiter::Cap mine{"RunnerOptions::max_concurrent_per_user", "user:" + user_id,
                                        user_id.empty() ? 0 : options_.max_concurrent_per_user};
     CY_TRY(auto user_slot, slots_.Acquire(std::span(&mine, 1)));
-    const ConcurrencyLimiter::Cap all{"run.max_concurrent", "all", options_.max_concurrent};
+    const ConcurrencyLimiter::Cap all{"RunnerOptions::max_concurrent", "all", options_.max_concurrent};
     auto server_slot = slots_.Acquire(std::span(&all, 1));
     if (!server_slot) {
       return Fail(Error(Error::Code::kUnavailable,
                         "too many runs in progress on this server (at most " +
                             std::to_string(options_.max_concurrent) + "); retry later")
-                      .WithLimit("run.max_concurrent", 1));
+                      .WithLimit("RunnerOptions::max_concurrent", 1));
     }
     return RunSlots{std::move(user_slot), std::move(*server_slot)};
   }
