@@ -85,7 +85,7 @@ test("list, run, submit wrong then right, progress", async () => {
   // The code is kept per problem and language: a reload shows it again.
   await page.reload();
   await page.locator("[data-testid=problem-editor] .monaco-editor").waitFor();
-  await waitFor(async () => (await page.locator("[data-testid=problem-editor] .view-lines").innerText()).includes("hello world"), {
+  await waitFor(async () => (await page.locator("[data-testid=problem-editor] .view-lines").innerText()).replace(/\u00a0/g, " ").includes("hello world"), {
     what: "the kept code after a reload",
   });
 
