@@ -4,7 +4,9 @@
 // library through these: Problems::Get removes them. Non-admin callers of admin routes get 404,
 // so the routes do not tell them what exists.
 #include <charconv>
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "api.hpp"
 #include "api_json.hpp"
@@ -15,6 +17,33 @@
 
 namespace codeyard::server {
 namespace {
+
+// Standard base64 (RFC 4648 section 4, padded), as data: URIs want it.
+std::string Base64(std::string_view bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const uint32_t n = (uint32_t{static_cast<unsigned char>(bytes[i])} << 16) |
+                       (uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8) |
+                       uint32_t{static_cast<unsigned char>(bytes[i + 2])};
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += kAlphabet[(n >> 6) & 63];
+    out += kAlphabet[n & 63];
+  }
+  if (const std::size_t rest = bytes.size() - i; rest > 0) {
+    uint32_t n = uint32_t{static_cast<unsigned char>(bytes[i])} << 16;
+    if (rest == 2) n |= uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8;
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += rest == 2 ? kAlphabet[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
 
 namespace json = boost::json;
 
@@ -62,7 +91,9 @@ json::object ProblemJson(const PublicProblem& view, const std::optional<ProblemP
   o["tests"] = std::move(tests);
   json::array assets;
   for (const ProblemAsset& a : p.assets) {
-    assets.push_back(json::object{{"path", a.path}, {"size", a.content.size()}});
+    // Inline, so an <img> in the statement needs no authenticated request of its own.
+    assets.push_back(
+        json::object{{"path", a.path}, {"size", a.content.size()}, {"data", Base64(a.content)}});
   }
   o["assets"] = std::move(assets);
   o["hidden_tests"] = view.hidden_tests;

@@ -76,3 +76,18 @@ def test_missing_problems_and_admin_routes(server):
     assert call(server, "GET", "/problems/sortlines", token=tok)[0] == 404
     assert call(server, "DELETE", "/problems/sortlines", token=admin)[0] == 404
     assert call(server, "GET", "/problems")[0] == 401
+
+
+def test_statement_images_come_inline_as_base64(server):
+    """An <img> cannot send the bearer token, so a statement's images travel with the problem:
+    each asset's bytes, base64 (standard alphabet, padded), equal to the package's file."""
+    import base64
+
+    tok = register(server)["access_token"]
+    status, _, doc = call(server, "GET", "/problems/sum", token=tok)
+    assert status == 200, doc
+    assets = {a["path"]: a for a in doc["assets"]}
+    assert "images/sum.svg" in assets, assets.keys()
+    want = (EXAMPLES / "sum" / "images" / "sum.svg").read_bytes()
+    got = base64.b64decode(assets["images/sum.svg"]["data"], validate=True)
+    assert got == want and assets["images/sum.svg"]["size"] == len(want)
