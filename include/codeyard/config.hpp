@@ -86,6 +86,13 @@ struct Config {
   int64_t terminal_viewer_queue_bytes = int64_t{1} << 20;  // terminal.viewer_queue_bytes
   int64_t terminal_reauth_interval_s = 5;                  // terminal.reauth_interval_s
 
+  // Interactive runs of the IDE's Run (codeyard/run_session.hpp): the limits of the program a
+  // person runs and types into. CPU as a one-shot exec; the wall clock is long, since the
+  // program may wait for a person to type; output is streamed, and bounded in total.
+  int64_t run_session_cpu_time_limit_s = 10;                   // run_session.cpu_time_limit_s
+  int64_t run_session_wall_time_limit_s = 600;                 // run_session.wall_time_limit_s
+  int64_t run_session_output_limit_bytes = int64_t{64} << 20;  // run_session.output_limit_bytes
+
   // Replicas and pod leases (docs/workspaces.md, "Leases"). replica_id names this server
   // process in the pods table; empty: "<hostname>-<pid>-<random>", distinct per process.
   std::string replica_id;               // server.replica_id

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -142,6 +143,17 @@ struct WorkspaceExec {
   SyncReport sync;  // the pass that ran after the command
 };
 
+// A command started by Workspaces::Start that runs on while its caller drives it (an
+// interactive run: codeyard/run_session.hpp).
+struct WorkspaceProcess {
+  std::unique_ptr<Process> process;
+  std::string pod_id;
+  // Call once, after the process ended: syncs both ways, so what it wrote is stored, and gives
+  // back the exec slots it holds (exec.max_concurrent_*). Destroying the object without it
+  // gives the slots back too.
+  std::function<Result<SyncReport>()> finish;
+};
+
 // What one Workspaces object has done since it was made, for metrics.
 struct WorkspaceStats {
   uint64_t sync_passes = 0;     // two-way passes of every kind (after exec, terminal, stop, Sync)
@@ -203,6 +215,11 @@ class Workspaces {
   // runs the command to the end, then syncs both ways.
   [[nodiscard]] Result<WorkspaceExec> Exec(std::string_view user_id, std::string_view workspace_id,
                                            const ExecSpec& spec);
+
+  // Exec's first half, for a caller that drives the process itself: the same caps, rate
+  // limit, spec validation and sync into the pod, then the process is started and returned.
+  [[nodiscard]] Result<WorkspaceProcess> Start(std::string_view user_id,
+                                               std::string_view workspace_id, const ExecSpec& spec);
 
   // One two-way sync pass now.
   [[nodiscard]] Result<SyncReport> Sync(std::string_view user_id, std::string_view workspace_id);

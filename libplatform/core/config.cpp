@@ -220,6 +220,15 @@ const std::vector<KeySpec>& Specs() {
       {"terminal.reauth_interval_s",
        "seconds between re-checks of the access token of every open terminal", "5",
        IntSetter(&Config::terminal_reauth_interval_s, 1, 3600)},
+      // run_session.*: issue 17, the IDE's interactive Run (docs/web.md, "Run").
+      {"run_session.cpu_time_limit_s", "CPU seconds of one interactive run (the IDE's Run)", "10",
+       IntSetter(&Config::run_session_cpu_time_limit_s, 1, 3600)},
+      {"run_session.wall_time_limit_s",
+       "seconds one interactive run may last, waiting for input included", "600",
+       IntSetter(&Config::run_session_wall_time_limit_s, 1, 86400)},
+      {"run_session.output_limit_bytes",
+       "output of one interactive run; past it the program is killed", "67108864",
+       IntSetter(&Config::run_session_output_limit_bytes, 65536, int64_t{1} << 34)},
       // events.*: issue 14, changes pushed (docs/api.md, "Events").
       {"events.poll_interval_ms",
        "milliseconds between two reads of new events by one process (the latency of an event "

@@ -74,13 +74,17 @@ void AddSubmissionRoutes(Router& router, Services& services);
 // fallback): index.html for app pages, the JSON 404 under /api/ (api_static.cpp).
 void AddStaticRoutes(Router& router, Services& services);
 
+// GET /api/v1/workspaces/{id}/run without a WebSocket upgrade: 426 (the IDE's Run is a
+// WebSocket served by lws_run_session before routing).
+void AddRunSessionRoutes(Router& router, Services& services);
+
 using AddRoutes = void (*)(Router&, Services&);
-inline constexpr std::array<AddRoutes, 17> kRouteGroups = {
-    AddHealthRoutes,   AddAuthRoutes,     AddWorkspaceRoutes, AddFileRoutes,
-    AddExecRoutes,     AddRunRoutes,      AddJobRoutes,       AddOpsRoutes,
-    AddTerminalRoutes, AddEventRoutes,    AddReviewRoutes,    AddReviewContentRoutes,
-    AddReviewerRoutes, AddLanguageRoutes, AddProblemRoutes,   AddSubmissionRoutes,
-    AddStaticRoutes,
+inline constexpr std::array<AddRoutes, 18> kRouteGroups = {
+    AddHealthRoutes,     AddAuthRoutes,     AddWorkspaceRoutes, AddFileRoutes,
+    AddExecRoutes,       AddRunRoutes,      AddJobRoutes,       AddOpsRoutes,
+    AddTerminalRoutes,   AddEventRoutes,    AddReviewRoutes,    AddReviewContentRoutes,
+    AddReviewerRoutes,   AddLanguageRoutes, AddProblemRoutes,   AddSubmissionRoutes,
+    AddRunSessionRoutes, AddStaticRoutes,
 };
 
 }  // namespace codeyard::server

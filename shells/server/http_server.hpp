@@ -51,6 +51,7 @@ struct RequestDone {
 }  // namespace codeyard::server
 namespace codeyard {
 class Terminals;
+class RunSessions;
 }  // namespace codeyard
 namespace codeyard::server {
 
@@ -106,6 +107,9 @@ struct HttpServerOptions {
   Events* events = nullptr;
   Accounts* accounts = nullptr;
   std::chrono::seconds events_reauth_interval{5};
+  // Serves the run WebSocket (/api/v1/workspaces/{id}/run, the IDE's Run) when set with
+  // terminals; must outlive the server. Stop() closes its connections with 1001.
+  RunSessions* run_sessions = nullptr;
   // Optional. Runs on the service thread once per request, where the access-log line is
   // written; must be quick and must not block (metrics counters).
   std::function<void(const RequestDone&)> on_request_done;

@@ -37,6 +37,7 @@
 #include "lws_http.hpp"
 #include "lws_log.hpp"
 #include "lws_raw_tap.hpp"
+#include "lws_run_session.hpp"
 #include "lws_terminal.hpp"
 #include "security_headers.hpp"
 #include "worker_pool.hpp"
@@ -56,6 +57,7 @@ struct Pss {
   uint64_t conn_id;    // an HTTP transaction in Impl::conns_
   uint64_t term_id;    // a terminal WebSocket in Impl::terminals_
   uint64_t events_id;  // an events WebSocket in Impl::events_
+  uint64_t run_id;     // a run WebSocket in Impl::runs_
 };
 
 enum class Phase { kIdle, kReadingBody, kHandling, kWriting };
@@ -104,6 +106,9 @@ class HttpServer::Impl {
     protocols_[0].per_session_data_size = sizeof(Pss);
     if (opts_.terminals != nullptr) {
       terminals_ = std::make_unique<TerminalSockets>(*opts_.terminals, opts_.logger);
+    }
+    if (opts_.run_sessions != nullptr && opts_.terminals != nullptr) {
+      runs_ = std::make_unique<RunSockets>(*opts_.run_sessions, opts_.logger);
     }
     if (opts_.events != nullptr && opts_.accounts != nullptr) {
       events_ = std::make_unique<EventSockets>(*opts_.events, *opts_.accounts,
@@ -157,6 +162,7 @@ class HttpServer::Impl {
   InlineReadGuard read_guard_;                  // service thread only
   std::unique_ptr<TerminalSockets> terminals_;  // service thread only
   std::unique_ptr<EventSockets> events_;        // service thread only
+  std::unique_ptr<RunSockets> runs_;            // service thread only
   std::thread thread_;
   std::future<void> loop_done_;
   std::atomic<bool> serving_{false};

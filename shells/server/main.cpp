@@ -234,6 +234,7 @@ int Run(int argc, char** argv) {
   server_options.logger = logger;
   server_options.handler = [&router](Request request) { return router.Handle(std::move(request)); };
   server_options.terminals = &terminals;
+  server_options.run_sessions = (*services)->run_sessions.get();
   server_options.events = (*services)->events.get();
   server_options.accounts = (*services)->accounts.get();
   server_options.events_reauth_interval = std::chrono::seconds(config->terminal_reauth_interval_s);
@@ -254,6 +255,8 @@ int Run(int argc, char** argv) {
   }
   server.Stop();         // terminals get 1001, requests in flight finish
   terminals.Shutdown();  // then the shells are let go (pod sessions keep running)
+  // Programs the IDE runs are stopped (they live in this process).
+  (*services)->run_sessions->Shutdown();
   // Requests have drained; each held workspace is synced and its lease ended, pod kept running.
   if (!HandOffWorkspacesForShutdown(**services,
                                     std::chrono::seconds(config->shutdown_sync_timeout_s),

@@ -71,6 +71,8 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   services->problems = graph.shared_problems();
   services->submissions = graph.shared_submissions();
   services->web_dir = config.web_dir;
+  services->run_sessions = std::make_shared<RunSessions>(services->accounts, services->workspaces,
+                                                         RunSessionOptionsFrom(config), logger);
 
   Events* events = services->events.get();
   services->metrics.AddGauge("codeyard_events_subscribers",

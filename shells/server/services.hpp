@@ -25,6 +25,7 @@
 #include "codeyard/platform.hpp"
 #include "codeyard/reviews.hpp"
 #include "codeyard/run.hpp"
+#include "codeyard/run_session.hpp"
 #include "codeyard/services.hpp"
 #include "codeyard/submissions.hpp"
 #include "codeyard/terminals.hpp"
@@ -47,6 +48,8 @@ struct Services {
   std::shared_ptr<Problems> problems;        // /api/v1/problems
   std::shared_ptr<Submissions> submissions;  // /api/v1/submissions, /progress
   std::string web_dir;  // config.web_dir as given: the browser UI's files (see api_static.cpp)
+  // run17: the IDE's Run (/api/v1/workspaces/{id}/run).
+  std::shared_ptr<RunSessions> run_sessions;
 };
 
 // Opens the library's services from the configuration (codeyard::OptionsFrom,

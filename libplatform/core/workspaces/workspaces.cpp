@@ -187,15 +187,15 @@ Result<Workspace> Workspaces::Impl::SetTerminalShared(std::string_view user_id, 
                          });
 }
 
-Result<WorkspaceExec> Workspaces::Impl::Exec(std::string_view user_id, std::string_view id,
-                                             const ExecSpec& spec) {
+Result<WorkspaceProcess> Workspaces::Impl::Start(std::string_view user_id, std::string_view id,
+                                                 const ExecSpec& spec) {
   // Refused at once, never queued (per process; rates in storage): docs/security/accounts.md.
   const std::array<ConcurrencyLimiter::Cap, 2> caps = {
       ConcurrencyLimiter::Cap{"exec.max_concurrent_per_user", "user:" + std::string(user_id),
                               options_.limits.exec_max_concurrent_per_user},
       ConcurrencyLimiter::Cap{"exec.max_concurrent_per_workspace", "ws:" + std::string(id),
                               options_.limits.exec_max_concurrent_per_workspace}};
-  CY_TRY(const auto exec_slots, exec_slots_.Acquire(caps));
+  CY_TRY(auto exec_slots, exec_slots_.Acquire(caps));
   CY_CHECK(limiter_.Take(options_.limits.execs_per_user, user_id));
   CY_TRY(const Workspace ws, Get(user_id, id));
   CY_CHECK(ValidateExecSpec(spec, options_.exec_limits));  // before the pod starts
@@ -208,24 +208,42 @@ Result<WorkspaceExec> Workspaces::Impl::Exec(std::string_view user_id, std::stri
   }
   Touch(ws.id);
   CY_TRY(auto process, pod->Exec(spec));
+  // std::function must be copyable: the slots (move-only) ride in a shared_ptr.
+  auto slots = std::make_shared<ConcurrencyLimiter::Slots>(std::move(exec_slots));
+  WorkspaceProcess out;
+  out.process = std::move(process);
+  out.pod_id = pod->id();
+  out.finish = [this, ws, entry, pod, slots]() -> Result<SyncReport> {
+    SyncReport report;
+    {
+      std::lock_guard lock(entry->mu);
+      // Another replica may have taken the lease meanwhile (it syncs then): take it back, so
+      // what the command wrote is stored before the caller says so.
+      CY_TRY(auto now_pod, AcquireLocked(ws, *entry, Need::kHold));
+      if (now_pod == pod) {
+        CY_TRY(report, SyncAsHolder(ws, *entry, pod));
+      }
+    }
+    Touch(ws.id);
+    *slots = ConcurrencyLimiter::Slots();
+    return report;
+  };
+  return out;
+}
+
+Result<WorkspaceExec> Workspaces::Impl::Exec(std::string_view user_id, std::string_view id,
+                                             const ExecSpec& spec) {
+  CY_TRY(WorkspaceProcess started, Start(user_id, id, spec));
+  Process& process = *started.process;
   WorkspaceExec out;
   while (true) {
-    CY_TRY(auto chunk, process->ReadOutput(std::nullopt));
+    CY_TRY(auto chunk, process.ReadOutput(std::nullopt));
     if (!chunk) break;
     (chunk->stream == OutputStream::kStdout ? out.stdout_data : out.stderr_data) += chunk->data;
   }
-  CY_TRY(out.status, process->Wait());
+  CY_TRY(out.status, process.Wait());
   out.verdict = Classify(out.status, spec);
-  {
-    std::lock_guard lock(entry->mu);
-    // Another replica may have taken the lease meanwhile (it syncs then): take it back, so
-    // what the command wrote is stored before the answer says so.
-    CY_TRY(auto now_pod, AcquireLocked(ws, *entry, Need::kHold));
-    if (now_pod == pod) {
-      CY_TRY(out.sync, SyncAsHolder(ws, *entry, pod));
-    }
-  }
-  Touch(ws.id);
+  CY_TRY(out.sync, started.finish());
   return out;
 }
 
@@ -477,6 +495,10 @@ Result<void> Workspaces::Stop(std::string_view user_id, std::string_view workspa
 Result<WorkspaceExec> Workspaces::Exec(std::string_view user_id, std::string_view workspace_id,
                                        const ExecSpec& spec) {
   return impl_->Exec(user_id, workspace_id, spec);
+}
+Result<WorkspaceProcess> Workspaces::Start(std::string_view user_id, std::string_view workspace_id,
+                                           const ExecSpec& spec) {
+  return impl_->Start(user_id, workspace_id, spec);
 }
 Result<SyncReport> Workspaces::Sync(std::string_view user_id, std::string_view workspace_id) {
   return impl_->Sync(user_id, workspace_id);

@@ -56,6 +56,8 @@ class Workspaces::Impl {
                            std::optional<int64_t> expected_version);
   Result<Workspace> SetTerminalShared(std::string_view user_id, std::string_view id, bool shared);
   Result<WorkspaceExec> Exec(std::string_view user_id, std::string_view id, const ExecSpec& spec);
+  Result<WorkspaceProcess> Start(std::string_view user_id, std::string_view id,
+                                 const ExecSpec& spec);
   Result<SyncReport> Sync(std::string_view user_id, std::string_view id);
   void StartIdleReaper(std::chrono::milliseconds period);
   void Touch(std::string_view id);

@@ -7,7 +7,7 @@
 // List routes are paginated (`?limit=N&cursor=C` -> {"items","next_cursor"}); `listAll` follows
 // the cursors, and also takes a server that answers every item at once without a cursor.
 import { ApiError, errorFromResponse } from "./errors";
-import type { AuthResponse, ExecRequest, ExecResult, FileContent, FileInfo, ListPage, User, Workspace } from "./types";
+import type { AuthResponse, ExecRequest, ExecResult, FileContent, FileInfo, LanguageInfo, ListPage, User, Workspace } from "./types";
 import type { TokenStore } from "../auth/tokens";
 
 /** The largest page the list routes give (docs/api.md): the fewest requests for a long list. */
@@ -296,6 +296,11 @@ export class ApiClient {
 
   exec(id: string, request: ExecRequest): Promise<ExecResult> {
     return this.json<ExecResult>("POST", `/workspaces/${encodeURIComponent(id)}/exec`, { json: request });
+  }
+
+  // ---- run17: the language table (GET /api/v1/languages, public) ----
+  async languages(): Promise<LanguageInfo[]> {
+    return (await this.json<{ languages: LanguageInfo[] }>("GET", "/languages", { auth: false })).languages;
   }
 
   // ---- health ----------------------------------------------------------------------------

@@ -67,3 +67,17 @@ export interface ListPage<T> {
   items: T[];
   next_cursor?: string | null;
 }
+
+// ---- run17 ----
+/** One row of the server's language table (GET /api/v1/languages). */
+export interface LanguageInfo {
+  id: string;
+  name: string;
+  aliases: string[];
+  source_file: string;
+  extensions: string[]; // without the dot
+  compiled: boolean;
+  compile_command: string[];
+  run_command: string[];
+  version_command: string[];
+}

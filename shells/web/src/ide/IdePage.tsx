@@ -19,8 +19,8 @@ import ConflictView from "./editor/ConflictView";
 import { isDirty, saveSummary } from "./editor/documents";
 import { languageForPath } from "./editor/language";
 import { Tabs } from "./editor/Tabs";
-import { RunPanel, type RunState } from "./run/RunPanel";
-import { commandFor, runtimeName } from "./run/runtime";
+import { RunPanel } from "./run/RunPanel";
+import { useRun } from "./run/useRun";
 import { runRefusal } from "./sync/saveAll";
 import { StatusBar } from "./statusbar/StatusBar";
 import { EventChannel, eventsUrl } from "./sync/events";
@@ -47,7 +47,7 @@ export default function IdePage({ id }: { id: string }) {
   const [message, setMessage] = useState<string | null>(null);
   const [terminal, setTerminal] = useState<ConnectionState>("connecting");
   const [bottom, setBottom] = useState<"terminal" | "output">("terminal");
-  const [run, setRun] = useState<RunState>({ status: "idle" });
+  const run = useRun(client, id);
   const [treeDialog, setTreeDialog] = useState<TreeDialog | null>(null);
   const [closing, setClosing] = useState<string | null>(null);
   const [conflictPath, setConflictPath] = useState<string | null>(null);
@@ -172,8 +172,7 @@ export default function IdePage({ id }: { id: string }) {
       setMessage("Open a file to run it.");
       return;
     }
-    const argv = commandFor(path);
-    if (!argv) {
+    if (!run.runtimeFor(path)) {
       setMessage(`There is no runtime for ${path}. Run it from the terminal instead.`);
       return;
     }
@@ -186,25 +185,18 @@ export default function IdePage({ id }: { id: string }) {
     }
     setMessage((m) => (m?.startsWith("Cannot save") || m?.startsWith("Not run") ? null : m));
     setBottom("output");
-    setRun({ status: "running", path, argv });
-    try {
-      const result = await client.exec(id, { argv, time_limit_s: 10 });
-      setRun({ status: "done", path, argv, result });
-    } catch (err) {
-      setRun({ status: "failed", path, argv, error: describeError(err) });
-    }
-    files.wrote();
-    void files.refresh().catch(() => {});
-    // A run starts a stopped pod: the status bar and the terminal follow at once, not at the
-    // next poll.
-    try {
+    // A run starts a stopped pod: the status bar and the terminal follow once it ends, not at
+    // the next poll; what it wrote shows in the tree.
+    await run.start(path, () => {
+      files.wrote();
+      void files.refresh().catch(() => {});
       const epoch = podEpoch.current;
-      const w = await client.getWorkspace(id);
-      if (epoch === podEpoch.current) setPod(w.state);
-    } catch {
-      // the tree poll reports connectivity
-    }
-  }, [client, id, files.wrote, files.refresh, files.saveAll, docsRef, setPod]);
+      client.getWorkspace(id).then(
+        (w) => epoch === podEpoch.current && setPod(w.state),
+        () => {}, // the tree poll reports connectivity
+      );
+    });
+  }, [client, id, files.wrote, files.refresh, files.saveAll, docsRef, setPod, run.start, run.runtimeFor]);
 
   // Ctrl/Cmd+S and F5 wherever the focus is (capture: before Monaco or the browser).
   useEffect(() => {
@@ -255,7 +247,7 @@ export default function IdePage({ id }: { id: string }) {
     );
   }
 
-  const runtime = activePath ? runtimeName(activePath) : null;
+  const runtime = run.runtimeFor(activePath);
   return (
     <div className="ide" style={{ gridTemplateColumns: `${treeWidth}px 5px 1fr` }}>
       <div className="ide-top">
@@ -266,10 +258,10 @@ export default function IdePage({ id }: { id: string }) {
           <button
             className="primary run-btn"
             onClick={() => void runCurrent()}
-            disabled={!activePath || !runtime || run.status === "running"}
+            disabled={!activePath || !runtime}
             title={runtime ? `Save all and run with ${runtime} (F5)` : "Open a file with a known runtime to run it"}
           >
-            ▶ Run
+            <span aria-hidden="true">▶ </span>Run
           </button>
           <button onClick={() => setSubmitting(true)} disabled={!workspace}>
             Submit for review
@@ -362,7 +354,7 @@ export default function IdePage({ id }: { id: string }) {
               Terminal
             </button>
             <button role="tab" aria-selected={bottom === "output"} className={bottom === "output" ? "active" : ""} onClick={() => setBottom("output")}>
-              Output{run.status === "running" ? " (running…)" : ""}
+              Output{run.controller.active ? " (running…)" : ""}
             </button>
             {workspace && bottom === "terminal" && <ShareToggle workspace={workspace} client={client} onChange={setWorkspace} />}
           </div>
@@ -381,7 +373,7 @@ export default function IdePage({ id }: { id: string }) {
             </ErrorBoundary>
           </div>
           <div className="panel-body" hidden={bottom !== "output"}>
-            <RunPanel run={run} />
+            <RunPanel controller={run.controller} onOpenLocation={(loc) => run.openLocation(loc, files.open)} />
           </div>
         </div>
       </section>

@@ -1,44 +1,34 @@
-// How the Run button runs a file: the command for its language (executed in the workspace root
-// by POST /workspaces/{id}/exec), and the verdict line shown under the output.
-import type { ExecResult } from "../../api/types";
+// What the Run button knows of languages and verdicts. Which files run, and how, is the
+// server's language table (GET /api/v1/languages): the UI only asks it whether a file has a
+// language (to enable Run and name the runtime in its tooltip); the argv that runs is chosen
+// by the server and shown as it sent it. The verdict line is built from the run's last status.
+import type { LanguageInfo } from "../../api/types";
 
-/** Quotes a word for sh: 'it''s' style, safe for any path. */
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+/** The verdict of a finished run: the run WebSocket's {"state":"exited"} status. */
+export interface RunVerdict {
+  phase?: "compile" | "run" | string;
+  verdict: string;
+  reason?: string; // a stopped run: "stop", "replaced", "disconnected", "shutdown"
+  exit_code?: number | null;
+  signal?: number | null;
+  cpu_ms?: number;
+  wall_ms?: number;
+  memory_kb?: number;
+  message?: string;
 }
 
-/** The argv that runs `path`, or null when there is no runtime for its type. */
-export function commandFor(path: string): string[] | null {
+/** The language of `path` by its extension, or null when the table has none. */
+export function languageFor(path: string, languages: readonly LanguageInfo[]): LanguageInfo | null {
   const name = path.slice(path.lastIndexOf("/") + 1);
-  const ext = name.includes(".") ? name.slice(name.lastIndexOf(".") + 1).toLowerCase() : "";
-  const q = shellQuote(path);
-  switch (ext) {
-    case "py":
-      return ["python3", path];
-    case "js":
-    case "mjs":
-    case "cjs":
-      return ["node", path];
-    case "sh":
-    case "bash":
-      return ["bash", path];
-    case "c":
-      return ["sh", "-c", `gcc -O2 -std=c17 -o /tmp/codeyard-run ${q} -lm && exec /tmp/codeyard-run`];
-    case "cc":
-    case "cpp":
-    case "cxx":
-      return ["sh", "-c", `g++ -O2 -std=c++20 -o /tmp/codeyard-run ${q} && exec /tmp/codeyard-run`];
-    default:
-      return null;
-  }
+  const dot = name.lastIndexOf(".");
+  if (dot <= 0) return null;
+  const ext = name.slice(dot + 1);
+  return languages.find((l) => l.extensions.includes(ext)) ?? null;
 }
 
-/** A human name of the runtime, for the Run button's tooltip. */
-export function runtimeName(path: string): string | null {
-  const argv = commandFor(path);
-  if (!argv) return null;
-  if (argv[0] === "sh") return argv[2].startsWith("gcc") ? "gcc" : "g++";
-  return argv[0];
+/** A human name of the runtime, for the Run button's tooltip: the compiler or interpreter. */
+export function runtimeName(language: LanguageInfo): string {
+  return (language.compiled ? language.compile_command[0] : language.run_command[0]) ?? language.name;
 }
 
 function formatMemory(kb: number): string {
@@ -59,15 +49,19 @@ export function prettyVerdict(verdict: string): string {
 }
 
 /** "OK · exit 0 · cpu 12 ms · wall 40 ms · memory 8.1 MiB" */
-export function verdictLine(r: ExecResult): string {
+export function verdictLine(r: RunVerdict): string {
   const parts = [prettyVerdict(r.verdict)];
+  if (r.reason === "replaced") parts[0] += " (a new run replaced it)";
   if (r.exit_code !== null && r.exit_code !== undefined) parts.push(`exit ${r.exit_code}`);
   if (r.signal !== null && r.signal !== undefined) parts.push(`signal ${r.signal}`);
-  parts.push(`cpu ${formatMs(r.cpu_ms)}`, `wall ${formatMs(r.wall_ms)}`, `memory ${formatMemory(r.memory_kb)}`);
+  if (r.cpu_ms !== undefined) parts.push(`cpu ${formatMs(r.cpu_ms)}`);
+  if (r.wall_ms !== undefined) parts.push(`wall ${formatMs(r.wall_ms)}`);
+  if (r.memory_kb !== undefined) parts.push(`memory ${formatMemory(r.memory_kb)}`);
+  if (r.message) parts.push(r.message);
   return parts.join(" · ");
 }
 
-/** True when the verdict is a success ("OK", "ok", "accepted"). */
-export function verdictOk(r: ExecResult): boolean {
-  return /^(ok|accepted|success)$/i.test(r.verdict) && (r.exit_code === 0 || r.exit_code === null);
+/** True when the program ran and exited 0. */
+export function verdictOk(r: RunVerdict): boolean {
+  return /^(ok|accepted|success)$/i.test(r.verdict) && (r.exit_code === 0 || r.exit_code == null);
 }

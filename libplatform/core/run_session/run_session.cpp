@@ -1,0 +1,555 @@
+// Run sessions (codeyard/run_session.hpp). Each run has a driver thread that owns its
+// processes (the compiler, then the program: a Process is driven by one thread at a time);
+// clients' input, resizes and stops reach it through an inbox and Process::Interrupt, and its
+// output goes to the client's bounded queue. Flow control: while the client's queue is full
+// the driver stops reading, so the program blocks on its writes to the terminal and nothing
+// piles up (a `while True: print(1)` runs at the speed the browser shows it).
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <condition_variable>
+#include <csignal>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "codeyard/run_session.hpp"
+#include "core/terminals/protocol.hpp"
+
+namespace codeyard {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+constexpr std::chrono::milliseconds kReadTimeout{30000};
+// A new run waits this long for the one it replaces to end (killed, then synced), so that
+// the replaced run's exec slot is free again.
+constexpr std::chrono::seconds kReplaceWait{15};
+constexpr std::chrono::seconds kTouchEvery{30};
+
+struct Command {
+  enum Kind { kInput, kResize, kStop } kind = kInput;
+  std::string input;
+  TerminalSize size;
+};
+
+boost::json::value Optional(const std::optional<int>& v) {
+  return v ? boost::json::value(*v) : boost::json::value(nullptr);
+}
+
+boost::json::array Strings(const std::vector<std::string>& words) {
+  boost::json::array out;
+  for (const auto& w : words) out.emplace_back(w);
+  return out;
+}
+
+// Output without a terminal (the compiler's) as a terminal shows it: "\n" starts a line.
+std::string AsTerminalText(std::string_view data) {
+  std::string out;
+  out.reserve(data.size() + data.size() / 16);
+  for (const char c : data) {
+    if (c == '\n') out += '\r';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+RunSessionOptions RunSessionOptionsFrom(const Config& config) {
+  RunSessionOptions out;
+  out.limits = WithTimeLimit(RunLimits{}, static_cast<double>(config.run_session_cpu_time_limit_s),
+                             static_cast<double>(config.run_session_wall_time_limit_s));
+  out.limits.output_bytes = static_cast<uint64_t>(config.run_session_output_limit_bytes);
+  return out;
+}
+
+class RunSessions::Impl {
+ public:
+  Impl(Accounts& accounts, Workspaces& workspaces, RunSessionOptions options,
+       std::shared_ptr<Logger> logger)
+      : accounts_(accounts),
+        workspaces_(workspaces),
+        options_(std::move(options)),
+        logger_(logger ? std::move(logger) : NullLogger()) {}
+
+  struct Run {
+    uint64_t client = 0;
+    std::string workspace_id;
+    std::string user_id;
+    run_session::Plan plan;
+    TerminalSize size;
+    std::thread driver;
+    // Under Impl::mu_:
+    std::vector<Command> inbox;
+    std::string stop_reason;  // set: stop now ("stop", "replaced", "disconnected", "shutdown")
+    Process* live = nullptr;
+    bool ended = false;
+  };
+
+  struct Client {
+    std::deque<std::string> queue;
+    std::size_t queued_bytes = 0;
+    std::optional<terminal::Close> close;
+    std::shared_ptr<Run> run;
+  };
+
+  std::optional<terminal::Close> Start(uint64_t client, std::string_view workspace_id,
+                                       const run_session::Hello& hello);
+  std::optional<terminal::Close> Receive(uint64_t client, std::string_view message);
+  TerminalOut Next(uint64_t client, bool* more);
+  void Detach(uint64_t client);
+  void CloseAll(const terminal::Close& close);
+  void Shutdown();
+  std::size_t running() const;
+
+  void SetWake(std::function<void()> wake) {
+    std::lock_guard lock(mu_);
+    wake_ = std::move(wake);
+  }
+  std::vector<uint64_t> TakeReady() {
+    std::lock_guard lock(mu_);
+    std::vector<uint64_t> out;
+    out.swap(ready_);
+    return out;
+  }
+
+ private:
+  void Drive(const std::shared_ptr<Run>& run, WorkspaceProcess first);
+  // Reads the process to its end, feeding it the inbox; returns its status.
+  Result<ExitStatus> Pump(Run& run, Process& process, bool tty);
+  ExecSpec CompileSpec(const Run& run) const;
+  ExecSpec ProgramSpec(const Run& run) const;
+  void PushLocked(uint64_t id, std::string message);
+  void Push(uint64_t id, std::string message);
+  void PushOutput(uint64_t id, std::string_view data);
+  void CloseLocked(uint64_t id, terminal::Close close);
+  void StopLocked(Run& run, std::string reason);
+  void ReapLocked();
+
+  Accounts& accounts_;
+  Workspaces& workspaces_;
+  const RunSessionOptions options_;
+  const std::shared_ptr<Logger> logger_;
+
+  mutable std::mutex mu_;
+  std::condition_variable changed_;  // a queue drained, a command came, a run ended
+  std::function<void()> wake_;
+  std::vector<uint64_t> ready_;
+  std::map<uint64_t, Client> clients_;
+  std::map<std::string, std::shared_ptr<Run>, std::less<>> by_workspace_;
+  std::vector<std::shared_ptr<Run>> runs_;  // every run whose driver is not joined
+  bool closing_ = false;
+};
+
+// ---- clients (any thread) -----------------------------------------------------------------
+
+std::optional<terminal::Close> RunSessions::Impl::Start(uint64_t client,
+                                                        std::string_view workspace_id,
+                                                        const run_session::Hello& hello) {
+  {
+    std::lock_guard lock(mu_);
+    if (closing_) return terminal::Close{terminal::kCloseGoingAway, "the server is shutting down"};
+  }
+  auto claims = accounts_.VerifyAccessToken(hello.token);
+  if (!claims) return terminal::CloseFor(claims.error());
+  auto plan = run_session::PlanFor(hello.path);
+  if (!plan) return terminal::Close{terminal::kCloseInvalidPayload, plan.error().message()};
+  if (auto ws = workspaces_.Get(claims->user_id, workspace_id); !ws) {
+    return terminal::CloseFor(ws.error());
+  }
+
+  auto run = std::make_shared<Run>();
+  run->client = client;
+  run->workspace_id = std::string(workspace_id);
+  run->user_id = claims->user_id;
+  run->plan = std::move(*plan);
+  run->size = hello.size;
+  {
+    // One run per workspace: the one under way is stopped, and its end waited for, so that
+    // its exec slot (exec.max_concurrent_per_workspace) is free for this one.
+    std::unique_lock lock(mu_);
+    ReapLocked();
+    const auto it = by_workspace_.find(workspace_id);
+    if (it != by_workspace_.end()) {
+      std::shared_ptr<Run> old = it->second;
+      StopLocked(*old, "replaced");
+      changed_.wait_for(lock, kReplaceWait, [&] { return old->ended; });
+    }
+    clients_[client].run = run;
+  }
+
+  const bool compiled = !run->plan.compile.empty();
+  const ExecSpec spec = compiled ? CompileSpec(*run) : ProgramSpec(*run);
+  auto started = workspaces_.Start(run->user_id, run->workspace_id, spec);
+  if (!started) {
+    std::lock_guard lock(mu_);
+    if (auto it = clients_.find(client); it != clients_.end()) it->second.run.reset();
+    return terminal::CloseFor(started.error());
+  }
+  boost::json::object status{{"state", compiled ? "compiling" : "running"},
+                             {"argv", Strings(spec.argv)},
+                             {"command", run_session::ShellQuoted(spec.argv)},
+                             {"path", hello.path}};
+  Push(client, terminal::StatusMessage(status));
+  logger_->Info(
+      "run started",
+      {{"workspace_id", run->workspace_id}, {"path", hello.path}, {"pod", started->pod_id}});
+  std::lock_guard lock(mu_);
+  by_workspace_[run->workspace_id] = run;
+  runs_.push_back(run);
+  run->driver = std::thread(
+      [this, run, first = std::make_shared<WorkspaceProcess>(std::move(*started))]() mutable {
+        Drive(run, std::move(*first));
+      });
+  if (!clients_.contains(client)) StopLocked(*run, "disconnected");  // gone meanwhile
+  return std::nullopt;
+}
+
+std::optional<terminal::Close> RunSessions::Impl::Receive(uint64_t client,
+                                                          std::string_view message) {
+  if (message.empty()) return terminal::Close{terminal::kCloseUnsupported, "empty message"};
+  std::lock_guard lock(mu_);
+  const auto it = clients_.find(client);
+  if (it == clients_.end()) return std::nullopt;
+  const std::string_view payload = message.substr(1);
+  switch (message.front()) {
+    case terminal::kPing:
+      PushLocked(client, terminal::Message(terminal::kPong, payload));
+      return std::nullopt;
+    case terminal::kInput:
+    case terminal::kResize:
+    case run_session::kStop:
+      break;
+    default:
+      return terminal::Close{terminal::kCloseUnsupported, "unknown message type"};
+  }
+  Run* run = it->second.run.get();
+  if (run == nullptr || run->ended) return std::nullopt;
+  if (message.front() == run_session::kStop) {
+    StopLocked(*run, "stop");
+    return std::nullopt;
+  }
+  Command command;
+  if (message.front() == terminal::kResize) {
+    auto size = terminal::ParseResize(payload);
+    if (!size) return terminal::Close{terminal::kCloseInvalidPayload, size.error().message()};
+    command.kind = Command::kResize;
+    command.size = *size;
+  } else {
+    std::size_t pending = payload.size();
+    for (const Command& c : run->inbox) pending += c.input.size();
+    if (pending > options_.max_pending_input) {
+      return terminal::Close{terminal::kClosePolicy, "too much input waiting for the program"};
+    }
+    command.input = std::string(payload);
+  }
+  run->inbox.push_back(std::move(command));
+  if (run->live != nullptr) run->live->Interrupt();
+  changed_.notify_all();
+  return std::nullopt;
+}
+
+TerminalOut RunSessions::Impl::Next(uint64_t client, bool* more) {
+  std::lock_guard lock(mu_);
+  *more = false;
+  const auto it = clients_.find(client);
+  if (it == clients_.end()) return std::monostate{};
+  Client& c = it->second;
+  if (c.queue.empty()) {
+    if (c.close) return *c.close;
+    return std::monostate{};
+  }
+  std::string message = std::move(c.queue.front());
+  c.queue.pop_front();
+  c.queued_bytes -= message.size();
+  *more = !c.queue.empty() || c.close.has_value();
+  changed_.notify_all();  // room again: a driver paused on this queue reads on
+  return message;
+}
+
+void RunSessions::Impl::Detach(uint64_t client) {
+  std::lock_guard lock(mu_);
+  const auto it = clients_.find(client);
+  if (it == clients_.end()) return;
+  if (it->second.run) StopLocked(*it->second.run, "disconnected");
+  clients_.erase(it);
+  changed_.notify_all();
+}
+
+void RunSessions::Impl::CloseAll(const terminal::Close& close) {
+  std::lock_guard lock(mu_);
+  closing_ = true;
+  for (auto& entry : clients_) {
+    if (entry.second.run) StopLocked(*entry.second.run, "shutdown");
+    CloseLocked(entry.first, close);
+  }
+}
+
+void RunSessions::Impl::Shutdown() {
+  std::vector<std::shared_ptr<Run>> runs;
+  {
+    std::lock_guard lock(mu_);
+    closing_ = true;
+    for (auto& run : runs_) StopLocked(*run, "shutdown");
+    runs.swap(runs_);
+    by_workspace_.clear();
+  }
+  for (auto& run : runs) {
+    if (run->driver.joinable()) run->driver.join();
+  }
+}
+
+std::size_t RunSessions::Impl::running() const {
+  std::lock_guard lock(mu_);
+  std::size_t n = 0;
+  for (const auto& run : runs_) n += run->ended ? 0 : 1;
+  return n;
+}
+
+void RunSessions::Impl::StopLocked(Run& run, std::string reason) {
+  if (run.ended || !run.stop_reason.empty()) return;
+  run.stop_reason = std::move(reason);
+  if (run.live != nullptr) run.live->Interrupt();
+  changed_.notify_all();
+}
+
+void RunSessions::Impl::ReapLocked() {
+  std::erase_if(runs_, [](const std::shared_ptr<Run>& run) {
+    if (!run->ended) return false;
+    if (run->driver.joinable()) run->driver.join();  // it ends right after setting `ended`
+    return true;
+  });
+}
+
+void RunSessions::Impl::PushLocked(uint64_t id, std::string message) {
+  const auto it = clients_.find(id);
+  if (it == clients_.end() || it->second.close) return;
+  Client& c = it->second;
+  const bool was_empty = c.queue.empty();
+  c.queued_bytes += message.size();
+  c.queue.push_back(std::move(message));
+  if (was_empty) {
+    ready_.push_back(id);
+    if (wake_) wake_();
+  }
+}
+
+void RunSessions::Impl::Push(uint64_t id, std::string message) {
+  std::lock_guard lock(mu_);
+  PushLocked(id, std::move(message));
+}
+
+void RunSessions::Impl::PushOutput(uint64_t id, std::string_view data) {
+  std::lock_guard lock(mu_);
+  while (!data.empty()) {
+    const std::size_t n = std::min(options_.max_frame_bytes, data.size());
+    PushLocked(id, terminal::Message(terminal::kOutput, data.substr(0, n)));
+    data.remove_prefix(n);
+  }
+}
+
+void RunSessions::Impl::CloseLocked(uint64_t id, terminal::Close close) {
+  const auto it = clients_.find(id);
+  if (it == clients_.end() || it->second.close) return;
+  it->second.close = std::move(close);
+  ready_.push_back(id);
+  if (wake_) wake_();
+}
+
+// ---- the driver thread ----------------------------------------------------------------------
+
+ExecSpec RunSessions::Impl::CompileSpec(const Run& run) const {
+  ExecSpec spec;
+  spec.argv = run.plan.compile;
+  spec.cpu_time_limit = run.plan.compile_limits.cpu_time;
+  spec.wall_time_limit = run.plan.compile_limits.wall_time;
+  spec.output_limit_bytes = run.plan.compile_limits.output_bytes;
+  spec.kill_on_output_limit = true;
+  return spec;
+}
+
+ExecSpec RunSessions::Impl::ProgramSpec(const Run& run) const {
+  ExecSpec spec;
+  spec.argv = run.plan.run;
+  spec.tty = true;
+  spec.tty_size = run.size;
+  spec.stdin_open = true;
+  spec.env["TERM"] = "xterm-256color";
+  ApplyRunLimits(options_.limits, spec);
+  return spec;
+}
+
+Result<ExitStatus> RunSessions::Impl::Pump(Run& run, Process& process, bool tty) {
+  auto last_touch = SteadyClock::now();
+  bool killed = false;
+  for (;;) {
+    std::vector<Command> commands;
+    bool stop = false;
+    {
+      std::unique_lock lock(mu_);
+      // Paused while the client's queue is full (it still reads the queue, or goes away).
+      changed_.wait(lock, [&] {
+        const auto it = clients_.find(run.client);
+        return !run.stop_reason.empty() || !run.inbox.empty() || it == clients_.end() ||
+               it->second.queued_bytes < options_.client_queue_bytes;
+      });
+      commands.swap(run.inbox);
+      stop = !run.stop_reason.empty();
+    }
+    if (stop && !killed) {
+      (void)process.Signal(SIGKILL);  // the whole process group, at once
+      killed = true;
+    }
+    for (Command& c : commands) {
+      if (!tty || killed) continue;
+      if (c.kind == Command::kResize) {
+        (void)process.Resize(c.size);
+      } else if (auto queued = process.QueueStdin(c.input, options_.max_pending_input); !queued) {
+        logger_->Warn("run input dropped",
+                      {{"workspace_id", run.workspace_id}, {"error", queued.error().message()}});
+      }
+      if (SteadyClock::now() - last_touch > kTouchEvery) {
+        workspaces_.Touch(run.workspace_id);  // a person typing is activity
+        last_touch = SteadyClock::now();
+      }
+    }
+    auto chunk = process.ReadOutput(kReadTimeout);
+    if (!chunk) {
+      const Error::Code code = chunk.error().code();
+      if (code == Error::Code::kAborted || code == Error::Code::kDeadlineExceeded) continue;
+      return Fail(chunk.error());
+    }
+    if (!*chunk) break;
+    if (!killed) PushOutput(run.client, tty ? (*chunk)->data : AsTerminalText((*chunk)->data));
+  }
+  return process.Wait();
+}
+
+void RunSessions::Impl::Drive(const std::shared_ptr<Run>& run, WorkspaceProcess first) {
+  const auto exited = [&](std::string_view phase, const Result<ExitStatus>& status,
+                          const ExecSpec& spec) {
+    boost::json::object s{{"state", "exited"}, {"phase", phase}};
+    std::string stop_reason;
+    {
+      std::lock_guard lock(mu_);
+      stop_reason = run->stop_reason;
+    }
+    if (!status) {
+      s["verdict"] = "internal_error";
+      s["message"] = status.error().message();
+    } else {
+      Verdict verdict = Classify(*status, spec);
+      if (phase == "compile" && verdict != Verdict::kOk) verdict = Verdict::kCompileError;
+      s["verdict"] = stop_reason.empty() ? std::string(VerdictName(verdict)) : "stopped";
+      if (!stop_reason.empty()) s["reason"] = stop_reason;
+      s["exit_code"] = Optional(status->exit_code);
+      s["signal"] = Optional(status->signal);
+      s["cpu_ms"] = status->cpu_ms;
+      s["wall_ms"] = status->wall_ms;
+      s["memory_kb"] = status->memory_kb;
+    }
+    Push(run->client, terminal::StatusMessage(s));
+    return status && stop_reason.empty() && status->exit_code == 0;
+  };
+  const auto finish = [&](WorkspaceProcess& p) {
+    p.process.reset();
+    if (auto synced = p.finish(); !synced) {
+      logger_->Warn("sync after a run failed",
+                    {{"workspace_id", run->workspace_id}, {"error", synced.error().message()}});
+    }
+  };
+
+  terminal::Close close{terminal::kCloseNormal, "the program ended"};
+  const bool compiled = !run->plan.compile.empty();
+  bool go_on = true;
+  if (compiled) {
+    {
+      std::lock_guard lock(mu_);
+      run->live = first.process.get();
+    }
+    const ExecSpec spec = CompileSpec(*run);
+    auto status = Pump(*run, *first.process, false);
+    {
+      std::lock_guard lock(mu_);
+      run->live = nullptr;
+    }
+    const bool ok = status && status->exit_code == 0 && !status->output_truncated;
+    std::string stop_reason;
+    {
+      std::lock_guard lock(mu_);
+      stop_reason = run->stop_reason;
+    }
+    if (!ok || !stop_reason.empty()) {
+      exited("compile", status, spec);
+      go_on = false;
+    }
+    finish(first);
+  }
+  if (go_on) {
+    const ExecSpec spec = ProgramSpec(*run);
+    Result<WorkspaceProcess> program =
+        compiled ? workspaces_.Start(run->user_id, run->workspace_id, spec) : std::move(first);
+    if (!program) {
+      close = terminal::CloseFor(program.error());
+    } else {
+      if (compiled) {
+        boost::json::object s{{"state", "running"},
+                              {"argv", Strings(spec.argv)},
+                              {"command", run_session::ShellQuoted(spec.argv)}};
+        Push(run->client, terminal::StatusMessage(s));
+      }
+      {
+        std::lock_guard lock(mu_);
+        run->live = program->process.get();
+        // A resize that came while compiling applies to the program's terminal.
+        std::erase_if(run->inbox, [](const Command& c) { return c.kind != Command::kResize; });
+      }
+      auto status = Pump(*run, *program->process, true);
+      {
+        std::lock_guard lock(mu_);
+        run->live = nullptr;
+      }
+      exited("run", status, spec);
+      finish(*program);
+    }
+  }
+  std::lock_guard lock(mu_);
+  CloseLocked(run->client, std::move(close));
+  if (auto it = clients_.find(run->client); it != clients_.end() && it->second.run == run) {
+    it->second.run.reset();
+  }
+  if (auto it = by_workspace_.find(run->workspace_id);
+      it != by_workspace_.end() && it->second == run) {
+    by_workspace_.erase(it);
+  }
+  run->ended = true;
+  changed_.notify_all();
+}
+
+// ---- RunSessions ------------------------------------------------------------------------------
+
+RunSessions::RunSessions(std::shared_ptr<Accounts> accounts, std::shared_ptr<Workspaces> workspaces,
+                         RunSessionOptions options, std::shared_ptr<Logger> logger)
+    : accounts_(std::move(accounts)),
+      workspaces_(std::move(workspaces)),
+      impl_(std::make_unique<Impl>(*accounts_, *workspaces_, std::move(options),
+                                   std::move(logger))) {}
+
+RunSessions::~RunSessions() { Shutdown(); }
+
+void RunSessions::SetWake(std::function<void()> wake) { impl_->SetWake(std::move(wake)); }
+std::vector<uint64_t> RunSessions::TakeReady() { return impl_->TakeReady(); }
+std::optional<terminal::Close> RunSessions::Start(uint64_t client, std::string_view workspace_id,
+                                                  const run_session::Hello& hello) {
+  return impl_->Start(client, workspace_id, hello);
+}
+std::optional<terminal::Close> RunSessions::Receive(uint64_t client, std::string_view message) {
+  return impl_->Receive(client, message);
+}
+TerminalOut RunSessions::Next(uint64_t client, bool* more) { return impl_->Next(client, more); }
+void RunSessions::Detach(uint64_t client) { impl_->Detach(client); }
+void RunSessions::CloseAll(const terminal::Close& close) { impl_->CloseAll(close); }
+void RunSessions::Shutdown() { impl_->Shutdown(); }
+std::size_t RunSessions::running() const { return impl_->running(); }
+
+}  // namespace codeyard

@@ -1,0 +1,149 @@
+// Run like a person expects (issue 17), in Chromium against the real server: the program runs
+// on a terminal in the Output panel, so it reads what is typed there (input()); Stop and
+// Ctrl+C end an endless loop at once, its output kept; a C compile error is labelled so, with
+// the command that ran and a link to the line; a Python traceback's `File "x.py", line N` is
+// a link, in the terminal itself, that opens the file at that line.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { Api, CodeyardServer, launchBrowser, newPage, waitFor } from "./lib/harness.mjs";
+import { PASSWORD, createWorkspace, openWorkspace, signUp, treeRow } from "./lib/steps.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await CodeyardServer.start("run-interactive");
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.dispose();
+});
+
+const outputText = (page) => page.locator("[data-testid=run-output] .xterm-rows").innerText();
+const verdictText = async (page) => {
+  const v = page.getByTestId("verdict");
+  return (await v.count()) > 0 ? v.innerText() : "";
+};
+
+async function waitOutput(page, re, what) {
+  await waitFor(async () => re.test(await outputText(page)), { timeout: 60_000, what });
+}
+
+async function openFile(page, path) {
+  await treeRow(page, path).click();
+  await page.locator(`[role=tab][data-path="${path}"][aria-selected=true]`).waitFor();
+}
+
+async function activeLine(page) {
+  const n = page.locator("[data-testid=editor] .line-numbers.active-line-number");
+  return (await n.count()) > 0 ? Number(await n.first().innerText()) : 0;
+}
+
+test("Run like a person expects", async (t) => {
+  const page = await newPage(browser);
+  const api = new Api(server.url);
+  let ws = "";
+
+  await t.test("set up", async () => {
+    await signUp(page, server.url, "grace");
+    ws = await createWorkspace(page, "interactive");
+    await openWorkspace(page, "interactive");
+    await api.login("grace", PASSWORD);
+    await api.put(ws, "sum.py", "a = int(input('a? '))\nb = int(input('b? '))\nprint('sum', a + b)\n");
+    await api.put(ws, "loop.py", "while True: print(1)\n");
+    await api.put(ws, "bad.c", "#include <stdio.h>\nint main(void) {\n  return x;\n}\n");
+    await api.put(ws, "tb.py", 'def boom():\n    x = 1\n    raise ValueError("boom")\n\n\nboom()\n');
+    await treeRow(page, "tb.py").waitFor();
+  });
+
+  await t.test("a program reads two typed lines and prints their sum", async () => {
+    await openFile(page, "sum.py");
+    await page.keyboard.press("F5");
+    const output = page.getByRole("region", { name: "Output" });
+    await output.waitFor();
+    await waitOutput(page, /a\? /, "the first prompt");
+    await page.getByTestId("run-output").click();
+    await page.keyboard.type("20");
+    await page.keyboard.press("Enter");
+    await waitOutput(page, /b\? /, "the second prompt");
+    await page.keyboard.type("22");
+    await page.keyboard.press("Enter");
+    await waitFor(async () => /^OK · exit 0 · cpu/.test(await verdictText(page)), { timeout: 60_000, what: "the verdict" });
+    assert.match(await outputText(page), /sum 42/);
+    assert.match(await page.getByTestId("run-command").innerText(), /^\$ python3 sum\.py$/);
+  });
+
+  await t.test("Stop ends while True: print(1) within a second, its output kept", async () => {
+    await openFile(page, "loop.py");
+    await page.keyboard.press("F5");
+    await waitOutput(page, /1\n1\n1\n1/, "the loop's output");
+    const stop = page.getByRole("button", { name: "Stop" });
+    assert.equal(await stop.isEnabled(), true);
+    const clicked = Date.now();
+    await stop.click();
+    await waitFor(async () => /^Stopped/.test(await verdictText(page)), { timeout: 5000, what: "the stop" });
+    const took = Date.now() - clicked;
+    assert.ok(took < 1000, `Stop took ${took} ms`);
+    assert.match(await outputText(page), /1\n1/);
+    assert.equal(await stop.isEnabled(), false);
+  });
+
+  await t.test("Ctrl+C in the Output panel stops too", async () => {
+    await page.keyboard.press("F5");
+    await waitFor(async () => (await verdictText(page)) === "", { what: "the new run to start" });
+    await waitOutput(page, /1\n1\n1\n1/, "the loop's output");
+    await page.getByTestId("run-output").click();
+    await page.keyboard.press("Control+c");
+    await waitFor(async () => /^Stopped/.test(await verdictText(page)), { timeout: 5000, what: "the stop" });
+  });
+
+  await t.test("a C compile error is labelled so, shows what ran, and links to the line", async () => {
+    await openFile(page, "bad.c");
+    await page.keyboard.press("F5");
+    await waitFor(async () => /^Compile error/.test(await verdictText(page)), { timeout: 60_000, what: "the compile error" });
+    const command = await page.getByTestId("run-command").innerText();
+    assert.match(command, /^\$ gcc .*-o \/tmp\/codeyard-run bad\.c/);
+    assert.doesNotMatch(command, /sh -c/);
+    assert.match(await outputText(page), /bad\.c:3:\d+: error/);
+    await openFile(page, "sum.py");
+    await page.getByRole("navigation", { name: "Places in the output" }).getByRole("button", { name: /^bad\.c:3:\d+$/ }).click();
+    await page.locator('[role=tab][data-path="bad.c"][aria-selected=true]').waitFor();
+    await waitFor(async () => (await activeLine(page)) === 3, { what: "the cursor on line 3" });
+  });
+
+  await t.test("a traceback's File \"x.py\", line N is a link in the output to that line", async () => {
+    await openFile(page, "tb.py");
+    await page.keyboard.press("F5");
+    await waitFor(async () => /^Runtime error · exit 1/.test(await verdictText(page)), { timeout: 60_000, what: "the traceback" });
+    await openFile(page, "sum.py");
+    // The row of the output with the place, and where in it the place is (the terminal's
+    // cells are of one width: the row's text and its width give a cell's).
+    const rows = page.locator("[data-testid=run-output] .xterm-rows > div");
+    const needle = 'File "tb.py", line 3';
+    let box = null;
+    let at = -1;
+    for (let i = 0; i < (await rows.count()); i++) {
+      const text = await rows.nth(i).innerText();
+      if (text.includes(needle)) {
+        at = text.indexOf(needle);
+        const span = rows.nth(i).locator("span").first();
+        const spanBox = await span.boundingBox();
+        const spanText = await span.innerText();
+        box = { x: spanBox.x, y: spanBox.y, h: spanBox.height, cell: spanBox.width / spanText.length };
+        break;
+      }
+    }
+    assert.ok(box, "the traceback line is shown");
+    const x = box.x + (at + 3) * box.cell;
+    const y = box.y + box.h / 2;
+    await page.mouse.move(x, y);
+    await page.mouse.move(x + box.cell, y);
+    await page.mouse.click(x + box.cell, y);
+    await page.locator('[role=tab][data-path="tb.py"][aria-selected=true]').waitFor();
+    await waitFor(async () => (await activeLine(page)) === 3, { what: "the cursor on line 3" });
+  });
+
+  assert.deepEqual(page.problems, []);
+});

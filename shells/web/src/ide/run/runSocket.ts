@@ -1,0 +1,76 @@
+// One run's WebSocket (/api/v1/workspaces/{id}/run; docs/api.md, "Run WebSocket"): the hello
+// names the file, the server picks what runs from its language table, and the socket lives as
+// long as the run. The framing is the terminal's (a type byte, then the payload): the client
+// sends '0' input, '1' resize, '2' ping and '3' stop; the server sends '0' output and '3'
+// status JSON ({"state":"compiling"|"running","argv","command"}, then {"state":"exited",
+// "verdict",...}). No reconnects: a run that lost its socket is over (the server stops it).
+import { decodeServerFrame, encodeInput, encodePing, encodeResize } from "../terminal/protocol";
+
+export interface RunStatus {
+  state?: "compiling" | "running" | "exited" | string;
+  argv?: string[];
+  command?: string;
+  [key: string]: unknown;
+}
+
+export interface RunSocketEvents {
+  onOutput(data: Uint8Array): void;
+  onStatus(status: RunStatus): void;
+  /** The socket closed: `code` and `reason` as the server sent them. */
+  onClose(code: number, reason: string): void;
+}
+
+/** ws:// or wss:// URL of a workspace's run socket, relative to the page's origin. */
+export function runUrl(location: { protocol: string; host: string }, workspaceId: string): string {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}/api/v1/workspaces/${encodeURIComponent(workspaceId)}/run`;
+}
+
+const STOP = Uint8Array.of(0x33);
+const PING_MS = 15_000;
+
+export class RunSocket {
+  private readonly socket: WebSocket;
+  private closed = false;
+  private ping: ReturnType<typeof setInterval> | null = null;
+
+  constructor(url: string, hello: { token: string; path: string; cols: number; rows: number }, events: RunSocketEvents) {
+    const socket = new WebSocket(url);
+    socket.binaryType = "arraybuffer";
+    this.socket = socket;
+    socket.onopen = () => {
+      socket.send(JSON.stringify(hello));
+      this.ping = setInterval(() => socket.readyState === 1 && socket.send(encodePing()), PING_MS);
+    };
+    socket.onmessage = (event: MessageEvent) => {
+      const frame = decodeServerFrame(event.data as ArrayBuffer | string);
+      if (frame?.type === "output") events.onOutput(frame.data);
+      else if (frame?.type === "status") events.onStatus(frame.status as RunStatus);
+    };
+    socket.onclose = (event: CloseEvent) => {
+      if (this.ping) clearInterval(this.ping);
+      if (this.closed) return;
+      this.closed = true;
+      events.onClose(event.code, event.reason);
+    };
+  }
+
+  input(data: string | Uint8Array): void {
+    if (this.socket.readyState === 1) this.socket.send(encodeInput(data));
+  }
+
+  resize(cols: number, rows: number): void {
+    if (this.socket.readyState === 1) this.socket.send(encodeResize(cols, rows));
+  }
+
+  /** Ends the program now (the server kills its whole process group). */
+  stop(): void {
+    if (this.socket.readyState === 1) this.socket.send(STOP);
+    else this.close();
+  }
+
+  /** Drops the socket without waiting for the verdict (the server stops the run). */
+  close(): void {
+    if (this.socket.readyState <= 1) this.socket.close(1000, "closed by the page");
+  }
+}

@@ -1,0 +1,132 @@
+"""The IDE's Run over the real server: /api/v1/workspaces/{id}/run, a WebSocket that runs one
+file of the workspace in its pod on a terminal (docs/api.md, "Run WebSocket"). The library's
+rules are tested in tests/services/run_session_test.cpp; here the transport: the hello, input
+and output, Stop, the verdict and the close, refusals, and the plain GET."""
+
+import asyncio
+import time
+from urllib.parse import quote
+
+import pytest
+import websockets
+
+from api_client import API, call, create_workspace, register
+from terminal_client import DEADLINE_S, Terminal
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+class RunClient(Terminal):
+    @classmethod
+    async def start(cls, server, workspace_id, token, path, cols=80, rows=24):
+        ws = await websockets.connect(
+            f"ws://127.0.0.1:{server.port}{API}/workspaces/{workspace_id}/run",
+            open_timeout=DEADLINE_S, max_size=None, ping_interval=None)
+        client = cls(ws)
+        await client.send_json({"token": token, "path": path, "cols": cols, "rows": rows})
+        return client
+
+    async def stop(self):
+        await self.send(b"3")
+
+    def verdict(self):
+        return next(s for s in reversed(self.statuses) if s.get("state") == "exited")
+
+
+def put(server, token, ws, path, text):
+    status, _, _ = call(server, "PUT", f"/workspaces/{ws}/files/{quote(path)}", token=token,
+                        body=text.encode())
+    assert status in (200, 201)
+
+
+@pytest.fixture(scope="module")
+def owner(server):
+    token = register(server)["access_token"]
+    return token, create_workspace(server, token, "runs")["id"]
+
+
+def test_a_program_reads_two_lines_and_prints_their_sum(server, owner):
+    token, ws = owner
+    put(server, token, ws, "sum.py", "a = int(input())\nb = int(input())\nprint('sum', a + b)\n")
+
+    async def scenario():
+        r = await RunClient.start(server, ws, token, "sum.py")
+        await r.wait_state("running")
+        assert r.statuses[0]["argv"] == ["python3", "sum.py"]
+        assert r.statuses[0]["command"] == "python3 sum.py"
+        await r.type("20\r")
+        await r.type("22\r")
+        await r.wait_output("sum 42")
+        code, _ = await r.wait_closed()
+        assert code == 1000
+        v = r.verdict()
+        assert v["verdict"] == "ok" and v["exit_code"] == 0
+        assert {"cpu_ms", "wall_ms", "memory_kb"} <= v.keys()
+
+    run(scenario())
+
+
+def test_stop_ends_an_endless_loop_at_once(server, owner):
+    token, ws = owner
+    put(server, token, ws, "loop.py", "while True: print(1)\n")
+
+    async def scenario():
+        r = await RunClient.start(server, ws, token, "loop.py")
+        await r.wait_output("1\r\n1\r\n1\r\n")
+        stopped = time.monotonic()
+        await r.stop()
+        code, _ = await r.wait_closed()
+        assert code == 1000
+        v = r.verdict()
+        assert v["verdict"] == "stopped" and v["reason"] == "stop" and v["signal"] == 9
+        # Generous for a loaded CI machine; the browser test asks for a second.
+        assert time.monotonic() - stopped < 10
+
+    run(scenario())
+
+
+def test_a_compile_error_is_labelled_with_the_compilers_output(server, owner):
+    token, ws = owner
+    put(server, token, ws, "my prog.c", "int main(void) {\n  return x;\n}\n")
+
+    async def scenario():
+        r = await RunClient.start(server, ws, token, "my prog.c")
+        code, _ = await r.wait_closed()
+        assert code == 1000
+        compiling = r.statuses[0]
+        assert compiling["state"] == "compiling"
+        assert compiling["argv"][0] == "gcc" and "my prog.c" in compiling["argv"]
+        assert "'my prog.c'" in compiling["command"]
+        assert not compiling["command"].startswith("sh -c")
+        v = r.verdict()
+        assert v["phase"] == "compile" and v["verdict"] == "compile_error"
+        assert b"my prog.c:2:" in r.output
+
+    run(scenario())
+
+
+def test_refusals_close_with_clear_codes(server, owner):
+    token, ws = owner
+    other = register(server)["access_token"]
+    put(server, token, ws, "notes.txt", "hi\n")
+
+    async def refused(workspace, tok, path):
+        r = await RunClient.start(server, workspace, tok, path)
+        code, reason = await r.wait_closed()
+        return code, reason
+
+    assert run(refused(ws, other, "sum.py"))[0] == 4004
+    assert run(refused(ws, "not a token", "sum.py"))[0] == 4001
+    code, reason = run(refused(ws, token, "notes.txt"))
+    assert code == 1007 and "no runtime" in reason
+    assert run(refused(ws, token, "../etc/passwd"))[0] == 1007
+
+
+def test_a_plain_get_of_the_run_path_is_426(server, owner):
+    token, ws = owner
+    status, headers, doc = call(server, "GET", f"/workspaces/{ws}/run", token=token)
+    assert status == 426
+    assert headers.get("Upgrade") == "websocket"
+    assert "WebSocket" in doc["error"]["message"]

@@ -1,0 +1,309 @@
+// The IDE's interactive Run (codeyard/run_session.hpp) over real services: Accounts for the
+// tokens, Workspaces over a real local pod, no networking. The rules: what runs comes from the
+// language table (C compiled into /tmp first, a compile error labelled so), the program reads
+// what the client types, a stop kills its whole process group at once, the run_session limits
+// apply, a new run replaces the one under way, and only the owner may run. Not storage rules:
+// SQLite only.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "codeyard/accounts.hpp"
+#include "codeyard/backend/registry.hpp"
+#include "codeyard/files.hpp"
+#include "codeyard/id.hpp"
+#include "codeyard/platform.hpp"
+#include "codeyard/run_session.hpp"
+#include "codeyard/workspaces.hpp"
+#include "services/must.hpp"
+#include "storage/backend_fixture.hpp"
+
+using namespace codeyard;
+using namespace codeyard::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto kDeadline = 30s;
+
+struct World {
+  World() : db(SqliteBackend::Create()) {
+    Options o;
+    o.storage = db->shared();
+    platform = Must(Platform::Open(o));
+    state_dir = std::filesystem::temp_directory_path() / ("cy-run-" + NewUuid().substr(0, 8));
+    executor = Must(BackendRegistry::WithBuiltins().OpenExecutor(
+        "local:?state_dir=" + state_dir.string(), BackendContext{}));
+    AccountsOptions ao;
+    ao.secret = std::string(48, 's');
+    ao.password_cost = kPasswordCostMinimum;
+    accounts = std::make_shared<Accounts>(platform, ao);
+    WorkspaceOptions wo;
+    files = std::make_shared<Files>(platform, wo.file_limits);
+    workspaces = std::make_shared<Workspaces>(platform, executor, wo);
+  }
+  ~World() {
+    workspaces.reset();
+    executor.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(state_dir, ec);
+  }
+
+  Session NewUser(const std::string& name) {
+    (void)Must(accounts->Register({name, "correct horse battery", "", Role::kUser}));
+    return Must(accounts->Login(name, "correct horse battery"));
+  }
+  std::string NewWorkspace(const Session& s, const std::string& name) {
+    return Must(workspaces->Create(s.user.id, name)).id;
+  }
+  void Put(const Session& s, const std::string& ws, const std::string& path,
+           const std::string& text) {
+    (void)Must(files->Write(s.user.id, ws, path, text));
+  }
+  std::unique_ptr<RunSessions> NewRuns(RunSessionOptions options = {}) {
+    return std::make_unique<RunSessions>(accounts, workspaces, std::move(options), nullptr);
+  }
+
+  std::unique_ptr<TestDatabase> db;
+  std::shared_ptr<Platform> platform;
+  std::filesystem::path state_dir;
+  std::shared_ptr<Executor> executor;
+  std::shared_ptr<Accounts> accounts;
+  std::shared_ptr<Files> files;
+  std::shared_ptr<Workspaces> workspaces;
+};
+
+// A run connection played without networking: pulls what RunSessions queued for it.
+struct Client {
+  RunSessions& runs;
+  uint64_t id;
+  std::string output;
+  std::vector<std::string> statuses;
+  std::optional<terminal::Close> closed;
+
+  void Pull() {
+    for (;;) {
+      bool more = false;
+      TerminalOut out = runs.Next(id, &more);
+      if (auto* m = std::get_if<std::string>(&out)) {
+        if (m->front() == terminal::kOutput) output += m->substr(1);
+        if (m->front() == terminal::kStatus) statuses.push_back(m->substr(1));
+      } else if (auto* c = std::get_if<terminal::Close>(&out)) {
+        closed = *c;
+        return;
+      } else {
+        return;
+      }
+    }
+  }
+  template <class F>
+  void Until(F done, const std::string& what) {
+    const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+    while (Pull(), !done()) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        FAIL("run: " << what << " not seen; closed=" << (closed ? closed->code : 0)
+                     << " statuses=" << statuses.size() << " output tail: "
+                     << output.substr(output.size() > 300 ? output.size() - 300 : 0));
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+  void Wait(const std::string& needle) {
+    Until([&] { return output.find(needle) != std::string::npos; }, needle);
+  }
+  // Waits for the close; returns the last status (the verdict).
+  std::string Verdict() {
+    Until([&] { return closed.has_value(); }, "the close");
+    REQUIRE_FALSE(statuses.empty());
+    return statuses.back();
+  }
+  void Type(const std::string& input) {
+    REQUIRE_FALSE(runs.Receive(id, terminal::Message(terminal::kInput, input)).has_value());
+  }
+  void Stop() { REQUIRE_FALSE(runs.Receive(id, std::string(1, run_session::kStop)).has_value()); }
+};
+
+Client Start(RunSessions& runs, uint64_t id, const std::string& ws, const Session& s,
+             const std::string& path) {
+  run_session::Hello hello;
+  hello.token = s.access_token;
+  hello.path = path;
+  auto refused = runs.Start(id, ws, hello);
+  if (refused) FAIL("run refused: " << refused->code << " " << refused->reason);
+  return Client{runs, id, {}, {}, {}};
+}
+
+uint16_t Refusal(RunSessions& runs, uint64_t id, const std::string& ws, const std::string& token,
+                 const std::string& path) {
+  run_session::Hello hello;
+  hello.token = token;
+  hello.path = path;
+  auto refused = runs.Start(id, ws, hello);
+  REQUIRE(refused.has_value());
+  runs.Detach(id);
+  return refused->code;
+}
+
+bool Has(const std::string& s, const std::string& needle) {
+  return s.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("run session: what runs comes from the language table", "[run_session]") {
+  const auto py = Must(run_session::PlanFor("src/main.py"));
+  CHECK(py.compile.empty());
+  CHECK(py.run == std::vector<std::string>{"python3", "src/main.py"});
+  const auto c = Must(run_session::PlanFor("my prog.c"));
+  REQUIRE_FALSE(c.compile.empty());
+  CHECK(c.compile.front() == "gcc");
+  CHECK(std::find(c.compile.begin(), c.compile.end(), "my prog.c") != c.compile.end());
+  CHECK(std::find(c.compile.begin(), c.compile.end(), std::string(run_session::kBinary)) !=
+        c.compile.end());
+  CHECK(c.run == std::vector<std::string>{std::string(run_session::kBinary)});
+  CHECK(Must(run_session::PlanFor("a.cpp")).compile.front() == "g++");
+  CHECK_FALSE(run_session::PlanFor("notes.txt"));
+  CHECK_FALSE(run_session::PlanFor("Makefile"));
+
+  CHECK(run_session::ShellQuoted({"gcc", "-o", "/tmp/x", "my prog.c", "it's.c", "-lm"}) ==
+        "gcc -o /tmp/x 'my prog.c' 'it'\\''s.c' -lm");
+  CHECK(run_session::ShellQuoted({"echo", "$(rm -rf)", ""}) == "echo '$(rm -rf)' ''");
+
+  CHECK(run_session::ParseHello(R"({"token":"t","path":"./a/b.py","cols":100,"rows":30})"));
+  const auto hello = Must(run_session::ParseHello(R"({"token":"t","path":"a/b.py"})"));
+  CHECK(hello.path == "a/b.py");
+  CHECK_FALSE(run_session::ParseHello(R"({"token":"t","path":"../x.py"})"));
+  CHECK_FALSE(run_session::ParseHello(R"({"token":"t"})"));
+  CHECK_FALSE(run_session::ParseHello(R"({"path":"a.py"})"));
+  CHECK_FALSE(run_session::ParseHello(R"({"token":"t","path":"a.py","cols":0})"));
+  CHECK_FALSE(run_session::ParseHello("not json"));
+}
+
+TEST_CASE("run session: a program reads what is typed and prints the sum", "[run_session]") {
+  World w;
+  const Session ada = w.NewUser("ada");
+  const std::string ws = w.NewWorkspace(ada, "sum");
+  w.Put(ada, ws, "sum.py",
+        "a = int(input('a? '))\nb = int(input('b? '))\nprint('sum', a + b)\n"
+        "open('out.txt', 'w').write(str(a + b))\n");
+  auto runs = w.NewRuns();
+  Client c = Start(*runs, 1, ws, ada, "sum.py");
+  c.Wait("a? ");
+  CHECK(Has(c.statuses.front(), R"("state":"running")"));
+  CHECK(Has(c.statuses.front(), R"("command":"python3 sum.py")"));
+  c.Type("20\r");
+  c.Wait("b? ");
+  c.Type("22\r");
+  const std::string verdict = c.Verdict();
+  CHECK(Has(c.output, "sum 42"));
+  CHECK(Has(verdict, R"("verdict":"ok")"));
+  CHECK(Has(verdict, R"("exit_code":0)"));
+  CHECK(Has(verdict, R"("cpu_ms":)"));
+  CHECK(Has(verdict, R"("memory_kb":)"));
+  CHECK(c.closed->code == terminal::kCloseNormal);
+  // What the program wrote is stored once the run ended.
+  CHECK(Must(w.files->Read(ada.user.id, ws, "out.txt")).content == "42");
+  runs->Detach(1);
+}
+
+TEST_CASE("run session: stop kills the whole process group at once", "[run_session]") {
+  World w;
+  const Session ada = w.NewUser("ada");
+  const std::string ws = w.NewWorkspace(ada, "loop");
+  w.Put(ada, ws, "loop.py",
+        "import subprocess\n"
+        "child = subprocess.Popen(['sleep', '300'])\n"
+        "open('/tmp/child.pid', 'w').write(str(child.pid))\n"
+        "while True: print(1)\n");
+  auto runs = w.NewRuns();
+  Client c = Start(*runs, 1, ws, ada, "loop.py");
+  c.Wait("1\r\n1\r\n1\r\n");
+  const auto stopped_at = std::chrono::steady_clock::now();
+  c.Stop();
+  const std::string verdict = c.Verdict();
+  CHECK(std::chrono::steady_clock::now() - stopped_at < kDeadline);
+  CHECK(Has(verdict, R"("verdict":"stopped")"));
+  CHECK(Has(verdict, R"("reason":"stop")"));
+  CHECK(Has(verdict, R"("signal":9)"));
+  // The program's child went with it.
+  ExecSpec probe_spec;
+  probe_spec.argv = {"sh", "-c",
+                     "pid=$(cat /tmp/child.pid); if kill -0 $pid 2>/dev/null && ! grep -q "
+                     "'^State:.*Z' /proc/$pid/status; then echo alive; else echo gone; fi"};
+  const auto probe = Must(w.workspaces->Exec(ada.user.id, ws, probe_spec));
+  CHECK(probe.stdout_data == "gone\n");
+  CHECK(runs->running() == 0);
+}
+
+TEST_CASE("run session: C is compiled in /tmp first; a compile error says so", "[run_session]") {
+  World w;
+  const Session ada = w.NewUser("ada");
+  const std::string ws = w.NewWorkspace(ada, "c");
+  w.Put(ada, ws, "bad.c", "int main(void) {\n  return x;\n}\n");
+  w.Put(ada, ws, "good.c",
+        "#include <stdio.h>\nint main(void) { int a, b; scanf(\"%d %d\", &a, &b); "
+        "printf(\"sum %d\\n\", a + b); return 0; }\n");
+  auto runs = w.NewRuns();
+
+  Client bad = Start(*runs, 1, ws, ada, "bad.c");
+  const std::string verdict = bad.Verdict();
+  CHECK(Has(bad.statuses.front(), R"("state":"compiling")"));
+  CHECK(Has(bad.statuses.front(), R"("command":"gcc -O2)"));
+  CHECK(Has(verdict, R"("phase":"compile")"));
+  CHECK(Has(verdict, R"("verdict":"compile_error")"));
+  CHECK(Has(bad.output, "bad.c:2:"));  // the compiler's output, lines as a terminal shows them
+  CHECK(Has(bad.output, "\r\n"));
+  runs->Detach(1);
+
+  Client good = Start(*runs, 2, ws, ada, "good.c");
+  good.Until([&] { return good.statuses.size() >= 2; }, "the running status");
+  CHECK(Has(good.statuses[1], R"("command":"/tmp/codeyard-run")"));
+  good.Type("40 2\r");
+  const std::string ok = good.Verdict();
+  CHECK(Has(good.output, "sum 42"));
+  CHECK(Has(ok, R"("verdict":"ok")"));
+  // The program was built outside the workspace: nothing new among the person's files.
+  CHECK_FALSE(w.files->Read(ada.user.id, ws, std::string(kCompiledBinary)));
+  runs->Detach(2);
+}
+
+TEST_CASE("run session: limits, replacement and who may run", "[run_session]") {
+  World w;
+  const Session ada = w.NewUser("ada");
+  const Session bob = w.NewUser("bob");
+  const std::string ws = w.NewWorkspace(ada, "limits");
+  w.Put(ada, ws, "spin.py", "while True: pass\n");
+  w.Put(ada, ws, "wait.py", "input('waiting')\n");
+  w.Put(ada, ws, "notes.txt", "hello\n");
+  RunSessionOptions options;
+  options.limits = WithTimeLimit(RunLimits{}, 1, 20);
+  auto runs = w.NewRuns(options);
+
+  CHECK(Refusal(*runs, 1, ws, "not a token", "spin.py") == terminal::kCloseUnauthenticated);
+  CHECK(Refusal(*runs, 2, ws, bob.access_token, "spin.py") == terminal::kCloseNotFound);
+  CHECK(Refusal(*runs, 3, "no-such-workspace", ada.access_token, "spin.py") ==
+        terminal::kCloseNotFound);
+  CHECK(Refusal(*runs, 4, ws, ada.access_token, "notes.txt") == terminal::kCloseInvalidPayload);
+
+  // The CPU limit of run_session.cpu_time_limit_s.
+  Client spin = Start(*runs, 5, ws, ada, "spin.py");
+  CHECK(Has(spin.Verdict(), R"("verdict":"time_limit_exceeded")"));
+  runs->Detach(5);
+
+  // A new run of the workspace replaces the one under way.
+  Client first = Start(*runs, 6, ws, ada, "wait.py");
+  first.Wait("waiting");
+  Client second = Start(*runs, 7, ws, ada, "wait.py");
+  CHECK(Has(first.Verdict(), R"("reason":"replaced")"));
+  second.Wait("waiting");
+  CHECK(runs->running() == 1);
+  // The client going away stops its run.
+  runs->Detach(7);
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (runs->running() != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  CHECK(runs->running() == 0);
+  runs->Detach(6);
+}
