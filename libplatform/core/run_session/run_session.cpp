@@ -194,7 +194,15 @@ std::optional<terminal::Close> RunSessions::Impl::Start(uint64_t client,
   logger_->Info(
       "run started",
       {{"workspace_id", run->workspace_id}, {"path", hello.path}, {"pod", started->pod_id}});
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
+  if (closing_) {  // Shutdown came while this started: it has no driver to stop
+    lock.unlock();
+    (void)started->process->Signal(SIGKILL);
+    (void)started->process->Wait();
+    started->process.reset();
+    (void)started->finish();
+    return terminal::Close{terminal::kCloseGoingAway, "the server is shutting down"};
+  }
   by_workspace_[run->workspace_id] = run;
   runs_.push_back(run);
   run->driver = std::thread(
@@ -308,6 +316,18 @@ std::size_t RunSessions::Impl::running() const {
 
 void RunSessions::Impl::StopLocked(Run& run, std::string reason) {
   if (run.ended || !run.stop_reason.empty()) return;
+  if (reason == "stop") {
+    // Output still queued is dropped: after a flood the verdict would otherwise wait behind
+    // up to a queue of it, and "at once" means the program's output stops now.
+    if (auto it = clients_.find(run.client); it != clients_.end()) {
+      Client& c = it->second;
+      std::erase_if(c.queue, [&](const std::string& m) {
+        if (m.front() != terminal::kOutput) return false;
+        c.queued_bytes -= m.size();
+        return true;
+      });
+    }
+  }
   run.stop_reason = std::move(reason);
   if (run.live != nullptr) run.live->Interrupt();
   changed_.notify_all();
@@ -401,6 +421,7 @@ Result<ExitStatus> RunSessions::Impl::Pump(Run& run, Process& process, bool tty)
       killed = true;
     }
     for (Command& c : commands) {
+      if (!tty && c.kind == Command::kResize) run.size = c.size;  // for the program, after
       if (!tty || killed) continue;
       if (c.kind == Command::kResize) {
         (void)process.Resize(c.size);
@@ -501,8 +522,6 @@ void RunSessions::Impl::Drive(const std::shared_ptr<Run>& run, WorkspaceProcess 
       {
         std::lock_guard lock(mu_);
         run->live = program->process.get();
-        // A resize that came while compiling applies to the program's terminal.
-        std::erase_if(run->inbox, [](const Command& c) { return c.kind != Command::kResize; });
       }
       auto status = Pump(*run, *program->process, true);
       {

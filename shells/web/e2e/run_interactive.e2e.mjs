@@ -121,16 +121,16 @@ test("Run like a person expects", async (t) => {
     // The row of the output with the place, and where in it the place is (the terminal's
     // cells are of one width: the row's text and its width give a cell's).
     const rows = page.locator("[data-testid=run-output] .xterm-rows > div");
-    const needle = 'File "tb.py", line 3';
+    const needle = 'tb.py", line 3'; // Python prints the script's absolute path: /workspace/tb.py
     let box = null;
     let at = -1;
     for (let i = 0; i < (await rows.count()); i++) {
-      const text = await rows.nth(i).innerText();
+      const text = (await rows.nth(i).innerText()).replace(/\u00a0/g, " "); // xterm.js draws spaces as NBSP
       if (text.includes(needle)) {
         at = text.indexOf(needle);
         const span = rows.nth(i).locator("span").first();
         const spanBox = await span.boundingBox();
-        const spanText = await span.innerText();
+        const spanText = (await span.innerText()).replace(/\u00a0/g, " ");
         box = { x: spanBox.x, y: spanBox.y, h: spanBox.height, cell: spanBox.width / spanText.length };
         break;
       }

@@ -36,6 +36,7 @@ export class RunController {
   private text = "";
   private decoder = new TextDecoder();
   private generation = 0; // of the current run: callbacks of a replaced one do nothing
+  private stopping = false; // Stop was asked: output still arriving is not shown
 
   subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
@@ -56,6 +57,7 @@ export class RunController {
   start(opts: StartOptions): void {
     this.socket?.close();
     this.text = "";
+    this.stopping = false;
     this.decoder = new TextDecoder();
     this.term?.reset();
     this.publish({ ...IDLE, phase: "starting", path: opts.path });
@@ -64,7 +66,7 @@ export class RunController {
     const mine = () => this.generation === generation;
     const socket = new RunSocket(opts.url, { token: opts.token, path: opts.path, ...size }, {
       onOutput: (data) => {
-        if (!mine()) return;
+        if (!mine() || this.stopping) return;
         this.term?.write(data);
         if (this.text.length < KEPT_TEXT) this.text += this.decoder.decode(data, { stream: true });
       },
@@ -73,17 +75,19 @@ export class RunController {
         if (status.state === "compiling" || status.state === "running") {
           this.publish({ ...this.view, phase: status.state, command: status.command ?? status.argv?.join(" ") ?? null });
         } else if (status.state === "exited") {
-          // After the output before it is on screen: xterm.js parses writes later and draws
-          // them on the next animation frame, which comes before this one.
-          this.afterOutput(() => {
-            if (!mine()) return;
+          const ended = () =>
+            mine() &&
             this.publish({
               ...this.view,
               phase: "ended",
               verdict: status as unknown as RunVerdict,
               locations: allLocations(this.text),
             });
-          });
+          // After the output before it is on screen (xterm.js parses writes later and draws
+          // them on the next animation frame, which comes before this one); a stopped run's
+          // at once, since a flood may keep xterm.js busy for a while.
+          if (this.stopping) ended();
+          else this.afterOutput(ended);
         }
       },
       onClose: (code, reason) => {
@@ -110,7 +114,9 @@ export class RunController {
   }
 
   stop(): void {
-    this.socket?.stop();
+    if (!this.socket) return;
+    this.stopping = true;
+    this.socket.stop();
   }
 
   /** The page goes away: the run is dropped (the server stops it). */
