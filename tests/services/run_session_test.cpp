@@ -236,7 +236,8 @@ TEST_CASE("run session: stop kills the whole process group at once", "[run_sessi
   CHECK(runs->running() == 0);
 }
 
-TEST_CASE("run session: C is compiled in /tmp first, and a compile error says so", "[run_session]") {
+TEST_CASE("run session: C is compiled in /tmp first, and a compile error says so",
+          "[run_session]") {
   World w;
   const Session ada = w.NewUser("ada");
   const std::string ws = w.NewWorkspace(ada, "c");
