@@ -14,8 +14,8 @@
 //
 // The wire format is the run WebSocket's (docs/api.md, "Run WebSocket"), the terminal's
 // framing (codeyard/terminals.hpp: a type byte, then the payload; its close codes): the hello
-// {"token","path","cols","rows"}, then '0' input, '1' resize, '2' ping and '3' stop from the
-// client; '0' output, '2' pong and '3' status JSON from the server.
+// {"token","path","cols","rows"}, then '0' input, '1' resize, '2' ping, '3' stop and '4' ack
+// from the client; '0' output, '2' pong and '3' status JSON from the server.
 //
 // Threading: every method is thread-safe. Start blocks (it opens the pod and syncs): call it
 // from a worker thread. Receive, Next and Detach never block on the pod. Each run has a driver
@@ -44,6 +44,9 @@ namespace codeyard {
 namespace run_session {
 
 inline constexpr char kStop = '3';  // client: stop the program now (SIGKILL to its group)
+// client: "<n>", n more output bytes shown. A client that sends acks gets at most
+// RunSessionOptions::client_window_bytes of output ahead of them.
+inline constexpr char kAck = '4';
 
 // The first client message: {"token":"...","path":"src/main.py","cols":c,"rows":r}.
 struct Hello {
@@ -73,10 +76,11 @@ inline constexpr std::string_view kBinary = "/tmp/codeyard-run";
 }  // namespace run_session
 
 struct RunSessionOptions {
-  RunLimits limits = WithTimeLimit(RunLimits{}, 10, 600);  // run_session.* (cpu, wall)
-  std::size_t client_queue_bytes = std::size_t{1} << 20;   // output queued per client
-  std::size_t max_frame_bytes = std::size_t{16} << 10;     // output payload per message
-  std::size_t max_pending_input = std::size_t{1} << 20;    // input waiting for the program
+  RunLimits limits = WithTimeLimit(RunLimits{}, 10, 600);    // run_session.* (cpu, wall)
+  std::size_t client_queue_bytes = std::size_t{1} << 20;     // output queued per client
+  std::size_t client_window_bytes = std::size_t{256} << 10;  // sent, not yet acknowledged
+  std::size_t max_frame_bytes = std::size_t{16} << 10;       // output payload per message
+  std::size_t max_pending_input = std::size_t{1} << 20;      // input waiting for the program
 };
 
 // The run_session.* keys of `config`.

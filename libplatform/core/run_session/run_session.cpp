@@ -91,6 +91,9 @@ class RunSessions::Impl {
     std::size_t queued_bytes = 0;
     std::optional<terminal::Close> close;
     std::shared_ptr<Run> run;
+    // Output sent and not yet acknowledged ('4'); only once the client acknowledges at all.
+    bool acks = false;
+    std::size_t unacked = 0;
   };
 
   std::optional<terminal::Close> Start(uint64_t client, std::string_view workspace_id,
@@ -224,6 +227,24 @@ std::optional<terminal::Close> RunSessions::Impl::Receive(uint64_t client,
     case terminal::kPing:
       PushLocked(client, terminal::Message(terminal::kPong, payload));
       return std::nullopt;
+    case run_session::kAck: {
+      Client& c = it->second;
+      std::size_t n = 0;
+      for (const char d : payload) {
+        if (d < '0' || d > '9' || n > (std::size_t{1} << 40)) {
+          return terminal::Close{terminal::kCloseInvalidPayload, "an ack is a decimal byte count"};
+        }
+        n = n * 10 + static_cast<std::size_t>(d - '0');
+      }
+      const bool was_blocked = c.acks && c.unacked >= options_.client_window_bytes;
+      c.acks = true;
+      c.unacked -= std::min(n, c.unacked);
+      if (was_blocked && !c.queue.empty()) {
+        ready_.push_back(client);
+        if (wake_) wake_();
+      }
+      return std::nullopt;
+    }
     case terminal::kInput:
     case terminal::kResize:
     case run_session::kStop:
@@ -267,7 +288,14 @@ TerminalOut RunSessions::Impl::Next(uint64_t client, bool* more) {
     if (c.close) return *c.close;
     return std::monostate{};
   }
+  // A client that acknowledges gets at most a window of output ahead of what it has shown,
+  // so a Stop is not stuck behind megabytes on their way to it.
+  if (c.acks && c.queue.front().front() == terminal::kOutput &&
+      c.unacked >= options_.client_window_bytes) {
+    return std::monostate{};
+  }
   std::string message = std::move(c.queue.front());
+  if (message.front() == terminal::kOutput) c.unacked += message.size() - 1;
   c.queue.pop_front();
   c.queued_bytes -= message.size();
   *more = !c.queue.empty() || c.close.has_value();

@@ -67,7 +67,8 @@ export class RunController {
     const socket = new RunSocket(opts.url, { token: opts.token, path: opts.path, ...size }, {
       onOutput: (data) => {
         if (!mine() || this.stopping) return;
-        this.term?.write(data);
+        if (this.term) this.term.write(data, () => mine() && socket.ack(data.length));
+        else socket.ack(data.length);
         if (this.text.length < KEPT_TEXT) this.text += this.decoder.decode(data, { stream: true });
       },
       onStatus: (status: RunStatus) => {

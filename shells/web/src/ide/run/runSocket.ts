@@ -1,9 +1,10 @@
 // One run's WebSocket (/api/v1/workspaces/{id}/run; docs/api.md, "Run WebSocket"): the hello
 // names the file, the server picks what runs from its language table, and the socket lives as
 // long as the run. The framing is the terminal's (a type byte, then the payload): the client
-// sends '0' input, '1' resize, '2' ping and '3' stop; the server sends '0' output and '3'
-// status JSON ({"state":"compiling"|"running","argv","command"}, then {"state":"exited",
-// "verdict",...}). No reconnects: a run that lost its socket is over (the server stops it).
+// sends '0' input, '1' resize, '2' ping, '3' stop and '4' acks of output shown (so that at
+// most a window of output is on its way: a Stop is not stuck behind it); the server sends '0'
+// output and '3' status JSON ({"state":"compiling"|"running","argv","command"}, then
+// {"state":"exited","verdict",...}). No reconnects: a run that lost its socket is over (the server stops it).
 import { decodeServerFrame, encodeInput, encodePing, encodeResize } from "../terminal/protocol";
 
 export interface RunStatus {
@@ -61,6 +62,11 @@ export class RunSocket {
 
   resize(cols: number, rows: number): void {
     if (this.socket.readyState === 1) this.socket.send(encodeResize(cols, rows));
+  }
+
+  /** `bytes` more output are on screen: the server sends at most a window ahead of them. */
+  ack(bytes: number): void {
+    if (this.socket.readyState === 1) this.socket.send(`4${bytes}`);
   }
 
   /** Ends the program now (the server kills its whole process group). */
