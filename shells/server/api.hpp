@@ -74,13 +74,21 @@ void AddSubmissionRoutes(Router& router, Services& services);
 // fallback): index.html for app pages, the JSON 404 under /api/ (api_static.cpp).
 void AddStaticRoutes(Router& router, Services& services);
 
+// Files in and out (issue 17): GET /api/v1/workspaces/{id}/archive?path=DIR, a streamed zip
+// (api_archive.cpp).
+void AddArchiveRoutes(Router& router, Services& services);
+
+// Signed download links: POST /api/v1/workspaces/{id}/downloads, GET /api/v1/downloads/{token}
+// (api_downloads.cpp).
+void AddDownloadRoutes(Router& router, Services& services);
+
 using AddRoutes = void (*)(Router&, Services&);
-inline constexpr std::array<AddRoutes, 17> kRouteGroups = {
+inline constexpr std::array<AddRoutes, 19> kRouteGroups = {
     AddHealthRoutes,   AddAuthRoutes,     AddWorkspaceRoutes, AddFileRoutes,
     AddExecRoutes,     AddRunRoutes,      AddJobRoutes,       AddOpsRoutes,
     AddTerminalRoutes, AddEventRoutes,    AddReviewRoutes,    AddReviewContentRoutes,
     AddReviewerRoutes, AddLanguageRoutes, AddProblemRoutes,   AddSubmissionRoutes,
-    AddStaticRoutes,
+    AddArchiveRoutes,  AddDownloadRoutes, AddStaticRoutes,
 };
 
 }  // namespace codeyard::server

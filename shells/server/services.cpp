@@ -71,6 +71,9 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   services->problems = graph.shared_problems();
   services->submissions = graph.shared_submissions();
   services->web_dir = config.web_dir;
+  services->archives = std::make_shared<Archives>(services->platform, services->files);
+  services->downloads = std::make_shared<Downloads>(
+      services->platform, services->files, DownloadOptions{.ttl_s = config.download_ttl_s});
 
   Events* events = services->events.get();
   services->metrics.AddGauge("codeyard_events_subscribers",

@@ -16,6 +16,8 @@
 #include <string>
 
 #include "codeyard/accounts.hpp"
+#include "codeyard/archive.hpp"
+#include "codeyard/downloads.hpp"
 #include "codeyard/config.hpp"
 #include "codeyard/error.hpp"
 #include "codeyard/events.hpp"
@@ -46,6 +48,8 @@ struct Services {
   std::shared_ptr<Jobs> jobs;                // /api/v1/jobs, /queue/stats, /run; its workers run
   std::shared_ptr<Problems> problems;        // /api/v1/problems
   std::shared_ptr<Submissions> submissions;  // /api/v1/submissions, /progress
+  std::shared_ptr<Archives> archives;    // GET .../archive, archive download links
+  std::shared_ptr<Downloads> downloads;  // signed download links (files.download_ttl_s)
   std::string web_dir;  // config.web_dir as given: the browser UI's files (see api_static.cpp)
 };
 
