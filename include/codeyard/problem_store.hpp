@@ -1,10 +1,10 @@
 // Problems: the stored problem set. Admins create, replace and delete problems; everyone
 // reads the public part of the public ones (statement, assets, starter code, tags, limits,
 // public tests, and how answers are checked, without the checker's or interactor's source),
-// listed with filters (level, topic, solved by the caller) in keyset pages. Hidden tests never leave through a
-// caller's read: only ForGrading, which the grader calls on the caller's behalf, returns them.
-// The caller's role is read from the users table in the call's own transaction, as for
-// reviews. Test data is stored as content blobs, so equal inputs and outputs are stored once.
+// listed with filters (level, topic, solved by the caller) in keyset pages. Hidden tests never
+// leave through a caller's read: only ForGrading, which the grader calls on the caller's behalf,
+// returns them. The caller's role is read from the users table in the call's own transaction, as
+// for reviews. Test data is stored as content blobs, so equal inputs and outputs are stored once.
 //
 // Threading: every method is safe from any thread at once; state is in storage.
 #pragma once

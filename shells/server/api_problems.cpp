@@ -139,9 +139,8 @@ json::object StoredJson(const Problem& stored) {
   PublicProblem view;
   view.problem = stored;
   view.max_score = MaxScore(stored);
-  auto hidden_tests = std::erase_if(view.problem.tests, [](const TestCase& t) {
-    return !t.is_public;
-  });
+  auto hidden_tests =
+      std::erase_if(view.problem.tests, [](const TestCase& t) { return !t.is_public; });
   view.hidden_tests = static_cast<int64_t>(hidden_tests);
   view.problem.checker.program.reset();
   if (view.problem.interactor) view.problem.interactor->files.clear();
@@ -254,35 +253,34 @@ void AddProblemRoutes(Router& router, Services& services) {
                       if (!stored) return Fail(HideDenied(stored.error()));
                       return JsonResponse(200, StoredJson(*stored));
                     }));
-  router.Add(
-      Method::kPost, "/api/v1/admin/problems/import",
-      Authed(services.accounts,
-             [&services](const Request& r, const std::string& user_id) -> Result<Response> {
-               ProblemImportOptions options;
-               if (auto id = r.Query("id")) options.id = std::string(*id);
-               auto time_limit = TimeLimitOf(r);
-               if (!time_limit) return Fail(time_limit.error());
-               options.time_limit_s = *time_limit;
-               auto imported =
-                   services.problems->Import(user_id, r.body, options, services.package_caps);
-               if (!imported) {
-                 // A package over a cap is too large a body, not a rate limit.
-                 if (imported.error().code() == Error::Code::kResourceExhausted) {
-                   return ErrorResponse(413, imported.error(), r.request_id);
-                 }
-                 return Fail(HideDenied(imported.error()));
-               }
-               const Problem& p = imported->problem;
-               int64_t hidden = 0;
-               for (const TestCase& t : p.tests) hidden += t.is_public ? 0 : 1;
-               return JsonResponse(
-                   201, json::object{{"id", p.id},
-                                     {"title", p.title},
-                                     {"format", PackageFormatName(imported->format)},
-                                     {"tests", p.tests.size()},
-                                     {"hidden_tests", hidden},
-                                     {"time_limit_s", p.limits.time_limit_s}});
-             }));
+  router.Add(Method::kPost, "/api/v1/admin/problems/import",
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user_id) -> Result<Response> {
+                      ProblemImportOptions options;
+                      if (auto id = r.Query("id")) options.id = std::string(*id);
+                      auto time_limit = TimeLimitOf(r);
+                      if (!time_limit) return Fail(time_limit.error());
+                      options.time_limit_s = *time_limit;
+                      auto imported = services.problems->Import(user_id, r.body, options,
+                                                                services.package_caps);
+                      if (!imported) {
+                        // A package over a cap is too large a body, not a rate limit.
+                        if (imported.error().code() == Error::Code::kResourceExhausted) {
+                          return ErrorResponse(413, imported.error(), r.request_id);
+                        }
+                        return Fail(HideDenied(imported.error()));
+                      }
+                      const Problem& p = imported->problem;
+                      int64_t hidden = 0;
+                      for (const TestCase& t : p.tests) hidden += t.is_public ? 0 : 1;
+                      return JsonResponse(
+                          201, json::object{{"id", p.id},
+                                            {"title", p.title},
+                                            {"format", PackageFormatName(imported->format)},
+                                            {"tests", p.tests.size()},
+                                            {"hidden_tests", hidden},
+                                            {"time_limit_s", p.limits.time_limit_s}});
+                    }));
 }
 
 }  // namespace codeyard::server

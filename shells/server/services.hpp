@@ -48,7 +48,7 @@ struct Services {
   std::shared_ptr<Problems> problems;        // /api/v1/problems
   std::shared_ptr<Submissions> submissions;  // /api/v1/submissions, /progress
   PackageCaps package_caps;  // POST /api/v1/admin/problems/import (problems.max_package_*)
-  std::string web_dir;  // config.web_dir as given: the browser UI's files (see api_static.cpp)
+  std::string web_dir;       // config.web_dir as given: the browser UI's files (see api_static.cpp)
 };
 
 // Opens the library's services from the configuration (codeyard::OptionsFrom,

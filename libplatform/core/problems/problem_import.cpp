@@ -76,10 +76,10 @@ Result<ImportedProblem> Problems::Import(std::string_view caller_id, std::string
   if (zip.empty()) return Fail(Error::Code::kInvalidArgument, "problems: the package is empty");
   // The compressed upload counts against the package's total as its contents do.
   if (zip.size() > caps.max_total_bytes) {
-    return Fail(Error::Code::kResourceExhausted,
-                "problems: the package of " + std::to_string(zip.size()) +
-                    " bytes exceeds problems.max_package_bytes (" +
-                    std::to_string(caps.max_total_bytes) + ")");
+    return Fail(Error::Code::kResourceExhausted, "problems: the package of " +
+                                                     std::to_string(zip.size()) +
+                                                     " bytes exceeds problems.max_package_bytes (" +
+                                                     std::to_string(caps.max_total_bytes) + ")");
   }
   if (!(options.time_limit_s >= 0) || options.time_limit_s > 60) {
     return Fail(Error::Code::kInvalidArgument, "problems: time_limit_s must be in (0, 60]");

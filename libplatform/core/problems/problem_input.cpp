@@ -348,8 +348,8 @@ Result<Problem> ProblemFromJson(std::string_view text, std::string_view path_id)
   CY_TRY(p.id, body.String("id", std::string(path_id)));
   if (p.id.empty()) return Fail(BadField("id", "is required"));
   if (!path_id.empty() && p.id != path_id) {
-    return Fail(BadField("id", "\"" + p.id + "\" differs from the path's \"" +
-                                   std::string(path_id) + "\""));
+    return Fail(BadField(
+        "id", "\"" + p.id + "\" differs from the path's \"" + std::string(path_id) + "\""));
   }
   CY_TRY(p.title, body.String("title", std::nullopt));
   CY_TRY(p.statement_markdown, body.String("statement", ""));
@@ -374,8 +374,8 @@ Result<Problem> ProblemFromJson(std::string_view text, std::string_view path_id)
   }
   CY_CHECK(AssetsFrom(body, p));
   // What GET /api/v1/problems/{id} adds that is not the problem's to set.
-  CY_CHECK(body.NoOthers({"hidden_tests", "max_score", "created_at", "updated_at", "progress",
-                          "interactive"}));
+  CY_CHECK(body.NoOthers(
+      {"hidden_tests", "max_score", "created_at", "updated_at", "progress", "interactive"}));
   CY_CHECK(ValidateProblem(p));
   return p;
 }

@@ -55,11 +55,11 @@ Result<Problem> Problems::Create(std::string_view caller_id, Problem problem) {
   if (!admin) return Fail(Error::Code::kPermissionDenied, "problems: only admins change problems");
   CY_CHECK(ValidateProblem(problem));
   const int64_t now = platform_->clock().NowMillis();
-  CY_TRY(problem.created_at, store::Transact(platform_->storage(), TxKind::kWrite,
-                                             [&](Transaction& tx) {
-                                               return store::problems::Put(tx, problem, now,
-                                                                           /*create_only=*/true);
-                                             }));
+  CY_TRY(problem.created_at,
+         store::Transact(platform_->storage(), TxKind::kWrite, [&](Transaction& tx) {
+           return store::problems::Put(tx, problem, now,
+                                       /*create_only=*/true);
+         }));
   problem.updated_at = now;
   return problem;
 }
@@ -110,8 +110,9 @@ Result<Page<ProblemSummary>> Problems::List(std::string_view caller_id,
 
 Result<Page<ProblemSummary>> Problems::ListAsOperator(const ProblemListRequest& request) {
   if (request.solved) {
-    return Fail(Error::Code::kInvalidArgument, "problems: an operator's list has no caller to "
-                                               "be solved by");
+    return Fail(Error::Code::kInvalidArgument,
+                "problems: an operator's list has no caller to "
+                "be solved by");
   }
   return ListPage(request, true, "");
 }

@@ -182,8 +182,8 @@ Result<Page<SubmissionView>> Submissions::List(std::string_view user_id,
   const int64_t limit = request.page.limit;
   CY_TRY(std::vector<Job> jobs,
          store::Transact(platform_->storage(), TxKind::kRead, [&](Transaction& tx) {
-           return store::jobs::ListByOwnerKind(tx, user_id, kGradeJobKind, request.problem,
-                                               before, limit + 1);
+           return store::jobs::ListByOwnerKind(tx, user_id, kGradeJobKind, request.problem, before,
+                                               limit + 1);
          }));
   Page<SubmissionView> out;
   if (static_cast<int64_t>(jobs.size()) > limit) {

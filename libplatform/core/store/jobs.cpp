@@ -234,9 +234,8 @@ Result<std::vector<Job>> ListByOwnerKind(Transaction& tx, std::string_view owner
   const int64_t created = before ? before->created_at : 0;
   const Result<Rows> queried =
       tx.Query(sql, {Text(owner_id), Text(kind), Value{int64_t{problem_id ? 1 : 0}},
-                     Text(problem_id.value_or("")), Value{int64_t{before ? 1 : 0}},
-                     Value{created}, Value{created}, Text(before ? before->id : ""),
-                     Value{limit}});
+                     Text(problem_id.value_or("")), Value{int64_t{before ? 1 : 0}}, Value{created},
+                     Value{created}, Text(before ? before->id : ""), Value{limit}});
   CY_TRY(Rows rows, queried);
   std::vector<Job> out;
   out.reserve(rows.size());

@@ -156,8 +156,9 @@ Result<std::vector<Summary>> List(Transaction& tx, const ListFilter& filter,
   if (filter.solved) {
     // The progress row's primary key (user_id, problem_id) makes this one index probe.
     sql += *filter.solved ? " AND EXISTS" : " AND NOT EXISTS";
-    sql += " (SELECT 1 FROM progress s WHERE s.user_id = ? AND s.problem_id = p.id AND "
-           "s.solved = 1)";
+    sql +=
+        " (SELECT 1 FROM progress s WHERE s.user_id = ? AND s.problem_id = p.id AND "
+        "s.solved = 1)";
     params.push_back(Text(filter.user_id));
   }
   sql += " ORDER BY p.id LIMIT ?";
