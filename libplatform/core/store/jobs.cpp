@@ -1,5 +1,7 @@
 #include "core/store/jobs.hpp"
 
+#include <limits>
+
 #include "core/store/store_util.hpp"
 #include "core/try.hpp"
 
@@ -227,15 +229,19 @@ Result<std::vector<Job>> ListByOwnerKind(Transaction& tx, std::string_view owner
                                          const std::optional<std::string>& problem_id,
                                          const std::optional<PageKey>& before, int64_t limit) {
   std::string sql = "SELECT " + std::string(kColumns) + "WHERE owner_id = ? AND kind = ?";
-  // Every parameter is bound; the ones a filter does not use match anything.
-  sql += " AND (? = 0 OR problem_id = ?)";
-  sql += " AND (? = 0 OR created_at < ? OR (created_at = ? AND id < ?))";
-  sql += " ORDER BY created_at DESC, id DESC LIMIT ?";
-  const int64_t created = before ? before->created_at : 0;
+  // The first page is the page before (max, ""), so the keyset condition is one range that
+  // the (owner_id[, problem_id], created_at, id) indexes serve on both backends.
+  sql += problem_id ? " AND problem_id = ?" : "";
+  sql +=
+      " AND (created_at < ? OR (created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC "
+      "LIMIT ?";
+  const int64_t created = before ? before->created_at : std::numeric_limits<int64_t>::max();
+  const std::string after_id = before ? before->id : "";
   const Result<Rows> queried =
-      tx.Query(sql, {Text(owner_id), Text(kind), Value{int64_t{problem_id ? 1 : 0}},
-                     Text(problem_id.value_or("")), Value{int64_t{before ? 1 : 0}}, Value{created},
-                     Value{created}, Text(before ? before->id : ""), Value{limit}});
+      problem_id ? tx.Query(sql, {Text(owner_id), Text(kind), Text(*problem_id), Value{created},
+                                  Value{created}, Text(after_id), Value{limit}})
+                 : tx.Query(sql, {Text(owner_id), Text(kind), Value{created}, Value{created},
+                                  Text(after_id), Value{limit}});
   CY_TRY(Rows rows, queried);
   std::vector<Job> out;
   out.reserve(rows.size());
