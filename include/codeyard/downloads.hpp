@@ -40,7 +40,7 @@ struct DownloadTicket {
 };
 
 struct DownloadGrant {
-  std::string token;  // URL-safe (base64url and '.')
+  std::string token;       // URL-safe (base64url and '.')
   int64_t expires_at = 0;  // ms
 };
 

@@ -163,8 +163,7 @@ int HttpServer::Impl::OnWriteable(const Pss* pss) {
   const bool streamed = c->response.stream != nullptr;
   if (!c->headers_sent) {
     // A small body goes out with the headers, in one write and this one callback.
-    const bool with_body =
-        !streamed && !c->head_only && c->response.body.size() <= kBodyChunk;
+    const bool with_body = !streamed && !c->head_only && c->response.body.size() <= kBodyChunk;
     if (WriteHeaders(*c, with_body) != 0) return -1;
     c->headers_sent = true;
     if (c->head_only || (!streamed && (with_body || c->response.body.empty()))) {

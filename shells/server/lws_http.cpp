@@ -253,8 +253,7 @@ bool WriteResponseHeaders(lws* wsi, const Response& response, std::string_view r
   };
   // HEAD: the GET length, but lws must not expect body bytes (it then adds Connection: close).
   // A streamed body has no length: lws then says Connection: close itself.
-  const lws_filepos_t length =
-      head_only || r.stream ? LWS_ILLEGAL_HTTP_CONTENT_LEN : r.body.size();
+  const lws_filepos_t length = head_only || r.stream ? LWS_ILLEGAL_HTTP_CONTENT_LEN : r.body.size();
   bool ok = lws_add_http_common_headers(
                 wsi, static_cast<unsigned>(r.status) | LWSAHH_FLAG_NO_SERVER_NAME,
                 r.content_type.empty() ? nullptr : r.content_type.c_str(), length, &p, end) == 0;

@@ -42,8 +42,8 @@ Result<ArchivePlan> Archives::Plan(std::string_view user_id, std::string_view wo
   if (!dir.empty() && dir != "/") {
     CY_TRY(plan.root, NormalizePath(dir));
   }
-  auto checked = store::Transact(
-      platform_->storage(), TxKind::kRead, [&](Transaction& tx) -> Result<void> {
+  auto checked =
+      store::Transact(platform_->storage(), TxKind::kRead, [&](Transaction& tx) -> Result<void> {
         CY_TRY(const Workspace workspace, files::OwnedWorkspace(tx, user_id, workspace_id));
         CY_TRY(std::vector<WorkspaceItem> items, store::items::List(tx, workspace_id));
         plan.entries.clear();
@@ -77,8 +77,7 @@ Result<ArchiveStats> Archives::Write(const ArchivePlan& plan, const ArchiveSink&
   ArchiveStats stats;
   files::ZipWriter zip(sink);
   // Names are relative to the folder's parent, so a folder's zip unpacks into that folder.
-  const std::size_t strip =
-      plan.root.empty() ? 0 : plan.root.size() - BaseName(plan.root).size();
+  const std::size_t strip = plan.root.empty() ? 0 : plan.root.size() - BaseName(plan.root).size();
   if (!plan.root.empty()) {
     CY_CHECK(zip.AddFolder(BaseName(plan.root), platform_->clock().NowMillis()));
     ++stats.folders;

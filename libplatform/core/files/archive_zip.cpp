@@ -103,8 +103,7 @@ Result<void> ZipWriter::AddFolder(std::string_view name, int64_t mtime_ms) {
   return {};
 }
 
-Result<void> ZipWriter::AddFile(std::string_view name, std::string_view content,
-                                int64_t mtime_ms) {
+Result<void> ZipWriter::AddFile(std::string_view name, std::string_view content, int64_t mtime_ms) {
   if (content.size() >= kMax32) {
     return Fail(Error::Code::kResourceExhausted,
                 "archive: a file of 4 GiB or more cannot go into the zip: " + std::string(name));
@@ -118,9 +117,9 @@ Result<void> ZipWriter::AddFile(std::string_view name, std::string_view content,
   e.offset = offset_;
   e.size = content.size();
   DosTime(mtime_ms, e.dos_time, e.dos_date);
-  e.crc = static_cast<uint32_t>(
-      crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(content.data()),
-            static_cast<uInt>(content.size())));
+  e.crc = static_cast<uint32_t>(crc32(crc32(0L, Z_NULL, 0),
+                                      reinterpret_cast<const Bytef*>(content.data()),
+                                      static_cast<uInt>(content.size())));
   CY_CHECK(LocalHeader(e));
 
   z_stream z{};

@@ -49,7 +49,7 @@ class ZipWriter {
   [[nodiscard]] Result<void> LocalHeader(const Central& entry);
 
   const ArchiveSink& sink_;
-  std::string buffer_;  // bytes not yet handed to the sink
+  std::string buffer_;   // bytes not yet handed to the sink
   uint64_t offset_ = 0;  // bytes written so far (flushed or buffered)
   std::vector<Central> central_;
 };

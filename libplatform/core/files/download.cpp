@@ -80,11 +80,11 @@ Result<std::string> Downloads::Key() const {
   CY_TRY(std::string hex,
          store::Transact(platform_->storage(), TxKind::kWrite,
                          [&](Transaction& tx) -> Result<std::string> {
-                           CY_CHECK(tx.Exec(
-                               "INSERT INTO server_secrets (name, value, created_at) "
-                               "VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
-                               {store::Text(kKeyName), store::Text(fresh_hex),
-                                Value{platform_->clock().NowMillis()}}));
+                           CY_CHECK(
+                               tx.Exec("INSERT INTO server_secrets (name, value, created_at) "
+                                       "VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                                       {store::Text(kKeyName), store::Text(fresh_hex),
+                                        Value{platform_->clock().NowMillis()}}));
                            CY_TRY(Rows rows, tx.Query("SELECT value FROM server_secrets "
                                                       "WHERE name = ?",
                                                       {store::Text(kKeyName)}));
@@ -105,8 +105,8 @@ Result<DownloadGrant> Downloads::Sign(std::string_view user_id, std::string_view
   if (kind == DownloadKind::kFile || (!path.empty() && path != "/")) {
     CY_TRY(norm, NormalizePath(path));
   }
-  auto checked = store::Transact(
-      platform_->storage(), TxKind::kRead, [&](Transaction& tx) -> Result<void> {
+  auto checked =
+      store::Transact(platform_->storage(), TxKind::kRead, [&](Transaction& tx) -> Result<void> {
         CY_CHECK(files::OwnedWorkspace(tx, user_id, workspace_id));
         if (norm.empty()) return {};
         CY_TRY(const WorkspaceItem item,

@@ -1,8 +1,9 @@
 // What the editor area shows beside or instead of the source: an image (PNG, JPEG, GIF, SVG,
 // WebP) as a picture, Markdown as rendered text next to its source. The editor (children)
 // stays mounted in the same place whatever the file, so Monaco keeps its models and views.
-// Images are fetched with the access token and shown from a blob: URL typed by extension, so
-// an SVG is only ever an <img> (which runs no script and loads nothing), never inline markup;
+// Images are fetched with the access token and shown from a data: URL typed by extension (the
+// page's CSP allows data: images, not blob:), so an SVG is only ever an <img> (which runs no
+// script and loads nothing), never inline markup;
 // Markdown goes through the problem statements' renderer (problems/markdown.ts), which makes
 // React elements and never HTML.
 import { useEffect, useState, type ReactNode } from "react";
@@ -51,14 +52,18 @@ function ImageView({ client, workspaceId, path, version }: { client: ApiClient; 
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let cancelled = false;
-    let made: string | null = null;
     (async () => {
       try {
         const res = await client.call("GET", `/workspaces/${encodeURIComponent(workspaceId)}/files/${encodePath(path)}`);
         const blob = new Blob([await res.arrayBuffer()], { type: imageType(path) ?? "application/octet-stream" });
+        const data = await new Promise<string>((resolve, reject) => {
+          const reader = new FileReader();
+          reader.onload = () => resolve(String(reader.result));
+          reader.onerror = () => reject(reader.error ?? new Error("cannot read the image"));
+          reader.readAsDataURL(blob);
+        });
         if (cancelled) return;
-        made = URL.createObjectURL(blob);
-        setUrl(made);
+        setUrl(data);
         setError(null);
       } catch (err) {
         if (!cancelled) setError(describeError(err));
@@ -66,7 +71,6 @@ function ImageView({ client, workspaceId, path, version }: { client: ApiClient; 
     })();
     return () => {
       cancelled = true;
-      if (made) URL.revokeObjectURL(made);
     };
   }, [client, workspaceId, path, version]);
   const name = path.slice(path.lastIndexOf("/") + 1);
