@@ -207,10 +207,11 @@ def test_openapi_document_is_well_formed():
                     schema = resp["content"]["application/json"]["schema"]
                     assert schema == {"$ref": "#/components/schemas/Error"}, (method, path)
             # The terminal and the events channel authenticate in their first WebSocket
-            # message, not by header.
+            # message, not by header; a signed download link is its own credential.
             public = path in ("/api/v1/health", "/api/v1/ready", "/metrics", "/api/v1/languages",
                               "/api/v1/metrics", "/api/v1/openapi.json",
-                              "/api/v1/workspaces/{id}/terminal", "/api/v1/events") or "/auth/" in path
+                              "/api/v1/workspaces/{id}/terminal", "/api/v1/events",
+                              "/api/v1/downloads/{token}") or "/auth/" in path
             assert (op["security"] == []) == public, (method, path)
     assert len(op_ids) == len(set(op_ids))
 
