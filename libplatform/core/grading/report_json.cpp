@@ -32,42 +32,51 @@ Error Bad(const std::string& what) {
 
 // Field readers: each names the field it refuses.
 struct Reader {
+  using Value = boost::json::value;
   const boost::json::object& object;
 
-  Result<const boost::json::value*> Field(std::string_view key) const {
+  static Error NotA(std::string_view key, std::string_view what) {
+    return Bad("'" + std::string(key) + "' is not " + std::string(what));
+  }
+  // The field `key`, if `is` holds for it (else "'key' is not <what>").
+  Result<const Value*> Of(std::string_view key, bool (Value::*is)() const noexcept,
+                          std::string_view what) const {
     const auto* v = object.if_contains(key);
     if (!v) return std::unexpected(Bad("missing field '" + std::string(key) + "'"));
+    if (is != nullptr && !(v->*is)()) return std::unexpected(NotA(key, what));
     return v;
   }
+
   Result<std::string> String(std::string_view key) const {
-    CY_TRY(const auto* v, Field(key));
-    if (!v->is_string()) return std::unexpected(Bad("'" + std::string(key) + "' is not a string"));
+    CY_TRY(const auto* v, Of(key, &Value::is_string, "a string"));
     return std::string(v->as_string());
   }
   Result<double> Number(std::string_view key) const {
-    CY_TRY(const auto* v, Field(key));
-    if (!v->is_number()) return std::unexpected(Bad("'" + std::string(key) + "' is not a number"));
+    CY_TRY(const auto* v, Of(key, &Value::is_number, "a number"));
     return v->to_number<double>();
   }
+  Result<bool> Bool(std::string_view key) const {
+    CY_TRY(const auto* v, Of(key, &Value::is_bool, "a boolean"));
+    return v->as_bool();
+  }
+  Result<const boost::json::array*> Array(std::string_view key) const {
+    CY_TRY(const auto* v, Of(key, &Value::is_array, "an array"));
+    return &v->as_array();
+  }
   Result<int64_t> Integer(std::string_view key) const {
-    CY_TRY(const auto* v, Field(key));
+    CY_TRY(const auto* v, Of(key, nullptr, ""));
     if (v->is_int64()) return v->as_int64();
     if (v->is_uint64() && v->as_uint64() <= uint64_t(std::numeric_limits<int64_t>::max())) {
       return static_cast<int64_t>(v->as_uint64());
     }
-    return std::unexpected(Bad("'" + std::string(key) + "' is not an integer"));
-  }
-  Result<bool> Bool(std::string_view key) const {
-    CY_TRY(const auto* v, Field(key));
-    if (!v->is_bool()) return std::unexpected(Bad("'" + std::string(key) + "' is not a boolean"));
-    return v->as_bool();
+    return std::unexpected(NotA(key, "an integer"));
   }
   Result<std::optional<int>> OptionalInt(std::string_view key) const {
-    CY_TRY(const auto* v, Field(key));
+    CY_TRY(const auto* v, Of(key, nullptr, ""));
     if (v->is_null()) return std::optional<int>();
     if (!v->is_int64() || v->as_int64() < std::numeric_limits<int>::min() ||
         v->as_int64() > std::numeric_limits<int>::max()) {
-      return std::unexpected(Bad("'" + std::string(key) + "' is not an integer or null"));
+      return std::unexpected(NotA(key, "an integer or null"));
     }
     return std::optional<int>(static_cast<int>(v->as_int64()));
   }
@@ -76,11 +85,6 @@ struct Reader {
     auto verdict = ParseTestVerdict(name);
     if (!verdict) return std::unexpected(Bad(verdict.error().message()));
     return *verdict;
-  }
-  Result<const boost::json::array*> Array(std::string_view key) const {
-    CY_TRY(const auto* v, Field(key));
-    if (!v->is_array()) return std::unexpected(Bad("'" + std::string(key) + "' is not an array"));
-    return &v->as_array();
   }
 };
 
