@@ -167,6 +167,7 @@ void HttpServer::Impl::ServiceThread(std::promise<Result<void>> started) {
 
   for (;;) {
     const int serviced = lws_service(ctx, 0);
+    read_guard_.NewTurn();
     // The access lines of this turn's answers, in one write (LogAccess defers them).
     opts_.logger->Flush();
     if (serviced < 0) {

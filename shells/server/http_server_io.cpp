@@ -18,10 +18,10 @@ int HttpServer::Impl::Dispatch(Conn& c) {
       c.work == Work::kRead && opts_.inline_reads > 0 && read_guard_.Allows(SteadyClock::now()) &&
       pool_->load() + long_pool_->load() < static_cast<std::size_t>(opts_.inline_reads);
   if (c.work == Work::kInline || inline_read) {
-    const InlineReadGuard::Sample before =
-        inline_read ? InlineReadGuard::Now() : InlineReadGuard::Sample();
+    const InlineReadGuard::Clock::time_point started =
+        inline_read ? read_guard_.Begin() : InlineReadGuard::Clock::time_point();
     Response response = RunHandler(std::move(c.request));
-    if (inline_read) read_guard_.Ran(before);
+    if (inline_read) read_guard_.Ran(started);
     c.body_charge = {};
     return Respond(c, std::move(response), false);
   }

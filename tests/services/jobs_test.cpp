@@ -32,8 +32,8 @@ class JobsWorld {
         platform_(testing::OpenTestPlatform(*db_, clock_)) {
     RunnerOptions runner_options;
     runner_options.pool_size = 1;
-    auto runner = Runner::Create(testing::OpenLocalExecutor("cy-jobs-", &state_dir_),
-                                 runner_options);
+    auto runner =
+        Runner::Create(testing::OpenLocalExecutor("cy-jobs-", &state_dir_), runner_options);
     if (!runner) FAIL("runner: " << runner.error().ToString());
     runner_ = std::move(*runner);
     options.replica_id = "test";

@@ -35,8 +35,8 @@ std::shared_ptr<Platform> OpenTestPlatform(const TestDatabase& db, std::shared_p
 
 std::shared_ptr<Executor> OpenLocalExecutor(std::string_view prefix,
                                             std::filesystem::path* state_dir) {
-  *state_dir = std::filesystem::temp_directory_path() /
-               (std::string(prefix) + NewUuid().substr(0, 8));
+  *state_dir =
+      std::filesystem::temp_directory_path() / (std::string(prefix) + NewUuid().substr(0, 8));
   auto executor = BackendRegistry::WithBuiltins().OpenExecutor(
       "local:?state_dir=" + state_dir->string(), BackendContext{});
   if (!executor) FAIL("local executor: " << executor.error().ToString());

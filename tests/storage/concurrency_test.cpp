@@ -2,7 +2,6 @@
 // agree on one schema.
 #include <catch2/catch.hpp>
 
-
 #include <array>
 #include <thread>
 
@@ -10,8 +9,8 @@
 #include "core/store/users.hpp"
 #include "core/store/workspaces.hpp"
 #include "storage/backend_fixture.hpp"
-#include "storage/stress_helper_process.hpp"
 #include "storage/counter.hpp"
+#include "storage/stress_helper_process.hpp"
 
 namespace codeyard {
 namespace {

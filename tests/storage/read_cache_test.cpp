@@ -11,8 +11,8 @@
 #include "core/store/transact.hpp"
 #include "core/store/users.hpp"
 #include "storage/backend_fixture.hpp"
-#include "storage/stress_helper_process.hpp"
 #include "storage/sqlite/sqlite_read_cache.hpp"
+#include "storage/stress_helper_process.hpp"
 
 namespace codeyard {
 namespace {
@@ -76,13 +76,15 @@ TEST_CASE("the SQLite read cache answers a repeated read until anyone commits",
     CHECK(Hits(storage) == hits + 1);
   }
   SECTION("a commit of another process") {
-    CHECK(testing::RunStressHelper({"exec", db->uri(),
-                     "UPDATE users SET username = 'grace' WHERE id = '" + id + "'"}) == 0);
+    CHECK(testing::RunStressHelper(
+              {"exec", db->uri(), "UPDATE users SET username = 'grace' WHERE id = '" + id + "'"}) ==
+          0);
     CHECK(NameOf(storage, id) == "grace");
     CHECK(Hits(storage) == hits + 1);
   }
   SECTION("a delete") {
-    CHECK(testing::RunStressHelper({"exec", db->uri(), "DELETE FROM users WHERE id = '" + id + "'"}) == 0);
+    CHECK(testing::RunStressHelper(
+              {"exec", db->uri(), "DELETE FROM users WHERE id = '" + id + "'"}) == 0);
     CHECK(NameOf(storage, id).empty());
   }
   SECTION("a commit that changes another table") {

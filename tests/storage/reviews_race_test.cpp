@@ -3,7 +3,6 @@
 // them, and every loser got a conflict (the helper fails on any other error).
 #include <catch2/catch.hpp>
 
-
 #include <set>
 
 #include "codeyard/id.hpp"

@@ -1,5 +1,5 @@
-// Cursors of the paginated lists (Files::Tree, Workspaces::List, Jobs::List): base64url of the last key a
-// page returned, with a tag naming the list, so a cursor of one list is refused by another.
+// Cursors of the paginated lists (Files::Tree, Workspaces::List, Jobs::List): base64url of the last
+// key a page returned, with a tag naming the list, so a cursor of one list is refused by another.
 // The caller sees them as opaque strings. Pure functions; thread-safe.
 #pragma once
 
