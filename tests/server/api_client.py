@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from test_server import Server
+from storage_choice import start_server
 
 API = "/api/v1"
 
@@ -79,8 +79,9 @@ def wait_for(predicate, seconds, what, interval=0.05):
 @pytest.fixture
 def make_server(tmp_path):
     """make_server("key=value", ...) starts a server of its own with those settings (--set),
-    in a fresh home below tmp_path; every one started is stopped after the test. A suite uses
-    it by importing it (`from api_client import make_server`)."""
+    in a fresh home below tmp_path, on the backend storage_choice picks; every one started is
+    stopped after the test. A suite uses it by importing it (`from api_client import
+    make_server`)."""
     servers = []
 
     def start(*settings):
@@ -89,7 +90,7 @@ def make_server(tmp_path):
             args += ["--set", s]
         home = tmp_path / str(len(servers))
         home.mkdir()
-        servers.append(Server(home, *args))
+        servers.append(start_server(home, *args))
         return servers[-1]
 
     yield start
