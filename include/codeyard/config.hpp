@@ -140,6 +140,9 @@ struct Config {
   // the server ignores it for other storage. Off: every such read goes to a worker.
   bool inline_reads = true;
 
+  // Files in and out (issue 17, docs/workspaces.md): how long a signed download link works.
+  int64_t download_ttl_s = 300;  // files.download_ttl_s
+
   // Keys from the environment that look like ours but are not known (likely typos).
   std::vector<std::string> warnings;
 

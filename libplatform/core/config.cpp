@@ -490,6 +490,9 @@ const std::vector<KeySpec>& Specs() {
       {"workspace.pod_orphan_timeout_s",
        "seconds a workspace pod keeps running with no server holding it (0 = until deleted)", "600",
        IntSetter(&Config::pod_orphan_timeout_s, 0, int64_t{7} * 24 * 3600)},
+      // Files in and out (issue 17).
+      {"files.download_ttl_s", "seconds a signed download link works", "300",
+       IntSetter(&Config::download_ttl_s, 1, int64_t{24} * 3600)},
   };
   return specs;
 }

@@ -74,17 +74,25 @@ void AddSubmissionRoutes(Router& router, Services& services);
 // fallback): index.html for app pages, the JSON 404 under /api/ (api_static.cpp).
 void AddStaticRoutes(Router& router, Services& services);
 
+// Files in and out (issue 17): GET /api/v1/workspaces/{id}/archive?path=DIR, a streamed zip
+// (api_archive.cpp).
+void AddArchiveRoutes(Router& router, Services& services);
+
+// Signed download links: POST /api/v1/workspaces/{id}/downloads, GET /api/v1/downloads/{token}
+// (api_downloads.cpp).
+void AddDownloadRoutes(Router& router, Services& services);
+
 // GET /api/v1/workspaces/{id}/run without a WebSocket upgrade: 426 (the IDE's Run is a
 // WebSocket served by lws_run_session before routing).
 void AddRunSessionRoutes(Router& router, Services& services);
 
 using AddRoutes = void (*)(Router&, Services&);
-inline constexpr std::array<AddRoutes, 18> kRouteGroups = {
-    AddHealthRoutes,     AddAuthRoutes,     AddWorkspaceRoutes, AddFileRoutes,
-    AddExecRoutes,       AddRunRoutes,      AddJobRoutes,       AddOpsRoutes,
-    AddTerminalRoutes,   AddEventRoutes,    AddReviewRoutes,    AddReviewContentRoutes,
-    AddReviewerRoutes,   AddLanguageRoutes, AddProblemRoutes,   AddSubmissionRoutes,
-    AddRunSessionRoutes, AddStaticRoutes,
+inline constexpr std::array<AddRoutes, 20> kRouteGroups = {
+    AddHealthRoutes,   AddAuthRoutes,     AddWorkspaceRoutes,  AddFileRoutes,
+    AddExecRoutes,     AddRunRoutes,      AddJobRoutes,        AddOpsRoutes,
+    AddTerminalRoutes, AddEventRoutes,    AddReviewRoutes,     AddReviewContentRoutes,
+    AddReviewerRoutes, AddLanguageRoutes, AddProblemRoutes,    AddSubmissionRoutes,
+    AddArchiveRoutes,  AddDownloadRoutes, AddRunSessionRoutes, AddStaticRoutes,
 };
 
 }  // namespace codeyard::server

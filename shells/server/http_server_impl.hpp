@@ -72,7 +72,6 @@ struct Conn {
   Work work = Work::kQuick;
   std::string method;
   std::string path;
-  std::string log_path;  // path made valid UTF-8 for the JSON log
   std::string request_id;
   std::string cors_origin;  // the Origin, when the allow-list admits it: CORS headers go out
   SteadyClock::time_point started;
@@ -145,6 +144,9 @@ class HttpServer::Impl {
   Response RunHandler(Request request) const;
   void Complete(uint64_t conn_id, Response response);
   void DeliverResponses();
+  void StreamReady(uint64_t conn_id);  // any thread: a streamed body has bytes (or ended)
+  void Produce(const std::function<void(BodyPipe&)>& produce, BodyPipe& pipe);
+  int WriteStreamed(Conn& c);
   int Respond(Conn& c, Response response, bool close_after);
   Response MakeError(const Conn& c, int status, Error::Code code, std::string message) const;
   int WriteHeaders(Conn& c, bool with_body);
@@ -175,6 +177,9 @@ class HttpServer::Impl {
 
   std::mutex done_mu_;  // responses from workers waiting for the service thread
   std::vector<std::pair<uint64_t, Response>> done_;
+  std::vector<uint64_t> streams_ready_;  // connections whose streamed body has bytes
+
+  std::string stream_chunk_;  // service thread: the chunk of a streamed body being written
 
   // Service thread only.
   std::unordered_map<uint64_t, std::unique_ptr<Conn>> conns_;

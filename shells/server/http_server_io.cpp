@@ -18,10 +18,10 @@ int HttpServer::Impl::Dispatch(Conn& c) {
       c.work == Work::kRead && opts_.inline_reads > 0 && read_guard_.Allows(SteadyClock::now()) &&
       pool_->load() + long_pool_->load() < static_cast<std::size_t>(opts_.inline_reads);
   if (c.work == Work::kInline || inline_read) {
-    const InlineReadGuard::Sample before =
-        inline_read ? InlineReadGuard::Now() : InlineReadGuard::Sample();
+    const InlineReadGuard::Clock::time_point started =
+        inline_read ? read_guard_.Begin() : InlineReadGuard::Clock::time_point();
     Response response = RunHandler(std::move(c.request));
-    if (inline_read) read_guard_.Ran(before);
+    if (inline_read) read_guard_.Ran(started);
     c.body_charge = {};
     return Respond(c, std::move(response), false);
   }
@@ -42,7 +42,17 @@ int HttpServer::Impl::Dispatch(Conn& c) {
       [this, id, request = std::move(c.request), charge = std::move(c.body_charge)]() mutable {
         Response response = RunHandler(std::move(request));
         charge = BodyBudget::Charge();
+        // A streamed body: this thread goes on to produce it once the headers are handed over
+        // (the route's pool bounds how many run), blocked by the pipe while the client lags.
+        std::shared_ptr<BodyPipe> pipe;
+        std::function<void(BodyPipe&)> produce;
+        if (response.stream) {
+          pipe = response.stream->pipe;
+          produce = std::move(response.stream->produce);
+          pipe->SetWake([this, id] { StreamReady(id); });
+        }
         Complete(id, std::move(response));
+        if (produce) Produce(produce, *pipe);
       });
   if (!queued) {
     // Refused at once, never queued behind the work that fills the pool.
@@ -82,11 +92,39 @@ void HttpServer::Impl::Complete(uint64_t conn_id, Response response) {
   if (first) Wake();
 }
 
+void HttpServer::Impl::StreamReady(uint64_t conn_id) {
+  bool first = false;
+  {
+    std::lock_guard lock(done_mu_);
+    first = done_.empty() && streams_ready_.empty();
+    streams_ready_.push_back(conn_id);
+  }
+  if (first) Wake();
+}
+
+void HttpServer::Impl::Produce(const std::function<void(BodyPipe&)>& produce, BodyPipe& pipe) {
+  try {
+    produce(pipe);
+  } catch (const std::exception& e) {
+    opts_.logger->Error("stream producer threw", {{"exception", e.what()}});
+  } catch (...) {
+    opts_.logger->Error("stream producer threw", {});
+  }
+  pipe.Finish(false);  // no-op after the producer's own Finish
+}
+
 void HttpServer::Impl::DeliverResponses() {
   std::vector<std::pair<uint64_t, Response>> ready;
+  std::vector<uint64_t> streams;
   {
     std::lock_guard lock(done_mu_);
     ready.swap(done_);
+    streams.swap(streams_ready_);
+  }
+  for (const uint64_t id : streams) {
+    const auto it = conns_.find(id);
+    if (it == conns_.end() || it->second->phase != Phase::kWriting) continue;
+    lws_callback_on_writable(it->second->wsi);
   }
   for (auto& [id, response] : ready) {
     const auto it = conns_.find(id);
@@ -104,7 +142,8 @@ Response HttpServer::Impl::MakeError(const Conn& c, int status, Error::Code code
 
 int HttpServer::Impl::Respond(Conn& c, Response response, bool close_after) {
   c.response = std::move(response);
-  c.close_after = close_after;
+  // A streamed body has no length: its end is the connection's.
+  c.close_after = close_after || c.response.stream != nullptr;
   c.phase = Phase::kWriting;
   c.headers_sent = false;
   c.body_offset = 0;
@@ -121,15 +160,19 @@ int HttpServer::Impl::Respond(Conn& c, Response response, bool close_after) {
 int HttpServer::Impl::OnWriteable(const Pss* pss) {
   Conn* c = Find(pss);
   if (c == nullptr || c->phase != Phase::kWriting) return 0;
+  const bool streamed = c->response.stream != nullptr;
   if (!c->headers_sent) {
     // A small body goes out with the headers, in one write and this one callback.
-    const bool with_body = !c->head_only && c->response.body.size() <= kBodyChunk;
+    const bool with_body = !streamed && !c->head_only && c->response.body.size() <= kBodyChunk;
     if (WriteHeaders(*c, with_body) != 0) return -1;
     c->headers_sent = true;
-    if (with_body || c->head_only || c->response.body.empty()) return Finish(*c);
+    if (c->head_only || (!streamed && (with_body || c->response.body.empty()))) {
+      return Finish(*c);
+    }
     lws_callback_on_writable(c->wsi);
     return 0;
   }
+  if (streamed) return WriteStreamed(*c);
   const std::string& body = c->response.body;
   const std::size_t n = std::min(kBodyChunk, body.size() - c->body_offset);
   const bool last = c->body_offset + n == body.size();
@@ -143,6 +186,34 @@ int HttpServer::Impl::OnWriteable(const Pss* pss) {
   if (last) return Finish(*c);
   lws_set_timeout(c->wsi, PENDING_TIMEOUT_HTTP_CONTENT, opts_.request_timeout_seconds);
   lws_callback_on_writable(c->wsi);
+  return 0;
+}
+
+// One chunk of a streamed body per callback. With nothing to write yet, no callback is armed:
+// the producer's next write wakes the service thread (StreamReady). lws calls WRITEABLE only
+// once what it buffered of earlier writes is sent, so at the end everything has gone out and
+// Finish may close the connection, which marks the body's end.
+int HttpServer::Impl::WriteStreamed(Conn& c) {
+  BodyPipe& pipe = *c.response.stream->pipe;
+  switch (pipe.Next(stream_chunk_, kBodyChunk)) {
+    case BodyPipe::Take::kEmpty:
+      return 0;
+    case BodyPipe::Take::kEnd:
+      return Finish(c);
+    case BodyPipe::Take::kFailed:
+      // Closed without its end: the client sees a short body (logged as aborted on close).
+      opts_.logger->Warn("streamed response broken off", {{"request_id", c.request_id}});
+      return -1;
+    case BodyPipe::Take::kData:
+      break;
+  }
+  scratch_.resize(LWS_PRE + stream_chunk_.size());
+  std::memcpy(scratch_.data() + LWS_PRE, stream_chunk_.data(), stream_chunk_.size());
+  if (lws_write(c.wsi, scratch_.data() + LWS_PRE, stream_chunk_.size(), LWS_WRITE_HTTP) < 0) {
+    return -1;
+  }
+  lws_set_timeout(c.wsi, PENDING_TIMEOUT_HTTP_CONTENT, opts_.request_timeout_seconds);
+  lws_callback_on_writable(c.wsi);
   return 0;
 }
 
@@ -181,7 +252,7 @@ void HttpServer::Impl::LogAccess(const Conn& c, int status, bool aborted) const 
   const double rounded = std::round(ms * 1000.0) / 1000.0;
   if (aborted) {
     opts_.logger->Info("request aborted", {{"method", c.method},
-                                           {"path", c.log_path},
+                                           {"path", c.path},
                                            {"status", status},
                                            {"duration_ms", rounded},
                                            {"request_id", c.request_id}});
@@ -190,7 +261,7 @@ void HttpServer::Impl::LogAccess(const Conn& c, int status, bool aborted) const 
   // Written with the turn's other access lines after lws_service returns (ServiceThread).
   opts_.logger->LogDeferred(LogLevel::kInfo, "request",
                             {{"method", c.method},
-                             {"path", c.log_path},
+                             {"path", c.path},
                              {"status", status},
                              {"duration_ms", rounded},
                              {"request_id", c.request_id}});

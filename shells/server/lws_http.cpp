@@ -206,6 +206,7 @@ std::string IncomingOrNewRequestId(lws* wsi) {
 
 Fields CaptureHeaders(lws* wsi) {
   Fields out;
+  out.reserve(std::size(kKnownHeaders));  // one allocation, not one per doubling
   for (const KnownHeader& h : kKnownHeaders) {
     const int n = lws_hdr_total_length(wsi, h.token);
     if (n <= 0) continue;
@@ -252,11 +253,14 @@ bool WriteResponseHeaders(lws* wsi, const Response& response, std::string_view r
     return add_lower(lower.c_str(), value);
   };
   // HEAD: the GET length, but lws must not expect body bytes (it then adds Connection: close).
-  const lws_filepos_t length = head_only ? LWS_ILLEGAL_HTTP_CONTENT_LEN : r.body.size();
+  // A streamed body has no length: lws then says Connection: close itself.
+  const lws_filepos_t length = head_only || r.stream ? LWS_ILLEGAL_HTTP_CONTENT_LEN : r.body.size();
   bool ok = lws_add_http_common_headers(
                 wsi, static_cast<unsigned>(r.status) | LWSAHH_FLAG_NO_SERVER_NAME,
                 r.content_type.empty() ? nullptr : r.content_type.c_str(), length, &p, end) == 0;
-  if (head_only) ok = ok && add_lower("content-length:", std::to_string(r.body.size()));
+  if (head_only && !r.stream) {
+    ok = ok && add_lower("content-length:", std::to_string(r.body.size()));
+  }
   ok = ok && add_lower("x-request-id:", request_id);
   ok = ok && add_lower("x-content-type-options:", kContentTypeOptions);
   ok = ok && add_lower("referrer-policy:", kReferrerPolicy);
@@ -270,7 +274,7 @@ bool WriteResponseHeaders(lws* wsi, const Response& response, std::string_view r
     ok = ok && add_lower("content-security-policy:", kApiContentSecurityPolicy);
   }
   for (const auto& [k, v] : r.headers) ok = ok && add(k, v);
-  if (close_after && !head_only) ok = ok && add_lower("connection:", "close");
+  if (close_after && !head_only && !r.stream) ok = ok && add_lower("connection:", "close");
   if (body.empty()) return ok && lws_finalize_write_http_header(wsi, start, &p, end) == 0;
   if (!ok || lws_finalize_http_header(wsi, &p, end) != 0 ||
       static_cast<std::size_t>(end - p) < body.size()) {

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "body_stream.hpp"
 #include "codeyard/error.hpp"
 
 namespace codeyard::server {
@@ -59,6 +60,10 @@ struct Response {
   // The configuration key of the limit that refused the request (Error::limit()), for the
   // codeyard_limit_refusals_total counter; empty otherwise. Never sent to the client.
   std::string limit;
+  // A body made while it is sent (body_stream.hpp), instead of `body`: no Content-Length,
+  // the connection closes after it. Only from routes on the worker pools (kQuick, kLong):
+  // the producer runs on the handler's worker thread.
+  std::shared_ptr<StreamedBody> stream;
 
   [[nodiscard]] static Response Json(int status, std::string body);
 };

@@ -69,8 +69,12 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   services->reviews = graph.shared_reviews();
   services->jobs = graph.shared_jobs();
   services->problems = graph.shared_problems();
+  services->package_caps = PackageCapsFrom(config);
   services->submissions = graph.shared_submissions();
   services->web_dir = config.web_dir;
+  services->archives = std::make_shared<Archives>(services->platform, services->files);
+  services->downloads = std::make_shared<Downloads>(
+      services->platform, services->files, DownloadOptions{.ttl_s = config.download_ttl_s});
   services->run_sessions = std::make_shared<RunSessions>(services->accounts, services->workspaces,
                                                          RunSessionOptionsFrom(config), logger);
 

@@ -16,13 +16,16 @@
 #include <string>
 
 #include "codeyard/accounts.hpp"
+#include "codeyard/archive.hpp"
 #include "codeyard/config.hpp"
+#include "codeyard/downloads.hpp"
 #include "codeyard/error.hpp"
 #include "codeyard/events.hpp"
 #include "codeyard/files.hpp"
 #include "codeyard/jobs.hpp"
 #include "codeyard/log.hpp"
 #include "codeyard/platform.hpp"
+#include "codeyard/problem_packages.hpp"
 #include "codeyard/reviews.hpp"
 #include "codeyard/run.hpp"
 #include "codeyard/run_session.hpp"
@@ -47,6 +50,9 @@ struct Services {
   std::shared_ptr<Jobs> jobs;                // /api/v1/jobs, /queue/stats, /run; its workers run
   std::shared_ptr<Problems> problems;        // /api/v1/problems
   std::shared_ptr<Submissions> submissions;  // /api/v1/submissions, /progress
+  PackageCaps package_caps;  // POST /api/v1/admin/problems/import (problems.max_package_*)
+  std::shared_ptr<Archives> archives;    // GET .../archive, archive download links
+  std::shared_ptr<Downloads> downloads;  // signed download links (files.download_ttl_s)
   std::string web_dir;  // config.web_dir as given: the browser UI's files (see api_static.cpp)
   // run17: the IDE's Run (/api/v1/workspaces/{id}/run).
   std::shared_ptr<RunSessions> run_sessions;

@@ -31,6 +31,7 @@ import TerminalPanel from "./terminal/TerminalPanel";
 import { FileTree } from "./tree/FileTree";
 import { TreeDialogs, type TreeDialog } from "./tree/TreeDialogs";
 import { isInside } from "./tree/paths";
+import { FileView } from "./viewers/FileView";
 
 export default function IdePage({ id }: { id: string }) {
   const { client } = useSession();
@@ -297,6 +298,7 @@ export default function IdePage({ id }: { id: string }) {
                 unsaved: Object.values(docs.docs).some((d) => isInside(d.path, node.path) && isDirty(d)),
               })
             }
+            transfer={{ client, workspaceId: id, onMessage: setMessage, onUploaded: () => (files.wrote(), void files.refresh()) }}
             onMove={async (from, toDir) => {
               const to = toDir ? `${toDir}/${from.slice(from.lastIndexOf("/") + 1)}` : from.slice(from.lastIndexOf("/") + 1);
               try {
@@ -332,11 +334,9 @@ export default function IdePage({ id }: { id: string }) {
               {activeDoc.path} was deleted on the server. Saving creates it again; closing the tab drops it.
             </div>
           )}
-          <CodeEditor
-            state={docs}
-            buffers={files.buffers.current}
-            onEdit={(path, text) => files.dispatch({ type: "edit", path, text })}
-          />
+          <FileView client={client} workspaceId={id} path={activePath} text={activeDoc?.text ?? ""} version={activeDoc?.savedVersion ?? 0}>
+            <CodeEditor state={docs} buffers={files.buffers.current} onEdit={(path, text) => files.dispatch({ type: "edit", path, text })} />
+          </FileView>
         </ErrorBoundary>
         </div>
         <Splitter

@@ -4,12 +4,16 @@
 // with the Move dialog. The IDE page does the API calls; this component only asks for them.
 // New files and folders go into the selected row's folder; a click on the tree's empty space,
 // or Escape, selects the root again, so a top-level item can always be made (issue 13, item
-// 21), and the new-item dialog lets the person pick the top level as well.
+// 21), and the new-item dialog lets the person pick the top level as well. Files and folders
+// dropped from the desktop are uploaded (onto a folder: into it), and Upload / Download
+// (Transfers.tsx) bring files in and take a file, a folder or the workspace out.
 import { useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from "react";
 import type { FileInfo, ItemKind } from "../../api/types";
 import { ancestorsOf, buildTree, visibleRows, type TreeNode } from "./buildTree";
 import { iconForDir, iconForFile } from "./icons";
 import { isInside, newItemDir, parentOf } from "./paths";
+import { DownloadButton, UploadButton, UploadProgressBar, useTransfers, type TransferProps } from "./Transfers";
+import { itemsFromDrop } from "./upload";
 
 interface Props {
   items: FileInfo[];
@@ -20,11 +24,13 @@ interface Props {
   onDelete(node: TreeNode): void;
   onMoveDialog(node: TreeNode): void;
   onMove(from: string, toDir: string): void;
+  transfer: TransferProps;
 }
 
 const DRAG_TYPE = "application/x-codeyard-path";
 
-export function FileTree({ items, activePath, onOpen, onNew, onRename, onDelete, onMoveDialog, onMove }: Props) {
+export function FileTree({ items, activePath, onOpen, onNew, onRename, onDelete, onMoveDialog, onMove, transfer }: Props) {
+  const transfers = useTransfers(transfer);
   const nodes = useMemo(() => buildTree(items), [items]);
   const [expanded, setExpanded] = useState<Set<string>>(() => new Set());
   const [focused, setFocused] = useState<string | null>(null);
@@ -112,13 +118,21 @@ export function FileTree({ items, activePath, onOpen, onNew, onRename, onDelete,
   };
 
   const dragOver = (e: DragEvent, dir: string) => {
-    if (!e.dataTransfer.types.includes(DRAG_TYPE)) return;
+    const desktop = e.dataTransfer.types.includes("Files");
+    if (!e.dataTransfer.types.includes(DRAG_TYPE) && !desktop) return;
     e.preventDefault();
     e.stopPropagation();
-    e.dataTransfer.dropEffect = "move";
+    e.dataTransfer.dropEffect = desktop ? "copy" : "move";
     setDropTarget(dir);
   };
   const drop = (e: DragEvent, dir: string) => {
+    if (!e.dataTransfer.types.includes(DRAG_TYPE) && e.dataTransfer.types.includes("Files")) {
+      e.preventDefault();
+      e.stopPropagation();
+      setDropTarget(null);
+      void itemsFromDrop(e.dataTransfer).then((picked) => transfers.upload(dir, picked));
+      return;
+    }
     const from = e.dataTransfer.getData(DRAG_TYPE);
     setDropTarget(null);
     if (!from) return;
@@ -138,7 +152,14 @@ export function FileTree({ items, activePath, onOpen, onNew, onRename, onDelete,
         <button className="icon-btn" title={`New folder ${where}`} aria-label="New folder" onClick={() => onNew("dir", targetDir)}>
           + Folder
         </button>
+        <UploadButton dir={targetDir} onPick={(dir, picked) => void transfers.upload(dir, picked)} disabled={transfers.progress !== null} />
+        <DownloadButton
+          path={focusedNode?.path ?? ""}
+          kind={focusedNode?.kind === "file" ? "file" : "archive"}
+          onDownload={(path, kind) => void transfers.download(path, kind)}
+        />
       </div>
+      <UploadProgressBar progress={transfers.progress} />
       <div
         ref={treeRef}
         className={`tree${dropTarget === "" ? " drop-root" : ""}`}
@@ -205,6 +226,17 @@ export function FileTree({ items, activePath, onOpen, onNew, onRename, onDelete,
                 </button>
                 <button tabIndex={-1} title="Move" aria-label={`Move ${node.name}`} onClick={(e) => { e.stopPropagation(); onMoveDialog(node); }}>
                   ⇄
+                </button>
+                <button
+                  tabIndex={-1}
+                  title={node.kind === "dir" ? "Download as a zip" : "Download"}
+                  aria-label={`Download ${node.name}`}
+                  onClick={(e) => {
+                    e.stopPropagation();
+                    void transfers.download(node.path, node.kind === "dir" ? "archive" : "file");
+                  }}
+                >
+                  ⬇
                 </button>
                 <button tabIndex={-1} title="Delete (Del)" aria-label={`Delete ${node.name}`} onClick={(e) => { e.stopPropagation(); onDelete(node); }}>
                   ✕
