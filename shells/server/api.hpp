@@ -74,13 +74,16 @@ void AddSubmissionRoutes(Router& router, Services& services);
 // fallback): index.html for app pages, the JSON 404 under /api/ (api_static.cpp).
 void AddStaticRoutes(Router& router, Services& services);
 
+// GET and PUT /api/v1/me/settings: the IDE settings of the signed-in user (api_settings.cpp).
+void AddSettingsRoutes(Router& router, Services& services);
+
 using AddRoutes = void (*)(Router&, Services&);
-inline constexpr std::array<AddRoutes, 17> kRouteGroups = {
+inline constexpr std::array<AddRoutes, 18> kRouteGroups = {
     AddHealthRoutes,   AddAuthRoutes,     AddWorkspaceRoutes, AddFileRoutes,
     AddExecRoutes,     AddRunRoutes,      AddJobRoutes,       AddOpsRoutes,
     AddTerminalRoutes, AddEventRoutes,    AddReviewRoutes,    AddReviewContentRoutes,
     AddReviewerRoutes, AddLanguageRoutes, AddProblemRoutes,   AddSubmissionRoutes,
-    AddStaticRoutes,
+    AddSettingsRoutes, AddStaticRoutes,
 };
 
 }  // namespace codeyard::server

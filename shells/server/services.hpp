@@ -26,6 +26,7 @@
 #include "codeyard/reviews.hpp"
 #include "codeyard/run.hpp"
 #include "codeyard/services.hpp"
+#include "codeyard/settings.hpp"
 #include "codeyard/submissions.hpp"
 #include "codeyard/terminals.hpp"
 #include "codeyard/workspaces.hpp"
@@ -46,6 +47,7 @@ struct Services {
   std::shared_ptr<Jobs> jobs;                // /api/v1/jobs, /queue/stats, /run; its workers run
   std::shared_ptr<Problems> problems;        // /api/v1/problems
   std::shared_ptr<Submissions> submissions;  // /api/v1/submissions, /progress
+  std::shared_ptr<Settings> settings;        // /api/v1/me/settings (api_settings.cpp)
   std::string web_dir;  // config.web_dir as given: the browser UI's files (see api_static.cpp)
 };
 

@@ -20,13 +20,19 @@ interface Props {
   onDelete(node: TreeNode): void;
   onMoveDialog(node: TreeNode): void;
   onMove(from: string, toDir: string): void;
+  // The folders expanded when it mounts, and each change after (ide17: kept over a reload).
+  initialExpanded?: string[];
+  onExpandedChange?(paths: string[]): void;
 }
 
 const DRAG_TYPE = "application/x-codeyard-path";
 
-export function FileTree({ items, activePath, onOpen, onNew, onRename, onDelete, onMoveDialog, onMove }: Props) {
+export function FileTree({ items, activePath, onOpen, onNew, onRename, onDelete, onMoveDialog, onMove, initialExpanded, onExpandedChange }: Props) {
   const nodes = useMemo(() => buildTree(items), [items]);
-  const [expanded, setExpanded] = useState<Set<string>>(() => new Set());
+  const [expanded, setExpanded] = useState<Set<string>>(() => new Set(initialExpanded));
+  const onExpandedRef = useRef(onExpandedChange);
+  onExpandedRef.current = onExpandedChange;
+  useEffect(() => onExpandedRef.current?.([...expanded]), [expanded]);
   const [focused, setFocused] = useState<string | null>(null);
   const [dropTarget, setDropTarget] = useState<string | null>(null);
   const treeRef = useRef<HTMLDivElement>(null);
