@@ -28,6 +28,17 @@ std::chrono::system_clock::time_point AtMillis(int64_t ms) {
   return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
 }
 
+// Designated initializers would leave fields out (-Wmissing-field-initializers).
+SettingsPatch Patch(std::optional<std::string> theme, std::optional<int> font_size,
+                    std::optional<bool> autosave, std::optional<int> tab_size) {
+  SettingsPatch p;
+  p.theme = std::move(theme);
+  p.font_size = font_size;
+  p.autosave = autosave;
+  p.tab_size = tab_size;
+  return p;
+}
+
 template <typename T>
 T Must(Result<T> r) {
   if (!r) FAIL(r.error().ToString());
@@ -72,18 +83,17 @@ TEMPLATE_TEST_CASE("settings: defaults, partial changes, validation, per user",
   CHECK(Must(settings.Get(ada)) == second);
 
   // Wrong values: refused, naming the field, nothing stored.
-  for (auto bad : {SettingsPatch{.theme = "blue"}, SettingsPatch{.font_size = 7},
-                   SettingsPatch{.font_size = 33}, SettingsPatch{.tab_size = 0},
-                   SettingsPatch{.tab_size = 9},
-                   SettingsPatch{.theme = "dark", .font_size = 100}}) {
+  for (const SettingsPatch& bad :
+       {Patch("blue", {}, {}, {}), Patch({}, 7, {}, {}), Patch({}, 33, {}, {}),
+        Patch({}, {}, {}, 0), Patch({}, {}, {}, 9), Patch("dark", 100, {}, {})}) {
     auto refused = settings.Update(ada, bad);
     REQUIRE_FALSE(refused);
     CHECK(refused.error().code() == Error::Code::kInvalidArgument);
     CHECK(refused.error().message().starts_with("settings: "));
   }
   CHECK(Must(settings.Get(ada)) == second);
-  CHECK(ValidateSettings({.theme = "dark", .font_size = 8, .tab_size = 8}).has_value());
-  CHECK(ValidateSettings({.font_size = 32, .tab_size = 1}).has_value());
+  CHECK(ValidateSettings(Patch("dark", 8, {}, 8)).has_value());
+  CHECK(ValidateSettings(Patch({}, 32, {}, 1)).has_value());
 
   // Another user has their own (still the defaults).
   CHECK(Must(settings.Get(bob)) == UserSettings{});
@@ -98,9 +108,9 @@ TEMPLATE_TEST_CASE("settings: changes of different fields at once all land",
   auto db = TestType::Create();
   Settings settings(OpenPlatform(*db, std::make_shared<ManualClock>(AtMillis(1))));
   const std::string ada = NewUuid();
-  std::thread font([&] { CHECK(settings.Update(ada, {.font_size = 20}).has_value()); });
-  std::thread tab([&] { CHECK(settings.Update(ada, {.tab_size = 3}).has_value()); });
-  std::thread theme([&] { CHECK(settings.Update(ada, {.theme = "light"}).has_value()); });
+  std::thread font([&] { CHECK(settings.Update(ada, Patch({}, 20, {}, {})).has_value()); });
+  std::thread tab([&] { CHECK(settings.Update(ada, Patch({}, {}, {}, 3)).has_value()); });
+  std::thread theme([&] { CHECK(settings.Update(ada, Patch("light", {}, {}, {})).has_value()); });
   font.join();
   tab.join();
   theme.join();

@@ -1,6 +1,8 @@
 // Changes made behind the editor's back (through the API, as another tab or a command would):
 // a clean open file follows the server, a file with unsaved edits is never overwritten, and
-// saving over a newer version shows both versions and lets the person choose.
+// saving over a newer version shows both versions and lets the person choose. Autosave is
+// turned off here, so each save is the one the scenario makes (autosave.e2e.mjs covers
+// autosave meeting a conflict).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Api, CodeyardServer, launchBrowser, newPage, screenshot, waitFor } from "./lib/harness.mjs";
@@ -31,6 +33,11 @@ test("edits are never overwritten silently", async (t) => {
     await signUp(page, server.url, "linus");
     ws = await createWorkspace(page, "conflicts");
     await openWorkspace(page, "conflicts");
+    await page.getByRole("button", { name: "Settings" }).click();
+    const settings = page.getByRole("dialog", { name: "Settings" });
+    await settings.getByRole("checkbox", { name: /Autosave/ }).uncheck();
+    await settings.getByRole("button", { name: "Save settings" }).click();
+    await waitFor(async () => (await page.getByTestId("status-autosave").innerText()) === "Autosave off", { what: "autosave off" });
     await newFile(page, "notes.py");
     await typeInEditor(page, "x = 1\n");
     await saveWithKeyboard(page);

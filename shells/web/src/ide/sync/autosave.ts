@@ -10,6 +10,8 @@ import type { SaveOutcome } from "./saveAll";
 
 /** Quiet time after the last edit before autosave writes. */
 export const AUTOSAVE_QUIET_MS = 1000;
+/** The wait before trying again after a failed save (server unreachable, quota). */
+export const AUTOSAVE_RETRY_MS = 5000;
 
 /** Whether autosave may write `doc` now. */
 export function autosavable(doc: OpenDoc): boolean {
@@ -38,8 +40,10 @@ export function useAutosave({ enabled, docs, docsRef, save }: Deps): () => Promi
   }, [docsRef, save]);
 
   useEffect(() => {
-    if (!enabled || !Object.values(docs.docs).some(autosavable)) return;
-    const timer = setTimeout(() => void flush(), AUTOSAVE_QUIET_MS);
+    const pending = Object.values(docs.docs).filter(autosavable);
+    if (!enabled || pending.length === 0) return;
+    const failed = pending.some((d) => d.error !== null);
+    const timer = setTimeout(() => void flush(), failed ? AUTOSAVE_RETRY_MS : AUTOSAVE_QUIET_MS);
     return () => clearTimeout(timer);
   }, [enabled, docs, flush]);
 
