@@ -11,8 +11,7 @@
 namespace codeyard::server {
 namespace {
 
-constexpr std::array<std::string_view, 4> kFields = {"theme", "font_size", "autosave",
-                                                     "tab_size"};
+constexpr std::array<std::string_view, 4> kFields = {"theme", "font_size", "autosave", "tab_size"};
 
 boost::json::object SettingsJson(const UserSettings& s) {
   return {{"theme", s.theme},
@@ -26,10 +25,11 @@ Result<std::optional<int>> IntField(const boost::json::object& body, std::string
   const auto* value = body.if_contains(name);
   if (value == nullptr) return std::optional<int>();
   if (!value->is_int64() && !value->is_uint64()) {
-    return Fail(Error::Code::kInvalidArgument, "field '" + std::string(name) +
-                                                   "' must be a whole number");
+    return Fail(Error::Code::kInvalidArgument,
+                "field '" + std::string(name) + "' must be a whole number");
   }
-  const int64_t n = value->is_int64() ? value->as_int64() : static_cast<int64_t>(value->as_uint64());
+  const int64_t n =
+      value->is_int64() ? value->as_int64() : static_cast<int64_t>(value->as_uint64());
   // Out of int's range is out of every setting's range: the library names the range.
   return std::optional<int>(static_cast<int>(std::clamp<int64_t>(n, -1, 1'000'000)));
 }
@@ -44,7 +44,8 @@ Result<SettingsPatch> PatchOf(const boost::json::object& body) {
   }
   SettingsPatch patch;
   if (const auto* theme = body.if_contains("theme")) {
-    if (!theme->is_string()) return Fail(Error::Code::kInvalidArgument, "field 'theme' must be a string");
+    if (!theme->is_string())
+      return Fail(Error::Code::kInvalidArgument, "field 'theme' must be a string");
     patch.theme = std::string(theme->as_string());
   }
   if (const auto* autosave = body.if_contains("autosave")) {
@@ -66,21 +67,23 @@ Result<SettingsPatch> PatchOf(const boost::json::object& body) {
 
 void AddSettingsRoutes(Router& router, Services& services) {
   router.Add(Method::kGet, "/api/v1/me/settings",
-             Authed(services.accounts, [&](const Request&, const std::string& user_id) -> Result<Response> {
-               auto settings = services.settings->Get(user_id);
-               if (!settings) return Fail(settings.error());
-               return JsonResponse(200, SettingsJson(*settings));
-             }));
+             Authed(services.accounts,
+                    [&](const Request&, const std::string& user_id) -> Result<Response> {
+                      auto settings = services.settings->Get(user_id);
+                      if (!settings) return Fail(settings.error());
+                      return JsonResponse(200, SettingsJson(*settings));
+                    }));
   router.Add(Method::kPut, "/api/v1/me/settings",
-             Authed(services.accounts, [&](const Request& r, const std::string& user_id) -> Result<Response> {
-               auto body = JsonBody(r);
-               if (!body) return Fail(body.error());
-               auto patch = PatchOf(*body);
-               if (!patch) return Fail(patch.error());
-               auto settings = services.settings->Update(user_id, *patch);
-               if (!settings) return Fail(settings.error());
-               return JsonResponse(200, SettingsJson(*settings));
-             }));
+             Authed(services.accounts,
+                    [&](const Request& r, const std::string& user_id) -> Result<Response> {
+                      auto body = JsonBody(r);
+                      if (!body) return Fail(body.error());
+                      auto patch = PatchOf(*body);
+                      if (!patch) return Fail(patch.error());
+                      auto settings = services.settings->Update(user_id, *patch);
+                      if (!settings) return Fail(settings.error());
+                      return JsonResponse(200, SettingsJson(*settings));
+                    }));
 }
 
 }  // namespace codeyard::server

@@ -103,8 +103,8 @@ TEMPLATE_TEST_CASE("settings: defaults, partial changes, validation, per user",
   CHECK(Must(other.Get(ada)) == second);
 }
 
-TEMPLATE_TEST_CASE("settings: changes of different fields at once all land",
-                   "[storage][settings]", CODEYARD_STORAGE_BACKENDS) {
+TEMPLATE_TEST_CASE("settings: changes of different fields at once all land", "[storage][settings]",
+                   CODEYARD_STORAGE_BACKENDS) {
   auto db = TestType::Create();
   Settings settings(OpenPlatform(*db, std::make_shared<ManualClock>(AtMillis(1))));
   const std::string ada = NewUuid();

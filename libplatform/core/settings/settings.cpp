@@ -82,10 +82,10 @@ Result<UserSettings> Settings::Update(std::string_view user_id, const SettingsPa
       set;
   return store::Transact(
       platform_->storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<UserSettings> {
-        CY_CHECK(tx.Exec(sql, {store::Text(user_id), store::Text(first.theme),
-                               Value{int64_t{first.font_size}},
-                               Value{int64_t{first.autosave ? 1 : 0}},
-                               Value{int64_t{first.tab_size}}, Value{first.updated_at}}));
+        CY_CHECK(
+            tx.Exec(sql, {store::Text(user_id), store::Text(first.theme),
+                          Value{int64_t{first.font_size}}, Value{int64_t{first.autosave ? 1 : 0}},
+                          Value{int64_t{first.tab_size}}, Value{first.updated_at}}));
         CY_TRY(auto stored, Load(tx, user_id));
         if (!stored) return Fail(Error::Code::kInternal, "settings: the saved row is missing");
         return *stored;

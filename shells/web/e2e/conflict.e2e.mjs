@@ -28,6 +28,14 @@ test("edits are never overwritten silently", async (t) => {
   const page = await newPage(browser);
   const api = new Api(server.url);
   let ws = "";
+  // The page's reads and writes of notes.py, to say what happened when a step fails.
+  const traffic = [];
+  page.on("response", (res) => {
+    const req = res.request();
+    if (!req.url().endsWith("/files/notes.py")) return;
+    const ifMatch = req.headers()["if-match"] ?? "";
+    traffic.push(`${req.method()} if-match=${ifMatch} -> ${res.status()} etag=${res.headers()["etag"] ?? ""}`);
+  });
 
   await t.test("set up a saved file", async () => {
     await signUp(page, server.url, "linus");
@@ -131,7 +139,11 @@ test("edits are never overwritten silently", async (t) => {
     } catch (err) {
       const editor = normal(await editorText(page));
       const status = await page.getByTestId("status-save").innerText();
-      throw new Error(`${err.message}; stored ${JSON.stringify(stored)}, editor ${JSON.stringify(editor)}, status ${status}`);
+      const open = (await dialog.count()) > 0 ? normal(await dialog.innerText()) : "no dialog";
+      throw new Error(
+        `${err.message}; stored ${JSON.stringify(stored)}, editor ${JSON.stringify(editor)}, status ${status}, ` +
+          `dialog ${JSON.stringify(open)}, traffic ${JSON.stringify(traffic.slice(-8))}`,
+      );
     }
   });
 
