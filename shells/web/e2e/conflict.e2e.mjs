@@ -147,5 +147,16 @@ test("edits are never overwritten silently", async (t) => {
     }
   });
 
+  await t.test("Enter after a word the suggestions only repeat starts a new line", async () => {
+    // The flake of the step above: with "True" already in the file, typing "True" opens the
+    // word suggestions, and an Enter that accepted "True" (no change) lost the line break.
+    await typeInEditor(page, "\nflag = True");
+    await page.locator("[data-testid=editor] .suggest-widget.visible").waitFor();
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("done = 1");
+    await page.keyboard.press("Control+s");
+    await waitFor(async () => (await api.file(ws, "notes.py")).text.endsWith("flag = True\ndone = 1"), { what: "the new line, saved" });
+  });
+
   assert.deepEqual(page.problems, []);
 });

@@ -48,6 +48,10 @@ export default function CodeEditor({ state, onEdit, buffers, onBlur }: Props) {
       tabSize: settings.tab_size,
       detectIndentation: false, // the tab size is the person's setting
       renderWhitespace: "selection",
+      // Enter after a whole word that a suggestion only repeats is a new line, not an accepted
+      // suggestion ("smart"); with "on" the Enter of `x = True⏎` vanished whenever the word
+      // list had opened in time (the `browser: conflict` flake).
+      acceptSuggestionOnEnter: "smart",
       fixedOverflowWidgets: true,
       ariaLabel: "Code editor",
     });

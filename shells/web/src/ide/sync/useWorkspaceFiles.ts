@@ -144,25 +144,10 @@ export function useWorkspaceFiles(client: ApiClient, workspaceId: string, report
 
   const writeTextNow = useCallback(
     async (path: string, text: string, expected: number | "new"): Promise<SaveOutcome> => {
-      // What the edits started from: a newer version with these same bytes competes with nothing.
-      const baseText = docsRef.current.docs[path]?.savedText;
       dispatch({ type: "saveStarted", path });
       wrote();
       try {
-        let info: FileInfo | null = null;
-        for (let attempt = 1; info === null; attempt++) {
-          try {
-            info = await client.writeFile(workspaceId, path, text, expected);
-          } catch (err) {
-            // A version that moved without a change (the same bytes stored again) is not a
-            // conflict: write over it, as the person would choose (at most twice more).
-            const stale = err instanceof ApiError && err.status === 412 && expected !== "new";
-            if (!stale || attempt >= 3 || baseText === undefined) throw err;
-            const now = await client.readFile(workspaceId, path);
-            if (now.binary || now.text !== baseText) throw err;
-            expected = now.version;
-          }
-        }
+        const info = await client.writeFile(workspaceId, path, text, expected);
         wrote();
         dispatch({ type: "saved", path, text, version: info.version });
         setOnline(true);
