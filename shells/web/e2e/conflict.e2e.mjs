@@ -151,6 +151,7 @@ test("edits are never overwritten silently", async (t) => {
     // The flake of the step above: with "True" already in the file, typing "True" opens the
     // word suggestions, and an Enter that accepted "True" (no change) lost the line break.
     await typeInEditor(page, "\nflag = True");
+    await page.keyboard.press("Control+Space"); // open the list now, not when typing happens to
     await page.locator("[data-testid=editor] .suggest-widget.visible").waitFor();
     await page.keyboard.press("Enter");
     await page.keyboard.type("done = 1");
