@@ -86,13 +86,18 @@ void AddDownloadRoutes(Router& router, Services& services);
 // WebSocket served by lws_run_session before routing).
 void AddRunSessionRoutes(Router& router, Services& services);
 
+// GET and PUT /api/v1/me/settings: the IDE settings of the signed-in user (api_settings.cpp).
+void AddSettingsRoutes(Router& router, Services& services);
+
 using AddRoutes = void (*)(Router&, Services&);
-inline constexpr std::array<AddRoutes, 20> kRouteGroups = {
+// A plain array, sized by its list, so adding a group touches one line.
+inline constexpr AddRoutes kRouteGroups[] = {
     AddHealthRoutes,   AddAuthRoutes,     AddWorkspaceRoutes,  AddFileRoutes,
     AddExecRoutes,     AddRunRoutes,      AddJobRoutes,        AddOpsRoutes,
     AddTerminalRoutes, AddEventRoutes,    AddReviewRoutes,     AddReviewContentRoutes,
     AddReviewerRoutes, AddLanguageRoutes, AddProblemRoutes,    AddSubmissionRoutes,
-    AddArchiveRoutes,  AddDownloadRoutes, AddRunSessionRoutes, AddStaticRoutes,
+    AddArchiveRoutes,  AddDownloadRoutes, AddRunSessionRoutes, AddSettingsRoutes,
+    AddStaticRoutes,
 };
 
 }  // namespace codeyard::server

@@ -71,6 +71,7 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   services->problems = graph.shared_problems();
   services->package_caps = PackageCapsFrom(config);
   services->submissions = graph.shared_submissions();
+  services->settings = std::make_shared<Settings>(graph.shared_platform());
   services->web_dir = config.web_dir;
   services->archives = std::make_shared<Archives>(services->platform, services->files);
   services->downloads = std::make_shared<Downloads>(

@@ -30,6 +30,7 @@
 #include "codeyard/run.hpp"
 #include "codeyard/run_session.hpp"
 #include "codeyard/services.hpp"
+#include "codeyard/settings.hpp"
 #include "codeyard/submissions.hpp"
 #include "codeyard/terminals.hpp"
 #include "codeyard/workspaces.hpp"
@@ -50,6 +51,7 @@ struct Services {
   std::shared_ptr<Jobs> jobs;                // /api/v1/jobs, /queue/stats, /run; its workers run
   std::shared_ptr<Problems> problems;        // /api/v1/problems
   std::shared_ptr<Submissions> submissions;  // /api/v1/submissions, /progress
+  std::shared_ptr<Settings> settings;        // /api/v1/me/settings (api_settings.cpp)
   PackageCaps package_caps;  // POST /api/v1/admin/problems/import (problems.max_package_*)
   std::shared_ptr<Archives> archives;    // GET .../archive, archive download links
   std::shared_ptr<Downloads> downloads;  // signed download links (files.download_ttl_s)

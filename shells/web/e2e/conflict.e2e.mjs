@@ -1,6 +1,8 @@
 // Changes made behind the editor's back (through the API, as another tab or a command would):
 // a clean open file follows the server, a file with unsaved edits is never overwritten, and
-// saving over a newer version shows both versions and lets the person choose.
+// saving over a newer version shows both versions and lets the person choose. Autosave is
+// turned off here, so each save is the one the scenario makes (autosave.e2e.mjs covers
+// autosave meeting a conflict).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Api, CodeyardServer, launchBrowser, newPage, screenshot, waitFor } from "./lib/harness.mjs";
@@ -26,11 +28,24 @@ test("edits are never overwritten silently", async (t) => {
   const page = await newPage(browser);
   const api = new Api(server.url);
   let ws = "";
+  // The page's reads and writes of notes.py, to say what happened when a step fails.
+  const traffic = [];
+  page.on("response", (res) => {
+    const req = res.request();
+    if (!req.url().endsWith("/files/notes.py")) return;
+    const ifMatch = req.headers()["if-match"] ?? "";
+    traffic.push(`${req.method()} if-match=${ifMatch} -> ${res.status()} etag=${res.headers()["etag"] ?? ""}`);
+  });
 
   await t.test("set up a saved file", async () => {
     await signUp(page, server.url, "linus");
     ws = await createWorkspace(page, "conflicts");
     await openWorkspace(page, "conflicts");
+    await page.getByRole("button", { name: "Settings" }).click();
+    const settings = page.getByRole("dialog", { name: "Settings" });
+    await settings.getByRole("checkbox", { name: /Autosave/ }).uncheck();
+    await settings.getByRole("button", { name: "Save settings" }).click();
+    await waitFor(async () => (await page.getByTestId("status-autosave").innerText()) === "Autosave off", { what: "autosave off" });
     await newFile(page, "notes.py");
     await typeInEditor(page, "x = 1\n");
     await saveWithKeyboard(page);
@@ -124,8 +139,24 @@ test("edits are never overwritten silently", async (t) => {
     } catch (err) {
       const editor = normal(await editorText(page));
       const status = await page.getByTestId("status-save").innerText();
-      throw new Error(`${err.message}; stored ${JSON.stringify(stored)}, editor ${JSON.stringify(editor)}, status ${status}`);
+      const open = (await dialog.count()) > 0 ? normal(await dialog.innerText()) : "no dialog";
+      throw new Error(
+        `${err.message}; stored ${JSON.stringify(stored)}, editor ${JSON.stringify(editor)}, status ${status}, ` +
+          `dialog ${JSON.stringify(open)}, traffic ${JSON.stringify(traffic.slice(-8))}`,
+      );
     }
+  });
+
+  await t.test("Enter after a word the suggestions only repeat starts a new line", async () => {
+    // The flake of the step above: with "True" already in the file, typing "True" opens the
+    // word suggestions, and an Enter that accepted "True" (no change) lost the line break.
+    await typeInEditor(page, "\nflag = True");
+    await page.keyboard.press("Control+Space"); // open the list now, not when typing happens to
+    await page.locator("[data-testid=editor] .suggest-widget.visible").waitFor();
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("done = 1");
+    await page.keyboard.press("Control+s");
+    await waitFor(async () => (await api.file(ws, "notes.py")).text.endsWith("flag = True\ndone = 1"), { what: "the new line, saved" });
   });
 
   assert.deepEqual(page.problems, []);

@@ -243,6 +243,10 @@ export class ApiClient {
   startWorkspace(id: string): Promise<Workspace> {
     return this.json<Workspace>("POST", `/workspaces/${encodeURIComponent(id)}/start`);
   }
+  /** Syncs the pod's files into storage, then ends the pod (412 when files could not be stored). */
+  stopWorkspace(id: string): Promise<Workspace> {
+    return this.json<Workspace>("POST", `/workspaces/${encodeURIComponent(id)}/stop`);
+  }
 
   // ---- files -----------------------------------------------------------------------------
 

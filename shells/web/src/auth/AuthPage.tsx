@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { describeError } from "../api/errors";
 import { navigate } from "../router";
+import { takeReturn } from "./returnTo";
 import { useSession } from "./session";
 
 export function AuthPage({ mode }: { mode: "login" | "signup" }) {
@@ -24,7 +25,7 @@ export function AuthPage({ mode }: { mode: "login" | "signup" }) {
     try {
       if (signup) await session.signup(username.trim(), password);
       else await session.login(username.trim(), password);
-      navigate("/", { replace: true });
+      navigate(takeReturn(), { replace: true }); // back to the deep link that asked to log in
     } catch (err) {
       setError(describeError(err));
       setBusy(false);

@@ -6,6 +6,8 @@ import { ApiClient, browserLock } from "../api/client";
 import { ApiError } from "../api/errors";
 import type { User } from "../api/types";
 import { navigate } from "../router";
+import { settingsStore } from "../settings/settings";
+import { rememberReturn } from "./returnTo";
 import { MemoryStorage, TokenStore, type KeyValueStorage } from "./tokens";
 
 export type SessionStatus = "loading" | "offline" | "anonymous" | "authenticated";
@@ -38,11 +40,16 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<User | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
-  const endSession = useCallback((why: string | null) => {
+  // `remember`: come back to this page after logging in again (not after a logout).
+  const endSession = useCallback((why: string | null, remember = true) => {
     setUser(null);
     setStatus("anonymous");
     setNotice(why);
-    if (!["/login", "/signup"].includes(window.location.pathname)) navigate("/login", { replace: true });
+    settingsStore.reset();
+    if (!["/login", "/signup"].includes(window.location.pathname)) {
+      if (remember) rememberReturn(window.location.pathname);
+      navigate("/login", { replace: true });
+    }
   }, []);
 
   useEffect(() => {
@@ -55,6 +62,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const resume = async () => {
       if (!client.tokens.refreshToken) {
+        rememberReturn(window.location.pathname); // a deep link opened before signing in
         setStatus("anonymous");
         return;
       }
@@ -99,6 +107,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     return () => window.removeEventListener("storage", onStorage);
   }, [client, endSession]);
 
+  // The person's settings (theme first) as soon as they are known.
+  useEffect(() => {
+    if (status === "authenticated" && user) void settingsStore.load(client, user.id);
+  }, [client, status, user]);
+
   const session: Session = {
     status,
     user,
@@ -118,7 +131,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     },
     logout: async () => {
       await client.logout();
-      endSession(null);
+      endSession(null, false);
     },
   };
   return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;

@@ -19,9 +19,14 @@ import ConflictView from "./editor/ConflictView";
 import { isDirty, saveSummary } from "./editor/documents";
 import { languageForPath } from "./editor/language";
 import { Tabs } from "./editor/Tabs";
+import { DocBanners } from "./editor/DocBanners";
+import { useUserSettings } from "../settings/settings";
 import { RunPanel } from "./run/RunPanel";
 import { useRun } from "./run/useRun";
-import { runRefusal } from "./sync/saveAll";
+import { WorkspaceActions } from "./statusbar/WorkspaceActions";
+import { useAutosave } from "./sync/autosave";
+import { runRefusal, saveBeforeRun } from "./sync/saveAll";
+import { useDrafts } from "./sync/useDrafts";
 import { StatusBar } from "./statusbar/StatusBar";
 import { EventChannel, eventsUrl } from "./sync/events";
 import { TREE_FALLBACK_POLL_MS, useWorkspaceFiles } from "./sync/useWorkspaceFiles";
@@ -34,7 +39,8 @@ import { isInside } from "./tree/paths";
 import { FileView } from "./viewers/FileView";
 
 export default function IdePage({ id }: { id: string }) {
-  const { client } = useSession();
+  const { client, user } = useSession();
+  const settings = useUserSettings();
   const [workspace, setWorkspace] = useState<Workspace | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [podState, setPodState] = useState("stopped");
@@ -57,6 +63,8 @@ export default function IdePage({ id }: { id: string }) {
   const [panelHeight, setPanelHeight] = useState(260);
   const files = useWorkspaceFiles(client, id, setMessage);
   const { docs, docsRef } = files;
+  const drafts = useDrafts(files, user?.id, id); // tabs, folders and unsaved edits over a reload
+  const autosaveNow = useAutosave({ enabled: settings.autosave, docs, docsRef, save: files.save });
 
   // Load the workspace and its files, then start its pod.
   useEffect(() => {
@@ -177,11 +185,10 @@ export default function IdePage({ id }: { id: string }) {
       setMessage(`There is no runtime for ${path}. Run it from the terminal instead.`);
       return;
     }
-    const saved = await files.saveAll();
-    const refusal = runRefusal(saved);
+    const { refusal, conflict } = await saveBeforeRun(files);
     if (refusal) {
       setMessage(refusal);
-      if (saved.conflicts.length > 0) setConflictPath(saved.conflicts[0]);
+      if (conflict) setConflictPath(conflict);
       return;
     }
     setMessage((m) => (m?.startsWith("Cannot save") || m?.startsWith("Not run") ? null : m));
@@ -216,15 +223,6 @@ export default function IdePage({ id }: { id: string }) {
     window.addEventListener("keydown", onKey, true);
     return () => window.removeEventListener("keydown", onKey, true);
   }, [save, runCurrent, docsRef]);
-
-  // Warn before leaving with unsaved edits.
-  useEffect(() => {
-    const onUnload = (e: BeforeUnloadEvent) => {
-      if (Object.values(docsRef.current.docs).some(isDirty)) e.preventDefault();
-    };
-    window.addEventListener("beforeunload", onUnload);
-    return () => window.removeEventListener("beforeunload", onUnload);
-  }, [docsRef]);
 
   const closeTab = (path: string) => {
     const doc = docs.docs[path];
@@ -267,6 +265,7 @@ export default function IdePage({ id }: { id: string }) {
           <button onClick={() => setSubmitting(true)} disabled={!workspace}>
             Submit for review
           </button>
+          <WorkspaceActions client={client} workspace={workspace} podState={podState} setPod={setPod} beforeStop={autosaveNow} report={setMessage} />
         </TopBar>
         {!files.online && (
           <div className="banner warn" role="status" data-testid="offline-banner">
@@ -287,6 +286,8 @@ export default function IdePage({ id }: { id: string }) {
           <FileTree
             items={files.items ?? []}
             activePath={activePath}
+            initialExpanded={drafts.initialExpanded}
+            onExpandedChange={drafts.onExpandedChange}
             onOpen={(p) => void files.open(p)}
             onNew={(itemKind, dir) => setTreeDialog({ kind: "new", itemKind, dir })}
             onRename={(node) => setTreeDialog({ kind: "rename", node })}
@@ -318,24 +319,18 @@ export default function IdePage({ id }: { id: string }) {
         <Tabs state={docs} onActivate={(p) => files.dispatch({ type: "activate", path: p })} onClose={closeTab} />
         <div className="editor-area">
         <ErrorBoundary where="the editor">
-          {activeDoc?.remoteChanged && !activeDoc.conflict && (
-            <div className="banner warn" role="status" data-testid="changed-banner">
-              {activeDoc.path} changed on the server while you were editing it; your edits are kept.
-              <button
-                className="link"
-                onClick={() => void files.compare(activeDoc.path).then((ok) => ok && setConflictPath(activeDoc.path))}
-              >
-                Compare and choose
-              </button>
-            </div>
-          )}
-          {activeDoc?.deleted && (
-            <div className="banner warn" role="status">
-              {activeDoc.path} was deleted on the server. Saving creates it again; closing the tab drops it.
-            </div>
-          )}
+          <DocBanners
+            doc={activeDoc}
+            onCompare={(p) => void files.compare(p).then((ok) => ok && setConflictPath(p))}
+            onShowConflict={setConflictPath}
+          />
           <FileView client={client} workspaceId={id} path={activePath} text={activeDoc?.text ?? ""} version={activeDoc?.savedVersion ?? 0}>
-            <CodeEditor state={docs} buffers={files.buffers.current} onEdit={(path, text) => files.dispatch({ type: "edit", path, text })} />
+            <CodeEditor
+              state={docs}
+              buffers={files.buffers.current}
+              onEdit={(path, text) => files.dispatch({ type: "edit", path, text })}
+              onBlur={() => void autosaveNow()}
+            />
           </FileView>
         </ErrorBoundary>
         </div>
@@ -382,6 +377,7 @@ export default function IdePage({ id }: { id: string }) {
         online={files.online}
         terminal={terminal}
         save={summary}
+        autosave={settings.autosave}
         language={activePath ? languageForPath(activePath) : null}
       />
       {treeDialog && (

@@ -1,16 +1,18 @@
-// The list of the person's workspaces with their pod state (refreshed every 5 s while the page
-// is visible): create, rename, delete (after a confirmation that names it beyond doubt) and
-// open. Every page of the list is fetched, shown in a fixed order (oldest first, then by id) so
+// The list of the person's workspaces with their pod state (workspace.state events change a
+// row at once; the list is also refreshed every 5 s while the page is visible): create, rename,
+// stop, delete (after a confirmation that names it beyond doubt) and open. Every page of the list is fetched, shown in a fixed order (oldest first, then by id) so
 // a refresh never moves a row, and a search box finds one among hundreds.
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { ApiError, describeError } from "../api/errors";
 import type { Workspace } from "../api/types";
 import { useSession } from "../auth/session";
+import { useLiveEvents } from "../reviews/live";
 import { navigate } from "../router";
 import { PromptDialog } from "../ui/Dialog";
 import { TopBar } from "../ui/TopBar";
 import { usePolling } from "../ui/usePolling";
 import { DeleteWorkspaceDialog } from "./DeleteWorkspaceDialog";
+import { StopWorkspaceButton } from "./StopWorkspaceButton";
 import {
   filterWorkspaces,
   shortId,
@@ -56,6 +58,16 @@ export function WorkspacesPage() {
     void load().catch(() => {});
   }, [load]);
   usePolling(load, 5000);
+
+  const setState = useCallback((id: string, state: string) => {
+    setItems((list) => list && list.map((w) => (w.id === id && w.state !== state ? { ...w, state } : w)));
+  }, []);
+  // The same events the IDE's status bar follows, so both say the same at the same time.
+  useLiveEvents((event) => {
+    if (event === null) void load().catch(() => {});
+    else if (event.type === "workspace.state" && event.state) setState(event.workspace_id, event.state);
+    else if (event.type === "workspace.deleted") setItems((list) => list && list.filter((w) => w.id !== event.workspace_id));
+  });
 
   const create = async () => {
     const problem = workspaceNameProblem(name, items ?? []);
@@ -160,6 +172,12 @@ export function WorkspacesPage() {
                     <button className="primary" onClick={() => navigate(`/w/${w.id}`)}>
                       Open
                     </button>
+                    <StopWorkspaceButton
+                      client={client}
+                      workspace={w}
+                      onState={(state) => setState(w.id, state)}
+                      onError={setError}
+                    />
                     <button onClick={() => setRenaming(w)} aria-label={`Rename ${w.name}`}>
                       Rename
                     </button>

@@ -6,6 +6,8 @@
 // Each model registers a reader of its text in `buffers`, so a save takes exactly what the
 // editor shows, the last keystrokes included.
 import { useEffect, useRef } from "react";
+import { monacoTheme } from "../../settings/apply";
+import { useUserSettings } from "../../settings/settings";
 import type { DocsState } from "./documents";
 import { languageForPath } from "./language";
 import { monaco } from "./monaco";
@@ -18,9 +20,11 @@ interface Props {
   state: DocsState;
   onEdit(path: string, text: string): void;
   buffers: Map<string, () => string>;
+  onBlur?(): void; // the editor's text lost focus (autosave)
 }
 
-export default function CodeEditor({ state, onEdit, buffers }: Props) {
+export default function CodeEditor({ state, onEdit, buffers, onBlur }: Props) {
+  const settings = useUserSettings();
   const host = useRef<HTMLDivElement>(null);
   const editor = useRef<Editor | null>(null);
   const models = useRef(new Map<string, Model>());
@@ -30,23 +34,32 @@ export default function CodeEditor({ state, onEdit, buffers }: Props) {
   const shown = useRef<string | null>(null);
   const onEditRef = useRef(onEdit);
   onEditRef.current = onEdit;
+  const onBlurRef = useRef(onBlur);
+  onBlurRef.current = onBlur;
 
   useEffect(() => {
     const e = monaco.editor.create(host.current!, {
       model: null,
-      theme: "vs-dark",
+      theme: monacoTheme(settings),
       automaticLayout: true,
-      fontSize: 14,
+      fontSize: settings.font_size,
       minimap: { enabled: false },
       scrollBeyondLastLine: false,
-      tabSize: 4,
+      tabSize: settings.tab_size,
+      detectIndentation: false, // the tab size is the person's setting
       renderWhitespace: "selection",
+      // Enter after a whole word that a suggestion only repeats is a new line, not an accepted
+      // suggestion ("smart"); with "on" the Enter of `x = True⏎` vanished whenever the word
+      // list had opened in time (the `browser: conflict` flake).
+      acceptSuggestionOnEnter: "smart",
       fixedOverflowWidgets: true,
       ariaLabel: "Code editor",
     });
     editor.current = e;
+    const blur = e.onDidBlurEditorText(() => onBlurRef.current?.());
     const all = models.current;
     return () => {
+      blur.dispose();
       e.dispose();
       for (const [path, m] of all) {
         if (buffers.get(path)) buffers.delete(path);
@@ -56,6 +69,15 @@ export default function CodeEditor({ state, onEdit, buffers }: Props) {
       editor.current = null;
     };
   }, []);
+
+  // The settings apply at once: theme (global to Monaco), font size, and each model's tab size.
+  useEffect(() => {
+    monaco.editor.setTheme(monacoTheme(settings));
+    editor.current?.updateOptions({ fontSize: settings.font_size });
+    for (const model of models.current.values()) model.updateOptions({ tabSize: settings.tab_size, indentSize: settings.tab_size });
+  }, [settings]);
+  const tabSize = useRef(settings.tab_size);
+  tabSize.current = settings.tab_size;
 
   // Models follow the open documents.
   useEffect(() => {
@@ -78,6 +100,7 @@ export default function CodeEditor({ state, onEdit, buffers }: Props) {
         const uri = monaco.Uri.from({ scheme: "codeyard", path: "/" + doc.path });
         monaco.editor.getModel(uri)?.dispose();
         model = monaco.editor.createModel(doc.text, languageForPath(doc.path), uri);
+        model.updateOptions({ tabSize: tabSize.current, indentSize: tabSize.current });
         const path = doc.path;
         const m = model;
         model.onDidChangeContent(() => {

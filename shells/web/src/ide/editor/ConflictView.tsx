@@ -7,6 +7,8 @@ import { useEffect, useRef } from "react";
 import type { OpenDoc } from "./documents";
 import { languageForPath } from "./language";
 import { monaco } from "./monaco";
+import { monacoTheme } from "../../settings/apply";
+import { settingsStore } from "../../settings/settings";
 import { Modal } from "../../ui/Dialog";
 
 type DiffEditor = ReturnType<typeof monaco.editor.createDiffEditor>;
@@ -23,7 +25,7 @@ function sharedDiffEditor(): { host: HTMLDivElement; diff: DiffEditor } {
     host.style.width = "100%";
     host.style.height = "100%";
     const diff = monaco.editor.createDiffEditor(host, {
-      theme: "vs-dark",
+      theme: monacoTheme(settingsStore.current), // Monaco's theme is global: keep the person's
       automaticLayout: true,
       renderSideBySide: true,
       originalEditable: false,

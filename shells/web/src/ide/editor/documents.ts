@@ -52,7 +52,8 @@ export type DocsAction =
   | { type: "remote"; path: string; text: string; version: number }
   | { type: "remoteNewer"; path: string; version: number }
   | { type: "remoteDeleted"; path: string }
-  | { type: "moved"; from: string; to: string };
+  | { type: "moved"; from: string; to: string }
+  | { type: "restore"; path: string; text: string; base: number; remoteChanged: boolean };
 
 function update(state: DocsState, path: string, fn: (doc: OpenDoc) => OpenDoc): DocsState {
   const doc = state.docs[path];
@@ -168,6 +169,16 @@ export function docsReducer(state: DocsState, action: DocsAction): DocsState {
       );
     case "remoteDeleted":
       return update(state, action.path, (d) => (d.deleted ? d : { ...d, deleted: true, savedVersion: 0 }));
+    case "restore":
+      // Unsaved edits kept in the browser (sync/drafts.ts) over the version they started from;
+      // a base older than the server's makes the next save a conflict, never an overwrite.
+      return update(state, action.path, (d) => ({
+        ...d,
+        text: action.text,
+        savedVersion: action.base,
+        remoteChanged: action.remoteChanged,
+        external: d.external + 1,
+      }));
     case "moved": {
       let changed = false;
       const docs: Record<string, OpenDoc> = {};

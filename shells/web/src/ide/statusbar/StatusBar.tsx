@@ -1,5 +1,5 @@
 // The line at the bottom of the IDE: the workspace's pod state, the connection to the server
-// and to the terminal, and whether everything is saved.
+// and to the terminal, whether everything is saved, and whether autosave is on.
 import type { ConnectionState } from "../terminal/connection";
 
 interface Props {
@@ -7,6 +7,7 @@ interface Props {
   online: boolean;
   terminal: ConnectionState;
   save: string;
+  autosave: boolean;
   language: string | null;
 }
 
@@ -17,7 +18,7 @@ const TERMINAL_TEXT: Record<ConnectionState, string> = {
   closed: "Terminal: closed",
 };
 
-export function StatusBar({ podState, online, terminal, save, language }: Props) {
+export function StatusBar({ podState, online, terminal, save, autosave, language }: Props) {
   return (
     <footer className="statusbar" aria-label="Status">
       <span className={`status-item pod-${podState}`} data-testid="status-pod">
@@ -31,6 +32,9 @@ export function StatusBar({ podState, online, terminal, save, language }: Props)
       </span>
       <span className="spacer" />
       {language && <span className="status-item">{language}</span>}
+      <span className={`status-item ${autosave ? "ok" : "muted"}`} data-testid="status-autosave" title="Change it in Settings">
+        {autosave ? "Autosave on" : "Autosave off"}
+      </span>
       <span className={`status-item save ${save === "All saved" ? "ok" : "warn"}`} data-testid="status-save" aria-live="polite">
         {save}
       </span>

@@ -56,3 +56,13 @@ export function runRefusal(outcome: SaveAllOutcome): string | null {
   }
   return `Not run: ${list(outcome.failed)} could not be saved, and the run would use the older saved version.`;
 }
+
+/**
+ * What the Run button calls first (with autosave on or off: a run must run what the editors
+ * show): saves every edited document, and says why the run must not start (null: it may), with
+ * the first file in conflict so the page can open the choice.
+ */
+export async function saveBeforeRun(files: { saveAll(): Promise<SaveAllOutcome> }): Promise<{ refusal: string | null; conflict: string | null }> {
+  const saved = await files.saveAll();
+  return { refusal: runRefusal(saved), conflict: saved.conflicts[0] ?? null };
+}

@@ -8,6 +8,7 @@ import "@xterm/xterm/css/xterm.css";
 import { FitAddon } from "@xterm/addon-fit";
 import { Terminal } from "@xterm/xterm";
 import { useEffect, useRef, useState } from "react";
+import { followSettings } from "../../settings/apply";
 import type { ApiClient } from "../../api/client";
 import { TerminalConnection, terminalUrl, type ConnectionState } from "./connection";
 import type { TerminalStatus } from "./protocol";
@@ -50,6 +51,7 @@ export default function TerminalPanel({ workspaceId, client, podState, onConnect
       }
     };
     safeFit();
+    const unfollowSettings = followSettings(term, safeFit); // ide17: theme and font size
 
     const connection = new TerminalConnection({
       url: terminalUrl(window.location, workspaceId),
@@ -92,6 +94,7 @@ export default function TerminalPanel({ workspaceId, client, podState, onConnect
       resize.dispose();
       connection.stop();
       connRef.current = null;
+      unfollowSettings();
       term.dispose();
     };
   }, [workspaceId, client]);

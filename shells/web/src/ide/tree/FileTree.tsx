@@ -25,14 +25,20 @@ interface Props {
   onMoveDialog(node: TreeNode): void;
   onMove(from: string, toDir: string): void;
   transfer: TransferProps;
+  // The folders expanded when it mounts, and each change after (ide17: kept over a reload).
+  initialExpanded?: string[];
+  onExpandedChange?(paths: string[]): void;
 }
 
 const DRAG_TYPE = "application/x-codeyard-path";
 
-export function FileTree({ items, activePath, onOpen, onNew, onRename, onDelete, onMoveDialog, onMove, transfer }: Props) {
+export function FileTree({ items, activePath, onOpen, onNew, onRename, onDelete, onMoveDialog, onMove, transfer, initialExpanded, onExpandedChange }: Props) {
   const transfers = useTransfers(transfer);
   const nodes = useMemo(() => buildTree(items), [items]);
-  const [expanded, setExpanded] = useState<Set<string>>(() => new Set());
+  const [expanded, setExpanded] = useState<Set<string>>(() => new Set(initialExpanded));
+  const onExpandedRef = useRef(onExpandedChange);
+  onExpandedRef.current = onExpandedChange;
+  useEffect(() => onExpandedRef.current?.([...expanded]), [expanded]);
   const [focused, setFocused] = useState<string | null>(null);
   const [dropTarget, setDropTarget] = useState<string | null>(null);
   const treeRef = useRef<HTMLDivElement>(null);

@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SETTINGS, normalizeSettings } from "./settings";
+import { terminalOptions } from "./apply";
+
+describe("settings", () => {
+  it("reads the server's answer, defaults for anything missing or out of range", () => {
+    expect(normalizeSettings(null)).toEqual({ ...DEFAULT_SETTINGS, updated_at: 0 });
+    expect(normalizeSettings({ theme: "light", font_size: 18, autosave: false, tab_size: 2, updated_at: 9 })).toEqual({
+      theme: "light",
+      font_size: 18,
+      autosave: false,
+      tab_size: 2,
+      updated_at: 9,
+    });
+    expect(normalizeSettings({ theme: "blue" as "dark", font_size: 99, tab_size: 0 })).toMatchObject({ theme: "dark", font_size: 14, tab_size: 4 });
+  });
+
+  it("gives the terminal the theme's colours and a font size", () => {
+    expect(terminalOptions({ ...DEFAULT_SETTINGS, theme: "light", font_size: 20 }).fontSize).toBe(19);
+    expect(terminalOptions(DEFAULT_SETTINGS).theme.background).toBe("#1e1e1e");
+  });
+});
