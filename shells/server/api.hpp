@@ -74,13 +74,21 @@ void AddSubmissionRoutes(Router& router, Services& services);
 // fallback): index.html for app pages, the JSON 404 under /api/ (api_static.cpp).
 void AddStaticRoutes(Router& router, Services& services);
 
+// The preview relay (api_ports.cpp): POST /api/v1/workspaces/{id}/previews (a ticket, as a
+// cookie), every method of kRelayMethods (HEAD through GET) under
+// /api/v1/workspaces/{id}/ports/{port}/..., a redirect from .../ports/{port} to it, and GET
+// /api/v1/workspaces/{id}/lsp without an upgrade: 426 (lws_lsp serves the WebSocket).
+void AddPortRoutes(Router& router, Services& services);
+inline constexpr std::array<Method, 6> kRelayMethods = {
+    Method::kGet, Method::kPost, Method::kPut, Method::kPatch, Method::kDelete, Method::kOptions};
+
 using AddRoutes = void (*)(Router&, Services&);
-inline constexpr std::array<AddRoutes, 17> kRouteGroups = {
+inline constexpr std::array<AddRoutes, 18> kRouteGroups = {
     AddHealthRoutes,   AddAuthRoutes,     AddWorkspaceRoutes, AddFileRoutes,
     AddExecRoutes,     AddRunRoutes,      AddJobRoutes,       AddOpsRoutes,
     AddTerminalRoutes, AddEventRoutes,    AddReviewRoutes,    AddReviewContentRoutes,
     AddReviewerRoutes, AddLanguageRoutes, AddProblemRoutes,   AddSubmissionRoutes,
-    AddStaticRoutes,
+    AddPortRoutes,     AddStaticRoutes,
 };
 
 }  // namespace codeyard::server

@@ -88,6 +88,7 @@ Result<void> HttpServer::Impl::Start() {
     opts_.terminals->SetWake([this] { Wake(); });
   }
   if (events_) events_->Bind(pool_.get(), [this] { Wake(); });  // token checks are quick
+  if (lsp_) lsp_->Bind(long_pool_.get(), [this] { Wake(); });   // starts wait on a pod
   std::promise<Result<void>> started;
   std::future<Result<void>> started_future = started.get_future();
   std::promise<void> done;
@@ -112,6 +113,7 @@ void HttpServer::Impl::ServiceThread(std::promise<Result<void>> started) {
   tap.SetOnUnmaskedFrame([this](int fd) {
     if (terminals_) terminals_->OnUnmaskedFrame(fd);
     if (events_) events_->OnUnmaskedFrame(fd);
+    if (lsp_) lsp_->OnUnmaskedFrame(fd);
   });
 
   lws_context_creation_info info{};
@@ -213,7 +215,8 @@ bool HttpServer::Impl::AllIdle() const {
   for (const auto& [id, c] : conns_) {
     if (c->phase != Phase::kIdle) return false;
   }
-  return (!terminals_ || terminals_->open() == 0) && (!events_ || events_->open() == 0);
+  return (!terminals_ || terminals_->open() == 0) && (!events_ || events_->open() == 0) &&
+         (!lsp_ || lsp_->open() == 0);
 }
 
 void HttpServer::Impl::Wake() {
@@ -258,6 +261,7 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
       self->DeliverResponses();
       if (self->terminals_) self->terminals_->OnWake();
       if (self->events_) self->events_->OnWake(self->stop_requested_.load());
+      if (self->lsp_) self->lsp_->OnWake(self->stop_requested_.load());
       break;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
       return self->OnUpgrade(wsi, in);
@@ -266,6 +270,7 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
       self->OnEstablished(wsi, pss);
       break;
     case LWS_CALLBACK_RECEIVE:
+      if (pss != nullptr && pss->lsp_id != 0) return self->lsp_->OnReceive(pss->lsp_id, in, len);
       if (pss != nullptr && pss->events_id != 0) {
         return self->events_->OnReceive(pss->events_id, in, len);
       }
@@ -273,12 +278,18 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
                  ? self->terminals_->OnReceive(pss->term_id, in, len)
                  : -1;
     case LWS_CALLBACK_SERVER_WRITEABLE:
+      if (pss != nullptr && pss->lsp_id != 0) return self->lsp_->OnWriteable(pss->lsp_id);
       if (pss != nullptr && pss->events_id != 0) return self->events_->OnWriteable(pss->events_id);
       return pss != nullptr && pss->term_id != 0 ? self->terminals_->OnWriteable(pss->term_id) : 0;
     case LWS_CALLBACK_TIMER:
+      if (pss != nullptr && pss->lsp_id != 0) return self->lsp_->OnTimer(pss->lsp_id);
       if (pss != nullptr && pss->events_id != 0) return self->events_->OnTimer(pss->events_id);
       return pss != nullptr && pss->term_id != 0 ? self->terminals_->OnTimer(pss->term_id) : 0;
     case LWS_CALLBACK_CLOSED:
+      if (pss != nullptr && pss->lsp_id != 0) {
+        self->lsp_->OnClosed(pss->lsp_id);
+        pss->lsp_id = 0;
+      }
       if (pss != nullptr && pss->events_id != 0) {
         self->events_->OnClosed(pss->events_id);
         pss->events_id = 0;
@@ -493,6 +504,11 @@ int HttpServer::Impl::OnUpgrade(lws* wsi, const void* in) const {
       EventSockets::IsEventsPath(path)) {
     return terminals_->ConfirmUpgrade(wsi);
   }
+  // The language-server WebSocket (lws_lsp.hpp), with the same version check.
+  if (lsp_ && terminals_ && websocket && !stop_requested_.load() &&
+      LspSockets::IsLspPath(path, nullptr)) {
+    return terminals_->ConfirmUpgrade(wsi);
+  }
   opts_.logger->Info("upgrade refused",
                      {{"path", ValidUtf8(path)},
                       {"protocol", in != nullptr ? static_cast<const char*>(in) : ""},
@@ -501,7 +517,7 @@ int HttpServer::Impl::OnUpgrade(lws* wsi, const void* in) const {
 }
 
 void HttpServer::Impl::OnEstablished(lws* wsi, Pss* pss) {
-  if (pss == nullptr || (!terminals_ && !events_)) return;
+  if (pss == nullptr || (!terminals_ && !events_ && !lsp_)) return;
   if (pss->conn_id != 0) {  // the upgrade came on a keep-alive connection: its HTTP is over
     conns_.erase(pss->conn_id);
     pss->conn_id = 0;
@@ -510,6 +526,10 @@ void HttpServer::Impl::OnEstablished(lws* wsi, Pss* pss) {
   (void)RequestMethodAndPath(wsi, &path);
   if (events_ && EventSockets::IsEventsPath(path)) {
     pss->events_id = events_->Open(wsi);
+    return;
+  }
+  if (lsp_ && LspSockets::IsLspPath(path, nullptr)) {
+    pss->lsp_id = lsp_->Open(wsi);
     return;
   }
   if (terminals_) pss->term_id = terminals_->Open(wsi);

@@ -30,6 +30,7 @@
 namespace codeyard {
 class Accounts;
 class Events;
+class LanguageServers;
 }  // namespace codeyard
 
 namespace codeyard::server {
@@ -106,6 +107,9 @@ struct HttpServerOptions {
   Events* events = nullptr;
   Accounts* accounts = nullptr;
   std::chrono::seconds events_reauth_interval{5};
+  // Serves the language-server WebSocket (/api/v1/workspaces/{id}/lsp, lws_lsp.hpp) when set
+  // with `accounts`; must outlive the server. Stop() closes its connections with 1001.
+  LanguageServers* language_servers = nullptr;
   // Optional. Runs on the service thread once per request, where the access-log line is
   // written; must be quick and must not block (metrics counters).
   std::function<void(const RequestDone&)> on_request_done;

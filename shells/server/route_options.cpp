@@ -25,10 +25,12 @@ constexpr RouteOptions Long(int64_t max_body_bytes) { return {Work::kLong, max_b
 
 constexpr int64_t kDefault = RouteOptions::kDefaultMaxBodyBytes;
 
+constexpr std::string_view kPortPattern = "/api/v1/workspaces/{id}/ports/{port}/{path**}";
+
 // The SQLite backend's reader connections without a "readers" parameter (sqlite_storage.hpp).
 constexpr int kSqliteDefaultReaders = 4;
 
-constexpr std::array<Entry, 23> kTable = {{
+constexpr std::array<Entry, 29> kTable = {{
     {Method::kGet, "/api/v1/health", {Work::kInline, kDefault}},
     {Method::kGet, "/api/v1/languages", {Work::kInline, kDefault}},  // a constant answer
     // Storage reads only (a file, a page of the tree): inline where storage is local SQLite.
@@ -58,6 +60,13 @@ constexpr std::array<Entry, 23> kTable = {{
     {Method::kPost, "/api/v1/reviews", Long(kDefault)},
     {Method::kPost, "/api/v1/reviews/{id}/resubmit", Long(kDefault)},
     {Method::kGet, "/api/v1/reviews/{id}/diff", Long(kDefault)},
+    // The preview relay waits on a program in a pod (relay.timeout_s) and carries its bodies.
+    {Method::kGet, kPortPattern, Long(kDefault)},
+    {Method::kPost, kPortPattern, Long(kLargeBodyBytes)},
+    {Method::kPut, kPortPattern, Long(kLargeBodyBytes)},
+    {Method::kPatch, kPortPattern, Long(kLargeBodyBytes)},
+    {Method::kDelete, kPortPattern, Long(kLargeBodyBytes)},
+    {Method::kOptions, kPortPattern, Long(kDefault)},
 }};
 
 }  // namespace

@@ -21,8 +21,10 @@
 #include "codeyard/events.hpp"
 #include "codeyard/files.hpp"
 #include "codeyard/jobs.hpp"
+#include "codeyard/language_servers.hpp"
 #include "codeyard/log.hpp"
 #include "codeyard/platform.hpp"
+#include "codeyard/port_relay.hpp"
 #include "codeyard/reviews.hpp"
 #include "codeyard/run.hpp"
 #include "codeyard/services.hpp"
@@ -46,6 +48,8 @@ struct Services {
   std::shared_ptr<Jobs> jobs;                // /api/v1/jobs, /queue/stats, /run; its workers run
   std::shared_ptr<Problems> problems;        // /api/v1/problems
   std::shared_ptr<Submissions> submissions;  // /api/v1/submissions, /progress
+  std::shared_ptr<PortRelay> relay;          // /api/v1/workspaces/{id}/ports, /previews
+  std::shared_ptr<LanguageServers> language_servers;  // /api/v1/workspaces/{id}/lsp
   std::string web_dir;  // config.web_dir as given: the browser UI's files (see api_static.cpp)
 };
 
