@@ -67,3 +67,10 @@ export interface ListPage<T> {
   items: T[];
   next_cursor?: string | null;
 }
+
+/** POST /workspaces/{id}/previews (relay17): where the preview of a port is, until when. */
+export interface PreviewTicket {
+  url: string;
+  port: number;
+  expires_at: number;
+}

@@ -19,6 +19,8 @@ import ConflictView from "./editor/ConflictView";
 import { isDirty, saveSummary } from "./editor/documents";
 import { languageForPath } from "./editor/language";
 import { Tabs } from "./editor/Tabs";
+import LanguageServices from "./lsp/LanguageServices";
+import PreviewPanel from "./preview/PreviewPanel";
 import { RunPanel, type RunState } from "./run/RunPanel";
 import { commandFor, runtimeName } from "./run/runtime";
 import { runRefusal } from "./sync/saveAll";
@@ -46,7 +48,7 @@ export default function IdePage({ id }: { id: string }) {
   }, []);
   const [message, setMessage] = useState<string | null>(null);
   const [terminal, setTerminal] = useState<ConnectionState>("connecting");
-  const [bottom, setBottom] = useState<"terminal" | "output">("terminal");
+  const [bottom, setBottom] = useState<"terminal" | "output" | "preview">("terminal");
   const [run, setRun] = useState<RunState>({ status: "idle" });
   const [treeDialog, setTreeDialog] = useState<TreeDialog | null>(null);
   const [closing, setClosing] = useState<string | null>(null);
@@ -364,6 +366,7 @@ export default function IdePage({ id }: { id: string }) {
             <button role="tab" aria-selected={bottom === "output"} className={bottom === "output" ? "active" : ""} onClick={() => setBottom("output")}>
               Output{run.status === "running" ? " (running…)" : ""}
             </button>
+            <button role="tab" aria-selected={bottom === "preview"} className={bottom === "preview" ? "active" : ""} onClick={() => setBottom("preview")}>Preview</button>
             {workspace && bottom === "terminal" && <ShareToggle workspace={workspace} client={client} onChange={setWorkspace} />}
           </div>
           <div className="panel-body" hidden={bottom !== "terminal"}>
@@ -383,6 +386,7 @@ export default function IdePage({ id }: { id: string }) {
           <div className="panel-body" hidden={bottom !== "output"}>
             <RunPanel run={run} />
           </div>
+          <div className="panel-body" hidden={bottom !== "preview"}><PreviewPanel workspaceId={id} client={client} /></div><LanguageServices workspaceId={id} client={client} running={podState === "running"} />
         </div>
       </section>
       <StatusBar
