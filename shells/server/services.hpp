@@ -25,6 +25,7 @@
 #include "codeyard/log.hpp"
 #include "codeyard/platform.hpp"
 #include "codeyard/port_relay.hpp"
+#include "codeyard/problem_packages.hpp"
 #include "codeyard/reviews.hpp"
 #include "codeyard/run.hpp"
 #include "codeyard/services.hpp"
@@ -50,7 +51,8 @@ struct Services {
   std::shared_ptr<Submissions> submissions;  // /api/v1/submissions, /progress
   std::shared_ptr<PortRelay> relay;          // /api/v1/workspaces/{id}/ports, /previews
   std::shared_ptr<LanguageServers> language_servers;  // /api/v1/workspaces/{id}/lsp
-  std::string web_dir;  // config.web_dir as given: the browser UI's files (see api_static.cpp)
+  PackageCaps package_caps;  // POST /api/v1/admin/problems/import (problems.max_package_*)
+  std::string web_dir;       // config.web_dir as given: the browser UI's files (see api_static.cpp)
 };
 
 // Opens the library's services from the configuration (codeyard::OptionsFrom,

@@ -11,7 +11,7 @@ import pytest
 
 import prometheus_text
 from api_client import call, error_code, register
-from test_server import Server
+from storage_choice import start_server
 
 HELLO = {"language": "python", "files": {"main.py": "print('hello', input())\n"}, "stdin": "ada"}
 RUN_KEYS = {"verdict", "exit_code", "signal", "stdout", "stderr", "cpu_ms", "wall_ms", "memory_kb",
@@ -33,7 +33,7 @@ def make_server(tmp_path):
             args += ["--set", s]
         home = tmp_path / str(len(servers))
         home.mkdir()
-        servers.append(Server(home, *args))
+        servers.append(start_server(home, *args))
         return servers[-1]
 
     yield start

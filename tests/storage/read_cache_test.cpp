@@ -193,7 +193,7 @@ TEST_CASE("the read cache can be turned off and leaves probes to SQLite", "[stor
 // Why the cache reads the WAL-index header rather than PRAGMA data_version: the header moves
 // on every commit, the reading connection's own included; data_version does not move for the
 // connection's own commits (and reading it costs a read transaction).
-TEST_CASE("the WAL header moves on every commit; data_version not on the connection's own",
+TEST_CASE("the WAL header moves on every commit, data_version not on the connection's own",
           "[storage][read_cache]") {
   const testing::TempDir dir;
   const std::string path = (dir.path() / "raw.db").string();

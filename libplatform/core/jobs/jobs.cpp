@@ -128,6 +128,7 @@ Result<Submitted> Jobs::Impl::Submit(std::string_view user_id, std::vector<JobSu
     job.kind = s.kind;
     job.max_attempts = options_.max_attempts;
     job.created_at = now;
+    job.problem_id = std::move(s.problem_id);
     if (!s.callback_url.empty()) {
       auto target = jobs::ParseCallbackUrl(s.callback_url, options_.callback_hosts);
       if (!target) {
