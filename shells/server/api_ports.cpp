@@ -129,7 +129,9 @@ Result<Response> Relay(Services& services, const Request& r) {
   if (!answer) {
     // The gateway is fine; what is behind it is not there or not well: 502, as a proxy says.
     if (answer.error().code() == Error::Code::kUnavailable) {
-      return ErrorResponse(502, answer.error(), r.request_id);
+      Response bad = ErrorResponse(502, answer.error(), r.request_id);
+      bad.headers.emplace_back("Content-Security-Policy", std::string(kPreviewPolicy));
+      return bad;  // shown in the IDE's preview frame, so it may be framed like the program
     }
     return Fail(answer.error());
   }
@@ -186,6 +188,9 @@ void AddPortRoutes(Router& router, Services& services) {
                       Response out = JsonResponse(200, json);
                       const auto ttl = services.relay->options().preview_ttl.count();
                       // HttpOnly: no page script reads it; scoped to this one preview's prefix.
+                      // Known gap: the previewed page runs sandboxed (an opaque origin), so
+                      // Chromium sends no cookie with the page's own requests (images, scripts);
+                      // neither Lax nor None; Secure did. The document itself loads.
                       out.headers.emplace_back(
                           "Set-Cookie",
                           std::string(kCookie) + "=" + ticket->token + "; Path=" + ticket->prefix +
