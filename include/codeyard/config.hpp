@@ -134,6 +134,11 @@ struct Config {
   int64_t problems_max_package_files = 20000;                    // problems.max_package_files
   int64_t problems_max_package_depth = 12;                       // problems.max_package_depth
   int64_t problems_max_zip_ratio = 500;                          // problems.max_zip_ratio
+  // The preview relay (codeyard/port_relay.hpp, docs/workspaces.md "Preview"): tickets'
+  // lifetime, the largest answer relayed, and how long a program may stay silent.
+  int64_t relay_preview_ttl_s = 3600;                    // relay.preview_ttl_s
+  int64_t relay_max_response_bytes = int64_t{64} << 20;  // relay.max_response_bytes
+  int64_t relay_timeout_s = 30;                          // relay.timeout_s
 
   // server.inline_reads: file reads and tree pages run on the server's event thread, without
   // a hand-off to a worker, when storage is SQLite on a file (local reads of microseconds);

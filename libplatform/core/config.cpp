@@ -317,6 +317,13 @@ const std::vector<KeySpec>& Specs() {
       {"problems.max_zip_ratio",
        "times a zipped problem package's entry (over 1 MiB) may expand; more is a zip bomb",
        "500", IntSetter(&Config::problems_max_zip_ratio, 2, 1000000)},
+      // relay.*: issue 17, the preview of what a workspace serves (codeyard/port_relay.hpp).
+      {"relay.preview_ttl_s", "seconds a preview ticket (the cookie of a preview tab) is valid",
+       "3600", IntSetter(&Config::relay_preview_ttl_s, 60, 86400)},
+      {"relay.max_response_bytes", "largest answer of a workspace's program relayed to a preview",
+       "67108864", IntSetter(&Config::relay_max_response_bytes, 1024, int64_t{1} << 30)},
+      {"relay.timeout_s", "seconds a previewed program may stay silent before a 502", "30",
+       IntSetter(&Config::relay_timeout_s, 1, 3600)},
       {"server.web_dir", "directory of the built browser UI (empty: ../web beside the binary)", "",
        [](Config& c, std::string_view v) -> Result<void> {
          c.web_dir = std::string(v);

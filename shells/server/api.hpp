@@ -89,6 +89,14 @@ void AddRunSessionRoutes(Router& router, Services& services);
 // GET and PUT /api/v1/me/settings: the IDE settings of the signed-in user (api_settings.cpp).
 void AddSettingsRoutes(Router& router, Services& services);
 
+// The preview relay (api_ports.cpp): POST /api/v1/workspaces/{id}/previews (a ticket, as a
+// cookie), every method of kRelayMethods (HEAD through GET) under
+// /api/v1/workspaces/{id}/ports/{port}/..., a redirect from .../ports/{port} to it, and GET
+// /api/v1/workspaces/{id}/lsp without an upgrade: 426 (lws_lsp serves the WebSocket).
+void AddPortRoutes(Router& router, Services& services);
+inline constexpr std::array<Method, 6> kRelayMethods = {
+    Method::kGet, Method::kPost, Method::kPut, Method::kPatch, Method::kDelete, Method::kOptions};
+
 using AddRoutes = void (*)(Router&, Services&);
 // A plain array, sized by its list, so adding a group touches one line.
 inline constexpr AddRoutes kRouteGroups[] = {
@@ -97,7 +105,7 @@ inline constexpr AddRoutes kRouteGroups[] = {
     AddTerminalRoutes, AddEventRoutes,    AddReviewRoutes,     AddReviewContentRoutes,
     AddReviewerRoutes, AddLanguageRoutes, AddProblemRoutes,    AddSubmissionRoutes,
     AddArchiveRoutes,  AddDownloadRoutes, AddRunSessionRoutes, AddSettingsRoutes,
-    AddStaticRoutes,
+    AddPortRoutes,     AddStaticRoutes,
 };
 
 }  // namespace codeyard::server

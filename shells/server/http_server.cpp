@@ -93,6 +93,7 @@ Result<void> HttpServer::Impl::Start() {
     runs_->Bind(long_pool_.get(), [this] { Wake(); });
     opts_.run_sessions->SetWake([this] { Wake(); });
   }
+  if (lsp_) lsp_->Bind(long_pool_.get(), [this] { Wake(); });  // starts wait on a pod
   std::promise<Result<void>> started;
   std::future<Result<void>> started_future = started.get_future();
   std::promise<void> done;
@@ -118,6 +119,7 @@ void HttpServer::Impl::ServiceThread(std::promise<Result<void>> started) {
     if (terminals_) terminals_->OnUnmaskedFrame(fd);
     if (events_) events_->OnUnmaskedFrame(fd);
     if (runs_) runs_->OnUnmaskedFrame(fd);
+    if (lsp_) lsp_->OnUnmaskedFrame(fd);
   });
 
   lws_context_creation_info info{};
@@ -224,7 +226,7 @@ bool HttpServer::Impl::AllIdle() const {
     if (c->phase != Phase::kIdle) return false;
   }
   return (!terminals_ || terminals_->open() == 0) && (!events_ || events_->open() == 0) &&
-         (!runs_ || runs_->open() == 0);
+         (!runs_ || runs_->open() == 0) && (!lsp_ || lsp_->open() == 0);
 }
 
 void HttpServer::Impl::Wake() {
@@ -270,6 +272,7 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
       if (self->terminals_) self->terminals_->OnWake();
       if (self->events_) self->events_->OnWake(self->stop_requested_.load());
       if (self->runs_) self->runs_->OnWake();
+      if (self->lsp_) self->lsp_->OnWake(self->stop_requested_.load());
       break;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
       return self->OnUpgrade(wsi, in);
@@ -279,6 +282,7 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
       break;
     case LWS_CALLBACK_RECEIVE:
       if (pss != nullptr && pss->run_id != 0) return self->runs_->OnReceive(pss->run_id, in, len);
+      if (pss != nullptr && pss->lsp_id != 0) return self->lsp_->OnReceive(pss->lsp_id, in, len);
       if (pss != nullptr && pss->events_id != 0) {
         return self->events_->OnReceive(pss->events_id, in, len);
       }
@@ -287,16 +291,22 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
                  : -1;
     case LWS_CALLBACK_SERVER_WRITEABLE:
       if (pss != nullptr && pss->run_id != 0) return self->runs_->OnWriteable(pss->run_id);
+      if (pss != nullptr && pss->lsp_id != 0) return self->lsp_->OnWriteable(pss->lsp_id);
       if (pss != nullptr && pss->events_id != 0) return self->events_->OnWriteable(pss->events_id);
       return pss != nullptr && pss->term_id != 0 ? self->terminals_->OnWriteable(pss->term_id) : 0;
     case LWS_CALLBACK_TIMER:
       if (pss != nullptr && pss->run_id != 0) return self->runs_->OnTimer(pss->run_id);
+      if (pss != nullptr && pss->lsp_id != 0) return self->lsp_->OnTimer(pss->lsp_id);
       if (pss != nullptr && pss->events_id != 0) return self->events_->OnTimer(pss->events_id);
       return pss != nullptr && pss->term_id != 0 ? self->terminals_->OnTimer(pss->term_id) : 0;
     case LWS_CALLBACK_CLOSED:
       if (pss != nullptr && pss->run_id != 0) {
         self->runs_->OnClosed(pss->run_id);
         pss->run_id = 0;
+      }
+      if (pss != nullptr && pss->lsp_id != 0) {
+        self->lsp_->OnClosed(pss->lsp_id);
+        pss->lsp_id = 0;
       }
       if (pss != nullptr && pss->events_id != 0) {
         self->events_->OnClosed(pss->events_id);
@@ -516,6 +526,11 @@ int HttpServer::Impl::OnUpgrade(lws* wsi, const void* in) const {
       RunSockets::IsRunPath(path, nullptr)) {
     return terminals_->ConfirmUpgrade(wsi);
   }
+  // The language-server WebSocket (lws_lsp.hpp), with the same version check.
+  if (lsp_ && terminals_ && websocket && !stop_requested_.load() &&
+      LspSockets::IsLspPath(path, nullptr)) {
+    return terminals_->ConfirmUpgrade(wsi);
+  }
   opts_.logger->Info("upgrade refused",
                      {{"path", ValidUtf8(path)},
                       {"protocol", in != nullptr ? static_cast<const char*>(in) : ""},
@@ -524,7 +539,7 @@ int HttpServer::Impl::OnUpgrade(lws* wsi, const void* in) const {
 }
 
 void HttpServer::Impl::OnEstablished(lws* wsi, Pss* pss) {
-  if (pss == nullptr || (!terminals_ && !events_ && !runs_)) return;
+  if (pss == nullptr || (!terminals_ && !events_ && !runs_ && !lsp_)) return;
   if (pss->conn_id != 0) {  // the upgrade came on a keep-alive connection: its HTTP is over
     conns_.erase(pss->conn_id);
     pss->conn_id = 0;
@@ -537,6 +552,10 @@ void HttpServer::Impl::OnEstablished(lws* wsi, Pss* pss) {
   }
   if (runs_ && RunSockets::IsRunPath(path, nullptr)) {
     pss->run_id = runs_->Open(wsi);
+    return;
+  }
+  if (lsp_ && LspSockets::IsLspPath(path, nullptr)) {
+    pss->lsp_id = lsp_->Open(wsi);
     return;
   }
   if (terminals_) pss->term_id = terminals_->Open(wsi);

@@ -30,6 +30,7 @@
 namespace codeyard {
 class Accounts;
 class Events;
+class LanguageServers;
 }  // namespace codeyard
 
 namespace codeyard::server {
@@ -110,6 +111,9 @@ struct HttpServerOptions {
   // Serves the run WebSocket (/api/v1/workspaces/{id}/run, the IDE's Run) when set with
   // terminals; must outlive the server. Stop() closes its connections with 1001.
   RunSessions* run_sessions = nullptr;
+  // Serves the language-server WebSocket (/api/v1/workspaces/{id}/lsp, lws_lsp.hpp) when set
+  // with `accounts`; must outlive the server. Stop() closes its connections with 1001.
+  LanguageServers* language_servers = nullptr;
   // Optional. Runs on the service thread once per request, where the access-log line is
   // written; must be quick and must not block (metrics counters).
   std::function<void(const RequestDone&)> on_request_done;

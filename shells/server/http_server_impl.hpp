@@ -36,6 +36,7 @@
 #include "lws_events.hpp"
 #include "lws_http.hpp"
 #include "lws_log.hpp"
+#include "lws_lsp.hpp"
 #include "lws_raw_tap.hpp"
 #include "lws_run_session.hpp"
 #include "lws_terminal.hpp"
@@ -58,6 +59,7 @@ struct Pss {
   uint64_t term_id;    // a terminal WebSocket in Impl::terminals_
   uint64_t events_id;  // an events WebSocket in Impl::events_
   uint64_t run_id;     // a run WebSocket in Impl::runs_
+  uint64_t lsp_id;     // a language-server WebSocket in Impl::lsp_
 };
 
 enum class Phase { kIdle, kReadingBody, kHandling, kWriting };
@@ -113,6 +115,9 @@ class HttpServer::Impl {
       events_ = std::make_unique<EventSockets>(*opts_.events, *opts_.accounts,
                                                opts_.events_reauth_interval, opts_.logger);
     }
+    if (opts_.language_servers != nullptr && opts_.accounts != nullptr) {
+      lsp_ = std::make_unique<LspSockets>(*opts_.language_servers, *opts_.accounts, opts_.logger);
+    }
   }
 
   Result<void> Start();
@@ -165,6 +170,7 @@ class HttpServer::Impl {
   std::unique_ptr<TerminalSockets> terminals_;  // service thread only
   std::unique_ptr<EventSockets> events_;        // service thread only
   std::unique_ptr<RunSockets> runs_;            // service thread only
+  std::unique_ptr<LspSockets> lsp_;             // service thread only
   std::thread thread_;
   std::future<void> loop_done_;
   std::atomic<bool> serving_{false};

@@ -25,10 +25,12 @@ constexpr RouteOptions Long(int64_t max_body_bytes) { return {Work::kLong, max_b
 
 constexpr int64_t kDefault = RouteOptions::kDefaultMaxBodyBytes;
 
+constexpr std::string_view kPortPattern = "/api/v1/workspaces/{id}/ports/{port}/{path**}";
+
 // The SQLite backend's reader connections without a "readers" parameter (sqlite_storage.hpp).
 constexpr int kSqliteDefaultReaders = 4;
 
-constexpr std::array<Entry, 28> kTable = {{
+constexpr Entry kTable[] = {
     {Method::kGet, "/api/v1/health", {Work::kInline, kDefault}},
     {Method::kGet, "/api/v1/languages", {Work::kInline, kDefault}},  // a constant answer
     // Storage reads only (a file, a page of the tree): inline where storage is local SQLite.
@@ -66,7 +68,14 @@ constexpr std::array<Entry, 28> kTable = {{
     // Files in and out: a zip is made while it is sent, its worker held to the last byte.
     {Method::kGet, "/api/v1/workspaces/{id}/archive", Long(kDefault)},
     {Method::kGet, "/api/v1/downloads/{token}", Long(kDefault)},
-}};
+    // The preview relay waits on a program in a pod (relay.timeout_s) and carries its bodies.
+    {Method::kGet, kPortPattern, Long(kDefault)},
+    {Method::kPost, kPortPattern, Long(kLargeBodyBytes)},
+    {Method::kPut, kPortPattern, Long(kLargeBodyBytes)},
+    {Method::kPatch, kPortPattern, Long(kLargeBodyBytes)},
+    {Method::kDelete, kPortPattern, Long(kLargeBodyBytes)},
+    {Method::kOptions, kPortPattern, Long(kDefault)},
+};
 
 }  // namespace
 

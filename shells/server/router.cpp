@@ -29,13 +29,21 @@ bool IsRest(std::string_view segment) {
   return IsParam(segment) && segment.size() > 5 && segment.substr(segment.size() - 4) == "...}";
 }
 
+// "{name**}": the rest of the path after the '/' before it, whatever it is: empty, with empty
+// segments or a trailing '/' (a relayed path, api_ports.cpp, whose slashes the program reads).
+bool IsRaw(std::string_view segment) {
+  return IsParam(segment) && segment.size() > 5 && segment.substr(segment.size() - 3) == "**}";
+}
+
 // The same match as Matches without building anything: the service thread asks it for every
 // request before reading its body.
 bool MatchesPath(const std::vector<std::string>& pattern, std::string_view path) {
   const bool rest = !pattern.empty() && IsRest(pattern.back());
+  const bool raw = !pattern.empty() && IsRaw(pattern.back());
   std::size_t start = 1;
   for (std::size_t i = 0; i < pattern.size(); ++i) {
     if (start > path.size()) return false;
+    if (raw && i + 1 == pattern.size()) return true;
     if (rest && i + 1 == pattern.size()) {
       // One or more non-empty segments remain.
       if (start == path.size()) return false;
@@ -58,9 +66,19 @@ bool MatchesPath(const std::vector<std::string>& pattern, std::string_view path)
 bool Matches(const std::vector<std::string>& pattern, const std::vector<std::string_view>& path,
              Fields* params) {
   const bool rest = !pattern.empty() && IsRest(pattern.back());
-  if (rest ? path.size() < pattern.size() : pattern.size() != path.size()) return false;
+  const bool raw = !pattern.empty() && IsRaw(pattern.back());
+  if (rest || raw ? path.size() < pattern.size() : pattern.size() != path.size()) return false;
   Fields found;
   for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (raw && i + 1 == pattern.size()) {
+      std::string tail;
+      for (std::size_t k = i; k < path.size(); ++k) {
+        if (k > i) tail += '/';
+        tail.append(path[k]);
+      }
+      found.emplace_back(pattern[i].substr(1, pattern[i].size() - 4), std::move(tail));
+      break;
+    }
     if (rest && i + 1 == pattern.size()) {
       std::string tail;
       for (std::size_t k = i; k < path.size(); ++k) {

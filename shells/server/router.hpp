@@ -3,11 +3,12 @@
 // calls Router::Handle on a worker thread, and writes the Response back. Paths are patterns
 // of '/'-separated segments where "{name}" matches any one non-empty segment and lands in
 // Request::params; a last segment "{name...}" matches the rest of the path (one or more
-// non-empty segments, kept with their '/' separators, e.g. a file path). An unknown path answers
-// 404; a known path with another method answers 405 with an Allow header. Each route carries
-// RouteOptions that the server reads on the service thread before it reads the body: where the
-// handler runs (quick work, long work, or inline) and the largest body it takes. A Router is
-// filled in before the server starts and is read-only afterwards, so Handle and Options may run
+// non-empty segments, kept with their '/' separators, e.g. a file path), and "{name**}" matches
+// the rest of the path as it is, empty segments and a trailing '/' included (a relayed path). An
+// unknown path answers 404; a known path with another method answers 405 with an Allow header. Each
+// route carries RouteOptions that the server reads on the service thread before it reads the body:
+// where the handler runs (quick work, long work, or inline) and the largest body it takes. A Router
+// is filled in before the server starts and is read-only afterwards, so Handle and Options may run
 // on many threads at once.
 #pragma once
 

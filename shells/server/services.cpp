@@ -53,6 +53,11 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   Options options = OptionsFrom(config);
   options.logger = logger;
   ServiceOptions service_options = ServiceOptionsFrom(config);
+  PortRelayOptions relay_options;  // the preview relay signs its tickets with the secret
+  relay_options.secret = secret;
+  relay_options.preview_ttl = std::chrono::seconds(config.relay_preview_ttl_s);
+  relay_options.max_response_bytes = static_cast<uint64_t>(config.relay_max_response_bytes);
+  relay_options.timeout = std::chrono::seconds(config.relay_timeout_s);
   service_options.accounts.secret = std::move(secret);
   auto opened = codeyard::Services::Open(options, std::move(service_options));
   if (!opened) return Fail(opened.error());
@@ -78,6 +83,9 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
       services->platform, services->files, DownloadOptions{.ttl_s = config.download_ttl_s});
   services->run_sessions = std::make_shared<RunSessions>(services->accounts, services->workspaces,
                                                          RunSessionOptionsFrom(config), logger);
+  services->relay = std::make_shared<PortRelay>(
+      graph.shared_workspaces(), graph.platform().shared_clock(), std::move(relay_options));
+  services->language_servers = std::make_shared<LanguageServers>(graph.shared_workspaces());
 
   Events* events = services->events.get();
   services->metrics.AddGauge("codeyard_events_subscribers",

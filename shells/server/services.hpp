@@ -23,8 +23,10 @@
 #include "codeyard/events.hpp"
 #include "codeyard/files.hpp"
 #include "codeyard/jobs.hpp"
+#include "codeyard/language_servers.hpp"
 #include "codeyard/log.hpp"
 #include "codeyard/platform.hpp"
+#include "codeyard/port_relay.hpp"
 #include "codeyard/problem_packages.hpp"
 #include "codeyard/reviews.hpp"
 #include "codeyard/run.hpp"
@@ -52,6 +54,8 @@ struct Services {
   std::shared_ptr<Problems> problems;        // /api/v1/problems
   std::shared_ptr<Submissions> submissions;  // /api/v1/submissions, /progress
   std::shared_ptr<Settings> settings;        // /api/v1/me/settings (api_settings.cpp)
+  std::shared_ptr<PortRelay> relay;          // /api/v1/workspaces/{id}/ports, /previews
+  std::shared_ptr<LanguageServers> language_servers;  // /api/v1/workspaces/{id}/lsp
   PackageCaps package_caps;  // POST /api/v1/admin/problems/import (problems.max_package_*)
   std::shared_ptr<Archives> archives;    // GET .../archive, archive download links
   std::shared_ptr<Downloads> downloads;  // signed download links (files.download_ttl_s)

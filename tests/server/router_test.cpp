@@ -4,6 +4,8 @@
 
 #include <thread>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "inline_read_guard.hpp"
 #include "route_options.hpp"
@@ -206,4 +208,31 @@ TEST_CASE("inline reads: a heavy or waiting one sends the next pause's reads to 
     for (int n = 0; n < 4; ++n) light.Ran(light.Begin());
   }
   CHECK(light.Allows(InlineReadGuard::Clock::now()));
+}
+
+TEST_CASE("router: a raw rest parameter keeps the path as it is, slashes included", "[router]") {
+  Router router;
+  router.Add(Method::kGet, "/api/v1/workspaces/{id}/ports/{port}/{path**}",
+             [](const Request& r) -> Result<Response> {
+               return Response::Json(200, std::string(r.Param("path").value_or("<none>")));
+             });
+  const auto handled = [&](const char* path) { return router.Handle(Get(path)); };
+  const auto routed = [&](const char* path) {
+    return &router.Options(Method::kGet, path) != &Router::UnroutedOptions();
+  };
+  for (const auto& [path, rest] : std::vector<std::pair<const char*, const char*>>{
+           {"/api/v1/workspaces/w/ports/80/", ""},
+           {"/api/v1/workspaces/w/ports/80/a", "a"},
+           {"/api/v1/workspaces/w/ports/80/a/", "a/"},
+           {"/api/v1/workspaces/w/ports/80/a//b/", "a//b/"}}) {
+    CAPTURE(path);
+    const Response r = handled(path);
+    CHECK(r.status == 200);
+    CHECK(r.body == rest);
+    CHECK(routed(path));
+  }
+  // Without the slash after the port there is no rest: another route's business.
+  CHECK(handled("/api/v1/workspaces/w/ports/80").route == "unmatched");
+  CHECK_FALSE(routed("/api/v1/workspaces/w/ports/80"));
+  CHECK_FALSE(routed("/api/v1/workspaces//ports/80/"));
 }

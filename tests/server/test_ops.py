@@ -138,8 +138,8 @@ def routed():
     routes = set()
     for line in result.stdout.splitlines():
         method, pattern = line.split(" ")
-        # The router's rest-of-path "{name...}" is OpenAPI's "{name}".
-        routes.add((method.lower(), re.sub(r"\{(\w+)\.\.\.\}", r"{\1}", pattern)))
+        # The router's rest-of-path "{name...}" (and "{name**}") is OpenAPI's "{name}".
+        routes.add((method.lower(), re.sub(r"\{(\w+)(?:\.\.\.|\*\*)\}", r"{\1}", pattern)))
     return routes
 
 
@@ -208,7 +208,9 @@ def test_openapi_document_is_well_formed():
                               "/api/v1/metrics", "/api/v1/openapi.json",
                               "/api/v1/workspaces/{id}/terminal", "/api/v1/events",
                               "/api/v1/downloads/{token}",
-                              "/api/v1/workspaces/{id}/run") or "/auth/" in path
+                              "/api/v1/workspaces/{id}/run",
+                              "/api/v1/workspaces/{id}/lsp",
+                              "/api/v1/workspaces/{id}/ports/{port}") or "/auth/" in path
             assert (op["security"] == []) == public, (method, path)
     assert len(op_ids) == len(set(op_ids))
 

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "codeyard/backend/port_stream.hpp"
 #include "codeyard/error.hpp"
 
 namespace codeyard {
@@ -252,6 +253,15 @@ class Pod {
     return Fail(Error::Code::kUnimplemented,
                 "this pod has no detachable sessions (" + std::string(name) + ")");
   }
+
+  // A TCP connection to `port` on the pod's own loopback (127.0.0.1), made inside the pod's
+  // network namespace, as `kubectl port-forward` does (a pod without network is reached only
+  // this way). kInvalidArgument for port 0; kUnavailable when nothing listens there;
+  // kFailedPrecondition when the pod is not running. Optional: the default is kUnimplemented.
+  [[nodiscard]] virtual Result<std::unique_ptr<PortStream>> ConnectPort(uint16_t port) {
+    return Fail(Error::Code::kUnimplemented,
+                "this pod cannot forward ports (port " + std::to_string(port) + ")");
+  }
 };
 
 // Equality on every listed label (Kubernetes' matchLabels); empty selects all.
@@ -356,6 +366,9 @@ class PodWrapper : public Pod {
   }
   Result<SessionAttachment> JoinSession(std::string_view name) override {
     return target_->JoinSession(name);
+  }
+  Result<std::unique_ptr<PortStream>> ConnectPort(uint16_t port) override {
+    return target_->ConnectPort(port);
   }
 
  private:

@@ -21,6 +21,7 @@
 
 #include "core/errno_text.hpp"
 #include "core/try.hpp"
+#include "executor/local/local_port.hpp"
 #include "executor/local/local_process.hpp"
 #include "executor/local/local_session.hpp"
 #include "executor/local/pod_record.hpp"
@@ -419,6 +420,17 @@ Result<SessionAttachment> LocalPod::JoinSession(std::string_view name) {
     control = control_fd_;
   }
   return LocalSession::Open(control, name, nullptr, spec, launch_.cgroup);
+}
+
+Result<std::unique_ptr<PortStream>> LocalPod::ConnectPort(uint16_t port) {
+  int control = -1;
+  {
+    std::lock_guard lock(mu_);
+    if (!Alive())
+      return Fail(Error::Code::kFailedPrecondition, "pod " + info_.id + " is not running");
+    control = control_fd_;
+  }
+  return ConnectPodPort(control, port);
 }
 
 Result<void> LocalPod::PutFiles(std::span<const FileData> files) {

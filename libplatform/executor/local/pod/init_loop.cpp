@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/try.hpp"
+#include "executor/local/pod/port_forward.hpp"
 #include "executor/local/pod/spawn.hpp"
 
 namespace codeyard::local::pod {
@@ -98,6 +99,8 @@ bool InitLoop::OnControl(int fd) {
     OnExec(std::move(message));
   } else if (message.type() == "attach" && message.fds.size() == 1) {
     sessions_.Attach(UniqueFd(message.fds.front()));  // session.hpp speaks on that stream
+  } else if (message.type() == "forward") {
+    ForwardPort(std::move(message));  // port_forward.hpp
   } else {
     CloseAll(message.fds);  // nothing else is expected here; ignore it
   }

@@ -7,7 +7,7 @@
 // List routes are paginated (`?limit=N&cursor=C` -> {"items","next_cursor"}); `listAll` follows
 // the cursors, and also takes a server that answers every item at once without a cursor.
 import { ApiError, errorFromResponse } from "./errors";
-import type { AuthResponse, ExecRequest, ExecResult, FileContent, FileInfo, LanguageInfo, ListPage, User, Workspace } from "./types";
+import type { AuthResponse, ExecRequest, ExecResult, FileContent, FileInfo, LanguageInfo, ListPage, PreviewTicket, User, Workspace } from "./types";
 import type { TokenStore } from "../auth/tokens";
 
 /** The largest page the list routes give (docs/api.md): the fewest requests for a long list. */
@@ -305,6 +305,16 @@ export class ApiClient {
   // ---- run17: the language table (GET /api/v1/languages, public) ----
   async languages(): Promise<LanguageInfo[]> {
     return (await this.json<{ languages: LanguageInfo[] }>("GET", "/languages", { auth: false })).languages;
+  }
+
+  // ---- preview (relay17) ---------------------------------------------------------------
+
+  /**
+   * A ticket for a tab or frame to reach what the workspace serves on `port`: the server sets
+   * it as an HttpOnly cookie scoped to the preview's path, so the URL carries no token.
+   */
+  openPreview(id: string, port: number): Promise<PreviewTicket> {
+    return this.json<PreviewTicket>("POST", `/workspaces/${encodeURIComponent(id)}/previews`, { json: { port } });
   }
 
   // ---- health ----------------------------------------------------------------------------

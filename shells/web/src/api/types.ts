@@ -81,3 +81,10 @@ export interface LanguageInfo {
   run_command: string[];
   version_command: string[];
 }
+
+/** POST /workspaces/{id}/previews (relay17): where the preview of a port is, until when. */
+export interface PreviewTicket {
+  url: string;
+  port: number;
+  expires_at: number;
+}

@@ -19,6 +19,8 @@ import ConflictView from "./editor/ConflictView";
 import { isDirty, saveSummary } from "./editor/documents";
 import { languageForPath } from "./editor/language";
 import { Tabs } from "./editor/Tabs";
+import LanguageServices from "./lsp/LanguageServices";
+import PreviewPanel from "./preview/PreviewPanel";
 import { DocBanners } from "./editor/DocBanners";
 import { useUserSettings } from "../settings/settings";
 import { RunPanel } from "./run/RunPanel";
@@ -53,7 +55,7 @@ export default function IdePage({ id }: { id: string }) {
   }, []);
   const [message, setMessage] = useState<string | null>(null);
   const [terminal, setTerminal] = useState<ConnectionState>("connecting");
-  const [bottom, setBottom] = useState<"terminal" | "output">("terminal");
+  const [bottom, setBottom] = useState<"terminal" | "output" | "preview">("terminal");
   const run = useRun(client, id);
   const [treeDialog, setTreeDialog] = useState<TreeDialog | null>(null);
   const [closing, setClosing] = useState<string | null>(null);
@@ -351,6 +353,7 @@ export default function IdePage({ id }: { id: string }) {
             <button role="tab" aria-selected={bottom === "output"} className={bottom === "output" ? "active" : ""} onClick={() => setBottom("output")}>
               Output{run.controller.active ? " (running…)" : ""}
             </button>
+            <button role="tab" aria-selected={bottom === "preview"} className={bottom === "preview" ? "active" : ""} onClick={() => setBottom("preview")}>Preview</button>
             {workspace && bottom === "terminal" && <ShareToggle workspace={workspace} client={client} onChange={setWorkspace} />}
           </div>
           <div className="panel-body" hidden={bottom !== "terminal"}>
@@ -370,6 +373,7 @@ export default function IdePage({ id }: { id: string }) {
           <div className="panel-body" hidden={bottom !== "output"}>
             <RunPanel controller={run.controller} onOpenLocation={(loc) => run.openLocation(loc, files.open)} />
           </div>
+          <div className="panel-body" hidden={bottom !== "preview"}><PreviewPanel workspaceId={id} client={client} /></div><LanguageServices workspaceId={id} client={client} running={podState === "running"} />
         </div>
       </section>
       <StatusBar

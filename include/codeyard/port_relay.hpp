@@ -1,0 +1,107 @@
+// The preview of what a workspace serves: a web server its owner started in the pod (say
+// `python3 -m http.server 8000` in the terminal) reached through Codeyard at
+// /api/v1/workspaces/{id}/ports/{port}/, as `kubectl port-forward` reaches a pod. The pod has
+// no network; Pod::ConnectPort has its init open the connection on the pod's own loopback.
+// The rules live here: who may reach a port (the workspace's owner only), which ports are
+// ports (1-65535), what a preview ticket is (a short-lived token scoped to one user,
+// workspace and port, HMAC-signed with a key derived from the access-token secret, so a
+// browser tab or an iframe can be let in by a cookie and the access token never goes into a
+// URL), and how one HTTP exchange is relayed (hop-by-hop headers dropped, the app's redirects
+// kept under the preview's prefix, the response bounded). The server only maps HTTP onto it.
+// Thread-safe: every method may be called from any thread at once.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "codeyard/backend/port_stream.hpp"
+#include "codeyard/clock.hpp"
+#include "codeyard/error.hpp"
+
+namespace codeyard {
+
+class Workspaces;
+
+struct PortRelayOptions {
+  // The access-token secret (AccountsOptions::secret); preview tickets are signed with a key
+  // derived from it, so no ticket is ever an access token, and every replica checks them.
+  std::string secret;
+  std::chrono::seconds preview_ttl = std::chrono::hours(1);  // relay.preview_ttl_s
+  uint64_t max_response_bytes = uint64_t{64} << 20;          // relay.max_response_bytes
+  std::chrono::seconds timeout = std::chrono::seconds(30);   // relay.timeout_s
+};
+
+// A ticket for one user, workspace and port until expires_unix_ms.
+struct PreviewTicket {
+  std::string token;
+  int64_t expires_unix_ms = 0;
+  std::string prefix;  // "/api/v1/workspaces/<id>/ports/<port>/": where it is valid
+};
+
+using HeaderFields = std::vector<std::pair<std::string, std::string>>;
+
+// One HTTP request for the program in the pod. `target` is its path and query as the program
+// sees them, starting with '/' (the preview prefix taken off).
+struct RelayRequest {
+  std::string method;
+  std::string target = "/";
+  HeaderFields headers;  // lower-case names; hop-by-hop ones and cookies are not passed on
+  std::string body;
+};
+
+struct RelayResponse {
+  int status = 200;
+  HeaderFields headers;  // lower-case names, hop-by-hop ones and Content-Length removed
+  std::string body;      // decoded from chunked transfer coding
+};
+
+class PortRelay {
+ public:
+  PortRelay(std::shared_ptr<Workspaces> workspaces, std::shared_ptr<Clock> clock,
+            PortRelayOptions options);
+
+  // "8000" -> 8000: digits only, 1 to 65535; otherwise kInvalidArgument.
+  [[nodiscard]] static Result<uint16_t> ParsePort(std::string_view text);
+
+  // "/api/v1/workspaces/<id>/ports/<port>/".
+  [[nodiscard]] static std::string Prefix(std::string_view workspace_id, uint16_t port);
+
+  // A ticket for the caller's own workspace (kNotFound for anyone else's, as for every
+  // workspace route). Issuing starts nothing.
+  [[nodiscard]] Result<PreviewTicket> IssuePreview(std::string_view user_id,
+                                                   std::string_view workspace_id, uint16_t port);
+
+  // The user a ticket was issued to, if it is well-formed, signed by this secret, unexpired
+  // and for exactly this workspace and port; otherwise kUnauthenticated.
+  [[nodiscard]] Result<std::string> VerifyPreview(std::string_view token,
+                                                  std::string_view workspace_id,
+                                                  uint16_t port) const;
+
+  // A byte stream to the port in the caller's workspace. kNotFound for another user's
+  // workspace; kUnavailable (a "bad gateway") when the workspace is not running or nothing
+  // listens on the port.
+  [[nodiscard]] Result<std::unique_ptr<PortStream>> Connect(std::string_view user_id,
+                                                            std::string_view workspace_id,
+                                                            uint16_t port);
+
+  // One request and its whole response, over a fresh connection (Connect's errors; the
+  // program's malformed or too large answer is kUnavailable too, saying so).
+  [[nodiscard]] Result<RelayResponse> Forward(std::string_view user_id,
+                                              std::string_view workspace_id, uint16_t port,
+                                              const RelayRequest& request);
+
+  [[nodiscard]] const PortRelayOptions& options() const { return options_; }
+
+ private:
+  std::shared_ptr<Workspaces> workspaces_;
+  std::shared_ptr<Clock> clock_;
+  PortRelayOptions options_;
+  std::string key_;  // HMAC key of preview tickets, derived from options_.secret
+};
+
+}  // namespace codeyard

@@ -1,0 +1,225 @@
+"""The preview relay (api_ports.cpp, codeyard/port_relay.hpp): a web server started in a
+workspace's pod, reached through /api/v1/workspaces/{id}/ports/{port}/ by its owner only, over
+the pod's own loopback (the pod has no network)."""
+
+import json
+import time
+
+import pytest
+
+from api_client import API, call, create_workspace, error_code, register
+
+APP = b'''
+import http.server, sys
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def answer(self, status, body, content_type="text/plain", extra=()):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Frame-Options", "SAMEORIGIN")  # the relay's own policy wins
+        for name, value in extra:
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_GET(self):
+        if self.path.startswith("/redirect"):
+            return self.answer(302, b"", extra=[("Location", "/landing")])
+        if self.path.startswith("/big"):
+            return self.answer(200, bytes(range(256)) * 12288, "application/octet-stream")
+        seen = {"path": self.path, "cookie": self.headers.get("Cookie"),
+                "authorization": self.headers.get("Authorization"),
+                "host": self.headers.get("Host")}
+        self.answer(200, json.dumps(seen).encode(), "application/json")
+
+    do_HEAD = do_GET
+
+    def do_POST(self):
+        data = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.answer(201, data[::-1], self.headers.get("Content-Type", "text/plain"))
+
+    def do_DELETE(self):
+        self.answer(204, b"")
+
+    def log_message(self, *args):
+        pass
+
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+'''.replace(b"import http.server, sys", b"import http.server, json, sys")
+
+# Starts argv in its own session, so it outlives the exec that started it (as a server
+# started in the terminal does).
+DAEMON = ("import subprocess, sys; subprocess.Popen(sys.argv[1:], start_new_session=True, "
+          "stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)")
+
+
+def wait_serving(server, token, wid, port, deadline_s=20):
+    deadline = time.monotonic() + deadline_s
+    while True:
+        status, _, body = call(server, "GET", f"/workspaces/{wid}/ports/{port}/", token=token)
+        if status != 502 or time.monotonic() > deadline:
+            return status, body
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def alice(server):
+    return register(server)["access_token"]
+
+
+@pytest.fixture(scope="module")
+def bob(server):
+    return register(server)["access_token"]
+
+
+@pytest.fixture(scope="module")
+def served(server, alice):
+    """Alice's running workspace with app.py on 8000 and `python3 -m http.server` on 8001."""
+    wid = create_workspace(server, alice)["id"]
+    assert call(server, "PUT", f"/workspaces/{wid}/files/app.py", token=alice, body=APP)[0] == 200
+    assert call(server, "PUT", f"/workspaces/{wid}/files/site/hello.txt", token=alice,
+                body=b"hello from the pod\n")[0] == 200
+    for argv in (["python3", "app.py", "8000"],
+                 ["python3", "-m", "http.server", "8001", "--bind", "127.0.0.1",
+                  "--directory", "site"]):
+        status, _, run = call(server, "POST", f"/workspaces/{wid}/exec", token=alice,
+                              json_body={"argv": ["python3", "-c", DAEMON, *argv]})
+        assert status == 200 and run["exit_code"] == 0, run
+    for port in (8000, 8001):
+        status, body = wait_serving(server, alice, wid, port)
+        assert status == 200, body
+    return wid
+
+
+def test_get_reaches_the_program_with_path_and_query(server, alice, served):
+    status, headers, doc = call(server, "GET", f"/workspaces/{served}/ports/8000/a/b%20c/?x=1&y=%2F",
+                                token=alice, headers={"Cookie": "mine=1"})
+    assert status == 200, doc
+    assert doc["path"] == "/a/b%20c/?x=1&y=%2F"
+    # Neither the user's token nor the browser's cookies for Codeyard reach the program.
+    assert doc["authorization"] is None and doc["cookie"] is None
+    assert doc["host"] == "127.0.0.1:8000"
+    # The answer is sandboxed (an opaque origin: it cannot read the IDE's tokens) and only the
+    # IDE may frame it; the program's own X-Frame-Options is replaced.
+    csp = headers["Content-Security-Policy"]
+    assert csp.startswith("sandbox allow-scripts") and "allow-same-origin" not in csp
+    assert "frame-ancestors 'self'" in csp
+    assert headers.get_all("X-Frame-Options") == ["DENY"]
+
+
+def test_python_http_server_serves_a_file_and_its_listing(server, alice, served):
+    status, headers, body = call(server, "GET", f"/workspaces/{served}/ports/8001/hello.txt",
+                                 token=alice)
+    assert status == 200 and body == b"hello from the pod\n"
+    assert headers["Content-Type"].startswith("text/plain")
+    status, headers, body = call(server, "GET", f"/workspaces/{served}/ports/8001/", token=alice)
+    assert status == 200 and b'href="hello.txt"' in body
+    assert headers["Content-Type"].startswith("text/html")
+
+
+def test_post_body_status_and_other_methods_pass_through(server, alice, served):
+    status, headers, body = call(server, "POST", f"/workspaces/{served}/ports/8000/echo",
+                                 token=alice, body=b"0123456789" * 1000,
+                                 headers={"Content-Type": "text/x-digits"})
+    assert status == 201 and body == (b"0123456789" * 1000)[::-1]
+    assert headers["Content-Type"] == "text/x-digits"
+    status, _, body = call(server, "DELETE", f"/workspaces/{served}/ports/8000/thing", token=alice)
+    assert status == 204 and body == b""
+    status, headers, body = call(server, "HEAD", f"/workspaces/{served}/ports/8000/x", token=alice)
+    assert status == 200 and body == b""
+
+
+def test_a_large_answer_arrives_whole(server, alice, served):
+    status, _, body = call(server, "GET", f"/workspaces/{served}/ports/8000/big", token=alice)
+    assert status == 200 and body == bytes(range(256)) * 12288
+
+
+def test_redirects_stay_under_the_preview(server, alice, served):
+    status, headers, _ = call(server, "GET", f"/workspaces/{served}/ports/8000/redirect",
+                              token=alice)
+    assert status == 302
+    assert headers["Location"] == f"{API}/workspaces/{served}/ports/8000/landing"
+    status, headers, _ = call(server, "GET", f"/workspaces/{served}/ports/8000", token=alice)
+    assert status == 308 and headers["Location"] == f"{API}/workspaces/{served}/ports/8000/"
+
+
+def test_a_port_nothing_listens_on_is_502_saying_so(server, alice, served):
+    status, _, doc = call(server, "GET", f"/workspaces/{served}/ports/8002/", token=alice)
+    assert status == 502, doc
+    assert error_code(doc) == "unavailable"
+    assert "nothing listens on port 8002" in doc["error"]["message"]
+
+
+def test_a_workspace_that_is_not_running_is_502(server, alice):
+    wid = create_workspace(server, alice)["id"]
+    status, _, doc = call(server, "GET", f"/workspaces/{wid}/ports/8000/", token=alice)
+    assert status == 502 and "not running" in doc["error"]["message"]
+    # Asking did not start it.
+    status, _, info = call(server, "GET", f"/workspaces/{wid}", token=alice)
+    assert status == 200 and info["state"] != "running", info
+
+
+def test_another_user_gets_404(server, bob, served):
+    status, _, doc = call(server, "GET", f"/workspaces/{served}/ports/8000/", token=bob)
+    assert status == 404 and error_code(doc) == "not_found"
+    status, _, doc = call(server, "POST", f"/workspaces/{served}/previews", token=bob,
+                          json_body={"port": 8000})
+    assert status == 404 and error_code(doc) == "not_found"
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "abc", "080", "-1", "99999999999"])
+def test_a_bad_port_is_400(server, alice, served, port):
+    status, _, doc = call(server, "GET", f"/workspaces/{served}/ports/{port}/", token=alice)
+    assert status == 400 and error_code(doc) == "invalid_argument", doc
+    assert "1 to 65535" in doc["error"]["message"]
+
+
+def test_no_credentials_is_401(server, served):
+    status, _, doc = call(server, "GET", f"/workspaces/{served}/ports/8000/")
+    assert status == 401 and error_code(doc) == "unauthenticated"
+
+
+def preview_cookie(server, token, wid, port):
+    status, headers, doc = call(server, "POST", f"/workspaces/{wid}/previews", token=token,
+                                json_body={"port": port})
+    assert status == 200, doc
+    assert doc["url"] == f"{API}/workspaces/{wid}/ports/{port}/"
+    assert doc["expires_at"] > time.time() * 1000
+    cookie = headers["Set-Cookie"]
+    attributes = [a.strip() for a in cookie.split(";")]
+    assert f"Path={API}/workspaces/{wid}/ports/{port}/" in attributes
+    assert "HttpOnly" in attributes
+    name, _, value = attributes[0].partition("=")
+    assert name == "codeyard_preview" and value
+    return value
+
+
+def test_a_preview_cookie_lets_a_tab_in_for_that_port_only(server, alice, served):
+    ticket = preview_cookie(server, alice, served, 8001)
+    # A browser tab: no Authorization header, the cookie only (next to unrelated ones).
+    status, _, body = call(server, "GET", f"/workspaces/{served}/ports/8001/hello.txt",
+                           headers={"Cookie": f"other=1; codeyard_preview={ticket}"})
+    assert status == 200 and body == b"hello from the pod\n"
+    # The same ticket for another port or workspace is refused.
+    status, _, doc = call(server, "GET", f"/workspaces/{served}/ports/8000/",
+                          headers={"Cookie": f"codeyard_preview={ticket}"})
+    assert status == 401 and "another workspace or port" in doc["error"]["message"]
+    other = create_workspace(server, alice)["id"]
+    status, _, doc = call(server, "GET", f"/workspaces/{other}/ports/8001/",
+                          headers={"Cookie": f"codeyard_preview={ticket}"})
+    assert status == 401
+    # A forged or altered ticket is refused; an access token is no ticket.
+    claims, _, mac = ticket.partition(".")
+    for bad in (claims + "." + mac[::-1], claims[:-2] + "." + mac, "x", alice):
+        status, _, doc = call(server, "GET", f"/workspaces/{served}/ports/8001/",
+                              headers={"Cookie": f"codeyard_preview={bad}"})
+        assert status == 401, (bad, doc)
+
+
+def test_previews_body_is_checked(server, alice, served):
+    for body in ({}, {"port": "8000"}, {"port": 0}, {"port": 70000}):
+        status, _, doc = call(server, "POST", f"/workspaces/{served}/previews", token=alice,
+                              json_body=body)
+        assert status == 400 and error_code(doc) == "invalid_argument", (body, doc)
