@@ -133,6 +133,11 @@ struct Config {
   // the server ignores it for other storage. Off: every such read goes to a worker.
   bool inline_reads = true;
 
+  // executor.pool_reuse_runs: how many one-shot runs a warm-pool pod serves, reset between
+  // them (Pod::Reset; docs/sandbox.md, "Reusing a pod"), before it is deleted. 1: a fresh
+  // pod for every run.
+  int64_t pool_reuse_runs = 100;
+
   // Keys from the environment that look like ours but are not known (likely typos).
   std::vector<std::string> warnings;
 

@@ -52,6 +52,8 @@ class LocalPod : public Pod {
   // The session lives in the init (local_session.hpp); this process only attaches.
   Result<SessionAttachment> OpenSession(std::string_view name, const ExecSpec& spec) override;
   Result<SessionAttachment> JoinSession(std::string_view name) override;
+  // Asks the init to reset the pod (local_pod_reset.cpp, pod/reset.cpp).
+  Result<void> Reset() override;
 
   // Kills every process of the pod, waits until they are gone, and frees the cgroups and the
   // state directory. Idempotent.
