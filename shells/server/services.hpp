@@ -23,6 +23,7 @@
 #include "codeyard/jobs.hpp"
 #include "codeyard/log.hpp"
 #include "codeyard/platform.hpp"
+#include "codeyard/problem_packages.hpp"
 #include "codeyard/reviews.hpp"
 #include "codeyard/run.hpp"
 #include "codeyard/services.hpp"
@@ -46,7 +47,8 @@ struct Services {
   std::shared_ptr<Jobs> jobs;                // /api/v1/jobs, /queue/stats, /run; its workers run
   std::shared_ptr<Problems> problems;        // /api/v1/problems
   std::shared_ptr<Submissions> submissions;  // /api/v1/submissions, /progress
-  std::string web_dir;  // config.web_dir as given: the browser UI's files (see api_static.cpp)
+  PackageCaps package_caps;  // POST /api/v1/admin/problems/import (problems.max_package_*)
+  std::string web_dir;       // config.web_dir as given: the browser UI's files (see api_static.cpp)
 };
 
 // Opens the library's services from the configuration (codeyard::OptionsFrom,
