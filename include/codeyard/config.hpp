@@ -147,6 +147,10 @@ struct Config {
 
   // Files in and out (issue 17, docs/workspaces.md): how long a signed download link works.
   int64_t download_ttl_s = 300;  // files.download_ttl_s
+  // executor.pool_reuse_runs: how many one-shot runs a warm-pool pod serves, reset between
+  // them (Pod::Reset; docs/sandbox.md, "Reusing a pod"), before it is deleted. 1: a fresh
+  // pod for every run.
+  int64_t pool_reuse_runs = 100;
 
   // Keys from the environment that look like ours but are not known (likely typos).
   std::vector<std::string> warnings;

@@ -364,6 +364,11 @@ const std::vector<KeySpec>& Specs() {
          c.pool_size = *n;
          return {};
        }},
+      // reuse (issue 16): pool pods reset between runs (docs/sandbox.md, "Reusing a pod").
+      {"executor.pool_reuse_runs",
+       "one-shot runs a warm-pool pod serves, reset between them, before it is deleted (1: a "
+       "fresh pod per run)",
+       "100", IntSetter(&Config::pool_reuse_runs, 1, 100000)},
       {"workspace.idle_timeout_s", "seconds without activity before a workspace pod is stopped",
        "900",
        [](Config& c, std::string_view v) -> Result<void> {
