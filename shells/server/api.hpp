@@ -74,13 +74,16 @@ void AddSubmissionRoutes(Router& router, Services& services);
 // fallback): index.html for app pages, the JSON 404 under /api/ (api_static.cpp).
 void AddStaticRoutes(Router& router, Services& services);
 
+// Search across a workspace's files (api_search.cpp): GET /api/v1/workspaces/{id}/search.
+void AddSearchRoutes(Router& router, Services& services);
+
 using AddRoutes = void (*)(Router&, Services&);
-inline constexpr std::array<AddRoutes, 17> kRouteGroups = {
+inline constexpr std::array<AddRoutes, 18> kRouteGroups = {
     AddHealthRoutes,   AddAuthRoutes,     AddWorkspaceRoutes, AddFileRoutes,
     AddExecRoutes,     AddRunRoutes,      AddJobRoutes,       AddOpsRoutes,
     AddTerminalRoutes, AddEventRoutes,    AddReviewRoutes,    AddReviewContentRoutes,
     AddReviewerRoutes, AddLanguageRoutes, AddProblemRoutes,   AddSubmissionRoutes,
-    AddStaticRoutes,
+    AddSearchRoutes,   AddStaticRoutes,
 };
 
 }  // namespace codeyard::server

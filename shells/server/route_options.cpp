@@ -28,7 +28,7 @@ constexpr int64_t kDefault = RouteOptions::kDefaultMaxBodyBytes;
 // The SQLite backend's reader connections without a "readers" parameter (sqlite_storage.hpp).
 constexpr int kSqliteDefaultReaders = 4;
 
-constexpr std::array<Entry, 23> kTable = {{
+constexpr std::array<Entry, 24> kTable = {{
     {Method::kGet, "/api/v1/health", {Work::kInline, kDefault}},
     {Method::kGet, "/api/v1/languages", {Work::kInline, kDefault}},  // a constant answer
     // Storage reads only (a file, a page of the tree): inline where storage is local SQLite.
@@ -58,6 +58,8 @@ constexpr std::array<Entry, 23> kTable = {{
     {Method::kPost, "/api/v1/reviews", Long(kDefault)},
     {Method::kPost, "/api/v1/reviews/{id}/resubmit", Long(kDefault)},
     {Method::kGet, "/api/v1/reviews/{id}/diff", Long(kDefault)},
+    // A search reads up to search.max_scan_bytes of files: not on a quick worker.
+    {Method::kGet, "/api/v1/workspaces/{id}/search", Long(kDefault)},
 }};
 
 }  // namespace

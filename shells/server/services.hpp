@@ -25,6 +25,7 @@
 #include "codeyard/platform.hpp"
 #include "codeyard/reviews.hpp"
 #include "codeyard/run.hpp"
+#include "codeyard/search.hpp"
 #include "codeyard/services.hpp"
 #include "codeyard/submissions.hpp"
 #include "codeyard/terminals.hpp"
@@ -46,6 +47,7 @@ struct Services {
   std::shared_ptr<Jobs> jobs;                // /api/v1/jobs, /queue/stats, /run; its workers run
   std::shared_ptr<Problems> problems;        // /api/v1/problems
   std::shared_ptr<Submissions> submissions;  // /api/v1/submissions, /progress
+  std::shared_ptr<FileSearch> search;        // GET /api/v1/workspaces/{id}/search
   std::string web_dir;  // config.web_dir as given: the browser UI's files (see api_static.cpp)
 };
 

@@ -134,6 +134,10 @@ void TerminalSession::Drive() {
         (void)process_->Resize(c.size);
         continue;
       }
+      if (c.hangup) {
+        (void)process_->Signal(SIGHUP);  // bash passes it on to its jobs, then exits
+        continue;
+      }
       auto queued = process_->QueueStdin(c.input, limits_.max_pending_input);
       if (!queued && queued.error().code() == Error::Code::kResourceExhausted) {
         logger_->Warn("terminal input dropped: the shell is not reading it",
@@ -360,6 +364,9 @@ std::optional<terminal::Close> TerminalSession::Receive(uint64_t viewer, std::st
       if (!v.readonly) CommandLocked(Command{true, {}, *size});
       return std::nullopt;
     }
+    case terminal::kHangUp:
+      if (!v.readonly) CommandLocked(Command{false, {}, {}, true});
+      return std::nullopt;
     case terminal::kPing:
       if (payload.size() > kMaxPingPayload) {
         return terminal::Close{terminal::kClosePolicy, "a ping payload is at most 1024 bytes"};

@@ -27,7 +27,9 @@ import { EventChannel, eventsUrl } from "./sync/events";
 import { TREE_FALLBACK_POLL_MS, useWorkspaceFiles } from "./sync/useWorkspaceFiles";
 import type { ConnectionState } from "./terminal/connection";
 import ShareToggle from "./terminal/ShareToggle";
-import TerminalPanel from "./terminal/TerminalPanel";
+import TerminalTabs from "./terminal/TerminalTabs";
+import SearchShortcuts from "./search/SearchShortcuts";
+import { onTabKey } from "../ui/tabs";
 import { FileTree } from "./tree/FileTree";
 import { TreeDialogs, type TreeDialog } from "./tree/TreeDialogs";
 import { isInside } from "./tree/paths";
@@ -357,18 +359,18 @@ export default function IdePage({ id }: { id: string }) {
           onResize={setPanelHeight}
         />
         <div className="bottom-panel">
-          <div className="panel-tabs" role="tablist" aria-label="Panels">
-            <button role="tab" aria-selected={bottom === "terminal"} className={bottom === "terminal" ? "active" : ""} onClick={() => setBottom("terminal")}>
+          <div className="panel-tabs" role="tablist" aria-label="Panels" onKeyDown={(e) => onTabKey(e, e.currentTarget, bottom === "terminal" ? 0 : 1, 2, (i) => setBottom(i === 0 ? "terminal" : "output"))}>
+            <button role="tab" aria-selected={bottom === "terminal"} tabIndex={bottom === "terminal" ? 0 : -1} className={bottom === "terminal" ? "active" : ""} onClick={() => setBottom("terminal")}>
               Terminal
             </button>
-            <button role="tab" aria-selected={bottom === "output"} className={bottom === "output" ? "active" : ""} onClick={() => setBottom("output")}>
+            <button role="tab" aria-selected={bottom === "output"} tabIndex={bottom === "output" ? 0 : -1} className={bottom === "output" ? "active" : ""} onClick={() => setBottom("output")}>
               Output{run.status === "running" ? " (running…)" : ""}
             </button>
             {workspace && bottom === "terminal" && <ShareToggle workspace={workspace} client={client} onChange={setWorkspace} />}
           </div>
           <div className="panel-body" hidden={bottom !== "terminal"}>
             <ErrorBoundary where="the terminal">
-              <TerminalPanel
+              <TerminalTabs
                 workspaceId={id}
                 client={client}
                 podState={podState}
@@ -392,6 +394,10 @@ export default function IdePage({ id }: { id: string }) {
         save={summary}
         language={activePath ? languageForPath(activePath) : null}
       />
+      <SearchShortcuts workspaceId={id} client={client} items={files.items ?? []} open={files.open} />
+      <p className="narrow-notice" role="status">
+        The IDE needs a wider screen (at least 800 pixels). Your files are safe; open this workspace on a computer or turn the device sideways.
+      </p>
       {treeDialog && (
         <TreeDialogs
           dialog={treeDialog}
