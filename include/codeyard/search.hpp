@@ -30,11 +30,11 @@
 namespace codeyard {
 
 struct SearchLimits {
-  int64_t max_query_bytes = 256;             // search.max_query_bytes
-  int64_t max_results = 1000;                // search.max_results: matching lines returned
+  int64_t max_query_bytes = 256;               // search.max_query_bytes
+  int64_t max_results = 1000;                  // search.max_results: matching lines returned
   int64_t max_scan_bytes = int64_t{64} << 20;  // search.max_scan_bytes: file bytes read
   int64_t max_file_bytes = int64_t{1} << 20;   // search.max_file_bytes: larger files skipped
-  int64_t max_line_bytes = 4096;             // search.max_line_bytes: longer lines are cut
+  int64_t max_line_bytes = 4096;               // search.max_line_bytes: longer lines are cut
 };
 
 struct SearchQuery {
@@ -44,10 +44,10 @@ struct SearchQuery {
 };
 
 struct SearchMatch {
-  int64_t line = 0;    // 1-based
-  int64_t column = 0;  // 1-based, in UTF-16 code units (as editors count), first match on line
-  int64_t length = 0;  // UTF-16 code units
-  std::string text;    // the line, cut around the match to at most 200 bytes of valid UTF-8
+  int64_t line = 0;         // 1-based
+  int64_t column = 0;       // 1-based, in UTF-16 code units (as editors count), first match on line
+  int64_t length = 0;       // UTF-16 code units
+  std::string text;         // the line, cut around the match to at most 200 bytes of valid UTF-8
   int64_t text_column = 0;  // where the match starts in `text` (1-based, UTF-16 units)
 };
 
@@ -76,8 +76,7 @@ class FileSearch {
 
   // kInvalidArgument for an empty or too long query, a regex that does not compile or that is
   // too complex to match; kNotFound for a workspace the user does not own.
-  [[nodiscard]] Result<SearchResult> Search(std::string_view user_id,
-                                            std::string_view workspace_id,
+  [[nodiscard]] Result<SearchResult> Search(std::string_view user_id, std::string_view workspace_id,
                                             const SearchQuery& query) const;
 
   [[nodiscard]] const SearchLimits& limits() const { return limits_; }

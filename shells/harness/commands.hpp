@@ -46,10 +46,13 @@ void AddReviewsCommand(CLI::App& app);
 // `grading`: grading a problem of N tests against the same N runs bare (cmd_grading.cpp).
 void AddGradingCommand(CLI::App& app);
 
+// `search`: search across a workspace's files against grep -rn of the same tree (cmd_search.cpp).
+void AddSearchCommand(CLI::App& app);
+
 using AddCommand = void (*)(CLI::App&);
-inline constexpr std::array<AddCommand, 9> kCommands = {
+inline constexpr std::array<AddCommand, 10> kCommands = {
     AddStorageCommand, AddExecCommand,   AddSyncCommand,    AddHttpCommand,    AddStallCommand,
-    AddPodsCommand,    AddAttachCommand, AddReviewsCommand, AddGradingCommand,
+    AddPodsCommand,    AddAttachCommand, AddReviewsCommand, AddGradingCommand, AddSearchCommand,
 };
 
 }  // namespace codeyard::bench

@@ -70,7 +70,8 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   services->jobs = graph.shared_jobs();
   services->problems = graph.shared_problems();
   services->submissions = graph.shared_submissions();
-  services->search = std::make_shared<FileSearch>(graph.shared_platform(), SearchLimitsFrom(config));
+  services->search =
+      std::make_shared<FileSearch>(graph.shared_platform(), SearchLimitsFrom(config));
   services->web_dir = config.web_dir;
 
   Events* events = services->events.get();

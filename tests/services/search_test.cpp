@@ -125,11 +125,15 @@ TEST_CASE("search: a long line is cut around the match into valid UTF-8", "[sear
   CHECK(m[0].column == 300);  // 299 units before it (é is one unit for two bytes)
   CHECK(m[0].text.size() <= 200);
   CHECK(m[0].text.substr(static_cast<std::size_t>(m[0].text_column) - 1, 6) == "target");
-  CHECK(search::ValidUtf8("a\xFF" "b\xC3") == "a\xEF\xBF\xBD" "b\xEF\xBF\xBD");
+  CHECK(search::ValidUtf8("a\xFF"
+                          "b\xC3") ==
+        "a\xEF\xBF\xBD"
+        "b\xEF\xBF\xBD");
 }
 
 TEST_CASE("search: regular expressions, and their bounds", "[search]") {
-  const auto m = Lines("def main():\n    x = foo(1)\ndef helper(a, b):\n", Q("^def \\w+\\(", false, true));
+  const auto m =
+      Lines("def main():\n    x = foo(1)\ndef helper(a, b):\n", Q("^def \\w+\\(", false, true));
   REQUIRE(m.size() == 2);
   CHECK(m[1].line == 3);
   CHECK(m[1].length == 11);

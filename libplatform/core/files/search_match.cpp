@@ -199,10 +199,10 @@ Result<std::shared_ptr<const LineMatcher>> LineMatcher::Make(const SearchQuery& 
                                                              const SearchLimits& limits) {
   if (query.text.empty()) return Fail(Code::kInvalidArgument, "search: the query is empty");
   if (static_cast<int64_t>(query.text.size()) > limits.max_query_bytes) {
-    return Fail(Error(Code::kInvalidArgument,
-                      "search: the query is " + std::to_string(query.text.size()) +
-                          " bytes, over search.max_query_bytes (" +
-                          std::to_string(limits.max_query_bytes) + ")"));
+    return Fail(Error(Code::kInvalidArgument, "search: the query is " +
+                                                  std::to_string(query.text.size()) +
+                                                  " bytes, over search.max_query_bytes (" +
+                                                  std::to_string(limits.max_query_bytes) + ")"));
   }
   if (query.text.find('\n') != std::string::npos) {
     return Fail(Code::kInvalidArgument, "search: the query must be one line");

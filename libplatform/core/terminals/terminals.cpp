@@ -236,10 +236,9 @@ std::optional<terminal::Close> Terminals::Impl::Attach(uint64_t viewer,
                            "authentication failed: " + claims.error().message()};
   }
   if (hello.terminal < 1 || hello.terminal > options_.max_per_workspace) {
-    return terminal::Close{terminal::kClosePolicy,
-                           "terminal must be from 1 to " +
-                               std::to_string(options_.max_per_workspace) +
-                               " (terminal.max_per_workspace)"};
+    return terminal::Close{terminal::kClosePolicy, "terminal must be from 1 to " +
+                                                       std::to_string(options_.max_per_workspace) +
+                                                       " (terminal.max_per_workspace)"};
   }
   const std::string key = TerminalKey(workspace_id, hello.terminal);
   {
@@ -316,9 +315,8 @@ std::optional<terminal::Close> Terminals::Impl::Attach(uint64_t viewer,
     // that ends before it is set stays in sessions_ as ended, and the next attach replaces it).
     auto self = std::make_shared<std::atomic<const TerminalSession*>>(nullptr);
     hooks.on_end = [this, key, self] { Ended(key, self->load()); };
-    auto opened = TerminalSession::Start(*pod, TerminalSessionName(options_, hello.terminal),
-                                         spec, options_.limits,
-                                         std::move(hooks), logger_);
+    auto opened = TerminalSession::Start(*pod, TerminalSessionName(options_, hello.terminal), spec,
+                                         options_.limits, std::move(hooks), logger_);
     if (!opened) {
       release();
       logger_->Error("cannot start a terminal",

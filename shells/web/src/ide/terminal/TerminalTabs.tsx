@@ -87,6 +87,7 @@ export default function TerminalTabs({ workspaceId, client, podState, onConnecti
                 aria-selected={selected}
                 tabIndex={selected ? 0 : -1}
                 data-terminal={t.n}
+                aria-label={t.name}
                 className={selected ? "terminal-tab active" : "terminal-tab"}
                 onClick={() => setState((s) => ({ ...s, active: t.n }))}
                 onDoubleClick={() => setRenaming(t.n)}
