@@ -125,7 +125,14 @@ void TerminalSession::Drive() {
     {
       std::unique_lock lock(mu_);
       wake_.wait(lock, [&] { return stopping_ || !inbox_.empty() || !PausedLocked(); });
-      if (stopping_) break;
+      if (stopping_) {
+        // A hang-up is often the last thing a viewer sends before it goes, and its going
+        // may let go of this attachment first: the shell still gets it.
+        for (const Command& c : inbox_) {
+          if (c.hangup) (void)process_->Signal(SIGHUP);
+        }
+        break;
+      }
       commands.swap(inbox_);
       inbox_bytes_ = 0;
     }

@@ -97,16 +97,17 @@ test("keyboard", async (t) => {
 
   await t.test("focus returns after a dialog and after a delete", async () => {
     const row = treeRow(page, "a.py");
-    await row.click();
-    await page.keyboard.press("F2");
+    const rowOfFocus = () => page.evaluate(() => document.activeElement?.closest("[role=treeitem]")?.getAttribute("data-path") ?? null);
+    await row.hover();
+    await row.getByRole("button", { name: "Rename a.py" }).click();
     const dialog = page.getByRole("dialog");
     await dialog.waitFor();
     await page.keyboard.press("Escape");
     await waitFor(async () => (await dialog.count()) === 0, { what: "the dialog to close" });
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-path")), "a.py");
+    assert.equal(await rowOfFocus(), "a.py");
 
-    await row.click();
-    await page.keyboard.press("Delete");
+    await row.hover();
+    await row.getByRole("button", { name: "Delete a.py" }).click();
     await dialog.waitFor();
     await dialog.getByRole("button", { name: /Delete/ }).click();
     await waitFor(async () => (await treeRow(page, "a.py").count()) === 0, { what: "a.py to go" });

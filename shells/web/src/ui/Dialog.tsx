@@ -18,12 +18,13 @@ interface ModalProps {
 
 export function Modal({ title, onCancel, children, wide, label }: ModalProps) {
   const box = useRef<HTMLDivElement>(null);
+  // Read while rendering, before an autoFocus field in the dialog takes the focus.
+  const [previous] = useState(() => document.activeElement as HTMLElement | null);
   useEffect(() => {
-    const previous = document.activeElement as HTMLElement | null;
     const first = box.current?.querySelector<HTMLElement>("[data-autofocus], input, textarea, button");
     first?.focus();
     return () => restoreFocus(previous);
-  }, []);
+  }, [previous]);
   return (
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onCancel()}>
       <div

@@ -105,7 +105,7 @@ export default function SearchPanel({ workspaceId, client, onJump, onClose }: Pr
           void runSearch(query);
         }}
       >
-        <input ref={input} type="search" aria-label="Search" placeholder="Search in all files" value={query} spellCheck={false} onChange={(e) => setQuery(e.target.value)} />
+        <input ref={input} type="text" className="search-input" aria-label="Search" placeholder="Search in all files" value={query} spellCheck={false} onChange={(e) => setQuery(e.target.value)} />
         <label className="check">
           <input type="checkbox" checked={caseSensitive} onChange={(e) => setCaseSensitive(e.target.checked)} /> Match case
         </label>

@@ -37,7 +37,7 @@ export default function SearchShortcuts({ workspaceId, client, items, open }: Pr
         if (!searching) before.current = document.activeElement as HTMLElement | null;
         setSearching(true);
         // Already open: focus its box again.
-        document.querySelector<HTMLInputElement>(".search-panel input[type=search]")?.focus();
+        document.querySelector<HTMLInputElement>(".search-panel .search-input")?.focus();
       } else if (!e.shiftKey && key === "p") {
         e.preventDefault(); // the browser's print
         e.stopPropagation();
