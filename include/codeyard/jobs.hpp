@@ -115,6 +115,7 @@ struct Job {
   std::string callback_url;            // empty: none
   std::string callback_state;          // "", "pending", "delivered", "failed"
   int callback_attempts = 0;
+  std::string problem_id;  // kind "grade": the problem (JobSubmission::problem_id); else empty
 };
 
 // What a handler returns: the verdict (for metrics and Stats: "ok", "accepted", ...) and the
@@ -139,6 +140,7 @@ struct JobSubmission {
   RunJob run;
   std::string payload;
   std::string callback_url;  // optional; see JobsOptions::callback_hosts
+  std::string problem_id;    // kind "grade": the problem, stored in its own column for lists
 };
 
 // A user's standing under the per-user limits after a Submit (for RateLimit headers): the

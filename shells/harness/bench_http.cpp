@@ -205,6 +205,7 @@ HttpBenchReport RunIn(const HttpBenchOptions& options, const TempDir& tmp, const
            "s, " + std::to_string(options.rounds) + " rounds");
 
   report.baseline.name = "bare lws, fixed 200 JSON";
+  report.baseline_same_headers.name = "bare lws, with the file read's headers";
   report.health.name = "GET /api/v1/health";
   report.file.name = "GET /api/v1/workspaces/{id}/files/small.txt";
   const std::string base = "http://127.0.0.1:" + std::to_string(port);
@@ -219,6 +220,8 @@ HttpBenchReport RunIn(const HttpBenchOptions& options, const TempDir& tmp, const
     const Step steps[] = {
         {&report.baseline, "http://127.0.0.1:" + std::to_string(bare_port) + "/", "",
          [&bare] { return bare.CpuSeconds(); }},
+        {&report.baseline_same_headers, "http://127.0.0.1:" + std::to_string(bare_port) + "/",
+         script, [&bare] { return bare.CpuSeconds(); }},
         {&report.health, base + "/api/v1/health", "", server_cpu},
         {&report.file, base + file_path, script, server_cpu},
     };

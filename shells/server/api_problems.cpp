@@ -1,8 +1,10 @@
 // Problems over HTTP (codeyard/problem_store.hpp): GET /api/v1/problems lists the public part
-// (?level, ?tag, keyset pages), GET /api/v1/problems/{id} answers one with the caller's
-// progress on it, DELETE /api/v1/problems/{id} is an admin's. Hidden tests never leave the
-// library through these: Problems::Get removes them. Non-admin callers of admin routes get 404,
-// so the routes do not tell them what exists.
+// (?level, ?tag, ?solved, keyset pages), GET /api/v1/problems/{id} answers one with the
+// caller's progress on it; POST /api/v1/problems (create), PUT and DELETE
+// /api/v1/problems/{id} and POST /api/v1/admin/problems/import are an admin's. The problem JSON
+// is read and checked by the library (ProblemFromJson). Hidden tests never leave the library
+// through these: Problems::Get removes them. Non-admin callers of admin routes get 404, so the
+// routes do not tell them what exists.
 #include <charconv>
 #include <cstdint>
 #include <string>
@@ -124,6 +126,46 @@ Result<std::optional<int>> LevelOf(const Request& r) {
   return std::optional<int>(v);
 }
 
+Result<std::optional<bool>> SolvedOf(const Request& r) {
+  const auto solved = r.Query("solved");
+  if (!solved) return std::optional<bool>();
+  if (*solved == "true") return std::optional<bool>(true);
+  if (*solved == "false") return std::optional<bool>(false);
+  return Fail(Error::Code::kInvalidArgument, "solved must be true or false");
+}
+
+// What a write answers: the problem as an admin reads it back (no progress).
+json::object StoredJson(const Problem& stored) {
+  PublicProblem view;
+  view.problem = stored;
+  view.max_score = MaxScore(stored);
+  auto hidden_tests =
+      std::erase_if(view.problem.tests, [](const TestCase& t) { return !t.is_public; });
+  view.hidden_tests = static_cast<int64_t>(hidden_tests);
+  view.problem.checker.program.reset();
+  if (view.problem.interactor) view.problem.interactor->files.clear();
+  return ProblemJson(view, std::nullopt);
+}
+
+// Admin-only routes answer 404 to anyone else, as if the route did not exist for them.
+Error HideDenied(const Error& e) {
+  if (e.code() == Error::Code::kPermissionDenied) {
+    return {Error::Code::kNotFound, "problems: no such problem"};
+  }
+  return e;
+}
+
+Result<double> TimeLimitOf(const Request& r) {
+  const auto text = r.Query("time_limit_s");
+  if (!text) return 0.0;
+  double v = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+  if (ec != std::errc() || end != text->data() + text->size() || !(v > 0) || v > 60) {
+    return Fail(Error::Code::kInvalidArgument, "time_limit_s must be a number in (0, 60]");
+  }
+  return v;
+}
+
 }  // namespace
 
 void AddProblemRoutes(Router& router, Services& services) {
@@ -138,6 +180,9 @@ void AddProblemRoutes(Router& router, Services& services) {
                       request.page = *page;
                       request.level = *level;
                       if (auto tag = r.Query("tag")) request.topic = std::string(*tag);
+                      auto solved = SolvedOf(r);
+                      if (!solved) return Fail(solved.error());
+                      request.solved = *solved;
                       auto listed = services.problems->List(user_id, request);
                       if (!listed) return Fail(listed.error());
                       json::array items;
@@ -177,6 +222,64 @@ void AddProblemRoutes(Router& router, Services& services) {
                         return Fail(deleted.error());
                       }
                       return NoContent();
+                    }));
+  router.Add(Method::kPost, "/api/v1/problems",
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user_id) -> Result<Response> {
+                      auto problem = ProblemFromJson(r.body);
+                      // The caller's role first: a non-admin learns nothing from the body.
+                      if (!problem) {
+                        if (auto admin = services.problems->RequireAdmin(user_id); !admin) {
+                          return Fail(HideDenied(admin.error()));
+                        }
+                        return Fail(problem.error());
+                      }
+                      auto created = services.problems->Create(user_id, std::move(*problem));
+                      if (!created) return Fail(HideDenied(created.error()));
+                      return JsonResponse(201, StoredJson(*created));
+                    }));
+  router.Add(Method::kPut, "/api/v1/problems/{id}",
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user_id) -> Result<Response> {
+                      const std::string id(*r.Param("id"));
+                      auto problem = ProblemFromJson(r.body, id);
+                      if (!problem) {
+                        if (auto admin = services.problems->RequireAdmin(user_id); !admin) {
+                          return Fail(HideDenied(admin.error()));
+                        }
+                        return Fail(problem.error());
+                      }
+                      auto stored = services.problems->Put(user_id, std::move(*problem));
+                      if (!stored) return Fail(HideDenied(stored.error()));
+                      return JsonResponse(200, StoredJson(*stored));
+                    }));
+  router.Add(Method::kPost, "/api/v1/admin/problems/import",
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user_id) -> Result<Response> {
+                      ProblemImportOptions options;
+                      if (auto id = r.Query("id")) options.id = std::string(*id);
+                      auto time_limit = TimeLimitOf(r);
+                      if (!time_limit) return Fail(time_limit.error());
+                      options.time_limit_s = *time_limit;
+                      auto imported = services.problems->Import(user_id, r.body, options,
+                                                                services.package_caps);
+                      if (!imported) {
+                        // A package over a cap is too large a body, not a rate limit.
+                        if (imported.error().code() == Error::Code::kResourceExhausted) {
+                          return ErrorResponse(413, imported.error(), r.request_id);
+                        }
+                        return Fail(HideDenied(imported.error()));
+                      }
+                      const Problem& p = imported->problem;
+                      int64_t hidden = 0;
+                      for (const TestCase& t : p.tests) hidden += t.is_public ? 0 : 1;
+                      return JsonResponse(
+                          201, json::object{{"id", p.id},
+                                            {"title", p.title},
+                                            {"format", PackageFormatName(imported->format)},
+                                            {"tests", p.tests.size()},
+                                            {"hidden_tests", hidden},
+                                            {"time_limit_s", p.limits.time_limit_s}});
                     }));
 }
 

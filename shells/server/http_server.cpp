@@ -167,6 +167,7 @@ void HttpServer::Impl::ServiceThread(std::promise<Result<void>> started) {
 
   for (;;) {
     const int serviced = lws_service(ctx, 0);
+    read_guard_.NewTurn();
     // The access lines of this turn's answers, in one write (LogAccess defers them).
     opts_.logger->Flush();
     if (serviced < 0) {
@@ -320,14 +321,13 @@ int HttpServer::Impl::OnHttp(lws* wsi, Pss* pss) {
   RequestLine line = ReadRequestLine(wsi);
   const std::optional<Method> method = line.method;
   c.path = std::move(line.path);
-  c.log_path = ValidUtf8(c.path);
   c.method = method ? std::string(MethodName(*method)) : "UNKNOWN";
   // lws 4.1.6 cannot read the body of a request pipelined behind another one (see
   // MayHaveBufferedInput): after this callback returns 0 it would feed the header bytes to
   // HTTP_BODY and spin. Any answer means returning 0, so such a request is closed unanswered.
   if (reused_.contains(wsi) && LwsContentLength(wsi) > 0 && MayHaveBufferedInput(wsi)) {
     opts_.logger->Warn("pipelined request with a body refused; connection closed",
-                       {{"method", c.method}, {"path", c.log_path}, {"request_id", c.request_id}});
+                       {{"method", c.method}, {"path", c.path}, {"request_id", c.request_id}});
     return -1;
   }
   if (!method) {

@@ -70,7 +70,6 @@ struct Conn {
   Work work = Work::kQuick;
   std::string method;
   std::string path;
-  std::string log_path;  // path made valid UTF-8 for the JSON log
   std::string request_id;
   std::string cors_origin;  // the Origin, when the allow-list admits it: CORS headers go out
   SteadyClock::time_point started;

@@ -18,10 +18,10 @@ int HttpServer::Impl::Dispatch(Conn& c) {
       c.work == Work::kRead && opts_.inline_reads > 0 && read_guard_.Allows(SteadyClock::now()) &&
       pool_->load() + long_pool_->load() < static_cast<std::size_t>(opts_.inline_reads);
   if (c.work == Work::kInline || inline_read) {
-    const InlineReadGuard::Sample before =
-        inline_read ? InlineReadGuard::Now() : InlineReadGuard::Sample();
+    const InlineReadGuard::Clock::time_point started =
+        inline_read ? read_guard_.Begin() : InlineReadGuard::Clock::time_point();
     Response response = RunHandler(std::move(c.request));
-    if (inline_read) read_guard_.Ran(before);
+    if (inline_read) read_guard_.Ran(started);
     c.body_charge = {};
     return Respond(c, std::move(response), false);
   }
@@ -181,7 +181,7 @@ void HttpServer::Impl::LogAccess(const Conn& c, int status, bool aborted) const 
   const double rounded = std::round(ms * 1000.0) / 1000.0;
   if (aborted) {
     opts_.logger->Info("request aborted", {{"method", c.method},
-                                           {"path", c.log_path},
+                                           {"path", c.path},
                                            {"status", status},
                                            {"duration_ms", rounded},
                                            {"request_id", c.request_id}});
@@ -190,7 +190,7 @@ void HttpServer::Impl::LogAccess(const Conn& c, int status, bool aborted) const 
   // Written with the turn's other access lines after lws_service returns (ServiceThread).
   opts_.logger->LogDeferred(LogLevel::kInfo, "request",
                             {{"method", c.method},
-                             {"path", c.log_path},
+                             {"path", c.path},
                              {"status", status},
                              {"duration_ms", rounded},
                              {"request_id", c.request_id}});

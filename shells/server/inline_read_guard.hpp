@@ -6,9 +6,13 @@
 // workspace in one read transaction; a cold disk), sends every read of the next kPause to the
 // request workers. So such reads hold the service thread at most once per kPause. Sleeping is
 // told apart from being preempted by other processes (which says nothing about the read) by
-// the thread's voluntary context switches. Two system calls per inline read (about 1 us):
-// the sample after a read is taken only when the read took over kSlowRead in all, since one
-// that did not can have used no more CPU, nor slept longer, than that. Service thread only.
+// the thread's voluntary context switches. Sampling the thread costs two system calls (about
+// 1 us), so it is done once per service loop turn, before the turn's first inline read, and
+// again after a read only when that read took over kSlowRead in all (one that did not can have
+// used no more CPU, nor slept longer, than that). The CPU and sleeps since the turn's sample
+// bound the read's own from above: a heavy or waiting read is never missed, and a light one
+// is sent on its way only if the reads before it in the same turn were heavy themselves.
+// Service thread only.
 #pragma once
 
 #include <sys/resource.h>
@@ -45,10 +49,23 @@ class InlineReadGuard {
 
   [[nodiscard]] bool Allows(Clock::time_point now) const noexcept { return now >= paused_until_; }
 
-  // An inline read ran since `before` and has just ended.
-  void Ran(const Sample& before) noexcept {
-    if (Clock::now() - before.at <= kSlowRead) return;  // neither heavy nor a long wait
-    Ran(before, Now());
+  // Once per service loop turn, when lws_service returns: the next read samples anew.
+  void NewTurn() noexcept { sampled_ = false; }
+
+  // Before an inline read: when it starts. The turn's first read samples the thread.
+  [[nodiscard]] Clock::time_point Begin() noexcept {
+    if (sampled_) return Clock::now();
+    turn_ = Now();
+    sampled_ = true;
+    return turn_.at;
+  }
+
+  // The inline read that Begin() returned `started` for has just ended.
+  void Ran(Clock::time_point started) noexcept {
+    if (Clock::now() - started <= kSlowRead) return;  // neither heavy nor a long wait
+    const Sample after = Now();
+    Ran(Sample{turn_.cpu, turn_.sleeps, started}, after);
+    turn_ = after;
   }
 
   // An inline read ran between the two samples.
@@ -60,6 +77,8 @@ class InlineReadGuard {
 
  private:
   Clock::time_point paused_until_{};
+  Sample turn_;           // the thread at the turn's first read (or after its last slow one)
+  bool sampled_ = false;  // turn_ is this turn's
 };
 
 }  // namespace codeyard::server

@@ -206,6 +206,7 @@ std::string IncomingOrNewRequestId(lws* wsi) {
 
 Fields CaptureHeaders(lws* wsi) {
   Fields out;
+  out.reserve(std::size(kKnownHeaders));  // one allocation, not one per doubling
   for (const KnownHeader& h : kKnownHeaders) {
     const int n = lws_hdr_total_length(wsi, h.token);
     if (n <= 0) continue;

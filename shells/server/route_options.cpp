@@ -28,7 +28,7 @@ constexpr int64_t kDefault = RouteOptions::kDefaultMaxBodyBytes;
 // The SQLite backend's reader connections without a "readers" parameter (sqlite_storage.hpp).
 constexpr int kSqliteDefaultReaders = 4;
 
-constexpr std::array<Entry, 24> kTable = {{
+constexpr std::array<Entry, 27> kTable = {{
     {Method::kGet, "/api/v1/health", {Work::kInline, kDefault}},
     {Method::kGet, "/api/v1/languages", {Work::kInline, kDefault}},  // a constant answer
     // Storage reads only (a file, a page of the tree): inline where storage is local SQLite.
@@ -53,6 +53,11 @@ constexpr std::array<Entry, 24> kTable = {{
     // Submissions: as jobs (a submission's files are program sources).
     {Method::kPost, "/api/v1/problems/{id}/submissions", Quick(kLargeBodyBytes)},
     {Method::kGet, "/api/v1/submissions/{id}", Long(kDefault)},
+    // Admin problem writes carry every test's data; an import also unzips and parses a
+    // package (bounded by problems.max_package_*), so it is long work.
+    {Method::kPost, "/api/v1/problems", Quick(kLargeBodyBytes)},
+    {Method::kPut, "/api/v1/problems/{id}", Quick(kLargeBodyBytes)},
+    {Method::kPost, "/api/v1/admin/problems/import", Long(kLargeBodyBytes)},
     // A submission and a resubmission snapshot the whole workspace; a diff reads and compares
     // two of them (bounded per file, not per review).
     {Method::kPost, "/api/v1/reviews", Long(kDefault)},

@@ -69,6 +69,7 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   services->reviews = graph.shared_reviews();
   services->jobs = graph.shared_jobs();
   services->problems = graph.shared_problems();
+  services->package_caps = PackageCapsFrom(config);
   services->submissions = graph.shared_submissions();
   services->search =
       std::make_shared<FileSearch>(graph.shared_platform(), SearchLimitsFrom(config));

@@ -23,6 +23,7 @@
 #include "codeyard/jobs.hpp"
 #include "codeyard/log.hpp"
 #include "codeyard/platform.hpp"
+#include "codeyard/problem_packages.hpp"
 #include "codeyard/reviews.hpp"
 #include "codeyard/run.hpp"
 #include "codeyard/search.hpp"
@@ -48,7 +49,8 @@ struct Services {
   std::shared_ptr<Problems> problems;        // /api/v1/problems
   std::shared_ptr<Submissions> submissions;  // /api/v1/submissions, /progress
   std::shared_ptr<FileSearch> search;        // GET /api/v1/workspaces/{id}/search
-  std::string web_dir;  // config.web_dir as given: the browser UI's files (see api_static.cpp)
+  PackageCaps package_caps;  // POST /api/v1/admin/problems/import (problems.max_package_*)
+  std::string web_dir;       // config.web_dir as given: the browser UI's files (see api_static.cpp)
 };
 
 // Opens the library's services from the configuration (codeyard::OptionsFrom,

@@ -335,7 +335,7 @@ TEST_CASE("KillAll ends processes that double-forked and left the session", "[cg
   CHECK(cgroup->KillAll());  // nothing left: still fine
 }
 
-TEST_CASE("Remove deletes the directories; ListPodIds follows", "[cgroup]") {
+TEST_CASE("Remove deletes the directories, ListPodIds follows", "[cgroup]") {
   Fixture f;
   SKIP_UNLESS_USABLE(f);
   const std::string kept = RandomName("pod-"), removed = RandomName("pod-");

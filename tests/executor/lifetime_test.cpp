@@ -178,7 +178,7 @@ struct StateDir {
 
 }  // namespace
 
-TEST_CASE("a survive_owner pod outlives its creator's kill -9; any process reaches and deletes it",
+TEST_CASE("a survive_owner pod outlives its creator's kill -9, any process reaches and deletes it",
           "[executor][lifetime]") {
   // Deep enough that <state_dir>/<pod id>/control.sock overflows a unix socket path.
   StateDir state("a-state-directory-deep-down-in-a-data-dir-of-a-server");
@@ -220,7 +220,7 @@ TEST_CASE("a survive_owner pod outlives its creator's kill -9; any process reach
   CHECK(other.Exit() == 0);
 }
 
-TEST_CASE("a survive_owner pod outlives its creator's clean exit; a one-shot pod does not",
+TEST_CASE("a survive_owner pod outlives its creator's clean exit, a one-shot pod does not",
           "[executor][lifetime]") {
   StateDir state;
   Holder creator({state.path.string(), "create", "600000"});
@@ -282,7 +282,7 @@ TEST_CASE("two executors in one process exec into one pod at once", "[executor][
   REQUIRE(second->DeletePod((*reached)->id()).has_value());
 }
 
-TEST_CASE("a pod with no holder ends after its orphan timeout; the sweep removes what it left",
+TEST_CASE("a pod with no holder ends after its orphan timeout, the sweep removes what it left",
           "[executor][lifetime]") {
   StateDir state;
   auto creator = OpenLocal(state.path);

@@ -257,7 +257,7 @@ TEST_CASE("resizing from any attachment resizes the session's terminal", "[execu
   CHECK(resized);
 }
 
-TEST_CASE("the shell's exit reaches every attachment; the next open starts a new shell",
+TEST_CASE("the shell's exit reaches every attachment, the next open starts a new shell",
           "[executor][sessions]") {
   PodFixture f;
   auto pod = f.NewPod();

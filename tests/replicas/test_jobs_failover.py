@@ -2,9 +2,7 @@
 running a job is killed with SIGKILL mid-run, and the other finishes the job once its lease
 has expired, as attempt 2, with exactly one result."""
 
-import time
-
-from api_client import call, register
+from api_client import call, register, wait_for
 
 JOB_LEASE_S = 2
 JOB_SETTINGS = ["--set", f"jobs.lease_s={JOB_LEASE_S}", "--set", "jobs.poll_ms=50",
@@ -12,16 +10,6 @@ JOB_SETTINGS = ["--set", f"jobs.lease_s={JOB_LEASE_S}", "--set", "jobs.poll_ms=5
 SLEEPER = {"language": "python", "time_limit_s": 5,
            "files": {"main.py": "import time\nprint('start', flush=True)\ntime.sleep(3)\n"
                                 "print('done')\n"}}
-
-
-def wait_for(predicate, seconds, what):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"not within {seconds}s: {what}")
 
 
 def metric(server, name):

@@ -6,7 +6,7 @@ second pod."""
 import asyncio
 import time
 
-from api_client import call, create_workspace, error_code, register
+from api_client import call, create_workspace, error_code, register, wait_for
 from conftest import LEASE_S, Cluster
 from terminal_client import Terminal
 
@@ -45,16 +45,6 @@ def state_of(server, token, ws):
     status, _, doc = call(server, "GET", f"/workspaces/{ws}", token=token)
     assert status == 200, doc
     return doc["state"]
-
-
-def wait_for(predicate, deadline_s, what):
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"{what}: not within {deadline_s}s")
 
 
 def test_a_workspace_opened_through_a_is_served_through_b(cluster):

@@ -9,11 +9,10 @@ next probe notices, readiness comes back and writes work again.
 
 import os
 import subprocess
-import time
 
 import pytest
 
-from api_client import call, create_workspace, error_code, register
+from api_client import call, create_workspace, error_code, register, wait_for
 from test_server import Server
 
 RESERVE = 1 << 20
@@ -48,15 +47,6 @@ def ready(server):
 def put(server, token, ws, name):
     return call(server, "PUT", f"/workspaces/{ws}/files/{name}", token=token,
                 body=os.urandom(CHUNK))
-
-
-def wait_until(predicate, seconds=10.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_disk_full_answers_503_keeps_deletes_and_recovers(tmp_path, small_disk):
@@ -99,7 +89,7 @@ def test_disk_full_answers_503_keeps_deletes_and_recovers(tmp_path, small_disk):
         assert status == 200
         # The operator frees space: the next probe notices; writes work again.
         ballast.unlink()
-        assert wait_until(lambda: ready(server)[0] == 200), ready(server)
+        wait_for(lambda: ready(server)[0] == 200, 10, "ready again once space is freed")
         assert (small_disk / "codeyard.db.reserve").exists()
         status, _, doc = put(server, token, ws, "after.bin")
         assert status in (200, 201), doc

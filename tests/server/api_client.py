@@ -2,9 +2,12 @@
 
 import json
 import re
+import time
 import uuid
 
-from test_server import Server  # noqa: F401  (re-exported for the suites)
+import pytest
+
+from storage_choice import start_server
 
 API = "/api/v1"
 
@@ -58,3 +61,38 @@ def limit_refusals(server, limit):
     m = re.search(r'^codeyard_limit_refusals_total\{limit="%s"\} (\d+)' % re.escape(limit),
                   text.decode(), re.M)
     return int(m.group(1)) if m else 0
+
+
+def wait_for(predicate, seconds, what, interval=0.05):
+    """Polls `predicate` until it returns something true, and returns that; fails the test
+    naming `what` when `seconds` pass first. The one way the suites wait on a condition."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"not within {seconds}s: {what}")
+        time.sleep(interval)
+
+
+@pytest.fixture
+def make_server(tmp_path):
+    """make_server("key=value", ...) starts a server of its own with those settings (--set),
+    in a fresh home below tmp_path, on the backend storage_choice picks; every one started is
+    stopped after the test. A suite uses it by importing it (`from api_client import
+    make_server`)."""
+    servers = []
+
+    def start(*settings):
+        args = []
+        for s in settings:
+            args += ["--set", s]
+        home = tmp_path / str(len(servers))
+        home.mkdir()
+        servers.append(start_server(home, *args))
+        return servers[-1]
+
+    yield start
+    for s in servers:
+        s.stop()

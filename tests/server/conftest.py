@@ -1,12 +1,13 @@
-"""Fixtures shared by the server suites: one real server per test module."""
+"""Fixtures shared by the server suites: one real server per test module (on SQLite, or on a
+fresh PostgreSQL database in the "on postgres" variant: storage_choice.py)."""
 
 import pytest
 
-from test_server import Server
+from storage_choice import start_server
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, request):
-    s = Server(tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1]))
+    s = start_server(tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1]))
     yield s
     s.stop()

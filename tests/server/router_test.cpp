@@ -191,10 +191,19 @@ TEST_CASE("inline reads: a heavy or waiting one sends the next pause's reads to 
   CHECK(after.sleeps > before.sleeps);
   CHECK(after.at > before.at);
 
-  // Ran(before) takes the sample after the read itself when the read took over kSlowRead:
-  // here one that began 2 kSlowRead ago and slept (its "before" has fewer sleeps than any
-  // thread has).
+  // Begin() samples the thread once per turn; Ran(started) samples it again only after a read
+  // that took over kSlowRead. A read that sleeps that long is caught; light ones are not.
   InlineReadGuard slow;
-  slow.Ran(Sample{after.cpu, -1, InlineReadGuard::Clock::now() - 2 * InlineReadGuard::kSlowRead});
+  slow.NewTurn();
+  const InlineReadGuard::Clock::time_point started = slow.Begin();
+  std::this_thread::sleep_for(2 * InlineReadGuard::kSlowRead);
+  slow.Ran(started);
   CHECK_FALSE(slow.Allows(InlineReadGuard::Clock::now()));
+
+  InlineReadGuard light;  // reads that neither sleep nor compute for long
+  for (int turn = 0; turn < 3; ++turn) {
+    light.NewTurn();
+    for (int n = 0; n < 4; ++n) light.Ran(light.Begin());
+  }
+  CHECK(light.Allows(InlineReadGuard::Clock::now()));
 }

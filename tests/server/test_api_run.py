@@ -1,11 +1,10 @@
 """POST /api/v1/run: stateless one-shot runs on the warm pool, verdicts and bad input."""
 
-import time
 
 import pytest
 
 import prometheus_text
-from api_client import call, error_code, register
+from api_client import call, error_code, register, wait_for
 
 RUN_KEYS = {"verdict", "exit_code", "signal", "stdout", "stderr", "cpu_ms", "wall_ms", "memory_kb",
             "output_truncated", "compile_output", "compile_ms", "message"}
@@ -30,11 +29,8 @@ def pool_counts(server):
 
 def test_python_hello_with_stdin_and_args_on_the_warm_pool(server, token):
     # The pool fills in the background after start; wait (with a deadline) until it has a pod.
-    deadline = time.monotonic() + 20
-    while pool_counts(server)[1] < 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: pool_counts(server)[1] >= 1, 20, "the warm pool has a pod")
     served_before, ready = pool_counts(server)
-    assert ready >= 1
     status, _, doc = run(server, token, {
         "language": "python",
         "files": {"main.py": "import sys\nprint('hello', input(), sys.argv[1:])\n"},

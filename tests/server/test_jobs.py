@@ -11,7 +11,7 @@ import pytest
 
 import prometheus_text
 from api_client import call, error_code, register
-from test_server import Server
+from api_client import make_server  # noqa: F401  (a fixture)
 
 HELLO = {"language": "python", "files": {"main.py": "print('hello', input())\n"}, "stdin": "ada"}
 RUN_KEYS = {"verdict", "exit_code", "signal", "stdout", "stderr", "cpu_ms", "wall_ms", "memory_kb",
@@ -21,24 +21,6 @@ RUN_KEYS = {"verdict", "exit_code", "signal", "stdout", "stderr", "cpu_ms", "wal
 @pytest.fixture(scope="module")
 def token(server):
     return register(server)["access_token"]
-
-
-@pytest.fixture
-def make_server(tmp_path):
-    servers = []
-
-    def start(*settings):
-        args = []
-        for s in settings:
-            args += ["--set", s]
-        home = tmp_path / str(len(servers))
-        home.mkdir()
-        servers.append(Server(home, *args))
-        return servers[-1]
-
-    yield start
-    for s in servers:
-        s.stop()
 
 
 def submit(server, token, body=HELLO):

@@ -7,7 +7,7 @@ import socket
 import time
 
 import prometheus_text
-from api_client import API, call, create_workspace, register
+from api_client import API, call, create_workspace, register, wait_for
 from test_server import Server, clean_env, run_to_exit
 
 OPENAPI_FILE = pathlib.Path(__file__).resolve().parents[2] / "shells" / "server" / "openapi.json"
@@ -96,15 +96,11 @@ def test_server_made_errors_count_under_route_server(server):
             data += chunk
     assert data.startswith(b"HTTP/1.1 413 ")
     # The access log (and the hook) runs once the answer is written; poll briefly for it.
-    deadline = time.monotonic() + 5
-    while True:
-        after = scrape(server)
-        got = (requests_total(after, method="POST", route="server", status=413) -
-               requests_total(before, method="POST", route="server", status=413))
-        if got == 1 or time.monotonic() > deadline:
-            break
-        time.sleep(0.02)
-    assert got == 1
+    def counted():
+        return (requests_total(scrape(server), method="POST", route="server", status=413) -
+                requests_total(before, method="POST", route="server", status=413))
+
+    assert wait_for(counted, 5, "the 413 is counted", interval=0.02) == 1
 
 
 def test_workspace_sync_and_pod_metrics_follow_an_exec(server):
@@ -232,10 +228,7 @@ def test_data_and_executor_flags(tmp_path):
     try:
         assert (data / "codeyard.db").is_file()
         # The warm pool starts pods at once, in the executor's state directory.
-        deadline = time.monotonic() + 20
-        while not (pods.is_dir() and any(pods.iterdir())) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert pods.is_dir() and any(pods.iterdir())
+        wait_for(lambda: pods.is_dir() and any(pods.iterdir()), 20, "a warm pod is started")
         assert not (data / "pods").exists()  # not the default place
     finally:
         assert s.stop()[0] == 0

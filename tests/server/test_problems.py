@@ -4,11 +4,10 @@ test's data in any answer, filters, 404s, and DELETE for admins only (404 for an
 The problems are examples/problems imported into the server's storage with the CLI; an admin
 is made by setting the role in that storage, as an operator would."""
 
-import sqlite3
-
 import pytest
 
 from api_client import call, error_code, register
+from storage_choice import set_role
 from test_submissions import EXAMPLES, assert_no_hidden, graded, start, submit
 
 
@@ -21,10 +20,7 @@ def server(tmp_path_factory):
 
 def make_admin(server):
     session = register(server)
-    db = sqlite3.connect(server.data_dir / "codeyard.db", timeout=10)
-    with db:
-        db.execute("UPDATE users SET role = 'admin' WHERE id = ?", (session["user"]["id"],))
-    db.close()
+    set_role(server, session["user"]["id"], "admin")
     return session["access_token"]
 
 

@@ -8,7 +8,7 @@ import signal
 import threading
 import time
 
-from api_client import call, create_workspace, register
+from api_client import call, create_workspace, register, wait_for
 from test_server import Server
 
 DEADLINE_S = 15.0
@@ -25,13 +25,11 @@ def pod_workspace_dir(data_dir, workspace_id):
 
 
 def wait_for_file_in_pod(data_dir, workspace_id, name):
-    deadline = time.monotonic() + DEADLINE_S
-    while time.monotonic() < deadline:
+    def there():
         folder = pod_workspace_dir(data_dir, workspace_id)
-        if folder is not None and (folder / name).is_file():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"{name} did not appear in the pod within {DEADLINE_S}s")
+        return folder is not None and (folder / name).is_file()
+
+    wait_for(there, DEADLINE_S, f"{name} appears in the pod", interval=0.02)
 
 
 def log_records(server):

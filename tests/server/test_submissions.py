@@ -14,27 +14,31 @@ import pytest
 import yaml
 
 from api_client import call, error_code, register
-from test_server import SERVER_BIN, Server
+from storage_choice import fresh_storage_uri, start_server, storage_args
+from test_server import SERVER_BIN
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples" / "problems"
 CLI_BIN = os.path.join(os.path.dirname(SERVER_BIN), "codeyard")
 LANGUAGES = {".py": "python", ".c": "c", ".cpp": "cpp"}
 
 
-def import_examples(data_dir):
+def import_examples(data_dir, storage_uri=None):
     problems = sorted(str(p) for p in EXAMPLES.iterdir() if p.is_dir())
     done = subprocess.run([CLI_BIN, "problems", "import", *problems, "--data", str(data_dir),
-                           "--time-limit", "2"], capture_output=True, timeout=300)
+                           *storage_args(storage_uri), "--time-limit", "2"],
+                          capture_output=True, timeout=300)
     assert done.returncode == 0, done.stderr.decode(errors="replace")
 
 
 def start(tmp_path, *settings):
+    """A server with the example problems, on SQLite or a fresh PostgreSQL database."""
     tmp_path.mkdir(parents=True, exist_ok=True)
-    import_examples(tmp_path / "data")
+    storage_uri = fresh_storage_uri()
+    import_examples(tmp_path / "data", storage_uri)
     args = []
     for s in settings:
         args += ["--set", s]
-    return Server(tmp_path, *args)
+    return start_server(tmp_path, *args, storage_uri=storage_uri or "")
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@
 #include "codeyard/jobs.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/users.hpp"
+#include "services/workspace_world.hpp"
 #include "storage/backend_fixture.hpp"
 
 namespace codeyard {
@@ -26,20 +27,13 @@ using std::chrono::milliseconds;
 class JobsWorld {
  public:
   explicit JobsWorld(std::unique_ptr<testing::TestDatabase> db, JobsOptions options = Defaults())
-      : db_(std::move(db)), clock_(std::make_shared<ManualClock>()) {
-    Options opts;
-    opts.storage = db_->shared();
-    opts.clock = clock_;
-    auto platform = Platform::Open(opts);
-    if (!platform) FAIL("Platform::Open: " << platform.error().ToString());
-    platform_ = std::move(*platform);
-    state_dir_ = std::filesystem::temp_directory_path() / ("cy-jobs-" + NewUuid().substr(0, 8));
-    auto executor = BackendRegistry::WithBuiltins().OpenExecutor(
-        "local:?state_dir=" + state_dir_.string(), BackendContext{});
-    if (!executor) FAIL("local executor: " << executor.error().ToString());
+      : db_(std::move(db)),
+        clock_(std::make_shared<ManualClock>()),
+        platform_(testing::OpenTestPlatform(*db_, clock_)) {
     RunnerOptions runner_options;
     runner_options.pool_size = 1;
-    auto runner = Runner::Create(*executor, runner_options);
+    auto runner =
+        Runner::Create(testing::OpenLocalExecutor("cy-jobs-", &state_dir_), runner_options);
     if (!runner) FAIL("runner: " << runner.error().ToString());
     runner_ = std::move(*runner);
     options.replica_id = "test";

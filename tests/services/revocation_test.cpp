@@ -135,7 +135,7 @@ TEMPLATE_TEST_CASE("revocation: disabled and deleted users' tokens stop at once"
              Catch::Contains("no longer exists"));
 }
 
-TEMPLATE_TEST_CASE("revocation: the role is the stored one; a token without its login is refused",
+TEMPLATE_TEST_CASE("revocation: the role is the stored one, a token without its login is refused",
                    "[accounts][security]", CODEYARD_STORAGE_BACKENDS) {
   World w = MakeWorld<TestType>();
   const User root = w.Add("root", Role::kAdmin);

@@ -24,19 +24,30 @@ std::string InsertUser(Platform& platform, const std::string& name) {
 
 }  // namespace
 
-WorkspaceWorld::WorkspaceWorld(std::unique_ptr<TestDatabase> db, WorkspaceOptions options)
-    : db_(std::move(db)), clock_(std::make_shared<ManualClock>()) {
+std::shared_ptr<Platform> OpenTestPlatform(const TestDatabase& db, std::shared_ptr<Clock> clock) {
   Options opts;
-  opts.storage = db_->shared();
-  opts.clock = clock_;
+  opts.storage = db.shared();
+  opts.clock = std::move(clock);
   auto platform = Platform::Open(opts);
   if (!platform) FAIL("Platform::Open: " << platform.error().ToString());
-  platform_ = std::move(*platform);
-  state_dir_ = std::filesystem::temp_directory_path() / ("cy-ws-" + NewUuid().substr(0, 8));
+  return std::move(*platform);
+}
+
+std::shared_ptr<Executor> OpenLocalExecutor(std::string_view prefix,
+                                            std::filesystem::path* state_dir) {
+  *state_dir =
+      std::filesystem::temp_directory_path() / (std::string(prefix) + NewUuid().substr(0, 8));
   auto executor = BackendRegistry::WithBuiltins().OpenExecutor(
-      "local:?state_dir=" + state_dir_.string(), BackendContext{});
+      "local:?state_dir=" + state_dir->string(), BackendContext{});
   if (!executor) FAIL("local executor: " << executor.error().ToString());
-  executor_ = *executor;
+  return std::move(*executor);
+}
+
+WorkspaceWorld::WorkspaceWorld(std::unique_ptr<TestDatabase> db, WorkspaceOptions options)
+    : db_(std::move(db)),
+      clock_(std::make_shared<ManualClock>()),
+      platform_(OpenTestPlatform(*db_, clock_)) {
+  executor_ = OpenLocalExecutor("cy-ws-", &state_dir_);
   files_ = std::make_unique<Files>(platform_, options.file_limits);
   workspaces_ = std::make_unique<Workspaces>(platform_, executor_, options);
   alice = InsertUser(*platform_, "alice");

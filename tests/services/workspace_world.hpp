@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "codeyard/backend/executor.hpp"
 #include "codeyard/clock.hpp"
@@ -15,6 +16,15 @@
 #include "storage/backend_fixture.hpp"
 
 namespace codeyard::testing {
+
+// What the service suites' worlds are made of, FAILing the test when one cannot be had: a
+// Platform over `db` with `clock`, and a real local executor whose state lives in a fresh
+// directory below the system's temporary one, named `prefix` and a random part (the caller
+// removes it).
+[[nodiscard]] std::shared_ptr<Platform> OpenTestPlatform(const TestDatabase& db,
+                                                         std::shared_ptr<Clock> clock);
+[[nodiscard]] std::shared_ptr<Executor> OpenLocalExecutor(std::string_view prefix,
+                                                          std::filesystem::path* state_dir);
 
 class WorkspaceWorld {
  public:

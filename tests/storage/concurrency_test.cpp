@@ -2,9 +2,6 @@
 // agree on one schema.
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <array>
 #include <thread>
 
@@ -13,6 +10,7 @@
 #include "core/store/workspaces.hpp"
 #include "storage/backend_fixture.hpp"
 #include "storage/counter.hpp"
+#include "storage/stress_helper_process.hpp"
 
 namespace codeyard {
 namespace {
@@ -48,28 +46,6 @@ std::pair<int64_t, int64_t> ReadCounter(Storage& s, const std::string& ws) {
   return {std::stoll(item->content), item->version};
 }
 
-// Runs the stress helper with arguments; returns its pid.
-pid_t Spawn(std::vector<std::string> args) {
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    std::vector<char*> argv;
-    static std::string helper = CODEYARD_STRESS_HELPER;
-    argv.push_back(helper.data());
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(helper.c_str(), argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-int WaitExit(pid_t pid) {
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 TEMPLATE_TEST_CASE("two threads incrementing one item lose no update", "[storage][concurrency]",
                    CODEYARD_STORAGE_BACKENDS) {
   auto db = TestType::Create();
@@ -93,10 +69,10 @@ TEMPLATE_TEST_CASE("two processes incrementing one item lose no update", "[stora
   auto db = TestType::Create();
   const std::string ws = SeedCounter(db->storage());
   const std::string n = std::to_string(kIncrements);
-  const pid_t p1 = Spawn({"increment", db->uri(), ws, n});
-  const pid_t p2 = Spawn({"increment", db->uri(), ws, n});
-  CHECK(WaitExit(p1) == 0);
-  CHECK(WaitExit(p2) == 0);
+  const pid_t p1 = testing::SpawnStressHelper({"increment", db->uri(), ws, n});
+  const pid_t p2 = testing::SpawnStressHelper({"increment", db->uri(), ws, n});
+  CHECK(testing::WaitExit(p1) == 0);
+  CHECK(testing::WaitExit(p2) == 0);
   const auto [value, version] = ReadCounter(db->storage(), ws);
   CHECK(value == 2 * kIncrements);
   CHECK(version == 2 * kIncrements + 1);
@@ -107,10 +83,10 @@ TEST_CASE("two processes opening a new SQLite database at once both succeed",
   for (int round = 0; round < 5; ++round) {
     testing::TempDir dir;
     const std::string uri = "sqlite://" + (dir.path() / "fresh.db").string();
-    const pid_t p1 = Spawn({"migrate", uri});
-    const pid_t p2 = Spawn({"migrate", uri});
-    CHECK(WaitExit(p1) == 0);
-    CHECK(WaitExit(p2) == 0);
+    const pid_t p1 = testing::SpawnStressHelper({"migrate", uri});
+    const pid_t p2 = testing::SpawnStressHelper({"migrate", uri});
+    CHECK(testing::WaitExit(p1) == 0);
+    CHECK(testing::WaitExit(p2) == 0);
     auto s = testing::OpenOrDie(uri);
     CHECK(*SchemaVersion(*s) == BuiltinMigrations().back().version);
     auto tx = s->Begin(TxKind::kRead);
@@ -135,10 +111,10 @@ TEST_CASE("two processes migrating a new PostgreSQL schema at once both succeed"
     }
     const char sep = server.find('?') == std::string::npos ? '?' : '&';
     const std::string uri = server + sep + "options=-csearch_path%3D" + schema;
-    const pid_t p1 = Spawn({"migrate", uri});
-    const pid_t p2 = Spawn({"migrate", uri});
-    CHECK(WaitExit(p1) == 0);
-    CHECK(WaitExit(p2) == 0);
+    const pid_t p1 = testing::SpawnStressHelper({"migrate", uri});
+    const pid_t p2 = testing::SpawnStressHelper({"migrate", uri});
+    CHECK(testing::WaitExit(p1) == 0);
+    CHECK(testing::WaitExit(p2) == 0);
     {
       auto s = testing::OpenOrDie(uri);
       auto tx = s->Begin(TxKind::kRead);

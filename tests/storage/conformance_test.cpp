@@ -174,7 +174,7 @@ TEMPLATE_TEST_CASE("a failing migration leaves the schema unchanged", "[storage]
   CHECK_FALSE((*tx)->Query("SELECT x FROM half_good", {}));  // rolled back with the rest
 }
 
-TEMPLATE_TEST_CASE("dialect tokens expand in every statement; {skip_locked} skips held rows",
+TEMPLATE_TEST_CASE("dialect tokens expand in every statement, {skip_locked} skips held rows",
                    "[storage][dialect]", CODEYARD_STORAGE_BACKENDS) {
   auto db = TestType::Create();
   Storage& s = db->storage();
@@ -183,9 +183,9 @@ TEMPLATE_TEST_CASE("dialect tokens expand in every statement; {skip_locked} skip
     REQUIRE(tx);
     // Straight through Exec, not Dialect(): the backend expands the tokens itself, and
     // leaves a token inside a literal alone.
-    REQUIRE((*tx)->Exec("CREATE TABLE jobs (id {id}, payload {blob}, note TEXT)", {}));
+    REQUIRE((*tx)->Exec("CREATE TABLE dialect_probe (id {id}, payload {blob}, note TEXT)", {}));
     for (int i = 0; i < 3; ++i) {
-      REQUIRE((*tx)->Exec("INSERT INTO jobs (payload, note) VALUES (?, '{blob}')",
+      REQUIRE((*tx)->Exec("INSERT INTO dialect_probe (payload, note) VALUES (?, '{blob}')",
                           {Value{Blob{std::string("\0x", 2)}}}));
     }
     REQUIRE((*tx)->Commit());
@@ -193,13 +193,14 @@ TEMPLATE_TEST_CASE("dialect tokens expand in every statement; {skip_locked} skip
   {
     auto tx = s.Begin(TxKind::kRead);
     REQUIRE(tx);
-    auto rows = (*tx)->Query("SELECT note, payload FROM jobs ORDER BY id", {});
+    auto rows = (*tx)->Query("SELECT note, payload FROM dialect_probe ORDER BY id", {});
     REQUIRE(rows);
     REQUIRE(rows->size() == 3);
     CHECK(*rows->front().Text(0) == "{blob}");
     CHECK(std::get<Blob>(rows->front().at(1)).bytes == std::string("\0x", 2));
   }
-  constexpr std::string_view kNext = "SELECT id FROM jobs ORDER BY id LIMIT 1 {skip_locked}";
+  constexpr std::string_view kNext =
+      "SELECT id FROM dialect_probe ORDER BY id LIMIT 1 {skip_locked}";
   auto first = s.Begin(TxKind::kWrite);
   REQUIRE(first);
   auto taken = (*first)->Query(kNext, {});

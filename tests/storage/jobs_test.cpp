@@ -141,7 +141,7 @@ TEMPLATE_TEST_CASE("concurrent claimers never get the same job", "[storage][jobs
   CHECK(std::set<std::string>(claimed.begin(), claimed.end()).size() == kJobs);
 }
 
-TEMPLATE_TEST_CASE("an expired lease is claimed again; the late finisher loses", "[storage][jobs]",
+TEMPLATE_TEST_CASE("an expired lease is claimed again, the late finisher loses", "[storage][jobs]",
                    CODEYARD_STORAGE_BACKENDS) {
   auto db = TestType::Create();
   Storage& s = db->storage();

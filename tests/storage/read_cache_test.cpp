@@ -3,8 +3,6 @@
 // another process), and one transaction never mixes answers from two states. SQLite only:
 // PostgreSQL has no cache.
 #include <sqlite3.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -14,6 +12,7 @@
 #include "core/store/users.hpp"
 #include "storage/backend_fixture.hpp"
 #include "storage/sqlite/sqlite_read_cache.hpp"
+#include "storage/stress_helper_process.hpp"
 
 namespace codeyard {
 namespace {
@@ -54,24 +53,6 @@ int64_t Hits(const Storage& storage) {
   return stats->hits;
 }
 
-// Runs the storage stress helper (another process) and returns its exit code.
-int RunHelper(std::vector<std::string> args) {
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    std::vector<char*> argv;
-    static std::string helper = CODEYARD_STRESS_HELPER;
-    argv.push_back(helper.data());
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(helper.c_str(), argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 TEST_CASE("the SQLite read cache answers a repeated read until anyone commits",
           "[storage][read_cache]") {
   auto db = testing::SqliteBackend::Create();
@@ -95,13 +76,15 @@ TEST_CASE("the SQLite read cache answers a repeated read until anyone commits",
     CHECK(Hits(storage) == hits + 1);
   }
   SECTION("a commit of another process") {
-    CHECK(RunHelper({"exec", db->uri(),
-                     "UPDATE users SET username = 'grace' WHERE id = '" + id + "'"}) == 0);
+    CHECK(testing::RunStressHelper(
+              {"exec", db->uri(), "UPDATE users SET username = 'grace' WHERE id = '" + id + "'"}) ==
+          0);
     CHECK(NameOf(storage, id) == "grace");
     CHECK(Hits(storage) == hits + 1);
   }
   SECTION("a delete") {
-    CHECK(RunHelper({"exec", db->uri(), "DELETE FROM users WHERE id = '" + id + "'"}) == 0);
+    CHECK(testing::RunStressHelper(
+              {"exec", db->uri(), "DELETE FROM users WHERE id = '" + id + "'"}) == 0);
     CHECK(NameOf(storage, id).empty());
   }
   SECTION("a commit that changes another table") {
@@ -193,7 +176,7 @@ TEST_CASE("the read cache can be turned off and leaves probes to SQLite", "[stor
 // Why the cache reads the WAL-index header rather than PRAGMA data_version: the header moves
 // on every commit, the reading connection's own included; data_version does not move for the
 // connection's own commits (and reading it costs a read transaction).
-TEST_CASE("the WAL header moves on every commit; data_version not on the connection's own",
+TEST_CASE("the WAL header moves on every commit, data_version not on the connection's own",
           "[storage][read_cache]") {
   const testing::TempDir dir;
   const std::string path = (dir.path() / "raw.db").string();

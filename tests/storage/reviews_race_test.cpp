@@ -3,9 +3,6 @@
 // them, and every loser got a conflict (the helper fails on any other error).
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <set>
 
 #include "codeyard/id.hpp"
@@ -15,6 +12,7 @@
 #include "core/store/users.hpp"
 #include "core/store/workspaces.hpp"
 #include "storage/backend_fixture.hpp"
+#include "storage/stress_helper_process.hpp"
 
 namespace codeyard {
 namespace {
@@ -28,27 +26,6 @@ std::string AddUser(Storage& s, const std::string& name, int level) {
   REQUIRE(store::Transact(s, TxKind::kWrite,
                           [&](Transaction& tx) { return store::users::Insert(tx, u); }));
   return u.id;
-}
-
-pid_t Spawn(std::vector<std::string> args) {
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    std::vector<char*> argv;
-    static std::string helper = CODEYARD_STRESS_HELPER;
-    argv.push_back(helper.data());
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(helper.c_str(), argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-int WaitExit(pid_t pid) {
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 std::string Join(const std::vector<std::string>& items) {
@@ -86,10 +63,10 @@ TEMPLATE_TEST_CASE("reviews: two processes claiming the same reviews, exactly on
     first.push_back(AddUser(s, "a" + std::to_string(i), 2));
     second.push_back(AddUser(s, "b" + std::to_string(i), 2));
   }
-  const pid_t p1 = Spawn({"claim", db->uri(), Join(first), Join(ids)});
-  const pid_t p2 = Spawn({"claim", db->uri(), Join(second), Join(ids)});
-  CHECK(WaitExit(p1) == 0);
-  CHECK(WaitExit(p2) == 0);
+  const pid_t p1 = testing::SpawnStressHelper({"claim", db->uri(), Join(first), Join(ids)});
+  const pid_t p2 = testing::SpawnStressHelper({"claim", db->uri(), Join(second), Join(ids)});
+  CHECK(testing::WaitExit(p1) == 0);
+  CHECK(testing::WaitExit(p2) == 0);
 
   std::set<std::string> racers(first.begin(), first.end());
   racers.insert(second.begin(), second.end());

@@ -52,7 +52,7 @@ TEST_CASE("the idle reaper runs every half idle timeout, at most a lease, within
   CHECK(codeyard::IdleReaperPeriod(options) == 1s);
 }
 
-TEST_CASE("an unset lease renewal is a third of the lease; a set one is kept") {
+TEST_CASE("an unset lease renewal is a third of the lease, a set one is kept") {
   codeyard::Config config;
   config.workspace_lease_s = 3;
   CHECK(codeyard::WorkspaceOptionsFrom(config).lease_renew == 1s);

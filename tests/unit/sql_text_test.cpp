@@ -13,7 +13,7 @@ TEST_CASE("placeholders are numbered outside literals and comments", "[sql]") {
   CHECK(CountPlaceholders("INSERT INTO t VALUES (?, 'it''s ?', ?)") == 2);
 }
 
-TEST_CASE("scripts split on semicolons outside quotes; comment-only parts vanish", "[sql]") {
+TEST_CASE("scripts split on semicolons outside quotes, comment-only parts vanish", "[sql]") {
   const auto parts = SplitStatements(
       "-- header; with a semicolon\nCREATE TABLE a (x TEXT DEFAULT ';');\n\n"
       "CREATE INDEX i ON a (x);\n-- trailing comment\n");

@@ -1,7 +1,10 @@
 #include "core/files/pages.hpp"
 
+#include <charconv>
+
 #include "core/auth/tokens.hpp"
 #include "core/files/paths.hpp"
+#include "core/try.hpp"
 
 namespace codeyard::files {
 namespace {
@@ -38,6 +41,24 @@ Result<std::optional<std::string>> DecodeCursor(std::string_view tag, std::strin
     return Fail(BadCursor());
   }
   return std::optional<std::string>(raw->substr(tag.size() + 1));
+}
+
+std::string EncodeCreatedCursor(std::string_view tag, int64_t created_at, std::string_view id) {
+  return EncodeCursor(tag, std::to_string(created_at) + ":" + std::string(id));
+}
+
+Result<std::optional<CreatedKey>> DecodeCreatedCursor(std::string_view tag,
+                                                      std::string_view cursor) {
+  CY_TRY(const std::optional<std::string> key, DecodeCursor(tag, cursor));
+  if (!key) return std::optional<CreatedKey>();
+  // "<created_at>:<id>"
+  const auto colon = key->find(':');
+  if (colon == std::string::npos || colon == 0) return Fail(BadCursor());
+  int64_t created = 0;
+  const char* digits_end = key->data() + colon;
+  const auto [end, ec] = std::from_chars(key->data(), digits_end, created);
+  if (ec != std::errc() || end != digits_end) return Fail(BadCursor());
+  return std::optional<CreatedKey>(CreatedKey{created, key->substr(colon + 1)});
 }
 
 }  // namespace codeyard::files

@@ -30,89 +30,116 @@ Error Bad(const std::string& what) {
   return Error(Error::Code::kInvalidArgument, "grade report JSON: " + what);
 }
 
-// Field readers: each names the field it refuses.
-struct Reader {
-  const boost::json::object& object;
+// The one field reader: Read("name", t.name, "score", t.score, ...) reads each field into its
+// destination by the destination's type, and names the first field it refuses.
+class Reader {
+ public:
+  using Value = boost::json::value;
 
-  Result<const boost::json::value*> Field(std::string_view key) const {
-    const auto* v = object.if_contains(key);
+  // The reader of `value`, which must be an object (`what` names it in the refusal).
+  static Result<Reader> Of(const Value& value, std::string_view what) {
+    if (!value.is_object()) return std::unexpected(Bad(std::string(what) + " is not an object"));
+    return Reader(value.as_object());
+  }
+
+  template <class T, class... Rest>
+  Result<void> Read(std::string_view key, T& out, Rest&&... rest) const {
+    CY_TRY(const Value* v, Field(key));
+    CY_CHECK(Into(key, *v, out));
+    if constexpr (sizeof...(rest) > 0) {
+      return Read(std::forward<Rest>(rest)...);
+    } else {
+      return {};
+    }
+  }
+
+  Result<const boost::json::array*> Array(std::string_view key) const {
+    CY_TRY(const Value* v, Field(key));
+    if (!v->is_array()) return std::unexpected(NotA(key, "an array"));
+    return &v->as_array();
+  }
+
+ private:
+  explicit Reader(const boost::json::object& object) : object_(&object) {}
+
+  static Error NotA(std::string_view key, std::string_view what) {
+    return Bad("'" + std::string(key) + "' is not " + std::string(what));
+  }
+  Result<const Value*> Field(std::string_view key) const {
+    const auto* v = object_->if_contains(key);
     if (!v) return std::unexpected(Bad("missing field '" + std::string(key) + "'"));
     return v;
   }
-  Result<std::string> String(std::string_view key) const {
-    CY_TRY(const auto* v, Field(key));
-    if (!v->is_string()) return std::unexpected(Bad("'" + std::string(key) + "' is not a string"));
-    return std::string(v->as_string());
+
+  static Result<void> Into(std::string_view key, const Value& v, std::string& out) {
+    if (!v.is_string()) return std::unexpected(NotA(key, "a string"));
+    out = std::string(v.as_string());
+    return {};
   }
-  Result<double> Number(std::string_view key) const {
-    CY_TRY(const auto* v, Field(key));
-    if (!v->is_number()) return std::unexpected(Bad("'" + std::string(key) + "' is not a number"));
-    return v->to_number<double>();
+  static Result<void> Into(std::string_view key, const Value& v, double& out) {
+    if (!v.is_number()) return std::unexpected(NotA(key, "a number"));
+    out = v.to_number<double>();
+    return {};
   }
-  Result<int64_t> Integer(std::string_view key) const {
-    CY_TRY(const auto* v, Field(key));
-    if (v->is_int64()) return v->as_int64();
-    if (v->is_uint64() && v->as_uint64() <= uint64_t(std::numeric_limits<int64_t>::max())) {
-      return static_cast<int64_t>(v->as_uint64());
+  static Result<void> Into(std::string_view key, const Value& v, bool& out) {
+    if (!v.is_bool()) return std::unexpected(NotA(key, "a boolean"));
+    out = v.as_bool();
+    return {};
+  }
+  static Result<void> Into(std::string_view key, const Value& v, int64_t& out) {
+    if (v.is_int64()) {
+      out = v.as_int64();
+    } else if (v.is_uint64() && v.as_uint64() <= uint64_t(std::numeric_limits<int64_t>::max())) {
+      out = static_cast<int64_t>(v.as_uint64());
+    } else {
+      return std::unexpected(NotA(key, "an integer"));
     }
-    return std::unexpected(Bad("'" + std::string(key) + "' is not an integer"));
+    return {};
   }
-  Result<bool> Bool(std::string_view key) const {
-    CY_TRY(const auto* v, Field(key));
-    if (!v->is_bool()) return std::unexpected(Bad("'" + std::string(key) + "' is not a boolean"));
-    return v->as_bool();
+  static Result<void> Into(std::string_view key, const Value& v, uint64_t& out) {
+    int64_t n = 0;
+    CY_CHECK(Into(key, v, n));
+    if (n < 0) return std::unexpected(Bad("'" + std::string(key) + "' is negative"));
+    out = static_cast<uint64_t>(n);
+    return {};
   }
-  Result<std::optional<int>> OptionalInt(std::string_view key) const {
-    CY_TRY(const auto* v, Field(key));
-    if (v->is_null()) return std::optional<int>();
-    if (!v->is_int64() || v->as_int64() < std::numeric_limits<int>::min() ||
-        v->as_int64() > std::numeric_limits<int>::max()) {
-      return std::unexpected(Bad("'" + std::string(key) + "' is not an integer or null"));
+  static Result<void> Into(std::string_view key, const Value& v, std::optional<int>& out) {
+    if (v.is_null()) {
+      out.reset();
+    } else if (v.is_int64() && v.as_int64() >= std::numeric_limits<int>::min() &&
+               v.as_int64() <= std::numeric_limits<int>::max()) {
+      out = static_cast<int>(v.as_int64());
+    } else {
+      return std::unexpected(NotA(key, "an integer or null"));
     }
-    return std::optional<int>(static_cast<int>(v->as_int64()));
+    return {};
   }
-  Result<TestVerdict> Verdict(std::string_view key) const {
-    CY_TRY(const std::string name, String(key));
+  static Result<void> Into(std::string_view key, const Value& v, TestVerdict& out) {
+    std::string name;
+    CY_CHECK(Into(key, v, name));
     auto verdict = ParseTestVerdict(name);
     if (!verdict) return std::unexpected(Bad(verdict.error().message()));
-    return *verdict;
+    out = *verdict;
+    return {};
   }
-  Result<const boost::json::array*> Array(std::string_view key) const {
-    CY_TRY(const auto* v, Field(key));
-    if (!v->is_array()) return std::unexpected(Bad("'" + std::string(key) + "' is not an array"));
-    return &v->as_array();
-  }
+
+  const boost::json::object* object_;
 };
 
 Result<TestReport> DecodeTest(const boost::json::value& value) {
-  if (!value.is_object()) return std::unexpected(Bad("a test is not an object"));
-  const Reader r{value.as_object()};
+  CY_TRY(const Reader r, Reader::Of(value, "a test"));
   TestReport t;
-  CY_TRY(t.name, r.String("name"));
-  CY_TRY(t.group, r.String("group"));
-  CY_TRY(t.verdict, r.Verdict("verdict"));
-  CY_TRY(t.time_ms, r.Integer("time_ms"));
-  CY_TRY(t.wall_ms, r.Integer("wall_ms"));
-  CY_TRY(const int64_t memory, r.Integer("memory_kb"));
-  if (memory < 0) return std::unexpected(Bad("'memory_kb' is negative"));
-  t.memory_kb = static_cast<uint64_t>(memory);
-  CY_TRY(t.score, r.Number("score"));
-  CY_TRY(t.fraction, r.Number("fraction"));
-  CY_TRY(t.is_public, r.Bool("public"));
-  CY_TRY(t.exit_code, r.OptionalInt("exit_code"));
-  CY_TRY(t.signal, r.OptionalInt("signal"));
-  CY_TRY(t.output, r.String("output"));
-  CY_TRY(t.feedback, r.String("feedback"));
+  CY_CHECK(r.Read("name", t.name, "group", t.group, "verdict", t.verdict, "time_ms", t.time_ms,
+                  "wall_ms", t.wall_ms, "memory_kb", t.memory_kb, "score", t.score, "fraction",
+                  t.fraction, "public", t.is_public, "exit_code", t.exit_code, "signal", t.signal,
+                  "output", t.output, "feedback", t.feedback));
   return t;
 }
 
 Result<GroupReport> DecodeGroup(const boost::json::value& value) {
-  if (!value.is_object()) return std::unexpected(Bad("a group is not an object"));
-  const Reader r{value.as_object()};
+  CY_TRY(const Reader r, Reader::Of(value, "a group"));
   GroupReport g;
-  CY_TRY(g.name, r.String("name"));
-  CY_TRY(g.score, r.Number("score"));
-  CY_TRY(g.max_score, r.Number("max_score"));
+  CY_CHECK(r.Read("name", g.name, "score", g.score, "max_score", g.max_score));
   return g;
 }
 
@@ -200,16 +227,11 @@ Result<GradeReport> GradeReportFromJson(std::string_view json) {
   boost::system::error_code ec;
   const boost::json::value value = boost::json::parse(json, ec);
   if (ec) return Fail(Bad(ec.message()));
-  if (!value.is_object()) return Fail(Bad("not an object"));
-  const Reader r{value.as_object()};
+  CY_TRY(const Reader r, Reader::Of(value, "the report"));
   GradeReport report;
-  CY_TRY(report.problem, r.String("problem"));
-  CY_TRY(report.verdict, r.Verdict("verdict"));
-  CY_TRY(report.score, r.Number("score"));
-  CY_TRY(report.max_score, r.Number("max_score"));
-  CY_TRY(report.compile_output, r.String("compile_output"));
-  CY_TRY(report.compile_ms, r.Integer("compile_ms"));
-  CY_TRY(report.message, r.String("message"));
+  CY_CHECK(r.Read("problem", report.problem, "verdict", report.verdict, "score", report.score,
+                  "max_score", report.max_score, "compile_output", report.compile_output,
+                  "compile_ms", report.compile_ms, "message", report.message));
   CY_TRY(const auto* tests, r.Array("tests"));
   for (const auto& t : *tests) {
     CY_TRY(auto test, DecodeTest(t));

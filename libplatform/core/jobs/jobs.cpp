@@ -128,6 +128,7 @@ Result<Submitted> Jobs::Impl::Submit(std::string_view user_id, std::vector<JobSu
     job.kind = s.kind;
     job.max_attempts = options_.max_attempts;
     job.created_at = now;
+    job.problem_id = std::move(s.problem_id);
     if (!s.callback_url.empty()) {
       auto target = jobs::ParseCallbackUrl(s.callback_url, options_.callback_hosts);
       if (!target) {
@@ -253,34 +254,16 @@ Result<Job> Jobs::Impl::Get(std::string_view user_id, std::string_view id,
 
 Result<Page<Job>> Jobs::Impl::List(std::string_view user_id, const PageRequest& page) {
   CY_CHECK(files::CheckPageLimit(page));
-  CY_TRY(const std::optional<std::string> key, files::DecodeCursor("j", page.cursor));
+  CY_TRY(const auto key, files::DecodeCreatedCursor("j", page.cursor));
   std::optional<store::jobs::PageKey> before;
-  if (key) {
-    // "<created_at>:<id>"
-    const auto colon = key->find(':');
-    char* end = nullptr;
-    const long long created =
-        colon == std::string::npos ? 0 : std::strtoll(key->substr(0, colon).c_str(), &end, 10);
-    if (colon == std::string::npos || colon == 0 || end == nullptr || *end != '\0') {
-      return Fail(Error::Code::kInvalidArgument,
-                  "cursor is malformed: pass the next_cursor of the previous page unchanged");
-    }
-    before = store::jobs::PageKey{created, key->substr(colon + 1)};
-  }
+  if (key) before = store::jobs::PageKey{key->created_at, key->id};
   return store::Transact(
       platform_->storage(), TxKind::kRead, [&](Transaction& tx) -> Result<Page<Job>> {
         CY_TRY(std::vector<Job> rows,
                store::jobs::ListByOwner(tx, user_id, before, page.limit + 1));
-        Page<Job> out;
-        const bool more = static_cast<int64_t>(rows.size()) > page.limit;
-        if (more) rows.resize(static_cast<std::size_t>(page.limit));
-        out.items = std::move(rows);
-        if (more) {
-          const Job& last = out.items.back();
-          out.next_cursor =
-              files::EncodeCursor("j", std::to_string(last.created_at) + ":" + last.id);
-        }
-        return out;
+        return files::PageOfRows(std::move(rows), page.limit, [](const Job& last) {
+          return files::EncodeCreatedCursor("j", last.created_at, last.id);
+        });
       });
 }
 

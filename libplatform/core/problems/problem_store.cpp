@@ -28,6 +28,12 @@ Result<bool> Problems::IsAdmin(std::string_view caller_id) {
   });
 }
 
+Result<void> Problems::RequireAdmin(std::string_view caller_id) {
+  CY_TRY(const bool admin, IsAdmin(caller_id));
+  if (!admin) return Fail(Error::Code::kPermissionDenied, "problems: only admins change problems");
+  return {};
+}
+
 Result<Problem> Problems::Put(std::string_view caller_id, Problem problem) {
   CY_TRY(const bool admin, IsAdmin(caller_id));
   if (!admin) return Fail(Error::Code::kPermissionDenied, "problems: only admins change problems");
@@ -40,6 +46,20 @@ Result<Problem> Problems::PutAsOperator(Problem problem) {
   CY_TRY(problem.created_at,
          store::Transact(platform_->storage(), TxKind::kWrite,
                          [&](Transaction& tx) { return store::problems::Put(tx, problem, now); }));
+  problem.updated_at = now;
+  return problem;
+}
+
+Result<Problem> Problems::Create(std::string_view caller_id, Problem problem) {
+  CY_TRY(const bool admin, IsAdmin(caller_id));
+  if (!admin) return Fail(Error::Code::kPermissionDenied, "problems: only admins change problems");
+  CY_CHECK(ValidateProblem(problem));
+  const int64_t now = platform_->clock().NowMillis();
+  CY_TRY(problem.created_at,
+         store::Transact(platform_->storage(), TxKind::kWrite, [&](Transaction& tx) {
+           return store::problems::Put(tx, problem, now,
+                                       /*create_only=*/true);
+         }));
   problem.updated_at = now;
   return problem;
 }
@@ -85,16 +105,23 @@ Result<PublicProblem> Problems::Get(std::string_view caller_id, std::string_view
 Result<Page<ProblemSummary>> Problems::List(std::string_view caller_id,
                                             const ProblemListRequest& request) {
   CY_TRY(const bool admin, IsAdmin(caller_id));
-  return ListPage(request, admin);
+  return ListPage(request, admin, caller_id);
 }
 
 Result<Page<ProblemSummary>> Problems::ListAsOperator(const ProblemListRequest& request) {
-  return ListPage(request, true);
+  if (request.solved) {
+    return Fail(Error::Code::kInvalidArgument,
+                "problems: an operator's list has no caller to "
+                "be solved by");
+  }
+  return ListPage(request, true, "");
 }
 
-Result<Page<ProblemSummary>> Problems::ListPage(const ProblemListRequest& request, bool admin) {
+Result<Page<ProblemSummary>> Problems::ListPage(const ProblemListRequest& request, bool admin,
+                                                std::string_view caller_id) {
   const int64_t limit = std::clamp<int64_t>(request.page.limit, 1, kMaxPageLimit);
-  store::problems::ListFilter filter{request.level, request.topic, admin};
+  store::problems::ListFilter filter{request.level, request.topic, admin, request.solved,
+                                     std::string(caller_id)};
   CY_TRY(std::vector<store::problems::Summary> rows,
          store::Transact(platform_->storage(), TxKind::kRead, [&](Transaction& tx) {
            return store::problems::List(tx, filter, request.page.cursor, limit + 1);

@@ -3,9 +3,14 @@
 
 #include <boost/json.hpp>
 
+#include <charconv>
 #include <utility>
 
+#include "codeyard/platform.hpp"
+#include "core/files/pages.hpp"
+#include "core/store/jobs.hpp"
 #include "core/store/progress.hpp"
+#include "core/store/transact.hpp"
 #include "core/try.hpp"
 
 namespace codeyard {
@@ -107,6 +112,7 @@ Result<Submitted> Submissions::Submit(std::string_view user_id, std::string_view
   JobSubmission submission;
   submission.kind = std::string(kGradeJobKind);
   submission.payload = EncodeGradeJob(grade);
+  submission.problem_id = grade.problem;
   std::vector<JobSubmission> batch;
   batch.push_back(std::move(submission));
   return jobs_->Submit(user_id, std::move(batch));
@@ -156,17 +162,37 @@ Result<SubmissionView> Submissions::Get(std::string_view user_id, std::string_vi
 
 Result<Page<SubmissionView>> Submissions::List(std::string_view user_id,
                                                const SubmissionListRequest& request) {
-  // Jobs::List carries no payloads, so each grade job is read for its problem: a page costs
-  // one read per submission on it. Filtering makes pages short, never wrong: the cursor is the
-  // queue's own.
-  CY_TRY(const Page<Job> jobs, jobs_->List(user_id, request.page));
+  // One statement per page, filtered by kind and problem in SQL (the jobs' problem_id
+  // column), so every page is full but the last; the cursor is the queue's own format.
+  CY_CHECK(files::CheckPageLimit(request.page));
+  CY_TRY(const std::optional<std::string> key, files::DecodeCursor("j", request.page.cursor));
+  std::optional<store::jobs::PageKey> before;
+  if (key) {
+    const auto colon = key->find(':');
+    int64_t created = 0;
+    const char* first = key->data();
+    const char* last = key->data() + (colon == std::string::npos ? 0 : colon);
+    const auto [end, ec] = std::from_chars(first, last, created);
+    if (colon == std::string::npos || colon == 0 || ec != std::errc() || end != last) {
+      return Fail(Error::Code::kInvalidArgument,
+                  "cursor is malformed: pass the next_cursor of the previous page unchanged");
+    }
+    before = store::jobs::PageKey{created, key->substr(colon + 1)};
+  }
+  const int64_t limit = request.page.limit;
+  CY_TRY(std::vector<Job> jobs,
+         store::Transact(platform_->storage(), TxKind::kRead, [&](Transaction& tx) {
+           return store::jobs::ListByOwnerKind(tx, user_id, kGradeJobKind, request.problem, before,
+                                               limit + 1);
+         }));
   Page<SubmissionView> out;
-  out.next_cursor = jobs.next_cursor;
-  for (const Job& listed : jobs.items) {
-    if (listed.kind != kGradeJobKind) continue;
-    CY_TRY(const Job job, jobs_->Get(user_id, listed.id));
+  if (static_cast<int64_t>(jobs.size()) > limit) {
+    jobs.resize(static_cast<std::size_t>(limit));
+    const Job& last = jobs.back();
+    out.next_cursor = files::EncodeCursor("j", std::to_string(last.created_at) + ":" + last.id);
+  }
+  for (const Job& job : jobs) {
     CY_TRY(SubmissionView view, ViewOf(job));
-    if (request.problem && view.problem != *request.problem) continue;
     view.report.reset();
     out.items.push_back(std::move(view));
   }

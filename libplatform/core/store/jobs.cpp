@@ -1,5 +1,7 @@
 #include "core/store/jobs.hpp"
 
+#include <limits>
+
 #include "core/store/store_util.hpp"
 #include "core/try.hpp"
 
@@ -8,11 +10,11 @@ namespace {
 
 constexpr std::string_view kColumns =
     "id, owner_id, kind, state, attempt, max_attempts, verdict, created_at, started_at, "
-    "finished_at, worker, callback_url, callback_state, callback_attempts, payload, result "
-    "FROM jobs ";
+    "finished_at, worker, callback_url, callback_state, callback_attempts, problem_id, payload, "
+    "result FROM jobs ";
 constexpr std::string_view kLightColumns =
     "id, owner_id, kind, state, attempt, max_attempts, verdict, created_at, started_at, "
-    "finished_at, worker, callback_url, callback_state, callback_attempts FROM jobs ";
+    "finished_at, worker, callback_url, callback_state, callback_attempts, problem_id FROM jobs ";
 
 Result<Job> FromRow(Row& r) {
   Job j;
@@ -38,10 +40,12 @@ Result<Job> FromRow(Row& r) {
   j.callback_state = callback_state.value_or("");
   CY_TRY(const int64_t callback_attempts, r.Int(13));
   j.callback_attempts = static_cast<int>(callback_attempts);
-  if (r.size() > 14) {
-    CY_TRY(j.payload, r.TakeBytes(14));
-    if (!r.IsNull(15)) {
-      CY_TRY(j.result, r.TakeBytes(15));
+  CY_TRY(const auto problem_id, OptText(r, 14));
+  j.problem_id = problem_id.value_or("");
+  if (r.size() > 15) {
+    CY_TRY(j.payload, r.TakeBytes(15));
+    if (!r.IsNull(16)) {
+      CY_TRY(j.result, r.TakeBytes(16));
     }
   }
   return j;
@@ -57,12 +61,15 @@ Result<std::optional<Job>> One(Result<Rows> rows) {
 }  // namespace
 
 Result<void> Insert(Transaction& tx, const Job& job) {
+  const auto text_or_null = [](const std::string& s) {
+    return s.empty() ? std::optional<std::string>() : std::optional<std::string>(s);
+  };
   CY_CHECK(tx.Exec(
       "INSERT INTO jobs (id, owner_id, kind, state, attempt, max_attempts, payload, created_at, "
-      "callback_url) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)",
+      "callback_url, problem_id) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
       {Text(job.id), Text(job.owner_id), Text(job.kind), Text(JobStateName(JobState::kQueued)),
        Value{int64_t{job.max_attempts}}, Value{Blob{job.payload}}, Value{job.created_at},
-       job.callback_url.empty() ? Value{} : Text(job.callback_url)}));
+       Opt(text_or_null(job.callback_url)), Opt(text_or_null(job.problem_id))}));
   return {};
 }
 
@@ -211,6 +218,34 @@ Result<std::vector<Job>> ListByOwner(Transaction& tx, std::string_view owner_id,
   std::vector<Job> out;
   out.reserve(rows->size());
   for (Row& r : *rows) {
+    CY_TRY(Job j, FromRow(r));
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+Result<std::vector<Job>> ListByOwnerKind(Transaction& tx, std::string_view owner_id,
+                                         std::string_view kind,
+                                         const std::optional<std::string>& problem_id,
+                                         const std::optional<PageKey>& before, int64_t limit) {
+  std::string sql = "SELECT " + std::string(kColumns) + "WHERE owner_id = ? AND kind = ?";
+  // The first page is the page before (max, ""), so the keyset condition is one range that
+  // the (owner_id[, problem_id], created_at, id) indexes serve on both backends.
+  sql += problem_id ? " AND problem_id = ?" : "";
+  sql +=
+      " AND (created_at < ? OR (created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC "
+      "LIMIT ?";
+  const int64_t created = before ? before->created_at : std::numeric_limits<int64_t>::max();
+  const std::string after_id = before ? before->id : "";
+  const Result<Rows> queried =
+      problem_id ? tx.Query(sql, {Text(owner_id), Text(kind), Text(*problem_id), Value{created},
+                                  Value{created}, Text(after_id), Value{limit}})
+                 : tx.Query(sql, {Text(owner_id), Text(kind), Value{created}, Value{created},
+                                  Text(after_id), Value{limit}});
+  CY_TRY(Rows rows, queried);
+  std::vector<Job> out;
+  out.reserve(rows.size());
+  for (Row& r : rows) {
     CY_TRY(Job j, FromRow(r));
     out.push_back(std::move(j));
   }

@@ -83,6 +83,14 @@ struct PageKey {
                                                    const std::optional<PageKey>& before,
                                                    int64_t limit);
 
+// The same for one kind, optionally one problem's jobs only (the problem_id column), with
+// payloads and results: a page of submissions in one statement.
+[[nodiscard]] Result<std::vector<Job>> ListByOwnerKind(Transaction& tx, std::string_view owner_id,
+                                                       std::string_view kind,
+                                                       const std::optional<std::string>& problem_id,
+                                                       const std::optional<PageKey>& before,
+                                                       int64_t limit);
+
 struct Counts {
   int64_t queued = 0;
   int64_t running = 0;

@@ -28,8 +28,13 @@ Result<std::string> PutBlob(Transaction& tx, const std::string& content) {
 
 }  // namespace
 
-Result<int64_t> Put(Transaction& tx, const Problem& p, int64_t now) {
+Result<int64_t> Put(Transaction& tx, const Problem& p, int64_t now, bool create_only) {
   CY_TRY(Rows old, tx.Query("SELECT created_at FROM problems WHERE id = ?", {Text(p.id)}));
+  if (create_only && !old.empty()) {
+    return Fail(Error::Code::kAlreadyExists, "problems: a problem with id '" + p.id +
+                                                 "' exists (PUT /api/v1/problems/" + p.id +
+                                                 " replaces it)");
+  }
   const Value level =
       Opt(p.tags.level ? std::optional<int64_t>(*p.tags.level) : std::optional<int64_t>());
   const std::string spec = ::codeyard::problems::SpecToJson(p);
@@ -148,6 +153,14 @@ Result<std::vector<Summary>> List(Transaction& tx, const ListFilter& filter,
     params.push_back(Text(*filter.topic));
   }
   if (!filter.include_private) sql += " AND p.is_public = 1";
+  if (filter.solved) {
+    // The progress row's primary key (user_id, problem_id) makes this one index probe.
+    sql += *filter.solved ? " AND EXISTS" : " AND NOT EXISTS";
+    sql +=
+        " (SELECT 1 FROM progress s WHERE s.user_id = ? AND s.problem_id = p.id AND "
+        "s.solved = 1)";
+    params.push_back(Text(filter.user_id));
+  }
   sql += " ORDER BY p.id LIMIT ?";
   params.push_back(Int(limit));
   CY_TRY(Rows rows, tx.Query(sql, params));

@@ -15,8 +15,10 @@
 namespace codeyard::store::problems {
 
 // Inserts the problem or replaces every part of the one with its id (created_at is kept from
-// the old row); returns the stored created_at.
-[[nodiscard]] Result<int64_t> Put(Transaction& tx, const Problem& problem, int64_t now);
+// the old row); returns the stored created_at. With `create_only`, kAlreadyExists when the id
+// is taken (nothing written).
+[[nodiscard]] Result<int64_t> Put(Transaction& tx, const Problem& problem, int64_t now,
+                                  bool create_only = false);
 // kNotFound when absent. Without `hidden`, hidden tests are left out (never read).
 [[nodiscard]] Result<Problem> Get(Transaction& tx, std::string_view id, bool hidden);
 // false when there was none.
@@ -36,6 +38,9 @@ struct ListFilter {
   std::optional<int> level;
   std::optional<std::string> topic;
   bool include_private = false;
+  // Set: only problems `user_id` solved (true) or has not solved (false), per the progress table.
+  std::optional<bool> solved;
+  std::string user_id;
 };
 // In id order, after `after_id` ("" for the first page), at most `limit`.
 [[nodiscard]] Result<std::vector<Summary>> List(Transaction& tx, const ListFilter& filter,

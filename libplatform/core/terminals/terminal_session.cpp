@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include <boost/json/object.hpp>
 
@@ -17,6 +18,10 @@ namespace {
 // least this often.
 constexpr std::chrono::milliseconds kReadTimeout{30000};
 constexpr std::size_t kMaxPingPayload = 1024;
+// How long a shell that did not exit by itself waits to see its pod gone before its viewers
+// are told it merely exited (Finish), and how often it looks.
+constexpr std::chrono::milliseconds kPodGoneGrace{1000};
+constexpr std::chrono::milliseconds kPodGonePoll{5};
 // Full reset (RIS): a viewer about to get the scrollback starts from a clean screen.
 constexpr std::string_view kTerminalReset =
     "\x1b"
@@ -248,9 +253,24 @@ void TerminalSession::Deliver(const std::string& data) {
   }
 }
 
+bool TerminalSession::EndedWithPod(const Result<ExitStatus>& status) const {
+  if (pod_->Info().phase == PodPhase::kTerminated) return true;
+  if (status && status->exit_code) return false;  // it exited by itself: `exit`
+  // Killed, or its stream lost: maybe by the pod's teardown, whose two ends (the shell's
+  // stream, the pod's control socket) can arrive in either order, on another replica too. The
+  // pod going away wins, so a stopped workspace closes every viewer with 1001, whichever end
+  // came first; a shell killed in a pod that lives on (kill -9 $$) costs its viewers this wait.
+  const auto deadline = std::chrono::steady_clock::now() + kPodGoneGrace;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(kPodGonePoll);
+    if (pod_->Info().phase == PodPhase::kTerminated) return true;
+  }
+  return false;
+}
+
 void TerminalSession::Finish(const Result<ExitStatus>& status) {
   // The shell ends by itself (exit), or with its pod (the workspace stopped or was deleted).
-  const bool pod_gone = pod_->Info().phase == PodPhase::kTerminated;
+  const bool pod_gone = EndedWithPod(status);
   boost::json::object s;
   s["state"] = pod_gone ? "stopped" : "exited";
   if (status) {

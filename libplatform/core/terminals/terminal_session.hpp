@@ -134,6 +134,8 @@ class TerminalSession {
 
   void Drive();
   void Deliver(const std::string& data);
+  // True when the shell ended because its pod went away (see kPodGoneGrace).
+  [[nodiscard]] bool EndedWithPod(const Result<ExitStatus>& status) const;
   void Finish(const Result<ExitStatus>& status);
   bool PausedLocked() const;
   void PushLocked(uint64_t id, Viewer& v, std::string message);

@@ -111,34 +111,16 @@ Result<std::vector<Workspace>> Workspaces::Impl::List(std::string_view user_id) 
 
 Result<Page<Workspace>> Workspaces::Impl::List(std::string_view user_id, const PageRequest& page) {
   CY_CHECK(files::CheckPageLimit(page));
-  CY_TRY(const std::optional<std::string> key, files::DecodeCursor("w", page.cursor));
+  CY_TRY(const auto key, files::DecodeCreatedCursor("w", page.cursor));
   std::optional<store::workspaces::PageKey> after;
-  if (key) {
-    // "<created_at>:<id>"
-    const auto colon = key->find(':');
-    char* end = nullptr;
-    const long long created =
-        colon == std::string::npos ? 0 : std::strtoll(key->substr(0, colon).c_str(), &end, 10);
-    if (colon == std::string::npos || colon == 0 || end == nullptr || *end != '\0') {
-      return Fail(Error::Code::kInvalidArgument,
-                  "cursor is malformed: pass the next_cursor of the previous page unchanged");
-    }
-    after = store::workspaces::PageKey{created, key->substr(colon + 1)};
-  }
+  if (key) after = store::workspaces::PageKey{key->created_at, key->id};
   return store::Transact(
       platform_.storage(), TxKind::kRead, [&](Transaction& tx) -> Result<Page<Workspace>> {
         CY_TRY(std::vector<Workspace> rows,
                store::workspaces::ListByOwnerAfter(tx, user_id, after, page.limit + 1));
-        Page<Workspace> out;
-        const bool more = static_cast<int64_t>(rows.size()) > page.limit;
-        if (more) rows.resize(static_cast<std::size_t>(page.limit));
-        out.items = std::move(rows);
-        if (more) {
-          const Workspace& last = out.items.back();
-          out.next_cursor =
-              files::EncodeCursor("w", std::to_string(last.created_at) + ":" + last.id);
-        }
-        return out;
+        return files::PageOfRows(std::move(rows), page.limit, [](const Workspace& last) {
+          return files::EncodeCreatedCursor("w", last.created_at, last.id);
+        });
       });
 }
 

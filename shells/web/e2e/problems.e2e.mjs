@@ -14,6 +14,7 @@ import { signUp } from "./lib/steps.mjs";
 
 const CLI_BIN = process.env.CODEYARD_CLI_BIN ?? "";
 const HELLO = join(process.cwd(), "..", "..", "examples", "problems", "hello");
+const SUM = join(process.cwd(), "..", "..", "examples", "problems", "sum");
 const GRADE = 120_000; // a queued job on a loaded 2-core machine, pods included
 let browser;
 const servers = [];
@@ -120,5 +121,26 @@ test("over the per-minute job limit: a message with the wait, not an error page"
   assert.match(await refusal.innerText(), /^You are over your limit of 1 jobs per minute; try again in \d+ s\.$/);
   await page.getByRole("heading", { name: "Hello, World!", level: 1 }).waitFor(); // still the page
   await screenshot(page, "problems-rate-limited");
+  assert.deepEqual(page.problems, []);
+});
+
+test("a statement's image renders from the problem's assets", async () => {
+  const server = await serverWithHello("problems-image");
+  execFileSync(CLI_BIN, ["problems", "import", SUM, "--data", server.dataDir], { stdio: "pipe" });
+  const page = await newPage(browser);
+  await signUp(page, server.url, "viewer");
+  await page.getByRole("link", { name: "Problems", exact: true }).click();
+  const row = page.locator("tr[data-problem=sum]");
+  await row.waitFor();
+  await row.getByRole("link").first().click();
+  const image = page.getByTestId("statement").getByRole("img", { name: "Numbers flowing into a sum" });
+  await image.waitFor();
+  // Decoded and laid out: the data: URI holds the package's SVG, not a broken link.
+  await waitFor(async () => (await image.evaluate((img) => img.complete && img.naturalWidth)) > 0, {
+    timeout: 10_000,
+    what: "the statement image decoded",
+  });
+  assert.match(await image.getAttribute("src"), /^data:image\/svg\+xml;base64,/);
+  await screenshot(page, "problems-statement-image");
   assert.deepEqual(page.problems, []);
 });

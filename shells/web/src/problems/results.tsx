@@ -1,5 +1,6 @@
 // What Run and Submit show: the job's state (queued, running) while it waits, then the run's
 // output and verdict line, or the submission's score and per-test table (grouped).
+import type { ReactNode } from "react";
 import type { RunResult, Submission } from "./api";
 
 export function stateLabel(state: string): string {
@@ -10,23 +11,44 @@ export function formatMemory(kb: number): string {
   return kb >= 1024 ? `${(kb / 1024).toFixed(1)} MiB` : `${kb} KiB`;
 }
 
-export function RunView({ run }: { run: RunResult }) {
-  if (run.state !== "done") {
+// A job's state line (`<kind>-state`): "Queued…" or "Running…" while it waits; once done, its
+// verdict badge (`<kind>-verdict`) followed by `children`.
+function StateLine({
+  kind,
+  state,
+  verdict,
+  children,
+}: {
+  kind: "run" | "submission";
+  state: string;
+  verdict?: string | null;
+  children?: ReactNode;
+}) {
+  if (state !== "done") {
     return (
-      <p className="muted" role="status" data-testid="run-state" data-state={run.state}>
-        {stateLabel(run.state)}
+      <p className="muted" role="status" data-testid={`${kind}-state`} data-state={state}>
+        {stateLabel(state)}
       </p>
     );
   }
   return (
+    <p data-testid={`${kind}-state`} data-state="done">
+      <span className={`badge verdict-${verdict}`} data-testid={`${kind}-verdict`}>
+        {verdict}
+      </span>{" "}
+      {children}
+    </p>
+  );
+}
+
+export function RunView({ run }: { run: RunResult }) {
+  if (run.state !== "done") return <StateLine kind="run" state={run.state} />;
+  return (
     <div className="run-result" data-testid="run-result">
-      <p data-testid="run-state" data-state="done">
-        <span className={`badge verdict-${run.verdict}`} data-testid="run-verdict">
-          {run.verdict}
-        </span>{" "}
+      <StateLine kind="run" state="done" verdict={run.verdict}>
         cpu {run.cpu_ms ?? 0} ms · wall {run.wall_ms ?? 0} ms · memory {formatMemory(run.memory_kb ?? 0)}
         {run.exit_code !== undefined && run.exit_code !== null ? ` · exit ${run.exit_code}` : ""}
-      </p>
+      </StateLine>
       {run.message ? <p className="error">{run.message}</p> : null}
       {run.compile_output ? (
         <>
@@ -52,21 +74,12 @@ export function RunView({ run }: { run: RunResult }) {
 
 export function SubmissionView({ submission }: { submission: Submission }) {
   const s = submission;
-  if (s.state !== "done") {
-    return (
-      <p className="muted" role="status" data-testid="submission-state" data-state={s.state}>
-        {stateLabel(s.state)}
-      </p>
-    );
-  }
+  if (s.state !== "done") return <StateLine kind="submission" state={s.state} />;
   return (
     <div className="submission-result" data-testid="submission-result">
-      <p data-testid="submission-state" data-state="done">
-        <span className={`badge verdict-${s.verdict}`} data-testid="submission-verdict">
-          {s.verdict}
-        </span>{" "}
+      <StateLine kind="submission" state="done" verdict={s.verdict}>
         score <span data-testid="submission-score">{s.score}</span> / {s.max_score}
-      </p>
+      </StateLine>
       {s.message ? <p className="error">{s.message}</p> : null}
       {s.compile_output ? <pre className="output">{s.compile_output}</pre> : null}
       {s.groups.length > 1 && (
