@@ -21,7 +21,7 @@ interface Props {
   terminal?: number;
   /** Shown (its tab selected): refits when it becomes visible. */
   active?: boolean;
-  hangUp?: { current: (() => void) | null };
+  hangUp?: { current: (() => boolean) | null };
   client: ApiClient;
   podState: string;
   onConnection(state: ConnectionState): void;

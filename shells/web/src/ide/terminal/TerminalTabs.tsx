@@ -32,9 +32,13 @@ function load(workspaceId: string): TerminalTabsState {
 export default function TerminalTabs({ workspaceId, client, podState, onConnection, onStatus }: Props) {
   const [state, setState] = useState<TerminalTabsState>(() => load(workspaceId));
   const [renaming, setRenaming] = useState<number | null>(null);
+  // Closed tabs whose shell was asked to hang up: kept connected (hidden) until the server
+  // says the shell ended, at most 3 s, so the hang-up is not lost with the socket.
+  const [ending, setEnding] = useState<number[]>([]);
+  const ended = (n: number) => setEnding((e) => e.filter((x) => x !== n));
   const list = useRef<HTMLDivElement>(null);
   const newButton = useRef<HTMLButtonElement>(null);
-  const hangUps = useRef(new Map<number, { current: (() => void) | null }>());
+  const hangUps = useRef(new Map<number, { current: (() => boolean) | null }>());
   const hangUpOf = (n: number) => {
     let ref = hangUps.current.get(n);
     if (!ref) {
@@ -59,12 +63,15 @@ export default function TerminalTabs({ workspaceId, client, podState, onConnecti
     });
 
   const add = () => {
-    const next = addTab(state);
+    const next = addTab({ ...state, tabs: [...state.tabs, ...ending.map((n) => ({ n, name: "" }))] });
+    if (next) next.tabs = next.tabs.filter((t) => t.name !== "");
     if (next) setState(next);
   };
   const close = (n: number) => {
-    hangUpOf(n).current?.();
-    hangUps.current.delete(n);
+    if (hangUpOf(n).current?.()) {
+      setEnding((e) => [...e, n]);
+      setTimeout(() => ended(n), 3000);
+    }
     const next = closeTab(state, n);
     setState(next);
     focusTab(next.active);
@@ -136,29 +143,36 @@ export default function TerminalTabs({ workspaceId, client, podState, onConnecti
           <kbd>Esc</kbd> then <kbd>Tab</kbd> leaves the terminal or editor · <kbd>Ctrl</kbd>+<kbd>M</kbd>: Tab moves focus in the editor
         </span>
       </div>
-      {tabs.map((t) => (
-        <div
-          key={t.n}
-          role="tabpanel"
-          id={`terminal-tabpanel-${t.n}`}
-          aria-labelledby={`terminal-tab-${t.n}`}
-          className="terminal-tabpanel"
-          hidden={t.n !== state.active}
-        >
-          <TerminalPanel
-            workspaceId={workspaceId}
-            terminal={t.n}
-            active={t.n === state.active}
-            hangUp={hangUpOf(t.n)}
-            client={client}
-            podState={podState}
-            onConnection={(s) => {
-              if (t.n === state.active) onConnection(s);
-            }}
-            onStatus={onStatus}
-          />
-        </div>
-      ))}
+      {[...tabs.map((t) => t.n), ...ending.filter((n) => !tabs.some((t) => t.n === n))].map((n) => {
+        // One list, keyed by number, so a closed tab's panel stays the same instance (and
+        // socket) while its shell hangs up.
+        const closing = !tabs.some((t) => t.n === n);
+        return (
+          <div
+            key={n}
+            role={closing ? undefined : "tabpanel"}
+            id={closing ? undefined : `terminal-tabpanel-${n}`}
+            aria-labelledby={closing ? undefined : `terminal-tab-${n}`}
+            className="terminal-tabpanel"
+            hidden={closing || n !== state.active}
+          >
+            <TerminalPanel
+              workspaceId={workspaceId}
+              terminal={n}
+              active={!closing && n === state.active}
+              hangUp={hangUpOf(n)}
+              client={client}
+              podState={podState}
+              onConnection={(s) => {
+                if (closing) {
+                  if (s === "closed") ended(n);
+                } else if (n === state.active) onConnection(s);
+              }}
+              onStatus={closing ? () => {} : onStatus}
+            />
+          </div>
+        );
+      })}
       {tabs.length === 0 && (
         <div className="placeholder">
           <p>No terminal is open.</p>
