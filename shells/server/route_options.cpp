@@ -75,6 +75,8 @@ constexpr Entry kTable[] = {
     {Method::kPatch, kPortPattern, Long(kLargeBodyBytes)},
     {Method::kDelete, kPortPattern, Long(kLargeBodyBytes)},
     {Method::kOptions, kPortPattern, Long(kDefault)},
+    // A search reads up to search.max_scan_bytes of files: not on a quick worker.
+    {Method::kGet, "/api/v1/workspaces/{id}/search", Long(kDefault)},
 };
 
 }  // namespace
