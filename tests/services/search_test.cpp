@@ -165,7 +165,7 @@ TEST_CASE("search: queries that are refused", "[search]") {
   CHECK_THAT(over.error().message(), Contains("search.max_query_bytes"));
 }
 
-TEMPLATE_TEST_CASE("search: results grouped by file in path order; binary files skipped",
+TEMPLATE_TEST_CASE("search: results grouped by file in path order, binary files skipped",
                    "[search]", CODEYARD_STORAGE_BACKENDS) {
   World w(TestType::Create());
   w.Put("src/main.py", "import util\nprint(util.answer())\n");

@@ -25,17 +25,29 @@ int64_t Space::FreeBytes() const {
 bool Space::MakeReserve() {
   if (reserve_path_.empty()) return true;
   if (access(reserve_path_.c_str(), F_OK) == 0) return true;
-  const std::string tmp = reserve_path_ + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
-  // posix_fallocate really takes the blocks (a sparse file would give nothing back).
-  const bool made = posix_fallocate(fd, 0, reserve_bytes_) == 0 && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!made || ::rename(tmp.c_str(), reserve_path_.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return false;
+  // An unnamed file, given its name only once its blocks are taken: a process that dies
+  // midway leaves nothing behind, and two processes opening one new database at once cannot
+  // undo each other's file (a shared temporary name did: one unlinked the other's).
+  int fd = ::open(dir_.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+  std::string tmp;  // only where the filesystem has no O_TMPFILE
+  if (fd < 0) {
+    tmp = reserve_path_ + ".tmp." + std::to_string(::getpid());
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return false;
   }
-  return true;
+  // posix_fallocate really takes the blocks (a sparse file would give nothing back).
+  bool made = posix_fallocate(fd, 0, reserve_bytes_) == 0 && ::fsync(fd) == 0;
+  if (made && tmp.empty()) {
+    const std::string self = "/proc/self/fd/" + std::to_string(fd);
+    made =
+        ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, reserve_path_.c_str(), AT_SYMLINK_FOLLOW) == 0 ||
+        errno == EEXIST;  // another process made it first: one reserve is enough
+  } else if (made) {
+    made = ::rename(tmp.c_str(), reserve_path_.c_str()) == 0;
+  }
+  ::close(fd);
+  if (!tmp.empty() && !made) ::unlink(tmp.c_str());
+  return made;
 }
 
 void Space::ReleaseReserve() {
@@ -44,7 +56,6 @@ void Space::ReleaseReserve() {
 
 void Space::Open() {
   if (dir_.empty()) return;
-  ::unlink((reserve_path_ + ".tmp").c_str());
   const bool have = reserve_path_.empty() || access(reserve_path_.c_str(), F_OK) == 0;
   const int64_t free = FreeBytes();
   if (have) {

@@ -79,7 +79,7 @@ test("Run like a person expects", async (t) => {
     await openFile(page, "loop.py");
     await page.keyboard.press("F5");
     await waitOutput(page, /1\n1\n1\n1/, "the loop's output");
-    const stop = page.getByRole("button", { name: "Stop" });
+    const stop = page.getByRole("button", { name: "Stop", exact: true });
     assert.equal(await stop.isEnabled(), true);
     const clicked = Date.now();
     await stop.click();

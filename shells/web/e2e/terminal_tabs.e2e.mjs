@@ -102,6 +102,9 @@ test("terminal tabs", async (t) => {
     await waitFor(async () => (await shellTab(page, "server").count()) === 0, { what: "the tab to close" });
     await shellTab(page, "Shell 1").and(page.locator("[aria-selected=true]")).waitFor();
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-terminal")), "1");
+    // Its number is free again once its shell has hung up (the hidden panel then goes away);
+    // a new terminal before that gets the next number.
+    await waitFor(async () => (await page.locator("[data-ending]").count()) === 0, { what: "the closed shell to hang up" });
     await page.getByRole("button", { name: "New terminal" }).click();
     await shellTab(page, "Shell 2").and(page.locator("[aria-selected=true]")).waitFor();
     await waitFor(async () => (await page.locator("[data-testid=terminal] .xterm-rows").innerText()).includes("$"), { what: "a fresh prompt" });

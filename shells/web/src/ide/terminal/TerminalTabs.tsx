@@ -154,6 +154,7 @@ export default function TerminalTabs({ workspaceId, client, podState, onConnecti
             id={closing ? undefined : `terminal-tabpanel-${n}`}
             aria-labelledby={closing ? undefined : `terminal-tab-${n}`}
             className="terminal-tabpanel"
+            data-ending={closing ? n : undefined}
             hidden={closing || n !== state.active}
           >
             <TerminalPanel
