@@ -6,6 +6,7 @@
 // piles up (a `while True: print(1)` runs at the speed the browser shows it).
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <atomic>
 #include <condition_variable>
 #include <csignal>
 #include <deque>
@@ -60,6 +61,7 @@ RunSessionOptions RunSessionOptionsFrom(const Config& config) {
   out.limits = WithTimeLimit(RunLimits{}, static_cast<double>(config.run_session_cpu_time_limit_s),
                              static_cast<double>(config.run_session_wall_time_limit_s));
   out.limits.output_bytes = static_cast<uint64_t>(config.run_session_output_limit_bytes);
+  out.reauth_interval = std::chrono::seconds(config.terminal_reauth_interval_s);
   return out;
 }
 
@@ -70,12 +72,17 @@ class RunSessions::Impl {
       : accounts_(accounts),
         workspaces_(workspaces),
         options_(std::move(options)),
-        logger_(logger ? std::move(logger) : NullLogger()) {}
+        logger_(logger ? std::move(logger) : NullLogger()),
+        reauth_([this] { ReauthLoop(); }) {}
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  ~Impl() { StopReauth(); }
 
   struct Run {
     uint64_t client = 0;
     std::string workspace_id;
     std::string user_id;
+    std::string session_id;  // the login the run lives by (checked every reauth_interval)
     run_session::Plan plan;
     TerminalSize size;
     std::thread driver;
@@ -83,6 +90,7 @@ class RunSessions::Impl {
     std::vector<Command> inbox;
     std::string stop_reason;  // set: stop now ("stop", "replaced", "disconnected", "shutdown")
     Process* live = nullptr;
+    std::optional<terminal::Close> close;  // how to close the client instead of normally
     bool ended = false;
   };
 
@@ -104,6 +112,7 @@ class RunSessions::Impl {
   void CloseAll(const terminal::Close& close);
   void Shutdown();
   std::size_t running() const;
+  uint64_t revoked() const { return revoked_.load(); }
 
   void SetWake(std::function<void()> wake) {
     std::lock_guard lock(mu_);
@@ -128,6 +137,9 @@ class RunSessions::Impl {
   void CloseLocked(uint64_t id, terminal::Close close);
   void StopLocked(Run& run, std::string reason);
   void ReapLocked();
+  void ReauthLoop();
+  void ReauthPass();
+  void StopReauth();
 
   Accounts& accounts_;
   Workspaces& workspaces_;
@@ -142,6 +154,12 @@ class RunSessions::Impl {
   std::map<std::string, std::shared_ptr<Run>, std::less<>> by_workspace_;
   std::vector<std::shared_ptr<Run>> runs_;  // every run whose driver is not joined
   bool closing_ = false;
+
+  std::atomic<uint64_t> revoked_{0};
+  std::mutex reauth_mu_;
+  std::condition_variable reauth_wake_;
+  bool reauth_stop_ = false;
+  std::thread reauth_;  // last: it starts once everything above is built
 };
 
 // ---- clients (any thread) -----------------------------------------------------------------
@@ -165,6 +183,7 @@ std::optional<terminal::Close> RunSessions::Impl::Start(uint64_t client,
   run->client = client;
   run->workspace_id = std::string(workspace_id);
   run->user_id = claims->user_id;
+  run->session_id = claims->session_id;
   run->plan = std::move(*plan);
   run->size = hello.size;
   {
@@ -322,6 +341,7 @@ void RunSessions::Impl::CloseAll(const terminal::Close& close) {
 }
 
 void RunSessions::Impl::Shutdown() {
+  StopReauth();
   std::vector<std::shared_ptr<Run>> runs;
   {
     std::lock_guard lock(mu_);
@@ -340,6 +360,58 @@ std::size_t RunSessions::Impl::running() const {
   std::size_t n = 0;
   for (const auto& run : runs_) n += run->ended ? 0 : 1;
   return n;
+}
+
+// ---- the login re-check -------------------------------------------------------------------
+
+// Checking reads storage, so it runs here, never on the caller's thread. Only a refused login
+// stops a run: a storage error is logged and the login checked again on the next pass (the
+// run's own sync needs storage too, and a blip should not kill a program someone is typing to).
+void RunSessions::Impl::ReauthLoop() {
+  std::unique_lock lock(reauth_mu_);
+  while (!reauth_stop_) {
+    reauth_wake_.wait_for(lock, options_.reauth_interval, [&] { return reauth_stop_; });
+    if (reauth_stop_) break;
+    lock.unlock();
+    ReauthPass();
+    lock.lock();
+  }
+}
+
+void RunSessions::Impl::ReauthPass() {
+  std::vector<std::shared_ptr<Run>> checks;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& run : runs_) {
+      if (!run->ended && run->stop_reason.empty()) checks.push_back(run);
+    }
+  }
+  for (const auto& run : checks) {
+    auto login = accounts_.CheckLogin(run->user_id, run->session_id);
+    if (login) continue;
+    if (login.error().code() != Error::Code::kUnauthenticated) {
+      logger_->Warn("run login check failed",
+                    {{"workspace_id", run->workspace_id}, {"error", login.error().message()}});
+      continue;
+    }
+    logger_->Info("run stopped: login revoked",
+                  {{"workspace_id", run->workspace_id}, {"error", login.error().message()}});
+    std::lock_guard lock(mu_);
+    if (run->ended || !run->stop_reason.empty()) continue;
+    run->close = terminal::Close{terminal::kCloseUnauthenticated,
+                                 "session revoked: log in again to run"};
+    revoked_.fetch_add(1);
+    StopLocked(*run, "revoked");
+  }
+}
+
+void RunSessions::Impl::StopReauth() {
+  {
+    std::lock_guard lock(reauth_mu_);
+    reauth_stop_ = true;
+  }
+  reauth_wake_.notify_all();
+  if (reauth_.joinable() && reauth_.get_id() != std::this_thread::get_id()) reauth_.join();
 }
 
 void RunSessions::Impl::StopLocked(Run& run, std::string reason) {
@@ -561,6 +633,7 @@ void RunSessions::Impl::Drive(const std::shared_ptr<Run>& run, WorkspaceProcess 
     }
   }
   std::lock_guard lock(mu_);
+  if (run->close) close = *run->close;
   CloseLocked(run->client, std::move(close));
   if (auto it = clients_.find(run->client); it != clients_.end() && it->second.run == run) {
     it->second.run.reset();
@@ -598,5 +671,6 @@ void RunSessions::Detach(uint64_t client) { impl_->Detach(client); }
 void RunSessions::CloseAll(const terminal::Close& close) { impl_->CloseAll(close); }
 void RunSessions::Shutdown() { impl_->Shutdown(); }
 std::size_t RunSessions::running() const { return impl_->running(); }
+uint64_t RunSessions::revoked() const { return impl_->revoked(); }
 
 }  // namespace codeyard
