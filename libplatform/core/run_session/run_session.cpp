@@ -14,11 +14,13 @@
 #include <mutex>
 #include <thread>
 
-#include "codeyard/run_session.hpp"
+#include "core/run_session/run_session_impl.hpp"
 #include "core/terminals/protocol.hpp"
 
 namespace codeyard {
 namespace {
+
+using run_session_internal::Command;
 
 using SteadyClock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kReadTimeout{30000};
@@ -26,12 +28,6 @@ constexpr std::chrono::milliseconds kReadTimeout{30000};
 // the replaced run's exec slot is free again.
 constexpr std::chrono::seconds kReplaceWait{15};
 constexpr std::chrono::seconds kTouchEvery{30};
-
-struct Command {
-  enum Kind { kInput, kResize, kStop } kind = kInput;
-  std::string input;
-  TerminalSize size;
-};
 
 boost::json::value Optional(const std::optional<int>& v) {
   return v ? boost::json::value(*v) : boost::json::value(nullptr);
@@ -65,102 +61,6 @@ RunSessionOptions RunSessionOptionsFrom(const Config& config) {
   return out;
 }
 
-class RunSessions::Impl {
- public:
-  Impl(Accounts& accounts, Workspaces& workspaces, RunSessionOptions options,
-       std::shared_ptr<Logger> logger)
-      : accounts_(accounts),
-        workspaces_(workspaces),
-        options_(std::move(options)),
-        logger_(logger ? std::move(logger) : NullLogger()),
-        reauth_([this] { ReauthLoop(); }) {}
-  Impl(const Impl&) = delete;
-  Impl& operator=(const Impl&) = delete;
-  ~Impl() { StopReauth(); }
-
-  struct Run {
-    uint64_t client = 0;
-    std::string workspace_id;
-    std::string user_id;
-    std::string session_id;  // the login the run lives by (checked every reauth_interval)
-    run_session::Plan plan;
-    TerminalSize size;
-    std::thread driver;
-    // Under Impl::mu_:
-    std::vector<Command> inbox;
-    std::string stop_reason;  // set: stop now ("stop", "replaced", "disconnected", "shutdown")
-    Process* live = nullptr;
-    std::optional<terminal::Close> close;  // how to close the client instead of normally
-    bool ended = false;
-  };
-
-  struct Client {
-    std::deque<std::string> queue;
-    std::size_t queued_bytes = 0;
-    std::optional<terminal::Close> close;
-    std::shared_ptr<Run> run;
-    // Output sent and not yet acknowledged ('4'); only once the client acknowledges at all.
-    bool acks = false;
-    std::size_t unacked = 0;
-  };
-
-  std::optional<terminal::Close> Start(uint64_t client, std::string_view workspace_id,
-                                       const run_session::Hello& hello);
-  std::optional<terminal::Close> Receive(uint64_t client, std::string_view message);
-  TerminalOut Next(uint64_t client, bool* more);
-  void Detach(uint64_t client);
-  void CloseAll(const terminal::Close& close);
-  void Shutdown();
-  std::size_t running() const;
-  uint64_t revoked() const { return revoked_.load(); }
-
-  void SetWake(std::function<void()> wake) {
-    std::lock_guard lock(mu_);
-    wake_ = std::move(wake);
-  }
-  std::vector<uint64_t> TakeReady() {
-    std::lock_guard lock(mu_);
-    std::vector<uint64_t> out;
-    out.swap(ready_);
-    return out;
-  }
-
- private:
-  void Drive(const std::shared_ptr<Run>& run, WorkspaceProcess first);
-  // Reads the process to its end, feeding it the inbox; returns its status.
-  Result<ExitStatus> Pump(Run& run, Process& process, bool tty);
-  ExecSpec CompileSpec(const Run& run) const;
-  ExecSpec ProgramSpec(const Run& run) const;
-  void PushLocked(uint64_t id, std::string message);
-  void Push(uint64_t id, std::string message);
-  void PushOutput(uint64_t id, std::string_view data);
-  void CloseLocked(uint64_t id, terminal::Close close);
-  void StopLocked(Run& run, std::string reason);
-  void ReapLocked();
-  void ReauthLoop();
-  void ReauthPass();
-  void StopReauth();
-
-  Accounts& accounts_;
-  Workspaces& workspaces_;
-  const RunSessionOptions options_;
-  const std::shared_ptr<Logger> logger_;
-
-  mutable std::mutex mu_;
-  std::condition_variable changed_;  // a queue drained, a command came, a run ended
-  std::function<void()> wake_;
-  std::vector<uint64_t> ready_;
-  std::map<uint64_t, Client> clients_;
-  std::map<std::string, std::shared_ptr<Run>, std::less<>> by_workspace_;
-  std::vector<std::shared_ptr<Run>> runs_;  // every run whose driver is not joined
-  bool closing_ = false;
-
-  std::atomic<uint64_t> revoked_{0};
-  std::mutex reauth_mu_;
-  std::condition_variable reauth_wake_;
-  bool reauth_stop_ = false;
-  std::thread reauth_;  // last: it starts once everything above is built
-};
 
 // ---- clients (any thread) -----------------------------------------------------------------
 
@@ -360,58 +260,6 @@ std::size_t RunSessions::Impl::running() const {
   std::size_t n = 0;
   for (const auto& run : runs_) n += run->ended ? 0 : 1;
   return n;
-}
-
-// ---- the login re-check -------------------------------------------------------------------
-
-// Checking reads storage, so it runs here, never on the caller's thread. Only a refused login
-// stops a run: a storage error is logged and the login checked again on the next pass (the
-// run's own sync needs storage too, and a blip should not kill a program someone is typing to).
-void RunSessions::Impl::ReauthLoop() {
-  std::unique_lock lock(reauth_mu_);
-  while (!reauth_stop_) {
-    reauth_wake_.wait_for(lock, options_.reauth_interval, [&] { return reauth_stop_; });
-    if (reauth_stop_) break;
-    lock.unlock();
-    ReauthPass();
-    lock.lock();
-  }
-}
-
-void RunSessions::Impl::ReauthPass() {
-  std::vector<std::shared_ptr<Run>> checks;
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& run : runs_) {
-      if (!run->ended && run->stop_reason.empty()) checks.push_back(run);
-    }
-  }
-  for (const auto& run : checks) {
-    auto login = accounts_.CheckLogin(run->user_id, run->session_id);
-    if (login) continue;
-    if (login.error().code() != Error::Code::kUnauthenticated) {
-      logger_->Warn("run login check failed",
-                    {{"workspace_id", run->workspace_id}, {"error", login.error().message()}});
-      continue;
-    }
-    logger_->Info("run stopped: login revoked",
-                  {{"workspace_id", run->workspace_id}, {"error", login.error().message()}});
-    std::lock_guard lock(mu_);
-    if (run->ended || !run->stop_reason.empty()) continue;
-    run->close = terminal::Close{terminal::kCloseUnauthenticated,
-                                 "session revoked: log in again to run"};
-    revoked_.fetch_add(1);
-    StopLocked(*run, "revoked");
-  }
-}
-
-void RunSessions::Impl::StopReauth() {
-  {
-    std::lock_guard lock(reauth_mu_);
-    reauth_stop_ = true;
-  }
-  reauth_wake_.notify_all();
-  if (reauth_.joinable() && reauth_.get_id() != std::this_thread::get_id()) reauth_.join();
 }
 
 void RunSessions::Impl::StopLocked(Run& run, std::string reason) {
