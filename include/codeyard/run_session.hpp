@@ -24,8 +24,9 @@
 //
 // Threading: every method is thread-safe. Start blocks (it opens the pod and syncs): call it
 // from a worker thread. Receive, Next and Detach never block on the pod. Each run has a driver
-// thread of its own, and one thread re-checks the logins (it reads storage). The wake function is called from any thread, possibly under an internal
-// lock: it must only queue and wake; TakeReady then lists the clients with something to write.
+// thread of its own, and one thread re-checks the logins (it reads storage). The wake function is
+// called from any thread, possibly under an internal lock: it must only queue and wake; TakeReady
+// then lists the clients with something to write.
 #pragma once
 
 #include <chrono>

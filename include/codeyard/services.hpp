@@ -7,16 +7,16 @@
 // FileSearch, Archives and Downloads (signed links) over Files, RunSessions (the interactive
 // Run), the PortRelay (previews, its tickets signed with a key derived from accounts.secret) and
 // LanguageServers. The server, the CLI, the harness and the Python module all start here, so
-// they get the same graph with the same rules; an embedding application does too. `ServiceOptionsFrom(config)` reads every
-// service's configuration keys.
+// they get the same graph with the same rules; an embedding application does too.
+// `ServiceOptionsFrom(config)` reads every service's configuration keys.
 //
 // Ownership is shared: each service holds what it uses (Workspaces the Platform and executor,
 // Terminals the Accounts and Workspaces, ...), so a caller may keep any one of them past the
 // Services object and no destruction order leaves one pointing at a destroyed Platform. Each
 // service stops its own background work when its last holder lets go; held only here, they go
-// in reverse order of opening: language servers and interactive runs first, the job workers (after the jobs they run), terminals (their
-// shells are let go, not ended, since they live in the pods), then the events tail, the runner's
-// pool, the reaper.
+// in reverse order of opening: language servers and interactive runs first, the job workers (after
+// the jobs they run), terminals (their shells are let go, not ended, since they live in the pods),
+// then the events tail, the runner's pool, the reaper.
 //
 // Threading: Open blocks (it migrates storage and may start pods); every accessor and every
 // service is safe to use from many threads at once.
@@ -150,8 +150,8 @@ class Services {
   std::shared_ptr<Submissions> submissions_;  // holds jobs_ and problems_
   std::shared_ptr<Settings> settings_;
   std::shared_ptr<FileSearch> file_search_;
-  std::shared_ptr<Archives> archives_;    // holds files_
-  std::shared_ptr<Downloads> downloads_;  // holds files_
+  std::shared_ptr<Archives> archives_;         // holds files_
+  std::shared_ptr<Downloads> downloads_;       // holds files_
   std::shared_ptr<RunSessions> run_sessions_;  // holds accounts_ and workspaces_; its runs stop
   std::shared_ptr<PortRelay> port_relay_;      // holds workspaces_
   std::shared_ptr<LanguageServers> language_servers_;  // holds workspaces_; its servers stop

@@ -95,14 +95,19 @@ TEST_CASE("services: opening without an executor is refused with a clear error",
 
 TEST_CASE("services: the configuration's keys reach every service", "[services]") {
   ConfigInputs inputs;
-  inputs.flags = {{"data_dir", "/srv/cy"},        {"executor.pool_size", "5"},
-                  {"jobs.workers", "7"},          {"limits.jobs_per_minute", "3"},
-                  {"server.replica_id", "r-9"},   {"storage.min_free_bytes", "1234"},
+  inputs.flags = {{"data_dir", "/srv/cy"},
+                  {"executor.pool_size", "5"},
+                  {"jobs.workers", "7"},
+                  {"limits.jobs_per_minute", "3"},
+                  {"server.replica_id", "r-9"},
+                  {"storage.min_free_bytes", "1234"},
                   {"reviews.auto_assign", "true"},
-                  {"search.max_results", "17"},   {"files.download_ttl_s", "77"},
+                  {"search.max_results", "17"},
+                  {"files.download_ttl_s", "77"},
                   {"run_session.wall_time_limit_s", "99"},
                   {"terminal.reauth_interval_s", "3"},
-                  {"relay.preview_ttl_s", "600"}, {"relay.timeout_s", "9"}};
+                  {"relay.preview_ttl_s", "600"},
+                  {"relay.timeout_s", "9"}};
   auto config = LoadConfig(inputs);
   REQUIRE(config.has_value());
   const ServiceOptions o = ServiceOptionsFrom(*config);

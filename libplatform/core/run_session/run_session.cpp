@@ -4,9 +4,9 @@
 // output goes to the client's bounded queue. Flow control: while the client's queue is full
 // the driver stops reading, so the program blocks on its writes to the terminal and nothing
 // piles up (a `while True: print(1)` runs at the speed the browser shows it).
+#include <atomic>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <atomic>
 #include <condition_variable>
 #include <csignal>
 #include <deque>
@@ -60,7 +60,6 @@ RunSessionOptions RunSessionOptionsFrom(const Config& config) {
   out.reauth_interval = std::chrono::seconds(config.terminal_reauth_interval_s);
   return out;
 }
-
 
 // ---- clients (any thread) -----------------------------------------------------------------
 

@@ -44,8 +44,8 @@ void RunSessions::Impl::ReauthPass() {
                   {{"workspace_id", run->workspace_id}, {"error", login.error().message()}});
     std::lock_guard lock(mu_);
     if (run->ended || !run->stop_reason.empty()) continue;
-    run->close = terminal::Close{terminal::kCloseUnauthenticated,
-                                 "session revoked: log in again to run"};
+    run->close =
+        terminal::Close{terminal::kCloseUnauthenticated, "session revoked: log in again to run"};
     revoked_.fetch_add(1);
     StopLocked(*run, "revoked");
   }
