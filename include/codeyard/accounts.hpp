@@ -144,6 +144,14 @@ class Accounts {
   // periodically to close sessions whose token was revoked.
   [[nodiscard]] Result<AccessClaims> VerifyAccessToken(std::string_view token) const;
 
+  // The storage half of VerifyAccessToken, for a token verified earlier: kUnauthenticated when
+  // the user is gone or disabled or the login `session_id` has ended (logout, password change,
+  // a reused refresh token), whatever the token's expiry. Gives the user's current role.
+  // Interactive runs call it periodically: they stop when the login is revoked, not when the
+  // 15-minute token they were started with merely expires.
+  [[nodiscard]] Result<Role> CheckLogin(std::string_view user_id,
+                                        std::string_view session_id) const;
+
   // kNotFound when absent.
   [[nodiscard]] Result<User> GetUser(std::string_view user_id) const;
   [[nodiscard]] Result<User> GetUserByUsername(std::string_view username) const;

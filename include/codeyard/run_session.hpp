@@ -10,7 +10,12 @@
 // (input() and scanf work), and a stop kills the program's whole process group at once. When
 // the program ends the client gets the verdict (exit code or signal, CPU, wall, memory), then
 // a normal close. One run per workspace: a new one stops the one running (its client gets a
-// "replaced" verdict), and a client going away stops its run.
+// "replaced" verdict), and a client going away stops its run. A run lives as long as the login
+// it was started with: every reauth_interval the logins of the runs under way are checked
+// (Accounts::CheckLogin), and a run whose user logged out, changed password, was disabled or
+// deleted is stopped (verdict "stopped", reason "revoked") and its client closed with 4001, as
+// the terminal closes its viewers. The access token merely expiring does not stop a run: the
+// run cannot reconnect like a terminal, and its wall-time limit bounds it anyway.
 //
 // The wire format is the run WebSocket's (docs/api.md, "Run WebSocket"), the terminal's
 // framing (codeyard/terminals.hpp: a type byte, then the payload; its close codes): the hello
@@ -19,8 +24,9 @@
 //
 // Threading: every method is thread-safe. Start blocks (it opens the pod and syncs): call it
 // from a worker thread. Receive, Next and Detach never block on the pod. Each run has a driver
-// thread of its own. The wake function is called from any thread, possibly under an internal
-// lock: it must only queue and wake; TakeReady then lists the clients with something to write.
+// thread of its own, and one thread re-checks the logins (it reads storage). The wake function is
+// called from any thread, possibly under an internal lock: it must only queue and wake; TakeReady
+// then lists the clients with something to write.
 #pragma once
 
 #include <chrono>
@@ -81,6 +87,8 @@ struct RunSessionOptions {
   std::size_t client_window_bytes = std::size_t{256} << 10;  // sent, not yet acknowledged
   std::size_t max_frame_bytes = std::size_t{16} << 10;       // output payload per message
   std::size_t max_pending_input = std::size_t{1} << 20;      // input waiting for the program
+  // How often the logins of the runs under way are checked (terminal.reauth_interval_s).
+  std::chrono::milliseconds reauth_interval{std::chrono::seconds(5)};
 };
 
 // The run_session.* keys of `config`.
@@ -124,6 +132,7 @@ class RunSessions {
   void Shutdown();
 
   [[nodiscard]] std::size_t running() const;  // runs whose program has not ended
+  [[nodiscard]] uint64_t revoked() const;     // runs stopped because their login was revoked
 
  private:
   class Impl;

@@ -3,18 +3,20 @@
 // it: Accounts, Files, Workspaces (its idle reaper running), Terminals, Events (its tail
 // running), Reviews, the one-shot Runner (its warm pool filling in the background), Problems, Jobs,
 // the durable queue every one-shot run goes through (its workers running, the "grade" kind
-// registered), and Submissions, gradings queued as jobs. The server,
-// the CLI, the harness and the Python module all start here, so they get the same graph with the
-// same rules; an embedding application does too. `ServiceOptionsFrom(config)` reads every
-// service's configuration keys.
+// registered), Submissions, gradings queued as jobs, and the IDE's services: Settings (per user),
+// FileSearch, Archives and Downloads (signed links) over Files, RunSessions (the interactive
+// Run), the PortRelay (previews, its tickets signed with a key derived from accounts.secret) and
+// LanguageServers. The server, the CLI, the harness and the Python module all start here, so
+// they get the same graph with the same rules; an embedding application does too.
+// `ServiceOptionsFrom(config)` reads every service's configuration keys.
 //
 // Ownership is shared: each service holds what it uses (Workspaces the Platform and executor,
 // Terminals the Accounts and Workspaces, ...), so a caller may keep any one of them past the
 // Services object and no destruction order leaves one pointing at a destroyed Platform. Each
 // service stops its own background work when its last holder lets go; held only here, they go
-// in reverse order of opening: the job workers first (after the jobs they run), terminals (their
-// shells are let go, not ended, since they live in the pods), then the events tail, the runner's
-// pool, the reaper.
+// in reverse order of opening: language servers and interactive runs first, the job workers (after
+// the jobs they run), terminals (their shells are let go, not ended, since they live in the pods),
+// then the events tail, the runner's pool, the reaper.
 //
 // Threading: Open blocks (it migrates storage and may start pods); every accessor and every
 // service is safe to use from many threads at once.
@@ -23,15 +25,22 @@
 #include <memory>
 
 #include "codeyard/accounts.hpp"
+#include "codeyard/archive.hpp"
 #include "codeyard/config.hpp"
+#include "codeyard/downloads.hpp"
 #include "codeyard/error.hpp"
 #include "codeyard/events.hpp"
 #include "codeyard/files.hpp"
 #include "codeyard/jobs.hpp"
+#include "codeyard/language_servers.hpp"
 #include "codeyard/platform.hpp"
+#include "codeyard/port_relay.hpp"
 #include "codeyard/problem_store.hpp"
 #include "codeyard/reviews.hpp"
 #include "codeyard/run.hpp"
+#include "codeyard/run_session.hpp"
+#include "codeyard/search.hpp"
+#include "codeyard/settings.hpp"
 #include "codeyard/submissions.hpp"
 #include "codeyard/terminals.hpp"
 #include "codeyard/workspaces.hpp"
@@ -46,6 +55,12 @@ struct ServiceOptions {
   EventsOptions events;
   ReviewsOptions reviews;
   JobsOptions jobs;  // an empty replica_id gets the workspaces' one
+  SearchLimits search;
+  DownloadOptions downloads;
+  RunSessionOptions run_sessions;
+  // relay.secret is not read: Open sets it to accounts.secret (the relay derives its own key
+  // from it), so previews are signed by the same secret as the access tokens on every replica.
+  PortRelayOptions relay;
   // Background work: the idle reaper (every IdleReaperPeriod(workspaces)), the events tail and
   // the job workers.
   // Off for tools that only run code once (the CLI's run); their services still answer calls,
@@ -83,6 +98,13 @@ class Services {
   [[nodiscard]] Jobs& jobs() const { return *jobs_; }
   [[nodiscard]] Problems& problems() const { return *problems_; }
   [[nodiscard]] Submissions& submissions() const { return *submissions_; }
+  [[nodiscard]] Settings& settings() const { return *settings_; }
+  [[nodiscard]] FileSearch& file_search() const { return *file_search_; }
+  [[nodiscard]] Archives& archives() const { return *archives_; }
+  [[nodiscard]] Downloads& downloads() const { return *downloads_; }
+  [[nodiscard]] RunSessions& run_sessions() const { return *run_sessions_; }
+  [[nodiscard]] PortRelay& port_relay() const { return *port_relay_; }
+  [[nodiscard]] LanguageServers& language_servers() const { return *language_servers_; }
 
   // The same services, for a caller that keeps one beyond this object.
   [[nodiscard]] const std::shared_ptr<Platform>& shared_platform() const { return platform_; }
@@ -97,6 +119,19 @@ class Services {
   [[nodiscard]] const std::shared_ptr<Problems>& shared_problems() const { return problems_; }
   [[nodiscard]] const std::shared_ptr<Submissions>& shared_submissions() const {
     return submissions_;
+  }
+  [[nodiscard]] const std::shared_ptr<Settings>& shared_settings() const { return settings_; }
+  [[nodiscard]] const std::shared_ptr<FileSearch>& shared_file_search() const {
+    return file_search_;
+  }
+  [[nodiscard]] const std::shared_ptr<Archives>& shared_archives() const { return archives_; }
+  [[nodiscard]] const std::shared_ptr<Downloads>& shared_downloads() const { return downloads_; }
+  [[nodiscard]] const std::shared_ptr<RunSessions>& shared_run_sessions() const {
+    return run_sessions_;
+  }
+  [[nodiscard]] const std::shared_ptr<PortRelay>& shared_port_relay() const { return port_relay_; }
+  [[nodiscard]] const std::shared_ptr<LanguageServers>& shared_language_servers() const {
+    return language_servers_;
   }
 
  private:
@@ -113,6 +148,13 @@ class Services {
   std::shared_ptr<Problems> problems_;
   std::shared_ptr<Jobs> jobs_;                // its workers stop first, before the runner they use
   std::shared_ptr<Submissions> submissions_;  // holds jobs_ and problems_
+  std::shared_ptr<Settings> settings_;
+  std::shared_ptr<FileSearch> file_search_;
+  std::shared_ptr<Archives> archives_;         // holds files_
+  std::shared_ptr<Downloads> downloads_;       // holds files_
+  std::shared_ptr<RunSessions> run_sessions_;  // holds accounts_ and workspaces_; its runs stop
+  std::shared_ptr<PortRelay> port_relay_;      // holds workspaces_
+  std::shared_ptr<LanguageServers> language_servers_;  // holds workspaces_; its servers stop
 };
 
 }  // namespace codeyard

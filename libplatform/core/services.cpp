@@ -1,5 +1,7 @@
 #include "codeyard/services.hpp"
 
+#include <chrono>
+#include <cstdint>
 #include <utility>
 
 namespace codeyard {
@@ -19,6 +21,12 @@ ServiceOptions ServiceOptionsFrom(const Config& config) {
   options.events = EventsOptionsFrom(config);
   options.reviews = ReviewsOptionsFrom(config);
   options.jobs = JobsOptionsFrom(config);
+  options.search = SearchLimitsFrom(config);
+  options.downloads.ttl_s = config.download_ttl_s;
+  options.run_sessions = RunSessionOptionsFrom(config);
+  options.relay.preview_ttl = std::chrono::seconds(config.relay_preview_ttl_s);
+  options.relay.max_response_bytes = static_cast<uint64_t>(config.relay_max_response_bytes);
+  options.relay.timeout = std::chrono::seconds(config.relay_timeout_s);
   return options;
 }
 
@@ -44,6 +52,7 @@ Result<std::shared_ptr<Services>> Services::Open(std::shared_ptr<Platform> platf
   const std::shared_ptr<Logger>& logger = s->platform_->shared_logger();
   ServiceOptions& o = service_options;
 
+  o.relay.secret = o.accounts.secret;
   s->accounts_ = std::make_shared<Accounts>(s->platform_, std::move(o.accounts));
   s->files_ = std::make_shared<Files>(s->platform_, o.workspaces.file_limits);
   const bool background = o.start_background;
@@ -73,6 +82,15 @@ Result<std::shared_ptr<Services>> Services::Open(std::shared_ptr<Platform> platf
     return Fail(registered.error().WithContext("cannot register the grade jobs"));
   }
   s->submissions_ = std::make_shared<Submissions>(s->platform_, s->jobs_, s->problems_);
+  s->settings_ = std::make_shared<Settings>(s->platform_);
+  s->file_search_ = std::make_shared<FileSearch>(s->platform_, o.search);
+  s->archives_ = std::make_shared<Archives>(s->platform_, s->files_);
+  s->downloads_ = std::make_shared<Downloads>(s->platform_, s->files_, o.downloads);
+  s->run_sessions_ =
+      std::make_shared<RunSessions>(s->accounts_, s->workspaces_, o.run_sessions, logger);
+  s->port_relay_ =
+      std::make_shared<PortRelay>(s->workspaces_, s->platform_->shared_clock(), std::move(o.relay));
+  s->language_servers_ = std::make_shared<LanguageServers>(s->workspaces_);
   // Further kinds are registered on jobs() before its workers start: a caller that adds kinds
   // opens with start_background off and calls jobs().Start() itself.
   if (background) s->jobs_->Start();

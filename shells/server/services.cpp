@@ -53,11 +53,7 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   Options options = OptionsFrom(config);
   options.logger = logger;
   ServiceOptions service_options = ServiceOptionsFrom(config);
-  PortRelayOptions relay_options;  // the preview relay signs its tickets with the secret
-  relay_options.secret = secret;
-  relay_options.preview_ttl = std::chrono::seconds(config.relay_preview_ttl_s);
-  relay_options.max_response_bytes = static_cast<uint64_t>(config.relay_max_response_bytes);
-  relay_options.timeout = std::chrono::seconds(config.relay_timeout_s);
+  // The port relay signs its preview tickets with a key derived from this secret too.
   service_options.accounts.secret = std::move(secret);
   auto opened = codeyard::Services::Open(options, std::move(service_options));
   if (!opened) return Fail(opened.error());
@@ -76,18 +72,14 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   services->problems = graph.shared_problems();
   services->package_caps = PackageCapsFrom(config);
   services->submissions = graph.shared_submissions();
-  services->settings = std::make_shared<Settings>(graph.shared_platform());
-  services->search =
-      std::make_shared<FileSearch>(graph.shared_platform(), SearchLimitsFrom(config));
+  services->settings = graph.shared_settings();
+  services->search = graph.shared_file_search();
   services->web_dir = config.web_dir;
-  services->archives = std::make_shared<Archives>(services->platform, services->files);
-  services->downloads = std::make_shared<Downloads>(
-      services->platform, services->files, DownloadOptions{.ttl_s = config.download_ttl_s});
-  services->run_sessions = std::make_shared<RunSessions>(services->accounts, services->workspaces,
-                                                         RunSessionOptionsFrom(config), logger);
-  services->relay = std::make_shared<PortRelay>(
-      graph.shared_workspaces(), graph.platform().shared_clock(), std::move(relay_options));
-  services->language_servers = std::make_shared<LanguageServers>(graph.shared_workspaces());
+  services->archives = graph.shared_archives();
+  services->downloads = graph.shared_downloads();
+  services->run_sessions = graph.shared_run_sessions();
+  services->relay = graph.shared_port_relay();
+  services->language_servers = graph.shared_language_servers();
 
   Events* events = services->events.get();
   services->metrics.AddGauge("codeyard_events_subscribers",

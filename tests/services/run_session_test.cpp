@@ -308,3 +308,37 @@ TEST_CASE("run session: limits, replacement and who may run", "[run_session]") {
   CHECK(runs->running() == 0);
   runs->Detach(6);
 }
+
+TEST_CASE("run session: a revoked login stops its run with 4001, other logins run on",
+          "[run_session]") {
+  World w;
+  const Session ada = w.NewUser("ada");
+  const Session ada_elsewhere = Must(w.accounts->Login("ada", "correct horse battery"));
+  const std::string ws = w.NewWorkspace(ada, "revoked");
+  const std::string other = w.NewWorkspace(ada, "other");
+  w.Put(ada, ws, "wait.py", "input('waiting')\n");
+  w.Put(ada, other, "echo.py", "print('got', input('name? '))\n");
+  RunSessionOptions options;
+  options.reauth_interval = 50ms;
+  auto runs = w.NewRuns(options);
+  Client revoked = Start(*runs, 1, ws, ada, "wait.py");
+  Client live = Start(*runs, 2, other, ada_elsewhere, "echo.py");
+  revoked.Wait("waiting");
+  live.Wait("name? ");
+
+  Must(w.accounts->Logout(ada.refresh_token));
+  const std::string verdict = revoked.Verdict();
+  CHECK(Has(verdict, R"("verdict":"stopped")"));
+  CHECK(Has(verdict, R"("reason":"revoked")"));
+  CHECK(revoked.closed->code == terminal::kCloseUnauthenticated);
+  CHECK(runs->revoked() == 1);
+
+  // The pass that stopped the first run checked the second too: its login is live.
+  live.Type("ada\r");
+  CHECK(Has(live.Verdict(), R"("verdict":"ok")"));
+  CHECK(Has(live.output, "got ada"));
+  CHECK(live.closed->code == terminal::kCloseNormal);
+  CHECK(runs->revoked() == 1);
+  runs->Detach(1);
+  runs->Detach(2);
+}

@@ -1,8 +1,11 @@
 // The one place that assembles the library (codeyard/services.hpp): the graph opens from
 // Options alone, refuses to start without an executor, reads its configuration keys, and its
-// services keep what they use alive after the Services object (and each other) are gone.
+// services keep what they use alive after the Services object (and each other) are gone. The
+// IDE's services (settings, search, archives, downloads, runs, the port relay, language
+// servers) come from the same graph, so an embedding application gets them without the server.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -92,10 +95,19 @@ TEST_CASE("services: opening without an executor is refused with a clear error",
 
 TEST_CASE("services: the configuration's keys reach every service", "[services]") {
   ConfigInputs inputs;
-  inputs.flags = {{"data_dir", "/srv/cy"},        {"executor.pool_size", "5"},
-                  {"jobs.workers", "7"},          {"limits.jobs_per_minute", "3"},
-                  {"server.replica_id", "r-9"},   {"storage.min_free_bytes", "1234"},
-                  {"reviews.auto_assign", "true"}};
+  inputs.flags = {{"data_dir", "/srv/cy"},
+                  {"executor.pool_size", "5"},
+                  {"jobs.workers", "7"},
+                  {"limits.jobs_per_minute", "3"},
+                  {"server.replica_id", "r-9"},
+                  {"storage.min_free_bytes", "1234"},
+                  {"reviews.auto_assign", "true"},
+                  {"search.max_results", "17"},
+                  {"files.download_ttl_s", "77"},
+                  {"run_session.wall_time_limit_s", "99"},
+                  {"terminal.reauth_interval_s", "3"},
+                  {"relay.preview_ttl_s", "600"},
+                  {"relay.timeout_s", "9"}};
   auto config = LoadConfig(inputs);
   REQUIRE(config.has_value());
   const ServiceOptions o = ServiceOptionsFrom(*config);
@@ -110,12 +122,70 @@ TEST_CASE("services: the configuration's keys reach every service", "[services]"
   CHECK(o.reviews.auto_assign);
   CHECK(o.accounts.secret.empty());
   CHECK(o.start_background);
+  CHECK(o.search.max_results == 17);
+  CHECK(o.downloads.ttl_s == 77);
+  CHECK(o.run_sessions.limits.wall_time == std::chrono::seconds(99));
+  CHECK(o.run_sessions.reauth_interval == std::chrono::seconds(3));
+  CHECK(o.relay.preview_ttl == std::chrono::seconds(600));
+  CHECK(o.relay.timeout == std::chrono::seconds(9));
+  CHECK(o.relay.secret.empty());  // Open takes the accounts' secret
 
   const Options options = OptionsFrom(*config);
   CHECK(options.storage_uri == "sqlite:///srv/cy/codeyard.db");
   // A bare local executor keeps its pods beside the data, so replicas sharing it share pods.
   CHECK(options.executor_uri == "local:?state_dir=/srv/cy/pods");
   CHECK(options.min_free_bytes == 1234);
+}
+
+TEST_CASE("services: the IDE's services come from the graph, previews signed by its secret",
+          "[services]") {
+  Options options;
+  options.executor_uri = "fake:";
+  auto platform = Platform::Open(options);
+  REQUIRE(platform.has_value());
+  auto opened = Services::Open(*platform, WithSecret());
+  REQUIRE(opened.has_value());
+  const Services& s = **opened;
+  auto user = s.accounts().Register({"ada", "correct horse battery", "", {}});
+  REQUIRE(user.has_value());
+  auto ws = s.workspaces().Create(user->id, "ide");
+  REQUIRE(ws.has_value());
+  REQUIRE(s.files().Write(user->id, ws->id, "src/a.py", "print('needle')\n").has_value());
+
+  SettingsPatch patch;
+  patch.autosave = false;
+  REQUIRE(s.settings().Update(user->id, patch).has_value());
+  CHECK_FALSE(s.settings().Get(user->id)->autosave);
+  auto found = s.file_search().Search(user->id, ws->id, {"needle", false, false});
+  REQUIRE(found.has_value());
+  CHECK(found->matches == 1);
+  auto plan = s.archives().Plan(user->id, ws->id, "src");
+  REQUIRE(plan.has_value());
+  auto login = s.accounts().Login("ada", "correct horse battery");
+  REQUIRE(login.has_value());
+  auto claims = s.accounts().VerifyAccessToken(login->access_token);
+  REQUIRE(claims.has_value());
+  auto grant =
+      s.downloads().Sign(user->id, claims->session_id, ws->id, "src/a.py", DownloadKind::kFile);
+  REQUIRE(grant.has_value());
+  CHECK(s.downloads().Verify(grant->token)->path == "src/a.py");
+  CHECK(s.run_sessions().running() == 0);
+  CHECK(s.port_relay().options().secret == std::string(40, 's'));
+  CHECK(s.shared_language_servers() != nullptr);
+
+  // A preview ticket verifies on another replica with the same accounts secret, not on one
+  // with another: the relay's key comes from the accounts' secret.
+  auto ticket = s.port_relay().IssuePreview(user->id, ws->id, 8000);
+  REQUIRE(ticket.has_value());
+  auto replica = Services::Open(*platform, WithSecret());
+  REQUIRE(replica.has_value());
+  CHECK((*replica)->port_relay().VerifyPreview(ticket->token, ws->id, 8000) == user->id);
+  ServiceOptions other = WithSecret();
+  other.accounts.secret = std::string(40, 't');
+  auto stranger = Services::Open(*platform, std::move(other));
+  REQUIRE(stranger.has_value());
+  CHECK((*stranger)->port_relay().VerifyPreview(ticket->token, ws->id, 8000).error().code() ==
+        Code::kUnauthenticated);
 }
 
 }  // namespace

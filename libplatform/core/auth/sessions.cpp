@@ -146,9 +146,14 @@ Result<AccessClaims> Accounts::VerifyAccessToken(std::string_view token) const {
   CY_CHECK(CheckSecret());
   CY_TRY(AccessClaims claims,
          auth::VerifyAccessToken(token, options_.secret, platform_.clock().NowMillis()));
+  CY_TRY(claims.role, CheckLogin(claims.user_id, claims.session_id));
+  return claims;
+}
+
+Result<Role> Accounts::CheckLogin(std::string_view user_id, std::string_view session_id) const {
   // Revocation is state in storage, not in this process, so it holds on every replica.
   auto standing = store::Transact(platform_.storage(), TxKind::kRead, [&](Transaction& tx) {
-    return store::users::GetStanding(tx, claims.user_id, claims.session_id);
+    return store::users::GetStanding(tx, user_id, session_id);
   });
   if (!standing) {
     if (standing.error().code() == Error::Code::kNotFound) {
@@ -166,8 +171,7 @@ Result<AccessClaims> Accounts::VerifyAccessToken(std::string_view token) const {
                 "accounts: access token revoked: the login has ended (logout, password change "
                 "or a reused refresh token); log in again");
   }
-  claims.role = standing->role;
-  return claims;
+  return standing->role;
 }
 
 }  // namespace codeyard

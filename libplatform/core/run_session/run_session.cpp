@@ -4,6 +4,7 @@
 // output goes to the client's bounded queue. Flow control: while the client's queue is full
 // the driver stops reading, so the program blocks on its writes to the terminal and nothing
 // piles up (a `while True: print(1)` runs at the speed the browser shows it).
+#include <atomic>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <condition_variable>
@@ -13,11 +14,13 @@
 #include <mutex>
 #include <thread>
 
-#include "codeyard/run_session.hpp"
+#include "core/run_session/run_session_impl.hpp"
 #include "core/terminals/protocol.hpp"
 
 namespace codeyard {
 namespace {
+
+using run_session_internal::Command;
 
 using SteadyClock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kReadTimeout{30000};
@@ -25,12 +28,6 @@ constexpr std::chrono::milliseconds kReadTimeout{30000};
 // the replaced run's exec slot is free again.
 constexpr std::chrono::seconds kReplaceWait{15};
 constexpr std::chrono::seconds kTouchEvery{30};
-
-struct Command {
-  enum Kind { kInput, kResize, kStop } kind = kInput;
-  std::string input;
-  TerminalSize size;
-};
 
 boost::json::value Optional(const std::optional<int>& v) {
   return v ? boost::json::value(*v) : boost::json::value(nullptr);
@@ -60,89 +57,9 @@ RunSessionOptions RunSessionOptionsFrom(const Config& config) {
   out.limits = WithTimeLimit(RunLimits{}, static_cast<double>(config.run_session_cpu_time_limit_s),
                              static_cast<double>(config.run_session_wall_time_limit_s));
   out.limits.output_bytes = static_cast<uint64_t>(config.run_session_output_limit_bytes);
+  out.reauth_interval = std::chrono::seconds(config.terminal_reauth_interval_s);
   return out;
 }
-
-class RunSessions::Impl {
- public:
-  Impl(Accounts& accounts, Workspaces& workspaces, RunSessionOptions options,
-       std::shared_ptr<Logger> logger)
-      : accounts_(accounts),
-        workspaces_(workspaces),
-        options_(std::move(options)),
-        logger_(logger ? std::move(logger) : NullLogger()) {}
-
-  struct Run {
-    uint64_t client = 0;
-    std::string workspace_id;
-    std::string user_id;
-    run_session::Plan plan;
-    TerminalSize size;
-    std::thread driver;
-    // Under Impl::mu_:
-    std::vector<Command> inbox;
-    std::string stop_reason;  // set: stop now ("stop", "replaced", "disconnected", "shutdown")
-    Process* live = nullptr;
-    bool ended = false;
-  };
-
-  struct Client {
-    std::deque<std::string> queue;
-    std::size_t queued_bytes = 0;
-    std::optional<terminal::Close> close;
-    std::shared_ptr<Run> run;
-    // Output sent and not yet acknowledged ('4'); only once the client acknowledges at all.
-    bool acks = false;
-    std::size_t unacked = 0;
-  };
-
-  std::optional<terminal::Close> Start(uint64_t client, std::string_view workspace_id,
-                                       const run_session::Hello& hello);
-  std::optional<terminal::Close> Receive(uint64_t client, std::string_view message);
-  TerminalOut Next(uint64_t client, bool* more);
-  void Detach(uint64_t client);
-  void CloseAll(const terminal::Close& close);
-  void Shutdown();
-  std::size_t running() const;
-
-  void SetWake(std::function<void()> wake) {
-    std::lock_guard lock(mu_);
-    wake_ = std::move(wake);
-  }
-  std::vector<uint64_t> TakeReady() {
-    std::lock_guard lock(mu_);
-    std::vector<uint64_t> out;
-    out.swap(ready_);
-    return out;
-  }
-
- private:
-  void Drive(const std::shared_ptr<Run>& run, WorkspaceProcess first);
-  // Reads the process to its end, feeding it the inbox; returns its status.
-  Result<ExitStatus> Pump(Run& run, Process& process, bool tty);
-  ExecSpec CompileSpec(const Run& run) const;
-  ExecSpec ProgramSpec(const Run& run) const;
-  void PushLocked(uint64_t id, std::string message);
-  void Push(uint64_t id, std::string message);
-  void PushOutput(uint64_t id, std::string_view data);
-  void CloseLocked(uint64_t id, terminal::Close close);
-  void StopLocked(Run& run, std::string reason);
-  void ReapLocked();
-
-  Accounts& accounts_;
-  Workspaces& workspaces_;
-  const RunSessionOptions options_;
-  const std::shared_ptr<Logger> logger_;
-
-  mutable std::mutex mu_;
-  std::condition_variable changed_;  // a queue drained, a command came, a run ended
-  std::function<void()> wake_;
-  std::vector<uint64_t> ready_;
-  std::map<uint64_t, Client> clients_;
-  std::map<std::string, std::shared_ptr<Run>, std::less<>> by_workspace_;
-  std::vector<std::shared_ptr<Run>> runs_;  // every run whose driver is not joined
-  bool closing_ = false;
-};
 
 // ---- clients (any thread) -----------------------------------------------------------------
 
@@ -165,6 +82,7 @@ std::optional<terminal::Close> RunSessions::Impl::Start(uint64_t client,
   run->client = client;
   run->workspace_id = std::string(workspace_id);
   run->user_id = claims->user_id;
+  run->session_id = claims->session_id;
   run->plan = std::move(*plan);
   run->size = hello.size;
   {
@@ -322,6 +240,7 @@ void RunSessions::Impl::CloseAll(const terminal::Close& close) {
 }
 
 void RunSessions::Impl::Shutdown() {
+  StopReauth();
   std::vector<std::shared_ptr<Run>> runs;
   {
     std::lock_guard lock(mu_);
@@ -561,6 +480,7 @@ void RunSessions::Impl::Drive(const std::shared_ptr<Run>& run, WorkspaceProcess 
     }
   }
   std::lock_guard lock(mu_);
+  if (run->close) close = *run->close;
   CloseLocked(run->client, std::move(close));
   if (auto it = clients_.find(run->client); it != clients_.end() && it->second.run == run) {
     it->second.run.reset();
@@ -598,5 +518,6 @@ void RunSessions::Detach(uint64_t client) { impl_->Detach(client); }
 void RunSessions::CloseAll(const terminal::Close& close) { impl_->CloseAll(close); }
 void RunSessions::Shutdown() { impl_->Shutdown(); }
 std::size_t RunSessions::running() const { return impl_->running(); }
+uint64_t RunSessions::revoked() const { return impl_->revoked(); }
 
 }  // namespace codeyard

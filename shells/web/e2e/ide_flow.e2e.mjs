@@ -3,6 +3,9 @@
 // terminal, make a file from the terminal and see it in the explorer, run with F5, reload
 // (files and the terminal session survive), log out, and a second user cannot see the first
 // one's workspace. Screenshots of each screen at 1280x800, and the IDE at 1920x1080.
+// Autosave is turned off for this person (through the settings API) so that the dirty marker
+// and Ctrl+S are what saves here, not autosave's timer racing the assertions under load;
+// autosave itself is autosave.e2e.mjs's.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Api, CodeyardServer, launchBrowser, newPage, screenshot, waitFor } from "./lib/harness.mjs";
@@ -56,6 +59,17 @@ test("sign up, edit, save, run, reload, log out, and users are isolated", async 
     await page.getByText("No workspaces yet").waitFor();
   });
 
+  await t.test("autosave off, through the settings API", async () => {
+    const api = new Api(base);
+    await api.login("ada", PASSWORD);
+    const res = await api.call("PUT", "/me/settings", { json: { autosave: false } });
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).autosave, false);
+    // The page loads the settings once per sign-in: a reload reads them again.
+    await page.reload();
+    await page.getByText("No workspaces yet").waitFor();
+  });
+
   await t.test("create a workspace", async () => {
     wsId = await createWorkspace(page, "first project");
     assert.match(wsId, /^[0-9a-f-]{36}$/);
@@ -68,6 +82,9 @@ test("sign up, edit, save, run, reload, log out, and users are isolated", async 
   });
 
   await t.test("create main.py in the explorer, type code, save with Ctrl+S", async () => {
+    await waitFor(async () => (await page.getByTestId("status-autosave").innerText()) === "Autosave off", {
+      what: "autosave off in the IDE",
+    });
     await newFile(page, "main.py");
     await typeInEditor(page, 'print("hello from main")\nprint(6 * 7)\n');
     await waitFor(async () => (await page.getByTestId("status-save").innerText()) === "1 unsaved file", {
