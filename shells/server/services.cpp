@@ -83,8 +83,8 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
       services->platform, services->files, DownloadOptions{.ttl_s = config.download_ttl_s});
   services->run_sessions = std::make_shared<RunSessions>(services->accounts, services->workspaces,
                                                          RunSessionOptionsFrom(config), logger);
-  services->relay = std::make_shared<PortRelay>(
-      graph.shared_workspaces(), graph.platform().shared_clock(), std::move(relay_options));
+  services->relay = std::make_shared<PortRelay>(services->platform, graph.shared_workspaces(),
+                                                std::move(relay_options));
   services->language_servers = std::make_shared<LanguageServers>(graph.shared_workspaces());
 
   Events* events = services->events.get();

@@ -2,6 +2,7 @@
 workspace's pod, reached through /api/v1/workspaces/{id}/ports/{port}/ by its owner only, over
 the pod's own loopback (the pod has no network)."""
 
+import http.client
 import json
 import time
 
@@ -29,12 +30,34 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.answer(302, b"", extra=[("Location", "/landing")])
         if self.path.startswith("/big"):
             return self.answer(200, bytes(range(256)) * 12288, "application/octet-stream")
+        if self.path.startswith("/chunked"):
+            return self.chunked([bytes([i]) * (100_000 + i) for i in range(40)])
+        if self.path.startswith("/gated"):
+            return self.chunked([b"first\\n", b"second\\n"], gate="go")
         seen = {"path": self.path, "cookie": self.headers.get("Cookie"),
                 "authorization": self.headers.get("Authorization"),
                 "host": self.headers.get("Host")}
         self.answer(200, json.dumps(seen).encode(), "application/json")
 
     do_HEAD = do_GET
+
+    def chunked(self, pieces, gate=None):
+        """Chunked pieces, flushed one by one; before the last, waits (20 s at most) for the
+        file `gate` to exist."""
+        self.protocol_version = "HTTP/1.1"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        for i, piece in enumerate(pieces):
+            if gate and i == len(pieces) - 1:
+                deadline = time.monotonic() + 20
+                while not os.path.exists(gate) and time.monotonic() < deadline:
+                    time.sleep(0.02)
+            self.wfile.write(b"%x\\r\\n%s\\r\\n" % (len(piece), piece))
+            self.wfile.flush()
+        self.wfile.write(b"0\\r\\n\\r\\n")
 
     def do_POST(self):
         data = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -47,7 +70,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
-'''.replace(b"import http.server, sys", b"import http.server, json, sys")
+'''.replace(b"import http.server, sys", b"import http.server, json, os, sys, time")
 
 # Starts argv in its own session, so it outlives the exec that started it (as a server
 # started in the terminal does).
@@ -136,6 +159,33 @@ def test_a_large_answer_arrives_whole(server, alice, served):
     assert status == 200 and body == bytes(range(256)) * 12288
 
 
+def test_a_chunked_answer_is_decoded(server, alice, served):
+    status, headers, body = call(server, "GET", f"/workspaces/{served}/ports/8000/chunked",
+                                 token=alice)
+    assert status == 200
+    assert body == b"".join(bytes([i]) * (100_000 + i) for i in range(40))
+
+
+def test_an_answer_is_passed_on_as_it_comes(server, alice, served):
+    """The program sends its first piece and waits for a file before the rest: the client gets
+    the first piece while the program waits (a relay holding the body whole would not)."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.request("GET", f"{API}/workspaces/{served}/ports/8000/gated",
+                     headers={"Authorization": f"Bearer {alice}"})
+        response = conn.getresponse()
+        assert response.status == 200
+        assert response.read1(64) == b"first\n"  # times out (10 s) if the body is held
+        status, _, run = call(server, "POST", f"/workspaces/{served}/exec", token=alice,
+                              json_body={"argv": ["touch", "go"]})
+        assert status == 200 and run["exit_code"] == 0, run
+        assert response.read() == b"second\n"
+    finally:
+        conn.close()
+        call(server, "POST", f"/workspaces/{served}/exec", token=alice,
+             json_body={"argv": ["rm", "-f", "go"]})
+
+
 def test_redirects_stay_under_the_preview(server, alice, served):
     status, headers, _ = call(server, "GET", f"/workspaces/{served}/ports/8000/redirect",
                               token=alice)
@@ -185,7 +235,6 @@ def preview_cookie(server, token, wid, port):
     status, headers, doc = call(server, "POST", f"/workspaces/{wid}/previews", token=token,
                                 json_body={"port": port})
     assert status == 200, doc
-    assert doc["url"] == f"{API}/workspaces/{wid}/ports/{port}/"
     assert doc["expires_at"] > time.time() * 1000
     cookie = headers["Set-Cookie"]
     attributes = [a.strip() for a in cookie.split(";")]
@@ -193,6 +242,9 @@ def preview_cookie(server, token, wid, port):
     assert "HttpOnly" in attributes
     name, _, value = attributes[0].partition("=")
     assert name == "codeyard_preview" and value
+    # The URL the IDE frames is the capability path: the same ticket, never the access token.
+    assert doc["url"] == f"{API}/previews/{value}/"
+    assert token not in doc["url"]
     return value
 
 
@@ -223,3 +275,47 @@ def test_previews_body_is_checked(server, alice, served):
         status, _, doc = call(server, "POST", f"/workspaces/{served}/previews", token=alice,
                               json_body=body)
         assert status == 400 and error_code(doc) == "invalid_argument", (body, doc)
+
+
+def test_the_capability_path_lets_a_page_and_its_subresources_in(server, alice, served):
+    ticket = preview_cookie(server, alice, served, 8001)
+    # No Authorization header and no cookie: a sandboxed frame's image or script request.
+    status, headers, body = call(server, "GET", f"/previews/{ticket}/hello.txt")
+    assert status == 200 and body == b"hello from the pod\n"
+    assert "sandbox" in headers["Content-Security-Policy"]
+    assert headers["Referrer-Policy"] == "no-referrer"  # the ticket goes to no other site
+    status, _, body = call(server, "GET", f"/previews/{ticket}/")
+    assert status == 200 and b"hello.txt" in body  # the directory listing
+    status, headers, _ = call(server, "GET", f"/previews/{ticket}")
+    assert status == 308 and headers["Location"] == f"{API}/previews/{ticket}/"
+    # Another user's bearer token changes nothing: the ticket alone decides.
+    claims, _, mac = ticket.partition(".")
+    for bad in (claims + "." + mac[::-1], "x.y", "nothing"):
+        status, _, doc = call(server, "GET", f"/previews/{bad}/hello.txt")
+        assert status == 401 and error_code(doc) == "unauthenticated", (bad, doc)
+
+
+def test_the_capability_path_keeps_redirects_and_passes_no_credentials(server, alice, served):
+    ticket = preview_cookie(server, alice, served, 8000)
+    status, headers, _ = call(server, "GET", f"/previews/{ticket}/redirect")
+    assert status == 302 and headers["Location"] == f"{API}/previews/{ticket}/landing"
+    status, _, body = call(server, "GET", f"/previews/{ticket}/x?a=1",
+                           headers={"Cookie": f"codeyard_preview={ticket}"})
+    assert status == 200 and body["path"] == "/x?a=1" and body["cookie"] is None, body
+
+
+def test_a_ticket_is_refused_after_its_login_ends(server):
+    session = register(server)
+    token = session["access_token"]
+    wid = create_workspace(server, token)["id"]
+    ticket = preview_cookie(server, token, wid, 8000)
+    # Before logout the ticket is good (the workspace is not running: 502, past the check).
+    status, _, doc = call(server, "GET", f"/previews/{ticket}/")
+    assert status == 502, doc
+    status, _, _ = call(server, "POST", "/auth/logout",
+                        json_body={"refresh_token": session["refresh_token"]})
+    assert status == 204
+    for path in (f"/previews/{ticket}/", f"/workspaces/{wid}/ports/8000/"):
+        headers = {"Cookie": f"codeyard_preview={ticket}"}
+        status, _, doc = call(server, "GET", path, headers=headers)
+        assert status == 401 and "login" in doc["error"]["message"], (path, doc)
