@@ -85,6 +85,7 @@ struct Config {
   int64_t terminal_max_viewers_per_user = 32;              // terminal.max_viewers_per_user
   int64_t terminal_viewer_queue_bytes = int64_t{1} << 20;  // terminal.viewer_queue_bytes
   int64_t terminal_reauth_interval_s = 5;                  // terminal.reauth_interval_s
+  int64_t terminal_max_per_workspace = 4;                  // terminal.max_per_workspace
 
   // Interactive runs of the IDE's Run (codeyard/run_session.hpp): the limits of the program a
   // person runs and types into. CPU as a one-shot exec; the wall clock is long, since the
@@ -140,6 +141,13 @@ struct Config {
   int64_t relay_max_response_bytes = int64_t{64} << 20;  // relay.max_response_bytes
   int64_t relay_timeout_s = 30;                          // relay.timeout_s
 
+  // Search across a workspace's files (codeyard/search.hpp, GET /workspaces/{id}/search).
+  int64_t search_max_query_bytes = 256;               // search.max_query_bytes
+  int64_t search_max_results = 1000;                  // search.max_results: lines returned
+  int64_t search_max_scan_bytes = int64_t{64} << 20;  // search.max_scan_bytes: bytes read
+  int64_t search_max_file_bytes = int64_t{1} << 20;   // search.max_file_bytes: larger skipped
+  int64_t search_max_line_bytes = 4096;               // search.max_line_bytes: regex per line
+
   // server.inline_reads: file reads and tree pages run on the server's event thread, without
   // a hand-off to a worker, when storage is SQLite on a file (local reads of microseconds);
   // the server ignores it for other storage. Off: every such read goes to a worker.
@@ -147,6 +155,10 @@ struct Config {
 
   // Files in and out (issue 17, docs/workspaces.md): how long a signed download link works.
   int64_t download_ttl_s = 300;  // files.download_ttl_s
+  // executor.pool_reuse_runs: how many one-shot runs a warm-pool pod serves, reset between
+  // them (Pod::Reset; docs/sandbox.md, "Reusing a pod"), before it is deleted. 1: a fresh
+  // pod for every run.
+  int64_t pool_reuse_runs = 100;
 
   // Keys from the environment that look like ours but are not known (likely typos).
   std::vector<std::string> warnings;

@@ -49,8 +49,12 @@ struct Submission {
 
 struct GradeOptions {
   bool stop_at_first_failure = false;  // the tests after the first that fails are not run
-  // Pods started ahead for the next tests while one runs (PrepareRequest::prefetch): each
-  // test still gets a fresh pod, but rarely waits for one (docs/grading.md measures it).
+  // The tests run in one pod reset between them (PrepareRequest::reuse_pods): a pod start
+  // and delete per test saved (docs/grading.md measures it). Off, or on an executor that
+  // cannot reset, each test gets a fresh pod, `prefetch` of them started ahead.
+  bool reuse_pods = true;
+  // Pods started ahead for the next tests while one runs (PrepareRequest::prefetch), when
+  // pods are not reused: each test still gets a fresh pod, but rarely waits for one.
   size_t prefetch = 2;
   // After each test: how many have run and how many will (the total shrinks to the number run
   // when grading stops early).

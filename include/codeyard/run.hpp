@@ -96,6 +96,10 @@ void ApplyRunLimits(const RunLimits& limits, ExecSpec& spec);
 
 struct RunnerOptions {
   size_t pool_size = 0;  // pods kept ready for requests with the default limits
+  // How many runs a pool pod serves, reset between them (Pod::Reset; docs/sandbox.md,
+  // "Reusing a pod"), before it is deleted; 1: a fresh pod per run. An executor that cannot
+  // reset gets fresh pods whatever this says.
+  size_t pool_reuse_runs = 1;
   RunLimits default_limits;
   // Memory, pids and disk of the compile pod; its time and output come from the language
   // table (LanguageInfo::compile_limits) unless compile_override is set.
@@ -150,8 +154,9 @@ class LiveRun {
 };
 
 // A program compiled (or, interpreted, only checked) once, run many times, each run in a
-// fresh pod with the limits it was prepared with: nothing one run leaves (files, /tmp,
-// background processes) reaches the next. Made by Runner::Prepare; the Runner must outlive it.
+// fresh pod, or a reset one (PrepareRequest::reuse_pods), with the limits it was prepared with:
+// nothing one run leaves (files, /tmp, background processes) reaches the next. Made by
+// Runner::Prepare; the Runner must outlive it.
 class PreparedProgram {
  public:
   virtual ~PreparedProgram() = default;
@@ -176,6 +181,12 @@ struct PrepareRequest {
   // Pods started ahead in the background for runs whose limits are not the warm pool's (and
   // deleted in the background after use), so a run of many tests waits for none.
   size_t prefetch = 0;
+  // The runs take turns in one pod (more, when several run at once), reset between them
+  // (Pod::Reset) instead of a fresh pod each: for the runs of one submission, which the
+  // reset keeps as apart as fresh pods would (docs/sandbox.md, "Reusing a pod"). A pod whose
+  // reset fails is deleted and the next run takes a fresh one; an executor that cannot reset
+  // gets fresh pods (with `prefetch`) as if this were off.
+  bool reuse_pods = false;
 };
 
 class Runner {

@@ -48,6 +48,7 @@ namespace terminal {
 inline constexpr char kInput = '0';   // client: input bytes
 inline constexpr char kResize = '1';  // client: {"cols":c,"rows":r}
 inline constexpr char kPing = '2';    // client: payload echoed in a pong
+inline constexpr char kHangUp = '3';  // client: end the shell (SIGHUP), e.g. its tab closed
 inline constexpr char kHelloStart = '{';
 inline constexpr char kOutput = '0';  // server: output bytes
 inline constexpr char kTitle = '1';   // server: the workspace's name
@@ -85,10 +86,15 @@ struct Hello {
   std::string token;
   TerminalSize size;
   bool readonly = false;
+  // Which of the workspace's terminals (1 to terminal.max_per_workspace): each is its own
+  // shell, a pod session of its own ("terminal" for 1, "terminal-N" for N), shared by its
+  // viewers like the first. Watchers watch only the first.
+  int terminal = 1;
 };
 
 // Parses the hello. kInvalidArgument naming the field: not a JSON object, no "token" string,
-// cols/rows not integers in [1, 1000], readonly not a boolean. Size fields are optional.
+// cols/rows not integers in [1, 1000], readonly not a boolean, terminal not an integer in
+// [1, 64]. Size, readonly and terminal are optional.
 [[nodiscard]] Result<Hello> ParseHello(std::string_view message);
 
 // Parses a resize payload (after the type byte), same rules as the hello's size.
@@ -111,6 +117,10 @@ struct TerminalOptions {
   std::vector<std::string> shell = {"bash"};  // argv of the shell, run in /workspace
   // The pod session's name: one shell per workspace, shared by every process.
   std::string session_name = "terminal";
+  // Terminals (shells) one workspace may have at once (terminal.max_per_workspace); a hello
+  // naming a higher one is closed with 1008. Each is a session in the workspace's pod, which
+  // holds at most 8 (Run needs some of them).
+  int max_per_workspace = 4;
   // Viewers attached or attaching: a connection past either cap is refused with 4029. With
   // limits.viewer_queue_bytes per viewer, they bound the output one terminal and one user hold.
   std::size_t max_viewers_per_terminal = 16;  // terminal.max_viewers_per_terminal
@@ -122,6 +132,10 @@ struct TerminalOptions {
   // workspace, a storage write, at most this often, so it is not stopped as idle.
   std::chrono::milliseconds touch_every{std::chrono::seconds(30)};
 };
+
+// The pod session of terminal `n` of a workspace: `options.session_name` for the first,
+// "<session_name>-<n>" for the others.
+[[nodiscard]] std::string TerminalSessionName(const TerminalOptions& options, int n);
 
 // The terminal.* keys of `config`.
 [[nodiscard]] TerminalOptions TerminalOptionsFrom(const Config& config);

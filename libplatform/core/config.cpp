@@ -229,6 +229,10 @@ const std::vector<KeySpec>& Specs() {
       {"run_session.output_limit_bytes",
        "output of one interactive run; past it the program is killed", "67108864",
        IntSetter(&Config::run_session_output_limit_bytes, 65536, int64_t{1} << 34)},
+      {"terminal.max_per_workspace",
+       "terminals (shells, each a pod session) one workspace may have at once; the pod holds 8 "
+       "sessions in all",
+       "4", IntSetter(&Config::terminal_max_per_workspace, 1, 6)},
       // events.*: issue 14, changes pushed (docs/api.md, "Events").
       {"events.poll_interval_ms",
        "milliseconds between two reads of new events by one process (the latency of an event "
@@ -324,6 +328,17 @@ const std::vector<KeySpec>& Specs() {
        "67108864", IntSetter(&Config::relay_max_response_bytes, 1024, int64_t{1} << 30)},
       {"relay.timeout_s", "seconds a previewed program may stay silent before a 502", "30",
        IntSetter(&Config::relay_timeout_s, 1, 3600)},
+      // search.*: issue 17, search across a workspace's files (codeyard/search.hpp).
+      {"search.max_query_bytes", "bytes of one search query", "256",
+       IntSetter(&Config::search_max_query_bytes, 1, 4096)},
+      {"search.max_results", "matching lines one search returns, then it stops (truncated)",
+       "1000", IntSetter(&Config::search_max_results, 1, 100000)},
+      {"search.max_scan_bytes", "file bytes one search reads from storage, then it stops",
+       "67108864", IntSetter(&Config::search_max_scan_bytes, 1024, int64_t{1} << 34)},
+      {"search.max_file_bytes", "files larger than this are skipped by search", "1048576",
+       IntSetter(&Config::search_max_file_bytes, 1, int64_t{1} << 32)},
+      {"search.max_line_bytes", "bytes of a line a regular expression is matched against",
+       "4096", IntSetter(&Config::search_max_line_bytes, 16, int64_t{1} << 20)},
       {"server.web_dir", "directory of the built browser UI (empty: ../web beside the binary)", "",
        [](Config& c, std::string_view v) -> Result<void> {
          c.web_dir = std::string(v);
@@ -364,6 +379,11 @@ const std::vector<KeySpec>& Specs() {
          c.pool_size = *n;
          return {};
        }},
+      // reuse (issue 16): pool pods reset between runs (docs/sandbox.md, "Reusing a pod").
+      {"executor.pool_reuse_runs",
+       "one-shot runs a warm-pool pod serves, reset between them, before it is deleted (1: a "
+       "fresh pod per run)",
+       "100", IntSetter(&Config::pool_reuse_runs, 1, 100000)},
       {"workspace.idle_timeout_s", "seconds without activity before a workspace pod is stopped",
        "900",
        [](Config& c, std::string_view v) -> Result<void> {

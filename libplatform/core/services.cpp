@@ -9,6 +9,7 @@ ServiceOptions ServiceOptionsFrom(const Config& config) {
   options.accounts.limits = UsageLimitsFrom(config);
   options.workspaces = WorkspaceOptionsFrom(config);
   options.runner.pool_size = static_cast<size_t>(config.pool_size);
+  options.runner.pool_reuse_runs = static_cast<size_t>(config.pool_reuse_runs);
   // Runs go through the job queue, whose workers (jobs.workers) bound them and whose admission
   // refuses past its depth and per-user limits: the Runner's own caps stay off.
   options.runner.max_concurrent = 0;

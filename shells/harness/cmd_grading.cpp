@@ -4,7 +4,8 @@
 //   bare      the N runs of the program on the host (posix_spawn, stdin from a file)
 //   one pod   the N runs exec'd one after another in one warm pod (the floor of reusing a pod)
 //   run       Runner::Run per test: a fresh pod each, made on demand (no prefetch)
-//   grade     Grade(problem): compile once, a fresh pod per test with one prefetched, check
+//   grade     Grade(problem): compile once, one pod reset between tests (GradeOptions::reuse_pods)
+//   fresh     Grade(problem) with reuse_pods off: a fresh pod per test, `prefetch` started ahead
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -112,7 +113,7 @@ void Run(const GradingOptions& options) {
     std::ofstream(input_paths.back()) << problem.tests[i].input;
   }
 
-  Samples bare, one_pod, runs, grade;
+  Samples bare, one_pod, runs, grade, fresh;
   for (int round = 0; round < options.rounds; ++round) {
     auto t0 = Clock::now();
     for (const auto& path : input_paths) Check(SpawnWithStdin(host_argv, path), "bare run");
@@ -153,6 +154,12 @@ void Run(const GradingOptions& options) {
     auto report = Grade(**runner, problem, submission, grade_options);
     Check(report && report->verdict == TestVerdict::kAccepted, "Grade");
     grade.Add(Clock::now() - t0);
+
+    t0 = Clock::now();
+    grade_options.reuse_pods = false;
+    report = Grade(**runner, problem, submission, grade_options);
+    Check(report && report->verdict == TestVerdict::kAccepted, "Grade, fresh pods");
+    fresh.Add(Clock::now() - t0);
   }
   runner->reset();
   executor->reset();
@@ -160,7 +167,7 @@ void Run(const GradingOptions& options) {
   std::filesystem::remove_all(dir, ec);
 
   const auto p50 = [](const Samples& s) { return static_cast<double>(s.Summarize().p50_ns) / 1e6; };
-  const double b = p50(bare), o = p50(one_pod), r = p50(runs), g = p50(grade);
+  const double b = p50(bare), o = p50(one_pod), r = p50(runs), g = p50(grade), f = p50(fresh);
   if (options.json) {
     boost::json::object out{{"tests", options.tests},
                             {"rounds", options.rounds},
@@ -172,7 +179,9 @@ void Run(const GradingOptions& options) {
                             {"grade_ms", g},
                             {"grade_vs_runs", g / r},
                             {"grade_vs_bare", g / b},
-                            {"grade_vs_one_pod", g / o}};
+                            {"grade_vs_one_pod", g / o},
+                            {"grade_fresh_pods_ms", f},
+                            {"grade_fresh_pods_vs_bare", f / b}};
     std::printf("%s\n", boost::json::serialize(out).c_str());
     return;
   }
@@ -182,7 +191,9 @@ void Run(const GradingOptions& options) {
   std::printf("%-44s %10.1f ms  %6.2fx bare\n", "one warm pod, exec per test", o, o / b);
   std::printf("%-44s %10.1f ms  %6.2fx bare\n", "Runner::Run per test (fresh pod each)", r, r / b);
   std::printf("%-44s %10.1f ms  %6.2fx bare, %.2fx runs, %.2fx one pod\n",
-              "Grade (compile once, fresh pod per test)", g, g / b, g / r, g / o);
+              "Grade (compile once, one pod reset per test)", g, g / b, g / r, g / o);
+  std::printf("%-44s %10.1f ms  %6.2fx bare, %.2fx runs, %.2fx one pod\n",
+              "Grade, reuse off (fresh pod per test)", f, f / b, f / r, f / o);
 }
 
 }  // namespace

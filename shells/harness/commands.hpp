@@ -48,11 +48,14 @@ void AddGradingCommand(CLI::App& app);
 
 // `archive`: a workspace zip (Archives) against tar | gzip of the same tree (cmd_archive.cpp).
 void AddArchiveCommand(CLI::App& app);
+// `search`: search across a workspace's files against grep -rn of the same tree (cmd_search.cpp).
+void AddSearchCommand(CLI::App& app);
 
 using AddCommand = void (*)(CLI::App&);
-inline constexpr std::array<AddCommand, 10> kCommands = {
-    AddStorageCommand, AddExecCommand,   AddSyncCommand,    AddHttpCommand,    AddStallCommand,
-    AddPodsCommand,    AddAttachCommand, AddReviewsCommand, AddGradingCommand, AddArchiveCommand,
+inline constexpr AddCommand kCommands[] = {
+    AddStorageCommand, AddExecCommand,    AddSyncCommand,   AddHttpCommand,
+    AddStallCommand,   AddPodsCommand,    AddAttachCommand, AddReviewsCommand,
+    AddGradingCommand, AddArchiveCommand, AddSearchCommand,
 };
 
 }  // namespace codeyard::bench

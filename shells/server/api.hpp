@@ -98,6 +98,9 @@ void AddPortRoutes(Router& router, Services& services);
 inline constexpr std::array<Method, 6> kRelayMethods = {
     Method::kGet, Method::kPost, Method::kPut, Method::kPatch, Method::kDelete, Method::kOptions};
 
+// Search across a workspace's files (api_search.cpp): GET /api/v1/workspaces/{id}/search.
+void AddSearchRoutes(Router& router, Services& services);
+
 using AddRoutes = void (*)(Router&, Services&);
 // A plain array, sized by its list, so adding a group touches one line.
 inline constexpr AddRoutes kRouteGroups[] = {
@@ -106,7 +109,7 @@ inline constexpr AddRoutes kRouteGroups[] = {
     AddTerminalRoutes, AddEventRoutes,    AddReviewRoutes,     AddReviewContentRoutes,
     AddReviewerRoutes, AddLanguageRoutes, AddProblemRoutes,    AddSubmissionRoutes,
     AddArchiveRoutes,  AddDownloadRoutes, AddRunSessionRoutes, AddSettingsRoutes,
-    AddPortRoutes,     AddStaticRoutes,
+    AddPortRoutes,     AddSearchRoutes,   AddStaticRoutes,
 };
 
 }  // namespace codeyard::server

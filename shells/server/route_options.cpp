@@ -82,6 +82,8 @@ constexpr Entry kTable[] = {
     {Method::kPatch, kPreviewPattern, Long(kLargeBodyBytes)},
     {Method::kDelete, kPreviewPattern, Long(kLargeBodyBytes)},
     {Method::kOptions, kPreviewPattern, Long(kDefault)},
+    // A search reads up to search.max_scan_bytes of files: not on a quick worker.
+    {Method::kGet, "/api/v1/workspaces/{id}/search", Long(kDefault)},
 };
 
 }  // namespace

@@ -77,6 +77,8 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   services->package_caps = PackageCapsFrom(config);
   services->submissions = graph.shared_submissions();
   services->settings = std::make_shared<Settings>(graph.shared_platform());
+  services->search =
+      std::make_shared<FileSearch>(graph.shared_platform(), SearchLimitsFrom(config));
   services->web_dir = config.web_dir;
   services->archives = std::make_shared<Archives>(services->platform, services->files);
   services->downloads = std::make_shared<Downloads>(

@@ -31,6 +31,7 @@
 #include "codeyard/reviews.hpp"
 #include "codeyard/run.hpp"
 #include "codeyard/run_session.hpp"
+#include "codeyard/search.hpp"
 #include "codeyard/services.hpp"
 #include "codeyard/settings.hpp"
 #include "codeyard/submissions.hpp"
@@ -56,6 +57,7 @@ struct Services {
   std::shared_ptr<Settings> settings;        // /api/v1/me/settings (api_settings.cpp)
   std::shared_ptr<PortRelay> relay;          // /api/v1/workspaces/{id}/ports, /previews
   std::shared_ptr<LanguageServers> language_servers;  // /api/v1/workspaces/{id}/lsp
+  std::shared_ptr<FileSearch> search;                 // GET /api/v1/workspaces/{id}/search
   PackageCaps package_caps;  // POST /api/v1/admin/problems/import (problems.max_package_*)
   std::shared_ptr<Archives> archives;    // GET .../archive, archive download links
   std::shared_ptr<Downloads> downloads;  // signed download links (files.download_ttl_s)

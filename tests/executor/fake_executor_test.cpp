@@ -101,3 +101,19 @@ TEST_CASE("fake executor: max_pods refuses pods past the cap", "[executor][fake]
   CHECK(BackendRegistry::WithBuiltins().OpenExecutor("fake:?max_pods=x", {}).error().code() ==
         Error::Code::kInvalidArgument);
 }
+
+TEST_CASE("fake executor: a reset empties the workspace and is counted", "[executor][fake]") {
+  FakeExecutor fake(FakeExecutorOptions{"reset", std::nullopt});
+  auto pod = fake.CreatePod({});
+  REQUIRE(pod.has_value());
+  const std::vector<FileData> files = {{"a.txt", FileKind::kFile, "a", 0644, {}}};
+  REQUIRE((*pod)->PutFiles(files).has_value());
+  REQUIRE((*pod)->Reset().has_value());
+  auto listed = (*pod)->ListFiles({});
+  REQUIRE(listed.has_value());
+  CHECK(listed->empty());
+  CHECK(RunIn(**pod, {"echo", "x"}).out == "x\n");
+  CHECK(fake.calls().reset == 1);
+  REQUIRE(fake.DeletePod((*pod)->id()).has_value());
+  CHECK(!(*pod)->Reset().has_value());
+}

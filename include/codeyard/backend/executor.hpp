@@ -262,6 +262,19 @@ class Pod {
     return Fail(Error::Code::kUnimplemented,
                 "this pod cannot forward ports (port " + std::to_string(port) + ")");
   }
+
+  // Reset: makes the pod fit to run the next program as a fresh pod of the same spec would
+  // be (docs/sandbox.md, "Reusing a pod"), so one pod can serve many runs. Kills every
+  // process in the pod (its terminal sessions too; a running Process then reads its end, as
+  // killed), waits until they are gone, removes the System V IPC objects they left, and
+  // empties /workspace, /tmp and /dev/shm, restoring those directories' modes. Limits are
+  // the pod's own (cgroup) or set per exec, so nothing a program does survives into the
+  // next exec. kUnavailable, kInternal: the pod could not be made clean (something would
+  // not die, a tree too deep to empty); the caller must then delete it. Optional: the
+  // default is kUnimplemented, and a caller then deletes the pod and takes a fresh one.
+  [[nodiscard]] virtual Result<void> Reset() {
+    return Fail(Error::Code::kUnimplemented, "this pod cannot be reset; use a fresh one");
+  }
 };
 
 // Equality on every listed label (Kubernetes' matchLabels); empty selects all.
@@ -370,6 +383,8 @@ class PodWrapper : public Pod {
   Result<std::unique_ptr<PortStream>> ConnectPort(uint16_t port) override {
     return target_->ConnectPort(port);
   }
+  // Reset (reuse).
+  Result<void> Reset() override { return target_->Reset(); }
 
  private:
   std::shared_ptr<Pod> target_;

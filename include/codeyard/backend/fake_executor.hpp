@@ -42,6 +42,7 @@ struct FakeExecutorCalls {
   int64_t get_files = 0;
   int64_t delete_files = 0;
   int64_t list_files = 0;
+  int64_t reset = 0;  // Pod::Reset
 };
 
 // The workspace of a fake pod as an exec handler sees it; its reads and writes are not

@@ -81,6 +81,7 @@ Result<std::unique_ptr<PreparedProgram>> PrepareHelper(Runner& runner, const Hel
   request.language = language;
   request.limits = limits;
   request.prefetch = 1;
+  request.reuse_pods = true;  // the problem's own program, reset between tests all the same
   CY_TRY(auto prepared, runner.Prepare(request));
   if (!prepared->ready()) {
     return Fail(Error::Code::kFailedPrecondition,

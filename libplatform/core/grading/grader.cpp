@@ -250,6 +250,7 @@ Result<GradeReport> Grade(Runner& runner, const Problem& problem, const Submissi
   request.language = language;
   request.limits = limits;
   request.prefetch = options.prefetch;
+  request.reuse_pods = options.reuse_pods;
   CY_TRY(auto program, runner.Prepare(request));
   report.compile_output = program->compile().compile_output;
   report.compile_ms = program->compile().compile_ms;

@@ -67,6 +67,22 @@ class OwnPoolSource final : public run::PodSource {
   run::WarmPool reaper_;
 };
 
+// Pods made on demand, deleted by a pool's thread (one of size 0) so that deleting never
+// holds up the caller: the pods a ReusingSource lets go of.
+class OnDemandSource final : public run::PodSource {
+ public:
+  OnDemandSource(const std::shared_ptr<Executor>& executor, PodSpec spec,
+                 const std::shared_ptr<Logger>& logger)
+      : executor_(executor), spec_(std::move(spec)), reaper_(executor, spec_, 0, logger) {}
+  Result<std::shared_ptr<Pod>> Acquire() override { return executor_->CreatePod(spec_); }
+  void Release(std::shared_ptr<Pod> pod) override { reaper_.Retire(std::move(pod)); }
+
+ private:
+  std::shared_ptr<Executor> executor_;
+  PodSpec spec_;
+  run::WarmPool reaper_;
+};
+
 // One pod made on demand per run, deleted after it.
 class DirectSource final : public run::PodSource {
  public:
@@ -87,9 +103,9 @@ class Runner::Impl {
   Impl(std::shared_ptr<Executor> executor, RunnerOptions options)
       : executor_(std::move(executor)), options_(std::move(options)) {
     if (options_.pool_size > 0) {
-      pool_ = std::make_unique<run::WarmPool>(executor_,
-                                              run::PodSpecFor(options_.default_limits, "run"),
-                                              options_.pool_size, options_.logger);
+      pool_ = std::make_unique<run::WarmPool>(
+          executor_, run::PodSpecFor(options_.default_limits, "run"), options_.pool_size,
+          options_.logger, options_.pool_reuse_runs);
     }
   }
 
@@ -162,7 +178,8 @@ class Runner::Impl {
     const ConcurrencyLimiter::Cap mine{"RunnerOptions::max_concurrent_per_user", "user:" + user_id,
                                        user_id.empty() ? 0 : options_.max_concurrent_per_user};
     CY_TRY(auto user_slot, slots_.Acquire(std::span(&mine, 1)));
-    const ConcurrencyLimiter::Cap all{"RunnerOptions::max_concurrent", "all", options_.max_concurrent};
+    const ConcurrencyLimiter::Cap all{"RunnerOptions::max_concurrent", "all",
+                                      options_.max_concurrent};
     auto server_slot = slots_.Acquire(std::span(&all, 1));
     if (!server_slot) {
       return Fail(Error(Error::Code::kUnavailable,
@@ -174,6 +191,20 @@ class Runner::Impl {
   }
 
   std::unique_ptr<run::PodSource> SourceFor(const PrepareRequest& request) {
+    if (request.reuse_pods) {
+      // No pods started ahead: the first run's pod serves the next ones.
+      std::unique_ptr<run::PodSource> fresh;
+      if (pool_ && request.limits == options_.default_limits) {
+        fresh = std::make_unique<SharedPoolSource>(*pool_);
+      } else {
+        fresh = std::make_unique<OnDemandSource>(executor_, run::PodSpecFor(request.limits, "run"),
+                                                 options_.logger);
+      }
+      PrepareRequest fallback = request;
+      fallback.reuse_pods = false;
+      return run::MakeReusingSource(
+          std::move(fresh), [this, fallback] { return SourceFor(fallback); }, options_.logger);
+    }
     if (pool_ && request.limits == options_.default_limits) {
       return std::make_unique<SharedPoolSource>(*pool_);
     }

@@ -16,11 +16,12 @@ PodSpec PodSpecFor(const RunLimits& limits, std::string_view purpose) {
 }
 
 WarmPool::WarmPool(std::shared_ptr<Executor> executor, PodSpec spec, size_t size,
-                   std::shared_ptr<Logger> logger)
+                   std::shared_ptr<Logger> logger, size_t reuse_runs)
     : executor_(std::move(executor)),
       spec_(std::move(spec)),
       size_(size),
-      logger_(std::move(logger)) {
+      logger_(std::move(logger)),
+      reuse_runs_(reuse_runs) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -37,11 +38,20 @@ WarmPool::~WarmPool() {
 
 Result<std::shared_ptr<Pod>> WarmPool::Acquire() {
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    // A used pod is ready again a millisecond or two after its reset starts: far sooner than a
+    // pod started now would be (tens of milliseconds, and CPU the runs need).
+    if (ready_.empty() && Reusing() && (resetting_ > 0 || !retired_.empty())) {
+      filled_.wait_for(lock, std::chrono::milliseconds(200), [&] {
+        return !ready_.empty() || stopping_ || !Reusing() || (resetting_ == 0 && retired_.empty());
+      });
+    }
     if (!ready_.empty()) {
       auto pod = std::move(ready_.front());
       ready_.pop_front();
       ++hits_;
+      ++out_;
+      ++runs_[pod.get()];
       wake_.notify_all();
       return pod;
     }
@@ -52,6 +62,8 @@ Result<std::shared_ptr<Pod>> WarmPool::Acquire() {
   if (pod) {
     std::lock_guard lock(mu_);
     failures_in_row_ = 0;  // the host can start pods again: let the refill resume
+    ++out_;
+    runs_[pod->get()] = 1;
   }
   return pod;
 }
@@ -59,9 +71,35 @@ Result<std::shared_ptr<Pod>> WarmPool::Acquire() {
 void WarmPool::Retire(std::shared_ptr<Pod> pod) {
   {
     std::lock_guard lock(mu_);
+    if (runs_.contains(pod.get()) && out_ > 0) --out_;
     retired_.push_back(std::move(pod));
   }
   wake_.notify_all();
+}
+
+bool WarmPool::Recycle(std::unique_lock<std::mutex>& lock, const std::shared_ptr<Pod>& pod) {
+  const auto it = runs_.find(pod.get());
+  if (!Reusing() || stopping_ || it == runs_.end() || it->second >= reuse_runs_ ||
+      ready_.size() >= size_) {
+    return false;
+  }
+  ++resetting_;
+  lock.unlock();
+  auto reset = pod->Reset();
+  lock.lock();
+  --resetting_;
+  filled_.notify_all();  // an Acquire may wait for this reset
+  if (!reset) {
+    if (reset.error().code() == Error::Code::kUnimplemented) {
+      cannot_reset_ = true;
+    } else if (logger_) {
+      logger_->Warn("a used pod could not be reset; deleting it",
+                    {{"pod", pod->id()}, {"error", reset.error().ToString()}});
+    }
+    return false;
+  }
+  ready_.push_front(pod);  // the warmest pod first
+  return true;
 }
 
 bool WarmPool::WaitUntilFull(std::chrono::milliseconds timeout) {
@@ -78,13 +116,16 @@ void WarmPool::Loop() {
   std::unique_lock lock(mu_);
   while (true) {
     wake_.wait(lock, [&] {
-      return stopping_ || !retired_.empty() || (ready_.size() < size_ && failures_in_row_ < 3);
+      return stopping_ || !retired_.empty() || (ShortOfPods() && failures_in_row_ < 3);
     });
     if (stopping_) return;
-    // Deleting first frees the memory and pids the new pods will want.
+    // Used pods first: a reset one is ready soonest, and deleting frees the memory and pids
+    // the new pods will want.
     if (!retired_.empty()) {
       auto pod = std::move(retired_.front());
       retired_.pop_front();
+      if (Recycle(lock, pod)) continue;
+      runs_.erase(pod.get());
       lock.unlock();
       (void)executor_->DeletePod(pod->id());
       pod.reset();
@@ -108,7 +149,7 @@ void WarmPool::Loop() {
       return;
     }
     ready_.push_back(std::move(*pod));
-    if (ready_.size() >= size_) filled_.notify_all();
+    filled_.notify_all();  // WaitUntilFull, and an Acquire waiting for a reset
   }
 }
 

@@ -63,6 +63,14 @@ Result<Hello> ParseHello(std::string_view message) {
     if (!ro->is_bool()) return Fail(Error::Code::kInvalidArgument, "readonly must be a boolean");
     hello.readonly = ro->as_bool();
   }
+  if (const boost::json::value* n = object->if_contains("terminal"); n != nullptr) {
+    const bool ok = (n->is_int64() && n->as_int64() >= 1 && n->as_int64() <= 64) ||
+                    (n->is_uint64() && n->as_uint64() >= 1 && n->as_uint64() <= 64);
+    if (!ok) {
+      return Fail(Error::Code::kInvalidArgument, "terminal must be an integer from 1 to 64");
+    }
+    hello.terminal = static_cast<int>(n->to_number<int64_t>());
+  }
   return hello;
 }
 

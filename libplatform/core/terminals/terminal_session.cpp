@@ -130,13 +130,24 @@ void TerminalSession::Drive() {
     {
       std::unique_lock lock(mu_);
       wake_.wait(lock, [&] { return stopping_ || !inbox_.empty() || !PausedLocked(); });
-      if (stopping_) break;
+      if (stopping_) {
+        // A hang-up is often the last thing a viewer sends before it goes, and its going
+        // may let go of this attachment first: the shell still gets it.
+        for (const Command& c : inbox_) {
+          if (c.hangup) (void)process_->Signal(SIGHUP);
+        }
+        break;
+      }
       commands.swap(inbox_);
       inbox_bytes_ = 0;
     }
     for (Command& c : commands) {
       if (c.resize) {
         (void)process_->Resize(c.size);
+        continue;
+      }
+      if (c.hangup) {
+        (void)process_->Signal(SIGHUP);  // bash passes it on to its jobs, then exits
         continue;
       }
       auto queued = process_->QueueStdin(c.input, limits_.max_pending_input);
@@ -380,6 +391,9 @@ std::optional<terminal::Close> TerminalSession::Receive(uint64_t viewer, std::st
       if (!v.readonly) CommandLocked(Command{true, {}, *size});
       return std::nullopt;
     }
+    case terminal::kHangUp:
+      if (!v.readonly) CommandLocked(Command{false, {}, {}, true});
+      return std::nullopt;
     case terminal::kPing:
       if (payload.size() > kMaxPingPayload) {
         return terminal::Close{terminal::kClosePolicy, "a ping payload is at most 1024 bytes"};

@@ -126,6 +126,7 @@ class TerminalSession {
     bool resize = false;
     std::string input;
     TerminalSize size;
+    bool hangup = false;  // SIGHUP to the shell: a client closed this terminal
   };
 
   TerminalSession(std::shared_ptr<Pod> pod, std::unique_ptr<Process> process, bool detachable,

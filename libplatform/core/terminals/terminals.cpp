@@ -19,8 +19,22 @@ TerminalOptions TerminalOptionsFrom(const Config& config) {
   out.max_viewers_per_terminal = static_cast<std::size_t>(config.terminal_max_viewers_per_terminal);
   out.max_viewers_per_user = static_cast<std::size_t>(config.terminal_max_viewers_per_user);
   out.reauth_interval = std::chrono::seconds(config.terminal_reauth_interval_s);
+  out.max_per_workspace = static_cast<int>(config.terminal_max_per_workspace);
   return out;
 }
+
+std::string TerminalSessionName(const TerminalOptions& options, int n) {
+  return n <= 1 ? options.session_name : options.session_name + "-" + std::to_string(n);
+}
+
+namespace {
+// The key of a terminal in this object's maps (sessions_, openers_, per_workspace_, a
+// viewer's workspace_id): the workspace id for the first, so watchers (who watch the first)
+// find it by workspace id; "<id>#<n>" for the others.
+std::string TerminalKey(std::string_view workspace_id, int n) {
+  return n <= 1 ? std::string(workspace_id) : std::string(workspace_id) + "#" + std::to_string(n);
+}
+}  // namespace
 
 Terminals::Impl::Impl(Accounts& accounts, Workspaces& workspaces, TerminalOptions options,
                       std::shared_ptr<Logger> logger)
@@ -221,11 +235,17 @@ std::optional<terminal::Close> Terminals::Impl::Attach(uint64_t viewer,
     return terminal::Close{terminal::kCloseUnauthenticated,
                            "authentication failed: " + claims.error().message()};
   }
+  if (hello.terminal < 1 || hello.terminal > options_.max_per_workspace) {
+    return terminal::Close{terminal::kClosePolicy, "terminal must be from 1 to " +
+                                                       std::to_string(options_.max_per_workspace) +
+                                                       " (terminal.max_per_workspace)"};
+  }
+  const std::string key = TerminalKey(workspace_id, hello.terminal);
   {
     std::lock_guard lock(mu_);
     if (closing_) return terminal::Close{terminal::kCloseGoingAway, "the server is shutting down"};
     // The slot is held from here, so concurrent attaches cannot all pass the caps at once.
-    if (auto refused = ReserveLocked(viewer, claims->user_id, workspace_id, hello.token)) {
+    if (auto refused = ReserveLocked(viewer, claims->user_id, key, hello.token)) {
       return refused;
     }
   }
@@ -235,7 +255,8 @@ std::optional<terminal::Close> Terminals::Impl::Attach(uint64_t viewer,
   };
   auto pod = workspaces_.PodOf(claims->user_id, workspace_id);
   if (!pod) {
-    if (pod.error().code() == Error::Code::kNotFound && MayWatch(claims->user_id, workspace_id)) {
+    if (pod.error().code() == Error::Code::kNotFound && hello.terminal == 1 &&
+        MayWatch(claims->user_id, workspace_id)) {
       return AttachWatcher(viewer, claims->user_id, std::string(workspace_id), hello);
     }
     release();
@@ -261,7 +282,7 @@ std::optional<terminal::Close> Terminals::Impl::Attach(uint64_t viewer,
       (void)ReleaseLocked(viewer);
       return terminal::Close{terminal::kCloseGoingAway, "the server is shutting down"};
     }
-    opener = OpenerLocked(id);
+    opener = OpenerLocked(key);
   }
   std::unique_lock open_lock(*opener);
   std::shared_ptr<TerminalSession> session;
@@ -271,7 +292,7 @@ std::optional<terminal::Close> Terminals::Impl::Attach(uint64_t viewer,
       (void)ReleaseLocked(viewer);
       return terminal::Close{terminal::kCloseGoingAway, "the server is shutting down"};
     }
-    const auto it = sessions_.find(id);
+    const auto it = sessions_.find(key);
     if (it != sessions_.end() && !it->second->ended() && it->second->pod_id() == (*pod)->id()) {
       session = it->second;
       viewers_[viewer].session = session;
@@ -293,9 +314,9 @@ std::optional<terminal::Close> Terminals::Impl::Attach(uint64_t viewer,
     // The session is not known yet: on_end finds it by pointer through this cell (a shell
     // that ends before it is set stays in sessions_ as ended, and the next attach replaces it).
     auto self = std::make_shared<std::atomic<const TerminalSession*>>(nullptr);
-    hooks.on_end = [this, id, self] { Ended(id, self->load()); };
-    auto opened = TerminalSession::Start(*pod, options_.session_name, spec, options_.limits,
-                                         std::move(hooks), logger_);
+    hooks.on_end = [this, key, self] { Ended(key, self->load()); };
+    auto opened = TerminalSession::Start(*pod, TerminalSessionName(options_, hello.terminal), spec,
+                                         options_.limits, std::move(hooks), logger_);
     if (!opened) {
       release();
       logger_->Error("cannot start a terminal",
@@ -306,7 +327,7 @@ std::optional<terminal::Close> Terminals::Impl::Attach(uint64_t viewer,
     {
       std::lock_guard lock(mu_);
       if (!closing_) {
-        auto& slot = sessions_[id];
+        auto& slot = sessions_[key];
         if (slot) ended_.push_back(slot);  // ended, or an old shell in a pod that is gone
         slot = *opened;
         session = slot;

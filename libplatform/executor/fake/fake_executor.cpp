@@ -191,6 +191,15 @@ class FakePod : public Pod, public FakeWorkspace {
     return out;
   }
 
+  // A fake process runs to its end inside Exec and leaves nothing running: a reset is an
+  // empty workspace.
+  Result<void> DoReset() {
+    std::lock_guard lock(mu_);
+    CY_CHECK(RunningLocked());
+    files_.clear();
+    return {};
+  }
+
   // FakeWorkspace, for exec handlers: not counted.
   std::optional<std::string> Read(std::string_view path) const override {
     std::lock_guard lock(mu_);
@@ -213,6 +222,7 @@ class FakePod : public Pod, public FakeWorkspace {
   Result<std::vector<FileEntry>> ListFiles(const ListFilesOptions& options) override {
     return DoList(options);
   }
+  Result<void> Reset() override { return DoReset(); }
 
   std::weak_ptr<FakePod> weak_self;
 
@@ -260,6 +270,10 @@ class CountingPod : public Pod {
   Result<std::vector<FileEntry>> ListFiles(const ListFilesOptions& options) override {
     ++counters_->list_files;
     return pod_->DoList(options);
+  }
+  Result<void> Reset() override {
+    ++counters_->reset;
+    return pod_->DoReset();
   }
 
  private:
@@ -351,6 +365,7 @@ FakeExecutorCalls FakeExecutor::calls() const {
   c.get_files = counters_->get_files;
   c.delete_files = counters_->delete_files;
   c.list_files = counters_->list_files;
+  c.reset = counters_->reset;
   return c;
 }
 

@@ -22,6 +22,7 @@ struct FakeExecutor::Counters {
   std::atomic<int64_t> get_files = 0;
   std::atomic<int64_t> delete_files = 0;
   std::atomic<int64_t> list_files = 0;
+  std::atomic<int64_t> reset = 0;
 };
 
 namespace fake {

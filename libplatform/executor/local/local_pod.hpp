@@ -54,6 +54,8 @@ class LocalPod : public Pod {
   Result<SessionAttachment> JoinSession(std::string_view name) override;
   // The init connects inside the pod and hands the socket over (local_port.hpp).
   Result<std::unique_ptr<PortStream>> ConnectPort(uint16_t port) override;
+  // Asks the init to reset the pod (local_pod_reset.cpp, pod/reset.cpp).
+  Result<void> Reset() override;
 
   // Kills every process of the pod, waits until they are gone, and frees the cgroups and the
   // state directory. Idempotent.

@@ -101,6 +101,8 @@ bool InitLoop::OnControl(int fd) {
     sessions_.Attach(UniqueFd(message.fds.front()));  // session.hpp speaks on that stream
   } else if (message.type() == "forward") {
     ForwardPort(std::move(message));  // port_forward.hpp
+  } else if (message.type() == "reset") {
+    OnReset(std::move(message));
   } else {
     CloseAll(message.fds);  // nothing else is expected here; ignore it
   }
@@ -180,14 +182,18 @@ void InitLoop::OnChildren() {
     rusage usage{};
     const pid_t pid = ::wait4(-1, &wait_status, WNOHANG, &usage);
     if (pid <= 0) break;
-    if (sessions_.OnReaped(pid, wait_status, usage)) continue;
-    const auto it = std::find_if(execs_.begin(), execs_.end(),
-                                 [pid](const auto& entry) { return entry.second.pid == pid; });
-    if (it == execs_.end()) continue;  // an orphan re-parented to PID 1, or a failed start
-    Report(it->second, wait_status, usage);
-    execs_.erase(it);
+    OnReaped(pid, wait_status, usage);
   }
   ArmTimer();
+}
+
+void InitLoop::OnReaped(pid_t pid, int wait_status, const rusage& usage) {
+  if (sessions_.OnReaped(pid, wait_status, usage)) return;
+  const auto it = std::find_if(execs_.begin(), execs_.end(),
+                               [pid](const auto& entry) { return entry.second.pid == pid; });
+  if (it == execs_.end()) return;  // an orphan re-parented to PID 1, or a failed start
+  Report(it->second, wait_status, usage);
+  execs_.erase(it);
 }
 
 void InitLoop::Report(Exec& exec, int wait_status, const rusage& usage) {

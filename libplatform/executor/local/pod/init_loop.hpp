@@ -68,6 +68,11 @@ class InitLoop {
   void OnExec(Message message);
   void OnStatus(uint64_t id);
   void OnChildren();
+  // One reaped child: a session's shell, an exec (its exit report), or an orphan.
+  void OnReaped(pid_t pid, int wait_status, const rusage& usage);
+  // {"type":"reset"} with one fd to answer on (reset.cpp): every other process of the pod
+  // killed and reaped, the scratch directories emptied, then {"type":"reset"} or an error.
+  void OnReset(Message message);
   void OnTimer();
   void ArmTimer();
   void Report(Exec& exec, int wait_status, const rusage& usage);

@@ -1,9 +1,14 @@
 #include "executor/local/pod/seccomp_filter.hpp"
 
 #include <linux/netlink.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
@@ -32,7 +37,11 @@ constexpr std::array kDeniedCalls = {
     SCMP_SYS(kexec_load), SCMP_SYS(kexec_file_load), SCMP_SYS(init_module), SCMP_SYS(finit_module),
     SCMP_SYS(delete_module), SCMP_SYS(swapon), SCMP_SYS(swapoff), SCMP_SYS(reboot),
     SCMP_SYS(syslog), SCMP_SYS(acct), SCMP_SYS(settimeofday), SCMP_SYS(clock_settime),
-    SCMP_SYS(clock_adjtime), SCMP_SYS(adjtimex), SCMP_SYS(quotactl)};
+    SCMP_SYS(clock_adjtime), SCMP_SYS(adjtimex), SCMP_SYS(quotactl),
+    // State that outlives every process and that Pod::Reset could not find to remove: a POSIX
+    // message queue is named only by its creator (reset.cpp removes System V IPC instead), and
+    // the pod's host name is the next program's too.
+    SCMP_SYS(mq_open), SCMP_SYS(sethostname), SCMP_SYS(setdomainname)};
 
 constexpr std::array<uint64_t, 8> kNamespaceFlags = {CLONE_NEWNS,  CLONE_NEWCGROUP, CLONE_NEWUTS,
                                                      CLONE_NEWIPC, CLONE_NEWUSER,   CLONE_NEWPID,
@@ -143,9 +152,38 @@ Result<ChildFilter> ChildFilter::Build() {
   CY_CHECK(AddPersonalityRules(raw));
   CY_CHECK(AddSocketFamilyRules(raw, SCMP_SYS(socket)));
   CY_CHECK(AddSocketFamilyRules(raw, SCMP_SYS(socketpair)));
+  CY_CHECK(filter.Compile());
   return filter;
 }
 
-int ChildFilter::Load() const { return seccomp_load(context_.get()); }
+Result<void> ChildFilter::Compile() {
+  const int memory = ::memfd_create("seccomp-bpf", MFD_CLOEXEC);
+  if (memory < 0) return std::unexpected(SystemError("memfd_create"));
+  const int rc = seccomp_export_bpf(context_.get(), memory);
+  const off_t size = ::lseek(memory, 0, SEEK_END);
+  if (rc < 0 || size <= 0 || size % static_cast<off_t>(sizeof(sock_filter)) != 0) {
+    ::close(memory);
+    return Fail(Error::Code::kInternal, "seccomp: cannot export the filter's BPF program");
+  }
+  program_.resize(static_cast<size_t>(size) / sizeof(sock_filter));
+  const ssize_t got = ::pread(memory, program_.data(), static_cast<size_t>(size), 0);
+  ::close(memory);
+  if (got != size) {
+    program_.clear();
+    return Fail(Error::Code::kInternal, "seccomp: cannot read the filter's BPF program back");
+  }
+  return {};
+}
+
+int ChildFilter::Load() const {
+  if (program_.empty()) return seccomp_load(context_.get());
+  // What seccomp_load does with this context's attributes: no_new_privs, then the filter
+  // with no flags (no thread sync, no logging).
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -errno;
+  sock_fprog program{static_cast<unsigned short>(program_.size()),
+                     const_cast<sock_filter*>(program_.data())};
+  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) != 0) return -errno;
+  return 0;
+}
 
 }  // namespace codeyard::local::pod

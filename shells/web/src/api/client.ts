@@ -8,6 +8,7 @@
 // the cursors, and also takes a server that answers every item at once without a cursor.
 import { ApiError, errorFromResponse } from "./errors";
 import type { AuthResponse, ExecRequest, ExecResult, FileContent, FileInfo, LanguageInfo, ListPage, PreviewTicket, User, Workspace } from "./types";
+import type { SearchResult } from "./types";
 import type { TokenStore } from "../auth/tokens";
 
 /** The largest page the list routes give (docs/api.md): the fewest requests for a long list. */
@@ -328,5 +329,15 @@ export class ApiClient {
     } catch {
       return false;
     }
+  }
+
+  // ---- search (term17) ---------------------------------------------------------------------
+
+  /** Lines holding `q` in the workspace's stored files, grouped by file (docs/api.md, "Search"). */
+  searchFiles(id: string, q: string, options: { caseSensitive?: boolean; regex?: boolean } = {}): Promise<SearchResult> {
+    const params = new URLSearchParams({ q });
+    if (options.caseSensitive) params.set("case", "true");
+    if (options.regex) params.set("regex", "true");
+    return this.json<SearchResult>("GET", `/workspaces/${encodeURIComponent(id)}/search?${params}`);
   }
 }

@@ -88,3 +88,24 @@ export interface PreviewTicket {
   port: number;
   expires_at: number;
 }
+
+// ---- search (term17) -------------------------------------------------------------------------
+
+/** One matching line: 1-based line, column and length in UTF-16 units, the line (cut around the match). */
+export interface SearchMatch {
+  line: number;
+  column: number;
+  length: number;
+  text: string;
+  text_column: number;
+}
+
+export interface SearchResult {
+  files: { path: string; matches: SearchMatch[] }[];
+  matches: number;
+  files_scanned: number;
+  files_skipped: number;
+  bytes_scanned: number;
+  truncated: boolean;
+  truncated_by?: string;
+}

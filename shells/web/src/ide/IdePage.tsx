@@ -34,11 +34,15 @@ import { EventChannel, eventsUrl } from "./sync/events";
 import { TREE_FALLBACK_POLL_MS, useWorkspaceFiles } from "./sync/useWorkspaceFiles";
 import type { ConnectionState } from "./terminal/connection";
 import ShareToggle from "./terminal/ShareToggle";
-import TerminalPanel from "./terminal/TerminalPanel";
+import TerminalTabs from "./terminal/TerminalTabs";
+import SearchShortcuts from "./search/SearchShortcuts";
+import { onTabKey } from "../ui/tabs";
 import { FileTree } from "./tree/FileTree";
 import { TreeDialogs, type TreeDialog } from "./tree/TreeDialogs";
 import { isInside } from "./tree/paths";
 import { FileView } from "./viewers/FileView";
+
+const PANELS = ["terminal", "output", "preview"] as const;
 
 export default function IdePage({ id }: { id: string }) {
   const { client, user } = useSession();
@@ -55,7 +59,7 @@ export default function IdePage({ id }: { id: string }) {
   }, []);
   const [message, setMessage] = useState<string | null>(null);
   const [terminal, setTerminal] = useState<ConnectionState>("connecting");
-  const [bottom, setBottom] = useState<"terminal" | "output" | "preview">("terminal");
+  const [bottom, setBottom] = useState<(typeof PANELS)[number]>("terminal");
   const run = useRun(client, id);
   const [treeDialog, setTreeDialog] = useState<TreeDialog | null>(null);
   const [closing, setClosing] = useState<string | null>(null);
@@ -346,19 +350,21 @@ export default function IdePage({ id }: { id: string }) {
           onResize={setPanelHeight}
         />
         <div className="bottom-panel">
-          <div className="panel-tabs" role="tablist" aria-label="Panels">
-            <button role="tab" aria-selected={bottom === "terminal"} className={bottom === "terminal" ? "active" : ""} onClick={() => setBottom("terminal")}>
+          <div className="panel-tabs" role="tablist" aria-label="Panels" onKeyDown={(e) => onTabKey(e, e.currentTarget, PANELS.indexOf(bottom), PANELS.length, (i) => setBottom(PANELS[i]))}>
+            <button role="tab" aria-selected={bottom === "terminal"} tabIndex={bottom === "terminal" ? 0 : -1} className={bottom === "terminal" ? "active" : ""} onClick={() => setBottom("terminal")}>
               Terminal
             </button>
-            <button role="tab" aria-selected={bottom === "output"} className={bottom === "output" ? "active" : ""} onClick={() => setBottom("output")}>
+            <button role="tab" aria-selected={bottom === "output"} tabIndex={bottom === "output" ? 0 : -1} className={bottom === "output" ? "active" : ""} onClick={() => setBottom("output")}>
               Output{run.controller.active ? " (running…)" : ""}
             </button>
-            <button role="tab" aria-selected={bottom === "preview"} className={bottom === "preview" ? "active" : ""} onClick={() => setBottom("preview")}>Preview</button>
+            <button role="tab" aria-selected={bottom === "preview"} tabIndex={bottom === "preview" ? 0 : -1} className={bottom === "preview" ? "active" : ""} onClick={() => setBottom("preview")}>
+              Preview
+            </button>
             {workspace && bottom === "terminal" && <ShareToggle workspace={workspace} client={client} onChange={setWorkspace} />}
           </div>
           <div className="panel-body" hidden={bottom !== "terminal"}>
             <ErrorBoundary where="the terminal">
-              <TerminalPanel
+              <TerminalTabs
                 workspaceId={id}
                 client={client}
                 podState={podState}
@@ -384,6 +390,10 @@ export default function IdePage({ id }: { id: string }) {
         autosave={settings.autosave}
         language={activePath ? languageForPath(activePath) : null}
       />
+      <SearchShortcuts workspaceId={id} client={client} items={files.items ?? []} open={files.open} />
+      <p className="narrow-notice" role="status">
+        The IDE needs a wider screen (at least 800 pixels). Your files are safe; open this workspace on a computer or turn the device sideways.
+      </p>
       {treeDialog && (
         <TreeDialogs
           dialog={treeDialog}

@@ -1,8 +1,10 @@
 // Modal dialogs: a text prompt (names, paths) and a confirmation. Focus goes to the first field
 // or button and stays inside (Tab and Shift+Tab wrap around), Escape cancels, Enter confirms,
-// and focus returns where it was when it closes.
+// and focus returns where it was when it closes, or, when that element is gone (a deleted row),
+// to a sensible place (ui/focus.ts), never the page body.
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { describeError } from "../api/errors";
+import { restoreFocus } from "./focus";
 
 const FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])";
 
@@ -16,12 +18,13 @@ interface ModalProps {
 
 export function Modal({ title, onCancel, children, wide, label }: ModalProps) {
   const box = useRef<HTMLDivElement>(null);
+  // Read while rendering, before an autoFocus field in the dialog takes the focus.
+  const [previous] = useState(() => document.activeElement as HTMLElement | null);
   useEffect(() => {
-    const previous = document.activeElement as HTMLElement | null;
     const first = box.current?.querySelector<HTMLElement>("[data-autofocus], input, textarea, button");
     first?.focus();
-    return () => previous?.focus?.();
-  }, []);
+    return () => restoreFocus(previous);
+  }, [previous]);
   return (
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onCancel()}>
       <div

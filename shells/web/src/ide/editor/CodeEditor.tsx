@@ -84,6 +84,13 @@ export default function CodeEditor({ state, onEdit, buffers, onBlur }: Props) {
     const all = models.current;
     for (const [path, model] of all) {
       if (!state.docs[path]) {
+        // Detach a model from the editor before disposing it: disposing the shown model lets
+        // the editor's pending work on it (word highlights, hovers) reject with "Canceled".
+        const e = editor.current;
+        if (e && e.getModel() === model) {
+          e.setModel(null);
+          shown.current = null;
+        }
         model.dispose();
         all.delete(path);
         buffers.delete(path);
@@ -133,7 +140,8 @@ export default function CodeEditor({ state, onEdit, buffers, onBlur }: Props) {
     if (model && active) {
       const view = views.current.get(active);
       if (view) e.restoreViewState(view);
-      e.focus();
+      // A tab chosen with the arrow keys keeps the focus in the tab list (WAI-ARIA tabs).
+      if (!document.activeElement?.closest("[role=tablist][data-arrowing]")) e.focus();
     }
   }, [state.active, state.docs]);
 

@@ -2,6 +2,7 @@
 // changed on the server or in conflict. Arrow keys move between tabs; middle click or the ×
 // closes (a tab with unsaved edits asks first, in the IDE page).
 import { useRef, type KeyboardEvent } from "react";
+import { onTabKey } from "../../ui/tabs";
 import { baseName } from "../tree/paths";
 import { isDirty, type DocsState } from "./documents";
 
@@ -13,14 +14,17 @@ interface Props {
 
 export function Tabs({ state, onActivate, onClose }: Props) {
   const list = useRef<HTMLDivElement>(null);
+  // WAI-ARIA tabs (ui/tabs.ts): arrows, Home and End select a tab and keep the focus on it.
   const onKey = (e: KeyboardEvent, index: number) => {
-    let next = -1;
-    if (e.key === "ArrowRight") next = (index + 1) % state.order.length;
-    if (e.key === "ArrowLeft") next = (index - 1 + state.order.length) % state.order.length;
-    if (next >= 0) {
+    const arrowing = () => {
+      // Tells the editor not to take the focus for this change of tab (CodeEditor).
+      list.current?.setAttribute("data-arrowing", "");
+      setTimeout(() => list.current?.removeAttribute("data-arrowing"), 200);
+    };
+    if (onTabKey(e, list.current, index, state.order.length, (next) => (arrowing(), onActivate(state.order[next])))) return;
+    if (e.key === "Delete") {
       e.preventDefault();
-      onActivate(state.order[next]);
-      list.current?.querySelectorAll<HTMLElement>("[role=tab]")[next]?.focus();
+      onClose(state.order[index]);
     }
   };
   if (state.order.length === 0) return <div className="tabs empty" />;

@@ -4,6 +4,10 @@
 // pod starts, the panel says that too. The terminal follows the pod: once the workspace
 // stopped it does not reconnect by itself (that would start the pod again), but when the pod
 // runs again (F5, a start in another tab, anything that starts it) it reconnects.
+// Ctrl+V and Ctrl+Shift+V paste (xterm.js alone would send ^V): the key is left to the
+// browser, whose paste event xterm.js turns into input (bracketed when the shell asks).
+// `terminal` picks which of the workspace's shells (TerminalTabs); `hangUp` is set to a function
+// that ends this one (its tab closes).
 import "@xterm/xterm/css/xterm.css";
 import { FitAddon } from "@xterm/addon-fit";
 import { Terminal } from "@xterm/xterm";
@@ -15,15 +19,25 @@ import type { TerminalStatus } from "./protocol";
 
 interface Props {
   workspaceId: string;
+  terminal?: number;
+  /** Shown (its tab selected): refits when it becomes visible. */
+  active?: boolean;
+  hangUp?: { current: (() => boolean) | null };
   client: ApiClient;
   podState: string;
   onConnection(state: ConnectionState): void;
   onStatus(status: TerminalStatus): void;
 }
 
-export default function TerminalPanel({ workspaceId, client, podState, onConnection, onStatus }: Props) {
+/** Keys xterm.js must leave to the browser: Ctrl+V and Ctrl+Shift+V, so that they paste. */
+export function isPasteKey(e: { type: string; key: string; ctrlKey: boolean; altKey: boolean; metaKey: boolean }): boolean {
+  return e.ctrlKey && !e.altKey && !e.metaKey && e.key.toLowerCase() === "v";
+}
+
+export default function TerminalPanel({ workspaceId, terminal = 1, active = true, hangUp, client, podState, onConnection, onStatus }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const connRef = useRef<TerminalConnection | null>(null);
+  const fitRef = useRef<(() => void) | null>(null);
   const [state, setState] = useState<ConnectionState>("connecting");
   const [detail, setDetail] = useState("");
   const [exited, setExited] = useState<string | null>(null);
@@ -43,6 +57,8 @@ export default function TerminalPanel({ workspaceId, client, podState, onConnect
     const fit = new FitAddon();
     term.loadAddon(fit);
     term.open(host.current!);
+    // false: xterm.js neither handles the key nor cancels it, so the browser pastes.
+    term.attachCustomKeyEventHandler((e) => !isPasteKey(e));
     const safeFit = () => {
       try {
         if (host.current && host.current.clientWidth > 0 && host.current.clientHeight > 0) fit.fit();
@@ -55,6 +71,7 @@ export default function TerminalPanel({ workspaceId, client, podState, onConnect
 
     const connection = new TerminalConnection({
       url: terminalUrl(window.location, workspaceId),
+      terminal,
       getToken: (fresh) => client.accessToken(fresh),
       size: () => ({ cols: term.cols, rows: term.rows }),
       onOutput: (data) => term.write(data),
@@ -81,6 +98,8 @@ export default function TerminalPanel({ workspaceId, client, podState, onConnect
       onAuthLost: () => client.endSession(),
     });
     connRef.current = connection;
+    fitRef.current = safeFit;
+    if (hangUp) hangUp.current = () => connection.hangUp();
     const input = term.onData((data) => connection.sendInput(data));
     const binary = term.onBinary((data) => connection.sendInput(Uint8Array.from(data, (c) => c.charCodeAt(0) & 0xff)));
     const resize = term.onResize(({ cols, rows }) => connection.resize(cols, rows));
@@ -95,9 +114,16 @@ export default function TerminalPanel({ workspaceId, client, podState, onConnect
       connection.stop();
       connRef.current = null;
       unfollowSettings();
+      fitRef.current = null;
+      if (hangUp) hangUp.current = null;
       term.dispose();
     };
-  }, [workspaceId, client]);
+  }, [workspaceId, client, terminal, hangUp]);
+
+  // A hidden panel has no size: fit once it is shown again.
+  useEffect(() => {
+    if (active) fitRef.current?.();
+  }, [active]);
 
   // The pod runs again after the terminal closed because it stopped: follow it.
   const followPod = state === "closed" && podStopped && podState === "running";
@@ -131,7 +157,7 @@ export default function TerminalPanel({ workspaceId, client, podState, onConnect
           </button>
         </div>
       )}
-      <div ref={host} className="xterm-host" data-testid="terminal" />
+      <div ref={host} className="xterm-host" data-testid={active ? "terminal" : "terminal-hidden"} />
     </div>
   );
 }

@@ -10,7 +10,15 @@
 // 4004, no such workspace, and 1001 after a "stopped" status, the workspace stopped (a
 // reconnect would start its pod again) (docs/api.md, "Close codes").
 import { KeptSocket } from "../keptSocket";
-import { decodeServerFrame, encodeHello, encodeInput, encodePing, encodeResize, type TerminalStatus } from "./protocol";
+import {
+  decodeServerFrame,
+  encodeHangUp,
+  encodeHello,
+  encodeInput,
+  encodePing,
+  encodeResize,
+  type TerminalStatus,
+} from "./protocol";
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 
@@ -30,6 +38,8 @@ export interface ConnectionOptions extends ConnectionEvents {
   size(): { cols: number; rows: number };
   /** Ask for a read-only viewer (a reviewer watching a shared terminal always is one). */
   readonly?: boolean;
+  /** Which of the workspace's shells (the terminal tabs): 1 unless given. */
+  terminal?: number;
   webSocket?: typeof WebSocket;
 }
 
@@ -92,6 +102,13 @@ export class TerminalConnection extends KeptSocket {
     if (this.isOpen) this.socket!.send(encodeInput(data));
   }
 
+  /** Ends the shell (its tab closed); true when the socket was open to say so. */
+  hangUp(): boolean {
+    if (!this.isOpen) return false;
+    this.socket!.send(encodeHangUp());
+    return true;
+  }
+
   resize(cols: number, rows: number): void {
     if (this.isOpen) this.socket!.send(encodeResize(cols, rows));
   }
@@ -128,7 +145,7 @@ export class TerminalConnection extends KeptSocket {
     this.socket = socket;
     socket.onopen = () => {
       const { cols, rows } = this.opts.size();
-      socket.send(encodeHello(token!, cols, rows, this.opts.readonly ?? false));
+      socket.send(encodeHello(token!, cols, rows, this.opts.readonly ?? false, this.opts.terminal ?? 1));
       this.lastHeard = Date.now();
       this.startPing(socket);
     };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { reconnectDelay } from "../keptSocket";
-import { decodeServerFrame, encodeHello, encodeInput, encodePing, encodeResize } from "./protocol";
+import { decodeServerFrame, encodeHangUp, encodeHello, encodeInput, encodePing, encodeResize } from "./protocol";
 import { finalClose, terminalUrl } from "./connection";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -11,6 +11,8 @@ describe("client frames", () => {
     expect(hello.startsWith("{")).toBe(true);
     expect(JSON.parse(hello)).toEqual({ token: "tok", cols: 120, rows: 40 });
     expect(JSON.parse(encodeHello("tok", 80, 24, true))).toEqual({ token: "tok", cols: 80, rows: 24, readonly: true });
+    expect(JSON.parse(encodeHello("tok", 80, 24, false, 3))).toEqual({ token: "tok", cols: 80, rows: 24, terminal: 3 });
+    expect(Array.from(encodeHangUp())).toEqual([0x33]);
   });
   it("prefixes input with '0' and keeps UTF-8 and raw bytes", () => {
     const frame = encodeInput("ls é\r");

@@ -4,7 +4,8 @@
 // {"token","cols","rows"} (it starts with '{'). Server to client: '0' output bytes, '1' title,
 // '2' pong, '3' status JSON (pod state, exit). The type bytes are the ASCII digits, as in ttyd.
 
-export const ClientType = { Input: 0x30, Resize: 0x31, Ping: 0x32 } as const;
+// '3' from the client hangs the shell up (SIGHUP): its terminal tab was closed.
+export const ClientType = { Input: 0x30, Resize: 0x31, Ping: 0x32, HangUp: 0x33 } as const;
 export const ServerType = { Output: 0x30, Title: 0x31, Pong: 0x32, Status: 0x33 } as const;
 
 // {"state":"starting"} after the hello, {"state":"running","readonly","viewers"} once attached,
@@ -36,9 +37,19 @@ function frame(type: number, payload: Uint8Array): Uint8Array {
   return out;
 }
 
-/** The first message: authenticates and sets the initial size. */
-export function encodeHello(token: string, cols: number, rows: number, readonly = false): string {
-  return JSON.stringify(readonly ? { token, cols, rows, readonly } : { token, cols, rows });
+/**
+ * The first message: authenticates and sets the initial size. `terminal` picks one of the
+ * workspace's shells (1, the default, is the one every older client uses).
+ */
+export function encodeHello(token: string, cols: number, rows: number, readonly = false, terminal = 1): string {
+  const hello: Record<string, unknown> = { token, cols, rows };
+  if (readonly) hello.readonly = true;
+  if (terminal !== 1) hello.terminal = terminal;
+  return JSON.stringify(hello);
+}
+
+export function encodeHangUp(): Uint8Array {
+  return Uint8Array.of(ClientType.HangUp);
 }
 
 export function encodeInput(data: string | Uint8Array): Uint8Array {
