@@ -167,6 +167,8 @@ Result<Response> RelayFor(Services& services, const Request& r, const std::strin
     }
   } else if (reply.has_body) {
     // Larger or of unknown length: passed on as it comes, the pipe bounding what is held.
+    // A known length still goes out, so a client can tell a body that was broken off.
+    if (reply.length) out.headers.emplace_back("Content-Length", std::to_string(*reply.length));
     out.stream = std::make_shared<StreamedBody>();
     out.stream->produce = [reply = std::shared_ptr<RelayReply>(std::move(*answer)),
                            logger = services.platform->shared_logger(),

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from api_client import API, call, create_workspace, error_code, register
+from api_client import API, call, create_workspace, error_code, make_server, register
 
 APP = b'''
 import http.server, sys
@@ -157,6 +157,43 @@ def test_post_body_status_and_other_methods_pass_through(server, alice, served):
 def test_a_large_answer_arrives_whole(server, alice, served):
     status, _, body = call(server, "GET", f"/workspaces/{served}/ports/8000/big", token=alice)
     assert status == 200 and body == bytes(range(256)) * 12288
+
+
+def test_a_streamed_answer_keeps_its_length(server, alice, served):
+    # 3 MiB: over the 256 KiB held whole, so streamed, with the program's Content-Length.
+    status, headers, body = call(server, "GET", f"/workspaces/{served}/ports/8000/big",
+                                 token=alice)
+    assert status == 200 and headers["Content-Length"] == str(256 * 12288) and len(body) == 256 * 12288
+
+
+def test_relay_max_response_bytes_bounds_a_streamed_answer(make_server):
+    small = make_server("relay.max_response_bytes=1048576")
+    token = register(small)["access_token"]
+    wid = create_workspace(small, token)["id"]
+    assert call(small, "PUT", f"/workspaces/{wid}/files/app.py", token=token, body=APP)[0] == 200
+    status, _, run = call(small, "POST", f"/workspaces/{wid}/exec", token=token,
+                          json_body={"argv": ["python3", "-c", DAEMON, "python3", "app.py", "8000"]})
+    assert status == 200 and run["exit_code"] == 0, run
+    status, body = wait_serving(small, token, wid, 8000)
+    assert status == 200, body
+    # A Content-Length past the limit: refused before anything is sent.
+    status, _, doc = call(small, "GET", f"/workspaces/{wid}/ports/8000/big", token=token)
+    assert status == 502 and "relay.max_response_bytes" in doc["error"]["message"]
+    # A chunked body (4 MB) has no length to check first: it is broken off at the limit, and
+    # the server never holds more than the limit and its pipe.
+    conn = http.client.HTTPConnection("127.0.0.1", small.port, timeout=30)
+    try:
+        conn.request("GET", f"{API}/workspaces/{wid}/ports/8000/chunked",
+                     headers={"Authorization": f"Bearer {token}"})
+        response = conn.getresponse()
+        assert response.status == 200
+        got = b""
+        while chunk := response.read1(65536):
+            got += chunk
+    finally:
+        conn.close()
+    full = b"".join(bytes([i]) * (100_000 + i) for i in range(40))
+    assert 0 < len(got) <= 1048576 and full.startswith(got), len(got)
 
 
 def test_a_chunked_answer_is_decoded(server, alice, served):
