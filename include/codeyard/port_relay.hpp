@@ -89,6 +89,26 @@ class RelayReply {
   [[nodiscard]] virtual Result<void> Pump(const std::function<bool(std::string_view)>& sink) = 0;
 };
 
+// A WebSocket to the program (PortRelay::OpenWebSocket): the relay made the handshake with
+// the program on its port and relays whole messages both ways. Messages from the program
+// arrive on a reader thread (callbacks); Send queues one for a writer thread. Destroying it
+// (or Close) ends both threads and the connection. Send and Close may be called from any
+// thread; callbacks run on the reader thread and must not call Close.
+struct RelayWsCallbacks {
+  std::function<void(bool binary, std::string message)> on_message;
+  // The program closed the socket (kAborted) or it broke; called once, last.
+  std::function<void(const Error& why)> on_end;
+};
+
+class RelayWebSocket {
+ public:
+  virtual ~RelayWebSocket() = default;
+  // Queues a message for the program. kResourceExhausted past 64 MiB queued (the program does
+  // not read), kAborted once it is closed.
+  [[nodiscard]] virtual Result<void> Send(bool binary, std::string message) = 0;
+  virtual void Close() = 0;
+};
+
 class PortRelay {
  public:
   PortRelay(std::shared_ptr<Platform> platform, std::shared_ptr<Workspaces> workspaces,
@@ -141,6 +161,15 @@ class PortRelay {
                                                          std::string_view workspace_id,
                                                          uint16_t port, const RelayRequest& request,
                                                          std::string_view public_prefix = {});
+
+  // A WebSocket to the program at `request.target` (Connect's errors; kUnavailable when the
+  // program does not answer the handshake with 101). The request's headers are not passed on:
+  // the relay makes its own handshake (no subprotocols, no extensions).
+  [[nodiscard]] Result<std::unique_ptr<RelayWebSocket>> OpenWebSocket(std::string_view user_id,
+                                                                      std::string_view workspace_id,
+                                                                      uint16_t port,
+                                                                      const RelayRequest& request,
+                                                                      RelayWsCallbacks callbacks);
 
   [[nodiscard]] const PortRelayOptions& options() const { return options_; }
 

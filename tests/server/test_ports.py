@@ -356,3 +356,162 @@ def test_a_ticket_is_refused_after_its_login_ends(server):
         headers = {"Cookie": f"codeyard_preview={ticket}"}
         status, _, doc = call(server, "GET", path, headers=headers)
         assert status == 401 and "login" in doc["error"]["message"], (path, doc)
+
+
+# A WebSocket server written with the standard library only: it answers the handshake, sends
+# the path it was asked for, then answers each message with its bytes reversed (so what comes
+# back is the program's answer, not an echo made on the way); a plain GET gets 426.
+WS_APP = rb'''
+import base64, hashlib, socket, struct, sys, threading
+
+GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+def send(conn, op, payload):
+    n = len(payload)
+    if n < 126:
+        head = bytes([0x80 | op, n])
+    elif n < 65536:
+        head = bytes([0x80 | op, 126]) + struct.pack(">H", n)
+    else:
+        head = bytes([0x80 | op, 127]) + struct.pack(">Q", n)
+    conn.sendall(head + payload)
+
+def serve(conn):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(4096)
+        if not chunk:
+            return
+        data += chunk
+    head, _, buf = data.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    path = lines[0].split(" ")[1]
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if "sec-websocket-key" not in headers:
+        conn.sendall(b"HTTP/1.1 426 Upgrade Required\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        conn.close()
+        return
+    accept = base64.b64encode(hashlib.sha1((headers["sec-websocket-key"] + GUID).encode()).digest())
+    conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+    send(conn, 1, path.encode())
+    message = b""
+    while True:
+        while len(buf) < 2:
+            buf += conn.recv(65536) or b"!"
+        b0, b1 = buf[0], buf[1]
+        op, n, at = b0 & 15, b1 & 127, 2
+        if n == 126:
+            while len(buf) < 4:
+                buf += conn.recv(65536)
+            n, at = struct.unpack(">H", buf[2:4])[0], 4
+        elif n == 127:
+            while len(buf) < 10:
+                buf += conn.recv(65536)
+            n, at = struct.unpack(">Q", buf[2:10])[0], 10
+        mask = None
+        if b1 & 128:
+            while len(buf) < at + 4:
+                buf += conn.recv(65536)
+            mask, at = buf[at:at + 4], at + 4
+        while len(buf) < at + n:
+            buf += conn.recv(65536)
+        payload, buf = buf[at:at + n], buf[at + n:]
+        if mask:
+            payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        if op == 8:
+            send(conn, 8, payload[:2])
+            conn.close()
+            return
+        if op in (0, 1, 2):
+            kind = op or kind
+            message += payload
+            if b0 & 0x80:
+                send(conn, kind, message[::-1])
+                message = b""
+
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen()
+while True:
+    conn, _ = s.accept()
+    threading.Thread(target=serve, args=(conn,), daemon=True).start()
+'''
+
+
+def test_a_websocket_is_relayed_both_ways(server, alice, served):
+    import asyncio
+
+    import websockets
+
+    assert call(server, "PUT", f"/workspaces/{served}/files/ws.py", token=alice,
+                body=WS_APP)[0] == 200
+    status, _, run = call(server, "POST", f"/workspaces/{served}/exec", token=alice,
+                          json_body={"argv": ["python3", "-c", DAEMON, "python3", "ws.py", "8002"]})
+    assert status == 200 and run["exit_code"] == 0, run
+    status, body = wait_serving(server, alice, served, 8002)
+    assert status == 426, body  # a plain GET reaches it
+    ticket = preview_cookie(server, alice, served, 8002)
+    big = bytes(range(256)) * 1024  # 256 KiB: several frames' worth
+
+    async def talk():
+        url = f"ws://127.0.0.1:{server.port}{API}/previews/{ticket}/socket?x=1"
+        async with websockets.connect(url, max_size=None) as ws:
+            first = await asyncio.wait_for(ws.recv(), 20)
+            await ws.send("hello")
+            text = await asyncio.wait_for(ws.recv(), 20)
+            await ws.send(b"\x00\x01\x02")
+            binary = await asyncio.wait_for(ws.recv(), 20)
+            await ws.send(big)
+            back = await asyncio.wait_for(ws.recv(), 20)
+            return first, text, binary, back
+
+    first, text, binary, back = asyncio.run(talk())
+    assert first == "/socket?x=1"
+    assert text == "olleh"
+    assert binary == b"\x02\x01\x00"
+    assert back == big[::-1]
+
+
+def test_a_websocket_without_a_good_ticket_is_closed_4001(server, alice, served):
+    import asyncio
+
+    import websockets
+
+    ticket = preview_cookie(server, alice, served, 8002)
+    claims, _, mac = ticket.partition(".")
+
+    async def refused():
+        url = f"ws://127.0.0.1:{server.port}{API}/previews/{claims}.{mac[::-1]}/socket"
+        async with websockets.connect(url) as ws:
+            try:
+                await asyncio.wait_for(ws.recv(), 20)
+            except websockets.ConnectionClosed as closed:
+                return closed.code
+        return None
+
+    assert asyncio.run(refused()) == 4001
+
+
+def test_a_websocket_to_a_port_nothing_listens_on_is_closed_1014(server, alice, served):
+    import asyncio
+
+    import websockets
+
+    ticket = preview_cookie(server, alice, served, 8009)
+
+    async def refused():
+        url = f"ws://127.0.0.1:{server.port}{API}/previews/{ticket}/"
+        async with websockets.connect(url) as ws:
+            try:
+                await asyncio.wait_for(ws.recv(), 20)
+            except websockets.ConnectionClosed as closed:
+                return closed.code, closed.reason
+        return None
+
+    code, reason = asyncio.run(refused())
+    assert code == 1014 and "nothing listens on port 8009" in reason
