@@ -3,28 +3,31 @@
 // /api/v1/workspaces/{id}/ports/{port}/, as `kubectl port-forward` reaches a pod. The pod has
 // no network; Pod::ConnectPort has its init open the connection on the pod's own loopback.
 // The rules live here: who may reach a port (the workspace's owner only), which ports are
-// ports (1-65535), what a preview ticket is (a short-lived token scoped to one user,
-// workspace and port, HMAC-signed with a key derived from the access-token secret, so a
-// browser tab or an iframe can be let in by a cookie and the access token never goes into a
-// URL), and how one HTTP exchange is relayed (hop-by-hop headers dropped, the app's redirects
-// kept under the preview's prefix, the response bounded). The server only maps HTTP onto it.
-// Thread-safe: every method may be called from any thread at once.
+// ports (1-65535), what a preview ticket is (a short-lived capability for one user, login,
+// workspace and port, HMAC-signed with a key derived from the access-token secret and refused
+// once that login ends, so a browser tab or a sandboxed iframe is let in by a path
+// /api/v1/previews/{ticket}/ that its relative URLs keep, and the access token never goes
+// into a URL), and how one HTTP exchange is relayed (hop-by-hop headers dropped, the app's
+// redirects kept under the preview's prefix, the response bounded). The server only maps HTTP onto
+// it. Thread-safe: every method may be called from any thread at once.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "codeyard/backend/port_stream.hpp"
-#include "codeyard/clock.hpp"
 #include "codeyard/error.hpp"
 
 namespace codeyard {
 
+class Platform;
 class Workspaces;
 
 struct PortRelayOptions {
@@ -40,7 +43,15 @@ struct PortRelayOptions {
 struct PreviewTicket {
   std::string token;
   int64_t expires_unix_ms = 0;
-  std::string prefix;  // "/api/v1/workspaces/<id>/ports/<port>/": where it is valid
+  std::string prefix;  // "/api/v1/workspaces/<id>/ports/<port>/": where it is valid as a cookie
+  std::string url;     // "/api/v1/previews/<token>/": the capability path a frame or tab opens
+};
+
+// What a valid ticket lets in.
+struct PreviewGrant {
+  std::string user_id;
+  std::string workspace_id;
+  uint16_t port = 0;
 };
 
 using HeaderFields = std::vector<std::pair<std::string, std::string>>;
@@ -60,9 +71,47 @@ struct RelayResponse {
   std::string body;      // decoded from chunked transfer coding
 };
 
+// An answer whose head is read and whose body is still coming (PortRelay::Open), so a large
+// body is passed on as it arrives instead of being held whole. Pump once, from one thread.
+class RelayReply {
+ public:
+  virtual ~RelayReply() = default;
+  int status = 200;
+  HeaderFields headers;  // as RelayResponse's
+  bool has_body = true;  // false after HEAD, for 1xx, 204 and 304
+  // The body's size when the program said it (Content-Length); nullopt for a chunked body or
+  // one that runs to the end of the stream.
+  std::optional<uint64_t> length;
+  // Passes the body to `sink` piece by piece (decoded from chunked); `sink` returns false to
+  // stop (kAborted). kUnavailable, saying so, for a malformed or short body, one past
+  // relay.max_response_bytes, or relay.timeout_s of silence: the client then gets a short
+  // body, since its head has gone out.
+  [[nodiscard]] virtual Result<void> Pump(const std::function<bool(std::string_view)>& sink) = 0;
+};
+
+// A WebSocket to the program (PortRelay::OpenWebSocket): the relay made the handshake with
+// the program on its port and relays whole messages both ways. Messages from the program
+// arrive on a reader thread (callbacks); Send queues one for a writer thread. Destroying it
+// (or Close) ends both threads and the connection. Send and Close may be called from any
+// thread; callbacks run on the reader thread and must not call Close.
+struct RelayWsCallbacks {
+  std::function<void(bool binary, std::string message)> on_message;
+  // The program closed the socket (kAborted) or it broke; called once, last.
+  std::function<void(const Error& why)> on_end;
+};
+
+class RelayWebSocket {
+ public:
+  virtual ~RelayWebSocket() = default;
+  // Queues a message for the program. kResourceExhausted past 64 MiB queued (the program does
+  // not read), kAborted once it is closed.
+  [[nodiscard]] virtual Result<void> Send(bool binary, std::string message) = 0;
+  virtual void Close() = 0;
+};
+
 class PortRelay {
  public:
-  PortRelay(std::shared_ptr<Workspaces> workspaces, std::shared_ptr<Clock> clock,
+  PortRelay(std::shared_ptr<Platform> platform, std::shared_ptr<Workspaces> workspaces,
             PortRelayOptions options);
 
   // "8000" -> 8000: digits only, 1 to 65535; otherwise kInvalidArgument.
@@ -70,14 +119,23 @@ class PortRelay {
 
   // "/api/v1/workspaces/<id>/ports/<port>/".
   [[nodiscard]] static std::string Prefix(std::string_view workspace_id, uint16_t port);
+  // "/api/v1/previews/<token>/".
+  [[nodiscard]] static std::string CapabilityPrefix(std::string_view token);
 
   // A ticket for the caller's own workspace (kNotFound for anyone else's, as for every
-  // workspace route). Issuing starts nothing.
+  // workspace route), made from the login `session_id` (AccessClaims::session_id): it stops
+  // working when that login ends. Issuing starts nothing.
   [[nodiscard]] Result<PreviewTicket> IssuePreview(std::string_view user_id,
+                                                   std::string_view session_id,
                                                    std::string_view workspace_id, uint16_t port);
 
-  // The user a ticket was issued to, if it is well-formed, signed by this secret, unexpired
-  // and for exactly this workspace and port; otherwise kUnauthenticated.
+  // What a ticket lets in, if it is well-formed, signed by this secret and unexpired, and its
+  // user is enabled and its login live (one indexed read of storage); otherwise
+  // kUnauthenticated saying which check failed. Storage errors pass through.
+  [[nodiscard]] Result<PreviewGrant> OpenPreview(std::string_view token) const;
+
+  // The user of a ticket that OpenPreview accepts and that is for exactly this workspace and
+  // port; otherwise kUnauthenticated.
   [[nodiscard]] Result<std::string> VerifyPreview(std::string_view token,
                                                   std::string_view workspace_id,
                                                   uint16_t port) const;
@@ -90,16 +148,34 @@ class PortRelay {
                                                             uint16_t port);
 
   // One request and its whole response, over a fresh connection (Connect's errors; the
-  // program's malformed or too large answer is kUnavailable too, saying so).
+  // program's malformed or too large answer is kUnavailable too, saying so). The program's
+  // absolute redirects ("/login") are kept under `public_prefix` (Prefix or
+  // CapabilityPrefix, whichever the browser used; Prefix when empty).
   [[nodiscard]] Result<RelayResponse> Forward(std::string_view user_id,
                                               std::string_view workspace_id, uint16_t port,
-                                              const RelayRequest& request);
+                                              const RelayRequest& request,
+                                              std::string_view public_prefix = {});
+
+  // As Forward, but returns once the answer's head is read; its body comes through Pump.
+  [[nodiscard]] Result<std::unique_ptr<RelayReply>> Open(std::string_view user_id,
+                                                         std::string_view workspace_id,
+                                                         uint16_t port, const RelayRequest& request,
+                                                         std::string_view public_prefix = {});
+
+  // A WebSocket to the program at `request.target` (Connect's errors; kUnavailable when the
+  // program does not answer the handshake with 101). The request's headers are not passed on:
+  // the relay makes its own handshake (no subprotocols, no extensions).
+  [[nodiscard]] Result<std::unique_ptr<RelayWebSocket>> OpenWebSocket(std::string_view user_id,
+                                                                      std::string_view workspace_id,
+                                                                      uint16_t port,
+                                                                      const RelayRequest& request,
+                                                                      RelayWsCallbacks callbacks);
 
   [[nodiscard]] const PortRelayOptions& options() const { return options_; }
 
  private:
+  std::shared_ptr<Platform> platform_;
   std::shared_ptr<Workspaces> workspaces_;
-  std::shared_ptr<Clock> clock_;
   PortRelayOptions options_;
   std::string key_;  // HMAC key of preview tickets, derived from options_.secret
 };

@@ -88,8 +88,7 @@ Result<std::shared_ptr<Services>> Services::Open(std::shared_ptr<Platform> platf
   s->downloads_ = std::make_shared<Downloads>(s->platform_, s->files_, o.downloads);
   s->run_sessions_ =
       std::make_shared<RunSessions>(s->accounts_, s->workspaces_, o.run_sessions, logger);
-  s->port_relay_ =
-      std::make_shared<PortRelay>(s->workspaces_, s->platform_->shared_clock(), std::move(o.relay));
+  s->port_relay_ = std::make_shared<PortRelay>(s->platform_, s->workspaces_, std::move(o.relay));
   s->language_servers_ = std::make_shared<LanguageServers>(s->workspaces_);
   // Further kinds are registered on jobs() before its workers start: a caller that adds kinds
   // opens with start_background off and calls jobs().Start() itself.

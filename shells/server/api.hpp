@@ -89,9 +89,10 @@ void AddRunSessionRoutes(Router& router, Services& services);
 // GET and PUT /api/v1/me/settings: the IDE settings of the signed-in user (api_settings.cpp).
 void AddSettingsRoutes(Router& router, Services& services);
 
-// The preview relay (api_ports.cpp): POST /api/v1/workspaces/{id}/previews (a ticket, as a
-// cookie), every method of kRelayMethods (HEAD through GET) under
-// /api/v1/workspaces/{id}/ports/{port}/..., a redirect from .../ports/{port} to it, and GET
+// The preview relay (api_ports.cpp): POST /api/v1/workspaces/{id}/previews (a ticket: a
+// capability path and a cookie), every method of kRelayMethods (HEAD through GET) under
+// /api/v1/workspaces/{id}/ports/{port}/... and /api/v1/previews/{ticket}/..., redirects from
+// either without its slash to it, and GET
 // /api/v1/workspaces/{id}/lsp without an upgrade: 426 (lws_lsp serves the WebSocket).
 void AddPortRoutes(Router& router, Services& services);
 inline constexpr std::array<Method, 6> kRelayMethods = {

@@ -1,8 +1,11 @@
 // The preview of what a workspace serves (codeyard/port_relay.hpp): HTTP requests under
 // /api/v1/workspaces/{id}/ports/{port}/ are relayed to that port on the pod's own loopback,
-// and POST /api/v1/workspaces/{id}/previews lets a browser tab or frame in with a cookie. The
-// rules (owner only, ports, tickets, the exchange) are the library's; here HTTP is mapped onto
-// them: who calls (a bearer token, else the preview cookie), the path and query re-encoded
+// and POST /api/v1/workspaces/{id}/previews gives a browser tab or frame a ticket: a capability
+// path /api/v1/previews/{ticket}/ (and a cookie for the ports path). The page runs sandboxed
+// (an opaque origin), so the browser sends no cookie with its images and scripts; under the
+// capability path their relative URLs carry the ticket instead. The rules (owner only, ports,
+// tickets, the exchange) are the library's; here HTTP is mapped onto them: who calls (a bearer
+// token, else the preview cookie, or the ticket in the path), the path and query re-encoded
 // for the program, and the answer sandboxed, since it comes from this origin but was written
 // by whatever runs in the workspace.
 #include <algorithm>
@@ -21,6 +24,11 @@ namespace codeyard::server {
 namespace {
 
 constexpr std::string_view kCookie = "codeyard_preview";
+
+// An answer up to this size (by its Content-Length) is held and sent with its length, keeping
+// the connection for the page's next request; a larger one, or one of unknown length, is
+// streamed (body_stream.hpp), which closes the connection after it.
+constexpr uint64_t kWholeBody = uint64_t{256} << 10;
 
 // A preview's page comes from this origin: as a sandbox without allow-same-origin it gets an
 // opaque origin, so its scripts cannot read the IDE's stored tokens or call the API as the
@@ -114,18 +122,17 @@ Result<std::string> Caller(Services& services, const Request& r, std::string_vie
               "open the preview from the IDE");
 }
 
-Result<Response> Relay(Services& services, const Request& r) {
-  const std::string_view workspace_id = r.Param("id").value_or("");
-  auto port = PortRelay::ParsePort(r.Param("port").value_or(""));
-  if (!port) return Fail(port.error());
-  auto user = Caller(services, r, workspace_id, *port);
-  if (!user) return Fail(user.error());
+// One exchange for `user` with the program at `port`; `public_prefix` is where the browser
+// sees it (redirects stay there).
+Result<Response> RelayFor(Services& services, const Request& r, const std::string& user,
+                          std::string_view workspace_id, uint16_t port,
+                          std::string_view public_prefix) {
   RelayRequest request;
   request.method = std::string(MethodName(r.method));
   request.target = Target(r);
   request.headers = r.headers;
   request.body = r.body;
-  auto answer = services.relay->Forward(*user, workspace_id, *port, request);
+  auto answer = services.relay->Open(user, workspace_id, port, request, public_prefix);
   if (!answer) {
     // The gateway is fine; what is behind it is not there or not well: 502, as a proxy says.
     if (answer.error().code() == Error::Code::kUnavailable) {
@@ -135,11 +142,11 @@ Result<Response> Relay(Services& services, const Request& r) {
     }
     return Fail(answer.error());
   }
+  RelayReply& reply = **answer;
   Response out;
-  out.status = answer->status;
+  out.status = reply.status;
   out.content_type = "application/octet-stream";
-  out.body = std::move(answer->body);
-  for (auto& [name, value] : answer->headers) {
+  for (auto& [name, value] : reply.headers) {
     if (name == "content-type") {
       out.content_type = std::move(value);
     } else if (std::find(kServerHeaders.begin(), kServerHeaders.end(), name) ==
@@ -147,8 +154,54 @@ Result<Response> Relay(Services& services, const Request& r) {
       out.headers.emplace_back(std::move(name), std::move(value));
     }
   }
+  if (reply.has_body && reply.length && *reply.length <= kWholeBody) {
+    // A page or a script: held, so it keeps its Content-Length and the connection.
+    auto pumped = reply.Pump([&out](std::string_view bytes) {
+      out.body.append(bytes);
+      return true;
+    });
+    if (!pumped) {
+      Response bad = ErrorResponse(502, pumped.error(), r.request_id);
+      bad.headers.emplace_back("Content-Security-Policy", std::string(kPreviewPolicy));
+      return bad;
+    }
+  } else if (reply.has_body) {
+    // Larger or of unknown length: passed on as it comes, the pipe bounding what is held.
+    // A known length still goes out, so a client can tell a body that was broken off.
+    if (reply.length) out.headers.emplace_back("Content-Length", std::to_string(*reply.length));
+    out.stream = std::make_shared<StreamedBody>();
+    out.stream->produce = [reply = std::shared_ptr<RelayReply>(std::move(*answer)),
+                           logger = services.platform->shared_logger(),
+                           request_id = r.request_id](BodyPipe& pipe) {
+      auto pumped = reply->Pump([&pipe](std::string_view bytes) { return pipe.Write(bytes); });
+      if (!pumped && pumped.error().code() != Error::Code::kAborted) {
+        logger->Warn("preview body broken off",
+                     {{"request_id", request_id}, {"error", pumped.error().message()}});
+      }
+      pipe.Finish(pumped.has_value());
+    };
+  }
   out.headers.emplace_back("Content-Security-Policy", std::string(kPreviewPolicy));
   return out;
+}
+
+Result<Response> Relay(Services& services, const Request& r) {
+  const std::string_view workspace_id = r.Param("id").value_or("");
+  auto port = PortRelay::ParsePort(r.Param("port").value_or(""));
+  if (!port) return Fail(port.error());
+  auto user = Caller(services, r, workspace_id, *port);
+  if (!user) return Fail(user.error());
+  return RelayFor(services, r, *user, workspace_id, *port, {});
+}
+
+// /api/v1/previews/{ticket}/...: the ticket is the credential (a bearer header is not needed
+// and not looked at; the frame has none).
+Result<Response> RelayByTicket(Services& services, const Request& r) {
+  const std::string_view ticket = r.Param("ticket").value_or("");
+  auto grant = services.relay->OpenPreview(ticket);
+  if (!grant) return Fail(grant.error());
+  return RelayFor(services, r, grant->user_id, grant->workspace_id, grant->port,
+                  PortRelay::CapabilityPrefix(ticket));
 }
 
 // "…/ports/8000" -> "…/ports/8000/": relative links of the program's pages resolve under the
@@ -166,43 +219,55 @@ Result<Response> AddSlash(const Request& r) {
 }  // namespace
 
 void AddPortRoutes(Router& router, Services& services) {
-  router.Add(Method::kPost, "/api/v1/workspaces/{id}/previews",
-             Authed(services.accounts,
-                    [&services](const Request& r, const std::string& user_id) -> Result<Response> {
-                      auto body = JsonBody(r);
-                      if (!body) return Fail(body.error());
-                      const auto* port_value = body->if_contains("port");
-                      if (port_value == nullptr || !port_value->is_int64()) {
-                        return Fail(Error::Code::kInvalidArgument,
-                                    "preview: the body is {\"port\": 1-65535}");
-                      }
-                      auto port = PortRelay::ParsePort(std::to_string(port_value->get_int64()));
-                      if (!port) return Fail(port.error());
-                      auto ticket =
-                          services.relay->IssuePreview(user_id, r.Param("id").value_or(""), *port);
-                      if (!ticket) return Fail(ticket.error());
-                      boost::json::object json;
-                      json["url"] = ticket->prefix;
-                      json["port"] = *port;
-                      json["expires_at"] = ticket->expires_unix_ms;
-                      Response out = JsonResponse(200, json);
-                      const auto ttl = services.relay->options().preview_ttl.count();
-                      // HttpOnly: no page script reads it; scoped to this one preview's prefix.
-                      // Known gap: the previewed page runs sandboxed (an opaque origin), so
-                      // Chromium sends no cookie with the page's own requests (images, scripts);
-                      // neither Lax nor None; Secure did. The document itself loads.
-                      out.headers.emplace_back(
-                          "Set-Cookie",
-                          std::string(kCookie) + "=" + ticket->token + "; Path=" + ticket->prefix +
+  router.Add(
+      Method::kPost, "/api/v1/workspaces/{id}/previews",
+      [&services](const Request& r) -> Result<Response> {
+        // The ticket is bound to this login (sid): logout ends it.
+        auto claims = Authenticate(*services.accounts, r);
+        if (!claims) return Fail(claims.error());
+        auto body = JsonBody(r);
+        if (!body) return Fail(body.error());
+        const auto* port_value = body->if_contains("port");
+        if (port_value == nullptr || !port_value->is_int64()) {
+          return Fail(Error::Code::kInvalidArgument, "preview: the body is {\"port\": 1-65535}");
+        }
+        auto port = PortRelay::ParsePort(std::to_string(port_value->get_int64()));
+        if (!port) return Fail(port.error());
+        auto ticket = services.relay->IssuePreview(claims->user_id, claims->session_id,
+                                                   r.Param("id").value_or(""), *port);
+        if (!ticket) return Fail(ticket.error());
+        boost::json::object json;
+        json["url"] = ticket->url;
+        json["port"] = *port;
+        json["expires_at"] = ticket->expires_unix_ms;
+        Response out = JsonResponse(200, json);
+        const auto ttl = services.relay->options().preview_ttl.count();
+        // For the ports path (a tab opened on it by hand). HttpOnly: no page
+        // script reads it. A sandboxed frame's own requests go without it, so
+        // the IDE opens `url`, the capability path, instead.
+        out.headers.emplace_back(
+            "Set-Cookie", std::string(kCookie) + "=" + ticket->token + "; Path=" + ticket->prefix +
                               "; Max-Age=" + std::to_string(ttl) + "; HttpOnly; SameSite=Lax");
-                      return out;
-                    }));
+        return out;
+      });
   for (const Method method : kRelayMethods) {
     router.Add(method, "/api/v1/workspaces/{id}/ports/{port}/{path**}",
                [&services](const Request& r) { return Relay(services, r); });
   }
   router.Add(Method::kGet, "/api/v1/workspaces/{id}/ports/{port}",
              [](const Request& r) { return AddSlash(r); });
+  for (const Method method : kRelayMethods) {
+    router.Add(method, "/api/v1/previews/{ticket}/{path**}",
+               [&services](const Request& r) { return RelayByTicket(services, r); });
+  }
+  router.Add(Method::kGet, "/api/v1/previews/{ticket}", [](const Request& r) -> Result<Response> {
+    Response out;
+    out.status = 308;
+    out.content_type = "text/plain";
+    out.headers.emplace_back("Location",
+                             PortRelay::CapabilityPrefix(r.Param("ticket").value_or("")));
+    return out;
+  });
   // The language servers' WebSocket is served by lws_lsp before routing; a plain GET gets 426.
   router.Add(Method::kGet, "/api/v1/workspaces/{id}/lsp", [](const Request& r) -> Result<Response> {
     Response response =

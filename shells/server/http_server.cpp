@@ -93,7 +93,8 @@ Result<void> HttpServer::Impl::Start() {
     runs_->Bind(long_pool_.get(), [this] { Wake(); });
     opts_.run_sessions->SetWake([this] { Wake(); });
   }
-  if (lsp_) lsp_->Bind(long_pool_.get(), [this] { Wake(); });  // starts wait on a pod
+  if (lsp_) lsp_->Bind(long_pool_.get(), [this] { Wake(); });      // starts wait on a pod
+  if (relay_) relay_->Bind(long_pool_.get(), [this] { Wake(); });  // handshakes wait on a pod
   std::promise<Result<void>> started;
   std::future<Result<void>> started_future = started.get_future();
   std::promise<void> done;
@@ -120,6 +121,7 @@ void HttpServer::Impl::ServiceThread(std::promise<Result<void>> started) {
     if (events_) events_->OnUnmaskedFrame(fd);
     if (runs_) runs_->OnUnmaskedFrame(fd);
     if (lsp_) lsp_->OnUnmaskedFrame(fd);
+    if (relay_) relay_->OnUnmaskedFrame(fd);
   });
 
   lws_context_creation_info info{};
@@ -226,7 +228,8 @@ bool HttpServer::Impl::AllIdle() const {
     if (c->phase != Phase::kIdle) return false;
   }
   return (!terminals_ || terminals_->open() == 0) && (!events_ || events_->open() == 0) &&
-         (!runs_ || runs_->open() == 0) && (!lsp_ || lsp_->open() == 0);
+         (!runs_ || runs_->open() == 0) && (!lsp_ || lsp_->open() == 0) &&
+         (!relay_ || relay_->open() == 0);
 }
 
 void HttpServer::Impl::Wake() {
@@ -273,6 +276,7 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
       if (self->events_) self->events_->OnWake(self->stop_requested_.load());
       if (self->runs_) self->runs_->OnWake();
       if (self->lsp_) self->lsp_->OnWake(self->stop_requested_.load());
+      if (self->relay_) self->relay_->OnWake(self->stop_requested_.load());
       break;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
       return self->OnUpgrade(wsi, in);
@@ -283,6 +287,9 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
     case LWS_CALLBACK_RECEIVE:
       if (pss != nullptr && pss->run_id != 0) return self->runs_->OnReceive(pss->run_id, in, len);
       if (pss != nullptr && pss->lsp_id != 0) return self->lsp_->OnReceive(pss->lsp_id, in, len);
+      if (pss != nullptr && pss->relay_id != 0) {
+        return self->relay_->OnReceive(pss->relay_id, in, len);
+      }
       if (pss != nullptr && pss->events_id != 0) {
         return self->events_->OnReceive(pss->events_id, in, len);
       }
@@ -292,11 +299,13 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
     case LWS_CALLBACK_SERVER_WRITEABLE:
       if (pss != nullptr && pss->run_id != 0) return self->runs_->OnWriteable(pss->run_id);
       if (pss != nullptr && pss->lsp_id != 0) return self->lsp_->OnWriteable(pss->lsp_id);
+      if (pss != nullptr && pss->relay_id != 0) return self->relay_->OnWriteable(pss->relay_id);
       if (pss != nullptr && pss->events_id != 0) return self->events_->OnWriteable(pss->events_id);
       return pss != nullptr && pss->term_id != 0 ? self->terminals_->OnWriteable(pss->term_id) : 0;
     case LWS_CALLBACK_TIMER:
       if (pss != nullptr && pss->run_id != 0) return self->runs_->OnTimer(pss->run_id);
       if (pss != nullptr && pss->lsp_id != 0) return self->lsp_->OnTimer(pss->lsp_id);
+      if (pss != nullptr && pss->relay_id != 0) return self->relay_->OnTimer(pss->relay_id);
       if (pss != nullptr && pss->events_id != 0) return self->events_->OnTimer(pss->events_id);
       return pss != nullptr && pss->term_id != 0 ? self->terminals_->OnTimer(pss->term_id) : 0;
     case LWS_CALLBACK_CLOSED:
@@ -307,6 +316,10 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
       if (pss != nullptr && pss->lsp_id != 0) {
         self->lsp_->OnClosed(pss->lsp_id);
         pss->lsp_id = 0;
+      }
+      if (pss != nullptr && pss->relay_id != 0) {
+        self->relay_->OnClosed(pss->relay_id);
+        pss->relay_id = 0;
       }
       if (pss != nullptr && pss->events_id != 0) {
         self->events_->OnClosed(pss->events_id);
@@ -531,6 +544,11 @@ int HttpServer::Impl::OnUpgrade(lws* wsi, const void* in) const {
       LspSockets::IsLspPath(path, nullptr)) {
     return terminals_->ConfirmUpgrade(wsi);
   }
+  // The preview relay's WebSockets (lws_relay.hpp), with the same version check.
+  if (relay_ && terminals_ && websocket && !stop_requested_.load() &&
+      PreviewSockets::IsPreviewPath(path)) {
+    return terminals_->ConfirmUpgrade(wsi);
+  }
   opts_.logger->Info("upgrade refused",
                      {{"path", ValidUtf8(path)},
                       {"protocol", in != nullptr ? static_cast<const char*>(in) : ""},
@@ -539,7 +557,7 @@ int HttpServer::Impl::OnUpgrade(lws* wsi, const void* in) const {
 }
 
 void HttpServer::Impl::OnEstablished(lws* wsi, Pss* pss) {
-  if (pss == nullptr || (!terminals_ && !events_ && !runs_ && !lsp_)) return;
+  if (pss == nullptr || (!terminals_ && !events_ && !runs_ && !lsp_ && !relay_)) return;
   if (pss->conn_id != 0) {  // the upgrade came on a keep-alive connection: its HTTP is over
     conns_.erase(pss->conn_id);
     pss->conn_id = 0;
@@ -556,6 +574,10 @@ void HttpServer::Impl::OnEstablished(lws* wsi, Pss* pss) {
   }
   if (lsp_ && LspSockets::IsLspPath(path, nullptr)) {
     pss->lsp_id = lsp_->Open(wsi);
+    return;
+  }
+  if (relay_ && PreviewSockets::IsPreviewPath(path)) {
+    pss->relay_id = relay_->Open(wsi);
     return;
   }
   if (terminals_) pss->term_id = terminals_->Open(wsi);

@@ -28,6 +28,8 @@
 #include "router.hpp"
 
 namespace codeyard {
+
+class PortRelay;
 class Accounts;
 class Events;
 class LanguageServers;
@@ -114,6 +116,9 @@ struct HttpServerOptions {
   // Serves the language-server WebSocket (/api/v1/workspaces/{id}/lsp, lws_lsp.hpp) when set
   // with `accounts`; must outlive the server. Stop() closes its connections with 1001.
   LanguageServers* language_servers = nullptr;
+  // Serves the preview relay's WebSockets (/api/v1/previews/{ticket}/..., lws_relay.hpp) when
+  // set; must outlive the server. Stop() closes its connections with 1001.
+  PortRelay* port_relay = nullptr;
   // Optional. Runs on the service thread once per request, where the access-log line is
   // written; must be quick and must not block (metrics counters).
   std::function<void(const RequestDone&)> on_request_done;

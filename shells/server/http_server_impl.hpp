@@ -38,6 +38,7 @@
 #include "lws_log.hpp"
 #include "lws_lsp.hpp"
 #include "lws_raw_tap.hpp"
+#include "lws_relay.hpp"
 #include "lws_run_session.hpp"
 #include "lws_terminal.hpp"
 #include "security_headers.hpp"
@@ -60,6 +61,7 @@ struct Pss {
   uint64_t events_id;  // an events WebSocket in Impl::events_
   uint64_t run_id;     // a run WebSocket in Impl::runs_
   uint64_t lsp_id;     // a language-server WebSocket in Impl::lsp_
+  uint64_t relay_id;   // a preview WebSocket in Impl::relay_
 };
 
 enum class Phase { kIdle, kReadingBody, kHandling, kWriting };
@@ -118,6 +120,9 @@ class HttpServer::Impl {
     if (opts_.language_servers != nullptr && opts_.accounts != nullptr) {
       lsp_ = std::make_unique<LspSockets>(*opts_.language_servers, *opts_.accounts, opts_.logger);
     }
+    if (opts_.port_relay != nullptr) {
+      relay_ = std::make_unique<PreviewSockets>(*opts_.port_relay, opts_.logger);
+    }
   }
 
   Result<void> Start();
@@ -171,6 +176,7 @@ class HttpServer::Impl {
   std::unique_ptr<EventSockets> events_;        // service thread only
   std::unique_ptr<RunSockets> runs_;            // service thread only
   std::unique_ptr<LspSockets> lsp_;             // service thread only
+  std::unique_ptr<PreviewSockets> relay_;       // service thread only
   std::thread thread_;
   std::future<void> loop_done_;
   std::atomic<bool> serving_{false};

@@ -238,6 +238,7 @@ int Run(int argc, char** argv) {
   server_options.events = (*services)->events.get();
   server_options.accounts = (*services)->accounts.get();
   server_options.language_servers = (*services)->language_servers.get();
+  server_options.port_relay = (*services)->relay.get();
   server_options.events_reauth_interval = std::chrono::seconds(config->terminal_reauth_interval_s);
   server_options.on_request_done =
       InstallServerMetrics(**services, start_unix_s, &server_options.on_connection_refused);

@@ -26,6 +26,7 @@ constexpr RouteOptions Long(int64_t max_body_bytes) { return {Work::kLong, max_b
 constexpr int64_t kDefault = RouteOptions::kDefaultMaxBodyBytes;
 
 constexpr std::string_view kPortPattern = "/api/v1/workspaces/{id}/ports/{port}/{path**}";
+constexpr std::string_view kPreviewPattern = "/api/v1/previews/{ticket}/{path**}";
 
 // The SQLite backend's reader connections without a "readers" parameter (sqlite_storage.hpp).
 constexpr int kSqliteDefaultReaders = 4;
@@ -75,6 +76,12 @@ constexpr Entry kTable[] = {
     {Method::kPatch, kPortPattern, Long(kLargeBodyBytes)},
     {Method::kDelete, kPortPattern, Long(kLargeBodyBytes)},
     {Method::kOptions, kPortPattern, Long(kDefault)},
+    {Method::kGet, kPreviewPattern, Long(kDefault)},
+    {Method::kPost, kPreviewPattern, Long(kLargeBodyBytes)},
+    {Method::kPut, kPreviewPattern, Long(kLargeBodyBytes)},
+    {Method::kPatch, kPreviewPattern, Long(kLargeBodyBytes)},
+    {Method::kDelete, kPreviewPattern, Long(kLargeBodyBytes)},
+    {Method::kOptions, kPreviewPattern, Long(kDefault)},
     // A search reads up to search.max_scan_bytes of files: not on a quick worker.
     {Method::kGet, "/api/v1/workspaces/{id}/search", Long(kDefault)},
 };

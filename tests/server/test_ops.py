@@ -210,7 +210,9 @@ def test_openapi_document_is_well_formed():
                               "/api/v1/downloads/{token}",
                               "/api/v1/workspaces/{id}/run",
                               "/api/v1/workspaces/{id}/lsp",
-                              "/api/v1/workspaces/{id}/ports/{port}") or "/auth/" in path
+                              "/api/v1/workspaces/{id}/ports/{port}",
+                              "/api/v1/previews/{ticket}", "/api/v1/previews/{ticket}/{path}"
+                              ) or "/auth/" in path
             assert (op["security"] == []) == public, (method, path)
     assert len(op_ids) == len(set(op_ids))
 

@@ -2,12 +2,13 @@
 workspace's pod, reached through /api/v1/workspaces/{id}/ports/{port}/ by its owner only, over
 the pod's own loopback (the pod has no network)."""
 
+import http.client
 import json
 import time
 
 import pytest
 
-from api_client import API, call, create_workspace, error_code, register
+from api_client import API, call, create_workspace, error_code, make_server, register
 
 APP = b'''
 import http.server, sys
@@ -29,12 +30,34 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.answer(302, b"", extra=[("Location", "/landing")])
         if self.path.startswith("/big"):
             return self.answer(200, bytes(range(256)) * 12288, "application/octet-stream")
+        if self.path.startswith("/chunked"):
+            return self.chunked([bytes([i]) * (100_000 + i) for i in range(40)])
+        if self.path.startswith("/gated"):
+            return self.chunked([b"first\\n", b"second\\n"], gate="go")
         seen = {"path": self.path, "cookie": self.headers.get("Cookie"),
                 "authorization": self.headers.get("Authorization"),
                 "host": self.headers.get("Host")}
         self.answer(200, json.dumps(seen).encode(), "application/json")
 
     do_HEAD = do_GET
+
+    def chunked(self, pieces, gate=None):
+        """Chunked pieces, flushed one by one; before the last, waits (20 s at most) for the
+        file `gate` to exist."""
+        self.protocol_version = "HTTP/1.1"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        for i, piece in enumerate(pieces):
+            if gate and i == len(pieces) - 1:
+                deadline = time.monotonic() + 20
+                while not os.path.exists(gate) and time.monotonic() < deadline:
+                    time.sleep(0.02)
+            self.wfile.write(b"%x\\r\\n%s\\r\\n" % (len(piece), piece))
+            self.wfile.flush()
+        self.wfile.write(b"0\\r\\n\\r\\n")
 
     def do_POST(self):
         data = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -47,7 +70,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
-'''.replace(b"import http.server, sys", b"import http.server, json, sys")
+'''.replace(b"import http.server, sys", b"import http.server, json, os, sys, time")
 
 # Starts argv in its own session, so it outlives the exec that started it (as a server
 # started in the terminal does).
@@ -136,6 +159,70 @@ def test_a_large_answer_arrives_whole(server, alice, served):
     assert status == 200 and body == bytes(range(256)) * 12288
 
 
+def test_a_streamed_answer_keeps_its_length(server, alice, served):
+    # 3 MiB: over the 256 KiB held whole, so streamed, with the program's Content-Length.
+    status, headers, body = call(server, "GET", f"/workspaces/{served}/ports/8000/big",
+                                 token=alice)
+    assert status == 200 and headers["Content-Length"] == str(256 * 12288) and len(body) == 256 * 12288
+
+
+def test_relay_max_response_bytes_bounds_a_streamed_answer(make_server):
+    small = make_server("relay.max_response_bytes=1048576")
+    token = register(small)["access_token"]
+    wid = create_workspace(small, token)["id"]
+    assert call(small, "PUT", f"/workspaces/{wid}/files/app.py", token=token, body=APP)[0] == 200
+    status, _, run = call(small, "POST", f"/workspaces/{wid}/exec", token=token,
+                          json_body={"argv": ["python3", "-c", DAEMON, "python3", "app.py", "8000"]})
+    assert status == 200 and run["exit_code"] == 0, run
+    status, body = wait_serving(small, token, wid, 8000)
+    assert status == 200, body
+    # A Content-Length past the limit: refused before anything is sent.
+    status, _, doc = call(small, "GET", f"/workspaces/{wid}/ports/8000/big", token=token)
+    assert status == 502 and "relay.max_response_bytes" in doc["error"]["message"]
+    # A chunked body (4 MB) has no length to check first: it is broken off at the limit, and
+    # the server never holds more than the limit and its pipe.
+    conn = http.client.HTTPConnection("127.0.0.1", small.port, timeout=30)
+    try:
+        conn.request("GET", f"{API}/workspaces/{wid}/ports/8000/chunked",
+                     headers={"Authorization": f"Bearer {token}"})
+        response = conn.getresponse()
+        assert response.status == 200
+        got = b""
+        while chunk := response.read1(65536):
+            got += chunk
+    finally:
+        conn.close()
+    full = b"".join(bytes([i]) * (100_000 + i) for i in range(40))
+    assert 0 < len(got) <= 1048576 and full.startswith(got), len(got)
+
+
+def test_a_chunked_answer_is_decoded(server, alice, served):
+    status, headers, body = call(server, "GET", f"/workspaces/{served}/ports/8000/chunked",
+                                 token=alice)
+    assert status == 200
+    assert body == b"".join(bytes([i]) * (100_000 + i) for i in range(40))
+
+
+def test_an_answer_is_passed_on_as_it_comes(server, alice, served):
+    """The program sends its first piece and waits for a file before the rest: the client gets
+    the first piece while the program waits (a relay holding the body whole would not)."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.request("GET", f"{API}/workspaces/{served}/ports/8000/gated",
+                     headers={"Authorization": f"Bearer {alice}"})
+        response = conn.getresponse()
+        assert response.status == 200
+        assert response.read1(64) == b"first\n"  # times out (10 s) if the body is held
+        status, _, run = call(server, "POST", f"/workspaces/{served}/exec", token=alice,
+                              json_body={"argv": ["touch", "go"]})
+        assert status == 200 and run["exit_code"] == 0, run
+        assert response.read() == b"second\n"
+    finally:
+        conn.close()
+        call(server, "POST", f"/workspaces/{served}/exec", token=alice,
+             json_body={"argv": ["rm", "-f", "go"]})
+
+
 def test_redirects_stay_under_the_preview(server, alice, served):
     status, headers, _ = call(server, "GET", f"/workspaces/{served}/ports/8000/redirect",
                               token=alice)
@@ -185,7 +272,6 @@ def preview_cookie(server, token, wid, port):
     status, headers, doc = call(server, "POST", f"/workspaces/{wid}/previews", token=token,
                                 json_body={"port": port})
     assert status == 200, doc
-    assert doc["url"] == f"{API}/workspaces/{wid}/ports/{port}/"
     assert doc["expires_at"] > time.time() * 1000
     cookie = headers["Set-Cookie"]
     attributes = [a.strip() for a in cookie.split(";")]
@@ -193,6 +279,9 @@ def preview_cookie(server, token, wid, port):
     assert "HttpOnly" in attributes
     name, _, value = attributes[0].partition("=")
     assert name == "codeyard_preview" and value
+    # The URL the IDE frames is the capability path: the same ticket, never the access token.
+    assert doc["url"] == f"{API}/previews/{value}/"
+    assert token not in doc["url"]
     return value
 
 
@@ -223,3 +312,206 @@ def test_previews_body_is_checked(server, alice, served):
         status, _, doc = call(server, "POST", f"/workspaces/{served}/previews", token=alice,
                               json_body=body)
         assert status == 400 and error_code(doc) == "invalid_argument", (body, doc)
+
+
+def test_the_capability_path_lets_a_page_and_its_subresources_in(server, alice, served):
+    ticket = preview_cookie(server, alice, served, 8001)
+    # No Authorization header and no cookie: a sandboxed frame's image or script request.
+    status, headers, body = call(server, "GET", f"/previews/{ticket}/hello.txt")
+    assert status == 200 and body == b"hello from the pod\n"
+    assert "sandbox" in headers["Content-Security-Policy"]
+    assert headers["Referrer-Policy"] == "no-referrer"  # the ticket goes to no other site
+    status, _, body = call(server, "GET", f"/previews/{ticket}/")
+    assert status == 200 and b"hello.txt" in body  # the directory listing
+    status, headers, _ = call(server, "GET", f"/previews/{ticket}")
+    assert status == 308 and headers["Location"] == f"{API}/previews/{ticket}/"
+    # Another user's bearer token changes nothing: the ticket alone decides.
+    claims, _, mac = ticket.partition(".")
+    for bad in (claims + "." + mac[::-1], "x.y", "nothing"):
+        status, _, doc = call(server, "GET", f"/previews/{bad}/hello.txt")
+        assert status == 401 and error_code(doc) == "unauthenticated", (bad, doc)
+
+
+def test_the_capability_path_keeps_redirects_and_passes_no_credentials(server, alice, served):
+    ticket = preview_cookie(server, alice, served, 8000)
+    status, headers, _ = call(server, "GET", f"/previews/{ticket}/redirect")
+    assert status == 302 and headers["Location"] == f"{API}/previews/{ticket}/landing"
+    status, _, body = call(server, "GET", f"/previews/{ticket}/x?a=1",
+                           headers={"Cookie": f"codeyard_preview={ticket}"})
+    assert status == 200 and body["path"] == "/x?a=1" and body["cookie"] is None, body
+
+
+def test_a_ticket_is_refused_after_its_login_ends(server):
+    session = register(server)
+    token = session["access_token"]
+    wid = create_workspace(server, token)["id"]
+    ticket = preview_cookie(server, token, wid, 8000)
+    # Before logout the ticket is good (the workspace is not running: 502, past the check).
+    status, _, doc = call(server, "GET", f"/previews/{ticket}/")
+    assert status == 502, doc
+    status, _, _ = call(server, "POST", "/auth/logout",
+                        json_body={"refresh_token": session["refresh_token"]})
+    assert status == 204
+    for path in (f"/previews/{ticket}/", f"/workspaces/{wid}/ports/8000/"):
+        headers = {"Cookie": f"codeyard_preview={ticket}"}
+        status, _, doc = call(server, "GET", path, headers=headers)
+        assert status == 401 and "login" in doc["error"]["message"], (path, doc)
+
+
+# A WebSocket server written with the standard library only: it answers the handshake, sends
+# the path it was asked for, then answers each message with its bytes reversed (so what comes
+# back is the program's answer, not an echo made on the way); a plain GET gets 426.
+WS_APP = rb'''
+import base64, hashlib, socket, struct, sys, threading
+
+GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+def send(conn, op, payload):
+    n = len(payload)
+    if n < 126:
+        head = bytes([0x80 | op, n])
+    elif n < 65536:
+        head = bytes([0x80 | op, 126]) + struct.pack(">H", n)
+    else:
+        head = bytes([0x80 | op, 127]) + struct.pack(">Q", n)
+    conn.sendall(head + payload)
+
+def serve(conn):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(4096)
+        if not chunk:
+            return
+        data += chunk
+    head, _, buf = data.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    path = lines[0].split(" ")[1]
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if "sec-websocket-key" not in headers:
+        conn.sendall(b"HTTP/1.1 426 Upgrade Required\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        conn.close()
+        return
+    accept = base64.b64encode(hashlib.sha1((headers["sec-websocket-key"] + GUID).encode()).digest())
+    conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+    send(conn, 1, path.encode())
+    message = b""
+    while True:
+        while len(buf) < 2:
+            buf += conn.recv(65536) or b"!"
+        b0, b1 = buf[0], buf[1]
+        op, n, at = b0 & 15, b1 & 127, 2
+        if n == 126:
+            while len(buf) < 4:
+                buf += conn.recv(65536)
+            n, at = struct.unpack(">H", buf[2:4])[0], 4
+        elif n == 127:
+            while len(buf) < 10:
+                buf += conn.recv(65536)
+            n, at = struct.unpack(">Q", buf[2:10])[0], 10
+        mask = None
+        if b1 & 128:
+            while len(buf) < at + 4:
+                buf += conn.recv(65536)
+            mask, at = buf[at:at + 4], at + 4
+        while len(buf) < at + n:
+            buf += conn.recv(65536)
+        payload, buf = buf[at:at + n], buf[at + n:]
+        if mask:
+            payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        if op == 8:
+            send(conn, 8, payload[:2])
+            conn.close()
+            return
+        if op in (0, 1, 2):
+            kind = op or kind
+            message += payload
+            if b0 & 0x80:
+                send(conn, kind, message[::-1])
+                message = b""
+
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen()
+while True:
+    conn, _ = s.accept()
+    threading.Thread(target=serve, args=(conn,), daemon=True).start()
+'''
+
+
+def test_a_websocket_is_relayed_both_ways(server, alice, served):
+    import asyncio
+
+    import websockets
+
+    assert call(server, "PUT", f"/workspaces/{served}/files/ws.py", token=alice,
+                body=WS_APP)[0] == 200
+    status, _, run = call(server, "POST", f"/workspaces/{served}/exec", token=alice,
+                          json_body={"argv": ["python3", "-c", DAEMON, "python3", "ws.py", "8002"]})
+    assert status == 200 and run["exit_code"] == 0, run
+    status, body = wait_serving(server, alice, served, 8002)
+    assert status == 426, body  # a plain GET reaches it
+    ticket = preview_cookie(server, alice, served, 8002)
+    big = bytes(range(256)) * 1024  # 256 KiB: several frames' worth
+
+    async def talk():
+        url = f"ws://127.0.0.1:{server.port}{API}/previews/{ticket}/socket?x=1"
+        async with websockets.connect(url, max_size=None) as ws:
+            first = await asyncio.wait_for(ws.recv(), 20)
+            await ws.send("hello")
+            text = await asyncio.wait_for(ws.recv(), 20)
+            await ws.send(b"\x00\x01\x02")
+            binary = await asyncio.wait_for(ws.recv(), 20)
+            await ws.send(big)
+            back = await asyncio.wait_for(ws.recv(), 20)
+            return first, text, binary, back
+
+    first, text, binary, back = asyncio.run(talk())
+    assert first == "/socket?x=1"
+    assert text == "olleh"
+    assert binary == b"\x02\x01\x00"
+    assert back == big[::-1]
+
+
+def test_a_websocket_without_a_good_ticket_is_closed_4001(server, alice, served):
+    import asyncio
+
+    import websockets
+
+    ticket = preview_cookie(server, alice, served, 8002)
+    claims, _, mac = ticket.partition(".")
+
+    async def refused():
+        url = f"ws://127.0.0.1:{server.port}{API}/previews/{claims}.{mac[::-1]}/socket"
+        async with websockets.connect(url) as ws:
+            try:
+                await asyncio.wait_for(ws.recv(), 20)
+            except websockets.ConnectionClosed as closed:
+                return closed.code
+        return None
+
+    assert asyncio.run(refused()) == 4001
+
+
+def test_a_websocket_to_a_port_nothing_listens_on_is_closed_1014(server, alice, served):
+    import asyncio
+
+    import websockets
+
+    ticket = preview_cookie(server, alice, served, 8009)
+
+    async def refused():
+        url = f"ws://127.0.0.1:{server.port}{API}/previews/{ticket}/"
+        async with websockets.connect(url) as ws:
+            try:
+                await asyncio.wait_for(ws.recv(), 20)
+            except websockets.ConnectionClosed as closed:
+                return closed.code, closed.reason
+        return None
+
+    code, reason = asyncio.run(refused())
+    assert code == 1014 and "nothing listens on port 8009" in reason

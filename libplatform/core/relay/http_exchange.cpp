@@ -4,7 +4,10 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <limits>
 #include <optional>
+
+#include "core/try.hpp"
 
 namespace codeyard::relay {
 namespace {
@@ -75,33 +78,6 @@ std::optional<uint64_t> ParseNumber(std::string_view text, int base) {
   return value;
 }
 
-// Decodes a chunked body from `in` (starting at `at`) into `body`.
-Result<void> ReadChunked(Input& in, std::size_t at, std::string& body) {
-  std::string& buf = in.buffer();
-  while (true) {
-    std::size_t eol = buf.find("\r\n", at);
-    while (eol == std::string::npos) {
-      auto more = in.More();
-      if (!more) return std::unexpected(more.error());
-      if (!*more) return std::unexpected(Bad("ended inside a chunk size"));
-      eol = buf.find("\r\n", at);
-    }
-    std::string_view size_line(buf.data() + at, eol - at);
-    size_line = size_line.substr(0, size_line.find(';'));  // chunk extensions
-    const auto size = ParseNumber(size_line, 16);
-    if (!size) return std::unexpected(Bad("has a malformed chunk size"));
-    at = eol + 2;
-    if (*size == 0) return {};  // trailers, if any, are dropped
-    while (buf.size() < at + *size + 2) {
-      auto more = in.More();
-      if (!more) return std::unexpected(more.error());
-      if (!*more) return std::unexpected(Bad("ended inside a chunk"));
-    }
-    body.append(buf, at, *size);
-    at += *size + 2;
-  }
-}
-
 }  // namespace
 
 bool IsHopByHop(std::string_view lower_name) {
@@ -148,12 +124,14 @@ std::string SerializeRequest(const RelayRequest& request, std::string_view host)
   return out;
 }
 
-Result<RelayResponse> ReadResponse(PortStream& stream, std::string_view method, uint64_t max_bytes,
-                                   std::chrono::milliseconds timeout) {
-  Input in(stream, max_bytes, timeout);
+Result<ResponseHead> ReadHead(PortStream& stream, std::string_view method, uint64_t max_bytes,
+                              std::chrono::milliseconds timeout) {
+  // The head is bounded by kMaxHead; the body by max_bytes, in PumpBody.
+  Input in(stream, std::numeric_limits<uint64_t>::max(), timeout);
   std::string& buf = in.buffer();
   std::size_t head_end = std::string::npos;
-  RelayResponse response;
+  ResponseHead head;
+  RelayResponse& response = head.response;
   // Interim 1xx responses (100 Continue) come before the real one: skip them.
   while (true) {
     while ((head_end = buf.find("\r\n\r\n")) == std::string::npos) {
@@ -166,9 +144,9 @@ Result<RelayResponse> ReadResponse(PortStream& stream, std::string_view method, 
                                        : "ended inside its header"));
       }
     }
-    const std::string_view head(buf.data(), head_end);
-    const std::size_t line_end = head.find("\r\n");
-    const std::string_view status_line = head.substr(0, line_end);
+    const std::string_view head_text(buf.data(), head_end);
+    const std::size_t line_end = head_text.find("\r\n");
+    const std::string_view status_line = head_text.substr(0, line_end);
     if (!status_line.starts_with("HTTP/1.") || status_line.size() < 12 || status_line[8] != ' ') {
       return std::unexpected(Bad("is not HTTP/1.x"));
     }
@@ -179,7 +157,7 @@ Result<RelayResponse> ReadResponse(PortStream& stream, std::string_view method, 
     response.status = static_cast<int>(*status);
     response.headers.clear();
     if (line_end != std::string_view::npos) {
-      std::string_view rest = head.substr(line_end + 2);
+      std::string_view rest = head_text.substr(line_end + 2);
       while (!rest.empty()) {
         const std::size_t eol = rest.find("\r\n");
         const std::string_view line = rest.substr(0, eol);
@@ -208,34 +186,123 @@ Result<RelayResponse> ReadResponse(PortStream& stream, std::string_view method, 
   std::erase_if(response.headers, [](const auto& field) {
     return IsHopByHop(field.first) || field.first == "content-length";
   });
-  const std::size_t body_at = head_end + 4;
+  head.rest.assign(buf, head_end + 4);
   const bool no_body =
       method == "HEAD" || response.status == 204 || response.status == 304 || response.status < 200;
-  if (no_body) return response;
-  if (chunked) {
-    auto decoded = ReadChunked(in, body_at, response.body);
-    if (!decoded) return std::unexpected(decoded.error());
-    return response;
-  }
-  if (length) {
+  if (no_body) {
+    head.framing = ResponseHead::Framing::kNone;
+  } else if (chunked) {
+    head.framing = ResponseHead::Framing::kChunked;
+  } else if (length) {
     if (*length > max_bytes) {
       return std::unexpected(
           Bad("is larger than relay.max_response_bytes (" + std::to_string(max_bytes) + " bytes)"));
     }
-    while (buf.size() < body_at + *length) {
+    head.framing = ResponseHead::Framing::kLength;
+    head.length = *length;
+  } else {
+    head.framing = ResponseHead::Framing::kToEnd;  // no length: the body runs to the end
+  }
+  return head;
+}
+
+Result<void> PumpBody(PortStream& stream, ResponseHead& head, uint64_t max_bytes,
+                      std::chrono::milliseconds timeout, const BodySink& sink) {
+  using Framing = ResponseHead::Framing;
+  const auto give = [&sink](std::string_view bytes) -> Result<void> {
+    if (bytes.empty() || sink(bytes)) return {};
+    return Fail(Error::Code::kAborted, "preview: the client went away");
+  };
+  if (head.framing == Framing::kNone) return {};
+  Input in(stream, max_bytes, timeout);  // counts what is read past the head
+  std::string& buf = in.buffer();
+  buf = std::move(head.rest);
+  if (head.framing == Framing::kLength) {
+    uint64_t left = head.length;
+    while (true) {
+      const std::size_t n = static_cast<std::size_t>(std::min<uint64_t>(left, buf.size()));
+      CY_CHECK(give(std::string_view(buf).substr(0, n)));
+      left -= n;
+      buf.clear();  // bytes past the length are not the program's answer
+      if (left == 0) return {};
       auto more = in.More();
       if (!more) return std::unexpected(more.error());
       if (!*more) return std::unexpected(Bad("ended before its Content-Length"));
     }
-    response.body.assign(buf, body_at, *length);
-    return response;
   }
-  while (true) {  // no length: the body runs to the end of the stream
-    auto more = in.More();
-    if (!more) return std::unexpected(more.error());
-    if (!*more) break;
+  if (head.framing == Framing::kToEnd) {
+    if (buf.size() > max_bytes) {
+      return std::unexpected(
+          Bad("is larger than relay.max_response_bytes (" + std::to_string(max_bytes) + " bytes)"));
+    }
+    while (true) {
+      CY_CHECK(give(buf));
+      buf.clear();
+      auto more = in.More();
+      if (!more) return std::unexpected(more.error());
+      if (!*more) return {};
+    }
   }
-  response.body.assign(buf, body_at);
+  // Chunked: each chunk is passed on as it arrives, in as many pieces as it is read in.
+  uint64_t decoded = 0;
+  std::size_t at = 0;
+  const auto need = [&in, &buf](std::size_t size, std::string_view what) -> Result<void> {
+    while (buf.size() < size) {
+      auto more = in.More();
+      if (!more) return std::unexpected(more.error());
+      if (!*more) return std::unexpected(Bad(what));
+    }
+    return {};
+  };
+  while (true) {
+    std::size_t eol = buf.find("\r\n", at);
+    while (eol == std::string::npos) {
+      if (buf.size() - at > 1024) return std::unexpected(Bad("has a malformed chunk size"));
+      auto more = in.More();
+      if (!more) return std::unexpected(more.error());
+      if (!*more) return std::unexpected(Bad("ended inside a chunk size"));
+      eol = buf.find("\r\n", at);
+    }
+    std::string_view size_line(buf.data() + at, eol - at);
+    size_line = size_line.substr(0, size_line.find(';'));  // chunk extensions
+    const auto size = ParseNumber(size_line, 16);
+    if (!size) return std::unexpected(Bad("has a malformed chunk size"));
+    at = eol + 2;
+    if (*size == 0) return {};  // trailers, if any, are dropped
+    decoded += *size;
+    if (decoded > max_bytes) {
+      return std::unexpected(
+          Bad("is larger than relay.max_response_bytes (" + std::to_string(max_bytes) + " bytes)"));
+    }
+    uint64_t left = *size;
+    while (left > 0) {
+      if (at == buf.size()) {
+        buf.clear();
+        at = 0;
+        CY_CHECK(need(1, "ended inside a chunk"));
+      }
+      const std::size_t n = static_cast<std::size_t>(std::min<uint64_t>(left, buf.size() - at));
+      CY_CHECK(give(std::string_view(buf).substr(at, n)));
+      at += n;
+      left -= n;
+    }
+    CY_CHECK(need(at + 2, "ended inside a chunk"));
+    at += 2;  // the chunk's CRLF
+    buf.erase(0, at);
+    at = 0;
+  }
+}
+
+Result<RelayResponse> ReadResponse(PortStream& stream, std::string_view method, uint64_t max_bytes,
+                                   std::chrono::milliseconds timeout) {
+  auto head = ReadHead(stream, method, max_bytes, timeout);
+  if (!head) return std::unexpected(head.error());
+  RelayResponse response = std::move(head->response);
+  auto pumped = PumpBody(stream, *head, max_bytes, timeout, [&response](std::string_view bytes) {
+    response.body.append(bytes);
+    return true;
+  });
+  if (!pumped) return std::unexpected(pumped.error());
   return response;
 }
 

@@ -1,12 +1,14 @@
 // One HTTP/1.1 exchange over a PortStream, as a reverse proxy makes it: the request written
 // with "Connection: close" (one request per connection, so the end of the response is never
-// in doubt), the response read and parsed (status line, headers, a body by Content-Length,
-// chunked transfer coding or end of stream), bounded in size and time. Pure over the stream;
-// thread-safe.
+// in doubt), the response's head read and parsed (status line, headers, how the body is
+// framed: Content-Length, chunked transfer coding or end of stream), then its body passed on
+// piece by piece as it comes (decoded from chunked), bounded in size and time. Pure over the
+// stream; thread-safe.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -19,9 +21,29 @@ namespace codeyard::relay {
 // Cookie are replaced by the relay's own.
 [[nodiscard]] std::string SerializeRequest(const RelayRequest& request, std::string_view host);
 
-// Reads and parses the response to a request of `method`. kUnavailable, saying what went
-// wrong, for a malformed response, one past `max_bytes` (head and body), or none within
-// `timeout` of silence.
+// A response's head, and how to read the body that follows it.
+struct ResponseHead {
+  RelayResponse response;  // status and headers (hop-by-hop ones and Content-Length removed)
+  enum class Framing { kNone, kLength, kChunked, kToEnd };
+  Framing framing = Framing::kNone;
+  uint64_t length = 0;  // kLength: the body's size
+  std::string rest;     // bytes read past the head: the body's start
+};
+
+// Reads and parses the head of the response to a request of `method` (1xx interim answers
+// skipped). kUnavailable, saying what went wrong, for a malformed head, a Content-Length past
+// `max_bytes`, or nothing within `timeout` of silence.
+[[nodiscard]] Result<ResponseHead> ReadHead(PortStream& stream, std::string_view method,
+                                            uint64_t max_bytes, std::chrono::milliseconds timeout);
+
+// Passes the body after `head` to `sink` in pieces as they come (decoded from chunked);
+// `sink` returns false to stop (kAborted). kUnavailable for a malformed or short body, more
+// than `max_bytes` of body, or `timeout` of silence.
+using BodySink = std::function<bool(std::string_view)>;
+[[nodiscard]] Result<void> PumpBody(PortStream& stream, ResponseHead& head, uint64_t max_bytes,
+                                    std::chrono::milliseconds timeout, const BodySink& sink);
+
+// ReadHead and PumpBody into one whole response.
 [[nodiscard]] Result<RelayResponse> ReadResponse(PortStream& stream, std::string_view method,
                                                  uint64_t max_bytes,
                                                  std::chrono::milliseconds timeout);

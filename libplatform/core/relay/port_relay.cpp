@@ -5,16 +5,19 @@
 #include <array>
 #include <charconv>
 
+#include "codeyard/platform.hpp"
 #include "codeyard/workspaces.hpp"
 #include "core/auth/tokens.hpp"
 #include "core/relay/http_exchange.hpp"
+#include "core/store/transact.hpp"
+#include "core/store/users.hpp"
 
 namespace codeyard {
 namespace {
 
 // Tickets are signed with HMAC-SHA256(secret, this label), never with the secret itself, so
 // no ticket verifies as an access token (or the reverse) even where both formats could meet.
-constexpr std::string_view kTicketKeyLabel = "codeyard preview ticket v1";
+constexpr std::string_view kTicketKeyLabel = "codeyard preview ticket v2";
 
 std::string Hmac(std::string_view key, std::string_view data) {
   std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac{};
@@ -33,10 +36,10 @@ Error Refused(std::string_view why) {
 
 }  // namespace
 
-PortRelay::PortRelay(std::shared_ptr<Workspaces> workspaces, std::shared_ptr<Clock> clock,
+PortRelay::PortRelay(std::shared_ptr<Platform> platform, std::shared_ptr<Workspaces> workspaces,
                      PortRelayOptions options)
-    : workspaces_(std::move(workspaces)),
-      clock_(std::move(clock)),
+    : platform_(std::move(platform)),
+      workspaces_(std::move(workspaces)),
       options_(std::move(options)),
       key_(Hmac(options_.secret, kTicketKeyLabel)) {}
 
@@ -56,24 +59,30 @@ std::string PortRelay::Prefix(std::string_view workspace_id, uint16_t port) {
   return "/api/v1/workspaces/" + std::string(workspace_id) + "/ports/" + std::to_string(port) + "/";
 }
 
-Result<PreviewTicket> PortRelay::IssuePreview(std::string_view user_id,
+std::string PortRelay::CapabilityPrefix(std::string_view token) {
+  return "/api/v1/previews/" + std::string(token) + "/";
+}
+
+Result<PreviewTicket> PortRelay::IssuePreview(std::string_view user_id, std::string_view session_id,
                                               std::string_view workspace_id, uint16_t port) {
   if (port == 0) return Fail(Error::Code::kInvalidArgument, "preview: port 0 is not a port");
   auto workspace = workspaces_->Get(user_id, workspace_id);  // kNotFound for anyone else's
   if (!workspace) return std::unexpected(workspace.error());
   PreviewTicket ticket;
   ticket.expires_unix_ms =
-      clock_->NowMillis() +
+      platform_->clock().NowMillis() +
       std::chrono::duration_cast<std::chrono::milliseconds>(options_.preview_ttl).count();
-  const std::string claims = std::string(user_id) + "|" + std::string(workspace_id) + "|" +
-                             std::to_string(port) + "|" + std::to_string(ticket.expires_unix_ms);
+  // user|login|workspace|port|expiry: ids never contain '|'.
+  const std::string claims = std::string(user_id) + "|" + std::string(session_id) + "|" +
+                             std::string(workspace_id) + "|" + std::to_string(port) + "|" +
+                             std::to_string(ticket.expires_unix_ms);
   ticket.token = auth::Base64UrlEncode(claims) + "." + auth::Base64UrlEncode(Hmac(key_, claims));
   ticket.prefix = Prefix(workspace_id, port);
+  ticket.url = CapabilityPrefix(ticket.token);
   return ticket;
 }
 
-Result<std::string> PortRelay::VerifyPreview(std::string_view token, std::string_view workspace_id,
-                                             uint16_t port) const {
+Result<PreviewGrant> PortRelay::OpenPreview(std::string_view token) const {
   const std::size_t dot = token.find('.');
   if (dot == std::string_view::npos) return std::unexpected(Refused("malformed ticket"));
   const auto claims = auth::Base64UrlDecode(token.substr(0, dot));
@@ -84,8 +93,7 @@ Result<std::string> PortRelay::VerifyPreview(std::string_view token, std::string
       sodium_memcmp(mac->data(), expected.data(), expected.size()) != 0) {
     return std::unexpected(Refused("bad ticket signature"));
   }
-  // user|workspace|port|expiry: ids never contain '|'.
-  std::array<std::string_view, 4> parts{};
+  std::array<std::string_view, 5> parts{};
   std::string_view rest = *claims;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const std::size_t bar = i + 1 < parts.size() ? rest.find('|') : rest.size();
@@ -95,15 +103,40 @@ Result<std::string> PortRelay::VerifyPreview(std::string_view token, std::string
   }
   int64_t expires = 0;
   const auto [end, ec] =
-      std::from_chars(parts[3].data(), parts[3].data() + parts[3].size(), expires);
-  if (ec != std::errc() || end != parts[3].data() + parts[3].size()) {
+      std::from_chars(parts[4].data(), parts[4].data() + parts[4].size(), expires);
+  if (ec != std::errc() || end != parts[4].data() + parts[4].size()) {
     return std::unexpected(Refused("malformed ticket"));
   }
-  if (parts[1] != workspace_id || parts[2] != std::to_string(port)) {
+  auto port = ParsePort(parts[3]);
+  if (!port) return std::unexpected(Refused("malformed ticket"));
+  if (platform_->clock().NowMillis() >= expires) {
+    return std::unexpected(Refused("the ticket has expired; open the preview again"));
+  }
+  // Logout, a password change or disabling the user ends the login, and with it the ticket.
+  auto standing = store::Transact(platform_->storage(), TxKind::kRead,
+                                  [&](Transaction& tx) -> Result<store::users::Standing> {
+                                    auto got = store::users::GetStanding(tx, parts[0], parts[1]);
+                                    if (!got && got.error().code() == Error::Code::kNotFound) {
+                                      return store::users::Standing{.disabled = true};
+                                    }
+                                    return got;
+                                  });
+  if (!standing) return std::unexpected(standing.error());
+  if (standing->disabled || !standing->session_live) {
+    return std::unexpected(Refused("the login the ticket was made from has ended"));
+  }
+  return PreviewGrant{
+      .user_id = std::string(parts[0]), .workspace_id = std::string(parts[2]), .port = *port};
+}
+
+Result<std::string> PortRelay::VerifyPreview(std::string_view token, std::string_view workspace_id,
+                                             uint16_t port) const {
+  auto grant = OpenPreview(token);
+  if (!grant) return std::unexpected(grant.error());
+  if (grant->workspace_id != workspace_id || grant->port != port) {
     return std::unexpected(Refused("the ticket is for another workspace or port"));
   }
-  if (clock_->NowMillis() >= expires) return std::unexpected(Refused("the ticket has expired"));
-  return std::string(parts[0]);
+  return std::move(grant->user_id);
 }
 
 Result<std::unique_ptr<PortStream>> PortRelay::Connect(std::string_view user_id,
@@ -129,8 +162,34 @@ Result<std::unique_ptr<PortStream>> PortRelay::Connect(std::string_view user_id,
   return stream;
 }
 
-Result<RelayResponse> PortRelay::Forward(std::string_view user_id, std::string_view workspace_id,
-                                         uint16_t port, const RelayRequest& request) {
+namespace {
+
+class StreamReply final : public RelayReply {
+ public:
+  StreamReply(std::unique_ptr<PortStream> stream, relay::ResponseHead head, uint64_t max_bytes,
+              std::chrono::milliseconds timeout)
+      : stream_(std::move(stream)),
+        head_(std::move(head)),
+        max_bytes_(max_bytes),
+        timeout_(timeout) {}
+
+  Result<void> Pump(const std::function<bool(std::string_view)>& sink) override {
+    return relay::PumpBody(*stream_, head_, max_bytes_, timeout_, sink);
+  }
+
+ private:
+  std::unique_ptr<PortStream> stream_;
+  relay::ResponseHead head_;
+  uint64_t max_bytes_;
+  std::chrono::milliseconds timeout_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<RelayReply>> PortRelay::Open(std::string_view user_id,
+                                                    std::string_view workspace_id, uint16_t port,
+                                                    const RelayRequest& request,
+                                                    std::string_view public_prefix) {
   auto stream = Connect(user_id, workspace_id, port);
   if (!stream) return std::unexpected(stream.error());
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(options_.timeout);
@@ -140,16 +199,43 @@ Result<RelayResponse> PortRelay::Forward(std::string_view user_id, std::string_v
   if (!wrote && wrote.error().code() != Error::Code::kAborted) {
     return Fail(Error::Code::kUnavailable, "preview: " + wrote.error().message());
   }
-  auto response =
-      relay::ReadResponse(**stream, request.method, options_.max_response_bytes, timeout);
-  if (!response) return std::unexpected(response.error());
+  auto head = relay::ReadHead(**stream, request.method, options_.max_response_bytes, timeout);
+  if (!head) return std::unexpected(head.error());
   // The program's own absolute redirects ("/login") stay under the preview's prefix.
-  const std::string prefix = Prefix(workspace_id, port);
-  for (auto& [name, value] : response->headers) {
+  const std::string prefix =
+      public_prefix.empty() ? Prefix(workspace_id, port) : std::string(public_prefix);
+  for (auto& [name, value] : head->response.headers) {
     if (name == "location" && value.starts_with('/') && !value.starts_with("//")) {
       value = prefix.substr(0, prefix.size() - 1) + value;
     }
   }
+  const int status = head->response.status;
+  HeaderFields headers = std::move(head->response.headers);
+  const bool has_body = head->framing != relay::ResponseHead::Framing::kNone;
+  std::optional<uint64_t> length;
+  if (head->framing == relay::ResponseHead::Framing::kLength) length = head->length;
+  auto reply = std::make_unique<StreamReply>(std::move(*stream), std::move(*head),
+                                             options_.max_response_bytes, timeout);
+  reply->status = status;
+  reply->headers = std::move(headers);
+  reply->has_body = has_body;
+  reply->length = length;
+  return reply;
+}
+
+Result<RelayResponse> PortRelay::Forward(std::string_view user_id, std::string_view workspace_id,
+                                         uint16_t port, const RelayRequest& request,
+                                         std::string_view public_prefix) {
+  auto reply = Open(user_id, workspace_id, port, request, public_prefix);
+  if (!reply) return std::unexpected(reply.error());
+  RelayResponse response;
+  response.status = (*reply)->status;
+  response.headers = std::move((*reply)->headers);
+  auto pumped = (*reply)->Pump([&response](std::string_view bytes) {
+    response.body.append(bytes);
+    return true;
+  });
+  if (!pumped) return std::unexpected(pumped.error());
   return response;
 }
 

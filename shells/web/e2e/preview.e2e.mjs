@@ -1,5 +1,7 @@
 // The Preview panel against the real server's relay: a page served by `python3 -m http.server`
-// started in the workspace's terminal is seen in the panel's frame (through the preview cookie) and in a new tab, and refused to another user (404).
+// started in the workspace's terminal is seen in the panel's frame and in a new tab with its image and script
+// (the capability path /api/v1/previews/{ticket}/ carries the ticket in their relative URLs), and refused to
+// another user (404).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Api, CodeyardServer, launchBrowser, newPage, screenshot, waitFor } from "./lib/harness.mjs";
@@ -18,7 +20,8 @@ after(async () => {
   await server?.dispose();
 });
 
-const PAGE = `<!doctype html><title>served</title><h1>Hello from the pod</h1><img alt=dot src=dot.svg>`;
+const PAGE = `<!doctype html><title>served</title><h1>Hello from the pod</h1><img alt=dot src=dot.svg><p id=said></p><script src=app.js></script>`;
+const SCRIPT = `document.getElementById("said").textContent = "script ran";`;
 const DOT = `<svg xmlns='http://www.w3.org/2000/svg' width='4' height='4'><rect width='4' height='4'/></svg>`;
 
 test("the preview of what a workspace serves", async (t) => {
@@ -32,6 +35,7 @@ test("the preview of what a workspace serves", async (t) => {
     await api.login("pia", PASSWORD);
     await api.put(ws, "site/index.html", PAGE);
     await api.put(ws, "site/dot.svg", DOT);
+    await api.put(ws, "site/app.js", SCRIPT);
     await openWorkspace(page, "site");
     await waitForTerminal(page);
     await runInTerminal(page, "cd site && python3 -m http.server 8000", "Serving HTTP on");
@@ -41,8 +45,11 @@ test("the preview of what a workspace serves", async (t) => {
     await page.getByRole("button", { name: "Open preview" }).click();
     const frame = page.frameLocator('iframe[title="Preview of port 8000"]');
     await frame.getByRole("heading", { name: "Hello from the pod" }).waitFor();
-    // Known gap (docs/api.md): the page's own requests (its image) come from a sandboxed,
-    // opaque origin, and Chromium sends them without the preview cookie; not checked here.
+    // The page runs sandboxed (an opaque origin: no cookies); its image and script load
+    // because their relative URLs keep the ticket in the path.
+    await frame.getByText("script ran").waitFor();
+    await waitFor(() => frame.locator("img").evaluate((img) => img.complete && img.naturalWidth > 0), { what: "the image in the frame" });
+    assert.equal(await frame.locator("img").evaluate((img) => img.naturalWidth), 4);
     await screenshot(page, "preview-panel");
     assert.deepEqual(page.problems, []);
   });
@@ -50,7 +57,9 @@ test("the preview of what a workspace serves", async (t) => {
   await t.test("it opens in a new tab", async () => {
     const [tab] = await Promise.all([page.context().waitForEvent("page"), page.getByRole("button", { name: "Open in new tab" }).click()]);
     await tab.getByRole("heading", { name: "Hello from the pod" }).waitFor();
-    assert.ok(tab.url().endsWith(`/api/v1/workspaces/${ws}/ports/8000/`), tab.url());
+    await tab.getByText("script ran").waitFor();
+    await waitFor(() => tab.locator("img").evaluate((img) => img.complete && img.naturalWidth > 0), { what: "the image in the tab" });
+    assert.ok(/\/api\/v1\/previews\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\/$/.test(tab.url()), tab.url());
     await tab.close();
   });
 

@@ -311,8 +311,9 @@ export class ApiClient {
   // ---- preview (relay17) ---------------------------------------------------------------
 
   /**
-   * A ticket for a tab or frame to reach what the workspace serves on `port`: the server sets
-   * it as an HttpOnly cookie scoped to the preview's path, so the URL carries no token.
+   * A ticket for a tab or frame to reach what the workspace serves on `port`: `url` is the
+   * capability path /api/v1/previews/{ticket}/ (never the access token), whose relative URLs
+   * keep the ticket for the page's images and scripts.
    */
   openPreview(id: string, port: number): Promise<PreviewTicket> {
     return this.json<PreviewTicket>("POST", `/workspaces/${encodeURIComponent(id)}/previews`, { json: { port } });

@@ -1,9 +1,9 @@
 // The Preview panel: what a program in the workspace serves on a port (say
 // `python3 -m http.server 8000` in the terminal), through the server's relay at
-// /api/v1/workspaces/{id}/ports/{port}/. Opening asks the server for a ticket, which it keeps
-// as an HttpOnly cookie scoped to that path, so the frame and a new tab get in without the
-// access token in a URL. The page runs sandboxed (the server says so too): it cannot reach
-// the IDE's tokens.
+// /api/v1/workspaces/{id}/ports/{port}/. Opening asks the server for a ticket and loads its
+// capability path /api/v1/previews/{ticket}/ in the frame or a new tab: no access token in a
+// URL, and the page's relative URLs (images, scripts) keep the ticket, since the sandboxed
+// page (the server says so too) has an opaque origin and sends no cookies.
 import { useState } from "react";
 import type { ApiClient } from "../../api/client";
 import { describeError } from "../../api/errors";
