@@ -175,7 +175,7 @@ TEST_CASE("services: the IDE's services come from the graph, previews signed by 
 
   // A preview ticket verifies on another replica with the same accounts secret, not on one
   // with another: the relay's key comes from the accounts' secret.
-  auto ticket = s.port_relay().IssuePreview(user->id, ws->id, 8000);
+  auto ticket = s.port_relay().IssuePreview(user->id, claims->session_id, ws->id, 8000);
   REQUIRE(ticket.has_value());
   auto replica = Services::Open(*platform, WithSecret());
   REQUIRE(replica.has_value());
