@@ -84,7 +84,9 @@ inline constexpr std::string_view kBinary = "/tmp/codeyard-run";
 struct RunSessionOptions {
   RunLimits limits = WithTimeLimit(RunLimits{}, 10, 600);    // run_session.* (cpu, wall)
   std::size_t client_queue_bytes = std::size_t{1} << 20;     // output queued per client
-  std::size_t client_window_bytes = std::size_t{256} << 10;  // sent, not yet acknowledged
+  // Sent, not yet acknowledged. Small, so that after a Stop the browser is not still drawing a
+  // flood it was sent before (xterm.js parses on the page's one thread).
+  std::size_t client_window_bytes = std::size_t{64} << 10;
   std::size_t max_frame_bytes = std::size_t{16} << 10;       // output payload per message
   std::size_t max_pending_input = std::size_t{1} << 20;      // input waiting for the program
   // How often the logins of the runs under way are checked (terminal.reauth_interval_s).

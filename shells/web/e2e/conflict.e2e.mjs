@@ -156,7 +156,12 @@ test("edits are never overwritten silently", async (t) => {
     await page.keyboard.press("Enter");
     await page.keyboard.type("done = 1");
     await page.keyboard.press("Control+s");
-    await waitFor(async () => (await api.file(ws, "notes.py")).text.endsWith("flag = True\ndone = 1"), { what: "the new line, saved" });
+    let saved = "";
+    await waitFor(async () => (saved = (await api.file(ws, "notes.py")).text).endsWith("flag = True\ndone = 1"), {
+      what: "the new line, saved",
+    }).catch((e) => {
+      throw new Error(`${e.message}; stored ${JSON.stringify(saved.slice(-80))}`);
+    });
   });
 
   assert.deepEqual(page.problems, []);

@@ -48,10 +48,11 @@ export default function CodeEditor({ state, onEdit, buffers, onBlur }: Props) {
       tabSize: settings.tab_size,
       detectIndentation: false, // the tab size is the person's setting
       renderWhitespace: "selection",
-      // Enter after a whole word that a suggestion only repeats is a new line, not an accepted
-      // suggestion ("smart"); with "on" the Enter of `x = True⏎` vanished whenever the word
-      // list had opened in time (the `browser: conflict` flake).
-      acceptSuggestionOnEnter: "smart",
+      // Enter is always a new line; Tab accepts a suggestion. With "on" the Enter of
+      // `x = True⏎` vanished whenever the word list had opened in time (the `browser:
+      // conflict` flake); "smart" still took it once the language server's completion (whose
+      // items replace a range) was in the list.
+      acceptSuggestionOnEnter: "off",
       fixedOverflowWidgets: true,
       ariaLabel: "Code editor",
     });
