@@ -367,8 +367,9 @@ int HttpServer::Impl::OnHttp(lws* wsi, Pss* pss) {
   // MayHaveBufferedInput): after this callback returns 0 it would feed the header bytes to
   // HTTP_BODY and spin. Any answer means returning 0, so such a request is closed unanswered.
   if (reused_.contains(wsi) && LwsContentLength(wsi) > 0 && MayHaveBufferedInput(wsi)) {
-    opts_.logger->Warn("pipelined request with a body refused; connection closed",
-                       {{"method", c.method}, {"path", c.path}, {"request_id", c.request_id}});
+    opts_.logger->Warn(
+        "pipelined request with a body refused; connection closed",
+        {{"method", c.method}, {"path", LoggedPath(c.path)}, {"request_id", c.request_id}});
     return -1;
   }
   if (!method) {
@@ -550,7 +551,7 @@ int HttpServer::Impl::OnUpgrade(lws* wsi, const void* in) const {
     return terminals_->ConfirmUpgrade(wsi);
   }
   opts_.logger->Info("upgrade refused",
-                     {{"path", ValidUtf8(path)},
+                     {{"path", ValidUtf8(LoggedPath(path))},
                       {"protocol", in != nullptr ? static_cast<const char*>(in) : ""},
                       {"request_id", IncomingOrNewRequestId(wsi)}});
   return -1;  // hang up

@@ -41,6 +41,7 @@
 #include "lws_relay.hpp"
 #include "lws_run_session.hpp"
 #include "lws_terminal.hpp"
+#include "request_target.hpp"
 #include "security_headers.hpp"
 #include "worker_pool.hpp"
 

@@ -252,7 +252,7 @@ void HttpServer::Impl::LogAccess(const Conn& c, int status, bool aborted) const 
   const double rounded = std::round(ms * 1000.0) / 1000.0;
   if (aborted) {
     opts_.logger->Info("request aborted", {{"method", c.method},
-                                           {"path", c.path},
+                                           {"path", LoggedPath(c.path)},
                                            {"status", status},
                                            {"duration_ms", rounded},
                                            {"request_id", c.request_id}});
@@ -261,7 +261,7 @@ void HttpServer::Impl::LogAccess(const Conn& c, int status, bool aborted) const 
   // Written with the turn's other access lines after lws_service returns (ServiceThread).
   opts_.logger->LogDeferred(LogLevel::kInfo, "request",
                             {{"method", c.method},
-                             {"path", c.path},
+                             {"path", LoggedPath(c.path)},
                              {"status", status},
                              {"duration_ms", rounded},
                              {"request_id", c.request_id}});

@@ -113,4 +113,18 @@ Result<RequestTarget> ParseRequestLine(std::string_view line) {
   return out;
 }
 
+std::string LoggedPath(std::string_view path) {
+  for (const std::string_view prefix :
+       {std::string_view("/api/v1/downloads/"), std::string_view("/api/v1/previews/")}) {
+    if (!path.starts_with(prefix)) continue;
+    const std::string_view rest = path.substr(prefix.size());
+    const std::size_t slash = rest.find('/');
+    std::string out(prefix);
+    out += "<redacted>";
+    if (slash != std::string_view::npos) out += rest.substr(slash);
+    return out;
+  }
+  return std::string(path);
+}
+
 }  // namespace codeyard::server

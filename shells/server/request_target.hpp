@@ -36,4 +36,9 @@ inline constexpr std::size_t kMaxQueryPairs = 128;
 // '%' without two hex digits after it.
 [[nodiscard]] Result<std::string> PercentDecode(std::string_view text, bool plus_is_space);
 
+// The path as logs may keep it: a capability in the path (a signed download link's token,
+// /api/v1/downloads/{token}; a preview ticket, /api/v1/previews/{ticket}/...) is replaced by
+// "<redacted>", since a log line must not hand out a live link. Other paths come back as sent.
+[[nodiscard]] std::string LoggedPath(std::string_view path);
+
 }  // namespace codeyard::server

@@ -29,5 +29,15 @@ TEST_CASE("an encoded NUL, CR or LF, or a broken line, is refused", "[security]"
   }
 }
 
+TEST_CASE("logged paths hide download tokens and preview tickets, and keep the rest",
+          "[request_target]") {
+  CHECK(LoggedPath("/api/v1/downloads/abc.def") == "/api/v1/downloads/<redacted>");
+  CHECK(LoggedPath("/api/v1/previews/t.k/") == "/api/v1/previews/<redacted>/");
+  CHECK(LoggedPath("/api/v1/previews/t.k/img/a.png") == "/api/v1/previews/<redacted>/img/a.png");
+  CHECK(LoggedPath("/api/v1/previews/t.k") == "/api/v1/previews/<redacted>");
+  CHECK(LoggedPath("/api/v1/workspaces/w/files/a.txt") == "/api/v1/workspaces/w/files/a.txt");
+  CHECK(LoggedPath("/api/v1/downloads") == "/api/v1/downloads");
+}
+
 }  // namespace
 }  // namespace codeyard::server

@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from api_client import call, create_workspace, error_code, register
+from api_client import call, create_workspace, error_code, register, wait_for
 from test_server import Server
 
 
@@ -165,3 +165,15 @@ def test_the_key_lives_in_storage(server, session, ws):
     finally:
         db.close()
     assert rows == [("downloads", 64)]
+
+
+def test_the_access_log_never_holds_a_link(server, session, ws):
+    """A log line must not hand out a live link: the token is redacted in the request line."""
+    status, _, doc = sign(server, session["access_token"], ws, "a.txt", "file")
+    assert status == 201, doc
+    token = doc["url"].rsplit("/", 1)[1]
+    status, _, body = fetch(server, doc["url"])
+    assert status == 200 and body == b"alpha"
+    wait_for(lambda: '"path":"/api/v1/downloads/<redacted>"' in server.stderr(), 10,
+             "the download's access line")
+    assert token not in server.stderr()
