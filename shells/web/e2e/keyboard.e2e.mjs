@@ -111,7 +111,8 @@ test("keyboard", async (t) => {
     await dialog.waitFor();
     await dialog.getByRole("button", { name: /Delete/ }).click();
     await waitFor(async () => (await treeRow(page, "a.py").count()) === 0, { what: "a.py to go" });
-    await page.evaluate(() => new Promise((r) => setTimeout(r, 100)));
+    // Focus moves on the next animation frame after the row goes: wait for two, not a time.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     const where = await focused(page);
     assert.notEqual(where, "body", "the focus fell to the page body after the delete");
     assert.deepEqual(page.problems, []);
