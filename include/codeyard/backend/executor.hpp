@@ -40,6 +40,11 @@ struct PodSpec {
   Labels labels;
   ResourceLimits limits;
   bool network = false;  // false: the pod sees only its own loopback
+  // The root file system programs see: "" is the backend's default (the local backend: the
+  // host's /usr; the Kubernetes backend: the image its URI names); otherwise the name of an
+  // image (the local backend: one `codeyard image build NAME` made under the data dir; the
+  // Kubernetes backend: a name its URI maps to a container image, or the image reference).
+  std::string image;
   // Environment every exec starts from (an ExecSpec's env is merged over it).
   std::map<std::string, std::string> env;
   // The pod belongs to no process: it keeps running when the process that created it lets
@@ -316,6 +321,14 @@ class Executor {
   // using the same executor state may). kNotFound for an unknown id.
   [[nodiscard]] virtual Result<void> DeletePod(std::string_view id) = 0;
 
+  // Frees what the backend keeps for pods of `selector` beyond their life (the Kubernetes
+  // backend keeps a workspace's home volume across its pods; the workspace's deletion frees
+  // it). Idempotent. Optional: the default keeps nothing, so has nothing to free.
+  [[nodiscard]] virtual Result<void> DeleteVolumes(const LabelSelector& selector) {
+    (void)selector;
+    return {};
+  }
+
   // Protections and limits the host offers. Optional: the default says it is not supported.
   [[nodiscard]] virtual Result<std::vector<HostCheck>> Doctor() {
     return Fail(Error::Code::kUnimplemented, "this executor has no host checks");
@@ -343,6 +356,9 @@ class ExecutorWrapper : public Executor {
     return target_->ListPods(selector);
   }
   Result<void> DeletePod(std::string_view id) override { return target_->DeletePod(id); }
+  Result<void> DeleteVolumes(const LabelSelector& selector) override {
+    return target_->DeleteVolumes(selector);
+  }
   Result<std::vector<HostCheck>> Doctor() override { return target_->Doctor(); }
   std::string scheme() const override { return target_->scheme(); }
 
