@@ -188,11 +188,18 @@ Result<LocalExecutorOptions> ParseLocalUri(std::string_view uri) {
       CY_CHECK(number(options.uid_count));
     } else if (key == "cgroup_base") {
       options.cgroups.base_override = value;
+    } else if (key == "ro_bind") {
+      if (value.empty() || value.front() != '/' || value.find("/../") != std::string::npos ||
+          value.ends_with("/..")) {
+        return Fail(Error::Code::kInvalidArgument,
+                    "local executor: ro_bind must be an absolute path without \"..\"");
+      }
+      options.ro_binds.push_back(value);
     } else {
       return Fail(Error::Code::kInvalidArgument,
                   "local executor: unknown parameter \"" + key +
                       "\" (known: state_dir, pod_binary, allow_unlimited, uid_base, uid_count, "
-                      "cgroup_base)");
+                      "cgroup_base, ro_bind)");
     }
   }
   if (!options.state_dir.empty() && options.state_dir.front() != '/') {
@@ -345,6 +352,7 @@ Result<std::shared_ptr<Pod>> LocalExecutor::CreatePodWith(const PodSpec& request
   PodLaunch launch;
   launch.info = info;
   launch.pod_binary = options_.pod_binary;
+  launch.ro_binds = options_.ro_binds;
   launch.pod_dir = options_.state_dir + "/" + info.id;
   launch.rootless = rootless_;
   PodRecord record;
@@ -424,6 +432,7 @@ Result<std::shared_ptr<Pod>> LocalExecutor::GetPod(std::string_view id) {
   launch.info = record->info;
   launch.info.phase = PodPhase::kRunning;
   launch.pod_binary = options_.pod_binary;
+  launch.ro_binds = options_.ro_binds;
   launch.pod_dir = dir;
   launch.host_uid = record->host_uid;
   launch.host_gid = rootless_ ? static_cast<uint32_t>(::getegid()) : record->host_uid;

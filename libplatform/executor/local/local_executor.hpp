@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "codeyard/backend/executor.hpp"
 #include "codeyard/backend/registry.hpp"
@@ -36,9 +37,12 @@ struct LocalExecutorOptions {
   uint32_t uid_base = 100000000;
   uint32_t uid_count = 1000000;
   CgroupOptions cgroups;
+  // Host directories bound read-only into every pod at the same path (`ro_bind=` in the URI,
+  // repeatable): a test's build directory, so a pod can run a freshly built `codeyard-pod`.
+  std::vector<std::string> ro_binds;
 };
 
-// Parses "local:" or "local:?state_dir=/x&allow_unlimited=1&pod_binary=/y&uid_base=N".
+// Parses "local:" or "local:?state_dir=/x&allow_unlimited=1&pod_binary=/y&uid_base=N&ro_bind=/d".
 Result<LocalExecutorOptions> ParseLocalUri(std::string_view uri);
 
 // The registry factory for "local".

@@ -246,6 +246,7 @@ Result<void> LocalPod::Launch() {
         static_cast<uint64_t>(std::max<int64_t>(int64_t{0}, info_.spec.orphan_timeout.count()));
   }
   if (launch_.cgroup) config.cgroup_procs_files = launch_.cgroup->ProcsFiles();
+  config.extra_ro_binds = launch_.ro_binds;
   std::vector<int> listener;
   if (info_.spec.survive_owner) {
     CY_TRY(const int fd, ListenForHolders(launch_.pod_dir));

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "codeyard/backend/executor.hpp"
 #include "codeyard/log.hpp"
@@ -28,7 +29,8 @@ struct PodLaunch {
   uint32_t host_uid = 0;
   uint32_t host_gid = 0;
   bool rootless = false;
-  std::shared_ptr<Cgroup> cgroup;  // null when the host has no usable cgroups
+  std::shared_ptr<Cgroup> cgroup;     // null when the host has no usable cgroups
+  std::vector<std::string> ro_binds;  // extra read-only binds (LocalExecutorOptions::ro_binds)
 };
 
 class LocalPod : public Pod {
