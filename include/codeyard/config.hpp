@@ -160,11 +160,17 @@ struct Config {
   // pod for every run.
   int64_t pool_reuse_runs = 100;
 
+  // Workspace images (issue 18, codeyard/images.hpp): where `codeyard image build` puts them
+  // and the local executor finds them. Empty: <data_dir>/images.
+  std::string images_dir;  // images.dir
+
   // Keys from the environment that look like ours but are not known (likely typos).
   std::vector<std::string> warnings;
 
   // storage_uri, or the default "sqlite://<data_dir>/codeyard.db" when it is empty.
   [[nodiscard]] std::string EffectiveStorageUri() const;
+  // images_dir, or "<data_dir>/images" when it is empty.
+  [[nodiscard]] std::string EffectiveImagesDir() const;
 };
 
 struct ConfigInputs {

@@ -53,7 +53,8 @@ struct Options {
 
 // The storage and executor a configuration names: config.EffectiveStorageUri(), and
 // config.executor_uri, where a bare "local:" keeps its pods under <data_dir>/pods so that
-// every process sharing the data directory shares its pods; storage.min_free_bytes.
+// every process sharing the data directory shares its pods, and a local executor URI without
+// images_dir= gets config.EffectiveImagesDir(); storage.min_free_bytes.
 [[nodiscard]] Options OptionsFrom(const Config& config);
 
 // Opens the storage the Options name (their object, or their URI through their registry),

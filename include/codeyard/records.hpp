@@ -59,6 +59,9 @@ struct Workspace {
   // The owner shares the terminal read-only with the assigned reviewer of an open review
   // (policy: core/reviews/policy.cpp). Not part of `version`: toggling it is no edit.
   bool terminal_shared = false;
+  // The image its pods run on (PodSpec::image, codeyard/images.hpp); "" = the backend's
+  // default. Chosen at creation.
+  std::string image;
 };
 
 enum class ItemKind { kFile, kDir };

@@ -25,6 +25,7 @@
 #include "codeyard/error.hpp"
 #include "codeyard/exec_limits.hpp"
 #include "codeyard/files.hpp"
+#include "codeyard/images.hpp"
 #include "codeyard/limits.hpp"
 #include "codeyard/platform.hpp"
 #include "codeyard/records.hpp"
@@ -99,6 +100,10 @@ struct WorkspaceOptions {
   std::string replica_id;
   std::chrono::milliseconds lease{std::chrono::seconds(15)};
   std::chrono::milliseconds lease_renew{std::chrono::seconds(5)};
+  // Where the images a workspace may name live (codeyard/images.hpp): set from images.dir
+  // for the local backend, whose pods need the image there. Empty: names are not checked
+  // here (the executor refuses an unknown one when the pod starts).
+  std::string images_dir;
 };
 
 // "<hostname>-<pid>-<8 random hex digits>": distinct for every process, even two on one host
@@ -175,8 +180,14 @@ class Workspaces {
 
   // Names: 1-100 characters under the rule of NormalizeName (stored NFC), unique per user
   // (kAlreadyExists). kNotFound for an unknown user; kResourceExhausted past
-  // max_workspaces_per_user.
-  [[nodiscard]] Result<Workspace> Create(std::string_view user_id, std::string_view name);
+  // max_workspaces_per_user. `image` names the image its pods run on ("" = the backend's
+  // default); with WorkspaceOptions::images_dir set it must be one there (kInvalidArgument
+  // naming it otherwise).
+  [[nodiscard]] Result<Workspace> Create(std::string_view user_id, std::string_view name,
+                                         std::string_view image = {});
+  // The images a workspace may name (WorkspaceOptions::images_dir), by name; none when that
+  // is empty.
+  [[nodiscard]] Result<std::vector<images::ImageInfo>> Images() const;
   // Every workspace of the user, oldest first (created_at, then id).
   [[nodiscard]] Result<std::vector<Workspace>> List(std::string_view user_id);
   // One page of List, in the same order.

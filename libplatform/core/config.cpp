@@ -520,6 +520,13 @@ const std::vector<KeySpec>& Specs() {
       // Files in and out (issue 17).
       {"files.download_ttl_s", "seconds a signed download link works", "300",
        IntSetter(&Config::download_ttl_s, 1, int64_t{24} * 3600)},
+      // Workspace images (issue 18, codeyard/images.hpp).
+      {"images.dir", "directory of workspace images (codeyard image build)",
+       "<data_dir>/images",
+       [](Config& c, std::string_view v) -> Result<void> {
+         c.images_dir = std::string(v);
+         return {};
+       }},
   };
   return specs;
 }
@@ -648,6 +655,13 @@ std::string Config::EffectiveStorageUri() const {
   std::string dir = data_dir;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   return "sqlite://" + dir + "/codeyard.db";
+}
+
+std::string Config::EffectiveImagesDir() const {
+  if (!images_dir.empty()) return images_dir;
+  std::string dir = data_dir;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return dir + "/images";
 }
 
 std::vector<ConfigKey> ConfigKeys() {

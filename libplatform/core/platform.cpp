@@ -49,6 +49,12 @@ Options OptionsFrom(const Config& config) {
   if (options.executor_uri == "local:" || options.executor_uri == "local") {
     options.executor_uri = "local:?state_dir=" + config.data_dir + "/pods";
   }
+  // The local backend serves the images `codeyard image build` made for this configuration.
+  if (options.executor_uri.starts_with("local:") &&
+      options.executor_uri.find("images_dir=") == std::string::npos) {
+    options.executor_uri += (options.executor_uri.find('?') == std::string::npos ? "?" : "&");
+    options.executor_uri += "images_dir=" + config.EffectiveImagesDir();
+  }
   options.min_free_bytes = config.storage_min_free_bytes;
   return options;
 }

@@ -51,11 +51,12 @@ void AddConfigCommand(CLI::App& app);
 void AddRunCommand(CLI::App& app);
 void AddDoctorCommand(CLI::App& app);
 void AddProblemsCommand(CLI::App& app);
+void AddImageCommand(CLI::App& app);
 
 using AddCommand = void (*)(CLI::App&);
-inline constexpr std::array<AddCommand, 6> kCommands = {
-    AddVersionCommand, AddMigrateCommand, AddConfigCommand,
-    AddRunCommand,     AddDoctorCommand,  AddProblemsCommand,
+inline constexpr std::array<AddCommand, 7> kCommands = {
+    AddVersionCommand, AddMigrateCommand,  AddConfigCommand, AddRunCommand,
+    AddDoctorCommand,  AddProblemsCommand, AddImageCommand,
 };
 
 }  // namespace codeyard::cli

@@ -143,7 +143,8 @@ boost::json::object WorkspaceJson(const Workspace& w) {
           {"created_at", w.created_at},
           {"updated_at", w.updated_at},
           {"version", w.version},
-          {"terminal_shared", w.terminal_shared}};
+          {"terminal_shared", w.terminal_shared},
+          {"image", w.image}};
 }
 
 boost::json::object FileInfoJson(const FileInfo& info) {

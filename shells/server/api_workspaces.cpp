@@ -24,6 +24,26 @@ void AddWorkspaceRoutes(Router& router, Services& services) {
                       for (const Workspace& w : list->items) items.push_back(WorkspaceJson(w));
                       return JsonResponse(200, PageJson(std::move(items), list->next_cursor));
                     }));
+  // The images a workspace may name (codeyard/images.hpp), for the IDE and admins.
+  router.Add(Method::kGet, "/api/v1/images",
+             Authed(services.accounts,
+                    [&services](const Request&, const std::string&) -> Result<Response> {
+                      auto listed = services.workspaces->Images();
+                      if (!listed) return Fail(listed.error());
+                      boost::json::array items;
+                      for (const auto& image : *listed) {
+                        boost::json::array packages;
+                        for (const auto& p : image.packages) packages.emplace_back(p);
+                        boost::json::object versions;
+                        for (const auto& [k, v] : image.versions) versions[k] = v;
+                        items.push_back({{"name", image.name},
+                                         {"packages", std::move(packages)},
+                                         {"versions", std::move(versions)},
+                                         {"size_bytes", image.size_bytes},
+                                         {"created_at", image.created_unix_ms}});
+                      }
+                      return JsonResponse(200, boost::json::object{{"images", std::move(items)}});
+                    }));
   router.Add(Method::kGet, "/api/v1/workspaces/{id}/sync",
              Authed(services.accounts,
                     [&services](const Request& r, const std::string& user) -> Result<Response> {
@@ -38,7 +58,15 @@ void AddWorkspaceRoutes(Router& router, Services& services) {
                       if (!body) return Fail(body.error());
                       auto name = StringField(*body, "name");
                       if (!name) return Fail(name.error());
-                      auto made = services.workspaces->Create(user, *name);
+                      std::string image;
+                      if (const auto* field = body->if_contains("image")) {
+                        if (!field->is_string()) {
+                          return Fail(Error::Code::kInvalidArgument,
+                                      "field 'image' must be a string");
+                        }
+                        image = std::string(field->get_string());
+                      }
+                      auto made = services.workspaces->Create(user, *name, image);
                       if (!made) return Fail(made.error());
                       return JsonResponse(201, WorkspaceJson(*made));
                     }));

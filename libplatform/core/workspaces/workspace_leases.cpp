@@ -260,6 +260,7 @@ Result<std::shared_ptr<Pod>> Workspaces::Impl::StartPod(const Workspace& ws) {
   spec.limits = options_.pod_limits;
   spec.network = options_.pod_network;
   spec.survive_owner = true;  // the pod belongs to its lease, not to this process
+  spec.image = ws.image;
   spec.orphan_timeout = options_.pod_orphan_timeout;
   auto promise = std::make_shared<std::promise<Result<std::shared_ptr<Pod>>>>();
   auto future = promise->get_future();

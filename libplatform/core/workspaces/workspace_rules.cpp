@@ -56,6 +56,8 @@ WorkspaceOptions WorkspaceOptionsFrom(const Config& config) {
   options.max_running_total = static_cast<int>(config.max_running_total);
   options.memory_capacity_bytes = static_cast<uint64_t>(config.memory_capacity_bytes);
   options.max_workspaces_per_user = static_cast<int>(config.max_workspaces_per_user);
+  // The local backend serves images from images.dir; others name images their own way.
+  if (config.executor_uri.starts_with("local")) options.images_dir = config.EffectiveImagesDir();
   options.file_limits.max_file_bytes = config.max_file_bytes;
   options.file_limits.max_workspace_bytes = config.max_workspace_bytes;
   options.file_limits.max_workspace_entries = config.max_workspace_entries;

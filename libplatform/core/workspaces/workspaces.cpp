@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "codeyard/id.hpp"
+#include "codeyard/images.hpp"
 #include "core/files/file_ops.hpp"
 #include "core/files/pages.hpp"
 #include "core/store/blobs.hpp"
@@ -70,14 +71,17 @@ Workspaces::Impl::~Impl() {
   if (heartbeat_.joinable()) heartbeat_.join();
 }
 
-Result<Workspace> Workspaces::Impl::Create(std::string_view user_id, std::string_view name) {
+Result<Workspace> Workspaces::Impl::Create(std::string_view user_id, std::string_view name,
+                                           std::string_view image) {
   CY_TRY(const std::string valid, workspaces::ValidName(name));
+  if (!image.empty()) CY_CHECK(images::CheckKnown(options_.images_dir, image));
   CY_CHECK(limiter_.Take(options_.limits.workspace_creates_per_user, user_id));
   const int64_t now = platform_.clock().NowMillis();
   Workspace ws;
   ws.id = NewUuid();
   ws.owner_id = std::string(user_id);
   ws.name = valid;
+  ws.image = std::string(image);
   ws.created_at = ws.updated_at = ws.last_active_at = now;
   CY_CHECK(
       store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
@@ -440,8 +444,13 @@ Workspaces::Workspaces(std::shared_ptr<Platform> platform, std::shared_ptr<Execu
       impl_(std::make_unique<Impl>(*platform_, std::move(executor), std::move(options))) {}
 Workspaces::~Workspaces() = default;
 
-Result<Workspace> Workspaces::Create(std::string_view user_id, std::string_view name) {
-  return impl_->Create(user_id, name);
+Result<Workspace> Workspaces::Create(std::string_view user_id, std::string_view name,
+                                     std::string_view image) {
+  return impl_->Create(user_id, name, image);
+}
+Result<std::vector<images::ImageInfo>> Workspaces::Images() const {
+  if (impl_->options().images_dir.empty()) return std::vector<images::ImageInfo>();
+  return images::List(impl_->options().images_dir);
 }
 Result<std::vector<Workspace>> Workspaces::List(std::string_view user_id) {
   return impl_->List(user_id);

@@ -15,6 +15,7 @@
 #include <random>
 
 #include "codeyard/id.hpp"
+#include "codeyard/images.hpp"
 #include "core/errno_text.hpp"
 #include "core/try.hpp"
 #include "core/uri_query.hpp"
@@ -195,11 +196,20 @@ Result<LocalExecutorOptions> ParseLocalUri(std::string_view uri) {
                     "local executor: ro_bind must be an absolute path without \"..\"");
       }
       options.ro_binds.push_back(value);
+    } else if (key == "images_dir") {
+      std::error_code ec;
+      options.images_dir = std::filesystem::absolute(value, ec).lexically_normal().string();
+      if (ec || value.empty()) {
+        return Fail(Error::Code::kInvalidArgument, "local executor: bad images_dir " + value);
+      }
+      while (options.images_dir.size() > 1 && options.images_dir.back() == '/') {
+        options.images_dir.pop_back();
+      }
     } else {
       return Fail(Error::Code::kInvalidArgument,
                   "local executor: unknown parameter \"" + key +
                       "\" (known: state_dir, pod_binary, allow_unlimited, uid_base, uid_count, "
-                      "cgroup_base, ro_bind)");
+                      "cgroup_base, ro_bind, images_dir)");
     }
   }
   if (!options.state_dir.empty() && options.state_dir.front() != '/') {
@@ -299,6 +309,24 @@ Result<void> LocalExecutor::RemovePod(const PodRecord& record) {
   return outcome;
 }
 
+Result<std::string> LocalExecutor::ImageDirOf(const std::string& image) const {
+  if (image.empty()) return std::string();
+  if (!images::ValidateName(image)) {
+    return Fail(Error::Code::kInvalidArgument, "local executor: bad image name \"" + image + "\"");
+  }
+  if (options_.images_dir.empty()) {
+    return Fail(Error::Code::kNotFound, "local executor: no image \"" + image +
+                                            "\" (the executor has no images_dir)");
+  }
+  const std::string dir = images::ImageDir(options_.images_dir, image);
+  if (::access((dir + "/manifest.json").c_str(), R_OK) != 0) {
+    return Fail(Error::Code::kNotFound, "local executor: no image \"" + image + "\" in " +
+                                            options_.images_dir + " (codeyard image build " +
+                                            image + ")");
+  }
+  return dir;
+}
+
 Result<uint32_t> LocalExecutor::AllocateUid() {
   if (rootless_) return static_cast<uint32_t>(::geteuid());
   std::vector<uint32_t> taken;
@@ -353,6 +381,7 @@ Result<std::shared_ptr<Pod>> LocalExecutor::CreatePodWith(const PodSpec& request
   launch.info = info;
   launch.pod_binary = options_.pod_binary;
   launch.ro_binds = options_.ro_binds;
+  CY_TRY(launch.image_dir, ImageDirOf(spec.image));
   launch.pod_dir = options_.state_dir + "/" + info.id;
   launch.rootless = rootless_;
   PodRecord record;

@@ -40,9 +40,13 @@ struct LocalExecutorOptions {
   // Host directories bound read-only into every pod at the same path (`ro_bind=` in the URI,
   // repeatable): a test's build directory, so a pod can run a freshly built `codeyard-pod`.
   std::vector<std::string> ro_binds;
+  // Where workspace images live (`images_dir=` in the URI; codeyard/images.hpp): a pod whose
+  // PodSpec::image names one sees that image's root as its /usr. Empty: only the host's.
+  std::string images_dir;
 };
 
-// Parses "local:" or "local:?state_dir=/x&allow_unlimited=1&pod_binary=/y&uid_base=N&ro_bind=/d".
+// Parses "local:" or
+// "local:?state_dir=/x&allow_unlimited=1&pod_binary=/y&uid_base=N&ro_bind=/d&images_dir=/i".
 Result<LocalExecutorOptions> ParseLocalUri(std::string_view uri);
 
 // The registry factory for "local".
@@ -85,6 +89,9 @@ class LocalExecutor : public Executor, public std::enable_shared_from_this<Local
   // holds StateLock.
   Result<void> RemovePod(const PodRecord& record);
   Result<uint32_t> AllocateUid();
+  // `<images_dir>/<image>` for PodSpec::image ("" for the host's /usr); kNotFound naming
+  // an image that does not exist.
+  [[nodiscard]] Result<std::string> ImageDirOf(const std::string& image) const;
 
   LocalExecutorOptions options_;
   std::shared_ptr<Logger> logger_;

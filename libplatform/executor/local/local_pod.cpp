@@ -247,6 +247,7 @@ Result<void> LocalPod::Launch() {
   }
   if (launch_.cgroup) config.cgroup_procs_files = launch_.cgroup->ProcsFiles();
   config.extra_ro_binds = launch_.ro_binds;
+  config.image_dir = launch_.image_dir;
   std::vector<int> listener;
   if (info_.spec.survive_owner) {
     CY_TRY(const int fd, ListenForHolders(launch_.pod_dir));

@@ -31,6 +31,7 @@ struct PodLaunch {
   bool rootless = false;
   std::shared_ptr<Cgroup> cgroup;     // null when the host has no usable cgroups
   std::vector<std::string> ro_binds;  // extra read-only binds (LocalExecutorOptions::ro_binds)
+  std::string image_dir;              // PodConfig::image_dir: "" for the host's /usr
 };
 
 class LocalPod : public Pod {

@@ -100,6 +100,7 @@ json::object ToJson(const PodConfig& c) {
   o["orphan_timeout_ms"] = c.orphan_timeout_ms;
   o["cgroup_procs_files"] = Strings(c.cgroup_procs_files);
   o["extra_ro_binds"] = Strings(c.extra_ro_binds);
+  o["image_dir"] = c.image_dir;
   return o;
 }
 
@@ -112,7 +113,8 @@ Result<PodConfig> PodConfigFromJson(const json::object& o) {
       !GetInt(o, "tmp_bytes", c.tmp_bytes) || !GetInt(o, "shm_bytes", c.shm_bytes) ||
       !GetInt(o, "orphan_timeout_ms", c.orphan_timeout_ms) ||
       !GetStrings(o, "cgroup_procs_files", c.cgroup_procs_files) ||
-      !GetStrings(o, "extra_ro_binds", c.extra_ro_binds)) {
+      !GetStrings(o, "extra_ro_binds", c.extra_ro_binds) ||
+      !GetString(o, "image_dir", c.image_dir)) {
     return std::unexpected(Bad("malformed config"));
   }
   if (c.pod_id.empty() || c.root_dir.empty() || c.root_dir.front() != '/') {

@@ -78,6 +78,10 @@ struct PodConfig {
   // Read-only bind mounts from the host beyond /usr and the /bin-style links (absolute paths
   // that are the same inside; missing ones are skipped).
   std::vector<std::string> extra_ro_binds;
+  // A workspace image's directory (<images>/<name>, holding root/ and manifest.json) whose
+  // root replaces the host's as the source of /usr, the /bin-style links and the /etc
+  // entries; "" keeps the host's.
+  std::string image_dir;
 };
 
 struct ExecRequest {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -22,11 +23,12 @@ namespace {
 constexpr std::array<const char*, 6> kSystemEntries = {"bin",   "sbin",  "lib",
                                                        "lib32", "lib64", "libx32"};
 
-// Host /etc entries programs need (the dynamic loader's cache, alternatives symlinks behind
-// cc/c++/python, time zone, CA certificates); bound read-only when present.
-constexpr std::array<const char*, 10> kEtcBinds = {
-    "ld.so.cache", "ld.so.conf",      "ld.so.conf.d", "alternatives", "localtime",
-    "ssl",         "ca-certificates", "python3",      "python3.11",   "mime.types"};
+// /etc entries programs need (the dynamic loader's cache, alternatives symlinks behind
+// cc/c++/python, time zone, CA certificates, fonts and matplotlib's defaults), from the host
+// or the image; bound read-only when present.
+constexpr std::array<const char*, 12> kEtcBinds = {
+    "ld.so.cache", "ld.so.conf",      "ld.so.conf.d", "alternatives", "localtime",    "ssl",
+    "ca-certificates", "python3",     "python3.11",   "mime.types",   "matplotlibrc", "fonts"};
 
 constexpr std::array<const char*, 6> kDevices = {"null",   "zero",    "full",
                                                  "random", "urandom", "tty"};
@@ -58,27 +60,52 @@ Result<void> BindIfPresent(const std::string& source, int parent, const std::str
   return BindTreeAt(source, parent, name, attributes);
 }
 
-Result<void> MountSystem(const std::string& root) {
+// The system's files come from `source`: "" for the host's own, else an image's root.
+Result<void> MountSystem(const std::string& root, const std::string& source) {
   CY_CHECK(MakeDir(root + "/usr", 0755));
-  CY_CHECK(BindTree("/usr", root + "/usr", kReadOnly));
+  CY_CHECK(BindTree(source + "/usr", root + "/usr", kReadOnly));
   for (const char* name : kSystemEntries) {
-    const std::string host = std::string("/") + name;
+    const std::string entry = std::string("/") + name;
+    const std::string from = source + entry;
     struct stat info {};
-    if (::lstat(host.c_str(), &info) != 0) continue;
+    if (::lstat(from.c_str(), &info) != 0) continue;
     if (S_ISLNK(info.st_mode)) {
       std::array<char, PATH_MAX> target{};
-      const ssize_t length = ::readlink(host.c_str(), target.data(), target.size() - 1);
-      if (length < 0) return std::unexpected(SystemError("readlink " + host));
-      CY_CHECK(MakeSymlink(std::string(target.data(), static_cast<size_t>(length)), root + host));
+      const ssize_t length = ::readlink(from.c_str(), target.data(), target.size() - 1);
+      if (length < 0) return std::unexpected(SystemError("readlink " + from));
+      CY_CHECK(
+          MakeSymlink(std::string(target.data(), static_cast<size_t>(length)), root + entry));
     } else if (S_ISDIR(info.st_mode)) {
-      CY_CHECK(MakeDir(root + host, 0755));
-      CY_CHECK(BindTree(host, root + host, kReadOnly));
+      CY_CHECK(MakeDir(root + entry, 0755));
+      CY_CHECK(BindTree(from, root + entry, kReadOnly));
     }
   }
   return {};
 }
 
-Result<void> BuildEtc(const std::string& root, const PodConfig& config) {
+// An image's root, under a shared lock on its manifest held by this init (PID 1) for the
+// pod's whole life: `codeyard image rm` takes the lock exclusively and so refuses an image a
+// pod is using (deleting the files would pull them from under the pod's binds).
+Result<std::string> LockImage(const std::string& image_dir) {
+  const std::string manifest = image_dir + "/manifest.json";
+  // Deliberately never closed: the lock lasts until the init exits. O_CLOEXEC keeps it
+  // from the pod's programs.
+  const int fd = ::open(manifest.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::unexpected(SystemError("open the image manifest " + manifest));
+  if (::flock(fd, LOCK_SH) != 0) {
+    return std::unexpected(SystemError("lock the image manifest " + manifest));
+  }
+  // `image rm` renames the directory away before unlocking: a pod that waited on the lock
+  // finds no root and fails here rather than binding a tree being deleted.
+  const std::string root = image_dir + "/root";
+  if (!Exists(root + "/usr")) {
+    return Fail(Error::Code::kNotFound, "image root " + root + " is gone (image removed?)");
+  }
+  return root;
+}
+
+Result<void> BuildEtc(const std::string& root, const std::string& source,
+                      const PodConfig& config) {
   const std::string etc = root + "/etc";
   CY_CHECK(MakeDir(etc, 0755));
   CY_CHECK(WriteEtcFiles(etc, config));
@@ -89,7 +116,7 @@ Result<void> BuildEtc(const std::string& root, const PodConfig& config) {
   // Without network (or a host resolv.conf) an empty file: the resolver then fails fast.
   if (!Exists(etc + "/resolv.conf")) CY_CHECK(WriteNew(etc + "/resolv.conf", "", 0644));
   for (const char* name : kEtcBinds) {
-    CY_CHECK(BindIfPresent(std::string("/etc/") + name, dir.get(), name, kReadOnly));
+    CY_CHECK(BindIfPresent(source + "/etc/" + name, dir.get(), name, kReadOnly));
   }
   return {};
 }
@@ -202,6 +229,9 @@ Result<void> ValidateRootConfig(const PodConfig& config) {
   if (!IsNormalAbsolute(config.root_dir)) {
     return Fail(Error::Code::kInvalidArgument, "root_dir must be a normal absolute path");
   }
+  if (!config.image_dir.empty() && !IsNormalAbsolute(config.image_dir)) {
+    return Fail(Error::Code::kInvalidArgument, "image_dir must be a normal absolute path");
+  }
   for (const std::string& path : config.extra_ro_binds) {
     if (!IsNormalAbsolute(path)) {
       return Fail(Error::Code::kInvalidArgument, "bad extra read-only bind: " + path);
@@ -216,8 +246,12 @@ Result<void> BuildRootFs(const PodConfig& config) {
                  "make the mounts private"));
   const std::string& root = config.root_dir;
   CY_CHECK(MountTmpfs(root, MS_NOSUID | MS_NODEV, "size=16m,mode=0755"));
-  CY_CHECK(MountSystem(root));
-  CY_CHECK(BuildEtc(root, config));
+  std::string source;  // the host's own files
+  if (!config.image_dir.empty()) {
+    CY_TRY(source, LockImage(config.image_dir));
+  }
+  CY_CHECK(MountSystem(root, source));
+  CY_CHECK(BuildEtc(root, source, config));
   CY_CHECK(BuildDev(root, config.shm_bytes));
   CY_CHECK(BuildProc(root));
   CY_CHECK(MountScratch(root, config));
