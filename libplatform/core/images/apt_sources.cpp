@@ -3,6 +3,8 @@
 // mirror the machine already uses (a snapshot, a proxy or a local mirror), never a fixed one.
 #include <algorithm>
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <fstream>
 #include <sstream>
 
@@ -38,8 +40,7 @@ bool Contains(const std::vector<std::string>& words, std::string_view word) {
 // Signed-By names a keyring file, or holds an inline key (which debootstrap cannot take).
 std::string KeyringOf(std::string_view signed_by) {
   const std::string path = Trim(signed_by);
-  return !path.empty() && path.front() == '/' && path.find('\n') == std::string::npos ? path
-                                                                                        : "";
+  return !path.empty() && path.front() == '/' && path.find('\n') == std::string::npos ? path : "";
 }
 
 // "deb [signed-by=/k arch=amd64] http://x bookworm main".

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <boost/json.hpp>
 #include <cerrno>
 #include <filesystem>
@@ -13,22 +14,22 @@
 #include <sstream>
 
 #include "core/errno_text.hpp"
+#include "core/try.hpp"
 #include "core/images/image_files.hpp"
 
 namespace codeyard::images {
 namespace json = boost::json;
 
 std::vector<std::string> DefaultPackages() {
-  return {"python3", "python3-numpy",      "python3-scipy", "python3-pandas",
-          "python3-matplotlib", "nodejs", "gcc",           "g++",
-          "ca-certificates"};
+  return {"python3", "python3-numpy", "python3-scipy", "python3-pandas", "python3-matplotlib",
+          "nodejs",  "gcc",           "g++",           "ca-certificates"};
 }
 
 Result<void> ValidateName(std::string_view name) {
-  const bool ok = !name.empty() && name.size() <= 63 &&
-                  name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_.") ==
-                      std::string_view::npos &&
-                  std::isalnum(static_cast<unsigned char>(name.front())) != 0;
+  const bool ok =
+      !name.empty() && name.size() <= 63 &&
+      name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_.") == std::string_view::npos &&
+      std::isalnum(static_cast<unsigned char>(name.front())) != 0;
   if (!ok) {
     return Fail(Error::Code::kInvalidArgument,
                 "images: bad image name \"" + std::string(name) +
@@ -140,8 +141,7 @@ Result<void> Remove(const std::string& images_dir, std::string_view name) {
   const int fd = ::open(manifest.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) {
-      return Fail(Error::Code::kNotFound,
-                  "images: no image named \"" + std::string(name) + "\"");
+      return Fail(Error::Code::kNotFound, "images: no image named \"" + std::string(name) + "\"");
     }
     return Fail(Error::Code::kInternal, "images: open " + manifest + ": " + ErrnoText(errno));
   }
@@ -156,8 +156,8 @@ Result<void> Remove(const std::string& images_dir, std::string_view name) {
     return Fail(Error::Code::kInternal, "images: lock " + manifest + ": " + ErrnoText(err));
   }
   // Out of sight first (a pod starting now finds no image), then deleted at leisure.
-  const std::string trash = images_dir + "/.trash-" + std::string(name) + "-" +
-                            std::to_string(::getpid());
+  const std::string trash =
+      images_dir + "/.trash-" + std::string(name) + "-" + std::to_string(::getpid());
   const bool moved = ::rename(dir.c_str(), trash.c_str()) == 0;
   const int err = errno;
   ::close(fd);

@@ -315,8 +315,8 @@ Result<std::string> LocalExecutor::ImageDirOf(const std::string& image) const {
     return Fail(Error::Code::kInvalidArgument, "local executor: bad image name \"" + image + "\"");
   }
   if (options_.images_dir.empty()) {
-    return Fail(Error::Code::kNotFound, "local executor: no image \"" + image +
-                                            "\" (the executor has no images_dir)");
+    return Fail(Error::Code::kNotFound,
+                "local executor: no image \"" + image + "\" (the executor has no images_dir)");
   }
   const std::string dir = images::ImageDir(options_.images_dir, image);
   if (::access((dir + "/manifest.json").c_str(), R_OK) != 0) {

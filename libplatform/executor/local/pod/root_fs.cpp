@@ -27,8 +27,8 @@ constexpr std::array<const char*, 6> kSystemEntries = {"bin",   "sbin",  "lib",
 // cc/c++/python, time zone, CA certificates, fonts and matplotlib's defaults), from the host
 // or the image; bound read-only when present.
 constexpr std::array<const char*, 12> kEtcBinds = {
-    "ld.so.cache", "ld.so.conf",      "ld.so.conf.d", "alternatives", "localtime",    "ssl",
-    "ca-certificates", "python3",     "python3.11",   "mime.types",   "matplotlibrc", "fonts"};
+    "ld.so.cache",     "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime",    "ssl",
+    "ca-certificates", "python3",    "python3.11",   "mime.types",   "matplotlibrc", "fonts"};
 
 constexpr std::array<const char*, 6> kDevices = {"null",   "zero",    "full",
                                                  "random", "urandom", "tty"};
@@ -73,8 +73,7 @@ Result<void> MountSystem(const std::string& root, const std::string& source) {
       std::array<char, PATH_MAX> target{};
       const ssize_t length = ::readlink(from.c_str(), target.data(), target.size() - 1);
       if (length < 0) return std::unexpected(SystemError("readlink " + from));
-      CY_CHECK(
-          MakeSymlink(std::string(target.data(), static_cast<size_t>(length)), root + entry));
+      CY_CHECK(MakeSymlink(std::string(target.data(), static_cast<size_t>(length)), root + entry));
     } else if (S_ISDIR(info.st_mode)) {
       CY_CHECK(MakeDir(root + entry, 0755));
       CY_CHECK(BindTree(from, root + entry, kReadOnly));
@@ -104,8 +103,7 @@ Result<std::string> LockImage(const std::string& image_dir) {
   return root;
 }
 
-Result<void> BuildEtc(const std::string& root, const std::string& source,
-                      const PodConfig& config) {
+Result<void> BuildEtc(const std::string& root, const std::string& source, const PodConfig& config) {
   const std::string etc = root + "/etc";
   CY_CHECK(MakeDir(etc, 0755));
   CY_CHECK(WriteEtcFiles(etc, config));

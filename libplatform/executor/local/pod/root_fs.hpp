@@ -1,10 +1,10 @@
 // The pod's root file system, built by the init in a mount namespace of its own: a small
 // read-only tmpfs holding the host's /usr (and the /bin-style links) read-only, or those of
 // a workspace image when the config names one (codeyard/images.hpp), a synthetic /etc with
-// only what programs need to run (a few entries taken from the same source) (never the host's shadow, home or state
-// directories), a minimal /dev with its own devpts, the pod's own /proc, and the writable
-// tmpfs /tmp, /dev/shm and /workspace. The init then pivots into it, so nothing else of the
-// host stays reachable. Runs before the init leaves the privileged user namespace.
+// only what programs need to run (a few entries taken from the same source) (never the host's
+// shadow, home or state directories), a minimal /dev with its own devpts, the pod's own /proc, and
+// the writable tmpfs /tmp, /dev/shm and /workspace. The init then pivots into it, so nothing else
+// of the host stays reachable. Runs before the init leaves the privileged user namespace.
 #pragma once
 
 #include "codeyard/error.hpp"
