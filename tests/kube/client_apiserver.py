@@ -226,6 +226,9 @@ async def main():
     if ARGS.tls_cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(ARGS.tls_cert, ARGS.tls_key)
+        if ARGS.client_ca:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(ARGS.client_ca)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
@@ -244,5 +247,6 @@ if __name__ == "__main__":
     parser.add_argument("--token-file")
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
+    parser.add_argument("--client-ca")
     ARGS = parser.parse_args()
     asyncio.run(main())

@@ -82,7 +82,8 @@ TEST_CASE("429 and 5xx are retried, 501 and 4xx are not", "[kube][errors]") {
   CHECK_FALSE(IsRetryableStatus(409));
 }
 
-TEST_CASE("backoff doubles up to its cap, jittered over the upper half of the delay", "[kube][errors]") {
+TEST_CASE("backoff doubles up to its cap, jittered over the upper half of the delay",
+          "[kube][errors]") {
   const Backoff backoff{milliseconds(100), milliseconds(1000)};
   CHECK(BackoffDelay(backoff, 0, 0.0, std::nullopt) == milliseconds(50));
   CHECK(BackoffDelay(backoff, 0, 0.999999, std::nullopt) == milliseconds(99));

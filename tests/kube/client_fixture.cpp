@@ -78,6 +78,7 @@ ApiServer::ApiServer(ServerOptions options) {
   if (!options.tls_cert.empty()) {
     argv.insert(argv.end(), {"--tls-cert", options.tls_cert, "--tls-key", options.tls_key});
   }
+  if (!options.client_ca.empty()) argv.insert(argv.end(), {"--client-ca", options.client_ca});
   pid_ = Spawn(argv);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (!std::filesystem::exists(dir_.path() / "port")) {
@@ -121,6 +122,11 @@ void MakeCertificates(const std::filesystem::path& dir) {
   REQUIRE(Run({"/usr/bin/openssl", "x509", "-req", "-in", p("server.csr"), "-CA", p("ca.pem"),
                "-CAkey", p("ca.key"), "-CAcreateserial", "-days", "2", "-extfile", p("ext.cnf"),
                "-out", p("server.pem")}) == 0);
+  REQUIRE(Run({"/usr/bin/openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj",
+               "/CN=codeyard-client", "-keyout", p("client.key"), "-out", p("client.csr")}) == 0);
+  REQUIRE(Run({"/usr/bin/openssl", "x509", "-req", "-in", p("client.csr"), "-CA", p("ca.pem"),
+               "-CAkey", p("ca.key"), "-CAcreateserial", "-days", "2", "-out", p("client.pem")}) ==
+          0);
 }
 
 }  // namespace codeyard::kube::testing

@@ -29,6 +29,7 @@ struct ServerOptions {
   std::string token_file;
   std::string tls_cert;
   std::string tls_key;
+  std::string client_ca;  // with TLS: require a client certificate signed by this CA
 };
 
 class ApiServer {
@@ -51,7 +52,7 @@ class ApiServer {
 };
 
 // A CA and a server certificate for 127.0.0.1 made with the openssl command into `dir`:
-// ca.pem, server.pem, server.key.
+// ca.pem, server.pem, server.key, and a client certificate client.pem, client.key.
 void MakeCertificates(const std::filesystem::path& dir);
 
 }  // namespace codeyard::kube::testing

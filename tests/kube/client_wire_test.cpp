@@ -278,6 +278,55 @@ TEST_CASE("TLS is verified against the configured CA", "[kube][wire]") {
   CHECK(MakeClient(untrusted)->Get(Pod("p1")));
 }
 
+TEST_CASE("a client certificate from the config is presented", "[kube][wire]") {
+  testing::TempDir dir;
+  testing::MakeCertificates(dir.path());
+  testing::ServerOptions options = WithTls(dir);
+  options.client_ca = (dir.path() / "ca.pem").string();
+  testing::ApiServer server(options);
+  Config config = server.MakeConfig(/*tls=*/true);
+  config.ca_pem = dir.Read("ca.pem");
+  auto anonymous = MakeClient(config)->Get(Pod("p1"), {}, CallOptions{milliseconds(3000)});
+  REQUIRE_FALSE(anonymous);
+  CHECK(anonymous.error().code() == Code::kUnavailable);
+  config.client_cert_pem = dir.Read("client.pem");
+  config.client_key_pem = dir.Read("client.key");
+  auto client = MakeClient(config);
+  CHECK(client->Get(Pod("p1")));
+  auto session = client->Exec(Cmd("p1", {"argv"}));
+  REQUIRE(session);
+  CHECK_FALSE(ReadAll(**session).first.empty());
+}
+
+TEST_CASE("one thread writes an exec's stdin while another reads it, over TLS",
+          "[kube][wire][exec]") {
+  testing::TempDir dir;
+  testing::MakeCertificates(dir.path());
+  testing::ApiServer server(WithTls(dir));
+  Config config = server.MakeConfig(/*tls=*/true);
+  config.ca_pem = dir.Read("ca.pem");
+  auto client = MakeClient(config);
+  auto stream = client->OpenExecStream("ns", "p1", "workspace", {"cat"});
+  REQUIRE(stream);
+  std::string sent;
+  for (int i = 0; i < 300; ++i) sent += "line " + std::to_string(i) + " " + std::string(i, 'y');
+  Result<void> wrote;
+  std::thread writer([&] {
+    for (std::size_t at = 0; at < sent.size() && wrote; at += 1000) {
+      wrote = (*stream)->Write(std::string_view(sent).substr(at, 1000), milliseconds(20000));
+    }
+    if (wrote) wrote = (*stream)->CloseWrite();
+  });
+  std::string got;
+  Result<std::string> part;
+  while ((part = (*stream)->Read(1 << 16, milliseconds(20000))) && !part->empty()) got += *part;
+  if (!part) (*stream)->Shutdown();  // so the writer cannot hang before the REQUIRE below
+  writer.join();
+  REQUIRE(part);
+  REQUIRE(wrote);
+  CHECK(got == sent);
+}
+
 TEST_CASE("exec over v5 echoes stdin, resizes and closes stdin", "[kube][wire][exec]") {
   testing::ApiServer server;
   auto client = MakeClient(server.MakeConfig());

@@ -23,8 +23,9 @@ class ExecPortStream final : public PortStream {
  public:
   explicit ExecPortStream(std::unique_ptr<ExecSession> session) : session_(std::move(session)) {}
 
-  Result<void> Write(std::string_view data, std::optional<std::chrono::milliseconds>) override {
-    auto sent = session_->WriteStdin(data);
+  Result<void> Write(std::string_view data,
+                     std::optional<std::chrono::milliseconds> timeout) override {
+    auto sent = session_->WriteStdin(data, timeout);
     if (!sent && sent.error().code() != Error::Code::kDeadlineExceeded) {
       return Fail(Error::Code::kAborted, sent.error().message());
     }
@@ -94,10 +95,11 @@ ExecSession::~ExecSession() {
 
 bool ExecSession::can_close_stdin() const noexcept { return protocol_ == kV5; }
 
-Result<void> ExecSession::WriteStdin(std::string_view data) {
+Result<void> ExecSession::WriteStdin(std::string_view data,
+                                     std::optional<std::chrono::milliseconds> timeout) {
   std::string message(1, static_cast<char>(ExecChannel::kStdin));
   message += data;
-  return socket_->Send(WsOpcode::kBinary, message);
+  return socket_->Send(WsOpcode::kBinary, message, timeout);
 }
 
 Result<void> ExecSession::CloseStdin() {

@@ -72,8 +72,10 @@ class ExecSession {
   [[nodiscard]] const std::string& protocol() const noexcept { return protocol_; }
   [[nodiscard]] bool can_close_stdin() const noexcept;
 
-  // Sends `data` to the command's stdin.
-  [[nodiscard]] Result<void> WriteStdin(std::string_view data);
+  // Sends `data` to the command's stdin; kDeadlineExceeded when none of it went out within
+  // `timeout` (no timeout: wait until the connection takes it).
+  [[nodiscard]] Result<void> WriteStdin(
+      std::string_view data, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   // Closes the command's stdin (v5's [255, 0]); kUnimplemented with v4, which has no way to
   // say end of input short of closing the whole connection.
   [[nodiscard]] Result<void> CloseStdin();

@@ -120,6 +120,8 @@ class CurlWatch final : public Watch {
       curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
       if (code == CURLE_OK && status != 200) {
         failure = ErrorFromStatus(status, error_body_, what_);
+        // A rotated token: the caller's next watch (or list) sends the new one.
+        if (status == 401) (void)client_.Token(true);
       } else if (code != CURLE_OK && code != CURLE_ABORTED_BY_CALLBACK &&
                  code != CURLE_WRITE_ERROR && code != CURLE_OPERATION_TIMEDOUT) {
         // A broken stream is an ordinary end only once events flowed; a watch that never

@@ -134,6 +134,7 @@ struct WebSocketClient::Impl {
   std::mutex io_mutex;      // each curl_easy_send / curl_easy_recv
   std::mutex send_mutex;    // a whole frame, so two senders never interleave
   bool close_sent = false;  // guarded by send_mutex
+  bool broken = false;      // guarded by send_mutex
   // Receive's state: one reader at a time.
   WsFrameDecoder decoder;
   std::string fragments;
@@ -162,7 +163,9 @@ struct WebSocketClient::Impl {
     return n > 0;
   }
 
-  Result<void> SendRaw(std::string_view data, std::optional<Clock::time_point> deadline) {
+  // Sends all of `data`; `*sent_any` tells whether any byte went out before a failure.
+  Result<void> SendRaw(std::string_view data, std::optional<Clock::time_point> deadline,
+                       bool* sent_any = nullptr) {
     while (!data.empty()) {
       if (interrupted.load()) return Fail(Error::Code::kAborted, "websocket: interrupted");
       std::size_t sent = 0;
@@ -182,6 +185,7 @@ struct WebSocketClient::Impl {
                     std::string("websocket: send failed: ") + curl_easy_strerror(code));
       }
       data.remove_prefix(sent);
+      if (sent > 0 && sent_any != nullptr) *sent_any = true;
     }
     return {};
   }
@@ -216,14 +220,28 @@ struct WebSocketClient::Impl {
     }
   }
 
-  Result<void> SendFrame(WsOpcode opcode, std::string_view payload) {
+  Result<void> SendFrame(WsOpcode opcode, std::string_view payload,
+                         std::optional<Clock::time_point> deadline = std::nullopt) {
     std::array<std::uint8_t, 4> mask{};
     RAND_bytes(mask.data(), 4);
     WsFrame frame{true, opcode, std::string(payload)};
     std::lock_guard lock(send_mutex);
+    if (broken) {
+      return Fail(Error::Code::kUnavailable, "websocket: an earlier frame was cut off");
+    }
     if (close_sent) return Fail(Error::Code::kAborted, "websocket: already closed");
     if (opcode == WsOpcode::kClose) close_sent = true;
-    return SendRaw(EncodeWsFrame(frame, mask), std::nullopt);
+    bool sent_any = false;
+    auto sent = SendRaw(EncodeWsFrame(frame, mask), deadline, &sent_any);
+    if (!sent && sent_any) {
+      // Half a frame is on the wire: nothing more can be framed after it.
+      broken = true;
+      if (sent.error().code() == Error::Code::kDeadlineExceeded) {
+        return Fail(Error::Code::kUnavailable,
+                    "websocket: a frame was cut off by its deadline; the stream is unusable");
+      }
+    }
+    return sent;
   }
 };
 
@@ -399,8 +417,11 @@ Result<std::unique_ptr<WebSocketClient>> WebSocketClient::Connect(void* easy_han
   return std::unique_ptr<WebSocketClient>(new WebSocketClient(std::move(impl), chosen));
 }
 
-Result<void> WebSocketClient::Send(WsOpcode opcode, std::string_view payload) {
-  return impl_->SendFrame(opcode, payload);
+Result<void> WebSocketClient::Send(WsOpcode opcode, std::string_view payload,
+                                   std::optional<std::chrono::milliseconds> timeout) {
+  std::optional<Clock::time_point> deadline;
+  if (timeout) deadline = Clock::now() + *timeout;
+  return impl_->SendFrame(opcode, payload, deadline);
 }
 
 Result<std::optional<WsMessage>> WebSocketClient::Receive(

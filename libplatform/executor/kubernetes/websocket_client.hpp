@@ -87,8 +87,11 @@ class WebSocketClient {
   // The subprotocol the server chose.
   [[nodiscard]] const std::string& protocol() const noexcept { return protocol_; }
 
-  // Sends one message as a single masked frame.
-  [[nodiscard]] Result<void> Send(WsOpcode opcode, std::string_view payload);
+  // Sends one message as a single masked frame. kDeadlineExceeded when the connection took
+  // none of it within `timeout` (no timeout: wait); a frame cut off half-way leaves the
+  // connection unusable for sending (kUnavailable, then and after).
+  [[nodiscard]] Result<void> Send(WsOpcode opcode, std::string_view payload,
+                                  std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   // The next data message (fragments joined; pings answered); std::nullopt once the server
   // closed. kDeadlineExceeded when nothing came within `timeout`; kAborted after Interrupt;
