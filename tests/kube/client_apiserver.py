@@ -31,6 +31,7 @@ def log(request, **extra):
                  "user_agent": request.headers.get("User-Agent", ""),
                  "accept": request.headers.get("Accept", ""),
                  "content_type": request.headers.get("Content-Type", ""),
+                 "expect": request.headers.get("Expect", ""),
                  "authorization": request.headers.get("Authorization", "")}
         entry.update(extra)
         with open(ARGS.log_file, "a") as f:
@@ -212,7 +213,7 @@ async def exec_pod(request):
 
 
 async def main():
-    app = web.Application(middlewares=[auth])
+    app = web.Application(middlewares=[auth], client_max_size=8 << 20)
     base = "/api/v1/namespaces/{ns}/pods"
     app.router.add_get("/api/v1/counters", counters)
     app.router.add_get(base, list_pods)

@@ -254,7 +254,12 @@ Result<Response> Client::Send(std::string_view verb, const Resource& target, con
   const auto deadline = Clock::now() + timeout;
   const std::string url = impl_->Url(target, query);
   std::vector<std::string> extra = {"Accept: application/json"};
-  if (!body.empty()) extra.push_back("Content-Type: " + std::string(content_type));
+  if (!body.empty()) {
+    extra.push_back("Content-Type: " + std::string(content_type));
+    // libcurl asks large bodies "Expect: 100-continue" and waits up to a second for an
+    // answer some servers never give; the body is sent at once instead.
+    extra.push_back("Expect:");
+  }
   bool reauthenticated = false;
   for (int attempt = 0;;) {
     const auto left =
