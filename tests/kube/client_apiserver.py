@@ -148,6 +148,12 @@ async def list_pods(request):
             "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
             "message": "too old resource version: 1 (5)", "reason": "Expired", "code": 410}}) + "\n").encode())
         return response
+    if q.get("labelSelector") == "many":
+        # More events than the client queues: it must hold the stream back, not drop any.
+        for start in range(0, 5000, 500):
+            await response.write("".join(json.dumps(pod_event("ADDED", f"p{i}", str(10 + i))) + "\n"
+                                         for i in range(start, start + 500)).encode())
+        return response
     events = [pod_event("ADDED", "a", "6"), pod_event("MODIFIED", "a", "7"),
               {"type": "BOOKMARK", "object": {"kind": "Pod", "apiVersion": "v1",
                                                "metadata": {"resourceVersion": "8"}}},
@@ -190,6 +196,13 @@ async def exec_pod(request):
                 await ws.pong(msg.data)
             else:
                 break
+    elif command == ["fragments"]:
+        # One stdout message in two fragments with a ping between them, written raw
+        # (unmasked server frames): 0x02 binary without FIN, 0x89 ping, 0x80 continuation+FIN.
+        transport = request.transport
+        transport.write(b"\x02\x03\x01ab" + b"\x89\x04ping" + b"\x80\x02cd")
+        msg = await ws.receive()
+        await ws.send_bytes(b"\x01" + (b"pong:" + msg.data if msg.type == WSMsgType.PONG else b"no pong"))
     elif command == ["big"]:
         await ws.send_bytes(b"\x01" + b"x" * 100000)
     elif command == ["ping"]:

@@ -200,6 +200,23 @@ TEST_CASE("a watch streams events and ends, and an old version is expired", "[ku
   CHECK(IsExpired(expired.error()));
 }
 
+TEST_CASE("a watch that outruns its reader loses no event", "[kube][wire]") {
+  testing::ApiServer server;
+  auto client = MakeClient(server.MakeConfig());
+  auto watch = client->StartWatch(Pod(""), {{"labelSelector", "many"}}, "5", 60);
+  REQUIRE(watch);
+  int next = 0;
+  for (;;) {
+    auto event = (*watch)->Next(milliseconds(20000));
+    REQUIRE(event);
+    if (!*event) break;
+    REQUIRE((*event)->resource_version == std::to_string(10 + next));
+    ++next;
+  }
+  CHECK(next == 5000);
+  CHECK((*watch)->ended());
+}
+
 TEST_CASE("Stop ends a watch that is waiting on the server", "[kube][wire]") {
   testing::ApiServer server;
   auto client = MakeClient(server.MakeConfig());
@@ -381,6 +398,13 @@ TEST_CASE("exec reports the exit code, stderr, and big and pinged streams", "[ku
   auto big = client->Exec(Cmd("p1", {"big"}));
   REQUIRE(big);
   CHECK(ReadAll(**big).first == std::string(100000, 'x'));
+
+  auto fragments = client->Exec(Cmd("p1", {"fragments"}));
+  REQUIRE(fragments);
+  auto joined = (*fragments)->Read(milliseconds(20000));
+  REQUIRE((joined && *joined));
+  CHECK((*joined)->data == "abcd");  // one message from two fragments, the ping answered
+  CHECK(ReadAll(**fragments).first == "pong:ping");
 
   auto ping = client->Exec(Cmd("p1", {"ping"}));
   REQUIRE(ping);
