@@ -23,6 +23,8 @@ using Clock = std::chrono::steady_clock;
 constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 // The upgrade answer's headers (and a refusal's Status) must fit in this.
 constexpr std::size_t kMaxHandshake = 64 * 1024;
+// How long a close frame may wait for room in the socket.
+constexpr std::chrono::seconds kCloseTimeout{1};
 
 std::string Base64(const unsigned char* data, std::size_t size) {
   std::string out(4 * ((size + 2) / 3), '\0');
@@ -483,7 +485,8 @@ void WebSocketClient::Close(std::uint16_t code) {
   std::string payload;
   payload.push_back(static_cast<char>(code >> 8));
   payload.push_back(static_cast<char>(code & 0xFF));
-  (void)impl_->SendFrame(WsOpcode::kClose, payload);
+  // Bounded: a peer that stopped reading must not hold a destructor up.
+  (void)impl_->SendFrame(WsOpcode::kClose, payload, Clock::now() + kCloseTimeout);
 }
 
 void WebSocketClient::Interrupt() {

@@ -99,7 +99,7 @@ class WebSocketClient {
   [[nodiscard]] Result<std::optional<WsMessage>> Receive(
       std::optional<std::chrono::milliseconds> timeout);
 
-  // Sends a close frame (once) and stops sending.
+  // Sends a close frame (once; waiting at most a second for the socket) and stops sending.
   void Close(std::uint16_t code = 1000);
 
   // Wakes a Receive blocked on another thread; later calls fail with kAborted.
