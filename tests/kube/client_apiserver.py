@@ -218,6 +218,8 @@ async def exec_pod(request):
             "reason": "NonZeroExitCode", "details": {"causes": [{"reason": "ExitCode", "message": "3"}]}}).encode())
         await ws.close()
         return ws
+    elif command == ["deaf"]:
+        await asyncio.sleep(3600)  # reads nothing, so no ping of the client's gets a pong
     elif command == ["hang"]:
         await asyncio.sleep(3600)
     await ws.send_bytes(b"\x03" + json.dumps({"metadata": {}, "status": "Success"}).encode())

@@ -447,6 +447,32 @@ TEST_CASE("an exec read times out, and Interrupt wakes it", "[kube][wire][exec]"
   CHECK(blocked.error().code() == Code::kAborted);
 }
 
+TEST_CASE("a reader pings a quiet peer and gives up on a deaf one", "[kube][wire][exec]") {
+  testing::ApiServer server;
+  auto client = MakeClient(server.MakeConfig());
+  ExecOptions deaf = Cmd("p1", {"deaf"});
+  deaf.ping_interval = milliseconds(100);
+  auto dead = client->Exec(deaf);
+  REQUIRE(dead);
+  auto read = (*dead)->Read(std::nullopt);  // without the keepalive this would never return
+  REQUIRE_FALSE(read);
+  CHECK(read.error().code() == Code::kUnavailable);
+  CHECK_THAT(read.error().message(), Catch::Contains("no ping"));
+
+  // A peer that answers pings stays up through several of them.
+  ExecOptions quiet = Cmd("p1", {"cat"});
+  quiet.ping_interval = milliseconds(1000);
+  auto alive = client->Exec(quiet);
+  REQUIRE(alive);
+  auto idle = (*alive)->Read(milliseconds(3500));
+  REQUIRE_FALSE(idle);
+  CHECK(idle.error().code() == Code::kDeadlineExceeded);
+  REQUIRE((*alive)->WriteStdin("still here"));
+  auto echo = (*alive)->Read(milliseconds(20000));
+  REQUIRE((echo && *echo));
+  CHECK((*echo)->data == "still here");
+}
+
 TEST_CASE("an exec stream is a PortStream over stdin and stdout", "[kube][wire][exec]") {
   testing::ApiServer server;
   auto client = MakeClient(server.MakeConfig());

@@ -174,6 +174,7 @@ Result<std::unique_ptr<ExecSession>> Client::Exec(const ExecOptions& options) {
   ws.url = impl_->Url(target, query);
   ws.protocols = {std::string(kV5), std::string(kV4)};
   ws.connect_timeout = options.connect_timeout.value_or(impl_->config().request_timeout);
+  ws.ping_interval = options.ping_interval;
   const std::string what = "exec in pods \"" + target.name + "\" in ns \"" + target.ns + "\"";
   for (bool retried = false;;) {
     ws.headers.clear();

@@ -34,6 +34,8 @@ struct ExecOptions {
   bool tty = false;
   // The deadline of the connection and the upgrade (not of the command).
   std::optional<std::chrono::milliseconds> connect_timeout;
+  // Keepalive while reading (WebSocketClient::Options::ping_interval); 0: none.
+  std::chrono::milliseconds ping_interval{30000};
 };
 
 enum class ExecChannel : std::uint8_t {

@@ -142,6 +142,11 @@ struct WebSocketClient::Impl {
   std::string fragments;
   WsOpcode fragment_opcode = WsOpcode::kBinary;
   bool closed = false;
+  // Keepalive (Receive's thread): any bytes from the peer count as hearing from it.
+  std::chrono::milliseconds ping_interval{0};
+  Clock::time_point last_heard = Clock::now();
+  Clock::time_point ping_sent_at{};
+  bool ping_outstanding = false;
 
   ~Impl() {
     if (easy != nullptr) curl_easy_cleanup(easy);
@@ -416,6 +421,8 @@ Result<std::unique_ptr<WebSocketClient>> WebSocketClient::Connect(void* easy_han
                 prefix + "the server chose subprotocol \"" + chosen + "\", which was not offered");
   }
   impl->decoder.Feed(rest);
+  impl->ping_interval = options.ping_interval;
+  impl->last_heard = Clock::now();
   return std::unique_ptr<WebSocketClient>(new WebSocketClient(std::move(impl), chosen));
 }
 
@@ -436,13 +443,36 @@ Result<std::optional<WsMessage>> WebSocketClient::Receive(
     auto frame = s.decoder.Next();
     if (!frame) return Fail(frame.error());
     if (!*frame) {
+      // Wake for whichever comes first: the caller's deadline, or the keepalive's next step
+      // (send a ping after ping_interval of silence; give up one interval after that).
+      std::optional<Clock::time_point> wake = deadline;
+      std::optional<Clock::time_point> keepalive;
+      if (s.ping_interval.count() > 0) {
+        keepalive = (s.ping_outstanding ? s.ping_sent_at : s.last_heard) + s.ping_interval;
+        if (!wake || *keepalive < *wake) wake = keepalive;
+      }
       bool eof = false;
-      auto got = s.ReceiveSome(deadline, &eof);
+      auto got = s.ReceiveSome(wake, &eof);
       if (!got) return Fail(got.error());
       if (!*got) {
-        return Fail(Error::Code::kDeadlineExceeded,
-                    "websocket: nothing came within " + std::to_string(timeout->count()) + " ms");
+        if (deadline && Clock::now() >= *deadline) {
+          return Fail(Error::Code::kDeadlineExceeded,
+                      "websocket: nothing came within " + std::to_string(timeout->count()) + " ms");
+        }
+        if (keepalive && Clock::now() >= *keepalive) {
+          if (s.ping_outstanding) {
+            return Fail(Error::Code::kUnavailable, "websocket: the peer answered no ping for " +
+                                                       std::to_string(2 * s.ping_interval.count()) +
+                                                       " ms");
+          }
+          (void)s.SendFrame(WsOpcode::kPing, "codeyard");
+          s.ping_outstanding = true;
+          s.ping_sent_at = Clock::now();
+        }
+        continue;
       }
+      s.last_heard = Clock::now();
+      s.ping_outstanding = false;
       if (eof) {
         // The peer went away without a close frame: the stream ends all the same.
         s.closed = true;

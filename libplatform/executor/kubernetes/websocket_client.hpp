@@ -2,7 +2,8 @@
 // libcurl only connects (CURLOPT_CONNECT_ONLY: TCP and TLS with the client's certificates and
 // CA) and this class sends the upgrade request and the frames with curl_easy_send/recv:
 // client frames are masked, server frames may come in fragments, pings are answered with
-// pongs, and a close is answered and ends the stream. The upgrade checks
+// pongs, a Receive that waits long pings the peer to learn whether it is still there, and a
+// close is answered and ends the stream. The upgrade checks
 // Sec-WebSocket-Accept and that the server chose one of the offered subprotocols.
 //
 // Threading: one thread may Receive while another Sends (a mutex guards the connection,
@@ -70,6 +71,10 @@ class WebSocketClient {
     std::vector<std::string> protocols;
     std::vector<std::string> headers;  // "Authorization: Bearer ..."
     std::chrono::milliseconds connect_timeout{30000};
+    // While a Receive waits and nothing came for this long, it sends a ping; when nothing
+    // comes for another interval either, Receive fails with kUnavailable (a dead peer or
+    // path). client-go pings every 5 s and gives up after 61 s. 0: no pings.
+    std::chrono::milliseconds ping_interval{30000};
   };
 
   // Connects with `easy` (a CURL* with TLS and credentials already set; this takes it over)
