@@ -56,8 +56,10 @@ struct ExecChunk {
 struct ExecExit {
   int exit_code = 0;    // 0 for Success; the ExitCode cause for NonZeroExitCode
   std::string message;  // the Status' message ("" for Success)
-  friend bool operator==(const ExecExit&, const ExecExit&) = default;
 };
+[[nodiscard]] inline bool operator==(const ExecExit& a, const ExecExit& b) noexcept {
+  return a.exit_code == b.exit_code && a.message == b.message;
+}
 
 // Parses channel 3's Status: Success → 0, NonZeroExitCode → its code; any other failure is
 // an error (kInternal naming the server's message).
