@@ -289,65 +289,38 @@ void RunExecSession(Conn& conn, Pod& pod, const ExecSpec& spec, const std::strin
   };
   // The empty frame on the lowest writable channel tells the client the stream is up.
   frame(want_stdout ? 1 : (want_stderr ? 2 : 3), "");
-  auto process = pod.Exec(spec);
-  if (!process) {
-    finish(ExitJson(spec.argv, std::unexpected(process.error())));
-    return;
-  }
   ExecShared shared;
   if (::pipe(shared.wake) != 0) return;
-  std::thread driver([&] { Drive(shared, **process, spec.argv); });
+  std::unique_ptr<Process> process;
+  ExecSpec start = spec;
   auto push = [&](ExecShared::Input in) {
     {
       std::lock_guard lock(shared.mu);
       shared.inputs.push_back(std::move(in));
     }
-    (*process)->Interrupt();
+    if (process) process->Interrupt();
   };
   bool client_gone = false;
-  while (true) {
-    // Output first, so nothing the process wrote is lost behind its exit status.
-    std::deque<std::pair<int, std::string>> outputs;
-    bool done;
-    std::string status;
-    {
-      std::lock_guard lock(shared.mu);
-      outputs.swap(shared.outputs);
-      done = shared.done;
-      status = shared.status;
-    }
-    for (auto& [channel, data] : outputs) {
-      if ((channel == 1 && !want_stdout) || (channel == 2 && !want_stderr)) continue;
-      if (!frame(channel, data)) client_gone = true;
-    }
-    if (client_gone) break;
-    if (done) {
-      finish(status);
-      break;
-    }
+  // Reads what the client sent; false when it went away.
+  auto read_frames = [&](std::optional<std::chrono::milliseconds> wait) {
     if (!conn.Pending()) {
       pollfd fds[2] = {{conn.fd(), POLLIN, 0}, {shared.wake[0], POLLIN, 0}};
-      if (::poll(fds, 2, 5000) < 0 && errno != EINTR) break;
+      const int ms = wait ? static_cast<int>(wait->count()) : 5000;
+      if (::poll(fds, 2, ms) < 0 && errno != EINTR) return false;
       if ((fds[1].revents & POLLIN) != 0) {
         char drain[64];
         (void)!::read(shared.wake[0], drain, sizeof drain);
       }
-      if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+      if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) return true;
     }
-    if (!conn.Fill(std::chrono::milliseconds(0)) && !conn.timed_out()) {
-      client_gone = true;
-      break;
-    }
+    if (!conn.Fill(std::chrono::milliseconds(0)) && !conn.timed_out()) return false;
     bool bad = false;
     while (auto f = TakeFrame(conn.buffer(), &bad)) {
       if (f->opcode == 9) {
         conn.WriteAll(EncodeFrame(10, f->payload));
         continue;
       }
-      if (f->opcode == 8) {
-        client_gone = true;
-        break;
-      }
+      if (f->opcode == 8) return false;
       if (f->opcode != 1 && f->opcode != 2) continue;
       std::string payload = f->payload;
       if (payload.empty()) continue;
@@ -372,13 +345,58 @@ void RunExecSession(Conn& conn, Pod& pod, const ExecSpec& spec, const std::strin
           TerminalSize size;
           size.cols = static_cast<uint16_t>(v.as_object()["Width"].to_number<int64_t>());
           size.rows = static_cast<uint16_t>(v.as_object()["Height"].to_number<int64_t>());
-          push({2, "", size});
+          if (process) {
+            push({2, "", size});
+          } else {
+            start.tty_size = size;
+          }
         }
       } else if (channel == 255 && v5 && !payload.empty() && payload[0] == 0) {
         push({1, "", {}});
       }
     }
-    if (bad) {
+    return !bad;
+  };
+  if (spec.tty) {
+    // kubectl sends the terminal's size right after the upgrade; a shell started before it
+    // arrives would see 80x24, so the process starts once it came (or soon without it).
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    while (start.tty_size.cols == TerminalSize{}.cols && start.tty_size.rows == TerminalSize{}.rows &&
+           std::chrono::steady_clock::now() < until) {
+      if (!read_frames(std::chrono::milliseconds(50))) return;
+    }
+  }
+  auto started = pod.Exec(start);
+  if (!started) {
+    finish(ExitJson(spec.argv, std::unexpected(started.error())));
+    ::close(shared.wake[0]);
+    ::close(shared.wake[1]);
+    return;
+  }
+  process = std::move(*started);
+  process->Interrupt();  // inputs that came before the start
+  std::thread driver([&] { Drive(shared, *process, spec.argv); });
+  while (true) {
+    // Output first, so nothing the process wrote is lost behind its exit status.
+    std::deque<std::pair<int, std::string>> outputs;
+    bool done;
+    std::string status;
+    {
+      std::lock_guard lock(shared.mu);
+      outputs.swap(shared.outputs);
+      done = shared.done;
+      status = shared.status;
+    }
+    for (auto& [channel, data] : outputs) {
+      if ((channel == 1 && !want_stdout) || (channel == 2 && !want_stderr)) continue;
+      if (!frame(channel, data)) client_gone = true;
+    }
+    if (client_gone) break;
+    if (done) {
+      finish(status);
+      break;
+    }
+    if (!read_frames(std::nullopt)) {
       client_gone = true;
       break;
     }
