@@ -1,0 +1,293 @@
+"""Debian's python3-kubernetes (22.6, WebSocket v4 exec) against codeyard-kube-fake: CRUD with
+the API's Status errors, selectors, watch with 410 handling, exec with returncode, logs,
+PVCs, patches, and the fake's fault endpoints (429, compaction, eviction, restart, token
+rotation over TLS)."""
+
+import json
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+kubernetes = pytest.importorskip("kubernetes")
+from kubernetes import client, config, watch  # noqa: E402
+from kubernetes.client.rest import ApiException  # noqa: E402
+from kubernetes.stream import stream  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "kube_fake"))
+from fakeserver import Fake, wait_for  # noqa: E402
+
+SLEEPER = ["sh", "-c", "echo started; exec sleep 1000"]
+
+
+def api_for(fake):
+    cfg = client.Configuration()
+    config.load_kube_config(config_file=str(fake.kubeconfig), client_configuration=cfg)
+    return client.CoreV1Api(client.ApiClient(cfg))
+
+
+@pytest.fixture
+def fake(tmp_path):
+    f = Fake(tmp_path / "fake")
+    yield f
+    f.stop()
+
+
+def pod_body(name, command=SLEEPER, labels=None):
+    return client.V1Pod(
+        metadata=client.V1ObjectMeta(name=name, labels=labels or {}),
+        spec=client.V1PodSpec(restart_policy="Never", containers=[
+            client.V1Container(name="workspace", image="debian", command=command)]))
+
+
+def wait_running(api, name):
+    return wait_for(lambda: (p := api.read_namespaced_pod(name, "default")).status.phase == "Running"
+                    and p, what=f"{name} running")
+
+
+def test_create_read_list_delete_and_status_errors(fake):
+    api = api_for(fake)
+    created = api.create_namespaced_pod("default", pod_body("one", labels={"app": "x"}))
+    assert created.metadata.uid and created.metadata.resource_version
+    assert created.status.phase == "Pending"
+    pod = wait_running(api, "one")
+    assert pod.status.container_statuses[0].ready
+    assert {c.type: c.status for c in pod.status.conditions}["Ready"] == "True"
+
+    with pytest.raises(ApiException) as dup:
+        api.create_namespaced_pod("default", pod_body("one"))
+    assert dup.value.status == 409
+    body = json.loads(dup.value.body)
+    assert body["reason"] == "AlreadyExists" and body["message"] == 'pods "one" already exists'
+
+    with pytest.raises(ApiException) as bad:
+        api.create_namespaced_pod("default", pod_body("Bad_Name"))
+    body = json.loads(bad.value.body)
+    assert bad.value.status == 422 and body["reason"] == "Invalid"
+    assert body["details"]["causes"][0]["field"] == "metadata.name"
+    assert "a lowercase RFC 1123 subdomain" in body["message"]
+
+    status, body, _ = fake.request("POST", "/api/v1/namespaces/default/pods", {
+        "metadata": {"name": "nocontainer"}, "spec": {"containers": []}})
+    assert status == 422 and body["details"]["causes"][0]["field"] == "spec.containers"
+    status, body, _ = fake.request("POST", "/api/v1/namespaces/default/pods", {
+        "metadata": {"name": "noimage"}, "spec": {"containers": [{"name": "workspace"}]}})
+    assert status == 422 and body["details"]["causes"][0]["field"] == "spec.containers[0].image"
+
+    with pytest.raises(ApiException) as missing:
+        api.read_namespaced_pod("ghost", "default")
+    body = json.loads(missing.value.body)
+    assert missing.value.status == 404
+    assert body == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                    "message": 'pods "ghost" not found', "reason": "NotFound",
+                    "details": {"name": "ghost", "kind": "pods"}, "code": 404}
+
+    deleted = api.delete_namespaced_pod("one", "default", grace_period_seconds=1,
+                                        propagation_policy="Background")
+    assert deleted.metadata.deletion_timestamp is not None
+    wait_for(lambda: not api.list_namespaced_pod("default").items, what="pod gone")
+
+
+def test_label_and_field_selectors(fake):
+    api = api_for(fake)
+    for name, labels in (("a", {"app": "x", "tier": "web"}), ("b", {"app": "y"}), ("c", {})):
+        api.create_namespaced_pod("default", pod_body(name, labels=labels))
+    for name in "abc":
+        wait_running(api, name)
+
+    def names(**kw):
+        return sorted(p.metadata.name for p in api.list_namespaced_pod("default", **kw).items)
+
+    assert names(label_selector="app=x") == ["a"]
+    assert names(label_selector="app==x") == ["a"]
+    assert names(label_selector="app!=x") == ["b", "c"]
+    assert names(label_selector="app in (x,y)") == ["a", "b"]
+    assert names(label_selector="app notin (x)") == ["b", "c"]
+    assert names(label_selector="app") == ["a", "b"]
+    assert names(label_selector="!app") == ["c"]
+    assert names(label_selector="app=x,tier=web") == ["a"]
+    assert names(field_selector="metadata.name=b") == ["b"]
+    assert names(field_selector="status.phase=Running") == ["a", "b", "c"]
+    assert names(field_selector="status.phase!=Running") == []
+    assert names(field_selector="metadata.namespace=default,metadata.name!=a") == ["b", "c"]
+
+
+def test_watch_replays_from_a_version_and_handles_410(fake):
+    api = api_for(fake)
+    listed = api.list_namespaced_pod("default")
+    rv = listed.metadata.resource_version
+    api.create_namespaced_pod("default", pod_body("w1", labels={"app": "w"}))
+    wait_running(api, "w1")
+
+    seen = []
+    for event in watch.Watch().stream(api.list_namespaced_pod, "default", resource_version=rv,
+                                      label_selector="app=w", timeout_seconds=2):
+        seen.append((event["type"], event["object"].status.phase))
+    assert seen[0] == ("ADDED", "Pending")
+    assert ("MODIFIED", "Running") in seen
+
+    fake.control("compact")
+    with pytest.raises(ApiException) as gone:
+        for _ in watch.Watch().stream(api.list_namespaced_pod, "default", resource_version=rv,
+                                      timeout_seconds=2):
+            pass
+    assert gone.value.status == 410 and "Expired" in gone.value.reason
+
+    # The answer to 410: list again, then watch from the list's version.
+    relisted = api.list_namespaced_pod("default")
+    events = []
+
+    def watcher():
+        for event in watch.Watch().stream(api.list_namespaced_pod, "default",
+                                          resource_version=relisted.metadata.resource_version,
+                                          timeout_seconds=10):
+            events.append((event["type"], event["object"].metadata.name))
+            if event["type"] == "DELETED":
+                return
+
+    thread = threading.Thread(target=watcher)
+    thread.start()
+    api.delete_namespaced_pod("w1", "default", grace_period_seconds=0)
+    thread.join(30)
+    assert ("DELETED", "w1") in events
+    assert all(name == "w1" for _, name in events)
+
+
+def test_watch_timeout_ends_cleanly_and_sends_bookmarks_only_when_asked(fake):
+    status, body, _ = fake.request(
+        "GET", "/api/v1/namespaces/default/pods?watch=True&timeoutSeconds=1&resourceVersion=0")
+    assert status == 200 and body == ""  # no pods: nothing, then a clean end
+    status, body, _ = fake.request(
+        "GET", "/api/v1/namespaces/default/pods?watch=1&timeoutSeconds=1&allowWatchBookmarks=true")
+    assert status == 200
+    bookmark = body if isinstance(body, dict) else json.loads(body.splitlines()[-1])
+    assert bookmark["type"] == "BOOKMARK" and bookmark["object"]["kind"] == "Pod"
+    listed = fake.request("GET", "/api/v1/namespaces/default/pods")[1]
+    assert bookmark["object"]["metadata"]["resourceVersion"] == listed["metadata"]["resourceVersion"]
+
+
+def test_exec_stream_returncode_and_output(fake):
+    api = api_for(fake)
+    api.create_namespaced_pod("default", pod_body("ex"))
+    wait_running(api, "ex")
+    out = stream(api.connect_get_namespaced_pod_exec, "ex", "default",
+                 command=["sh", "-c", "echo hi; echo oops >&2"], stderr=True, stdin=False,
+                 stdout=True, tty=False)
+    assert "hi" in out and "oops" in out
+
+    resp = stream(api.connect_get_namespaced_pod_exec, "ex", "default",
+                  command=["sh", "-c", "echo partial; exit 4"], stderr=True, stdin=False,
+                  stdout=True, tty=False, _preload_content=False)
+    resp.run_forever(timeout=30)
+    assert resp.read_stdout() == "partial\n"
+    assert resp.returncode == 4
+
+    # stdin as text frames (Python sends str data that way); v4 has no EOF, so head ends it.
+    resp = stream(api.connect_get_namespaced_pod_exec, "ex", "default",
+                  command=["head", "-c", "5"], stderr=True, stdin=True, stdout=True, tty=False,
+                  _preload_content=False)
+    resp.write_stdin("abcde")
+    resp.run_forever(timeout=30)
+    assert resp.read_stdout() == "abcde"
+    assert resp.returncode == 0
+
+
+def test_logs_and_pvcs_and_patches(fake):
+    api = api_for(fake)
+    api.create_namespaced_pod("default", pod_body("logger", ["sh", "-c", "echo a; echo b"]))
+    wait_for(lambda: api.read_namespaced_pod("logger", "default").status.phase == "Succeeded",
+             what="logger done")
+    pod = api.read_namespaced_pod("logger", "default")
+    assert pod.status.container_statuses[0].state.terminated.exit_code == 0
+    assert api.read_namespaced_pod_log("logger", "default") == "a\nb\n"
+    assert api.read_namespaced_pod_log("logger", "default", tail_lines=1) == "b\n"
+
+    pvc = api.create_namespaced_persistent_volume_claim("default", client.V1PersistentVolumeClaim(
+        metadata=client.V1ObjectMeta(name="home", labels={"app": "x"}),
+        spec=client.V1PersistentVolumeClaimSpec(
+            access_modes=["ReadWriteOnce"],
+            resources=client.V1ResourceRequirements(requests={"storage": "1Gi"}))))
+    assert pvc.status.phase == "Bound" and pvc.status.capacity["storage"] == "1Gi"
+    with pytest.raises(ApiException) as invalid:
+        api.create_namespaced_persistent_volume_claim("default", {"metadata": {"name": "bad"},
+                                                                  "spec": {}})
+    assert invalid.value.status == 422
+    api.delete_namespaced_persistent_volume_claim("home", "default")
+    assert api.list_namespaced_persistent_volume_claim("default").items == []
+
+    patched = api.patch_namespaced_pod("logger", "default",
+                                       {"metadata": {"labels": {"stage": "done"}}})
+    assert patched.metadata.labels == {"stage": "done"}
+    with pytest.raises(ApiException) as stale:
+        api.patch_namespaced_pod("logger", "default", {"metadata": {
+            "resourceVersion": "1", "labels": {"stage": "again"}}})
+    assert stale.value.status == 409 and json.loads(stale.value.body)["reason"] == "Conflict"
+
+    events = api.list_namespaced_event(
+        "default", field_selector=f"involvedObject.name=logger,involvedObject.uid={pod.metadata.uid}")
+    assert {"Scheduled", "Pulled", "Created", "Started"} <= {e.reason for e in events.items}
+
+
+def test_faults_throttle_evict_and_restart(tmp_path):
+    fake = Fake(tmp_path / "faults")
+    try:
+        api = api_for(fake)
+        fake.control("throttle", count=1, retry_after=3)
+        status, body, headers = fake.request("GET", "/api/v1/namespaces/default/pods")
+        assert status == 429 and body["reason"] == "TooManyRequests"
+        assert headers["Retry-After"] == "3" and body["details"]["retryAfterSeconds"] == 3
+        # urllib3 (under the Python client) honours Retry-After on 429 by itself.
+        fake.control("throttle", count=2, retry_after=1)
+        assert api.list_namespaced_pod("default").items == []
+        lists = [l for l in fake.audit_lines() if l["verb"] == "list"]
+        assert len(lists) == 4  # the raw one, two refused, one served
+
+        api.create_namespaced_pod("default", pod_body("victim"))
+        api.create_namespaced_pod("default", pod_body("survivor"))
+        wait_running(api, "victim")
+        wait_running(api, "survivor")
+        rv = api.list_namespaced_pod("default").metadata.resource_version
+        fake.control("evict", namespace="default", name="victim")
+        seen = []
+        for event in watch.Watch().stream(api.list_namespaced_pod, "default", resource_version=rv,
+                                          field_selector="metadata.name=victim", timeout_seconds=5):
+            obj = event["raw_object"]
+            seen.append((event["type"], obj["status"].get("phase"), obj["status"].get("reason")))
+            if event["type"] == "DELETED":
+                break
+        assert ("MODIFIED", "Failed", "Evicted") in seen and seen[-1][0] == "DELETED"
+
+        before = api.list_namespaced_pod("default").metadata.resource_version
+        fake.restart()
+        api = api_for(fake)
+        pod = api.read_namespaced_pod("survivor", "default")
+        # Its processes died with the previous fake: it is marked failed, not reattached.
+        assert pod.status.phase == "Failed" and pod.status.reason == "NodeRestarted"
+        with pytest.raises(ApiException) as gone:
+            for _ in watch.Watch().stream(api.list_namespaced_pod, "default",
+                                          resource_version=str(int(before) - 1), timeout_seconds=2):
+                pass
+        assert gone.value.status == 410
+        api.create_namespaced_pod("default", pod_body("after"))
+        assert int(wait_running(api, "after").metadata.resource_version) > int(before)
+    finally:
+        fake.stop()
+
+
+def test_tls_token_rotation(tmp_path):
+    fake = Fake(tmp_path / "tls", "--tls", "--token", "first-token")
+    try:
+        api = api_for(fake)
+        assert api.list_namespaced_pod("default").items == []
+        fake.control("rotate-token", token="second-token")
+        with pytest.raises(ApiException) as denied:
+            api.list_namespaced_pod("default")
+        assert denied.value.status == 401
+        assert json.loads(denied.value.body)["reason"] == "Unauthorized"
+        cfg = client.Configuration()
+        config.load_kube_config(config_file=str(fake.kubeconfig), client_configuration=cfg)
+        cfg.api_key = {"authorization": "Bearer second-token"}
+        assert client.CoreV1Api(client.ApiClient(cfg)).list_namespaced_pod("default").items == []
+    finally:
+        fake.stop()

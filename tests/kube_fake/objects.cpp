@@ -72,7 +72,11 @@ std::string PodStatusText(const json::object& pod) {
 }  // namespace
 
 std::optional<ApiError> PreparePod(json::object& pod) {
-  auto& meta = pod["metadata"].as_object();
+  // Every key of `pod` is in place before pointers into it are taken (an insert rehashes).
+  pod["kind"] = "Pod";
+  pod["apiVersion"] = "v1";
+  pod["status"] = {{"phase", "Pending"}, {"qosClass", "BestEffort"}};
+  if (!pod.contains("spec") || !pod["spec"].is_object()) pod["spec"] = json::object{};
   std::vector<Cause> causes;
   NameCause(pod, causes);
   json::object* spec = pod.contains("spec") ? pod["spec"].if_object() : nullptr;
@@ -106,8 +110,6 @@ std::optional<ApiError> PreparePod(json::object& pod) {
     }
   }
   if (!causes.empty()) return Invalid("Pod", FieldValue(pod, "metadata.name"), causes);
-  pod["kind"] = "Pod";
-  pod["apiVersion"] = "v1";
   if (!spec->contains("restartPolicy")) (*spec)["restartPolicy"] = "Always";
   if (!spec->contains("terminationGracePeriodSeconds")) {
     (*spec)["terminationGracePeriodSeconds"] = 30;
@@ -115,8 +117,6 @@ std::optional<ApiError> PreparePod(json::object& pod) {
   if (!spec->contains("dnsPolicy")) (*spec)["dnsPolicy"] = "ClusterFirst";
   if (!spec->contains("schedulerName")) (*spec)["schedulerName"] = "default-scheduler";
   if (!spec->contains("securityContext")) (*spec)["securityContext"] = json::object{};
-  (void)meta;
-  pod["status"] = {{"phase", "Pending"}, {"qosClass", "BestEffort"}};
   return std::nullopt;
 }
 
@@ -138,12 +138,13 @@ std::optional<ApiError> PreparePvc(json::object& pvc) {
   }
   pvc["kind"] = "PersistentVolumeClaim";
   pvc["apiVersion"] = "v1";
+  pvc["status"] = json::object{};
   auto& s = pvc["spec"].as_object();
   // A PVC is Bound at once: the fake has a provisioner that never waits.
   s["volumeName"] = "pvc-" + NewUuid();
   if (!s.contains("storageClassName")) s["storageClassName"] = "standard";
   if (!s.contains("volumeMode")) s["volumeMode"] = "Filesystem";
-  pvc["status"] = {{"phase", "Bound"},
+  pvc["status"].as_object() = {{"phase", "Bound"},
                    {"accessModes", s["accessModes"]},
                    {"capacity", {{"storage", storage}}}};
   return std::nullopt;

@@ -101,22 +101,6 @@ bool Server::Handle(Conn& conn, Request& req) {
   if (!parts.empty() && parts[0] == "fake") return Control(conn, req);
   const bool public_path = req.path == "/version" || req.path == "/healthz" ||
                            req.path == "/livez" || req.path == "/readyz";
-  {
-    std::unique_lock lock(mu_);
-    if (!options_.token_file.empty()) token_ = ReadTokenFile(options_.token_file);
-    if (!token_.empty() && !public_path && req.Header("authorization") != "Bearer " + token_) {
-      lock.unlock();
-      return SendError(conn, MakeStatus(401, "Unauthorized", "Unauthorized"));
-    }
-    if (throttle_left_ > 0 && !public_path) {
-      --throttle_left_;
-      ApiError e = MakeStatus(429, "TooManyRequests", "Too many requests, please try again later.",
-                              {{"retryAfterSeconds", throttle_retry_after_}});
-      e.retry_after_s = throttle_retry_after_;
-      lock.unlock();
-      return SendError(conn, e);
-    }
-  }
   // Resource paths: /api/v1/[namespaces/NS/]RESOURCE[/NAME[/SUB]]
   Target t;
   bool resource_path = false;
@@ -151,12 +135,28 @@ bool Server::Handle(Conn& conn, Request& req) {
     }
   }
   if (!resource_path) {
-    Target nr;
-    nr.verb = req.method == "GET" ? "get" : "create";
-    Audit(nr, req.path);
-    return Discovery(conn, req, parts);
+    t = Target{};
+    t.verb = req.method == "GET" ? "get" : "create";
   }
+  // Every request is audited, the refused ones too (as the API server's audit log does).
   Audit(t, req.path);
+  {
+    std::unique_lock lock(mu_);
+    if (!options_.token_file.empty()) token_ = ReadTokenFile(options_.token_file);
+    if (!token_.empty() && !public_path && req.Header("authorization") != "Bearer " + token_) {
+      lock.unlock();
+      return SendError(conn, MakeStatus(401, "Unauthorized", "Unauthorized"));
+    }
+    if (throttle_left_ > 0 && !public_path) {
+      --throttle_left_;
+      ApiError e = MakeStatus(429, "TooManyRequests", "Too many requests, please try again later.",
+                              {{"retryAfterSeconds", throttle_retry_after_}});
+      e.retry_after_s = throttle_retry_after_;
+      lock.unlock();
+      return SendError(conn, e);
+    }
+  }
+  if (!resource_path) return Discovery(conn, req, parts);
   const std::string rbac = t.subresource.empty() ? t.resource : t.resource + "/" + t.subresource;
   if (options_.deny.contains(t.verb + ":" + rbac)) {
     const std::string who = t.name.empty() ? t.resource : t.resource + " \"" + t.name + "\"";
@@ -330,7 +330,17 @@ bool Server::Watch(Conn& conn, const Request& req, const Target& t) {
   auto last_sent = std::chrono::steady_clock::now();
   while (true) {
     const auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) break;
+    if (now >= deadline) {
+      // A bookmark before the clean end tells the client where to resume.
+      if (bookmarks) {
+        cur = std::max(cur, store_.CurrentRv());
+        if (!send_event("BOOKMARK", {{"kind", KindOf(t.resource)}, {"apiVersion", "v1"},
+                                     {"metadata", {{"resourceVersion", std::to_string(cur)}}}})) {
+          return false;
+        }
+      }
+      break;
+    }
     bool expired = false;
     uint64_t oldest = 0;
     auto events = store_.EventsAfter(t.resource, cur, std::min(deadline, now + std::chrono::seconds(1)),
