@@ -16,7 +16,7 @@ from kubernetes.client.rest import ApiException  # noqa: E402
 from kubernetes.stream import stream  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "kube_fake"))
-from fakeserver import Fake, wait_for  # noqa: E402
+from fakeserver import BIN, Fake, wait_for  # noqa: E402
 
 SLEEPER = ["sh", "-c", "echo started; exec sleep 1000"]
 
@@ -223,6 +223,19 @@ def test_logs_and_pvcs_and_patches(fake):
         api.patch_namespaced_pod("logger", "default", {"metadata": {
             "resourceVersion": "1", "labels": {"stage": "again"}}})
     assert stale.value.status == 409 and json.loads(stale.value.body)["reason"] == "Conflict"
+
+    # The fake's own directory (build/bin, with codeyard-pod) is bound read-only into pods.
+    pod_binary = str(Path(BIN).resolve().parent / "codeyard-pod")
+    api.create_namespaced_pod("default", pod_body("bound", ["sh", "-c", f"test -x {pod_binary} && "
+                                                              f"! touch {pod_binary} 2>/dev/null && echo ok"]))
+    wait_for(lambda: api.read_namespaced_pod("bound", "default").status.phase == "Succeeded",
+             what="bound done")
+    assert api.read_namespaced_pod_log("bound", "default") == "ok\n"
+
+    with pytest.raises(ApiException) as no_ns:
+        api.create_namespaced_pod("elsewhere", pod_body("lost"))
+    assert no_ns.value.status == 404
+    assert json.loads(no_ns.value.body)["message"] == 'namespaces "elsewhere" not found'
 
     events = api.list_namespaced_event(
         "default", field_selector=f"involvedObject.name=logger,involvedObject.uid={pod.metadata.uid}")

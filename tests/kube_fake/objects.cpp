@@ -49,7 +49,10 @@ std::string Age(const std::string& created) {
 
 json::object Column(const std::string& name, const std::string& type, int priority,
                     const std::string& format = "") {
-  return {{"name", name}, {"type", type}, {"format", format}, {"description", name},
+  return {{"name", name},
+          {"type", type},
+          {"format", format},
+          {"description", name},
           {"priority", priority}};
 }
 
@@ -144,9 +147,8 @@ std::optional<ApiError> PreparePvc(json::object& pvc) {
   s["volumeName"] = "pvc-" + NewUuid();
   if (!s.contains("storageClassName")) s["storageClassName"] = "standard";
   if (!s.contains("volumeMode")) s["volumeMode"] = "Filesystem";
-  pvc["status"].as_object() = {{"phase", "Bound"},
-                   {"accessModes", s["accessModes"]},
-                   {"capacity", {{"storage", storage}}}};
+  pvc["status"].as_object() = {
+      {"phase", "Bound"}, {"accessModes", s["accessModes"]}, {"capacity", {{"storage", storage}}}};
   return std::nullopt;
 }
 
@@ -156,10 +158,14 @@ json::object MakeTable(const std::string& resource, const std::vector<json::obje
   json::array rows;
   const bool pods = resource == "pods";
   if (pods) {
-    columns = {Column("Name", "string", 0, "name"), Column("Ready", "string", 0),
-               Column("Status", "string", 0),        Column("Restarts", "string", 0),
-               Column("Age", "string", 0),           Column("IP", "string", 1),
-               Column("Node", "string", 1),          Column("Nominated Node", "string", 1),
+    columns = {Column("Name", "string", 0, "name"),
+               Column("Ready", "string", 0),
+               Column("Status", "string", 0),
+               Column("Restarts", "string", 0),
+               Column("Age", "string", 0),
+               Column("IP", "string", 1),
+               Column("Node", "string", 1),
+               Column("Nominated Node", "string", 1),
                Column("Readiness Gates", "string", 1)};
   } else if (resource == "persistentvolumeclaims") {
     columns = {Column("Name", "string", 0, "name"), Column("Status", "string", 0),
@@ -177,10 +183,15 @@ json::object MakeTable(const std::string& resource, const std::vector<json::obje
                          FieldValue(o, "metadata.deletionTimestamp").empty();
       const std::string ip = FieldValue(o, "status.podIP");
       const std::string node = FieldValue(o, "spec.nodeName");
-      cells = {json::value(name), json::value(ready ? "1/1" : "0/1"),
-               json::value(PodStatusText(o)), json::value("0"), json::value(age),
-               json::value(ip.empty() ? "<none>" : ip), json::value(node.empty() ? "<none>" : node),
-               json::value("<none>"), json::value("<none>")};
+      cells = {json::value(name),
+               json::value(ready ? "1/1" : "0/1"),
+               json::value(PodStatusText(o)),
+               json::value("0"),
+               json::value(age),
+               json::value(ip.empty() ? "<none>" : ip),
+               json::value(node.empty() ? "<none>" : node),
+               json::value("<none>"),
+               json::value("<none>")};
     } else if (resource == "persistentvolumeclaims") {
       cells = {json::value(name), json::value(FieldValue(o, "status.phase")),
                json::value(FieldValue(o, "spec.volumeName")),

@@ -9,8 +9,7 @@ namespace codeyard::kubefake {
 
 namespace {
 
-const std::set<std::string> kResources = {"pods", "persistentvolumeclaims", "events",
-                                          "namespaces"};
+const std::set<std::string> kResources = {"pods", "persistentvolumeclaims", "events", "namespaces"};
 
 std::string KindOf(const std::string& resource) {
   if (resource == "pods") return "Pod";
@@ -35,8 +34,11 @@ ApiError NoSuchPath() {
 
 json::object ResourceEntry(const std::string& name, const std::string& kind, bool namespaced,
                            json::array verbs, json::array short_names = {}) {
-  json::object o{{"name", name},       {"singularName", ""}, {"namespaced", namespaced},
-                 {"kind", kind},       {"verbs", std::move(verbs)}};
+  json::object o{{"name", name},
+                 {"singularName", ""},
+                 {"namespaced", namespaced},
+                 {"kind", kind},
+                 {"verbs", std::move(verbs)}};
   if (!short_names.empty()) o["shortNames"] = std::move(short_names);
   return o;
 }
@@ -70,7 +72,8 @@ bool Server::SendJson(Conn& conn, int code, const json::value& body) {
 
 bool Server::SendError(Conn& conn, const ApiError& error) {
   Response r{error.code, "application/json", json::serialize(error.status), {}};
-  if (error.retry_after_s > 0) r.headers.emplace_back("Retry-After", std::to_string(error.retry_after_s));
+  if (error.retry_after_s > 0)
+    r.headers.emplace_back("Retry-After", std::to_string(error.retry_after_s));
   return Send(conn, r);
 }
 
@@ -163,12 +166,15 @@ bool Server::Handle(Conn& conn, Request& req) {
     json::object details{{"kind", t.resource}};
     if (!t.name.empty()) details["name"] = t.name;
     return SendError(
-        conn, MakeStatus(403, "Forbidden",
-                         who + " is forbidden: User \"system:serviceaccount:codeyard:codeyard-server\" "
-                               "cannot " + t.verb + " resource \"" + rbac +
-                             "\" in API group \"\"" +
-                             (t.ns.empty() ? " at the cluster scope" : " in the namespace \"" + t.ns + "\""),
-                         details));
+        conn,
+        MakeStatus(
+            403, "Forbidden",
+            who +
+                " is forbidden: User \"system:serviceaccount:codeyard:codeyard-server\" "
+                "cannot " +
+                t.verb + " resource \"" + rbac + "\" in API group \"\"" +
+                (t.ns.empty() ? " at the cluster scope" : " in the namespace \"" + t.ns + "\""),
+            details));
   }
   return Resource(conn, req, t);
 }
@@ -177,10 +183,15 @@ bool Server::Discovery(Conn& conn, const Request& req, const std::vector<std::st
   (void)req;
   if (parts.size() == 1 && parts[0] == "version") {
     return SendJson(conn, 200,
-                    {{"major", "1"}, {"minor", "32"}, {"gitVersion", "v1.32.4-codeyard-fake"},
+                    {{"major", "1"},
+                     {"minor", "32"},
+                     {"gitVersion", "v1.32.4-codeyard-fake"},
                      {"gitCommit", "0000000000000000000000000000000000000000"},
-                     {"gitTreeState", "clean"}, {"buildDate", "2026-01-01T00:00:00Z"},
-                     {"goVersion", "go1.23.6"}, {"compiler", "gc"}, {"platform", "linux/amd64"}});
+                     {"gitTreeState", "clean"},
+                     {"buildDate", "2026-01-01T00:00:00Z"},
+                     {"goVersion", "go1.23.6"},
+                     {"compiler", "gc"},
+                     {"platform", "linux/amd64"}});
   }
   if (parts.size() == 1 && (parts[0] == "healthz" || parts[0] == "livez" || parts[0] == "readyz")) {
     return Send(conn, Response{200, "text/plain; charset=utf-8", "ok", {}});
@@ -198,8 +209,8 @@ bool Server::Discovery(Conn& conn, const Request& req, const std::vector<std::st
                     {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", json::array{}}});
   }
   if (parts.size() == 2 && parts[0] == "api" && parts[1] == "v1") {
-    const json::array all{"create", "delete", "deletecollection", "get", "list",
-                          "patch",  "update", "watch"};
+    const json::array all{"create", "delete", "deletecollection", "get",
+                          "list",   "patch",  "update",           "watch"};
     json::array resources{
         ResourceEntry("events", "Event", true, all, {"ev"}),
         ResourceEntry("namespaces", "Namespace", false,
@@ -235,8 +246,9 @@ bool Server::Resource(Conn& conn, Request& req, const Target& t) {
       auto o = store_.Get("pods", t.ns, t.name);
       return o ? SendJson(conn, 200, *o) : SendError(conn, NotFound("pods", t.name));
     }
-    return SendError(conn, MakeStatus(405, "MethodNotAllowed",
-                                      "the server does not allow this method on the requested resource"));
+    return SendError(conn,
+                     MakeStatus(405, "MethodNotAllowed",
+                                "the server does not allow this method on the requested resource"));
   }
   if (t.verb == "list" || t.verb == "watch") return ListOrWatch(conn, req, t);
   if (t.verb == "get") {
@@ -244,8 +256,9 @@ bool Server::Resource(Conn& conn, Request& req, const Target& t) {
     auto o = store_.Get(t.resource, ns, t.name);
     if (!o) return SendError(conn, NotFound(t.resource, t.name));
     if (req.Header("accept").find("as=Table") != std::string::npos) {
-      return SendJson(conn, 200, MakeTable(t.resource, {*o}, store_.CurrentRv(),
-                                           req.Param("includeObject") == "Object"));
+      return SendJson(
+          conn, 200,
+          MakeTable(t.resource, {*o}, store_.CurrentRv(), req.Param("includeObject") == "Object"));
     }
     return SendJson(conn, 200, *o);
   }
@@ -265,11 +278,15 @@ bool Server::Resource(Conn& conn, Request& req, const Target& t) {
       }
       (void)store_.Remove(t.resource, t.ns, one.name);
     }
-    return SendJson(conn, 200, {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object{}},
-                                {"status", "Success"}});
+    return SendJson(conn, 200,
+                    {{"kind", "Status"},
+                     {"apiVersion", "v1"},
+                     {"metadata", json::object{}},
+                     {"status", "Success"}});
   }
-  return SendError(conn, MakeStatus(405, "MethodNotAllowed",
-                                    "the server does not allow this method on the requested resource"));
+  return SendError(conn,
+                   MakeStatus(405, "MethodNotAllowed",
+                              "the server does not allow this method on the requested resource"));
 }
 
 bool Server::ListOrWatch(Conn& conn, const Request& req, const Target& t) {
@@ -315,7 +332,8 @@ bool Server::Watch(Conn& conn, const Request& req, const Target& t) {
   }
   if (!StartChunked(conn, 200, "application/json")) return false;
   auto send_event = [&](const std::string& type, const json::object& object) {
-    return WriteChunk(conn, json::serialize(json::object{{"type", type}, {"object", object}}) + "\n");
+    return WriteChunk(conn,
+                      json::serialize(json::object{{"type", type}, {"object", object}}) + "\n");
   };
   const std::string rv_param = req.Param("resourceVersion").value_or("");
   uint64_t cur = 0;
@@ -334,7 +352,8 @@ bool Server::Watch(Conn& conn, const Request& req, const Target& t) {
       // A bookmark before the clean end tells the client where to resume.
       if (bookmarks) {
         cur = std::max(cur, store_.CurrentRv());
-        if (!send_event("BOOKMARK", {{"kind", KindOf(t.resource)}, {"apiVersion", "v1"},
+        if (!send_event("BOOKMARK", {{"kind", KindOf(t.resource)},
+                                     {"apiVersion", "v1"},
                                      {"metadata", {{"resourceVersion", std::to_string(cur)}}}})) {
           return false;
         }
@@ -343,12 +362,12 @@ bool Server::Watch(Conn& conn, const Request& req, const Target& t) {
     }
     bool expired = false;
     uint64_t oldest = 0;
-    auto events = store_.EventsAfter(t.resource, cur, std::min(deadline, now + std::chrono::seconds(1)),
-                                     &expired, &oldest);
+    auto events = store_.EventsAfter(
+        t.resource, cur, std::min(deadline, now + std::chrono::seconds(1)), &expired, &oldest);
     if (expired) {
-      ApiError e = MakeStatus(410, "Expired",
-                              "too old resource version: " + std::to_string(cur) + " (" +
-                                  std::to_string(oldest) + ")");
+      ApiError e = MakeStatus(
+          410, "Expired",
+          "too old resource version: " + std::to_string(cur) + " (" + std::to_string(oldest) + ")");
       send_event("ERROR", e.status);
       break;
     }
@@ -362,7 +381,8 @@ bool Server::Watch(Conn& conn, const Request& req, const Target& t) {
       if (conn.PeerClosed()) return false;
       if (bookmarks && std::chrono::steady_clock::now() - last_sent > std::chrono::seconds(10)) {
         cur = std::max(cur, store_.CurrentRv());
-        if (!send_event("BOOKMARK", {{"kind", KindOf(t.resource)}, {"apiVersion", "v1"},
+        if (!send_event("BOOKMARK", {{"kind", KindOf(t.resource)},
+                                     {"apiVersion", "v1"},
                                      {"metadata", {{"resourceVersion", std::to_string(cur)}}}})) {
           return false;
         }
@@ -385,8 +405,9 @@ bool Server::CreateObject(Conn& conn, const Request& req, const Target& t) {
   auto& meta = o["metadata"].as_object();
   const std::string kind = FieldValue(o, "kind");
   if (!kind.empty() && kind != KindOf(t.resource)) {
-    return SendError(conn, BadRequest("the API version in the data (" + FieldValue(o, "apiVersion") +
-                                      ") does not match the expected API version (v1)"));
+    return SendError(conn,
+                     BadRequest("the API version in the data (" + FieldValue(o, "apiVersion") +
+                                ") does not match the expected API version (v1)"));
   }
   const std::string body_ns = FieldValue(o, "metadata.namespace");
   if (t.resource != "namespaces") {
@@ -429,8 +450,7 @@ bool Server::DeleteObject(Conn& conn, const Request& req, const Target& t) {
       !uid.empty() && uid != FieldValue(*o, "metadata.uid")) {
     return SendError(conn, MakeStatus(409, "Conflict",
                                       "Precondition failed: UID in precondition: " + uid +
-                                          ", UID in object meta: " +
-                                          FieldValue(*o, "metadata.uid"),
+                                          ", UID in object meta: " + FieldValue(*o, "metadata.uid"),
                                       {{"name", t.name}, {"kind", t.resource}}));
   }
   if (auto rv = FieldValue(opts, "preconditions.resourceVersion");
@@ -454,14 +474,17 @@ bool Server::DeleteObject(Conn& conn, const Request& req, const Target& t) {
   // A pod that ended (or never ran) has nothing to stop: it goes at once, as on a real node.
   if (phase == "Succeeded" || phase == "Failed") grace = 0;
   const std::string uid = FieldValue(*o, "metadata.uid");
-  auto marked = store_.Update("pods", t.ns, t.name, [&](json::object& p) {
-    auto& meta = p["metadata"].as_object();
-    if (meta.contains("deletionTimestamp")) return false;
-    meta["deletionTimestamp"] =
-        Rfc3339(std::chrono::system_clock::now() + std::chrono::seconds(grace));
-    meta["deletionGracePeriodSeconds"] = grace;
-    return true;
-  }, uid);
+  auto marked = store_.Update(
+      "pods", t.ns, t.name,
+      [&](json::object& p) {
+        auto& meta = p["metadata"].as_object();
+        if (meta.contains("deletionTimestamp")) return false;
+        meta["deletionTimestamp"] =
+            Rfc3339(std::chrono::system_clock::now() + std::chrono::seconds(grace));
+        meta["deletionGracePeriodSeconds"] = grace;
+        return true;
+      },
+      uid);
   if (!marked) return SendError(conn, NotFound("pods", t.name));
   if (kubelet_.Find(uid)) {
     kubelet_.Terminate(uid, grace);

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <iomanip>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 
 #include "codeyard/id.hpp"
@@ -30,8 +30,11 @@ ApiError MakeStatus(int code, const std::string& reason, const std::string& mess
                     json::object details) {
   ApiError e;
   e.code = code;
-  e.status = {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object{}},
-              {"status", "Failure"}, {"message", message}};
+  e.status = {{"kind", "Status"},
+              {"apiVersion", "v1"},
+              {"metadata", json::object{}},
+              {"status", "Failure"},
+              {"message", message}};
   if (!reason.empty()) e.status["reason"] = reason;
   if (!details.empty()) e.status["details"] = std::move(details);
   e.status["code"] = code;
@@ -56,9 +59,7 @@ ApiError Conflict(const std::string& resource, const std::string& name) {
                     {{"name", name}, {"kind", resource}});
 }
 
-ApiError BadRequest(const std::string& message) {
-  return MakeStatus(400, "BadRequest", message);
-}
+ApiError BadRequest(const std::string& message) { return MakeStatus(400, "BadRequest", message); }
 
 ApiError Invalid(const std::string& kind, const std::string& name,
                  const std::vector<Cause>& causes) {
@@ -111,7 +112,8 @@ std::string CheckSubdomain(const std::string& name) {
       "regex used for validation is "
       "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
   if (name.empty()) return "Required value: name or generateName is required";
-  if (name.size() > 253) return "Invalid value: \"" + name + "\": must be no more than 253 characters";
+  if (name.size() > 253)
+    return "Invalid value: \"" + name + "\": must be no more than 253 characters";
   bool ok = true;
   size_t start = 0;
   while (start <= name.size()) {

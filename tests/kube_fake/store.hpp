@@ -39,7 +39,8 @@ struct Cause {
   std::string message;  // "Invalid value: ...", "Required value"
   std::string reason = "FieldValueInvalid";
 };
-ApiError Invalid(const std::string& kind, const std::string& name, const std::vector<Cause>& causes);
+ApiError Invalid(const std::string& kind, const std::string& name,
+                 const std::vector<Cause>& causes);
 
 // "2026-01-02T03:04:05Z", and with nanoseconds for log timestamps.
 std::string Rfc3339(std::chrono::system_clock::time_point t);
@@ -90,8 +91,7 @@ class Store {
   std::optional<json::object> Get(const std::string& resource, const std::string& ns,
                                   const std::string& name);
   // All objects of `resource` in `ns` ("" = every namespace), and the list's resourceVersion.
-  std::vector<json::object> List(const std::string& resource, const std::string& ns,
-                                 uint64_t* rv);
+  std::vector<json::object> List(const std::string& resource, const std::string& ns, uint64_t* rv);
   // Runs `change` on the stored object; if it returns true, bumps the resourceVersion and
   // records MODIFIED. Returns the object after the change, nullopt when absent. `uid`, when
   // given, must match (so a late update never touches a new pod of the same name).

@@ -45,7 +45,8 @@ bool Server::Logs(Conn& conn, const Request& req, const Target& t) {
   auto rp = kubelet_.Find(FieldValue(*pod, "metadata.uid"));
   if (!rp) {
     // A pod from before a restart: its output went with the previous fake.
-    if (FieldValue(*pod, "status.phase") == "Pending") return SendError(conn, Waiting(*pod, t.name));
+    if (FieldValue(*pod, "status.phase") == "Pending")
+      return SendError(conn, Waiting(*pod, t.name));
     return Send(conn, Response{200, "text/plain", "", {}});
   }
   {
@@ -76,7 +77,8 @@ bool Server::Logs(Conn& conn, const Request& req, const Target& t) {
     for (size_t i = index; i < rp->log.size(); ++i) first += render(rp->log[i], 0);
   }
   if (!follow) {
-    if (auto limit = req.Param("limitBytes")) first.resize(std::min<size_t>(first.size(), std::stoull(*limit)));
+    if (auto limit = req.Param("limitBytes"))
+      first.resize(std::min<size_t>(first.size(), std::stoull(*limit)));
     return Send(conn, Response{200, "text/plain", first, {}});
   }
   // Follow: what is there, then each new piece as it comes, until the container ends.
@@ -134,7 +136,8 @@ bool Server::Exec(Conn& conn, const Request& req, const Target& t) {
   const std::string phase = FieldValue(*pod, "status.phase");
   if (phase == "Succeeded" || phase == "Failed") {
     return SendError(conn, BadRequest("cannot exec into a container in a completed pod; current "
-                                      "phase is " + phase));
+                                      "phase is " +
+                                      phase));
   }
   auto rp = kubelet_.Find(FieldValue(*pod, "metadata.uid"));
   std::shared_ptr<Pod> sandbox;
@@ -165,8 +168,9 @@ bool Server::Exec(Conn& conn, const Request& req, const Target& t) {
     }
   }
   if (chosen.empty()) {
-    return SendError(conn, BadRequest("none of the offered subprotocols is served (v5.channel.k8s.io, "
-                                      "v4.channel.k8s.io, v4.base64.channel.k8s.io)"));
+    return SendError(conn,
+                     BadRequest("none of the offered subprotocols is served (v5.channel.k8s.io, "
+                                "v4.channel.k8s.io, v4.base64.channel.k8s.io)"));
   }
   ExecSpec spec;
   spec.argv = argv;
@@ -177,7 +181,8 @@ bool Server::Exec(Conn& conn, const Request& req, const Target& t) {
   if (auto wd = FieldValue(container, "workingDir"); !wd.empty()) spec.cwd = wd;
   if (const auto* env = container.if_contains("env"); env != nullptr && env->is_array()) {
     for (const auto& e : env->as_array()) {
-      if (e.is_object()) spec.env[FieldValue(e.as_object(), "name")] = FieldValue(e.as_object(), "value");
+      if (e.is_object())
+        spec.env[FieldValue(e.as_object(), "name")] = FieldValue(e.as_object(), "value");
     }
   }
   spec.output_limit_bytes = uint64_t{1} << 40;
@@ -221,13 +226,13 @@ std::string GoArgv(const std::vector<std::string>& argv) {
 
 std::string ExitJson(const std::vector<std::string>& argv, const Result<ExitStatus>& status) {
   if (!status) {
-    return json::serialize(json::object{
-        {"metadata", json::object{}},
-        {"status", "Failure"},
-        {"message", "Internal error occurred: " + status.error().message()},
-        {"reason", "InternalError"},
-        {"details", {{"causes", {{{"message", status.error().message()}}}}}},
-        {"code", 500}});
+    return json::serialize(
+        json::object{{"metadata", json::object{}},
+                     {"status", "Failure"},
+                     {"message", "Internal error occurred: " + status.error().message()},
+                     {"reason", "InternalError"},
+                     {"details", {{"causes", {{{"message", status.error().message()}}}}}},
+                     {"code", 500}});
   }
   int code = 0;
   if (status->exit_code) code = *status->exit_code;
@@ -279,9 +284,11 @@ void RunExecSession(Conn& conn, Pod& pod, const ExecSpec& spec, const std::strin
   const bool v5 = protocol == "v5.channel.k8s.io";
   auto frame = [&](int channel, std::string_view data) {
     if (base64) {
-      return conn.WriteAll(EncodeFrame(1, std::string(1, static_cast<char>('0' + channel)) + Base64(data)));
+      return conn.WriteAll(
+          EncodeFrame(1, std::string(1, static_cast<char>('0' + channel)) + Base64(data)));
     }
-    return conn.WriteAll(EncodeFrame(2, std::string(1, static_cast<char>(channel)) + std::string(data)));
+    return conn.WriteAll(
+        EncodeFrame(2, std::string(1, static_cast<char>(channel)) + std::string(data)));
   };
   auto finish = [&](const std::string& status) {
     frame(3, status);
@@ -361,8 +368,8 @@ void RunExecSession(Conn& conn, Pod& pod, const ExecSpec& spec, const std::strin
     // kubectl sends the terminal's size right after the upgrade; a shell started before it
     // arrives would see 80x24, so the process starts once it came (or soon without it).
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
-    while (start.tty_size.cols == TerminalSize{}.cols && start.tty_size.rows == TerminalSize{}.rows &&
-           std::chrono::steady_clock::now() < until) {
+    while (start.tty_size.cols == TerminalSize{}.cols &&
+           start.tty_size.rows == TerminalSize{}.rows && std::chrono::steady_clock::now() < until) {
       if (!read_frames(std::chrono::milliseconds(50))) return;
     }
   }
