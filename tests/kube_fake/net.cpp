@@ -234,6 +234,11 @@ std::optional<Request> ReadRequest(Conn& conn) {
       rest.remove_prefix(amp + 1);
     }
   }
+  // libcurl waits up to a second for this before sending a body over 1 KiB.
+  if (Lower(req.Header("expect")) == "100-continue" &&
+      !conn.WriteAll("HTTP/1.1 100 Continue\r\n\r\n")) {
+    return std::nullopt;
+  }
   if (Lower(req.Header("transfer-encoding")) == "chunked") {
     while (true) {
       size_t eol;
