@@ -119,6 +119,20 @@ def test_exec_stdin_reaches_eof(fake):
     assert out.stdout.strip() == "300000"
 
 
+def test_cp_both_ways_is_tar_over_exec(fake, tmp_path):
+    fake.create_pod("files", SLEEPER)
+    fake.wait_phase("files", "Running")
+    src = tmp_path / "up.bin"
+    src.write_bytes(bytes(range(256)) * 1000)
+    up = fake.kubectl("cp", str(src), "files:/tmp/up.bin")
+    assert up.returncode == 0, up.stderr
+    assert fake.kubectl("exec", "files", "--", "wc", "-c", "/tmp/up.bin").stdout.split()[0] == "256000"
+    back = tmp_path / "back.bin"
+    down = fake.kubectl("cp", "files:/tmp/up.bin", str(back))
+    assert down.returncode == 0, down.stderr
+    assert back.read_bytes() == src.read_bytes()
+
+
 def test_exec_tty_gets_the_terminal_size_and_input(fake):
     fake.create_pod("tty", SLEEPER)
     fake.wait_phase("tty", "Running")
