@@ -304,3 +304,84 @@ def test_tls_token_rotation(tmp_path):
         assert client.CoreV1Api(client.ApiClient(cfg)).list_namespaced_pod("default").items == []
     finally:
         fake.stop()
+
+
+def exec_socket(fake, pod, command, protocol, stdin=True, tty=False):
+    import websocket
+    query = "&".join(f"command={c}" for c in command) + "&stdout=true&stderr=true"
+    if stdin:
+        query += "&stdin=true"
+    if tty:
+        query += "&tty=true"
+    url = fake.url.replace("http", "ws", 1) + f"/api/v1/namespaces/default/pods/{pod}/exec?{query}"
+    ws = websocket.create_connection(url, subprotocols=[protocol], timeout=30)
+    assert ws.getsubprotocol() == protocol
+    return ws
+
+
+def read_until_close(ws):
+    """Returns ([(opcode, payload)], close code)."""
+    import websocket
+    frames = []
+    while True:
+        opcode, frame = ws.recv_data_frame(True)
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            return frames, int.from_bytes(frame.data[:2], "big")
+        if opcode == websocket.ABNF.OPCODE_PONG:
+            frames.append(("pong", frame.data))
+            continue
+        frames.append((opcode, frame.data))
+
+
+def test_exec_wire_v5_close_ping_status_and_v4_base64(fake):
+    import websocket
+    api = api_for(fake)
+    api.create_namespaced_pod("default", pod_body("wire"))
+    wait_running(api, "wire")
+
+    ws = exec_socket(fake, "wire", ["cat"], "v5.channel.k8s.io")
+    opcode, first = ws.recv_data_frame(True)
+    assert (opcode, first.data) == (websocket.ABNF.OPCODE_BINARY, b"\x01")
+    ws.ping(b"are you there")
+    ws.send_binary(b"\x00hello ")
+    ws.send(b"\x00world".decode())  # a text frame, as Python's client sends str
+    ws.send_binary(b"\xff\x00")  # v5 CLOSE of stdin: cat sees EOF and exits
+    frames, code = read_until_close(ws)
+    assert ("pong", b"are you there") in frames
+    data = [f for f in frames if f[0] != "pong"]
+    assert all(op == websocket.ABNF.OPCODE_BINARY for op, _ in data)
+    assert b"".join(p[1:] for _, p in data if p[:1] == b"\x01") == b"hello world"
+    assert data[-1][1] == b'\x03{"metadata":{},"status":"Success"}'
+    assert code == 1000
+
+    ws = exec_socket(fake, "wire", ["sh", "-c", "exit 3"], "v4.channel.k8s.io", stdin=False)
+    frames, code = read_until_close(ws)
+    assert json.loads(frames[-1][1][1:]) == {
+        "metadata": {}, "status": "Failure",
+        "message": "command terminated with non-zero exit code: error executing command "
+                   "[sh -c exit 3], exit code 3",
+        "reason": "NonZeroExitCode",
+        "details": {"causes": [{"reason": "ExitCode", "message": "3"}]}}
+
+    ws = exec_socket(fake, "wire", ["echo", "b64"], "v4.base64.channel.k8s.io", stdin=False)
+    frames, code = read_until_close(ws)
+    assert all(op == websocket.ABNF.OPCODE_TEXT for op, _ in frames)
+    assert frames[0][1] == b"1"
+    import base64
+    out = b"".join(base64.b64decode(p[1:]) for _, p in frames if p[:1] == b"1")
+    assert out == b"b64\n" and code == 1000
+
+
+def test_token_file_is_reread(tmp_path):
+    token_file = tmp_path / "token"
+    token_file.write_text("one\n")
+    fake = Fake(tmp_path / "tf", "--tls", "--token-file", str(token_file))
+    try:
+        assert "tokenFile: " + str(token_file) in fake.kubeconfig.read_text()
+        fake.config["token"] = "one"
+        assert fake.request("GET", "/api/v1/namespaces/default/pods")[0] == 200
+        token_file.write_text("two\n")
+        assert fake.request("GET", "/api/v1/namespaces/default/pods")[0] == 401
+        assert fake.request("GET", "/api/v1/namespaces/default/pods", token="two")[0] == 200
+    finally:
+        fake.stop()

@@ -129,8 +129,20 @@ void Kubelet::Run(std::shared_ptr<RunningPod> rp, json::object object) {
       "pods", rp->ns, rp->name,
       [](json::object& o) {
         o["spec"].as_object()["nodeName"] = "codeyard-kube-fake";
-        o["status"].as_object()["conditions"] = json::array{
+        const std::string name = ContainerName(o);
+        const std::string image = FieldValue(FirstContainer(o), "image");
+        auto& status = o["status"].as_object();
+        status["conditions"] = json::array{
             {{"type", "PodScheduled"}, {"status", "True"}, {"lastTransitionTime", Now()}}};
+        // As a kubelet reports a container it is still making (fail-fast checks read it).
+        status["containerStatuses"] =
+            json::array{{{"name", name},
+                         {"ready", false},
+                         {"started", false},
+                         {"restartCount", 0},
+                         {"image", image},
+                         {"imageID", ""},
+                         {"state", {{"waiting", {{"reason", "ContainerCreating"}}}}}}};
         return true;
       },
       rp->uid);
