@@ -15,6 +15,7 @@ namespace codeyard::kubefake {
 namespace {
 
 constexpr size_t kEventWindow = 2000;
+constexpr size_t kMaxEventObjects = 5000;
 
 std::string Key(const std::string& ns, const std::string& name) { return ns + "/" + name; }
 
@@ -320,6 +321,9 @@ void Store::SaveLocked() {
   if (state_file_.empty()) return;
   json::array list;
   for (const auto& [resource, objects] : objects_) {
+    // Events are not kept across a restart (a real cluster drops them after an hour), which
+    // keeps this rewrite, done on every write, small.
+    if (resource == "events") continue;
     for (const auto& [key, object] : objects) {
       list.push_back({{"resource", resource}, {"object", object}});
     }
@@ -350,7 +354,7 @@ void Store::RecordLocked(const std::string& type, const std::string& resource,
     compacted_rv_ = events_.front().rv;
     events_.erase(events_.begin());
   }
-  SaveLocked();
+  if (resource != "events") SaveLocked();
   cv_.notify_all();
 }
 
@@ -366,6 +370,14 @@ std::optional<ApiError> Store::Create(const std::string& resource, json::object&
   meta["resourceVersion"] = std::to_string(rv_);
   meta["creationTimestamp"] = Rfc3339(std::chrono::system_clock::now());
   bucket[Key(ns, name)] = object;
+  if (resource == "events") {
+    // Bounded, oldest first out, as a real cluster's event TTL would.
+    event_order_.push_back(Key(ns, name));
+    while (event_order_.size() > kMaxEventObjects) {
+      bucket.erase(event_order_.front());
+      event_order_.pop_front();
+    }
+  }
   RecordLocked("ADDED", resource, object);
   return std::nullopt;
 }

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -125,6 +126,7 @@ class Store {
   // resource -> "ns/name" -> object
   std::map<std::string, std::map<std::string, json::object>> objects_;
   std::vector<WatchEvent> events_;
+  std::deque<std::string> event_order_;  // keys of Event objects, oldest first
 };
 
 }  // namespace codeyard::kubefake
