@@ -228,3 +228,36 @@ def test_denied_verb_gets_the_rbac_forbidden_text(tmp_path):
                 'API group "" in the namespace "default"') in out.stderr
     finally:
         fake.stop()
+
+
+def read_line(proc, timeout=30):
+    """One line of proc's stdout, with a deadline."""
+    deadline = time.monotonic() + timeout
+    line = b""
+    fd = proc.stdout.fileno()
+    while not line.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        assert left > 0, f"no line from {proc.args}: {line!r}"
+        ready, _, _ = select.select([fd], [], [], left)
+        if ready:
+            chunk = os.read(fd, 1)
+            assert chunk, f"{proc.args} ended: {line!r}"
+            line += chunk
+    return line.decode()
+
+
+def test_get_watch_prints_table_rows_as_the_pod_changes(fake):
+    fake.create_pod("watched", SLEEPER)
+    fake.wait_phase("watched", "Running")
+    proc = subprocess.Popen([KUBECTL, "get", "pods", "-w"], env=fake.env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert read_line(proc).split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+        assert read_line(proc).split()[:3] == ["watched", "1/1", "Running"]
+        status, _, _ = fake.request("DELETE", "/api/v1/namespaces/default/pods/watched",
+                                    {"gracePeriodSeconds": 0})
+        assert status == 200
+        assert read_line(proc).split()[:3] == ["watched", "0/1", "Terminating"]
+    finally:
+        proc.kill()
+        proc.wait()

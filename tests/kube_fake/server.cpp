@@ -331,9 +331,19 @@ bool Server::Watch(Conn& conn, const Request& req, const Target& t) {
     deadline = start + std::chrono::seconds(std::max<int64_t>(std::atoll(s->c_str()), 0));
   }
   if (!StartChunked(conn, 200, "application/json")) return false;
+  // `kubectl get -w` asks for Tables: each event then carries a one-row Table.
+  const bool table = req.Header("accept").find("as=Table") != std::string::npos;
+  const bool include_object = req.Param("includeObject") == "Object";
   auto send_event = [&](const std::string& type, const json::object& object) {
-    return WriteChunk(conn,
-                      json::serialize(json::object{{"type", type}, {"object", object}}) + "\n");
+    json::object event{{"type", type}};
+    if (table && (type == "ADDED" || type == "MODIFIED" || type == "DELETED")) {
+      const std::string rv = FieldValue(object, "metadata.resourceVersion");
+      event["object"] =
+          MakeTable(t.resource, {object}, std::strtoull(rv.c_str(), nullptr, 10), include_object);
+    } else {
+      event["object"] = object;
+    }
+    return WriteChunk(conn, json::serialize(event) + "\n");
   };
   const std::string rv_param = req.Param("resourceVersion").value_or("");
   uint64_t cur = 0;
