@@ -385,3 +385,21 @@ def test_token_file_is_reread(tmp_path):
         assert fake.request("GET", "/api/v1/namespaces/default/pods", token="two")[0] == 200
     finally:
         fake.stop()
+
+
+def test_filtered_watch_sees_objects_enter_and_leave_its_selector(fake):
+    api = api_for(fake)
+    rv = api.list_namespaced_pod("default").metadata.resource_version
+    api.create_namespaced_pod("default", pod_body("mover", labels={"app": "other"}))
+    wait_running(api, "mover")
+    api.patch_namespaced_pod("mover", "default", {"metadata": {"labels": {"app": "w"}}})
+    api.patch_namespaced_pod("mover", "default", {"metadata": {"labels": {"app": None}}})
+    seen = [e["type"] for e in watch.Watch().stream(
+        api.list_namespaced_pod, "default", resource_version=rv, label_selector="app=w",
+        timeout_seconds=1)]
+    assert seen == ["ADDED", "DELETED"]
+    # status.phase=Running: the pod enters once it runs.
+    phases = [(e["type"], e["object"].status.phase) for e in watch.Watch().stream(
+        api.list_namespaced_pod, "default", resource_version=rv,
+        field_selector="status.phase=Running", timeout_seconds=1)]
+    assert phases[0] == ("ADDED", "Running")

@@ -383,8 +383,17 @@ bool Server::Watch(Conn& conn, const Request& req, const Target& t) {
     }
     for (const auto& e : events) {
       cur = e.rv;
-      if (!matches(e.object)) continue;
-      if (!send_event(e.type, e.object)) return false;
+      std::string type = e.type;
+      const bool now_matches = matches(e.object);
+      if (type == "MODIFIED") {
+        const bool matched = matches(e.previous);
+        if (!matched && !now_matches) continue;
+        if (!matched) type = "ADDED";
+        if (!now_matches) type = "DELETED";
+      } else if (!now_matches) {
+        continue;
+      }
+      if (!send_event(type, e.object)) return false;
       last_sent = std::chrono::steady_clock::now();
     }
     if (events.empty()) {

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iomanip>
 #include <sstream>
+#include <utility>
 
 #include "codeyard/id.hpp"
 
@@ -348,8 +349,9 @@ bool Store::NamespaceExists(const std::string& ns) {
 }
 
 void Store::RecordLocked(const std::string& type, const std::string& resource,
-                         const json::object& o) {
-  events_.push_back({rv_, type, resource, FieldValue(o, "metadata.namespace"), o});
+                         const json::object& o, const json::object* previous) {
+  events_.push_back({rv_, type, resource, FieldValue(o, "metadata.namespace"), o,
+                     previous != nullptr ? *previous : json::object{}});
   if (events_.size() > kEventWindow) {
     compacted_rv_ = events_.front().rv;
     events_.erase(events_.begin());
@@ -415,8 +417,8 @@ std::optional<json::object> Store::Update(const std::string& resource, const std
   if (!change(copy)) return it->second;
   ++rv_;
   copy["metadata"].as_object()["resourceVersion"] = std::to_string(rv_);
-  it->second = copy;
-  RecordLocked("MODIFIED", resource, copy);
+  const json::object previous = std::exchange(it->second, copy);
+  RecordLocked("MODIFIED", resource, copy, &previous);
   return copy;
 }
 

@@ -73,6 +73,9 @@ struct WatchEvent {
   std::string resource;
   std::string ns;
   json::object object;
+  // MODIFIED: the object before, so a filtered watch can tell an object that entered or left
+  // its selector (sent as ADDED or DELETED, as the API server's watch cache does).
+  json::object previous;
 };
 
 class Store {
@@ -115,7 +118,8 @@ class Store {
   void WakeAll();
 
  private:
-  void RecordLocked(const std::string& type, const std::string& resource, const json::object& o);
+  void RecordLocked(const std::string& type, const std::string& resource, const json::object& o,
+                    const json::object* previous = nullptr);
   void SaveLocked();
 
   std::string state_file_;
