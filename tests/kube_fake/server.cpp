@@ -91,11 +91,17 @@ void Server::Audit(const Target& t, const std::string& path) {
 
 void Server::Serve(std::unique_ptr<Conn> conn) {
   if (!conn->Handshake()) return;
-  while (true) {
-    auto req = ReadRequest(*conn);
-    if (!req) return;
-    if (!Handle(*conn, *req)) return;
-    if (req->Header("connection") == "close") return;
+  // A malformed request (a bad length, JSON of the wrong shape) ends its connection, never
+  // the server.
+  try {
+    while (true) {
+      auto req = ReadRequest(*conn);
+      if (!req) return;
+      if (!Handle(*conn, *req)) return;
+      if (req->Header("connection") == "close") return;
+    }
+  } catch (const std::exception& e) {
+    (void)SendError(*conn, BadRequest(std::string("codeyard-kube-fake: ") + e.what()));
   }
 }
 

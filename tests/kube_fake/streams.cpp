@@ -349,9 +349,15 @@ void RunExecSession(Conn& conn, Pod& pod, const ExecSpec& spec, const std::strin
         while (std::getline(lines, line)) {
           json::value v = json::parse(line, ec);
           if (ec || !v.is_object()) continue;
+          const json::value* width = v.as_object().if_contains("Width");
+          const json::value* height = v.as_object().if_contains("Height");
+          if (width == nullptr || height == nullptr || !width->is_number() ||
+              !height->is_number()) {
+            continue;
+          }
           TerminalSize size;
-          size.cols = static_cast<uint16_t>(v.as_object()["Width"].to_number<int64_t>());
-          size.rows = static_cast<uint16_t>(v.as_object()["Height"].to_number<int64_t>());
+          size.cols = static_cast<uint16_t>(width->to_number<int64_t>());
+          size.rows = static_cast<uint16_t>(height->to_number<int64_t>());
           if (process) {
             push({2, "", size});
           } else {
