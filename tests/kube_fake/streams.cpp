@@ -146,8 +146,9 @@ bool Server::Exec(Conn& conn, const Request& req, const Target& t) {
     if (rp->started && !rp->ended) sandbox = rp->pod;
   }
   if (!sandbox) return SendError(conn, Waiting(*pod, t.name));
-  const bool upgrade = req.Header("upgrade").find("websocket") != std::string::npos ||
-                       req.Header("upgrade").find("WebSocket") != std::string::npos;
+  std::string upgrade_header = req.Header("upgrade");
+  for (auto& c : upgrade_header) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool upgrade = upgrade_header.find("websocket") != std::string::npos;
   if (req.method != "GET" || !upgrade) {
     // kubectl's SPDY fallback (a POST): a clean Status, never a hang.
     return SendError(conn, BadRequest("codeyard-kube-fake serves exec over WebSocket only "
