@@ -61,6 +61,10 @@ ApiError Conflict(const std::string& resource, const std::string& name) {
                     {{"name", name}, {"kind", resource}});
 }
 
+ApiError NoSuchPath() {
+  return MakeStatus(404, "NotFound", "the server could not find the requested resource");
+}
+
 ApiError BadRequest(const std::string& message) { return MakeStatus(400, "BadRequest", message); }
 
 ApiError Invalid(const std::string& kind, const std::string& name,
