@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "codeyard/backend/registry.hpp"
+#include "executor/pod_fixture.hpp"
 
 namespace codeyard::testing {
 namespace {
@@ -142,6 +143,52 @@ ContainerPod StartContainer(std::shared_ptr<Pod> local, PodInfo info) {
   options.pod_binary = PodBinary();
   pod.agent = agent::MakeAgentPod(std::move(info), OpenerFor(local), options);
   return pod;
+}
+
+namespace {
+
+std::shared_ptr<Pod> AgentOver(std::shared_ptr<Pod> local) {
+  agent::AgentPodOptions options;
+  options.pod_binary = PodBinary();
+  options.info = [local] { return local->Info(); };
+  PodInfo info = local->Info();
+  return agent::MakeAgentPod(std::move(info), OpenerFor(local), options);
+}
+
+class AgentExecutor : public ExecutorWrapper {
+ public:
+  using ExecutorWrapper::ExecutorWrapper;
+
+  Result<std::shared_ptr<Pod>> CreatePod(const PodSpec& spec) override {
+    auto local = target().CreatePod(spec);
+    if (!local) return local;
+    // The init must outlive every Process handle (a survive_owner pod outlives its creator),
+    // so it runs in a session of its own; the exec returns once its socket is listed.
+    ExecSpec start;
+    start.argv = {"sh", "-c",
+                  "setsid -f " + PodBinary() +
+                      " container >/dev/null 2>&1; "
+                      "until grep -q '@codeyard-pod.control' /proc/net/unix; do sleep 0.01; done"};
+    start.wall_time_limit = std::chrono::seconds(20);
+    const Ran started = RunSpec(**local, start);
+    if (started.status.exit_code != 0) {
+      (void)target().DeletePod((*local)->id());
+      return Fail(Error::Code::kUnavailable, "the container init did not start: " + started.err);
+    }
+    return AgentOver(*local);
+  }
+
+  Result<std::shared_ptr<Pod>> GetPod(std::string_view id) override {
+    auto local = target().GetPod(id);
+    if (!local) return local;
+    return AgentOver(*local);
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<Executor> MakeAgentExecutor(std::shared_ptr<Executor> local) {
+  return std::make_shared<AgentExecutor>(std::move(local));
 }
 
 }  // namespace codeyard::testing

@@ -31,6 +31,9 @@ struct AgentPodOptions {
   std::string pod_binary = "/usr/local/bin/codeyard-pod";
   // The longest a file call or a reset, a Process's start or a session's attach may take.
   std::chrono::milliseconds call_timeout = std::chrono::seconds(60);
+  // What Info() returns now (the backend's current view: its phase once the pod is deleted);
+  // unset, Info() returns the PodInfo the pod was made with.
+  std::function<PodInfo()> info;
 };
 
 // A Pod over `opener`; `info` is what Info() returns (the backend's view of the pod).
