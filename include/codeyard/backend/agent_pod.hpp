@@ -40,4 +40,9 @@ struct AgentPodOptions {
 [[nodiscard]] std::shared_ptr<Pod> MakeAgentPod(PodInfo info, StreamOpener opener,
                                                 AgentPodOptions options = {});
 
+// A Process started with stdin open seen as the stream an opener returns: its stdout in, its
+// stdin out (stderr dropped); CloseWrite closes its stdin. For an opener over another Pod's
+// Exec (the tests run the agent in a local pod this way, as does `codeyard-bench agent`).
+[[nodiscard]] std::unique_ptr<PortStream> MakeProcessStream(std::unique_ptr<Process> process);
+
 }  // namespace codeyard::agent
