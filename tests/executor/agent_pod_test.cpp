@@ -270,3 +270,24 @@ TEST_CASE("agent: SIGTERM ends the container init's sessions and it exits 0", "[
   CHECK(log.find("codeyard-pod container: stopped") != std::string::npos);
   CHECK(pod.init->Wait().value().exit_code == 0);
 }
+
+TEST_CASE("agent: output past the channel's queue arrives whole, and the output cap holds",
+          "[executor][agent]") {
+  AgentWorld world;
+  ContainerPod pod = world.NewContainer();
+  // 20 MB: five times the bounded queue, so its reader waits for room and resumes.
+  const Ran flood = Shell(*pod.agent, "head -c 20000000 /dev/zero");
+  CHECK(flood.out.size() == 20000000);
+  CHECK(flood.status.exit_code == 0);
+  CHECK_FALSE(flood.status.output_truncated);
+
+  ExecSpec capped;
+  capped.argv = {"sh", "-c", "yes"};
+  capped.output_limit_bytes = 100000;
+  capped.wall_time_limit = 20s;
+  const Ran cut = RunSpec(*pod.agent, capped);
+  CHECK(cut.out.size() == 100000);
+  CHECK(cut.status.output_truncated);
+  CHECK(cut.status.signal == SIGKILL);
+  CHECK_FALSE(cut.status.time_limit_exceeded);
+}
