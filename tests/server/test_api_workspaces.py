@@ -52,7 +52,7 @@ def test_full_flow_write_exec_read_back(server):
 def test_workspace_crud(server, alice):
     made = create_workspace(server, alice, "first")
     assert set(made) == {"id", "name", "state", "created_at", "updated_at", "version",
-                         "terminal_shared"}
+                         "terminal_shared", "image"}
     assert made["state"] == "stopped"
     wid = made["id"]
     status, _, listed = call(server, "GET", "/workspaces", token=alice)
