@@ -3,9 +3,9 @@
 // mirror the machine already uses (a snapshot, a proxy or a local mirror), never a fixed one.
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
-#include <fstream>
 #include <sstream>
 
 #include "codeyard/images.hpp"

@@ -20,8 +20,8 @@
 
 #include "codeyard/images.hpp"
 #include "core/errno_text.hpp"
-#include "core/try.hpp"
 #include "core/images/image_files.hpp"
+#include "core/try.hpp"
 
 extern char** environ;
 

@@ -6,16 +6,16 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <boost/json.hpp>
+#include <cctype>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "core/errno_text.hpp"
-#include "core/try.hpp"
 #include "core/images/image_files.hpp"
+#include "core/try.hpp"
 
 namespace codeyard::images {
 namespace json = boost::json;
