@@ -159,7 +159,7 @@ TEST_CASE("images: a failed build leaves no image and no temporary directory", "
   CHECK(listed->empty());
 }
 
-TEST_CASE("images: an image in use by a pod cannot be removed; once the pod is gone it can",
+TEST_CASE("images: an image in use by a pod cannot be removed, and can be once the pod is gone",
           "[images]") {
   TempDir dir;
   // A minimal image: the pod's init runs from the host binary and needs no files of the
