@@ -61,7 +61,7 @@ struct Workspace {
   bool terminal_shared = false;
   // The image its pods run on (PodSpec::image, codeyard/images.hpp); "" = the backend's
   // default. Chosen at creation.
-  std::string image;
+  std::string image{};
 };
 
 enum class ItemKind { kFile, kDir };
