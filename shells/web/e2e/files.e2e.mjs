@@ -174,6 +174,7 @@ test("files in and out", async (t) => {
     const puts = [];
     const watch = (req) => req.method() === "PUT" && puts.push(req.url());
     page.on("request", watch);
+    await page.keyboard.press("Escape"); // the top level
     await page.getByRole("button", { name: "Upload", exact: true }).click();
     const [chooser] = await Promise.all([
       page.waitForEvent("filechooser"),
