@@ -165,6 +165,15 @@ uint16_t Refusal(RunSessions& runs, uint64_t id, const std::string& ws, const st
   return refused->code;
 }
 
+// Waits (to the deadline) for every run of `runs` to have ended.
+bool NoneRunning(const RunSessions& runs) {
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (runs.running() != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  return runs.running() == 0;
+}
+
 bool Has(const std::string& s, const std::string& needle) {
   return s.find(needle) != std::string::npos;
 }
@@ -322,11 +331,7 @@ TEST_CASE("run session: limits, replacement and who may run", "[run_session]") {
   CHECK(runs->running() == 1);
   // The client going away stops its run.
   runs->Detach(7);
-  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
-  while (runs->running() != 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
-  CHECK(runs->running() == 0);
+  CHECK(NoneRunning(*runs));
   runs->Detach(6);
 }
 
@@ -423,11 +428,7 @@ TEST_CASE("run session: a run nobody reconnects to is stopped after the grace", 
   c.Wait("waiting");
   const std::string run_id = RunId(c);
   runs->Detach(1);
-  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
-  while (runs->running() != 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
-  CHECK(runs->running() == 0);
+  CHECK(NoneRunning(*runs));
   CHECK(Reattach(*runs, 2, ws, ada, run_id, 0)->code == terminal::kCloseNotFound);
 
   // A grace of 0: the run stops as soon as its client goes.
@@ -436,11 +437,7 @@ TEST_CASE("run session: a run nobody reconnects to is stopped after the grace", 
   Client d = Start(*at_once, 3, ws, ada, "wait.py");
   d.Wait("waiting");
   at_once->Detach(3);
-  const auto deadline2 = std::chrono::steady_clock::now() + kDeadline;
-  while (at_once->running() != 0 && std::chrono::steady_clock::now() < deadline2) {
-    std::this_thread::sleep_for(5ms);
-  }
-  CHECK(at_once->running() == 0);
+  CHECK(NoneRunning(*at_once));
 }
 
 TEST_CASE("run session: input typed while C compiles reaches the program", "[run_session]") {
