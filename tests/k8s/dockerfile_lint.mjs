@@ -78,12 +78,13 @@ export function lintDockerfile(name, text, repo, wanted = []) {
       user = ins.args.split(":")[0];
     } else if (ins.op === "ADD" || ins.op === "COPY") {
       const { flags, sources, dest } = copyArgs(ins.args);
-      if (ins.op === "ADD" && sources.some((s) => /^(https?|git|ftp):|^git@/.test(s))) {
+      const isUrl = (s) => /^(https?|git|ftp):|^git@/.test(s);
+      if (ins.op === "ADD" && sources.some(isUrl)) {
         report("docker-add-url", ins.line, "ADD of a URL downloads at build time, unpinned and unchecked");
       }
       const fromStage = flags.some((f) => f.startsWith("--from="));
       if (!fromStage) {
-        for (const s of sources) {
+        for (const s of sources.filter((x) => !isUrl(x))) {
           const stem = s.split("*")[0];
           if (!existsSync(join(repo, stem))) {
             report("docker-copy-missing", ins.line, `${ins.op} ${s}: not in the repository`);
