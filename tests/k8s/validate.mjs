@@ -27,7 +27,7 @@ export function parseDocuments(text, source) {
 }
 
 export function renderKustomization(dir) {
-  return execFileSync("kubectl", ["kustomize", dir], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return execFileSync(process.env.KUBECTL ?? "kubectl", ["kustomize", dir], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
 export async function loadModel(apiVersion, kind) {
