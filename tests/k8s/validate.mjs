@@ -35,8 +35,30 @@ export async function loadModel(apiVersion, kind) {
   return mod[kind];
 }
 
-export function validateObjects(objects) {
-  return checkObjects(objects, loadModel);
+// The server's library and the codeyard-pod in the workspace image speak one agent protocol,
+// built from one commit: the workspace image the executor URI names must carry the server
+// image's tag.
+export function checkImageVersions(objects) {
+  const findings = [];
+  const tagOf = (ref) => (ref.match(/:([^/:@]+)(@.*)?$/) ?? [])[1];
+  const servers = objects.flatMap((o) => (podTemplate(o)?.spec?.containers ?? [])
+    .filter((c) => imageName(c.image ?? "") === "codeyard/server").map((c) => tagOf(c.image)));
+  for (const o of objects.filter((x) => x.kind === "ConfigMap")) {
+    const uri = o.data?.CODEYARD_EXECUTOR_URI;
+    if (!uri?.startsWith("k8s:")) continue;
+    const image = new URLSearchParams(uri.slice(uri.indexOf("?") + 1)).get("image") ?? "";
+    for (const tag of servers) {
+      if (tagOf(image) !== tag) {
+        findings.push({ code: "image-version-skew", object: `ConfigMap/${o.metadata?.namespace}/${o.metadata?.name}`,
+          message: `the executor's image ${image} is not the server's version ${tag}` });
+      }
+    }
+  }
+  return findings;
+}
+
+export async function validateObjects(objects) {
+  return [...(await checkObjects(objects, loadModel)), ...checkImageVersions(objects)];
 }
 
 // The image name without its tag or digest: codeyard/server:0.1.0 -> codeyard/server.
