@@ -5,7 +5,10 @@
 # is tested on); stage 2 is bookworm-slim with only the shared libraries codeyard-server loads,
 # the binary, and the browser UI beside it (server.web_dir's default, ../web), run as uid 10001.
 # Pin the base by digest in your registry if you rebuild often: a dated tag can be re-pushed.
-FROM debian:bookworm-20250929-slim AS build
+# The base of both stages; k8s/images/build.sh passes a debootstrap root of the same release
+# where no registry is reachable.
+ARG BASE=debian:bookworm-20250929-slim
+FROM ${BASE} AS build
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates git \
     && rm -rf /var/lib/apt/lists/*
@@ -22,7 +25,7 @@ RUN ./scripts/bootstrap \
     && cp -r build/web /out/opt/codeyard/web \
     && sh k8s/images/runtime-packages.sh build/bin/codeyard-server >/out/runtime-packages
 
-FROM debian:bookworm-20250929-slim
+FROM ${BASE}
 ENV DEBIAN_FRONTEND=noninteractive
 COPY --from=build /out/runtime-packages /tmp/runtime-packages
 RUN apt-get update -qq \

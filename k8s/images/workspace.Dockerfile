@@ -7,7 +7,10 @@
 # repository root:
 #   docker build -f k8s/images/workspace.Dockerfile -t codeyard/workspace:0.1.0 .
 # Node.js is Debian bookworm's (18): a newer one needs a download from outside Debian.
-FROM debian:bookworm-20250929-slim AS build
+# The base of both stages; k8s/images/build.sh passes a debootstrap root of the same release
+# where no registry is reachable.
+ARG BASE=debian:bookworm-20250929-slim
+FROM ${BASE} AS build
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates git \
     && rm -rf /var/lib/apt/lists/*
@@ -21,7 +24,7 @@ RUN ./scripts/bootstrap \
     && strip /out/codeyard-pod \
     && sh k8s/images/runtime-packages.sh build/bin/codeyard-pod >/out/runtime-packages
 
-FROM debian:bookworm-20250929-slim
+FROM ${BASE}
 ENV DEBIAN_FRONTEND=noninteractive
 COPY --from=build /out/runtime-packages /tmp/runtime-packages
 RUN apt-get update -qq \

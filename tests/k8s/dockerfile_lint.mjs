@@ -62,12 +62,19 @@ export function lintDockerfile(name, text, repo, wanted = []) {
   const { image, instructions } = parseDockerfile(text);
   if (!image) report("docker-image-name", 1, "no `# image: NAME` line naming the image it builds");
   const stages = new Set();
+  const args = new Map();  // ARGs before the first FROM, with their defaults
+  let sawFrom = false;
   let user = null;  // of the last stage
   const produced = [];  // destinations and RUN text of the last stage
   for (const ins of instructions) {
-    if (ins.op === "FROM") {
+    if (ins.op === "ARG" && !sawFrom) {
+      const [k, v] = ins.args.split("=");
+      args.set(k, v);
+    } else if (ins.op === "FROM") {
+      sawFrom = true;
       const words = ins.args.split(/\s+/).filter((w) => !w.startsWith("--"));
-      const ref = words[0];
+      // A build argument is pinned by its default: a build that overrides it says so.
+      const ref = words[0].replace(/\$\{?(\w+)\}?/g, (_, k) => args.get(k) ?? "");
       if (!stages.has(ref) && !pinned(ref)) {
         report("docker-from-unpinned", ins.line, `FROM ${ref} is not pinned to a version or digest`);
       }
