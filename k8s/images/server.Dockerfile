@@ -10,11 +10,12 @@
 ARG BASE=debian:bookworm-20250929-slim
 FROM ${BASE} AS build
 ENV DEBIAN_FRONTEND=noninteractive
-RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates git \
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates git nodejs npm \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . /src
-# scripts/bootstrap installs the apt packages and the UI's npm packages (as root, no sudo).
+# scripts/bootstrap installs the apt packages and the UI's npm packages (as root, no sudo); it
+# expects npm, which Debian ships apart from nodejs.
 # Only the server and the UI are built: scripts/build would build every test program too.
 RUN ./scripts/bootstrap \
     && cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

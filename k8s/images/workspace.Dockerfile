@@ -12,10 +12,11 @@
 ARG BASE=debian:bookworm-20250929-slim
 FROM ${BASE} AS build
 ENV DEBIAN_FRONTEND=noninteractive
-RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates git \
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates git nodejs npm \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . /src
+# scripts/bootstrap expects npm, which Debian ships apart from nodejs.
 RUN ./scripts/bootstrap \
     && cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     && ninja -C build codeyard-pod \
