@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-import { checkCoverage, grants, parseAudit } from "./check_rbac.mjs";
+import { checkCoverage, grants, parseAudit, renameNamespace } from "./check_rbac.mjs";
 import { parseDocuments, renderKustomization, repoRoot } from "./validate.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -47,4 +47,16 @@ test("the command exits 1 naming what is missing, 0 when covered", () => {
   const bad = spawnSync(process.execPath, [script, join(here, "audit/uncovered.jsonl")], { encoding: "utf8" });
   assert.equal(bad.status, 1);
   assert.match(bad.stdout, /^not granted: create pods\/attach in codeyard-workspaces/m);
+});
+
+test("--namespace checks a test run's own namespace as the workspace namespace", () => {
+  const elsewhere = audit("covered.jsonl").map((r) => (r.namespace ? { ...r, namespace: "kexec-test-1" } : r));
+  assert.equal(checkCoverage(elsewhere, grants(objects)).missing.length, 15);
+  assert.deepEqual(checkCoverage(renameNamespace(elsewhere, "kexec-test-1"), grants(objects)).missing, []);
+  const script = join(here, "check_rbac.mjs");
+  const run = spawnSync(process.execPath, [script, "--namespace", "default", join(here, "audit/uncovered.jsonl")],
+    { encoding: "utf8" });
+  assert.equal(run.status, 1);
+  assert.doesNotMatch(run.stdout, /get pods in default/);
+  assert.match(run.stdout, /5 not granted/);
 });
