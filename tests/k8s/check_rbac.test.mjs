@@ -1,5 +1,6 @@
 // check_rbac.mjs on sample audit files in the fake API server's format: one the Role in k8s/
-// covers (every call the backend makes, plus a discovery request, which needs no Role), and one
+// covers (every call the backend makes, plus a discovery request and a self access review,
+// which need no Role), and one
 // with six calls it must refuse, each named once: a subresource, a resource of another API
 // group, an unlisted resource, a cluster-wide list, another namespace, an unlisted verb.
 import assert from "node:assert/strict";
@@ -59,4 +60,17 @@ test("--namespace checks a test run's own namespace as the workspace namespace",
   assert.equal(run.status, 1);
   assert.doesNotMatch(run.stdout, /get pods in default/);
   assert.match(run.stdout, /5 not granted/);
+});
+
+test("--strict also fails on what the Role grants and the audit never used", () => {
+  const script = join(here, "check_rbac.mjs");
+  const { unused } = checkCoverage(audit("covered.jsonl"), grants(objects));
+  assert.deepEqual(unused.sort(), ["get events in codeyard-workspaces",
+    "watch persistentvolumeclaims in codeyard-workspaces"]);
+  const lax = spawnSync(process.execPath, [script, join(here, "audit/covered.jsonl")], { encoding: "utf8" });
+  assert.equal(lax.status, 0);
+  const strict = spawnSync(process.execPath, [script, "--strict", join(here, "audit/covered.jsonl")],
+    { encoding: "utf8" });
+  assert.equal(strict.status, 1);
+  assert.match(strict.stdout, /granted, not exercised: get events in codeyard-workspaces/);
 });
