@@ -7,6 +7,8 @@
 # no node_modules). Where a registry is reachable,
 # `docker build -f k8s/images/NAME.Dockerfile .` does the same from the pinned upstream base.
 #   k8s/images/build.sh [server|workspace|all] [TAG]     (as root; TAG defaults to the version)
+# CODEYARD_BUILD_CA_FILE=FILE: a CA certificate npm must trust in the build (a TLS-intercepting
+# proxy's), mounted into the build steps as NODE_EXTRA_CA_CERTS; apt uses the mirror as is.
 # Needs: apt-get install buildah debootstrap. Runs are chroot-isolated: crun and runc cannot
 # create containers on a cgroup v1/v2 hybrid host such as these machines.
 set -euo pipefail
@@ -37,10 +39,15 @@ if [[ $which != workspace ]]; then base_image trixie; fi
 
 mkdir -p "$work/context"
 git archive HEAD | tar -x -C "$work/context"
+ca_args=()
+if [[ -n ${CODEYARD_BUILD_CA_FILE:-} ]]; then
+  ca_args=(--volume "$CODEYARD_BUILD_CA_FILE:/run/codeyard-build-ca.crt:ro"
+           --build-arg NODE_EXTRA_CA_CERTS=/run/codeyard-build-ca.crt)
+fi
 for name in server workspace; do
   [[ $which == all || $which == "$name" ]] || continue
   echo "images: building codeyard/$name:$tag"
-  buildah bud --pull=never --isolation=chroot --layers=false \
+  buildah bud --pull=never --isolation=chroot --layers=false "${ca_args[@]}" \
     --build-arg BASE=localhost/codeyard-debian:bookworm \
     --build-arg WEB_BASE=localhost/codeyard-debian:trixie \
     -f "$work/context/k8s/images/$name.Dockerfile" -t "codeyard/$name:$tag" "$work/context"

@@ -14,6 +14,7 @@ ARG WEB_BASE=debian:trixie-20250929-slim
 
 FROM ${WEB_BASE} AS web
 ENV DEBIAN_FRONTEND=noninteractive
+ARG NODE_EXTRA_CA_CERTS
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates nodejs npm \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src/shells/web
@@ -23,6 +24,8 @@ RUN npm ci --no-audit --no-fund --loglevel=error \
 
 FROM ${BASE} AS build
 ENV DEBIAN_FRONTEND=noninteractive
+# Behind a TLS-intercepting proxy, npm needs its CA: build.sh passes one mounted for the build.
+ARG NODE_EXTRA_CA_CERTS
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates git nodejs npm \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

@@ -12,6 +12,8 @@
 ARG BASE=debian:bookworm-20250929-slim
 FROM ${BASE} AS build
 ENV DEBIAN_FRONTEND=noninteractive
+# Behind a TLS-intercepting proxy, npm needs its CA: build.sh passes one mounted for the build.
+ARG NODE_EXTRA_CA_CERTS
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates git nodejs npm \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
