@@ -34,7 +34,7 @@ COPY . /src
 # expects npm, which Debian ships apart from nodejs. Only the server is built here (the UI is
 # the web stage's): scripts/build would build every test program too.
 RUN ./scripts/bootstrap \
-    && cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    && cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCODEYARD_BUILD_PYTHON=OFF \
     && ninja -C build codeyard_server \
     && mkdir -p /out/opt/codeyard/bin \
     && install -m 0755 build/bin/codeyard-server /out/opt/codeyard/bin/codeyard-server \

@@ -20,7 +20,7 @@ WORKDIR /src
 COPY . /src
 # scripts/bootstrap expects npm, which Debian ships apart from nodejs.
 RUN ./scripts/bootstrap \
-    && cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    && cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCODEYARD_BUILD_PYTHON=OFF \
     && ninja -C build codeyard-pod \
     && mkdir -p /out \
     && install -m 0755 build/bin/codeyard-pod /out/codeyard-pod \
