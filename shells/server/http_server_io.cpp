@@ -195,7 +195,7 @@ int HttpServer::Impl::OnWriteable(const Pss* pss) {
 // Finish may close the connection, which marks the body's end.
 int HttpServer::Impl::WriteStreamed(Conn& c) {
   BodyPipe& pipe = *c.response.stream->pipe;
-  switch (pipe.Next(stream_chunk_, kBodyChunk)) {
+  switch (pipe.Next(scratch_, LWS_PRE, kStreamChunk)) {
     case BodyPipe::Take::kEmpty:
       return 0;
     case BodyPipe::Take::kEnd:
@@ -207,9 +207,8 @@ int HttpServer::Impl::WriteStreamed(Conn& c) {
     case BodyPipe::Take::kData:
       break;
   }
-  scratch_.resize(LWS_PRE + stream_chunk_.size());
-  std::memcpy(scratch_.data() + LWS_PRE, stream_chunk_.data(), stream_chunk_.size());
-  if (lws_write(c.wsi, scratch_.data() + LWS_PRE, stream_chunk_.size(), LWS_WRITE_HTTP) < 0) {
+  if (lws_write(c.wsi, scratch_.data() + LWS_PRE, scratch_.size() - LWS_PRE, LWS_WRITE_HTTP) <
+      0) {
     return -1;
   }
   lws_set_timeout(c.wsi, PENDING_TIMEOUT_HTTP_CONTENT, opts_.request_timeout_seconds);
