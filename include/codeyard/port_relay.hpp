@@ -138,8 +138,8 @@ class PortRelay {
   void SetSharePolicy(PreviewSharePolicy policy);
 
   // A ticket for the caller's own workspace or one the share policy admits them to
-  // (kNotFound for anyone else's, as for every workspace route), made from the login `session_id` (AccessClaims::session_id): it stops
-  // working when that login ends. Issuing starts nothing.
+  // (kNotFound for anyone else's, as for every workspace route), made from the login `session_id`
+  // (AccessClaims::session_id): it stops working when that login ends. Issuing starts nothing.
   [[nodiscard]] Result<PreviewTicket> IssuePreview(std::string_view user_id,
                                                    std::string_view session_id,
                                                    std::string_view workspace_id, uint16_t port);
@@ -156,8 +156,8 @@ class PortRelay {
                                                   uint16_t port) const;
 
   // A byte stream to the port in the caller's workspace, or one shared with them (checked
-  // anew on every call). kNotFound for another user's workspace; kUnavailable (a "bad gateway") when the workspace is not running or nothing
-  // listens on the port.
+  // anew on every call). kNotFound for another user's workspace; kUnavailable (a "bad gateway")
+  // when the workspace is not running or nothing listens on the port.
   [[nodiscard]] Result<std::unique_ptr<PortStream>> Connect(std::string_view user_id,
                                                             std::string_view workspace_id,
                                                             uint16_t port);

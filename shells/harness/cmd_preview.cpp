@@ -109,9 +109,9 @@ void RunPreviewBench(const PreviewOptions& o) {
                "write big.bin");
   (void)JsonOf(HttpCall(port, "PUT", ws + "/files/site/small.html", small_page, token), 200,
                "write small.html");
-  const boost::json::array argv = {"python3",     "-c",   kDaemon,     "python3",
-                                   "-m",          "http.server", "8000", "--bind",
-                                   "127.0.0.1",   "--directory", "site"};
+  const boost::json::array argv = {"python3",   "-c",          kDaemon, "python3",
+                                   "-m",        "http.server", "8000",  "--bind",
+                                   "127.0.0.1", "--directory", "site"};
   auto run = JsonOf(HttpCall(port, "POST", ws + "/exec",
                              boost::json::serialize(boost::json::object{{"argv", argv}}), token),
                     200, "start http.server in the pod");
@@ -146,8 +146,8 @@ void RunPreviewBench(const PreviewOptions& o) {
   std::printf("  %-44s %8.1f MB/s   small page p50 %6.2f ms\n",
               "relay (/workspaces/{id}/ports/8000/, pod)", relay_mb,
               static_cast<double>(relay_small.p50_ns) / 1e6);
-  std::printf("  %-44s %8.1f MB/s   small page p50 %6.2f ms\n", "direct (host loopback)",
-              direct_mb, static_cast<double>(direct_small.p50_ns) / 1e6);
+  std::printf("  %-44s %8.1f MB/s   small page p50 %6.2f ms\n", "direct (host loopback)", direct_mb,
+              static_cast<double>(direct_small.p50_ns) / 1e6);
   std::printf("  throughput ratio (relay / direct): %.2fx\n",
               direct_mb > 0 ? relay_mb / direct_mb : 0.0);
   std::printf("  small page latency ratio (relay / direct): %.1fx\n",

@@ -1,11 +1,12 @@
 // A response body made while it is sent (a zip of a workspace): a bounded pipe between the
 // worker thread that produces the bytes and the service thread that writes them, what the pipe
-// holds (up to its capacity) per WRITEABLE callback. The producer blocks while the pipe holds `capacity` bytes, so a slow
-// client holds back the producer instead of growing memory (backpressure); the service thread
-// never blocks: with nothing to write it arms no WRITEABLE callback and the producer's next
-// write wakes it (the wake function, set by the server, queues the connection and calls
-// lws_cancel_service). When the connection goes away the pipe is cancelled and the producer's
-// next write returns false. Thread-safe; the wake function is called without the lock held.
+// holds (up to its capacity) per WRITEABLE callback. The producer blocks while the pipe holds
+// `capacity` bytes, so a slow client holds back the producer instead of growing memory
+// (backpressure); the service thread never blocks: with nothing to write it arms no WRITEABLE
+// callback and the producer's next write wakes it (the wake function, set by the server, queues the
+// connection and calls lws_cancel_service). When the connection goes away the pipe is cancelled and
+// the producer's next write returns false. Thread-safe; the wake function is called without the
+// lock held.
 #pragma once
 
 #include <algorithm>
@@ -18,7 +19,6 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <vector>
 
 namespace codeyard::server {
 
@@ -61,18 +61,17 @@ class BodyPipe {
 
   // ---- reader (the service thread) ----
   enum class Take { kData, kEmpty, kEnd, kFailed };
-  // Moves up to `max` bytes into `out` after its first `offset` bytes (room the writer
-  // needs in front: LWS_PRE), in one copy. kEmpty: nothing yet; the wake function runs when
-  // there is (or when the body ends). Taking all the pipe holds (`max` at least its
-  // capacity) leaves it empty without moving a remainder down.
-  Take Next(std::vector<unsigned char>& out, std::size_t offset, std::size_t max) {
+  // Copies up to `max` bytes to `out` (*n of them) and drops them from the pipe, in one copy
+  // into the caller's buffer (the writer keeps one, with lws's LWS_PRE room in front). kEmpty:
+  // nothing yet; the wake function runs when there is (or when the body ends). Taking all the
+  // pipe holds (`max` at least its capacity) leaves it empty without moving a remainder down.
+  Take Next(unsigned char* out, std::size_t max, std::size_t* n) {
     std::lock_guard lock(mu_);
-    out.resize(offset);
+    *n = 0;
     if (!buffered_.empty()) {
-      const std::size_t n = std::min(max, buffered_.size());
-      out.resize(offset + n);
-      std::memcpy(out.data() + offset, buffered_.data(), n);
-      buffered_.erase(0, n);
+      *n = std::min(max, buffered_.size());
+      std::memcpy(out, buffered_.data(), *n);
+      buffered_.erase(0, *n);
       room_.notify_one();
       return Take::kData;
     }

@@ -197,7 +197,6 @@ class HttpServer::Impl {
   std::vector<std::pair<uint64_t, Response>> done_;
   std::vector<uint64_t> streams_ready_;  // connections whose streamed body has bytes
 
-
   // Service thread only.
   std::unordered_map<uint64_t, std::unique_ptr<Conn>> conns_;
   // Connections that have completed a transaction and stay open (keep-alive): only their
@@ -205,6 +204,7 @@ class HttpServer::Impl {
   std::unordered_set<const lws*> reused_;
   uint64_t next_conn_id_ = 1;
   std::vector<unsigned char> scratch_;
+  std::vector<unsigned char> stream_out_;  // LWS_PRE + kStreamChunk: a streamed body's write
   // Open connections by peer address, for the connection limits. An accepted socket's address
   // waits in accepted_ (by descriptor) until lws has made its wsi.
   int max_connections_ = 0;  // opts_.max_connections, held below the descriptor limit

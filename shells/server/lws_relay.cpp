@@ -142,9 +142,10 @@ uint64_t PreviewSockets::Open(lws* wsi) {
   logger_->Info("preview websocket connected", {{"request_id", c.request_id}});
   // Checking the credential reads storage and the handshake waits on the program: long work.
   const bool taken = text_.Submit<Note>(
-      notes_, [this, id, ticket = std::move(ticket), headers = std::move(headers),
-               workspace_id = std::move(workspace_id), port_text = std::move(port_text),
-               request = std::move(request)]() -> Note {
+      notes_,
+      [this, id, ticket = std::move(ticket), headers = std::move(headers),
+       workspace_id = std::move(workspace_id), port_text = std::move(port_text),
+       request = std::move(request)]() -> Note {
         auto refuse = [id](const Error& why) -> Note {
           return {id, nullptr, std::nullopt, WsClose{CloseCodeFor(why), why.message()}};
         };
@@ -173,8 +174,8 @@ uint64_t PreviewSockets::Open(lws* wsi) {
           notes_.Post({id, nullptr, std::nullopt, WsClose{kCloseInternal, why.message()}});
           text_.Wake();
         };
-        auto socket = relay_.OpenWebSocket(grant.user_id, grant.workspace_id, grant.port,
-                                           request, std::move(callbacks));
+        auto socket = relay_.OpenWebSocket(grant.user_id, grant.workspace_id, grant.port, request,
+                                           std::move(callbacks));
         if (!socket) return refuse(socket.error());
         return {id, std::shared_ptr<RelayWebSocket>(std::move(*socket)), std::nullopt,
                 std::nullopt};
