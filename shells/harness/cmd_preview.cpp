@@ -4,13 +4,18 @@
 // holding a random file of N MiB and a small page; the same program serves the same files on
 // the host's loopback as the baseline. Both are fetched by the same client (HttpCall, a fresh
 // connection per request), so the client's own cost is in both: median MB/s of the file and
-// p50 of the small page each way, and the ratios. Every relayed byte is compared.
+// p50 of the small page each way, and the ratios; and the server's own CPU per relayed MB
+// (utime + stime from /proc, which a busy machine moves less than the wall clock). Every
+// relayed byte is compared.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,6 +41,21 @@ struct PreviewOptions {
 constexpr const char* kDaemon =
     "import subprocess, sys; subprocess.Popen(sys.argv[1:], start_new_session=True, "
     "stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)";
+
+// utime + stime of `pid` so far, in seconds (/proc/<pid>/stat fields 14 and 15).
+double CpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) throw BenchFailed(kExitFailed, "cannot read the server's CPU");
+  std::istringstream fields(stat.substr(paren + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i >= 14) ticks += std::stod(field);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
 
 std::string RandomBytes(std::size_t n) {
   std::string out;
@@ -128,15 +148,26 @@ void RunPreviewBench(const PreviewOptions& o) {
   ChildProcess direct({"/usr/bin/python3", "-m", "http.server", std::to_string(direct_port),
                        "--bind", "127.0.0.1", "--directory", site.string()},
                       EnvironmentWithoutCodeyard(), (tmp.path() / "direct.log").string());
-  WaitAnswers(direct_port, "/small.html", {}, "the host's http.server");
+  try {
+    WaitAnswers(direct_port, "/small.html", {}, "the host's http.server");
+  } catch (const BenchFailed&) {
+    std::ifstream log(tmp.path() / "direct.log");
+    const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    throw BenchFailed(kExitFailed,
+                      "the host's http.server did not answer in 30 s: " + text.substr(0, 400));
+  }
 
   // Interleaved, so a change in the machine's load falls on both sides alike.
   Side relay;
   Side host;
+  const double cpu_before = CpuSeconds(server.pid());
   for (int i = 0; i < o.runs; ++i) {
     Fetch(relay, port, relayed, token, payload, "relay");
     Fetch(host, direct_port, "/", {}, payload, "direct");
   }
+  // The server is idle while the direct side runs: all of this is the relay's.
+  const double server_cpu = CpuSeconds(server.pid()) - cpu_before;
+  const double relayed_mb = static_cast<double>(o.runs) * static_cast<double>(payload.size()) / 1e6;
   const double relay_mb = Median(relay.mb_per_s);
   const double direct_mb = Median(host.mb_per_s);
   const Summary relay_small = relay.small.Summarize();
@@ -150,6 +181,7 @@ void RunPreviewBench(const PreviewOptions& o) {
               static_cast<double>(direct_small.p50_ns) / 1e6);
   std::printf("  throughput ratio (relay / direct): %.2fx\n",
               direct_mb > 0 ? relay_mb / direct_mb : 0.0);
+  std::printf("  server CPU per MB relayed: %.2f ms\n", server_cpu * 1000 / relayed_mb);
   std::printf("  small page latency ratio (relay / direct): %.1fx\n",
               direct_small.p50_ns > 0 ? static_cast<double>(relay_small.p50_ns) /
                                             static_cast<double>(direct_small.p50_ns)
