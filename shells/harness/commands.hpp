@@ -54,11 +54,15 @@ void AddArchiveCommand(CLI::App& app);
 // `search`: search across a workspace's files against grep -rn of the same tree (cmd_search.cpp).
 void AddSearchCommand(CLI::App& app);
 
+// `preview`: the preview relay against a direct loopback fetch of the same program
+// (cmd_preview.cpp).
+void AddPreviewCommand(CLI::App& app);
+
 using AddCommand = void (*)(CLI::App&);
 inline constexpr AddCommand kCommands[] = {
-    AddStorageCommand, AddExecCommand,    AddSyncCommand,   AddHttpCommand,
-    AddStallCommand,   AddPodsCommand,    AddAttachCommand, AddReviewsCommand,
-    AddGradingCommand, AddArchiveCommand, AddSearchCommand, AddAgentCommand,
+    AddStorageCommand, AddExecCommand,   AddSyncCommand,    AddHttpCommand,    AddStallCommand,
+    AddPodsCommand,    AddAttachCommand, AddReviewsCommand, AddGradingCommand, AddArchiveCommand,
+    AddSearchCommand,  AddAgentCommand,  AddPreviewCommand,
 };
 
 }  // namespace codeyard::bench
