@@ -49,7 +49,8 @@ TEST_CASE("k8s executor: the URI takes its documented keys and refuses others",
   auto options = ParseKubeUri(
       "k8s:?namespace=team-a&image=ws:1&image.py=py:3&pod_binary=/opt/cy-pod&kubeconfig=/k&"
       "ready_timeout_s=30&storage_class=fast&home_size=2Gi&request_fraction=0.5&"
-      "grace_period_s=0&oneshot_deadline_s=60&read_only_root=0");
+      "grace_period_s=0&oneshot_deadline_s=60&read_only_root=0&context=kind&request_timeout_ms="
+      "500");
   REQUIRE(options.has_value());
   CHECK(options->ns == "team-a");
   CHECK(options->image == "ws:1");
@@ -66,7 +67,7 @@ TEST_CASE("k8s executor: the URI takes its documented keys and refuses others",
 
   auto defaults = ParseKubeUri("k8s:");
   REQUIRE(defaults.has_value());
-  CHECK(defaults->ns == "default");
+  CHECK(defaults->ns.empty());  // the kubeconfig context's namespace
   CHECK(defaults->pod_binary == "/usr/local/bin/codeyard-pod");
 
   for (const char* bad : {"k8s:?namespace=Team_A", "k8s:?colour=blue", "k8s:?ready_timeout_s=0",

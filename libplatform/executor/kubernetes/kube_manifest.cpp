@@ -7,6 +7,7 @@
 
 #include "core/try.hpp"
 #include "core/uri_query.hpp"
+#include "executor/kubernetes/kube_config.hpp"
 
 namespace codeyard::kube {
 namespace {
@@ -184,13 +185,15 @@ Result<KubeExecutorOptions> ParseKubeUri(std::string_view uri) {
       CY_CHECK(integer(options.run_as_user, 1));
     } else if (key == "run_as_group") {
       CY_CHECK(integer(options.run_as_group, 1));
+    } else if (IsClientQueryKey(key)) {
+      // The client's own (context=, request_timeout_ms=): ConfigFromQuery checks them.
     } else {
       return Fail(Error::Code::kInvalidArgument,
                   "k8s executor: unknown parameter \"" + key +
                       "\" (known: namespace, image, image.<name>, pod_binary, kubeconfig, "
                       "ready_timeout_s, unschedulable_s, storage_class, home_size, shm_size, "
                       "request_fraction, grace_period_s, oneshot_deadline_s, read_only_root, "
-                      "run_as_user, run_as_group)");
+                      "run_as_user, run_as_group, context, request_timeout_ms)");
     }
   }
   return options;

@@ -31,8 +31,8 @@ inline constexpr std::string_view kContainerName = "workspace";
 inline constexpr std::string_view kHomeDir = "/home/codeyard";
 
 struct KubeExecutorOptions {
-  std::string ns = "default";  // `namespace=`
-  std::string image;           // `image=`: the container image of PodSpec::image ""
+  std::string ns;     // `namespace=`; "" is the kubeconfig context's or the service account's
+  std::string image;  // `image=`: the container image of PodSpec::image ""
   // `image.<name>=REF`: PodSpec::image names mapped to image references; a name not listed
   // is used as the reference itself.
   std::map<std::string, std::string, std::less<>> images;

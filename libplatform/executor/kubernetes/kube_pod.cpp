@@ -13,4 +13,6 @@ KubePod::~KubePod() {
 
 PodInfo KubePod::Info() const { return info_; }
 
+AgentPodFactory DefaultAgentPods() { return {}; }
+
 }  // namespace codeyard::kube

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "codeyard/backend/executor.hpp"
-#include "executor/kubernetes/kube_pod_api.hpp"
+#include "codeyard/backend/port_stream.hpp"
 
 namespace codeyard::kube {
 
@@ -22,6 +22,10 @@ using StreamOpener = std::function<Result<std::unique_ptr<PortStream>>()>;
 // AgentPod). The executor takes it as a parameter so the two build apart.
 using AgentPodFactory =
     std::function<Result<std::shared_ptr<Pod>>(const PodInfo& info, StreamOpener open)>;
+
+// The factory this build has (podagent's AgentPod); empty when the library was built
+// without one, and then CreatePod/GetPod say kUnimplemented.
+[[nodiscard]] AgentPodFactory DefaultAgentPods();
 
 class KubePod : public PodWrapper {
  public:

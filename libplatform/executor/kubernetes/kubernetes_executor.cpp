@@ -2,12 +2,14 @@
 
 #include <array>
 #include <boost/json.hpp>
-#include <cctype>
 #include <utility>
 
 #include "codeyard/id.hpp"
 #include "core/try.hpp"
+#include "core/uri_query.hpp"
+#include "executor/kubernetes/kube_errors.hpp"
 #include "executor/kubernetes/kube_readiness.hpp"
+#include "executor/kubernetes/kube_watch.hpp"
 
 namespace codeyard::kube {
 namespace {
@@ -16,23 +18,7 @@ namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 
 // One API call's budget: the client retries 429/5xx within it.
-constexpr std::chrono::seconds kCallTimeout{15};
-
-std::string QueryEscape(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    }
-  }
-  return out;
-}
+constexpr CallOptions kCall{std::chrono::milliseconds(15000)};
 
 std::string ResourceVersion(const json::object& object) {
   const json::value* metadata = object.if_contains("metadata");
@@ -54,18 +40,33 @@ Error WithContext(const Error& error, std::string_view what) {
   return Error(error.code(), "k8s executor: " + std::string(what) + ": " + error.message());
 }
 
+Result<json::object> AsObject(Result<json::value> answer, std::string_view what) {
+  if (!answer) return Fail(WithContext(answer.error(), what));
+  if (!answer->is_object()) {
+    return Fail(Error::Code::kInternal,
+                "k8s executor: " + std::string(what) + ": the API server sent no object");
+  }
+  return std::move(answer->get_object());
+}
+
+bool IsPlainName(std::string_view name) {
+  return !name.empty() && name.find_first_of("/?#%") == std::string_view::npos;
+}
+
 }  // namespace
 
 std::shared_ptr<KubernetesExecutor> KubernetesExecutor::Make(KubeExecutorOptions options,
-                                                             std::shared_ptr<KubeApi> api,
+                                                             std::shared_ptr<Client> client,
                                                              AgentPodFactory agent_pods) {
   return std::shared_ptr<KubernetesExecutor>(
-      new KubernetesExecutor(std::move(options), std::move(api), std::move(agent_pods)));
+      new KubernetesExecutor(std::move(options), std::move(client), std::move(agent_pods)));
 }
 
-KubernetesExecutor::KubernetesExecutor(KubeExecutorOptions options, std::shared_ptr<KubeApi> api,
+KubernetesExecutor::KubernetesExecutor(KubeExecutorOptions options, std::shared_ptr<Client> client,
                                        AgentPodFactory agent_pods)
-    : options_(std::move(options)), api_(std::move(api)), agent_pods_(std::move(agent_pods)) {}
+    : options_(std::move(options)),
+      client_(std::move(client)),
+      agent_pods_(std::move(agent_pods)) {}
 
 KubernetesExecutor::~KubernetesExecutor() {
   std::vector<std::string> oneshots;
@@ -78,16 +79,17 @@ KubernetesExecutor::~KubernetesExecutor() {
   for (const std::string& name : oneshots) (void)DeleteByName(name);
 }
 
-Clock::time_point KubernetesExecutor::CallDeadline() const { return Clock::now() + kCallTimeout; }
+Resource KubernetesExecutor::Pods(std::string name) const {
+  return Resource{"v1", "pods", options_.ns, std::move(name), ""};
+}
 
-std::string KubernetesExecutor::PodsPath() const {
-  return "/api/v1/namespaces/" + options_.ns + "/pods";
+Resource KubernetesExecutor::Claims(std::string name) const {
+  return Resource{"v1", "persistentvolumeclaims", options_.ns, std::move(name), ""};
 }
 
 Result<void> KubernetesExecutor::EnsureHomeClaim(const std::string& workspace_id) {
-  const json::object claim = BuildHomeClaimManifest(workspace_id, options_);
-  auto created = api_->Call("POST", "/api/v1/namespaces/" + options_.ns + "/persistentvolumeclaims",
-                            &claim, CallDeadline());
+  const json::value claim = BuildHomeClaimManifest(workspace_id, options_);
+  auto created = client_->Post(Claims(), claim, kCall);
   // The claim outlives pods: a workspace's second start finds it there.
   if (created || created.error().code() == Error::Code::kAlreadyExists) return {};
   return Fail(WithContext(created.error(), "creating home volume " + HomeClaimName(workspace_id)));
@@ -96,24 +98,18 @@ Result<void> KubernetesExecutor::EnsureHomeClaim(const std::string& workspace_id
 Result<std::shared_ptr<Pod>> KubernetesExecutor::CreatePod(const PodSpec& spec) {
   CY_TRY(const std::string suffix, RandomBytes(8));
   const std::string name = PodName(HexEncode(suffix));
-  CY_TRY(const json::object manifest, BuildPodManifest(spec, name, options_));
+  CY_TRY(json::object manifest, BuildPodManifest(spec, name, options_));
   if (const auto home = HomeWorkspace(spec)) CY_CHECK(EnsureHomeClaim(*home));
-  auto created = api_->Call("POST", PodsPath(), &manifest, CallDeadline());
-  if (!created) {
-    const Error& error = created.error();
-    if (error.code() == Error::Code::kPermissionDenied &&
-        error.message().find("exceeded quota") != std::string::npos) {
-      return Fail(
-          Error::Code::kResourceExhausted,
-          "k8s executor: the namespace's quota refused pod " + name + ": " + error.message());
-    }
-    return Fail(WithContext(error, "creating pod " + name));
+  auto created = client_->Post(Pods(), json::value(std::move(manifest)), kCall);
+  if (!created) return Fail(WithContext(created.error(), "creating pod " + name));
+  if (!created->is_object()) {
+    return Fail(Error::Code::kInternal, "k8s executor: creating pod " + name + ": no object");
   }
   {
     std::lock_guard lock(mu_);
     created_[name] = !spec.survive_owner;
   }
-  auto ready = WaitReady(name, std::move(*created));
+  auto ready = WaitReady(name, std::move(created->get_object()));
   if (!ready) {
     (void)DeleteByName(name);
     return Fail(ready.error());
@@ -157,6 +153,7 @@ Result<json::object> KubernetesExecutor::WaitReady(const std::string& name, json
                     std::to_string(options_.ready_timeout.count()) + " s" +
                     (unschedulable_message.empty() ? "" : ": " + unschedulable_message));
   };
+  const Query by_name = {{"fieldSelector", "metadata.name=" + name}};
   std::string rv = ResourceVersion(latest);
   while (true) {
     if (auto done = judge(latest)) {
@@ -165,27 +162,28 @@ Result<json::object> KubernetesExecutor::WaitReady(const std::string& name, json
     }
     if (Clock::now() >= deadline) return timed_out();
     const auto remaining =
-        std::chrono::duration_cast<std::chrono::seconds>(deadline - Clock::now()).count() + 1;
-    const std::string path = PodsPath() + "?watch=true&allowWatchBookmarks=true&fieldSelector=" +
-                             QueryEscape("metadata.name=" + name) +
-                             "&resourceVersion=" + QueryEscape(rv) +
-                             "&timeoutSeconds=" + std::to_string(remaining);
-    auto watch = api_->Watch(path, deadline);
-    if (!watch) {
-      if (watch.error().code() == Error::Code::kDeadlineExceeded) return timed_out();
-      return Fail(WithContext(watch.error(), "watching pod " + name));
-    }
+        std::chrono::duration_cast<std::chrono::seconds>(deadline - Clock::now());
+    auto watch = client_->StartWatch(Pods(), by_name, rv, static_cast<int>(remaining.count()) + 1);
+    if (!watch) return Fail(WithContext(watch.error(), "watching pod " + name));
     bool relist = false;
     while (!relist) {
       Clock::time_point wake = deadline;
       if (unschedulable_since) {
         wake = std::min(wake, *unschedulable_since + options_.unschedulable_budget);
       }
-      auto next = (*watch)->Next(wake);
+      const auto wait =
+          std::max(std::chrono::milliseconds(1),
+                   std::chrono::duration_cast<std::chrono::milliseconds>(wake - Clock::now()));
+      auto next = (*watch)->Next(wait);
       if (!next) {
-        if (next.error().code() != Error::Code::kDeadlineExceeded) {
+        if (!IsExpired(next.error())) {
           return Fail(WithContext(next.error(), "watching pod " + name));
         }
+        relist = true;  // our resourceVersion is too old: read the pod afresh
+        continue;
+      }
+      if (!next->has_value()) {
+        if ((*watch)->ended()) break;  // the server ended the stream: watch again from rv
         if (Clock::now() >= deadline) return timed_out();
         if (auto done = judge(latest)) {  // the unschedulable budget ran out
           CY_CHECK(*done);
@@ -193,38 +191,22 @@ Result<json::object> KubernetesExecutor::WaitReady(const std::string& name, json
         }
         continue;
       }
-      if (!next->has_value()) break;  // the server ended the stream: watch again from rv
       WatchEvent& event = **next;
-      if (event.type == "ERROR") {
-        const json::value* code = event.object.if_contains("code");
-        if (code && code->is_int64() && code->get_int64() == 410) {
-          relist = true;  // our resourceVersion is too old: read the pod afresh
-          continue;
-        }
-        return Fail(Error::Code::kUnavailable, "k8s executor: the watch of pod " + name +
-                                                   " failed: " + json::serialize(event.object));
-      }
-      if (event.type == "BOOKMARK") {
-        if (const std::string bookmark = ResourceVersion(event.object); !bookmark.empty()) {
-          rv = bookmark;
-        }
-        continue;
-      }
-      if (event.type == "DELETED") {
+      if (!event.resource_version.empty()) rv = event.resource_version;
+      if (event.type == WatchEvent::Type::kBookmark) continue;
+      if (event.type == WatchEvent::Type::kDeleted) {
         return Fail(Error::Code::kFailedPrecondition,
                     "k8s executor: pod " + name + " was deleted while starting");
       }
-      latest = std::move(event.object);
-      rv = ResourceVersion(latest);
+      if (!event.object.is_object()) continue;
+      latest = std::move(event.object.get_object());
       if (auto done = judge(latest)) {
         CY_CHECK(*done);
         return latest;
       }
     }
     if (relist) {
-      auto fresh = api_->Call("GET", PodsPath() + "/" + name, nullptr, CallDeadline());
-      if (!fresh) return Fail(WithContext(fresh.error(), "re-reading pod " + name));
-      latest = std::move(*fresh);
+      CY_TRY(latest, AsObject(client_->Get(Pods(name), {}, kCall), "re-reading pod " + name));
       rv = ResourceVersion(latest);
     }
   }
@@ -239,20 +221,20 @@ Result<std::shared_ptr<Pod>> KubernetesExecutor::Wrap(const PodInfo& info, bool 
     return Fail(Error::Code::kUnimplemented,
                 "k8s executor: this build has no agent pod to reach pod " + info.id);
   }
-  std::weak_ptr<KubeApi> api = api_;
+  std::weak_ptr<Client> client = client_;
   const std::string ns = options_.ns;
   const std::string binary = options_.pod_binary;
   const std::string name = info.id;
-  StreamOpener open = [api, ns, name, binary]() -> Result<std::unique_ptr<PortStream>> {
-    auto client = api.lock();
-    if (!client) return Fail(Error::Code::kFailedPrecondition, "k8s executor: closed");
-    return client->Exec(ns, name, kContainerName, {binary, "agent"});
+  StreamOpener open = [client, ns, name, binary]() -> Result<std::unique_ptr<PortStream>> {
+    auto api = client.lock();
+    if (!api) return Fail(Error::Code::kFailedPrecondition, "k8s executor: closed");
+    return api->OpenExecStream(ns, name, kContainerName, {binary, "agent"});
   };
   CY_TRY(std::shared_ptr<Pod> agent, agent_pods_(info, std::move(open)));
   std::function<void()> on_release;
   if (owned_oneshot) {
     // The pod dies with its last holder in this process; the executor's destructor and the
-    // pod's activeDeadlineSeconds cover a holder that outlives it or a crash.
+    // pod's activeDeadlineSeconds cover a holder that outlives it, or a crash.
     std::weak_ptr<KubernetesExecutor> self = weak_from_this();
     on_release = [self, name] {
       if (auto executor = self.lock()) (void)executor->DeleteByName(name);
@@ -271,16 +253,16 @@ Result<std::shared_ptr<Pod>> KubernetesExecutor::GetPod(std::string_view id) {
     }
   }
   const std::string name(id);
-  if (name.empty() || name.find('/') != std::string::npos || name.find('?') != std::string::npos) {
+  if (!IsPlainName(name)) {
     return Fail(Error::Code::kNotFound, "k8s executor: no pod \"" + name + "\"");
   }
-  auto object = api_->Call("GET", PodsPath() + "/" + name, nullptr, CallDeadline());
-  if (!object) return Fail(WithContext(object.error(), "reading pod " + name));
-  if (!IsOurs(*object)) {
+  CY_TRY(const json::object object,
+         AsObject(client_->Get(Pods(name), {}, kCall), "reading pod " + name));
+  if (!IsOurs(object)) {
     return Fail(Error::Code::kNotFound, "k8s executor: pod " + name + " is not codeyard's");
   }
-  CY_TRY(const PodInfo info, PodInfoFromObject(*object));
-  if (info.phase != PodPhase::kRunning || ClassifyPod(*object).state != Readiness::kReady) {
+  CY_TRY(const PodInfo info, PodInfoFromObject(object));
+  if (ClassifyPod(object).state != Readiness::kReady) {
     return Fail(Error::Code::kNotFound, "k8s executor: pod " + name + " is not running (" +
                                             std::string(PodPhaseName(info.phase)) +
                                             (info.message.empty() ? "" : ": " + info.message) +
@@ -297,17 +279,16 @@ Result<std::shared_ptr<Pod>> KubernetesExecutor::GetPod(std::string_view id) {
 }
 
 Result<std::vector<PodInfo>> KubernetesExecutor::ListPods(const LabelSelector& selector) {
-  auto list =
-      api_->Call("GET", PodsPath() + "?labelSelector=" + QueryEscape(SelectorQuery(selector)),
-                 nullptr, CallDeadline());
-  if (!list) return Fail(WithContext(list.error(), "listing pods"));
+  CY_TRY(const json::object list,
+         AsObject(client_->Get(Pods(), {{"labelSelector", SelectorQuery(selector)}}, kCall),
+                  "listing pods"));
   std::vector<PodInfo> out;
-  const json::value* items = list->if_contains("items");
+  const json::value* items = list.if_contains("items");
   if (!items || !items->is_array()) return out;
   for (const json::value& item : items->get_array()) {
     if (!item.is_object() || !IsOurs(item.get_object())) continue;
     auto info = PodInfoFromObject(item.get_object());
-    if (!info) continue;  // not one we can read back; never ours to report
+    if (!info) continue;  // not one we can read back, so not one we made
     // The server matched sanitised values; the exact values are in the spec.
     if (LabelsMatch(info->spec.labels, selector)) out.push_back(std::move(*info));
   }
@@ -315,11 +296,11 @@ Result<std::vector<PodInfo>> KubernetesExecutor::ListPods(const LabelSelector& s
 }
 
 Result<void> KubernetesExecutor::DeleteByName(const std::string& name) {
-  const json::object options{{"kind", "DeleteOptions"},
-                             {"apiVersion", "v1"},
-                             {"gracePeriodSeconds", options_.grace_period_s},
-                             {"propagationPolicy", "Background"}};
-  auto deleted = api_->Call("DELETE", PodsPath() + "/" + name, &options, CallDeadline());
+  const json::value options{{"kind", "DeleteOptions"},
+                            {"apiVersion", "v1"},
+                            {"gracePeriodSeconds", options_.grace_period_s},
+                            {"propagationPolicy", "Background"}};
+  auto deleted = client_->Delete(Pods(name), options, {}, kCall);
   {
     std::lock_guard lock(mu_);
     held_.erase(name);
@@ -331,7 +312,7 @@ Result<void> KubernetesExecutor::DeleteByName(const std::string& name) {
 
 Result<void> KubernetesExecutor::DeletePod(std::string_view id) {
   const std::string name(id);
-  if (name.empty() || name.find('/') != std::string::npos || name.find('?') != std::string::npos) {
+  if (!IsPlainName(name)) {
     return Fail(Error::Code::kNotFound, "k8s executor: no pod \"" + name + "\"");
   }
   bool ours = false;
@@ -347,21 +328,21 @@ Result<void> KubernetesExecutor::DeletePod(std::string_view id) {
 }
 
 Result<void> KubernetesExecutor::DeleteVolumes(const LabelSelector& selector) {
-  const std::string path = "/api/v1/namespaces/" + options_.ns + "/persistentvolumeclaims";
-  auto list = api_->Call("GET", path + "?labelSelector=" + QueryEscape(SelectorQuery(selector)),
-                         nullptr, CallDeadline());
-  if (!list) return Fail(WithContext(list.error(), "listing volumes"));
-  const json::value* items = list->if_contains("items");
+  CY_TRY(const json::object list,
+         AsObject(client_->Get(Claims(), {{"labelSelector", SelectorQuery(selector)}}, kCall),
+                  "listing volumes"));
+  const json::value* items = list.if_contains("items");
   if (!items || !items->is_array()) return {};
   for (const json::value& item : items->get_array()) {
     if (!item.is_object() || !IsOurs(item.get_object())) continue;
-    const json::value* name = item.get_object().at("metadata").get_object().if_contains("name");
+    const json::value* metadata = item.get_object().if_contains("metadata");
+    const json::value* name =
+        metadata && metadata->is_object() ? metadata->get_object().if_contains("name") : nullptr;
     if (!name || !name->is_string()) continue;
-    auto deleted =
-        api_->Call("DELETE", path + "/" + std::string(name->get_string()), nullptr, CallDeadline());
+    const std::string claim(name->get_string());
+    auto deleted = client_->Delete(Claims(claim), nullptr, {}, kCall);
     if (!deleted && deleted.error().code() != Error::Code::kNotFound) {
-      return Fail(
-          WithContext(deleted.error(), "deleting volume " + std::string(name->get_string())));
+      return Fail(WithContext(deleted.error(), "deleting volume " + claim));
     }
   }
   return {};
@@ -369,17 +350,11 @@ Result<void> KubernetesExecutor::DeleteVolumes(const LabelSelector& selector) {
 
 Result<std::vector<HostCheck>> KubernetesExecutor::Doctor() {
   std::vector<HostCheck> checks;
-  auto version = api_->Call("GET", "/version", nullptr, CallDeadline());
-  checks.push_back(
-      {"Kubernetes API server", version.has_value(), true,
-       version ? "reachable, version " + (version->contains("gitVersion")
-                                              ? std::string(version->at("gitVersion").as_string())
-                                              : std::string("unknown"))
-               : version.error().message()});
-  auto pods = api_->Call("GET", PodsPath() + "?limit=1", nullptr, CallDeadline());
-  checks.push_back({"namespace " + options_.ns, pods.has_value(), true,
-                    pods ? "pods can be listed" : pods.error().message()});
-  // What the backend does, as RBAC terms; k8s/'s Role must grant each.
+  auto pods = client_->Get(Pods(), {{"limit", "1"}}, kCall);
+  checks.push_back({"Kubernetes API server and namespace " + options_.ns, pods.has_value(), true,
+                    pods ? "reachable at " + client_->config().server + "; pods can be listed"
+                         : pods.error().message()});
+  // What the backend does, in RBAC terms; k8s/'s Role must grant each.
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 11> kNeeded = {{
       {"create", "pods"},
       {"get", "pods"},
@@ -394,36 +369,33 @@ Result<std::vector<HostCheck>> KubernetesExecutor::Doctor() {
       {"delete", "persistentvolumeclaims"},
   }};
   std::string missing;
-  bool skipped = false;
   for (const auto& [verb, resource] : kNeeded) {
     const auto slash = resource.find('/');
     json::object attributes{
         {"namespace", options_.ns}, {"verb", verb}, {"resource", resource.substr(0, slash)}};
     if (slash != std::string_view::npos) attributes["subresource"] = resource.substr(slash + 1);
-    const json::object review{{"apiVersion", "authorization.k8s.io/v1"},
-                              {"kind", "SelfSubjectAccessReview"},
-                              {"spec", json::object{{"resourceAttributes", attributes}}}};
-    auto answer = api_->Call("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
-                             &review, CallDeadline());
+    const json::value review{{"apiVersion", "authorization.k8s.io/v1"},
+                             {"kind", "SelfSubjectAccessReview"},
+                             {"spec", json::object{{"resourceAttributes", attributes}}}};
+    auto answer = client_->Post(
+        Resource{"authorization.k8s.io/v1", "selfsubjectaccessreviews", "", "", ""}, review, kCall);
     if (!answer) {
-      skipped = true;
       checks.push_back({"RBAC", true, false,
                         "skipped: the API server answered no SelfSubjectAccessReview (" +
                             answer.error().message() + ")"});
-      break;
+      return checks;
     }
-    const json::value* status = answer->if_contains("status");
+    const json::value* status =
+        answer->is_object() ? answer->get_object().if_contains("status") : nullptr;
     const json::value* allowed =
         status && status->is_object() ? status->get_object().if_contains("allowed") : nullptr;
     if (!allowed || !allowed->is_bool() || !allowed->get_bool()) {
       missing += (missing.empty() ? "" : ", ") + std::string(verb) + " " + std::string(resource);
     }
   }
-  if (!skipped) {
-    checks.push_back({"RBAC", missing.empty(), true,
-                      missing.empty() ? "the service account may do all the backend does"
-                                      : "the service account may not: " + missing});
-  }
+  checks.push_back({"RBAC", missing.empty(), true,
+                    missing.empty() ? "the service account may do all the backend does"
+                                    : "the service account may not: " + missing});
   return checks;
 }
 
@@ -431,9 +403,18 @@ Result<std::shared_ptr<Executor>> OpenKubernetesExecutor(std::string_view uri,
                                                          const BackendContext& context) {
   (void)context;
   CY_TRY(KubeExecutorOptions options, ParseKubeUri(uri));
-  (void)options;
-  return Fail(Error::Code::kUnimplemented,
-              "k8s executor: this build has no Kubernetes API client yet (kube_http)");
+  std::map<std::string, std::string> query;
+  const auto q = uri.find('?');
+  if (q != std::string_view::npos) {
+    for (const QueryParam& param : SplitQuery(uri.substr(q + 1))) {
+      query[std::string(param.key)] = std::string(param.value);
+    }
+  }
+  CY_TRY(Config config, ConfigFromQuery(query));
+  if (options.ns.empty()) options.ns = config.default_namespace;
+  CY_TRY(std::shared_ptr<Client> client, Client::Create(std::move(config)));
+  return std::shared_ptr<Executor>(
+      KubernetesExecutor::Make(std::move(options), std::move(client), DefaultAgentPods()));
 }
 
 }  // namespace codeyard::kube

@@ -16,9 +16,9 @@
 
 #include "codeyard/backend/executor.hpp"
 #include "codeyard/backend/registry.hpp"
+#include "executor/kubernetes/kube_http.hpp"
 #include "executor/kubernetes/kube_manifest.hpp"
 #include "executor/kubernetes/kube_pod.hpp"
-#include "executor/kubernetes/kube_pod_api.hpp"
 
 namespace codeyard::kube {
 
@@ -32,7 +32,7 @@ class KubernetesExecutor : public Executor,
                            public std::enable_shared_from_this<KubernetesExecutor> {
  public:
   static std::shared_ptr<KubernetesExecutor> Make(KubeExecutorOptions options,
-                                                  std::shared_ptr<KubeApi> api,
+                                                  std::shared_ptr<Client> client,
                                                   AgentPodFactory agent_pods);
   // Deletes the one-shot pods it created that are still held; survive_owner pods run on.
   ~KubernetesExecutor() override;
@@ -48,11 +48,11 @@ class KubernetesExecutor : public Executor,
   [[nodiscard]] const KubeExecutorOptions& options() const { return options_; }
 
  private:
-  KubernetesExecutor(KubeExecutorOptions options, std::shared_ptr<KubeApi> api,
+  KubernetesExecutor(KubeExecutorOptions options, std::shared_ptr<Client> client,
                      AgentPodFactory agent_pods);
 
-  std::chrono::steady_clock::time_point CallDeadline() const;
-  std::string PodsPath() const;
+  Resource Pods(std::string name = {}) const;
+  Resource Claims(std::string name = {}) const;
   Result<void> EnsureHomeClaim(const std::string& workspace_id);
   // Watches `name` from `created` until it is ready; the ready object.
   Result<boost::json::object> WaitReady(const std::string& name, boost::json::object created);
@@ -60,7 +60,7 @@ class KubernetesExecutor : public Executor,
   Result<void> DeleteByName(const std::string& name);
 
   const KubeExecutorOptions options_;
-  const std::shared_ptr<KubeApi> api_;
+  const std::shared_ptr<Client> client_;
   const AgentPodFactory agent_pods_;
 
   std::mutex mu_;
