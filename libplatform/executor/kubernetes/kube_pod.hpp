@@ -23,8 +23,9 @@ using StreamOpener = std::function<Result<std::unique_ptr<PortStream>>()>;
 using AgentPodFactory =
     std::function<Result<std::shared_ptr<Pod>>(const PodInfo& info, StreamOpener open)>;
 
-// The factory this build has (podagent's AgentPod); empty when the library was built
-// without one, and then CreatePod/GetPod say kUnimplemented.
+// The factory this build has: podagent's AgentPod once it is in the library; until then a
+// pod that the executor creates, lists and deletes but whose every call (Exec, files,
+// sessions, ports, Reset) is kUnimplemented, naming what is missing.
 [[nodiscard]] AgentPodFactory DefaultAgentPods();
 
 class KubePod : public PodWrapper {
