@@ -50,12 +50,14 @@ void AddGradingCommand(CLI::App& app);
 void AddArchiveCommand(CLI::App& app);
 // `search`: search across a workspace's files against grep -rn of the same tree (cmd_search.cpp).
 void AddSearchCommand(CLI::App& app);
+// `kube`: the k8s: executor against codeyard-kube-fake, next to local: (cmd_kube.cpp).
+void AddKubeCommand(CLI::App& app);
 
 using AddCommand = void (*)(CLI::App&);
 inline constexpr AddCommand kCommands[] = {
     AddStorageCommand, AddExecCommand,    AddSyncCommand,   AddHttpCommand,
     AddStallCommand,   AddPodsCommand,    AddAttachCommand, AddReviewsCommand,
-    AddGradingCommand, AddArchiveCommand, AddSearchCommand,
+    AddGradingCommand, AddArchiveCommand, AddSearchCommand, AddKubeCommand,
 };
 
 }  // namespace codeyard::bench

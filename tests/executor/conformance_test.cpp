@@ -1,6 +1,6 @@
 // The executor conformance suite: what every backend promises through Executor, Pod and
-// Process, run against each entry of a table of backend factories. The local sandbox and the
-// in-memory fake run it now; the Kubernetes backend joins by adding its row. Commands are
+// Process, run against each entry of a table of backend factories: the local sandbox, the
+// in-memory fake, and the Kubernetes backend against codeyard-kube-fake. Commands are
 // kept to what the fake's interpreter knows (echo, cat, true, false, sh -c 'exit N',
 // sh -c 'CMD > FILE'), so a real shell and the fake give the same answers.
 #include <catch2/catch.hpp>
@@ -12,6 +12,7 @@
 #include "codeyard/backend/registry.hpp"
 #include "codeyard/id.hpp"
 #include "executor/pod_fixture.hpp"
+#include "kube/executor_fake_fixture.hpp"
 
 using namespace codeyard;
 using namespace codeyard::testing;
@@ -59,6 +60,28 @@ class FakeBackend : public Backend {
   std::string name_ = "conformance-" + NewUuid();
 };
 
+// `k8s:` against codeyard-kube-fake (a real API server on loopback whose pods are local
+// sandbox pods running the freshly built codeyard-pod as their container's init); executors
+// share it as replicas share a cluster.
+class KubeBackend : public Backend {
+ public:
+  std::shared_ptr<Executor> Open() override {
+    auto executor = BackendRegistry::WithBuiltins().OpenExecutor(
+        fake_.Uri("&pod_binary=" + KubeFake::BinDir() + "/codeyard-pod"), {});
+    REQUIRE(executor.has_value());
+    return *executor;
+  }
+  ~KubeBackend() override {
+    auto executor = Open();
+    for (const auto& info : executor->ListPods({}).value_or(std::vector<PodInfo>{})) {
+      (void)executor->DeletePod(info.id);
+    }
+  }
+
+ private:
+  KubeFake fake_;
+};
+
 struct BackendRow {
   const char* name;
   std::function<std::unique_ptr<Backend>()> make;
@@ -68,6 +91,7 @@ const std::vector<BackendRow>& Backends() {
   static const std::vector<BackendRow> rows = {
       {"local", [] { return std::unique_ptr<Backend>(std::make_unique<LocalBackend>()); }},
       {"fake", [] { return std::unique_ptr<Backend>(std::make_unique<FakeBackend>()); }},
+      {"k8s", [] { return std::unique_ptr<Backend>(std::make_unique<KubeBackend>()); }},
   };
   return rows;
 }

@@ -1,6 +1,8 @@
 // A running `codeyard-kube-fake` for the executor's tests: started on a free loopback port
 // with its own state directory, kubeconfig and audit log, stopped with SIGTERM when the
-// fixture goes. Test code only; one thread uses a fixture.
+// fixture goes. With $CODEYARD_KUBE_AUDIT_APPEND set, its audit (every API request, in RBAC
+// terms) is appended to that file then, for tests/k8s/check_rbac.mjs. Test code only; one
+// thread uses a fixture.
 #pragma once
 
 #include <sys/types.h>
@@ -10,8 +12,9 @@ namespace codeyard::testing {
 
 class KubeFake {
  public:
-  // Starts the fake serving `ns`; REQUIREs that it came up.
-  explicit KubeFake(std::string ns = "cy-test");
+  // Starts the fake serving `ns` (by default the workspace namespace of k8s/, whose Role the
+  // audit is checked against); REQUIREs that it came up.
+  explicit KubeFake(std::string ns = "codeyard-workspaces");
   ~KubeFake();
   KubeFake(const KubeFake&) = delete;
   KubeFake& operator=(const KubeFake&) = delete;

@@ -18,11 +18,10 @@ namespace json = boost::json;
 
 namespace {
 
-// A container command that runs until stopped, standing in for the agent's init in these
-// tests of the pod lifecycle: `tee container` reads its open stdin forever.
-constexpr const char* kLongRunning = "&pod_binary=/usr/bin/tee";
+// The freshly built init, which the fake binds into every pod.
+std::string PodBinary() { return "&pod_binary=" + KubeFake::BinDir() + "/codeyard-pod"; }
 
-std::shared_ptr<Executor> Open(const KubeFake& fake, const std::string& extra = kLongRunning) {
+std::shared_ptr<Executor> Open(const KubeFake& fake, const std::string& extra = PodBinary()) {
   auto opened = BackendRegistry::WithBuiltins().OpenExecutor(fake.Uri(extra), {});
   INFO((opened ? std::string() : opened.error().ToString()));
   REQUIRE(opened.has_value());
@@ -93,11 +92,28 @@ TEST_CASE("k8s executor: a workspace pod is created ready, labelled and restrict
   REQUIRE(claim.has_value());
   CHECK(claim->at("metadata").at("labels").at("codeyard.dev/workspace") == "ws-1");
 
-  // Calls into the pod need the agent client; until it is in the build they say so.
+  // Calls into the pod go through the exec API to the pod's agent.
   ExecSpec run;
-  run.argv = {"true"};
+  run.argv = {"sh", "-c", "echo $HOME; id -u"};
   auto exec = (*pod)->Exec(run);
-  if (!exec) CHECK(exec.error().code() == Error::Code::kUnimplemented);
+  INFO((exec ? std::string() : exec.error().ToString()));
+  REQUIRE(exec.has_value());
+  std::string out;
+  while (true) {
+    auto chunk = (*exec)->ReadOutput(std::chrono::seconds(30));
+    REQUIRE(chunk.has_value());
+    if (!*chunk) break;
+    out += (*chunk)->data;
+  }
+  CHECK((*exec)->Wait()->exit_code == 0);
+  INFO(out);
+  CHECK(out.starts_with("/home/codeyard\n"));
+  const std::vector<FileData> files = {{"a.txt", FileKind::kFile, "through the agent", 0644, {}}};
+  REQUIRE((*pod)->PutFiles(files).has_value());
+  const std::vector<std::string> paths = {"a.txt"};
+  auto read = (*pod)->GetFiles(paths);
+  REQUIRE(read.has_value());
+  CHECK(read->at(0).content == "through the agent");
 
   REQUIRE(executor->DeletePod(name).has_value());
   CHECK(Deleting(PodObject(*client, fake.ns(), name)));

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "codeyard/backend/agent_pod.hpp"
+
 namespace codeyard::kube {
 
 KubePod::KubePod(PodInfo info, std::shared_ptr<Pod> agent, std::function<void()> on_release)
@@ -13,36 +15,11 @@ KubePod::~KubePod() {
 
 PodInfo KubePod::Info() const { return info_; }
 
-namespace {
-
-// Stands in for the agent until podagent's AgentPod is merged (see DefaultAgentPods).
-class UnreachablePod : public Pod {
- public:
-  explicit UnreachablePod(PodInfo info) : info_(std::move(info)) {}
-  const std::string& id() const override { return info_.id; }
-  PodInfo Info() const override { return info_; }
-  Result<std::unique_ptr<Process>> Exec(const ExecSpec&) override { return Missing(); }
-  Result<void> PutFiles(std::span<const FileData>) override { return Missing(); }
-  Result<std::vector<FileData>> GetFiles(std::span<const std::string>) override {
-    return Missing();
-  }
-  Result<void> DeleteFiles(std::span<const std::string>) override { return Missing(); }
-  Result<std::vector<FileEntry>> ListFiles(const ListFilesOptions&) override { return Missing(); }
-
- private:
-  std::unexpected<Error> Missing() const {
-    return Fail(Error::Code::kUnimplemented,
-                "k8s executor: pod " + info_.id +
-                    " runs, but this build has no agent client to reach it (AgentPod)");
-  }
-  PodInfo info_;
-};
-
-}  // namespace
-
-AgentPodFactory DefaultAgentPods() {
-  return [](const PodInfo& info, StreamOpener) -> Result<std::shared_ptr<Pod>> {
-    return std::make_shared<UnreachablePod>(info);
+AgentPodFactory DefaultAgentPods(std::string pod_binary) {
+  return [pod_binary](const PodInfo& info, StreamOpener open) -> Result<std::shared_ptr<Pod>> {
+    agent::AgentPodOptions options;
+    options.pod_binary = pod_binary;
+    return agent::MakeAgentPod(info, std::move(open), options);
   };
 }
 

@@ -9,24 +9,25 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "codeyard/backend/executor.hpp"
 #include "codeyard/backend/port_stream.hpp"
 
 namespace codeyard::kube {
 
-// Opens one more byte stream to the pod's agent (an exec of [pod_binary, "agent"]).
-using StreamOpener = std::function<Result<std::unique_ptr<PortStream>>()>;
+// Opens one more byte stream into the pod: an exec of argv ([pod_binary, "agent"]) in its
+// container, stdin and stdout.
+using StreamOpener =
+    std::function<Result<std::unique_ptr<PortStream>>(std::vector<std::string> argv)>;
 
-// Makes the Pod that speaks the agent protocol over streams from `open` (podagent's
-// AgentPod). The executor takes it as a parameter so the two build apart.
+// Makes the Pod that speaks the agent protocol over streams from `open`. The executor takes
+// it as a parameter so a test or an embedder can put another in.
 using AgentPodFactory =
     std::function<Result<std::shared_ptr<Pod>>(const PodInfo& info, StreamOpener open)>;
 
-// The factory this build has: podagent's AgentPod once it is in the library; until then a
-// pod that the executor creates, lists and deletes but whose every call (Exec, files,
-// sessions, ports, Reset) is kUnimplemented, naming what is missing.
-[[nodiscard]] AgentPodFactory DefaultAgentPods();
+// The library's: agent::MakeAgentPod (codeyard/backend/agent_pod.hpp) with `pod_binary`.
+[[nodiscard]] AgentPodFactory DefaultAgentPods(std::string pod_binary);
 
 class KubePod : public PodWrapper {
  public:

@@ -223,14 +223,18 @@ Result<std::shared_ptr<Pod>> KubernetesExecutor::Wrap(const PodInfo& info, bool 
   }
   std::weak_ptr<Client> client = client_;
   const std::string ns = options_.ns;
-  const std::string binary = options_.pod_binary;
   const std::string name = info.id;
-  StreamOpener open = [client, ns, name, binary]() -> Result<std::unique_ptr<PortStream>> {
+  StreamOpener open = [client, ns,
+                       name](std::vector<std::string> argv) -> Result<std::unique_ptr<PortStream>> {
     auto api = client.lock();
     if (!api) return Fail(Error::Code::kFailedPrecondition, "k8s executor: closed");
-    return api->OpenExecStream(ns, name, kContainerName, {binary, "agent"});
+    return api->OpenExecStream(ns, name, kContainerName, argv);
   };
-  CY_TRY(std::shared_ptr<Pod> agent, agent_pods_(info, std::move(open)));
+  // Execs start from the PodSpec's env (the agent does not inherit the container's), so the
+  // home on the workspace's volume is set there too.
+  PodInfo agent_info = info;
+  agent_info.spec.env.try_emplace("HOME", std::string(kHomeDir));
+  CY_TRY(std::shared_ptr<Pod> agent, agent_pods_(agent_info, std::move(open)));
   std::function<void()> on_release;
   if (owned_oneshot) {
     // The pod dies with its last holder in this process; the executor's destructor and the
@@ -241,6 +245,7 @@ Result<std::shared_ptr<Pod>> KubernetesExecutor::Wrap(const PodInfo& info, bool 
     };
   }
   auto pod = std::make_shared<KubePod>(info, std::move(agent), std::move(on_release));
+  std::erase_if(held_, [](const auto& entry) { return entry.second.expired(); });
   held_[info.id] = pod;
   return std::shared_ptr<Pod>(pod);
 }
@@ -412,9 +417,10 @@ Result<std::shared_ptr<Executor>> OpenKubernetesExecutor(std::string_view uri,
   }
   CY_TRY(Config config, ConfigFromQuery(query));
   if (options.ns.empty()) options.ns = config.default_namespace;
+  const std::string pod_binary = options.pod_binary;
   CY_TRY(std::shared_ptr<Client> client, Client::Create(std::move(config)));
-  return std::shared_ptr<Executor>(
-      KubernetesExecutor::Make(std::move(options), std::move(client), DefaultAgentPods()));
+  return std::shared_ptr<Executor>(KubernetesExecutor::Make(std::move(options), std::move(client),
+                                                            DefaultAgentPods(pod_binary)));
 }
 
 }  // namespace codeyard::kube
