@@ -1,10 +1,10 @@
 // `codeyard-bench kube [--iterations N] [--fake PATH] [--pod-binary PATH]`: the `k8s:`
 // executor against codeyard-kube-fake (started here, on loopback) next to the local backend,
 // in the same run: pod creation to ready, reaching a pod from a second executor (another
-// replica), and an exec round trip (`true`) over the exec API. Prints p50/p95 of each and
-// k8s/local ratios. Measured against the fake: the fake's pods are local sandbox pods, so
-// the ratios are the API's and the exec stream's overhead, not a real cluster's scheduling
-// and image pulls.
+// replica), an exec round trip (`true`) and a terminal keystroke's echo over the exec API.
+// Prints p50/p95 of each and k8s/local ratios. Measured against the fake: its pods are local
+// sandbox pods, so the ratios are the API's and the exec stream's overhead, not a real
+// cluster's scheduling and image pulls.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -47,6 +47,32 @@ std::optional<bool> RoundTrip(Pod& pod) {
   if (!process && process.error().code() == Error::Code::kUnimplemented) return std::nullopt;
   auto status = Must(Must(std::move(process), "exec")->Wait(), "wait");
   if (status.exit_code != 0) throw BenchFailed(kExitFailed, "`true` failed in the pod");
+  return true;
+}
+
+// Keystroke echo in a terminal session running `cat` on a tty: one byte typed, until its
+// echo is read. nullopt when the backend has no sessions.
+std::optional<bool> Echo(Pod& pod, Samples& samples, int keys) {
+  ExecSpec spec;
+  spec.argv = {"cat"};
+  spec.tty = true;
+  spec.stdin_open = true;
+  auto attached = pod.OpenSession("bench", spec);
+  if (!attached && attached.error().code() == Error::Code::kUnimplemented) return std::nullopt;
+  auto session = Must(std::move(attached), "open session");
+  Process& process = *session.process;
+  for (int k = 0; k < keys; ++k) {
+    const char key = static_cast<char>('a' + k % 26);
+    const auto start = std::chrono::steady_clock::now();
+    Must(process.WriteStdin(std::string_view(&key, 1)), "type");
+    while (true) {
+      auto chunk = Must(process.ReadOutput(std::chrono::seconds(10)), "read echo");
+      if (!chunk) throw BenchFailed(kExitFailed, "the session ended");
+      if (chunk->data.find(key) != std::string::npos) break;
+    }
+    samples.Add(std::chrono::steady_clock::now() - start);
+  }
+  (void)process.Signal(9);
   return true;
 }
 
@@ -97,7 +123,7 @@ void RunKubeBench(int iterations, std::string fake, const std::string& pod_binar
   auto local = Must(registry.OpenExecutor(local_uri, {}), "open local executor");
   auto local_other = Must(registry.OpenExecutor(local_uri, {}), "open a second local executor");
 
-  Row create, reach, exec;
+  Row create, reach, exec, echo;
   // Interleaved, so a busy neighbour weighs on both sides alike.
   for (int i = 0; i < iterations; ++i) {
     for (const bool k8s : {false, true}) {
@@ -115,6 +141,9 @@ void RunKubeBench(int iterations, std::string fake, const std::string& pod_binar
           break;
         }
         (k8s ? exec.kube : exec.local).Add(std::chrono::steady_clock::now() - start);
+      }
+      if (echo.measured && !Echo(*reached, k8s ? echo.kube : echo.local, 20)) {
+        echo.measured = false;
       }
       const std::string id = pod->id();
       reached.reset();
@@ -144,6 +173,7 @@ void RunKubeBench(int iterations, std::string fake, const std::string& pod_binar
   Print("create pod to ready", create);
   Print("reach pod (GetPod, 2nd executor)", reach);
   Print("exec round trip (true)", exec);
+  Print("terminal keystroke echo", echo);
 }
 
 }  // namespace

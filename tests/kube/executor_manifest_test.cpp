@@ -154,6 +154,7 @@ TEST_CASE("k8s executor: a workspace pod is restricted, labelled, sized and keep
   const json::object* workspace = VolumeNamed(pod, "workspace");
   REQUIRE(workspace != nullptr);
   CHECK(workspace->at("emptyDir").at("sizeLimit") == "1073741824");
+  CHECK(workspace->at("emptyDir").at("medium") == "Memory");  // a hard cap, as a tmpfs
   REQUIRE(VolumeNamed(pod, "tmp") != nullptr);
   CHECK(VolumeNamed(pod, "tmp")->at("emptyDir").at("sizeLimit") == "67108864");
   REQUIRE(VolumeNamed(pod, "shm") != nullptr);

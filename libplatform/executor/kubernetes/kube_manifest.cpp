@@ -292,9 +292,13 @@ Result<json::object> BuildPodManifest(const PodSpec& spec, std::string_view name
 
   json::array mounts{Mount("workspace", "/workspace"), Mount("tmp", "/tmp"),
                      Mount("shm", "/dev/shm"), Mount("home", kHomeDir)};
-  json::array volumes{Volume("workspace", EmptyDir(spec.limits.workspace_bytes), "emptyDir"),
-                      Volume("tmp", EmptyDir(spec.limits.tmp_bytes), "emptyDir"),
-                      Volume("shm", EmptyDir(options.shm_bytes, /*memory=*/true), "emptyDir")};
+  // /workspace is a tmpfs capped at workspace_bytes, as on the local backend: a memory-backed
+  // emptyDir is sized by its sizeLimit (a disk one is only evicted past it), so a put over
+  // the cap fails with ENOSPC; it counts against the pod's memory, as the local tmpfs does.
+  json::array volumes{
+      Volume("workspace", EmptyDir(spec.limits.workspace_bytes, /*memory=*/true), "emptyDir"),
+      Volume("tmp", EmptyDir(spec.limits.tmp_bytes), "emptyDir"),
+      Volume("shm", EmptyDir(options.shm_bytes, /*memory=*/true), "emptyDir")};
   if (home) {
     volumes.push_back(
         Volume("home", json::object{{"claimName", HomeClaimName(*home)}}, "persistentVolumeClaim"));

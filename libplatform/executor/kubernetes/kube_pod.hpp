@@ -5,6 +5,7 @@
 // Thread-safe, as Pod requires.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -38,8 +39,24 @@ class KubePod : public PodWrapper {
   const std::string& id() const override { return info_.id; }
   PodInfo Info() const override;
 
+  // After DeletePod: Info says kTerminated and every call is kFailedPrecondition.
+  void MarkDeleted();
+
+  Result<std::unique_ptr<Process>> Exec(const ExecSpec& spec) override;
+  Result<void> PutFiles(std::span<const FileData> files) override;
+  Result<std::vector<FileData>> GetFiles(std::span<const std::string> paths) override;
+  Result<void> DeleteFiles(std::span<const std::string> paths) override;
+  Result<std::vector<FileEntry>> ListFiles(const ListFilesOptions& options) override;
+  Result<SessionAttachment> OpenSession(std::string_view name, const ExecSpec& spec) override;
+  Result<SessionAttachment> JoinSession(std::string_view name) override;
+  Result<std::unique_ptr<PortStream>> ConnectPort(uint16_t port) override;
+  Result<void> Reset() override;
+
  private:
-  PodInfo info_;
+  [[nodiscard]] Result<void> CheckLive() const;
+
+  const PodInfo info_;
+  std::atomic<bool> deleted_{false};
   std::function<void()> on_release_;
 };
 

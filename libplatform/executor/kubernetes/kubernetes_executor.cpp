@@ -76,7 +76,7 @@ KubernetesExecutor::~KubernetesExecutor() {
       if (oneshot) oneshots.push_back(name);
     }
   }
-  for (const std::string& name : oneshots) (void)DeleteByName(name);
+  for (const std::string& name : oneshots) (void)DeleteByName(name, /*wait=*/false);
 }
 
 Resource KubernetesExecutor::Pods(std::string name) const {
@@ -111,7 +111,7 @@ Result<std::shared_ptr<Pod>> KubernetesExecutor::CreatePod(const PodSpec& spec) 
   }
   auto ready = WaitReady(name, std::move(created->get_object()));
   if (!ready) {
-    (void)DeleteByName(name);
+    (void)DeleteByName(name, /*wait=*/false);
     return Fail(ready.error());
   }
   CY_TRY(PodInfo info, PodInfoFromObject(*ready));
@@ -241,7 +241,7 @@ Result<std::shared_ptr<Pod>> KubernetesExecutor::Wrap(const PodInfo& info, bool 
     // pod's activeDeadlineSeconds cover a holder that outlives it, or a crash.
     std::weak_ptr<KubernetesExecutor> self = weak_from_this();
     on_release = [self, name] {
-      if (auto executor = self.lock()) (void)executor->DeleteByName(name);
+      if (auto executor = self.lock()) (void)executor->DeleteByName(name, /*wait=*/false);
     };
   }
   auto pod = std::make_shared<KubePod>(info, std::move(agent), std::move(on_release));
@@ -300,19 +300,50 @@ Result<std::vector<PodInfo>> KubernetesExecutor::ListPods(const LabelSelector& s
   return out;
 }
 
-Result<void> KubernetesExecutor::DeleteByName(const std::string& name) {
+Result<void> KubernetesExecutor::DeleteByName(const std::string& name, bool wait) {
   const json::value options{{"kind", "DeleteOptions"},
                             {"apiVersion", "v1"},
                             {"gracePeriodSeconds", options_.grace_period_s},
                             {"propagationPolicy", "Background"}};
   auto deleted = client_->Delete(Pods(name), options, {}, kCall);
+  std::shared_ptr<KubePod> held;  // released after the lock: its release may call back here
   {
     std::lock_guard lock(mu_);
-    held_.erase(name);
+    if (auto it = held_.find(name); it != held_.end()) {
+      held = it->second.lock();
+      if (held) held->MarkDeleted();
+      held_.erase(it);
+    }
     if (deleted || deleted.error().code() == Error::Code::kNotFound) created_.erase(name);
   }
   if (!deleted) return Fail(deleted.error());
-  return {};
+  if (!wait) return {};
+  // Gone when a GET says 404 or the watch from that GET sees DELETED; bounded by the grace
+  // period and a margin for the kubelet.
+  const Clock::time_point deadline =
+      Clock::now() + std::chrono::seconds(options_.grace_period_s + 30);
+  while (Clock::now() < deadline) {
+    auto current = client_->Get(Pods(name), {}, kCall);
+    if (!current && current.error().code() == Error::Code::kNotFound) return {};
+    if (!current) return Fail(current.error());
+    const std::string rv = current->is_object() ? ResourceVersion(current->get_object()) : "";
+    auto watch = client_->StartWatch(Pods(), {{"fieldSelector", "metadata.name=" + name}}, rv,
+                                     static_cast<int>(options_.grace_period_s) + 31);
+    if (!watch) return Fail(watch.error());
+    while (Clock::now() < deadline) {
+      auto next = (*watch)->Next(
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+      if (!next) break;  // 410 or a broken stream: GET again
+      if (!next->has_value()) {
+        if ((*watch)->ended()) break;
+        continue;
+      }
+      if ((*next)->type == WatchEvent::Type::kDeleted) return {};
+    }
+  }
+  return Fail(Error::Code::kDeadlineExceeded, "k8s executor: pod " + name + " was still there " +
+                                                  std::to_string(options_.grace_period_s + 30) +
+                                                  " s after its deletion");
 }
 
 Result<void> KubernetesExecutor::DeletePod(std::string_view id) {
@@ -325,7 +356,7 @@ Result<void> KubernetesExecutor::DeletePod(std::string_view id) {
     std::lock_guard lock(mu_);
     ours = created_.contains(name);
   }
-  auto deleted = DeleteByName(name);
+  auto deleted = DeleteByName(name, /*wait=*/true);
   if (deleted) return {};
   // A pod this object made that is already gone (its deadline, an eviction) was deleted.
   if (deleted.error().code() == Error::Code::kNotFound && ours) return {};

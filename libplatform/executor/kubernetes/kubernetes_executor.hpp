@@ -57,7 +57,9 @@ class KubernetesExecutor : public Executor,
   // Watches `name` from `created` until it is ready; the ready object.
   Result<boost::json::object> WaitReady(const std::string& name, boost::json::object created);
   Result<std::shared_ptr<Pod>> Wrap(const PodInfo& info, bool owned_oneshot);
-  Result<void> DeleteByName(const std::string& name);
+  // Deletes the pod; with `wait`, returns once the API server has forgotten it (its grace
+  // period), so a list after DeletePod no longer shows it.
+  Result<void> DeleteByName(const std::string& name, bool wait);
 
   const KubeExecutorOptions options_;
   const std::shared_ptr<Client> client_;
