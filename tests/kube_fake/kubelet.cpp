@@ -14,10 +14,16 @@ std::optional<double> ParseQuantity(const std::string& text) {
   char* end = nullptr;
   const double number = std::strtod(text.c_str(), &end);
   const std::string suffix(end);
-  static const std::map<std::string, double> kScale = {
-      {"", 1},         {"m", 1e-3},          {"k", 1e3},           {"M", 1e6},
-      {"G", 1e9},      {"T", 1e12},          {"Ki", 1024.0},       {"Mi", 1048576.0},
-      {"Gi", 1073741824.0}, {"Ti", 1099511627776.0}};
+  static const std::map<std::string, double> kScale = {{"", 1},
+                                                       {"m", 1e-3},
+                                                       {"k", 1e3},
+                                                       {"M", 1e6},
+                                                       {"G", 1e9},
+                                                       {"T", 1e12},
+                                                       {"Ki", 1024.0},
+                                                       {"Mi", 1048576.0},
+                                                       {"Gi", 1073741824.0},
+                                                       {"Ti", 1099511627776.0}};
   auto it = kScale.find(suffix);
   if (it == kScale.end()) return std::nullopt;
   return number * it->second;
@@ -55,7 +61,6 @@ Kubelet::~Kubelet() {
     {
       std::lock_guard lock(rp->mu);
       pod = rp->pod;
-      rp->deleting = true;
     }
     if (pod) (void)executor_->DeletePod(pod->id());
   }
@@ -70,9 +75,9 @@ void Kubelet::RecordEvent(const json::object& pod, const std::string& type,
   const std::string ns = FieldValue(pod, "metadata.namespace");
   const std::string name = FieldValue(pod, "metadata.name");
   char suffix[20];
-  std::snprintf(suffix, sizeof suffix, "%016llx",
-                static_cast<unsigned long long>(
-                    std::chrono::system_clock::now().time_since_epoch().count()));
+  std::snprintf(
+      suffix, sizeof suffix, "%016llx",
+      static_cast<unsigned long long>(std::chrono::system_clock::now().time_since_epoch().count()));
   const std::string now = Now();
   json::object event{
       {"kind", "Event"},
@@ -85,9 +90,7 @@ void Kubelet::RecordEvent(const json::object& pod, const std::string& type,
         {"uid", FieldValue(pod, "metadata.uid")},
         {"apiVersion", "v1"},
         {"resourceVersion", FieldValue(pod, "metadata.resourceVersion")},
-        {"fieldPath", reason == "Scheduled"
-                          ? ""
-                          : "spec.containers{" + ContainerName(pod) + "}"}}},
+        {"fieldPath", reason == "Scheduled" ? "" : "spec.containers{" + ContainerName(pod) + "}"}}},
       {"reason", reason},
       {"message", message},
       {"source", {{"component", component}, {"host", "codeyard-kube-fake"}}},
@@ -122,12 +125,27 @@ void Kubelet::Run(std::shared_ptr<RunningPod> rp, json::object object) {
   RecordEvent(object, "Normal", "Scheduled",
               "Successfully assigned " + rp->ns + "/" + rp->name + " to codeyard-kube-fake",
               "default-scheduler");
-  (void)store_.Update("pods", rp->ns, rp->name, [](json::object& o) {
-    o["spec"].as_object()["nodeName"] = "codeyard-kube-fake";
-    o["status"].as_object()["conditions"] = json::array{
-        {{"type", "PodScheduled"}, {"status", "True"}, {"lastTransitionTime", Now()}}};
-    return true;
-  }, rp->uid);
+  (void)store_.Update(
+      "pods", rp->ns, rp->name,
+      [](json::object& o) {
+        o["spec"].as_object()["nodeName"] = "codeyard-kube-fake";
+        const std::string name = ContainerName(o);
+        const std::string image = FieldValue(FirstContainer(o), "image");
+        auto& status = o["status"].as_object();
+        status["conditions"] = json::array{
+            {{"type", "PodScheduled"}, {"status", "True"}, {"lastTransitionTime", Now()}}};
+        // As a kubelet reports a container it is still making (fail-fast checks read it).
+        status["containerStatuses"] =
+            json::array{{{"name", name},
+                         {"ready", false},
+                         {"started", false},
+                         {"restartCount", 0},
+                         {"image", image},
+                         {"imageID", ""},
+                         {"state", {{"waiting", {{"reason", "ContainerCreating"}}}}}}};
+        return true;
+      },
+      rp->uid);
   const json::object& container = FirstContainer(object);
   const std::string image = FieldValue(container, "image");
   PodSpec spec;
@@ -216,29 +234,35 @@ void Kubelet::Run(std::shared_ptr<RunningPod> rp, json::object object) {
   }
   RecordEvent(object, "Normal", "Started", "Started container " + ContainerName(object));
   const std::string container_id = "codeyard://" + (*pod)->id();
-  (void)store_.Update("pods", rp->ns, rp->name, [&](json::object& o) {
-    auto& status = o["status"].as_object();
-    status["phase"] = "Running";
-    status["hostIP"] = "127.0.0.1";
-    status["podIP"] = "127.0.0.1";
-    status["podIPs"] = json::array{{{"ip", "127.0.0.1"}}};
-    status["startTime"] = status.contains("startTime") ? status["startTime"] : json::value(started_at);
-    json::array conditions;
-    for (const char* type : {"PodReadyToStartContainers", "Initialized", "Ready",
-                             "ContainersReady", "PodScheduled"}) {
-      conditions.push_back({{"type", type}, {"status", "True"}, {"lastTransitionTime", started_at}});
-    }
-    status["conditions"] = std::move(conditions);
-    status["containerStatuses"] = json::array{{{"name", ContainerName(o)},
-                                               {"ready", true},
-                                               {"started", true},
-                                               {"restartCount", 0},
-                                               {"image", image},
-                                               {"imageID", image},
-                                               {"containerID", container_id},
-                                               {"state", {{"running", {{"startedAt", started_at}}}}}}};
-    return true;
-  }, rp->uid);
+  (void)store_.Update(
+      "pods", rp->ns, rp->name,
+      [&](json::object& o) {
+        auto& status = o["status"].as_object();
+        status["phase"] = "Running";
+        status["hostIP"] = "127.0.0.1";
+        status["podIP"] = "127.0.0.1";
+        status["podIPs"] = json::array{{{"ip", "127.0.0.1"}}};
+        status["startTime"] =
+            status.contains("startTime") ? status["startTime"] : json::value(started_at);
+        json::array conditions;
+        for (const char* type : {"PodReadyToStartContainers", "Initialized", "Ready",
+                                 "ContainersReady", "PodScheduled"}) {
+          conditions.push_back(
+              {{"type", type}, {"status", "True"}, {"lastTransitionTime", started_at}});
+        }
+        status["conditions"] = std::move(conditions);
+        status["containerStatuses"] =
+            json::array{{{"name", ContainerName(o)},
+                         {"ready", true},
+                         {"started", true},
+                         {"restartCount", 0},
+                         {"image", image},
+                         {"imageID", image},
+                         {"containerID", container_id},
+                         {"state", {{"running", {{"startedAt", started_at}}}}}}};
+        return true;
+      },
+      rp->uid);
 
   std::string partial;
   while (true) {
@@ -262,7 +286,8 @@ void Kubelet::Run(std::shared_ptr<RunningPod> rp, json::object object) {
     std::string_view data = (*chunk)->data;
     while (!data.empty()) {
       const size_t nl = data.find('\n');
-      const std::string_view piece = data.substr(0, nl == std::string_view::npos ? data.size() : nl + 1);
+      const std::string_view piece =
+          data.substr(0, nl == std::string_view::npos ? data.size() : nl + 1);
       if (!rp->log.empty() && !rp->log.back().text.ends_with('\n')) {
         rp->log.back().text += piece;
       } else {
@@ -289,6 +314,11 @@ void Kubelet::Finish(const std::shared_ptr<RunningPod>& rp, std::optional<int> e
   std::shared_ptr<Pod> pod;
   bool deleting;
   std::string end_reason;
+  bool stopping;
+  {
+    std::lock_guard lock(mu_);
+    stopping = stopping_;
+  }
   {
     std::lock_guard lock(rp->mu);
     rp->ended = true;
@@ -298,35 +328,46 @@ void Kubelet::Finish(const std::shared_ptr<RunningPod>& rp, std::optional<int> e
     rp->cv.notify_all();
   }
   if (pod) (void)executor_->DeletePod(pod->id());
+  // A fake shutting down leaves its objects as they were: the next one (same --state) marks
+  // the pods that ran as failed, whichever way this one ended.
+  if (stopping) return;
   const std::string now = Now();
   const int code = exit_code.value_or(1);
-  (void)store_.Update("pods", rp->ns, rp->name, [&](json::object& o) {
-    auto& status = o["status"].as_object();
-    status["phase"] = code == 0 && end_reason.empty() ? "Succeeded" : "Failed";
-    if (!end_reason.empty()) {
-      status["reason"] = end_reason;
-      status["message"] = "The node was low on resource: memory. ";
-    }
-    json::array conditions;
-    for (const char* type : {"Ready", "ContainersReady"}) {
-      conditions.push_back({{"type", type},
-                            {"status", "False"},
-                            {"reason", "PodCompleted"},
-                            {"lastTransitionTime", now}});
-    }
-    conditions.push_back({{"type", "PodScheduled"}, {"status", "True"}, {"lastTransitionTime", now}});
-    status["conditions"] = std::move(conditions);
-    json::object terminated{{"exitCode", code}, {"reason", reason}, {"finishedAt", now}};
-    if (!message.empty()) terminated["message"] = message;
-    const std::string started = FieldValue(o, "status.startTime");
-    terminated["startedAt"] = started.empty() ? now : started;
-    json::object cs{{"name", ContainerName(o)}, {"ready", false},       {"started", false},
-                    {"restartCount", 0},        {"image", FieldValue(FirstContainer(o), "image")},
-                    {"imageID", ""},            {"state", {{"terminated", terminated}}}};
-    if (pod) cs["containerID"] = "codeyard://" + pod->id();
-    status["containerStatuses"] = json::array{cs};
-    return true;
-  }, rp->uid);
+  (void)store_.Update(
+      "pods", rp->ns, rp->name,
+      [&](json::object& o) {
+        auto& status = o["status"].as_object();
+        status["phase"] = code == 0 && end_reason.empty() ? "Succeeded" : "Failed";
+        if (!end_reason.empty()) {
+          status["reason"] = end_reason;
+          status["message"] = "The node was low on resource: memory. ";
+        }
+        json::array conditions;
+        for (const char* type : {"Ready", "ContainersReady"}) {
+          conditions.push_back({{"type", type},
+                                {"status", "False"},
+                                {"reason", "PodCompleted"},
+                                {"lastTransitionTime", now}});
+        }
+        conditions.push_back(
+            {{"type", "PodScheduled"}, {"status", "True"}, {"lastTransitionTime", now}});
+        status["conditions"] = std::move(conditions);
+        json::object terminated{{"exitCode", code}, {"reason", reason}, {"finishedAt", now}};
+        if (!message.empty()) terminated["message"] = message;
+        const std::string started = FieldValue(o, "status.startTime");
+        terminated["startedAt"] = started.empty() ? now : started;
+        json::object cs{{"name", ContainerName(o)},
+                        {"ready", false},
+                        {"started", false},
+                        {"restartCount", 0},
+                        {"image", FieldValue(FirstContainer(o), "image")},
+                        {"imageID", ""},
+                        {"state", {{"terminated", terminated}}}};
+        if (pod) cs["containerID"] = "codeyard://" + pod->id();
+        status["containerStatuses"] = json::array{cs};
+        return true;
+      },
+      rp->uid);
   if (deleting || !end_reason.empty()) (void)store_.Remove("pods", rp->ns, rp->name, rp->uid);
   std::lock_guard lock(mu_);
   if (!stopping_) {

@@ -35,9 +35,10 @@ int Usage(const std::string& why) {
 
 std::string Kubeconfig(const Options& o, const std::string& ca_pem, const std::string& token) {
   const std::string scheme = o.tls ? "https" : "http";
-  std::string out = "apiVersion: v1\nkind: Config\nclusters:\n- name: codeyard-kube-fake\n"
-                    "  cluster:\n    server: " +
-                    scheme + "://127.0.0.1:" + std::to_string(o.port) + "\n";
+  std::string out =
+      "apiVersion: v1\nkind: Config\nclusters:\n- name: codeyard-kube-fake\n"
+      "  cluster:\n    server: " +
+      scheme + "://127.0.0.1:" + std::to_string(o.port) + "\n";
   if (o.tls) out += "    certificate-authority-data: " + Base64(ca_pem) + "\n";
   out += "users:\n- name: codeyard-kube-fake\n  user:";
   if (!o.token_file.empty()) {
@@ -47,10 +48,10 @@ std::string Kubeconfig(const Options& o, const std::string& ca_pem, const std::s
   } else {
     out += " {}\n";
   }
-  out += "contexts:\n- name: codeyard-kube-fake\n  context:\n    cluster: codeyard-kube-fake\n"
-         "    user: codeyard-kube-fake\n    namespace: " +
-         o.namespaces.front() +
-         "\ncurrent-context: codeyard-kube-fake\npreferences: {}\n";
+  out +=
+      "contexts:\n- name: codeyard-kube-fake\n  context:\n    cluster: codeyard-kube-fake\n"
+      "    user: codeyard-kube-fake\n    namespace: " +
+      o.namespaces.front() + "\ncurrent-context: codeyard-kube-fake\npreferences: {}\n";
   return out;
 }
 
@@ -141,8 +142,7 @@ int main(int argc, char** argv) {
 
   // Pods run as local sandbox pods; the directory holding this program (and codeyard-pod)
   // is bound read-only into each, so a pod can run `<build>/bin/codeyard-pod container`.
-  const std::string self_dir =
-      std::filesystem::canonical("/proc/self/exe").parent_path().string();
+  const std::string self_dir = std::filesystem::canonical("/proc/self/exe").parent_path().string();
   auto executor = codeyard::BackendRegistry::WithBuiltins().OpenExecutor(
       "local:?state_dir=" + options.state_dir + "/pods&ro_bind=" + self_dir,
       codeyard::BackendContext{});
@@ -208,5 +208,5 @@ int main(int argc, char** argv) {
   ::close(listener);
   store.WakeAll();
   kubelet.reset();  // ends every pod
-  std::_Exit(0);     // connection threads may still wait on their sockets
+  std::_Exit(0);    // connection threads may still wait on their sockets
 }

@@ -234,6 +234,11 @@ std::optional<Request> ReadRequest(Conn& conn) {
       rest.remove_prefix(amp + 1);
     }
   }
+  // libcurl waits up to a second for this before sending a body over 1 KiB.
+  if (Lower(req.Header("expect")) == "100-continue" &&
+      !conn.WriteAll("HTTP/1.1 100 Continue\r\n\r\n")) {
+    return std::nullopt;
+  }
   if (Lower(req.Header("transfer-encoding")) == "chunked") {
     while (true) {
       size_t eol;
@@ -264,21 +269,36 @@ namespace {
 
 const char* Reason(int code) {
   switch (code) {
-    case 101: return "Switching Protocols";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    default: return "Internal Server Error";
+    case 101:
+      return "Switching Protocols";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Entity";
+    case 429:
+      return "Too Many Requests";
+    default:
+      return "Internal Server Error";
   }
 }
 
@@ -296,9 +316,9 @@ bool WriteResponse(Conn& conn, const Response& response) {
 }
 
 bool StartChunked(Conn& conn, int code, const std::string& content_type) {
-  return conn.WriteAll("HTTP/1.1 " + std::to_string(code) + " " + Reason(code) +
-                       "\r\nContent-Type: " + content_type +
-                       "\r\nTransfer-Encoding: chunked\r\nCache-Control: no-cache, private\r\n\r\n");
+  return conn.WriteAll(
+      "HTTP/1.1 " + std::to_string(code) + " " + Reason(code) + "\r\nContent-Type: " +
+      content_type + "\r\nTransfer-Encoding: chunked\r\nCache-Control: no-cache, private\r\n\r\n");
 }
 
 bool WriteChunk(Conn& conn, std::string_view data) {

@@ -49,7 +49,10 @@ std::string Age(const std::string& created) {
 
 json::object Column(const std::string& name, const std::string& type, int priority,
                     const std::string& format = "") {
-  return {{"name", name}, {"type", type}, {"format", format}, {"description", name},
+  return {{"name", name},
+          {"type", type},
+          {"format", format},
+          {"description", name},
           {"priority", priority}};
 }
 
@@ -72,7 +75,11 @@ std::string PodStatusText(const json::object& pod) {
 }  // namespace
 
 std::optional<ApiError> PreparePod(json::object& pod) {
-  auto& meta = pod["metadata"].as_object();
+  // Every key of `pod` is in place before pointers into it are taken (an insert rehashes).
+  pod["kind"] = "Pod";
+  pod["apiVersion"] = "v1";
+  pod["status"] = {{"phase", "Pending"}, {"qosClass", "BestEffort"}};
+  if (!pod.contains("spec") || !pod["spec"].is_object()) pod["spec"] = json::object{};
   std::vector<Cause> causes;
   NameCause(pod, causes);
   json::object* spec = pod.contains("spec") ? pod["spec"].if_object() : nullptr;
@@ -106,8 +113,6 @@ std::optional<ApiError> PreparePod(json::object& pod) {
     }
   }
   if (!causes.empty()) return Invalid("Pod", FieldValue(pod, "metadata.name"), causes);
-  pod["kind"] = "Pod";
-  pod["apiVersion"] = "v1";
   if (!spec->contains("restartPolicy")) (*spec)["restartPolicy"] = "Always";
   if (!spec->contains("terminationGracePeriodSeconds")) {
     (*spec)["terminationGracePeriodSeconds"] = 30;
@@ -115,8 +120,6 @@ std::optional<ApiError> PreparePod(json::object& pod) {
   if (!spec->contains("dnsPolicy")) (*spec)["dnsPolicy"] = "ClusterFirst";
   if (!spec->contains("schedulerName")) (*spec)["schedulerName"] = "default-scheduler";
   if (!spec->contains("securityContext")) (*spec)["securityContext"] = json::object{};
-  (void)meta;
-  pod["status"] = {{"phase", "Pending"}, {"qosClass", "BestEffort"}};
   return std::nullopt;
 }
 
@@ -138,14 +141,14 @@ std::optional<ApiError> PreparePvc(json::object& pvc) {
   }
   pvc["kind"] = "PersistentVolumeClaim";
   pvc["apiVersion"] = "v1";
+  pvc["status"] = json::object{};
   auto& s = pvc["spec"].as_object();
   // A PVC is Bound at once: the fake has a provisioner that never waits.
   s["volumeName"] = "pvc-" + NewUuid();
   if (!s.contains("storageClassName")) s["storageClassName"] = "standard";
   if (!s.contains("volumeMode")) s["volumeMode"] = "Filesystem";
-  pvc["status"] = {{"phase", "Bound"},
-                   {"accessModes", s["accessModes"]},
-                   {"capacity", {{"storage", storage}}}};
+  pvc["status"].as_object() = {
+      {"phase", "Bound"}, {"accessModes", s["accessModes"]}, {"capacity", {{"storage", storage}}}};
   return std::nullopt;
 }
 
@@ -155,10 +158,14 @@ json::object MakeTable(const std::string& resource, const std::vector<json::obje
   json::array rows;
   const bool pods = resource == "pods";
   if (pods) {
-    columns = {Column("Name", "string", 0, "name"), Column("Ready", "string", 0),
-               Column("Status", "string", 0),        Column("Restarts", "string", 0),
-               Column("Age", "string", 0),           Column("IP", "string", 1),
-               Column("Node", "string", 1),          Column("Nominated Node", "string", 1),
+    columns = {Column("Name", "string", 0, "name"),
+               Column("Ready", "string", 0),
+               Column("Status", "string", 0),
+               Column("Restarts", "string", 0),
+               Column("Age", "string", 0),
+               Column("IP", "string", 1),
+               Column("Node", "string", 1),
+               Column("Nominated Node", "string", 1),
                Column("Readiness Gates", "string", 1)};
   } else if (resource == "persistentvolumeclaims") {
     columns = {Column("Name", "string", 0, "name"), Column("Status", "string", 0),
@@ -176,10 +183,15 @@ json::object MakeTable(const std::string& resource, const std::vector<json::obje
                          FieldValue(o, "metadata.deletionTimestamp").empty();
       const std::string ip = FieldValue(o, "status.podIP");
       const std::string node = FieldValue(o, "spec.nodeName");
-      cells = {json::value(name), json::value(ready ? "1/1" : "0/1"),
-               json::value(PodStatusText(o)), json::value("0"), json::value(age),
-               json::value(ip.empty() ? "<none>" : ip), json::value(node.empty() ? "<none>" : node),
-               json::value("<none>"), json::value("<none>")};
+      cells = {json::value(name),
+               json::value(ready ? "1/1" : "0/1"),
+               json::value(PodStatusText(o)),
+               json::value("0"),
+               json::value(age),
+               json::value(ip.empty() ? "<none>" : ip),
+               json::value(node.empty() ? "<none>" : node),
+               json::value("<none>"),
+               json::value("<none>")};
     } else if (resource == "persistentvolumeclaims") {
       cells = {json::value(name), json::value(FieldValue(o, "status.phase")),
                json::value(FieldValue(o, "spec.volumeName")),

@@ -9,8 +9,7 @@ namespace codeyard::kubefake {
 
 namespace {
 
-const std::set<std::string> kResources = {"pods", "persistentvolumeclaims", "events",
-                                          "namespaces"};
+const std::set<std::string> kResources = {"pods", "persistentvolumeclaims", "events", "namespaces"};
 
 std::string KindOf(const std::string& resource) {
   if (resource == "pods") return "Pod";
@@ -35,8 +34,11 @@ ApiError NoSuchPath() {
 
 json::object ResourceEntry(const std::string& name, const std::string& kind, bool namespaced,
                            json::array verbs, json::array short_names = {}) {
-  json::object o{{"name", name},       {"singularName", ""}, {"namespaced", namespaced},
-                 {"kind", kind},       {"verbs", std::move(verbs)}};
+  json::object o{{"name", name},
+                 {"singularName", ""},
+                 {"namespaced", namespaced},
+                 {"kind", kind},
+                 {"verbs", std::move(verbs)}};
   if (!short_names.empty()) o["shortNames"] = std::move(short_names);
   return o;
 }
@@ -70,7 +72,8 @@ bool Server::SendJson(Conn& conn, int code, const json::value& body) {
 
 bool Server::SendError(Conn& conn, const ApiError& error) {
   Response r{error.code, "application/json", json::serialize(error.status), {}};
-  if (error.retry_after_s > 0) r.headers.emplace_back("Retry-After", std::to_string(error.retry_after_s));
+  if (error.retry_after_s > 0)
+    r.headers.emplace_back("Retry-After", std::to_string(error.retry_after_s));
   return Send(conn, r);
 }
 
@@ -101,22 +104,6 @@ bool Server::Handle(Conn& conn, Request& req) {
   if (!parts.empty() && parts[0] == "fake") return Control(conn, req);
   const bool public_path = req.path == "/version" || req.path == "/healthz" ||
                            req.path == "/livez" || req.path == "/readyz";
-  {
-    std::unique_lock lock(mu_);
-    if (!options_.token_file.empty()) token_ = ReadTokenFile(options_.token_file);
-    if (!token_.empty() && !public_path && req.Header("authorization") != "Bearer " + token_) {
-      lock.unlock();
-      return SendError(conn, MakeStatus(401, "Unauthorized", "Unauthorized"));
-    }
-    if (throttle_left_ > 0 && !public_path) {
-      --throttle_left_;
-      ApiError e = MakeStatus(429, "TooManyRequests", "Too many requests, please try again later.",
-                              {{"retryAfterSeconds", throttle_retry_after_}});
-      e.retry_after_s = throttle_retry_after_;
-      lock.unlock();
-      return SendError(conn, e);
-    }
-  }
   // Resource paths: /api/v1/[namespaces/NS/]RESOURCE[/NAME[/SUB]]
   Target t;
   bool resource_path = false;
@@ -151,24 +138,43 @@ bool Server::Handle(Conn& conn, Request& req) {
     }
   }
   if (!resource_path) {
-    Target nr;
-    nr.verb = req.method == "GET" ? "get" : "create";
-    Audit(nr, req.path);
-    return Discovery(conn, req, parts);
+    t = Target{};
+    t.verb = req.method == "GET" ? "get" : "create";
   }
+  // Every request is audited, the refused ones too (as the API server's audit log does).
   Audit(t, req.path);
+  {
+    std::unique_lock lock(mu_);
+    if (!options_.token_file.empty()) token_ = ReadTokenFile(options_.token_file);
+    if (!token_.empty() && !public_path && req.Header("authorization") != "Bearer " + token_) {
+      lock.unlock();
+      return SendError(conn, MakeStatus(401, "Unauthorized", "Unauthorized"));
+    }
+    if (throttle_left_ > 0 && !public_path) {
+      --throttle_left_;
+      ApiError e = MakeStatus(429, "TooManyRequests", "Too many requests, please try again later.",
+                              {{"retryAfterSeconds", throttle_retry_after_}});
+      e.retry_after_s = throttle_retry_after_;
+      lock.unlock();
+      return SendError(conn, e);
+    }
+  }
+  if (!resource_path) return Discovery(conn, req, parts);
   const std::string rbac = t.subresource.empty() ? t.resource : t.resource + "/" + t.subresource;
   if (options_.deny.contains(t.verb + ":" + rbac)) {
     const std::string who = t.name.empty() ? t.resource : t.resource + " \"" + t.name + "\"";
     json::object details{{"kind", t.resource}};
     if (!t.name.empty()) details["name"] = t.name;
     return SendError(
-        conn, MakeStatus(403, "Forbidden",
-                         who + " is forbidden: User \"system:serviceaccount:codeyard:codeyard-server\" "
-                               "cannot " + t.verb + " resource \"" + rbac +
-                             "\" in API group \"\"" +
-                             (t.ns.empty() ? " at the cluster scope" : " in the namespace \"" + t.ns + "\""),
-                         details));
+        conn,
+        MakeStatus(
+            403, "Forbidden",
+            who +
+                " is forbidden: User \"system:serviceaccount:codeyard:codeyard-server\" "
+                "cannot " +
+                t.verb + " resource \"" + rbac + "\" in API group \"\"" +
+                (t.ns.empty() ? " at the cluster scope" : " in the namespace \"" + t.ns + "\""),
+            details));
   }
   return Resource(conn, req, t);
 }
@@ -177,10 +183,15 @@ bool Server::Discovery(Conn& conn, const Request& req, const std::vector<std::st
   (void)req;
   if (parts.size() == 1 && parts[0] == "version") {
     return SendJson(conn, 200,
-                    {{"major", "1"}, {"minor", "32"}, {"gitVersion", "v1.32.4-codeyard-fake"},
+                    {{"major", "1"},
+                     {"minor", "32"},
+                     {"gitVersion", "v1.32.4-codeyard-fake"},
                      {"gitCommit", "0000000000000000000000000000000000000000"},
-                     {"gitTreeState", "clean"}, {"buildDate", "2026-01-01T00:00:00Z"},
-                     {"goVersion", "go1.23.6"}, {"compiler", "gc"}, {"platform", "linux/amd64"}});
+                     {"gitTreeState", "clean"},
+                     {"buildDate", "2026-01-01T00:00:00Z"},
+                     {"goVersion", "go1.23.6"},
+                     {"compiler", "gc"},
+                     {"platform", "linux/amd64"}});
   }
   if (parts.size() == 1 && (parts[0] == "healthz" || parts[0] == "livez" || parts[0] == "readyz")) {
     return Send(conn, Response{200, "text/plain; charset=utf-8", "ok", {}});
@@ -198,8 +209,8 @@ bool Server::Discovery(Conn& conn, const Request& req, const std::vector<std::st
                     {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", json::array{}}});
   }
   if (parts.size() == 2 && parts[0] == "api" && parts[1] == "v1") {
-    const json::array all{"create", "delete", "deletecollection", "get", "list",
-                          "patch",  "update", "watch"};
+    const json::array all{"create", "delete", "deletecollection", "get",
+                          "list",   "patch",  "update",           "watch"};
     json::array resources{
         ResourceEntry("events", "Event", true, all, {"ev"}),
         ResourceEntry("namespaces", "Namespace", false,
@@ -235,8 +246,9 @@ bool Server::Resource(Conn& conn, Request& req, const Target& t) {
       auto o = store_.Get("pods", t.ns, t.name);
       return o ? SendJson(conn, 200, *o) : SendError(conn, NotFound("pods", t.name));
     }
-    return SendError(conn, MakeStatus(405, "MethodNotAllowed",
-                                      "the server does not allow this method on the requested resource"));
+    return SendError(conn,
+                     MakeStatus(405, "MethodNotAllowed",
+                                "the server does not allow this method on the requested resource"));
   }
   if (t.verb == "list" || t.verb == "watch") return ListOrWatch(conn, req, t);
   if (t.verb == "get") {
@@ -244,8 +256,9 @@ bool Server::Resource(Conn& conn, Request& req, const Target& t) {
     auto o = store_.Get(t.resource, ns, t.name);
     if (!o) return SendError(conn, NotFound(t.resource, t.name));
     if (req.Header("accept").find("as=Table") != std::string::npos) {
-      return SendJson(conn, 200, MakeTable(t.resource, {*o}, store_.CurrentRv(),
-                                           req.Param("includeObject") == "Object"));
+      return SendJson(
+          conn, 200,
+          MakeTable(t.resource, {*o}, store_.CurrentRv(), req.Param("includeObject") == "Object"));
     }
     return SendJson(conn, 200, *o);
   }
@@ -265,11 +278,15 @@ bool Server::Resource(Conn& conn, Request& req, const Target& t) {
       }
       (void)store_.Remove(t.resource, t.ns, one.name);
     }
-    return SendJson(conn, 200, {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object{}},
-                                {"status", "Success"}});
+    return SendJson(conn, 200,
+                    {{"kind", "Status"},
+                     {"apiVersion", "v1"},
+                     {"metadata", json::object{}},
+                     {"status", "Success"}});
   }
-  return SendError(conn, MakeStatus(405, "MethodNotAllowed",
-                                    "the server does not allow this method on the requested resource"));
+  return SendError(conn,
+                   MakeStatus(405, "MethodNotAllowed",
+                              "the server does not allow this method on the requested resource"));
 }
 
 bool Server::ListOrWatch(Conn& conn, const Request& req, const Target& t) {
@@ -314,8 +331,19 @@ bool Server::Watch(Conn& conn, const Request& req, const Target& t) {
     deadline = start + std::chrono::seconds(std::max<int64_t>(std::atoll(s->c_str()), 0));
   }
   if (!StartChunked(conn, 200, "application/json")) return false;
+  // `kubectl get -w` asks for Tables: each event then carries a one-row Table.
+  const bool table = req.Header("accept").find("as=Table") != std::string::npos;
+  const bool include_object = req.Param("includeObject") == "Object";
   auto send_event = [&](const std::string& type, const json::object& object) {
-    return WriteChunk(conn, json::serialize(json::object{{"type", type}, {"object", object}}) + "\n");
+    json::object event{{"type", type}};
+    if (table && (type == "ADDED" || type == "MODIFIED" || type == "DELETED")) {
+      const std::string rv = FieldValue(object, "metadata.resourceVersion");
+      event["object"] =
+          MakeTable(t.resource, {object}, std::strtoull(rv.c_str(), nullptr, 10), include_object);
+    } else {
+      event["object"] = object;
+    }
+    return WriteChunk(conn, json::serialize(event) + "\n");
   };
   const std::string rv_param = req.Param("resourceVersion").value_or("");
   uint64_t cur = 0;
@@ -330,29 +358,50 @@ bool Server::Watch(Conn& conn, const Request& req, const Target& t) {
   auto last_sent = std::chrono::steady_clock::now();
   while (true) {
     const auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) break;
+    if (now >= deadline) {
+      // A bookmark before the clean end tells the client where to resume.
+      if (bookmarks) {
+        cur = std::max(cur, store_.CurrentRv());
+        if (!send_event("BOOKMARK", {{"kind", KindOf(t.resource)},
+                                     {"apiVersion", "v1"},
+                                     {"metadata", {{"resourceVersion", std::to_string(cur)}}}})) {
+          return false;
+        }
+      }
+      break;
+    }
     bool expired = false;
     uint64_t oldest = 0;
-    auto events = store_.EventsAfter(t.resource, cur, std::min(deadline, now + std::chrono::seconds(1)),
-                                     &expired, &oldest);
+    auto events = store_.EventsAfter(
+        t.resource, cur, std::min(deadline, now + std::chrono::seconds(1)), &expired, &oldest);
     if (expired) {
-      ApiError e = MakeStatus(410, "Expired",
-                              "too old resource version: " + std::to_string(cur) + " (" +
-                                  std::to_string(oldest) + ")");
+      ApiError e = MakeStatus(
+          410, "Expired",
+          "too old resource version: " + std::to_string(cur) + " (" + std::to_string(oldest) + ")");
       send_event("ERROR", e.status);
       break;
     }
     for (const auto& e : events) {
       cur = e.rv;
-      if (!matches(e.object)) continue;
-      if (!send_event(e.type, e.object)) return false;
+      std::string type = e.type;
+      const bool now_matches = matches(e.object);
+      if (type == "MODIFIED") {
+        const bool matched = matches(e.previous);
+        if (!matched && !now_matches) continue;
+        if (!matched) type = "ADDED";
+        if (!now_matches) type = "DELETED";
+      } else if (!now_matches) {
+        continue;
+      }
+      if (!send_event(type, e.object)) return false;
       last_sent = std::chrono::steady_clock::now();
     }
     if (events.empty()) {
       if (conn.PeerClosed()) return false;
       if (bookmarks && std::chrono::steady_clock::now() - last_sent > std::chrono::seconds(10)) {
         cur = std::max(cur, store_.CurrentRv());
-        if (!send_event("BOOKMARK", {{"kind", KindOf(t.resource)}, {"apiVersion", "v1"},
+        if (!send_event("BOOKMARK", {{"kind", KindOf(t.resource)},
+                                     {"apiVersion", "v1"},
                                      {"metadata", {{"resourceVersion", std::to_string(cur)}}}})) {
           return false;
         }
@@ -375,8 +424,9 @@ bool Server::CreateObject(Conn& conn, const Request& req, const Target& t) {
   auto& meta = o["metadata"].as_object();
   const std::string kind = FieldValue(o, "kind");
   if (!kind.empty() && kind != KindOf(t.resource)) {
-    return SendError(conn, BadRequest("the API version in the data (" + FieldValue(o, "apiVersion") +
-                                      ") does not match the expected API version (v1)"));
+    return SendError(conn,
+                     BadRequest("the API version in the data (" + FieldValue(o, "apiVersion") +
+                                ") does not match the expected API version (v1)"));
   }
   const std::string body_ns = FieldValue(o, "metadata.namespace");
   if (t.resource != "namespaces") {
@@ -419,8 +469,7 @@ bool Server::DeleteObject(Conn& conn, const Request& req, const Target& t) {
       !uid.empty() && uid != FieldValue(*o, "metadata.uid")) {
     return SendError(conn, MakeStatus(409, "Conflict",
                                       "Precondition failed: UID in precondition: " + uid +
-                                          ", UID in object meta: " +
-                                          FieldValue(*o, "metadata.uid"),
+                                          ", UID in object meta: " + FieldValue(*o, "metadata.uid"),
                                       {{"name", t.name}, {"kind", t.resource}}));
   }
   if (auto rv = FieldValue(opts, "preconditions.resourceVersion");
@@ -444,14 +493,17 @@ bool Server::DeleteObject(Conn& conn, const Request& req, const Target& t) {
   // A pod that ended (or never ran) has nothing to stop: it goes at once, as on a real node.
   if (phase == "Succeeded" || phase == "Failed") grace = 0;
   const std::string uid = FieldValue(*o, "metadata.uid");
-  auto marked = store_.Update("pods", t.ns, t.name, [&](json::object& p) {
-    auto& meta = p["metadata"].as_object();
-    if (meta.contains("deletionTimestamp")) return false;
-    meta["deletionTimestamp"] =
-        Rfc3339(std::chrono::system_clock::now() + std::chrono::seconds(grace));
-    meta["deletionGracePeriodSeconds"] = grace;
-    return true;
-  }, uid);
+  auto marked = store_.Update(
+      "pods", t.ns, t.name,
+      [&](json::object& p) {
+        auto& meta = p["metadata"].as_object();
+        if (meta.contains("deletionTimestamp")) return false;
+        meta["deletionTimestamp"] =
+            Rfc3339(std::chrono::system_clock::now() + std::chrono::seconds(grace));
+        meta["deletionGracePeriodSeconds"] = grace;
+        return true;
+      },
+      uid);
   if (!marked) return SendError(conn, NotFound("pods", t.name));
   if (kubelet_.Find(uid)) {
     kubelet_.Terminate(uid, grace);

@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
-#include <iomanip>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <sstream>
+#include <utility>
 
 #include "codeyard/id.hpp"
 
@@ -15,6 +16,7 @@ namespace codeyard::kubefake {
 namespace {
 
 constexpr size_t kEventWindow = 2000;
+constexpr size_t kMaxEventObjects = 5000;
 
 std::string Key(const std::string& ns, const std::string& name) { return ns + "/" + name; }
 
@@ -30,8 +32,11 @@ ApiError MakeStatus(int code, const std::string& reason, const std::string& mess
                     json::object details) {
   ApiError e;
   e.code = code;
-  e.status = {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object{}},
-              {"status", "Failure"}, {"message", message}};
+  e.status = {{"kind", "Status"},
+              {"apiVersion", "v1"},
+              {"metadata", json::object{}},
+              {"status", "Failure"},
+              {"message", message}};
   if (!reason.empty()) e.status["reason"] = reason;
   if (!details.empty()) e.status["details"] = std::move(details);
   e.status["code"] = code;
@@ -56,9 +61,7 @@ ApiError Conflict(const std::string& resource, const std::string& name) {
                     {{"name", name}, {"kind", resource}});
 }
 
-ApiError BadRequest(const std::string& message) {
-  return MakeStatus(400, "BadRequest", message);
-}
+ApiError BadRequest(const std::string& message) { return MakeStatus(400, "BadRequest", message); }
 
 ApiError Invalid(const std::string& kind, const std::string& name,
                  const std::vector<Cause>& causes) {
@@ -111,7 +114,8 @@ std::string CheckSubdomain(const std::string& name) {
       "regex used for validation is "
       "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
   if (name.empty()) return "Required value: name or generateName is required";
-  if (name.size() > 253) return "Invalid value: \"" + name + "\": must be no more than 253 characters";
+  if (name.size() > 253)
+    return "Invalid value: \"" + name + "\": must be no more than 253 characters";
   bool ok = true;
   size_t start = 0;
   while (start <= name.size()) {
@@ -318,6 +322,9 @@ void Store::SaveLocked() {
   if (state_file_.empty()) return;
   json::array list;
   for (const auto& [resource, objects] : objects_) {
+    // Events are not kept across a restart (a real cluster drops them after an hour), which
+    // keeps this rewrite, done on every write, small.
+    if (resource == "events") continue;
     for (const auto& [key, object] : objects) {
       list.push_back({{"resource", resource}, {"object", object}});
     }
@@ -342,13 +349,14 @@ bool Store::NamespaceExists(const std::string& ns) {
 }
 
 void Store::RecordLocked(const std::string& type, const std::string& resource,
-                         const json::object& o) {
-  events_.push_back({rv_, type, resource, FieldValue(o, "metadata.namespace"), o});
+                         const json::object& o, const json::object* previous) {
+  events_.push_back({rv_, type, resource, FieldValue(o, "metadata.namespace"), o,
+                     previous != nullptr ? *previous : json::object{}});
   if (events_.size() > kEventWindow) {
     compacted_rv_ = events_.front().rv;
     events_.erase(events_.begin());
   }
-  SaveLocked();
+  if (resource != "events") SaveLocked();
   cv_.notify_all();
 }
 
@@ -364,6 +372,14 @@ std::optional<ApiError> Store::Create(const std::string& resource, json::object&
   meta["resourceVersion"] = std::to_string(rv_);
   meta["creationTimestamp"] = Rfc3339(std::chrono::system_clock::now());
   bucket[Key(ns, name)] = object;
+  if (resource == "events") {
+    // Bounded, oldest first out, as a real cluster's event TTL would.
+    event_order_.push_back(Key(ns, name));
+    while (event_order_.size() > kMaxEventObjects) {
+      bucket.erase(event_order_.front());
+      event_order_.pop_front();
+    }
+  }
   RecordLocked("ADDED", resource, object);
   return std::nullopt;
 }
@@ -401,8 +417,8 @@ std::optional<json::object> Store::Update(const std::string& resource, const std
   if (!change(copy)) return it->second;
   ++rv_;
   copy["metadata"].as_object()["resourceVersion"] = std::to_string(rv_);
-  it->second = copy;
-  RecordLocked("MODIFIED", resource, copy);
+  const json::object previous = std::exchange(it->second, copy);
+  RecordLocked("MODIFIED", resource, copy, &previous);
   return copy;
 }
 

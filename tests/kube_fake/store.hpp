@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -39,7 +40,8 @@ struct Cause {
   std::string message;  // "Invalid value: ...", "Required value"
   std::string reason = "FieldValueInvalid";
 };
-ApiError Invalid(const std::string& kind, const std::string& name, const std::vector<Cause>& causes);
+ApiError Invalid(const std::string& kind, const std::string& name,
+                 const std::vector<Cause>& causes);
 
 // "2026-01-02T03:04:05Z", and with nanoseconds for log timestamps.
 std::string Rfc3339(std::chrono::system_clock::time_point t);
@@ -71,6 +73,9 @@ struct WatchEvent {
   std::string resource;
   std::string ns;
   json::object object;
+  // MODIFIED: the object before, so a filtered watch can tell an object that entered or left
+  // its selector (sent as ADDED or DELETED, as the API server's watch cache does).
+  json::object previous;
 };
 
 class Store {
@@ -90,8 +95,7 @@ class Store {
   std::optional<json::object> Get(const std::string& resource, const std::string& ns,
                                   const std::string& name);
   // All objects of `resource` in `ns` ("" = every namespace), and the list's resourceVersion.
-  std::vector<json::object> List(const std::string& resource, const std::string& ns,
-                                 uint64_t* rv);
+  std::vector<json::object> List(const std::string& resource, const std::string& ns, uint64_t* rv);
   // Runs `change` on the stored object; if it returns true, bumps the resourceVersion and
   // records MODIFIED. Returns the object after the change, nullopt when absent. `uid`, when
   // given, must match (so a late update never touches a new pod of the same name).
@@ -114,7 +118,8 @@ class Store {
   void WakeAll();
 
  private:
-  void RecordLocked(const std::string& type, const std::string& resource, const json::object& o);
+  void RecordLocked(const std::string& type, const std::string& resource, const json::object& o,
+                    const json::object* previous = nullptr);
   void SaveLocked();
 
   std::string state_file_;
@@ -125,6 +130,7 @@ class Store {
   // resource -> "ns/name" -> object
   std::map<std::string, std::map<std::string, json::object>> objects_;
   std::vector<WatchEvent> events_;
+  std::deque<std::string> event_order_;  // keys of Event objects, oldest first
 };
 
 }  // namespace codeyard::kubefake

@@ -45,7 +45,8 @@ bool Server::Logs(Conn& conn, const Request& req, const Target& t) {
   auto rp = kubelet_.Find(FieldValue(*pod, "metadata.uid"));
   if (!rp) {
     // A pod from before a restart: its output went with the previous fake.
-    if (FieldValue(*pod, "status.phase") == "Pending") return SendError(conn, Waiting(*pod, t.name));
+    if (FieldValue(*pod, "status.phase") == "Pending")
+      return SendError(conn, Waiting(*pod, t.name));
     return Send(conn, Response{200, "text/plain", "", {}});
   }
   {
@@ -76,7 +77,8 @@ bool Server::Logs(Conn& conn, const Request& req, const Target& t) {
     for (size_t i = index; i < rp->log.size(); ++i) first += render(rp->log[i], 0);
   }
   if (!follow) {
-    if (auto limit = req.Param("limitBytes")) first.resize(std::min<size_t>(first.size(), std::stoull(*limit)));
+    if (auto limit = req.Param("limitBytes"))
+      first.resize(std::min<size_t>(first.size(), std::stoull(*limit)));
     return Send(conn, Response{200, "text/plain", first, {}});
   }
   // Follow: what is there, then each new piece as it comes, until the container ends.
@@ -134,7 +136,8 @@ bool Server::Exec(Conn& conn, const Request& req, const Target& t) {
   const std::string phase = FieldValue(*pod, "status.phase");
   if (phase == "Succeeded" || phase == "Failed") {
     return SendError(conn, BadRequest("cannot exec into a container in a completed pod; current "
-                                      "phase is " + phase));
+                                      "phase is " +
+                                      phase));
   }
   auto rp = kubelet_.Find(FieldValue(*pod, "metadata.uid"));
   std::shared_ptr<Pod> sandbox;
@@ -165,8 +168,9 @@ bool Server::Exec(Conn& conn, const Request& req, const Target& t) {
     }
   }
   if (chosen.empty()) {
-    return SendError(conn, BadRequest("none of the offered subprotocols is served (v5.channel.k8s.io, "
-                                      "v4.channel.k8s.io, v4.base64.channel.k8s.io)"));
+    return SendError(conn,
+                     BadRequest("none of the offered subprotocols is served (v5.channel.k8s.io, "
+                                "v4.channel.k8s.io, v4.base64.channel.k8s.io)"));
   }
   ExecSpec spec;
   spec.argv = argv;
@@ -177,7 +181,8 @@ bool Server::Exec(Conn& conn, const Request& req, const Target& t) {
   if (auto wd = FieldValue(container, "workingDir"); !wd.empty()) spec.cwd = wd;
   if (const auto* env = container.if_contains("env"); env != nullptr && env->is_array()) {
     for (const auto& e : env->as_array()) {
-      if (e.is_object()) spec.env[FieldValue(e.as_object(), "name")] = FieldValue(e.as_object(), "value");
+      if (e.is_object())
+        spec.env[FieldValue(e.as_object(), "name")] = FieldValue(e.as_object(), "value");
     }
   }
   spec.output_limit_bytes = uint64_t{1} << 40;
@@ -221,13 +226,13 @@ std::string GoArgv(const std::vector<std::string>& argv) {
 
 std::string ExitJson(const std::vector<std::string>& argv, const Result<ExitStatus>& status) {
   if (!status) {
-    return json::serialize(json::object{
-        {"metadata", json::object{}},
-        {"status", "Failure"},
-        {"message", "Internal error occurred: " + status.error().message()},
-        {"reason", "InternalError"},
-        {"details", {{"causes", {{{"message", status.error().message()}}}}}},
-        {"code", 500}});
+    return json::serialize(
+        json::object{{"metadata", json::object{}},
+                     {"status", "Failure"},
+                     {"message", "Internal error occurred: " + status.error().message()},
+                     {"reason", "InternalError"},
+                     {"details", {{"causes", {{{"message", status.error().message()}}}}}},
+                     {"code", 500}});
   }
   int code = 0;
   if (status->exit_code) code = *status->exit_code;
@@ -279,9 +284,11 @@ void RunExecSession(Conn& conn, Pod& pod, const ExecSpec& spec, const std::strin
   const bool v5 = protocol == "v5.channel.k8s.io";
   auto frame = [&](int channel, std::string_view data) {
     if (base64) {
-      return conn.WriteAll(EncodeFrame(1, std::string(1, static_cast<char>('0' + channel)) + Base64(data)));
+      return conn.WriteAll(
+          EncodeFrame(1, std::string(1, static_cast<char>('0' + channel)) + Base64(data)));
     }
-    return conn.WriteAll(EncodeFrame(2, std::string(1, static_cast<char>(channel)) + std::string(data)));
+    return conn.WriteAll(
+        EncodeFrame(2, std::string(1, static_cast<char>(channel)) + std::string(data)));
   };
   auto finish = [&](const std::string& status) {
     frame(3, status);
@@ -289,65 +296,38 @@ void RunExecSession(Conn& conn, Pod& pod, const ExecSpec& spec, const std::strin
   };
   // The empty frame on the lowest writable channel tells the client the stream is up.
   frame(want_stdout ? 1 : (want_stderr ? 2 : 3), "");
-  auto process = pod.Exec(spec);
-  if (!process) {
-    finish(ExitJson(spec.argv, std::unexpected(process.error())));
-    return;
-  }
   ExecShared shared;
   if (::pipe(shared.wake) != 0) return;
-  std::thread driver([&] { Drive(shared, **process, spec.argv); });
+  std::unique_ptr<Process> process;
+  ExecSpec start = spec;
   auto push = [&](ExecShared::Input in) {
     {
       std::lock_guard lock(shared.mu);
       shared.inputs.push_back(std::move(in));
     }
-    (*process)->Interrupt();
+    if (process) process->Interrupt();
   };
   bool client_gone = false;
-  while (true) {
-    // Output first, so nothing the process wrote is lost behind its exit status.
-    std::deque<std::pair<int, std::string>> outputs;
-    bool done;
-    std::string status;
-    {
-      std::lock_guard lock(shared.mu);
-      outputs.swap(shared.outputs);
-      done = shared.done;
-      status = shared.status;
-    }
-    for (auto& [channel, data] : outputs) {
-      if ((channel == 1 && !want_stdout) || (channel == 2 && !want_stderr)) continue;
-      if (!frame(channel, data)) client_gone = true;
-    }
-    if (client_gone) break;
-    if (done) {
-      finish(status);
-      break;
-    }
+  // Reads what the client sent; false when it went away.
+  auto read_frames = [&](std::optional<std::chrono::milliseconds> wait) {
     if (!conn.Pending()) {
       pollfd fds[2] = {{conn.fd(), POLLIN, 0}, {shared.wake[0], POLLIN, 0}};
-      if (::poll(fds, 2, 5000) < 0 && errno != EINTR) break;
+      const int ms = wait ? static_cast<int>(wait->count()) : 5000;
+      if (::poll(fds, 2, ms) < 0 && errno != EINTR) return false;
       if ((fds[1].revents & POLLIN) != 0) {
         char drain[64];
         (void)!::read(shared.wake[0], drain, sizeof drain);
       }
-      if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+      if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) return true;
     }
-    if (!conn.Fill(std::chrono::milliseconds(0)) && !conn.timed_out()) {
-      client_gone = true;
-      break;
-    }
+    if (!conn.Fill(std::chrono::milliseconds(0)) && !conn.timed_out()) return false;
     bool bad = false;
     while (auto f = TakeFrame(conn.buffer(), &bad)) {
       if (f->opcode == 9) {
         conn.WriteAll(EncodeFrame(10, f->payload));
         continue;
       }
-      if (f->opcode == 8) {
-        client_gone = true;
-        break;
-      }
+      if (f->opcode == 8) return false;
       if (f->opcode != 1 && f->opcode != 2) continue;
       std::string payload = f->payload;
       if (payload.empty()) continue;
@@ -372,13 +352,58 @@ void RunExecSession(Conn& conn, Pod& pod, const ExecSpec& spec, const std::strin
           TerminalSize size;
           size.cols = static_cast<uint16_t>(v.as_object()["Width"].to_number<int64_t>());
           size.rows = static_cast<uint16_t>(v.as_object()["Height"].to_number<int64_t>());
-          push({2, "", size});
+          if (process) {
+            push({2, "", size});
+          } else {
+            start.tty_size = size;
+          }
         }
       } else if (channel == 255 && v5 && !payload.empty() && payload[0] == 0) {
         push({1, "", {}});
       }
     }
-    if (bad) {
+    return !bad;
+  };
+  if (spec.tty) {
+    // kubectl sends the terminal's size right after the upgrade; a shell started before it
+    // arrives would see 80x24, so the process starts once it came (or soon without it).
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    while (start.tty_size.cols == TerminalSize{}.cols &&
+           start.tty_size.rows == TerminalSize{}.rows && std::chrono::steady_clock::now() < until) {
+      if (!read_frames(std::chrono::milliseconds(50))) return;
+    }
+  }
+  auto started = pod.Exec(start);
+  if (!started) {
+    finish(ExitJson(spec.argv, std::unexpected(started.error())));
+    ::close(shared.wake[0]);
+    ::close(shared.wake[1]);
+    return;
+  }
+  process = std::move(*started);
+  process->Interrupt();  // inputs that came before the start
+  std::thread driver([&] { Drive(shared, *process, spec.argv); });
+  while (true) {
+    // Output first, so nothing the process wrote is lost behind its exit status.
+    std::deque<std::pair<int, std::string>> outputs;
+    bool done;
+    std::string status;
+    {
+      std::lock_guard lock(shared.mu);
+      outputs.swap(shared.outputs);
+      done = shared.done;
+      status = shared.status;
+    }
+    for (auto& [channel, data] : outputs) {
+      if ((channel == 1 && !want_stdout) || (channel == 2 && !want_stderr)) continue;
+      if (!frame(channel, data)) client_gone = true;
+    }
+    if (client_gone) break;
+    if (done) {
+      finish(status);
+      break;
+    }
+    if (!read_frames(std::nullopt)) {
       client_gone = true;
       break;
     }
