@@ -12,10 +12,13 @@
 ARG BASE=debian:bookworm-20250929-slim
 FROM ${BASE} AS build
 ENV DEBIAN_FRONTEND=noninteractive
-RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates git \
+# Behind a TLS-intercepting proxy, npm needs its CA: build.sh passes one mounted for the build.
+ARG NODE_EXTRA_CA_CERTS
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates git nodejs npm \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . /src
+# scripts/bootstrap expects npm, which Debian ships apart from nodejs.
 RUN ./scripts/bootstrap \
     && cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     && ninja -C build codeyard-pod \
@@ -34,14 +37,15 @@ RUN apt-get update -qq \
        nodejs gcc g++ libc6-dev make \
     && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages \
     && groupadd --gid 1000 codeyard \
-    && useradd --uid 1000 --gid 1000 --home-dir /workspace --no-create-home --shell /bin/bash \
+    && useradd --uid 1000 --gid 1000 --home-dir /home/codeyard --no-create-home --shell /bin/bash \
        codeyard \
-    && mkdir -p /workspace && chown 1000:1000 /workspace
+    && mkdir -p /workspace /home/codeyard && chown 1000:1000 /workspace /home/codeyard
 COPY --from=build /out/codeyard-pod /usr/local/bin/codeyard-pod
-# HOME is the workspace directory, as in the local backend's pods; on Kubernetes the backend
-# mounts the workspace's PVC there, so what a user installs under HOME (pip --user, npm
-# caches) survives a stop.
-ENV HOME=/workspace
+# The k8s: backend mounts the workspace's files at /workspace (from storage, as on the local
+# backend) and its home volume, the PVC, at /home/codeyard with HOME pointing there, so what a
+# user installs under HOME (pip --user, npm caches) survives a stop. Both are volumes: the
+# root file system stays read-only.
+ENV HOME=/home/codeyard
 WORKDIR /workspace
 USER 1000:1000
 CMD ["/usr/local/bin/codeyard-pod", "container"]
