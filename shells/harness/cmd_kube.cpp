@@ -59,12 +59,14 @@ std::optional<bool> Echo(Pod& pod, Samples& samples, int keys) {
   spec.stdin_open = true;
   auto attached = pod.OpenSession("bench", spec);
   if (!attached && attached.error().code() == Error::Code::kUnimplemented) return std::nullopt;
-  auto session = Must(std::move(attached), "open session");
-  Process& process = *session.process;
+  if (!attached) throw BenchFailed(kExitFailed, "open session: " + attached.error().ToString());
+  Process& process = *attached->process;
   for (int k = 0; k < keys; ++k) {
     const char key = static_cast<char>('a' + k % 26);
     const auto start = std::chrono::steady_clock::now();
-    Must(process.WriteStdin(std::string_view(&key, 1)), "type");
+    if (auto typed = process.WriteStdin(std::string_view(&key, 1)); !typed) {
+      throw BenchFailed(kExitFailed, "type: " + typed.error().ToString());
+    }
     while (true) {
       auto chunk = Must(process.ReadOutput(std::chrono::seconds(10)), "read echo");
       if (!chunk) throw BenchFailed(kExitFailed, "the session ended");
