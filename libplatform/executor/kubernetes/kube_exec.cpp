@@ -66,9 +66,9 @@ Result<ExecExit> ParseExecStatus(std::string_view status_json) {
   const std::string message = StringField(status, "message");
   if (StringField(status, "reason") == "NonZeroExitCode") {
     const auto* details = status.if_contains("details");
-    const auto* causes = details != nullptr && details->is_object()
-                             ? details->get_object().if_contains("causes")
-                             : nullptr;
+    const auto* causes =
+        details != nullptr && details->is_object() ? details->get_object().if_contains("causes")
+                                                   : nullptr;
     if (causes != nullptr && causes->is_array()) {
       for (const auto& cause : causes->get_array()) {
         if (!cause.is_object() || StringField(cause.get_object(), "reason") != "ExitCode") continue;
@@ -125,9 +125,8 @@ Result<std::optional<ExecChunk>> ExecSession::Read(
     if (!message) return Fail(message.error());
     if (!*message) {
       if (!exit_) {
-        exit_ =
-            Result<ExecExit>(Fail(Error::Code::kUnavailable,
-                                  "kubernetes: exec: the stream closed without an exit status"));
+        exit_ = Result<ExecExit>(Fail(Error::Code::kUnavailable,
+                                      "kubernetes: exec: the stream closed without an exit status"));
       }
       return std::optional<ExecChunk>();
     }

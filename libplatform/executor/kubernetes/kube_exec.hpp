@@ -52,8 +52,8 @@ struct ExecChunk {
 
 // How the command ended, from the channel 3 Status.
 struct ExecExit {
-  int exit_code = 0;    // 0 for Success; the ExitCode cause for NonZeroExitCode
-  std::string message;  // the Status' message ("" for Success)
+  int exit_code = 0;     // 0 for Success; the ExitCode cause for NonZeroExitCode
+  std::string message;   // the Status' message ("" for Success)
 };
 
 // Parses channel 3's Status: Success → 0, NonZeroExitCode → its code; any other failure is

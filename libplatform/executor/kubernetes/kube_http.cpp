@@ -91,8 +91,9 @@ double Random01() {
 const char* UserAgent() noexcept { return "codeyard/" CODEYARD_VERSION; }
 
 std::string Resource::Path() const {
-  std::string path = group_version == "v1" || group_version.empty() ? std::string("/api/v1")
-                                                                    : "/apis/" + group_version;
+  std::string path = group_version == "v1" || group_version.empty()
+                         ? std::string("/api/v1")
+                         : "/apis/" + group_version;
   if (!ns.empty()) path += "/namespaces/" + Escape(ns);
   path += "/" + resource;
   if (!name.empty()) path += "/" + Escape(name);
@@ -260,8 +261,9 @@ Result<Response> Client::Send(std::string_view verb, const Resource& target, con
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left <= std::chrono::milliseconds(0)) {
-      return Fail(Error::Code::kDeadlineExceeded, "kubernetes: " + what + ": no answer within " +
-                                                      std::to_string(timeout.count()) + " ms");
+      return Fail(Error::Code::kDeadlineExceeded,
+                  "kubernetes: " + what + ": no answer within " +
+                      std::to_string(timeout.count()) + " ms");
     }
     CURL* easy = impl_->Acquire();
     if (easy == nullptr) return Fail(Error::Code::kInternal, "kubernetes: curl_easy_init failed");
@@ -292,8 +294,9 @@ Result<Response> Client::Send(std::string_view verb, const Resource& target, con
     std::optional<Error> failure;
     std::optional<std::chrono::seconds> retry_after;
     if (code == CURLE_OPERATION_TIMEDOUT) {
-      return Fail(Error::Code::kDeadlineExceeded, "kubernetes: " + what + ": no answer within " +
-                                                      std::to_string(timeout.count()) + " ms");
+      return Fail(Error::Code::kDeadlineExceeded,
+                  "kubernetes: " + what + ": no answer within " +
+                      std::to_string(timeout.count()) + " ms");
     }
     if (code != CURLE_OK) {
       const std::string detail = error_text[0] != '\0' ? error_text : curl_easy_strerror(code);

@@ -42,8 +42,9 @@ class CurlWatch final : public Watch {
 
   Result<std::optional<WatchEvent>> Next(std::chrono::milliseconds timeout) override {
     std::unique_lock lock(mutex_);
-    const bool ready = changed_.wait_for(
-        lock, timeout, [&] { return !lines_.empty() || done_ || stopped_.load(); });
+    const bool ready = changed_.wait_for(lock, timeout, [&] {
+      return !lines_.empty() || done_ || stopped_.load();
+    });
     if (!lines_.empty()) {
       std::string line = std::move(lines_.front());
       lines_.pop_front();
@@ -155,7 +156,8 @@ class CurlWatch final : public Watch {
 
 }  // namespace
 
-void LineSplitter::Feed(std::string_view data, const std::function<void(std::string_view)>& line) {
+void LineSplitter::Feed(std::string_view data,
+                        const std::function<void(std::string_view)>& line) {
   buffer_.append(data);
   std::size_t start = 0;
   for (std::size_t newline = buffer_.find('\n'); newline != std::string::npos;

@@ -47,8 +47,7 @@ std::string_view TrimView(std::string_view text) {
 std::string EncodeWsFrame(const WsFrame& frame, std::optional<std::array<std::uint8_t, 4>> mask) {
   std::string out;
   const std::size_t size = frame.payload.size();
-  out.push_back(
-      static_cast<char>((frame.fin ? 0x80 : 0) | static_cast<std::uint8_t>(frame.opcode)));
+  out.push_back(static_cast<char>((frame.fin ? 0x80 : 0) | static_cast<std::uint8_t>(frame.opcode)));
   const std::uint8_t mask_bit = mask ? 0x80 : 0;
   if (size < 126) {
     out.push_back(static_cast<char>(mask_bit | size));
@@ -111,8 +110,8 @@ Result<std::optional<WsFrame>> WsFrameDecoder::Next(std::size_t max_payload) {
   frame.payload = buffer_.substr(header, size);
   if (masked) {
     for (std::size_t i = 0; i < size; ++i) {
-      frame.payload[i] =
-          static_cast<char>(static_cast<std::uint8_t>(frame.payload[i]) ^ byte(mask_at + i % 4));
+      frame.payload[i] = static_cast<char>(static_cast<std::uint8_t>(frame.payload[i]) ^
+                                           byte(mask_at + i % 4));
     }
   }
   buffer_.erase(0, header + size);
@@ -131,8 +130,8 @@ struct WebSocketClient::Impl {
   curl_socket_t socket = CURL_SOCKET_BAD;
   int wake_fd = -1;
   std::atomic<bool> interrupted{false};
-  std::mutex io_mutex;      // each curl_easy_send / curl_easy_recv
-  std::mutex send_mutex;    // a whole frame, so two senders never interleave
+  std::mutex io_mutex;    // each curl_easy_send / curl_easy_recv
+  std::mutex send_mutex;  // a whole frame, so two senders never interleave
   bool close_sent = false;  // guarded by send_mutex
   // Receive's state: one reader at a time.
   WsFrameDecoder decoder;
@@ -280,9 +279,9 @@ Result<std::unique_ptr<WebSocketClient>> WebSocketClient::Connect(void* easy_han
   const CURLcode code = curl_easy_perform(impl->easy);
   curl_easy_setopt(impl->easy, CURLOPT_ERRORBUFFER, nullptr);
   if (code == CURLE_OPERATION_TIMEDOUT) {
-    return Fail(
-        Error::Code::kDeadlineExceeded,
-        prefix + "no connection within " + std::to_string(options.connect_timeout.count()) + " ms");
+    return Fail(Error::Code::kDeadlineExceeded, prefix + "no connection within " +
+                                                    std::to_string(options.connect_timeout.count()) +
+                                                    " ms");
   }
   if (code != CURLE_OK) {
     return Fail(Error::Code::kUnavailable,
@@ -298,10 +297,10 @@ Result<std::unique_ptr<WebSocketClient>> WebSocketClient::Connect(void* easy_han
     if (!protocols.empty()) protocols += ", ";
     protocols += protocol;
   }
-  std::string request =
-      "GET " + target + " HTTP/1.1\r\nHost: " + host_header +
-      "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key +
-      "\r\nSec-WebSocket-Version: 13\r\nUser-Agent: " + UserAgent() + "\r\n";
+  std::string request = "GET " + target + " HTTP/1.1\r\nHost: " + host_header +
+                        "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " +
+                        key + "\r\nSec-WebSocket-Version: 13\r\nUser-Agent: " + UserAgent() +
+                        "\r\n";
   if (!protocols.empty()) request += "Sec-WebSocket-Protocol: " + protocols + "\r\n";
   for (const auto& header : options.headers) request += header + "\r\n";
   request += "\r\n";
@@ -351,8 +350,7 @@ Result<std::unique_ptr<WebSocketClient>> WebSocketClient::Connect(void* easy_han
     if (first) {
       // "HTTP/1.1 101 Switching Protocols"
       const auto space = line.find(' ');
-      if (space != std::string_view::npos)
-        status = std::atol(std::string(line.substr(space + 1, 3)).c_str());
+      if (space != std::string_view::npos) status = std::atol(std::string(line.substr(space + 1, 3)).c_str());
       continue;
     }
     const auto colon = line.find(':');
@@ -361,8 +359,7 @@ Result<std::unique_ptr<WebSocketClient>> WebSocketClient::Connect(void* easy_han
     const std::string_view value = TrimView(line.substr(colon + 1));
     if (name == "sec-websocket-accept") accept = value;
     if (name == "sec-websocket-protocol") chosen = value;
-    if (name == "content-length")
-      content_length = std::strtoul(std::string(value).c_str(), nullptr, 10);
+    if (name == "content-length") content_length = std::strtoul(std::string(value).c_str(), nullptr, 10);
   }
   if (status != 101) {
     // A refusal carries a Status; read the rest of it (bounded) for the message.
@@ -390,8 +387,9 @@ Result<std::unique_ptr<WebSocketClient>> WebSocketClient::Connect(void* easy_han
   if (accept != WsAcceptKey(key)) {
     return Fail(Error::Code::kUnavailable, prefix + "the server's Sec-WebSocket-Accept is wrong");
   }
-  if (!options.protocols.empty() && std::find(options.protocols.begin(), options.protocols.end(),
-                                              chosen) == options.protocols.end()) {
+  if (!options.protocols.empty() &&
+      std::find(options.protocols.begin(), options.protocols.end(), chosen) ==
+          options.protocols.end()) {
     return Fail(Error::Code::kUnavailable,
                 prefix + "the server chose subprotocol \"" + chosen + "\", which was not offered");
   }
@@ -417,8 +415,8 @@ Result<std::optional<WsMessage>> WebSocketClient::Receive(
       auto got = s.ReceiveSome(deadline, &eof);
       if (!got) return Fail(got.error());
       if (!*got) {
-        return Fail(Error::Code::kDeadlineExceeded,
-                    "websocket: nothing came within " + std::to_string(timeout->count()) + " ms");
+        return Fail(Error::Code::kDeadlineExceeded, "websocket: nothing came within " +
+                                                        std::to_string(timeout->count()) + " ms");
       }
       if (eof) {
         // The peer went away without a close frame: the stream ends all the same.
