@@ -127,9 +127,9 @@ Result<Config> ParseKubeconfig(std::string_view text, std::string_view context,
   const std::string cluster_name = StringField(*ctx, "cluster");
   const json::object* cluster = FindNamed(root, "clusters", "cluster", cluster_name);
   if (cluster == nullptr) {
-    return Fail(Error::Code::kInvalidArgument,
-                "kubernetes: kubeconfig has no cluster \"" + cluster_name + "\" (context \"" +
-                    context_name + "\")");
+    return Fail(Error::Code::kInvalidArgument, "kubernetes: kubeconfig has no cluster \"" +
+                                                   cluster_name + "\" (context \"" + context_name +
+                                                   "\")");
   }
   Config config;
   config.server = StringField(*cluster, "server");
@@ -189,14 +189,13 @@ Result<Config> LoadInCluster(const std::string& dir) {
   Config config;
   const std::string host_text(host);
   // An IPv6 service address needs brackets in a URL.
-  config.server = host_text.find(':') != std::string::npos
-                      ? "https://[" + host_text + "]:" + port
-                      : "https://" + host_text + ":" + port;
+  config.server = host_text.find(':') != std::string::npos ? "https://[" + host_text + "]:" + port
+                                                           : "https://" + host_text + ":" + port;
   config.token_file = dir + "/token";
   if (!std::filesystem::exists(config.token_file)) {
-    return Fail(Error::Code::kFailedPrecondition,
-                "kubernetes: in-cluster but no service account token at \"" + config.token_file +
-                    "\"");
+    return Fail(
+        Error::Code::kFailedPrecondition,
+        "kubernetes: in-cluster but no service account token at \"" + config.token_file + "\"");
   }
   auto ca = ReadText(dir + "/ca.crt", "service account CA");
   if (!ca) return Fail(ca.error());

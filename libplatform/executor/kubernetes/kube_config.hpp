@@ -39,8 +39,7 @@ struct Config {
 // cluster and user. Relative certificate and token file paths are relative to the file's
 // directory, as kubectl does. kInvalidArgument names the line of a syntax error or the
 // missing entry; kNotFound when the file does not exist.
-[[nodiscard]] Result<Config> LoadKubeconfig(const std::string& path,
-                                            std::string_view context = {});
+[[nodiscard]] Result<Config> LoadKubeconfig(const std::string& path, std::string_view context = {});
 
 // The same from the file's text; `base_dir` resolves relative paths.
 [[nodiscard]] Result<Config> ParseKubeconfig(std::string_view text, std::string_view context,
@@ -49,7 +48,8 @@ struct Config {
 // The in-cluster config: `KUBERNETES_SERVICE_HOST`/`KUBERNETES_SERVICE_PORT` from the
 // environment and `token`, `ca.crt`, `namespace` from `dir` (tests point it elsewhere).
 // kFailedPrecondition when not running in a pod (no environment or no token file).
-[[nodiscard]] Result<Config> LoadInCluster(const std::string& dir = std::string(kServiceAccountDir));
+[[nodiscard]] Result<Config> LoadInCluster(
+    const std::string& dir = std::string(kServiceAccountDir));
 
 // The client's settings from a `k8s:` URI's query, already split into keys and values:
 //   kubeconfig=PATH       a kubeconfig file (else in-cluster; else $KUBECONFIG, ~/.kube/config)

@@ -63,9 +63,8 @@ Error ErrorFromStatus(long http_status, std::string_view body, std::string_view 
     case 403:
       // A quota refusal says so in the message ("exceeded quota: ..."); RBAC names the verb
       // and resource in its own message, which `full` carries as is.
-      code = message.find("exceeded quota") != std::string::npos
-                 ? Error::Code::kResourceExhausted
-                 : Error::Code::kPermissionDenied;
+      code = message.find("exceeded quota") != std::string::npos ? Error::Code::kResourceExhausted
+                                                                 : Error::Code::kPermissionDenied;
       break;
     case 404:
       code = Error::Code::kNotFound;

@@ -36,9 +36,9 @@ struct Backoff {
   std::chrono::milliseconds initial{100};
   std::chrono::milliseconds max{4000};
 };
-[[nodiscard]] std::chrono::milliseconds BackoffDelay(const Backoff& backoff, int attempt,
-                                                     double random01,
-                                                     std::optional<std::chrono::seconds> retry_after);
+[[nodiscard]] std::chrono::milliseconds BackoffDelay(
+    const Backoff& backoff, int attempt, double random01,
+    std::optional<std::chrono::seconds> retry_after);
 
 // A Retry-After header's value in seconds (the delta form; an HTTP date counts as absent).
 [[nodiscard]] std::optional<std::chrono::seconds> ParseRetryAfter(std::string_view value) noexcept;

@@ -23,8 +23,9 @@ class ExecPortStream final : public PortStream {
  public:
   explicit ExecPortStream(std::unique_ptr<ExecSession> session) : session_(std::move(session)) {}
 
-  Result<void> Write(std::string_view data, std::optional<std::chrono::milliseconds>) override {
-    auto sent = session_->WriteStdin(data);
+  Result<void> Write(std::string_view data,
+                     std::optional<std::chrono::milliseconds> timeout) override {
+    auto sent = session_->WriteStdin(data, timeout);
     if (!sent && sent.error().code() != Error::Code::kDeadlineExceeded) {
       return Fail(Error::Code::kAborted, sent.error().message());
     }
@@ -66,9 +67,9 @@ Result<ExecExit> ParseExecStatus(std::string_view status_json) {
   const std::string message = StringField(status, "message");
   if (StringField(status, "reason") == "NonZeroExitCode") {
     const auto* details = status.if_contains("details");
-    const auto* causes =
-        details != nullptr && details->is_object() ? details->get_object().if_contains("causes")
-                                                   : nullptr;
+    const auto* causes = details != nullptr && details->is_object()
+                             ? details->get_object().if_contains("causes")
+                             : nullptr;
     if (causes != nullptr && causes->is_array()) {
       for (const auto& cause : causes->get_array()) {
         if (!cause.is_object() || StringField(cause.get_object(), "reason") != "ExitCode") continue;
@@ -94,10 +95,11 @@ ExecSession::~ExecSession() {
 
 bool ExecSession::can_close_stdin() const noexcept { return protocol_ == kV5; }
 
-Result<void> ExecSession::WriteStdin(std::string_view data) {
+Result<void> ExecSession::WriteStdin(std::string_view data,
+                                     std::optional<std::chrono::milliseconds> timeout) {
   std::string message(1, static_cast<char>(ExecChannel::kStdin));
   message += data;
-  return socket_->Send(WsOpcode::kBinary, message);
+  return socket_->Send(WsOpcode::kBinary, message, timeout);
 }
 
 Result<void> ExecSession::CloseStdin() {
@@ -125,8 +127,9 @@ Result<std::optional<ExecChunk>> ExecSession::Read(
     if (!message) return Fail(message.error());
     if (!*message) {
       if (!exit_) {
-        exit_ = Result<ExecExit>(Fail(Error::Code::kUnavailable,
-                                      "kubernetes: exec: the stream closed without an exit status"));
+        exit_ =
+            Result<ExecExit>(Fail(Error::Code::kUnavailable,
+                                  "kubernetes: exec: the stream closed without an exit status"));
       }
       return std::optional<ExecChunk>();
     }
@@ -171,6 +174,7 @@ Result<std::unique_ptr<ExecSession>> Client::Exec(const ExecOptions& options) {
   ws.url = impl_->Url(target, query);
   ws.protocols = {std::string(kV5), std::string(kV4)};
   ws.connect_timeout = options.connect_timeout.value_or(impl_->config().request_timeout);
+  ws.ping_interval = options.ping_interval;
   const std::string what = "exec in pods \"" + target.name + "\" in ns \"" + target.ns + "\"";
   for (bool retried = false;;) {
     ws.headers.clear();

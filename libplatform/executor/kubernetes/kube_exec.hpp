@@ -34,6 +34,8 @@ struct ExecOptions {
   bool tty = false;
   // The deadline of the connection and the upgrade (not of the command).
   std::optional<std::chrono::milliseconds> connect_timeout;
+  // Keepalive while reading (WebSocketClient::Options::ping_interval); 0: none.
+  std::chrono::milliseconds ping_interval{30000};
 };
 
 enum class ExecChannel : std::uint8_t {
@@ -52,9 +54,12 @@ struct ExecChunk {
 
 // How the command ended, from the channel 3 Status.
 struct ExecExit {
-  int exit_code = 0;     // 0 for Success; the ExitCode cause for NonZeroExitCode
-  std::string message;   // the Status' message ("" for Success)
+  int exit_code = 0;    // 0 for Success; the ExitCode cause for NonZeroExitCode
+  std::string message;  // the Status' message ("" for Success)
 };
+[[nodiscard]] inline bool operator==(const ExecExit& a, const ExecExit& b) noexcept {
+  return a.exit_code == b.exit_code && a.message == b.message;
+}
 
 // Parses channel 3's Status: Success → 0, NonZeroExitCode → its code; any other failure is
 // an error (kInternal naming the server's message).
@@ -71,8 +76,10 @@ class ExecSession {
   [[nodiscard]] const std::string& protocol() const noexcept { return protocol_; }
   [[nodiscard]] bool can_close_stdin() const noexcept;
 
-  // Sends `data` to the command's stdin.
-  [[nodiscard]] Result<void> WriteStdin(std::string_view data);
+  // Sends `data` to the command's stdin; kDeadlineExceeded when none of it went out within
+  // `timeout` (no timeout: wait until the connection takes it).
+  [[nodiscard]] Result<void> WriteStdin(
+      std::string_view data, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   // Closes the command's stdin (v5's [255, 0]); kUnimplemented with v4, which has no way to
   // say end of input short of closing the whole connection.
   [[nodiscard]] Result<void> CloseStdin();

@@ -91,9 +91,8 @@ double Random01() {
 const char* UserAgent() noexcept { return "codeyard/" CODEYARD_VERSION; }
 
 std::string Resource::Path() const {
-  std::string path = group_version == "v1" || group_version.empty()
-                         ? std::string("/api/v1")
-                         : "/apis/" + group_version;
+  std::string path = group_version == "v1" || group_version.empty() ? std::string("/api/v1")
+                                                                    : "/apis/" + group_version;
   if (!ns.empty()) path += "/namespaces/" + Escape(ns);
   path += "/" + resource;
   if (!name.empty()) path += "/" + Escape(name);
@@ -255,15 +254,19 @@ Result<Response> Client::Send(std::string_view verb, const Resource& target, con
   const auto deadline = Clock::now() + timeout;
   const std::string url = impl_->Url(target, query);
   std::vector<std::string> extra = {"Accept: application/json"};
-  if (!body.empty()) extra.push_back("Content-Type: " + std::string(content_type));
+  if (!body.empty()) {
+    extra.push_back("Content-Type: " + std::string(content_type));
+    // libcurl asks large bodies "Expect: 100-continue" and waits up to a second for an
+    // answer some servers never give; the body is sent at once instead.
+    extra.push_back("Expect:");
+  }
   bool reauthenticated = false;
   for (int attempt = 0;;) {
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left <= std::chrono::milliseconds(0)) {
-      return Fail(Error::Code::kDeadlineExceeded,
-                  "kubernetes: " + what + ": no answer within " +
-                      std::to_string(timeout.count()) + " ms");
+      return Fail(Error::Code::kDeadlineExceeded, "kubernetes: " + what + ": no answer within " +
+                                                      std::to_string(timeout.count()) + " ms");
     }
     CURL* easy = impl_->Acquire();
     if (easy == nullptr) return Fail(Error::Code::kInternal, "kubernetes: curl_easy_init failed");
@@ -294,9 +297,8 @@ Result<Response> Client::Send(std::string_view verb, const Resource& target, con
     std::optional<Error> failure;
     std::optional<std::chrono::seconds> retry_after;
     if (code == CURLE_OPERATION_TIMEDOUT) {
-      return Fail(Error::Code::kDeadlineExceeded,
-                  "kubernetes: " + what + ": no answer within " +
-                      std::to_string(timeout.count()) + " ms");
+      return Fail(Error::Code::kDeadlineExceeded, "kubernetes: " + what + ": no answer within " +
+                                                      std::to_string(timeout.count()) + " ms");
     }
     if (code != CURLE_OK) {
       const std::string detail = error_text[0] != '\0' ? error_text : curl_easy_strerror(code);

@@ -42,9 +42,8 @@ class CurlWatch final : public Watch {
 
   Result<std::optional<WatchEvent>> Next(std::chrono::milliseconds timeout) override {
     std::unique_lock lock(mutex_);
-    const bool ready = changed_.wait_for(lock, timeout, [&] {
-      return !lines_.empty() || done_ || stopped_.load();
-    });
+    const bool ready = changed_.wait_for(
+        lock, timeout, [&] { return !lines_.empty() || done_ || stopped_.load(); });
     if (!lines_.empty()) {
       std::string line = std::move(lines_.front());
       lines_.pop_front();
@@ -121,6 +120,8 @@ class CurlWatch final : public Watch {
       curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
       if (code == CURLE_OK && status != 200) {
         failure = ErrorFromStatus(status, error_body_, what_);
+        // A rotated token: the caller's next watch (or list) sends the new one.
+        if (status == 401) (void)client_.Token(true);
       } else if (code != CURLE_OK && code != CURLE_ABORTED_BY_CALLBACK &&
                  code != CURLE_WRITE_ERROR && code != CURLE_OPERATION_TIMEDOUT) {
         // A broken stream is an ordinary end only once events flowed; a watch that never
@@ -156,8 +157,7 @@ class CurlWatch final : public Watch {
 
 }  // namespace
 
-void LineSplitter::Feed(std::string_view data,
-                        const std::function<void(std::string_view)>& line) {
+void LineSplitter::Feed(std::string_view data, const std::function<void(std::string_view)>& line) {
   buffer_.append(data);
   std::size_t start = 0;
   for (std::size_t newline = buffer_.find('\n'); newline != std::string::npos;

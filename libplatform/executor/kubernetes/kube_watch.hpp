@@ -53,7 +53,8 @@ class Watch {
   // The next event; std::nullopt when `timeout` passed (ended() false) or the stream ended
   // (ended() true: watch again). Errors: the server's ERROR event (IsExpired for 410), an
   // HTTP error when the watch was refused, kUnavailable when the connection broke.
-  [[nodiscard]] virtual Result<std::optional<WatchEvent>> Next(std::chrono::milliseconds timeout) = 0;
+  [[nodiscard]] virtual Result<std::optional<WatchEvent>> Next(
+      std::chrono::milliseconds timeout) = 0;
   [[nodiscard]] virtual bool ended() const = 0;
   // Ends the transfer; a Next blocked on another thread returns.
   virtual void Stop() = 0;

@@ -23,6 +23,8 @@ using Clock = std::chrono::steady_clock;
 constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 // The upgrade answer's headers (and a refusal's Status) must fit in this.
 constexpr std::size_t kMaxHandshake = 64 * 1024;
+// How long a close frame may wait for room in the socket.
+constexpr std::chrono::seconds kCloseTimeout{1};
 
 std::string Base64(const unsigned char* data, std::size_t size) {
   std::string out(4 * ((size + 2) / 3), '\0');
@@ -47,7 +49,8 @@ std::string_view TrimView(std::string_view text) {
 std::string EncodeWsFrame(const WsFrame& frame, std::optional<std::array<std::uint8_t, 4>> mask) {
   std::string out;
   const std::size_t size = frame.payload.size();
-  out.push_back(static_cast<char>((frame.fin ? 0x80 : 0) | static_cast<std::uint8_t>(frame.opcode)));
+  out.push_back(
+      static_cast<char>((frame.fin ? 0x80 : 0) | static_cast<std::uint8_t>(frame.opcode)));
   const std::uint8_t mask_bit = mask ? 0x80 : 0;
   if (size < 126) {
     out.push_back(static_cast<char>(mask_bit | size));
@@ -110,8 +113,8 @@ Result<std::optional<WsFrame>> WsFrameDecoder::Next(std::size_t max_payload) {
   frame.payload = buffer_.substr(header, size);
   if (masked) {
     for (std::size_t i = 0; i < size; ++i) {
-      frame.payload[i] = static_cast<char>(static_cast<std::uint8_t>(frame.payload[i]) ^
-                                           byte(mask_at + i % 4));
+      frame.payload[i] =
+          static_cast<char>(static_cast<std::uint8_t>(frame.payload[i]) ^ byte(mask_at + i % 4));
     }
   }
   buffer_.erase(0, header + size);
@@ -130,14 +133,20 @@ struct WebSocketClient::Impl {
   curl_socket_t socket = CURL_SOCKET_BAD;
   int wake_fd = -1;
   std::atomic<bool> interrupted{false};
-  std::mutex io_mutex;    // each curl_easy_send / curl_easy_recv
-  std::mutex send_mutex;  // a whole frame, so two senders never interleave
+  std::mutex io_mutex;      // each curl_easy_send / curl_easy_recv
+  std::mutex send_mutex;    // a whole frame, so two senders never interleave
   bool close_sent = false;  // guarded by send_mutex
+  bool broken = false;      // guarded by send_mutex
   // Receive's state: one reader at a time.
   WsFrameDecoder decoder;
   std::string fragments;
   WsOpcode fragment_opcode = WsOpcode::kBinary;
   bool closed = false;
+  // Keepalive (Receive's thread): any bytes from the peer count as hearing from it.
+  std::chrono::milliseconds ping_interval{0};
+  Clock::time_point last_heard = Clock::now();
+  Clock::time_point ping_sent_at{};
+  bool ping_outstanding = false;
 
   ~Impl() {
     if (easy != nullptr) curl_easy_cleanup(easy);
@@ -161,7 +170,9 @@ struct WebSocketClient::Impl {
     return n > 0;
   }
 
-  Result<void> SendRaw(std::string_view data, std::optional<Clock::time_point> deadline) {
+  // Sends all of `data`; `*sent_any` tells whether any byte went out before a failure.
+  Result<void> SendRaw(std::string_view data, std::optional<Clock::time_point> deadline,
+                       bool* sent_any = nullptr) {
     while (!data.empty()) {
       if (interrupted.load()) return Fail(Error::Code::kAborted, "websocket: interrupted");
       std::size_t sent = 0;
@@ -181,6 +192,7 @@ struct WebSocketClient::Impl {
                     std::string("websocket: send failed: ") + curl_easy_strerror(code));
       }
       data.remove_prefix(sent);
+      if (sent > 0 && sent_any != nullptr) *sent_any = true;
     }
     return {};
   }
@@ -215,14 +227,28 @@ struct WebSocketClient::Impl {
     }
   }
 
-  Result<void> SendFrame(WsOpcode opcode, std::string_view payload) {
+  Result<void> SendFrame(WsOpcode opcode, std::string_view payload,
+                         std::optional<Clock::time_point> deadline = std::nullopt) {
     std::array<std::uint8_t, 4> mask{};
     RAND_bytes(mask.data(), 4);
     WsFrame frame{true, opcode, std::string(payload)};
     std::lock_guard lock(send_mutex);
+    if (broken) {
+      return Fail(Error::Code::kUnavailable, "websocket: an earlier frame was cut off");
+    }
     if (close_sent) return Fail(Error::Code::kAborted, "websocket: already closed");
     if (opcode == WsOpcode::kClose) close_sent = true;
-    return SendRaw(EncodeWsFrame(frame, mask), std::nullopt);
+    bool sent_any = false;
+    auto sent = SendRaw(EncodeWsFrame(frame, mask), deadline, &sent_any);
+    if (!sent && sent_any) {
+      // Half a frame is on the wire: nothing more can be framed after it.
+      broken = true;
+      if (sent.error().code() == Error::Code::kDeadlineExceeded) {
+        return Fail(Error::Code::kUnavailable,
+                    "websocket: a frame was cut off by its deadline; the stream is unusable");
+      }
+    }
+    return sent;
   }
 };
 
@@ -279,9 +305,9 @@ Result<std::unique_ptr<WebSocketClient>> WebSocketClient::Connect(void* easy_han
   const CURLcode code = curl_easy_perform(impl->easy);
   curl_easy_setopt(impl->easy, CURLOPT_ERRORBUFFER, nullptr);
   if (code == CURLE_OPERATION_TIMEDOUT) {
-    return Fail(Error::Code::kDeadlineExceeded, prefix + "no connection within " +
-                                                    std::to_string(options.connect_timeout.count()) +
-                                                    " ms");
+    return Fail(
+        Error::Code::kDeadlineExceeded,
+        prefix + "no connection within " + std::to_string(options.connect_timeout.count()) + " ms");
   }
   if (code != CURLE_OK) {
     return Fail(Error::Code::kUnavailable,
@@ -297,10 +323,10 @@ Result<std::unique_ptr<WebSocketClient>> WebSocketClient::Connect(void* easy_han
     if (!protocols.empty()) protocols += ", ";
     protocols += protocol;
   }
-  std::string request = "GET " + target + " HTTP/1.1\r\nHost: " + host_header +
-                        "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " +
-                        key + "\r\nSec-WebSocket-Version: 13\r\nUser-Agent: " + UserAgent() +
-                        "\r\n";
+  std::string request =
+      "GET " + target + " HTTP/1.1\r\nHost: " + host_header +
+      "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key +
+      "\r\nSec-WebSocket-Version: 13\r\nUser-Agent: " + UserAgent() + "\r\n";
   if (!protocols.empty()) request += "Sec-WebSocket-Protocol: " + protocols + "\r\n";
   for (const auto& header : options.headers) request += header + "\r\n";
   request += "\r\n";
@@ -350,7 +376,8 @@ Result<std::unique_ptr<WebSocketClient>> WebSocketClient::Connect(void* easy_han
     if (first) {
       // "HTTP/1.1 101 Switching Protocols"
       const auto space = line.find(' ');
-      if (space != std::string_view::npos) status = std::atol(std::string(line.substr(space + 1, 3)).c_str());
+      if (space != std::string_view::npos)
+        status = std::atol(std::string(line.substr(space + 1, 3)).c_str());
       continue;
     }
     const auto colon = line.find(':');
@@ -359,7 +386,8 @@ Result<std::unique_ptr<WebSocketClient>> WebSocketClient::Connect(void* easy_han
     const std::string_view value = TrimView(line.substr(colon + 1));
     if (name == "sec-websocket-accept") accept = value;
     if (name == "sec-websocket-protocol") chosen = value;
-    if (name == "content-length") content_length = std::strtoul(std::string(value).c_str(), nullptr, 10);
+    if (name == "content-length")
+      content_length = std::strtoul(std::string(value).c_str(), nullptr, 10);
   }
   if (status != 101) {
     // A refusal carries a Status; read the rest of it (bounded) for the message.
@@ -387,18 +415,22 @@ Result<std::unique_ptr<WebSocketClient>> WebSocketClient::Connect(void* easy_han
   if (accept != WsAcceptKey(key)) {
     return Fail(Error::Code::kUnavailable, prefix + "the server's Sec-WebSocket-Accept is wrong");
   }
-  if (!options.protocols.empty() &&
-      std::find(options.protocols.begin(), options.protocols.end(), chosen) ==
-          options.protocols.end()) {
+  if (!options.protocols.empty() && std::find(options.protocols.begin(), options.protocols.end(),
+                                              chosen) == options.protocols.end()) {
     return Fail(Error::Code::kUnavailable,
                 prefix + "the server chose subprotocol \"" + chosen + "\", which was not offered");
   }
   impl->decoder.Feed(rest);
+  impl->ping_interval = options.ping_interval;
+  impl->last_heard = Clock::now();
   return std::unique_ptr<WebSocketClient>(new WebSocketClient(std::move(impl), chosen));
 }
 
-Result<void> WebSocketClient::Send(WsOpcode opcode, std::string_view payload) {
-  return impl_->SendFrame(opcode, payload);
+Result<void> WebSocketClient::Send(WsOpcode opcode, std::string_view payload,
+                                   std::optional<std::chrono::milliseconds> timeout) {
+  std::optional<Clock::time_point> deadline;
+  if (timeout) deadline = Clock::now() + *timeout;
+  return impl_->SendFrame(opcode, payload, deadline);
 }
 
 Result<std::optional<WsMessage>> WebSocketClient::Receive(
@@ -411,13 +443,36 @@ Result<std::optional<WsMessage>> WebSocketClient::Receive(
     auto frame = s.decoder.Next();
     if (!frame) return Fail(frame.error());
     if (!*frame) {
+      // Wake for whichever comes first: the caller's deadline, or the keepalive's next step
+      // (send a ping after ping_interval of silence; give up one interval after that).
+      std::optional<Clock::time_point> wake = deadline;
+      std::optional<Clock::time_point> keepalive;
+      if (s.ping_interval.count() > 0) {
+        keepalive = (s.ping_outstanding ? s.ping_sent_at : s.last_heard) + s.ping_interval;
+        if (!wake || *keepalive < *wake) wake = keepalive;
+      }
       bool eof = false;
-      auto got = s.ReceiveSome(deadline, &eof);
+      auto got = s.ReceiveSome(wake, &eof);
       if (!got) return Fail(got.error());
       if (!*got) {
-        return Fail(Error::Code::kDeadlineExceeded, "websocket: nothing came within " +
-                                                        std::to_string(timeout->count()) + " ms");
+        if (deadline && Clock::now() >= *deadline) {
+          return Fail(Error::Code::kDeadlineExceeded,
+                      "websocket: nothing came within " + std::to_string(timeout->count()) + " ms");
+        }
+        if (keepalive && Clock::now() >= *keepalive) {
+          if (s.ping_outstanding) {
+            return Fail(Error::Code::kUnavailable, "websocket: the peer answered no ping for " +
+                                                       std::to_string(2 * s.ping_interval.count()) +
+                                                       " ms");
+          }
+          (void)s.SendFrame(WsOpcode::kPing, "codeyard");
+          s.ping_outstanding = true;
+          s.ping_sent_at = Clock::now();
+        }
+        continue;
       }
+      s.last_heard = Clock::now();
+      s.ping_outstanding = false;
       if (eof) {
         // The peer went away without a close frame: the stream ends all the same.
         s.closed = true;
@@ -460,7 +515,8 @@ void WebSocketClient::Close(std::uint16_t code) {
   std::string payload;
   payload.push_back(static_cast<char>(code >> 8));
   payload.push_back(static_cast<char>(code & 0xFF));
-  (void)impl_->SendFrame(WsOpcode::kClose, payload);
+  // Bounded: a peer that stopped reading must not hold a destructor up.
+  (void)impl_->SendFrame(WsOpcode::kClose, payload, Clock::now() + kCloseTimeout);
 }
 
 void WebSocketClient::Interrupt() {

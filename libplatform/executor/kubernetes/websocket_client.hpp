@@ -2,7 +2,8 @@
 // libcurl only connects (CURLOPT_CONNECT_ONLY: TCP and TLS with the client's certificates and
 // CA) and this class sends the upgrade request and the frames with curl_easy_send/recv:
 // client frames are masked, server frames may come in fragments, pings are answered with
-// pongs, and a close is answered and ends the stream. The upgrade checks
+// pongs, a Receive that waits long pings the peer to learn whether it is still there, and a
+// close is answered and ends the stream. The upgrade checks
 // Sec-WebSocket-Accept and that the server chose one of the offered subprotocols.
 //
 // Threading: one thread may Receive while another Sends (a mutex guards the connection,
@@ -70,6 +71,10 @@ class WebSocketClient {
     std::vector<std::string> protocols;
     std::vector<std::string> headers;  // "Authorization: Bearer ..."
     std::chrono::milliseconds connect_timeout{30000};
+    // While a Receive waits and nothing came for this long, it sends a ping; when nothing
+    // comes for another interval either, Receive fails with kUnavailable (a dead peer or
+    // path). client-go pings every 5 s and gives up after 61 s. 0: no pings.
+    std::chrono::milliseconds ping_interval{30000};
   };
 
   // Connects with `easy` (a CURL* with TLS and credentials already set; this takes it over)
@@ -87,8 +92,11 @@ class WebSocketClient {
   // The subprotocol the server chose.
   [[nodiscard]] const std::string& protocol() const noexcept { return protocol_; }
 
-  // Sends one message as a single masked frame.
-  [[nodiscard]] Result<void> Send(WsOpcode opcode, std::string_view payload);
+  // Sends one message as a single masked frame. kDeadlineExceeded when the connection took
+  // none of it within `timeout` (no timeout: wait); a frame cut off half-way leaves the
+  // connection unusable for sending (kUnavailable, then and after).
+  [[nodiscard]] Result<void> Send(WsOpcode opcode, std::string_view payload,
+                                  std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   // The next data message (fragments joined; pings answered); std::nullopt once the server
   // closed. kDeadlineExceeded when nothing came within `timeout`; kAborted after Interrupt;
@@ -96,7 +104,7 @@ class WebSocketClient {
   [[nodiscard]] Result<std::optional<WsMessage>> Receive(
       std::optional<std::chrono::milliseconds> timeout);
 
-  // Sends a close frame (once) and stops sending.
+  // Sends a close frame (once; waiting at most a second for the socket) and stops sending.
   void Close(std::uint16_t code = 1000);
 
   // Wakes a Receive blocked on another thread; later calls fail with kAborted.
