@@ -39,6 +39,9 @@ void AddStallCommand(CLI::App& app);
 void AddPodsCommand(CLI::App& app);
 // `attach`: attaching to an existing terminal session against exec of a shell (cmd_attach.cpp).
 void AddAttachCommand(CLI::App& app);
+// `agent`: exec and file calls through `codeyard-pod agent` against the local backend
+// (cmd_agent.cpp).
+void AddAgentCommand(CLI::App& app);
 
 // `reviews`: submitting a workspace for review and the review queue (cmd_reviews.cpp).
 void AddReviewsCommand(CLI::App& app);
@@ -57,7 +60,8 @@ using AddCommand = void (*)(CLI::App&);
 inline constexpr AddCommand kCommands[] = {
     AddStorageCommand, AddExecCommand,    AddSyncCommand,   AddHttpCommand,
     AddStallCommand,   AddPodsCommand,    AddAttachCommand, AddReviewsCommand,
-    AddGradingCommand, AddArchiveCommand, AddSearchCommand, AddKubeCommand,
+    AddGradingCommand, AddArchiveCommand, AddSearchCommand, AddAgentCommand,
+    AddKubeCommand,
 };
 
 }  // namespace codeyard::bench

@@ -1,101 +1,14 @@
 #include "executor/agent_fixture.hpp"
 
-#include <atomic>
 #include <catch2/catch.hpp>
-#include <condition_variable>
 #include <filesystem>
-#include <mutex>
 
 #include "codeyard/backend/registry.hpp"
+#include "executor/pod_fixture.hpp"
 
 namespace codeyard::testing {
-namespace {
 
 using namespace std::chrono_literals;
-
-// A Process is driven by one thread at a time, but a PortStream is read on one thread while
-// another writes: a writer interrupts the reader's ReadOutput (Process::Interrupt, the one
-// call allowed from any thread), takes the process while it writes and hands it back.
-class ProcessStream : public PortStream {
- public:
-  explicit ProcessStream(std::unique_ptr<Process> process) : process_(std::move(process)) {}
-  ~ProcessStream() override {
-    Shutdown();
-    std::lock_guard lock(mu_);
-    process_.reset();  // closes the agent's stdin and status: the local init kills it
-  }
-
-  Result<void> Write(std::string_view data,
-                     std::optional<std::chrono::milliseconds> timeout) override {
-    (void)timeout;
-    auto lock = TakeFromReader();
-    if (shut_) return Fail(Error::Code::kAborted, "the stream is shut down");
-    auto written = process_->WriteStdin(data);
-    Release(lock);
-    return written;
-  }
-
-  Result<std::string> Read(std::size_t max,
-                           std::optional<std::chrono::milliseconds> timeout) override {
-    std::unique_lock lock(mu_);
-    while (true) {
-      cv_.wait(lock, [&] { return writers_ == 0 || shut_; });
-      if (shut_) return std::string();
-      if (!buffer_.empty()) break;
-      auto chunk = process_->ReadOutput(timeout);
-      if (!chunk && chunk.error().code() == Error::Code::kAborted) continue;  // a writer's turn
-      if (!chunk) return std::unexpected(chunk.error());
-      if (!*chunk) return std::string();
-      if ((*chunk)->stream == OutputStream::kStdout) buffer_ += (*chunk)->data;
-    }
-    const size_t take = std::min(max, buffer_.size());
-    std::string out = buffer_.substr(0, take);
-    buffer_.erase(0, take);
-    return out;
-  }
-
-  Result<void> CloseWrite() override {
-    auto lock = TakeFromReader();
-    auto closed = process_->CloseStdin();
-    Release(lock);
-    return closed;
-  }
-
-  void Shutdown() override {
-    shut_ = true;
-    process_->Interrupt();
-    cv_.notify_all();
-    // The agent reads the end of its stdin and ends what it serves.
-    auto lock = TakeFromReader();
-    (void)process_->CloseStdin();
-    Release(lock);
-  }
-
- private:
-  std::unique_lock<std::mutex> TakeFromReader() {
-    ++writers_;
-    process_->Interrupt();
-    return std::unique_lock(mu_);
-  }
-  void Release(std::unique_lock<std::mutex>& lock) {
-    --writers_;
-    lock.unlock();
-    cv_.notify_all();
-  }
-
-  std::unique_ptr<Process> process_;
-  std::mutex mu_;  // who drives the process
-  std::condition_variable cv_;
-  std::atomic<int> writers_{0};
-  std::atomic<bool> shut_{false};
-  std::string buffer_;
-};
-
-}  // namespace
-
-std::unique_ptr<PortStream> ProcessAsStream(std::unique_ptr<Process> process) {
-  return std::make_unique<ProcessStream>(std::move(process));
-}
 
 std::string PodBinary() { return CODEYARD_POD_BIN; }
 
@@ -113,7 +26,7 @@ agent::StreamOpener OpenerFor(std::shared_ptr<Pod> local) {
     spec.kill_on_output_limit = false;
     auto process = local->Exec(spec);
     if (!process) return std::unexpected(process.error());
-    return ProcessAsStream(std::move(*process));
+    return agent::MakeProcessStream(std::move(*process));
   };
 }
 
@@ -142,6 +55,52 @@ ContainerPod StartContainer(std::shared_ptr<Pod> local, PodInfo info) {
   options.pod_binary = PodBinary();
   pod.agent = agent::MakeAgentPod(std::move(info), OpenerFor(local), options);
   return pod;
+}
+
+namespace {
+
+std::shared_ptr<Pod> AgentOver(std::shared_ptr<Pod> local) {
+  agent::AgentPodOptions options;
+  options.pod_binary = PodBinary();
+  options.info = [local] { return local->Info(); };
+  PodInfo info = local->Info();
+  return agent::MakeAgentPod(std::move(info), OpenerFor(local), options);
+}
+
+class AgentExecutor : public ExecutorWrapper {
+ public:
+  using ExecutorWrapper::ExecutorWrapper;
+
+  Result<std::shared_ptr<Pod>> CreatePod(const PodSpec& spec) override {
+    auto local = target().CreatePod(spec);
+    if (!local) return local;
+    // The init must outlive every Process handle (a survive_owner pod outlives its creator),
+    // so it runs in a session of its own; the exec returns once its socket is listed.
+    ExecSpec start;
+    start.argv = {"sh", "-c",
+                  "setsid -f " + PodBinary() +
+                      " container >/dev/null 2>&1; "
+                      "until grep -q '@codeyard-pod.control' /proc/net/unix; do sleep 0.01; done"};
+    start.wall_time_limit = std::chrono::seconds(20);
+    const Ran started = RunSpec(**local, start);
+    if (started.status.exit_code != 0) {
+      (void)target().DeletePod((*local)->id());
+      return Fail(Error::Code::kUnavailable, "the container init did not start: " + started.err);
+    }
+    return AgentOver(*local);
+  }
+
+  Result<std::shared_ptr<Pod>> GetPod(std::string_view id) override {
+    auto local = target().GetPod(id);
+    if (!local) return local;
+    return AgentOver(*local);
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<Executor> MakeAgentExecutor(std::shared_ptr<Executor> local) {
+  return std::make_shared<AgentExecutor>(std::move(local));
 }
 
 }  // namespace codeyard::testing

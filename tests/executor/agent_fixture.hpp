@@ -14,9 +14,6 @@
 
 namespace codeyard::testing {
 
-// A local Process (stdin open) as a byte stream: its stdout in, its stdin out.
-std::unique_ptr<PortStream> ProcessAsStream(std::unique_ptr<Process> process);
-
 // A container pod: the local pod and its running container init.
 struct ContainerPod {
   std::shared_ptr<Pod> local;     // the sandbox, as a container runtime made it

@@ -11,6 +11,7 @@
 #include "codeyard/backend/fake_executor.hpp"
 #include "codeyard/backend/registry.hpp"
 #include "codeyard/id.hpp"
+#include "executor/agent_fixture.hpp"
 #include "executor/pod_fixture.hpp"
 #include "kube/executor_fake_fixture.hpp"
 
@@ -82,6 +83,27 @@ class KubeBackend : public Backend {
   KubeFake fake_;
 };
 
+// The local pod as a container, its init `codeyard-pod container`, reached only through
+// `codeyard-pod agent` streams (AgentPod, agent_fixture.hpp): what the Kubernetes backend does.
+class AgentBackend : public Backend {
+ public:
+  std::shared_ptr<Executor> Open() override {
+    auto executor = BackendRegistry::WithBuiltins().OpenExecutor(
+        AgentLocalUri(fixture_.state_dir().string()), {});
+    REQUIRE(executor.has_value());
+    return MakeAgentExecutor(*executor);
+  }
+  ~AgentBackend() override {
+    auto executor = Open();
+    for (const auto& info : executor->ListPods({}).value_or(std::vector<PodInfo>{})) {
+      (void)executor->DeletePod(info.id);
+    }
+  }
+
+ private:
+  PodFixture fixture_;
+};
+
 struct BackendRow {
   const char* name;
   std::function<std::unique_ptr<Backend>()> make;
@@ -91,6 +113,7 @@ const std::vector<BackendRow>& Backends() {
   static const std::vector<BackendRow> rows = {
       {"local", [] { return std::unique_ptr<Backend>(std::make_unique<LocalBackend>()); }},
       {"fake", [] { return std::unique_ptr<Backend>(std::make_unique<FakeBackend>()); }},
+      {"agent", [] { return std::unique_ptr<Backend>(std::make_unique<AgentBackend>()); }},
       {"k8s", [] { return std::unique_ptr<Backend>(std::make_unique<KubeBackend>()); }},
   };
   return rows;

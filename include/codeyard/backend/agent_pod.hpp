@@ -31,10 +31,18 @@ struct AgentPodOptions {
   std::string pod_binary = "/usr/local/bin/codeyard-pod";
   // The longest a file call or a reset, a Process's start or a session's attach may take.
   std::chrono::milliseconds call_timeout = std::chrono::seconds(60);
+  // What Info() returns now (the backend's current view: its phase once the pod is deleted);
+  // unset, Info() returns the PodInfo the pod was made with.
+  std::function<PodInfo()> info;
 };
 
 // A Pod over `opener`; `info` is what Info() returns (the backend's view of the pod).
 [[nodiscard]] std::shared_ptr<Pod> MakeAgentPod(PodInfo info, StreamOpener opener,
                                                 AgentPodOptions options = {});
+
+// A Process started with stdin open seen as the stream an opener returns: its stdout in, its
+// stdin out (stderr dropped); CloseWrite closes its stdin. For an opener over another Pod's
+// Exec (the tests run the agent in a local pod this way, as does `codeyard-bench agent`).
+[[nodiscard]] std::unique_ptr<PortStream> MakeProcessStream(std::unique_ptr<Process> process);
 
 }  // namespace codeyard::agent

@@ -61,7 +61,7 @@ class AgentPod : public Pod {
       : info_(std::move(info)), opener_(std::move(opener)), options_(std::move(options)) {}
 
   const std::string& id() const override { return info_.id; }
-  PodInfo Info() const override { return info_; }
+  PodInfo Info() const override { return options_.info ? options_.info() : info_; }
 
   Result<std::unique_ptr<Process>> Exec(const ExecSpec& spec) override {
     if (spec.argv.empty() || spec.argv[0].empty()) {

@@ -38,7 +38,10 @@ ssize_t ReadInto(int fd, std::string& out) {
 int ServeSession() {
   auto control = ConnectInit();
   AgentStream stream;
-  if (!control) return stream.SendError(control.error()) ? 1 : 1;
+  if (!control) {
+    (void)stream.SendError(control.error());
+    return 1;
+  }
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
     (void)stream.SendError(SystemError("socketpair"));
@@ -98,7 +101,10 @@ Result<UniqueFd> ConnectPort(const json::object& open) {
 // "port": frames from the stream to the connection and back; kEnd half-closes either way.
 int ServePort(AgentStream& stream, const json::object& open) {
   auto connection = ConnectPort(open);
-  if (!connection) return stream.SendError(connection.error()) ? 1 : 1;
+  if (!connection) {
+    (void)stream.SendError(connection.error());
+    return 1;
+  }
   if (!stream.Send(FrameType::kAttached, "{}")) return 1;
   const int socket = connection->get();
   bool to_port_open = true;    // the library may still send

@@ -83,7 +83,10 @@ int ServeCall(AgentStream& stream, std::string_view op) {
     return stream.broken() ? 2 : 1;
   }
   auto reply = Serve(op, *request);
-  if (!reply) return stream.SendError(reply.error()) ? 1 : 1;
+  if (!reply) {
+    (void)stream.SendError(reply.error());
+    return 1;
+  }
   return stream.SendBody(*reply) ? 0 : 1;
 }
 
