@@ -403,3 +403,16 @@ def test_filtered_watch_sees_objects_enter_and_leave_its_selector(fake):
         api.list_namespaced_pod, "default", resource_version=rv,
         field_selector="status.phase=Running", timeout_seconds=1)]
     assert phases[0] == ("ADDED", "Running")
+
+
+def test_a_malformed_request_ends_its_connection_not_the_server(fake):
+    import socket
+    with socket.create_connection(("127.0.0.1", fake.port), timeout=10) as s:
+        s.sendall(b"POST /api/v1/namespaces/default/pods HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Length: nope\r\n\r\n{}")
+        answer = s.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    status, body, _ = fake.request("POST", "/api/v1/namespaces/default/pods",
+                                   {"metadata": {"name": "a"}, "spec": {"containers": [5]}})
+    assert status == 422 and body["details"]["causes"][0]["field"] == "spec.containers[0]"
+    assert fake.request("GET", "/version")[0] == 200

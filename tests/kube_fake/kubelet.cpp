@@ -368,32 +368,42 @@ void Kubelet::Finish(const std::shared_ptr<RunningPod>& rp, std::optional<int> e
         return true;
       },
       rp->uid);
-  if (deleting || !end_reason.empty()) (void)store_.Remove("pods", rp->ns, rp->name, rp->uid);
-  std::lock_guard lock(mu_);
-  if (!stopping_) {
-    // The driver thread is this one; let it end on its own.
-    auto it = pods_.find(rp->uid);
-    if (it != pods_.end() && deleting) {
-      it->second->driver.detach();
-      pods_.erase(it);
-    }
+  if (deleting || !end_reason.empty()) {
+    (void)store_.Remove("pods", rp->ns, rp->name, rp->uid);
+    Forget(rp->uid);
   }
+}
+
+void Kubelet::Forget(const std::string& uid) {
+  std::lock_guard lock(mu_);
+  if (stopping_) return;  // the destructor joins the drivers
+  auto it = pods_.find(uid);
+  if (it == pods_.end()) return;
+  // The driver is this thread, or one that has ended or is about to: let it go on its own.
+  if (it->second->driver.joinable()) it->second->driver.detach();
+  pods_.erase(it);
 }
 
 void Kubelet::Terminate(const std::string& uid, int64_t grace) {
   auto rp = Find(uid);
   if (!rp) return;
   std::shared_ptr<Pod> pod;
+  bool ended = false;
   {
     std::lock_guard lock(rp->mu);
     const bool already = rp->deleting;
     rp->deleting = true;
     if (already && grace > 0) return;
-    if (rp->ended) {
-      // Ended before: the object only waits for its deletion.
-      (void)store_.Remove("pods", rp->ns, rp->name, rp->uid);
-      return;
-    }
+    ended = rp->ended;
+  }
+  if (ended) {
+    // Ended before: the object only waits for its deletion; the log goes with it.
+    (void)store_.Remove("pods", rp->ns, rp->name, rp->uid);
+    Forget(rp->uid);
+    return;
+  }
+  {
+    std::lock_guard lock(rp->mu);
     pod = rp->pod;
     if (!rp->started) return;  // Run sees `deleting` once the sandbox exists
     if (grace > 0) {
@@ -411,10 +421,10 @@ void Kubelet::Terminate(const std::string& uid, int64_t grace) {
   // The grace timer holds the executor, not the kubelet, so a shutdown never waits for it.
   std::thread([executor = executor_, rp, pod, grace] {
     std::unique_lock lock(rp->mu);
-    const bool ended =
+    const bool stopped =
         rp->cv.wait_for(lock, std::chrono::seconds(grace), [&] { return rp->ended; });
     lock.unlock();
-    if (!ended) (void)executor->DeletePod(pod->id());
+    if (!stopped) (void)executor->DeletePod(pod->id());
   }).detach();
 }
 

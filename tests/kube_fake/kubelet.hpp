@@ -60,6 +60,8 @@ class Kubelet {
 
  private:
   void Run(std::shared_ptr<RunningPod> rp, json::object spec);
+  // Drops a pod whose object is gone (its log with it).
+  void Forget(const std::string& uid);
   void Finish(const std::shared_ptr<RunningPod>& rp, std::optional<int> exit_code,
               const std::string& reason, const std::string& message);
 

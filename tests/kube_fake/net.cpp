@@ -216,7 +216,9 @@ std::optional<Request> ReadRequest(Conn& conn) {
       std::string value = line.substr(colon + 1);
       value.erase(0, value.find_first_not_of(" \t"));
       while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
-      req.headers[Lower(line.substr(0, colon))] = value;
+      // A repeated header is one comma-separated list (RFC 9110 5.3).
+      auto [it, added] = req.headers.emplace(Lower(line.substr(0, colon)), value);
+      if (!added) it->second += ", " + value;
     }
     pos = next + 2;
   }

@@ -61,6 +61,10 @@ ApiError Conflict(const std::string& resource, const std::string& name) {
                     {{"name", name}, {"kind", resource}});
 }
 
+ApiError NoSuchPath() {
+  return MakeStatus(404, "NotFound", "the server could not find the requested resource");
+}
+
 ApiError BadRequest(const std::string& message) { return MakeStatus(400, "BadRequest", message); }
 
 ApiError Invalid(const std::string& kind, const std::string& name,
@@ -300,7 +304,10 @@ std::vector<json::object> Store::Load() {
   text << in.rdbuf();
   boost::system::error_code ec;
   json::value doc = json::parse(text.str(), ec);
-  if (ec || !doc.is_object()) return live_pods;
+  if (ec || !doc.is_object() || !doc.as_object().contains("rv") ||
+      !doc.as_object().contains("objects")) {
+    return live_pods;
+  }
   std::lock_guard lock(mu_);
   rv_ = static_cast<uint64_t>(doc.as_object().at("rv").to_number<int64_t>());
   compacted_rv_ = rv_;  // the event window did not survive: every older watch gets 410

@@ -35,6 +35,8 @@ ApiError NotFound(const std::string& resource, const std::string& name);
 ApiError AlreadyExists(const std::string& resource, const std::string& name);
 ApiError Conflict(const std::string& resource, const std::string& name);
 ApiError BadRequest(const std::string& message);
+// An unknown path: 404 with no details.
+ApiError NoSuchPath();
 struct Cause {
   std::string field;
   std::string message;  // "Invalid value: ...", "Required value"

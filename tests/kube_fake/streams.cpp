@@ -146,8 +146,9 @@ bool Server::Exec(Conn& conn, const Request& req, const Target& t) {
     if (rp->started && !rp->ended) sandbox = rp->pod;
   }
   if (!sandbox) return SendError(conn, Waiting(*pod, t.name));
-  const bool upgrade = req.Header("upgrade").find("websocket") != std::string::npos ||
-                       req.Header("upgrade").find("WebSocket") != std::string::npos;
+  std::string upgrade_header = req.Header("upgrade");
+  for (auto& c : upgrade_header) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool upgrade = upgrade_header.find("websocket") != std::string::npos;
   if (req.method != "GET" || !upgrade) {
     // kubectl's SPDY fallback (a POST): a clean Status, never a hang.
     return SendError(conn, BadRequest("codeyard-kube-fake serves exec over WebSocket only "
@@ -349,9 +350,15 @@ void RunExecSession(Conn& conn, Pod& pod, const ExecSpec& spec, const std::strin
         while (std::getline(lines, line)) {
           json::value v = json::parse(line, ec);
           if (ec || !v.is_object()) continue;
+          const json::value* width = v.as_object().if_contains("Width");
+          const json::value* height = v.as_object().if_contains("Height");
+          if (width == nullptr || height == nullptr || !width->is_number() ||
+              !height->is_number()) {
+            continue;
+          }
           TerminalSize size;
-          size.cols = static_cast<uint16_t>(v.as_object()["Width"].to_number<int64_t>());
-          size.rows = static_cast<uint16_t>(v.as_object()["Height"].to_number<int64_t>());
+          size.cols = static_cast<uint16_t>(width->to_number<int64_t>());
+          size.rows = static_cast<uint16_t>(height->to_number<int64_t>());
           if (process) {
             push({2, "", size});
           } else {
