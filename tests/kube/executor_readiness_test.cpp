@@ -74,7 +74,7 @@ constexpr std::string_view kDeleting = R"({
 
 }  // namespace
 
-TEST_CASE("k8s readiness: Running with Ready=True is ready; anything short of it waits",
+TEST_CASE("k8s readiness: Running with Ready=True is ready, anything short of it waits",
           "[kube][readiness]") {
   CHECK(ClassifyPod(Parse(kRunningReady)).state == Readiness::kReady);
   CHECK(ClassifyPod(Parse(kPulling)).state == Readiness::kWaiting);
