@@ -3,8 +3,10 @@
 // the local Exec, and the library speaks the agent protocol over that stream.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <filesystem>
+#include <mutex>
 #include <string>
 
 #include "codeyard/backend/registry.hpp"
@@ -269,4 +271,89 @@ TEST_CASE("agent: SIGTERM ends the container init's sessions and it exits 0", "[
   const std::string log = ReadUntil(*pod.init, "stopped");
   CHECK(log.find("codeyard-pod container: stopped") != std::string::npos);
   CHECK(pod.init->Wait().value().exit_code == 0);
+}
+
+TEST_CASE("agent: output past the channel's queue arrives whole, and the output cap holds",
+          "[executor][agent]") {
+  AgentWorld world;
+  ContainerPod pod = world.NewContainer();
+  // 20 MB: five times the bounded queue, so its reader waits for room and resumes.
+  const Ran flood = Shell(*pod.agent, "head -c 20000000 /dev/zero");
+  CHECK(flood.out.size() == 20000000);
+  CHECK(flood.status.exit_code == 0);
+  CHECK_FALSE(flood.status.output_truncated);
+
+  ExecSpec capped;
+  capped.argv = {"sh", "-c", "yes"};
+  capped.output_limit_bytes = 100000;
+  capped.wall_time_limit = 20s;
+  const Ran cut = RunSpec(*pod.agent, capped);
+  CHECK(cut.out.size() == 100000);
+  CHECK(cut.status.output_truncated);
+  CHECK(cut.status.signal == SIGKILL);
+  CHECK_FALSE(cut.status.time_limit_exceeded);
+}
+
+namespace {
+
+// An agent that says `script` and then nothing until shut down: for what the library does
+// with a misbehaving or silent agent.
+class ScriptedStream : public PortStream {
+ public:
+  explicit ScriptedStream(std::string script) : script_(std::move(script)) {}
+  Result<void> Write(std::string_view, std::optional<std::chrono::milliseconds>) override {
+    return {};
+  }
+  Result<std::string> Read(std::size_t max, std::optional<std::chrono::milliseconds>) override {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !script_.empty() || shut_; });
+    if (shut_) return std::string();
+    std::string out = script_.substr(0, max);
+    script_.erase(0, out.size());
+    return out;
+  }
+  Result<void> CloseWrite() override { return {}; }
+  void Shutdown() override {
+    std::lock_guard lock(mu_);
+    shut_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::string script_;
+  bool shut_ = false;
+};
+
+std::shared_ptr<Pod> ScriptedPod(std::string script) {
+  agent::AgentPodOptions options;
+  options.call_timeout = 200ms;
+  PodInfo info;
+  info.id = "scripted";
+  return agent::MakeAgentPod(
+      info,
+      [script](std::vector<std::string>) -> Result<std::unique_ptr<PortStream>> {
+        return std::unique_ptr<PortStream>(std::make_unique<ScriptedStream>(script));
+      },
+      options);
+}
+
+}  // namespace
+
+TEST_CASE("agent: the library refuses an oversized frame and gives up on a silent agent",
+          "[executor][agent]") {
+  // A reply frame claiming 1 MiB: the stream is dropped with an error, not buffered.
+  const std::string oversized = {'d', '\0', '\x10', '\0', '\0'};
+  auto listed = ScriptedPod(oversized)->ListFiles({});
+  REQUIRE_FALSE(listed.has_value());
+  CHECK(listed.error().message().find("past the limit") != std::string::npos);
+
+  // Nothing at all: the call's deadline ends the wait.
+  auto silent = ScriptedPod("")->ListFiles({});
+  REQUIRE_FALSE(silent.has_value());
+  CHECK(silent.error().code() == Error::Code::kDeadlineExceeded);
+  ExecSpec spec;
+  spec.argv = {"true"};
+  CHECK(ScriptedPod("")->Exec(spec).error().code() == Error::Code::kDeadlineExceeded);
 }

@@ -284,6 +284,13 @@ def test_faults_throttle_evict_and_restart(tmp_path):
         assert gone.value.status == 410
         api.create_namespaced_pod("default", pod_body("after"))
         assert int(wait_running(api, "after").metadata.resource_version) > int(before)
+        # A SIGTERM'd fake ends its pods but leaves their objects for the next one to mark.
+        api.create_namespaced_pod("default", pod_body("young"))  # possibly still being made
+        fake.stop()
+        fake.start()
+        api = api_for(fake)
+        for name in ("after", "young"):
+            assert api.read_namespaced_pod(name, "default").status.reason == "NodeRestarted"
     finally:
         fake.stop()
 
@@ -416,3 +423,22 @@ def test_a_malformed_request_ends_its_connection_not_the_server(fake):
                                    {"metadata": {"name": "a"}, "spec": {"containers": [5]}})
     assert status == 422 and body["details"]["causes"][0]["field"] == "spec.containers[0]"
     assert fake.request("GET", "/version")[0] == 200
+
+
+def test_namespaces_given_exist_and_the_first_is_the_kubeconfigs(tmp_path):
+    fake = Fake(tmp_path / "ns", "--namespace", "team-a", "--namespace", "team-b")
+    try:
+        assert "namespace: team-a" in fake.kubeconfig.read_text()
+        api = api_for(fake)
+        assert sorted(n.metadata.name for n in api.list_namespace().items) == ["team-a", "team-b"]
+        api.create_namespaced_pod("team-a", pod_body("pa", labels={"app": "x"}))
+        api.create_namespaced_pod("team-b", pod_body("pb", labels={"app": "x"}))
+        assert [p.metadata.name for p in api.list_namespaced_pod("team-b").items] == ["pb"]
+        everywhere = api.list_pod_for_all_namespaces(label_selector="app=x").items
+        assert sorted((p.metadata.namespace, p.metadata.name) for p in everywhere) == [
+            ("team-a", "pa"), ("team-b", "pb")]
+        with pytest.raises(ApiException) as missing:
+            api.create_namespaced_pod("default", pod_body("pd"))
+        assert missing.value.status == 404
+    finally:
+        fake.stop()

@@ -81,6 +81,8 @@ class Fake:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+                raise AssertionError("codeyard-kube-fake did not stop on SIGTERM within 30 s")
+            assert self.proc.returncode == 0, self.proc.stderr.read()
 
     def restart(self):
         """Kills the fake and starts it again on the same port with the same --state."""

@@ -59,8 +59,11 @@ Kubelet::~Kubelet() {
   for (auto& [uid, rp] : pods) {
     std::shared_ptr<Pod> pod;
     {
+      // `deleting` stops a pod still being made (Run checks it once the sandbox exists);
+      // with stopping_ set, Finish leaves the objects as they are.
       std::lock_guard lock(rp->mu);
       pod = rp->pod;
+      rp->deleting = true;
     }
     if (pod) (void)executor_->DeletePod(pod->id());
   }

@@ -374,7 +374,7 @@ void RunExecSession(Conn& conn, Pod& pod, const ExecSpec& spec, const std::strin
   if (spec.tty) {
     // kubectl sends the terminal's size right after the upgrade; a shell started before it
     // arrives would see 80x24, so the process starts once it came (or soon without it).
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
     while (start.tty_size.cols == TerminalSize{}.cols &&
            start.tty_size.rows == TerminalSize{}.rows && std::chrono::steady_clock::now() < until) {
       if (!read_frames(std::chrono::milliseconds(50))) return;

@@ -23,11 +23,27 @@ FrameChannel::~FrameChannel() {
   if (reader_.joinable()) reader_.join();
 }
 
-void FrameChannel::Shutdown() { stream_->Shutdown(); }
+void FrameChannel::Shutdown() {
+  {
+    std::lock_guard lock(mu_);
+    shut_ = true;
+  }
+  cv_.notify_all();
+  stream_->Shutdown();
+}
 
 void FrameChannel::ReadLoop() {
   local::FrameReader reader;
   while (true) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return queued_ < kMaxQueued || shut_; });
+      if (shut_) {
+        ended_ = true;
+        cv_.notify_all();
+        return;
+      }
+    }
     auto bytes = stream_->Read(64 * 1024, std::nullopt);
     std::lock_guard lock(mu_);
     if (!bytes || bytes->empty()) {
@@ -37,7 +53,10 @@ void FrameChannel::ReadLoop() {
       return;
     }
     reader.Feed(*bytes);
-    while (auto frame = reader.Next()) frames_.push_back(std::move(*frame));
+    while (auto frame = reader.Next()) {
+      queued_ += frame->payload.size();
+      frames_.push_back(std::move(*frame));
+    }
     if (reader.broken()) {
       error_ = Error(Error::Code::kInternal, "agent pod: the agent sent a frame past the limit");
       ended_ = true;
@@ -74,6 +93,8 @@ Result<std::optional<Frame>> FrameChannel::Next(std::optional<Clock::time_point>
   if (!frames_.empty()) {
     Frame frame = std::move(frames_.front());
     frames_.pop_front();
+    queued_ -= frame.payload.size();
+    cv_.notify_all();  // the reader may be waiting for room
     return frame;
   }
   if (interrupt != nullptr && interrupt->exchange(false)) {

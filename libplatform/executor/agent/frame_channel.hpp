@@ -1,6 +1,8 @@
 // One stream to `codeyard-pod agent` seen as frames (agent_protocol.hpp): a reader thread
 // cuts what the stream brings into frames and queues them; any thread takes them with a
-// deadline. Sends are whole frames under a lock, so two threads never interleave bytes.
+// deadline. The queue is bounded (kMaxQueued bytes): past it the reader stops reading, so a
+// caller that stops taking output stops the agent and, through its pipes, the process, as
+// an unread pipe would. Sends are whole frames under a lock, so two threads never interleave bytes.
 // Destroying the channel shuts the stream down (the agent reads its end: it kills what it
 // ran, or detaches) and joins the reader.
 #pragma once
@@ -27,6 +29,8 @@ using Clock = std::chrono::steady_clock;
 
 class FrameChannel {
  public:
+  static constexpr size_t kMaxQueued = size_t{4} << 20;
+
   // Runs `[binary, "agent"]` through `opener`.
   static Result<std::unique_ptr<FrameChannel>> Open(const StreamOpener& opener,
                                                     const AgentPodOptions& options);
@@ -58,6 +62,8 @@ class FrameChannel {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Frame> frames_;
+  size_t queued_ = 0;  // payload bytes in frames_
+  bool shut_ = false;  // Shutdown: the reader stops waiting for room
   bool ended_ = false;
   std::optional<Error> error_;
   std::mutex write_mu_;

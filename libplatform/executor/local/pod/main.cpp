@@ -176,8 +176,9 @@ int main(int argc, char** argv) {
   if (mode == "container") return pod::RunContainer();
   if (mode == "agent") return pod::RunAgent();
   if (!mode.empty()) {
-    pod::ReportError(codeyard::Error(codeyard::Error::Code::kInvalidArgument,
-                                     "codeyard-pod: usage: codeyard-pod [container|agent]"));
+    // Not the shim: fd 3 is no control socket here, so the usage goes to stderr alone.
+    const std::string_view usage = "codeyard-pod: usage: codeyard-pod [container|agent]\n";
+    (void)pod::WriteAll(STDERR_FILENO, usage.data(), usage.size());
     return 2;
   }
   const auto result = pod::Main();
