@@ -386,3 +386,34 @@ TEST_CASE("ExecutorWrapper forwards every call", "[executor]") {
   REQUIRE(wrapper.DeletePod((*pod)->id()).has_value());
   CHECK(wrapper.creates == 2);
 }
+
+TEST_CASE("ro_bind shows a host directory read-only in every pod, and refuses a bad path",
+          "[executor]") {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("cy-robind-" + NewUuid());
+  std::filesystem::create_directories(dir);
+  std::filesystem::permissions(
+      dir, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+               std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+               std::filesystem::perms::others_exec);
+  { std::ofstream(dir / "hello.txt") << "from the host\n"; }
+  PodFixture f;
+  auto executor =
+      BackendRegistry::WithBuiltins().OpenExecutor(f.uri() + "&ro_bind=" + dir.string(), {});
+  REQUIRE(executor.has_value());
+  auto pod = (*executor)->CreatePod(PodFixture::DefaultSpec());
+  REQUIRE(pod.has_value());
+  const Ran read = RunIn(**pod, {"cat", (dir / "hello.txt").string()});
+  CHECK(read.out == "from the host\n");
+  const Ran write = Shell(**pod, "echo x > " + (dir / "new.txt").string());
+  CHECK(write.status.exit_code != 0);
+  CHECK_FALSE(std::filesystem::exists(dir / "new.txt"));
+  (void)(*executor)->DeletePod((*pod)->id());
+
+  for (const char* bad : {"relative/dir", "/a/../b", ""}) {
+    auto refused = BackendRegistry::WithBuiltins().OpenExecutor(f.uri() + "&ro_bind=" + bad, {});
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().code() == Error::Code::kInvalidArgument);
+  }
+  std::filesystem::remove_all(dir);
+}

@@ -23,6 +23,11 @@
 // socket hangs up. Only the library's user can connect: the socket is 0600 in the state
 // directory, which pods never see.
 //
+// Container mode (pod/container.hpp, for pods a container runtime made): no shim, no config
+// and no start-up socketpair; the init listens on the abstract socket @codeyard-pod.control
+// and `codeyard-pod agent` connects there as a holder, on the library's behalf
+// (pod/agent_protocol.hpp). Everything below is the same.
+//
 // Exec. The library sends {"type":"exec", ...ExecRequest} on the control socket with fds:
 // [status, stdin, stdout, stderr] for pipes, or [status] for a terminal. `status` is one end
 // of a fresh socketpair private to this process. On the status socket the init answers

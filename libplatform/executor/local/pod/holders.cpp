@@ -24,9 +24,11 @@ constexpr uint64_t kOrphanKey = kHolderEnd + 1;
 
 Result<void> InitLoop::OpenHolders() {
   next_holder_ = kHolderBase;
-  const uint64_t first = next_holder_++;
-  CY_CHECK(Watch(epoll_.get(), kControlFd, first));
-  holders_.emplace(first, UniqueFd(kControlFd));
+  if (!container_) {  // a container init has no start-up holder: agents connect
+    const uint64_t first = next_holder_++;
+    CY_CHECK(Watch(epoll_.get(), kControlFd, first));
+    holders_.emplace(first, UniqueFd(kControlFd));
+  }
   if (!listener_.valid()) return {};
   orphan_timer_.Reset(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
   if (!orphan_timer_.valid()) return std::unexpected(SystemError("timerfd_create"));
@@ -59,6 +61,15 @@ bool InitLoop::OnHolder(uint64_t key) {
 void InitLoop::OnListener() {
   UniqueFd peer(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
   if (!peer.valid()) return;
+  if (container_) {
+    // The abstract socket is reachable from the pod's network namespace: only the pod user.
+    ucred cred{};
+    socklen_t size = sizeof(cred);
+    if (::getsockopt(peer.get(), SOL_SOCKET, SO_PEERCRED, &cred, &size) != 0 ||
+        cred.uid != ::getuid()) {
+      return;
+    }
+  }
   boost::json::object ready;
   ready["type"] = "ready";
   if (!SendMessage(peer.get(), ready, {workspace_.get()})) return;  // gone already

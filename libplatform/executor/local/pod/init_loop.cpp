@@ -44,6 +44,7 @@ Result<void> InitLoop::Open() {
   sigset_t child;
   ::sigemptyset(&child);
   ::sigaddset(&child, SIGCHLD);
+  if (container_) ::sigaddset(&child, SIGTERM);  // the container runtime's stop
   const int rc = ::pthread_sigmask(SIG_BLOCK, &child, nullptr);
   if (rc != 0) return std::unexpected(SystemError("block SIGCHLD", rc));
   signals_.Reset(::signalfd(-1, &child, SFD_NONBLOCK | SFD_CLOEXEC));
@@ -73,8 +74,7 @@ Result<void> InitLoop::Run() {
       const uint32_t mask = events.at(static_cast<size_t>(i)).events;
       if (IsHolderKey(key)) {
         if (!OnHolder(key) || orphaned_) {
-          // PID 1's kill(-1) reaches every other process of the namespace.
-          ::kill(-1, SIGKILL);
+          KillAll();
           return {};
         }
       } else if (key == kSignalKey) {
@@ -87,7 +87,19 @@ Result<void> InitLoop::Run() {
         OnStatus(key);
       }
     }
+    if (terminated_) {
+      KillAll();
+      return {};
+    }
   }
+}
+
+void InitLoop::KillAll() {
+  // PID 1's kill(-1) reaches every other process of the namespace; a container init that
+  // is not PID 1 (under a test's pod) reaches every process it may signal there, its own
+  // pod's.
+  ::kill(-1, SIGKILL);
+  if (container_) (void)KillOthers(0, NowMs() + 1000);
 }
 
 bool InitLoop::OnControl(int fd) {
@@ -95,6 +107,11 @@ bool InitLoop::OnControl(int fd) {
   // A broken socket or a malformed message both mean the library side is not sane any more.
   if (!received || !*received) return false;
   Message message = std::move(**received);
+  if (container_) {
+    ucred peer{};
+    socklen_t size = sizeof(peer);
+    requester_ = ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) == 0 ? peer.pid : 0;
+  }
   if (message.type() == "exec") {
     OnExec(std::move(message));
   } else if (message.type() == "attach" && message.fds.size() == 1) {
@@ -175,6 +192,7 @@ void InitLoop::OnStatus(uint64_t id) {
 void InitLoop::OnChildren() {
   signalfd_siginfo info{};
   while (::read(signals_.get(), &info, sizeof(info)) == sizeof(info)) {
+    if (info.ssi_signo == SIGTERM) terminated_ = true;
   }
   // One SIGCHLD may stand for many exits; reap until nothing is left.
   while (true) {

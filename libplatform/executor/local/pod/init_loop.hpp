@@ -37,6 +37,12 @@ class InitLoop {
         orphan_timeout_ms_(orphan_timeout_ms),
         sessions_(filter) {}
 
+  // Container mode (container.hpp): a container runtime made the sandbox and this init may
+  // not be PID 1. No start-up holder (kControlFd): holders connect on the listener only, and
+  // the pod ends on SIGTERM; Reset kills the pod user's processes one by one, sparing the
+  // holder that asked (an agent, agent.hpp), instead of PID 1's kill(-1). Call before Run.
+  void SetContainerMode() { container_ = true; }
+
   // Serves the holders until the pod ends, then kills every other process of the pod. A pod
   // without a listener ends when kControlFd closes (or fails); one with a listener when it
   // has had no holder for the orphan timeout. An error means the loop itself broke (epoll,
@@ -73,6 +79,11 @@ class InitLoop {
   // {"type":"reset"} with one fd to answer on (reset.cpp): every other process of the pod
   // killed and reaped, the scratch directories emptied, then {"type":"reset"} or an error.
   void OnReset(Message message);
+  // Container mode's kill for Reset: every process of the pod but this one and `spare`,
+  // reaping children as they die, until none is left or the deadline passes.
+  [[nodiscard]] Result<void> KillOthers(pid_t spare, int64_t deadline_ms);
+  // Every other process of the pod, at the end (container mode: not PID 1's kill(-1) alone).
+  void KillAll();
   void OnTimer();
   void ArmTimer();
   void Report(Exec& exec, int wait_status, const rusage& usage);
@@ -92,6 +103,9 @@ class InitLoop {
   uint64_t next_id_ = 1;
   std::map<uint64_t, Exec> execs_;  // by a serial id, never reused (unlike pids)
   SessionTable sessions_;           // detachable terminals ("attach" messages)
+  bool container_ = false;
+  bool terminated_ = false;  // container mode: SIGTERM came, the loop ends
+  pid_t requester_ = 0;      // container mode: the peer of the holder whose message is served
 };
 
 }  // namespace codeyard::local::pod

@@ -1,4 +1,5 @@
-// codeyard-pod's entry point and its shim, the process the library starts (see
+// codeyard-pod's entry point (the shim by default; `container` and `agent` modes) and its shim, the
+// process the library starts (see
 // ../protocol.hpp). The shim reads the config, joins the pod's cgroups, makes the
 // namespaces, forks the init (pid 1 of the pod), helps it through the handshake in init.hpp
 // and then only waits for it: its exit status is the pod's (0 when the init ended cleanly).
@@ -14,6 +15,8 @@
 #include <string>
 
 #include "core/try.hpp"
+#include "executor/local/pod/agent.hpp"
+#include "executor/local/pod/container.hpp"
 #include "executor/local/pod/init.hpp"
 #include "executor/local/pod/root_fs.hpp"
 #include "executor/local/pod/sys.hpp"
@@ -165,8 +168,19 @@ Result<int> Main() {
 }  // namespace
 }  // namespace codeyard::local::pod
 
-int main() {
+int main(int argc, char** argv) {
   namespace pod = codeyard::local::pod;
+  // `codeyard-pod container` and `codeyard-pod agent` (container.hpp, agent.hpp): the init and
+  // its agent in a pod a container runtime made. Without an argument: the local pod's shim.
+  const std::string_view mode = argc > 1 ? argv[1] : "";
+  if (mode == "container") return pod::RunContainer();
+  if (mode == "agent") return pod::RunAgent();
+  if (!mode.empty()) {
+    // Not the shim: fd 3 is no control socket here, so the usage goes to stderr alone.
+    const std::string_view usage = "codeyard-pod: usage: codeyard-pod [container|agent]\n";
+    (void)pod::WriteAll(STDERR_FILENO, usage.data(), usage.size());
+    return 2;
+  }
   const auto result = pod::Main();
   if (result) return *result;
   pod::ReportError(result.error().WithContext("pod shim"));

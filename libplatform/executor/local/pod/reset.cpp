@@ -147,32 +147,36 @@ void InitLoop::OnReset(Message message) {
   UniqueFd reply(message.fds.front());
   message.fds.clear();
 
-  // PID 1's kill(-1) reaches every other process of the pod's pid namespace at once, whatever
-  // its session or group: background jobs, double-forked daemons, terminal sessions. A fork
-  // racing the kill fails (the parent has a fatal signal pending), and every orphan is
-  // re-parented to PID 1, so "no child left" (ECHILD) means no other process is left.
   Result<void> outcome;
   const int64_t deadline = NowMs() + kKillDeadlineMs;
-  while (true) {
-    ::kill(-1, SIGKILL);
-    int wait_status = 0;
-    rusage usage{};
-    const pid_t pid = ::wait4(-1, &wait_status, WNOHANG, &usage);
-    if (pid > 0) {
-      OnReaped(pid, wait_status, usage);
-      continue;
+  if (container_) {
+    outcome = KillOthers(requester_, deadline);  // container_reset.cpp
+  } else {
+    // PID 1's kill(-1) reaches every other process of the pod's pid namespace at once, whatever
+    // its session or group: background jobs, double-forked daemons, terminal sessions. A fork
+    // racing the kill fails (the parent has a fatal signal pending), and every orphan is
+    // re-parented to PID 1, so "no child left" (ECHILD) means no other process is left.
+    while (true) {
+      ::kill(-1, SIGKILL);
+      int wait_status = 0;
+      rusage usage{};
+      const pid_t pid = ::wait4(-1, &wait_status, WNOHANG, &usage);
+      if (pid > 0) {
+        OnReaped(pid, wait_status, usage);
+        continue;
+      }
+      if (pid < 0 && errno == ECHILD) break;
+      if (pid < 0 && errno != EINTR) {
+        outcome = std::unexpected(SystemError("wait for the pod's processes"));
+        break;
+      }
+      if (NowMs() > deadline) {
+        outcome = Fail(Error::Code::kUnavailable, "a process of the pod did not die within " +
+                                                      std::to_string(kKillDeadlineMs) + " ms");
+        break;
+      }
+      SleepMs(1);
     }
-    if (pid < 0 && errno == ECHILD) break;
-    if (pid < 0 && errno != EINTR) {
-      outcome = std::unexpected(SystemError("wait for the pod's processes"));
-      break;
-    }
-    if (NowMs() > deadline) {
-      outcome = Fail(Error::Code::kUnavailable, "a process of the pod did not die within " +
-                                                    std::to_string(kKillDeadlineMs) + " ms");
-      break;
-    }
-    SleepMs(1);
   }
   ArmTimer();
 

@@ -33,6 +33,9 @@ enum class FrameType : char {
   kOutput = 'd',
   kGap = 'g',
   kExit = 'x',
+  // The agent's frames (agent_protocol.hpp) share this format and add these two.
+  kStderr = 'E',  // an exec's stderr
+  kEnd = 'z',     // nothing more comes this way (stdin closed, a port half-closed, a body ended)
 };
 
 inline constexpr size_t kFrameHeader = 5;

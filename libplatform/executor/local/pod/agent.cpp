@@ -1,0 +1,245 @@
+#include "executor/local/pod/agent.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include "core/try.hpp"
+
+namespace codeyard::local::pod {
+namespace {
+
+namespace json = boost::json;
+
+constexpr size_t kReadSize = 64 * 1024;
+
+// Reads what `fd` has into `out`: the byte count, 0 at its end, -1 on EAGAIN.
+ssize_t ReadInto(int fd, std::string& out) {
+  char buffer[kReadSize];
+  while (true) {
+    const ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return -1;
+    if (n <= 0) return 0;
+    out.assign(buffer, static_cast<size_t>(n));
+    return n;
+  }
+}
+
+// "session": raw bytes both ways between the stream and an attachment of the init; stdin's
+// end detaches (the shell keeps running), the attachment's end ends the agent.
+int ServeSession() {
+  auto control = ConnectInit();
+  AgentStream stream;
+  if (!control) {
+    (void)stream.SendError(control.error());
+    return 1;
+  }
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+    (void)stream.SendError(SystemError("socketpair"));
+    return 1;
+  }
+  UniqueFd ours(pair[0]);
+  UniqueFd theirs(pair[1]);
+  json::object attach;
+  attach["type"] = "attach";
+  if (!SendMessage(control->get(), attach, {theirs.get()})) {
+    (void)stream.SendError(Error(Error::Code::kUnavailable, "agent: the init is gone"));
+    return 1;
+  }
+  theirs.Reset();
+  std::string data;
+  while (true) {
+    pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {ours.get(), POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return 1;
+    }
+    if (fds[0].revents != 0) {
+      if (ReadInto(STDIN_FILENO, data) == 0) return 0;  // detach
+      if (!WriteAll(ours.get(), data.data(), data.size())) return 0;
+    }
+    if (fds[1].revents != 0) {
+      if (ReadInto(ours.get(), data) == 0) return 0;  // the session closed the attachment
+      if (!WriteAll(STDOUT_FILENO, data.data(), data.size())) return 0;
+    }
+  }
+}
+
+Result<UniqueFd> ConnectPort(const json::object& open) {
+  const auto* value = open.if_contains("port");
+  if (value == nullptr || !value->is_int64() || value->get_int64() < 1 ||
+      value->get_int64() > 65535) {
+    return Fail(Error::Code::kInvalidArgument, "agent: a port is from 1 to 65535");
+  }
+  const auto port = static_cast<uint16_t>(value->get_int64());
+  UniqueFd connection(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!connection.valid()) return std::unexpected(SystemError("socket"));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(connection.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) !=
+      0) {
+    if (errno == ECONNREFUSED) {
+      return Fail(Error::Code::kUnavailable,
+                  "nothing listens on port " + std::to_string(port) + " in the pod");
+    }
+    return std::unexpected(SystemError("connect to port " + std::to_string(port)));
+  }
+  return connection;
+}
+
+// "port": frames from the stream to the connection and back; kEnd half-closes either way.
+int ServePort(AgentStream& stream, const json::object& open) {
+  auto connection = ConnectPort(open);
+  if (!connection) {
+    (void)stream.SendError(connection.error());
+    return 1;
+  }
+  if (!stream.Send(FrameType::kAttached, "{}")) return 1;
+  const int socket = connection->get();
+  bool to_port_open = true;    // the library may still send
+  bool from_port_open = true;  // the program may still send
+  std::string data;
+  while (to_port_open || from_port_open) {
+    pollfd fds[2] = {{to_port_open ? STDIN_FILENO : -1, POLLIN, 0},
+                     {from_port_open ? socket : -1, POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return 1;
+    }
+    if (fds[0].revents != 0) {
+      auto frame = stream.Await();
+      if (!frame) return stream.broken() ? 2 : 0;  // the library went away
+      if (frame->type == FrameType::kInput) {
+        (void)WriteAll(socket, frame->payload.data(), frame->payload.size());
+      } else if (frame->type == FrameType::kEnd) {
+        ::shutdown(socket, SHUT_WR);
+        to_port_open = false;
+      }
+    }
+    if (fds[1].revents != 0) {
+      const ssize_t n = ReadInto(socket, data);
+      if (n == 0) {
+        from_port_open = false;
+        if (!stream.Send(FrameType::kEnd, "")) return 0;
+      } else if (n > 0 && !stream.Send(FrameType::kOutput, data)) {
+        return 0;
+      }
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::optional<Frame> AgentStream::Await() {
+  char header[kFrameHeader];
+  const ssize_t got = ReadExact(STDIN_FILENO, header, sizeof(header));
+  if (got != static_cast<ssize_t>(sizeof(header))) {
+    broken_ = got != 0;  // a stream cut inside a frame
+    return std::nullopt;
+  }
+  uint32_t size = 0;
+  for (size_t i = 1; i < kFrameHeader; ++i)
+    size = (size << 8) | static_cast<unsigned char>(header[i]);
+  if (size > kMaxFramePayload) {
+    broken_ = true;
+    (void)SendError(Error(Error::Code::kInvalidArgument,
+                          "agent: a frame of " + std::to_string(size) + " bytes, past the " +
+                              std::to_string(kMaxFramePayload) + " allowed"));
+    return std::nullopt;
+  }
+  Frame frame;
+  frame.type = static_cast<FrameType>(header[0]);
+  frame.payload.resize(size);
+  if (size > 0 && ReadExact(STDIN_FILENO, frame.payload.data(), size) != size) {
+    broken_ = true;
+    return std::nullopt;
+  }
+  return frame;
+}
+
+bool AgentStream::Send(FrameType type, std::string_view payload) {
+  std::string out;
+  AppendChunked(out, type, payload);
+  return WriteAll(STDOUT_FILENO, out.data(), out.size());
+}
+
+bool AgentStream::SendJson(FrameType type, const json::object& object) {
+  return Send(type, json::serialize(object));
+}
+
+bool AgentStream::SendError(const Error& error) {
+  return SendJson(FrameType::kError, ErrorMessage(error));
+}
+
+bool AgentStream::SendBody(const AgentBody& body) {
+  std::string out;
+  AppendChunked(out, FrameType::kOutput, EncodeBody(body));
+  AppendFrame(out, FrameType::kEnd, "");
+  return WriteAll(STDOUT_FILENO, out.data(), out.size());
+}
+
+Result<UniqueFd> ConnectInit(UniqueFd* workspace) {
+  UniqueFd control(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+  if (!control.valid()) return std::unexpected(SystemError("socket"));
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path + 1, kAgentSocket.data(), kAgentSocket.size());
+  const auto length =
+      static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + kAgentSocket.size());
+  if (::connect(control.get(), reinterpret_cast<const sockaddr*>(&address), length) != 0) {
+    return Fail(Error::Code::kUnavailable, "agent: the pod's init does not answer on @" +
+                                               std::string(kAgentSocket) + ": " + ErrnoText(errno));
+  }
+  CY_TRY(auto ready, ReceiveMessage(control.get()));
+  if (!ready || ready->type() != "ready") {
+    if (ready) CloseAll(ready->fds);
+    return Fail(Error::Code::kUnavailable, "agent: the pod's init did not say ready");
+  }
+  if (workspace != nullptr && ready->fds.size() == 1) {
+    workspace->Reset(ready->fds.front());
+    ready->fds.clear();
+  }
+  CloseAll(ready->fds);
+  return control;
+}
+
+int RunAgent() {
+  ::signal(SIGPIPE, SIG_IGN);  // a closed stream shows up as EPIPE
+  AgentStream stream;
+  auto open = stream.Await();
+  if (!open) return stream.broken() ? 2 : 1;
+  if (open->type != FrameType::kOpen) {
+    (void)stream.SendError(Error(Error::Code::kInvalidArgument, "agent: expected an open frame"));
+    return 2;
+  }
+  boost::system::error_code ec;
+  json::value parsed = json::parse(open->payload, ec);
+  const json::object* request = !ec && parsed.is_object() ? &parsed.get_object() : nullptr;
+  const json::value* op = request != nullptr ? request->if_contains("op") : nullptr;
+  if (op == nullptr || !op->is_string()) {
+    (void)stream.SendError(
+        Error(Error::Code::kInvalidArgument, "agent: an open frame is {\"op\":...}"));
+    return 2;
+  }
+  const std::string_view name = op->get_string();
+  if (name == "exec") return ServeExec(stream, *request);
+  if (name == "session") {
+    return ServeSession();
+  }
+  if (name == "port") return ServePort(stream, *request);
+  return ServeCall(stream, name);
+}
+
+}  // namespace codeyard::local::pod
