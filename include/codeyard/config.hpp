@@ -94,6 +94,10 @@ struct Config {
   int64_t run_session_wall_time_limit_s = 600;                 // run_session.wall_time_limit_s
   int64_t run_session_output_limit_bytes = int64_t{64} << 20;  // run_session.output_limit_bytes
 
+  // A run whose WebSocket dropped (a page reload, a network blip) goes on this long waiting for
+  // the IDE to reconnect to it by its run id; then it is stopped. 0: stopped at once.
+  int64_t run_reconnect_grace_s = 30;  // run.reconnect_grace_s
+
   // Replicas and pod leases (docs/workspaces.md, "Leases"). replica_id names this server
   // process in the pods table; empty: "<hostname>-<pid>-<random>", distinct per process.
   std::string replica_id;               // server.replica_id

@@ -2,7 +2,8 @@
 // `python3 -m http.server 8000` in the terminal) reached through Codeyard at
 // /api/v1/workspaces/{id}/ports/{port}/, as `kubectl port-forward` reaches a pod. The pod has
 // no network; Pod::ConnectPort has its init open the connection on the pod's own loopback.
-// The rules live here: who may reach a port (the workspace's owner only), which ports are
+// The rules live here: who may reach a port (the workspace's owner, and whom the share policy
+// admits: the reviewer the owner shares the workspace with), which ports are
 // ports (1-65535), what a preview ticket is (a short-lived capability for one user, login,
 // workspace and port, HMAC-signed with a key derived from the access-token secret and refused
 // once that login ends, so a browser tab or a sandboxed iframe is let in by a path
@@ -16,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -109,6 +111,15 @@ class RelayWebSocket {
   virtual void Close() = 0;
 };
 
+// Decides whether `user_id` may reach another user's workspace preview: ok to admit, an
+// error to refuse (kNotFound, as for a workspace not theirs). The server wires
+// Reviews::AuthorizeTerminalWatch: the owner's one switch (terminal sharing, under an
+// in_review review) shares the terminal and the preview with the assigned reviewer. It may
+// read storage and is asked on every connection, so unsharing or the review ending refuses
+// the next request.
+using PreviewSharePolicy =
+    std::function<Result<void>(std::string_view user_id, std::string_view workspace_id)>;
+
 class PortRelay {
  public:
   PortRelay(std::shared_ptr<Platform> platform, std::shared_ptr<Workspaces> workspaces,
@@ -122,9 +133,13 @@ class PortRelay {
   // "/api/v1/previews/<token>/".
   [[nodiscard]] static std::string CapabilityPrefix(std::string_view token);
 
-  // A ticket for the caller's own workspace (kNotFound for anyone else's, as for every
-  // workspace route), made from the login `session_id` (AccessClaims::session_id): it stops
-  // working when that login ends. Issuing starts nothing.
+  // Who besides the owner may reach a workspace's ports (nobody when unset). Set it before
+  // the first request.
+  void SetSharePolicy(PreviewSharePolicy policy);
+
+  // A ticket for the caller's own workspace or one the share policy admits them to
+  // (kNotFound for anyone else's, as for every workspace route), made from the login `session_id`
+  // (AccessClaims::session_id): it stops working when that login ends. Issuing starts nothing.
   [[nodiscard]] Result<PreviewTicket> IssuePreview(std::string_view user_id,
                                                    std::string_view session_id,
                                                    std::string_view workspace_id, uint16_t port);
@@ -140,9 +155,9 @@ class PortRelay {
                                                   std::string_view workspace_id,
                                                   uint16_t port) const;
 
-  // A byte stream to the port in the caller's workspace. kNotFound for another user's
-  // workspace; kUnavailable (a "bad gateway") when the workspace is not running or nothing
-  // listens on the port.
+  // A byte stream to the port in the caller's workspace, or one shared with them (checked
+  // anew on every call). kNotFound for another user's workspace; kUnavailable (a "bad gateway")
+  // when the workspace is not running or nothing listens on the port.
   [[nodiscard]] Result<std::unique_ptr<PortStream>> Connect(std::string_view user_id,
                                                             std::string_view workspace_id,
                                                             uint16_t port);
@@ -177,7 +192,13 @@ class PortRelay {
   std::shared_ptr<Platform> platform_;
   std::shared_ptr<Workspaces> workspaces_;
   PortRelayOptions options_;
+  // Ok when `user_id` owns `workspace_id` or the share policy admits them; kNotFound
+  // otherwise (the owner's own lookup error, so nobody learns the workspace exists).
+  [[nodiscard]] Result<void> Admit(std::string_view user_id, std::string_view workspace_id) const;
+
   std::string key_;  // HMAC key of preview tickets, derived from options_.secret
+  mutable std::mutex policy_mu_;
+  PreviewSharePolicy share_policy_;
 };
 
 }  // namespace codeyard

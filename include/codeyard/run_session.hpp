@@ -10,17 +10,25 @@
 // (input() and scanf work), and a stop kills the program's whole process group at once. When
 // the program ends the client gets the verdict (exit code or signal, CPU, wall, memory), then
 // a normal close. One run per workspace: a new one stops the one running (its client gets a
-// "replaced" verdict), and a client going away stops its run. A run lives as long as the login
+// "replaced" verdict). Input typed before the program runs (while C compiles) waits for it, up
+// to max_pending_input bytes. Every run has an id (in its first status, "run_id"); a client going
+// away leaves its run going for reconnect_grace, its output kept in a replay buffer (the last
+// client_queue_bytes of its output and statuses; the program blocks when that much is waiting
+// unsent), and a client that says hello with {"run_id","seen"} (same user, same workspace) takes
+// the run over: it gets every message past the first `seen` still kept, then live output (a
+// connection still attached to the run is closed with 1008: the newest page wins). After
+// the grace the run is stopped ("disconnected"). A run lives as long as the login
 // it was started with: every reauth_interval the logins of the runs under way are checked
 // (Accounts::CheckLogin), and a run whose user logged out, changed password, was disabled or
 // deleted is stopped (verdict "stopped", reason "revoked") and its client closed with 4001, as
-// the terminal closes its viewers. The access token merely expiring does not stop a run: the
-// run cannot reconnect like a terminal, and its wall-time limit bounds it anyway.
+// the terminal closes its viewers. The access token merely expiring does not stop a run: its
+// wall-time limit bounds it anyway.
 //
 // The wire format is the run WebSocket's (docs/api.md, "Run WebSocket"), the terminal's
 // framing (codeyard/terminals.hpp: a type byte, then the payload; its close codes): the hello
-// {"token","path","cols","rows"}, then '0' input, '1' resize, '2' ping, '3' stop and '4' ack
-// from the client; '0' output, '2' pong and '3' status JSON from the server.
+// {"token","path","cols","rows"} (or {"token","run_id","seen","cols","rows"} to reconnect), then
+// '0' input, '1' resize, '2' ping, '3' stop and '4' ack from the client; '0' output, '2' pong and
+// '3' status JSON from the server.
 //
 // Threading: every method is thread-safe. Start blocks (it opens the pod and syncs): call it
 // from a worker thread. Receive, Next and Detach never block on the pod. Each run has a driver
@@ -59,6 +67,10 @@ struct Hello {
   std::string token;
   std::string path;  // the file to run, relative to the workspace (NormalizePath)
   TerminalSize size;
+  // Set: reconnect to this run (path may be empty); `seen` of its output and status messages
+  // are already on the client's screen (0 after a page reload).
+  std::string run_id;
+  uint64_t seen = 0;
 };
 
 // kInvalidArgument naming the field: not a JSON object, no token, no valid path, a bad size.
@@ -82,13 +94,16 @@ inline constexpr std::string_view kBinary = "/tmp/codeyard-run";
 }  // namespace run_session
 
 struct RunSessionOptions {
-  RunLimits limits = WithTimeLimit(RunLimits{}, 10, 600);    // run_session.* (cpu, wall)
-  std::size_t client_queue_bytes = std::size_t{1} << 20;     // output queued per client
+  RunLimits limits = WithTimeLimit(RunLimits{}, 10, 600);  // run_session.* (cpu, wall)
+  std::size_t client_queue_bytes = std::size_t{1} << 20;   // output queued per client
   // Sent, not yet acknowledged. Small, so that after a Stop the browser is not still drawing a
   // flood it was sent before (xterm.js parses on the page's one thread).
   std::size_t client_window_bytes = std::size_t{64} << 10;
-  std::size_t max_frame_bytes = std::size_t{16} << 10;       // output payload per message
-  std::size_t max_pending_input = std::size_t{1} << 20;      // input waiting for the program
+  std::size_t max_frame_bytes = std::size_t{16} << 10;  // output payload per message
+  // Input waiting for the program, typed early (while C compiles) included.
+  std::size_t max_pending_input = std::size_t{1} << 20;
+  // How long a run whose client went away waits for a reconnect (run.reconnect_grace_s).
+  std::chrono::milliseconds reconnect_grace{std::chrono::seconds(30)};
   // How often the logins of the runs under way are checked (terminal.reauth_interval_s).
   std::chrono::milliseconds reauth_interval{std::chrono::seconds(5)};
 };
@@ -112,8 +127,9 @@ class RunSessions {
   // Blocks: checks the token, plans the run (the language table), stops the workspace's run
   // under way, opens the workspace (starting its pod) and starts the compile or the program;
   // the client then gets a status {"state":"compiling"|"running","argv":[...],"command"}.
-  // Returns the close to send on failure: 4001 bad token, 4004 not found (another user's
-  // workspace too), 1007 a file with no runtime, 4029 an exec cap, 1001 shutting down, 1011
+  // With hello.run_id, takes that run over instead (Reattach rules above). Returns the close to
+  // send on failure: 4001 bad token, 4004 not found (another user's workspace or run, a run
+  // gone), 1007 a file with no runtime, 4029 an exec cap, 1001 shutting down, 1011
   // otherwise.
   [[nodiscard]] std::optional<terminal::Close> Start(uint64_t client, std::string_view workspace_id,
                                                      const run_session::Hello& hello);
@@ -124,7 +140,8 @@ class RunSessions {
   // The next thing to write to `client`; *more tells whether more is queued after it.
   [[nodiscard]] TerminalOut Next(uint64_t client, bool* more);
 
-  // The client went away: its run is stopped (the driver finishes on its own thread).
+  // The client went away: its run goes on for reconnect_grace waiting for a reconnect, then is
+  // stopped (the driver finishes on its own thread).
   void Detach(uint64_t client);
 
   // Closes every client with `close` and refuses new runs.

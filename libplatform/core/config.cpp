@@ -229,6 +229,10 @@ const std::vector<KeySpec>& Specs() {
       {"run_session.output_limit_bytes",
        "output of one interactive run; past it the program is killed", "67108864",
        IntSetter(&Config::run_session_output_limit_bytes, 65536, int64_t{1} << 34)},
+      // run.*: issue 17, a Run surviving a dropped WebSocket (docs/web.md, "Run").
+      {"run.reconnect_grace_s",
+       "seconds a run whose WebSocket dropped waits for the IDE to reconnect before it is stopped",
+       "30", IntSetter(&Config::run_reconnect_grace_s, 0, 3600)},
       {"terminal.max_per_workspace",
        "terminals (shells, each a pod session) one workspace may have at once; the pod holds 8 "
        "sessions in all",

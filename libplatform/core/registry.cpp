@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "executor/fake/fake_registry.hpp"
+#include "executor/kubernetes/kubernetes_executor.hpp"
 #include "executor/local/local_executor.hpp"
 #include "storage/postgres/postgres_storage.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
@@ -16,6 +17,7 @@ BackendRegistry BackendRegistry::WithBuiltins() {
   r.RegisterStorage("postgresql", OpenPostgresStorage);
   r.RegisterExecutor("local", local::OpenLocalExecutor);
   r.RegisterExecutor("fake", OpenFakeExecutor);
+  r.RegisterExecutor("k8s", kube::OpenKubernetesExecutor);
   return r;
 }
 

@@ -98,6 +98,11 @@ Result<std::shared_ptr<Services>> Services::Open(std::shared_ptr<Platform> platf
       [reviews = s->reviews_](std::string_view user_id, std::string_view workspace_id) {
         return reviews->AuthorizeTerminalWatch(user_id, workspace_id);
       });
+  // The preview follows the same switch: sharing the workspace with its reviewer shares both.
+  s->port_relay_->SetSharePolicy(
+      [reviews = s->reviews_](std::string_view user_id, std::string_view workspace_id) {
+        return reviews->AuthorizeTerminalWatch(user_id, workspace_id);
+      });
   return s;
 }
 

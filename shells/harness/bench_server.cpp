@@ -105,7 +105,9 @@ HttpAnswer HttpCall(int port, const std::string& method, const std::string& path
   }
   ::close(fd);
   HttpAnswer out;
-  if (response.starts_with("HTTP/1.1 ") && response.size() >= 12) {
+  // HTTP/1.0 too: python3's http.server, a baseline of `codeyard-bench preview`, answers so.
+  if ((response.starts_with("HTTP/1.1 ") || response.starts_with("HTTP/1.0 ")) &&
+      response.size() >= 12) {
     out.status = std::stoi(response.substr(9, 3));
   }
   const auto split = response.find("\r\n\r\n");

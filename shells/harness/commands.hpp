@@ -53,12 +53,18 @@ void AddGradingCommand(CLI::App& app);
 void AddArchiveCommand(CLI::App& app);
 // `search`: search across a workspace's files against grep -rn of the same tree (cmd_search.cpp).
 void AddSearchCommand(CLI::App& app);
+// `kube`: the k8s: executor against codeyard-kube-fake, next to local: (cmd_kube.cpp).
+void AddKubeCommand(CLI::App& app);
+
+// `preview`: the preview relay against a direct loopback fetch of the same program
+// (cmd_preview.cpp).
+void AddPreviewCommand(CLI::App& app);
 
 using AddCommand = void (*)(CLI::App&);
 inline constexpr AddCommand kCommands[] = {
-    AddStorageCommand, AddExecCommand,    AddSyncCommand,   AddHttpCommand,
-    AddStallCommand,   AddPodsCommand,    AddAttachCommand, AddReviewsCommand,
-    AddGradingCommand, AddArchiveCommand, AddSearchCommand, AddAgentCommand,
+    AddStorageCommand, AddExecCommand,   AddSyncCommand,    AddHttpCommand,    AddStallCommand,
+    AddPodsCommand,    AddAttachCommand, AddReviewsCommand, AddGradingCommand, AddArchiveCommand,
+    AddSearchCommand,  AddAgentCommand,  AddPreviewCommand, AddKubeCommand,
 };
 
 }  // namespace codeyard::bench

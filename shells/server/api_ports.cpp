@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "api_ports.hpp"
+
 #include "api.hpp"
 #include "api_json.hpp"
 #include "http_errors.hpp"
@@ -101,27 +103,6 @@ std::vector<std::string_view> PreviewCookies(std::string_view header) {
   return out;
 }
 
-// The caller: a bearer token when there is one (the IDE's fetches), else a preview cookie
-// for exactly this workspace and port (a tab or frame).
-Result<std::string> Caller(Services& services, const Request& r, std::string_view workspace_id,
-                           uint16_t port) {
-  if (r.Header("authorization")) {
-    auto claims = Authenticate(*services.accounts, r);
-    if (!claims) return Fail(claims.error());
-    return claims->user_id;
-  }
-  std::optional<Error> refused;
-  for (const std::string_view token : PreviewCookies(r.Header("cookie").value_or(""))) {
-    auto user = services.relay->VerifyPreview(token, workspace_id, port);
-    if (user) return std::move(*user);
-    refused = user.error();
-  }
-  if (refused) return Fail(*refused);
-  return Fail(Error::Code::kUnauthenticated,
-              "preview: no access token and no preview ticket for this workspace and port; "
-              "open the preview from the IDE");
-}
-
 // One exchange for `user` with the program at `port`; `public_prefix` is where the browser
 // sees it (redirects stay there).
 Result<Response> RelayFor(Services& services, const Request& r, const std::string& user,
@@ -189,7 +170,7 @@ Result<Response> Relay(Services& services, const Request& r) {
   const std::string_view workspace_id = r.Param("id").value_or("");
   auto port = PortRelay::ParsePort(r.Param("port").value_or(""));
   if (!port) return Fail(port.error());
-  auto user = Caller(services, r, workspace_id, *port);
+  auto user = PreviewCaller(*services.accounts, *services.relay, r, workspace_id, *port);
   if (!user) return Fail(user.error());
   return RelayFor(services, r, *user, workspace_id, *port, {});
 }
@@ -217,6 +198,25 @@ Result<Response> AddSlash(const Request& r) {
 }
 
 }  // namespace
+
+Result<std::string> PreviewCaller(const Accounts& accounts, const PortRelay& relay,
+                                  const Request& r, std::string_view workspace_id, uint16_t port) {
+  if (r.Header("authorization")) {
+    auto claims = Authenticate(accounts, r);
+    if (!claims) return Fail(claims.error());
+    return claims->user_id;
+  }
+  std::optional<Error> refused;
+  for (const std::string_view token : PreviewCookies(r.Header("cookie").value_or(""))) {
+    auto user = relay.VerifyPreview(token, workspace_id, port);
+    if (user) return std::move(*user);
+    refused = user.error();
+  }
+  if (refused) return Fail(*refused);
+  return Fail(Error::Code::kUnauthenticated,
+              "preview: no access token and no preview ticket for this workspace and port; "
+              "open the preview from the IDE");
+}
 
 void AddPortRoutes(Router& router, Services& services) {
   router.Add(

@@ -1,4 +1,5 @@
-// Per-user IDE settings over HTTP (codeyard/settings.hpp): GET and PUT /api/v1/me/settings.
+// Per-user IDE settings over HTTP (codeyard/settings.hpp): GET and PUT /api/v1/me/settings; GET
+// also says the server's limits the IDE checks before asking ("limits").
 // PUT takes any of the fields and keeps the others; the library checks the values. The
 // handlers only check JSON types here, and refuse a field they do not know (a misspelt
 // "fontSize" would otherwise be dropped silently).
@@ -19,6 +20,17 @@ boost::json::object SettingsJson(const UserSettings& s) {
           {"autosave", s.autosave},
           {"tab_size", s.tab_size},
           {"updated_at", s.updated_at}};
+}
+
+// The server's limits the IDE checks before it asks (the server enforces them anyway): the
+// upload caps, and how many terminal tabs it may open. With the settings because the IDE
+// reads them once, at the start, as it does the settings.
+boost::json::object LimitsJson(const Services& services) {
+  const FileLimits& files = services.files->limits();
+  return {{"max_file_bytes", files.max_file_bytes},
+          {"max_workspace_bytes", files.max_workspace_bytes},
+          {"max_workspace_entries", files.max_workspace_entries},
+          {"max_terminals", services.terminal_max_per_workspace}};
 }
 
 Result<std::optional<int>> IntField(const boost::json::object& body, std::string_view name) {
@@ -71,7 +83,9 @@ void AddSettingsRoutes(Router& router, Services& services) {
                     [&](const Request&, const std::string& user_id) -> Result<Response> {
                       auto settings = services.settings->Get(user_id);
                       if (!settings) return Fail(settings.error());
-                      return JsonResponse(200, SettingsJson(*settings));
+                      boost::json::object out = SettingsJson(*settings);
+                      out["limits"] = LimitsJson(services);
+                      return JsonResponse(200, out);
                     }));
   router.Add(Method::kPut, "/api/v1/me/settings",
              Authed(services.accounts,

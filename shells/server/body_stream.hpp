@@ -1,16 +1,18 @@
 // A response body made while it is sent (a zip of a workspace): a bounded pipe between the
-// worker thread that produces the bytes and the service thread that writes them, one chunk per
-// WRITEABLE callback. The producer blocks while the pipe holds `capacity` bytes, so a slow
-// client holds back the producer instead of growing memory (backpressure); the service thread
-// never blocks: with nothing to write it arms no WRITEABLE callback and the producer's next
-// write wakes it (the wake function, set by the server, queues the connection and calls
-// lws_cancel_service). When the connection goes away the pipe is cancelled and the producer's
-// next write returns false. Thread-safe; the wake function is called without the lock held.
+// worker thread that produces the bytes and the service thread that writes them, what the pipe
+// holds (up to its capacity) per WRITEABLE callback. The producer blocks while the pipe holds
+// `capacity` bytes, so a slow client holds back the producer instead of growing memory
+// (backpressure); the service thread never blocks: with nothing to write it arms no WRITEABLE
+// callback and the producer's next write wakes it (the wake function, set by the server, queues the
+// connection and calls lws_cancel_service). When the connection goes away the pipe is cancelled and
+// the producer's next write returns false. Thread-safe; the wake function is called without the
+// lock held.
 #pragma once
 
 #include <algorithm>
 #include <condition_variable>
 #include <cstddef>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -59,15 +61,17 @@ class BodyPipe {
 
   // ---- reader (the service thread) ----
   enum class Take { kData, kEmpty, kEnd, kFailed };
-  // Moves up to `max` bytes into `out`. kEmpty: nothing yet; the wake function runs when
-  // there is (or when the body ends).
-  Take Next(std::string& out, std::size_t max) {
+  // Copies up to `max` bytes to `out` (*n of them) and drops them from the pipe, in one copy
+  // into the caller's buffer (the writer keeps one, with lws's LWS_PRE room in front). kEmpty:
+  // nothing yet; the wake function runs when there is (or when the body ends). Taking all the
+  // pipe holds (`max` at least its capacity) leaves it empty without moving a remainder down.
+  Take Next(unsigned char* out, std::size_t max, std::size_t* n) {
     std::lock_guard lock(mu_);
-    out.clear();
+    *n = 0;
     if (!buffered_.empty()) {
-      const std::size_t n = std::min(max, buffered_.size());
-      out.assign(buffered_, 0, n);
-      buffered_.erase(0, n);
+      *n = std::min(max, buffered_.size());
+      std::memcpy(out, buffered_.data(), *n);
+      buffered_.erase(0, *n);
       room_.notify_one();
       return Take::kData;
     }

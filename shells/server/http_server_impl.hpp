@@ -50,6 +50,11 @@ namespace codeyard::server {
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::size_t kBodyChunk = std::size_t{16} * 1024;  // bytes written per WRITEABLE callback
+// A streamed body's write per WRITEABLE callback: all its pipe holds (BodyPipe's 256 KiB), in
+// one lws_write. lws sends what the socket takes and keeps the rest, calling WRITEABLE again
+// only once that is out, so a slow client still holds at most this much in lws. 16 KiB per
+// callback had made an 8 MiB preview 512 loop turns and two copies of each byte.
+constexpr std::size_t kStreamChunk = std::size_t{256} * 1024;
 // How long to wait before retrying, told to a client refused for lack of capacity.
 constexpr int64_t kRetryBusyS = 1;
 constexpr int64_t kRetryLongWorkS = 2;
@@ -122,7 +127,7 @@ class HttpServer::Impl {
       lsp_ = std::make_unique<LspSockets>(*opts_.language_servers, *opts_.accounts, opts_.logger);
     }
     if (opts_.port_relay != nullptr) {
-      relay_ = std::make_unique<PreviewSockets>(*opts_.port_relay, opts_.logger);
+      relay_ = std::make_unique<PreviewSockets>(*opts_.port_relay, opts_.accounts, opts_.logger);
     }
   }
 
@@ -192,8 +197,6 @@ class HttpServer::Impl {
   std::vector<std::pair<uint64_t, Response>> done_;
   std::vector<uint64_t> streams_ready_;  // connections whose streamed body has bytes
 
-  std::string stream_chunk_;  // service thread: the chunk of a streamed body being written
-
   // Service thread only.
   std::unordered_map<uint64_t, std::unique_ptr<Conn>> conns_;
   // Connections that have completed a transaction and stay open (keep-alive): only their
@@ -201,6 +204,7 @@ class HttpServer::Impl {
   std::unordered_set<const lws*> reused_;
   uint64_t next_conn_id_ = 1;
   std::vector<unsigned char> scratch_;
+  std::vector<unsigned char> stream_out_;  // LWS_PRE + kStreamChunk: a streamed body's write
   // Open connections by peer address, for the connection limits. An accepted socket's address
   // waits in accepted_ (by descriptor) until lws has made its wsi.
   int max_connections_ = 0;  // opts_.max_connections, held below the descriptor limit

@@ -195,7 +195,10 @@ int HttpServer::Impl::OnWriteable(const Pss* pss) {
 // Finish may close the connection, which marks the body's end.
 int HttpServer::Impl::WriteStreamed(Conn& c) {
   BodyPipe& pipe = *c.response.stream->pipe;
-  switch (pipe.Next(stream_chunk_, kBodyChunk)) {
+  // Sized once (a resize that grows zero-fills), and used for nothing else.
+  if (stream_out_.empty()) stream_out_.resize(LWS_PRE + kStreamChunk);
+  std::size_t n = 0;
+  switch (pipe.Next(stream_out_.data() + LWS_PRE, kStreamChunk, &n)) {
     case BodyPipe::Take::kEmpty:
       return 0;
     case BodyPipe::Take::kEnd:
@@ -207,9 +210,7 @@ int HttpServer::Impl::WriteStreamed(Conn& c) {
     case BodyPipe::Take::kData:
       break;
   }
-  scratch_.resize(LWS_PRE + stream_chunk_.size());
-  std::memcpy(scratch_.data() + LWS_PRE, stream_chunk_.data(), stream_chunk_.size());
-  if (lws_write(c.wsi, scratch_.data() + LWS_PRE, stream_chunk_.size(), LWS_WRITE_HTTP) < 0) {
+  if (lws_write(c.wsi, stream_out_.data() + LWS_PRE, n, LWS_WRITE_HTTP) < 0) {
     return -1;
   }
   lws_set_timeout(c.wsi, PENDING_TIMEOUT_HTTP_CONTENT, opts_.request_timeout_seconds);

@@ -15,19 +15,6 @@ namespace {
 constexpr std::size_t kMaxHello = std::size_t{64} << 10;
 constexpr std::size_t kTakeBatch = 64;
 
-// The token of the hello {"token":"..."}; an error saying what is wrong otherwise.
-Result<std::string> HelloToken(std::string_view message) {
-  boost::system::error_code ec;
-  boost::json::value value = boost::json::parse(message, ec);
-  const boost::json::value* token =
-      !ec && value.is_object() ? value.as_object().if_contains("token") : nullptr;
-  if (token == nullptr || !token->is_string() || token->as_string().empty()) {
-    return Fail(Error::Code::kUnauthenticated,
-                "the first message must be the hello {\"token\":\"<access token>\"}");
-  }
-  return std::string(token->as_string());
-}
-
 // Why a subscription ended, as a close the client acts on.
 uint16_t CloseCodeFor(const Error& error) {
   switch (error.code()) {
@@ -97,7 +84,7 @@ int EventSockets::OnReceive(uint64_t id, const void* in, std::size_t len) {
 }
 
 int EventSockets::OnMessage(uint64_t id, Conn& c, std::string_view message) {
-  auto token = HelloToken(message);
+  auto token = WsGlue::HelloToken(message);
   if (!token) {
     WsGlue::CloseWith(c, {events_ws::kCloseUnauthenticated, token.error().message()});
     return 0;

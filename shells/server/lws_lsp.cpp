@@ -24,18 +24,6 @@ constexpr uint16_t kCloseNotRunning = 4009;
 constexpr std::string_view kPrefix = "/api/v1/workspaces/";
 constexpr std::string_view kSuffix = "/lsp";
 
-Result<std::string> HelloToken(std::string_view message) {
-  boost::system::error_code ec;
-  boost::json::value value = boost::json::parse(message, ec);
-  const boost::json::value* token =
-      !ec && value.is_object() ? value.as_object().if_contains("token") : nullptr;
-  if (token == nullptr || !token->is_string() || token->as_string().empty()) {
-    return Fail(Error::Code::kUnauthenticated,
-                "the first message must be the hello {\"token\":\"<access token>\"}");
-  }
-  return std::string(token->as_string());
-}
-
 uint16_t CloseCodeFor(const Error& error) {
   switch (error.code()) {
     case Error::Code::kUnauthenticated:
@@ -121,7 +109,7 @@ int LspSockets::OnMessage(uint64_t id, Conn& c, std::string message) {
     }
     return 0;
   }
-  auto token = HelloToken(message);
+  auto token = WsGlue::HelloToken(message);
   if (!token) {
     WsGlue::CloseWith(c, {kCloseUnauthenticated, token.error().message()});
     return 0;

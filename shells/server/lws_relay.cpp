@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "api_ports.hpp"
 #include "http_errors.hpp"
 #include "lws_http.hpp"
 
@@ -15,14 +16,42 @@ constexpr uint16_t kCloseTooBig = 1009;
 constexpr uint16_t kCloseInternal = 1011;
 constexpr uint16_t kCloseTryAgain = 1013;
 constexpr uint16_t kCloseBadGateway = 1014;
+constexpr uint16_t kCloseBadRequest = 4000;
 constexpr uint16_t kCloseUnauthenticated = 4001;
 constexpr uint16_t kCloseNotFound = 4004;
 constexpr uint16_t kCloseFellBehind = 4008;
 
 constexpr std::string_view kPrefix = "/api/v1/previews/";
+constexpr std::string_view kWorkspaces = "/api/v1/workspaces/";
+
+// "/api/v1/workspaces/<id>/ports/<port>/<rest>": the id, the port's text and "/<rest>";
+// nullopt for any other path.
+struct PortsPath {
+  std::string_view workspace_id;
+  std::string_view port;
+  std::string_view rest;
+};
+std::optional<PortsPath> ParsePortsPath(std::string_view path) {
+  if (!path.starts_with(kWorkspaces)) return std::nullopt;
+  path.remove_prefix(kWorkspaces.size());
+  const std::size_t slash = path.find('/');
+  if (slash == 0 || slash == std::string_view::npos) return std::nullopt;
+  PortsPath out;
+  out.workspace_id = path.substr(0, slash);
+  path.remove_prefix(slash);
+  if (!path.starts_with("/ports/")) return std::nullopt;
+  path.remove_prefix(7);
+  const std::size_t end = path.find('/');
+  if (end == 0 || end == std::string_view::npos) return std::nullopt;
+  out.port = path.substr(0, end);
+  out.rest = path.substr(end);
+  return out;
+}
 
 uint16_t CloseCodeFor(const Error& error) {
   switch (error.code()) {
+    case Error::Code::kInvalidArgument:
+      return kCloseBadRequest;
     case Error::Code::kUnauthenticated:
       return kCloseUnauthenticated;
     case Error::Code::kNotFound:
@@ -55,8 +84,9 @@ std::string Encode(std::string_view text) {
 
 }  // namespace
 
-PreviewSockets::PreviewSockets(PortRelay& relay, std::shared_ptr<Logger> logger)
-    : relay_(relay), logger_(logger ? std::move(logger) : NullLogger()) {}
+PreviewSockets::PreviewSockets(PortRelay& relay, const Accounts* accounts,
+                               std::shared_ptr<Logger> logger)
+    : relay_(relay), accounts_(accounts), logger_(logger ? std::move(logger) : NullLogger()) {}
 
 PreviewSockets::~PreviewSockets() {
   for (auto& [id, c] : conns_) c.socket.reset();
@@ -70,6 +100,7 @@ void PreviewSockets::Bind(WorkerPool* pool, std::function<void()> wake) {
 }
 
 bool PreviewSockets::IsPreviewPath(std::string_view path) {
+  if (ParsePortsPath(path)) return true;
   if (!path.starts_with(kPrefix)) return false;
   const std::size_t slash = path.find('/', kPrefix.size());
   return slash != std::string_view::npos && slash > kPrefix.size();
@@ -80,43 +111,75 @@ uint64_t PreviewSockets::Open(lws* wsi) {
   Conn& c = conns_[id];
   const RequestLine line = ReadRequestLine(wsi);  // before the RawTap turns to frames
   WsGlue::Open(c, wsi);
-  WsGlue::HelloDone(c);  // the ticket in the path is the credential: no hello
+  WsGlue::HelloDone(c);  // the credential came with the upgrade: no hello
   const std::string_view path = line.path;
-  const std::size_t slash = path.find('/', kPrefix.size());
-  std::string ticket(path.substr(kPrefix.size(), slash - kPrefix.size()));
+  // Who asks: on the capability path its ticket; on the ports path the upgrade's own
+  // headers (a bearer token or the preview cookie), read while lws still holds them.
+  std::string ticket;
+  std::optional<Request> headers;
+  std::string workspace_id;
+  std::string port_text;
+  std::string_view rest;
+  if (const auto ports = ParsePortsPath(path)) {
+    headers.emplace();
+    headers->headers = CaptureHeaders(wsi);
+    workspace_id = ports->workspace_id;
+    port_text = ports->port;
+    rest = ports->rest;
+  } else {
+    const std::size_t slash = path.find('/', kPrefix.size());
+    ticket = path.substr(kPrefix.size(), slash - kPrefix.size());
+    rest = path.substr(slash);
+  }
   RelayRequest request;
   request.method = "GET";
-  request.target = Encode(path.substr(slash));
+  request.target = Encode(rest);
   for (std::size_t i = 0; i < line.query.size(); ++i) {
     request.target += i == 0 ? '?' : '&';
     request.target += Encode(line.query[i].first);
     if (!line.query[i].second.empty()) request.target += "=" + Encode(line.query[i].second);
   }
   logger_->Info("preview websocket connected", {{"request_id", c.request_id}});
-  // Checking the ticket reads storage and the handshake waits on the program: long work.
-  const bool taken = text_.Submit<
-      Note>(notes_, [this, id, ticket = std::move(ticket), request = std::move(request)]() -> Note {
-    auto grant = relay_.OpenPreview(ticket);
-    if (!grant) {
-      return {id, nullptr, std::nullopt, WsClose{kCloseUnauthenticated, grant.error().message()}};
-    }
-    RelayWsCallbacks callbacks;
-    callbacks.on_message = [this, id](bool binary, std::string m) {
-      notes_.Post({id, nullptr, Message{binary, std::move(m)}, std::nullopt});
-      text_.Wake();
-    };
-    callbacks.on_end = [this, id](const Error& why) {
-      notes_.Post({id, nullptr, std::nullopt, WsClose{kCloseInternal, why.message()}});
-      text_.Wake();
-    };
-    auto socket = relay_.OpenWebSocket(grant->user_id, grant->workspace_id, grant->port, request,
-                                       std::move(callbacks));
-    if (!socket) {
-      return {id, nullptr, std::nullopt,
-              WsClose{CloseCodeFor(socket.error()), socket.error().message()}};
-    }
-    return {id, std::shared_ptr<RelayWebSocket>(std::move(*socket)), std::nullopt, std::nullopt};
-  });
+  // Checking the credential reads storage and the handshake waits on the program: long work.
+  const bool taken = text_.Submit<Note>(
+      notes_,
+      [this, id, ticket = std::move(ticket), headers = std::move(headers),
+       workspace_id = std::move(workspace_id), port_text = std::move(port_text),
+       request = std::move(request)]() -> Note {
+        auto refuse = [id](const Error& why) -> Note {
+          return {id, nullptr, std::nullopt, WsClose{CloseCodeFor(why), why.message()}};
+        };
+        PreviewGrant grant;
+        if (headers) {
+          auto port = PortRelay::ParsePort(port_text);
+          if (!port) return refuse(port.error());
+          if (accounts_ == nullptr) {
+            return refuse(Error(Error::Code::kUnauthenticated,
+                                "preview: this server checks no credentials on the ports path"));
+          }
+          auto user = PreviewCaller(*accounts_, relay_, *headers, workspace_id, *port);
+          if (!user) return refuse(user.error());
+          grant = {std::move(*user), workspace_id, *port};
+        } else {
+          auto opened = relay_.OpenPreview(ticket);
+          if (!opened) return refuse(opened.error());
+          grant = std::move(*opened);
+        }
+        RelayWsCallbacks callbacks;
+        callbacks.on_message = [this, id](bool binary, std::string m) {
+          notes_.Post({id, nullptr, Message{binary, std::move(m)}, std::nullopt});
+          text_.Wake();
+        };
+        callbacks.on_end = [this, id](const Error& why) {
+          notes_.Post({id, nullptr, std::nullopt, WsClose{kCloseInternal, why.message()}});
+          text_.Wake();
+        };
+        auto socket = relay_.OpenWebSocket(grant.user_id, grant.workspace_id, grant.port, request,
+                                           std::move(callbacks));
+        if (!socket) return refuse(socket.error());
+        return {id, std::shared_ptr<RelayWebSocket>(std::move(*socket)), std::nullopt,
+                std::nullopt};
+      });
   if (!taken) WsGlue::CloseWith(c, {kCloseTryAgain, "the server is busy; retry later"});
   return id;
 }

@@ -1,13 +1,15 @@
 // The preview relay's WebSockets (codeyard/port_relay.hpp): an upgrade under
 // /api/v1/previews/{ticket}/... (the ticket in the path) or /api/v1/workspaces/{id}/ports/
-// {port}/... (the preview cookie) is accepted, a long-work thread checks the ticket and has
+// {port}/... (a bearer token, else the preview cookie: api_ports.hpp) is accepted, a long-work
+// thread checks the credential (the share policy too, in PortRelay::Connect) and has
 // the relay make the same handshake with the program on its port, and from then on every
 // message is passed on whole both ways, text as text and binary as binary. Messages the
 // browser sends before the program's socket is open are kept (at most kMaxEarly).
 //
 // Close codes: 1001 server stopping, 1009 a message over 16 MiB, 1011 the program closed or
-// broke its socket, 1013 busy, 1014 the program is not there or refused the handshake (a bad
-// gateway: the message says which), 4001 no or bad ticket, 4004 another user's workspace,
+// broke its socket, 1013 busy, 1014 the program is not there or refused the handshake or
+// proved it wrong (Sec-WebSocket-Accept; a bad gateway: the message says which), 4000 a bad
+// port in the path, 4001 no or bad credentials, 4004 another user's workspace,
 // 4008 the browser does not read (64 MiB queued).
 //
 // Service thread only, except the sockets' reader threads, which report through an inbox and
@@ -22,6 +24,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "codeyard/accounts.hpp"
 #include "codeyard/log.hpp"
 #include "codeyard/port_relay.hpp"
 #include "lws_ws_session.hpp"
@@ -33,7 +36,8 @@ namespace codeyard::server {
 
 class PreviewSockets {
  public:
-  PreviewSockets(PortRelay& relay, std::shared_ptr<Logger> logger);
+  // `accounts` checks bearer tokens on the ports path (nullptr: only tickets and cookies).
+  PreviewSockets(PortRelay& relay, const Accounts* accounts, std::shared_ptr<Logger> logger);
   ~PreviewSockets();
 
   void Bind(WorkerPool* pool, std::function<void()> wake);
@@ -78,6 +82,7 @@ class PreviewSockets {
   void Drop(std::shared_ptr<RelayWebSocket> socket);  // ends it off this thread
 
   PortRelay& relay_;
+  const Accounts* accounts_;
   std::shared_ptr<Logger> logger_;
   WsGlue text_{WsGlue::Frames::kText};
   WsGlue binary_{WsGlue::Frames::kBinary};

@@ -5,6 +5,8 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <cstring>
 
@@ -110,6 +112,18 @@ std::string WsGlue::SendClose(WsSession& s, const WsClose& close) {
   lws_close_reason(s.wsi, static_cast<lws_close_status>(close.code),
                    reinterpret_cast<unsigned char*>(reason.data()), reason.size());
   return reason;
+}
+
+Result<std::string> WsGlue::HelloToken(std::string_view message) {
+  boost::system::error_code ec;
+  boost::json::value value = boost::json::parse(message, ec);
+  const boost::json::value* token =
+      !ec && value.is_object() ? value.as_object().if_contains("token") : nullptr;
+  if (token == nullptr || !token->is_string() || token->as_string().empty()) {
+    return Fail(Error::Code::kUnauthenticated,
+                "the first message must be the hello {\"token\":\"<access token>\"}");
+  }
+  return std::string(token->as_string());
 }
 
 }  // namespace codeyard::server

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "codeyard/error.hpp"
 #include "worker_pool.hpp"
 
 struct lws;
@@ -93,6 +94,9 @@ class WsGlue {
   static void Open(WsSession& s, lws* wsi);
   // The hello came: its timer is cancelled.
   static void HelloDone(WsSession& s);
+  // The token of a hello {"token":"..."} (the events and language-server sockets'); an error
+  // saying what the first message must be otherwise.
+  [[nodiscard]] static Result<std::string> HelloToken(std::string_view message);
   // One received fragment: the whole message once its last fragment came, nullopt before.
   // A message growing past `max` is dropped and `s` closes with `too_big`.
   [[nodiscard]] static std::optional<std::string> Assemble(WsSession& s, const void* in,

@@ -80,6 +80,7 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   services->run_sessions = graph.shared_run_sessions();
   services->relay = graph.shared_port_relay();
   services->language_servers = graph.shared_language_servers();
+  services->terminal_max_per_workspace = static_cast<int>(config.terminal_max_per_workspace);
 
   Events* events = services->events.get();
   services->metrics.AddGauge("codeyard_events_subscribers",

@@ -64,6 +64,8 @@ struct Services {
   std::string web_dir;  // config.web_dir as given: the browser UI's files (see api_static.cpp)
   // run17: the IDE's Run (/api/v1/workspaces/{id}/run).
   std::shared_ptr<RunSessions> run_sessions;
+  // ide3: terminal.max_per_workspace, for the IDE's terminal tabs (GET /me/settings "limits").
+  int terminal_max_per_workspace = 4;
 };
 
 // Opens the library's services from the configuration (codeyard::OptionsFrom,

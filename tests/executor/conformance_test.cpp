@@ -1,6 +1,6 @@
 // The executor conformance suite: what every backend promises through Executor, Pod and
-// Process, run against each entry of a table of backend factories. The local sandbox and the
-// in-memory fake run it now; the Kubernetes backend joins by adding its row. Commands are
+// Process, run against each entry of a table of backend factories: the local sandbox, the
+// in-memory fake, and the Kubernetes backend against codeyard-kube-fake. Commands are
 // kept to what the fake's interpreter knows (echo, cat, true, false, sh -c 'exit N',
 // sh -c 'CMD > FILE'), so a real shell and the fake give the same answers.
 #include <catch2/catch.hpp>
@@ -13,6 +13,7 @@
 #include "codeyard/id.hpp"
 #include "executor/agent_fixture.hpp"
 #include "executor/pod_fixture.hpp"
+#include "kube/executor_fake_fixture.hpp"
 
 using namespace codeyard;
 using namespace codeyard::testing;
@@ -60,6 +61,28 @@ class FakeBackend : public Backend {
   std::string name_ = "conformance-" + NewUuid();
 };
 
+// `k8s:` against codeyard-kube-fake (a real API server on loopback whose pods are local
+// sandbox pods running the freshly built codeyard-pod as their container's init); executors
+// share it as replicas share a cluster.
+class KubeBackend : public Backend {
+ public:
+  std::shared_ptr<Executor> Open() override {
+    auto executor = BackendRegistry::WithBuiltins().OpenExecutor(
+        fake_.Uri("&pod_binary=" + KubeFake::BinDir() + "/codeyard-pod"), {});
+    REQUIRE(executor.has_value());
+    return *executor;
+  }
+  ~KubeBackend() override {
+    auto executor = Open();
+    for (const auto& info : executor->ListPods({}).value_or(std::vector<PodInfo>{})) {
+      (void)executor->DeletePod(info.id);
+    }
+  }
+
+ private:
+  KubeFake fake_;
+};
+
 // The local pod as a container, its init `codeyard-pod container`, reached only through
 // `codeyard-pod agent` streams (AgentPod, agent_fixture.hpp): what the Kubernetes backend does.
 class AgentBackend : public Backend {
@@ -91,6 +114,7 @@ const std::vector<BackendRow>& Backends() {
       {"local", [] { return std::unique_ptr<Backend>(std::make_unique<LocalBackend>()); }},
       {"fake", [] { return std::unique_ptr<Backend>(std::make_unique<FakeBackend>()); }},
       {"agent", [] { return std::unique_ptr<Backend>(std::make_unique<AgentBackend>()); }},
+      {"k8s", [] { return std::unique_ptr<Backend>(std::make_unique<KubeBackend>()); }},
   };
   return rows;
 }

@@ -164,6 +164,24 @@ void Kubelet::Run(std::shared_ptr<RunningPod> rp, json::object object) {
   if (auto e = ParseQuantity(FieldValue(container, "resources.limits.ephemeral-storage"))) {
     spec.limits.workspace_bytes = static_cast<uint64_t>(*e);
   }
+  // A memory-backed emptyDir at /workspace is a tmpfs of its sizeLimit on a real kubelet
+  // (SizeMemoryBackedVolumes): the sandbox's workspace cap is the same thing (kexec).
+  if (const auto* mounts = container.if_contains("volumeMounts"); mounts && mounts->is_array()) {
+    const auto* volumes = object["spec"].as_object().if_contains("volumes");
+    for (const auto& m : mounts->as_array()) {
+      if (!m.is_object() || FieldValue(m.as_object(), "mountPath") != "/workspace") continue;
+      if (volumes == nullptr || !volumes->is_array()) break;
+      for (const auto& v : volumes->as_array()) {
+        if (!v.is_object() || FieldValue(v.as_object(), "name") != FieldValue(m.as_object(), "name") ||
+            FieldValue(v.as_object(), "emptyDir.medium") != "Memory") {
+          continue;
+        }
+        if (auto size = ParseQuantity(FieldValue(v.as_object(), "emptyDir.sizeLimit"))) {
+          spec.limits.workspace_bytes = static_cast<uint64_t>(*size);
+        }
+      }
+    }
+  }
   ExecSpec exec;
   for (const char* key : {"command", "args"}) {
     if (const auto* list = container.if_contains(key); list != nullptr && list->is_array()) {

@@ -360,7 +360,8 @@ def test_a_ticket_is_refused_after_its_login_ends(server):
 
 # A WebSocket server written with the standard library only: it answers the handshake, sends
 # the path it was asked for, then answers each message with its bytes reversed (so what comes
-# back is the program's answer, not an echo made on the way); a plain GET gets 426.
+# back is the program's answer, not an echo made on the way); a plain GET gets 426. With a
+# second argument "bad" it answers 101 with a Sec-WebSocket-Accept that proves nothing.
 WS_APP = rb'''
 import base64, hashlib, socket, struct, sys, threading
 
@@ -395,6 +396,8 @@ def serve(conn):
         conn.close()
         return
     accept = base64.b64encode(hashlib.sha1((headers["sec-websocket-key"] + GUID).encode()).digest())
+    if sys.argv[2:] == ["bad"]:
+        accept = base64.b64encode(b"not the proof of the key")
     conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                  b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")
     send(conn, 1, path.encode())
@@ -515,3 +518,66 @@ def test_a_websocket_to_a_port_nothing_listens_on_is_closed_1014(server, alice, 
 
     code, reason = asyncio.run(refused())
     assert code == 1014 and "nothing listens on port 8009" in reason
+
+
+def start_ws_app(server, token, wid, port, *args):
+    assert call(server, "PUT", f"/workspaces/{wid}/files/ws.py", token=token,
+                body=WS_APP)[0] == 200
+    status, _, run = call(server, "POST", f"/workspaces/{wid}/exec", token=token, json_body={
+        "argv": ["python3", "-c", DAEMON, "python3", "ws.py", str(port), *args]})
+    assert status == 200 and run["exit_code"] == 0, run
+    status, body = wait_serving(server, token, wid, port)
+    assert status == 426, body  # a plain GET reaches it
+
+
+async def first_message_or_close(url, headers=None):
+    """The program's first message, or the close code and reason."""
+    import asyncio
+
+    import websockets
+
+    async with websockets.connect(url, extra_headers=headers or {}) as ws:
+        try:
+            first = await asyncio.wait_for(ws.recv(), 20)
+        except websockets.ConnectionClosed as closed:
+            return closed.code, closed.reason
+        await ws.send("ping")
+        return first, await asyncio.wait_for(ws.recv(), 20)
+
+
+def test_a_websocket_on_the_ports_path_with_a_token_or_the_cookie(server, alice, bob, served):
+    import asyncio
+
+    start_ws_app(server, alice, served, 8003)
+    url = f"ws://127.0.0.1:{server.port}{API}/workspaces/{served}/ports/8003/live?q=1"
+    # A script with the access token.
+    got = asyncio.run(first_message_or_close(url, {"Authorization": f"Bearer {alice}"}))
+    assert got == ("/live?q=1", "gnip")
+    # A tab: the preview cookie for this workspace and port.
+    ticket = preview_cookie(server, alice, served, 8003)
+    got = asyncio.run(first_message_or_close(url, {"Cookie": f"codeyard_preview={ticket}"}))
+    assert got == ("/live?q=1", "gnip")
+    # A cookie for another port, no credential, another user: refused before the program.
+    other = preview_cookie(server, alice, served, 8000)
+    code, reason = asyncio.run(first_message_or_close(url, {"Cookie": f"codeyard_preview={other}"}))
+    assert code == 4001 and "another workspace or port" in reason
+    code, _ = asyncio.run(first_message_or_close(url))
+    assert code == 4001
+    code, _ = asyncio.run(first_message_or_close(url, {"Authorization": f"Bearer {bob}"}))
+    assert code == 4004
+    bad_port = f"ws://127.0.0.1:{server.port}{API}/workspaces/{served}/ports/0/"
+    code, _ = asyncio.run(first_message_or_close(bad_port, {"Authorization": f"Bearer {alice}"}))
+    assert code == 4000
+
+
+def test_a_program_with_a_wrong_accept_is_refused_on_both_paths(server, alice, served):
+    import asyncio
+
+    start_ws_app(server, alice, served, 8004, "bad")
+    by_token = f"ws://127.0.0.1:{server.port}{API}/workspaces/{served}/ports/8004/"
+    ticket = preview_cookie(server, alice, served, 8004)
+    by_ticket = f"ws://127.0.0.1:{server.port}{API}/previews/{ticket}/"
+    for url, headers in ((by_token, {"Authorization": f"Bearer {alice}"}), (by_ticket, {})):
+        code, reason = asyncio.run(first_message_or_close(url, headers))
+        assert code == 1014, (url, code, reason)
+        assert "Sec-WebSocket-Accept" in reason and "does not match" in reason, reason

@@ -1,7 +1,8 @@
 """The IDE's Run over the real server: /api/v1/workspaces/{id}/run, a WebSocket that runs one
 file of the workspace in its pod on a terminal (docs/api.md, "Run WebSocket"). The library's
 rules are tested in tests/services/run_session_test.cpp; here the transport: the hello, input
-and output, Stop, the verdict and the close, refusals, and the plain GET."""
+and output, Stop, the verdict and the close, refusals, the plain GET, and a reconnect after
+the socket dropped."""
 
 import asyncio
 import time
@@ -26,6 +27,15 @@ class RunClient(Terminal):
             open_timeout=DEADLINE_S, max_size=None, ping_interval=None)
         client = cls(ws)
         await client.send_json({"token": token, "path": path, "cols": cols, "rows": rows})
+        return client
+
+    @classmethod
+    async def reconnect(cls, server, workspace_id, token, run_id, seen=0):
+        ws = await websockets.connect(
+            f"ws://127.0.0.1:{server.port}{API}/workspaces/{workspace_id}/run",
+            open_timeout=DEADLINE_S, max_size=None, ping_interval=None)
+        client = cls(ws)
+        await client.send_json({"token": token, "run_id": run_id, "seen": seen})
         return client
 
     async def stop(self):
@@ -130,3 +140,30 @@ def test_a_plain_get_of_the_run_path_is_426(server, owner):
     assert status == 426
     assert headers.get("Upgrade") == "websocket"
     assert "WebSocket" in doc["error"]["message"]
+
+
+def test_a_run_survives_a_dropped_socket_and_a_reconnect_gets_what_it_missed(server, owner):
+    token, ws = owner
+    put(server, token, ws, "count.py",
+        "import time\nfor i in range(20):\n    print('n', i, flush=True)\n    time.sleep(0.05)\n")
+
+    async def scenario():
+        r = await RunClient.start(server, ws, token, "count.py")
+        await r.wait_output("n 2\r\n")
+        run_id = r.statuses[0]["run_id"]
+        r.ws.transport.abort()  # no close handshake: a dropped connection, as a reload's
+        # Someone else's token does not take it over.
+        other = register(server)["access_token"]
+        stranger = await RunClient.reconnect(server, ws, other, run_id)
+        code, _ = await stranger.wait_closed()
+        assert code == 4004
+        back = await RunClient.reconnect(server, ws, token, run_id)
+        await back.wait_output("n 19\r\n")
+        code, _ = await back.wait_closed()
+        assert code == 1000
+        assert back.statuses[0]["run_id"] == run_id
+        assert back.verdict()["verdict"] == "ok"
+        text = back.output.decode()
+        assert all(text.count(f"n {i}\r\n") == 1 for i in range(20))
+
+    run(scenario())

@@ -32,8 +32,11 @@ def backend_server(tmp_path_factory, request):
 
 
 def settings(server, token):
+    """The settings GET answers, without the server's limits it also says."""
     status, _, doc = call(server, "GET", "/me/settings", token=token)
     assert status == 200, doc
+    assert set(doc.pop("limits")) == {"max_file_bytes", "max_workspace_bytes",
+                                      "max_workspace_entries", "max_terminals"}
     return doc
 
 
@@ -80,3 +83,20 @@ def test_a_body_that_is_not_an_object_and_no_token(backend_server):
     for method in ("GET", "PUT"):
         status, _, doc = call(backend_server, method, "/me/settings", json_body={})
         assert status == 401 and error_code(doc) == "unauthenticated"
+
+
+def test_get_says_the_limits_the_ide_checks_before_asking(tmp_path):
+    s = Server(tmp_path, "--set", "terminal.max_per_workspace=3",
+               "--set", "files.max_file_bytes=123456")
+    try:
+        token = register(s)["access_token"]
+        status, _, doc = call(s, "GET", "/me/settings", token=token)
+        assert status == 200, doc
+        assert doc["limits"]["max_terminals"] == 3
+        assert doc["limits"]["max_file_bytes"] == 123456
+        assert doc["limits"]["max_workspace_bytes"] == 100 << 20
+        assert doc["limits"]["max_workspace_entries"] == 10000
+        status, _, unauthed = call(s, "GET", "/me/settings")
+        assert status == 401, unauthed
+    finally:
+        s.stop()

@@ -13,7 +13,7 @@
 #include "core/store/refresh_tokens.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/users.hpp"
-#include "core/store/workspaces.hpp"
+#include "services/workspace_world.hpp"
 #include "storage/backend_fixture.hpp"
 
 namespace codeyard {
@@ -25,24 +25,13 @@ using Catch::Matchers::Contains;
 class World {
  public:
   explicit World(std::unique_ptr<testing::TestDatabase> db)
-      : db_(std::move(db)), clock_(std::make_shared<ManualClock>()) {
-    Options options;
-    options.storage = db_->shared();
-    options.clock = clock_;
-    auto platform = Platform::Open(options);
-    if (!platform) FAIL("Platform::Open: " << platform.error().ToString());
-    platform_ = std::move(*platform);
-    files_ = std::make_shared<Files>(platform_);
-    ada = AddUser("ada");
-    bob = AddUser("bob");
-    ws = NewUuid();
-    Commit([&](Transaction& tx) {
-      Workspace w;
-      w.id = ws;
-      w.owner_id = ada;
-      w.name = "proj";
-      return store::workspaces::Insert(tx, w);
-    });
+      : db_(std::move(db)),
+        clock_(std::make_shared<ManualClock>()),
+        platform_(testing::OpenTestPlatform(*db_, clock_)),
+        files_(std::make_shared<Files>(platform_)),
+        ada(testing::InsertUser(*platform_, "ada")),
+        bob(testing::InsertUser(*platform_, "bob")),
+        ws(testing::InsertWorkspace(*platform_, ada, "proj")) {
     Commit([&](Transaction& tx) {
       RefreshToken t;
       t.id = NewUuid();
@@ -53,15 +42,6 @@ class World {
       t.expires_at = clock_->NowMillis() + 3600'000;
       return store::refresh_tokens::Insert(tx, t);
     });
-  }
-
-  std::string AddUser(const std::string& name) {
-    User user;
-    user.id = NewUuid();
-    user.username = name;
-    user.password_hash = "$argon2id$test-only";
-    Commit([&](Transaction& tx) { return store::users::Insert(tx, user); });
-    return user.id;
   }
 
   template <class F>

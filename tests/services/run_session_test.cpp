@@ -10,13 +10,12 @@
 #include <thread>
 
 #include "codeyard/accounts.hpp"
-#include "codeyard/backend/registry.hpp"
 #include "codeyard/files.hpp"
-#include "codeyard/id.hpp"
 #include "codeyard/platform.hpp"
 #include "codeyard/run_session.hpp"
 #include "codeyard/workspaces.hpp"
 #include "services/must.hpp"
+#include "services/workspace_world.hpp"
 #include "storage/backend_fixture.hpp"
 
 using namespace codeyard;
@@ -28,13 +27,12 @@ namespace {
 constexpr auto kDeadline = 30s;
 
 struct World {
-  World() : db(SqliteBackend::Create()) {
-    Options o;
-    o.storage = db->shared();
-    platform = Must(Platform::Open(o));
-    state_dir = std::filesystem::temp_directory_path() / ("cy-run-" + NewUuid().substr(0, 8));
-    executor = Must(BackendRegistry::WithBuiltins().OpenExecutor(
-        "local:?state_dir=" + state_dir.string(), BackendContext{}));
+  // Real Accounts (the run checks tokens and logins), so not WorkspaceWorld's rows; its
+  // platform and executor.
+  World()
+      : db(SqliteBackend::Create()),
+        platform(OpenTestPlatform(*db, nullptr)),
+        executor(OpenLocalExecutor("cy-run-", &state_dir)) {
     AccountsOptions ao;
     ao.secret = std::string(48, 's');
     ao.password_cost = kPasswordCostMinimum;
@@ -81,6 +79,7 @@ struct Client {
   std::string output;
   std::vector<std::string> statuses;
   std::optional<terminal::Close> closed;
+  uint64_t messages = 0;  // output and status messages: what a reconnect says it has seen
 
   void Pull() {
     for (;;) {
@@ -89,6 +88,7 @@ struct Client {
       if (auto* m = std::get_if<std::string>(&out)) {
         if (m->front() == terminal::kOutput) output += m->substr(1);
         if (m->front() == terminal::kStatus) statuses.push_back(m->substr(1));
+        if (m->front() == terminal::kOutput || m->front() == terminal::kStatus) ++messages;
       } else if (auto* c = std::get_if<terminal::Close>(&out)) {
         closed = *c;
         return;
@@ -134,6 +134,26 @@ Client Start(RunSessions& runs, uint64_t id, const std::string& ws, const Sessio
   return Client{runs, id, {}, {}, {}};
 }
 
+// The first status's run id.
+std::string RunId(const Client& c) {
+  REQUIRE_FALSE(c.statuses.empty());
+  const std::string key = R"("run_id":")";
+  const auto at = c.statuses.front().find(key);
+  REQUIRE(at != std::string::npos);
+  const auto from = at + key.size();
+  return c.statuses.front().substr(from, c.statuses.front().find('"', from) - from);
+}
+
+std::optional<terminal::Close> Reattach(RunSessions& runs, uint64_t id, const std::string& ws,
+                                        const Session& s, const std::string& run_id,
+                                        uint64_t seen) {
+  run_session::Hello hello;
+  hello.token = s.access_token;
+  hello.run_id = run_id;
+  hello.seen = seen;
+  return runs.Start(id, ws, hello);
+}
+
 uint16_t Refusal(RunSessions& runs, uint64_t id, const std::string& ws, const std::string& token,
                  const std::string& path) {
   run_session::Hello hello;
@@ -143,6 +163,15 @@ uint16_t Refusal(RunSessions& runs, uint64_t id, const std::string& ws, const st
   REQUIRE(refused.has_value());
   runs.Detach(id);
   return refused->code;
+}
+
+// Waits (to the deadline) for every run of `runs` to have ended.
+bool NoneRunning(const RunSessions& runs) {
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (runs.running() != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  return runs.running() == 0;
 }
 
 bool Has(const std::string& s, const std::string& needle) {
@@ -279,6 +308,7 @@ TEST_CASE("run session: limits, replacement and who may run", "[run_session]") {
   w.Put(ada, ws, "notes.txt", "hello\n");
   RunSessionOptions options;
   options.limits = WithTimeLimit(RunLimits{}, 1, 20);
+  options.reconnect_grace = 0ms;  // the client going away stops its run at once
   auto runs = w.NewRuns(options);
 
   CHECK(Refusal(*runs, 1, ws, "not a token", "spin.py") == terminal::kCloseUnauthenticated);
@@ -301,11 +331,7 @@ TEST_CASE("run session: limits, replacement and who may run", "[run_session]") {
   CHECK(runs->running() == 1);
   // The client going away stops its run.
   runs->Detach(7);
-  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
-  while (runs->running() != 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
-  CHECK(runs->running() == 0);
+  CHECK(NoneRunning(*runs));
   runs->Detach(6);
 }
 
@@ -341,4 +367,101 @@ TEST_CASE("run session: a revoked login stops its run with 4001, other logins ru
   CHECK(runs->revoked() == 1);
   runs->Detach(1);
   runs->Detach(2);
+}
+
+TEST_CASE("run session: a reconnect takes the run over and gets the output it missed",
+          "[run_session]") {
+  World w;
+  const Session ada = w.NewUser("ada");
+  const Session bob = w.NewUser("bob");
+  const std::string ws = w.NewWorkspace(ada, "reconnect");
+  w.Put(ada, ws, "count.py",
+        "import time\nfor i in range(30):\n    print('line', i)\n    time.sleep(0.02)\n"
+        "print('name?', flush=True)\nprint('got', input())\n");
+  auto runs = w.NewRuns();
+  Client first = Start(*runs, 1, ws, ada, "count.py");
+  first.Wait("line 3\r\n");
+  const std::string run_id = RunId(first);
+  runs->Detach(1);  // the socket dropped: the run goes on
+  CHECK(runs->running() == 1);
+
+  // Nobody else takes it over: another user, another workspace, an unknown id.
+  CHECK(Reattach(*runs, 2, ws, bob, run_id, 0)->code == terminal::kCloseNotFound);
+  CHECK(Reattach(*runs, 3, "other", ada, run_id, 0)->code == terminal::kCloseNotFound);
+  CHECK(Reattach(*runs, 4, ws, ada, "no-such-run", 0)->code == terminal::kCloseNotFound);
+
+  // The same page reconnecting: what it had, then what it missed, then live output, each once.
+  REQUIRE_FALSE(Reattach(*runs, 5, ws, ada, run_id, first.messages).has_value());
+  Client second{*runs, 5, first.output, first.statuses, {}, first.messages};
+  second.Wait("name?");
+  for (int i = 0; i < 30; ++i) {
+    const std::string line = "line " + std::to_string(i) + "\r\n";
+    const auto at = second.output.find(line);
+    CHECK(at != std::string::npos);
+    CHECK(second.output.find(line, at + 1) == std::string::npos);
+  }
+  // A reloaded page (seen 0) gets all of it again, even before its old connection is seen to
+  // go: that one is closed.
+  REQUIRE_FALSE(Reattach(*runs, 7, ws, ada, run_id, 0).has_value());
+  second.Until([&] { return second.closed.has_value(); }, "the close of the page taken over");
+  CHECK(second.closed->code == terminal::kClosePolicy);
+  runs->Detach(5);
+  Client reloaded{*runs, 7, {}, {}, {}, 0};
+  reloaded.Wait("line 29\r\n");
+  CHECK(Has(reloaded.output, "line 0\r\n"));
+  CHECK(Has(reloaded.statuses.front(), run_id));
+  reloaded.Type("ada\r");
+  CHECK(Has(reloaded.Verdict(), R"("verdict":"ok")"));
+  CHECK(Has(reloaded.output, "got ada"));
+  runs->Detach(7);
+}
+
+TEST_CASE("run session: a run nobody reconnects to is stopped after the grace", "[run_session]") {
+  World w;
+  const Session ada = w.NewUser("ada");
+  const std::string ws = w.NewWorkspace(ada, "grace");
+  w.Put(ada, ws, "wait.py", "input('waiting')\n");
+  RunSessionOptions options;
+  options.reconnect_grace = 300ms;
+  auto runs = w.NewRuns(options);
+  Client c = Start(*runs, 1, ws, ada, "wait.py");
+  c.Wait("waiting");
+  const std::string run_id = RunId(c);
+  runs->Detach(1);
+  CHECK(NoneRunning(*runs));
+  CHECK(Reattach(*runs, 2, ws, ada, run_id, 0)->code == terminal::kCloseNotFound);
+
+  // A grace of 0: the run stops as soon as its client goes.
+  options.reconnect_grace = 0ms;
+  auto at_once = w.NewRuns(options);
+  Client d = Start(*at_once, 3, ws, ada, "wait.py");
+  d.Wait("waiting");
+  at_once->Detach(3);
+  CHECK(NoneRunning(*at_once));
+}
+
+TEST_CASE("run session: input typed while C compiles reaches the program", "[run_session]") {
+  World w;
+  const Session ada = w.NewUser("ada");
+  const std::string ws = w.NewWorkspace(ada, "early");
+  // Three hundred functions for gcc -O2: a compile that outlasts the typing right after Start
+  // by far, so the input surely comes while it runs.
+  std::string source = "#include <stdio.h>\n";
+  for (int i = 0; i < 300; ++i) {
+    source += "int f" + std::to_string(i) + "(int x) { return x * " + std::to_string(i) +
+              " + (x >> 3) - (x ^ " + std::to_string(i * 7) + "); }\n";
+  }
+  source +=
+      "int main(void) { int a, b; scanf(\"%d %d\", &a, &b); printf(\"sum %d\\n\", a + b); "
+      "return 0; }\n";
+  w.Put(ada, ws, "sum.c", source);
+  auto runs = w.NewRuns();
+  Client c = Start(*runs, 1, ws, ada, "sum.c");
+  c.Type("40 2\r");  // before the compiler is done: its status says it is still compiling
+  c.Pull();
+  CHECK(c.statuses.size() == 1);
+  CHECK(Has(c.statuses.front(), R"("state":"compiling")"));
+  CHECK(Has(c.Verdict(), R"("verdict":"ok")"));
+  CHECK(Has(c.output, "sum 42"));
+  runs->Detach(1);
 }

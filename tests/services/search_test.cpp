@@ -11,9 +11,7 @@
 #include "codeyard/id.hpp"
 #include "codeyard/search.hpp"
 #include "core/files/search_match.hpp"
-#include "core/store/transact.hpp"
-#include "core/store/users.hpp"
-#include "core/store/workspaces.hpp"
+#include "services/workspace_world.hpp"
 #include "storage/backend_fixture.hpp"
 
 namespace codeyard {
@@ -24,34 +22,12 @@ using Catch::Matchers::Contains;
 
 class World {
  public:
-  explicit World(std::unique_ptr<testing::TestDatabase> db) : db_(std::move(db)) {
-    Options options;
-    options.storage = db_->shared();
-    auto platform = Platform::Open(options);
-    if (!platform) FAIL("Platform::Open: " << platform.error().ToString());
-    platform_ = std::move(*platform);
+  explicit World(std::unique_ptr<testing::TestDatabase> db)
+      : db_(std::move(db)), platform_(testing::OpenTestPlatform(*db_, nullptr)) {
     files = std::make_unique<Files>(platform_);
-    ada = AddUser("ada");
-    bob = AddUser("bob");
-    ws = AddWorkspace(ada);
-  }
-
-  std::string AddUser(const std::string& name) {
-    User user;
-    user.id = NewUuid();
-    user.username = name;
-    user.password_hash = "$argon2id$test-only";
-    Commit([&](Transaction& tx) { return store::users::Insert(tx, user); });
-    return user.id;
-  }
-
-  std::string AddWorkspace(const std::string& owner) {
-    Workspace w;
-    w.id = NewUuid();
-    w.owner_id = owner;
-    w.name = "proj";
-    Commit([&](Transaction& tx) { return store::workspaces::Insert(tx, w); });
-    return w.id;
+    ada = testing::InsertUser(*platform_, "ada");
+    bob = testing::InsertUser(*platform_, "bob");
+    ws = testing::InsertWorkspace(*platform_, ada, "proj");
   }
 
   void Put(const std::string& path, const std::string& content) {
@@ -63,18 +39,13 @@ class World {
     return FileSearch(platform_, limits);
   }
 
-  std::unique_ptr<Files> files;
-  std::string ada, bob, ws;
-
  private:
-  template <class F>
-  void Commit(F&& work) {
-    auto done = store::Transact(platform_->storage(), TxKind::kWrite, std::forward<F>(work));
-    if (!done) FAIL(done.error().ToString());
-  }
-
   std::unique_ptr<testing::TestDatabase> db_;
   std::shared_ptr<Platform> platform_;
+
+ public:
+  std::unique_ptr<Files> files;
+  std::string ada, bob, ws;
 };
 
 SearchQuery Q(std::string text, bool case_sensitive = false, bool regex = false) {

@@ -6,9 +6,9 @@
 #include "codeyard/id.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/users.hpp"
+#include "core/store/workspaces.hpp"
 
 namespace codeyard::testing {
-namespace {
 
 std::string InsertUser(Platform& platform, const std::string& name) {
   User user;
@@ -22,7 +22,17 @@ std::string InsertUser(Platform& platform, const std::string& name) {
   return user.id;
 }
 
-}  // namespace
+std::string InsertWorkspace(Platform& platform, const std::string& owner, const std::string& name) {
+  Workspace w;
+  w.id = NewUuid();
+  w.owner_id = owner;
+  w.name = name;
+  auto inserted = store::Transact(platform.storage(), TxKind::kWrite, [&](Transaction& tx) {
+    return store::workspaces::Insert(tx, w);
+  });
+  if (!inserted) FAIL("insert workspace: " << inserted.error().ToString());
+  return w.id;
+}
 
 std::shared_ptr<Platform> OpenTestPlatform(const TestDatabase& db, std::shared_ptr<Clock> clock) {
   Options opts;

@@ -25,6 +25,12 @@ namespace codeyard::testing {
                                                          std::shared_ptr<Clock> clock);
 [[nodiscard]] std::shared_ptr<Executor> OpenLocalExecutor(std::string_view prefix,
                                                           std::filesystem::path* state_dir);
+// Rows written straight to storage, for suites that need a user or a workspace and not the
+// services that make them: a user `name` plus a random part (its id returned), and a workspace
+// row of `owner` (its id returned; no pod).
+[[nodiscard]] std::string InsertUser(Platform& platform, const std::string& name);
+[[nodiscard]] std::string InsertWorkspace(Platform& platform, const std::string& owner,
+                                          const std::string& name);
 
 class WorkspaceWorld {
  public:

@@ -3,7 +3,6 @@
 
 #include <boost/json.hpp>
 
-#include <charconv>
 #include <utility>
 
 #include "codeyard/platform.hpp"
@@ -165,20 +164,9 @@ Result<Page<SubmissionView>> Submissions::List(std::string_view user_id,
   // One statement per page, filtered by kind and problem in SQL (the jobs' problem_id
   // column), so every page is full but the last; the cursor is the queue's own format.
   CY_CHECK(files::CheckPageLimit(request.page));
-  CY_TRY(const std::optional<std::string> key, files::DecodeCursor("j", request.page.cursor));
+  CY_TRY(const auto key, files::DecodeCreatedCursor("j", request.page.cursor));
   std::optional<store::jobs::PageKey> before;
-  if (key) {
-    const auto colon = key->find(':');
-    int64_t created = 0;
-    const char* first = key->data();
-    const char* last = key->data() + (colon == std::string::npos ? 0 : colon);
-    const auto [end, ec] = std::from_chars(first, last, created);
-    if (colon == std::string::npos || colon == 0 || ec != std::errc() || end != last) {
-      return Fail(Error::Code::kInvalidArgument,
-                  "cursor is malformed: pass the next_cursor of the previous page unchanged");
-    }
-    before = store::jobs::PageKey{created, key->substr(colon + 1)};
-  }
+  if (key) before = store::jobs::PageKey{key->created_at, key->id};
   const int64_t limit = request.page.limit;
   CY_TRY(std::vector<Job> jobs,
          store::Transact(platform_->storage(), TxKind::kRead, [&](Transaction& tx) {
@@ -189,7 +177,7 @@ Result<Page<SubmissionView>> Submissions::List(std::string_view user_id,
   if (static_cast<int64_t>(jobs.size()) > limit) {
     jobs.resize(static_cast<std::size_t>(limit));
     const Job& last = jobs.back();
-    out.next_cursor = files::EncodeCursor("j", std::to_string(last.created_at) + ":" + last.id);
+    out.next_cursor = files::EncodeCreatedCursor("j", last.created_at, last.id);
   }
   for (const Job& job : jobs) {
     CY_TRY(SubmissionView view, ViewOf(job));

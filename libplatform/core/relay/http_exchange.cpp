@@ -55,7 +55,12 @@ class Input {
       return std::unexpected(Bad("is larger than relay.max_response_bytes (" +
                                  std::to_string(max_bytes_) + " bytes)"));
     }
-    buffer_ += *got;
+    // A body's reads find the buffer passed on and cleared: taken, not copied.
+    if (buffer_.empty()) {
+      buffer_ = std::move(*got);
+    } else {
+      buffer_ += *got;
+    }
     return true;
   }
 

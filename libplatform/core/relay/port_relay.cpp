@@ -43,6 +43,28 @@ PortRelay::PortRelay(std::shared_ptr<Platform> platform, std::shared_ptr<Workspa
       options_(std::move(options)),
       key_(Hmac(options_.secret, kTicketKeyLabel)) {}
 
+void PortRelay::SetSharePolicy(PreviewSharePolicy policy) {
+  std::lock_guard lock(policy_mu_);
+  share_policy_ = std::move(policy);
+}
+
+Result<void> PortRelay::Admit(std::string_view user_id, std::string_view workspace_id) const {
+  auto own = workspaces_->Get(user_id, workspace_id);
+  if (own) return {};
+  if (own.error().code() != Error::Code::kNotFound) return std::unexpected(own.error());
+  PreviewSharePolicy policy;
+  {
+    std::lock_guard lock(policy_mu_);
+    policy = share_policy_;
+  }
+  if (!policy) return std::unexpected(own.error());
+  auto shared = policy(user_id, workspace_id);
+  if (shared) return {};
+  // The policy's own not-found says "terminals: ..."; the relay's caller sees the relay's.
+  if (shared.error().code() == Error::Code::kNotFound) return std::unexpected(own.error());
+  return std::unexpected(shared.error());
+}
+
 Result<uint16_t> PortRelay::ParsePort(std::string_view text) {
   unsigned value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -66,8 +88,11 @@ std::string PortRelay::CapabilityPrefix(std::string_view token) {
 Result<PreviewTicket> PortRelay::IssuePreview(std::string_view user_id, std::string_view session_id,
                                               std::string_view workspace_id, uint16_t port) {
   if (port == 0) return Fail(Error::Code::kInvalidArgument, "preview: port 0 is not a port");
-  auto workspace = workspaces_->Get(user_id, workspace_id);  // kNotFound for anyone else's
-  if (!workspace) return std::unexpected(workspace.error());
+  // kNotFound for anyone else's; a reviewer's ticket carries the reviewer, and every request
+  // made with it asks the share policy again (Connect).
+  if (auto admitted = Admit(user_id, workspace_id); !admitted) {
+    return std::unexpected(admitted.error());
+  }
   PreviewTicket ticket;
   ticket.expires_unix_ms =
       platform_->clock().NowMillis() +
@@ -143,8 +168,10 @@ Result<std::unique_ptr<PortStream>> PortRelay::Connect(std::string_view user_id,
                                                        std::string_view workspace_id,
                                                        uint16_t port) {
   if (port == 0) return Fail(Error::Code::kInvalidArgument, "preview: port 0 is not a port");
-  auto workspace = workspaces_->Get(user_id, workspace_id);  // the owner only
-  if (!workspace) return std::unexpected(workspace.error());
+  // The owner, or whom the owner shares with (asked anew on every connection).
+  if (auto admitted = Admit(user_id, workspace_id); !admitted) {
+    return std::unexpected(admitted.error());
+  }
   // Never starts the pod: a workspace that is not running serves nothing.
   auto pod = workspaces_->RunningPod(workspace_id);
   if (!pod) {

@@ -2,6 +2,7 @@
 // pod, over a PortStream: the handshake, then masked frames out (a writer thread with a
 // bounded queue) and the program's frames in (a reader thread that reassembles fragments and
 // answers pings).
+#include <openssl/sha.h>
 #include <sodium.h>
 
 #include <array>
@@ -24,6 +25,20 @@ constexpr uint8_t kPing = 0x9;
 constexpr uint8_t kPong = 0xA;
 constexpr std::size_t kMaxQueued = std::size_t{64} << 20;
 constexpr uint64_t kMaxMessage = uint64_t{64} << 20;
+
+// RFC 6455 4.1: the server proves it read the key with base64(SHA-1(key + this GUID)).
+constexpr std::string_view kAcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+std::string ExpectedAccept(std::string_view key) {
+  const std::string text = std::string(key) + std::string(kAcceptGuid);
+  std::array<unsigned char, SHA_DIGEST_LENGTH> digest{};
+  SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest.data());
+  std::array<char, sodium_base64_ENCODED_LEN(SHA_DIGEST_LENGTH, sodium_base64_VARIANT_ORIGINAL)>
+      out{};
+  sodium_bin2base64(out.data(), out.size(), digest.data(), digest.size(),
+                    sodium_base64_VARIANT_ORIGINAL);
+  return out.data();
+}
 
 // One client frame: FIN set, masked as a client's must be.
 std::string Frame(uint8_t opcode, std::string_view payload) {
@@ -237,6 +252,21 @@ Result<std::unique_ptr<RelayWebSocket>> PortRelay::OpenWebSocket(std::string_vie
     return Fail(Error::Code::kUnavailable,
                 "preview: the program answered the WebSocket handshake with " +
                     std::to_string(head->response.status) + ", not 101");
+  }
+  // A 101 without the right proof is not a WebSocket server that read this handshake (a
+  // proxy or a program that answers every request with 101): refused, never relayed.
+  const std::string expected = ExpectedAccept(key.data());
+  std::string_view accept;
+  for (const auto& [name, value] : head->response.headers) {
+    if (name == "sec-websocket-accept") accept = value;
+  }
+  if (accept != expected) {
+    return Fail(Error::Code::kUnavailable,
+                accept.empty() ? std::string("preview: the program's WebSocket handshake has no "
+                                             "Sec-WebSocket-Accept")
+                               : "preview: the program's Sec-WebSocket-Accept \"" +
+                                     std::string(accept.substr(0, 64)) +
+                                     "\" does not match the key the relay sent");
   }
   auto socket =
       std::make_unique<Socket>(std::move(*stream), std::move(head->rest), std::move(callbacks));

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "codeyard/id.hpp"
 #include "core/run_session/run_session_impl.hpp"
 #include "core/terminals/protocol.hpp"
 
@@ -58,6 +59,7 @@ RunSessionOptions RunSessionOptionsFrom(const Config& config) {
                              static_cast<double>(config.run_session_wall_time_limit_s));
   out.limits.output_bytes = static_cast<uint64_t>(config.run_session_output_limit_bytes);
   out.reauth_interval = std::chrono::seconds(config.terminal_reauth_interval_s);
+  out.reconnect_grace = std::chrono::seconds(config.run_reconnect_grace_s);
   return out;
 }
 
@@ -70,6 +72,7 @@ std::optional<terminal::Close> RunSessions::Impl::Start(uint64_t client,
     std::lock_guard lock(mu_);
     if (closing_) return terminal::Close{terminal::kCloseGoingAway, "the server is shutting down"};
   }
+  if (!hello.run_id.empty()) return Reattach(client, workspace_id, hello);
   auto claims = accounts_.VerifyAccessToken(hello.token);
   if (!claims) return terminal::CloseFor(claims.error());
   auto plan = run_session::PlanFor(hello.path);
@@ -79,6 +82,7 @@ std::optional<terminal::Close> RunSessions::Impl::Start(uint64_t client,
   }
 
   auto run = std::make_shared<Run>();
+  run->id = NewUuid();
   run->client = client;
   run->workspace_id = std::string(workspace_id);
   run->user_id = claims->user_id;
@@ -96,7 +100,9 @@ std::optional<terminal::Close> RunSessions::Impl::Start(uint64_t client,
       StopLocked(*old, "replaced");
       changed_.wait_for(lock, kReplaceWait, [&] { return old->ended; });
     }
-    clients_[client].run = run;
+    Client& c = clients_[client];
+    c.run = run;
+    c.last = run;
   }
 
   const bool compiled = !run->plan.compile.empty();
@@ -104,14 +110,18 @@ std::optional<terminal::Close> RunSessions::Impl::Start(uint64_t client,
   auto started = workspaces_.Start(run->user_id, run->workspace_id, spec);
   if (!started) {
     std::lock_guard lock(mu_);
-    if (auto it = clients_.find(client); it != clients_.end()) it->second.run.reset();
+    if (auto it = clients_.find(client); it != clients_.end()) {
+      it->second.run.reset();
+      it->second.last.reset();  // nothing to reconnect to
+    }
     return terminal::CloseFor(started.error());
   }
   boost::json::object status{{"state", compiled ? "compiling" : "running"},
                              {"argv", Strings(spec.argv)},
                              {"command", run_session::ShellQuoted(spec.argv)},
-                             {"path", hello.path}};
-  Push(client, terminal::StatusMessage(status));
+                             {"path", hello.path},
+                             {"run_id", run->id}};
+  Emit(*run, terminal::StatusMessage(status));
   logger_->Info(
       "run started",
       {{"workspace_id", run->workspace_id}, {"path", hello.path}, {"pod", started->pod_id}});
@@ -183,7 +193,7 @@ std::optional<terminal::Close> RunSessions::Impl::Receive(uint64_t client,
     command.kind = Command::kResize;
     command.size = *size;
   } else {
-    std::size_t pending = payload.size();
+    std::size_t pending = payload.size() + run->early_input.size();
     for (const Command& c : run->inbox) pending += c.input.size();
     if (pending > options_.max_pending_input) {
       return terminal::Close{terminal::kClosePolicy, "too much input waiting for the program"};
@@ -203,8 +213,9 @@ TerminalOut RunSessions::Impl::Next(uint64_t client, bool* more) {
   if (it == clients_.end()) return std::monostate{};
   Client& c = it->second;
   if (c.queue.empty()) {
-    if (c.close) return *c.close;
-    return std::monostate{};
+    if (!c.close) return std::monostate{};
+    c.close_sent = true;
+    return *c.close;
   }
   // A client that acknowledges gets at most a window of output ahead of what it has shown,
   // so a Stop is not stuck behind megabytes on their way to it.
@@ -222,12 +233,87 @@ TerminalOut RunSessions::Impl::Next(uint64_t client, bool* more) {
 }
 
 void RunSessions::Impl::Detach(uint64_t client) {
+  {
+    std::lock_guard lock(mu_);
+    const auto it = clients_.find(client);
+    if (it == clients_.end() || it->second.detached_until) return;
+    Client& c = it->second;
+    // A run under way, or one whose end the client has not been told of, waits for a reconnect.
+    // Its output goes on filling the queue (the program blocks when it is full) and the log.
+    if (!closing_ && options_.reconnect_grace.count() > 0 && c.last && !c.close_sent) {
+      c.detached_until = SteadyClock::now() + options_.reconnect_grace;
+    } else {
+      if (c.run) StopLocked(*c.run, "disconnected");
+      clients_.erase(it);
+      changed_.notify_all();
+      return;
+    }
+  }
+  reauth_.Poke();  // its wake time may be sooner now
+}
+
+std::optional<terminal::Close> RunSessions::Impl::Reattach(uint64_t client,
+                                                           std::string_view workspace_id,
+                                                           const run_session::Hello& hello) {
+  auto claims = accounts_.VerifyAccessToken(hello.token);
+  if (!claims) return terminal::CloseFor(claims.error());
   std::lock_guard lock(mu_);
-  const auto it = clients_.find(client);
-  if (it == clients_.end()) return;
-  if (it->second.run) StopLocked(*it->second.run, "disconnected");
-  clients_.erase(it);
+  if (closing_) return terminal::Close{terminal::kCloseGoingAway, "the server is shutting down"};
+  // A run with a live connection is taken over too (a reload's new page may come before the
+  // old page's socket is seen to close): the newest connection is the person's. A run past its
+  // grace is gone.
+  auto old = clients_.end();
+  for (auto it = clients_.begin(); it != clients_.end(); ++it) {
+    const Client& c = it->second;
+    if (it->first != client && c.last && c.last->id == hello.run_id &&
+        c.last->workspace_id == workspace_id && c.last->user_id == claims->user_id) {
+      old = it;
+      break;
+    }
+  }
+  if (old == clients_.end()) {
+    return terminal::Close{terminal::kCloseNotFound,
+                           "no such run: it ended, or was stopped when nobody reconnected"};
+  }
+  Client taken;
+  taken.run = std::move(old->second.run);
+  taken.last = std::move(old->second.last);
+  taken.close = std::move(old->second.close);
+  if (old->second.detached_until) {
+    clients_.erase(old);
+  } else {  // closed; it has no run any more, so its Detach frees it
+    old->second.queue.clear();
+    old->second.queued_bytes = 0;
+    old->second.close.reset();
+    CloseLocked(old->first,
+                terminal::Close{terminal::kClosePolicy, "the run was taken over by another page"});
+  }
+  Run& run = *taken.last;
+  if (hello.seen < run.log_first) {
+    taken.queue.push_back(terminal::Message(
+        terminal::kOutput, "\r\n[earlier output of this run is no longer kept]\r\n"));
+  }
+  for (uint64_t i = std::max(hello.seen, run.log_first) - run.log_first; i < run.log.size(); ++i) {
+    taken.queue.push_back(run.log[i]);
+  }
+  for (const std::string& m : taken.queue) taken.queued_bytes += m.size();
+  run.client = client;
+  if (taken.run && !run.ended && run.stop_reason.empty()) {
+    Command resize;
+    resize.kind = Command::kResize;
+    resize.size = hello.size;
+    run.inbox.push_back(std::move(resize));
+    if (run.live != nullptr) run.live->Interrupt();
+  }
+  const bool has_news = !taken.queue.empty() || taken.close.has_value();
+  clients_[client] = std::move(taken);
+  if (has_news) {
+    ready_.push_back(client);
+    if (wake_) wake_();
+  }
   changed_.notify_all();
+  logger_->Info("run reconnected", {{"workspace_id", run.workspace_id}, {"run_id", run.id}});
+  return std::nullopt;
 }
 
 void RunSessions::Impl::CloseAll(const terminal::Close& close) {
@@ -240,7 +326,7 @@ void RunSessions::Impl::CloseAll(const terminal::Close& close) {
 }
 
 void RunSessions::Impl::Shutdown() {
-  StopReauth();
+  reauth_.Stop();
   std::vector<std::shared_ptr<Run>> runs;
   {
     std::lock_guard lock(mu_);
@@ -301,16 +387,27 @@ void RunSessions::Impl::PushLocked(uint64_t id, std::string message) {
   }
 }
 
-void RunSessions::Impl::Push(uint64_t id, std::string message) {
-  std::lock_guard lock(mu_);
-  PushLocked(id, std::move(message));
+void RunSessions::Impl::EmitLocked(Run& run, std::string message) {
+  run.log_bytes += message.size();
+  run.log.push_back(message);
+  while (run.log_bytes > options_.client_queue_bytes && run.log.size() > 1) {
+    run.log_bytes -= run.log.front().size();
+    run.log.pop_front();
+    ++run.log_first;
+  }
+  PushLocked(run.client, std::move(message));
 }
 
-void RunSessions::Impl::PushOutput(uint64_t id, std::string_view data) {
+void RunSessions::Impl::Emit(Run& run, std::string message) {
+  std::lock_guard lock(mu_);
+  EmitLocked(run, std::move(message));
+}
+
+void RunSessions::Impl::EmitOutput(Run& run, std::string_view data) {
   std::lock_guard lock(mu_);
   while (!data.empty()) {
     const std::size_t n = std::min(options_.max_frame_bytes, data.size());
-    PushLocked(id, terminal::Message(terminal::kOutput, data.substr(0, n)));
+    EmitLocked(run, terminal::Message(terminal::kOutput, data.substr(0, n)));
     data.remove_prefix(n);
   }
 }
@@ -362,6 +459,13 @@ Result<ExitStatus> RunSessions::Impl::Pump(Run& run, Process& process, bool tty)
       });
       commands.swap(run.inbox);
       stop = !run.stop_reason.empty();
+      if (!tty) {  // typed while compiling: kept for the program
+        std::erase_if(commands, [&](Command& c) {
+          if (c.kind != Command::kInput) return false;
+          run.early_input += c.input;
+          return true;
+        });
+      }
     }
     if (stop && !killed) {
       (void)process.Signal(SIGKILL);  // the whole process group, at once
@@ -388,7 +492,7 @@ Result<ExitStatus> RunSessions::Impl::Pump(Run& run, Process& process, bool tty)
       return Fail(chunk.error());
     }
     if (!*chunk) break;
-    if (!killed) PushOutput(run.client, tty ? (*chunk)->data : AsTerminalText((*chunk)->data));
+    if (!killed) EmitOutput(run, tty ? (*chunk)->data : AsTerminalText((*chunk)->data));
   }
   return process.Wait();
 }
@@ -416,7 +520,7 @@ void RunSessions::Impl::Drive(const std::shared_ptr<Run>& run, WorkspaceProcess 
       s["wall_ms"] = status->wall_ms;
       s["memory_kb"] = status->memory_kb;
     }
-    Push(run->client, terminal::StatusMessage(s));
+    Emit(*run, terminal::StatusMessage(s));
     return status && stop_reason.empty() && status->exit_code == 0;
   };
   const auto finish = [&](WorkspaceProcess& p) {
@@ -464,11 +568,17 @@ void RunSessions::Impl::Drive(const std::shared_ptr<Run>& run, WorkspaceProcess 
         boost::json::object s{{"state", "running"},
                               {"argv", Strings(spec.argv)},
                               {"command", run_session::ShellQuoted(spec.argv)}};
-        Push(run->client, terminal::StatusMessage(s));
+        Emit(*run, terminal::StatusMessage(s));
       }
       {
         std::lock_guard lock(mu_);
         run->live = program->process.get();
+        if (!run->early_input.empty()) {  // what was typed while it compiled comes first
+          Command early;
+          early.input = std::move(run->early_input);
+          run->early_input.clear();
+          run->inbox.insert(run->inbox.begin(), std::move(early));
+        }
       }
       auto status = Pump(*run, *program->process, true);
       {

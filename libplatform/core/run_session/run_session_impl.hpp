@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "codeyard/run_session.hpp"
+#include "core/periodic.hpp"
 
 namespace codeyard {
 namespace run_session_internal {
@@ -36,14 +38,23 @@ class RunSessions::Impl {
       : accounts_(accounts),
         workspaces_(workspaces),
         options_(std::move(options)),
-        logger_(logger ? std::move(logger) : NullLogger()),
-        reauth_([this] { ReauthLoop(); }) {}
+        logger_(logger ? std::move(logger) : NullLogger()) {
+    // One thread checks the logins every reauth_interval and ends the grace of detached
+    // clients when it is over (run_session_reauth.cpp).
+    reauth_.Start(
+        options_.reauth_interval,
+        [this](bool due) {
+          ExpireGrace();
+          if (due) ReauthPass();
+        },
+        [this] { return NextGraceEnd(); });
+  }
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
-  ~Impl() { StopReauth(); }
+  ~Impl() { reauth_.Stop(); }
 
   struct Run {
-    uint64_t client = 0;
+    std::string id;  // what a reconnect names (the first status's "run_id")
     std::string workspace_id;
     std::string user_id;
     std::string session_id;  // the login the run lives by (checked every reauth_interval)
@@ -51,7 +62,14 @@ class RunSessions::Impl {
     TerminalSize size;
     std::thread driver;
     // Under Impl::mu_:
+    uint64_t client = 0;  // the connection it writes to (a reconnect moves it)
     std::vector<run_session_internal::Command> inbox;
+    std::string early_input;  // typed while the compiler ran: the program's first input
+    // The replay buffer: the last output and status messages (at most client_queue_bytes),
+    // log.front() being message number log_first of the run.
+    std::deque<std::string> log;
+    std::size_t log_bytes = 0;
+    uint64_t log_first = 0;
     std::string stop_reason;  // set: stop now ("stop", "replaced", "disconnected", "shutdown")
     Process* live = nullptr;
     std::optional<terminal::Close> close;  // how to close the client instead of normally
@@ -62,7 +80,11 @@ class RunSessions::Impl {
     std::deque<std::string> queue;
     std::size_t queued_bytes = 0;
     std::optional<terminal::Close> close;
-    std::shared_ptr<Run> run;
+    std::shared_ptr<Run> run;   // reset when the run ended
+    std::shared_ptr<Run> last;  // the run this client started or took over, ended or not
+    bool close_sent = false;
+    // Set: the connection went away and the run waits for a reconnect until then.
+    std::optional<std::chrono::steady_clock::time_point> detached_until;
     // Output sent and not yet acknowledged ('4'); only once the client acknowledges at all.
     bool acks = false;
     std::size_t unacked = 0;
@@ -90,20 +112,26 @@ class RunSessions::Impl {
   }
 
  private:
+  std::optional<terminal::Close> Reattach(uint64_t client, std::string_view workspace_id,
+                                          const run_session::Hello& hello);
   void Drive(const std::shared_ptr<Run>& run, WorkspaceProcess first);
   // Reads the process to its end, feeding it the inbox; returns its status.
   Result<ExitStatus> Pump(Run& run, Process& process, bool tty);
   ExecSpec CompileSpec(const Run& run) const;
   ExecSpec ProgramSpec(const Run& run) const;
   void PushLocked(uint64_t id, std::string message);
-  void Push(uint64_t id, std::string message);
-  void PushOutput(uint64_t id, std::string_view data);
+  // Output and statuses of a run: kept in its replay buffer, and queued to its client.
+  void EmitLocked(Run& run, std::string message);
+  void Emit(Run& run, std::string message);
+  void EmitOutput(Run& run, std::string_view data);
   void CloseLocked(uint64_t id, terminal::Close close);
   void StopLocked(Run& run, std::string reason);
   void ReapLocked();
-  void ReauthLoop();
   void ReauthPass();
-  void StopReauth();
+  // The grace of detached clients (run_session_reauth.cpp): the earliest end, and stopping the
+  // runs whose grace is over.
+  std::optional<std::chrono::steady_clock::time_point> NextGraceEnd() const;
+  void ExpireGrace();
 
   Accounts& accounts_;
   Workspaces& workspaces_;
@@ -120,10 +148,7 @@ class RunSessions::Impl {
   bool closing_ = false;
 
   std::atomic<uint64_t> revoked_{0};
-  std::mutex reauth_mu_;
-  std::condition_variable reauth_wake_;
-  bool reauth_stop_ = false;
-  std::thread reauth_;  // last: it starts once everything above is built
+  PeriodicThread reauth_;  // last: stopped first, started once everything above is built
 };
 
 }  // namespace codeyard

@@ -48,13 +48,30 @@ Result<Hello> ParseHello(std::string_view message) {
     return Fail(Error::Code::kInvalidArgument, "the hello needs a \"token\" (an access token)");
   }
   hello.token = std::string(token->as_string());
-  const boost::json::value* path = o.if_contains("path");
-  if (path == nullptr || !path->is_string()) {
-    return Fail(Error::Code::kInvalidArgument, "the hello needs a \"path\" (the file to run)");
+  // A reconnect names the run it picks up, and how many output and status messages of it the
+  // client already has; the path is the run's own then.
+  if (const boost::json::value* run_id = o.if_contains("run_id"); run_id != nullptr) {
+    if (!run_id->is_string() || run_id->as_string().empty() || run_id->as_string().size() > 64) {
+      return Fail(Error::Code::kInvalidArgument, "the hello's \"run_id\" is a run's id");
+    }
+    hello.run_id = std::string(run_id->as_string());
+    if (const boost::json::value* seen = o.if_contains("seen"); seen != nullptr) {
+      if (!seen->is_int64() || seen->as_int64() < 0) {
+        return Fail(Error::Code::kInvalidArgument,
+                    "the hello's \"seen\" is a count of messages (0 or more)");
+      }
+      hello.seen = static_cast<uint64_t>(seen->as_int64());
+    }
   }
-  auto normal = NormalizePath(std::string_view(path->as_string()));
-  if (!normal) return Fail(normal.error().WithContext("field 'path'"));
-  hello.path = std::move(*normal);
+  const boost::json::value* path = o.if_contains("path");
+  if (path != nullptr || hello.run_id.empty()) {
+    if (path == nullptr || !path->is_string()) {
+      return Fail(Error::Code::kInvalidArgument, "the hello needs a \"path\" (the file to run)");
+    }
+    auto normal = NormalizePath(std::string_view(path->as_string()));
+    if (!normal) return Fail(normal.error().WithContext("field 'path'"));
+    hello.path = std::move(*normal);
+  }
   auto cols = Dimension(o, "cols", hello.size.cols);
   if (!cols) return Fail(cols.error());
   auto rows = Dimension(o, "rows", hello.size.rows);

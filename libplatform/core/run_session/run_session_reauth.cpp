@@ -1,5 +1,8 @@
 // The login re-check of interactive runs (codeyard/run_session.hpp): one thread per
-// RunSessions stops the runs whose login Accounts no longer accepts.
+// RunSessions (a PeriodicThread) stops the runs whose login Accounts no longer accepts, and those
+// whose client went away and did not reconnect within the grace.
+#include <algorithm>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -8,22 +11,42 @@
 
 namespace codeyard {
 
+// ---- the grace of detached clients ----------------------------------------------------------
+
+std::optional<std::chrono::steady_clock::time_point> RunSessions::Impl::NextGraceEnd() const {
+  std::lock_guard lock(mu_);
+  std::optional<std::chrono::steady_clock::time_point> out;
+  for (const auto& entry : clients_) {
+    const auto& until = entry.second.detached_until;
+    if (until && (!out || *until < *out)) out = until;
+  }
+  return out;
+}
+
+void RunSessions::Impl::ExpireGrace() {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mu_);
+  for (auto it = clients_.begin(); it != clients_.end();) {
+    Client& c = it->second;
+    if (!c.detached_until || *c.detached_until > now) {
+      ++it;
+      continue;
+    }
+    if (c.run) {
+      logger_->Info("run stopped: nobody reconnected",
+                    {{"workspace_id", c.run->workspace_id}, {"run_id", c.run->id}});
+      StopLocked(*c.run, "disconnected");
+    }
+    it = clients_.erase(it);
+  }
+  changed_.notify_all();  // a driver paused on a gone client's full queue reads on
+}
+
 // ---- the login re-check -------------------------------------------------------------------
 
 // Checking reads storage, so it runs here, never on the caller's thread. Only a refused login
 // stops a run: a storage error is logged and the login checked again on the next pass (the
 // run's own sync needs storage too, and a blip should not kill a program someone is typing to).
-void RunSessions::Impl::ReauthLoop() {
-  std::unique_lock lock(reauth_mu_);
-  while (!reauth_stop_) {
-    reauth_wake_.wait_for(lock, options_.reauth_interval, [&] { return reauth_stop_; });
-    if (reauth_stop_) break;
-    lock.unlock();
-    ReauthPass();
-    lock.lock();
-  }
-}
-
 void RunSessions::Impl::ReauthPass() {
   std::vector<std::shared_ptr<Run>> checks;
   {
@@ -49,15 +72,6 @@ void RunSessions::Impl::ReauthPass() {
     revoked_.fetch_add(1);
     StopLocked(*run, "revoked");
   }
-}
-
-void RunSessions::Impl::StopReauth() {
-  {
-    std::lock_guard lock(reauth_mu_);
-    reauth_stop_ = true;
-  }
-  reauth_wake_.notify_all();
-  if (reauth_.joinable() && reauth_.get_id() != std::this_thread::get_id()) reauth_.join();
 }
 
 }  // namespace codeyard

@@ -41,8 +41,9 @@ Terminals::Impl::Impl(Accounts& accounts, Workspaces& workspaces, TerminalOption
     : accounts_(accounts),
       workspaces_(workspaces),
       options_(std::move(options)),
-      logger_(logger ? std::move(logger) : NullLogger()),
-      reauth_([this] { ReauthLoop(); }) {}
+      logger_(logger ? std::move(logger) : NullLogger()) {
+  reauth_.Start(options_.reauth_interval, [this](bool) { ReauthPass(); });
+}
 
 // ---- viewer caps ----------------------------------------------------------------------
 
@@ -100,18 +101,8 @@ bool Terminals::Impl::ReleaseLocked(uint64_t viewer) {
 // A terminal lives as long as the token it was opened with: once Accounts no longer accepts
 // that token (revoked by logout, a password change, a disabled or deleted user, or expired),
 // the viewer is closed with 4001 and the browser reconnects with a fresh token, finding the
-// same shell. Verification may read storage, so it runs here, never on the service thread.
-void Terminals::Impl::ReauthLoop() {
-  std::unique_lock lock(reauth_mu_);
-  while (!reauth_stop_) {
-    reauth_wake_.wait_for(lock, options_.reauth_interval, [&] { return reauth_stop_; });
-    if (reauth_stop_) break;
-    lock.unlock();
-    ReauthPass();
-    lock.lock();
-  }
-}
-
+// same shell. Verification may read storage, so it runs on reauth_'s thread, never on the
+// service thread.
 void Terminals::Impl::ReauthPass() {
   struct Check {
     uint64_t viewer;
@@ -434,12 +425,7 @@ void Terminals::Impl::CloseAll(const terminal::Close& close) {
 }
 
 void Terminals::Impl::Shutdown() {
-  {
-    std::lock_guard lock(reauth_mu_);
-    reauth_stop_ = true;
-  }
-  reauth_wake_.notify_all();
-  if (reauth_.joinable() && reauth_.get_id() != std::this_thread::get_id()) reauth_.join();
+  reauth_.Stop();
   std::vector<std::shared_ptr<TerminalSession>> all;
   {
     std::lock_guard lock(mu_);

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "codeyard/terminals.hpp"
+#include "core/periodic.hpp"
 #include "core/terminals/terminal_session.hpp"
 
 namespace codeyard {
@@ -77,7 +78,6 @@ class Terminals::Impl {
                                                const std::string& token);
   // Frees the viewer's slot; returns true when it was the workspace's last one here.
   bool ReleaseLocked(uint64_t viewer);
-  void ReauthLoop();
   void ReauthPass();
   std::shared_ptr<TerminalSession> SessionOf(uint64_t viewer) const;
   void MarkReady(uint64_t viewer);
@@ -112,10 +112,7 @@ class Terminals::Impl {
   mutable std::mutex policy_mu_;
   TerminalWatchPolicy watch_policy_;
 
-  std::mutex reauth_mu_;
-  std::condition_variable reauth_wake_;
-  bool reauth_stop_ = false;
-  std::thread reauth_;  // last: started once everything above exists
+  PeriodicThread reauth_;  // last: stopped first; started once everything above exists
 };
 
 }  // namespace codeyard

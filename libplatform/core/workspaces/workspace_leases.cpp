@@ -377,6 +377,9 @@ Result<void> Workspaces::Impl::Delete(std::string_view user_id, std::string_view
     return Fail(current.error());
   }
   Cache(*entry, nullptr, 0);
+  // What the backend keeps beyond a pod (the k8s: home volume) goes before the row, so a
+  // failure leaves the workspace to delete again rather than a volume nobody names.
+  CY_CHECK(executor_->DeleteVolumes({{"codeyard.dev/workspace", ws.id}}));
   const auto deleted =
       store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
         // Before the row goes: the event copies the owner from it, and so reaches the owner

@@ -19,13 +19,16 @@ const PNG = Buffer.from(
   "base64",
 );
 const CAP_BYTES = 3 << 20;
+const FILE_CAP_BYTES = 4 << 20; // over the workspace cap: the file cap is checked in the page
 
 let server;
 let browser;
 let scratch;
 
 before(async () => {
-  server = await CodeyardServer.start("files", { settings: [`files.max_workspace_bytes=${CAP_BYTES}`] });
+  server = await CodeyardServer.start("files", {
+    settings: [`files.max_workspace_bytes=${CAP_BYTES}`, `files.max_file_bytes=${FILE_CAP_BYTES}`],
+  });
   browser = await launchBrowser();
   scratch = mkdtempSync(join(tmpdir(), "codeyard-files-"));
 });
@@ -56,7 +59,7 @@ test("files in and out", async (t) => {
     "main.py": Buffer.from("print('hello')\n"),
     "data/blob.bin": randomBytes(300_000),
     "img/dot.png": PNG,
-    "README.md": Buffer.from("# Notes\n\nSome **bold** text.\n"),
+    "README.md": Buffer.from("# Notes\n\nSome **bold** text.\n\n![the dot](img/dot.png)\n"),
   };
   for (const [path, bytes] of Object.entries(uploaded)) {
     mkdirSync(join(project, path, ".."), { recursive: true });
@@ -132,6 +135,10 @@ test("files in and out", async (t) => {
     const preview = page.getByTestId("markdown-view");
     await preview.getByRole("heading", { name: "Notes" }).waitFor();
     assert.equal(await preview.locator("strong").innerText(), "bold");
+    // Its image, named relative to the .md file, is the workspace's proj/img/dot.png.
+    const dot = preview.getByRole("img", { name: "the dot" });
+    await waitFor(async () => (await dot.evaluate((el) => el.complete && el.naturalWidth)) === 1, { what: "the Markdown's image" });
+    assert.match(await dot.getAttribute("src"), /^data:image\/png;base64,/);
     await page.getByTestId("editor").waitFor(); // the source stays beside it
   });
 
@@ -161,6 +168,28 @@ test("files in and out", async (t) => {
     await alert.filter({ hasText: "Upload stopped at huge.bin" }).waitFor();
     assert.match(await alert.innerText(), /max_workspace_bytes/);
     assert.equal((await api.call("GET", `/workspaces/${ws}/files/huge.bin`)).status, 404);
+  });
+
+  await t.test("a file over the file cap is named at once, before anything is sent", async () => {
+    const puts = [];
+    const watch = (req) => req.method() === "PUT" && puts.push(req.url());
+    page.on("request", watch);
+    await page.keyboard.press("Escape"); // the top level
+    await page.getByRole("button", { name: "Upload", exact: true }).click();
+    const [chooser] = await Promise.all([
+      page.waitForEvent("filechooser"),
+      page.getByRole("menuitem", { name: "Files…" }).click(),
+    ]);
+    await chooser.setFiles([
+      { name: "small.txt", mimeType: "text/plain", buffer: Buffer.from("small") },
+      { name: "big.bin", mimeType: "application/octet-stream", buffer: Buffer.alloc(FILE_CAP_BYTES + 1) },
+    ]);
+    const alert = page.getByTestId("message");
+    await alert.filter({ hasText: "Cannot upload big.bin" }).waitFor();
+    assert.match(await alert.innerText(), /max_file_bytes/);
+    page.off("request", watch);
+    assert.deepEqual(puts, [], "nothing of the batch was sent");
+    assert.equal((await api.call("GET", `/workspaces/${ws}/files/small.txt`)).status, 404);
   });
 
   assert.deepEqual(page.problems, []);

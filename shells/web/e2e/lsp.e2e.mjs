@@ -1,6 +1,7 @@
-// Diagnostics and completion from a real language server in the workspace's pod (pylsp),
-// through the server's language-server WebSocket: a red underline under `def broken(:` after
-// typing it, gone once fixed, and completion offering a module's members.
+// Diagnostics and completion from a real language server in the workspace's pod (pylsp, and
+// clangd for C), through the server's language-server WebSocket: a red underline under
+// `def broken(:` after typing it, gone once fixed, completion offering a module's members, and
+// a red underline under an undeclared name in a .c file.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { CodeyardServer, launchBrowser, newPage, screenshot, waitFor } from "./lib/harness.mjs";
@@ -56,6 +57,17 @@ test("language servers in the editor", async (t) => {
     const row = page.locator(".suggest-widget .monaco-list-row", { hasText: "pardir" });
     await row.first().waitFor({ timeout: 30_000 });
     assert.ok((await row.count()) > 0);
+    assert.deepEqual(page.problems, []);
+  });
+
+  await t.test("clangd underlines an undeclared name in a C file", async () => {
+    await page.keyboard.press("Escape");
+    await newFile(page, "broken.c");
+    await typeInEditor(page, "int answer = undeclared_name;");
+    const typed = Date.now();
+    await waitFor(async () => (await errors(page).count()) > 0, { timeout: 60_000, what: "a red underline from clangd" });
+    console.log(`clangd: the underline ${Date.now() - typed} ms after the last keystroke (clangd started with the file)`);
+    await screenshot(page, "lsp-clangd-diagnostic");
     assert.deepEqual(page.problems, []);
   });
 });

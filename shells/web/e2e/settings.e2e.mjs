@@ -43,8 +43,9 @@ test("settings are the person's, kept on the server", async (t) => {
     assert.equal(await theme(page), "dark");
     assert.equal(await editorFontSize(page), "14px");
     await api.login("hedy", PASSWORD);
-    const defaults = await (await api.call("GET", "/me/settings")).json();
+    const { limits, ...defaults } = await (await api.call("GET", "/me/settings")).json();
     assert.deepEqual(defaults, { theme: "dark", font_size: 14, autosave: true, tab_size: 4, updated_at: 0 });
+    assert.equal(limits.max_terminals, 4); // the server's limits come with the settings
 
     await page.getByRole("button", { name: "Settings" }).click();
     const dialog = page.getByRole("dialog", { name: "Settings" });

@@ -178,6 +178,18 @@ export default function IdePage({ id }: { id: string }) {
     [files.save],
   );
 
+  // A run starts a stopped pod: the status bar and the terminal follow once it ends, not at the
+  // next poll; what it wrote shows in the tree.
+  const runEnded = useCallback(() => {
+    files.wrote();
+    void files.refresh().catch(() => {});
+    const epoch = podEpoch.current;
+    client.getWorkspace(id).then(
+      (w) => epoch === podEpoch.current && setPod(w.state),
+      () => {}, // the tree poll reports connectivity
+    );
+  }, [client, id, files.wrote, files.refresh, setPod]);
+
   // Runs the current file after saving every open file with unsaved edits (what the editors
   // show, the last keystrokes included), so the file and everything it imports run as shown.
   // A file that cannot be saved, or is in conflict, stops the run with the reason.
@@ -199,18 +211,14 @@ export default function IdePage({ id }: { id: string }) {
     }
     setMessage((m) => (m?.startsWith("Cannot save") || m?.startsWith("Not run") ? null : m));
     setBottom("output");
-    // A run starts a stopped pod: the status bar and the terminal follow once it ends, not at
-    // the next poll; what it wrote shows in the tree.
-    await run.start(path, () => {
-      files.wrote();
-      void files.refresh().catch(() => {});
-      const epoch = podEpoch.current;
-      client.getWorkspace(id).then(
-        (w) => epoch === podEpoch.current && setPod(w.state),
-        () => {}, // the tree poll reports connectivity
-      );
-    });
-  }, [client, id, files.wrote, files.refresh, files.saveAll, docsRef, setPod, run.start, run.runtimeFor]);
+    await run.start(path, runEnded);
+  }, [files.saveAll, docsRef, run.start, run.runtimeFor, runEnded]);
+
+  // A run this tab started before a reload goes on in the pod for a while: show it again.
+  useEffect(() => {
+    void run.resume(runEnded).then((resumed) => resumed && setBottom("output"));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [run.resume]);
 
   // Ctrl/Cmd+S and F5 wherever the focus is (capture: before Monaco or the browser).
   useEffect(() => {

@@ -3,7 +3,7 @@
 import { useState } from "react";
 import type { ApiClient } from "../api/client";
 import { describeError } from "../api/errors";
-import { Modal } from "../ui/Dialog";
+import { DialogFooter, Modal } from "../ui/Dialog";
 import { FONT_SIZES, TAB_SIZES, settingsStore, useUserSettings, type Theme } from "./settings";
 
 export function SettingsDialog({ client, onClose }: { client: ApiClient; onClose(): void }) {
@@ -60,19 +60,7 @@ export function SettingsDialog({ client, onClose }: { client: ApiClient; onClose
           <input type="checkbox" checked={autosave} onChange={(e) => setAutosave(e.target.checked)} />
           <span>Autosave (after a second of quiet, when the editor loses focus, and before Run)</span>
         </label>
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="row end">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? "Saving…" : "Save settings"}
-          </button>
-        </div>
+        <DialogFooter error={error} confirm={busy ? "Saving…" : "Save settings"} busy={busy} onCancel={onClose} />
       </form>
     </Modal>
   );

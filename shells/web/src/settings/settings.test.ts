@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SETTINGS, normalizeSettings } from "./settings";
+import { DEFAULT_LIMITS, DEFAULT_SETTINGS, normalizeLimits, normalizeSettings } from "./settings";
 import { terminalOptions } from "./apply";
 
 describe("settings", () => {
@@ -18,5 +18,16 @@ describe("settings", () => {
   it("gives the terminal the theme's colours and a font size", () => {
     expect(terminalOptions({ ...DEFAULT_SETTINGS, theme: "light", font_size: 20 }).fontSize).toBe(19);
     expect(terminalOptions(DEFAULT_SETTINGS).theme.background).toBe("#1e1e1e");
+  });
+});
+
+describe("the server's limits in the settings answer", () => {
+  it("takes what the server says, and its defaults for what is missing or odd", () => {
+    expect(normalizeLimits(undefined)).toEqual(DEFAULT_LIMITS);
+    expect(normalizeLimits({ max_terminals: 6, max_file_bytes: 123, max_workspace_bytes: -1 })).toEqual({
+      ...DEFAULT_LIMITS,
+      max_terminals: 6,
+      max_file_bytes: 123,
+    });
   });
 });

@@ -3,7 +3,8 @@
 // One store for the whole page: the session loads it after signing in, every part that
 // depends on a setting subscribes (useUserSettings), and the theme is applied to the page's
 // root element at once. The server checks the values; the same ranges are here only to shape
-// the dialog's fields.
+// the dialog's fields. The same answer carries the server's limits the IDE checks before it
+// asks (upload caps, terminal tabs): useServerLimits.
 import { useSyncExternalStore } from "react";
 import type { ApiClient } from "../api/client";
 import "./theme.css";
@@ -36,8 +37,38 @@ export function normalizeSettings(raw: Partial<UserSettings> | null | undefined)
   };
 }
 
-export function getSettings(client: ApiClient): Promise<UserSettings> {
-  return client.call("GET", "/me/settings").then(async (res) => normalizeSettings(await res.json()));
+/** The server's limits the IDE checks before it asks (GET /me/settings "limits"). */
+export interface ServerLimits {
+  max_file_bytes: number; // files.max_file_bytes
+  max_workspace_bytes: number; // files.max_workspace_bytes
+  max_workspace_entries: number; // files.max_workspace_entries
+  max_terminals: number; // terminal.max_per_workspace
+}
+
+/** The server's defaults, until it says (and from an older server that does not). */
+export const DEFAULT_LIMITS: ServerLimits = {
+  max_file_bytes: 10 << 20,
+  max_workspace_bytes: 100 << 20,
+  max_workspace_entries: 10000,
+  max_terminals: 4,
+};
+
+export function normalizeLimits(raw: Partial<ServerLimits> | null | undefined): ServerLimits {
+  const r = raw ?? {};
+  const positive = (v: unknown, d: number) => (typeof v === "number" && Number.isInteger(v) && v > 0 ? v : d);
+  return {
+    max_file_bytes: positive(r.max_file_bytes, DEFAULT_LIMITS.max_file_bytes),
+    max_workspace_bytes: positive(r.max_workspace_bytes, DEFAULT_LIMITS.max_workspace_bytes),
+    max_workspace_entries: positive(r.max_workspace_entries, DEFAULT_LIMITS.max_workspace_entries),
+    max_terminals: positive(r.max_terminals, DEFAULT_LIMITS.max_terminals),
+  };
+}
+
+export function getSettings(client: ApiClient): Promise<UserSettings & { limits: ServerLimits }> {
+  return client.call("GET", "/me/settings").then(async (res) => {
+    const doc = (await res.json()) as Partial<UserSettings> & { limits?: Partial<ServerLimits> };
+    return { ...normalizeSettings(doc), limits: normalizeLimits(doc.limits) };
+  });
 }
 
 export function putSettings(client: ApiClient, patch: Partial<UserSettings>): Promise<UserSettings> {
@@ -51,11 +82,16 @@ type Listener = () => void;
 
 class SettingsStore {
   private value: UserSettings = DEFAULT_SETTINGS;
+  private serverLimits: ServerLimits = DEFAULT_LIMITS;
   private listeners = new Set<Listener>();
   private loadedFor: string | null = null;
 
   get current(): UserSettings {
     return this.value;
+  }
+
+  get limits(): ServerLimits {
+    return this.serverLimits;
   }
 
   subscribe = (fn: Listener): (() => void) => {
@@ -74,7 +110,9 @@ class SettingsStore {
     if (this.loadedFor === userId) return;
     this.loadedFor = userId;
     try {
-      this.set(await getSettings(client));
+      const { limits, ...settings } = await getSettings(client);
+      this.serverLimits = limits;
+      this.set(settings);
     } catch {
       this.loadedFor = null; // tried again at the next sign-in or page
     }
@@ -101,4 +139,8 @@ function applyTheme(theme: Theme): void {
 
 export function useUserSettings(): UserSettings {
   return useSyncExternalStore(settingsStore.subscribe, () => settingsStore.current);
+}
+
+export function useServerLimits(): ServerLimits {
+  return useSyncExternalStore(settingsStore.subscribe, () => settingsStore.limits);
 }

@@ -59,6 +59,39 @@ export function Modal({ title, onCancel, children, wide, label }: ModalProps) {
   );
 }
 
+interface FooterProps {
+  error: string | null;
+  confirm: ReactNode;
+  busy: boolean;
+  danger?: boolean;
+  onCancel(): void;
+  /** Without it the confirming button submits the dialog's form. */
+  onConfirm?(): void;
+  /** Cancel takes the focus when the dialog opens (a dialog with no field). */
+  focusCancel?: boolean;
+}
+
+/** Every dialog's last rows: the error as an alert, then Cancel and the confirming button. */
+export function DialogFooter({ error, confirm, busy, danger, onCancel, onConfirm, focusCancel }: FooterProps) {
+  return (
+    <>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="row end">
+        <button type="button" onClick={onCancel} data-autofocus={focusCancel ? "" : undefined}>
+          Cancel
+        </button>
+        <button type={onConfirm ? "button" : "submit"} className={danger ? "danger" : "primary"} disabled={busy} onClick={onConfirm}>
+          {confirm}
+        </button>
+      </div>
+    </>
+  );
+}
+
 interface PromptProps {
   title: string;
   label: string;
@@ -117,19 +150,7 @@ export function PromptDialog({ title, label, initial = "", confirm, extra, valid
             }}
           />
         </label>
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="row end">
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={busy}>
-            {confirm}
-          </button>
-        </div>
+        <DialogFooter error={error} confirm={confirm} busy={busy} onCancel={onCancel} />
       </form>
     </Modal>
   );
@@ -150,32 +171,23 @@ export function ConfirmDialog({ title, message, confirm, danger, onConfirm, onCa
   return (
     <Modal title={title} onCancel={onCancel}>
       <div className="modal-body">{message}</div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="row end">
-        <button type="button" onClick={onCancel} data-autofocus>
-          Cancel
-        </button>
-        <button
-          type="button"
-          className={danger ? "danger" : "primary"}
-          disabled={busy}
-          onClick={async () => {
-            setBusy(true);
-            try {
-              await onConfirm();
-            } catch (err) {
-              setError(describeError(err));
-              setBusy(false);
-            }
-          }}
-        >
-          {confirm}
-        </button>
-      </div>
+      <DialogFooter
+        error={error}
+        confirm={confirm}
+        busy={busy}
+        danger={danger}
+        focusCancel
+        onCancel={onCancel}
+        onConfirm={async () => {
+          setBusy(true);
+          try {
+            await onConfirm();
+          } catch (err) {
+            setError(describeError(err));
+            setBusy(false);
+          }
+        }}
+      />
     </Modal>
   );
 }

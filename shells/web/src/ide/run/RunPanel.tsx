@@ -91,8 +91,9 @@ export function RunPanel({ controller, onOpenLocation }: Props) {
   }, [controller]);
 
   const running = controller.active;
-  const busy =
-    view.phase === "starting"
+  const busy = view.reconnecting
+    ? "Reconnecting…"
+    : view.phase === "starting"
       ? "Starting…"
       : view.phase === "compiling"
         ? "Compiling…"

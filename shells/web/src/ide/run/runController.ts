@@ -1,10 +1,12 @@
 // The IDE's Run, outside React: one RunSocket at a time and the Output panel's terminal. A new
-// run replaces the one under way (the server stops it too). Output goes straight to xterm.js;
+// run replaces the one under way (the server stops it too). A socket that drops (code 1006) is
+// opened again on the same run, saying how many messages it had; the run's id is kept in
+// sessionStorage until the run ends, so a reloaded page picks the run up again (resume). Output goes straight to xterm.js;
 // the state the panel shows (phase, command, verdict, places in the output) is published to
 // subscribers (useSyncExternalStore).
 import type { Terminal } from "@xterm/xterm";
 import { allLocations, type Location } from "./links";
-import { type RunStatus, RunSocket } from "./runSocket";
+import { type RunHello, type RunStatus, RunSocket } from "./runSocket";
 import type { RunVerdict } from "./runtime";
 
 export type RunPhase = "idle" | "starting" | "compiling" | "running" | "ended";
@@ -15,17 +17,52 @@ export interface RunView {
   command: string | null; // the argv that runs, quoted as for sh
   verdict: RunVerdict | null;
   error: string | null; // the run could not start, or its socket broke
+  reconnecting: boolean; // the socket dropped: opening it again on the same run
   locations: Location[]; // places in the output, for the list under the panel
 }
 
-const IDLE: RunView = { phase: "idle", path: null, command: null, verdict: null, error: null, locations: [] };
+const IDLE: RunView = {
+  phase: "idle",
+  path: null,
+  command: null,
+  verdict: null,
+  error: null,
+  reconnecting: false,
+  locations: [],
+};
+const RECONNECT_TRIES = 20; // about 45 s of tries, past the server's default 30 s grace
+const RECONNECT_MAX_DELAY_MS = 3000;
 const KEPT_TEXT = 256 * 1024; // output text kept for the places list
 
 export interface StartOptions {
   url: string;
   token: string;
   path: string;
+  /** Where the run's id is kept while it runs (sessionStorage), so that a reload resumes it. */
+  storageKey?: string;
+  /** A token for a reconnect (the first may have expired meanwhile). */
+  freshToken?(): Promise<string | null>;
   onEnded?(): void;
+}
+
+export type ResumeOptions = Omit<StartOptions, "path"> & { runId: string };
+
+function remember(key: string | undefined, runId: string | null): void {
+  if (!key) return;
+  try {
+    if (runId) sessionStorage.setItem(key, runId);
+    else sessionStorage.removeItem(key);
+  } catch {
+    // storage refused: a reload then does not resume
+  }
+}
+
+export function rememberedRun(key: string): string | null {
+  try {
+    return sessionStorage.getItem(key);
+  } catch {
+    return null;
+  }
 }
 
 export class RunController {
@@ -55,17 +92,39 @@ export class RunController {
   }
 
   start(opts: StartOptions): void {
+    this.reset(opts.path);
+    this.open(opts, { token: opts.token, path: opts.path, ...this.size() }, ++this.generation, 0);
+  }
+
+  /** Picks up a run this tab started before a reload: all the server kept of it, then live. */
+  resume(opts: ResumeOptions): void {
+    this.reset(null);
+    this.runId = opts.runId;
+    const hello = { token: opts.token, run_id: opts.runId, seen: 0, ...this.size() };
+    this.open(opts, hello, ++this.generation, 0);
+  }
+
+  private runId: string | null = null;
+
+  private reset(path: string | null): void {
     this.socket?.close();
     this.text = "";
     this.stopping = false;
+    this.runId = null;
     this.decoder = new TextDecoder();
     this.term?.reset();
-    this.publish({ ...IDLE, phase: "starting", path: opts.path });
-    const size = { cols: this.term?.cols ?? 80, rows: this.term?.rows ?? 24 };
-    const generation = ++this.generation;
+    this.publish({ ...IDLE, phase: "starting", path });
+  }
+
+  private size(): { cols: number; rows: number } {
+    return { cols: this.term?.cols ?? 80, rows: this.term?.rows ?? 24 };
+  }
+
+  private open(opts: Omit<StartOptions, "path">, hello: RunHello, generation: number, tries: number): void {
     const mine = () => this.generation === generation;
-    const socket = new RunSocket(opts.url, { token: opts.token, path: opts.path, ...size }, {
+    const socket = new RunSocket(opts.url, hello, {
       onOutput: (data) => {
+        tries = 0;
         if (!mine() || this.stopping) return;
         if (this.term) this.term.write(data, () => mine() && socket.ack(data.length));
         else socket.ack(data.length);
@@ -73,9 +132,21 @@ export class RunController {
       },
       onStatus: (status: RunStatus) => {
         if (!mine()) return;
+        tries = 0;
+        if (typeof status.run_id === "string") {
+          this.runId = status.run_id;
+          remember(opts.storageKey, status.run_id);
+        }
         if (status.state === "compiling" || status.state === "running") {
-          this.publish({ ...this.view, phase: status.state, command: status.command ?? status.argv?.join(" ") ?? null });
+          this.publish({
+            ...this.view,
+            phase: status.state,
+            reconnecting: false,
+            path: typeof status.path === "string" ? status.path : this.view.path,
+            command: status.command ?? status.argv?.join(" ") ?? null,
+          });
         } else if (status.state === "exited") {
+          remember(opts.storageKey, null);
           const ended = () =>
             mine() &&
             this.publish({
@@ -94,10 +165,28 @@ export class RunController {
       onClose: (code, reason) => {
         if (!mine()) return;
         this.socket = null;
+        // Dropped, not closed by the server: the run goes on there for a while; open it again.
+        if (code === 1006 && this.runId && this.view.phase !== "ended" && tries < RECONNECT_TRIES) {
+          const runId = this.runId;
+          this.publish({ ...this.view, reconnecting: true });
+          const delay = Math.min(250 * 2 ** tries, RECONNECT_MAX_DELAY_MS);
+          setTimeout(async () => {
+            if (!mine()) return;
+            const token = (await opts.freshToken?.()) ?? opts.token;
+            if (!mine()) return;
+            const again = { token, run_id: runId, seen: socket.messages, ...this.size() };
+            this.open(opts, again, generation, tries + 1);
+          }, delay);
+          return;
+        }
+        remember(opts.storageKey, null);
         this.afterOutput(() => {
           if (mine() && this.view.phase !== "ended") {
-            const error = reason || `the run's connection closed (code ${code})`;
-            this.publish({ ...this.view, phase: "ended", error, locations: allLocations(this.text) });
+            const error =
+              code === 4004 && hello.run_id
+                ? "The run was stopped while the page was away."
+                : reason || `the run's connection closed (code ${code})`;
+            this.publish({ ...this.view, phase: "ended", reconnecting: false, error, locations: allLocations(this.text) });
           }
           opts.onEnded?.();
         });
@@ -106,8 +195,9 @@ export class RunController {
     this.socket = socket;
   }
 
+  /** Typed while it starts or compiles too: the server keeps it for the program. */
   input(data: string | Uint8Array): void {
-    if (this.view.phase === "running") this.socket?.input(data);
+    if (this.active) this.socket?.input(data);
   }
 
   resize(cols: number, rows: number): void {
@@ -120,7 +210,7 @@ export class RunController {
     this.socket.stop();
   }
 
-  /** The page goes away: the run is dropped (the server stops it). */
+  /** The page goes away: the socket is dropped (the server keeps the run for its grace). */
   dispose(): void {
     this.generation += 1;
     const s = this.socket;

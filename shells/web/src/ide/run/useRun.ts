@@ -5,7 +5,7 @@ import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from "r
 import type { ApiClient } from "../../api/client";
 import { revealWhenShown } from "./goTo";
 import type { Location } from "./links";
-import { RunController, type RunView } from "./runController";
+import { RunController, type RunView, rememberedRun } from "./runController";
 import { runUrl } from "./runSocket";
 import { languageFor, runtimeName } from "./runtime";
 import { useLanguages } from "./useLanguages";
@@ -17,6 +17,8 @@ export interface RunHandle {
   runtimeFor(path: string | null): string | null;
   /** Starts a run of `path` (already saved); `onEnded` once its socket closed. */
   start(path: string, onEnded: () => void): Promise<void>;
+  /** Picks up the run this tab had before a reload, if any; true when there was one. */
+  resume(onEnded: () => void): Promise<boolean>;
   /** Opens a place of the output in the editor (`open` opens or activates the file's tab). */
   openLocation(loc: Location, open: (path: string) => Promise<void>): void;
 }
@@ -38,8 +40,24 @@ export function useRun(client: ApiClient, workspaceId: string): RunHandle {
     async (path: string, onEnded: () => void) => {
       const token = await client.accessToken(false);
       if (!token) return; // the client has sent the person to log in
-      controller.start({ url: runUrl(window.location, workspaceId), token, path, onEnded });
+      controller.start({ url: runUrl(window.location, workspaceId), token, path, onEnded, ...reconnects() });
     },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [client, controller, workspaceId],
+  );
+
+  const storageKey = `codeyard.run.${workspaceId}`;
+  const reconnects = () => ({ storageKey, freshToken: () => client.accessToken(false) });
+  const resume = useCallback(
+    async (onEnded: () => void) => {
+      const runId = rememberedRun(storageKey);
+      if (!runId || controller.active) return false;
+      const token = await client.accessToken(false);
+      if (!token) return false;
+      controller.resume({ url: runUrl(window.location, workspaceId), token, runId, onEnded, ...reconnects() });
+      return true;
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
     [client, controller, workspaceId],
   );
 
@@ -49,8 +67,8 @@ export function useRun(client: ApiClient, workspaceId: string): RunHandle {
 
   // languages in the deps: runtimeFor reads the ref, but the button must re-render when they come.
   return useMemo(
-    () => ({ controller, view, runtimeFor, start, openLocation }),
+    () => ({ controller, view, runtimeFor, start, resume, openLocation }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [controller, view, runtimeFor, start, openLocation, languages],
+    [controller, view, runtimeFor, start, resume, openLocation, languages],
   );
 }

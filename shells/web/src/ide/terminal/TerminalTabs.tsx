@@ -1,6 +1,6 @@
 // Several terminals per workspace, as tabs: each tab is one of the workspace's shells on the
 // server (the hello's "terminal" number; docs/api.md, "Terminal WebSocket"), kept while hidden
-// so its shell and scrollback stay. "+" opens the next one (up to MAX_TERMINALS), × or Delete
+// so its shell and scrollback stay. "+" opens the next one (up to the server's terminal.max_per_workspace), × or Delete
 // closes one and ends its shell, F2 or a double click renames it (names are kept in the
 // browser per workspace, tabsState.ts). The tabs follow the WAI-ARIA tabs pattern (arrows,
 // Home, End; a roving tabindex) and keep the focus in the tab list.
@@ -10,7 +10,8 @@ import { PromptDialog } from "../../ui/Dialog";
 import { onTabKey } from "../../ui/tabs";
 import type { ConnectionState } from "./connection";
 import type { TerminalStatus } from "./protocol";
-import { addTab, closeTab, MAX_TERMINALS, parseKept, renameTab, storageKey, type TerminalTabsState } from "./tabsState";
+import { settingsStore, useServerLimits } from "../../settings/settings";
+import { addTab, closeTab, parseKept, renameTab, storageKey, type TerminalTabsState } from "./tabsState";
 import TerminalPanel from "./TerminalPanel";
 
 interface Props {
@@ -23,7 +24,7 @@ interface Props {
 
 function load(workspaceId: string): TerminalTabsState {
   try {
-    return parseKept(localStorage.getItem(storageKey(workspaceId)));
+    return parseKept(localStorage.getItem(storageKey(workspaceId)), settingsStore.limits.max_terminals);
   } catch {
     return parseKept(null);
   }
@@ -31,6 +32,7 @@ function load(workspaceId: string): TerminalTabsState {
 
 export default function TerminalTabs({ workspaceId, client, podState, onConnection, onStatus }: Props) {
   const [state, setState] = useState<TerminalTabsState>(() => load(workspaceId));
+  const max = useServerLimits().max_terminals; // terminal.max_per_workspace
   const [renaming, setRenaming] = useState<number | null>(null);
   // Closed tabs whose shell was asked to hang up: kept connected (hidden) until the server
   // says the shell ended, at most 3 s, so the hang-up is not lost with the socket.
@@ -63,7 +65,7 @@ export default function TerminalTabs({ workspaceId, client, podState, onConnecti
     });
 
   const add = () => {
-    const next = addTab({ ...state, tabs: [...state.tabs, ...ending.map((n) => ({ n, name: "" }))] });
+    const next = addTab({ ...state, tabs: [...state.tabs, ...ending.map((n) => ({ n, name: "" }))] }, max);
     if (next) next.tabs = next.tabs.filter((t) => t.name !== "");
     if (next) setState(next);
   };
@@ -130,8 +132,8 @@ export default function TerminalTabs({ workspaceId, client, podState, onConnecti
           ref={newButton}
           className="icon-btn"
           aria-label="New terminal"
-          title={tabs.length >= MAX_TERMINALS ? `At most ${MAX_TERMINALS} terminals` : "New terminal"}
-          disabled={tabs.length >= MAX_TERMINALS}
+          title={tabs.length >= max ? `At most ${max} terminals` : "New terminal"}
+          disabled={tabs.length >= max}
           onClick={add}
         >
           +

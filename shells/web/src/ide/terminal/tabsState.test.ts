@@ -29,3 +29,16 @@ describe("terminal tabs", () => {
     expect(parseKept(kept)).toEqual({ tabs: [{ n: 3, name: "build" }, { n: 1, name: "Shell 1" }], active: 3 });
   });
 });
+
+describe("terminal tabs up to the server's terminal.max_per_workspace", () => {
+  it("opens and keeps as many as the server allows", () => {
+    let s = INITIAL;
+    for (let i = 2; i <= 6; i++) s = addTab(s, 6)!;
+    expect(s.tabs.map((t) => t.n)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(addTab(s, 6)).toBeNull();
+    expect(addTab(INITIAL, 1)).toBeNull();
+    const kept = JSON.stringify({ tabs: [{ n: 5, name: "five" }, { n: 2, name: "two" }], active: 5 });
+    expect(parseKept(kept, 6).tabs.map((t) => t.n)).toEqual([5, 2]);
+    expect(parseKept(kept, 3)).toEqual({ tabs: [{ n: 2, name: "two" }], active: 2 });
+  });
+});

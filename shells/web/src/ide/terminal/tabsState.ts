@@ -1,8 +1,9 @@
 // The IDE's terminal tabs: which of the workspace's shells are open (their numbers, 1 to
-// MAX_TERMINALS, each a shell of its own on the server) and the names the person gave them,
+// the server's terminal.max_per_workspace, each a shell of its own on the server) and the names the person gave them,
 // kept in localStorage per workspace so a reload shows the same tabs over the same shells.
 
-/** terminal.max_per_workspace's default: the server refuses a higher number (1008). */
+/** terminal.max_per_workspace's default; the IDE uses the server's (useServerLimits), which
+ * refuses a higher number (1008). */
 export const MAX_TERMINALS = 4;
 
 export interface TerminalTab {
@@ -22,14 +23,14 @@ export function storageKey(workspaceId: string): string {
 }
 
 /** The kept state, or the first terminal alone when nothing (valid) is kept. */
-export function parseKept(text: string | null): TerminalTabsState {
+export function parseKept(text: string | null, max = MAX_TERMINALS): TerminalTabsState {
   if (!text) return INITIAL;
   try {
     const v = JSON.parse(text) as { tabs?: unknown; active?: unknown };
     if (!Array.isArray(v.tabs)) return INITIAL;
     const tabs: TerminalTab[] = [];
     for (const t of v.tabs as { n?: unknown; name?: unknown }[]) {
-      if (typeof t?.n !== "number" || !Number.isInteger(t.n) || t.n < 1 || t.n > MAX_TERMINALS) continue;
+      if (typeof t?.n !== "number" || !Number.isInteger(t.n) || t.n < 1 || t.n > max) continue;
       if (tabs.some((x) => x.n === t.n)) continue;
       const name = typeof t.name === "string" && t.name.trim() ? t.name.trim().slice(0, 40) : `Shell ${t.n}`;
       tabs.push({ n: t.n, name });
@@ -41,9 +42,9 @@ export function parseKept(text: string | null): TerminalTabsState {
   }
 }
 
-/** Opens the lowest free number (null when MAX_TERMINALS are open) and selects it. */
-export function addTab(s: TerminalTabsState): TerminalTabsState | null {
-  for (let n = 1; n <= MAX_TERMINALS; n++) {
+/** Opens the lowest free number (null when `max` are open) and selects it. */
+export function addTab(s: TerminalTabsState, max = MAX_TERMINALS): TerminalTabsState | null {
+  for (let n = 1; n <= max; n++) {
     if (!s.tabs.some((t) => t.n === n)) {
       return { tabs: [...s.tabs, { n, name: `Shell ${n}` }], active: n };
     }

@@ -6,7 +6,8 @@ import type { ApiClient } from "../../api/client";
 import { describeError } from "../../api/errors";
 import { startDownload, type DownloadKind } from "./download";
 import "./transfers.css";
-import { itemsFromInput, uploadAll, UploadError, type UploadItem, type UploadProgress } from "./upload";
+import { settingsStore } from "../../settings/settings";
+import { itemsFromInput, refusalBeforeUpload, uploadAll, UploadError, type UploadItem, type UploadProgress } from "./upload";
 
 export interface TransferProps {
   client: ApiClient;
@@ -22,6 +23,11 @@ export function useTransfers({ client, workspaceId, onUploaded, onMessage }: Tra
 
   const upload = async (dir: string, items: UploadItem[]) => {
     if (items.length === 0 || busy.current) return;
+    const refused = refusalBeforeUpload(dir, items, settingsStore.limits);
+    if (refused) {
+      onMessage(`Cannot upload ${refused.path}: ${refused.message}`);
+      return;
+    }
     busy.current = true;
     const written: string[] = [];
     try {

@@ -2,8 +2,10 @@
 // or dropped on the explorer (onto a folder to put them there). Each file goes through the
 // ordinary file write route (PUT .../files/{path}, raw bytes, so binary files arrive as they
 // are), one at a time, with progress in bytes over the whole batch (XMLHttpRequest, which
-// reports upload progress, unlike fetch). The workspace's caps are the library's: a refusal
-// (429, naming the cap) stops the batch with the server's message.
+// reports upload progress, unlike fetch). The workspace's caps are the library's: the batch is
+// first checked against the caps the server says (refusalBeforeUpload: a file too big is named
+// before anything is sent), and a refusal (429 or 413, naming the cap) still stops the batch
+// with the server's message.
 import type { ApiClient } from "../../api/client";
 import { encodePath } from "../../api/client";
 
@@ -101,6 +103,38 @@ function messageOf(body: string): string {
     // not JSON
   }
   return body.slice(0, 200) || "the server refused it";
+}
+
+function mib(n: number): string {
+  return `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
+}
+
+/** The server's caps an upload is checked against before anything is sent. */
+export interface UploadCaps {
+  max_file_bytes: number;
+  max_workspace_bytes: number;
+}
+
+/**
+ * Why `items` cannot be uploaded, before anything is sent: the first file over the file cap
+ * (named at once), or a batch larger than the whole workspace may be. Null when it may go (the
+ * server still enforces what is already stored: the workspace's total and file count).
+ */
+export function refusalBeforeUpload(dir: string, items: UploadItem[], caps: UploadCaps): UploadError | null {
+  for (const item of items) {
+    if (item.file.size > caps.max_file_bytes) {
+      const path = dir ? `${dir}/${item.path}` : item.path;
+      return new UploadError(path, `${mib(item.file.size)} is over the ${mib(caps.max_file_bytes)} a file may be (files.max_file_bytes); nothing was uploaded`);
+    }
+  }
+  const total = items.reduce((n, it) => n + it.file.size, 0);
+  if (total > caps.max_workspace_bytes) {
+    return new UploadError(
+      dir || "the workspace",
+      `these ${items.length} files are ${mib(total)}, over the ${mib(caps.max_workspace_bytes)} a workspace may hold (files.max_workspace_bytes); nothing was uploaded`,
+    );
+  }
+  return null;
 }
 
 /** Uploads `items` under `dir` ("" = the top level), in order; rejects with UploadError. */

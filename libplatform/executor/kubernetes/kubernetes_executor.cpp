@@ -1,0 +1,457 @@
+#include "executor/kubernetes/kubernetes_executor.hpp"
+
+#include <array>
+#include <boost/json.hpp>
+#include <utility>
+
+#include "codeyard/id.hpp"
+#include "core/try.hpp"
+#include "core/uri_query.hpp"
+#include "executor/kubernetes/kube_errors.hpp"
+#include "executor/kubernetes/kube_readiness.hpp"
+#include "executor/kubernetes/kube_watch.hpp"
+
+namespace codeyard::kube {
+namespace {
+
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+// One API call's budget: the client retries 429/5xx within it.
+constexpr CallOptions kCall{std::chrono::milliseconds(15000)};
+
+std::string ResourceVersion(const json::object& object) {
+  const json::value* metadata = object.if_contains("metadata");
+  if (!metadata || !metadata->is_object()) return {};
+  const json::value* rv = metadata->get_object().if_contains("resourceVersion");
+  return rv && rv->is_string() ? std::string(rv->get_string()) : std::string();
+}
+
+bool IsOurs(const json::object& object) {
+  const json::value* metadata = object.if_contains("metadata");
+  if (!metadata || !metadata->is_object()) return false;
+  const json::value* labels = metadata->get_object().if_contains("labels");
+  if (!labels || !labels->is_object()) return false;
+  const json::value* managed = labels->get_object().if_contains(kManagedByLabel);
+  return managed && managed->is_string() && managed->get_string() == kManagedByValue;
+}
+
+Error WithContext(const Error& error, std::string_view what) {
+  return Error(error.code(), "k8s executor: " + std::string(what) + ": " + error.message());
+}
+
+Result<json::object> AsObject(Result<json::value> answer, std::string_view what) {
+  if (!answer) return Fail(WithContext(answer.error(), what));
+  if (!answer->is_object()) {
+    return Fail(Error::Code::kInternal,
+                "k8s executor: " + std::string(what) + ": the API server sent no object");
+  }
+  return std::move(answer->get_object());
+}
+
+bool IsPlainName(std::string_view name) {
+  return !name.empty() && name.find_first_of("/?#%") == std::string_view::npos;
+}
+
+}  // namespace
+
+std::shared_ptr<KubernetesExecutor> KubernetesExecutor::Make(KubeExecutorOptions options,
+                                                             std::shared_ptr<Client> client,
+                                                             AgentPodFactory agent_pods) {
+  return std::shared_ptr<KubernetesExecutor>(
+      new KubernetesExecutor(std::move(options), std::move(client), std::move(agent_pods)));
+}
+
+KubernetesExecutor::KubernetesExecutor(KubeExecutorOptions options, std::shared_ptr<Client> client,
+                                       AgentPodFactory agent_pods)
+    : options_(std::move(options)),
+      client_(std::move(client)),
+      agent_pods_(std::move(agent_pods)) {}
+
+KubernetesExecutor::~KubernetesExecutor() {
+  std::vector<std::string> oneshots;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [name, oneshot] : created_) {
+      if (oneshot) oneshots.push_back(name);
+    }
+  }
+  for (const std::string& name : oneshots) (void)DeleteByName(name, /*wait=*/false);
+}
+
+Resource KubernetesExecutor::Pods(std::string name) const {
+  return Resource{"v1", "pods", options_.ns, std::move(name), ""};
+}
+
+Resource KubernetesExecutor::Claims(std::string name) const {
+  return Resource{"v1", "persistentvolumeclaims", options_.ns, std::move(name), ""};
+}
+
+Result<void> KubernetesExecutor::EnsureHomeClaim(const std::string& workspace_id) {
+  const json::value claim = BuildHomeClaimManifest(workspace_id, options_);
+  auto created = client_->Post(Claims(), claim, kCall);
+  // The claim outlives pods: a workspace's second start finds it there.
+  if (created || created.error().code() == Error::Code::kAlreadyExists) return {};
+  return Fail(WithContext(created.error(), "creating home volume " + HomeClaimName(workspace_id)));
+}
+
+Result<std::shared_ptr<Pod>> KubernetesExecutor::CreatePod(const PodSpec& spec) {
+  CY_TRY(const std::string suffix, RandomBytes(8));
+  const std::string name = PodName(HexEncode(suffix));
+  CY_TRY(json::object manifest, BuildPodManifest(spec, name, options_));
+  if (const auto home = HomeWorkspace(spec)) CY_CHECK(EnsureHomeClaim(*home));
+  auto created = client_->Post(Pods(), json::value(std::move(manifest)), kCall);
+  if (!created) return Fail(WithContext(created.error(), "creating pod " + name));
+  if (!created->is_object()) {
+    return Fail(Error::Code::kInternal, "k8s executor: creating pod " + name + ": no object");
+  }
+  {
+    std::lock_guard lock(mu_);
+    created_[name] = !spec.survive_owner;
+  }
+  auto ready = WaitReady(name, std::move(created->get_object()));
+  if (!ready) {
+    (void)DeleteByName(name, /*wait=*/false);
+    return Fail(ready.error());
+  }
+  CY_TRY(PodInfo info, PodInfoFromObject(*ready));
+  info.spec = spec;  // exactly as asked, not as read back
+  return Wrap(info, !spec.survive_owner);
+}
+
+Result<json::object> KubernetesExecutor::WaitReady(const std::string& name, json::object latest) {
+  const Clock::time_point deadline = Clock::now() + options_.ready_timeout;
+  std::optional<Clock::time_point> unschedulable_since;
+  std::string unschedulable_message;
+  // One verdict on an object: done (ready or failed) or keep waiting.
+  const auto judge = [&](const json::object& pod) -> std::optional<Result<void>> {
+    const ReadinessVerdict verdict = ClassifyPod(pod);
+    switch (verdict.state) {
+      case Readiness::kReady:
+        return Result<void>{};
+      case Readiness::kFailed:
+        return Result<void>(Fail(Error::Code::kFailedPrecondition, verdict.message));
+      case Readiness::kUnschedulable:
+        if (!unschedulable_since) unschedulable_since = Clock::now();
+        unschedulable_message = verdict.message;
+        if (Clock::now() - *unschedulable_since >= options_.unschedulable_budget) {
+          return Result<void>(Fail(Error::Code::kResourceExhausted,
+                                   verdict.message + " (for " +
+                                       std::to_string(options_.unschedulable_budget.count()) +
+                                       " s)"));
+        }
+        return std::nullopt;
+      case Readiness::kWaiting:
+        unschedulable_since.reset();
+        return std::nullopt;
+    }
+    return std::nullopt;
+  };
+  const auto timed_out = [&]() {
+    return Fail(Error::Code::kUnavailable,
+                "k8s executor: pod " + name + " was not ready within " +
+                    std::to_string(options_.ready_timeout.count()) + " s" +
+                    (unschedulable_message.empty() ? "" : ": " + unschedulable_message));
+  };
+  const Query by_name = {{"fieldSelector", "metadata.name=" + name}};
+  std::string rv = ResourceVersion(latest);
+  while (true) {
+    if (auto done = judge(latest)) {
+      CY_CHECK(*done);
+      return latest;
+    }
+    if (Clock::now() >= deadline) return timed_out();
+    const auto remaining =
+        std::chrono::duration_cast<std::chrono::seconds>(deadline - Clock::now());
+    auto watch = client_->StartWatch(Pods(), by_name, rv, static_cast<int>(remaining.count()) + 1);
+    if (!watch) return Fail(WithContext(watch.error(), "watching pod " + name));
+    bool relist = false;
+    while (!relist) {
+      Clock::time_point wake = deadline;
+      if (unschedulable_since) {
+        wake = std::min(wake, *unschedulable_since + options_.unschedulable_budget);
+      }
+      const auto wait =
+          std::max(std::chrono::milliseconds(1),
+                   std::chrono::duration_cast<std::chrono::milliseconds>(wake - Clock::now()));
+      auto next = (*watch)->Next(wait);
+      if (!next) {
+        if (!IsExpired(next.error())) {
+          return Fail(WithContext(next.error(), "watching pod " + name));
+        }
+        relist = true;  // our resourceVersion is too old: read the pod afresh
+        continue;
+      }
+      if (!next->has_value()) {
+        if ((*watch)->ended()) break;  // the server ended the stream: watch again from rv
+        if (Clock::now() >= deadline) return timed_out();
+        if (auto done = judge(latest)) {  // the unschedulable budget ran out
+          CY_CHECK(*done);
+          return latest;
+        }
+        continue;
+      }
+      WatchEvent& event = **next;
+      if (!event.resource_version.empty()) rv = event.resource_version;
+      if (event.type == WatchEvent::Type::kBookmark) continue;
+      if (event.type == WatchEvent::Type::kDeleted) {
+        return Fail(Error::Code::kFailedPrecondition,
+                    "k8s executor: pod " + name + " was deleted while starting");
+      }
+      if (!event.object.is_object()) continue;
+      latest = std::move(event.object.get_object());
+      if (auto done = judge(latest)) {
+        CY_CHECK(*done);
+        return latest;
+      }
+    }
+    if (relist) {
+      CY_TRY(latest, AsObject(client_->Get(Pods(name), {}, kCall), "re-reading pod " + name));
+      rv = ResourceVersion(latest);
+    }
+  }
+}
+
+Result<std::shared_ptr<Pod>> KubernetesExecutor::Wrap(const PodInfo& info, bool owned_oneshot) {
+  std::lock_guard lock(mu_);
+  if (auto it = held_.find(info.id); it != held_.end()) {
+    if (auto pod = it->second.lock()) return std::shared_ptr<Pod>(pod);
+  }
+  if (!agent_pods_) {
+    return Fail(Error::Code::kUnimplemented,
+                "k8s executor: this build has no agent pod to reach pod " + info.id);
+  }
+  std::weak_ptr<Client> client = client_;
+  const std::string ns = options_.ns;
+  const std::string name = info.id;
+  StreamOpener open = [client, ns,
+                       name](std::vector<std::string> argv) -> Result<std::unique_ptr<PortStream>> {
+    auto api = client.lock();
+    if (!api) return Fail(Error::Code::kFailedPrecondition, "k8s executor: closed");
+    return api->OpenExecStream(ns, name, kContainerName, argv);
+  };
+  // Execs start from the PodSpec's env (the agent does not inherit the container's), so the
+  // home on the workspace's volume is set there too.
+  PodInfo agent_info = info;
+  agent_info.spec.env.try_emplace("HOME", std::string(kHomeDir));
+  CY_TRY(std::shared_ptr<Pod> agent, agent_pods_(agent_info, std::move(open)));
+  std::function<void()> on_release;
+  if (owned_oneshot) {
+    // The pod dies with its last holder in this process; the executor's destructor and the
+    // pod's activeDeadlineSeconds cover a holder that outlives it, or a crash.
+    std::weak_ptr<KubernetesExecutor> self = weak_from_this();
+    on_release = [self, name] {
+      if (auto executor = self.lock()) (void)executor->DeleteByName(name, /*wait=*/false);
+    };
+  }
+  auto pod = std::make_shared<KubePod>(info, std::move(agent), std::move(on_release));
+  std::erase_if(held_, [](const auto& entry) { return entry.second.expired(); });
+  held_[info.id] = pod;
+  return std::shared_ptr<Pod>(pod);
+}
+
+Result<std::shared_ptr<Pod>> KubernetesExecutor::GetPod(std::string_view id) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = held_.find(id); it != held_.end()) {
+      if (auto pod = it->second.lock()) return std::shared_ptr<Pod>(pod);
+    }
+  }
+  const std::string name(id);
+  if (!IsPlainName(name)) {
+    return Fail(Error::Code::kNotFound, "k8s executor: no pod \"" + name + "\"");
+  }
+  CY_TRY(const json::object object,
+         AsObject(client_->Get(Pods(name), {}, kCall), "reading pod " + name));
+  if (!IsOurs(object)) {
+    return Fail(Error::Code::kNotFound, "k8s executor: pod " + name + " is not codeyard's");
+  }
+  CY_TRY(const PodInfo info, PodInfoFromObject(object));
+  if (ClassifyPod(object).state != Readiness::kReady) {
+    return Fail(Error::Code::kNotFound, "k8s executor: pod " + name + " is not running (" +
+                                            std::string(PodPhaseName(info.phase)) +
+                                            (info.message.empty() ? "" : ": " + info.message) +
+                                            ")");
+  }
+  if (!info.spec.survive_owner) {
+    std::lock_guard lock(mu_);
+    if (!created_.contains(name)) {
+      return Fail(Error::Code::kFailedPrecondition,
+                  "k8s executor: pod " + name + " belongs to the process that created it");
+    }
+  }
+  return Wrap(info, /*owned_oneshot=*/false);
+}
+
+Result<std::vector<PodInfo>> KubernetesExecutor::ListPods(const LabelSelector& selector) {
+  CY_TRY(const json::object list,
+         AsObject(client_->Get(Pods(), {{"labelSelector", SelectorQuery(selector)}}, kCall),
+                  "listing pods"));
+  std::vector<PodInfo> out;
+  const json::value* items = list.if_contains("items");
+  if (!items || !items->is_array()) return out;
+  for (const json::value& item : items->get_array()) {
+    if (!item.is_object() || !IsOurs(item.get_object())) continue;
+    auto info = PodInfoFromObject(item.get_object());
+    if (!info) continue;  // not one we can read back, so not one we made
+    // The server matched sanitised values; the exact values are in the spec.
+    if (LabelsMatch(info->spec.labels, selector)) out.push_back(std::move(*info));
+  }
+  return out;
+}
+
+Result<void> KubernetesExecutor::DeleteByName(const std::string& name, bool wait) {
+  const json::value options{{"kind", "DeleteOptions"},
+                            {"apiVersion", "v1"},
+                            {"gracePeriodSeconds", options_.grace_period_s},
+                            {"propagationPolicy", "Background"}};
+  auto deleted = client_->Delete(Pods(name), options, {}, kCall);
+  std::shared_ptr<KubePod> held;  // released after the lock: its release may call back here
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = held_.find(name); it != held_.end()) {
+      held = it->second.lock();
+      if (held) held->MarkDeleted();
+      held_.erase(it);
+    }
+    if (deleted || deleted.error().code() == Error::Code::kNotFound) created_.erase(name);
+  }
+  if (!deleted) return Fail(deleted.error());
+  if (!wait) return {};
+  // Gone when a GET says 404 or the watch from that GET sees DELETED; bounded by the grace
+  // period and a margin for the kubelet.
+  const Clock::time_point deadline =
+      Clock::now() + std::chrono::seconds(options_.grace_period_s + 30);
+  while (Clock::now() < deadline) {
+    auto current = client_->Get(Pods(name), {}, kCall);
+    if (!current && current.error().code() == Error::Code::kNotFound) return {};
+    if (!current) return Fail(current.error());
+    const std::string rv = current->is_object() ? ResourceVersion(current->get_object()) : "";
+    auto watch = client_->StartWatch(Pods(), {{"fieldSelector", "metadata.name=" + name}}, rv,
+                                     static_cast<int>(options_.grace_period_s) + 31);
+    if (!watch) return Fail(watch.error());
+    while (Clock::now() < deadline) {
+      auto next = (*watch)->Next(
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+      if (!next) break;  // 410 or a broken stream: GET again
+      if (!next->has_value()) {
+        if ((*watch)->ended()) break;
+        continue;
+      }
+      if ((*next)->type == WatchEvent::Type::kDeleted) return {};
+    }
+  }
+  return Fail(Error::Code::kDeadlineExceeded, "k8s executor: pod " + name + " was still there " +
+                                                  std::to_string(options_.grace_period_s + 30) +
+                                                  " s after its deletion");
+}
+
+Result<void> KubernetesExecutor::DeletePod(std::string_view id) {
+  const std::string name(id);
+  if (!IsPlainName(name)) {
+    return Fail(Error::Code::kNotFound, "k8s executor: no pod \"" + name + "\"");
+  }
+  bool ours = false;
+  {
+    std::lock_guard lock(mu_);
+    ours = created_.contains(name);
+  }
+  auto deleted = DeleteByName(name, /*wait=*/true);
+  if (deleted) return {};
+  // A pod this object made that is already gone (its deadline, an eviction) was deleted.
+  if (deleted.error().code() == Error::Code::kNotFound && ours) return {};
+  return Fail(WithContext(deleted.error(), "deleting pod " + name));
+}
+
+Result<void> KubernetesExecutor::DeleteVolumes(const LabelSelector& selector) {
+  CY_TRY(const json::object list,
+         AsObject(client_->Get(Claims(), {{"labelSelector", SelectorQuery(selector)}}, kCall),
+                  "listing volumes"));
+  const json::value* items = list.if_contains("items");
+  if (!items || !items->is_array()) return {};
+  for (const json::value& item : items->get_array()) {
+    if (!item.is_object() || !IsOurs(item.get_object())) continue;
+    const json::value* metadata = item.get_object().if_contains("metadata");
+    const json::value* name =
+        metadata && metadata->is_object() ? metadata->get_object().if_contains("name") : nullptr;
+    if (!name || !name->is_string()) continue;
+    const std::string claim(name->get_string());
+    auto deleted = client_->Delete(Claims(claim), nullptr, {}, kCall);
+    if (!deleted && deleted.error().code() != Error::Code::kNotFound) {
+      return Fail(WithContext(deleted.error(), "deleting volume " + claim));
+    }
+  }
+  return {};
+}
+
+Result<std::vector<HostCheck>> KubernetesExecutor::Doctor() {
+  std::vector<HostCheck> checks;
+  auto pods = client_->Get(Pods(), {{"limit", "1"}}, kCall);
+  checks.push_back({"Kubernetes API server and namespace " + options_.ns, pods.has_value(), true,
+                    pods ? "reachable at " + client_->config().server + "; pods can be listed"
+                         : pods.error().message()});
+  // What the backend does, in RBAC terms; k8s/'s Role must grant each.
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 11> kNeeded = {{
+      {"create", "pods"},
+      {"get", "pods"},
+      {"list", "pods"},
+      {"watch", "pods"},
+      {"delete", "pods"},
+      {"create", "pods/exec"},
+      {"get", "pods/exec"},
+      {"create", "persistentvolumeclaims"},
+      {"get", "persistentvolumeclaims"},
+      {"list", "persistentvolumeclaims"},
+      {"delete", "persistentvolumeclaims"},
+  }};
+  std::string missing;
+  for (const auto& [verb, resource] : kNeeded) {
+    const auto slash = resource.find('/');
+    json::object attributes{
+        {"namespace", options_.ns}, {"verb", verb}, {"resource", resource.substr(0, slash)}};
+    if (slash != std::string_view::npos) attributes["subresource"] = resource.substr(slash + 1);
+    const json::value review{{"apiVersion", "authorization.k8s.io/v1"},
+                             {"kind", "SelfSubjectAccessReview"},
+                             {"spec", json::object{{"resourceAttributes", attributes}}}};
+    auto answer = client_->Post(
+        Resource{"authorization.k8s.io/v1", "selfsubjectaccessreviews", "", "", ""}, review, kCall);
+    if (!answer) {
+      checks.push_back({"RBAC", true, false,
+                        "skipped: the API server answered no SelfSubjectAccessReview (" +
+                            answer.error().message() + ")"});
+      return checks;
+    }
+    const json::value* status =
+        answer->is_object() ? answer->get_object().if_contains("status") : nullptr;
+    const json::value* allowed =
+        status && status->is_object() ? status->get_object().if_contains("allowed") : nullptr;
+    if (!allowed || !allowed->is_bool() || !allowed->get_bool()) {
+      missing += (missing.empty() ? "" : ", ") + std::string(verb) + " " + std::string(resource);
+    }
+  }
+  checks.push_back({"RBAC", missing.empty(), true,
+                    missing.empty() ? "the service account may do all the backend does"
+                                    : "the service account may not: " + missing});
+  return checks;
+}
+
+Result<std::shared_ptr<Executor>> OpenKubernetesExecutor(std::string_view uri,
+                                                         const BackendContext& context) {
+  (void)context;
+  CY_TRY(KubeExecutorOptions options, ParseKubeUri(uri));
+  std::map<std::string, std::string> query;
+  const auto q = uri.find('?');
+  if (q != std::string_view::npos) {
+    for (const QueryParam& param : SplitQuery(uri.substr(q + 1))) {
+      query[std::string(param.key)] = std::string(param.value);
+    }
+  }
+  CY_TRY(Config config, ConfigFromQuery(query));
+  if (options.ns.empty()) options.ns = config.default_namespace;
+  const std::string pod_binary = options.pod_binary;
+  CY_TRY(std::shared_ptr<Client> client, Client::Create(std::move(config)));
+  return std::shared_ptr<Executor>(KubernetesExecutor::Make(std::move(options), std::move(client),
+                                                            DefaultAgentPods(pod_binary)));
+}
+
+}  // namespace codeyard::kube

@@ -1,0 +1,75 @@
+// The `k8s:` executor: one Kubernetes Pod per codeyard pod (and, for a workspace, a home
+// PersistentVolumeClaim that outlives its pods), created from kube_manifest's objects,
+// waited for with a watch (kube_readiness decides), and reached only through the exec API
+// (kube_pod). Every replica sees the same pods: GetPod and ListPods read the API server,
+// and the PodSpec comes back from the pod's annotation. Nothing blocks forever: each call
+// has a deadline. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "codeyard/backend/executor.hpp"
+#include "codeyard/backend/registry.hpp"
+#include "executor/kubernetes/kube_http.hpp"
+#include "executor/kubernetes/kube_manifest.hpp"
+#include "executor/kubernetes/kube_pod.hpp"
+
+namespace codeyard::kube {
+
+class KubePod;
+
+// The registry factory for "k8s".
+Result<std::shared_ptr<Executor>> OpenKubernetesExecutor(std::string_view uri,
+                                                         const BackendContext& context);
+
+class KubernetesExecutor : public Executor,
+                           public std::enable_shared_from_this<KubernetesExecutor> {
+ public:
+  static std::shared_ptr<KubernetesExecutor> Make(KubeExecutorOptions options,
+                                                  std::shared_ptr<Client> client,
+                                                  AgentPodFactory agent_pods);
+  // Deletes the one-shot pods it created that are still held; survive_owner pods run on.
+  ~KubernetesExecutor() override;
+
+  Result<std::shared_ptr<Pod>> CreatePod(const PodSpec& spec) override;
+  Result<std::shared_ptr<Pod>> GetPod(std::string_view id) override;
+  Result<std::vector<PodInfo>> ListPods(const LabelSelector& selector) override;
+  Result<void> DeletePod(std::string_view id) override;
+  Result<void> DeleteVolumes(const LabelSelector& selector) override;
+  Result<std::vector<HostCheck>> Doctor() override;
+  std::string scheme() const override { return "k8s"; }
+
+  [[nodiscard]] const KubeExecutorOptions& options() const { return options_; }
+
+ private:
+  KubernetesExecutor(KubeExecutorOptions options, std::shared_ptr<Client> client,
+                     AgentPodFactory agent_pods);
+
+  Resource Pods(std::string name = {}) const;
+  Resource Claims(std::string name = {}) const;
+  Result<void> EnsureHomeClaim(const std::string& workspace_id);
+  // Watches `name` from `created` until it is ready; the ready object.
+  Result<boost::json::object> WaitReady(const std::string& name, boost::json::object created);
+  Result<std::shared_ptr<Pod>> Wrap(const PodInfo& info, bool owned_oneshot);
+  // Deletes the pod; with `wait`, returns once the API server has forgotten it (its grace
+  // period), so a list after DeletePod no longer shows it.
+  Result<void> DeleteByName(const std::string& name, bool wait);
+
+  const KubeExecutorOptions options_;
+  const std::shared_ptr<Client> client_;
+  const AgentPodFactory agent_pods_;
+
+  std::mutex mu_;
+  // Pods handed out by this object, so GetPod returns the same one; one-shot pods it
+  // created are deleted when their KubePod goes.
+  std::map<std::string, std::weak_ptr<KubePod>, std::less<>> held_;
+  std::map<std::string, bool, std::less<>> created_;  // name -> one-shot
+};
+
+}  // namespace codeyard::kube

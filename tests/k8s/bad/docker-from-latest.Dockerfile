@@ -1,0 +1,6 @@
+# `latest` is no pin, nor is no tag at all.
+# expect: docker-from-unpinned
+# image: codeyard/bad
+FROM debian:latest AS one
+FROM debian
+USER 1000

@@ -1,0 +1,76 @@
+// check_rbac.mjs on sample audit files in the fake API server's format: one the Role in k8s/
+// covers (every call the backend makes, plus a discovery request and a self access review,
+// which need no Role), and one
+// with six calls it must refuse, each named once: a subresource, a resource of another API
+// group, an unlisted resource, a cluster-wide list, another namespace, an unlisted verb.
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import { checkCoverage, grants, parseAudit, renameNamespace } from "./check_rbac.mjs";
+import { parseDocuments, renderKustomization, repoRoot } from "./validate.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const objects = parseDocuments(renderKustomization(join(repoRoot, "k8s")), "k8s/");
+const audit = (name) => parseAudit(readFileSync(join(here, "audit", name), "utf8"));
+
+test("the Role grants the servers' service account what the backend calls", () => {
+  const granted = grants(objects);
+  assert.ok(granted.length > 0, "no Role bound to codeyard/codeyard-server");
+  assert.deepEqual(checkCoverage(audit("covered.jsonl"), granted).missing, []);
+});
+
+test("each call the Role does not grant is named once", () => {
+  const { missing } = checkCoverage(audit("uncovered.jsonl"), grants(objects));
+  assert.deepEqual(missing.map((m) => `${m.verb} ${m.resource} ${m.namespace}`).sort(), [
+    "create pods/attach codeyard-workspaces",
+    "get leases codeyard-workspaces",
+    "get pods default",
+    "list pods ",
+    "list secrets codeyard-workspaces",
+    "update pods codeyard-workspaces",
+  ]);
+});
+
+test("a service account no RoleBinding names is granted nothing", () => {
+  const { missing } = checkCoverage(audit("covered.jsonl"),
+    grants(objects, { namespace: "codeyard", name: "someone-else" }));
+  assert.equal(missing.length, 15);
+});
+
+test("the command exits 1 naming what is missing, 0 when covered", () => {
+  const script = join(here, "check_rbac.mjs");
+  const ok = execFileSync(process.execPath, [script, join(here, "audit/covered.jsonl")], { encoding: "utf8" });
+  assert.match(ok, /0 not granted/);
+  const bad = spawnSync(process.execPath, [script, join(here, "audit/uncovered.jsonl")], { encoding: "utf8" });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stdout, /^not granted: create pods\/attach in codeyard-workspaces/m);
+});
+
+test("--namespace checks a test run's own namespace as the workspace namespace", () => {
+  const elsewhere = audit("covered.jsonl").map((r) => (r.namespace ? { ...r, namespace: "kexec-test-1" } : r));
+  assert.equal(checkCoverage(elsewhere, grants(objects)).missing.length, 15);
+  assert.deepEqual(checkCoverage(renameNamespace(elsewhere, "kexec-test-1"), grants(objects)).missing, []);
+  const script = join(here, "check_rbac.mjs");
+  const run = spawnSync(process.execPath, [script, "--namespace", "default", join(here, "audit/uncovered.jsonl")],
+    { encoding: "utf8" });
+  assert.equal(run.status, 1);
+  assert.doesNotMatch(run.stdout, /get pods in default/);
+  assert.match(run.stdout, /5 not granted/);
+});
+
+test("--strict also fails on what the Role grants and the audit never used", () => {
+  const script = join(here, "check_rbac.mjs");
+  const { unused } = checkCoverage(audit("covered.jsonl"), grants(objects));
+  assert.deepEqual(unused.sort(), ["get events in codeyard-workspaces",
+    "watch persistentvolumeclaims in codeyard-workspaces"]);
+  const lax = spawnSync(process.execPath, [script, join(here, "audit/covered.jsonl")], { encoding: "utf8" });
+  assert.equal(lax.status, 0);
+  const strict = spawnSync(process.execPath, [script, "--strict", join(here, "audit/covered.jsonl")],
+    { encoding: "utf8" });
+  assert.equal(strict.status, 1);
+  assert.match(strict.stdout, /granted, not exercised: get events in codeyard-workspaces/);
+});

@@ -1,0 +1,35 @@
+// A running `codeyard-kube-fake` for the executor's tests: started on a free loopback port
+// with its own state directory, kubeconfig and audit log, stopped with SIGTERM when the
+// fixture goes. With $CODEYARD_KUBE_AUDIT_APPEND set, its audit (every API request, in RBAC
+// terms) is appended to that file then, for tests/k8s/check_rbac.mjs. Test code only; one
+// thread uses a fixture.
+#pragma once
+
+#include <sys/types.h>
+#include <string>
+
+namespace codeyard::testing {
+
+class KubeFake {
+ public:
+  // Starts the fake serving `ns` (by default the workspace namespace of k8s/, whose Role the
+  // audit is checked against); REQUIREs that it came up.
+  explicit KubeFake(std::string ns = "codeyard-workspaces");
+  ~KubeFake();
+  KubeFake(const KubeFake&) = delete;
+  KubeFake& operator=(const KubeFake&) = delete;
+
+  [[nodiscard]] const std::string& kubeconfig() const { return kubeconfig_; }
+  [[nodiscard]] const std::string& ns() const { return ns_; }
+  [[nodiscard]] const std::string& audit() const { return audit_; }
+  // "k8s:?kubeconfig=...&namespace=...&image=ws:test" plus `extra` ("&key=value...").
+  [[nodiscard]] std::string Uri(const std::string& extra = "") const;
+  // The directory of the built codeyard-pod (bound into every fake pod).
+  [[nodiscard]] static std::string BinDir();
+
+ private:
+  std::string dir_, kubeconfig_, audit_, ns_;
+  pid_t pid_ = -1;
+};
+
+}  // namespace codeyard::testing

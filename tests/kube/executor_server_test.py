@@ -1,0 +1,101 @@
+"""codeyard-server with `--executor k8s:?kubeconfig=FILE&namespace=NS&image=IMAGE` against
+codeyard-kube-fake: a workspace's pod is a Kubernetes pod (labelled, with its home volume),
+and exec, files and the terminal work through the exec API as on the local backend."""
+
+import asyncio
+import json
+import re
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "server"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from api_client import call, create_workspace, register  # noqa: E402
+from executor_kube_fake import NAMESPACE, KubeFake  # noqa: E402
+from terminal_client import Terminal  # noqa: E402
+from test_server import Server  # noqa: E402
+
+
+@pytest.fixture
+def fake(tmp_path):
+    f = KubeFake(tmp_path)
+    yield f
+    f.stop()
+
+
+@pytest.fixture
+def server(tmp_path, fake):
+    s = Server(tmp_path, "--executor", fake.executor_uri(), "--set", "executor.pool_size=0")
+    yield s
+    code, _ = s.stop(timeout=60)
+    assert code == 0, s.stderr()
+
+
+def api_get(fake, path):
+    """GET on the fake API server, with the kubeconfig's server and token."""
+    text = fake.kubeconfig.read_text()
+    url = re.search(r"server: (\S+)", text).group(1)
+    token = re.search(r"token: (\S+)", text)
+    req = urllib.request.Request(url + path)
+    if token:
+        req.add_header("Authorization", "Bearer " + token.group(1))
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.load(resp)
+
+
+def exec_in(server, token, ws, *argv):
+    status, _, doc = call(server, "POST", f"/workspaces/{ws}/exec", token=token,
+                          json_body={"argv": list(argv)})
+    assert status == 200, doc
+    return doc
+
+
+def test_a_workspace_runs_in_a_kubernetes_pod(server, fake):
+    token = register(server)["access_token"]
+    ws = create_workspace(server, token)["id"]
+    status, _, doc = call(server, "PUT", f"/workspaces/{ws}/files/hello.txt", token=token,
+                          body=b"stored before start\n")
+    assert status in (200, 201), doc
+    status, _, doc = call(server, "POST", f"/workspaces/{ws}/start", token=token)
+    assert status == 200, doc
+
+    pods = api_get(fake, f"/api/v1/namespaces/{NAMESPACE}/pods?labelSelector="
+                   f"codeyard.dev%2Fworkspace%3D{ws}")["items"]
+    running = [p for p in pods if "deletionTimestamp" not in p["metadata"]]
+    assert len(running) == 1, pods
+    labels = running[0]["metadata"]["labels"]
+    assert labels["app.kubernetes.io/managed-by"] == "codeyard"
+    assert labels["codeyard.dev/network"] in ("none", "egress")
+    claim = api_get(fake, f"/api/v1/namespaces/{NAMESPACE}/persistentvolumeclaims/cy-home-{ws}")
+    assert claim["metadata"]["labels"]["codeyard.dev/workspace"] == ws
+
+    # Files synced into the pod, and exec through the exec API.
+    doc = exec_in(server, token, ws, "cat", "hello.txt")
+    assert doc["exit_code"] == 0 and doc["stdout"] == "stored before start\n", doc
+    doc = exec_in(server, token, ws, "sh", "-c", "echo made in the pod > made.txt; exit 3")
+    assert doc["exit_code"] == 3, doc
+    status, _, body = call(server, "GET", f"/workspaces/{ws}/files/made.txt", token=token)
+    assert status == 200 and body == b"made in the pod\n", body
+
+    async def terminal():
+        t = await Terminal.open(server, ws, token)
+        await t.wait_state("running")
+        start = len(t.output)
+        await t.type("echo term-$((6*7))\r")
+        await t.wait_output("term-42", after=start)
+        await t.close()
+
+    asyncio.run(terminal())
+
+    # Deleting the workspace deletes its pod and its home volume.
+    status, _, doc = call(server, "DELETE", f"/workspaces/{ws}", token=token)
+    assert status in (200, 204), doc
+    try:
+        api_get(fake, f"/api/v1/namespaces/{NAMESPACE}/persistentvolumeclaims/cy-home-{ws}")
+        assert False, "the home volume outlived its workspace"
+    except urllib.error.HTTPError as e:
+        assert e.code == 404
