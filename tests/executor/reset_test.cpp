@@ -4,7 +4,11 @@
 #include <csignal>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 
+#include "codeyard/backend/registry.hpp"
+#include "codeyard/id.hpp"
 #include "executor/pod_fixture.hpp"
 
 using namespace codeyard;
@@ -14,12 +18,17 @@ using namespace std::chrono_literals;
 namespace {
 
 // Every process of the pod as the pod sees it, but for PID 1 (the init) and this probe itself.
+// A process may end between the listing and the read (the fork loop's children do, all the
+// time): it is then gone, not an error.
 const char* const kOthers =
     "import os\n"
     "me = os.getpid()\n"
     "for p in sorted(os.listdir('/proc')):\n"
     "    if p.isdigit() and int(p) not in (1, me):\n"
-    "        print(p, open('/proc/%s/comm' % p).read().strip())\n";
+    "        try:\n"
+    "            print(p, open('/proc/%s/comm' % p).read().strip())\n"
+    "        except (FileNotFoundError, ProcessLookupError):\n"
+    "            pass\n";
 
 // From "/": the program before may have locked the workspace (cwd) away.
 std::string OtherProcesses(Pod& pod) {
@@ -103,4 +112,35 @@ TEST_CASE("reset: a deleted pod cannot be reset", "[executor][reset]") {
   const auto reset = pod->Reset();
   REQUIRE(!reset.has_value());
   CHECK(reset.error().code() == Error::Code::kFailedPrecondition);
+}
+
+// A read-only bind the pod was given under /tmp (`ro_bind=`: a test's build directory under
+// /tmp, as on a CI clone) is not the programs' to remove: the reset empties /tmp around it.
+TEST_CASE("reset: a read-only bind under /tmp stays, and the rest of /tmp is emptied",
+          "[executor][reset]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path("/tmp") / ("cy-reset-bind-" + NewUuid()) / "bin";
+  fs::create_directories(dir);
+  for (fs::path p = dir; p != "/tmp"; p = p.parent_path()) {
+    fs::permissions(p, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                           fs::perms::others_read | fs::perms::others_exec);
+  }
+  { std::ofstream(dir / "tool") << "kept\n"; }
+  PodFixture f;
+  auto executor =
+      BackendRegistry::WithBuiltins().OpenExecutor(f.uri() + "&ro_bind=" + dir.string(), {});
+  REQUIRE(executor.has_value());
+  auto pod = (*executor)->CreatePod(PodFixture::DefaultSpec());
+  REQUIRE(pod.has_value());
+  const Ran before =
+      Shell(**pod, "echo x > /tmp/mine; mkdir -p /tmp/d; echo y > /tmp/d/f; echo ok");
+  REQUIRE(before.out == "ok\n");
+
+  REQUIRE((*pod)->Reset().has_value());
+
+  const Ran after = Shell(
+      **pod, "cat " + (dir / "tool").string() + "; ls -A /tmp | grep -v '^cy-reset-bind-' | wc -l");
+  CHECK(after.out == "kept\n0\n");
+  (void)(*executor)->DeletePod((**pod).id());
+  fs::remove_all(dir.parent_path());
 }

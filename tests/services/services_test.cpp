@@ -132,8 +132,9 @@ TEST_CASE("services: the configuration's keys reach every service", "[services]"
 
   const Options options = OptionsFrom(*config);
   CHECK(options.storage_uri == "sqlite:///srv/cy/codeyard.db");
-  // A bare local executor keeps its pods beside the data, so replicas sharing it share pods.
-  CHECK(options.executor_uri == "local:?state_dir=/srv/cy/pods");
+  // A bare local executor keeps its pods beside the data, so replicas sharing it share pods,
+  // and serves the images `codeyard image build` made under the data dir.
+  CHECK(options.executor_uri == "local:?state_dir=/srv/cy/pods&images_dir=/srv/cy/images");
   CHECK(options.min_free_bytes == 1234);
 }
 

@@ -48,12 +48,16 @@ void SleepMs(int ms) {
 }
 
 // Empties the directory `dir` (not closed); a subdirectory a program made unreadable is made
-// readable first: the init is the same user as every program of the pod, so it may.
-Result<void> EmptyDirectory(int dir, int depth) {
+// readable first: the init is the same user as every program of the pod, so it may. A mount
+// point inside (a read-only bind the pod was given, `ro_bind=` under /tmp) is not the
+// programs': it stays, with the directories leading to it, and `*kept` says so.
+Result<void> EmptyDirectory(int dir, int depth, bool* kept) {
   if (depth > kMaxDepth) {
     return Fail(Error::Code::kResourceExhausted,
                 "a directory tree deeper than " + std::to_string(kMaxDepth) + " levels");
   }
+  struct stat here {};
+  if (::fstat(dir, &here) != 0) return std::unexpected(SystemError("stat a directory to empty"));
   const int listing = ::openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (listing < 0) return std::unexpected(SystemError("open a directory to empty"));
   DIR* stream = ::fdopendir(listing);
@@ -78,6 +82,10 @@ Result<void> EmptyDirectory(int dir, int depth) {
       break;
     }
     if (S_ISDIR(info.st_mode)) {
+      if (info.st_dev != here.st_dev) {  // a mount point: not the programs' to remove
+        *kept = true;
+        continue;
+      }
       if ((info.st_mode & 0700) != 0700) (void)::fchmodat(dir, name.c_str(), 0700, 0);
       const int child =
           ::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -85,9 +93,14 @@ Result<void> EmptyDirectory(int dir, int depth) {
         outcome = std::unexpected(SystemError("open " + name));
         break;
       }
-      outcome = EmptyDirectory(child, depth + 1);
+      bool child_kept = false;
+      outcome = EmptyDirectory(child, depth + 1, &child_kept);
       ::close(child);
       if (!outcome) break;
+      if (child_kept) {
+        *kept = true;
+        continue;
+      }
       if (::unlinkat(dir, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
         outcome = std::unexpected(SystemError("remove " + name));
       }
@@ -104,7 +117,8 @@ Result<void> EmptyDirectory(int dir, int depth) {
 Result<void> EmptyPath(const char* path) {
   const int dir = ::open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dir < 0) return std::unexpected(SystemError(std::string("open ") + path));
-  auto emptied = EmptyDirectory(dir, 0);
+  bool kept = false;
+  auto emptied = EmptyDirectory(dir, 0, &kept);
   ::close(dir);
   return emptied;
 }
@@ -187,7 +201,8 @@ void InitLoop::OnReset(Message message) {
     if (::fchmod(workspace_.get(), 0755) != 0) {
       outcome = std::unexpected(SystemError("restore the workspace's mode"));
     }
-    if (outcome) outcome = EmptyDirectory(workspace_.get(), 0);
+    bool kept = false;
+    if (outcome) outcome = EmptyDirectory(workspace_.get(), 0, &kept);
   }
   if (outcome) outcome = EmptyPath("/tmp");
   if (outcome) outcome = EmptyPath("/dev/shm");
