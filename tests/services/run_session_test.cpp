@@ -265,6 +265,33 @@ TEST_CASE("run session: stop kills the whole process group at once", "[run_sessi
   CHECK(runs->running() == 0);
 }
 
+// The page stops acknowledging output once Stop is pressed (what still arrives is not shown).
+// Output the program wrote as the Stop came must not then sit ahead of the verdict, held
+// back by the window forever: the verdict comes, and no output after the Stop.
+TEST_CASE("run session: a stop during a flood reaches a client that no longer acknowledges",
+          "[run_session]") {
+  World w;
+  const Session ada = w.NewUser("ada");
+  const std::string ws = w.NewWorkspace(ada, "flood");
+  w.Put(ada, ws, "loop.py", "while True: print(1)\n");
+  RunSessionOptions options;
+  options.client_window_bytes = 4096;            // a small window, soon full
+  options.client_queue_bytes = 256 * 1024 * 1024;  // so the driver reads on, never paused
+  auto runs = w.NewRuns(options);
+  for (uint64_t id = 1; id <= 8; ++id) {
+    Client c = Start(*runs, id, ws, ada, "loop.py");
+    REQUIRE_FALSE(runs->Receive(id, std::string(1, run_session::kAck) + "0").has_value());
+    c.Wait("1\r\n1\r\n1\r\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(5 * id));  // the flood under way
+    c.Stop();
+    const std::size_t shown = c.output.size();
+    const std::string verdict = c.Verdict();
+    CHECK(Has(verdict, R"("reason":"stop")"));
+    CHECK(c.output.size() == shown);  // nothing of the program's after the Stop
+    runs->Detach(id);
+  }
+}
+
 TEST_CASE("run session: C is compiled in /tmp first, and a compile error says so",
           "[run_session]") {
   World w;

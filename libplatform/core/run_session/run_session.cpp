@@ -405,6 +405,10 @@ void RunSessions::Impl::Emit(Run& run, std::string message) {
 
 void RunSessions::Impl::EmitOutput(Run& run, std::string_view data) {
   std::lock_guard lock(mu_);
+  // Read before a Stop but emitted after it: dropped like the output StopLocked dropped, so
+  // nothing of the program's follows a Stop, and nothing sits ahead of the verdict waiting
+  // for acks a stopping page no longer sends.
+  if (!run.stop_reason.empty()) return;
   while (!data.empty()) {
     const std::size_t n = std::min(options_.max_frame_bytes, data.size());
     EmitLocked(run, terminal::Message(terminal::kOutput, data.substr(0, n)));

@@ -125,7 +125,11 @@ export class RunController {
     const socket = new RunSocket(opts.url, hello, {
       onOutput: (data) => {
         tries = 0;
-        if (!mine() || this.stopping) return;
+        if (!mine()) return;
+        if (this.stopping) {
+          socket.ack(data.length); // not shown, but acknowledged: nothing waits on it
+          return;
+        }
         if (this.term) this.term.write(data, () => mine() && socket.ack(data.length));
         else socket.ack(data.length);
         if (this.text.length < KEPT_TEXT) this.text += this.decoder.decode(data, { stream: true });
