@@ -296,12 +296,13 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
       return pss != nullptr && pss->term_id != 0
                  ? self->terminals_->OnReceive(pss->term_id, in, len)
                  : -1;
-    case LWS_CALLBACK_SERVER_WRITEABLE:
-      if (pss != nullptr && pss->run_id != 0) return self->runs_->OnWriteable(pss->run_id);
-      if (pss != nullptr && pss->lsp_id != 0) return self->lsp_->OnWriteable(pss->lsp_id);
-      if (pss != nullptr && pss->relay_id != 0) return self->relay_->OnWriteable(pss->relay_id);
-      if (pss != nullptr && pss->events_id != 0) return self->events_->OnWriteable(pss->events_id);
-      return pss != nullptr && pss->term_id != 0 ? self->terminals_->OnWriteable(pss->term_id) : 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE: {
+      if (pss == nullptr) return 0;
+      if (pss->ws_closing) return 0;  // lws finishes the close handshake (http_server_impl.hpp)
+      const int closing = self->OnWsWriteable(*pss);
+      pss->ws_closing = closing != 0;
+      return closing;
+    }
     case LWS_CALLBACK_TIMER:
       if (pss != nullptr && pss->run_id != 0) return self->runs_->OnTimer(pss->run_id);
       if (pss != nullptr && pss->lsp_id != 0) return self->lsp_->OnTimer(pss->lsp_id);
@@ -334,6 +335,14 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
       break;
   }
   return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+int HttpServer::Impl::OnWsWriteable(const Pss& pss) {
+  if (pss.run_id != 0) return runs_->OnWriteable(pss.run_id);
+  if (pss.lsp_id != 0) return lsp_->OnWriteable(pss.lsp_id);
+  if (pss.relay_id != 0) return relay_->OnWriteable(pss.relay_id);
+  if (pss.events_id != 0) return events_->OnWriteable(pss.events_id);
+  return pss.term_id != 0 ? terminals_->OnWriteable(pss.term_id) : 0;
 }
 
 Conn* HttpServer::Impl::Find(const Pss* pss) {

@@ -97,6 +97,46 @@ def test_stop_ends_an_endless_loop_at_once(server, owner):
     run(scenario())
 
 
+def test_stop_during_a_flood_reaches_a_client_that_acks_every_message(server, owner):
+    """The page acknowledges each output message as it is drawn, and goes on acknowledging
+    what still arrives after its Stop: the verdict and the close 1000 must reach it, not a
+    connection reset (which the page would take for a drop, and reconnect to a run gone)."""
+    token, ws = owner
+    put(server, token, ws, "loop.py", "while True: print(1)\n")
+
+    async def once():
+        r = await RunClient.start(server, ws, token, "loop.py")
+        await r.send(b"4", b"0")
+        stopped = False
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + DEADLINE_S
+        while True:
+            assert loop.time() < deadline, "no close within the deadline"
+            try:
+                message = await asyncio.wait_for(r.ws.recv(), deadline - loop.time())
+            except websockets.ConnectionClosed as closed:
+                r._closed(closed)
+                break
+            r._take(message)
+            if message[:1] == b"0":
+                try:
+                    await r.send(b"4", str(len(message) - 1).encode())
+                except websockets.ConnectionClosed:
+                    pass  # closing: what was received before the close is still read
+            if not stopped and r.output.count(b"1\r\n") >= 200:
+                await r.stop()
+                stopped = True
+        assert r.close_code == 1000, (r.close_code, r.close_reason, r.statuses[-1:])
+        v = r.verdict()
+        assert v["verdict"] == "stopped" and v["reason"] == "stop"
+
+    async def scenario():
+        for _ in range(10):
+            await once()
+
+    run(scenario())
+
+
 def test_a_compile_error_is_labelled_with_the_compilers_output(server, owner):
     token, ws = owner
     put(server, token, ws, "my prog.c", "int main(void) {\n  return x;\n}\n")
