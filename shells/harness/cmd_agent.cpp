@@ -114,18 +114,11 @@ void Print(const AgentOptions& options, const MachineLoad& load, const AgentRepo
     std::printf("%s\n", boost::json::serialize(o).c_str());
     return;
   }
-  std::printf("codeyard-bench agent: %d iterations, load %.2f -> %.2f on %u cores%s\n",
-              options.iterations, load.before, load.after, load.cores,
-              load.Busy() ? " (busy machine: discard)" : "");
-  std::printf("%-36s %9s %9s %9s\n", "(ms)", "p50", "p95", "ratio");
-  std::printf("%-36s %9.2f %9.2f %8.2fx\n", "exec true, through the agent", Ms(agent_exec.p50_ns),
-              Ms(agent_exec.p95_ns), Ratio(agent_exec, local_exec));
-  std::printf("%-36s %9.2f %9.2f %9s\n", "baseline: exec true, local pod", Ms(local_exec.p50_ns),
-              Ms(local_exec.p95_ns), "1.00x");
-  std::printf("%-36s %9.2f %9.2f %8.2fx\n", "put+get 4 KiB, through the agent",
-              Ms(agent_files.p50_ns), Ms(agent_files.p95_ns), Ratio(agent_files, local_files));
-  std::printf("%-36s %9.2f %9.2f %9s\n", "baseline: put+get 4 KiB, local pod",
-              Ms(local_files.p50_ns), Ms(local_files.p95_ns), "1.00x");
+  PrintTableHead("agent", options.iterations, load);
+  PrintTableRow("exec true, through the agent", agent_exec, &local_exec);
+  PrintTableRow("baseline: exec true, local pod", local_exec, nullptr);
+  PrintTableRow("put+get 4 KiB, through the agent", agent_files, &local_files);
+  PrintTableRow("baseline: put+get 4 KiB, local pod", local_files, nullptr);
 }
 
 }  // namespace

@@ -196,22 +196,14 @@ void Print(const AttachOptions& options, const MachineLoad& load, const AttachRe
     std::printf("%s\n", boost::json::serialize(o).c_str());
     return;
   }
-  std::printf("codeyard-bench attach: %d iterations, load %.2f -> %.2f on %u cores%s\n",
-              options.iterations, load.before, load.after, load.cores,
-              load.Busy() ? " (busy machine: discard)" : "");
-  std::printf("%-36s %9s %9s %9s\n", "(ms)", "p50", "p95", "ratio");
-  std::printf("%-36s %9.2f %9.2f %8.2fx\n", "attach, first scrollback byte", Ms(first.p50_ns),
-              Ms(first.p95_ns), Ratio(first, exec));
-  std::printf("%-36s %9.2f %9.2f %8.2fx\n", "attach, whole 64 KiB scrollback", Ms(full.p50_ns),
-              Ms(full.p95_ns), Ratio(full, exec));
-  std::printf("%-36s %9.2f %9.2f %9s\n", "baseline: exec a shell, first byte", Ms(exec.p50_ns),
-              Ms(exec.p95_ns), "1.00x");
+  PrintTableHead("attach", options.iterations, load);
+  PrintTableRow("attach, first scrollback byte", first, &exec);
+  PrintTableRow("attach, whole 64 KiB scrollback", full, &exec);
+  PrintTableRow("baseline: exec a shell, first byte", exec, nullptr);
   const Summary session_echo = r.session_echo.Summarize();
   const Summary exec_echo = r.exec_echo.Summarize();
-  std::printf("%-36s %9.3f %9.3f %8.2fx\n", "keystroke echo, session", Ms(session_echo.p50_ns),
-              Ms(session_echo.p95_ns), Ratio(session_echo, exec_echo));
-  std::printf("%-36s %9.3f %9.3f %9s\n", "baseline: keystroke echo, exec tty", Ms(exec_echo.p50_ns),
-              Ms(exec_echo.p95_ns), "1.00x");
+  PrintTableRow("keystroke echo, session", session_echo, &exec_echo, 3);
+  PrintTableRow("baseline: keystroke echo, exec tty", exec_echo, nullptr, 3);
   const double session_mib = MiBs(r.session_flood.Summarize());
   const double exec_mib = MiBs(r.exec_flood.Summarize());
   std::printf("%-36s %9.0f MiB/s, exec tty %.0f MiB/s: %.2fx\n", "output throughput, session",
