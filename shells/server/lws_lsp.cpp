@@ -44,17 +44,18 @@ uint16_t CloseCodeFor(const Error& error) {
 }  // namespace
 
 LspSockets::LspSockets(LanguageServers& servers, Accounts& accounts, std::shared_ptr<Logger> logger)
-    : servers_(servers), accounts_(accounts), logger_(logger ? std::move(logger) : NullLogger()) {}
+    : LwsWebSocketOf({"lsp",
+                      WsGlue::Frames::kText,
+                      kMaxLspMessageBytes,
+                      {kCloseTooBig, "a message is at most 16 MiB"}},
+                     std::move(logger)),
+      servers_(servers),
+      accounts_(accounts) {}
 
 LspSockets::~LspSockets() {
   // Every session's driver is joined here; none posts after its session is gone.
-  for (auto& [id, c] : conns_) c.session.reset();
+  for (auto& [id, c] : conns()) c.session.reset();
   for (Note& n : notes_.Take()) n.started.reset();
-}
-
-void LspSockets::Bind(WorkerPool* pool, std::function<void()> wake) {
-  pool_ = pool;
-  ws_.Bind(pool, std::move(wake));
 }
 
 bool LspSockets::IsLspPath(std::string_view path, std::string* workspace_id) {
@@ -66,62 +67,44 @@ bool LspSockets::IsLspPath(std::string_view path, std::string* workspace_id) {
   return true;
 }
 
-uint64_t LspSockets::Open(lws* wsi) {
-  const uint64_t id = next_id_++;
-  Conn& c = conns_[id];
-  const RequestLine line = ReadRequestLine(wsi);  // before the RawTap turns to frames
-  WsGlue::Open(c, wsi);
+void LspSockets::Opened(uint64_t /*id*/, LspConn& c, const RequestLine& line) {
   (void)IsLspPath(line.path, &c.workspace_id);
   for (const auto& [name, value] : line.query) {
     if (name == "language") c.language = value;
   }
-  logger_->Info("lsp connected", {{"request_id", c.request_id},
+  logger().Info("lsp connected", {{"request_id", c.request_id},
                                   {"workspace", c.workspace_id},
                                   {"language", ValidUtf8(c.language)}});
-  return id;
 }
 
-void LspSockets::OnUnmaskedFrame(int fd) { WsGlue::CloseUnmasked(conns_, fd); }
-
-int LspSockets::OnReceive(uint64_t id, const void* in, std::size_t len) {
-  const auto it = conns_.find(id);
-  if (it == conns_.end()) return -1;
-  Conn& c = it->second;
-  if (c.close) return 0;
-  auto message = WsGlue::Assemble(c, in, len, kMaxLspMessageBytes,
-                                  {kCloseTooBig, "a message is at most 16 MiB"});
-  if (!message) return 0;
-  return OnMessage(id, c, std::move(*message));
-}
-
-int LspSockets::OnMessage(uint64_t id, Conn& c, std::string message) {
-  if (c.state == State::kRunning) {
+void LspSockets::OnMessage(uint64_t id, LspConn& c, std::string message) {
+  if (c.state == LspState::kRunning) {
     if (auto sent = c.session->Send(std::move(message)); !sent) {
       WsGlue::CloseWith(c, {CloseCodeFor(sent.error()), sent.error().message()});
     }
-    return 0;
+    return;
   }
-  if (c.state == State::kStarting) {
+  if (c.state == LspState::kStarting) {
     if (c.early.size() >= kMaxEarly) {
       WsGlue::CloseWith(c, {kCloseTryAgain, "too many messages before the server started"});
     } else {
       c.early.push_back(std::move(message));
     }
-    return 0;
+    return;
   }
   auto token = WsGlue::HelloToken(message);
   if (!token) {
     WsGlue::CloseWith(c, {kCloseUnauthenticated, token.error().message()});
-    return 0;
+    return;
   }
   if (auto command = LanguageServerCommand(c.language); !command) {
     WsGlue::CloseWith(c, {kClosePolicy, command.error().message()});
-    return 0;
+    return;
   }
   WsGlue::HelloDone(c);
-  c.state = State::kStarting;
+  c.state = LspState::kStarting;
   // Verifying reads storage and starting waits on the pod: a long-work thread does both.
-  const bool taken = ws_.Submit<Note>(
+  const bool taken = ws().Submit<Note>(
       notes_,
       [this, id, token = std::move(*token), workspace = c.workspace_id,
        language = c.language]() -> Note {
@@ -133,11 +116,11 @@ int LspSockets::OnMessage(uint64_t id, Conn& c, std::string message) {
         LanguageServerCallbacks callbacks;
         callbacks.on_message = [this, id](std::string m) {
           notes_.Post({id, nullptr, std::move(m), std::nullopt});
-          ws_.Wake();
+          ws().Wake();
         };
         callbacks.on_end = [this, id](const Error& why) {
           notes_.Post({id, nullptr, std::nullopt, WsClose{kCloseInternal, why.message()}});
-          ws_.Wake();
+          ws().Wake();
         };
         auto started = servers_.Start(claims->user_id, workspace, language, std::move(callbacks));
         if (!started) {
@@ -148,25 +131,24 @@ int LspSockets::OnMessage(uint64_t id, Conn& c, std::string message) {
                 std::nullopt};
       });
   if (!taken) WsGlue::CloseWith(c, {kCloseTryAgain, "the server is busy; retry later"});
-  return 0;
 }
 
 void LspSockets::OnWake(bool stopping) {
   for (Note& n : notes_.Take()) {
-    const auto it = conns_.find(n.id);
-    if (it == conns_.end()) {
+    LspConn* found = Find(n.id);
+    if (found == nullptr) {
       Drop(std::move(n.started));  // closed while starting
       continue;
     }
-    Conn& c = it->second;
+    LspConn& c = *found;
     if (n.started) {
       c.session = std::move(n.started);
-      c.state = State::kRunning;
-      logger_->Info("lsp started", {{"request_id", c.request_id}, {"language", c.language}});
+      c.state = LspState::kRunning;
+      logger().Info("lsp started", {{"request_id", c.request_id}, {"language", c.language}});
       while (!c.early.empty() && !c.close) {
         std::string m = std::move(c.early.front());
         c.early.pop_front();
-        (void)OnMessage(n.id, c, std::move(m));
+        OnMessage(n.id, c, std::move(m));
       }
     } else if (n.message) {
       c.out_bytes += n.message->size();
@@ -179,62 +161,25 @@ void LspSockets::OnWake(bool stopping) {
     }
     lws_callback_on_writable(c.wsi);
   }
-  if (stopping) {
-    for (auto& [id, c] : conns_) {
-      WsGlue::CloseWith(c, {kCloseGoingAway, "the server is shutting down"});
-      lws_callback_on_writable(c.wsi);
-    }
-  }
+  if (stopping) CloseAll({kCloseGoingAway, "the server is shutting down"});
 }
 
-int LspSockets::OnWriteable(uint64_t id) {
-  const auto it = conns_.find(id);
-  if (it == conns_.end()) return -1;
-  Conn& c = it->second;
-  // What the server sent before it ended goes out before the close.
-  if (!c.out.empty()) {
-    const std::string message = std::move(c.out.front());
-    c.out.pop_front();
-    c.out_bytes -= message.size();
-    if (ws_.Write(c, message) != 0) return -1;
-    lws_callback_on_writable(c.wsi);
-    return 0;
-  }
-  if (c.close) {
-    const std::string reason = WsGlue::SendClose(c, *c.close);
-    logger_->Info("lsp closing", {{"request_id", c.request_id},
-                                  {"code", static_cast<int>(c.close->code)},
-                                  {"reason", ValidUtf8(reason)}});
-    return -1;
-  }
-  return 0;
+// What the server sent before it ended goes out before the close.
+std::optional<WsMessage> LspSockets::Before(LspConn& c) {
+  if (c.out.empty()) return std::nullopt;
+  std::string message = std::move(c.out.front());
+  c.out.pop_front();
+  c.out_bytes -= message.size();
+  return message;
 }
 
-int LspSockets::OnTimer(uint64_t id) {
-  const auto it = conns_.find(id);
-  if (it == conns_.end()) return 0;
-  Conn& c = it->second;
-  if (c.state == State::kHello) {
-    WsGlue::CloseWith(c, {kCloseUnauthenticated, "no hello within 10 s"});
-    lws_callback_on_writable(c.wsi);
-  }
-  return 0;
-}
-
-void LspSockets::OnClosed(uint64_t id) {
-  const auto it = conns_.find(id);
-  if (it == conns_.end()) return;
-  logger_->Info("lsp disconnected",
-                {{"request_id", it->second.request_id}, {"duration_ms", it->second.age_ms()}});
-  Drop(std::move(it->second.session));
-  conns_.erase(it);
-}
+void LspSockets::Closed(uint64_t /*id*/, LspConn& c) { Drop(std::move(c.session)); }
 
 void LspSockets::Drop(std::shared_ptr<LanguageServerSession> session) {
   if (!session) return;
   session->Close();
   // Joining its driver takes a moment (the kill goes through the pod's init): off this thread.
-  if (pool_ != nullptr && pool_->TrySubmit([s = std::move(session)]() mutable { s.reset(); })) {
+  if (pool() != nullptr && pool()->TrySubmit([s = std::move(session)]() mutable { s.reset(); })) {
     return;
   }
   session.reset();

@@ -4,8 +4,8 @@
 // within 10 s), hands the attach to a worker (it may start the pod), then passes messages to
 // the library's Terminals and writes what they queued, one message per WRITEABLE callback. A
 // close is sent with its code and reason (codeyard/terminals.hpp) after what was queued
-// before it. The connection glue is shared with lws_events (lws_ws_session). Service thread only;
-// the worker jobs it submits report back through a queue and the wake function.
+// before it. The plumbing is the sockets' base (lws_websocket). Service thread only; the
+// worker jobs it submits report back through a queue and the wake function.
 #pragma once
 
 #include <cstdint>
@@ -20,73 +20,58 @@
 
 #include "codeyard/log.hpp"
 #include "codeyard/terminals.hpp"
-#include "lws_ws_session.hpp"
+#include "lws_websocket.hpp"
 #include "worker_pool.hpp"
 
 struct lws;
 
 namespace codeyard::server {
 
-class TerminalSockets {
+enum class TerminalState { kHello, kAttaching, kAttached };
+// A terminal connection: the hello, then a worker attaches, then messages go to Terminals.
+struct TerminalConn : WsSession {
+  TerminalState state = TerminalState::kHello;
+  std::string workspace_id;
+  std::vector<std::string> early;  // messages that came while attaching
+  std::size_t early_bytes = 0;
+  std::deque<std::string> local;  // our own messages (the starting status)
+};
+
+// terminal::Close as the glue's, and the libraries' TerminalOut (Terminals::Next,
+// RunSessions::Next) as what the base writes.
+[[nodiscard]] WsClose ToWs(terminal::Close close);
+[[nodiscard]] WsNext ToWsNext(TerminalOut out);
+
+class TerminalSockets final : public LwsWebSocketOf<TerminalConn> {
  public:
   TerminalSockets(Terminals& terminals, std::shared_ptr<Logger> logger);
 
-  // Before serving: where attach jobs run, and how a worker wakes the service thread.
-  void Bind(WorkerPool* pool, std::function<void()> wake);
-
   // True for /api/v1/workspaces/{id}/terminal; sets *workspace_id.
   [[nodiscard]] static bool IsTerminalPath(std::string_view path, std::string* workspace_id);
+  [[nodiscard]] bool Serves(std::string_view path) const override {
+    return IsTerminalPath(path, nullptr);
+  }
 
-  // LWS_CALLBACK_HTTP_CONFIRM_UPGRADE of a terminal path: 0 to upgrade; 1 after answering a
-  // handshake in another protocol version than 13 with 426 and `Sec-WebSocket-Version: 13`
-  // (RFC 6455 §4.4; lws 4.1.6 would upgrade any version as if it were 13).
-  [[nodiscard]] int ConfirmUpgrade(lws* wsi);
-
-  // The RawTap saw an unmasked frame from the client on `fd` (RFC 6455 §5.1: a server must
-  // close such a connection; lws 4.1.6 accepts them): it is closed with 1002.
-  void OnUnmaskedFrame(int fd);
-
-  // LWS_CALLBACK_ESTABLISHED: registers the connection (headers are still readable) and
-  // returns its id, which the caller keeps in the connection's user data.
-  [[nodiscard]] uint64_t Open(lws* wsi);
-
-  // The other callbacks; each returns what the lws callback should (-1 closes).
-  [[nodiscard]] int OnReceive(uint64_t id, const void* in, std::size_t len);
-  [[nodiscard]] int OnWriteable(uint64_t id);
-  [[nodiscard]] int OnTimer(uint64_t id);
-  void OnClosed(uint64_t id);
-
-  // LWS_CALLBACK_EVENT_WAIT_CANCELLED: finished attaches and viewers with output.
-  void OnWake();
-
-  [[nodiscard]] std::size_t open() const { return conns_.size(); }
+  // Finished attaches and viewers with output (the library's CloseAll ends them on a stop).
+  void OnWake(bool stopping) override;
 
  private:
-  enum class State { kHello, kAttaching, kAttached };
-  struct Conn : WsSession {
-    State state = State::kHello;
-    std::string workspace_id;
-    std::vector<std::string> early;  // messages that came while attaching
-    std::size_t early_bytes = 0;
-    std::deque<std::string> local;  // our own messages (the starting status)
-  };
   struct Attached {
     uint64_t id;
     std::optional<terminal::Close> close;
   };
 
-  int OnMessage(uint64_t id, Conn& c, std::string message);
-  int StartAttach(uint64_t id, Conn& c, const terminal::Hello& hello);
-  void CloseWith(Conn& c, terminal::Close close);
-  int SendClose(Conn& c, const WsClose& close);
+  void Opened(uint64_t id, TerminalConn& c, const RequestLine& line) override;
+  void OnMessage(uint64_t id, TerminalConn& c, std::string message) override;
+  std::optional<WsMessage> Before(TerminalConn& c) override;
+  WsNext After(uint64_t id, TerminalConn& c, bool* more) override;
+  void Closed(uint64_t id, TerminalConn& c) override;
+  [[nodiscard]] std::optional<LogField> Subject(const TerminalConn& c) const override;
+
+  void StartAttach(uint64_t id, TerminalConn& c, const terminal::Hello& hello);
+  static void CloseWith(TerminalConn& c, terminal::Close close);
 
   Terminals& terminals_;
-  std::shared_ptr<Logger> logger_;
-  WsGlue ws_{WsGlue::Frames::kBinary};
-
-  std::unordered_map<uint64_t, Conn> conns_;
-  uint64_t next_id_ = 1;
-
   WsInbox<Attached> done_;  // attach results from workers
 };
 

@@ -72,7 +72,10 @@ void WsGlue::Open(WsSession& s, lws* wsi) {
   if (RawTap* tap = RawTap::OfThisThread()) tap->WatchFrames(lws_get_socket_fd(wsi));
 }
 
-void WsGlue::HelloDone(WsSession& s) { lws_set_timer_usecs(s.wsi, LWS_SET_TIMER_USEC_CANCEL); }
+void WsGlue::HelloDone(WsSession& s) {
+  s.hello_done = true;
+  lws_set_timer_usecs(s.wsi, LWS_SET_TIMER_USEC_CANCEL);
+}
 
 std::optional<std::string> WsGlue::Assemble(WsSession& s, const void* in, std::size_t len,
                                             std::size_t max, const WsClose& too_big) {
@@ -99,11 +102,12 @@ void WsGlue::CloseWith(WsSession& s, WsClose close) {
 
 int WsGlue::SocketFd(const WsSession& s) { return lws_get_socket_fd(s.wsi); }
 
-int WsGlue::Write(WsSession& s, std::string_view message) {
+int WsGlue::Write(WsSession& s, std::string_view message, std::optional<Frames> frames) {
   scratch_.resize(LWS_PRE + message.size());
   std::memcpy(scratch_.data() + LWS_PRE, message.data(), message.size());
-  const int n = lws_write(s.wsi, scratch_.data() + LWS_PRE, message.size(),
-                          frames_ == Frames::kText ? LWS_WRITE_TEXT : LWS_WRITE_BINARY);
+  const int n =
+      lws_write(s.wsi, scratch_.data() + LWS_PRE, message.size(),
+                frames.value_or(frames_) == Frames::kText ? LWS_WRITE_TEXT : LWS_WRITE_BINARY);
   return n < static_cast<int>(message.size()) ? -1 : 0;
 }
 

@@ -1,5 +1,5 @@
-// The WebSocket connection glue the terminal and the events sockets share (lws_terminal,
-// lws_events): a connection's common state (WsSession), its opening (request id, the hello
+// The WebSocket connection glue under the sockets' base (lws_websocket) and the preview relay
+// (lws_relay): a connection's common state (WsSession), its opening (request id, the hello
 // timer, TCP keepalive, the RawTap's frame watch), whole messages assembled from fragments
 // under a size cap, one message written per WRITEABLE callback, the deferred close (set a
 // close, send it on the next WRITEABLE, after what was queued before it), and worker jobs
@@ -41,6 +41,7 @@ struct WsSession {
   std::string message;           // being assembled from fragments
   std::optional<WsClose> close;  // once set, sent on the next WRITEABLE
   int64_t opened_ms = 0;         // steady clock
+  bool hello_done = false;       // WsGlue::HelloDone: the hello timer is off
 
   // Milliseconds since Open.
   [[nodiscard]] int64_t age_ms() const;
@@ -115,8 +116,10 @@ class WsGlue {
       }
     }
   }
-  // Writes `message` as one frame: 0, or -1 (the callback returns it: the connection closes).
-  [[nodiscard]] int Write(WsSession& s, std::string_view message);
+  // Writes `message` as one frame (of this glue's type unless `frames` is given): 0, or -1
+  // (the callback returns it: the connection closes).
+  [[nodiscard]] int Write(WsSession& s, std::string_view message,
+                          std::optional<Frames> frames = std::nullopt);
   // Puts `close` in the close frame lws sends when the callback returns -1 (which it must);
   // returns the reason as sent, cut to 123 bytes at a character boundary (RFC 6455: 125 with
   // the code).
