@@ -11,33 +11,22 @@
 namespace codeyard::server {
 namespace {
 
-constexpr uint16_t kCloseGoingAway = 1001;
-constexpr uint16_t kClosePolicy = 1008;
-constexpr uint16_t kCloseTooBig = 1009;
-constexpr uint16_t kCloseInternal = 1011;
-constexpr uint16_t kCloseTryAgain = 1013;
-constexpr uint16_t kCloseUnauthenticated = 4001;
-constexpr uint16_t kCloseNotFound = 4004;
-constexpr uint16_t kCloseFellBehind = 4008;
 constexpr uint16_t kCloseNotRunning = 4009;
-
-constexpr std::string_view kPrefix = "/api/v1/workspaces/";
-constexpr std::string_view kSuffix = "/lsp";
 
 uint16_t CloseCodeFor(const Error& error) {
   switch (error.code()) {
     case Error::Code::kUnauthenticated:
-      return kCloseUnauthenticated;
+      return kWsCloseUnauthenticated;
     case Error::Code::kNotFound:
-      return kCloseNotFound;
+      return kWsCloseNotFound;
     case Error::Code::kFailedPrecondition:
       return kCloseNotRunning;
     case Error::Code::kInvalidArgument:
-      return kClosePolicy;
+      return kWsClosePolicy;
     case Error::Code::kResourceExhausted:
-      return kCloseTryAgain;
+      return kWsCloseTryAgain;
     default:
-      return kCloseInternal;
+      return kWsCloseInternal;
   }
 }
 
@@ -47,7 +36,7 @@ LspSockets::LspSockets(LanguageServers& servers, Accounts& accounts, std::shared
     : LwsWebSocketOf({"lsp",
                       WsGlue::Frames::kText,
                       kMaxLspMessageBytes,
-                      {kCloseTooBig, "a message is at most 16 MiB"}},
+                      {kWsCloseTooBig, "a message is at most 16 MiB"}},
                      std::move(logger)),
       servers_(servers),
       accounts_(accounts) {}
@@ -59,12 +48,7 @@ LspSockets::~LspSockets() {
 }
 
 bool LspSockets::IsLspPath(std::string_view path, std::string* workspace_id) {
-  if (!path.starts_with(kPrefix) || !path.ends_with(kSuffix)) return false;
-  const std::string_view id =
-      path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size());
-  if (id.empty() || id.find('/') != std::string_view::npos) return false;
-  if (workspace_id != nullptr) *workspace_id = std::string(id);
-  return true;
+  return IsWorkspaceSocketPath(path, "lsp", workspace_id);
 }
 
 void LspSockets::Opened(uint64_t /*id*/, LspConn& c, const RequestLine& line) {
@@ -86,7 +70,7 @@ void LspSockets::OnMessage(uint64_t id, LspConn& c, std::string message) {
   }
   if (c.state == LspState::kStarting) {
     if (c.early.size() >= kMaxEarly) {
-      WsGlue::CloseWith(c, {kCloseTryAgain, "too many messages before the server started"});
+      WsGlue::CloseWith(c, {kWsCloseTryAgain, "too many messages before the server started"});
     } else {
       c.early.push_back(std::move(message));
     }
@@ -94,11 +78,11 @@ void LspSockets::OnMessage(uint64_t id, LspConn& c, std::string message) {
   }
   auto token = WsGlue::HelloToken(message);
   if (!token) {
-    WsGlue::CloseWith(c, {kCloseUnauthenticated, token.error().message()});
+    WsGlue::CloseWith(c, {kWsCloseUnauthenticated, token.error().message()});
     return;
   }
   if (auto command = LanguageServerCommand(c.language); !command) {
-    WsGlue::CloseWith(c, {kClosePolicy, command.error().message()});
+    WsGlue::CloseWith(c, {kWsClosePolicy, command.error().message()});
     return;
   }
   WsGlue::HelloDone(c);
@@ -111,7 +95,7 @@ void LspSockets::OnMessage(uint64_t id, LspConn& c, std::string message) {
         auto claims = accounts_.VerifyAccessToken(token);
         if (!claims) {
           return {id, nullptr, std::nullopt,
-                  WsClose{kCloseUnauthenticated, claims.error().message()}};
+                  WsClose{kWsCloseUnauthenticated, claims.error().message()}};
         }
         LanguageServerCallbacks callbacks;
         callbacks.on_message = [this, id](std::string m) {
@@ -119,7 +103,7 @@ void LspSockets::OnMessage(uint64_t id, LspConn& c, std::string message) {
           ws().Wake();
         };
         callbacks.on_end = [this, id](const Error& why) {
-          notes_.Post({id, nullptr, std::nullopt, WsClose{kCloseInternal, why.message()}});
+          notes_.Post({id, nullptr, std::nullopt, WsClose{kWsCloseInternal, why.message()}});
           ws().Wake();
         };
         auto started = servers_.Start(claims->user_id, workspace, language, std::move(callbacks));
@@ -130,7 +114,7 @@ void LspSockets::OnMessage(uint64_t id, LspConn& c, std::string message) {
         return {id, std::shared_ptr<LanguageServerSession>(std::move(*started)), std::nullopt,
                 std::nullopt};
       });
-  if (!taken) WsGlue::CloseWith(c, {kCloseTryAgain, "the server is busy; retry later"});
+  if (!taken) WsGlue::CloseWith(c, {kWsCloseTryAgain, "the server is busy; retry later"});
 }
 
 void LspSockets::OnWake(bool stopping) {
@@ -154,14 +138,15 @@ void LspSockets::OnWake(bool stopping) {
       c.out_bytes += n.message->size();
       c.out.push_back(std::move(*n.message));
       if (c.out_bytes > kMaxQueued) {
-        WsGlue::CloseWith(c, {kCloseFellBehind, "the client does not read the server's messages"});
+        WsGlue::CloseWith(c,
+                          {kWsCloseFellBehind, "the client does not read the server's messages"});
       }
     } else if (n.close) {
       WsGlue::CloseWith(c, std::move(*n.close));
     }
     lws_callback_on_writable(c.wsi);
   }
-  if (stopping) CloseAll({kCloseGoingAway, "the server is shutting down"});
+  if (stopping) CloseAll({kWsCloseGoingAway, "the server is shutting down"});
 }
 
 // What the server sent before it ended goes out before the close.

@@ -6,6 +6,19 @@
 
 namespace codeyard::server {
 
+bool IsWorkspaceSocketPath(std::string_view path, std::string_view suffix,
+                           std::string* workspace_id) {
+  constexpr std::string_view kPrefix = "/api/v1/workspaces/";
+  if (!path.starts_with(kPrefix)) return false;
+  path.remove_prefix(kPrefix.size());
+  const std::size_t slash = path.find('/');
+  if (slash == 0 || slash == std::string_view::npos || path.substr(slash + 1) != suffix) {
+    return false;
+  }
+  if (workspace_id != nullptr) *workspace_id = std::string(path.substr(0, slash));
+  return true;
+}
+
 int LwsWebSocket::ConfirmUpgrade(lws* wsi, Logger& logger, std::vector<unsigned char>& scratch) {
   char version[16] = {};
   const int n = lws_hdr_copy(wsi, version, sizeof(version), WSI_TOKEN_VERSION);

@@ -41,7 +41,20 @@ struct lws;
 
 namespace codeyard::server {
 
+// Close codes more than one kind sends (docs/api.md lists each kind's).
+inline constexpr uint16_t kWsCloseGoingAway = 1001;        // the server is stopping
+inline constexpr uint16_t kWsClosePolicy = 1008;           // a request the kind refuses
+inline constexpr uint16_t kWsCloseTooBig = 1009;           // a message over the cap
+inline constexpr uint16_t kWsCloseInternal = 1011;         // what the socket relays broke
+inline constexpr uint16_t kWsCloseTryAgain = 1013;         // busy
 inline constexpr uint16_t kWsCloseUnauthenticated = 4001;  // no hello, or a bad token
+inline constexpr uint16_t kWsCloseNotFound = 4004;         // no such workspace (or another's)
+inline constexpr uint16_t kWsCloseFellBehind = 4008;       // the client does not read
+
+// True for "/api/v1/workspaces/<id>/<suffix>" (suffix "terminal", "run", "lsp") with an id
+// that has no "/"; the id into *workspace_id when not null.
+[[nodiscard]] bool IsWorkspaceSocketPath(std::string_view path, std::string_view suffix,
+                                         std::string* workspace_id);
 
 // A message to write: in the kind's frame type unless `frames` says otherwise (the relay
 // passes text and binary on as they came).
@@ -222,6 +235,7 @@ class LwsWebSocketOf : public LwsWebSocket {
   }
   int Write(ConnT& c, const WsMessage& m) { return ws_.Write(c, m.data, m.frames); }
   [[nodiscard]] std::unordered_map<uint64_t, ConnT>& conns() { return conns_; }
+  [[nodiscard]] const Options& options() const { return options_; }
   [[nodiscard]] Logger& logger() const { return *logger_; }
   [[nodiscard]] WsGlue& ws() { return ws_; }
   [[nodiscard]] WorkerPool* pool() const { return pool_; }
