@@ -141,7 +141,7 @@ WsNext EventSockets::After(uint64_t /*id*/, EventsConn& c, bool* more) {
     std::string message = std::move(c.out.front());
     c.out.pop_front();
     *more = true;  // more queued, or to find the queue empty
-    return WsMessage(std::move(message));
+    return message;
   }
   if (c.sub) {
     if (auto closed = c.sub->closed()) return WsClose{CloseCodeFor(*closed), closed->message()};

@@ -150,7 +150,7 @@ void LspSockets::OnWake(bool stopping) {
 }
 
 // What the server sent before it ended goes out before the close.
-std::optional<WsMessage> LspSockets::Before(LspConn& c) {
+std::optional<std::string> LspSockets::Before(LspConn& c) {
   if (c.out.empty()) return std::nullopt;
   std::string message = std::move(c.out.front());
   c.out.pop_front();

@@ -72,7 +72,7 @@ class LspSockets final : public LwsWebSocketOf<LspConn> {
 
   void Opened(uint64_t id, LspConn& c, const RequestLine& line) override;
   void OnMessage(uint64_t id, LspConn& c, std::string message) override;
-  std::optional<WsMessage> Before(LspConn& c) override;
+  std::optional<std::string> Before(LspConn& c) override;
   void Closed(uint64_t id, LspConn& c) override;
 
   void Drop(std::shared_ptr<LanguageServerSession> session);  // ends it off this thread

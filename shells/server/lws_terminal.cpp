@@ -7,7 +7,7 @@ namespace codeyard::server {
 WsClose ToWs(terminal::Close close) { return {close.code, std::move(close.reason)}; }
 
 WsNext ToWsNext(TerminalOut out) {
-  if (auto* message = std::get_if<std::string>(&out)) return WsMessage(std::move(*message));
+  if (auto* message = std::get_if<std::string>(&out)) return std::move(*message);
   if (auto* close = std::get_if<terminal::Close>(&out)) return ToWs(std::move(*close));
   return {};
 }

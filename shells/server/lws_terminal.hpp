@@ -154,7 +154,7 @@ class SessionSockets : public LwsWebSocketOf<SessionConn> {
     }
   }
 
-  std::optional<WsMessage> Before(SessionConn& c) final {
+  std::optional<std::string> Before(SessionConn& c) final {
     if (c.local.empty()) return std::nullopt;
     std::string message = std::move(c.local.front());
     c.local.pop_front();

@@ -1,6 +1,7 @@
 // One base for the server's WebSocket sockets (the run, terminal, language-server and events
-// sockets; the preview relay's to follow): what every kind did alike lives here, so that each
-// kind keeps only what its messages mean, what it queues and what it logs. The base owns the
+// sockets; the preview relay keeps its own glue, seen through an adapter in
+// http_server_impl.hpp while lws still serves it): what every kind did alike lives here, so that
+// each kind keeps only what its messages mean, what it queues and what it logs. The base owns the
 // connections (id -> Conn), the opening (request line read before the RawTap turns to frames,
 // WsGlue::Open), whole messages assembled under the kind's cap, one message written per
 // WRITEABLE callback (the kind's queue that goes before a close, then the deferred close with
@@ -56,17 +57,9 @@ inline constexpr uint16_t kWsCloseFellBehind = 4008;       // the client does no
 [[nodiscard]] bool IsWorkspaceSocketPath(std::string_view path, std::string_view suffix,
                                          std::string* workspace_id);
 
-// A message to write: in the kind's frame type unless `frames` says otherwise (the relay
-// passes text and binary on as they came).
-struct WsMessage {
-  WsMessage(std::string d) : data(std::move(d)) {}  // NOLINT(google-explicit-constructor)
-  WsMessage(std::string d, WsGlue::Frames f) : data(std::move(d)), frames(f) {}
-  std::string data;
-  std::optional<WsGlue::Frames> frames;
-};
-
-// What a kind writes once no close is pending: a message, a close, or nothing yet.
-using WsNext = std::variant<std::monostate, WsMessage, WsClose>;
+// What a kind writes once no close is pending: a message (in the kind's frame type), a
+// close, or nothing yet.
+using WsNext = std::variant<std::monostate, std::string, WsClose>;
 
 // The interface http_server dispatches a WebSocket's lws callbacks to. Each returns what the
 // lws callback should (-1 closes).
@@ -159,16 +152,16 @@ class LwsWebSocketOf : public LwsWebSocket {
   int OnWriteable(uint64_t id) final {
     ConnT* c = Find(id);
     if (c == nullptr) return -1;
-    if (std::optional<WsMessage> first = Before(*c)) {
-      if (Write(*c, *first) != 0) return -1;
+    if (std::optional<std::string> first = Before(*c)) {
+      if (ws_.Write(*c, *first) != 0) return -1;
       AskWritable(c->wsi);
       return 0;
     }
     if (c->close) return SendClose(*logger_, options_.name, *c, *c->close, Subject(*c));
     bool more = false;
     WsNext next = After(id, *c, &more);
-    if (auto* message = std::get_if<WsMessage>(&next)) {
-      if (Write(*c, *message) != 0) return -1;
+    if (auto* message = std::get_if<std::string>(&next)) {
+      if (ws_.Write(*c, *message) != 0) return -1;
     } else if (auto* close = std::get_if<WsClose>(&next)) {
       return SendClose(*logger_, options_.name, *c, *close, Subject(*c));
     }
@@ -208,7 +201,7 @@ class LwsWebSocketOf : public LwsWebSocket {
   // False once the kind reads no more messages (they are not even assembled).
   [[nodiscard]] virtual bool Reads(const ConnT& /*c*/) const { return true; }
   // The next of the kind's own messages that go out before a pending close (popped).
-  virtual std::optional<WsMessage> Before(ConnT& /*c*/) { return std::nullopt; }
+  virtual std::optional<std::string> Before(ConnT& /*c*/) { return std::nullopt; }
   // Once no close is pending: what to write next; *more asks for another WRITEABLE.
   virtual WsNext After(uint64_t /*id*/, ConnT& /*c*/, bool* /*more*/) { return {}; }
   // The timer fired after the hello (a kind that re-arms it).
@@ -233,7 +226,6 @@ class LwsWebSocketOf : public LwsWebSocket {
   void CloseAll(const WsClose& close) {
     for (auto& [id, c] : conns_) WsGlue::CloseWith(c, close);
   }
-  int Write(ConnT& c, const WsMessage& m) { return ws_.Write(c, m.data, m.frames); }
   [[nodiscard]] std::unordered_map<uint64_t, ConnT>& conns() { return conns_; }
   [[nodiscard]] const Options& options() const { return options_; }
   [[nodiscard]] Logger& logger() const { return *logger_; }

@@ -102,12 +102,11 @@ void WsGlue::CloseWith(WsSession& s, WsClose close) {
 
 int WsGlue::SocketFd(const WsSession& s) { return lws_get_socket_fd(s.wsi); }
 
-int WsGlue::Write(WsSession& s, std::string_view message, std::optional<Frames> frames) {
+int WsGlue::Write(WsSession& s, std::string_view message) {
   scratch_.resize(LWS_PRE + message.size());
   std::memcpy(scratch_.data() + LWS_PRE, message.data(), message.size());
-  const int n =
-      lws_write(s.wsi, scratch_.data() + LWS_PRE, message.size(),
-                frames.value_or(frames_) == Frames::kText ? LWS_WRITE_TEXT : LWS_WRITE_BINARY);
+  const int n = lws_write(s.wsi, scratch_.data() + LWS_PRE, message.size(),
+                          frames_ == Frames::kText ? LWS_WRITE_TEXT : LWS_WRITE_BINARY);
   return n < static_cast<int>(message.size()) ? -1 : 0;
 }
 

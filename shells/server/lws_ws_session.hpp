@@ -116,10 +116,8 @@ class WsGlue {
       }
     }
   }
-  // Writes `message` as one frame (of this glue's type unless `frames` is given): 0, or -1
-  // (the callback returns it: the connection closes).
-  [[nodiscard]] int Write(WsSession& s, std::string_view message,
-                          std::optional<Frames> frames = std::nullopt);
+  // Writes `message` as one frame: 0, or -1 (the callback returns it: the connection closes).
+  [[nodiscard]] int Write(WsSession& s, std::string_view message);
   // Puts `close` in the close frame lws sends when the callback returns -1 (which it must);
   // returns the reason as sent, cut to 123 bytes at a character boundary (RFC 6455: 125 with
   // the code).
