@@ -49,5 +49,7 @@ Result<UniqueFd> ConnectInit(UniqueFd* workspace = nullptr);
 // The operations (after the kOpen frame).
 int ServeExec(AgentStream& stream, const boost::json::object& open);
 int ServeCall(AgentStream& stream, std::string_view op);
+// "files": file calls one after another on one stream, until it ends.
+int ServeCalls(AgentStream& stream);
 
 }  // namespace codeyard::local::pod
