@@ -68,6 +68,25 @@ void Finish(int fd, std::string& out, int timeout_ms) {
 
 constexpr int kFinishMs = 5000;
 
+// ReadExact that also waits out EAGAIN: stdin is non-blocking when it shares its file
+// description with stdout (a runtime may hand both ends of one socket), which Unblock made so.
+ssize_t ReadWhole(int fd, char* data, size_t size) {
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::read(fd, data + done, size - done);
+    if (n > 0) {
+      done += static_cast<size_t>(n);
+      continue;
+    }
+    if (n == 0) return done == 0 ? 0 : -1;
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) return -1;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, -1) < 0 && errno != EINTR) return -1;
+  }
+  return static_cast<ssize_t>(done);
+}
+
 // "session": raw bytes both ways between the stream and an attachment of the init; stdin's
 // end detaches (the shell keeps running), the attachment's end ends the agent.
 int ServeSession() {
@@ -216,7 +235,7 @@ int ServePort(AgentStream& stream, const json::object& open) {
 
 std::optional<Frame> AgentStream::Await() {
   char header[kFrameHeader];
-  const ssize_t got = ReadExact(STDIN_FILENO, header, sizeof(header));
+  const ssize_t got = ReadWhole(STDIN_FILENO, header, sizeof(header));
   if (got != static_cast<ssize_t>(sizeof(header))) {
     broken_ = got != 0;  // a stream cut inside a frame
     return std::nullopt;
@@ -234,7 +253,7 @@ std::optional<Frame> AgentStream::Await() {
   Frame frame;
   frame.type = static_cast<FrameType>(header[0]);
   frame.payload.resize(size);
-  if (size > 0 && ReadExact(STDIN_FILENO, frame.payload.data(), size) != size) {
+  if (size > 0 && ReadWhole(STDIN_FILENO, frame.payload.data(), size) != size) {
     broken_ = true;
     return std::nullopt;
   }
@@ -242,9 +261,29 @@ std::optional<Frame> AgentStream::Await() {
 }
 
 bool AgentStream::Send(FrameType type, std::string_view payload) {
+  if (unblocked_) {
+    AppendChunked(outbox_, type, payload);
+    return Drain();
+  }
   std::string out;
   AppendChunked(out, type, payload);
   return WriteAll(STDOUT_FILENO, out.data(), out.size());
+}
+
+void AgentStream::Unblock() {
+  unblocked_ = true;
+  NonBlocking(STDOUT_FILENO);
+}
+
+bool AgentStream::Drain() { return ::codeyard::local::pod::Drain(STDOUT_FILENO, outbox_); }
+
+bool AgentStream::Flush() {
+  while (!outbox_.empty()) {
+    if (!Drain()) return false;
+    pollfd p{STDOUT_FILENO, POLLOUT, 0};
+    if (!outbox_.empty() && ::poll(&p, 1, -1) < 0 && errno != EINTR) return false;
+  }
+  return true;
 }
 
 bool AgentStream::SendJson(FrameType type, const json::object& object) {

@@ -43,6 +43,9 @@ std::optional<uint64_t> OomKills() {
   return std::nullopt;
 }
 
+// Output frames waiting for the library before the agent stops reading the process's output.
+constexpr size_t kOutputBacklog = 256 * 1024;
+
 void NonBlocking(int fd) {
   if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
@@ -69,6 +72,7 @@ class ExecRelay {
     json::object attached;
     attached["pid"] = *started;
     if (!stream_.SendJson(FrameType::kAttached, attached)) return 0;
+    stream_.Unblock();
     return Relay();
   }
 
@@ -241,24 +245,32 @@ class ExecRelay {
 
   int Relay() {
     while (!report_ && !gone_) {
-      pollfd fds[5];
-      nfds_t count = 0;
-      fds[count++] = {STDIN_FILENO, POLLIN, 0};
-      fds[count++] = {status_.get(), POLLIN, 0};
+      // Output is read only while the library takes it (the backlog has room), as an unread
+      // pipe would stop the process; the library's frames are read all along, so input,
+      // signals and resizes still arrive while output waits.
+      const short out = stream_.backlog() < kOutputBacklog ? POLLIN : 0;
       // A terminal takes input on the same descriptor its output comes from.
-      const short out_events = tty_ && !pending_.empty() ? POLLIN | POLLOUT : POLLIN;
-      fds[count++] = {stdout_.get(), out_events, 0};
-      fds[count++] = {stderr_.get(), POLLIN, 0};
-      if (!pending_.empty() && !tty_) fds[count++] = {stdin_.get(), POLLOUT, 0};
-      if (::poll(fds, count, -1) < 0) {
+      const short tty_in = tty_ && !pending_.empty() ? POLLOUT : 0;
+      pollfd fds[6] = {
+          {STDIN_FILENO, POLLIN, 0},
+          {status_.get(), POLLIN, 0},
+          {stdout_.get(), static_cast<short>(out | tty_in), 0},
+          {stderr_.get(), out, 0},
+          {!pending_.empty() && !tty_ ? stdin_.get() : -1, POLLOUT, 0},
+          {stream_.backlog() > 0 ? STDOUT_FILENO : -1, POLLOUT, 0},
+      };
+      if (fds[2].events == 0) fds[2].fd = -1;
+      if (fds[3].events == 0) fds[3].fd = -1;
+      if (::poll(fds, 6, -1) < 0) {
         if (errno == EINTR) continue;
         return 1;
       }
       if (fds[0].revents != 0 && !OnFrame()) return stream_.broken() ? 2 : 0;
-      if (fds[2].revents != 0) Pump(stdout_, FrameType::kOutput);
-      if (tty_ && (fds[2].revents & POLLOUT) != 0) Flush();
+      if ((fds[2].revents & ~POLLOUT) != 0) Pump(stdout_, FrameType::kOutput);
+      if ((fds[2].revents & POLLOUT) != 0) Flush();
       if (fds[3].revents != 0) Pump(stderr_, FrameType::kStderr);
-      if (count == 5 && fds[4].revents != 0) Flush();
+      if (fds[4].revents != 0) Flush();
+      if (fds[5].revents != 0 && !stream_.Drain()) gone_ = true;
       if (fds[1].revents != 0) ReadStatus();
     }
     if (gone_) return 0;
@@ -275,7 +287,7 @@ class ExecRelay {
     const auto oom_kills_after = report_->signal == SIGKILL ? OomKills() : std::nullopt;
     exit["oom_killed"] =
         oom_kills_before_ && oom_kills_after && *oom_kills_after > *oom_kills_before_;
-    return stream_.SendJson(FrameType::kExit, exit) ? 0 : 1;
+    return stream_.SendJson(FrameType::kExit, exit) && stream_.Flush() ? 0 : 1;
   }
 
   static bool HasData(const UniqueFd& fd) {
