@@ -84,7 +84,7 @@ TEST_CASE("agent: a process over the pod's memory limit is oom_killed, a plain k
   CHECK_FALSE(killed.oom_killed);
 }
 
-TEST_CASE("agent: queued input past max_pending is refused; blocking writes wait for room",
+TEST_CASE("agent: queued input past max_pending is refused, blocking writes wait for room",
           "[executor][agent]") {
   AgentWorld world;
   ContainerPod pod = world.NewContainer();
@@ -148,7 +148,7 @@ TEST_CASE("agent: input past the agent's bound is dropped with resource_exhauste
   CHECK(error->payload.find("input dropped") != std::string::npos);
 }
 
-TEST_CASE("agent: a terminal whose reader stalls still takes input; the pod's other streams go on",
+TEST_CASE("agent: a stalled terminal still takes input and the pod's other streams go on",
           "[executor][agent]") {
   AgentWorld world;
   ContainerPod pod = world.NewContainer();
