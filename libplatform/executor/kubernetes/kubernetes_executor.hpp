@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "codeyard/backend/executor.hpp"
@@ -72,6 +73,8 @@ class KubernetesExecutor : public Executor,
   // How long the lease thread waits between passes: orphan_renew, or less for a held pod
   // with a short orphan_timeout.
   std::chrono::milliseconds LeaseInterval();
+  // The pods this object holds that have an orphan lease: name and orphan_timeout.
+  std::vector<std::pair<std::string, std::chrono::milliseconds>> Leased();
 
   const KubeExecutorOptions options_;
   const std::shared_ptr<Client> client_;

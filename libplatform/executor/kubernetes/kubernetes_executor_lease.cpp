@@ -36,17 +36,29 @@ std::string NameOf(const json::object& pod) {
 
 }  // namespace
 
-std::chrono::milliseconds KubernetesExecutor::LeaseInterval() {
-  std::chrono::milliseconds interval = options_.orphan_renew;
-  std::lock_guard lock(mu_);
-  for (const auto& [name, weak] : held_) {
+std::vector<std::pair<std::string, std::chrono::milliseconds>> KubernetesExecutor::Leased() {
+  std::vector<std::weak_ptr<KubePod>> held;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [name, weak] : held_) held.push_back(weak);
+  }
+  // Locked outside mu_: the last reference may go here, and a one-shot pod's release deletes
+  // it through DeleteByName, which takes mu_.
+  std::vector<std::pair<std::string, std::chrono::milliseconds>> leased;
+  for (const auto& weak : held) {
     const auto pod = weak.lock();
     if (!pod) continue;
-    const PodSpec spec = pod->Info().spec;
-    if (spec.survive_owner && spec.orphan_timeout.count() > 0) {
-      interval = std::min(interval, spec.orphan_timeout / 3);
+    const PodInfo info = pod->Info();
+    if (info.spec.survive_owner && info.spec.orphan_timeout.count() > 0) {
+      leased.emplace_back(info.id, info.spec.orphan_timeout);
     }
   }
+  return leased;
+}
+
+std::chrono::milliseconds KubernetesExecutor::LeaseInterval() {
+  std::chrono::milliseconds interval = options_.orphan_renew;
+  for (const auto& [name, timeout] : Leased()) interval = std::min(interval, timeout / 3);
   return std::max(interval, kShortestInterval);
 }
 
@@ -64,19 +76,7 @@ void KubernetesExecutor::LeaseLoop() {
 }
 
 void KubernetesExecutor::RenewAndSweep() {
-  std::vector<std::pair<std::string, std::chrono::milliseconds>> renew;
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& [name, weak] : held_) {
-      const auto pod = weak.lock();
-      if (!pod) continue;
-      const PodSpec spec = pod->Info().spec;
-      if (spec.survive_owner && spec.orphan_timeout.count() > 0) {
-        renew.emplace_back(name, spec.orphan_timeout);
-      }
-    }
-  }
-  for (const auto& [name, timeout] : renew) {
+  for (const auto& [name, timeout] : Leased()) {
     const json::value patch{
         {"metadata",
          json::object{{"annotations", json::object{{kHeldUntilAnnotation, HeldUntil(timeout)}}}}}};
@@ -97,11 +97,13 @@ void KubernetesExecutor::RenewAndSweep() {
     if (!until || *until >= now) continue;
     const std::string name = NameOf(item.get_object());
     if (name.empty()) continue;
+    bool held = false;
     {
       std::lock_guard lock(mu_);
-      if (auto it = held_.find(name); it != held_.end() && !it->second.expired()) continue;
+      auto it = held_.find(name);
+      held = it != held_.end() && !it->second.expired();
     }
-    (void)DeleteByName(name, /*wait=*/false);
+    if (!held) (void)DeleteByName(name, /*wait=*/false);
   }
 }
 
