@@ -113,8 +113,9 @@ int ServeSession() {
   NonBlocking(STDIN_FILENO);
   NonBlocking(STDOUT_FILENO);
   NonBlocking(ours.get());
-  std::string up;    // from the library, for the session
-  std::string down;  // from the session, for the library
+  std::string up;        // from the library, for the session
+  std::string down;      // from the session, for the library
+  bool hung_up = false;  // the init closed the attachment; its last bytes wait for room
   while (true) {
     const bool read_up = up.size() < kRelayBuffer;
     const bool read_down = down.size() < kRelayBuffer;
@@ -122,7 +123,8 @@ int ServeSession() {
         {read_up ? STDIN_FILENO : -1, POLLIN, 0},
         {ours.get(), static_cast<short>((read_down ? POLLIN : 0) | (up.empty() ? 0 : POLLOUT)), 0},
         {down.empty() ? -1 : STDOUT_FILENO, POLLOUT, 0}};
-    if (fds[1].events == 0) fds[1].fd = -1;
+    // A hang-up is reported whatever was asked: not polled again until it can be read.
+    if (fds[1].events == 0 || (hung_up && !read_down)) fds[1].fd = -1;
     if (::poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
       return 1;
@@ -131,6 +133,7 @@ int ServeSession() {
       Finish(ours.get(), up, kFinishMs);
       return 0;  // detach
     }
+    if ((fds[1].revents & (POLLHUP | POLLERR)) != 0) hung_up = true;
     if ((fds[1].revents & POLLOUT) != 0 && !Drain(ours.get(), up)) return 0;
     if ((fds[1].revents & ~POLLOUT) != 0 && read_down && ReadAppend(ours.get(), down) == 0) {
       Finish(STDOUT_FILENO, down, kFinishMs);  // the session closed the attachment
