@@ -58,8 +58,10 @@ bool IsPlainName(std::string_view name) {
 std::shared_ptr<KubernetesExecutor> KubernetesExecutor::Make(KubeExecutorOptions options,
                                                              std::shared_ptr<Client> client,
                                                              AgentPodFactory agent_pods) {
-  return std::shared_ptr<KubernetesExecutor>(
+  std::shared_ptr<KubernetesExecutor> executor(
       new KubernetesExecutor(std::move(options), std::move(client), std::move(agent_pods)));
+  executor->lease_thread_ = std::thread([raw = executor.get()] { raw->LeaseLoop(); });
+  return executor;
 }
 
 KubernetesExecutor::KubernetesExecutor(KubeExecutorOptions options, std::shared_ptr<Client> client,
@@ -69,6 +71,12 @@ KubernetesExecutor::KubernetesExecutor(KubeExecutorOptions options, std::shared_
       agent_pods_(std::move(agent_pods)) {}
 
 KubernetesExecutor::~KubernetesExecutor() {
+  {
+    std::lock_guard lock(lease_mu_);
+    closing_ = true;
+  }
+  lease_cv_.notify_all();
+  if (lease_thread_.joinable()) lease_thread_.join();
   std::vector<std::string> oneshots;
   {
     std::lock_guard lock(mu_);
@@ -99,6 +107,10 @@ Result<std::shared_ptr<Pod>> KubernetesExecutor::CreatePod(const PodSpec& spec) 
   CY_TRY(const std::string suffix, RandomBytes(8));
   const std::string name = PodName(HexEncode(suffix));
   CY_TRY(json::object manifest, BuildPodManifest(spec, name, options_));
+  if (spec.survive_owner && spec.orphan_timeout.count() > 0) {
+    manifest["metadata"].as_object()["annotations"].as_object()[kHeldUntilAnnotation] =
+        HeldUntil(spec.orphan_timeout);
+  }
   if (const auto home = HomeWorkspace(spec)) CY_CHECK(EnsureHomeClaim(*home));
   auto created = client_->Post(Pods(), json::value(std::move(manifest)), kCall);
   if (!created) return Fail(WithContext(created.error(), "creating pod " + name));
@@ -391,11 +403,12 @@ Result<std::vector<HostCheck>> KubernetesExecutor::Doctor() {
                     pods ? "reachable at " + client_->config().server + "; pods can be listed"
                          : pods.error().message()});
   // What the backend does, in RBAC terms; k8s/'s Role must grant each.
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 11> kNeeded = {{
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 12> kNeeded = {{
       {"create", "pods"},
       {"get", "pods"},
       {"list", "pods"},
       {"watch", "pods"},
+      {"patch", "pods"},  // the orphan lease's held-until
       {"delete", "pods"},
       {"create", "pods/exec"},
       {"get", "pods/exec"},
