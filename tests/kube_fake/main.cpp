@@ -190,10 +190,26 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, OnSignal);
   std::cout << options.port << std::endl;
 
+  int listener_fd = listener;
   while (!g_stop) {
-    pollfd p{listener, POLLIN, 0};
-    if (::poll(&p, 1, 200) <= 0) continue;
-    const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    if (server.OutageLeft().count() > 0) {
+      // A restarting API server: connections are refused until it is back on the same port.
+      ::close(listener_fd);
+      server.WaitOutageEnd();
+      listener_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      setsockopt(listener_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      if (::bind(listener_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+          ::listen(listener_fd, 128) != 0) {
+        std::cerr << "codeyard-kube-fake: cannot listen again after the outage: "
+                  << std::strerror(errno) << "\n";
+        break;
+      }
+      continue;
+    }
+    // The signal handler only sets g_stop, so the poll wakes at least every 200 ms to see it.
+    pollfd p[2] = {{listener_fd, POLLIN, 0}, {server.wake_fd(), POLLIN, 0}};
+    if (::poll(p, 2, 200) <= 0 || !(p[0].revents & POLLIN)) continue;
+    const int fd = ::accept4(listener_fd, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
     ::setsockopt(fd, IPPROTO_TCP, 1 /* TCP_NODELAY */, &one, sizeof one);
     SSL* ssl = nullptr;
@@ -205,7 +221,7 @@ int main(int argc, char** argv) {
       server.Serve(std::move(conn));
     }).detach();
   }
-  ::close(listener);
+  ::close(listener_fd);
   store.WakeAll();
   kubelet.reset();  // ends every pod
   std::_Exit(0);    // connection threads may still wait on their sockets

@@ -133,8 +133,9 @@ class CurlWatch final : public Watch {
         }
       }
     }
+    // What is left after the last newline is an event cut off by a broken connection (an
+    // API server restarting): dropped, since the caller's next watch resumes before it.
     std::lock_guard lock(mutex_);
-    if (!splitter_.rest().empty()) lines_.push_back(splitter_.rest());
     failure_ = std::move(failure);
     done_ = true;
     changed_.notify_all();
@@ -230,10 +231,17 @@ Result<std::unique_ptr<Watch>> Client::StartWatch(const Resource& target, const 
       *impl_, impl_->Url(target, full), "watch " + target.Describe(), limit_ms));
 }
 
+bool IsTransientWatchError(const Error& error) noexcept {
+  // kUnavailable: refused, throttled (429) or 5xx; kUnauthenticated: a token that rotated
+  // (the client has re-read it by now, and the next list fails for good if it is still bad).
+  return error.code() == Error::Code::kUnavailable || error.code() == Error::Code::kUnauthenticated;
+}
+
 Result<void> ListWatch(Client& client, const Resource& target, const Query& query,
                        const ListWatchHandlers& handlers) {
   std::string rv;
   bool need_list = true;
+  int failures = 0;
   while (handlers.keep_going()) {
     if (need_list) {
       auto list = client.Get(target, query);
@@ -251,8 +259,15 @@ Result<void> ListWatch(Client& client, const Resource& target, const Query& quer
           need_list = true;
           break;
         }
-        return Fail(event.error());
+        if (!IsTransientWatchError(event.error())) return Fail(event.error());
+        // The API server restarting or throttling: back off, then list again (the list
+        // retries within its own deadline and fails for good if the server stays away).
+        std::this_thread::sleep_for(
+            BackoffDelay(Backoff{}, std::min(failures++, 6), 0.5, std::nullopt));
+        need_list = true;
+        break;
       }
+      failures = 0;
       if (!*event) {
         if ((*watch)->ended()) break;  // watch again from rv
         continue;

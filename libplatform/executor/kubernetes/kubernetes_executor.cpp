@@ -1,7 +1,9 @@
 #include "executor/kubernetes/kubernetes_executor.hpp"
 
+#include <algorithm>
 #include <array>
 #include <boost/json.hpp>
+#include <thread>
 #include <utility>
 
 #include "codeyard/id.hpp"
@@ -101,6 +103,11 @@ Result<std::shared_ptr<Pod>> KubernetesExecutor::CreatePod(const PodSpec& spec) 
   CY_TRY(json::object manifest, BuildPodManifest(spec, name, options_));
   if (const auto home = HomeWorkspace(spec)) CY_CHECK(EnsureHomeClaim(*home));
   auto created = client_->Post(Pods(), json::value(std::move(manifest)), kCall);
+  if (!created && created.error().code() == Error::Code::kAlreadyExists) {
+    // The name is ours alone (random): an earlier attempt of this POST made it before its
+    // connection broke (an API server restarting) and the client's retry met it.
+    created = client_->Get(Pods(name), {}, kCall);
+  }
   if (!created) return Fail(WithContext(created.error(), "creating pod " + name));
   if (!created->is_object()) {
     return Fail(Error::Code::kInternal, "k8s executor: creating pod " + name + ": no object");
@@ -155,6 +162,7 @@ Result<json::object> KubernetesExecutor::WaitReady(const std::string& name, json
   };
   const Query by_name = {{"fieldSelector", "metadata.name=" + name}};
   std::string rv = ResourceVersion(latest);
+  int watch_failures = 0;
   while (true) {
     if (auto done = judge(latest)) {
       CY_CHECK(*done);
@@ -176,12 +184,21 @@ Result<json::object> KubernetesExecutor::WaitReady(const std::string& name, json
                    std::chrono::duration_cast<std::chrono::milliseconds>(wake - Clock::now()));
       auto next = (*watch)->Next(wait);
       if (!next) {
-        if (!IsExpired(next.error())) {
+        if (IsTransientWatchError(next.error())) {
+          // The API server restarting, throttling or refusing a rotated token: after a
+          // backoff (within the deadline) read the pod afresh, which retries on its own; the
+          // pod may have become ready while nobody watched.
+          const auto pause = std::min(
+              BackoffDelay(Backoff{}, std::min(watch_failures++, 6), 0.5, std::nullopt),
+              std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+          if (pause.count() > 0) std::this_thread::sleep_for(pause);
+        } else if (!IsExpired(next.error())) {
           return Fail(WithContext(next.error(), "watching pod " + name));
         }
-        relist = true;  // our resourceVersion is too old: read the pod afresh
+        relist = true;  // or our resourceVersion is too old (410): read the pod afresh
         continue;
       }
+      watch_failures = 0;
       if (!next->has_value()) {
         if ((*watch)->ended()) break;  // the server ended the stream: watch again from rv
         if (Clock::now() >= deadline) return timed_out();
@@ -206,7 +223,14 @@ Result<json::object> KubernetesExecutor::WaitReady(const std::string& name, json
       }
     }
     if (relist) {
-      CY_TRY(latest, AsObject(client_->Get(Pods(name), {}, kCall), "re-reading pod " + name));
+      if (Clock::now() >= deadline) return timed_out();
+      // Within the readiness deadline: a server that stays away fails the wait with the
+      // client's kUnavailable naming it.
+      const CallOptions within{
+          std::max(std::chrono::milliseconds(1),
+                   std::min(*kCall.timeout, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                deadline - Clock::now())))};
+      CY_TRY(latest, AsObject(client_->Get(Pods(name), {}, within), "re-reading pod " + name));
       rv = ResourceVersion(latest);
     }
   }
