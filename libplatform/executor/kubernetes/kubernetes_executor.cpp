@@ -271,7 +271,30 @@ Result<std::shared_ptr<Pod>> KubernetesExecutor::Wrap(const PodInfo& info, bool 
   auto pod = std::make_shared<KubePod>(info, std::move(agent), std::move(on_release));
   std::erase_if(held_, [](const auto& entry) { return entry.second.expired(); });
   held_[info.id] = pod;
+  if (!gone_) {
+    // A pod evicted or deleted by the cluster is seen at once by its holders (a terminal
+    // closes as its pod's, the workspace starts a new one), not at their next failing call.
+    std::weak_ptr<KubernetesExecutor> self = weak_from_this();
+    gone_ = std::make_unique<PodGoneWatcher>(
+        client_, Pods(),
+        Query{{"labelSelector", std::string(kManagedByLabel) + "=" + std::string(kManagedByValue)}},
+        [self](const std::string& gone, const std::string&) {
+          if (auto executor = self.lock()) executor->MarkGone(gone);
+        });
+  }
   return std::shared_ptr<Pod>(pod);
+}
+
+void KubernetesExecutor::MarkGone(const std::string& name) {
+  std::shared_ptr<KubePod> held;  // released after the lock, as in DeleteByName
+  {
+    std::lock_guard lock(mu_);
+    auto it = held_.find(name);
+    if (it == held_.end()) return;
+    held = it->second.lock();
+    held_.erase(it);
+  }
+  if (held) held->MarkDeleted();
 }
 
 Result<std::shared_ptr<Pod>> KubernetesExecutor::GetPod(std::string_view id) {

@@ -19,6 +19,7 @@
 #include "executor/kubernetes/kube_http.hpp"
 #include "executor/kubernetes/kube_manifest.hpp"
 #include "executor/kubernetes/kube_pod.hpp"
+#include "executor/kubernetes/kube_watch_gone.hpp"
 
 namespace codeyard::kube {
 
@@ -60,6 +61,9 @@ class KubernetesExecutor : public Executor,
   // Deletes the pod; with `wait`, returns once the API server has forgotten it (its grace
   // period), so a list after DeletePod no longer shows it.
   Result<void> DeleteByName(const std::string& name, bool wait);
+  // The API server says pod `name` is gone (evicted, deleted, failed): the KubePod handed
+  // out says so too, and GetPod reads the server again.
+  void MarkGone(const std::string& name);
 
   const KubeExecutorOptions options_;
   const std::shared_ptr<Client> client_;
@@ -70,6 +74,8 @@ class KubernetesExecutor : public Executor,
   // created are deleted when their KubePod goes.
   std::map<std::string, std::weak_ptr<KubePod>, std::less<>> held_;
   std::map<std::string, bool, std::less<>> created_;  // name -> one-shot
+  // Started with the first pod handed out; last, so it stops before the rest goes.
+  std::unique_ptr<PodGoneWatcher> gone_;
 };
 
 }  // namespace codeyard::kube
