@@ -22,8 +22,13 @@ using namespace codeyard::kubefake;
 namespace {
 
 std::atomic<bool> g_stop{false};
+int g_wake_fd = -1;  // the server's eventfd: the accept loop waits on it with no timeout
 
-void OnSignal(int) { g_stop = true; }
+void OnSignal(int) {
+  g_stop = true;
+  const uint64_t one = 1;
+  (void)!::write(g_wake_fd, &one, sizeof one);  // async-signal-safe
+}
 
 int Usage(const std::string& why) {
   std::cerr << "codeyard-kube-fake: " << why
@@ -185,6 +190,7 @@ int main(int argc, char** argv) {
   }
   std::filesystem::rename(options.kubeconfig_out + ".tmp", options.kubeconfig_out);
 
+  g_wake_fd = server.wake_fd();
   std::signal(SIGPIPE, SIG_IGN);
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
@@ -206,9 +212,15 @@ int main(int argc, char** argv) {
       }
       continue;
     }
-    // The signal handler only sets g_stop, so the poll wakes at least every 200 ms to see it.
+    // Woken by a connection, or by the eventfd (a signal, an outage beginning).
     pollfd p[2] = {{listener_fd, POLLIN, 0}, {server.wake_fd(), POLLIN, 0}};
-    if (::poll(p, 2, 200) <= 0 || !(p[0].revents & POLLIN)) continue;
+    if (::poll(p, 2, -1) <= 0) continue;
+    if (p[1].revents & POLLIN) {
+      uint64_t drained = 0;
+      (void)!::read(server.wake_fd(), &drained, sizeof drained);
+      continue;  // the loop's top sees g_stop or the outage
+    }
+    if (!(p[0].revents & POLLIN)) continue;
     const int fd = ::accept4(listener_fd, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
     ::setsockopt(fd, IPPROTO_TCP, 1 /* TCP_NODELAY */, &one, sizeof one);

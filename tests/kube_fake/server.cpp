@@ -85,8 +85,6 @@ std::chrono::milliseconds Server::OutageLeft() {
 
 void Server::WaitOutageEnd() {
   std::unique_lock lock(conns_mu_);
-  uint64_t drained = 0;
-  (void)!::read(wake_fd_, &drained, sizeof drained);
   outage_cv_.wait_until(lock, outage_until_,
                         [&] { return std::chrono::steady_clock::now() >= outage_until_; });
 }
