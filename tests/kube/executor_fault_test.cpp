@@ -207,18 +207,19 @@ TEST_CASE("k8s faults: 429 with Retry-After is waited out as told, or fails nami
           "[kube][fake][fault]") {
   KubeFake fake;
   auto executor = Open(fake);
-  // Two refusals of the create (and the claim before it), each telling the client to wait 1 s.
-  Fault(fake, "throttle?count=2&retry_after=1");
+  // Two refusals of the creates (the home claim's, then the pod's or the claim's again),
+  // each telling the client to wait 1 s. Other executors' watches are not singled out.
+  Fault(fake, "throttle?count=2&retry_after=1&verb=create");
   auto pod = executor->CreatePod(WorkspacePodSpec("ws-429"));
   INFO((pod ? std::string() : pod.error().ToString()));
   REQUIRE(pod.has_value());
   json::object stats = Fault(fake, "throttle-stats");
   CHECK(stats.at("left") == 0);
-  CHECK(stats.at("early_retries") == 0);  // no request came before its Retry-After
+  CHECK(stats.at("early_retries") == 0);  // no create came before its Retry-After
 
   // A get from another replica (which holds nothing) is throttled the same way.
   auto other = Open(fake);
-  Fault(fake, "throttle?count=2&retry_after=1");
+  Fault(fake, "throttle?count=2&retry_after=1&verb=get");
   auto found = other->GetPod((*pod)->id());
   INFO((found ? std::string() : found.error().ToString()));
   REQUIRE(found.has_value());
@@ -226,9 +227,24 @@ TEST_CASE("k8s faults: 429 with Retry-After is waited out as told, or fails nami
   CHECK(stats.at("left") == 0);
   CHECK(stats.at("early_retries") == 0);
 
+  // The readiness watch refused with 429: watched again only after its Retry-After (the pod
+  // still pulling its image, so the wait must watch again).
+  auto fresh = Open(fake);
+  Fault(fake, "pull-delay?ms=2000");
+  Fault(fake, "throttle?count=1&retry_after=1&verb=watch");
+  auto watched = fresh->CreatePod(WorkspacePodSpec("ws-429-watch"));
+  INFO((watched ? std::string() : watched.error().ToString()));
+  REQUIRE(watched.has_value());
+  stats = Fault(fake, "throttle-stats");
+  CHECK(stats.at("left") == 0);
+  CHECK(stats.at("early_retries") == 0);
+  Fault(fake, "throttle?count=0");
+  Fault(fake, "pull-delay?ms=0");
+  REQUIRE(fresh->DeletePod((*watched)->id()).has_value());
+
   // Told to come back after the call's deadline: kUnavailable at once, naming the API server.
   auto third = Open(fake);
-  Fault(fake, "throttle?count=1000&retry_after=600");
+  Fault(fake, "throttle?count=1000&retry_after=600&verb=get");
   auto refused = third->GetPod((*pod)->id());
   REQUIRE_FALSE(refused.has_value());
   CHECK(refused.error().code() == Error::Code::kUnavailable);

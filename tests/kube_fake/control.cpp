@@ -80,6 +80,8 @@ bool Server::Control(Conn& conn, const Request& req) {
     std::lock_guard lock(mu_);
     throttle_left_ = std::atoi(req.Param("count").value_or("1").c_str());
     throttle_retry_after_ = std::atoi(req.Param("retry_after").value_or("1").c_str());
+    throttle_verb_ = req.Param("verb").value_or("");
+    early_retries_ = 0;
     return SendJson(conn, 200, {{"throttled", throttle_left_}});
   }
   if (what == "throttle-stats") {

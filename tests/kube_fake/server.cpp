@@ -194,8 +194,9 @@ bool Server::Handle(Conn& conn, Request& req) {
       return SendError(conn, MakeStatus(401, "Unauthorized", "Unauthorized"));
     }
     const auto now = std::chrono::steady_clock::now();
-    if (!public_path && now < retry_not_before_) ++early_retries_;
-    if (throttle_left_ > 0 && !public_path) {
+    const bool throttled = !public_path && (throttle_verb_.empty() || throttle_verb_ == t.verb);
+    if (throttled && now < retry_not_before_) ++early_retries_;
+    if (throttle_left_ > 0 && throttled) {
       --throttle_left_;
       retry_not_before_ = now + std::chrono::seconds(throttle_retry_after_);
       ApiError e = MakeStatus(429, "TooManyRequests", "Too many requests, please try again later.",

@@ -89,6 +89,8 @@ class Server {
   std::string token_;
   int throttle_left_ = 0;
   int throttle_retry_after_ = 1;
+  std::string throttle_verb_;  // only requests of this verb ("" for all), as a flow schema
+                               // of API Priority and Fairness singles some out
   // When the last 429 told its client to come back, and how many requests came earlier.
   std::chrono::steady_clock::time_point retry_not_before_{};
   int early_retries_ = 0;

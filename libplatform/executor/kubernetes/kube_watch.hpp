@@ -56,6 +56,9 @@ class Watch {
   [[nodiscard]] virtual Result<std::optional<WatchEvent>> Next(
       std::chrono::milliseconds timeout) = 0;
   [[nodiscard]] virtual bool ended() const = 0;
+  // The Retry-After of a refused watch (429, 503), once Next has returned its error: the
+  // caller waits at least that long before it lists or watches again.
+  [[nodiscard]] virtual std::optional<std::chrono::seconds> retry_after() const = 0;
   // Ends the transfer; a Next blocked on another thread returns.
   virtual void Stop() = 0;
 };

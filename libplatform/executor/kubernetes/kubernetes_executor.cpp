@@ -189,7 +189,7 @@ Result<json::object> KubernetesExecutor::WaitReady(const std::string& name, json
           // backoff (within the deadline) read the pod afresh, which retries on its own; the
           // pod may have become ready while nobody watched.
           const auto pause = std::min(
-              BackoffDelay(Backoff{}, std::min(watch_failures++, 6), 0.5, std::nullopt),
+              BackoffDelay(Backoff{}, std::min(watch_failures++, 6), 0.5, (*watch)->retry_after()),
               std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
           if (pause.count() > 0) std::this_thread::sleep_for(pause);
         } else if (!IsExpired(next.error())) {
