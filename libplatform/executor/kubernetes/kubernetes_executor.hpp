@@ -22,6 +22,7 @@
 #include "executor/kubernetes/kube_http.hpp"
 #include "executor/kubernetes/kube_manifest.hpp"
 #include "executor/kubernetes/kube_pod.hpp"
+#include "executor/kubernetes/kube_watch_gone.hpp"
 
 namespace codeyard::kube {
 
@@ -75,6 +76,9 @@ class KubernetesExecutor : public Executor,
   std::chrono::milliseconds LeaseInterval();
   // The pods this object holds that have an orphan lease: name and orphan_timeout.
   std::vector<std::pair<std::string, std::chrono::milliseconds>> Leased();
+  // The API server says pod `name` is gone (evicted, deleted, failed): the KubePod handed
+  // out says so too, and GetPod reads the server again.
+  void MarkGone(const std::string& name);
 
   const KubeExecutorOptions options_;
   const std::shared_ptr<Client> client_;
@@ -90,6 +94,8 @@ class KubernetesExecutor : public Executor,
   std::condition_variable lease_cv_;
   bool closing_ = false;
   std::thread lease_thread_;
+  // Started with the first pod handed out; last, so it stops before the rest goes.
+  std::unique_ptr<PodGoneWatcher> gone_;
 };
 
 }  // namespace codeyard::kube
