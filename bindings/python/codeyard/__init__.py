@@ -11,6 +11,14 @@
 Library errors are codeyard.Error subclasses (codeyard.NotFound, ...). Every blocking call
 releases the GIL. See docs/python.md.
 """
+import os as _os
+
+# An installed package carries its pod launcher beside the extension (setup.py); the build
+# tree's extension knows where the build put it.
+_pod = _os.path.join(_os.path.dirname(__file__), "codeyard-pod")
+if _os.access(_pod, _os.X_OK):
+    _os.environ.setdefault("CODEYARD_POD_BINARY", _pod)
+
 from ._codeyard import *  # noqa: F401,F403
 from ._codeyard import (  # noqa: F401
     Accounts, Aborted, AlreadyExists, Codeyard, Comment, Conflict, DataLoss, DeadlineExceeded,
