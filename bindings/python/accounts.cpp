@@ -21,8 +21,9 @@ void AddAccounts(py::module_& m) {
       .def_readonly("id", &User::id)
       .def_readonly("username", &User::username)
       .def_readonly("display_name", &User::display_name)
-      .def_property_readonly("role", [](const User& u) { return std::string(RoleName(u.role)); },
-                             "\"user\" or \"admin\".")
+      .def_property_readonly(
+          "role", [](const User& u) { return std::string(RoleName(u.role)); },
+          "\"user\" or \"admin\".")
       .def_readonly("reviewer_level", &User::reviewer_level)
       .def_readonly("disabled", &User::disabled)
       .def_readonly("created_at", &User::created_at, "ms since the epoch")
@@ -85,7 +86,9 @@ void AddAccounts(py::module_& m) {
           py::arg("access_token"), "The user id of a valid access token; Unauthenticated else.")
       .def(
           "get_user",
-          [](A& a, const std::string& user_id) { return Blocking([&] { return a.GetUser(user_id); }); },
+          [](A& a, const std::string& user_id) {
+            return Blocking([&] { return a.GetUser(user_id); });
+          },
           py::arg("user_id"), "The user; NotFound when absent.")
       .def(
           "get_user_by_username",
@@ -106,8 +109,7 @@ void AddAccounts(py::module_& m) {
           [](A& a, const std::string& acting, const std::string& user_id, int level) {
             return Blocking([&] { return a.SetReviewerLevel(acting, user_id, level); });
           },
-          py::arg("acting_user_id"), py::arg("user_id"), py::arg("level"),
-          "Admin only; level 0-4.")
+          py::arg("acting_user_id"), py::arg("user_id"), py::arg("level"), "Admin only; level 0-4.")
       .def(
           "set_disabled",
           [](A& a, const std::string& acting, const std::string& user_id, bool disabled) {

@@ -43,12 +43,14 @@ auto Blocking(F&& f) {
     return f();
   }();
   if (!result) Raise(result.error());
-  if constexpr (!std::is_void_v<typename R::value_type>) return typename R::value_type(std::move(*result));
+  if constexpr (!std::is_void_v<typename R::value_type>)
+    return typename R::value_type(std::move(*result));
 }
 
 // Bytes or str from Python as the library's byte string.
 inline std::string BytesOf(const py::handle& value) {
-  if (py::isinstance<py::bytes>(value)) return std::string(py::reinterpret_borrow<py::bytes>(value));
+  if (py::isinstance<py::bytes>(value))
+    return std::string(py::reinterpret_borrow<py::bytes>(value));
   if (py::isinstance<py::bytearray>(value)) {
     return std::string(py::reinterpret_borrow<py::bytearray>(value));
   }

@@ -26,9 +26,9 @@ void AddFiles(py::module_& m) {
       .def_readonly("version", &FileInfo::version)
       .def_readonly("mtime", &FileInfo::mtime, "ms since the epoch")
       .def("__repr__", [](const FileInfo& f) {
-        return "<FileInfo path=" + Quote(f.path) + " kind=" +
-               Quote(std::string(ItemKindName(f.kind))) + " size=" + std::to_string(f.size) +
-               " version=" + std::to_string(f.version) + ">";
+        return "<FileInfo path=" + Quote(f.path) +
+               " kind=" + Quote(std::string(ItemKindName(f.kind))) +
+               " size=" + std::to_string(f.size) + " version=" + std::to_string(f.version) + ">";
       });
 
   using F = FilesService;

@@ -44,8 +44,10 @@ T WaitDone(const std::function<Result<T>(std::chrono::milliseconds)>& get,
   const auto deadline = Clock::now() + Millis(timeout);
   return Blocking([&]() -> Result<T> {
     for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      auto value = get(std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(30000)));
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      auto value =
+          get(std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(30000)));
       if (!value || done(*value)) return value;
       if (Clock::now() >= deadline) {
         return Fail(Error::Code::kDeadlineExceeded, what + " is not done after the timeout");
@@ -94,8 +96,9 @@ void AddJobClasses(py::module_& m) {
       .def_readonly("id", &Job::id)
       .def_readonly("owner_id", &Job::owner_id)
       .def_readonly("kind", &Job::kind)
-      .def_property_readonly("state", [](const Job& j) { return std::string(JobStateName(j.state)); },
-                             "\"queued\", \"running\" or \"done\".")
+      .def_property_readonly(
+          "state", [](const Job& j) { return std::string(JobStateName(j.state)); },
+          "\"queued\", \"running\" or \"done\".")
       .def_property_readonly("done", [](const Job& j) { return j.state == JobState::kDone; })
       .def_readonly("attempt", &Job::attempt)
       .def_readonly("verdict", &Job::verdict, "Once done: \"ok\", \"time_limit_exceeded\", ...")
@@ -243,8 +246,8 @@ void AddJobs(py::module_& m) {
                                     "Solutions graded against stored problems (on the queue).")
       .def(
           "submit",
-          [](S& s, const std::string& user_id, const std::string& problem_id,
-             const py::dict& files, const std::string& language) {
+          [](S& s, const std::string& user_id, const std::string& problem_id, const py::dict& files,
+             const std::string& language) {
             std::vector<FileData> data = FilesOf(files);
             const std::string lang = LanguageOf(language, data);
             return Blocking([&]() -> Result<SubmissionView> {

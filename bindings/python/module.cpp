@@ -147,24 +147,23 @@ PYBIND11_MODULE(_codeyard, m) {
       .def_property_readonly("workspaces",
                              [](const python::Codeyard& c) {
                                return std::make_shared<WorkspacesService>(WorkspacesService{
-                                   Live(c).shared_workspaces(),
-                                   Live(c).shared_platform()});
+                                   Live(c).shared_workspaces(), Live(c).shared_platform()});
                              })
       .def_property_readonly("files",
                              [](const python::Codeyard& c) {
-                               return std::make_shared<FilesService>(FilesService{
-                                   Live(c).shared_files(), Live(c).shared_platform()});
+                               return std::make_shared<FilesService>(
+                                   FilesService{Live(c).shared_files(), Live(c).shared_platform()});
                              })
       .def_property_readonly("terminals",
                              [](const python::Codeyard& c) {
                                return std::make_shared<TerminalsService>(
                                    TerminalsService{Live(c).shared_terminals(), c.hub});
                              })
-      .def_property_readonly("jobs",
-                             [](const python::Codeyard& c) {
-                               return std::make_shared<JobsService>(
-                                   JobsService{Live(c).shared_jobs()});
-                             })
+      .def_property_readonly(
+          "jobs",
+          [](const python::Codeyard& c) {
+            return std::make_shared<JobsService>(JobsService{Live(c).shared_jobs()});
+          })
       .def_property_readonly("problems",
                              [](const python::Codeyard& c) {
                                return std::make_shared<ProblemsService>(
@@ -175,11 +174,11 @@ PYBIND11_MODULE(_codeyard, m) {
                                return std::make_shared<SubmissionsService>(
                                    SubmissionsService{Live(c).shared_submissions()});
                              })
-      .def_property_readonly("reviews",
-                             [](const python::Codeyard& c) {
-                               return std::make_shared<ReviewsService>(
-                                   ReviewsService{Live(c).shared_reviews()});
-                             })
+      .def_property_readonly(
+          "reviews",
+          [](const python::Codeyard& c) {
+            return std::make_shared<ReviewsService>(ReviewsService{Live(c).shared_reviews()});
+          })
       .def_property_readonly("runner",
                              [](const python::Codeyard& c) { return Live(c).shared_runner(); })
       .def("close",
@@ -188,9 +187,8 @@ PYBIND11_MODULE(_codeyard, m) {
              py::gil_scoped_release release;
              c.services.reset();
            })
-      .def("__repr__", [](const python::Codeyard& c) {
-        return "<Codeyard data_dir='" + c.data_dir + "'>";
-      });
+      .def("__repr__",
+           [](const python::Codeyard& c) { return "<Codeyard data_dir='" + c.data_dir + "'>"; });
 
   m.def("open", &python::Open, py::arg("data_dir") = py::none(), py::arg("storage") = py::none(),
         py::arg("executor") = py::none(), py::kw_only(), py::arg("config") = py::none(),

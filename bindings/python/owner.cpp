@@ -7,8 +7,7 @@ namespace codeyard::python {
 Result<std::string> OwnerOf(Platform& platform, const std::string& workspace_id) {
   auto tx = platform.storage().Begin(TxKind::kRead);
   if (!tx) return Fail(tx.error());
-  auto rows =
-      (*tx)->Query("SELECT owner_id FROM workspaces WHERE id = ?", {Value{workspace_id}});
+  auto rows = (*tx)->Query("SELECT owner_id FROM workspaces WHERE id = ?", {Value{workspace_id}});
   if (!rows) return Fail(rows.error());
   if (rows->empty()) {
     return Fail(Error::Code::kNotFound, "workspace " + workspace_id + " not found");

@@ -19,8 +19,9 @@ void AddProblems(py::module_& m) {
       .def_readonly("statement", &Problem::statement_markdown, "Markdown.")
       .def_readonly("is_public", &Problem::is_public)
       .def_readonly("scoring", &Problem::scoring)
-      .def_property_readonly("time_limit", [](const Problem& p) { return p.limits.time_limit_s; },
-                             "CPU seconds per test.")
+      .def_property_readonly(
+          "time_limit", [](const Problem& p) { return p.limits.time_limit_s; },
+          "CPU seconds per test.")
       .def_property_readonly("memory_limit_mb",
                              [](const Problem& p) { return p.limits.memory_bytes >> 20; })
       .def_property_readonly("level", [](const Problem& p) { return p.tags.level; })

@@ -70,8 +70,8 @@ void AddReviews(py::module_& m) {
       .def(
           "create",
           [](R& r, const std::string& user_id, const std::string& workspace_id,
-             const std::string& title, const std::string& description,
-             const std::string& priority, int required_level) {
+             const std::string& title, const std::string& description, const std::string& priority,
+             int required_level) {
             NewReview review;
             review.workspace_id = workspace_id;
             review.title = title;

@@ -34,9 +34,8 @@ std::shared_ptr<Runner> NewRunner(const std::string& executor_uri, size_t pool_s
 
 // files: an ordered dict of name -> str or bytes; the first is the entry point.
 RunResult Run(Runner& runner, const py::dict& files, const std::string& language,
-              const py::object& stdin_data, const std::vector<std::string>& args,
-              double time_limit, double wall_time_limit, double memory_limit_mb,
-              double output_limit_mb) {
+              const py::object& stdin_data, const std::vector<std::string>& args, double time_limit,
+              double wall_time_limit, double memory_limit_mb, double output_limit_mb) {
   RunRequest request;
   for (const auto& [name, content] : files) {
     FileData file;
@@ -74,8 +73,7 @@ void AddRunner(py::module_& m) {
       .def("__getitem__",
            [](py::object self, const std::string& key) { return self.attr(key.c_str()); })
       .def("__repr__", [](const RunResult& r) {
-        return "<RunResult verdict=" + Quote(std::string(VerdictName(r.verdict))) +
-               " exit_code=" +
+        return "<RunResult verdict=" + Quote(std::string(VerdictName(r.verdict))) + " exit_code=" +
                (r.status.exit_code ? std::to_string(*r.status.exit_code) : std::string("None")) +
                ">";
       });

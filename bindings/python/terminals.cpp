@@ -191,13 +191,26 @@ void AddTerminals(py::module_& m) {
               term->Close();
               Error::Code code = Error::Code::kUnavailable;
               switch (refused->code) {
-                case terminal::kCloseUnauthenticated: code = Error::Code::kUnauthenticated; break;
-                case terminal::kCloseNotFound: code = Error::Code::kNotFound; break;
-                case terminal::kCloseNotShared: code = Error::Code::kFailedPrecondition; break;
-                case terminal::kCloseLimit: code = Error::Code::kResourceExhausted; break;
-                case terminal::kClosePolicy: code = Error::Code::kInvalidArgument; break;
-                case terminal::kCloseInternal: code = Error::Code::kInternal; break;
-                default: break;
+                case terminal::kCloseUnauthenticated:
+                  code = Error::Code::kUnauthenticated;
+                  break;
+                case terminal::kCloseNotFound:
+                  code = Error::Code::kNotFound;
+                  break;
+                case terminal::kCloseNotShared:
+                  code = Error::Code::kFailedPrecondition;
+                  break;
+                case terminal::kCloseLimit:
+                  code = Error::Code::kResourceExhausted;
+                  break;
+                case terminal::kClosePolicy:
+                  code = Error::Code::kInvalidArgument;
+                  break;
+                case terminal::kCloseInternal:
+                  code = Error::Code::kInternal;
+                  break;
+                default:
+                  break;
               }
               Raise(Error(code, "terminal: " + refused->reason));
             }

@@ -156,18 +156,18 @@ void AddWorkspaces(py::module_& m) {
       });
 
   py::class_<WorkspaceExec>(m, "ExecResult", "A command run to its end in a workspace.")
-      .def_property_readonly("exit_code",
-                             [](const WorkspaceExec& r) { return r.status.exit_code; })
+      .def_property_readonly("exit_code", [](const WorkspaceExec& r) { return r.status.exit_code; })
       .def_property_readonly("signal", [](const WorkspaceExec& r) { return r.status.signal; })
-      .def_property_readonly("stdout", [](const WorkspaceExec& r) { return py::bytes(r.stdout_data); })
-      .def_property_readonly("stderr", [](const WorkspaceExec& r) { return py::bytes(r.stderr_data); })
+      .def_property_readonly("stdout",
+                             [](const WorkspaceExec& r) { return py::bytes(r.stdout_data); })
+      .def_property_readonly("stderr",
+                             [](const WorkspaceExec& r) { return py::bytes(r.stderr_data); })
       .def_property_readonly(
           "verdict", [](const WorkspaceExec& r) { return std::string(VerdictName(r.verdict)); },
           "\"ok\", \"runtime_error\", \"time_limit_exceeded\", ...")
       .def_property_readonly("cpu_ms", [](const WorkspaceExec& r) { return r.status.cpu_ms; })
       .def_property_readonly("wall_ms", [](const WorkspaceExec& r) { return r.status.wall_ms; })
-      .def_property_readonly("memory_kb",
-                             [](const WorkspaceExec& r) { return r.status.memory_kb; })
+      .def_property_readonly("memory_kb", [](const WorkspaceExec& r) { return r.status.memory_kb; })
       .def_property_readonly("output_truncated",
                              [](const WorkspaceExec& r) { return r.status.output_truncated; })
       .def_property_readonly("oom_killed",
@@ -260,8 +260,8 @@ void AddWorkspaces(py::module_& m) {
              const py::object& stdin_data, std::optional<double> timeout,
              std::optional<double> cpu_time, std::map<std::string, std::string> env,
              const std::string& cwd, const UserArg& user_id) {
-            const ExecSpec spec = SpecOf(std::move(argv), stdin_data, timeout, cpu_time,
-                                         std::move(env), cwd);
+            const ExecSpec spec =
+                SpecOf(std::move(argv), stdin_data, timeout, cpu_time, std::move(env), cwd);
             const std::string user = ActingUser(*w.platform, id, user_id);
             return Blocking([&] { return w.service->Exec(user, id, spec); });
           },
@@ -277,8 +277,8 @@ void AddWorkspaces(py::module_& m) {
              const py::object& stdin_data, std::optional<double> timeout,
              std::optional<double> cpu_time, std::map<std::string, std::string> env,
              const std::string& cwd, bool stdin_open, const UserArg& user_id) {
-            ExecSpec spec = SpecOf(std::move(argv), stdin_data, timeout, cpu_time,
-                                   std::move(env), cwd);
+            ExecSpec spec =
+                SpecOf(std::move(argv), stdin_data, timeout, cpu_time, std::move(env), cwd);
             spec.stdin_open = stdin_open;
             const std::string user = ActingUser(*w.platform, id, user_id);
             WorkspaceProcess process = Blocking([&] { return w.service->Start(user, id, spec); });
