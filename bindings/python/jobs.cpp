@@ -164,6 +164,29 @@ void AddJobClasses(py::module_& m) {
                (s.verdict.empty() ? "" : " verdict=" + Quote(s.verdict)) + ">";
       });
 
+  py::class_<ProblemProgress>(m, "ProblemProgress", "A user's standing on one problem.")
+      .def_readonly("problem", &ProblemProgress::problem)
+      .def_readonly("level", &ProblemProgress::level)
+      .def_readonly("attempts", &ProblemProgress::attempts)
+      .def_readonly("best_score", &ProblemProgress::best_score)
+      .def_readonly("max_score", &ProblemProgress::max_score)
+      .def_readonly("solved", &ProblemProgress::solved)
+      .def_readonly("first_solved_at", &ProblemProgress::first_solved_at)
+      .def_readonly("last_submitted_at", &ProblemProgress::last_submitted_at)
+      .def("__repr__", [](const ProblemProgress& p) {
+        return "<ProblemProgress problem=" + Quote(p.problem) +
+               " attempts=" + std::to_string(p.attempts) + (p.solved ? " solved>" : ">");
+      });
+  py::class_<UserProgress>(m, "Progress", "A user's progress over every problem.")
+      .def_readonly("problems", &UserProgress::problems)
+      .def_property_readonly("attempted", [](const UserProgress& p) { return p.overall.attempted; })
+      .def_property_readonly("solved", [](const UserProgress& p) { return p.overall.solved; })
+      .def_property_readonly("points", [](const UserProgress& p) { return p.overall.points; })
+      .def("__repr__", [](const UserProgress& p) {
+        return "<Progress attempted=" + std::to_string(p.overall.attempted) +
+               " solved=" + std::to_string(p.overall.solved) + ">";
+      });
+
   BindIterator<Job>(m, "JobIterator");
   BindIterator<SubmissionView>(m, "SubmissionIterator");
 }
@@ -286,7 +309,13 @@ void AddJobs(py::module_& m) {
             });
           },
           py::arg("user_id"), py::arg("problem") = py::none(),
-          "The user's submissions, newest first (without test reports).");
+          "The user's submissions, newest first (without test reports).")
+      .def(
+          "progress",
+          [](S& s, const std::string& user_id) {
+            return Blocking([&] { return s.service->Progress(user_id); });
+          },
+          py::arg("user_id"), "The user's progress: per problem and overall.");
 }
 
 }  // namespace codeyard::python

@@ -135,6 +135,8 @@ def test_objects_outlive_the_codeyard_that_made_them(open_codeyard):
     files, workspaces, terminals, jobs = cy.files, cy.workspaces, cy.terminals, cy.jobs
     term = terminals.attach(session.access_token, w.id)
     cy.close()
+    with pytest.raises(codeyard.FailedPrecondition):
+        cy.files
     del cy
     gc.collect()
     files.write(w.id, "x.py", b"print(6*7)\n")
@@ -207,6 +209,9 @@ def test_problems_and_grading(cy):
     assert bad.verdict == "wrong_answer" and not bad.accepted
     assert "wrong_answer" in [t.verdict for t in bad.tests]
     assert {s.id for s in cy.submissions.iter(u.id, problem="sum")} == {good.id, bad.id}
+    progress = cy.submissions.progress(u.id)
+    assert (progress.attempted, progress.solved, progress.points) == (1, 1, 100)
+    assert [(x.problem, x.attempts, x.solved) for x in progress.problems] == [("sum", 2, True)]
 
 
 def test_reviews(cy):

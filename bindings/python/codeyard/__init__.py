@@ -21,11 +21,11 @@ if _os.access(_pod, _os.X_OK):
 
 from ._codeyard import *  # noqa: F401,F403
 from ._codeyard import (  # noqa: F401
-    Accounts, Aborted, AlreadyExists, Codeyard, Comment, Conflict, DataLoss, DeadlineExceeded,
+    Aborted, Accounts, AlreadyExists, Codeyard, Comment, Conflict, DataLoss, DeadlineExceeded,
     Error, ExecResult, ExecStream, FailedPrecondition, FileInfo, Files, Internal,
     InvalidArgument, Job, JobIterator, Jobs, NotFound, PermissionDenied, Platform, Problem,
-    ProblemSummary, Problems, ResourceExhausted, Review, Reviews, RunResult, Runner, Session,
-    Submission, SubmissionIterator, Submissions, SyncReport, Terminal, Terminals, TestResult,
-    Unauthenticated, Unavailable, Unimplemented, User, Workspace, Workspaces, new_uuid, open,
-    version,
+    ProblemProgress, ProblemSummary, Problems, Progress, ResourceExhausted, Review, Reviews,
+    RunResult, Runner, Session, Submission, SubmissionIterator, Submissions, SyncReport,
+    Terminal, Terminals, TestResult, Unauthenticated, Unavailable, Unimplemented, User,
+    Workspace, Workspaces, new_uuid, open, version,
 )

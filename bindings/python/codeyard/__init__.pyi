@@ -168,6 +168,22 @@ class Submission:
     compile_output: str
     message: str
 
+class ProblemProgress:
+    problem: str
+    level: Optional[int]
+    attempts: int
+    best_score: float
+    max_score: float
+    solved: bool
+    first_solved_at: Optional[int]
+    last_submitted_at: int
+
+class Progress:
+    problems: List[ProblemProgress]
+    attempted: int
+    solved: int
+    points: float
+
 class SubmissionIterator:
     def __iter__(self) -> SubmissionIterator: ...
     def __next__(self) -> Submission: ...
@@ -358,6 +374,7 @@ class Submissions:
     def get(self, user_id: str, submission_id: str, wait: float = 0.0) -> Submission: ...
     def wait(self, user_id: str, submission_id: str, timeout: float = 300.0) -> Submission: ...
     def iter(self, user_id: str, problem: Optional[str] = None) -> SubmissionIterator: ...
+    def progress(self, user_id: str) -> Progress: ...
 
 class Problems:
     def import_folder(self, path: str, time_limit: Optional[float] = None) -> Problem: ...
