@@ -106,25 +106,28 @@ def test_long_output_streams_through_an_iterator(cy):
 
 
 def test_the_gil_is_released_while_a_command_runs(cy):
+    # The command waits for a file that this thread makes by typing into the workspace's
+    # shell, and this thread types only after it has seen (in Python) that the command runs.
+    # Had exec kept the GIL, this thread could not go on from there before the command
+    # ended, and it would end by its timeout without "seen".
     u = user(cy)
     w = cy.workspaces.create(u.id, "gil")
     cy.workspaces.start(w.id)
-    started = threading.Event()
+    session = cy.accounts.login("ada", PASSWORD)
     result = {}
+    command = "touch running; while [ ! -e go ]; do sleep 0.05; done; echo seen"
 
     def run():
-        started.set()
-        result["r"] = cy.workspaces.exec(w.id, ["sleep", "2"])
+        result["r"] = cy.workspaces.exec(w.id, ["sh", "-c", command], timeout=30)
 
-    t = threading.Thread(target=run)
-    t.start()
-    started.wait()
-    spins = 0
-    while t.is_alive():  # this thread runs Python code only while the exec holds no GIL
-        spins += 1
-    t.join()
-    assert result["r"].exit_code == 0
-    assert spins > 100000, spins
+    with cy.terminals.attach(session.access_token, w.id) as term:
+        t = threading.Thread(target=run)
+        t.start()
+        term.write("while [ ! -e running ]; do sleep 0.05; done; echo start-$((6*7))\n")
+        read_until(term, b"start-42\r\n")
+        term.write("touch go\n")
+        t.join()
+    assert (result["r"].stdout, result["r"].verdict) == (b"seen\n", "ok")
 
 
 def test_objects_outlive_the_codeyard_that_made_them(open_codeyard):
