@@ -65,6 +65,42 @@ void AddReviews(py::module_& m) {
         return "<Comment id=" + Quote(c.id) + " path=" + Quote(c.path.value_or("")) + ">";
       });
 
+  py::class_<ReviewHistoryEntry>(m, "ReviewEvent", "One line of a review's history.")
+      .def_readonly("at", &ReviewHistoryEntry::at)
+      .def_readonly("actor_id", &ReviewHistoryEntry::actor_id)
+      .def_readonly("action", &ReviewHistoryEntry::action, "created, claimed, decided, ...")
+      .def_property_readonly("status",
+                             [](const ReviewHistoryEntry& e) {
+                               return e.to ? std::optional<std::string>(ReviewStatusName(*e.to))
+                                           : std::nullopt;
+                             })
+      .def_readonly("revision", &ReviewHistoryEntry::revision)
+      .def("__repr__", [](const ReviewHistoryEntry& e) {
+        return "<ReviewEvent action=" + Quote(e.action) + ">";
+      });
+
+  py::class_<FileDiff>(m, "FileDiff", "How one file changed between two revisions.")
+      .def_readonly("path", &FileDiff::path)
+      .def_property_readonly(
+          "change", [](const FileDiff& d) { return std::string(FileChangeName(d.change)); },
+          "\"added\", \"removed\" or \"changed\".")
+      .def_property_readonly(
+          "lines",
+          [](const FileDiff& d) {
+            std::vector<std::string> lines;
+            for (const DiffHunk& h : d.hunks) {
+              lines.insert(lines.end(), h.lines.begin(), h.lines.end());
+            }
+            return lines;
+          },
+          "Every hunk's lines, each starting with ' ', '-' or '+'.")
+      .def_readonly("binary", &FileDiff::binary)
+      .def_readonly("too_large", &FileDiff::too_large)
+      .def("__repr__", [](const FileDiff& d) {
+        return "<FileDiff path=" + Quote(d.path) +
+               " change=" + Quote(std::string(FileChangeName(d.change))) + ">";
+      });
+
   using R = ReviewsService;
   py::class_<R, std::shared_ptr<R>>(m, "Reviews", "Code review of workspaces.")
       .def(
@@ -145,6 +181,21 @@ void AddReviews(py::module_& m) {
             return Blocking([&] { return r.service->Comments(user_id, id); });
           },
           py::arg("user_id"), py::arg("review_id"), "Every comment, oldest first.")
+      .def(
+          "history",
+          [](R& r, const std::string& user_id, const std::string& id) {
+            return Blocking([&] { return r.service->History(user_id, id); });
+          },
+          py::arg("user_id"), py::arg("review_id"), "The review's history, oldest first.")
+      .def(
+          "diff",
+          [](R& r, const std::string& user_id, const std::string& id, int64_t from,
+             std::optional<int64_t> to) {
+            return Blocking([&] { return r.service->Diff(user_id, id, from, to); });
+          },
+          py::arg("user_id"), py::arg("review_id"), py::arg("from_revision") = 1,
+          py::arg("to_revision") = py::none(),
+          "Per changed file; to_revision None: the workspace as it is now.")
       .def(
           "set_reviewer_level",
           [](R& r, const std::string& user_id, const std::string& target, int level) {

@@ -224,6 +224,15 @@ void AddWorkspaces(py::module_& m) {
           },
           py::arg("workspace_id"), py::arg("name"), py::kw_only(), py::arg("user_id") = py::none())
       .def(
+          "set_terminal_shared",
+          [](W& w, const std::string& id, bool shared, const UserArg& user_id) {
+            const std::string user = ActingUser(*w.platform, id, user_id);
+            return Blocking([&] { return w.service->SetTerminalShared(user, id, shared); });
+          },
+          py::arg("workspace_id"), py::arg("shared"), py::kw_only(),
+          py::arg("user_id") = py::none(),
+          "Shares the terminal read-only with the reviewer of an open review.")
+      .def(
           "delete",
           [](W& w, const std::string& id, const UserArg& user_id) {
             const std::string user = ActingUser(*w.platform, id, user_id);

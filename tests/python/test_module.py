@@ -234,3 +234,10 @@ def test_reviews(cy):
     assert done.status == "approved" and done.reviewer_id == reviewer.id
     with pytest.raises(codeyard.Conflict):
         cy.reviews.decide(reviewer.id, review.id, "approve")
+    actions = [e.action for e in cy.reviews.history(author.id, review.id)]
+    assert actions[0] == "created" and "claimed" in actions and actions[-1] == "decided"
+    cy.files.write(w.id, "main.py", b"print('hello')\n")
+    [diff] = cy.reviews.diff(author.id, review.id)
+    assert (diff.path, diff.change) == ("main.py", "changed")
+    assert "-print('hi')" in diff.lines and "+print('hello')" in diff.lines
+    assert cy.workspaces.set_terminal_shared(w.id, True).terminal_shared

@@ -22,10 +22,10 @@ if _os.access(_pod, _os.X_OK):
 from ._codeyard import *  # noqa: F401,F403
 from ._codeyard import (  # noqa: F401
     Aborted, Accounts, AlreadyExists, Codeyard, Comment, Conflict, DataLoss, DeadlineExceeded,
-    Error, ExecResult, ExecStream, FailedPrecondition, FileInfo, Files, Internal,
+    Error, ExecResult, ExecStream, FailedPrecondition, FileDiff, FileInfo, Files, Internal,
     InvalidArgument, Job, JobIterator, Jobs, NotFound, PermissionDenied, Platform, Problem,
-    ProblemProgress, ProblemSummary, Problems, Progress, ResourceExhausted, Review, Reviews,
-    RunResult, Runner, Session, Submission, SubmissionIterator, Submissions, SyncReport,
+    ProblemProgress, ProblemSummary, Problems, Progress, ResourceExhausted, Review, ReviewEvent,
+    Reviews, RunResult, Runner, Session, Submission, SubmissionIterator, Submissions, SyncReport,
     Terminal, Terminals, TestResult, Unauthenticated, Unavailable, Unimplemented, User,
     Workspace, Workspaces, new_uuid, open, version,
 )

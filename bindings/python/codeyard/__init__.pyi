@@ -240,6 +240,20 @@ class Comment:
     outdated: bool
     created_at: int
 
+class ReviewEvent:
+    at: int
+    actor_id: str
+    action: str
+    status: Optional[str]
+    revision: int
+
+class FileDiff:
+    path: str
+    change: str
+    lines: List[str]
+    binary: bool
+    too_large: bool
+
 class Terminal:
     closed: bool
     close_code: Optional[int]
@@ -276,6 +290,9 @@ class Workspaces:
     def get(self, workspace_id: str, *, user_id: Optional[str] = None) -> Workspace: ...
     def rename(
         self, workspace_id: str, name: str, *, user_id: Optional[str] = None
+    ) -> Workspace: ...
+    def set_terminal_shared(
+        self, workspace_id: str, shared: bool, *, user_id: Optional[str] = None
     ) -> Workspace: ...
     def delete(self, workspace_id: str, *, user_id: Optional[str] = None) -> None: ...
     def start(self, workspace_id: str, *, user_id: Optional[str] = None) -> Workspace: ...
@@ -417,6 +434,14 @@ class Reviews:
         in_reply_to: Optional[str] = None,
     ) -> Comment: ...
     def comments(self, user_id: str, review_id: str) -> List[Comment]: ...
+    def history(self, user_id: str, review_id: str) -> List[ReviewEvent]: ...
+    def diff(
+        self,
+        user_id: str,
+        review_id: str,
+        from_revision: int = 1,
+        to_revision: Optional[int] = None,
+    ) -> List[FileDiff]: ...
     def set_reviewer_level(self, user_id: str, target_user_id: str, level: int) -> User: ...
 
 class Platform:
