@@ -8,9 +8,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
+#include <thread>
 
 #include "core/try.hpp"
 
@@ -304,17 +307,33 @@ bool AgentStream::SendBody(const AgentBody& body) {
   return WriteAll(STDOUT_FILENO, out.data(), out.size());
 }
 
+// How long an agent waits for a just-started init to listen (ConnectInit).
+constexpr std::chrono::seconds kInitListenWait{5};
+
 Result<UniqueFd> ConnectInit(UniqueFd* workspace) {
-  UniqueFd control(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
-  if (!control.valid()) return std::unexpected(SystemError("socket"));
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   std::memcpy(address.sun_path + 1, kAgentSocket.data(), kAgentSocket.size());
   const auto length =
       static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + kAgentSocket.size());
-  if (::connect(control.get(), reinterpret_cast<const sockaddr*>(&address), length) != 0) {
-    return Fail(Error::Code::kUnavailable, "agent: the pod's init does not answer on @" +
-                                               std::string(kAgentSocket) + ": " + ErrnoText(errno));
+  // A container reported running may not have its init listening yet (an exec can come in the
+  // milliseconds between the container's start and the init's bind): a refusal is retried,
+  // briefly, before it is the init's fault.
+  const auto deadline = std::chrono::steady_clock::now() + kInitListenWait;
+  auto pause = std::chrono::milliseconds(2);
+  UniqueFd control;
+  for (;;) {
+    control = UniqueFd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+    if (!control.valid()) return std::unexpected(SystemError("socket"));
+    if (::connect(control.get(), reinterpret_cast<const sockaddr*>(&address), length) == 0) break;
+    const int error = errno;
+    if (error != ECONNREFUSED || std::chrono::steady_clock::now() + pause > deadline) {
+      return Fail(Error::Code::kUnavailable, "agent: the pod's init does not answer on @" +
+                                                 std::string(kAgentSocket) + ": " +
+                                                 ErrnoText(error));
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(100));
   }
   CY_TRY(auto ready, ReceiveMessage(control.get()));
   if (!ready || ready->type() != "ready") {
