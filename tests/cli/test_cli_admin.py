@@ -5,6 +5,7 @@ and the bash completion file sourced in bash."""
 
 import os
 import pathlib
+import shlex
 import sqlite3
 import subprocess
 
@@ -137,8 +138,9 @@ def test_exit_codes_for_usage_and_help():
 def complete(line):
     """The completions bash offers for `line` (the cursor at its end)."""
     words = line.split(" ")
-    script = (f"source {COMPLETION}\n"
-              f"COMP_WORDS=({' '.join(repr(w) if w else '\"\"' for w in words)})\n"
+    quoted = " ".join(shlex.quote(w) for w in words)
+    script = (f"source {shlex.quote(str(COMPLETION))}\n"
+              f"COMP_WORDS=({quoted})\n"
               f"COMP_CWORD={len(words) - 1}\n"
               "_codeyard\n"
               "printf '%s\\n' \"${COMPREPLY[@]}\"\n")
