@@ -160,3 +160,13 @@ def test_bash_completion():
     for name in ["serve", "user", "gc", "backup", "restore", "login", "logout", "workspace",
                  "submit", "review", "jobs", "problems", "run", "doctor", "migrate"]:
         assert name in helped and name in commands, name
+
+
+def test_problems_list_json(tmp_path):
+    data = tmp_path / "data"
+    examples = pathlib.Path(__file__).resolve().parents[2] / "examples" / "problems"
+    ok(codeyard("problems", "import", "--data", data, examples / "sum", examples / "hello"))
+    listed = ok_json(codeyard("problems", "list", "--json", "--data", data))
+    assert [p["id"] for p in listed] == ["hello", "sum"]
+    assert set(listed[0]) == {"id", "title", "level", "public_tests", "hidden_tests"}
+    assert codeyard("problems", "export", "nope", tmp_path / "out", "--data", data).returncode == 3
