@@ -23,4 +23,5 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/CodeyardConfig.cmake
 file(RELATIVE_PATH CODEYARD_PC_TO_PREFIX "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/codeyard.pc.in ${CMAKE_CURRENT_BINARY_DIR}/codeyard.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/codeyard.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
-install(TARGETS codeyard-pod codeyard_server codeyard_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# (the CLI and its bash completion: shells/cli/CMakeLists.txt)
+install(TARGETS codeyard-pod codeyard_server RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

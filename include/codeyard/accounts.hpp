@@ -19,6 +19,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "codeyard/config.hpp"
 #include "codeyard/error.hpp"
@@ -167,6 +168,23 @@ class Accounts {
   // Disabling also revokes every refresh token of the user; its access tokens stop working.
   [[nodiscard]] Result<User> SetDisabled(std::string_view acting_user_id, std::string_view user_id,
                                          bool disabled);
+
+  // The operator's calls: whoever holds the storage (the `codeyard user` and `gc` commands)
+  // administers accounts without signing in, as Problems::PutAsOperator does. The same rules
+  // as the admin setters (levels 0-4, a disable or password reset ends every login), but no
+  // acting user and no self-lockout check: the operator is not a user. kNotFound for an
+  // unknown user; kConflict if the user changed meanwhile.
+  // Every user, by username (password hashes empty).
+  [[nodiscard]] Result<std::vector<User>> ListUsersAsOperator() const;
+  [[nodiscard]] Result<User> SetRoleAsOperator(std::string_view user_id, Role role);
+  [[nodiscard]] Result<User> SetReviewerLevelAsOperator(std::string_view user_id, int level);
+  [[nodiscard]] Result<User> SetDisabledAsOperator(std::string_view user_id, bool disabled);
+  // Sets a new password (the password rules apply) and ends every login of the user.
+  [[nodiscard]] Result<User> SetPasswordAsOperator(std::string_view user_id,
+                                                   std::string_view password);
+  // Deletes refresh tokens past their expiry (revoked ones included once expired); returns
+  // how many. For `codeyard gc`.
+  [[nodiscard]] Result<int64_t> DeleteExpiredTokens();
 
  private:
   // A session in a new refresh-token family (a fresh login).

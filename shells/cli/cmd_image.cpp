@@ -13,17 +13,14 @@ namespace codeyard::cli {
 namespace {
 
 struct ImageFlags {
-  std::string data_dir;
   std::string name;
   std::string packages;  // comma-separated; "" = the default set
   std::string mirror;
   bool json = false;
 };
 
-std::string ImagesDir(const CommonOptions& common, const ImageFlags& flags) {
-  CommonOptions with = common;
-  if (!flags.data_dir.empty()) with.sets.push_back("data_dir=" + flags.data_dir);
-  const Config config = with.Load();
+std::string ImagesDir(const CommonOptions& common, const ImageFlags&) {
+  const Config config = common.Load();
   std::error_code ec;
   const auto absolute = std::filesystem::absolute(config.EffectiveImagesDir(), ec);
   if (ec) Raise(Error(Error::Code::kInvalidArgument, "images dir: " + ec.message()));
@@ -84,11 +81,7 @@ void AddImageCommand(CLI::App& app) {
   cmd->require_subcommand(1);
   auto flags = std::make_shared<ImageFlags>();
   auto common = std::make_shared<CommonOptions>();
-  const auto dir_options = [&](CLI::App* sub) {
-    common->AddTo(*sub);
-    sub->add_option("--data,--data-dir", flags->data_dir,
-                    "data directory whose images/ to use (same as --set data_dir=...)");
-  };
+  const auto dir_options = [&](CLI::App* sub) { common->AddTo(*sub); };
 
   auto* build = cmd->add_subcommand(
       "build", "make an image from Debian packages with debootstrap (needs root)");

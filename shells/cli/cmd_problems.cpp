@@ -4,6 +4,7 @@
 // A package that fixes no time limit gets --time-limit, or else one computed as Kattis does
 // (ComputeTimeLimit) from its accepted submissions, each run on every test in a fresh pod.
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -25,37 +26,14 @@ namespace {
 constexpr double kMeasureCapS = 20.0;
 
 struct ProblemFlags {
-  std::string data_dir;
   std::vector<std::string> paths;
   double time_limit_s = 0;  // 0: not given
   std::string id;
   std::string dir;
   std::string format = "kattis";
   std::string executor_uri;
+  bool json = false;
 };
-
-Config LoadWithData(const CommonOptions& common, const ProblemFlags& flags) {
-  CommonOptions with = common;
-  if (!flags.data_dir.empty()) with.sets.push_back("data_dir=" + flags.data_dir);
-  return with.Load();
-}
-
-std::shared_ptr<Platform> OpenStorage(const Config& config) {
-  if (config.storage_uri.empty()) {  // the default SQLite file lives in the data directory
-    std::error_code ec;
-    std::filesystem::create_directories(config.data_dir, ec);
-    if (ec) {
-      Raise(Error(Error::Code::kInvalidArgument,
-                  "cannot create data directory " + config.data_dir + ": " + ec.message()));
-    }
-  }
-  Options options;
-  options.storage_uri = config.EffectiveStorageUri();
-  options.logger = std::make_shared<Logger>(std::max(config.log_level, LogLevel::kWarn));
-  auto platform = Platform::Open(options);
-  if (!platform) Raise(platform.error());
-  return std::shared_ptr<Platform>(std::move(*platform));
-}
 
 // The slowest CPU time of any accepted submission on any test, in seconds.
 double SlowestAccepted(Services& services, const ProblemPackage& package) {
@@ -99,10 +77,14 @@ double SlowestAccepted(Services& services, const ProblemPackage& package) {
 }
 
 void Import(const ProblemFlags& flags, const CommonOptions& common) {
-  const Config config = LoadWithData(common, flags);
+  const Config config = common.Load();
   // Read every package first: a bad one stops the import before anything is stored.
   std::vector<ProblemPackage> packages;
+  const bool tty = StderrIsTty();
   for (const std::string& path : flags.paths) {
+    if (tty)
+      std::fprintf(stderr, "reading %zu/%zu: %s\n", packages.size() + 1, flags.paths.size(),
+                   path.c_str());
     auto package = ImportPackage(path, PackageCapsFrom(config));
     if (!package) Raise(package.error());
     packages.push_back(std::move(*package));
@@ -149,7 +131,7 @@ void Import(const ProblemFlags& flags, const CommonOptions& common) {
 }
 
 void Export(const ProblemFlags& flags, const CommonOptions& common) {
-  const Config config = LoadWithData(common, flags);
+  const Config config = common.Load();
   Problems problems(OpenStorage(config));
   auto problem = problems.ForGrading(flags.id);
   if (!problem) Raise(problem.error());
@@ -164,15 +146,25 @@ void Export(const ProblemFlags& flags, const CommonOptions& common) {
 }
 
 void List(const ProblemFlags& flags, const CommonOptions& common) {
-  const Config config = LoadWithData(common, flags);
+  const Config config = common.Load();
   Problems problems(OpenStorage(config));
   ProblemListRequest request;
   request.page.limit = kMaxPageLimit;
+  boost::json::array items;
   for (;;) {
     // The operator holds the storage: every problem, private ones included.
     auto page = problems.ListAsOperator(request);
     if (!page) Raise(page.error());
     for (const ProblemSummary& p : page->items) {
+      if (flags.json) {
+        boost::json::object o{{"id", p.id},
+                              {"title", p.title},
+                              {"public_tests", p.public_tests},
+                              {"hidden_tests", p.hidden_tests}};
+        o["level"] = p.tags.level ? boost::json::value(*p.tags.level) : nullptr;
+        items.push_back(std::move(o));
+        continue;
+      }
       std::printf("%s\t%s\t%lld tests (%lld hidden)\t%s\n", p.id.c_str(),
                   p.tags.level ? ("level " + std::to_string(*p.tags.level)).c_str() : "-",
                   static_cast<long long>(p.public_tests + p.hidden_tests),
@@ -181,6 +173,7 @@ void List(const ProblemFlags& flags, const CommonOptions& common) {
     if (!page->next_cursor) break;
     request.page.cursor = *page->next_cursor;
   }
+  if (flags.json) std::cout << boost::json::serialize(items) << "\n";
 }
 
 }  // namespace
@@ -190,11 +183,7 @@ void AddProblemsCommand(CLI::App& app) {
   cmd->require_subcommand(1);
   auto flags = std::make_shared<ProblemFlags>();
   auto common = std::make_shared<CommonOptions>();
-  const auto storage_options = [&](CLI::App* sub) {
-    common->AddTo(*sub);
-    sub->add_option("--data,--data-dir", flags->data_dir,
-                    "data directory whose SQLite database to use (same as --set data_dir=...)");
-  };
+  const auto storage_options = [&](CLI::App* sub) { common->AddTo(*sub); };
 
   auto* import = cmd->add_subcommand(
       "import", "import Kattis/ICPC packages or our problem folders (folders or .zip files)");
@@ -221,6 +210,7 @@ exp->callback([flags, common] { Export(*flags, *common); });
 
 auto* list = cmd->add_subcommand("list", "list stored problems");
 storage_options(list);
+list->add_flag("--json", flags->json, "print a JSON array of problems");
 list->callback([flags, common] { List(*flags, *common); });
 }  // namespace codeyard::cli
 

@@ -98,7 +98,7 @@ def test_export_then_import_gives_the_same_problem(tmp_path):
     assert back.returncode == 0, back.stderr
     assert "(codeyard, 5 tests, 4 hidden, time limit 1 s fixed" in back.stdout
     missing = codeyard("problems", "export", "--data", str(data), "nope", str(tmp_path / "x"))
-    assert missing.returncode == 1
+    assert missing.returncode == 3  # not found (docs/cli.md)
     assert "problem not found" in missing.stderr
 
 

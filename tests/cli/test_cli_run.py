@@ -164,7 +164,7 @@ def test_rootless_as_an_ordinary_user(work):
                      os.path.join(bindir, "codeyard"), "run", "--json"]
         limited = subprocess.run(as_nobody + ["--executor", f"local:?state_dir={state}", script],
                                  capture_output=True, text=True, timeout=60, env=clean_env(), cwd=bindir)
-        assert limited.returncode == 1
+        assert limited.returncode == 5  # failed_precondition (docs/cli.md)
         assert "allow_unlimited" in limited.stderr
         unlimited = subprocess.run(
             as_nobody + ["--executor", f"local:?state_dir={state}&allow_unlimited=1", script],
