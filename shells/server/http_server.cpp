@@ -93,8 +93,13 @@ Result<void> HttpServer::Impl::Start() {
     runs_->Bind(long_pool_.get(), [this] { Wake(); });
     opts_.run_sessions->SetWake([this] { Wake(); });
   }
-  if (lsp_) lsp_->Bind(long_pool_.get(), [this] { Wake(); });      // starts wait on a pod
-  if (relay_) relay_->Bind(long_pool_.get(), [this] { Wake(); });  // handshakes wait on a pod
+  if (lsp_) lsp_->Bind(long_pool_.get(), [this] { Wake(); });  // starts wait on a pod
+  if (relay_) {
+    // Handshakes wait on a pod; a taken connection counts against the limits until it ends.
+    relay_->Bind(
+        long_pool_.get(), [this] { Wake(); },
+        [this](const std::string& peer) { ReleaseAddress(peer); });
+  }
   std::promise<Result<void>> started;
   std::future<Result<void>> started_future = started.get_future();
   std::promise<void> done;
@@ -121,7 +126,6 @@ void HttpServer::Impl::ServiceThread(std::promise<Result<void>> started) {
     if (events_) events_->OnUnmaskedFrame(fd);
     if (runs_) runs_->OnUnmaskedFrame(fd);
     if (lsp_) lsp_->OnUnmaskedFrame(fd);
-    if (relay_) relay_->OnUnmaskedFrame(fd);
   });
 
   lws_context_creation_info info{};
@@ -287,9 +291,6 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
     case LWS_CALLBACK_RECEIVE:
       if (pss != nullptr && pss->run_id != 0) return self->runs_->OnReceive(pss->run_id, in, len);
       if (pss != nullptr && pss->lsp_id != 0) return self->lsp_->OnReceive(pss->lsp_id, in, len);
-      if (pss != nullptr && pss->relay_id != 0) {
-        return self->relay_->OnReceive(pss->relay_id, in, len);
-      }
       if (pss != nullptr && pss->events_id != 0) {
         return self->events_->OnReceive(pss->events_id, in, len);
       }
@@ -306,7 +307,6 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
     case LWS_CALLBACK_TIMER:
       if (pss != nullptr && pss->run_id != 0) return self->runs_->OnTimer(pss->run_id);
       if (pss != nullptr && pss->lsp_id != 0) return self->lsp_->OnTimer(pss->lsp_id);
-      if (pss != nullptr && pss->relay_id != 0) return self->relay_->OnTimer(pss->relay_id);
       if (pss != nullptr && pss->events_id != 0) return self->events_->OnTimer(pss->events_id);
       return pss != nullptr && pss->term_id != 0 ? self->terminals_->OnTimer(pss->term_id) : 0;
     case LWS_CALLBACK_CLOSED:
@@ -317,10 +317,6 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
       if (pss != nullptr && pss->lsp_id != 0) {
         self->lsp_->OnClosed(pss->lsp_id);
         pss->lsp_id = 0;
-      }
-      if (pss != nullptr && pss->relay_id != 0) {
-        self->relay_->OnClosed(pss->relay_id);
-        pss->relay_id = 0;
       }
       if (pss != nullptr && pss->events_id != 0) {
         self->events_->OnClosed(pss->events_id);
@@ -340,7 +336,6 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
 int HttpServer::Impl::OnWsWriteable(const Pss& pss) {
   if (pss.run_id != 0) return runs_->OnWriteable(pss.run_id);
   if (pss.lsp_id != 0) return lsp_->OnWriteable(pss.lsp_id);
-  if (pss.relay_id != 0) return relay_->OnWriteable(pss.relay_id);
   if (pss.events_id != 0) return events_->OnWriteable(pss.events_id);
   return pss.term_id != 0 ? terminals_->OnWriteable(pss.term_id) : 0;
 }
@@ -528,7 +523,7 @@ void HttpServer::Impl::OnClosed(Pss* pss) {
 
 // Only the terminal path upgrades, to a WebSocket, and not while stopping. Without this,
 // lws would upgrade any WebSocket request to protocols[0], which is this HTTP protocol.
-int HttpServer::Impl::OnUpgrade(lws* wsi, const void* in) const {
+int HttpServer::Impl::OnUpgrade(lws* wsi, const void* in) {
   BeginRequest(wsi);
   std::string path;
   (void)RequestMethodAndPath(wsi, &path);
@@ -554,10 +549,15 @@ int HttpServer::Impl::OnUpgrade(lws* wsi, const void* in) const {
       LspSockets::IsLspPath(path, nullptr)) {
     return terminals_->ConfirmUpgrade(wsi);
   }
-  // The preview relay's WebSockets (lws_relay.hpp), with the same version check.
-  if (relay_ && terminals_ && websocket && !stop_requested_.load() &&
-      PreviewSockets::IsPreviewPath(path)) {
-    return terminals_->ConfirmUpgrade(wsi);
+  // The preview relay's WebSockets (lws_relay.hpp): the program answers the handshake, so
+  // the connection is taken from lws, and from the limits' count only when it ends.
+  if (relay_ && websocket && !stop_requested_.load() && PreviewSockets::IsPreviewPath(path)) {
+    std::string address;
+    if (const auto it = address_of_.find(wsi); it != address_of_.end()) {
+      address = std::move(it->second);
+      address_of_.erase(it);
+    }
+    return relay_->TakeOver(wsi, std::move(address));
   }
   opts_.logger->Info("upgrade refused",
                      {{"path", ValidUtf8(LoggedPath(path))},
@@ -567,7 +567,7 @@ int HttpServer::Impl::OnUpgrade(lws* wsi, const void* in) const {
 }
 
 void HttpServer::Impl::OnEstablished(lws* wsi, Pss* pss) {
-  if (pss == nullptr || (!terminals_ && !events_ && !runs_ && !lsp_ && !relay_)) return;
+  if (pss == nullptr || (!terminals_ && !events_ && !runs_ && !lsp_)) return;
   if (pss->conn_id != 0) {  // the upgrade came on a keep-alive connection: its HTTP is over
     conns_.erase(pss->conn_id);
     pss->conn_id = 0;
@@ -584,10 +584,6 @@ void HttpServer::Impl::OnEstablished(lws* wsi, Pss* pss) {
   }
   if (lsp_ && LspSockets::IsLspPath(path, nullptr)) {
     pss->lsp_id = lsp_->Open(wsi);
-    return;
-  }
-  if (relay_ && PreviewSockets::IsPreviewPath(path)) {
-    pss->relay_id = relay_->Open(wsi);
     return;
   }
   if (terminals_) pss->term_id = terminals_->Open(wsi);
@@ -629,11 +625,16 @@ void HttpServer::Impl::OnAdopted(lws* wsi) {
 void HttpServer::Impl::OnDestroyed(const lws* wsi) {
   const auto it = address_of_.find(wsi);
   if (it == address_of_.end()) return;
-  if (const auto n = per_address_.find(it->second); n != per_address_.end() && --n->second <= 0) {
+  ReleaseAddress(it->second);
+  address_of_.erase(it);
+}
+
+void HttpServer::Impl::ReleaseAddress(const std::string& address) {
+  if (address.empty()) return;
+  if (const auto n = per_address_.find(address); n != per_address_.end() && --n->second <= 0) {
     per_address_.erase(n);
   }
   --open_connections_;
-  address_of_.erase(it);
 }
 
 void HttpServer::Impl::RefuseConnection(const std::string& address, std::string_view limit) {

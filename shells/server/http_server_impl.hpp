@@ -67,7 +67,6 @@ struct Pss {
   uint64_t events_id;  // an events WebSocket in Impl::events_
   uint64_t run_id;     // a run WebSocket in Impl::runs_
   uint64_t lsp_id;     // a language-server WebSocket in Impl::lsp_
-  uint64_t relay_id;   // a preview WebSocket in Impl::relay_
   // A WebSocket's WRITEABLE returned -1 with a close reason set: lws has sent (or is
   // sending) the close frame and awaits the peer's. lws still calls WRITEABLE meanwhile; a
   // second -1 would make it drop the connection at once, and a peer whose own messages are
@@ -154,13 +153,14 @@ class HttpServer::Impl {
   int OnBodyComplete(const Pss* pss);
   int OnWriteable(const Pss* pss);
   void OnClosed(Pss* pss);
-  int OnUpgrade(lws* wsi, const void* in) const;
+  int OnUpgrade(lws* wsi, const void* in);
   void OnEstablished(lws* wsi, Pss* pss);
   // LWS_CALLBACK_SERVER_WRITEABLE for the WebSocket `pss` is: 0, or -1 to close it.
   int OnWsWriteable(const Pss& pss);
   int OnAccept(const lws_filter_network_conn_args& args);
   void OnAdopted(lws* wsi);
   void OnDestroyed(const lws* wsi);
+  void ReleaseAddress(const std::string& address);  // one connection from it has ended
   void RefuseConnection(const std::string& address, std::string_view limit);
 
   int Dispatch(Conn& c);
