@@ -65,6 +65,10 @@ struct RelayRequest {
   std::string target = "/";
   HeaderFields headers;  // lower-case names; hop-by-hop ones and cookies are not passed on
   std::string body;
+  // Instead of `body`, one passed on as it arrives (an upload): `body_length` bytes, taken
+  // piece by piece from `read_body` ("" once all came; an error ends the exchange with it).
+  std::function<Result<std::string>()> read_body;
+  uint64_t body_length = 0;
 };
 
 struct RelayResponse {

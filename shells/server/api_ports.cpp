@@ -21,6 +21,7 @@
 #include "api.hpp"
 #include "api_json.hpp"
 #include "http_errors.hpp"
+#include "request_body.hpp"
 
 namespace codeyard::server {
 namespace {
@@ -105,6 +106,12 @@ Result<Response> RelayFor(Services& services, const Request& r, const std::strin
   request.target = Target(r);
   request.headers = r.headers;
   request.body = r.body;
+  if (r.upload) {
+    request.body_length = r.upload->length();
+    request.read_body = [upload = r.upload,
+                         timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             services.relay->options().timeout)] { return upload->Read(timeout); };
+  }
   auto answer = services.relay->Open(user, workspace_id, port, request, public_prefix);
   if (!answer) {
     // The gateway is fine; what is behind it is not there or not well: 502, as a proxy says.

@@ -436,17 +436,22 @@ int HttpServer::Impl::OnHttp(lws* wsi, Pss* pss) {
   const RouteOptions& route =
       opts_.route_options ? opts_.route_options(r.method, c.path) : Router::UnroutedOptions();
   c.work = route.work;
-  const int64_t body_cap = opts_.route_options
+  // A streamed body is never held, so only ports.max_request_body_bytes caps it.
+  const bool streamed = route.streamed_body && length > 0;
+  const int64_t body_cap = streamed ? opts_.max_streamed_body_bytes
+                           : opts_.route_options
                                ? std::min(route.max_body_bytes, opts_.max_body_bytes)
                                : opts_.max_body_bytes;
   if (length > body_cap) {
-    Response refused = ErrorResponse(
-        413,
-        Error(Error::Code::kResourceExhausted,
-              "request body of " + std::to_string(length) + " bytes exceeds the limit of " +
-                  std::to_string(body_cap) + " bytes for " + c.method + " on this path"),
-        c.request_id);
-    refused.limit = "server.max_body_bytes";
+    const char* key = streamed ? "ports.max_request_body_bytes" : "server.max_body_bytes";
+    Response refused =
+        ErrorResponse(413,
+                      Error(Error::Code::kResourceExhausted,
+                            "request body of " + std::to_string(length) +
+                                " bytes exceeds the limit of " + std::to_string(body_cap) +
+                                " bytes for " + c.method + " on this path (" + key + ")"),
+                      c.request_id);
+    refused.limit = key;
     return Respond(c, std::move(refused), true);
   }
   // CORS: a preflight is answered here; an allowed origin's actual request is marked for
@@ -455,6 +460,15 @@ int HttpServer::Impl::OnHttp(lws* wsi, Pss* pss) {
     if (r.method == Method::kOptions)
       return Respond(c, cors_.Preflight(*origin, c.request_id), length > 0);
     if (cors_.Allows(*origin)) c.cors_origin = std::string(*origin);
+  }
+  if (streamed) {
+    // Handed to the handler at once, read as it takes it (request_body.hpp): not charged to
+    // the budget of held bodies, since at most its pipe is held.
+    c.upload = std::make_shared<RequestBody>(static_cast<uint64_t>(length));
+    c.upload->SetWake([this, id = c.id] { UploadDrained(id); });
+    r.upload = c.upload;
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, opts_.request_timeout_seconds);
+    return Dispatch(c);
   }
   if (length > 0) {
     // Every buffered body is charged to one server-wide budget before it is read, so that
@@ -484,6 +498,13 @@ int HttpServer::Impl::OnHttp(lws* wsi, Pss* pss) {
 
 int HttpServer::Impl::OnBody(const Pss* pss, const void* in, size_t len) {
   Conn* c = Find(pss);
+  if (c != nullptr && c->upload) {
+    if (c->upload->Push(in, len) && !c->upload_paused) {
+      (void)lws_rx_flow_control(c->wsi, 0);  // full: read on once the handler takes it
+      c->upload_paused = true;
+    }
+    return 0;
+  }
   if (c == nullptr || c->phase != Phase::kReadingBody) return 0;
   if (SteadyClock::now() >= c->body_deadline) {
     return Respond(*c,
@@ -507,6 +528,10 @@ int HttpServer::Impl::OnBody(const Pss* pss, const void* in, size_t len) {
 
 int HttpServer::Impl::OnBodyComplete(const Pss* pss) {
   Conn* c = Find(pss);
+  if (c != nullptr && c->upload) {
+    c->upload->Finish();  // its handler runs already
+    return 0;
+  }
   if (c == nullptr || c->phase != Phase::kReadingBody) return 0;
   return Dispatch(*c);
 }
@@ -514,6 +539,7 @@ int HttpServer::Impl::OnBodyComplete(const Pss* pss) {
 void HttpServer::Impl::OnClosed(Pss* pss) {
   Conn* c = Find(pss);
   if (c == nullptr) return;
+  if (c->upload) c->upload->Cancel();
   if (c->phase != Phase::kIdle) {
     LogAccess(*c, c->phase == Phase::kWriting ? c->response.status : 499, true);
   }

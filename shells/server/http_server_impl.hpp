@@ -41,6 +41,7 @@
 #include "lws_relay.hpp"
 #include "lws_run_session.hpp"
 #include "lws_terminal.hpp"
+#include "request_body.hpp"
 #include "request_target.hpp"
 #include "security_headers.hpp"
 #include "worker_pool.hpp"
@@ -95,6 +96,10 @@ struct Conn {
   bool close_after = false;
   bool headers_sent = false;
   bool rx_paused = false;  // reading stopped while the request is handled (Dispatch)
+  // A streamed body (RouteOptions::streamed_body), read while the handler runs; reading is
+  // stopped while its pipe is full (upload_paused) until the handler takes what it holds.
+  std::shared_ptr<RequestBody> upload;
+  bool upload_paused = false;
   std::size_t body_offset = 0;
 };
 
@@ -167,7 +172,8 @@ class HttpServer::Impl {
   Response RunHandler(Request request) const;
   void Complete(uint64_t conn_id, Response response);
   void DeliverResponses();
-  void StreamReady(uint64_t conn_id);  // any thread: a streamed body has bytes (or ended)
+  void StreamReady(uint64_t conn_id);    // any thread: a streamed body has bytes (or ended)
+  void UploadDrained(uint64_t conn_id);  // any thread: a paused upload's pipe has room
   void Produce(const std::function<void(BodyPipe&)>& produce, BodyPipe& pipe);
   int WriteStreamed(Conn& c);
   int Respond(Conn& c, Response response, bool close_after);
@@ -202,7 +208,8 @@ class HttpServer::Impl {
 
   std::mutex done_mu_;  // responses from workers waiting for the service thread
   std::vector<std::pair<uint64_t, Response>> done_;
-  std::vector<uint64_t> streams_ready_;  // connections whose streamed body has bytes
+  std::vector<uint64_t> streams_ready_;    // connections whose streamed body has bytes
+  std::vector<uint64_t> uploads_drained_;  // connections whose upload may be read on
 
   // Service thread only.
   std::unordered_map<uint64_t, std::unique_ptr<Conn>> conns_;

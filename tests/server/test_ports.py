@@ -64,6 +64,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(b"0\\r\\n\\r\\n")
 
     def do_POST(self):
+        if self.path.startswith("/sha256"):
+            digest, left = hashlib.sha256(), int(self.headers["Content-Length"])
+            while left:
+                chunk = self.rfile.read(min(left, 1 << 20))
+                if not chunk:
+                    break
+                digest.update(chunk)
+                left -= len(chunk)
+            return self.answer(200, digest.hexdigest().encode())
         data = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self.answer(201, data[::-1], self.headers.get("Content-Type", "text/plain"))
 
@@ -74,7 +83,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
-'''.replace(b"import http.server, sys", b"import http.server, json, os, sys, time")
+'''.replace(b"import http.server, sys", b"import hashlib, http.server, json, os, sys, time")
 
 # Starts argv in its own session, so it outlives the exec that started it (as a server
 # started in the terminal does).
@@ -198,6 +207,59 @@ def test_relay_max_response_bytes_bounds_a_streamed_answer(make_server):
         conn.close()
     full = b"".join(bytes([i]) * (100_000 + i) for i in range(40))
     assert 0 < len(got) <= 1048576 and full.startswith(got), len(got)
+
+
+def test_an_upload_is_streamed_to_the_program(server, alice, served):
+    # 64 MiB, over server.max_body_bytes: a server holding it whole would grow by as much.
+    pieces = 64
+    piece = os.urandom(1 << 20)
+    expected = hashlib.sha256(piece * pieces).hexdigest()
+    before = rss_bytes(server.proc.pid)
+    peak = before
+
+    def body():
+        nonlocal peak
+        for _ in range(pieces):
+            peak = max(peak, rss_bytes(server.proc.pid))
+            yield piece
+
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    try:
+        conn.request("POST", f"{API}/workspaces/{served}/ports/8000/sha256", body=body(),
+                     headers={"Authorization": f"Bearer {alice}",
+                              "Content-Length": str(pieces << 20)})
+        response = conn.getresponse()
+        got = response.read()
+    finally:
+        conn.close()
+    assert response.status == 200 and got.decode() == expected, (response.status, got[:200])
+    assert peak - before < 24 << 20, (before, peak)
+
+
+def test_an_upload_over_ports_max_request_body_bytes_is_413(make_server):
+    small = make_server("ports.max_request_body_bytes=1048576")
+    token = register(small)["access_token"]
+    wid = create_workspace(small, token)["id"]
+    with socket.create_connection(("127.0.0.1", small.port), timeout=30) as sock:
+        sock.sendall((f"POST {API}/workspaces/{wid}/ports/8000/up HTTP/1.1\r\n"
+                      f"Host: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+                      f"Content-Length: {(1 << 20) + 1}\r\n\r\n").encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413"), head
+    doc = json.loads(body)
+    assert error_code(doc) == "resource_exhausted"
+    assert "ports.max_request_body_bytes" in doc["error"]["message"], doc
+
+
+def rss_bytes(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
 
 
 def test_a_chunked_answer_is_decoded(server, alice, served):

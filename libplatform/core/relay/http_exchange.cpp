@@ -121,8 +121,10 @@ std::string SerializeRequest(const RelayRequest& request, std::string_view host,
     out += value;
     out += "\r\n";
   }
-  if (!request.body.empty() || request.method == "POST" || request.method == "PUT" ||
-      request.method == "PATCH") {
+  if (request.read_body) {
+    out += "Content-Length: " + std::to_string(request.body_length) + "\r\n";
+  } else if (!request.body.empty() || request.method == "POST" || request.method == "PUT" ||
+             request.method == "PATCH") {
     out += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
   }
   out += "\r\n";

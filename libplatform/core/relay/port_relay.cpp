@@ -221,6 +221,17 @@ Result<std::unique_ptr<PortStream>> PortRelay::Send(std::string_view user_id,
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(options_.timeout);
   const std::string host = "127.0.0.1:" + std::to_string(port);
   auto wrote = (*stream)->Write(relay::SerializeRequest(request, host, upgrade), timeout);
+  // An upload goes on piece by piece as the browser sends it: the program's pace holds back
+  // the browser's (the server reads its connection only as this takes).
+  for (uint64_t sent = 0; wrote && request.read_body && sent < request.body_length;) {
+    auto piece = request.read_body();
+    if (!piece) return std::unexpected(piece.error());
+    if (piece->empty()) {
+      return Fail(Error::Code::kAborted, "preview: the upload ended before its Content-Length");
+    }
+    sent += piece->size();
+    wrote = (*stream)->Write(*piece, timeout);
+  }
   // A program may answer and close before reading all of a body it does not want: read on.
   if (!wrote && wrote.error().code() != Error::Code::kAborted) {
     return Fail(Error::Code::kUnavailable, "preview: " + wrote.error().message());
