@@ -116,6 +116,13 @@ std::string_view StatusText(int status) {
   }
 }
 
+// 0: none (a send waits as long as the browser does not read).
+void SetSendTimeout(int fd, std::chrono::seconds timeout) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(timeout.count());
+  (void)::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
 bool WriteAll(int fd, std::string_view bytes) {
   while (!bytes.empty()) {
     const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
@@ -270,6 +277,8 @@ int PreviewSockets::TakeOver(lws* wsi, std::string address) {
   ::close(spare[0]);
   ::close(spare[1]);
   (void)::fcntl(own, F_SETFL, ::fcntl(own, F_GETFL) & ~O_NONBLOCK);
+  // Until the switch a browser that reads nothing must not hold a long-work thread for ever.
+  SetSendTimeout(own, std::chrono::duration_cast<std::chrono::seconds>(relay_.options().timeout));
 
   auto r = std::make_shared<Relay>();
   r->id = next_id_++;
@@ -346,6 +355,7 @@ int PreviewSockets::TakeOver(lws* wsi, std::string address) {
       report(*r);
       return;
     }
+    SetSendTimeout(r->fd, std::chrono::seconds(0));  // from here its own threads wait on it
     {
       std::lock_guard lock(r->mu);
       r->stream = std::move(answer->stream);
