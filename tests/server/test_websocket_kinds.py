@@ -4,15 +4,12 @@ within 10 s with 4001, close one whose client frame is unmasked with 1002, refus
 in another protocol version than 13 with 426, and only their own paths upgrade."""
 
 import asyncio
-import base64
-import os
-import struct
 
 import pytest
 import websockets
 
 from api_client import API, create_workspace, register
-from raw_http import connect, read_until_closed, split_response
+from raw_http import first_close_frame, read_until_closed, split_response, websocket_upgrade
 
 
 @pytest.fixture(scope="module")
@@ -28,37 +25,6 @@ def paths(server):
 
 
 KINDS = ["terminal", "run", "lsp", "events"]
-
-
-def handshake(server, target, version=b"13"):
-    """A raw upgrade of `target`: the socket and what came back up to the end of the head."""
-    s = connect(server)
-    s.sendall(b"GET " + target.encode() + b" HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\n"
-              b"Connection: Upgrade\r\nSec-WebSocket-Key: " + base64.b64encode(os.urandom(16)) +
-              b"\r\nSec-WebSocket-Version: " + version + b"\r\n\r\n")
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    return s, data
-
-
-def first_close(data):
-    """(code, reason) of the first close frame among the server's (unmasked) frames."""
-    i = 0
-    while i + 2 <= len(data):
-        opcode, n = data[i] & 0x0F, data[i + 1] & 0x7F
-        i += 2
-        if n == 126:
-            n, i = struct.unpack("!H", data[i:i + 2])[0], i + 2
-        elif n == 127:
-            n, i = struct.unpack("!Q", data[i:i + 8])[0], i + 8
-        if opcode == 0x8:
-            return struct.unpack("!H", data[i:i + 2])[0], data[i + 2:i + n].decode()
-        i += n
-    return None
 
 
 def test_every_kind_closes_a_connection_without_a_hello_after_ten_seconds(server, paths):
@@ -78,20 +44,20 @@ def test_every_kind_closes_a_connection_without_a_hello_after_ten_seconds(server
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_kind_closes_an_unmasked_client_frame_with_1002(server, paths, kind):
-    s, data = handshake(server, paths[kind])
+    s, data = websocket_upgrade(server, paths[kind])
     with s:
         assert data.startswith(b"HTTP/1.1 101"), data[:200]
         s.sendall(bytes([0x81, 13]) + b'{"token":"x"}')  # FIN text frame, mask bit clear
         rest, how, _ = read_until_closed(s, 10.0)
     assert how in ("eof", "reset")
-    close = first_close(rest)
+    close = first_close_frame(rest)
     assert close is not None and close[0] == 1002, (kind, rest[:200])
     assert "masked" in close[1]
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_kind_refuses_another_protocol_version_with_426(server, paths, kind):
-    s, data = handshake(server, paths[kind], version=b"8")
+    s, data = websocket_upgrade(server, paths[kind], version=b"8")
     with s:
         rest, _, _ = read_until_closed(s, 10.0)
     status, headers, _ = split_response(data + rest)
@@ -103,7 +69,7 @@ def test_every_kind_refuses_another_protocol_version_with_426(server, paths, kin
                                     f"{API}/workspaces/run", f"{API}/workspaces//terminal",
                                     f"{API}/workspaces/x/y/run", f"{API}/events/x"])
 def test_a_path_without_one_workspace_id_does_not_upgrade(server, target):
-    s, data = handshake(server, target)
+    s, data = websocket_upgrade(server, target)
     with s:
         rest, _, _ = read_until_closed(s, 10.0)
     assert not (data + rest).startswith(b"HTTP/1.1 101"), (target, data[:200])
