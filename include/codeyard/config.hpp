@@ -144,6 +144,8 @@ struct Config {
   int64_t relay_preview_ttl_s = 3600;                    // relay.preview_ttl_s
   int64_t relay_max_response_bytes = int64_t{64} << 20;  // relay.max_response_bytes
   int64_t relay_timeout_s = 30;                          // relay.timeout_s
+  // The largest upload to a preview (a body streamed to the program as it arrives).
+  int64_t ports_max_request_body_bytes = int64_t{256} << 20;  // ports.max_request_body_bytes
 
   // Search across a workspace's files (codeyard/search.hpp, GET /workspaces/{id}/search).
   int64_t search_max_query_bytes = 256;               // search.max_query_bytes

@@ -65,6 +65,10 @@ struct RelayRequest {
   std::string target = "/";
   HeaderFields headers;  // lower-case names; hop-by-hop ones and cookies are not passed on
   std::string body;
+  // Instead of `body`, one passed on as it arrives (an upload): `body_length` bytes, taken
+  // piece by piece from `read_body` ("" once all came; an error ends the exchange with it).
+  std::function<Result<std::string>()> read_body;
+  uint64_t body_length = 0;
 };
 
 struct RelayResponse {
@@ -91,24 +95,17 @@ class RelayReply {
   [[nodiscard]] virtual Result<void> Pump(const std::function<bool(std::string_view)>& sink) = 0;
 };
 
-// A WebSocket to the program (PortRelay::OpenWebSocket): the relay made the handshake with
-// the program on its port and relays whole messages both ways. Messages from the program
-// arrive on a reader thread (callbacks); Send queues one for a writer thread. Destroying it
-// (or Close) ends both threads and the connection. Send and Close may be called from any
-// thread; callbacks run on the reader thread and must not call Close.
-struct RelayWsCallbacks {
-  std::function<void(bool binary, std::string message)> on_message;
-  // The program closed the socket (kAborted) or it broke; called once, last.
-  std::function<void(const Error& why)> on_end;
-};
-
-class RelayWebSocket {
- public:
-  virtual ~RelayWebSocket() = default;
-  // Queues a message for the program. kResourceExhausted past 64 MiB queued (the program does
-  // not read), kAborted once it is closed.
-  [[nodiscard]] virtual Result<void> Send(bool binary, std::string message) = 0;
-  virtual void Close() = 0;
+// The program's answer to a WebSocket upgrade (PortRelay::Upgrade). With 101 the program
+// switched: `stream` carries the WebSocket's bytes both ways from then on, unparsed (`early`
+// first: what the program sent right after its 101), and `headers` hold its
+// Sec-WebSocket-Accept, -Protocol and -Extensions for the browser. Any other status is the
+// program's refusal, passed on as it is: `refusal` holds its body.
+struct RelayUpgrade {
+  int status = 101;
+  HeaderFields headers;  // as RelayResponse's
+  std::unique_ptr<PortStream> stream;
+  std::string early;
+  std::unique_ptr<RelayReply> refusal;
 };
 
 // Decides whether `user_id` may reach another user's workspace preview: ok to admit, an
@@ -177,14 +174,15 @@ class PortRelay {
                                                          uint16_t port, const RelayRequest& request,
                                                          std::string_view public_prefix = {});
 
-  // A WebSocket to the program at `request.target` (Connect's errors; kUnavailable when the
-  // program does not answer the handshake with 101). The request's headers are not passed on:
-  // the relay makes its own handshake (no subprotocols, no extensions).
-  [[nodiscard]] Result<std::unique_ptr<RelayWebSocket>> OpenWebSocket(std::string_view user_id,
-                                                                      std::string_view workspace_id,
-                                                                      uint16_t port,
-                                                                      const RelayRequest& request,
-                                                                      RelayWsCallbacks callbacks);
+  // Passes a browser's WebSocket upgrade (`request`: GET with its Sec-WebSocket-Key,
+  // -Version, -Protocol and -Extensions headers) to the program, which answers it itself
+  // (Connect's errors). kInvalidArgument without a Sec-WebSocket-Key; kUnavailable (a bad
+  // gateway, saying why) when the program's 101 does not prove it read the key
+  // (Sec-WebSocket-Accept) or picks a subprotocol the browser did not offer.
+  [[nodiscard]] Result<RelayUpgrade> Upgrade(std::string_view user_id,
+                                             std::string_view workspace_id, uint16_t port,
+                                             const RelayRequest& request,
+                                             std::string_view public_prefix = {});
 
   [[nodiscard]] const PortRelayOptions& options() const { return options_; }
 
@@ -192,6 +190,12 @@ class PortRelay {
   std::shared_ptr<Platform> platform_;
   std::shared_ptr<Workspaces> workspaces_;
   PortRelayOptions options_;
+  // A fresh connection to the port (Connect) with `request` written to it, as a WebSocket
+  // upgrade when `upgrade`.
+  [[nodiscard]] Result<std::unique_ptr<PortStream>> Send(std::string_view user_id,
+                                                         std::string_view workspace_id,
+                                                         uint16_t port, const RelayRequest& request,
+                                                         bool upgrade);
   // Ok when `user_id` owns `workspace_id` or the share policy admits them; kNotFound
   // otherwise (the owner's own lookup error, so nobody learns the workspace exists).
   [[nodiscard]] Result<void> Admit(std::string_view user_id, std::string_view workspace_id) const;

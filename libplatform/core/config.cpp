@@ -332,6 +332,10 @@ const std::vector<KeySpec>& Specs() {
        "67108864", IntSetter(&Config::relay_max_response_bytes, 1024, int64_t{1} << 30)},
       {"relay.timeout_s", "seconds a previewed program may stay silent before a 502", "30",
        IntSetter(&Config::relay_timeout_s, 1, 3600)},
+      // ports.*: issue 17, uploads through the preview (streamed, never held whole).
+      {"ports.max_request_body_bytes",
+       "largest request body sent to a workspace's program through its preview (413 past it)",
+       "268435456", IntSetter(&Config::ports_max_request_body_bytes, 1024, int64_t{1} << 40)},
       // search.*: issue 17, search across a workspace's files (codeyard/search.hpp).
       {"search.max_query_bytes", "bytes of one search query", "256",
        IntSetter(&Config::search_max_query_bytes, 1, 4096)},

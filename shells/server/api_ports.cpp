@@ -21,6 +21,7 @@
 #include "api.hpp"
 #include "api_json.hpp"
 #include "http_errors.hpp"
+#include "request_body.hpp"
 
 namespace codeyard::server {
 namespace {
@@ -32,14 +33,6 @@ constexpr std::string_view kCookie = "codeyard_preview";
 // streamed (body_stream.hpp), which closes the connection after it.
 constexpr uint64_t kWholeBody = uint64_t{256} << 10;
 
-// A preview's page comes from this origin: as a sandbox without allow-same-origin it gets an
-// opaque origin, so its scripts cannot read the IDE's stored tokens or call the API as the
-// user; it may be framed by the IDE only.
-constexpr std::string_view kPreviewPolicy =
-    "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads; "
-    "frame-ancestors 'self'";
-
-// Headers the server sets on every answer itself: the program's copies are dropped.
 constexpr std::array<std::string_view, 10> kServerHeaders = {"content-security-policy",
                                                              "x-frame-options",
                                                              "x-content-type-options",
@@ -113,6 +106,12 @@ Result<Response> RelayFor(Services& services, const Request& r, const std::strin
   request.target = Target(r);
   request.headers = r.headers;
   request.body = r.body;
+  if (r.upload) {
+    request.body_length = r.upload->length();
+    request.read_body = [upload = r.upload,
+                         timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             services.relay->options().timeout)] { return upload->Read(timeout); };
+  }
   auto answer = services.relay->Open(user, workspace_id, port, request, public_prefix);
   if (!answer) {
     // The gateway is fine; what is behind it is not there or not well: 502, as a proxy says.
@@ -130,8 +129,7 @@ Result<Response> RelayFor(Services& services, const Request& r, const std::strin
   for (auto& [name, value] : reply.headers) {
     if (name == "content-type") {
       out.content_type = std::move(value);
-    } else if (std::find(kServerHeaders.begin(), kServerHeaders.end(), name) ==
-               kServerHeaders.end()) {
+    } else if (!IsServerHeader(name)) {
       out.headers.emplace_back(std::move(name), std::move(value));
     }
   }
@@ -198,6 +196,11 @@ Result<Response> AddSlash(const Request& r) {
 }
 
 }  // namespace
+
+bool IsServerHeader(std::string_view lower_name) {
+  return std::find(kServerHeaders.begin(), kServerHeaders.end(), lower_name) !=
+         kServerHeaders.end();
+}
 
 Result<std::string> PreviewCaller(const Accounts& accounts, const PortRelay& relay,
                                   const Request& r, std::string_view workspace_id, uint16_t port) {

@@ -14,6 +14,16 @@
 
 namespace codeyard::server {
 
+// A preview's answers come from this origin: as a sandbox without allow-same-origin it gets an
+// opaque origin, so its scripts cannot read the IDE's stored tokens or call the API as the
+// user; it may be framed by the IDE only.
+inline constexpr std::string_view kPreviewPolicy =
+    "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads; "
+    "frame-ancestors 'self'";
+
+// Headers the server sets on every answer itself: the program's copies are dropped.
+[[nodiscard]] bool IsServerHeader(std::string_view lower_name);
+
 // The user id the request's credentials name (kUnauthenticated when it has none that fit).
 [[nodiscard]] Result<std::string> PreviewCaller(const Accounts& accounts, const PortRelay& relay,
                                                 const Request& r, std::string_view workspace_id,

@@ -93,8 +93,13 @@ Result<void> HttpServer::Impl::Start() {
     runs_->Bind(long_pool_.get(), [this] { Wake(); });
     opts_.run_sessions->SetWake([this] { Wake(); });
   }
-  if (lsp_) lsp_->Bind(long_pool_.get(), [this] { Wake(); });      // starts wait on a pod
-  if (relay_) relay_->Bind(long_pool_.get(), [this] { Wake(); });  // handshakes wait on a pod
+  if (lsp_) lsp_->Bind(long_pool_.get(), [this] { Wake(); });  // starts wait on a pod
+  if (relay_) {
+    // Handshakes wait on a pod; a taken connection counts against the limits until it ends.
+    relay_->Bind(
+        long_pool_.get(), [this] { Wake(); },
+        [this](const std::string& peer) { ReleaseAddress(peer); });
+  }
   std::promise<Result<void>> started;
   std::future<Result<void>> started_future = started.get_future();
   std::promise<void> done;
@@ -223,7 +228,8 @@ bool HttpServer::Impl::AllIdle() const {
   for (const auto& [id, c] : conns_) {
     if (c->phase != Phase::kIdle) return false;
   }
-  return std::ranges::all_of(websockets_, [](const LwsWebSocket* ws) { return ws->open() == 0; });
+  return (!relay_ || relay_->open() == 0) &&
+         std::ranges::all_of(websockets_, [](const LwsWebSocket* ws) { return ws->open() == 0; });
 }
 
 void HttpServer::Impl::Wake() {
@@ -267,6 +273,7 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
       self->DeliverResponses();
       for (LwsWebSocket* ws : self->websockets_) ws->OnWake(self->stop_requested_.load());
+      if (self->relay_) self->relay_->OnWake(self->stop_requested_.load());
       break;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
       return self->OnUpgrade(wsi, in);
@@ -394,17 +401,22 @@ int HttpServer::Impl::OnHttp(lws* wsi, Pss* pss) {
   const RouteOptions& route =
       opts_.route_options ? opts_.route_options(r.method, c.path) : Router::UnroutedOptions();
   c.work = route.work;
-  const int64_t body_cap = opts_.route_options
+  // A streamed body is never held, so only ports.max_request_body_bytes caps it.
+  const bool streamed = route.streamed_body && length > 0;
+  const int64_t body_cap = streamed ? opts_.max_streamed_body_bytes
+                           : opts_.route_options
                                ? std::min(route.max_body_bytes, opts_.max_body_bytes)
                                : opts_.max_body_bytes;
   if (length > body_cap) {
-    Response refused = ErrorResponse(
-        413,
-        Error(Error::Code::kResourceExhausted,
-              "request body of " + std::to_string(length) + " bytes exceeds the limit of " +
-                  std::to_string(body_cap) + " bytes for " + c.method + " on this path"),
-        c.request_id);
-    refused.limit = "server.max_body_bytes";
+    const char* key = streamed ? "ports.max_request_body_bytes" : "server.max_body_bytes";
+    Response refused =
+        ErrorResponse(413,
+                      Error(Error::Code::kResourceExhausted,
+                            "request body of " + std::to_string(length) +
+                                " bytes exceeds the limit of " + std::to_string(body_cap) +
+                                " bytes for " + c.method + " on this path (" + key + ")"),
+                      c.request_id);
+    refused.limit = key;
     return Respond(c, std::move(refused), true);
   }
   // CORS: a preflight is answered here; an allowed origin's actual request is marked for
@@ -413,6 +425,15 @@ int HttpServer::Impl::OnHttp(lws* wsi, Pss* pss) {
     if (r.method == Method::kOptions)
       return Respond(c, cors_.Preflight(*origin, c.request_id), length > 0);
     if (cors_.Allows(*origin)) c.cors_origin = std::string(*origin);
+  }
+  if (streamed) {
+    // Handed to the handler at once, read as it takes it (request_body.hpp): not charged to
+    // the budget of held bodies, since at most its pipe is held.
+    c.upload = std::make_shared<RequestBody>(static_cast<uint64_t>(length));
+    c.upload->SetWake([this, id = c.id] { UploadDrained(id); });
+    r.upload = c.upload;
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, opts_.request_timeout_seconds);
+    return Dispatch(c);
   }
   if (length > 0) {
     // Every buffered body is charged to one server-wide budget before it is read, so that
@@ -442,6 +463,13 @@ int HttpServer::Impl::OnHttp(lws* wsi, Pss* pss) {
 
 int HttpServer::Impl::OnBody(const Pss* pss, const void* in, size_t len) {
   Conn* c = Find(pss);
+  if (c != nullptr && c->upload) {
+    if (c->upload->Push(in, len) && !c->upload_paused) {
+      (void)lws_rx_flow_control(c->wsi, 0);  // full: read on once the handler takes it
+      c->upload_paused = true;
+    }
+    return 0;
+  }
   if (c == nullptr || c->phase != Phase::kReadingBody) return 0;
   if (SteadyClock::now() >= c->body_deadline) {
     return Respond(*c,
@@ -465,6 +493,10 @@ int HttpServer::Impl::OnBody(const Pss* pss, const void* in, size_t len) {
 
 int HttpServer::Impl::OnBodyComplete(const Pss* pss) {
   Conn* c = Find(pss);
+  if (c != nullptr && c->upload) {
+    c->upload->Finish();  // its handler runs already
+    return 0;
+  }
   if (c == nullptr || c->phase != Phase::kReadingBody) return 0;
   return Dispatch(*c);
 }
@@ -472,6 +504,7 @@ int HttpServer::Impl::OnBodyComplete(const Pss* pss) {
 void HttpServer::Impl::OnClosed(Pss* pss) {
   Conn* c = Find(pss);
   if (c == nullptr) return;
+  if (c->upload) c->upload->Cancel();
   if (c->phase != Phase::kIdle) {
     LogAccess(*c, c->phase == Phase::kWriting ? c->response.status : 499, true);
   }
@@ -488,6 +521,16 @@ int HttpServer::Impl::OnUpgrade(lws* wsi, const void* in) {
   (void)RequestMethodAndPath(wsi, &path);
   const bool websocket =
       in != nullptr && strcasecmp(static_cast<const char*>(in), "websocket") == 0;
+  // The preview relay's WebSockets (lws_relay.hpp): the program answers the handshake, so
+  // the connection is taken from lws, and from the limits' count only when it ends.
+  if (relay_ && websocket && !stop_requested_.load() && PreviewSockets::IsPreviewPath(path)) {
+    std::string address;
+    if (const auto it = address_of_.find(wsi); it != address_of_.end()) {
+      address = std::move(it->second);
+      address_of_.erase(it);
+    }
+    return relay_->TakeOver(wsi, std::move(address));
+  }
   if (websocket && !stop_requested_.load() && WebSocketFor(path) != nullptr) {
     return LwsWebSocket::ConfirmUpgrade(wsi, *opts_.logger, scratch_);
   }
@@ -553,11 +596,16 @@ void HttpServer::Impl::OnAdopted(lws* wsi) {
 void HttpServer::Impl::OnDestroyed(const lws* wsi) {
   const auto it = address_of_.find(wsi);
   if (it == address_of_.end()) return;
-  if (const auto n = per_address_.find(it->second); n != per_address_.end() && --n->second <= 0) {
+  ReleaseAddress(it->second);
+  address_of_.erase(it);
+}
+
+void HttpServer::Impl::ReleaseAddress(const std::string& address) {
+  if (address.empty()) return;
+  if (const auto n = per_address_.find(address); n != per_address_.end() && --n->second <= 0) {
     per_address_.erase(n);
   }
   --open_connections_;
-  address_of_.erase(it);
 }
 
 void HttpServer::Impl::RefuseConnection(const std::string& address, std::string_view limit) {

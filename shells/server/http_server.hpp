@@ -62,6 +62,9 @@ struct HttpServerOptions {
   std::string host = "127.0.0.1";     // an IP literal, a host name, "0.0.0.0" or "::"
   int port = 8080;                    // 0 lets the kernel choose (see HttpServer::port)
   int64_t max_body_bytes = 16 << 20;  // no route takes more (RouteOptions::max_body_bytes)
+  // ports.max_request_body_bytes: the largest body of a RouteOptions::streamed_body route
+  // (a preview upload), which is passed on as it arrives instead of held.
+  int64_t max_streamed_body_bytes = int64_t{256} << 20;
   // Bytes of request bodies buffered at once over all requests, reserved from Content-Length
   // before a body is read; a body that does not fit gets 503 with Retry-After.
   int64_t max_inflight_body_bytes = int64_t{256} << 20;

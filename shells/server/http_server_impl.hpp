@@ -42,6 +42,7 @@
 #include "lws_run_session.hpp"
 #include "lws_terminal.hpp"
 #include "lws_websocket.hpp"
+#include "request_body.hpp"
 #include "request_target.hpp"
 #include "security_headers.hpp"
 #include "worker_pool.hpp"
@@ -74,29 +75,6 @@ struct Pss {
   bool ws_closing;
 };
 
-// A kind of WebSocket not yet on the base (lws_websocket), seen through its interface.
-template <typename Sockets>
-class LwsWebSocketAdapter final : public LwsWebSocket {
- public:
-  LwsWebSocketAdapter(Sockets& sockets, bool (*serves)(std::string_view))
-      : sockets_(sockets), serves_(serves) {}
-  bool Serves(std::string_view path) const override { return serves_(path); }
-  uint64_t Open(lws* wsi) override { return sockets_.Open(wsi); }
-  int OnReceive(uint64_t id, const void* in, std::size_t len) override {
-    return sockets_.OnReceive(id, in, len);
-  }
-  int OnWriteable(uint64_t id) override { return sockets_.OnWriteable(id); }
-  int OnTimer(uint64_t id) override { return sockets_.OnTimer(id); }
-  void OnClosed(uint64_t id) override { sockets_.OnClosed(id); }
-  void OnUnmaskedFrame(int fd) override { sockets_.OnUnmaskedFrame(fd); }
-  void OnWake(bool stopping) override { sockets_.OnWake(stopping); }
-  std::size_t open() const override { return sockets_.open(); }
-
- private:
-  Sockets& sockets_;
-  bool (*const serves_)(std::string_view);
-};
-
 enum class Phase { kIdle, kReadingBody, kHandling, kWriting };
 
 // One HTTP connection's current transaction. Service thread only.
@@ -118,6 +96,10 @@ struct Conn {
   bool close_after = false;
   bool headers_sent = false;
   bool rx_paused = false;  // reading stopped while the request is handled (Dispatch)
+  // A streamed body (RouteOptions::streamed_body), read while the handler runs; reading is
+  // stopped while its pipe is full (upload_paused) until the handler takes what it holds.
+  std::shared_ptr<RequestBody> upload;
+  bool upload_paused = false;
   std::size_t body_offset = 0;
 };
 
@@ -156,9 +138,6 @@ class HttpServer::Impl {
     }
     if (opts_.port_relay != nullptr) {
       relay_ = std::make_unique<PreviewSockets>(*opts_.port_relay, opts_.accounts, opts_.logger);
-      relay_ws_ = std::make_unique<LwsWebSocketAdapter<PreviewSockets>>(
-          *relay_, &PreviewSockets::IsPreviewPath);
-      websockets_.push_back(relay_ws_.get());
     }
     if (opts_.terminals != nullptr) {
       terminals_ = std::make_unique<TerminalSockets>(*opts_.terminals, opts_.logger);
@@ -191,13 +170,15 @@ class HttpServer::Impl {
   int OnAccept(const lws_filter_network_conn_args& args);
   void OnAdopted(lws* wsi);
   void OnDestroyed(const lws* wsi);
+  void ReleaseAddress(const std::string& address);  // one connection from it has ended
   void RefuseConnection(const std::string& address, std::string_view limit);
 
   int Dispatch(Conn& c);
   Response RunHandler(Request request) const;
   void Complete(uint64_t conn_id, Response response);
   void DeliverResponses();
-  void StreamReady(uint64_t conn_id);  // any thread: a streamed body has bytes (or ended)
+  void StreamReady(uint64_t conn_id);    // any thread: a streamed body has bytes (or ended)
+  void UploadDrained(uint64_t conn_id);  // any thread: a paused upload's pipe has room
   void Produce(const std::function<void(BodyPipe&)>& produce, BodyPipe& pipe);
   int WriteStreamed(Conn& c);
   int Respond(Conn& c, Response response, bool close_after);
@@ -220,7 +201,6 @@ class HttpServer::Impl {
   std::unique_ptr<RunSockets> runs_;            // service thread only
   std::unique_ptr<LspSockets> lsp_;             // service thread only
   std::unique_ptr<PreviewSockets> relay_;       // service thread only
-  std::unique_ptr<LwsWebSocket> relay_ws_;      // relay_ seen as a base (until it is one)
   // Every kind above, in the order OnUpgrade matches paths.
   std::vector<LwsWebSocket*> websockets_;
   std::thread thread_;
@@ -235,7 +215,8 @@ class HttpServer::Impl {
 
   std::mutex done_mu_;  // responses from workers waiting for the service thread
   std::vector<std::pair<uint64_t, Response>> done_;
-  std::vector<uint64_t> streams_ready_;  // connections whose streamed body has bytes
+  std::vector<uint64_t> streams_ready_;    // connections whose streamed body has bytes
+  std::vector<uint64_t> uploads_drained_;  // connections whose upload may be read on
 
   // Service thread only.
   std::unordered_map<uint64_t, std::unique_ptr<Conn>> conns_;

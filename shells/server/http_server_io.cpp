@@ -29,8 +29,11 @@ int HttpServer::Impl::Dispatch(Conn& c) {
   // Read nothing more until the answer is ready: with input pipelined behind a request with
   // a body, lws would otherwise spin on it meanwhile. lws sends no WRITEABLE to a
   // flow-controlled connection, so Respond turns reading back on.
-  (void)lws_rx_flow_control(c.wsi, 0);
-  c.rx_paused = true;
+  // A streamed upload is the exception: it is read while the handler runs (request_body.hpp).
+  if (!c.upload) {
+    (void)lws_rx_flow_control(c.wsi, 0);
+    c.rx_paused = true;
+  }
   const uint64_t id = c.id;
   const bool is_long = c.work == Work::kLong;
   WorkerPool& pool = is_long ? *long_pool_ : *pool_;
@@ -84,7 +87,7 @@ void HttpServer::Impl::Complete(uint64_t conn_id, Response response) {
   bool first = false;
   {
     std::lock_guard lock(done_mu_);
-    first = done_.empty();
+    first = done_.empty() && streams_ready_.empty() && uploads_drained_.empty();
     done_.emplace_back(conn_id, std::move(response));
   }
   // One wake per batch: the service thread takes every queued response when it wakes, so a
@@ -96,8 +99,18 @@ void HttpServer::Impl::StreamReady(uint64_t conn_id) {
   bool first = false;
   {
     std::lock_guard lock(done_mu_);
-    first = done_.empty() && streams_ready_.empty();
+    first = done_.empty() && streams_ready_.empty() && uploads_drained_.empty();
     streams_ready_.push_back(conn_id);
+  }
+  if (first) Wake();
+}
+
+void HttpServer::Impl::UploadDrained(uint64_t conn_id) {
+  bool first = false;
+  {
+    std::lock_guard lock(done_mu_);
+    first = done_.empty() && streams_ready_.empty() && uploads_drained_.empty();
+    uploads_drained_.push_back(conn_id);
   }
   if (first) Wake();
 }
@@ -116,10 +129,18 @@ void HttpServer::Impl::Produce(const std::function<void(BodyPipe&)>& produce, Bo
 void HttpServer::Impl::DeliverResponses() {
   std::vector<std::pair<uint64_t, Response>> ready;
   std::vector<uint64_t> streams;
+  std::vector<uint64_t> drained;
   {
     std::lock_guard lock(done_mu_);
     ready.swap(done_);
     streams.swap(streams_ready_);
+    drained.swap(uploads_drained_);
+  }
+  for (const uint64_t id : drained) {
+    const auto it = conns_.find(id);
+    if (it == conns_.end() || !it->second->upload_paused) continue;
+    it->second->upload_paused = false;
+    (void)lws_rx_flow_control(it->second->wsi, 1);
   }
   for (const uint64_t id : streams) {
     const auto it = conns_.find(id);
@@ -147,6 +168,16 @@ int HttpServer::Impl::Respond(Conn& c, Response response, bool close_after) {
   c.phase = Phase::kWriting;
   c.headers_sent = false;
   c.body_offset = 0;
+  // Answered before its upload was all read (the program answered early, or failed): the
+  // rest is not read, so the connection cannot carry another request.
+  if (c.upload && !c.upload->complete()) {
+    c.upload->Cancel();
+    c.close_after = true;
+  }
+  if (c.upload_paused) {  // lws sends no WRITEABLE to a flow-controlled connection
+    (void)lws_rx_flow_control(c.wsi, 1);
+    c.upload_paused = false;
+  }
   if (c.rx_paused) {  // see Dispatch
     (void)lws_rx_flow_control(c.wsi, 1);
     c.rx_paused = false;

@@ -1,28 +1,29 @@
 #include "lws_relay.hpp"
 
+#include <fcntl.h>
 #include <libwebsockets.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <optional>
+#include <thread>
 
 #include "api_ports.hpp"
 #include "http_errors.hpp"
 #include "lws_http.hpp"
+#include "security_headers.hpp"
 
 namespace codeyard::server {
 namespace {
 
-constexpr uint16_t kCloseGoingAway = 1001;
-constexpr uint16_t kCloseTooBig = 1009;
-constexpr uint16_t kCloseInternal = 1011;
-constexpr uint16_t kCloseTryAgain = 1013;
-constexpr uint16_t kCloseBadGateway = 1014;
-constexpr uint16_t kCloseBadRequest = 4000;
-constexpr uint16_t kCloseUnauthenticated = 4001;
-constexpr uint16_t kCloseNotFound = 4004;
-constexpr uint16_t kCloseFellBehind = 4008;
-
 constexpr std::string_view kPrefix = "/api/v1/previews/";
 constexpr std::string_view kWorkspaces = "/api/v1/workspaces/";
+// Bytes moved per read each way once switched.
+constexpr std::size_t kPumpChunk = std::size_t{64} << 10;
 
 // "/api/v1/workspaces/<id>/ports/<port>/<rest>": the id, the port's text and "/<rest>";
 // nullopt for any other path.
@@ -48,23 +49,6 @@ std::optional<PortsPath> ParsePortsPath(std::string_view path) {
   return out;
 }
 
-uint16_t CloseCodeFor(const Error& error) {
-  switch (error.code()) {
-    case Error::Code::kInvalidArgument:
-      return kCloseBadRequest;
-    case Error::Code::kUnauthenticated:
-      return kCloseUnauthenticated;
-    case Error::Code::kNotFound:
-      return kCloseNotFound;
-    case Error::Code::kUnavailable:
-      return kCloseBadGateway;
-    case Error::Code::kResourceExhausted:
-      return kCloseTryAgain;
-    default:
-      return kCloseInternal;
-  }
-}
-
 // The query as the program sees it: what the browser sent, re-encoded.
 std::string Encode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -82,21 +66,160 @@ std::string Encode(std::string_view text) {
   return out;
 }
 
+// The handshake's own headers, which CaptureHeaders does not keep.
+void AddHandshakeHeaders(lws* wsi, Fields& headers) {
+  struct Token {
+    lws_token_indexes token;
+    const char* name;
+  };
+  static constexpr Token kTokens[] = {{WSI_TOKEN_KEY, "sec-websocket-key"},
+                                      {WSI_TOKEN_VERSION, "sec-websocket-version"},
+                                      {WSI_TOKEN_PROTOCOL, "sec-websocket-protocol"},
+                                      {WSI_TOKEN_EXTENSIONS, "sec-websocket-extensions"}};
+  for (const Token& t : kTokens) {
+    const int n = lws_hdr_total_length(wsi, t.token);
+    if (n <= 0) continue;
+    std::string value(static_cast<std::size_t>(n) + 1, '\0');
+    const int got = lws_hdr_copy(wsi, value.data(), n + 1, t.token);
+    if (got < 0) continue;
+    value.resize(static_cast<std::size_t>(got));
+    headers.emplace_back(t.name, std::move(value));
+  }
+}
+
+std::string_view StatusText(int status) {
+  switch (status) {
+    case 101:
+      return "Switching Protocols";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 426:
+      return "Upgrade Required";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Status";
+  }
+}
+
+// 0: none (a send waits as long as the browser does not read).
+void SetSendTimeout(int fd, std::chrono::seconds timeout) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(timeout.count());
+  (void)::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+bool WriteAll(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+// A status line and headers; `headers` are the program's (or ours), written as given.
+std::string Head(int status, const Fields& headers, std::string_view request_id) {
+  std::string out =
+      "HTTP/1.1 " + std::to_string(status) + " " + std::string(StatusText(status)) + "\r\n";
+  for (const auto& [name, value] : headers) {
+    if (value.find_first_of("\r\n") != std::string::npos) continue;
+    out += name + ": " + value + "\r\n";
+  }
+  out += "X-Request-Id: " + std::string(request_id) + "\r\n";
+  return out;
+}
+
+// The relay's own refusal: the API's JSON error, then the connection closes.
+std::string ErrorAnswer(const Error& error, std::string_view request_id) {
+  // The gateway is fine; what is behind it is not there or not well: 502, as a proxy says.
+  const int status = error.code() == Error::Code::kUnavailable ? 502 : HttpStatus(error.code());
+  const Response r = ErrorResponse(status, error, request_id);
+  Fields headers = {{"Content-Type", r.content_type},
+                    {"Content-Length", std::to_string(r.body.size())},
+                    {"Cache-Control", std::string(kApiCacheControl)},
+                    {"X-Content-Type-Options", std::string(kContentTypeOptions)},
+                    {"Content-Security-Policy", std::string(kPreviewPolicy)},
+                    {"Connection", "close"}};
+  for (const auto& field : r.headers) headers.push_back(field);  // Retry-After
+  return Head(r.status, headers, request_id) + "\r\n" + r.body;
+}
+
+// The program's headers as the browser gets them: the server's own ones are the server's.
+Fields ProgramHeaders(const HeaderFields& from) {
+  Fields out;
+  for (const auto& [name, value] : from) {
+    if (!IsServerHeader(name) && name != "content-type") out.emplace_back(name, value);
+  }
+  return out;
+}
+
 }  // namespace
+
+// One connection taken from lws. Its socket is blocking and ours; after the 101 two threads
+// move bytes, one each way.
+struct PreviewSockets::Relay {
+  uint64_t id = 0;
+  int fd = -1;
+  std::string address;
+  std::string request_id;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::mutex mu;
+  bool stopped = false;                 // guarded by mu
+  std::shared_ptr<PortStream> stream;   // guarded by mu; set once switched
+  std::thread up;                       // browser -> program
+  std::thread down;                     // program -> browser
+  std::atomic<int> left{1};             // parties that still report (the handshake, then 2)
+  std::atomic<uint64_t> to_program{0};  // bytes, for the log
+  std::atomic<uint64_t> to_browser{0};
+
+  ~Relay() {
+    if (up.joinable()) up.join();
+    if (down.joinable()) down.join();
+    if (fd >= 0) ::close(fd);
+  }
+
+  // Ends both ways at once: a blocked read or write on either side returns.
+  void Abort() {
+    std::shared_ptr<PortStream> s;
+    {
+      std::lock_guard lock(mu);
+      stopped = true;
+      s = stream;
+    }
+    ::shutdown(fd, SHUT_RDWR);
+    if (s) s->Shutdown();
+  }
+};
 
 PreviewSockets::PreviewSockets(PortRelay& relay, const Accounts* accounts,
                                std::shared_ptr<Logger> logger)
     : relay_(relay), accounts_(accounts), logger_(logger ? std::move(logger) : NullLogger()) {}
 
 PreviewSockets::~PreviewSockets() {
-  for (auto& [id, c] : conns_) c.socket.reset();
-  for (Note& n : notes_.Take()) n.opened.reset();
+  for (auto& [id, r] : relays_) r->Abort();
 }
 
-void PreviewSockets::Bind(WorkerPool* pool, std::function<void()> wake) {
+void PreviewSockets::Bind(WorkerPool* pool, std::function<void()> wake,
+                          std::function<void(const std::string&)> released) {
   pool_ = pool;
-  text_.Bind(pool, wake);
-  binary_.Bind(pool, std::move(wake));
+  wake_ = std::move(wake);
+  released_ = std::move(released);
 }
 
 bool PreviewSockets::IsPreviewPath(std::string_view path) {
@@ -106,23 +229,18 @@ bool PreviewSockets::IsPreviewPath(std::string_view path) {
   return slash != std::string_view::npos && slash > kPrefix.size();
 }
 
-uint64_t PreviewSockets::Open(lws* wsi) {
-  const uint64_t id = next_id_++;
-  Conn& c = conns_[id];
-  const RequestLine line = ReadRequestLine(wsi);  // before the RawTap turns to frames
-  WsGlue::Open(c, wsi);
-  WsGlue::HelloDone(c);  // the credential came with the upgrade: no hello
+int PreviewSockets::TakeOver(lws* wsi, std::string address) {
+  const RequestLine line = ReadRequestLine(wsi);
   const std::string_view path = line.path;
-  // Who asks: on the capability path its ticket; on the ports path the upgrade's own
-  // headers (a bearer token or the preview cookie), read while lws still holds them.
+  Request headers;  // the upgrade's headers: credentials, Origin, the handshake's own
+  headers.headers = CaptureHeaders(wsi);
+  AddHandshakeHeaders(wsi, headers.headers);
   std::string ticket;
-  std::optional<Request> headers;
   std::string workspace_id;
   std::string port_text;
   std::string_view rest;
-  if (const auto ports = ParsePortsPath(path)) {
-    headers.emplace();
-    headers->headers = CaptureHeaders(wsi);
+  const auto ports = ParsePortsPath(path);
+  if (ports) {
     workspace_id = ports->workspace_id;
     port_text = ports->port;
     rest = ports->rest;
@@ -139,161 +257,195 @@ uint64_t PreviewSockets::Open(lws* wsi) {
     request.target += Encode(line.query[i].first);
     if (!line.query[i].second.empty()) request.target += "=" + Encode(line.query[i].second);
   }
-  logger_->Info("preview websocket connected", {{"request_id", c.request_id}});
-  // Checking the credential reads storage and the handshake waits on the program: long work.
-  const bool taken = text_.Submit<Note>(
-      notes_,
-      [this, id, ticket = std::move(ticket), headers = std::move(headers),
-       workspace_id = std::move(workspace_id), port_text = std::move(port_text),
-       request = std::move(request)]() -> Note {
-        auto refuse = [id](const Error& why) -> Note {
-          return {id, nullptr, std::nullopt, WsClose{CloseCodeFor(why), why.message()}};
-        };
-        PreviewGrant grant;
-        if (headers) {
-          auto port = PortRelay::ParsePort(port_text);
-          if (!port) return refuse(port.error());
-          if (accounts_ == nullptr) {
-            return refuse(Error(Error::Code::kUnauthenticated,
-                                "preview: this server checks no credentials on the ports path"));
-          }
-          auto user = PreviewCaller(*accounts_, relay_, *headers, workspace_id, *port);
-          if (!user) return refuse(user.error());
-          grant = {std::move(*user), workspace_id, *port};
-        } else {
-          auto opened = relay_.OpenPreview(ticket);
-          if (!opened) return refuse(opened.error());
-          grant = std::move(*opened);
-        }
-        RelayWsCallbacks callbacks;
-        callbacks.on_message = [this, id](bool binary, std::string m) {
-          notes_.Post({id, nullptr, Message{binary, std::move(m)}, std::nullopt});
-          text_.Wake();
-        };
-        callbacks.on_end = [this, id](const Error& why) {
-          notes_.Post({id, nullptr, std::nullopt, WsClose{kCloseInternal, why.message()}});
-          text_.Wake();
-        };
-        auto socket = relay_.OpenWebSocket(grant.user_id, grant.workspace_id, grant.port, request,
-                                           std::move(callbacks));
-        if (!socket) return refuse(socket.error());
-        return {id, std::shared_ptr<RelayWebSocket>(std::move(*socket)), std::nullopt,
-                std::nullopt};
-      });
-  if (!taken) WsGlue::CloseWith(c, {kCloseTryAgain, "the server is busy; retry later"});
-  return id;
-}
+  for (const auto& [name, value] : headers.headers) {
+    if (name != "authorization" && name != "cookie") request.headers.emplace_back(name, value);
+  }
 
-void PreviewSockets::OnUnmaskedFrame(int fd) { WsGlue::CloseUnmasked(conns_, fd); }
+  // The socket becomes ours; lws's number now names a socket whose peer has gone, which lws
+  // closes as it would any (lws_relay.hpp).
+  const int fd = lws_get_socket_fd(wsi);
+  int spare[2] = {-1, -1};
+  const int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (own < 0 || ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, spare) != 0 ||
+      ::dup2(spare[0], fd) < 0) {
+    logger_->Warn("preview websocket not taken over", {{"errno", errno}});
+    if (own >= 0) ::close(own);
+    if (spare[0] >= 0) ::close(spare[0]);
+    if (spare[1] >= 0) ::close(spare[1]);
+    return -1;
+  }
+  ::close(spare[0]);
+  ::close(spare[1]);
+  (void)::fcntl(own, F_SETFL, ::fcntl(own, F_GETFL) & ~O_NONBLOCK);
+  // Until the switch a browser that reads nothing must not hold a long-work thread for ever.
+  SetSendTimeout(own, std::chrono::duration_cast<std::chrono::seconds>(relay_.options().timeout));
 
-int PreviewSockets::OnReceive(uint64_t id, const void* in, std::size_t len) {
-  const auto it = conns_.find(id);
-  if (it == conns_.end()) return -1;
-  Conn& c = it->second;
-  if (c.close) return 0;
-  auto message =
-      WsGlue::Assemble(c, in, len, kMaxMessage, {kCloseTooBig, "a message is at most 16 MiB"});
-  if (!message) return 0;
-  Forward(c, Message{lws_frame_is_binary(c.wsi) != 0, std::move(*message)});
-  if (c.close) lws_callback_on_writable(c.wsi);
-  return 0;
-}
+  auto r = std::make_shared<Relay>();
+  r->id = next_id_++;
+  r->fd = own;
+  r->address = std::move(address);
+  r->request_id = IncomingOrNewRequestId(wsi);
+  relays_.emplace(r->id, r);
+  logger_->Info("preview websocket taken over", {{"request_id", r->request_id}});
 
-void PreviewSockets::Forward(Conn& c, Message message) {
-  if (c.opening) {
-    if (c.early.size() >= kMaxEarly) {
-      WsGlue::CloseWith(c, {kCloseTryAgain, "too many messages before the program's socket"});
-    } else {
-      c.early.push_back(std::move(message));
+  auto report = [ended_mu = ended_mu_, ended = ended_, wake = wake_](Relay& relay) {
+    if (relay.left.fetch_sub(1) != 1) return;
+    {
+      std::lock_guard lock(*ended_mu);
+      ended->push_back(relay.id);
     }
-    return;
+    if (wake) wake();
+  };
+  // Checking the credential reads storage and the handshake waits on the program: long work.
+  auto handshake = [this, r, report, ticket = std::move(ticket), headers = std::move(headers),
+                    workspace_id = std::move(workspace_id), port_text = std::move(port_text),
+                    ports_path = ports.has_value(), request = std::move(request)]() {
+    const auto refuse = [&](const Error& why) {
+      (void)WriteAll(r->fd, ErrorAnswer(why, r->request_id));
+      ::shutdown(r->fd, SHUT_WR);
+      logger_->Info("preview websocket refused",
+                    {{"request_id", r->request_id}, {"error", why.message()}});
+      report(*r);
+    };
+    PreviewGrant grant;
+    std::string public_prefix;
+    if (ports_path) {
+      auto port = PortRelay::ParsePort(port_text);
+      if (!port) return refuse(port.error());
+      if (accounts_ == nullptr) {
+        return refuse(Error(Error::Code::kUnauthenticated,
+                            "preview: this server checks no credentials on the ports path"));
+      }
+      auto user = PreviewCaller(*accounts_, relay_, headers, workspace_id, *port);
+      if (!user) return refuse(user.error());
+      grant = {std::move(*user), workspace_id, *port};
+    } else {
+      auto opened = relay_.OpenPreview(ticket);
+      if (!opened) return refuse(opened.error());
+      grant = std::move(*opened);
+      public_prefix = PortRelay::CapabilityPrefix(ticket);
+    }
+    auto answer =
+        relay_.Upgrade(grant.user_id, grant.workspace_id, grant.port, request, public_prefix);
+    if (!answer) return refuse(answer.error());
+    Fields program = ProgramHeaders(answer->headers);
+    if (answer->status != 101) {
+      // The program's refusal as it is, its body as it comes; the connection then closes.
+      RelayReply& reply = *answer->refusal;
+      for (const auto& [name, value] : answer->headers) {
+        if (name == "content-type") program.emplace_back("Content-Type", value);
+      }
+      if (reply.length) program.emplace_back("Content-Length", std::to_string(*reply.length));
+      program.emplace_back("Content-Security-Policy", std::string(kPreviewPolicy));
+      program.emplace_back("Connection", "close");
+      if (WriteAll(r->fd, Head(answer->status, program, r->request_id) + "\r\n") &&
+          reply.has_body) {
+        (void)reply.Pump([fd = r->fd](std::string_view bytes) { return WriteAll(fd, bytes); });
+      }
+      ::shutdown(r->fd, SHUT_WR);
+      logger_->Info("preview websocket refused by the program",
+                    {{"request_id", r->request_id}, {"status", answer->status}});
+      report(*r);
+      return;
+    }
+    program.emplace_back("Upgrade", "websocket");
+    program.emplace_back("Connection", "Upgrade");
+    if (!WriteAll(r->fd, Head(101, program, r->request_id) + "\r\n" + answer->early)) {
+      answer->stream->Shutdown();
+      report(*r);
+      return;
+    }
+    SetSendTimeout(r->fd, std::chrono::seconds(0));  // from here its own threads wait on it
+    {
+      std::lock_guard lock(r->mu);
+      r->stream = std::move(answer->stream);
+      if (r->stopped) r->stream->Shutdown();
+    }
+    // From here two threads report, and this one does not.
+    r->left.store(2);
+    Relay* raw = r.get();
+    raw->up = std::thread([raw, report] {
+      std::string buffer(kPumpChunk, '\0');
+      bool clean = false;
+      while (true) {
+        const ssize_t n = ::read(raw->fd, buffer.data(), buffer.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n == 0) clean = raw->stream->CloseWrite().has_value();
+        if (n <= 0) break;
+        raw->to_program += static_cast<uint64_t>(n);
+        if (!raw->stream->Write(std::string_view(buffer.data(), static_cast<std::size_t>(n)),
+                                std::nullopt)) {
+          break;
+        }
+      }
+      if (!clean) raw->Abort();
+      report(*raw);
+    });
+    raw->down = std::thread([raw, report] {
+      bool clean = false;
+      while (true) {
+        auto got = raw->stream->Read(kPumpChunk, std::nullopt);
+        if (!got) break;
+        if (got->empty()) {
+          clean = ::shutdown(raw->fd, SHUT_WR) == 0;
+          break;
+        }
+        raw->to_browser += got->size();
+        if (!WriteAll(raw->fd, *got)) break;
+      }
+      if (!clean) raw->Abort();
+      report(*raw);
+    });
+    logger_->Info("preview websocket switched", {{"request_id", r->request_id}});
+  };
+  if (pool_ == nullptr || !pool_->TrySubmit(std::move(handshake))) {
+    // Best effort, the socket being fresh: its send buffer takes a short answer at once.
+    (void)::fcntl(own, F_SETFL, ::fcntl(own, F_GETFL) | O_NONBLOCK);
+    (void)WriteAll(own, ErrorAnswer(Error(Error::Code::kUnavailable,
+                                          "preview: the server is busy; retry later")
+                                        .WithLimit("server.max_long_requests", 2),
+                                    r->request_id));
+    r->left.store(0);
+    std::lock_guard lock(*ended_mu_);
+    ended_->push_back(r->id);
+    if (wake_) wake_();
   }
-  if (!c.socket) return;
-  if (auto sent = c.socket->Send(message.binary, std::move(message.data)); !sent) {
-    WsGlue::CloseWith(c, {CloseCodeFor(sent.error()), sent.error().message()});
-  }
+  return -1;
 }
 
 void PreviewSockets::OnWake(bool stopping) {
-  for (Note& n : notes_.Take()) {
-    const auto it = conns_.find(n.id);
-    if (it == conns_.end()) {
-      Drop(std::move(n.opened));  // closed while opening
-      continue;
-    }
-    Conn& c = it->second;
-    if (n.opened) {
-      c.socket = std::move(n.opened);
-      c.opening = false;
-      while (!c.early.empty() && !c.close) {
-        Message m = std::move(c.early.front());
-        c.early.pop_front();
-        Forward(c, std::move(m));
-      }
-    } else if (n.message) {
-      c.out_bytes += n.message->data.size();
-      c.out.push_back(std::move(*n.message));
-      if (c.out_bytes > kMaxQueued) {
-        WsGlue::CloseWith(c,
-                          {kCloseFellBehind, "the browser does not read the program's messages"});
-      }
-    } else if (n.close) {
-      c.opening = false;
-      WsGlue::CloseWith(c, std::move(*n.close));
-    }
-    lws_callback_on_writable(c.wsi);
+  std::vector<uint64_t> ended;
+  {
+    std::lock_guard lock(*ended_mu_);
+    ended.swap(*ended_);
+  }
+  for (const uint64_t id : ended) {
+    const auto it = relays_.find(id);
+    if (it == relays_.end()) continue;
+    Relay& r = *it->second;
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - r.started)
+                        .count();
+    logger_->Info("preview websocket ended",
+                  {{"request_id", r.request_id},
+                   {"duration_ms", static_cast<int64_t>(ms)},
+                   {"bytes_to_program", static_cast<int64_t>(r.to_program.load())},
+                   {"bytes_to_browser", static_cast<int64_t>(r.to_browser.load())}});
+    if (released_) released_(r.address);
+    Drop(std::move(it->second));
+    relays_.erase(it);
   }
   if (stopping) {
-    for (auto& [id, c] : conns_) {
-      WsGlue::CloseWith(c, {kCloseGoingAway, "the server is shutting down"});
-      lws_callback_on_writable(c.wsi);
-    }
+    for (auto& [id, r] : relays_) r->Abort();
   }
 }
 
-int PreviewSockets::OnWriteable(uint64_t id) {
-  const auto it = conns_.find(id);
-  if (it == conns_.end()) return -1;
-  Conn& c = it->second;
-  // What the program sent before it closed goes out before the close.
-  if (!c.out.empty()) {
-    const Message message = std::move(c.out.front());
-    c.out.pop_front();
-    c.out_bytes -= message.data.size();
-    WsGlue& glue = message.binary ? binary_ : text_;
-    if (glue.Write(c, message.data) != 0) return -1;
-    lws_callback_on_writable(c.wsi);
-    return 0;
-  }
-  if (c.close) {
-    const std::string reason = WsGlue::SendClose(c, *c.close);
-    logger_->Info("preview websocket closing", {{"request_id", c.request_id},
-                                                {"code", static_cast<int>(c.close->code)},
-                                                {"reason", ValidUtf8(reason)}});
-    return -1;
-  }
-  return 0;
-}
-
-int PreviewSockets::OnTimer(uint64_t /*id*/) { return 0; }
-
-void PreviewSockets::OnClosed(uint64_t id) {
-  const auto it = conns_.find(id);
-  if (it == conns_.end()) return;
-  logger_->Info("preview websocket disconnected",
-                {{"request_id", it->second.request_id}, {"duration_ms", it->second.age_ms()}});
-  Drop(std::move(it->second.socket));
-  conns_.erase(it);
-}
-
-void PreviewSockets::Drop(std::shared_ptr<RelayWebSocket> socket) {
-  if (!socket) return;
-  socket->Close();
-  // Joining its threads waits for them to see the shutdown: off this thread.
-  if (pool_ != nullptr && pool_->TrySubmit([s = std::move(socket)]() mutable { s.reset(); })) {
+void PreviewSockets::Drop(std::shared_ptr<Relay> relay) {
+  // Its threads have reported, so they are ending: joining them is off this thread anyway.
+  if (pool_ != nullptr && pool_->TrySubmit([r = std::move(relay)]() mutable { r.reset(); })) {
     return;
   }
-  socket.reset();
+  relay.reset();
 }
 
 }  // namespace codeyard::server

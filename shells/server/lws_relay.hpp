@@ -1,33 +1,35 @@
-// The preview relay's WebSockets (codeyard/port_relay.hpp): an upgrade under
-// /api/v1/previews/{ticket}/... (the ticket in the path) or /api/v1/workspaces/{id}/ports/
-// {port}/... (a bearer token, else the preview cookie: api_ports.hpp) is accepted, a long-work
-// thread checks the credential (the share policy too, in PortRelay::Connect) and has
-// the relay make the same handshake with the program on its port, and from then on every
-// message is passed on whole both ways, text as text and binary as binary. Messages the
-// browser sends before the program's socket is open are kept (at most kMaxEarly).
+// The preview relay's WebSockets (codeyard/port_relay.hpp), relayed as the program answers
+// them. An upgrade under /api/v1/previews/{ticket}/... (the ticket in the path) or
+// /api/v1/workspaces/{id}/ports/{port}/... (a bearer token, else the preview cookie:
+// api_ports.hpp) is never answered by lws: in HTTP_CONFIRM_UPGRADE the connection's socket is
+// taken from lws (TakeOver), a long-work thread checks the credential (the share policy too,
+// in PortRelay::Connect) and passes the browser's own handshake to the program, and the
+// browser gets the program's own answer: its 101 (with its Sec-WebSocket-Protocol and
+// -Extensions), or its refusal as it is, or the relay's JSON error (401, 404, 400, 502 when
+// nothing listens or the program's 101 is wrong, 503 busy). After a 101 the bytes flow both
+// ways as they come, never parsed as frames, each end's close passed on to the other.
 //
-// Close codes: 1001 server stopping, 1009 a message over 16 MiB, 1011 the program closed or
-// broke its socket, 1013 busy, 1014 the program is not there or refused the handshake or
-// proved it wrong (Sec-WebSocket-Accept; a bad gateway: the message says which), 4000 a bad
-// port in the path, 4001 no or bad credentials, 4004 another user's workspace,
-// 4008 the browser does not read (64 MiB queued).
+// Taking the socket: lws 4.1.6 has no call that lets go of a connection. The descriptor is
+// duplicated, and lws's number is pointed at a socket whose peer is already closed
+// (dup2), so that lws's close (shutdown, wait for end of stream, close) ends that one. lws
+// polls with poll(2) (no epoll registration keyed by the old file survives).
 //
-// Service thread only, except the sockets' reader threads, which report through an inbox and
-// the wake function, never touching a connection.
+// Service thread only, except the relays' own threads, which report through an inbox and the
+// wake function.
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "codeyard/accounts.hpp"
 #include "codeyard/log.hpp"
 #include "codeyard/port_relay.hpp"
-#include "lws_ws_session.hpp"
 #include "worker_pool.hpp"
 
 struct lws;
@@ -40,56 +42,37 @@ class PreviewSockets {
   PreviewSockets(PortRelay& relay, const Accounts* accounts, std::shared_ptr<Logger> logger);
   ~PreviewSockets();
 
-  void Bind(WorkerPool* pool, std::function<void()> wake);
+  // `released` is told the peer address of each taken connection once it has ended (on the
+  // service thread, from OnWake): the server's connection limits count it until then.
+  void Bind(WorkerPool* pool, std::function<void()> wake,
+            std::function<void(const std::string& address)> released);
 
   // A path under /api/v1/previews/<ticket>/ or /api/v1/workspaces/<id>/ports/<port>/.
   [[nodiscard]] static bool IsPreviewPath(std::string_view path);
 
-  [[nodiscard]] uint64_t Open(lws* wsi);
-  [[nodiscard]] int OnReceive(uint64_t id, const void* in, std::size_t len);
-  [[nodiscard]] int OnWriteable(uint64_t id);
-  [[nodiscard]] int OnTimer(uint64_t id);
-  void OnClosed(uint64_t id);
+  // In HTTP_CONFIRM_UPGRADE for a preview path: takes the connection from lws and returns -1
+  // (lws then closes what it is left with). `address` is the peer's, counted until released.
+  [[nodiscard]] int TakeOver(lws* wsi, std::string address);
+
   void OnWake(bool stopping);
-  void OnUnmaskedFrame(int fd);
 
-  [[nodiscard]] std::size_t open() const { return conns_.size(); }
+  [[nodiscard]] std::size_t open() const { return relays_.size(); }
 
-  static constexpr std::size_t kMaxEarly = 256;
-  static constexpr std::size_t kMaxQueued = std::size_t{64} << 20;
-  static constexpr std::size_t kMaxMessage = std::size_t{16} << 20;
+  struct Relay;  // one taken connection (lws_relay.cpp)
 
  private:
-  struct Message {
-    bool binary = false;
-    std::string data;
-  };
-  struct Conn : WsSession {
-    std::shared_ptr<RelayWebSocket> socket;
-    bool opening = true;
-    std::deque<Message> early;  // browser messages before the program's socket opened
-    std::deque<Message> out;    // program messages waiting for WRITEABLE
-    std::size_t out_bytes = 0;
-  };
-  struct Note {
-    uint64_t id = 0;
-    std::shared_ptr<RelayWebSocket> opened;
-    std::optional<Message> message;
-    std::optional<WsClose> close;
-  };
-
-  void Forward(Conn& c, Message message);
-  void Drop(std::shared_ptr<RelayWebSocket> socket);  // ends it off this thread
+  void Drop(std::shared_ptr<Relay> relay);  // joins its threads off this thread
 
   PortRelay& relay_;
   const Accounts* accounts_;
   std::shared_ptr<Logger> logger_;
-  WsGlue text_{WsGlue::Frames::kText};
-  WsGlue binary_{WsGlue::Frames::kBinary};
   WorkerPool* pool_ = nullptr;
-  std::unordered_map<uint64_t, Conn> conns_;
+  std::function<void()> wake_;
+  std::function<void(const std::string&)> released_;
+  std::unordered_map<uint64_t, std::shared_ptr<Relay>> relays_;
   uint64_t next_id_ = 1;
-  WsInbox<Note> notes_;
+  std::shared_ptr<std::mutex> ended_mu_ = std::make_shared<std::mutex>();
+  std::shared_ptr<std::vector<uint64_t>> ended_ = std::make_shared<std::vector<uint64_t>>();
 };
 
 }  // namespace codeyard::server

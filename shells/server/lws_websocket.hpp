@@ -1,6 +1,6 @@
 // One base for the server's WebSocket sockets (the run, terminal, language-server and events
-// sockets; the preview relay keeps its own glue, seen through an adapter in
-// http_server_impl.hpp while lws still serves it): what every kind did alike lives here, so that
+// sockets; the preview relay's are taken from lws before any upgrade, lws_relay.hpp): what
+// every kind did alike lives here, so that
 // each kind keeps only what its messages mean, what it queues and what it logs. The base owns the
 // connections (id -> Conn), the opening (request line read before the RawTap turns to frames,
 // WsGlue::Open), whole messages assembled under the kind's cap, one message written per

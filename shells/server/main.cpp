@@ -213,6 +213,7 @@ int Run(int argc, char** argv) {
   server_options.host = config->listen_host;
   server_options.port = config->listen_port;
   server_options.max_body_bytes = config->max_body_bytes;
+  server_options.max_streamed_body_bytes = config->ports_max_request_body_bytes;
   server_options.idle_timeout_seconds = static_cast<int>(config->http_idle_timeout_s);
   server_options.request_timeout_seconds = static_cast<int>(config->request_timeout_s);
   server_options.header_timeout_seconds = static_cast<int>(config->header_timeout_s);

@@ -22,6 +22,7 @@ struct Entry {
 
 constexpr RouteOptions Quick(int64_t max_body_bytes) { return {Work::kQuick, max_body_bytes}; }
 constexpr RouteOptions Long(int64_t max_body_bytes) { return {Work::kLong, max_body_bytes}; }
+constexpr RouteOptions Streamed() { return {Work::kLong, kLargeBodyBytes, true}; }
 
 constexpr int64_t kDefault = RouteOptions::kDefaultMaxBodyBytes;
 
@@ -69,19 +70,20 @@ constexpr Entry kTable[] = {
     // Files in and out: a zip is made while it is sent, its worker held to the last byte.
     {Method::kGet, "/api/v1/workspaces/{id}/archive", Long(kDefault)},
     {Method::kGet, "/api/v1/downloads/{token}", Long(kDefault)},
-    // The preview relay waits on a program in a pod (relay.timeout_s) and carries its bodies.
-    {Method::kGet, kPortPattern, Long(kDefault)},
-    {Method::kPost, kPortPattern, Long(kLargeBodyBytes)},
-    {Method::kPut, kPortPattern, Long(kLargeBodyBytes)},
-    {Method::kPatch, kPortPattern, Long(kLargeBodyBytes)},
-    {Method::kDelete, kPortPattern, Long(kLargeBodyBytes)},
-    {Method::kOptions, kPortPattern, Long(kDefault)},
-    {Method::kGet, kPreviewPattern, Long(kDefault)},
-    {Method::kPost, kPreviewPattern, Long(kLargeBodyBytes)},
-    {Method::kPut, kPreviewPattern, Long(kLargeBodyBytes)},
-    {Method::kPatch, kPreviewPattern, Long(kLargeBodyBytes)},
-    {Method::kDelete, kPreviewPattern, Long(kLargeBodyBytes)},
-    {Method::kOptions, kPreviewPattern, Long(kDefault)},
+    // The preview relay waits on a program in a pod (relay.timeout_s) and passes its bodies on
+    // as they come, both ways (ports.max_request_body_bytes caps an upload).
+    {Method::kGet, kPortPattern, Streamed()},
+    {Method::kPost, kPortPattern, Streamed()},
+    {Method::kPut, kPortPattern, Streamed()},
+    {Method::kPatch, kPortPattern, Streamed()},
+    {Method::kDelete, kPortPattern, Streamed()},
+    {Method::kOptions, kPortPattern, Streamed()},
+    {Method::kGet, kPreviewPattern, Streamed()},
+    {Method::kPost, kPreviewPattern, Streamed()},
+    {Method::kPut, kPreviewPattern, Streamed()},
+    {Method::kPatch, kPreviewPattern, Streamed()},
+    {Method::kDelete, kPreviewPattern, Streamed()},
+    {Method::kOptions, kPreviewPattern, Streamed()},
     // A search reads up to search.max_scan_bytes of files: not on a quick worker.
     {Method::kGet, "/api/v1/workspaces/{id}/search", Long(kDefault)},
 };

@@ -31,6 +31,8 @@ enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions };
 
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
+class RequestBody;
+
 struct Request {
   Method method = Method::kGet;
   std::string path;  // percent-decoded by libwebsockets, without the query
@@ -38,6 +40,8 @@ struct Request {
   Fields headers;    // lower-case names; only the headers http_server captures
   Fields params;     // "{name}" segments of the matched route
   std::string body;  // at most server.max_body_bytes
+  // Instead of `body`, on a RouteOptions::streamed_body route: the body as it arrives.
+  std::shared_ptr<RequestBody> upload;
   std::string request_id;
   std::string client_address;  // the peer's IP address as lws sees it (per-address limits)
 
@@ -92,6 +96,9 @@ struct RouteOptions {
   // The largest body the route accepts, checked against Content-Length before any byte of
   // the body is read (413). Capped by server.max_body_bytes.
   int64_t max_body_bytes = kDefaultMaxBodyBytes;
+  // The body is handed to the handler as it arrives (Request::upload, request_body.hpp),
+  // never held whole: capped by ports.max_request_body_bytes instead of the above.
+  bool streamed_body = false;
 
   // Enough for any JSON document of names, ids and settings.
   static constexpr int64_t kDefaultMaxBodyBytes = int64_t{64} << 10;

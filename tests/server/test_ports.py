@@ -2,8 +2,12 @@
 workspace's pod, reached through /api/v1/workspaces/{id}/ports/{port}/ by its owner only, over
 the pod's own loopback (the pod has no network)."""
 
+import base64
+import hashlib
 import http.client
 import json
+import os
+import socket
 import time
 
 import pytest
@@ -60,6 +64,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(b"0\\r\\n\\r\\n")
 
     def do_POST(self):
+        if self.path.startswith("/sha256"):
+            digest, left = hashlib.sha256(), int(self.headers["Content-Length"])
+            while left:
+                chunk = self.rfile.read(min(left, 1 << 20))
+                if not chunk:
+                    break
+                digest.update(chunk)
+                left -= len(chunk)
+            return self.answer(200, digest.hexdigest().encode())
         data = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self.answer(201, data[::-1], self.headers.get("Content-Type", "text/plain"))
 
@@ -70,7 +83,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
-'''.replace(b"import http.server, sys", b"import http.server, json, os, sys, time")
+'''.replace(b"import http.server, sys", b"import hashlib, http.server, json, os, sys, time")
 
 # Starts argv in its own session, so it outlives the exec that started it (as a server
 # started in the terminal does).
@@ -194,6 +207,59 @@ def test_relay_max_response_bytes_bounds_a_streamed_answer(make_server):
         conn.close()
     full = b"".join(bytes([i]) * (100_000 + i) for i in range(40))
     assert 0 < len(got) <= 1048576 and full.startswith(got), len(got)
+
+
+def test_an_upload_is_streamed_to_the_program(server, alice, served):
+    # 64 MiB, over server.max_body_bytes: a server holding it whole would grow by as much.
+    pieces = 64
+    piece = os.urandom(1 << 20)
+    expected = hashlib.sha256(piece * pieces).hexdigest()
+    before = rss_bytes(server.proc.pid)
+    peak = before
+
+    def body():
+        nonlocal peak
+        for _ in range(pieces):
+            peak = max(peak, rss_bytes(server.proc.pid))
+            yield piece
+
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    try:
+        conn.request("POST", f"{API}/workspaces/{served}/ports/8000/sha256", body=body(),
+                     headers={"Authorization": f"Bearer {alice}",
+                              "Content-Length": str(pieces << 20)})
+        response = conn.getresponse()
+        got = response.read()
+    finally:
+        conn.close()
+    assert response.status == 200 and got.decode() == expected, (response.status, got[:200])
+    assert peak - before < 24 << 20, (before, peak)
+
+
+def test_an_upload_over_ports_max_request_body_bytes_is_413(make_server):
+    small = make_server("ports.max_request_body_bytes=1048576")
+    token = register(small)["access_token"]
+    wid = create_workspace(small, token)["id"]
+    with socket.create_connection(("127.0.0.1", small.port), timeout=30) as sock:
+        sock.sendall((f"POST {API}/workspaces/{wid}/ports/8000/up HTTP/1.1\r\n"
+                      f"Host: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+                      f"Content-Length: {(1 << 20) + 1}\r\n\r\n").encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413"), head
+    doc = json.loads(body)
+    assert error_code(doc) == "resource_exhausted"
+    assert "ports.max_request_body_bytes" in doc["error"]["message"], doc
+
+
+def rss_bytes(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
 
 
 def test_a_chunked_answer_is_decoded(server, alice, served):
@@ -360,8 +426,11 @@ def test_a_ticket_is_refused_after_its_login_ends(server):
 
 # A WebSocket server written with the standard library only: it answers the handshake, sends
 # the path it was asked for, then answers each message with its bytes reversed (so what comes
-# back is the program's answer, not an echo made on the way); a plain GET gets 426. With a
-# second argument "bad" it answers 101 with a Sec-WebSocket-Accept that proves nothing.
+# back is the program's answer, not an echo made on the way); a plain GET gets 426. Of the
+# subprotocols offered it picks the last one (not the first, which a relay picking on its own
+# would pick); /refuse gets a 403 with a body, /stranger a 101 naming a subprotocol nobody
+# offered. With a second argument "bad" it answers 101 with a Sec-WebSocket-Accept that proves
+# nothing.
 WS_APP = rb'''
 import base64, hashlib, socket, struct, sys, threading
 
@@ -395,11 +464,22 @@ def serve(conn):
         conn.sendall(b"HTTP/1.1 426 Upgrade Required\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
         conn.close()
         return
+    if path.startswith("/refuse"):
+        conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 8\r\n"
+                     b"X-Why: closed\r\n\r\nno entry")
+        conn.close()
+        return
     accept = base64.b64encode(hashlib.sha1((headers["sec-websocket-key"] + GUID).encode()).digest())
     if sys.argv[2:] == ["bad"]:
         accept = base64.b64encode(b"not the proof of the key")
+    extra = b""
+    offered = [p.strip() for p in headers.get("sec-websocket-protocol", "").split(",") if p.strip()]
+    if path.startswith("/stranger"):
+        extra = b"Sec-WebSocket-Protocol: stranger\r\n"
+    elif offered:
+        extra = b"Sec-WebSocket-Protocol: " + offered[-1].encode() + b"\r\n"
     conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                 b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+                 b"Sec-WebSocket-Accept: " + accept + b"\r\n" + extra + b"\r\n")
     send(conn, 1, path.encode())
     message = b""
     while True:
@@ -420,11 +500,19 @@ def serve(conn):
             while len(buf) < at + 4:
                 buf += conn.recv(65536)
             mask, at = buf[at:at + 4], at + 4
-        while len(buf) < at + n:
-            buf += conn.recv(65536)
+        parts = [buf]
+        have = len(buf)
+        while have < at + n:
+            chunk = conn.recv(1 << 20)
+            if not chunk:
+                return
+            parts.append(chunk)
+            have += len(chunk)
+        buf = b"".join(parts)
         payload, buf = buf[at:at + n], buf[at + n:]
         if mask:
-            payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+            key = (mask * (n // 4 + 1))[:n]
+            payload = (int.from_bytes(payload, "big") ^ int.from_bytes(key, "big")).to_bytes(n, "big")
         if op == 8:
             send(conn, 8, payload[:2])
             conn.close()
@@ -445,6 +533,50 @@ while True:
     threading.Thread(target=serve, args=(conn,), daemon=True).start()
 '''
 
+GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def upgrade(server, path, headers=None):
+    """A WebSocket handshake sent by hand to API + path: the answer's status, its headers
+    (lower-case names) and, when it is not a 101, its body (read to the end: the connection
+    closes after a refusal)."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    lines = [f"GET {API}{path} HTTP/1.1", f"Host: 127.0.0.1:{server.port}",
+             "Upgrade: websocket", "Connection: Upgrade", f"Sec-WebSocket-Key: {key}",
+             "Sec-WebSocket-Version: 13"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            assert chunk, data
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        status_line, *fields = head.decode().split("\r\n")
+        status = int(status_line.split(" ")[1])
+        got = {}
+        for field in fields:
+            name, _, value = field.partition(":")
+            got[name.strip().lower()] = value.strip()
+        if status == 101:
+            expected = base64.b64encode(hashlib.sha1((key + GUID).encode()).digest()).decode()
+            assert got["sec-websocket-accept"] == expected
+            return status, got, b""
+        while chunk := sock.recv(65536):
+            body += chunk
+        return status, got, body
+
+
+def refused_json(server, path, headers=None):
+    """upgrade's status and JSON error, which must carry the answer's request id."""
+    status, got, body = upgrade(server, path, headers)
+    assert got["content-type"] == "application/json", (status, got, body)
+    doc = json.loads(body)
+    error_code(doc)
+    assert doc["error"]["request_id"] == got["x-request-id"]
+    return status, doc
+
 
 def test_a_websocket_is_relayed_both_ways(server, alice, served):
     import asyncio
@@ -459,7 +591,7 @@ def test_a_websocket_is_relayed_both_ways(server, alice, served):
     status, body = wait_serving(server, alice, served, 8002)
     assert status == 426, body  # a plain GET reaches it
     ticket = preview_cookie(server, alice, served, 8002)
-    big = bytes(range(256)) * 1024  # 256 KiB: several frames' worth
+    big = os.urandom(1 << 20)  # 1 MiB: many reads each way
 
     async def talk():
         url = f"ws://127.0.0.1:{server.port}{API}/previews/{ticket}/socket?x=1"
@@ -470,7 +602,7 @@ def test_a_websocket_is_relayed_both_ways(server, alice, served):
             await ws.send(b"\x00\x01\x02")
             binary = await asyncio.wait_for(ws.recv(), 20)
             await ws.send(big)
-            back = await asyncio.wait_for(ws.recv(), 20)
+            back = await asyncio.wait_for(ws.recv(), 60)
             return first, text, binary, back
 
     first, text, binary, back = asyncio.run(talk())
@@ -480,44 +612,50 @@ def test_a_websocket_is_relayed_both_ways(server, alice, served):
     assert back == big[::-1]
 
 
-def test_a_websocket_without_a_good_ticket_is_closed_4001(server, alice, served):
+def test_the_programs_subprotocol_reaches_the_browser(server, alice, served):
     import asyncio
 
     import websockets
 
     ticket = preview_cookie(server, alice, served, 8002)
+    url = f"ws://127.0.0.1:{server.port}{API}/previews/{ticket}/chat"
+
+    async def talk():
+        async with websockets.connect(url, subprotocols=["chat.v1", "chat.v2"]) as ws:
+            first = await asyncio.wait_for(ws.recv(), 20)
+            return ws.subprotocol, first
+
+    assert asyncio.run(talk()) == ("chat.v2", "/chat")
+    # lws itself refused an upgrade offering subprotocols it does not serve.
+    status, got, _ = upgrade(server, f"/previews/{ticket}/x",
+                             {"Sec-WebSocket-Protocol": "graphql-ws, mqtt"})
+    assert status == 101 and got["sec-websocket-protocol"] == "mqtt"
+    assert got["upgrade"].lower() == "websocket"
+    # One the browser did not offer is the program's fault: a bad gateway.
+    status, doc = refused_json(server, f"/previews/{ticket}/stranger",
+                               {"Sec-WebSocket-Protocol": "chat.v1"})
+    assert status == 502 and "did not offer" in doc["error"]["message"], doc
+
+
+def test_the_programs_refusal_reaches_the_browser(server, alice, served):
+    ticket = preview_cookie(server, alice, served, 8002)
+    status, got, body = upgrade(server, f"/previews/{ticket}/refuse")
+    assert status == 403 and body == b"no entry", (status, body)
+    assert got["x-why"] == "closed" and got["content-type"] == "text/plain"
+    assert got["content-security-policy"].startswith("sandbox")
+
+
+def test_a_websocket_without_a_good_ticket_is_401(server, alice, served):
+    ticket = preview_cookie(server, alice, served, 8002)
     claims, _, mac = ticket.partition(".")
-
-    async def refused():
-        url = f"ws://127.0.0.1:{server.port}{API}/previews/{claims}.{mac[::-1]}/socket"
-        async with websockets.connect(url) as ws:
-            try:
-                await asyncio.wait_for(ws.recv(), 20)
-            except websockets.ConnectionClosed as closed:
-                return closed.code
-        return None
-
-    assert asyncio.run(refused()) == 4001
+    status, doc = refused_json(server, f"/previews/{claims}.{mac[::-1]}/socket")
+    assert status == 401 and error_code(doc) == "unauthenticated", doc
 
 
-def test_a_websocket_to_a_port_nothing_listens_on_is_closed_1014(server, alice, served):
-    import asyncio
-
-    import websockets
-
+def test_a_websocket_to_a_port_nothing_listens_on_is_502(server, alice, served):
     ticket = preview_cookie(server, alice, served, 8009)
-
-    async def refused():
-        url = f"ws://127.0.0.1:{server.port}{API}/previews/{ticket}/"
-        async with websockets.connect(url) as ws:
-            try:
-                await asyncio.wait_for(ws.recv(), 20)
-            except websockets.ConnectionClosed as closed:
-                return closed.code, closed.reason
-        return None
-
-    code, reason = asyncio.run(refused())
-    assert code == 1014 and "nothing listens on port 8009" in reason
+    status, doc = refused_json(server, f"/previews/{ticket}/")
+    assert status == 502 and "nothing listens on port 8009" in doc["error"]["message"], doc
 
 
 def start_ws_app(server, token, wid, port, *args):
@@ -530,17 +668,14 @@ def start_ws_app(server, token, wid, port, *args):
     assert status == 426, body  # a plain GET reaches it
 
 
-async def first_message_or_close(url, headers=None):
-    """The program's first message, or the close code and reason."""
+async def first_message_and_answer(url, headers=None):
+    """The program's first message and its answer to "ping"."""
     import asyncio
 
     import websockets
 
     async with websockets.connect(url, extra_headers=headers or {}) as ws:
-        try:
-            first = await asyncio.wait_for(ws.recv(), 20)
-        except websockets.ConnectionClosed as closed:
-            return closed.code, closed.reason
+        first = await asyncio.wait_for(ws.recv(), 20)
         await ws.send("ping")
         return first, await asyncio.wait_for(ws.recv(), 20)
 
@@ -551,33 +686,32 @@ def test_a_websocket_on_the_ports_path_with_a_token_or_the_cookie(server, alice,
     start_ws_app(server, alice, served, 8003)
     url = f"ws://127.0.0.1:{server.port}{API}/workspaces/{served}/ports/8003/live?q=1"
     # A script with the access token.
-    got = asyncio.run(first_message_or_close(url, {"Authorization": f"Bearer {alice}"}))
+    got = asyncio.run(first_message_and_answer(url, {"Authorization": f"Bearer {alice}"}))
     assert got == ("/live?q=1", "gnip")
     # A tab: the preview cookie for this workspace and port.
     ticket = preview_cookie(server, alice, served, 8003)
-    got = asyncio.run(first_message_or_close(url, {"Cookie": f"codeyard_preview={ticket}"}))
+    got = asyncio.run(first_message_and_answer(url, {"Cookie": f"codeyard_preview={ticket}"}))
     assert got == ("/live?q=1", "gnip")
     # A cookie for another port, no credential, another user: refused before the program.
+    path = f"/workspaces/{served}/ports/8003/live"
     other = preview_cookie(server, alice, served, 8000)
-    code, reason = asyncio.run(first_message_or_close(url, {"Cookie": f"codeyard_preview={other}"}))
-    assert code == 4001 and "another workspace or port" in reason
-    code, _ = asyncio.run(first_message_or_close(url))
-    assert code == 4001
-    code, _ = asyncio.run(first_message_or_close(url, {"Authorization": f"Bearer {bob}"}))
-    assert code == 4004
-    bad_port = f"ws://127.0.0.1:{server.port}{API}/workspaces/{served}/ports/0/"
-    code, _ = asyncio.run(first_message_or_close(bad_port, {"Authorization": f"Bearer {alice}"}))
-    assert code == 4000
+    status, doc = refused_json(server, path, {"Cookie": f"codeyard_preview={other}"})
+    assert status == 401 and "another workspace or port" in doc["error"]["message"], doc
+    status, doc = refused_json(server, path)
+    assert status == 401, doc
+    status, doc = refused_json(server, path, {"Authorization": f"Bearer {bob}"})
+    assert status == 404 and error_code(doc) == "not_found", doc
+    status, doc = refused_json(server, f"/workspaces/{served}/ports/0/",
+                               {"Authorization": f"Bearer {alice}"})
+    assert status == 400, doc
 
 
-def test_a_program_with_a_wrong_accept_is_refused_on_both_paths(server, alice, served):
-    import asyncio
-
+def test_a_program_with_a_wrong_accept_is_502_on_both_paths(server, alice, served):
     start_ws_app(server, alice, served, 8004, "bad")
-    by_token = f"ws://127.0.0.1:{server.port}{API}/workspaces/{served}/ports/8004/"
     ticket = preview_cookie(server, alice, served, 8004)
-    by_ticket = f"ws://127.0.0.1:{server.port}{API}/previews/{ticket}/"
-    for url, headers in ((by_token, {"Authorization": f"Bearer {alice}"}), (by_ticket, {})):
-        code, reason = asyncio.run(first_message_or_close(url, headers))
-        assert code == 1014, (url, code, reason)
-        assert "Sec-WebSocket-Accept" in reason and "does not match" in reason, reason
+    by_token = (f"/workspaces/{served}/ports/8004/", {"Authorization": f"Bearer {alice}"})
+    for path, headers in (by_token, (f"/previews/{ticket}/", {})):
+        status, doc = refused_json(server, path, headers)
+        assert status == 502, (path, doc)
+        message = doc["error"]["message"]
+        assert "Sec-WebSocket-Accept" in message and "does not match" in message, message

@@ -98,7 +98,7 @@ bool IsHopByHop(std::string_view lower_name) {
   return std::find(kHop.begin(), kHop.end(), lower_name) != kHop.end();
 }
 
-std::string SerializeRequest(const RelayRequest& request, std::string_view host) {
+std::string SerializeRequest(const RelayRequest& request, std::string_view host, bool upgrade) {
   std::string out;
   out.reserve(256 + request.body.size());
   out += request.method;
@@ -106,7 +106,8 @@ std::string SerializeRequest(const RelayRequest& request, std::string_view host)
   out += request.target.empty() ? "/" : request.target;
   out += " HTTP/1.1\r\nHost: ";
   out += host;
-  out += "\r\nConnection: close\r\n";
+  out +=
+      upgrade ? "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" : "\r\nConnection: close\r\n";
   for (const auto& [name, value] : request.headers) {
     const std::string lower = Lower(name);
     if (IsHopByHop(lower) || lower == "host" || lower == "content-length" || lower == "cookie" ||
@@ -120,8 +121,10 @@ std::string SerializeRequest(const RelayRequest& request, std::string_view host)
     out += value;
     out += "\r\n";
   }
-  if (!request.body.empty() || request.method == "POST" || request.method == "PUT" ||
-      request.method == "PATCH") {
+  if (request.read_body) {
+    out += "Content-Length: " + std::to_string(request.body_length) + "\r\n";
+  } else if (!request.body.empty() || request.method == "POST" || request.method == "PUT" ||
+             request.method == "PATCH") {
     out += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
   }
   out += "\r\n";

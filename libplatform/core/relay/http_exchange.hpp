@@ -18,8 +18,10 @@ namespace codeyard::relay {
 
 // The request's bytes: `host` goes in the Host header; hop-by-hop headers of `request`
 // (Connection, Keep-Alive, Transfer-Encoding, TE, Upgrade, Proxy-*), Host, Content-Length and
-// Cookie are replaced by the relay's own.
-[[nodiscard]] std::string SerializeRequest(const RelayRequest& request, std::string_view host);
+// Cookie are replaced by the relay's own. With `upgrade` it is a WebSocket upgrade (Upgrade:
+// websocket, Connection: Upgrade) instead, the connection then staying open both ways.
+[[nodiscard]] std::string SerializeRequest(const RelayRequest& request, std::string_view host,
+                                           bool upgrade = false);
 
 // A response's head, and how to read the body that follows it.
 struct ResponseHead {
@@ -47,6 +49,13 @@ using BodySink = std::function<bool(std::string_view)>;
 [[nodiscard]] Result<RelayResponse> ReadResponse(PortStream& stream, std::string_view method,
                                                  uint64_t max_bytes,
                                                  std::chrono::milliseconds timeout);
+
+// Whether a program's 101 (its headers as ReadHead leaves them) switched to the WebSocket the
+// browser asked for (relay_upgrade.cpp): its Sec-WebSocket-Accept proves it read `key`
+// (RFC 6455 4.2.2), and the subprotocol it picked, if any, is one of `offered` (the browser's
+// Sec-WebSocket-Protocol, comma-separated). kUnavailable saying which check failed.
+[[nodiscard]] Result<void> CheckSwitch(const HeaderFields& headers, std::string_view key,
+                                       std::string_view offered);
 
 // True for headers that describe one connection, not the message (RFC 9110 section 7.6.1).
 [[nodiscard]] bool IsHopByHop(std::string_view lower_name);

@@ -213,41 +213,109 @@ class StreamReply final : public RelayReply {
 
 }  // namespace
 
-Result<std::unique_ptr<RelayReply>> PortRelay::Open(std::string_view user_id,
+Result<std::unique_ptr<PortStream>> PortRelay::Send(std::string_view user_id,
                                                     std::string_view workspace_id, uint16_t port,
-                                                    const RelayRequest& request,
-                                                    std::string_view public_prefix) {
+                                                    const RelayRequest& request, bool upgrade) {
   auto stream = Connect(user_id, workspace_id, port);
   if (!stream) return std::unexpected(stream.error());
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(options_.timeout);
   const std::string host = "127.0.0.1:" + std::to_string(port);
-  auto wrote = (*stream)->Write(relay::SerializeRequest(request, host), timeout);
+  auto wrote = (*stream)->Write(relay::SerializeRequest(request, host, upgrade), timeout);
+  // An upload goes on piece by piece as the browser sends it: the program's pace holds back
+  // the browser's (the server reads its connection only as this takes).
+  for (uint64_t sent = 0; wrote && request.read_body && sent < request.body_length;) {
+    auto piece = request.read_body();
+    if (!piece) return std::unexpected(piece.error());
+    if (piece->empty()) {
+      return Fail(Error::Code::kAborted, "preview: the upload ended before its Content-Length");
+    }
+    sent += piece->size();
+    wrote = (*stream)->Write(*piece, timeout);
+  }
   // A program may answer and close before reading all of a body it does not want: read on.
   if (!wrote && wrote.error().code() != Error::Code::kAborted) {
     return Fail(Error::Code::kUnavailable, "preview: " + wrote.error().message());
   }
-  auto head = relay::ReadHead(**stream, request.method, options_.max_response_bytes, timeout);
-  if (!head) return std::unexpected(head.error());
-  // The program's own absolute redirects ("/login") stay under the preview's prefix.
-  const std::string prefix =
-      public_prefix.empty() ? Prefix(workspace_id, port) : std::string(public_prefix);
-  for (auto& [name, value] : head->response.headers) {
+  return stream;
+}
+
+namespace {
+
+// The program's own absolute redirects ("/login") stay under the preview's prefix.
+void KeepRedirects(HeaderFields& headers, std::string_view prefix) {
+  for (auto& [name, value] : headers) {
     if (name == "location" && value.starts_with('/') && !value.starts_with("//")) {
-      value = prefix.substr(0, prefix.size() - 1) + value;
+      value = std::string(prefix.substr(0, prefix.size() - 1)) + value;
     }
   }
-  const int status = head->response.status;
-  HeaderFields headers = std::move(head->response.headers);
-  const bool has_body = head->framing != relay::ResponseHead::Framing::kNone;
+}
+
+std::unique_ptr<RelayReply> MakeReply(std::unique_ptr<PortStream> stream, relay::ResponseHead head,
+                                      uint64_t max_bytes, std::chrono::milliseconds timeout) {
+  const int status = head.response.status;
+  HeaderFields headers = std::move(head.response.headers);
+  const bool has_body = head.framing != relay::ResponseHead::Framing::kNone;
   std::optional<uint64_t> length;
-  if (head->framing == relay::ResponseHead::Framing::kLength) length = head->length;
-  auto reply = std::make_unique<StreamReply>(std::move(*stream), std::move(*head),
-                                             options_.max_response_bytes, timeout);
+  if (head.framing == relay::ResponseHead::Framing::kLength) length = head.length;
+  auto reply =
+      std::make_unique<StreamReply>(std::move(stream), std::move(head), max_bytes, timeout);
   reply->status = status;
   reply->headers = std::move(headers);
   reply->has_body = has_body;
   reply->length = length;
   return reply;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RelayReply>> PortRelay::Open(std::string_view user_id,
+                                                    std::string_view workspace_id, uint16_t port,
+                                                    const RelayRequest& request,
+                                                    std::string_view public_prefix) {
+  auto stream = Send(user_id, workspace_id, port, request, false);
+  if (!stream) return std::unexpected(stream.error());
+  const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(options_.timeout);
+  auto head = relay::ReadHead(**stream, request.method, options_.max_response_bytes, timeout);
+  if (!head) return std::unexpected(head.error());
+  KeepRedirects(head->response.headers,
+                public_prefix.empty() ? Prefix(workspace_id, port) : std::string(public_prefix));
+  return MakeReply(std::move(*stream), std::move(*head), options_.max_response_bytes, timeout);
+}
+
+Result<RelayUpgrade> PortRelay::Upgrade(std::string_view user_id, std::string_view workspace_id,
+                                        uint16_t port, const RelayRequest& request,
+                                        std::string_view public_prefix) {
+  std::string_view key;
+  std::string_view offered;
+  for (const auto& [name, value] : request.headers) {
+    if (name == "sec-websocket-key") key = value;
+    if (name == "sec-websocket-protocol") offered = value;
+  }
+  if (key.empty()) {
+    return Fail(Error::Code::kInvalidArgument,
+                "preview: a WebSocket upgrade needs a Sec-WebSocket-Key header");
+  }
+  auto stream = Send(user_id, workspace_id, port, request, true);
+  if (!stream) return std::unexpected(stream.error());
+  const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(options_.timeout);
+  auto head = relay::ReadHead(**stream, "GET", options_.max_response_bytes, timeout);
+  if (!head) return std::unexpected(head.error());
+  KeepRedirects(head->response.headers,
+                public_prefix.empty() ? Prefix(workspace_id, port) : std::string(public_prefix));
+  RelayUpgrade out;
+  out.status = head->response.status;
+  if (out.status != 101) {
+    out.headers = head->response.headers;
+    out.refusal =
+        MakeReply(std::move(*stream), std::move(*head), options_.max_response_bytes, timeout);
+    return out;
+  }
+  auto checked = relay::CheckSwitch(head->response.headers, key, offered);
+  if (!checked) return std::unexpected(checked.error());
+  out.headers = std::move(head->response.headers);
+  out.early = std::move(head->rest);
+  out.stream = std::move(*stream);
+  return out;
 }
 
 Result<RelayResponse> PortRelay::Forward(std::string_view user_id, std::string_view workspace_id,

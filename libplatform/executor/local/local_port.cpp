@@ -64,13 +64,19 @@ class SocketPortStream final : public PortStream {
   Result<std::string> Read(std::size_t max,
                            std::optional<std::chrono::milliseconds> timeout) override {
     const Deadline deadline(timeout);
-    std::string out(max == 0 ? 1 : max, '\0');
+    std::string out;
     while (true) {
-      const ssize_t n = ::recv(fd_, out.data(), out.size(), 0);
-      if (n >= 0) {
-        out.resize(static_cast<std::size_t>(n));
-        return out;
-      }
+      // Into the string's own room, not zero-filled first: the relay reads 64 KiB at a time,
+      // and filling each read's buffer cost as much as the copy it was made for.
+      ssize_t n = 0;
+      int err = 0;
+      out.resize_and_overwrite(max == 0 ? 1 : max, [&](char* room, std::size_t size) {
+        n = ::recv(fd_, room, size, 0);
+        err = errno;
+        return n > 0 ? static_cast<std::size_t>(n) : std::size_t{0};
+      });
+      if (n >= 0) return out;
+      errno = err;
       if (errno == EINTR) continue;
       if (errno == ECONNRESET) return std::string();  // a reset ends the stream too
       if (errno != EAGAIN) return std::unexpected(Errno("recv", errno));
