@@ -103,7 +103,7 @@ const char* const kScipyC =
     "  return 0;\n}\n";
 
 // a+b, answered by a program that needs the image's scipy, checked by a checker that needs
-// its numpy.
+// it too (the host has numpy, not scipy).
 Problem ScipySum(std::string image) {
   Problem p;
   p.id = "scipy-sum";
@@ -121,7 +121,7 @@ Problem ScipySum(std::string image) {
   p.checker.program = HelperProgram{
       "python",
       {File("check.py",
-            "import sys, numpy\n"
+            "import sys, numpy, scipy\n"
             "got = numpy.array(sys.stdin.read().split(), dtype=float)\n"
             "want = numpy.array(open(sys.argv[2]).read().split(), dtype=float)\n"
             "sys.exit(42 if got.shape == want.shape and numpy.allclose(got, want) else 43)\n")}};
@@ -217,7 +217,7 @@ TEMPLATE_TEST_CASE("images: a problem naming an image is stored with it and grad
   auto host_report = Grade(world.runner(), on_host, submission);
   REQUIRE(host_report.has_value());
   CHECK(host_report->verdict == TestVerdict::kRuntimeError);
-  // A submission that needs nothing of the image passes only when the checker (numpy) runs on
+  // A submission that needs nothing of the image passes only when the checker (scipy) runs on
   // the image too.
   const Submission plain{"python",
                          {File("main.py",
@@ -228,7 +228,7 @@ TEMPLATE_TEST_CASE("images: a problem naming an image is stored with it and grad
   CHECK(plain_report->verdict == TestVerdict::kAccepted);
   auto plain_host = Grade(world.runner(), on_host, plain);
   REQUIRE(plain_host.has_value());
-  CHECK(plain_host->verdict == TestVerdict::kInternalError);  // the checker cannot import numpy
+  CHECK(plain_host->verdict == TestVerdict::kInternalError);  // the checker cannot import scipy
 }
 
 }  // namespace codeyard
