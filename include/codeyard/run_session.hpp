@@ -11,8 +11,9 @@
 // the program ends the client gets the verdict (exit code or signal, CPU, wall, memory), then
 // a normal close. One run per workspace: a new one stops the one running (its client gets a
 // "replaced" verdict). Input typed before the program runs (while C compiles) waits for it, up
-// to max_pending_input bytes. Every run has an id (in its first status, "run_id"); a client going
-// away leaves its run going for reconnect_grace, its output kept in a replay buffer (the last
+// to max_pending_input bytes. Every run has an id (in its first status, "run_id"; the client may
+// choose it in its hello, a UUID not in use, so it knows it before anything came back); a client
+// going away leaves its run going for reconnect_grace, its output kept in a replay buffer (the last
 // client_queue_bytes of its output and statuses; the program blocks when that much is waiting
 // unsent), and a client that says hello with {"run_id","seen"} (same user, same workspace) takes
 // the run over: it gets every message past the first `seen` still kept, then live output (a
@@ -26,7 +27,8 @@
 //
 // The wire format is the run WebSocket's (docs/api.md, "Run WebSocket"), the terminal's
 // framing (codeyard/terminals.hpp: a type byte, then the payload; its close codes): the hello
-// {"token","path","cols","rows"} (or {"token","run_id","seen","cols","rows"} to reconnect), then
+// {"token","path","cols","rows"[,"run_id"]} (or {"token","run_id","seen","cols","rows"} to
+// reconnect), then
 // '0' input, '1' resize, '2' ping, '3' stop and '4' ack from the client; '0' output, '2' pong and
 // '3' status JSON from the server.
 //
@@ -67,9 +69,12 @@ struct Hello {
   std::string token;
   std::string path;  // the file to run, relative to the workspace (NormalizePath)
   TerminalSize size;
-  // Set: reconnect to this run (path may be empty); `seen` of its output and status messages
-  // are already on the client's screen (0 after a page reload).
+  // With a path: the new run's id, a UUID the client chose (so that it can reconnect even if
+  // its socket drops before the first status); empty: the server picks one. Without a path:
+  // reconnect to this run (`resume`), `seen` of its output and status messages being already
+  // on the client's screen (0 after a page reload).
   std::string run_id;
+  bool resume = false;
   uint64_t seen = 0;
 };
 

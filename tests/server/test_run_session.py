@@ -6,6 +6,7 @@ the socket dropped."""
 
 import asyncio
 import time
+import uuid
 from urllib.parse import quote
 
 import pytest
@@ -21,12 +22,15 @@ def run(coro):
 
 class RunClient(Terminal):
     @classmethod
-    async def start(cls, server, workspace_id, token, path, cols=80, rows=24):
+    async def start(cls, server, workspace_id, token, path, cols=80, rows=24, run_id=None):
         ws = await websockets.connect(
             f"ws://127.0.0.1:{server.port}{API}/workspaces/{workspace_id}/run",
             open_timeout=DEADLINE_S, max_size=None, ping_interval=None)
         client = cls(ws)
-        await client.send_json({"token": token, "path": path, "cols": cols, "rows": rows})
+        hello = {"token": token, "path": path, "cols": cols, "rows": rows}
+        if run_id is not None:
+            hello["run_id"] = run_id
+        await client.send_json(hello)
         return client
 
     @classmethod
@@ -205,5 +209,42 @@ def test_a_run_survives_a_dropped_socket_and_a_reconnect_gets_what_it_missed(ser
         assert back.verdict()["verdict"] == "ok"
         text = back.output.decode()
         assert all(text.count(f"n {i}\r\n") == 1 for i in range(20))
+
+    run(scenario())
+
+
+def test_a_run_named_by_the_client_is_found_again_after_a_drop_right_after_the_hello(server, owner):
+    """The page chooses the run's id: a drop before anything came back still leads to the run."""
+    token, ws = owner
+    put(server, token, ws, "later.py",
+        "import time\nfor i in range(10):\n    print('m', i, flush=True)\n    time.sleep(0.05)\n")
+
+    async def scenario():
+        run_id = str(uuid.uuid4())
+        r = await RunClient.start(server, ws, token, "later.py", run_id=run_id)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + DEADLINE_S
+        while r.ws.transport.get_write_buffer_size() > 0:  # the hello is on the wire
+            assert loop.time() < deadline
+            await asyncio.sleep(0.001)
+        r.ws.transport.abort()  # dropped right after the hello, nothing read
+        while True:  # until the server has the hello (a 4004 before it does)
+            back = await RunClient.reconnect(server, ws, token, run_id)
+            try:
+                await back.wait_output("m 0\r\n")
+                break
+            except AssertionError:
+                assert back.close_code == 4004, (back.close_code, back.close_reason)
+                assert loop.time() < deadline, "the run never appeared"
+        # While the run is known, its id is its own: a new run naming it is refused.
+        dup = await RunClient.start(server, ws, token, "later.py", run_id=run_id)
+        code, _ = await dup.wait_closed()
+        assert code == 1008
+        await back.wait_output("m 9\r\n")
+        code, _ = await back.wait_closed()
+        assert code == 1000
+        assert back.statuses[0]["run_id"] == run_id
+        assert back.verdict()["verdict"] == "ok"
+        assert all(back.output.decode().count(f"m {i}\r\n") == 1 for i in range(10))
 
     run(scenario())

@@ -12,6 +12,7 @@
 #include "codeyard/accounts.hpp"
 #include "codeyard/files.hpp"
 #include "codeyard/platform.hpp"
+#include "codeyard/id.hpp"
 #include "codeyard/run_session.hpp"
 #include "codeyard/workspaces.hpp"
 #include "services/must.hpp"
@@ -150,6 +151,7 @@ std::optional<terminal::Close> Reattach(RunSessions& runs, uint64_t id, const st
   run_session::Hello hello;
   hello.token = s.access_token;
   hello.run_id = run_id;
+  hello.resume = true;
   hello.seen = seen;
   return runs.Start(id, ws, hello);
 }
@@ -207,6 +209,15 @@ TEST_CASE("run session: what runs comes from the language table", "[run_session]
   CHECK_FALSE(run_session::ParseHello(R"({"path":"a.py"})"));
   CHECK_FALSE(run_session::ParseHello(R"({"token":"t","path":"a.py","cols":0})"));
   CHECK_FALSE(run_session::ParseHello("not json"));
+  // A new run may carry the id its client chose (a UUID); a run id without a path reconnects.
+  const auto chosen = Must(run_session::ParseHello(
+      R"({"token":"t","path":"a.py","run_id":"0b5c2a36-8f0e-4c53-9d3e-2f3e6a1b7c90"})"));
+  CHECK_FALSE(chosen.resume);
+  CHECK(chosen.run_id == "0b5c2a36-8f0e-4c53-9d3e-2f3e6a1b7c90");
+  CHECK_FALSE(run_session::ParseHello(R"({"token":"t","path":"a.py","run_id":"mine"})"));
+  const auto back = Must(run_session::ParseHello(R"({"token":"t","run_id":"r1","seen":3})"));
+  CHECK(back.resume);
+  CHECK(back.seen == 3);
 }
 
 TEST_CASE("run session: a program reads what is typed and prints the sum", "[run_session]") {
@@ -275,7 +286,7 @@ TEST_CASE("run session: a stop during a flood reaches a client that no longer ac
   const std::string ws = w.NewWorkspace(ada, "flood");
   w.Put(ada, ws, "loop.py", "while True: print(1)\n");
   RunSessionOptions options;
-  options.client_window_bytes = 4096;            // a small window, soon full
+  options.client_window_bytes = 4096;              // a small window, soon full
   options.client_queue_bytes = 256 * 1024 * 1024;  // so the driver reads on, never paused
   auto runs = w.NewRuns(options);
   for (uint64_t id = 1; id <= 8; ++id) {
@@ -441,6 +452,39 @@ TEST_CASE("run session: a reconnect takes the run over and gets the output it mi
   CHECK(Has(reloaded.Verdict(), R"("verdict":"ok")"));
   CHECK(Has(reloaded.output, "got ada"));
   runs->Detach(7);
+}
+
+// The page chooses the run's id, so a socket that drops before anything came back (the first
+// status included) still leads back to the run.
+TEST_CASE("run session: a run whose id the client chose is reconnected before its first status",
+          "[run_session]") {
+  World w;
+  const Session ada = w.NewUser("ada");
+  const std::string ws = w.NewWorkspace(ada, "chosen");
+  w.Put(ada, ws, "hello.py", "print('name?', flush=True)\nprint('hi', input())\n");
+  auto runs = w.NewRuns();
+  const std::string run_id = NewUuid();
+  run_session::Hello hello;
+  hello.token = ada.access_token;
+  hello.path = "hello.py";
+  hello.run_id = run_id;
+  REQUIRE_FALSE(runs->Start(1, ws, hello).has_value());
+  runs->Detach(1);  // dropped before reading anything
+
+  // The id is taken: a new run naming it is refused, whoever asks.
+  auto again = runs->Start(2, ws, hello);
+  REQUIRE(again.has_value());
+  CHECK(again->code == terminal::kClosePolicy);
+  runs->Detach(2);
+
+  REQUIRE_FALSE(Reattach(*runs, 3, ws, ada, run_id, 0).has_value());
+  Client back{*runs, 3, {}, {}, {}, 0};
+  back.Wait("name?");
+  CHECK(Has(back.statuses.front(), run_id));
+  back.Type("ada\r");
+  CHECK(Has(back.Verdict(), R"("verdict":"ok")"));
+  CHECK(Has(back.output, "hi ada"));
+  runs->Detach(3);
 }
 
 TEST_CASE("run session: a run nobody reconnects to is stopped after the grace", "[run_session]") {

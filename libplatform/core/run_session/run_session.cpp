@@ -72,7 +72,7 @@ std::optional<terminal::Close> RunSessions::Impl::Start(uint64_t client,
     std::lock_guard lock(mu_);
     if (closing_) return terminal::Close{terminal::kCloseGoingAway, "the server is shutting down"};
   }
-  if (!hello.run_id.empty()) return Reattach(client, workspace_id, hello);
+  if (hello.resume) return Reattach(client, workspace_id, hello);
   auto claims = accounts_.VerifyAccessToken(hello.token);
   if (!claims) return terminal::CloseFor(claims.error());
   auto plan = run_session::PlanFor(hello.path);
@@ -82,7 +82,7 @@ std::optional<terminal::Close> RunSessions::Impl::Start(uint64_t client,
   }
 
   auto run = std::make_shared<Run>();
-  run->id = NewUuid();
+  run->id = hello.run_id.empty() ? NewUuid() : hello.run_id;
   run->client = client;
   run->workspace_id = std::string(workspace_id);
   run->user_id = claims->user_id;
@@ -94,6 +94,9 @@ std::optional<terminal::Close> RunSessions::Impl::Start(uint64_t client,
     // its exec slot (exec.max_concurrent_per_workspace) is free for this one.
     std::unique_lock lock(mu_);
     ReapLocked();
+    if (!hello.run_id.empty() && RunIdInUseLocked(hello.run_id)) {
+      return terminal::Close{terminal::kClosePolicy, "the run id is in use: choose a new one"};
+    }
     const auto it = by_workspace_.find(workspace_id);
     if (it != by_workspace_.end()) {
       std::shared_ptr<Run> old = it->second;
@@ -114,6 +117,15 @@ std::optional<terminal::Close> RunSessions::Impl::Start(uint64_t client,
       it->second.run.reset();
       it->second.last.reset();  // nothing to reconnect to
     }
+    // A page that reconnected meanwhile (it chose the id) holds the run now: it is told too.
+    if (run->client != client) {
+      if (auto it = clients_.find(run->client); it != clients_.end()) {
+        it->second.run.reset();
+        it->second.last.reset();
+        CloseLocked(run->client, terminal::CloseFor(started.error()));
+      }
+    }
+    run->ended = true;
     return terminal::CloseFor(started.error());
   }
   boost::json::object status{{"state", compiled ? "compiling" : "running"},
@@ -140,7 +152,7 @@ std::optional<terminal::Close> RunSessions::Impl::Start(uint64_t client,
       [this, run, first = std::make_shared<WorkspaceProcess>(std::move(*started))]() mutable {
         Drive(run, std::move(*first));
       });
-  if (!clients_.contains(client)) StopLocked(*run, "disconnected");  // gone meanwhile
+  if (!clients_.contains(run->client)) StopLocked(*run, "disconnected");  // gone meanwhile
   return std::nullopt;
 }
 
@@ -250,6 +262,16 @@ void RunSessions::Impl::Detach(uint64_t client) {
     }
   }
   reauth_.Poke();  // its wake time may be sooner now
+}
+
+bool RunSessions::Impl::RunIdInUseLocked(std::string_view run_id) const {
+  for (const auto& run : runs_) {
+    if (run->id == run_id) return true;
+  }
+  for (const auto& [id, c] : clients_) {
+    if (c.last && c.last->id == run_id) return true;
+  }
+  return false;
 }
 
 std::optional<terminal::Close> RunSessions::Impl::Reattach(uint64_t client,

@@ -112,6 +112,8 @@ class RunSessions::Impl {
   }
 
  private:
+  // A run known by this id: under way, or kept for a reconnect. Under mu_.
+  [[nodiscard]] bool RunIdInUseLocked(std::string_view run_id) const;
   std::optional<terminal::Close> Reattach(uint64_t client, std::string_view workspace_id,
                                           const run_session::Hello& hello);
   void Drive(const std::shared_ptr<Run>& run, WorkspaceProcess first);

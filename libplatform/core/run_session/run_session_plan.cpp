@@ -5,6 +5,7 @@
 #include <boost/json/value.hpp>
 
 #include "codeyard/files.hpp"
+#include "codeyard/id.hpp"
 #include "codeyard/run_session.hpp"
 
 namespace codeyard::run_session {
@@ -64,7 +65,12 @@ Result<Hello> ParseHello(std::string_view message) {
     }
   }
   const boost::json::value* path = o.if_contains("path");
-  if (path != nullptr || hello.run_id.empty()) {
+  hello.resume = !hello.run_id.empty() && path == nullptr;
+  if (!hello.resume && !hello.run_id.empty() && !IsUuid(hello.run_id)) {
+    return Fail(Error::Code::kInvalidArgument,
+                "a new run's \"run_id\" is a UUID the client chose (or none)");
+  }
+  if (!hello.resume) {
     if (path == nullptr || !path->is_string()) {
       return Fail(Error::Code::kInvalidArgument, "the hello needs a \"path\" (the file to run)");
     }

@@ -4,7 +4,8 @@
 // the command that ran and a link to the line; a Python traceback's `File "x.py", line N` is
 // a link, in the terminal itself, that opens the file at that line. A run outlives its socket:
 // a page reload during a run picks the same run up again (its id kept in the tab's
-// sessionStorage), shows what it printed meanwhile, then live output and the verdict; and what
+// sessionStorage, chosen by the page before its hello, so even a reload the moment the hello
+// is sent finds it), shows what it printed meanwhile, then live output and the verdict; and what
 // a person types while a C program still compiles reaches the program's scanf.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -186,6 +187,27 @@ test("Run like a person expects", async (t) => {
     assert.ok(ticks.length >= 3, `ticks on screen: ${ticks}`);
     assert.deepEqual(ticks, ticks.map((_, i) => 30 - ticks.length + i));
     assert.match(await page.getByTestId("run-command").innerText(), /^\$ python3 count\.py$/);
+  });
+
+  await t.test("a reload the moment the hello is sent still finds the run", async () => {
+    await openFile(page, "count.py");
+    // Reloads as soon as the page has sent its hello: before the run's first status can have
+    // come back, so the page knows the run only by the id it chose itself.
+    await page.evaluate(() => {
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (data) {
+        send.call(this, data);
+        if (typeof data === "string" && data.includes('"path"') && this.url.endsWith("/run")) {
+          window.stop();
+          location.reload();
+        }
+      };
+    });
+    await page.keyboard.press("F5");
+    await page.waitForEvent("load");
+    await page.getByRole("region", { name: "Output" }).waitFor();
+    await waitOutput(page, /tick 29\n/, "the last tick after the reload");
+    await waitFor(async () => /^OK · exit 0/.test(await verdictText(page)), { timeout: 60_000, what: "the verdict" });
   });
 
   await t.test("input typed while C compiles reaches scanf", async () => {

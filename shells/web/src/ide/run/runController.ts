@@ -1,7 +1,8 @@
 // The IDE's Run, outside React: one RunSocket at a time and the Output panel's terminal. A new
 // run replaces the one under way (the server stops it too). A socket that drops (code 1006) is
-// opened again on the same run, saying how many messages it had; the run's id is kept in
-// sessionStorage until the run ends, so a reloaded page picks the run up again (resume). Output goes straight to xterm.js;
+// opened again on the same run, saying how many messages it had; the run's id, chosen here
+// before the socket opens, is kept in sessionStorage until the run ends, so a reloaded page
+// picks the run up again (resume), even one whose first status never arrived. Output goes straight to xterm.js;
 // the state the panel shows (phase, command, verdict, places in the output) is published to
 // subscribers (useSyncExternalStore).
 import type { Terminal } from "@xterm/xterm";
@@ -65,6 +66,16 @@ export function rememberedRun(key: string): string | null {
   }
 }
 
+/** A random UUID (crypto.randomUUID exists only in secure contexts: plain http on a LAN has none). */
+export function newRunId(): string {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
 export class RunController {
   private view: RunView = IDLE;
   private listeners = new Set<() => void>();
@@ -93,7 +104,12 @@ export class RunController {
 
   start(opts: StartOptions): void {
     this.reset(opts.path);
-    this.open(opts, { token: opts.token, path: opts.path, ...this.size() }, ++this.generation, 0);
+    // The page names the run, and keeps the name before the socket opens: a drop or a reload at
+    // any moment after the hello leads back to it, even before the first status came.
+    const runId = newRunId();
+    this.runId = runId;
+    remember(opts.storageKey, runId);
+    this.open(opts, { token: opts.token, path: opts.path, run_id: runId, ...this.size() }, ++this.generation, 0);
   }
 
   /** Picks up a run this tab started before a reload: all the server kept of it, then live. */
@@ -186,10 +202,12 @@ export class RunController {
         remember(opts.storageKey, null);
         this.afterOutput(() => {
           if (mine() && this.view.phase !== "ended") {
-            const error =
-              code === 4004 && hello.run_id
-                ? "The run was stopped while the page was away."
-                : reason || `the run's connection closed (code ${code})`;
+            const resumed = code === 4004 && hello.path === undefined;
+            const error = !resumed
+              ? reason || `the run's connection closed (code ${code})`
+              : socket.messages === 0
+                ? "The run did not start: its connection dropped before the server had it. Run it again."
+                : "The run was stopped while the page was away.";
             this.publish({ ...this.view, phase: "ended", reconnecting: false, error, locations: allLocations(this.text) });
           }
           opts.onEnded?.();

@@ -4,7 +4,8 @@
 // sends '0' input, '1' resize, '2' ping, '3' stop and '4' acks of output shown (so that at
 // most a window of output is on its way: a Stop is not stuck behind it); the server sends '0'
 // output and '3' status JSON ({"state":"compiling"|"running","argv","command"}, then
-// {"state":"exited","verdict",...}); the first status carries the run's "run_id". A run whose
+// {"state":"exited","verdict",...}); the first status carries the run's "run_id", which the page
+// chose and sent in its hello (a UUID), so it can reconnect before any status came. A run whose
 // socket dropped goes on for the server's run.reconnect_grace_s: a new socket whose hello is
 // {"token","run_id","seen"} takes it over and gets the messages past the first `seen` (0 after a
 // reload: all the server kept), then live output. Input typed before the socket is open waits
@@ -33,8 +34,8 @@ export function runUrl(location: { protocol: string; host: string }, workspaceId
 
 export interface RunHello {
   token: string;
-  path?: string; // a new run of this file
-  run_id?: string; // or a reconnect to this run
+  path?: string; // a new run of this file (run_id: the id the page chose for it)
+  run_id?: string; // without a path: a reconnect to this run
   seen?: number;
   cols: number;
   rows: number;
