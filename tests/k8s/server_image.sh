@@ -27,6 +27,9 @@ pid=""
 root=""
 cleanup() {
   if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  if [[ -n $root ]]; then
+    for m in proc dev; do mountpoint -q "$root/$m" && umount -l "$root/$m"; done
+  fi
   if [[ -n $ctr ]]; then buildah umount "$ctr" >/dev/null 2>&1 || true; buildah rm "$ctr" >/dev/null 2>&1 || true; fi
   # -f: also the containers buildah bud leaves for the stages that only name an image.
   for i in "$image" "$server_out" "$web_out"; do buildah rmi -f "$i" >/dev/null 2>&1 || true; done
@@ -81,6 +84,10 @@ echo "server_image: $(grep -c '=>' <<<"$libs") shared libraries resolve in the i
 # Started as the image would start it: its user, its data directory, its environment, on a
 # loopback port; the executor is the in-process fake (no pods are made; the health route
 # answers from the process alone).
+# What every container runtime gives a container: /proc (the server's SQLite reserve is
+# linked in through /proc/self/fd) and /dev (null, urandom).
+mount -t proc proc "$root/proc"
+mount --bind /dev "$root/dev"
 # The secret comes from the Deployment's Secret in a cluster (k8s/server/secret.yaml).
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 chroot --userspec=10001:10001 "$root" /usr/bin/env -i HOME=/var/lib/codeyard \
