@@ -8,6 +8,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 
@@ -15,6 +17,7 @@
 #include "codeyard/grading.hpp"
 #include "codeyard/id.hpp"
 #include "codeyard/jobs.hpp"
+#include "codeyard/problem_packages.hpp"
 #include "codeyard/problem_store.hpp"
 #include "services/workspace_world.hpp"
 #include "storage/backend_fixture.hpp"
@@ -191,9 +194,44 @@ TEMPLATE_TEST_CASE("images: a job or a problem naming an unknown image is refuse
     CHECK(problem.error().code() == Code::kInvalidArgument);
     CHECK(problem.error().message().find("\"nosuch\"") != std::string::npos);
     CHECK(world.problems->ForGrading("scipy-sum").error().code() == Code::kNotFound);
+
+    // One that is there (CheckKnown reads its manifest) is stored with the problem and read
+    // back with it.
+    fs::create_directories(empty / "other");
+    std::ofstream(empty / "other" / "manifest.json") << "{}";
+    REQUIRE(world.problems->PutAsOperator(ScipySum("other")).has_value());
+    auto stored = world.problems->ForGrading("scipy-sum");
+    REQUIRE(stored.has_value());
+    CHECK(stored->image == "other");
+    auto shown = world.problems->Get("", "scipy-sum");
+    REQUIRE(shown.has_value());
+    CHECK(shown->problem.image == "other");
   }
   std::error_code ec;
   fs::remove_all(empty, ec);
+}
+
+TEST_CASE("images: problem.yaml of our folder format names the image, export and import",
+          "[images]") {
+  const fs::path dir = fs::temp_directory_path() / ("cy-imgpkg-" + NewUuid().substr(0, 8));
+  ProblemPackage package;
+  package.format = PackageFormat::kCodeyard;
+  package.problem = ScipySum("seeds");
+  REQUIRE(ExportProblemFolder(package, dir / "scipy-sum").has_value());
+  std::ifstream yaml(dir / "scipy-sum" / "problem.yaml");
+  const std::string text((std::istreambuf_iterator<char>(yaml)), {});
+  CHECK(text.find("image: seeds") != std::string::npos);
+  auto back = ImportProblemFolder(dir / "scipy-sum");
+  REQUIRE(back.has_value());
+  CHECK(back->problem.image == "seeds");
+  // Without the key: the executor's default.
+  package.problem.image.clear();
+  REQUIRE(ExportProblemFolder(package, dir / "plain" / "scipy-sum").has_value());
+  auto plain = ImportProblemFolder(dir / "plain" / "scipy-sum");
+  REQUIRE(plain.has_value());
+  CHECK(plain->problem.image.empty());
+  std::error_code ec;
+  fs::remove_all(dir, ec);
 }
 
 TEMPLATE_TEST_CASE("images: a problem naming an image is stored with it and graded on it",
