@@ -78,6 +78,13 @@ class Services {
   // must name an executor (kInvalidArgument otherwise).
   [[nodiscard]] static Result<std::shared_ptr<Services>> Open(const Options& options,
                                                               ServiceOptions service_options);
+  // Opens what a configuration names, as the server does: storage and executor from
+  // OptionsFrom(config) (by default SQLite and local sandboxes under config.data_dir), every
+  // service's keys from ServiceOptionsFrom(config), and the token secret from
+  // ResolveSecret(config) (`secret`; with dev_mode, one generated once into <data_dir>/secret). A
+  // null `logger` drops every log line.
+  [[nodiscard]] static Result<std::shared_ptr<Services>> Open(const Config& config,
+                                                              std::shared_ptr<Logger> logger = {});
   // Builds the services over a Platform already open (it must have an executor).
   [[nodiscard]] static Result<std::shared_ptr<Services>> Open(std::shared_ptr<Platform> platform,
                                                               ServiceOptions service_options);

@@ -41,6 +41,17 @@ Result<std::shared_ptr<Services>> Services::Open(const Options& options,
   return Open(std::move(*platform), std::move(service_options));
 }
 
+Result<std::shared_ptr<Services>> Services::Open(const Config& config,
+                                                 std::shared_ptr<Logger> logger) {
+  auto secret = ResolveSecret(config);
+  if (!secret) return Fail(secret.error());
+  Options options = OptionsFrom(config);
+  options.logger = std::move(logger);
+  ServiceOptions service_options = ServiceOptionsFrom(config);
+  service_options.accounts.secret = std::move(*secret);
+  return Open(options, std::move(service_options));
+}
+
 Result<std::shared_ptr<Services>> Services::Open(std::shared_ptr<Platform> platform,
                                                  ServiceOptions service_options) {
   if (!platform || !platform->executor()) {

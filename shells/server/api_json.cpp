@@ -144,7 +144,8 @@ boost::json::object WorkspaceJson(const Workspace& w) {
           {"updated_at", w.updated_at},
           {"version", w.version},
           {"terminal_shared", w.terminal_shared},
-          {"image", w.image}};
+          {"image", w.image},
+          {"usage", {{"bytes", w.total_bytes}, {"entries", w.entry_count}}}};
 }
 
 boost::json::object FileInfoJson(const FileInfo& info) {

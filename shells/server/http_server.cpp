@@ -117,11 +117,7 @@ void HttpServer::Impl::ServiceThread(std::promise<Result<void>> started) {
   LwsLogRoute route(opts_.logger);
   RawTap tap;  // what clients send, as sent (lws_raw_tap.hpp)
   tap.SetOnUnmaskedFrame([this](int fd) {
-    if (terminals_) terminals_->OnUnmaskedFrame(fd);
-    if (events_) events_->OnUnmaskedFrame(fd);
-    if (runs_) runs_->OnUnmaskedFrame(fd);
-    if (lsp_) lsp_->OnUnmaskedFrame(fd);
-    if (relay_) relay_->OnUnmaskedFrame(fd);
+    for (LwsWebSocket* ws : websockets_) ws->OnUnmaskedFrame(fd);
   });
 
   lws_context_creation_info info{};
@@ -227,9 +223,7 @@ bool HttpServer::Impl::AllIdle() const {
   for (const auto& [id, c] : conns_) {
     if (c->phase != Phase::kIdle) return false;
   }
-  return (!terminals_ || terminals_->open() == 0) && (!events_ || events_->open() == 0) &&
-         (!runs_ || runs_->open() == 0) && (!lsp_ || lsp_->open() == 0) &&
-         (!relay_ || relay_->open() == 0);
+  return std::ranges::all_of(websockets_, [](const LwsWebSocket* ws) { return ws->open() == 0; });
 }
 
 void HttpServer::Impl::Wake() {
@@ -272,77 +266,36 @@ int HttpServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user
       break;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
       self->DeliverResponses();
-      if (self->terminals_) self->terminals_->OnWake();
-      if (self->events_) self->events_->OnWake(self->stop_requested_.load());
-      if (self->runs_) self->runs_->OnWake();
-      if (self->lsp_) self->lsp_->OnWake(self->stop_requested_.load());
-      if (self->relay_) self->relay_->OnWake(self->stop_requested_.load());
+      for (LwsWebSocket* ws : self->websockets_) ws->OnWake(self->stop_requested_.load());
       break;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
       return self->OnUpgrade(wsi, in);
-    // The terminal WebSocket (only upgraded when terminals_ exists).
+    // The WebSockets (only upgraded on a path one of websockets_ serves): pss->ws is set.
     case LWS_CALLBACK_ESTABLISHED:
       self->OnEstablished(wsi, pss);
       break;
     case LWS_CALLBACK_RECEIVE:
-      if (pss != nullptr && pss->run_id != 0) return self->runs_->OnReceive(pss->run_id, in, len);
-      if (pss != nullptr && pss->lsp_id != 0) return self->lsp_->OnReceive(pss->lsp_id, in, len);
-      if (pss != nullptr && pss->relay_id != 0) {
-        return self->relay_->OnReceive(pss->relay_id, in, len);
-      }
-      if (pss != nullptr && pss->events_id != 0) {
-        return self->events_->OnReceive(pss->events_id, in, len);
-      }
-      return pss != nullptr && pss->term_id != 0
-                 ? self->terminals_->OnReceive(pss->term_id, in, len)
-                 : -1;
+      return pss != nullptr && pss->ws != nullptr ? pss->ws->OnReceive(pss->ws_id, in, len) : -1;
     case LWS_CALLBACK_SERVER_WRITEABLE: {
-      if (pss == nullptr) return 0;
+      if (pss == nullptr || pss->ws == nullptr) return 0;
       if (pss->ws_closing) return 0;  // lws finishes the close handshake (http_server_impl.hpp)
-      const int closing = self->OnWsWriteable(*pss);
+      const int closing = pss->ws->OnWriteable(pss->ws_id);
       pss->ws_closing = closing != 0;
       return closing;
     }
     case LWS_CALLBACK_TIMER:
-      if (pss != nullptr && pss->run_id != 0) return self->runs_->OnTimer(pss->run_id);
-      if (pss != nullptr && pss->lsp_id != 0) return self->lsp_->OnTimer(pss->lsp_id);
-      if (pss != nullptr && pss->relay_id != 0) return self->relay_->OnTimer(pss->relay_id);
-      if (pss != nullptr && pss->events_id != 0) return self->events_->OnTimer(pss->events_id);
-      return pss != nullptr && pss->term_id != 0 ? self->terminals_->OnTimer(pss->term_id) : 0;
+      return pss != nullptr && pss->ws != nullptr ? pss->ws->OnTimer(pss->ws_id) : 0;
     case LWS_CALLBACK_CLOSED:
-      if (pss != nullptr && pss->run_id != 0) {
-        self->runs_->OnClosed(pss->run_id);
-        pss->run_id = 0;
-      }
-      if (pss != nullptr && pss->lsp_id != 0) {
-        self->lsp_->OnClosed(pss->lsp_id);
-        pss->lsp_id = 0;
-      }
-      if (pss != nullptr && pss->relay_id != 0) {
-        self->relay_->OnClosed(pss->relay_id);
-        pss->relay_id = 0;
-      }
-      if (pss != nullptr && pss->events_id != 0) {
-        self->events_->OnClosed(pss->events_id);
-        pss->events_id = 0;
-      }
-      if (pss != nullptr && pss->term_id != 0) {
-        self->terminals_->OnClosed(pss->term_id);
-        pss->term_id = 0;
+      if (pss != nullptr && pss->ws != nullptr) {
+        pss->ws->OnClosed(pss->ws_id);
+        pss->ws = nullptr;
+        pss->ws_id = 0;
       }
       break;
     default:
       break;
   }
   return lws_callback_http_dummy(wsi, reason, user, in, len);
-}
-
-int HttpServer::Impl::OnWsWriteable(const Pss& pss) {
-  if (pss.run_id != 0) return runs_->OnWriteable(pss.run_id);
-  if (pss.lsp_id != 0) return lsp_->OnWriteable(pss.lsp_id);
-  if (pss.relay_id != 0) return relay_->OnWriteable(pss.relay_id);
-  if (pss.events_id != 0) return events_->OnWriteable(pss.events_id);
-  return pss.term_id != 0 ? terminals_->OnWriteable(pss.term_id) : 0;
 }
 
 Conn* HttpServer::Impl::Find(const Pss* pss) {
@@ -526,38 +479,17 @@ void HttpServer::Impl::OnClosed(Pss* pss) {
   pss->conn_id = 0;
 }
 
-// Only the terminal path upgrades, to a WebSocket, and not while stopping. Without this,
-// lws would upgrade any WebSocket request to protocols[0], which is this HTTP protocol.
-int HttpServer::Impl::OnUpgrade(lws* wsi, const void* in) const {
+// Only the WebSocket paths upgrade (one of websockets_ serves them), and not while stopping.
+// Without this, lws would upgrade any WebSocket request to protocols[0], which is this HTTP
+// protocol.
+int HttpServer::Impl::OnUpgrade(lws* wsi, const void* in) {
   BeginRequest(wsi);
   std::string path;
   (void)RequestMethodAndPath(wsi, &path);
   const bool websocket =
       in != nullptr && strcasecmp(static_cast<const char*>(in), "websocket") == 0;
-  if (terminals_ && websocket && !stop_requested_.load() &&
-      TerminalSockets::IsTerminalPath(path, nullptr)) {
-    return terminals_->ConfirmUpgrade(wsi);
-  }
-  // The events WebSocket; the version check (426) is the terminal's, which is not
-  // terminal-specific.
-  if (events_ && terminals_ && websocket && !stop_requested_.load() &&
-      EventSockets::IsEventsPath(path)) {
-    return terminals_->ConfirmUpgrade(wsi);
-  }
-  // The run WebSocket; the same version check.
-  if (runs_ && terminals_ && websocket && !stop_requested_.load() &&
-      RunSockets::IsRunPath(path, nullptr)) {
-    return terminals_->ConfirmUpgrade(wsi);
-  }
-  // The language-server WebSocket (lws_lsp.hpp), with the same version check.
-  if (lsp_ && terminals_ && websocket && !stop_requested_.load() &&
-      LspSockets::IsLspPath(path, nullptr)) {
-    return terminals_->ConfirmUpgrade(wsi);
-  }
-  // The preview relay's WebSockets (lws_relay.hpp), with the same version check.
-  if (relay_ && terminals_ && websocket && !stop_requested_.load() &&
-      PreviewSockets::IsPreviewPath(path)) {
-    return terminals_->ConfirmUpgrade(wsi);
+  if (websocket && !stop_requested_.load() && WebSocketFor(path) != nullptr) {
+    return LwsWebSocket::ConfirmUpgrade(wsi, *opts_.logger, scratch_);
   }
   opts_.logger->Info("upgrade refused",
                      {{"path", ValidUtf8(LoggedPath(path))},
@@ -566,31 +498,23 @@ int HttpServer::Impl::OnUpgrade(lws* wsi, const void* in) const {
   return -1;  // hang up
 }
 
+LwsWebSocket* HttpServer::Impl::WebSocketFor(std::string_view path) const {
+  for (LwsWebSocket* ws : websockets_) {
+    if (ws->Serves(path)) return ws;
+  }
+  return nullptr;
+}
+
 void HttpServer::Impl::OnEstablished(lws* wsi, Pss* pss) {
-  if (pss == nullptr || (!terminals_ && !events_ && !runs_ && !lsp_ && !relay_)) return;
+  if (pss == nullptr) return;
   if (pss->conn_id != 0) {  // the upgrade came on a keep-alive connection: its HTTP is over
     conns_.erase(pss->conn_id);
     pss->conn_id = 0;
   }
   std::string path;
   (void)RequestMethodAndPath(wsi, &path);
-  if (events_ && EventSockets::IsEventsPath(path)) {
-    pss->events_id = events_->Open(wsi);
-    return;
-  }
-  if (runs_ && RunSockets::IsRunPath(path, nullptr)) {
-    pss->run_id = runs_->Open(wsi);
-    return;
-  }
-  if (lsp_ && LspSockets::IsLspPath(path, nullptr)) {
-    pss->lsp_id = lsp_->Open(wsi);
-    return;
-  }
-  if (relay_ && PreviewSockets::IsPreviewPath(path)) {
-    pss->relay_id = relay_->Open(wsi);
-    return;
-  }
-  if (terminals_) pss->term_id = terminals_->Open(wsi);
+  pss->ws = WebSocketFor(path);
+  if (pss->ws != nullptr) pss->ws_id = pss->ws->Open(wsi);
 }
 
 // ---- connection limits (service thread) -------------------------------------------------

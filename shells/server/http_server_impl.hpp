@@ -41,6 +41,7 @@
 #include "lws_relay.hpp"
 #include "lws_run_session.hpp"
 #include "lws_terminal.hpp"
+#include "lws_websocket.hpp"
 #include "request_target.hpp"
 #include "security_headers.hpp"
 #include "worker_pool.hpp"
@@ -59,20 +60,41 @@ constexpr std::size_t kStreamChunk = std::size_t{256} * 1024;
 constexpr int64_t kRetryBusyS = 1;
 constexpr int64_t kRetryLongWorkS = 2;
 
-// What lws keeps per connection: only an id into Impl::conns_, so that nothing with a
-// destructor lives in memory lws allocates and frees.
+// What lws keeps per connection: only ids, so that nothing with a destructor lives in memory
+// lws allocates and frees.
 struct Pss {
-  uint64_t conn_id;    // an HTTP transaction in Impl::conns_
-  uint64_t term_id;    // a terminal WebSocket in Impl::terminals_
-  uint64_t events_id;  // an events WebSocket in Impl::events_
-  uint64_t run_id;     // a run WebSocket in Impl::runs_
-  uint64_t lsp_id;     // a language-server WebSocket in Impl::lsp_
-  uint64_t relay_id;   // a preview WebSocket in Impl::relay_
+  uint64_t conn_id;  // an HTTP transaction in Impl::conns_
+  // Once upgraded, the WebSocket's kind (one of Impl::websockets_) and its id there.
+  LwsWebSocket* ws;
+  uint64_t ws_id;
   // A WebSocket's WRITEABLE returned -1 with a close reason set: lws has sent (or is
   // sending) the close frame and awaits the peer's. lws still calls WRITEABLE meanwhile; a
   // second -1 would make it drop the connection at once, and a peer whose own messages are
   // still arriving then gets a reset that loses the close and what came before it.
   bool ws_closing;
+};
+
+// A kind of WebSocket not yet on the base (lws_websocket), seen through its interface.
+template <typename Sockets>
+class LwsWebSocketAdapter final : public LwsWebSocket {
+ public:
+  LwsWebSocketAdapter(Sockets& sockets, bool (*serves)(std::string_view))
+      : sockets_(sockets), serves_(serves) {}
+  bool Serves(std::string_view path) const override { return serves_(path); }
+  uint64_t Open(lws* wsi) override { return sockets_.Open(wsi); }
+  int OnReceive(uint64_t id, const void* in, std::size_t len) override {
+    return sockets_.OnReceive(id, in, len);
+  }
+  int OnWriteable(uint64_t id) override { return sockets_.OnWriteable(id); }
+  int OnTimer(uint64_t id) override { return sockets_.OnTimer(id); }
+  void OnClosed(uint64_t id) override { sockets_.OnClosed(id); }
+  void OnUnmaskedFrame(int fd) override { sockets_.OnUnmaskedFrame(fd); }
+  void OnWake(bool stopping) override { sockets_.OnWake(stopping); }
+  std::size_t open() const override { return sockets_.open(); }
+
+ private:
+  Sockets& sockets_;
+  bool (*const serves_)(std::string_view);
 };
 
 enum class Phase { kIdle, kReadingBody, kHandling, kWriting };
@@ -118,21 +140,29 @@ class HttpServer::Impl {
     protocols_[0].name = "http";
     protocols_[0].callback = &Impl::Callback;
     protocols_[0].per_session_data_size = sizeof(Pss);
-    if (opts_.terminals != nullptr) {
-      terminals_ = std::make_unique<TerminalSockets>(*opts_.terminals, opts_.logger);
-    }
-    if (opts_.run_sessions != nullptr && opts_.terminals != nullptr) {
-      runs_ = std::make_unique<RunSockets>(*opts_.run_sessions, opts_.logger);
-    }
+    // The order the upgrade's path is matched in (the paths are disjoint).
     if (opts_.events != nullptr && opts_.accounts != nullptr) {
       events_ = std::make_unique<EventSockets>(*opts_.events, *opts_.accounts,
                                                opts_.events_reauth_interval, opts_.logger);
+      websockets_.push_back(events_.get());
+    }
+    if (opts_.run_sessions != nullptr && opts_.terminals != nullptr) {
+      runs_ = std::make_unique<RunSockets>(*opts_.run_sessions, opts_.logger);
+      websockets_.push_back(runs_.get());
     }
     if (opts_.language_servers != nullptr && opts_.accounts != nullptr) {
       lsp_ = std::make_unique<LspSockets>(*opts_.language_servers, *opts_.accounts, opts_.logger);
+      websockets_.push_back(lsp_.get());
     }
     if (opts_.port_relay != nullptr) {
       relay_ = std::make_unique<PreviewSockets>(*opts_.port_relay, opts_.accounts, opts_.logger);
+      relay_ws_ = std::make_unique<LwsWebSocketAdapter<PreviewSockets>>(
+          *relay_, &PreviewSockets::IsPreviewPath);
+      websockets_.push_back(relay_ws_.get());
+    }
+    if (opts_.terminals != nullptr) {
+      terminals_ = std::make_unique<TerminalSockets>(*opts_.terminals, opts_.logger);
+      websockets_.push_back(terminals_.get());
     }
   }
 
@@ -154,10 +184,10 @@ class HttpServer::Impl {
   int OnBodyComplete(const Pss* pss);
   int OnWriteable(const Pss* pss);
   void OnClosed(Pss* pss);
-  int OnUpgrade(lws* wsi, const void* in) const;
+  int OnUpgrade(lws* wsi, const void* in);
   void OnEstablished(lws* wsi, Pss* pss);
-  // LWS_CALLBACK_SERVER_WRITEABLE for the WebSocket `pss` is: 0, or -1 to close it.
-  int OnWsWriteable(const Pss& pss);
+  // The WebSocket kind that upgrades `path`, or nullptr.
+  [[nodiscard]] LwsWebSocket* WebSocketFor(std::string_view path) const;
   int OnAccept(const lws_filter_network_conn_args& args);
   void OnAdopted(lws* wsi);
   void OnDestroyed(const lws* wsi);
@@ -190,6 +220,9 @@ class HttpServer::Impl {
   std::unique_ptr<RunSockets> runs_;            // service thread only
   std::unique_ptr<LspSockets> lsp_;             // service thread only
   std::unique_ptr<PreviewSockets> relay_;       // service thread only
+  std::unique_ptr<LwsWebSocket> relay_ws_;      // relay_ seen as a base (until it is one)
+  // Every kind above, in the order OnUpgrade matches paths.
+  std::vector<LwsWebSocket*> websockets_;
   std::thread thread_;
   std::future<void> loop_done_;
   std::atomic<bool> serving_{false};

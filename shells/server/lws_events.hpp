@@ -1,5 +1,5 @@
 // The events WebSocket's side of libwebsockets: the connections to /api/v1/events, from the
-// upgrade to the close, over the glue it shares with lws_terminal (lws_ws_session). The first
+// upgrade to the close, on the sockets' base (lws_websocket). The first
 // client message is the hello, {"token":"<access token>"} (within 10 s); a worker verifies the
 // token and subscribes to codeyard::Events (from ?after=<event id> when given); then every event is
 // one text message (EventJson), after a first {"type":"ready","id":N} saying the subscription is
@@ -29,7 +29,7 @@
 #include "codeyard/accounts.hpp"
 #include "codeyard/events.hpp"
 #include "codeyard/log.hpp"
-#include "lws_ws_session.hpp"
+#include "lws_websocket.hpp"
 #include "worker_pool.hpp"
 
 struct lws;
@@ -48,43 +48,32 @@ inline constexpr uint16_t kCloseNotKept = 4010;
 inline constexpr std::string_view kPath = "/api/v1/events";
 }  // namespace events_ws
 
-class EventSockets {
+enum class EventsState { kHello, kSubscribing, kSubscribed };
+struct EventsConn : WsSession {
+  EventsState state = EventsState::kHello;
+  std::optional<int64_t> after;
+  std::string after_error;  // a ?after that is not an event id
+  std::string token;
+  std::string user_id;
+  std::shared_ptr<EventSubscription> sub;
+  std::deque<std::string> out;  // messages taken, waiting for WRITEABLE
+  bool reauth_pending = false;
+};
+
+class EventSockets final : public LwsWebSocketOf<EventsConn> {
  public:
   EventSockets(Events& events, Accounts& accounts, std::chrono::seconds reauth_interval,
                std::shared_ptr<Logger> logger);
-  ~EventSockets();  // cancels every subscription: no wake comes after it
-
-  // Before serving: where token checks run, and how another thread wakes the service thread.
-  void Bind(WorkerPool* pool, std::function<void()> wake);
+  ~EventSockets() override;  // cancels every subscription: no wake comes after it
 
   [[nodiscard]] static bool IsEventsPath(std::string_view path) { return path == events_ws::kPath; }
+  [[nodiscard]] bool Serves(std::string_view path) const override { return IsEventsPath(path); }
 
-  // LWS_CALLBACK_ESTABLISHED on the events path: registers the connection (reads ?after).
-  [[nodiscard]] uint64_t Open(lws* wsi);
-  [[nodiscard]] int OnReceive(uint64_t id, const void* in, std::size_t len);
-  [[nodiscard]] int OnWriteable(uint64_t id);
-  [[nodiscard]] int OnTimer(uint64_t id);
-  void OnClosed(uint64_t id);
-  // LWS_CALLBACK_EVENT_WAIT_CANCELLED: finished token checks and subscriptions with events.
-  // `stopping`: every connection is closed with 1001.
-  void OnWake(bool stopping);
-  // A client frame that was not masked (the RawTap saw it on `fd`): closed with 1002.
-  void OnUnmaskedFrame(int fd);
-
-  [[nodiscard]] std::size_t open() const { return conns_.size(); }
+  // Finished token checks and subscriptions with events. `stopping`: every connection is
+  // closed with 1001.
+  void OnWake(bool stopping) override;
 
  private:
-  enum class State { kHello, kSubscribing, kSubscribed };
-  struct Conn : WsSession {
-    State state = State::kHello;
-    std::optional<int64_t> after;
-    std::string after_error;  // a ?after that is not an event id
-    std::string token;
-    std::string user_id;
-    std::shared_ptr<EventSubscription> sub;
-    std::deque<std::string> out;  // messages taken, waiting for WRITEABLE
-    bool reauth_pending = false;
-  };
   // What a worker found (any thread -> service thread).
   struct Done {
     uint64_t id;
@@ -94,18 +83,21 @@ class EventSockets {
     bool reauth = false;  // a re-check's verdict rather than a subscription
   };
 
-  int OnMessage(uint64_t id, Conn& c, std::string_view message);
-  void Submit(Conn& c, std::function<Done()> job);
-  int SendClose(Conn& c, const WsClose& close);
+  void Opened(uint64_t id, EventsConn& c, const RequestLine& line) override;  // reads ?after
+  void OnMessage(uint64_t id, EventsConn& c, std::string message) override;
+  // Only the hello is read.
+  [[nodiscard]] bool Reads(const EventsConn& c) const override {
+    return c.state == EventsState::kHello;
+  }
+  WsNext After(uint64_t id, EventsConn& c, bool* more) override;
+  void Timer(uint64_t id, EventsConn& c) override;  // the reauth interval
+  void Closed(uint64_t id, EventsConn& c) override;
+
+  void Submit(EventsConn& c, std::function<Done()> job);
 
   Events& events_;
   Accounts& accounts_;
   const std::chrono::seconds reauth_interval_;
-  std::shared_ptr<Logger> logger_;
-  WsGlue ws_{WsGlue::Frames::kText};
-
-  std::unordered_map<uint64_t, Conn> conns_;
-  uint64_t next_id_ = 1;
 
   WsInbox<Done> done_;       // from workers
   WsInbox<uint64_t> ready_;  // from the events poller: subscriptions with events

@@ -11,133 +11,100 @@
 namespace codeyard::server {
 namespace {
 
-constexpr uint16_t kCloseGoingAway = 1001;
-constexpr uint16_t kClosePolicy = 1008;
-constexpr uint16_t kCloseTooBig = 1009;
-constexpr uint16_t kCloseInternal = 1011;
-constexpr uint16_t kCloseTryAgain = 1013;
-constexpr uint16_t kCloseUnauthenticated = 4001;
-constexpr uint16_t kCloseNotFound = 4004;
-constexpr uint16_t kCloseFellBehind = 4008;
 constexpr uint16_t kCloseNotRunning = 4009;
-
-constexpr std::string_view kPrefix = "/api/v1/workspaces/";
-constexpr std::string_view kSuffix = "/lsp";
 
 uint16_t CloseCodeFor(const Error& error) {
   switch (error.code()) {
     case Error::Code::kUnauthenticated:
-      return kCloseUnauthenticated;
+      return kWsCloseUnauthenticated;
     case Error::Code::kNotFound:
-      return kCloseNotFound;
+      return kWsCloseNotFound;
     case Error::Code::kFailedPrecondition:
       return kCloseNotRunning;
     case Error::Code::kInvalidArgument:
-      return kClosePolicy;
+      return kWsClosePolicy;
     case Error::Code::kResourceExhausted:
-      return kCloseTryAgain;
+      return kWsCloseTryAgain;
     default:
-      return kCloseInternal;
+      return kWsCloseInternal;
   }
 }
 
 }  // namespace
 
 LspSockets::LspSockets(LanguageServers& servers, Accounts& accounts, std::shared_ptr<Logger> logger)
-    : servers_(servers), accounts_(accounts), logger_(logger ? std::move(logger) : NullLogger()) {}
+    : LwsWebSocketOf({"lsp",
+                      WsGlue::Frames::kText,
+                      kMaxLspMessageBytes,
+                      {kWsCloseTooBig, "a message is at most 16 MiB"}},
+                     std::move(logger)),
+      servers_(servers),
+      accounts_(accounts) {}
 
 LspSockets::~LspSockets() {
   // Every session's driver is joined here; none posts after its session is gone.
-  for (auto& [id, c] : conns_) c.session.reset();
+  for (auto& [id, c] : conns()) c.session.reset();
   for (Note& n : notes_.Take()) n.started.reset();
 }
 
-void LspSockets::Bind(WorkerPool* pool, std::function<void()> wake) {
-  pool_ = pool;
-  ws_.Bind(pool, std::move(wake));
-}
-
 bool LspSockets::IsLspPath(std::string_view path, std::string* workspace_id) {
-  if (!path.starts_with(kPrefix) || !path.ends_with(kSuffix)) return false;
-  const std::string_view id =
-      path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size());
-  if (id.empty() || id.find('/') != std::string_view::npos) return false;
-  if (workspace_id != nullptr) *workspace_id = std::string(id);
-  return true;
+  return IsWorkspaceSocketPath(path, "lsp", workspace_id);
 }
 
-uint64_t LspSockets::Open(lws* wsi) {
-  const uint64_t id = next_id_++;
-  Conn& c = conns_[id];
-  const RequestLine line = ReadRequestLine(wsi);  // before the RawTap turns to frames
-  WsGlue::Open(c, wsi);
+void LspSockets::Opened(uint64_t /*id*/, LspConn& c, const RequestLine& line) {
   (void)IsLspPath(line.path, &c.workspace_id);
   for (const auto& [name, value] : line.query) {
     if (name == "language") c.language = value;
   }
-  logger_->Info("lsp connected", {{"request_id", c.request_id},
+  logger().Info("lsp connected", {{"request_id", c.request_id},
                                   {"workspace", c.workspace_id},
                                   {"language", ValidUtf8(c.language)}});
-  return id;
 }
 
-void LspSockets::OnUnmaskedFrame(int fd) { WsGlue::CloseUnmasked(conns_, fd); }
-
-int LspSockets::OnReceive(uint64_t id, const void* in, std::size_t len) {
-  const auto it = conns_.find(id);
-  if (it == conns_.end()) return -1;
-  Conn& c = it->second;
-  if (c.close) return 0;
-  auto message = WsGlue::Assemble(c, in, len, kMaxLspMessageBytes,
-                                  {kCloseTooBig, "a message is at most 16 MiB"});
-  if (!message) return 0;
-  return OnMessage(id, c, std::move(*message));
-}
-
-int LspSockets::OnMessage(uint64_t id, Conn& c, std::string message) {
-  if (c.state == State::kRunning) {
+void LspSockets::OnMessage(uint64_t id, LspConn& c, std::string message) {
+  if (c.state == LspState::kRunning) {
     if (auto sent = c.session->Send(std::move(message)); !sent) {
       WsGlue::CloseWith(c, {CloseCodeFor(sent.error()), sent.error().message()});
     }
-    return 0;
+    return;
   }
-  if (c.state == State::kStarting) {
+  if (c.state == LspState::kStarting) {
     if (c.early.size() >= kMaxEarly) {
-      WsGlue::CloseWith(c, {kCloseTryAgain, "too many messages before the server started"});
+      WsGlue::CloseWith(c, {kWsCloseTryAgain, "too many messages before the server started"});
     } else {
       c.early.push_back(std::move(message));
     }
-    return 0;
+    return;
   }
   auto token = WsGlue::HelloToken(message);
   if (!token) {
-    WsGlue::CloseWith(c, {kCloseUnauthenticated, token.error().message()});
-    return 0;
+    WsGlue::CloseWith(c, {kWsCloseUnauthenticated, token.error().message()});
+    return;
   }
   if (auto command = LanguageServerCommand(c.language); !command) {
-    WsGlue::CloseWith(c, {kClosePolicy, command.error().message()});
-    return 0;
+    WsGlue::CloseWith(c, {kWsClosePolicy, command.error().message()});
+    return;
   }
   WsGlue::HelloDone(c);
-  c.state = State::kStarting;
+  c.state = LspState::kStarting;
   // Verifying reads storage and starting waits on the pod: a long-work thread does both.
-  const bool taken = ws_.Submit<Note>(
+  const bool taken = ws().Submit<Note>(
       notes_,
       [this, id, token = std::move(*token), workspace = c.workspace_id,
        language = c.language]() -> Note {
         auto claims = accounts_.VerifyAccessToken(token);
         if (!claims) {
           return {id, nullptr, std::nullopt,
-                  WsClose{kCloseUnauthenticated, claims.error().message()}};
+                  WsClose{kWsCloseUnauthenticated, claims.error().message()}};
         }
         LanguageServerCallbacks callbacks;
         callbacks.on_message = [this, id](std::string m) {
           notes_.Post({id, nullptr, std::move(m), std::nullopt});
-          ws_.Wake();
+          ws().Wake();
         };
         callbacks.on_end = [this, id](const Error& why) {
-          notes_.Post({id, nullptr, std::nullopt, WsClose{kCloseInternal, why.message()}});
-          ws_.Wake();
+          notes_.Post({id, nullptr, std::nullopt, WsClose{kWsCloseInternal, why.message()}});
+          ws().Wake();
         };
         auto started = servers_.Start(claims->user_id, workspace, language, std::move(callbacks));
         if (!started) {
@@ -147,94 +114,57 @@ int LspSockets::OnMessage(uint64_t id, Conn& c, std::string message) {
         return {id, std::shared_ptr<LanguageServerSession>(std::move(*started)), std::nullopt,
                 std::nullopt};
       });
-  if (!taken) WsGlue::CloseWith(c, {kCloseTryAgain, "the server is busy; retry later"});
-  return 0;
+  if (!taken) WsGlue::CloseWith(c, {kWsCloseTryAgain, "the server is busy; retry later"});
 }
 
 void LspSockets::OnWake(bool stopping) {
   for (Note& n : notes_.Take()) {
-    const auto it = conns_.find(n.id);
-    if (it == conns_.end()) {
+    LspConn* found = Find(n.id);
+    if (found == nullptr) {
       Drop(std::move(n.started));  // closed while starting
       continue;
     }
-    Conn& c = it->second;
+    LspConn& c = *found;
     if (n.started) {
       c.session = std::move(n.started);
-      c.state = State::kRunning;
-      logger_->Info("lsp started", {{"request_id", c.request_id}, {"language", c.language}});
+      c.state = LspState::kRunning;
+      logger().Info("lsp started", {{"request_id", c.request_id}, {"language", c.language}});
       while (!c.early.empty() && !c.close) {
         std::string m = std::move(c.early.front());
         c.early.pop_front();
-        (void)OnMessage(n.id, c, std::move(m));
+        OnMessage(n.id, c, std::move(m));
       }
     } else if (n.message) {
       c.out_bytes += n.message->size();
       c.out.push_back(std::move(*n.message));
       if (c.out_bytes > kMaxQueued) {
-        WsGlue::CloseWith(c, {kCloseFellBehind, "the client does not read the server's messages"});
+        WsGlue::CloseWith(c,
+                          {kWsCloseFellBehind, "the client does not read the server's messages"});
       }
     } else if (n.close) {
       WsGlue::CloseWith(c, std::move(*n.close));
     }
     lws_callback_on_writable(c.wsi);
   }
-  if (stopping) {
-    for (auto& [id, c] : conns_) {
-      WsGlue::CloseWith(c, {kCloseGoingAway, "the server is shutting down"});
-      lws_callback_on_writable(c.wsi);
-    }
-  }
+  if (stopping) CloseAll({kWsCloseGoingAway, "the server is shutting down"});
 }
 
-int LspSockets::OnWriteable(uint64_t id) {
-  const auto it = conns_.find(id);
-  if (it == conns_.end()) return -1;
-  Conn& c = it->second;
-  // What the server sent before it ended goes out before the close.
-  if (!c.out.empty()) {
-    const std::string message = std::move(c.out.front());
-    c.out.pop_front();
-    c.out_bytes -= message.size();
-    if (ws_.Write(c, message) != 0) return -1;
-    lws_callback_on_writable(c.wsi);
-    return 0;
-  }
-  if (c.close) {
-    const std::string reason = WsGlue::SendClose(c, *c.close);
-    logger_->Info("lsp closing", {{"request_id", c.request_id},
-                                  {"code", static_cast<int>(c.close->code)},
-                                  {"reason", ValidUtf8(reason)}});
-    return -1;
-  }
-  return 0;
+// What the server sent before it ended goes out before the close.
+std::optional<std::string> LspSockets::Before(LspConn& c) {
+  if (c.out.empty()) return std::nullopt;
+  std::string message = std::move(c.out.front());
+  c.out.pop_front();
+  c.out_bytes -= message.size();
+  return message;
 }
 
-int LspSockets::OnTimer(uint64_t id) {
-  const auto it = conns_.find(id);
-  if (it == conns_.end()) return 0;
-  Conn& c = it->second;
-  if (c.state == State::kHello) {
-    WsGlue::CloseWith(c, {kCloseUnauthenticated, "no hello within 10 s"});
-    lws_callback_on_writable(c.wsi);
-  }
-  return 0;
-}
-
-void LspSockets::OnClosed(uint64_t id) {
-  const auto it = conns_.find(id);
-  if (it == conns_.end()) return;
-  logger_->Info("lsp disconnected",
-                {{"request_id", it->second.request_id}, {"duration_ms", it->second.age_ms()}});
-  Drop(std::move(it->second.session));
-  conns_.erase(it);
-}
+void LspSockets::Closed(uint64_t /*id*/, LspConn& c) { Drop(std::move(c.session)); }
 
 void LspSockets::Drop(std::shared_ptr<LanguageServerSession> session) {
   if (!session) return;
   session->Close();
   // Joining its driver takes a moment (the kill goes through the pod's init): off this thread.
-  if (pool_ != nullptr && pool_->TrySubmit([s = std::move(session)]() mutable { s.reset(); })) {
+  if (pool() != nullptr && pool()->TrySubmit([s = std::move(session)]() mutable { s.reset(); })) {
     return;
   }
   session.reset();

@@ -1,93 +1,203 @@
 // The terminal WebSocket's side of libwebsockets: the connections to
-// /api/v1/workspaces/{id}/terminal, from the upgrade to the close. http_server hands it the
-// WebSocket callbacks; it reads whole messages, takes the hello (which must come first,
-// within 10 s), hands the attach to a worker (it may start the pod), then passes messages to
-// the library's Terminals and writes what they queued, one message per WRITEABLE callback. A
-// close is sent with its code and reason (codeyard/terminals.hpp) after what was queued
-// before it. The connection glue is shared with lws_events (lws_ws_session). Service thread only;
-// the worker jobs it submits report back through a queue and the wake function.
+// /api/v1/workspaces/{id}/terminal, from the upgrade to the close, on the sockets' base
+// (lws_websocket). The hello must come first (within 10 s); a worker attaches (it may start
+// the pod), then messages pass to the library's Terminals and what they queued is written,
+// one message per WRITEABLE callback. A close is sent with its code and reason
+// (codeyard/terminals.hpp) after what was queued before it.
+//
+// SessionSockets is what the terminal and the run socket (lws_run_session) share: both are a
+// hello, a start on a worker and then a library session (Terminals, RunSessions) that
+// receives messages and hands out what to write.
+//
+// Service thread only; the worker jobs report back through an inbox and the wake function.
 #pragma once
 
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "codeyard/log.hpp"
 #include "codeyard/terminals.hpp"
-#include "lws_ws_session.hpp"
-#include "worker_pool.hpp"
+#include "http_errors.hpp"
+#include "lws_websocket.hpp"
 
 struct lws;
 
 namespace codeyard::server {
 
-class TerminalSockets {
+// terminal::Close as the glue's, and the libraries' TerminalOut (Terminals::Next,
+// RunSessions::Next) as what the base writes.
+[[nodiscard]] WsClose ToWs(terminal::Close close);
+[[nodiscard]] WsNext ToWsNext(TerminalOut out);
+
+enum class SessionState { kHello, kStarting, kStarted };
+// A terminal or run connection: the hello, then a worker starts (attaches) its session, then
+// messages go to the library.
+struct SessionConn : WsSession {
+  SessionState state = SessionState::kHello;
+  std::string workspace_id;
+  std::vector<std::string> early;  // messages that came while starting
+  std::size_t early_bytes = 0;
+  std::deque<std::string> local;  // our own messages, before the library's (a status)
+};
+
+// Over the library's sessions `Sessions` (Receive, Next, TakeReady, Detach) with hellos of
+// type `Hello`: binary frames, 1 MiB messages, at most 1 MiB kept while starting. A kind says
+// where it lives, how its hello reads and how its session starts.
+template <typename Sessions, typename Hello>
+class SessionSockets : public LwsWebSocketOf<SessionConn> {
  public:
-  TerminalSockets(Terminals& terminals, std::shared_ptr<Logger> logger);
+  [[nodiscard]] bool Serves(std::string_view path) const final {
+    return IsWorkspaceSocketPath(path, suffix_, nullptr);
+  }
 
-  // Before serving: where attach jobs run, and how a worker wakes the service thread.
-  void Bind(WorkerPool* pool, std::function<void()> wake);
+  // Finished starts and connections with output (the library's CloseAll ends them on a stop).
+  void OnWake(bool /*stopping*/) final {
+    for (Started& s : done_.Take()) {
+      SessionConn* c = Find(s.id);
+      if (c == nullptr || s.close) sessions_.Detach(s.id);  // closed while starting, or failed
+      if (c == nullptr) continue;
+      if (s.close) {
+        CloseWith(*c, std::move(*s.close));
+        continue;
+      }
+      c->state = SessionState::kStarted;
+      std::vector<std::string> early;
+      early.swap(c->early);
+      c->early_bytes = 0;
+      for (std::string& m : early) {
+        if (c->close) break;
+        if (auto close = sessions_.Receive(s.id, m)) CloseWith(*c, std::move(*close));
+      }
+      AskWritable(c->wsi);
+    }
+    for (const uint64_t id : sessions_.TakeReady()) Writable(id);
+  }
 
-  // True for /api/v1/workspaces/{id}/terminal; sets *workspace_id.
-  [[nodiscard]] static bool IsTerminalPath(std::string_view path, std::string* workspace_id);
+ protected:
+  // `name` in log lines, the path's last segment, what the overflow while starting says.
+  SessionSockets(std::string name, std::string_view suffix, std::string_view overflow,
+                 Sessions& sessions, std::shared_ptr<Logger> logger)
+      : LwsWebSocketOf<SessionConn>({std::move(name),
+                                     WsGlue::Frames::kBinary,
+                                     terminal::kMaxClientMessage,
+                                     {terminal::kCloseTooBig, "a message is at most 1 MiB"}},
+                                    std::move(logger)),
+        suffix_(suffix),
+        overflow_(overflow),
+        sessions_(sessions) {}
 
-  // LWS_CALLBACK_HTTP_CONFIRM_UPGRADE of a terminal path: 0 to upgrade; 1 after answering a
-  // handshake in another protocol version than 13 with 426 and `Sec-WebSocket-Version: 13`
-  // (RFC 6455 §4.4; lws 4.1.6 would upgrade any version as if it were 13).
-  [[nodiscard]] int ConfirmUpgrade(lws* wsi);
+  // The hello, or the close the connection gets instead.
+  [[nodiscard]] virtual std::variant<Hello, terminal::Close> ReadHello(
+      const std::string& message) const = 0;
+  // On a worker: starts session `id` of `workspace_id`; a close when it cannot.
+  virtual std::optional<terminal::Close> Start(uint64_t id, const std::string& workspace_id,
+                                               const Hello& hello) = 0;
+  // The hello came, before the start is handed to a worker (the terminal's status).
+  virtual void Starting(SessionConn& /*c*/) {}
 
-  // The RawTap saw an unmasked frame from the client on `fd` (RFC 6455 §5.1: a server must
-  // close such a connection; lws 4.1.6 accepts them): it is closed with 1002.
-  void OnUnmaskedFrame(int fd);
-
-  // LWS_CALLBACK_ESTABLISHED: registers the connection (headers are still readable) and
-  // returns its id, which the caller keeps in the connection's user data.
-  [[nodiscard]] uint64_t Open(lws* wsi);
-
-  // The other callbacks; each returns what the lws callback should (-1 closes).
-  [[nodiscard]] int OnReceive(uint64_t id, const void* in, std::size_t len);
-  [[nodiscard]] int OnWriteable(uint64_t id);
-  [[nodiscard]] int OnTimer(uint64_t id);
-  void OnClosed(uint64_t id);
-
-  // LWS_CALLBACK_EVENT_WAIT_CANCELLED: finished attaches and viewers with output.
-  void OnWake();
-
-  [[nodiscard]] std::size_t open() const { return conns_.size(); }
+  static void CloseWith(SessionConn& c, terminal::Close close) {
+    WsGlue::CloseWith(c, ToWs(std::move(close)));
+  }
 
  private:
-  enum class State { kHello, kAttaching, kAttached };
-  struct Conn : WsSession {
-    State state = State::kHello;
-    std::string workspace_id;
-    std::vector<std::string> early;  // messages that came while attaching
-    std::size_t early_bytes = 0;
-    std::deque<std::string> local;  // our own messages (the starting status)
-  };
-  struct Attached {
+  static constexpr std::size_t kMaxEarlyBytes = std::size_t{1} << 20;
+
+  struct Started {
     uint64_t id;
     std::optional<terminal::Close> close;
   };
 
-  int OnMessage(uint64_t id, Conn& c, std::string message);
-  int StartAttach(uint64_t id, Conn& c, const terminal::Hello& hello);
-  void CloseWith(Conn& c, terminal::Close close);
-  int SendClose(Conn& c, const WsClose& close);
+  void Opened(uint64_t /*id*/, SessionConn& c, const RequestLine& line) final {
+    (void)IsWorkspaceSocketPath(line.path, suffix_, &c.workspace_id);
+    logger().Info(options().name + " connected",
+                  {{"workspace_id", ValidUtf8(c.workspace_id)}, {"request_id", c.request_id}});
+  }
+
+  void OnMessage(uint64_t id, SessionConn& c, std::string message) final {
+    switch (c.state) {
+      case SessionState::kHello: {
+        std::variant<Hello, terminal::Close> hello = ReadHello(message);
+        if (auto* close = std::get_if<terminal::Close>(&hello)) {
+          CloseWith(c, std::move(*close));
+          return;
+        }
+        WsGlue::HelloDone(c);
+        c.state = SessionState::kStarting;
+        Starting(c);
+        const bool queued =
+            ws().Submit<Started>(done_,
+                                 [this, id, workspace = c.workspace_id,
+                                  hello = std::get<Hello>(std::move(hello))]() -> Started {
+                                   return {id, Start(id, workspace, hello)};
+                                 });
+        if (!queued) CloseWith(c, {terminal::kCloseTryAgain, "the server is busy; retry later"});
+        return;
+      }
+      case SessionState::kStarting:
+        c.early_bytes += message.size();
+        if (c.early_bytes > kMaxEarlyBytes) {
+          CloseWith(c, {terminal::kClosePolicy, overflow_});
+          return;
+        }
+        c.early.push_back(std::move(message));
+        return;
+      case SessionState::kStarted:
+        if (auto close = sessions_.Receive(id, message)) CloseWith(c, std::move(*close));
+        return;
+    }
+  }
+
+  std::optional<std::string> Before(SessionConn& c) final {
+    if (c.local.empty()) return std::nullopt;
+    std::string message = std::move(c.local.front());
+    c.local.pop_front();
+    return message;
+  }
+
+  WsNext After(uint64_t id, SessionConn& c, bool* more) final {
+    if (c.state != SessionState::kStarted) return {};
+    return ToWsNext(sessions_.Next(id, more));
+  }
+
+  // One closed while starting is detached when its start finishes (OnWake).
+  void Closed(uint64_t id, SessionConn& c) final {
+    if (c.state == SessionState::kStarted) sessions_.Detach(id);
+  }
+
+  [[nodiscard]] std::optional<LogField> Subject(const SessionConn& c) const final {
+    return LogField("workspace_id", ValidUtf8(c.workspace_id));
+  }
+
+  const std::string suffix_;
+  const std::string overflow_;
+  Sessions& sessions_;
+  WsInbox<Started> done_;  // start results from workers
+};
+
+class TerminalSockets final : public SessionSockets<Terminals, terminal::Hello> {
+ public:
+  TerminalSockets(Terminals& terminals, std::shared_ptr<Logger> logger);
+
+  // True for /api/v1/workspaces/{id}/terminal; sets *workspace_id.
+  [[nodiscard]] static bool IsTerminalPath(std::string_view path, std::string* workspace_id) {
+    return IsWorkspaceSocketPath(path, "terminal", workspace_id);
+  }
+
+ private:
+  [[nodiscard]] std::variant<terminal::Hello, terminal::Close> ReadHello(
+      const std::string& message) const override;
+  std::optional<terminal::Close> Start(uint64_t id, const std::string& workspace_id,
+                                       const terminal::Hello& hello) override;
+  void Starting(SessionConn& c) override;
 
   Terminals& terminals_;
-  std::shared_ptr<Logger> logger_;
-  WsGlue ws_{WsGlue::Frames::kBinary};
-
-  std::unordered_map<uint64_t, Conn> conns_;
-  uint64_t next_id_ = 1;
-
-  WsInbox<Attached> done_;  // attach results from workers
 };
 
 }  // namespace codeyard::server

@@ -72,7 +72,10 @@ void WsGlue::Open(WsSession& s, lws* wsi) {
   if (RawTap* tap = RawTap::OfThisThread()) tap->WatchFrames(lws_get_socket_fd(wsi));
 }
 
-void WsGlue::HelloDone(WsSession& s) { lws_set_timer_usecs(s.wsi, LWS_SET_TIMER_USEC_CANCEL); }
+void WsGlue::HelloDone(WsSession& s) {
+  s.hello_done = true;
+  lws_set_timer_usecs(s.wsi, LWS_SET_TIMER_USEC_CANCEL);
+}
 
 std::optional<std::string> WsGlue::Assemble(WsSession& s, const void* in, std::size_t len,
                                             std::size_t max, const WsClose& too_big) {

@@ -1,5 +1,5 @@
-// The WebSocket connection glue the terminal and the events sockets share (lws_terminal,
-// lws_events): a connection's common state (WsSession), its opening (request id, the hello
+// The WebSocket connection glue under the sockets' base (lws_websocket) and the preview relay
+// (lws_relay): a connection's common state (WsSession), its opening (request id, the hello
 // timer, TCP keepalive, the RawTap's frame watch), whole messages assembled from fragments
 // under a size cap, one message written per WRITEABLE callback, the deferred close (set a
 // close, send it on the next WRITEABLE, after what was queued before it), and worker jobs
@@ -41,6 +41,7 @@ struct WsSession {
   std::string message;           // being assembled from fragments
   std::optional<WsClose> close;  // once set, sent on the next WRITEABLE
   int64_t opened_ms = 0;         // steady clock
+  bool hello_done = false;       // WsGlue::HelloDone: the hello timer is off
 
   // Milliseconds since Open.
   [[nodiscard]] int64_t age_ms() const;

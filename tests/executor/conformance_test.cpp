@@ -4,9 +4,11 @@
 // kept to what the fake's interpreter knows (echo, cat, true, false, sh -c 'exit N',
 // sh -c 'CMD > FILE'), so a real shell and the fake give the same answers.
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <string_view>
 
 #include "codeyard/backend/fake_executor.hpp"
 #include "codeyard/backend/registry.hpp"
@@ -125,6 +127,15 @@ const BackendRow& EachBackend() {
   const BackendRow& row = Backends().at(index);
   INFO("backend: " << row.name);
   return row;
+}
+
+// Picks each backend that runs real programs in turn: all but the in-memory fake, whose
+// interpreter knows a few commands and has no memory to exhaust.
+const BackendRow& EachProgramBackend() {
+  const auto index =
+      GENERATE(filter([](size_t i) { return std::string_view(Backends().at(i).name) != "fake"; },
+                      range(size_t{0}, Backends().size())));
+  return Backends().at(index);
 }
 
 std::shared_ptr<Pod> MustCreate(Executor& executor, const PodSpec& spec) {
@@ -309,4 +320,21 @@ TEST_CASE("conformance: a survive_owner pod is shared by executors and outlives 
   CHECK(RunIn(**again, {"cat", "note.txt"}).out == "by the creator\n");
   REQUIRE(other->DeletePod(id).has_value());
   CHECK(other->GetPod(id).error().code() == Error::Code::kNotFound);
+}
+
+TEST_CASE("conformance: a process over the pod's memory limit is oom_killed",
+          "[executor][conformance]") {
+  const BackendRow& row = EachProgramBackend();
+  CAPTURE(row.name);
+  auto backend = row.make();
+  auto executor = backend->Open();
+  PodSpec spec = backend->Spec();
+  spec.limits.memory_bytes = uint64_t{128} << 20;
+  auto pod = MustCreate(*executor, spec);
+  const Ran hog = RunIn(*pod, {"python3", "-c", "b = b'x' * (1 << 30)\nprint('survived')"});
+  CHECK(hog.status.signal == SIGKILL);
+  CHECK(hog.status.oom_killed);
+  CHECK(hog.out.empty());
+  // A program that ends by itself is not counted.
+  CHECK_FALSE(RunIn(*pod, {"true"}).status.oom_killed);
 }

@@ -15,7 +15,7 @@ extern char** environ;
 
 namespace codeyard::testing {
 
-KubeFake::KubeFake(std::string ns) : ns_(std::move(ns)) {
+KubeFake::KubeFake(std::string ns, std::vector<std::string> extra_args) : ns_(std::move(ns)) {
   char pattern[] = "/tmp/cy-kexec-fake-XXXXXX";
   REQUIRE(::mkdtemp(pattern) != nullptr);
   dir_ = pattern;
@@ -31,6 +31,11 @@ KubeFake::KubeFake(std::string ns) : ns_(std::move(ns)) {
   std::vector<std::string> args = {
       binary, "--listen", "127.0.0.1:0", "--kubeconfig-out", kubeconfig_, "--audit-out",
       audit_, "--state",  state,         "--namespace",      ns_};
+  for (std::string& a : extra_args) {
+    // "{dir}" names the fixture's directory, which exists only now.
+    if (const size_t at = a.find("{dir}"); at != std::string::npos) a.replace(at, 5, dir_);
+    args.push_back(a);
+  }
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -52,6 +57,7 @@ KubeFake::KubeFake(std::string ns) : ns_(std::move(ns)) {
   ::close(out[0]);
   INFO("codeyard-kube-fake said: " << line);
   REQUIRE(line.find('\n') != std::string::npos);
+  port_ = std::atoi(line.c_str());
   REQUIRE(std::filesystem::exists(kubeconfig_));
 }
 

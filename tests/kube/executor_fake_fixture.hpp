@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 #include <string>
+#include <vector>
 
 namespace codeyard::testing {
 
@@ -14,7 +15,8 @@ class KubeFake {
  public:
   // Starts the fake serving `ns` (by default the workspace namespace of k8s/, whose Role the
   // audit is checked against); REQUIREs that it came up.
-  explicit KubeFake(std::string ns = "codeyard-workspaces");
+  explicit KubeFake(std::string ns = "codeyard-workspaces",
+                    std::vector<std::string> extra_args = {});
   ~KubeFake();
   KubeFake(const KubeFake&) = delete;
   KubeFake& operator=(const KubeFake&) = delete;
@@ -22,6 +24,10 @@ class KubeFake {
   [[nodiscard]] const std::string& kubeconfig() const { return kubeconfig_; }
   [[nodiscard]] const std::string& ns() const { return ns_; }
   [[nodiscard]] const std::string& audit() const { return audit_; }
+  // Its own directory (for a --token-file beside it) and base URL (for its /fake/ faults).
+  [[nodiscard]] const std::string& dir() const { return dir_; }
+  [[nodiscard]] int port() const { return port_; }
+  [[nodiscard]] std::string BaseUrl() const { return "http://127.0.0.1:" + std::to_string(port_); }
   // "k8s:?kubeconfig=...&namespace=...&image=ws:test" plus `extra` ("&key=value...").
   [[nodiscard]] std::string Uri(const std::string& extra = "") const;
   // The directory of the built codeyard-pod (bound into every fake pod).
@@ -30,6 +36,7 @@ class KubeFake {
  private:
   std::string dir_, kubeconfig_, audit_, ns_;
   pid_t pid_ = -1;
+  int port_ = 0;
 };
 
 }  // namespace codeyard::testing

@@ -80,7 +80,37 @@ bool Server::Control(Conn& conn, const Request& req) {
     std::lock_guard lock(mu_);
     throttle_left_ = std::atoi(req.Param("count").value_or("1").c_str());
     throttle_retry_after_ = std::atoi(req.Param("retry_after").value_or("1").c_str());
+    throttle_verb_ = req.Param("verb").value_or("");
+    early_retries_ = 0;
     return SendJson(conn, 200, {{"throttled", throttle_left_}});
+  }
+  if (what == "throttle-stats") {
+    std::lock_guard lock(mu_);
+    return SendJson(conn, 200, {{"left", throttle_left_}, {"early_retries", early_retries_}});
+  }
+  if (what == "quota") {
+    std::lock_guard lock(mu_);
+    quota_left_ = std::atoi(req.Param("count").value_or("1").c_str());
+    return SendJson(conn, 200, {{"refused", quota_left_}});
+  }
+  if (what == "unschedulable") {
+    const int count = std::atoi(req.Param("count").value_or("1").c_str());
+    kubelet_.SetUnschedulable(
+        count, req.Param("message").value_or(
+                   "0/1 nodes are available: 1 Insufficient memory. preemption: 0/1 nodes are "
+                   "available: 1 No preemption victims found for incoming pod."));
+    return SendJson(conn, 200, {{"unschedulable", count}});
+  }
+  if (what == "pull-delay") {
+    const int ms = std::atoi(req.Param("ms").value_or("0").c_str());
+    kubelet_.SetPullDelay(std::chrono::milliseconds(ms));
+    return SendJson(conn, 200, {{"pull_delay_ms", ms}});
+  }
+  if (what == "outage") {
+    const int ms = std::atoi(req.Param("ms").value_or("1000").c_str());
+    BeginOutage(&conn, std::chrono::milliseconds(ms));
+    (void)SendJson(conn, 200, {{"outage_ms", ms}});
+    return false;  // this connection goes too
   }
   if (what == "compact") {
     store_.Compact();

@@ -21,7 +21,8 @@ KUBECTL = "/usr/bin/kubectl"
 
 
 def wait_for(predicate, timeout=30.0, what="condition"):
-    """Polls `predicate` until it returns a true value or the deadline passes."""
+    """Polls `predicate` until it returns a true value or the deadline passes. Only for what
+    no watch reports (kubectl's output); a pod's state is awaited with Fake.watch_pod."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -140,9 +141,32 @@ class Fake:
         status, body, _ = self.request("GET", f"/api/v1/namespaces/{ns}/pods/{name}")
         return body if status == 200 else None
 
+    def watch_pod(self, name, predicate, ns="default", timeout=30, what=None):
+        """Watches pod `name` (its current state first, as ADDED) until predicate(pod or None
+        once DELETED) holds; returns what satisfied it. The server ends the watch at the
+        deadline, and each read is bounded by it too."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = int(deadline - time.monotonic())
+            if left <= 0:
+                raise AssertionError(f"timed out waiting for {what or 'pod ' + name}")
+            req = urllib.request.Request(
+                self.url + f"/api/v1/namespaces/{ns}/pods?watch=true&timeoutSeconds={left}"
+                f"&fieldSelector=metadata.name%3D{name}")
+            if self.config["token"]:
+                req.add_header("Authorization", "Bearer " + self.config["token"])
+            ctx = ssl.create_default_context(cadata=self.config["ca"]) if self.tls else None
+            with urllib.request.urlopen(req, timeout=left + 5, context=ctx) as resp:
+                for line in resp:
+                    event = json.loads(line)
+                    pod = None if event["type"] == "DELETED" else event["object"]
+                    if event["type"] in ("ADDED", "MODIFIED", "DELETED") and predicate(pod):
+                        return pod if pod is not None else True
+            # A clean end before the deadline (the server's timeout): watch again.
+
     def wait_phase(self, name, phase, ns="default", timeout=30):
-        return wait_for(lambda: (p := self.pod(name, ns)) and p["status"].get("phase") == phase and p,
-                        timeout, f"pod {name} {phase}")
+        return self.watch_pod(name, lambda p: p is not None and p["status"].get("phase") == phase,
+                              ns, timeout, f"pod {name} {phase}")
 
     def audit_lines(self):
         if not self.audit.exists():

@@ -64,6 +64,7 @@ Kubelet::~Kubelet() {
       std::lock_guard lock(rp->mu);
       pod = rp->pod;
       rp->deleting = true;
+      rp->cv.notify_all();
     }
     if (pod) (void)executor_->DeletePod(pod->id());
   }
@@ -124,7 +125,60 @@ void Kubelet::Start(const json::object& pod) {
   rp->driver = std::thread([this, rp, pod] { Run(rp, pod); });
 }
 
+void Kubelet::SetUnschedulable(int count, std::string message) {
+  std::lock_guard lock(mu_);
+  unschedulable_left_ = count;
+  unschedulable_message_ = std::move(message);
+}
+
+void Kubelet::SetPullDelay(std::chrono::milliseconds delay) {
+  std::lock_guard lock(mu_);
+  pull_delay_ = delay;
+}
+
 void Kubelet::Run(std::shared_ptr<RunningPod> rp, json::object object) {
+  std::string unschedulable;
+  std::chrono::milliseconds pull_delay;
+  {
+    std::lock_guard lock(mu_);
+    if (unschedulable_left_ > 0) {
+      --unschedulable_left_;
+      unschedulable = unschedulable_message_;
+    }
+    pull_delay = pull_delay_;
+  }
+  if (!unschedulable.empty()) {
+    // As the scheduler reports a pod no node can take; it stays so until deleted.
+    (void)store_.Update(
+        "pods", rp->ns, rp->name,
+        [&](json::object& o) {
+          auto& status = o["status"].as_object();
+          status["phase"] = "Pending";
+          status["conditions"] = json::array{{{"type", "PodScheduled"},
+                                              {"status", "False"},
+                                              {"lastProbeTime", nullptr},
+                                              {"lastTransitionTime", Now()},
+                                              {"reason", "Unschedulable"},
+                                              {"message", unschedulable}}};
+          return true;
+        },
+        rp->uid);
+    RecordEvent(object, "Warning", "FailedScheduling", unschedulable, "default-scheduler");
+    std::unique_lock lock(rp->mu);
+    rp->cv.wait(lock, [&] { return rp->deleting; });
+    rp->ended = true;
+    lock.unlock();
+    bool stopping;
+    {
+      std::lock_guard kl(mu_);
+      stopping = stopping_;
+    }
+    if (stopping) return;
+    // Never on a node: nothing to stop, the object goes at once.
+    (void)store_.Remove("pods", rp->ns, rp->name, rp->uid);
+    Forget(rp->uid);
+    return;
+  }
   RecordEvent(object, "Normal", "Scheduled",
               "Successfully assigned " + rp->ns + "/" + rp->name + " to codeyard-kube-fake",
               "default-scheduler");
@@ -151,6 +205,11 @@ void Kubelet::Run(std::shared_ptr<RunningPod> rp, json::object object) {
       rp->uid);
   const json::object& container = FirstContainer(object);
   const std::string image = FieldValue(container, "image");
+  if (pull_delay.count() > 0) {
+    RecordEvent(object, "Normal", "Pulling", "Pulling image \"" + image + "\"");
+    std::unique_lock lock(rp->mu);
+    rp->cv.wait_for(lock, pull_delay, [&] { return rp->deleting; });
+  }
   PodSpec spec;
   spec.labels["kube-fake-uid"] = rp->uid;
   spec.limits.memory_bytes = uint64_t{1} << 30;
@@ -172,7 +231,8 @@ void Kubelet::Run(std::shared_ptr<RunningPod> rp, json::object object) {
       if (!m.is_object() || FieldValue(m.as_object(), "mountPath") != "/workspace") continue;
       if (volumes == nullptr || !volumes->is_array()) break;
       for (const auto& v : volumes->as_array()) {
-        if (!v.is_object() || FieldValue(v.as_object(), "name") != FieldValue(m.as_object(), "name") ||
+        if (!v.is_object() ||
+            FieldValue(v.as_object(), "name") != FieldValue(m.as_object(), "name") ||
             FieldValue(v.as_object(), "emptyDir.medium") != "Memory") {
           continue;
         }
@@ -396,6 +456,7 @@ void Kubelet::Terminate(const std::string& uid, int64_t grace) {
     std::lock_guard lock(rp->mu);
     const bool already = rp->deleting;
     rp->deleting = true;
+    rp->cv.notify_all();  // a pod still pulling or unschedulable waits on it
     if (already && grace > 0) return;
     ended = rp->ended;
   }

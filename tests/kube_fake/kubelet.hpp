@@ -54,6 +54,11 @@ class Kubelet {
   // Ends the pod as the kubelet's eviction does: Failed/Evicted, then DELETED.
   bool Evict(const std::string& uid);
   std::shared_ptr<RunningPod> Find(const std::string& uid);
+  // Faults (/fake/): the next `count` pods stay Pending, unschedulable with the scheduler's
+  // `message` (PodScheduled=False, a FailedScheduling event) until deleted; pods started
+  // from now on spend `delay` pulling their image (ContainerCreating) before they run.
+  void SetUnschedulable(int count, std::string message);
+  void SetPullDelay(std::chrono::milliseconds delay);
   // Records an Event about a pod.
   void RecordEvent(const json::object& pod, const std::string& type, const std::string& reason,
                    const std::string& message, const std::string& component = "kubelet");
@@ -70,6 +75,9 @@ class Kubelet {
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<RunningPod>> pods_;  // by uid
   bool stopping_ = false;
+  int unschedulable_left_ = 0;
+  std::string unschedulable_message_;
+  std::chrono::milliseconds pull_delay_{0};
 };
 
 }  // namespace codeyard::kubefake

@@ -22,8 +22,13 @@ using namespace codeyard::kubefake;
 namespace {
 
 std::atomic<bool> g_stop{false};
+int g_wake_fd = -1;  // the server's eventfd: the accept loop waits on it with no timeout
 
-void OnSignal(int) { g_stop = true; }
+void OnSignal(int) {
+  g_stop = true;
+  const uint64_t one = 1;
+  (void)!::write(g_wake_fd, &one, sizeof one);  // async-signal-safe
+}
 
 int Usage(const std::string& why) {
   std::cerr << "codeyard-kube-fake: " << why
@@ -185,15 +190,38 @@ int main(int argc, char** argv) {
   }
   std::filesystem::rename(options.kubeconfig_out + ".tmp", options.kubeconfig_out);
 
+  g_wake_fd = server.wake_fd();
   std::signal(SIGPIPE, SIG_IGN);
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
   std::cout << options.port << std::endl;
 
+  int listener_fd = listener;
   while (!g_stop) {
-    pollfd p{listener, POLLIN, 0};
-    if (::poll(&p, 1, 200) <= 0) continue;
-    const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    if (server.OutageLeft().count() > 0) {
+      // A restarting API server: connections are refused until it is back on the same port.
+      ::close(listener_fd);
+      server.WaitOutageEnd();
+      listener_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      setsockopt(listener_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      if (::bind(listener_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+          ::listen(listener_fd, 128) != 0) {
+        std::cerr << "codeyard-kube-fake: cannot listen again after the outage: "
+                  << std::strerror(errno) << "\n";
+        break;
+      }
+      continue;
+    }
+    // Woken by a connection, or by the eventfd (a signal, an outage beginning).
+    pollfd p[2] = {{listener_fd, POLLIN, 0}, {server.wake_fd(), POLLIN, 0}};
+    if (::poll(p, 2, -1) <= 0) continue;
+    if (p[1].revents & POLLIN) {
+      uint64_t drained = 0;
+      (void)!::read(server.wake_fd(), &drained, sizeof drained);
+      continue;  // the loop's top sees g_stop or the outage
+    }
+    if (!(p[0].revents & POLLIN)) continue;
+    const int fd = ::accept4(listener_fd, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
     ::setsockopt(fd, IPPROTO_TCP, 1 /* TCP_NODELAY */, &one, sizeof one);
     SSL* ssl = nullptr;
@@ -205,7 +233,7 @@ int main(int argc, char** argv) {
       server.Serve(std::move(conn));
     }).detach();
   }
-  ::close(listener);
+  ::close(listener_fd);
   store.WakeAll();
   kubelet.reset();  // ends every pod
   std::_Exit(0);    // connection threads may still wait on their sockets

@@ -1,5 +1,9 @@
 #include "server.hpp"
 
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -42,6 +46,47 @@ Server::Server(Options options, Store& store, Kubelet& kubelet)
     : options_(std::move(options)), store_(store), kubelet_(kubelet) {
   token_ = options_.token;
   if (!options_.token_file.empty()) token_ = ReadTokenFile(options_.token_file);
+  wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+}
+
+bool Server::Register(Conn* conn) {
+  std::lock_guard lock(conns_mu_);
+  if (std::chrono::steady_clock::now() < outage_until_) return false;
+  conns_.insert(conn);
+  return true;
+}
+
+void Server::Unregister(Conn* conn) {
+  std::lock_guard lock(conns_mu_);
+  conns_.erase(conn);
+}
+
+void Server::BeginOutage(Conn* except, std::chrono::milliseconds length) {
+  {
+    std::lock_guard lock(conns_mu_);
+    outage_until_ = std::chrono::steady_clock::now() + length;
+    // shutdown, not close: each connection's thread still owns its descriptor.
+    for (Conn* c : conns_) {
+      if (c != except) ::shutdown(c->fd(), SHUT_RDWR);
+    }
+  }
+  store_.Compact();
+  store_.WakeAll();
+  const uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof one);
+}
+
+std::chrono::milliseconds Server::OutageLeft() {
+  std::lock_guard lock(conns_mu_);
+  const auto left = outage_until_ - std::chrono::steady_clock::now();
+  return std::max(std::chrono::milliseconds(0),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(left));
+}
+
+void Server::WaitOutageEnd() {
+  std::unique_lock lock(conns_mu_);
+  outage_cv_.wait_until(lock, outage_until_,
+                        [&] { return std::chrono::steady_clock::now() >= outage_until_; });
 }
 
 std::string Server::Token() {
@@ -75,6 +120,13 @@ void Server::Audit(const Target& t, const std::string& path) {
 }
 
 void Server::Serve(std::unique_ptr<Conn> conn) {
+  // A connection accepted as an outage began is dropped, as by a server going down.
+  if (!Register(conn.get())) return;
+  struct Unregister {
+    Server* self;
+    Conn* conn;
+    ~Unregister() { self->Unregister(conn); }
+  } unregister{this, conn.get()};
   if (!conn->Handshake()) return;
   // A malformed request (a bad length, JSON of the wrong shape) ends its connection, never
   // the server.
@@ -141,8 +193,12 @@ bool Server::Handle(Conn& conn, Request& req) {
       lock.unlock();
       return SendError(conn, MakeStatus(401, "Unauthorized", "Unauthorized"));
     }
-    if (throttle_left_ > 0 && !public_path) {
+    const auto now = std::chrono::steady_clock::now();
+    const bool throttled = !public_path && (throttle_verb_.empty() || throttle_verb_ == t.verb);
+    if (throttled && now < retry_not_before_) ++early_retries_;
+    if (throttle_left_ > 0 && throttled) {
       --throttle_left_;
+      retry_not_before_ = now + std::chrono::seconds(throttle_retry_after_);
       ApiError e = MakeStatus(429, "TooManyRequests", "Too many requests, please try again later.",
                               {{"retryAfterSeconds", throttle_retry_after_}});
       e.retry_after_s = throttle_retry_after_;
@@ -379,6 +435,20 @@ bool Server::CreateObject(Conn& conn, const Request& req, const Target& t) {
   }
   std::optional<ApiError> invalid;
   if (t.resource == "pods") invalid = PreparePod(o);
+  if (!invalid && t.resource == "pods") {
+    // A ResourceQuota's admission refusal, worded as the API server words it.
+    std::lock_guard lock(mu_);
+    if (quota_left_ > 0) {
+      --quota_left_;
+      return SendError(
+          conn, MakeStatus(403, "Forbidden",
+                           "pods \"" + FieldValue(o, "metadata.name") +
+                               "\" is forbidden: exceeded quota: compute-resources, requested: "
+                               "limits.memory=512Mi, used: limits.memory=2Gi, limited: "
+                               "limits.memory=2Gi",
+                           {{"name", FieldValue(o, "metadata.name")}, {"kind", "pods"}}));
+    }
+  }
   if (t.resource == "persistentvolumeclaims") invalid = PreparePvc(o);
   if (t.resource == "namespaces") {
     o["kind"] = "Namespace";

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -49,10 +51,22 @@ class Server {
   void Serve(std::unique_ptr<Conn> conn);
   std::string Token();
 
+  // An API server restart (/fake/outage): every open connection is cut, the listener is
+  // closed (connections are refused) until the outage ends, and the event window is dropped
+  // (a restarted server's watch cache starts at the current version: older watches get 410).
+  // Pods run on, as under a real kubelet. main() polls wake_fd() beside the listener, and
+  // closes the listener while OutageLeft() is positive, then waits in WaitOutageEnd.
+  [[nodiscard]] int wake_fd() const { return wake_fd_; }
+  [[nodiscard]] std::chrono::milliseconds OutageLeft();
+  void WaitOutageEnd();
+
  private:
   // Returns false when the connection must close (a stream ended it, or an upgrade).
   bool Handle(Conn& conn, Request& req);
   bool Control(Conn& conn, const Request& req);
+  bool Register(Conn* conn);
+  void Unregister(Conn* conn);
+  void BeginOutage(Conn* except, std::chrono::milliseconds length);
   bool Send(Conn& conn, const Response& response);
   bool SendError(Conn& conn, const ApiError& error);
   bool SendJson(Conn& conn, int code, const json::value& body);
@@ -75,6 +89,18 @@ class Server {
   std::string token_;
   int throttle_left_ = 0;
   int throttle_retry_after_ = 1;
+  std::string throttle_verb_;  // only requests of this verb ("" for all), as a flow schema
+                               // of API Priority and Fairness singles some out
+  // When the last 429 told its client to come back, and how many requests came earlier.
+  std::chrono::steady_clock::time_point retry_not_before_{};
+  int early_retries_ = 0;
+  int quota_left_ = 0;  // pod creates refused with a quota 403
+
+  std::mutex conns_mu_;  // conns_, outage_until_
+  std::condition_variable outage_cv_;
+  std::set<Conn*> conns_;
+  std::chrono::steady_clock::time_point outage_until_{};
+  int wake_fd_ = -1;  // an eventfd: an outage began
 };
 
 // Validation and defaults of a new object; an error when it is not acceptable.

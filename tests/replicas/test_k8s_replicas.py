@@ -1,7 +1,7 @@
 """Two codeyard-server replicas with `executor.uri=k8s:` against codeyard-kube-fake and one
 PostgreSQL (issue 18): any replica serves any workspace (exec, files, the same terminal
-shell) through the exec API, and kill -9 of the replica holding it is survived, with one pod
-and no stored file lost."""
+shell) through the exec API, kill -9 of the replica holding it is survived, with one pod
+and no stored file lost, and the per-user limits hold across both replicas."""
 
 import asyncio
 import json
@@ -98,3 +98,36 @@ def test_any_replica_serves_a_k8s_workspace_and_kill9_is_survived(kube_cluster):
     sh(b, token, ws, "echo after > after.txt")
     wait_for(lambda: call(b, "GET", f"/workspaces/{ws}/files/after.txt", token=token)[2]
              == b"after\n", TAKEOVER_DEADLINE_S, "after.txt stored")
+
+
+def test_running_limits_hold_across_k8s_replicas(tmp_path):
+    fake = KubeFake(tmp_path)
+    cluster = Cluster(tmp_path, extra_args=["--executor", fake.executor_uri(),
+                                            "--set", "workspace.max_running_per_user=1"])
+    try:
+        a, b = cluster.start("a"), cluster.start("b")
+        token = register(a)["access_token"]
+        first = create_workspace(a, token)["id"]
+        second = create_workspace(b, token)["id"]
+        status, _, doc = call(a, "POST", f"/workspaces/{first}/start", token=token)
+        assert status == 200, doc
+        assert len(running_pods(fake, first)) == 1
+        # The second start, through the other replica, is refused, and makes no pod.
+        status, headers, doc = call(b, "POST", f"/workspaces/{second}/start", token=token)
+        assert status == 429, doc
+        assert doc["error"]["code"] == "resource_exhausted"
+        assert "workspace.max_running_per_user" in doc["error"]["message"]
+        assert int(headers["Retry-After"]) >= 1
+        assert running_pods(fake, second) == []
+        # Stopping the first through b frees the slot for the second through a; the first's
+        # pod is deleted from the API server.
+        status, _, doc = call(b, "POST", f"/workspaces/{first}/stop", token=token)
+        assert status == 200, doc
+        wait_for(lambda: running_pods(fake, first) == [], 60, "the first workspace's pod deleted")
+        status, _, doc = call(a, "POST", f"/workspaces/{second}/start", token=token)
+        assert status == 200, doc
+        assert len(running_pods(fake, second)) == 1
+        assert sh(b, token, second, "echo served") == "served\n"
+    finally:
+        cluster.stop_all()
+        fake.stop()

@@ -10,7 +10,8 @@ import struct
 import pytest
 
 from api_client import API, call, create_workspace, error_code, register
-from raw_http import connect, read_until_closed, split_response
+from raw_http import (connect, first_close_frame, read_until_closed, split_response,
+                      websocket_upgrade)
 
 
 @pytest.fixture(scope="module")
@@ -84,19 +85,7 @@ def test_a_nul_byte_in_a_run_argument_is_400(server, owner):
 # ---- WebSocket ----------------------------------------------------------------------------
 
 def handshake(server, ws, version=b"13"):
-    key = base64.b64encode(os.urandom(16))
-    s = connect(server)
-    s.sendall(b"GET " + f"{API}/workspaces/{ws}/terminal".encode() + b" HTTP/1.1\r\n"
-              b"Host: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-              b"Sec-WebSocket-Key: " + key + b"\r\n"
-              b"Sec-WebSocket-Version: " + version + b"\r\n\r\n")
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    return s, data
+    return websocket_upgrade(server, f"{API}/workspaces/{ws}/terminal", version)
 
 
 def frame(opcode, payload, masked=True):
@@ -111,25 +100,6 @@ def frame(opcode, payload, masked=True):
         return head + payload
     key = os.urandom(4)
     return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
-
-
-def close_code_of(data):
-    """The close code of the first close frame (server frames are unmasked) in `data`."""
-    i = 0
-    while i + 2 <= len(data):
-        opcode, n = data[i] & 0x0F, data[i + 1] & 0x7F
-        i += 2
-        if n == 126:
-            n = struct.unpack("!H", data[i:i + 2])[0]
-            i += 2
-        elif n == 127:
-            n = struct.unpack("!Q", data[i:i + 8])[0]
-            i += 8
-        payload = data[i:i + n]
-        i += n
-        if opcode == 0x8:
-            return struct.unpack("!H", payload[:2])[0], payload[2:].decode()
-    return None
 
 
 @pytest.mark.parametrize("version", [b"8", b"7", b"12", b"14"])
@@ -169,7 +139,7 @@ def test_an_unmasked_client_frame_closes_with_1002(server, owner, opcode, payloa
         s.sendall(frame(opcode, payload, masked=False))
         rest, how, _ = read_until_closed(s, 10.0)
     assert how in ("eof", "reset")
-    code = close_code_of(rest)
+    code = first_close_frame(rest)
     assert code is not None and code[0] == 1002, rest[:200]
     assert "masked" in code[1]
 

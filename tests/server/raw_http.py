@@ -1,7 +1,11 @@
 """Raw-socket HTTP helpers for the suites that send what http.client will not: oversized or
-malformed requests, slow clients, pipelining. Every wait is bounded by a deadline."""
+malformed requests, slow clients, pipelining, WebSocket handshakes and frames a client
+library would not send. Every wait is bounded by a deadline."""
 
+import base64
+import os
 import socket
+import struct
 import time
 
 
@@ -80,3 +84,36 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise RuntimeError("no VmRSS")
+
+
+def websocket_upgrade(server, target, version=b"13"):
+    """A raw WebSocket upgrade of `target`: the open socket and what came back up to the end
+    of the answer's head (a body may follow in a later segment)."""
+    s = connect(server)
+    s.sendall(b"GET " + target.encode() + b" HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\n"
+              b"Connection: Upgrade\r\nSec-WebSocket-Key: " + base64.b64encode(os.urandom(16)) +
+              b"\r\nSec-WebSocket-Version: " + version + b"\r\n\r\n")
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return s, data
+
+
+def first_close_frame(data):
+    """(code, reason) of the first close frame among the server's (unmasked) frames in `data`,
+    or None."""
+    i = 0
+    while i + 2 <= len(data):
+        opcode, n = data[i] & 0x0F, data[i + 1] & 0x7F
+        i += 2
+        if n == 126:
+            n, i = struct.unpack("!H", data[i:i + 2])[0], i + 2
+        elif n == 127:
+            n, i = struct.unpack("!Q", data[i:i + 8])[0], i + 8
+        if opcode == 0x8:
+            return struct.unpack("!H", data[i:i + 2])[0], data[i + 2:i + n].decode()
+        i += n
+    return None

@@ -52,8 +52,9 @@ def test_full_flow_write_exec_read_back(server):
 def test_workspace_crud(server, alice):
     made = create_workspace(server, alice, "first")
     assert set(made) == {"id", "name", "state", "created_at", "updated_at", "version",
-                         "terminal_shared", "image"}
+                         "terminal_shared", "image", "usage"}
     assert made["state"] == "stopped"
+    assert made["usage"] == {"bytes": 0, "entries": 0}
     wid = made["id"]
     status, _, listed = call(server, "GET", "/workspaces", token=alice)
     assert status == 200 and wid in [w["id"] for w in listed["items"]]
@@ -69,6 +70,14 @@ def test_workspace_crud(server, alice):
     status, _, _ = call(server, "DELETE", f"/workspaces/{wid}", token=alice)
     assert status == 204
     assert call(server, "GET", f"/workspaces/{wid}", token=alice)[0] == 404
+
+
+def test_usage_counts_what_the_workspace_holds(server, alice):
+    wid = create_workspace(server, alice, "usage")["id"]
+    assert call(server, "PUT", f"/workspaces/{wid}/files/src/a.txt", token=alice,
+                body=b"x" * 1000)[0] in (200, 201)
+    status, _, got = call(server, "GET", f"/workspaces/{wid}", token=alice)
+    assert status == 200 and got["usage"] == {"bytes": 1000, "entries": 2}  # src/ and src/a.txt
 
 
 def test_start_and_stop(server, alice, ws):

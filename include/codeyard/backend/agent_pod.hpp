@@ -4,8 +4,9 @@
 // container` as its init, which holds the pod's processes, terminal sessions and reset. An
 // embedder writing a backend for another orchestrator reuses this class: it supplies the
 // pod's PodInfo and an opener that starts argv in the pod and returns the stream (CloseWrite
-// ends the program's stdin). Every operation opens its own stream: one per Process, per file
-// call, per session attachment, per port connection, per reset; every wait has a deadline.
+// ends the program's stdin). Each Process, session attachment, port connection and reset opens
+// its own stream; file calls share a few streams kept open per pod (one call at a time on
+// each), so a file call costs no exec. Every wait has a deadline.
 // Thread-safe like any Pod (every method from any thread; a Process driven by one thread at a
 // time, Interrupt from any). A Process keeps one reader thread on its stream.
 #pragma once

@@ -2,6 +2,9 @@
 // agent` and speaks agent_protocol.hpp over it.
 #include "codeyard/backend/agent_pod.hpp"
 
+#include <mutex>
+#include <vector>
+
 #include "core/try.hpp"
 #include "executor/agent/agent_process.hpp"
 #include "executor/agent/frame_channel.hpp"
@@ -96,7 +99,7 @@ class AgentPod : public Pod {
     CY_CHECK(channel->SendRaw(out));
     CY_CHECK(AwaitAttached(*channel, Deadline()));
     return std::unique_ptr<Process>(
-        std::make_unique<AgentProcess>(std::move(channel), spec, spec.stdin_open));
+        std::make_unique<AgentProcess>(std::move(channel), spec, spec.stdin_open, true));
   }
 
   Result<void> PutFiles(std::span<const FileData> files) override {
@@ -165,7 +168,14 @@ class AgentPod : public Pod {
   }
 
   Result<void> Reset() override {
-    CY_CHECK(Call("reset", local::AgentBody{}));
+    // Reset ends every process of the pod but its own agent: the idle file streams too.
+    {
+      std::lock_guard lock(files_mu_);
+      idle_files_.clear();
+    }
+    CY_TRY(auto channel, FrameChannel::Open(opener_, options_));
+    bool reusable = false;
+    CY_CHECK(Exchange(*channel, "reset", local::AgentBody{}, &reusable));
     return {};
   }
 
@@ -183,26 +193,63 @@ class AgentPod : public Pod {
     SessionAttachment attachment;
     const auto* started = attached.if_contains("started");
     attachment.started = started != nullptr && started->is_bool() && started->get_bool();
-    attachment.process = std::make_unique<AgentProcess>(std::move(channel), spec, true);
+    attachment.process = std::make_unique<AgentProcess>(std::move(channel), spec, true, false);
     return attachment;
   }
 
-  // A call: the request body up, the reply body down, within the call timeout.
+  // A file call on one of the pod's "files" streams: an idle one if there is one (a stream
+  // that broke while idle, e.g. by a Reset, is replaced once), else a new one.
   Result<local::AgentBody> Call(std::string_view op, const local::AgentBody& request) {
-    CY_TRY(auto channel, FrameChannel::Open(opener_, options_));
+    for (int attempt = 0;; ++attempt) {
+      std::unique_ptr<FrameChannel> channel;
+      {
+        std::lock_guard lock(files_mu_);
+        if (!idle_files_.empty()) {
+          channel = std::move(idle_files_.back());
+          idle_files_.pop_back();
+        }
+      }
+      const bool reused = channel != nullptr;
+      if (!reused) {
+        CY_TRY(channel, FrameChannel::Open(opener_, options_));
+        std::string out;
+        local::AppendFrame(out, FrameType::kOpen, R"({"op":"files"})");
+        CY_CHECK(channel->SendRaw(out));
+      }
+      bool reusable = false;
+      auto reply = Exchange(*channel, op, request, &reusable);
+      if (reusable) {
+        std::lock_guard lock(files_mu_);
+        if (idle_files_.size() < kMaxIdleFileStreams) idle_files_.push_back(std::move(channel));
+        return reply;
+      }
+      // Only a stream found broken is retried: a call that ran out of time is not run twice.
+      if (reply || !reused || attempt > 0 ||
+          reply.error().code() == Error::Code::kDeadlineExceeded) {
+        return reply;
+      }
+    }
+  }
+
+  // One call on `channel`: the request body up, the reply body down, within the call timeout.
+  // `*reusable`: the stream is where another call can follow (the reply, or the agent's
+  // error, came whole).
+  Result<local::AgentBody> Exchange(FrameChannel& channel, std::string_view op,
+                                    const local::AgentBody& request, bool* reusable) {
+    *reusable = false;
     json::object open;
     open["op"] = op;
     std::string out;
     local::AppendFrame(out, FrameType::kOpen, json::serialize(open));
     local::AppendChunked(out, FrameType::kInput, local::EncodeBody(request));
     local::AppendFrame(out, FrameType::kEnd, "");
-    CY_CHECK(channel->SendRaw(out));
+    CY_CHECK(channel.SendRaw(out));
     const auto deadline = Deadline();
     std::string reply;
     while (true) {
-      CY_TRY(auto frame, channel->Next(deadline));
+      CY_TRY(auto frame, channel.Next(deadline));
       if (!frame) {
-        if (auto error = channel->error()) return std::unexpected(error->WithContext("agent pod"));
+        if (auto error = channel.error()) return std::unexpected(error->WithContext("agent pod"));
         return Fail(Error::Code::kUnavailable, "agent pod: the agent ended inside a reply");
       }
       if (frame->type == FrameType::kOutput) {
@@ -213,15 +260,23 @@ class AgentPod : public Pod {
         boost::system::error_code ec;
         const json::value body = json::parse(frame->payload, ec);
         if (ec || !body.is_object()) return Fail(Error::Code::kInternal, "agent pod: bad error");
+        *reusable = true;
         return std::unexpected(local::ErrorFromMessage(body.get_object()));
       }
     }
+    *reusable = true;
     return local::DecodeBody(reply);
   }
+
+  // Idle "files" streams kept per pod: enough for the calls that overlap (a sync pass and a
+  // page's request); more are opened when needed and closed after their call.
+  static constexpr size_t kMaxIdleFileStreams = 2;
 
   PodInfo info_;
   StreamOpener opener_;
   AgentPodOptions options_;
+  std::mutex files_mu_;
+  std::vector<std::unique_ptr<FrameChannel>> idle_files_;
 };
 
 }  // namespace

@@ -9,8 +9,12 @@ namespace codeyard::agent {
 namespace json = boost::json;
 
 AgentProcess::AgentProcess(std::unique_ptr<FrameChannel> channel, const ExecSpec& spec,
-                           bool stdin_open)
-    : channel_(std::move(channel)), tty_(spec.tty), stdin_open_(stdin_open), cap_(spec) {}
+                           bool stdin_open, bool counted)
+    : channel_(std::move(channel)),
+      tty_(spec.tty),
+      stdin_open_(stdin_open),
+      cap_(spec),
+      counted_(counted) {}
 
 void AgentProcess::Take(const Frame& frame) {
   switch (frame.type) {
@@ -46,6 +50,10 @@ void AgentProcess::Take(const Frame& frame) {
       auto report = !ec && body.is_object() ? local::ExitReportFromJson(body.get_object())
                                             : Result<local::ExitReport>();
       report_ = report.value_or(local::ExitReport{});
+      if (!ec && body.is_object()) {
+        const auto* oom = body.get_object().if_contains("oom_killed");
+        oom_killed_ = oom != nullptr && oom->is_bool() && oom->get_bool();
+      }
       return;
     }
     default:
@@ -79,17 +87,35 @@ Result<std::optional<OutputChunk>> AgentProcess::ReadOutput(
 Result<void> AgentProcess::WriteStdin(std::string_view data) {
   if (!stdin_open_) return Fail(Error::Code::kFailedPrecondition, "stdin is closed");
   if (Ended()) return Fail(Error::Code::kAborted, "the process has ended");
-  if (data.empty()) return {};
+  // Blocks like a pipe: each piece waits until the agent has room for it.
+  while (!data.empty()) {
+    const size_t piece = std::min(data.size(), local::kAgentMaxPendingInput);
+    if (counted_ && sent_ + piece > local::kAgentMaxPendingInput) {
+      CY_CHECK(channel_->AwaitTaken(sent_ + piece - local::kAgentMaxPendingInput, nullptr));
+    }
+    CY_CHECK(Send(data.substr(0, piece)));
+    data.remove_prefix(piece);
+  }
+  return {};
+}
+
+Result<void> AgentProcess::Send(std::string_view data) {
   auto sent = channel_->Send(FrameType::kInput, data);
   if (!sent) return Fail(Error::Code::kAborted, "the process no longer reads stdin");
+  sent_ += data.size();
   return {};
 }
 
 Result<void> AgentProcess::QueueStdin(std::string_view data, std::size_t max_pending) {
-  // The agent takes every frame at once and queues what the process cannot take yet, so
-  // nothing waits on this side.
-  CY_CHECK(local::CheckStdinRoom(0, data.size(), max_pending));
-  return WriteStdin(data);
+  // What the agent holds for the process (sent, not yet taken) counts as waiting, as a local
+  // Process's own queue does; never more than the agent's bound.
+  if (!stdin_open_) return Fail(Error::Code::kFailedPrecondition, "stdin is closed");
+  if (Ended()) return Fail(Error::Code::kAborted, "the process has ended");
+  const uint64_t waiting = counted_ ? sent_ - std::min(sent_, channel_->taken()) : 0;
+  CY_CHECK(local::CheckStdinRoom(static_cast<size_t>(waiting), data.size(),
+                                 std::min(max_pending, local::kAgentMaxPendingInput)));
+  if (data.empty()) return {};
+  return Send(data);
 }
 
 Result<void> AgentProcess::CloseStdin() {
@@ -134,6 +160,7 @@ Result<ExitStatus> AgentProcess::Wait() {
     if (!*chunk) break;
   }
   final_ = local::StatusFromReport(*report_, cap_.truncated(), nullptr, 0);
+  final_->oom_killed = oom_killed_;
   return *final_;
 }
 

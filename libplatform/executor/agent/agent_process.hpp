@@ -18,7 +18,10 @@ namespace codeyard::agent {
 
 class AgentProcess : public Process {
  public:
-  AgentProcess(std::unique_ptr<FrameChannel> channel, const ExecSpec& spec, bool stdin_open);
+  // `counted`: an exec, whose agent answers input with kTaken (a session's init takes its
+  // input at its own pace instead).
+  AgentProcess(std::unique_ptr<FrameChannel> channel, const ExecSpec& spec, bool stdin_open,
+               bool counted);
   ~AgentProcess() override = default;
 
   Result<std::optional<OutputChunk>> ReadOutput(
@@ -34,6 +37,8 @@ class AgentProcess : public Process {
  private:
   // One frame taken in: output queued, or the end noted.
   void Take(const Frame& frame);
+  // `data` as input frames (within the agent's room), counted in sent_.
+  Result<void> Send(std::string_view data);
   [[nodiscard]] bool Ended() const { return report_.has_value(); }
 
   std::unique_ptr<FrameChannel> channel_;
@@ -44,6 +49,9 @@ class AgentProcess : public Process {
   local::OutputCap cap_;
   std::optional<local::ExitReport> report_;
   std::optional<ExitStatus> final_;
+  bool counted_;
+  uint64_t sent_ = 0;  // input bytes sent (counted_: compared with the channel's taken())
+  bool oom_killed_ = false;
 };
 
 }  // namespace codeyard::agent

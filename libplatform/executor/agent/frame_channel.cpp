@@ -1,5 +1,7 @@
 #include "executor/agent/frame_channel.hpp"
 
+#include <cstdlib>
+
 #include "core/try.hpp"
 #include "executor/local/protocol.hpp"
 
@@ -54,6 +56,10 @@ void FrameChannel::ReadLoop() {
     }
     reader.Feed(*bytes);
     while (auto frame = reader.Next()) {
+      if (frame->type == FrameType::kTaken) {
+        taken_ += std::strtoull(frame->payload.c_str(), nullptr, 10);
+        continue;
+      }
       queued_ += frame->payload.size();
       frames_.push_back(std::move(*frame));
     }
@@ -101,6 +107,23 @@ Result<std::optional<Frame>> FrameChannel::Next(std::optional<Clock::time_point>
     return Fail(Error::Code::kAborted, "interrupted");
   }
   return std::optional<Frame>();
+}
+
+uint64_t FrameChannel::taken() const {
+  std::lock_guard lock(mu_);
+  return taken_;
+}
+
+Result<void> FrameChannel::AwaitTaken(uint64_t at_least, std::atomic<bool>* interrupt) {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] {
+    return taken_ >= at_least || ended_ || shut_ || (interrupt != nullptr && interrupt->load());
+  });
+  if (taken_ >= at_least) return {};
+  if (interrupt != nullptr && interrupt->exchange(false)) {
+    return Fail(Error::Code::kAborted, "interrupted");
+  }
+  return Fail(Error::Code::kAborted, "the process no longer reads stdin");
 }
 
 void FrameChannel::Wake() {

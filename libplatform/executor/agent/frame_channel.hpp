@@ -48,6 +48,11 @@ class FrameChannel {
   // kDeadlineExceeded past `deadline`; kAborted once `*interrupt` is set (and Wake called).
   [[nodiscard]] Result<std::optional<Frame>> Next(std::optional<Clock::time_point> deadline,
                                                   std::atomic<bool>* interrupt = nullptr);
+  // Input bytes the agent has passed on so far (its kTaken frames, which Next never returns).
+  [[nodiscard]] uint64_t taken() const;
+  // Waits until taken() reaches `at_least`: kAborted once the stream ended first or
+  // `*interrupt` is set (and Wake called).
+  [[nodiscard]] Result<void> AwaitTaken(uint64_t at_least, std::atomic<bool>* interrupt);
   // Wakes a Next waiting on another thread (to see its interrupt flag).
   void Wake();
   [[nodiscard]] std::optional<Error> error() const;
@@ -63,6 +68,7 @@ class FrameChannel {
   std::condition_variable cv_;
   std::deque<Frame> frames_;
   size_t queued_ = 0;  // payload bytes in frames_
+  uint64_t taken_ = 0;
   bool shut_ = false;  // Shutdown: the reader stops waiting for room
   bool ended_ = false;
   std::optional<Error> error_;

@@ -324,7 +324,9 @@ Result<Response> Client::Send(std::string_view verb, const Resource& target, con
     }
     const auto delay = BackoffDelay(Backoff{}, attempt++, Random01(), retry_after);
     if (Clock::now() + delay >= deadline) {
-      return Fail(failure->WithContext("after " + std::to_string(attempt) + " attempts"));
+      // Named, so an operator knows which API server (not which pod) is the trouble.
+      return Fail(failure->WithContext("the API server at " + impl_->config().server + ", after " +
+                                       std::to_string(attempt) + " attempts"));
     }
     std::this_thread::sleep_for(delay);
   }

@@ -179,6 +179,10 @@ Result<KubeExecutorOptions> ParseKubeUri(std::string_view uri) {
       CY_CHECK(integer(options.grace_period_s, 0));
     } else if (key == "oneshot_deadline_s") {
       CY_CHECK(integer(options.oneshot_deadline_s, 1));
+    } else if (key == "orphan_renew_ms") {
+      int64_t ms = 0;
+      CY_CHECK(integer(ms, 100));
+      options.orphan_renew = std::chrono::milliseconds(ms);
     } else if (key == "read_only_root") {
       options.read_only_root = value != "0" && value != "false";
     } else if (key == "run_as_user") {
@@ -192,7 +196,8 @@ Result<KubeExecutorOptions> ParseKubeUri(std::string_view uri) {
                   "k8s executor: unknown parameter \"" + key +
                       "\" (known: namespace, image, image.<name>, pod_binary, kubeconfig, "
                       "ready_timeout_s, unschedulable_s, storage_class, home_size, shm_size, "
-                      "request_fraction, grace_period_s, oneshot_deadline_s, read_only_root, "
+                      "request_fraction, grace_period_s, oneshot_deadline_s, orphan_renew_ms, "
+                      "read_only_root, "
                       "run_as_user, run_as_group, context, request_timeout_ms)");
     }
   }
@@ -345,6 +350,28 @@ Result<json::object> BuildPodManifest(const PodSpec& spec, std::string_view name
                     {"labels", std::move(labels)},
                     {"annotations", json::object{{kSpecAnnotation, EncodeSpecAnnotation(spec)}}}}},
       {"spec", std::move(pod_spec)}};
+}
+
+std::string HeldUntil(std::chrono::milliseconds timeout) {
+  const auto until = std::chrono::system_clock::now() + timeout;
+  return std::to_string(
+      std::chrono::duration_cast<std::chrono::milliseconds>(until.time_since_epoch()).count());
+}
+
+std::optional<int64_t> HeldUntilOf(const json::object& pod) {
+  const json::value* metadata = pod.if_contains("metadata");
+  const json::value* annotations = metadata && metadata->is_object()
+                                       ? metadata->get_object().if_contains("annotations")
+                                       : nullptr;
+  const json::value* value = annotations && annotations->is_object()
+                                 ? annotations->get_object().if_contains(kHeldUntilAnnotation)
+                                 : nullptr;
+  if (!value || !value->is_string()) return std::nullopt;
+  const std::string_view text = value->get_string();
+  int64_t ms = 0;
+  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
+  if (ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
+  return ms;
 }
 
 json::object BuildHomeClaimManifest(std::string_view workspace_id,

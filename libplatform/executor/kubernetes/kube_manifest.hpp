@@ -27,6 +27,10 @@ inline constexpr std::string_view kNetworkLabel = "codeyard.dev/network";  // no
 // The PodSpec as given (labels before sanitising, limits, image, lifetime), so any replica
 // reads back the spec exactly: label values are cut to Kubernetes' rules on the object.
 inline constexpr std::string_view kSpecAnnotation = "codeyard.dev/spec";
+// A survive_owner pod with an orphan_timeout: until when (Unix ms, wall clock) its holders
+// vouch for it. Every executor holding it renews it; any executor's sweep deletes it once
+// past (kubernetes_executor_lease.cpp).
+inline constexpr std::string_view kHeldUntilAnnotation = "codeyard.dev/held-until";
 inline constexpr std::string_view kContainerName = "workspace";
 inline constexpr std::string_view kHomeDir = "/home/codeyard";
 
@@ -49,7 +53,15 @@ struct KubeExecutorOptions {
   bool read_only_root = true;                              // `read_only_root=`
   int64_t run_as_user = 1000;                              // `run_as_user=`
   int64_t run_as_group = 1000;                             // `run_as_group=`
+  // `orphan_renew_ms=`: how often the executor renews the held-until of the pods it holds
+  // and deletes those whose holders stopped (at most a third of a pod's orphan_timeout).
+  std::chrono::milliseconds orphan_renew{10000};
 };
+
+// The held-until annotation's value for `timeout` from now (Unix ms), and its reading from a
+// pod object: nullopt when the pod has none (no orphan_timeout) or it is malformed.
+[[nodiscard]] std::string HeldUntil(std::chrono::milliseconds timeout);
+[[nodiscard]] std::optional<int64_t> HeldUntilOf(const boost::json::object& pod);
 
 // Parses "k8s:" or "k8s:?namespace=ns&image=ref&image.py=ref2&kubeconfig=/f&...".
 [[nodiscard]] Result<KubeExecutorOptions> ParseKubeUri(std::string_view uri);

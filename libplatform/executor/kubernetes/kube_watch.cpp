@@ -1,7 +1,9 @@
 #include "executor/kubernetes/kube_watch.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
+#include <cctype>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -64,6 +66,11 @@ class CurlWatch final : public Watch {
     return ended_;
   }
 
+  std::optional<std::chrono::seconds> retry_after() const override {
+    std::lock_guard lock(mutex_);
+    return retry_after_;
+  }
+
   void Stop() override {
     stopped_ = true;
     std::lock_guard lock(mutex_);
@@ -73,6 +80,20 @@ class CurlWatch final : public Watch {
  private:
   static std::size_t OnData(char* data, std::size_t size, std::size_t count, void* self) {
     return static_cast<CurlWatch*>(self)->Feed(std::string_view(data, size * count));
+  }
+
+  static std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* self) {
+    std::string_view line(data, size * count);
+    constexpr std::string_view kName = "retry-after:";
+    if (line.size() > kName.size() &&
+        std::equal(kName.begin(), kName.end(), line.begin(), [](char a, char b) {
+          return a == std::tolower(static_cast<unsigned char>(b));
+        })) {
+      auto* watch = static_cast<CurlWatch*>(self);
+      std::lock_guard lock(watch->mutex_);
+      watch->retry_after_ = ParseRetryAfter(line.substr(kName.size()));
+    }
+    return size * count;
   }
 
   static int OnProgress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
@@ -107,6 +128,8 @@ class CurlWatch final : public Watch {
       curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, headers);
       curl_easy_setopt(easy_, CURLOPT_WRITEFUNCTION, OnData);
       curl_easy_setopt(easy_, CURLOPT_WRITEDATA, this);
+      curl_easy_setopt(easy_, CURLOPT_HEADERFUNCTION, OnHeader);
+      curl_easy_setopt(easy_, CURLOPT_HEADERDATA, this);
       curl_easy_setopt(easy_, CURLOPT_NOPROGRESS, 0L);
       curl_easy_setopt(easy_, CURLOPT_XFERINFOFUNCTION, OnProgress);
       curl_easy_setopt(easy_, CURLOPT_XFERINFODATA, this);
@@ -133,8 +156,9 @@ class CurlWatch final : public Watch {
         }
       }
     }
+    // What is left after the last newline is an event cut off by a broken connection (an
+    // API server restarting): dropped, since the caller's next watch resumes before it.
     std::lock_guard lock(mutex_);
-    if (!splitter_.rest().empty()) lines_.push_back(splitter_.rest());
     failure_ = std::move(failure);
     done_ = true;
     changed_.notify_all();
@@ -153,6 +177,7 @@ class CurlWatch final : public Watch {
   std::optional<Error> failure_;
   bool done_ = false;
   bool ended_ = false;
+  std::optional<std::chrono::seconds> retry_after_;
 };
 
 }  // namespace
@@ -230,10 +255,17 @@ Result<std::unique_ptr<Watch>> Client::StartWatch(const Resource& target, const 
       *impl_, impl_->Url(target, full), "watch " + target.Describe(), limit_ms));
 }
 
+bool IsTransientWatchError(const Error& error) noexcept {
+  // kUnavailable: refused, throttled (429) or 5xx; kUnauthenticated: a token that rotated
+  // (the client has re-read it by now, and the next list fails for good if it is still bad).
+  return error.code() == Error::Code::kUnavailable || error.code() == Error::Code::kUnauthenticated;
+}
+
 Result<void> ListWatch(Client& client, const Resource& target, const Query& query,
                        const ListWatchHandlers& handlers) {
   std::string rv;
   bool need_list = true;
+  int failures = 0;
   while (handlers.keep_going()) {
     if (need_list) {
       auto list = client.Get(target, query);
@@ -251,8 +283,21 @@ Result<void> ListWatch(Client& client, const Resource& target, const Query& quer
           need_list = true;
           break;
         }
-        return Fail(event.error());
+        if (!IsTransientWatchError(event.error())) return Fail(event.error());
+        // The API server restarting or throttling: back off, then list again (the list
+        // retries within its own deadline and fails for good if the server stays away).
+        // In slices of `poll`, so a caller that stops is not held for a long Retry-After.
+        const auto until =
+            std::chrono::steady_clock::now() +
+            BackoffDelay(Backoff{}, std::min(failures++, 6), 0.5, (*watch)->retry_after());
+        while (handlers.keep_going() && std::chrono::steady_clock::now() < until) {
+          std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+              handlers.poll, until - std::chrono::steady_clock::now()));
+        }
+        need_list = true;
+        break;
       }
+      failures = 0;
       if (!*event) {
         if ((*watch)->ended()) break;  // watch again from rv
         continue;

@@ -56,13 +56,22 @@ class Watch {
   [[nodiscard]] virtual Result<std::optional<WatchEvent>> Next(
       std::chrono::milliseconds timeout) = 0;
   [[nodiscard]] virtual bool ended() const = 0;
+  // The Retry-After of a refused watch (429, 503), once Next has returned its error: the
+  // caller waits at least that long before it lists or watches again.
+  [[nodiscard]] virtual std::optional<std::chrono::seconds> retry_after() const = 0;
   // Ends the transfer; a Next blocked on another thread returns.
   virtual void Stop() = 0;
 };
 
+// Whether a watch that failed with `error` should be started again after a fresh list (the
+// API server refused or dropped it, or our token rotated) rather than its error reported.
+[[nodiscard]] bool IsTransientWatchError(const Error& error) noexcept;
+
 // Lists `target` and then watches from the list's resourceVersion, listing again whenever the
 // watch expires (410) and watching again whenever a stream ends. `on_list` gets every list
-// (the full state: the caller replaces what it knew), `on_event` each event after it.
+// (the full state: the caller replaces what it knew), `on_event` each event after it. A
+// watch the API server refuses or cuts (a restart, a 429, a rotated token) is listed again
+// after a backoff; a list that fails within its own retries is the error returned.
 // Returns when `keep_going` says false (checked at least every `poll`), or with the error
 // that stopped it (not 410, not a normal end: those are handled here).
 struct ListWatchHandlers {

@@ -1,7 +1,9 @@
 #include "executor/kubernetes/kubernetes_executor.hpp"
 
+#include <algorithm>
 #include <array>
 #include <boost/json.hpp>
+#include <thread>
 #include <utility>
 
 #include "codeyard/id.hpp"
@@ -58,8 +60,10 @@ bool IsPlainName(std::string_view name) {
 std::shared_ptr<KubernetesExecutor> KubernetesExecutor::Make(KubeExecutorOptions options,
                                                              std::shared_ptr<Client> client,
                                                              AgentPodFactory agent_pods) {
-  return std::shared_ptr<KubernetesExecutor>(
+  std::shared_ptr<KubernetesExecutor> executor(
       new KubernetesExecutor(std::move(options), std::move(client), std::move(agent_pods)));
+  executor->lease_thread_ = std::thread([raw = executor.get()] { raw->LeaseLoop(); });
+  return executor;
 }
 
 KubernetesExecutor::KubernetesExecutor(KubeExecutorOptions options, std::shared_ptr<Client> client,
@@ -69,6 +73,12 @@ KubernetesExecutor::KubernetesExecutor(KubeExecutorOptions options, std::shared_
       agent_pods_(std::move(agent_pods)) {}
 
 KubernetesExecutor::~KubernetesExecutor() {
+  {
+    std::lock_guard lock(lease_mu_);
+    closing_ = true;
+  }
+  lease_cv_.notify_all();
+  if (lease_thread_.joinable()) lease_thread_.join();
   std::vector<std::string> oneshots;
   {
     std::lock_guard lock(mu_);
@@ -99,8 +109,17 @@ Result<std::shared_ptr<Pod>> KubernetesExecutor::CreatePod(const PodSpec& spec) 
   CY_TRY(const std::string suffix, RandomBytes(8));
   const std::string name = PodName(HexEncode(suffix));
   CY_TRY(json::object manifest, BuildPodManifest(spec, name, options_));
+  if (spec.survive_owner && spec.orphan_timeout.count() > 0) {
+    manifest["metadata"].as_object()["annotations"].as_object()[kHeldUntilAnnotation] =
+        HeldUntil(spec.orphan_timeout);
+  }
   if (const auto home = HomeWorkspace(spec)) CY_CHECK(EnsureHomeClaim(*home));
   auto created = client_->Post(Pods(), json::value(std::move(manifest)), kCall);
+  if (!created && created.error().code() == Error::Code::kAlreadyExists) {
+    // The name is ours alone (random): an earlier attempt of this POST made it before its
+    // connection broke (an API server restarting) and the client's retry met it.
+    created = client_->Get(Pods(name), {}, kCall);
+  }
   if (!created) return Fail(WithContext(created.error(), "creating pod " + name));
   if (!created->is_object()) {
     return Fail(Error::Code::kInternal, "k8s executor: creating pod " + name + ": no object");
@@ -155,6 +174,7 @@ Result<json::object> KubernetesExecutor::WaitReady(const std::string& name, json
   };
   const Query by_name = {{"fieldSelector", "metadata.name=" + name}};
   std::string rv = ResourceVersion(latest);
+  int watch_failures = 0;
   while (true) {
     if (auto done = judge(latest)) {
       CY_CHECK(*done);
@@ -176,12 +196,21 @@ Result<json::object> KubernetesExecutor::WaitReady(const std::string& name, json
                    std::chrono::duration_cast<std::chrono::milliseconds>(wake - Clock::now()));
       auto next = (*watch)->Next(wait);
       if (!next) {
-        if (!IsExpired(next.error())) {
+        if (IsTransientWatchError(next.error())) {
+          // The API server restarting, throttling or refusing a rotated token: after a
+          // backoff (within the deadline) read the pod afresh, which retries on its own; the
+          // pod may have become ready while nobody watched.
+          const auto pause = std::min(
+              BackoffDelay(Backoff{}, std::min(watch_failures++, 6), 0.5, (*watch)->retry_after()),
+              std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+          if (pause.count() > 0) std::this_thread::sleep_for(pause);
+        } else if (!IsExpired(next.error())) {
           return Fail(WithContext(next.error(), "watching pod " + name));
         }
-        relist = true;  // our resourceVersion is too old: read the pod afresh
+        relist = true;  // or our resourceVersion is too old (410): read the pod afresh
         continue;
       }
+      watch_failures = 0;
       if (!next->has_value()) {
         if ((*watch)->ended()) break;  // the server ended the stream: watch again from rv
         if (Clock::now() >= deadline) return timed_out();
@@ -206,7 +235,14 @@ Result<json::object> KubernetesExecutor::WaitReady(const std::string& name, json
       }
     }
     if (relist) {
-      CY_TRY(latest, AsObject(client_->Get(Pods(name), {}, kCall), "re-reading pod " + name));
+      if (Clock::now() >= deadline) return timed_out();
+      // Within the readiness deadline: a server that stays away fails the wait with the
+      // client's kUnavailable naming it.
+      const CallOptions within{
+          std::max(std::chrono::milliseconds(1),
+                   std::min(*kCall.timeout, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                deadline - Clock::now())))};
+      CY_TRY(latest, AsObject(client_->Get(Pods(name), {}, within), "re-reading pod " + name));
       rv = ResourceVersion(latest);
     }
   }
@@ -247,7 +283,30 @@ Result<std::shared_ptr<Pod>> KubernetesExecutor::Wrap(const PodInfo& info, bool 
   auto pod = std::make_shared<KubePod>(info, std::move(agent), std::move(on_release));
   std::erase_if(held_, [](const auto& entry) { return entry.second.expired(); });
   held_[info.id] = pod;
+  if (!gone_) {
+    // A pod evicted or deleted by the cluster is seen at once by its holders (a terminal
+    // closes as its pod's, the workspace starts a new one), not at their next failing call.
+    std::weak_ptr<KubernetesExecutor> self = weak_from_this();
+    gone_ = std::make_unique<PodGoneWatcher>(
+        client_, Pods(),
+        Query{{"labelSelector", std::string(kManagedByLabel) + "=" + std::string(kManagedByValue)}},
+        [self](const std::string& gone, const std::string&) {
+          if (auto executor = self.lock()) executor->MarkGone(gone);
+        });
+  }
   return std::shared_ptr<Pod>(pod);
+}
+
+void KubernetesExecutor::MarkGone(const std::string& name) {
+  std::shared_ptr<KubePod> held;  // released after the lock, as in DeleteByName
+  {
+    std::lock_guard lock(mu_);
+    auto it = held_.find(name);
+    if (it == held_.end()) return;
+    held = it->second.lock();
+    held_.erase(it);
+  }
+  if (held) held->MarkDeleted();
 }
 
 Result<std::shared_ptr<Pod>> KubernetesExecutor::GetPod(std::string_view id) {
@@ -391,11 +450,12 @@ Result<std::vector<HostCheck>> KubernetesExecutor::Doctor() {
                     pods ? "reachable at " + client_->config().server + "; pods can be listed"
                          : pods.error().message()});
   // What the backend does, in RBAC terms; k8s/'s Role must grant each.
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 11> kNeeded = {{
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 12> kNeeded = {{
       {"create", "pods"},
       {"get", "pods"},
       {"list", "pods"},
       {"watch", "pods"},
+      {"patch", "pods"},  // the orphan lease's held-until
       {"delete", "pods"},
       {"create", "pods/exec"},
       {"get", "pods/exec"},

@@ -7,11 +7,14 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "codeyard/backend/executor.hpp"
@@ -19,6 +22,7 @@
 #include "executor/kubernetes/kube_http.hpp"
 #include "executor/kubernetes/kube_manifest.hpp"
 #include "executor/kubernetes/kube_pod.hpp"
+#include "executor/kubernetes/kube_watch_gone.hpp"
 
 namespace codeyard::kube {
 
@@ -47,6 +51,11 @@ class KubernetesExecutor : public Executor,
 
   [[nodiscard]] const KubeExecutorOptions& options() const { return options_; }
 
+  // One pass of the orphan lease (the lease thread runs it every orphan_renew): renews the
+  // held-until of every pod this object holds, then deletes codeyard's pods whose held-until
+  // has passed. Public for tests that want a pass now.
+  void RenewAndSweep();
+
  private:
   KubernetesExecutor(KubeExecutorOptions options, std::shared_ptr<Client> client,
                      AgentPodFactory agent_pods);
@@ -60,6 +69,16 @@ class KubernetesExecutor : public Executor,
   // Deletes the pod; with `wait`, returns once the API server has forgotten it (its grace
   // period), so a list after DeletePod no longer shows it.
   Result<void> DeleteByName(const std::string& name, bool wait);
+  // The lease thread (kubernetes_executor_lease.cpp): RenewAndSweep until the destructor.
+  void LeaseLoop();
+  // How long the lease thread waits between passes: orphan_renew, or less for a held pod
+  // with a short orphan_timeout.
+  std::chrono::milliseconds LeaseInterval();
+  // The pods this object holds that have an orphan lease: name and orphan_timeout.
+  std::vector<std::pair<std::string, std::chrono::milliseconds>> Leased();
+  // The API server says pod `name` is gone (evicted, deleted, failed): the KubePod handed
+  // out says so too, and GetPod reads the server again.
+  void MarkGone(const std::string& name);
 
   const KubeExecutorOptions options_;
   const std::shared_ptr<Client> client_;
@@ -70,6 +89,13 @@ class KubernetesExecutor : public Executor,
   // created are deleted when their KubePod goes.
   std::map<std::string, std::weak_ptr<KubePod>, std::less<>> held_;
   std::map<std::string, bool, std::less<>> created_;  // name -> one-shot
+
+  std::mutex lease_mu_;
+  std::condition_variable lease_cv_;
+  bool closing_ = false;
+  std::thread lease_thread_;
+  // Started with the first pod handed out; last, so it stops before the rest goes.
+  std::unique_ptr<PodGoneWatcher> gone_;
 };
 
 }  // namespace codeyard::kube

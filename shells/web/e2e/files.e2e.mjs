@@ -156,17 +156,23 @@ test("files in and out", async (t) => {
     assert.ok(Buffer.from(await res.arrayBuffer()).equals(Buffer.from([0, 1, 2, 255])));
   });
 
-  await t.test("the workspace size cap refuses an upload with a clear message", async () => {
+  await t.test("the workspace size cap refuses an upload before sending, counting what it holds", async () => {
+    // Under the cap by itself, over it with what the workspace already holds.
+    const puts = [];
+    const watch = (req) => req.method() === "PUT" && puts.push(req.url());
+    page.on("request", watch);
     await page.keyboard.press("Escape");
     await page.getByRole("button", { name: "Upload", exact: true }).click();
     const [chooser] = await Promise.all([
       page.waitForEvent("filechooser"),
       page.getByRole("menuitem", { name: "Files…" }).click(),
     ]);
-    await chooser.setFiles({ name: "huge.bin", mimeType: "application/octet-stream", buffer: randomBytes(CAP_BYTES) });
+    await chooser.setFiles({ name: "huge.bin", mimeType: "application/octet-stream", buffer: randomBytes(CAP_BYTES - 1000) });
     const alert = page.getByTestId("message");
-    await alert.filter({ hasText: "Upload stopped at huge.bin" }).waitFor();
-    assert.match(await alert.innerText(), /max_workspace_bytes/);
+    await alert.filter({ hasText: "Cannot upload: the workspace holds" }).waitFor();
+    assert.match(await alert.innerText(), /holds .*max_workspace_bytes/);
+    page.off("request", watch);
+    assert.deepEqual(puts, [], "nothing was sent");
     assert.equal((await api.call("GET", `/workspaces/${ws}/files/huge.bin`)).status, 404);
   });
 

@@ -1,7 +1,8 @@
 // Several terminals per workspace as tabs, each its own shell on the server: two terminals run
 // different commands at once and keep them across a reload; one is renamed and one closed
 // (its shell ends); Ctrl+V and Ctrl+Shift+V paste into the shell (not ^V), and Enter after
-// them runs the line (not ^M).
+// them runs the line (not ^M). With terminal.max_per_workspace=2, the page offers two tabs and
+// says why not a third.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { CodeyardServer, launchBrowser, newPage, screenshot, waitFor } from "./lib/harness.mjs";
@@ -111,4 +112,27 @@ test("terminal tabs", async (t) => {
     assert.ok(!(await terminalText(page)).includes("two_22"), "a closed terminal's shell came back");
     assert.deepEqual(page.problems, []);
   });
+});
+
+// The tab limit is the server's terminal.max_per_workspace, not a number in the page: with 2,
+// a second tab opens and the New terminal button then says why a third cannot.
+test("terminal tabs follow the server's limit", async (t) => {
+  const limited = await CodeyardServer.start("terminal-tabs-limit", { settings: ["terminal.max_per_workspace=2"] });
+  t.after(() => limited.dispose());
+  const page = await newPage(browser);
+  await signUp(page, limited.url, "lin");
+  await createWorkspace(page, "two");
+  await openWorkspace(page, "two");
+  await waitForTerminal(page);
+  const add = page.getByRole("button", { name: "New terminal" });
+  assert.equal(await add.isEnabled(), true);
+  await add.click();
+  await shellTab(page, "Shell 2").and(page.locator("[aria-selected=true]")).waitFor();
+  await waitFor(async () => !(await add.isEnabled()), { what: "New terminal to be disabled at two tabs" });
+  assert.equal(await page.getByRole("tablist", { name: "Terminals" }).getByRole("tab").count(), 2);
+  assert.match((await add.getAttribute("title")) ?? "", /At most 2 terminals.*terminal\.max_per_workspace/);
+  // Closing one frees a place again.
+  await shellTab(page, "Shell 2").getByRole("button", { name: "Close Shell 2" }).click();
+  await waitFor(async () => await add.isEnabled(), { what: "New terminal enabled again after a close" });
+  assert.deepEqual(page.problems, []);
 });

@@ -1,6 +1,7 @@
 #include "executor/local/pod/agent.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -19,18 +20,71 @@ namespace {
 namespace json = boost::json;
 
 constexpr size_t kReadSize = 64 * 1024;
+// What a relay holds for each direction: a destination that does not read stops only the
+// reading of its own source, never the other direction (a terminal whose viewer stalls still
+// takes its keys, Ctrl-C included).
+constexpr size_t kRelayBuffer = 256 * 1024;
 
-// Reads what `fd` has into `out`: the byte count, 0 at its end, -1 on EAGAIN.
-ssize_t ReadInto(int fd, std::string& out) {
+void NonBlocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+// Appends what `fd` has to `out`: the byte count, 0 at its end (or on an error), -1 when
+// nothing is there yet.
+ssize_t ReadAppend(int fd, std::string& out) {
   char buffer[kReadSize];
   while (true) {
     const ssize_t n = ::read(fd, buffer, sizeof(buffer));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) return -1;
     if (n <= 0) return 0;
-    out.assign(buffer, static_cast<size_t>(n));
+    out.append(buffer, static_cast<size_t>(n));
     return n;
   }
+}
+
+// Writes what `fd` takes now of `out`; false once `fd` is gone.
+bool Drain(int fd, std::string& out) {
+  while (!out.empty()) {
+    const ssize_t n = ::write(fd, out.data(), out.size());
+    if (n > 0) {
+      out.erase(0, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    return n < 0 && errno == EAGAIN;
+  }
+  return true;
+}
+
+// Writes the rest of `out` to a non-blocking `fd`, waiting up to `timeout_ms` for it to take
+// it (a relay's last bytes; a reader that never takes them does not keep the agent alive).
+void Finish(int fd, std::string& out, int timeout_ms) {
+  const int64_t deadline = NowMs() + timeout_ms;
+  while (!out.empty() && Drain(fd, out) && !out.empty()) {
+    const int64_t left = deadline - NowMs();
+    pollfd p{fd, POLLOUT, 0};
+    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) return;
+  }
+}
+
+constexpr int kFinishMs = 5000;
+
+// ReadExact that also waits out EAGAIN: stdin is non-blocking when it shares its file
+// description with stdout (a runtime may hand both ends of one socket), which Unblock made so.
+ssize_t ReadWhole(int fd, char* data, size_t size) {
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::read(fd, data + done, size - done);
+    if (n > 0) {
+      done += static_cast<size_t>(n);
+      continue;
+    }
+    if (n == 0) return done == 0 ? 0 : -1;
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) return -1;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, -1) < 0 && errno != EINTR) return -1;
+  }
+  return static_cast<ssize_t>(done);
 }
 
 // "session": raw bytes both ways between the stream and an attachment of the init; stdin's
@@ -56,21 +110,36 @@ int ServeSession() {
     return 1;
   }
   theirs.Reset();
-  std::string data;
+  NonBlocking(STDIN_FILENO);
+  NonBlocking(STDOUT_FILENO);
+  NonBlocking(ours.get());
+  std::string up;        // from the library, for the session
+  std::string down;      // from the session, for the library
+  bool hung_up = false;  // the init closed the attachment; its last bytes wait for room
   while (true) {
-    pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {ours.get(), POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) {
+    const bool read_up = up.size() < kRelayBuffer;
+    const bool read_down = down.size() < kRelayBuffer;
+    pollfd fds[3] = {
+        {read_up ? STDIN_FILENO : -1, POLLIN, 0},
+        {ours.get(), static_cast<short>((read_down ? POLLIN : 0) | (up.empty() ? 0 : POLLOUT)), 0},
+        {down.empty() ? -1 : STDOUT_FILENO, POLLOUT, 0}};
+    // A hang-up is reported whatever was asked: not polled again until it can be read.
+    if (fds[1].events == 0 || (hung_up && !read_down)) fds[1].fd = -1;
+    if (::poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
       return 1;
     }
-    if (fds[0].revents != 0) {
-      if (ReadInto(STDIN_FILENO, data) == 0) return 0;  // detach
-      if (!WriteAll(ours.get(), data.data(), data.size())) return 0;
+    if (fds[0].revents != 0 && ReadAppend(STDIN_FILENO, up) == 0) {
+      Finish(ours.get(), up, kFinishMs);
+      return 0;  // detach
     }
-    if (fds[1].revents != 0) {
-      if (ReadInto(ours.get(), data) == 0) return 0;  // the session closed the attachment
-      if (!WriteAll(STDOUT_FILENO, data.data(), data.size())) return 0;
+    if ((fds[1].revents & (POLLHUP | POLLERR)) != 0) hung_up = true;
+    if ((fds[1].revents & POLLOUT) != 0 && !Drain(ours.get(), up)) return 0;
+    if ((fds[1].revents & ~POLLOUT) != 0 && read_down && ReadAppend(ours.get(), down) == 0) {
+      Finish(STDOUT_FILENO, down, kFinishMs);  // the session closed the attachment
+      return 0;
     }
+    if (fds[2].revents != 0 && !Drain(STDOUT_FILENO, down)) return 0;
   }
 }
 
@@ -107,35 +176,60 @@ int ServePort(AgentStream& stream, const json::object& open) {
   }
   if (!stream.Send(FrameType::kAttached, "{}")) return 1;
   const int socket = connection->get();
-  bool to_port_open = true;    // the library may still send
-  bool from_port_open = true;  // the program may still send
-  std::string data;
-  while (to_port_open || from_port_open) {
-    pollfd fds[2] = {{to_port_open ? STDIN_FILENO : -1, POLLIN, 0},
-                     {from_port_open ? socket : -1, POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) {
+  NonBlocking(STDIN_FILENO);
+  NonBlocking(STDOUT_FILENO);
+  NonBlocking(socket);
+  FrameReader frames;      // the library's frames, cut from stdin
+  std::string up;          // kInput bytes for the connection
+  std::string down;        // frames for the library
+  bool up_ended = false;   // kEnd came: shut the connection's write side once `up` is out
+  bool stdin_open = true;  // the library may still send
+  bool from_port_open = true;
+  std::string bytes;
+  while (stdin_open || from_port_open || !down.empty()) {
+    if (up_ended && up.empty()) {
+      ::shutdown(socket, SHUT_WR);
+      up_ended = false;
+      stdin_open = false;
+    }
+    const bool read_up = stdin_open && !up_ended && up.size() < kRelayBuffer;
+    const bool read_down = from_port_open && down.size() < kRelayBuffer;
+    pollfd fds[3] = {
+        {read_up ? STDIN_FILENO : -1, POLLIN, 0},
+        {socket, static_cast<short>((read_down ? POLLIN : 0) | (up.empty() ? 0 : POLLOUT)), 0},
+        {down.empty() ? -1 : STDOUT_FILENO, POLLOUT, 0}};
+    if (fds[1].events == 0) fds[1].fd = -1;
+    if (::poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
       return 1;
     }
     if (fds[0].revents != 0) {
-      auto frame = stream.Await();
-      if (!frame) return stream.broken() ? 2 : 0;  // the library went away
-      if (frame->type == FrameType::kInput) {
-        (void)WriteAll(socket, frame->payload.data(), frame->payload.size());
-      } else if (frame->type == FrameType::kEnd) {
-        ::shutdown(socket, SHUT_WR);
-        to_port_open = false;
+      bytes.clear();
+      if (ReadAppend(STDIN_FILENO, bytes) == 0) return 0;  // the library went away
+      frames.Feed(bytes);
+      while (auto frame = frames.Next()) {
+        if (frame->type == FrameType::kInput) {
+          up += frame->payload;
+        } else if (frame->type == FrameType::kEnd) {
+          up_ended = true;
+        }
       }
+      if (frames.broken()) return 2;
     }
-    if (fds[1].revents != 0) {
-      const ssize_t n = ReadInto(socket, data);
+    if ((fds[1].revents & POLLOUT) != 0 && !Drain(socket, up)) {
+      up.clear();  // the program closed its side: what it would not take is dropped
+    }
+    if ((fds[1].revents & ~POLLOUT) != 0 && read_down) {
+      bytes.clear();
+      const ssize_t n = ReadAppend(socket, bytes);
       if (n == 0) {
         from_port_open = false;
-        if (!stream.Send(FrameType::kEnd, "")) return 0;
-      } else if (n > 0 && !stream.Send(FrameType::kOutput, data)) {
-        return 0;
+        AppendFrame(down, FrameType::kEnd, "");
+      } else if (n > 0) {
+        AppendChunked(down, FrameType::kOutput, bytes);
       }
     }
+    if (fds[2].revents != 0 && !Drain(STDOUT_FILENO, down)) return 0;
   }
   return 0;
 }
@@ -144,7 +238,7 @@ int ServePort(AgentStream& stream, const json::object& open) {
 
 std::optional<Frame> AgentStream::Await() {
   char header[kFrameHeader];
-  const ssize_t got = ReadExact(STDIN_FILENO, header, sizeof(header));
+  const ssize_t got = ReadWhole(STDIN_FILENO, header, sizeof(header));
   if (got != static_cast<ssize_t>(sizeof(header))) {
     broken_ = got != 0;  // a stream cut inside a frame
     return std::nullopt;
@@ -162,7 +256,7 @@ std::optional<Frame> AgentStream::Await() {
   Frame frame;
   frame.type = static_cast<FrameType>(header[0]);
   frame.payload.resize(size);
-  if (size > 0 && ReadExact(STDIN_FILENO, frame.payload.data(), size) != size) {
+  if (size > 0 && ReadWhole(STDIN_FILENO, frame.payload.data(), size) != size) {
     broken_ = true;
     return std::nullopt;
   }
@@ -170,9 +264,29 @@ std::optional<Frame> AgentStream::Await() {
 }
 
 bool AgentStream::Send(FrameType type, std::string_view payload) {
+  if (unblocked_) {
+    AppendChunked(outbox_, type, payload);
+    return Drain();
+  }
   std::string out;
   AppendChunked(out, type, payload);
   return WriteAll(STDOUT_FILENO, out.data(), out.size());
+}
+
+void AgentStream::Unblock() {
+  unblocked_ = true;
+  NonBlocking(STDOUT_FILENO);
+}
+
+bool AgentStream::Drain() { return ::codeyard::local::pod::Drain(STDOUT_FILENO, outbox_); }
+
+bool AgentStream::Flush() {
+  while (!outbox_.empty()) {
+    if (!Drain()) return false;
+    pollfd p{STDOUT_FILENO, POLLOUT, 0};
+    if (!outbox_.empty() && ::poll(&p, 1, -1) < 0 && errno != EINTR) return false;
+  }
+  return true;
 }
 
 bool AgentStream::SendJson(FrameType type, const json::object& object) {
@@ -239,6 +353,7 @@ int RunAgent() {
     return ServeSession();
   }
   if (name == "port") return ServePort(stream, *request);
+  if (name == "files") return ServeCalls(stream);
   return ServeCall(stream, name);
 }
 

@@ -39,8 +39,19 @@ class AgentStream {
   // A call's reply body as kOutput frames and kEnd.
   bool SendBody(const AgentBody& body);
 
+  // From now on Send queues its frames and writes what stdout takes at once, never waiting
+  // (an exec's relay, which must go on reading the library's frames while its output waits).
+  void Unblock();
+  // Writes more of what waits; false once stdout is gone.
+  bool Drain();
+  [[nodiscard]] size_t backlog() const { return outbox_.size(); }
+  // Writes everything that waits, as long as that takes (the relay's end).
+  bool Flush();
+
  private:
   bool broken_ = false;
+  bool unblocked_ = false;
+  std::string outbox_;
 };
 
 // A holder's control socket to the init; `workspace` receives its workspace fd, if asked.
@@ -49,5 +60,7 @@ Result<UniqueFd> ConnectInit(UniqueFd* workspace = nullptr);
 // The operations (after the kOpen frame).
 int ServeExec(AgentStream& stream, const boost::json::object& open);
 int ServeCall(AgentStream& stream, std::string_view op);
+// "files": file calls one after another on one stream, until it ends.
+int ServeCalls(AgentStream& stream);
 
 }  // namespace codeyard::local::pod

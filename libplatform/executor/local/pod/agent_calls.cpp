@@ -76,6 +76,25 @@ Result<AgentBody> Serve(std::string_view op, const AgentBody& request) {
 
 }  // namespace
 
+int ServeCalls(AgentStream& stream) {
+  while (true) {
+    auto open = stream.Await();
+    if (!open) return stream.broken() ? 2 : 0;  // the library closed the stream: done
+    boost::system::error_code ec;
+    const json::value parsed = json::parse(open->payload, ec);
+    const json::value* op = !ec && parsed.is_object() && open->type == FrameType::kOpen
+                                ? parsed.get_object().if_contains("op")
+                                : nullptr;
+    if (op == nullptr || !op->is_string() || op->get_string() == "reset") {
+      (void)stream.SendError(Error(Error::Code::kInvalidArgument,
+                                   "agent: a files stream takes {\"op\":put|get|delete|list}"));
+      return 2;
+    }
+    (void)ServeCall(stream, op->get_string());
+    if (stream.broken()) return 2;
+  }
+}
+
 int ServeCall(AgentStream& stream, std::string_view op) {
   auto request = ReadBody(stream);
   if (!request) {

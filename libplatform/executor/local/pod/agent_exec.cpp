@@ -12,6 +12,8 @@
 
 #include <cerrno>
 #include <csignal>
+#include <fstream>
+#include <optional>
 #include <vector>
 
 #include "executor/local/pod/agent.hpp"
@@ -25,6 +27,24 @@ int64_t IntOr(const json::object& o, std::string_view key, int64_t fallback) {
   const auto* v = o.if_contains(key);
   return v != nullptr && v->is_int64() ? v->get_int64() : fallback;
 }
+
+// The container's OOM kills so far, as its runtime mounts its cgroup: cgroup v2's
+// memory.events, else v1's memory.oom_control; nullopt when neither is readable.
+std::optional<uint64_t> OomKills() {
+  for (const char* path :
+       {"/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"}) {
+    std::ifstream file(path);
+    std::string key;
+    uint64_t value = 0;
+    while (file >> key >> value) {
+      if (key == "oom_kill") return value;
+    }
+  }
+  return std::nullopt;
+}
+
+// Output frames waiting for the library before the agent stops reading the process's output.
+constexpr size_t kOutputBacklog = 256 * 1024;
 
 void NonBlocking(int fd) {
   if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -42,13 +62,17 @@ class ExecRelay {
     auto request = ExecRequestFromJson(exec->get_object());
     if (!request) return Refuse(request.error());
     tty_ = request->tty;
+    const auto* stdin_open = open.if_contains("stdin_open");
+    bounded_ = stdin_open != nullptr && stdin_open->is_bool() && stdin_open->get_bool();
     auto control = ConnectInit();
     if (!control) return Refuse(control.error());
+    oom_kills_before_ = OomKills();
     auto started = Start(control->get(), *request);
     if (!started) return Refuse(started.error());
     json::object attached;
     attached["pid"] = *started;
     if (!stream_.SendJson(FrameType::kAttached, attached)) return 0;
+    stream_.Unblock();
     return Relay();
   }
 
@@ -119,16 +143,20 @@ class ExecRelay {
 
   void Flush() {
     const int fd = InputFd();
+    size_t taken = 0;
     while (fd >= 0 && !pending_.empty()) {
       const ssize_t n = ::write(fd, pending_.data(), pending_.size());
       if (n > 0) {
         pending_.erase(0, static_cast<size_t>(n));
+        taken += static_cast<size_t>(n);
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && errno == EAGAIN) return;
-      pending_.clear();  // the process stopped reading
+      if (n < 0 && errno == EAGAIN) break;
+      taken += pending_.size();  // the process stopped reading: dropped, room again
+      pending_.clear();
     }
+    if (taken > 0 && !stream_.Send(FrameType::kTaken, std::to_string(taken))) gone_ = true;
     if (pending_.empty() && close_after_pending_) stdin_.Reset();
   }
 
@@ -138,6 +166,14 @@ class ExecRelay {
     if (!frame) return false;
     switch (frame->type) {
       case FrameType::kInput:
+        if (bounded_ && pending_.size() + frame->payload.size() > kAgentMaxPendingInput) {
+          // The library counts kTaken and never gets here; a client that does loses the frame.
+          (void)stream_.SendError(Error(Error::Code::kResourceExhausted,
+                                        "agent: more than " +
+                                            std::to_string(kAgentMaxPendingInput) +
+                                            " bytes of input are waiting; input dropped"));
+          break;
+        }
         pending_ += frame->payload;
         Flush();
         break;
@@ -209,21 +245,32 @@ class ExecRelay {
 
   int Relay() {
     while (!report_ && !gone_) {
-      pollfd fds[5];
-      nfds_t count = 0;
-      fds[count++] = {STDIN_FILENO, POLLIN, 0};
-      fds[count++] = {status_.get(), POLLIN, 0};
-      fds[count++] = {stdout_.get(), POLLIN, 0};
-      fds[count++] = {stderr_.get(), POLLIN, 0};
-      if (!pending_.empty() && !tty_) fds[count++] = {stdin_.get(), POLLOUT, 0};
-      if (::poll(fds, count, -1) < 0) {
+      // Output is read only while the library takes it (the backlog has room), as an unread
+      // pipe would stop the process; the library's frames are read all along, so input,
+      // signals and resizes still arrive while output waits.
+      const short out = stream_.backlog() < kOutputBacklog ? POLLIN : 0;
+      // A terminal takes input on the same descriptor its output comes from.
+      const short tty_in = tty_ && !pending_.empty() ? POLLOUT : 0;
+      pollfd fds[6] = {
+          {STDIN_FILENO, POLLIN, 0},
+          {status_.get(), POLLIN, 0},
+          {stdout_.get(), static_cast<short>(out | tty_in), 0},
+          {stderr_.get(), out, 0},
+          {!pending_.empty() && !tty_ ? stdin_.get() : -1, POLLOUT, 0},
+          {stream_.backlog() > 0 ? STDOUT_FILENO : -1, POLLOUT, 0},
+      };
+      if (fds[2].events == 0) fds[2].fd = -1;
+      if (fds[3].events == 0) fds[3].fd = -1;
+      if (::poll(fds, 6, -1) < 0) {
         if (errno == EINTR) continue;
         return 1;
       }
       if (fds[0].revents != 0 && !OnFrame()) return stream_.broken() ? 2 : 0;
-      if (fds[2].revents != 0) Pump(stdout_, FrameType::kOutput);
+      if ((fds[2].revents & ~POLLOUT) != 0) Pump(stdout_, FrameType::kOutput);
+      if ((fds[2].revents & POLLOUT) != 0) Flush();
       if (fds[3].revents != 0) Pump(stderr_, FrameType::kStderr);
-      if (count == 5 && fds[4].revents != 0) Flush();
+      if (fds[4].revents != 0) Flush();
+      if (fds[5].revents != 0 && !stream_.Drain()) gone_ = true;
       if (fds[1].revents != 0) ReadStatus();
     }
     if (gone_) return 0;
@@ -233,7 +280,14 @@ class ExecRelay {
     }
     while (stderr_.valid() && Pump(stderr_, FrameType::kStderr) && HasData(stderr_)) {
     }
-    return stream_.SendJson(FrameType::kExit, ToJson(*report_)) ? 0 : 1;
+    json::object exit = ToJson(*report_);
+    // A SIGKILL while the container's OOM count rose: the kernel's, for the memory limit.
+    // Another process of the pod may have been the victim at the same moment; the count
+    // cannot tell them apart, as on the local backend.
+    const auto oom_kills_after = report_->signal == SIGKILL ? OomKills() : std::nullopt;
+    exit["oom_killed"] =
+        oom_kills_before_ && oom_kills_after && *oom_kills_after > *oom_kills_before_;
+    return stream_.SendJson(FrameType::kExit, exit) && stream_.Flush() ? 0 : 1;
   }
 
   static bool HasData(const UniqueFd& fd) {
@@ -249,9 +303,13 @@ class ExecRelay {
   UniqueFd stdout_;  // or the terminal
   UniqueFd stderr_;
   std::string pending_;
+  // Input comes as the library writes it (stdin_open), so it is held to kAgentMaxPendingInput;
+  // otherwise it is the ExecSpec's stdin_data, sent whole with the open.
+  bool bounded_ = false;
   bool close_after_pending_ = false;
   bool gone_ = false;  // the stream broke while sending
   std::optional<ExitReport> report_;
+  std::optional<uint64_t> oom_kills_before_;
 };
 
 }  // namespace

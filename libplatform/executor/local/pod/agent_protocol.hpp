@@ -18,6 +18,13 @@
 // as they come and finally kExit (an ExitReport) once the process ended and its output is
 // drained. The library sends kInput (stdin bytes), kEnd (close stdin), kResize {"rows","cols"}
 // and kSignal {"signal"}. Without stdin_open the library sends its stdin data and kEnd.
+// With stdin_open the agent holds at most kAgentMaxPendingInput bytes of input the process
+// has not read yet:
+// it answers each write to the process with kTaken (the count written, or dropped once the
+// process closed its stdin), so the library knows the room left and never sends past it; an
+// input frame that would pass the bound anyway is dropped with a kError (resource_exhausted).
+// kExit carries "oom_killed" besides the report: the process died of SIGKILL while the
+// container's cgroup counted a new OOM kill (memory.events or v1 memory.oom_control).
 // "session" {"op":"session"}: from then on the agent relays raw bytes both ways between the
 // stream and a session attachment of the init: the session protocol itself, unchanged.
 // "port" {"op":"port","port":N}: the agent connects to 127.0.0.1:N (it is in the pod's network
@@ -25,6 +32,9 @@
 // half-closes either way; the stream ends once both ways ended.
 // "put", "get", "delete", "list", "reset": calls. The library sends a request body as kInput
 // frames and kEnd; the agent answers with a reply body as kOutput frames and kEnd, or kError.
+// "files" {"op":"files"}: calls one after another on one stream, each its own kOpen
+// {"op":"put"|"get"|"delete"|"list"}, request body and reply, until the library ends the
+// stream: the library keeps such streams open per pod, so a file call costs no exec.
 // A body is [json length: 4 bytes, big endian][JSON][blob]: file contents travel in the blob,
 // concatenated in the order of the JSON's "files", each of the "size" the JSON gives.
 #pragma once
@@ -46,6 +56,10 @@ namespace codeyard::local {
 // The init's control socket in container mode, in the abstract namespace (no file: it
 // survives Reset emptying /tmp, and needs no writable file system).
 inline constexpr std::string_view kAgentSocket = "codeyard-pod.control";
+
+// Input of an exec the agent keeps for a process that does not read it yet: the default
+// max_pending_input of terminals and run sessions (codeyard/terminals.hpp).
+inline constexpr size_t kAgentMaxPendingInput = size_t{1} << 20;
 
 // A call's body (see above).
 struct AgentBody {

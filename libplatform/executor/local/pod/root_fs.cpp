@@ -160,6 +160,31 @@ Result<void> BuildProc(const std::string& root) {
   return {};
 }
 
+// The pod's own memory cgroup, read-only, where a container runtime mounts it: the pod's
+// programs (`codeyard-pod agent`, which reports oom_killed from it) read its limits and
+// counters as they would in a Kubernetes container, and nothing of the other cgroups.
+Result<void> BuildSys(const std::string& root, const PodConfig& config) {
+  std::string v1;
+  std::string v2;
+  for (const std::string& procs : config.cgroup_procs_files) {
+    const std::string dir = procs.substr(0, procs.rfind('/'));
+    if (Exists(dir + "/memory.oom_control")) {
+      v1 = dir;
+    } else if (Exists(dir + "/memory.events")) {
+      v2 = dir;
+    }
+  }
+  if (v1.empty() && v2.empty()) return {};
+  const std::string cgroup = root + "/sys/fs/cgroup";
+  CY_CHECK(MakeDir(root + "/sys", 0555));
+  CY_CHECK(MakeDir(root + "/sys/fs", 0555));
+  CY_CHECK(MakeDir(cgroup, 0555));
+  constexpr uint64_t kAttributes = kReadOnly | MOUNT_ATTR_NOEXEC;
+  if (!v2.empty()) return BindTree(v2, cgroup, kAttributes);
+  CY_CHECK(MakeDir(cgroup + "/memory", 0555));
+  return BindTree(v1, cgroup + "/memory", kAttributes);
+}
+
 Result<void> MountScratch(const std::string& root, const PodConfig& config) {
   CY_CHECK(MakeDir(root + "/tmp", 01777));
   CY_CHECK(
@@ -252,6 +277,7 @@ Result<void> BuildRootFs(const PodConfig& config) {
   CY_CHECK(BuildEtc(root, source, config));
   CY_CHECK(BuildDev(root, config.shm_bytes));
   CY_CHECK(BuildProc(root));
+  CY_CHECK(BuildSys(root, config));
   CY_CHECK(MountScratch(root, config));
   CY_CHECK(BindExtras(root, config.extra_ro_binds));
   return PivotInto(root);

@@ -36,6 +36,7 @@ enum class FrameType : char {
   // The agent's frames (agent_protocol.hpp) share this format and add these two.
   kStderr = 'E',  // an exec's stderr
   kEnd = 'z',     // nothing more comes this way (stdin closed, a port half-closed, a body ended)
+  kTaken = 't',   // an exec's input bytes the agent passed on (decimal count): room again
 };
 
 inline constexpr size_t kFrameHeader = 5;

@@ -25,6 +25,8 @@ export interface Workspace {
   version: number;
   /** The owner shares the terminal read-only with the reviewer of an in_review review. */
   terminal_shared?: boolean;
+  /** What it holds now, as its quotas count it. */
+  usage?: { bytes: number; entries: number };
 }
 
 export type ItemKind = "file" | "dir";

@@ -132,7 +132,7 @@ export default function TerminalTabs({ workspaceId, client, podState, onConnecti
           ref={newButton}
           className="icon-btn"
           aria-label="New terminal"
-          title={tabs.length >= max ? `At most ${max} terminals` : "New terminal"}
+          title={tabs.length >= max ? `At most ${max} terminals per workspace (terminal.max_per_workspace)` : "New terminal"}
           disabled={tabs.length >= max}
           onClick={add}
         >

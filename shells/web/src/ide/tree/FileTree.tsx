@@ -33,7 +33,7 @@ interface Props {
 const DRAG_TYPE = "application/x-codeyard-path";
 
 export function FileTree({ items, activePath, onOpen, onNew, onRename, onDelete, onMoveDialog, onMove, transfer, initialExpanded, onExpandedChange }: Props) {
-  const transfers = useTransfers(transfer);
+  const transfers = useTransfers(transfer, items);
   const nodes = useMemo(() => buildTree(items), [items]);
   const [expanded, setExpanded] = useState<Set<string>>(() => new Set(initialExpanded));
   const onExpandedRef = useRef(onExpandedChange);

@@ -3,6 +3,7 @@
 // workspace), the upload progress bar, and the state they share with drops from the desktop.
 import { useRef, useState } from "react";
 import type { ApiClient } from "../../api/client";
+import type { FileInfo } from "../../api/types";
 import { describeError } from "../../api/errors";
 import { startDownload, type DownloadKind } from "./download";
 import "./transfers.css";
@@ -17,15 +18,22 @@ export interface TransferProps {
   onMessage(message: string): void;
 }
 
-export function useTransfers({ client, workspaceId, onUploaded, onMessage }: TransferProps) {
+export function useTransfers({ client, workspaceId, onUploaded, onMessage }: TransferProps, tree: readonly FileInfo[] = []) {
   const [progress, setProgress] = useState<UploadProgress | null>(null);
   const busy = useRef(false);
 
   const upload = async (dir: string, items: UploadItem[]) => {
     if (items.length === 0 || busy.current) return;
-    const refused = refusalBeforeUpload(dir, items, settingsStore.limits);
+    // What the workspace holds now, fresh (another tab or the terminal may have added files):
+    // without it, only the batch itself is checked.
+    const usage = await client.getWorkspace(workspaceId).then(
+      (w) => (w.usage ? { ...w.usage, existing: new Map(tree.map((f) => [f.path, f] as const)) } : undefined),
+      () => undefined,
+    );
+    const refused = refusalBeforeUpload(dir, items, settingsStore.limits, usage);
     if (refused) {
-      onMessage(`Cannot upload ${refused.path}: ${refused.message}`);
+      const where = refused.path === "the workspace" ? "" : ` ${refused.path}`;
+      onMessage(`Cannot upload${where}: ${refused.message}`);
       return;
     }
     busy.current = true;

@@ -113,25 +113,64 @@ function mib(n: number): string {
 export interface UploadCaps {
   max_file_bytes: number;
   max_workspace_bytes: number;
+  max_workspace_entries?: number;
+}
+
+/** What the workspace holds now (GET /workspaces/{id} "usage"), and its entries by path. */
+export interface WorkspaceUsage {
+  bytes: number;
+  entries: number;
+  /** The tree as the explorer has it: a file replaced counts only its growth, a folder that exists nothing. */
+  existing?: ReadonlyMap<string, { kind: "file" | "dir"; size: number }>;
 }
 
 /**
  * Why `items` cannot be uploaded, before anything is sent: the first file over the file cap
- * (named at once), or a batch larger than the whole workspace may be. Null when it may go (the
- * server still enforces what is already stored: the workspace's total and file count).
+ * (named at once); then, with the workspace's usage, a batch that would take it past its bytes
+ * or its entries (files and new folders); without it, a batch larger than a whole workspace may
+ * be. Null when it may go (the server enforces all of it anyway).
  */
-export function refusalBeforeUpload(dir: string, items: UploadItem[], caps: UploadCaps): UploadError | null {
+export function refusalBeforeUpload(dir: string, items: UploadItem[], caps: UploadCaps, usage?: WorkspaceUsage): UploadError | null {
+  const full = (p: string) => (dir ? `${dir}/${p}` : p);
   for (const item of items) {
     if (item.file.size > caps.max_file_bytes) {
-      const path = dir ? `${dir}/${item.path}` : item.path;
-      return new UploadError(path, `${mib(item.file.size)} is over the ${mib(caps.max_file_bytes)} a file may be (files.max_file_bytes); nothing was uploaded`);
+      return new UploadError(full(item.path), `${mib(item.file.size)} is over the ${mib(caps.max_file_bytes)} a file may be (files.max_file_bytes); nothing was uploaded`);
     }
   }
   const total = items.reduce((n, it) => n + it.file.size, 0);
-  if (total > caps.max_workspace_bytes) {
+  if (!usage) {
+    if (total > caps.max_workspace_bytes) {
+      return new UploadError(
+        dir || "the workspace",
+        `these ${items.length} files are ${mib(total)}, over the ${mib(caps.max_workspace_bytes)} a workspace may hold (files.max_workspace_bytes); nothing was uploaded`,
+      );
+    }
+    return null;
+  }
+  const existing = usage.existing ?? new Map();
+  let grow = 0;
+  const added = new Set<string>();
+  for (const item of items) {
+    const path = full(item.path);
+    const had = existing.get(path);
+    grow += item.file.size - (had?.kind === "file" ? had.size : 0);
+    if (!had) added.add(path);
+    for (let at = path.lastIndexOf("/"); at > 0; at = path.lastIndexOf("/", at - 1)) {
+      const folder = path.slice(0, at);
+      if (!existing.has(folder)) added.add(folder);
+    }
+  }
+  if (grow > 0 && usage.bytes + grow > caps.max_workspace_bytes) {
     return new UploadError(
       dir || "the workspace",
-      `these ${items.length} files are ${mib(total)}, over the ${mib(caps.max_workspace_bytes)} a workspace may hold (files.max_workspace_bytes); nothing was uploaded`,
+      `the workspace holds ${mib(usage.bytes)} of the ${mib(caps.max_workspace_bytes)} it may (files.max_workspace_bytes), and ${items.length === 1 ? "this file adds" : `these ${items.length} files add`} ${mib(grow)}; nothing was uploaded`,
+    );
+  }
+  const maxEntries = caps.max_workspace_entries;
+  if (maxEntries !== undefined && added.size > 0 && usage.entries + added.size > maxEntries) {
+    return new UploadError(
+      dir || "the workspace",
+      `the workspace has ${usage.entries} of the ${maxEntries} files and folders it may (files.max_workspace_entries), and this upload adds ${added.size}; nothing was uploaded`,
     );
   }
   return null;
