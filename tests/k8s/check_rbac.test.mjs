@@ -39,7 +39,7 @@ test("each call the Role does not grant is named once", () => {
 test("a service account no RoleBinding names is granted nothing", () => {
   const { missing } = checkCoverage(audit("covered.jsonl"),
     grants(objects, { namespace: "codeyard", name: "someone-else" }));
-  assert.equal(missing.length, 11);
+  assert.equal(missing.length, 12);
 });
 
 test("the command exits 1 naming what is missing, 0 when covered", () => {
@@ -53,7 +53,7 @@ test("the command exits 1 naming what is missing, 0 when covered", () => {
 
 test("--namespace checks a test run's own namespace as the workspace namespace", () => {
   const elsewhere = audit("covered.jsonl").map((r) => (r.namespace ? { ...r, namespace: "kexec-test-1" } : r));
-  assert.equal(checkCoverage(elsewhere, grants(objects)).missing.length, 11);
+  assert.equal(checkCoverage(elsewhere, grants(objects)).missing.length, 12);
   assert.deepEqual(checkCoverage(renameNamespace(elsewhere, "kexec-test-1"), grants(objects)).missing, []);
   const script = join(here, "check_rbac.mjs");
   const run = spawnSync(process.execPath, [script, "--namespace", "default", join(here, "audit/uncovered.jsonl")],
