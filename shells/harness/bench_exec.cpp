@@ -8,48 +8,22 @@
 //   clients   runs/s with N concurrent clients                      vs  N bare python3 loops
 #include "bench_exec.hpp"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
+#include "child_process.hpp"
 #include "codeyard/id.hpp"
 #include "codeyard/platform.hpp"
 #include "codeyard/run.hpp"
 #include "core/run/warm_pool.hpp"
 
-extern char** environ;
-
 namespace codeyard::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-bool SpawnAndWait(const std::vector<std::string>& argv, bool quiet = true) {
-  std::vector<char*> args;
-  args.reserve(argv.size() + 1);
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (quiet) {
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  }
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return false;
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
 
 RunRequest HelloRequest() {
   RunRequest request;
@@ -88,7 +62,7 @@ ExecReport RunExecBench(const ExecBenchOptions& options) {
     for (int i = 0; i < options.warmup + options.iterations; ++i) {
       const bool keep = i >= options.warmup;
       auto t0 = Clock::now();
-      if (!SpawnAndWait(bare_pass)) Fail("bare python3 failed");
+      if (!RunToSuccess(bare_pass)) Fail("bare python3 failed");
       if (keep) report.exec.baseline.Add(Clock::now() - t0);
       t0 = Clock::now();
       auto process = (*pod)->Exec(exec);
@@ -123,7 +97,7 @@ ExecReport RunExecBench(const ExecBenchOptions& options) {
       const bool keep = i >= options.warmup;
       (*runner)->WaitForPool(std::chrono::seconds(30));
       auto t0 = Clock::now();
-      if (!SpawnAndWait(bare_hello)) Fail("bare python3 failed");
+      if (!RunToSuccess(bare_hello)) Fail("bare python3 failed");
       if (keep) report.run.baseline.Add(Clock::now() - t0);
       t0 = Clock::now();
       auto result = (*runner)->Run(request);
@@ -155,7 +129,7 @@ ExecReport RunExecBench(const ExecBenchOptions& options) {
         return static_cast<double>(done.load()) /
                std::chrono::duration<double>(options.throughput_window).count();
       };
-      point.baseline_per_s = measure([&] { return SpawnAndWait(bare_hello); });
+      point.baseline_per_s = measure([&] { return RunToSuccess(bare_hello); });
       point.subject_per_s = measure([&] {
         auto result = (*runner)->Run(request);
         return result && result->verdict == Verdict::kOk;
@@ -169,10 +143,10 @@ ExecReport RunExecBench(const ExecBenchOptions& options) {
     const std::vector<std::string> cli = {options.cli, "run", "--executor", uri, hello};
     for (int i = 0; i < options.cli_iterations; ++i) {
       auto t0 = Clock::now();
-      if (!SpawnAndWait(bare_hello)) Fail("bare python3 failed");
+      if (!RunToSuccess(bare_hello)) Fail("bare python3 failed");
       report.cli.baseline.Add(Clock::now() - t0);
       t0 = Clock::now();
-      if (!SpawnAndWait(cli)) Fail("codeyard run failed");
+      if (!RunToSuccess(cli)) Fail("codeyard run failed");
       report.cli.subject.Add(Clock::now() - t0);
     }
   }

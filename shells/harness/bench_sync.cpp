@@ -8,6 +8,7 @@
 //                                                           vs lstat of every file + reading one
 // The passes report the bytes they read out of the pod, which must stay near zero.
 #include "bench_sync.hpp"
+#include "bench_util.hpp"
 
 #include <sys/stat.h>
 
@@ -26,12 +27,6 @@ namespace codeyard::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-template <class T>
-T Must(Result<T> r, const char* what) {
-  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().ToString());
-  if constexpr (!std::is_void_v<T>) return std::move(*r);
-}
 
 std::string FileName(int i) {
   return "src/pkg" + std::to_string(i % 20) + "/f" + std::to_string(i) + ".txt";

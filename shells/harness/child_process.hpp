@@ -39,6 +39,12 @@ class ChildProcess {
 // exit code (128 + signal for a signal). stderr is inherited.
 [[nodiscard]] std::string RunCapture(const std::vector<std::string>& argv, int* exit_code);
 
+// Runs argv (looked up in PATH) to the end with the caller's environment: stdin from
+// `stdin_path` (empty: inherited), stdout to /dev/null, stderr too when `quiet`. True when it
+// exited 0. For the baselines that time bare programs: no exception, so no cost in the timing.
+[[nodiscard]] bool RunToSuccess(const std::vector<std::string>& argv,
+                                const std::string& stdin_path = {}, bool quiet = true);
+
 // This process's environment without CODEYARD_* variables (they would be read as config).
 [[nodiscard]] std::vector<std::string> EnvironmentWithoutCodeyard();
 

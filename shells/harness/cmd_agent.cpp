@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "bench_pods.hpp"
+#include "bench_util.hpp"
 #include "codeyard/backend/agent_pod.hpp"
 #include "codeyard/id.hpp"
 #include "codeyard/platform.hpp"
@@ -40,19 +42,9 @@ struct AgentReport {
   Samples local_files;
 };
 
-template <class T>
-T Must(Result<T> r, const std::string& what) {
-  if (!r) throw std::runtime_error(what + ": " + r.error().ToString());
-  if constexpr (!std::is_void_v<T>) return std::move(*r);
-}
-
-void ExecTrue(Pod& pod, Samples* samples) {
-  ExecSpec spec;
-  spec.argv = {"true"};
+void ExecRoundTrip(Pod& pod, Samples* samples) {
   const auto start = std::chrono::steady_clock::now();
-  auto process = Must(pod.Exec(spec), "exec");
-  const auto status = Must(process->Wait(), "wait");
-  if (status.exit_code != 0) throw std::runtime_error("true failed");
+  if (!ExecTrue(pod)) throw BenchFailed(kExitFailed, "exec: the pod cannot exec");
   if (samples != nullptr) samples->Add(std::chrono::steady_clock::now() - start);
 }
 
@@ -63,7 +55,8 @@ void FileRoundTrip(Pod& pod, Samples* samples) {
   const auto start = std::chrono::steady_clock::now();
   Must(pod.PutFiles(files), "put");
   const auto got = Must(pod.GetFiles(paths), "get");
-  if (got.size() != 1 || got[0].content != files[0].content) throw std::runtime_error("bad read");
+  if (got.size() != 1 || got[0].content != files[0].content)
+    throw BenchFailed(kExitFailed, "bad read");
   if (samples != nullptr) samples->Add(std::chrono::steady_clock::now() - start);
 }
 
@@ -75,7 +68,7 @@ AgentReport Run(const AgentOptions& options, const std::shared_ptr<Pod>& local) 
   std::string log;
   while (log.find('\n') == std::string::npos) {
     auto chunk = Must(container->ReadOutput(20s), "waiting for the container init");
-    if (!chunk) throw std::runtime_error("the container init ended: " + log);
+    if (!chunk) throw BenchFailed(kExitFailed, "the container init ended: " + log);
     log += chunk->data;
   }
   agent::AgentPodOptions agent_options;
@@ -94,20 +87,12 @@ AgentReport Run(const AgentOptions& options, const std::shared_ptr<Pod>& local) 
   AgentReport report;
   for (int i = 0; i < options.warmup + options.iterations; ++i) {
     const bool counted = i >= options.warmup;
-    ExecTrue(*through, counted ? &report.agent_exec : nullptr);
-    ExecTrue(*local, counted ? &report.local_exec : nullptr);
+    ExecRoundTrip(*through, counted ? &report.agent_exec : nullptr);
+    ExecRoundTrip(*local, counted ? &report.local_exec : nullptr);
     FileRoundTrip(*through, counted ? &report.agent_files : nullptr);
     FileRoundTrip(*local, counted ? &report.local_files : nullptr);
   }
   return report;
-}
-
-double Ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
-
-double Ratio(const Summary& subject, const Summary& baseline) {
-  return baseline.p50_ns > 0
-             ? static_cast<double>(subject.p50_ns) / static_cast<double>(baseline.p50_ns)
-             : 0.0;
 }
 
 void Print(const AgentOptions& options, const MachineLoad& load, const AgentReport& r) {
@@ -129,18 +114,11 @@ void Print(const AgentOptions& options, const MachineLoad& load, const AgentRepo
     std::printf("%s\n", boost::json::serialize(o).c_str());
     return;
   }
-  std::printf("codeyard-bench agent: %d iterations, load %.2f -> %.2f on %u cores%s\n",
-              options.iterations, load.before, load.after, load.cores,
-              load.Busy() ? " (busy machine: discard)" : "");
-  std::printf("%-36s %9s %9s %9s\n", "(ms)", "p50", "p95", "ratio");
-  std::printf("%-36s %9.2f %9.2f %8.2fx\n", "exec true, through the agent", Ms(agent_exec.p50_ns),
-              Ms(agent_exec.p95_ns), Ratio(agent_exec, local_exec));
-  std::printf("%-36s %9.2f %9.2f %9s\n", "baseline: exec true, local pod", Ms(local_exec.p50_ns),
-              Ms(local_exec.p95_ns), "1.00x");
-  std::printf("%-36s %9.2f %9.2f %8.2fx\n", "put+get 4 KiB, through the agent",
-              Ms(agent_files.p50_ns), Ms(agent_files.p95_ns), Ratio(agent_files, local_files));
-  std::printf("%-36s %9.2f %9.2f %9s\n", "baseline: put+get 4 KiB, local pod",
-              Ms(local_files.p50_ns), Ms(local_files.p95_ns), "1.00x");
+  PrintTableHead("agent", options.iterations, load);
+  PrintTableRow("exec true, through the agent", agent_exec, &local_exec);
+  PrintTableRow("baseline: exec true, local pod", local_exec, nullptr);
+  PrintTableRow("put+get 4 KiB, through the agent", agent_files, &local_files);
+  PrintTableRow("baseline: put+get 4 KiB, local pod", local_files, nullptr);
 }
 
 }  // namespace
@@ -166,22 +144,10 @@ void AddAgentCommand(CLI::App& app) {
     MachineLoad load;
     load.before = MachineLoad::Now();
     AgentReport report;
-    try {
-      Options executor_options;
-      // The pod sees codeyard-pod's directory read-only, as an image would install it.
-      executor_options.executor_uri =
-          "local:?state_dir=" + state_dir.string() +
-          "&ro_bind=" + std::filesystem::path(options->pod_binary).parent_path().string();
-      auto executor = Must(OpenExecutor(executor_options), "opening the executor");
-      PodSpec spec;
-      spec.limits.memory_bytes = uint64_t{512} << 20;
-      spec.limits.pids = 128;
-      auto pod = Must(executor->CreatePod(spec), "creating a pod");
-      report = Run(*options, pod);
-      (void)executor->DeletePod(pod->id());
-    } catch (const std::exception& e) {
-      throw BenchFailed(kExitFailed, e.what());
-    }
+    // The pod sees codeyard-pod's directory read-only, as an image would install it.
+    WithPod("local:?state_dir=" + state_dir.string() +
+                "&ro_bind=" + std::filesystem::path(options->pod_binary).parent_path().string(),
+            [&](const std::shared_ptr<Pod>& pod) { report = Run(*options, pod); });
     load.after = MachineLoad::Now();
     std::error_code ec;
     std::filesystem::remove_all(state_dir, ec);

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "codeyard/archive.hpp"
 #include "codeyard/files.hpp"
 #include "codeyard/id.hpp"
@@ -40,12 +41,6 @@ struct ArchiveBenchOptions {
   int rounds = 5;
   bool json = false;
 };
-
-template <class T>
-T Must(Result<T> r, const char* what) {
-  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().ToString());
-  if constexpr (!std::is_void_v<T>) return std::move(*r);
-}
 
 std::string FileName(int i) {
   return "src/pkg" + std::to_string(i % 20) + "/f" + std::to_string(i) + ".py";
@@ -139,7 +134,7 @@ void Run(const ArchiveBenchOptions& options) {
     subject_s.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
     zip_bytes = out;
     t0 = Clock::now();
-    if (std::system(tar_gzip.c_str()) != 0) throw std::runtime_error("tar | gzip failed");
+    if (std::system(tar_gzip.c_str()) != 0) throw BenchFailed(kExitFailed, "tar | gzip failed");
     baseline_s.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
   }
   std::filesystem::remove_all(host);

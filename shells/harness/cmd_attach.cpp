@@ -17,6 +17,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "bench_pods.hpp"
+#include "bench_util.hpp"
 #include "codeyard/id.hpp"
 #include "codeyard/platform.hpp"
 #include "commands.hpp"
@@ -50,12 +52,6 @@ constexpr uint64_t kFloodBytes = uint64_t{16} << 20;
 
 constexpr std::string_view kEndMark = "filled-2";
 
-template <class T>
-T Must(Result<T> r, const std::string& what) {
-  if (!r) throw std::runtime_error(what + ": " + r.error().ToString());
-  if constexpr (!std::is_void_v<T>) return std::move(*r);
-}
-
 ExecSpec Shell() {
   ExecSpec spec;
   spec.argv = {"/bin/sh"};
@@ -71,7 +67,7 @@ ExecSpec Shell() {
 std::string ReadUntil(Process& process, std::string_view needle, std::string seen = {}) {
   while (seen.find(needle) == std::string::npos) {
     auto chunk = Must(process.ReadOutput(30s), "reading the terminal");
-    if (!chunk) throw std::runtime_error("the shell ended");
+    if (!chunk) throw BenchFailed(kExitFailed, "the shell ended");
     seen += chunk->data;
   }
   return seen;
@@ -80,7 +76,7 @@ std::string ReadUntil(Process& process, std::string_view needle, std::string see
 // The first piece of output.
 std::string ReadFirst(Process& process) {
   auto chunk = Must(process.ReadOutput(30s), "reading the terminal");
-  if (!chunk) throw std::runtime_error("the shell ended");
+  if (!chunk) throw BenchFailed(kExitFailed, "the shell ended");
   return std::move(chunk->data);
 }
 
@@ -110,12 +106,12 @@ void Flood(Process& process, Samples& samples, int round) {
   const std::string done = "flood-" + std::to_string(round) + "-1done";
   while (tail.find(done) == std::string::npos) {
     auto chunk = Must(process.ReadOutput(30s), "reading the flood");
-    if (!chunk) throw std::runtime_error("the shell ended");
+    if (!chunk) throw BenchFailed(kExitFailed, "the shell ended");
     seen += chunk->data.size();
     tail += chunk->data;
     if (tail.size() > 4096) tail.erase(0, tail.size() - 4096);
   }
-  if (seen < kFloodBytes) throw std::runtime_error("the flood came short");
+  if (seen < kFloodBytes) throw BenchFailed(kExitFailed, "the flood came short");
   samples.Add(std::chrono::steady_clock::now() - start);
 }
 
@@ -134,7 +130,7 @@ AttachReport Run(const AttachOptions& options, Pod& pod) {
     {
       const auto start = std::chrono::steady_clock::now();
       auto attached = Must(pod.OpenSession("bench", Shell()), "attaching");
-      if (attached.started) throw std::runtime_error("the session's shell had ended");
+      if (attached.started) throw BenchFailed(kExitFailed, "the session's shell had ended");
       std::string seen = ReadFirst(*attached.process);
       const auto first = std::chrono::steady_clock::now();
       ReadUntil(*attached.process, kEndMark, std::move(seen));
@@ -163,14 +159,6 @@ AttachReport Run(const AttachOptions& options, Pod& pod) {
     Flood(*exec, report.exec_flood, round);
   }
   return report;
-}
-
-double Ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
-
-double Ratio(const Summary& subject, const Summary& baseline) {
-  return baseline.p50_ns > 0
-             ? static_cast<double>(subject.p50_ns) / static_cast<double>(baseline.p50_ns)
-             : 0.0;
 }
 
 // Throughput at the median flood.
@@ -208,22 +196,14 @@ void Print(const AttachOptions& options, const MachineLoad& load, const AttachRe
     std::printf("%s\n", boost::json::serialize(o).c_str());
     return;
   }
-  std::printf("codeyard-bench attach: %d iterations, load %.2f -> %.2f on %u cores%s\n",
-              options.iterations, load.before, load.after, load.cores,
-              load.Busy() ? " (busy machine: discard)" : "");
-  std::printf("%-36s %9s %9s %9s\n", "(ms)", "p50", "p95", "ratio");
-  std::printf("%-36s %9.2f %9.2f %8.2fx\n", "attach, first scrollback byte", Ms(first.p50_ns),
-              Ms(first.p95_ns), Ratio(first, exec));
-  std::printf("%-36s %9.2f %9.2f %8.2fx\n", "attach, whole 64 KiB scrollback", Ms(full.p50_ns),
-              Ms(full.p95_ns), Ratio(full, exec));
-  std::printf("%-36s %9.2f %9.2f %9s\n", "baseline: exec a shell, first byte", Ms(exec.p50_ns),
-              Ms(exec.p95_ns), "1.00x");
+  PrintTableHead("attach", options.iterations, load);
+  PrintTableRow("attach, first scrollback byte", first, &exec);
+  PrintTableRow("attach, whole 64 KiB scrollback", full, &exec);
+  PrintTableRow("baseline: exec a shell, first byte", exec, nullptr);
   const Summary session_echo = r.session_echo.Summarize();
   const Summary exec_echo = r.exec_echo.Summarize();
-  std::printf("%-36s %9.3f %9.3f %8.2fx\n", "keystroke echo, session", Ms(session_echo.p50_ns),
-              Ms(session_echo.p95_ns), Ratio(session_echo, exec_echo));
-  std::printf("%-36s %9.3f %9.3f %9s\n", "baseline: keystroke echo, exec tty", Ms(exec_echo.p50_ns),
-              Ms(exec_echo.p95_ns), "1.00x");
+  PrintTableRow("keystroke echo, session", session_echo, &exec_echo, 3);
+  PrintTableRow("baseline: keystroke echo, exec tty", exec_echo, nullptr, 3);
   const double session_mib = MiBs(r.session_flood.Summarize());
   const double exec_mib = MiBs(r.exec_flood.Summarize());
   std::printf("%-36s %9.0f MiB/s, exec tty %.0f MiB/s: %.2fx\n", "output throughput, session",
@@ -252,19 +232,7 @@ void AddAttachCommand(CLI::App& app) {
     MachineLoad load;
     load.before = MachineLoad::Now();
     AttachReport report;
-    try {
-      Options executor_options;
-      executor_options.executor_uri = uri;
-      auto executor = Must(OpenExecutor(executor_options), "opening the executor");
-      PodSpec spec;
-      spec.limits.memory_bytes = uint64_t{512} << 20;
-      spec.limits.pids = 128;
-      auto pod = Must(executor->CreatePod(spec), "creating a pod");
-      report = Run(*options, *pod);
-      (void)executor->DeletePod(pod->id());
-    } catch (const std::exception& e) {
-      throw BenchFailed(kExitFailed, e.what());
-    }
+    WithPod(uri, [&](const std::shared_ptr<Pod>& pod) { report = Run(*options, *pod); });
     load.after = MachineLoad::Now();
     if (!state_dir.empty()) {
       std::error_code ec;

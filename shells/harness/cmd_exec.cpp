@@ -5,12 +5,11 @@
 #include <memory>
 
 #include "bench_exec.hpp"
+#include "bench_util.hpp"
 #include "commands.hpp"
 
 namespace codeyard::bench {
 namespace {
-
-double Ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
 double Ratio(const Samples& subject, const Samples& baseline, int64_t Summary::*field) {
   const Summary s = subject.Summarize();

@@ -6,9 +6,6 @@
 //   run       Runner::Run per test: a fresh pod each, made on demand (no prefetch)
 //   grade     Grade(problem): compile once, one pod reset between tests (GradeOptions::reuse_pods)
 //   fresh     Grade(problem) with reuse_pods off: a fresh pod per test, `prefetch` started ahead
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <boost/json.hpp>
 #include <cstdio>
@@ -16,14 +13,13 @@
 #include <fstream>
 #include <memory>
 
+#include "child_process.hpp"
 #include "codeyard/grading.hpp"
 #include "codeyard/id.hpp"
 #include "codeyard/platform.hpp"
 #include "commands.hpp"
 #include "core/run/warm_pool.hpp"
 #include "stats.hpp"
-
-extern char** environ;
 
 namespace codeyard::bench {
 namespace {
@@ -45,24 +41,6 @@ const char* const kC =
 
 void Check(bool ok, const std::string& what) {
   if (!ok) throw BenchFailed(kExitFailed, what);
-}
-
-bool SpawnWithStdin(const std::vector<std::string>& argv, const std::string& input_path) {
-  std::vector<char*> args;
-  args.reserve(argv.size() + 1);
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, input_path.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return false;
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 void Run(const GradingOptions& options) {
@@ -99,7 +77,8 @@ void Run(const GradingOptions& options) {
   std::vector<std::string> pod_argv = {"python3", source_name};
   if (c) {
     const std::string binary = (dir / "main").string();
-    Check(SpawnWithStdin({"gcc", "-O2", "-o", binary, source_path}, "/dev/null"), "gcc");
+    Check(RunToSuccess({"gcc", "-O2", "-o", binary, source_path}, "/dev/null", /*quiet=*/false),
+          "gcc");
     host_argv = {binary};
     pod_files = {};  // the host's binary (same glibc): the one-pod floor compiles nothing
     pod_argv = {"./main"};
@@ -116,7 +95,8 @@ void Run(const GradingOptions& options) {
   Samples bare, one_pod, runs, grade, fresh;
   for (int round = 0; round < options.rounds; ++round) {
     auto t0 = Clock::now();
-    for (const auto& path : input_paths) Check(SpawnWithStdin(host_argv, path), "bare run");
+    for (const auto& path : input_paths)
+      Check(RunToSuccess(host_argv, path, /*quiet=*/false), "bare run");
     bare.Add(Clock::now() - t0);
 
     t0 = Clock::now();

@@ -12,6 +12,8 @@
 #include <optional>
 #include <thread>
 
+#include "bench_pods.hpp"
+#include "bench_util.hpp"
 #include "child_process.hpp"
 #include "codeyard/backend/registry.hpp"
 #include "codeyard/id.hpp"
@@ -20,35 +22,6 @@
 
 namespace codeyard::bench {
 namespace {
-
-double Ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
-
-template <class T>
-T Must(Result<T> result, const char* step) {
-  if (!result) throw BenchFailed(kExitFailed, std::string(step) + ": " + result.error().ToString());
-  return std::move(*result);
-}
-
-PodSpec BenchSpec() {
-  PodSpec spec;
-  spec.labels["bench"] = "kube";
-  spec.limits.memory_bytes = uint64_t{256} << 20;
-  spec.limits.pids = 64;
-  spec.limits.workspace_bytes = uint64_t{64} << 20;
-  spec.survive_owner = true;
-  return spec;
-}
-
-// The exec round trip, or nullopt when the backend cannot exec in this build.
-std::optional<bool> RoundTrip(Pod& pod) {
-  ExecSpec spec;
-  spec.argv = {"true"};
-  auto process = pod.Exec(spec);
-  if (!process && process.error().code() == Error::Code::kUnimplemented) return std::nullopt;
-  auto status = Must(Must(std::move(process), "exec")->Wait(), "wait");
-  if (status.exit_code != 0) throw BenchFailed(kExitFailed, "`true` failed in the pod");
-  return true;
-}
 
 // Keystroke echo in a terminal session running `cat` on a tty: one byte typed, until its
 // echo is read. nullopt when the backend has no sessions.
@@ -131,14 +104,14 @@ void RunKubeBench(int iterations, std::string fake, const std::string& pod_binar
     for (const bool k8s : {false, true}) {
       Executor& executor = k8s ? *kube : *local;
       Executor& other = k8s ? *kube_other : *local_other;
-      auto pod = Timed(k8s ? create.kube : create.local,
-                       [&] { return Must(executor.CreatePod(BenchSpec()), "create pod"); });
+      auto pod = Timed(k8s ? create.kube : create.local, [&] {
+        return Must(executor.CreatePod(WorkspaceLikeSpec("kube")), "create pod");
+      });
       auto reached = Timed(k8s ? reach.kube : reach.local,
                            [&] { return Must(other.GetPod(pod->id()), "get pod"); });
       for (int e = 0; e < 5 && exec.measured; ++e) {
         const auto start = std::chrono::steady_clock::now();
-        const std::optional<bool> ran = RoundTrip(*reached);
-        if (!ran) {
+        if (!ExecTrue(*reached)) {
           exec.measured = false;
           break;
         }

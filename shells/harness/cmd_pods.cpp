@@ -7,6 +7,8 @@
 #include <memory>
 #include <thread>
 
+#include "bench_pods.hpp"
+#include "bench_util.hpp"
 #include "codeyard/id.hpp"
 #include "codeyard/platform.hpp"
 #include "commands.hpp"
@@ -15,30 +17,8 @@
 namespace codeyard::bench {
 namespace {
 
-double Ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
-
-template <class T>
-T Must(Result<T> result, const char* step) {
-  if (!result) throw BenchFailed(kExitFailed, std::string(step) + ": " + result.error().ToString());
-  return std::move(*result);
-}
-
-PodSpec WorkspaceLikeSpec() {
-  PodSpec spec;
-  spec.labels["bench"] = "pods";
-  spec.limits.memory_bytes = uint64_t{256} << 20;
-  spec.limits.pids = 64;
-  spec.limits.workspace_bytes = uint64_t{64} << 20;
-  spec.survive_owner = true;
-  return spec;
-}
-
 void FirstExec(Pod& pod) {
-  ExecSpec spec;
-  spec.argv = {"true"};
-  auto process = Must(pod.Exec(spec), "exec");
-  auto status = Must(process->Wait(), "wait");
-  if (status.exit_code != 0) throw BenchFailed(kExitFailed, "`true` failed in the pod");
+  if (!ExecTrue(pod)) throw BenchFailed(kExitFailed, "exec: the local backend cannot exec");
 }
 
 void RunPodsBench(int iterations) {
@@ -52,7 +32,7 @@ void RunPodsBench(int iterations) {
   for (int i = 0; i < iterations; ++i) {
     std::shared_ptr<Pod> pod;
     pod = Timed(create, [&] {
-      auto created = Must(creator->CreatePod(WorkspaceLikeSpec()), "create pod");
+      auto created = Must(creator->CreatePod(WorkspaceLikeSpec("pods")), "create pod");
       FirstExec(*created);
       return created;
     });

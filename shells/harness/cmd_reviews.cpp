@@ -13,6 +13,7 @@
 #include <memory>
 #include <random>
 
+#include "bench_util.hpp"
 #include "codeyard/backend/registry.hpp"
 #include "codeyard/files.hpp"
 #include "codeyard/id.hpp"
@@ -31,15 +32,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-double Ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
 double Ratio(int64_t a, int64_t b) {
   return b > 0 ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
-}
-
-template <class T>
-T Must(Result<T> result, const char* step) {
-  if (!result) throw BenchFailed(kExitFailed, std::string(step) + ": " + result.error().ToString());
-  if constexpr (!std::is_void_v<T>) return std::move(*result);
 }
 
 void Admin(const std::string& server, const std::string& sql) {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "bench_util.hpp"
 #include "codeyard/files.hpp"
 #include "codeyard/id.hpp"
 #include "codeyard/platform.hpp"
@@ -32,14 +33,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-double Ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
-
-template <class T>
-T Must(Result<T> result, const char* step) {
-  if (!result) throw BenchFailed(kExitFailed, std::string(step) + ": " + result.error().ToString());
-  if constexpr (!std::is_void_v<T>) return std::move(*result);
-}
 
 // File i: about 3 KiB of Python-like lines; every 97th file holds the needle once.
 std::string Source(int i) {

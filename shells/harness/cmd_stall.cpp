@@ -4,12 +4,12 @@
 #include <memory>
 
 #include "bench_stall.hpp"
+#include "bench_util.hpp"
 #include "commands.hpp"
 
 namespace codeyard::bench {
 namespace {
 
-double Ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
 double Ratio(int64_t a, int64_t b) {
   return b > 0 ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
 }

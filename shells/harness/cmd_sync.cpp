@@ -5,12 +5,11 @@
 #include <memory>
 
 #include "bench_sync.hpp"
+#include "bench_util.hpp"
 #include "commands.hpp"
 
 namespace codeyard::bench {
 namespace {
-
-double Ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
 boost::json::object Row(const Paired& p) {
   const Summary s = p.subject.Summarize();

@@ -59,12 +59,15 @@ void AddKubeCommand(CLI::App& app);
 // `preview`: the preview relay against a direct loopback fetch of the same program
 // (cmd_preview.cpp).
 void AddPreviewCommand(CLI::App& app);
+// `lsp`: the first diagnostic after an edit through the server's lsp WebSocket against pylsp's
+// stdio in the same pod (cmd_lsp.cpp).
+void AddLspCommand(CLI::App& app);
 
 using AddCommand = void (*)(CLI::App&);
 inline constexpr AddCommand kCommands[] = {
     AddStorageCommand, AddExecCommand,   AddSyncCommand,    AddHttpCommand,    AddStallCommand,
     AddPodsCommand,    AddAttachCommand, AddReviewsCommand, AddGradingCommand, AddArchiveCommand,
-    AddSearchCommand,  AddAgentCommand,  AddPreviewCommand, AddKubeCommand,
+    AddSearchCommand,  AddAgentCommand,  AddPreviewCommand, AddKubeCommand,    AddLspCommand,
 };
 
 }  // namespace codeyard::bench

@@ -1,17 +1,20 @@
 #include "client_fixture.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/inotify.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 extern char** environ;
 
@@ -44,31 +47,6 @@ int Run(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "kube_tests.XXXXXX").string();
-  REQUIRE(mkdtemp(pattern.data()) != nullptr);
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
-void TempDir::Write(const std::string& name, const std::string& text) const {
-  // Write then rename, so a reader never sees half a file and the mtime changes at once.
-  const auto tmp = path_ / (name + ".tmp");
-  std::ofstream(tmp, std::ios::binary) << text;
-  std::filesystem::rename(tmp, path_ / name);
-}
-
-std::string TempDir::Read(const std::string& name) const {
-  std::ifstream in(path_ / name, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 ApiServer::ApiServer(ServerOptions options) {
   std::vector<std::string> argv = {
       "/usr/bin/python3", CODEYARD_KUBE_TEST_DIR "/client_apiserver.py",
@@ -79,14 +57,27 @@ ApiServer::ApiServer(ServerOptions options) {
     argv.insert(argv.end(), {"--tls-cert", options.tls_cert, "--tls-key", options.tls_key});
   }
   if (!options.client_ca.empty()) argv.insert(argv.end(), {"--client-ca", options.client_ca});
+  // Watched before the spawn, so the port file's rename cannot come unseen.
+  const int watch = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  REQUIRE(watch >= 0);
+  REQUIRE(inotify_add_watch(watch, dir_.path().c_str(), IN_MOVED_TO | IN_CLOSE_WRITE) >= 0);
   pid_ = Spawn(argv);
+  const int exited = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
+  REQUIRE(exited >= 0);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (!std::filesystem::exists(dir_.path() / "port")) {
-    int status = 0;
-    REQUIRE(waitpid(pid_, &status, WNOHANG) == 0);  // the server died while starting
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling a condition
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    REQUIRE(left.count() > 0);  // the server did not listen within 30 s
+    pollfd fds[2] = {{watch, POLLIN, 0}, {exited, POLLIN, 0}};
+    REQUIRE(poll(fds, 2, static_cast<int>(left.count())) >= 0);
+    REQUIRE((fds[1].revents & POLLIN) == 0);  // the server died while starting
+    char events[4096];
+    while (read(watch, events, sizeof events) > 0) {
+    }
   }
+  close(watch);
+  close(exited);
   port_ = std::stoi(dir_.Read("port"));
 }
 

@@ -1,6 +1,6 @@
 // The wire tests' loopback API server (client_apiserver.py on /usr/bin/python3's aiohttp) and
 // a temporary directory per test. The server is a real HTTP/WebSocket server in another
-// process; the fixture waits for its port file with a deadline and kills it by pid.
+// process; the fixture waits for its port file (inotify, with a deadline) and kills it by pid.
 #pragma once
 
 #include <filesystem>
@@ -8,22 +8,11 @@
 #include <vector>
 
 #include "executor/kubernetes/kube_config.hpp"
+#include "storage/temp_dir.hpp"
 
 namespace codeyard::kube::testing {
 
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-  void Write(const std::string& name, const std::string& text) const;
-  [[nodiscard]] std::string Read(const std::string& name) const;
-
- private:
-  std::filesystem::path path_;
-};
+using codeyard::testing::TempDir;
 
 struct ServerOptions {
   std::string token_file;

@@ -10,17 +10,6 @@
 
 namespace codeyard::testing {
 
-TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "codeyard-test-XXXXXX").string();
-  REQUIRE(mkdtemp(pattern.data()) != nullptr);
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 std::unique_ptr<Storage> OpenOrDie(const std::string& uri) {
   auto storage = BackendRegistry::WithBuiltins().OpenStorage(uri, {});
   if (!storage) FAIL("cannot open " << uri << ": " << storage.error().ToString());

@@ -10,21 +10,9 @@
 #include <string>
 
 #include "codeyard/backend/storage.hpp"
+#include "storage/temp_dir.hpp"
 
 namespace codeyard::testing {
-
-// A temp directory removed with everything in it when destroyed.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 // One fresh database. `uri` opens the same database again (from another Storage or process).
 class TestDatabase {

@@ -6,19 +6,12 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 
 #include "codeyard/images.hpp"
+#include "core/words.hpp"
 
 namespace codeyard::images {
 namespace {
-
-std::vector<std::string> Words(std::string_view text) {
-  std::vector<std::string> out;
-  std::istringstream in{std::string(text)};
-  for (std::string word; in >> word;) out.push_back(word);
-  return out;
-}
 
 std::string Trim(std::string_view text) {
   const size_t begin = text.find_first_not_of(" \t\r");

@@ -1,18 +1,11 @@
 #include <csignal>
-#include <sstream>
 #include <vector>
 
+#include "core/words.hpp"
 #include "executor/fake/fake_internal.hpp"
 
 namespace codeyard::fake {
 namespace {
-
-std::vector<std::string> Words(std::string_view text) {
-  std::vector<std::string> out;
-  std::istringstream in{std::string(text)};
-  for (std::string word; in >> word;) out.push_back(word);
-  return out;
-}
 
 std::optional<FakeExecResult> Builtin(const std::vector<std::string>& argv,
                                       std::string_view stdin_data, FakeWorkspace& workspace) {

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "codeyard/problem_packages.hpp"
 #include "core/problems/packages/formats.hpp"
@@ -13,6 +12,7 @@
 #include "core/problems/packages/tree.hpp"
 #include "core/problems/packages/yaml_util.hpp"
 #include "core/try.hpp"
+#include "core/words.hpp"
 
 namespace codeyard {
 namespace {
@@ -24,13 +24,6 @@ using packages::ParseYaml;
 using packages::Tree;
 
 constexpr std::string_view kProblemYaml = "problem.yaml";
-
-std::vector<std::string> Words(std::string_view text) {
-  std::vector<std::string> out;
-  std::istringstream in{std::string(text)};
-  for (std::string w; in >> w;) out.push_back(w);
-  return out;
-}
 
 // A string or a sequence of strings, as a list.
 Result<std::vector<std::string>> StringList(const Tree& tree, std::string_view path,
