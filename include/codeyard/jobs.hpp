@@ -60,6 +60,9 @@ struct RunJob {
   std::optional<double> time_limit_s;     // CPU seconds (WithTimeLimit gives the wall time)
   std::optional<double> memory_limit_mb;  // default: RunLimits' own
   std::optional<double> output_limit_kb;
+  // The image the run's pods use (codeyard/images.hpp); "" = the executor's default. Submit
+  // refuses (kInvalidArgument naming it) one that JobsOptions::images_dir does not hold.
+  std::string image;
 };
 
 // Where a job's result is POSTed once it is done (issue 16): "http://host[:port]/path" with a
@@ -91,6 +94,10 @@ struct JobsOptions {
   std::vector<std::string> callback_hosts;  // jobs.callback_hosts; empty: no callbacks
   int callback_attempts = 8;                // jobs.callback_attempts
   ExecSpecLimits exec_limits;  // what a run's program arguments may be (exec.max_* keys)
+  // Where the images a run job may name live (images.dir, for the local backend, whose pods
+  // need the image there). Empty: only a name's syntax is checked (other backends map names
+  // their own way).
+  std::string images_dir;
 };
 
 [[nodiscard]] JobsOptions JobsOptionsFrom(const Config& config);
@@ -116,6 +123,8 @@ struct Job {
   std::string callback_state;          // "", "pending", "delivered", "failed"
   int callback_attempts = 0;
   std::string problem_id;  // kind "grade": the problem (JobSubmission::problem_id); else empty
+  std::string image;       // the image its pods use: a run job's RunJob::image, a grade job's
+                           // problem's (JobSubmission::image); "" = the executor's default
 };
 
 // What a handler returns: the verdict (for metrics and Stats: "ok", "accepted", ...) and the
@@ -141,6 +150,8 @@ struct JobSubmission {
   std::string payload;
   std::string callback_url;  // optional; see JobsOptions::callback_hosts
   std::string problem_id;    // kind "grade": the problem, stored in its own column for lists
+  std::string image;         // kind other than "run": the image it runs on, for Job::image (a run
+                             // job's is run.image)
 };
 
 // A user's standing under the per-user limits after a Submit (for RateLimit headers): the

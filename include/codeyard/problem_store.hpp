@@ -71,7 +71,10 @@ struct ImportedProblem {
 
 class Problems {
  public:
-  explicit Problems(std::shared_ptr<Platform> platform);
+  // `images_dir`: where the images a problem may name live (codeyard/images.hpp; the local
+  // backend's images.dir). Set, a problem naming an image not there is refused when stored
+  // (kInvalidArgument naming it); empty, only the name's syntax is checked.
+  explicit Problems(std::shared_ptr<Platform> platform, std::string images_dir = {});
 
   // Admin only (kPermissionDenied otherwise): validates (ValidateProblem) and stores the
   // problem, replacing every part of one with the same id; returns it as stored (timestamps).
@@ -112,7 +115,10 @@ class Problems {
   [[nodiscard]] Result<Page<ProblemSummary>> ListPage(const ProblemListRequest& request,
                                                       bool include_private,
                                                       std::string_view caller_id);
+  // ValidateProblem and, for a named image, that it exists (images_dir_).
+  [[nodiscard]] Result<void> Check(const Problem& problem) const;
   std::shared_ptr<Platform> platform_;
+  std::string images_dir_;
 };
 
 }  // namespace codeyard

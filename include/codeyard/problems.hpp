@@ -112,8 +112,11 @@ struct Problem {
   std::vector<TestGroup> groups;
   CheckerSpec checker;
   std::optional<HelperProgram> interactor;  // set: an interactive problem
-  bool scoring = false;    // true: partial scores count; false: pass-fail (score 0 or max)
-  bool is_public = true;   // listed for everyone (admins see all)
+  bool scoring = false;   // true: partial scores count; false: pass-fail (score 0 or max)
+  bool is_public = true;  // listed for everyone (admins see all)
+  // The image its submissions, checker and interactor run on (PodSpec::image, codeyard/
+  // images.hpp); "" = the executor's default.
+  std::string image;
   int64_t created_at = 0;  // ms since the epoch
   int64_t updated_at = 0;
 

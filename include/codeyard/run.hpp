@@ -61,6 +61,8 @@ struct RunRequest {
   RunLimits limits;
   // Who asks, for RunnerOptions::max_concurrent_per_user; empty = not counted per user.
   std::string user_id;
+  // The image the compile and run pods use (PodSpec::image); "" = the executor's default.
+  std::string image;
 };
 
 struct RunResult {
@@ -187,6 +189,10 @@ struct PrepareRequest {
   // reset fails is deleted and the next run takes a fresh one; an executor that cannot reset
   // gets fresh pods (with `prefetch`) as if this were off.
   bool reuse_pods = false;
+  // The image of the compile pod and every run's pod (PodSpec::image); "" = the executor's
+  // default, which alone the warm pool holds: a named image's pods are made on demand (and
+  // reused with reuse_pods), see docs/jobs.md, "Images".
+  std::string image;
 };
 
 class Runner {

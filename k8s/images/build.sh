@@ -19,20 +19,8 @@ work=$(mktemp -d /tmp/codeyard-images.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 # localhost/codeyard-debian:RELEASE from a minbase debootstrap, once.
-base_image() {
-  local release=$1 image=localhost/codeyard-debian:$1 mirror ctr
-  if buildah inspect --type image "$image" >/dev/null 2>&1; then return 0; fi
-  mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-  mirror=${CODEYARD_DEBIAN_MIRROR:-${mirror:-http://deb.debian.org/debian}}
-  echo "images: debootstrap $release from $mirror"
-  debootstrap --variant=minbase "$release" "$work/root-$release" "$mirror" >"$work/debootstrap.log" ||
-    { tail -20 "$work/debootstrap.log"; exit 1; }
-  ctr=$(buildah from scratch)
-  buildah copy --quiet "$ctr" "$work/root-$release/" / >/dev/null
-  buildah commit --quiet "$ctr" "$image" >/dev/null
-  buildah rm "$ctr" >/dev/null
-  rm -rf "$work/root-$release"
-}
+. k8s/images/base_image.sh
+base_image() { codeyard_base_image "$1" "$work"; }
 base_image bookworm
 # The server's web stage: the UI's toolchain needs Node 20.19+, Debian's from trixie on.
 if [[ $which != workspace ]]; then base_image trixie; fi

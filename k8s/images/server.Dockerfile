@@ -11,6 +11,13 @@
 # reachable.
 ARG BASE=debian:bookworm-20250929-slim
 ARG WEB_BASE=debian:trixie-20250929-slim
+# The stages the last one takes the server and the UI from: built here by default. The ctest
+# "k8s: the server image builds, resolves its libraries and answers health"
+# (tests/k8s/server_image.sh) names images holding the build tree's server instead
+# (/out/opt/codeyard, /out/runtime-packages) and a UI (/out/web), so the last stage is built
+# and checked without compiling the server inside the build (an hour on the test machines).
+ARG SERVER_FROM=build
+ARG WEB_FROM=web
 
 FROM ${WEB_BASE} AS web
 ENV DEBIAN_FRONTEND=noninteractive
@@ -41,9 +48,12 @@ RUN ./scripts/bootstrap \
     && strip /out/opt/codeyard/bin/codeyard-server \
     && sh k8s/images/runtime-packages.sh build/bin/codeyard-server >/out/runtime-packages
 
+FROM ${SERVER_FROM} AS server
+FROM ${WEB_FROM} AS ui
+
 FROM ${BASE}
 ENV DEBIAN_FRONTEND=noninteractive
-COPY --from=build /out/runtime-packages /tmp/runtime-packages
+COPY --from=server /out/runtime-packages /tmp/runtime-packages
 RUN apt-get update -qq \
     && xargs -a /tmp/runtime-packages apt-get install -y -qq --no-install-recommends ca-certificates \
     && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages \
@@ -51,8 +61,8 @@ RUN apt-get update -qq \
     && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/codeyard --no-create-home \
        --shell /usr/sbin/nologin codeyard \
     && mkdir -p /var/lib/codeyard && chown 10001:10001 /var/lib/codeyard
-COPY --from=build /out/opt/codeyard /opt/codeyard
-COPY --from=web /out/web /opt/codeyard/web
+COPY --from=server /out/opt/codeyard /opt/codeyard
+COPY --from=ui /out/web /opt/codeyard/web
 ENV CODEYARD_SERVER_LISTEN=0.0.0.0:8080 \
     CODEYARD_DATA_DIR=/var/lib/codeyard
 USER 10001:10001

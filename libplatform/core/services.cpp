@@ -86,8 +86,9 @@ Result<std::shared_ptr<Services>> Services::Open(std::shared_ptr<Platform> platf
       std::make_shared<Terminals>(s->accounts_, s->workspaces_, std::move(o.terminals), logger);
   s->reviews_ = std::make_shared<Reviews>(s->platform_, o.reviews);
   if (o.jobs.replica_id.empty()) o.jobs.replica_id = s->workspaces_->replica_id();
+  const std::string images_dir = o.jobs.images_dir;  // problems name images as jobs do
   s->jobs_ = std::make_shared<Jobs>(s->platform_, s->runner_, std::move(o.jobs));
-  s->problems_ = std::make_shared<Problems>(s->platform_);
+  s->problems_ = std::make_shared<Problems>(s->platform_, images_dir);
   if (auto registered = Submissions::RegisterGradeKind(*s->jobs_, s->problems_, s->runner_);
       !registered) {
     return Fail(registered.error().WithContext("cannot register the grade jobs"));

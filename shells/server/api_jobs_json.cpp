@@ -79,6 +79,9 @@ Result<RunJob> ParseRunJob(const boost::json::object& body) {
     if (!n) return Fail(n.error());
     *field = *n;
   }
+  auto image = OptionalString(body, "image");
+  if (!image) return Fail(image.error());
+  if (*image) out.image = std::move(**image);
   return out;
 }
 
@@ -109,6 +112,7 @@ boost::json::object JobJson(const Job& job) {
       {"created_at", job.created_at},
       {"started_at", OptionalInt(job.started_at)},
       {"finished_at", OptionalInt(job.finished_at)},
+      {"image", job.image},
   };
   if (!job.callback_url.empty()) {
     out["callback"] = boost::json::object{

@@ -73,6 +73,7 @@ json::object ProblemJson(const PublicProblem& view, const std::optional<ProblemP
                               {"relative_tolerance", p.checker.relative_tolerance}};
   o["interactive"] = p.interactor.has_value();
   o["scoring"] = p.scoring;
+  o["image"] = p.image;
   json::array groups;
   for (const TestGroup& g : p.groups) {
     groups.push_back(json::object{{"name", g.name}, {"points", g.points}});

@@ -9,7 +9,8 @@
 // was, and exits 1 if there is one; rules the audit never exercised are listed for information
 // (a test run may not reach every path, so they are not an error). Requests with no resource
 // (discovery: /api, /version) need no Role and are ignored, as are the self-reviews every
-// authenticated user may create. --strict: a granted rule the audit never exercised fails too
+// authenticated user may create. A WebSocket exec (a GET) counts as get and create of
+// pods/exec: Kubernetes 1.35 authorizes both on the upgrade (see authorized()). --strict: a granted rule the audit never exercised fails too
 // (for an audit known to cover every path of the backend: the Role then holds exactly what it
 // uses). --namespace NS: the tests ran the
 // backend in namespace NS (one per test run, say); its requests there are checked as if made in
@@ -53,11 +54,22 @@ export function parseAudit(text) {
 
 const has = (list, x) => (list ?? []).includes(x) || (list ?? []).includes("*");
 
+// What the API server authorizes for one audited request. A WebSocket exec or attach is a GET
+// (get); Kubernetes 1.35 checks create on the same upgrade as well (feature gate
+// AuthorizePodWebsocketUpgradeCreatePermission, beta, on by default; kubernetes#134577), so
+// the Role needs both and a WebSocket-only client exercises both.
+export function authorized(r) {
+  if (r.verb === "get" && r.resource === "pods" && (r.subresource === "exec" || r.subresource === "attach")) {
+    return [r, { ...r, verb: "create" }];
+  }
+  return [r];
+}
+
 // Returns {missing: [{verb, resource, namespace, count}], unused: [rule strings]}.
 export function checkCoverage(requests, granted) {
   const missing = new Map();
   const used = new Set();
-  for (const r of requests) {
+  for (const r of requests.flatMap(authorized)) {
     if (!r.resource || (ALWAYS_GRANTED.has(r.resource) && r.verb === "create")) continue;
     const resource = r.subresource ? `${r.resource}/${r.subresource}` : r.resource;
     const group = r.apiGroup ?? GROUPS[r.resource] ?? "";

@@ -44,7 +44,8 @@ class CustomChecker {
   // not compile: the problem's fault, not the submission's.
   static Result<std::unique_ptr<CustomChecker>> Prepare(Runner& runner,
                                                         const HelperProgram& program,
-                                                        const RunLimits& limits);
+                                                        const RunLimits& limits,
+                                                        std::string_view image);
   [[nodiscard]] Result<CheckOutcome> Check(std::string_view input, std::string_view expected,
                                            std::string_view output);
 
@@ -70,10 +71,13 @@ void AddHelperTestFiles(std::string_view input, std::string_view expected, RunIn
 [[nodiscard]] Result<void> ReadFeedback(const std::vector<FileData>& collected,
                                         CheckOutcome& outcome);
 
-// Prepares a helper program with `limits` (a compile failure is kFailedPrecondition).
+// Prepares a helper program with `limits` on the problem's `image` (Problem::image: the
+// helpers are the problem's own programs, written for the same runtimes as its submissions).
+// A compile failure is kFailedPrecondition.
 [[nodiscard]] Result<std::unique_ptr<PreparedProgram>> PrepareHelper(Runner& runner,
                                                                      const HelperProgram& program,
                                                                      const RunLimits& limits,
-                                                                     std::string_view role);
+                                                                     std::string_view role,
+                                                                     std::string_view image);
 
 }  // namespace codeyard::grading

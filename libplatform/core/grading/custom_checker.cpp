@@ -70,7 +70,8 @@ Result<void> ReadFeedback(const std::vector<FileData>& collected, CheckOutcome& 
 
 Result<std::unique_ptr<PreparedProgram>> PrepareHelper(Runner& runner, const HelperProgram& program,
                                                        const RunLimits& limits,
-                                                       std::string_view role) {
+                                                       std::string_view role,
+                                                       std::string_view image) {
   if (program.files.empty()) {
     return Fail(Error::Code::kInvalidArgument,
                 "grading: the " + std::string(role) + " has no files");
@@ -80,6 +81,7 @@ Result<std::unique_ptr<PreparedProgram>> PrepareHelper(Runner& runner, const Hel
   request.files = program.files;
   request.language = language;
   request.limits = limits;
+  request.image = std::string(image);
   request.prefetch = 1;
   request.reuse_pods = true;  // the problem's own program, reset between tests all the same
   CY_TRY(auto prepared, runner.Prepare(request));
@@ -94,8 +96,9 @@ Result<std::unique_ptr<PreparedProgram>> PrepareHelper(Runner& runner, const Hel
 
 Result<std::unique_ptr<CustomChecker>> CustomChecker::Prepare(Runner& runner,
                                                               const HelperProgram& program,
-                                                              const RunLimits& limits) {
-  CY_TRY(auto prepared, PrepareHelper(runner, program, limits, "checker"));
+                                                              const RunLimits& limits,
+                                                              std::string_view image) {
+  CY_TRY(auto prepared, PrepareHelper(runner, program, limits, "checker", image));
   return std::unique_ptr<CustomChecker>(new CustomChecker(std::move(prepared)));
 }
 

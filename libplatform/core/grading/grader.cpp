@@ -87,13 +87,14 @@ class Grader {
   Result<void> PrepareHelpers(const RunLimits& program_limits) {
     const RunLimits limits = HelperLimits(problem_, program_limits);
     if (problem_.interactor) {
-      CY_TRY(interactor_,
-             grading::PrepareHelper(runner_, *problem_.interactor, limits, "interactor"));
+      CY_TRY(interactor_, grading::PrepareHelper(runner_, *problem_.interactor, limits,
+                                                 "interactor", problem_.image));
     } else if (problem_.checker.kind == CheckerKind::kCustom) {
       if (!problem_.checker.program) {
         return Fail(Error::Code::kInvalidArgument, "grading: a custom checker without a program");
       }
-      CY_TRY(checker_, grading::CustomChecker::Prepare(runner_, *problem_.checker.program, limits));
+      CY_TRY(checker_, grading::CustomChecker::Prepare(runner_, *problem_.checker.program, limits,
+                                                       problem_.image));
     }
     return {};
   }
@@ -249,6 +250,7 @@ Result<GradeReport> Grade(Runner& runner, const Problem& problem, const Submissi
   request.files = submission.files;
   request.language = language;
   request.limits = limits;
+  request.image = problem.image;
   request.prefetch = options.prefetch;
   request.reuse_pods = options.reuse_pods;
   CY_TRY(auto program, runner.Prepare(request));

@@ -139,6 +139,7 @@ std::string CallbackBody(const Job& job) {
   AppendInt(out, "created_at", job.created_at);
   AppendOptInt(out, "started_at", job.started_at);
   AppendOptInt(out, "finished_at", job.finished_at);
+  AppendText(out, "image", job.image);
   AppendText(out, "verdict", job.verdict);
   if (job.kind == kRunJobKind) {
     if (auto run = DecodeRunResult(job.result)) {

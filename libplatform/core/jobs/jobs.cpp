@@ -76,6 +76,8 @@ JobsOptions JobsOptionsFrom(const Config& c) {
   o.callback_hosts = c.jobs_callback_hosts;
   o.callback_attempts = static_cast<int>(c.jobs_callback_attempts);
   o.exec_limits = ExecSpecLimitsFrom(c);
+  // As the workspaces' (WorkspaceOptionsFrom): the local backend serves images from images.dir.
+  if (c.executor_uri.starts_with("local")) o.images_dir = c.EffectiveImagesDir();
   return o;
 }
 
@@ -129,6 +131,7 @@ Result<Submitted> Jobs::Impl::Submit(std::string_view user_id, std::vector<JobSu
     job.max_attempts = options_.max_attempts;
     job.created_at = now;
     job.problem_id = std::move(s.problem_id);
+    job.image = s.kind == kRunJobKind ? s.run.image : std::move(s.image);
     if (!s.callback_url.empty()) {
       auto target = jobs::ParseCallbackUrl(s.callback_url, options_.callback_hosts);
       if (!target) {

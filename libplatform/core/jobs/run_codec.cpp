@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "codeyard/exec_limits.hpp"
+#include "codeyard/images.hpp"
 #include "codeyard/jobs.hpp"
 #include "core/try.hpp"
 
@@ -160,6 +161,12 @@ Result<RunRequest> Jobs::ToRunRequest(const RunJob& job) const {
                      "jobs.max_output_limit_kb"));
     out.limits.output_bytes = static_cast<uint64_t>(std::llround(*job.output_limit_kb * 1024));
   }
+  if (!job.image.empty()) {
+    if (auto known = images::CheckKnown(o.images_dir, job.image); !known) {
+      return Fail(Bad("field 'image': " + known.error().message()));
+    }
+    out.image = job.image;
+  }
   return out;
 }
 
@@ -224,7 +231,7 @@ std::string EncodeRunRequest(const RunRequest& request) {
   json::array args;
   for (const std::string& a : request.args) args.emplace_back(a);
   const RunLimits& l = request.limits;
-  const json::object o{
+  json::object o{
       {"language",
        request.language ? json::value(LanguageName(*request.language)) : json::value(nullptr)},
       {"files", std::move(files)},
@@ -239,6 +246,8 @@ std::string EncodeRunRequest(const RunRequest& request) {
                               {"file_bytes", l.file_bytes},
                               {"cpus", l.cpus}}},
   };
+  // Absent for the default: payloads stored before images read the same.
+  if (!request.image.empty()) o["image"] = request.image;
   return json::serialize(o);
 }
 
@@ -281,6 +290,9 @@ Result<RunRequest> DecodeRunRequest(std::string_view data) {
   CY_TRY(r.limits.disk_bytes, Field<uint64_t>(l, "disk_bytes"));
   CY_TRY(r.limits.file_bytes, Field<uint64_t>(l, "file_bytes"));
   CY_TRY(r.limits.cpus, Field<double>(l, "cpus"));
+  if (o.contains("image")) {
+    CY_TRY(r.image, Field<std::string>(o, "image"));
+  }
   return r;
 }
 

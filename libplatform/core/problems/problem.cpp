@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "codeyard/images.hpp"
 #include "codeyard/problems.hpp"
 
 namespace codeyard {
@@ -65,6 +66,11 @@ Result<void> ValidateProblem(const Problem& problem) {
     return std::unexpected(Bad(problem, "a title of 1-200 characters is required"));
   }
   if (problem.tests.empty()) return std::unexpected(Bad(problem, "it has no test"));
+  if (!problem.image.empty()) {
+    if (auto name = images::ValidateName(problem.image); !name) {
+      return std::unexpected(Bad(problem, "image: " + name.error().message()));
+    }
+  }
   const ProblemLimits& limits = problem.limits;
   if (!(limits.time_limit_s > 0) || limits.time_limit_s > 60 ||
       !std::isfinite(limits.time_limit_s)) {

@@ -355,6 +355,7 @@ Result<Problem> ProblemFromJson(std::string_view text, std::string_view path_id)
   CY_TRY(p.statement_markdown, body.String("statement", ""));
   CY_TRY(p.is_public, body.Bool("public", true));
   CY_TRY(p.scoring, body.Bool("scoring", false));
+  CY_TRY(p.image, body.String("image", ""));
   CY_CHECK(TagsFrom(body, p));
   CY_CHECK(LimitsFrom(body, p));
   if (const json::value* starter = body.Find("starter_code")) {

@@ -52,6 +52,7 @@ std::string SpecToJson(const Problem& p) {
   o["checker"] = std::move(checker);
   if (p.interactor) o["interactor"] = ProgramJson(*p.interactor);
   o["scoring"] = p.scoring;
+  if (!p.image.empty()) o["image"] = p.image;
   return json::serialize(o);
 }
 
@@ -92,6 +93,10 @@ Result<void> SpecFromJson(std::string_view text, Problem& p) {
       p.interactor = ProgramFrom(interactor->as_object());
     }
     p.scoring = o.at("scoring").as_bool();
+    p.image.clear();
+    if (const json::value* image = o.if_contains("image")) {
+      p.image = json::value_to<std::string>(*image);
+    }
   } catch (const std::exception& e) {
     return Fail(Error::Code::kDataLoss,
                 "problems: stored spec of '" + p.id + "' is unreadable: " + e.what());

@@ -1,6 +1,7 @@
 // The Problems service over store::problems (see codeyard/problem_store.hpp).
 #include "codeyard/problem_store.hpp"
 
+#include "codeyard/images.hpp"
 #include "codeyard/platform.hpp"
 #include "core/store/problems.hpp"
 #include "core/store/transact.hpp"
@@ -14,7 +15,19 @@ Error ProblemNotFound() { return {Error::Code::kNotFound, "problems: problem not
 
 }  // namespace
 
-Problems::Problems(std::shared_ptr<Platform> platform) : platform_(std::move(platform)) {}
+Problems::Problems(std::shared_ptr<Platform> platform, std::string images_dir)
+    : platform_(std::move(platform)), images_dir_(std::move(images_dir)) {}
+
+Result<void> Problems::Check(const Problem& problem) const {
+  CY_CHECK(ValidateProblem(problem));
+  if (!problem.image.empty()) {
+    if (auto known = images::CheckKnown(images_dir_, problem.image); !known) {
+      return Fail(Error::Code::kInvalidArgument,
+                  "problem '" + problem.id + "': " + known.error().message());
+    }
+  }
+  return {};
+}
 
 Result<bool> Problems::IsAdmin(std::string_view caller_id) {
   if (caller_id.empty()) return false;
@@ -41,7 +54,7 @@ Result<Problem> Problems::Put(std::string_view caller_id, Problem problem) {
 }
 
 Result<Problem> Problems::PutAsOperator(Problem problem) {
-  CY_CHECK(ValidateProblem(problem));
+  CY_CHECK(Check(problem));
   const int64_t now = platform_->clock().NowMillis();
   CY_TRY(problem.created_at,
          store::Transact(platform_->storage(), TxKind::kWrite,
@@ -53,7 +66,7 @@ Result<Problem> Problems::PutAsOperator(Problem problem) {
 Result<Problem> Problems::Create(std::string_view caller_id, Problem problem) {
   CY_TRY(const bool admin, IsAdmin(caller_id));
   if (!admin) return Fail(Error::Code::kPermissionDenied, "problems: only admins change problems");
-  CY_CHECK(ValidateProblem(problem));
+  CY_CHECK(Check(problem));
   const int64_t now = platform_->clock().NowMillis();
   CY_TRY(problem.created_at,
          store::Transact(platform_->storage(), TxKind::kWrite, [&](Transaction& tx) {

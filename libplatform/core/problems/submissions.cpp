@@ -97,7 +97,7 @@ Result<void> Submissions::RegisterGradeKind(Jobs& jobs, std::shared_ptr<Problems
 Result<Submitted> Submissions::Submit(std::string_view user_id, std::string_view problem_id,
                                       std::string_view language, std::vector<FileData> files) {
   // Visible to this user, or it does not exist for them.
-  CY_CHECK(problems_->Get(user_id, problem_id));
+  CY_TRY(const PublicProblem visible, problems_->Get(user_id, problem_id));
   RunJob run;
   run.language = std::string(language);
   run.files = std::move(files);
@@ -112,6 +112,7 @@ Result<Submitted> Submissions::Submit(std::string_view user_id, std::string_view
   submission.kind = std::string(kGradeJobKind);
   submission.payload = EncodeGradeJob(grade);
   submission.problem_id = grade.problem;
+  submission.image = visible.problem.image;  // what the grader will run it on, for the job's JSON
   std::vector<JobSubmission> batch;
   batch.push_back(std::move(submission));
   return jobs_->Submit(user_id, std::move(batch));

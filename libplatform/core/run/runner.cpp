@@ -125,6 +125,7 @@ class Runner::Impl {
     prepare.files = request.files;
     prepare.language = request.language;
     prepare.limits = request.limits;
+    prepare.image = request.image;
     CY_TRY(auto program, Prepare(prepare));
     if (!program->ready()) return program->compile();
     RunInput input;
@@ -154,7 +155,7 @@ class Runner::Impl {
     RunResult compile;
     compile.verdict = Verdict::kOk;
     const LanguageInfo& info = InfoOf(language);
-    if (!info.compile_command.empty()) CY_CHECK(Compile(info, files, compile));
+    if (!info.compile_command.empty()) CY_CHECK(Compile(info, request.image, files, compile));
     std::unique_ptr<run::PodSource> pods;
     if (compile.verdict == Verdict::kOk) pods = SourceFor(request);
     return run::MakePrepared(language, request.limits, std::move(files), std::move(compile),
@@ -190,25 +191,28 @@ class Runner::Impl {
     return RunSlots{std::move(user_slot), std::move(*server_slot)};
   }
 
+  // The warm pool holds pods of the default image with the default limits only.
+  bool Pooled(const PrepareRequest& request) const {
+    return pool_ && request.image.empty() && request.limits == options_.default_limits;
+  }
+
   std::unique_ptr<run::PodSource> SourceFor(const PrepareRequest& request) {
     if (request.reuse_pods) {
       // No pods started ahead: the first run's pod serves the next ones.
       std::unique_ptr<run::PodSource> fresh;
-      if (pool_ && request.limits == options_.default_limits) {
+      if (Pooled(request)) {
         fresh = std::make_unique<SharedPoolSource>(*pool_);
       } else {
-        fresh = std::make_unique<OnDemandSource>(executor_, run::PodSpecFor(request.limits, "run"),
-                                                 options_.logger);
+        fresh = std::make_unique<OnDemandSource>(
+            executor_, run::PodSpecFor(request.limits, "run", request.image), options_.logger);
       }
       PrepareRequest fallback = request;
       fallback.reuse_pods = false;
       return run::MakeReusingSource(
           std::move(fresh), [this, fallback] { return SourceFor(fallback); }, options_.logger);
     }
-    if (pool_ && request.limits == options_.default_limits) {
-      return std::make_unique<SharedPoolSource>(*pool_);
-    }
-    PodSpec spec = run::PodSpecFor(request.limits, "run");
+    if (Pooled(request)) return std::make_unique<SharedPoolSource>(*pool_);
+    PodSpec spec = run::PodSpecFor(request.limits, "run", request.image);
     if (request.prefetch > 0) {
       return std::make_unique<OwnPoolSource>(executor_, std::move(spec), request.prefetch,
                                              options_.logger);
@@ -225,10 +229,12 @@ class Runner::Impl {
     return limits;
   }
 
-  // Compiles in a pod of its own with the compile limits. Compiled: the binary is appended to
+  // Compiles in a pod of its own with the compile limits, on the program's image (its
+  // compiler and headers, which may differ from the host's). Compiled: the binary is appended to
   // `files` and `result` stays kOk; otherwise `result` says why (kCompileError). Errors: the
   // executor failed or the request is bad.
-  Result<void> Compile(const LanguageInfo& info, std::vector<FileData>& files, RunResult& result) {
+  Result<void> Compile(const LanguageInfo& info, const std::string& image,
+                       std::vector<FileData>& files, RunResult& result) {
     const auto sources = SourcesOf(files, info.language);
     if (sources.empty()) {
       return Fail(Error::Code::kInvalidArgument, "no source files for the compiler");
@@ -236,7 +242,7 @@ class Runner::Impl {
     const RunLimits limits = CompileLimitsOf(info);
     result.compile_command = ExpandCommand(info.compile_command, files.front().path, sources);
     const auto started = std::chrono::steady_clock::now();
-    CY_TRY(auto pod, executor_->CreatePod(run::PodSpecFor(limits, "compile")));
+    CY_TRY(auto pod, executor_->CreatePod(run::PodSpecFor(limits, "compile", image)));
     auto finish = [&](Result<void> outcome) {
       (void)executor_->DeletePod(pod->id());
       result.compile_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -2,8 +2,9 @@
 
 namespace codeyard::run {
 
-PodSpec PodSpecFor(const RunLimits& limits, std::string_view purpose) {
+PodSpec PodSpecFor(const RunLimits& limits, std::string_view purpose, std::string_view image) {
   PodSpec spec;
+  spec.image = std::string(image);
   spec.labels["codeyard.dev/purpose"] = std::string(purpose);
   spec.limits.memory_bytes = limits.memory_bytes;
   spec.limits.pids = limits.pids;

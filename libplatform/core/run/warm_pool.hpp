@@ -69,7 +69,7 @@ class WarmPool {
   std::thread thread_;
 };
 
-// The PodSpec a run with these limits gets.
-PodSpec PodSpecFor(const RunLimits& limits, std::string_view purpose);
+// The PodSpec a run with these limits gets, on `image` ("" = the executor's default).
+PodSpec PodSpecFor(const RunLimits& limits, std::string_view purpose, std::string_view image = {});
 
 }  // namespace codeyard::run

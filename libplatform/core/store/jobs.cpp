@@ -10,11 +10,12 @@ namespace {
 
 constexpr std::string_view kColumns =
     "id, owner_id, kind, state, attempt, max_attempts, verdict, created_at, started_at, "
-    "finished_at, worker, callback_url, callback_state, callback_attempts, problem_id, payload, "
-    "result FROM jobs ";
+    "finished_at, worker, callback_url, callback_state, callback_attempts, problem_id, image, "
+    "payload, result FROM jobs ";
 constexpr std::string_view kLightColumns =
     "id, owner_id, kind, state, attempt, max_attempts, verdict, created_at, started_at, "
-    "finished_at, worker, callback_url, callback_state, callback_attempts, problem_id FROM jobs ";
+    "finished_at, worker, callback_url, callback_state, callback_attempts, problem_id, image "
+    "FROM jobs ";
 
 Result<Job> FromRow(Row& r) {
   Job j;
@@ -42,10 +43,11 @@ Result<Job> FromRow(Row& r) {
   j.callback_attempts = static_cast<int>(callback_attempts);
   CY_TRY(const auto problem_id, OptText(r, 14));
   j.problem_id = problem_id.value_or("");
-  if (r.size() > 15) {
-    CY_TRY(j.payload, r.TakeBytes(15));
-    if (!r.IsNull(16)) {
-      CY_TRY(j.result, r.TakeBytes(16));
+  CY_TRY(j.image, r.Text(15));
+  if (r.size() > 16) {
+    CY_TRY(j.payload, r.TakeBytes(16));
+    if (!r.IsNull(17)) {
+      CY_TRY(j.result, r.TakeBytes(17));
     }
   }
   return j;
@@ -66,10 +68,10 @@ Result<void> Insert(Transaction& tx, const Job& job) {
   };
   CY_CHECK(tx.Exec(
       "INSERT INTO jobs (id, owner_id, kind, state, attempt, max_attempts, payload, created_at, "
-      "callback_url, problem_id) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
+      "callback_url, problem_id, image) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)",
       {Text(job.id), Text(job.owner_id), Text(job.kind), Text(JobStateName(JobState::kQueued)),
        Value{int64_t{job.max_attempts}}, Value{Blob{job.payload}}, Value{job.created_at},
-       Opt(text_or_null(job.callback_url)), Opt(text_or_null(job.problem_id))}));
+       Opt(text_or_null(job.callback_url)), Opt(text_or_null(job.problem_id)), Text(job.image)}));
   return {};
 }
 

@@ -42,17 +42,17 @@ Result<int64_t> Put(Transaction& tx, const Problem& p, int64_t now, bool create_
   if (old.empty()) {
     CY_CHECK(
         tx.Exec("INSERT INTO problems (id, title, level, age_group, is_public, spec, created_at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "updated_at, image) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 {Text(p.id), Text(p.title), level, Text(p.tags.age_group), Int(p.is_public),
-                 Text(spec), Int(now), Int(now)}));
+                 Text(spec), Int(now), Int(now), Text(p.image)}));
   } else {
     CY_TRY(created, old.front().Int(0));
     CY_CHECK(DeleteParts(tx, p.id));
     CY_CHECK(
         tx.Exec("UPDATE problems SET title = ?, level = ?, age_group = ?, is_public = ?, spec = ?, "
-                "updated_at = ?, version = version + 1 WHERE id = ?",
+                "updated_at = ?, image = ?, version = version + 1 WHERE id = ?",
                 {Text(p.title), level, Text(p.tags.age_group), Int(p.is_public), Text(spec),
-                 Int(now), Text(p.id)}));
+                 Int(now), Text(p.image), Text(p.id)}));
   }
   for (const std::string& topic : p.tags.topics) {
     CY_CHECK(tx.Exec(

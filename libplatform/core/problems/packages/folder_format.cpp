@@ -155,6 +155,8 @@ Result<ProblemPackage> packages::ImportFolderTree(const Tree& tree) {
   problem.title = title.value_or("");
   CY_TRY(problem.is_public, OptBool(tree, yaml, "public", true));
   CY_TRY(problem.scoring, OptBool(tree, yaml, "scoring", false));
+  CY_TRY(const std::optional<std::string> image, OptString(tree, kYaml, yaml, "image"));
+  problem.image = image.value_or("");
 
   if (const YAML::Node tags = yaml["tags"]) {
     if (!tags.IsMap()) return Fail(FileError(tree, kYaml, "tags must be a map"));
@@ -241,6 +243,7 @@ Result<void> ExportProblemFolder(const ProblemPackage& package, const std::files
   y << YAML::Key << "title" << YAML::Value << problem.title;
   y << YAML::Key << "public" << YAML::Value << problem.is_public;
   y << YAML::Key << "scoring" << YAML::Value << problem.scoring;
+  if (!problem.image.empty()) y << YAML::Key << "image" << YAML::Value << problem.image;
   y << YAML::Key << "tags" << YAML::Value << YAML::BeginMap;
   if (problem.tags.level) y << YAML::Key << "level" << YAML::Value << *problem.tags.level;
   y << YAML::Key << "age_group" << YAML::Value << problem.tags.age_group;
