@@ -11,8 +11,8 @@
 
 #include "codeyard/accounts.hpp"
 #include "codeyard/files.hpp"
-#include "codeyard/platform.hpp"
 #include "codeyard/id.hpp"
+#include "codeyard/platform.hpp"
 #include "codeyard/run_session.hpp"
 #include "codeyard/workspaces.hpp"
 #include "services/must.hpp"
