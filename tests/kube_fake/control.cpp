@@ -82,6 +82,7 @@ bool Server::Control(Conn& conn, const Request& req) {
     throttle_retry_after_ = std::atoi(req.Param("retry_after").value_or("1").c_str());
     throttle_verb_ = req.Param("verb").value_or("");
     early_retries_ = 0;
+    retry_not_before_.clear();
     return SendJson(conn, 200, {{"throttled", throttle_left_}});
   }
   if (what == "throttle-stats") {

@@ -195,10 +195,18 @@ bool Server::Handle(Conn& conn, Request& req) {
     }
     const auto now = std::chrono::steady_clock::now();
     const bool throttled = !public_path && (throttle_verb_.empty() || throttle_verb_ == t.verb);
-    if (throttled && now < retry_not_before_) ++early_retries_;
+    // A request is its method, path and selectors (not its resourceVersion, which a retry
+    // may move on): the readiness watch of one pod and a list+watch of all are different.
+    const std::string request = req.method + " " + req.path +
+                                "?fieldSelector=" + req.Param("fieldSelector").value_or("") +
+                                "&labelSelector=" + req.Param("labelSelector").value_or("");
+    if (const auto it = retry_not_before_.find(request);
+        throttled && it != retry_not_before_.end() && now < it->second) {
+      ++early_retries_;
+    }
     if (throttle_left_ > 0 && throttled) {
       --throttle_left_;
-      retry_not_before_ = now + std::chrono::seconds(throttle_retry_after_);
+      retry_not_before_[request] = now + std::chrono::seconds(throttle_retry_after_);
       ApiError e = MakeStatus(429, "TooManyRequests", "Too many requests, please try again later.",
                               {{"retryAfterSeconds", throttle_retry_after_}});
       e.retry_after_s = throttle_retry_after_;

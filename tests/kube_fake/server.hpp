@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -91,10 +92,12 @@ class Server {
   int throttle_retry_after_ = 1;
   std::string throttle_verb_;  // only requests of this verb ("" for all), as a flow schema
                                // of API Priority and Fairness singles some out
-  // When the last 429 told its client to come back, and how many requests came earlier.
-  std::chrono::steady_clock::time_point retry_not_before_{};
-  int early_retries_ = 0;
-  int quota_left_ = 0;  // pod creates refused with a quota 403
+  // When each refused request (method, path, selectors) may come back: a retry of the same request
+  // before then is early. Other requests in between (another thread's exec, a watch) are not
+  // retries of it.
+  std::map<std::string, std::chrono::steady_clock::time_point> retry_not_before_;
+  int early_retries_ = 0;  // retries that came before their Retry-After
+  int quota_left_ = 0;     // pod creates refused with a quota 403
 
   std::mutex conns_mu_;  // conns_, outage_until_
   std::condition_variable outage_cv_;
