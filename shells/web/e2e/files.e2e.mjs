@@ -78,9 +78,12 @@ test("files in and out", async (t) => {
     ]);
     await chooser.setFiles(project);
     await treeRow(page, "proj").waitFor();
-    await waitFor(async () => (await api.call("GET", `/workspaces/${ws}/files/proj/data/blob.bin`)).ok, {
-      what: "the binary file in storage",
-    });
+    // Files go up one after another, in the order the chooser lists them: wait for every one.
+    for (const path of Object.keys(uploaded)) {
+      await waitFor(async () => (await api.call("GET", `/workspaces/${ws}/files/proj/${path}`)).ok, {
+        what: `${path} in storage`,
+      });
+    }
     for (const [path, bytes] of Object.entries(uploaded)) {
       const res = await api.call("GET", `/workspaces/${ws}/files/proj/${path}`);
       assert.equal(res.status, 200, path);
