@@ -1,5 +1,5 @@
 """The storage a server suite runs on. By default a server keeps SQLite in its data directory.
-With CODEYARD_SERVER_TEST_STORAGE=postgres (the "server: pytest on postgres" ctest variant,
+With CODEYARD_SERVER_TEST_STORAGE=postgres (the "server: pytest on postgres test_*.py" ctest entries,
 tests/server/CMakeLists.txt), every server these helpers start gets a fresh database on the
 PostgreSQL server named by CODEYARD_TEST_POSTGRES_URI (scripts/test starts one), so the suites
 that use them (test_jobs, test_submissions, test_problems, test_problems_admin) run on both
