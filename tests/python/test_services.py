@@ -141,11 +141,9 @@ def check_sync_status(cy, w):
     assert cy.files.read(w.id, "made.txt") == b"x\n"
 
 
-def test_download_links(cy):
-    u = user(cy)
+def check_download_links(cy, u, session):
     w = cy.workspaces.create(u.id, "dl")
     cy.files.write(w.id, "src/a.txt", b"alpha\n")
-    session = cy.accounts.login("ada", PASSWORD)
     link = cy.downloads.sign(session.access_token, w.id, "src/a.txt")
     assert link.expires_at > 0 and "/" not in link.token
     ticket = cy.downloads.verify(link.token)
@@ -166,9 +164,14 @@ def test_download_links(cy):
         cy.downloads.read(link.token)
 
 
-def test_events_subscribe_and_resume(open_codeyard):
+def test_events_and_download_links(open_codeyard):
     cy = open_codeyard(**{"events.poll_interval_ms": 20})
     u, other = user(cy), user(cy, "bob")
+    check_events(cy, u, other)
+    check_download_links(cy, u, cy.accounts.login("ada", PASSWORD))
+
+
+def check_events(cy, u, other):
     w = cy.workspaces.create(u.id, "events")
     mine, theirs = cy.events.subscribe(u.id), cy.events.subscribe(other.id)
     cy.files.write(w.id, "a.txt", b"1")
@@ -190,7 +193,10 @@ def test_events_subscribe_and_resume(open_codeyard):
     assert theirs.closed and theirs.get(timeout=0) is None and list(theirs) == []
 
 
-def test_interactive_runs(cy):
+def test_interactive_runs_and_reauthentication(open_codeyard):
+    # terminal.reauth_interval_s: terminals and runs check their login this often, as the
+    # server's do, so a logout closes the Python ones too (4001).
+    cy = open_codeyard(**{"terminal.reauth_interval_s": 1})
     u = user(cy)
     w = cy.workspaces.create(u.id, "runs")
     cy.files.write(w.id, "main.py", b"name = input('name? ')\nprint('hello', name)\n")
@@ -215,21 +221,12 @@ def test_interactive_runs(cy):
         cy.runs.start("not-a-token", w.id, "main.py")
     with pytest.raises(codeyard.InvalidArgument):
         cy.runs.start(session.access_token, w.id, "notes.txt")
-
-
-def test_terminals_and_runs_end_with_their_login(open_codeyard):
-    # terminal.reauth_interval_s: terminals and runs check their login this often, as the
-    # server's do, so a logout closes the Python ones too (4001).
-    cy = open_codeyard(**{"terminal.reauth_interval_s": 1})
-    u = user(cy)
-    w = cy.workspaces.create(u.id, "reauth")
-    cy.files.write(w.id, "loop.py", b"import time\nwhile True: time.sleep(0.01)\n")
-    session = cy.accounts.login("ada", PASSWORD)
+    # The login ends: the terminal and the run end with it.
     term = cy.terminals.attach(session.access_token, w.id)
     run = cy.runs.start(session.access_token, w.id, "loop.py")
     until("running state", lambda: run.read(timeout=1) is not None and run.state == "running")
     cy.accounts.logout(session.refresh_token)
-    b"".join(term)  # ends once the terminal closes
+    until("terminal closed", lambda: term.read(timeout=1) is not None and term.closed)
     assert term.close_code == 4001, term.close_reason
     run.wait(timeout=30)
     assert (run.close_code, run.verdict, run.reason) == (4001, "stopped", "revoked")
@@ -331,8 +328,13 @@ def test_images(cy):
     assert cy.images.list() == []
 
 
-def test_the_rest_of_reviews(cy):
+def test_the_rest_of_reviews_and_zipped_problems(cy):
     author, reviewer = user(cy), user(cy, "rev")
+    check_reviews(cy, author, reviewer)
+    check_problems_import_zip(cy, author)
+
+
+def check_reviews(cy, author, reviewer):
     cy.reviews.set_reviewer_level(reviewer.id, reviewer.id, 2)
     w = cy.workspaces.create(author.id, "review-more")
     cy.files.write(w.id, "src/main.py", b"print('v1')\n")
@@ -365,9 +367,8 @@ def test_the_rest_of_reviews(cy):
     assert cy.reviews.collect_blobs() >= 0
 
 
-def test_problems_import_zip(cy):
+def check_problems_import_zip(cy, plain):
     admin = user(cy, "root", role="admin")
-    plain = user(cy)
     folder = os.path.join(REPO, "examples/problems/sum")
     data = io.BytesIO()
     with zipfile.ZipFile(data, "w") as z:
