@@ -3,6 +3,7 @@ links, the paged file tree, sync status, events, interactive runs, re-authentica
 terminals and runs, language servers, ports, images, the rest of reviews and zipped problem
 imports. Real storage (SQLite, or PostgreSQL in the postgres variant), the real local sandbox.
 Run by ctest "python: pytest (...)" with test_module.py."""
+import gc
 import io
 import json
 import os
@@ -48,6 +49,13 @@ def test_ide_services_over_stored_files(cy):
     check_archives(cy, w)
     check_pages(cy, w)
     check_sync_status(cy, w)
+    # The service objects keep what they use alive past the Codeyard that made them.
+    settings, search, archives = cy.settings, cy.search, cy.archives
+    cy.close()
+    gc.collect()
+    assert settings.get(u.id).theme == "light"
+    assert search.search(w.id, "made").files == []  # made.txt holds "x"
+    assert archives.plan(w.id).file_name == "ide.zip"
 
 
 def check_settings(cy, u, other):
