@@ -75,5 +75,10 @@ void AddJobs(py::module_& m);
 void AddProblems(py::module_& m);
 void AddReviews(py::module_& m);
 void AddRunner(py::module_& m);
+// py19b
+void AddIde(py::module_& m);
+void AddRuns(py::module_& m);
+void AddLive(py::module_& m);
+void AddImages(py::module_& m);
 
 }  // namespace codeyard::python

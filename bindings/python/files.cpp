@@ -31,6 +31,14 @@ void AddFiles(py::module_& m) {
                " size=" + std::to_string(f.size) + " version=" + std::to_string(f.version) + ">";
       });
 
+  py::class_<Page<FileInfo>>(m, "FilePage", "One page of a workspace's file tree.")
+      .def_readonly("items", &Page<FileInfo>::items, "Ordered by path (byte order).")
+      .def_readonly("next_cursor", &Page<FileInfo>::next_cursor, "None on the last page.")
+      .def("__repr__", [](const Page<FileInfo>& p) {
+        return "<FilePage items=" + std::to_string(p.items.size()) +
+               (p.next_cursor ? " more>" : " last>");
+      });
+
   using F = FilesService;
   py::class_<F, std::shared_ptr<F>>(m, "Files",
                                     "The files of workspaces as storage holds them (the source "
@@ -73,6 +81,18 @@ void AddFiles(py::module_& m) {
           },
           py::arg("workspace_id"), py::kw_only(), py::arg("user_id") = py::none(),
           "Every file and folder, ordered by path.")
+      .def(
+          "page",
+          [](F& f, const std::string& ws, int64_t limit, const std::optional<std::string>& cursor,
+             const UserArg& user_id) {
+            const std::string user = ActingUser(*f.platform, ws, user_id);
+            const PageRequest request{limit, cursor.value_or("")};
+            return Blocking([&] { return f.service->Tree(user, ws, request); });
+          },
+          py::arg("workspace_id"), py::arg("limit") = 50, py::arg("cursor") = py::none(),
+          py::kw_only(), py::arg("user_id") = py::none(),
+          "One page of the tree (limit 1-200) after cursor (a previous page's next_cursor; "
+          "None: the first page). InvalidArgument for a bad limit or cursor.")
       .def(
           "mkdir",
           [](F& f, const std::string& ws, const std::string& path, const UserArg& user_id) {

@@ -24,6 +24,7 @@ struct Codeyard {
   std::shared_ptr<TerminalHub> hub;
   PackageCaps caps;
   std::string data_dir;
+  std::string images_dir;  // Config::EffectiveImagesDir
 
   ~Codeyard() {
     // Letting go of the graph stops background work and waits for it (job workers, pods'
@@ -81,6 +82,7 @@ std::shared_ptr<Codeyard> Open(const std::optional<std::string>& data_dir,
   result->data_dir = dir;
   const Config loaded = Unwrap(LoadConfig(inputs));
   result->caps = PackageCapsFrom(loaded);
+  result->images_dir = loaded.EffectiveImagesDir();
   result->services = Blocking([&]() -> Result<std::shared_ptr<Services>> {
     std::error_code ec;
     std::filesystem::create_directories(loaded.data_dir, ec);
@@ -103,6 +105,10 @@ std::shared_ptr<Codeyard> Open(const std::optional<std::string>& data_dir,
   });
   std::weak_ptr<TerminalHub> hub = result->hub;
   result->services->terminals().SetWake([hub] {
+    if (auto h = hub.lock()) h->Wake();
+  });
+  // py19b: interactive runs wake the same readers.
+  result->services->run_sessions().SetWake([hub] {
     if (auto h = hub.lock()) h->Wake();
   });
   return result;
@@ -130,6 +136,10 @@ PYBIND11_MODULE(_codeyard, m) {
   AddProblems(m);
   AddReviews(m);
   AddRunner(m);
+  AddIde(m);     // py19b
+  AddRuns(m);    // py19b
+  AddLive(m);    // py19b
+  AddImages(m);  // py19b
 
   m.def(
       "version", [] { return std::string(codeyard::Version()); }, "The library version.");
@@ -181,6 +191,57 @@ PYBIND11_MODULE(_codeyard, m) {
           })
       .def_property_readonly("runner",
                              [](const python::Codeyard& c) { return Live(c).shared_runner(); })
+      // py19b: the IDE's services, interactive runs, events, language servers, ports, images.
+      .def_property_readonly(
+          "settings",
+          [](const python::Codeyard& c) {
+            return std::make_shared<SettingsService>(SettingsService{Live(c).shared_settings()});
+          })
+      .def_property_readonly("search",
+                             [](const python::Codeyard& c) {
+                               return std::make_shared<SearchService>(SearchService{
+                                   Live(c).shared_file_search(), Live(c).shared_platform()});
+                             })
+      .def_property_readonly("archives",
+                             [](const python::Codeyard& c) {
+                               return std::make_shared<ArchivesService>(ArchivesService{
+                                   Live(c).shared_archives(), Live(c).shared_platform()});
+                             })
+      .def_property_readonly(
+          "downloads",
+          [](const python::Codeyard& c) {
+            const Services& s = Live(c);
+            return std::make_shared<DownloadsService>(DownloadsService{
+                s.shared_downloads(), s.shared_accounts(), s.shared_files(), s.shared_archives()});
+          })
+      .def_property_readonly(
+          "runs",
+          [](const python::Codeyard& c) {
+            return std::make_shared<RunsService>(RunsService{Live(c).shared_run_sessions(), c.hub});
+          })
+      .def_property_readonly(
+          "events",
+          [](const python::Codeyard& c) {
+            return std::make_shared<EventsService>(EventsService{Live(c).shared_events()});
+          })
+      .def_property_readonly(
+          "language_servers",
+          [](const python::Codeyard& c) {
+            return std::make_shared<LanguageServersService>(LanguageServersService{
+                Live(c).shared_language_servers(), Live(c).shared_platform()});
+          })
+      .def_property_readonly(
+          "ports",
+          [](const python::Codeyard& c) {
+            const Services& s = Live(c);
+            return std::make_shared<PortsService>(
+                PortsService{s.shared_port_relay(), s.shared_accounts(), s.shared_platform()});
+          })
+      .def_property_readonly("images",
+                             [](const python::Codeyard& c) {
+                               return std::make_shared<ImagesService>(
+                                   ImagesService{c.images_dir, Live(c).shared_workspaces()});
+                             })
       .def("close",
            [](python::Codeyard& c) {
              if (!c.services) return;

@@ -77,14 +77,34 @@ void AddProblems(py::module_& m) {
           "Reads a problem folder (ours or a Kattis/ICPC package, or a .zip of one) and stores "
           "it, replacing one with the same id.")
       .def(
+          "import_zip",
+          [](P& p, const std::string& user_id, const py::object& data, const std::string& id,
+             std::optional<double> time_limit) {
+            const std::string zip = BytesOf(data);
+            ProblemImportOptions options;
+            options.id = id;
+            options.time_limit_s = time_limit.value_or(0);
+            return Blocking([&]() -> Result<Problem> {
+              auto imported = p.service->Import(user_id, zip, options, p.caps);
+              if (!imported) return Fail(imported.error());
+              return std::move(imported->problem);
+            });
+          },
+          py::arg("user_id"), py::arg("data"), py::arg("id") = "",
+          py::arg("time_limit") = py::none(),
+          "Admin only (py19b): stores a zipped package (the upload of POST "
+          "/api/v1/problems/import). id: \"\" for the zip's top folder's name; time_limit: CPU "
+          "seconds per test for a package that fixes none (else InvalidArgument).")
+      .def(
           "list",
           [](P& p, const std::optional<std::string>& user_id, std::optional<int> level,
-             std::optional<std::string> topic) {
+             std::optional<std::string> topic, std::optional<bool> solved) {
             return Blocking([&]() -> Result<std::vector<ProblemSummary>> {
               ProblemListRequest request;
               request.page.limit = kMaxPageLimit;
               request.level = level;
               request.topic = topic;
+              request.solved = solved;
               std::vector<ProblemSummary> all;
               for (;;) {
                 auto page = user_id ? p.service->List(*user_id, request)
@@ -97,7 +117,9 @@ void AddProblems(py::module_& m) {
             });
           },
           py::arg("user_id") = py::none(), py::arg("level") = py::none(),
-          py::arg("topic") = py::none(), "Every problem (the user's visible ones), by id.")
+          py::arg("topic") = py::none(), py::arg("solved") = py::none(),
+          "Every problem (the user's visible ones), by id; solved: only those the user solved "
+          "(True) or not (False).")
       .def(
           "get",
           [](P& p, const std::string& id, const std::optional<std::string>& user_id) {

@@ -101,6 +101,49 @@ void AddReviews(py::module_& m) {
                " change=" + Quote(std::string(FileChangeName(d.change))) + ">";
       });
 
+  py::class_<RevisionItem>(m, "RevisionItem", "A file or folder of a review's revision.")
+      .def_readonly("path", &RevisionItem::path)
+      .def_property_readonly(
+          "kind", [](const RevisionItem& i) { return std::string(ItemKindName(i.kind)); })
+      .def_readonly("mode", &RevisionItem::mode)
+      .def_readonly("size", &RevisionItem::size)
+      .def_readonly("sha256", &RevisionItem::sha256)
+      .def("__repr__",
+           [](const RevisionItem& i) { return "<RevisionItem path=" + Quote(i.path) + ">"; });
+
+  py::class_<ReviewerStats>(m, "ReviewerStats", "A reviewer and what they did.")
+      .def_readonly("user_id", &ReviewerStats::user_id)
+      .def_readonly("username", &ReviewerStats::username)
+      .def_readonly("level", &ReviewerStats::level)
+      .def_readonly("reviews_done", &ReviewerStats::reviews_done)
+      .def_readonly("approvals", &ReviewerStats::approvals)
+      .def_readonly("approval_rate", &ReviewerStats::approval_rate)
+      .def_readonly("open_reviews", &ReviewerStats::open_reviews)
+      .def_readonly("median_first_response_ms", &ReviewerStats::median_first_response_ms)
+      .def_readonly("median_decision_ms", &ReviewerStats::median_decision_ms)
+      .def("__repr__", [](const ReviewerStats& s) {
+        return "<ReviewerStats username=" + Quote(s.username) +
+               " level=" + std::to_string(s.level) + ">";
+      });
+
+  py::class_<Notification>(m, "Notification", "Something on a review the user should know.")
+      .def_readonly("id", &Notification::id)
+      .def_readonly("type", &Notification::type, "\"review.queued\", \"review.claimed\", ...")
+      .def_readonly("review_id", &Notification::review_id)
+      .def_readonly("actor_id", &Notification::actor_id)
+      .def_property_readonly("data",
+                             [](const Notification& n) {
+                               return py::module_::import("json").attr("loads")(n.data_json);
+                             })
+      .def_readonly("at", &Notification::at)
+      .def_readonly("read", &Notification::read)
+      .def("__repr__", [](const Notification& n) {
+        return "<Notification id=" + std::to_string(n.id) + " type=" + Quote(n.type) + ">";
+      });
+  py::class_<NotificationPage>(m, "Notifications", "The latest notifications, newest first.")
+      .def_readonly("items", &NotificationPage::items)
+      .def_readonly("unread", &NotificationPage::unread);
+
   using R = ReviewsService;
   py::class_<R, std::shared_ptr<R>>(m, "Reviews", "Code review of workspaces.")
       .def(
@@ -124,10 +167,11 @@ void AddReviews(py::module_& m) {
       .def(
           "list",
           [](R& r, const std::string& user_id, const std::string& role,
-             std::optional<std::string> status) {
+             std::optional<std::string> status, std::optional<std::string> priority) {
             ReviewListRequest request;
             request.role = Unwrap(ParseReviewRole(role));
             if (status) request.status = Unwrap(ParseReviewStatus(*status));
+            if (priority) request.priority = Unwrap(ParseReviewPriority(*priority));
             request.page.limit = kMaxPageLimit;
             return Blocking([&]() -> Result<std::vector<Review>> {
               std::vector<Review> all;
@@ -141,6 +185,7 @@ void AddReviews(py::module_& m) {
             });
           },
           py::arg("user_id"), py::arg("role") = "author", py::arg("status") = py::none(),
+          py::arg("priority") = py::none(),
           "role: \"author\" (mine), \"queue\" (pending ones I may claim), \"assigned\".")
       .def("claim", Transition(&Reviews::Claim), py::arg("user_id"), py::arg("review_id"),
            "A reviewer of the required level takes the review (exactly one wins).")
@@ -177,10 +222,75 @@ void AddReviews(py::module_& m) {
           "Comments on the review, a file (path) or lines of it (line, end_line).")
       .def(
           "comments",
-          [](R& r, const std::string& user_id, const std::string& id) {
-            return Blocking([&] { return r.service->Comments(user_id, id); });
+          [](R& r, const std::string& user_id, const std::string& id, int64_t revision) {
+            return Blocking([&] { return r.service->Comments(user_id, id, revision); });
           },
-          py::arg("user_id"), py::arg("review_id"), "Every comment, oldest first.")
+          py::arg("user_id"), py::arg("review_id"), py::arg("revision") = 0,
+          "Every comment, oldest first, .outdated against revision (0: the latest).")
+      // py19b: the rest of the C++ Reviews service.
+      .def(
+          "resolve",
+          [](R& r, const std::string& user_id, const std::string& id, const std::string& comment_id,
+             bool resolved) {
+            return Blocking(
+                [&] { return r.service->SetResolved(user_id, id, comment_id, resolved); });
+          },
+          py::arg("user_id"), py::arg("review_id"), py::arg("comment_id"),
+          py::arg("resolved") = true, "Marks a comment thread resolved (or not).")
+      .def(
+          "tree",
+          [](R& r, const std::string& user_id, const std::string& id, int64_t revision) {
+            return Blocking([&] { return r.service->Tree(user_id, id, revision); });
+          },
+          py::arg("user_id"), py::arg("review_id"), py::arg("revision"),
+          "A revision's files and folders, by path; NotFound for an unknown revision.")
+      .def(
+          "read_file",
+          [](R& r, const std::string& user_id, const std::string& id, int64_t revision,
+             const std::string& path) {
+            RevisionFile file =
+                Blocking([&] { return r.service->ReadFile(user_id, id, revision, path); });
+            return py::bytes(file.content);
+          },
+          py::arg("user_id"), py::arg("review_id"), py::arg("revision"), py::arg("path"),
+          "A file's bytes as the revision holds them.")
+      .def(
+          "reviewers",
+          [](R& r, const std::string& user_id) {
+            return Blocking([&] { return r.service->Reviewers(user_id); });
+          },
+          py::arg("user_id"), "Every user with a reviewer level above 0, with statistics.")
+      .def(
+          "notifications",
+          [](R& r, const std::string& user_id, int64_t limit) {
+            return Blocking([&] { return r.service->Notifications(user_id, limit); });
+          },
+          py::arg("user_id"), py::arg("limit") = 50,
+          "The user's latest notifications (1-200), newest first, and the unread count.")
+      .def(
+          "mark_read",
+          [](R& r, const std::string& user_id, const std::vector<int64_t>& ids, bool all) {
+            return Blocking([&] { return r.service->MarkRead(user_id, ids, all); });
+          },
+          py::arg("user_id"), py::arg("ids") = std::vector<int64_t>{}, py::arg("all") = false,
+          "Marks the notifications ids (or all of them) read.")
+      .def(
+          "may_watch_terminal",
+          [](R& r, const std::string& user_id, const std::string& workspace_id) {
+            auto allowed = [&] {
+              py::gil_scoped_release release;
+              return r.service->AuthorizeTerminalWatch(user_id, workspace_id);
+            }();
+            if (allowed) return true;
+            if (allowed.error().code() == Error::Code::kNotFound) return false;
+            Raise(allowed.error());
+          },
+          py::arg("user_id"), py::arg("workspace_id"),
+          "Whether the user may watch the workspace's terminal read-only (its owner shares it "
+          "and the user reviews it).")
+      .def(
+          "collect_blobs", [](R& r) { return Blocking([&] { return r.service->CollectBlobs(); }); },
+          "Deletes content blobs nothing references any more; returns how many.")
       .def(
           "history",
           [](R& r, const std::string& user_id, const std::string& id) {

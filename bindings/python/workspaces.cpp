@@ -191,6 +191,27 @@ void AddWorkspaces(py::module_& m) {
            "Waits for the end (output not read yet is dropped); returns the ExecResult, whose "
            "stdout and stderr are empty: they came through the iterator.");
 
+  py::class_<SyncSkip>(m, "SyncSkip", "A pod entry a sync pass left unstored.")
+      .def_readonly("path", &SyncSkip::path)
+      .def_readonly("reason", &SyncSkip::reason, "One line for people.")
+      .def_readonly("rule", &SyncSkip::rule,
+                    "\"symlink\", \"name\", \"kind\", \"busy\" or a limit key.")
+      .def("__repr__", [](const SyncSkip& s) {
+        return "<SyncSkip path=" + Quote(s.path) + " rule=" + Quote(s.rule) + ">";
+      });
+  py::class_<SyncStatus>(m, "SyncStatus", "The last sync pass of a workspace in this process.")
+      .def_readonly("last_pass_at", &SyncStatus::last_pass_at, "ms since the epoch; None: none")
+      .def_readonly("ok", &SyncStatus::ok)
+      .def_readonly("error", &SyncStatus::error)
+      .def_readonly("skipped", &SyncStatus::skipped)
+      .def_readonly("skipped_total", &SyncStatus::skipped_total)
+      .def_readonly("unstored", &SyncStatus::unstored,
+                    "Pod files storage does not hold; a stop refuses while any.")
+      .def("__repr__", [](const SyncStatus& s) {
+        return std::string("<SyncStatus ok=") + (s.ok ? "True" : "False") +
+               " skipped_total=" + std::to_string(s.skipped_total) + ">";
+      });
+
   using W = WorkspacesService;
   py::class_<W, std::shared_ptr<W>>(m, "Workspaces",
                                     "Workspaces of users. Calls that name a workspace act as "
@@ -263,6 +284,14 @@ void AddWorkspaces(py::module_& m) {
             return Blocking([&] { return w.service->Sync(user, id); });
           },
           py::arg("workspace_id"), py::kw_only(), py::arg("user_id") = py::none())
+      .def(
+          "sync_status",
+          [](W& w, const std::string& id, const UserArg& user_id) {
+            const std::string user = ActingUser(*w.platform, id, user_id);
+            return Blocking([&] { return w.service->GetSyncStatus(user, id); });
+          },
+          py::arg("workspace_id"), py::kw_only(), py::arg("user_id") = py::none(),
+          "The workspace's last sync pass in this process (py19b).")
       .def(
           "exec",
           [](W& w, const std::string& id, std::vector<std::string> argv,

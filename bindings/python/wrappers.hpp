@@ -3,7 +3,8 @@
 // garbage collection leaves it pointing at a destroyed service.
 //
 // Threading: the wrapped services are thread-safe; the wrappers add no state of their own
-// beyond TerminalHub, which has its own lock.
+// beyond TerminalHub, which has its own lock. TerminalHub wakes readers of terminals and of
+// interactive runs alike.
 #pragma once
 
 #include <condition_variable>
@@ -60,6 +61,54 @@ struct SubmissionsService {
 
 struct ReviewsService {
   std::shared_ptr<Reviews> service;
+};
+
+// py19b: the IDE's services (ide.cpp), interactive runs (runs.cpp), events, language servers
+// and ports (live.cpp), images (images.cpp).
+struct SettingsService {
+  std::shared_ptr<Settings> service;
+};
+
+struct SearchService {
+  std::shared_ptr<FileSearch> service;
+  std::shared_ptr<Platform> platform;
+};
+
+struct ArchivesService {
+  std::shared_ptr<Archives> service;
+  std::shared_ptr<Platform> platform;
+};
+
+struct DownloadsService {
+  std::shared_ptr<Downloads> service;
+  std::shared_ptr<Accounts> accounts;
+  std::shared_ptr<Files> files;
+  std::shared_ptr<Archives> archives;
+};
+
+struct RunsService {
+  std::shared_ptr<RunSessions> service;
+  std::shared_ptr<TerminalHub> hub;  // woken by RunSessions (set in codeyard.open)
+};
+
+struct EventsService {
+  std::shared_ptr<Events> service;
+};
+
+struct LanguageServersService {
+  std::shared_ptr<LanguageServers> service;
+  std::shared_ptr<Platform> platform;
+};
+
+struct PortsService {
+  std::shared_ptr<PortRelay> service;
+  std::shared_ptr<Accounts> accounts;
+  std::shared_ptr<Platform> platform;
+};
+
+struct ImagesService {
+  std::string images_dir;  // Config::EffectiveImagesDir
+  std::shared_ptr<Workspaces> workspaces;
 };
 
 }  // namespace codeyard::python

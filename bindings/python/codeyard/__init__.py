@@ -29,3 +29,10 @@ from ._codeyard import (  # noqa: F401
     Terminal, Terminals, TestResult, Unauthenticated, Unavailable, Unimplemented, User,
     Workspace, Workspaces, new_uuid, open, version,
 )
+from ._codeyard import (  # noqa: F401  (py19b)
+    ArchivePlan, Archives, ArchiveStats, DownloadLink, Downloads, DownloadTicket, Event, Events,
+    EventSubscription, FilePage, HttpResponse, ImageInfo, Images, LanguageServer,
+    LanguageServers, Notification, Notifications, Ports, PortStream, PreviewGrant,
+    PreviewTicket, ReviewerStats, RevisionItem, Run, Runs, Search, SearchFile, SearchMatch,
+    SearchResult, Settings, SyncSkip, SyncStatus, UserSettings,
+)

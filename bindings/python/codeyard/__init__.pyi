@@ -1,6 +1,6 @@
 # Type stub of the codeyard package (the pybind11 extension _codeyard); checked by
 # `mypy --strict` with the examples (ctest "python: mypy --strict").
-from typing import Any, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import IO, Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 Bytes = Union[bytes, bytearray, str]
 
@@ -298,6 +298,7 @@ class Workspaces:
     def start(self, workspace_id: str, *, user_id: Optional[str] = None) -> Workspace: ...
     def stop(self, workspace_id: str, *, user_id: Optional[str] = None) -> None: ...
     def sync(self, workspace_id: str, *, user_id: Optional[str] = None) -> SyncReport: ...
+    def sync_status(self, workspace_id: str, *, user_id: Optional[str] = None) -> SyncStatus: ...
     def exec(
         self,
         workspace_id: str,
@@ -337,6 +338,14 @@ class Files:
     def read(self, workspace_id: str, path: str, *, user_id: Optional[str] = None) -> bytes: ...
     def stat(self, workspace_id: str, path: str, *, user_id: Optional[str] = None) -> FileInfo: ...
     def list(self, workspace_id: str, *, user_id: Optional[str] = None) -> List[FileInfo]: ...
+    def page(
+        self,
+        workspace_id: str,
+        limit: int = 50,
+        cursor: Optional[str] = None,
+        *,
+        user_id: Optional[str] = None,
+    ) -> FilePage: ...
     def mkdir(self, workspace_id: str, path: str, *, user_id: Optional[str] = None) -> FileInfo: ...
     def delete(
         self,
@@ -395,11 +404,15 @@ class Submissions:
 
 class Problems:
     def import_folder(self, path: str, time_limit: Optional[float] = None) -> Problem: ...
+    def import_zip(
+        self, user_id: str, data: Bytes, id: str = "", time_limit: Optional[float] = None
+    ) -> Problem: ...
     def list(
         self,
         user_id: Optional[str] = None,
         level: Optional[int] = None,
         topic: Optional[str] = None,
+        solved: Optional[bool] = None,
     ) -> List[ProblemSummary]: ...
     def get(self, problem_id: str, *, user_id: Optional[str] = None) -> Problem: ...
     def delete(self, user_id: str, problem_id: str) -> None: ...
@@ -416,7 +429,11 @@ class Reviews:
     ) -> Review: ...
     def get(self, user_id: str, review_id: str) -> Review: ...
     def list(
-        self, user_id: str, role: str = "author", status: Optional[str] = None
+        self,
+        user_id: str,
+        role: str = "author",
+        status: Optional[str] = None,
+        priority: Optional[str] = None,
     ) -> List[Review]: ...
     def claim(self, user_id: str, review_id: str) -> Review: ...
     def unclaim(self, user_id: str, review_id: str) -> Review: ...
@@ -433,7 +450,19 @@ class Reviews:
         end_line: Optional[int] = None,
         in_reply_to: Optional[str] = None,
     ) -> Comment: ...
-    def comments(self, user_id: str, review_id: str) -> List[Comment]: ...
+    def comments(self, user_id: str, review_id: str, revision: int = 0) -> List[Comment]: ...
+    def resolve(
+        self, user_id: str, review_id: str, comment_id: str, resolved: bool = True
+    ) -> Comment: ...
+    def tree(self, user_id: str, review_id: str, revision: int) -> List[RevisionItem]: ...
+    def read_file(self, user_id: str, review_id: str, revision: int, path: str) -> bytes: ...
+    def reviewers(self, user_id: str) -> List[ReviewerStats]: ...
+    def notifications(self, user_id: str, limit: int = 50) -> Notifications: ...
+    def mark_read(
+        self, user_id: str, ids: Sequence[int] = [], all: bool = False
+    ) -> Notifications: ...
+    def may_watch_terminal(self, user_id: str, workspace_id: str) -> bool: ...
+    def collect_blobs(self) -> int: ...
     def history(self, user_id: str, review_id: str) -> List[ReviewEvent]: ...
     def diff(
         self,
@@ -465,6 +494,294 @@ class Runner:
         output_limit_mb: float = 1.0,
     ) -> RunResult: ...
 
+class FilePage:
+    items: List[FileInfo]
+    next_cursor: Optional[str]
+
+class SyncSkip:
+    path: str
+    reason: str
+    rule: str
+
+class SyncStatus:
+    last_pass_at: Optional[int]
+    ok: bool
+    error: str
+    skipped: List[SyncSkip]
+    skipped_total: int
+    unstored: int
+
+class RevisionItem:
+    path: str
+    kind: str
+    mode: int
+    size: int
+    sha256: str
+
+class ReviewerStats:
+    user_id: str
+    username: str
+    level: int
+    reviews_done: int
+    approvals: int
+    approval_rate: float
+    open_reviews: int
+    median_first_response_ms: Optional[int]
+    median_decision_ms: Optional[int]
+
+class Notification:
+    id: int
+    type: str
+    review_id: str
+    actor_id: str
+    data: Dict[str, Any]
+    at: int
+    read: bool
+
+class Notifications:
+    items: List[Notification]
+    unread: int
+
+class UserSettings:
+    theme: str
+    font_size: int
+    autosave: bool
+    tab_size: int
+    updated_at: int
+
+class Settings:
+    def get(self, user_id: str) -> UserSettings: ...
+    def update(
+        self,
+        user_id: str,
+        *,
+        theme: Optional[str] = None,
+        font_size: Optional[int] = None,
+        autosave: Optional[bool] = None,
+        tab_size: Optional[int] = None,
+    ) -> UserSettings: ...
+
+class SearchMatch:
+    line: int
+    column: int
+    length: int
+    text: str
+    text_column: int
+
+class SearchFile:
+    path: str
+    matches: List[SearchMatch]
+
+class SearchResult:
+    files: List[SearchFile]
+    matches: int
+    files_scanned: int
+    bytes_scanned: int
+    files_skipped: int
+    truncated_by: str
+
+class Search:
+    def search(
+        self,
+        workspace_id: str,
+        query: str,
+        case_sensitive: bool = False,
+        regex: bool = False,
+        *,
+        user_id: Optional[str] = None,
+    ) -> SearchResult: ...
+
+class ArchivePlan:
+    workspace_id: str
+    root: str
+    file_name: str
+    entries: List[FileInfo]
+    total_bytes: int
+
+class ArchiveStats:
+    files: int
+    folders: int
+    bytes_in: int
+    bytes_out: int
+    skipped: int
+
+class Archives:
+    def plan(
+        self, workspace_id: str, folder: str = "", *, user_id: Optional[str] = None
+    ) -> ArchivePlan: ...
+    def zip(self, workspace_id: str, folder: str = "", *, user_id: Optional[str] = None) -> bytes: ...
+    def write(
+        self, workspace_id: str, folder: str, out: IO[bytes], *, user_id: Optional[str] = None
+    ) -> ArchiveStats: ...
+
+class DownloadLink:
+    token: str
+    expires_at: int
+
+class DownloadTicket:
+    user_id: str
+    session_id: str
+    workspace_id: str
+    path: str
+    kind: str
+    expires_at: int
+
+class Downloads:
+    def sign(
+        self, access_token: str, workspace_id: str, path: str, kind: str = "file"
+    ) -> DownloadLink: ...
+    def verify(self, token: str) -> DownloadTicket: ...
+    def read(self, token: str) -> bytes: ...
+
+class Run:
+    closed: bool
+    close_code: Optional[int]
+    close_reason: str
+    statuses: List[Dict[str, Any]]
+    run_id: Optional[str]
+    state: Optional[str]
+    verdict: Optional[str]
+    reason: Optional[str]
+    exit_code: Optional[int]
+    signal: Optional[int]
+    def read(self, timeout: Optional[float] = None) -> bytes: ...
+    def wait(self, timeout: Optional[float] = None) -> bytes: ...
+    def write(self, data: Bytes) -> None: ...
+    def resize(self, cols: int, rows: int) -> None: ...
+    def stop(self) -> None: ...
+    def close(self) -> None: ...
+    def __iter__(self) -> Iterator[bytes]: ...
+    def __next__(self) -> bytes: ...
+    def __enter__(self) -> Run: ...
+    def __exit__(self, *args: object) -> None: ...
+
+class Runs:
+    running: int
+    def start(
+        self,
+        access_token: str,
+        workspace_id: str,
+        path: str,
+        cols: int = 80,
+        rows: int = 24,
+        run_id: str = "",
+    ) -> Run: ...
+    def resume(
+        self,
+        access_token: str,
+        workspace_id: str,
+        run_id: str,
+        seen: int = 0,
+        cols: int = 80,
+        rows: int = 24,
+    ) -> Run: ...
+
+class Event:
+    id: int
+    type: str
+    workspace_id: str
+    owner_id: str
+    at: int
+    data: Dict[str, Any]
+    json: str
+
+class EventSubscription:
+    cursor: int
+    closed: bool
+    close_reason: Optional[str]
+    def get(self, timeout: Optional[float] = None) -> Optional[Event]: ...
+    def close(self) -> None: ...
+    def __iter__(self) -> Iterator[Event]: ...
+    def __next__(self) -> Event: ...
+    def __enter__(self) -> EventSubscription: ...
+    def __exit__(self, *args: object) -> None: ...
+
+class Events:
+    def subscribe(self, user_id: str, after: Optional[int] = None) -> EventSubscription: ...
+
+class LanguageServer:
+    closed: bool
+    end_reason: str
+    def send(self, message: Union[str, Mapping[str, Any]]) -> None: ...
+    def receive(self, timeout: Optional[float] = None) -> Optional[Dict[str, Any]]: ...
+    def close(self) -> None: ...
+    def __iter__(self) -> Iterator[Dict[str, Any]]: ...
+    def __next__(self) -> Dict[str, Any]: ...
+    def __enter__(self) -> LanguageServer: ...
+    def __exit__(self, *args: object) -> None: ...
+
+class LanguageServers:
+    @staticmethod
+    def command(language: str) -> List[str]: ...
+    def start(
+        self, workspace_id: str, language: str, *, user_id: Optional[str] = None
+    ) -> LanguageServer: ...
+
+class PortStream:
+    def read(self, max: int = 65536, timeout: Optional[float] = None) -> bytes: ...
+    def write(self, data: Bytes, timeout: Optional[float] = None) -> None: ...
+    def close_write(self) -> None: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> PortStream: ...
+    def __exit__(self, *args: object) -> None: ...
+
+class HttpResponse:
+    status: int
+    headers: Dict[str, str]
+    body: bytes
+
+class PreviewTicket:
+    token: str
+    expires_at: int
+    prefix: str
+    url: str
+
+class PreviewGrant:
+    user_id: str
+    workspace_id: str
+    port: int
+
+class Ports:
+    def connect(
+        self, workspace_id: str, port: int, *, user_id: Optional[str] = None
+    ) -> PortStream: ...
+    def request(
+        self,
+        workspace_id: str,
+        port: int,
+        method: str = "GET",
+        target: str = "/",
+        headers: Mapping[str, str] = {},
+        body: Bytes = b"",
+        *,
+        user_id: Optional[str] = None,
+    ) -> HttpResponse: ...
+    def preview(self, access_token: str, workspace_id: str, port: int) -> PreviewTicket: ...
+    def open_preview(self, token: str) -> PreviewGrant: ...
+
+class ImageInfo:
+    name: str
+    packages: List[str]
+    versions: Dict[str, str]
+    suite: str
+    mirror: str
+    size_bytes: int
+    created_at: int
+
+class Images:
+    dir: str
+    def list(self) -> List[ImageInfo]: ...
+    def get(self, name: str) -> ImageInfo: ...
+    def build(
+        self,
+        name: str,
+        packages: Optional[Sequence[str]] = None,
+        suite: str = "bookworm",
+        mirror: str = "",
+        progress: Optional[Callable[[str], object]] = None,
+    ) -> ImageInfo: ...
+    def remove(self, name: str) -> None: ...
+
 class Codeyard:
     data_dir: str
     platform: Platform
@@ -477,4 +794,13 @@ class Codeyard:
     submissions: Submissions
     reviews: Reviews
     runner: Runner
+    settings: Settings
+    search: Search
+    archives: Archives
+    downloads: Downloads
+    runs: Runs
+    events: Events
+    language_servers: LanguageServers
+    ports: Ports
+    images: Images
     def close(self) -> None: ...
