@@ -1,24 +1,103 @@
 #include "codeyard/platform.hpp"
 
+#include <atomic>
+#include <csignal>
 #include <mutex>
 #include <set>
 
 #include "codeyard/backend/schema.hpp"
+#include "codeyard/health_stats.hpp"
 
 namespace codeyard {
 
-// Counts the pods created through the platform's executor (see Platform::live_pods).
-class Platform::PodCounter : public ExecutorWrapper {
+namespace {
+
+// Counters shared by the executor wrapper and the pods and processes it hands out, which may
+// outlive it.
+struct PodEvents {
+  std::atomic<uint64_t> create_failures{0};
+  std::atomic<uint64_t> seccomp_kills{0};
+};
+
+// Counts a process the kernel's seccomp filter killed (SIGSYS), once, when Wait reports it.
+class WatchedProcess : public Process {
+ public:
+  WatchedProcess(std::unique_ptr<Process> target, std::shared_ptr<PodEvents> events)
+      : target_(std::move(target)), events_(std::move(events)) {}
+
+  Result<std::optional<OutputChunk>> ReadOutput(
+      std::optional<std::chrono::milliseconds> timeout) override {
+    return target_->ReadOutput(timeout);
+  }
+  Result<void> WriteStdin(std::string_view data) override { return target_->WriteStdin(data); }
+  Result<void> CloseStdin() override { return target_->CloseStdin(); }
+  Result<void> QueueStdin(std::string_view data, std::size_t max_pending) override {
+    return target_->QueueStdin(data, max_pending);
+  }
+  void Interrupt() override { target_->Interrupt(); }
+  Result<void> Resize(TerminalSize size) override { return target_->Resize(size); }
+  Result<void> Signal(int signal) override { return target_->Signal(signal); }
+  Result<ExitStatus> Wait() override {
+    auto status = target_->Wait();
+    if (status && status->signal == SIGSYS && !counted_.exchange(true)) {
+      events_->seccomp_kills.fetch_add(1, std::memory_order_relaxed);
+    }
+    return status;
+  }
+
+ private:
+  std::unique_ptr<Process> target_;
+  std::shared_ptr<PodEvents> events_;
+  std::atomic<bool> counted_{false};
+};
+
+class WatchedPod : public PodWrapper {
+ public:
+  WatchedPod(std::shared_ptr<Pod> target, std::shared_ptr<PodEvents> events)
+      : PodWrapper(std::move(target)), events_(std::move(events)) {}
+
+  Result<std::unique_ptr<Process>> Exec(const ExecSpec& spec) override {
+    auto process = PodWrapper::Exec(spec);
+    if (!process) return process;
+    return std::unique_ptr<Process>(std::make_unique<WatchedProcess>(std::move(*process), events_));
+  }
+
+ private:
+  std::shared_ptr<PodEvents> events_;
+};
+
+// What ExecutorEventsOf reads from a Platform's executor (the PodCounter below).
+class PodEventSource {
+ public:
+  virtual ~PodEventSource() = default;
+  [[nodiscard]] virtual const PodEvents& events() const = 0;
+};
+
+}  // namespace
+
+// Counts the pods created through the platform's executor (see Platform::live_pods), the
+// creations that failed, and the processes of its pods that seccomp killed.
+class Platform::PodCounter : public ExecutorWrapper, public PodEventSource {
  public:
   explicit PodCounter(std::shared_ptr<Executor> target) : ExecutorWrapper(std::move(target)) {}
 
   Result<std::shared_ptr<Pod>> CreatePod(const PodSpec& spec) override {
     auto pod = ExecutorWrapper::CreatePod(spec);
-    if (pod) {
+    if (!pod) {
+      events_->create_failures.fetch_add(1, std::memory_order_relaxed);
+      return pod;
+    }
+    {
       const std::lock_guard lock(mu_);
       live_.insert((*pod)->id());
     }
-    return pod;
+    return std::shared_ptr<Pod>(std::make_shared<WatchedPod>(std::move(*pod), events_));
+  }
+
+  Result<std::shared_ptr<Pod>> GetPod(std::string_view id) override {
+    auto pod = ExecutorWrapper::GetPod(id);
+    if (!pod) return pod;
+    return std::shared_ptr<Pod>(std::make_shared<WatchedPod>(std::move(*pod), events_));
   }
 
   Result<void> DeletePod(std::string_view id) override {
@@ -36,10 +115,12 @@ class Platform::PodCounter : public ExecutorWrapper {
     const std::lock_guard lock(mu_);
     return live_.size();
   }
+  [[nodiscard]] const PodEvents& events() const override { return *events_; }
 
  private:
   mutable std::mutex mu_;
   std::set<std::string, std::less<>> live_;
+  std::shared_ptr<PodEvents> events_ = std::make_shared<PodEvents>();
 };
 
 Options OptionsFrom(const Config& config) {
@@ -131,6 +212,13 @@ Platform::Platform(std::shared_ptr<Storage> storage, std::shared_ptr<Executor> e
 Platform::~Platform() = default;
 
 std::size_t Platform::live_pods() const { return counter_ ? counter_->live() : 0; }
+
+ExecutorEvents ExecutorEventsOf(const Platform& platform) {
+  const auto* source = dynamic_cast<const PodEventSource*>(platform.executor().get());
+  if (source == nullptr) return {};
+  return {source->events().create_failures.load(std::memory_order_relaxed),
+          source->events().seccomp_kills.load(std::memory_order_relaxed)};
+}
 
 Result<void> Platform::Ping() const {
   if (auto space = storage_->CheckSpace(min_free_bytes_); !space) return Fail(space.error());

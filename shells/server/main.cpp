@@ -208,6 +208,7 @@ int Run(int argc, char** argv) {
 
   Terminals& terminals = *(*services)->terminals;
   InstallTerminalMetrics(**services, terminals);
+  InstallHealthMetrics(**services, config->data_dir);  // mon20: what k8s/monitoring/ alerts on
 
   HttpServerOptions server_options;
   server_options.host = config->listen_host;

@@ -1,6 +1,11 @@
 #include "server_metrics.hpp"
 
+#include <sys/statvfs.h>
+
+#include <cmath>
 #include <string>
+
+#include "codeyard/health_stats.hpp"
 
 namespace codeyard::server {
 
@@ -104,6 +109,44 @@ void InstallTerminalMetrics(Services& services, const Terminals& terminals) {
   m.AddCounter("codeyard_terminal_reauth_closes_total",
                "Terminal viewers closed because their access token was revoked or expired.",
                [&terminals] { return static_cast<double>(terminals.reauth_closed()); });
+}
+
+void InstallHealthMetrics(Services& services, const std::string& data_dir) {
+  Metrics& m = services.metrics;
+  Platform* platform = services.platform.get();
+  m.AddGauge("codeyard_storage_up",
+             "1 when storage answers a trivial query and has room to write (as /api/v1/ready "
+             "checks), 0 otherwise; checked at each scrape.",
+             [platform] { return platform->Ping() ? 1.0 : 0.0; });
+  const auto space = [data_dir](bool free) {
+    struct statvfs fs {};
+    if (::statvfs(data_dir.c_str(), &fs) != 0) return std::nan("");
+    const auto blocks = free ? fs.f_bavail : fs.f_blocks;
+    return static_cast<double>(blocks) * static_cast<double>(fs.f_frsize);
+  };
+  m.AddGauge("codeyard_data_dir_free_bytes",
+             "Bytes an unprivileged writer may still use on the file system of data_dir.",
+             [space] { return space(true); });
+  m.AddGauge("codeyard_data_dir_size_bytes", "Size in bytes of the file system of data_dir.",
+             [space] { return space(false); });
+  Workspaces* workspaces = services.workspaces.get();
+  m.AddGauge(
+      "codeyard_replica_heartbeat_age_seconds",
+      "Seconds since this replica last renewed every workspace lease it holds.",
+      [workspaces] { return static_cast<double>(LeaseHeartbeatOf(*workspaces).age_ms) / 1e3; });
+  m.AddGauge("codeyard_replica_lease_seconds",
+             "How long a workspace lease lasts unrenewed (workspace.lease_s).", [workspaces] {
+               return static_cast<double>(LeaseHeartbeatOf(*workspaces).lease_ms) / 1e3;
+             });
+  m.AddCounter("codeyard_pod_create_failures_total",
+               "Pod creations this server asked of the executor that failed.", [platform] {
+                 return static_cast<double>(ExecutorEventsOf(*platform).pod_create_failures);
+               });
+  m.AddCounter(
+      "codeyard_seccomp_kills_total",
+      "Processes in pods this server started that the sandbox's seccomp filter killed "
+      "(SIGSYS).",
+      [platform] { return static_cast<double>(ExecutorEventsOf(*platform).seccomp_kills); });
 }
 
 }  // namespace codeyard::server

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <string_view>
 
 #include "codeyard/terminals.hpp"
@@ -27,5 +28,10 @@ namespace codeyard::server {
 // The terminal metrics, read from `terminals` at scrape time: open terminal connections,
 // running shells, and output bytes. `terminals` must outlive scraping (the server).
 void InstallTerminalMetrics(Services& services, const Terminals& terminals);
+
+// mon20: what the alerting rules in k8s/monitoring/ watch and nothing else exports: storage
+// answering (a Platform::Ping per scrape), the file system of `data_dir` (statvfs per
+// scrape), this replica's lease heartbeat, failed pod creations and seccomp kills.
+void InstallHealthMetrics(Services& services, const std::string& data_dir);
 
 }  // namespace codeyard::server

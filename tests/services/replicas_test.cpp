@@ -6,6 +6,11 @@
 // On both backends.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+
+#include "codeyard/backend/storage_wrapper.hpp"
+#include "codeyard/health_stats.hpp"
+
 #include "core/store/pods.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/workspaces.hpp"
@@ -277,4 +282,56 @@ TEMPLATE_TEST_CASE("replicas: a hand-off keeps the pod and lets the next replica
   CHECK(lease.replica == "b");
   CHECK(lease.pod_id == pod_id);
   CHECK(PodsOf(w, ws->id) == 1);
+}
+
+namespace {
+
+// Storage whose write transactions fail while `failing` is set (a database gone away).
+class FlakyStorage : public StorageWrapper {
+ public:
+  using StorageWrapper::StorageWrapper;
+  Result<std::unique_ptr<Transaction>> Begin(TxKind kind) override {
+    if (failing && kind == TxKind::kWrite) return Fail(Error::Code::kUnavailable, "storage down");
+    return StorageWrapper::Begin(kind);
+  }
+  std::atomic<bool> failing{false};
+};
+
+}  // namespace
+
+// mon20: the replica heartbeat behind codeyard_replica_heartbeat_age_seconds: the age of the
+// last renewal pass that renewed every lease held, which a pass with a failing storage leaves
+// growing (a lost lease is no failure: it is another replica's now).
+TEMPLATE_TEST_CASE("replicas: the heartbeat's age grows until a renewal pass succeeds",
+                   "[workspaces][replicas]", CODEYARD_STORAGE_BACKENDS) {
+  WorkspaceWorld w(TestType::Create(), Replica("a"));
+  auto flaky = std::make_shared<FlakyStorage>(w.platform().shared_storage());
+  Options options;
+  options.storage = flaky;
+  options.clock = w.platform().shared_clock();
+  auto platform = Platform::Open(options);
+  REQUIRE(platform.has_value());
+  Workspaces c(*platform, w.shared_executor(), Replica("c"));
+  CHECK(LeaseHeartbeatOf(c).lease_ms == 15000);
+  CHECK(LeaseHeartbeatOf(c).age_ms == 0);
+  auto ws = c.Create(w.alice, "beating");
+  REQUIRE(ws.has_value());
+  CHECK(Run(c, w.alice, ws->id, "echo ok") == "ok\n");
+
+  w.clock().Advance(std::chrono::seconds(4));
+  CHECK(LeaseHeartbeatOf(c).age_ms == 4000);
+  CHECK(c.RenewLeases() == 1);
+  CHECK(LeaseHeartbeatOf(c).age_ms == 0);
+
+  flaky->failing = true;
+  w.clock().Advance(std::chrono::seconds(5));
+  CHECK(c.RenewLeases() == 0);
+  w.clock().Advance(std::chrono::seconds(5));
+  CHECK(c.RenewLeases() == 0);
+  CHECK(LeaseHeartbeatOf(c).age_ms == 10000);  // both failed passes left it growing
+
+  flaky->failing = false;
+  CHECK(c.RenewLeases() == 1);
+  CHECK(LeaseHeartbeatOf(c).age_ms == 0);
+  REQUIRE(c.Stop(w.alice, ws->id));
 }

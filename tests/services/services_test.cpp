@@ -6,12 +6,16 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <csignal>
+#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "codeyard/backend/fake_executor.hpp"
+#include "codeyard/health_stats.hpp"
 #include "codeyard/id.hpp"
 #include "codeyard/services.hpp"
+#include "services/workspace_world.hpp"
 
 namespace codeyard {
 namespace {
@@ -190,4 +194,70 @@ TEST_CASE("services: the IDE's services come from the graph, previews signed by 
 }
 
 }  // namespace
+}  // namespace codeyard
+
+namespace codeyard {
+
+// mon20: the counters behind codeyard_pod_create_failures_total and
+// codeyard_seccomp_kills_total, on the real sandbox. The process makes a 32-bit system call
+// (int 0x80) from a 64-bit program, which the pod's seccomp filter answers with
+// SECCOMP_RET_KILL_PROCESS (needs a kernel with IA-32 emulation, as x86-64 Linux has by default).
+TEST_CASE("services: the platform counts failed pod creations and seccomp kills", "[services]") {
+  std::filesystem::path state_dir;
+  Options options;
+  options.executor = testing::OpenLocalExecutor("cy-mon-", &state_dir);
+  auto platform = Platform::Open(options);
+  REQUIRE(platform.has_value());
+  Executor& executor = *(*platform)->executor();
+  CHECK(ExecutorEventsOf(**platform).pod_create_failures == 0);
+
+  PodSpec limited;
+  limited.limits.memory_bytes = uint64_t{256} << 20;
+  limited.limits.pids = 64;
+  PodSpec missing = limited;
+  missing.image = "no-such-image";
+  CHECK_FALSE(executor.CreatePod(missing).has_value());
+  CHECK(ExecutorEventsOf(**platform).pod_create_failures == 1);
+
+  auto pod = executor.CreatePod(limited);
+  if (!pod) FAIL("CreatePod: " << pod.error().ToString());
+  CHECK(ExecutorEventsOf(**platform).pod_create_failures == 1);
+  const auto run = [&](std::string code) {
+    ExecSpec spec;
+    spec.argv = {"python3", "-c", std::move(code)};
+    spec.cwd = "/";
+    spec.wall_time_limit = std::chrono::seconds(30);
+    auto process = (*pod)->Exec(spec);
+    REQUIRE(process.has_value());
+    auto status = (*process)->Wait();
+    REQUIRE(status.has_value());
+    CHECK((*process)->Wait().has_value());  // a second Wait counts nothing more
+    return *status;
+  };
+  CHECK(run("print(1)").exit_code == 0);
+  CHECK(ExecutorEventsOf(**platform).seccomp_kills == 0);
+  const ExitStatus killed =
+      run("import ctypes, mmap\n"
+          "m = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)\n"
+          "m.write(bytes([0xb8, 0x14, 0, 0, 0, 0xcd, 0x80, 0xc3]))  # getpid via int 0x80\n"
+          "f = ctypes.CFUNCTYPE(ctypes.c_int)(ctypes.addressof(ctypes.c_char.from_buffer(m)))\n"
+          "print(f())\n");
+  CHECK(killed.signal == SIGSYS);
+  CHECK(ExecutorEventsOf(**platform).seccomp_kills == 1);
+  // A pod found again by id is watched the same way.
+  auto again = executor.GetPod((*pod)->id());
+  REQUIRE(again.has_value());
+  ExecSpec kill_self;
+  kill_self.argv = {"python3", "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSYS)"};
+  kill_self.cwd = "/";
+  auto process = (*again)->Exec(kill_self);
+  REQUIRE(process.has_value());
+  CHECK((*process)->Wait()->signal == SIGSYS);
+  CHECK(ExecutorEventsOf(**platform).seccomp_kills == 2);
+
+  REQUIRE(executor.DeletePod((*pod)->id()).has_value());
+  std::error_code ec;
+  std::filesystem::remove_all(state_dir, ec);
+}
+
 }  // namespace codeyard

@@ -480,6 +480,8 @@ int Workspaces::Impl::RenewLeases() {
       if (entry->generation > 0) held.emplace_back(id, entry->generation);
     }
   }
+  const int64_t started_ms = platform_.clock().NowMillis();
+  bool failed = false;
   int renewed = 0;
   for (const auto& [id, generation] : held) {
     auto r = store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) {
@@ -500,9 +502,11 @@ int Workspaces::Impl::RenewLeases() {
       }
       continue;
     }
+    failed = true;
     platform_.logger().Warn("lease renewal failed",
                             {{"workspace", id}, {"error", r.error().ToString()}});
   }
+  if (!failed) last_renewal_ms_ = started_ms;
   return renewed;
 }
 

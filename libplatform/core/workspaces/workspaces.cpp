@@ -4,9 +4,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
+#include <map>
+#include <mutex>
 
+#include "codeyard/health_stats.hpp"
 #include "codeyard/id.hpp"
 #include "codeyard/images.hpp"
 #include "core/files/file_ops.hpp"
@@ -30,6 +35,21 @@ Error NameTaken(std::string_view name) {
 
 }  // namespace
 
+namespace {
+
+// mon20: LeaseHeartbeatOf finds a Workspaces' Impl here (the public header stays as it was);
+// an entry lives from the end of the constructor to the start of the destructor.
+std::mutex& HeartbeatsMutex() {
+  static std::mutex mu;
+  return mu;
+}
+std::map<const Workspaces*, std::function<LeaseHeartbeat()>>& Heartbeats() {
+  static std::map<const Workspaces*, std::function<LeaseHeartbeat()>> map;
+  return map;
+}
+
+}  // namespace
+
 std::string DefaultReplicaId() {
   char host[256] = {};
   std::string name = ::gethostname(host, sizeof(host) - 1) == 0 ? host : "local";
@@ -44,6 +64,7 @@ Workspaces::Impl::Impl(Platform& platform, std::shared_ptr<Executor> executor,
       memory_capacity_(options_.memory_capacity_bytes != 0 ? options_.memory_capacity_bytes
                                                            : DefaultMemoryCapacity()),
       replica_(options_.replica_id.empty() ? DefaultReplicaId() : options_.replica_id) {
+  last_renewal_ms_ = platform_.clock().NowMillis();
   if (options_.lease_renew.count() > 0) heartbeat_ = std::thread([this] { HeartbeatLoop(); });
 }
 
@@ -441,8 +462,25 @@ std::shared_ptr<Workspaces::Impl::Entry> Workspaces::Impl::FindEntry(std::string
 Workspaces::Workspaces(std::shared_ptr<Platform> platform, std::shared_ptr<Executor> executor,
                        WorkspaceOptions options)
     : platform_(std::move(platform)),
-      impl_(std::make_unique<Impl>(*platform_, std::move(executor), std::move(options))) {}
-Workspaces::~Workspaces() = default;
+      impl_(std::make_unique<Impl>(*platform_, std::move(executor), std::move(options))) {
+  const std::lock_guard lock(HeartbeatsMutex());
+  Heartbeats()[this] = [impl = impl_.get()] { return impl->Heartbeat(); };
+}
+Workspaces::~Workspaces() {
+  const std::lock_guard lock(HeartbeatsMutex());
+  Heartbeats().erase(this);
+}
+
+LeaseHeartbeat Workspaces::Impl::Heartbeat() const {
+  return {std::max<int64_t>(0, platform_.clock().NowMillis() - last_renewal_ms_),
+          options_.lease.count()};
+}
+
+LeaseHeartbeat LeaseHeartbeatOf(const Workspaces& workspaces) {
+  const std::lock_guard lock(HeartbeatsMutex());
+  const auto it = Heartbeats().find(&workspaces);
+  return it == Heartbeats().end() ? LeaseHeartbeat{} : it->second();
+}
 
 Result<Workspace> Workspaces::Create(std::string_view user_id, std::string_view name,
                                      std::string_view image) {

@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "codeyard/health_stats.hpp"
 #include "codeyard/limits.hpp"
 #include "codeyard/workspaces.hpp"
 #include "core/store/pods.hpp"
@@ -63,6 +64,7 @@ class Workspaces::Impl {
   void Touch(std::string_view id);
   void SyncSoon(std::string_view id);
   WorkspaceStats Stats() const;
+  LeaseHeartbeat Heartbeat() const;  // mon20: LeaseHeartbeatOf
   const WorkspaceOptions& options() const { return options_; }
   uint64_t sync_passes() const { return passes_.load(); }
   const std::string& replica_id() const { return replica_; }
@@ -138,6 +140,9 @@ class Workspaces::Impl {
   std::atomic<uint64_t> bytes_to_pod_{0};
   std::atomic<uint64_t> bytes_from_pod_{0};
   std::atomic<int64_t> running_{0};  // entries with a pod and generation > 0 (under mu_)
+  // mon20: clock time (ms) the last renewal pass started that renewed every lease it held;
+  // construction counts as one (nothing was held).
+  std::atomic<int64_t> last_renewal_ms_{0};
   std::mutex debounce_mu_;
   std::condition_variable debounce_wake_;
   bool debounce_stop_ = false;
