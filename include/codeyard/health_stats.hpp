@@ -1,8 +1,9 @@
 // What the alerting rules of k8s/monitoring/ watch that the services' own statistics do not
 // carry (mon20): the executor's failed pod creations and seccomp kills, counted by the
-// Platform's wrapper around its executor, and a replica's lease heartbeat, kept by Workspaces.
+// Platform's wrapper around its executor (a replica's lease heartbeat is Workspaces::Heartbeat).
 // The server exports them as codeyard_pod_create_failures_total, codeyard_seccomp_kills_total,
-// codeyard_replica_heartbeat_age_seconds and codeyard_replica_lease_seconds.
+// (and, from Workspaces::Heartbeat, codeyard_replica_heartbeat_age_seconds and
+// codeyard_replica_lease_seconds).
 // Threading: every function may be called from any thread at any time (a scrape); each reads
 // atomics or takes a short lock.
 #pragma once
@@ -11,7 +12,6 @@
 #include <optional>
 
 #include "codeyard/platform.hpp"
-#include "codeyard/workspaces.hpp"
 
 namespace codeyard {
 
@@ -30,14 +30,5 @@ struct ExecutorEvents {
 // Zero for a Platform opened without an executor.
 [[nodiscard]] ExecutorEvents ExecutorEventsOf(const Platform& platform);
 
-struct LeaseHeartbeat {
-  // Milliseconds, by the platform's clock, since the last lease renewal pass (or since
-  // construction) that renewed every lease the replica held. A replica whose renewals fail
-  // lets it grow towards lease_ms, when its leases lapse and other replicas take them.
-  int64_t age_ms = 0;
-  int64_t lease_ms = 0;  // WorkspaceOptions::lease
-};
-
-[[nodiscard]] LeaseHeartbeat LeaseHeartbeatOf(const Workspaces& workspaces);
 
 }  // namespace codeyard

@@ -159,6 +159,15 @@ struct WorkspaceProcess {
   std::function<Result<SyncReport>()> finish;
 };
 
+// A replica's lease heartbeat (the replica-heartbeat alert of k8s/monitoring watches it).
+struct LeaseHeartbeat {
+  // Milliseconds, by the platform's clock, since the last lease renewal pass (or since
+  // construction) that renewed every lease the replica held. A replica whose renewals fail
+  // lets it grow towards lease_ms, when its leases lapse and other replicas take them.
+  int64_t age_ms = 0;
+  int64_t lease_ms = 0;  // WorkspaceOptions::lease
+};
+
 // What one Workspaces object has done since it was made, for metrics.
 struct WorkspaceStats {
   uint64_t sync_passes = 0;     // two-way passes of every kind (after exec, terminal, stop, Sync)
@@ -246,6 +255,9 @@ class Workspaces {
 
   // Counters and the running-pod count; cheap (atomics only), safe from any thread.
   [[nodiscard]] WorkspaceStats Stats() const;
+
+  // The lease heartbeat's age; cheap, safe from any thread.
+  [[nodiscard]] LeaseHeartbeat Heartbeat() const;
 
   // The running pod of an open workspace (for terminals); opens it if needed.
   [[nodiscard]] Result<std::shared_ptr<Pod>> PodOf(std::string_view user_id,

@@ -9,7 +9,6 @@
 #include <atomic>
 
 #include "codeyard/backend/storage_wrapper.hpp"
-#include "codeyard/health_stats.hpp"
 
 #include "core/store/pods.hpp"
 #include "core/store/transact.hpp"
@@ -312,26 +311,26 @@ TEMPLATE_TEST_CASE("replicas: the heartbeat's age grows until a renewal pass suc
   auto platform = Platform::Open(options);
   REQUIRE(platform.has_value());
   Workspaces c(*platform, w.shared_executor(), Replica("c"));
-  CHECK(LeaseHeartbeatOf(c).lease_ms == 15000);
-  CHECK(LeaseHeartbeatOf(c).age_ms == 0);
+  CHECK(c.Heartbeat().lease_ms == 15000);
+  CHECK(c.Heartbeat().age_ms == 0);
   auto ws = c.Create(w.alice, "beating");
   REQUIRE(ws.has_value());
   CHECK(Run(c, w.alice, ws->id, "echo ok") == "ok\n");
 
   w.clock().Advance(std::chrono::seconds(4));
-  CHECK(LeaseHeartbeatOf(c).age_ms == 4000);
+  CHECK(c.Heartbeat().age_ms == 4000);
   CHECK(c.RenewLeases() == 1);
-  CHECK(LeaseHeartbeatOf(c).age_ms == 0);
+  CHECK(c.Heartbeat().age_ms == 0);
 
   flaky->failing = true;
   w.clock().Advance(std::chrono::seconds(5));
   CHECK(c.RenewLeases() == 0);
   w.clock().Advance(std::chrono::seconds(5));
   CHECK(c.RenewLeases() == 0);
-  CHECK(LeaseHeartbeatOf(c).age_ms == 10000);  // both failed passes left it growing
+  CHECK(c.Heartbeat().age_ms == 10000);  // both failed passes left it growing
 
   flaky->failing = false;
   CHECK(c.RenewLeases() == 1);
-  CHECK(LeaseHeartbeatOf(c).age_ms == 0);
+  CHECK(c.Heartbeat().age_ms == 0);
   REQUIRE(c.Stop(w.alice, ws->id));
 }

@@ -35,21 +35,6 @@ Error NameTaken(std::string_view name) {
 
 }  // namespace
 
-namespace {
-
-// mon20: LeaseHeartbeatOf finds a Workspaces' Impl here (the public header stays as it was);
-// an entry lives from the end of the constructor to the start of the destructor.
-std::mutex& HeartbeatsMutex() {
-  static std::mutex mu;
-  return mu;
-}
-std::map<const Workspaces*, std::function<LeaseHeartbeat()>>& Heartbeats() {
-  static std::map<const Workspaces*, std::function<LeaseHeartbeat()>> map;
-  return map;
-}
-
-}  // namespace
-
 std::string DefaultReplicaId() {
   char host[256] = {};
   std::string name = ::gethostname(host, sizeof(host) - 1) == 0 ? host : "local";
@@ -462,25 +447,15 @@ std::shared_ptr<Workspaces::Impl::Entry> Workspaces::Impl::FindEntry(std::string
 Workspaces::Workspaces(std::shared_ptr<Platform> platform, std::shared_ptr<Executor> executor,
                        WorkspaceOptions options)
     : platform_(std::move(platform)),
-      impl_(std::make_unique<Impl>(*platform_, std::move(executor), std::move(options))) {
-  const std::lock_guard lock(HeartbeatsMutex());
-  Heartbeats()[this] = [impl = impl_.get()] { return impl->Heartbeat(); };
-}
-Workspaces::~Workspaces() {
-  const std::lock_guard lock(HeartbeatsMutex());
-  Heartbeats().erase(this);
-}
+      impl_(std::make_unique<Impl>(*platform_, std::move(executor), std::move(options))) {}
+Workspaces::~Workspaces() = default;
 
 LeaseHeartbeat Workspaces::Impl::Heartbeat() const {
   return {std::max<int64_t>(0, platform_.clock().NowMillis() - last_renewal_ms_),
           options_.lease.count()};
 }
 
-LeaseHeartbeat LeaseHeartbeatOf(const Workspaces& workspaces) {
-  const std::lock_guard lock(HeartbeatsMutex());
-  const auto it = Heartbeats().find(&workspaces);
-  return it == Heartbeats().end() ? LeaseHeartbeat{} : it->second();
-}
+LeaseHeartbeat Workspaces::Heartbeat() const { return impl_->Heartbeat(); }
 
 Result<Workspace> Workspaces::Create(std::string_view user_id, std::string_view name,
                                      std::string_view image) {

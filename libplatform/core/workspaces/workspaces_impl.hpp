@@ -64,7 +64,7 @@ class Workspaces::Impl {
   void Touch(std::string_view id);
   void SyncSoon(std::string_view id);
   WorkspaceStats Stats() const;
-  LeaseHeartbeat Heartbeat() const;  // mon20: LeaseHeartbeatOf
+  LeaseHeartbeat Heartbeat() const;
   const WorkspaceOptions& options() const { return options_; }
   uint64_t sync_passes() const { return passes_.load(); }
   const std::string& replica_id() const { return replica_; }
