@@ -338,3 +338,33 @@ TEST_CASE("conformance: a process over the pod's memory limit is oom_killed",
   // A program that ends by itself is not counted.
   CHECK_FALSE(RunIn(*pod, {"true"}).status.oom_killed);
 }
+
+TEST_CASE("conformance: a terminal session over the pod's memory limit exits oom_killed",
+          "[executor][conformance]") {
+  const BackendRow& row = EachProgramBackend();
+  CAPTURE(row.name);
+  auto backend = row.make();
+  auto executor = backend->Open();
+  PodSpec spec = backend->Spec();
+  spec.limits.memory_bytes = uint64_t{128} << 20;
+  auto pod = MustCreate(*executor, spec);
+  ExecSpec shell;
+  shell.tty = true;
+  shell.stdin_open = true;
+  shell.argv = {"python3", "-c", "b = b'x' * (1 << 30)\nprint('survived')"};
+  auto hog = pod->OpenSession("hog", shell);
+  REQUIRE(hog.has_value());
+  const auto hog_exit = hog->process->Wait();
+  REQUIRE(hog_exit.has_value());
+  CHECK(hog_exit->signal == SIGKILL);
+  CHECK(hog_exit->oom_killed);
+  // A session killed by a signal, not by the kernel for memory, is not counted.
+  shell.argv = {"sleep", "60"};
+  auto sleeper = pod->OpenSession("sleeper", shell);
+  REQUIRE(sleeper.has_value());
+  REQUIRE(sleeper->process->Signal(SIGKILL).has_value());
+  const auto killed = sleeper->process->Wait();
+  REQUIRE(killed.has_value());
+  CHECK(killed->signal == SIGKILL);
+  CHECK_FALSE(killed->oom_killed);
+}

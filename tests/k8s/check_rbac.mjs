@@ -1,5 +1,5 @@
 // RBAC coverage: does the Role in k8s/ grant every Kubernetes API call the backend made?
-//   node tests/k8s/check_rbac.mjs [--strict] [--namespace NS] AUDIT_FILE [MANIFESTS.yaml]
+//   node tests/k8s/check_rbac.mjs [--strict] [--namespace NS] [--client PREFIX] AUDIT_FILE [MANIFESTS.yaml]
 // AUDIT_FILE is what `codeyard-kube-fake --audit-out FILE` writes: one JSON object a line,
 // {"verb","resource","subresource","namespace"} in RBAC terms (get/list/watch/create/delete/
 // patch/update; "pods", "exec"), optionally "apiGroup" (else the group the resource belongs to).
@@ -14,7 +14,9 @@
 // (for an audit known to cover every path of the backend: the Role then holds exactly what it
 // uses). --namespace NS: the tests ran the
 // backend in namespace NS (one per test run, say); its requests there are checked as if made in
-// codeyard-workspaces, the namespace of the deployment's Role.
+// codeyard-workspaces, the namespace of the deployment's Role. --client PREFIX: only the
+// requests whose "user_agent" starts with PREFIX (the executor's are "codeyard/<version>";
+// a test's own client, reading events or waiting on the API server, says "codeyard-tests").
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -102,24 +104,42 @@ export function renameNamespace(requests, from) {
   return requests.map((r) => (r.namespace === from ? { ...r, namespace: WORKSPACE_NAMESPACE } : r));
 }
 
+// The requests one client made: those whose user_agent starts with `prefix`.
+export function byClient(requests, prefix) {
+  return requests.filter((r) => typeof r.user_agent === "string" && r.user_agent.startsWith(prefix));
+}
+
 function main(argv) {
   let from = null;
-  const strict = argv[0] === "--strict";
-  if (strict) argv = argv.slice(1);
-  if (argv[0] === "--namespace") {
-    from = argv[1];
-    argv = argv.slice(2);
+  let client = null;
+  let strict = false;
+  for (;;) {
+    if (argv[0] === "--strict") {
+      strict = true;
+      argv = argv.slice(1);
+    } else if (argv[0] === "--namespace" || argv[0] === "--client") {
+      if (argv[0] === "--namespace") from = argv[1];
+      else client = argv[1];
+      argv = argv.slice(2);
+    } else {
+      break;
+    }
   }
   const [auditFile, manifests] = argv;
-  if (!auditFile || from === undefined) {
-    console.error("usage: check_rbac.mjs [--strict] [--namespace NS] AUDIT_FILE [MANIFESTS.yaml]");
+  if (!auditFile || from === undefined || client === undefined) {
+    console.error("usage: check_rbac.mjs [--strict] [--namespace NS] [--client PREFIX] AUDIT_FILE [MANIFESTS.yaml]");
     return 2;
   }
   const objects = parseDocuments(
     manifests ? readFileSync(manifests, "utf8") : renderKustomization(join(repoRoot, "k8s")),
     manifests ?? "kubectl kustomize k8s/");
   const granted = grants(objects);
-  const audit = parseAudit(readFileSync(auditFile, "utf8"));
+  const all = parseAudit(readFileSync(auditFile, "utf8"));
+  const audit = client === null ? all : byClient(all, client);
+  if (client !== null && audit.length === 0) {
+    console.error(`check_rbac: no request in ${auditFile} was made by a client "${client}..."`);
+    return 1;
+  }
   const requests = from === null ? audit : renameNamespace(audit, from);
   const { missing, unused } = checkCoverage(requests, granted);
   for (const m of missing) {

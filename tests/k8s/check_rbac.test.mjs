@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-import { checkCoverage, grants, parseAudit, renameNamespace } from "./check_rbac.mjs";
+import { byClient, checkCoverage, grants, parseAudit, renameNamespace } from "./check_rbac.mjs";
 import { parseDocuments, renderKustomization, repoRoot } from "./validate.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -39,7 +39,7 @@ test("each call the Role does not grant is named once", () => {
 test("a service account no RoleBinding names is granted nothing", () => {
   const { missing } = checkCoverage(audit("covered.jsonl"),
     grants(objects, { namespace: "codeyard", name: "someone-else" }));
-  assert.equal(missing.length, 12);
+  assert.equal(missing.length, 11);
 });
 
 test("the command exits 1 naming what is missing, 0 when covered", () => {
@@ -53,7 +53,7 @@ test("the command exits 1 naming what is missing, 0 when covered", () => {
 
 test("--namespace checks a test run's own namespace as the workspace namespace", () => {
   const elsewhere = audit("covered.jsonl").map((r) => (r.namespace ? { ...r, namespace: "kexec-test-1" } : r));
-  assert.equal(checkCoverage(elsewhere, grants(objects)).missing.length, 12);
+  assert.equal(checkCoverage(elsewhere, grants(objects)).missing.length, 11);
   assert.deepEqual(checkCoverage(renameNamespace(elsewhere, "kexec-test-1"), grants(objects)).missing, []);
   const script = join(here, "check_rbac.mjs");
   const run = spawnSync(process.execPath, [script, "--namespace", "default", join(here, "audit/uncovered.jsonl")],
@@ -95,4 +95,29 @@ test("a WebSocket exec (a GET) needs get and create on pods/exec, as Kubernetes 
   }));
   assert.deepEqual(checkCoverage(ws, getOnly).missing.map((m) => `${m.verb} ${m.resource}`),
     ["create pods/exec"]);
+});
+
+test("--client keeps one client's requests: a test's own reads do not count", () => {
+  const executor = audit("covered.jsonl").map((r) => ({ ...r, user_agent: "codeyard/0.1.0" }));
+  const testClient = { verb: "list", resource: "events", subresource: "", namespace: "codeyard-workspaces",
+    user_agent: "codeyard-tests" };
+  assert.deepEqual(byClient([...executor, testClient], "codeyard/"), executor);
+  assert.equal(byClient([{ verb: "get", resource: "pods" }], "codeyard/").length, 0);
+  const dir = mkdtempSync(join(tmpdir(), "cy-rbac-"));
+  try {
+    const file = join(dir, "mixed.jsonl");
+    writeFileSync(file, [...executor, testClient].map((r) => JSON.stringify(r)).join("\n"));
+    const script = join(here, "check_rbac.mjs");
+    const all = spawnSync(process.execPath, [script, "--strict", file], { encoding: "utf8" });
+    assert.equal(all.status, 1);
+    assert.match(all.stdout, /not granted: list events in codeyard-workspaces/);
+    const mine = spawnSync(process.execPath, [script, "--strict", "--client", "codeyard/", file],
+      { encoding: "utf8" });
+    assert.equal(mine.status, 0, mine.stdout);
+    const nobody = spawnSync(process.execPath, [script, "--client", "kubectl/", file], { encoding: "utf8" });
+    assert.equal(nobody.status, 1);
+    assert.match(nobody.stderr, /no request .* was made by a client "kubectl\/..."/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -2,7 +2,8 @@
 // container engine that works offline: docs/kubernetes.md), so this checks what a build would
 // not catch until it ran somewhere else, and what a review misses: a base image that floats, an
 // image that runs as root, a download at build time, a COPY of a file the repository does not
-// have, and a program the manifests start that the image never installs.
+// have, a named stage nothing uses or a COPY --from of a stage never named, and a program the
+// manifests start that the image never installs.
 // Each Dockerfile names the image it builds in a `# image: NAME` comment line.
 import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -62,6 +63,9 @@ export function lintDockerfile(name, text, repo, wanted = []) {
   const { image, instructions } = parseDockerfile(text);
   if (!image) report("docker-image-name", 1, "no `# image: NAME` line naming the image it builds");
   const stages = new Set();
+  const stageLines = new Map();  // named stage -> its FROM line
+  const usedStages = new Set();  // named in a later FROM or COPY --from
+  let lastStage = null;
   const args = new Map();  // ARGs before the first FROM, with their defaults
   let sawFrom = false;
   let user = null;  // of the last stage
@@ -75,10 +79,15 @@ export function lintDockerfile(name, text, repo, wanted = []) {
       const words = ins.args.split(/\s+/).filter((w) => !w.startsWith("--"));
       // A build argument is pinned by its default: a build that overrides it says so.
       const ref = words[0].replace(/\$\{?(\w+)\}?/g, (_, k) => args.get(k) ?? "");
+      if (stages.has(ref)) usedStages.add(ref);
       if (!stages.has(ref) && !pinned(ref)) {
         report("docker-from-unpinned", ins.line, `FROM ${ref} is not pinned to a version or digest`);
       }
-      if (words[1]?.toUpperCase() === "AS") stages.add(words[2]);
+      lastStage = words[1]?.toUpperCase() === "AS" ? words[2] : null;
+      if (lastStage) {
+        stages.add(lastStage);
+        stageLines.set(lastStage, ins.line);
+      }
       user = null;
       produced.length = 0;
     } else if (ins.op === "USER") {
@@ -90,6 +99,15 @@ export function lintDockerfile(name, text, repo, wanted = []) {
         report("docker-add-url", ins.line, "ADD of a URL downloads at build time, unpinned and unchecked");
       }
       const fromStage = flags.some((f) => f.startsWith("--from="));
+      for (const f of flags.filter((x) => x.startsWith("--from="))) {
+        const from = f.slice("--from=".length).replace(/\$\{?(\w+)\}?/g, (_, k) => args.get(k) ?? "");
+        // An image reference (a registry path or a tag) or a stage index is not a stage name.
+        if (stages.has(from)) {
+          usedStages.add(from);
+        } else if (!/[:/@]/.test(from) && !/^\d+$/.test(from)) {
+          report("docker-copy-from-unknown", ins.line, `${ins.op} --from=${from}: no stage of that name before it`);
+        }
+      }
       if (!fromStage) {
         for (const s of sources.filter((x) => !isUrl(x))) {
           const stem = s.split("*")[0];
@@ -101,6 +119,11 @@ export function lintDockerfile(name, text, repo, wanted = []) {
       for (const s of sources) produced.push(dest.endsWith("/") ? dest + basename(s) : dest);
     } else if (ins.op === "RUN" || ins.op === "WORKDIR" || ins.op === "ENV") {
       produced.push(ins.args);
+    }
+  }
+  for (const [stage, line] of stageLines) {
+    if (stage !== lastStage && !usedStages.has(stage)) {
+      report("docker-stage-unused", line, `stage ${stage} is used by no later FROM or COPY --from`);
     }
   }
   if (user === null || user === "root" || user === "0") {

@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "executor/kubernetes/kube_config.hpp"
+
 extern char** environ;
 
 namespace codeyard::testing {
@@ -78,6 +80,15 @@ KubeFake::~KubeFake() {
 
 std::string KubeFake::Uri(const std::string& extra) const {
   return "k8s:?kubeconfig=" + kubeconfig_ + "&namespace=" + ns_ + "&image=ws:test" + extra;
+}
+
+std::shared_ptr<kube::Client> KubeFake::TestClient() const {
+  auto config = kube::LoadKubeconfig(kubeconfig_);
+  REQUIRE(config.has_value());
+  config->user_agent = kTestClientAgent;
+  auto client = kube::Client::Create(*config);
+  REQUIRE(client.has_value());
+  return *client;
 }
 
 std::string KubeFake::BinDir() {

@@ -6,10 +6,17 @@
 #pragma once
 
 #include <sys/types.h>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "executor/kubernetes/kube_http.hpp"
+
 namespace codeyard::testing {
+
+// The User-Agent of a test's own API client (KubeFake::TestClient), so the audit tells its
+// requests from the executor's ("codeyard/<version>"): the RBAC check keeps only those.
+inline constexpr const char* kTestClientAgent = "codeyard-tests";
 
 class KubeFake {
  public:
@@ -30,6 +37,9 @@ class KubeFake {
   [[nodiscard]] std::string BaseUrl() const { return "http://127.0.0.1:" + std::to_string(port_); }
   // "k8s:?kubeconfig=...&namespace=...&image=ws:test" plus `extra` ("&key=value...").
   [[nodiscard]] std::string Uri(const std::string& extra = "") const;
+  // An API client of the test's own (reading what kubectl would show, waiting on the API
+  // server), from the kubeconfig, with User-Agent kTestClientAgent; REQUIREs it opens.
+  [[nodiscard]] std::shared_ptr<kube::Client> TestClient() const;
   // The directory of the built codeyard-pod (bound into every fake pod).
   [[nodiscard]] static std::string BinDir();
 

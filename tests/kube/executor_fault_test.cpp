@@ -33,13 +33,7 @@ std::shared_ptr<Executor> Open(const KubeFake& fake, const std::string& extra = 
   return *opened;
 }
 
-std::shared_ptr<kube::Client> ClientOf(const KubeFake& fake) {
-  auto config = kube::LoadKubeconfig(fake.kubeconfig());
-  REQUIRE(config.has_value());
-  auto client = kube::Client::Create(*config);
-  REQUIRE(client.has_value());
-  return *client;
-}
+std::shared_ptr<kube::Client> ClientOf(const KubeFake& fake) { return fake.TestClient(); }
 
 // POSTs a /fake/ fault (they need no token) and returns the JSON answer.
 json::object Fault(const KubeFake& fake, const std::string& what) {

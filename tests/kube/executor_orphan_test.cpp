@@ -70,11 +70,8 @@ void AwaitGone(kube::Client& client, const std::string& ns, const std::string& n
 
 TEST_CASE("k8s executor: a pod nobody holds is deleted after its orphan_timeout", "[kube][fake]") {
   KubeFake fake;
-  auto config = kube::LoadKubeconfig(fake.kubeconfig());
-  REQUIRE(config.has_value());
-  auto client = kube::Client::Create(*config);
-  REQUIRE(client.has_value());
-  kube::Client& api = **client;
+  auto client = fake.TestClient();
+  kube::Client& api = *client;
 
   auto first = Open(fake);
   auto second = Open(fake);

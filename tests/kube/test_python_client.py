@@ -6,6 +6,7 @@ rotation over TLS)."""
 import json
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from kubernetes.client.rest import ApiException  # noqa: E402
 from kubernetes.stream import stream  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "kube_fake"))
-from fakeserver import BIN, Fake, wait_for  # noqa: E402
+from fakeserver import BIN, Fake  # noqa: E402
 
 SLEEPER = ["sh", "-c", "echo started; exec sleep 1000"]
 
@@ -41,9 +42,41 @@ def pod_body(name, command=SLEEPER, labels=None):
             client.V1Container(name="workspace", image="debian", command=command)]))
 
 
+def watch_pods(api, predicate, what, timeout=30):
+    """Waits with the client's own list+watch (no polling) until predicate(pods) holds,
+    `pods` being the namespace's pods by name as the watch has them; returns its value."""
+    deadline = time.monotonic() + timeout
+    listed = api.list_namespaced_pod("default")
+    pods = {p.metadata.name: p for p in listed.items}
+    version = listed.metadata.resource_version
+    while True:
+        value = predicate(pods)
+        if value:
+            return value
+        left = int(deadline - time.monotonic())
+        if left <= 0:
+            raise AssertionError(f"timed out waiting for {what}")
+        w = watch.Watch()
+        for event in w.stream(api.list_namespaced_pod, "default", resource_version=version,
+                              timeout_seconds=left):
+            pod = event["object"]
+            version = pod.metadata.resource_version
+            if event["type"] == "DELETED":
+                pods.pop(pod.metadata.name, None)
+            else:
+                pods[pod.metadata.name] = pod
+            if predicate(pods):
+                w.stop()
+                break
+
+
+def wait_phase(api, name, phase):
+    return watch_pods(api, lambda pods: name in pods and pods[name].status.phase == phase
+                      and pods[name], what=f"{name} {phase}")
+
+
 def wait_running(api, name):
-    return wait_for(lambda: (p := api.read_namespaced_pod(name, "default")).status.phase == "Running"
-                    and p, what=f"{name} running")
+    return wait_phase(api, name, "Running")
 
 
 def test_create_read_list_delete_and_status_errors(fake):
@@ -86,7 +119,7 @@ def test_create_read_list_delete_and_status_errors(fake):
     deleted = api.delete_namespaced_pod("one", "default", grace_period_seconds=1,
                                         propagation_policy="Background")
     assert deleted.metadata.deletion_timestamp is not None
-    wait_for(lambda: not api.list_namespaced_pod("default").items, what="pod gone")
+    watch_pods(api, lambda pods: not pods, what="pod gone")
 
 
 def test_label_and_field_selectors(fake):
@@ -196,8 +229,7 @@ def test_exec_stream_returncode_and_output(fake):
 def test_logs_and_pvcs_and_patches(fake):
     api = api_for(fake)
     api.create_namespaced_pod("default", pod_body("logger", ["sh", "-c", "echo a; echo b"]))
-    wait_for(lambda: api.read_namespaced_pod("logger", "default").status.phase == "Succeeded",
-             what="logger done")
+    wait_phase(api, "logger", "Succeeded")
     pod = api.read_namespaced_pod("logger", "default")
     assert pod.status.container_statuses[0].state.terminated.exit_code == 0
     assert api.read_namespaced_pod_log("logger", "default") == "a\nb\n"
@@ -228,8 +260,7 @@ def test_logs_and_pvcs_and_patches(fake):
     pod_binary = str(Path(BIN).resolve().parent / "codeyard-pod")
     api.create_namespaced_pod("default", pod_body("bound", ["sh", "-c", f"test -x {pod_binary} && "
                                                               f"! touch {pod_binary} 2>/dev/null && echo ok"]))
-    wait_for(lambda: api.read_namespaced_pod("bound", "default").status.phase == "Succeeded",
-             what="bound done")
+    wait_phase(api, "bound", "Succeeded")
     assert api.read_namespaced_pod_log("bound", "default") == "ok\n"
 
     with pytest.raises(ApiException) as no_ns:

@@ -107,12 +107,13 @@ bool Server::SendError(Conn& conn, const ApiError& error) {
   return Send(conn, r);
 }
 
-void Server::Audit(const Target& t, const std::string& path) {
+void Server::Audit(const Target& t, const std::string& path, const std::string& user_agent) {
   if (options_.audit_out.empty()) return;
   json::object line{{"verb", t.verb},
                     {"resource", t.resource},
                     {"subresource", t.subresource},
-                    {"namespace", t.ns}};
+                    {"namespace", t.ns},
+                    {"user_agent", user_agent}};
   if (t.resource.empty()) line["path"] = path;  // a non-resource URL (discovery)
   std::lock_guard lock(mu_);
   std::ofstream out(options_.audit_out, std::ios::app);
@@ -185,7 +186,8 @@ bool Server::Handle(Conn& conn, Request& req) {
     t.verb = req.method == "GET" ? "get" : "create";
   }
   // Every request is audited, the refused ones too (as the API server's audit log does).
-  Audit(t, req.path);
+  // Who made it, as the real audit's userAgent: the RBAC check keeps the executor's.
+  Audit(t, req.path, req.Header("user-agent"));
   {
     std::unique_lock lock(mu_);
     if (!options_.token_file.empty()) token_ = ReadTokenFile(options_.token_file);

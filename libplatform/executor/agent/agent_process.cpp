@@ -78,6 +78,7 @@ Result<std::optional<OutputChunk>> AgentProcess::ReadOutput(
       local::ExitReport lost;
       lost.signal = SIGKILL;
       report_ = lost;
+      lost_ = true;
       continue;
     }
     Take(*frame);

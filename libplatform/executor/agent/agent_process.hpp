@@ -34,6 +34,10 @@ class AgentProcess : public Process {
   Result<void> Signal(int signal) override;
   Result<ExitStatus> Wait() override;
 
+  // The stream ended with no exit report (then the status says SIGKILL): the pod, or the way
+  // to it, went away under the process. Read after ReadOutput returned the end, or Wait.
+  [[nodiscard]] bool lost() const { return lost_; }
+
  private:
   // One frame taken in: output queued, or the end noted.
   void Take(const Frame& frame);
@@ -52,6 +56,7 @@ class AgentProcess : public Process {
   bool counted_;
   uint64_t sent_ = 0;  // input bytes sent (counted_: compared with the channel's taken())
   bool oom_killed_ = false;
+  bool lost_ = false;  // the stream ended without an exit report
 };
 
 }  // namespace codeyard::agent

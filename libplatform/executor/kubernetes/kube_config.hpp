@@ -33,6 +33,9 @@ struct Config {
   // How often a token file is checked for a new token (client-go re-reads every minute;
   // projected tokens rotate well before they expire, so 10 s is plenty).
   std::chrono::milliseconds token_reload_interval{10000};
+  // The User-Agent of every request and exec upgrade; empty: "codeyard/<version>". A test's
+  // own client sets another, so the fake API server's audit tells it from the executor's.
+  std::string user_agent;
 };
 
 // Reads a kubeconfig (YAML or JSON) and resolves `context` (empty: `current-context`) to its

@@ -175,6 +175,7 @@ Result<std::unique_ptr<ExecSession>> Client::Exec(const ExecOptions& options) {
   ws.protocols = {std::string(kV5), std::string(kV4)};
   ws.connect_timeout = options.connect_timeout.value_or(impl_->config().request_timeout);
   ws.ping_interval = options.ping_interval;
+  ws.user_agent = impl_->config().user_agent;
   const std::string what = "exec in pods \"" + target.name + "\" in ns \"" + target.ns + "\"";
   for (bool retried = false;;) {
     ws.headers.clear();

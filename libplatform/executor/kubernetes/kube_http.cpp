@@ -134,7 +134,8 @@ Client::Impl::~Impl() {
 
 void Client::Impl::SetupTls(CURL* easy) const {
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_USERAGENT, UserAgent());
+  curl_easy_setopt(easy, CURLOPT_USERAGENT,
+                   config_.user_agent.empty() ? UserAgent() : config_.user_agent.c_str());
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
   if (!config_.ca_pem.empty()) SetBlob(easy, CURLOPT_CAINFO_BLOB, config_.ca_pem);
   const long verify = config_.insecure_skip_tls_verify ? 0L : 1L;

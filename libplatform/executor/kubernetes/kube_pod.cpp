@@ -4,8 +4,48 @@
 
 #include "codeyard/backend/agent_pod.hpp"
 #include "core/try.hpp"
+#include "executor/agent/agent_process.hpp"
 
 namespace codeyard::kube {
+namespace {
+
+// A session attachment's Process that, when its stream was lost, waits in Wait (up to
+// KubePod::kLostNotice) for the pod-gone notice: an eviction kills the pod's processes before
+// the API server reports the pod Failed, and the watch brings that a moment later.
+class LossWatch : public Process {
+ public:
+  template <typename Notice>
+  LossWatch(std::unique_ptr<Process> inner, std::shared_ptr<Notice> notice)
+      : inner_(std::move(inner)), await_([notice](std::chrono::milliseconds within) {
+          std::unique_lock lock(notice->mu);
+          notice->cv.wait_for(lock, within, [&] { return notice->gone; });
+        }) {}
+
+  Result<std::optional<OutputChunk>> ReadOutput(
+      std::optional<std::chrono::milliseconds> timeout) override {
+    return inner_->ReadOutput(timeout);
+  }
+  Result<void> WriteStdin(std::string_view data) override { return inner_->WriteStdin(data); }
+  Result<void> CloseStdin() override { return inner_->CloseStdin(); }
+  Result<void> QueueStdin(std::string_view data, std::size_t max_pending) override {
+    return inner_->QueueStdin(data, max_pending);
+  }
+  void Interrupt() override { inner_->Interrupt(); }
+  Result<void> Resize(TerminalSize size) override { return inner_->Resize(size); }
+  Result<void> Signal(int signal) override { return inner_->Signal(signal); }
+  Result<ExitStatus> Wait() override {
+    auto status = inner_->Wait();
+    const auto* agent = dynamic_cast<const agent::AgentProcess*>(inner_.get());
+    if (status && agent != nullptr && agent->lost()) await_(KubePod::kLostNotice);
+    return status;
+  }
+
+ private:
+  std::unique_ptr<Process> inner_;
+  std::function<void(std::chrono::milliseconds)> await_;
+};
+
+}  // namespace
 
 KubePod::KubePod(PodInfo info, std::shared_ptr<Pod> agent, std::function<void()> on_release)
     : PodWrapper(std::move(agent)), info_(std::move(info)), on_release_(std::move(on_release)) {}
@@ -23,7 +63,21 @@ PodInfo KubePod::Info() const {
   return info;
 }
 
-void KubePod::MarkDeleted() { deleted_.store(true); }
+void KubePod::MarkDeleted() {
+  deleted_.store(true);
+  {
+    std::lock_guard lock(notice_->mu);
+    notice_->gone = true;
+  }
+  notice_->cv.notify_all();
+}
+
+SessionAttachment KubePod::WatchLoss(SessionAttachment attachment) const {
+  if (attachment.process) {
+    attachment.process = std::make_unique<LossWatch>(std::move(attachment.process), notice_);
+  }
+  return attachment;
+}
 
 Result<void> KubePod::CheckLive() const {
   if (!deleted_.load()) return {};
@@ -57,12 +111,14 @@ Result<std::vector<FileEntry>> KubePod::ListFiles(const ListFilesOptions& option
 
 Result<SessionAttachment> KubePod::OpenSession(std::string_view name, const ExecSpec& spec) {
   CY_CHECK(CheckLive());
-  return PodWrapper::OpenSession(name, spec);
+  CY_TRY(SessionAttachment attachment, PodWrapper::OpenSession(name, spec));
+  return WatchLoss(std::move(attachment));
 }
 
 Result<SessionAttachment> KubePod::JoinSession(std::string_view name) {
   CY_CHECK(CheckLive());
-  return PodWrapper::JoinSession(name);
+  CY_TRY(SessionAttachment attachment, PodWrapper::JoinSession(name));
+  return WatchLoss(std::move(attachment));
 }
 
 Result<std::unique_ptr<PortStream>> KubePod::ConnectPort(uint16_t port) {

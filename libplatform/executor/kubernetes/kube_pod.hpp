@@ -6,6 +6,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -39,8 +41,15 @@ class KubePod : public PodWrapper {
   const std::string& id() const override { return info_.id; }
   PodInfo Info() const override;
 
-  // After DeletePod: Info says kTerminated and every call is kFailedPrecondition.
+  // After DeletePod, or the API server saying the pod is gone: Info says kTerminated and
+  // every call is kFailedPrecondition.
   void MarkDeleted();
+
+  // How long a session attachment whose stream was lost (the shell's exit never came: the
+  // pod was evicted or deleted under it) waits in Wait for the executor to learn the pod is
+  // gone (its pod-gone watch calls MarkDeleted), so the caller then sees kTerminated rather
+  // than a shell killed in a live pod. Woken by MarkDeleted, not polled.
+  static constexpr std::chrono::milliseconds kLostNotice{10000};
 
   Result<std::unique_ptr<Process>> Exec(const ExecSpec& spec) override;
   Result<void> PutFiles(std::span<const FileData> files) override;
@@ -55,8 +64,17 @@ class KubePod : public PodWrapper {
  private:
   [[nodiscard]] Result<void> CheckLive() const;
 
+  // Set with deleted_; session attachments wait on it (kLostNotice).
+  struct GoneNotice {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool gone = false;
+  };
+  [[nodiscard]] SessionAttachment WatchLoss(SessionAttachment attachment) const;
+
   const PodInfo info_;
   std::atomic<bool> deleted_{false};
+  const std::shared_ptr<GoneNotice> notice_ = std::make_shared<GoneNotice>();
   std::function<void()> on_release_;
 };
 

@@ -460,7 +460,6 @@ Result<std::vector<HostCheck>> KubernetesExecutor::Doctor() {
       {"create", "pods/exec"},
       {"get", "pods/exec"},
       {"create", "persistentvolumeclaims"},
-      {"get", "persistentvolumeclaims"},
       {"list", "persistentvolumeclaims"},
       {"delete", "persistentvolumeclaims"},
   }};

@@ -326,7 +326,8 @@ Result<std::unique_ptr<WebSocketClient>> WebSocketClient::Connect(void* easy_han
   std::string request =
       "GET " + target + " HTTP/1.1\r\nHost: " + host_header +
       "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key +
-      "\r\nSec-WebSocket-Version: 13\r\nUser-Agent: " + UserAgent() + "\r\n";
+      "\r\nSec-WebSocket-Version: 13\r\nUser-Agent: " +
+      (options.user_agent.empty() ? std::string(UserAgent()) : options.user_agent) + "\r\n";
   if (!protocols.empty()) request += "Sec-WebSocket-Protocol: " + protocols + "\r\n";
   for (const auto& header : options.headers) request += header + "\r\n";
   request += "\r\n";

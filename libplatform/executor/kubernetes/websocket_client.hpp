@@ -70,6 +70,7 @@ class WebSocketClient {
     std::string url;  // http(s)://host:port/path?query
     std::vector<std::string> protocols;
     std::vector<std::string> headers;  // "Authorization: Bearer ..."
+    std::string user_agent;            // empty: "codeyard/<version>"
     std::chrono::milliseconds connect_timeout{30000};
     // While a Receive waits and nothing came for this long, it sends a ping; when nothing
     // comes for another interval either, Receive fails with kUnavailable (a dead peer or

@@ -220,6 +220,8 @@ void LocalSession::Take(Frame frame) {
       auto report = body ? ExitReportFromJson(*body) : Result<ExitReport>();
       if (body && report) {
         report_ = *report;
+        const auto* oom = body->if_contains("oom_killed");
+        init_oom_killed_ = oom != nullptr && oom->is_bool() && oom->get_bool();
       } else {
         ExitReport unknown;
         unknown.signal = SIGKILL;
@@ -317,6 +319,8 @@ Result<ExitStatus> LocalSession::Wait() {
     report.signal = SIGKILL;  // the stream ended without a report: the pod went away
   }
   ExitStatus status = StatusFromReport(report, cap_.truncated(), cgroup_, oom_kills_before_);
+  // The host's count (since this attachment) or the init's (since the shell started).
+  status.oom_killed = status.oom_killed || init_oom_killed_;
   final_ = status;
   return status;
 }

@@ -69,6 +69,7 @@ class LocalSession : public Process {
   OutputCap cap_;
   std::shared_ptr<Cgroup> cgroup_;
   uint64_t oom_kills_before_ = 0;
+  bool init_oom_killed_ = false;  // the init's exit said "oom_killed" (pod/session.cpp)
   std::optional<ExitReport> report_;
   std::optional<ExitStatus> final_;
 };

@@ -3,5 +3,5 @@
 # image: codeyard/bad
 FROM debian:bookworm-20250929-slim
 COPY scripts/no-such-script.sh /usr/local/bin/
-COPY --from=elsewhere /anything /opt/
+COPY --from=debian:bookworm-20250929-slim /etc/os-release /opt/
 USER 1000

@@ -5,4 +5,5 @@ ARG BASE=debian:bookworm
 ARG OTHER
 FROM ${BASE} AS one
 FROM $OTHER
+COPY --from=one /etc/os-release /tmp/
 USER 1000

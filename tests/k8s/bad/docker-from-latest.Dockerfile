@@ -3,4 +3,5 @@
 # image: codeyard/bad
 FROM debian:latest AS one
 FROM debian
+COPY --from=one /etc/os-release /tmp/
 USER 1000

@@ -4,4 +4,5 @@
 FROM debian:bookworm-20250929-slim AS build
 USER 1000
 FROM debian:bookworm-20250929-slim
+COPY --from=build /etc/os-release /tmp/
 USER root

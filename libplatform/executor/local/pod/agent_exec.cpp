@@ -12,7 +12,6 @@
 
 #include <cerrno>
 #include <csignal>
-#include <fstream>
 #include <optional>
 #include <vector>
 
@@ -26,21 +25,6 @@ namespace json = boost::json;
 int64_t IntOr(const json::object& o, std::string_view key, int64_t fallback) {
   const auto* v = o.if_contains(key);
   return v != nullptr && v->is_int64() ? v->get_int64() : fallback;
-}
-
-// The container's OOM kills so far, as its runtime mounts its cgroup: cgroup v2's
-// memory.events, else v1's memory.oom_control; nullopt when neither is readable.
-std::optional<uint64_t> OomKills() {
-  for (const char* path :
-       {"/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"}) {
-    std::ifstream file(path);
-    std::string key;
-    uint64_t value = 0;
-    while (file >> key >> value) {
-      if (key == "oom_kill") return value;
-    }
-  }
-  return std::nullopt;
 }
 
 // Output frames waiting for the library before the agent stops reading the process's output.
@@ -66,7 +50,7 @@ class ExecRelay {
     bounded_ = stdin_open != nullptr && stdin_open->is_bool() && stdin_open->get_bool();
     auto control = ConnectInit();
     if (!control) return Refuse(control.error());
-    oom_kills_before_ = OomKills();
+    oom_kills_before_ = PodOomKills();
     auto started = Start(control->get(), *request);
     if (!started) return Refuse(started.error());
     json::object attached;
@@ -284,7 +268,7 @@ class ExecRelay {
     // A SIGKILL while the container's OOM count rose: the kernel's, for the memory limit.
     // Another process of the pod may have been the victim at the same moment; the count
     // cannot tell them apart, as on the local backend.
-    const auto oom_kills_after = report_->signal == SIGKILL ? OomKills() : std::nullopt;
+    const auto oom_kills_after = report_->signal == SIGKILL ? PodOomKills() : std::nullopt;
     exit["oom_killed"] =
         oom_kills_before_ && oom_kills_after && *oom_kills_after > *oom_kills_before_;
     return stream_.SendJson(FrameType::kExit, exit) && stream_.Flush() ? 0 : 1;

@@ -282,6 +282,7 @@ void SessionTable::Open(uint64_t key, Attachment& attachment, std::string_view p
                   Error(Error::Code::kInvalidArgument, "session: the shell needs a terminal"));
     }
     const int64_t start_ms = NowMs();
+    const std::optional<uint64_t> oom_kills = PodOomKills();
     auto child = StartChild(*request, {}, filter_);
     if (!child) return Fail(key, attachment, child.error());
     session_key = next_key_++;
@@ -291,6 +292,7 @@ void SessionTable::Open(uint64_t key, Attachment& attachment, std::string_view p
     session.master = std::move(child->terminal);
     session.start_ms = start_ms;
     session.cpu_limit_ms = request->cpu_ms;
+    session.oom_kills_at_start = oom_kills;
     SetNonBlocking(session.master.get());
     UpdateMaster(session_key, session);
     by_name_.emplace(name, session_key);
@@ -318,7 +320,14 @@ bool SessionTable::OnReaped(pid_t pid, int wait_status, const rusage& usage) {
   ReadOutput(session_key, session, kExitDrainBytes);
   const ExitReport report =
       ReapedReport(wait_status, usage, session.start_ms, session.cpu_limit_ms);
-  const std::string exit = json::serialize(ToJson(report));
+  json::object exit_body = ToJson(report);
+  // As the agent's execs (agent_exec.cpp): a SIGKILL while the pod's OOM count rose is the
+  // kernel's, for the memory limit. Said only when the count is readable here.
+  if (session.oom_kills_at_start) {
+    const auto now = report.signal == SIGKILL ? PodOomKills() : session.oom_kills_at_start;
+    exit_body["oom_killed"] = now && *now > *session.oom_kills_at_start;
+  }
+  const std::string exit = json::serialize(exit_body);
   const std::vector<uint64_t> keys(session.attachments.begin(), session.attachments.end());
   for (const uint64_t key : keys) {
     Attachment& attachment = attachments_.at(key);

@@ -90,6 +90,9 @@ class SessionTable {
     std::string pending_input;
     int64_t start_ms = 0;
     std::optional<int64_t> cpu_limit_ms;
+    // The pod's OOM kills when the shell started (PodOomKills), if the init can read them:
+    // the exit says "oom_killed" when the shell died of SIGKILL and the count rose since.
+    std::optional<uint64_t> oom_kills_at_start;
     std::set<uint64_t> attachments;
   };
   struct Pending {

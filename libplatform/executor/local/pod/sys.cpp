@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <ctime>
+#include <fstream>
+#include <string>
 #include <system_error>
 
 namespace codeyard::local::pod {
@@ -122,6 +124,19 @@ void ArmTimerAt(int fd, std::optional<int64_t> at_ms) {
     spec.it_value.tv_nsec = (at % 1000) * 1'000'000;
   }
   ::timerfd_settime(fd, TFD_TIMER_ABSTIME, &spec, nullptr);
+}
+
+std::optional<uint64_t> PodOomKills() {
+  for (const char* path :
+       {"/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"}) {
+    std::ifstream file(path);
+    std::string key;
+    uint64_t value = 0;
+    while (file >> key >> value) {
+      if (key == "oom_kill") return value;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace codeyard::local::pod

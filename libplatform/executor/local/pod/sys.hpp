@@ -75,4 +75,10 @@ ssize_t ReadExact(int fd, void* data, size_t size);
 // for nullopt.
 void ArmTimerAt(int fd, std::optional<int64_t> at_ms);
 
+// The pod's OOM kills so far, read where a container runtime mounts the pod's cgroup (and
+// where the local backend's root fs mounts it: root_fs.cpp): cgroup v2's memory.events, else
+// v1's memory.oom_control; nullopt when neither is readable. The agent's one-shot execs and
+// the init's terminal sessions report `oom_killed` from its rise across a process's life.
+[[nodiscard]] std::optional<uint64_t> PodOomKills();
+
 }  // namespace codeyard::local::pod
