@@ -12,6 +12,7 @@
 #include <fstream>
 #include <future>
 #include <sstream>
+#include <thread>
 
 #include "codeyard/backend/registry.hpp"
 #include "executor/kubernetes/kube_config.hpp"
@@ -105,17 +106,30 @@ void CheckExec(Pod& pod) {
 }
 
 // How many audited requests were `verb` on `resource` (no subresource).
-int Audited(const KubeFake& fake, const std::string& verb, const std::string& resource) {
+// Requests of `verb` on `resource` the fake has received; with `executor_only`, only those of
+// the executor (not the test's own client, which says codeyard-tests).
+int Audited(const KubeFake& fake, const std::string& verb, const std::string& resource,
+            bool executor_only = false) {
   std::ifstream in(fake.audit());
   int count = 0;
   for (std::string line; std::getline(in, line);) {
     const json::object o = json::parse(line).as_object();
     if (o.at("verb") == verb.c_str() && o.at("resource") == resource.c_str() &&
-        o.at("subresource") == "") {
+        o.at("subresource") == "" &&
+        (!executor_only || !o.at("user_agent").as_string().starts_with("codeyard-tests"))) {
       ++count;
     }
   }
   return count;
+}
+
+// Waits until the executor has opened `n` watches of pods (at most 30 s).
+void AwaitExecutorWatches(const KubeFake& fake, int n) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (Audited(fake, "watch", "pods", true) < n) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 }  // namespace
@@ -150,10 +164,14 @@ TEST_CASE("k8s faults: a watch from before a restart gets 410 and the readiness 
   KubeFake fake;
   auto executor = Open(fake);
   auto client = ClientOf(fake);
+  const int watches_before = Audited(fake, "watch", "pods", true);
   Fault(fake, "pull-delay?ms=1500");
   auto creating = std::async(std::launch::async,
                              [&] { return executor->CreatePod(WorkspacePodSpec("ws-410")); });
   AwaitPodAdded(*client, fake, "ws-410");
+  // The restart must cut the executor's readiness watch, not come before it is opened (on a
+  // loaded machine it could, and then no 410 is ever seen).
+  AwaitExecutorWatches(fake, watches_before + 1);
   const int gets_before = Audited(fake, "get", "pods");
   // A restart too short to refuse anyone: the watch is cut and its resumption from the old
   // resourceVersion meets the emptied event window.
