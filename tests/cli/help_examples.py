@@ -1,4 +1,4 @@
-"""Walks every `codeyard` command and subcommand (read from the SUBCOMMANDS part of each
+"""Walks every `codeyard` command and subcommand (read from the Subcommands part of each
 --help) and requires an "Examples:" part in its help whose lines run that very command, so no
 command can be added without examples. Usage: help_examples.py PATH-TO-codeyard."""
 import re
@@ -14,16 +14,17 @@ def help_text(cli, path):
 
 
 def subcommands(text):
+    """The names listed under "Subcommands:" (CLI11: "  name[, alias]   what it does")."""
     names = []
-    part = text.split("SUBCOMMANDS:", 1)
-    if len(part) < 2:
+    lines = text.splitlines()
+    if "Subcommands:" not in lines:
         return names
-    for line in part[1].splitlines()[1:] if part[1].startswith("\n") else part[1].splitlines():
-        m = re.match(r"^  (\S+)\s", line)
+    for line in lines[lines.index("Subcommands:") + 1:]:
+        if line.strip() and not line.startswith("  "):
+            break
+        m = re.match(r"^  ([a-z][a-z0-9-]*)[, ]", line)
         if m:
             names.append(m.group(1))
-        elif line.strip() and not line.startswith("  "):
-            break
     return names
 
 
@@ -47,7 +48,7 @@ def main():
         ):
             missing.append(command)
     if seen < 30:
-        sys.exit(f"only {seen} commands found: is the SUBCOMMANDS part still parsed right?")
+        sys.exit(f"only {seen} commands found: is the Subcommands part still parsed right?")
     if missing:
         sys.exit("no 'Examples:' running the command in --help of: " + ", ".join(sorted(missing)))
     print(f"{seen} commands, each with examples")
