@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "core/http_text.hpp"
 
 namespace codeyard::cli {
 namespace {
@@ -264,22 +265,6 @@ boost::json::value ApiClient::Call(std::string_view method, const std::string& p
   return v;
 }
 
-std::string EscapePath(std::string_view path) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : path) {
-    const auto c = static_cast<unsigned char>(ch);
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       c == '-' || c == '_' || c == '.' || c == '~' || c == '/';
-    if (plain) {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string EscapePath(std::string_view path) { return http::PercentEncode(path, "/"); }
 
 }  // namespace codeyard::cli

@@ -10,6 +10,10 @@ namespace codeyard::cli {
 
 void AddDoctorCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("doctor", "check what this host offers the sandbox");
+  cmd->footer(
+      "Examples:\n"
+      "  codeyard doctor\n"
+      "  codeyard doctor --executor \"local:?allow_unlimited=1\"");
   auto common = std::make_shared<CommonOptions>();
   auto uri = std::make_shared<std::string>();
   common->AddTo(*cmd);

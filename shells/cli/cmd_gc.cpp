@@ -65,7 +65,7 @@ void Gc(const GcFlags& flags, const CommonOptions& common) {
 void AddGcCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "gc", "remove orphaned pods, expired tokens and unreferenced blobs (one sweep)");
-  cmd->footer("Example:\n  codeyard gc --data /var/lib/cy --json");
+  cmd->footer("Examples:\n  codeyard gc --data /var/lib/cy --json");
   auto flags = std::make_shared<GcFlags>();
   auto common = std::make_shared<CommonOptions>();
   common->AddTo(*cmd);

@@ -79,6 +79,11 @@ void Remove(const ImageFlags& flags, const CommonOptions& common) {
 void AddImageCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("image", "build, list and remove workspace images");
   cmd->require_subcommand(1);
+  cmd->footer(
+      "Examples:\n"
+      "  sudo codeyard image build py --packages python3,python3-numpy --data /var/lib/cy\n"
+      "  codeyard image list --data /var/lib/cy\n"
+      "  codeyard image rm py --data /var/lib/cy");
   auto flags = std::make_shared<ImageFlags>();
   auto common = std::make_shared<CommonOptions>();
   const auto dir_options = [&](CLI::App* sub) { common->AddTo(*sub); };
@@ -86,6 +91,10 @@ void AddImageCommand(CLI::App& app) {
   auto* build = cmd->add_subcommand(
       "build", "make an image from Debian packages with debootstrap (needs root)");
   dir_options(build);
+  build->footer(
+      "Examples:\n"
+      "  sudo codeyard image build default --data /var/lib/cy\n"
+      "  sudo codeyard image build py --packages python3,python3-numpy --data /var/lib/cy");
   build->add_option("name", flags->name, "image name")->required();
   build->add_option("--packages", flags->packages,
                     "comma-separated packages (default: the seeds' Python 3 with numpy, scipy, "
@@ -96,10 +105,16 @@ void AddImageCommand(CLI::App& app) {
 
   auto* list = cmd->add_subcommand("list", "list images: name, size, packages");
   dir_options(list);
+  list->footer(
+      "Examples:\n"
+      "  codeyard image list --data /var/lib/cy");
   list->callback([flags, common] { List(*flags, *common); });
 
   auto* rm = cmd->add_subcommand("rm", "remove an image (refused while a pod uses it)");
   dir_options(rm);
+  rm->footer(
+      "Examples:\n"
+      "  codeyard image rm py --data /var/lib/cy");
   rm->add_option("name", flags->name, "image name")->required();
   rm->callback([flags, common] { Remove(*flags, *common); });
 }

@@ -71,7 +71,7 @@ void AddLoginCommands(CLI::App& app) {
   auto flags = std::make_shared<LoginFlags>();
   auto* login = app.add_subcommand("login", "log in to a running server (keeps the token)");
   login->footer(
-      "Example:\n"
+      "Examples:\n"
       "  echo \"$PW\" | codeyard login http://127.0.0.1:8080 --username alice --password-stdin\n"
       "The login is kept in $XDG_CONFIG_HOME/codeyard/login.json (else\n"
       "~/.config/codeyard/login.json), mode 0600.");
@@ -81,6 +81,9 @@ void AddLoginCommands(CLI::App& app) {
   login->callback([flags] { DoLogin(*flags); });
 
   auto* logout = app.add_subcommand("logout", "end the login on the server and forget it here");
+  logout->footer(
+      "Examples:\n"
+      "  codeyard logout");
   logout->callback([] { DoLogout(); });
 }
 

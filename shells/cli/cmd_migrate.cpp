@@ -10,6 +10,10 @@ namespace codeyard::cli {
 
 void AddMigrateCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("migrate", "apply schema migrations to the storage");
+  cmd->footer(
+      "Examples:\n"
+      "  codeyard migrate --data /var/lib/cy\n"
+      "  codeyard migrate --storage postgres://codeyard@db/codeyard");
   auto options = std::make_shared<CommonOptions>();
   options->AddTo(*cmd);
   cmd->callback([options] {

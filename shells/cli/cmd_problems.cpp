@@ -181,6 +181,11 @@ void List(const ProblemFlags& flags, const CommonOptions& common) {
 void AddProblemsCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("problems", "import, export and list problems");
   cmd->require_subcommand(1);
+  cmd->footer(
+      "Examples:\n"
+      "  codeyard problems import ./packages/* --data /var/lib/cy\n"
+      "  codeyard problems list --json --data /var/lib/cy\n"
+      "  codeyard problems export twice ./twice-copy --data /var/lib/cy");
   auto flags = std::make_shared<ProblemFlags>();
   auto common = std::make_shared<CommonOptions>();
   const auto storage_options = [&](CLI::App* sub) { common->AddTo(*sub); };
@@ -188,6 +193,10 @@ void AddProblemsCommand(CLI::App& app) {
   auto* import = cmd->add_subcommand(
       "import", "import Kattis/ICPC packages or our problem folders (folders or .zip files)");
   storage_options(import);
+  import->footer(
+      "Examples:\n"
+      "  codeyard problems import ./twice ./hello.zip --data /var/lib/cy\n"
+      "  codeyard problems import ./kattis/* --time-limit 2 --data /var/lib/cy");
   import->add_option("paths", flags->paths, "package folders or zips; the id is the base name")
       ->required();
   import
@@ -202,6 +211,10 @@ void AddProblemsCommand(CLI::App& app) {
 
 auto* exp = cmd->add_subcommand("export", "write a stored problem as a package");
 storage_options(exp);
+exp->footer(
+    "Examples:\n"
+    "  codeyard problems export twice ./twice-kattis --data /var/lib/cy\n"
+    "  codeyard problems export twice ./twice-folder --format codeyard --data /var/lib/cy");
 exp->add_option("id", flags->id, "problem id")->required();
 exp->add_option("dir", flags->dir, "folder to create (absent or empty)")->required();
 exp->add_option("--format", flags->format, "kattis (default) or codeyard")
@@ -210,6 +223,10 @@ exp->callback([flags, common] { Export(*flags, *common); });
 
 auto* list = cmd->add_subcommand("list", "list stored problems");
 storage_options(list);
+list->footer(
+    "Examples:\n"
+    "  codeyard problems list --data /var/lib/cy\n"
+    "  codeyard problems list --json --data /var/lib/cy");
 list->add_flag("--json", flags->json, "print a JSON array of problems");
 list->callback([flags, common] { List(*flags, *common); });
 }  // namespace codeyard::cli

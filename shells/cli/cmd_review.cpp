@@ -105,6 +105,10 @@ void AddReviewCommand(CLI::App& app) {
   auto flags = std::make_shared<ReviewFlags>();
 
   auto* list = cmd->add_subcommand("list", "list reviews (yours by default)");
+  list->footer(
+      "Examples:\n"
+      "  codeyard review list\n"
+      "  codeyard review list --role queue --status submitted --json");
   list->add_option("--role", flags->role, "author (default), queue or assigned")
       ->check(CLI::IsMember({"author", "queue", "assigned"}));
   list->add_option("--status", flags->status, "only reviews in this status");
@@ -112,11 +116,18 @@ void AddReviewCommand(CLI::App& app) {
   list->callback([flags] { List(*flags); });
 
   auto* show = cmd->add_subcommand("show", "show one review");
+  show->footer(
+      "Examples:\n"
+      "  codeyard review show $review\n"
+      "  codeyard review show $review --json");
   show->add_option("id", flags->id, "review id")->required();
   show->add_flag("--json", flags->json, "print the review as JSON");
   show->callback([flags] { Show(*flags); });
 
   auto* submit = cmd->add_subcommand("submit", "submit a workspace for review; prints the id");
+  submit->footer(
+      "Examples:\n"
+      "  codeyard review submit $ws --title 'Loops exercise' --priority high --level 1");
   submit->add_option("workspace", flags->workspace, "workspace id")->required();
   submit->add_option("--title", flags->title, "1-200 characters")->required();
   submit->add_option("--description", flags->description, "what to look at");
@@ -132,8 +143,12 @@ void AddJobsCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("jobs", "the server's job queue");
   cmd->require_subcommand(1);
   auto json = std::make_shared<bool>(false);
+  cmd->footer(
+      "Examples:\n"
+      "  codeyard jobs stats\n"
+      "  codeyard jobs stats --json");
   auto* stats = cmd->add_subcommand("stats", "queue depth, running jobs, throughput, waits");
-  stats->footer("Example:\n  codeyard jobs stats --json");
+  stats->footer("Examples:\n  codeyard jobs stats --json");
   stats->add_flag("--json", *json, "print the stats as JSON");
   stats->callback([json] { Stats(*json); });
 }

@@ -129,6 +129,11 @@ void Execute(const RunFlags& flags, const CommonOptions& common) {
 void AddRunCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("run", "run source files one-shot in a fresh sandbox");
   auto flags = std::make_shared<RunFlags>();
+  cmd->footer(
+      "Examples:\n"
+      "  codeyard run hello.py\n"
+      "  codeyard run main.c --stdin input.txt --time-limit 2 --memory-limit 256\n"
+      "  codeyard run app.js util.js --arg --verbose --json");
   auto common = std::make_shared<CommonOptions>();
   common->AddTo(*cmd);
   cmd->add_option("--lang", flags->language,

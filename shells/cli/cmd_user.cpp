@@ -186,6 +186,11 @@ void AddUserCommand(CLI::App& app) {
   };
 
   auto* add = sub("add", "create a user; prints the new id");
+  add->footer(
+      "Examples:\n"
+      "  echo \"$PW\" | codeyard user add alice --password-stdin --data /var/lib/cy\n"
+      "  echo \"$PW\" | codeyard user add root --role admin --reviewer-level 4 --password-stdin "
+      "--data /var/lib/cy");
   add->add_option("name", flags->name, "username")->required();
   add->add_option("--role", flags->role, "user (default) or admin")
       ->check(CLI::IsMember({"user", "admin"}));
@@ -194,24 +199,41 @@ void AddUserCommand(CLI::App& app) {
   add->callback([flags, common] { Add(*flags, *common); });
 
   auto* list = sub("list", "list every user");
+  list->footer(
+      "Examples:\n"
+      "  codeyard user list --data /var/lib/cy\n"
+      "  codeyard user list --json --storage postgres://codeyard@db/codeyard");
   list->callback([flags, common] { List(*flags, *common); });
 
   auto* level = sub("set-level", "set a user's reviewer level (0-4)");
+  level->footer(
+      "Examples:\n"
+      "  codeyard user set-level alice 2 --data /var/lib/cy");
   level->add_option("name", flags->name, "username")->required();
   level->add_option("level", flags->value, "0 to 4")->required();
   level->callback([flags, common] { SetLevel(*flags, *common); });
 
   auto* role = sub("set-role", "make a user an admin or an ordinary user");
+  role->footer(
+      "Examples:\n"
+      "  codeyard user set-role alice admin --data /var/lib/cy");
   role->add_option("name", flags->name, "username")->required();
   role->add_option("role", flags->value, "user or admin")->required();
   role->callback([flags, common] { SetRole(*flags, *common); });
 
   auto* passwd = sub("passwd", "set a user's password (ends every login of the user)");
+  passwd->footer(
+      "Examples:\n"
+      "  echo \"$PW\" | codeyard user passwd alice --password-stdin --data /var/lib/cy");
   passwd->add_option("name", flags->name, "username")->required();
   passwd->add_flag("--password-stdin", flags->password_stdin, "read the password from stdin");
   passwd->callback([flags, common] { Passwd(*flags, *common); });
 
   auto* disable = sub("disable", "disable a user (ends every login); --enable undoes it");
+  disable->footer(
+      "Examples:\n"
+      "  codeyard user disable mallory --data /var/lib/cy\n"
+      "  codeyard user disable mallory --enable --data /var/lib/cy");
   disable->add_option("name", flags->name, "username")->required();
   disable->add_flag("--enable", flags->enable, "enable the user again");
   disable->callback([flags, common] { Disable(*flags, *common); });

@@ -137,20 +137,35 @@ void AddWorkspaceCommand(CLI::App& app) {
   auto flags = std::make_shared<WorkspaceFlags>();
 
   auto* list = cmd->add_subcommand("list", "list your workspaces");
+  list->footer(
+      "Examples:\n"
+      "  codeyard workspace list\n"
+      "  codeyard workspace list --json");
   list->add_flag("--json", flags->json, "print a JSON array of workspaces");
   list->callback([flags] { List(*flags); });
 
   auto* create = cmd->add_subcommand("create", "create a workspace; prints its id");
+  create->footer(
+      "Examples:\n"
+      "  codeyard workspace create demo\n"
+      "  codeyard workspace create data --image py --json");
   create->add_option("name", flags->name, "a name of yours not used yet")->required();
   create->add_option("--image", flags->image, "the image its pods run (default: the server's)");
   create->add_flag("--json", flags->json, "print the workspace as JSON");
   create->callback([flags] { Create(*flags); });
 
   auto* rm = cmd->add_subcommand("rm", "delete a workspace and its files");
+  rm->footer(
+      "Examples:\n"
+      "  codeyard workspace rm $id");
   rm->add_option("id", flags->id, "workspace id")->required();
   rm->callback([flags] { Remove(*flags); });
 
   auto* exec = cmd->add_subcommand("exec", "run a command in a workspace; exits with its code");
+  exec->footer(
+      "Examples:\n"
+      "  codeyard workspace exec $id -- python3 main.py\n"
+      "  codeyard workspace exec $id --stdin in.txt --time-limit 5 -- ./a.out");
   exec->add_option("id", flags->id, "workspace id")->required();
   exec->add_option("argv", flags->argv, "the command, after --")->required();
   exec->add_option("--stdin", flags->stdin_file, "file fed to the command's stdin")

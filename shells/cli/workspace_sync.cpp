@@ -23,9 +23,22 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view kStateDir = ".codeyard";
-// The sync engine's default ignores: never pushed, never deleted by a pull.
-constexpr std::string_view kIgnored[] = {"node_modules", "__pycache__", ".venv", ".cache",
-                                         kStateDir};
+
+// What both sides leave alone: the sync engine's defaults and the rules of the local folder's
+// `.syncignore` and of the workspace's (a path either ignores is never pushed, pulled or
+// deleted), and always our own state folder.
+class Ignores {
+ public:
+  Ignores(const std::string& local_text, const std::string& remote_text)
+      : local_(local_text + "\n/" + std::string(kStateDir) + "/\n"), remote_(remote_text) {}
+  [[nodiscard]] bool operator()(const std::string& path, bool is_dir) const {
+    return local_.Ignored(path, is_dir) || remote_.Ignored(path, is_dir);
+  }
+
+ private:
+  SyncIgnoreRules local_;
+  SyncIgnoreRules remote_;
+};
 
 struct Agreed {
   int64_t version = 0;
@@ -77,33 +90,19 @@ void WriteLocal(const fs::path& file, const std::string& bytes) {
   if (ec) Raise(Error(Error::Code::kPermissionDenied, "cannot write " + file.string()));
 }
 
-bool Ignored(const std::string& rel) {
-  size_t start = 0;
-  while (start < rel.size()) {
-    const size_t slash = rel.find('/', start);
-    const std::string_view part =
-        std::string_view(rel).substr(start, slash == std::string::npos ? rel.npos : slash - start);
-    for (const std::string_view name : kIgnored) {
-      if (part == name && slash != std::string::npos) return true;
-    }
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return false;
-}
-
-// Every regular file under `dir` (symlinks are not followed), by relative path.
-std::map<std::string, fs::path> LocalFiles(const fs::path& dir) {
+// Every regular file under `dir` (symlinks are not followed) that `ignored` lets through, by
+// relative path.
+std::map<std::string, fs::path> LocalFiles(const fs::path& dir, const Ignores& ignored) {
   std::map<std::string, fs::path> files;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
        it.increment(ec)) {
     const std::string rel = fs::relative(it->path(), dir).generic_string();
-    if (it->is_directory() && Ignored(rel + "/")) {
-      it.disable_recursion_pending();
+    if (it->is_directory() && !it->is_symlink()) {
+      if (ignored(rel, true)) it.disable_recursion_pending();
       continue;
     }
-    if (it->is_symlink() || !it->is_regular_file() || Ignored(rel)) continue;
+    if (it->is_symlink() || !it->is_regular_file() || ignored(rel, false)) continue;
     if (rel.ends_with(".codeyard-tmp")) continue;
     files.emplace(rel, it->path());
   }
@@ -148,16 +147,26 @@ class Syncer {
 
   Report Run() {
     state_ = LoadState(StateFile(dir_, id_));
-    const auto local = LocalFiles(dir_);
     std::map<std::string, Remote> remote;
     for (const auto& item : ListAll(api_, FilesBase("/tree"))) {
       if (item.at("kind").as_string() != "file") continue;
       remote[std::string(item.at("path").as_string())] = Remote{item.at("version").as_int64()};
     }
+    const std::string rules_file(SyncIgnoreRules::kFileName);
+    std::string local_rules;
+    if (fs::is_regular_file(dir_ / rules_file) && !fs::is_symlink(dir_ / rules_file)) {
+      local_rules = ReadLocal(dir_ / rules_file);
+    }
+    const Ignores ignored(local_rules, remote.contains(rules_file) ? Download(rules_file) : "");
+    const auto local = LocalFiles(dir_, ignored);
     std::set<std::string> paths;
     for (const auto& [p, _] : local) paths.insert(p);
-    for (const auto& [p, _] : remote) paths.insert(p);
-    for (const auto& [p, _] : state_) paths.insert(p);
+    for (const auto& [p, _] : remote) {
+      if (!ignored(p, false)) paths.insert(p);
+    }
+    for (const auto& [p, _] : state_) {
+      if (!ignored(p, false)) paths.insert(p);
+    }
 
     const bool tty = StderrIsTty();
     size_t done = 0;
@@ -386,12 +395,20 @@ void Sync(const SyncFlags& flags, bool push) {
 void AddWorkspaceSyncCommands(CLI::App& workspace) {
   auto flags = std::make_shared<SyncFlags>();
   auto* push = workspace.add_subcommand("push", "send a local folder's changes to a workspace");
+  push->footer(
+      "Examples:\n"
+      "  codeyard workspace push $id ./src\n"
+      "  codeyard workspace push $id ./src --json");
   push->add_option("id", flags->id, "workspace id")->required();
   push->add_option("dir", flags->dir, "local folder")->required();
   push->add_flag("--json", flags->json, "print what was done as JSON");
   push->callback([flags] { Sync(*flags, true); });
 
   auto* pull = workspace.add_subcommand("pull", "bring a workspace's changes into a local folder");
+  pull->footer(
+      "Examples:\n"
+      "  codeyard workspace pull $id ./src\n"
+      "  codeyard workspace pull $id ./copy --json");
   pull->add_option("id", flags->id, "workspace id")->required();
   pull->add_option("dir", flags->dir, "local folder (created if absent)")->required();
   pull->add_flag("--json", flags->json, "print what was done as JSON");

@@ -6,7 +6,9 @@
 // different bytes keeps both: the server's version stays at the path and the local one is
 // saved as `name.conflict-<UTC time>.ext` on both sides, and the command exits 5. Writes carry
 // If-Match with the version last seen, so an edit made meanwhile on the server is never
-// overwritten (it is a conflict instead). Single-threaded.
+// overwritten (it is a conflict instead). What the sync engine leaves alone is left alone
+// here too (codeyard::SyncIgnoreRules): its defaults and the rules of `.syncignore`, the local
+// folder's and the workspace's both. Single-threaded.
 #pragma once
 
 #include <boost/json.hpp>

@@ -7,27 +7,18 @@
 
 #include "api.hpp"
 #include "api_json.hpp"
+#include "core/http_text.hpp"
 
 namespace codeyard::server {
 
 std::string AttachmentDisposition(std::string_view file_name) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string ascii;
-  std::string encoded;
   for (const char ch : file_name) {
     const auto c = static_cast<unsigned char>(ch);
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       c == '.' || c == '-' || c == '_';
     ascii.push_back(c >= 0x20 && c < 0x7F && c != '"' && c != '\\' ? ch : '_');
-    if (plain) {
-      encoded.push_back(ch);
-    } else {
-      encoded.push_back('%');
-      encoded.push_back(kHex[c >> 4]);
-      encoded.push_back(kHex[c & 0xF]);
-    }
   }
-  return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
+  return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" +
+         http::PercentEncode(file_name);
 }
 
 Response ArchiveResponse(std::shared_ptr<Archives> archives, ArchivePlan plan,

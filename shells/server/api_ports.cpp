@@ -20,6 +20,7 @@
 
 #include "api.hpp"
 #include "api_json.hpp"
+#include "core/http_text.hpp"
 #include "http_errors.hpp"
 #include "request_body.hpp"
 
@@ -44,40 +45,9 @@ constexpr std::array<std::string_view, 10> kServerHeaders = {"content-security-p
                                                              "date",
                                                              "server"};
 
-bool IsUnreserved(unsigned char c, bool in_path) {
-  if (std::isalnum(c) != 0) return true;
-  if (c == '-' || c == '.' || c == '_' || c == '~') return true;
-  // In a path, sub-delimiters, ':' and '@' mean nothing special; '/' separates segments.
-  return in_path &&
-         std::string_view("/!$&'()*+,;=:@").find(static_cast<char>(c)) != std::string_view::npos;
-}
-
-std::string Encode(std::string_view text, bool in_path) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (IsUnreserved(c, in_path)) {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 // The path and query the program sees: the part after the preview's prefix.
 std::string Target(const Request& r) {
-  std::string target = "/" + Encode(r.Param("path").value_or(""), true);
-  for (std::size_t i = 0; i < r.query.size(); ++i) {
-    target += i == 0 ? '?' : '&';
-    target += Encode(r.query[i].first, false);
-    if (!r.query[i].second.empty()) target += "=" + Encode(r.query[i].second, false);
-  }
-  return target;
+  return http::EncodeTarget("/" + std::string(r.Param("path").value_or("")), r.query);
 }
 
 // The preview cookie's values in a Cookie header ("a=1; codeyard_preview=...; b=2"): a browser

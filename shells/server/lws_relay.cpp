@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "api_ports.hpp"
+#include "core/http_text.hpp"
 #include "http_errors.hpp"
 #include "lws_http.hpp"
 #include "security_headers.hpp"
@@ -49,23 +50,6 @@ std::optional<PortsPath> ParsePortsPath(std::string_view path) {
   return out;
 }
 
-// The query as the program sees it: what the browser sent, re-encoded.
-std::string Encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) != 0 || std::string_view("-._~/").find(ch) != std::string_view::npos) {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 // The handshake's own headers, which CaptureHeaders does not keep.
 void AddHandshakeHeaders(lws* wsi, Fields& headers) {
   struct Token {
@@ -84,35 +68,6 @@ void AddHandshakeHeaders(lws* wsi, Fields& headers) {
     if (got < 0) continue;
     value.resize(static_cast<std::size_t>(got));
     headers.emplace_back(t.name, std::move(value));
-  }
-}
-
-std::string_view StatusText(int status) {
-  switch (status) {
-    case 101:
-      return "Switching Protocols";
-    case 200:
-      return "OK";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 426:
-      return "Upgrade Required";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Status";
   }
 }
 
@@ -136,7 +91,7 @@ bool WriteAll(int fd, std::string_view bytes) {
 // A status line and headers; `headers` are the program's (or ours), written as given.
 std::string Head(int status, const Fields& headers, std::string_view request_id) {
   std::string out =
-      "HTTP/1.1 " + std::to_string(status) + " " + std::string(StatusText(status)) + "\r\n";
+      "HTTP/1.1 " + std::to_string(status) + " " + std::string(http::ReasonPhrase(status)) + "\r\n";
   for (const auto& [name, value] : headers) {
     if (value.find_first_of("\r\n") != std::string::npos) continue;
     out += name + ": " + value + "\r\n";
@@ -251,12 +206,7 @@ int PreviewSockets::TakeOver(lws* wsi, std::string address) {
   }
   RelayRequest request;
   request.method = "GET";
-  request.target = Encode(rest);
-  for (std::size_t i = 0; i < line.query.size(); ++i) {
-    request.target += i == 0 ? '?' : '&';
-    request.target += Encode(line.query[i].first);
-    if (!line.query[i].second.empty()) request.target += "=" + Encode(line.query[i].second);
-  }
+  request.target = http::EncodeTarget(rest, line.query);
   for (const auto& [name, value] : headers.headers) {
     if (name != "authorization" && name != "cookie") request.headers.emplace_back(name, value);
   }

@@ -156,6 +156,12 @@ int Run(int argc, char** argv) {
   (void)std::signal(SIGPIPE, SIG_IGN);
 
   CLI::App app{"codeyard-server: the Codeyard HTTP API and terminal server"};
+  app.footer(
+      "Examples:\n"
+      "  codeyard-server --dev --data ./data\n"
+      "  CODEYARD_SECRET=... codeyard-server --listen 0.0.0.0:8080 --storage postgres://cy@db/cy\n"
+      "  codeyard serve --config /etc/codeyard.json   (the same, through the codeyard CLI)\n"
+      "Every key: codeyard config --keys; docs/configuration.md.");
   Flags flags;
   app.add_option("--config", flags.config_file, "JSON configuration file")
       ->check(CLI::ExistingFile);

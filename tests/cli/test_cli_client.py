@@ -1,7 +1,8 @@
 """The CLI as a client of a running server: the real `codeyard-server` on loopback (started
 here, SQLite in its data dir), the real `codeyard` binary. login (file mode 0600, refresh when
 the access token has expired), logout, workspace list/create/rm/exec/push/pull (a round trip
-with a conflict), submit (exit 0 only when accepted), review list/show/submit, jobs stats, and
+with a conflict; `.syncignore` honoured both ways, a conflict met by a pull), submit (exit 0
+only when accepted), review list/show/submit, jobs stats, and
 the exit codes of each."""
 
 import json
@@ -147,6 +148,65 @@ def test_push_pull_round_trip_with_a_conflict(server, home, tmp_path):
     assert not (b / "sub" / "x.txt").exists()
     assert (b / "main.py").read_text() == "print('server')\n"
     assert cy(home, "workspace", "push", ws, tmp_path / "missing").returncode == 3
+
+
+def stored_files(server, home, ws):
+    token = json.loads((home / "codeyard" / "login.json").read_text())["access_token"]
+    status, _, body = server.request("GET", f"/api/v1/workspaces/{ws}/tree?limit=200",
+                                     headers={"Authorization": f"Bearer {token}"})
+    assert status == 200, body
+    page = json.loads(body)
+    assert not page.get("next_cursor")
+    return sorted(i["path"] for i in page["items"] if i["kind"] == "file")
+
+
+def test_push_pull_honour_syncignore_and_a_pull_meets_a_conflict(server, home, tmp_path):
+    ws = ok(cy(home, "workspace", "create", "ignores")).strip()
+    # Files on the server before any .syncignore exists (pushed from a folder without one).
+    c = tmp_path / "c"
+    (c / "build").mkdir(parents=True)
+    (c / "gen.log").write_text("server log\n")
+    (c / "build" / "y.o").write_text("object\n")
+    (c / "main.py").write_text("print('one')\n")
+    pushed = ok_json(cy(home, "workspace", "push", ws, c, "--json"))
+    assert sorted(pushed["pushed"]) == ["build/y.o", "gen.log", "main.py"]
+
+    # A folder with rules: *.log and the root's build/ are left alone, keep.log taken back.
+    a = tmp_path / "a"
+    (a / "build").mkdir(parents=True)
+    (a / "src" / "build").mkdir(parents=True)
+    (a / ".syncignore").write_text("# rules\n*.log\n/build/\n!keep.log\n")
+    (a / "keep.log").write_text("kept\n")
+    (a / "local.log").write_text("mine only\n")
+    (a / "build" / "z.o").write_text("mine only\n")
+    (a / "src" / "build" / "ok.txt").write_text("not the root's build\n")
+    pushed = ok_json(cy(home, "workspace", "push", ws, a, "--json"))
+    assert sorted(pushed["pushed"]) == [".syncignore", "keep.log", "src/build/ok.txt"]
+    assert pushed["deleted"] == [] and pushed["left"] == 1  # main.py, for pull
+    # What storage holds (the pod would not show ignored files: the engine skips them too).
+    assert stored_files(server, home, ws) == [".syncignore", "build/y.o", "gen.log", "keep.log",
+                                              "main.py", "src/build/ok.txt"]
+
+    pulled = ok_json(cy(home, "workspace", "pull", ws, a, "--json"))
+    assert pulled["pulled"] == ["main.py"] and pulled["deleted"] == []
+    assert not (a / "gen.log").exists() and not (a / "build" / "y.o").exists()
+    assert (a / "local.log").read_text() == "mine only\n"
+
+    # A fresh folder gets the workspace's rules from the server's .syncignore.
+    b = tmp_path / "b"
+    pulled = ok_json(cy(home, "workspace", "pull", ws, b, "--json"))
+    assert sorted(pulled["pulled"]) == [".syncignore", "keep.log", "main.py", "src/build/ok.txt"]
+
+    # Both sides change main.py, met by a pull: the server's version wins the path.
+    ok(cy(home, "workspace", "exec", ws, "--", "sh", "-c", "echo \"print('server')\" > main.py"))
+    (a / "main.py").write_text("print('local')\n")
+    conflict = cy(home, "workspace", "pull", ws, a, "--json")
+    assert conflict.returncode == 5, conflict.stderr
+    [c] = json.loads(conflict.stdout)["conflicts"]
+    assert c["path"] == "main.py" and c["kept_as"].startswith("main.conflict-")
+    assert (a / "main.py").read_text() == "print('server')\n"
+    assert (a / c["kept_as"]).read_text() == "print('local')\n"
+    assert cy(home, "workspace", "exec", ws, "--", "cat", c["kept_as"]).stdout == "print('local')\n"
 
 
 def test_submit_waits_and_exits_0_only_when_accepted(server, home):

@@ -14,6 +14,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/http_text.hpp"
+
 namespace codeyard::kubefake {
 
 namespace {
@@ -267,47 +269,9 @@ std::optional<Request> ReadRequest(Conn& conn) {
   return req;
 }
 
-namespace {
-
-const char* Reason(int code) {
-  switch (code) {
-    case 101:
-      return "Switching Protocols";
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 202:
-      return "Accepted";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 409:
-      return "Conflict";
-    case 410:
-      return "Gone";
-    case 415:
-      return "Unsupported Media Type";
-    case 422:
-      return "Unprocessable Entity";
-    case 429:
-      return "Too Many Requests";
-    default:
-      return "Internal Server Error";
-  }
-}
-
-}  // namespace
-
 bool WriteResponse(Conn& conn, const Response& response) {
-  std::string out = "HTTP/1.1 " + std::to_string(response.code) + " " + Reason(response.code) +
+  std::string out = "HTTP/1.1 " + std::to_string(response.code) + " " +
+                    std::string(http::ReasonPhrase(response.code)) +
                     "\r\nContent-Type: " + response.content_type +
                     "\r\nContent-Length: " + std::to_string(response.body.size()) +
                     "\r\nCache-Control: no-cache, private\r\n";
@@ -319,8 +283,9 @@ bool WriteResponse(Conn& conn, const Response& response) {
 
 bool StartChunked(Conn& conn, int code, const std::string& content_type) {
   return conn.WriteAll(
-      "HTTP/1.1 " + std::to_string(code) + " " + Reason(code) + "\r\nContent-Type: " +
-      content_type + "\r\nTransfer-Encoding: chunked\r\nCache-Control: no-cache, private\r\n\r\n");
+      "HTTP/1.1 " + std::to_string(code) + " " + std::string(http::ReasonPhrase(code)) +
+      "\r\nContent-Type: " + content_type +
+      "\r\nTransfer-Encoding: chunked\r\nCache-Control: no-cache, private\r\n\r\n");
 }
 
 bool WriteChunk(Conn& conn, std::string_view data) {

@@ -427,4 +427,45 @@ TEMPLATE_TEST_CASE("problems: equal test data is stored once and kept by collect
   CHECK(Must(store::blobs::CollectAll(w.platform->storage())) == once.count);
 }
 
+// What `codeyard problems import|list|export` does through the library, on each backend: the
+// operator stores without an admin, lists private problems too (in keyset pages), and an
+// export of the stored problem reads back as the package it came from.
+TEMPLATE_TEST_CASE("problems: the operator's import, list and export", "[problems][operator]",
+                   CODEYARD_STORAGE_BACKENDS) {
+  ProblemWorld w(TestType::Create());
+  ProblemPackage sum = Load("sum");
+  ProblemPackage hello = Load("hello");
+  hello.problem.is_public = false;
+  Must(w.problems->PutAsOperator(sum.problem));
+  Must(w.problems->PutAsOperator(hello.problem));
+  ProblemPackage bad = Load("average");
+  bad.problem.id = "Not An Id";
+  CHECK(Failure(w.problems->PutAsOperator(bad.problem)).code() == Error::Code::kInvalidArgument);
+
+  ProblemListRequest request;
+  request.page.limit = 1;
+  std::vector<std::string> ids;
+  for (;;) {
+    const Page<ProblemSummary> page = Must(w.problems->ListAsOperator(request));
+    REQUIRE(page.items.size() <= 1);
+    for (const ProblemSummary& p : page.items) ids.push_back(p.id);
+    if (!page.next_cursor) break;
+    request.page.cursor = *page.next_cursor;
+  }
+  CHECK(ids == std::vector<std::string>{"hello", "sum"});
+  // A user's list does not show the private one; the operator's does.
+  CHECK(Must(w.problems->List(w.user, ProblemListRequest{})).items.size() == 1);
+
+  TempDir dir;
+  ProblemPackage out;
+  out.problem = Must(w.problems->ForGrading("sum"));
+  out.fixed_time_limit_s = out.problem.limits.time_limit_s;
+  Must(ExportProblemFolder(out, dir.path() / "sum"));
+  Problem back = Must(ImportProblemFolder(dir.path() / "sum")).problem;
+  back.created_at = sum.problem.created_at = 0;
+  back.updated_at = sum.problem.updated_at = 0;
+  CHECK(back == sum.problem);
+  CHECK(Failure(w.problems->ForGrading("nosuch")).code() == Error::Code::kNotFound);
+}
+
 }  // namespace codeyard::testing

@@ -1,6 +1,7 @@
 #include "core/sync/sync_pass.hpp"
 
 #include "codeyard/id.hpp"
+#include "codeyard/sync_rule.hpp"
 #include "core/files/file_ops.hpp"
 #include "core/json_text.hpp"
 #include "core/store/audit.hpp"
@@ -269,46 +270,49 @@ void SyncPass::ApplyPodRenames() {
 Result<void> SyncPass::Apply(const std::string& path, const PathState& st) {
   const Change pc = st.pod_change;
   const Change sc = st.storage_change;
-  const bool pod_has = pc == Change::kChanged || pc == Change::kCreated;
-  const bool storage_has = sc == Change::kChanged || sc == Change::kCreated;
-  if (pc == Change::kNone && sc == Change::kNone) return {};
-  if (pc == Change::kDeleted && sc == Change::kDeleted) {
-    next_.erase(path);
-    return {};
-  }
   if (pc == Change::kChanged && sc == Change::kNone && st.pod != nullptr && !IsDir(*st.pod) &&
       st.base != nullptr && st.base->kind == ItemKind::kFile && pod_sha_[path] == st.base->sha256) {
     next_[path].mtime_ns = st.pod->mtime_ns;  // touched, not changed
     return {};
   }
-  if (pod_has && !storage_has && st.pod != nullptr) {
-    // Changed in the pod only, or re-made there after a delete in storage: store it.
-    return Pull(path, *st.pod,
-                st.stored != nullptr ? std::optional<int64_t>(st.stored->version)
-                                     : std::optional<int64_t>(0));
-  }
-  const bool writes_pod = (storage_has && !pod_has && st.stored != nullptr) ||
-                          (sc == Change::kDeleted && pc == Change::kNone);
-  if (writes_pod && UnderPodLink(path)) {
+  // The pod plays the local side of the rule, storage the remote one.
+  const SyncAction action = DecideSync(pc, sc);
+  if ((action == SyncAction::kCopyToLocal || action == SyncAction::kDeleteLocal) &&
+      UnderPodLink(path)) {
     // A pod-made link stands where storage has content: writing would go through the link
     // (refused by the pod's file API, failing every pass and so every exec). Leave both
     // sides as they are and say so each pass, like the symlink itself.
     Skip(path, "under a symlink in the pod (not synced)", "symlink");
     return {};
   }
-  if (storage_has && !pod_has && st.stored != nullptr) return Push(*st.stored);
-  if (pc == Change::kDeleted && sc == Change::kNone && st.stored != nullptr) {
-    return DeleteInStorage(path, *st.stored);
+  switch (action) {
+    case SyncAction::kNothing:
+      if (pc == Change::kDeleted && sc == Change::kDeleted) next_.erase(path);
+      return {};
+    case SyncAction::kCopyToRemote:
+      // Changed in the pod only, or re-made there after a delete in storage: store it.
+      if (st.pod == nullptr) return {};
+      return Pull(path, *st.pod,
+                  st.stored != nullptr ? std::optional<int64_t>(st.stored->version)
+                                       : std::optional<int64_t>(0));
+    case SyncAction::kCopyToLocal:
+      if (st.stored == nullptr) return {};
+      return Push(*st.stored);
+    case SyncAction::kDeleteRemote:
+      if (st.stored == nullptr) return {};
+      return DeleteInStorage(path, *st.stored);
+    case SyncAction::kDeleteLocal: {
+      const std::vector<std::string> one = {path};
+      CY_CHECK(pod_.DeleteFiles(one));
+      ++report_.deleted_in_pod;
+      next_.erase(path);
+      return {};
+    }
+    case SyncAction::kCompare:
+      if (st.pod == nullptr || st.stored == nullptr) return {};
+      return KeepBoth(path, st);  // both sides changed it
   }
-  if (sc == Change::kDeleted && pc == Change::kNone) {
-    const std::vector<std::string> one = {path};
-    CY_CHECK(pod_.DeleteFiles(one));
-    ++report_.deleted_in_pod;
-    next_.erase(path);
-    return {};
-  }
-  if (st.pod == nullptr || st.stored == nullptr) return {};
-  return KeepBoth(path, st);  // both sides changed it
+  return {};
 }
 
 bool SyncPass::UnderPodLink(std::string_view path) const {

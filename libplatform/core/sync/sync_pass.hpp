@@ -15,6 +15,7 @@
 #include "codeyard/backend/storage.hpp"
 #include "codeyard/files.hpp"
 #include "codeyard/log.hpp"
+#include "codeyard/sync_rule.hpp"
 #include "codeyard/workspaces.hpp"
 #include "core/sync/sync_ignore.hpp"
 
@@ -28,7 +29,9 @@ class SyncPass {
   [[nodiscard]] Result<SyncReport> Run();
 
  private:
-  enum class Change { kNone, kChanged, kCreated, kDeleted };
+  // What changed on one side since the manifest: the library's one sync rule
+  // (codeyard/sync_rule.hpp) decides from the two.
+  using Change = SideChange;
 
   // One path as seen on each side, with what changed since the manifest.
   struct PathState {

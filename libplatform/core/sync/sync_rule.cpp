@@ -2,6 +2,7 @@
 #include "codeyard/sync_rule.hpp"
 
 #include "core/sync/sync_engine.hpp"
+#include "core/sync/sync_ignore.hpp"
 
 namespace codeyard {
 
@@ -22,6 +23,13 @@ SyncAction DecideSync(SideChange local, SideChange remote) noexcept {
 
 std::string SyncConflictName(std::string_view path, int64_t unix_ms) {
   return sync::ConflictName(path, unix_ms);
+}
+
+SyncIgnoreRules::SyncIgnoreRules(std::string_view syncignore_text)
+    : rules_(std::make_shared<const sync::SyncIgnore>(sync::SyncIgnore::Parse(syncignore_text))) {}
+
+bool SyncIgnoreRules::Ignored(std::string_view path, bool is_dir) const {
+  return rules_->Ignored(path, is_dir);
 }
 
 }  // namespace codeyard
