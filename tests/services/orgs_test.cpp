@@ -16,6 +16,13 @@ using testing::Must;
 using testing::ReviewWorld;
 using Code = Error::Code;
 
+// Quotas with one limit set.
+OrgQuotas With(std::optional<int64_t> OrgQuotas::*limit, int64_t value) {
+  OrgQuotas q;
+  q.*limit = value;
+  return q;
+}
+
 // ReviewWorld's people: author "ada" (level 0), "rob" (1), "rae" (2), "ria" (4), "olf" (0) and
 // the platform admin "adm". Ada owns "cs101"; rae is its admin, rob a member.
 struct OrgWorld : ReviewWorld {
@@ -76,7 +83,7 @@ TEMPLATE_TEST_CASE("orgs: what owners, admins, members and others may do", "[org
   Must(orgs.RemoveMember(w.r2, "cs101", "olf"));
   OrgQuotas q;
   q.max_running_workspaces = 5;
-  FailsWith(orgs.SetQuotas(w.r2, "cs101", OrgQuotas{.max_stored_bytes = -1}, {}),
+  FailsWith(orgs.SetQuotas(w.r2, "cs101", With(&OrgQuotas::max_stored_bytes, -1), {}),
             Code::kInvalidArgument, "max_stored_bytes");
   const Org limited = Must(orgs.SetQuotas(w.r2, "cs101", q, {}));
   CHECK(limited.org_quotas.max_running_workspaces == 5);
@@ -123,7 +130,7 @@ TEMPLATE_TEST_CASE("orgs: an organization's reviewers review its members' work, 
   CHECK(Must(w.reviews().List(w.r4, queue)).items.size() == 1);
 
   // Each reviewer of cs101 holds at most one open claim there.
-  Must(w.orgs.SetQuotas(w.author, "cs101", {}, OrgQuotas{.max_open_claims = 1}));
+  Must(w.orgs.SetQuotas(w.author, "cs101", {}, With(&OrgQuotas::max_open_claims, 1)));
   Must(w.reviews().Claim(w.r2, r.id));
   const std::string ws2 = w.OrgWorkspace(w.author, w.cs.id);
   const Review second =
@@ -142,7 +149,7 @@ TEMPLATE_TEST_CASE("orgs: the stored bytes quota refuses a write naming itself",
                    CODEYARD_STORAGE_BACKENDS) {
   OrgWorld w(TestType::Create());
   const std::string ws = w.OrgWorkspace(w.r1, w.cs.id);  // 9 bytes
-  Must(w.orgs.SetQuotas(w.author, "cs101", OrgQuotas{.max_stored_bytes = 12}, {}));
+  Must(w.orgs.SetQuotas(w.author, "cs101", With(&OrgQuotas::max_stored_bytes, 12), {}));
   Must(w.files().Write(w.r1, ws, "b.txt", "abc"));  // 12 of 12
   const Error refused = testing::Failure(w.files().Write(w.r1, ws, "c.txt", "de"));
   CHECK(refused.code() == Code::kResourceExhausted);
@@ -152,7 +159,7 @@ TEMPLATE_TEST_CASE("orgs: the stored bytes quota refuses a write naming itself",
   Must(w.files().Write(w.r1, ws, "b.txt", "a"));
   Must(w.files().Write(w.r1, ws, "c.txt", "de"));
   // The member's quota is counted over their own workspaces only.
-  Must(w.orgs.SetQuotas(w.author, "cs101", {}, OrgQuotas{.max_stored_bytes = 12}));
+  Must(w.orgs.SetQuotas(w.author, "cs101", {}, With(&OrgQuotas::max_stored_bytes, 12)));
   const std::string rae_ws = w.OrgWorkspace(w.r2, w.cs.id);
   Must(w.files().Write(w.r2, rae_ws, "more.txt", "xyz"));
   const Error mine = testing::Failure(w.files().Write(w.r1, ws, "d.txt", "z"));
@@ -173,7 +180,8 @@ TEMPLATE_TEST_CASE("orgs: a problem with visibility org is its members' alone", 
   CHECK(stored.org_id == w.cs.id);
   Problem elsewhere = p;
   elsewhere.id = "elsewhere";
-  elsewhere.org_id = w.r2;  // rae's personal organization: she owns it
+  elsewhere.org_id = w.r2;     // rae's personal organization: she owns it
+  elsewhere.org_only = false;  // visibility public
   Must(problems.Create(w.r2, elsewhere));
   Problem moved = p;  // names cs101, but the stored "elsewhere" is rae's personal one's
   moved.id = "elsewhere";

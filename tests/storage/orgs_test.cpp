@@ -194,7 +194,7 @@ TEMPLATE_TEST_CASE("orgs: members, roles, quotas and org_id through the reposito
   const auto listed =
       Read(s, [&](Transaction& tx) { return st::workspaces::ListByOwner(tx, bob.id); });
   REQUIRE(listed.size() == 2);
-  for (const Workspace& got : listed) CHECK(got.org_id == (got.id == w.id ? cs.id : bob.id));
+  for (const Workspace& one : listed) CHECK(one.org_id == (one.id == w.id ? cs.id : bob.id));
   const auto org_usage =
       Read(s, [&](Transaction& tx) { return st::orgs::UsageOf(tx, cs.id, bob.id, 0); });
   CHECK(org_usage.stored_bytes == 40);
