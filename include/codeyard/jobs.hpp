@@ -125,6 +125,8 @@ struct Job {
   std::string problem_id;  // kind "grade": the problem (JobSubmission::problem_id); else empty
   std::string image;       // the image its pods use: a run job's RunJob::image, a grade job's
                            // problem's (JobSubmission::image); "" = the executor's default
+  std::string org_id;      // the organization it counts against (codeyard/orgs.hpp); "" on
+                           // insert = the owner's personal organization
 };
 
 // What a handler returns: the verdict (for metrics and Stats: "ok", "accepted", ...) and the
@@ -152,6 +154,10 @@ struct JobSubmission {
   std::string problem_id;    // kind "grade": the problem, stored in its own column for lists
   std::string image;         // kind other than "run": the image it runs on, for Job::image (a run
                              // job's is run.image)
+  // The organization (id or slug) it counts against, which the submitter must belong to
+  // (kNotFound otherwise); "" = the submitter's personal organization. Its jobs-per-day quotas
+  // are checked at submission (codeyard/orgs.hpp).
+  std::string org_id{};
 };
 
 // A user's standing under the per-user limits after a Submit (for RateLimit headers): the

@@ -76,8 +76,9 @@ class Problems {
   // (kInvalidArgument naming it); empty, only the name's syntax is checked.
   explicit Problems(std::shared_ptr<Platform> platform, std::string images_dir = {});
 
-  // Admin only (kPermissionDenied otherwise): validates (ValidateProblem) and stores the
-  // problem, replacing every part of one with the same id; returns it as stored (timestamps).
+  // Admin only (kPermissionDenied otherwise), or for a problem of an organization (org_id)
+  // its owners and admins: validates (ValidateProblem) and stores the problem, replacing every
+  // part of one with the same id; returns it as stored (timestamps).
   [[nodiscard]] Result<Problem> Put(std::string_view caller_id, Problem problem);
   // The same for a tool that holds the storage itself (the CLI's import): whoever can open
   // the storage can write it anyway, so there is no caller to check.
@@ -99,7 +100,8 @@ class Problems {
   [[nodiscard]] Result<void> Delete(std::string_view caller_id, std::string_view id);
 
   // Everyone (an empty caller is an anonymous reader): the public part. A problem that is not
-  // public is kNotFound except for admins.
+  // public is kNotFound except for admins; one with visibility "org" (Problem::org_only) is
+  // kNotFound except for its organization's members and admins.
   [[nodiscard]] Result<PublicProblem> Get(std::string_view caller_id, std::string_view id);
   [[nodiscard]] Result<Page<ProblemSummary>> List(std::string_view caller_id,
                                                   const ProblemListRequest& request);
@@ -112,6 +114,10 @@ class Problems {
 
  private:
   [[nodiscard]] Result<bool> IsAdmin(std::string_view caller_id);
+  // Admins change any problem; an organization's owners and admins its own (org_id), never
+  // one of another organization or the platform's. kPermissionDenied otherwise.
+  [[nodiscard]] Result<void> MayChange(std::string_view caller_id, std::string_view org_id,
+                                       std::string_view id);
   [[nodiscard]] Result<Page<ProblemSummary>> ListPage(const ProblemListRequest& request,
                                                       bool include_private,
                                                       std::string_view caller_id);

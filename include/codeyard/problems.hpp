@@ -117,6 +117,11 @@ struct Problem {
   // The image its submissions, checker and interactor run on (PodSpec::image, codeyard/
   // images.hpp); "" = the executor's default.
   std::string image;
+  // The organization it belongs to (codeyard/orgs.hpp); "" = the platform's problem set.
+  std::string org_id;
+  // Visibility "org": seen only by the members of `org_id` (others get not_found); "public"
+  // otherwise.
+  bool org_only = false;
   int64_t created_at = 0;  // ms since the epoch
   int64_t updated_at = 0;
 

@@ -62,6 +62,9 @@ struct Workspace {
   // The image its pods run on (PodSpec::image, codeyard/images.hpp); "" = the backend's
   // default. Chosen at creation.
   std::string image{};
+  // The organization it belongs to (codeyard/orgs.hpp); "" on insert = the owner's personal
+  // organization, whose id is the owner's id. Chosen at creation.
+  std::string org_id{};
 };
 
 enum class ItemKind { kFile, kDir };
@@ -117,6 +120,42 @@ struct AuditEntry {
   std::string target;
   std::string detail = "{}";  // JSON object
   std::string request_id;
+};
+
+// --- organizations (issue 20, org20; codeyard/orgs.hpp) ---
+
+enum class OrgRole { kOwner, kAdmin, kMember };
+[[nodiscard]] std::string_view OrgRoleName(OrgRole role) noexcept;
+[[nodiscard]] Result<OrgRole> ParseOrgRole(std::string_view text);
+
+// Quota limits of an organization: `org_*` over all of it, `member_*` for each member within
+// it. nullopt = unlimited. cpu_seconds_per_day is enforced by usage metering.
+struct OrgQuotas {
+  std::optional<int64_t> max_running_workspaces;
+  std::optional<int64_t> max_stored_bytes;
+  std::optional<int64_t> max_jobs_per_day;
+  std::optional<int64_t> max_cpu_seconds_per_day;
+  std::optional<int64_t> max_open_claims;
+  friend bool operator==(const OrgQuotas&, const OrgQuotas&) = default;
+};
+
+struct Org {
+  std::string id;  // a personal organization's id is its user's id
+  std::string name;
+  std::string slug;                        // unique; a personal one's is "~<username>"
+  std::optional<std::string> personal_of;  // the user of a personal organization
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  int64_t version = 1;
+  OrgQuotas org_quotas;     // over the whole organization
+  OrgQuotas member_quotas;  // for each member, within the organization
+};
+
+struct OrgMember {
+  std::string org_id;
+  std::string user_id;
+  OrgRole role = OrgRole::kMember;
+  int64_t created_at = 0;
 };
 
 }  // namespace codeyard

@@ -67,6 +67,9 @@ struct Review {
   int64_t created_at = 0;  // ms since the epoch
   int64_t updated_at = 0;
   int64_t version = 1;
+  // The organization whose reviewers review it (codeyard/orgs.hpp): its workspace's; "" on
+  // insert = the author's personal organization.
+  std::string org_id{};
 };
 
 struct NewReview {

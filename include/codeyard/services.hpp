@@ -6,9 +6,9 @@
 // registered), Submissions, gradings queued as jobs, and the IDE's services: Settings (per user),
 // FileSearch, Archives and Downloads (signed links) over Files, RunSessions (the interactive
 // Run), the PortRelay (previews, its tickets signed with a key derived from accounts.secret) and
-// LanguageServers. The server, the CLI, the harness and the Python module all start here, so
-// they get the same graph with the same rules; an embedding application does too.
-// `ServiceOptionsFrom(config)` reads every service's configuration keys.
+// LanguageServers, and Orgs (organizations, members, quotas). The server, the CLI, the harness and
+// the Python module all start here, so they get the same graph with the same rules; an embedding
+// application does too. `ServiceOptionsFrom(config)` reads every service's configuration keys.
 //
 // Ownership is shared: each service holds what it uses (Workspaces the Platform and executor,
 // Terminals the Accounts and Workspaces, ...), so a caller may keep any one of them past the
@@ -33,6 +33,7 @@
 #include "codeyard/files.hpp"
 #include "codeyard/jobs.hpp"
 #include "codeyard/language_servers.hpp"
+#include "codeyard/orgs.hpp"
 #include "codeyard/platform.hpp"
 #include "codeyard/port_relay.hpp"
 #include "codeyard/problem_store.hpp"
@@ -112,6 +113,8 @@ class Services {
   [[nodiscard]] RunSessions& run_sessions() const { return *run_sessions_; }
   [[nodiscard]] PortRelay& port_relay() const { return *port_relay_; }
   [[nodiscard]] LanguageServers& language_servers() const { return *language_servers_; }
+  // Organizations, membership, quotas (org20).
+  [[nodiscard]] Orgs& orgs() const { return *orgs_; }
 
   // The same services, for a caller that keeps one beyond this object.
   [[nodiscard]] const std::shared_ptr<Platform>& shared_platform() const { return platform_; }
@@ -140,6 +143,8 @@ class Services {
   [[nodiscard]] const std::shared_ptr<LanguageServers>& shared_language_servers() const {
     return language_servers_;
   }
+  // Organizations (org20).
+  [[nodiscard]] const std::shared_ptr<Orgs>& shared_orgs() const { return orgs_; }
 
  private:
   Services() = default;
@@ -162,6 +167,7 @@ class Services {
   std::shared_ptr<RunSessions> run_sessions_;  // holds accounts_ and workspaces_; its runs stop
   std::shared_ptr<PortRelay> port_relay_;      // holds workspaces_
   std::shared_ptr<LanguageServers> language_servers_;  // holds workspaces_; its servers stop
+  std::shared_ptr<Orgs> orgs_;                         // organizations (org20)
 };
 
 }  // namespace codeyard

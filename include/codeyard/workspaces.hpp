@@ -191,9 +191,11 @@ class Workspaces {
   // (kAlreadyExists). kNotFound for an unknown user; kResourceExhausted past
   // max_workspaces_per_user. `image` names the image its pods run on ("" = the backend's
   // default); with WorkspaceOptions::images_dir set it must be one there (kInvalidArgument
-  // naming it otherwise).
+  // naming it otherwise). `org` (an id or a slug) is the organization it belongs to, one the
+  // user is a member of (kNotFound otherwise); "" = the user's personal organization
+  // (codeyard/orgs.hpp).
   [[nodiscard]] Result<Workspace> Create(std::string_view user_id, std::string_view name,
-                                         std::string_view image = {});
+                                         std::string_view image = {}, std::string_view org = {});
   // The images a workspace may name (WorkspaceOptions::images_dir), by name; none when that
   // is empty.
   [[nodiscard]] Result<std::vector<images::ImageInfo>> Images() const;

@@ -27,6 +27,9 @@ constexpr std::pair<WorkspaceState, std::string_view> kStates[] = {
 constexpr std::pair<ItemKind, std::string_view> kKinds[] = {{ItemKind::kFile, "file"},
                                                             {ItemKind::kDir, "dir"}};
 
+constexpr std::pair<OrgRole, std::string_view> kOrgRoles[] = {
+    {OrgRole::kOwner, "owner"}, {OrgRole::kAdmin, "admin"}, {OrgRole::kMember, "member"}};
+
 }  // namespace
 
 std::string_view RoleName(Role role) noexcept { return kRoles[static_cast<int>(role)].second; }
@@ -44,6 +47,13 @@ std::string_view ItemKindName(ItemKind kind) noexcept {
 }
 Result<ItemKind> ParseItemKind(std::string_view text) {
   return ParseName(text, kKinds, "item kind");
+}
+
+std::string_view OrgRoleName(OrgRole role) noexcept {
+  return kOrgRoles[static_cast<int>(role)].second;
+}
+Result<OrgRole> ParseOrgRole(std::string_view text) {
+  return ParseName(text, kOrgRoles, "organization role");
 }
 
 }  // namespace codeyard

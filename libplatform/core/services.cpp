@@ -65,6 +65,7 @@ Result<std::shared_ptr<Services>> Services::Open(std::shared_ptr<Platform> platf
 
   o.relay.secret = o.accounts.secret;
   s->accounts_ = std::make_shared<Accounts>(s->platform_, std::move(o.accounts));
+  s->orgs_ = std::make_shared<Orgs>(s->platform_);  // organizations (org20)
   s->files_ = std::make_shared<Files>(s->platform_, o.workspaces.file_limits);
   const bool background = o.start_background;
   const auto reaper_period = IdleReaperPeriod(o.workspaces);

@@ -101,6 +101,10 @@ inline constexpr std::array<Method, 6> kRelayMethods = {
 // Search across a workspace's files (api_search.cpp): GET /api/v1/workspaces/{id}/search.
 void AddSearchRoutes(Router& router, Services& services);
 
+// Organizations (org20, api_orgs.cpp): GET/POST /api/v1/orgs, GET /api/v1/orgs/{id},
+// /api/v1/orgs/{id}/members[/{user}], PUT /api/v1/orgs/{id}/quotas.
+void AddOrgRoutes(Router& router, Services& services);
+
 using AddRoutes = void (*)(Router&, Services&);
 // A plain array, sized by its list, so adding a group touches one line.
 inline constexpr AddRoutes kRouteGroups[] = {
@@ -110,6 +114,7 @@ inline constexpr AddRoutes kRouteGroups[] = {
     AddReviewerRoutes, AddLanguageRoutes, AddProblemRoutes,    AddSubmissionRoutes,
     AddArchiveRoutes,  AddDownloadRoutes, AddRunSessionRoutes, AddSettingsRoutes,
     AddPortRoutes,     AddSearchRoutes,   AddStaticRoutes,
+    AddOrgRoutes,  // organizations (org20)
 };
 
 }  // namespace codeyard::server

@@ -145,6 +145,7 @@ boost::json::object WorkspaceJson(const Workspace& w) {
           {"version", w.version},
           {"terminal_shared", w.terminal_shared},
           {"image", w.image},
+          {"org_id", w.org_id},
           {"usage", {{"bytes", w.total_bytes}, {"entries", w.entry_count}}}};
 }
 

@@ -74,6 +74,8 @@ json::object ProblemJson(const PublicProblem& view, const std::optional<ProblemP
   o["interactive"] = p.interactor.has_value();
   o["scoring"] = p.scoring;
   o["image"] = p.image;
+  o["org_id"] = p.org_id.empty() ? json::value(nullptr) : json::value(p.org_id);  // org20
+  o["visibility"] = p.org_only ? "org" : "public";
   json::array groups;
   for (const TestGroup& g : p.groups) {
     groups.push_back(json::object{{"name", g.name}, {"points", g.points}});

@@ -51,25 +51,28 @@ void AddWorkspaceRoutes(Router& router, Services& services) {
                       if (!status) return Fail(status.error());
                       return JsonResponse(200, SyncStatusJson(*status));
                     }));
-  router.Add(Method::kPost, "/api/v1/workspaces",
-             Authed(services.accounts,
-                    [&services](const Request& r, const std::string& user) -> Result<Response> {
-                      auto body = JsonBody(r);
-                      if (!body) return Fail(body.error());
-                      auto name = StringField(*body, "name");
-                      if (!name) return Fail(name.error());
-                      std::string image;
-                      if (const auto* field = body->if_contains("image")) {
-                        if (!field->is_string()) {
-                          return Fail(Error::Code::kInvalidArgument,
-                                      "field 'image' must be a string");
-                        }
-                        image = std::string(field->get_string());
-                      }
-                      auto made = services.workspaces->Create(user, *name, image);
-                      if (!made) return Fail(made.error());
-                      return JsonResponse(201, WorkspaceJson(*made));
-                    }));
+  router.Add(
+      Method::kPost, "/api/v1/workspaces",
+      Authed(services.accounts,
+             [&services](const Request& r, const std::string& user) -> Result<Response> {
+               auto body = JsonBody(r);
+               if (!body) return Fail(body.error());
+               auto name = StringField(*body, "name");
+               if (!name) return Fail(name.error());
+               std::string image;
+               if (const auto* field = body->if_contains("image")) {
+                 if (!field->is_string()) {
+                   return Fail(Error::Code::kInvalidArgument, "field 'image' must be a string");
+                 }
+                 image = std::string(field->get_string());
+               }
+               // The organization it belongs to (org20); absent = the personal one.
+               auto org = OptionalString(*body, "org_id");
+               if (!org) return Fail(org.error());
+               auto made = services.workspaces->Create(user, *name, image, org->value_or(""));
+               if (!made) return Fail(made.error());
+               return JsonResponse(201, WorkspaceJson(*made));
+             }));
   router.Add(Method::kGet, "/api/v1/workspaces/{id}",
              Authed(services.accounts,
                     [&services](const Request& r, const std::string& user) -> Result<Response> {

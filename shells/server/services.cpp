@@ -73,6 +73,7 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   services->package_caps = PackageCapsFrom(config);
   services->submissions = graph.shared_submissions();
   services->settings = graph.shared_settings();
+  services->orgs = graph.shared_orgs();  // organizations (org20)
   services->search = graph.shared_file_search();
   services->web_dir = config.web_dir;
   services->archives = graph.shared_archives();

@@ -25,6 +25,7 @@
 #include "codeyard/jobs.hpp"
 #include "codeyard/language_servers.hpp"
 #include "codeyard/log.hpp"
+#include "codeyard/orgs.hpp"
 #include "codeyard/platform.hpp"
 #include "codeyard/port_relay.hpp"
 #include "codeyard/problem_packages.hpp"
@@ -55,6 +56,7 @@ struct Services {
   std::shared_ptr<Problems> problems;        // /api/v1/problems
   std::shared_ptr<Submissions> submissions;  // /api/v1/submissions, /progress
   std::shared_ptr<Settings> settings;        // /api/v1/me/settings (api_settings.cpp)
+  std::shared_ptr<Orgs> orgs;                // /api/v1/orgs (api_orgs.cpp, org20)
   std::shared_ptr<PortRelay> relay;          // /api/v1/workspaces/{id}/ports, /previews
   std::shared_ptr<LanguageServers> language_servers;  // /api/v1/workspaces/{id}/lsp
   std::shared_ptr<FileSearch> search;                 // GET /api/v1/workspaces/{id}/search

@@ -52,7 +52,7 @@ def test_full_flow_write_exec_read_back(server):
 def test_workspace_crud(server, alice):
     made = create_workspace(server, alice, "first")
     assert set(made) == {"id", "name", "state", "created_at", "updated_at", "version",
-                         "terminal_shared", "image", "usage"}
+                         "terminal_shared", "image", "org_id", "usage"}
     assert made["state"] == "stopped"
     assert made["usage"] == {"bytes": 0, "entries": 0}
     wid = made["id"]

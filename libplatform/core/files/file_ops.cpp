@@ -6,6 +6,7 @@
 
 #include "codeyard/id.hpp"
 #include "core/events/emit.hpp"
+#include "core/orgs/org_rules.hpp"
 #include "core/store/items.hpp"
 #include "core/store/workspaces.hpp"
 #include "core/try.hpp"
@@ -137,6 +138,8 @@ Result<void> CheckRoom(Transaction& tx, std::string_view workspace_id, std::stri
                           Num(limits.max_user_entries) + " (files.max_user_entries)")
                     .WithLimit("files.max_user_entries", 0));
   }
+  // The organization's stored-bytes quotas (codeyard/orgs.hpp), under its row's lock.
+  if (delta > 0) CY_CHECK(orgs::CheckStoredBytes(tx, ws.org_id, ws.owner_id, delta));
   return {};
 }
 

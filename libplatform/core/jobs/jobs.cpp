@@ -8,6 +8,7 @@
 #include "core/jobs/callbacks.hpp"
 #include "core/jobs/jobs_impl.hpp"
 #include "core/jobs/run_codec.hpp"
+#include "core/orgs/org_rules.hpp"
 #include "core/store/jobs.hpp"
 #include "core/store/rate_limits.hpp"
 #include "core/store/transact.hpp"
@@ -196,7 +197,15 @@ Result<Submitted> Jobs::Impl::Submit(std::string_view user_id, std::vector<JobSu
                             SecondsUntil(counted.reset_at, now)};
                  if (!tightest || q.remaining < tightest->remaining) tightest = q;
                }
-               for (const Job& job : rows) CY_CHECK(store::jobs::Insert(tx, job));
+               // Organizations (codeyard/orgs.hpp): each job goes to the one it names (the
+               // submitter must be a member) and counts against its jobs-per-day quotas, checked
+               // one job at a time under the organization's row lock.
+               for (std::size_t i = 0; i < rows.size(); ++i) {
+                 Job job = rows[i];
+                 CY_TRY(job.org_id, orgs::ResolveFor(tx, user_id, jobs[i].org_id));
+                 CY_CHECK(orgs::CheckJobsPerDay(tx, job.org_id, user_id, now));
+                 CY_CHECK(store::jobs::Insert(tx, job));
+               }
                done.quota = tightest.value_or(JobQuota{});
                return done;
              }));

@@ -356,6 +356,16 @@ Result<Problem> ProblemFromJson(std::string_view text, std::string_view path_id)
   CY_TRY(p.is_public, body.Bool("public", true));
   CY_TRY(p.scoring, body.Bool("scoring", false));
   CY_TRY(p.image, body.String("image", ""));
+  // Organizations (codeyard/orgs.hpp): the one it belongs to, and who sees it.
+  CY_TRY(p.org_id, body.String("org_id", ""));
+  CY_TRY(const std::string visibility, body.String("visibility", "public"));
+  if (visibility != "public" && visibility != "org") {
+    return Fail(BadField("visibility", "must be \"public\" or \"org\""));
+  }
+  p.org_only = visibility == "org";
+  if (p.org_only && p.org_id.empty()) {
+    return Fail(BadField("visibility", "\"org\" needs an org_id"));
+  }
   CY_CHECK(TagsFrom(body, p));
   CY_CHECK(LimitsFrom(body, p));
   if (const json::value* starter = body.Find("starter_code")) {

@@ -3,7 +3,9 @@
 
 #include "codeyard/images.hpp"
 #include "codeyard/platform.hpp"
+#include "core/orgs/org_rules.hpp"
 #include "core/store/problems.hpp"
+#include "core/store/store_util.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/users.hpp"
 #include "core/try.hpp"
@@ -12,6 +14,20 @@ namespace codeyard {
 namespace {
 
 Error ProblemNotFound() { return {Error::Code::kNotFound, "problems: problem not found"}; }
+
+// A problem's org_id, given as an id or a slug, becomes the organization's id.
+Result<void> CanonicalOrg(Storage& storage, Problem& problem) {
+  if (problem.org_id.empty()) return {};
+  auto org = store::Transact(storage, TxKind::kRead,
+                             [&](Transaction& tx) { return orgs::Find(tx, problem.org_id); });
+  if (!org) {
+    if (org.error().code() != Error::Code::kNotFound) return Fail(org.error());
+    return Fail(Error::Code::kInvalidArgument, "problem '" + problem.id + "': org_id \"" +
+                                                   problem.org_id + "\" names no organization");
+  }
+  problem.org_id = org->id;
+  return {};
+}
 
 }  // namespace
 
@@ -47,13 +63,36 @@ Result<void> Problems::RequireAdmin(std::string_view caller_id) {
   return {};
 }
 
-Result<Problem> Problems::Put(std::string_view caller_id, Problem problem) {
+Result<void> Problems::MayChange(std::string_view caller_id, std::string_view org_id,
+                                 std::string_view id) {
   CY_TRY(const bool admin, IsAdmin(caller_id));
-  if (!admin) return Fail(Error::Code::kPermissionDenied, "problems: only admins change problems");
+  if (admin) return {};
+  const Error denied(Error::Code::kPermissionDenied,
+                     "problems: only admins, and an organization's owners and admins for its "
+                     "problems, change problems");
+  if (org_id.empty()) return Fail(denied);
+  return store::Transact(platform_->storage(), TxKind::kRead, [&](Transaction& tx) -> Result<void> {
+    CY_TRY(const std::optional<OrgRole> role, orgs::RoleOf(tx, org_id, caller_id));
+    if (!role || *role == OrgRole::kMember) return Fail(denied);
+    // A problem of another organization (or the platform's) is not theirs to replace.
+    CY_TRY(Rows rows,
+           tx.Query("SELECT org_id FROM problems WHERE id = ?", {Value{std::string(id)}}));
+    if (!rows.empty()) {
+      CY_TRY(const std::optional<std::string> owner, store::OptText(rows.front(), 0));
+      if (owner.value_or("") != org_id) return Fail(denied);
+    }
+    return {};
+  });
+}
+
+Result<Problem> Problems::Put(std::string_view caller_id, Problem problem) {
+  CY_CHECK(CanonicalOrg(platform_->storage(), problem));
+  CY_CHECK(MayChange(caller_id, problem.org_id, problem.id));
   return PutAsOperator(std::move(problem));
 }
 
 Result<Problem> Problems::PutAsOperator(Problem problem) {
+  CY_CHECK(CanonicalOrg(platform_->storage(), problem));
   CY_CHECK(Check(problem));
   const int64_t now = platform_->clock().NowMillis();
   CY_TRY(problem.created_at,
@@ -64,8 +103,8 @@ Result<Problem> Problems::PutAsOperator(Problem problem) {
 }
 
 Result<Problem> Problems::Create(std::string_view caller_id, Problem problem) {
-  CY_TRY(const bool admin, IsAdmin(caller_id));
-  if (!admin) return Fail(Error::Code::kPermissionDenied, "problems: only admins change problems");
+  CY_CHECK(CanonicalOrg(platform_->storage(), problem));
+  CY_CHECK(MayChange(caller_id, problem.org_id, problem.id));
   CY_CHECK(Check(problem));
   const int64_t now = platform_->clock().NowMillis();
   CY_TRY(problem.created_at,
@@ -97,6 +136,11 @@ Result<PublicProblem> Problems::Get(std::string_view caller_id, std::string_view
           return Fail(problem.error());
         }
         if (!problem->is_public && !admin) return Fail(ProblemNotFound());
+        // Visibility "org": the organization's members only (codeyard/orgs.hpp).
+        if (problem->org_only && !admin) {
+          CY_TRY(const bool member, orgs::IsMember(tx, problem->org_id, caller_id));
+          if (!member) return Fail(ProblemNotFound());
+        }
         CY_TRY(Rows counts, tx.Query("SELECT COUNT(*) FROM problem_tests WHERE problem_id = ? "
                                      "AND is_public = 0",
                                      {Value{std::string(id)}}));
@@ -133,8 +177,9 @@ Result<Page<ProblemSummary>> Problems::ListAsOperator(const ProblemListRequest& 
 Result<Page<ProblemSummary>> Problems::ListPage(const ProblemListRequest& request, bool admin,
                                                 std::string_view caller_id) {
   const int64_t limit = std::clamp<int64_t>(request.page.limit, 1, kMaxPageLimit);
-  store::problems::ListFilter filter{request.level, request.topic, admin, request.solved,
-                                     std::string(caller_id)};
+  store::problems::ListFilter filter{
+      request.level,  request.topic,          admin,
+      request.solved, std::string(caller_id), std::string(caller_id)};
   CY_TRY(std::vector<store::problems::Summary> rows,
          store::Transact(platform_->storage(), TxKind::kRead, [&](Transaction& tx) {
            return store::problems::List(tx, filter, request.page.cursor, limit + 1);

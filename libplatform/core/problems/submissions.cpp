@@ -113,6 +113,8 @@ Result<Submitted> Submissions::Submit(std::string_view user_id, std::string_view
   submission.payload = EncodeGradeJob(grade);
   submission.problem_id = grade.problem;
   submission.image = visible.problem.image;  // what the grader will run it on, for the job's JSON
+  // A problem only its organization sees counts against that organization's job quotas.
+  if (visible.problem.org_only) submission.org_id = visible.problem.org_id;
   std::vector<JobSubmission> batch;
   batch.push_back(std::move(submission));
   return jobs_->Submit(user_id, std::move(batch));

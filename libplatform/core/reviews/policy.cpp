@@ -35,8 +35,14 @@ bool IsReviewer(const Caller& c, const Review& r) {
 
 Error ReviewNotFound() { return Error(Code::kNotFound, "reviews: review not found"); }
 
+std::string_view PoolOrg(const Review& r) {
+  return r.org_id.empty() || r.org_id == r.author_id ? std::string_view() : r.org_id;
+}
+
 bool Eligible(const Caller& c, const Review& r) {
-  return c.id != r.author_id && c.level >= std::max(1, r.required_level);
+  const std::string_view pool = PoolOrg(r);
+  const bool in_pool = pool.empty() || std::ranges::find(c.orgs, pool) != c.orgs.end();
+  return c.id != r.author_id && c.level >= std::max(1, r.required_level) && in_pool;
 }
 
 bool Visible(const Caller& c, const Review& r) {

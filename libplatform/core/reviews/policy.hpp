@@ -3,7 +3,8 @@
 // status becomes), so the rules are here and nowhere else. Pure functions; thread-safe.
 //
 // Who sees a review: its author, its assigned reviewer, admins, and while it is pending the
-// reviewers eligible for it (level >= max(1, required_level), not the author), read-only.
+// reviewers eligible for it (level >= max(1, required_level), not the author, and for a review
+// of an organization other than the author's personal one, a member of it), read-only.
 // Anyone else gets kNotFound, the same error as for an id that does not exist, with one
 // exception: an eligible reviewer claiming a review that is no longer pending gets the
 // conflict naming its status (a lost claim race), as the API promises.
@@ -12,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "codeyard/records.hpp"
 #include "codeyard/reviews.hpp"
@@ -23,6 +25,9 @@ struct Caller {
   std::string id;
   Role role = Role::kUser;
   int level = 0;  // reviewer level; 0 is no reviewer
+  // The organizations the caller is a member of: a review of an organization other than its
+  // author's personal one goes to that organization's reviewers only (codeyard/orgs.hpp).
+  std::vector<std::string> orgs{};
 };
 
 enum class Action {
@@ -59,5 +64,9 @@ enum class Action {
 
 // "reviews: review not found", for every review a caller may not see.
 [[nodiscard]] Error ReviewNotFound();
+
+// The organization whose members alone review `review` (its reviewer pool), or "" when every
+// reviewer may (a review of its author's personal organization).
+[[nodiscard]] std::string_view PoolOrg(const Review& review);
 
 }  // namespace codeyard::reviews

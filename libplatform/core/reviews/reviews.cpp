@@ -5,8 +5,10 @@
 #include "core/files/file_ops.hpp"
 #include "core/files/pages.hpp"
 #include "core/json_text.hpp"
+#include "core/orgs/org_rules.hpp"
 #include "core/reviews/reviews_impl.hpp"
 #include "core/store/notifications.hpp"
+#include "core/store/orgs.hpp"
 #include "core/store/review_files.hpp"
 #include "core/store/reviews.hpp"
 #include "core/store/transact.hpp"
@@ -157,7 +159,12 @@ std::string_view FileChangeName(FileChange change) {
 
 Result<Caller> Reviews::Impl::LoadCaller(Transaction& tx, std::string_view user_id) {
   CY_TRY(const User user, store::users::Get(tx, user_id));
-  return Caller{user.id, user.role, user.reviewer_level};
+  Caller caller{user.id, user.role, user.reviewer_level};
+  if (user.reviewer_level > 0) {  // only reviewers need their pools
+    CY_TRY(const auto orgs, store::orgs::ListForUser(tx, user.id));
+    for (const auto& member : orgs) caller.orgs.push_back(member.first.id);
+  }
+  return caller;
 }
 
 Result<Review> Reviews::Impl::Load(Transaction& tx, const Caller& caller, std::string_view id,
@@ -218,6 +225,7 @@ Result<Review> Reviews::Create(std::string_view caller_id, const NewReview& in) 
     r.id = NewUuid();
     r.author_id = caller.id;
     r.workspace_id = ws.id;
+    r.org_id = ws.org_id;  // the workspace's organization's reviewers review it
     r.title = in.title;
     r.description = in.description;
     r.priority = in.priority;
@@ -225,7 +233,8 @@ Result<Review> Reviews::Create(std::string_view caller_id, const NewReview& in) 
     r.created_at = r.updated_at = now;
     std::optional<std::string> assignee;
     if (impl_->options().auto_assign) {
-      CY_TRY(assignee, store::reviews::LeastBusyReviewer(tx, r.required_level, caller.id));
+      CY_TRY(assignee, store::reviews::LeastBusyReviewer(tx, r.required_level, caller.id,
+                                                         reviews::PoolOrg(r)));
     }
     if (assignee) {
       r.status = ReviewStatus::kInReview;
@@ -251,7 +260,8 @@ Result<Review> Reviews::Create(std::string_view caller_id, const NewReview& in) 
     } else {
       CY_CHECK(notifications::NotifyEligible(
           tx, r.required_level, caller.id,
-          {"review.queued", r.id, r.workspace_id, caller.id, Impl::ReviewData(r, "queued")}, now));
+          {"review.queued", r.id, r.workspace_id, caller.id, Impl::ReviewData(r, "queued")}, now,
+          reviews::PoolOrg(r)));
     }
     CY_CHECK(Impl::Announce(tx, r, "created", to, now));
     return r;
@@ -343,6 +353,8 @@ Result<Review> Reviews::Impl::Transition(std::string_view caller_id, std::string
     std::string detail = "{}";
     switch (action) {
       case Action::kClaim:
+        // The organization's open-claims quotas, under its row's lock (codeyard/orgs.hpp).
+        CY_CHECK(orgs::CheckOpenClaims(tx, r.org_id, caller.id));
         r.reviewer_id = caller.id;
         break;
       case Action::kUnclaim:
@@ -393,7 +405,8 @@ Result<Review> Reviews::Impl::Transition(std::string_view caller_id, std::string
     auto queue = [&]() -> Result<void> {
       notifications::NewNotification n = base;
       n.type = "review.queued";
-      return notifications::NotifyEligible(tx, r.required_level, r.author_id, n, now);
+      return notifications::NotifyEligible(tx, r.required_level, r.author_id, n, now,
+                                           reviews::PoolOrg(r));
     };
     switch (action) {
       case Action::kClaim:

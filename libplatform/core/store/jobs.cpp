@@ -11,11 +11,11 @@ namespace {
 constexpr std::string_view kColumns =
     "id, owner_id, kind, state, attempt, max_attempts, verdict, created_at, started_at, "
     "finished_at, worker, callback_url, callback_state, callback_attempts, problem_id, image, "
-    "payload, result FROM jobs ";
+    "org_id, payload, result FROM jobs ";
 constexpr std::string_view kLightColumns =
     "id, owner_id, kind, state, attempt, max_attempts, verdict, created_at, started_at, "
-    "finished_at, worker, callback_url, callback_state, callback_attempts, problem_id, image "
-    "FROM jobs ";
+    "finished_at, worker, callback_url, callback_state, callback_attempts, problem_id, image, "
+    "org_id FROM jobs ";
 
 Result<Job> FromRow(Row& r) {
   Job j;
@@ -44,10 +44,12 @@ Result<Job> FromRow(Row& r) {
   CY_TRY(const auto problem_id, OptText(r, 14));
   j.problem_id = problem_id.value_or("");
   CY_TRY(j.image, r.Text(15));
-  if (r.size() > 16) {
-    CY_TRY(j.payload, r.TakeBytes(16));
-    if (!r.IsNull(17)) {
-      CY_TRY(j.result, r.TakeBytes(17));
+  CY_TRY(const auto org_id, OptText(r, 16));
+  j.org_id = org_id.value_or(j.owner_id);
+  if (r.size() > 17) {
+    CY_TRY(j.payload, r.TakeBytes(17));
+    if (!r.IsNull(18)) {
+      CY_TRY(j.result, r.TakeBytes(18));
     }
   }
   return j;
@@ -68,10 +70,11 @@ Result<void> Insert(Transaction& tx, const Job& job) {
   };
   CY_CHECK(tx.Exec(
       "INSERT INTO jobs (id, owner_id, kind, state, attempt, max_attempts, payload, created_at, "
-      "callback_url, problem_id, image) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)",
+      "callback_url, problem_id, image, org_id) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)",
       {Text(job.id), Text(job.owner_id), Text(job.kind), Text(JobStateName(JobState::kQueued)),
        Value{int64_t{job.max_attempts}}, Value{Blob{job.payload}}, Value{job.created_at},
-       Opt(text_or_null(job.callback_url)), Opt(text_or_null(job.problem_id)), Text(job.image)}));
+       Opt(text_or_null(job.callback_url)), Opt(text_or_null(job.problem_id)), Text(job.image),
+       Text(job.org_id.empty() ? job.owner_id : job.org_id)}));
   return {};
 }
 

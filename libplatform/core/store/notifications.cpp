@@ -23,20 +23,29 @@ Result<void> Notify(Transaction& tx, std::string_view user_id, const NewNotifica
 }
 
 Result<void> NotifyEligible(Transaction& tx, int required_level, std::string_view author_id,
-                            const NewNotification& n, int64_t at) {
+                            const NewNotification& n, int64_t at, std::string_view pool_org) {
   const Value level = Int(std::max(1, required_level));
+  const std::string pool =
+      pool_org.empty() ? "" : " AND id IN (SELECT m.user_id FROM org_members m WHERE m.org_id = ?)";
+  std::vector<Value> params{Int(at),           Text(n.type), Text(n.review_id), Text(n.actor_id),
+                            Text(n.data_json), level,        Text(author_id),   Text(n.actor_id)};
+  if (!pool_org.empty()) params.push_back(Text(pool_org));
   CY_CHECK(tx.Exec(
       "INSERT INTO notifications (user_id, at, type, review_id, actor_id, data) "
       "SELECT id, ?, ?, ?, ?, ? FROM users WHERE reviewer_level >= ? AND disabled = 0 AND id <> ? "
-      "AND id <> ?",
-      {Int(at), Text(n.type), Text(n.review_id), Text(n.actor_id), Text(n.data_json), level,
-       Text(author_id), Text(n.actor_id)}));
+      "AND id <> ?" +
+          pool,
+      params));
+  std::vector<Value> event_params{
+      Int(at), Text(kEventNotification), Text(n.workspace_id), Text(n.data_json),
+      level,   Text(author_id),          Text(n.actor_id)};
+  if (!pool_org.empty()) event_params.push_back(Text(pool_org));
   CY_CHECK(tx.Exec(
       "INSERT INTO events (at, type, workspace_id, owner_id, data) "
       "SELECT ?, ?, ?, id, ? FROM users WHERE reviewer_level >= ? AND disabled = 0 AND id <> ? "
-      "AND id <> ?",
-      {Int(at), Text(kEventNotification), Text(n.workspace_id), Text(n.data_json), level,
-       Text(author_id), Text(n.actor_id)}));
+      "AND id <> ?" +
+          pool,
+      event_params));
   return {};
 }
 

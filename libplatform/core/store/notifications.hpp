@@ -31,9 +31,10 @@ struct NewNotification {
                                   const NewNotification& n, int64_t at);
 // The same for every reviewer eligible for a review of `required_level` (level >= max(1,
 // required), not disabled) other than the author and the actor: one INSERT ... SELECT each.
+// With `pool_org`, only the members of that organization (its reviewer pool).
 [[nodiscard]] Result<void> NotifyEligible(Transaction& tx, int required_level,
                                           std::string_view author_id, const NewNotification& n,
-                                          int64_t at);
+                                          int64_t at, std::string_view pool_org = {});
 
 // Appends a `type` event (review.*) for `user_id` only, without a stored notification.
 [[nodiscard]] Result<void> Event(Transaction& tx, std::string_view type,

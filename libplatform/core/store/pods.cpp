@@ -1,5 +1,6 @@
 #include "core/store/pods.hpp"
 
+#include "core/orgs/org_rules.hpp"
 #include "core/store/store_util.hpp"
 #include "core/try.hpp"
 
@@ -104,7 +105,8 @@ Result<void> CheckLimits(Transaction& tx, const ClaimRequest& rq) {
                           " (workspace.memory_capacity_bytes); try again later")
                     .WithLimit("workspace.memory_capacity_bytes", kFullRetryAfterS));
   }
-  return {};
+  // The workspace's organization's running-workspace quotas (codeyard/orgs.hpp).
+  return orgs::CheckRunningWorkspaces(tx, rq.workspace_id);
 }
 
 }  // namespace

@@ -26,6 +26,9 @@ Result<std::string> PutBlob(Transaction& tx, const std::string& content) {
   return sha;
 }
 
+Value OrgOf(const Problem& p) { return p.org_id.empty() ? Value{} : Text(p.org_id); }
+Value Visibility(const Problem& p) { return Text(p.org_only ? "org" : "public"); }
+
 }  // namespace
 
 Result<int64_t> Put(Transaction& tx, const Problem& p, int64_t now, bool create_only) {
@@ -42,17 +45,18 @@ Result<int64_t> Put(Transaction& tx, const Problem& p, int64_t now, bool create_
   if (old.empty()) {
     CY_CHECK(
         tx.Exec("INSERT INTO problems (id, title, level, age_group, is_public, spec, created_at, "
-                "updated_at, image) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "updated_at, image, org_id, visibility) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 {Text(p.id), Text(p.title), level, Text(p.tags.age_group), Int(p.is_public),
-                 Text(spec), Int(now), Int(now), Text(p.image)}));
+                 Text(spec), Int(now), Int(now), Text(p.image), OrgOf(p), Visibility(p)}));
   } else {
     CY_TRY(created, old.front().Int(0));
     CY_CHECK(DeleteParts(tx, p.id));
     CY_CHECK(
         tx.Exec("UPDATE problems SET title = ?, level = ?, age_group = ?, is_public = ?, spec = ?, "
-                "updated_at = ?, image = ?, version = version + 1 WHERE id = ?",
+                "updated_at = ?, image = ?, org_id = ?, visibility = ?, version = version + 1 "
+                "WHERE id = ?",
                 {Text(p.title), level, Text(p.tags.age_group), Int(p.is_public), Text(spec),
-                 Int(now), Text(p.image), Text(p.id)}));
+                 Int(now), Text(p.image), OrgOf(p), Visibility(p), Text(p.id)}));
   }
   for (const std::string& topic : p.tags.topics) {
     CY_CHECK(tx.Exec(
@@ -81,7 +85,7 @@ Result<int64_t> Put(Transaction& tx, const Problem& p, int64_t now, bool create_
 
 Result<Problem> Get(Transaction& tx, std::string_view id, bool hidden) {
   CY_TRY(Rows rows, tx.Query("SELECT id, title, level, age_group, is_public, spec, created_at, "
-                             "updated_at FROM problems WHERE id = ?",
+                             "updated_at, org_id, visibility FROM problems WHERE id = ?",
                              {Text(id)}));
   if (rows.empty()) return Fail(NotFound("problem", id));
   Row& row = rows.front();
@@ -96,6 +100,10 @@ Result<Problem> Get(Transaction& tx, std::string_view id, bool hidden) {
   CY_TRY(const std::string spec, row.Text(5));
   CY_TRY(p.created_at, row.Int(6));
   CY_TRY(p.updated_at, row.Int(7));
+  CY_TRY(const auto org_id, OptText(row, 8));
+  p.org_id = org_id.value_or("");
+  CY_TRY(const std::string visibility, row.Text(9));
+  p.org_only = visibility == "org";
   CY_CHECK(::codeyard::problems::SpecFromJson(spec, p));
   CY_TRY(Rows tests,
          tx.Query(hidden ? "SELECT name, group_name, points, is_public, input_sha256, "
@@ -140,7 +148,8 @@ Result<std::vector<Summary>> List(Transaction& tx, const ListFilter& filter,
                                   std::string_view after_id, int64_t limit) {
   std::string sql =
       "SELECT p.id, p.title, p.level, p.age_group, p.is_public, p.spec, p.created_at, "
-      "p.updated_at, (SELECT COUNT(*) FROM problem_tests t WHERE t.problem_id = p.id AND "
+      "p.updated_at, p.org_id, p.visibility, (SELECT COUNT(*) FROM problem_tests t WHERE "
+      "t.problem_id = p.id AND "
       "t.is_public = 1), (SELECT COUNT(*) FROM problem_tests t WHERE t.problem_id = p.id AND "
       "t.is_public = 0) FROM problems p WHERE p.id > ?";
   std::vector<Value> params{Text(after_id)};
@@ -152,7 +161,13 @@ Result<std::vector<Summary>> List(Transaction& tx, const ListFilter& filter,
     sql += " AND EXISTS (SELECT 1 FROM problem_topics g WHERE g.problem_id = p.id AND g.topic = ?)";
     params.push_back(Text(*filter.topic));
   }
-  if (!filter.include_private) sql += " AND p.is_public = 1";
+  if (!filter.include_private) {
+    // An organization's problem with visibility "org" is listed for its members only.
+    sql +=
+        " AND p.is_public = 1 AND (p.visibility = 'public' OR EXISTS (SELECT 1 FROM org_members "
+        "m WHERE m.org_id = p.org_id AND m.user_id = ?))";
+    params.push_back(Text(filter.viewer_id));
+  }
   if (filter.solved) {
     // The progress row's primary key (user_id, problem_id) makes this one index probe.
     sql += *filter.solved ? " AND EXISTS" : " AND NOT EXISTS";
@@ -181,8 +196,12 @@ Result<std::vector<Summary>> List(Transaction& tx, const ListFilter& filter,
     s.tags.topics = std::move(body.tags.topics);
     CY_TRY(s.created_at, r.Int(6));
     CY_TRY(s.updated_at, r.Int(7));
-    CY_TRY(s.public_tests, r.Int(8));
-    CY_TRY(s.hidden_tests, r.Int(9));
+    CY_TRY(const auto org_id, OptText(r, 8));
+    s.org_id = org_id.value_or("");
+    CY_TRY(const std::string visibility, r.Text(9));
+    s.org_only = visibility == "org";
+    CY_TRY(s.public_tests, r.Int(10));
+    CY_TRY(s.hidden_tests, r.Int(11));
     out.push_back(std::move(s));
   }
   return out;

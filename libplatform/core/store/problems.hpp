@@ -29,6 +29,8 @@ struct Summary {
   std::string title;
   ProblemTags tags;
   bool is_public = true;
+  std::string org_id;     // "" = the platform's
+  bool org_only = false;  // visibility "org"
   int64_t public_tests = 0;
   int64_t hidden_tests = 0;
   int64_t created_at = 0;
@@ -41,6 +43,9 @@ struct ListFilter {
   // Set: only problems `user_id` solved (true) or has not solved (false), per the progress table.
   std::optional<bool> solved;
   std::string user_id;
+  // Without include_private: who lists, for the problems of their organizations with
+  // visibility "org" (organizations, issue 20).
+  std::string viewer_id;
 };
 // In id order, after `after_id` ("" for the first page), at most `limit`.
 [[nodiscard]] Result<std::vector<Summary>> List(Transaction& tx, const ListFilter& filter,

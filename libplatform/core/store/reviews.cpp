@@ -8,7 +8,7 @@ namespace {
 
 constexpr std::string_view kColumns =
     "id, author_id, workspace_id, title, description, priority, required_level, status, "
-    "reviewer_id, revision, decision_message, created_at, updated_at, version";
+    "reviewer_id, revision, decision_message, created_at, updated_at, version, org_id";
 
 Value Int(int64_t n) { return Value{n}; }
 
@@ -31,6 +31,11 @@ Result<Review> FromRow(const Row& r) {
   CY_TRY(v.created_at, r.Int(11));
   CY_TRY(v.updated_at, r.Int(12));
   CY_TRY(v.version, r.Int(13));
+  if (r.IsNull(14)) {
+    v.org_id = v.author_id;
+  } else {
+    CY_TRY(v.org_id, r.Text(14));
+  }
   return v;
 }
 
@@ -125,13 +130,13 @@ constexpr std::string_view kHistoryColumns =
 }  // namespace
 
 Result<void> Insert(Transaction& tx, const Review& v) {
-  CY_CHECK(
-      tx.Exec("INSERT INTO review_requests (" + std::string(kColumns) +
-                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-              {Text(v.id), Text(v.author_id), Text(v.workspace_id), Text(v.title),
-               Text(v.description), Int(static_cast<int64_t>(v.priority)), Int(v.required_level),
-               Text(ReviewStatusName(v.status)), Opt(v.reviewer_id), Int(v.revision),
-               Opt(v.decision_message), Int(v.created_at), Int(v.updated_at), Int(v.version)}));
+  CY_CHECK(tx.Exec("INSERT INTO review_requests (" + std::string(kColumns) +
+                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   {Text(v.id), Text(v.author_id), Text(v.workspace_id), Text(v.title),
+                    Text(v.description), Int(static_cast<int64_t>(v.priority)),
+                    Int(v.required_level), Text(ReviewStatusName(v.status)), Opt(v.reviewer_id),
+                    Int(v.revision), Opt(v.decision_message), Int(v.created_at), Int(v.updated_at),
+                    Int(v.version), Text(v.org_id.empty() ? v.author_id : v.org_id)}));
   return {};
 }
 
@@ -174,8 +179,9 @@ Result<std::vector<Review>> Queue(Transaction& tx, int level, std::string_view e
                  int64_t n) -> Result<std::vector<Review>> {
     std::string sql = "SELECT " + std::string(kColumns) +
                       " FROM review_requests WHERE status = 'pending' AND required_level <= ? "
-                      "AND author_id <> ?";
-    std::vector<Value> params{Int(level), Text(exclude_author)};
+                      "AND author_id <> ? AND (org_id = author_id OR org_id IN (SELECT "
+                      "m.org_id FROM org_members m WHERE m.user_id = ?))";
+    std::vector<Value> params{Int(level), Text(exclude_author), Text(exclude_author)};
     if (priority) {
       sql += lower ? " AND priority < ?" : " AND priority = ? AND (created_at, id) > (?, ?)";
       params.push_back(Int(*priority));
@@ -214,13 +220,20 @@ Result<std::vector<Review>> ByReviewer(Transaction& tx, std::string_view reviewe
 }
 
 Result<std::optional<std::string>> LeastBusyReviewer(Transaction& tx, int required_level,
-                                                     std::string_view author_id) {
+                                                     std::string_view author_id,
+                                                     std::string_view pool_org) {
+  std::vector<Value> params{Int(std::max(1, required_level)), Text(author_id)};
+  std::string pool;
+  if (!pool_org.empty()) {
+    pool = "AND u.id IN (SELECT m.user_id FROM org_members m WHERE m.org_id = ?) ";
+    params.push_back(Text(pool_org));
+  }
   CY_TRY(const Rows rows,
-         tx.Query("SELECT u.id FROM users u WHERE u.reviewer_level >= ? AND u.id <> ? "
-                  "AND u.disabled = 0 ORDER BY (SELECT COUNT(*) FROM review_requests r "
-                  "WHERE r.reviewer_id = u.id AND r.status IN ('in_review', "
-                  "'changes_requested')), u.id LIMIT 1",
-                  {Int(std::max(1, required_level)), Text(author_id)}));
+         tx.Query("SELECT u.id FROM users u WHERE u.reviewer_level >= ? AND u.id <> ? " + pool +
+                      "AND u.disabled = 0 ORDER BY (SELECT COUNT(*) FROM review_requests r "
+                      "WHERE r.reviewer_id = u.id AND r.status IN ('in_review', "
+                      "'changes_requested')), u.id LIMIT 1",
+                  params));
   if (rows.empty()) return std::optional<std::string>();
   CY_TRY(std::string id, rows.front().Text(0));
   return std::optional<std::string>(std::move(id));

@@ -26,6 +26,8 @@ namespace codeyard::store::reviews {
 // Keyset pages. The queue is pending reviews with required_level <= `level`, not by
 // `exclude_author`, ordered by priority (highest first), then created_at, then id; the
 // author and assigned lists are newest first. `after` is the previous page's last review.
+// The queue holds only reviews of personal organizations (the platform's pool) and of the
+// organizations `exclude_author` (the reviewer asking) is a member of.
 struct ListFilter {
   std::optional<ReviewPriority> priority;
   std::optional<ReviewStatus> status;
@@ -44,10 +46,12 @@ struct ListFilter {
                                                      int64_t limit);
 
 // The eligible reviewer (level >= max(1, required), not the author, not disabled) with the
-// fewest open reviews (in_review or changes_requested), ties by id; nullopt when none.
+// fewest open reviews (in_review or changes_requested), ties by id; nullopt when none. With
+// `pool_org`, only members of that organization (its reviewer pool).
 [[nodiscard]] Result<std::optional<std::string>> LeastBusyReviewer(Transaction& tx,
                                                                    int required_level,
-                                                                   std::string_view author_id);
+                                                                   std::string_view author_id,
+                                                                   std::string_view pool_org = {});
 
 // Every user with a reviewer level above 0, by username, with their open reviews.
 struct ReviewerRow {

@@ -1,5 +1,6 @@
 #include "core/store/users.hpp"
 
+#include "core/store/orgs.hpp"
 #include "core/store/store_util.hpp"
 #include "core/try.hpp"
 
@@ -45,7 +46,8 @@ Result<void> Insert(Transaction& tx, const User& u) {
               {Text(u.id), Text(u.username), Text(u.display_name), Text(u.password_hash),
                Text(RoleName(u.role)), Value{int64_t{u.reviewer_level}}, Value{int64_t{u.disabled}},
                Value{u.created_at}, Value{u.updated_at}, Value{u.version}}));
-  return {};
+  // Every user has a personal organization, the default owner of what they create.
+  return orgs::InsertPersonal(tx, u);
 }
 
 Result<User> Get(Transaction& tx, std::string_view id) { return GetBy(tx, "id", id); }

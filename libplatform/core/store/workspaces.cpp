@@ -9,7 +9,7 @@ namespace {
 
 constexpr std::string_view kSelect =
     "SELECT id, owner_id, name, state, total_bytes, created_at, updated_at, last_active_at, "
-    "version, entry_count, terminal_shared, image FROM workspaces ";
+    "version, entry_count, terminal_shared, image, org_id FROM workspaces ";
 
 Result<Workspace> FromRow(const Row& r) {
   Workspace w;
@@ -27,6 +27,8 @@ Result<Workspace> FromRow(const Row& r) {
   CY_TRY(const int64_t shared, r.Int(10));
   w.terminal_shared = shared != 0;
   CY_TRY(w.image, r.Text(11));
+  CY_TRY(const auto org_id, OptText(r, 12));
+  w.org_id = org_id.value_or(w.owner_id);
   return w;
 }
 
@@ -47,10 +49,10 @@ Result<std::vector<Workspace>> Many(Transaction& tx, std::string_view where,
 Result<void> Insert(Transaction& tx, const Workspace& w) {
   CY_CHECK(tx.Exec(
       "INSERT INTO workspaces (id, owner_id, name, state, total_bytes, created_at, updated_at, "
-      "last_active_at, version, image) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "last_active_at, version, image, org_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {Text(w.id), Text(w.owner_id), Text(w.name), Text(WorkspaceStateName(w.state)),
        Value{w.total_bytes}, Value{w.created_at}, Value{w.updated_at}, Value{w.last_active_at},
-       Value{w.version}, Text(w.image)}));
+       Value{w.version}, Text(w.image), Text(w.org_id.empty() ? w.owner_id : w.org_id)}));
   return {};
 }
 

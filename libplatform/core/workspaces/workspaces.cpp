@@ -16,6 +16,7 @@
 #include "codeyard/images.hpp"
 #include "core/files/file_ops.hpp"
 #include "core/files/pages.hpp"
+#include "core/orgs/org_rules.hpp"
 #include "core/store/blobs.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/users.hpp"
@@ -78,7 +79,7 @@ Workspaces::Impl::~Impl() {
 }
 
 Result<Workspace> Workspaces::Impl::Create(std::string_view user_id, std::string_view name,
-                                           std::string_view image) {
+                                           std::string_view image, std::string_view org) {
   CY_TRY(const std::string valid, workspaces::ValidName(name));
   if (!image.empty()) CY_CHECK(images::CheckKnown(options_.images_dir, image));
   CY_CHECK(limiter_.Take(options_.limits.workspace_creates_per_user, user_id));
@@ -101,6 +102,8 @@ Result<Workspace> Workspaces::Impl::Create(std::string_view user_id, std::string
                                 "(workspace.max_per_user); delete one first")
                           .WithLimit("workspace.max_per_user", 0));
         }
+        // The organization it belongs to: one the user is a member of, or their personal one.
+        CY_TRY(ws.org_id, orgs::ResolveFor(tx, user_id, org));
         CY_TRY(const auto taken, store::workspaces::FindByName(tx, user_id, valid));
         if (taken) return Fail(NameTaken(valid));
         auto inserted = store::workspaces::Insert(tx, ws);
@@ -458,8 +461,8 @@ LeaseHeartbeat Workspaces::Impl::Heartbeat() const {
 LeaseHeartbeat Workspaces::Heartbeat() const { return impl_->Heartbeat(); }
 
 Result<Workspace> Workspaces::Create(std::string_view user_id, std::string_view name,
-                                     std::string_view image) {
-  return impl_->Create(user_id, name, image);
+                                     std::string_view image, std::string_view org) {
+  return impl_->Create(user_id, name, image, org);
 }
 Result<std::vector<images::ImageInfo>> Workspaces::Images() const {
   if (impl_->options().images_dir.empty()) return std::vector<images::ImageInfo>();

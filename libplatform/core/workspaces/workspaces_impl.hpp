@@ -48,7 +48,8 @@ class Workspaces::Impl {
   };
 
   // workspaces.cpp
-  Result<Workspace> Create(std::string_view user_id, std::string_view name, std::string_view image);
+  Result<Workspace> Create(std::string_view user_id, std::string_view name, std::string_view image,
+                           std::string_view org);
   Result<std::vector<Workspace>> List(std::string_view user_id);
   Result<Page<Workspace>> List(std::string_view user_id, const PageRequest& page);
   Result<SyncStatus> GetSyncStatus(std::string_view user_id, std::string_view id);
