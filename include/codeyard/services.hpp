@@ -43,6 +43,7 @@
 #include "codeyard/settings.hpp"
 #include "codeyard/submissions.hpp"
 #include "codeyard/terminals.hpp"
+#include "codeyard/usage.hpp"
 #include "codeyard/workspaces.hpp"
 
 namespace codeyard {
@@ -61,6 +62,7 @@ struct ServiceOptions {
   // relay.secret is not read: Open sets it to accounts.secret (the relay derives its own key
   // from it), so previews are signed by the same secret as the access tokens on every replica.
   PortRelayOptions relay;
+  UsageOptions usage;  // usage20
   // Background work: the idle reaper (every IdleReaperPeriod(workspaces)), the events tail and
   // the job workers.
   // Off for tools that only run code once (the CLI's run); their services still answer calls,
@@ -112,6 +114,7 @@ class Services {
   [[nodiscard]] RunSessions& run_sessions() const { return *run_sessions_; }
   [[nodiscard]] PortRelay& port_relay() const { return *port_relay_; }
   [[nodiscard]] LanguageServers& language_servers() const { return *language_servers_; }
+  [[nodiscard]] Usage& usage() const { return *usage_; }  // usage20
 
   // The same services, for a caller that keeps one beyond this object.
   [[nodiscard]] const std::shared_ptr<Platform>& shared_platform() const { return platform_; }
@@ -140,6 +143,7 @@ class Services {
   [[nodiscard]] const std::shared_ptr<LanguageServers>& shared_language_servers() const {
     return language_servers_;
   }
+  [[nodiscard]] const std::shared_ptr<Usage>& shared_usage() const { return usage_; }  // usage20
 
  private:
   Services() = default;
@@ -162,6 +166,7 @@ class Services {
   std::shared_ptr<RunSessions> run_sessions_;  // holds accounts_ and workspaces_; its runs stop
   std::shared_ptr<PortRelay> port_relay_;      // holds workspaces_
   std::shared_ptr<LanguageServers> language_servers_;  // holds workspaces_; its servers stop
+  std::shared_ptr<Usage> usage_;                       // usage20: holds platform_
 };
 
 }  // namespace codeyard

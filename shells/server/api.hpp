@@ -101,6 +101,9 @@ inline constexpr std::array<Method, 6> kRelayMethods = {
 // Search across a workspace's files (api_search.cpp): GET /api/v1/workspaces/{id}/search.
 void AddSearchRoutes(Router& router, Services& services);
 
+// Usage export (api_usage.cpp, usage20): GET /api/v1/orgs/{id}/usage, GET /api/v1/users/me/usage.
+void AddUsageRoutes(Router& router, Services& services);
+
 using AddRoutes = void (*)(Router&, Services&);
 // A plain array, sized by its list, so adding a group touches one line.
 inline constexpr AddRoutes kRouteGroups[] = {
@@ -110,6 +113,7 @@ inline constexpr AddRoutes kRouteGroups[] = {
     AddReviewerRoutes, AddLanguageRoutes, AddProblemRoutes,    AddSubmissionRoutes,
     AddArchiveRoutes,  AddDownloadRoutes, AddRunSessionRoutes, AddSettingsRoutes,
     AddPortRoutes,     AddSearchRoutes,   AddStaticRoutes,
+    AddUsageRoutes,  // usage20
 };
 
 }  // namespace codeyard::server
