@@ -19,6 +19,7 @@
 #include "codeyard/platform.hpp"
 #include "codeyard/usage.hpp"
 #include "commands.hpp"
+#include "core/store/audit.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/usage.hpp"
 #include "core/store/users.hpp"
@@ -270,7 +271,63 @@ void RunUsageBench(const UsageBenchOptions& o) {
   PrintTableRow("record one run's usage", rec, &emp, 3);
 }
 
+struct QuotaBenchOptions {
+  std::string storage = "sqlite";
+  int iterations = 200;
+};
+
+// Audit log insert cost: one entry appended through store::audit::Append in its own write
+// transaction, against the same empty write transaction.
+void RunQuotaBench(const QuotaBenchOptions& o) {
+  if (o.iterations < 1) throw BenchFailed(kExitBadInput, "quota: --iterations must be positive");
+  Target target(o.storage);
+  Options options;
+  options.storage_uri = target.uri();
+  std::shared_ptr<Platform> platform(Must(Platform::Open(options), "open platform"));
+  Storage& s = platform->storage();
+  const std::string actor = AddUser(s, "admin");
+  MachineLoad load;
+  load.before = MachineLoad::Now();
+  Samples empty_tx, audit;
+  for (int i = 0; i < o.iterations; ++i) {
+    Timed(empty_tx, [&] {
+      Must(store::Transact(s, TxKind::kWrite, [](Transaction&) -> Result<void> { return {}; }),
+           "empty transaction");
+      return 0;
+    });
+    AuditEntry e;
+    e.ts = 1767225600000 + i;
+    e.actor_id = actor;
+    e.action = "user.disable";
+    e.target = "user:" + std::to_string(i);
+    e.detail = R"({"reason":"bench"})";
+    e.request_id = "bench-" + std::to_string(i);
+    Timed(audit, [&] {
+      return Must(store::Transact(s, TxKind::kWrite,
+                                  [&](Transaction& tx) { return store::audit::Append(tx, e); }),
+                  "audit append");
+    });
+  }
+  load.after = MachineLoad::Now();
+  std::printf("storage %s\n", target.uri().starts_with("postgres") ? "postgres" : "sqlite");
+  PrintTableHead("quota", o.iterations, load);
+  const Summary emp = empty_tx.Summarize(), aud = audit.Summarize();
+  PrintTableRow("empty write transaction", emp, nullptr, 3);
+  PrintTableRow("audit log: append one entry", aud, &emp, 3);
+}
+
 }  // namespace
+
+void AddQuotaCommand(CLI::App& app) {
+  auto options = std::make_shared<QuotaBenchOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "quota",
+      "quota check overhead per action and audit log insert cost, each against a baseline");
+  cmd->add_option("--storage", options->storage,
+                  "sqlite (a temp file) or postgres://... (a schema)");
+  cmd->add_option("--iterations", options->iterations, "actions measured per kind (200)");
+  cmd->callback([options] { RunQuotaBench(*options); });
+}
 
 void AddUsageCommand(CLI::App& app) {
   auto options = std::make_shared<UsageBenchOptions>();

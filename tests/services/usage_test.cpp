@@ -42,6 +42,7 @@ TEMPLATE_TEST_CASE("usage: a busy loop in a workspace is recorded as the kernel 
                    "[services][usage]", CODEYARD_STORAGE_BACKENDS) {
   WorkspaceWorld w(TestType::Create());
   const std::string ws = Must(w.workspaces().Create(w.alice, "Busy")).id;
+  (void)Must(w.files().Write(w.alice, ws, "notes.txt", "twelve bytes"));
   ExecSpec spec;
   spec.argv = {"python3", "-c", kBusyLoop};
   spec.wall_time_limit = std::chrono::seconds(30);
@@ -62,6 +63,7 @@ TEMPLATE_TEST_CASE("usage: a busy loop in a workspace is recorded as the kernel 
   CHECK(day.wall_ms == ran.status.wall_ms);
   CHECK(day.peak_memory_bytes == static_cast<int64_t>(ran.status.memory_kb) * 1024);
   CHECK(day.peak_memory_bytes > 0);
+  CHECK(day.stored_bytes == 12);  // what the user's workspaces store
   // Within 1% of the kernel's own count for the process (the rest is its exit).
   CHECK(static_cast<double>(day.cpu_ms) >= kernel_ms - 1.0);
   CHECK(static_cast<double>(day.cpu_ms) <= kernel_ms * 1.01);
@@ -70,7 +72,7 @@ TEMPLATE_TEST_CASE("usage: a busy loop in a workspace is recorded as the kernel 
   CHECK(Must(usage.ForUser(w.bob, {})).days.empty());
 }
 
-TEMPLATE_TEST_CASE("usage: daily rows add up; reports check dates and readers; CSV",
+TEMPLATE_TEST_CASE("usage: daily rows add up, reports check dates and readers, CSV",
                    "[services][usage]", CODEYARD_STORAGE_BACKENDS) {
   WorkspaceWorld w(TestType::Create());
   Platform& p = w.platform();

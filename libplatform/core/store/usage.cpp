@@ -85,6 +85,22 @@ Result<std::vector<Row>> ForUser(Transaction& tx, std::string_view user_id, std:
   return ReadRows(rows);
 }
 
+Result<int64_t> CpuMsOn(Transaction& tx, std::string_view day, std::string_view org_id,
+                       std::string_view user_id) {
+  Rows rows;
+  if (user_id.empty()) {
+    CY_TRY(rows, tx.Query("SELECT CAST(COALESCE(SUM(cpu_ms), 0) AS BIGINT) FROM usage_daily "
+                          "WHERE org_id = ? AND day = ?",
+                          {Text(org_id), Text(day)}));
+  } else {
+    CY_TRY(rows, tx.Query("SELECT cpu_ms FROM usage_daily WHERE org_id = ? AND day = ? AND "
+                          "user_id = ?",
+                          {Text(org_id), Text(day), Text(user_id)}));
+  }
+  if (rows.empty()) return int64_t{0};
+  return rows[0].Int(0);
+}
+
 Result<std::vector<Row>> TotalsByOrg(Transaction& tx) {
   CY_TRY(Rows rows, tx.Query("SELECT org_id, cpu_ms, wall_ms, jobs, runs FROM usage_totals "
                              "ORDER BY org_id",

@@ -52,6 +52,11 @@ struct Row {
 // with stored_bytes what the organization's workspaces store now. For the metrics.
 [[nodiscard]] Result<std::vector<Row>> TotalsByOrg(Transaction& tx);
 
+// CPU milliseconds recorded on `day` in the organization: by every member (user_id "") or by
+// one. One indexed read (the primary key's prefix), for the CPU-seconds-per-day quota.
+[[nodiscard]] Result<int64_t> CpuMsOn(Transaction& tx, std::string_view day,
+                                      std::string_view org_id, std::string_view user_id);
+
 // The bytes the user's workspaces store now ('' org: all of the user's workspaces).
 [[nodiscard]] Result<int64_t> StoredBytes(Transaction& tx, std::string_view org_id,
                                           std::string_view user_id);
