@@ -54,7 +54,8 @@ class Target {
     if (uri.empty() || uri == "sqlite") {
       std::string dir = (fs::temp_directory_path() / "codeyard-bench-usage-XXXXXX").string();
       if (mkdtemp(dir.data()) == nullptr) throw BenchFailed(kExitFailed, "cannot make a temp dir");
-      uri_ = "sqlite://" + dir + "/codeyard.db";
+      // No read cache: a repeated report would be answered from memory, not read.
+      uri_ = "sqlite://" + dir + "/codeyard.db?read_cache_bytes=0";
       cleanup_ = [dir] {
         std::error_code ec;
         fs::remove_all(dir, ec);
