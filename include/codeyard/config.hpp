@@ -170,6 +170,10 @@ struct Config {
   // and the local executor finds them. Empty: <data_dir>/images.
   std::string images_dir;  // images.dir
 
+  // Usage metering (issue 20, usage20; codeyard/usage.hpp).
+  int64_t usage_max_days = 366;         // usage.max_days: the longest range of one usage report
+  int64_t usage_metrics_max_orgs = 50;  // usage.metrics_max_orgs: orgs with their own series
+
   // Keys from the environment that look like ours but are not known (likely typos).
   std::vector<std::string> warnings;
 

@@ -129,11 +129,21 @@ struct Job {
                            // insert = the owner's personal organization
 };
 
-// What a handler returns: the verdict (for metrics and Stats: "ok", "accepted", ...) and the
-// kind's result bytes, stored with the job.
+// What the executor reported for a job's processes (usage metering, codeyard/usage.hpp): CPU
+// and wall milliseconds summed over them, the largest peak memory. Recorded with the job's
+// result, in its completion transaction, on the day it finished.
+struct JobUsage {
+  int64_t cpu_ms = 0;
+  int64_t wall_ms = 0;
+  uint64_t peak_memory_bytes = 0;
+};
+
+// What a handler returns: the verdict (for metrics and Stats: "ok", "accepted", ...), the
+// kind's result bytes, stored with the job, and what its processes used.
 struct JobOutcome {
   std::string verdict;
   std::string data;
+  JobUsage usage{};  // "{}": initializers giving only verdict and data need no change
 };
 
 // Runs one job of a kind on a worker thread. An error finishes the job as internal_error with

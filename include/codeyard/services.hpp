@@ -44,6 +44,7 @@
 #include "codeyard/settings.hpp"
 #include "codeyard/submissions.hpp"
 #include "codeyard/terminals.hpp"
+#include "codeyard/usage.hpp"
 #include "codeyard/workspaces.hpp"
 
 namespace codeyard {
@@ -62,6 +63,7 @@ struct ServiceOptions {
   // relay.secret is not read: Open sets it to accounts.secret (the relay derives its own key
   // from it), so previews are signed by the same secret as the access tokens on every replica.
   PortRelayOptions relay;
+  UsageOptions usage;  // usage20
   // Background work: the idle reaper (every IdleReaperPeriod(workspaces)), the events tail and
   // the job workers.
   // Off for tools that only run code once (the CLI's run); their services still answer calls,
@@ -115,6 +117,7 @@ class Services {
   [[nodiscard]] LanguageServers& language_servers() const { return *language_servers_; }
   // Organizations, membership, quotas (org20).
   [[nodiscard]] Orgs& orgs() const { return *orgs_; }
+  [[nodiscard]] Usage& usage() const { return *usage_; }  // usage20
 
   // The same services, for a caller that keeps one beyond this object.
   [[nodiscard]] const std::shared_ptr<Platform>& shared_platform() const { return platform_; }
@@ -145,6 +148,7 @@ class Services {
   }
   // Organizations (org20).
   [[nodiscard]] const std::shared_ptr<Orgs>& shared_orgs() const { return orgs_; }
+  [[nodiscard]] const std::shared_ptr<Usage>& shared_usage() const { return usage_; }  // usage20
 
  private:
   Services() = default;
@@ -168,6 +172,7 @@ class Services {
   std::shared_ptr<PortRelay> port_relay_;      // holds workspaces_
   std::shared_ptr<LanguageServers> language_servers_;  // holds workspaces_; its servers stop
   std::shared_ptr<Orgs> orgs_;                         // organizations (org20)
+  std::shared_ptr<Usage> usage_;                       // usage20: holds platform_
 };
 
 }  // namespace codeyard

@@ -745,6 +745,13 @@ const std::vector<KeySpec>& Specs() {
          c.images_dir = std::string(v);
          return {};
        }},
+      // Usage metering (issue 20, usage20; codeyard/usage.hpp).
+      {"usage.max_days", "the most days one usage report (GET .../usage) may span", "366",
+       IntSetter(&Config::usage_max_days, 1, 3660)},
+      {"usage.metrics_max_orgs",
+       "organizations with their own codeyard_org_* series (the most CPU first); the rest are "
+       "summed under org=\"_other\"",
+       "50", IntSetter(&Config::usage_metrics_max_orgs, 0, 100000)},
   };
   return specs;
 }

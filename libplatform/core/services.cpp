@@ -27,6 +27,7 @@ ServiceOptions ServiceOptionsFrom(const Config& config) {
   options.relay.preview_ttl = std::chrono::seconds(config.relay_preview_ttl_s);
   options.relay.max_response_bytes = static_cast<uint64_t>(config.relay_max_response_bytes);
   options.relay.timeout = std::chrono::seconds(config.relay_timeout_s);
+  options.usage = UsageOptionsFrom(config);  // usage20
   return options;
 }
 
@@ -103,6 +104,7 @@ Result<std::shared_ptr<Services>> Services::Open(std::shared_ptr<Platform> platf
       std::make_shared<RunSessions>(s->accounts_, s->workspaces_, o.run_sessions, logger);
   s->port_relay_ = std::make_shared<PortRelay>(s->platform_, s->workspaces_, std::move(o.relay));
   s->language_servers_ = std::make_shared<LanguageServers>(s->workspaces_);
+  s->usage_ = std::make_shared<Usage>(s->platform_, o.usage);  // usage20
   // Further kinds are registered on jobs() before its workers start: a caller that adds kinds
   // opens with start_background off and calls jobs().Start() itself.
   if (background) s->jobs_->Start();

@@ -63,11 +63,18 @@ void AddPreviewCommand(CLI::App& app);
 // stdio in the same pod (cmd_lsp.cpp).
 void AddLspCommand(CLI::App& app);
 
+// `usage`: usage reports over a year of daily rows against the bare SELECT (cmd_usage.cpp,
+// usage20).
+void AddUsageCommand(CLI::App& app);
+// `quota`: quota check overhead per action and audit log insert cost (cmd_usage.cpp, usage20).
+void AddQuotaCommand(CLI::App& app);
+
 using AddCommand = void (*)(CLI::App&);
 inline constexpr AddCommand kCommands[] = {
     AddStorageCommand, AddExecCommand,   AddSyncCommand,    AddHttpCommand,    AddStallCommand,
     AddPodsCommand,    AddAttachCommand, AddReviewsCommand, AddGradingCommand, AddArchiveCommand,
     AddSearchCommand,  AddAgentCommand,  AddPreviewCommand, AddKubeCommand,    AddLspCommand,
+    AddUsageCommand,   AddQuotaCommand,  // usage20
 };
 
 }  // namespace codeyard::bench

@@ -104,6 +104,8 @@ void AddSearchRoutes(Router& router, Services& services);
 // Organizations (org20, api_orgs.cpp): GET/POST /api/v1/orgs, GET /api/v1/orgs/{id},
 // /api/v1/orgs/{id}/members[/{user}], PUT /api/v1/orgs/{id}/quotas.
 void AddOrgRoutes(Router& router, Services& services);
+// Usage export (api_usage.cpp, usage20): GET /api/v1/orgs/{id}/usage, GET /api/v1/users/me/usage.
+void AddUsageRoutes(Router& router, Services& services);
 
 using AddRoutes = void (*)(Router&, Services&);
 // A plain array, sized by its list, so adding a group touches one line.
@@ -115,6 +117,7 @@ inline constexpr AddRoutes kRouteGroups[] = {
     AddArchiveRoutes,  AddDownloadRoutes, AddRunSessionRoutes, AddSettingsRoutes,
     AddPortRoutes,     AddSearchRoutes,   AddStaticRoutes,
     AddOrgRoutes,  // organizations (org20)
+    AddUsageRoutes,  // usage20
 };
 
 }  // namespace codeyard::server

@@ -170,7 +170,8 @@ struct Metrics::Entry {
   std::unique_ptr<Family<Counter>> counters;
   std::unique_ptr<Family<Gauge>> gauges;
   std::unique_ptr<Family<Histogram>> histograms;
-  std::vector<Callback> callbacks;  // sorted by values
+  std::vector<Callback> callbacks;     // sorted by values
+  std::function<SeriesList()> series;  // usage20: AddCounterSeries / AddGaugeSeries
 };
 
 Metrics::Metrics() = default;
@@ -260,6 +261,22 @@ void Metrics::AddCounter(std::string_view name, std::string_view help,
   AddCallback(name, help, kCounterKind, std::move(value), labels);
 }
 
+void Metrics::AddCounterSeries(std::string_view name, std::string_view help,
+                               std::vector<std::string> label_names,
+                               std::function<SeriesList()> series) {
+  if (!series) Invalid("metric '" + std::string(name) + "' needs a callback");
+  const std::unique_lock lock(mu_);
+  Register(name, help, kCounterKind, label_names, true).series = std::move(series);
+}
+
+void Metrics::AddGaugeSeries(std::string_view name, std::string_view help,
+                             std::vector<std::string> label_names,
+                             std::function<SeriesList()> series) {
+  if (!series) Invalid("metric '" + std::string(name) + "' needs a callback");
+  const std::unique_lock lock(mu_);
+  Register(name, help, kGaugeKind, label_names, true).series = std::move(series);
+}
+
 std::string Metrics::Render() const {
   std::string out;
   const std::shared_lock lock(mu_);
@@ -273,7 +290,10 @@ std::string Metrics::Render() const {
     out += ' ';
     out += kTypeNames.at(static_cast<std::size_t>(e->kind));
     out += '\n';
-    if (e->callback) {
+    if (e->series) {
+      for (const auto& [values, value] : e->series())
+        Sample(out, e->name, LabelText(e->label_names, values), value);
+    } else if (e->callback) {
       for (const auto& c : e->callbacks)
         Sample(out, e->name, LabelText(e->label_names, c.values), c.value());
     } else if (e->counters) {

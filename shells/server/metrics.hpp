@@ -142,6 +142,15 @@ class Metrics {
   void AddCounter(std::string_view name, std::string_view help, std::function<double()> value,
                   const Labels& labels = {});
 
+  // usage20: a family whose series are all computed at every scrape by `series` (label values
+  // and a value each), for label values known only then (codeyard_org_*{org}). The callback
+  // bounds the series count itself.
+  using SeriesList = std::vector<std::pair<std::vector<std::string>, double>>;
+  void AddCounterSeries(std::string_view name, std::string_view help,
+                        std::vector<std::string> label_names, std::function<SeriesList()> series);
+  void AddGaugeSeries(std::string_view name, std::string_view help,
+                      std::vector<std::string> label_names, std::function<SeriesList()> series);
+
   // The text exposition format 0.0.4.
   [[nodiscard]] std::string Render() const;
 

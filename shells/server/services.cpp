@@ -5,8 +5,10 @@
 #include <cmath>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <utility>
+#include <vector>
 
 namespace codeyard::server {
 
@@ -44,6 +46,53 @@ void AddJobMetrics(Services& services) {
     runs.With({}).Observe(t.run_s);
     finished.With({t.verdict}).Inc();
   });
+}
+
+// usage20: per-organization usage (codeyard/usage.hpp), never a label per user; the library
+// bounds the organizations (usage.metrics_max_orgs, the rest under org="_other"). The five
+// families of one scrape share one read: the totals are kept for a second.
+void AddUsageMetrics(Services& services) {
+  struct Snapshot {
+    std::mutex mu;
+    std::chrono::steady_clock::time_point at;
+    std::vector<UsageRow> rows;
+    bool ok = false;
+  };
+  auto snapshot = std::make_shared<Snapshot>();
+  Usage* usage = services.usage.get();
+  const auto series = [snapshot, usage](int64_t UsageRow::*field, double scale) {
+    return [snapshot, usage, field, scale] {
+      const std::lock_guard lock(snapshot->mu);
+      const auto now = std::chrono::steady_clock::now();
+      if (!snapshot->ok || now - snapshot->at > std::chrono::seconds(1)) {
+        auto rows = usage->OrgTotals();
+        snapshot->ok = rows.has_value();
+        snapshot->rows = rows ? std::move(*rows) : std::vector<UsageRow>();
+        snapshot->at = now;
+      }
+      Metrics::SeriesList out;
+      out.reserve(snapshot->rows.size());
+      for (const UsageRow& row : snapshot->rows) {
+        out.emplace_back(std::vector<std::string>{row.org_id},
+                         static_cast<double>(row.*field) * scale);
+      }
+      return out;
+    };
+  };
+  Metrics& m = services.metrics;
+  m.AddCounterSeries("codeyard_org_cpu_seconds_total",
+                     "CPU seconds the executor accounted to processes of the organization.",
+                     {"org"}, series(&UsageRow::cpu_ms, 0.001));
+  m.AddCounterSeries("codeyard_org_wall_seconds_total",
+                     "Wall seconds of processes of the organization, summed.", {"org"},
+                     series(&UsageRow::wall_ms, 0.001));
+  m.AddCounterSeries("codeyard_org_jobs_total", "Jobs of the organization finished.", {"org"},
+                     series(&UsageRow::jobs, 1));
+  m.AddCounterSeries("codeyard_org_runs_total",
+                     "Commands and interactive runs in the organization's workspaces finished.",
+                     {"org"}, series(&UsageRow::runs, 1));
+  m.AddGaugeSeries("codeyard_org_stored_bytes", "Bytes the organization's workspaces store.",
+                   {"org"}, series(&UsageRow::stored_bytes, 1));
 }
 
 }  // namespace
@@ -96,6 +145,8 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
       "events.horizon_wait_ms (a long transaction elsewhere on the database server).",
       [events] { return static_cast<double>(events->horizon_fallbacks()); });
   AddJobMetrics(*services);
+  services->usage = graph.shared_usage();  // usage20
+  AddUsageMetrics(*services);
   return services;
 }
 

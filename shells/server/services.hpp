@@ -37,6 +37,7 @@
 #include "codeyard/settings.hpp"
 #include "codeyard/submissions.hpp"
 #include "codeyard/terminals.hpp"
+#include "codeyard/usage.hpp"
 #include "codeyard/workspaces.hpp"
 #include "metrics.hpp"
 
@@ -68,6 +69,8 @@ struct Services {
   std::shared_ptr<RunSessions> run_sessions;
   // ide3: terminal.max_per_workspace, for the IDE's terminal tabs (GET /me/settings "limits").
   int terminal_max_per_workspace = 4;
+  // usage20: GET /api/v1/orgs/{id}/usage, /users/me/usage; the codeyard_org_* metrics.
+  std::shared_ptr<Usage> usage;
 };
 
 // Opens the library's services from the configuration (codeyard::OptionsFrom,

@@ -5,6 +5,7 @@
 // the library with the configuration key and a wait.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <memory>
@@ -13,6 +14,7 @@
 #include "codeyard/backend/registry.hpp"
 #include "codeyard/id.hpp"
 #include "codeyard/jobs.hpp"
+#include "codeyard/usage.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/users.hpp"
 #include "services/workspace_world.hpp"
@@ -67,6 +69,7 @@ class JobsWorld {
   }
 
   ManualClock& clock() { return *clock_; }
+  const std::shared_ptr<Platform>& shared_platform() const { return platform_; }  // usage20
   std::unique_ptr<Jobs> jobs;
 
  private:
@@ -295,6 +298,37 @@ TEMPLATE_TEST_CASE("jobs: a run's limits are checked against the configured maxi
   REQUIRE(request.has_value());
   CHECK(request->limits.cpu_time == milliseconds(2000));
   CHECK(jobs.ToRunRequest(Python("1").run)->limits == RunLimits{});  // the warm pool's
+}
+
+// usage20: a job's usage is what the executor reported for its run, recorded with its result.
+TEMPLATE_TEST_CASE("jobs: a finished job's usage is recorded with its result", "[services][jobs]",
+                   CODEYARD_STORAGE_BACKENDS) {
+  JobsWorld world(TestType::Create());
+  Jobs& jobs = *world.jobs;
+  jobs.Start();
+  const std::string user = world.NewUser();
+  auto submitted = jobs.Submit(
+      user,
+      {Python("import time\nwhile time.process_time() < 0.3:\n    pass\n"), Python("print(1)")});
+  REQUIRE(submitted.has_value());
+  const Job busy = WaitDone(jobs, user, submitted->ids[0]);
+  const Job quick = WaitDone(jobs, user, submitted->ids[1]);
+  REQUIRE(busy.run.has_value());
+  REQUIRE(quick.run.has_value());
+  CHECK(busy.run->status.cpu_ms >= 300);
+
+  Usage usage(world.shared_platform());
+  auto report = usage.ForUser(user, {});
+  REQUIRE(report.has_value());
+  REQUIRE(report->days.size() == 1);
+  const UsageRow& day = report->days[0];
+  CHECK(day.jobs == 2);
+  CHECK(day.runs == 0);
+  CHECK(day.cpu_ms == busy.run->status.cpu_ms + quick.run->status.cpu_ms);
+  CHECK(day.wall_ms == busy.run->status.wall_ms + quick.run->status.wall_ms);
+  CHECK(day.peak_memory_bytes ==
+        static_cast<int64_t>(std::max(busy.run->status.memory_kb, quick.run->status.memory_kb)) *
+            1024);
 }
 
 }  // namespace

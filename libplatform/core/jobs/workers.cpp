@@ -8,6 +8,7 @@
 #include "core/store/jobs.hpp"
 #include "core/store/transact.hpp"
 #include "core/try.hpp"
+#include "core/usage/record.hpp"
 
 namespace codeyard {
 namespace {
@@ -91,8 +92,9 @@ Result<std::optional<Job>> Jobs::Impl::ClaimOne(const std::string& worker) {
                    const Kind* kind = KindOf(c.gave_up->kind);
                    if (kind != nullptr && kind->hook) {
                      CY_CHECK(kind->hook(tx, *c.gave_up,
-                                         JobOutcome{c.gave_up->verdict, c.gave_up->result}));
+                                         JobOutcome{c.gave_up->verdict, c.gave_up->result, {}}));
                    }
+                   CY_CHECK(usage::RecordJob(tx, now, *c.gave_up, {}));
                  }
                  return c;
                }));
@@ -146,7 +148,8 @@ Result<JobOutcome> Jobs::Impl::Execute(const Job& job) {
     CY_TRY(RunRequest request, jobs::DecodeRunRequest(job.payload));
     request.user_id.clear();  // admission was the queue's; no per-user cap in the Runner
     CY_TRY(const RunResult run, runner_->Run(request));
-    return JobOutcome{std::string(VerdictName(run.verdict)), EncodeRunResult(run)};
+    return JobOutcome{std::string(VerdictName(run.verdict)), EncodeRunResult(run),
+                      usage::UsageOf(run.status)};
   }
   const Kind* kind = KindOf(job.kind);
   if (kind == nullptr || !kind->handler) {
@@ -166,6 +169,7 @@ Result<bool> Jobs::Impl::Finish(const Job& job, const std::string& worker,
                                    platform_->clock().NowMillis()));
         if (!finished) return false;
         if (kind != nullptr && kind->hook) CY_CHECK(kind->hook(tx, job, outcome));
+        CY_CHECK(usage::RecordJob(tx, platform_->clock().NowMillis(), job, outcome.usage));
         return true;
       });
 }

@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <utility>
 
 #include "codeyard/platform.hpp"
@@ -80,7 +81,15 @@ Result<void> Submissions::RegisterGradeKind(Jobs& jobs, std::shared_ptr<Problems
         // applies to the submissions still waiting.
         CY_TRY(const Problem problem, problems->ForGrading(grade.problem));
         CY_TRY(const GradeReport report, Grade(*runner, problem, grade.submission));
-        return JobOutcome{std::string(TestVerdictName(report.verdict)), GradeReportToJson(report)};
+        // Usage: what the executor reported for each test's run, summed.
+        JobUsage used;
+        for (const TestReport& t : report.tests) {
+          used.cpu_ms += t.time_ms;
+          used.wall_ms += t.wall_ms;
+          used.peak_memory_bytes = std::max<uint64_t>(used.peak_memory_bytes, t.memory_kb * 1024);
+        }
+        return JobOutcome{std::string(TestVerdictName(report.verdict)), GradeReportToJson(report),
+                          used};
       },
       [](Transaction& tx, const Job& job, const JobOutcome& outcome) -> Result<void> {
         // A job finished without a report (the handler failed, or the queue gave up on it)

@@ -22,6 +22,7 @@
 #include "core/store/users.hpp"
 #include "core/store/workspaces.hpp"
 #include "core/try.hpp"
+#include "core/usage/record.hpp"
 #include "core/workspaces/fenced_storage.hpp"
 #include "core/workspaces/workspace_rules.hpp"
 #include "core/workspaces/workspaces_impl.hpp"
@@ -202,7 +203,20 @@ Result<WorkspaceProcess> Workspaces::Impl::Start(std::string_view user_id, std::
     CY_CHECK(SyncAsHolder(ws, *entry, pod));  // what the API changed goes in first
   }
   Touch(ws.id);
-  CY_TRY(auto process, pod->Exec(spec));
+  CY_TRY(auto exec_process, pod->Exec(spec));
+  // Usage metering: the executor's report of the process, recorded once it is known. Same
+  // lifetime rule as `finish` below: the caller keeps this service while it holds the process.
+  auto process =
+      usage::Metered(std::move(exec_process), [platform = &platform_, user = std::string(user_id),
+                                               org = usage::OrgOf(ws)](const ExitStatus& status) {
+        auto recorded = store::Transact(platform->storage(), TxKind::kWrite, [&](Transaction& tx) {
+          return usage::RecordRun(tx, platform->clock().NowMillis(), org, user, status);
+        });
+        if (!recorded) {
+          platform->logger().Error("usage: cannot record a run",
+                                   {{"user", user}, {"error", recorded.error().ToString()}});
+        }
+      });
   // std::function must be copyable: the slots (move-only) ride in a shared_ptr.
   auto slots = std::make_shared<ConcurrencyLimiter::Slots>(std::move(exec_slots));
   WorkspaceProcess out;

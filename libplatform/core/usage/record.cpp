@@ -1,0 +1,109 @@
+#include "core/usage/record.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <utility>
+
+#include "core/store/usage.hpp"
+#include "core/try.hpp"
+
+namespace codeyard::usage {
+namespace {
+
+class MeteredProcess final : public Process {
+ public:
+  MeteredProcess(std::unique_ptr<Process> target, std::function<void(const ExitStatus&)> on_exit)
+      : target_(std::move(target)), on_exit_(std::move(on_exit)) {}
+
+  ~MeteredProcess() override {
+    if (reported_ || !on_exit_) return;
+    // Destroying a running process kills it; kill it here instead, so its use is known.
+    (void)target_->Signal(SIGKILL);
+    (void)Wait();
+  }
+
+  Result<std::optional<OutputChunk>> ReadOutput(
+      std::optional<std::chrono::milliseconds> timeout) override {
+    return target_->ReadOutput(timeout);
+  }
+  Result<void> WriteStdin(std::string_view data) override { return target_->WriteStdin(data); }
+  Result<void> CloseStdin() override { return target_->CloseStdin(); }
+  Result<void> QueueStdin(std::string_view data, std::size_t max_pending) override {
+    return target_->QueueStdin(data, max_pending);
+  }
+  void Interrupt() override { target_->Interrupt(); }
+  Result<void> Resize(TerminalSize size) override { return target_->Resize(size); }
+  Result<void> Signal(int signal) override { return target_->Signal(signal); }
+  Result<ExitStatus> Wait() override {
+    auto status = target_->Wait();
+    if (status && !reported_) {
+      reported_ = true;
+      if (on_exit_) on_exit_(*status);
+    }
+    return status;
+  }
+
+ private:
+  std::unique_ptr<Process> target_;
+  std::function<void(const ExitStatus&)> on_exit_;
+  bool reported_ = false;
+};
+
+store::usage::Delta DeltaOf(const JobUsage& used) {
+  store::usage::Delta d;
+  d.cpu_ms = used.cpu_ms;
+  d.wall_ms = used.wall_ms;
+  d.peak_memory_bytes = static_cast<int64_t>(used.peak_memory_bytes);
+  return d;
+}
+
+}  // namespace
+
+std::string DayOf(int64_t unix_ms) {
+  const std::chrono::sys_time<std::chrono::milliseconds> t{std::chrono::milliseconds(unix_ms)};
+  const std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(t)};
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+JobUsage UsageOf(const ExitStatus& status) {
+  JobUsage used;
+  used.cpu_ms = status.cpu_ms;
+  used.wall_ms = status.wall_ms;
+  used.peak_memory_bytes = status.memory_kb * 1024;
+  return used;
+}
+
+// A personal organization's id is its user's id (codeyard/orgs.hpp).
+std::string OrgOf(const Job& job) { return job.owner_id; }
+
+std::string OrgOf(const Workspace& workspace) { return workspace.owner_id; }
+
+Result<void> RecordJob(Transaction& tx, int64_t now_ms, const Job& job, const JobUsage& used) {
+  store::usage::Delta d = DeltaOf(used);
+  d.jobs = 1;
+  return store::usage::Add(tx, DayOf(now_ms), OrgOf(job), job.owner_id, d);
+}
+
+Result<void> RecordRun(Transaction& tx, int64_t now_ms, std::string_view org_id,
+                       std::string_view user_id, const ExitStatus& status) {
+  store::usage::Delta d = DeltaOf(UsageOf(status));
+  d.runs = 1;
+  return store::usage::Add(tx, DayOf(now_ms), org_id, user_id, d);
+}
+
+Result<bool> MayReadOrg(Transaction& tx, std::string_view caller_id, std::string_view org_id) {
+  (void)tx;
+  // Organizations other than a user's personal one (id = the user's id) come with org20.
+  return !caller_id.empty() && caller_id == org_id;
+}
+
+std::unique_ptr<Process> Metered(std::unique_ptr<Process> process,
+                                 std::function<void(const ExitStatus&)> on_exit) {
+  return std::make_unique<MeteredProcess>(std::move(process), std::move(on_exit));
+}
+
+}  // namespace codeyard::usage
