@@ -9,8 +9,11 @@
 #include <string>
 
 #include "codeyard/usage.hpp"
+#include "core/orgs/org_rules.hpp"
+#include "core/store/orgs.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/usage.hpp"
+#include "core/try.hpp"
 #include "core/usage/record.hpp"
 #include "services/must.hpp"
 #include "services/workspace_world.hpp"
@@ -131,4 +134,36 @@ TEMPLATE_TEST_CASE("usage: daily rows add up, reports check dates and readers, C
   CHECK(totals[0].cpu_ms == 1767);
   CHECK(totals[0].jobs == 3);
   CHECK(totals[0].runs == 2);
+}
+
+TEMPLATE_TEST_CASE("usage: the CPU-seconds-per-day quota refuses the next run, naming itself",
+                   "[services][usage][orgs]", CODEYARD_STORAGE_BACKENDS) {
+  WorkspaceWorld w(TestType::Create());
+  Platform& p = w.platform();
+  const std::string ws = Must(w.workspaces().Create(w.alice, "Quota")).id;
+  const std::string today = usage::DayOf(w.clock().NowMillis());
+  // Alice's personal organization (id = her id) may use 2 CPU-seconds a day.
+  Must(store::Transact(p.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
+    CY_TRY(Org org, store::orgs::Get(tx, w.alice));
+    org.org_quotas.max_cpu_seconds_per_day = 2;
+    CY_TRY(const Org updated, store::orgs::Update(tx, org, w.clock().NowMillis()));
+    (void)updated;
+    return {};
+  }));
+  ExecSpec spec;
+  spec.argv = {"true"};
+  Add(p, today, w.alice, w.alice, {1500, 1500, 0, 0, 1});  // 1 of 2 whole seconds: room left
+  CHECK(Must(w.workspaces().Exec(w.alice, ws, spec)).status.exit_code == 0);
+  Add(p, today, w.alice, w.alice, {1000, 1000, 0, 0, 1});  // 2.5 s: the quota is spent
+  const Error refused = testing::Failure(w.workspaces().Exec(w.alice, ws, spec));
+  CHECK(refused.code() == Error::Code::kResourceExhausted);
+  CHECK(refused.limit() == "org.max_cpu_seconds_per_day");
+  CHECK(refused.message().find("2 of 2 CPU-seconds today") != std::string::npos);
+  // Tomorrow, today's use no longer counts.
+  Must(store::Transact(p.storage(), TxKind::kWrite, [&](Transaction& tx) {
+    return orgs::CheckCpuSecondsPerDay(tx, w.alice, w.alice, w.clock().NowMillis() + 86'400'000);
+  }));
+  // Bob has his own organization and quota (none): he runs.
+  const std::string bobs = Must(w.workspaces().Create(w.bob, "Free")).id;
+  CHECK(Must(w.workspaces().Exec(w.bob, bobs, spec)).status.exit_code == 0);
 }

@@ -204,6 +204,7 @@ Result<Submitted> Jobs::Impl::Submit(std::string_view user_id, std::vector<JobSu
                  Job job = rows[i];
                  CY_TRY(job.org_id, orgs::ResolveFor(tx, user_id, jobs[i].org_id));
                  CY_CHECK(orgs::CheckJobsPerDay(tx, job.org_id, user_id, now));
+                 CY_CHECK(orgs::CheckCpuSecondsPerDay(tx, job.org_id, user_id, now));
                  CY_CHECK(store::jobs::Insert(tx, job));
                }
                done.quota = tightest.value_or(JobQuota{});

@@ -4,7 +4,9 @@
 
 #include "core/store/orgs.hpp"
 #include "core/store/store_util.hpp"
+#include "core/store/usage.hpp"
 #include "core/try.hpp"
+#include "core/usage/record.hpp"
 
 namespace codeyard::orgs {
 namespace {
@@ -103,6 +105,28 @@ Result<void> CheckJobsPerDay(Transaction& tx, std::string_view org_id, std::stri
   return CheckBoth(tx, org, owner_id, Measure::kJobsToday, day, "max_jobs_per_day",
                    org.org_quotas.max_jobs_per_day, org.member_quotas.max_jobs_per_day, 1,
                    "jobs today", until_tomorrow_s, until_tomorrow_s);
+}
+
+Result<void> CheckCpuSecondsPerDay(Transaction& tx, std::string_view org_id,
+                                   std::string_view user_id, int64_t now) {
+  CY_TRY(const Org org, store::orgs::Get(tx, org_id));
+  const auto& org_limit = org.org_quotas.max_cpu_seconds_per_day;
+  const auto& member_limit = org.member_quotas.max_cpu_seconds_per_day;
+  if (!Limited(org_limit, member_limit)) return {};
+  const std::string day = usage::DayOf(now);
+  const int64_t day_start = store::orgs::DayStart(now);
+  const int64_t until_tomorrow_s = (day_start + 86'400'000 - now + 999) / 1000;
+  if (org_limit) {
+    CY_TRY(const int64_t ms, store::usage::CpuMsOn(tx, day, org_id, ""));
+    CY_CHECK(Within(org, QuotaScope::kOrg, "max_cpu_seconds_per_day", org_limit, ms / 1000, 1,
+                    "CPU-seconds today", until_tomorrow_s));
+  }
+  if (member_limit) {
+    CY_TRY(const int64_t ms, store::usage::CpuMsOn(tx, day, org_id, user_id));
+    CY_CHECK(Within(org, QuotaScope::kMember, "max_cpu_seconds_per_day", member_limit, ms / 1000, 1,
+                    "CPU-seconds today", until_tomorrow_s));
+  }
+  return {};
 }
 
 Result<void> CheckOpenClaims(Transaction& tx, std::string_view org_id,

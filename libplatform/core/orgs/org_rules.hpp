@@ -42,6 +42,11 @@ namespace codeyard::orgs {
 // Before a job of `owner_id` in `org_id` is inserted at `now`: org/member max_jobs_per_day.
 [[nodiscard]] Result<void> CheckJobsPerDay(Transaction& tx, std::string_view org_id,
                                            std::string_view owner_id, int64_t now);
+// Before a job or a run of `user_id` in `org_id` starts at `now`: org/member
+// max_cpu_seconds_per_day against the CPU time usage metering recorded today (UTC). A run
+// already going is not stopped: the quota refuses the next one.
+[[nodiscard]] Result<void> CheckCpuSecondsPerDay(Transaction& tx, std::string_view org_id,
+                                                 std::string_view user_id, int64_t now);
 // Before `reviewer_id` claims a review of `org_id`: org/member max_open_claims.
 [[nodiscard]] Result<void> CheckOpenClaims(Transaction& tx, std::string_view org_id,
                                            std::string_view reviewer_id);

@@ -33,10 +33,9 @@ Result<std::vector<Row>> ReadRows(const Rows& rows) {
 }  // namespace
 
 Result<int64_t> StoredBytes(Transaction& tx, std::string_view org_id, std::string_view user_id) {
-  (void)org_id;  // workspaces carry no organization yet: all of the user's
   CY_TRY(Rows rows, tx.Query("SELECT CAST(COALESCE(SUM(total_bytes), 0) AS BIGINT) FROM "
-                             "workspaces WHERE owner_id = ?",
-                             {Text(user_id)}));
+                             "workspaces WHERE owner_id = ? AND org_id = ?",
+                             {Text(user_id), Text(org_id)}));
   if (rows.empty()) return int64_t{0};
   return rows[0].Int(0);
 }
@@ -86,7 +85,7 @@ Result<std::vector<Row>> ForUser(Transaction& tx, std::string_view user_id, std:
 }
 
 Result<int64_t> CpuMsOn(Transaction& tx, std::string_view day, std::string_view org_id,
-                       std::string_view user_id) {
+                        std::string_view user_id) {
   Rows rows;
   if (user_id.empty()) {
     CY_TRY(rows, tx.Query("SELECT CAST(COALESCE(SUM(cpu_ms), 0) AS BIGINT) FROM usage_daily "
@@ -115,8 +114,8 @@ Result<std::vector<Row>> TotalsByOrg(Transaction& tx) {
     CY_TRY(row.runs, r.Int(4));
     by_org[row.org_id] = std::move(row);
   }
-  CY_TRY(Rows stored, tx.Query("SELECT owner_id, CAST(SUM(total_bytes) AS BIGINT) FROM "
-                               "workspaces GROUP BY owner_id",
+  CY_TRY(Rows stored, tx.Query("SELECT org_id, CAST(SUM(total_bytes) AS BIGINT) FROM "
+                               "workspaces GROUP BY org_id",
                                {}));
   for (const auto& r : stored) {
     CY_TRY(std::string org, r.Text(0));
@@ -125,12 +124,14 @@ Result<std::vector<Row>> TotalsByOrg(Transaction& tx) {
     row.org_id = std::move(org);
     row.stored_bytes = bytes;
   }
+  CY_TRY(Rows personal, tx.Query("SELECT id FROM orgs WHERE personal_of IS NOT NULL", {}));
+  for (const auto& r : personal) {
+    CY_TRY(const std::string org, r.Text(0));
+    if (auto it = by_org.find(org); it != by_org.end()) it->second.personal = true;
+  }
   std::vector<Row> out;
   out.reserve(by_org.size());
-  for (auto& [org, row] : by_org) {
-    row.personal = true;  // every organization is a personal one until org20's are merged
-    out.push_back(std::move(row));
-  }
+  for (auto& [org, row] : by_org) out.push_back(std::move(row));
   return out;
 }
 

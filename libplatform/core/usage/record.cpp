@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <utility>
 
+#include "core/orgs/org_rules.hpp"
 #include "core/store/usage.hpp"
+#include "core/store/users.hpp"
 #include "core/try.hpp"
 
 namespace codeyard::usage {
@@ -78,9 +80,11 @@ JobUsage UsageOf(const ExitStatus& status) {
 }
 
 // A personal organization's id is its user's id (codeyard/orgs.hpp).
-std::string OrgOf(const Job& job) { return job.owner_id; }
+std::string OrgOf(const Job& job) { return job.org_id.empty() ? job.owner_id : job.org_id; }
 
-std::string OrgOf(const Workspace& workspace) { return workspace.owner_id; }
+std::string OrgOf(const Workspace& workspace) {
+  return workspace.org_id.empty() ? workspace.owner_id : workspace.org_id;
+}
 
 Result<void> RecordJob(Transaction& tx, int64_t now_ms, const Job& job, const JobUsage& used) {
   store::usage::Delta d = DeltaOf(used);
@@ -96,9 +100,12 @@ Result<void> RecordRun(Transaction& tx, int64_t now_ms, std::string_view org_id,
 }
 
 Result<bool> MayReadOrg(Transaction& tx, std::string_view caller_id, std::string_view org_id) {
-  (void)tx;
-  // Organizations other than a user's personal one (id = the user's id) come with org20.
-  return !caller_id.empty() && caller_id == org_id;
+  if (caller_id.empty()) return false;
+  // The organization's owners and admins, and platform admins (who act as owners everywhere).
+  CY_TRY(const std::optional<OrgRole> role, orgs::RoleOf(tx, org_id, caller_id));
+  if (role && (*role == OrgRole::kOwner || *role == OrgRole::kAdmin)) return true;
+  CY_TRY(const User caller, store::users::Get(tx, caller_id));
+  return caller.role == Role::kAdmin;
 }
 
 std::unique_ptr<Process> Metered(std::unique_ptr<Process> process,

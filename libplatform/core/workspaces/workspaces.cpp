@@ -11,7 +11,6 @@
 #include <map>
 #include <mutex>
 
-#include "codeyard/health_stats.hpp"
 #include "codeyard/id.hpp"
 #include "codeyard/images.hpp"
 #include "core/files/file_ops.hpp"
@@ -195,6 +194,11 @@ Result<WorkspaceProcess> Workspaces::Impl::Start(std::string_view user_id, std::
   CY_CHECK(limiter_.Take(options_.limits.execs_per_user, user_id));
   CY_TRY(const Workspace ws, Get(user_id, id));
   CY_CHECK(ValidateExecSpec(spec, options_.exec_limits));  // before the pod starts
+  // The organization's CPU-seconds-per-day quota, against what usage metering recorded today.
+  CY_CHECK(store::Transact(platform_.storage(), TxKind::kRead, [&](Transaction& tx) {
+    return orgs::CheckCpuSecondsPerDay(tx, usage::OrgOf(ws), user_id,
+                                       platform_.clock().NowMillis());
+  }));
   auto entry = EntryFor(ws.id, ws.owner_id);
   std::shared_ptr<Pod> pod;
   {

@@ -18,7 +18,6 @@
 #include <string>
 #include <thread>
 
-#include "codeyard/health_stats.hpp"
 #include "codeyard/limits.hpp"
 #include "codeyard/workspaces.hpp"
 #include "core/store/pods.hpp"
