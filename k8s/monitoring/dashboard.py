@@ -1,9 +1,11 @@
 """The Grafana dashboard of Codeyard, as data: generate.py writes it to grafana-dashboard.json.
 
 Rows of panels: the golden signals per route (traffic, errors, latency, saturation), the job
-queue, pods and the warm pool, terminals, workspace sync, storage and replicas. Every query is
-filtered by the `instance` variable and uses `$__rate_interval`, so it suits any scrape
-interval. (The per-organization usage panel is added once the usage metrics exist.)"""
+queue, pods and the warm pool, terminals, workspace sync, storage and replicas, and usage per
+organization. Every query of a replica's own series is filtered by the `instance` variable and
+uses `$__rate_interval`, so it suits any scrape interval. The `codeyard_org_*` series come from
+shared storage, so every replica exports the same values: those panels take `max by (org)`
+over the replicas, never a sum (docs/usage.md)."""
 
 SEL = 'instance=~"$instance"'
 RATE = "[$__rate_interval]"
@@ -133,6 +135,22 @@ ROWS = [
         ("Event subscribers", "short",
          [(f"sum by (instance) (codeyard_events_subscribers{{{SEL}}})", "{{instance}}")],
          "Open /api/v1/events subscriptions per replica."),
+    ]),
+    ("Usage per organization", [
+        ("CPU seconds per second by organization", "short",
+         [(f"max by (org) (rate(codeyard_org_cpu_seconds_total{RATE}))", "{{org}}")],
+         "CPU time the executor accounted to each organization's jobs and runs (personal "
+         "organizations together as _personal; past usage.metrics_max_orgs, _other)."),
+        ("Wall seconds per second by organization", "short",
+         [(f"max by (org) (rate(codeyard_org_wall_seconds_total{RATE}))", "{{org}}")],
+         "Wall time of the same processes."),
+        ("Jobs and runs per hour by organization", "short",
+         [("max by (org) (increase(codeyard_org_jobs_total[1h]))", "jobs {{org}}"),
+          ("max by (org) (increase(codeyard_org_runs_total[1h]))", "runs {{org}}")],
+         "Jobs finished, and commands and Runs finished in workspaces, in the last hour."),
+        ("Stored bytes by organization", "bytes",
+         [("max by (org) (codeyard_org_stored_bytes)", "{{org}}")],
+         "Bytes the organization's workspaces store now."),
     ]),
 ]
 
