@@ -170,6 +170,9 @@ struct Config {
   // and the local executor finds them. Empty: <data_dir>/images.
   std::string images_dir;  // images.dir
 
+  // admin20: the audit log's retention (codeyard/admin.hpp); 0 keeps every record.
+  int64_t audit_retention_days = 365;  // audit.retention_days
+
   // Keys from the environment that look like ours but are not known (likely typos).
   std::vector<std::string> warnings;
 

@@ -25,6 +25,7 @@
 #include <memory>
 
 #include "codeyard/accounts.hpp"
+#include "codeyard/admin.hpp"
 #include "codeyard/archive.hpp"
 #include "codeyard/config.hpp"
 #include "codeyard/downloads.hpp"
@@ -66,6 +67,8 @@ struct ServiceOptions {
   // Off for tools that only run code once (the CLI's run); their services still answer calls,
   // but idle workspaces are not stopped and subscribers get nothing.
   bool start_background = true;
+  // admin20: administration (codeyard/admin.hpp); an empty replica_id gets the workspaces' one.
+  AdminOptions admin;
 };
 
 // Every service's configuration keys (see docs/configuration.md); accounts.secret stays empty.
@@ -112,6 +115,7 @@ class Services {
   [[nodiscard]] RunSessions& run_sessions() const { return *run_sessions_; }
   [[nodiscard]] PortRelay& port_relay() const { return *port_relay_; }
   [[nodiscard]] LanguageServers& language_servers() const { return *language_servers_; }
+  [[nodiscard]] Admin& admin() const { return *admin_; }  // admin20
 
   // The same services, for a caller that keeps one beyond this object.
   [[nodiscard]] const std::shared_ptr<Platform>& shared_platform() const { return platform_; }
@@ -140,6 +144,7 @@ class Services {
   [[nodiscard]] const std::shared_ptr<LanguageServers>& shared_language_servers() const {
     return language_servers_;
   }
+  [[nodiscard]] const std::shared_ptr<Admin>& shared_admin() const { return admin_; }  // admin20
 
  private:
   Services() = default;
@@ -162,6 +167,7 @@ class Services {
   std::shared_ptr<RunSessions> run_sessions_;  // holds accounts_ and workspaces_; its runs stop
   std::shared_ptr<PortRelay> port_relay_;      // holds workspaces_
   std::shared_ptr<LanguageServers> language_servers_;  // holds workspaces_; its servers stop
+  std::shared_ptr<Admin> admin_;  // admin20: first to stop (its heartbeat and sweep threads)
 };
 
 }  // namespace codeyard

@@ -535,6 +535,10 @@ const std::vector<KeySpec>& Specs() {
          c.images_dir = std::string(v);
          return {};
        }},
+      // admin20: the audit log (codeyard/admin.hpp, docs/admin.md).
+      {"audit.retention_days",
+       "days an audit log record is kept before the hourly sweep deletes it (0 = forever)", "365",
+       IntSetter(&Config::audit_retention_days, 0, 36500)},
   };
   return specs;
 }

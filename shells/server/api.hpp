@@ -101,6 +101,11 @@ inline constexpr std::array<Method, 6> kRelayMethods = {
 // Search across a workspace's files (api_search.cpp): GET /api/v1/workspaces/{id}/search.
 void AddSearchRoutes(Router& router, Services& services);
 
+// admin20: administration (api_admin.cpp): /api/v1/admin/users[/{id}[/disable|/enable|/logout]],
+// /admin/workspaces[/{id}/stop], /admin/jobs[/stats|/{id}/retry|/{id}/cancel], /admin/replicas,
+// /admin/health, /admin/audit[/export]. Callers who are not admins get 404.
+void AddAdminRoutes(Router& router, Services& services);
+
 using AddRoutes = void (*)(Router&, Services&);
 // A plain array, sized by its list, so adding a group touches one line.
 inline constexpr AddRoutes kRouteGroups[] = {
@@ -110,6 +115,7 @@ inline constexpr AddRoutes kRouteGroups[] = {
     AddReviewerRoutes, AddLanguageRoutes, AddProblemRoutes,    AddSubmissionRoutes,
     AddArchiveRoutes,  AddDownloadRoutes, AddRunSessionRoutes, AddSettingsRoutes,
     AddPortRoutes,     AddSearchRoutes,   AddStaticRoutes,
+    AddAdminRoutes,  // admin20
 };
 
 }  // namespace codeyard::server

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "codeyard/accounts.hpp"
+#include "codeyard/admin.hpp"
 #include "codeyard/archive.hpp"
 #include "codeyard/config.hpp"
 #include "codeyard/downloads.hpp"
@@ -66,6 +67,8 @@ struct Services {
   std::shared_ptr<RunSessions> run_sessions;
   // ide3: terminal.max_per_workspace, for the IDE's terminal tabs (GET /me/settings "limits").
   int terminal_max_per_workspace = 4;
+  // admin20: /api/v1/admin/... (api_admin.cpp).
+  std::shared_ptr<Admin> admin;
 };
 
 // Opens the library's services from the configuration (codeyard::OptionsFrom,
