@@ -230,6 +230,28 @@ TEMPLATE_TEST_CASE("admin: logins, failures, logouts, problems and pods are audi
   CHECK(Must(w.admin_api().Audit(w.admin.id, by_actor, {})).items.size() == 1);
 }
 
+TEMPLATE_TEST_CASE("admin: review decisions and self-service level changes are audited",
+                   "[services][admin]", CODEYARD_STORAGE_BACKENDS) {
+  AdminWorld w = MakeWorld<TestType>();
+  const User rob = Must(w.services->accounts().Register({"rob", std::string(kPassword), "", {}}));
+  Reviews& reviews = w.services->reviews();
+  Must(reviews.SetReviewerLevel(rob.id, rob.id, 1));  // PATCH /me's path
+  const auto levels = w.Audit(audit_action::kReviewerLevel);
+  REQUIRE(levels.size() == 1);
+  CHECK(levels[0].actor_id == rob.id);
+  const Workspace ws = Must(w.services->workspaces().Create(w.user.id, "essay"));
+  Must(w.services->files().Write(w.user.id, ws.id, "main.py", "print(1)\n"));
+  const Review review =
+      Must(reviews.Create(w.user.id, {ws.id, "please", "", ReviewPriority::kNormal, 1}));
+  Must(reviews.Claim(rob.id, review.id));
+  Must(reviews.Decide(rob.id, review.id, ReviewDecision::kApprove, ""));
+  const auto decisions = w.Audit(audit_action::kReviewDecision);
+  REQUIRE(decisions.size() == 1);
+  CHECK(decisions[0].actor_id == rob.id);
+  CHECK(decisions[0].target == review.id);
+  CHECK(decisions[0].detail == R"({"status":"approved"})");
+}
+
 TEMPLATE_TEST_CASE("admin: jobs are counted, listed, cancelled and retried", "[services][admin]",
                    CODEYARD_STORAGE_BACKENDS) {
   AdminWorld w = MakeWorld<TestType>();
