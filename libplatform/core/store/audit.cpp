@@ -94,21 +94,39 @@ Result<std::vector<AuditEntry>> Query(Transaction& tx, const AuditFilter& f,
   // The SQL per case (no `? IS NULL`, which PostgreSQL cannot type).
   std::string sql(kSelect);
   std::vector<Value> params;
+  params.reserve(7);
   const char* glue = "WHERE ";
-  const auto add = [&](std::string_view condition, Value value) {
+  const auto where = [&](std::string_view condition) {
     sql += glue;
     sql += condition;
     glue = " AND ";
-    params.push_back(std::move(value));
   };
-  if (f.actor) add("actor_id = ?", Text(*f.actor));
-  if (f.action) add("action = ?", Text(*f.action));
-  if (f.target) add("target = ?", Text(*f.target));
-  if (f.from) add("ts >= ?", Value{*f.from});
-  if (f.to) add("ts < ?", Value{*f.to});
-  if (before_id) add("id < ?", Value{*before_id});
+  if (f.actor) {
+    where("actor_id = ?");
+    params.emplace_back(std::string(*f.actor));
+  }
+  if (f.action) {
+    where("action = ?");
+    params.emplace_back(std::string(*f.action));
+  }
+  if (f.target) {
+    where("target = ?");
+    params.emplace_back(std::string(*f.target));
+  }
+  if (f.from) {
+    where("ts >= ?");
+    params.emplace_back(int64_t{*f.from});
+  }
+  if (f.to) {
+    where("ts < ?");
+    params.emplace_back(int64_t{*f.to});
+  }
+  if (before_id) {
+    where("id < ?");
+    params.emplace_back(int64_t{*before_id});
+  }
   sql += " ORDER BY id DESC LIMIT ?";
-  params.push_back(Value{int64_t{limit}});
+  params.emplace_back(int64_t{limit});
   CY_TRY(Rows rows, tx.Query(sql, params));
   return Many(rows);
 }

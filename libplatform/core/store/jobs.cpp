@@ -286,7 +286,9 @@ Result<std::vector<Job>> ListAll(Transaction& tx, std::string_view state,
                                  std::optional<int64_t> stuck_at, const std::optional<Job>& before,
                                  int64_t limit) {
   std::string sql = "SELECT " + std::string(kLightColumns) + "WHERE state = ? ";
-  std::vector<Value> params{Text(state)};
+  std::vector<Value> params;
+  params.reserve(6);
+  params.emplace_back(std::string(state));
   if (stuck_at) {
     sql += "AND lease_until <= ? ";
     params.push_back(Value{*stuck_at});

@@ -170,17 +170,19 @@ Result<std::vector<Workspace>> ListAll(Transaction& tx, std::optional<std::strin
                                        std::optional<WorkspaceState> state, std::string_view after,
                                        int limit) {
   std::string where = "WHERE id > ? ";
-  std::vector<Value> keys{Text(after)};
+  std::vector<Value> keys;
+  keys.reserve(4);
+  keys.emplace_back(std::string(after));
   if (owner_id) {
     where += "AND owner_id = ? ";
-    keys.push_back(Text(*owner_id));
+    keys.emplace_back(std::string(*owner_id));
   }
   if (state) {
     where += "AND state = ? ";
-    keys.push_back(Text(WorkspaceStateName(*state)));
+    keys.emplace_back(std::string(WorkspaceStateName(*state)));
   }
   where += "ORDER BY id LIMIT ?";
-  keys.push_back(Value{int64_t{limit}});
+  keys.emplace_back(int64_t{limit});
   return Many(tx, where, std::move(keys));
 }
 

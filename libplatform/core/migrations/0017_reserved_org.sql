@@ -1,0 +1,1 @@
+-- Local stand-in for org20's migration (never committed on admin20).
