@@ -77,14 +77,15 @@ Result<void> Accounts::CheckSecret() const {
 Result<Session> Accounts::StartSession(const User& user) {
   CY_CHECK(CheckSecret());
   CY_TRY(Issued issued, MakeSession(options_, platform_.clock().NowMillis(), user, NewUuid()));
-  CY_CHECK(
+  auto stored =
       store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
         CY_CHECK(store::refresh_tokens::Insert(tx, issued.row));
         // admin20: a login is recorded with the session it started.
         CY_CHECK(store::audit::Record(tx, platform_.clock().NowMillis(), user.id,
                                       audit_action::kLogin, user.id));
         return {};
-      }));
+      });
+  if (!stored) return Fail(stored.error());
   return std::move(issued.session);
 }
 

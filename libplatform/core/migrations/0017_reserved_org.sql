@@ -1,1 +1,0 @@
--- Local stand-in for org20's migration (never committed on admin20).

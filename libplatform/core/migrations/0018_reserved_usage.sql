@@ -1,1 +1,0 @@
--- Local stand-in for usage20's migration (never committed on admin20).
