@@ -55,7 +55,7 @@ AdminWorld MakeWorld() {
   so.accounts.secret = std::string(40, 's');
   so.accounts.password_cost = kPasswordCostMinimum;
   so.start_background = false;
-  so.admin.replica_id = "replica-a";
+  so.workspaces.replica_id = "replica-a";  // Admin takes the workspaces' replica id
   so.admin.retention_days = 30;
   w.services = Must(Services::Open(options, so));
   w.admin =
