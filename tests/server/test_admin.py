@@ -84,8 +84,13 @@ def test_users_are_searched_changed_and_audited(server, admin):
     status, _, doc = call(server, "POST", f"/admin/users/{admin['user']['id']}/disable",
                           token=token)
     assert status == 412 and error_code(doc) == "failed_precondition", doc  # no self-lockout
+    status, _, again = call(server, "POST", "/auth/login",
+                            json_body={"username": name, "password": "correct horse"})
+    assert status == 200, again
     status, _, doc = call(server, "POST", f"/admin/users/{uid}/logout", token=token)
     assert status == 200 and doc["revoked"] >= 1, doc
+    status, _, doc = call(server, "GET", "/me", token=again["access_token"])
+    assert status == 401, doc
 
     # The audit log: the disable, with the request's id and the client's address.
     status, _, page = call(server, "GET", f"/admin/audit?action=user.disable&target={uid}",
