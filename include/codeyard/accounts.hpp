@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -190,6 +191,9 @@ class Accounts {
   // A session in a new refresh-token family (a fresh login).
   [[nodiscard]] Result<Session> StartSession(const User& user);
   [[nodiscard]] Result<void> CheckSecret() const;
+  // admin20: records a refused login in the audit log (best effort).
+  void LoginFailed(std::optional<std::string_view> user_id, std::string_view username,
+                   std::string_view reason);
   [[nodiscard]] const std::string& DummyHash();
 
   std::shared_ptr<Platform> owner_;  // keeps platform_ alive

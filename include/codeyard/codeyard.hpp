@@ -3,6 +3,8 @@
 #pragma once
 
 #include "codeyard/accounts.hpp"
+#include "codeyard/admin.hpp"
+#include "codeyard/audit.hpp"
 #include "codeyard/clock.hpp"
 #include "codeyard/config.hpp"
 #include "codeyard/error.hpp"

@@ -173,6 +173,8 @@ struct Config {
   // Usage metering (issue 20, usage20; codeyard/usage.hpp).
   int64_t usage_max_days = 366;         // usage.max_days: the longest range of one usage report
   int64_t usage_metrics_max_orgs = 50;  // usage.metrics_max_orgs: orgs with their own series
+  // admin20: the audit log's retention (codeyard/admin.hpp); 0 keeps every record.
+  int64_t audit_retention_days = 365;  // audit.retention_days
 
   // Keys from the environment that look like ours but are not known (likely typos).
   std::vector<std::string> warnings;

@@ -253,6 +253,17 @@ class Jobs {
 
   [[nodiscard]] const JobsOptions& options() const;
 
+  // admin20 (codeyard/admin.hpp): an admin's interventions on any owner's job; the caller
+  // (Admin) checks who asks, and `audit` runs in the same transaction. kNotFound for an unknown
+  // id. Cancel finishes a queued or running job as internal_error ("cancelled by an admin"),
+  // running its kind's completion hook, and fences off a worker still running it (its result
+  // is dropped); kFailedPrecondition once done. Retry queues a done job again with
+  // jobs.max_attempts more claims (its result cleared; the hook and any callback run again
+  // when it finishes); kFailedPrecondition unless done.
+  using AdminAudit = std::function<Result<void>(Transaction& tx, const Job& job)>;
+  [[nodiscard]] Result<Job> Cancel(std::string_view id, const AdminAudit& audit);
+  [[nodiscard]] Result<Job> Retry(std::string_view id, const AdminAudit& audit);
+
   class Impl;
 
  private:

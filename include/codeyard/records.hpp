@@ -120,6 +120,8 @@ struct AuditEntry {
   std::string target;
   std::string detail = "{}";  // JSON object
   std::string request_id;
+  // admin20: the client's address (migration 19); empty for the library's own actions.
+  std::string source;
 };
 
 // --- organizations (issue 20, org20; codeyard/orgs.hpp) ---

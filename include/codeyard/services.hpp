@@ -25,6 +25,7 @@
 #include <memory>
 
 #include "codeyard/accounts.hpp"
+#include "codeyard/admin.hpp"
 #include "codeyard/archive.hpp"
 #include "codeyard/config.hpp"
 #include "codeyard/downloads.hpp"
@@ -69,6 +70,8 @@ struct ServiceOptions {
   // Off for tools that only run code once (the CLI's run); their services still answer calls,
   // but idle workspaces are not stopped and subscribers get nothing.
   bool start_background = true;
+  // admin20: administration (codeyard/admin.hpp); an empty replica_id gets the workspaces' one.
+  AdminOptions admin;
 };
 
 // Every service's configuration keys (see docs/configuration.md); accounts.secret stays empty.
@@ -118,6 +121,7 @@ class Services {
   // Organizations, membership, quotas (org20).
   [[nodiscard]] Orgs& orgs() const { return *orgs_; }
   [[nodiscard]] Usage& usage() const { return *usage_; }  // usage20
+  [[nodiscard]] Admin& admin() const { return *admin_; }  // admin20
 
   // The same services, for a caller that keeps one beyond this object.
   [[nodiscard]] const std::shared_ptr<Platform>& shared_platform() const { return platform_; }
@@ -149,6 +153,7 @@ class Services {
   // Organizations (org20).
   [[nodiscard]] const std::shared_ptr<Orgs>& shared_orgs() const { return orgs_; }
   [[nodiscard]] const std::shared_ptr<Usage>& shared_usage() const { return usage_; }  // usage20
+  [[nodiscard]] const std::shared_ptr<Admin>& shared_admin() const { return admin_; }  // admin20
 
  private:
   Services() = default;
@@ -173,6 +178,7 @@ class Services {
   std::shared_ptr<LanguageServers> language_servers_;  // holds workspaces_; its servers stop
   std::shared_ptr<Orgs> orgs_;                         // organizations (org20)
   std::shared_ptr<Usage> usage_;                       // usage20: holds platform_
+  std::shared_ptr<Admin> admin_;  // admin20: first to stop (its heartbeat and sweep threads)
 };
 
 }  // namespace codeyard

@@ -752,6 +752,10 @@ const std::vector<KeySpec>& Specs() {
        "organizations with their own codeyard_org_* series (the most CPU first); the rest are "
        "summed under org=\"_other\"",
        "50", IntSetter(&Config::usage_metrics_max_orgs, 0, 100000)},
+      // admin20: the audit log (codeyard/admin.hpp, docs/admin.md).
+      {"audit.retention_days",
+       "days an audit log record is kept before the hourly sweep deletes it (0 = forever)", "365",
+       IntSetter(&Config::audit_retention_days, 0, 36500)},
   };
   return specs;
 }

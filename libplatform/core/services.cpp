@@ -28,6 +28,7 @@ ServiceOptions ServiceOptionsFrom(const Config& config) {
   options.relay.max_response_bytes = static_cast<uint64_t>(config.relay_max_response_bytes);
   options.relay.timeout = std::chrono::seconds(config.relay_timeout_s);
   options.usage = UsageOptionsFrom(config);  // usage20
+  options.admin = AdminOptionsFrom(config);  // admin20
   return options;
 }
 
@@ -108,6 +109,10 @@ Result<std::shared_ptr<Services>> Services::Open(std::shared_ptr<Platform> platf
   // Further kinds are registered on jobs() before its workers start: a caller that adds kinds
   // opens with start_background off and calls jobs().Start() itself.
   if (background) s->jobs_->Start();
+  // admin20: administration, its heartbeat and the audit retention sweep.
+  s->admin_ = std::make_shared<Admin>(s->platform_, s->accounts_, s->workspaces_, s->jobs_,
+                                      std::move(o.admin));
+  if (background) s->admin_->Start();
   // Shared shells (issue 15): the reviews policy decides who besides the owner may watch.
   s->terminals_->SetWatchPolicy(
       [reviews = s->reviews_](std::string_view user_id, std::string_view workspace_id) {

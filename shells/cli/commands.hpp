@@ -80,13 +80,15 @@ void AddWorkspaceCommand(CLI::App& app);
 void AddSubmitCommand(CLI::App& app);
 void AddReviewCommand(CLI::App& app);
 void AddJobsCommand(CLI::App& app);
+void AddAdminCommand(CLI::App& app);  // admin20
 
 using AddCommand = void (*)(CLI::App&);
-inline constexpr std::array<AddCommand, 16> kCommands = {
+inline constexpr std::array<AddCommand, 17> kCommands = {
     AddVersionCommand,   AddMigrateCommand,  AddConfigCommand,  AddRunCommand,
     AddDoctorCommand,    AddProblemsCommand, AddImageCommand,   AddServeCommand,
     AddUserCommand,      AddGcCommand,       AddBackupCommands, AddLoginCommands,
     AddWorkspaceCommand, AddSubmitCommand,   AddReviewCommand,  AddJobsCommand,
+    AddAdminCommand,  // admin20
 };
 
 }  // namespace codeyard::cli

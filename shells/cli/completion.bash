@@ -5,7 +5,7 @@ _codeyard() {
   local cur prev words cword
   cur="${COMP_WORDS[COMP_CWORD]}"
   prev="${COMP_WORDS[COMP_CWORD-1]}"
-  local commands="version migrate config run doctor problems image serve user gc backup restore login logout workspace submit review jobs"
+  local commands="version migrate config run doctor problems image serve user gc backup restore login logout workspace submit review jobs admin"
   local storage="--data --storage --config --set"
   local cmd="" sub="" i
   for ((i = 1; i < COMP_CWORD; i++)); do
@@ -36,6 +36,8 @@ _codeyard() {
     review) subs="list show submit"
       flags="$flags --json --role --status --title --description --priority --level" ;;
     jobs) subs="stats"; flags="$flags --json" ;;
+    admin) subs="users workspaces jobs replicas audit"  # admin20
+      flags="$flags --json --csv --search --user --state --actor --action --target --from --to --limit" ;;
     image) subs="build list rm"; flags="$flags $storage" ;;
     config) flags="$flags $storage" ;;
     login) flags="$flags --username --password-stdin" ;;

@@ -106,6 +106,10 @@ void AddSearchRoutes(Router& router, Services& services);
 void AddOrgRoutes(Router& router, Services& services);
 // Usage export (api_usage.cpp, usage20): GET /api/v1/orgs/{id}/usage, GET /api/v1/users/me/usage.
 void AddUsageRoutes(Router& router, Services& services);
+// admin20: administration (api_admin.cpp): /api/v1/admin/users[/{id}[/disable|/enable|/logout]],
+// /admin/workspaces[/{id}/stop], /admin/jobs[/stats|/{id}/retry|/{id}/cancel], /admin/replicas,
+// /admin/health, /admin/audit[/export]. Callers who are not admins get 404.
+void AddAdminRoutes(Router& router, Services& services);
 
 using AddRoutes = void (*)(Router&, Services&);
 // A plain array, sized by its list, so adding a group touches one line.
@@ -118,6 +122,7 @@ inline constexpr AddRoutes kRouteGroups[] = {
     AddPortRoutes,     AddSearchRoutes,   AddStaticRoutes,
     AddOrgRoutes,  // organizations (org20)
     AddUsageRoutes,  // usage20
+    AddAdminRoutes,  // admin20
 };
 
 }  // namespace codeyard::server

@@ -86,6 +86,8 @@ constexpr Entry kTable[] = {
     {Method::kOptions, kPreviewPattern, Streamed()},
     // A search reads up to search.max_scan_bytes of files: not on a quick worker.
     {Method::kGet, "/api/v1/workspaces/{id}/search", Long(kDefault)},
+    // admin20: an admin's stop waits on the pod like the owner's.
+    {Method::kPost, "/api/v1/admin/workspaces/{id}/stop", Long(kDefault)},
 };
 
 }  // namespace

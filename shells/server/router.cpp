@@ -1,5 +1,6 @@
 #include "router.hpp"
 
+#include "codeyard/audit.hpp"
 #include "http_errors.hpp"
 
 namespace codeyard::server {
@@ -222,6 +223,8 @@ Response Router::Handle(Request request) const {
     return r;
   }
   (void)Matches(match->segments, path, &request.params);
+  // admin20: audit records appended while the handler runs carry its request id and address.
+  const AuditScope audit_scope({request.request_id, request.client_address});
   Result<Response> result = match->handler(request);
   Response out = result ? std::move(*result) : ErrorResponse(result.error(), request.request_id);
   out.route = match->pattern;

@@ -131,6 +131,7 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   services->relay = graph.shared_port_relay();
   services->language_servers = graph.shared_language_servers();
   services->terminal_max_per_workspace = static_cast<int>(config.terminal_max_per_workspace);
+  services->admin = graph.shared_admin();  // admin20
 
   Events* events = services->events.get();
   services->metrics.AddGauge("codeyard_events_subscribers",

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "codeyard/accounts.hpp"
+#include "codeyard/admin.hpp"
 #include "codeyard/archive.hpp"
 #include "codeyard/config.hpp"
 #include "codeyard/downloads.hpp"
@@ -71,6 +72,8 @@ struct Services {
   int terminal_max_per_workspace = 4;
   // usage20: GET /api/v1/orgs/{id}/usage, /users/me/usage; the codeyard_org_* metrics.
   std::shared_ptr<Usage> usage;
+  // admin20: /api/v1/admin/... (api_admin.cpp).
+  std::shared_ptr<Admin> admin;
 };
 
 // Opens the library's services from the configuration (codeyard::OptionsFrom,

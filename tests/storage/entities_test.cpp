@@ -397,13 +397,15 @@ TEMPLATE_TEST_CASE("pods, manifests and the audit log", "[storage][entities]",
   CHECK(now->front() == changed);
 
   const int64_t id1 = Write(s, [&](Transaction& tx) {
-    return st::audit::Append(tx, AuditEntry{0, 10, ada.id, "user.login", ada.id, "{}", "req-1"});
+    return st::audit::Append(
+        tx, AuditEntry{0, 10, ada.id, "user.login", ada.id, "{}", "req-1", "192.0.2.1"});
   });
   const int64_t id2 = Write(s, [&](Transaction& tx) {
-    return st::audit::Append(tx, AuditEntry{0, 11, {}, "system.start", "", R"({"n":1})", ""});
+    return st::audit::Append(tx, AuditEntry{0, 11, {}, "system.start", "", R"({"n":1})", "", ""});
   });
   CHECK(id2 > id1);
-  auto entries = Read(s, [&](Transaction& tx) { return st::audit::List(tx, 0, 10); });
+  // After id1: the pod set above was recorded too (pod.create).
+  auto entries = Read(s, [&](Transaction& tx) { return st::audit::List(tx, id1 - 1, 10); });
   REQUIRE(entries->size() == 2);
   CHECK(entries->at(0).actor_id == ada.id);
   CHECK_FALSE(entries->at(1).actor_id.has_value());
@@ -413,6 +415,7 @@ TEMPLATE_TEST_CASE("pods, manifests and the audit log", "[storage][entities]",
   auto mine = Read(s, [&](Transaction& tx) { return st::audit::ListByActor(tx, ada.id, 10); });
   REQUIRE(mine->size() == 1);
   CHECK(mine->front().request_id == "req-1");
+  CHECK(mine->front().source == "192.0.2.1");
 }
 
 }  // namespace

@@ -5,8 +5,11 @@
 #include <array>
 #include <utility>
 
+#include "codeyard/audit.hpp"
 #include "codeyard/id.hpp"
 #include "core/auth/passwords.hpp"
+#include "core/json_text.hpp"
+#include "core/store/audit.hpp"
 #include "core/store/refresh_tokens.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/users.hpp"
@@ -40,10 +43,12 @@ Result<void> ValidateDisplayName(std::string_view name) {
 }
 
 // Runs `change` on the target user in one write transaction, after checking that the acting
-// user is an enabled admin. `change` edits the user and may touch other rows.
+// user is an enabled admin. `change` edits the user and may touch other rows. The change is
+// recorded in the audit log as `action` with `detail` (what it set), in the same transaction.
 template <class F>
 Result<User> AdminUpdate(Platform& platform, std::string_view acting_user_id,
-                         std::string_view user_id, F&& change) {
+                         std::string_view user_id, std::string_view action, std::string detail,
+                         F&& change) {
   return store::Transact(platform.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<User> {
     auto actor = store::users::Get(tx, acting_user_id);
     if (!actor && actor.error().code() != Error::Code::kNotFound) return Fail(actor.error());
@@ -52,7 +57,9 @@ Result<User> AdminUpdate(Platform& platform, std::string_view acting_user_id,
     }
     CY_TRY(User user, store::users::Get(tx, user_id));
     CY_CHECK(change(tx, user));
-    CY_TRY(User updated, store::users::Update(tx, user, platform.clock().NowMillis()));
+    const int64_t now = platform.clock().NowMillis();
+    CY_TRY(User updated, store::users::Update(tx, user, now));
+    CY_CHECK(store::audit::Record(tx, now, acting_user_id, action, user_id, detail));
     return Public(std::move(updated));
   });
 }
@@ -153,12 +160,15 @@ Result<Session> Accounts::Login(std::string_view username, std::string_view pass
   const std::string_view bounded = password.substr(0, auth::kMaxPasswordBytes);
   const bool match = auth::VerifyPassword(user ? user->password_hash : dummy_hash, bounded);
   if (!user || !match || password.size() > auth::kMaxPasswordBytes) {
+    LoginFailed(user ? std::optional<std::string_view>(user->id) : std::nullopt, username,
+                "wrong username or password");
     return Fail(Error::Code::kUnauthenticated, std::string(kWrongCredentials));
   }
   // The password was right: the account's count starts again (a failure of bookkeeping
   // must not fail a good login).
   (void)limiter_.Succeeded(counters);
   if (user->disabled) {
+    LoginFailed(user->id, username, "disabled");
     return Fail(Error::Code::kPermissionDenied, "accounts: this account is disabled");
   }
   if (auth::NeedsRehash(user->password_hash, options_.password_cost)) {
@@ -173,6 +183,21 @@ Result<Session> Accounts::Login(std::string_view username, std::string_view pass
     }
   }
   return StartSession(*user);
+}
+
+void Accounts::LoginFailed(std::optional<std::string_view> user_id, std::string_view username,
+                           std::string_view reason) {
+  // Its own transaction: a failed login changes nothing else. Best effort: the refusal stands
+  // whether or not the record could be written (the rate limiter counted the attempt).
+  std::string detail = "{\"username\":";
+  AppendJsonString(detail, username.substr(0, kMaxUsername * 4));
+  detail += ",\"reason\":";
+  AppendJsonString(detail, reason);
+  detail += '}';
+  (void)store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) {
+    return store::audit::Record(tx, platform_.clock().NowMillis(), user_id,
+                                audit_action::kLoginFailed, user_id.value_or(""), detail);
+  });
 }
 
 Result<void> Accounts::ChangePassword(std::string_view user_id, std::string_view old_password,
@@ -213,7 +238,8 @@ Result<User> Accounts::GetUserByUsername(std::string_view username) const {
 
 Result<User> Accounts::SetRole(std::string_view acting_user_id, std::string_view user_id,
                                Role role) {
-  return AdminUpdate(platform_, acting_user_id, user_id,
+  return AdminUpdate(platform_, acting_user_id, user_id, audit_action::kRole,
+                     "{\"role\":\"" + std::string(RoleName(role)) + "\"}",
                      [&](Transaction&, User& user) -> Result<void> {
                        if (user.id == acting_user_id && role != Role::kAdmin) {
                          return Fail(Error::Code::kFailedPrecondition,
@@ -230,7 +256,8 @@ Result<User> Accounts::SetReviewerLevel(std::string_view acting_user_id, std::st
     return Fail(Error::Code::kInvalidArgument,
                 "accounts: reviewer level must be 0 to 4, got " + std::to_string(level));
   }
-  return AdminUpdate(platform_, acting_user_id, user_id,
+  return AdminUpdate(platform_, acting_user_id, user_id, audit_action::kReviewerLevel,
+                     "{\"reviewer_level\":" + std::to_string(level) + "}",
                      [&](Transaction&, User& user) -> Result<void> {
                        user.reviewer_level = level;
                        return {};
@@ -239,19 +266,20 @@ Result<User> Accounts::SetReviewerLevel(std::string_view acting_user_id, std::st
 
 Result<User> Accounts::SetDisabled(std::string_view acting_user_id, std::string_view user_id,
                                    bool disabled) {
-  return AdminUpdate(
-      platform_, acting_user_id, user_id, [&](Transaction& tx, User& user) -> Result<void> {
-        if (user.id == acting_user_id && disabled) {
-          return Fail(Error::Code::kFailedPrecondition,
-                      "accounts: an admin cannot disable themselves");
-        }
-        user.disabled = disabled;
-        if (disabled) {
-          CY_CHECK(
-              store::refresh_tokens::RevokeAllForUser(tx, user.id, platform_.clock().NowMillis()));
-        }
-        return {};
-      });
+  return AdminUpdate(platform_, acting_user_id, user_id,
+                     disabled ? audit_action::kDisable : audit_action::kEnable, "{}",
+                     [&](Transaction& tx, User& user) -> Result<void> {
+                       if (user.id == acting_user_id && disabled) {
+                         return Fail(Error::Code::kFailedPrecondition,
+                                     "accounts: an admin cannot disable themselves");
+                       }
+                       user.disabled = disabled;
+                       if (disabled) {
+                         CY_CHECK(store::refresh_tokens::RevokeAllForUser(
+                             tx, user.id, platform_.clock().NowMillis()));
+                       }
+                       return {};
+                     });
 }
 
 }  // namespace codeyard

@@ -4,8 +4,10 @@
 #include <utility>
 
 #include "codeyard/accounts.hpp"
+#include "codeyard/audit.hpp"
 #include "codeyard/id.hpp"
 #include "core/auth/tokens.hpp"
+#include "core/store/audit.hpp"
 #include "core/store/refresh_tokens.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/users.hpp"
@@ -75,9 +77,15 @@ Result<void> Accounts::CheckSecret() const {
 Result<Session> Accounts::StartSession(const User& user) {
   CY_CHECK(CheckSecret());
   CY_TRY(Issued issued, MakeSession(options_, platform_.clock().NowMillis(), user, NewUuid()));
-  CY_CHECK(store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) {
-    return store::refresh_tokens::Insert(tx, issued.row);
-  }));
+  auto stored =
+      store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
+        CY_CHECK(store::refresh_tokens::Insert(tx, issued.row));
+        // admin20: a login is recorded with the session it started.
+        CY_CHECK(store::audit::Record(tx, platform_.clock().NowMillis(), user.id,
+                                      audit_action::kLogin, user.id));
+        return {};
+      });
+  if (!stored) return Fail(stored.error());
   return std::move(issued.session);
 }
 
@@ -136,8 +144,9 @@ Result<void> Accounts::Logout(std::string_view refresh_token) {
       return Fail(Error::Code::kUnauthenticated, std::string(kInvalidRefresh));
     }
     if (!token) return Fail(token.error());
-    CY_CHECK(
-        store::refresh_tokens::RevokeFamily(tx, token->family_id, platform_.clock().NowMillis()));
+    const int64_t now = platform_.clock().NowMillis();
+    CY_CHECK(store::refresh_tokens::RevokeFamily(tx, token->family_id, now));
+    CY_CHECK(store::audit::Record(tx, now, token->user_id, audit_action::kLogout, token->user_id));
     return {};
   });
 }

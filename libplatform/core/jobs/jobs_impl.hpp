@@ -33,6 +33,9 @@ class Jobs::Impl {
   JobCounters Counters() const;
   void SetObserver(std::function<void(const JobTiming&)> observer);
   const JobsOptions& options() const { return options_; }
+  // admin20: jobs_admin.cpp.
+  Result<Job> Cancel(std::string_view id, const AdminAudit& audit);
+  Result<Job> Retry(std::string_view id, const AdminAudit& audit);
 
  private:
   struct Kind {

@@ -1,9 +1,11 @@
 // The Problems service over store::problems (see codeyard/problem_store.hpp).
 #include "codeyard/problem_store.hpp"
 
+#include "codeyard/audit.hpp"
 #include "codeyard/images.hpp"
 #include "codeyard/platform.hpp"
 #include "core/orgs/org_rules.hpp"
+#include "core/store/audit.hpp"
 #include "core/store/problems.hpp"
 #include "core/store/store_util.hpp"
 #include "core/store/transact.hpp"
@@ -85,43 +87,59 @@ Result<void> Problems::MayChange(std::string_view caller_id, std::string_view or
   });
 }
 
+namespace {
+
+// admin20: stores a problem and records it in the audit log (actor: the admin, none for the
+// operator), in one transaction.
+Result<Problem> PutAudited(Platform& platform, std::optional<std::string_view> actor,
+                           Problem problem, bool create_only) {
+  const int64_t now = platform.clock().NowMillis();
+  CY_TRY(
+      problem.created_at,
+      store::Transact(platform.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<int64_t> {
+        CY_TRY(const int64_t created, store::problems::Put(tx, problem, now, create_only));
+        CY_CHECK(store::audit::Record(tx, now, actor, audit_action::kProblemPut, problem.id));
+        return created;
+      }));
+  problem.updated_at = now;
+  return problem;
+}
+
+}  // namespace
+
 Result<Problem> Problems::Put(std::string_view caller_id, Problem problem) {
   CY_CHECK(CanonicalOrg(platform_->storage(), problem));
   CY_CHECK(MayChange(caller_id, problem.org_id, problem.id));
-  return PutAsOperator(std::move(problem));
+  CY_CHECK(Check(problem));
+  return PutAudited(*platform_, caller_id, std::move(problem), false);
 }
 
 Result<Problem> Problems::PutAsOperator(Problem problem) {
   CY_CHECK(CanonicalOrg(platform_->storage(), problem));
   CY_CHECK(Check(problem));
-  const int64_t now = platform_->clock().NowMillis();
-  CY_TRY(problem.created_at,
-         store::Transact(platform_->storage(), TxKind::kWrite,
-                         [&](Transaction& tx) { return store::problems::Put(tx, problem, now); }));
-  problem.updated_at = now;
-  return problem;
+  return PutAudited(*platform_, std::nullopt, std::move(problem), false);
 }
 
 Result<Problem> Problems::Create(std::string_view caller_id, Problem problem) {
   CY_CHECK(CanonicalOrg(platform_->storage(), problem));
   CY_CHECK(MayChange(caller_id, problem.org_id, problem.id));
   CY_CHECK(Check(problem));
-  const int64_t now = platform_->clock().NowMillis();
-  CY_TRY(problem.created_at,
-         store::Transact(platform_->storage(), TxKind::kWrite, [&](Transaction& tx) {
-           return store::problems::Put(tx, problem, now,
-                                       /*create_only=*/true);
-         }));
-  problem.updated_at = now;
-  return problem;
+  return PutAudited(*platform_, caller_id, std::move(problem), /*create_only=*/true);
 }
 
 Result<void> Problems::Delete(std::string_view caller_id, std::string_view id) {
   CY_TRY(const bool admin, IsAdmin(caller_id));
   if (!admin) return Fail(Error::Code::kPermissionDenied, "problems: only admins change problems");
-  CY_TRY(const bool deleted,
-         store::Transact(platform_->storage(), TxKind::kWrite,
-                         [&](Transaction& tx) { return store::problems::Delete(tx, id); }));
+  CY_TRY(
+      const bool deleted,
+      store::Transact(platform_->storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<bool> {
+        CY_TRY(const bool gone, store::problems::Delete(tx, id));
+        if (gone) {
+          CY_CHECK(store::audit::Record(tx, platform_->clock().NowMillis(), caller_id,
+                                        audit_action::kProblemDelete, id));
+        }
+        return gone;
+      }));
   if (!deleted) return Fail(ProblemNotFound());
   return {};
 }

@@ -3,7 +3,9 @@
 #include <map>
 #include <tuple>
 
+#include "codeyard/audit.hpp"
 #include "core/reviews/reviews_impl.hpp"
+#include "core/store/audit.hpp"
 #include "core/store/blobs.hpp"
 #include "core/store/notifications.hpp"
 #include "core/store/reviews.hpp"
@@ -108,7 +110,12 @@ Result<User> Reviews::SetReviewerLevel(std::string_view caller_id, std::string_v
     CY_CHECK(reviews::AuthorizeSetLevel(caller, user_id));
     CY_TRY(User user, store::users::Get(tx, user_id));
     user.reviewer_level = level;
-    return store::users::Update(tx, user, impl_->Now());
+    const int64_t now = impl_->Now();
+    CY_TRY(User updated, store::users::Update(tx, user, now));
+    // admin20: level changes are audited, in the changing transaction.
+    CY_CHECK(store::audit::Record(tx, now, caller.id, audit_action::kReviewerLevel, user_id,
+                                  "{\"reviewer_level\":" + std::to_string(level) + "}"));
+    return updated;
   });
 }
 

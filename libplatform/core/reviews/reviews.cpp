@@ -1,12 +1,14 @@
 #include <array>
 #include <utility>
 
+#include "codeyard/audit.hpp"
 #include "codeyard/id.hpp"
 #include "core/files/file_ops.hpp"
 #include "core/files/pages.hpp"
 #include "core/json_text.hpp"
 #include "core/orgs/org_rules.hpp"
 #include "core/reviews/reviews_impl.hpp"
+#include "core/store/audit.hpp"
 #include "core/store/notifications.hpp"
 #include "core/store/orgs.hpp"
 #include "core/store/review_files.hpp"
@@ -415,9 +417,16 @@ Result<Review> Reviews::Impl::Transition(std::string_view caller_id, std::string
       case Action::kUnclaim:
         if (r.status == ReviewStatus::kPending) CY_CHECK(queue());
         break;
-      case Action::kDecide:
+      case Action::kDecide: {
         CY_CHECK(notify(r.author_id, "review.decided"));
+        // admin20: decisions are audited, in the deciding transaction.
+        std::string audit_detail = "{\"status\":";
+        AppendJsonString(audit_detail, ReviewStatusName(r.status));
+        audit_detail += '}';
+        CY_CHECK(store::audit::Record(tx, now, caller.id, audit_action::kReviewDecision, r.id,
+                                      std::move(audit_detail)));
         break;
+      }
       case Action::kResubmit:
         if (r.reviewer_id) {
           CY_CHECK(notify(*r.reviewer_id, "review.resubmitted"));

@@ -284,4 +284,75 @@ Result<std::vector<int64_t>> RecentWaits(Transaction& tx, int64_t since, int64_t
   return out;
 }
 
+// admin20: the admin's view of the queue.
+Result<std::vector<Job>> ListAll(Transaction& tx, std::string_view state,
+                                 std::optional<int64_t> stuck_at, const std::optional<Job>& before,
+                                 int64_t limit) {
+  std::string sql = "SELECT " + std::string(kLightColumns) + "WHERE state = ? ";
+  std::vector<Value> params;
+  params.reserve(6);
+  params.emplace_back(std::string(state));
+  if (stuck_at) {
+    sql += "AND lease_until <= ? ";
+    params.push_back(Value{*stuck_at});
+  }
+  if (before) {
+    sql += "AND (created_at < ? OR (created_at = ? AND id < ?)) ";
+    params.push_back(Value{before->created_at});
+    params.push_back(Value{before->created_at});
+    params.push_back(Text(before->id));
+  }
+  sql += "ORDER BY created_at DESC, id DESC LIMIT ?";
+  params.push_back(Value{limit});
+  CY_TRY(Rows rows, tx.Query(sql, params));
+  std::vector<Job> out;
+  out.reserve(rows.size());
+  for (Row& r : rows) {
+    CY_TRY(Job j, FromRow(r));
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+Result<int64_t> CountStuck(Transaction& tx, int64_t now) {
+  CY_TRY(Rows rows, tx.Query("SELECT COUNT(*) FROM jobs WHERE state = 'running' AND "
+                             "lease_until <= ?",
+                             {Value{now}}));
+  return rows.front().Int(0);
+}
+
+Result<bool> Cancel(Transaction& tx, std::string_view id, std::string_view verdict,
+                    std::string_view result, int64_t now) {
+  CY_TRY(
+      const int64_t changed,
+      tx.Exec("UPDATE jobs SET state = 'done', verdict = ?, result = ?, finished_at = ?, "
+              "lease_until = 0, attempt = attempt + 1, callback_state = CASE WHEN "
+              "callback_url IS NULL THEN NULL ELSE 'pending' END, callback_next_at = ? "
+              "WHERE id = ? AND state <> 'done'",
+              {Text(verdict), Value{Blob{std::string(result)}}, Value{now}, Value{now}, Text(id)}));
+  return changed == 1;
+}
+
+Result<bool> Requeue(Transaction& tx, std::string_view id, int attempts) {
+  CY_TRY(const int64_t changed,
+         tx.Exec("UPDATE jobs SET state = 'queued', verdict = NULL, result = NULL, "
+                 "finished_at = NULL, lease_until = 0, max_attempts = attempt + ? "
+                 "WHERE id = ? AND state = 'done'",
+                 {Value{int64_t{attempts}}, Text(id)}));
+  return changed == 1;
+}
+
+Result<std::vector<std::pair<std::string, int64_t>>> LeasesByWorker(Transaction& tx, int64_t now) {
+  CY_TRY(Rows rows, tx.Query("SELECT worker, COUNT(*) FROM jobs WHERE state = 'running' AND "
+                             "lease_until > ? AND worker IS NOT NULL GROUP BY worker",
+                             {Value{now}}));
+  std::vector<std::pair<std::string, int64_t>> out;
+  for (const Row& r : rows) {
+    CY_TRY(std::string worker, r.Text(0));
+    CY_TRY(const int64_t n, r.Int(1));
+    out.emplace_back(std::move(worker), n);
+  }
+  return out;
+}
+
 }  // namespace codeyard::store::jobs

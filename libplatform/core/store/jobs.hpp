@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "codeyard/backend/storage.hpp"
@@ -103,5 +104,23 @@ struct Counts {
 // most `limit` of the latest.
 [[nodiscard]] Result<std::vector<int64_t>> RecentWaits(Transaction& tx, int64_t since,
                                                        int64_t limit);
+
+// admin20 (codeyard/admin.hpp): the queue across owners.
+// Jobs in `state` ("queued", "running", "done"), or with `stuck_at` the running ones whose lease
+// ended by then; newest first, strictly before (created_at, id) of `before` when given.
+[[nodiscard]] Result<std::vector<Job>> ListAll(Transaction& tx, std::string_view state,
+                                               std::optional<int64_t> stuck_at,
+                                               const std::optional<Job>& before, int64_t limit);
+// Running jobs whose lease ended by `now`.
+[[nodiscard]] Result<int64_t> CountStuck(Transaction& tx, int64_t now);
+// Finishes a queued or running job at once with `verdict` and `result`, bumping the attempt so
+// that a worker still running it is fenced off; false when it was already done.
+[[nodiscard]] Result<bool> Cancel(Transaction& tx, std::string_view id, std::string_view verdict,
+                                  std::string_view result, int64_t now);
+// Queues a done job again with `attempts` more claims allowed; false when it is not done.
+[[nodiscard]] Result<bool> Requeue(Transaction& tx, std::string_view id, int attempts);
+// Per worker ("<replica>/<n>"), the running jobs whose lease runs past `now`.
+[[nodiscard]] Result<std::vector<std::pair<std::string, int64_t>>> LeasesByWorker(Transaction& tx,
+                                                                                  int64_t now);
 
 }  // namespace codeyard::store::jobs

@@ -1,6 +1,8 @@
 #include "core/store/pods.hpp"
 
 #include "core/orgs/org_rules.hpp"
+#include "core/json_text.hpp"
+#include "core/store/audit.hpp"
 #include "core/store/store_util.hpp"
 #include "core/try.hpp"
 
@@ -12,6 +14,15 @@ constexpr std::string_view kSelect =
     "updated_at FROM pods ";
 
 constexpr std::string_view kStalePrefix = "pods: stale lease";
+
+std::string PodDetail(std::string_view pod_id, std::string_view replica) {
+  std::string out = "{\"pod_id\":";
+  AppendJsonString(out, pod_id);
+  out += ",\"replica\":";
+  AppendJsonString(out, replica);
+  out += '}';
+  return out;
+}
 
 Result<PodRecord> FromRow(const Row& r) {
   PodRecord p;
@@ -176,21 +187,31 @@ Result<void> Renew(Transaction& tx, std::string_view workspace_id, std::string_v
 
 Result<void> SetPod(Transaction& tx, std::string_view workspace_id, std::string_view replica,
                     int64_t generation, std::string_view pod_id, int64_t now) {
-  return Fenced(tx,
-                "UPDATE pods SET pod_id = ?, state = 'running', updated_at = ? WHERE "
-                "workspace_id = ? AND replica = ? AND generation = ? AND state <> 'released'",
-                {Text(pod_id), Value{now}, Text(workspace_id), Text(replica), Value{generation}},
-                workspace_id, replica, generation);
+  CY_CHECK(Fenced(tx,
+                  "UPDATE pods SET pod_id = ?, state = 'running', updated_at = ? WHERE "
+                  "workspace_id = ? AND replica = ? AND generation = ? AND state <> 'released'",
+                  {Text(pod_id), Value{now}, Text(workspace_id), Text(replica), Value{generation}},
+                  workspace_id, replica, generation));
+  // admin20: the audit log records each pod's start and end, in the transaction that says so.
+  CY_CHECK(audit::Record(tx, now, std::nullopt, audit_action::kPodCreate, workspace_id,
+                         PodDetail(pod_id, replica)));
+  return {};
 }
 
 Result<void> Release(Transaction& tx, std::string_view workspace_id, std::string_view replica,
                      int64_t generation, int64_t now) {
-  return Fenced(tx,
-                "UPDATE pods SET pod_id = NULL, state = 'released', lease_until = 0, "
-                "updated_at = ? WHERE workspace_id = ? AND replica = ? AND generation = ? "
-                "AND state <> 'released'",
-                {Value{now}, Text(workspace_id), Text(replica), Value{generation}}, workspace_id,
-                replica, generation);
+  CY_TRY(const std::optional<PodRecord> before, Find(tx, workspace_id));
+  CY_CHECK(Fenced(tx,
+                  "UPDATE pods SET pod_id = NULL, state = 'released', lease_until = 0, "
+                  "updated_at = ? WHERE workspace_id = ? AND replica = ? AND generation = ? "
+                  "AND state <> 'released'",
+                  {Value{now}, Text(workspace_id), Text(replica), Value{generation}}, workspace_id,
+                  replica, generation));
+  if (before && !before->pod_id.empty()) {
+    CY_CHECK(audit::Record(tx, now, std::nullopt, audit_action::kPodDelete, workspace_id,
+                           PodDetail(before->pod_id, replica)));
+  }
+  return {};
 }
 
 Result<void> Fence(Transaction& tx, std::string_view workspace_id, std::string_view replica,

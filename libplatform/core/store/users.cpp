@@ -107,4 +107,29 @@ Result<Standing> GetStanding(Transaction& tx, std::string_view id, std::string_v
   return out;
 }
 
+// admin20: LIKE with its wildcards escaped, over lower() on both engines (SQLite's LIKE
+// ignores ASCII case, PostgreSQL's does not).
+Result<std::vector<User>> Search(Transaction& tx, std::string_view search, std::string_view after,
+                                 int limit) {
+  if (search.empty()) return List(tx, after, limit);
+  std::string pattern = "%";
+  for (const char c : search) {
+    if (c == '%' || c == '_' || c == '!') pattern += '!';
+    pattern += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  pattern += '%';
+  CY_TRY(Rows rows, tx.Query("SELECT " + std::string(kColumns) +
+                                 " FROM users WHERE (lower(username) LIKE ? ESCAPE '!' OR "
+                                 "lower(display_name) LIKE ? ESCAPE '!') AND username > ? "
+                                 "ORDER BY username LIMIT ?",
+                             {Text(pattern), Text(pattern), Text(after), Value{int64_t{limit}}}));
+  std::vector<User> out;
+  out.reserve(rows.size());
+  for (const Row& r : rows) {
+    CY_TRY(User u, FromRow(r));
+    out.push_back(std::move(u));
+  }
+  return out;
+}
+
 }  // namespace codeyard::store::users

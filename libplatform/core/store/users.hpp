@@ -33,4 +33,9 @@ struct Standing {
 [[nodiscard]] Result<Standing> GetStanding(Transaction& tx, std::string_view id,
                                            std::string_view family_id);
 
+// admin20 (codeyard/admin.hpp): users whose username or display name holds `search` (any
+// case; empty matches all), by username after `after`, at most `limit`.
+[[nodiscard]] Result<std::vector<User>> Search(Transaction& tx, std::string_view search,
+                                               std::string_view after, int limit);
+
 }  // namespace codeyard::store::users

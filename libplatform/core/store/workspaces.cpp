@@ -167,4 +167,25 @@ Result<void> Delete(Transaction& tx, std::string_view id) {
   return {};
 }
 
+// admin20: the SQL per case (no `? IS NULL`).
+Result<std::vector<Workspace>> ListAll(Transaction& tx, std::optional<std::string_view> owner_id,
+                                       std::optional<WorkspaceState> state, std::string_view after,
+                                       int limit) {
+  std::string where = "WHERE id > ? ";
+  std::vector<Value> keys;
+  keys.reserve(4);
+  keys.emplace_back(std::string(after));
+  if (owner_id) {
+    where += "AND owner_id = ? ";
+    keys.emplace_back(std::string(*owner_id));
+  }
+  if (state) {
+    where += "AND state = ? ";
+    keys.emplace_back(std::string(WorkspaceStateName(*state)));
+  }
+  where += "ORDER BY id LIMIT ?";
+  keys.emplace_back(int64_t{limit});
+  return Many(tx, where, std::move(keys));
+}
+
 }  // namespace codeyard::store::workspaces

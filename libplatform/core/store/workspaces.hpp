@@ -65,4 +65,11 @@ struct Usage {
 // Deletes the workspace with its items, pod record and manifest (foreign-key cascade).
 [[nodiscard]] Result<void> Delete(Transaction& tx, std::string_view id);
 
+// admin20 (codeyard/admin.hpp): every user's workspaces, optionally of one owner or in one
+// state, by id after `after`, at most `limit`.
+[[nodiscard]] Result<std::vector<Workspace>> ListAll(Transaction& tx,
+                                                     std::optional<std::string_view> owner_id,
+                                                     std::optional<WorkspaceState> state,
+                                                     std::string_view after, int limit);
+
 }  // namespace codeyard::store::workspaces

@@ -10,6 +10,7 @@ import { ProblemsPage } from "./problems/ProblemsPage";
 import { ProgressPage } from "./progress/ProgressPage";
 import { ErrorBoundary } from "./ui/ErrorBoundary";
 import { WorkspacesPage } from "./workspaces/WorkspacesPage";
+import { AdminPage } from "./admin/AdminPage"; // admin20
 
 const IdePage = lazy(() => import("./ide/IdePage"));
 const ReviewPage = lazy(() => import("./reviews/ReviewPage"));
@@ -40,6 +41,8 @@ function Pages() {
     return signedIn ? <Loading text="Loading…" /> : <AuthPage key={route.page} mode={route.page} />;
   }
   if (!signedIn) return <Loading text="Loading…" />;
+  // admin20: the admin console (src/admin); the server refuses its routes to anyone else.
+  if (window.location.pathname === "/admin") return <AdminPage />;
   switch (route.page) {
     case "workspaces":
       return <WorkspacesPage />;

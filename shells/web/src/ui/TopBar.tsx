@@ -50,6 +50,18 @@ export function TopBar({ children }: { children?: ReactNode }) {
       >
         Reviews
       </a>
+      {session.user?.role === "admin" && (
+        // admin20: the admin console, for admins only.
+        <a
+          href="/admin"
+          onClick={(e) => {
+            e.preventDefault();
+            navigate("/admin");
+          }}
+        >
+          Admin
+        </a>
+      )}
       <NotificationBell />
       <span className="muted" data-testid="current-user">
         {session.user?.username}
