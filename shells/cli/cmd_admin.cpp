@@ -204,6 +204,8 @@ void AddAdminCommand(CLI::App& app) {
                                  : "end every login of a user");
     sub->add_option("user", f->target, "username or id")->required();
     sub->add_flag("--json", f->json, "print the answer as JSON");
+    sub->footer("Examples:\n  codeyard admin users " + name + " ada\n  codeyard admin users " +
+                name + " ada --json");
     sub->callback([f, name] { UserAction(*f, name); });
   }
   auto* role = users->add_subcommand("set-role", "make a user an admin or a user");
@@ -212,11 +214,17 @@ void AddAdminCommand(CLI::App& app) {
       ->required()
       ->check(CLI::IsMember({"user", "admin"}));
   role->add_flag("--json", f->json, "print the user as JSON");
+  role->footer(
+      "Examples:\n  codeyard admin users set-role ada admin\n"
+      "  codeyard admin users set-role ada user --json");
   role->callback([f] { UserAction(*f, "set-role"); });
   auto* level = users->add_subcommand("set-level", "set a user's reviewer level (0-4)");
   level->add_option("user", f->target, "username or id")->required();
   level->add_option("level", f->value, "0 to 4")->required();
   level->add_flag("--json", f->json, "print the user as JSON");
+  level->footer(
+      "Examples:\n  codeyard admin users set-level rob 2\n"
+      "  codeyard admin users set-level rob 0 --json");
   level->callback([f] { UserAction(*f, "set-level"); });
 
   auto* ws = cmd->add_subcommand("workspaces", "every user's workspaces and their pods");
@@ -243,6 +251,9 @@ void AddAdminCommand(CLI::App& app) {
   jobs_list->add_option("--state", f->state, "queued, running, stuck or done")
       ->check(CLI::IsMember({"queued", "running", "stuck", "done"}));
   jobs_list->add_flag("--json", f->json, "print a JSON array of jobs");
+  jobs_list->footer(
+      "Examples:\n  codeyard admin jobs list\n"
+      "  codeyard admin jobs list --state stuck --json");
   jobs_list->callback([f] { JobsList(*f); });
   for (const char* verb : {"retry", "cancel"}) {
     const std::string name(verb);
@@ -250,6 +261,8 @@ void AddAdminCommand(CLI::App& app) {
         name, name == "retry" ? "queue a done job again" : "finish a queued or running job now");
     sub->add_option("job", f->target, "job id")->required();
     sub->add_flag("--json", f->json, "print the job as JSON");
+    sub->footer("Examples:\n  codeyard admin jobs " + name + " $job\n  codeyard admin jobs " +
+                name + " $job --json");
     sub->callback([f, name] { JobAction(*f, name); });
   }
 

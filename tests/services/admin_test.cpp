@@ -296,7 +296,7 @@ TEMPLATE_TEST_CASE("admin: jobs are counted, listed, cancelled and retried", "[s
   CHECK(w.Audit(audit_action::kJobRetry).at(0).actor_id == w.admin.id);
 }
 
-TEMPLATE_TEST_CASE("admin: replicas from heartbeats and leases; storage and executor health",
+TEMPLATE_TEST_CASE("admin: replicas from heartbeats and leases, and storage and executor health",
                    "[services][admin]", CODEYARD_STORAGE_BACKENDS) {
   AdminWorld w = MakeWorld<TestType>();
   Admin& a = w.admin_api();

@@ -134,7 +134,7 @@ TEMPLATE_TEST_CASE("accounts: gc deletes refresh tokens past their expiry only",
   CHECK(Must(w.accounts->Refresh(fresh.refresh_token)).user.username == "ada");
 }
 
-TEMPLATE_TEST_CASE("backup: a SQLite storage is copied online and restored; PostgreSQL is not",
+TEMPLATE_TEST_CASE("backup: a SQLite storage is copied online and restored, PostgreSQL is not",
                    "[backup][operator]", CODEYARD_STORAGE_BACKENDS) {
   OperatorWorld w = MakeOperatorWorld<TestType>();
   w.Add("ada");
