@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "codeyard/backend/registry.hpp"
 #include "codeyard/id.hpp"
@@ -95,6 +96,19 @@ Job WaitDone(Jobs& jobs, const std::string& user, const std::string& id) {
   return *job;
 }
 
+// The counters once they count `finished` jobs: a worker counts a job just after its
+// completion commits, so a reader who saw the job done may be a moment ahead of them.
+JobCounters CountersAfter(const Jobs& jobs, uint64_t finished) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    JobCounters counters = jobs.Counters();
+    uint64_t counted = 0;
+    for (const auto& [verdict, n] : counters.by_verdict) counted += n;
+    if (counted >= finished || std::chrono::steady_clock::now() > deadline) return counters;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+}
+
 TEMPLATE_TEST_CASE("jobs: workers run queued jobs in the sandbox", "[services][jobs]",
                    CODEYARD_STORAGE_BACKENDS) {
   JobsWorld world(TestType::Create());
@@ -124,7 +138,7 @@ TEMPLATE_TEST_CASE("jobs: workers run queued jobs in the sandbox", "[services][j
   CHECK(compile.run->verdict == Verdict::kCompileError);
   CHECK_FALSE(compile.run->compile_output.empty());
 
-  const JobCounters counters = jobs.Counters();
+  const JobCounters counters = CountersAfter(jobs, 3);
   CHECK(counters.by_verdict.at("ok") == 1);
   CHECK(counters.by_verdict.at("runtime_error") == 1);
   CHECK(counters.by_verdict.at("compile_error") == 1);
