@@ -5,6 +5,7 @@
 #include <mutex>
 #include <set>
 
+#include "codeyard/backend/process_wrapper.hpp"
 #include "codeyard/backend/schema.hpp"
 #include "codeyard/health_stats.hpp"
 
@@ -20,25 +21,13 @@ struct PodEvents {
 };
 
 // Counts a process the kernel's seccomp filter killed (SIGSYS), once, when Wait reports it.
-class WatchedProcess : public Process {
+class WatchedProcess : public ProcessWrapper {
  public:
   WatchedProcess(std::unique_ptr<Process> target, std::shared_ptr<PodEvents> events)
-      : target_(std::move(target)), events_(std::move(events)) {}
+      : ProcessWrapper(std::move(target)), events_(std::move(events)) {}
 
-  Result<std::optional<OutputChunk>> ReadOutput(
-      std::optional<std::chrono::milliseconds> timeout) override {
-    return target_->ReadOutput(timeout);
-  }
-  Result<void> WriteStdin(std::string_view data) override { return target_->WriteStdin(data); }
-  Result<void> CloseStdin() override { return target_->CloseStdin(); }
-  Result<void> QueueStdin(std::string_view data, std::size_t max_pending) override {
-    return target_->QueueStdin(data, max_pending);
-  }
-  void Interrupt() override { target_->Interrupt(); }
-  Result<void> Resize(TerminalSize size) override { return target_->Resize(size); }
-  Result<void> Signal(int signal) override { return target_->Signal(signal); }
   Result<ExitStatus> Wait() override {
-    auto status = target_->Wait();
+    auto status = ProcessWrapper::Wait();
     if (status && status->signal == SIGSYS && !counted_.exchange(true)) {
       events_->seccomp_kills.fetch_add(1, std::memory_order_relaxed);
     }
@@ -46,7 +35,6 @@ class WatchedProcess : public Process {
   }
 
  private:
-  std::unique_ptr<Process> target_;
   std::shared_ptr<PodEvents> events_;
   std::atomic<bool> counted_{false};
 };

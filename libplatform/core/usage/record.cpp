@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "codeyard/backend/process_wrapper.hpp"
 #include "core/orgs/org_rules.hpp"
 #include "core/store/usage.hpp"
 #include "core/store/users.hpp"
@@ -13,32 +14,20 @@
 namespace codeyard::usage {
 namespace {
 
-class MeteredProcess final : public Process {
+class MeteredProcess final : public ProcessWrapper {
  public:
   MeteredProcess(std::unique_ptr<Process> target, std::function<void(const ExitStatus&)> on_exit)
-      : target_(std::move(target)), on_exit_(std::move(on_exit)) {}
+      : ProcessWrapper(std::move(target)), on_exit_(std::move(on_exit)) {}
 
   ~MeteredProcess() override {
     if (reported_ || !on_exit_) return;
     // Destroying a running process kills it; kill it here instead, so its use is known.
-    (void)target_->Signal(SIGKILL);
+    (void)Signal(SIGKILL);
     (void)Wait();
   }
 
-  Result<std::optional<OutputChunk>> ReadOutput(
-      std::optional<std::chrono::milliseconds> timeout) override {
-    return target_->ReadOutput(timeout);
-  }
-  Result<void> WriteStdin(std::string_view data) override { return target_->WriteStdin(data); }
-  Result<void> CloseStdin() override { return target_->CloseStdin(); }
-  Result<void> QueueStdin(std::string_view data, std::size_t max_pending) override {
-    return target_->QueueStdin(data, max_pending);
-  }
-  void Interrupt() override { target_->Interrupt(); }
-  Result<void> Resize(TerminalSize size) override { return target_->Resize(size); }
-  Result<void> Signal(int signal) override { return target_->Signal(signal); }
   Result<ExitStatus> Wait() override {
-    auto status = target_->Wait();
+    auto status = ProcessWrapper::Wait();
     if (status && !reported_) {
       reported_ = true;
       if (on_exit_) on_exit_(*status);
@@ -47,7 +36,6 @@ class MeteredProcess final : public Process {
   }
 
  private:
-  std::unique_ptr<Process> target_;
   std::function<void(const ExitStatus&)> on_exit_;
   bool reported_ = false;
 };
