@@ -30,5 +30,4 @@ struct ExecutorEvents {
 // Zero for a Platform opened without an executor.
 [[nodiscard]] ExecutorEvents ExecutorEventsOf(const Platform& platform);
 
-
 }  // namespace codeyard

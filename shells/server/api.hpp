@@ -120,7 +120,7 @@ inline constexpr AddRoutes kRouteGroups[] = {
     AddReviewerRoutes, AddLanguageRoutes, AddProblemRoutes,    AddSubmissionRoutes,
     AddArchiveRoutes,  AddDownloadRoutes, AddRunSessionRoutes, AddSettingsRoutes,
     AddPortRoutes,     AddSearchRoutes,   AddStaticRoutes,
-    AddOrgRoutes,  // organizations (org20)
+    AddOrgRoutes,    // organizations (org20)
     AddUsageRoutes,  // usage20
     AddAdminRoutes,  // admin20
 };

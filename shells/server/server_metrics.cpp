@@ -130,14 +130,12 @@ void InstallHealthMetrics(Services& services, const std::string& data_dir) {
   m.AddGauge("codeyard_data_dir_size_bytes", "Size in bytes of the file system of data_dir.",
              [space] { return space(false); });
   Workspaces* workspaces = services.workspaces.get();
-  m.AddGauge(
-      "codeyard_replica_heartbeat_age_seconds",
-      "Seconds since this replica last renewed every workspace lease it holds.",
-      [workspaces] { return static_cast<double>(workspaces->Heartbeat().age_ms) / 1e3; });
+  m.AddGauge("codeyard_replica_heartbeat_age_seconds",
+             "Seconds since this replica last renewed every workspace lease it holds.",
+             [workspaces] { return static_cast<double>(workspaces->Heartbeat().age_ms) / 1e3; });
   m.AddGauge("codeyard_replica_lease_seconds",
-             "How long a workspace lease lasts unrenewed (workspace.lease_s).", [workspaces] {
-               return static_cast<double>(workspaces->Heartbeat().lease_ms) / 1e3;
-             });
+             "How long a workspace lease lasts unrenewed (workspace.lease_s).",
+             [workspaces] { return static_cast<double>(workspaces->Heartbeat().lease_ms) / 1e3; });
   m.AddCounter("codeyard_pod_create_failures_total",
                "Pod creations this server asked of the executor that failed.", [platform] {
                  return static_cast<double>(ExecutorEventsOf(*platform).pod_create_failures);

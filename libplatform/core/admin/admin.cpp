@@ -18,9 +18,8 @@ constexpr int64_t kDayMs = int64_t{24} * 3600 * 1000;
 
 Result<int> PageLimit(const PageRequest& page, int64_t max) {
   if (page.limit < 1 || page.limit > max) {
-    return Fail(Error::Code::kInvalidArgument,
-                "admin: limit must be 1-" + std::to_string(max) + ", got " +
-                    std::to_string(page.limit));
+    return Fail(Error::Code::kInvalidArgument, "admin: limit must be 1-" + std::to_string(max) +
+                                                   ", got " + std::to_string(page.limit));
   }
   return static_cast<int>(page.limit);
 }
@@ -76,8 +75,7 @@ void Admin::Start() {
       impl_->platform->logger().Warn("admin: audit retention sweep failed",
                                      {{"error", swept.error().ToString()}});
     } else if (*swept && **swept > 0) {
-      impl_->platform->logger().Info("admin: audit retention sweep",
-                                     {{"deleted", **swept}});
+      impl_->platform->logger().Info("admin: audit retention sweep", {{"deleted", **swept}});
     }
   });
 }
@@ -136,8 +134,7 @@ Result<User> Admin::SetRole(std::string_view acting, std::string_view user_id, R
   return user;
 }
 
-Result<User> Admin::SetReviewerLevel(std::string_view acting, std::string_view user_id,
-                                     int level) {
+Result<User> Admin::SetReviewerLevel(std::string_view acting, std::string_view user_id, int level) {
   CY_CHECK(RequireAdmin(acting));
   auto user = impl_->accounts->SetReviewerLevel(acting, user_id, level);
   if (!user) return Fail(Hidden(user.error()));
@@ -193,18 +190,18 @@ Result<Page<AdminWorkspace>> Admin::ListWorkspaces(std::string_view acting,
 Result<void> Admin::StopWorkspace(std::string_view acting, std::string_view workspace_id) {
   CY_CHECK(RequireAdmin(acting));
   CY_TRY(const Workspace ws,
-         store::Transact(impl_->platform->storage(), TxKind::kRead,
-                         [&](Transaction& tx) { return store::workspaces::Get(tx, workspace_id); }));
+         store::Transact(impl_->platform->storage(), TxKind::kRead, [&](Transaction& tx) {
+           return store::workspaces::Get(tx, workspace_id);
+         }));
   // The owner's own stop (its final sync, its lease), then the record: the stop itself spans
   // several transactions and a pod, so the record follows it rather than sharing one.
   CY_CHECK(impl_->workspaces->Stop(ws.owner_id, ws.id));
-  return store::Transact(impl_->platform->storage(), TxKind::kWrite,
-                         [&](Transaction& tx) -> Result<void> {
-                           CY_CHECK(store::audit::Record(tx, impl_->platform->clock().NowMillis(),
-                                                         acting, audit_action::kWorkspaceStop,
-                                                         ws.id));
-                           return {};
-                         });
+  return store::Transact(
+      impl_->platform->storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
+        CY_CHECK(store::audit::Record(tx, impl_->platform->clock().NowMillis(), acting,
+                                      audit_action::kWorkspaceStop, ws.id));
+        return {};
+      });
 }
 
 Result<Page<AuditEntry>> Admin::Audit(std::string_view acting, const AuditFilter& filter,

@@ -40,9 +40,9 @@ Result<JobFilter> ParseJobFilter(std::string_view text) {
   if (text == "running") return JobFilter::kRunning;
   if (text == "stuck") return JobFilter::kStuck;
   if (text == "done") return JobFilter::kDone;
-  return Fail(Error::Code::kInvalidArgument,
-              "admin: state must be queued, running, stuck or done, got \"" + std::string(text) +
-                  "\"");
+  return Fail(
+      Error::Code::kInvalidArgument,
+      "admin: state must be queued, running, stuck or done, got \"" + std::string(text) + "\"");
 }
 
 Result<AdminJobStats> Admin::JobStats(std::string_view acting) const {
@@ -50,8 +50,9 @@ Result<AdminJobStats> Admin::JobStats(std::string_view acting) const {
   AdminJobStats out;
   CY_TRY(out.queue, impl_->jobs->Stats());
   const int64_t now = impl_->platform->clock().NowMillis();
-  CY_TRY(out.stuck, store::Transact(impl_->platform->storage(), TxKind::kRead,
-                                    [&](Transaction& tx) { return store::jobs::CountStuck(tx, now); }));
+  CY_TRY(out.stuck,
+         store::Transact(impl_->platform->storage(), TxKind::kRead,
+                         [&](Transaction& tx) { return store::jobs::CountStuck(tx, now); }));
   return out;
 }
 
@@ -120,17 +121,17 @@ Result<Job> Admin::CancelJob(std::string_view acting, std::string_view job_id) {
 
 Result<void> Admin::Heartbeat() {
   const int64_t now = impl_->platform->clock().NowMillis();
-  return store::Transact(impl_->platform->storage(), TxKind::kWrite,
-                         [&](Transaction& tx) -> Result<void> {
-                           CY_CHECK(tx.Exec(
-                               "INSERT INTO replicas (id, version, started_at, heartbeat_at) "
-                               "VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-                               "version = excluded.version, started_at = excluded.started_at, "
-                               "heartbeat_at = excluded.heartbeat_at",
-                               {Value{impl_->options.replica_id}, Value{std::string(Version())},
-                                Value{impl_->started_at}, Value{now}}));
-                           return {};
-                         });
+  return store::Transact(
+      impl_->platform->storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
+        CY_CHECK(
+            tx.Exec("INSERT INTO replicas (id, version, started_at, heartbeat_at) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                    "version = excluded.version, started_at = excluded.started_at, "
+                    "heartbeat_at = excluded.heartbeat_at",
+                    {Value{impl_->options.replica_id}, Value{std::string(Version())},
+                     Value{impl_->started_at}, Value{now}}));
+        return {};
+      });
 }
 
 Result<std::vector<ReplicaInfo>> Admin::Replicas(std::string_view acting) const {
@@ -172,14 +173,14 @@ Result<AdminHealth> Admin::Health(std::string_view acting) const {
   AdminHealth out;
   Platform& platform = *impl_->platform;
   out.storage = Measure(platform.storage().Info().backend, [&] { return platform.Ping(); });
-  out.executor = Measure(platform.executor() ? platform.executor()->scheme() : "",
-                         [&]() -> Result<void> {
-                           if (!platform.executor()) {
-                             return Fail(Error::Code::kUnavailable, "no executor");
-                           }
-                           CY_CHECK(platform.executor()->ListPods({}));
-                           return {};
-                         });
+  out.executor =
+      Measure(platform.executor() ? platform.executor()->scheme() : "", [&]() -> Result<void> {
+        if (!platform.executor()) {
+          return Fail(Error::Code::kUnavailable, "no executor");
+        }
+        CY_CHECK(platform.executor()->ListPods({}));
+        return {};
+      });
   return out;
 }
 

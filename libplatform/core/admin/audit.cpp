@@ -11,9 +11,8 @@ void AppendCsvField(std::string& out, std::string_view field) {
   // A leading formula character is neutralized (CSV injection), then the field is quoted
   // when it needs to be.
   std::string value;
-  if (!field.empty() &&
-      (field.front() == '=' || field.front() == '+' || field.front() == '-' ||
-       field.front() == '@' || field.front() == '\t' || field.front() == '\r')) {
+  if (!field.empty() && (field.front() == '=' || field.front() == '+' || field.front() == '-' ||
+                         field.front() == '@' || field.front() == '\t' || field.front() == '\r')) {
     value = "'";
   }
   value += field;

@@ -1,7 +1,7 @@
 #include "core/store/pods.hpp"
 
-#include "core/orgs/org_rules.hpp"
 #include "core/json_text.hpp"
+#include "core/orgs/org_rules.hpp"
 #include "core/store/audit.hpp"
 #include "core/store/store_util.hpp"
 #include "core/try.hpp"
