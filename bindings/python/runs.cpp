@@ -7,13 +7,12 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <variant>
 
 #include "codeyard/run_session.hpp"
 #include "common.hpp"
+#include "hub_client.hpp"
 #include "wrappers.hpp"
 
 namespace codeyard::python {
@@ -21,34 +20,15 @@ namespace {
 
 std::atomic<uint64_t> g_next_client{uint64_t{3} << 61};
 
-Error::Code CodeOfClose(uint16_t code) {
-  switch (code) {
-    case terminal::kCloseUnauthenticated:
-      return Error::Code::kUnauthenticated;
-    case terminal::kCloseNotFound:
-      return Error::Code::kNotFound;
-    case terminal::kCloseLimit:
-      return Error::Code::kResourceExhausted;
-    case terminal::kClosePolicy:
-    case terminal::kCloseInvalidPayload:
-      return Error::Code::kInvalidArgument;
-    case terminal::kCloseInternal:
-      return Error::Code::kInternal;
-    default:
-      return Error::Code::kUnavailable;
-  }
-}
-
-class Run {
+class Run : public HubClient<RunSessions> {
  public:
   Run(std::shared_ptr<RunSessions> runs, std::shared_ptr<TerminalHub> hub)
-      : runs_(std::move(runs)), hub_(std::move(hub)), client_(g_next_client++) {}
-  ~Run() { Close(); }
+      : HubClient(std::move(runs), std::move(hub), g_next_client++, "run") {}
 
   // Without the GIL.
   std::optional<terminal::Close> Start(const std::string& workspace_id,
                                        const run_session::Hello& hello) {
-    return runs_->Start(client_, workspace_id, hello);
+    return service().Start(id(), workspace_id, hello);
   }
 
   // Output bytes (b"" on timeout or once the run's connection closed); statuses on the way
@@ -58,7 +38,7 @@ class Run {
     std::optional<std::string> status;
     {
       py::gil_scoped_release release;
-      out = ReadOutput(timeout, &status);
+      out = ReadOutput(DeadlineOf(timeout), &status);
     }
     if (status) Record(*status);
     return py::bytes(out);
@@ -66,7 +46,6 @@ class Run {
 
   // Reads until the connection closes (or `timeout`); the output not read before.
   py::bytes Wait(std::optional<double> timeout) {
-    using Clock = std::chrono::steady_clock;
     const auto deadline = Clock::now() + Millis(timeout.value_or(0));
     std::string all;
     while (!closed()) {
@@ -86,27 +65,6 @@ class Run {
                                                   ",\"rows\":" + std::to_string(rows) + "}"));
   }
   void Stop() { Send(terminal::Message(run_session::kStop, "")); }
-
-  void Close() {
-    std::lock_guard lock(mu_);
-    if (detached_) return;
-    detached_ = true;
-    runs_->Detach(client_);
-    hub_->Wake();
-  }
-
-  bool closed() {
-    std::lock_guard lock(mu_);
-    return detached_ || close_.has_value();
-  }
-  std::optional<int> close_code() {
-    std::lock_guard lock(mu_);
-    return close_ ? std::optional<int>(close_->code) : std::nullopt;
-  }
-  std::string close_reason() {
-    std::lock_guard lock(mu_);
-    return close_ ? close_->reason : "";
-  }
 
   py::list statuses() const { return statuses_; }
   py::object last() const {
@@ -129,73 +87,26 @@ class Run {
   }
 
  private:
-  void Send(const std::string& message) {
-    if (closed()) Raise(Error(Error::Code::kFailedPrecondition, "run: closed"));
-    if (auto close = runs_->Receive(client_, message)) {
-      Raise(Error(CodeOfClose(close->code), "run: " + close->reason));
-    }
-  }
-
   void Record(const std::string& json) {
     statuses_.append(py::module_::import("json").attr("loads")(json));
   }
 
-  std::string ReadOutput(std::optional<double> timeout, std::optional<std::string>* status) {
-    using Clock = std::chrono::steady_clock;
-    const bool bounded = timeout.has_value();
-    const auto deadline = Clock::now() + (bounded ? Millis(*timeout) : Millis(0));
-    for (;;) {
-      uint64_t seen;
-      {
-        std::lock_guard lock(hub_->mu);
-        seen = hub_->generation;
-      }
-      {
-        std::lock_guard lock(mu_);
-        if (detached_ || close_) return {};
-        bool more = false;
-        TerminalOut out = runs_->Next(client_, &more);
-        if (auto* close = std::get_if<terminal::Close>(&out)) {
-          close_ = *close;
-          return {};
-        }
-        if (auto* message = std::get_if<std::string>(&out)) {
-          if (message->empty()) continue;
-          if ((*message)[0] == terminal::kOutput) return message->substr(1);
-          if ((*message)[0] == terminal::kStatus) {
-            *status = message->substr(1);
-            return {};
-          }
-          continue;
-        }
-      }
-      (void)runs_->TakeReady();
-      std::unique_lock lock(hub_->mu);
-      const auto moved = [&] { return hub_->generation != seen; };
-      if (bounded) {
-        if (!hub_->cv.wait_until(lock, deadline, moved)) return {};
-      } else {
-        hub_->cv.wait(lock, moved);
+  // The next output, or empty with *status set at a status message, or empty past the
+  // deadline or once closed.
+  std::string ReadOutput(std::optional<Clock::time_point> deadline,
+                         std::optional<std::string>* status) {
+    while (auto message = NextMessage(deadline)) {
+      if ((*message)[0] == terminal::kOutput) return message->substr(1);
+      if ((*message)[0] == terminal::kStatus) {
+        *status = message->substr(1);
+        return {};
       }
     }
+    return {};
   }
 
-  std::shared_ptr<RunSessions> runs_;
-  std::shared_ptr<TerminalHub> hub_;
-  uint64_t client_;
-  std::mutex mu_;
-  bool detached_ = false;
-  std::optional<terminal::Close> close_;
   py::list statuses_;  // touched with the GIL only
 };
-
-py::bytes NextChunk(Run& r) {
-  for (;;) {
-    py::bytes chunk = r.Read(std::nullopt);
-    if (!std::string(chunk).empty()) return chunk;
-    if (r.closed()) throw py::stop_iteration();
-  }
-}
 
 std::shared_ptr<Run> StartRun(RunsService& s, const run_session::Hello& hello,
                               const std::string& workspace_id) {
@@ -251,7 +162,7 @@ void AddRuns(py::module_& m) {
       .def_property_readonly("exit_code", [](const Run& r) { return r.Final("exit_code"); })
       .def_property_readonly("signal", [](const Run& r) { return r.Final("signal"); })
       .def("__iter__", [](py::object self) { return self; })
-      .def("__next__", &NextChunk)
+      .def("__next__", &NextChunk<Run>)
       .def("__enter__", [](py::object self) { return self; })
       .def("__exit__", [](Run& r, const py::args&) { r.Close(); })
       .def("__repr__", [](Run& r) {
