@@ -50,6 +50,16 @@ export function TopBar({ children }: { children?: ReactNode }) {
       >
         Reviews
       </a>
+      {/* web20: the organizations page. */}
+      <a
+        href="/orgs"
+        onClick={(e) => {
+          e.preventDefault();
+          navigate("/orgs");
+        }}
+      >
+        Organizations
+      </a>
       {session.user?.role === "admin" && (
         // admin20: the admin console, for admins only.
         <a
