@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { describeError } from "../api/errors";
 import { DataTable } from "../ui/DataTable";
-import { saveBlob } from "../ui/saveBlob";
+import { ExportButtons } from "../ui/saveBlob";
 import { ErrorLine } from "../ui/useAction";
 import type { AdminApi, AuditRecord } from "./api";
 import { EMPTY_AUDIT_FORM, auditQuery, detailText, shortTime, type AuditForm } from "./logic";
@@ -37,13 +37,6 @@ export function AuditTab({ api }: { api: AdminApi }) {
     [api],
   );
   useEffect(() => load(query, null), [load, query]);
-  const download = async (format: "csv" | "json") => {
-    try {
-      saveBlob(await api.exportAudit(query, format), `audit.${format}`);
-    } catch (e) {
-      setError(describeError(e));
-    }
-  };
   const now = Date.now();
   return (
     <section aria-label="Audit log">
@@ -64,12 +57,7 @@ export function AuditTab({ api }: { api: AdminApi }) {
           </label>
         ))}
         <button type="submit">Filter</button>
-        <button type="button" onClick={() => void download("csv")}>
-          Export CSV
-        </button>
-        <button type="button" onClick={() => void download("json")}>
-          Export JSON
-        </button>
+        <ExportButtons fetchAs={(format) => api.exportAudit(query, format)} fileName={(format) => `audit.${format}`} onError={setError} />
       </form>
       <ErrorLine error={error} />
       <DataTable<AuditRecord>

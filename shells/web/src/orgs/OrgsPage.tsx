@@ -3,7 +3,7 @@
 // so usage against limits shows before anyone hits them.
 import { useCallback, useMemo } from "react";
 import { useSession } from "../auth/session";
-import { navigate } from "../router";
+import { PageLink } from "../ui/PageLink";
 import { TopBar } from "../ui/TopBar";
 import { ErrorLine, useLoaded } from "../ui/useAction";
 import { OrgsApi, type Org } from "./api";
@@ -15,17 +15,7 @@ function orgPath(org: Org): string {
 }
 
 function OrgLink({ org }: { org: Org }) {
-  return (
-    <a
-      href={orgPath(org)}
-      onClick={(e) => {
-        e.preventDefault();
-        navigate(orgPath(org));
-      }}
-    >
-      {org.personal ? `${org.name} (personal)` : org.name}
-    </a>
-  );
+  return <PageLink path={orgPath(org)}>{org.personal ? `${org.name} (personal)` : org.name}</PageLink>;
 }
 
 function useMyOrgs() {

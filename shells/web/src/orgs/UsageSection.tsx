@@ -3,9 +3,8 @@
 // caller's own share in it for a member (GET /users/me/usage, which is all a member may read).
 // The exports need the bearer header, so they are fetched and saved as files (ui/saveBlob).
 import { useCallback, useState } from "react";
-import { describeError } from "../api/errors";
 import { DataTable } from "../ui/DataTable";
-import { saveBlob } from "../ui/saveBlob";
+import { ExportButtons } from "../ui/saveBlob";
 import { ErrorLine, useLoaded } from "../ui/useAction";
 import type { Org, OrgsApi } from "./api";
 import { canManage, checkRange, formatBytes, formatSeconds, perDay, utcDay, type DayRow } from "./logic";
@@ -21,14 +20,6 @@ export function UsageSection({ api, org }: { api: OrgsApi; org: Org }) {
   const { data: report, error, setError } = useLoaded(load);
   const rows = report ? perDay(report, org.id) : null;
   const exportPath = whole ? `/orgs/${encodeURIComponent(org.id)}/usage?` : "/users/me/usage?";
-  const download = async (format: "csv" | "json") => {
-    try {
-      const blob = await api.exportUsage(exportPath + new URLSearchParams(range).toString(), format);
-      saveBlob(blob, `${whole ? `usage-${org.slug}` : "my-usage"}-${range.from}-${range.to}.${format}`);
-    } catch (e) {
-      setError(describeError(e));
-    }
-  };
   return (
     <section aria-labelledby="org-usage">
       <h2 id="org-usage">{whole ? "Usage" : "My usage"}</h2>
@@ -51,12 +42,11 @@ export function UsageSection({ api, org }: { api: OrgsApi; org: Org }) {
           <input type="date" value={form.to} onChange={(e) => setForm({ ...form, to: e.target.value })} />
         </label>
         <button type="submit">Show</button>
-        <button type="button" onClick={() => void download("csv")}>
-          Export CSV
-        </button>
-        <button type="button" onClick={() => void download("json")}>
-          Export JSON
-        </button>
+        <ExportButtons
+          fetchAs={(format) => api.exportUsage(exportPath + new URLSearchParams(range).toString(), format)}
+          fileName={(format) => `${whole ? `usage-${org.slug}` : "my-usage"}-${range.from}-${range.to}.${format}`}
+          onError={setError}
+        />
       </form>
       <ErrorLine error={error} />
       <p className="muted">Days are UTC.{whole ? "" : " A member sees their own share; the organization's owners and admins see everyone's."}</p>
