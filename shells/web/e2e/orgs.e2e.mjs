@@ -1,7 +1,6 @@
 // The organization page against the real server (issue 20, docs/organizations.md "The web
-// page"): an owner makes an organization, adds a member and sets a per-member quota in the
-// page's dialog; the member stores files and runs a command in the organization's workspace;
-// the owner then sees the organization's usage for today, non-zero and equal to what
+// page"): an owner makes an organization, adds a member and sets quotas, all in the pages;
+// the member stores files and runs a command in the organization's workspace; the owner then sees the organization's usage for today, non-zero and equal to what
 // GET /orgs/{id}/usage says, and exports it as CSV; the member sees the meter of the quota the
 // owner set (warning from 80 %), on the page at 800×600 and in brief above the workspace list;
 // someone who is no member gets the not-found view.
@@ -46,18 +45,23 @@ test("the organization page", async (t) => {
   let olga;
   let mia;
 
-  await t.test("an owner sets a member quota in the page", async () => {
+  await t.test("an owner makes an organization, adds a member and sets a quota in the page", async () => {
     await signUp(owner, server.url, "olga");
     olga = new Api(server.url);
     await olga.login("olga", PASSWORD);
-    await ok(await olga.call("POST", "/orgs", { json: { name: "CS 101", slug: "cs101" } }));
     mia = await register("mia");
-    await ok(await olga.call("POST", "/orgs/cs101/members", { json: { user: "mia", role: "member" } }));
 
     await owner.getByRole("link", { name: "Organizations" }).click();
-    await owner.getByRole("link", { name: "CS 101" }).click();
+    const create = owner.getByRole("form", { name: "Create an organization" });
+    await create.getByLabel("Name").fill("CS 101");
+    await create.getByLabel("Slug").fill("cs101");
+    await create.getByRole("button", { name: "Create organization" }).click();
     await owner.getByRole("heading", { name: "CS 101" }).waitFor();
+    assert.equal(new URL(owner.url()).pathname, "/orgs/cs101");
     assert.match(await owner.getByTestId("org-role").innerText(), /your role: owner/);
+    const add = owner.getByRole("form", { name: "Add a member" });
+    await add.getByLabel("Username").fill("mia");
+    await add.getByRole("button", { name: "Add member" }).click();
     await owner.locator('tr[data-member="mia"]').waitFor();
     // Nothing limited yet: every quota says so.
     assert.match(await owner.getByRole("region", { name: "Organization quotas" }).innerText(), /Running workspaces: 0 \(unlimited\)/);

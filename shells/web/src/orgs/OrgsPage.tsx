@@ -1,8 +1,9 @@
 // My organizations (/orgs): each with my role and, in brief, its fullest quotas; a link to each
 // organization's page. The same brief meters stand above the workspace list (OrgQuotaSummary),
 // so usage against limits shows before anyone hits them.
-import { useCallback, useMemo } from "react";
+import { useCallback, useMemo, useState } from "react";
 import { useSession } from "../auth/session";
+import { navigate } from "../router";
 import { PageLink } from "../ui/PageLink";
 import { TopBar } from "../ui/TopBar";
 import { ErrorLine, useLoaded } from "../ui/useAction";
@@ -22,11 +23,39 @@ function useMyOrgs() {
   const { client } = useSession();
   const api = useMemo(() => new OrgsApi(client), [client]);
   const load = useCallback(() => api.mine(), [api]);
-  return useLoaded(load);
+  return { api, ...useLoaded(load) };
+}
+
+/** A new organization, its creator the owner; the server checks the name and the slug. */
+function CreateOrgForm({ api, run, busy }: { api: OrgsApi; run: (fn: () => Promise<unknown>) => Promise<void>; busy: boolean }) {
+  const [name, setName] = useState("");
+  const [slug, setSlug] = useState("");
+  return (
+    <form
+      className="row admin-filter"
+      aria-label="Create an organization"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void run(async () => navigate(orgPath(await api.create(name.trim(), slug.trim()))));
+      }}
+    >
+      <label className="field inline">
+        <span>Name</span>
+        <input value={name} onChange={(e) => setName(e.target.value)} />
+      </label>
+      <label className="field inline">
+        <span>Slug</span>
+        <input value={slug} onChange={(e) => setSlug(e.target.value)} spellCheck={false} placeholder="cs101" />
+      </label>
+      <button type="submit" disabled={busy}>
+        Create organization
+      </button>
+    </form>
+  );
 }
 
 export function OrgsPage() {
-  const { data: orgs, error } = useMyOrgs();
+  const { api, data: orgs, error, run, busy } = useMyOrgs();
   return (
     <div className="page">
       <TopBar>
@@ -34,6 +63,7 @@ export function OrgsPage() {
       </TopBar>
       <main className="workspaces">
         <h1>My organizations</h1>
+        <CreateOrgForm api={api} run={run} busy={busy} />
         <ErrorLine error={error} />
         <ul className="org-list">
           {(orgs ?? []).map((org) => (

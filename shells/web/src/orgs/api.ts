@@ -76,6 +76,9 @@ export class OrgsApi {
   async mine(): Promise<Org[]> {
     return (await this.json<{ orgs: Org[] }>("GET", "/orgs")).orgs;
   }
+  create(name: string, slug: string): Promise<Org> {
+    return this.json("POST", "/orgs", { name, slug });
+  }
   get(id: string): Promise<Org> {
     return this.json("GET", `/orgs/${seg(id)}`);
   }
