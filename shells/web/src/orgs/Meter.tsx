@@ -36,7 +36,7 @@ export function QuotaMeter({ meter, scope, compact }: { meter: Meter; scope?: st
 export function MeterList({ meters, scope, title }: { meters: Meter[]; scope: string; title: string }) {
   return (
     <section className="quota-list" aria-label={title}>
-      <h3>{title}</h3>
+      <h2>{title}</h2>
       {meters.map((m) => (
         <QuotaMeter key={m.key} meter={m} scope={scope} />
       ))}
