@@ -11,6 +11,8 @@ import { ProgressPage } from "./progress/ProgressPage";
 import { ErrorBoundary } from "./ui/ErrorBoundary";
 import { WorkspacesPage } from "./workspaces/WorkspacesPage";
 import { AdminPage } from "./admin/AdminPage"; // admin20
+import { OrgPage } from "./orgs/OrgPage"; // web20
+import { OrgsPage } from "./orgs/OrgsPage"; // web20
 
 const IdePage = lazy(() => import("./ide/IdePage"));
 const ReviewPage = lazy(() => import("./reviews/ReviewPage"));
@@ -70,6 +72,11 @@ function Pages() {
       );
     case "progress":
       return <ProgressPage />;
+    // web20: organizations.
+    case "orgs":
+      return <OrgsPage />;
+    case "org":
+      return <OrgPage key={route.id} id={route.id} />;
     default:
       return (
         <main className="workspaces">

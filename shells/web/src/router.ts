@@ -35,6 +35,9 @@ export type Route =
   | { page: "problems" }
   | { page: "problem"; id: string }
   | { page: "progress" }
+  // web20: an organization's page and the list of mine.
+  | { page: "orgs" }
+  | { page: "org"; id: string }
   | { page: "missing" };
 
 export function parseRoute(path: string): Route {
@@ -50,5 +53,9 @@ export function parseRoute(path: string): Route {
   const p = /^\/problems\/([^/]+)\/?$/.exec(path);
   if (p) return { page: "problem", id: decodeURIComponent(p[1]) };
   if (path === "/progress" || path === "/progress/") return { page: "progress" };
+  // web20: /orgs and /orgs/<id or slug>.
+  if (path === "/orgs" || path === "/orgs/") return { page: "orgs" };
+  const o = /^\/orgs\/([^/]+)\/?$/.exec(path);
+  if (o) return { page: "org", id: decodeURIComponent(o[1]) };
   return { page: "missing" };
 }

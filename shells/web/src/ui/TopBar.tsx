@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 import { useSession } from "../auth/session";
 import { NotificationBell } from "../reviews/NotificationBell";
 import { navigate } from "../router";
+import { PageLink } from "./PageLink"; // web20
 
 export function TopBar({ children }: { children?: ReactNode }) {
   const session = useSession();
@@ -50,6 +51,8 @@ export function TopBar({ children }: { children?: ReactNode }) {
       >
         Reviews
       </a>
+      {/* web20: the organizations page. */}
+      <PageLink path="/orgs">Organizations</PageLink>
       {session.user?.role === "admin" && (
         // admin20: the admin console, for admins only.
         <a

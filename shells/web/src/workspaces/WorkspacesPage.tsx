@@ -11,6 +11,7 @@ import { navigate } from "../router";
 import { PromptDialog } from "../ui/Dialog";
 import { TopBar } from "../ui/TopBar";
 import { usePolling } from "../ui/usePolling";
+import { OrgQuotaSummary } from "../orgs/OrgsPage"; // web20
 import { DeleteWorkspaceDialog } from "./DeleteWorkspaceDialog";
 import { StopWorkspaceButton } from "./StopWorkspaceButton";
 import {
@@ -114,6 +115,7 @@ export function WorkspacesPage() {
             Create workspace
           </button>
         </form>
+        <OrgQuotaSummary />
         {error && (
           <p className="error" role="alert">
             {error}
