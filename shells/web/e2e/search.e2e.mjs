@@ -112,6 +112,29 @@ test("search and go to file", async (t) => {
       assert.ok(box && box.width > 0 && box.x + box.width <= 800 && box.y + box.height <= 600, `${name}: ${JSON.stringify(box)}`);
     }
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= 800), true);
+    // ide17: every control of the top bar and of the explorer's head is whole on screen, its
+    // label on one line, none over another (they spilled over the links, the workspace's name
+    // squeezed to nothing and Download cut off by the explorer's edge).
+    const name = await page.getByTestId("workspace-name").boundingBox();
+    assert.ok(name && name.width > 20, `the workspace's name: ${JSON.stringify(name)}`);
+    const controls = await page.evaluate(() =>
+      [...document.querySelectorAll(".topbar button, .topbar a, .explorer-head button")].map((el) => {
+        const r = el.getBoundingClientRect();
+        const clip = el.closest(".ide-tree, .topbar").getBoundingClientRect();
+        const lineHeight = parseFloat(getComputedStyle(el).lineHeight) || 20;
+        return { label: el.textContent.trim(), x: r.x, y: r.y, w: r.width, h: r.height, clipRight: clip.right, oneLine: r.height < 2 * lineHeight };
+      }),
+    );
+    for (const c of controls) {
+      assert.ok(c.w > 0 && c.x >= 0 && c.x + c.w <= Math.min(800, c.clipRight) + 0.5, `${c.label} whole: ${JSON.stringify(c)}`);
+      assert.ok(c.oneLine, `${c.label} on one line: ${JSON.stringify(c)}`);
+    }
+    for (const a of controls) {
+      for (const b of controls) {
+        const apart = a === b || a.x + a.w <= b.x + 0.5 || b.x + b.w <= a.x + 0.5 || a.y + a.h <= b.y + 0.5 || b.y + b.h <= a.y + 0.5;
+        assert.ok(apart, `${a.label} overlaps ${b.label}`);
+      }
+    }
     await screenshot(page, "ide-800x600");
   });
 
