@@ -1,8 +1,9 @@
 // Files in and out (issue 17): a folder with a binary file uploaded with the Upload button,
 // checked byte for byte through the API; the whole workspace downloaded as a zip through a
 // signed link and unzipped (Info-ZIP's unzip), compared byte for byte with what was uploaded;
-// a file dropped from the desktop onto a folder; the size cap refusing an upload with a clear
-// message; an image opening as a picture and Markdown as rendered text beside its source.
+// a file dropped from the desktop onto a folder; one file downloaded through its own link; an
+// upload's progress bar while it goes; the size cap refusing an upload with a clear message; an
+// image opening as a picture and Markdown as rendered text beside its source.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -157,6 +158,47 @@ test("files in and out", async (t) => {
     await treeRow(page, "proj/data/dropped.bin").waitFor();
     const res = await api.call("GET", `/workspaces/${ws}/files/proj/data/dropped.bin`);
     assert.ok(Buffer.from(await res.arrayBuffer()).equals(Buffer.from([0, 1, 2, 255])));
+  });
+
+  await t.test("a file downloads through its own link, byte for byte", async () => {
+    await treeRow(page, "proj/data/blob.bin").click();
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download", exact: true }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), "blob.bin");
+    assert.ok(readFileSync(await download.path()).equals(uploaded["data/blob.bin"]), "the file arrived byte for byte");
+    assert.match(download.url(), /\/api\/v1\/downloads\//);
+    assert.ok(!download.url().includes(api.token));
+  });
+
+  await t.test("an upload shows its progress while it goes", async () => {
+    // The upload's write is held until the bar has been seen.
+    let release;
+    const released = new Promise((r) => (release = r));
+    let target = "";
+    await page.route("**/big.txt", async (route) => {
+      target = decodeURIComponent(new URL(route.request().url()).pathname.replace(/^.*?\/files\//, ""));
+      await released;
+      await route.continue();
+    });
+    await page.getByRole("button", { name: "Upload", exact: true }).click();
+    const [chooser] = await Promise.all([
+      page.waitForEvent("filechooser"),
+      page.getByRole("menuitem", { name: "Files…" }).click(),
+    ]);
+    await chooser.setFiles({ name: "big.txt", mimeType: "text/plain", buffer: Buffer.alloc(1 << 20, "x") });
+    const bar = page.getByTestId("upload-progress");
+    await bar.filter({ hasText: "0/1 files" }).waitFor();
+    assert.match(await bar.innerText(), /of 1\.0 MB/);
+    assert.ok(await bar.getByRole("progressbar", { name: "Upload progress" }).isVisible());
+    release();
+    await bar.waitFor({ state: "detached" });
+    await page.unroute("**/big.txt");
+    assert.match(target, /(^|\/)big\.txt$/);
+    const res = await api.call("GET", `/workspaces/${ws}/files/${target}`);
+    assert.equal(res.status, 200);
+    assert.equal((await res.arrayBuffer()).byteLength, 1 << 20);
   });
 
   await t.test("the workspace size cap refuses an upload before sending, counting what it holds", async () => {
