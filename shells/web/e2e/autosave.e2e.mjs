@@ -1,5 +1,5 @@
-// Never lose work (issue 17): autosave writes without Ctrl+S and never over a change made
-// elsewhere; a reload keeps unsaved edits (autosave off), tabs and expanded folders; a deep link
+// Never lose work (issue 17): autosave writes without Ctrl+S, on blur (a page whose clock is
+// paused, so only the blur can write), and never over a change made elsewhere; a reload keeps unsaved edits (autosave off), tabs and expanded folders; a deep link
 // survives a login; a workspace stops from the IDE and from the list, both showing the same.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -155,6 +155,32 @@ test("work is never lost", async (t) => {
     assert.equal(new URL(visitor.url()).pathname, `/w/${ws}`);
     assert.deepEqual(visitor.problems, []);
     await visitor.context().close();
+  });
+
+  await t.test("autosave writes when the editor loses focus, without waiting for quiet", async () => {
+    const other = await newPage(browser);
+    // The page's clock is Playwright's, paused while typing: autosave's quiet-time timer cannot
+    // fire, so a write can only come from the editor losing focus.
+    await other.clock.install();
+    await other.goto(`${server.url}/w/${ws}`);
+    await other.getByLabel("Username").fill("margaret");
+    await other.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await other.getByRole("button", { name: "Log in" }).click();
+    await waitForIde(other, "keep");
+    await setAutosave(other, true);
+    await treeRow(other, "auto.py").click();
+    await other.locator('[role=tab][data-path="auto.py"][aria-selected=true]').waitFor();
+    await other.locator("[data-testid=editor] .monaco-editor .view-lines").waitFor();
+    const before = (await api.file(ws, "auto.py")).text;
+    await other.clock.pauseAt((await other.evaluate(() => Date.now())) + 100);
+    await typeInEditor(other, "# blur\n");
+    assert.equal((await api.file(ws, "auto.py")).text, before, "nothing written while typing");
+    await treeRow(other, "auto.py").focus(); // focus leaves the editor
+    await waitFor(async () => (await api.file(ws, "auto.py")).text === `${before}# blur\n`, { what: "the write on blur" });
+    await other.clock.resume();
+    await waitFor(async () => (await statusSave(other)) === "All saved", { what: "the status" });
+    assert.deepEqual(other.problems, []);
+    await other.context().close();
   });
 
   let list = null;
