@@ -132,6 +132,18 @@ test("files in and out", async (t) => {
     await waitFor(async () => (await img.evaluate((el) => el.complete && el.naturalWidth)) === 1, { what: "the picture to load" });
     assert.match(await img.getAttribute("src"), /^data:image\/png;base64,/);
     await screenshot(page, "files-image");
+    // A GIF and an SVG (the picture, not its XML) open the same way.
+    const pictures = {
+      "proj/img/dot.gif": [Buffer.from("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", "base64"), "image/gif", 1],
+      "proj/img/box.svg": [Buffer.from("<svg xmlns='http://www.w3.org/2000/svg' width='8' height='8'><rect width='8' height='8'/></svg>"), "image/svg+xml", 8],
+    };
+    for (const [path, [bytes, type, width]] of Object.entries(pictures)) {
+      await api.put(ws, path, bytes);
+      await treeRow(page, path).click();
+      const pic = page.getByTestId("image-view").getByRole("img", { name: path.split("/").pop() });
+      await waitFor(async () => (await pic.evaluate((el) => el.complete && el.naturalWidth)) === width, { what: `${path} as a picture` });
+      assert.ok((await pic.getAttribute("src")).startsWith(`data:${type};base64,`), path);
+    }
   });
 
   await t.test("Markdown shows rendered beside its source", async () => {
