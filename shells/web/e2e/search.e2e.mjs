@@ -135,6 +135,10 @@ test("search and go to file", async (t) => {
         assert.ok(apart, `${a.label} overlaps ${b.label}`);
       }
     }
+    // The way out of the terminal and the editor is still said, whole.
+    const hint = page.getByTestId("focus-hint");
+    assert.match(await hint.innerText(), /Esc\s*then\s*Tab\s*leaves the terminal or editor/);
+    assert.equal(await hint.evaluate((el) => el.getBoundingClientRect().width > 0 && el.scrollWidth <= el.clientWidth), true, "the hint is whole");
     await screenshot(page, "ide-800x600");
   });
 
