@@ -22,6 +22,34 @@ after(async () => {
   await server?.dispose();
 });
 
+/**
+ * ide17: every control of the top bar and of the explorer's head is whole on screen, its label
+ * on one line, none over another, and the workspace's name shows (at 800 px they spilled over
+ * the links, the name squeezed to nothing and Download cut off by the explorer's edge).
+ */
+async function assertControlsWhole(page, width) {
+  const name = await page.getByTestId("workspace-name").boundingBox();
+  assert.ok(name && name.width > 20, `the workspace's name at ${width}px: ${JSON.stringify(name)}`);
+  const controls = await page.evaluate(() =>
+    [...document.querySelectorAll(".topbar button, .topbar a, .explorer-head button")].map((el) => {
+      const r = el.getBoundingClientRect();
+      const clip = el.closest(".ide-tree, .topbar").getBoundingClientRect();
+      const lineHeight = parseFloat(getComputedStyle(el).lineHeight) || 20;
+      return { label: el.textContent.trim(), x: r.x, y: r.y, w: r.width, h: r.height, clipRight: clip.right, oneLine: r.height < 2 * lineHeight };
+    }),
+  );
+  for (const c of controls) {
+    assert.ok(c.w > 0 && c.x >= 0 && c.x + c.w <= Math.min(width, c.clipRight) + 0.5, `${c.label} whole at ${width}px: ${JSON.stringify(c)}`);
+    assert.ok(c.oneLine, `${c.label} on one line at ${width}px: ${JSON.stringify(c)}`);
+  }
+  for (const a of controls) {
+    for (const b of controls) {
+      const apart = a === b || a.x + a.w <= b.x + 0.5 || b.x + b.w <= a.x + 0.5 || a.y + a.h <= b.y + 0.5 || b.y + b.h <= a.y + 0.5;
+      assert.ok(apart, `${a.label} overlaps ${b.label} at ${width}px`);
+    }
+  }
+}
+
 test("search and go to file", async (t) => {
   const page = await newPage(browser);
   const api = new Api(server.url);
@@ -104,7 +132,11 @@ test("search and go to file", async (t) => {
     assert.deepEqual(page.problems, []);
   });
 
-  await t.test("usable at 800x600", async () => {
+  await t.test("usable at 1200x800 and at 800x600", async () => {
+    // Just above where the top bar takes two rows: one row still holds everything.
+    await page.setViewportSize({ width: 1200, height: 800 });
+    await page.getByRole("button", { name: /Run/ }).waitFor();
+    await assertControlsWhole(page, 1200);
     await page.setViewportSize({ width: 800, height: 600 });
     await page.getByRole("button", { name: /Run/ }).waitFor();
     for (const name of ["Workspace files", "Panels"]) {
@@ -112,29 +144,7 @@ test("search and go to file", async (t) => {
       assert.ok(box && box.width > 0 && box.x + box.width <= 800 && box.y + box.height <= 600, `${name}: ${JSON.stringify(box)}`);
     }
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= 800), true);
-    // ide17: every control of the top bar and of the explorer's head is whole on screen, its
-    // label on one line, none over another (they spilled over the links, the workspace's name
-    // squeezed to nothing and Download cut off by the explorer's edge).
-    const name = await page.getByTestId("workspace-name").boundingBox();
-    assert.ok(name && name.width > 20, `the workspace's name: ${JSON.stringify(name)}`);
-    const controls = await page.evaluate(() =>
-      [...document.querySelectorAll(".topbar button, .topbar a, .explorer-head button")].map((el) => {
-        const r = el.getBoundingClientRect();
-        const clip = el.closest(".ide-tree, .topbar").getBoundingClientRect();
-        const lineHeight = parseFloat(getComputedStyle(el).lineHeight) || 20;
-        return { label: el.textContent.trim(), x: r.x, y: r.y, w: r.width, h: r.height, clipRight: clip.right, oneLine: r.height < 2 * lineHeight };
-      }),
-    );
-    for (const c of controls) {
-      assert.ok(c.w > 0 && c.x >= 0 && c.x + c.w <= Math.min(800, c.clipRight) + 0.5, `${c.label} whole: ${JSON.stringify(c)}`);
-      assert.ok(c.oneLine, `${c.label} on one line: ${JSON.stringify(c)}`);
-    }
-    for (const a of controls) {
-      for (const b of controls) {
-        const apart = a === b || a.x + a.w <= b.x + 0.5 || b.x + b.w <= a.x + 0.5 || a.y + a.h <= b.y + 0.5 || b.y + b.h <= a.y + 0.5;
-        assert.ok(apart, `${a.label} overlaps ${b.label}`);
-      }
-    }
+    await assertControlsWhole(page, 800);
     // The way out of the terminal and the editor is still said, whole.
     const hint = page.getByTestId("focus-hint");
     assert.match(await hint.innerText(), /Esc\s*then\s*Tab\s*leaves the terminal or editor/);
