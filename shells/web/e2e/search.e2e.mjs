@@ -95,6 +95,16 @@ test("search and go to file", async (t) => {
     );
   });
 
+  await t.test("matches in several files are grouped by file", async () => {
+    await page.keyboard.press("Control+Shift+F");
+    await page.getByRole("textbox", { name: "Search" }).fill("note");
+    const groups = page.getByRole("list", { name: "Search results" }).locator(".search-file");
+    await waitFor(async () => (await groups.count()) === 5, { what: "five files" });
+    const names = (await groups.allInnerTexts()).map((t) => t.trim()).sort();
+    assert.deepEqual(names, [0, 1, 2, 3, 4].map((i) => `notes/n${i}.txt (1)`));
+    assert.equal(await page.locator(".search-hit").count(), 5);
+  });
+
   await t.test("Escape closes the panel", async () => {
     await page.keyboard.press("Control+Shift+F");
     await page.getByRole("textbox", { name: "Search" }).press("Escape");
