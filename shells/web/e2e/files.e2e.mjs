@@ -172,6 +172,21 @@ test("files in and out", async (t) => {
     assert.ok(Buffer.from(await res.arrayBuffer()).equals(Buffer.from([0, 1, 2, 255])));
   });
 
+  await t.test("files dropped on the explorer's empty space land at the top level", async () => {
+    const data = await page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(["one"], "top1.txt"));
+      dt.items.add(new File(["two"], "top2.txt"));
+      return dt;
+    });
+    const tree = page.getByRole("tree", { name: "Workspace files" });
+    await tree.dispatchEvent("dragover", { dataTransfer: data });
+    await tree.dispatchEvent("drop", { dataTransfer: data });
+    await treeRow(page, "top1.txt").waitFor();
+    await treeRow(page, "top2.txt").waitFor();
+    assert.equal((await api.file(ws, "top2.txt")).text, "two");
+  });
+
   await t.test("a file downloads through its own link, byte for byte", async () => {
     await treeRow(page, "proj/data/blob.bin").click();
     const [download] = await Promise.all([
