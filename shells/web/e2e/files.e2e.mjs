@@ -146,6 +146,19 @@ test("files in and out", async (t) => {
     }
   });
 
+  await t.test("a picture a program writes shows up and opens, as plt.savefig's would", async () => {
+    // The local sandbox has no matplotlib (it is the host's python3): the program writes the
+    // PNG's bytes itself, which is what savefig does at the end.
+    await api.put(ws, "plot.py", `import base64\nopen("plot.png", "wb").write(base64.b64decode("${PNG.toString("base64")}"))\n`);
+    await treeRow(page, "plot.py").click();
+    await page.locator('[role=tab][data-path="plot.py"][aria-selected=true]').waitFor();
+    await page.keyboard.press("F5");
+    await waitFor(async () => /^OK · exit 0/.test(await page.getByTestId("verdict").innerText().catch(() => "")), { timeout: 60_000, what: "the run" });
+    await treeRow(page, "plot.png").click();
+    const img = page.getByTestId("image-view").getByRole("img", { name: "plot.png" });
+    await waitFor(async () => (await img.evaluate((el) => el.complete && el.naturalWidth)) === 1, { what: "the plot as a picture" });
+  });
+
   await t.test("Markdown shows rendered beside its source", async () => {
     await treeRow(page, "proj/README.md").click();
     const preview = page.getByTestId("markdown-view");
