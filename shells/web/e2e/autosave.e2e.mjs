@@ -1,5 +1,5 @@
-// Never lose work (issue 17): autosave writes without Ctrl+S and never over a change made
-// elsewhere; a reload keeps unsaved edits (autosave off), tabs and expanded folders; a deep link
+// Never lose work (issue 17): autosave writes without Ctrl+S, on blur (a page whose clock is
+// paused, so only the blur can write), and never over a change made elsewhere; a reload keeps unsaved edits (autosave off), tabs and expanded folders; a deep link
 // survives a login; a workspace stops from the IDE and from the list, both showing the same.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -155,6 +155,23 @@ test("work is never lost", async (t) => {
     assert.equal(new URL(visitor.url()).pathname, `/w/${ws}`);
     assert.deepEqual(visitor.problems, []);
     await visitor.context().close();
+  });
+
+  await t.test("autosave writes when the editor loses focus, without waiting for quiet", async () => {
+    await setAutosave(page, true);
+    await treeRow(page, "auto.py").click();
+    await page.locator('[role=tab][data-path="auto.py"][aria-selected=true]').waitFor();
+    const before = (await api.file(ws, "auto.py")).text;
+    // The page's clock becomes Playwright's, paused while typing: autosave's quiet-time timer
+    // (set after this) cannot fire, so a write can only come from the editor losing focus.
+    await page.clock.install();
+    await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 100);
+    await typeInEditor(page, "# blur\n");
+    assert.equal((await api.file(ws, "auto.py")).text, before, "nothing written while typing");
+    await treeRow(page, "auto.py").focus(); // focus leaves the editor
+    await waitFor(async () => (await api.file(ws, "auto.py")).text === `${before}# blur\n`, { what: "the write on blur" });
+    await page.clock.resume();
+    await waitFor(async () => (await statusSave(page)) === "All saved", { what: "the status" });
   });
 
   let list = null;

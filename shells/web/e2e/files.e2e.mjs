@@ -1,8 +1,9 @@
 // Files in and out (issue 17): a folder with a binary file uploaded with the Upload button,
 // checked byte for byte through the API; the whole workspace downloaded as a zip through a
 // signed link and unzipped (Info-ZIP's unzip), compared byte for byte with what was uploaded;
-// a file dropped from the desktop onto a folder; the size cap refusing an upload with a clear
-// message; an image opening as a picture and Markdown as rendered text beside its source.
+// a file dropped from the desktop onto a folder; one file downloaded through its own link; an
+// upload's progress bar while it goes; the size cap refusing an upload with a clear message; an
+// image opening as a picture and Markdown as rendered text beside its source.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -131,6 +132,31 @@ test("files in and out", async (t) => {
     await waitFor(async () => (await img.evaluate((el) => el.complete && el.naturalWidth)) === 1, { what: "the picture to load" });
     assert.match(await img.getAttribute("src"), /^data:image\/png;base64,/);
     await screenshot(page, "files-image");
+    // A GIF and an SVG (the picture, not its XML) open the same way.
+    const pictures = {
+      "proj/img/dot.gif": [Buffer.from("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", "base64"), "image/gif", 1],
+      "proj/img/box.svg": [Buffer.from("<svg xmlns='http://www.w3.org/2000/svg' width='8' height='8'><rect width='8' height='8'/></svg>"), "image/svg+xml", 8],
+    };
+    for (const [path, [bytes, type, width]] of Object.entries(pictures)) {
+      await api.put(ws, path, bytes);
+      await treeRow(page, path).click();
+      const pic = page.getByTestId("image-view").getByRole("img", { name: path.split("/").pop() });
+      await waitFor(async () => (await pic.evaluate((el) => el.complete && el.naturalWidth)) === width, { what: `${path} as a picture` });
+      assert.ok((await pic.getAttribute("src")).startsWith(`data:${type};base64,`), path);
+    }
+  });
+
+  await t.test("a picture a program writes shows up and opens, as plt.savefig's would", async () => {
+    // The local sandbox has no matplotlib (it is the host's python3): the program writes the
+    // PNG's bytes itself, which is what savefig does at the end.
+    await api.put(ws, "plot.py", `import base64\nopen("plot.png", "wb").write(base64.b64decode("${PNG.toString("base64")}"))\n`);
+    await treeRow(page, "plot.py").click();
+    await page.locator('[role=tab][data-path="plot.py"][aria-selected=true]').waitFor();
+    await page.keyboard.press("F5");
+    await waitFor(async () => /^OK · exit 0/.test(await page.getByTestId("verdict").innerText().catch(() => "")), { timeout: 60_000, what: "the run" });
+    await treeRow(page, "plot.png").click();
+    const img = page.getByTestId("image-view").getByRole("img", { name: "plot.png" });
+    await waitFor(async () => (await img.evaluate((el) => el.complete && el.naturalWidth)) === 1, { what: "the plot as a picture" });
   });
 
   await t.test("Markdown shows rendered beside its source", async () => {
@@ -157,6 +183,62 @@ test("files in and out", async (t) => {
     await treeRow(page, "proj/data/dropped.bin").waitFor();
     const res = await api.call("GET", `/workspaces/${ws}/files/proj/data/dropped.bin`);
     assert.ok(Buffer.from(await res.arrayBuffer()).equals(Buffer.from([0, 1, 2, 255])));
+  });
+
+  await t.test("files dropped on the explorer's empty space land at the top level", async () => {
+    const data = await page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(["one"], "top1.txt"));
+      dt.items.add(new File(["two"], "top2.txt"));
+      return dt;
+    });
+    const tree = page.getByRole("tree", { name: "Workspace files" });
+    await tree.dispatchEvent("dragover", { dataTransfer: data });
+    await tree.dispatchEvent("drop", { dataTransfer: data });
+    await treeRow(page, "top1.txt").waitFor();
+    await treeRow(page, "top2.txt").waitFor();
+    assert.equal((await api.file(ws, "top2.txt")).text, "two");
+  });
+
+  await t.test("a file downloads through its own link, byte for byte", async () => {
+    await treeRow(page, "proj/data/blob.bin").click();
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download", exact: true }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), "blob.bin");
+    assert.ok(readFileSync(await download.path()).equals(uploaded["data/blob.bin"]), "the file arrived byte for byte");
+    assert.match(download.url(), /\/api\/v1\/downloads\//);
+    assert.ok(!download.url().includes(api.token));
+  });
+
+  await t.test("an upload shows its progress while it goes", async () => {
+    // The upload's write is held until the bar has been seen.
+    let release;
+    const released = new Promise((r) => (release = r));
+    let target = "";
+    await page.route("**/big.txt", async (route) => {
+      target = decodeURIComponent(new URL(route.request().url()).pathname.replace(/^.*?\/files\//, ""));
+      await released;
+      await route.continue();
+    });
+    await page.getByRole("button", { name: "Upload", exact: true }).click();
+    const [chooser] = await Promise.all([
+      page.waitForEvent("filechooser"),
+      page.getByRole("menuitem", { name: "Files…" }).click(),
+    ]);
+    await chooser.setFiles({ name: "big.txt", mimeType: "text/plain", buffer: Buffer.alloc(1 << 20, "x") });
+    const bar = page.getByTestId("upload-progress");
+    await bar.filter({ hasText: "0/1 files" }).waitFor();
+    assert.match(await bar.innerText(), /of 1\.0 MB/);
+    assert.ok(await bar.getByRole("progressbar", { name: "Upload progress" }).isVisible());
+    release();
+    await bar.waitFor({ state: "detached" });
+    await page.unroute("**/big.txt");
+    assert.match(target, /(^|\/)big\.txt$/);
+    const res = await api.call("GET", `/workspaces/${ws}/files/${target}`);
+    assert.equal(res.status, 200);
+    assert.equal((await res.arrayBuffer()).byteLength, 1 << 20);
   });
 
   await t.test("the workspace size cap refuses an upload before sending, counting what it holds", async () => {

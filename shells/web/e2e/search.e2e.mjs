@@ -22,6 +22,34 @@ after(async () => {
   await server?.dispose();
 });
 
+/**
+ * ide17: every control of the top bar and of the explorer's head is whole on screen, its label
+ * on one line, none over another, and the workspace's name shows (at 800 px they spilled over
+ * the links, the name squeezed to nothing and Download cut off by the explorer's edge).
+ */
+async function assertControlsWhole(page, width) {
+  const name = await page.getByTestId("workspace-name").boundingBox();
+  assert.ok(name && name.width > 20, `the workspace's name at ${width}px: ${JSON.stringify(name)}`);
+  const controls = await page.evaluate(() =>
+    [...document.querySelectorAll(".topbar button, .topbar a, .explorer-head button")].map((el) => {
+      const r = el.getBoundingClientRect();
+      const clip = el.closest(".ide-tree, .topbar").getBoundingClientRect();
+      const lineHeight = parseFloat(getComputedStyle(el).lineHeight) || 20;
+      return { label: el.textContent.trim(), x: r.x, y: r.y, w: r.width, h: r.height, clipRight: clip.right, oneLine: r.height < 2 * lineHeight };
+    }),
+  );
+  for (const c of controls) {
+    assert.ok(c.w > 0 && c.x >= 0 && c.x + c.w <= Math.min(width, c.clipRight) + 0.5, `${c.label} whole at ${width}px: ${JSON.stringify(c)}`);
+    assert.ok(c.oneLine, `${c.label} on one line at ${width}px: ${JSON.stringify(c)}`);
+  }
+  for (const a of controls) {
+    for (const b of controls) {
+      const apart = a === b || a.x + a.w <= b.x + 0.5 || b.x + b.w <= a.x + 0.5 || a.y + a.h <= b.y + 0.5 || b.y + b.h <= a.y + 0.5;
+      assert.ok(apart, `${a.label} overlaps ${b.label} at ${width}px`);
+    }
+  }
+}
+
 test("search and go to file", async (t) => {
   const page = await newPage(browser);
   const api = new Api(server.url);
@@ -67,6 +95,16 @@ test("search and go to file", async (t) => {
     );
   });
 
+  await t.test("matches in several files are grouped by file", async () => {
+    await page.keyboard.press("Control+Shift+F");
+    await page.getByRole("textbox", { name: "Search" }).fill("note");
+    const groups = page.getByRole("list", { name: "Search results" }).locator(".search-file");
+    await waitFor(async () => (await groups.count()) === 5, { what: "five files" });
+    const names = (await groups.allInnerTexts()).map((t) => t.trim()).sort();
+    assert.deepEqual(names, [0, 1, 2, 3, 4].map((i) => `notes/n${i}.txt (1)`));
+    assert.equal(await page.locator(".search-hit").count(), 5);
+  });
+
   await t.test("Escape closes the panel", async () => {
     await page.keyboard.press("Control+Shift+F");
     await page.getByRole("textbox", { name: "Search" }).press("Escape");
@@ -104,7 +142,11 @@ test("search and go to file", async (t) => {
     assert.deepEqual(page.problems, []);
   });
 
-  await t.test("usable at 800x600", async () => {
+  await t.test("usable at 1280x800 and at 800x600", async () => {
+    // The narrowest width with the top bar on one row (below 1280 px it takes two).
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByRole("button", { name: /Run/ }).waitFor();
+    await assertControlsWhole(page, 1280);
     await page.setViewportSize({ width: 800, height: 600 });
     await page.getByRole("button", { name: /Run/ }).waitFor();
     for (const name of ["Workspace files", "Panels"]) {
@@ -112,6 +154,11 @@ test("search and go to file", async (t) => {
       assert.ok(box && box.width > 0 && box.x + box.width <= 800 && box.y + box.height <= 600, `${name}: ${JSON.stringify(box)}`);
     }
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= 800), true);
+    await assertControlsWhole(page, 800);
+    // The way out of the terminal and the editor is still said, whole.
+    const hint = page.getByTestId("focus-hint");
+    assert.match(await hint.innerText(), /Esc\s*then\s*Tab\s*leaves the terminal or editor/);
+    assert.equal(await hint.evaluate((el) => el.getBoundingClientRect().width > 0 && el.scrollWidth <= el.clientWidth), true, "the hint is whole");
     await screenshot(page, "ide-800x600");
   });
 

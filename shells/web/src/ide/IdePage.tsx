@@ -41,6 +41,7 @@ import { FileTree } from "./tree/FileTree";
 import { TreeDialogs, type TreeDialog } from "./tree/TreeDialogs";
 import { isInside } from "./tree/paths";
 import { FileView } from "./viewers/FileView";
+import "./narrow.css";
 
 const PANELS = ["terminal", "output", "preview"] as const;
 

@@ -142,7 +142,11 @@ export default function TerminalTabs({ workspaceId, client, podState, onConnecti
           ✎
         </button>
         <span className="kbd-hint" data-testid="focus-hint">
-          <kbd>Esc</kbd> then <kbd>Tab</kbd> leaves the terminal or editor · <kbd>Ctrl</kbd>+<kbd>M</kbd>: Tab moves focus in the editor
+          <kbd>Esc</kbd> then <kbd>Tab</kbd> leaves the terminal or editor
+          <span className="kbd-hint-more">
+            {" "}
+            · <kbd>Ctrl</kbd>+<kbd>M</kbd>: Tab moves focus in the editor
+          </span>
         </span>
       </div>
       {[...tabs.map((t) => t.n), ...ending.filter((n) => !tabs.some((t) => t.n === n))].map((n) => {
