@@ -70,6 +70,8 @@ def server_args(opts, name):
     return [
         "--storage", opts.storage, "--set", f"server.replica_id={name}",
         "--set", "log.level=warn",
+        # An interrupted soak's workspace pods (handed off at the servers' stop) end soon.
+        "--set", "workspace.pod_orphan_timeout_s=60",
         # One user per terminal workspace, each running one pod with 4 shells.
         "--set", f"workspace.max_running_total={opts.workspaces + 8}",
         "--set", f"workspace.memory_capacity_bytes={256 << 30}",
@@ -106,6 +108,23 @@ class Cluster:
             return []
         return sorted(p for p in os.listdir(state)
                       if not p.startswith(".") and os.path.isdir(os.path.join(state, p)))
+
+    def log_levels(self):
+        """The servers' error lines, and their warnings counted by message."""
+        errors, warnings = [], {}
+        for s in self.servers:
+            with open(s.log_path, encoding="utf-8", errors="replace") as f:
+                for line in f:
+                    try:
+                        doc = json.loads(line)
+                    except ValueError:
+                        continue
+                    if doc.get("level") == "error":
+                        errors.append(f"{s.name}: {line.strip()}")
+                    elif doc.get("level") == "warn":
+                        msg = doc.get("msg", "")
+                        warnings[msg] = warnings.get(msg, 0) + 1
+        return errors, warnings
 
     def logs_tail(self):
         out = []
@@ -238,6 +257,8 @@ def main():
         # ---- checks ----
         failures += http_stats["failures"] + terminal_stats["failures"]
         figures["http"] = route_table(http_stats["latencies"], http_stats["statuses"], duration)
+        figures["http_per_s"] = round(sum(
+            sum(per.values()) for per in http_stats["statuses"].values()) / duration, 1)
         figures["terminal"] = route_table(terminal_stats["latencies"], {}, duration)
         figures["jobs"] = http_stats["jobs"]
         figures["samples"] = [(round(t, 1), per) for t, per in sampler.samples]
@@ -275,6 +296,9 @@ def main():
         except RuntimeError as e:
             failures.append(f"leaked pods after the load: {cluster.pod_dirs()} ({e})")
         figures["pods_left"] = len(cluster.pod_dirs())
+        errors, warnings = cluster.log_levels()
+        figures["server_log_errors"], figures["server_log_warnings"] = len(errors), warnings
+        failures += [f"server logged an error: {line[:300]}" for line in errors[:20]]
         figures["pod_processes_left"] = pod_processes(cluster.dir)
         if figures["pod_processes_left"]:
             failures.append(f"{figures['pod_processes_left']} pod processes left")
@@ -295,12 +319,15 @@ def report(figures, failures, opts):
               f"p99 {row['p99_ms']} ms, statuses {row['statuses']}")
     for route, row in sorted(figures.get("terminal", {}).items()):
         print(f"terminal {route}: {row['count']}, p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms")
+    if "http_per_s" in figures:
+        print(f"http: {figures['http_per_s']} calls/s over both replicas")
     if "jobs" in figures:
         print(f"jobs: {json.dumps(figures['jobs'])}")
     for t, per in figures.get("samples", []):
         print("sample t=%6.1fs " % t + "  ".join(
             f"{n}: rss {rss / 1024:.1f} MiB fds {fds}" for n, (rss, fds) in zip("ab", per)))
-    for key in ("a_rss_rise_mib", "b_rss_rise_mib", "a_fd_rise", "b_fd_rise", "pods_left"):
+    for key in ("a_rss_rise_mib", "b_rss_rise_mib", "a_fd_rise", "b_fd_rise", "pods_left",
+                "pod_processes_left", "server_log_errors", "server_log_warnings"):
         if key in figures:
             print(f"{key}: {figures[key]}")
     if opts.json:
