@@ -196,6 +196,8 @@ def main():
     p.add_argument("--active", type=int, default=100, help="terminals typing")
     p.add_argument("--workspaces", type=int, default=25, help="running workspaces (4 shells each)")
     p.add_argument("--rate", type=float, default=200.0, help="HTTP requests per second")
+    p.add_argument("--running-share", type=float, default=1 / 3,
+                   help="share of the file calls made on running workspaces (0: stopped only)")
     p.add_argument("--queue-depth", type=int, default=20, help="jobs.max_queue_depth")
     p.add_argument("--rss-bound-mib", type=float, default=24.0,
                    help="largest RSS rise of a server over the second half")
@@ -222,7 +224,7 @@ def main():
         progress = multiprocessing.Queue()
         load = multiprocessing.Process(target=http_load, args=(
             [s.port for s in cluster.servers], owners, http_users, opts.rate, duration,
-            results, progress))
+            opts.running_share, results, progress))
         http_seen = {}
 
         def progress_line(keystrokes, terminal_failures):

@@ -51,13 +51,14 @@ class Client:
 
 
 class Load:
-    def __init__(self, ports, owners, http_users, rate, duration):
+    def __init__(self, ports, owners, http_users, rate, duration, running_share):
         self.ports = ports
         self.rate = rate
         self.duration = duration
-        # (token, workspace): stopped workspaces twice as often as running ones.
-        self.targets = [(t, w) for t, wss in http_users for w in wss] * 2 + \
-            [(t, w) for t, w, _ in owners]
+        # (token, workspace) pairs; `running_share` of the calls go to running workspaces.
+        self.stopped = [(t, w) for t, wss in http_users for w in wss]
+        self.running = [(t, w) for t, w, _ in owners]
+        self.running_share = running_share
         self.routes = [r for r, w in MIX for _ in range(w)]
         self.lock = threading.Lock()
         self.next_slot = 0
@@ -99,7 +100,8 @@ class Load:
             delay = at - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            token, ws = rng.choice(self.targets)
+            token, ws = rng.choice(self.running if rng.random() < self.running_share
+                                    else self.stopped)
             port = rng.choice(self.ports)
             route = rng.choice(self.routes)
             names = mine.setdefault(ws, [])
@@ -168,8 +170,8 @@ class Load:
                     "verdicts": verdicts, "per_s": round(len(ids) / self.duration, 2)})
 
 
-def http_load(ports, owners, http_users, rate, duration, results, progress):
-    load = Load(ports, owners, http_users, rate, duration)
+def http_load(ports, owners, http_users, rate, duration, running_share, results, progress):
+    load = Load(ports, owners, http_users, rate, duration, running_share)
     jobs = {}
     threads = [threading.Thread(target=load.worker, args=(i,)) for i in range(THREADS)]
     # Submitters enough to keep the queue at jobs.max_queue_depth (their 503s show it is).
