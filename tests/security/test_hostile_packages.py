@@ -14,8 +14,8 @@ import zipfile
 
 import pytest
 
-from api_client import call, error_code, register
-from storage_choice import set_role
+from api_client import call, error_code
+from test_problems_admin import admin  # noqa: F401 (the module's admin, for its server)
 from test_server import Server
 
 FILE_CAP = 4 << 20
@@ -29,13 +29,6 @@ def server(tmp_path_factory):
                "--set", "problems.max_package_depth=6")
     yield s
     s.stop()
-
-
-@pytest.fixture(scope="module")
-def admin(server):
-    session = register(server)
-    set_role(server, session["user"]["id"], "admin")
-    return session["access_token"]
 
 
 def package(entries, top):
