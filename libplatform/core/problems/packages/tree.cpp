@@ -206,7 +206,11 @@ Result<Tree> LoadZip(const fs::path& path, const PackageCaps& caps) {
       return Fail(Bad(tree.name, name + " holds a different size than its zip header says"));
     }
     content.resize(size);
-    tree.files.emplace(name, std::move(content));
+    // Two entries of one name: tools disagree on which one a zip holds (the first, the last),
+    // so what a reviewer unpacks could differ from what is graded. Refused, not picked.
+    if (!tree.files.emplace(name, std::move(content)).second) {
+      return Fail(Bad(tree.name, "zip entry " + name + " appears twice (cap paths)"));
+    }
   }
   // A zip of the package folder: read from inside it.
   if (!tree.files.contains("problem.yaml") && !tree.files.empty()) {
