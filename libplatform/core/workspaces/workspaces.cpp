@@ -93,6 +93,8 @@ Result<Workspace> Workspaces::Impl::Create(std::string_view user_id, std::string
   CY_CHECK(
       store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
         auto user = store::users::Get(tx, user_id);
+        // Only a missing user is "not found": a storage failure is told as it is (fault21).
+        if (!user && user.error().code() != Error::Code::kNotFound) return Fail(user.error());
         if (!user) return Fail(Error::Code::kNotFound, "user not found");
         CY_TRY(const store::workspaces::Usage usage, store::workspaces::UsageOf(tx, user_id));
         if (usage.workspaces >= options_.max_workspaces_per_user) {
