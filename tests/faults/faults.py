@@ -125,15 +125,26 @@ def setup(world):
     user = register(server)
     world.token = user["access_token"]
     world.user_id = user["user"]["id"]
+    world.usernames = {"token": user["user"]["username"]}
     status, _, doc = call(server, "POST", "/workspaces", token=world.token,
                           json_body={"name": "faults"})
     assert status == 201, doc
     world.ws = doc["id"]
     reviewer = register(server)
     world.reviewer_token = reviewer["access_token"]
+    world.usernames["reviewer_token"] = reviewer["user"]["username"]
     status, _, doc = call(server, "PATCH", "/me", token=world.reviewer_token,
                           json_body={"reviewer_level": 1})
     assert status == 200, doc
+
+
+def log_in(world):
+    """Fresh access tokens (they last 15 minutes; a long run outlasts them)."""
+    for attr, username in world.usernames.items():
+        status, _, doc = call(world.server, "POST", "/auth/login",
+                              json_body={"username": username, "password": "correct horse"})
+        assert status == 200, doc
+        setattr(world, attr, doc["access_token"])
 
 
 def kill_during(world, rnd, rng):
@@ -321,6 +332,7 @@ def main():
         setup(world)
         for n in range(1, ARGS.rounds + 1):
             t0 = time.monotonic()
+            log_in(world)
             rnd = Round(world, ledger, n, rng, None)
             step = kill_during(world, rnd, rng)
             kills[step] += 1

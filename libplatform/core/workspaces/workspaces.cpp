@@ -29,6 +29,11 @@
 namespace codeyard {
 namespace {
 
+// How long past an exec's wall-time limit the library waits for the pod to report the end
+// (the pod's init enforces the limit): a pod that is hung (stopped, starved) gets no longer,
+// so a request never waits on it forever (fault21: SIGSTOP of a pod under an exec).
+constexpr std::chrono::seconds kPodAnswerGrace{10};
+
 Error NameTaken(std::string_view name) {
   return {Error::Code::kAlreadyExists,
           "you already have a workspace named \"" + std::string(name) + "\"; pick another name"};
@@ -251,8 +256,25 @@ Result<WorkspaceExec> Workspaces::Impl::Exec(std::string_view user_id, std::stri
   CY_TRY(WorkspaceProcess started, Start(user_id, id, spec));
   Process& process = *started.process;
   WorkspaceExec out;
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  if (spec.wall_time_limit) {
+    deadline = std::chrono::steady_clock::now() + *spec.wall_time_limit + kPodAnswerGrace;
+  }
   while (true) {
-    CY_TRY(auto chunk, process.ReadOutput(std::nullopt));
+    std::optional<std::chrono::milliseconds> wait;
+    if (deadline) {
+      wait = std::max(std::chrono::milliseconds(1),
+                      std::chrono::duration_cast<std::chrono::milliseconds>(
+                          *deadline - std::chrono::steady_clock::now()));
+    }
+    auto read = process.ReadOutput(wait);
+    if (!read && read.error().code() == Error::Code::kDeadlineExceeded && deadline) {
+      if (std::chrono::steady_clock::now() < *deadline) continue;
+      return Fail(Error::Code::kDeadlineExceeded,
+                  "workspaces: the command did not end at its time limit: the workspace's pod "
+                  "is not answering (stopped or overloaded); try again later");
+    }
+    CY_TRY(auto chunk, std::move(read));
     if (!chunk) break;
     (chunk->stream == OutputStream::kStdout ? out.stdout_data : out.stderr_data) += chunk->data;
   }
