@@ -24,10 +24,13 @@ import random
 import shutil
 import signal
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "server"))
@@ -40,6 +43,9 @@ def parse_args():
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--server-bin", default=os.environ.get("CODEYARD_SERVER_BIN", ""))
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument("--postgres", metavar="URI", default="",
+                        help="run on a fresh database of this PostgreSQL server instead of "
+                             "SQLite in the data directory (postgres://user@host:port/db)")
     args = parser.parse_args()
     if args.seed is None:
         args.seed = random.SystemRandom().randrange(1 << 32)
@@ -79,14 +85,35 @@ class World:
         self.data_dir = home / "data"
         self.server = None
         self.starts = 0
+        self.storage_uri = None
+        if ARGS.postgres:
+            name = "faults_" + uuid.uuid4().hex[:12]
+            psql(ARGS.postgres, f"CREATE DATABASE {name}")
+            self.storage_uri = urlunsplit(urlsplit(ARGS.postgres)._replace(path="/" + name))
+
+    def query(self, sql, params=()):
+        """Rows of a read-only query on the run's database (the server may be dead)."""
+        if self.storage_uri:
+            for p in params:  # only ids of ours: hex, dashes and letters
+                assert all(c.isalnum() or c == "-" for c in p), p
+            literal = sql.replace("?", "'{}'").format(*params)
+            out = psql(self.storage_uri, literal)
+            return [tuple(line.split("|")) for line in out.splitlines() if line]
+        db = sqlite3.connect(f"file:{self.data_dir / 'codeyard.db'}?mode=ro", uri=True)
+        try:
+            return [tuple(str(v) for v in row) for row in db.execute(sql, params).fetchall()]
+        finally:
+            db.close()
 
     def start(self):
         self.starts += 1
+        storage = ["--storage", self.storage_uri] if self.storage_uri else []
         log = self.home / "stderr.log"
         if log.exists():  # each server's log is kept: stderr.1.log, stderr.2.log, ...
             log.rename(self.home / f"stderr.{self.starts - 1}.log")
         args = [a for s in SETTINGS for a in ("--set", s)]
-        self.server = test_server.Server(self.home, *args)
+        self.server = test_server.Server(self.home, *storage, *args)
+        self.server.storage_uri = self.storage_uri  # set_role reads it
         return self.server
 
     def live_pods(self):
@@ -184,15 +211,29 @@ def kill_during(world, rnd, rng):
     return in_flight
 
 
+def psql(uri, sql):
+    return subprocess.run(["psql", uri, "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True,
+                          capture_output=True, text=True).stdout
+
+
 def check_integrity(world):
-    db = sqlite3.connect(f"file:{world.data_dir / 'codeyard.db'}?mode=ro", uri=True)
-    try:
-        result = db.execute("PRAGMA integrity_check").fetchall()
-        fk = db.execute("PRAGMA foreign_key_check").fetchall()
-    finally:
-        db.close()
+    """SQLite: integrity_check and foreign_key_check. PostgreSQL (which enforces foreign keys
+    itself): amcheck's bt_index_check on every B-tree index of the schema."""
+    if world.storage_uri:
+        psql(world.storage_uri, "CREATE EXTENSION IF NOT EXISTS amcheck")
+        try:
+            psql(world.storage_uri,
+                 "SELECT bt_index_check(c.oid) FROM pg_index i JOIN pg_class c ON "
+                 "c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON "
+                 "n.oid = c.relnamespace WHERE a.amname = 'btree' AND n.nspname = "
+                 "current_schema()")
+        except subprocess.CalledProcessError as error:
+            raise Violation(f"amcheck: {error.stderr.strip()}") from error
+        return
+    result = world.query("PRAGMA integrity_check")
     if result != [("ok",)]:
         raise Violation(f"integrity_check: {result[:5]}")
+    fk = world.query("PRAGMA foreign_key_check")
     if fk:
         raise Violation(f"foreign_key_check: {fk[:5]}")
 
@@ -253,15 +294,11 @@ def check_jobs(world, ledger, final):
 def check_progress(world):
     """Each graded submission counts once in the person's progress (the grade's completion
     hook commits with the one result); run with the server dead."""
-    db = sqlite3.connect(f"file:{world.data_dir / 'codeyard.db'}?mode=ro", uri=True)
-    try:
-        done = db.execute("SELECT count(*) FROM jobs WHERE owner_id = ? AND kind = 'grade' "
-                          "AND state = 'done'", (world.user_id,)).fetchone()[0]
-        row = db.execute("SELECT attempts FROM progress WHERE user_id = ? AND problem_id = ?",
-                         (world.user_id, PROBLEM["id"])).fetchone()
-    finally:
-        db.close()
-    attempts = row[0] if row else 0
+    done = int(world.query("SELECT count(*) FROM jobs WHERE owner_id = ? AND kind = 'grade' "
+                           "AND state = 'done'", (world.user_id,))[0][0])
+    rows = world.query("SELECT attempts FROM progress WHERE user_id = ? AND problem_id = ?",
+                       (world.user_id, PROBLEM["id"]))
+    attempts = int(rows[0][0]) if rows else 0
     if attempts != done:
         raise Violation(f"progress counts {attempts} attempts for {done} graded submissions")
 
@@ -319,8 +356,10 @@ def stop_pods(world):
 
 def main():
     rng = random.Random(ARGS.seed)
-    print(f"faults: seed {ARGS.seed}, {ARGS.rounds} rounds (replay: ./scripts/faults "
-          f"--seed {ARGS.seed} --rounds {ARGS.rounds})", flush=True)
+    on = f" --postgres {ARGS.postgres}" if ARGS.postgres else ""
+    print(f"faults: seed {ARGS.seed}, {ARGS.rounds} rounds on "
+          f"{'PostgreSQL' if ARGS.postgres else 'SQLite'} (replay: ./scripts/faults "
+          f"--seed {ARGS.seed} --rounds {ARGS.rounds}{on})", flush=True)
     work = pathlib.Path(tempfile.mkdtemp(prefix="codeyard-faults-"))
     world = World(work)
     ledger = Ledger()
