@@ -214,7 +214,23 @@ Result<WorkspaceProcess> Workspaces::Impl::Start(std::string_view user_id, std::
     CY_CHECK(SyncAsHolder(ws, *entry, pod));  // what the API changed goes in first
   }
   Touch(ws.id);
-  CY_TRY(auto exec_process, pod->Exec(spec));
+  auto started = pod->Exec(spec);
+  if (!started && started.error().code() == Error::Code::kFailedPrecondition) {
+    // The pod ended between the lease check and the exec (its init killed, crashed): once
+    // more on what AcquireLocked finds now, a new pod from storage when that one is gone
+    // (fault21: the first exec after a killed init answered 412 "pod ... went away").
+    std::lock_guard lock(entry->mu);
+    CY_TRY(pod, AcquireLocked(ws, *entry, Need::kHold));
+    CY_CHECK(SyncAsHolder(ws, *entry, pod));
+    started = pod->Exec(spec);
+  }
+  if (!started && started.error().code() == Error::Code::kFailedPrecondition) {
+    return Fail(Error::Code::kUnavailable,
+                "workspaces: the workspace's pod stopped; it starts again on the next "
+                "request: " +
+                    started.error().message());
+  }
+  CY_TRY(auto exec_process, std::move(started));
   // Usage metering: the executor's report of the process, recorded once it is known. Same
   // lifetime rule as `finish` below: the caller keeps this service while it holds the process.
   auto process =
