@@ -77,6 +77,15 @@ class Violation(Exception):
     pass
 
 
+class Server(test_server.Server):
+    """A server whose clients wait up to two minutes for an answer: on a loaded machine
+    (a CI runner building in parallel) the suites' 30 s gave up on answers that were coming."""
+
+    def request(self, method, path, headers=None, body=None, timeout=5.0):
+        return super().request(method, path, headers=headers, body=body,
+                               timeout=max(timeout, 120.0))
+
+
 class World:
     """The server of the moment and the ids the workload uses."""
 
@@ -112,7 +121,7 @@ class World:
         if log.exists():  # each server's log is kept: stderr.1.log, stderr.2.log, ...
             log.rename(self.home / f"stderr.{self.starts - 1}.log")
         args = [a for s in SETTINGS for a in ("--set", s)]
-        self.server = test_server.Server(self.home, *storage, *args)
+        self.server = Server(self.home, *storage, *args)
         self.server.storage_uri = self.storage_uri  # set_role reads it
         return self.server
 
@@ -388,14 +397,16 @@ def main():
                   f"{len(ledger.jobs)} submissions, {len(ledger.reviews)} reviews "
                   f"({time.monotonic() - t0:.1f} s)", flush=True)
         check_jobs(world, ledger, final=True)
-        world.server.stop()
+        world.server.stop(timeout=120)
         check_integrity(world)
         check_progress(world)
-    except (Violation, AssertionError, pytest.fail.Exception) as error:
-        failed = f"round {n}: {error}"
+    except (Exception, pytest.fail.Exception) as error:  # noqa: BLE001  (reported below)
+        kind = "" if isinstance(error, (Violation, AssertionError)) else type(error).__name__
+        failed = f"round {n}: {kind}{': ' if kind else ''}{error}"
     finally:
         if world.server is not None and world.server.proc.poll() is None:
-            world.server.stop()
+            world.server.proc.kill()  # after a failure: nothing to hand off
+            world.server.proc.wait()
         stop_pods(world)
     elapsed = time.monotonic() - started
     print(f"faults: {world.starts} server starts, {sum(kills.values())} kills in {elapsed:.0f} s; "
