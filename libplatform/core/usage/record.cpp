@@ -14,6 +14,9 @@
 namespace codeyard::usage {
 namespace {
 
+// How long a process destroyed while running may take to report its end after SIGKILL.
+constexpr std::chrono::seconds kExitWait{5};
+
 class MeteredProcess final : public ProcessWrapper {
  public:
   MeteredProcess(std::unique_ptr<Process> target, std::function<void(const ExitStatus&)> on_exit)
@@ -21,8 +24,20 @@ class MeteredProcess final : public ProcessWrapper {
 
   ~MeteredProcess() override {
     if (reported_ || !on_exit_) return;
-    // Destroying a running process kills it; kill it here instead, so its use is known.
+    // Destroying a running process kills it; kill it here instead, so its use is known. The
+    // exit comes with the end of its output; a pod that does not answer (stopped, hung) never
+    // reports it, so the wait is bounded and its use then goes unrecorded (fault21: Wait()
+    // alone pinned the request's thread to a SIGSTOPped pod for good).
     (void)Signal(SIGKILL);
+    const auto deadline = std::chrono::steady_clock::now() + kExitWait;
+    while (true) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return;
+      auto chunk = ReadOutput(left);
+      if (!chunk) return;
+      if (!*chunk) break;
+    }
     (void)Wait();
   }
 

@@ -29,6 +29,11 @@
 namespace codeyard {
 namespace {
 
+// How long past an exec's wall-time limit the library waits for the pod to report the end
+// (the pod's init enforces the limit): a pod that is hung (stopped, starved) gets no longer,
+// so a request never waits on it forever (fault21: SIGSTOP of a pod under an exec).
+constexpr std::chrono::seconds kPodAnswerGrace{10};
+
 Error NameTaken(std::string_view name) {
   return {Error::Code::kAlreadyExists,
           "you already have a workspace named \"" + std::string(name) + "\"; pick another name"};
@@ -93,6 +98,8 @@ Result<Workspace> Workspaces::Impl::Create(std::string_view user_id, std::string
   CY_CHECK(
       store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
         auto user = store::users::Get(tx, user_id);
+        // Only a missing user is "not found": a storage failure is told as it is (fault21).
+        if (!user && user.error().code() != Error::Code::kNotFound) return Fail(user.error());
         if (!user) return Fail(Error::Code::kNotFound, "user not found");
         CY_TRY(const store::workspaces::Usage usage, store::workspaces::UsageOf(tx, user_id));
         if (usage.workspaces >= options_.max_workspaces_per_user) {
@@ -207,7 +214,23 @@ Result<WorkspaceProcess> Workspaces::Impl::Start(std::string_view user_id, std::
     CY_CHECK(SyncAsHolder(ws, *entry, pod));  // what the API changed goes in first
   }
   Touch(ws.id);
-  CY_TRY(auto exec_process, pod->Exec(spec));
+  auto started = pod->Exec(spec);
+  if (!started && started.error().code() == Error::Code::kFailedPrecondition) {
+    // The pod ended between the lease check and the exec (its init killed, crashed): once
+    // more on what AcquireLocked finds now, a new pod from storage when that one is gone
+    // (fault21: the first exec after a killed init answered 412 "pod ... went away").
+    std::lock_guard lock(entry->mu);
+    CY_TRY(pod, AcquireLocked(ws, *entry, Need::kHold));
+    CY_CHECK(SyncAsHolder(ws, *entry, pod));
+    started = pod->Exec(spec);
+  }
+  if (!started && started.error().code() == Error::Code::kFailedPrecondition) {
+    return Fail(Error::Code::kUnavailable,
+                "workspaces: the workspace's pod stopped; it starts again on the next "
+                "request: " +
+                    started.error().message());
+  }
+  CY_TRY(auto exec_process, std::move(started));
   // Usage metering: the executor's report of the process, recorded once it is known. Same
   // lifetime rule as `finish` below: the caller keeps this service while it holds the process.
   auto process =
@@ -249,8 +272,25 @@ Result<WorkspaceExec> Workspaces::Impl::Exec(std::string_view user_id, std::stri
   CY_TRY(WorkspaceProcess started, Start(user_id, id, spec));
   Process& process = *started.process;
   WorkspaceExec out;
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  if (spec.wall_time_limit) {
+    deadline = std::chrono::steady_clock::now() + *spec.wall_time_limit + kPodAnswerGrace;
+  }
   while (true) {
-    CY_TRY(auto chunk, process.ReadOutput(std::nullopt));
+    std::optional<std::chrono::milliseconds> wait;
+    if (deadline) {
+      wait = std::max(std::chrono::milliseconds(1),
+                      std::chrono::duration_cast<std::chrono::milliseconds>(
+                          *deadline - std::chrono::steady_clock::now()));
+    }
+    auto read = process.ReadOutput(wait);
+    if (!read && read.error().code() == Error::Code::kDeadlineExceeded && deadline) {
+      if (std::chrono::steady_clock::now() < *deadline) continue;
+      return Fail(Error::Code::kDeadlineExceeded,
+                  "workspaces: the command did not end at its time limit: the workspace's pod "
+                  "is not answering (stopped or overloaded); try again later");
+    }
+    CY_TRY(auto chunk, std::move(read));
     if (!chunk) break;
     (chunk->stream == OutputStream::kStdout ? out.stdout_data : out.stderr_data) += chunk->data;
   }
