@@ -4,20 +4,24 @@
 // the end, the checks of a WebSocket switch. The other way the relay writes a browser's
 // request for the program (SerializeRequest), from the browser's method, target and headers.
 // Input: [mode][piece size][bytes...]; mode 0-2 reads a response to GET, HEAD or POST, mode 3
-// checks a switch, mode 4 serializes a request whose parts come from the input.
+// checks a switch, mode 4 serializes a request whose parts come from the input, mode 5 reads
+// a job's callback_url (core/jobs/callbacks.hpp: where the server will POST), checked against
+// an allow-list.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "byte_stream.hpp"
+#include "core/jobs/callbacks.hpp"
 #include "core/relay/http_exchange.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
-  const int mode = data[0] % 5;
+  const int mode = data[0] % 6;
   const std::size_t piece = std::size_t{data[1]} * 8 + 1;
   std::string rest(reinterpret_cast<const char*>(data) + 2, size - 2);
   constexpr auto kTimeout = std::chrono::milliseconds(2000);
@@ -25,6 +29,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static constexpr const char* kMethods[] = {"GET", "HEAD", "POST"};
     codeyard::fuzz::ByteStream stream(std::move(rest), piece);
     (void)codeyard::relay::ReadResponse(stream, kMethods[mode], 1 << 20, kTimeout);
+    return 0;
+  }
+  if (mode == 5) {
+    static const std::vector<std::string> kHosts = {"receiver.example", "127.0.0.1:9000", "::1",
+                                                    "[::1]:8080"};
+    (void)codeyard::jobs::ParseCallbackUrl(rest, kHosts);
     return 0;
   }
   FuzzedDataProvider in(data + 2, size - 2);

@@ -41,7 +41,7 @@ using namespace codeyard::server;
 
 struct Target {
   std::string dir;
-  std::unique_ptr<Services> services;
+  std::unique_ptr<server::Services> services;
   Router router;
   std::string admin_id;
   std::string token;
@@ -69,6 +69,16 @@ std::string IdIn(const Response& response, const char* what) {
            response.body);
   }
   return std::string(value.get_object().at("id").as_string());
+}
+
+constexpr const char* kAdminPassword = "fuzz-password-1";
+
+// A fresh access token for the admin, their password set back first (a body may change it).
+void SignIn(Target& t) {
+  Accounts& accounts = *t.services->accounts;
+  (void)accounts.SetPasswordAsOperator(t.admin_id, kAdminPassword);
+  auto session = accounts.Login("fuzzadmin", kAdminPassword);
+  t.token = session ? session->access_token : "";
 }
 
 // Fills a pattern's parameters: "{id}" as the workspace's (the organization's under /orgs/).
@@ -116,12 +126,11 @@ Target& TheTarget() {
     if (!ApplyRouteOptions(t->router)) Broken("setup: the route options do not apply");
     Accounts& accounts = *t->services->accounts;
     auto admin = accounts.Register(
-        NewUser{.username = "fuzzadmin", .password = "fuzz-password-1", .role = Role::kAdmin});
+        NewUser{.username = "fuzzadmin", .password = kAdminPassword, .role = Role::kAdmin});
     if (!admin) Broken("setup: " + admin.error().message());
     t->admin_id = admin->id;
-    auto session = accounts.StartSession(*accounts.GetUser(admin->id));
-    if (!session) Broken("setup: " + session.error().message());
-    t->token = session->access_token;
+    SignIn(*t);
+    if (t->token.empty()) Broken("setup: the admin cannot sign in");
     t->workspace_id =
         IdIn(Send(*t, Method::kPost, "/api/v1/workspaces", R"({"name":"fuzz"})"), "workspace");
     t->org_id =
@@ -151,8 +160,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (response.status == 401) {
     // A body changed the admin's password or logged them out: sign in again.
-    auto session = t.services->accounts->StartSession(*t.services->accounts->GetUser(t.admin_id));
-    if (session) t.token = session->access_token;
+    SignIn(t);
   }
   return 0;
 }

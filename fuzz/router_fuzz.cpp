@@ -69,7 +69,7 @@ struct Table {
 
 Table& TheTable() {
   static Table* table = [] {
-    Services none;
+    server::Services none;
     Router real;
     for (const AddRoutes add : kRouteGroups) add(real, none);
     if (!ApplyRouteOptions(real)) Broken("the route options do not apply");
@@ -82,10 +82,10 @@ Table& TheTable() {
       t->router.Add(
           method, pattern,
           [i, t](const Request& request) -> Result<Response> {
-            const std::string& pattern = t->routes[i].second;
-            const std::string rebuilt = Rebuild(pattern, request);
+            const std::string& route = t->routes[i].second;
+            const std::string rebuilt = Rebuild(route, request);
             if (rebuilt != request.path) {
-              Broken("'" + request.path + "' matched " + pattern + " but gives back '" + rebuilt +
+              Broken("'" + request.path + "' matched " + route + " but gives back '" + rebuilt +
                      "'");
             }
             Response response;
