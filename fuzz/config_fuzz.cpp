@@ -18,19 +18,9 @@
 #include "codeyard/config.hpp"
 #include "codeyard/problem_packages.hpp"
 #include "codeyard/terminals.hpp"
+#include "fuzz_util.hpp"
 
 namespace {
-
-const std::string& ScratchFile() {
-  static const std::string path = [] {
-    const char* tmp = std::getenv("TMPDIR");
-    return std::string(tmp != nullptr ? tmp : "/tmp") + "/codeyard-config-fuzz-" +
-           std::to_string(getpid()) + ".json";
-  }();
-  static const bool cleanup = std::atexit([] { std::remove(path.c_str()); }) == 0;
-  (void)cleanup;
-  return path;
-}
 
 std::string EnvNameOf(std::string_view key) {
   std::string out = "CODEYARD_";
@@ -48,8 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   codeyard::ConfigInputs inputs;
   if (in.ConsumeBool()) {
     const std::string text = in.ConsumeRandomLengthString(8192);
-    std::ofstream(ScratchFile(), std::ios::binary | std::ios::trunc) << text;
-    inputs.file = ScratchFile();
+    std::ofstream(codeyard::fuzz::ScratchFile(".json"), std::ios::binary | std::ios::trunc) << text;
+    inputs.file = codeyard::fuzz::ScratchFile(".json");
   }
   const int settings = in.ConsumeIntegralInRange(0, 6);
   for (int i = 0; i < settings; ++i) {

@@ -10,15 +10,11 @@
 
 #include "codeyard/files.hpp"
 #include "core/files/paths.hpp"
+#include "fuzz_util.hpp"
 
 namespace {
 
-void Check(bool ok, const char* what) {
-  if (!ok) {
-    __builtin_printf("paths_fuzz: invariant broken: %s\n", what);
-    std::abort();
-  }
-}
+void Check(bool ok, const char* what) { codeyard::fuzz::Check(ok, "paths_fuzz", what); }
 
 }  // namespace
 

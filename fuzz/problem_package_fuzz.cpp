@@ -24,19 +24,9 @@
 #include "core/problems/packages/formats.hpp"
 #include "core/problems/packages/latex.hpp"
 #include "core/problems/packages/tree.hpp"
+#include "fuzz_util.hpp"
 
 namespace {
-
-const std::string& ScratchZip() {
-  static const std::string path = [] {
-    const char* tmp = std::getenv("TMPDIR");
-    return std::string(tmp != nullptr ? tmp : "/tmp") + "/codeyard-package-fuzz-" +
-           std::to_string(getpid()) + ".zip";
-  }();
-  static const bool cleanup = std::atexit([] { std::remove(path.c_str()); }) == 0;
-  (void)cleanup;
-  return path;
-}
 
 codeyard::PackageCaps SmallCaps() {
   codeyard::PackageCaps caps;
@@ -53,8 +43,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string rest(reinterpret_cast<const char*>(data) + 1, size - 1);
   switch (data[0] % 4) {
     case 0: {
-      std::ofstream(ScratchZip(), std::ios::binary | std::ios::trunc) << rest;
-      (void)codeyard::ImportPackage(ScratchZip(), SmallCaps());
+      std::ofstream(codeyard::fuzz::ScratchFile(".zip"), std::ios::binary | std::ios::trunc)
+          << rest;
+      (void)codeyard::ImportPackage(codeyard::fuzz::ScratchFile(".zip"), SmallCaps());
       break;
     }
     case 1: {

@@ -25,6 +25,7 @@
 #include "codeyard/accounts.hpp"
 #include "codeyard/config.hpp"
 #include "codeyard/log.hpp"
+#include "fuzz_util.hpp"
 #include "route_options.hpp"
 #include "router.hpp"
 #include "services.hpp"
@@ -34,10 +35,7 @@ namespace {
 using namespace codeyard;
 using namespace codeyard::server;
 
-[[noreturn]] void Broken(const std::string& what) {
-  __builtin_printf("request_body_fuzz: %s\n", what.c_str());
-  std::abort();
-}
+[[noreturn]] void Broken(const std::string& what) { fuzz::Broken("request_body_fuzz", what); }
 
 struct Target {
   std::string dir;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "api.hpp"
+#include "fuzz_util.hpp"
 #include "request_target.hpp"
 #include "route_options.hpp"
 #include "router.hpp"
@@ -27,10 +28,7 @@ namespace {
 using namespace codeyard;
 using namespace codeyard::server;
 
-[[noreturn]] void Broken(const std::string& what) {
-  __builtin_printf("router_fuzz: invariant broken: %s\n", what.c_str());
-  std::abort();
-}
+[[noreturn]] void Broken(const std::string& what) { fuzz::Broken("router_fuzz", what); }
 
 // The path `pattern` gives with `params` in place of its "{...}" segments.
 std::string Rebuild(std::string_view pattern, const Request& request) {

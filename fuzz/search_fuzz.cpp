@@ -14,15 +14,11 @@
 
 #include "core/files/paths.hpp"
 #include "core/files/search_match.hpp"
+#include "fuzz_util.hpp"
 
 namespace {
 
-void Check(bool ok, const char* what) {
-  if (!ok) {
-    __builtin_printf("search_fuzz: invariant broken: %s\n", what);
-    std::abort();
-  }
-}
+void Check(bool ok, const char* what) { codeyard::fuzz::Check(ok, "search_fuzz", what); }
 
 }  // namespace
 

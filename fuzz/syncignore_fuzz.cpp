@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/sync/sync_ignore.hpp"
+#include "fuzz_util.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);
@@ -18,8 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto rules = codeyard::sync::SyncIgnore::Parse(text);
   for (const std::string& name : rules.SkippableDirNames()) {
     if (!rules.Ignored(name, true) || !rules.Ignored("a/" + name, true)) {
-      __builtin_printf("syncignore_fuzz: skippable folder '%s' is not ignored\n", name.c_str());
-      std::abort();
+      codeyard::fuzz::Broken("syncignore_fuzz", "skippable folder '" + name + "' is not ignored");
     }
   }
   for (int i = 0; i < 16 && in.remaining_bytes() > 0; ++i) {

@@ -8,15 +8,11 @@
 #include <string_view>
 
 #include "codeyard/terminals.hpp"
+#include "fuzz_util.hpp"
 
 namespace {
 
-void Check(bool ok, const char* what) {
-  if (!ok) {
-    __builtin_printf("terminal_fuzz: invariant broken: %s\n", what);
-    std::abort();
-  }
-}
+void Check(bool ok, const char* what) { codeyard::fuzz::Check(ok, "terminal_fuzz", what); }
 
 void CheckSize(const codeyard::TerminalSize& size) {
   Check(size.cols >= 1 && size.cols <= 1000 && size.rows >= 1 && size.rows <= 1000,
