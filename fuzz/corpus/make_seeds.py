@@ -200,7 +200,9 @@ for name in ["hello", "guess", "sortlines"]:
                 rel = os.path.relpath(path, folder)
                 with open(path, "rb") as fh:
                     content = fh.read()
-                z.writestr(f"{name}/{rel}", content)
+                info = zipfile.ZipInfo(f"{name}/{rel}", date_time=(2026, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                z.writestr(info, content)
                 tree += fdp_string(rel) + fdp_string(content[:4096])
     put("problem_package", f"zip-{name}", b"\x00" + buf.getvalue())
     put("problem_package", f"tree-{name}", b"\x01" + tree)
@@ -249,3 +251,12 @@ bodies = [
 for i, b in enumerate(bodies):
     put("request_body", f"seed-{i:02d}", bytes([i * 11 % 256]) + json.dumps(b).encode())
 put("request_body", "not-json", b"\x05{\"name\": [1, 2, {\"x\": \"\\ud800\"}]")
+
+# search: the query (then the file's content); its regex and case flags are the last bytes.
+code = open(os.path.join(ROOT, "examples", "problems", "hello", "submissions", "accepted",
+                         "hello.py"), "rb").read()
+for i, (query, regex, case) in enumerate([("print", 0, 0), ("Hello", 0, 1), (r"def\s+\w+\(", 1, 0),
+                                          ("(a|b)*c", 1, 1), ("caf\u00e9", 0, 0),
+                                          (r"^\s*#.*$", 1, 0)]):
+    put("search", f"seed-{i:02d}", fdp_string(query) + code + "\n# caf\u00e9 \u00e9t\u00e9\n"
+        .encode() + bytes([case, regex]))
