@@ -217,41 +217,6 @@ problem = {"id": "sum", "title": "Sum", "statement": "Add two numbers.", "level"
            "checker": {"kind": "tokens"}, "tags": ["math"]}
 put("problem_package", "problem-json", b"\x03" + json.dumps(problem).encode())
 
-# router: request lines as browsers and tests/server/test_abuse.py send them.
-for i, line in enumerate([
-        "GET /api/v1/workspaces/ws_123/files/src/main.py HTTP/1.1",
-        "PUT /api/v1/workspaces/ws_1/files/a%2Fb%20c.txt?version=3 HTTP/1.1",
-        "GET /api/v1/workspaces/ws_1/ports/8000/static/app.js?v=1&x HTTP/1.1",
-        "POST /api/v1/previews/tkt_abc/api//items/ HTTP/1.1",
-        "HEAD /api/v1/downloads/dl.token.sig HTTP/1.1",
-        "DELETE /api/v1/orgs/org_1/members/usr_2 HTTP/1.1",
-        "PATCH /api/v1/reviews/rv_1/comments/c_1 HTTP/1.0",
-        "GET /api/v1/reviews/rv_1/revisions/2/files/x/../y HTTP/1.1",
-        "OPTIONS /api/v1/jobs?limit=10&cursor=abc%3D HTTP/1.1",
-        "GET /api/v1/workspaces/%ZZ HTTP/1.1"]):
-    put("router", f"seed-{i:02d}", line)
-
-# request_body: [route index][JSON body]; bodies of each family as the API tests send them.
-bodies = [
-    {"name": "project", "image": ""}, {"name": "renamed"}, {"content": "print(1)\n"},
-    {"from": "a.txt", "to": "b.txt"}, {"argv": ["python3", "-c", "print(1)"], "stdin": "",
-                                       "timeout_s": 5},
-    {"language": "python", "files": {"main.py": "print(input())"}, "stdin": "1\n",
-     "time_limit_s": 2, "memory_limit_mb": 128},
-    {"jobs": [{"language": "c", "files": {"main.c": "int main(){}"}}]},
-    {"workspace_id": "ws_1", "title": "Please review", "message": "done"},
-    {"decision": "approve", "message": "ok"}, {"path": "main.py", "line": 3, "body": "why?"},
-    {"language": "python", "code": "print(3)"}, {"name": "Team", "slug": "team"},
-    {"user": "usr_1", "role": "member"}, {"max_workspaces": 10, "max_storage_bytes": 1000000},
-    {"theme": "dark", "font_size": 14, "keymap": "vim"}, {"username": "alice",
-                                                           "password": "secret-password"},
-    {"refresh_token": "rt_1"}, {"old_password": "a", "new_password": "b" * 10},
-    {"level": 2}, {"disabled": True}, {"path": "src", "ttl_s": 60}, {"ids": ["n_1"]},
-    {"port": 8000}]
-for i, b in enumerate(bodies):
-    put("request_body", f"seed-{i:02d}", bytes([i * 11 % 256]) + json.dumps(b).encode())
-put("request_body", "not-json", b"\x05{\"name\": [1, 2, {\"x\": \"\\ud800\"}]")
-
 # search: the query (then the file's content); its regex and case flags are the last bytes.
 code = open(os.path.join(ROOT, "examples", "problems", "hello", "submissions", "accepted",
                          "hello.py"), "rb").read()
