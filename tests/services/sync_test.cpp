@@ -44,6 +44,11 @@ TEST_CASE("sync: ignore rules follow .syncignore over the defaults", "[sync]") {
   CHECK_FALSE(back.Ignored("node_modules/x.js", false));
   CHECK(back.SkippableDirNames().empty());
   CHECK(sync::SyncIgnore::Parse("").SkippableDirNames().size() == 4);
+  // fuzz21 (syncignore_fuzz): an escaped name is a pattern, not a folder name to skip.
+  const auto escaped = sync::SyncIgnore::Parse("\\#notes/\n");
+  CHECK(escaped.Ignored("#notes", true));
+  CHECK_FALSE(escaped.Ignored("\\#notes", true));
+  for (const auto& name : escaped.SkippableDirNames()) CHECK(escaped.Ignored(name, true));
   CHECK(sync::ConflictName("src/a.py", 0) == "src/a.conflict-19700101T000000Z.py");
   CHECK(sync::ConflictName(".bashrc", 0) == ".bashrc.conflict-19700101T000000Z");
   CHECK(sync::ConflictName("d.x/Makefile", 0) == "d.x/Makefile.conflict-19700101T000000Z");

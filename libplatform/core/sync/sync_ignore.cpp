@@ -15,7 +15,11 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-bool HasWildcard(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
+// Whether `s` is a pattern rather than a name: a wildcard, or a backslash escape (fnmatch reads
+// "\\#x" as the name "#x", so the rule's text is not the folder's name). Found by fuzzing:
+// SkippableDirNames once reported "\\#x", and the pod listing skipped a folder of that name
+// that no rule ignores.
+bool HasWildcard(std::string_view s) { return s.find_first_of("*?[\\") != std::string_view::npos; }
 
 }  // namespace
 

@@ -1,0 +1,36 @@
+// Small helpers the fuzz targets share: stopping on a broken invariant (an abort is what
+// libFuzzer reports as a crash, with the input kept) and a scratch file for parsers that read
+// a path. Single-threaded use, as libFuzzer calls a target.
+#pragma once
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace codeyard::fuzz {
+
+// Prints "<target>: invariant broken: <what>" and aborts.
+[[noreturn]] inline void Broken(const char* target, const std::string& what) {
+  std::fprintf(stderr, "%s: invariant broken: %s\n", target, what.c_str());
+  std::abort();
+}
+
+inline void Check(bool ok, const char* target, const char* what) {
+  if (!ok) Broken(target, what);
+}
+
+// $TMPDIR/codeyard-fuzz-<pid><suffix>, removed when the process exits. One per process.
+inline const std::string& ScratchFile(const char* suffix) {
+  static const std::string path = [suffix] {
+    const char* tmp = std::getenv("TMPDIR");
+    return std::string(tmp != nullptr ? tmp : "/tmp") + "/codeyard-fuzz-" +
+           std::to_string(getpid()) + suffix;
+  }();
+  static const bool cleanup = std::atexit([] { std::remove(path.c_str()); }) == 0;
+  (void)cleanup;
+  return path;
+}
+
+}  // namespace codeyard::fuzz
