@@ -15,8 +15,7 @@ TSAN_TREE=${CODEYARD_TSAN_TREE:-build-tsan}
 # What each tree builds for the suites (the ctest entries in tests/sanitizers/CMakeLists.txt).
 SAN_ASAN_TARGETS=(unit_tests storage_tests storage_stress_helper service_tests
                   workspace_crash_helper server_unit_tests codeyard_server)
-SAN_TSAN_TARGETS=(storage_tests storage_stress_helper service_tests workspace_crash_helper
-                  server_unit_tests)
+SAN_TSAN_TARGETS=(tsan_tests storage_stress_helper)
 
 # The absolute directory of tree `asan` or `tsan`.
 san_tree_dir() {
@@ -39,14 +38,22 @@ tsan_tree_configure() {
     "${launcher[@]}" >/dev/null
 }
 
-# Builds what the "asan:" and "tsan:" ctest entries run, in both trees.
+# Builds what the "tsan:" ctest entries run, and with `asan` what the "asan:" ones run too.
 sanitizer_trees_build() {
-  (cd "$SAN_REPO" && fuzz_tree_configure)
+  if [[ ${1:-} == asan ]]; then
+    (cd "$SAN_REPO" && fuzz_tree_configure)
+    echo "sanitizers: building the ASan+UBSan suites into $FUZZ_TREE/"
+    san_ninja "$(san_tree_dir asan)" "${SAN_ASAN_TARGETS[@]}"
+  fi
   tsan_tree_configure
-  echo "sanitizers: building the ASan+UBSan suites into $FUZZ_TREE/ and the TSan ones into $TSAN_TREE/"
-  ninja -C "$(san_tree_dir asan)" "${SAN_ASAN_TARGETS[@]}" | grep -Ev '^\[[0-9]+/[0-9]+\] (Building|Linking)' || true
-  test "${PIPESTATUS[0]}" -eq 0
-  ninja -C "$(san_tree_dir tsan)" "${SAN_TSAN_TARGETS[@]}" | grep -Ev '^\[[0-9]+/[0-9]+\] (Building|Linking)' || true
+  echo "sanitizers: building the TSan suites into $TSAN_TREE/"
+  san_ninja "$(san_tree_dir tsan)" "${SAN_TSAN_TARGETS[@]}"
+}
+
+san_ninja() {
+  local tree=$1
+  shift
+  ninja -C "$tree" -j "$(nproc)" "$@" | grep -Ev '^\[[0-9]+/[0-9]+\] (Building|Linking)' || true
   test "${PIPESTATUS[0]}" -eq 0
 }
 
