@@ -72,8 +72,8 @@ sanitizer_env() {
   done
   local common="print_stacktrace=1"
   [[ -n $symbolizer ]] && common+=":external_symbolizer_path=$symbolizer"
-  export ASAN_OPTIONS="$common:halt_on_error=1:detect_leaks=1:log_path=$reports/asan"
-  export UBSAN_OPTIONS="$common:halt_on_error=1:log_path=$reports/ubsan"
+  export ASAN_OPTIONS="$common:halt_on_error=1:detect_leaks=1:log_path=$reports/report"
+  export UBSAN_OPTIONS="$common:halt_on_error=1:log_path=$reports/report"
   export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
-  export TSAN_OPTIONS="$common:halt_on_error=0:second_deadlock_stack=1:log_path=$reports/tsan:suppressions=$supp/tsan.supp:print_suppressions=0"
+  export TSAN_OPTIONS="$common:halt_on_error=0:second_deadlock_stack=1:log_path=$reports/report:suppressions=$supp/tsan.supp:print_suppressions=0"
 }
