@@ -38,16 +38,22 @@ tsan_tree_configure() {
     "${launcher[@]}" >/dev/null
 }
 
-# Builds what the "tsan:" ctest entries run, and with `asan` what the "asan:" ones run too.
+# Builds what the "asan:" and "tsan:" ctest entries run: the trees named (asan, tsan), or both.
 sanitizer_trees_build() {
-  if [[ ${1:-} == asan ]]; then
-    (cd "$SAN_REPO" && fuzz_tree_configure)
-    echo "sanitizers: building the ASan+UBSan suites into $FUZZ_TREE/"
-    san_ninja "$(san_tree_dir asan)" "${SAN_ASAN_TARGETS[@]}"
-  fi
-  tsan_tree_configure
-  echo "sanitizers: building the TSan suites into $TSAN_TREE/"
-  san_ninja "$(san_tree_dir tsan)" "${SAN_TSAN_TARGETS[@]}"
+  local kinds=("$@")
+  ((${#kinds[@]} > 0)) || kinds=(asan tsan)
+  local kind
+  for kind in "${kinds[@]}"; do
+    if [[ $kind == asan ]]; then
+      (cd "$SAN_REPO" && fuzz_tree_configure)
+      echo "sanitizers: building the ASan+UBSan suites into $FUZZ_TREE/"
+      san_ninja "$(san_tree_dir asan)" "${SAN_ASAN_TARGETS[@]}"
+    else
+      tsan_tree_configure
+      echo "sanitizers: building the TSan suites into $TSAN_TREE/"
+      san_ninja "$(san_tree_dir tsan)" "${SAN_TSAN_TARGETS[@]}"
+    fi
+  done
 }
 
 san_ninja() {

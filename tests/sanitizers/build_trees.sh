@@ -5,4 +5,4 @@
 set -euo pipefail
 # shellcheck source=scripts/lib/sanitizers.sh
 source "$(dirname "$0")/../../scripts/lib/sanitizers.sh"
-sanitizer_trees_build "$@"  # "asan": build-fuzz/'s suites too
+sanitizer_trees_build "$@"  # asan, tsan: the trees whose entries are on
