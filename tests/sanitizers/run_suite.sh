@@ -19,12 +19,21 @@ if [[ ! -x $binary ]]; then
   exit 1
 fi
 
-reports=$(mktemp -d "${TMPDIR:-/tmp}/codeyard-$kind.XXXXXX")
-trap 'rm -rf "$reports"' EXIT
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/codeyard-$kind.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+reports=$scratch/reports
+mkdir "$reports"
 sanitizer_env "$reports"
 if [[ $what == pytest ]]; then
-  # The server's pods run its tree's codeyard-pod (found beside it: the suites' servers get
-  # no CODEYARD_* variables).
+  # The suites' servers get no CODEYARD_* variable, so a server finds its pods' init beside
+  # itself: a copy of the sanitized server sits beside the unsanitized $CODEYARD_POD_BINARY
+  # (a sanitizer's runtime thread makes the init's unshare(CLONE_NEWUSER) fail).
+  if [[ -n ${CODEYARD_POD_BINARY:-} ]]; then
+    mkdir "$scratch/bin"
+    cp "$binary" "$scratch/bin/codeyard-server"
+    ln -s "$CODEYARD_POD_BINARY" "$scratch/bin/codeyard-pod"
+    binary=$scratch/bin/codeyard-server
+  fi
   CODEYARD_SERVER_BIN=$binary /usr/bin/python3 -m pytest -q -p no:cacheprovider "$@"
 else
   "$binary" "$@"
