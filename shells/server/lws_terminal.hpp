@@ -132,11 +132,11 @@ class SessionSockets : public LwsWebSocketOf<SessionConn> {
         c.state = SessionState::kStarting;
         Starting(c);
         const bool queued =
-            ws().Submit<Started>(done_,
-                                 [this, id, workspace = c.workspace_id,
-                                  hello = std::get<Hello>(std::move(hello))]() -> Started {
-                                   return {id, Start(id, workspace, hello)};
-                                 });
+            ws().template Submit<Started>(done_,
+                                          [this, id, workspace = c.workspace_id,
+                                           hello = std::get<Hello>(std::move(hello))]() -> Started {
+                                            return {id, Start(id, workspace, hello)};
+                                          });
         if (!queued) CloseWith(c, {terminal::kCloseTryAgain, "the server is busy; retry later"});
         return;
       }
