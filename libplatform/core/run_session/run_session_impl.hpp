@@ -45,7 +45,7 @@ class RunSessions::Impl {
         options_.reauth_interval,
         [this](bool due) {
           ExpireGrace();
-          if (due) ReauthPass();
+          if (recheck_.exchange(false) || due) ReauthPass();
         },
         [this] { return NextGraceEnd(); });
   }
@@ -150,7 +150,8 @@ class RunSessions::Impl {
   bool closing_ = false;
 
   std::atomic<uint64_t> revoked_{0};
-  PeriodicThread reauth_;  // last: stopped first, started once everything above is built
+  std::atomic<bool> recheck_{false};  // org20: RecheckLogins asked for a pass now
+  PeriodicThread reauth_;             // last: stopped first, started once everything above is built
 };
 
 }  // namespace codeyard
