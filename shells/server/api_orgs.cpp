@@ -205,6 +205,52 @@ void AddOrgRoutes(Router& router, Services& services) {
                       if (!removed) return Fail(removed.error());
                       return NoContent();
                     }));
+  // org20: rename, delete, move a workspace.
+  router.Add(Method::kPatch, "/api/v1/orgs/{id}",
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user) -> Result<Response> {
+                      auto body = JsonBody(r);
+                      if (!body) return Fail(body.error());
+                      if (auto ok = OnlyFields(*body, {"name", "slug"}, "a rename"); !ok) {
+                        return Fail(ok.error());
+                      }
+                      auto name = OptionalString(*body, "name");
+                      if (!name) return Fail(name.error());
+                      auto slug = OptionalString(*body, "slug");
+                      if (!slug) return Fail(slug.error());
+                      auto expected = IfMatchVersion(r);
+                      if (!expected) return Fail(expected.error());
+                      auto renamed = services.orgs->Rename(user, OrgOf(r), *name, *slug, *expected);
+                      if (!renamed && renamed.error().code() == Code::kConflict && *expected) {
+                        return Fail(Code::kFailedPrecondition, renamed.error().message());
+                      }
+                      if (!renamed) return Fail(renamed.error());
+                      auto view = services.orgs->Get(user, renamed->id);
+                      if (!view) return Fail(view.error());
+                      return JsonResponse(200, ViewJson(*view));
+                    }));
+  router.Add(Method::kDelete, "/api/v1/orgs/{id}",
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user) -> Result<Response> {
+                      auto deleted = services.orgs->Delete(user, OrgOf(r));
+                      if (!deleted) return Fail(deleted.error());
+                      return NoContent();
+                    }));
+  router.Add(Method::kPost, "/api/v1/workspaces/{id}/move",
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user) -> Result<Response> {
+                      auto body = JsonBody(r);
+                      if (!body) return Fail(body.error());
+                      if (auto ok = OnlyFields(*body, {"org_id"}, "a move"); !ok) {
+                        return Fail(ok.error());
+                      }
+                      auto org = StringField(*body, "org_id");
+                      if (!org) return Fail(org.error());
+                      auto moved = services.orgs->MoveWorkspace(
+                          user, std::string(r.Param("id").value_or("")), *org);
+                      if (!moved) return Fail(moved.error());
+                      return JsonResponse(200, WorkspaceJson(*moved));
+                    }));
   router.Add(Method::kPut, "/api/v1/orgs/{id}/quotas",
              Authed(services.accounts,
                     [&services](const Request& r, const std::string& user) -> Result<Response> {
