@@ -111,6 +111,12 @@ class RunSessions::Impl {
     return out;
   }
 
+  // org20: the login re-check now, on the re-check thread (RunSessions::RecheckLogins).
+  void RecheckLogins() {
+    recheck_.store(true);
+    reauth_.Poke();
+  }
+
  private:
   // A run known by this id: under way, or kept for a reconnect. Under mu_.
   [[nodiscard]] bool RunIdInUseLocked(std::string_view run_id) const;
