@@ -98,6 +98,10 @@ struct Session {
 // kPermissionDenied or kInternal.
 [[nodiscard]] Result<std::string> ResolveSecret(const Config& config);
 
+// org20: the audit actor of the operator's calls (*AsOperator): "local:" and the name of the
+// process's effective unix user ("local:uid-<n>" when it has none).
+[[nodiscard]] std::string OperatorActor();
+
 class Accounts {
  public:
   Accounts(std::shared_ptr<Platform> platform, AccountsOptions options);
@@ -176,6 +180,11 @@ class Accounts {
   // acting user and no self-lockout check: the operator is not a user. kNotFound for an
   // unknown user; kConflict if the user changed meanwhile.
   // Every user, by username (password hashes empty).
+  // org20: every change below is recorded in the audit log in its transaction, with the
+  // actor OperatorActor() ("local:<unix user>"): user.create, user.role, user.reviewer_level,
+  // user.disable / user.enable, user.password_reset.
+  // Register's rules, for `codeyard user add`.
+  [[nodiscard]] Result<User> RegisterAsOperator(const NewUser& user);
   [[nodiscard]] Result<std::vector<User>> ListUsersAsOperator() const;
   [[nodiscard]] Result<User> SetRoleAsOperator(std::string_view user_id, Role role);
   [[nodiscard]] Result<User> SetReviewerLevelAsOperator(std::string_view user_id, int level);
@@ -188,6 +197,9 @@ class Accounts {
   [[nodiscard]] Result<int64_t> DeleteExpiredTokens();
 
  private:
+  // Register, recording user.create by `audit_actor` in the insert's transaction when set.
+  [[nodiscard]] Result<User> RegisterRecorded(const NewUser& request, const ClientInfo& client,
+                                              std::optional<std::string> audit_actor);
   // A session in a new refresh-token family (a fresh login).
   [[nodiscard]] Result<Session> StartSession(const User& user);
   [[nodiscard]] Result<void> CheckSecret() const;

@@ -45,6 +45,9 @@ struct AdminOptions {
   int retention_days = 365;
   std::chrono::milliseconds heartbeat_interval{5000};
   std::chrono::milliseconds sweep_interval = std::chrono::hours(1);
+  // org20 (replicas.prune_after_s): each heartbeat deletes the rows of replicas whose last
+  // heartbeat is older than this (they died or were scaled away); zero keeps them all.
+  std::chrono::seconds prune_after = std::chrono::hours(1);
 };
 
 [[nodiscard]] AdminOptions AdminOptionsFrom(const Config& config);
@@ -140,6 +143,16 @@ class Admin {
   // its claim (fenced) and its result is dropped. kFailedPrecondition for a job already done.
   [[nodiscard]] Result<Job> CancelJob(std::string_view acting, std::string_view job_id);
 
+  // org20: the replicas with a heartbeat row, live (a heartbeat within kStaleHeartbeats
+  // intervals) and stale (older; pruned after prune_after), for the codeyard_replicas metric.
+  // No caller check: the server's metrics read it.
+  struct ReplicaCounts {
+    int64_t live = 0;
+    int64_t stale = 0;
+  };
+  [[nodiscard]] Result<ReplicaCounts> CountReplicas() const;
+  static constexpr int kStaleHeartbeats = 3;
+
   // Replicas seen in the heartbeats or holding a lease, by id.
   [[nodiscard]] Result<std::vector<ReplicaInfo>> Replicas(std::string_view acting) const;
   [[nodiscard]] Result<AdminHealth> Health(std::string_view acting) const;
@@ -154,7 +167,7 @@ class Admin {
   // retention_days deleted when this replica gets the sweep's lease; nullopt when another
   // replica holds it or retention is 0.
   [[nodiscard]] Result<std::optional<int64_t>> SweepAudit();
-  // One heartbeat of this replica.
+  // One heartbeat of this replica; then deletes the replicas' rows past prune_after.
   [[nodiscard]] Result<void> Heartbeat();
 
   [[nodiscard]] const std::string& replica_id() const;

@@ -38,6 +38,13 @@ inline constexpr std::string_view kProblemPut = "problem.put";
 inline constexpr std::string_view kProblemDelete = "problem.delete";
 inline constexpr std::string_view kJobRetry = "job.retry";
 inline constexpr std::string_view kJobCancel = "job.cancel";
+// org20: organizations renamed or deleted, workspaces moved between organizations.
+inline constexpr std::string_view kOrgRename = "org.rename";
+inline constexpr std::string_view kOrgDelete = "org.delete";
+inline constexpr std::string_view kWorkspaceMove = "workspace.move";
+// org20: the operator's local `codeyard user` commands (actor "local:<unix user>").
+inline constexpr std::string_view kUserCreate = "user.create";
+inline constexpr std::string_view kPasswordReset = "user.password_reset";
 }  // namespace audit_action
 
 // Who is asking, for the records appended while an AuditScope is open.

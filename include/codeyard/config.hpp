@@ -175,6 +175,8 @@ struct Config {
   int64_t usage_metrics_max_orgs = 50;  // usage.metrics_max_orgs: orgs with their own series
   // admin20: the audit log's retention (codeyard/admin.hpp); 0 keeps every record.
   int64_t audit_retention_days = 365;  // audit.retention_days
+  // org20: replicas whose heartbeat is older are pruned from the table (0 = never).
+  int64_t replicas_prune_after_s = 3600;  // replicas.prune_after_s
 
   // Keys from the environment that look like ours but are not known (likely typos).
   std::vector<std::string> warnings;

@@ -47,6 +47,10 @@ inline constexpr std::string_view kEventFileChanged = "file.changed";           
 inline constexpr std::string_view kEventFileDeleted = "file.deleted";            // {"path"}
 inline constexpr std::string_view kEventFileMoved = "file.moved";                // {"from","to"}
 inline constexpr std::string_view kEventWorkspaceDeleted = "workspace.deleted";  // {"name"}
+// org20: a login of user owner_id ended (logout, disabled, every login ended by an admin or a
+// password change). workspace_id is empty; never sent to subscribers, only to observers
+// (Events::Observe), so each replica re-checks its terminals and runs at once.
+inline constexpr std::string_view kEventLoginsEnded = "user.logins_ended";
 
 struct Event {
   int64_t id = 0;
@@ -122,6 +126,12 @@ class Events {
   [[nodiscard]] Result<std::shared_ptr<EventSubscription>> Subscribe(std::string user_id,
                                                                      std::optional<int64_t> after,
                                                                      std::function<void()> wake);
+
+  // org20: `observer` sees every event once as the poller delivers it live (not the catch-up
+  // of `after` subscriptions), on the poller thread, outside the service's lock; it must not
+  // block nor call back into Events. Events about a user (empty workspace_id) reach only
+  // observers. Any time; an observer stays until the service stops.
+  void Observe(std::function<void(const Event&)> observer);
 
   // Subscriptions open now, and events delivered in all (for metrics).
   [[nodiscard]] std::size_t subscribers() const;

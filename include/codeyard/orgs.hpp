@@ -98,6 +98,29 @@ class Orgs {
                                       const OrgQuotas& org_quotas, const OrgQuotas& member_quotas,
                                       std::optional<int64_t> expected_version = std::nullopt);
 
+  // org20: renaming, deleting, moving a workspace (orgs_manage.cpp). Each is audited
+  // (org.rename, org.delete, workspace.move) in its own transaction.
+  //
+  // Owners (platform admins too): a new name and/or slug (nullopt keeps it). kPermissionDenied
+  // for admins and members; kFailedPrecondition for a personal organization; kAlreadyExists
+  // for a taken slug; kConflict when `expected_version` is given and stale.
+  [[nodiscard]] Result<Org> Rename(std::string_view caller_id, std::string_view org,
+                                   std::optional<std::string> name, std::optional<std::string> slug,
+                                   std::optional<int64_t> expected_version = std::nullopt);
+  // Owners (platform admins too). kFailedPrecondition for a personal organization, and for one
+  // that still holds workspaces, problems, reviews or queued or running jobs: the message
+  // counts what it holds. Its finished jobs go to their owners' personal organizations.
+  [[nodiscard]] Result<void> Delete(std::string_view caller_id, std::string_view org);
+  // Moves a workspace into `org` (an id or a slug). The caller is its owner or a platform
+  // admin (anyone else: kNotFound), a member of both organizations (a platform admin stands
+  // in every one), and the owner must be a member of the target (kFailedPrecondition). The
+  // target's quotas are checked in the move's transaction: stored bytes for the workspace's
+  // bytes, running workspaces when its pod is live (kResourceExhausted, as at the action).
+  // Moving into the organization it is in changes nothing. Returns the workspace after.
+  [[nodiscard]] Result<Workspace> MoveWorkspace(std::string_view caller_id,
+                                                std::string_view workspace_id,
+                                                std::string_view org);
+
  private:
   std::shared_ptr<Platform> platform_;
 };

@@ -152,6 +152,11 @@ class RunSessions {
   // Closes every client with `close` and refuses new runs.
   void CloseAll(const terminal::Close& close);
 
+  // org20: re-checks the logins of the runs under way now, on the re-check thread, instead of
+  // at the next reauth_interval. Never blocks. Services calls it when a login ended on any
+  // replica (kEventLoginsEnded).
+  void RecheckLogins();
+
   // Stops every run and joins every driver. Idempotent.
   void Shutdown();
 

@@ -203,6 +203,11 @@ class Terminals {
   // Queues `close` for every attached viewer and refuses new attaches from now on.
   void CloseAll(const terminal::Close& close);
 
+  // org20: re-checks every viewer's login now, on the re-check thread (the periodic pass run
+  // early), instead of at the next reauth_interval. Never blocks. Services calls it when a
+  // login of any user ended on any replica (kEventLoginsEnded).
+  void RecheckLogins();
+
   // Lets go of every shell: pod sessions are detached (they keep running in their pods),
   // shells started with Exec are killed. Joins every thread. Idempotent.
   void Shutdown();

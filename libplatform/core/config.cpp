@@ -756,6 +756,11 @@ const std::vector<KeySpec>& Specs() {
       {"audit.retention_days",
        "days an audit log record is kept before the hourly sweep deletes it (0 = forever)", "365",
        IntSetter(&Config::audit_retention_days, 0, 36500)},
+      // org20: replicas that stopped heartbeating (codeyard/admin.hpp, docs/admin.md).
+      {"replicas.prune_after_s",
+       "seconds after its last heartbeat a replica's row is deleted from the replicas table, "
+       "by any live replica's heartbeat (0 = never)",
+       "3600", IntSetter(&Config::replicas_prune_after_s, 0, 31536000)},
   };
   return specs;
 }

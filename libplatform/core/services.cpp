@@ -113,6 +113,14 @@ Result<std::shared_ptr<Services>> Services::Open(std::shared_ptr<Platform> platf
   s->admin_ = std::make_shared<Admin>(s->platform_, s->accounts_, s->workspaces_, s->jobs_,
                                       std::move(o.admin));
   if (background) s->admin_->Start();
+  // org20: a login ended on any replica (logout, disable, forced logout): this replica's
+  // terminals and interactive runs re-check their logins now; the periodic check stays.
+  s->events_->Observe([terminals = std::weak_ptr<Terminals>(s->terminals_),
+                       runs = std::weak_ptr<RunSessions>(s->run_sessions_)](const Event& e) {
+    if (e.type != kEventLoginsEnded) return;
+    if (auto t = terminals.lock()) t->RecheckLogins();
+    if (auto r = runs.lock()) r->RecheckLogins();
+  });
   // Shared shells (issue 15): the reviews policy decides who besides the owner may watch.
   s->terminals_->SetWatchPolicy(
       [reviews = s->reviews_](std::string_view user_id, std::string_view workspace_id) {

@@ -88,7 +88,7 @@ void Add(const UserFlags& flags, const CommonOptions& common) {
   user.password = ReadPasswordStdin();
   user.role = *role;
   Opened o = Open(common);
-  auto created = o.accounts->Register(user);
+  auto created = o.accounts->RegisterAsOperator(user);  // org20: audited
   if (!created) Raise(created.error());
   User out = *created;
   if (flags.level >= 0) {

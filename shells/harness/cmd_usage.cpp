@@ -15,14 +15,17 @@
 
 #include "bench_util.hpp"
 #include "codeyard/backend/registry.hpp"
+#include "codeyard/files.hpp"
 #include "codeyard/id.hpp"
 #include "codeyard/platform.hpp"
 #include "codeyard/usage.hpp"
 #include "commands.hpp"
 #include "core/store/audit.hpp"
+#include "core/store/orgs.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/usage.hpp"
 #include "core/store/users.hpp"
+#include "core/store/workspaces.hpp"
 #include "core/try.hpp"
 #include "core/usage/record.hpp"
 #include "stats.hpp"
@@ -277,8 +280,37 @@ struct QuotaBenchOptions {
   int iterations = 200;
 };
 
+// org20: an organization `slug` with `owner` as its owner, its quotas `quotas` (both sets), and
+// a workspace of the owner in it; returns the workspace's id.
+std::string OrgWorkspace(Storage& s, const std::string& owner, const std::string& slug,
+                         const OrgQuotas& quotas) {
+  Org org;
+  org.id = NewUuid();
+  org.name = slug;
+  org.slug = slug;
+  org.org_quotas = quotas;
+  org.member_quotas = quotas;
+  Workspace w;
+  w.id = NewUuid();
+  w.owner_id = owner;
+  w.name = slug;
+  w.org_id = org.id;
+  Must(store::Transact(
+           s, TxKind::kWrite,
+           [&](Transaction& tx) -> Result<void> {
+             CY_CHECK(store::orgs::Insert(tx, org));
+             CY_CHECK(store::orgs::AddMember(tx, OrgMember{org.id, owner, OrgRole::kOwner, 0}));
+             return store::workspaces::Insert(tx, w);
+           }),
+       "org workspace");
+  return w.id;
+}
+
 // Audit log insert cost: one entry appended through store::audit::Append in its own write
-// transaction, against the same empty write transaction.
+// transaction, against the same empty write transaction. org20: the quota check overhead per
+// action: the same file write (Files::Write of a new 100-byte file, which grows the stored
+// bytes, so the stored-bytes quota is checked: the organization's row read, its lock, two
+// sums) in a workspace of an organization without limits and of one with both limits set.
 void RunQuotaBench(const QuotaBenchOptions& o) {
   if (o.iterations < 1) throw BenchFailed(kExitBadInput, "quota: --iterations must be positive");
   Target target(o.storage);
@@ -289,8 +321,18 @@ void RunQuotaBench(const QuotaBenchOptions& o) {
   const std::string actor = AddUser(s, "admin");
   MachineLoad load;
   load.before = MachineLoad::Now();
-  Samples empty_tx, audit;
+  Samples empty_tx, audit, write_free, write_limited;
+  OrgQuotas limits;
+  limits.max_stored_bytes = int64_t{1} << 40;
+  const std::string free_ws = OrgWorkspace(s, actor, "free", {});
+  const std::string limited_ws = OrgWorkspace(s, actor, "limited", limits);
+  Files files(platform);
+  const std::string content(100, 'x');
   for (int i = 0; i < o.iterations; ++i) {
+    const std::string path = "f" + std::to_string(i) + ".txt";
+    Timed(write_free, [&] { return Must(files.Write(actor, free_ws, path, content), "write"); });
+    Timed(write_limited,
+          [&] { return Must(files.Write(actor, limited_ws, path, content), "write"); });
     Timed(empty_tx, [&] {
       Must(store::Transact(s, TxKind::kWrite, [](Transaction&) -> Result<void> { return {}; }),
            "empty transaction");
@@ -315,6 +357,9 @@ void RunQuotaBench(const QuotaBenchOptions& o) {
   const Summary emp = empty_tx.Summarize(), aud = audit.Summarize();
   PrintTableRow("empty write transaction", emp, nullptr, 3);
   PrintTableRow("audit log: append one entry", aud, &emp, 3);
+  const Summary wf = write_free.Summarize(), wl = write_limited.Summarize();
+  PrintTableRow("write a file, no quota set", wf, nullptr, 3);
+  PrintTableRow("write a file, stored-bytes quotas set", wl, &wf, 3);
 }
 
 }  // namespace

@@ -120,6 +120,19 @@ Result<OrgQuotas> QuotaSet(const boost::json::object& body, std::string_view whi
   return QuotasOf(set->as_object(), which);
 }
 
+// The answer to a change of the organization (its quotas, its name): the organization as GET
+// shows it. A stale If-Match (`conditional`) is 412, as for every other route.
+Result<Response> ChangedOrg(Services& services, const std::string& user, const Result<Org>& changed,
+                            bool conditional) {
+  if (!changed && changed.error().code() == Code::kConflict && conditional) {
+    return Fail(Code::kFailedPrecondition, changed.error().message());
+  }
+  if (!changed) return Fail(changed.error());
+  auto view = services.orgs->Get(user, changed->id);
+  if (!view) return Fail(view.error());
+  return JsonResponse(200, ViewJson(*view));
+}
+
 }  // namespace
 
 void AddOrgRoutes(Router& router, Services& services) {
@@ -205,6 +218,48 @@ void AddOrgRoutes(Router& router, Services& services) {
                       if (!removed) return Fail(removed.error());
                       return NoContent();
                     }));
+  // org20: rename, delete, move a workspace.
+  router.Add(Method::kPatch, "/api/v1/orgs/{id}",
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user) -> Result<Response> {
+                      auto body = JsonBody(r);
+                      if (!body) return Fail(body.error());
+                      if (auto ok = OnlyFields(*body, {"name", "slug"}, "a rename"); !ok) {
+                        return Fail(ok.error());
+                      }
+                      auto name = OptionalString(*body, "name");
+                      if (!name) return Fail(name.error());
+                      auto slug = OptionalString(*body, "slug");
+                      if (!slug) return Fail(slug.error());
+                      auto expected = IfMatchVersion(r);
+                      if (!expected) return Fail(expected.error());
+                      return ChangedOrg(
+                          services, user,
+                          services.orgs->Rename(user, OrgOf(r), *name, *slug, *expected),
+                          expected->has_value());
+                    }));
+  router.Add(Method::kDelete, "/api/v1/orgs/{id}",
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user) -> Result<Response> {
+                      auto deleted = services.orgs->Delete(user, OrgOf(r));
+                      if (!deleted) return Fail(deleted.error());
+                      return NoContent();
+                    }));
+  router.Add(Method::kPost, "/api/v1/workspaces/{id}/move",
+             Authed(services.accounts,
+                    [&services](const Request& r, const std::string& user) -> Result<Response> {
+                      auto body = JsonBody(r);
+                      if (!body) return Fail(body.error());
+                      if (auto ok = OnlyFields(*body, {"org_id"}, "a move"); !ok) {
+                        return Fail(ok.error());
+                      }
+                      auto org = StringField(*body, "org_id");
+                      if (!org) return Fail(org.error());
+                      auto moved = services.orgs->MoveWorkspace(
+                          user, std::string(r.Param("id").value_or("")), *org);
+                      if (!moved) return Fail(moved.error());
+                      return JsonResponse(200, WorkspaceJson(*moved));
+                    }));
   router.Add(Method::kPut, "/api/v1/orgs/{id}/quotas",
              Authed(services.accounts,
                     [&services](const Request& r, const std::string& user) -> Result<Response> {
@@ -219,16 +274,10 @@ void AddOrgRoutes(Router& router, Services& services) {
                       if (!member_quotas) return Fail(member_quotas.error());
                       auto expected = IfMatchVersion(r);
                       if (!expected) return Fail(expected.error());
-                      auto set = services.orgs->SetQuotas(user, OrgOf(r), *org_quotas,
-                                                          *member_quotas, *expected);
-                      // A stale If-Match is 412, as for every other route.
-                      if (!set && set.error().code() == Code::kConflict && *expected) {
-                        return Fail(Code::kFailedPrecondition, set.error().message());
-                      }
-                      if (!set) return Fail(set.error());
-                      auto view = services.orgs->Get(user, set->id);
-                      if (!view) return Fail(view.error());
-                      return JsonResponse(200, ViewJson(*view));
+                      return ChangedOrg(services, user,
+                                        services.orgs->SetQuotas(user, OrgOf(r), *org_quotas,
+                                                                 *member_quotas, *expected),
+                                        expected->has_value());
                     }));
 }
 

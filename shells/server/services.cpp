@@ -148,6 +148,19 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
   AddJobMetrics(*services);
   services->usage = graph.shared_usage();  // usage20
   AddUsageMetrics(*services);
+  // org20: replicas by heartbeat state, a count per state (never a label per replica).
+  services->metrics.AddGaugeSeries(
+      "codeyard_replicas",
+      "Replicas in the replicas table: live (a heartbeat within three intervals) or stale "
+      "(older; pruned after replicas.prune_after_s).",
+      {"state"}, [admin = services->admin]() {
+        Metrics::SeriesList out;
+        auto counts = admin->CountReplicas();
+        if (!counts) return out;  // storage down: no sample rather than a wrong one
+        out.emplace_back(std::vector<std::string>{"live"}, static_cast<double>(counts->live));
+        out.emplace_back(std::vector<std::string>{"stale"}, static_cast<double>(counts->stale));
+        return out;
+      });
   return services;
 }
 

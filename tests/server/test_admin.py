@@ -167,3 +167,16 @@ def test_workspaces_jobs_replicas_and_health(server, admin):
     assert doc["items"][0]["heartbeat_at"] > 0 and doc["items"][0]["version"]
     status, _, doc = call(server, "GET", "/admin/health", token=token)
     assert status == 200 and doc["storage"]["ok"] and doc["executor"]["ok"], doc
+
+
+def test_replicas_are_counted_by_state_on_metrics(server):
+    """org20: codeyard_replicas{state} counts the replicas table's rows per state (this server,
+    live after its first heartbeat at start), never a label per replica."""
+    import prometheus_text
+
+    status, _, body = server.request("GET", "/metrics")
+    assert status == 200
+    families = prometheus_text.parse(body.decode("utf-8"))
+    assert families["codeyard_replicas"]["type"] == "gauge"
+    assert prometheus_text.value(families, "codeyard_replicas", state="live") == 1
+    assert prometheus_text.value(families, "codeyard_replicas", state="stale") == 0

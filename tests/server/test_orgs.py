@@ -172,3 +172,66 @@ def test_a_problem_only_its_organization_sees(backend_server):
     assert "org-secret" not in [s["id"] for s in listed["items"]]
     status, _, listed = p.as_(p.member, "GET", "/problems")
     assert "org-secret" in [s["id"] for s in listed["items"]]
+
+
+def test_rename_delete_and_move_a_workspace(backend_server):
+    """org20: PATCH and DELETE /orgs/{id}, POST /workspaces/{id}/move."""
+    p = People(backend_server, "renamed-org")
+    for who in (p.admin, p.member):
+        status, _, doc = p.as_(who, "PATCH", "/orgs/renamed-org", {"name": "X"})
+        assert status == 403 and error_code(doc) == "permission_denied", doc
+    status, _, doc = p.as_(p.outsider, "PATCH", "/orgs/renamed-org", {"name": "X"})
+    assert status == 404
+    personal = p.owner["user"]["id"]
+    status, _, doc = p.as_(p.owner, "PATCH", f"/orgs/{personal}", {"name": "X"})
+    assert status == 412 and "personal" in doc["error"]["message"]
+    status, _, doc = p.as_(p.owner, "PATCH", "/orgs/renamed-org", {"nickname": "X"})
+    assert status == 400
+    status, _, doc = p.as_(p.owner, "PATCH", "/orgs/renamed-org", {"slug": "Not A Slug"})
+    assert status == 400
+    status, _, doc = p.as_(p.owner, "PATCH", "/orgs/renamed-org", {"slug": "cs-new"},
+                           headers={"If-Match": str(p.org["version"] - 1)})
+    assert status == 412
+    status, _, doc = p.as_(p.owner, "PATCH", "/orgs/renamed-org", {"name": "CS new", "slug": "cs-new"})
+    assert status == 200, doc
+    assert doc["slug"] == "cs-new" and doc["name"] == "CS new" and doc["role"] == "owner"
+    assert "usage" in doc and "quotas" in doc  # the GET shape
+    status, _, doc = p.as_(p.member, "GET", "/orgs/renamed-org")
+    assert status == 404
+
+    # A workspace moves in, within the target's quotas.
+    status, _, ws = p.as_(p.member, "POST", "/workspaces", {"name": "to move"})
+    assert status == 201
+    status, _, _ = call(backend_server, "PUT", f"/workspaces/{ws['id']}/files/a.txt",
+                        token=p.member["access_token"], body=b"123456")
+    assert status in (200, 201)
+    status, _, doc = p.as_(p.admin, "POST", f"/workspaces/{ws['id']}/move", {"org_id": "cs-new"})
+    assert status == 404  # not the admin's workspace
+    status, _, doc = p.as_(p.member, "POST", f"/workspaces/{ws['id']}/move", {"org": "cs-new"})
+    assert status == 400
+    status, _, doc = p.as_(p.owner, "PUT", "/orgs/cs-new/quotas", {"org": {"max_stored_bytes": 5}})
+    assert status == 200
+    status, _, doc = p.as_(p.member, "POST", f"/workspaces/{ws['id']}/move", {"org_id": "cs-new"})
+    assert status == 429 and error_code(doc) == "resource_exhausted"
+    assert doc["error"]["message"] == ('quota org.max_stored_bytes of org "cs-new": '
+                                       '0 of 5 bytes in use; this needs 6 more')
+    status, _, doc = p.as_(p.owner, "PUT", "/orgs/cs-new/quotas", {})
+    status, _, moved = p.as_(p.member, "POST", f"/workspaces/{ws['id']}/move", {"org_id": "cs-new"})
+    assert status == 200, moved
+    assert moved["org_id"] == p.org["id"]
+    status, _, view = p.as_(p.member, "GET", "/orgs/cs-new")
+    assert view["usage"]["me"]["stored_bytes"] == 6
+
+    # Deleting is refused while it holds the workspace, then allowed.
+    status, _, doc = p.as_(p.admin, "DELETE", "/orgs/cs-new")
+    assert status == 403
+    status, _, doc = p.as_(p.owner, "DELETE", "/orgs/cs-new")
+    assert status == 412 and error_code(doc) == "failed_precondition"
+    assert 'still holds 1 workspace' in doc["error"]["message"]
+    status, _, doc = p.as_(p.member, "POST", f"/workspaces/{ws['id']}/move",
+                           {"org_id": p.member["user"]["id"]})
+    assert status == 200 and doc["org_id"] == p.member["user"]["id"]
+    status, _, doc = p.as_(p.owner, "DELETE", "/orgs/cs-new")
+    assert status == 204, doc
+    status, _, doc = p.as_(p.owner, "GET", "/orgs/cs-new")
+    assert status == 404

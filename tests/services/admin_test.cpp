@@ -14,6 +14,7 @@
 #include "codeyard/services.hpp"
 #include "core/store/audit.hpp"
 #include "core/store/transact.hpp"
+#include "core/try.hpp"
 #include "services/must.hpp"
 #include "storage/backend_fixture.hpp"
 
@@ -314,6 +315,68 @@ TEMPLATE_TEST_CASE("admin: replicas from heartbeats and leases, and storage and 
   CHECK(health.storage.backend == TestType::kName);
   CHECK(health.executor.ok);
   CHECK(health.executor.backend == "fake");
+}
+
+// org20: a replica that stopped heartbeating is counted stale (codeyard_replicas), then pruned
+// by a live replica's heartbeat after replicas.prune_after_s.
+TEMPLATE_TEST_CASE("admin: replicas gone quiet are counted stale, then pruned",
+                   "[services][admin][org20]", CODEYARD_STORAGE_BACKENDS) {
+  AdminWorld w = MakeWorld<TestType>();
+  Admin& a = w.admin_api();
+  const int64_t now = w.clock->NowMillis();
+  const auto add = [&](const std::string& id, int64_t heartbeat_at) {
+    Must(store::Transact(w.services->platform().storage(), TxKind::kWrite,
+                         [&](Transaction& tx) -> Result<void> {
+                           CY_CHECK(
+                               tx.Exec("INSERT INTO replicas (id, version, started_at, "
+                                       "heartbeat_at) VALUES (?, '0', ?, ?)",
+                                       {Value{id}, Value{heartbeat_at}, Value{heartbeat_at}}));
+                           return {};
+                         }));
+  };
+  add("quiet", now - 20'000);    // past three 5 s intervals: stale
+  add("gone", now - 3'601'000);  // past the hour of replicas.prune_after_s
+  const Admin::ReplicaCounts before = Must(a.CountReplicas());
+  CHECK(before.live == 0);
+  CHECK(before.stale == 2);
+  Must(a.Heartbeat());
+  const Admin::ReplicaCounts after = Must(a.CountReplicas());
+  CHECK(after.live == 1);   // replica-a
+  CHECK(after.stale == 1);  // quiet; gone was pruned
+  std::vector<std::string> ids;
+  for (const ReplicaInfo& r : Must(a.Replicas(w.admin.id))) ids.push_back(r.id);
+  CHECK(ids == std::vector<std::string>{"quiet", "replica-a"});
+}
+
+// org20: the operator's local `codeyard user` calls are audited, the actor "local:<unix user>".
+TEMPLATE_TEST_CASE("admin: the operator's account changes are audited as the local user",
+                   "[services][admin][audit][org20]", CODEYARD_STORAGE_BACKENDS) {
+  AdminWorld w = MakeWorld<TestType>();
+  Accounts& accounts = w.services->accounts();
+  const std::string actor = OperatorActor();
+  CHECK(actor.starts_with("local:"));
+  CHECK(actor.size() > 6);
+  const User made = Must(accounts.RegisterAsOperator({"opmade", std::string(kPassword), "", {}}));
+  Must(accounts.SetRoleAsOperator(made.id, Role::kAdmin));
+  Must(accounts.SetReviewerLevelAsOperator(made.id, 3));
+  Must(accounts.SetDisabledAsOperator(made.id, true));
+  Must(accounts.SetDisabledAsOperator(made.id, false));
+  Must(accounts.SetPasswordAsOperator(made.id, "another long password"));
+  CHECK(Failure(accounts.SetRoleAsOperator("nobody", Role::kAdmin)).code() == Code::kNotFound);
+  const std::pair<std::string_view, std::string> expected[] = {
+      {audit_action::kUserCreate, "{\"role\":\"user\"}"},
+      {audit_action::kRole, "{\"role\":\"admin\"}"},
+      {audit_action::kReviewerLevel, "{\"reviewer_level\":3}"},
+      {audit_action::kDisable, "{}"},
+      {audit_action::kEnable, "{}"},
+      {audit_action::kPasswordReset, "{}"}};
+  for (const auto& [action, detail] : expected) {
+    const auto entries = w.Audit(action);
+    REQUIRE(entries.size() == 1);
+    CHECK(entries[0].actor_id == actor);
+    CHECK(entries[0].target == made.id);
+    CHECK(entries[0].detail == detail);
+  }
 }
 
 TEMPLATE_TEST_CASE("admin: the audit log refuses UPDATE and DELETE but for the retention sweep",

@@ -6,6 +6,8 @@
 
 #include "codeyard/orgs.hpp"
 #include "codeyard/problem_store.hpp"
+#include "core/store/audit.hpp"
+#include "core/store/transact.hpp"
 #include "services/reviews_world.hpp"
 
 namespace codeyard {
@@ -208,6 +210,75 @@ TEMPLATE_TEST_CASE("orgs: a problem with visibility org is its members' alone", 
   CHECK(has(for_rob, "secret"));
   CHECK_FALSE(has(for_ria, "secret"));
   CHECK(has(for_ria, "elsewhere"));  // visibility public
+}
+
+// org20: renaming and deleting an organization, moving a workspace between organizations.
+TEMPLATE_TEST_CASE("orgs: owners rename and delete, owners move workspaces within quotas",
+                   "[orgs][org20]", CODEYARD_STORAGE_BACKENDS) {
+  OrgWorld w(TestType::Create());
+  auto& orgs = w.orgs;
+  const Org other = Must(orgs.Create(w.r4, "Other", "other"));
+
+  // Rename: owners (and platform admins) only, never a personal organization.
+  FailsWith(orgs.Rename(w.r2, "cs101", "New", std::nullopt), Code::kPermissionDenied, "owners");
+  FailsWith(orgs.Rename(w.r1, "cs101", "New", std::nullopt), Code::kPermissionDenied);
+  FailsWith(orgs.Rename(w.outsider, "cs101", "New", std::nullopt), Code::kNotFound);
+  FailsWith(orgs.Rename(w.author, w.author, "Mine", std::nullopt), Code::kFailedPrecondition,
+            "personal");
+  FailsWith(orgs.Rename(w.author, "cs101", std::nullopt, "other"), Code::kAlreadyExists, "taken");
+  FailsWith(orgs.Rename(w.author, "cs101", std::nullopt, "Bad Slug"), Code::kInvalidArgument);
+  FailsWith(orgs.Rename(w.author, "cs101", " ", std::nullopt), Code::kInvalidArgument, "blank");
+  const Org renamed = Must(orgs.Rename(w.author, "cs101", "CS 102", "cs102"));
+  CHECK(renamed.slug == "cs102");
+  CHECK(renamed.version == w.cs.version + 1);
+  CHECK(Must(orgs.Get(w.r1, "cs102")).org.name == "CS 102");
+  FailsWith(orgs.Get(w.r1, "cs101"), Code::kNotFound);
+  FailsWith(orgs.Rename(w.author, "cs102", "Stale", std::nullopt, w.cs.version), Code::kConflict);
+  CHECK(Must(orgs.Rename(w.admin, "cs102", "By the admin", std::nullopt)).slug == "cs102");
+
+  // Move: the owner, a member of both; the target's quotas in the move's transaction.
+  const std::string ws = w.OrgWorkspace(w.r1, w.r1);                  // rob's personal one, 9 bytes
+  FailsWith(orgs.MoveWorkspace(w.r2, ws, "cs102"), Code::kNotFound);  // not rae's
+  FailsWith(orgs.MoveWorkspace(w.r1, ws, "other"), Code::kNotFound);  // rob is no member
+  FailsWith(orgs.MoveWorkspace(w.admin, ws, "other"), Code::kFailedPrecondition, "no member");
+  Must(orgs.SetQuotas(w.author, "cs102", With(&OrgQuotas::max_stored_bytes, 5), {}));
+  FailsWith(orgs.MoveWorkspace(w.r1, ws, "cs102"), Code::kResourceExhausted,
+            "quota org.max_stored_bytes of org \"cs102\": 0 of 5 bytes in use; this needs 9 more");
+  Must(orgs.SetQuotas(w.author, "cs102", {}, With(&OrgQuotas::max_stored_bytes, 9)));
+  const Workspace moved = Must(orgs.MoveWorkspace(w.r1, ws, "cs102"));
+  CHECK(moved.org_id == renamed.id);
+  CHECK(Must(orgs.Get(w.r1, "cs102")).my_usage.stored_bytes == 9);
+  CHECK(Must(orgs.MoveWorkspace(w.r1, ws, renamed.id)).version == moved.version);  // no-op
+  // Its writes now count against the target's quotas.
+  FailsWith(w.files().Write(w.r1, ws, "more.txt", "x"), Code::kResourceExhausted,
+            "member.max_stored_bytes");
+
+  // Delete: owners only, never personal, and only once it holds nothing.
+  FailsWith(orgs.Delete(w.r2, "cs102"), Code::kPermissionDenied);
+  FailsWith(orgs.Delete(w.author, w.author), Code::kFailedPrecondition, "personal");
+  FailsWith(orgs.Delete(w.author, "cs102"), Code::kFailedPrecondition,
+            "organization \"cs102\" still holds 1 workspace; move or delete them first");
+  Must(orgs.MoveWorkspace(w.r1, ws, w.r1));  // back home
+  Must(orgs.Delete(w.author, "cs102"));
+  FailsWith(orgs.Get(w.author, renamed.id), Code::kNotFound);
+  CHECK(Must(orgs.ListMine(w.r1)).size() == 1);  // the personal one left
+  Must(orgs.Delete(w.admin, other.id));          // a platform admin stands as an owner
+
+  // Each change is audited, with its actor and target.
+  const auto audited = Must(store::Transact(w.storage(), TxKind::kRead, [&](Transaction& tx) {
+    return store::audit::Query(tx, {}, std::nullopt, 100);
+  }));
+  std::vector<std::string> seen;
+  for (const AuditEntry& e : audited) {
+    if (e.action.starts_with("org.") || e.action == "workspace.move") {
+      seen.push_back(e.action + " " + e.actor_id.value_or("") + " " + e.target);
+    }
+  }
+  const std::vector<std::string> expected = {
+      "org.delete " + w.admin + " " + other.id,   "org.delete " + w.author + " " + renamed.id,
+      "workspace.move " + w.r1 + " " + ws,        "workspace.move " + w.r1 + " " + ws,
+      "org.rename " + w.admin + " " + renamed.id, "org.rename " + w.author + " " + renamed.id};
+  CHECK(seen == expected);
 }
 
 }  // namespace

@@ -208,5 +208,64 @@ TEMPLATE_TEST_CASE("orgs: members, roles, quotas and org_id through the reposito
   CHECK(st::orgs::DayStart(86'400'000 * 3 + 5) == 86'400'000 * 3);
 }
 
+// org20: what an organization holds, its deletion (its done jobs re-homed), a workspace's move.
+TEMPLATE_TEST_CASE("orgs: holdings, deletion and a workspace's move in the repository",
+                   "[storage][orgs][org20]", CODEYARD_STORAGE_BACKENDS) {
+  auto db = TestType::Create();
+  Storage& s = db->storage();
+  const User ada = MakeUser("ada");
+  Org cs = MakeOrg("cs101");
+  Write(s, [&](Transaction& tx) -> Result<void> {
+    CY_CHECK(st::users::Insert(tx, ada));
+    CY_CHECK(st::orgs::Insert(tx, cs));
+    return st::orgs::AddMember(tx, OrgMember{cs.id, ada.id, OrgRole::kOwner, 10});
+  });
+  Workspace w{NewUuid(), ada.id, "lab", WorkspaceState::kStopped, 40, 0, 1, 1, 1};
+  w.org_id = cs.id;
+  Write(s, [&](Transaction& tx) { return st::workspaces::Insert(tx, w); });
+  const auto held = Read(s, [&](Transaction& tx) { return st::orgs::HoldingsOf(tx, cs.id); });
+  CHECK(held.workspaces == 1);
+  CHECK(held.problems == 0);
+  CHECK(held.reviews == 0);
+  CHECK(held.live_jobs == 0);
+
+  // The move takes the locks (no live pod here), then sets org_id and bumps the version.
+  const bool live =
+      Write(s, [&](Transaction& tx) { return st::orgs::LockWorkspaceForMove(tx, w.id); });
+  CHECK_FALSE(live);
+  auto missing = st::Transact(s, TxKind::kWrite, [&](Transaction& tx) {
+    return st::orgs::LockWorkspaceForMove(tx, "no-such-workspace");
+  });
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code() == Error::Code::kNotFound);
+  Write(s, [&](Transaction& tx) { return st::orgs::SetWorkspaceOrg(tx, w.id, ada.id, 5000); });
+  const Workspace moved = Read(s, [&](Transaction& tx) { return st::workspaces::Get(tx, w.id); });
+  CHECK(moved.org_id == ada.id);
+  CHECK(moved.version == w.version + 1);
+  CHECK(moved.updated_at == 5000);
+  CHECK(Read(s, [&](Transaction& tx) { return st::orgs::HoldingsOf(tx, cs.id); }).workspaces == 0);
+
+  // Deleting takes the members; a done job of the organization goes to its owner's personal
+  // organization (jobs.org_id is a foreign key).
+  Write(s, [&](Transaction& tx) -> Result<void> {
+    CY_CHECK(
+        tx.Exec("INSERT INTO jobs (id, owner_id, kind, state, max_attempts, payload, "
+                "created_at, org_id) VALUES ('j1', ?, 'run', 'done', 3, '', 1, ?)",
+                {Value{ada.id}, Value{cs.id}}));
+    return {};
+  });
+  Write(s, [&](Transaction& tx) { return st::orgs::Delete(tx, cs.id); });
+  auto gone =
+      st::Transact(s, TxKind::kRead, [&](Transaction& tx) { return st::orgs::Get(tx, cs.id); });
+  REQUIRE_FALSE(gone);
+  CHECK(gone.error().code() == Error::Code::kNotFound);
+  CHECK(Read(s, [&](Transaction& tx) { return st::orgs::ListForUser(tx, ada.id); }).size() == 1);
+  const auto job_org = Read(s, [&](Transaction& tx) -> Result<std::string> {
+    CY_TRY(Rows rows, tx.Query("SELECT org_id FROM jobs WHERE id = 'j1'", {}));
+    return rows.front().Text(0);
+  });
+  CHECK(job_org == ada.id);
+}
+
 }  // namespace
 }  // namespace codeyard

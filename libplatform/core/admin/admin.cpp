@@ -39,6 +39,7 @@ AdminOptions AdminOptionsFrom(const Config& config) {
   AdminOptions o;
   o.replica_id = config.replica_id;
   o.retention_days = static_cast<int>(config.audit_retention_days);
+  o.prune_after = std::chrono::seconds(config.replicas_prune_after_s);  // org20
   return o;
 }
 

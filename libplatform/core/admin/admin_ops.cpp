@@ -130,7 +130,29 @@ Result<void> Admin::Heartbeat() {
                     "heartbeat_at = excluded.heartbeat_at",
                     {Value{impl_->options.replica_id}, Value{std::string(Version())},
                      Value{impl_->started_at}, Value{now}}));
+        // org20: a replica that stopped beating long ago is gone (its leases expired long
+        // before): every replica prunes, so it goes while any one runs.
+        const int64_t prune_ms = impl_->options.prune_after.count() * 1000;
+        if (prune_ms > 0) {
+          CY_CHECK(tx.Exec("DELETE FROM replicas WHERE heartbeat_at < ? AND id <> ?",
+                           {Value{now - prune_ms}, Value{impl_->options.replica_id}}));
+        }
         return {};
+      });
+}
+
+Result<Admin::ReplicaCounts> Admin::CountReplicas() const {
+  const int64_t now = impl_->platform->clock().NowMillis();
+  const int64_t stale_before = now - kStaleHeartbeats * impl_->options.heartbeat_interval.count();
+  return store::Transact(
+      impl_->platform->storage(), TxKind::kRead, [&](Transaction& tx) -> Result<ReplicaCounts> {
+        CY_TRY(Rows rows, tx.Query("SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN "
+                                   "heartbeat_at < ? THEN 1 ELSE 0 END), 0) AS BIGINT) "
+                                   "FROM replicas",
+                                   {Value{stale_before}}));
+        CY_TRY(const int64_t all, rows.front().Int(0));
+        CY_TRY(const int64_t stale, rows.front().Int(1));
+        return ReplicaCounts{all - stale, stale};
       });
 }
 

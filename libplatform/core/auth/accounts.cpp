@@ -107,6 +107,11 @@ const std::string& Accounts::DummyHash() {
 }
 
 Result<User> Accounts::Register(const NewUser& request, const ClientInfo& client) {
+  return RegisterRecorded(request, client, std::nullopt);
+}
+
+Result<User> Accounts::RegisterRecorded(const NewUser& request, const ClientInfo& client,
+                                        std::optional<std::string> audit_actor) {
   CY_TRY(std::string username, NormalizeUsername(request.username));
   CY_CHECK(auth::ValidatePassword(request.password));
   CY_CHECK(ValidateDisplayName(request.display_name));
@@ -122,8 +127,16 @@ Result<User> Accounts::Register(const NewUser& request, const ClientInfo& client
   user.password_hash = std::move(hash);
   user.role = request.role;
   user.created_at = user.updated_at = platform_.clock().NowMillis();
-  auto inserted = store::Transact(platform_.storage(), TxKind::kWrite,
-                                  [&](Transaction& tx) { return store::users::Insert(tx, user); });
+  auto inserted =
+      store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
+        CY_CHECK(store::users::Insert(tx, user));
+        if (audit_actor) {  // org20: the operator's `codeyard user add`
+          CY_CHECK(store::audit::Record(tx, user.created_at, *audit_actor,
+                                        audit_action::kUserCreate, user.id,
+                                        "{\"role\":\"" + std::string(RoleName(user.role)) + "\"}"));
+        }
+        return {};
+      });
   if (!inserted) {
     if (inserted.error().code() == Error::Code::kAlreadyExists) {
       return Fail(Error::Code::kAlreadyExists,

@@ -171,6 +171,16 @@ class Events::Impl {
         return e.owner_id == user_id;
       };
     }
+    // org20: events about a user (no workspace) are the library's own signals: observers only.
+    options_.may_read = [inner = std::move(options_.may_read)](std::string_view user_id,
+                                                               const Event& e) {
+      return !e.workspace_id.empty() && inner(user_id, e);
+    };
+  }
+
+  void Observe(std::function<void(const Event&)> observer) {
+    std::lock_guard lock(mu_);
+    observers_.push_back(std::move(observer));
   }
 
   ~Impl() { Stop(); }
@@ -337,6 +347,7 @@ class Events::Impl {
 
       if (!read.below.empty() || !due.empty() || !(tail == tail_)) {
         std::vector<std::shared_ptr<Subscription>> woken;
+        std::vector<std::function<void(const Event&)>> observers;
         {
           std::lock_guard lock(mu_);
           std::erase_if(subs_, [](const auto& s) { return s->cancelled(); });
@@ -348,8 +359,13 @@ class Events::Impl {
             if (woke) woken.push_back(s);
           }
           tail_ = tail;
+          observers = observers_;
         }
         for (const auto& s : woken) s->Wake();
+        for (const auto& observe : observers) {
+          for (const Event& e : read.below) observe(e);
+          for (const Event& e : due) observe(e);
+        }
       }
       if (!full) return {};
     }
@@ -574,6 +590,7 @@ class Events::Impl {
   bool kicked_ = false;
   Position tail_;
   std::vector<std::shared_ptr<Subscription>> subs_;
+  std::vector<std::function<void(const Event&)>> observers_;  // org20: see Events::Observe
   std::thread thread_;
   std::atomic<int64_t> delivered_{0};
   std::atomic<int64_t> fallbacks_{0};
@@ -600,6 +617,10 @@ Events::~Events() = default;
 Result<void> Events::Start() { return impl_->Start(); }
 
 void Events::Stop() { impl_->Stop(); }
+
+void Events::Observe(std::function<void(const Event&)> observer) {
+  impl_->Observe(std::move(observer));
+}
 
 Result<std::shared_ptr<EventSubscription>> Events::Subscribe(std::string user_id,
                                                              std::optional<int64_t> after,

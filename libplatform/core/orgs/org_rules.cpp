@@ -5,6 +5,7 @@
 #include "core/store/orgs.hpp"
 #include "core/store/store_util.hpp"
 #include "core/store/usage.hpp"
+#include "core/store/users.hpp"
 #include "core/try.hpp"
 #include "core/usage/record.hpp"
 
@@ -67,6 +68,21 @@ Result<std::optional<OrgRole>> RoleOf(Transaction& tx, std::string_view org_id,
   CY_TRY(const auto member, store::orgs::GetMember(tx, org_id, user_id));
   if (!member) return std::optional<OrgRole>();
   return std::optional<OrgRole>(member->role);
+}
+
+Result<Standing> StandingIn(Transaction& tx, std::string_view caller_id, std::string_view org) {
+  CY_TRY(const User caller, store::users::Get(tx, caller_id));
+  auto found = Find(tx, org);
+  if (!found) return Fail(found.error());
+  CY_TRY(const auto member, store::orgs::GetMember(tx, found->id, caller_id));
+  Standing s{std::move(*found), std::nullopt};
+  if (member) {
+    s.role = member->role;
+  } else if (caller.role == Role::kAdmin && !caller.disabled) {
+    s.role = OrgRole::kOwner;
+  }
+  if (!s.role) return Fail(OrgNotFound());  // others never learn it exists
+  return s;
 }
 
 Result<bool> IsMember(Transaction& tx, std::string_view org_id, std::string_view user_id) {
@@ -136,6 +152,27 @@ Result<void> CheckOpenClaims(Transaction& tx, std::string_view org_id,
   CY_CHECK(store::orgs::Lock(tx, org_id));
   return CheckBoth(tx, org, reviewer_id, Measure::kOpenClaims, 0, "max_open_claims",
                    org.org_quotas.max_open_claims, org.member_quotas.max_open_claims, 1, "", 0, 0);
+}
+
+Result<void> CheckMoveInto(Transaction& tx, std::string_view org_id, std::string_view owner_id,
+                           int64_t bytes, bool live) {
+  CY_TRY(const Org org, store::orgs::Get(tx, org_id));
+  const OrgQuotas& o = org.org_quotas;
+  const OrgQuotas& m = org.member_quotas;
+  const bool bytes_limited = bytes > 0 && Limited(o.max_stored_bytes, m.max_stored_bytes);
+  const bool running_limited = live && Limited(o.max_running_workspaces, m.max_running_workspaces);
+  if (!bytes_limited && !running_limited) return {};
+  CY_CHECK(store::orgs::Lock(tx, org_id));  // after the workspace's lock, as file writes
+  if (bytes_limited) {
+    CY_CHECK(CheckBoth(tx, org, owner_id, Measure::kStoredBytes, 0, "max_stored_bytes",
+                       o.max_stored_bytes, m.max_stored_bytes, bytes, "bytes", 0, 0));
+  }
+  if (running_limited) {
+    CY_CHECK(CheckBoth(tx, org, owner_id, Measure::kRunningWorkspaces, 0, "max_running_workspaces",
+                       o.max_running_workspaces, m.max_running_workspaces, 1, "", kRunningRetryS,
+                       0));
+  }
+  return {};
 }
 
 Result<void> CheckRunningWorkspaces(Transaction& tx, std::string_view workspace_id) {

@@ -31,6 +31,15 @@ namespace codeyard::orgs {
 [[nodiscard]] Result<std::optional<OrgRole>> RoleOf(Transaction& tx, std::string_view org_id,
                                                     std::string_view user_id);
 
+// The caller's standing in one organization (id or slug): its row and the caller's role
+// there; a platform admin who is no member stands as an owner. kNotFound for anyone else.
+struct Standing {
+  Org org;
+  std::optional<OrgRole> role;  // always set in a returned Standing
+};
+[[nodiscard]] Result<Standing> StandingIn(Transaction& tx, std::string_view caller_id,
+                                          std::string_view org);
+
 // Whether `user_id` is a member of `org_id`.
 [[nodiscard]] Result<bool> IsMember(Transaction& tx, std::string_view org_id,
                                     std::string_view user_id);
@@ -50,6 +59,11 @@ namespace codeyard::orgs {
 // Before `reviewer_id` claims a review of `org_id`: org/member max_open_claims.
 [[nodiscard]] Result<void> CheckOpenClaims(Transaction& tx, std::string_view org_id,
                                            std::string_view reviewer_id);
+// org20: before workspace `workspace_id` of `owner_id`, holding `bytes` and with a live pod
+// or not, moves into `org_id` (its locks taken: store::orgs::LockWorkspaceForMove): the
+// target's stored-bytes quotas for its bytes and, when live, its running-workspace quotas.
+[[nodiscard]] Result<void> CheckMoveInto(Transaction& tx, std::string_view org_id,
+                                         std::string_view owner_id, int64_t bytes, bool live);
 // Inside a pod claim (already serialized against every other claim): org/member
 // max_running_workspaces for a new pod of `workspace_id`, which is not counted.
 [[nodiscard]] Result<void> CheckRunningWorkspaces(Transaction& tx, std::string_view workspace_id);

@@ -15,32 +15,12 @@ namespace codeyard {
 namespace {
 
 using Code = Error::Code;
+using orgs::Standing;
+using orgs::StandingIn;
 
 constexpr std::size_t kMaxNameBytes = 100;
 constexpr std::size_t kMinSlug = 2;
 constexpr std::size_t kMaxSlug = 40;
-
-// The caller's standing in one organization: their role there, or none (not a member). A
-// platform admin who is no member stands as an owner.
-struct Standing {
-  Org org;
-  std::optional<OrgRole> role;
-};
-
-Result<Standing> StandingIn(Transaction& tx, std::string_view caller_id, std::string_view org) {
-  CY_TRY(const User caller, store::users::Get(tx, caller_id));
-  auto found = orgs::Find(tx, org);
-  if (!found) return Fail(found.error());
-  CY_TRY(const auto member, store::orgs::GetMember(tx, found->id, caller_id));
-  Standing s{std::move(*found), std::nullopt};
-  if (member) {
-    s.role = member->role;
-  } else if (caller.role == Role::kAdmin && !caller.disabled) {
-    s.role = OrgRole::kOwner;
-  }
-  if (!s.role) return Fail(orgs::OrgNotFound());  // others never learn it exists
-  return s;
-}
 
 bool Manages(OrgRole role) { return role == OrgRole::kOwner || role == OrgRole::kAdmin; }
 

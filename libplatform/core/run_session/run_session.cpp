@@ -656,4 +656,6 @@ void RunSessions::Shutdown() { impl_->Shutdown(); }
 std::size_t RunSessions::running() const { return impl_->running(); }
 uint64_t RunSessions::revoked() const { return impl_->revoked(); }
 
+void RunSessions::RecheckLogins() { impl_->RecheckLogins(); }
+
 }  // namespace codeyard

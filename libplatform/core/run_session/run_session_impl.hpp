@@ -45,7 +45,7 @@ class RunSessions::Impl {
         options_.reauth_interval,
         [this](bool due) {
           ExpireGrace();
-          if (due) ReauthPass();
+          if (recheck_.exchange(false) || due) ReauthPass();
         },
         [this] { return NextGraceEnd(); });
   }
@@ -111,6 +111,12 @@ class RunSessions::Impl {
     return out;
   }
 
+  // org20: the login re-check now, on the re-check thread (RunSessions::RecheckLogins).
+  void RecheckLogins() {
+    recheck_.store(true);
+    reauth_.Poke();
+  }
+
  private:
   // A run known by this id: under way, or kept for a reconnect. Under mu_.
   [[nodiscard]] bool RunIdInUseLocked(std::string_view run_id) const;
@@ -150,7 +156,8 @@ class RunSessions::Impl {
   bool closing_ = false;
 
   std::atomic<uint64_t> revoked_{0};
-  PeriodicThread reauth_;  // last: stopped first, started once everything above is built
+  std::atomic<bool> recheck_{false};  // org20: RecheckLogins asked for a pass now
+  PeriodicThread reauth_;             // last: stopped first, started once everything above is built
 };
 
 }  // namespace codeyard

@@ -43,6 +43,17 @@ Result<void> Append(Transaction& tx, std::string_view type, std::string_view wor
   return {};
 }
 
+Result<void> AppendForUser(Transaction& tx, std::string_view type, std::string_view user_id,
+                           std::string_view data_json, int64_t at) {
+  CY_CHECK(
+      tx.Exec("INSERT INTO events (at, type, workspace_id, owner_id, data) "
+              "VALUES (?, ?, '', ?, ?)",
+              {Value{at}, Value{std::string(type)}, Value{std::string(user_id)},
+               Value{std::string(data_json)}}));
+  codeyard::events::NoteAppended();
+  return {};
+}
+
 Result<std::optional<int64_t>> Horizon(Transaction& tx, bool concurrent_writers) {
   if (!concurrent_writers) return std::optional<int64_t>();
   CY_TRY(Rows rows, tx.Query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", {}));

@@ -32,6 +32,13 @@ struct Position {
                                   std::string_view workspace_id, std::string_view data_json,
                                   int64_t at);
 
+// org20: appends an event about a user rather than a workspace (workspace_id empty, owner_id
+// the user): the library's own signals between replicas, never sent to subscribers (e.g.
+// kEventLoginsEnded, written where logins end so every replica re-checks its terminals).
+[[nodiscard]] Result<void> AppendForUser(Transaction& tx, std::string_view type,
+                                         std::string_view user_id, std::string_view data_json,
+                                         int64_t at);
+
 // The commit horizon on backends whose writers commit concurrently (PostgreSQL): every
 // transaction with an id below it has ended, and the caller's snapshot sees all that
 // committed. nullopt where there is no such thing (SQLite). Call it in the same

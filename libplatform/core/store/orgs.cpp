@@ -101,17 +101,17 @@ Result<Org> Update(Transaction& tx, const Org& o, int64_t now) {
   const OrgQuotas& q = o.org_quotas;
   const OrgQuotas& m = o.member_quotas;
   CY_TRY(const int64_t changed,
-         tx.Exec("UPDATE orgs SET name = ?, updated_at = ?, version = version + 1, "
+         tx.Exec("UPDATE orgs SET name = ?, slug = ?, updated_at = ?, version = version + 1, "
                  "max_running_workspaces = ?, max_stored_bytes = ?, max_jobs_per_day = ?, "
                  "max_cpu_seconds_per_day = ?, max_open_claims = ?, "
                  "member_max_running_workspaces = ?, member_max_stored_bytes = ?, "
                  "member_max_jobs_per_day = ?, member_max_cpu_seconds_per_day = ?, "
                  "member_max_open_claims = ? WHERE id = ? AND version = ?",
-                 {Text(o.name), Value{now}, Opt(q.max_running_workspaces), Opt(q.max_stored_bytes),
-                  Opt(q.max_jobs_per_day), Opt(q.max_cpu_seconds_per_day), Opt(q.max_open_claims),
-                  Opt(m.max_running_workspaces), Opt(m.max_stored_bytes), Opt(m.max_jobs_per_day),
-                  Opt(m.max_cpu_seconds_per_day), Opt(m.max_open_claims), Text(o.id),
-                  Value{o.version}}));
+                 {Text(o.name), Text(o.slug), Value{now}, Opt(q.max_running_workspaces),
+                  Opt(q.max_stored_bytes), Opt(q.max_jobs_per_day), Opt(q.max_cpu_seconds_per_day),
+                  Opt(q.max_open_claims), Opt(m.max_running_workspaces), Opt(m.max_stored_bytes),
+                  Opt(m.max_jobs_per_day), Opt(m.max_cpu_seconds_per_day), Opt(m.max_open_claims),
+                  Text(o.id), Value{o.version}}));
   if (changed == 0) return Fail(StaleOrMissing(tx, "orgs", o.id, "organization"));
   return Get(tx, o.id);
 }
@@ -120,6 +120,48 @@ Result<void> Lock(Transaction& tx, std::string_view id) {
   CY_TRY(const int64_t changed,
          tx.Exec("UPDATE orgs SET version = version WHERE id = ?", {Text(id)}));
   if (changed == 0) return Fail(NotFound("organization", id));
+  return {};
+}
+
+Result<Holdings> HoldingsOf(Transaction& tx, std::string_view id) {
+  Holdings h;
+  CY_TRY(h.workspaces, CountOf(tx, "SELECT COUNT(*) FROM workspaces WHERE org_id = ?", {Text(id)}));
+  CY_TRY(h.problems, CountOf(tx, "SELECT COUNT(*) FROM problems WHERE org_id = ?", {Text(id)}));
+  CY_TRY(h.reviews,
+         CountOf(tx, "SELECT COUNT(*) FROM review_requests WHERE org_id = ?", {Text(id)}));
+  CY_TRY(h.live_jobs,
+         CountOf(tx, "SELECT COUNT(*) FROM jobs WHERE org_id = ? AND state <> 'done'", {Text(id)}));
+  return h;
+}
+
+Result<void> Delete(Transaction& tx, std::string_view id) {
+  CY_CHECK(tx.Exec("UPDATE jobs SET org_id = owner_id WHERE org_id = ?", {Text(id)}));
+  CY_CHECK(tx.Exec("DELETE FROM org_members WHERE org_id = ?", {Text(id)}));
+  CY_TRY(const int64_t deleted, tx.Exec("DELETE FROM orgs WHERE id = ?", {Text(id)}));
+  if (deleted == 0) return Fail(NotFound("organization", id));
+  return {};
+}
+
+Result<bool> LockWorkspaceForMove(Transaction& tx, std::string_view workspace_id) {
+  CY_TRY(const int64_t claims,
+         tx.Exec("UPDATE claim_locks SET claims = claims WHERE name = ?", {Text("pods")}));
+  if (claims == 0) return Fail(Error::Code::kInternal, "orgs: the claim_locks row is missing");
+  CY_TRY(const int64_t locked,
+         tx.Exec("UPDATE workspaces SET version = version WHERE id = ?", {Text(workspace_id)}));
+  if (locked == 0) return Fail(NotFound("workspace", workspace_id));
+  CY_TRY(const int64_t live,
+         CountOf(tx, "SELECT COUNT(*) FROM pods WHERE workspace_id = ? AND state <> 'released'",
+                 {Text(workspace_id)}));
+  return live > 0;
+}
+
+Result<void> SetWorkspaceOrg(Transaction& tx, std::string_view workspace_id,
+                             std::string_view org_id, int64_t now) {
+  CY_TRY(const int64_t changed,
+         tx.Exec("UPDATE workspaces SET org_id = ?, version = version + 1, updated_at = ? "
+                 "WHERE id = ?",
+                 {Text(org_id), Value{now}, Text(workspace_id)}));
+  if (changed == 0) return Fail(NotFound("workspace", workspace_id));
   return {};
 }
 

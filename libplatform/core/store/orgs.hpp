@@ -27,9 +27,30 @@ namespace codeyard::store::orgs {
 // kNotFound when absent.
 [[nodiscard]] Result<Org> Get(Transaction& tx, std::string_view id);
 [[nodiscard]] Result<std::optional<Org>> FindBySlug(Transaction& tx, std::string_view slug);
-// Writes name and both quota sets if `org.version` is current; bumps it. kConflict when
-// stale, kNotFound when absent.
+// Writes name, slug and both quota sets if `org.version` is current; bumps it. kConflict
+// when stale, kNotFound when absent, kAlreadyExists for a taken slug.
 [[nodiscard]] Result<Org> Update(Transaction& tx, const Org& org, int64_t now);
+// org20: what an organization still holds, which refuses its deletion.
+struct Holdings {
+  int64_t workspaces = 0;
+  int64_t problems = 0;
+  int64_t reviews = 0;    // review requests in any status (their history names the org)
+  int64_t live_jobs = 0;  // queued or running
+};
+[[nodiscard]] Result<Holdings> HoldingsOf(Transaction& tx, std::string_view id);
+// org20: deletes the organization and its memberships. Its finished jobs go to their owners'
+// personal organizations (jobs.org_id is a foreign key; the queue keeps its history); usage
+// rows keep its id (they outlive organizations). The caller checked HoldingsOf first.
+[[nodiscard]] Result<void> Delete(Transaction& tx, std::string_view id);
+// org20: before a workspace moves between organizations, takes the locks in the order every
+// writer takes them: the pod claims' lock (so no pod starts or counts meanwhile), then the
+// workspace row's (so no file write grows it meanwhile). Returns whether it has a live pod.
+// kNotFound for no such workspace.
+[[nodiscard]] Result<bool> LockWorkspaceForMove(Transaction& tx, std::string_view workspace_id);
+// org20: sets the workspace's organization and bumps its version. kNotFound when absent.
+[[nodiscard]] Result<void> SetWorkspaceOrg(Transaction& tx, std::string_view workspace_id,
+                                           std::string_view org_id, int64_t now);
+
 // Takes the organization row's write lock until the transaction ends. kNotFound when absent.
 [[nodiscard]] Result<void> Lock(Transaction& tx, std::string_view id);
 

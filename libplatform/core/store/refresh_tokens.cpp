@@ -1,5 +1,7 @@
 #include "core/store/refresh_tokens.hpp"
 
+#include "codeyard/events.hpp"
+#include "core/store/events.hpp"
 #include "core/store/store_util.hpp"
 #include "core/try.hpp"
 
@@ -61,15 +63,31 @@ Result<bool> Revoke(Transaction& tx, std::string_view id, int64_t at,
 }
 
 Result<int64_t> RevokeFamily(Transaction& tx, std::string_view family_id, int64_t at) {
-  return tx.Exec(
-      "UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
-      {Value{at}, Text(family_id)});
+  CY_TRY(
+      const int64_t revoked,
+      tx.Exec("UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
+              {Value{at}, Text(family_id)}));
+  if (revoked > 0) {
+    // org20: a login ended; every replica re-checks its terminals and runs at once.
+    CY_TRY(Rows rows, tx.Query("SELECT user_id FROM refresh_tokens WHERE family_id = ? LIMIT 1",
+                               {Text(family_id)}));
+    if (!rows.empty()) {
+      CY_TRY(const std::string user_id, rows.front().Text(0));
+      CY_CHECK(store::events::AppendForUser(tx, kEventLoginsEnded, user_id, "{}", at));
+    }
+  }
+  return revoked;
 }
 
 Result<int64_t> RevokeAllForUser(Transaction& tx, std::string_view user_id, int64_t at) {
-  return tx.Exec(
-      "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-      {Value{at}, Text(user_id)});
+  CY_TRY(
+      const int64_t revoked,
+      tx.Exec("UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+              {Value{at}, Text(user_id)}));
+  // org20: always (a disabled user's login may have no live refresh token left but a live
+  // terminal): every replica re-checks its terminals and runs at once.
+  CY_CHECK(store::events::AppendForUser(tx, kEventLoginsEnded, user_id, "{}", at));
+  return revoked;
 }
 
 Result<int64_t> DeleteExpired(Transaction& tx, int64_t now) {

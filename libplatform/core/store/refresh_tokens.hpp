@@ -19,7 +19,10 @@ namespace codeyard::store::refresh_tokens {
 // exactly one of two racing rotations wins.
 [[nodiscard]] Result<bool> Revoke(Transaction& tx, std::string_view id, int64_t at,
                                   std::string_view replaced_by);
-// Revokes every live token of a family or of a user; returns how many.
+// Revokes every live token of a family or of a user; returns how many. Both append a
+// kEventLoginsEnded event for the user in the same transaction (RevokeFamily only when it
+// revoked something), which every replica's Events poller hands to its terminals and
+// interactive runs to re-check their logins at once.
 [[nodiscard]] Result<int64_t> RevokeFamily(Transaction& tx, std::string_view family_id, int64_t at);
 [[nodiscard]] Result<int64_t> RevokeAllForUser(Transaction& tx, std::string_view user_id,
                                                int64_t at);

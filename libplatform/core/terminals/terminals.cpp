@@ -482,6 +482,7 @@ TerminalOut Terminals::Next(uint64_t viewer, bool* more) { return impl_->Next(vi
 void Terminals::Detach(uint64_t viewer) { impl_->Detach(viewer); }
 void Terminals::CloseAll(const terminal::Close& close) { impl_->CloseAll(close); }
 void Terminals::Shutdown() { impl_->Shutdown(); }
+void Terminals::RecheckLogins() { impl_->RecheckLogins(); }
 std::size_t Terminals::viewers() const { return impl_->viewers(); }
 std::size_t Terminals::shells() const { return impl_->shells(); }
 uint64_t Terminals::output_bytes() const { return impl_->output_bytes_.load(); }

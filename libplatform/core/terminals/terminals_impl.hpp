@@ -53,6 +53,9 @@ class Terminals::Impl {
   std::atomic<uint64_t> refused_per_user_{0};
   std::atomic<uint64_t> reauth_closed_{0};
 
+  // org20: the re-check pass now (Terminals::RecheckLogins).
+  void RecheckLogins() { reauth_.Poke(); }
+
  private:
   struct ViewerEntry {
     std::shared_ptr<TerminalSession> session;  // null while attaching (a reserved slot)

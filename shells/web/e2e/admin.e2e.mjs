@@ -2,7 +2,8 @@
 // real CLI) disables a user whose terminal is open in another browser context — that person's
 // terminal closes and their page goes back to the login —, stops their workspace, and filters
 // the audit log to the disable and exports it as CSV. A non-admin sees no Admin link and no
-// console. The server re-checks terminal logins every second here, so the close is prompt.
+// console. org20: the periodic re-check of terminal logins is an hour here, so only the
+// logins-ended event (docs/admin.md) can close the terminal within the few seconds allowed.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -17,7 +18,7 @@ let browser;
 
 before(async () => {
   if (!CLI_BIN) throw new Error("CODEYARD_CLI_BIN must be set (run through ctest)");
-  server = await CodeyardServer.start("admin", { settings: ["terminal.reauth_interval_s=1"] });
+  server = await CodeyardServer.start("admin", { settings: ["terminal.reauth_interval_s=3600"] });
   execFileSync(CLI_BIN, ["user", "add", "root", "--role", "admin", "--password-stdin", "--data", server.dataDir], {
     input: PASSWORD + "\n",
     stdio: ["pipe", "pipe", "pipe"],
@@ -54,7 +55,7 @@ test("the admin console", async (t) => {
     await waitFor(async () => (await admin.locator("tr[data-user]").count()) === 1, { what: "the search's one row" });
     await row.getByRole("button", { name: "Disable dana" }).click();
     await row.getByRole("cell", { name: "disabled", exact: true }).waitFor();
-    await user.getByRole("heading", { name: "Log in" }).waitFor({ timeout: 20_000 });
+    await user.getByRole("heading", { name: "Log in" }).waitFor({ timeout: 10_000 });
     await screenshot(admin, "admin-users");
   });
 
