@@ -114,7 +114,10 @@ int64_t NowMs() {
   return int64_t{now.tv_sec} * 1000 + now.tv_nsec / 1'000'000;
 }
 
-int64_t Ms(const timeval& time) { return int64_t{time.tv_sec} * 1000 + time.tv_usec / 1000; }
+int64_t CpuMs(const rusage& usage) {
+  const auto us = [](const timeval& t) { return int64_t{t.tv_sec} * 1'000'000 + t.tv_usec; };
+  return (us(usage.ru_utime) + us(usage.ru_stime)) / 1000;
+}
 
 void ArmTimerAt(int fd, std::optional<int64_t> at_ms) {
   itimerspec spec{};  // all zero disarms

@@ -5,6 +5,7 @@
 // single-threaded, so nothing here needs locking.
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/types.h>
 
@@ -68,8 +69,8 @@ ssize_t ReadExact(int fd, void* data, size_t size);
 
 // CLOCK_MONOTONIC in milliseconds.
 [[nodiscard]] int64_t NowMs();
-// A timeval (rusage times) in milliseconds.
-[[nodiscard]] int64_t Ms(const timeval& time);
+// User plus system CPU time of `usage` in milliseconds, truncated once.
+[[nodiscard]] int64_t CpuMs(const rusage& usage);
 
 // Arms the CLOCK_MONOTONIC timerfd `fd` to fire at `at_ms` (NowMs; absolute), or disarms it
 // for nullopt.
