@@ -41,7 +41,9 @@ Result<void> Problems::Check(const Problem& problem) const {
   if (!problem.image.empty()) {
     auto known = images::CheckKnown(images_dir_, problem.image);
     // The backend's own word (k8s: the names its URI maps), so a pod can start on it.
-    if (known) known = platform_->executor()->CheckImage(problem.image);
+    if (const auto& executor = platform_->executor(); known && executor) {
+      known = executor->CheckImage(problem.image);
+    }
     if (!known) {
       return Fail(Error::Code::kInvalidArgument,
                   "problem '" + problem.id + "': " + known.error().message());

@@ -29,6 +29,9 @@ Result<bool> WorkspaceExists(Platform& platform, const std::string& id) {
 }  // namespace
 
 Result<OrphanSweepReport> SweepExecutorOrphans(Platform& platform) {
+  if (!platform.executor()) {
+    return Fail(Error::Code::kFailedPrecondition, "gc: the platform has no executor");
+  }
   Executor& executor = *platform.executor();
   OrphanSweepReport report;
   std::set<std::string> gone;  // workspace ids without a row, looked up once each

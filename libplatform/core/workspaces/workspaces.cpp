@@ -84,7 +84,7 @@ Result<Workspace> Workspaces::Impl::Create(std::string_view user_id, std::string
   if (!image.empty()) {
     CY_CHECK(images::CheckKnown(options_.images_dir, image));
     // The backend's own word (k8s: the names its URI maps), so a pod can start on it.
-    CY_CHECK(platform_.executor()->CheckImage(image));
+    CY_CHECK(executor_->CheckImage(image));
   }
   CY_CHECK(limiter_.Take(options_.limits.workspace_creates_per_user, user_id));
   const int64_t now = platform_.clock().NowMillis();
