@@ -9,6 +9,8 @@
 #   k8s/images/build.sh [server|workspace|all] [TAG]     (as root; TAG defaults to the version)
 # CODEYARD_BUILD_CA_FILE=FILE: a CA certificate npm must trust in the build (a TLS-intercepting
 # proxy's), mounted into the build steps as NODE_EXTRA_CA_CERTS; apt uses the mirror as is.
+# CODEYARD_NODE_IMAGE=REF: the workspace image's Node.js 20 stage (its NODE_IMAGE build
+# argument; default the pinned node:20 bookworm image, which needs a registry or a local copy).
 # Needs: apt-get install buildah debootstrap. Runs are chroot-isolated: crun and runc cannot
 # create containers on a cgroup v1/v2 hybrid host such as these machines.
 set -euo pipefail
@@ -28,8 +30,11 @@ if [[ $which != workspace ]]; then base_image trixie; fi
 mkdir -p "$work/context"
 git archive HEAD | tar -x -C "$work/context"
 ca_args=()
+if [[ -n ${CODEYARD_NODE_IMAGE:-} ]]; then
+  ca_args+=(--build-arg "NODE_IMAGE=$CODEYARD_NODE_IMAGE")
+fi
 if [[ -n ${CODEYARD_BUILD_CA_FILE:-} ]]; then
-  ca_args=(--volume "$CODEYARD_BUILD_CA_FILE:/run/codeyard-build-ca.crt:ro"
+  ca_args+=(--volume "$CODEYARD_BUILD_CA_FILE:/run/codeyard-build-ca.crt:ro"
            --build-arg NODE_EXTRA_CA_CERTS=/run/codeyard-build-ca.crt)
 fi
 for name in server workspace; do

@@ -3,14 +3,18 @@
 // idle past workspace.idle_timeout with an expired lease; Workspaces::StopIdle, which stores
 // their files first), refresh tokens past expiry (Accounts::DeleteExpiredTokens), rate-limit
 // rows whose window is over (RateLimiter::DeleteExpired) and content blobs nothing references
-// (Reviews::CollectBlobs, which the idle sweep calls too). Safe beside running servers: a live
-// lease is never touched.
+// (Reviews::CollectBlobs, which the idle sweep calls too), and what the executor keeps for
+// workspaces and jobs that are gone (SweepExecutorOrphans: the k8s: home volumes and pods of
+// deleted workspaces, pods whose orphan lease passed, one-shot pods that ended). Safe beside
+// running servers: a live lease is never touched.
 #include <boost/json.hpp>
 #include <cstdio>
 #include <iostream>
 #include <memory>
 
 #include "codeyard/limits.hpp"
+#include "codeyard/orphan_sweep.hpp"
+#include "codeyard/platform.hpp"
 #include "codeyard/services.hpp"
 #include "commands.hpp"
 
@@ -44,6 +48,11 @@ void Gc(const GcFlags& flags, const CommonOptions& common) {
   if (!limits) Raise(limits.error().WithContext("gc: rate limits"));
   auto blobs = s.reviews().CollectBlobs();
   if (!blobs) Raise(blobs.error().WithContext("gc: blobs"));
+  auto orphans = SweepExecutorOrphans(s.platform());
+  if (!orphans) Raise(orphans.error().WithContext("gc: executor orphans"));
+  const auto volumes = static_cast<int64_t>(orphans->volume_workspaces.size());
+  const auto orphan_pods =
+      static_cast<int64_t>(orphans->workspace_pods.size()) + orphans->backend_pods;
 
   if (flags.json) {
     boost::json::object o;
@@ -51,6 +60,8 @@ void Gc(const GcFlags& flags, const CommonOptions& common) {
     o["expired_tokens"] = *tokens;
     o["rate_limit_rows"] = *limits;
     o["blobs"] = *blobs;
+    o["orphan_volumes"] = volumes;
+    o["orphan_pods"] = orphan_pods;
     std::cout << boost::json::serialize(o) << "\n";
     return;
   }
@@ -58,6 +69,10 @@ void Gc(const GcFlags& flags, const CommonOptions& common) {
   std::printf("tokens: %lld expired refresh tokens deleted\n", static_cast<long long>(*tokens));
   std::printf("rate limits: %lld finished windows deleted\n", static_cast<long long>(*limits));
   std::printf("blobs: %lld unreferenced content blobs deleted\n", static_cast<long long>(*blobs));
+  std::printf("volumes: %lld home volumes of deleted workspaces deleted\n",
+              static_cast<long long>(volumes));
+  std::printf("executor pods: %lld pods of deleted workspaces, past their lease or ended deleted\n",
+              static_cast<long long>(orphan_pods));
 }
 
 }  // namespace

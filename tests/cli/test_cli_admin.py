@@ -114,10 +114,13 @@ def test_gc_reports_each_sweeper(tmp_path):
     db.close()
     pods = f"local:?state_dir={tmp_path}/pods"
     counts = ok_json(codeyard("gc", "--json", "--data", data, "--executor", pods))
-    assert set(counts) == {"pods", "expired_tokens", "rate_limit_rows", "blobs"}
+    assert set(counts) == {"pods", "expired_tokens", "rate_limit_rows", "blobs",
+                           "orphan_volumes", "orphan_pods"}
+    assert counts["orphan_volumes"] == 0 and counts["orphan_pods"] == 0
     assert counts["expired_tokens"] == 1
     text = ok(codeyard("gc", "--data", data, "--executor", pods))
     assert "0 expired refresh tokens deleted" in text and "blobs:" in text and "pods:" in text
+    assert "volumes: 0 home volumes" in text
 
 
 def test_serve_execs_the_server_beside_it():

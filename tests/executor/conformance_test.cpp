@@ -368,3 +368,19 @@ TEST_CASE("conformance: a terminal session over the pod's memory limit exits oom
   CHECK(killed->signal == SIGKILL);
   CHECK_FALSE(killed->oom_killed);
 }
+
+TEST_CASE("conformance: an image the backend cannot serve is refused by CheckImage",
+          "[executor][conformance]") {
+  // The in-memory fake runs no image, so it accepts every name (the interface's default).
+  const BackendRow& row = EachProgramBackend();
+  INFO("backend: " << row.name);
+  auto backend = row.make();
+  auto executor = backend->Open();
+  CHECK(executor->CheckImage("").has_value());  // the backend's default image
+  const auto unknown = executor->CheckImage("no-such-image");
+  REQUIRE_FALSE(unknown.has_value());
+  CHECK(unknown.error().code() == Error::Code::kInvalidArgument);
+  CHECK_THAT(unknown.error().message(), Catch::Contains("\"no-such-image\""));
+  // A name that is no image name at all is refused the same way.
+  CHECK(executor->CheckImage("../etc").error().code() == Error::Code::kInvalidArgument);
+}

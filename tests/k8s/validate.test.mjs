@@ -79,3 +79,20 @@ test("the paths the manifests run are what the lint checks the images for", () =
   assert.deepEqual([...wanted.get("codeyard/workspace")], ["/usr/local/bin/codeyard-pod"]);
   assert.equal(basename(here), "k8s");
 });
+
+// k18 (issue 18): the workspace image's Node.js is 20, from a node:20 image of the image's own
+// Debian release, while Debian bookworm's apt (and so `codeyard image build`) has only 18.
+test("the workspace image takes Node.js 20 from a node:20 stage of its Debian release", () => {
+  const text = readFileSync(join(repoRoot, "k8s/images/workspace.Dockerfile"), "utf8");
+  const { instructions } = parseDockerfile(text);
+  const nodeArg = instructions.find((i) => i.op === "ARG" && i.args.startsWith("NODE_IMAGE="));
+  assert.ok(nodeArg, "no ARG NODE_IMAGE");
+  assert.match(nodeArg.args, /^NODE_IMAGE=node:20\.[\d.]+-bookworm-slim$/);
+  const base = instructions.find((i) => i.op === "ARG" && i.args.startsWith("BASE="));
+  assert.match(base.args, /bookworm/, "the node stage's release is the base's");
+  const copies = instructions.filter((i) => i.op === "COPY" && i.args.startsWith("--from=node "));
+  assert.deepEqual(copies.map((i) => i.args.split(/\s+/)[1]),
+    ["/usr/local/bin/node", "/usr/local/lib/node_modules"]);
+  const apt = instructions.filter((i) => i.op === "RUN" && i.args.includes("apt-get install"));
+  assert.ok(!/\bnodejs\b/.test(apt.at(-1).args), "the final stage installs Debian's nodejs too");
+});

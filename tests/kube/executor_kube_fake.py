@@ -17,7 +17,7 @@ START_DEADLINE_S = 60
 
 
 class KubeFake:
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, extra_args=()):
         if not FAKE_BIN:
             raise RuntimeError("CODEYARD_KUBE_FAKE_BIN is not set (ctest sets it)")
         self.dir = tmp_path / "kube-fake"
@@ -28,7 +28,7 @@ class KubeFake:
         self.proc = subprocess.Popen(
             [FAKE_BIN, "--listen", "127.0.0.1:0", "--kubeconfig-out", str(self.kubeconfig),
              "--audit-out", str(self.audit), "--state", str(self.dir / "state"),
-             "--namespace", NAMESPACE],
+             "--namespace", NAMESPACE, *extra_args],
             stdout=subprocess.DEVNULL, stderr=self._log)
         deadline = time.monotonic() + START_DEADLINE_S
         while not self.kubeconfig.exists():

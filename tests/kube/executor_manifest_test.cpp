@@ -195,9 +195,14 @@ TEST_CASE("k8s executor: a one-shot pod names its job, has a deadline and no cla
   CHECK(Container(*built).at("resources").at("requests").at("memory") == "250");
   CHECK(VolumeNamed(*built, "home")->contains("emptyDir"));
 
-  spec.image = "docker.io/library/python:3.12";  // not mapped: the reference itself
-  CHECK(Container(BuildPodManifest(spec, "cy-00aa", options).value()).at("image") ==
-        "docker.io/library/python:3.12");
+  // Not mapped: refused, naming the image and the names the URI maps (issue 18 item 2).
+  spec.image = "docker.io/library/python:3.12";
+  const auto unmapped = BuildPodManifest(spec, "cy-00aa", options);
+  REQUIRE_FALSE(unmapped.has_value());
+  CHECK(unmapped.error().code() == Error::Code::kInvalidArgument);
+  CHECK_THAT(unmapped.error().message(),
+             Catch::Contains("\"docker.io/library/python:3.12\"") && Catch::Contains("known: py"));
+  spec.image = "py";
 
   // A workspace label without survive_owner (a one-shot run for a workspace) has no claim.
   spec.labels["codeyard.dev/workspace"] = "w1";

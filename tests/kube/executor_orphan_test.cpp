@@ -108,3 +108,124 @@ TEST_CASE("k8s executor: a pod nobody holds is deleted after its orphan_timeout"
   CHECK(Live(api, fake.ns(), forever).has_value());
   REQUIRE(second->DeletePod(forever).has_value());
 }
+
+namespace {
+
+// A one-shot pod as a crashed holder leaves it, posted by the test's own client: codeyard's
+// labels, a job, and `command` as its container's program (`/bin/sleep 600` unless `ends`:
+// `/bin/true`).
+std::string PostOneShot(kube::Client& api, const KubeFake& fake, const std::string& name, bool ends,
+                        std::optional<int64_t> held_until) {
+  const json::array command = ends ? json::array{"/bin/true"} : json::array{"/bin/sleep", "600"};
+  json::object metadata{{"name", name},
+                        {"namespace", fake.ns()},
+                        {"labels", json::object{{"app.kubernetes.io/managed-by", "codeyard"},
+                                                {"codeyard.dev/job", name}}}};
+  if (held_until) {
+    metadata["annotations"] =
+        json::object{{"codeyard.dev/held-until", std::to_string(*held_until)}};
+  }
+  const json::value pod{
+      {"apiVersion", "v1"},
+      {"kind", "Pod"},
+      {"metadata", std::move(metadata)},
+      {"spec", json::object{{"restartPolicy", "Never"},
+                            {"containers", json::array{json::object{{"name", "workspace"},
+                                                                    {"image", "ws:test"},
+                                                                    {"command", command}}}}}}};
+  auto posted = api.Post(kube::Resource{"v1", "pods", fake.ns(), "", ""}, pod);
+  INFO((posted ? std::string() : posted.error().ToString()));
+  REQUIRE(posted.has_value());
+  return name;
+}
+
+std::string PhaseOf(kube::Client& api, const KubeFake& fake, const std::string& name) {
+  auto got = api.Get(kube::Resource{"v1", "pods", fake.ns(), name, ""});
+  if (!got) return "gone";
+  const auto* status = got->as_object().if_contains("status");
+  const auto* phase = status ? status->as_object().if_contains("phase") : nullptr;
+  return phase && phase->is_string() ? std::string(phase->as_string()) : "";
+}
+
+}  // namespace
+
+TEST_CASE("k8s executor: SweepOrphans deletes ended one-shot pods and lapsed leases only",
+          "[kube][fake]") {
+  KubeFake fake;
+  auto client = fake.TestClient();
+  kube::Client& api = *client;
+  // Renewals far apart, so only the test's own SweepOrphans calls delete anything.
+  auto opened = BackendRegistry::WithBuiltins().OpenExecutor(
+      fake.Uri("&pod_binary=" + KubeFake::BinDir() +
+               "/codeyard-pod&orphan_renew_ms=600000&oneshot_orphan_s=600"),
+      {});
+  REQUIRE(opened.has_value());
+  Executor& executor = **opened;
+
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  // Ended (its program exited), a lease that passed, a lease still running, none at all.
+  const std::string ended = PostOneShot(api, fake, "cy-ended", true, std::nullopt);
+  const std::string lapsed = PostOneShot(api, fake, "cy-lapsed", false, now_ms - 1000);
+  const std::string leased = PostOneShot(api, fake, "cy-leased", false, now_ms + 600000);
+  const std::string unleased = PostOneShot(api, fake, "cy-unleased", false, std::nullopt);
+  // A one-shot pod this executor made and holds: leased (oneshot_orphan_s), so never swept.
+  PodSpec oneshot;
+  oneshot.limits.memory_bytes = uint64_t{128} << 20;
+  std::shared_ptr<Pod> held;
+  const std::string mine = Create(executor, oneshot, &held);
+  CHECK(kube::HeldUntilOf(*Live(api, fake.ns(), mine)).value() > now_ms);
+
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (PhaseOf(api, fake, ended) != "Succeeded") {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(50ms);
+  }
+  auto swept = executor.SweepOrphans();
+  INFO((swept ? std::string() : swept.error().ToString()));
+  REQUIRE(swept.has_value());
+  CHECK(*swept == 2);
+  AwaitGone(api, fake.ns(), ended);
+  AwaitGone(api, fake.ns(), lapsed);
+  CHECK(Live(api, fake.ns(), leased).has_value());
+  CHECK(Live(api, fake.ns(), unleased).has_value());
+  CHECK(Live(api, fake.ns(), mine).has_value());
+  CHECK(executor.SweepOrphans().value() == 0);
+
+  for (const auto& name : {leased, unleased}) {
+    REQUIRE(executor.DeletePod(name).has_value());
+  }
+}
+
+TEST_CASE("k8s executor: home volumes are listed by label; images are the URI's names",
+          "[kube][fake]") {
+  KubeFake fake;
+  auto opened = BackendRegistry::WithBuiltins().OpenExecutor(
+      fake.Uri("&pod_binary=" + KubeFake::BinDir() + "/codeyard-pod&image.py=py:3"), {});
+  REQUIRE(opened.has_value());
+  Executor& executor = **opened;
+
+  CHECK(executor.CheckImage("").has_value());
+  CHECK(executor.CheckImage("py").has_value());
+  const auto unknown = executor.CheckImage("nope");
+  REQUIRE_FALSE(unknown.has_value());
+  CHECK(unknown.error().code() == Error::Code::kInvalidArgument);
+  CHECK_THAT(unknown.error().message(),
+             Catch::Contains("\"nope\"") && Catch::Contains("known: py"));
+
+  CHECK(executor.ListVolumes({}).value().empty());
+  std::shared_ptr<Pod> pod;
+  Create(executor, Spec("ws-one", 0ms), &pod);
+  const auto volumes = executor.ListVolumes({{"codeyard.dev/workspace", "ws-one"}});
+  REQUIRE(volumes.has_value());
+  REQUIRE(volumes->size() == 1);
+  CHECK(volumes->front().at("codeyard.dev/workspace") == "ws-one");
+  CHECK(volumes->front().at("app.kubernetes.io/managed-by") == "codeyard");
+  CHECK(executor.ListVolumes({{"codeyard.dev/workspace", "ws-two"}}).value().empty());
+
+  REQUIRE(executor.DeletePod(pod->id()).has_value());
+  pod.reset();
+  REQUIRE(executor.DeleteVolumes({{"codeyard.dev/workspace", "ws-one"}}).has_value());
+  CHECK(executor.ListVolumes({}).value().empty());
+}

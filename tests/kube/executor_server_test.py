@@ -4,7 +4,10 @@ and exec, files and the terminal work through the exec API as on the local backe
 
 import asyncio
 import json
+import os
 import re
+import sqlite3
+import subprocess
 import sys
 import urllib.request
 from pathlib import Path
@@ -99,3 +102,70 @@ def test_a_workspace_runs_in_a_kubernetes_pod(server, fake):
         assert False, "the home volume outlived its workspace"
     except urllib.error.HTTPError as e:
         assert e.code == 404
+
+
+def error_of(status, doc, want_status=400):
+    assert status == want_status, doc
+    assert doc["error"]["code"] == "invalid_argument", doc
+    return doc["error"]["message"]
+
+
+def test_an_image_the_uri_does_not_map_is_refused_when_named(server):
+    """Issue 18 item 2: on k8s: a workspace or job naming an image the executor URI does not
+    map is refused at creation, naming it, not later at the pod's image pull."""
+    token = register(server)["access_token"]
+    status, _, doc = call(server, "POST", "/workspaces", token=token,
+                          json_body={"name": "ws-img", "image": "nope"})
+    assert '"nope"' in error_of(status, doc)
+    status, _, doc = call(server, "POST", "/jobs", token=token,
+                          json_body={"language": "python", "files": {"main.py": "print(1)"},
+                                     "image": "nope"})
+    assert "nope" in error_of(status, doc)
+    # Nothing was made: no workspace row, no pod.
+    status, _, doc = call(server, "GET", "/workspaces", token=token)
+    assert status == 200 and not any(w["name"] == "ws-img" for w in doc["items"]), doc
+
+
+def test_gc_sweeps_what_deleted_workspaces_left_on_kubernetes(server, fake):
+    """Issue 18 item 6: `codeyard gc` deletes the home volumes and pods of workspaces that no
+    longer exist (found by codeyard's labels) and reports how many; the live one stays."""
+
+    token = register(server)["access_token"]
+    kept = create_workspace(server, token)["id"]
+    lost = create_workspace(server, token)["id"]
+    for ws in (kept, lost):
+        status, _, doc = call(server, "POST", f"/workspaces/{ws}/start", token=token)
+        assert status == 200, doc
+    status, _, doc = call(server, "POST", f"/workspaces/{kept}/stop", token=token)
+    assert status == 200, doc
+    # The lost workspace's row goes behind the library's back while the server runs: its
+    # running pod and its home volume are left with nothing naming them.
+    db = sqlite3.connect(server.data_dir / "codeyard.db", timeout=30)
+    with db:
+        db.execute("DELETE FROM workspaces WHERE id = ?", (lost,))
+    db.close()
+
+    def claims():
+        items = api_get(fake, f"/api/v1/namespaces/{NAMESPACE}/persistentvolumeclaims")["items"]
+        return sorted(c["metadata"]["labels"]["codeyard.dev/workspace"] for c in items
+                      if "deletionTimestamp" not in c["metadata"])
+
+    assert claims() == sorted([kept, lost])
+    cli = os.environ["CODEYARD_CLI_BIN"]
+    r = subprocess.run([cli, "gc", "--json", "--data", str(server.data_dir),
+                        "--executor", fake.executor_uri()],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    counts = json.loads(r.stdout)
+    assert counts["orphan_volumes"] == 1, counts
+    assert counts["orphan_pods"] == 1, counts
+    assert claims() == [kept]
+    pods = api_get(fake, f"/api/v1/namespaces/{NAMESPACE}/pods?labelSelector="
+                   f"codeyard.dev%2Fworkspace%3D{lost}")["items"]
+    assert all("deletionTimestamp" in p["metadata"] for p in pods), pods
+    # A second pass finds nothing more.
+    r = subprocess.run([cli, "gc", "--json", "--data", str(server.data_dir),
+                        "--executor", fake.executor_uri()],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["orphan_volumes"] == 0

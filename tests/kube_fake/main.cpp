@@ -34,7 +34,7 @@ int Usage(const std::string& why) {
   std::cerr << "codeyard-kube-fake: " << why
             << "\nusage: codeyard-kube-fake --listen 127.0.0.1:PORT --kubeconfig-out FILE [--tls]"
                " [--token T | --token-file F] [--audit-out FILE] [--state DIR] [--namespace NS]..."
-               " [--deny VERB:RESOURCE[/SUB]]...\n";
+               " [--deny VERB:RESOURCE[/SUB]]... [--ro-bind DIR]...\n";
   return 2;
 }
 
@@ -65,6 +65,7 @@ std::string Kubeconfig(const Options& o, const std::string& ca_pem, const std::s
 int main(int argc, char** argv) {
   Options options;
   std::string listen;
+  std::string ro_binds;  // "&ro_bind=DIR" for each --ro-bind
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -91,6 +92,10 @@ int main(int argc, char** argv) {
       options.namespaces.push_back(value());
     } else if (arg == "--deny") {
       options.deny.insert(value());
+    } else if (arg == "--ro-bind") {
+      // k18: a directory bound read-only into every pod beside this program's, so a test
+      // can name a program of its own (a hostile init) as the executor's pod_binary.
+      ro_binds += "&ro_bind=" + value();
     } else {
       return Usage("unknown argument " + arg);
     }
@@ -149,7 +154,7 @@ int main(int argc, char** argv) {
   // is bound read-only into each, so a pod can run `<build>/bin/codeyard-pod container`.
   const std::string self_dir = std::filesystem::canonical("/proc/self/exe").parent_path().string();
   auto executor = codeyard::BackendRegistry::WithBuiltins().OpenExecutor(
-      "local:?state_dir=" + options.state_dir + "/pods&ro_bind=" + self_dir,
+      "local:?state_dir=" + options.state_dir + "/pods&ro_bind=" + self_dir + ro_binds,
       codeyard::BackendContext{});
   if (!executor) {
     std::cerr << "codeyard-kube-fake: " << executor.error().ToString() << "\n";

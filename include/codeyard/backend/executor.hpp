@@ -334,6 +334,31 @@ class Executor {
     return Fail(Error::Code::kUnimplemented, "this executor has no host checks");
   }
 
+  // Whether pods naming `image` (PodSpec::image; "" is the backend's default) can run here.
+  // Asked when a workspace, job or problem names an image, so one no pod could start on is
+  // refused then (kInvalidArgument naming it and the images known), not when a pod starts.
+  // The local backend knows the images under its images_dir; the Kubernetes backend the
+  // names its URI maps (`image.<name>=REF`). Optional: the default accepts every name.
+  [[nodiscard]] virtual Result<void> CheckImage(std::string_view image) {
+    (void)image;
+    return {};
+  }
+
+  // The labels of every volume the backend keeps beyond its pods (see DeleteVolumes) that
+  // matches `selector`, so a sweep finds the volumes of workspaces that no longer exist.
+  // Optional: the default keeps none.
+  [[nodiscard]] virtual Result<std::vector<Labels>> ListVolumes(const LabelSelector& selector) {
+    (void)selector;
+    return std::vector<Labels>{};
+  }
+
+  // One pass of the backend's own sweep of what departed holders left: the local backend's
+  // dead pods' remains; the Kubernetes backend's pods whose orphan lease passed. A process
+  // using the backend sweeps by itself while it runs; this is for one that runs none
+  // (`codeyard gc`). Never deletes a pod a live holder renews. Returns how many pods it
+  // removed; the default none.
+  [[nodiscard]] virtual Result<int> SweepOrphans() { return 0; }
+
   // The registry scheme of this backend ("local", "fake", later "k8s"), recorded in the
   // pods row (PodRecord::executor) so an operator sees which backend serves a workspace.
   // Optional: an executor from outside the registry says "custom".
@@ -360,6 +385,11 @@ class ExecutorWrapper : public Executor {
     return target_->DeleteVolumes(selector);
   }
   Result<std::vector<HostCheck>> Doctor() override { return target_->Doctor(); }
+  Result<void> CheckImage(std::string_view image) override { return target_->CheckImage(image); }
+  Result<std::vector<Labels>> ListVolumes(const LabelSelector& selector) override {
+    return target_->ListVolumes(selector);
+  }
+  Result<int> SweepOrphans() override { return target_->SweepOrphans(); }
   std::string scheme() const override { return target_->scheme(); }
 
  private:

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "codeyard/jobs.hpp"
+#include "codeyard/platform.hpp"
 
 namespace codeyard {
 
@@ -33,6 +34,9 @@ class Jobs::Impl {
   JobCounters Counters() const;
   void SetObserver(std::function<void(const JobTiming&)> observer);
   const JobsOptions& options() const { return options_; }
+  // k18: the executor a job's image is checked against (ToRunRequest); null when the
+  // platform opened none (the Runner was given its own).
+  Executor* executor() const { return platform_->executor().get(); }
   // admin20: jobs_admin.cpp.
   Result<Job> Cancel(std::string_view id, const AdminAudit& audit);
   Result<Job> Retry(std::string_view id, const AdminAudit& audit);

@@ -9,6 +9,7 @@
 #include "codeyard/exec_limits.hpp"
 #include "codeyard/images.hpp"
 #include "codeyard/jobs.hpp"
+#include "core/jobs/jobs_impl.hpp"
 #include "core/try.hpp"
 
 namespace codeyard {
@@ -162,9 +163,12 @@ Result<RunRequest> Jobs::ToRunRequest(const RunJob& job) const {
     out.limits.output_bytes = static_cast<uint64_t>(std::llround(*job.output_limit_kb * 1024));
   }
   if (!job.image.empty()) {
-    if (auto known = images::CheckKnown(o.images_dir, job.image); !known) {
-      return Fail(Bad("field 'image': " + known.error().message()));
+    auto known = images::CheckKnown(o.images_dir, job.image);
+    // The backend's own word (k8s: the names its URI maps), so a pod can start on it.
+    if (Executor* executor = impl_->executor(); known && executor != nullptr) {
+      known = executor->CheckImage(job.image);
     }
+    if (!known) return Fail(Bad("field 'image': " + known.error().message()));
     out.image = job.image;
   }
   return out;

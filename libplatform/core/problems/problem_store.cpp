@@ -39,7 +39,12 @@ Problems::Problems(std::shared_ptr<Platform> platform, std::string images_dir)
 Result<void> Problems::Check(const Problem& problem) const {
   CY_CHECK(ValidateProblem(problem));
   if (!problem.image.empty()) {
-    if (auto known = images::CheckKnown(images_dir_, problem.image); !known) {
+    auto known = images::CheckKnown(images_dir_, problem.image);
+    // The backend's own word (k8s: the names its URI maps), so a pod can start on it.
+    if (const auto& executor = platform_->executor(); known && executor) {
+      known = executor->CheckImage(problem.image);
+    }
+    if (!known) {
       return Fail(Error::Code::kInvalidArgument,
                   "problem '" + problem.id + "': " + known.error().message());
     }

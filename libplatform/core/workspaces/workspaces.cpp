@@ -86,7 +86,11 @@ Workspaces::Impl::~Impl() {
 Result<Workspace> Workspaces::Impl::Create(std::string_view user_id, std::string_view name,
                                            std::string_view image, std::string_view org) {
   CY_TRY(const std::string valid, workspaces::ValidName(name));
-  if (!image.empty()) CY_CHECK(images::CheckKnown(options_.images_dir, image));
+  if (!image.empty()) {
+    CY_CHECK(images::CheckKnown(options_.images_dir, image));
+    // The backend's own word (k8s: the names its URI maps), so a pod can start on it.
+    CY_CHECK(executor_->CheckImage(image));
+  }
   CY_CHECK(limiter_.Take(options_.limits.workspace_creates_per_user, user_id));
   const int64_t now = platform_.clock().NowMillis();
   Workspace ws;

@@ -179,6 +179,8 @@ Result<KubeExecutorOptions> ParseKubeUri(std::string_view uri) {
       CY_CHECK(integer(options.grace_period_s, 0));
     } else if (key == "oneshot_deadline_s") {
       CY_CHECK(integer(options.oneshot_deadline_s, 1));
+    } else if (key == "oneshot_orphan_s") {
+      CY_CHECK(seconds(options.oneshot_orphan));
     } else if (key == "orphan_renew_ms") {
       int64_t ms = 0;
       CY_CHECK(integer(ms, 100));
@@ -196,7 +198,8 @@ Result<KubeExecutorOptions> ParseKubeUri(std::string_view uri) {
                   "k8s executor: unknown parameter \"" + key +
                       "\" (known: namespace, image, image.<name>, pod_binary, kubeconfig, "
                       "ready_timeout_s, unschedulable_s, storage_class, home_size, shm_size, "
-                      "request_fraction, grace_period_s, oneshot_deadline_s, orphan_renew_ms, "
+                      "request_fraction, grace_period_s, oneshot_deadline_s, oneshot_orphan_s, "
+                      "orphan_renew_ms, "
                       "read_only_root, "
                       "run_as_user, run_as_group, context, request_timeout_ms)");
     }
@@ -245,7 +248,16 @@ Result<std::string> ImageReference(const KubeExecutorOptions& options, std::stri
     return options.image;
   }
   if (const auto it = options.images.find(image); it != options.images.end()) return it->second;
-  return std::string(image);
+  // Only the names the URI maps: any other would be accepted here and fail minutes later, at
+  // the pod's image pull, instead of when the workspace, job or problem named it.
+  std::string known;
+  for (const auto& [mapped, reference] : options.images) {
+    known += (known.empty() ? "" : ", ") + mapped;
+  }
+  return Fail(Error::Code::kInvalidArgument,
+              "k8s executor: no image \"" + std::string(image) +
+                  "\" (known: " + (known.empty() ? "none" : known) +
+                  "; the executor URI maps each name with image.<name>=REFERENCE)");
 }
 
 std::optional<std::string> HomeWorkspace(const PodSpec& spec) {
@@ -350,6 +362,13 @@ Result<json::object> BuildPodManifest(const PodSpec& spec, std::string_view name
                     {"labels", std::move(labels)},
                     {"annotations", json::object{{kSpecAnnotation, EncodeSpecAnnotation(spec)}}}}},
       {"spec", std::move(pod_spec)}};
+}
+
+std::optional<std::chrono::milliseconds> OrphanLease(const PodSpec& spec,
+                                                     const KubeExecutorOptions& options) {
+  if (!spec.survive_owner) return std::chrono::milliseconds(options.oneshot_orphan);
+  if (spec.orphan_timeout.count() > 0) return spec.orphan_timeout;
+  return std::nullopt;
 }
 
 std::string HeldUntil(std::chrono::milliseconds timeout) {

@@ -37,8 +37,8 @@ inline constexpr std::string_view kHomeDir = "/home/codeyard";
 struct KubeExecutorOptions {
   std::string ns;     // `namespace=`; "" is the kubeconfig context's or the service account's
   std::string image;  // `image=`: the container image of PodSpec::image ""
-  // `image.<name>=REF`: PodSpec::image names mapped to image references; a name not listed
-  // is used as the reference itself.
+  // `image.<name>=REF`: PodSpec::image names mapped to image references: the images this
+  // backend knows (Executor::CheckImage); a name not listed is refused.
   std::map<std::string, std::string, std::less<>> images;
   std::string pod_binary = "/usr/local/bin/codeyard-pod";  // `pod_binary=`
   std::string kubeconfig;                                  // `kubeconfig=`: "" means in-cluster
@@ -56,7 +56,17 @@ struct KubeExecutorOptions {
   // `orphan_renew_ms=`: how often the executor renews the held-until of the pods it holds
   // and deletes those whose holders stopped (at most a third of a pod's orphan_timeout).
   std::chrono::milliseconds orphan_renew{10000};
+  // `oneshot_orphan_s=`: the orphan lease of one-shot pods (not survive_owner). Their holder
+  // renews it as a workspace pod's; once the holder is gone (its process died) any
+  // executor's sweep, or `codeyard gc`, deletes the pod this long after.
+  // activeDeadlineSeconds stays the backstop when nothing sweeps.
+  std::chrono::seconds oneshot_orphan{60};
 };
+
+// The orphan lease a pod of `spec` carries: a survive_owner pod's orphan_timeout (none when
+// zero), a one-shot pod's oneshot_orphan.
+[[nodiscard]] std::optional<std::chrono::milliseconds> OrphanLease(
+    const PodSpec& spec, const KubeExecutorOptions& options);
 
 // The held-until annotation's value for `timeout` from now (Unix ms), and its reading from a
 // pod object: nullopt when the pod has none (no orphan_timeout) or it is malformed.
@@ -80,7 +90,8 @@ struct KubeExecutorOptions {
 // The workspace's home volume: "cy-home-<workspace id>".
 [[nodiscard]] std::string HomeClaimName(std::string_view workspace_id);
 
-// The image reference PodSpec::image maps to. kInvalidArgument when "" and no `image=`.
+// The image reference PodSpec::image maps to. kInvalidArgument when "" and no `image=`, and
+// for a name the URI does not map (naming the names it maps).
 [[nodiscard]] Result<std::string> ImageReference(const KubeExecutorOptions& options,
                                                  std::string_view image);
 

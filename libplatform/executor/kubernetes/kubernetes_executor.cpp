@@ -109,9 +109,9 @@ Result<std::shared_ptr<Pod>> KubernetesExecutor::CreatePod(const PodSpec& spec) 
   CY_TRY(const std::string suffix, RandomBytes(8));
   const std::string name = PodName(HexEncode(suffix));
   CY_TRY(json::object manifest, BuildPodManifest(spec, name, options_));
-  if (spec.survive_owner && spec.orphan_timeout.count() > 0) {
+  if (const auto lease = OrphanLease(spec, options_)) {
     manifest["metadata"].as_object()["annotations"].as_object()[kHeldUntilAnnotation] =
-        HeldUntil(spec.orphan_timeout);
+        HeldUntil(*lease);
   }
   if (const auto home = HomeWorkspace(spec)) CY_CHECK(EnsureHomeClaim(*home));
   auto created = client_->Post(Pods(), json::value(std::move(manifest)), kCall);
@@ -441,6 +441,32 @@ Result<void> KubernetesExecutor::DeleteVolumes(const LabelSelector& selector) {
     }
   }
   return {};
+}
+
+Result<void> KubernetesExecutor::CheckImage(std::string_view image) {
+  CY_CHECK(ImageReference(options_, image));
+  return {};
+}
+
+Result<std::vector<Labels>> KubernetesExecutor::ListVolumes(const LabelSelector& selector) {
+  CY_TRY(const json::object list,
+         AsObject(client_->Get(Claims(), {{"labelSelector", SelectorQuery(selector)}}, kCall),
+                  "listing volumes"));
+  std::vector<Labels> out;
+  const json::value* items = list.if_contains("items");
+  if (!items || !items->is_array()) return out;
+  for (const json::value& item : items->get_array()) {
+    if (!item.is_object() || !IsOurs(item.get_object())) continue;
+    const json::value* metadata = item.get_object().if_contains("metadata");
+    const json::value* labels =
+        metadata && metadata->is_object() ? metadata->get_object().if_contains("labels") : nullptr;
+    Labels read;
+    for (const auto& [key, value] : labels->get_object()) {  // IsOurs: an object
+      if (value.is_string()) read[std::string(key)] = std::string(value.get_string());
+    }
+    out.push_back(std::move(read));
+  }
+  return out;
 }
 
 Result<std::vector<HostCheck>> KubernetesExecutor::Doctor() {

@@ -47,6 +47,13 @@ class KubernetesExecutor : public Executor,
   Result<void> DeletePod(std::string_view id) override;
   Result<void> DeleteVolumes(const LabelSelector& selector) override;
   Result<std::vector<HostCheck>> Doctor() override;
+  // "" (the URI's `image=`) or a name the URI maps with `image.<name>=REF`.
+  Result<void> CheckImage(std::string_view image) override;
+  // The labels of codeyard's PersistentVolumeClaims (the workspaces' home volumes).
+  Result<std::vector<Labels>> ListVolumes(const LabelSelector& selector) override;
+  // Deletes codeyard's pods whose held-until passed and nobody here holds, and one-shot
+  // pods that ended (Succeeded or Failed) and nobody here holds; how many.
+  Result<int> SweepOrphans() override;
   std::string scheme() const override { return "k8s"; }
 
   [[nodiscard]] const KubeExecutorOptions& options() const { return options_; }

@@ -34,6 +34,25 @@ std::string NameOf(const json::object& pod) {
   return name && name->is_string() ? std::string(name->get_string()) : std::string();
 }
 
+const json::value* Field(const json::object& object, std::string_view outer,
+                         std::string_view inner) {
+  const json::value* o = object.if_contains(outer);
+  return o && o->is_object() ? o->get_object().if_contains(inner) : nullptr;
+}
+
+// Labelled with a job (BuildPodManifest: every pod that is not a workspace's).
+bool IsOneShot(const json::object& pod) {
+  const json::value* labels = Field(pod, "metadata", "labels");
+  return labels && labels->is_object() && labels->get_object().contains(kJobLabel) &&
+         !labels->get_object().contains(kWorkspaceLabel);
+}
+
+bool IsEnded(const json::object& pod) {
+  const json::value* phase = Field(pod, "status", "phase");
+  return phase && phase->is_string() &&
+         (phase->get_string() == "Succeeded" || phase->get_string() == "Failed");
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::chrono::milliseconds>> KubernetesExecutor::Leased() {
@@ -49,9 +68,7 @@ std::vector<std::pair<std::string, std::chrono::milliseconds>> KubernetesExecuto
     const auto pod = weak.lock();
     if (!pod) continue;
     const PodInfo info = pod->Info();
-    if (info.spec.survive_owner && info.spec.orphan_timeout.count() > 0) {
-      leased.emplace_back(info.id, info.spec.orphan_timeout);
-    }
+    if (const auto lease = OrphanLease(info.spec, options_)) leased.emplace_back(info.id, *lease);
   }
   return leased;
 }
@@ -83,19 +100,29 @@ void KubernetesExecutor::RenewAndSweep() {
     // A failed renewal is retried on the next pass, well within the timeout.
     (void)client_->Patch(Pods(name), patch, kLeaseCall);
   }
+  (void)SweepOrphans();
+}
+
+Result<int> KubernetesExecutor::SweepOrphans() {
   auto list = client_->Get(
       Pods(),
       {{"labelSelector", std::string(kManagedByLabel) + "=" + std::string(kManagedByValue)}},
       kLeaseCall);
-  if (!list || !list->is_object()) return;
-  const json::value* items = list->get_object().if_contains("items");
-  if (!items || !items->is_array()) return;
+  if (!list) return Fail(list.error().WithContext("k8s executor: listing pods to sweep"));
+  const json::value* items = list->is_object() ? list->get_object().if_contains("items") : nullptr;
+  if (!items || !items->is_array()) return 0;
   const int64_t now = NowMs();
+  int deleted = 0;
   for (const json::value& item : items->get_array()) {
     if (!item.is_object()) continue;
-    const auto until = HeldUntilOf(item.get_object());
-    if (!until || *until >= now) continue;
-    const std::string name = NameOf(item.get_object());
+    const json::object& pod = item.get_object();
+    if (Field(pod, "metadata", "deletionTimestamp") != nullptr) continue;  // already going
+    const auto until = HeldUntilOf(pod);
+    const bool expired = until && *until < now;
+    // A one-shot pod whose init ended has done its work, whoever created it.
+    const bool ended = IsOneShot(pod) && IsEnded(pod);
+    if (!expired && !ended) continue;
+    const std::string name = NameOf(pod);
     if (name.empty()) continue;
     bool held = false;
     {
@@ -103,8 +130,11 @@ void KubernetesExecutor::RenewAndSweep() {
       auto it = held_.find(name);
       held = it != held_.end() && !it->second.expired();
     }
-    if (!held) (void)DeleteByName(name, /*wait=*/false);
+    if (held) continue;
+    auto gone = DeleteByName(name, /*wait=*/false);
+    if (gone || gone.error().code() == Error::Code::kNotFound) ++deleted;
   }
+  return deleted;
 }
 
 }  // namespace codeyard::kube

@@ -309,6 +309,23 @@ Result<void> LocalExecutor::RemovePod(const PodRecord& record) {
   return outcome;
 }
 
+Result<void> LocalExecutor::CheckImage(std::string_view image) {
+  auto dir = ImageDirOf(std::string(image));
+  if (dir || dir.error().code() != Error::Code::kNotFound) {
+    if (!dir) return Fail(dir.error());
+    return {};
+  }
+  std::string known;
+  if (!options_.images_dir.empty()) {
+    for (const auto& info :
+         images::List(options_.images_dir).value_or(std::vector<images::ImageInfo>{})) {
+      known += (known.empty() ? "" : ", ") + info.name;
+    }
+  }
+  return Fail(Error::Code::kInvalidArgument,
+              dir.error().message() + " (known: " + (known.empty() ? "none" : known) + ")");
+}
+
 Result<std::string> LocalExecutor::ImageDirOf(const std::string& image) const {
   if (image.empty()) return std::string();
   if (!images::ValidateName(image)) {

@@ -68,13 +68,15 @@ class LocalExecutor : public Executor, public std::enable_shared_from_this<Local
   Result<std::vector<PodInfo>> ListPods(const LabelSelector& selector) override;
   Result<void> DeletePod(std::string_view id) override;
   Result<std::vector<HostCheck>> Doctor() override;
+  // "" (the host's /usr) or an image under images_dir (`codeyard image build NAME`).
+  Result<void> CheckImage(std::string_view image) override;
   std::string scheme() const override { return "local"; }
 
   // Removes what dead pods of this state directory left (cgroups, state directories): pods
   // whose init is gone, and one-shot pods whose owner process is gone. Never touches a
   // running survive_owner pod, nor a pod a live process is still starting. Runs at Open and
   // at most every 30 s at CreatePod; returns how many it removed.
-  Result<int> SweepOrphans();
+  Result<int> SweepOrphans() override;
 
   [[nodiscard]] const LocalExecutorOptions& options() const { return options_; }
   [[nodiscard]] const CgroupManager& cgroups() const { return cgroups_; }
