@@ -72,6 +72,11 @@ def test_org_usage_as_csv_for_its_owner_404_for_others(backend_server, ada_after
     assert status == 200, doc
     assert doc["org_id"] == org
     assert [m["user_id"] for m in doc["members"]] == [session["user"]["id"]]
+    # By its slug too, as on every /orgs route (a personal organization's is ~<username>).
+    slug = "~" + session["user"]["username"]
+    status, _, by_slug = call(backend_server, "GET", f"/orgs/{slug}/usage", token=token)
+    assert status == 200, by_slug
+    assert by_slug["org_id"] == org and by_slug["members"] == doc["members"]
 
     for path, hdrs in ((f"/orgs/{org}/usage?format=csv", {}),
                        (f"/orgs/{org}/usage", {"Accept": "text/csv"})):

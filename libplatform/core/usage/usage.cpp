@@ -10,6 +10,7 @@
 
 #include "codeyard/config.hpp"
 #include "codeyard/platform.hpp"
+#include "core/orgs/org_rules.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/usage.hpp"
 #include "core/try.hpp"
@@ -166,12 +167,20 @@ Result<UsageReport> Usage::ForOrg(std::string_view caller_id, std::string_view o
   CY_TRY(auto rows,
          store::Transact(platform_->storage(), TxKind::kRead,
                          [&](Transaction& tx) -> Result<std::vector<store::usage::Row>> {
-                           CY_TRY(const bool may, usage::MayReadOrg(tx, caller_id, org_id));
-                           if (!may) {
-                             return Fail(Error::Code::kNotFound,
-                                         "organization not found: " + std::string(org_id));
+                           const Error not_found(Error::Code::kNotFound,
+                                                 "organization not found: " + std::string(org_id));
+                           // An id or a slug, as on every /orgs route.
+                           auto org = orgs::Find(tx, org_id);
+                           if (!org) {
+                             if (org.error().code() == Error::Code::kNotFound) {
+                               return Fail(not_found);
+                             }
+                             return Fail(org.error());
                            }
-                           return store::usage::ForOrg(tx, org_id, dates.first, dates.second);
+                           report.org_id = org->id;
+                           CY_TRY(const bool may, usage::MayReadOrg(tx, caller_id, org->id));
+                           if (!may) return Fail(not_found);
+                           return store::usage::ForOrg(tx, org->id, dates.first, dates.second);
                          }));
   for (auto& r : rows) report.days.push_back(FromStore(std::move(r)));
   Summarize(report, [](const UsageRow& row) { return row.user_id; });
