@@ -68,20 +68,20 @@ struct RaceWorld {
     auto deleted = w.files().Delete(w.alice, ws, path);
     if (!deleted) FAIL("Delete " << path << ": " << deleted.error().ToString());
   }
-  std::shared_ptr<Pod> Pod() {
+  std::shared_ptr<codeyard::Pod> OpenPod() {
     REQUIRE(w.workspaces().Open(w.alice, ws).has_value());
     auto pod = w.workspaces().PodOf(w.alice, ws);
     REQUIRE(pod.has_value());
     return *pod;
   }
   // One pass straight through the engine on `storage` (the world's, or a fenced view).
-  Result<SyncReport> Pass(codeyard::Pod& pod, Storage* storage = nullptr) {
+  Result<SyncReport> Pass(Pod& pod, Storage* storage = nullptr) {
     sync::SyncEngine engine(storage != nullptr ? *storage : w.platform().storage(), w.clock(),
                             w.platform().logger(), FileLimits{});
     return engine.Sync(ws, pod);
   }
   // The file in the pod, or "<missing>".
-  std::string InPod(codeyard::Pod& pod, const std::string& path) {
+  std::string InPod(Pod& pod, const std::string& path) {
     const std::vector<std::string> one = {path};
     auto got = pod.GetFiles(one);
     return got && got->size() == 1 ? (*got)[0].content : "<missing>";
@@ -102,7 +102,7 @@ TEMPLATE_TEST_CASE("sync race: a file written again after a half-done pass stays
   RaceWorld r(TestType::Create());
   r.Put("a.txt", "first a");
   r.Put("b.txt", "first b");
-  HookPod pod(r.Pod());  // seeded: the manifest holds a.txt and b.txt at version 1
+  HookPod pod(r.OpenPod());  // seeded: the manifest holds a.txt and b.txt at version 1
   r.Delete("a.txt");
   r.Put("b.txt", "second b");                  // the pass will push it...
   pod.on_delete = [&] { r.Delete("b.txt"); };  // ...but the API deletes it first
@@ -128,7 +128,7 @@ TEMPLATE_TEST_CASE("sync race: a pass that fails after a pod delete leaves no st
   RaceWorld r(TestType::Create());
   r.Put("a.txt", "same");
   r.Put("b.txt", "first b");
-  HookPod pod(r.Pod());
+  HookPod pod(r.OpenPod());
   r.Delete("a.txt");
   r.Put("b.txt", "second b");
   pod.before_put = [] { return Result<void>(Fail(Error::Code::kUnavailable, "pod went away")); };
@@ -151,7 +151,7 @@ TEMPLATE_TEST_CASE("sync race: a replica that lost the lease deletes nothing in 
                    "[sync][race21]", CODEYARD_STORAGE_BACKENDS) {
   RaceWorld r(TestType::Create());
   r.Put("a.txt", "same");
-  HookPod pod(r.Pod());  // this world's Workspaces holds the lease
+  HookPod pod(r.OpenPod());  // this world's Workspaces holds the lease
   r.Delete("a.txt");
   workspaces::FencedStorage stale(r.w.platform().storage(), r.ws, "another-replica", 1);
   auto refused = r.Pass(pod, &stale);
@@ -172,7 +172,7 @@ TEMPLATE_TEST_CASE("sync race: a folder deleted in the pod keeps what the API wr
   RaceWorld r(TestType::Create());
   r.Put("d/old.txt", "old");
   r.Put("e/old.txt", "old");
-  HookPod pod(r.Pod());
+  HookPod pod(r.OpenPod());
   r.w.PodSh(r.w.alice, r.ws, "rm -r d e");
   r.Put("d/new.txt", "written before the pass");
   // Between the pass's reads and its deletes (the pass lists storage, then the pod).
@@ -199,7 +199,7 @@ TEMPLATE_TEST_CASE("sync race: a pod file gone before the pass reads it fails no
                    "[sync][race21]", CODEYARD_STORAGE_BACKENDS) {
   RaceWorld r(TestType::Create());
   r.Put("gone.txt", "stored");
-  HookPod pod(r.Pod());
+  HookPod pod(r.OpenPod());
   r.w.PodSh(r.w.alice, r.ws, "echo edited > gone.txt; echo made > made.txt");
   pod.before_get = [&] {
     pod.before_get = nullptr;
