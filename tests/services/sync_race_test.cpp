@@ -4,6 +4,7 @@
 // pod that runs a step of the test at a chosen call, on both storage backends.
 #include <catch2/catch.hpp>
 #include <functional>
+#include <memory>
 
 #include "core/store/transact.hpp"
 #include "core/sync/sync_engine.hpp"
@@ -68,17 +69,26 @@ struct RaceWorld {
     auto deleted = w.files().Delete(w.alice, ws, path);
     if (!deleted) FAIL("Delete " << path << ": " << deleted.error().ToString());
   }
-  std::shared_ptr<codeyard::Pod> OpenPod() {
+  // Writes `files`, then opens the pod: both sides and the manifest agree on them.
+  HookPod& Agree(std::initializer_list<std::pair<std::string, std::string>> files) {
+    for (const auto& [path, content] : files) Put(path, content);
     REQUIRE(w.workspaces().Open(w.alice, ws).has_value());
     auto pod = w.workspaces().PodOf(w.alice, ws);
     REQUIRE(pod.has_value());
-    return *pod;
+    hook = std::make_unique<HookPod>(*pod);
+    return *hook;
   }
   // One pass straight through the engine on `storage` (the world's, or a fenced view).
   Result<SyncReport> Pass(Pod& pod, Storage* storage = nullptr) {
     sync::SyncEngine engine(storage != nullptr ? *storage : w.platform().storage(), w.clock(),
                             w.platform().logger(), FileLimits{});
     return engine.Sync(ws, pod);
+  }
+  // Storage and the pod both hold `content` at `path` ("<missing>": neither holds it).
+  void CheckBoth(Pod& pod, const std::string& path, const std::string& content) {
+    INFO(path);
+    CHECK(w.Stored(w.alice, ws, path) == content);
+    CHECK(InPod(pod, path) == content);
   }
   // The file in the pod, or "<missing>".
   std::string InPod(Pod& pod, const std::string& path) {
@@ -89,6 +99,7 @@ struct RaceWorld {
 
   WorkspaceWorld w;
   std::string ws;
+  std::unique_ptr<HookPod> hook;
 };
 
 }  // namespace
@@ -100,9 +111,7 @@ struct RaceWorld {
 TEMPLATE_TEST_CASE("sync race: a file written again after a half-done pass stays", "[sync][race21]",
                    CODEYARD_STORAGE_BACKENDS) {
   RaceWorld r(TestType::Create());
-  r.Put("a.txt", "first a");
-  r.Put("b.txt", "first b");
-  HookPod pod(r.OpenPod());  // seeded: the manifest holds a.txt and b.txt at version 1
+  HookPod& pod = r.Agree({{"a.txt", "first a"}, {"b.txt", "first b"}});  // at version 1
   r.Delete("a.txt");
   r.Put("b.txt", "second b");                  // the pass will push it...
   pod.on_delete = [&] { r.Delete("b.txt"); };  // ...but the API deletes it first
@@ -114,10 +123,8 @@ TEMPLATE_TEST_CASE("sync race: a file written again after a half-done pass stays
 
   r.Put("a.txt", "second a");  // acknowledged: version 1 again
   REQUIRE(r.Pass(pod).has_value());
-  CHECK(r.w.Stored(r.w.alice, r.ws, "a.txt") == "second a");
-  CHECK(r.InPod(pod, "a.txt") == "second a");
-  CHECK(r.w.Stored(r.w.alice, r.ws, "b.txt") == "<missing>");
-  CHECK(r.InPod(pod, "b.txt") == "<missing>");
+  r.CheckBoth(pod, "a.txt", "second a");
+  r.CheckBoth(pod, "b.txt", "<missing>");
 }
 
 // The same with the same bytes written again (the content cannot tell the two files apart)
@@ -126,9 +133,7 @@ TEMPLATE_TEST_CASE("sync race: a file written again after a half-done pass stays
 TEMPLATE_TEST_CASE("sync race: a pass that fails after a pod delete leaves no stale manifest",
                    "[sync][race21]", CODEYARD_STORAGE_BACKENDS) {
   RaceWorld r(TestType::Create());
-  r.Put("a.txt", "same");
-  r.Put("b.txt", "first b");
-  HookPod pod(r.OpenPod());
+  HookPod& pod = r.Agree({{"a.txt", "same"}, {"b.txt", "first b"}});
   r.Delete("a.txt");
   r.Put("b.txt", "second b");
   pod.before_put = [] { return Result<void>(Fail(Error::Code::kUnavailable, "pod went away")); };
@@ -140,8 +145,7 @@ TEMPLATE_TEST_CASE("sync race: a pass that fails after a pod delete leaves no st
 
   r.Put("a.txt", "same");  // version 1, same bytes: nothing in the item tells it is new
   REQUIRE(r.Pass(pod).has_value());
-  CHECK(r.w.Stored(r.w.alice, r.ws, "a.txt") == "same");
-  CHECK(r.InPod(pod, "a.txt") == "same");
+  r.CheckBoth(pod, "a.txt", "same");
   CHECK(r.InPod(pod, "b.txt") == "second b");
 }
 
@@ -150,8 +154,7 @@ TEMPLATE_TEST_CASE("sync race: a pass that fails after a pod delete leaves no st
 TEMPLATE_TEST_CASE("sync race: a replica that lost the lease deletes nothing in the pod",
                    "[sync][race21]", CODEYARD_STORAGE_BACKENDS) {
   RaceWorld r(TestType::Create());
-  r.Put("a.txt", "same");
-  HookPod pod(r.OpenPod());  // this world's Workspaces holds the lease
+  HookPod& pod = r.Agree({{"a.txt", "same"}});  // this world's Workspaces holds the lease
   r.Delete("a.txt");
   workspaces::FencedStorage stale(r.w.platform().storage(), r.ws, "another-replica", 1);
   auto refused = r.Pass(pod, &stale);
@@ -161,8 +164,7 @@ TEMPLATE_TEST_CASE("sync race: a replica that lost the lease deletes nothing in 
 
   r.Put("a.txt", "same");  // written again meanwhile: the holder's next pass keeps it
   REQUIRE(r.w.workspaces().Sync(r.w.alice, r.ws).has_value());
-  CHECK(r.w.Stored(r.w.alice, r.ws, "a.txt") == "same");
-  CHECK(r.InPod(pod, "a.txt") == "same");
+  r.CheckBoth(pod, "a.txt", "same");
 }
 
 // A folder the pod deleted while the API wrote a file into it: the write beats the delete,
@@ -170,9 +172,7 @@ TEMPLATE_TEST_CASE("sync race: a replica that lost the lease deletes nothing in 
 TEMPLATE_TEST_CASE("sync race: a folder deleted in the pod keeps what the API wrote in it",
                    "[sync][race21]", CODEYARD_STORAGE_BACKENDS) {
   RaceWorld r(TestType::Create());
-  r.Put("d/old.txt", "old");
-  r.Put("e/old.txt", "old");
-  HookPod pod(r.OpenPod());
+  HookPod& pod = r.Agree({{"d/old.txt", "old"}, {"e/old.txt", "old"}});
   r.w.PodSh(r.w.alice, r.ws, "rm -r d e");
   r.Put("d/new.txt", "written before the pass");
   // Between the pass's reads and its deletes (the pass lists storage, then the pod).
@@ -198,8 +198,7 @@ TEMPLATE_TEST_CASE("sync race: a folder deleted in the pod keeps what the API wr
 TEMPLATE_TEST_CASE("sync race: a pod file gone before the pass reads it fails nothing",
                    "[sync][race21]", CODEYARD_STORAGE_BACKENDS) {
   RaceWorld r(TestType::Create());
-  r.Put("gone.txt", "stored");
-  HookPod pod(r.OpenPod());
+  HookPod& pod = r.Agree({{"gone.txt", "stored"}});
   r.w.PodSh(r.w.alice, r.ws, "echo edited > gone.txt; echo made > made.txt");
   pod.before_get = [&] {
     pod.before_get = nullptr;
