@@ -49,11 +49,16 @@ class Jobs::Impl {
   struct Held {
     int attempt = 0;
     std::string worker;
+    // Set before the result is written: a renewal refused from then on is the job ending,
+    // not its lease lost (race21).
+    bool finishing = false;
   };
 
   // workers.cpp
   void WorkerLoop(int index);
   void HeartbeatLoop();
+  // True when job `id` is no longer run here, or its result is being recorded.
+  bool Finishing(std::string_view id);
   void CallbackLoop();  // callbacks.cpp
   Result<std::optional<Job>> ClaimOne(const std::string& worker);
   void RunClaimed(Job job, const std::string& worker);

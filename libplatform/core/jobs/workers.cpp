@@ -180,6 +180,10 @@ void Jobs::Impl::RunClaimed(Job job, const std::string& worker) {
   if (!outcome) outcome = Failed(job, outcome.error().ToString());
   const double run_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  {
+    std::lock_guard lock(mu_);
+    held_[job.id].finishing = true;
+  }
   auto finished = Finish(job, worker, *outcome);
   std::function<void(const JobTiming&)> observer;
   {
@@ -213,6 +217,12 @@ void Jobs::Impl::RunClaimed(Job job, const std::string& worker) {
   }
 }
 
+bool Jobs::Impl::Finishing(std::string_view id) {
+  std::lock_guard lock(mu_);
+  const auto it = held_.find(id);
+  return it == held_.end() || it->second.finishing;
+}
+
 void Jobs::Impl::HeartbeatLoop() {
   // Renewed at a third of the lease, so two renewals can fail before it ends.
   const auto period = std::max<std::chrono::milliseconds>(
@@ -232,7 +242,9 @@ void Jobs::Impl::HeartbeatLoop() {
       if (!renewed) {
         platform_->logger().Warn("jobs: lease renewal failed",
                                  {{"job", id}, {"error", renewed.error().ToString()}});
-      } else if (!*renewed) {
+      } else if (!*renewed && !Finishing(id)) {
+        // Refused because the job finished since `held` was copied is no loss: only a claim
+        // this worker still runs, and is not recording, has lost its lease.
         platform_->logger().Warn("jobs: lease lost", {{"job", id}, {"attempt", claim.attempt}});
       }
     }

@@ -162,7 +162,11 @@ void SyncPass::Classify() {
       }
       if (st.stored == nullptr) {
         st.storage_change = Change::kDeleted;
-      } else if (m->kind != st.stored->kind || (!m_dir && st.stored->version != m->item_version)) {
+      } else if (m->kind != st.stored->kind || (!m_dir && (st.stored->version != m->item_version ||
+                                                           st.stored->sha256 != m->sha256))) {
+        // The content too, not only the version: a file deleted and written again through
+        // the API starts again at version 1, so a version alone can match the manifest's
+        // for another file (race21: a lost write, docs/architecture.md "Sync").
         st.storage_change = Change::kChanged;
       }
     }
@@ -227,7 +231,26 @@ Result<void> SyncPass::ReadChangedPodFiles() {
     ++it;
   }
   if (wanted.empty()) return {};
-  CY_TRY(auto read, pod_.GetFiles(wanted));
+  std::vector<FileData> read;
+  auto got = pod_.GetFiles(wanted);
+  if (got) {
+    read = std::move(*got);
+  } else if (got.error().code() == Error::Code::kNotFound) {
+    // Deleted in the pod since its listing: one by one, leaving the gone ones (unchanged on
+    // both sides this pass) to the next pass, rather than failing the pass (race21).
+    for (const std::string& path : wanted) {
+      auto one = pod_.GetFiles(std::span<const std::string>(&path, 1));
+      if (one) {
+        for (auto& f : *one) read.push_back(std::move(f));
+      } else if (one.error().code() == Error::Code::kNotFound) {
+        paths_.erase(path);
+      } else {
+        return std::unexpected(one.error());
+      }
+    }
+  } else {
+    return std::unexpected(got.error());
+  }
   for (auto& f : read) {
     report_.bytes_from_pod += f.content.size();
     pod_sha_[f.path] = Sha256Hex(f.content);
@@ -301,13 +324,8 @@ Result<void> SyncPass::Apply(const std::string& path, const PathState& st) {
     case SyncAction::kDeleteRemote:
       if (st.stored == nullptr) return {};
       return DeleteInStorage(path, *st.stored);
-    case SyncAction::kDeleteLocal: {
-      const std::vector<std::string> one = {path};
-      CY_CHECK(pod_.DeleteFiles(one));
-      ++report_.deleted_in_pod;
-      next_.erase(path);
-      return {};
-    }
+    case SyncAction::kDeleteLocal:
+      return DeleteInPod(path);
     case SyncAction::kCompare:
       if (st.pod == nullptr || st.stored == nullptr) return {};
       return KeepBoth(path, st);  // both sides changed it
@@ -352,6 +370,25 @@ Result<void> SyncPass::Pull(const std::string& path, const FileEntry& pod_entry,
   return std::unexpected(e);
 }
 
+Result<void> SyncPass::DeleteInPod(const std::string& path) {
+  // The manifest forgets the path before the pod loses it, in a write of its own (fenced on
+  // the lease like every write of a pass). Otherwise a pass that fails after this delete, or
+  // a holder that lost the lease meanwhile (its pod calls are not fenced, its manifest write
+  // is), leaves the manifest saying the pod still agrees on a file it no longer has: the
+  // next pass reads that as "deleted in the pod" and deletes from storage whatever the API
+  // wrote at that path since (race21). Forgotten first, the worst case is the reverse: the
+  // delete fails, the next pass finds the file new in the pod and stores it again.
+  auto forgot = store::Transact(storage_, TxKind::kWrite, [&](Transaction& tx) {
+    return store::manifests::Remove(tx, workspace_id_, path);
+  });
+  if (!forgot) return std::unexpected(forgot.error());
+  next_.erase(path);
+  const std::vector<std::string> one = {path};
+  CY_CHECK(pod_.DeleteFiles(one));
+  ++report_.deleted_in_pod;
+  return {};
+}
+
 Result<void> SyncPass::Push(const WorkspaceItem& item) {
   FileData data;
   data.path = item.path;
@@ -360,9 +397,14 @@ Result<void> SyncPass::Push(const WorkspaceItem& item) {
   const int64_t mtime_ns = item.mtime * kNsPerMs;
   data.mtime_ns = mtime_ns;
   if (item.kind == ItemKind::kFile) {
-    CY_TRY(auto loaded, store::Transact(storage_, TxKind::kRead, [&](Transaction& tx) {
-             return store::items::Get(tx, workspace_id_, item.path, store::items::Content::kLoad);
-           }));
+    auto got = store::Transact(storage_, TxKind::kRead, [&](Transaction& tx) {
+      return store::items::Get(tx, workspace_id_, item.path, store::items::Content::kLoad);
+    });
+    // Deleted through the API since the pass listed storage: nothing to push, and the
+    // manifest keeps what was agreed, so the next pass sees the delete. Failing here would
+    // end the pass half done, with the pod changed and the manifest not (race21).
+    if (!got && got.error().code() == Error::Code::kNotFound) return {};
+    CY_TRY(auto loaded, std::move(got));
     data.content = std::move(loaded.content);
     report_.bytes_to_pod += data.content.size();
     next_[item.path] = EntryFor(loaded, mtime_ns);
@@ -379,9 +421,16 @@ Result<void> SyncPass::Push(const WorkspaceItem& item) {
 Result<void> SyncPass::DeleteInStorage(const std::string& path, const WorkspaceItem& item) {
   const std::optional<int64_t> expected =
       item.kind == ItemKind::kFile ? std::optional<int64_t>(item.version) : std::nullopt;
-  auto deleted = store::Transact(storage_, TxKind::kWrite, [&](Transaction& tx) {
+  bool kept = false;  // a folder holding something storage wrote since the last pass
+  auto deleted = store::Transact(storage_, TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
+    kept = false;
+    if (item.kind == ItemKind::kDir) {
+      CY_TRY(kept, WrittenUnder(tx, path));
+      if (kept) return {};
+    }
     return files::DeletePath(tx, workspace_id_, path, expected);
   });
+  if (kept) return {};  // a write beats a delete: what is left under it is handled by path
   if (deleted || deleted.error().code() == Error::Code::kNotFound) {
     if (deleted) ++report_.deleted_in_storage;  // else: went with its folder
     next_.erase(path);
@@ -390,6 +439,29 @@ Result<void> SyncPass::DeleteInStorage(const std::string& path, const WorkspaceI
   // kConflict: edited through the API meanwhile; the next pass pushes the edit back.
   return deleted.error().code() == Error::Code::kConflict ? Result<void>()
                                                           : std::unexpected(deleted.error());
+}
+
+Result<bool> SyncPass::WrittenUnder(Transaction& tx, std::string_view dir) const {
+  // A folder the pod deleted goes from storage with everything under it, so everything under
+  // it must be what the manifest agreed on: a file the API wrote there (before this pass, or
+  // during it: this reads inside the deleting transaction) keeps the folder (race21).
+  const std::string prefix = std::string(dir) + "/";
+  std::map<std::string_view, const ManifestEntry*> agreed;  // the manifest under `dir`
+  for (const ManifestEntry& m : base_) {
+    if (m.path.starts_with(prefix)) agreed[m.path] = &m;
+  }
+  CY_TRY(const std::vector<WorkspaceItem> all, store::items::List(tx, workspace_id_));
+  for (const WorkspaceItem& it : all) {
+    if (!it.path.starts_with(prefix)) continue;
+    const auto found = agreed.find(it.path);
+    const ManifestEntry* base = found == agreed.end() ? nullptr : found->second;
+    if (base == nullptr || base->kind != it.kind ||
+        (it.kind == ItemKind::kFile &&
+         (base->item_version != it.version || base->sha256 != it.sha256))) {
+      return true;
+    }
+  }
+  return false;
 }
 
 Result<void> SyncPass::KeepBoth(const std::string& path, const PathState& st) {

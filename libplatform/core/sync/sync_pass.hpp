@@ -53,7 +53,10 @@ class SyncPass {
   Result<void> Pull(const std::string& path, const FileEntry& pod_entry,
                     std::optional<int64_t> expected);
   Result<void> Push(const WorkspaceItem& item);
+  Result<void> DeleteInPod(const std::string& path);
   Result<void> DeleteInStorage(const std::string& path, const WorkspaceItem& item);
+  // True when storage holds, under folder `dir`, an item the manifest did not agree on.
+  Result<bool> WrittenUnder(Transaction& tx, std::string_view dir) const;
   Result<void> KeepBoth(const std::string& path, const PathState& st);
   Result<void> SaveManifest();
   // True if `path` or one of its parent folders is a symlink in the pod.
