@@ -3,10 +3,13 @@ with its own state, kubeconfig and audit; stopped with SIGTERM. The server is gi
 `--executor` k8s:?kubeconfig=...&namespace=...&image=...&pod_binary=<build>/codeyard-pod, so
 the fake's pods run the freshly built init (the fake binds its own directory into each)."""
 
+import json
 import os
+import re
 import signal
 import subprocess
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -41,6 +44,17 @@ class KubeFake:
         pod_binary = Path(FAKE_BIN).parent / "codeyard-pod"
         return (f"k8s:?kubeconfig={self.kubeconfig}&namespace={NAMESPACE}&image=ws:test"
                 f"&pod_binary={pod_binary}")
+
+    def get(self, path):
+        """GET `path` on the fake's API, with the kubeconfig's server and token; the JSON."""
+        text = self.kubeconfig.read_text()
+        url = re.search(r"server: (\S+)", text).group(1)
+        token = re.search(r"token: (\S+)", text)
+        req = urllib.request.Request(url + path)
+        if token:
+            req.add_header("Authorization", "Bearer " + token.group(1))
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.load(resp)
 
     def log(self):
         return (self.dir / "fake.log").read_bytes().decode("utf-8", errors="replace")

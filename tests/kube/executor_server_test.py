@@ -5,7 +5,6 @@ and exec, files and the terminal work through the exec API as on the local backe
 import asyncio
 import json
 import os
-import re
 import sqlite3
 import subprocess
 import sys
@@ -38,17 +37,6 @@ def server(tmp_path, fake):
     assert code == 0, s.stderr()
 
 
-def api_get(fake, path):
-    """GET on the fake API server, with the kubeconfig's server and token."""
-    text = fake.kubeconfig.read_text()
-    url = re.search(r"server: (\S+)", text).group(1)
-    token = re.search(r"token: (\S+)", text)
-    req = urllib.request.Request(url + path)
-    if token:
-        req.add_header("Authorization", "Bearer " + token.group(1))
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.load(resp)
-
 
 def exec_in(server, token, ws, *argv):
     status, _, doc = call(server, "POST", f"/workspaces/{ws}/exec", token=token,
@@ -66,14 +54,14 @@ def test_a_workspace_runs_in_a_kubernetes_pod(server, fake):
     status, _, doc = call(server, "POST", f"/workspaces/{ws}/start", token=token)
     assert status == 200, doc
 
-    pods = api_get(fake, f"/api/v1/namespaces/{NAMESPACE}/pods?labelSelector="
+    pods = fake.get(f"/api/v1/namespaces/{NAMESPACE}/pods?labelSelector="
                    f"codeyard.dev%2Fworkspace%3D{ws}")["items"]
     running = [p for p in pods if "deletionTimestamp" not in p["metadata"]]
     assert len(running) == 1, pods
     labels = running[0]["metadata"]["labels"]
     assert labels["app.kubernetes.io/managed-by"] == "codeyard"
     assert labels["codeyard.dev/network"] in ("none", "egress")
-    claim = api_get(fake, f"/api/v1/namespaces/{NAMESPACE}/persistentvolumeclaims/cy-home-{ws}")
+    claim = fake.get(f"/api/v1/namespaces/{NAMESPACE}/persistentvolumeclaims/cy-home-{ws}")
     assert claim["metadata"]["labels"]["codeyard.dev/workspace"] == ws
 
     # Files synced into the pod, and exec through the exec API.
@@ -98,7 +86,7 @@ def test_a_workspace_runs_in_a_kubernetes_pod(server, fake):
     status, _, doc = call(server, "DELETE", f"/workspaces/{ws}", token=token)
     assert status in (200, 204), doc
     try:
-        api_get(fake, f"/api/v1/namespaces/{NAMESPACE}/persistentvolumeclaims/cy-home-{ws}")
+        fake.get(f"/api/v1/namespaces/{NAMESPACE}/persistentvolumeclaims/cy-home-{ws}")
         assert False, "the home volume outlived its workspace"
     except urllib.error.HTTPError as e:
         assert e.code == 404
@@ -146,7 +134,7 @@ def test_gc_sweeps_what_deleted_workspaces_left_on_kubernetes(server, fake):
     db.close()
 
     def claims():
-        items = api_get(fake, f"/api/v1/namespaces/{NAMESPACE}/persistentvolumeclaims")["items"]
+        items = fake.get(f"/api/v1/namespaces/{NAMESPACE}/persistentvolumeclaims")["items"]
         return sorted(c["metadata"]["labels"]["codeyard.dev/workspace"] for c in items
                       if "deletionTimestamp" not in c["metadata"])
 
@@ -160,7 +148,7 @@ def test_gc_sweeps_what_deleted_workspaces_left_on_kubernetes(server, fake):
     assert counts["orphan_volumes"] == 1, counts
     assert counts["orphan_pods"] == 1, counts
     assert claims() == [kept]
-    pods = api_get(fake, f"/api/v1/namespaces/{NAMESPACE}/pods?labelSelector="
+    pods = fake.get(f"/api/v1/namespaces/{NAMESPACE}/pods?labelSelector="
                    f"codeyard.dev%2Fworkspace%3D{lost}")["items"]
     assert all("deletionTimestamp" in p["metadata"] for p in pods), pods
     # A second pass finds nothing more.

@@ -96,3 +96,16 @@ def cluster(tmp_path):
     c = Cluster(tmp_path)
     yield c
     c.stop_all()
+
+
+@pytest.fixture
+def kube_cluster(tmp_path):
+    """Replicas on the k8s: executor against a codeyard-kube-fake of their own: (cluster, fake)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "kube"))
+    from executor_kube_fake import KubeFake  # noqa: E402  (tests/kube, on the path above)
+
+    fake = KubeFake(tmp_path)
+    cluster = Cluster(tmp_path, extra_args=["--executor", fake.executor_uri()])
+    yield cluster, fake
+    cluster.stop_all()
+    fake.stop()

@@ -6,7 +6,6 @@ and a pod whose init answers the exec stream with garbage. Each must be refused 
 with the victim's pod and files untouched."""
 
 import asyncio
-import json
 import re
 import shutil
 import sys
@@ -27,28 +26,9 @@ from executor_kube_fake import NAMESPACE, KubeFake  # noqa: E402
 from terminal_client import Terminal  # noqa: E402
 
 
-@pytest.fixture
-def kube_cluster(tmp_path):
-    fake = KubeFake(tmp_path)
-    cluster = Cluster(tmp_path, extra_args=["--executor", fake.executor_uri()])
-    yield cluster, fake
-    cluster.stop_all()
-    fake.stop()
-
-
-def api_get(fake, path):
-    text = fake.kubeconfig.read_text()
-    url = re.search(r"server: (\S+)", text).group(1)
-    token = re.search(r"token: (\S+)", text)
-    req = urllib.request.Request(url + path)
-    if token:
-        req.add_header("Authorization", "Bearer " + token.group(1))
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.load(resp)
-
 
 def live_pods(fake):
-    items = api_get(fake, f"/api/v1/namespaces/{NAMESPACE}/pods")["items"]
+    items = fake.get(f"/api/v1/namespaces/{NAMESPACE}/pods")["items"]
     return sorted((p["metadata"]["name"], p["metadata"]["labels"].get("codeyard.dev/workspace"))
                   for p in items if "deletionTimestamp" not in p["metadata"])
 

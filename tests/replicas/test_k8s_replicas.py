@@ -4,14 +4,8 @@ shell) through the exec API, kill -9 of the replica holding it is survived, with
 and no stored file lost, and the per-user limits hold across both replicas."""
 
 import asyncio
-import json
-import re
 import sys
-import time
-import urllib.request
 from pathlib import Path
-
-import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "kube"))
 
@@ -23,25 +17,9 @@ from terminal_client import Terminal  # noqa: E402
 TAKEOVER_DEADLINE_S = 3 * LEASE_S + 30
 
 
-@pytest.fixture
-def kube_cluster(tmp_path):
-    fake = KubeFake(tmp_path)
-    cluster = Cluster(tmp_path, extra_args=["--executor", fake.executor_uri()])
-    yield cluster, fake
-    cluster.stop_all()
-    fake.stop()
-
-
 def running_pods(fake, ws):
-    text = fake.kubeconfig.read_text()
-    url = re.search(r"server: (\S+)", text).group(1)
-    token = re.search(r"token: (\S+)", text)
-    req = urllib.request.Request(
-        f"{url}/api/v1/namespaces/{NAMESPACE}/pods?labelSelector=codeyard.dev%2Fworkspace%3D{ws}")
-    if token:
-        req.add_header("Authorization", "Bearer " + token.group(1))
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        items = json.load(resp)["items"]
+    items = fake.get(f"/api/v1/namespaces/{NAMESPACE}/pods"
+                     f"?labelSelector=codeyard.dev%2Fworkspace%3D{ws}")["items"]
     return [p["metadata"]["name"] for p in items
             if "deletionTimestamp" not in p["metadata"] and p["status"].get("phase") == "Running"]
 
