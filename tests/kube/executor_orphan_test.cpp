@@ -198,7 +198,7 @@ TEST_CASE("k8s executor: SweepOrphans deletes ended one-shot pods and lapsed lea
   }
 }
 
-TEST_CASE("k8s executor: home volumes are listed by label; images are the URI's names",
+TEST_CASE("k8s executor: home volumes are listed by label, and images are the URI's names",
           "[kube][fake]") {
   KubeFake fake;
   auto opened = BackendRegistry::WithBuiltins().OpenExecutor(
