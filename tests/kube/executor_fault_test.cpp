@@ -165,7 +165,9 @@ TEST_CASE("k8s faults: a watch from before a restart gets 410 and the readiness 
   auto executor = Open(fake);
   auto client = ClientOf(fake);
   const int watches_before = Audited(fake, "watch", "pods", true);
-  Fault(fake, "pull-delay?ms=1500");
+  // The pod must still be pulling when the restart comes: 1.5 s was once too short on a loaded
+  // machine (the pod was ready before the outage, so no relist: CI, 1 run of many).
+  Fault(fake, "pull-delay?ms=6000");
   auto creating = std::async(std::launch::async,
                              [&] { return executor->CreatePod(WorkspacePodSpec("ws-410")); });
   AwaitPodAdded(*client, fake, "ws-410");
