@@ -248,8 +248,8 @@ test("Run like a person expects", async (t) => {
         }
       };
     });
-    await page.keyboard.press("F5");
-    await page.waitForEvent("load");
+    // The load waiter first: the reload can finish before a waiter made after F5 exists.
+    await Promise.all([page.waitForEvent("load"), page.keyboard.press("F5")]);
     await page.getByRole("region", { name: "Output" }).waitFor();
     await waitOutput(page, /tick 29\n/, "the last tick after the reload");
     await waitFor(async () => /^OK · exit 0/.test(await verdictText(page)), { timeout: 60_000, what: "the verdict" });
