@@ -119,49 +119,6 @@ test("Run like a person expects", async (t) => {
     await waitFor(async () => /^Stopped/.test(await verdictText(page)), { timeout: 5000, what: "the stop" });
   });
 
-  await t.test("the panel follows new output unless the person scrolled up", async () => {
-    await api.put(ws, "flow.py", "import time\ni = 0\nwhile True:\n    print('line', i, flush=True)\n    i += 1\n    time.sleep(0.002)\n");
-    await treeRow(page, "flow.py").waitFor();
-    await openFile(page, "flow.py");
-    await page.keyboard.press("F5");
-    await waitFor(async () => (await verdictText(page)) === "", { what: "the new run to start" });
-    // Following: the rows on screen are the newest, past the first screenful.
-    const newest = async () => Math.max(-1, ...[...(await outputText(page)).matchAll(/line (\d+)/g)].map((m) => Number(m[1])));
-    await waitFor(async () => (await newest()) >= 50, { timeout: 60_000, what: "the newest lines on screen" });
-    const viewport = page.locator("[data-testid=run-output] .xterm-viewport");
-    const height = () => viewport.evaluate((el) => el.scrollHeight);
-    const atBottom = () => viewport.evaluate((el) => el.scrollTop + el.clientHeight >= el.scrollHeight - 2);
-    await page.getByTestId("run-output").hover();
-    // The wheel over the output, as a person scrolls (again until the view has moved).
-    await waitFor(
-      async () => {
-        await page.mouse.wheel(0, -400);
-        return viewport.evaluate((el) => el.scrollTop + el.clientHeight < el.scrollHeight - 50);
-      },
-      { what: "the scroll up" },
-    );
-    const seen = await outputText(page);
-    const top = await viewport.evaluate((el) => el.scrollTop);
-    // Fifty more lines printed meanwhile: the view stays where the person put it.
-    const rowHeight = (await page.locator("[data-testid=run-output] .xterm-rows > div").first().boundingBox()).height;
-    const grown = (await height()) + 50 * rowHeight;
-    await waitFor(async () => (await height()) > grown, { what: "fifty more lines" });
-    assert.equal(await viewport.evaluate((el) => el.scrollTop), top);
-    assert.equal(await outputText(page), seen);
-    // Back at the bottom, it follows again.
-    await waitFor(
-      async () => {
-        await page.mouse.wheel(0, 2000);
-        return atBottom();
-      },
-      { what: "the scroll back down" },
-    );
-    const before = await newest();
-    await waitFor(async () => (await newest()) > before + 20, { what: "the newest lines again" });
-    await page.getByRole("button", { name: "Stop", exact: true }).click();
-    await waitFor(async () => /^Stopped/.test(await verdictText(page)), { timeout: 5000, what: "the stop" });
-  });
-
   await t.test("a C compile error is labelled so, shows what ran, and links to the line", async () => {
     await openFile(page, "bad.c");
     await page.keyboard.press("F5");
