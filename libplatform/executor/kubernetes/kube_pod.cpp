@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "codeyard/backend/agent_pod.hpp"
+#include "codeyard/backend/process_wrapper.hpp"
 #include "core/try.hpp"
 #include "executor/agent/agent_process.hpp"
 
@@ -12,36 +13,23 @@ namespace {
 // A session attachment's Process that, when its stream was lost, waits in Wait (up to
 // KubePod::kLostNotice) for the pod-gone notice: an eviction kills the pod's processes before
 // the API server reports the pod Failed, and the watch brings that a moment later.
-class LossWatch : public Process {
+class LossWatch : public ProcessWrapper {
  public:
   template <typename Notice>
   LossWatch(std::unique_ptr<Process> inner, std::shared_ptr<Notice> notice)
-      : inner_(std::move(inner)), await_([notice](std::chrono::milliseconds within) {
+      : ProcessWrapper(std::move(inner)), await_([notice](std::chrono::milliseconds within) {
           std::unique_lock lock(notice->mu);
           notice->cv.wait_for(lock, within, [&] { return notice->gone; });
         }) {}
 
-  Result<std::optional<OutputChunk>> ReadOutput(
-      std::optional<std::chrono::milliseconds> timeout) override {
-    return inner_->ReadOutput(timeout);
-  }
-  Result<void> WriteStdin(std::string_view data) override { return inner_->WriteStdin(data); }
-  Result<void> CloseStdin() override { return inner_->CloseStdin(); }
-  Result<void> QueueStdin(std::string_view data, std::size_t max_pending) override {
-    return inner_->QueueStdin(data, max_pending);
-  }
-  void Interrupt() override { inner_->Interrupt(); }
-  Result<void> Resize(TerminalSize size) override { return inner_->Resize(size); }
-  Result<void> Signal(int signal) override { return inner_->Signal(signal); }
   Result<ExitStatus> Wait() override {
-    auto status = inner_->Wait();
-    const auto* agent = dynamic_cast<const agent::AgentProcess*>(inner_.get());
+    auto status = ProcessWrapper::Wait();
+    const auto* agent = dynamic_cast<const agent::AgentProcess*>(&target());
     if (status && agent != nullptr && agent->lost()) await_(KubePod::kLostNotice);
     return status;
   }
 
  private:
-  std::unique_ptr<Process> inner_;
   std::function<void(std::chrono::milliseconds)> await_;
 };
 
