@@ -454,6 +454,32 @@ TEST_CASE("run session: a reconnect takes the run over and gets the output it mi
   runs->Detach(7);
 }
 
+// A close handed to the connection is not a close delivered: a socket that dropped is often
+// seen to drop only after the end was queued on it. The page reloaded then still gets it all.
+TEST_CASE("run session: a run that ended as its socket dropped is reconnected with its verdict",
+          "[run_session]") {
+  World w;
+  const Session ada = w.NewUser("ada");
+  const std::string ws = w.NewWorkspace(ada, "ended");
+  w.Put(ada, ws, "short.py", "print('all', 'done')\n");
+  auto runs = w.NewRuns();
+  Client first = Start(*runs, 1, ws, ada, "short.py");
+  CHECK(Has(first.Verdict(), R"("verdict":"ok")"));  // everything, the close too, was handed over
+  const std::string run_id = RunId(first);
+  runs->Detach(1);
+
+  REQUIRE_FALSE(Reattach(*runs, 2, ws, ada, run_id, 0).has_value());
+  Client back{*runs, 2, {}, {}, {}, 0};
+  CHECK(Has(back.Verdict(), R"("verdict":"ok")"));
+  CHECK(Has(back.output, "all done"));
+  CHECK(back.closed->code == terminal::kCloseNormal);
+  CHECK(NoneRunning(*runs));
+  runs->Detach(2);
+  // Someone else still does not find it.
+  const Session bob = w.NewUser("bob");
+  CHECK(Reattach(*runs, 3, ws, bob, run_id, 0)->code == terminal::kCloseNotFound);
+}
+
 // The page chooses the run's id, so a socket that drops before anything came back (the first
 // status included) still leads back to the run.
 TEST_CASE("run session: a run whose id the client chose is reconnected before its first status",

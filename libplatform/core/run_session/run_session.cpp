@@ -226,7 +226,6 @@ TerminalOut RunSessions::Impl::Next(uint64_t client, bool* more) {
   Client& c = it->second;
   if (c.queue.empty()) {
     if (!c.close) return std::monostate{};
-    c.close_sent = true;
     return *c.close;
   }
   // A client that acknowledges gets at most a window of output ahead of what it has shown,
@@ -250,9 +249,12 @@ void RunSessions::Impl::Detach(uint64_t client) {
     const auto it = clients_.find(client);
     if (it == clients_.end() || it->second.detached_until) return;
     Client& c = it->second;
-    // A run under way, or one whose end the client has not been told of, waits for a reconnect.
-    // Its output goes on filling the queue (the program blocks when it is full) and the log.
-    if (!closing_ && options_.reconnect_grace.count() > 0 && c.last && !c.close_sent) {
+    // A run under way waits for a reconnect: its output goes on filling the queue (the program
+    // blocks when it is full) and the log. So does an ended one, even once its close was handed
+    // to the connection: handed is not delivered (a socket that dropped is often seen to drop
+    // only on the write after), and a page reloaded as its run ends must still get the output
+    // and the verdict.
+    if (!closing_ && options_.reconnect_grace.count() > 0 && c.last) {
       c.detached_until = SteadyClock::now() + options_.reconnect_grace;
     } else {
       if (c.run) StopLocked(*c.run, "disconnected");

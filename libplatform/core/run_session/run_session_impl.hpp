@@ -82,7 +82,6 @@ class RunSessions::Impl {
     std::optional<terminal::Close> close;
     std::shared_ptr<Run> run;   // reset when the run ended
     std::shared_ptr<Run> last;  // the run this client started or took over, ended or not
-    bool close_sent = false;
     // Set: the connection went away and the run waits for a reconnect until then.
     std::optional<std::chrono::steady_clock::time_point> detached_until;
     // Output sent and not yet acknowledged ('4'); only once the client acknowledges at all.
