@@ -241,12 +241,30 @@ void Usage(const OrgFlags& f) {
   line("total", usage.at("totals"));
 }
 
-CLI::App* Sub(CLI::App* parent, const std::string& name, const std::string& what,
-              const std::string& examples) {
-  auto* sub = parent->add_subcommand(name, what);
-  sub->footer("Examples:\n" + examples);
+// One subcommand: its help with examples, the organization argument (unless `org` is false),
+// --json (when `json` names what it prints), and what it runs.
+struct Leaf {
+  const char* name;
+  const char* what;
+  const char* examples;
+  const char* json;  // nullptr: no --json
+  void (*run)(const OrgFlags&);
+  bool org = true;
+};
+
+CLI::App* Add(CLI::App* parent, const std::shared_ptr<OrgFlags>& f, const Leaf& leaf) {
+  auto* sub = parent->add_subcommand(leaf.name, leaf.what);
+  sub->footer(std::string("Examples:\n") + leaf.examples);
+  if (leaf.org) sub->add_option("org", f->org, "organization id or slug")->required();
+  if (leaf.json != nullptr) sub->add_flag("--json", f->json, leaf.json);
+  if (leaf.run != nullptr) sub->callback([f, run = leaf.run] { run(*f); });
   return sub;
 }
+
+void MembersList(const OrgFlags& f) { Members(f, "list"); }
+void MembersAdd(const OrgFlags& f) { Members(f, "add"); }
+void MembersRemove(const OrgFlags& f) { Members(f, "remove"); }
+void MembersSetRole(const OrgFlags& f) { Members(f, "set-role"); }
 
 }  // namespace
 
@@ -261,113 +279,98 @@ void AddOrgCommand(CLI::App& app) {
       "  codeyard org usage cs101 --from 2026-03-01 --to 2026-03-31 --csv > march.csv\n"
       "  codeyard workspace move $ws cs101");
   auto f = std::make_shared<OrgFlags>();
-  auto org_arg = [&f](CLI::App* sub) {
-    sub->add_option("org", f->org, "organization id or slug")->required();
-  };
-  auto json_flag = [&f](CLI::App* sub, const char* what) {
-    sub->add_flag("--json", f->json, what);
-  };
 
-  auto* list = Sub(cmd, "list", "the organizations you belong to, your personal one first",
-                   "  codeyard org list\n  codeyard org list --json");
-  json_flag(list, "print a JSON array of organizations");
-  list->callback([f] { List(*f); });
-
-  auto* create = Sub(cmd, "create", "create an organization (you its owner); prints its id",
-                     "  codeyard org create cs101\n"
-                     "  codeyard org create cs101 --name \"Intro to CS\" --json");
+  Add(cmd, f,
+      {"list", "the organizations you belong to, your personal one first",
+       "  codeyard org list\n  codeyard org list --json", "print a JSON array of organizations",
+       List, false});
+  auto* create = Add(cmd, f,
+                     {"create", "create an organization (you its owner); prints its id",
+                      "  codeyard org create cs101\n"
+                      "  codeyard org create cs101 --name \"Intro to CS\" --json",
+                      "print the organization as JSON", Create, false});
   create->add_option("slug", f->slug, "2-40 of a-z, 0-9 and -")->required();
   create->add_option("--name", f->name, "its name (default: the slug)");
-  json_flag(create, "print the organization as JSON");
-  create->callback([f] { Create(*f); });
-
-  auto* show = Sub(cmd, "show", "an organization: your role, its quotas against their usage",
-                   "  codeyard org show cs101\n  codeyard org show cs101 --json");
-  org_arg(show);
-  json_flag(show, "print the organization as JSON");
-  show->callback([f] { Show(*f); });
-
-  auto* rename = Sub(cmd, "rename", "give an organization a new name or slug (owners)",
-                     "  codeyard org rename cs101 --name \"CS 101 (spring)\"\n"
-                     "  codeyard org rename cs101 --slug cs101-spring --json");
-  org_arg(rename);
+  Add(cmd, f,
+      {"show", "an organization: your role, its quotas against their usage",
+       "  codeyard org show cs101\n  codeyard org show cs101 --json",
+       "print the organization as JSON", Show});
+  auto* rename = Add(cmd, f,
+                     {"rename", "give an organization a new name or slug (owners)",
+                      "  codeyard org rename cs101 --name \"CS 101 (spring)\"\n"
+                      "  codeyard org rename cs101 --slug cs101-spring --json",
+                      "print the organization as JSON", Rename});
   rename->add_option("--name", f->name, "the new name");
   rename->add_option("--slug", f->slug, "the new slug (the old one stops resolving)");
-  json_flag(rename, "print the organization as JSON");
-  rename->callback([f] { Rename(*f); });
+  Add(cmd, f,
+      {"delete", "delete an empty organization (owners)", "  codeyard org delete cs101", nullptr,
+       Delete});
 
-  auto* del =
-      Sub(cmd, "delete", "delete an empty organization (owners)", "  codeyard org delete cs101");
-  org_arg(del);
-  del->callback([f] { Delete(*f); });
-
-  auto* members = Sub(cmd, "members", "list, add, remove members; change a member's role",
-                      "  codeyard org members list cs101\n"
-                      "  codeyard org members add cs101 ada --role admin");
+  auto* members = Add(cmd, f,
+                      {"members", "list, add, remove members; change a member's role",
+                       "  codeyard org members list cs101\n"
+                       "  codeyard org members add cs101 ada --role admin",
+                       nullptr, nullptr, false});
   members->require_subcommand(1);
-  auto* m_list = Sub(members, "list", "the members and their roles, oldest first",
-                     "  codeyard org members list cs101\n  codeyard org members list cs101 --json");
-  org_arg(m_list);
-  json_flag(m_list, "print a JSON array of members");
-  m_list->callback([f] { Members(*f, "list"); });
+  Add(members, f,
+      {"list", "the members and their roles, oldest first",
+       "  codeyard org members list cs101\n  codeyard org members list cs101 --json",
+       "print a JSON array of members", MembersList});
   const std::vector<std::string> roles = {"owner", "admin", "member"};
-  auto* add = Sub(members, "add", "add a user as a member (owners and admins)",
-                  "  codeyard org members add cs101 ada\n"
-                  "  codeyard org members add cs101 ada --role admin --json");
-  org_arg(add);
+  auto* add = Add(members, f,
+                  {"add", "add a user as a member (owners and admins)",
+                   "  codeyard org members add cs101 ada\n"
+                   "  codeyard org members add cs101 ada --role admin --json",
+                   "print the member as JSON", MembersAdd});
   add->add_option("user", f->user, "username or id")->required();
   add->add_option("--role", f->role, "owner, admin or member (default member)")
       ->check(CLI::IsMember(roles));
-  json_flag(add, "print the member as JSON");
-  add->callback([f] { Members(*f, "add"); });
-  auto* remove = Sub(members, "remove", "remove a member (or leave, naming yourself)",
-                     "  codeyard org members remove cs101 ada");
-  org_arg(remove);
-  remove->add_option("user", f->user, "username or id")->required();
-  remove->callback([f] { Members(*f, "remove"); });
-  auto* set_role = Sub(members, "set-role", "change a member's role",
-                       "  codeyard org members set-role cs101 ada owner\n"
-                       "  codeyard org members set-role cs101 ada member --json");
-  org_arg(set_role);
+  Add(members, f,
+      {"remove", "remove a member (or leave, naming yourself)",
+       "  codeyard org members remove cs101 ada", nullptr, MembersRemove})
+      ->add_option("user", f->user, "username or id")
+      ->required();
+  auto* set_role = Add(members, f,
+                       {"set-role", "change a member's role",
+                        "  codeyard org members set-role cs101 ada owner\n"
+                        "  codeyard org members set-role cs101 ada member --json",
+                        "print the member as JSON", MembersSetRole});
   set_role->add_option("user", f->user, "username or id")->required();
   set_role->add_option("role", f->role, "owner, admin or member")
       ->required()
       ->check(CLI::IsMember(roles));
-  json_flag(set_role, "print the member as JSON");
-  set_role->callback([f] { Members(*f, "set-role"); });
 
-  auto* quota = Sub(cmd, "quota", "an organization's quotas: show them, set some",
-                    "  codeyard org quota show cs101\n"
-                    "  codeyard org quota set cs101 org.max_jobs_per_day=500");
+  auto* quota = Add(cmd, f,
+                    {"quota", "an organization's quotas: show them, set some",
+                     "  codeyard org quota show cs101\n"
+                     "  codeyard org quota set cs101 org.max_jobs_per_day=500",
+                     nullptr, nullptr, false});
   quota->require_subcommand(1);
-  auto* q_show = Sub(quota, "show", "each quota's limits and usage (null: unlimited)",
-                     "  codeyard org quota show cs101\n  codeyard org quota show cs101 --json");
-  org_arg(q_show);
-  json_flag(q_show, "print the quota sets as JSON");
-  q_show->callback([f] { QuotaShow(*f); });
-  auto* q_set = Sub(quota, "set", "change some limits, keep the others (owners and admins)",
-                    "  codeyard org quota set cs101 org.max_running_workspaces=30\n"
-                    "  codeyard org quota set cs101 member.max_stored_bytes=100000000 "
-                    "member.max_open_claims=unlimited --json");
-  org_arg(q_set);
-  q_set
+  Add(quota, f,
+      {"show", "each quota's limits and usage (null: unlimited)",
+       "  codeyard org quota show cs101\n  codeyard org quota show cs101 --json",
+       "print the quota sets as JSON", QuotaShow});
+  Add(quota, f,
+      {"set", "change some limits, keep the others (owners and admins)",
+       "  codeyard org quota set cs101 org.max_running_workspaces=30\n"
+       "  codeyard org quota set cs101 member.max_stored_bytes=100000000 "
+       "member.max_open_claims=unlimited --json",
+       "print the quota sets as JSON", QuotaSet})
       ->add_option("quotas", f->quotas,
                    "org.QUOTA=N or member.QUOTA=N (N a whole number or 'unlimited'); QUOTA one "
                    "of max_running_workspaces, max_stored_bytes, max_jobs_per_day, "
                    "max_cpu_seconds_per_day, max_open_claims")
       ->required();
-  json_flag(q_set, "print the quota sets as JSON");
-  q_set->callback([f] { QuotaSet(*f); });
 
-  auto* usage = Sub(cmd, "usage", "usage per member over days (owners and admins)",
-                    "  codeyard org usage cs101\n"
-                    "  codeyard org usage cs101 --from 2026-03-01 --to 2026-03-31 --csv");
-  org_arg(usage);
+  auto* usage = Add(cmd, f,
+                    {"usage", "usage per member over days (owners and admins)",
+                     "  codeyard org usage cs101\n"
+                     "  codeyard org usage cs101 --from 2026-03-01 --to 2026-03-31 --csv",
+                     nullptr, Usage});
   usage->add_option("--from", f->from, "first day, YYYY-MM-DD UTC (default: 29 days before --to)");
   usage->add_option("--to", f->to, "last day, YYYY-MM-DD UTC (default: today)");
   auto* as_json = usage->add_flag("--json", f->json, "the server's JSON: per day and member");
   usage->add_flag("--csv", f->csv, "one CSV line per day and member")->excludes(as_json);
-  usage->callback([f] { Usage(*f); });
 }
 
 }  // namespace codeyard::cli

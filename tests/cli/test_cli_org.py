@@ -8,35 +8,22 @@ completion of the new commands."""
 
 import csv
 import io
-import os
-import pathlib
-import sys
 
 import pytest
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "server"))
-os.environ.setdefault("CODEYARD_SERVER_BIN",
-                      str(pathlib.Path(os.environ.get("CODEYARD_CLI_BIN", "")).parent
-                          / "codeyard-server"))
-
-from cli_helpers import codeyard, ok, ok_json  # noqa: E402
-from test_cli_admin import complete  # noqa: E402
-from test_server import Server  # noqa: E402
-
-PASSWORD = "correct horse battery"
+from cli_helpers import codeyard, login, ok, ok_json, real_server
+from test_cli_admin import complete
 
 
 @pytest.fixture(scope="module")
 def homes(tmp_path_factory):
     """A server with ada, bob and cal, each logged in with a config home of their own."""
-    server = Server(tmp_path_factory.mktemp("cli_org_server"))
+    server = real_server(tmp_path_factory.mktemp("cli_org_server"),
+                         [(name, ()) for name in ("ada", "bob", "cal")])
     homes = {}
     for name in ("ada", "bob", "cal"):
-        ok(codeyard("user", "add", name, "--password-stdin", "--data", server.data_dir,
-                    stdin=PASSWORD + "\n"))
         homes[name] = tmp_path_factory.mktemp(f"{name}_home")
-        ok(codeyard("login", f"http://127.0.0.1:{server.port}", "--username", name,
-                    "--password-stdin", config_home=homes[name], stdin=PASSWORD + "\n"))
+        login(server, homes[name], name)
     yield homes
     server.stop()
 
