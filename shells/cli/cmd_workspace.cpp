@@ -1,7 +1,7 @@
-// `codeyard workspace list|create|rm|exec|push|pull`: the logged-in user's workspaces on a
-// running server (REST, docs/api.md). `exec` prints the program's output and exits with its
-// exit code (128+N for a signal N, 1 for another verdict without one); push and pull are in
-// workspace_sync.cpp.
+// `codeyard workspace list|create|rm|exec|push|pull|move`: the logged-in user's workspaces on
+// a running server (REST, docs/api.md); `move` puts one in another organization. `exec` prints the
+// program's output and exits with its exit code (128+N for a signal N, 1 for another verdict
+// without one); push and pull are in workspace_sync.cpp.
 #include <boost/json.hpp>
 #include <cstdio>
 #include <fstream>
@@ -65,6 +65,19 @@ void Remove(const WorkspaceFlags& flags) {
   ApiClient api;
   (void)api.Call("DELETE", "/workspaces/" + EscapePath(flags.id));
   std::printf("deleted %s\n", flags.id.c_str());
+}
+
+// follow17: POST /workspaces/{id}/move; the server checks membership and the target's quotas.
+void Move(const WorkspaceFlags& flags) {
+  ApiClient api;
+  const boost::json::value w =
+      api.Call("POST", "/workspaces/" + EscapePath(flags.id) + "/move", {{"org_id", flags.name}});
+  if (flags.json) {
+    std::cout << boost::json::serialize(w) << "\n";
+  } else {
+    std::printf("%s\t%s\t%s\n", Str(w, "id").c_str(), Str(w, "org_id").c_str(),
+                Str(w, "name").c_str());
+  }
 }
 
 void Exec(const WorkspaceFlags& flags) {
@@ -176,6 +189,18 @@ void AddWorkspaceCommand(CLI::App& app) {
   exec->callback([flags] { Exec(*flags); });
 
   AddWorkspaceSyncCommands(*cmd);
+
+  // follow17: move to another organization.
+  auto* move = cmd->add_subcommand("move", "move a workspace into another organization");
+  move->footer(
+      "Examples:\n"
+      "  codeyard workspace move $id cs101\n"
+      "  codeyard workspace move $id ~ada --json");
+  move->add_option("id", flags->id, "workspace id")->required();
+  move->add_option("org", flags->name, "organization id or slug (~username: a personal one)")
+      ->required();
+  move->add_flag("--json", flags->json, "print the workspace as JSON");
+  move->callback([flags] { Move(*flags); });
 }
 
 }  // namespace codeyard::cli

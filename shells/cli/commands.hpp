@@ -81,14 +81,16 @@ void AddSubmitCommand(CLI::App& app);
 void AddReviewCommand(CLI::App& app);
 void AddJobsCommand(CLI::App& app);
 void AddAdminCommand(CLI::App& app);  // admin20
+void AddOrgCommand(CLI::App& app);    // follow17
 
 using AddCommand = void (*)(CLI::App&);
-inline constexpr std::array<AddCommand, 17> kCommands = {
+inline constexpr std::array<AddCommand, 18> kCommands = {
     AddVersionCommand,   AddMigrateCommand,  AddConfigCommand,  AddRunCommand,
     AddDoctorCommand,    AddProblemsCommand, AddImageCommand,   AddServeCommand,
     AddUserCommand,      AddGcCommand,       AddBackupCommands, AddLoginCommands,
     AddWorkspaceCommand, AddSubmitCommand,   AddReviewCommand,  AddJobsCommand,
     AddAdminCommand,  // admin20
+    AddOrgCommand,    // follow17
 };
 
 }  // namespace codeyard::cli

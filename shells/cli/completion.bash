@@ -5,21 +5,22 @@ _codeyard() {
   local cur prev words cword
   cur="${COMP_WORDS[COMP_CWORD]}"
   prev="${COMP_WORDS[COMP_CWORD-1]}"
-  local commands="version migrate config run doctor problems image serve user gc backup restore login logout workspace submit review jobs admin"
+  local commands="version migrate config run doctor problems image serve user gc backup restore login logout workspace submit review jobs admin org"
   local storage="--data --storage --config --set"
-  local cmd="" sub="" i
+  local cmd="" sub="" subsub="" i
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
       -*) ;;
       *)
         if [[ -z "$cmd" ]]; then cmd="${COMP_WORDS[i]}"
-        elif [[ -z "$sub" ]]; then sub="${COMP_WORDS[i]}"; fi
+        elif [[ -z "$sub" ]]; then sub="${COMP_WORDS[i]}"
+        elif [[ -z "$subsub" ]]; then subsub="${COMP_WORDS[i]}"; fi
         ;;
     esac
   done
   case "$prev" in
     --data|--data-dir|--config|--stdin) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --role) COMPREPLY=($(compgen -W "user admin author queue assigned" -- "$cur")); return ;;
+    --role) COMPREPLY=($(compgen -W "user admin author queue assigned owner member" -- "$cur")); return ;;
     --priority) COMPREPLY=($(compgen -W "low normal high urgent" -- "$cur")); return ;;
   esac
   if [[ -z "$cmd" ]]; then
@@ -31,13 +32,19 @@ _codeyard() {
     user) subs="add list set-level set-role passwd disable"
       flags="$flags $storage --json --role --reviewer-level --password-stdin --enable" ;;
     problems) subs="import export list"; flags="$flags $storage --time-limit --format --executor" ;;
-    workspace|ws) subs="list create rm exec push pull"
+    workspace|ws) subs="list create rm exec push pull move"
       flags="$flags --json --image --stdin --time-limit" ;;
     review) subs="list show submit"
       flags="$flags --json --role --status --title --description --priority --level" ;;
     jobs) subs="stats"; flags="$flags --json" ;;
     admin) subs="users workspaces jobs replicas audit"  # admin20
       flags="$flags --json --csv --search --user --state --actor --action --target --from --to --limit" ;;
+    org) subs="list create show rename delete members quota usage"  # follow17
+      case "$sub" in
+        members) [[ -z "$subsub" ]] && { subs="list add remove set-role"; sub=""; } ;;
+        quota) [[ -z "$subsub" ]] && { subs="show set"; sub=""; } ;;
+      esac
+      flags="$flags --json --csv --name --slug --role --from --to" ;;
     image) subs="build list rm"; flags="$flags $storage" ;;
     config) flags="$flags $storage" ;;
     login) flags="$flags --username --password-stdin" ;;

@@ -4,7 +4,9 @@ test makes never touches the user's own."""
 
 import json
 import os
+import pathlib
 import subprocess
+import sys
 
 CLI = os.environ.get("CODEYARD_CLI_BIN", "")
 
@@ -32,3 +34,26 @@ def ok(result):
 
 def ok_json(result):
     return json.loads(ok(result))
+
+
+PASSWORD = "correct horse battery"
+
+
+def real_server(tmp_dir, users):
+    """The real codeyard-server on loopback (tests/server's Server, beside the CLI binary) with
+    `users` added to its data directory first: (username, extra `user add` flags) pairs."""
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "server"))
+    os.environ.setdefault("CODEYARD_SERVER_BIN", str(pathlib.Path(CLI).parent / "codeyard-server"))
+    from test_server import Server  # noqa: E402 (needs the path and the binary above)
+
+    server = Server(tmp_dir)
+    for name, extra in users:
+        ok(codeyard("user", "add", name, "--password-stdin", "--data", server.data_dir, *extra,
+                    stdin=PASSWORD + "\n"))
+    return server
+
+
+def login(server, home, name):
+    """`codeyard login` as `name` (password PASSWORD), the login kept in the config dir `home`."""
+    ok(codeyard("login", f"http://127.0.0.1:{server.port}", "--username", name,
+                "--password-stdin", config_home=home, stdin=PASSWORD + "\n"))

@@ -6,37 +6,18 @@ job (exit 3); replicas; audit as text, --json and --csv; and a non-admin's login
 
 import csv
 import io
-import json
-import os
-import pathlib
-import sys
 
 import pytest
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "server"))
-os.environ.setdefault("CODEYARD_SERVER_BIN",
-                      str(pathlib.Path(os.environ.get("CODEYARD_CLI_BIN", "")).parent
-                          / "codeyard-server"))
-
-from cli_helpers import codeyard, ok, ok_json  # noqa: E402
-from test_server import Server  # noqa: E402
-
-PASSWORD = "correct horse battery"
+from cli_helpers import PASSWORD, codeyard, login, ok, ok_json, real_server
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("cli_admin_server"))
-    for name, extra in (("root", ("--role", "admin")), ("bea", ()), ("cid", ())):
-        ok(codeyard("user", "add", name, "--password-stdin", "--data", s.data_dir, *extra,
-                    stdin=PASSWORD + "\n"))
+    s = real_server(tmp_path_factory.mktemp("cli_admin_server"),
+                    (("root", ("--role", "admin")), ("bea", ()), ("cid", ())))
     yield s
     s.stop()
-
-
-def login(server, home, name):
-    ok(codeyard("login", f"http://127.0.0.1:{server.port}", "--username", name,
-                "--password-stdin", config_home=home, stdin=PASSWORD + "\n"))
 
 
 @pytest.fixture(scope="module")

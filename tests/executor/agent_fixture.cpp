@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "codeyard/backend/registry.hpp"
+#include "codeyard/id.hpp"
 #include "executor/pod_fixture.hpp"
 
 namespace codeyard::testing {
@@ -11,6 +12,27 @@ namespace codeyard::testing {
 using namespace std::chrono_literals;
 
 std::string PodBinary() { return CODEYARD_POD_BIN; }
+
+AgentWorld::AgentWorld()
+    : state_dir_(std::filesystem::temp_directory_path() / ("cy-agent-" + NewUuid().substr(0, 8))) {
+  auto executor =
+      BackendRegistry::WithBuiltins().OpenExecutor(AgentLocalUri(state_dir_.string()), {});
+  if (!executor) FAIL("open the local executor: " << executor.error().ToString());
+  executor_ = *executor;
+}
+
+AgentWorld::~AgentWorld() {
+  executor_.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(state_dir_, ec);
+}
+
+ContainerPod AgentWorld::NewContainer(PodSpec spec) {
+  auto local = executor_->CreatePod(spec);
+  if (!local) FAIL("CreatePod: " << local.error().ToString());
+  PodInfo info = (*local)->Info();
+  return StartContainer(*local, info);
+}
 
 std::string AgentLocalUri(const std::string& state_dir) {
   const std::string bin = std::filesystem::path(PodBinary()).parent_path().string();

@@ -5,12 +5,14 @@
 // PortStream, as the Kubernetes backend's opener does over the exec API.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "codeyard/backend/agent_pod.hpp"
 #include "codeyard/backend/executor.hpp"
+#include "executor/pod_fixture.hpp"
 
 namespace codeyard::testing {
 
@@ -37,5 +39,22 @@ agent::StreamOpener OpenerFor(std::shared_ptr<Pod> local);
 // (the conformance suite's "agent" row). Pods, their listing and deletion are the local
 // executor's; GetPod starts no second init but reaches the running one through a new agent.
 std::shared_ptr<Executor> MakeAgentExecutor(std::shared_ptr<Executor> local);
+
+// A local executor with codeyard-pod bound in, on a private state directory (removed after),
+// whose pods become container pods.
+class AgentWorld {
+ public:
+  AgentWorld();
+  ~AgentWorld();
+  AgentWorld(const AgentWorld&) = delete;
+  AgentWorld& operator=(const AgentWorld&) = delete;
+
+  // A new local pod running the container init (FAILs the test when it cannot start).
+  ContainerPod NewContainer(PodSpec spec = PodFixture::DefaultSpec());
+
+ private:
+  std::filesystem::path state_dir_;
+  std::shared_ptr<Executor> executor_;
+};
 
 }  // namespace codeyard::testing

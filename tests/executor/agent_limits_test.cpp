@@ -4,12 +4,9 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <csignal>
-#include <filesystem>
 #include <string>
 #include <thread>
 
-#include "codeyard/backend/registry.hpp"
-#include "codeyard/id.hpp"
 #include "executor/agent_fixture.hpp"
 #include "executor/local/pod/agent_protocol.hpp"
 #include "executor/pod_fixture.hpp"
@@ -19,34 +16,6 @@ using namespace codeyard::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-class AgentWorld {
- public:
-  AgentWorld()
-      : state_dir_(std::filesystem::temp_directory_path() /
-                   ("cy-agent-" + NewUuid().substr(0, 8))) {
-    auto executor =
-        BackendRegistry::WithBuiltins().OpenExecutor(AgentLocalUri(state_dir_.string()), {});
-    if (!executor) FAIL("open the local executor: " << executor.error().ToString());
-    executor_ = *executor;
-  }
-  ~AgentWorld() {
-    executor_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(state_dir_, ec);
-  }
-
-  ContainerPod NewContainer(PodSpec spec = PodFixture::DefaultSpec()) {
-    auto local = executor_->CreatePod(spec);
-    if (!local) FAIL("CreatePod: " << local.error().ToString());
-    PodInfo info = (*local)->Info();
-    return StartContainer(*local, info);
-  }
-
- private:
-  std::filesystem::path state_dir_;
-  std::shared_ptr<Executor> executor_;
-};
 
 std::unique_ptr<Process> Start(Pod& pod, std::vector<std::string> argv) {
   ExecSpec spec;

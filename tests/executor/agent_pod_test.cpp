@@ -9,8 +9,6 @@
 #include <mutex>
 #include <string>
 
-#include "codeyard/backend/registry.hpp"
-#include "codeyard/id.hpp"
 #include "executor/agent_fixture.hpp"
 #include "executor/pod_fixture.hpp"
 
@@ -19,36 +17,6 @@ using namespace codeyard::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-// A local executor with codeyard-pod bound in, on a private state directory.
-class AgentWorld {
- public:
-  AgentWorld()
-      : state_dir_(std::filesystem::temp_directory_path() /
-                   ("cy-agent-" + NewUuid().substr(0, 8))) {
-    auto executor =
-        BackendRegistry::WithBuiltins().OpenExecutor(AgentLocalUri(state_dir_.string()), {});
-    if (!executor) FAIL("open the local executor: " << executor.error().ToString());
-    executor_ = *executor;
-  }
-  ~AgentWorld() {
-    executor_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(state_dir_, ec);
-  }
-
-  ContainerPod NewContainer() {
-    PodSpec spec = PodFixture::DefaultSpec();
-    auto local = executor_->CreatePod(spec);
-    if (!local) FAIL("CreatePod: " << local.error().ToString());
-    PodInfo info = (*local)->Info();
-    return StartContainer(*local, info);
-  }
-
- private:
-  std::filesystem::path state_dir_;
-  std::shared_ptr<Executor> executor_;
-};
 
 std::string ReadUntil(Process& process, const std::string& wanted) {
   std::string out;

@@ -16,6 +16,7 @@
 #include "core/store/transact.hpp"
 #include "core/try.hpp"
 #include "services/must.hpp"
+#include "services/world.hpp"
 #include "storage/backend_fixture.hpp"
 
 namespace codeyard {
@@ -23,13 +24,10 @@ namespace {
 
 using Code = Error::Code;
 using testing::Failure;
+using testing::kPassword;
 using testing::Must;
 
-constexpr std::string_view kPassword = "correct horse battery";
-
-struct AdminWorld {
-  std::unique_ptr<testing::TestDatabase> db;
-  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
+struct AdminWorld : testing::DatabaseWorld {
   std::shared_ptr<FakeExecutor> fake = std::make_shared<FakeExecutor>();
   std::shared_ptr<Services> services;
   User admin;

@@ -13,6 +13,7 @@
 #include "codeyard/backup.hpp"
 #include "codeyard/id.hpp"
 #include "services/must.hpp"
+#include "services/world.hpp"
 #include "storage/backend_fixture.hpp"
 #include "storage/temp_dir.hpp"
 
@@ -21,13 +22,10 @@ namespace {
 
 using Code = Error::Code;
 using testing::Failure;
+using testing::kPassword;
 using testing::Must;
 
-constexpr std::string_view kPassword = "correct horse battery";
-
-struct OperatorWorld {
-  std::unique_ptr<testing::TestDatabase> db;
-  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
+struct OperatorWorld : testing::DatabaseWorld {
   std::shared_ptr<Platform> platform;
   std::unique_ptr<Accounts> accounts;
 

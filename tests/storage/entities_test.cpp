@@ -13,21 +13,15 @@
 #include "core/store/users.hpp"
 #include "core/store/workspaces.hpp"
 #include "storage/backend_fixture.hpp"
+#include "storage/rows.hpp"
 
 namespace codeyard {
 namespace {
 
 namespace st = store;
 
-User MakeUser(std::string name) {
-  User u;
-  u.id = NewUuid();
-  u.username = std::move(name);
-  u.display_name = "Ada Lovelace";
-  u.password_hash = "$argon2id$v=19$stub";
-  u.created_at = u.updated_at = 1000;
-  return u;
-}
+using testing::MakeUser;
+using testing::Write;
 
 Workspace MakeWorkspace(const User& owner, std::string name) {
   Workspace w;
@@ -50,14 +44,6 @@ WorkspaceItem MakeItem(const Workspace& ws, std::string path, ItemKind kind,
   it.content = std::move(content);
   it.mtime = it.created_at = 3000;
   return it;
-}
-
-// Runs `work` in a committed write transaction and REQUIREs success.
-template <class F>
-auto Write(Storage& s, F&& work) {
-  auto r = st::Transact(s, TxKind::kWrite, std::forward<F>(work));
-  if (!r) FAIL(r.error().ToString());
-  if constexpr (!std::is_void_v<typename decltype(r)::value_type>) return std::move(*r);
 }
 
 template <class F>

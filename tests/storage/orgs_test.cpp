@@ -14,27 +14,15 @@
 #include "core/store/workspaces.hpp"
 #include "core/try.hpp"
 #include "storage/backend_fixture.hpp"
+#include "storage/rows.hpp"
 
 namespace codeyard {
 namespace {
 
 namespace st = store;
 
-User MakeUser(std::string name) {
-  User u;
-  u.id = NewUuid();
-  u.username = std::move(name);
-  u.password_hash = "h";
-  u.created_at = u.updated_at = 1000;
-  return u;
-}
-
-template <class F>
-auto Write(Storage& s, F&& work) {
-  auto r = st::Transact(s, TxKind::kWrite, std::forward<F>(work));
-  if (!r) FAIL(r.error().ToString());
-  if constexpr (!std::is_void_v<typename decltype(r)::value_type>) return std::move(*r);
-}
+using testing::MakeUser;
+using testing::Write;
 
 template <class F>
 auto Read(Storage& s, F&& work) {

@@ -5,11 +5,14 @@
 // a link, in the terminal itself, that opens the file at that line. A run outlives its socket:
 // a page reload during a run picks the same run up again (its id kept in the tab's
 // sessionStorage, chosen by the page before its hello, so even a reload the moment the hello
-// is sent finds it), shows what it printed meanwhile, then live output and the verdict; and what
-// a person types while a C program still compiles reaches the program's scanf.
+// is sent finds it), shows what it printed meanwhile, then live output and the verdict; what
+// a person types while a C program still compiles reaches the program's scanf. The panel
+// follows new output unless the person scrolled up: then the same text stays on screen while
+// lines keep coming (also once the 10,000-line scrollback is full and drops old lines), until
+// End or "Jump to latest" follows again.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { Api, CodeyardServer, launchBrowser, newPage, waitFor } from "./lib/harness.mjs";
+import { Api, CodeyardServer, launchBrowser, newPage, screenshot, waitFor } from "./lib/harness.mjs";
 import { PASSWORD, createWorkspace, openWorkspace, signUp, treeRow } from "./lib/steps.mjs";
 
 let server;
@@ -33,6 +36,28 @@ const verdictText = async (page) => {
 
 async function waitOutput(page, re, what) {
   await waitFor(async () => re.test(await outputText(page)), { timeout: 60_000, what });
+}
+
+/** Two animation frames: what xterm.js was told is drawn (it draws on the next frame). */
+const drawn = (page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+/** The highest `line N` in the rows on screen (-1 for none). */
+const newest = async (page) => Math.max(-1, ...[...(await outputText(page)).matchAll(/line (\d+)/g)].map((m) => Number(m[1])));
+const viewport = (page) => page.locator("[data-testid=run-output] .xterm-viewport");
+
+/** Scrolls up with the wheel over the output; returns the rows then on screen. */
+async function scrollUp(page) {
+  await page.getByTestId("run-output").hover();
+  await page.mouse.wheel(0, -400);
+  await page.getByRole("button", { name: /^Jump to latest/ }).waitFor();
+  await drawn(page);
+  return outputText(page);
+}
+
+/** Waits until `n` more lines came while scrolled up (as the Jump to latest button counts them). */
+async function moreLines(page, n) {
+  const latest = page.getByTestId("run-latest");
+  await waitFor(async () => Number(await latest.getAttribute("data-new-lines")) >= n, { timeout: 60_000, what: `${n} new lines` });
+  await drawn(page);
 }
 
 async function openFile(page, path) {
@@ -116,6 +141,67 @@ test("Run like a person expects", async (t) => {
     await waitOutput(page, /1\n1\n1\n1/, "the loop's output");
     await page.getByTestId("run-output").click();
     await page.keyboard.press("Control+c");
+    await waitFor(async () => /^Stopped/.test(await verdictText(page)), { timeout: 5000, what: "the stop" });
+  });
+
+  await t.test("the panel follows new output unless the person scrolled up", async () => {
+    await api.put(ws, "flow.py", "import time\ni = 0\nwhile True:\n    print('line', i, flush=True)\n    i += 1\n    time.sleep(0.005)\n");
+    await treeRow(page, "flow.py").waitFor();
+    await openFile(page, "flow.py");
+    await page.keyboard.press("F5");
+    await waitFor(async () => (await verdictText(page)) === "", { what: "the new run to start" });
+    // Following: the rows on screen are the newest, past the first screenful.
+    await waitFor(async () => (await newest(page)) >= 100, { timeout: 60_000, what: "the newest lines on screen" });
+    assert.equal(await page.getByTestId("run-latest").count(), 0);
+    // One turn of the wheel, while lines keep coming: the view stops following at once, says so.
+    const seen = await scrollUp(page);
+    assert.match(await page.getByTestId("run-follow-status").innerText(), /^Scrolled up/);
+    const top = await viewport(page).evaluate((el) => el.scrollTop);
+    const height = await viewport(page).evaluate((el) => el.scrollHeight);
+    // Three hundred more lines meanwhile: the same lines stay on screen, where the person put them.
+    await moreLines(page, 300);
+    assert.equal(await outputText(page), seen);
+    assert.equal(await viewport(page).evaluate((el) => el.scrollTop), top);
+    await screenshot(page, "run-scrolled-up");
+    assert.ok((await viewport(page).evaluate((el) => el.scrollHeight)) > height, "the scrollback grew meanwhile");
+    // End (in the output) follows again: the newest lines, past those counted.
+    const before = await newest(page);
+    await page.getByTestId("run-output").click();
+    await page.keyboard.press("End");
+    await waitFor(async () => (await page.getByTestId("run-latest").count()) === 0, { what: "following again" });
+    await waitFor(async () => (await newest(page)) > before + 300, { what: "the newest lines again" });
+    assert.equal(await page.getByTestId("run-follow-status").innerText(), "");
+    await page.getByRole("button", { name: "Stop", exact: true }).click();
+    await waitFor(async () => /^Stopped/.test(await verdictText(page)), { timeout: 5000, what: "the stop" });
+  });
+
+  await t.test("scrolled up with a full scrollback, the same text stays; Jump to latest follows", async () => {
+    // 10,200 lines at once fill the 10,000-line scrollback; then a line every 5 ms, each
+    // dropping the oldest.
+    await api.put(
+      ws,
+      "burst.py",
+      "import time\nfor i in range(10200):\n    print('line', i)\ni = 10200\nwhile True:\n    print('line', i, flush=True)\n    i += 1\n    time.sleep(0.005)\n",
+    );
+    await treeRow(page, "burst.py").waitFor();
+    await openFile(page, "burst.py");
+    await page.keyboard.press("F5");
+    await waitFor(async () => (await verdictText(page)) === "", { what: "the new run to start" });
+    await waitFor(async () => (await newest(page)) >= 10_300, { timeout: 60_000, what: "the slow lines after the burst" });
+    const seen = await scrollUp(page);
+    const height = await viewport(page).evaluate((el) => el.scrollHeight);
+    await moreLines(page, 300);
+    // The scrollback stayed full (no taller), and the person's lines are still on screen.
+    assert.equal(await viewport(page).evaluate((el) => el.scrollHeight), height);
+    assert.equal(await outputText(page), seen);
+    const before = await newest(page);
+    const jump = page.getByRole("button", { name: /^Jump to latest · \d+ new lines$/ });
+    await jump.click();
+    await waitFor(async () => (await jump.count()) === 0, { what: "following again" });
+    await waitFor(async () => (await newest(page)) > before + 300, { what: "the newest lines again" });
+    // The button went away: the focus is in the output, not on the page.
+    assert.equal(await page.evaluate(() => document.activeElement?.classList.contains("xterm-helper-textarea")), true);
+    await page.getByRole("button", { name: "Stop", exact: true }).click();
     await waitFor(async () => /^Stopped/.test(await verdictText(page)), { timeout: 5000, what: "the stop" });
   });
 

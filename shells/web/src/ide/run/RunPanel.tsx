@@ -3,13 +3,16 @@
 // command that runs (the server's argv, quoted as for sh), Stop, and the verdict line once it
 // ended; Ctrl+C in the panel stops too. `File "x.py", line N` and `x.c:N:M:` in the output are
 // links to the editor, in the terminal and again as a list under the bar (for keyboards and
-// screen readers, which cannot reach the terminal's links). xterm.js keeps following new
-// output unless the person scrolled up.
+// screen readers, which cannot reach the terminal's links). The panel follows new output while
+// its view is at the bottom and holds the same text once the person scrolled up (follow.ts,
+// followTerminal.ts), with a "Jump to latest" button (and End) back to following.
 import "@xterm/xterm/css/xterm.css";
 import "./run.css";
 import { FitAddon } from "@xterm/addon-fit";
 import { Terminal } from "@xterm/xterm";
-import { useEffect, useRef, useSyncExternalStore } from "react";
+import { useEffect, useRef, useState, useSyncExternalStore } from "react";
+import type { FollowState } from "./follow";
+import { followTerminal, type TerminalFollow } from "./followTerminal";
 import { findLocations, type Location } from "./links";
 import type { RunController } from "./runController";
 import { verdictLine, verdictOk } from "./runtime";
@@ -28,6 +31,9 @@ export function RunPanel({ controller, onOpenLocation }: Props) {
   const view = useSyncExternalStore(controller.subscribe, controller.snapshot);
   const openRef = useRef(onOpenLocation);
   openRef.current = onOpenLocation;
+  const followRef = useRef<TerminalFollow | null>(null);
+  const termRef = useRef<Terminal | null>(null);
+  const [follow, setFollow] = useState<FollowState>({ following: true, newLines: 0 });
 
   useEffect(() => {
     const term = new Terminal({
@@ -50,8 +56,20 @@ export function RunPanel({ controller, onOpenLocation }: Props) {
       }
     };
     safeFit();
+    // What the panel shows of following, at most once an animation frame (a flow feeds lines
+    // by the thousand).
+    let frame = 0;
+    const following = followTerminal(term, () => {
+      frame ||= requestAnimationFrame(() => {
+        frame = 0;
+        setFollow(following.follow.state());
+      });
+    });
+    followRef.current = following;
+    termRef.current = term;
     // Ctrl+C stops the program (with a selection, it copies instead).
     term.attachCustomKeyEventHandler((e) => {
+      if (following.handleKey(e)) return false;
       if (e.type === "keydown" && e.ctrlKey && !e.shiftKey && !e.altKey && e.key.toLowerCase() === "c") {
         if (term.hasSelection()) {
           void navigator.clipboard?.writeText(term.getSelection()).catch(() => {});
@@ -78,9 +96,13 @@ export function RunPanel({ controller, onOpenLocation }: Props) {
     const resize = term.onResize(({ cols, rows }) => controller.resize(cols, rows));
     const observer = new ResizeObserver(() => safeFit());
     observer.observe(host.current!);
-    controller.attach(term);
+    controller.attach(term, () => following.follow.reset());
     return () => {
       controller.attach(null);
+      cancelAnimationFrame(frame);
+      followRef.current = null;
+      termRef.current = null;
+      following.dispose();
       observer.disconnect();
       links.dispose();
       input.dispose();
@@ -144,7 +166,28 @@ export function RunPanel({ controller, onOpenLocation }: Props) {
           ))}
         </nav>
       )}
-      <div ref={host} className="xterm-host" data-testid="run-output" />
+      <div className="run-output">
+        <div ref={host} className="xterm-host" data-testid="run-output" />
+        {!follow.following && (
+          <button
+            className="run-latest"
+            data-testid="run-latest"
+            data-new-lines={follow.newLines}
+            aria-keyshortcuts="End"
+            title="Back to the newest output, and follow it (End)"
+            onClick={() => {
+              followRef.current?.follow.jumpToLatest();
+              termRef.current?.focus(); // the button goes away: focus to the output, not the page
+            }}
+          >
+            Jump to latest
+            {follow.newLines > 0 && ` · ${follow.newLines} new line${follow.newLines === 1 ? "" : "s"}`}
+          </button>
+        )}
+        <span className="sr-only" role="status" data-testid="run-follow-status">
+          {follow.following ? "" : "Scrolled up: new output is not followed. End or Jump to latest follows it again."}
+        </span>
+      </div>
     </section>
   );
 }

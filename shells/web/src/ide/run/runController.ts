@@ -97,10 +97,13 @@ export class RunController {
     return this.view.phase === "starting" || this.view.phase === "compiling" || this.view.phase === "running";
   }
 
-  /** The panel's terminal, or null when it goes away. */
-  attach(term: Terminal | null): void {
+  /** The panel's terminal, or null when it goes away; `cleared` is told when a new run clears it. */
+  attach(term: Terminal | null, cleared?: () => void): void {
     this.term = term;
+    this.cleared = term ? cleared : undefined;
   }
+
+  private cleared: (() => void) | undefined;
 
   start(opts: StartOptions): void {
     this.reset(opts.path);
@@ -129,6 +132,7 @@ export class RunController {
     this.runId = null;
     this.decoder = new TextDecoder();
     this.term?.reset();
+    this.cleared?.();
     this.publish({ ...IDLE, phase: "starting", path });
   }
 

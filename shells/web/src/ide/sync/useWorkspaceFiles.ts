@@ -44,6 +44,7 @@ export function useWorkspaceFiles(client: ApiClient, workspaceId: string, report
     setDocs(next);
   }, []);
   const writeEpoch = useRef(0);
+  const eventsDuringRefresh = useRef(new Set<ServerEvent[]>()); // one list per refresh under way
   const buffers = useRef<EditorBuffers>(new Map());
   const inflight = useRef(new Map<string, Promise<SaveOutcome>>());
 
@@ -88,24 +89,33 @@ export function useWorkspaceFiles(client: ApiClient, workspaceId: string, report
     [client, workspaceId],
   );
 
-  /** Re-reads the tree (and brings open documents up to date). */
+  /** Re-reads the tree (and brings open documents up to date). Events that come while the
+   * listing is under way are applied again on top of it: the listing may predate them, and
+   * would otherwise undo them (a file created meanwhile vanished from the tree for good). */
   const refresh = useCallback(async () => {
     const epoch = writeEpoch.current;
+    const meanwhile: ServerEvent[] = [];
+    eventsDuringRefresh.current.add(meanwhile);
     try {
-      const list = await client.tree(workspaceId);
+      const listed = await client.tree(workspaceId);
+      const list = meanwhile.reduce(applyFileEvent, listed);
       setOnline(true);
       setItems(list);
       if (epoch === writeEpoch.current) await syncDocs(list);
     } catch (err) {
       noteFailure(err);
       if (!(err instanceof ApiError && err.isNetwork)) throw err;
+    } finally {
+      eventsDuringRefresh.current.delete(meanwhile);
     }
   }, [client, workspaceId, syncDocs, noteFailure, setItems]);
 
   /** Applies a pushed event of this workspace to the tree and the open documents. */
   const applyEvent = useCallback(
     async (event: ServerEvent) => {
-      if (event.workspace_id !== workspaceId || itemsRef.current === null) return;
+      if (event.workspace_id !== workspaceId) return;
+      for (const listing of eventsDuringRefresh.current) listing.push(event);
+      if (itemsRef.current === null) return;
       const next = applyFileEvent(itemsRef.current, event);
       if (next === itemsRef.current) return;
       setItems(next);
