@@ -156,6 +156,7 @@ void Audit(const AdminFlags& f) {
   if (f.json || f.csv) {
     const HttpResponse r = api.Raw(
         "GET", "/admin/audit/export?format=" + std::string(f.csv ? "csv" : "json") + query, "");
+    if (r.status != 200) Raise(ErrorFromResponse(r));  // an error answer is not the export
     std::cout << r.body;
     if (f.json) std::cout << "\n";
     if (r.headers.contains("codeyard-export-truncated")) {

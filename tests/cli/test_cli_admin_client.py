@@ -91,7 +91,8 @@ def test_non_admins_get_not_found(server, tmp_path):
     home = tmp_path / "bea"
     login(server, home, "bea")
     for args in (["users", "list"], ["users", "disable", "root"], ["workspaces", "list"],
-                 ["jobs", "stats"], ["replicas"], ["audit"]):
+                 ["jobs", "stats"], ["replicas"], ["audit"], ["audit", "--json"],
+                 ["audit", "--csv"]):  # an export's error answer is an error, not the export
         r = cy(home, "admin", *args)
         assert r.returncode == 3, (args, r.stderr)
         assert r.stderr.startswith("codeyard: "), r.stderr
