@@ -345,5 +345,35 @@ TEMPLATE_TEST_CASE("jobs: a finished job's usage is recorded with its result", "
             1024);
 }
 
+TEMPLATE_TEST_CASE("jobs: a compiled job's usage counts its compile step",
+                   "[services][jobs][meter20]", CODEYARD_STORAGE_BACKENDS) {
+  JobsWorld world(TestType::Create());
+  Jobs& jobs = *world.jobs;
+  jobs.Start();
+  const std::string user = world.NewUser();
+  JobSubmission c;
+  c.run.language = "c";
+  c.run.files = {
+      FileData{"main.c", FileKind::kFile, "int main(void) { return 0; }\n", 0644, std::nullopt}};
+  auto submitted = jobs.Submit(user, {std::move(c)});
+  REQUIRE(submitted.has_value());
+  const Job done = WaitDone(jobs, user, submitted->ids[0]);
+  REQUIRE(done.run.has_value());
+  REQUIRE(done.run->verdict == Verdict::kOk);
+  REQUIRE(done.run->compile_ms > 0);
+
+  Usage usage(world.shared_platform());
+  auto report = usage.ForUser(user, {});
+  REQUIRE(report.has_value());
+  REQUIRE(report->days.size() == 1);
+  const UsageRow& day = report->days[0];
+  CHECK(day.jobs == 1);
+  // The compiler (cc1 and the linker: tens of milliseconds at least) beside the program's
+  // own few; its wall time from its start to its reaping, within the step's compile_ms.
+  CHECK(day.cpu_ms >= done.run->status.cpu_ms + 10);
+  CHECK(day.wall_ms > done.run->status.wall_ms);
+  CHECK(day.wall_ms <= done.run->status.wall_ms + done.run->compile_ms);
+}
+
 }  // namespace
 }  // namespace codeyard
