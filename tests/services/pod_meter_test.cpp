@@ -3,19 +3,24 @@
 // loop in a terminal session and a process started outside Exec's meter (as a language server
 // or a preview server is) are recorded within a tick of the kernel's own figures, while they
 // run and after they end, and a second replica sampling the same pod adds nothing twice; a
-// terminal loop past the CPU-seconds quota ends with its workspace, and new work is refused.
+// terminal loop past the CPU-seconds quota ends with its workspace, and new work is refused;
+// the stored high-water mark adds each millisecond once, whoever samples.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "codeyard/audit.hpp"
 #include "codeyard/usage.hpp"
 #include "core/store/audit.hpp"
 #include "core/store/orgs.hpp"
+#include "core/store/pod_cpu.hpp"
 #include "core/store/transact.hpp"
 #include "core/try.hpp"
 #include "services/must.hpp"
@@ -108,7 +113,8 @@ TEMPLATE_TEST_CASE("usage: a terminal's CPU loop and a process outside Exec are 
   const double terminal_ms = ReadSpent(*terminal.process);
   CHECK(w.workspaces().SampleUsage() == 1);
   const int64_t live = CpuRecorded(w);
-  CHECK(static_cast<double>(live) >= terminal_ms - 20.0);  // /proc counts in 10 ms ticks
+  // A live process: /proc's utime and stime, each truncated to 10 ms ticks.
+  CHECK(static_cast<double>(live) >= terminal_ms - 20.0);
   CHECK(static_cast<double>(live) <= terminal_ms * 1.01 + 20.0);
 
   // A process the pod runs outside Exec's meter, as a language server or a preview server is.
@@ -162,7 +168,7 @@ TEMPLATE_TEST_CASE("usage: a terminal loop past the CPU quota ends and new work 
   const ExitStatus ended = ReadToEnd(*terminal.process);
   CHECK(ended.signal.has_value());
   CHECK(Must(w.workspaces().Get(w.alice, ws)).state == WorkspaceState::kStopped);
-  CHECK(CpuRecorded(w) >= 1200);
+  CHECK(CpuRecorded(w) >= 1200 - 20);  // a live process: /proc's utime and stime, 10 ms ticks each
 
   const auto audit = Must(store::Transact(
       p.storage(), TxKind::kRead, [&](Transaction& tx) { return store::audit::List(tx, 0, 100); }));
@@ -186,4 +192,37 @@ TEMPLATE_TEST_CASE("usage: a terminal loop past the CPU quota ends and new work 
   CHECK(Failure(w.workspaces().Exec(w.alice, ws, nothing)).code() ==
         Error::Code::kResourceExhausted);
   CHECK(Failure(w.workspaces().CheckCpuQuota(ws)).limit() == "org.max_cpu_seconds_per_day");
+}
+
+TEMPLATE_TEST_CASE("usage: a pod's samples add only the counter's growth, once, from any thread",
+                   "[services][usage][meter20]", CODEYARD_STORAGE_BACKENDS) {
+  WorkspaceWorld w(TestType::Create(), SampledByHand("replica-one"));
+  Storage& storage = w.platform().storage();
+  const auto advance = [&](const std::string& pod, int64_t counter, int64_t now) {
+    return Must(store::Transact(storage, TxKind::kWrite, [&](Transaction& tx) {
+      return store::pod_cpu::Advance(tx, pod, "ws", counter, now);
+    }));
+  };
+  CHECK(advance("pod-a", 100, 1) == 100);  // a pod's first sample: its use since it started
+  CHECK(advance("pod-a", 90, 2) == 0);     // lower (a reaping in between): nothing
+  CHECK(advance("pod-a", 150, 3) == 50);   // only what passed the highest
+  CHECK(advance("pod-b", 20, 3) == 20);    // pods apart
+  // Samplers racing on one pod (the periodic thread, a command's end, another replica): each
+  // millisecond is added once.
+  std::atomic<int64_t> added{0};
+  std::vector<std::thread> samplers;
+  for (int t = 0; t < 4; ++t) {
+    samplers.emplace_back([&] {
+      for (int64_t counter = 160; counter <= 400; counter += 10) {
+        added += advance("pod-a", counter, 4);
+      }
+    });
+  }
+  for (auto& s : samplers) s.join();
+  CHECK(added.load() == 250);
+  // Rows not sampled since a time are swept (pods long gone).
+  CHECK(Must(store::Transact(storage, TxKind::kWrite, [&](Transaction& tx) {
+          return store::pod_cpu::Sweep(tx, 4);
+        })) == 1);  // pod-b, last sampled at 3
+  CHECK(advance("pod-a", 400, 5) == 0);
 }
