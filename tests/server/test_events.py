@@ -282,7 +282,8 @@ def test_a_bad_or_forgotten_after_is_closed_with_a_reason(server):
     run(scenario())
 
 
-def test_a_logout_closes_the_channel_on_the_next_token_check(server):
+def logout_closes_the_channel(server):
+    """A user's channel, then a logout: the channel closes with 4001 within DEADLINE_S."""
     session = register(server)
     token = session["access_token"]
 
@@ -297,24 +298,17 @@ def test_a_logout_closes_the_channel_on_the_next_token_check(server):
     run(scenario())
 
 
+def test_a_logout_closes_the_channel_on_the_next_token_check(server):
+    logout_closes_the_channel(server)
+
+
 def test_a_logout_closes_the_channel_at_once_not_at_the_token_check(tmp_path):
     """meter20: the user.logins_ended event re-checks that user's channels at once, so a
     logout closes them although the periodic token check is an hour away."""
     slow = Server(tmp_path, "--set", "events.poll_interval_ms=20",
                   "--set", "terminal.reauth_interval_s=3600")
     try:
-        session = register(slow)
-        token = session["access_token"]
-
-        async def scenario():
-            conn = await (await Events.open(slow, token)).wait_ready()
-            status, _, _ = call(slow, "POST", "/auth/logout", token=token,
-                                json_body={"refresh_token": session["refresh_token"]})
-            assert status in (200, 204)
-            code, reason = await conn.wait_closed()  # within DEADLINE_S, far below an hour
-            assert code == 4001, (code, reason)
-
-        run(scenario())
+        logout_closes_the_channel(slow)  # within DEADLINE_S, far below an hour
     finally:
         slow.stop()
 

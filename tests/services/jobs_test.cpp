@@ -89,6 +89,13 @@ JobSubmission Python(std::string source, std::string stdin_data = "") {
   return s;
 }
 
+JobSubmission C(std::string source) {
+  JobSubmission s;
+  s.run.language = "c";
+  s.run.files = {FileData{"main.c", FileKind::kFile, std::move(source), 0644, std::nullopt}};
+  return s;
+}
+
 Job WaitDone(Jobs& jobs, const std::string& user, const std::string& id) {
   auto job = jobs.Get(user, id, milliseconds(30000));
   REQUIRE(job.has_value());
@@ -115,11 +122,8 @@ TEMPLATE_TEST_CASE("jobs: workers run queued jobs in the sandbox", "[services][j
   Jobs& jobs = *world.jobs;
   jobs.Start();
   const std::string user = world.NewUser();
-  JobSubmission c;
-  c.run.language = "c";
-  c.run.files = {FileData{"main.c", FileKind::kFile, "int main( {", 0644, std::nullopt}};
   auto submitted = jobs.Submit(user, {Python("print('hello', input())", "ada"),
-                                      Python("import sys\nsys.exit(3)"), std::move(c)});
+                                      Python("import sys\nsys.exit(3)"), C("int main( {")});
   REQUIRE(submitted.has_value());
   REQUIRE(submitted->ids.size() == 3);
   CHECK(submitted->quota.key == "limits.jobs_per_minute");
@@ -351,11 +355,7 @@ TEMPLATE_TEST_CASE("jobs: a compiled job's usage counts its compile step",
   Jobs& jobs = *world.jobs;
   jobs.Start();
   const std::string user = world.NewUser();
-  JobSubmission c;
-  c.run.language = "c";
-  c.run.files = {
-      FileData{"main.c", FileKind::kFile, "int main(void) { return 0; }\n", 0644, std::nullopt}};
-  auto submitted = jobs.Submit(user, {std::move(c)});
+  auto submitted = jobs.Submit(user, {C("int main(void) { return 0; }\n")});
   REQUIRE(submitted.has_value());
   const Job done = WaitDone(jobs, user, submitted->ids[0]);
   REQUIRE(done.run.has_value());

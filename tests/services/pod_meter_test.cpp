@@ -152,13 +152,7 @@ TEMPLATE_TEST_CASE("usage: a terminal loop past the CPU quota ends and new work 
   Platform& p = w.platform();
   const std::string ws = Must(w.workspaces().Create(w.alice, "Runaway")).id;
   // Alice's personal organization (id = her id): one CPU-second a day.
-  Must(store::Transact(p.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
-    CY_TRY(Org org, store::orgs::Get(tx, w.alice));
-    org.org_quotas.max_cpu_seconds_per_day = 1;
-    CY_TRY(const Org updated, store::orgs::Update(tx, org, w.clock().NowMillis()));
-    (void)updated;
-    return {};
-  }));
+  SetOrgCpuSecondsPerDay(p, w.alice, 1);
   auto pod = Must(w.workspaces().PodOf(w.alice, ws));
   SessionAttachment terminal =
       Must(pod->OpenSession("runaway", TerminalSpec(BusyScript(1.2, After::kLoop))));
