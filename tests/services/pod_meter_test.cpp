@@ -22,7 +22,9 @@
 #include "core/store/orgs.hpp"
 #include "core/store/pod_cpu.hpp"
 #include "core/store/transact.hpp"
+#include "core/store/usage.hpp"
 #include "core/try.hpp"
+#include "core/usage/record.hpp"
 #include "services/must.hpp"
 #include "services/workspace_world.hpp"
 
@@ -107,9 +109,9 @@ TEMPLATE_TEST_CASE("usage: a terminal's CPU loop and a process outside Exec are 
   const std::string ws = Must(w.workspaces().Create(w.alice, "Metered")).id;
   auto pod = Must(w.workspaces().PodOf(w.alice, ws));
 
-  // A shell-like session that burns a second and stays: sampled while it lives.
+  // A shell-like session that burns half a second and stays: sampled while it lives.
   SessionAttachment terminal =
-      Must(pod->OpenSession("meter", TerminalSpec(BusyScript(1.0, After::kSleep))));
+      Must(pod->OpenSession("meter", TerminalSpec(BusyScript(0.5, After::kSleep))));
   const double terminal_ms = ReadSpent(*terminal.process);
   CHECK(w.workspaces().SampleUsage() == 1);
   const int64_t live = CpuRecorded(w);
@@ -153,16 +155,22 @@ TEMPLATE_TEST_CASE("usage: a terminal loop past the CPU quota ends and new work 
   const std::string ws = Must(w.workspaces().Create(w.alice, "Runaway")).id;
   // Alice's personal organization (id = her id): one CPU-second a day.
   SetOrgCpuSecondsPerDay(p, w.alice, 1);
+  // 0.9 s recorded earlier today (a job, say): the loop crosses the second in 0.1 s.
+  Must(store::Transact(p.storage(), TxKind::kWrite, [&](Transaction& tx) {
+    return store::usage::Add(tx, usage::DayOf(w.clock().NowMillis()), w.alice, w.alice,
+                             {900, 900, 0, 1, 0});
+  }));
   auto pod = Must(w.workspaces().PodOf(w.alice, ws));
   SessionAttachment terminal =
-      Must(pod->OpenSession("runaway", TerminalSpec(BusyScript(1.2, After::kLoop))));
+      Must(pod->OpenSession("runaway", TerminalSpec(BusyScript(0.2, After::kLoop))));
   (void)ReadSpent(*terminal.process);  // past the quota, and looping on
 
   CHECK(w.workspaces().SampleUsage() == 1);  // the sample that finds it over: stopped
   const ExitStatus ended = ReadToEnd(*terminal.process);
   CHECK(ended.signal.has_value());
   CHECK(Must(w.workspaces().Get(w.alice, ws)).state == WorkspaceState::kStopped);
-  CHECK(CpuRecorded(w) >= 1200 - 20);  // a live process: /proc's utime and stime, 10 ms ticks each
+  // 0.9 s + the loop's 0.2 s so far (a live process: /proc's utime and stime, 10 ms ticks each).
+  CHECK(CpuRecorded(w) >= 900 + 200 - 20);
 
   const auto audit = Must(store::Transact(
       p.storage(), TxKind::kRead, [&](Transaction& tx) { return store::audit::List(tx, 0, 100); }));
