@@ -96,6 +96,15 @@ JobSubmission C(std::string source) {
   return s;
 }
 
+// The user's usage rows, which must be one day's.
+UsageRow OnlyDay(JobsWorld& world, const std::string& user) {
+  Usage usage(world.shared_platform());
+  auto report = usage.ForUser(user, {});
+  REQUIRE(report.has_value());
+  REQUIRE(report->days.size() == 1);
+  return report->days[0];
+}
+
 Job WaitDone(Jobs& jobs, const std::string& user, const std::string& id) {
   auto job = jobs.Get(user, id, milliseconds(30000));
   REQUIRE(job.has_value());
@@ -335,11 +344,7 @@ TEMPLATE_TEST_CASE("jobs: a finished job's usage is recorded with its result", "
   REQUIRE(quick.run.has_value());
   CHECK(busy.run->status.cpu_ms >= 300);
 
-  Usage usage(world.shared_platform());
-  auto report = usage.ForUser(user, {});
-  REQUIRE(report.has_value());
-  REQUIRE(report->days.size() == 1);
-  const UsageRow& day = report->days[0];
+  const UsageRow day = OnlyDay(world, user);
   CHECK(day.jobs == 2);
   CHECK(day.runs == 0);
   CHECK(day.cpu_ms == busy.run->status.cpu_ms + quick.run->status.cpu_ms);
@@ -362,11 +367,7 @@ TEMPLATE_TEST_CASE("jobs: a compiled job's usage counts its compile step",
   REQUIRE(done.run->verdict == Verdict::kOk);
   REQUIRE(done.run->compile_ms > 0);
 
-  Usage usage(world.shared_platform());
-  auto report = usage.ForUser(user, {});
-  REQUIRE(report.has_value());
-  REQUIRE(report->days.size() == 1);
-  const UsageRow& day = report->days[0];
+  const UsageRow day = OnlyDay(world, user);
   CHECK(day.jobs == 1);
   // The compiler (cc1 and the linker: tens of milliseconds at least) beside the program's
   // own few; its wall time from its start to its reaping, within the step's compile_ms.
