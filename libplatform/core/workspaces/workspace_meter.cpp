@@ -66,7 +66,7 @@ int Workspaces::Impl::SampleUsage() {
     std::optional<Workspace> over;
     Error refusal(Error::Code::kInternal, "");
     {
-      // Serialized with StopPod, so no sample lands after the pod's last one.
+      // One lifecycle step of this workspace at a time on this replica (StopPod holds it too).
       std::lock_guard lock(entry->mu);
       std::shared_ptr<Pod> pod;
       {
@@ -102,6 +102,11 @@ void Workspaces::Impl::QuotaStop(const Workspace& ws, const Error& refusal) {
                             {{"workspace", ws.id}, {"error", stopped.error().ToString()}});
     return;
   }
+  // StopPod leaves a workspace whose live lease another replica took meanwhile to that
+  // replica (whose own samples stop it): only a stop made here is audited.
+  auto now = store::Transact(platform_.storage(), TxKind::kRead,
+                             [&](Transaction& tx) { return store::workspaces::Get(tx, ws.id); });
+  if (!now || now->state != WorkspaceState::kStopped) return;
   platform_.logger().Warn(
       "usage: workspace stopped, its owner's CPU quota is used up",
       {{"workspace", ws.id}, {"owner", ws.owner_id}, {"quota", refusal.limit()}});
