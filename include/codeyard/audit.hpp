@@ -42,6 +42,8 @@ inline constexpr std::string_view kJobCancel = "job.cancel";
 inline constexpr std::string_view kOrgRename = "org.rename";
 inline constexpr std::string_view kOrgDelete = "org.delete";
 inline constexpr std::string_view kWorkspaceMove = "workspace.move";
+// meter20: a workspace stopped because a sample of its pod used up its owner's CPU quota.
+inline constexpr std::string_view kWorkspaceQuotaStop = "workspace.quota_stop";
 // org20: the operator's local `codeyard user` commands (actor "local:<unix user>").
 inline constexpr std::string_view kUserCreate = "user.create";
 inline constexpr std::string_view kPasswordReset = "user.password_reset";

@@ -171,8 +171,9 @@ struct Config {
   std::string images_dir;  // images.dir
 
   // Usage metering (issue 20, usage20; codeyard/usage.hpp).
-  int64_t usage_max_days = 366;         // usage.max_days: the longest range of one usage report
-  int64_t usage_metrics_max_orgs = 50;  // usage.metrics_max_orgs: orgs with their own series
+  int64_t usage_max_days = 366;          // usage.max_days: the longest range of one usage report
+  int64_t usage_metrics_max_orgs = 50;   // usage.metrics_max_orgs: orgs with their own series
+  int64_t usage_sample_interval_s = 30;  // usage.sample_interval_s: pods' CPU sampled (meter20)
   // admin20: the audit log's retention (codeyard/admin.hpp); 0 keeps every record.
   int64_t audit_retention_days = 365;  // audit.retention_days
   // org20: replicas whose heartbeat is older are pruned from the table (0 = never).

@@ -59,6 +59,9 @@ struct GradeOptions {
   // After each test: how many have run and how many will (the total shrinks to the number run
   // when grading stops early).
   std::function<void(size_t done, size_t total)> progress;
+  // meter20: the compiler's own report (RunResult::compile_status), once the compile step
+  // ended, for usage metering (all zero for a language without one).
+  std::function<void(const ExitStatus& compiler)> compiled;
 };
 
 struct TestReport {

@@ -72,6 +72,9 @@ struct RunResult {
   std::string stderr_data;
   std::string compile_output;  // compiler diagnostics (C and C++), capped
   int64_t compile_ms = 0;
+  // meter20: the executor's report of the compile step (all zero when nothing compiled), for
+  // usage metering; under kCompileError it is also `status`. Not part of the encoded result.
+  ExitStatus compile_status;
   // The compiler's argv exactly as it ran (empty for interpreted languages).
   std::vector<std::string> compile_command;
   std::string message;  // why, for compile_error and internal_error

@@ -100,6 +100,9 @@ struct WorkspaceOptions {
   std::string replica_id;
   std::chrono::milliseconds lease{std::chrono::seconds(15)};
   std::chrono::milliseconds lease_renew{std::chrono::seconds(5)};
+  // meter20: how often the thread samples the CPU counter of every pod this replica holds
+  // (usage.sample_interval_s; 0: no thread, the caller calls SampleUsage, as tests do).
+  std::chrono::milliseconds usage_sample{std::chrono::seconds(30)};
   // Where the images a workspace may name live (codeyard/images.hpp): set from images.dir
   // for the local backend, whose pods need the image there. Empty: names are not checked
   // here (the executor refuses an unknown one when the pod starts).
@@ -261,9 +264,22 @@ class Workspaces {
   // The lease heartbeat's age; cheap, safe from any thread.
   [[nodiscard]] LeaseHeartbeat Heartbeat() const;
 
-  // The running pod of an open workspace (for terminals); opens it if needed.
+  // The running pod of an open workspace (for terminals); opens it if needed. Refused
+  // (kResourceExhausted) when the owner's CPU-seconds-per-day quota is used up.
   [[nodiscard]] Result<std::shared_ptr<Pod>> PodOf(std::string_view user_id,
                                                    std::string_view workspace_id);
+
+  // meter20 (docs/usage.md): the CPU-seconds-per-day quota of the workspace's owner and
+  // organization, for work started in its pod (a language server, a preview connection):
+  // kResourceExhausted naming quota, limit and usage when it is used up.
+  [[nodiscard]] Result<void> CheckCpuQuota(std::string_view workspace_id);
+
+  // meter20: one sample of the CPU counter (Pod::CpuMs) of every pod whose lease this replica
+  // holds, its growth recorded as the owner's usage (core/usage/pod_meter.hpp); a workspace
+  // whose sample used up its owner's CPU-seconds-per-day quota is stopped (final sync first,
+  // audited as workspace.quota_stop), which ends its terminals, language servers and
+  // previews. Returns the pods sampled. The thread of WorkspaceOptions::usage_sample calls it.
+  int SampleUsage();
 
   // The workspace's pod if it runs now, whoever holds its lease, for a caller that only
   // watches (a reviewer watching the author's terminal): it opens, claims, renews and

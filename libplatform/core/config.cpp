@@ -752,6 +752,13 @@ const std::vector<KeySpec>& Specs() {
        "organizations with their own codeyard_org_* series (the most CPU first); the rest are "
        "summed under org=\"_other\"",
        "50", IntSetter(&Config::usage_metrics_max_orgs, 0, 100000)},
+      // meter20: metering of everything a workspace's pod runs (docs/usage.md).
+      {"usage.sample_interval_s",
+       "seconds between two samples of the CPU counter of each workspace pod a replica holds "
+       "(terminals, language servers, previews; also sampled when a command ends and before "
+       "the pod stops); a CPU quota is enforced on running work at this pace (0 = no periodic "
+       "sampling)",
+       "30", IntSetter(&Config::usage_sample_interval_s, 0, 86400)},
       // admin20: the audit log (codeyard/admin.hpp, docs/admin.md).
       {"audit.retention_days",
        "days an audit log record is kept before the hourly sweep deletes it (0 = forever)", "365",

@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <charconv>
+#include <utility>
 
 #include "http_errors.hpp"
 #include "lws_http.hpp"
@@ -40,9 +41,24 @@ EventSockets::EventSockets(Events& events, Accounts& accounts, std::chrono::seco
                      std::move(logger)),
       events_(events),
       accounts_(accounts),
-      reauth_interval_(reauth_interval) {}
+      reauth_interval_(reauth_interval) {
+  link_->sockets = this;
+  events_.Observe([link = std::weak_ptr<ObserverLink>(link_)](const Event& e) {
+    if (e.type != kEventLoginsEnded) return;
+    const auto held = link.lock();
+    if (!held) return;
+    std::lock_guard lock(held->mu);
+    if (held->sockets == nullptr) return;
+    held->sockets->logins_ended_.Post(e.owner_id);
+    held->sockets->ws().Wake();
+  });
+}
 
 EventSockets::~EventSockets() {
+  {
+    std::lock_guard lock(link_->mu);
+    link_->sockets = nullptr;
+  }
   for (auto& [id, c] : conns()) {
     if (c.sub) c.sub->Cancel();
   }
@@ -114,6 +130,8 @@ void EventSockets::OnWake(bool stopping) {
       if (d.close) {
         logger().Info("events closed: token no longer valid", {{"request_id", c.request_id}});
         WsGlue::CloseWith(c, std::move(*d.close));
+      } else if (std::exchange(c.recheck_again, false)) {
+        Recheck(d.id, c);  // that check may have read the login before it ended
       }
       continue;
     }
@@ -130,6 +148,11 @@ void EventSockets::OnWake(bool stopping) {
     lws_callback_on_writable(c.wsi);
   }
   for (const uint64_t id : ready_.Take()) Writable(id);
+  for (const std::string& user : logins_ended_.Take()) {
+    for (auto& [id, c] : conns()) {
+      if (c.state == EventsState::kSubscribed && !c.close && c.user_id == user) Recheck(id, c);
+    }
+  }
   if (stopping) CloseAll({events_ws::kCloseGoingAway, "the server is shutting down"});
 }
 
@@ -152,7 +175,14 @@ WsNext EventSockets::After(uint64_t /*id*/, EventsConn& c, bool* more) {
 void EventSockets::Timer(uint64_t id, EventsConn& c) {
   if (c.state != EventsState::kSubscribed || c.close) return;
   lws_set_timer_usecs(c.wsi, static_cast<lws_usec_t>(reauth_interval_.count()) * LWS_USEC_PER_SEC);
-  if (c.reauth_pending) return;
+  Recheck(id, c);
+}
+
+void EventSockets::Recheck(uint64_t id, EventsConn& c) {
+  if (c.reauth_pending) {
+    c.recheck_again = true;
+    return;
+  }
   c.reauth_pending = true;
   // The same check as the hello's: logout, a password change, a disabled or deleted user
   // or expiry end the subscription.

@@ -5,7 +5,9 @@
 // one text message (EventJson), after a first {"type":"ready","id":N} saying the subscription is
 // live and where to resume from if nothing else arrives. Messages after the hello are ignored. The
 // token is verified again every reauth interval (on a worker); once refused the connection
-// is closed with 4001 and the page reconnects with a fresh token and `after`.
+// is closed with 4001 and the page reconnects with a fresh token and `after`. meter20: a
+// `user.logins_ended` event (a logout, a disabled user, a forced logout, on any replica) re-checks
+// that user's connections at once, as Terminals and RunSessions do.
 //
 // Close codes (docs/api.md, "Events"): 1001 server stopping, 1008 a bad ?after, 1009 a hello
 // over 64 KiB, 1013 busy, 4001 no/bad/expired token, 4008 fell behind (reconnect with the
@@ -21,6 +23,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,6 +61,7 @@ struct EventsConn : WsSession {
   std::shared_ptr<EventSubscription> sub;
   std::deque<std::string> out;  // messages taken, waiting for WRITEABLE
   bool reauth_pending = false;
+  bool recheck_again = false;  // logins ended while a check ran: check once more after it
 };
 
 class EventSockets final : public LwsWebSocketOf<EventsConn> {
@@ -94,13 +98,24 @@ class EventSockets final : public LwsWebSocketOf<EventsConn> {
   void Closed(uint64_t id, EventsConn& c) override;
 
   void Submit(EventsConn& c, std::function<Done()> job);
+  // Verifies the connection's token again on a worker (the timer's and logins_ended's check).
+  void Recheck(uint64_t id, EventsConn& c);
+
+  // The Events observer outlives these sockets (it stays until the service stops): it
+  // reaches them through this link, which the destructor cuts.
+  struct ObserverLink {
+    std::mutex mu;
+    EventSockets* sockets = nullptr;  // guarded by mu
+  };
 
   Events& events_;
   Accounts& accounts_;
   const std::chrono::seconds reauth_interval_;
 
-  WsInbox<Done> done_;       // from workers
-  WsInbox<uint64_t> ready_;  // from the events poller: subscriptions with events
+  WsInbox<Done> done_;                 // from workers
+  WsInbox<uint64_t> ready_;            // from the events poller: subscriptions with events
+  WsInbox<std::string> logins_ended_;  // from the events poller: users whose logins ended
+  std::shared_ptr<ObserverLink> link_ = std::make_shared<ObserverLink>();
 };
 
 }  // namespace codeyard::server

@@ -4,11 +4,13 @@
 // kept to what the fake's interpreter knows (echo, cat, true, false, sh -c 'exit N',
 // sh -c 'CMD > FILE'), so a real shell and the fake give the same answers.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <string_view>
+#include <thread>
 
 #include "codeyard/backend/fake_executor.hpp"
 #include "codeyard/backend/registry.hpp"
@@ -383,4 +385,40 @@ TEST_CASE("conformance: an image the backend cannot serve is refused by CheckIma
   CHECK_THAT(unknown.error().message(), Catch::Contains("\"no-such-image\""));
   // A name that is no image name at all is refused the same way.
   CHECK(executor->CheckImage("../etc").error().code() == Error::Code::kInvalidArgument);
+}
+
+TEST_CASE("conformance: the pod's CPU counter holds what ran, what runs and what was left",
+          "[executor][conformance][meter20]") {
+  // meter20 (Pod::CpuMs): the in-memory fake has no counter (kUnimplemented, the default).
+  const BackendRow& row = EachProgramBackend();
+  CAPTURE(row.name);
+  auto backend = row.make();
+  auto executor = backend->Open();
+  auto pod = MustCreate(*executor, backend->Spec());
+  const auto counter = [&] {
+    auto cpu = pod->CpuMs();
+    if (!cpu) FAIL("CpuMs: " << cpu.error().ToString());
+    return *cpu;
+  };
+  const int64_t before = counter();
+  CHECK(before >= 0);
+  const Ran busy =
+      RunIn(*pod, {"python3", "-c", "import time\nwhile time.process_time() < 0.3:\n    pass\n"});
+  REQUIRE(busy.status.exit_code == 0);
+  const int64_t after_run = counter();
+  // The process's own rusage, once: not the agent's time, nor the init's.
+  CHECK(after_run - before >= busy.status.cpu_ms);
+  CHECK(after_run - before <= busy.status.cpu_ms + 50);
+  // A process left running by a command that ended (re-parented to the init, reaped there):
+  // counted while it runs and after.
+  (void)Shell(*pod,
+              "python3 -c 'import time\nwhile time.process_time() < 0.2:\n    pass\n' "
+              ">/dev/null 2>&1 &");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  int64_t now = counter();
+  while (now < after_run + 200 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polls a condition
+    now = counter();
+  }
+  CHECK(now >= after_run + 200);
 }

@@ -1,8 +1,8 @@
 """The events WebSocket against the real server: GET /api/v1/events pushes the changes a
 user may read, each one JSON text message (docs/api.md, "Events"). Files written through
 the API and by a command in the pod (found by the sync) arrive; another user's never do;
-?after= resumes without a gap; bad hellos and tokens are closed; a deleted workspace's event
-reaches its owner only. On PostgreSQL: an event made through one replica reaches a page
+?after= resumes without a gap; bad hellos and tokens are closed, and a logout closes the
+channel at once; a deleted workspace's event reaches its owner only. On PostgreSQL: an event made through one replica reaches a page
 connected to the other, and a session left idle in a transaction in another database delays
 events by events.horizon_wait_ms only."""
 
@@ -282,7 +282,8 @@ def test_a_bad_or_forgotten_after_is_closed_with_a_reason(server):
     run(scenario())
 
 
-def test_a_logout_closes_the_channel_on_the_next_token_check(server):
+def logout_closes_the_channel(server):
+    """A user's channel, then a logout: the channel closes with 4001 within DEADLINE_S."""
     session = register(server)
     token = session["access_token"]
 
@@ -295,6 +296,21 @@ def test_a_logout_closes_the_channel_on_the_next_token_check(server):
         assert code == 4001, (code, reason)
 
     run(scenario())
+
+
+def test_a_logout_closes_the_channel_on_the_next_token_check(server):
+    logout_closes_the_channel(server)
+
+
+def test_a_logout_closes_the_channel_at_once_not_at_the_token_check(tmp_path):
+    """meter20: the user.logins_ended event re-checks that user's channels at once, so a
+    logout closes them although the periodic token check is an hour away."""
+    slow = Server(tmp_path, "--set", "events.poll_interval_ms=20",
+                  "--set", "terminal.reauth_interval_s=3600")
+    try:
+        logout_closes_the_channel(slow)  # within DEADLINE_S, far below an hour
+    finally:
+        slow.stop()
 
 
 def test_after_resumes_across_a_server_restart(tmp_path):

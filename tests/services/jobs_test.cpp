@@ -89,6 +89,22 @@ JobSubmission Python(std::string source, std::string stdin_data = "") {
   return s;
 }
 
+JobSubmission C(std::string source) {
+  JobSubmission s;
+  s.run.language = "c";
+  s.run.files = {FileData{"main.c", FileKind::kFile, std::move(source), 0644, std::nullopt}};
+  return s;
+}
+
+// The user's usage rows, which must be one day's.
+UsageRow OnlyDay(JobsWorld& world, const std::string& user) {
+  Usage usage(world.shared_platform());
+  auto report = usage.ForUser(user, {});
+  REQUIRE(report.has_value());
+  REQUIRE(report->days.size() == 1);
+  return report->days[0];
+}
+
 Job WaitDone(Jobs& jobs, const std::string& user, const std::string& id) {
   auto job = jobs.Get(user, id, milliseconds(30000));
   REQUIRE(job.has_value());
@@ -115,11 +131,8 @@ TEMPLATE_TEST_CASE("jobs: workers run queued jobs in the sandbox", "[services][j
   Jobs& jobs = *world.jobs;
   jobs.Start();
   const std::string user = world.NewUser();
-  JobSubmission c;
-  c.run.language = "c";
-  c.run.files = {FileData{"main.c", FileKind::kFile, "int main( {", 0644, std::nullopt}};
   auto submitted = jobs.Submit(user, {Python("print('hello', input())", "ada"),
-                                      Python("import sys\nsys.exit(3)"), std::move(c)});
+                                      Python("import sys\nsys.exit(3)"), C("int main( {")});
   REQUIRE(submitted.has_value());
   REQUIRE(submitted->ids.size() == 3);
   CHECK(submitted->quota.key == "limits.jobs_per_minute");
@@ -331,11 +344,7 @@ TEMPLATE_TEST_CASE("jobs: a finished job's usage is recorded with its result", "
   REQUIRE(quick.run.has_value());
   CHECK(busy.run->status.cpu_ms >= 300);
 
-  Usage usage(world.shared_platform());
-  auto report = usage.ForUser(user, {});
-  REQUIRE(report.has_value());
-  REQUIRE(report->days.size() == 1);
-  const UsageRow& day = report->days[0];
+  const UsageRow day = OnlyDay(world, user);
   CHECK(day.jobs == 2);
   CHECK(day.runs == 0);
   CHECK(day.cpu_ms == busy.run->status.cpu_ms + quick.run->status.cpu_ms);
@@ -343,6 +352,28 @@ TEMPLATE_TEST_CASE("jobs: a finished job's usage is recorded with its result", "
   CHECK(day.peak_memory_bytes ==
         static_cast<int64_t>(std::max(busy.run->status.memory_kb, quick.run->status.memory_kb)) *
             1024);
+}
+
+TEMPLATE_TEST_CASE("jobs: a compiled job's usage counts its compile step",
+                   "[services][jobs][meter20]", CODEYARD_STORAGE_BACKENDS) {
+  JobsWorld world(TestType::Create());
+  Jobs& jobs = *world.jobs;
+  jobs.Start();
+  const std::string user = world.NewUser();
+  auto submitted = jobs.Submit(user, {C("int main(void) { return 0; }\n")});
+  REQUIRE(submitted.has_value());
+  const Job done = WaitDone(jobs, user, submitted->ids[0]);
+  REQUIRE(done.run.has_value());
+  REQUIRE(done.run->verdict == Verdict::kOk);
+  REQUIRE(done.run->compile_ms > 0);
+
+  const UsageRow day = OnlyDay(world, user);
+  CHECK(day.jobs == 1);
+  // The compiler (cc1 and the linker: tens of milliseconds at least) beside the program's
+  // own few; its wall time from its start to its reaping, within the step's compile_ms.
+  CHECK(day.cpu_ms >= done.run->status.cpu_ms + 10);
+  CHECK(day.wall_ms > done.run->status.wall_ms);
+  CHECK(day.wall_ms <= done.run->status.wall_ms + done.run->compile_ms);
 }
 
 }  // namespace

@@ -143,13 +143,7 @@ TEMPLATE_TEST_CASE("usage: the CPU-seconds-per-day quota refuses the next run, n
   const std::string ws = Must(w.workspaces().Create(w.alice, "Quota")).id;
   const std::string today = usage::DayOf(w.clock().NowMillis());
   // Alice's personal organization (id = her id) may use 2 CPU-seconds a day.
-  Must(store::Transact(p.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
-    CY_TRY(Org org, store::orgs::Get(tx, w.alice));
-    org.org_quotas.max_cpu_seconds_per_day = 2;
-    CY_TRY(const Org updated, store::orgs::Update(tx, org, w.clock().NowMillis()));
-    (void)updated;
-    return {};
-  }));
+  SetOrgCpuSecondsPerDay(p, w.alice, 2);
   ExecSpec spec;
   spec.argv = {"true"};
   Add(p, today, w.alice, w.alice, {1500, 1500, 0, 0, 1});  // 1 of 2 whole seconds: room left

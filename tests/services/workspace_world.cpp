@@ -4,9 +4,11 @@
 
 #include "codeyard/backend/registry.hpp"
 #include "codeyard/id.hpp"
+#include "core/store/orgs.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/users.hpp"
 #include "core/store/workspaces.hpp"
+#include "core/try.hpp"
 
 namespace codeyard::testing {
 
@@ -32,6 +34,18 @@ std::string InsertWorkspace(Platform& platform, const std::string& owner, const 
   });
   if (!inserted) FAIL("insert workspace: " << inserted.error().ToString());
   return w.id;
+}
+
+void SetOrgCpuSecondsPerDay(Platform& platform, const std::string& org_id, int64_t seconds) {
+  auto set =
+      store::Transact(platform.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
+        CY_TRY(Org org, store::orgs::Get(tx, org_id));
+        org.org_quotas.max_cpu_seconds_per_day = seconds;
+        CY_TRY(const Org updated, store::orgs::Update(tx, org, platform.clock().NowMillis()));
+        (void)updated;
+        return {};
+      });
+  if (!set) FAIL("set the CPU quota: " << set.error().ToString());
 }
 
 std::shared_ptr<Platform> OpenTestPlatform(const TestDatabase& db, std::shared_ptr<Clock> clock) {

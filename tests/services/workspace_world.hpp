@@ -3,6 +3,7 @@
 // state directory for the workspaces' pods.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -31,6 +32,8 @@ namespace codeyard::testing {
 [[nodiscard]] std::string InsertUser(Platform& platform, const std::string& name);
 [[nodiscard]] std::string InsertWorkspace(Platform& platform, const std::string& owner,
                                           const std::string& name);
+// Sets organization `org_id`'s own CPU-seconds-per-day quota (the usage suites).
+void SetOrgCpuSecondsPerDay(Platform& platform, const std::string& org_id, int64_t seconds);
 
 class WorkspaceWorld {
  public:

@@ -280,6 +280,17 @@ class Pod {
   [[nodiscard]] virtual Result<void> Reset() {
     return Fail(Error::Code::kUnimplemented, "this pod cannot be reset; use a fresh one");
   }
+
+  // The pod's CPU counter (issue 20's metering): user + system milliseconds every process
+  // the pod ran has used since the pod started, ended or still running, terminal sessions,
+  // language servers and what a process left behind included; the backend's own machinery
+  // (the init, agents) left out. It only grows, except that a sample taken while a process
+  // is being reaped may read a few ticks off, which the next sample corrects (a meter keeps
+  // the highest value seen). Optional: the default is kUnimplemented, and usage then comes
+  // from each process's ExitStatus alone.
+  [[nodiscard]] virtual Result<int64_t> CpuMs() {
+    return Fail(Error::Code::kUnimplemented, "this pod has no CPU counter");
+  }
 };
 
 // Equality on every listed label (Kubernetes' matchLabels); empty selects all.
@@ -431,6 +442,7 @@ class PodWrapper : public Pod {
   }
   // Reset (reuse).
   Result<void> Reset() override { return target_->Reset(); }
+  Result<int64_t> CpuMs() override { return target_->CpuMs(); }
 
  private:
   std::shared_ptr<Pod> target_;

@@ -256,6 +256,7 @@ Result<GradeReport> Grade(Runner& runner, const Problem& problem, const Submissi
   CY_TRY(auto program, runner.Prepare(request));
   report.compile_output = program->compile().compile_output;
   report.compile_ms = program->compile().compile_ms;
+  if (options.compiled) options.compiled(program->compile().compile_status);
   if (!program->ready()) {
     report.verdict = FromRun(program->compile().verdict);
     report.message = program->compile().message;

@@ -149,7 +149,7 @@ Result<JobOutcome> Jobs::Impl::Execute(const Job& job) {
     request.user_id.clear();  // admission was the queue's; no per-user cap in the Runner
     CY_TRY(const RunResult run, runner_->Run(request));
     return JobOutcome{std::string(VerdictName(run.verdict)), EncodeRunResult(run),
-                      usage::UsageOf(run.status)};
+                      usage::UsageOfRun(run)};
   }
   const Kind* kind = KindOf(job.kind);
   if (kind == nullptr || !kind->handler) {

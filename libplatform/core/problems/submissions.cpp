@@ -12,6 +12,7 @@
 #include "core/store/progress.hpp"
 #include "core/store/transact.hpp"
 #include "core/try.hpp"
+#include "core/usage/record.hpp"
 
 namespace codeyard {
 namespace {
@@ -80,9 +81,12 @@ Result<void> Submissions::RegisterGradeKind(Jobs& jobs, std::shared_ptr<Problems
         // Loaded when the job runs, not when it was queued: an admin's fix to a problem
         // applies to the submissions still waiting.
         CY_TRY(const Problem problem, problems->ForGrading(grade.problem));
-        CY_TRY(const GradeReport report, Grade(*runner, problem, grade.submission));
-        // Usage: what the executor reported for each test's run, summed.
+        // Usage: what the executor reported for the compile step (meter20) and each test's
+        // run, summed.
         JobUsage used;
+        GradeOptions options;
+        options.compiled = [&used](const ExitStatus& compiler) { usage::AddUsage(used, compiler); };
+        CY_TRY(const GradeReport report, Grade(*runner, problem, grade.submission, options));
         for (const TestReport& t : report.tests) {
           used.cpu_ms += t.time_ms;
           used.wall_ms += t.wall_ms;

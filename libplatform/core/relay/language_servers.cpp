@@ -174,6 +174,10 @@ Result<std::unique_ptr<LanguageServerSession>> LanguageServers::Start(
   if (!argv) return std::unexpected(argv.error());
   auto workspace = workspaces_->Get(user_id, workspace_id);  // the owner only
   if (!workspace) return std::unexpected(workspace.error());
+  // meter20: a language server is new work, refused once the owner's CPU quota is used up.
+  if (auto quota = workspaces_->CheckCpuQuota(workspace_id); !quota) {
+    return std::unexpected(quota.error());
+  }
   auto pod = workspaces_->RunningPod(workspace_id);
   if (!pod) return std::unexpected(pod.error());
   ExecSpec spec;

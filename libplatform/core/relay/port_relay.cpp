@@ -172,6 +172,11 @@ Result<std::unique_ptr<PortStream>> PortRelay::Connect(std::string_view user_id,
   if (auto admitted = Admit(user_id, workspace_id); !admitted) {
     return std::unexpected(admitted.error());
   }
+  // meter20: serving a preview makes its server work, refused once the owner's CPU quota is
+  // used up.
+  if (auto quota = workspaces_->CheckCpuQuota(workspace_id); !quota) {
+    return std::unexpected(quota.error());
+  }
   // Never starts the pod: a workspace that is not running serves nothing.
   auto pod = workspaces_->RunningPod(workspace_id);
   if (!pod) {

@@ -80,6 +80,7 @@ class PreparedImpl final : public PreparedProgram {
     RunResult result;
     result.compile_output = compile_.compile_output;
     result.compile_ms = compile_.compile_ms;
+    result.compile_status = compile_.compile_status;
     result.compile_command = compile_.compile_command;
     auto pod = pods_->Acquire();
     if (!pod) return std::unexpected(pod.error());  // an unusable executor, as Runner::Run says

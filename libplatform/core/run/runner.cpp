@@ -254,6 +254,7 @@ class Runner::Impl {
     auto compiled = run::ExecAndCollect(*pod, run::SpecFor(result.compile_command, limits));
     if (!compiled) return finish(std::unexpected(compiled.error()));
     result.compile_output = compiled->err + compiled->out;
+    result.compile_status = compiled->status;
     Verdict verdict = Classify(compiled->status, limits);
     // The CPU limit (RLIMIT_CPU) kills the compiler proper (cc1, cc1plus) with SIGXCPU, and
     // its driver then exits non-zero (4, "internal compiler error") as if the sources were

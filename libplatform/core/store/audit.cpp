@@ -12,9 +12,7 @@ constexpr std::string_view kSelect =
     "SELECT id, ts, actor_id, action, target, detail, request_id, source FROM audit_log ";
 
 Result<std::vector<AuditEntry>> Many(const Rows& rows) {
-  std::vector<AuditEntry> out;
-  out.reserve(rows.size());
-  for (const Row& r : rows) {
+  return ReadAll<AuditEntry>(rows, [](const Row& r) -> Result<AuditEntry> {
     AuditEntry e;
     CY_TRY(e.id, r.Int(0));
     CY_TRY(e.ts, r.Int(1));
@@ -24,9 +22,8 @@ Result<std::vector<AuditEntry>> Many(const Rows& rows) {
     CY_TRY(e.detail, r.Text(5));
     CY_TRY(e.request_id, r.Text(6));
     CY_TRY(e.source, r.Text(7));
-    out.push_back(std::move(e));
-  }
-  return out;
+    return e;
+  });
 }
 
 // UPDATE is refused always; DELETE unless the retention sweep marked itself active in this

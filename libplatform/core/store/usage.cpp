@@ -12,9 +12,7 @@ constexpr std::string_view kColumns =
     "day, org_id, user_id, cpu_ms, wall_ms, peak_memory_bytes, jobs, runs, stored_bytes";
 
 Result<std::vector<Row>> ReadRows(const Rows& rows) {
-  std::vector<Row> out;
-  out.reserve(rows.size());
-  for (const auto& r : rows) {
+  return ReadAll<Row>(rows, [](const codeyard::Row& r) -> Result<Row> {
     Row row;
     CY_TRY(row.day, r.Text(0));
     CY_TRY(row.org_id, r.Text(1));
@@ -25,9 +23,8 @@ Result<std::vector<Row>> ReadRows(const Rows& rows) {
     CY_TRY(row.jobs, r.Int(6));
     CY_TRY(row.runs, r.Int(7));
     CY_TRY(row.stored_bytes, r.Int(8));
-    out.push_back(std::move(row));
-  }
-  return out;
+    return row;
+  });
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "core/usage/record.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -80,6 +81,18 @@ JobUsage UsageOf(const ExitStatus& status) {
   used.wall_ms = status.wall_ms;
   used.peak_memory_bytes = status.memory_kb * 1024;
   return used;
+}
+
+JobUsage UsageOfRun(const RunResult& run) {
+  JobUsage used = UsageOf(run.status);
+  if (run.verdict != Verdict::kCompileError) AddUsage(used, run.compile_status);
+  return used;
+}
+
+void AddUsage(JobUsage& used, const ExitStatus& more) {
+  used.cpu_ms += more.cpu_ms;
+  used.wall_ms += more.wall_ms;
+  used.peak_memory_bytes = std::max<uint64_t>(used.peak_memory_bytes, more.memory_kb * 1024);
 }
 
 // A personal organization's id is its user's id (codeyard/orgs.hpp).

@@ -15,6 +15,7 @@
 #include "codeyard/backend/storage.hpp"
 #include "codeyard/jobs.hpp"
 #include "codeyard/records.hpp"
+#include "codeyard/run.hpp"
 
 namespace codeyard::usage {
 
@@ -23,6 +24,12 @@ namespace codeyard::usage {
 
 // The executor's report of one process as usage.
 [[nodiscard]] JobUsage UsageOf(const ExitStatus& status);
+
+// meter20: a one-shot run's usage: its program's, plus its compile step's when it compiled
+// (under kCompileError the status is the compiler's already).
+[[nodiscard]] JobUsage UsageOfRun(const RunResult& run);
+// Adds `more` (a compile step) to `used`: sums, and the larger peak.
+void AddUsage(JobUsage& used, const ExitStatus& more);
 
 // The organization a job's or a workspace's usage counts under ('' when it has none).
 [[nodiscard]] std::string OrgOf(const Job& job);

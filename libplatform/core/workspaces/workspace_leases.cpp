@@ -356,6 +356,8 @@ Result<void> Workspaces::Impl::StopPod(std::string_view id, bool take_live,
       return Fail(*refused);
     }
   }
+  // meter20: the pod's last CPU sample, before it goes (entry->mu keeps others' out).
+  if (pod && pod->Info().phase == PodPhase::kRunning) MeterById(id, *pod);
   CY_CHECK(Transition(id, lease.generation, WorkspaceState::kStopping));
   if (!lease.pod_id.empty()) (void)executor_->DeletePod(lease.pod_id);
   Cache(*entry, nullptr, 0);
@@ -372,7 +374,11 @@ Result<void> Workspaces::Impl::Delete(std::string_view user_id, std::string_view
     // Taking the lease first fences out a holder's sync passes; the pod then goes with it.
     CY_TRY(const pods::Claimed claimed,
            Claim(ws.id, ws.owner_id, /*take_live=*/true, /*check_limits=*/false));
-    if (!claimed.lease.pod_id.empty()) (void)executor_->DeletePod(claimed.lease.pod_id);
+    if (!claimed.lease.pod_id.empty()) {
+      // meter20: the pod's last CPU sample, before it goes.
+      if (auto pod = executor_->GetPod(claimed.lease.pod_id); pod) (void)Meter(ws, **pod);
+      (void)executor_->DeletePod(claimed.lease.pod_id);
+    }
   } else if (!current && current.error().code() != Error::Code::kNotFound) {
     return Fail(current.error());
   }

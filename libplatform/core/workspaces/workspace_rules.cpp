@@ -74,6 +74,7 @@ WorkspaceOptions WorkspaceOptionsFrom(const Config& config) {
       config.workspace_lease_renew_s > 0
           ? std::chrono::milliseconds(std::chrono::seconds(config.workspace_lease_renew_s))
           : std::max(std::chrono::milliseconds(500), options.lease / 3);
+  options.usage_sample = std::chrono::seconds(config.usage_sample_interval_s);  // meter20
   return options;
 }
 

@@ -21,6 +21,7 @@
 #include "core/store/users.hpp"
 #include "core/store/workspaces.hpp"
 #include "core/try.hpp"
+#include "core/usage/pod_meter.hpp"
 #include "core/usage/record.hpp"
 #include "core/workspaces/fenced_storage.hpp"
 #include "core/workspaces/workspace_rules.hpp"
@@ -57,6 +58,7 @@ Workspaces::Impl::Impl(Platform& platform, std::shared_ptr<Executor> executor,
       replica_(options_.replica_id.empty() ? DefaultReplicaId() : options_.replica_id) {
   last_renewal_ms_ = platform_.clock().NowMillis();
   if (options_.lease_renew.count() > 0) heartbeat_ = std::thread([this] { HeartbeatLoop(); });
+  if (options_.usage_sample.count() > 0) meter_ = std::thread([this] { MeterLoop(); });
 }
 
 Workspaces::Impl::~Impl() {
@@ -66,6 +68,7 @@ Workspaces::Impl::~Impl() {
   }
   reaper_wake_.notify_all();
   if (reaper_.joinable()) reaper_.join();
+  if (meter_.joinable()) meter_.join();  // StopAll below samples each pod before it stops
   {
     std::lock_guard lock(debounce_mu_);
     debounce_stop_ = true;
@@ -206,10 +209,7 @@ Result<WorkspaceProcess> Workspaces::Impl::Start(std::string_view user_id, std::
   CY_TRY(const Workspace ws, Get(user_id, id));
   CY_CHECK(ValidateExecSpec(spec, options_.exec_limits));  // before the pod starts
   // The organization's CPU-seconds-per-day quota, against what usage metering recorded today.
-  CY_CHECK(store::Transact(platform_.storage(), TxKind::kRead, [&](Transaction& tx) {
-    return orgs::CheckCpuSecondsPerDay(tx, usage::OrgOf(ws), user_id,
-                                       platform_.clock().NowMillis());
-  }));
+  CY_CHECK(CheckCpuQuota(ws));
   auto entry = EntryFor(ws.id, ws.owner_id);
   std::shared_ptr<Pod> pod;
   {
@@ -237,14 +237,28 @@ Result<WorkspaceProcess> Workspaces::Impl::Start(std::string_view user_id, std::
   CY_TRY(auto exec_process, std::move(started));
   // Usage metering: the executor's report of the process, recorded once it is known. Same
   // lifetime rule as `finish` below: the caller keeps this service while it holds the process.
-  auto process =
-      usage::Metered(std::move(exec_process), [platform = &platform_, user = std::string(user_id),
-                                               org = usage::OrgOf(ws)](const ExitStatus& status) {
-        auto recorded = store::Transact(platform->storage(), TxKind::kWrite, [&](Transaction& tx) {
-          return usage::RecordRun(tx, platform->clock().NowMillis(), org, user, status);
-        });
+  // A pod with a CPU counter is sampled instead of counting the process's own CPU time
+  // (meter20): the counter has it, with whatever else the pod ran meanwhile.
+  auto process = usage::Metered(
+      std::move(exec_process), [this, ws, pod, user = std::string(user_id)](ExitStatus status) {
+        auto counter = pod->CpuMs();
+        if (!counter && counter.error().code() != Error::Code::kUnimplemented) {
+          platform_.logger().Warn("usage: cannot sample a workspace pod's CPU",
+                                  {{"workspace", ws.id}, {"error", counter.error().ToString()}});
+        }
+        // Without a counter the process's own CPU time counts; with one (even one that did
+        // not answer now: its next sample has it), the counter's growth does.
+        if (counter || counter.error().code() != Error::Code::kUnimplemented) status.cpu_ms = 0;
+        auto recorded = store::Transact(
+            platform_.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
+              const int64_t now = platform_.clock().NowMillis();
+              if (counter) {
+                CY_CHECK(usage::RecordPodCpu(tx, now, pod->id(), usage::ChargeOf(ws), *counter));
+              }
+              return usage::RecordRun(tx, now, usage::OrgOf(ws), user, status);
+            });
         if (!recorded) {
-          platform->logger().Error("usage: cannot record a run",
+          platform_.logger().Error("usage: cannot record a run",
                                    {{"user", user}, {"error", recorded.error().ToString()}});
         }
       });
@@ -574,8 +588,14 @@ Result<SyncReport> Workspaces::Sync(std::string_view user_id, std::string_view w
 }
 Result<std::shared_ptr<Pod>> Workspaces::PodOf(std::string_view user_id,
                                                std::string_view workspace_id) {
+  CY_TRY(const Workspace ws, impl_->Get(user_id, workspace_id));
+  CY_CHECK(impl_->CheckCpuQuota(ws));  // meter20: a terminal is new work
   return impl_->Open(user_id, workspace_id);
 }
+Result<void> Workspaces::CheckCpuQuota(std::string_view workspace_id) {
+  return impl_->CheckCpuQuota(workspace_id);
+}
+int Workspaces::SampleUsage() { return impl_->SampleUsage(); }
 Result<std::shared_ptr<Pod>> Workspaces::RunningPod(std::string_view workspace_id) {
   return impl_->RunningPod(workspace_id);
 }

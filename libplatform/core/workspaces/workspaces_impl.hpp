@@ -79,6 +79,16 @@ class Workspaces::Impl {
   int RenewLeases();
   int HandOff(std::chrono::steady_clock::time_point deadline);
 
+  // workspace_meter.cpp (meter20)
+  int SampleUsage();
+  Result<void> CheckCpuQuota(const Workspace& ws);
+  Result<void> CheckCpuQuota(std::string_view id);
+  // One sample of `pod`, the workspace's, logged when it fails; kUnimplemented when the pod
+  // has no counter.
+  Result<int64_t> Meter(const Workspace& ws, Pod& pod);
+  // The same, for a workspace known by id (its row read for owner and organization).
+  void MeterById(std::string_view id, Pod& pod);
+
  private:
   // workspaces.cpp
   Result<SyncReport> RunSync(std::string_view id, Pod& pod, int64_t generation);
@@ -91,6 +101,9 @@ class Workspaces::Impl {
   void Count(const SyncReport& report);
   void DebounceLoop();
   void HeartbeatLoop();
+  void MeterLoop();  // workspace_meter.cpp
+  // A sample used up the owner's CPU quota: the workspace is stopped and that is audited.
+  void QuotaStop(const Workspace& ws, const Error& refusal);
   std::shared_ptr<Entry> EntryFor(std::string_view id, std::string_view owner_id);
   std::shared_ptr<Entry> FindEntry(std::string_view id);
 
@@ -133,6 +146,7 @@ class Workspaces::Impl {
   bool heartbeat_stop_ = false;  // guarded by reaper_mu_; ends the heartbeat, after StopAll
   std::thread reaper_;
   std::thread heartbeat_;
+  std::thread meter_;  // meter20: samples the held pods' CPU counters (reaper_mu_, stopping_)
   std::atomic<uint64_t> passes_{0};
   std::atomic<uint64_t> sync_failures_{0};
   std::atomic<uint64_t> sync_skipped_{0};

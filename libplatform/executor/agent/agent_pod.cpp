@@ -179,6 +179,16 @@ class AgentPod : public Pod {
     return {};
   }
 
+  // The init's counter through the agent, on a kept "files" stream (no exec per sample).
+  Result<int64_t> CpuMs() override {
+    CY_TRY(const local::AgentBody reply, Call("usage", local::AgentBody{}));
+    const auto* cpu = reply.json.if_contains("cpu_ms");
+    if (cpu == nullptr || !cpu->is_int64() || cpu->get_int64() < 0) {
+      return Fail(Error::Code::kInternal, "agent pod: a usage reply without cpu_ms");
+    }
+    return cpu->get_int64();
+  }
+
  private:
   [[nodiscard]] Clock::time_point Deadline() const { return Clock::now() + options_.call_timeout; }
 

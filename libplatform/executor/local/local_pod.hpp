@@ -18,6 +18,7 @@
 #include "codeyard/backend/executor.hpp"
 #include "codeyard/log.hpp"
 #include "executor/local/cgroup.hpp"
+#include "executor/local/protocol.hpp"
 #include "executor/local/workspace_files.hpp"
 
 namespace codeyard::local {
@@ -59,6 +60,8 @@ class LocalPod : public Pod {
   Result<std::unique_ptr<PortStream>> ConnectPort(uint16_t port) override;
   // Asks the init to reset the pod (local_pod_reset.cpp, pod/reset.cpp).
   Result<void> Reset() override;
+  // Asks the init for the pod's CPU counter (pod/pod_cpu.hpp).
+  Result<int64_t> CpuMs() override;
 
   // Kills every process of the pod, waits until they are gone, and frees the cgroups and the
   // state directory. Idempotent.
@@ -74,6 +77,9 @@ class LocalPod : public Pod {
   LocalPod(PodLaunch launch, std::shared_ptr<Logger> logger);
   Result<void> Launch();
   [[nodiscard]] bool Alive() const;
+  // One request of `type` answered on a socket of its own (protocol.hpp), within
+  // `timeout_ms`; the answer of that type, or the init's error.
+  Result<Message> Ask(std::string_view type, int timeout_ms);
 
   PodInfo info_;
   PodLaunch launch_;

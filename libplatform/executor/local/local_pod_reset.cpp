@@ -1,5 +1,6 @@
-// LocalPod::Reset: one "reset" request to the pod's init (protocol.hpp), answered on a socket
-// of its own so that the control socket keeps carrying requests one way only.
+// LocalPod::Reset and LocalPod::CpuMs: one request each to the pod's init (protocol.hpp),
+// answered on a socket of its own so that the control socket keeps carrying requests one way
+// only.
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,10 +18,12 @@ namespace {
 // The init gives the pod's processes 5 s to die (pod/reset.cpp), then empties the scratch
 // directories; past this the pod is taken as stuck.
 constexpr int kResetTimeoutMs = 15000;
+// A usage answer is one walk of the pod's /proc: milliseconds, unless the pod is stopped.
+constexpr int kUsageTimeoutMs = 5000;
 
 }  // namespace
 
-Result<void> LocalPod::Reset() {
+Result<Message> LocalPod::Ask(std::string_view type, int timeout_ms) {
   int control = -1;
   {
     std::lock_guard lock(mu_);
@@ -34,33 +37,48 @@ Result<void> LocalPod::Reset() {
   }
   const int reply = pair[0];
   boost::json::object request;
-  request["type"] = "reset";
+  request["type"] = type;
   auto sent = SendMessage(control, request, {pair[1]});
   ::close(pair[1]);
+  const std::string what = std::string(type) + " pod " + info_.id;
   if (!sent) {
     ::close(reply);
-    return std::unexpected(sent.error().WithContext("reset pod " + info_.id));
+    return std::unexpected(sent.error().WithContext(what));
   }
   pollfd p{reply, POLLIN, 0};
   int ready = 0;
   do {
-    ready = ::poll(&p, 1, kResetTimeoutMs);
+    ready = ::poll(&p, 1, timeout_ms);
   } while (ready < 0 && errno == EINTR);
   if (ready <= 0) {
     ::close(reply);
-    return Fail(Error::Code::kUnavailable, "pod " + info_.id + " did not finish its reset in time");
+    return Fail(Error::Code::kUnavailable, what + ": the pod did not answer in time");
   }
   auto answer = ReceiveMessage(reply);
   ::close(reply);
   CY_CHECK(answer);
-  if (!*answer) return Fail(Error::Code::kUnavailable, "pod " + info_.id + " went away in reset");
+  if (!*answer) return Fail(Error::Code::kUnavailable, what + ": the pod went away");
   CloseAll((*answer)->fds);
   if ((*answer)->type() == "error") return std::unexpected(ErrorFromMessage((*answer)->body));
-  if ((*answer)->type() != "reset") {
+  if ((*answer)->type() != type) {
     return Fail(Error::Code::kInternal,
-                "unexpected answer to reset: " + std::string((*answer)->type()));
+                what + ": unexpected answer " + std::string((*answer)->type()));
   }
+  return std::move(**answer);
+}
+
+Result<void> LocalPod::Reset() {
+  CY_CHECK(Ask("reset", kResetTimeoutMs));
   return {};
+}
+
+Result<int64_t> LocalPod::CpuMs() {
+  CY_TRY(const Message answer, Ask("usage", kUsageTimeoutMs));
+  const auto* cpu = answer.body.if_contains("cpu_ms");
+  if (cpu == nullptr || !cpu->is_int64() || cpu->get_int64() < 0) {
+    return Fail(Error::Code::kInternal, "usage of pod " + info_.id + ": no cpu_ms in the answer");
+  }
+  return cpu->get_int64();
 }
 
 }  // namespace codeyard::local

@@ -39,6 +39,11 @@
 // socket, on which the init then speaks the session protocol (pod/session_frames.hpp: open
 // or join a named terminal session, its output, input, resize, signal, exit). Unlike an
 // exec's, the session's PTY stays with the init, so closing the stream only detaches.
+//
+// Requests answered on a socket of their own. {"type":"reset"} or {"type":"usage"} with one
+// fd attached: one end of a fresh socketpair, on which the init answers once:
+// {"type":"reset"} when the pod is clean again (pod/reset.cpp), {"type":"usage","cpu_ms":N}
+// with the pod's CPU counter (pod/pod_cpu.hpp), or an error.
 #pragma once
 
 #include <cstdint>

@@ -26,7 +26,8 @@ Result<AgentBody> ReadBody(AgentStream& stream) {
   return DecodeBody(bytes);
 }
 
-Result<AgentBody> Reset(const UniqueFd& control) {
+// One request the init answers on a socket of its own (protocol.hpp): "reset", "usage".
+Result<Message> AskInit(const UniqueFd& control, std::string_view type) {
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
     return std::unexpected(SystemError("socketpair"));
@@ -34,20 +35,42 @@ Result<AgentBody> Reset(const UniqueFd& control) {
   UniqueFd ours(pair[0]);
   UniqueFd theirs(pair[1]);
   json::object message;
-  message["type"] = "reset";
+  message["type"] = type;
   CY_CHECK(SendMessage(control.get(), message, {theirs.get()}));
   theirs.Reset();
   CY_TRY(auto answer, ReceiveMessage(ours.get()));
-  if (!answer) return Fail(Error::Code::kUnavailable, "agent: the init did not answer the reset");
+  if (!answer) {
+    return Fail(Error::Code::kUnavailable,
+                "agent: the init did not answer the " + std::string(type));
+  }
   CloseAll(answer->fds);
   if (answer->type() == "error") return std::unexpected(ErrorFromMessage(answer->body));
+  return std::move(*answer);
+}
+
+Result<AgentBody> Reset(const UniqueFd& control) {
+  CY_CHECK(AskInit(control, "reset"));
   return AgentBody{};
+}
+
+// The pod's CPU counter (pod_cpu.hpp), which the init reads: this agent is not its descendant,
+// so the agent's own time is not in it.
+Result<AgentBody> Usage(const UniqueFd& control) {
+  CY_TRY(const Message answer, AskInit(control, "usage"));
+  const auto* cpu = answer.body.if_contains("cpu_ms");
+  if (cpu == nullptr || !cpu->is_int64()) {
+    return Fail(Error::Code::kInternal, "agent: the init's usage answer has no cpu_ms");
+  }
+  AgentBody reply;
+  reply.json["cpu_ms"] = cpu->get_int64();
+  return reply;
 }
 
 Result<AgentBody> Serve(std::string_view op, const AgentBody& request) {
   UniqueFd workspace;
   CY_TRY(UniqueFd control, ConnectInit(&workspace));
   if (op == "reset") return Reset(control);
+  if (op == "usage") return Usage(control);
   if (!workspace.valid()) return Fail(Error::Code::kInternal, "agent: no workspace from the init");
   const WorkspaceFiles files(workspace.Release(), ::getuid(), ::getgid());
   AgentBody reply;
@@ -86,8 +109,9 @@ int ServeCalls(AgentStream& stream) {
                                 ? parsed.get_object().if_contains("op")
                                 : nullptr;
     if (op == nullptr || !op->is_string() || op->get_string() == "reset") {
-      (void)stream.SendError(Error(Error::Code::kInvalidArgument,
-                                   "agent: a files stream takes {\"op\":put|get|delete|list}"));
+      (void)stream.SendError(
+          Error(Error::Code::kInvalidArgument,
+                "agent: a files stream takes {\"op\":put|get|delete|list|usage}"));
       return 2;
     }
     (void)ServeCall(stream, op->get_string());

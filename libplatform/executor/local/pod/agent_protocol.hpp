@@ -30,11 +30,12 @@
 // "port" {"op":"port","port":N}: the agent connects to 127.0.0.1:N (it is in the pod's network
 // namespace) and answers kAttached {} or kError; then kInput/kOutput carry the bytes and kEnd
 // half-closes either way; the stream ends once both ways ended.
-// "put", "get", "delete", "list", "reset": calls. The library sends a request body as kInput
-// frames and kEnd; the agent answers with a reply body as kOutput frames and kEnd, or kError.
-// "files" {"op":"files"}: calls one after another on one stream, each its own kOpen
-// {"op":"put"|"get"|"delete"|"list"}, request body and reply, until the library ends the
+// "put", "get", "delete", "list", "reset", "usage": calls. The library sends a request body as
+// kInput frames and kEnd; the agent answers with a reply body as kOutput frames and kEnd, or
+// kError. "files" {"op":"files"}: calls one after another on one stream, each its own kOpen
+// {"op":"put"|"get"|"delete"|"list"|"usage"}, request body and reply, until the library ends the
 // stream: the library keeps such streams open per pod, so a file call costs no exec.
+// "usage" answers {"cpu_ms":N}: the pod's CPU counter, which the init reads (pod_cpu.hpp).
 // A body is [json length: 4 bytes, big endian][JSON][blob]: file contents travel in the blob,
 // concatenated in the order of the JSON's "files", each of the "size" the JSON gives.
 #pragma once

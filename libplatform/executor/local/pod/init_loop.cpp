@@ -120,6 +120,8 @@ bool InitLoop::OnControl(int fd) {
     ForwardPort(std::move(message));  // port_forward.hpp
   } else if (message.type() == "reset") {
     OnReset(std::move(message));
+  } else if (message.type() == "usage") {
+    OnUsage(std::move(message));
   } else {
     CloseAll(message.fds);  // nothing else is expected here; ignore it
   }

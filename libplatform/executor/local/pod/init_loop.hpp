@@ -79,6 +79,9 @@ class InitLoop {
   // {"type":"reset"} with one fd to answer on (reset.cpp): every other process of the pod
   // killed and reaped, the scratch directories emptied, then {"type":"reset"} or an error.
   void OnReset(Message message);
+  // {"type":"usage"} with one fd to answer on (pod_cpu.cpp): {"type":"usage","cpu_ms":N},
+  // the pod's CPU counter (pod_cpu.hpp).
+  void OnUsage(Message message);
   // Container mode's kill for Reset: every process of the pod but this one and `spare`,
   // reaping children as they die, until none is left or the deadline passes.
   [[nodiscard]] Result<void> KillOthers(pid_t spare, int64_t deadline_ms);
