@@ -11,6 +11,7 @@
 #include "core/store/transact.hpp"
 #include "core/store/workspaces.hpp"
 #include "core/try.hpp"
+#include "core/workspaces/fenced_pod.hpp"
 #include "core/workspaces/fenced_storage.hpp"
 #include "core/workspaces/workspaces_impl.hpp"
 
@@ -22,6 +23,7 @@ void Workspaces::Impl::Cache(Entry& entry, std::shared_ptr<Pod> pod, int64_t gen
   std::lock_guard lock(mu_);
   const bool held_before = entry.pod && entry.generation > 0;
   entry.pod = std::move(pod);
+  if (entry.generation != (entry.pod ? generation : 0)) entry.active_seen = 0;
   entry.generation = entry.pod ? generation : 0;
   const bool held_now = entry.pod && entry.generation > 0;
   if (held_now && !held_before) ++running_;
@@ -231,8 +233,9 @@ Result<std::shared_ptr<Pod>> Workspaces::Impl::StartNew(const Workspace& ws, Ent
   auto pod = StartPod(ws);
   if (!pod) return Fail(give_up(pod.error(), nullptr));
   workspaces::FencedStorage fenced(platform_.storage(), ws.id, replica_, generation);
+  workspaces::FencedPod fenced_pod(**pod, ws.id, generation);
   sync::SyncEngine engine(fenced, platform_.clock(), platform_.logger(), options_.file_limits);
-  auto seeded = engine.Seed(ws.id, **pod);
+  auto seeded = engine.Seed(ws.id, fenced_pod);
   if (!seeded) {
     return Fail(give_up(seeded.error().WithContext("writing files into the pod"), *pod));
   }
@@ -484,12 +487,23 @@ int Workspaces::Impl::RenewLeases() {
   bool failed = false;
   int renewed = 0;
   for (const auto& [id, generation] : held) {
-    auto r = store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) {
-      return pods::Renew(tx, id, replica_, generation, platform_.clock().NowMillis(),
-                         options_.lease.count());
-    });
+    auto r = store::Transact(
+        platform_.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<Workspace> {
+          CY_CHECK(pods::Renew(tx, id, replica_, generation, platform_.clock().NowMillis(),
+                               options_.lease.count()));
+          return store::workspaces::Get(tx, id);
+        });
     if (r) {
       ++renewed;
+      // Activity since the last renewal that this replica's own passes may not have seen: a
+      // terminal served by another replica, which leaves its passes to the holder (faults21).
+      bool moved = false;
+      if (auto entry = FindEntry(id)) {
+        std::lock_guard lock(mu_);
+        moved = entry->active_seen != 0 && entry->active_seen != r->last_active_at;
+        entry->active_seen = r->last_active_at;
+      }
+      if (moved) SyncSoon(id);
       continue;
     }
     if (pods::IsStaleLease(r.error())) {

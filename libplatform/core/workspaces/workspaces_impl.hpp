@@ -37,6 +37,9 @@ class Workspaces::Impl {
     int64_t generation = 0;    // > 0: this replica holds the lease at this generation
     std::string owner_id;
     SyncStatus sync;
+    // faults21: the workspace's last_active_at as this replica's last renewal of the lease
+    // read it (0: not read since the lease was claimed). A move means activity elsewhere.
+    int64_t active_seen = 0;
   };
 
   // How much of a workspace a call needs.
@@ -90,6 +93,9 @@ class Workspaces::Impl {
   void Record(std::string_view id, const Result<SyncReport>& report);
   void Count(const SyncReport& report);
   void DebounceLoop();
+  // True when another replica holds a live lease on the workspace's running pod (faults21:
+  // a debounced pass then leaves the pass to that holder instead of taking the lease).
+  bool HeldElsewhere(std::string_view id, const Entry& entry);
   void HeartbeatLoop();
   std::shared_ptr<Entry> EntryFor(std::string_view id, std::string_view owner_id);
   std::shared_ptr<Entry> FindEntry(std::string_view id);

@@ -59,6 +59,9 @@ class LocalPod : public Pod {
   Result<std::unique_ptr<PortStream>> ConnectPort(uint16_t port) override;
   // Asks the init to reset the pod (local_pod_reset.cpp, pod/reset.cpp).
   Result<void> Reset() override;
+  // The highest token is kept in <pod dir>/fence under flock (local_pod_fence.cpp): every
+  // process of the state directory shares it.
+  Result<void> Fenced(int64_t token, const std::function<Result<void>()>& calls) override;
 
   // Kills every process of the pod, waits until they are gone, and frees the cgroups and the
   // state directory. Idempotent.
