@@ -486,6 +486,7 @@ int Workspaces::Impl::RenewLeases() {
   const int64_t started_ms = platform_.clock().NowMillis();
   bool failed = false;
   int renewed = 0;
+  std::vector<std::pair<std::string, int64_t>> active;  // renewed, with activity since the last
   for (const auto& [id, generation] : held) {
     auto r = store::Transact(
         platform_.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<Workspace> {
@@ -497,13 +498,16 @@ int Workspaces::Impl::RenewLeases() {
       ++renewed;
       // Activity since the last renewal that this replica's own passes may not have seen: a
       // terminal served by another replica, which leaves its passes to the holder (faults21).
+      // Passed after every renewal is done, so a slow pass delays no renewal of this round.
       bool moved = false;
       if (auto entry = FindEntry(id)) {
         std::lock_guard lock(mu_);
-        moved = entry->active_seen != 0 && entry->active_seen != r->last_active_at;
+        // The first renewal after a claim passes too: activity between the claim's own pass
+        // and this read (a terminal of the replica that just died) has no other witness.
+        moved = entry->active_seen != r->last_active_at;
         entry->active_seen = r->last_active_at;
       }
-      if (moved) SyncSoon(id);
+      if (moved) active.emplace_back(id, generation);
       continue;
     }
     if (pods::IsStaleLease(r.error())) {
@@ -521,7 +525,33 @@ int Workspaces::Impl::RenewLeases() {
                             {{"workspace", id}, {"error", r.error().ToString()}});
   }
   if (!failed) last_renewal_ms_ = started_ms;
+  for (const auto& [id, generation] : active) PassAfterActivity(id, generation);
   return renewed;
+}
+
+// A pass as the holder for activity the renewal saw (faults21): no claim (a lease lost
+// meanwhile stays lost) and no touch (the pass is no activity: the workspace still goes idle,
+// and the next renewal sees no move of its own making).
+void Workspaces::Impl::PassAfterActivity(const std::string& id, int64_t generation) {
+  auto entry = FindEntry(id);
+  if (!entry) return;
+  std::unique_lock lock(entry->mu, std::try_to_lock);
+  std::shared_ptr<Pod> pod;
+  {
+    std::lock_guard map_lock(mu_);
+    if (!lock.owns_lock()) {
+      // A start, stop or pass of its own holds the workspace: the next renewal tries again.
+      entry->active_seen = 0;
+      return;
+    }
+    if (entry->generation != generation) return;
+    pod = entry->pod;
+  }
+  if (!pod || pod->Info().phase != PodPhase::kRunning) return;
+  if (auto synced = RunSync(id, *pod, generation); !synced) {
+    platform_.logger().Warn("sync after activity on the workspace failed",
+                            {{"workspace", id}, {"error", synced.error().ToString()}});
+  }
 }
 
 int Workspaces::Impl::HandOff(std::chrono::steady_clock::time_point deadline) {

@@ -38,7 +38,8 @@ class Workspaces::Impl {
     std::string owner_id;
     SyncStatus sync;
     // faults21: the workspace's last_active_at as this replica's last renewal of the lease
-    // read it (0: not read since the lease was claimed). A move means activity elsewhere.
+    // read it (0: not read since the lease was claimed). A move means activity, perhaps on
+    // another replica: the renewal asks for a pass.
     int64_t active_seen = 0;
   };
 
@@ -80,6 +81,7 @@ class Workspaces::Impl {
   Result<int> StopIdle();
   StopAllReport StopAll(std::chrono::steady_clock::time_point deadline);
   int RenewLeases();
+  void PassAfterActivity(const std::string& id, int64_t generation);
   int HandOff(std::chrono::steady_clock::time_point deadline);
 
  private:
