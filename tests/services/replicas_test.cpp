@@ -8,7 +8,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <thread>
+#include <utility>
 
 #include "codeyard/backend/storage_wrapper.hpp"
 
@@ -395,4 +397,69 @@ TEMPLATE_TEST_CASE("replicas: a terminal's pass on the replica without the lease
   CHECK(w.Stored(w.alice, ws->id, "typed.txt") == "typed\n");
   CHECK(Lease(w, ws->id).replica == "a");
   CHECK(Lease(w, ws->id).generation == before.generation);
+}
+
+namespace {
+
+// An executor whose pods run `on_list` at their next listing (the first call of a pass), once.
+class ListHookExecutor final : public ExecutorWrapper {
+ public:
+  using ExecutorWrapper::ExecutorWrapper;
+  std::function<void()> on_list;
+
+  Result<std::shared_ptr<Pod>> GetPod(std::string_view id) override {
+    CY_TRY(auto pod, ExecutorWrapper::GetPod(id));
+    return std::shared_ptr<Pod>(std::make_shared<Hooked>(std::move(pod), this));
+  }
+
+ private:
+  class Hooked final : public PodWrapper {
+   public:
+    Hooked(std::shared_ptr<Pod> pod, ListHookExecutor* owner)
+        : PodWrapper(std::move(pod)), owner_(owner) {}
+    Result<std::vector<FileEntry>> ListFiles(const ListFilesOptions& options) override {
+      if (auto hook = std::exchange(owner_->on_list, nullptr)) hook();
+      return PodWrapper::ListFiles(options);
+    }
+
+   private:
+    ListHookExecutor* owner_;
+  };
+};
+
+}  // namespace
+
+// faults21 (the two-replica fault schedule, seed 2131, round 87): an exec through A adopted
+// the pod B held, and B took the lease back while A's adoption pass ran (B's own pass after a
+// terminal's command). The exec answered 412 "stale lease". A now claims once more.
+TEMPLATE_TEST_CASE("replicas: an adoption whose lease is taken during its pass claims again",
+                   "[workspaces][replicas][faults21]", CODEYARD_STORAGE_BACKENDS) {
+  WorkspaceWorld w(TestType::Create(), Replica("b"));
+  Workspaces& b = w.workspaces();
+  auto hooked = std::make_shared<ListHookExecutor>(w.shared_executor());
+  Workspaces a(w.shared_platform(), hooked, Replica("a"));
+  auto ws = b.Create(w.alice, "contested");
+  REQUIRE(ws.has_value());
+  CHECK(Run(b, w.alice, ws->id, "echo ok") == "ok\n");
+  w.PodSh(w.alice, ws->id, "echo typed > typed.txt");  // a terminal's write: A's pass pulls it
+  bool taken = false;
+  hooked->on_list = [&] {  // inside A's adoption pass, after A's claim
+    store::pods::ClaimRequest rq;
+    rq.workspace_id = ws->id;
+    rq.owner_id = w.alice;
+    rq.replica = "b";
+    rq.executor = w.executor().scheme();
+    rq.now = w.clock().NowMillis();
+    rq.lease_ms = 15000;
+    rq.take_live = true;
+    rq.check_limits = false;
+    taken = store::Transact(w.platform().storage(), TxKind::kWrite, [&](Transaction& tx) {
+              return store::pods::Claim(tx, rq);
+            }).has_value();
+  };
+  CHECK(Run(a, w.alice, ws->id, "cat typed.txt") == "typed\n");  // no 412
+  CHECK(taken);
+  CHECK(Lease(w, ws->id).replica == "a");
+  CHECK(w.Stored(w.alice, ws->id, "typed.txt") == "typed\n");
+  CHECK(PodsOf(w, ws->id) == 1);
 }

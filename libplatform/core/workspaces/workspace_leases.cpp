@@ -140,6 +140,7 @@ Result<std::shared_ptr<Pod>> Workspaces::Impl::AcquireLocked(const Workspace& ws
   }
   const auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
   bool take_live = need == Need::kHold;
+  int stale_claims = 0;  // adoptions refused as stale, each followed by a new claim
   while (true) {
     CY_TRY(const pods::Claimed claimed,
            Claim(ws.id, ws.owner_id, take_live, /*check_limits=*/true));
@@ -179,8 +180,16 @@ Result<std::shared_ptr<Pod>> Workspaces::Impl::AcquireLocked(const Workspace& ws
             return cached;
           }
           auto pod = executor_->GetPod(lease.pod_id);
-          if (pod && (*pod)->Info().phase == PodPhase::kRunning)
-            return Adopt(ws, entry, lease, *pod, activity);
+          if (pod && (*pod)->Info().phase == PodPhase::kRunning) {
+            auto adopted = Adopt(ws, entry, lease, *pod, activity);
+            // Another replica took the lease during the adoption's pass (its own pass after a
+            // terminal's command): claim again rather than fail the caller's request with a
+            // stale lease (faults21: an exec answered 412 in the two-replica schedule).
+            if (!adopted && pods::IsStaleLease(adopted.error()) && ++stale_claims <= 2) {
+              continue;
+            }
+            return adopted;
+          }
           // Gone with its replica, dead, or out of this executor's reach: what storage holds
           // is the workspace. A pod left running is deleted (its replica's lease is over).
           (void)executor_->DeletePod(lease.pod_id);
