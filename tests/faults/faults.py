@@ -16,6 +16,7 @@ so the run can be replayed (`--seed S --rounds N`).
 """
 
 import argparse
+import asyncio
 import collections
 import json
 import os
@@ -46,7 +47,16 @@ def parse_args():
     parser.add_argument("--postgres", metavar="URI", default="",
                         help="run on a fresh database of this PostgreSQL server instead of "
                              "SQLite in the data directory (postgres://user@host:port/db)")
+    parser.add_argument("--replicas", type=int, choices=(1, 2), default=1,
+                        help="2: two replicas share one PostgreSQL (--postgres, else "
+                             "$CODEYARD_TEST_POSTGRES_URI) and one data directory; the "
+                             "workload goes through both and each round kills one of them")
     args = parser.parse_args()
+    if args.replicas == 2 and not args.postgres:
+        args.postgres = os.environ.get("CODEYARD_TEST_POSTGRES_URI", "")
+        if not args.postgres:
+            parser.error("--replicas 2 needs PostgreSQL: --postgres URI or "
+                         "CODEYARD_TEST_POSTGRES_URI")
     if args.seed is None:
         args.seed = random.SystemRandom().randrange(1 << 32)
     if args.rounds < 1:
@@ -63,6 +73,7 @@ import pytest  # noqa: E402  (Server reports a failed start with pytest.fail)
 
 from api_client import call, register  # noqa: E402
 from storage_choice import set_role  # noqa: E402
+from terminal_client import Terminal  # noqa: E402
 import test_server  # noqa: E402
 from workload import PROBLEM, STEPS, Killed, Ledger, Round, kill_point  # noqa: E402
 
@@ -92,7 +103,10 @@ class World:
     def __init__(self, home):
         self.home = home
         self.data_dir = home / "data"
-        self.server = None
+        self.server = None  # the server the checks use: the one, or the survivor of a kill
+        self.servers = {}  # with two replicas: name -> Server
+        self.dead = set()  # names of killed replicas, until started again
+        self.choice = random.Random(ARGS.seed ^ 0x5EED)
         self.starts = 0
         self.storage_uri = None
         if ARGS.postgres:
@@ -114,16 +128,39 @@ class World:
         finally:
             db.close()
 
-    def start(self):
+    def start(self, name=None):
+        """Starts the server (one replica: `name` None) or replica `name` on the run's data
+        directory, keeping each server's earlier logs (stderr.1.log, ...)."""
         self.starts += 1
         storage = ["--storage", self.storage_uri] if self.storage_uri else []
-        log = self.home / "stderr.log"
-        if log.exists():  # each server's log is kept: stderr.1.log, stderr.2.log, ...
-            log.rename(self.home / f"stderr.{self.starts - 1}.log")
+        home = self.home if name is None else self.home / name
+        home.mkdir(exist_ok=True)
+        log = home / "stderr.log"
+        if log.exists():
+            log.rename(home / f"stderr.{self.starts - 1}.log")
         args = [a for s in SETTINGS for a in ("--set", s)]
-        self.server = Server(self.home, *storage, *args)
-        self.server.storage_uri = self.storage_uri  # set_role reads it
-        return self.server
+        if name is None:
+            server = Server(home, *storage, *args)
+        else:
+            server = Server(home, "--data-dir", str(self.data_dir), *storage, *args,
+                            "--set", f"server.replica_id={name}", data_flag=False)
+            server.name = name
+            self.servers[name] = server
+            self.dead = self.dead - {name}  # replaced, not mutated: pick() reads it meanwhile
+        server.storage_uri = self.storage_uri  # set_role reads it
+        self.server = server
+        return server
+
+    def pick(self):
+        """The server of the workload's next step: the one server, or a live replica at random
+        (the run's own random stream, so a seed replays the same choices)."""
+        if not self.servers:
+            return self.server
+        live = [n for n in sorted(self.servers) if n not in self.dead]
+        return self.servers[self.choice.choice(live)]
+
+    def all_servers(self):
+        return list(self.servers.values()) if self.servers else [self.server]
 
     def live_pods(self):
         """The pods of this run's state directory whose init still runs: (id, purpose, whether
@@ -152,7 +189,9 @@ def alive(pid, start):
 
 
 def setup(world):
-    server = world.start()
+    if ARGS.replicas == 2:
+        world.start("a")
+    server = world.start("b" if ARGS.replicas == 2 else None)
     admin = register(server)
     set_role(server, admin["user"]["id"], "admin")
     status, _, doc = call(server, "POST", "/problems", token=admin["access_token"],
@@ -184,9 +223,11 @@ def log_in(world):
 
 
 def kill_during(world, rnd, rng):
-    """Runs the round's workload and kills the server at its seeded point; returns the step
-    that was in flight when the kill landed."""
+    """Runs the round's workload and kills the server (with two replicas: one of them, and the
+    workload goes on through the survivor) at its seeded point; returns the step that was in
+    flight when the kill landed, or "after the last step"."""
     step, delay = kill_point(rng)
+    victim = world.server if not world.servers else world.servers[rng.choice(sorted(world.servers))]
     reached = threading.Event()
     rnd.started = lambda name: reached.set() if name == step else None
     outcome = {}
@@ -203,20 +244,24 @@ def kill_during(world, rnd, rng):
     worker.start()
     reached.wait(timeout=120)
     time.sleep(delay)
-    in_flight = rnd.step
+    in_flight = rnd.step if rnd.server is victim or rnd.step == "after the last step" else (
+        "survivor " + rnd.step)
+    rnd.victim = victim
+    if world.servers:
+        world.dead = world.dead | {victim.name}
     rnd.killed.set()
-    world.server.proc.send_signal(signal.SIGKILL)
-    world.server.proc.wait(timeout=10)
-    world.server._stderr.close()
-    worker.join(timeout=60)
+    victim.proc.send_signal(signal.SIGKILL)
+    victim.proc.wait(timeout=10)
+    victim._stderr.close()
+    worker.join(timeout=180)
     if worker.is_alive():
-        raise Violation(f"the workload still runs 60 s after the kill (step {rnd.step})")
-    if "error" in outcome and world.server.proc.returncode != -signal.SIGKILL:
-        raise outcome["error"]
+        raise Violation(f"the workload still runs 180 s after the kill (step {rnd.step})")
+    if world.servers:
+        world.server = next(s for n, s in sorted(world.servers.items()) if n not in world.dead)
     if "error" in outcome and not isinstance(outcome["error"], AssertionError):
         raise outcome["error"]
-    if "error" in outcome:  # an answer that was not what the step expects, before the kill
-        raise Violation(f"step {rnd.step} before the kill: {outcome['error']}")
+    if "error" in outcome:  # an answer that was not what the step expects
+        raise Violation(f"step {rnd.step}: {outcome['error']}")
     return in_flight
 
 
@@ -302,14 +347,31 @@ def check_jobs(world, ledger, final):
 
 def check_progress(world):
     """Each graded submission counts once in the person's progress (the grade's completion
-    hook commits with the one result); run with the server dead."""
-    done = int(world.query("SELECT count(*) FROM jobs WHERE owner_id = ? AND kind = 'grade' "
-                           "AND state = 'done'", (world.user_id,))[0][0])
-    rows = world.query("SELECT attempts FROM progress WHERE user_id = ? AND problem_id = ?",
-                       (world.user_id, PROBLEM["id"]))
-    attempts = int(rows[0][0]) if rows else 0
-    if attempts != done:
+    hook commits with the one result). One statement, so one snapshot: with two replicas the
+    survivor may be grading meanwhile."""
+    done, attempts = world.query(
+        "SELECT (SELECT count(*) FROM jobs WHERE owner_id = ? AND kind = 'grade' AND "
+        "state = 'done'), (SELECT COALESCE(MAX(attempts), 0) FROM progress WHERE user_id = ? "
+        "AND problem_id = ?)", (world.user_id, world.user_id, PROBLEM["id"]))[0]
+    if int(attempts) != int(done):
         raise Violation(f"progress counts {attempts} attempts for {done} graded submissions")
+
+
+def check_terminal(world):
+    """A terminal opened on the survivor runs a command in the workspace's pod (the dead
+    replica's pod taken over, or a new one from storage)."""
+    async def typed():
+        term = await Terminal.open(world.server, world.ws, world.token)
+        try:
+            await term.wait_state("running")
+            await term.type("echo survivor_$((6*7))\r")
+            await term.wait_output("survivor_42")
+        finally:
+            await term.close()
+    try:
+        asyncio.run(typed())
+    except Exception as error:  # noqa: BLE001
+        raise Violation(f"a terminal on the survivor: {error!r}") from error
 
 
 ORDER = {"pending": 0, "in_review": 1, "approved": 2, "rejected": 2}
@@ -363,12 +425,22 @@ def stop_pods(world):
                 pass
 
 
+def step_order(step):
+    """Steps in workload order; "survivor <step>" (two replicas: the step in flight went to
+    the replica that was not killed) after each."""
+    order = (*STEPS, "after the last step")
+    name = step.removeprefix("survivor ")
+    return (order.index(name) if name in order else len(order), step != name)
+
+
 def main():
     rng = random.Random(ARGS.seed)
     on = f" --postgres {ARGS.postgres}" if ARGS.postgres else ""
+    on += " --replicas 2" if ARGS.replicas == 2 else ""
     print(f"faults: seed {ARGS.seed}, {ARGS.rounds} rounds on "
-          f"{'PostgreSQL' if ARGS.postgres else 'SQLite'} (replay: ./scripts/faults "
-          f"--seed {ARGS.seed} --rounds {ARGS.rounds}{on})", flush=True)
+          f"{'PostgreSQL' if ARGS.postgres else 'SQLite'}"
+          f"{', two replicas, one killed each round' if ARGS.replicas == 2 else ''} (replay: "
+          f"./scripts/faults --seed {ARGS.seed} --rounds {ARGS.rounds}{on})", flush=True)
     work = pathlib.Path(tempfile.mkdtemp(prefix="codeyard-faults-"))
     world = World(work)
     ledger = Ledger()
@@ -386,38 +458,49 @@ def main():
             kills[step] += 1
             check_integrity(world)
             check_progress(world)
-            world.start()
+            victim = rnd.victim
+            if not world.servers:
+                world.start()
+            # Two replicas: the survivor must serve everything before the dead one is back
+            # (its leases on the pod and the jobs expire and are taken over).
             check_files(world, ledger)
             check_jobs(world, ledger, final=False)
             check_reviews(world, ledger)
             check_usable(world)
+            if world.servers:
+                check_terminal(world)
             check_pods(world)
-            print(f"faults: round {n}/{ARGS.rounds}: killed during {step}; checked "
+            if world.servers:
+                world.start(victim.name)
+            print(f"faults: round {n}/{ARGS.rounds}: killed "
+                  f"{'replica ' + victim.name + ' ' if world.servers else ''}during {step}; checked "
                   f"{len(ledger.files)} files, {len(ledger.deleted)} deletes, "
                   f"{len(ledger.jobs)} submissions, {len(ledger.reviews)} reviews "
                   f"({time.monotonic() - t0:.1f} s)", flush=True)
         check_jobs(world, ledger, final=True)
-        world.server.stop(timeout=120)
+        for server in world.all_servers():
+            server.stop(timeout=120)
         check_integrity(world)
         check_progress(world)
     except (Exception, pytest.fail.Exception) as error:  # noqa: BLE001  (reported below)
         kind = "" if isinstance(error, (Violation, AssertionError)) else type(error).__name__
         failed = f"round {n}: {kind}{': ' if kind else ''}{error}"
     finally:
-        if world.server is not None and world.server.proc.poll() is None:
-            world.server.proc.kill()  # after a failure: nothing to hand off
-            world.server.proc.wait()
+        for server in world.all_servers():
+            if server is not None and server.proc.poll() is None:
+                server.proc.kill()  # after a failure: nothing to hand off
+                server.proc.wait()
         stop_pods(world)
     elapsed = time.monotonic() - started
     print(f"faults: {world.starts} server starts, {sum(kills.values())} kills in {elapsed:.0f} s; "
-          "kills per step: " + ", ".join(f"{s} {kills[s]}" for s in (*STEPS, "after the last step")
-                                          if kills[s]), flush=True)
+          "kills per step: " + ", ".join(f"{s} {kills[s]}" for s in sorted(kills, key=step_order)),
+          flush=True)
     print(f"faults: acknowledged and checked after every restart: {len(ledger.files)} files, "
           f"{len(ledger.deleted)} deletes, {len(ledger.jobs)} graded submissions, "
           f"{len(ledger.reviews)} reviews", flush=True)
     if failed:
         print(f"faults: VIOLATION (seed {ARGS.seed}) {failed}\nserver logs: "
-              f"{world.home}/stderr*.log", flush=True)
+              f"{world.home}/{'*/' if world.servers else ''}stderr*.log", flush=True)
         return 1
     if not ARGS.keep:
         shutil.rmtree(work, ignore_errors=True)

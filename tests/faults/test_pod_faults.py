@@ -165,24 +165,19 @@ def test_a_hung_pod_under_an_exec_and_a_terminal(tmp_path):
                 assert outcome["answer"][1]["verdict"] == "time_limit_exceeded", outcome
 
             # --- a terminal under a stopped pod: typing waits, the server stays responsive
-            async def typed_while_stopped():
-                term = await Terminal.open(server, ws, token)
-                try:
-                    await term.wait_state("running", timeout=30)
-                    return term
-                except AssertionError:
-                    await term.close()
-                    return None
-
             # (opening may itself wait for the stopped pod: it may not block the server)
             async def scenario():
-                opener = asyncio.ensure_future(typed_while_stopped())
-                await asyncio.sleep(0.5)
-                assert call(server, "GET", "/health")[0] == 200
-                signal_pod(pod, signal.SIGCONT)
-                term = await opener
-                assert term is not None, "the terminal never opened after the pod ran again"
+                term = await Terminal.open(server, ws, token)
                 try:
+                    # "starting": the server has the hello and is attaching to the stopped pod
+                    await term.wait_state("starting", timeout=30)
+                    assert call(server, "GET", "/health")[0] == 200
+                    signal_pod(pod, signal.SIGCONT)
+                    try:
+                        await term.wait_state("running", timeout=30)
+                    except AssertionError as error:
+                        raise AssertionError("the terminal never opened after the pod ran "
+                                             f"again: {error}") from error
                     await marker_echo(term, "awake")
                     signal_pod(pod, signal.SIGSTOP)
                     start = len(term.output)

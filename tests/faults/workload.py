@@ -39,20 +39,29 @@ class Ledger:
 
 
 class Round:
-    """One round's workload; `step` names the step being run (the killer reads it)."""
+    """One round's workload; `step` names the step being run (the killer reads it). Each step
+    goes to `world.pick()`: the one server, or with two replicas either live one, as a load
+    balancer would send it (after the kill, the survivor)."""
 
     def __init__(self, world, ledger, number, rng, started):
         self.world, self.ledger, self.n, self.rng = world, ledger, number, rng
         self.started = started  # started(step name): called as each step begins
         self.step = "none"
         self.reached = []
+        self.server = None  # the server of the step in flight
+        self.victim = None  # the server the killer killed (set before `killed`)
         self.killed = threading.Event()  # set by the killer just before its SIGKILL
+
+    def _cut_off(self):
+        """Whether the step in flight lost its server to the kill (a failure on the survivor
+        is a violation, not a kill)."""
+        return self.killed.is_set() and self.server is self.victim
 
     def _call(self, *args, **kwargs):
         try:
-            return call(self.world.server, *args, **kwargs)
+            return call(self.server, *args, **kwargs)
         except OSError as error:
-            if self.killed.is_set():
+            if self._cut_off():
                 raise Killed(str(error)) from error
             raise AssertionError(f"round {self.n}: the live server dropped a request: "
                                  f"{error!r}") from error
@@ -64,6 +73,7 @@ class Round:
 
     def run(self):
         for name in STEPS:
+            self.server = self.world.pick()
             self._begin(name)
             getattr(self, "_" + name)()
         self.step = "after the last step"
@@ -115,7 +125,7 @@ class Round:
         marker = f"typed_{self.n}_"
 
         async def typed():
-            term = await Terminal.open(w.server, w.ws, w.token)
+            term = await Terminal.open(self.server, w.ws, w.token)
             try:
                 await term.wait_state("running")
                 await term.type(f"mkdir -p r{self.n}; echo term {self.n} > {path}; "
@@ -127,7 +137,7 @@ class Round:
         try:
             asyncio.run(typed())
         except Exception as error:  # OSError, websockets' ConnectionClosed, a missed marker
-            if self.killed.is_set():
+            if self._cut_off():
                 raise Killed(str(error)) from error
             raise
         self.ledger.files[path] = f"term {self.n}\n".encode()

@@ -7,6 +7,10 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <functional>
+#include <thread>
+#include <utility>
 
 #include "codeyard/backend/storage_wrapper.hpp"
 
@@ -333,4 +337,129 @@ TEMPLATE_TEST_CASE("replicas: the heartbeat's age grows until a renewal pass suc
   CHECK(c.RenewLeases() == 1);
   CHECK(c.Heartbeat().age_ms == 0);
   REQUIRE(c.Stop(w.alice, ws->id));
+}
+
+namespace {
+
+// Waits (real time, up to 20 s) until `done` holds; the debounced passes run on their own thread.
+template <typename Done>
+bool Eventually(Done done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+}  // namespace
+
+// faults21: lease ping-pong. A terminal's output asks its replica for a sync pass; on the
+// replica that only serves the pod (another holds the lease) that pass used to take the lease
+// live, so two replicas whose terminals both type in one workspace took it from each other
+// every pass. Now the serving replica records activity and the holder's next renewal runs the
+// pass: the lease stays, and what the terminal wrote is still stored.
+TEMPLATE_TEST_CASE("replicas: a terminal's pass on the replica without the lease leaves it",
+                   "[workspaces][replicas][faults21]", CODEYARD_STORAGE_BACKENDS) {
+  WorkspaceOptions quick_a = Replica("a");
+  quick_a.sync_debounce = std::chrono::milliseconds(0);
+  WorkspaceWorld w(TestType::Create(), quick_a);
+  Workspaces& a = w.workspaces();
+  WorkspaceOptions quick_b = Replica("b");
+  quick_b.sync_debounce = std::chrono::milliseconds(0);
+  Workspaces b(w.shared_platform(), w.shared_executor(), quick_b);
+  auto ws = a.Create(w.alice, "typed-in-both");
+  REQUIRE(ws.has_value());
+  CHECK(Run(a, w.alice, ws->id, "echo ok") == "ok\n");
+  REQUIRE(b.PodOf(w.alice, ws->id).has_value());  // B serves a terminal on A's pod
+  const uint64_t a_passes = a.sync_passes();
+  CHECK(a.RenewLeases() == 1);  // A notes the activity so far: its first renewal passes once
+  CHECK(a.sync_passes() == a_passes + 1);
+  const PodRecord before = Lease(w, ws->id);
+  CHECK(before.replica == "a");
+
+  w.PodSh(w.alice, ws->id, "echo typed > typed.txt");  // typed in B's terminal
+  w.clock().Advance(std::chrono::seconds(1));
+  const uint64_t b_passes = b.sync_passes();
+  b.SyncSoon(ws->id);  // the terminal's output on B
+  const auto active = [&] {
+    auto got = store::Transact(w.platform().storage(), TxKind::kRead,
+                               [&](Transaction& tx) { return store::workspaces::Get(tx, ws->id); });
+    return got ? got->last_active_at : 0;
+  };
+  const int64_t now = w.clock().NowMillis();
+  REQUIRE(Eventually([&] { return active() == now; }));  // B recorded the activity
+  CHECK(b.sync_passes() == b_passes);                    // and ran no pass of its own
+  CHECK(Lease(w, ws->id).replica == "a");
+  CHECK(Lease(w, ws->id).generation == before.generation);
+
+  CHECK(a.RenewLeases() == 1);  // A sees the activity: its pass stores the terminal's file
+  CHECK(w.Stored(w.alice, ws->id, "typed.txt") == "typed\n");
+  CHECK(Lease(w, ws->id).replica == "a");
+  CHECK(Lease(w, ws->id).generation == before.generation);
+}
+
+namespace {
+
+// An executor whose pods run `on_list` at their next listing (the first call of a pass), once.
+class ListHookExecutor final : public ExecutorWrapper {
+ public:
+  using ExecutorWrapper::ExecutorWrapper;
+  std::function<void()> on_list;
+
+  Result<std::shared_ptr<Pod>> GetPod(std::string_view id) override {
+    CY_TRY(auto pod, ExecutorWrapper::GetPod(id));
+    return std::shared_ptr<Pod>(std::make_shared<Hooked>(std::move(pod), this));
+  }
+
+ private:
+  class Hooked final : public PodWrapper {
+   public:
+    Hooked(std::shared_ptr<Pod> pod, ListHookExecutor* owner)
+        : PodWrapper(std::move(pod)), owner_(owner) {}
+    Result<std::vector<FileEntry>> ListFiles(const ListFilesOptions& options) override {
+      if (auto hook = std::exchange(owner_->on_list, nullptr)) hook();
+      return PodWrapper::ListFiles(options);
+    }
+
+   private:
+    ListHookExecutor* owner_;
+  };
+};
+
+}  // namespace
+
+// faults21 (the two-replica fault schedule, seed 2131, round 87): an exec through A adopted
+// the pod B held, and B took the lease back while A's adoption pass ran (B's own pass after a
+// terminal's command). The exec answered 412 "stale lease". A now claims once more.
+TEMPLATE_TEST_CASE("replicas: an adoption whose lease is taken during its pass claims again",
+                   "[workspaces][replicas][faults21]", CODEYARD_STORAGE_BACKENDS) {
+  WorkspaceWorld w(TestType::Create(), Replica("b"));
+  Workspaces& b = w.workspaces();
+  auto hooked = std::make_shared<ListHookExecutor>(w.shared_executor());
+  Workspaces a(w.shared_platform(), hooked, Replica("a"));
+  auto ws = b.Create(w.alice, "contested");
+  REQUIRE(ws.has_value());
+  CHECK(Run(b, w.alice, ws->id, "echo ok") == "ok\n");
+  w.PodSh(w.alice, ws->id, "echo typed > typed.txt");  // a terminal's write: A's pass pulls it
+  bool taken = false;
+  hooked->on_list = [&] {  // inside A's adoption pass, after A's claim
+    store::pods::ClaimRequest rq;
+    rq.workspace_id = ws->id;
+    rq.owner_id = w.alice;
+    rq.replica = "b";
+    rq.executor = w.executor().scheme();
+    rq.now = w.clock().NowMillis();
+    rq.lease_ms = 15000;
+    rq.take_live = true;
+    rq.check_limits = false;
+    taken = store::Transact(w.platform().storage(), TxKind::kWrite, [&](Transaction& tx) {
+              return store::pods::Claim(tx, rq);
+            }).has_value();
+  };
+  CHECK(Run(a, w.alice, ws->id, "cat typed.txt") == "typed\n");  // no 412
+  CHECK(taken);
+  CHECK(Lease(w, ws->id).replica == "a");
+  CHECK(w.Stored(w.alice, ws->id, "typed.txt") == "typed\n");
+  CHECK(PodsOf(w, ws->id) == 1);
 }

@@ -8,6 +8,7 @@
 
 #include "core/store/transact.hpp"
 #include "core/sync/sync_engine.hpp"
+#include "core/workspaces/fenced_pod.hpp"
 #include "core/workspaces/fenced_storage.hpp"
 #include "services/workspace_world.hpp"
 
@@ -48,6 +49,9 @@ class HookPod final : public Pod {
     auto listed = inner_->ListFiles(options);
     if (after_list) after_list();
     return listed;
+  }
+  Result<void> Fenced(int64_t token, const std::function<Result<void>()>& calls) override {
+    return inner_->Fenced(token, calls);
   }
 
  private:
@@ -211,4 +215,58 @@ TEMPLATE_TEST_CASE("sync race: a pod file gone before the pass reads it fails no
   CHECK(r.w.Stored(r.w.alice, r.ws, "made.txt") == "made\n");
   REQUIRE(r.Pass(pod).has_value());
   CHECK(r.w.Stored(r.w.alice, r.ws, "gone.txt") == "<missing>");
+}
+
+// faults21: the window race21 left open. Replica A's pass has read a.txt from storage to push
+// it; before its push reaches the pod, replica B takes the lease over, the API writes a.txt
+// again and B's pass pushes that. A's push of the older copy must be refused by the pod (its
+// fencing token, A's generation, is older than B's), or B's next pass would take the pod's
+// older copy for an edit made in the pod and store it over the acknowledged write.
+TEMPLATE_TEST_CASE("sync race: a stale replica's push after the new holder's pass is refused",
+                   "[sync][faults21]", CODEYARD_STORAGE_BACKENDS) {
+  RaceWorld r(TestType::Create());
+  r.Agree({{"a.txt", "first"}});
+  auto inner = r.w.workspaces().PodOf(r.w.alice, r.ws);
+  REQUIRE(inner.has_value());
+  Storage& storage = r.w.platform().storage();
+  auto lease = store::Transact(storage, TxKind::kRead,
+                               [&](Transaction& tx) { return store::pods::Get(tx, r.ws); });
+  REQUIRE(lease.has_value());
+  r.Put("a.txt", "second: A pushes it");
+
+  workspaces::FencedStorage a_storage(storage, r.ws, lease->replica, lease->generation);
+  HookPod a_pod(std::make_shared<workspaces::FencedPod>(**inner, r.ws, lease->generation));
+  int64_t b_generation = 0;
+  a_pod.before_put = [&]() -> Result<void> {  // A stalls here, its storage read done
+    if (b_generation != 0) return {};  // once
+    store::pods::ClaimRequest rq;
+    rq.workspace_id = r.ws;
+    rq.owner_id = r.w.alice;
+    rq.replica = "replica-b";
+    rq.executor = lease->executor;
+    rq.now = r.w.clock().NowMillis();
+    rq.lease_ms = 60000;
+    rq.take_live = true;
+    rq.check_limits = false;
+    auto claimed = store::Transact(storage, TxKind::kWrite,
+                                   [&](Transaction& tx) { return store::pods::Claim(tx, rq); });
+    REQUIRE(claimed.has_value());
+    b_generation = claimed->lease.generation;
+    r.Put("a.txt", "third: the acknowledged write, B pushes it");
+    workspaces::FencedStorage b_storage(storage, r.ws, "replica-b", b_generation);
+    workspaces::FencedPod b_pod(**inner, r.ws, b_generation);
+    auto b = r.Pass(b_pod, &b_storage);
+    INFO((b ? std::string("B's pass ok") : b.error().ToString()));
+    REQUIRE(b.has_value());
+    return {};
+  };
+  auto a = r.Pass(a_pod, &a_storage);
+  REQUIRE_FALSE(a.has_value());
+  CHECK(store::pods::IsStaleLease(a.error()));
+  CHECK(r.InPod(**inner, "a.txt") == "third: the acknowledged write, B pushes it");
+
+  workspaces::FencedStorage b_storage(storage, r.ws, "replica-b", b_generation);
+  workspaces::FencedPod b_pod(**inner, r.ws, b_generation);
+  REQUIRE(r.Pass(b_pod, &b_storage).has_value());  // nothing of A's is left in the pod to store
+  r.CheckBoth(**inner, "a.txt", "third: the acknowledged write, B pushes it");
 }

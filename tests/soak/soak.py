@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import secrets
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -277,6 +278,16 @@ def main():
                 failures.append(f"replica {s.name}: open descriptors rose {fd_rise:.1f} over "
                                 f"the second half (bound {opts.fd_bound})")
 
+        # ---- lease claims (faults21): each claim or takeover bumps a workspace's generation,
+        # so their sum over the run's workspaces counts the lease's moves (ping-pong between
+        # the replicas showed as dozens per workspace and minute) ----
+        claims = subprocess.run(
+            ["psql", opts.storage, "-qAt", "-c",
+             "SELECT COALESCE(SUM(generation), 0), COUNT(*) FROM pods"],
+            check=True, capture_output=True, text=True).stdout.strip().split("|")
+        figures["lease_claims"] = int(claims[0])
+        figures["leased_workspaces"] = int(claims[1])
+
         # ---- no leaked pods once the load stops ----
         log("stopping every workspace; waiting for their pods to go")
         for token, ws, replica in owners:
@@ -328,7 +339,8 @@ def report(figures, failures, opts):
     for t, per in figures.get("samples", []):
         print("sample t=%6.1fs " % t + "  ".join(
             f"{n}: rss {rss / 1024:.1f} MiB fds {fds}" for n, (rss, fds) in zip("ab", per)))
-    for key in ("a_rss_rise_mib", "b_rss_rise_mib", "a_fd_rise", "b_fd_rise", "pods_left",
+    for key in ("a_rss_rise_mib", "b_rss_rise_mib", "a_fd_rise", "b_fd_rise", "lease_claims",
+                "leased_workspaces", "pods_left",
                 "pod_processes_left", "server_log_errors", "server_log_warnings"):
         if key in figures:
             print(f"{key}: {figures[key]}")

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -291,7 +292,24 @@ class Pod {
   [[nodiscard]] virtual Result<int64_t> CpuMs() {
     return Fail(Error::Code::kUnimplemented, "this pod has no CPU counter");
   }
+
+  // Fencing (faults21; docs/workspaces.md, "Leases"): runs `calls`, the caller's file calls
+  // on this pod, while the pod's fence is held at `token` (the generation of the caller's
+  // lease on the pod, > 0). The pod keeps the highest token any caller brought, whichever
+  // process reached it; a lower token is refused with kFailedPrecondition, a message holding
+  // kStaleFencingToken, and `calls` does not run. The check and the calls are one step for
+  // every other fenced caller (they wait for it), so once a newer holder's call has run no
+  // older holder's call runs again. Optional: the default runs `calls` unfenced (the pod has
+  // no place shared by every process that reaches it).
+  [[nodiscard]] virtual Result<void> Fenced(int64_t token,
+                                            const std::function<Result<void>()>& calls) {
+    (void)token;
+    return calls();
+  }
 };
+
+// In the message of Pod::Fenced's refusal.
+inline constexpr std::string_view kStaleFencingToken = "stale fencing token";
 
 // Equality on every listed label (Kubernetes' matchLabels); empty selects all.
 using LabelSelector = Labels;
@@ -443,6 +461,9 @@ class PodWrapper : public Pod {
   // Reset (reuse).
   Result<void> Reset() override { return target_->Reset(); }
   Result<int64_t> CpuMs() override { return target_->CpuMs(); }
+  Result<void> Fenced(int64_t token, const std::function<Result<void>()>& calls) override {
+    return target_->Fenced(token, calls);
+  }
 
  private:
   std::shared_ptr<Pod> target_;

@@ -224,6 +224,13 @@ Result<void> Fence(Transaction& tx, std::string_view workspace_id, std::string_v
                 generation);
 }
 
+Error StaleInPod(std::string_view workspace_id, int64_t generation, const Error& refusal) {
+  return {Error::Code::kFailedPrecondition,
+          std::string(kStalePrefix) + " on workspace " + std::string(workspace_id) +
+              ": generation " + std::to_string(generation) +
+              " refused by the pod, which a newer holder has used (" + refusal.message() + ")"};
+}
+
 bool IsStaleLease(const Error& error) {
   return error.code() == Error::Code::kFailedPrecondition &&
          error.message().find(kStalePrefix) != std::string::npos;

@@ -81,8 +81,14 @@ struct Claimed {
 [[nodiscard]] Result<void> Fence(Transaction& tx, std::string_view workspace_id,
                                  std::string_view replica, int64_t generation);
 
-// True for the error of a stale holder (Renew, SetPod, Release, Fence).
+// True for the error of a stale holder (Renew, SetPod, Release, Fence, and a pod's refusal
+// of its fencing token through StaleInPod).
 [[nodiscard]] bool IsStaleLease(const Error& error);
+
+// The stale-holder error for a pod that refused `generation` as its fencing token
+// (Pod::Fenced: a newer holder has used the pod since). faults21.
+[[nodiscard]] Error StaleInPod(std::string_view workspace_id, int64_t generation,
+                               const Error& refusal);
 
 // kNotFound when the workspace never had a pod.
 [[nodiscard]] Result<PodRecord> Get(Transaction& tx, std::string_view workspace_id);

@@ -7,6 +7,7 @@
 #include "core/store/audit.hpp"
 #include "core/store/items.hpp"
 #include "core/store/manifests.hpp"
+#include "core/store/pods.hpp"
 #include "core/store/transact.hpp"
 #include "core/store/workspaces.hpp"
 #include "core/sync/sync_engine.hpp"
@@ -28,8 +29,11 @@ ManifestEntry EntryFor(const FileInfo& info, int64_t mtime_ns) {
   return ManifestEntry{info.path, info.kind, info.size, mtime_ns, info.sha256, info.version};
 }
 
-// Storage refused what the pod holds because of the path or a cap: report, do not fail.
+// Storage refused what the pod holds because of the path or a cap: report, do not fail. A
+// stale lease is no refusal of the file: the pass must fail, this replica no longer holds the
+// pod (faults21: reported as a skipped file, it hid a lost lease from the caller).
 bool Refusal(const Error& e) {
+  if (store::pods::IsStaleLease(e)) return false;
   return e.code() == Error::Code::kResourceExhausted ||
          e.code() == Error::Code::kFailedPrecondition || e.code() == Error::Code::kInvalidArgument;
 }
@@ -496,6 +500,7 @@ Result<void> SyncPass::KeepBoth(const std::string& path, const PathState& st) {
     return info;
   });
   if (!saved) {
+    if (store::pods::IsStaleLease(saved.error())) return std::unexpected(saved.error());
     Skip(path, saved.error().message(), RuleOf(saved.error()));
     return {};
   }

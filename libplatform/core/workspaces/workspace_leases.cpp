@@ -11,6 +11,7 @@
 #include "core/store/transact.hpp"
 #include "core/store/workspaces.hpp"
 #include "core/try.hpp"
+#include "core/workspaces/fenced_pod.hpp"
 #include "core/workspaces/fenced_storage.hpp"
 #include "core/workspaces/workspaces_impl.hpp"
 
@@ -22,6 +23,7 @@ void Workspaces::Impl::Cache(Entry& entry, std::shared_ptr<Pod> pod, int64_t gen
   std::lock_guard lock(mu_);
   const bool held_before = entry.pod && entry.generation > 0;
   entry.pod = std::move(pod);
+  if (entry.generation != (entry.pod ? generation : 0)) entry.active_seen = 0;
   entry.generation = entry.pod ? generation : 0;
   const bool held_now = entry.pod && entry.generation > 0;
   if (held_now && !held_before) ++running_;
@@ -138,6 +140,7 @@ Result<std::shared_ptr<Pod>> Workspaces::Impl::AcquireLocked(const Workspace& ws
   }
   const auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
   bool take_live = need == Need::kHold;
+  int stale_claims = 0;  // adoptions refused as stale, each followed by a new claim
   while (true) {
     CY_TRY(const pods::Claimed claimed,
            Claim(ws.id, ws.owner_id, take_live, /*check_limits=*/true));
@@ -177,8 +180,16 @@ Result<std::shared_ptr<Pod>> Workspaces::Impl::AcquireLocked(const Workspace& ws
             return cached;
           }
           auto pod = executor_->GetPod(lease.pod_id);
-          if (pod && (*pod)->Info().phase == PodPhase::kRunning)
-            return Adopt(ws, entry, lease, *pod, activity);
+          if (pod && (*pod)->Info().phase == PodPhase::kRunning) {
+            auto adopted = Adopt(ws, entry, lease, *pod, activity);
+            // Another replica took the lease during the adoption's pass (its own pass after a
+            // terminal's command): claim again rather than fail the caller's request with a
+            // stale lease (faults21: an exec answered 412 in the two-replica schedule).
+            if (!adopted && pods::IsStaleLease(adopted.error()) && ++stale_claims <= 2) {
+              continue;
+            }
+            return adopted;
+          }
           // Gone with its replica, dead, or out of this executor's reach: what storage holds
           // is the workspace. A pod left running is deleted (its replica's lease is over).
           (void)executor_->DeletePod(lease.pod_id);
@@ -231,8 +242,9 @@ Result<std::shared_ptr<Pod>> Workspaces::Impl::StartNew(const Workspace& ws, Ent
   auto pod = StartPod(ws);
   if (!pod) return Fail(give_up(pod.error(), nullptr));
   workspaces::FencedStorage fenced(platform_.storage(), ws.id, replica_, generation);
+  workspaces::FencedPod fenced_pod(**pod, ws.id, generation);
   sync::SyncEngine engine(fenced, platform_.clock(), platform_.logger(), options_.file_limits);
-  auto seeded = engine.Seed(ws.id, **pod);
+  auto seeded = engine.Seed(ws.id, fenced_pod);
   if (!seeded) {
     return Fail(give_up(seeded.error().WithContext("writing files into the pod"), *pod));
   }
@@ -489,13 +501,28 @@ int Workspaces::Impl::RenewLeases() {
   const int64_t started_ms = platform_.clock().NowMillis();
   bool failed = false;
   int renewed = 0;
+  std::vector<std::pair<std::string, int64_t>> active;  // renewed, with activity since the last
   for (const auto& [id, generation] : held) {
-    auto r = store::Transact(platform_.storage(), TxKind::kWrite, [&](Transaction& tx) {
-      return pods::Renew(tx, id, replica_, generation, platform_.clock().NowMillis(),
-                         options_.lease.count());
-    });
+    auto r = store::Transact(
+        platform_.storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<Workspace> {
+          CY_CHECK(pods::Renew(tx, id, replica_, generation, platform_.clock().NowMillis(),
+                               options_.lease.count()));
+          return store::workspaces::Get(tx, id);
+        });
     if (r) {
       ++renewed;
+      // Activity since the last renewal that this replica's own passes may not have seen: a
+      // terminal served by another replica, which leaves its passes to the holder (faults21).
+      // Passed after every renewal is done, so a slow pass delays no renewal of this round.
+      bool moved = false;
+      if (auto entry = FindEntry(id)) {
+        std::lock_guard lock(mu_);
+        // The first renewal after a claim passes too: activity between the claim's own pass
+        // and this read (a terminal of the replica that just died) has no other witness.
+        moved = entry->active_seen != r->last_active_at;
+        entry->active_seen = r->last_active_at;
+      }
+      if (moved) active.emplace_back(id, generation);
       continue;
     }
     if (pods::IsStaleLease(r.error())) {
@@ -513,7 +540,33 @@ int Workspaces::Impl::RenewLeases() {
                             {{"workspace", id}, {"error", r.error().ToString()}});
   }
   if (!failed) last_renewal_ms_ = started_ms;
+  for (const auto& [id, generation] : active) PassAfterActivity(id, generation);
   return renewed;
+}
+
+// A pass as the holder for activity the renewal saw (faults21): no claim (a lease lost
+// meanwhile stays lost) and no touch (the pass is no activity: the workspace still goes idle,
+// and the next renewal sees no move of its own making).
+void Workspaces::Impl::PassAfterActivity(const std::string& id, int64_t generation) {
+  auto entry = FindEntry(id);
+  if (!entry) return;
+  std::unique_lock lock(entry->mu, std::try_to_lock);
+  std::shared_ptr<Pod> pod;
+  {
+    std::lock_guard map_lock(mu_);
+    if (!lock.owns_lock()) {
+      // A start, stop or pass of its own holds the workspace: the next renewal tries again.
+      entry->active_seen = 0;
+      return;
+    }
+    if (entry->generation != generation) return;
+    pod = entry->pod;
+  }
+  if (!pod || pod->Info().phase != PodPhase::kRunning) return;
+  if (auto synced = RunSync(id, *pod, generation); !synced) {
+    platform_.logger().Warn("sync after activity on the workspace failed",
+                            {{"workspace", id}, {"error", synced.error().ToString()}});
+  }
 }
 
 int Workspaces::Impl::HandOff(std::chrono::steady_clock::time_point deadline) {

@@ -23,6 +23,7 @@
 #include "core/try.hpp"
 #include "core/usage/pod_meter.hpp"
 #include "core/usage/record.hpp"
+#include "core/workspaces/fenced_pod.hpp"
 #include "core/workspaces/fenced_storage.hpp"
 #include "core/workspaces/workspace_rules.hpp"
 #include "core/workspaces/workspaces_impl.hpp"
@@ -415,10 +416,12 @@ Result<SyncReport> Workspaces::Impl::RunSync(std::string_view id, Pod& pod, int6
   Result<SyncReport> report =
       Fail(Error::Code::kFailedPrecondition, "workspaces: this replica holds no lease on the pod");
   if (generation > 0) {
-    // Every write of the pass carries the lease: a replica that lost it commits nothing.
+    // Every write of the pass carries the lease: a replica that lost it commits nothing, and
+    // changes nothing in the pod once the new holder has used it (the pod's fencing token).
     workspaces::FencedStorage fenced(platform_.storage(), std::string(id), replica_, generation);
+    workspaces::FencedPod fenced_pod(pod, std::string(id), generation);
     sync::SyncEngine engine(fenced, platform_.clock(), platform_.logger(), options_.file_limits);
-    report = engine.Sync(id, pod);
+    report = engine.Sync(id, fenced_pod);
   }
   if (report) Count(*report);
   if (!report && store::pods::IsStaleLease(report.error())) {
@@ -495,7 +498,13 @@ void Workspaces::Impl::DebounceLoop() {
       }
       auto ws = store::Transact(platform_.storage(), TxKind::kRead,
                                 [&](Transaction& tx) { return store::workspaces::Get(tx, id); });
-      if (cached && ws && cached->Info().phase == PodPhase::kRunning) {
+      const bool running = cached && ws && cached->Info().phase == PodPhase::kRunning;
+      if (running && HeldElsewhere(id, *entry)) {
+        // Taking a live lease for a terminal's pass made two replicas whose terminals type in
+        // one workspace take it from each other every pass (faults21: lease ping-pong). The
+        // activity is recorded instead; the holder's next renewal sees it and runs the pass.
+        Touch(id);
+      } else if (running) {
         auto pod = AcquireLocked(*ws, *entry, Need::kHold);
         auto synced = pod ? SyncAsHolder(*ws, *entry, *pod) : Result<SyncReport>(Fail(pod.error()));
         if (!synced) {
@@ -506,6 +515,17 @@ void Workspaces::Impl::DebounceLoop() {
     }
     lock.lock();
   }
+}
+
+bool Workspaces::Impl::HeldElsewhere(std::string_view id, const Entry& entry) {
+  {
+    std::lock_guard lock(mu_);
+    if (entry.generation > 0) return false;
+  }
+  auto lease = store::Transact(platform_.storage(), TxKind::kRead,
+                               [&](Transaction& tx) { return store::pods::Get(tx, id); });
+  return lease && lease->state == store::pods::kRunning && !lease->pod_id.empty() &&
+         lease->replica != replica_ && lease->lease_until > platform_.clock().NowMillis();
 }
 
 std::shared_ptr<Workspaces::Impl::Entry> Workspaces::Impl::EntryFor(std::string_view id,

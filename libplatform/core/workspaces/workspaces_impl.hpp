@@ -37,6 +37,10 @@ class Workspaces::Impl {
     int64_t generation = 0;    // > 0: this replica holds the lease at this generation
     std::string owner_id;
     SyncStatus sync;
+    // faults21: the workspace's last_active_at as this replica's last renewal of the lease
+    // read it (0: not read since the lease was claimed). A move means activity, perhaps on
+    // another replica: the renewal asks for a pass.
+    int64_t active_seen = 0;
   };
 
   // How much of a workspace a call needs.
@@ -77,6 +81,7 @@ class Workspaces::Impl {
   Result<int> StopIdle();
   StopAllReport StopAll(std::chrono::steady_clock::time_point deadline);
   int RenewLeases();
+  void PassAfterActivity(const std::string& id, int64_t generation);
   int HandOff(std::chrono::steady_clock::time_point deadline);
 
   // workspace_meter.cpp (meter20)
@@ -100,6 +105,9 @@ class Workspaces::Impl {
   void Record(std::string_view id, const Result<SyncReport>& report);
   void Count(const SyncReport& report);
   void DebounceLoop();
+  // True when another replica holds a live lease on the workspace's running pod (faults21:
+  // a debounced pass then leaves the pass to that holder instead of taking the lease).
+  bool HeldElsewhere(std::string_view id, const Entry& entry);
   void HeartbeatLoop();
   void MeterLoop();  // workspace_meter.cpp
   // A sample used up the owner's CPU quota: the workspace is stopped and that is audited.

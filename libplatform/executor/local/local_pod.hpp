@@ -62,6 +62,9 @@ class LocalPod : public Pod {
   Result<void> Reset() override;
   // Asks the init for the pod's CPU counter (pod/pod_cpu.hpp).
   Result<int64_t> CpuMs() override;
+  // The highest token is kept in <pod dir>/fence under flock (local_pod_fence.cpp): every
+  // process of the state directory shares it.
+  Result<void> Fenced(int64_t token, const std::function<Result<void>()>& calls) override;
 
   // Kills every process of the pod, waits until they are gone, and frees the cgroups and the
   // state directory. Idempotent.
