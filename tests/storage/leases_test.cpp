@@ -230,7 +230,10 @@ TEMPLATE_TEST_CASE("running limits hold under concurrent claims from many replic
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < targets.size(); ++i) {
     threads.emplace_back([&, i] {
-      auto rq = Request(targets[i].first, targets[i].second, "replica-" + std::to_string(i), 1000);
+      // ClaimRequest holds views: the replica's name must outlive rq (ASan's
+      // stack-use-after-scope when it was a temporary).
+      const std::string replica = "replica-" + std::to_string(i);
+      auto rq = Request(targets[i].first, targets[i].second, replica, 1000);
       rq.max_running_per_user = 3;
       rq.max_running_total = 5;
       ++ready;
