@@ -38,8 +38,10 @@ std::string NewWorkspace(Storage& s, const std::string& owner) {
   return id;
 }
 
-pods::ClaimRequest Request(const std::string& ws, const std::string& owner,
-                           const std::string& replica, int64_t now) {
+// The request holds views of its arguments (a literal, or a string that outlives the claim;
+// a `const std::string&` parameter made a literal a temporary that died before the claim).
+pods::ClaimRequest Request(std::string_view ws, std::string_view owner, std::string_view replica,
+                           int64_t now) {
   return {.workspace_id = ws,
           .owner_id = owner,
           .replica = replica,
