@@ -1,7 +1,7 @@
 # The sanitizer runs of the test suites (issue 21, docs/reliability.md "Sanitizer builds"):
 # the one place that sets ASAN_OPTIONS, UBSAN_OPTIONS, LSAN_OPTIONS and TSAN_OPTIONS, and that
 # builds the two trees the "asan:" and "tsan:" ctest entries (tests/sanitizers/) run:
-#   build-fuzz/  ASan+UBSan, fuzz21's configuration (scripts/lib/fuzz_tree.sh), shared with
+#   build-fuzz/  ASan+UBSan at -O0, the fuzz configuration (scripts/lib/fuzz_tree.sh), shared with
 #                ./scripts/fuzz so the library is compiled once for both; the suites'
 #                executables and codeyard-server are built into it too.
 #   build-tsan/  ThreadSanitizer, clang 16 at -O1 (quicker to build, reports the same): the

@@ -153,7 +153,10 @@ Result<std::unique_ptr<Services>> OpenServices(const Config& config, std::string
       "codeyard_replicas",
       "Replicas in the replicas table: live (a heartbeat within three intervals) or stale "
       "(older; pruned after replicas.prune_after_s).",
-      {"state"}, [admin = services->admin]() {
+      // A pointer, as every metric's callback: one owning Admin (which holds Jobs) kept it and
+      // the job workers alive inside ~Metrics, which had freed the histograms they feed
+      // (ASan: heap-use-after-free at shutdown, asan: server pytest test_jobs.py).
+      {"state"}, [admin = services->admin.get()]() {
         Metrics::SeriesList out;
         auto counts = admin->CountReplicas();
         if (!counts) return out;  // storage down: no sample rather than a wrong one

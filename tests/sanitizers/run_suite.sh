@@ -32,6 +32,11 @@ if [[ $what == pytest ]]; then
     mkdir "$scratch/bin"
     cp "$binary" "$scratch/bin/codeyard-server"
     ln -s "$CODEYARD_POD_BINARY" "$scratch/bin/codeyard-pod"
+    # and the browser UI's files where a server looks by default (<bin>/../web): the main
+    # tree's build/web, beside its codeyard-pod's bin/ (the UI's fallback route serves them).
+    ln -s "$(dirname "$CODEYARD_POD_BINARY")/../web" "$scratch/web"
+    # Suites that drive the CLI find it beside the server (the main tree's, unsanitized).
+    ln -s "$(dirname "$CODEYARD_POD_BINARY")/codeyard" "$scratch/bin/codeyard"
     binary=$scratch/bin/codeyard-server
   fi
   CODEYARD_SERVER_BIN=$binary /usr/bin/python3 -m pytest -q -p no:cacheprovider "$@"

@@ -29,28 +29,32 @@ namespace {
 using testing::Must;
 using namespace std::chrono_literals;
 
-// Counts wakes, so a test waits on a condition with a deadline instead of sleeping.
+// Counts wakes, so a test waits on a condition with a deadline instead of sleeping. The wake
+// shares the count rather than pointing at the Waker: the service wakes every subscription
+// still open when it stops, after a test's Wakers are gone (ASan: stack-use-after-scope).
 class Waker {
  public:
   std::function<void()> fn() {
-    return [this] {
-      std::lock_guard lock(mu_);
-      ++wakes_;
-      cv_.notify_all();
+    return [state = state_] {
+      std::lock_guard lock(state->mu);
+      ++state->wakes;
+      state->cv.notify_all();
     };
   }
   // Waits until `done()` holds, checking at each wake, for at most 10 s.
   template <class Done>
   bool Wait(Done done) {
     const auto deadline = std::chrono::steady_clock::now() + 10s;
-    std::unique_lock lock(mu_);
+    std::unique_lock lock(state_->mu);
     for (;;) {
-      const int64_t before = wakes_;  // a wake while done() runs is not lost
+      const int64_t before = state_->wakes;  // a wake while done() runs is not lost
       lock.unlock();
       const bool ok = done();
       lock.lock();
       if (ok) return true;
-      if (!cv_.wait_until(lock, deadline, [&] { return wakes_ != before; })) return false;
+      if (!state_->cv.wait_until(lock, deadline, [&] { return state_->wakes != before; })) {
+        return false;
+      }
     }
   }
   // Takes events from `sub` until `done(all taken)` holds or 10 s pass.
@@ -58,21 +62,26 @@ class Waker {
   std::vector<Event> TakeUntil(EventSubscription& sub, Done done) {
     std::vector<Event> all;
     const auto deadline = std::chrono::steady_clock::now() + 10s;
-    std::unique_lock lock(mu_);
+    std::unique_lock lock(state_->mu);
     for (;;) {
       lock.unlock();
       for (Event& e : sub.Take(1000)) all.push_back(std::move(e));
       lock.lock();
       if (done(all) || sub.closed()) return all;
-      if (!cv_.wait_until(lock, deadline, [&] { return wakes_ != seen_; })) return all;
-      seen_ = wakes_;
+      if (!state_->cv.wait_until(lock, deadline, [&] { return state_->wakes != seen_; })) {
+        return all;
+      }
+      seen_ = state_->wakes;
     }
   }
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int64_t wakes_ = 0;
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    int64_t wakes = 0;
+  };
+  std::shared_ptr<State> state_ = std::make_shared<State>();
   int64_t seen_ = 0;
 };
 

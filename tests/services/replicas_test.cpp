@@ -463,3 +463,31 @@ TEMPLATE_TEST_CASE("replicas: an adoption whose lease is taken during its pass c
   CHECK(w.Stored(w.alice, ws->id, "typed.txt") == "typed\n");
   CHECK(PodsOf(w, ws->id) == 1);
 }
+
+namespace {
+
+// The local executor under a scheme too long for std::string's inline buffer: Workspaces'
+// claim once kept a view of the temporary scheme() returned (ASan: stack-use-after-scope),
+// so the pods table could record freed memory as the executor's name.
+class LongSchemeExecutor : public ExecutorWrapper {
+ public:
+  using ExecutorWrapper::ExecutorWrapper;
+  [[nodiscard]] std::string scheme() const override {
+    return "local-under-a-scheme-name-longer-than-any-inline-string-buffer";
+  }
+};
+}  // namespace
+
+TEMPLATE_TEST_CASE("replicas: the lease records the executor's scheme, however long",
+                   "[workspaces][replicas]", CODEYARD_STORAGE_BACKENDS) {
+  WorkspaceWorld w(TestType::Create(), Replica("a"));
+  auto executor = std::make_shared<LongSchemeExecutor>(w.shared_executor());
+  Workspaces c(w.shared_platform(), executor, Replica("c"));
+  auto ws = c.Create(w.alice, "long-scheme");
+  REQUIRE(ws.has_value());
+  CHECK(Run(c, w.alice, ws->id, "echo ok") == "ok\n");
+  const PodRecord lease = Lease(w, ws->id);
+  CHECK(lease.replica == "c");
+  CHECK(lease.executor == executor->scheme());
+  REQUIRE(c.Stop(w.alice, ws->id));
+}

@@ -38,8 +38,10 @@ std::string NewWorkspace(Storage& s, const std::string& owner) {
   return id;
 }
 
-pods::ClaimRequest Request(const std::string& ws, const std::string& owner,
-                           const std::string& replica, int64_t now) {
+// The request holds views of its arguments (a literal, or a string that outlives the claim;
+// a `const std::string&` parameter made a literal a temporary that died before the claim).
+pods::ClaimRequest Request(std::string_view ws, std::string_view owner, std::string_view replica,
+                           int64_t now) {
   return {.workspace_id = ws,
           .owner_id = owner,
           .replica = replica,
@@ -230,7 +232,10 @@ TEMPLATE_TEST_CASE("running limits hold under concurrent claims from many replic
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < targets.size(); ++i) {
     threads.emplace_back([&, i] {
-      auto rq = Request(targets[i].first, targets[i].second, "replica-" + std::to_string(i), 1000);
+      // ClaimRequest holds views: the replica's name must outlive rq (ASan's
+      // stack-use-after-scope when it was a temporary).
+      const std::string replica = "replica-" + std::to_string(i);
+      auto rq = Request(targets[i].first, targets[i].second, replica, 1000);
       rq.max_running_per_user = 3;
       rq.max_running_total = 5;
       ++ready;
