@@ -30,11 +30,13 @@ void Workspaces::Impl::Cache(Entry& entry, std::shared_ptr<Pod> pod, int64_t gen
 
 Result<pods::Claimed> Workspaces::Impl::Claim(std::string_view id, std::string_view owner_id,
                                               bool take_live, bool check_limits) {
+  // The request holds views: the scheme (a string made by the call) must outlive it.
+  const std::string scheme = executor_->scheme();
   pods::ClaimRequest rq;
   rq.workspace_id = id;
   rq.owner_id = owner_id;
   rq.replica = replica_;
-  rq.executor = executor_->scheme();
+  rq.executor = scheme;
   rq.now = platform_.clock().NowMillis();
   rq.lease_ms = options_.lease.count();
   rq.max_running_per_user = options_.max_running_per_user;
