@@ -5,9 +5,9 @@
 # near a minute each, so two run side by side with the other suites on 2 cores.
 set(CODEYARD_FUZZ_SECONDS 10 CACHE STRING "Seconds each fuzz target runs in ctest's short runs")
 set(codeyard_fuzz_groups
-  "parsers:paths syncignore terminal lsp"
+  "parsers:paths syncignore terminal lsp router"
   "streams:pod_protocol http_exchange kube"
-  "inputs:config problem_package search")
+  "inputs:config problem_package search request_body")
 foreach(group IN LISTS codeyard_fuzz_groups)
   string(REPLACE ":" ";" parts "${group}")
   list(GET parts 0 name)

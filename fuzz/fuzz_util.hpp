@@ -21,12 +21,17 @@ inline void Check(bool ok, const char* target, const char* what) {
   if (!ok) Broken(target, what);
 }
 
-// $TMPDIR/codeyard-fuzz-<pid><suffix>, removed when the process exits. One per process.
+// <dir>/codeyard-fuzz-<pid><suffix>, removed when the process exits. One per process. The
+// directory is /dev/shm where it can be written (memory: a write and a truncate per input cost
+// a tenth of what they cost on a disk's file system, most of a small target's time), else
+// $TMPDIR, else /tmp.
 inline const std::string& ScratchFile(const char* suffix) {
   static const std::string path = [suffix] {
     const char* tmp = std::getenv("TMPDIR");
-    return std::string(tmp != nullptr ? tmp : "/tmp") + "/codeyard-fuzz-" +
-           std::to_string(getpid()) + suffix;
+    const std::string dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm"
+                            : tmp != nullptr              ? tmp
+                                                          : "/tmp";
+    return dir + "/codeyard-fuzz-" + std::to_string(getpid()) + suffix;
   }();
   static const bool cleanup = std::atexit([] { std::remove(path.c_str()); }) == 0;
   (void)cleanup;

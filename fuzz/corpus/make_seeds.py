@@ -225,3 +225,111 @@ for i, (query, regex, case) in enumerate([("print", 0, 0), ("Hello", 0, 1), (r"d
                                           (r"^\s*#.*$", 1, 0)]):
     put("search", f"seed-{i:02d}", fdp_string(query) + code + "\n# caf\u00e9 \u00e9t\u00e9\n"
         .encode() + bytes([case, regex]))
+
+# ---- the server shell (router, request_body): from shells/server/openapi.json, which
+# tests/server/test_ops.py keeps equal to the route table.
+OPENAPI = json.load(open(os.path.join(ROOT, "shells", "server", "openapi.json")))
+SCHEMAS = OPENAPI["components"]["schemas"]
+METHODS = ["get", "head", "post", "put", "patch", "delete", "options"]
+
+
+def instance(schema, name="", depth=0):
+    """A value that fits `schema` (its example, default or first enum value, else one made
+    from its type and bounds): the body a well-behaved client sends."""
+    if "$ref" in schema:
+        return instance(SCHEMAS[schema["$ref"].split("/")[-1]], name, depth)
+    if "allOf" in schema:
+        out = {}
+        for part in schema["allOf"]:
+            value = instance(part, name, depth)
+            if isinstance(value, dict):
+                out.update(value)
+        return out
+    for key in ("example", "default"):
+        if key in schema:
+            return schema[key]
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type", "object")
+    if isinstance(kind, list):
+        kind = kind[0]
+    if kind == "object":
+        props = schema.get("properties", {})
+        if not props and isinstance(schema.get("additionalProperties"), dict):
+            return {"main.py": "print(input())\n"} if depth < 3 else {}
+        return {k: instance(v, k, depth + 1) for k, v in props.items()} if depth < 4 else {}
+    if kind == "array":
+        return [instance(schema.get("items", {}), name, depth + 1)] if depth < 4 else []
+    if kind in ("integer", "number"):
+        return schema.get("minimum", 1)
+    if kind == "boolean":
+        return True
+    made = {"language": "python", "username": "fuzzuser", "password": "fuzz-password-1",
+            "path": "src/main.py", "from": "src/main.py", "to": "src/other.py",
+            "slug": "team", "user": "fuzzuser", "role": "member"}
+    return made.get(name, name or "x")
+
+
+def filled(path):
+    return (path.replace("{id}", "ws_1").replace("{path}", "src/main.py")
+            .replace("{port}", "8000").replace("{ticket}", "tkt_1").replace("{token}", "dl.tok")
+            .replace("{user}", "usr_1").replace("{cid}", "1").replace("{n}", "1"))
+
+
+# router: every operation's request line, with ids in its parameters, and lines as browsers and
+# tests/server/test_abuse.py send them.
+operations = sorted((p, m) for p, item in OPENAPI["paths"].items() for m in item if m in METHODS)
+for i, (path, method) in enumerate(operations):
+    put("router", f"op-{i:03d}", f"{method.upper()} {filled(path)} HTTP/1.1")
+for i, line in enumerate([
+        "PUT /api/v1/workspaces/ws_1/files/a%2Fb%20c.txt?version=3 HTTP/1.1",
+        "GET /api/v1/workspaces/ws_1/ports/8000/static/app.js?v=1&x HTTP/1.1",
+        "POST /api/v1/previews/tkt_abc/api//items/ HTTP/1.1",
+        "PATCH /api/v1/reviews/rv_1/comments/c_1 HTTP/1.0",
+        "GET /api/v1/reviews/rv_1/revisions/2/files/x/../y HTTP/1.1",
+        "OPTIONS /api/v1/jobs?limit=10&cursor=abc%3D HTTP/1.1",
+        "GET /api/v1/workspaces/%ZZ HTTP/1.1",
+        "GET /api/v1/workspaces?q=a+b&q=%2B HTTP/1.1"]):
+    put("router", f"seed-{i:02d}", line)
+
+# request_body: [route][body], the route byte the index in the list request_body_fuzz.cpp makes
+# (every POST, PUT and PATCH, sorted by OpenAPI path, then method); a body made from each
+# operation's schema, and bodies the server tests send.
+body_routes = sorted((p, m.upper()) for p, item in OPENAPI["paths"].items() for m in item
+                     if m in ("post", "put", "patch"))
+index = {route: i for i, route in enumerate(body_routes)}
+for i, (path, method) in enumerate(body_routes):
+    content = OPENAPI["paths"][path][method.lower()].get("requestBody", {}).get("content", {})
+    if "application/json" in content:
+        data = json.dumps(instance(content["application/json"].get("schema", {}))).encode()
+    elif "application/zip" in content:
+        data = open(os.path.join(HERE, "problem_package", "zip-hello"), "rb").read()[1:]
+    else:
+        data = b"print(input())\n"
+    put("request_body", f"op-{i:02d}", bytes([i]) + data)
+twice = {"id": "twice", "title": "Twice", "statement": "Print twice the number.",
+         "tags": {"level": 1, "topics": ["arithmetic"]},
+         "limits": {"time_limit_s": 2, "memory_bytes": 128 << 20, "output_bytes": 4096},
+         "starter_code": {"python": "n = int(input())\n"}, "groups": [{"name": "big", "points": 50}],
+         "tests": [{"name": "sample", "input": "1\n", "expected_output": "2\n", "public": True},
+                   {"name": "big/1", "group": "big", "input": "3\n", "expected_output": "6\n"}],
+         "checker": {"kind": "tokens"}, "scoring": True,
+         "assets": [{"path": "images/dot.png", "data": "iVBORw0K"}]}
+for i, (route, data) in enumerate([
+        (("/api/v1/problems", "POST"), twice),
+        (("/api/v1/problems/{id}", "PUT"), twice),
+        (("/api/v1/run", "POST"), {"language": "python", "files": {"main.py": "print(input())"},
+                                   "stdin": "1\n", "time_limit_s": 2, "memory_limit_mb": 128}),
+        (("/api/v1/workspaces/{id}/exec", "POST"),
+         {"argv": ["python3", "-c", "print(1)"], "stdin": "", "time_limit_s": 5}),
+        (("/api/v1/jobs/batch", "POST"), {"jobs": [{"language": "c",
+                                                    "files": {"main.c": "int main(){}"}}]}),
+        (("/api/v1/reviews/{id}/comments", "POST"),
+         {"revision": 1, "path": "src/main.py", "start_line": 1, "side": "right", "body": "why?"}),
+        (("/api/v1/me", "PATCH"), {"old_password": "fuzz-password-1", "new_password": "b" * 10}),
+        (("/api/v1/orgs/{id}/quotas", "PUT"), {"org": {"max_workspaces": 10}}),
+        (("/api/v1/workspaces", "POST"), {"name": "x", "image": "../etc"}),
+        (("/api/v1/workspaces", "POST"), "{\"name\": [1, 2, {\"x\": \"\\ud800\"}]"),
+        (("/api/v1/auth/login", "POST"), "not json")]):
+    text = data if isinstance(data, str) else json.dumps(data)
+    put("request_body", f"seed-{i:02d}", bytes([index[route]]) + text.encode())

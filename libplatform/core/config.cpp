@@ -800,6 +800,10 @@ Error UnknownKey(std::string_view key, std::string_view source) {
   const KeySpec* best = nullptr;
   std::size_t best_distance = 4;
   for (const auto& s : Specs()) {
+    // The distance is at least the difference in length: skip names that cannot come closer
+    // than the best so far (a long mistyped key then costs no quadratic work per name).
+    const std::size_t longer = std::max(key.size(), s.name.size());
+    if (longer - std::min(key.size(), s.name.size()) >= best_distance) continue;
     const std::size_t d = EditDistance(key, s.name);
     if (d < best_distance) best = &s, best_distance = d;
   }
