@@ -238,7 +238,7 @@ TEMPLATE_TEST_CASE("sync race: a stale replica's push after the new holder's pas
   HookPod a_pod(std::make_shared<workspaces::FencedPod>(**inner, r.ws, lease->generation));
   int64_t b_generation = 0;
   a_pod.before_put = [&]() -> Result<void> {  // A stalls here, its storage read done
-    if (b_generation != 0) return {};  // once
+    if (b_generation != 0) return {};         // once
     store::pods::ClaimRequest rq;
     rq.workspace_id = r.ws;
     rq.owner_id = r.w.alice;
