@@ -52,12 +52,17 @@ struct Config {
   int64_t shutdown_sync_timeout_s = 20;  // server.shutdown_sync_timeout_s: final syncs
 
   // Rate limits, concurrency caps and storage headroom (docs/security/accounts.md).
-  int64_t login_failures_per_account = 5;         // auth.login_failures_per_account (0 = off)
-  int64_t login_failures_per_address = 100;       // auth.login_failures_per_address (0 = off)
-  int64_t login_failure_window_s = 900;           // auth.login_failure_window_s
-  int64_t login_backoff_s = 30;                   // auth.login_backoff_s: first wait, then doubled
-  int64_t registrations_per_address = 30;         // auth.registrations_per_address (0 = off)
-  int64_t registration_window_s = 3600;           // auth.registration_window_s
+  int64_t login_failures_per_account = 5;    // auth.login_failures_per_account (0 = off)
+  int64_t login_failures_per_address = 100;  // auth.login_failures_per_address (0 = off)
+  int64_t login_failure_window_s = 900;      // auth.login_failure_window_s
+  int64_t login_backoff_s = 30;              // auth.login_backoff_s: first wait, then doubled
+  int64_t registrations_per_address = 30;    // auth.registrations_per_address (0 = off)
+  int64_t registration_window_s = 3600;      // auth.registration_window_s
+  // auth.password_ops, auth.password_memory_kib: argon2id's cost for new password hashes
+  // (libsodium's INTERACTIVE by default); a stored hash of another cost is redone at its next
+  // login. The minimum (1, 8) is for tests and fuzzing only.
+  int64_t password_ops = 2;
+  int64_t password_memory_kib = 65536;
   int64_t workspace_creates_per_minute = 60;      // workspace.creates_per_minute (0 = off)
   int64_t execs_per_minute = 120;                 // exec.per_minute, per user (0 = off)
   int64_t exec_max_concurrent_per_user = 4;       // exec.max_concurrent_per_user (0 = off)

@@ -609,6 +609,14 @@ const std::vector<KeySpec>& Specs() {
       {"auth.login_failure_window_s",
        "how long a failure is remembered (each failure restarts it); also the longest wait", "900",
        IntSetter(&Config::login_failure_window_s, 1, int64_t{7} * 24 * 3600)},
+      {"auth.password_ops",
+       "argon2id's passes over memory for a new password hash; a stored hash of another cost "
+       "is redone at its owner's next login ([security](security/accounts.md))", "2",
+       IntSetter(&Config::password_ops, 1, 64)},
+      {"auth.password_memory_kib",
+       "argon2id's memory for a new password hash, in KiB (65536: libsodium's interactive "
+       "cost, about 0.1 s a login; 8, the minimum, only for tests and fuzzing)", "65536",
+       IntSetter(&Config::password_memory_kib, 8, int64_t{4} << 20)},
       {"auth.login_backoff_s",
        "the first wait once a budget is spent; doubled for each failure after a wait, at most "
        "the window", "30",

@@ -1,6 +1,7 @@
 #include "codeyard/services.hpp"
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 
@@ -9,6 +10,8 @@ namespace codeyard {
 ServiceOptions ServiceOptionsFrom(const Config& config) {
   ServiceOptions options;
   options.accounts.limits = UsageLimitsFrom(config);
+  options.accounts.password_cost = {static_cast<unsigned long long>(config.password_ops),
+                                    static_cast<std::size_t>(config.password_memory_kib) * 1024};
   options.workspaces = WorkspaceOptionsFrom(config);
   options.runner.pool_size = static_cast<size_t>(config.pool_size);
   options.runner.pool_reuse_runs = static_cast<size_t>(config.pool_reuse_runs);

@@ -274,10 +274,36 @@ TEST_CASE("packages: faults name the file", "[packages]") {
   CHECK(ErrorOf(ImportKattisPackage(p)).find("problem.yaml: invalid YAML") != std::string::npos);
   WriteText(p / "problem.yaml", "name: x\nlimits:\n  memory: -1\n");
   CHECK(ErrorOf(ImportKattisPackage(p)).find("limits.memory must be > 0") != std::string::npos);
+  // fuzz (problem_package): a size past what bytes can hold was converted to uint64_t out of
+  // range (UBSan: 5.36987e+86 is outside the range of representable values).
+  WriteText(p / "problem.yaml", "name: x\nlimits:\n  memory: 5.36987e+86\n");
+  CHECK(ErrorOf(ImportKattisPackage(p)).find("limits.memory must be > 0 and at most 1048576") !=
+        std::string::npos);
+  WriteText(p / "problem.yaml", "name: x\nlimits:\n  output: 1048577\n");
+  CHECK(ErrorOf(ImportKattisPackage(p)).find("limits.output must be > 0") != std::string::npos);
   WriteText(p / "problem.yaml", "name: x\nvalidation: custom\n");
   CHECK(ErrorOf(ImportKattisPackage(p)).find("output_validators/") != std::string::npos);
   CHECK(ErrorOf(ImportKattisPackage(dir.path() / "absent")).find("does not exist") !=
         std::string::npos);
+}
+
+TEST_CASE("packages: our format's sizes are bounded before they become bytes", "[packages]") {
+  TempDir dir;
+  const fs::path p = dir.path() / "ours";
+  WriteText(p / "tests/1.in", "1\n");
+  WriteText(p / "tests/1.out", "1\n");
+  for (const char* limits : {"memory_mib: 1e300", "memory_mib: -5", "output_mib: 2e6"}) {
+    WriteText(p / "problem.yaml",
+              std::string("codeyard_format: 1\ntitle: Ours\nlimits:\n  ") + limits + "\n");
+    CHECK(ErrorOf(ImportProblemFolder(p)).find("must be > 0 and at most 1048576 (MiB)") !=
+          std::string::npos);
+  }
+  WriteText(p / "problem.yaml",
+            "codeyard_format: 1\ntitle: Ours\nlimits:\n  memory_mib: 64.5\n"
+            "  output_mib: 1024\n");
+  const ProblemPackage ok = Must(ImportProblemFolder(p));
+  CHECK(ok.problem.limits.memory_bytes == (uint64_t{129} << 19));
+  CHECK(ok.problem.limits.output_bytes == uint64_t{1} << 30);
 }
 
 TEST_CASE("packages: time limits are computed as Kattis does", "[packages]") {

@@ -97,6 +97,20 @@ TEST_CASE("services: opening without an executor is refused with a clear error",
   CHECK(Services::Open(*storage_only, WithSecret()).error().code() == Code::kInvalidArgument);
 }
 
+TEST_CASE("services: the password cost is libsodium's interactive one unless configured",
+          "[services]") {
+  auto config = LoadConfig(ConfigInputs{});
+  REQUIRE(config.has_value());
+  const PasswordCost cost = ServiceOptionsFrom(*config).accounts.password_cost;
+  CHECK(cost.opslimit == PasswordCost{}.opslimit);
+  CHECK(cost.memlimit == PasswordCost{}.memlimit);
+  ConfigInputs too_small;
+  too_small.flags = {{"auth.password_memory_kib", "7"}};
+  auto refused = LoadConfig(too_small);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message().find("auth.password_memory_kib") != std::string::npos);
+}
+
 TEST_CASE("services: the configuration's keys reach every service", "[services]") {
   ConfigInputs inputs;
   inputs.flags = {{"data_dir", "/srv/cy"},
@@ -111,10 +125,14 @@ TEST_CASE("services: the configuration's keys reach every service", "[services]"
                   {"run_session.wall_time_limit_s", "99"},
                   {"terminal.reauth_interval_s", "3"},
                   {"relay.preview_ttl_s", "600"},
-                  {"relay.timeout_s", "9"}};
+                  {"relay.timeout_s", "9"},
+                  {"auth.password_ops", "3"},
+                  {"auth.password_memory_kib", "16"}};
   auto config = LoadConfig(inputs);
   REQUIRE(config.has_value());
   const ServiceOptions o = ServiceOptionsFrom(*config);
+  CHECK(o.accounts.password_cost.opslimit == 3);
+  CHECK(o.accounts.password_cost.memlimit == 16384);
   CHECK(o.runner.pool_size == 5);
   // Runs are bounded by the job queue's workers and admission, not by the Runner's caps.
   CHECK(o.runner.max_concurrent == 0);

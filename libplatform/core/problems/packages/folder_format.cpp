@@ -174,14 +174,16 @@ Result<ProblemPackage> packages::ImportFolderTree(const Tree& tree) {
   if (const YAML::Node limits = yaml["limits"]) {
     if (!limits.IsMap()) return Fail(FileError(tree, kYaml, "limits must be a map"));
     CY_TRY(const std::optional<double> time, OptNumber(tree, kYaml, limits, "time_limit_s"));
-    CY_TRY(const std::optional<double> memory, OptNumber(tree, kYaml, limits, "memory_mib"));
-    CY_TRY(const std::optional<double> output, OptNumber(tree, kYaml, limits, "output_mib"));
+    CY_TRY(const std::optional<uint64_t> memory,
+           packages::OptMebibytes(tree, kYaml, limits, "memory_mib", "limits.memory_mib"));
+    CY_TRY(const std::optional<uint64_t> output,
+           packages::OptMebibytes(tree, kYaml, limits, "output_mib", "limits.output_mib"));
     if (time) {
       package.fixed_time_limit_s = *time;
       problem.limits.time_limit_s = *time;
     }
-    if (memory) problem.limits.memory_bytes = static_cast<uint64_t>(*memory * (1 << 20));
-    if (output) problem.limits.output_bytes = static_cast<uint64_t>(*output * (1 << 20));
+    if (memory) problem.limits.memory_bytes = *memory;
+    if (output) problem.limits.output_bytes = *output;
     CY_TRY(const std::optional<double> multiplier,
            OptNumber(tree, kYaml, limits, "time_multiplier"));
     CY_TRY(const std::optional<double> margin,

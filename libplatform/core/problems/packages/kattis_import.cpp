@@ -255,10 +255,12 @@ Result<void> ReadLimits(const Tree& tree, const YAML::Node& yaml, ProblemPackage
     }
     return v;
   };
-  CY_TRY(const std::optional<double> memory, positive("memory"));
-  if (memory) package.problem.limits.memory_bytes = static_cast<uint64_t>(*memory * (1 << 20));
-  CY_TRY(const std::optional<double> output, positive("output"));
-  if (output) package.problem.limits.output_bytes = static_cast<uint64_t>(*output * (1 << 20));
+  CY_TRY(const std::optional<uint64_t> memory,
+         packages::OptMebibytes(tree, where, limits, "memory", "limits.memory"));
+  if (memory) package.problem.limits.memory_bytes = *memory;
+  CY_TRY(const std::optional<uint64_t> output,
+         packages::OptMebibytes(tree, where, limits, "output", "limits.output"));
+  if (output) package.problem.limits.output_bytes = *output;
   CY_TRY(const std::optional<double> time_limit, positive("time_limit"));
   if (time_limit) package.fixed_time_limit_s = *time_limit;
   CY_TRY(const std::optional<double> resolution, positive("time_resolution"));

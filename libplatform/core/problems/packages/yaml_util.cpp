@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/try.hpp"
+
 namespace codeyard::packages {
 
 Error FileError(const Tree& tree, std::string_view path, std::string_view what) {
@@ -38,6 +40,19 @@ Result<std::optional<double>> OptNumber(const Tree& tree, std::string_view path,
   } catch (const YAML::Exception&) {
     return Fail(FileError(tree, path, std::string(key) + " must be a number"));
   }
+}
+
+Result<std::optional<uint64_t>> OptMebibytes(const Tree& tree, std::string_view path,
+                                             const YAML::Node& map, const char* key,
+                                             std::string_view shown_as) {
+  CY_TRY(const std::optional<double> mib, OptNumber(tree, path, map, key));
+  if (!mib) return std::optional<uint64_t>();
+  if (!(*mib > 0) || *mib > kMaxMebibytes) {
+    return Fail(FileError(tree, path,
+                          std::string(shown_as) + " must be > 0 and at most " +
+                              FormatNumber(kMaxMebibytes) + " (MiB)"));
+  }
+  return std::optional<uint64_t>(static_cast<uint64_t>(*mib * 1024.0 * 1024.0));
 }
 
 Result<std::optional<std::string>> OptString(const Tree& tree, std::string_view path,

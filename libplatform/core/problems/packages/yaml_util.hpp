@@ -6,6 +6,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,13 @@ namespace codeyard::packages {
                                                       const YAML::Node& map, const char* key);
 [[nodiscard]] Result<std::optional<std::string>> OptString(const Tree& tree, std::string_view path,
                                                            const YAML::Node& map, const char* key);
+
+// A size in MiB (a number, fractions allowed) as bytes: > 0 and at most kMaxMebibytes (1 TiB),
+// so the bytes always fit (a larger value was converted to uint64_t out of range: undefined).
+inline constexpr double kMaxMebibytes = 1024.0 * 1024.0;
+[[nodiscard]] Result<std::optional<uint64_t>> OptMebibytes(const Tree& tree, std::string_view path,
+                                                           const YAML::Node& map, const char* key,
+                                                           std::string_view shown_as);
 
 // Formats a double without trailing zeros ("1", "0.5", "1e-06").
 [[nodiscard]] std::string FormatNumber(double value);
