@@ -116,7 +116,8 @@ std::optional<std::string> Base64UrlDecode(std::string_view text) {
 }
 
 std::string SignAccessToken(const AccessClaims& claims, std::string_view secret) {
-  static const std::string kHeader = Base64UrlEncode(R"({"alg":"HS256","typ":"JWT"})");
+  // Never destroyed, as the language table (run/language.cpp): a thread may sign at exit.
+  static const auto& kHeader = *new std::string(Base64UrlEncode(R"({"alg":"HS256","typ":"JWT"})"));
   json::object payload;
   payload["sub"] = claims.user_id;
   payload["role"] = RoleName(claims.role);

@@ -68,8 +68,12 @@ std::vector<LanguageInfo> BuildTable() {
   };
 }
 
+// Never destroyed: a job worker or a terminal thread of an embedder that ends its process
+// with exit() while its services still run (a static Services, a fuzz target ending its run)
+// may read the table after static destructors ran (fuzz request_body: heap-use-after-free in
+// ParseLanguage from a grade job at exit).
 const std::vector<LanguageInfo>& Table() {
-  static const std::vector<LanguageInfo> table = BuildTable();
+  static const auto& table = *new std::vector<LanguageInfo>(BuildTable());
   return table;
 }
 
