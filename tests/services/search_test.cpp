@@ -10,6 +10,7 @@
 #include "codeyard/files.hpp"
 #include "codeyard/id.hpp"
 #include "codeyard/search.hpp"
+#include "core/files/paths.hpp"
 #include "core/files/search_match.hpp"
 #include "services/workspace_world.hpp"
 #include "storage/backend_fixture.hpp"
@@ -100,6 +101,20 @@ TEST_CASE("search: a long line is cut around the match into valid UTF-8", "[sear
                           "b\xC3") ==
         "a\xEF\xBF\xBD"
         "b\xEF\xBF\xBD");
+}
+
+TEST_CASE("search: a snippet of invalid bytes stays within 200 bytes", "[search]") {
+  // fuzz (search): every invalid byte shows as U+FFFD, three bytes, so a short line of them
+  // (or a cut one) grew past the 200 bytes the API promises.
+  for (const std::size_t before : {std::size_t{10}, std::size_t{100}, std::size_t{400}}) {
+    const std::string line = std::string(before, '\xE6') + "$c" + std::string(150, '\xE6');
+    const auto m = Lines(line, Q("$c"));
+    REQUIRE(m.size() == 1);
+    CHECK(m[0].text.size() <= 200);
+    CHECK(IsUtf8(m[0].text));
+    CHECK(m[0].text.starts_with("\xEF\xBF\xBD"));
+    CHECK(m[0].text.substr(static_cast<std::size_t>(m[0].text_column - 1) * 3, 2) == "$c");
+  }
 }
 
 TEST_CASE("search: regular expressions, and their bounds", "[search]") {

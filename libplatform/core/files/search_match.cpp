@@ -46,6 +46,13 @@ SearchMatch MatchAt(std::string_view content, std::size_t begin, std::size_t end
     }
   }
   m.text = ValidUtf8(line.substr(from, to - from));
+  // Each invalid byte became U+FFFD, three bytes: cut again, at a character's start (fuzz
+  // search: 70 invalid bytes made a 210-byte snippet).
+  if (m.text.size() > kSnippetBytes) {
+    std::size_t cut = kSnippetBytes;
+    while (cut > 0 && Continuation(static_cast<unsigned char>(m.text[cut]))) --cut;
+    m.text.resize(cut);
+  }
   m.text_column = Utf16Length(line.substr(from, at - from)) + 1;
   return m;
 }
