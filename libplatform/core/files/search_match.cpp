@@ -108,7 +108,7 @@ class PlainMatcher final : public LineMatcher {
 // catastrophic backtracking ends here as an error instead of taking the thread.
 class RegexMatcher final : public LineMatcher {
  public:
-  RegexMatcher(boost::regex re, std::size_t max_line) : re_(std::move(re)), max_line_(max_line) {}
+  RegexMatcher(const boost::regex& re, std::size_t max_line) : re_(re), max_line_(max_line) {}
 
   Result<void> FindAll(std::string_view content, std::size_t max,
                        std::vector<SearchMatch>* out) const override {
@@ -222,8 +222,8 @@ Result<std::shared_ptr<const LineMatcher>> LineMatcher::Make(const SearchQuery& 
   if (!query.case_sensitive) flags = flags | boost::regex::icase;
   try {
     boost::regex re(query.text, flags);
-    return std::shared_ptr<const LineMatcher>(std::make_shared<RegexMatcher>(
-        std::move(re), static_cast<std::size_t>(limits.max_line_bytes)));
+    return std::shared_ptr<const LineMatcher>(
+        std::make_shared<RegexMatcher>(re, static_cast<std::size_t>(limits.max_line_bytes)));
   } catch (const boost::regex_error& e) {
     return Fail(Code::kInvalidArgument,
                 std::string("search: the regular expression does not compile: ") + e.what());
