@@ -71,7 +71,8 @@ class Server {
   bool Send(Conn& conn, const Response& response);
   bool SendError(Conn& conn, const ApiError& error);
   bool SendJson(Conn& conn, int code, const json::value& body);
-  void Audit(const Target& target, const std::string& path, const std::string& user_agent);
+  void Audit(const Target& target, const std::string& path, const std::string& user_agent,
+             const std::string& field_selector);
 
   bool Discovery(Conn& conn, const Request& req, const std::vector<std::string>& parts);
   bool Resource(Conn& conn, Request& req, const Target& t);

@@ -57,3 +57,19 @@ def set_role(server, user_id, role):
     with db:
         db.execute("UPDATE users SET role = ? WHERE id = ?", (role, user_id))
     db.close()
+
+
+def password_hash(server, user_id):
+    """The stored argon2id hash of a user's password (PHC string), from the server's storage."""
+    assert re.fullmatch(r"[0-9a-f-]{36}", user_id), user_id
+    if getattr(server, "storage_uri", None):
+        out = subprocess.run(["psql", server.storage_uri, "-qAt", "-c",
+                              f"SELECT password_hash FROM users WHERE id = '{user_id}'"],
+                             check=True, capture_output=True, text=True)
+        return out.stdout.strip()
+    db = sqlite3.connect(server.data_dir / "codeyard.db", timeout=10)
+    try:
+        return db.execute("SELECT password_hash FROM users WHERE id = ?",
+                          (user_id,)).fetchone()[0]
+    finally:
+        db.close()

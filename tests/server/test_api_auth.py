@@ -1,8 +1,36 @@
-"""REST API: accounts, tokens, readiness, and the 400s every JSON route shares."""
+"""REST API: accounts, tokens, readiness, and the 400s every JSON route shares.
+
+The one server suite that hashes passwords at the default cost (the others hash at the least
+cost the configuration allows: test_server.clean_env)."""
 
 import pytest
 
 from api_client import call, error_code, new_username, register
+from storage_choice import password_hash, start_server
+from test_server import clean_env
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    s = start_server(tmp_path_factory.mktemp("api_auth"), env=clean_env(password_cost="default"))
+    yield s
+    s.stop()
+
+
+def test_passwords_are_stored_as_argon2id_at_the_configured_cost(server):
+    user = register(server)["user"]
+    # auth.password_ops = 2, auth.password_memory_kib = 65536 (the defaults); one lane.
+    assert password_hash(server, user["id"]).startswith("$argon2id$v=19$m=65536,t=2,p=1$")
+
+
+def test_the_cost_keys_set_the_stored_hash(tmp_path):
+    # CODEYARD_AUTH_PASSWORD_OPS / _MEMORY_KIB, as every other suite's servers get them.
+    s = start_server(tmp_path, env=clean_env())
+    try:
+        user = register(s)["user"]
+        assert password_hash(s, user["id"]).startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    finally:
+        s.stop()
 
 
 def assert_session(doc, username):

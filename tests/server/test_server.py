@@ -35,11 +35,17 @@ def free_port():
         return s.getsockname()[1]
 
 
-def clean_env(secret=TEST_SECRET):
+def clean_env(secret=TEST_SECRET, password_cost="minimum"):
     # Our own CODEYARD_* variables (CODEYARD_SERVER_BIN among them) would be read as config.
     env = {k: v for k, v in os.environ.items() if not k.startswith("CODEYARD_")}
     if secret is not None:
         env["CODEYARD_SECRET"] = secret
+    # argon2id at the default cost (64 MiB, 2 passes) is 80 ms of a core per register or login,
+    # and the suites register hundreds of users: they hash at the least cost the keys allow.
+    # test_api_auth.py keeps the default (password_cost="default") and checks the stored hash.
+    if password_cost == "minimum":
+        env["CODEYARD_AUTH_PASSWORD_OPS"] = "1"
+        env["CODEYARD_AUTH_PASSWORD_MEMORY_KIB"] = "8"
     # A stopped server hands its workspace pods off (they outlive it, for the next server):
     # the suites restart within seconds, so pods nobody took over end soon after the suite
     # rather than after the default ten minutes.

@@ -105,6 +105,21 @@ Result<void> KubernetesExecutor::EnsureHomeClaim(const std::string& workspace_id
   return Fail(WithContext(created.error(), "creating home volume " + HomeClaimName(workspace_id)));
 }
 
+Result<KubernetesExecutor::PodForWatch> KubernetesExecutor::ListPodByName(const std::string& name,
+                                                                          CallOptions options) {
+  CY_TRY(json::object list,
+         AsObject(client_->Get(Pods(), {{"fieldSelector", "metadata.name=" + name}}, options),
+                  "re-reading pod " + name));
+  PodForWatch out;
+  out.resource_version = ResourceVersion(list);
+  const json::value* items = list.if_contains("items");
+  if (items != nullptr && items->is_array() && !items->get_array().empty() &&
+      items->get_array().front().is_object()) {
+    out.pod = items->get_array().front().get_object();
+  }
+  return out;
+}
+
 Result<std::shared_ptr<Pod>> KubernetesExecutor::CreatePod(const PodSpec& spec) {
   CY_TRY(const std::string suffix, RandomBytes(8));
   const std::string name = PodName(HexEncode(suffix));
@@ -207,7 +222,7 @@ Result<json::object> KubernetesExecutor::WaitReady(const std::string& name, json
         } else if (!IsExpired(next.error())) {
           return Fail(WithContext(next.error(), "watching pod " + name));
         }
-        relist = true;  // or our resourceVersion is too old (410): read the pod afresh
+        relist = true;  // or our resourceVersion is too old (410): list the pod afresh
         continue;
       }
       watch_failures = 0;
@@ -242,8 +257,13 @@ Result<json::object> KubernetesExecutor::WaitReady(const std::string& name, json
           std::max(std::chrono::milliseconds(1),
                    std::min(*kCall.timeout, std::chrono::duration_cast<std::chrono::milliseconds>(
                                                 deadline - Clock::now())))};
-      CY_TRY(latest, AsObject(client_->Get(Pods(name), {}, within), "re-reading pod " + name));
-      rv = ResourceVersion(latest);
+      CY_TRY(PodForWatch reread, ListPodByName(name, within));
+      if (!reread.pod) {
+        return Fail(Error::Code::kFailedPrecondition,
+                    "k8s executor: pod " + name + " was deleted while starting");
+      }
+      latest = std::move(*reread.pod);
+      rv = std::move(reread.resource_version);
     }
   }
 }
@@ -377,22 +397,21 @@ Result<void> KubernetesExecutor::DeleteByName(const std::string& name, bool wait
   }
   if (!deleted) return Fail(deleted.error());
   if (!wait) return {};
-  // Gone when a GET says 404 or the watch from that GET sees DELETED; bounded by the grace
-  // period and a margin for the kubelet.
+  // Gone when a list by name finds nothing or the watch from that list sees DELETED; bounded
+  // by the grace period and a margin for the kubelet.
   const Clock::time_point deadline =
       Clock::now() + std::chrono::seconds(options_.grace_period_s + 30);
   while (Clock::now() < deadline) {
-    auto current = client_->Get(Pods(name), {}, kCall);
-    if (!current && current.error().code() == Error::Code::kNotFound) return {};
-    if (!current) return Fail(current.error());
-    const std::string rv = current->is_object() ? ResourceVersion(current->get_object()) : "";
-    auto watch = client_->StartWatch(Pods(), {{"fieldSelector", "metadata.name=" + name}}, rv,
+    CY_TRY(PodForWatch current, ListPodByName(name, kCall));
+    if (!current.pod) return {};
+    auto watch = client_->StartWatch(Pods(), {{"fieldSelector", "metadata.name=" + name}},
+                                     current.resource_version,
                                      static_cast<int>(options_.grace_period_s) + 31);
     if (!watch) return Fail(watch.error());
     while (Clock::now() < deadline) {
       auto next = (*watch)->Next(
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
-      if (!next) break;  // 410 or a broken stream: GET again
+      if (!next) break;  // 410 or a broken stream: list again
       if (!next->has_value()) {
         if ((*watch)->ended()) break;
         continue;

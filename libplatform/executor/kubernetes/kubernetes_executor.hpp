@@ -70,6 +70,15 @@ class KubernetesExecutor : public Executor,
   Resource Pods(std::string name = {}) const;
   Resource Claims(std::string name = {}) const;
   Result<void> EnsureHomeClaim(const std::string& workspace_id);
+  // Pod `name` read for a watch to follow it: the pod (none once it is gone) and the
+  // resourceVersion to watch from, which is the list's (the server's current one), never the
+  // pod's own: a pod unchanged for longer than the server keeps events (etcd's compaction, a
+  // restart) has an older one, and a watch from it is refused with 410 every time.
+  struct PodForWatch {
+    std::optional<boost::json::object> pod;
+    std::string resource_version;
+  };
+  Result<PodForWatch> ListPodByName(const std::string& name, CallOptions options);
   // Watches `name` from `created` until it is ready; the ready object.
   Result<boost::json::object> WaitReady(const std::string& name, boost::json::object created);
   Result<std::shared_ptr<Pod>> Wrap(const PodInfo& info, bool owned_oneshot);

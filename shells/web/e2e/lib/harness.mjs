@@ -98,6 +98,9 @@ export class CodeyardServer {
     env.CODEYARD_SECRET = this.secret;
     // Pods outlive a stopped server (hand-off): end those nobody takes over soon after the test.
     env.CODEYARD_WORKSPACE_POD_ORPHAN_TIMEOUT_S = "30";
+    // The least argon2id cost the keys allow, as tests/server/test_server.py's clean_env.
+    env.CODEYARD_AUTH_PASSWORD_OPS = "1";
+    env.CODEYARD_AUTH_PASSWORD_MEMORY_KIB = "8";
     this.proc = spawn(
       SERVER_BIN,
       [
