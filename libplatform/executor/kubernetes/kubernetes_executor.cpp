@@ -280,8 +280,9 @@ Result<std::shared_ptr<Pod>> KubernetesExecutor::Wrap(const PodInfo& info, bool 
   std::weak_ptr<Client> client = client_;
   const std::string ns = options_.ns;
   const std::string name = info.id;
-  StreamOpener open = [client, ns,
-                       name](std::vector<std::string> argv) -> Result<std::unique_ptr<PortStream>> {
+  StreamOpener open =
+      [client, ns,
+       name](const std::vector<std::string>& argv) -> Result<std::unique_ptr<PortStream>> {
     auto api = client.lock();
     if (!api) return Fail(Error::Code::kFailedPrecondition, "k8s executor: closed");
     return api->OpenExecStream(ns, name, kContainerName, argv);
