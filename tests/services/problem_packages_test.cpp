@@ -306,6 +306,26 @@ TEST_CASE("packages: our format's sizes are bounded before they become bytes", "
   CHECK(ok.problem.limits.output_bytes == uint64_t{1} << 30);
 }
 
+TEST_CASE("packages: our format's level is an integer from 0 to 4", "[packages]") {
+  TempDir dir;
+  const fs::path p = dir.path() / "ours";
+  WriteText(p / "tests/1.in", "1\n");
+  WriteText(p / "tests/1.out", "1\n");
+  // 4.4e55 was converted to int out of its range: undefined (fuzz problem_package).
+  for (const char* level :
+       {"44444444444444444444444444444444444444444444444444444444", "-1", "5", "2.5"}) {
+    INFO(level);
+    WriteText(p / "problem.yaml",
+              std::string("codeyard_format: 1\ntitle: Ours\ntags: {level: ") + level + "}\n");
+    CHECK(ErrorOf(ImportProblemFolder(p)).find("tags.level must be an integer from 0 to 4") !=
+          std::string::npos);
+  }
+  WriteText(p / "problem.yaml", "codeyard_format: 1\ntitle: Ours\ntags: {level: .nan}\n");
+  CHECK(ErrorOf(ImportProblemFolder(p)).find("level must be finite") != std::string::npos);
+  WriteText(p / "problem.yaml", "codeyard_format: 1\ntitle: Ours\ntags: {level: 4}\n");
+  CHECK(Must(ImportProblemFolder(p)).problem.tags.level == 4);
+}
+
 TEST_CASE("packages: time limits are computed as Kattis does", "[packages]") {
   ProblemPackage legacy;  // time_multiplier 5, whole seconds
   CHECK(ComputeTimeLimit(legacy, 0.05) == 1.0);

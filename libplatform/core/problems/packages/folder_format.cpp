@@ -2,6 +2,7 @@
 // every field of the Problem model, so ExportProblemFolder then ImportProblemFolder is the
 // identity on the model.
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "codeyard/problem_packages.hpp"
@@ -161,7 +162,14 @@ Result<ProblemPackage> packages::ImportFolderTree(const Tree& tree) {
   if (const YAML::Node tags = yaml["tags"]) {
     if (!tags.IsMap()) return Fail(FileError(tree, kYaml, "tags must be a map"));
     CY_TRY(const std::optional<double> level, OptNumber(tree, kYaml, tags, "level"));
-    if (level) problem.tags.level = static_cast<int>(*level);
+    if (level) {
+      // An integer from 0 to 4, as the JSON form takes it; checked before the cast (a double
+      // past int's range converted to int is undefined: fuzz problem_package, 4.4e55).
+      if (*level != std::trunc(*level) || *level < 0 || *level > 4) {
+        return Fail(FileError(tree, kYaml, "tags.level must be an integer from 0 to 4"));
+      }
+      problem.tags.level = static_cast<int>(*level);
+    }
     CY_TRY(const std::optional<std::string> age, OptString(tree, kYaml, tags, "age_group"));
     problem.tags.age_group = age.value_or("");
     if (tags["topics"]) {
