@@ -51,6 +51,9 @@ Result<json::object> AsObject(Result<json::value> answer, std::string_view what)
   return std::move(answer->get_object());
 }
 
+// The list or watch of one pod: its readiness and deletion waits, and their relists.
+Query ByName(const std::string& name) { return {{"fieldSelector", "metadata.name=" + name}}; }
+
 bool IsPlainName(std::string_view name) {
   return !name.empty() && name.find_first_of("/?#%") == std::string_view::npos;
 }
@@ -108,8 +111,7 @@ Result<void> KubernetesExecutor::EnsureHomeClaim(const std::string& workspace_id
 Result<KubernetesExecutor::PodForWatch> KubernetesExecutor::ListPodByName(const std::string& name,
                                                                           CallOptions options) {
   CY_TRY(json::object list,
-         AsObject(client_->Get(Pods(), {{"fieldSelector", "metadata.name=" + name}}, options),
-                  "re-reading pod " + name));
+         AsObject(client_->Get(Pods(), ByName(name), options), "re-reading pod " + name));
   PodForWatch out;
   out.resource_version = ResourceVersion(list);
   const json::value* items = list.if_contains("items");
@@ -187,7 +189,6 @@ Result<json::object> KubernetesExecutor::WaitReady(const std::string& name, json
                     std::to_string(options_.ready_timeout.count()) + " s" +
                     (unschedulable_message.empty() ? "" : ": " + unschedulable_message));
   };
-  const Query by_name = {{"fieldSelector", "metadata.name=" + name}};
   std::string rv = ResourceVersion(latest);
   int watch_failures = 0;
   while (true) {
@@ -198,7 +199,8 @@ Result<json::object> KubernetesExecutor::WaitReady(const std::string& name, json
     if (Clock::now() >= deadline) return timed_out();
     const auto remaining =
         std::chrono::duration_cast<std::chrono::seconds>(deadline - Clock::now());
-    auto watch = client_->StartWatch(Pods(), by_name, rv, static_cast<int>(remaining.count()) + 1);
+    auto watch =
+        client_->StartWatch(Pods(), ByName(name), rv, static_cast<int>(remaining.count()) + 1);
     if (!watch) return Fail(WithContext(watch.error(), "watching pod " + name));
     bool relist = false;
     while (!relist) {
@@ -405,8 +407,7 @@ Result<void> KubernetesExecutor::DeleteByName(const std::string& name, bool wait
   while (Clock::now() < deadline) {
     CY_TRY(PodForWatch current, ListPodByName(name, kCall));
     if (!current.pod) return {};
-    auto watch = client_->StartWatch(Pods(), {{"fieldSelector", "metadata.name=" + name}},
-                                     current.resource_version,
+    auto watch = client_->StartWatch(Pods(), ByName(name), current.resource_version,
                                      static_cast<int>(options_.grace_period_s) + 31);
     if (!watch) return Fail(watch.error());
     while (Clock::now() < deadline) {
