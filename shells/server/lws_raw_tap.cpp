@@ -1,9 +1,11 @@
 #include "lws_raw_tap.hpp"
 
 // No <sys/socket.h> here: with _FORTIFY_SOURCE it defines recv itself (an inline wrapper),
-// which would clash with the definition below.
+// which would clash with the definition below; shutdown(2) is declared by hand.
 #include <dlfcn.h>
 #include <sys/types.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <cstring>
@@ -14,7 +16,8 @@ namespace {
 
 thread_local RawTap* t_tap = nullptr;
 
-constexpr int kMsgPeek = 2;  // MSG_PEEK on Linux: a peek consumes nothing, so is not recorded
+constexpr int kMsgPeek = 2;   // MSG_PEEK on Linux: a peek consumes nothing, so is not recorded
+constexpr int kShutRdWr = 2;  // SHUT_RDWR
 
 // Where the head that starts `head` ends (one past its empty line), or npos. Leading empty
 // lines are part of it (RFC 9112 §2.2 lets a server skip them).
@@ -87,6 +90,14 @@ void RawTap::WatchFrames(int fd) {
   s.head.clear();
   s.head.shrink_to_fit();
   RecordFrames(fd, s, reinterpret_cast<const unsigned char*>(rest.data()), rest.size());
+}
+
+bool RawTap::PassEnd(int fd) {
+  const auto it = streams_.find(fd);
+  if (it == streams_.end()) return true;
+  const bool first = !it->second.ended;
+  it->second.ended = true;
+  return first;
 }
 
 void RawTap::Record(int fd, unsigned char* data, std::size_t n) {
@@ -166,14 +177,22 @@ void RawTap::RecordFrames(int fd, Stream& s, const unsigned char* data, std::siz
 
 }  // namespace codeyard::server
 
+extern "C" int shutdown(int fd, int how) noexcept;
+
 // The interposed recv(2): the real one, then the calling thread's tap, if any.
 extern "C" ssize_t recv(int fd, void* buf, size_t n, int flags) {
   using RecvFn = ssize_t (*)(int, void*, size_t, int);
   static const auto real = reinterpret_cast<RecvFn>(dlsym(RTLD_NEXT, "recv"));
   const ssize_t got = real(fd, buf, n, flags);
-  if (got > 0 && codeyard::server::t_tap != nullptr && (flags & codeyard::server::kMsgPeek) == 0) {
-    codeyard::server::t_tap->Record(fd, static_cast<unsigned char*>(buf),
-                                    static_cast<std::size_t>(got));
+  codeyard::server::RawTap* tap = codeyard::server::t_tap;
+  if (tap == nullptr || (flags & codeyard::server::kMsgPeek) != 0) return got;
+  if (got > 0) {
+    tap->Record(fd, static_cast<unsigned char*>(buf), static_cast<std::size_t>(got));
+    return got;
   }
-  return got;
+  const bool retry = got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
+  if (retry || tap->PassEnd(fd)) return got;
+  (void)shutdown(fd, codeyard::server::kShutRdWr);
+  errno = EAGAIN;
+  return -1;
 }

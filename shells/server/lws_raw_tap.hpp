@@ -12,6 +12,12 @@
 // - The mask bit of WebSocket frames. RFC 6455 requires every client frame to be masked; lws
 //   4.1.6 accepts unmasked ones silently and has no flag to refuse them.
 //
+// And it keeps lws from spinning on a peer that left with output owed (see PassEnd): lws 4.1.6
+// defers the close of a connection whose peer ended the stream while lws still held output
+// for it, and its forced-service loop then retries the same descriptor forever, the service
+// thread at 100% and no other connection served. Anybody could do that at will (a terminal
+// viewer that stops reading during a flood, then closes).
+//
 // How: the server binary interposes recv(2), which lws calls for every read of a plain-TCP
 // connection (lws_ssl_capable_read_no_ssl); on a thread that installed a RawTap (the service
 // thread, the only one reading lws connections) the bytes read from a watched descriptor are
@@ -68,6 +74,14 @@ class RawTap {
   // `fd` is now a WebSocket: from here on only client frame headers are followed.
   void WatchFrames(int fd);
 
+  // recv's hook for an end of stream (0) or an error on `fd`: true when lws should see it.
+  // The first one, lws sees, and it starts closing. A second one means that lws deferred
+  // that close to flush output the peer will never read, and reads again from inside the loop
+  // in _lws_plat_service_forced_tsi, which would retry the descriptor forever: recv then shuts
+  // the socket down and answers EAGAIN instead, so lws leaves the loop, finds the socket
+  // writable at its next poll, fails the flush and closes the connection for good.
+  bool PassEnd(int fd);
+
   // recv's hook: `n` bytes were read from `fd` into `data`. May rewrite an escape of a NUL,
   // CR or LF in a request line there before lws parses it (see Defuse).
   void Record(int fd, unsigned char* data, std::size_t n);
@@ -85,6 +99,7 @@ class RawTap {
     std::size_t header_len = 0;
     uint64_t payload_left = 0;
     bool unmasked = false;
+    bool ended = false;  // recv reported the end of the stream or an error (PassEnd)
   };
   void RecordFrames(int fd, Stream& s, const unsigned char* data, std::size_t n);
   static void Defuse(const std::string& head, std::size_t old_size, unsigned char* fresh);

@@ -5,13 +5,12 @@ Authorization scheme. Raw sockets where a client library would not send the byte
 import base64
 import json
 import os
-import struct
 
 import pytest
 
 from api_client import API, call, create_workspace, error_code, register
-from raw_http import (connect, first_close_frame, read_until_closed, split_response,
-                      websocket_upgrade)
+from raw_http import (client_frame, connect, first_close_frame, read_until_closed,
+                      split_response, websocket_upgrade)
 
 
 @pytest.fixture(scope="module")
@@ -88,20 +87,6 @@ def handshake(server, ws, version=b"13"):
     return websocket_upgrade(server, f"{API}/workspaces/{ws}/terminal", version)
 
 
-def frame(opcode, payload, masked=True):
-    head = bytes([0x80 | opcode])
-    n = len(payload)
-    mask_bit = 0x80 if masked else 0
-    if n < 126:
-        head += bytes([mask_bit | n])
-    else:
-        head += bytes([mask_bit | 126]) + struct.pack("!H", n)
-    if not masked:
-        return head + payload
-    key = os.urandom(4)
-    return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
-
-
 @pytest.mark.parametrize("version", [b"8", b"7", b"12", b"14"])
 def test_a_websocket_version_other_than_13_is_refused_with_426(server, owner, version):
     _, ws = owner
@@ -136,7 +121,7 @@ def test_an_unmasked_client_frame_closes_with_1002(server, owner, opcode, payloa
     s, data = handshake(server, ws)
     with s:
         assert data.startswith(b"HTTP/1.1 101"), data[:200]
-        s.sendall(frame(opcode, payload, masked=False))
+        s.sendall(client_frame(opcode, payload, masked=False))
         rest, how, _ = read_until_closed(s, 10.0)
     assert how in ("eof", "reset")
     code = first_close_frame(rest)
@@ -149,7 +134,7 @@ def test_masked_frames_are_still_served(server, owner):
     s, data = handshake(server, ws)
     with s:
         assert data.startswith(b"HTTP/1.1 101")
-        s.sendall(frame(0x2, json.dumps({"token": token}).encode()))
+        s.sendall(client_frame(0x2, json.dumps({"token": token}).encode()))
         got = b""
         while b'"running"' not in got:
             chunk = s.recv(65536)

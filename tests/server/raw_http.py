@@ -86,10 +86,10 @@ def rss_kib(pid):
     raise RuntimeError("no VmRSS")
 
 
-def websocket_upgrade(server, target, version=b"13"):
+def websocket_upgrade(server, target, version=b"13", rcvbuf=None):
     """A raw WebSocket upgrade of `target`: the open socket and what came back up to the end
-    of the answer's head (a body may follow in a later segment)."""
-    s = connect(server)
+    of the answer's head (a body may follow in a later segment). `rcvbuf` as for connect."""
+    s = connect(server, rcvbuf=rcvbuf)
     s.sendall(b"GET " + target.encode() + b" HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\n"
               b"Connection: Upgrade\r\nSec-WebSocket-Key: " + base64.b64encode(os.urandom(16)) +
               b"\r\nSec-WebSocket-Version: " + version + b"\r\n\r\n")
@@ -100,6 +100,21 @@ def websocket_upgrade(server, target, version=b"13"):
             break
         data += chunk
     return s, data
+
+
+def client_frame(opcode, payload, masked=True):
+    """One final WebSocket frame as a client sends it (RFC 6455 §5.2: masked), or unmasked."""
+    head = bytes([0x80 | opcode])
+    n = len(payload)
+    mask_bit = 0x80 if masked else 0
+    if n < 126:
+        head += bytes([mask_bit | n])
+    else:
+        head += bytes([mask_bit | 126]) + struct.pack("!H", n)
+    if not masked:
+        return head + payload
+    key = os.urandom(4)
+    return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
 
 
 def first_close_frame(data):
