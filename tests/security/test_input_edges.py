@@ -9,8 +9,8 @@ import os
 import pytest
 
 from api_client import API, call, create_workspace, error_code, register
-from raw_http import (client_frame, connect, first_close_frame, read_until_closed,
-                      split_response, websocket_upgrade)
+from raw_http import (client_frame, close_handshake, connect, first_close_frame,
+                      read_until_closed, split_response, websocket_upgrade)
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +122,7 @@ def test_an_unmasked_client_frame_closes_with_1002(server, owner, opcode, payloa
     with s:
         assert data.startswith(b"HTTP/1.1 101"), data[:200]
         s.sendall(client_frame(opcode, payload, masked=False))
-        rest, how, _ = read_until_closed(s, 10.0)
+        rest, how, _ = close_handshake(s, 10.0)
     assert how in ("eof", "reset")
     code = first_close_frame(rest)
     assert code is not None and code[0] == 1002, rest[:200]

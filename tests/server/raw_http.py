@@ -102,6 +102,32 @@ def websocket_upgrade(server, target, version=b"13", rcvbuf=None):
     return s, data
 
 
+def close_handshake(sock, deadline_s):
+    """Reads until the server's close frame, answers it with one of ours (masked, the same
+    code) as a client should, then reads until the server closes the connection. Returns
+    read_until_closed's (data, how, seconds) over everything read. Without the answer, lws
+    waits 5 s for it before closing."""
+    started = time.monotonic()
+    data = b""
+    while first_close_frame(data) is None:
+        left = deadline_s - (time.monotonic() - started)
+        if left <= 0:
+            return data, "open", time.monotonic() - started
+        sock.settimeout(min(left, 0.5))
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            continue
+        except (ConnectionResetError, BrokenPipeError):
+            return data, "reset", time.monotonic() - started
+        if not chunk:
+            return data, "eof", time.monotonic() - started
+        data += chunk
+    send_quietly(sock, client_frame(0x8, struct.pack("!H", first_close_frame(data)[0])))
+    rest, how, _ = read_until_closed(sock, max(0.1, deadline_s - (time.monotonic() - started)))
+    return data + rest, how, time.monotonic() - started
+
+
 def client_frame(opcode, payload, masked=True):
     """One final WebSocket frame as a client sends it (RFC 6455 §5.2: masked), or unmasked."""
     head = bytes([0x80 | opcode])

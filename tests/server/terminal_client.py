@@ -124,6 +124,12 @@ class Terminal:
     async def close(self):
         await self.ws.close()
 
+    def abort(self):
+        """Drops the connection at once (a reset, with unread output left). For a viewer that
+        stopped reading: its polite close would wait out the closing handshake behind the
+        output still in flight, up to three times websockets' close_timeout (30 s)."""
+        self.ws.transport.abort()
+
 
 async def marker_echo(term, marker):
     """Types `echo <marker>` and waits for the marker on its own (the echo's output)."""

@@ -9,7 +9,8 @@ import pytest
 import websockets
 
 from api_client import API, create_workspace, register
-from raw_http import first_close_frame, read_until_closed, split_response, websocket_upgrade
+from raw_http import (close_handshake, first_close_frame, read_until_closed, split_response,
+                      websocket_upgrade)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,7 @@ def test_every_kind_closes_an_unmasked_client_frame_with_1002(server, paths, kin
     with s:
         assert data.startswith(b"HTTP/1.1 101"), data[:200]
         s.sendall(bytes([0x81, 13]) + b'{"token":"x"}')  # FIN text frame, mask bit clear
-        rest, how, _ = read_until_closed(s, 10.0)
+        rest, how, _ = close_handshake(s, 10.0)
     assert how in ("eof", "reset")
     close = first_close_frame(rest)
     assert close is not None and close[0] == 1002, (kind, rest[:200])
