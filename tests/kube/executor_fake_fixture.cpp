@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <catch2/catch.hpp>
@@ -10,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "executor/kubernetes/kube_config.hpp"
 
@@ -63,6 +65,27 @@ KubeFake::KubeFake(std::string ns, std::vector<std::string> extra_args) : ns_(st
   REQUIRE(std::filesystem::exists(kubeconfig_));
 }
 
+namespace {
+
+// Appends the file `from` to `to` in one locked write: the ctest entries of the executor's
+// cases run side by side, each appending its fake's audit to one file.
+void AppendWhole(const std::string& from, const char* to) {
+  std::ifstream in(from);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const int fd = ::open(to, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  (void)::flock(fd, LOCK_EX);
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);  // releases the lock
+}
+
+}  // namespace
+
 KubeFake::~KubeFake() {
   if (pid_ > 0) {
     ::kill(pid_, SIGTERM);
@@ -70,9 +93,7 @@ KubeFake::~KubeFake() {
     ::waitpid(pid_, &status, 0);
   }
   if (const char* append = std::getenv("CODEYARD_KUBE_AUDIT_APPEND"); append && *append) {
-    std::ifstream in(audit_);
-    std::ofstream out(append, std::ios::app);
-    out << in.rdbuf();
+    AppendWhole(audit_, append);
   }
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
