@@ -173,13 +173,14 @@ struct LeaseHeartbeat {
 
 // What one Workspaces object has done since it was made, for metrics.
 struct WorkspaceStats {
-  uint64_t sync_passes = 0;     // two-way passes of every kind (after exec, terminal, stop, Sync)
-  uint64_t sync_failures = 0;   // passes that ended in an error
-  uint64_t sync_skipped = 0;    // pod entries left unstored by passes (name, caps, quotas)
-  uint64_t stops_refused = 0;   // stops (API, idle, shutdown) that kept a pod: sync incomplete
-  uint64_t bytes_to_pod = 0;    // file content written into pods, first seeding included
-  uint64_t bytes_from_pod = 0;  // file content read out of pods
-  int64_t running = 0;          // workspaces whose pod lease this replica holds now
+  uint64_t sync_passes = 0;    // two-way passes of every kind (after exec, terminal, stop, Sync)
+  uint64_t sync_failures = 0;  // passes that ended in an error
+  uint64_t sync_skipped = 0;   // pod entries left unstored by passes (name, caps, quotas)
+  uint64_t stops_refused = 0;  // stops (API, idle, shutdown) that kept a pod: sync incomplete
+  uint64_t hung_pods_replaced = 0;  // pods deleted for not ending an exec (see Exec)
+  uint64_t bytes_to_pod = 0;        // file content written into pods, first seeding included
+  uint64_t bytes_from_pod = 0;      // file content read out of pods
+  int64_t running = 0;              // workspaces whose pod lease this replica holds now
 };
 
 class Workspaces {
@@ -237,7 +238,11 @@ class Workspaces {
                                                  std::string_view workspace_id);
 
   // Runs a command in the workspace (opening it if needed): syncs storage into the pod,
-  // runs the command to the end, then syncs both ways.
+  // runs the command to the end, then syncs both ways. A pod that has not ended the command 10 s
+  // past its wall_time_limit is not answering (stopped, frozen, its init wedged):
+  // kDeadlineExceeded, and the pod is deleted, so the workspace's next call starts a new one from
+  // storage (what the hung pod changed since its last sync pass is lost; everything acknowledged is
+  // stored).
   [[nodiscard]] Result<WorkspaceExec> Exec(std::string_view user_id, std::string_view workspace_id,
                                            const ExecSpec& spec);
 

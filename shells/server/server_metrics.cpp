@@ -71,6 +71,10 @@ std::function<void(const RequestDone&)> InstallServerMetrics(
       "codeyard_workspace_stops_refused_total",
       "Workspace stops (API, idle, shutdown) that kept the pod: final sync incomplete.",
       [&services] { return static_cast<double>(services.workspaces->Stats().stops_refused); });
+  m.AddCounter(
+      "codeyard_workspace_hung_pods_replaced_total",
+      "Workspace pods deleted for not ending an exec 10 s past its time limit.",
+      [&services] { return static_cast<double>(services.workspaces->Stats().hung_pods_replaced); });
   const char* const sync_help = "File content copied between storage and workspace pods.";
   m.AddCounter(
       "codeyard_sync_bytes_total", sync_help,

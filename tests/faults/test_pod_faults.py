@@ -4,16 +4,19 @@ pod (every process of it stopped with SIGSTOP) under an exec and under a termina
 A killed init: the next requests get a clear answer (success, or 503 with the error envelope,
 never a 500 or a hang), the workspace comes back on a new pod from storage without a server
 restart, and every file the API acknowledged is there; no second live pod is left.
-A hung pod: the exec under it ends at its wall-time limit with a clear answer, the server keeps
-serving everyone else meanwhile (the API, another workspace's exec, this workspace's files),
-and once the pod runs again the workspace works and nothing stored is lost; a terminal's typed
-input waits for the pod and arrives once it runs again, and the server stays responsive.
+A hung pod: the exec under it ends at its wall-time limit plus 10 s with a clear answer (504),
+the server keeps serving everyone else meanwhile (the API, another workspace's exec, this
+workspace's files), and the pod, which did not end the command, is replaced: the workspace
+works again on a new pod with every stored file, without the old one ever running again. A
+short hang with no exec running out its time replaces nothing: a terminal's open and typed input
+wait for the pod and go on once it runs again, and the server stays responsive.
 """
 
 import asyncio
 import json
 import os
 import pathlib
+import re
 import signal
 import threading
 
@@ -122,7 +125,14 @@ def test_a_killed_pod_init_comes_back_from_storage_without_a_restart(tmp_path):
         server.stop(timeout=30)
 
 
-def test_a_hung_pod_under_an_exec_and_a_terminal(tmp_path):
+def hung_pods_replaced(server):
+    status, _, text = server.request("GET", "/api/v1/metrics")
+    assert status == 200
+    m = re.search(r"^codeyard_workspace_hung_pods_replaced_total (\d+)", text.decode(), re.M)
+    return int(m.group(1)) if m else 0
+
+
+def test_a_hung_pod_under_an_exec_is_replaced_and_a_terminal_waits_out_a_short_hang(tmp_path):
     server = Server(tmp_path, *SETTINGS)
     try:
         token = register(server)["access_token"]
@@ -133,17 +143,18 @@ def test_a_hung_pod_under_an_exec_and_a_terminal(tmp_path):
         other = register(server)["access_token"]
         other_ws = create_workspace(server, other)["id"]
 
-        # --- an exec under a stopped pod ends at its wall limit with a clear answer
+        # --- an exec under a stopped pod: a clear answer at its wall limit (6 s) plus 10 s,
+        # and the pod, which did not end the command, is replaced
         outcome = {}
 
         def hung_exec():
-            # Its own client timeout, far past the server's bound (the wall limit, 2 s, plus
-            # 10 s), so a loaded machine cannot make the client give up first.
+            # Its own client timeout, far past the server's bound, so a loaded machine cannot
+            # make the client give up first.
             status, headers, raw = server.request(
                 "POST", f"/api/v1/workspaces/{ws}/exec", timeout=120,
                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-                body=json.dumps({"argv": ["sh", "-c", "sleep 5; echo late > late.txt"],
-                                 "time_limit_s": 1}).encode())
+                body=json.dumps({"argv": ["sh", "-c", "sleep 30; echo late > late.txt"],
+                                 "time_limit_s": 3}).encode())
             outcome["answer"] = (status, json.loads(raw))
 
         runner = threading.Thread(target=hung_exec, daemon=True)
@@ -160,13 +171,25 @@ def test_a_hung_pod_under_an_exec_and_a_terminal(tmp_path):
             assert status == 200, doc
             runner.join(timeout=150)
             assert not runner.is_alive(), "the exec under a stopped pod never answered"
-            assert clear(*outcome["answer"]), outcome
-            if outcome["answer"][0] == 200:  # its wall limit (2 s) ended it, not the sleep
-                assert outcome["answer"][1]["verdict"] == "time_limit_exceeded", outcome
+            status, doc = outcome["answer"]
+            assert status == 504 and doc["error"]["code"] == "deadline_exceeded", doc
+            assert "replaced" in doc["error"]["message"], doc
+            # Without the pod running again: it is gone, and the workspace works on a new one
+            # with every stored file (the hung command's own effect never happened).
+            wait_for(lambda: not alive(pod["init_pid"]), 30, "the hung pod is deleted")
+            assert hung_pods_replaced(server) == 1
+            status, doc = exec_in(server, token, ws,
+                                  "cat before.txt during.txt; ls late.txt 2>&1 | wc -l")[::2]
+            assert status == 200 and doc["stdout"] == "before\nduring\n1\n", doc
+        finally:
+            signal_pod(pod, signal.SIGCONT)
+        [pod] = workspace_pods(server, ws)
 
-            # --- a terminal under a stopped pod: typing waits, the server stays responsive
-            # (opening may itself wait for the stopped pod: it may not block the server)
-            async def scenario():
+        # --- a terminal under a briefly stopped pod: opening and typing wait for it, the
+        # server stays responsive, and nothing is replaced (no exec ran out its time)
+        async def scenario():
+            signal_pod(pod, signal.SIGSTOP)
+            try:
                 term = await Terminal.open(server, ws, token)
                 try:
                     # "starting": the server has the hello and is attaching to the stopped pod
@@ -190,16 +213,18 @@ def test_a_hung_pod_under_an_exec_and_a_terminal(tmp_path):
                     await term.wait_output("done_42", after=start, timeout=30)
                 finally:
                     await term.close()
+            finally:
+                signal_pod(pod, signal.SIGCONT)
 
-            asyncio.run(scenario())
-        finally:
-            signal_pod(pod, signal.SIGCONT)
+        asyncio.run(scenario())
 
-        # --- the workspace works again, nothing stored lost
+        # --- the workspace works, nothing stored lost, one live pod
         def works():
             status, doc = exec_in(server, token, ws, "cat before.txt during.txt typed.txt")[::2]
             return status == 200 and doc["stdout"] == "before\nduring\ntyped_42\n" and doc
-        wait_for(works, 30, "the workspace works again with every file")
+        wait_for(works, 30, "the workspace works with every file")
+        assert [p["init_pid"] for p in workspace_pods(server, ws)] == [pod["init_pid"]]
+        assert hung_pods_replaced(server) == 1
         assert server.proc.poll() is None
     finally:
         server.stop(timeout=30)

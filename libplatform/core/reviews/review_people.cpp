@@ -139,11 +139,16 @@ Result<NotificationPage> Reviews::MarkRead(std::string_view caller_id,
   if (!all && ids.size() > static_cast<std::size_t>(kMaxPageLimit)) {
     return Fail(Code::kInvalidArgument, "reviews: at most 200 ids at once");
   }
-  CY_CHECK(store::Transact(impl_->storage(), TxKind::kWrite, [&](Transaction& tx) -> Result<void> {
-    CY_TRY(const Caller caller, Impl::LoadCaller(tx, caller_id));
-    return store::notifications::MarkRead(tx, caller.id, ids, all);
-  }));
-  return Notifications(caller_id);
+  // The page read back in the marking's transaction: an error means nothing was marked.
+  return store::Transact(impl_->storage(), TxKind::kWrite,
+                         [&](Transaction& tx) -> Result<NotificationPage> {
+                           CY_TRY(const Caller caller, Impl::LoadCaller(tx, caller_id));
+                           CY_CHECK(store::notifications::MarkRead(tx, caller.id, ids, all));
+                           NotificationPage page;
+                           CY_TRY(page.items, store::notifications::Latest(tx, caller.id, 50));
+                           CY_TRY(page.unread, store::notifications::Unread(tx, caller.id));
+                           return page;
+                         });
 }
 
 Result<int64_t> Reviews::CollectBlobs() { return store::blobs::CollectAll(impl_->storage()); }

@@ -375,6 +375,7 @@ Result<Review> Reviews::Impl::Transition(std::string_view caller_id, std::string
         break;
       case Action::kResubmit: {
         auto ws = files::OwnedWorkspace(tx, caller.id, r.workspace_id);
+        if (!ws && ws.error().code() != Code::kNotFound) return Fail(ws.error());  // storage
         if (!ws) {
           return Fail(Code::kFailedPrecondition,
                       "reviews: the review's workspace is gone; submit a new review");

@@ -305,9 +305,23 @@ Result<WorkspaceExec> Workspaces::Impl::Exec(std::string_view user_id, std::stri
     auto read = process.ReadOutput(wait);
     if (!read && read.error().code() == Error::Code::kDeadlineExceeded && deadline) {
       if (std::chrono::steady_clock::now() < *deadline) continue;
+      // The pod's init ends every command at its wall limit: one that did not, kPodAnswerGrace
+      // later, is not answering. Deleting it (without the workspace's lock, which a pass stuck
+      // on this pod may hold) makes the next call start a new pod from storage, as after a
+      // pod killed from outside (AcquireLocked); the caller's process is killed with it.
+      platform_.logger().Warn(
+          "workspaces: a pod did not end a command at its time limit; "
+          "deleting it, the next call starts a new one from storage",
+          {{"workspace", std::string(id)}, {"pod", started.pod_id}});
+      if (auto deleted = executor_->DeletePod(started.pod_id); !deleted) {
+        platform_.logger().Error("workspaces: cannot delete a hung pod",
+                                 {{"pod", started.pod_id}, {"error", deleted.error().ToString()}});
+      }
+      ++hung_pods_replaced_;
       return Fail(Error::Code::kDeadlineExceeded,
                   "workspaces: the command did not end at its time limit: the workspace's pod "
-                  "is not answering (stopped or overloaded); try again later");
+                  "stopped answering and was replaced; files changed in it since they were last "
+                  "stored are lost; run the command again");
     }
     CY_TRY(auto chunk, std::move(read));
     if (!chunk) break;
@@ -323,6 +337,8 @@ Result<SyncReport> Workspaces::Impl::Sync(std::string_view user_id, std::string_
   CY_TRY(const Workspace ws, Get(user_id, id));
   auto lease = store::Transact(platform_.storage(), TxKind::kRead,
                                [&](Transaction& tx) { return store::pods::Get(tx, ws.id); });
+  // A storage failure is no answer about the lease: passed on, not "not running".
+  if (!lease && lease.error().code() != Error::Code::kNotFound) return Fail(lease.error());
   if (!lease || lease->state != store::pods::kRunning) {
     return Fail(Error::Code::kFailedPrecondition, "workspace is not running");
   }
@@ -393,6 +409,7 @@ WorkspaceStats Workspaces::Impl::Stats() const {
   stats.sync_failures = sync_failures_.load();
   stats.sync_skipped = sync_skipped_.load();
   stats.stops_refused = stops_refused_.load();
+  stats.hung_pods_replaced = hung_pods_replaced_.load();
   stats.bytes_to_pod = bytes_to_pod_.load();
   stats.bytes_from_pod = bytes_from_pod_.load();
   stats.running = running_.load();
