@@ -64,6 +64,16 @@ std::map<std::string, Tally> Tallies(const std::vector<ReviewHistoryEntry>& line
   return out;
 }
 
+constexpr int64_t kDefaultPageLimit = 50;  // Notifications' default, MarkRead's answer
+
+// The newest `limit` notifications of `user_id` and how many are unread.
+Result<NotificationPage> PageOf(Transaction& tx, const std::string& user_id, int64_t limit) {
+  NotificationPage page;
+  CY_TRY(page.items, store::notifications::Latest(tx, user_id, limit));
+  CY_TRY(page.unread, store::notifications::Unread(tx, user_id));
+  return page;
+}
+
 }  // namespace
 
 Result<std::vector<ReviewerStats>> Reviews::Reviewers(std::string_view caller_id) {
@@ -127,10 +137,7 @@ Result<NotificationPage> Reviews::Notifications(std::string_view caller_id, int6
   return store::Transact(impl_->storage(), TxKind::kRead,
                          [&](Transaction& tx) -> Result<NotificationPage> {
                            CY_TRY(const Caller caller, Impl::LoadCaller(tx, caller_id));
-                           NotificationPage page;
-                           CY_TRY(page.items, store::notifications::Latest(tx, caller.id, limit));
-                           CY_TRY(page.unread, store::notifications::Unread(tx, caller.id));
-                           return page;
+                           return PageOf(tx, caller.id, limit);
                          });
 }
 
@@ -144,10 +151,7 @@ Result<NotificationPage> Reviews::MarkRead(std::string_view caller_id,
                          [&](Transaction& tx) -> Result<NotificationPage> {
                            CY_TRY(const Caller caller, Impl::LoadCaller(tx, caller_id));
                            CY_CHECK(store::notifications::MarkRead(tx, caller.id, ids, all));
-                           NotificationPage page;
-                           CY_TRY(page.items, store::notifications::Latest(tx, caller.id, 50));
-                           CY_TRY(page.unread, store::notifications::Unread(tx, caller.id));
-                           return page;
+                           return PageOf(tx, caller.id, kDefaultPageLimit);
                          });
 }
 
