@@ -16,7 +16,7 @@ import socket
 import pytest
 
 from api_client import API, call, create_workspace, register, wait_for
-from raw_http import client_frame, connect, websocket_upgrade
+from raw_http import client_frame, connect, read_until, websocket_upgrade
 from test_server import Server
 
 SMALL_RCVBUF = 4096     # the server's output backs up after a few KiB
@@ -74,11 +74,8 @@ def flooding_viewers(server, token, ws):
                                     rcvbuf=SMALL_RCVBUF)
         assert head.startswith(b"HTTP/1.1 101"), head[:200]
         s.sendall(client_frame(0x2, json.dumps({"token": token}).encode()))
-        got = b""
-        while b'"running"' not in got:
-            chunk = s.recv(4096)
-            assert chunk, got[:300]
-            got += chunk
+        got, how, _ = read_until(s, 20.0, lambda d: b'"running"' in d)
+        assert how == "done", got[:300]
         socks.append(s)
     socks[0].sendall(client_frame(0x2, b"0" + FLOOD.encode()))
     for s in socks:

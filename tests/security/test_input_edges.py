@@ -9,7 +9,7 @@ import os
 import pytest
 
 from api_client import API, call, create_workspace, error_code, register
-from raw_http import (client_frame, close_handshake, connect, first_close_frame,
+from raw_http import (client_frame, close_handshake, connect, first_close_frame, read_until,
                       read_until_closed, split_response, websocket_upgrade)
 
 
@@ -135,11 +135,8 @@ def test_masked_frames_are_still_served(server, owner):
     with s:
         assert data.startswith(b"HTTP/1.1 101")
         s.sendall(client_frame(0x2, json.dumps({"token": token}).encode()))
-        got = b""
-        while b'"running"' not in got:
-            chunk = s.recv(65536)
-            assert chunk, got[:300]
-            got += chunk
+        got, how, _ = read_until(s, 20.0, lambda d: b'"running"' in d)
+        assert how == "done", got[:300]
 
 
 # ---- Authorization ---------------------------------------------------------------------

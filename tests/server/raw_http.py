@@ -27,14 +27,15 @@ def send_quietly(sock, data):
         return False
 
 
-def read_until_closed(sock, deadline_s):
-    """Reads until the server closes the connection or `deadline_s` passes.
+def read_until(sock, deadline_s, done=None):
+    """Reads until `done(data)` holds (if given), the server closes the connection, or
+    `deadline_s` passes.
 
-    Returns (data, how, seconds): how is "eof" (orderly close), "reset" (closed with unread
-    input, which the kernel answers with RST) or "open" (still open at the deadline)."""
+    Returns (data, how, seconds): how is "done", "eof" (orderly close), "reset" (closed with
+    unread input, which the kernel answers with RST) or "open" (still open at the deadline)."""
     started = time.monotonic()
     data = b""
-    while True:
+    while done is None or not done(data):
         left = deadline_s - (time.monotonic() - started)
         if left <= 0:
             return data, "open", time.monotonic() - started
@@ -48,6 +49,12 @@ def read_until_closed(sock, deadline_s):
         if not chunk:
             return data, "eof", time.monotonic() - started
         data += chunk
+    return data, "done", time.monotonic() - started
+
+
+def read_until_closed(sock, deadline_s):
+    """read_until without a condition: until the server closes or `deadline_s` passes."""
+    return read_until(sock, deadline_s)
 
 
 def split_response(data):
@@ -108,21 +115,9 @@ def close_handshake(sock, deadline_s):
     read_until_closed's (data, how, seconds) over everything read. Without the answer, lws
     waits 5 s for it before closing."""
     started = time.monotonic()
-    data = b""
-    while first_close_frame(data) is None:
-        left = deadline_s - (time.monotonic() - started)
-        if left <= 0:
-            return data, "open", time.monotonic() - started
-        sock.settimeout(min(left, 0.5))
-        try:
-            chunk = sock.recv(65536)
-        except socket.timeout:
-            continue
-        except (ConnectionResetError, BrokenPipeError):
-            return data, "reset", time.monotonic() - started
-        if not chunk:
-            return data, "eof", time.monotonic() - started
-        data += chunk
+    data, how, _ = read_until(sock, deadline_s, lambda d: first_close_frame(d) is not None)
+    if how != "done":
+        return data, how, time.monotonic() - started
     send_quietly(sock, client_frame(0x8, struct.pack("!H", first_close_frame(data)[0])))
     rest, how, _ = read_until_closed(sock, max(0.1, deadline_s - (time.monotonic() - started)))
     return data + rest, how, time.monotonic() - started
