@@ -6,7 +6,7 @@
 # sanitizer suites on 2 cores.
 set(CODEYARD_FUZZ_SECONDS 30 CACHE STRING "Seconds each fuzz target runs in ctest's short runs")
 set(codeyard_fuzz_groups
-  "parsers:paths syncignore terminal lsp router"
+  "parsers:paths syncignore terminal lsp router cli_login"
   "streams:pod_protocol http_exchange kube"
   "inputs:config problem_package search request_body")
 foreach(group IN LISTS codeyard_fuzz_groups)

@@ -226,6 +226,16 @@ for i, (query, regex, case) in enumerate([("print", 0, 0), ("Hello", 0, 1), (r"d
     put("search", f"seed-{i:02d}", fdp_string(query) + code + "\n# caf\u00e9 \u00e9t\u00e9\n"
         .encode() + bytes([case, regex]))
 
+# ---- the CLI's saved login (cli_login): the text of login.json, as `codeyard login` writes it
+# (shells/cli/login_file.cpp) and as a hand or another tool may have left it
+put("cli_login", "saved", json.dumps({"url": "http://127.0.0.1:8080", "username": "ada",
+                                      "access_token": "eyJ.a.b",
+                                      "access_expires_at": 1765000000000,
+                                      "refresh_token": "r1"}) + "\n")
+put("cli_login", "wrong-types", '{"url":7,"username":null,"access_expires_at":"soon"}')
+put("cli_login", "not-an-object", "[1,2]")
+put("cli_login", "odd-values", '{"access_expires_at":1.5e300,"url":"x\\u0000y"}')
+
 # ---- the server shell (router, request_body): from shells/server/openapi.json, which
 # tests/server/test_ops.py keeps equal to the route table.
 OPENAPI = json.load(open(os.path.join(ROOT, "shells", "server", "openapi.json")))

@@ -61,10 +61,11 @@ struct CurlGlobal {
 }  // namespace
 
 std::filesystem::path ConfigDir() {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): the CLI is single-threaded (api_client.hpp)
   if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && *xdg == '/') {
     return std::filesystem::path(xdg) / "codeyard";
   }
-  const char* home = std::getenv("HOME");
+  const char* home = std::getenv("HOME");  // NOLINT(concurrency-mt-unsafe): as above
   return std::filesystem::path(home != nullptr ? home : ".") / ".config" / "codeyard";
 }
 
@@ -75,24 +76,10 @@ Result<Login> LoadLogin() {
   }
   std::stringstream text;
   text << in.rdbuf();
-  boost::system::error_code ec;
-  const boost::json::value v = boost::json::parse(text.str(), ec);
-  if (ec || !v.is_object()) {
+  auto login = ParseLogin(text.str());
+  if (!login) {
     return Fail(Error::Code::kDataLoss,
                 LoginFile().string() + " is not a login; run `codeyard login URL` again");
-  }
-  const auto& o = v.as_object();
-  const auto str = [&](const char* key) -> std::string {
-    const auto* f = o.if_contains(key);
-    return f != nullptr && f->is_string() ? std::string(f->as_string()) : std::string();
-  };
-  Login login;
-  login.url = str("url");
-  login.username = str("username");
-  login.access_token = str("access_token");
-  login.refresh_token = str("refresh_token");
-  if (const auto* e = o.if_contains("access_expires_at"); e != nullptr && e->is_int64()) {
-    login.access_expires_at = e->as_int64();
   }
   return login;
 }
@@ -104,12 +91,7 @@ Result<void> SaveLogin(const Login& login) {
   if (ec || ::chmod(dir.c_str(), 0700) != 0) {
     return Fail(Error::Code::kPermissionDenied, "cannot create " + dir.string());
   }
-  const boost::json::object o{{"url", login.url},
-                              {"username", login.username},
-                              {"access_token", login.access_token},
-                              {"access_expires_at", login.access_expires_at},
-                              {"refresh_token", login.refresh_token}};
-  const std::string text = boost::json::serialize(o) + "\n";
+  const std::string text = LoginText(login);
   // Created 0600 from the start (never readable by others, even for a moment), then renamed
   // over the old one so a crash leaves either login whole.
   const std::filesystem::path tmp = dir / "login.json.tmp";
@@ -223,7 +205,7 @@ void ApiClient::Refresh() {
 }
 
 HttpResponse ApiClient::Send(std::string_view method, const std::string& path,
-                             const std::string& body, std::vector<std::string> headers) {
+                             const std::string& body, const std::vector<std::string>& headers) {
   if (login_.access_expires_at != 0 && NowMs() + kRefreshMarginMs >= login_.access_expires_at) {
     Refresh();
   }
@@ -256,7 +238,7 @@ boost::json::value ApiClient::Call(std::string_view method, const std::string& p
     headers.push_back("Content-Type: application/json");
     text = boost::json::serialize(body);
   }
-  const HttpResponse response = Send(method, path, text, std::move(headers));
+  const HttpResponse response = Send(method, path, text, headers);
   if (response.status < 200 || response.status > 299) Raise(ErrorFromResponse(response));
   if (response.status == 204 || response.body.empty()) return nullptr;
   boost::system::error_code ec;

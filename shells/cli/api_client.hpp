@@ -17,16 +17,9 @@
 #include <vector>
 
 #include "codeyard/error.hpp"
+#include "login_file.hpp"
 
 namespace codeyard::cli {
-
-struct Login {
-  std::string url;  // the server's base URL, e.g. http://127.0.0.1:8080 (no /api/v1)
-  std::string username;
-  std::string access_token;
-  int64_t access_expires_at = 0;  // ms since the epoch, local clock
-  std::string refresh_token;
-};
 
 // The folder the login lives in.
 [[nodiscard]] std::filesystem::path ConfigDir();
@@ -70,7 +63,7 @@ class ApiClient {
 
  private:
   HttpResponse Send(std::string_view method, const std::string& path, const std::string& body,
-                    std::vector<std::string> headers);
+                    const std::vector<std::string>& headers);
   void Refresh();
 
   Login login_;
