@@ -54,6 +54,25 @@ TEST_CASE("sync: ignore rules follow .syncignore over the defaults", "[sync]") {
   CHECK(sync::ConflictName("d.x/Makefile", 0) == "d.x/Makefile.conflict-19700101T000000Z");
 }
 
+TEST_CASE("sync: a .syncignore counts its first 1000 rules and 64 KiB", "[sync][security]") {
+  // Matching costs a fnmatch per rule and folder level for every path of every pass, on the
+  // server: a 10 MiB file of rules made a pass minutes long (stop 31).
+  std::string rules;
+  for (std::size_t i = 0; i + 1 < sync::SyncIgnore::kMaxRules; ++i) {
+    rules += "# a comment is no rule\nnothing" + std::to_string(i) + "\n";
+  }
+  CHECK(sync::SyncIgnore::Parse(rules + "*.log\n").Ignored("a.log", false));  // the 1,000th
+  CHECK_FALSE(sync::SyncIgnore::Parse(rules + "x\n*.log\n").Ignored("a.log", false));
+  CHECK(sync::SyncIgnore::Parse(rules + "x\n*.log\n").Ignored("node_modules", true));
+  // Past 64 KiB: whole lines only, so a rule cut at the limit is not taken in part.
+  std::string big(sync::SyncIgnore::kMaxBytes - 3, '#');
+  big += "\n*.log\n";  // the line crosses the limit
+  CHECK_FALSE(sync::SyncIgnore::Parse(big).Ignored("a.log", false));
+  CHECK_FALSE(sync::SyncIgnore::Parse(big).Ignored("*", false));
+  std::string fits(sync::SyncIgnore::kMaxBytes - 7, '#');
+  CHECK(sync::SyncIgnore::Parse(fits + "\n*.log\n").Ignored("a.log", false));
+}
+
 TEMPLATE_TEST_CASE("sync: API file -> run in the pod -> output stored", "[sync]",
                    CODEYARD_STORAGE_BACKENDS) {
   WorkspaceWorld w(TestType::Create());

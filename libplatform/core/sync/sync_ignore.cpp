@@ -25,6 +25,10 @@ bool HasWildcard(std::string_view s) { return s.find_first_of("*?[\\") != std::s
 
 SyncIgnore SyncIgnore::Parse(std::string_view syncignore) {
   SyncIgnore out;
+  if (syncignore.size() > kMaxBytes) {
+    // Whole lines only: a line cut short would be another rule than the one written.
+    syncignore = syncignore.substr(0, syncignore.rfind('\n', kMaxBytes - 1) + 1);
+  }
   std::vector<std::string_view> lines(std::begin(kDefaults), std::end(kDefaults));
   while (!syncignore.empty()) {
     const auto newline = syncignore.find('\n');
@@ -52,6 +56,7 @@ SyncIgnore SyncIgnore::Parse(std::string_view syncignore) {
     if (line.find('/') != std::string_view::npos) rule.anchored = true;
     rule.pattern = std::string(line);
     out.rules_.push_back(std::move(rule));
+    if (out.rules_.size() == std::size(kDefaults) + kMaxRules) break;
   }
   return out;
 }
