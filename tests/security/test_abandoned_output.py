@@ -10,8 +10,11 @@ server's recv hook (shells/server/lws_raw_tap.hpp, PassEnd) now breaks the loop.
 fills the server's send buffer, leaves (an abortive close, which the kernel turns into a reset,
 or a half-close that keeps the socket, unread), and checks that the server still answers."""
 
+import fcntl
 import json
 import socket
+import struct
+import termios
 
 import pytest
 
@@ -47,9 +50,6 @@ def fresh(tmp_path):
 
 def unread_bytes(sock):
     """What the kernel holds for `sock` that the test has not read (FIONREAD)."""
-    import fcntl
-    import struct
-    import termios
     return struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.FIONREAD, b"\0\0\0\0"))[0]
 
 
