@@ -13,6 +13,7 @@
 
 #include "codeyard/backend/registry.hpp"
 #include "codeyard/id.hpp"
+#include "executor/local/local_pod.hpp"
 #include "executor/pod_fixture.hpp"
 
 using namespace codeyard;
@@ -416,4 +417,48 @@ TEST_CASE("ro_bind shows a host directory read-only in every pod, and refuses a 
     CHECK(refused.error().code() == Error::Code::kInvalidArgument);
   }
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("an exec or a session racing a killed init says the pod went away", "[executor]") {
+  // fault21 (CI of stop 31): the exec right after a SIGKILL of a pod's init found the pod
+  // alive, then its send met the closed control socket and answered kAborted, which the API
+  // gave as 409 "aborted" where the workspace retries on kFailedPrecondition ("went away").
+  PodFixture f;
+  int went_away = 0;
+  for (int round = 0; round < 120; ++round) {
+    auto pod = f.NewPod();
+    auto* local = dynamic_cast<local::LocalPod*>(pod.get());
+    REQUIRE(local != nullptr);
+    const pid_t init = local->init_pid();
+    std::thread killer([init, round] {
+      std::this_thread::sleep_for(std::chrono::microseconds(50 * (round % 40)));
+      ::kill(init, SIGKILL);
+    });
+    for (int i = 0; i < 2000; ++i) {
+      Result<void> outcome;
+      if (i % 2 == 0) {
+        ExecSpec spec;
+        spec.argv = {"true"};
+        auto process = pod->Exec(spec);
+        if (process) {
+          (void)(*process)->Wait();
+        } else {
+          outcome = std::unexpected(process.error());
+        }
+      } else {
+        ExecSpec spec;
+        spec.argv = {"sh"};
+        spec.tty = true;
+        auto session = pod->OpenSession("race", spec);
+        if (!session) outcome = std::unexpected(session.error());
+      }
+      if (outcome) continue;
+      INFO(outcome.error().ToString());
+      CHECK(outcome.error().code() == Error::Code::kFailedPrecondition);
+      ++went_away;
+      break;
+    }
+    killer.join();
+  }
+  CHECK(went_away == 120);  // every round's init died under the loop
 }

@@ -312,6 +312,13 @@ std::optional<terminal::Close> Terminals::Impl::Attach(uint64_t viewer,
       release();
       logger_->Error("cannot start a terminal",
                      {{"workspace_id", id}, {"error", opened.error().message()}});
+      if (opened.error().code() == Error::Code::kFailedPrecondition) {
+        // The pod died since PodOf found it (its init killed): the next attach starts a new
+        // pod from storage, so this is "try again", not a failure of the shell.
+        return terminal::Close{terminal::kCloseTryAgain,
+                               "the workspace's pod stopped; it starts again on the next attach: " +
+                                   opened.error().message()};
+      }
       return terminal::Close{terminal::kCloseInternal, opened.error().message()};
     }
     self->store(opened->get());

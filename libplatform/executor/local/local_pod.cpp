@@ -358,6 +358,11 @@ Result<std::unique_ptr<Process>> LocalPod::Exec(const ExecSpec& spec) {
   CloseAll(remote);
   // From here the channels are owned by the process object, whatever happens next.
   auto process = std::make_unique<LocalProcess>(channels, spec, launch_.cgroup, oom_before);
+  if (!sent && sent.error().code() == Error::Code::kAborted) {
+    // The init died between the check above and the send (fault21: a killed init answered
+    // 409 "aborted" to the next exec): the pod is gone, as when it dies before the reply.
+    return Fail(Error::Code::kFailedPrecondition, "pod " + info_.id + " went away");
+  }
   if (!sent) return std::unexpected(sent.error().WithContext("exec in pod " + info_.id));
   CY_TRY(auto reply, ReceiveWithin(channels.status, kExecTimeoutMs));
   if (!reply) return Fail(Error::Code::kFailedPrecondition, "pod " + info_.id + " went away");

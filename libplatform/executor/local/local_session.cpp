@@ -91,6 +91,11 @@ Result<SessionAttachment> LocalSession::Open(int control, std::string_view name,
   ::close(pair[1]);
   if (!sent) {
     ::close(pair[0]);
+    // A closed control socket: the pod's init died since the caller's check (as in Exec).
+    if (sent.error().code() == Error::Code::kAborted) {
+      return Fail(Error::Code::kFailedPrecondition,
+                  "session " + std::string(name) + ": the pod went away");
+    }
     return std::unexpected(sent.error());
   }
   std::unique_ptr<LocalSession> session(new LocalSession(pair[0], spec, std::move(cgroup)));
@@ -113,8 +118,9 @@ Result<SessionAttachment> LocalSession::Open(int control, std::string_view name,
   }
   if (session->refused_) return std::unexpected(*session->refused_);
   if (!session->started_) {
-    return Fail(Error::Code::kUnavailable,
-                "session " + std::string(name) + ": the pod closed the stream");
+    // Closed before it answered: the pod's init died (as when the attach cannot be sent).
+    return Fail(Error::Code::kFailedPrecondition,
+                "session " + std::string(name) + ": the pod went away");
   }
   const bool started = *session->started_;
   if (started && !spec.stdin_data.empty()) CY_CHECK(session->WriteStdin(spec.stdin_data));
