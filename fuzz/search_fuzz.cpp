@@ -1,11 +1,13 @@
 // Workspace search (core/files/search_match.hpp): a user's query, a literal or a regex (Perl
 // syntax, compiled by the library), run over file contents, which are the user's too. Beyond
-// not crashing (a regex that would recurse or backtrack without end must be refused, not run
-// until the stack or the clock gives out): every match lies inside its line, with a 1-based
+// not crashing (a regex that would recurse or backtrack without end must be refused or stopped
+// by the search's CPU budget, here 100 ms an input, not run until the stack or the clock gives
+// out: finding 6 of docs/reliability.md): every match lies inside its line, with a 1-based
 // column, and its snippet is valid UTF-8 of at most 200 bytes. Input: flags byte, then the
 // query and the content (FuzzedDataProvider).
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -36,7 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto matcher = codeyard::search::LineMatcher::Make(query, limits);
   if (!matcher) return 0;
   std::vector<codeyard::SearchMatch> matches;
-  if (!(*matcher)->FindAll(content, 100, &matches)) return 0;
+  codeyard::search::CpuBudget budget{std::chrono::milliseconds(100)};
+  if (!(*matcher)->FindAll(content, 100, &matches, budget)) return 0;
   Check(matches.size() <= 100, "more matches than asked");
   for (const auto& m : matches) {
     Check(m.line >= 1 && m.column >= 1 && m.length >= 0, "a match out of its line");

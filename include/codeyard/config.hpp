@@ -158,6 +158,7 @@ struct Config {
   int64_t search_max_scan_bytes = int64_t{64} << 20;  // search.max_scan_bytes: bytes read
   int64_t search_max_file_bytes = int64_t{1} << 20;   // search.max_file_bytes: larger skipped
   int64_t search_max_line_bytes = 4096;               // search.max_line_bytes: regex per line
+  int64_t search_max_cpu_ms = 5000;                   // search.max_cpu_ms: one search's CPU time
 
   // server.inline_reads: file reads and tree pages run on the server's event thread, without
   // a hand-off to a worker, when storage is SQLite on a file (local reads of microseconds);

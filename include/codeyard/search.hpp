@@ -6,12 +6,16 @@
 //
 // The work is bounded, each bound a config key (search.*): the query's length, the bytes read
 // (files past search.max_file_bytes are skipped, the scan stops at search.max_scan_bytes),
-// the matches returned (search.max_results) and the snippet's length. Binary files (a NUL
-// byte in their first 8 KiB, as grep and git decide) are skipped. A regular expression runs
-// on Boost.Regex, which matches without recursion and gives up a match whose work grows past
-// a bound proportional to the line (catastrophic backtracking such as "(a+)+b" on a long
-// line of a's ends the search with kInvalidArgument, never hangs a thread), on lines cut to
-// search.max_line_bytes.
+// the matches returned (search.max_results), the snippet's length, and the CPU time the search
+// takes on its thread (search.max_cpu_ms: past it the search stops where it is, with what it
+// found). Binary files (a NUL byte in their first 8 KiB, as grep and git decide) are skipped.
+// A regular expression runs on Boost.Regex, which matches without recursion and gives up a
+// match whose work grows past a bound derived from the line's and the pattern's length
+// (catastrophic backtracking such as "(a+)+b" on a long line of a's ends the search with
+// kInvalidArgument, never hangs a thread), on lines cut to search.max_line_bytes; that bound is
+// per line and grows with the pattern's length squared, so the CPU budget, charged as the
+// regex walks each line, is what bounds a whole search (a pattern that costs a millisecond on
+// each of a million short lines, or seconds on one long line).
 //
 // A workspace the user does not own is kNotFound, like Files. A FileSearch is safe to use
 // from many threads.
@@ -35,6 +39,7 @@ struct SearchLimits {
   int64_t max_scan_bytes = int64_t{64} << 20;  // search.max_scan_bytes: file bytes read
   int64_t max_file_bytes = int64_t{1} << 20;   // search.max_file_bytes: larger files skipped
   int64_t max_line_bytes = 4096;               // search.max_line_bytes: longer lines are cut
+  int64_t max_cpu_ms = 5000;                   // search.max_cpu_ms: CPU time of one search
 };
 
 struct SearchQuery {
@@ -63,7 +68,7 @@ struct SearchResult {
   int64_t bytes_scanned = 0;
   int64_t files_skipped = 0;  // binary, or over search.max_file_bytes
   // Set when a cap cut the search short: the config key that did ("search.max_results",
-  // "search.max_scan_bytes"); empty when every file was searched.
+  // "search.max_scan_bytes", "search.max_cpu_ms"); empty when every file was searched.
   std::string truncated_by;
 };
 

@@ -497,9 +497,15 @@ const std::vector<KeySpec>& Specs() {
        IntSetter(&Config::search_max_file_bytes, 1, int64_t{1} << 32)},
       {"search.max_line_bytes",
        "bytes of a line a regular expression is matched against; with Boost.Regex's own bound "
-       "(work proportional to the square of this) it caps one line's regex work (16-1048576)",
+       "(work proportional to this times the pattern's length squared) it caps one line's regex "
+       "work (16-1048576)",
        "4096",
        IntSetter(&Config::search_max_line_bytes, 16, int64_t{1} << 20)},
+      {"search.max_cpu_ms",
+       "CPU time one search may take on the server's thread (reading and matching); past it the "
+       "search stops where it is and says `\"truncated_by\":\"search.max_cpu_ms\"`. What bounds a "
+       "regular expression that backtracks on every line (1-600000)",
+       "5000", IntSetter(&Config::search_max_cpu_ms, 1, 600000)},
       {"server.web_dir",
        "the built browser UI the server serves at every non-API path ([browser "
        "IDE](web.md#serving-codeyard-server)); relative paths are from the working directory; "

@@ -13,7 +13,7 @@ from test_server import Server
 @pytest.fixture(scope="module")
 def capped(tmp_path_factory):
     s = Server(tmp_path_factory.mktemp("search_caps"), "--set", "search.max_results=3",
-               "--set", "search.max_query_bytes=16")
+               "--set", "search.max_query_bytes=64", "--set", "search.max_cpu_ms=50")
     yield s
     s.stop()
 
@@ -94,5 +94,18 @@ def test_caps_come_from_configuration(capped):
     status, _, doc = search(capped, token, ws, "hit")
     assert status == 200 and doc["matches"] == 3
     assert doc["truncated"] is True and doc["truncated_by"] == "search.max_results"
-    status, _, doc = search(capped, token, ws, "x" * 17)
+    status, _, doc = search(capped, token, ws, "x" * 65)
     assert status == 400 and "search.max_query_bytes" in doc["error"]["message"]
+
+
+def test_a_regex_that_backtracks_on_every_line_stops_at_the_cpu_budget(capped):
+    # About 0.6 ms of backtracking on each line "x" (under Boost.Regex's own per-line bound):
+    # 200,000 lines are two minutes of the server's CPU without search.max_cpu_ms (50 ms here).
+    token = register(capped)["access_token"]
+    ws = create_workspace(capped, token)["id"]
+    put(capped, token, ws, "a.txt", b"xz\n")
+    put(capped, token, ws, "b.txt", b"x\n" * 200000)
+    status, _, doc = search(capped, token, ws, "(|)" * 13 + "xz", regex="true")
+    assert status == 200, doc
+    assert doc["truncated"] is True and doc["truncated_by"] == "search.max_cpu_ms"
+    assert [f["path"] for f in doc["files"]] == ["a.txt"] and doc["matches"] == 1

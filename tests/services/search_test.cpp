@@ -58,7 +58,9 @@ std::vector<SearchMatch> Lines(std::string_view content, const SearchQuery& quer
   auto matcher = search::LineMatcher::Make(query, limits);
   REQUIRE(matcher);
   std::vector<SearchMatch> out;
-  REQUIRE((*matcher)->FindAll(content, 100, &out));
+  search::CpuBudget budget{std::chrono::minutes(1)};
+  REQUIRE((*matcher)->FindAll(content, 100, &out, budget));
+  REQUIRE_FALSE(budget.spent());
   return out;
 }
 
@@ -133,10 +135,35 @@ TEST_CASE("search: regular expressions, and their bounds", "[search]") {
   auto evil = search::LineMatcher::Make(Q("(a+)+b", true, true), {});
   REQUIRE(evil);
   std::vector<SearchMatch> out;
-  const auto found = (*evil)->FindAll(std::string(4000, 'a'), 10, &out);
+  search::CpuBudget budget{std::chrono::minutes(1)};
+  const auto found = (*evil)->FindAll(std::string(4000, 'a'), 10, &out, budget);
   REQUIRE_FALSE(found);
   CHECK(found.error().code() == Code::kInvalidArgument);
   CHECK_THAT(found.error().message(), Contains("too complex"));
+}
+
+TEST_CASE("search: a regex that recurses without end is stopped by the CPU budget", "[search]") {
+  // fuzz search (stop 31): "(?2)" recursing into its own group, first thing, on a 17-byte
+  // line: Boost.Regex recursed until its 4 MiB of backtracking states ran out, 1.4 s of CPU
+  // per line at -O2 (20 s under ASan) before its error. The budget stops it mid-match.
+  const std::string query =
+      "((|cc" + std::string(79, '\xc0') +
+      "ent|((?2)(\xbf||\xfc|||).\x81\x81||l|||.|)+?\xd0\xd6()#.+?.+||\xff|\xff||||"
+      "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xf7\xff\xff\xff\xff\xff\xff\xff\xff\xff.||;||<|||||"
+      "||||"
+      "\xff||||.|||()\xff*c*+c|||||.|$" +
+      std::string(25, '\xff') + "||;))*c+";
+  auto recursing = search::LineMatcher::Make(Q(query, false, true), {});
+  REQUIRE(recursing);
+  std::vector<SearchMatch> out;
+  search::CpuBudget budget{std::chrono::milliseconds(20)};
+  const auto found = (*recursing)->FindAll("\x1e)\xff.))*c+\\*c+\\n+<", 10, &out, budget);
+  REQUIRE(found);
+  CHECK(budget.spent());
+  CHECK(out.empty());
+  // Spent stays spent: the next file is not searched.
+  CHECK((*recursing)->FindAll("cc", 10, &out, budget));
+  CHECK(out.empty());
 }
 
 TEST_CASE("search: queries that are refused", "[search]") {
@@ -203,6 +230,37 @@ TEMPLATE_TEST_CASE("search: the caps cut a search short and say which", "[search
   CHECK(skipped->files.size() == 5);  // huge.txt skipped
   CHECK(skipped->files_skipped == 1);
   CHECK(skipped->truncated_by.empty());
+}
+
+TEMPLATE_TEST_CASE("search: a regex that backtracks on every line stops at search.max_cpu_ms",
+                   "[search]", CODEYARD_STORAGE_BACKENDS) {
+  // Each line passes Boost.Regex's own bound (2^13 paths, under its 100,000 states for a
+  // 2-byte line) but costs about half a millisecond: 200,000 such lines are 100 s of the
+  // server's CPU for one request without the budget (fuzz search, stop 31).
+  World w(TestType::Create());
+  w.Put("a.txt", "xz\n");
+  std::string lines;
+  for (int i = 0; i < 200000; ++i) lines += "x\n";
+  w.Put("b.txt", lines);
+  w.Put("c.txt", "xz\n");
+  std::string pattern;
+  for (int i = 0; i < 13; ++i) pattern += "(|)";
+  pattern += "xz";
+  SearchLimits limits;
+  limits.max_cpu_ms = 50;
+  const auto cut = w.Searcher(limits).Search(w.ada, w.ws, Q(pattern, false, true));
+  REQUIRE(cut);
+  CHECK(cut->truncated_by == "search.max_cpu_ms");
+  REQUIRE(cut->files.size() == 1);  // a.txt, found before the time ran out
+  CHECK(cut->files[0].path == "a.txt");
+  CHECK(cut->matches == 1);
+
+  // The same pattern on short files takes its time and finds both.
+  w.files->Delete(w.ada, w.ws, "b.txt").value();
+  const auto whole = w.Searcher(limits).Search(w.ada, w.ws, Q(pattern, false, true));
+  REQUIRE(whole);
+  CHECK(whole->truncated_by.empty());
+  CHECK(whole->matches == 2);
 }
 
 TEMPLATE_TEST_CASE("search: another user's workspace is not found", "[search]",

@@ -17,6 +17,7 @@ SearchLimits SearchLimitsFrom(const Config& config) {
   limits.max_scan_bytes = config.search_max_scan_bytes;
   limits.max_file_bytes = config.search_max_file_bytes;
   limits.max_line_bytes = config.search_max_line_bytes;
+  limits.max_cpu_ms = config.search_max_cpu_ms;
   return limits;
 }
 
@@ -26,6 +27,7 @@ FileSearch::FileSearch(std::shared_ptr<Platform> platform, SearchLimits limits)
 Result<SearchResult> FileSearch::Search(std::string_view user_id, std::string_view workspace_id,
                                         const SearchQuery& query) const {
   CY_TRY(const auto matcher, search::LineMatcher::Make(query, limits_));
+  search::CpuBudget budget{std::chrono::milliseconds(limits_.max_cpu_ms)};
   return store::Transact(
       platform_->storage(), TxKind::kRead, [&](Transaction& tx) -> Result<SearchResult> {
         CY_CHECK(files::OwnedWorkspace(tx, user_id, workspace_id));
@@ -54,7 +56,16 @@ Result<SearchResult> FileSearch::Search(std::string_view user_id, std::string_vi
           const std::size_t left = max_results - static_cast<std::size_t>(result.matches);
           found.clear();
           // One more than fits tells whether the cap cut this file short.
-          CY_CHECK(matcher->FindAll(file.content, left + 1, &found));
+          CY_CHECK(matcher->FindAll(file.content, left + 1, &found, budget));
+          if (budget.spent()) {
+            // What this file matched before the time ran out is kept (its lines in order).
+            result.truncated_by = "search.max_cpu_ms";
+            if (found.size() > left) found.resize(left);
+            result.matches += static_cast<int64_t>(found.size());
+            if (!found.empty())
+              result.files.push_back(SearchFileResult{item.path, std::move(found)});
+            break;
+          }
           if (found.empty()) continue;
           const bool over = found.size() > left;
           if (over) found.resize(left);

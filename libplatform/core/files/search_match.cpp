@@ -1,8 +1,11 @@
 #include "core/files/search_match.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 #include <boost/regex.hpp>
 #include <cstring>
+#include <iterator>
 #include <stdexcept>
 
 namespace codeyard::search {
@@ -14,7 +17,90 @@ constexpr std::size_t kBinaryProbeBytes = 8192;
 constexpr std::size_t kSnippetBytes = 200;
 constexpr std::size_t kSnippetLead = 60;  // bytes kept before a match in a cut line
 
+constexpr uint64_t kStepsPerClockRead = 4096;
+constexpr uint64_t kPlainBytesPerStep = 64;
+
 bool Continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+
+int64_t ThreadCpuNs() {
+  timespec ts{};
+  (void)::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// Thrown through Boost.Regex when the budget is spent mid-match; not a std::exception, so the
+// matcher's own errors (std::runtime_error) stay apart.
+struct BudgetSpent {};
+
+// A line's characters as Boost.Regex walks them, charging the budget for every comparison of
+// two positions: what bounds a backtracking match by CPU time instead of by Boost's state count
+// alone. Boost compares the position with the line's end (or a repeat's end) before it reads a
+// character or tries an alternative, so comparisons count its steps. Charging them costs a
+// regex search about a third; charging reads and moves too, half as much again
+// (codeyard-bench search --regex, docs/benchmarks.md).
+class BudgetedIterator {
+ public:
+  using iterator_category = std::random_access_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+
+  BudgetedIterator() = default;
+  BudgetedIterator(const char* at, CpuBudget* budget) : at_(at), budget_(budget) {}
+
+  reference operator*() const { return *at_; }
+  reference operator[](difference_type n) const { return at_[n]; }
+  BudgetedIterator& operator++() {
+    ++at_;
+    return *this;
+  }
+  BudgetedIterator operator++(int) {
+    BudgetedIterator before = *this;
+    ++at_;
+    return before;
+  }
+  BudgetedIterator& operator--() {
+    --at_;
+    return *this;
+  }
+  BudgetedIterator operator--(int) {
+    BudgetedIterator before = *this;
+    --at_;
+    return before;
+  }
+  BudgetedIterator& operator+=(difference_type n) {
+    at_ += n;
+    return *this;
+  }
+  BudgetedIterator& operator-=(difference_type n) {
+    at_ -= n;
+    return *this;
+  }
+  friend BudgetedIterator operator+(BudgetedIterator it, difference_type n) { return it += n; }
+  friend BudgetedIterator operator+(difference_type n, BudgetedIterator it) { return it += n; }
+  friend BudgetedIterator operator-(BudgetedIterator it, difference_type n) { return it -= n; }
+  friend difference_type operator-(const BudgetedIterator& a, const BudgetedIterator& b) {
+    return a.at_ - b.at_;
+  }
+  friend bool operator==(const BudgetedIterator& a, const BudgetedIterator& b) {
+    a.Step();
+    return a.at_ == b.at_;
+  }
+  friend auto operator<=>(const BudgetedIterator& a, const BudgetedIterator& b) {
+    a.Step();
+    return a.at_ <=> b.at_;
+  }
+  [[nodiscard]] const char* get() const { return at_; }
+
+ private:
+  void Step() const {
+    if (budget_ != nullptr && !budget_->Charge(1) && budget_->TakeStop()) throw BudgetSpent{};
+  }
+
+  const char* at_ = nullptr;
+  CpuBudget* budget_ = nullptr;
+};
 
 char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -64,8 +150,10 @@ class PlainMatcher final : public LineMatcher {
       : needle_(case_sensitive ? std::move(needle) : Lowered(needle)),
         case_sensitive_(case_sensitive) {}
 
-  Result<void> FindAll(std::string_view content, std::size_t max,
-                       std::vector<SearchMatch>* out) const override {
+  Result<void> FindAll(std::string_view content, std::size_t max, std::vector<SearchMatch>* out,
+                       CpuBudget& budget) const override {
+    // Linear in the file (at most search.max_file_bytes): charged whole, before the scan.
+    if (!budget.Charge(1 + content.size() / kPlainBytesPerStep)) return {};
     std::string lowered;
     std::string_view hay = content;
     if (!case_sensitive_) {
@@ -104,35 +192,42 @@ class PlainMatcher final : public LineMatcher {
 };
 
 // A regular expression, line by line. Boost.Regex matches without recursion and throws once a
-// match has visited more states than a bound it derives from the text's length, so
-// catastrophic backtracking ends here as an error instead of taking the thread.
+// match has visited more states than a bound it derives from the line's and the pattern's
+// length; the budget, charged through the iterator, bounds the whole search by CPU time (the
+// state bound grows with the pattern's length squared: a 256-byte pattern may take seconds on
+// one line, and a cheap line costing a millisecond repeats over a megabyte of lines).
 class RegexMatcher final : public LineMatcher {
  public:
   RegexMatcher(const boost::regex& re, std::size_t max_line) : re_(re), max_line_(max_line) {}
 
-  Result<void> FindAll(std::string_view content, std::size_t max,
-                       std::vector<SearchMatch>* out) const override {
+  Result<void> FindAll(std::string_view content, std::size_t max, std::vector<SearchMatch>* out,
+                       CpuBudget& budget) const override {
     std::size_t found = 0;
     std::size_t begin = 0;
     int64_t line = 1;
-    while (found < max && begin <= content.size()) {
+    while (found < max && begin <= content.size() && budget.Charge(1)) {
       std::size_t end = content.find('\n', begin);
       if (end == std::string_view::npos) end = content.size();
       const std::string_view text = content.substr(begin, std::min(end - begin, max_line_));
-      boost::match_results<std::string_view::const_iterator> m;
+      const BudgetedIterator first(text.data(), &budget);
+      const BudgetedIterator last(text.data() + text.size(), &budget);
+      boost::match_results<BudgetedIterator> m;
       bool hit = false;
       try {
-        hit = boost::regex_search(text.begin(), text.end(), m, re_,
+        hit = boost::regex_search(first, last, m, re_,
                                   boost::match_default | boost::match_not_dot_newline);
+      } catch (const BudgetSpent&) {
+        return {};  // budget.spent() says so
       } catch (const std::runtime_error&) {
         return Fail(Code::kInvalidArgument,
                     "search: the regular expression is too complex to match (line " +
                         std::to_string(line) + "): simplify it");
       }
       if (hit) {
-        const auto at = static_cast<std::size_t>(m[0].first - text.begin());
+        const auto at = static_cast<std::size_t>(m[0].first.get() - text.data());
         out->push_back(MatchAt(content, begin, end, begin + at,
-                               static_cast<std::size_t>(m[0].second - m[0].first), line));
+                               static_cast<std::size_t>(m[0].second.get() - m[0].first.get()),
+                               line));
         ++found;
       }
       if (end == content.size()) break;
@@ -148,6 +243,23 @@ class RegexMatcher final : public LineMatcher {
 };
 
 }  // namespace
+
+CpuBudget::CpuBudget(std::chrono::milliseconds limit)
+    : end_ns_(ThreadCpuNs() + std::chrono::duration_cast<std::chrono::nanoseconds>(limit).count()),
+      until_clock_(kStepsPerClockRead) {}
+
+bool CpuBudget::ReadClock() {
+  if (spent_) return false;
+  spent_ = ThreadCpuNs() >= end_ns_;
+  until_clock_ = spent_ ? 0 : kStepsPerClockRead;
+  return !spent_;
+}
+
+bool CpuBudget::TakeStop() {
+  if (stopped_) return false;
+  stopped_ = true;
+  return true;
+}
 
 bool LooksBinary(std::string_view content) {
   const std::size_t n = std::min(content.size(), kBinaryProbeBytes);
