@@ -177,10 +177,12 @@ struct WorkspaceStats {
   uint64_t sync_failures = 0;  // passes that ended in an error
   uint64_t sync_skipped = 0;   // pod entries left unstored by passes (name, caps, quotas)
   uint64_t stops_refused = 0;  // stops (API, idle, shutdown) that kept a pod: sync incomplete
-  uint64_t hung_pods_replaced = 0;  // pods deleted for not ending an exec (see Exec)
-  uint64_t bytes_to_pod = 0;        // file content written into pods, first seeding included
-  uint64_t bytes_from_pod = 0;      // file content read out of pods
-  int64_t running = 0;              // workspaces whose pod lease this replica holds now
+  // Pods deleted as hung: one that did not end an exec 10 s past its wall limit (see Exec), or
+  // left two usage samples in a row unanswered (WorkspaceOptions::usage_sample).
+  uint64_t hung_pods_replaced = 0;
+  uint64_t bytes_to_pod = 0;    // file content written into pods, first seeding included
+  uint64_t bytes_from_pod = 0;  // file content read out of pods
+  int64_t running = 0;          // workspaces whose pod lease this replica holds now
 };
 
 class Workspaces {

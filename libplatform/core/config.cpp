@@ -770,7 +770,8 @@ const std::vector<KeySpec>& Specs() {
       {"usage.sample_interval_s",
        "seconds between two samples of the CPU counter of each workspace pod a replica holds "
        "(terminals, language servers, previews; also sampled when a command ends and before "
-       "the pod stops); a CPU quota is enforced on running work at this pace (0 = no periodic "
+       "the pod stops); a CPU quota is enforced on running work at this pace, and a pod that "
+       "leaves two samples in a row unanswered (5 s each) is replaced as hung (0 = no periodic "
        "sampling)",
        "30", IntSetter(&Config::usage_sample_interval_s, 0, 86400)},
       // admin20: the audit log (codeyard/admin.hpp, docs/admin.md).

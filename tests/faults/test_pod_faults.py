@@ -228,3 +228,50 @@ def test_a_hung_pod_under_an_exec_is_replaced_and_a_terminal_waits_out_a_short_h
         assert server.proc.poll() is None
     finally:
         server.stop(timeout=30)
+
+
+def test_a_hung_pod_under_a_terminal_alone_is_replaced_by_the_usage_sampler(tmp_path):
+    # Samples every second (each waits 5 s for the pod's answer): two unanswered in a row, about
+    # 12 s after the stop, replace the pod. The default interval is 30 s.
+    server = Server(tmp_path, *SETTINGS, "--set", "usage.sample_interval_s=1")
+    try:
+        token = register(server)["access_token"]
+        ws = create_workspace(server, token)["id"]
+        status, _, doc = call(server, "PUT", f"/workspaces/{ws}/files/kept.txt", token=token,
+                              body=b"kept\n")
+        assert status == 200, doc
+
+        async def scenario():
+            term = await Terminal.open(server, ws, token)
+            await term.wait_state("running", timeout=30)
+            await marker_echo(term, "before")
+            [pod] = workspace_pods(server, ws)
+            signal_pod(pod, signal.SIGSTOP)
+            try:
+                wait_for(lambda: not alive(pod["init_pid"]), 60,
+                         "the hung pod is replaced without an exec")
+                assert hung_pods_replaced(server) == 1
+                assert call(server, "GET", "/health")[0] == 200
+                # Its shell went with it: the terminal says so (or closes).
+                try:
+                    await term.read_until(
+                        lambda t: any(st.get("state") == "exited" for st in t.statuses), 30)
+                except AssertionError:
+                    assert term.close_code is not None, "the terminal on the deleted pod hangs"
+                await term.close()
+            finally:
+                signal_pod(pod, signal.SIGCONT)
+            again = await Terminal.open(server, ws, token)
+            try:
+                await again.wait_state("running", timeout=30)
+                await again.type("cat kept.txt\r")
+                await again.wait_output("kept\r\n", timeout=30)
+            finally:
+                await again.close()
+            [new_pod] = workspace_pods(server, ws)
+            assert new_pod["id"] != pod["id"]
+
+        asyncio.run(scenario())
+        assert server.proc.poll() is None
+    finally:
+        server.stop(timeout=30)

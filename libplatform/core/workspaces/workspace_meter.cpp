@@ -22,6 +22,11 @@ namespace {
 // every usage_sample, at most a day apart by the config's bound).
 constexpr int64_t kPodCpuKeepMs = int64_t{2} * 86'400'000;
 
+// Samples in a row a pod may leave unanswered before it is taken as hung: with the default
+// interval of 30 s, a pod silent for about 35 s to a minute (each sample waits 5 s for its
+// answer). One alone is a busy moment, not a hang.
+constexpr int kHungPodSamples = 2;
+
 }  // namespace
 
 Result<int64_t> Workspaces::Impl::Meter(const Workspace& ws, Pod& pod) {
@@ -64,6 +69,7 @@ int Workspaces::Impl::SampleUsage() {
     auto entry = FindEntry(id);
     if (!entry) continue;
     std::optional<Workspace> over;
+    std::string hung;  // the pod, when it left kHungPodSamples samples unanswered
     Error refusal(Error::Code::kInternal, "");
     {
       // One lifecycle step of this workspace at a time on this replica (StopPod holds it too).
@@ -78,19 +84,47 @@ int Workspaces::Impl::SampleUsage() {
                                 [&](Transaction& tx) { return store::workspaces::Get(tx, id); });
       if (!ws) continue;
       auto added = Meter(*ws, *pod);
-      if (!added) continue;
-      ++sampled;
+      {
+        std::lock_guard map_lock(mu_);
+        if (added || added.error().code() != Error::Code::kDeadlineExceeded) {
+          entry->unanswered_samples = 0;
+        } else if (++entry->unanswered_samples >= kHungPodSamples) {
+          entry->unanswered_samples = 0;
+          hung = pod->id();
+        }
+      }
+      if (added) ++sampled;
       // Only a pod that burned CPU since the last sample is stopped: an idle one over the
       // quota costs nothing, and new work in it is refused anyway.
-      if (*added == 0) continue;
-      auto quota = CheckCpuQuota(*ws);
-      if (quota || quota.error().code() != Error::Code::kResourceExhausted) continue;
-      over = std::move(*ws);
-      refusal = quota.error();
+      if (added && *added > 0) {
+        auto quota = CheckCpuQuota(*ws);
+        if (!quota && quota.error().code() == Error::Code::kResourceExhausted) {
+          over = std::move(*ws);
+          refusal = quota.error();
+        }
+      }
+    }
+    // A terminal alone on a stopped pod waits for it without end (its shell may just be
+    // quiet): the sampler is what notices a pod that no longer answers (issue 21).
+    if (!hung.empty()) {
+      ReplaceHungPod(id, hung,
+                     "workspaces: a pod left " + std::to_string(kHungPodSamples) +
+                         " usage samples in a row unanswered; deleting it, the next call "
+                         "starts a new one from storage");
     }
     if (over) QuotaStop(*over, refusal);
   }
   return sampled;
+}
+
+void Workspaces::Impl::ReplaceHungPod(std::string_view id, const std::string& pod_id,
+                                      std::string_view why) {
+  platform_.logger().Warn(why, {{"workspace", std::string(id)}, {"pod", pod_id}});
+  if (auto deleted = executor_->DeletePod(pod_id); !deleted) {
+    platform_.logger().Error("workspaces: cannot delete a hung pod",
+                             {{"pod", pod_id}, {"error", deleted.error().ToString()}});
+  }
+  ++hung_pods_replaced_;
 }
 
 void Workspaces::Impl::QuotaStop(const Workspace& ws, const Error& refusal) {

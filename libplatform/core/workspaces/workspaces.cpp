@@ -306,18 +306,10 @@ Result<WorkspaceExec> Workspaces::Impl::Exec(std::string_view user_id, std::stri
     if (!read && read.error().code() == Error::Code::kDeadlineExceeded && deadline) {
       if (std::chrono::steady_clock::now() < *deadline) continue;
       // The pod's init ends every command at its wall limit: one that did not, kPodAnswerGrace
-      // later, is not answering. Deleting it (without the workspace's lock, which a pass stuck
-      // on this pod may hold) makes the next call start a new pod from storage, as after a
-      // pod killed from outside (AcquireLocked); the caller's process is killed with it.
-      platform_.logger().Warn(
-          "workspaces: a pod did not end a command at its time limit; "
-          "deleting it, the next call starts a new one from storage",
-          {{"workspace", std::string(id)}, {"pod", started.pod_id}});
-      if (auto deleted = executor_->DeletePod(started.pod_id); !deleted) {
-        platform_.logger().Error("workspaces: cannot delete a hung pod",
-                                 {{"pod", started.pod_id}, {"error", deleted.error().ToString()}});
-      }
-      ++hung_pods_replaced_;
+      // later, is not answering; the caller's process is killed with it.
+      ReplaceHungPod(id, started.pod_id,
+                     "workspaces: a pod did not end a command at its time limit; "
+                     "deleting it, the next call starts a new one from storage");
       return Fail(Error::Code::kDeadlineExceeded,
                   "workspaces: the command did not end at its time limit: the workspace's pod "
                   "stopped answering and was replaced; files changed in it since they were last "

@@ -41,6 +41,9 @@ class Workspaces::Impl {
     // read it (0: not read since the lease was claimed). A move means activity, perhaps on
     // another replica: the renewal asks for a pass.
     int64_t active_seen = 0;
+    // Usage samples in a row that the pod did not answer (kDeadlineExceeded): at
+    // kHungPodSamples the pod is taken as hung and replaced (SampleUsage).
+    int unanswered_samples = 0;
   };
 
   // How much of a workspace a call needs.
@@ -112,6 +115,10 @@ class Workspaces::Impl {
   void MeterLoop();  // workspace_meter.cpp
   // A sample used up the owner's CPU quota: the workspace is stopped and that is audited.
   void QuotaStop(const Workspace& ws, const Error& refusal);
+  // Deletes a pod that stopped answering, without the workspace's lock (a pass stuck on the pod
+  // may hold it): the workspace's next call starts a new pod from storage, as after a pod
+  // killed from outside (AcquireLocked). Logged with `why` and counted in hung_pods_replaced.
+  void ReplaceHungPod(std::string_view id, const std::string& pod_id, std::string_view why);
   std::shared_ptr<Entry> EntryFor(std::string_view id, std::string_view owner_id);
   std::shared_ptr<Entry> FindEntry(std::string_view id);
 

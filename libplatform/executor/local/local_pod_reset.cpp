@@ -52,7 +52,9 @@ Result<Message> LocalPod::Ask(std::string_view type, int timeout_ms) {
   } while (ready < 0 && errno == EINTR);
   if (ready <= 0) {
     ::close(reply);
-    return Fail(Error::Code::kUnavailable, what + ": the pod did not answer in time");
+    // kDeadlineExceeded, as an agent pod's call past its deadline: the holder's usage sampler
+    // takes repeated ones as a hung pod (Workspaces::Impl::SampleUsage).
+    return Fail(Error::Code::kDeadlineExceeded, what + ": the pod did not answer in time");
   }
   auto answer = ReceiveMessage(reply);
   ::close(reply);
