@@ -1,17 +1,21 @@
-// fault21: what the storage-faults test (storage_faults_test.cpp) and its list of operations
-// (storage_faults_cases_test.cpp) share: the world every operation runs in and the shape of
-// one case. The harness (the faulty storage, the dumps, the loop over k) stays in
-// storage_faults_test.cpp.
+// fault21: what the storage-faults tests (storage_faults_test.cpp, its list of operations in
+// storage_faults_cases_test.cpp, and the background rounds in storage_faults_rounds_test.cpp)
+// share: the faulty storage, the world every operation runs in and the shape of one case. The
+// operations' harness (the dumps, the loop over k) stays in storage_faults_test.cpp.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "codeyard/accounts.hpp"
 #include "codeyard/admin.hpp"
+#include "codeyard/backend/storage_wrapper.hpp"
 #include "codeyard/jobs.hpp"
 #include "codeyard/orgs.hpp"
 #include "codeyard/problem_store.hpp"
@@ -24,7 +28,86 @@
 
 namespace codeyard::storage_faults {
 
-class FaultyDatabase;  // storage_faults_test.cpp
+using Code = Error::Code;
+
+// Which storage calls of the armed thread fail: the `fail_at`-th and every one after it.
+struct FaultPlan {
+  std::atomic<bool> armed{false};
+  std::thread::id thread;
+  int64_t fail_at = 0;
+  Code code = Code::kInternal;
+  int64_t calls = 0;   // counted while armed, on `thread`
+  int64_t failed = 0;  // of which failed
+  std::string first;   // the first failed call: "Begin", "Commit" or its SQL
+  // Commits sent to the database while armed, on any thread, of transactions that ran a
+  // statement other than a SELECT: with none, nothing can have changed (every write is in a
+  // transaction), and the run's state need not be read back.
+  std::atomic<int64_t> writes{0};
+
+  // The error call `what` must return, if any.
+  std::optional<Error> Next(std::string_view what) {
+    if (!armed.load() || std::this_thread::get_id() != thread) return std::nullopt;
+    if (++calls < fail_at) return std::nullopt;
+    if (failed++ == 0) first = what.substr(0, 200);
+    return Error(code, "injected storage fault at call " + std::to_string(calls));
+  }
+};
+
+class FaultyTransaction final : public TransactionWrapper {
+ public:
+  FaultyTransaction(std::unique_ptr<Transaction> target, FaultPlan& plan)
+      : TransactionWrapper(std::move(target)), plan_(plan) {}
+  using TransactionWrapper::Exec;
+  using TransactionWrapper::Query;
+  Result<Rows> Query(std::string_view sql, std::span<const Value> params) override {
+    if (auto e = plan_.Next(sql)) return Fail(*e);
+    if (!sql.starts_with("SELECT ")) wrote_ = true;  // WITH ... may write, RETURNING does
+    return TransactionWrapper::Query(sql, params);
+  }
+  Result<int64_t> Exec(std::string_view sql, std::span<const Value> params) override {
+    if (auto e = plan_.Next(sql)) return Fail(*e);
+    wrote_ = true;
+    return TransactionWrapper::Exec(sql, params);
+  }
+  Result<void> Commit() override {
+    if (auto e = plan_.Next("Commit")) return Fail(*e);
+    if (wrote_ && plan_.armed.load()) ++plan_.writes;
+    return TransactionWrapper::Commit();
+  }
+
+ private:
+  FaultPlan& plan_;
+  bool wrote_ = false;
+};
+
+class FaultyStorage final : public StorageWrapper {
+ public:
+  using StorageWrapper::StorageWrapper;
+  Result<std::unique_ptr<Transaction>> Begin(TxKind kind) override {
+    if (auto e = plan.Next("Begin")) return Fail(*e);
+    auto tx = StorageWrapper::Begin(kind);
+    if (!tx) return tx;
+    return std::make_unique<FaultyTransaction>(std::move(*tx), plan);
+  }
+  FaultPlan plan;
+};
+
+// A TestDatabase whose storage is a FaultyStorage over another's, so the suites' worlds can be
+// built on it unchanged.
+class FaultyDatabase final : public testing::TestDatabase {
+ public:
+  explicit FaultyDatabase(std::unique_ptr<testing::TestDatabase> inner)
+      : inner_(std::move(inner)), faulty_(std::make_shared<FaultyStorage>(inner_->shared())) {
+    storage_ = faulty_;
+  }
+  [[nodiscard]] std::string uri() const override { return inner_->uri(); }
+  [[nodiscard]] FaultyStorage& faulty() const { return *faulty_; }
+  [[nodiscard]] Storage& healthy() const { return inner_->storage(); }
+
+ private:
+  std::unique_ptr<testing::TestDatabase> inner_;
+  std::shared_ptr<FaultyStorage> faulty_;
+};
 
 template <class T>
 Result<void> Done(const Result<T>& r) {

@@ -8,7 +8,9 @@
 // success) carrying the storage's code, and leave every table exactly as it was before the
 // run, but for what its Case says it may leave (a lease, a sync pass's stored change); the run
 // with no fault must succeed. Only the test's own thread is counted and failed (a service's
-// background threads see a healthy storage).
+// background threads see a healthy storage); the workspaces' background rounds (lease
+// renewal, usage sampling, the idle stop) run on the test's thread in a test of their own
+// (storage_faults_rounds_test.cpp).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -28,85 +30,6 @@ namespace codeyard::storage_faults {
 
 using Code = Error::Code;
 using testing::Must;
-
-// Which storage calls of the armed thread fail: the `fail_at`-th and every one after it.
-struct FaultPlan {
-  std::atomic<bool> armed{false};
-  std::thread::id thread;
-  int64_t fail_at = 0;
-  Code code = Code::kInternal;
-  int64_t calls = 0;   // counted while armed, on `thread`
-  int64_t failed = 0;  // of which failed
-  std::string first;   // the first failed call: "Begin", "Commit" or its SQL
-  // Commits sent to the database while armed, on any thread, of transactions that ran a
-  // statement other than a SELECT: with none, nothing can have changed (every write is in a
-  // transaction), and the run's state need not be read back.
-  std::atomic<int64_t> writes{0};
-
-  // The error call `what` must return, if any.
-  std::optional<Error> Next(std::string_view what) {
-    if (!armed.load() || std::this_thread::get_id() != thread) return std::nullopt;
-    if (++calls < fail_at) return std::nullopt;
-    if (failed++ == 0) first = what.substr(0, 200);
-    return Error(code, "injected storage fault at call " + std::to_string(calls));
-  }
-};
-
-class FaultyTransaction final : public TransactionWrapper {
- public:
-  FaultyTransaction(std::unique_ptr<Transaction> target, FaultPlan& plan)
-      : TransactionWrapper(std::move(target)), plan_(plan) {}
-  using TransactionWrapper::Exec;
-  using TransactionWrapper::Query;
-  Result<Rows> Query(std::string_view sql, std::span<const Value> params) override {
-    if (auto e = plan_.Next(sql)) return Fail(*e);
-    if (!sql.starts_with("SELECT ")) wrote_ = true;  // WITH ... may write, RETURNING does
-    return TransactionWrapper::Query(sql, params);
-  }
-  Result<int64_t> Exec(std::string_view sql, std::span<const Value> params) override {
-    if (auto e = plan_.Next(sql)) return Fail(*e);
-    wrote_ = true;
-    return TransactionWrapper::Exec(sql, params);
-  }
-  Result<void> Commit() override {
-    if (auto e = plan_.Next("Commit")) return Fail(*e);
-    if (wrote_ && plan_.armed.load()) ++plan_.writes;
-    return TransactionWrapper::Commit();
-  }
-
- private:
-  FaultPlan& plan_;
-  bool wrote_ = false;
-};
-
-class FaultyStorage final : public StorageWrapper {
- public:
-  using StorageWrapper::StorageWrapper;
-  Result<std::unique_ptr<Transaction>> Begin(TxKind kind) override {
-    if (auto e = plan.Next("Begin")) return Fail(*e);
-    auto tx = StorageWrapper::Begin(kind);
-    if (!tx) return tx;
-    return std::make_unique<FaultyTransaction>(std::move(*tx), plan);
-  }
-  FaultPlan plan;
-};
-
-// A TestDatabase whose storage is a FaultyStorage over another's, so the suites' worlds can be
-// built on it unchanged.
-class FaultyDatabase final : public testing::TestDatabase {
- public:
-  explicit FaultyDatabase(std::unique_ptr<testing::TestDatabase> inner)
-      : inner_(std::move(inner)), faulty_(std::make_shared<FaultyStorage>(inner_->shared())) {
-    storage_ = faulty_;
-  }
-  [[nodiscard]] std::string uri() const override { return inner_->uri(); }
-  [[nodiscard]] FaultyStorage& faulty() const { return *faulty_; }
-  [[nodiscard]] Storage& healthy() const { return inner_->storage(); }
-
- private:
-  std::unique_ptr<testing::TestDatabase> inner_;
-  std::shared_ptr<FaultyStorage> faulty_;
-};
 
 namespace {
 

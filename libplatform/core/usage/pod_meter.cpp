@@ -22,8 +22,13 @@ Result<int64_t> RecordPodCpu(Transaction& tx, int64_t now, std::string_view pod_
   return added;
 }
 
-Result<int64_t> SamplePod(Platform& platform, Pod& pod, const PodCharge& charge) {
-  CY_TRY(const int64_t counter, pod.CpuMs());
+Result<int64_t> SamplePod(Platform& platform, Pod& pod, const PodCharge& charge,
+                          bool* pod_unanswered) {
+  auto sampled = pod.CpuMs();
+  if (pod_unanswered != nullptr) {
+    *pod_unanswered = !sampled && sampled.error().code() == Error::Code::kDeadlineExceeded;
+  }
+  CY_TRY(const int64_t counter, std::move(sampled));
   return store::Transact(platform.storage(), TxKind::kWrite, [&](Transaction& tx) {
     return RecordPodCpu(tx, platform.clock().NowMillis(), pod.id(), charge, counter);
   });

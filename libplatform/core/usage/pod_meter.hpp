@@ -33,8 +33,11 @@ struct PodCharge {
 
 // One sample of `pod` in a write transaction of its own: the milliseconds it added to the charge's
 // usage (0 when the counter did not grow). kUnimplemented: the pod has no counter (the caller then
-// meters each process from its ExitStatus); the pod's errors otherwise (stopped, gone).
-[[nodiscard]] Result<int64_t> SamplePod(Platform& platform, Pod& pod, const PodCharge& charge);
+// meters each process from its ExitStatus); the pod's errors otherwise (stopped, gone), or the
+// storage's. `pod_unanswered`, when given, tells whether the pod itself did not answer in time
+// (kDeadlineExceeded from Pod::CpuMs, not from storage): a hung pod (Workspaces::SampleUsage).
+[[nodiscard]] Result<int64_t> SamplePod(Platform& platform, Pod& pod, const PodCharge& charge,
+                                        bool* pod_unanswered = nullptr);
 
 // Whether the charge's organization or member CPU-seconds-per-day quota is used up now:
 // the refusal a new piece of work would get (kResourceExhausted naming quota, limit and

@@ -29,8 +29,8 @@ constexpr int kHungPodSamples = 2;
 
 }  // namespace
 
-Result<int64_t> Workspaces::Impl::Meter(const Workspace& ws, Pod& pod) {
-  auto added = usage::SamplePod(platform_, pod, usage::ChargeOf(ws));
+Result<int64_t> Workspaces::Impl::Meter(const Workspace& ws, Pod& pod, bool* pod_unanswered) {
+  auto added = usage::SamplePod(platform_, pod, usage::ChargeOf(ws), pod_unanswered);
   if (!added && added.error().code() != Error::Code::kUnimplemented) {
     platform_.logger().Warn(
         "usage: cannot sample a workspace pod's CPU",
@@ -83,10 +83,13 @@ int Workspaces::Impl::SampleUsage() {
       auto ws = store::Transact(platform_.storage(), TxKind::kRead,
                                 [&](Transaction& tx) { return store::workspaces::Get(tx, id); });
       if (!ws) continue;
-      auto added = Meter(*ws, *pod);
+      // Only the pod's own silence counts, never the storage's (a statement timeout is
+      // kDeadlineExceeded too).
+      bool unanswered = false;
+      auto added = Meter(*ws, *pod, &unanswered);
       {
         std::lock_guard map_lock(mu_);
-        if (added || added.error().code() != Error::Code::kDeadlineExceeded) {
+        if (!unanswered) {
           entry->unanswered_samples = 0;
         } else if (++entry->unanswered_samples >= kHungPodSamples) {
           entry->unanswered_samples = 0;

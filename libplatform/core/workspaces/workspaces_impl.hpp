@@ -93,7 +93,7 @@ class Workspaces::Impl {
   Result<void> CheckCpuQuota(std::string_view id);
   // One sample of `pod`, the workspace's, logged when it fails; kUnimplemented when the pod
   // has no counter.
-  Result<int64_t> Meter(const Workspace& ws, Pod& pod);
+  Result<int64_t> Meter(const Workspace& ws, Pod& pod, bool* pod_unanswered = nullptr);
   // The same, for a workspace known by id (its row read for owner and organization).
   void MeterById(std::string_view id, Pod& pod);
 
