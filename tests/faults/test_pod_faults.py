@@ -97,14 +97,20 @@ def clear(status, doc):
         doc["error"]["code"] in ("unavailable", "deadline_exceeded")
 
 
+def workspace_with_a_file(server):
+    """A new user's token and workspace, holding kept.txt ("kept\\n") in storage."""
+    token = register(server)["access_token"]
+    ws = create_workspace(server, token)["id"]
+    status, _, doc = call(server, "PUT", f"/workspaces/{ws}/files/kept.txt", token=token,
+                          body=b"kept\n")
+    assert status == 200, doc
+    return token, ws
+
+
 def test_a_killed_pod_init_comes_back_from_storage_without_a_restart(tmp_path):
     server = Server(tmp_path, *SETTINGS)
     try:
-        token = register(server)["access_token"]
-        ws = create_workspace(server, token)["id"]
-        status, _, doc = call(server, "PUT", f"/workspaces/{ws}/files/kept.txt", token=token,
-                              body=b"kept\n")
-        assert status == 200, doc
+        token, ws = workspace_with_a_file(server)
         status, doc = exec_in(server, token, ws, "echo made > made.txt")[::2]
         assert status == 200 and doc["exit_code"] == 0, doc
         [pod] = workspace_pods(server, ws)
@@ -235,11 +241,7 @@ def test_a_hung_pod_under_a_terminal_alone_is_replaced_by_the_usage_sampler(tmp_
     # 12 s after the stop, replace the pod. The default interval is 30 s.
     server = Server(tmp_path, *SETTINGS, "--set", "usage.sample_interval_s=1")
     try:
-        token = register(server)["access_token"]
-        ws = create_workspace(server, token)["id"]
-        status, _, doc = call(server, "PUT", f"/workspaces/{ws}/files/kept.txt", token=token,
-                              body=b"kept\n")
-        assert status == 200, doc
+        token, ws = workspace_with_a_file(server)
 
         async def scenario():
             term = await Terminal.open(server, ws, token)

@@ -44,6 +44,19 @@ struct FaultPlan {
   // transaction), and the run's state need not be read back.
   std::atomic<int64_t> writes{0};
 
+  // Fails the calling thread's `fail_at`-th storage call and every later one, with `code`,
+  // counting afresh; Disarm() ends it.
+  void Arm(int64_t at, Code with) {
+    thread = std::this_thread::get_id();
+    fail_at = at;
+    code = with;
+    calls = failed = 0;
+    writes = 0;
+    first.clear();
+    armed = true;
+  }
+  void Disarm() { armed = false; }
+
   // The error call `what` must return, if any.
   std::optional<Error> Next(std::string_view what) {
     if (!armed.load() || std::this_thread::get_id() != thread) return std::nullopt;

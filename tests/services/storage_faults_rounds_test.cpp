@@ -30,14 +30,9 @@ int64_t FaultEveryRound(FaultyDatabase& db, Code code, const std::function<void(
   FaultPlan& plan = db.faulty().plan;
   for (int64_t k = 1;; ++k) {
     REQUIRE(k < 500);
-    plan.thread = std::this_thread::get_id();
-    plan.fail_at = k;
-    plan.code = code;
-    plan.calls = plan.failed = plan.writes = 0;
-    plan.first.clear();
-    plan.armed = true;
+    plan.Arm(k, code);
     round();
-    plan.armed = false;
+    plan.Disarm();
     if (plan.failed == 0) return k - 1;
     INFO(CodeName(code) << " from storage call " << k << ", the first failed: " << plan.first);
     after(k);
@@ -89,13 +84,9 @@ TEMPLATE_TEST_CASE(
   // one answered both times.
   FaultPlan& plan = w.db->faulty().plan;
   for (int round = 0; round < 2; ++round) {
-    plan.thread = std::this_thread::get_id();
-    plan.fail_at = 4;
-    plan.code = Code::kDeadlineExceeded;
-    plan.calls = plan.failed = plan.writes = 0;
-    plan.armed = true;
+    plan.Arm(4, Code::kDeadlineExceeded);
     (void)w.workspaces->SampleUsage();
-    plan.armed = false;
+    plan.Disarm();
   }
   CHECK(w.workspaces->SampleUsage() == 2);
   CHECK(w.workspaces->Stats().hung_pods_replaced == 0);

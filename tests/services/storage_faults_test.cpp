@@ -121,14 +121,9 @@ int64_t FaultEveryCall(FaultyDatabase& db, const Case& c, Code code,
   for (int64_t k = 1;; ++k) {
     INFO(c.name << ", fault " << CodeName(code) << " from storage call " << k);
     REQUIRE(k < 500);
-    plan.thread = std::this_thread::get_id();
-    plan.fail_at = k;
-    plan.code = code;
-    plan.calls = plan.failed = plan.writes = 0;
-    plan.first.clear();
-    plan.armed = true;
+    plan.Arm(k, code);
     const Result<void> r = op();
-    plan.armed = false;
+    plan.Disarm();
     INFO("the first failed call: " << plan.first);
     if (plan.failed == 0) {  // k is past the last call: the clean run
       if (!r) FAIL("the clean run failed: " << r.error().ToString());
