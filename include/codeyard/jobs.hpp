@@ -226,6 +226,14 @@ class Jobs {
   // answered, and other processes' workers run them.
   void Start();
 
+  // Claims the next job this process can run and runs it to its end on the calling thread,
+  // as a worker thread does (claim, run, result and hook in one transaction): for embedders
+  // that run their own threads instead of Start(), and tests. false when nothing was
+  // claimable; the claim's error when claiming failed. A result that cannot be recorded is
+  // logged and the job stays claimed until its lease ends (another attempt runs it), as for
+  // a worker. No heartbeat renews the claim unless Start() was called.
+  [[nodiscard]] Result<bool> RunOne();
+
   // Queues jobs of `user_id`, all or none in one transaction (1 to kMaxJobBatch). Errors:
   // kInvalidArgument (a bad request, naming which), kUnavailable (queue full), kResourceExhausted
   // (a per-user limit), both WithLimit with a wait.

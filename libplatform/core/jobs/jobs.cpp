@@ -323,6 +323,7 @@ Result<void> Jobs::Register(std::string kind, JobHandler handler, JobCompletionH
   return impl_->Register(std::move(kind), std::move(handler), std::move(on_complete));
 }
 void Jobs::Start() { impl_->Start(); }
+Result<bool> Jobs::RunOne() { return impl_->RunOne(); }
 Result<Submitted> Jobs::Submit(std::string_view user_id, std::vector<JobSubmission> jobs) {
   return impl_->Submit(user_id, std::move(jobs));
 }

@@ -26,6 +26,7 @@ class Jobs::Impl {
 
   Result<void> Register(std::string kind, JobHandler handler, JobCompletionHook hook);
   void Start();
+  Result<bool> RunOne();
   Result<Submitted> Submit(std::string_view user_id, std::vector<JobSubmission> jobs);
   Result<Job> Get(std::string_view user_id, std::string_view id, std::chrono::milliseconds wait);
   Result<Page<Job>> List(std::string_view user_id, const PageRequest& page);

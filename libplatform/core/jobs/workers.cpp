@@ -70,6 +70,14 @@ void Jobs::Impl::WorkerLoop(int index) {
   }
 }
 
+Result<bool> Jobs::Impl::RunOne() {
+  const std::string worker = options_.replica_id + "/caller";
+  CY_TRY(auto claimed, ClaimOne(worker));
+  if (!claimed) return false;
+  RunClaimed(std::move(*claimed), worker);
+  return true;
+}
+
 Result<std::optional<Job>> Jobs::Impl::ClaimOne(const std::string& worker) {
   Storage& storage = platform_->storage();
   const int64_t now = platform_->clock().NowMillis();
