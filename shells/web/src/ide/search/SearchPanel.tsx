@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from "react";
 import type { ApiClient } from "../../api/client";
 import { describeError } from "../../api/errors";
 import type { SearchResult } from "../../api/types";
+import { stoppedAt } from "./summary";
 
 const DEBOUNCE_MS = 250;
 
@@ -75,7 +76,7 @@ export default function SearchPanel({ workspaceId, client, onJump, onClose }: Pr
 
   const summary = result
     ? `${result.matches} ${result.matches === 1 ? "line" : "lines"} in ${result.files.length} ${result.files.length === 1 ? "file" : "files"}` +
-      (result.truncated ? ` (stopped at ${result.truncated_by === "search.max_scan_bytes" ? "the search's size limit" : "the result limit"})` : "")
+      (result.truncated ? ` (stopped at ${stoppedAt(result.truncated_by)})` : "")
     : "";
 
   return (
