@@ -20,8 +20,8 @@ namespace {
 constexpr std::chrono::milliseconds kMaxWait{30000};
 constexpr int64_t kStatsWindowS = 300;
 constexpr int64_t kStatsSamples = 10000;
-constexpr int64_t kMinuteMs = 60 * 1000;
-constexpr int64_t kDayMs = 24 * 60 * kMinuteMs;
+constexpr int64_t kMinuteMs = int64_t{60} * 1000;
+constexpr int64_t kDayMs = int64_t{24} * 60 * kMinuteMs;
 
 // Whole seconds until `until`, at least 1: a client told to wait 0 s would retry at once.
 int64_t SecondsUntil(int64_t until, int64_t now) {
@@ -70,9 +70,9 @@ JobsOptions JobsOptionsFrom(const Config& c) {
   o.max_queue_depth = c.jobs_max_queue_depth;
   o.jobs_per_minute = c.limits_jobs_per_minute;
   o.jobs_per_day = c.limits_jobs_per_day;
-  o.max_time_limit_s = c.jobs_max_time_limit_s;
-  o.max_memory_limit_mb = c.jobs_max_memory_limit_mb;
-  o.max_output_limit_kb = c.jobs_max_output_limit_kb;
+  o.max_time_limit_s = static_cast<double>(c.jobs_max_time_limit_s);
+  o.max_memory_limit_mb = static_cast<double>(c.jobs_max_memory_limit_mb);
+  o.max_output_limit_kb = static_cast<double>(c.jobs_max_output_limit_kb);
   o.replica_id = c.replica_id;
   o.callback_hosts = c.jobs_callback_hosts;
   o.callback_attempts = static_cast<int>(c.jobs_callback_attempts);

@@ -55,8 +55,9 @@ void Jobs::Impl::WorkerLoop(int index) {
       seen = submits_;
     }
     auto claimed = ClaimOne(worker);
-    if (claimed && *claimed) {
-      RunClaimed(std::move(**claimed), worker);
+    std::optional<Job> job = claimed ? std::move(*claimed) : std::nullopt;
+    if (job) {
+      RunClaimed(std::move(*job), worker);
       continue;
     }
     if (!claimed) {
