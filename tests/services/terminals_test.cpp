@@ -391,6 +391,50 @@ TEST_CASE("terminals: viewers share one shell, read-only viewers cannot type", "
   terminals->Detach(3);
 }
 
+TEST_CASE("terminals: input typed just before the last viewer leaves still reaches the shell",
+          "[terminals]") {
+  // The driver takes a viewer's input from its inbox; the last viewer leaving lets go of the
+  // pod's attachment. Input still in the inbox then went nowhere (found by stop 32's CI run:
+  // a tab's last command lost). Each round types and leaves at once, the race as it happens.
+  World w(false);
+  const Session ada = w.NewUser("ada");
+  const std::string ws = w.NewWorkspace(ada, "typed-last");
+  auto terminals = w.NewTerminals();
+  constexpr int kRounds = 12;
+  for (int round = 0; round < kRounds; ++round) {
+    Viewer v = Open(*terminals, 100 + round, ws, ada);
+    std::string input = "echo round_" + std::to_string(round) + " >> rounds.txt\r";
+    if (round == kRounds - 1) {
+      // More than the socket to the pod takes at once (900 KB, under max_pending_input): the
+      // rest goes as the attachment detaches (LocalSession's destructor), then the line.
+      // Last, as the next attachment's input may come between its pieces.
+      std::string paste = "head -c 900000 > /dev/null\r";
+      for (int line = 0; line < 9000; ++line) paste += std::string(99, 'p') + "\r";
+      input = paste + input;
+    }
+    v.Type(input);
+    terminals->Detach(100 + round);
+  }
+  // The rounds' attachments flush as they go, possibly after the next attach: ask until
+  // every line is there (the deadline fails it when one was lost).
+  Viewer v = Open(*terminals, 1, ws, ada);
+  const std::string want = "count=" + std::to_string(1000 + kRounds);
+  std::size_t asked_at = 0;
+  auto last_ask = std::chrono::steady_clock::now() - 1s;
+  v.Until(
+      [&] {
+        if (v.output.find(want, asked_at) != std::string::npos) return true;
+        if (std::chrono::steady_clock::now() - last_ask > 500ms) {
+          asked_at = v.output.size();
+          last_ask = std::chrono::steady_clock::now();
+          v.Type("echo count=$(( $(cat rounds.txt | wc -l) + 1000 )); cat rounds.txt\r");
+        }
+        return false;
+      },
+      want);
+  terminals->Detach(1);
+}
+
 TEST_CASE("terminals: bad tokens, other users' workspaces and viewer caps are refused",
           "[terminals]") {
   World w(false);

@@ -127,19 +127,28 @@ void TerminalSession::Drive() {
   bool lost = false;  // reading failed: the shell may still run
   for (;;) {
     std::vector<Command> commands;
+    bool stopping = false;
     {
       std::unique_lock lock(mu_);
       wake_.wait(lock, [&] { return stopping_ || !inbox_.empty() || !PausedLocked(); });
-      if (stopping_) {
-        // A hang-up is often the last thing a viewer sends before it goes, and its going
-        // may let go of this attachment first: the shell still gets it.
-        for (const Command& c : inbox_) {
-          if (c.hangup) (void)process_->Signal(SIGHUP);
-        }
-        break;
-      }
+      stopping = stopping_;
       commands.swap(inbox_);
       inbox_bytes_ = 0;
+    }
+    if (stopping) {
+      // What a viewer typed or a hang-up it sent is often the last thing before it goes,
+      // and its going may let go of this attachment first: the shell still gets them, in
+      // order. Queued here; letting go of the attachment sends what is left while the pod takes
+      // it, within bounds (LocalSession's destructor), so this thread may linger after
+      // Release (Terminals joins it later, never on an attach).
+      for (const Command& c : commands) {
+        if (c.hangup) {
+          (void)process_->Signal(SIGHUP);
+        } else if (!c.resize) {
+          QueueInput(c.input);
+        }
+      }
+      break;
     }
     for (Command& c : commands) {
       if (c.resize) {
@@ -150,11 +159,7 @@ void TerminalSession::Drive() {
         (void)process_->Signal(SIGHUP);  // bash passes it on to its jobs, then exits
         continue;
       }
-      auto queued = process_->QueueStdin(c.input, limits_.max_pending_input);
-      if (!queued && queued.error().code() == Error::Code::kResourceExhausted) {
-        logger_->Warn("terminal input dropped: the shell is not reading it",
-                      {{"pod", pod_id_}, {"bytes", static_cast<int64_t>(c.input.size())}});
-      }
+      QueueInput(c.input);
     }
     {
       std::lock_guard lock(mu_);
@@ -204,6 +209,14 @@ void TerminalSession::Drive() {
   }
   output_.notify_all();
   if (hooks_.on_end) hooks_.on_end();
+}
+
+void TerminalSession::QueueInput(const std::string& input) {
+  auto queued = process_->QueueStdin(input, limits_.max_pending_input);
+  if (!queued && queued.error().code() == Error::Code::kResourceExhausted) {
+    logger_->Warn("terminal input dropped: the shell is not reading it",
+                  {{"pod", pod_id_}, {"bytes", static_cast<int64_t>(input.size())}});
+  }
 }
 
 // Paused while every viewer still being written to is full. Viewers behind (whose output is

@@ -133,6 +133,8 @@ class TerminalSession {
                   bool started, TerminalLimits limits, Hooks hooks, std::shared_ptr<Logger> logger);
 
   void Drive();
+  // Process::QueueStdin, warning when the shell has more waiting than max_pending_input.
+  void QueueInput(const std::string& input);
   void Deliver(const std::string& data);
   // True when the shell ended because its pod went away (see kPodGoneGrace).
   [[nodiscard]] bool EndedWithPod(const Result<ExitStatus>& status) const;

@@ -362,14 +362,35 @@ void Terminals::Impl::Ended(const std::string& workspace_id, const TerminalSessi
   logger_->Info("terminal ended", {{"workspace_id", workspace_id}});
 }
 
-// Joins the driver threads of shells that ended (their last act was Ended()).
+// Joins the driver threads of shells that ended (their last act was Ended()) and of
+// attachments let go. A driver still sending what a leaving viewer typed (a paste into a slow
+// shell: LocalSession's destructor) is left for a later Reap or Shutdown, so one terminal's
+// goodbye never holds up another's attach.
 void Terminals::Impl::Reap() {
-  std::vector<std::shared_ptr<TerminalSession>> done;
+  std::vector<std::shared_ptr<TerminalSession>> pending;
   {
     std::lock_guard lock(mu_);
-    done.swap(ended_);
+    pending.swap(ended_);
   }
-  for (const auto& s : done) s->Stop();
+  std::vector<std::shared_ptr<TerminalSession>> later;
+  for (const auto& s : pending) {
+    s->Release();
+    if (s->ended()) {
+      s->Stop();
+    } else {
+      later.push_back(s);
+    }
+  }
+  if (later.empty()) return;
+  bool closing = false;
+  {
+    std::lock_guard lock(mu_);
+    closing = closing_;
+    if (!closing) ended_.insert(ended_.end(), later.begin(), later.end());
+  }
+  if (closing) {  // Shutdown took ended_ already: join these here
+    for (const auto& s : later) s->Stop();
+  }
 }
 
 std::shared_ptr<TerminalSession> Terminals::Impl::SessionOf(uint64_t viewer) const {

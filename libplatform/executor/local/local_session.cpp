@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 
@@ -21,6 +22,12 @@ constexpr auto kOpenTimeout = std::chrono::seconds(30);
 // Output read ahead of the caller. Past it the stream is left unread while the caller blocks
 // in WriteStdin, so the init (which bounds what it queues per attachment) holds the rest.
 constexpr size_t kReadAhead = size_t{256} * 1024;
+// Detaching sends what is still queued for the shell (at most the terminal's
+// max_pending_input, 1 MiB by default) while the init takes it: for at most kDetachFlush, and
+// not past kDetachStall without progress (a shell that stopped reading). A shell reading a
+// paste line by line (bash's here-document, about 100 KiB a second) takes 1 MiB in 10 s.
+constexpr auto kDetachFlush = std::chrono::seconds(15);
+constexpr auto kDetachStall = std::chrono::seconds(2);
 
 std::optional<json::object> ParseObject(std::string_view text) {
   boost::system::error_code ec;
@@ -74,8 +81,28 @@ LocalSession::LocalSession(int stream, const ExecSpec& spec, std::shared_ptr<Cgr
 }
 
 LocalSession::~LocalSession() {
-  // Only detaches: the init keeps the shell and its other attachments.
-  if (stream_ >= 0) ::close(stream_);
+  // Only detaches: the init keeps the shell and its other attachments. What was queued for
+  // the shell (a paste just before its viewer left, a hang-up) still goes while the init
+  // takes it: the init reads a closed stream to its end, but bytes never sent are lost.
+  // Output meanwhile is read and dropped (the pod keeps the scrollback), or the shell would
+  // wait for this attachment to read it and stop taking its input.
+  if (stream_ < 0) return;
+  const Deadline overall(kDetachFlush);
+  Deadline stalled(kDetachStall);
+  char discard[65536];
+  while (!out_.empty() && !overall.Passed() && !stalled.Passed()) {
+    pollfd fd{stream_, POLLOUT | POLLIN, 0};
+    auto ready = Poll(&fd, 1, std::min(overall.PollMs(), stalled.PollMs()));
+    if (!ready) break;
+    if ((fd.revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+      const auto data = ReadSome(stream_, discard, sizeof(discard));
+      if (!data) break;  // the init closed the stream: nothing more goes
+    }
+    const size_t before = out_.size();
+    if ((fd.revents & POLLOUT) != 0) FlushOut();
+    if (out_.size() < before) stalled = Deadline(kDetachStall);
+  }
+  ::close(stream_);
 }
 
 Result<SessionAttachment> LocalSession::Open(int control, std::string_view name,

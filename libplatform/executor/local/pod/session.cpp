@@ -346,6 +346,29 @@ bool SessionTable::OnReaped(pid_t pid, int wait_status, const rusage& usage) {
   return true;
 }
 
+void SessionTable::Detached(uint64_t key) {
+  const auto it = attachments_.find(key);
+  if (it == attachments_.end()) return;
+  it->second.gone = true;
+  // The stream ends where the closed side stopped writing, so this reads at most its buffer.
+  for (;;) {
+    const auto a = attachments_.find(key);
+    if (a == attachments_.end()) return;
+    Attachment& attachment = a->second;
+    if (attachment.closing || attachment.reader.broken()) break;
+    const ssize_t n = ::read(attachment.stream.get(), g_buffer, sizeof(g_buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    attachment.reader.Feed(std::string_view(g_buffer, static_cast<size_t>(n)));
+    while (auto frame = attachment.reader.Next()) {
+      HandleFrame(key, attachment, *frame);
+      const auto again = attachments_.find(key);
+      if (again == attachments_.end() || again->second.closing) break;
+    }
+  }
+  Drop(key);
+}
+
 void SessionTable::Drop(uint64_t key) {
   const auto it = attachments_.find(key);
   if (it == attachments_.end()) return;

@@ -114,6 +114,7 @@ class SessionTable {
     std::optional<size_t> skipped;
     uint32_t interest = 0;      // the epoll events registered now
     int64_t full_since_ms = 0;  // when it last ran out of room; 0 while it has room
+    bool gone = false;          // its other end closed: only what it sent is read (Detached)
   };
 
   void OnMaster(uint64_t key, Session& session, uint32_t events);
@@ -134,6 +135,9 @@ class SessionTable {
   void UpdateMaster(uint64_t key, Session& session);
   void SetInterest(int fd, uint64_t key, uint32_t& current, uint32_t wanted);
   void Drop(uint64_t key);
+  // The other end closed while this side wrote: takes what it sent before it went (input
+  // typed just before the last viewer left, a hang-up), then drops the attachment.
+  void Detached(uint64_t key);
   // Recomputes which attachments hold the session's PTY, skips those past kHoldMs and
   // re-arms the timer.
   void UpdateHold(uint64_t key, Session& session);

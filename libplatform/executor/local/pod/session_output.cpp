@@ -217,6 +217,7 @@ void SessionTable::Broadcast(Session& session, FrameType type, const std::string
 }
 
 bool SessionTable::Flush(uint64_t key, Attachment& attachment) {
+  if (attachment.gone) return true;  // Detached is reading what it sent; nothing goes out
   while (true) {
     if (attachment.skipped && attachment.queued_output == 0 && attachment.session != 0) {
       Resync(attachment, sessions_.at(attachment.session));
@@ -228,7 +229,7 @@ bool SessionTable::Flush(uint64_t key, Attachment& attachment) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     if (n < 0) {
-      Drop(key);
+      Detached(key);
       return false;
     }
     attachment.written += static_cast<size_t>(n);
