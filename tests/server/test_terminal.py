@@ -92,6 +92,37 @@ def test_reconnect_finds_the_same_shell_and_its_scrollback(server, owner):
     run(scenario())
 
 
+def test_lines_typed_right_before_each_close_reach_the_shell(server):
+    """A tab closed right after a command is typed: the last viewer's close lets go of the
+    attachment while the line may still be on its way (stop 32's CI lost one)."""
+    token, ws = own_workspace(server, "typed-last")
+    rounds = 8
+
+    async def scenario():
+        for i in range(rounds):
+            t = await Terminal.open(server, ws, token)
+            await t.wait_state("running")
+            await t.type(f"echo line_{i} >> typed.txt\r")
+            await t.close()
+        # Each closed attachment sends what it had as it goes, maybe after the next attach:
+        # ask again until every line is in (a lost one fails at the deadline).
+        t = await Terminal.open(server, ws, token)
+        await t.wait_state("running")
+        want = f"count={1000 + rounds}".encode()
+        deadline = asyncio.get_running_loop().time() + 20
+        while True:
+            start = len(t.output)
+            await t.type("echo count=$(( $(cat typed.txt | wc -l) + 1000 ))\r")
+            await t.read_until(lambda t: re.search(rb"count=\d{4}\r\n", t.output[start:]))
+            if want in t.output[start:]:
+                break
+            assert asyncio.get_running_loop().time() < deadline, t.output[-400:]
+            await asyncio.sleep(0.3)
+        await t.close()
+
+    run(scenario())
+
+
 def test_the_running_status_says_whether_the_attach_started_the_shell(server):
     token, ws = own_workspace(server, "started")
 

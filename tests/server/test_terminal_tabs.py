@@ -40,8 +40,8 @@ def test_each_terminal_is_its_own_shell_and_survives_a_reconnect(server):
         pid1, pid2 = await pid_of(first), await pid_of(second)
         assert pid1 != pid2
         await second.type("export ONLY_HERE=two; echo set_$ONLY_HERE\r")
-        # Ran before second closes: input still on its way when a viewer's close lets go of the
-        # attachment is dropped (stop 32's CI, an open finding of issue 21's note).
+        # The export runs before second closes (a line typed right before a close reaches the
+        # shell too, test_terminal.py; here the reattach below would race it).
         await second.wait_output("set_two")
         start = len(first.output)
         await first.type("echo [$ONLY_HERE]\r")
