@@ -519,8 +519,9 @@ Result<ExitStatus> RunSessions::Impl::Pump(Run& run, Process& process, bool tty)
       if (code == Error::Code::kAborted || code == Error::Code::kDeadlineExceeded) continue;
       return Fail(chunk.error());
     }
-    if (!*chunk) break;
-    if (!killed) EmitOutput(run, tty ? (*chunk)->data : AsTerminalText((*chunk)->data));
+    const std::optional<OutputChunk>& out = *chunk;
+    if (!out) break;
+    if (!killed) EmitOutput(run, tty ? out->data : AsTerminalText(out->data));
   }
   return process.Wait();
 }
@@ -618,7 +619,7 @@ void RunSessions::Impl::Drive(const std::shared_ptr<Run>& run, WorkspaceProcess 
     }
   }
   std::lock_guard lock(mu_);
-  if (run->close) close = *run->close;
+  if (const std::optional<terminal::Close>& ended = run->close) close = *ended;
   CloseLocked(run->client, std::move(close));
   if (auto it = clients_.find(run->client); it != clients_.end() && it->second.run == run) {
     it->second.run.reset();
@@ -637,8 +638,7 @@ RunSessions::RunSessions(std::shared_ptr<Accounts> accounts, std::shared_ptr<Wor
                          RunSessionOptions options, std::shared_ptr<Logger> logger)
     : accounts_(std::move(accounts)),
       workspaces_(std::move(workspaces)),
-      impl_(std::make_unique<Impl>(*accounts_, *workspaces_, std::move(options),
-                                   std::move(logger))) {}
+      impl_(std::make_unique<Impl>(*accounts_, *workspaces_, options, std::move(logger))) {}
 
 RunSessions::~RunSessions() { Shutdown(); }
 

@@ -37,7 +37,7 @@ class RunSessions::Impl {
        std::shared_ptr<Logger> logger)
       : accounts_(accounts),
         workspaces_(workspaces),
-        options_(std::move(options)),
+        options_(options),
         logger_(logger ? std::move(logger) : NullLogger()) {
     // One thread checks the logins every reauth_interval and ends the grace of detached
     // clients when it is over (run_session_reauth.cpp).
