@@ -160,6 +160,8 @@ Result<ExitStatus> AgentProcess::Wait() {
     }
     if (!*chunk) break;
   }
+  // ReadOutput returns the end only once report_ is set.
+  if (!report_) return Fail(Error::Code::kInternal, "the output ended without an exit report");
   final_ = local::StatusFromReport(*report_, cap_.truncated(), nullptr, 0);
   final_->oom_killed = oom_killed_;
   return *final_;
