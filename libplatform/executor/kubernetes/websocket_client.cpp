@@ -22,7 +22,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 // The upgrade answer's headers (and a refusal's Status) must fit in this.
-constexpr std::size_t kMaxHandshake = 64 * 1024;
+constexpr std::size_t kMaxHandshake = std::size_t{64} * 1024;
 // How long a close frame may wait for room in the socket.
 constexpr std::chrono::seconds kCloseTimeout{1};
 
@@ -443,7 +443,8 @@ Result<std::optional<WsMessage>> WebSocketClient::Receive(
     if (s.closed) return std::optional<WsMessage>();
     auto frame = s.decoder.Next();
     if (!frame) return Fail(frame.error());
-    if (!*frame) {
+    std::optional<WsFrame>& next = *frame;
+    if (!next) {
       // Wake for whichever comes first: the caller's deadline, or the keepalive's next step
       // (send a ping after ping_interval of silence; give up one interval after that).
       std::optional<Clock::time_point> wake = deadline;
@@ -456,7 +457,7 @@ Result<std::optional<WsMessage>> WebSocketClient::Receive(
       auto got = s.ReceiveSome(wake, &eof);
       if (!got) return Fail(got.error());
       if (!*got) {
-        if (deadline && Clock::now() >= *deadline) {
+        if (timeout && deadline && Clock::now() >= *deadline) {
           return Fail(Error::Code::kDeadlineExceeded,
                       "websocket: nothing came within " + std::to_string(timeout->count()) + " ms");
         }
@@ -481,7 +482,7 @@ Result<std::optional<WsMessage>> WebSocketClient::Receive(
       }
       continue;
     }
-    WsFrame& f = **frame;
+    WsFrame& f = *next;
     switch (f.opcode) {
       case WsOpcode::kPing:
         (void)s.SendFrame(WsOpcode::kPong, f.payload);
