@@ -28,7 +28,7 @@ int64_t IntOr(const json::object& o, std::string_view key, int64_t fallback) {
 }
 
 // Output frames waiting for the library before the agent stops reading the process's output.
-constexpr size_t kOutputBacklog = 256 * 1024;
+constexpr size_t kOutputBacklog = size_t{256} * 1024;
 
 void NonBlocking(int fd) {
   if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
