@@ -120,7 +120,8 @@ Result<void> KubePod::Reset() {
 }
 
 AgentPodFactory DefaultAgentPods(std::string pod_binary) {
-  return [pod_binary](const PodInfo& info, StreamOpener open) -> Result<std::shared_ptr<Pod>> {
+  return [pod_binary = std::move(pod_binary)](const PodInfo& info,
+                                              StreamOpener open) -> Result<std::shared_ptr<Pod>> {
     agent::AgentPodOptions options;
     options.pod_binary = pod_binary;
     return agent::MakeAgentPod(info, std::move(open), options);
