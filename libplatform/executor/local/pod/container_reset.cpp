@@ -34,6 +34,7 @@ std::vector<pid_t> Others(pid_t self, pid_t spare) {
   std::vector<pid_t> out;
   DIR* proc = ::opendir("/proc");
   if (proc == nullptr) return out;
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): each call has its own DIR stream
   while (const dirent* entry = ::readdir(proc)) {
     char* end = nullptr;
     const long pid = std::strtol(entry->d_name, &end, 10);

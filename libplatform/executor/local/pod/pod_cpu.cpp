@@ -64,6 +64,7 @@ int64_t PodCpuMs(pid_t self) {
 
   std::map<pid_t, ProcStat> live;
   if (DIR* proc = ::opendir("/proc")) {
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): each call has its own DIR stream
     while (const dirent* entry = ::readdir(proc)) {
       char* end = nullptr;
       const long pid = std::strtol(entry->d_name, &end, 10);
