@@ -167,11 +167,12 @@ void List(const ProblemFlags& flags, const CommonOptions& common) {
       }
       std::printf("%s\t%s\t%lld tests (%lld hidden)\t%s\n", p.id.c_str(),
                   p.tags.level ? ("level " + std::to_string(*p.tags.level)).c_str() : "-",
-                  static_cast<long long>(p.public_tests + p.hidden_tests),
+                  static_cast<long long>(p.public_tests) + static_cast<long long>(p.hidden_tests),
                   static_cast<long long>(p.hidden_tests), p.title.c_str());
     }
-    if (!page->next_cursor) break;
-    request.page.cursor = *page->next_cursor;
+    const auto& next_cursor = page->next_cursor;
+    if (!next_cursor) break;
+    request.page.cursor = *next_cursor;
   }
   if (flags.json) std::cout << boost::json::serialize(items) << "\n";
 }
