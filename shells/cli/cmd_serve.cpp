@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "commands.hpp"
@@ -30,12 +30,14 @@ void Serve(const std::vector<std::string>& args) {
   std::vector<std::string> argv_text = {server.string()};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(argv_text.size() + 1);
   for (std::string& a : argv_text) argv.push_back(a.data());
   argv.push_back(nullptr);
   ::execv(server.c_str(), argv.data());
   const int err = errno;
-  Raise(Error(err == ENOENT ? Error::Code::kNotFound : Error::Code::kInternal,
-              "serve: cannot run " + server.string() + ": " + std::strerror(err)));
+  Raise(
+      Error(err == ENOENT ? Error::Code::kNotFound : Error::Code::kInternal,
+            "serve: cannot run " + server.string() + ": " + std::generic_category().message(err)));
 }
 
 }  // namespace
