@@ -94,7 +94,10 @@ std::string Head(int status, const Fields& headers, std::string_view request_id)
       "HTTP/1.1 " + std::to_string(status) + " " + std::string(http::ReasonPhrase(status)) + "\r\n";
   for (const auto& [name, value] : headers) {
     if (value.find_first_of("\r\n") != std::string::npos) continue;
-    out += name + ": " + value + "\r\n";
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
   }
   out += "X-Request-Id: " + std::string(request_id) + "\r\n";
   return out;
