@@ -234,6 +234,18 @@ class Jobs {
   // a worker. No heartbeat renews the claim unless Start() was called.
   [[nodiscard]] Result<bool> RunOne();
 
+  // One heartbeat round, as the heartbeat thread runs it every third of `jobs.lease_s`:
+  // renews the lease of every job this process runs (its workers' and RunOne's). A renewal
+  // that fails is logged and tried again the next round (a lease outlasts two failed ones);
+  // returns how many were renewed. For embedders that run their own threads, and tests.
+  int RenewClaims();
+
+  // One round of result callbacks, as the callback thread runs it every `jobs.poll_ms`: takes
+  // up to 16 due deliveries (held, so that no other process sends them meanwhile), POSTs each
+  // and records how it went. A delivery whose record fails is sent again once its hold lapses
+  // (20 s): a receiver gets each result at least once. Returns how many were delivered (2xx).
+  int DeliverCallbacks();
+
   // Queues jobs of `user_id`, all or none in one transaction (1 to kMaxJobBatch). Errors:
   // kInvalidArgument (a bad request, naming which), kUnavailable (queue full), kResourceExhausted
   // (a per-user limit), both WithLimit with a wait.

@@ -30,27 +30,32 @@ namespace codeyard::storage_faults {
 
 using Code = Error::Code;
 
-// Which storage calls of the armed thread fail: the `fail_at`-th and every one after it.
+// Which storage calls of the armed thread fail: the `fail_at`-th and every one after it. Or of
+// every thread (`on_any_thread`), for a round a background thread runs; the test's thread then
+// makes no storage call while armed.
 struct FaultPlan {
   std::atomic<bool> armed{false};
   std::thread::id thread;
+  bool any_thread = false;
   int64_t fail_at = 0;
   Code code = Code::kInternal;
-  int64_t calls = 0;   // counted while armed, on `thread`
-  int64_t failed = 0;  // of which failed
-  std::string first;   // the first failed call: "Begin", "Commit" or its SQL
+  std::atomic<int64_t> calls{0};   // counted while armed, on `thread`
+  std::atomic<int64_t> failed{0};  // of which failed
+  std::string first;               // the first failed call: "Begin", "Commit" or its SQL
   // Commits sent to the database while armed, on any thread, of transactions that ran a
   // statement other than a SELECT: with none, nothing can have changed (every write is in a
   // transaction), and the run's state need not be read back.
   std::atomic<int64_t> writes{0};
 
-  // Fails the calling thread's `fail_at`-th storage call and every later one, with `code`,
-  // counting afresh; Disarm() ends it.
-  void Arm(int64_t at, Code with) {
+  // Fails the calling thread's (or any thread's) `fail_at`-th storage call and every later
+  // one, with `code`, counting afresh; Disarm() ends it.
+  void Arm(int64_t at, Code with, bool on_any_thread = false) {
     thread = std::this_thread::get_id();
+    any_thread = on_any_thread;
     fail_at = at;
     code = with;
-    calls = failed = 0;
+    calls = 0;
+    failed = 0;
     writes = 0;
     first.clear();
     armed = true;
@@ -59,10 +64,13 @@ struct FaultPlan {
 
   // The error call `what` must return, if any.
   std::optional<Error> Next(std::string_view what) {
-    if (!armed.load() || std::this_thread::get_id() != thread) return std::nullopt;
-    if (++calls < fail_at) return std::nullopt;
+    if (!armed.load() || (!any_thread && std::this_thread::get_id() != thread)) {
+      return std::nullopt;
+    }
+    const int64_t call = ++calls;
+    if (call < fail_at) return std::nullopt;
     if (failed++ == 0) first = what.substr(0, 200);
-    return Error(code, "injected storage fault at call " + std::to_string(calls));
+    return Error(code, "injected storage fault at call " + std::to_string(call));
   }
 };
 

@@ -133,52 +133,5 @@ TEMPLATE_TEST_CASE(
   WARN("background rounds: " << faulted << " faulted runs");
 }
 
-// A job worker's round (Jobs::RunOne: claim, run, record the result with its hook in one
-// transaction), a fresh job for each k: a faulted round leaves the job queued (the claim
-// failed), running under a claim that lapses (the result could not be recorded), or done; a
-// worker a lease later finishes it, and it ends with exactly one result: done, "ok", the
-// program's output, and one run of usage recorded.
-TEMPLATE_TEST_CASE("storage faults in a job worker's round: a job ends once, with its result",
-                   "[faults][storage_faults]", CODEYARD_STORAGE_BACKENDS) {
-  World w(TestType::Create());
-  ManualClock& clock = w.reviews.clock();
-  FaultPlan& plan = w.db->faulty().plan;
-  const std::string user = w.reviews.AddUser("worker", 0);
-  int64_t faulted = 0;
-  for (const Code code : {Code::kInternal, Code::kUnavailable, Code::kDeadlineExceeded}) {
-    for (int64_t k = 1;; ++k) {
-      REQUIRE(k < 500);
-      INFO(CodeName(code) << " from storage call " << k);
-      const std::string id = Must(w.jobs->Submit(user, {Hello()})).ids.at(0);
-      plan.Arm(k, code);
-      const Result<bool> ran = w.jobs->RunOne();
-      plan.Disarm();
-      INFO("the first failed: " << plan.first);
-      const bool clean = plan.failed == 0;
-      if (!clean) {
-        ++faulted;
-        if (!ran) CHECK(ran.error().code() == code);
-        const Job job = Must(w.jobs->Get(user, id, std::chrono::milliseconds(0)));
-        if (job.state == JobState::kQueued) CHECK(job.attempt == 0);
-        if (job.state == JobState::kRunning) CHECK(job.attempt == 1);
-        // A lease later its claim, if any, has lapsed, and a worker runs it to its end.
-        clock.Advance(w.jobs->options().lease + std::chrono::seconds(1));
-        while (Must(w.jobs->RunOne())) {
-        }
-      } else {
-        CHECK(Must(ran));
-      }
-      const Job job = Must(w.jobs->Get(user, id, std::chrono::milliseconds(0)));
-      CHECK(job.state == JobState::kDone);
-      CHECK(job.verdict == "ok");
-      CHECK(job.result.find("\"stdout\":\"1\\n\"") != std::string::npos);
-      CHECK(job.attempt <= 2);
-      if (clean) break;
-    }
-  }
-  CHECK_FALSE(Must(w.jobs->RunOne()));  // nothing left queued or claimed
-  WARN("job worker rounds: " << faulted << " faulted runs");
-}
-
 }  // namespace
 }  // namespace codeyard::storage_faults

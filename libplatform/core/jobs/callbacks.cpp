@@ -248,59 +248,66 @@ constexpr std::chrono::seconds kDeliveryTimeout{10};
 }  // namespace
 
 void Jobs::Impl::CallbackLoop() {
-  Storage& storage = platform_->storage();
   std::unique_lock lock(mu_);
   while (!stopping_) {
     done_cv_.wait_for(lock, options_.poll, [&] { return stopping_; });
     if (stopping_) return;
     lock.unlock();
-    const int64_t now = platform_->clock().NowMillis();
-    // Held for longer than a delivery can take, so that no other process sends it meanwhile.
-    const int64_t hold = now + 2 * kDeliveryTimeout.count() * 1000;
-    auto due = store::Transact(storage, TxKind::kWrite, [&](Transaction& tx) {
-      return store::jobs::TakeDueCallbacks(tx, now, kCallbackBatch, hold);
-    });
-    if (!due) {
-      platform_->logger().Warn("jobs: reading due callbacks failed",
-                               {{"error", due.error().ToString()}});
-    }
-    for (const Job& job : due.value_or(std::vector<Job>{})) {
-      Result<int> status = [&]() -> Result<int> {
-        CY_TRY(const auto target,
-               jobs::ParseCallbackUrl(job.callback_url, options_.callback_hosts));
-        return jobs::PostJson(target, jobs::CallbackBody(job), kDeliveryTimeout);
-      }();
-      const bool delivered = status && *status >= 200 && *status < 300;
-      const int attempts = job.callback_attempts + 1;
-      const int64_t after = platform_->clock().NowMillis();
-      std::string_view state = "pending";
-      int64_t next_at =
-          after + std::min(kMaxBackoffMs, int64_t{1000} << std::min(attempts - 1, 20));
-      if (delivered) {
-        state = "delivered";
-        next_at = after;
-      } else if (attempts >= options_.callback_attempts) {
-        state = "failed";
-      }
-      if (!delivered) {
-        platform_->logger().Warn(
-            "jobs: callback not delivered",
-            {{"job", job.id},
-             {"attempt", attempts},
-             {"error", status ? "HTTP " + std::to_string(*status) : status.error().ToString()}});
-      }
-      auto recorded = store::Transact(storage, TxKind::kWrite, [&](Transaction& tx) {
-        return store::jobs::RecordCallback(tx, job.id, state, attempts, next_at);
-      });
-      if (!recorded) {
-        platform_->logger().Warn("jobs: recording a callback failed",
-                                 {{"job", job.id}, {"error", recorded.error().ToString()}});
-      }
-      std::lock_guard counted(mu_);
-      ++(delivered ? counters_.callbacks_delivered : counters_.callbacks_failed);
-    }
+    (void)DeliverCallbacks();
     lock.lock();
   }
+}
+
+int Jobs::Impl::DeliverCallbacks() {
+  Storage& storage = platform_->storage();
+  const int64_t now = platform_->clock().NowMillis();
+  // Held for longer than a delivery can take, so that no other process sends it meanwhile.
+  const int64_t hold = now + 2 * kDeliveryTimeout.count() * 1000;
+  auto due = store::Transact(storage, TxKind::kWrite, [&](Transaction& tx) {
+    return store::jobs::TakeDueCallbacks(tx, now, kCallbackBatch, hold);
+  });
+  if (!due) {
+    platform_->logger().Warn("jobs: reading due callbacks failed",
+                             {{"error", due.error().ToString()}});
+  }
+  int delivered_count = 0;
+  for (const Job& job : due.value_or(std::vector<Job>{})) {
+    Result<int> status = [&]() -> Result<int> {
+      CY_TRY(const auto target, jobs::ParseCallbackUrl(job.callback_url, options_.callback_hosts));
+      return jobs::PostJson(target, jobs::CallbackBody(job), kDeliveryTimeout);
+    }();
+    const bool delivered = status && *status >= 200 && *status < 300;
+    const int attempts = job.callback_attempts + 1;
+    const int64_t after = platform_->clock().NowMillis();
+    std::string_view state = "pending";
+    int64_t next_at = after + std::min(kMaxBackoffMs, int64_t{1000} << std::min(attempts - 1, 20));
+    if (delivered) {
+      state = "delivered";
+      next_at = after;
+      ++delivered_count;
+    } else if (attempts >= options_.callback_attempts) {
+      state = "failed";
+    }
+    if (!delivered) {
+      platform_->logger().Warn(
+          "jobs: callback not delivered",
+          {{"job", job.id},
+           {"attempt", attempts},
+           {"error", status ? "HTTP " + std::to_string(*status) : status.error().ToString()}});
+    }
+    // Not recorded (a storage error): the delivery stays taken until its hold lapses, then
+    // is sent again, so a receiver gets a result at least once and may get it twice.
+    auto recorded = store::Transact(storage, TxKind::kWrite, [&](Transaction& tx) {
+      return store::jobs::RecordCallback(tx, job.id, state, attempts, next_at);
+    });
+    if (!recorded) {
+      platform_->logger().Warn("jobs: recording a callback failed",
+                               {{"job", job.id}, {"error", recorded.error().ToString()}});
+    }
+    std::lock_guard counted(mu_);
+    ++(delivered ? counters_.callbacks_delivered : counters_.callbacks_failed);
+  }
+  return delivered_count;
 }
 
 }  // namespace codeyard

@@ -324,6 +324,8 @@ Result<void> Jobs::Register(std::string kind, JobHandler handler, JobCompletionH
 }
 void Jobs::Start() { impl_->Start(); }
 Result<bool> Jobs::RunOne() { return impl_->RunOne(); }
+int Jobs::RenewClaims() { return impl_->RenewClaims(); }
+int Jobs::DeliverCallbacks() { return impl_->DeliverCallbacks(); }
 Result<Submitted> Jobs::Submit(std::string_view user_id, std::vector<JobSubmission> jobs) {
   return impl_->Submit(user_id, std::move(jobs));
 }

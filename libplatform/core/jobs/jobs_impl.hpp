@@ -27,6 +27,8 @@ class Jobs::Impl {
   Result<void> Register(std::string kind, JobHandler handler, JobCompletionHook hook);
   void Start();
   Result<bool> RunOne();
+  int RenewClaims();       // one heartbeat round (workers.cpp)
+  int DeliverCallbacks();  // one callback round (callbacks.cpp)
   Result<Submitted> Submit(std::string_view user_id, std::vector<JobSubmission> jobs);
   Result<Job> Get(std::string_view user_id, std::string_view id, std::chrono::milliseconds wait);
   Result<Page<Job>> List(std::string_view user_id, const PageRequest& page);

@@ -241,24 +241,36 @@ void Jobs::Impl::HeartbeatLoop() {
   while (!stopping_) {
     done_cv_.wait_for(lock, period, [&] { return stopping_; });
     if (stopping_) return;
-    const auto held = held_;
     lock.unlock();
-    const int64_t until = platform_->clock().NowMillis() + LeaseMs(options_);
-    for (const auto& [id, claim] : held) {
-      auto renewed = store::Transact(platform_->storage(), TxKind::kWrite, [&](Transaction& tx) {
-        return store::jobs::Renew(tx, id, claim.attempt, claim.worker, until);
-      });
-      if (!renewed) {
-        platform_->logger().Warn("jobs: lease renewal failed",
-                                 {{"job", id}, {"error", renewed.error().ToString()}});
-      } else if (!*renewed && !Finishing(id)) {
-        // Refused because the job finished since `held` was copied is no loss: only a claim
-        // this worker still runs, and is not recording, has lost its lease.
-        platform_->logger().Warn("jobs: lease lost", {{"job", id}, {"attempt", claim.attempt}});
-      }
-    }
+    (void)RenewClaims();
     lock.lock();
   }
+}
+
+int Jobs::Impl::RenewClaims() {
+  std::map<std::string, Held, std::less<>> held;
+  {
+    std::lock_guard lock(mu_);
+    held = held_;
+  }
+  const int64_t until = platform_->clock().NowMillis() + LeaseMs(options_);
+  int renewals = 0;
+  for (const auto& [id, claim] : held) {
+    auto renewed = store::Transact(platform_->storage(), TxKind::kWrite, [&](Transaction& tx) {
+      return store::jobs::Renew(tx, id, claim.attempt, claim.worker, until);
+    });
+    if (!renewed) {
+      platform_->logger().Warn("jobs: lease renewal failed",
+                               {{"job", id}, {"error", renewed.error().ToString()}});
+    } else if (*renewed) {
+      ++renewals;
+    } else if (!Finishing(id)) {
+      // Refused because the job finished since `held` was copied is no loss: only a claim
+      // this worker still runs, and is not recording, has lost its lease.
+      platform_->logger().Warn("jobs: lease lost", {{"job", id}, {"attempt", claim.attempt}});
+    }
+  }
+  return renewals;
 }
 
 }  // namespace codeyard
