@@ -175,6 +175,9 @@ struct LeaseHeartbeat {
 struct WorkspaceStats {
   uint64_t sync_passes = 0;    // two-way passes of every kind (after exec, terminal, stop, Sync)
   uint64_t sync_failures = 0;  // passes that ended in an error
+  // SyncSoon's requests the background thread has dealt with: a pass run (or failed), or none
+  // needed (not running here, or left to the lease's holder).
+  uint64_t sync_requests_served = 0;
   uint64_t sync_skipped = 0;   // pod entries left unstored by passes (name, caps, quotas)
   uint64_t stops_refused = 0;  // stops (API, idle, shutdown) that kept a pod: sync incomplete
   // Pods deleted as hung: one that did not end an exec 10 s past its wall limit (see Exec), or

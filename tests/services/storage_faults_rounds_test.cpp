@@ -39,6 +39,22 @@ int64_t FaultEveryRound(FaultyDatabase& db, Code code, const std::function<void(
   }
 }
 
+// A change in the workspace's pod that no pass has stored yet, as a terminal's command makes.
+void ChangeInPod(World& w, const std::string& user, const std::string& id,
+                 const std::string& content) {
+  ExecSpec spec;
+  spec.argv = {"sh", "-c", "echo " + content + " > typed.txt"};
+  auto process = Must(Must(w.workspaces->PodOf(user, id))->Exec(spec));
+  while (Must(process->ReadOutput(std::nullopt))) {
+  }
+  Must(process->Wait());
+}
+
+std::string Stored(World& w, const std::string& user, const std::string& id) {
+  auto file = w.reviews.files().Read(user, id, "typed.txt");
+  return file ? file->content : "";
+}
+
 TEMPLATE_TEST_CASE(
     "storage faults in the workspaces' background rounds: a failed round keeps what it held, "
     "and the next one completes it",
@@ -101,12 +117,7 @@ TEMPLATE_TEST_CASE(
       if (Must(w.workspaces->Get(user, id)).state != WorkspaceState::kRunning) {
         Must(w.workspaces->Open(user, id));
       }
-      ExecSpec spec;
-      spec.argv = {"sh", "-c", "echo " + std::string(CodeName(code)) + " > typed.txt"};
-      auto process = Must(Must(w.workspaces->PodOf(user, id))->Exec(spec));
-      while (Must(process->ReadOutput(std::nullopt))) {
-      }
-      Must(process->Wait());
+      ChangeInPod(w, user, id, std::string(CodeName(code)));
     }
     clock.Advance(std::chrono::minutes(16));
     faulted += FaultEveryRound(
@@ -131,6 +142,144 @@ TEMPLATE_TEST_CASE(
   }
   // With -s: the figures docs/reliability.md quotes.
   WARN("background rounds: " << faulted << " faulted runs");
+}
+
+// The way out of a server (StopAll: a final pass, then the pod deleted) and of a replica in a
+// rolling restart (HandOff: a final pass, then the lease ended), of a workspace whose pod holds
+// a change no pass has stored. A faulted run leaves the workspace stopped with the
+// change stored, or its pod kept with the change in it (StopAll: running under its lease, or
+// "stopping" with it stored; HandOff: the lease left to lapse): the change is never lost. Then,
+// on healthy storage, what comes after finishes it: for StopAll the idle sweep a lease later,
+// for HandOff the next holder, which adopts the same pod (shells and all) and stores the change.
+TEMPLATE_TEST_CASE("storage faults at shutdown: StopAll and HandOff lose no change",
+                   "[faults][storage_faults]", CODEYARD_STORAGE_BACKENDS) {
+  World w(TestType::Create());
+  ManualClock& clock = w.reviews.clock();
+  FaultPlan& plan = w.db->faulty().plan;
+  // One workspace: every call from k on fails, so a second would only fail the same way.
+  std::vector<std::pair<std::string, std::string>> held;  // user, workspace
+  const std::string out = w.reviews.AddUser("out", 0);
+  held.emplace_back(out, Must(w.workspaces->Create(out, "out")).id);
+  const auto far = std::chrono::steady_clock::now() + std::chrono::hours(1);
+  int64_t faulted = 0;
+  int round = 0;
+  auto change_each = [&] {
+    ++round;
+    for (const auto& [user, id] : held) {
+      if (Must(w.workspaces->Get(user, id)).state != WorkspaceState::kRunning) {
+        Must(w.workspaces->Open(user, id));
+      }
+      ChangeInPod(w, user, id, "round" + std::to_string(round));
+    }
+  };
+  const auto want = [&] { return "round" + std::to_string(round) + "\n"; };
+
+  for (const Code code : {Code::kInternal, Code::kUnavailable, Code::kDeadlineExceeded}) {
+    for (int64_t k = 1;; ++k) {
+      REQUIRE(k < 500);
+      INFO("StopAll: " << CodeName(code) << " from storage call " << k);
+      change_each();
+      plan.Arm(k, code);
+      const StopAllReport report = w.workspaces->StopAll(far);
+      plan.Disarm();
+      INFO("the first failed: " << plan.first);
+      if (plan.failed == 0) {
+        CHECK(report.synced == 1);
+      } else {
+        ++faulted;
+        for (const auto& [user, id] : held) {
+          const Workspace ws = Must(w.workspaces->Get(user, id));
+          if (ws.state == WorkspaceState::kRunning) {
+            CHECK(Must(w.workspaces->RunningPod(id)) != nullptr);  // kept, with the change
+          } else {
+            CHECK(Stored(w, user, id) == want());
+          }
+        }
+        clock.Advance(std::chrono::minutes(16));  // idle, and any lease left has lapsed
+        CHECK(Must(w.workspaces->StopIdle()) >= 0);
+      }
+      for (const auto& [user, id] : held) {
+        CHECK(Must(w.workspaces->Get(user, id)).state == WorkspaceState::kStopped);
+        CHECK(Stored(w, user, id) == want());
+      }
+      CHECK(Must(w.executor->ListPods({{"codeyard.dev/purpose", "workspace"}})).empty());
+      if (plan.failed == 0) break;
+    }
+  }
+
+  for (const Code code : {Code::kInternal, Code::kUnavailable, Code::kDeadlineExceeded}) {
+    for (int64_t k = 1;; ++k) {
+      REQUIRE(k < 500);
+      INFO("HandOff: " << CodeName(code) << " from storage call " << k);
+      change_each();
+      std::vector<std::string> pods;
+      for (const auto& [user, id] : held) pods.push_back(Must(w.workspaces->PodOf(user, id))->id());
+      plan.Arm(k, code);
+      const int handed = w.workspaces->HandOff(far);
+      plan.Disarm();
+      INFO("the first failed: " << plan.first);
+      if (plan.failed == 0) CHECK(handed == 1);
+      if (plan.failed > 0) ++faulted;
+      clock.Advance(std::chrono::seconds(16));  // a lease left to lapse has
+      for (size_t i = 0; i < held.size(); ++i) {
+        const auto& [user, id] = held[i];
+        // The next holder (here the same object, as a successor would) adopts the pod.
+        Must(w.workspaces->Sync(user, id));
+        CHECK(Must(w.workspaces->PodOf(user, id))->id() == pods[i]);
+        CHECK(Stored(w, user, id) == want());
+      }
+      if (plan.failed == 0) break;
+    }
+  }
+  WARN("StopAll and HandOff: " << faulted << " faulted runs");
+}
+
+// The pass a terminal's command asks for (SyncSoon), run by the workspaces' background thread:
+// storage fails for every thread from call k while it runs. A faulted pass leaves the change
+// in the pod or stores it whole; the workspace keeps its pod; the next request's pass stores it.
+TEMPLATE_TEST_CASE("storage faults in a terminal's debounced pass: the next pass stores the change",
+                   "[faults][storage_faults]", CODEYARD_STORAGE_BACKENDS) {
+  World w(TestType::Create());
+  FaultPlan& plan = w.db->faulty().plan;
+  const std::string user = w.reviews.AddUser("typist", 0);
+  const std::string id = Must(w.workspaces->Create(user, "typed")).id;
+  Must(w.workspaces->Open(user, id));
+  const std::string pod = Must(w.workspaces->PodOf(user, id))->id();
+  // Asks for a pass and waits until the background thread has dealt with it.
+  auto pass = [&] {
+    const uint64_t before = w.workspaces->Stats().sync_requests_served;
+    w.workspaces->SyncSoon(id);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (w.workspaces->Stats().sync_requests_served == before) {
+      REQUIRE(std::chrono::steady_clock::now() < deadline);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  };
+  int64_t faulted = 0;
+  int round = 0;
+  for (const Code code : {Code::kInternal, Code::kUnavailable, Code::kDeadlineExceeded}) {
+    for (int64_t k = 1;; ++k) {
+      REQUIRE(k < 500);
+      INFO(CodeName(code) << " from storage call " << k);
+      const std::string content = "typed" + std::to_string(++round);
+      ChangeInPod(w, user, id, content);
+      plan.Arm(k, code, /*on_any_thread=*/true);
+      pass();
+      plan.Disarm();
+      INFO("the first failed: " << plan.first);
+      const std::string stored = Stored(w, user, id);
+      if (plan.failed == 0) {
+        CHECK(stored == content + "\n");
+        break;
+      }
+      ++faulted;
+      CHECK(Must(w.workspaces->RunningPod(id))->id() == pod);
+      pass();
+      CHECK(Stored(w, user, id) == content + "\n");
+    }
+  }
+  CHECK(Must(w.workspaces->PodOf(user, id))->id() == pod);
+  WARN("debounced passes: " << faulted << " faulted runs");
 }
 
 }  // namespace

@@ -171,7 +171,8 @@ World::World(std::unique_ptr<testing::TestDatabase> inner)
   workspace_options.replica_id = "faults";
   workspace_options.lease_renew = std::chrono::milliseconds(0);
   workspace_options.usage_sample = std::chrono::milliseconds(0);
-  workspace_options.memory_capacity_bytes = uint64_t{1} << 40;  // reserved, never used
+  workspace_options.sync_debounce = std::chrono::milliseconds(0);  // a terminal's pass at once
+  workspace_options.memory_capacity_bytes = uint64_t{1} << 40;     // reserved, never used
   workspaces = std::make_shared<Workspaces>(platform, executor, workspace_options);
   runner = Must(Runner::Create(executor, RunnerOptions{}));
   JobsOptions jobs_options;

@@ -402,6 +402,7 @@ WorkspaceStats Workspaces::Impl::Stats() const {
   stats.sync_skipped = sync_skipped_.load();
   stats.stops_refused = stops_refused_.load();
   stats.hung_pods_replaced = hung_pods_replaced_.load();
+  stats.sync_requests_served = sync_requests_served_.load();
   stats.bytes_to_pod = bytes_to_pod_.load();
   stats.bytes_from_pod = bytes_from_pod_.load();
   stats.running = running_.load();
@@ -522,6 +523,7 @@ void Workspaces::Impl::DebounceLoop() {
         }
       }
     }
+    ++sync_requests_served_;
     lock.lock();
   }
 }

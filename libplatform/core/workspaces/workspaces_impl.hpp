@@ -167,6 +167,7 @@ class Workspaces::Impl {
   std::atomic<uint64_t> sync_skipped_{0};
   std::atomic<uint64_t> stops_refused_{0};
   std::atomic<uint64_t> hung_pods_replaced_{0};
+  std::atomic<uint64_t> sync_requests_served_{0};
   std::atomic<uint64_t> bytes_to_pod_{0};
   std::atomic<uint64_t> bytes_from_pod_{0};
   std::atomic<int64_t> running_{0};  // entries with a pod and generation > 0 (under mu_)
