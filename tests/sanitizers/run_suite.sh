@@ -39,7 +39,10 @@ if [[ $what == pytest ]]; then
     ln -s "$(dirname "$CODEYARD_POD_BINARY")/codeyard" "$scratch/bin/codeyard"
     binary=$scratch/bin/codeyard-server
   fi
-  CODEYARD_SERVER_BIN=$binary /usr/bin/python3 -m pytest -q -p no:cacheprovider "$@"
+  # CODEYARD_SANITIZER tells a suite which measures the sanitizer makes meaningless (a
+  # server's RSS under ASan): test_terminal.py.
+  CODEYARD_SANITIZER=$kind CODEYARD_SERVER_BIN=$binary \
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider "$@"
 else
   "$binary" "$@"
 fi

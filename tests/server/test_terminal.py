@@ -12,6 +12,10 @@ from api_client import call, create_workspace, register
 from terminal_client import DEADLINE_S, Terminal, marker_echo
 
 
+# "asan" when tests/sanitizers/run_suite.sh runs this file against a sanitized server.
+SANITIZER = os.environ.get("CODEYARD_SANITIZER", "")
+
+
 def run(coro):
     return asyncio.run(coro)
 
@@ -353,7 +357,11 @@ def test_a_viewer_that_reads_nothing_pauses_the_shell_without_buffering(server):
             peak = max(peak, vm_rss_kib(server.proc.pid))
             assert not file_exists_in_pod(server, token, ws, "flood-done")
             await asyncio.sleep(0.2)
-        assert peak - rss_before < 16 * 1024, (rss_before, peak)
+        # Under ASan the server's RSS is its allocator's and shadow's (60 MB more in this
+        # window with nothing buffered, whatever the quarantine): the bound holds for the
+        # program as shipped; the shell still being blocked above holds under both.
+        if not SANITIZER:
+            assert peak - rss_before < 16 * 1024, (rss_before, peak)
         # Reading again lets the shell finish; every byte of the flood arrives, in order.
         start = len(t.output)
         await t.wait_output("flood_42", after=start, timeout=120)
