@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 
+#include "core/errno_text.hpp"
 #include "core/jobs/jobs_impl.hpp"
 #include "core/json_text.hpp"
 #include "core/store/jobs.hpp"
@@ -49,7 +49,7 @@ Result<void> Await(int fd, short events, std::chrono::steady_clock::time_point d
     if (n > 0) return {};
     if (n < 0 && errno != EINTR) {
       return Fail(Error::Code::kUnavailable,
-                  std::string("callback: poll: ") + std::strerror(errno));
+                  std::string("callback: poll: ") + ErrnoText(errno));
     }
   }
 }
@@ -182,7 +182,7 @@ Result<int> PostJson(const CallbackTarget& target, std::string_view body,
     if (s.fd() < 0) continue;
     if (::connect(s.fd(), a->ai_addr, a->ai_addrlen) != 0 && errno != EINPROGRESS) {
       last = Error(Error::Code::kUnavailable,
-                   "callback: connect to " + target.authority + ": " + std::strerror(errno));
+                   "callback: connect to " + target.authority + ": " + ErrnoText(errno));
       continue;
     }
     CY_CHECK(Await(s.fd(), POLLOUT, deadline));
@@ -191,7 +191,7 @@ Result<int> PostJson(const CallbackTarget& target, std::string_view body,
     ::getsockopt(s.fd(), SOL_SOCKET, SO_ERROR, &err, &len);
     if (err != 0) {
       last = Error(Error::Code::kUnavailable,
-                   "callback: connect to " + target.authority + ": " + std::strerror(err));
+                   "callback: connect to " + target.authority + ": " + ErrnoText(err));
       continue;
     }
     std::string request =
@@ -208,7 +208,7 @@ Result<int> PostJson(const CallbackTarget& target, std::string_view body,
         CY_CHECK(Await(s.fd(), POLLOUT, deadline));
       } else {
         return Fail(Error::Code::kUnavailable,
-                    std::string("callback: send: ") + std::strerror(errno));
+                    std::string("callback: send: ") + ErrnoText(errno));
       }
     }
     std::string head;
@@ -220,7 +220,7 @@ Result<int> PostJson(const CallbackTarget& target, std::string_view body,
       if (n < 0) {
         if (errno == EAGAIN || errno == EINTR) continue;
         return Fail(Error::Code::kUnavailable,
-                    std::string("callback: recv: ") + std::strerror(errno));
+                    std::string("callback: recv: ") + ErrnoText(errno));
       }
       head.append(buf, static_cast<std::size_t>(n));
     }
