@@ -234,6 +234,19 @@ Result<void> LimitsFrom(Fields& body, Problem& p) {
   return limits.NoOthers();
 }
 
+Result<void> StarterCodeFrom(Fields& body, Problem& p) {
+  const json::value* starter = body.Find("starter_code");
+  if (starter == nullptr) return {};
+  CY_TRY(Fields code, Fields::Of(*starter, "starter_code"));
+  for (const auto& [language, source] : starter->get_object()) {
+    const std::string field = "starter_code." + std::string(language);
+    CY_CHECK(CheckLanguage(std::string(language), field));
+    if (!source.is_string()) return Fail(BadField(field, "must be a string"));
+    p.starter_code[std::string(language)] = std::string(source.get_string());
+  }
+  return {};
+}
+
 Result<void> CheckerFrom(Fields& body, Problem& p) {
   const json::value* v = body.Find("checker");
   if (v == nullptr) return {};
@@ -368,15 +381,7 @@ Result<Problem> ProblemFromJson(std::string_view text, std::string_view path_id)
   }
   CY_CHECK(TagsFrom(body, p));
   CY_CHECK(LimitsFrom(body, p));
-  if (const json::value* starter = body.Find("starter_code")) {
-    CY_TRY(Fields code, Fields::Of(*starter, "starter_code"));
-    for (const auto& [language, source] : starter->get_object()) {
-      const std::string field = "starter_code." + std::string(language);
-      CY_CHECK(CheckLanguage(std::string(language), field));
-      if (!source.is_string()) return Fail(BadField(field, "must be a string"));
-      p.starter_code[std::string(language)] = std::string(source.get_string());
-    }
-  }
+  CY_CHECK(StarterCodeFrom(body, p));
   CY_CHECK(GroupsFrom(body, p));
   CY_CHECK(TestsFrom(body, p));
   CY_CHECK(CheckerFrom(body, p));
