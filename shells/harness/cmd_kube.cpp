@@ -76,14 +76,13 @@ void RunKubeBench(int iterations, std::string fake, const std::string& pod_binar
   fs::create_directories(dir);
   if (fake.empty()) fake = (fs::canonical("/proc/self/exe").parent_path() / "codeyard-kube-fake");
   const std::string kubeconfig = (dir / "kubeconfig").string();
-  std::optional<ChildProcess> server;
-  server.emplace(
+  ChildProcess server(
       std::vector<std::string>{fake, "--listen", "127.0.0.1:0", "--kubeconfig-out", kubeconfig,
                                "--state", (dir / "state").string(), "--namespace", "bench"},
       EnvironmentWithoutCodeyard(), (dir / "fake.log").string());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (!fs::exists(kubeconfig)) {
-    if (!server->Running() || std::chrono::steady_clock::now() > deadline) {
+    if (!server.Running() || std::chrono::steady_clock::now() > deadline) {
       throw BenchFailed(kExitFailed,
                         "codeyard-kube-fake did not start; see " + (dir / "fake.log").string());
     }
@@ -136,8 +135,7 @@ void RunKubeBench(int iterations, std::string fake, const std::string& pod_binar
   kube_other.reset();
   local.reset();
   local_other.reset();
-  server->Stop();
-  server.reset();
+  server.Stop();
   std::error_code ec;
   fs::remove_all(dir, ec);
 
