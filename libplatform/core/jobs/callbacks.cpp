@@ -48,8 +48,7 @@ Result<void> Await(int fd, short events, std::chrono::steady_clock::time_point d
     const int n = ::poll(&p, 1, static_cast<int>(left.count()));
     if (n > 0) return {};
     if (n < 0 && errno != EINTR) {
-      return Fail(Error::Code::kUnavailable,
-                  std::string("callback: poll: ") + ErrnoText(errno));
+      return Fail(Error::Code::kUnavailable, std::string("callback: poll: ") + ErrnoText(errno));
     }
   }
 }
@@ -207,8 +206,7 @@ Result<int> PostJson(const CallbackTarget& target, std::string_view body,
       } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
         CY_CHECK(Await(s.fd(), POLLOUT, deadline));
       } else {
-        return Fail(Error::Code::kUnavailable,
-                    std::string("callback: send: ") + ErrnoText(errno));
+        return Fail(Error::Code::kUnavailable, std::string("callback: send: ") + ErrnoText(errno));
       }
     }
     std::string head;
@@ -219,8 +217,7 @@ Result<int> PostJson(const CallbackTarget& target, std::string_view body,
       if (n == 0) break;
       if (n < 0) {
         if (errno == EAGAIN || errno == EINTR) continue;
-        return Fail(Error::Code::kUnavailable,
-                    std::string("callback: recv: ") + ErrnoText(errno));
+        return Fail(Error::Code::kUnavailable, std::string("callback: recv: ") + ErrnoText(errno));
       }
       head.append(buf, static_cast<std::size_t>(n));
     }
